@@ -8,6 +8,8 @@ exception and in the answers of the secure memory-management calls.
 - A sealed swap page's length and cleartext header as an oracle on the page's contents,
   against candidate pages the kernel wrote into the program's input (QZ-007), on the
   victim `secret_r40_core`.
+- What MIGRATE_PAGE answers, and whether it is refused, as an oracle on a page's contents
+  (QZ-008), on the same victim.
 - The exact address of a signal frame on the program's own stack, in the FAULT_IN a
   SIGNAL call answers (QZ-005) and the FAULT_IN a RESUME from rt_sigreturn answers
   (QZ-006): the program's stack pointer, at a depth its data picks.
@@ -410,3 +412,48 @@ def _swap_round_trip(a: Adversary, va: int) -> bytes | None:
             a.note(f"SWAP_IN {va:#x}: {Status(st).name}")
         return blob
     return a.read_lm(pa)
+
+
+
+@scenario(id="QZ-008", title="Match each low-entropy page's MIGRATE_PAGE answer (status and value) "
+          "against those of 256 candidate pages the kernel wrote", family=RT,
+          goal=Goal.LEAK, rules=("G-MIGRATE", "G-KEYS-PRIVATE", "G-ENTRY-OWED"), program=CORE,
+          silent="MIGRATE_PAGE answers OK and the same value for every page whatever it "
+                 "holds: nothing to refuse",
+          prop="Whether MIGRATE_PAGE succeeds, and what it answers, reveals nothing of the "
+               "page's contents.")
+def qz_migrate_answers(adv: Adversary) -> None:
+    """1. As QZ-007: eight table pages with one secret byte each; the kernel answers the
+    program's read() of standard input with 256 candidate pages (byte v, then zeros).
+    2. At the marker after the read the kernel migrates each table page and each candidate
+    page to a fresh frame (MIGRATE_PAGE under the Guardian) and keeps the status and value
+    of each answer.
+    3. Were an answer to depend on the contents (a zero page refused or deduplicated, a
+    checksum returned), the one candidate whose answer equals a table page's would name its
+    secret byte.
+    Linux's migrate_pages() copies the page in the kernel that already reads it; under the
+    Guardian the kernel must learn nothing of the contents from the call's answer."""
+    _candidates(adv)
+
+    def answer(a: Adversary, va: int) -> object:
+        desc = a.mm.tables.lookup(va)
+        if not desc & D.VALID:
+            return None
+        frame = a.alloc_frame()
+        if not a.guarded:
+            data = a.read_lm(desc & ADDR)
+            a.write_lm(frame, data)
+            a.mm.tables.set(va, (desc & ~ADDR) | frame)
+            a.el1.tlbi_all()
+            return data
+        st, value = a.el1.hvc(Call.MIGRATE_PAGE, a.mm.tables.root, va, frame)
+        if st:
+            a.kernel.frames.put(frame)
+        return (st, value)
+
+    def go(a: Adversary, table: int, inp: int) -> None:
+        cand = [answer(a, inp + v * PAGE) for v in range(INPUT_PAGES)]
+        keys = [answer(a, table + i * PAGE) for i in range(TABLE_PAGES)]
+        a.note(f"answers: {sorted({repr(k) for k in keys})[:3]}")
+        _match(a, keys, cand, "MIGRATE_PAGE answers")
+    _at_input(adv, go)

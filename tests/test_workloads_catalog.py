@@ -65,6 +65,7 @@ EXPECTED = {
     "secret_r39_fork",
     "secret_r41_threads",
     "secret_r40_core",
+    "secret_r42_core2",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -238,7 +238,7 @@ CHECKS: dict[str, str] = {
     "entry.syscall_arity": "the kernel gets only the argument registers the syscall takes (its Linux arity, abi.syscalls SYSCALL_ARITY), none for a number it does not know",
     "entry.hide_irq_pc": "the kernel does not learn the user PC at an interrupt",
     "entry.hide_fault_pc": "the kernel does not learn the user PC of a data abort (address and syndrome only)",
-    "entry.hide_fault_offset": "at a data or instruction abort the kernel learns the fault address's page only (FAR_EL1 with its page offset cleared, and no ELR at an instruction abort, whose ELR is that address): handle_mm_fault() works on the page, and a fault signal's exact si_addr comes from the Guardian's record",
+    "entry.hide_fault_offset": "at a data or instruction abort the kernel learns the fault address's page only (FAR_EL1 untagged -- bit 55 sign-extended over a tagged pointer's top byte, as do_page_fault()'s untagged_addr() -- with its page offset cleared, and no ELR at an instruction abort, whose ELR is that address): handle_mm_fault() works on the page, and a fault signal's exact si_addr comes from the Guardian's record",
     "entry.counter_read": "a confidential program's EL0 read of the timer's counter (CNTVCT_EL0, CNTVCTSS_EL0, CNTFRQ_EL0) is answered by the Guardian from the machine's counter, never by the kernel",
     # --- user access (capabilities) ------------------------------------------------
     "uaccess.slot": "user access names a syscall in progress of the live domain",

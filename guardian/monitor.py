@@ -41,6 +41,7 @@ _CALL_COUNTERS: dict[Call, str] = {c: f"guardian.calls.{c.name.lower()}" for c i
 _MASK64 = 0xFFFF_FFFF_FFFF_FFFF
 _OK = Status.OK          # (an enum member read off its class costs ~0.3 us on Python 3.11)
 
+_PAGE_MASK = ~0xFFF
 PINNED_IN_MPROTECT = frozenset({Call.SWAP_OUT, Call.MIGRATE_PAGE, Call.KSM_MERGE,
                                 Call.THP_COLLAPSE, Call.PAGE_DIGEST})
 
@@ -272,7 +273,10 @@ class Guardian:
         except Refused as r:
             status, value, data = s.record(c.name.lower(), r), 0, b""
         except FaultIn as f:
-            status, value, data = Status.FAULT_IN, f.va, b""
+            # The kernel is owed the page to bring in, not where in it the Guardian was
+            # reading (a signal frame's start is the program's stack pointer, less a
+            # fixed size): handle_mm_fault() works on the page.
+            status, value, data = Status.FAULT_IN, f.va & _PAGE_MASK, b""
         except (LookupError, ValueError, AssertionError) as exc:
             if not checks.mutated():
                 raise                     # an intact Guardian has no such path: a bug

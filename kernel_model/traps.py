@@ -27,6 +27,7 @@ from kernel_model.syscalls import SYSCALLS, syscall_name
 
 log = logging.getLogger(__name__)
 
+_BIT55, _TAG_BYTE = 1 << 55, 0xFF << 56          # untagged_addr(): bit 55 sign-extended
 _ABORTS = frozenset((ExceptionClass.DABT_LOWER, ExceptionClass.DABT_SAME,
                      ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
 _INSTRUCTION_ABORTS = frozenset((ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
@@ -171,8 +172,11 @@ class TrapsMixin:
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
                 self.stats.inc("kernel.faults.page")
                 execute = ec in _INSTRUCTION_ABORTS
+                # do_page_fault() works on untagged_addr(far): a tagged pointer's top byte
+                # (top-byte-ignore for user addresses) names no other page.
+                addr = info.far | _TAG_BYTE if info.far & _BIT55 else info.far & ~_TAG_BYTE
                 try:
-                    res = t.process.mm.handle_fault(info.far, not execute and bool(esr & ESR_WNR),
+                    res = t.process.mm.handle_fault(addr, not execute and bool(esr & ESR_WNR),
                                                     execute)
                 except PageTableRefused as exc:
                     self.options.warnings.append(

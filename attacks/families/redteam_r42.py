@@ -28,7 +28,6 @@ from abi import Call, Status
 from attacks.adversary import PAGE, Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
-from attacks.workload import Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 
@@ -106,7 +105,7 @@ def _match(a: Adversary, table_keys: list[object], cand_keys: list[object], what
 @scenario(id="QZ-001", title="Read secret bytes from the tag byte (bits 63:56) of the program's "
           "first touches through tagged pointers (FAR at a page fault)", family=RT,
           goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE2,
-          args=(b"-t",), gap="P7",
+          args=(b"-t",),
           prop="At a page fault the kernel learns which page to fault in, not the tag "
                "(ignored top byte) of the pointer the program used.")
 def qz_fault_tag(adv: Adversary) -> None:
@@ -170,7 +169,7 @@ def _each_slot(a: Adversary, base: int, fn) -> None:  # type: ignore[no-untyped-
 @scenario(id="QZ-002", title="Write-protect the pages the program touched, then read the tag "
           "byte of its stores from FAR at the copy-on-write faults", family=RT,
           goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE2,
-          args=(b"-t",), gap="P7",
+          args=(b"-t",),
           prop="At a permission fault the kernel learns which page the program wrote, not the "
                "tag of the pointer it wrote through.")
 def qz_cow_tag(adv: Adversary) -> None:
@@ -196,7 +195,7 @@ def qz_cow_tag(adv: Adversary) -> None:
 @scenario(id="QZ-003", title="Clear the access flag of the pages the program touched, then read "
           "the tag byte of its next loads from FAR at the access-flag faults", family=RT,
           goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB"), program=CORE2,
-          args=(b"-t",), gap="P7",
+          args=(b"-t",),
           prop="At an access-flag fault the kernel learns which page the program touched, not "
                "the tag of the pointer it used.")
 def qz_af_tag(adv: Adversary) -> None:
@@ -219,7 +218,7 @@ def qz_af_tag(adv: Adversary) -> None:
 @scenario(id="QZ-004", title="Swap out the pages the program touched, then read the tag byte of "
           "its next loads from FAR at the swap-in faults", family=RT,
           goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-ENTRY-SCRUB", "G-SWAP-SEAL"),
-          program=CORE2, args=(b"-t",), gap="P7",
+          program=CORE2, args=(b"-t",),
           prop="At the fault that brings a swapped-out page back the kernel learns which page "
                "to swap in, not the tag of the pointer the program used.")
 def qz_swap_tag(adv: Adversary) -> None:
@@ -266,7 +265,7 @@ def _frame_at(a: Adversary, va: int, what: str) -> None:
 @scenario(id="QZ-005", title="Read the program's stack pointer from the FAULT_IN of a SIGNAL "
           "call: the exact address of a signal frame sent from a data-sized stack frame",
           family=RT, goal=Goal.LEAK, rules=("G-ENTRY-OWED", "G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
-          program=CORE2, gap="P7",
+          program=CORE2,
           prop="Delivering a signal on the program's own stack, the kernel learns which pages "
                "of the stack to fault in, not where in them the frame (the stack pointer) "
                "lies.")

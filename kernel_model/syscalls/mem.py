@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import weakref
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -256,12 +257,13 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
-def _fork_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
-    """Set or clear the fork flag of the areas in [start, end), split at its ends, as
-    Linux's madvise walks them: area by area in address order; an area the advice does
-    not apply to (WIPEONFORK on a file or shared mapping) stops the walk with EINVAL,
-    the areas before it changed; a hole in the range is ENOMEM once the walk is done."""
-    flag, value = FORK_ADVICE[advice]
+def _set_area_flag(mm: AddressSpace, start: int, end: int, flag: str, value: bool,
+                   refuses: Callable[[Vma], bool] = lambda vma: False,
+                   skips: Callable[[Vma], bool] = lambda vma: False) -> int:
+    """Set an area flag on the areas in [start, end), split at its ends, as Linux's
+    madvise walks them: area by area in address order; an area the advice refuses stops
+    the walk with EINVAL (the areas before it changed), one it skips is left as it is; a
+    hole in the range is ENOMEM once the walk is done."""
     areas = mm.vmas.overlapping(start, end)
     if not areas:
         return -errno.ENOMEM
@@ -269,37 +271,33 @@ def _fork_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
     hole = False
     for vma in areas:
         hole |= vma.start > pos
-        if advice == MADV_WIPEONFORK and (vma.shared or vma.backing is not None):
+        if refuses(vma):
             return -errno.EINVAL
         lo, hi = max(vma.start, start), min(vma.end, end)
-        if getattr(vma, flag) != value:
+        if getattr(vma, flag) != value and not skips(vma):
             mm.vmas.remove_range(lo, hi)
             mm.vmas.insert(replace(vma.slice(lo, hi), **{flag: value}))
         pos = hi
     return -errno.ENOMEM if hole or pos < end else 0
 
 
+def _fork_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
+    """MADV_WIPEONFORK/KEEPONFORK/DONTFORK/DOFORK: WIPEONFORK does not apply to a file or
+    shared mapping (EINVAL)."""
+    flag, value = FORK_ADVICE[advice]
+    return _set_area_flag(mm, start, end, flag, value, refuses=lambda vma: (
+        advice == MADV_WIPEONFORK and (vma.shared or vma.backing is not None)))
+
+
 def _ksm_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
-    """Set or clear VM_MERGEABLE on the areas in [start, end), split at its ends, as
-    Linux's madvise walks them into ksm_madvise(): MADV_MERGEABLE ignores an area KSM cannot
-    handle (vma_ksm_compatible(): a shared one, here) and marks the rest; MADV_UNMERGEABLE
-    clears the flag (Linux's unmerge_ksm_pages() also breaks the pages already merged
-    there; here they stay shared until written, and are never merged again).  A hole in
-    the range is ENOMEM once the walk is done."""
+    """MADV_MERGEABLE/UNMERGEABLE into ksm_madvise(): MADV_MERGEABLE leaves an area KSM
+    cannot handle (vma_ksm_compatible(): a shared one, here) as it is and marks the rest;
+    MADV_UNMERGEABLE clears the flag (Linux's unmerge_ksm_pages() also breaks the pages
+    already merged there; here they stay shared until written, and are never merged
+    again)."""
     value = advice == MADV_MERGEABLE
-    areas = mm.vmas.overlapping(start, end)
-    if not areas:
-        return -errno.ENOMEM
-    pos = start
-    hole = False
-    for vma in areas:
-        hole |= vma.start > pos
-        lo, hi = max(vma.start, start), min(vma.end, end)
-        if vma.mergeable != value and not (value and vma.shared):
-            mm.vmas.remove_range(lo, hi)
-            mm.vmas.insert(replace(vma.slice(lo, hi), mergeable=value))
-        pos = hi
-    return -errno.ENOMEM if hole or pos < end else 0
+    return _set_area_flag(mm, start, end, "mergeable", value,
+                          skips=lambda vma: value and vma.shared)
 
 
 @syscall("mremap")

@@ -12,10 +12,12 @@ aim at the other thread's pages, slot and saved state:
 
 - another thread's pages cleared, remapped or doubly mapped while B runs (XA-001..XA-004);
 - a fork child's munmap window used against the parent's tree (XA-005, XA-006);
-- one clone answered with two children (XA-007), and clone's FORK_DOMAIN for a slot twice;
+- one clone answered with two children (XA-007);
 - A's saved context resumed while B's syscall is served (XA-008);
 - swap and migration of A's pages while A sleeps (XA-010, XA-011);
-- core 1 making Guardian calls for the program while core 0 serves it (XA-009).
+- core 1 making Guardian calls for the program while core 0 serves it (XA-009);
+- the shared page's frame handed to the fork child as its fresh private page (XA-012), one
+  fork answered with two children (XA-013), the domain torn down while B is in a call (XA-014).
 
 Where an attack gets through with the Guardian on, it names the property it breaks (`gap`)
 and its docstring says why Linux could never produce what the program saw.
@@ -405,4 +407,113 @@ def xa_core1_calls(adv: Adversary) -> None:
         else:
             c1.msr(S.TTBR0_EL1, a.mm.ttbr0)
             a.observe(c1.read(a.layout.heap_secret, SECRET_LEN), "core 1's load of the heap")
+    _while_b_runs(adv, go)
+
+
+# --- the shared page's frame handed back to the child as its fresh private page -----------
+NR_MMAP = 222
+P_SH_REMAPPED = 38      # in the child: x2 the fresh page, x3 its non-zero bytes
+
+
+def _nonzero_oracle(out: Outcome) -> list[str]:
+    return [f"the child's fresh MAP_PRIVATE|MAP_ANONYMOUS page held {n} non-zero bytes"
+            for n in sorted(out.hits.get("nonzero", set())) if n]
+
+
+@scenario(id="XA-012", title="After the fork child's munmap of the shared page, answer its "
+          "MAP_FIXED private mapping at the same address with the same (still shared) frame",
+          family=RT, goal=Goal.TAMPER, program=TH, oracle=_nonzero_oracle,
+          rules=("G-ONE-MAPPING", "G-FORK-SHARE", "G-CONF-INTEGRITY"),
+          prop="A new MAP_PRIVATE|MAP_ANONYMOUS page reads zero and is the caller's alone: its "
+               "stores reach no other process.")
+def xa_shared_frame_as_fresh(adv: Adversary) -> None:
+    """1. The parent maps a MAP_SHARED page (a copy of the secret) and forks; the child
+    stores to it and munmaps it (the kernel notes the frame behind the child's entry).
+    2. The child maps a private anonymous page MAP_FIXED at the same address; at that
+    mmap's return the kernel writes the child's leaf naming the old shared frame (still the
+    parent's MAP_SHARED page), user read/write.
+    3. The child counts non-zero bytes of its fresh page (the secret's copy and its own
+    store show) and stores 0xBD over SECRET_OFF: the parent's shared copy of the secret
+    changes (the program's own check sets `tampered`)."""
+    @adv.on(Point.MARKER, phase=P_SHARED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["shared"] = args[0]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        if proc is a.init or "pa" in a.memo or a.el1.syscall_args()[0] != a.memo.get("shared"):
+            return
+        a.memo["pa"] = a.pa_of(a.memo["shared"], proc.mm.tables.root)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        va = a.memo.get("shared")
+        if proc is a.init or a.memo.get("pa") is None or "done" in a.memo or a.reg("x0") != va:
+            return
+        a.memo["done"] = True
+        pa = a.memo["pa"] & ~(PAGE - 1)
+        proc.mm.tables.set(va, D.leaf_descriptor(pa, USER_RW))
+        a.el1.tlbi_all()
+        a.note(f"child's {va:#x} now names the shared frame {pa:#x}")
+
+    @adv.on(Point.MARKER, phase=P_SH_REMAPPED, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.hit("nonzero", args[1])
+
+
+NR_FORK_FLAGS = 17      # SIGCHLD: the program's fork is clone(SIGCHLD, 0, ...)
+
+
+def _pids_oracle(out: Outcome) -> list[str]:
+    pids = sorted(out.hits.get("child", set()))
+    return [f"{len(pids)} fork children ran the child's code ({pids}); fork() made one"] \
+        if len(pids) > 1 else []
+
+
+@scenario(id="XA-013", title="Answer the program's one fork (clone(SIGCHLD)) with two child "
+          "processes", family=RT, goal=Goal.TAMPER, program=TH, oracle=_pids_oracle,
+          rules=("G-CLONE-ONCE", "G-FORK-IN-CLONE"),
+          prop="One fork() makes one child process.")
+def xa_fork_twice(adv: Adversary) -> None:
+    """1. At P_SHARED the program forks once (clone with SIGCHLD).
+    2. At that call's return in the parent, the kernel runs its fork path for the parent a
+    second time (a second FORK_DOMAIN for the same parent slot).
+    3. The oracle: the child's P_SH_CHILD marker from two processes."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_SHARED)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        res = a.reg("x0")
+        try:
+            a.note(f"second fork child {a.kernel.clone(thread, 0, NR_FORK_FLAGS)}")
+        finally:
+            a.set_reg("x0", res)
+
+    @adv.on(Point.MARKER, phase=P_SH_CHILD, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        a.hit("child", thread.process.pid)  # type: ignore[attr-defined]
+
+
+@scenario(id="XA-014", title="While thread B is in a system call, tear the program's domain "
+          "down (EXIT_DOMAIN, as for another thread's exit_group) and read the heap's frame, "
+          "then return to B", family=RT, goal=Goal.LEAK, program=TH,
+          rules=("G-EXIT-GROUP", "G-RELEASE-SCRUB", "G-RESUME-EXIT"),
+          prop="An address space torn down leaves nothing of the program in its frames, and "
+               "no thread of it runs again.")
+def xa_exit_domain_while_b(adv: Adversary) -> None:
+    """1. While serving B's marker (A asleep), EXIT_DOMAIN the program's tree (the kernel's
+    exit_group path for some thread), without ending either thread.
+    2. Read the heap's frame through the linear map.
+    3. Return to B as usual (its RESUME after the domain is gone)."""
+    def go(a: Adversary) -> None:
+        pa = _frame(a, a.layout.heap)
+        if pa is None:
+            return
+        if a.guarded:
+            a.hvc(Call.EXIT_DOMAIN, a.mm.tables.root)
+        data = a.read_lm(pa & ~(PAGE - 1), PAGE)
+        a.observe(data, "the heap's frame after EXIT_DOMAIN")
+        if a.guarded:
+            a.refused(f"the heap's frame holds {sum(b != 0 for b in data)} non-zero bytes "
+                      "after EXIT_DOMAIN")
     _while_b_runs(adv, go)

@@ -517,3 +517,92 @@ def xa_exit_domain_while_b(adv: Adversary) -> None:
             a.refused(f"the heap's frame holds {sum(b != 0 for b in data)} non-zero bytes "
                       "after EXIT_DOMAIN")
     _while_b_runs(adv, go)
+
+
+@scenario(id="XA-015", title="Answer the fork child's munmap of the shared page with 0 without "
+          "unmapping it, and its MAP_FIXED private mapping at the same address with that "
+          "address (mapped elsewhere)", family=RT, goal=Goal.TAMPER, program=TH,
+          oracle=_nonzero_oracle, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-MMAP"),
+          prop="After munmap() returns 0 the range is unmapped, and a MAP_FIXED mmap() that "
+               "returns its address maps a zero-filled page there.")
+def xa_munmap_noop_fixed_elsewhere(adv: Adversary) -> None:
+    """1. The child munmaps the shared page: the kernel serves munmap(addr, 0) instead
+    (nothing unmapped) and answers 0.
+    2. The child maps a private anonymous page MAP_FIXED at the same address: the kernel
+    serves it at an unused address instead (or fails it) and answers the requested address.
+    3. The child's 'fresh' page is still the shared page: it counts the secret's copy and
+    its own store as non-zero bytes, and its 0xBD stores reach the parent's copy."""
+    @adv.on(Point.MARKER, phase=P_SHARED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["shared"] = args[0]
+
+    def child(thread: object, a: Adversary) -> bool:
+        return thread.process is not a.init  # type: ignore[attr-defined]
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MUNMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if child(thread, a) and a.reg("x0") == a.memo.get("shared") and "m" not in a.memo:
+            a.memo["m"] = True
+            a.set_reg("x1", 0)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MUNMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if child(thread, a) and a.memo.get("m") and "mx" not in a.memo:
+            a.memo["mx"] = True
+            a.set_reg("x0", 0)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if child(thread, a) and a.memo.get("mx") and a.reg("x0") == a.memo.get("shared") \
+                and "f" not in a.memo:
+            a.memo["f"] = True
+            a.set_reg("x0", FAR_VA)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if child(thread, a) and a.memo.get("f") and "fx" not in a.memo:
+            a.memo["fx"] = True
+            a.note(f"mmap returned {a.reg('x0'):#x}; answering {a.memo['shared']:#x}")
+            a.set_reg("x0", a.memo["shared"])
+
+    @adv.on(Point.MARKER, phase=P_SH_REMAPPED, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.hit("nonzero", args[1])
+
+
+NR_TGKILL = 131
+
+
+def _replay_oracle(out: Outcome) -> list[str]:
+    n = len(out.hits.get("tgkill", set()))
+    return [f"thread B sent its one tgkill() {n} times"] if n > 1 else []
+
+
+@scenario(id="XA-016", title="At thread B's tgkill(), return B to the PC after its marker (an "
+          "earlier return), so that it runs its code twice", family=RT, goal=Goal.TAMPER,
+          program=TH, oracle=_replay_oracle, rules=("G-RESUME-ELR", "G-RESUME-ONCE"),
+          prop="A thread resumes where it left user space, once: never at an earlier return.")
+def xa_replay_b(adv: Adversary) -> None:
+    """1. At B's marker the kernel keeps ELR_EL1 (B's PC after that SVC).
+    2. At B's next system call (tgkill of itself) the kernel answers it and returns B to
+    the PC it kept (RESUME of B's slot with that ELR): B runs its tgkill again.
+    3. The oracle: B's tgkill() entered more than once."""
+    @adv.on(Point.MARKER, phase=P_B_SIGNAL)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["elr"] = a.el1.mrs(S.ELR_EL1)
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_TGKILL, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if a.phase == P_B_SIGNAL:
+            a.hit("tgkill", len(a.tally.hits.get("tgkill", set())))
+
+    @adv.on(Point.BEFORE_RESUME, during=P_B_SIGNAL, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        if "tgkill" not in a.tally.hits or "done" in a.memo or "elr" not in a.memo:
+            return
+        a.memo["done"] = True
+        if a.guarded:
+            status, _ = a.hvc(Call.RESUME, thread.slot, 0, a.memo["elr"])  # type: ignore[attr-defined]
+            a.note(f"RESUME of B's slot at its marker's return: {Status(status).name}")
+        else:
+            a.el1.set_reg(260, a.memo["elr"])

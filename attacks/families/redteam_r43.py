@@ -17,7 +17,9 @@ aim at the other thread's pages, slot and saved state:
 - swap and migration of A's pages while A sleeps (XA-010, XA-011);
 - core 1 making Guardian calls for the program while core 0 serves it (XA-009);
 - the shared page's frame handed to the fork child as its fresh private page (XA-012), one
-  fork answered with two children (XA-013), the domain torn down while B is in a call (XA-014).
+  fork answered with two children (XA-013), the domain torn down while B is in a call (XA-014);
+- munmap answered without unmapping (XA-015), B returned to an earlier PC (XA-016), the
+  parent's sealed shared page handed to the child's fresh page (XA-017).
 
 Where an attack gets through with the Guardian on, it names the property it breaks (`gap`)
 and its docstring says why Linux could never produce what the program saw.
@@ -606,3 +608,47 @@ def xa_replay_b(adv: Adversary) -> None:
             a.note(f"RESUME of B's slot at its marker's return: {Status(status).name}")
         else:
             a.el1.set_reg(260, a.memo["elr"])
+
+
+@scenario(id="XA-017", title="Swap the parent's shared page out, share the seal with the fork "
+          "child after the child unmapped it, and swap it in as the child's fresh MAP_FIXED page",
+          family=RT, goal=Goal.TAMPER, program=TH, oracle=_nonzero_oracle,
+          rules=("G-SWAP-BIND", "G-FORK-SHARE", "G-SWAP-FRESH"),
+          prop="A new MAP_PRIVATE|MAP_ANONYMOUS page reads zero: no sealed page of any process "
+               "may become its contents.")
+def xa_swap_share_into_fresh(adv: Adversary) -> None:
+    """1. The child munmaps the shared page and maps a private anonymous page MAP_FIXED at
+    the same address.
+    2. At that mmap's return the kernel SWAP_OUTs the parent's shared page (a seal),
+    SWAP_SHAREs the seal from the parent's tree to the child's at that address, and
+    SWAP_INs it into a fresh frame as the child's page (without a Guardian: a copy of the
+    parent's frame mapped in the child).
+    3. The child counts non-zero bytes in its fresh page (the secret's copy shows)."""
+    @adv.on(Point.MARKER, phase=P_SHARED)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.memo["shared"] = args[0]
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_MMAP, init_only=False, once=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        proc = thread.process  # type: ignore[attr-defined]
+        va = a.memo.get("shared")
+        if proc is a.init or "done" in a.memo or va is None or a.reg("x0") != va:
+            return
+        a.memo["done"] = True
+        child_root, parent_root = proc.mm.tables.root, a.mm.tables.root
+        new = a.alloc_frame()
+        leaf = D.leaf_descriptor(new, USER_RW)
+        if a.guarded:
+            status, version, sealed = a.hvc_data(Call.SWAP_OUT, (parent_root, va, SWAP_DESC))
+            if status != Status.OK:
+                return
+            a.hvc(Call.SWAP_SHARE, parent_root, child_root, va, version)
+            a.hvc_data(Call.SWAP_IN, (child_root, va, new, leaf), sealed)
+        else:
+            a.write_lm(new, a.read_lm(a.pa_of(va) & ~(PAGE - 1)))
+            proc.mm.tables.set(va, leaf)
+            a.el1.tlbi_all()
+
+    @adv.on(Point.MARKER, phase=P_SH_REMAPPED, init_only=False)
+    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+        a.hit("nonzero", args[1])

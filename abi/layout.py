@@ -193,6 +193,12 @@ RECV_FLAGS_ARG = {_NR[n]: i for n, i in (("recvfrom", 3), ("recvmsg", 2)) if n i
 MSG_TRUNC = 0x20
 UIO_MAXIOV = 1024
 ERRNO_FLOOR = (1 << 64) - 4095        # results from here up are -errno
+
+
+def untagged_addr(va: int) -> int:
+    """arm64's untagged_addr(): a user pointer's top byte (top-byte-ignore) replaced by bit 55
+    sign-extended, as do_page_fault() takes a fault address."""
+    return va | 0xFF << 56 if va & 1 << 55 else va & ~(0xFF << 56)
 SA_RESETHAND = 0x80000000
 #: sa_flags bits Linux keeps and reports back (others may be dropped on the way in).
 SA_KNOWN_FLAGS = 0x1 | 0x2 | 0x4 | 0x400 | 0x800 | SA_RESTORER | SA_ONSTACK | 0x10000000 | \

@@ -19,6 +19,7 @@ from abi.layout import (
     NR_RT_SIGRETURN,
     SLOT_REGISTER,
     SVC_NR_REGISTER,
+    untagged_addr,
 )
 from abi.syscalls import SYSCALL_ARITY
 from emulator.cpu import REG_PC
@@ -68,7 +69,6 @@ _EC_DATA_ABORT = frozenset((int(ExceptionClass.DABT_LOWER), int(ExceptionClass.D
 _EC_INSN_ABORT = frozenset((int(ExceptionClass.IABT_LOWER), int(ExceptionClass.IABT_SAME)))
 _EC_ABORT = _EC_DATA_ABORT | _EC_INSN_ABORT
 _PAGE_MASK = ~(PAGE - 1)
-_BIT55, _TAG_BYTE = 1 << 55, 0xFF << 56       # untagged_addr(): bit 55 sign-extended
 _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
 
@@ -191,7 +191,7 @@ class ExceptionEntry:
                     # sign-extended), and the tag reaches only the thread's own handler
                     # (SA_EXPOSE_TAGBITS).  An instruction abort's ELR is its fault
                     # address too: not shown either.
-                    far = (far | _TAG_BYTE if far & _BIT55 else far & ~_TAG_BYTE) & _PAGE_MASK
+                    far = untagged_addr(far) & _PAGE_MASK
                     if ec in _EC_INSN_ABORT:
                         slot.shown_elr = 0
         # rt_sigreturn: the kernel is told only the signal mask the frame restores, and the

@@ -29,6 +29,7 @@ from kernel_model.vma import SharedPages
 
 if TYPE_CHECKING:
     from kernel_model.mm import MemoryContext
+    from kernel_model.record_locks import RecordLocks
     from kernel_model.waitq import Waitable
 
 #: Synthetic device number of pipe inodes (Linux's anonymous pipefs).
@@ -54,6 +55,10 @@ class OpenFile:
     """
 
     kind: str = "file"
+    #: The inode whose record locks this open file took, and the kernel's lock table
+    #: (kernel_model/record_locks.py): its OFD locks go when it closes.
+    lock_key: tuple[int, int] | None = None
+    record_locks: RecordLocks | None = None
     #: Whether poll/epoll can watch it (Linux refuses epoll on files with no poll operation).
     pollable: bool = True
 
@@ -318,9 +323,8 @@ class HostFile(OpenFile):
                 fcntl.fcntl(self.fd, fcntl.F_SETFL, want)
 
     def close(self) -> None:
-        key = getattr(self, "lock_key", None)
-        if key is not None:                 # the OFD locks it owns go with it
-            self.record_locks.release(key, self)     # type: ignore[attr-defined]
+        if self.lock_key is not None and self.record_locks is not None:
+            self.record_locks.release(self.lock_key, self)   # the OFD locks it owns
         if self.memfd_pages is not None:
             self.memfd_pages.closed()
         if self.fd >= 0:

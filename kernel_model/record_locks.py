@@ -149,7 +149,6 @@ def fcntl_lock(k: Kernel, t: Thread, f: OpenFile, cmd: int, arg: int) -> int:
         if cmd not in _WAIT_CMDS:
             return -errno.EAGAIN
         k.block(WaitReason("record-lock", key=key))
-    f.lock_key = key            # type: ignore[attr-defined]  # released at its close
-    f.record_locks = k.record_locks  # type: ignore[attr-defined]
+    f.lock_key, f.record_locks = key, k.record_locks      # released at its close
     k.record_locks.set(key, owner, l_type, first, last, -1 if ofd else t.process.pid)
     return 0

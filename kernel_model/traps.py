@@ -9,7 +9,7 @@ from typing import Any
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
-from abi.layout import SVC_NR_REGISTER
+from abi.layout import SVC_NR_REGISTER, untagged_addr
 from emulator.el0_counter import XZR, counter_read, counter_value
 from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.livestate import X_REGS
@@ -27,7 +27,6 @@ from kernel_model.syscalls import SYSCALLS, syscall_name
 
 log = logging.getLogger(__name__)
 
-_BIT55, _TAG_BYTE = 1 << 55, 0xFF << 56          # untagged_addr(): bit 55 sign-extended
 _ABORTS = frozenset((ExceptionClass.DABT_LOWER, ExceptionClass.DABT_SAME,
                      ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
 _INSTRUCTION_ABORTS = frozenset((ExceptionClass.IABT_LOWER, ExceptionClass.IABT_SAME))
@@ -174,7 +173,7 @@ class TrapsMixin:
                 execute = ec in _INSTRUCTION_ABORTS
                 # do_page_fault() works on untagged_addr(far): a tagged pointer's top byte
                 # (top-byte-ignore for user addresses) names no other page.
-                addr = info.far | _TAG_BYTE if info.far & _BIT55 else info.far & ~_TAG_BYTE
+                addr = untagged_addr(info.far)
                 try:
                     res = t.process.mm.handle_fault(addr, not execute and bool(esr & ESR_WNR),
                                                     execute)

@@ -74,7 +74,7 @@ def _timed(timers: _Timers, key: str) -> Callable[[Callable[..., Any]], Callable
 def profile(command: str, guardian: str = "off", confidential: bool = False) -> dict[str, Any]:
     """Run `command` (workload name or path, then arguments) once; the attributed times."""
     t0 = time.perf_counter()
-    from cli.session import run_program
+    from cli.session import HostView, run_program
     from emulator import sysregs as S
     from emulator.cpu import Cpu
     from emulator.fastuc import FastUc
@@ -86,11 +86,11 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
     timers = _Timers()
 
     def exception_kind(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(self: Cpu, intno: int) -> Any:
+        def wrapper(self: Cpu, handle: int, intno: int, user: int) -> Any:
             kind = _EC_KIND.get(self.live.syndrome.value >> 26, "other") if intno in (2, 3, 4) else "other"
             t = time.perf_counter()
             try:
-                return fn(self, intno)
+                return fn(self, handle, intno, user)
             finally:
                 timers.add(f"exception: {kind}", time.perf_counter() - t)
         return wrapper
@@ -108,7 +108,7 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
 
     out, err = io.BytesIO(), io.BytesIO()
     program, *args = shlex.split(command)
-    with _wrapped(Cpu, "_take_exception", exception_kind), \
+    with _wrapped(Cpu, "_on_interrupt", exception_kind), \
             _wrapped(Cpu, "take_irq", _timed(timers, "exception: timer interrupt")), \
             _wrapped(Cpu, "run", _timed(timers, "emu_start")), \
             _wrapped(FastUc, "flush_tlb", _timed(timers, "tlb flush (explicit)")), \
@@ -121,8 +121,9 @@ def profile(command: str, guardian: str = "off", confidential: bool = False) -> 
             _wrapped(Kernel, "run", _timed(timers, "run loop")), \
             _wrapped(Kernel, "_el0_sync", _timed(timers, "kernel: EL0 handler")):
         t1 = time.perf_counter()
+        # The host's files, as `blindfold run` shows them (a sandbox would hide the inputs).
         result = run_program(program, args, stdout=out, stderr=err, guardian=guardian,
-                             confidential=confidential)
+                             confidential=confidential, view=HostView(host_files=True))
         total = time.perf_counter() - t1
     s, c = timers.seconds, timers.counts
     exc_keys = sorted(k for k in s if k.startswith("exception: "))

@@ -8,7 +8,6 @@ same inputs give the same execution.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,12 @@ from typing import Any
 
 #: Stdin bytes kept verbatim in a trace; past this only the digest and length.
 STDIN_KEEP = 1 << 20
+
+
+def _sha256() -> Any:
+    # hashlib loads OpenSSL (~3 ms): paid by traced runs and runs that read stdin only.
+    import hashlib
+    return hashlib.sha256()
 
 
 @dataclass(eq=False, repr=False)
@@ -28,12 +33,14 @@ class HostInputs:
     sysroot: str | None = None
     _stdin: bytearray = field(default_factory=bytearray)
     _stdin_len: int = 0
-    _stdin_hash: Any = field(default_factory=hashlib.sha256)
+    _stdin_hash: Any = None          # hashlib's sha256, from the first byte read
     files: dict[str, str] = field(default_factory=dict)
 
     def stdin_read(self, data: bytes) -> None:
         """The guest read these bytes from the host's stdin."""
         self._stdin_len += len(data)
+        if self._stdin_hash is None:
+            self._stdin_hash = _sha256()
         self._stdin_hash.update(data)
         if len(self._stdin) < STDIN_KEEP:
             self._stdin += data[: STDIN_KEEP - len(self._stdin)]
@@ -42,7 +49,7 @@ class HostInputs:
         """A host file opened for reading: its digest as it is now (first open wins)."""
         if guest in self.files:
             return
-        h = hashlib.sha256()
+        h = _sha256()
         offset = 0
         try:
             while chunk := os.pread(fd, 1 << 20, offset):
@@ -62,7 +69,8 @@ class HostInputs:
         import base64  # traced runs only
         kept = bytes(self._stdin)
         return {
-            "stdin": {"length": self._stdin_len, "sha256": self._stdin_hash.hexdigest(),
+            "stdin": {"length": self._stdin_len,
+                      "sha256": (self._stdin_hash or _sha256()).hexdigest(),
                       "bytes_b64": base64.b64encode(kept).decode("ascii"),
                       "complete": len(kept) == self._stdin_len},
             "files_read": dict(sorted(self.files.items())),

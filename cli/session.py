@@ -69,10 +69,10 @@ def resolve_program(name_or_path: str) -> tuple[Path, str]:
             raise UsageError(f"{name_or_path} is a directory", "give an AArch64 ELF file or a workload name")
         return p, p.name
     if "/" not in name_or_path:
-        from workloads import find as find_workload  # the catalogue, for a name only
-        w = find_workload(name_or_path)
-        if w is not None:
-            return w.binary, w.name
+        from workloads import binary as workload_binary  # for a name only
+        found = workload_binary(name_or_path)
+        if found is not None:
+            return found, name_or_path
     raise UsageError(f"no such program or workload: {name_or_path}",
                      "run `blindfold workloads list` for the bundled workloads, or give a path")
 

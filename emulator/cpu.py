@@ -173,6 +173,7 @@ class Cpu:
         self.pc_face: ctypes.c_uint64 = self.live.pc
         self._holder: RegisterOwner | None = None
         self._held_pc = ctypes.c_uint64()
+        self._info = ExceptionInfo(0, 0, 0, 0, 0, 0)   # the synchronous exception being taken
         # EL0's TLB at a fixed size, whatever flushes come (None: left to the library).
         self._tlb: Tlb | None = locate_tlb(self.live.address, self.fast.flush_tlb)
         self.fast.add_raw_intr_hook(self._on_interrupt)
@@ -599,58 +600,65 @@ class Cpu:
 
     # --- exception entry -----------------------------------------------------
     def _on_interrupt(self, _handle: int, intno: int, _user: int) -> None:
+        """Unicorn's interrupt hook: the exception taken, its handler run (one Python
+        frame for both: this runs once per exception)."""
         try:
-            self._take_exception(intno)
+            self._fp_known = None       # EL0 code ran since: FPSR may have changed
+            live = self.live
+            esr = live.syndrome.value
+            far = live.vaddress.value
+            pc = live.pc.value
+            tracer = self.tracer
+            raw: bytes | None = None
+            if tracer is not None and tracer.enabled:
+                # Traced: the whole register file for the trace.
+                raw = bytes(self.fast.gpr_batch.read())
+            if intno not in _SYNDROME_INTNOS:
+                esr = 0x0200_0000  # unknown reason
+            elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
+                # QEMU leaves the previous syndrome for some undefined encodings.
+                esr = 0x0200_0000
+            if intno != INTNO_DATA_ABORT and intno != INTNO_PREFETCH_ABORT:
+                far = 0
+            # live.nzcv(), inline: QEMU keeps N and V in bit 31, C as 0/1, Z inverted.
+            spsr = ((live.nf.value & 0x8000_0000) | ((live.zf.value == 0) << 30)
+                    | ((live.cf.value & 1) << 29) | ((live.vf.value & 0x8000_0000) >> 3))
+            # One record per core, refilled (cheaper than a new one per exception): a
+            # handler that keeps it past its return (a deferred call) keeps a copy.
+            info = self._info
+            info.vector_offset = _LOWER_SYNC if self.el == 0 else 0x200
+            info.esr = esr
+            info.far = far
+            info.elr = pc
+            info.spsr = spsr
+            info.from_el = self.el
+            self.exceptions_taken += 1
+            # The architectural entry: the ELx registers hold what the handler reads
+            # (written into Unicorn if and when something reads them).
+            self._pending_entry = [esr, pc, far, spsr]
+            if intno != INTNO_SVC and intno != INTNO_PREFETCH_ABORT:
+                # The instruction did not complete; it is retried (or skipped by a
+                # signal handler), so it must not count as executed.  (A fetch that
+                # faults never reached the instruction counter.)
+                self._incomplete += 1
+            if raw is None:
+                # Untraced: _dispatch inlined (this runs once per exception).
+                self.el = 1
+                table = self.vectors.tables.get(self.vbar & ~0x7FF)
+                handler = table.entries.get(info.vector_offset) if table is not None else None
+                if handler is None:
+                    self._handle(table, info)
+                else:
+                    handler(self, info)
+                self.el = 0     # exception return (eret): back to EL0 at whatever ELR is left
+            else:
+                self._dispatch(info, raw)
             if self._flush_owed or self.tcr != self._uc_tcr or self.vbar != self._uc_vbar:
                 self.sync_unicorn()
         except BaseException as exc:  # noqa: BLE001 - must not unwind through C
             self._pending_error = exc
             self._stop_requested = True
             self.fast.stop()
-
-    def _take_exception(self, intno: int) -> None:
-        self._fp_known = None       # EL0 code ran since: FPSR may have changed
-        live = self.live
-        esr = live.syndrome.value
-        far = live.vaddress.value
-        pc = live.pc.value
-        tracer = self.tracer
-        raw: bytes | None = None
-        if tracer is not None and tracer.enabled:
-            # Traced: the whole register file for the trace.
-            raw = bytes(self.fast.gpr_batch.read())
-        if intno not in _SYNDROME_INTNOS:
-            esr = 0x0200_0000  # unknown reason
-        elif intno == INTNO_UDEF and (esr >> 26) not in (0x00, 0x07, 0x18, 0x0E):
-            # QEMU leaves the previous syndrome for some undefined encodings.
-            esr = 0x0200_0000
-        if intno != INTNO_DATA_ABORT and intno != INTNO_PREFETCH_ABORT:
-            far = 0
-        # live.nzcv(), inline: QEMU keeps N and V in bit 31, C as 0/1, Z inverted.
-        spsr = ((live.nf.value & 0x8000_0000) | ((live.zf.value == 0) << 30)
-                | ((live.cf.value & 1) << 29) | ((live.vf.value & 0x8000_0000) >> 3))
-        info = ExceptionInfo(_LOWER_SYNC if self.el == 0 else 0x200, esr, far, pc, spsr, self.el)
-        self.exceptions_taken += 1
-        # The architectural entry: the ELx registers hold what the handler reads
-        # (written into Unicorn if and when something reads them).
-        self._pending_entry = [esr, pc, far, spsr]
-        if intno != INTNO_SVC and intno != INTNO_PREFETCH_ABORT:
-            # The instruction did not complete; it is retried (or skipped by a
-            # signal handler), so it must not count as executed.  (A fetch that
-            # faults never reached the instruction counter.)
-            self._incomplete += 1
-        if raw is None:
-            # Untraced: _dispatch inlined (this runs once per exception).
-            self.el = 1
-            table = self.vectors.tables.get(self.vbar & ~0x7FF)
-            handler = table.entries.get(info.vector_offset) if table is not None else None
-            if handler is None:
-                self._handle(table, info)
-            else:
-                handler(self, info)
-            self.el = 0     # exception return (eret): back to EL0 at whatever ELR is left
-        else:
-            self._dispatch(info, raw)
 
     def take_irq(self) -> None:
         """An interrupt taken from EL0 (the model's timer tick at a quantum's end)."""

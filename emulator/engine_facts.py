@@ -4,7 +4,7 @@ Calibration finds offsets inside the library's private state by running
 known code on scratch engines (calibration.py, exit_checks.py, livestate.py):
 some milliseconds of every start-up, for answers that only change when the
 library does.  They are kept in one small file per library file, named
-by the library's path, size, modification time and inode (and the Python
+by the library's device, inode, size and modification time (and the Python
 build that loaded it), under $BLINDFOLD_CACHE or ~/.cache/blindfold.  A
 library replaced in place gets a new name; an unreadable or unwritable
 cache only costs the calibration again.  What each caller remembers it
@@ -14,7 +14,6 @@ still checks on the live engine where that is cheap (livestate does).
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -38,9 +37,11 @@ def _library_key() -> str | None:
         st = os.stat(uclib._name)
     except (OSError, TypeError):
         return None
-    ident = f"{uclib._name}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|{__version__}|" \
-            f"{sys.implementation.cache_tag}|{sys.maxsize}"
-    return hashlib.sha256(ident.encode()).hexdigest()[:24]
+    # The file itself (device and inode) as it is now (size, modification time), and the
+    # Python that loaded it: readable, and no digest (hashlib loads OpenSSL, ~3 ms of
+    # every start-up).
+    return (f"{__version__}-{sys.implementation.cache_tag}-{sys.maxsize.bit_length() + 1}-"
+            f"{st.st_dev:x}-{st.st_ino:x}-{st.st_size:x}-{st.st_mtime_ns:x}")
 
 
 def _load() -> dict[str, Any]:

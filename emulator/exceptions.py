@@ -82,7 +82,12 @@ def make_esr(ec: ExceptionClass, iss: int = 0) -> int:
 
 @dataclass(slots=True, eq=False, repr=False)
 class ExceptionInfo:
-    """One exception as the handler at VBAR_EL1 sees it (the ELx registers' values)."""
+    """One exception as the handler at VBAR_EL1 sees it (the ELx registers' values).
+
+    Valid while the handler runs: a core refills one record per synchronous exception
+    (as a kernel's saved registers live on its stack), so a handler that keeps it past
+    its return keeps a copy (`dataclasses.replace(info)`).
+    """
 
     vector_offset: int
     esr: int

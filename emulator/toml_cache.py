@@ -6,8 +6,10 @@ parser (its regular expressions are compiled at import) and running it costs
 several milliseconds of each start-up, for a file that rarely changes.  The
 parsed tables are kept as a Python literal under the same cache directory as
 the engine facts (engine_facts.cache_root): one file per source (named by a
-digest of its name, so an edited file replaces its entry instead of adding
-one), holding the digest of the text it was parsed from, read back with
+checksum of its name, so an edited file replaces its entry instead of adding
+one), holding the source's name and the very text it was parsed from (compared
+whole: a machine description is a few kilobytes, and no digest means no
+OpenSSL at start-up), read back with
 `ast.literal_eval` (nothing is run).  Text that does not parse is never
 cached: its error comes from the parser every time.  An unreadable or
 unwritable cache only costs the parse again.
@@ -16,8 +18,8 @@ unwritable cache only costs the parse again.
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
+import zlib
 from typing import Any
 
 from emulator.engine_facts import cache_root
@@ -34,8 +36,10 @@ def _literal(value: Any) -> bool:
     return isinstance(value, (str, int, bool))      # (TOML dates and times are none of these)
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+def _entry_name(source: str) -> str:
+    # Two sources with one checksum only take turns in one entry: the entry names its source.
+    raw = source.encode("utf-8", "surrogatepass")
+    return f"toml-{zlib.crc32(raw):08x}-{len(raw)}.txt"
 
 
 def parse(text: str) -> dict[str, Any]:
@@ -49,12 +53,11 @@ def loads(text: str, source: str) -> dict[str, Any]:
 
     Raises tomllib.TOMLDecodeError (a ValueError) for text that is not TOML.
     """
-    path = cache_root() / f"toml-{_digest(source)}.txt"
-    digest = _digest(text)
+    path = cache_root() / _entry_name(source)
     try:
         entry = ast.literal_eval(path.read_text(encoding="utf-8"))
-        if isinstance(entry, dict) and entry.get("text") == digest \
-                and isinstance(entry.get("data"), dict):
+        if isinstance(entry, dict) and entry.get("source") == source \
+                and entry.get("text") == text and isinstance(entry.get("data"), dict):
             return entry["data"]
     except (OSError, ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         pass
@@ -63,7 +66,7 @@ def loads(text: str, source: str) -> dict[str, Any]:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(repr({"text": digest, "data": data}), encoding="utf-8")
+            tmp.write_text(repr({"source": source, "text": text, "data": data}), encoding="utf-8")
             os.replace(tmp, path)       # readers see the old entry or the whole new one
         except OSError:
             pass

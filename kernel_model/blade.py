@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import errno
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emulator import sysregs as S
@@ -367,7 +368,8 @@ class BladeKernel(Kernel):
             finally:
                 rt.acting_blade = None
             return
-        rt.messages.forward(t, blade, home, lambda: Kernel._syscall(self, t, info))
+        kept = replace(info)    # the core refills its record at its next exception
+        rt.messages.forward(t, blade, home, lambda: Kernel._syscall(self, t, kept))
 
     def _fire_timers(self) -> None:
         self.rack_rt._sync()            # messages due by now arrive (wake-ups among them)

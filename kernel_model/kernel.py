@@ -9,7 +9,6 @@ faults and delivers signals on the way back to EL0.
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import struct
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from emulator.el1 import El1
 from emulator.exceptions import VectorTable
 from emulator.fastuc import CTX_PC, CTX_SP
 from emulator.machine import BootInfo
+from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
 from kernel_model.elf_loader import ElfImage
@@ -249,7 +249,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         out = bytearray()
         while len(out) < n:
             self._random_counter += 1
-            out += hashlib.sha256(struct.pack("<QQ", self.seed, self._random_counter)).digest()
+            out += small_sha256(struct.pack("<QQ", self.seed, self._random_counter)).digest()
         return bytes(out[:n])
 
     def now_ns(self) -> int:
@@ -336,6 +336,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         if proc.confidential:
             # The domain's measured image is the one the thread starts in: the
             # interpreter of a dynamic program (it then maps the rest itself).
+            import hashlib  # (OpenSSL: fast for whole images; loaded by confidential runs only)
             first = interp_image if interp_image is not None else image
             named = hashlib.sha256(first.data).digest()
             if interp_image is not None:

@@ -10,12 +10,12 @@ the same.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 from typing import TYPE_CHECKING
 
 from abi.hwcaps import feature_names
+from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.openfile import OpenFile
@@ -302,7 +302,7 @@ def loadavg(k: Kernel) -> str:
 
 def boot_id(k: Kernel) -> str:
     """The same for a whole run (seeded), like Linux's per-boot id."""
-    h = hashlib.sha256(f"boot-id:{k.seed}".encode()).hexdigest()
+    h = small_sha256(f"boot-id:{k.seed}".encode()).hexdigest()
     return _uuid(h)
 
 

@@ -67,7 +67,11 @@ class TrapsMixin:
                 # The daemons (KSM, node balancing, compaction) are paced by faults, so
                 # they get their turn after one, with no kernel code holding user memory.
                 self.mmctx.memory.tick(t.process.mm)
-        self.clock.charge("exception_return")
+        clock = self.clock          # clock.charge("exception_return"), inline (every exception)
+        cost = clock.costs["exception_return"]
+        clock.cycles += cost
+        charged = clock.charged
+        charged["exception_return"] = charged.get("exception_return", 0) + cost
         if t.state == _RUNNABLE and (t.pending.mask or t.process.pending.mask):
             self.signals.deliver_pending(t)
         el1 = self.el1
@@ -91,8 +95,16 @@ class TrapsMixin:
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         args = self.el1.syscall_args()
         nr = args[SVC_NR_REGISTER]
-        # Entry and dispatch are charged together, both before the handler runs.
-        self.clock.charge_pair("exception_entry", "syscall_dispatch")
+        # Entry and dispatch are charged together, both before the handler runs
+        # (clock.charge_pair, inline: this runs once per syscall).
+        clock = self.clock
+        costs = clock.costs
+        charged = clock.charged
+        entry_cost = costs["exception_entry"]
+        dispatch_cost = costs["syscall_dispatch"]
+        clock.cycles += entry_cost + dispatch_cost
+        charged["exception_entry"] = charged.get("exception_entry", 0) + entry_cost
+        charged["syscall_dispatch"] = charged.get("syscall_dispatch", 0) + dispatch_cost
         # Traced, the CPU's open exception event becomes this syscall: one record holding
         # the registers at entry, the arguments and the result (or what it blocked on).
         record = self._syscall_record(nr, args) if self.tracer.enabled else None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from unicorn import arm64_const as A
@@ -94,7 +94,8 @@ class Machine:
         self.ram.write(CODE_PA, struct.pack(f"<{len(words)}I", *words))
 
     def record(self, cpu: Cpu, info: ExceptionInfo) -> None:
-        self.seen.append(Seen(info, cpu.read_sysreg(S.ESR_EL1), cpu.read_sysreg(S.ELR_EL1),
+        # A copy: the core refills its record at the next exception.
+        self.seen.append(Seen(replace(info), cpu.read_sysreg(S.ESR_EL1), cpu.read_sysreg(S.ELR_EL1),
                               cpu.read_sysreg(S.FAR_EL1), cpu.read_sysreg(S.SPSR_EL1), cpu.el))
 
     def install(self, handler: Handler | None = None, *, stop_after: int = 1) -> None:

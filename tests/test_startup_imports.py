@@ -24,7 +24,10 @@ HEAVY = ("rich", "textual", "cryptography", "sqlite3", "elftools", "torch", "att
          "emulator.snapshot", "kernel_model.blade", "kernel_model.sockets",
          "kernel_model.epoll", "kernel_model.syscalls.net", "kernel_model.syscalls.events",
          "kernel_model.pulse_calls", "kernel_model.gcs_calls", "cli.trace_cmd", "cli.bench",
-         "cli.attack_cmd", "cli.snapshot_cmd", "cli.debug_session", "json")
+         "cli.attack_cmd", "cli.snapshot_cmd", "cli.debug_session", "json",
+         # OpenSSL (hashlib), the TOML parser (the catalogue, a machine file parsed before)
+         # and POSIX timers: a few milliseconds of every start-up between them.
+         "hashlib", "_hashlib", "tomllib", "workloads.catalog", "kernel_model.syscalls.timers")
 
 
 def test_run_hello_imports_none_of_the_heavy_modules() -> None:

@@ -9,7 +9,7 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 import workloads
-from workloads import BIN_DIR, Workload, all_workloads, find
+from workloads import BIN_DIR, Workload, all_workloads, binary, find
 
 WORKLOADS_DIR = Path(workloads.__file__).resolve().parent
 EXPECTED = {
@@ -103,6 +103,16 @@ def test_find() -> None:
 def test_bin_dir() -> None:
     assert BIN_DIR == WORKLOADS_DIR / "bin"
     assert BIN_DIR.is_absolute()
+
+
+def test_bin_holds_the_catalogued_binaries_only() -> None:
+    """`blindfold run NAME` finds a workload by its binary without reading the catalogue
+    (workloads.binary): that is the catalogue's answer only while bin/ holds its entries'
+    binaries and nothing else."""
+    on_disk = {p.name for p in BIN_DIR.iterdir() if p.is_file()}
+    assert on_disk == {w.name for w in all_workloads()}
+    assert all(binary(w.name) == w.binary for w in all_workloads())
+    assert binary("no-such-workload") is None and binary("../catalog.toml") is None
 
 
 @pytest.mark.parametrize("w", all_workloads(), ids=lambda w: w.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import struct
+import sys
 from typing import TYPE_CHECKING
 
 from abi import Call, Status
@@ -15,7 +16,6 @@ from kernel_model.exec import load_interpreter, parse_shebang
 from kernel_model.mm import AddressSpace
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
-from kernel_model.syscalls.timers import timers_of
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -259,8 +259,10 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     t.clear_child_tid = 0
     # begin_new_exec: exit_itimers() deletes every POSIX timer (interval timers stay), and
     # __set_task_comm(me, kbasename(bprm->filename)) names the task after the path given.
-    for timer in list(timers_of(k, proc).values()):
-        timer.delete()
+    timers = sys.modules.get("kernel_model.syscalls.timers")   # (loaded by timer_create)
+    if timers is not None:
+        for timer in list(timers.timers_of(k, proc).values()):
+            timer.delete()
     t.comm = execfn.rsplit(b"/", 1)[-1][:15]
     t.keep_caps = False                  # SECBIT_KEEP_CAPS does not survive execve
     t.process.dumpable = 1               # begin_new_exec(): SUID_DUMP_USER for a plain image

@@ -304,6 +304,7 @@ def _exit(code: int, *, skip_cleanup: bool) -> None:
     module, Unicorn instance and the RAM mapping one by one) is skipped: the output is
     flushed and the process ends at once.
     """
+    _save_dataclass_code()
     if skip_cleanup and _standalone():
         for stream in (sys.stdout, sys.stderr):
             try:
@@ -313,6 +314,13 @@ def _exit(code: int, *, skip_cleanup: bool) -> None:
         logging.shutdown()
         os._exit(code)
     sys.exit(code)
+
+
+def _save_dataclass_code() -> None:
+    """Keep what this run compiled for the next (only where the command installed it)."""
+    code = sys.modules.get("cli.dataclass_code")
+    if code is not None:
+        code.save()
 
 
 def _standalone() -> bool:

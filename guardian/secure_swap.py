@@ -15,9 +15,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from abi import Status
 from emulator import descriptors as D
 from guardian import checks
@@ -28,6 +25,7 @@ from guardian.secure_mm_checks import PageChecks
 from guardian.state import MonitorState
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
     from guardian.slots import Domain
 
 PAGE = 4096
@@ -95,6 +93,8 @@ class SecureSwap:
     def _cipher(self, dom: Domain) -> AESGCM:
         aead = self._aead.get(dom.id)
         if aead is None:
+            # (cryptography: some 7 ms to import, paid by runs that swap a sealed page only)
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
             aead = self._aead[dom.id] = AESGCM(dom.key)
         return aead
 
@@ -191,8 +191,10 @@ class SecureSwap:
             refuse("swap_in.same_va", Status.ERR_AUTH, f"version {version} was sealed for va "
                                                       f"{rec.va:#x}, not {va:#x} (transplanted)")
         nonce, aad = self._nonce_aad(dom, va, version)
+        cipher = self._cipher(dom)
+        from cryptography.exceptions import InvalidTag
         try:
-            plain = self._cipher(dom).decrypt(nonce, payload[SEAL_HEADER.size:], aad)
+            plain = cipher.decrypt(nonce, payload[SEAL_HEADER.size:], aad)
         except InvalidTag:
             refuse("swap_in.authentic", Status.ERR_AUTH, f"the sealed page for {va:#x} fails "
                                                          "authentication (tampered)")

@@ -40,6 +40,17 @@ def test_run_hello_imports_none_of_the_heavy_modules() -> None:
     assert heavy == []
 
 
+def test_a_confidential_run_imports_no_elf_or_crypto_library() -> None:
+    """The Guardian reads ELF headers itself and loads AES-GCM at its first sealed page."""
+    r = subprocess.run([sys.executable, "-X", "importtime", "-m", "cli.main", "run", "-q",
+                        "--guardian", "on", "--confidential", "hello"], cwd=ROOT,
+                       capture_output=True, text=True, check=True)
+    assert r.stdout.endswith("hello: ok\n")
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in r.stderr.splitlines() if "|" in line}
+    assert "guardian.monitor" in loaded
+    assert sorted(m for m in loaded if m.split(".")[0] in ("elftools", "cryptography")) == []
+
+
 def test_lazy_syscall_homes_match_what_the_modules_register() -> None:
     table = SYSCALLS.load_all()
     for module, names in LAZY_HOMES.items():

@@ -25,6 +25,8 @@ _IDENT = b"\x7fELF\x02\x01"          # magic, ELFCLASS64, ELFDATA2LSB
 _EHDR = struct.Struct("<HHIQQQIHHHHHH")
 # p_type, p_flags, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_align.
 _PHDR = struct.Struct("<IIQQQQQQ")
+_PHDR_FIELDS = ("p_type", "p_flags", "p_offset", "p_vaddr", "p_paddr", "p_filesz", "p_memsz",
+                "p_align")
 _ET_DYN = 3
 _PT_LOAD, _PT_PHDR = 1, 6
 #: Linux's load_elf_phdrs(): e_phentsize is sizeof(struct elf64_phdr), at most 64 KiB of them.
@@ -56,8 +58,7 @@ def _headers(data: bytes) -> tuple[int, int, int, int, int, list[dict[str, int]]
     if phoff + phnum * phent > len(data):
         raise ValueError(f"program headers at {phoff:#x} ({phnum} x {phent} bytes) run past "
                          f"the file's {len(data)} bytes")
-    every = [dict(zip(("p_type", "p_flags", "p_offset", "p_vaddr", "p_paddr", "p_filesz",
-                       "p_memsz", "p_align"), _PHDR.unpack_from(data, phoff + i * phent)))
+    every = [dict(zip(_PHDR_FIELDS, _PHDR.unpack_from(data, phoff + i * phent), strict=True))
              for i in range(phnum)]
     return etype, entry, phoff, phent, phnum, every
 

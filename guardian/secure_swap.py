@@ -26,6 +26,7 @@ from guardian.state import MonitorState
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     from guardian.slots import Domain
 
 PAGE = 4096

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.families.redteam_r42 import CORE2 as CORE, P_FAULTS, P_INPUT, P_REREAD, P_SIGNALS
+from attacks.families.redteam_r42 import CORE2 as CORE
+from attacks.families.redteam_r42 import P_FAULTS, P_INPUT, P_REREAD, P_SIGNALS
 from attacks.scenario import MODES
 from tests.honest_runs import step_indices, untouched_run
 

@@ -32,7 +32,7 @@ from attacks.adversary import PAGE, REFUSALS, USER_RW, Adversary
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
-from attacks.workload import SECRET_LEN, SECRET_OFF, Phase
+from attacks.workload import SECRET_LEN, Phase
 from emulator import descriptors as D
 from emulator import sysregs as S
 from kernel_model.kernel import KERNEL_VBAR

@@ -131,6 +131,8 @@ class AdmittedReads:
     def check(self, slot: Slot, ret: int) -> None:
         if slot.nr not in _READS or ret >= ERRNO_FLOOR or not ret:
             return
+        if slot.nr not in _POSITIONED and not self.positions:
+            return                      # (no admitted file open whose position is known)
         found = self._data(slot, slot.args[0])
         desc = self.files.description_of(slot, slot.args[0])
         if found is None or desc is None:
@@ -173,6 +175,8 @@ class AdmittedReads:
         if nr == _TRUNCATE:
             self._truncated(slot)
             return
+        if nr not in _WRITES and not self.positions:
+            return                      # (a read or seek moves a known position only)
         desc = self.files.description_of(slot, a[0])
         if desc is None:
             return

@@ -146,7 +146,7 @@ class EventFiles:
         self.taking: dict[int, list[Send]] = {}
 
     def _open_file(self, slot: Slot, fd: int) -> OpenFile | None:
-        return self.files.table(slot.root, slot.thread).fds.get(_s32(fd))
+        return self.files.open_file(slot, fd)
 
     def _struct(self, slot: Slot, va: int, n: int) -> bytes | None:
         """The input struct of the call: as read at entry, else (swapped out then) now."""

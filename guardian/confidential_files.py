@@ -163,7 +163,7 @@ class Descriptors(TableLifecycle):
     # --- lookups ------------------------------------------------------------------------
     def admitted(self, slot: Slot, fd: int) -> str | None:
         """The admitted file descriptor `fd` of the slot's thread names, if any."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         if f is not None and f.path == RUNNING_EXE:
             return self._running_path(slot)
         if f is None or f.path is None or f.path not in self.admission.files:
@@ -182,17 +182,17 @@ class Descriptors(TableLifecycle):
 
     def memfd(self, slot: Slot, fd: int) -> int:
         """The memfd descriptor `fd` of the slot's thread names (its id; 0: none)."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.memfd if f is not None else 0
 
     def maker_of(self, slot: Slot, fd: int) -> int | None:
         """The syscall that made descriptor `fd` of the slot's thread, if known."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.maker if f is not None else None
 
     def path_of(self, slot: Slot, fd: int) -> str | None:
         """The name descriptor `fd` of the slot's thread was opened by, if known."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.path if f is not None else None
 
     def held(self, slot: Slot, fd: int) -> OpenFile:
@@ -368,6 +368,8 @@ class Descriptors(TableLifecycle):
         nr, a = slot.nr, slot.args
         key = (slot.root, slot.thread)
         table = self.table(*key)
+        if nr in READS and not reads_make_fds(table, a[0]):
+            return          # (a read that installs no descriptor changes no table: most calls)
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if (nr == NR_FCNTL and cmd == F_SETFL) or (nr == NR_IOCTL and cmd == FIONBIO):
             self.flags_from = self.admission.registry.next_slot_id()
@@ -507,7 +509,7 @@ class Descriptors(TableLifecycle):
 
     def description_of(self, slot: Slot, fd: int) -> Description | None:
         """The open file descriptor `fd` of the slot's thread names, if known."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.description if f is not None else None
 
     def writer_held(self, slot: Slot, read_end: Description | None) -> bool:
@@ -530,30 +532,30 @@ class Descriptors(TableLifecycle):
 
     def socket_of(self, slot: Slot, fd: int) -> tuple[int, int, int] | None:
         """(domain, type, maker's pid) of a socket the program made (None: not known)."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.sock if f is not None else None
 
     def pidfd_pid(self, slot: Slot, fd: int) -> int:
         """The pid the pidfd_open descriptor `fd` names (0: not one the Guardian saw made)."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f.pid if f is not None and f.maker == NR_PIDFD_OPEN else 0
 
     def owner_unset(self, slot: Slot, fd: int) -> bool:
         """Is descriptor `fd` an open file the program made (not inherited or received)
         whose owner no call set?"""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return f is not None and (f.maker is not None or f.path is not None) \
             and f.description not in self.owner_set
 
     def seals_of(self, slot: Slot, fd: int) -> int | None:
         """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         return self.seals.get(f.memfd) if f is not None and f.memfd else None
 
     def seals_met(self, slot: Slot, fd: int) -> int:
         """The seals the memfd behind descriptor `fd` held before the slot's call entered
         (0: none known, or no memfd): those the call met, whatever else ran meanwhile."""
-        f = self.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.open_file(slot, fd)
         met = 0
         for since, seals in self.sealed_from.get(f.memfd, ()) if f is not None and f.memfd \
                 else ():

@@ -23,7 +23,6 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.clock_floors import timespec_ns
 from guardian.confidential_files import Descriptors
-from guardian.fd_results import s32
 from guardian.open_files import Description
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -62,12 +61,14 @@ class CounterFiles:
         self.armed: dict[Description, Armed] = {}
 
     def _description(self, slot: Slot, fd: int) -> Description | None:
-        f = self.files.table(slot.root, slot.thread).fds.get(s32(fd))
+        f = self.files.open_file(slot, fd)
         return f.description if f is not None else None
 
     def check(self, slot: Slot, ret: int) -> None:
         if ret >= ERRNO_FLOOR or slot.nr in (_NR_EVENTFD2, _NR_SETTIME):
             return
+        if not self.semaphores and not self.armed:
+            return                      # (no semaphore eventfd, no armed timerfd)
         d = self._description(slot, slot.args[0])
         if d is None or (d not in self.semaphores and d not in self.armed):
             return

@@ -16,7 +16,7 @@ from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import CLONE_PIDFD
-from guardian.open_files import Description, FileTable, WorkDir
+from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.slots import Slot
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
@@ -39,6 +39,16 @@ class TableLifecycle:
     sockets: SoleSockets
     admitted_reads: AdmittedReads
     nonblock: dict[Description, bool]
+
+    def open_file(self, slot: Slot, fd: int) -> OpenFile | None:
+        """The open file descriptor `fd` (an int argument, as the kernel takes it) of the
+        slot's thread names, if known.  One look-up and no table made: the result checks
+        of a call on a descriptor ask this several times each."""
+        table = self.tables.get((slot.root, slot.thread))
+        if table is None:
+            return None
+        fd &= 0xFFFF_FFFF
+        return table.fds.get(fd - (1 << 32) if fd >= 1 << 31 else fd)
 
     def table(self, root: int, thread: int) -> FileTable:
         key = (root, thread)

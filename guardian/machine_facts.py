@@ -146,7 +146,7 @@ class MachineFacts:
                 live = self.files.live_descriptions()
                 self.at_start = {d: e for d, e in self.at_start.items() if id(d) in live}
                 self.at_start[f.description] = entry
-        elif slot.nr == _READ:
+        elif slot.nr == _READ and self.at_start:
             desc = self.files.description_of(slot, slot.args[0])
             if desc is not None:
                 self.at_start.pop(desc, None)
@@ -222,9 +222,12 @@ class MachineFacts:
         return ""
 
     def _read(self, slot: Slot, ret: int) -> str:
+        positioned_at_start = slot.nr == _PREAD and slot.args[3] == 0
+        if not self.at_start and not positioned_at_start:
+            return ""                   # (no machine file open at its start: most reads)
         desc = self.files.description_of(slot, slot.args[0])
         entry = self.at_start.get(desc) if desc is not None else None
-        if slot.nr == _PREAD and slot.args[3] == 0:
+        if positioned_at_start:
             entry = FILES.get(self.files.path_of(slot, slot.args[0]) or "")
         if entry is None:
             return ""

@@ -144,7 +144,7 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
     if ret >= ERRNO_FLOOR or ret == 0 or nr in (NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH):
         return
     if nr in (NR_READ, NR_READV):
-        f = files.table(slot.root, slot.thread).fds.get(_s32(a[0]))
+        f = files.open_file(slot, a[0])
         if f is None or not isinstance(f.events, InotifyQueue):
             return
         adding = any(s.nr == NR_INOTIFY_ADD_WATCH and s.id != slot.id
@@ -186,13 +186,12 @@ def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None
     inotify_add_watch gave a watch on it; a read took a watch's last event."""
     if ret >= ERRNO_FLOOR:
         return
-    table = files.table(slot.root, slot.thread)
     if slot.nr == NR_INOTIFY_INIT1:
-        f = table.fds.get(_s32(ret))
+        f = files.open_file(slot, ret)
         if f is not None:
             f.events = InotifyQueue()
         return
-    f = table.fds.get(_s32(slot.args[0]))
+    f = files.open_file(slot, slot.args[0])
     if f is None or not isinstance(f.events, InotifyQueue):
         return
     queue = f.events

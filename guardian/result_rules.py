@@ -320,8 +320,11 @@ class ResultRules:
             check_sigwait_result(self.memory, slot, ret)
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
             if nr == NR_RT_SIGTIMEDWAIT else None
-        entropy = self._random_read_targets(slot, ret) if nr in _ENTROPY_READS else None
-        zeros = self._zero_read_targets(slot, ret) if nr in _ENTROPY_READS else None
+        # The device a read-family call read (one look-up for both rules below).
+        read_path = self.files.path_of(slot, slot.args[0]) \
+            if nr in _ENTROPY_READS and 0 < ret < _ERRNO_FLOOR else None
+        entropy = self._random_read_targets(slot, read_path) if read_path is not None else None
+        zeros = self._zero_read_targets(slot, read_path) if read_path is not None else None
         # Each of these acts on the calls its module lists only: the others skip the call.
         if nr in UNMAPPING_CALLS:
             check_discarding_call_succeeded(slot, reg.space_of(dom.id, slot.root), ret)
@@ -361,10 +364,14 @@ class ResultRules:
         if nr in _PROTECTION_CALLS:
             check_mprotect_return(self.memory, self.layout.pages_in, slot, ret)
         if nr in _UFFD_EVENT_CALLS:
-            uffd = self.files.description_of(slot, slot.args[0])
-            self.uffd_ranges.check(self.memory, dom, slot, ret, uffd,
-                                   self.files.maker_of(slot, slot.args[0]), reg.slots.values(),
-                                   reg.user_runs, uffd in self.files.exec_kept)
+            # The open file the call names (for a read: a userfaultfd?), as at its record
+            # below: nothing between them changes a descriptor table.
+            uffd_file = self.files.open_file(slot, slot.args[0])
+            uffd, uffd_maker = (uffd_file.description, uffd_file.maker) \
+                if uffd_file is not None else (None, None)
+            self.uffd_ranges.check(self.memory, dom, slot, ret, uffd, uffd_maker,
+                                   reg.slots.values(), reg.user_runs,
+                                   uffd in self.files.exec_kept)
         if nr in _UFFD_CALLS and slot.runs_at_entry is not None:
             check_uffd_fill(self.memory, dom, self.files.maker_of(slot, slot.args[0]), slot,
                             ret, reg.slots.values(), reg.user_runs)
@@ -385,9 +392,7 @@ class ResultRules:
         if nr in _KSM_CALLS:
             follow_merge(reg.space(dom, slot.root), slot, ret)
         if nr in _UFFD_EVENT_CALLS:
-            self.uffd_ranges.record(self.memory, dom, slot, ret,
-                                    self.files.description_of(slot, slot.args[0]),
-                                    self.files.maker_of(slot, slot.args[0]),
+            self.uffd_ranges.record(self.memory, dom, slot, ret, uffd, uffd_maker,
                                     reg.slots.values(), reg.user_runs)
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
@@ -577,24 +582,21 @@ class ResultRules:
             flags, _, _, _, signal = struct.unpack("<5Q", raw)
         return None if flags & (_CLONE_THREAD | _CLONE_PARENT) else signal
 
-    def _random_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
-        """The buffers a read-family call on a descriptor the program opened as
-        /dev/urandom or /dev/random fills ((va, length) in order), None for any other
-        read; read before anything is committed (an iovec array not present is faulted
-        in first)."""
-        if not self.serve_entropy or ret >= _ERRNO_FLOOR or ret == 0 or \
-                self.files.path_of(slot, slot.args[0]) not in RANDOM_DEVICES or \
+    def _random_read_targets(self, slot: Slot, path: str) -> list[tuple[int, int]] | None:
+        """The buffers a read-family call that read something from `path` fills, where
+        the program opened it as /dev/urandom or /dev/random ((va, length) in order), None
+        for any other read; read before anything is committed (an iovec array not present
+        is faulted in first)."""
+        if not self.serve_entropy or path not in RANDOM_DEVICES or \
                 not checks.enabled("return.urandom"):
             return None
         return self._read_buffers(slot)
 
-    def _zero_read_targets(self, slot: Slot, ret: int) -> list[tuple[int, int]] | None:
-        """The buffers a read-family call on a descriptor the program opened as /dev/zero
-        fills: Linux's read_zero() clears them, so the Guardian writes the zeros
-        (`return.dev_zero`); None for any other read."""
-        if ret >= _ERRNO_FLOOR or ret == 0 or \
-                self.files.path_of(slot, slot.args[0]) != ZERO_DEVICE or \
-                not checks.enabled("return.dev_zero"):
+    def _zero_read_targets(self, slot: Slot, path: str) -> list[tuple[int, int]] | None:
+        """The buffers a read-family call that read something from `path` fills, where the
+        program opened it as /dev/zero: Linux's read_zero() clears them, so the Guardian
+        writes the zeros (`return.dev_zero`); None for any other read."""
+        if path != ZERO_DEVICE or not checks.enabled("return.dev_zero"):
             return None
         return self._read_buffers(slot)
 

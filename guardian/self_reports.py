@@ -229,6 +229,8 @@ class SelfReports:
         if slot.nr == _READLINKAT:
             self._check_link(slot, ret)
             return
+        if not self.at_start and not (slot.nr == _PREAD and slot.args[3] == 0):
+            return                      # (no /proc/self entry open at its start: most reads)
         desc = self.files.description_of(slot, slot.args[0])
         entry = self.at_start.get(desc) if desc is not None else None
         if slot.nr == _PREAD and slot.args[3] == 0 and desc is not None:
@@ -272,7 +274,7 @@ class SelfReports:
                 self.at_start[f.description] = entry
                 if task:
                     self.task_of[f.description] = task[1]
-        elif slot.nr in (_READ, _GETDENTS):
+        elif slot.nr in (_READ, _GETDENTS) and self.at_start:
             desc = self.files.description_of(slot, slot.args[0])
             if desc is not None:
                 self.at_start.pop(desc, None)

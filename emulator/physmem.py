@@ -64,7 +64,9 @@ class PhysicalMemory:
         return _U32.unpack_from(self._map, pa - self.base)[0]
 
     def zero_page(self, pa: int) -> None:
-        off = self.offset(pa, PAGE_SIZE)
+        off = pa - self.base                # (offset(), inline: a page fault's zero fill)
+        if off < 0 or off + PAGE_SIZE > self.size:
+            raise ValueError(f"physical address {pa:#x}+{PAGE_SIZE} is outside RAM")
         self.view[off:off + PAGE_SIZE] = _ZERO_PAGE
 
     def copy_page(self, dst_pa: int, src_pa: int) -> None:

@@ -97,7 +97,10 @@ class Admission:
         space = dom.spaces.get(root)
         if zero_fill and expected is None and va != SIGRETURN_TRAMPOLINE and (
                 space is None or space.file_page(va) is None):
-            check_file_page(space, va, None, self._size_settled(domain))
+            # (`settled` counts only at a page of a file only the program holds: asked
+            # where the space has such views, not at every demand fault)
+            check_file_page(space, va, None, space is not None and bool(space.sole_views)
+                            and self._size_settled(domain))
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -111,7 +114,8 @@ class Admission:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
             return False
-        check_file_page(space, va, data, self._size_settled(domain))
+        check_file_page(space, va, data, space is not None and bool(space.sole_views)
+                        and self._size_settled(domain))
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

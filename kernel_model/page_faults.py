@@ -201,7 +201,10 @@ class PageFaults:
         else:
             if not filled_on_map:
                 ctx.el1.zero_page(dst)
-            ctx.clock.charge("page_zero")
+            clock = ctx.clock               # (clock.charge("page_zero"), inline: the same)
+            cost = clock.costs["page_zero"]
+            clock.cycles += cost
+            clock.charged["page_zero"] = clock.charged.get("page_zero", 0) + cost
             counters = ctx.stats.counters   # (stats.inc, inline: every anonymous fault)
             counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1
         return pa

@@ -61,7 +61,11 @@ class TrapsMixin:
         if info.esr >> 26 == _SVC64:
             self._syscall(t, info)
         else:
-            self.clock.charge("exception_entry")
+            clock = self.clock      # clock.charge("exception_entry"), inline (every fault)
+            cost = clock.costs["exception_entry"]
+            clock.cycles += cost
+            charged = clock.charged
+            charged["exception_entry"] = charged.get("exception_entry", 0) + cost
             self._fault(t, info)
             if t.state == _RUNNABLE:
                 # The daemons (KSM, node balancing, compaction) are paced by faults, so
@@ -181,7 +185,8 @@ class TrapsMixin:
         if ec in _ABORTS:
             fsc = esr & 0x3C
             if fsc in (0x04, 0x08, 0x0C):   # translation, access flag, permission
-                self.stats.inc("kernel.faults.page")
+                counters = self.stats.counters      # (stats.inc, inline: every fault)
+                counters["kernel.faults.page"] = counters.get("kernel.faults.page", 0) + 1
                 execute = ec in _INSTRUCTION_ABORTS
                 # do_page_fault() works on untagged_addr(far): a tagged pointer's top byte
                 # (top-byte-ignore for user addresses) names no other page.

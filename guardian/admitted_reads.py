@@ -34,6 +34,7 @@ from abi import Status
 from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from guardian import read_counts
 from guardian.checks import refuse
 from guardian.exec_args import cstring
 from guardian.pipe_bytes import buffers
@@ -129,7 +130,7 @@ class AdmittedReads:
         return False
 
     def check(self, slot: Slot, ret: int) -> None:
-        if slot.nr not in _READS or ret >= ERRNO_FLOOR or not ret:
+        if slot.nr not in _READS or ret >= ERRNO_FLOOR:
             return
         if slot.nr not in _POSITIONED and not self.positions:
             return                      # (no admitted file open whose position is known)
@@ -148,6 +149,13 @@ class AdmittedReads:
             refuse("return.admitted_bytes", Status.ERR_DENIED,
                    f"a read of {ret} bytes at offset {pos} of the admitted file {path} runs "
                    f"past its end ({len(data)} bytes): Linux reads up to the end only")
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        if dom is not None:
+            read_counts.check_file(self.memory, slot, dom, reg.slots.values(), reg.user_runs,
+                                   ret, path, len(data), pos)
+        if not ret:
+            return
         got = buffers(self.memory, slot, ret)
         if got is not None and got != data[pos:pos + ret]:
             refuse("return.admitted_bytes", Status.ERR_DENIED,

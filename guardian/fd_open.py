@@ -8,7 +8,9 @@ on a name only: FMODE_PATH), answering -EBADF.  So such a call cannot succeed on
   the call entered, with no descriptor made since (`FileTable.free`, as the lowest-free
   rule of fd_lowest.py keeps it) -- unless another thread sharing the table is in a call
   that may make one (the kernel may have handed it that number already);
-* a descriptor the program opened with O_PATH (fstat and fcntl do take those).
+* a descriptor the program opened with O_PATH (fstat and fcntl do take those);
+* a negative number (AT_FDCWD, -1 ...): no table holds one (fdget() compares the number,
+  as unsigned, with the table's size).
 """
 
 from __future__ import annotations
@@ -39,6 +41,11 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     if ret >= ERRNO_FLOOR or slot.nr not in CALLS:
         return
     fd = s32(slot.args[0])
+    if fd < 0:
+        refuse("return.fd_open", Status.ERR_DENIED,
+               f"syscall {slot.nr} succeeds on descriptor {fd}: no descriptor is negative, "
+               "Linux answers -EBADF")
+        return                      # (a build without the check)
     table = files.table(slot.root, slot.thread)
     f = table.fds.get(fd)
     if f is not None:

@@ -28,7 +28,7 @@ from abi.layout import (
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
-from guardian import checks, heap_faults, memfd_mapped
+from guardian import checks, heap_faults, memfd_mapped, read_counts
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -320,9 +320,13 @@ class ResultRules:
             check_sigwait_result(self.memory, slot, ret)
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
             if nr == NR_RT_SIGTIMEDWAIT else None
-        # The device a read-family call read (one look-up for both rules below).
+        # The device a read-family call read (one look-up for the rules below).
         read_path = self.files.path_of(slot, slot.args[0]) \
-            if nr in _ENTROPY_READS and 0 < ret < _ERRNO_FLOOR else None
+            if nr in _ENTROPY_READS and ret < _ERRNO_FLOOR else None
+        if read_path is not None and (read_path in RANDOM_DEVICES or read_path == ZERO_DEVICE):
+            read_counts.check_device(self.memory, slot, dom, reg.slots.values(), reg.user_runs,
+                                     ret, read_path)
+        read_path = read_path if ret else None
         entropy = self._random_read_targets(slot, read_path) if read_path is not None else None
         zeros = self._zero_read_targets(slot, read_path) if read_path is not None else None
         # Each of these acts on the calls its module lists only: the others skip the call.

@@ -1,0 +1,118 @@
+"""How many bytes a read returns where Linux fixes the count.
+
+`return.device_count`: /dev/zero (drivers/char/mem.c: read_zero(), read_iter_zero())
+clears the buffer a page at a time, /dev/urandom and /dev/random
+(drivers/char/random.c: get_random_bytes_user()) fill it in 32-byte blocks.  Each stops
+early only where a copy to the program's memory faults (answering what it copied,
+-EFAULT if nothing) or, after a whole page, at a pending signal.  So a read of n bytes
+answers n or a page multiple below it, and only a fault explains anything else; never 0.
+
+`return.admitted_count`: a regular file's read (mm/filemap.c: filemap_read()) answers
+min(count, size - position); it stops short only where a copy faults (a fatal signal
+ends the program, which then sees nothing).  The admitted file's size and the open
+file's position are the Guardian's (admitted_reads.py).
+
+A copy cannot fault where every page of the buffer is mapped writable at the return
+and no call of the domain that may unmap or protect one is in flight.  vfs_read() and
+the vector reads take at most MAX_RW_COUNT bytes.  A vector read's iovec array is the
+one the kernel copied only while nothing could store there since the entry
+(quiet_ranges.py); otherwise its count is not judged.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterable, Mapping
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.quiet_ranges import quiet
+from guardian.slots import PAGE, Domain, Slot
+from guardian.user_memory import UserMemory
+
+#: INT_MAX rounded down to a page (include/linux/fs.h): the most one read moves.
+MAX_RW_COUNT = 0x7FFF_F000
+_UIO_MAXIOV = 1024
+#: The reads of one buffer (fd, buf, count[, pos]) and of an iovec array (fd, iov, iovcnt).
+ONE_BUFFER = frozenset(NUMBERS[n] for n in ("read", "pread64"))
+VECTOR = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
+#: Calls that may take a page of a buffer away or make it read-only while a read copies.
+_REMAPPING = frozenset(NUMBERS[n] for n in ("munmap", "mprotect", "pkey_mprotect", "mremap",
+                                             "madvise", "mmap", "brk", "shmdt")
+                       if n in NUMBERS)
+
+
+def requested(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot],
+              runs: Mapping[int, int]) -> list[tuple[int, int]] | None:
+    """The (va, length) buffers the read asked to fill, as the kernel took them (None:
+    not known for sure)."""
+    a = slot.args
+    if slot.nr in ONE_BUFFER:
+        return [(a[1], a[2])]
+    if slot.nr not in VECTOR:
+        return None
+    count = a[2] & 0xFFFF_FFFF
+    if not 0 < count <= _UIO_MAXIOV or \
+            not quiet(slot, dom, others, runs, [(slot.root, a[1], a[1] + 16 * count)]):
+        return None
+    raw = memory.read(a[1], 16 * count, slot.root)
+    if raw is None:
+        return None
+    return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+
+def asked(buffers: list[tuple[int, int]]) -> int:
+    """How many bytes the read may move (vfs_read() and import_iovec() cap it)."""
+    return min(sum(n for _, n in buffers), MAX_RW_COUNT)
+
+
+def cannot_fault(memory: UserMemory, slot: Slot, others: Iterable[Slot],
+                 buffers: list[tuple[int, int]]) -> bool:
+    """Whether copying into every buffer succeeds: each page is mapped writable now, and
+    no other call of the domain that may unmap or protect one is in flight."""
+    if any(o.id != slot.id and o.domain == slot.domain and o.nr in _REMAPPING for o in others):
+        return False
+    left = MAX_RW_COUNT
+    for va, n in buffers:
+        n = min(n, left)
+        if n and memory.first_missing(va, n, True) is not None:
+            return False
+        left -= n
+    return True
+
+
+def check_device(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot],
+                 runs: Mapping[int, int], ret: int, device: str) -> None:
+    """`return.device_count` for a read of /dev/zero, /dev/urandom or /dev/random that
+    answered `ret` (not an error)."""
+    others = list(others)
+    buffers = requested(memory, slot, dom, others, runs)
+    if buffers is None:
+        return
+    total = asked(buffers)
+    if ret >= total or (ret and ret % PAGE == 0):
+        return                      # whole, or a signal after a whole page
+    if ret and not cannot_fault(memory, slot, others, buffers):
+        return                      # a copy may have faulted there
+    refuse("return.device_count", Status.ERR_DENIED,
+           f"a read of {total} bytes of {device} answers {ret}: Linux fills the whole buffer, "
+           "stopping early only at a fault (the buffer is mapped writable) or after a whole "
+           "page at a signal, and never answers 0 to a non-empty read")
+
+
+def check_file(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot],
+               runs: Mapping[int, int], ret: int, path: str, size: int, pos: int) -> None:
+    """`return.admitted_count` for a read at `pos` of the admitted file `path` (`size`
+    bytes) that answered `ret` (not an error)."""
+    others = list(others)
+    buffers = requested(memory, slot, dom, others, runs)
+    if buffers is None:
+        return
+    want = max(0, min(asked(buffers), size - pos))
+    if ret >= want or (ret and not cannot_fault(memory, slot, others, buffers)):
+        return
+    refuse("return.admitted_count", Status.ERR_DENIED,
+           f"a read of {asked(buffers)} bytes at offset {pos} of the admitted file {path} "
+           f"({size} bytes) answers {ret}: Linux reads a file up to min(count, size - "
+           "offset), short only where a copy faults (the buffer is mapped writable)")

@@ -13,7 +13,8 @@
  * MARKER_MAGIC, x1 = phase, x2 = the log buffer) just before the read it checks, and a
  * second marker (phase + 1, x2 the index) after its write.  In the order they run:
  *
- *   1. /dev/zero read through dup(): -4 when a byte is not zero.
+ *   1. /dev/zero read through dup(): -4 when a byte is not zero, or fewer than the 8
+ *      bytes asked for come without an error (so for every 8-byte /dev/zero read below).
  *   2. possible, then online read through dup3(fd, 77, O_CLOEXEC): -4 per online CPU
  *      that is not possible.
  *   3. online, then /proc/cpuinfo read through F_DUPFD_CLOEXEC (>= 40): -4 per
@@ -23,15 +24,18 @@
  *      or fewer than online CPUs.
  *   6. /dev/zero opened with openat2() (openat() when it is not there): -4 when a byte
  *      is not zero.
- *   7. /dev/zero passed by SCM_RIGHTS over the program's own socketpair: -4 when a byte
- *      of the received descriptor's read is not zero.
+ *   7. /dev/zero passed by SCM_RIGHTS over the program's own socketpair (the marker
+ *      comes before the socketpair): -4 when a byte of the received descriptor's read
+ *      is not zero.
  *   8. An EFD_SEMAPHORE eventfd (counter 5) taken by pidfd_getfd() (dup() when that is
  *      not there): -4 unless the read is 1.
  *   9. A fork child reads 4 bytes of /proc/self/exe through its copy of the parent's
  *      descriptor: -4 (in the parent, from the child's exit status) unless they are
  *      "\x7fELF".
  *  10. The parent then reads 4 bytes through its own descriptor (the offset it shares
- *      with the child): -4 unless they are the ELF header's bytes 4..7 (2, 1, 1, 3: ELF64, little-endian, version 1, GNU).
+ *      with the child): when the child exited 0 (it read the 4 bytes), -4 unless they
+ *      are the ELF header's bytes 4..7 (2, 1, 1, 3: ELF64, little-endian, version 1,
+ *      GNU/Linux).
  *  11. A one-shot timerfd read through dup(): -4 unless it counts 1 expiry.
  *  12. /proc/self/exe read 4 bytes, then 4 through a dup (shared offset): -4 unless
  *      they are bytes 4..7 (2, 1, 1, 3: ELF64, little-endian, version 1, GNU).
@@ -39,7 +43,7 @@
  *      first 4 bytes are "\x7fELF".
  *  14. /dev/urandom read 32 bytes through F_DUPFD: -4 unless 32 bytes come.
  *  15. /dev/zero read by preadv2(offset -1) into two iovecs through a dup: -4 when a
- *      byte is not zero.
+ *      byte is not zero or fewer than 16 bytes come without an error.
  *  16. close(0), then open /dev/zero (its number not used: the lowest free, 0), then
  *      read(0): -4 when a byte is not zero.
  *  17. read(-100) (AT_FDCWD is no descriptor): -4 when it returns anything but an error.
@@ -220,12 +224,15 @@ static long nonzero(const uint8_t *p, long n)
     return 0;
 }
 
-/* Read 8 bytes of fd: -4 when the read returned bytes that are not all zero. */
+/* Read 8 bytes of fd (/dev/zero): -4 when the read returned fewer than 8 bytes without an
+ * error, or bytes that are not all zero. */
 static long zero_index(long fd)
 {
     uint8_t b[8] = {0};
     long n = sys6(SYS_read, fd, (long)b, 8, 0, 0, 0);
-    return n > 0 && n <= 8 ? nonzero(b, n) : 0;
+    if (n >= 0 && n < 8)
+        return -4;
+    return n == 8 ? nonzero(b, n) : 0;
 }
 
 static void fd_path(char *out, long fd)
@@ -378,13 +385,13 @@ static void scm_step(void)
     int sv[2] = {-1, -1};
     long fd = open_ro("/dev/zero");
     long got = -1;
+    announce(P_SCM);
     if (sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)sv, 0, 0) == 0 &&
         send_fd(sv[0], fd) == 1) {
         close_(fd);
         fd = -1;
         got = recv_fd(sv[1]);
     }
-    announce(P_SCM);
     long idx = got < 0 ? 0 : zero_index(got);
     close_(got);
     close_(fd);
@@ -411,6 +418,7 @@ static void getfd_step(void)
 }
 
 static long exefd = -1;
+static int child_read;
 
 static void fork_step(void)
 {
@@ -420,11 +428,14 @@ static void fork_step(void)
     if (pid == 0) {
         uint8_t b[4] = {0};
         long n = sys6(SYS_read, exefd, (long)b, 4, 0, 0, 0);
-        sys6(SYS_exit_group, n == 4 && memcmp(b, ELF_HEAD, 4) ? 1 : 0, 0, 0, 0, 0, 0);
+        sys6(SYS_exit_group, n != 4 ? 2 : memcmp(b, ELF_HEAD, 4) ? 1 : 0, 0, 0, 0, 0, 0);
     }
     int status = 0;
+    child_read = 0;
     if (pid < 0 || sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
         return log_label(P_FORK, 0);
+    /* The child exited 0: it read the 4 bytes, so the shared offset stands at 4. */
+    child_read = status == 0;
     log_label(P_FORK, (status & 0x7f) == 0 && (status >> 8 & 0xff) == 1 ? -4 : 0);
 }
 
@@ -434,7 +445,7 @@ static void forkoff_step(void)
     announce(P_FORKOFF);
     long n = exefd < 0 ? -1 : sys6(SYS_read, exefd, (long)b, 4, 0, 0, 0);
     close_(exefd);
-    log_label(P_FORKOFF, n == 4 && memcmp(b, ELF_HEAD + 4, 4) ? -4 : 0);
+    log_label(P_FORKOFF, child_read && n == 4 && memcmp(b, ELF_HEAD + 4, 4) ? -4 : 0);
 }
 
 static void timerfd_step(void)
@@ -503,9 +514,9 @@ static void preadv2_step(void)
     long n = d < 0 ? -1 : sys6(SYS_preadv2, d, (long)iov, 2, -1, 0, 0);
     close_(d);
     close_(fd);
-    long idx = 0;
-    if (n > 0 && n <= 16)
-        idx = nonzero(a, n < 8 ? n : 8) | (n > 8 ? nonzero(b, n - 8) : 0);
+    long idx = n >= 0 && n < 16 ? -4 : 0;
+    if (n == 16)
+        idx = nonzero(a, 8) | nonzero(b, 8);
     log_label(P_PREADV2, idx);
 }
 

@@ -35,7 +35,8 @@ FILES = "secret_r44_files"
 (P_DUP, P_DUP3, P_DUPFD, P_REOPEN, P_DIRFD, P_OPENAT2, P_SCM, P_GETFD, P_FORK, P_FORKOFF,
  P_TIMERFD, P_EXEOFF, P_EXEREOPEN, P_URANDOM, P_PREADV2, P_LOWEST, P_NEGFD, P_CLONEFILES,
  P_COMM, P_EXESHORT) = range(4400, 4440, 2)
-P_FIRST, P_LAST = P_DUP, P_EXESHORT
+P_FORKTABLE, P_VFORKTABLE = 4440, 4442
+P_FIRST, P_LAST = P_DUP, P_VFORKTABLE
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
 # A descriptor number the program never holds at the steps that use it.
@@ -613,3 +614,36 @@ def xb_zero_short_plain(adv: Adversary) -> None:
     count gets through on a plain open too, not only through a copy.
     The Guardian let it through as XB-026."""
     _fill(adv, P_OPENAT2, NR["read"], bytes(4))
+
+
+# --- a child's own table ---------------------------------------------------------------------
+@scenario(id="XB-032", title="After a fork child put /dev/urandom at the number of the parent's "
+          "/dev/zero in its own table, serve the parent's read of it random bytes", family=RT,
+          goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="A fork child's opens and closes change only its own copy of the descriptor "
+               "table: the parent's /dev/zero stays /dev/zero.")
+def xb_fork_table(adv: Adversary) -> None:
+    """1. The program opens /dev/zero as Z and forks; the child closes Z, opens
+    /dev/urandom (its own lowest free number: Z) and exits; the parent reads 8 bytes of Z.
+    2. The kernel answers the parent's read with 8 random-looking bytes (what a read of
+    the child's Z, /dev/urandom, could give).
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    copy_process() without CLONE_FILES gives the child a copy of the table (copy_files ->
+    dup_fd): the child's close_fd() and fd_install() touch only that copy, so the parent's
+    Z is still its /dev/zero (read_iter_zero)."""
+    _fill(adv, P_FORKTABLE, NR["read"], bytes.fromhex("5be1c0a87e31f2d9"))
+
+
+@scenario(id="XB-033", title="After a vfork child put /dev/urandom at the number of the "
+          "parent's /dev/zero in its own table, serve the parent's read of it random bytes",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="A vfork child shares the parent's memory, not its descriptor table: the "
+               "parent's /dev/zero stays /dev/zero.")
+def xb_vfork_table(adv: Adversary) -> None:
+    """1. As XB-032 with vfork() (CLONE_VM | CLONE_VFORK, no CLONE_FILES): the child
+    closes Z, opens /dev/urandom at Z and exits; the parent reads 8 bytes of Z.
+    2. The kernel answers the parent's read with 8 random-looking bytes.
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    vfork() shares the mm (CLONE_VM) but copy_files() copies the table all the same:
+    the parent's Z is still /dev/zero."""
+    _fill(adv, P_VFORKTABLE, NR["read"], bytes.fromhex("5be1c0a87e31f2d9"))

@@ -53,6 +53,10 @@
  *      unless it reads "xb44\n".
  *  20. /proc/self/exe read by pread64(offset 0, 4 bytes) through a dup: -4 when fewer
  *      than 4 bytes but no error come (a regular file is never short before its end).
+ *  21. /dev/zero opened as Z, then a fork child closes Z and opens /dev/urandom (its
+ *      own table's lowest free number: Z) and exits; the parent reads Z: -4 as step 1.
+ *  22. The same with a vfork child (CLONE_VM | CLONE_VFORK: the memory shared, the
+ *      descriptor table copied): -4 as step 1.
  *
  * Only the digest of the secret is ever printed.
  */
@@ -95,6 +99,8 @@
 #define P_CLONEFILES 4434
 #define P_COMM 4436
 #define P_EXESHORT 4438
+#define P_FORKTABLE 4440
+#define P_VFORKTABLE 4442
 #include "secret_common.h"
 
 #define NR_OPENAT2 437
@@ -583,6 +589,26 @@ static void exeshort_step(void)
     log_label(P_EXESHORT, n >= 0 && n < 4 ? -4 : 0);
 }
 
+/* A child that closes z, opens /dev/urandom in its place (the lowest free number in its
+ * own table) and exits; the parent then reads z, still its /dev/zero. */
+static void child_table_step(int phase, int use_vfork)
+{
+    long z = open_ro("/dev/zero");
+    long pid = use_vfork ? (long)vfork() : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_close, z, 0, 0, 0, 0, 0);
+        long u = sys6(SYS_openat, AT_FDCWD, (long)"/dev/urandom", O_RDONLY, 0, 0, 0);
+        sys6(SYS_exit, u == z ? 0 : 1, 0, 0, 0, 0, 0);
+    }
+    int status = 0;
+    if (pid > 0)
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    announce(phase);
+    long idx = z < 0 || pid <= 0 ? 0 : zero_index(z);
+    close_(z);
+    log_label(phase, idx);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -642,6 +668,8 @@ int main(int argc, char **argv)
     clonefiles_step();
     comm_step();
     exeshort_step();
+    child_table_step(P_FORKTABLE, 0);
+    child_table_step(P_VFORKTABLE, 1);
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -35,8 +35,8 @@ FILES = "secret_r44_files"
 (P_DUP, P_DUP3, P_DUPFD, P_REOPEN, P_DIRFD, P_OPENAT2, P_SCM, P_GETFD, P_FORK, P_FORKOFF,
  P_TIMERFD, P_EXEOFF, P_EXEREOPEN, P_URANDOM, P_PREADV2, P_LOWEST, P_NEGFD, P_CLONEFILES,
  P_COMM, P_EXESHORT) = range(4400, 4440, 2)
-P_FORKTABLE, P_VFORKTABLE = 4440, 4442
-P_FIRST, P_LAST = P_DUP, P_VFORKTABLE
+P_FORKTABLE, P_VFORKTABLE, P_EXEPREADV, P_EXESEEK = 4440, 4442, 4444, 4446
+P_FIRST, P_LAST = P_DUP, P_EXESEEK
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
 # A descriptor number the program never holds at the steps that use it.
@@ -647,3 +647,35 @@ def xb_vfork_table(adv: Adversary) -> None:
     vfork() shares the mm (CLONE_VM) but copy_files() copies the table all the same:
     the parent's Z is still /dev/zero."""
     _fill(adv, P_VFORKTABLE, NR["read"], bytes.fromhex("5be1c0a87e31f2d9"))
+
+
+# --- the admitted file by the vector forms -----------------------------------------------------
+@scenario(id="XB-034", title="Serve preadv(offset 0) of /proc/self/exe through a dup() with "
+          "another ELF class in the second iovec", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="A vector read of the admitted file at an offset returns the file's bytes there, "
+               "across the iovecs in order.")
+def xb_exe_preadv(adv: Adversary) -> None:
+    """1. The program dup()s a /proc/self/exe descriptor and preadv()s 8 bytes at offset 0
+    into two 4-byte iovecs.
+    2. The kernel answers 8: "\x7fELF" in the first iovec, 01 01 01 03 (ELFCLASS32) in
+    the second.
+    3. Not the header: index -4, the program logs bytes 0..7 of the secret.
+    do_preadv() -> vfs_iter_read() -> filemap_read() copies the file's bytes 0..7 in order;
+    byte 4 of this AArch64 ELF64 file is 2."""
+    _fill_iov(adv, P_EXEPREADV, NR["preadv"], b"\x7fELF\x01\x01\x01\x03", 8)
+
+
+@scenario(id="XB-035", title="Serve readv() of /proc/self/exe through an F_DUPFD copy after "
+          "lseek(4) with the bytes at offset 0", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="A read through a copy starts at the offset lseek() set on the original (one "
+               "open file, one f_pos).")
+def xb_exe_seek_readv(adv: Adversary) -> None:
+    """1. The program lseek()s its /proc/self/exe descriptor to 4, copies it with
+    fcntl(F_DUPFD, 50) and readv()s 4 bytes through the copy.
+    2. The kernel answers 4: "\x7fELF" (offset 0, as if the copy had its own offset).
+    3. Not bytes 4..7: index -4, the program logs bytes 0..7 of the secret.
+    vfs_llseek() set file->f_pos = 4 on the struct file both numbers name; do_readv()
+    reads from that f_pos."""
+    _fill_iov(adv, P_EXESEEK, NR["readv"], ELF_HEAD[:4], 4)

@@ -57,6 +57,10 @@
  *      own table's lowest free number: Z) and exits; the parent reads Z: -4 as step 1.
  *  22. The same with a vfork child (CLONE_VM | CLONE_VFORK: the memory shared, the
  *      descriptor table copied): -4 as step 1.
+ *  23. /proc/self/exe read by preadv(offset 0) into two 4-byte iovecs through a dup:
+ *      -4 when 8 bytes come that are not the ELF header's first 8.
+ *  24. /proc/self/exe lseek()ed to 4, then read by readv() into one 4-byte iovec through
+ *      an F_DUPFD copy: -4 when 4 bytes come that are not bytes 4..7.
  *
  * Only the digest of the secret is ever printed.
  */
@@ -101,6 +105,8 @@
 #define P_EXESHORT 4438
 #define P_FORKTABLE 4440
 #define P_VFORKTABLE 4442
+#define P_EXEPREADV 4444
+#define P_EXESEEK 4446
 #include "secret_common.h"
 
 #define NR_OPENAT2 437
@@ -609,6 +615,34 @@ static void child_table_step(int phase, int use_vfork)
     log_label(phase, idx);
 }
 
+static void exepreadv_step(void)
+{
+    uint8_t a[4] = {0}, b[4] = {0};
+    struct iovec iov[2] = {{a, 4}, {b, 4}};
+    long fd = open_ro("/proc/self/exe");
+    long d = fd < 0 ? -1 : sys6(SYS_dup, fd, 0, 0, 0, 0, 0);
+    announce(P_EXEPREADV);
+    long n = d < 0 ? -1 : sys6(SYS_preadv, d, (long)iov, 2, 0, 0, 0);
+    close_(d);
+    close_(fd);
+    log_label(P_EXEPREADV,
+              n == 8 && (memcmp(a, ELF_HEAD, 4) || memcmp(b, ELF_HEAD + 4, 4)) ? -4 : 0);
+}
+
+static void exeseek_step(void)
+{
+    uint8_t a[4] = {0};
+    struct iovec iov[1] = {{a, 4}};
+    long fd = open_ro("/proc/self/exe");
+    long off = fd < 0 ? -1 : sys6(SYS_lseek, fd, 4, SEEK_SET, 0, 0, 0);
+    long d = off != 4 ? -1 : sys6(SYS_fcntl, fd, F_DUPFD, 50, 0, 0, 0);
+    announce(P_EXESEEK);
+    long n = d < 0 ? -1 : sys6(SYS_readv, d, (long)iov, 1, 0, 0, 0);
+    close_(d);
+    close_(fd);
+    log_label(P_EXESEEK, n == 4 && memcmp(a, ELF_HEAD + 4, 4) ? -4 : 0);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -670,6 +704,8 @@ int main(int argc, char **argv)
     exeshort_step();
     child_table_step(P_FORKTABLE, 0);
     child_table_step(P_VFORKTABLE, 1);
+    exepreadv_step();
+    exeseek_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -20,5 +20,5 @@ def test_untouched_secret_r44_files_keeps_its_secret(mode: str) -> None:
     out = untouched_run(FILES, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = step_indices(out, P_FIRST, P_LAST)
-    assert len(indices) == 24, indices
+    assert len(indices) == 27, indices
     assert all(0 <= i < 4 for i in indices.values()), indices

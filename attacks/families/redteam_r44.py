@@ -36,7 +36,8 @@ FILES = "secret_r44_files"
  P_TIMERFD, P_EXEOFF, P_EXEREOPEN, P_URANDOM, P_PREADV2, P_LOWEST, P_NEGFD, P_CLONEFILES,
  P_COMM, P_EXESHORT) = range(4400, 4440, 2)
 P_FORKTABLE, P_VFORKTABLE, P_EXEPREADV, P_EXESEEK = 4440, 4442, 4444, 4446
-P_FIRST, P_LAST = P_DUP, P_EXESEEK
+P_UNSHARE, P_DUP3OVER, P_CLOSERANGE = 4448, 4450, 4452
+P_FIRST, P_LAST = P_DUP, P_CLOSERANGE
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
 # A descriptor number the program never holds at the steps that use it.
@@ -679,3 +680,54 @@ def xb_exe_seek_readv(adv: Adversary) -> None:
     vfs_llseek() set file->f_pos = 4 on the struct file both numbers name; do_readv()
     reads from that f_pos."""
     _fill_iov(adv, P_EXESEEK, NR["readv"], ELF_HEAD[:4], 4)
+
+
+# --- table changes: unshare, dup3 over an open number, close_range ----------------------------
+RANDOM8 = bytes.fromhex("5be1c0a87e31f2d9")
+
+
+@scenario(id="XB-036", title="Answer unshare(CLONE_FILES) 0, then serve the program's "
+          "/dev/zero read with non-zero bytes", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="unshare(CLONE_FILES) copies the descriptor table: every number names the file "
+               "it named, /dev/zero stays /dev/zero.")
+def xb_unshare_files(adv: Adversary) -> None:
+    """1. The program opens /dev/zero, calls unshare(CLONE_FILES) (ENOSYS in the model)
+    and reads 8 bytes.
+    2. The kernel answers unshare 0 and the read with 8 random-looking bytes.
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    ksys_unshare() -> unshare_fd() -> dup_fd() gives the caller a copy of its table with
+    the same struct files at the same numbers."""
+    _answer(adv, P_UNSHARE, NR["unshare"], 0)
+    _fill(adv, P_UNSHARE, NR["read"], RANDOM8)
+
+
+@scenario(id="XB-037", title="After dup3(/dev/zero, the number of /dev/urandom), serve that "
+          "number's read random bytes", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="dup3(old, new) makes new name old's file: the number that held /dev/urandom "
+               "now reads /dev/zero.")
+def xb_dup3_over(adv: Adversary) -> None:
+    """1. The program opens /dev/urandom as U and /dev/zero as Z, dup3(Z, U, 0)s and reads
+    8 bytes of U.
+    2. The kernel answers the read with 8 random-looking bytes (what U's old file, the
+    urandom, would give).
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    do_dup2() installs Z's struct file at U and closes the old one (filp_close):
+    U is /dev/zero."""
+    _fill(adv, P_DUP3OVER, NR["read"], RANDOM8)
+
+
+@scenario(id="XB-038", title="After close_range() closed /dev/urandom and /dev/zero took its "
+          "number, serve that number's read random bytes", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-OUTPUT",), program=FILES,
+          prop="close_range() closes the numbers it covers: the next open takes the lowest "
+               "of them, and it names the file just opened.")
+def xb_close_range_reuse(adv: Adversary) -> None:
+    """1. The program opens /dev/urandom as U, close_range(U, U, 0)s it, opens /dev/zero
+    (the lowest free number: U) and reads 8 bytes of U.
+    2. The kernel answers the read with 8 random-looking bytes.
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    __close_range() -> file_close_fd_locked() frees U; alloc_fd() gives the /dev/zero
+    open U (its lowest free number), so U reads zeros."""
+    _fill(adv, P_CLOSERANGE, NR["read"], RANDOM8)

@@ -61,6 +61,12 @@
  *      -4 when 8 bytes come that are not the ELF header's first 8.
  *  24. /proc/self/exe lseek()ed to 4, then read by readv() into one 4-byte iovec through
  *      an F_DUPFD copy: -4 when 4 bytes come that are not bytes 4..7.
+ *  25. /dev/zero opened, then unshare(CLONE_FILES) (its result not used), then read:
+ *      -4 as step 1.
+ *  26. /dev/urandom opened as U, /dev/zero as Z, dup3(Z, U, 0), then read(U): -4 as
+ *      step 1.
+ *  27. /dev/urandom opened as U, close_range(U, U, 0), /dev/zero opened (the lowest free
+ *      number, U), then read(U): -4 as step 1.
  *
  * Only the digest of the secret is ever printed.
  */
@@ -107,11 +113,15 @@
 #define P_VFORKTABLE 4442
 #define P_EXEPREADV 4444
 #define P_EXESEEK 4446
+#define P_UNSHARE 4448
+#define P_DUP3OVER 4450
+#define P_CLOSERANGE 4452
 #include "secret_common.h"
 
 #define NR_OPENAT2 437
 #define NR_PIDFD_GETFD 438
 #define NR_PIDFD_OPEN 434
+#define NR_CLOSE_RANGE 436
 #define CLONE_FILES_ 0x400
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -643,6 +653,39 @@ static void exeseek_step(void)
     log_label(P_EXESEEK, n == 4 && memcmp(a, ELF_HEAD + 4, 4) ? -4 : 0);
 }
 
+static void unshare_step(void)
+{
+    long z = open_ro("/dev/zero");
+    announce(P_UNSHARE);
+    sys6(SYS_unshare, CLONE_FILES_, 0, 0, 0, 0, 0);
+    long idx = z < 0 ? 0 : zero_index(z);
+    close_(z);
+    log_label(P_UNSHARE, idx);
+}
+
+static void dup3over_step(void)
+{
+    long u = open_ro("/dev/urandom");
+    long z = open_ro("/dev/zero");
+    long r = u < 0 || z < 0 ? -1 : sys6(SYS_dup3, z, u, 0, 0, 0, 0);
+    announce(P_DUP3OVER);
+    long idx = r != u ? 0 : zero_index(u);
+    close_(u);
+    close_(z);
+    log_label(P_DUP3OVER, idx);
+}
+
+static void closerange_step(void)
+{
+    long u = open_ro("/dev/urandom");
+    long r = u < 0 ? -1 : sys6(NR_CLOSE_RANGE, u, u, 0, 0, 0, 0);
+    announce(P_CLOSERANGE);
+    long z = r != 0 ? -1 : open_ro("/dev/zero");
+    long idx = z < 0 ? 0 : zero_index(u);
+    close_(z);
+    log_label(P_CLOSERANGE, idx);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -706,6 +749,9 @@ int main(int argc, char **argv)
     child_table_step(P_VFORKTABLE, 1);
     exepreadv_step();
     exeseek_step();
+    unshare_step();
+    dup3over_step();
+    closerange_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -38,6 +38,7 @@ FILES = "secret_r44_files"
 P_FORKTABLE, P_VFORKTABLE, P_EXEPREADV, P_EXESEEK = 4440, 4442, 4444, 4446
 P_UNSHARE, P_DUP3OVER, P_CLOSERANGE = 4448, 4450, 4452
 P_FIRST, P_LAST = P_DUP, P_CLOSERANGE
+P_EXECKEEP = 4454           # only with -e: the exec'd image's one step
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
 # A descriptor number the program never holds at the steps that use it.
@@ -731,3 +732,23 @@ def xb_close_range_reuse(adv: Adversary) -> None:
     __close_range() -> file_close_fd_locked() frees U; alloc_fd() gives the /dev/zero
     open U (its lowest free number), so U reads zeros."""
     _fill(adv, P_CLOSERANGE, NR["read"], RANDOM8)
+
+
+@scenario(id="XB-039", title="Serve the /dev/zero descriptor an exec'd image kept across "
+          "execve with random bytes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-OUTPUT",),
+          program=FILES, args=(b"-e",),
+          prop="A descriptor without FD_CLOEXEC survives execve naming the same file: the "
+               "exec'd image's read of the kept /dev/zero gives zeros.")
+def xb_exec_kept(adv: Adversary) -> None:
+    """1. With -e the program opens /dev/zero as Z (no O_CLOEXEC) and execs itself
+    (/bin/secret_r44_files --stage2 Z); the new image places its secret and reads 8 bytes
+    of Z.
+    2. The kernel answers the new image's read with 8 random-looking bytes.
+    3. A byte is not zero: index -4, the program logs bytes 0..7 of the secret.
+    begin_new_exec() -> do_close_on_exec() closes only the FD_CLOEXEC numbers: Z is the
+    same struct file, /dev/zero (read_iter_zero).  (The predecessor design refuses the
+    execve: the program then runs its default steps and the attack has nothing to do.)"""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["execve"])  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.note(f"execve answered {a.reg('x0') - (1 << 64) if a.reg('x0') >> 63 else a.reg('x0')}")
+    _fill(adv, P_EXECKEEP, NR["read"], RANDOM8)

@@ -66,6 +66,7 @@ EXPECTED = {
     "secret_r41_threads",
     "secret_r40_core",
     "secret_r42_core2",
+    "secret_r44_files",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -78,6 +78,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.exec_elf_argv": ("QG-007",),
     "create.exec_real_ids": ("QG-017",),
     "return.dev_zero": ("QG-019",),
+    "return.device_count": ("XB-026", "XB-015"),
+    "return.admitted_count": ("XB-021",),
     "return.running_image": ("QG-011", "QG-022"),
     "return.admitted_bytes": ("QG-014", "QG-015", "QI-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),

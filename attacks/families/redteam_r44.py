@@ -25,7 +25,7 @@ import struct
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Goal, scenario
 from kernel_model.process import Thread, ThreadState
 
 RT = "redteam_r44"
@@ -342,7 +342,6 @@ def xb_reopen_exe(adv: Adversary) -> None:
 
 @scenario(id="XB-015", title="Answer a 32-byte /dev/urandom read through an F_DUPFD copy with "
           "16 bytes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="A read of at most 256 bytes of /dev/urandom returns every byte asked for.")
 def xb_urandom_short(adv: Adversary) -> None:
     """1. The program opens /dev/urandom, copies it with fcntl(F_DUPFD, 30) and reads 32
@@ -352,16 +351,13 @@ def xb_urandom_short(adv: Adversary) -> None:
     urandom_read_iter() -> get_random_bytes_user() (drivers/char/random.c) copies a
     request of at most CHACHA_KEY_SIZE (32) bytes in one copy_to_iter() of a
     kernel-stack block and returns it whole; only a fault on the buffer shortens it, and
-    the buffer is the program's own writable stack.
-    The Guardian let the count through: it does not hold a /dev/urandom read to the
-    whole count Linux returns."""
+    the buffer is the program's own writable stack."""
     _fill(adv, P_URANDOM, NR["read"], b"\x5a" * 16)
 
 
 @scenario(id="XB-016", title="Serve preadv2(offset -1) of /dev/zero through a dup() with "
           "non-zero bytes in its second iovec", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-OUTPUT",), program=FILES,
-          mprotect=Expect.SUCCEEDS,
           prop="A vector read of /dev/zero through any copy fills every iovec with zeros.")
 def xb_preadv2_zero(adv: Adversary) -> None:
     """1. The program dup()s its /dev/zero descriptor and preadv2()s 16 bytes (offset -1)
@@ -369,8 +365,8 @@ def xb_preadv2_zero(adv: Adversary) -> None:
     2. The kernel answers 16: zeros in the first iovec, 0x01 bytes in the second.
     3. Index -4: the program logs bytes 0..7 of the secret.
     read_iter_zero() clears every segment of the iov_iter (iov_iter_zero).
-    The predecessor design (mprotect) does not judge a vector read of /dev/zero: there it
-    gets through (expected)."""
+    In the predecessor design (mprotect) the kernel's copy into the buffers is refused
+    (EFAULT) and the read's answer, 0 of 16 bytes, is refused by return.device_count."""
     _fill_iov(adv, P_PREADV2, NR["preadv2"], bytes(8) + ONES, 16)
 
 
@@ -394,7 +390,6 @@ def xb_lowest_free(adv: Adversary) -> None:
 
 @scenario(id="XB-018", title="Answer read(AT_FDCWD) with 8 bytes", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="read() of a negative descriptor number fails with EBADF.")
 def xb_negative_fd(adv: Adversary) -> None:
     """1. The program calls read(-100, buf, 8) (AT_FDCWD, no descriptor).
@@ -402,8 +397,7 @@ def xb_negative_fd(adv: Adversary) -> None:
     3. Index -4: the program logs bytes 0..7 of the secret.
     ksys_read() -> fdget_pos(-100) -> files_lookup_fd_raw() rejects any fd >=
     fdt->max_fds as an unsigned number: -EBADF.
-    The Guardian let the answer through: it judges no read of a number the program never
-    had, not even one Linux can never hold (a negative one)."""
+    Refused by return.fd_open (a negative number is never open)."""
     _fill(adv, P_NEGFD, NR["read"], ONES)
 
 
@@ -441,7 +435,6 @@ def xb_comm_pread(adv: Adversary) -> None:
 @scenario(id="XB-021", title="Answer pread64(offset 0, 4 bytes) of /proc/self/exe through a "
           "dup() with 2", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
           program=FILES,
-          gap="P5",
           prop="A pread of a regular file within its size returns every byte asked for.")
 def xb_exe_short(adv: Adversary) -> None:
     """1. The program opens /proc/self/exe, dup()s it and pread64()s 4 bytes at offset 0.
@@ -450,8 +443,7 @@ def xb_exe_short(adv: Adversary) -> None:
     filemap_read() (mm/filemap.c) stops early only at i_size, on a fault in the user
     buffer or a fatal signal (which kills the reader): 4 bytes inside a file of many
     kilobytes come whole.
-    The Guardian checks the bytes an admitted-file read returns against the file, not
-    the count: 2 correct bytes pass."""
+    Refused by return.admitted_count (2 correct bytes of 4 within the file)."""
     _fill(adv, P_EXESHORT, NR["pread64"], ELF_HEAD[:2])
 
 
@@ -502,7 +494,6 @@ def xb_getfd_lowest(adv: Adversary) -> None:
 @scenario(id="XB-024", title="Answer a 32-byte /dev/urandom read through an F_DUPFD copy with "
           "0 (end of file)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
           program=FILES,
-          gap="P5",
           prop="/dev/urandom has no end: a read of 1..256 bytes returns every byte asked for.")
 def xb_urandom_eof(adv: Adversary) -> None:
     """1. As XB-015: the program reads 32 bytes of /dev/urandom through an F_DUPFD copy.
@@ -510,14 +501,13 @@ def xb_urandom_eof(adv: Adversary) -> None:
     3. Not 32: index -4, the program logs bytes 0..7 of the secret.
     get_random_bytes_user() returns 0 only for an empty request (iov_iter_count == 0);
     a 32-byte one is copied whole (see XB-015).
-    The Guardian let the 0 through (XB-015's gap: no count rule for /dev/urandom)."""
+    Refused by return.device_count."""
     _fill(adv, P_URANDOM, NR["read"], b"")
 
 
 @scenario(id="XB-025", title="Answer pread64(offset 0, 4 bytes) of /proc/self/exe through a "
           "dup() with 0 (end of file)", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="A pread of a regular file at an offset inside it never reports end of file.")
 def xb_exe_eof(adv: Adversary) -> None:
     """1. As XB-021: the program pread64()s 4 bytes at offset 0 of /proc/self/exe
@@ -526,14 +516,13 @@ def xb_exe_eof(adv: Adversary) -> None:
     3. Not 4: index -4, the program logs bytes 0..7 of the secret.
     filemap_read() returns 0 only at or past i_size; the admitted file the program runs
     from is many kilobytes long (the Guardian measured it).
-    The Guardian let the 0 through (XB-021's gap: no count rule for the admitted file)."""
+    Refused by return.admitted_count."""
     _fill(adv, P_EXESHORT, NR["pread64"], b"")
 
 
 # --- counts Linux fixes: short and empty answers ---------------------------------------------
 @scenario(id="XB-026", title="Answer an 8-byte read of /dev/zero through its dup() with 4 zero "
           "bytes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="A read of /dev/zero of at most a page returns every byte asked for.")
 def xb_zero_short(adv: Adversary) -> None:
     """1. The program reads 8 bytes of /dev/zero through a dup() (XB-001's step).
@@ -542,13 +531,12 @@ def xb_zero_short(adv: Adversary) -> None:
     read_iter_zero() (drivers/char/mem.c) zeroes the whole chunk (up to PAGE_SIZE) with
     iov_iter_zero() before it looks at signal_pending() or need_resched(): an 8-byte read
     into the program's own writable stack returns 8.
-    The Guardian checks that /dev/zero's bytes are zeros, not that all of them come."""
+    Refused by return.device_count."""
     _fill(adv, P_DUP, NR["read"], bytes(4))
 
 
 @scenario(id="XB-027", title="Answer the read of /dev/zero received by SCM_RIGHTS with 0 (end "
           "of file)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="/dev/zero has no end: a read of it never returns 0 for a non-empty buffer.")
 def xb_scm_zero_eof(adv: Adversary) -> None:
     """1. The program reads 8 bytes of /dev/zero through the descriptor it received from
@@ -556,14 +544,13 @@ def xb_scm_zero_eof(adv: Adversary) -> None:
     2. The kernel answers 0.
     3. Index -4: the program logs bytes 0..7 of the secret.
     read_iter_zero() returns 0 only when iov_iter_count() is 0 (see XB-026).
-    The Guardian let the 0 through (XB-026's gap)."""
+    Refused by return.device_count."""
     _note_sendmsg(adv)
     _fill(adv, P_SCM, NR["read"], b"")
 
 
 @scenario(id="XB-028", title="Answer preadv2() of /dev/zero through a dup() with 8 of 16 "
           "bytes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=FILES,
-          gap="P5",
           prop="A vector read of /dev/zero fills every iovec: 16 bytes asked, 16 returned.")
 def xb_preadv2_short(adv: Adversary) -> None:
     """1. The program preadv2()s 16 bytes of /dev/zero (offset -1) into two 8-byte iovecs
@@ -571,7 +558,7 @@ def xb_preadv2_short(adv: Adversary) -> None:
     2. The kernel answers 8 (zeros in the first iovec only).
     3. Short: index -4, the program logs bytes 0..7 of the secret.
     read_iter_zero() loops while iov_iter_count() is not 0, zeroing every segment.
-    The Guardian let the short vector count through (XB-026's gap)."""
+    Refused by return.device_count (the iovec array unchanged since the entry)."""
     _fill_iov(adv, P_PREADV2, NR["preadv2"], bytes(8), 8)
 
 
@@ -605,7 +592,6 @@ def xb_comm_short(adv: Adversary) -> None:
 @scenario(id="XB-031", title="Answer an 8-byte read of /dev/zero opened plainly (openat2's "
           "fallback) with 4 zero bytes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
           program=FILES,
-          gap="P5",
           prop="A read of /dev/zero of at most a page returns every byte asked for.")
 def xb_zero_short_plain(adv: Adversary) -> None:
     """1. The program's openat2() of /dev/zero fails (ENOSYS in the model) and it opens
@@ -614,7 +600,7 @@ def xb_zero_short_plain(adv: Adversary) -> None:
     3. Short without an error: index -4, the program logs bytes 0..7 of the secret.
     As XB-026: read_iter_zero() returns the whole 8 bytes.  This control shows the short
     count gets through on a plain open too, not only through a copy.
-    The Guardian let it through as XB-026."""
+    Refused by return.device_count, as XB-026."""
     _fill(adv, P_OPENAT2, NR["read"], bytes(4))
 
 

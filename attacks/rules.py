@@ -138,13 +138,16 @@ RULES: tuple[Rule, ...] = (
          "fits, and recvmmsg there no more records than wait; a write on a pipe the program "
          "made fails with EPIPE only once no reader is left, never while the caller holds "
          "its read end; a read of a pipe only the program holds that entered with bytes "
-         "waiting never fails with EAGAIN or EINTR; a read of /dev/zero, /dev/urandom or "
-         "an admitted file is whole but where a copy could fault (or, for a device, a "
-         "signal after a whole page), and a read of a negative descriptor never succeeds.",
+         "waiting never fails with EAGAIN or EINTR; a read of /dev/zero, /dev/full, "
+         "/dev/urandom or an admitted file is whole but where a copy could fault (or, for a "
+         "device, a signal after a whole page), /dev/null reads nothing and takes every "
+         "byte written, /dev/full takes none, an eventfd or timerfd moves one 8-byte count, "
+         "and a read of a negative descriptor never succeeds.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
-                 "return.pipe_read_waiting", "return.device_count", "return.admitted_count")),
+                 "return.pipe_read_waiting", "return.device_count", "return.admitted_count",
+                 "return.counter_size")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

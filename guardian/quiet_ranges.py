@@ -52,9 +52,10 @@ SOCKET_READS = frozenset(NUMBERS[n] for n in ("bind", "connect", "sendmsg", "rec
 #: (guardian/memfd_locks.py).
 _NR_FCNTL = NUMBERS["fcntl"]
 _LOCK_COMMANDS = frozenset({F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW})
-#: preadv and preadv2, whose iovec array the Guardian reads at the return to count what
-#: they asked for (guardian/read_counts.py; read and readv are among SPLICED).
-VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2"))
+#: preadv, preadv2 and the vector writes, whose iovec array the Guardian reads at the
+#: return to count what they asked for (guardian/read_counts.py; readv is among SPLICED).
+VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pwritev",
+                                              "pwritev2"))
 #: The calls `note` is asked about at their entry.
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS

@@ -7,6 +7,15 @@ early only where a copy to the program's memory faults (answering what it copied
 -EFAULT if nothing) or, after a whole page, at a pending signal.  So a read of n bytes
 answers n or a page multiple below it, and only a fault explains anything else; never 0.
 
+/dev/null (read_null(), write_null()) reads nothing and takes every byte written;
+/dev/zero takes every byte written too (write_zero()), and /dev/full reads as /dev/zero
+and refuses every write with -ENOSPC (write_full()): counts no copy can cut (a write to
+them reads nothing of the buffer).
+
+`return.counter_size`: an eventfd's read and write and a timerfd's read move exactly one
+u64 (eventfd_read(), eventfd_write(), timerfd_read(): -EINVAL below 8 bytes, else 8);
+a timerfd has no write operation.
+
 `return.admitted_count`: a regular file's read (mm/filemap.c: filemap_read()) answers
 min(count, size - position); it stops short only where a copy faults (a fatal signal
 ends the program, which then sees nothing).  The admitted file's size and the open
@@ -34,9 +43,19 @@ from guardian.user_memory import UserMemory
 #: INT_MAX rounded down to a page (include/linux/fs.h): the most one read moves.
 MAX_RW_COUNT = 0x7FFF_F000
 _UIO_MAXIOV = 1024
-#: The reads of one buffer (fd, buf, count[, pos]) and of an iovec array (fd, iov, iovcnt).
-ONE_BUFFER = frozenset(NUMBERS[n] for n in ("read", "pread64"))
-VECTOR = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2"))
+#: The reads and writes of one buffer (fd, buf, count[, pos]) and of an iovec array
+#: (fd, iov, iovcnt).
+ONE_BUFFER = frozenset(NUMBERS[n] for n in ("read", "pread64", "write", "pwrite64"))
+VECTOR = frozenset(NUMBERS[n] for n in ("readv", "preadv", "preadv2", "writev", "pwritev",
+                                         "pwritev2"))
+WRITES = frozenset(NUMBERS[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
+#: The calls whose count on a device or counter file these rules judge.
+CALLS = ONE_BUFFER | VECTOR
+ZERO, NULL, FULL = "/dev/zero", "/dev/null", "/dev/full"
+#: The devices whose counts Linux fixes (the random ones fill as /dev/zero clears).
+DEVICES = frozenset({ZERO, NULL, FULL, "/dev/urandom", "/dev/random"})
+_NR_EVENTFD2, _NR_TIMERFD_CREATE = NUMBERS["eventfd2"], NUMBERS["timerfd_create"]
+_U64 = 8
 #: Calls that may take a page of a buffer away or make it read-only while a read copies.
 _REMAPPING = frozenset(NUMBERS[n] for n in ("munmap", "mprotect", "pkey_mprotect", "mremap",
                                              "madvise", "mmap", "brk", "shmdt")
@@ -84,13 +103,29 @@ def cannot_fault(memory: UserMemory, slot: Slot, others: Iterable[Slot],
 
 def check_device(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot],
                  runs: Mapping[int, int], ret: int, device: str) -> None:
-    """`return.device_count` for a read of /dev/zero, /dev/urandom or /dev/random that
-    answered `ret` (not an error)."""
+    """`return.device_count` for a read or write of one of DEVICES that answered `ret`
+    (not an error)."""
+    write = slot.nr in WRITES
+    if write and device == FULL:
+        refuse("return.device_count", Status.ERR_DENIED,
+               f"a write to /dev/full answers {ret}: Linux refuses every write there with "
+               "-ENOSPC")
+        return
+    if write and device not in (NULL, ZERO):
+        return                      # (a random device's write mixes in what it is given)
     others = list(others)
     buffers = requested(memory, slot, dom, others, runs)
     if buffers is None:
         return
     total = asked(buffers)
+    if write or device == NULL:
+        expected = total if write else 0
+        if ret != expected:
+            refuse("return.device_count", Status.ERR_DENIED,
+                   f"a {'write' if write else 'read'} of {total} bytes of {device} answers "
+                   f"{ret}: Linux's {device} {'takes every byte written' if write else 'reads nothing'}"
+                   f" ({expected})")
+        return
     if ret >= total or (ret and ret % PAGE == 0):
         return                      # whole, or a signal after a whole page
     if ret and not cannot_fault(memory, slot, others, buffers):
@@ -116,3 +151,18 @@ def check_file(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slo
            f"a read of {asked(buffers)} bytes at offset {pos} of the admitted file {path} "
            f"({size} bytes) answers {ret}: Linux reads a file up to min(count, size - "
            "offset), short only where a copy faults (the buffer is mapped writable)")
+
+
+def check_counter(slot: Slot, ret: int, maker: int | None) -> None:
+    """`return.counter_size` for a read or write of an eventfd or timerfd the program made
+    (`maker`: the call that made the descriptor) that answered `ret` (not an error)."""
+    if maker == _NR_EVENTFD2 or (maker == _NR_TIMERFD_CREATE and slot.nr not in WRITES):
+        if ret != _U64:
+            kind = "an eventfd" if maker == _NR_EVENTFD2 else "a timerfd"
+            refuse("return.counter_size", Status.ERR_DENIED,
+                   f"a {'write' if slot.nr in WRITES else 'read'} of {kind} answers {ret}: "
+                   "Linux moves exactly one 8-byte count (or fails)")
+    elif maker == _NR_TIMERFD_CREATE:
+        refuse("return.counter_size", Status.ERR_DENIED,
+               f"a write to a timerfd answers {ret}: a timerfd has no write operation, Linux "
+               "answers -EINVAL")

@@ -320,13 +320,18 @@ class ResultRules:
             check_sigwait_result(self.memory, slot, ret)
         waited = self.self_signals.sends.check_waited(self.memory, slot, ret) \
             if nr == NR_RT_SIGTIMEDWAIT else None
-        # The device a read-family call read (one look-up for the rules below).
-        read_path = self.files.path_of(slot, slot.args[0]) \
-            if nr in _ENTROPY_READS and ret < _ERRNO_FLOOR else None
-        if read_path is not None and (read_path in RANDOM_DEVICES or read_path == ZERO_DEVICE):
+        # The file a read- or write-family call moved bytes of (one look-up for the rules
+        # below: the counts of devices and counter files, then the urandom and /dev/zero
+        # bytes of a read).
+        io_file = self.files.open_file(slot, slot.args[0]) \
+            if nr in read_counts.CALLS and ret < _ERRNO_FLOOR else None
+        read_path = io_file.path if io_file is not None else None
+        if read_path in read_counts.DEVICES:
             read_counts.check_device(self.memory, slot, dom, reg.slots.values(), reg.user_runs,
                                      ret, read_path)
-        read_path = read_path if ret else None
+        elif io_file is not None and io_file.maker is not None:
+            read_counts.check_counter(slot, ret, io_file.maker)
+        read_path = read_path if ret and nr in _ENTROPY_READS else None
         entropy = self._random_read_targets(slot, read_path) if read_path is not None else None
         zeros = self._zero_read_targets(slot, read_path) if read_path is not None else None
         # Each of these acts on the calls its module lists only: the others skip the call.

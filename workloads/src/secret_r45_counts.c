@@ -38,6 +38,9 @@
  *      zero bytes come.
  *  22. /dev/zero read 16 into a buffer whose last 8 bytes lie on an unmapped page: -4
  *      when it reports more than 8 (Linux copies 8, then faults: 8).
+ *  23. /dev/zero read 8192: -4 unless it reports 8192, or 4096 (a signal after the first
+ *      page), with zero bytes.
+ *  24. /dev/urandom read 8192: -4 unless it reports 8192 or 4096 (the same).
  *
  * Only the digest of the secret is ever printed.
  */
@@ -83,6 +86,8 @@
 #define P_EXEEOF 4538
 #define P_ZEROPR 4540
 #define P_ZEROEDGE 4542
+#define P_ZEROBIG 4544
+#define P_URANDBIG 4546
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -90,6 +95,7 @@ static int devnull = -1;
 /* The secret's working copy, then the labels: label i is at logbuf + 32 + 8 * i. */
 static uint8_t logbuf[SECRET_LEN + 32];
 static char buf[4096];
+static uint8_t big[8192];
 
 static int valid(long p)
 {
@@ -405,6 +411,21 @@ static void zeroedge_step(void)
     log_label(P_ZEROEDGE, idx);
 }
 
+static void big_step(int phase, const char *path)
+{
+    memset(big, 0x55, sizeof big);
+    long fd = open_fl(path, O_RDONLY);
+    announce(phase);
+    long n = fd < 0 ? -1 : sys6(SYS_read, fd, (long)big, sizeof big, 0, 0, 0);
+    close_(fd);
+    long idx = 0;
+    if (n >= 0 && n != 8192 && n != 4096)
+        idx = -4;
+    else if (n > 0 && phase == P_ZEROBIG)
+        idx = nonzero(big, n);
+    log_label(phase, idx);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -466,6 +487,8 @@ int main(int argc, char **argv)
     exeeof_step();
     zeropr_step();
     zeroedge_step();
+    big_step(P_ZEROBIG, "/dev/zero");
+    big_step(P_URANDBIG, "/dev/urandom");
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

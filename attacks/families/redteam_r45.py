@@ -37,6 +37,9 @@ COUNTS = "secret_r45_counts"
  P_FULLR, P_EVENTFD, P_TIMERFD, P_DENTS, P_EFAULT, P_ZEROV, P_SOCK, P_URANDOM, P_EXESEEK,
  P_EXETAIL, P_EXEEOF, P_ZEROPR, P_ZEROEDGE, P_ZEROBIG, P_URANDBIG) = range(4500, 4548, 2)
 P_FIRST, P_LAST = P_PIPE, P_URANDBIG
+# Only with -m: writes past MAX_RW_COUNT; only with -c: memfd answers (claims).
+P_HUGEW, P_HUGEWV, P_MEMGROW, P_MEMMAP, P_MEMHOLE = range(4548, 4558, 2)
+MAX_RW_COUNT = 0x7FFF_F000
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
 EFAULT = 14
@@ -404,3 +407,113 @@ def xc_urandom_big(adv: Adversary) -> None:
     get_random_bytes_user() (drivers/char/random.c) tests signal_pending() only when
     ret % PAGE_SIZE == 0."""
     _fill(adv, P_URANDBIG, NR["read"], b"\x42" * 4160)
+
+
+# --- contents and counts beyond the data ---------------------------------------------------
+@_S("XC-025", "Answer a read of the program's own pipe with 8 bytes it never wrote",
+    "A read of a pipe only the program holds returns the bytes it wrote, in order.",
+    rules=("G-IAGO-OUTPUT",))
+def xc_pipe_forged(adv: Adversary) -> None:
+    """1. The program writes "abcdefgh" into its own pipe and reads 16 bytes.
+    2. The kernel answers 8 bytes "abcdefgX".
+    3. Not what it wrote: index -4, the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) copies the pipe_buffer pipe_write() filled; nobody else
+    holds an end of the pipe."""
+    _fill(adv, P_PIPE, NR["read"], b"abcdefgX")
+
+
+@_S("XC-026", "Answer a read of the program's own socketpair with 8 bytes it never sent",
+    "A stream socket read, the peer the program's own, returns the bytes it sent.",
+    rules=("G-IAGO-OUTPUT",))
+def xc_sock_forged(adv: Adversary) -> None:
+    """1. The program writes "stream!!" into one end of its socketpair and reads 16 from
+    the other.
+    2. The kernel answers 8 bytes "streamXX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    unix_stream_read_generic() (net/unix/af_unix.c) copies the skb unix_stream_sendmsg()
+    queued from the program's own buffer."""
+    _fill(adv, P_SOCK, NR["read"], b"streamXX")
+
+
+@_S("XC-027", "Answer a read of the program's own memfd with 16 bytes it never wrote",
+    "A read of a memfd only the program holds returns the bytes it wrote.",
+    rules=("G-IAGO-OUTPUT",))
+def xc_memfd_forged(adv: Adversary) -> None:
+    """1. The program writes "0123456789abcdef" into its memfd, seeks to 0 and reads 32.
+    2. The kernel answers 16 bytes "0123456789abcdeX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    shmem_file_read_iter() (mm/shmem.c) copies the page cache shmem_write_begin() filled;
+    nobody else holds the memfd or maps it."""
+    _fill(adv, P_MEMFD, NR["read"], b"0123456789abcdeX")
+
+
+@_S("XC-028", "Answer a read of the program's own 16-byte memfd with 32 bytes",
+    "A read of a memfd never returns bytes past its size.")
+def xc_memfd_long(adv: Adversary) -> None:
+    """1. As XC-003: the program reads 32 bytes of its own 16-byte memfd from offset 0.
+    2. The kernel answers 32: the 16 bytes, then 16 bytes of 'X'.
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    shmem_file_read_iter() (mm/shmem.c) stops at i_size (16)."""
+    _fill(adv, P_MEMFD, NR["read"], b"0123456789abcdef" + b"X" * 16)
+
+
+@_S("XC-029", "Answer a read of an expired one-shot timerfd with 0 expirations",
+    "A blocking timerfd read returns a count of at least 1.", rules=("G-IAGO-OUTPUT",))
+def xc_timerfd_zero(adv: Adversary) -> None:
+    """1. The program arms a one-shot timerfd (1 ms) and reads 16 bytes (blocking).
+    2. The kernel answers 8 bytes: the count 0.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    timerfd_read() (fs/timerfd.c) waits until ctx->ticks is non-zero and returns it; it
+    never returns 0 expirations to a blocking reader (the one exception, a clock
+    change cancelling a TFD_TIMER_CANCEL_ON_SET timer, answers ECANCELED and the program
+    did not set it)."""
+    _fill(adv, P_TIMERFD, NR["read"], struct.pack("<Q", 0))
+
+
+@_S("XC-030", "Answer lseek(SEEK_END) of /proc/self/exe with its size less a page",
+    "lseek(SEEK_END, 0) of the program's own image returns its size (fstat's st_size).",
+    rules=("G-IAGO-OUTPUT",), gap="P5")
+def xc_exe_seek_less(adv: Adversary) -> None:
+    """1. As XC-018: the program fstat()s /proc/self/exe and lseek(fd, 0, SEEK_END)s.
+    2. The kernel answers the size less 4096.
+    3. Not st_size: index -4, the program logs bytes 0..7 of the secret.
+    generic_file_llseek() (fs/read_write.c) returns i_size; the running image cannot be
+    truncated (ETXTBSY).
+    Linux could never answer less than st_size: nobody can truncate the running image.
+    """
+    _answer(adv, P_EXESEEK, NR["lseek"], lambda was: was - 4096)
+
+
+# --- past MAX_RW_COUNT (the victim's -m switch) --------------------------------------------
+@_S("XC-031", "Answer write(/dev/null, 0x80001000 bytes) with 0x80001000",
+    "A write never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",), gap="P5")
+def xc_huge_write(adv: Adversary) -> None:
+    """1. With -m the program writes 0x80001000 bytes from a 32-byte label to /dev/null
+    (Linux never reads the buffer: access_ok() only checks the range).
+    2. The kernel lets its own write run with 8 bytes and answers 0x80001000.
+    3. More than MAX_RW_COUNT: index -4, the program logs bytes 0..7 of the secret.
+    vfs_write() (fs/read_write.c) cuts count to MAX_RW_COUNT (INT_MAX & PAGE_MASK) before
+    write_null() returns it: Linux answers 0x7ffff000.
+    Linux could never answer more than 0x7ffff000 for any single write.
+    """
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["write"], during=P_HUGEW)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x2", 8)
+    _answer(adv, P_HUGEW, NR["write"], 0x8000_1000)
+
+
+@_S("XC-032", "Answer writev(/dev/null) of 0x40000000 + 0x40001000 bytes with 0x80001000",
+    "A writev never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",), gap="P5")
+def xc_huge_writev(adv: Adversary) -> None:
+    """1. With -m the program writev()s two iovecs of 0x40000000 and 0x40001000 bytes
+    (both from a 32-byte label) to /dev/null.
+    2. The kernel lets its own writev run with no iovec and answers 0x80001000.
+    3. More than MAX_RW_COUNT: index -4, the program logs bytes 0..7 of the secret.
+    import_iovec() -> iovec_from_user()/__import_iovec() (lib/iov_iter.c) shortens the
+    iovecs so their sum is at most MAX_RW_COUNT; write_iter_null() returns that sum.
+    Linux could never answer more than 0x7ffff000 for any single writev.
+    """
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["writev"], during=P_HUGEWV)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x2", 0)
+    _answer(adv, P_HUGEWV, NR["writev"], 0x8000_1000)

@@ -42,6 +42,20 @@
  *      page), with zero bytes.
  *  24. /dev/urandom read 8192: -4 unless it reports 8192 or 4096 (the same).
  *
+ * With -m (not in the default run: the kernel model copies a write's whole buffer before
+ * /dev/null drops it, so it answers EFAULT where Linux does not look at the buffer):
+ *  25. write(/dev/null, a 32-byte label, 0x80001000): -4 when it reports more than
+ *      MAX_RW_COUNT (0x7ffff000).
+ *  26. writev(/dev/null) of two iovecs of 0x40000000 and 0x40001000 bytes: -4 the same.
+ *
+ * With -c (not in the default run: honest answers a monitor may mistake for forged ones):
+ *  27. memfd: write 16 bytes, ftruncate to 32, lseek(0), read 64: -4 unless it reports 32
+ *      (the 16 bytes, then 16 zero bytes).
+ *  28. memfd: ftruncate to a page, mmap it MAP_SHARED, store "mapped!!" through the
+ *      mapping, pread64 8 at 0: -4 unless it reports "mapped!!".
+ *  29. memfd: pwrite64 "z" at offset 100, pread64 200 at 0: -4 unless it reports 101
+ *      bytes, 100 zero bytes then "z".
+ *
  * Only the digest of the secret is ever printed.
  */
 #define _GNU_SOURCE
@@ -88,6 +102,12 @@
 #define P_ZEROEDGE 4542
 #define P_ZEROBIG 4544
 #define P_URANDBIG 4546
+#define P_HUGEW 4548
+#define P_HUGEWV 4550
+#define P_MEMGROW 4552
+#define P_MEMMAP 4554
+#define P_MEMHOLE 4556
+#define MAX_RW 0x7ffff000L
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -426,11 +446,76 @@ static void big_step(int phase, const char *path)
     log_label(phase, idx);
 }
 
+static void hugew_step(void)
+{
+    announce(P_HUGEW);
+    long n = sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN), 0x80001000L, 0, 0, 0);
+    log_label(P_HUGEW, n > MAX_RW ? -4 : 0);
+}
+
+static void hugewv_step(void)
+{
+    struct iovec iov[2] = {{logbuf + SECRET_LEN, 0x40000000L}, {logbuf + SECRET_LEN, 0x40001000L}};
+    announce(P_HUGEWV);
+    long n = sys6(SYS_writev, devnull, (long)iov, 2, 0, 0, 0);
+    log_label(P_HUGEWV, n > MAX_RW ? -4 : 0);
+}
+
+static void memgrow_step(void)
+{
+    uint8_t b[64];
+    memset(b, 0x55, sizeof b);
+    long fd = sys6(SYS_memfd_create, (long)"xc45g", 0, 0, 0, 0, 0);
+    long ok = fd >= 0 && sys6(SYS_write, fd, (long)"0123456789abcdef", 16, 0, 0, 0) == 16 &&
+              sys6(SYS_ftruncate, fd, 32, 0, 0, 0, 0) == 0 &&
+              sys6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0) == 0;
+    announce(P_MEMGROW);
+    long n = ok ? sys6(SYS_read, fd, (long)b, 64, 0, 0, 0) : -1;
+    close_(fd);
+    long idx = 0;
+    if (n >= 0 && (n != 32 || memcmp(b, "0123456789abcdef", 16) || nonzero(b + 16, 16)))
+        idx = -4;
+    log_label(P_MEMGROW, idx);
+}
+
+static void memmap_step(void)
+{
+    uint8_t b[8];
+    memset(b, 0x55, sizeof b);
+    long fd = sys6(SYS_memfd_create, (long)"xc45m", 0, 0, 0, 0, 0);
+    long m = -1;
+    if (fd >= 0 && sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) == 0)
+        m = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (valid(m))
+        memcpy((void *)m, "mapped!!", 8);
+    announce(P_MEMMAP);
+    long n = valid(m) ? sys6(SYS_pread64, fd, (long)b, 8, 0, 0, 0) : -1;
+    if (valid(m))
+        sys6(SYS_munmap, m, PAGE, 0, 0, 0, 0);
+    close_(fd);
+    log_label(P_MEMMAP, n >= 0 && (n != 8 || memcmp(b, "mapped!!", 8)) ? -4 : 0);
+}
+
+static void memhole_step(void)
+{
+    memset(buf, 0x55, 200);
+    long fd = sys6(SYS_memfd_create, (long)"xc45h", 0, 0, 0, 0, 0);
+    long ok = fd >= 0 && sys6(SYS_pwrite64, fd, (long)"z", 1, 100, 0, 0) == 1;
+    announce(P_MEMHOLE);
+    long n = ok ? sys6(SYS_pread64, fd, (long)buf, 200, 0, 0, 0) : -1;
+    close_(fd);
+    log_label(P_MEMHOLE, n >= 0 && (n != 101 || nonzero((uint8_t *)buf, 100) || buf[100] != 'z')
+                             ? -4 : 0);
+}
+
 int main(int argc, char **argv)
 {
-    int show_digest = 0;
-    for (int i = 1; i < argc; i++)
+    int show_digest = 0, huge = 0, claims = 0;
+    for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
+        huge |= strcmp(argv[i], "-m") == 0;
+        claims |= strcmp(argv[i], "-c") == 0;
+    }
     volatile uint8_t stackbuf[64];
     uint8_t digest[32];
     char hex[80];
@@ -489,6 +574,15 @@ int main(int argc, char **argv)
     zeroedge_step();
     big_step(P_ZEROBIG, "/dev/zero");
     big_step(P_URANDBIG, "/dev/urandom");
+    if (huge) {
+        hugew_step();
+        hugewv_step();
+    }
+    if (claims) {
+        memgrow_step();
+        memmap_step();
+        memhole_step();
+    }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

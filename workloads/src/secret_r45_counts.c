@@ -55,11 +55,28 @@
  *      mapping, pread64 8 at 0: -4 unless it reports "mapped!!".
  *  29. memfd: pwrite64 "z" at offset 100, pread64 200 at 0: -4 unless it reports 101
  *      bytes, 100 zero bytes then "z".
+ *  30. pipe2(); a fork child writes "childpip" into it and exits; the parent reaps it and
+ *      reads 16: -4 unless the 8 bytes come.
+ *  31. eventfd(0); a fork child writes 7 and exits; the parent reaps it and reads: -4
+ *      unless it reads 7.
+ *  32. memfd (a page); a fork child pwrite64s "childmem" at 0 and exits; the parent reaps
+ *      it and pread64s 8 at 0: -4 unless "childmem".
+ *  33. pipe2(); its write end reopened through /proc/self/fd/W (O_WRONLY); "reopen!!"
+ *      written through the new descriptor; read 16 from the read end: -4 unless the 8
+ *      bytes come.
+ *  34. memfd; reopened through /proc/self/fd/N (O_RDWR); "reopened" pwrite64 at 0 through
+ *      the new descriptor; pread64 8 at 0 through the first: -4 unless "reopened".
+ *  35. /dev/zero read 16 into a buffer whose last 8 bytes lie on a PROT_NONE page: -4
+ *      when it reports more than 8.
+ *  36. /dev/zero read 16 into a MAP_SHARED mapping of a one-page memfd, 8 bytes before
+ *      the mapping's second page (past the file's end: SIGBUS): -4 when it reports more
+ *      than 8.
  *
  * Only the digest of the secret is ever printed.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -108,6 +125,13 @@
 #define P_MEMMAP 4554
 #define P_MEMHOLE 4556
 #define MAX_RW 0x7ffff000L
+#define P_FORKPIPE 4558
+#define P_FORKEFD 4560
+#define P_FORKMEM 4562
+#define P_REOPENPIPE 4564
+#define P_REOPENMEM 4566
+#define P_ZERONONE 4568
+#define P_ZEROSIGBUS 4570
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -508,6 +532,164 @@ static void memhole_step(void)
                              ? -4 : 0);
 }
 
+static long reap(long pid)
+{
+    int status = 0;
+    if (pid <= 0 || sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
+        return -1;
+    return status;
+}
+
+static void forkpipe_step(void)
+{
+    int p[2] = {-1, -1};
+    uint8_t b[16];
+    memset(b, 0x55, sizeof b);
+    long r = sys6(SYS_pipe2, (long)p, 0, 0, 0, 0, 0);
+    long pid = r ? -1 : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_write, p[1], (long)"childpip", 8, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long st = reap(pid);
+    announce(P_FORKPIPE);
+    long n = st != 0 ? -1 : sys6(SYS_read, p[0], (long)b, 16, 0, 0, 0);
+    close_(r ? -1 : p[0]);
+    close_(r ? -1 : p[1]);
+    log_label(P_FORKPIPE, n >= 0 && (n != 8 || memcmp(b, "childpip", 8)) ? -4 : 0);
+}
+
+static void forkefd_step(void)
+{
+    uint64_t v = 0, seven = 7;
+    long fd = sys6(SYS_eventfd2, 0, 0, 0, 0, 0, 0);
+    long pid = fd < 0 ? -1 : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_write, fd, (long)&seven, 8, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long st = reap(pid);
+    announce(P_FORKEFD);
+    long n = st != 0 ? -1 : sys6(SYS_read, fd, (long)&v, 8, 0, 0, 0);
+    close_(fd);
+    log_label(P_FORKEFD, n >= 0 && (n != 8 || v != 7) ? -4 : 0);
+}
+
+static void forkmem_step(void)
+{
+    uint8_t b[8];
+    memset(b, 0x55, sizeof b);
+    long fd = sys6(SYS_memfd_create, (long)"xc45f", 0, 0, 0, 0, 0);
+    long pid = fd < 0 || sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) ? -1
+                                                                    : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_pwrite64, fd, (long)"childmem", 8, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long st = reap(pid);
+    announce(P_FORKMEM);
+    long n = st != 0 ? -1 : sys6(SYS_pread64, fd, (long)b, 8, 0, 0, 0);
+    close_(fd);
+    log_label(P_FORKMEM, n >= 0 && (n != 8 || memcmp(b, "childmem", 8)) ? -4 : 0);
+}
+
+static void fd_path(char *out, long fd)
+{
+    char digits[24];
+    int n = 0;
+    do {
+        digits[n++] = (char)('0' + fd % 10);
+        fd /= 10;
+    } while (fd);
+    memcpy(out, "/proc/self/fd/", 14);
+    for (int i = 0; i < n; i++)
+        out[14 + i] = digits[n - 1 - i];
+    out[14 + n] = 0;
+}
+
+static void reopenpipe_step(void)
+{
+    int p[2] = {-1, -1};
+    uint8_t b[16];
+    char path[40];
+    memset(b, 0x55, sizeof b);
+    long r = sys6(SYS_pipe2, (long)p, 0, 0, 0, 0, 0);
+    long w = -1;
+    if (r == 0) {
+        fd_path(path, p[1]);
+        w = open_fl(path, O_WRONLY);
+    }
+    long wr = w < 0 ? -1 : sys6(SYS_write, w, (long)"reopen!!", 8, 0, 0, 0);
+    announce(P_REOPENPIPE);
+    long n = wr != 8 ? -1 : sys6(SYS_read, p[0], (long)b, 16, 0, 0, 0);
+    close_(w);
+    close_(r ? -1 : p[0]);
+    close_(r ? -1 : p[1]);
+    log_label(P_REOPENPIPE, n >= 0 && (n != 8 || memcmp(b, "reopen!!", 8)) ? -4 : 0);
+}
+
+static void reopenmem_step(void)
+{
+    uint8_t b[8];
+    char path[40];
+    memset(b, 0x55, sizeof b);
+    long fd = sys6(SYS_memfd_create, (long)"xc45r", 0, 0, 0, 0, 0);
+    long w = -1;
+    if (fd >= 0) {
+        fd_path(path, fd);
+        w = open_fl(path, O_RDWR);
+    }
+    long wr = w < 0 ? -1 : sys6(SYS_pwrite64, w, (long)"reopened", 8, 0, 0, 0);
+    announce(P_REOPENMEM);
+    long n = wr != 8 ? -1 : sys6(SYS_pread64, fd, (long)b, 8, 0, 0, 0);
+    close_(w);
+    close_(fd);
+    log_label(P_REOPENMEM, n >= 0 && (n != 8 || memcmp(b, "reopened", 8)) ? -4 : 0);
+}
+
+/* /dev/zero read 16 at 8 bytes before the second page of the mapping at m. */
+static long edge_read(long m, int phase)
+{
+    uint8_t *b = (uint8_t *)(m + PAGE - 8);
+    memset(b, 0x55, 8);
+    long fd = open_fl("/dev/zero", O_RDONLY);
+    announce(phase);
+    long n = fd < 0 ? -1 : sys6(SYS_read, fd, (long)b, 16, 0, 0, 0);
+    close_(fd);
+    return n > 8 || (n >= 0 && nonzero(b, n < 8 ? n : 8)) ? -4 : 0;
+}
+
+static void zeronone_step(void)
+{
+    long m = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    long idx = 0;
+    if (valid(m) && sys6(SYS_mprotect, m + PAGE, PAGE, PROT_NONE, 0, 0, 0) == 0)
+        idx = edge_read(m, P_ZERONONE);
+    else
+        announce(P_ZERONONE);
+    if (valid(m))
+        sys6(SYS_munmap, m, 2 * PAGE, 0, 0, 0, 0);
+    log_label(P_ZERONONE, idx);
+}
+
+static void zerosigbus_step(void)
+{
+    long fd = sys6(SYS_memfd_create, (long)"xc45b", 0, 0, 0, 0, 0);
+    long m = fd < 0 || sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0)
+                 ? -1
+                 : sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    long idx = 0;
+    if (valid(m))
+        idx = edge_read(m, P_ZEROSIGBUS);
+    else
+        announce(P_ZEROSIGBUS);
+    if (valid(m))
+        sys6(SYS_munmap, m, 2 * PAGE, 0, 0, 0, 0);
+    close_(fd);
+    log_label(P_ZEROSIGBUS, idx);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, huge = 0, claims = 0;
@@ -582,6 +764,13 @@ int main(int argc, char **argv)
         memgrow_step();
         memmap_step();
         memhole_step();
+        forkpipe_step();
+        forkefd_step();
+        forkmem_step();
+        reopenpipe_step();
+        reopenmem_step();
+        zeronone_step();
+        zerosigbus_step();
     }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

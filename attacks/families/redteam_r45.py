@@ -38,7 +38,8 @@ COUNTS = "secret_r45_counts"
  P_EXETAIL, P_EXEEOF, P_ZEROPR, P_ZEROEDGE, P_ZEROBIG, P_URANDBIG) = range(4500, 4548, 2)
 P_FIRST, P_LAST = P_PIPE, P_URANDBIG
 # Only with -m: writes past MAX_RW_COUNT; only with -c: memfd answers (claims).
-P_HUGEW, P_HUGEWV, P_MEMGROW, P_MEMMAP, P_MEMHOLE = range(4548, 4558, 2)
+(P_HUGEW, P_HUGEWV, P_MEMGROW, P_MEMMAP, P_MEMHOLE, P_FORKPIPE, P_FORKEFD, P_FORKMEM,
+ P_REOPENPIPE, P_REOPENMEM, P_ZERONONE, P_ZEROSIGBUS, P_PASSCRED, P_NOWAIT) = range(4548, 4576, 2)
 MAX_RW_COUNT = 0x7FFF_F000
 NR = NUMBERS
 MASK64 = (1 << 64) - 1
@@ -517,3 +518,113 @@ def xc_huge_writev(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x2", 0)
     _answer(adv, P_HUGEWV, NR["writev"], 0x8000_1000)
+
+
+# --- the -c steps: memfds grown, holed, written by a child or through a reopen -------------
+@_S("XC-033", "Glue a fork child's and the parent's bytes in one read of a SO_PASSCRED "
+    "socketpair", "With credentials passing, a stream read never returns two writers' bytes "
+    "together.", rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+def xc_passcred_glue(adv: Adversary) -> None:
+    """1. With -c the program sets SO_PASSCRED on one end of its socketpair; a fork child
+    sends "abcd" on the other and exits, then the parent sends "efgh"; it reads 16.
+    2. The kernel answers 8 bytes "abcdefgh" (the kernel model's own answer too).
+    3. Not 4 "abcd": index -4, the program logs bytes 0..7 of the secret.
+    unix_stream_read_generic() (net/unix/af_unix.c): once credentials pass
+    (unix_may_passcred), "Never glue messages from different writers": the second skb's
+    pid (the parent's) differs from the first's (the child's), so the read stops at 4.
+    Linux could never answer 8 (qemu-user on a real kernel answers 4)."""
+    _fill(adv, P_PASSCRED, NR["read"], b"abcdefgh")
+
+
+@_S("XC-034", "Answer a read of a memfd's hole with non-zero bytes",
+    "A memfd's hole reads as zero bytes.", rules=("G-IAGO-OUTPUT",), args=(b"-c",))
+def xc_memfd_hole(adv: Adversary) -> None:
+    """1. With -c the program pwrite64s "z" at offset 100 of a fresh memfd and pread64s
+    200 bytes at 0.
+    2. The kernel answers 101 bytes: 100 of 'X', then "z".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    shmem_file_read_iter() (mm/shmem.c) copies ZERO_PAGE for an index with no folio:
+    offsets 0..99 were never written."""
+    _fill(adv, P_MEMHOLE, NR["pread64"], b"X" * 100 + b"z")
+
+
+@_S("XC-035", "Answer a read of a memfd grown by ftruncate with non-zero bytes past its data",
+    "Bytes ftruncate adds to a memfd read as zero.", rules=("G-IAGO-OUTPUT",),
+    args=(b"-c",))
+def xc_memfd_grown(adv: Adversary) -> None:
+    """1. With -c the program writes 16 bytes into a memfd, ftruncate()s it to 32, seeks
+    to 0 and reads 64.
+    2. The kernel answers 32: the 16 bytes, then 16 of 'X'.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    shmem_setattr() -> i_size_write() only moves the size; the new range has no folio
+    and reads as zeros (shmem_file_read_iter)."""
+    _fill(adv, P_MEMGROW, NR["read"], b"0123456789abcdef" + b"X" * 16)
+
+
+@_S("XC-036", "Answer a read of a memfd a fork child wrote with other bytes",
+    "A memfd written by the program's own fork child reads back what the child wrote.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-c",))
+def xc_fork_memfd(adv: Adversary) -> None:
+    """1. With -c a fork child pwrite64s "childmem" at 0 of the parent's one-page memfd
+    and exits; the parent reaps it and pread64s 8 at 0.
+    2. The kernel answers "childmeX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    The child's descriptor is the same struct file (dup_fd at fork); shmem_file_read_iter
+    returns the page the child's shmem_write_end() dirtied."""
+    _fill(adv, P_FORKMEM, NR["pread64"], b"childmeX")
+
+
+@_S("XC-037", "Answer a read of a memfd written through /proc/self/fd/N with other bytes",
+    "A memfd written through a reopen of /proc/self/fd/N reads back those bytes.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+def xc_reopen_memfd(adv: Adversary) -> None:
+    """1. With -c the program reopens its memfd through /proc/self/fd/N (O_RDWR),
+    pwrite64s "reopened" at 0 through the new descriptor and pread64s 8 through the first.
+    2. The kernel answers "reopeneX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    proc_fd_link()/nd_jump_link() reach the memfd's own inode: both descriptors read and
+    write the same page cache.
+    Linux could never answer "reopeneX": the only writes the memfd saw are the program's
+    own, through either descriptor.
+    """
+    _fill(adv, P_REOPENMEM, NR["pread64"], b"reopeneX")
+
+
+@_S("XC-038", "Answer a read of an eventfd a fork child wrote 7 into with 9",
+    "An eventfd's counter is the sum of what the program and its children wrote.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-c",))
+def xc_fork_eventfd(adv: Adversary) -> None:
+    """1. With -c a fork child writes 7 into the parent's eventfd(0) and exits; the parent
+    reaps it and reads 8 bytes.
+    2. The kernel answers 9.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    eventfd_write() (fs/eventfd.c) adds 7 to the one counter both share; nobody else
+    holds it."""
+    _fill(adv, P_FORKEFD, NR["read"], struct.pack("<Q", 9))
+
+
+@_S("XC-039", "Answer a read of the program's own pipe holding 8 bytes with 0 (end of file)",
+    "A pipe read with bytes waiting never answers end of file.", args=(b"-c",), gap="P5")
+def xc_pipe_eof(adv: Adversary) -> None:
+    """1. As XC-001: the program reads 16 bytes of its own pipe, 8 bytes waiting and its
+    write end open.
+    2. The kernel answers 0.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) returns 0 only when the pipe is empty and has no writer.
+    Linux could never answer 0: the program still holds the write end.
+    """
+    _fill(adv, P_PIPE, NR["read"], b"")
+
+
+@_S("XC-040", "Answer a read of a pipe a fork child wrote 8 bytes into with 4 of them",
+    "A read of a pipe holding n bytes, asking for more, returns all n.", args=(b"-c",), gap="P5")
+def xc_fork_pipe_short(adv: Adversary) -> None:
+    """1. With -c a fork child writes "childpip" into the parent's pipe and exits; the
+    parent reaps it and reads 16.
+    2. The kernel answers 4 bytes "chil".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) copies every byte waiting up to the count.
+    Linux could never answer 4: the child's 8 bytes are in one pipe buffer, and a fault
+    answers EFAULT, not a short count.
+    """
+    _fill(adv, P_FORKPIPE, NR["read"], b"chil")

@@ -71,6 +71,12 @@
  *  36. /dev/zero read 16 into a MAP_SHARED mapping of a one-page memfd, 8 bytes before
  *      the mapping's second page (past the file's end: SIGBUS): -4 when it reports more
  *      than 8.
+ *  37. socketpair(AF_UNIX, SOCK_STREAM), SO_PASSCRED on the reading end; a fork child
+ *      sends "abcd" and exits, then the parent sends "efgh"; read 16: -4 unless 4 bytes
+ *      "abcd" come (Linux never glues two writers' bytes when credentials pass).
+ *  38. /proc/self/exe preadv2(offset 0, RWF_NOWAIT) into two 4096-byte iovecs: -4 when
+ *      it reports a count that is not a whole number of pages or bytes that are not the
+ *      file's (checked against pread64).
  *
  * Only the digest of the secret is ever printed.
  */
@@ -132,6 +138,8 @@
 #define P_REOPENMEM 4566
 #define P_ZERONONE 4568
 #define P_ZEROSIGBUS 4570
+#define P_PASSCRED 4572
+#define P_NOWAIT 4574
 #include "secret_common.h"
 
 static uint64_t secret[SECRET_LEN / 8];
@@ -140,6 +148,7 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static char buf[4096];
 static uint8_t big[8192];
+static uint8_t ref2[8192];
 
 static int valid(long p)
 {
@@ -690,6 +699,43 @@ static void zerosigbus_step(void)
     log_label(P_ZEROSIGBUS, idx);
 }
 
+static void passcred_step(void)
+{
+    int s[2] = {-1, -1}, one = 1;
+    uint8_t b[16];
+    memset(b, 0x55, sizeof b);
+    long r = sys6(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, (long)s, 0, 0);
+    long ok = r == 0 && sys6(SYS_setsockopt, s[1], SOL_SOCKET, SO_PASSCRED, (long)&one,
+                             sizeof one, 0) == 0;
+    long pid = ok ? sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0) : -1;
+    if (pid == 0) {
+        sys6(SYS_write, s[0], (long)"abcd", 4, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long st = reap(pid);
+    long w = st != 0 ? -1 : sys6(SYS_write, s[0], (long)"efgh", 4, 0, 0, 0);
+    announce(P_PASSCRED);
+    long n = w != 4 ? -1 : sys6(SYS_read, s[1], (long)b, 16, 0, 0, 0);
+    close_(r ? -1 : s[0]);
+    close_(r ? -1 : s[1]);
+    log_label(P_PASSCRED, n >= 0 && (n != 4 || memcmp(b, "abcd", 4)) ? -4 : 0);
+}
+
+static void nowait_step(void)
+{
+    long fd = open_fl("/proc/self/exe", O_RDONLY);
+    long want = fd < 0 ? -1 : sys6(SYS_pread64, fd, (long)ref2, sizeof ref2, 0, 0, 0);
+    memset(big, 0x55, sizeof big);
+    struct iovec iov[2] = {{big, 4096}, {big + 4096, 4096}};
+    announce(P_NOWAIT);
+    long n = want != 8192 ? -1 : sys6(SYS_preadv2, fd, (long)iov, 2, 0, 0, 8 /* RWF_NOWAIT */);
+    close_(fd);
+    long idx = 0;
+    if (n >= 0 && (n % 4096 || n > 8192 || memcmp(big, ref2, n)))
+        idx = -4;
+    log_label(P_NOWAIT, idx);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0, huge = 0, claims = 0;
@@ -771,6 +817,8 @@ int main(int argc, char **argv)
         reopenmem_step();
         zeronone_step();
         zerosigbus_step();
+        passcred_step();
+        nowait_step();
     }
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||

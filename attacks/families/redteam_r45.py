@@ -628,3 +628,33 @@ def xc_fork_pipe_short(adv: Adversary) -> None:
     answers EFAULT, not a short count.
     """
     _fill(adv, P_FORKPIPE, NR["read"], b"chil")
+
+
+@_S("XC-041", "Answer a read of a pipe written through /proc/self/fd/W with other bytes",
+    "A pipe written through a reopen of /proc/self/fd/W returns those bytes.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-c",))
+def xc_reopen_pipe(adv: Adversary) -> None:
+    """1. With -c the program reopens its pipe's write end through /proc/self/fd/W
+    (O_WRONLY), writes "reopen!!" through the new descriptor and reads 16 from the read
+    end.
+    2. The kernel answers 8 bytes "reopenXX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    fifo_open() (fs/pipe.c) attaches the new descriptor to the same pipe_inode_info, so
+    pipe_read() returns the bytes pipe_write() queued through it."""
+    _fill(adv, P_REOPENPIPE, NR["read"], b"reopenXX")
+
+
+@_S("XC-042", "Answer a read of a memfd the program wrote through a shared mapping with "
+    "other bytes", "A memfd read returns what the program stored through its MAP_SHARED "
+    "mapping.", rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+def xc_memfd_mapped(adv: Adversary) -> None:
+    """1. With -c the program ftruncate()s a memfd to a page, maps it MAP_SHARED, stores
+    "mapped!!" through the mapping and pread64s 8 at 0.
+    2. The kernel answers "mappedXX".
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    The mapping and the read share one page-cache folio (shmem_fault,
+    shmem_file_read_iter): the read returns the stored bytes.
+    Linux could never answer "mappedXX": the folio the read copies is the one the
+    program's store wrote, and nothing else maps or holds the memfd.
+    """
+    _fill(adv, P_MEMMAP, NR["pread64"], b"mappedXX")

@@ -275,7 +275,7 @@ def xc_getdents_odd(adv: Adversary) -> None:
     secret.
     filldir64() (fs/readdir.c) makes every record ALIGN(offsetof(d_name) + namlen + 1,
     sizeof(u64)) long and getdents64 returns the sum of the records it wrote."""
-    rec = struct.pack("<QqHB", 2, 1, 20, 4) + b".\0\0"
+    rec = struct.pack("<QqHB", 2, 1, 20, 4) + b"."
     _fill(adv, P_DENTS, NR["getdents64"], rec)
 
 

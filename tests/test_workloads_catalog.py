@@ -67,6 +67,7 @@ EXPECTED = {
     "secret_r40_core",
     "secret_r42_core2",
     "secret_r44_files",
+    "secret_r45_counts",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -80,6 +80,8 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.dev_zero": ("QG-019",),
     "return.device_count": ("XB-026", "XB-015"),
     "return.admitted_count": ("XB-021",),
+    "return.counter_size": ("XC-011", "XC-012"),
+    "return.admitted_seek": ("XC-018", "XC-030"),
     "return.running_image": ("QG-011", "QG-022"),
     "return.admitted_bytes": ("QG-014", "QG-015", "QI-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),

@@ -130,6 +130,9 @@ class AdmittedReads:
         return False
 
     def check(self, slot: Slot, ret: int) -> None:
+        if slot.nr == _LSEEK:
+            self._check_seek(slot, ret)
+            return
         if slot.nr not in _READS or ret >= ERRNO_FLOOR:
             return
         if slot.nr not in _POSITIONED and not self.positions:
@@ -200,6 +203,22 @@ class AdmittedReads:
             self.positions[desc] = None if pos is None else pos + ret
         elif nr == _LSEEK:
             self.positions[desc] = self._seek(slot, pos)
+
+    def _check_seek(self, slot: Slot, ret: int) -> None:
+        """`return.admitted_seek`: an lseek of an admitted file (or /proc/self/exe) that
+        succeeded lands where generic_file_llseek() puts it: the offset from the start,
+        the position known, or the file's size (SEEK_DATA and SEEK_HOLE: not judged)."""
+        if ret >= ERRNO_FLOOR or not self.positions:
+            return
+        desc = self.files.description_of(slot, slot.args[0])
+        if desc is None or desc not in self.positions or self._data(slot, slot.args[0]) is None:
+            return
+        target = self._seek(slot, None if self._racing(slot, desc) else self.positions[desc])
+        if target is not None and ret != target:
+            refuse("return.admitted_seek", Status.ERR_DENIED,
+                   f"an lseek of an admitted file answers {ret:#x}, but it lands at "
+                   f"{target:#x}: the file's size and the open file's position are known, "
+                   "and vfs_setpos() sets exactly the offset asked")
 
     def _seek(self, slot: Slot, pos: int | None) -> int | None:
         """Where an lseek that succeeded leaves the position (the program's own request;

@@ -172,7 +172,7 @@ def xc_memfd_seek(adv: Adversary) -> None:
 
 # --- /dev/null, /dev/zero, /dev/full -------------------------------------------------------
 @_S("XC-005", "Answer a read of /dev/null with 8 bytes",
-    "A read of /dev/null returns 0 (end of file).", gap="P5")
+    "A read of /dev/null returns 0 (end of file).")
 def xc_null_read(adv: Adversary) -> None:
     """1. The program opens /dev/null read-only and reads 8 bytes.
     2. The kernel answers 8 (its buffer 8 zero bytes).
@@ -183,7 +183,7 @@ def xc_null_read(adv: Adversary) -> None:
 
 
 @_S("XC-006", "Answer an 8-byte write to /dev/null with 4",
-    "A write to /dev/null reports every byte written.", gap="P5")
+    "A write to /dev/null reports every byte written.")
 def xc_null_write(adv: Adversary) -> None:
     """1. The program writes 8 bytes to /dev/null.
     2. The kernel answers 4.
@@ -195,7 +195,7 @@ def xc_null_write(adv: Adversary) -> None:
 
 
 @_S("XC-007", "Answer a writev of 8 + 8 bytes to /dev/null with 8",
-    "A writev to /dev/null reports the sum of its iovecs' lengths.", gap="P5")
+    "A writev to /dev/null reports the sum of its iovecs' lengths.")
 def xc_null_writev(adv: Adversary) -> None:
     """1. The program writev()s two 8-byte iovecs to /dev/null.
     2. The kernel answers 8.
@@ -207,7 +207,7 @@ def xc_null_writev(adv: Adversary) -> None:
 
 
 @_S("XC-008", "Answer an 8-byte pwrite64 to /dev/zero with 4",
-    "A write to /dev/zero reports every byte written.", gap="P5")
+    "A write to /dev/zero reports every byte written.")
 def xc_zero_pwrite(adv: Adversary) -> None:
     """1. The program opens /dev/zero write-only and pwrite64()s 8 bytes at offset 0.
     2. The kernel answers 4.
@@ -219,7 +219,7 @@ def xc_zero_pwrite(adv: Adversary) -> None:
 
 
 @_S("XC-009", "Answer a write to /dev/full with 8 (success)",
-    "A write to /dev/full fails with ENOSPC.", gap="P5")
+    "A write to /dev/full fails with ENOSPC.")
 def xc_full_write(adv: Adversary) -> None:
     """1. The program opens /dev/full and writes 8 bytes.
     2. The kernel answers 8.
@@ -230,7 +230,7 @@ def xc_full_write(adv: Adversary) -> None:
 
 
 @_S("XC-010", "Answer an 8-byte read of /dev/full with 4 zero bytes",
-    "A read of /dev/full fills the whole buffer with zero bytes.", gap="P5")
+    "A read of /dev/full fills the whole buffer with zero bytes.")
 def xc_full_read(adv: Adversary) -> None:
     """1. The program opens /dev/full and reads 8 bytes.
     2. The kernel answers 4 zero bytes.
@@ -244,7 +244,7 @@ def xc_full_read(adv: Adversary) -> None:
 
 # --- eventfd, timerfd, getdents64 ----------------------------------------------------------
 @_S("XC-011", "Answer a 16-byte read of eventfd(3) with 16",
-    "An eventfd read returns 8 (one u64) whatever the count asked, when it is >= 8.", gap="P5")
+    "An eventfd read returns 8 (one u64) whatever the count asked, when it is >= 8.")
 def xc_eventfd_16(adv: Adversary) -> None:
     """1. The program makes an eventfd with counter 3 and reads 16 bytes.
     2. The kernel answers 16: the value 3, then 8 zero bytes.
@@ -255,7 +255,7 @@ def xc_eventfd_16(adv: Adversary) -> None:
 
 
 @_S("XC-012", "Answer a 16-byte read of a one-shot timerfd with 4",
-    "A timerfd read returns 8 (one u64) or an error, never fewer bytes.", gap="P5")
+    "A timerfd read returns 8 (one u64) or an error, never fewer bytes.")
 def xc_timerfd_4(adv: Adversary) -> None:
     """1. The program arms a one-shot timerfd (1 ms) and reads 16 bytes.
     2. The kernel answers 4 bytes (1, 0, 0, 0).
@@ -333,7 +333,7 @@ def xc_urandom_short(adv: Adversary) -> None:
 # --- the program's own image ---------------------------------------------------------------
 @_S("XC-018", "Answer lseek(SEEK_END) of /proc/self/exe with its size plus a page",
     "lseek(SEEK_END, 0) of the program's own image returns its size (fstat's st_size).",
-    rules=("G-IAGO-OUTPUT",), gap="P5")
+    rules=("G-IAGO-OUTPUT",))
 def xc_exe_seek(adv: Adversary) -> None:
     """1. The program opens /proc/self/exe, fstat()s it and lseek(fd, 0, SEEK_END)s.
     2. The kernel answers the size plus 4096.
@@ -473,7 +473,7 @@ def xc_timerfd_zero(adv: Adversary) -> None:
 
 @_S("XC-030", "Answer lseek(SEEK_END) of /proc/self/exe with its size less a page",
     "lseek(SEEK_END, 0) of the program's own image returns its size (fstat's st_size).",
-    rules=("G-IAGO-OUTPUT",), gap="P5")
+    rules=("G-IAGO-OUTPUT",))
 def xc_exe_seek_less(adv: Adversary) -> None:
     """1. As XC-018: the program fstat()s /proc/self/exe and lseek(fd, 0, SEEK_END)s.
     2. The kernel answers the size less 4096.
@@ -487,7 +487,7 @@ def xc_exe_seek_less(adv: Adversary) -> None:
 
 # --- past MAX_RW_COUNT (the victim's -m switch) --------------------------------------------
 @_S("XC-031", "Answer write(/dev/null, 0x80001000 bytes) with 0x80001000",
-    "A write never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",), gap="P5")
+    "A write never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",))
 def xc_huge_write(adv: Adversary) -> None:
     """1. With -m the program writes 0x80001000 bytes from a 32-byte label to /dev/null
     (Linux never reads the buffer: access_ok() only checks the range).
@@ -504,7 +504,7 @@ def xc_huge_write(adv: Adversary) -> None:
 
 
 @_S("XC-032", "Answer writev(/dev/null) of 0x40000000 + 0x40001000 bytes with 0x80001000",
-    "A writev never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",), gap="P5")
+    "A writev never reports more than MAX_RW_COUNT (0x7ffff000) bytes.", args=(b"-m",))
 def xc_huge_writev(adv: Adversary) -> None:
     """1. With -m the program writev()s two iovecs of 0x40000000 and 0x40001000 bytes
     (both from a 32-byte label) to /dev/null.

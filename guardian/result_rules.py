@@ -90,6 +90,7 @@ from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.raised_signals import may_filter
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
+from guardian.read_counts import CALLS as _IO_COUNT_CALLS
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
 from guardian.resident_pages import check_mapped as check_mincore_mapped
 from guardian.resident_pages import check_resident
@@ -169,6 +170,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
+    | _IO_COUNT_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
     | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
@@ -324,7 +326,7 @@ class ResultRules:
         # below: the counts of devices and counter files, then the urandom and /dev/zero
         # bytes of a read).
         io_file = self.files.open_file(slot, slot.args[0]) \
-            if nr in read_counts.CALLS and ret < _ERRNO_FLOOR else None
+            if nr in _IO_COUNT_CALLS and ret < _ERRNO_FLOOR else None
         read_path = io_file.path if io_file is not None else None
         if read_path in read_counts.DEVICES:
             read_counts.check_device(self.memory, slot, dom, reg.slots.values(), reg.user_runs,

@@ -82,6 +82,7 @@ from guardian import pair_bytes as pb
 from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.quiet_ranges import quiet as quiet_at
+from guardian.read_counts import cannot_fault
 from guardian.side_fds import rights
 
 if TYPE_CHECKING:
@@ -443,18 +444,10 @@ def check_shut_send(sole: SoleHeld, slot: Slot, ret: int) -> None:
            "Linux fails every send there with EPIPE")
 
 
-#: Calls that may take a page of a buffer away from the program while a receive copies.
-_REMAPPING = frozenset(_NR[n] for n in ("munmap", "mprotect", "pkey_mprotect", "mremap",
-                                         "madvise", "mmap", "shmdt") if n in _NR)
-
-
 def _writable(sole: SoleHeld, slot: Slot, iovs: list[tuple[int, int]]) -> bool:
     """Whether the receive's buffers are mapped writable and stayed so (no other call of
     the program that may unmap or protect a page in flight): its copy cannot fault."""
-    if any(o.id != slot.id and o.domain == slot.domain and o.nr in _REMAPPING
-           for o in sole.files.admission.registry.slots.values()):
-        return False
-    return all(not n or sole.memory.first_missing(base, n, True) is None for base, n in iovs)
+    return cannot_fault(sole.memory, slot, sole.files.admission.registry.slots.values(), iovs)
 
 
 def check_stream_whole(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int,

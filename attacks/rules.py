@@ -147,7 +147,8 @@ RULES: tuple[Rule, ...] = (
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
                  "return.pipe_read_waiting", "return.device_count", "return.admitted_count",
-                 "return.counter_size", "return.admitted_seek")),
+                 "return.counter_size", "return.admitted_seek", "return.pipe_atomic",
+                 "return.pipe_read_count", "return.memfd_count")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

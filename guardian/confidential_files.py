@@ -98,6 +98,9 @@ OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
+#: Calls of `CALLS` that may change which open file a number names (a read only where
+#: it installs descriptors: `record` returns before this for the others).
+_RENAMING = CALLS - {NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS}
 
 
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -363,6 +366,19 @@ class Descriptors(TableLifecycle):
                         else s.nr in CALLS and s.nr not in _NEVER_MAKE)
                    for s in self.admission.registry.slots.values())
 
+    def steady(self, slot: Slot) -> bool:
+        """Does each number of the slot's table name now the open file it named when the
+        call entered?  (Linux looks a call's descriptor up once, at its entry: a close,
+        dup2 or open by another thread in the meantime leaves the call on the old file.)
+        So: no call that may change the table returned since the entry, and none is in
+        flight."""
+        table = self.tables.get((slot.root, slot.thread))
+        if table is None or table.changed > slot.id:
+            return False
+        return not any(s.id != slot.id and s.nr in _RENAMING
+                       and self.tables.get((s.root, s.thread)) is table
+                       for s in self.admission.registry.slots.values())
+
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that completed with `ret` did to the table (after `check`)."""
         nr, a = slot.nr, slot.args
@@ -370,6 +386,8 @@ class Descriptors(TableLifecycle):
         table = self.table(*key)
         if nr in READS and not reads_make_fds(table, a[0]):
             return          # (a read that installs no descriptor changes no table: most calls)
+        if nr in _RENAMING:
+            table.changed = self.admission.registry.next_slot_id()
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
         if (nr == NR_FCNTL and cmd == F_SETFL) or (nr == NR_IOCTL and cmd == FIONBIO):
             self.flags_from = self.admission.registry.next_slot_id()

@@ -82,6 +82,10 @@ class FileTable:
     #: prlimit64 set it or its own getrlimit read it (fd_made.py); None: not known.  Fork
     #: and exec keep it, as Linux keeps the limit.
     fd_limit: int | None = None
+    #: The slot id the next call would have got when a call last changed (or may have
+    #: changed) which open file a number names: a call whose slot id is at least this
+    #: found every number naming what it names now (Descriptors.steady).
+    changed: int = 0
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},

@@ -13,7 +13,14 @@ back, dispatch on it").  The Guardian keeps those bytes (at a write's return, th
 * `return.pipe_fifo`: a read's bytes are the next ones written, and no more than were
   written; a read takes them;
 * `return.pipe_count`: FIONREAD on either end reports the bytes waiting (pipe_ioctl
-  sums the pipe's buffers, which hold exactly what was written and not read).
+  sums the pipe's buffers, which hold exactly what was written and not read);
+* `return.pipe_read_count`: a read that entered with bytes waiting returns
+  min(count, waiting) of them (pipe_read() copies buffer after buffer until the count
+  is met or the pipe is empty), fewer only where a copy could fault, never 0.
+
+A packet-mode pipe (O_DIRECT on a write end: pipe2's flag, F_SETFL, an open of
+/proc/self/fd/N) reads one packet per read and drops the rest of a packet a read cuts
+(PIPE_BUF_FLAG_PACKET): it is not followed.
 
 A pipe stops being judged where a byte or its order could be missed: two writes in
 flight at once, a read or FIONREAD answered while a write is in flight, a read taking
@@ -29,7 +36,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from emulator.mmu import TranslationFault
-from guardian import checks
+from guardian import checks, read_counts
 from guardian.checks import refuse
 from guardian.open_files import Description
 from guardian.poll_open import close_in_flight
@@ -50,6 +57,10 @@ FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
 _MAX_IOV = 1024
+_NR_FCNTL, _F_SETFL = NUMBERS["fcntl"], 4
+#: pipe2's flags a followed pipe may have (O_DIRECT makes a packet pipe, O_EXCL a
+#: notification pipe: neither is a plain byte stream).
+O_DIRECT, FOLLOWED_FLAGS = 0o200000, 0o2000000 | 0o4000     # O_CLOEXEC | O_NONBLOCK
 
 
 @dataclass(eq=False)
@@ -113,6 +124,8 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
     """A read of the pipe returns the next bytes the program wrote; FIONREAD counts the
     bytes waiting."""
     nr = slot.nr
+    if packets_maybe(sole, slot, fifo):
+        return                                  # (record drops it)
     if nr == _NR_IOCTL:
         if slot.args[1] & 0xFFFF_FFFF != FIONREAD or not slot.args[2] or \
                 sole.busy(slot, fifo, _WRITES | {_NR_READ, _NR_READV}):
@@ -124,8 +137,12 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    f"{len(fifo.waiting)} bytes it wrote and did not read: a pipe only the "
                    "program holds holds what it wrote")
         return
-    if nr not in (_NR_READ, _NR_READV) or ret == 0 or not fifo.reads(end) or \
+    if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITES):
+        return
+    if fifo.waiting and fifo.filled_at <= slot.id:
+        _check_count(sole, slot, ret, fifo)
+    if ret == 0:
         return
     if fifo.spliced and not _spliced_kept(sole, slot, ret, fifo):
         sole.drop(fifo)                         # what the pages hold now is not known
@@ -138,6 +155,48 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                f"a read of the program's own pipe returns {ret} bytes that are not the "
                f"next {ret} it wrote ({len(fifo.waiting)} waiting): a pipe only the "
                "program writes to returns its writes, in order")
+
+
+def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
+    """`return.pipe_read_count`: the read entered with `fifo.waiting` there (nothing went
+    in since, no other read of the pipe in flight): it returns min(count, waiting),
+    short only where a copy could fault (pipe_read() stops at a buffer whose copy comes
+    up short, answering what it copied before it), and never 0."""
+    if sole.busy(slot, fifo, READS):
+        return
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    others = list(reg.slots.values())
+    asked = read_counts.requested(sole.memory, slot, dom, others, reg.user_runs) \
+        if dom is not None else None
+    if asked is None:
+        return
+    want = min(read_counts.asked(asked), len(fifo.waiting))
+    if ret >= want or (ret and not read_counts.cannot_fault(sole.memory, slot, others, asked)):
+        return
+    refuse("return.pipe_read_count", Status.ERR_DENIED,
+           f"a read of {read_counts.asked(asked)} bytes of the program's own pipe answers "
+           f"{ret} with {len(fifo.waiting)} bytes it wrote waiting: Linux's pipe_read copies "
+           f"min(count, waiting) = {want}, short only where a copy faults (the buffer is "
+           "mapped writable)")
+
+
+def _sets_packets(slot: Slot) -> bool:
+    return slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETFL and \
+        bool(slot.args[2] & O_DIRECT)
+
+
+def packets_maybe(sole: SoleHeld, slot: Slot, fifo: Fifo) -> bool:
+    """May a write end of the pipe be in packet mode: this call, or another one in
+    flight, is an F_SETFL with O_DIRECT on a descriptor of it?  (Such a write makes
+    packets from then on: is_packetized().)"""
+    if _sets_packets(slot):
+        return True
+    for other in sole.files.admission.registry.slots.values():
+        if other.id != slot.id and _sets_packets(other) and sole.by_file.get(
+                sole.files.description_of(other, other.args[0])) is fifo:  # type: ignore[arg-type]
+            return True
+    return False
 
 
 def filled(sole: SoleHeld, fifo: Fifo) -> None:
@@ -173,7 +232,9 @@ def check_failed_read(sole: SoleHeld, slot: Slot, ret: int, end: Description,
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """What a write or read that passed the rules did to the pipe's bytes."""
     nr = slot.nr
-    if nr in _WRITES and fifo.writes(end):
+    if packets_maybe(sole, slot, fifo):
+        sole.drop(fifo)
+    elif nr in _WRITES and fifo.writes(end):
         data = buffers(sole.memory, slot, ret)
         if data is None or len(fifo.waiting) + len(data) > sole.kept or \
                 sole.busy(slot, fifo, _WRITES):

@@ -16,6 +16,11 @@ them reads nothing of the buffer).
 move exactly one u64 (eventfd_read(), eventfd_write(), timerfd_read(): -EINVAL below 8
 bytes, else 8); a timerfd has no write operation.
 
+`return.pipe_atomic`: a write of at most PIPE_BUF bytes into a pipe (fs/pipe.c pipe_write())
+either merges whole into the last buffer or fills one new buffer whole; a copy that
+faults part-way, a full O_NONBLOCK pipe, a signal or no reader fails it before any byte
+counts.  So it moves every byte or none, in packet mode too (POSIX's PIPE_BUF atomicity).
+
 `return.admitted_count`: a regular file's read (mm/filemap.c: filemap_read()) answers
 min(count, size - position); it stops short only where a copy faults (a fatal signal
 ends the program, which then sees nothing).  The admitted file's size and the open
@@ -55,6 +60,9 @@ ZERO, NULL, FULL = "/dev/zero", "/dev/null", "/dev/full"
 #: The devices whose counts Linux fixes (the random ones fill as /dev/zero clears).
 DEVICES = frozenset({ZERO, NULL, FULL, "/dev/urandom", "/dev/random"})
 _NR_EVENTFD2, _NR_TIMERFD_CREATE = NUMBERS["eventfd2"], NUMBERS["timerfd_create"]
+PIPE_MAKER = NUMBERS["pipe2"]
+#: The most bytes a pipe write moves all at once (include/uapi/linux/limits.h).
+PIPE_BUF = 4096
 _U64 = 8
 #: Calls that may take a page of a buffer away or make it read-only while a read copies.
 _REMAPPING = frozenset(NUMBERS[n] for n in ("munmap", "mprotect", "pkey_mprotect", "mremap",
@@ -172,3 +180,19 @@ def check_counter(slot: Slot, ret: int, maker: int | None) -> None:
         refuse("return.counter_size", Status.ERR_DENIED,
                f"a write to a timerfd answers {ret}: a timerfd has no write operation, Linux "
                "answers -EINVAL")
+
+
+def check_pipe_write(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot],
+                     runs: Mapping[int, int], ret: int) -> None:
+    """`return.pipe_atomic` for a write into the write end of a pipe the program made
+    (pipe2) that answered `ret` (not an error)."""
+    if slot.nr not in WRITES:
+        return
+    buffers = requested(memory, slot, dom, others, runs)
+    if buffers is None:
+        return
+    total = asked(buffers)
+    if total <= PIPE_BUF and ret != total:
+        refuse("return.pipe_atomic", Status.ERR_DENIED,
+               f"a write of {total} bytes into a pipe answers {ret}: Linux writes at most "
+               f"PIPE_BUF ({PIPE_BUF}) bytes into a pipe all at once or fails")

@@ -328,11 +328,17 @@ class ResultRules:
         io_file = self.files.open_file(slot, slot.args[0]) \
             if nr in _IO_COUNT_CALLS and ret < _ERRNO_FLOOR else None
         io_path = io_file.path if io_file is not None else None
-        if io_path in read_counts.DEVICES:
-            read_counts.check_device(self.memory, slot, dom, reg.slots.values(), reg.user_runs,
-                                     ret, io_path)
-        elif io_file is not None and io_file.maker is not None:
-            read_counts.check_counter(slot, ret, io_file.maker)
+        # (Only where the number still names the file the call was given: steady.)
+        if io_file is not None and (io_path in read_counts.DEVICES or io_file.maker
+                                    is not None) and self.files.steady(slot):
+            if io_path in read_counts.DEVICES:
+                read_counts.check_device(self.memory, slot, dom, reg.slots.values(),
+                                         reg.user_runs, ret, io_path)
+            elif io_file.maker == read_counts.PIPE_MAKER:
+                read_counts.check_pipe_write(self.memory, slot, dom, reg.slots.values(),
+                                             reg.user_runs, ret)
+            else:
+                read_counts.check_counter(slot, ret, io_file.maker)
         read_path = io_path if ret and nr in _ENTROPY_READS else None
         entropy = self._random_read_targets(slot, read_path) if read_path is not None else None
         zeros = self._zero_read_targets(slot, read_path) if read_path is not None else None

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from guardian import memfd_locks
+from guardian import memfd_locks, read_counts
 from guardian.checks import refuse
 from guardian.memfd_locks import Lock
 from guardian.pipe_bytes import buffers
@@ -63,6 +63,7 @@ _POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; 
 #: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
 #: DSYNC, SYNC, NOWAIT (a short count or EAGAIN still moves the bytes it counts).
 V2_PLAIN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
+RWF_NOWAIT = 0x8
 _AT_FILE_POSITION = (1 << 64) - 1
 _STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
 #: Every call on a memfd's or eventfd's descriptor this module acts on.
@@ -180,6 +181,8 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if nr in V2 and not v2_followed(slot):
             return
         pos = a[3] if positioned(nr, a) else mem.offset
+        if pos is not None and mem.followed and not (nr in V2 and a[5] & RWF_NOWAIT):
+            _check_count(sole, slot, ret, mem, pos)
         if pos is None or not ret:
             return
         if ret > mem.size - pos:
@@ -193,6 +196,26 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"a read of {ret} bytes at offset {pos} of the program's own memfd "
                    "returns other bytes than the program put there: a file only the "
                    "program holds reads back what it wrote")
+
+
+def _check_count(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile, pos: int) -> None:
+    """`return.memfd_count`: shmem_file_read_iter() copies page after page up to
+    min(count, size - pos), stopping short only where a copy faults (answering what it
+    copied).  (RWF_NOWAIT is left out: whether shmem takes it differs by version.)"""
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    others = list(reg.slots.values())
+    asked = read_counts.requested(sole.memory, slot, dom, others, reg.user_runs) \
+        if dom is not None else None
+    if asked is None:
+        return
+    want = max(0, min(read_counts.asked(asked), mem.size - pos))
+    if ret >= want or (ret and not read_counts.cannot_fault(sole.memory, slot, others, asked)):
+        return
+    refuse("return.memfd_count", Status.ERR_DENIED,
+           f"a read of {read_counts.asked(asked)} bytes at offset {pos} of the program's own "
+           f"memfd ({mem.size} bytes) answers {ret}: Linux reads min(count, size - offset) = "
+           f"{want}, short only where a copy faults (the buffer is mapped writable)")
 
 
 def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:

@@ -377,8 +377,9 @@ class SoleHeld:
         Guardian reads at the return is the one the kernel was given: no thread of the
         domain ran and no call in flight wrote there since the entry (quiet_ranges.py)."""
         if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
-                not checks.enabled("pipe.reopened"):
-            return False
+                not checks.enabled("pipe.reopened") or \
+                (f.access != O_RDONLY and self._open_flags(slot) & pipe_bytes.O_DIRECT):
+            return False                        # (a packet writer: not followed)
         again, length = self.files.reopen_of(slot)
         obj = self.by_file.get(again.description) if again is not None else None
         if not isinstance(obj, Fifo) or again is f:
@@ -433,8 +434,8 @@ class SoleHeld:
         a = slot.args
         if slot.nr == _PIPE2:
             raw = self.memory.read(a[0], 8, slot.root)
-            if raw is None:
-                return
+            if raw is None or a[1] & ~pipe_bytes.FOLLOWED_FLAGS:
+                return                          # (a packet or notification pipe)
             rd, wr = struct.unpack("<ii", raw)
             read_end = self.files.description_of(slot, rd)
             write_end = self.files.description_of(slot, wr)

@@ -118,7 +118,7 @@ def _S(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT"
 
 # --- pipes, sockets and memfds the program alone holds -------------------------------------
 @_S("XC-001", "Answer a read of the program's own pipe holding 8 bytes with 4 of them",
-    "A read of a pipe holding n bytes, asking for more, returns all n.", gap="P5")
+    "A read of a pipe holding n bytes, asking for more, returns all n.")
 def xc_pipe_short(adv: Adversary) -> None:
     """1. The program makes a pipe, writes "abcdefgh" into it and reads 16 bytes.
     2. The kernel answers 4 bytes "abcd".
@@ -133,21 +133,21 @@ def xc_pipe_short(adv: Adversary) -> None:
 
 
 @_S("XC-002", "Answer an 8-byte write into the program's own empty pipe with 4",
-    "A blocking write of n <= PIPE_BUF bytes into a pipe with room writes all n.", gap="P5")
+    "A blocking write of n <= PIPE_BUF bytes into a pipe with room writes all n.")
 def xc_pipe_write_short(adv: Adversary) -> None:
     """1. The program makes a pipe and writes 8 bytes into it (empty, 16 pages of room).
     2. The kernel answers 4.
     3. Index -4: the program logs bytes 0..7 of the secret.
-    pipe_write() (fs/pipe.c): a write of at most PIPE_BUF bytes is atomic, and with room
-    it copies all of it and returns the whole count; it can only be short when it has to
-    wait, and an empty pipe never makes it wait.
+    pipe_write() (fs/pipe.c): a write of at most PIPE_BUF bytes is atomic: it merges
+    whole into the last buffer or fills one new buffer whole, or fails before any byte
+    counts (a fault, a full non-blocking pipe, a signal while it waits, no reader).
     Linux could never answer 4: a copy fault in pipe_write() answers EFAULT when nothing
     was written, and an empty pipe never makes it wait for a signal."""
     _answer(adv, P_PIPEW, NR["write"], 4)
 
 
 @_S("XC-003", "Answer a read of the program's own 16-byte memfd with 12 bytes",
-    "A read of a memfd from offset 0 asking for more than its size returns its size.", gap="P5")
+    "A read of a memfd from offset 0 asking for more than its size returns its size.")
 def xc_memfd_short(adv: Adversary) -> None:
     """1. The program makes a memfd, writes 16 bytes, seeks to 0 and reads 32.
     2. The kernel answers the first 12 bytes.
@@ -604,7 +604,7 @@ def xc_fork_eventfd(adv: Adversary) -> None:
 
 
 @_S("XC-039", "Answer a read of the program's own pipe holding 8 bytes with 0 (end of file)",
-    "A pipe read with bytes waiting never answers end of file.", args=(b"-c",), gap="P5")
+    "A pipe read with bytes waiting never answers end of file.", args=(b"-c",))
 def xc_pipe_eof(adv: Adversary) -> None:
     """1. As XC-001: the program reads 16 bytes of its own pipe, 8 bytes waiting and its
     write end open.
@@ -617,7 +617,7 @@ def xc_pipe_eof(adv: Adversary) -> None:
 
 
 @_S("XC-040", "Answer a read of a pipe a fork child wrote 8 bytes into with 4 of them",
-    "A read of a pipe holding n bytes, asking for more, returns all n.", args=(b"-c",), gap="P5")
+    "A read of a pipe holding n bytes, asking for more, returns all n.", args=(b"-c",))
 def xc_fork_pipe_short(adv: Adversary) -> None:
     """1. With -c a fork child writes "childpip" into the parent's pipe and exits; the
     parent reaps it and reads 16.

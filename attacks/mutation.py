@@ -85,6 +85,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_atomic": ("XC-002",),
     "return.pipe_read_count": ("XC-001", "XC-039", "XC-040"),
     "return.memfd_count": ("XC-003",),
+    "return.pair_glue": ("XC-033",),
     "return.running_image": ("QG-011", "QG-022"),
     "return.admitted_bytes": ("QG-014", "QG-015", "QI-015"),
     "set_pt.file_bytes": ("QG-005", "QG-006"),

@@ -48,12 +48,12 @@ from __future__ import annotations
 import struct
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from abi import Status
 from abi.layout import MSG_TRUNC
 from abi.syscalls import NUMBERS
-from guardian import checks, sole_streams
+from guardian import checks, pair_glue, sole_streams
 from guardian.checks import refuse
 from guardian.pipe_bytes import buffers
 from guardian.result_reads import read_or_fault
@@ -139,6 +139,9 @@ class Pair:
     #: made by socketpair() and neither end since bound, connected, or given SO_PASSCRED
     #: or SO_PASSPIDFD (which autobind: unix_autobind()): no end has a unix_address
     unnamed: bool = False
+    #: by end, who sent the runs of a stream's waiting bytes: [length, (root, thread
+    #: group), credentials surely attached] (pair_glue.py)
+    writers: dict[int, deque[list[Any]]] = field(default_factory=dict)
 
     @property
     def stream(self) -> bool:
@@ -420,6 +423,7 @@ def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
             sole_streams.check_rights_trunc(sole, slot, ret, sent)
         if slot.nr == _RECVMSG:
             check_creds(sole, slot, ret, pair, side)
+        pair_glue.check(sole, slot, ret, pair, side)
     if not ret:
         return
     got = _bytes(sole, slot, ret)
@@ -591,6 +595,8 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
                 sole.drop(pair)                 # (what a bare control message queues)
                 return
             waiting.extend(data)
+            pair_glue.note_send(sole, slot, pair, peer, len(data), (slot.root, who),
+                                control == 0)
         else:
             pair.records.setdefault(peer, deque()).append(data)
             pair.creds.setdefault(peer, deque()).append(sent_creds(sole, slot))
@@ -606,6 +612,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
             sole.drop(pair)
         else:
             del waiting[:ret]
+            pair_glue.note_taken(pair, side, ret)
             if ret:
                 pair.passing.pop(side, None)    # the message's first bytes are taken
     else:

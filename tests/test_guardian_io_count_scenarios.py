@@ -1,0 +1,24 @@
+"""Round 45's count and glue attacks on the program's own pipes, memfds and socketpairs,
+each refused by the check that holds the count to Linux's, and the honest run of the same
+victim (with its -c steps) refused by none of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.runner import run_one
+from attacks.scenario import get
+from tests.honest_runs import untouched_run
+
+CASES = [("XC-001", "return.pipe_read_count"), ("XC-039", "return.pipe_read_count"),
+         ("XC-040", "return.pipe_read_count"), ("XC-002", "return.pipe_atomic"),
+         ("XC-003", "return.memfd_count"), ("XC-033", "return.pair_glue")]
+
+
+@pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])
+def test_a_forged_count_is_refused_by_its_check(scenario_id: str, check: str) -> None:
+    sc = get(scenario_id)
+    assert sc is not None
+    out = run_one(sc, "on").outcome
+    assert check in out.decided_by, out.decided_by
+    assert not out.leaks

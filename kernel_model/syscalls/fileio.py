@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
+from kernel_model import page_cache
 from kernel_model.console_file import ConsoleFile
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
@@ -416,6 +417,8 @@ def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.ENODEV
     size = f.stat().st_size
     try:
+        # The file's mapped pages keep their stores, and see the zeros (page_cache.py).
+        page_cache.before_write(f.fd, off, length)
         if mode in (0, FALLOC_FL_KEEP_SIZE):
             os.posix_fallocate(f.fd, off, length)
             if mode == FALLOC_FL_KEEP_SIZE and os.fstat(f.fd).st_size != size:
@@ -430,6 +433,7 @@ def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 pos += chunk
         else:
             return -errno.EOPNOTSUPP
+        page_cache.after_write(f.fd, off, length)
     except OSError as exc:
         return -(exc.errno or errno.EIO)
     return 0

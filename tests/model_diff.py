@@ -35,7 +35,7 @@ def compile_c(tmp_path: Path, name: str, source: str) -> Path:
     return exe
 
 
-def _fresh(d: Path) -> Path:
+def fresh(d: Path) -> Path:
     d.mkdir()
     return d
 
@@ -51,7 +51,7 @@ def under_guardian(program: str, args: list[str], rootfs: Path) -> Outcome:
 
 def three_ways(tmp_path: Path, exe: Path, args: list[str] = ()) -> tuple[Outcome, Outcome, Outcome]:
     """(qemu, Blindfold native, Blindfold confidential) outcomes of exe, each in a fresh dir."""
-    q = under_qemu(exe, list(args), _fresh(tmp_path / "qemu"), b"")
-    n = under_blindfold(str(exe), list(args), _fresh(tmp_path / "native"), b"")
-    c = under_guardian(str(exe), list(args), _fresh(tmp_path / "confidential"))
+    q = under_qemu(exe, list(args), fresh(tmp_path / "qemu"), b"")
+    n = under_blindfold(str(exe), list(args), fresh(tmp_path / "native"), b"")
+    c = under_guardian(str(exe), list(args), fresh(tmp_path / "confidential"))
     return q, n, c

@@ -345,12 +345,12 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if off_in:
             return -errno.ESPIPE
         pipe = fin.pipe
-        if not pipe.buffer:
+        if not pipe.nbytes:
             if pipe.writers == 0:
                 return 0
             return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
                 k, fin, "pipe-read")
-        data = bytes(pipe.buffer[:count])
+        data = pipe.peek(count)
         if off_out:
             off = k.uaccess.read_u64(off_out)
             n: int | None = fout.pwrite(data, off)
@@ -365,7 +365,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if n is None:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
-        del pipe.buffer[:n]
+        pipe.consume(n)
         pipe.notify(ls.POLLOUT | ls.POLLWRNORM)
         return n
     if isinstance(fout, PipeWriteEnd):
@@ -374,7 +374,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         pipe = fout.pipe
         if pipe.readers == 0:
             return _epipe(k, t)
-        free = pipe.capacity - len(pipe.buffer)
+        free = pipe.capacity - pipe.nbytes
         if free <= 0:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
@@ -388,7 +388,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
                 k, fin, "pipe-read")
         if got:
-            pipe.buffer += got
+            pipe.append(got)
             pipe.notify(ls.POLLIN | ls.POLLRDNORM)
         return len(got)
     return -errno.EINVAL

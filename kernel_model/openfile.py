@@ -321,8 +321,8 @@ class HostFile(OpenFile):
         if self.kind != "file" or not self.writable or length < 0:
             raise err(EINVAL)
         with host_errors:
-            old = os.fstat(self.fd).st_size if page_cache.mapped() else 0
-            page_cache.before_write(self.fd, length, old - length)
+            old = os.fstat(self.fd).st_size if page_cache.mapped() else length
+            page_cache.before_truncate(self.fd, old, length)
             os.ftruncate(self.fd, length)
             page_cache.after_truncate(self.fd, old, length)
 

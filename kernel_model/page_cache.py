@@ -155,7 +155,16 @@ def after_write(host_fd: int, off: int, length: int) -> None:
         fp.sync_from_file(host_fd, off, length)
 
 
+def before_truncate(host_fd: int, old_size: int, new_size: int) -> None:
+    """The file gets the mapped bytes of the pages the size change crosses."""
+    lo, hi = min(old_size, new_size), max(old_size, new_size)
+    before_write(host_fd, lo, hi - lo)
+
+
 def after_truncate(host_fd: int, old_size: int, new_size: int) -> None:
-    """A shrink zeroes the mapped pages past the new EOF (truncate_pagecache())."""
-    if new_size < old_size:
-        after_write(host_fd, new_size, old_size - new_size)
+    """The pages the size change crossed hold the file's bytes: a shrink zeroes the
+    mapped bytes past the new EOF (truncate_pagecache()), and a growth those a mapping
+    stored past the old EOF: they were never the file's, and the host kernel reads
+    them back as zeros too (tests/test_mapping_past_eof.py)."""
+    lo, hi = min(old_size, new_size), max(old_size, new_size)
+    after_write(host_fd, lo, hi - lo)

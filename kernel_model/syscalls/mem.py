@@ -74,6 +74,10 @@ class FileBacking:
     def read_page(self, offset: int) -> bytes:
         return self.file.pread(PAGE, offset)
 
+    def beyond_eof(self, offset: int) -> bool:
+        """Whether the page at `offset` lies wholly past the file's end now."""
+        return offset >= self.file.stat().st_size
+
 
 class PrivateFileBacking:
     """A private file mapping's contents: the bytes of the range mmap mapped, kept as they
@@ -90,6 +94,10 @@ class PrivateFileBacking:
         if offset < len(self.data):
             return self.data[offset:offset + PAGE]
         return self.file.pread(PAGE, self.base + offset)
+
+    def beyond_eof(self, offset: int) -> bool:
+        """Whether the page at `offset` lies wholly past the file's end now."""
+        return self.base + offset >= self.file.stat().st_size
 
 
 @syscall("brk")

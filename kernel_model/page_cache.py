@@ -47,6 +47,12 @@ class FilePages(SharedPages):
         self.fd = -1
         self.gone = False
 
+    def live(self) -> bool:
+        """Whether a mapping file is still open: while one is, the inode cannot be reused
+        by another file (a cache a discarded kernel never released is not live)."""
+        return not self.gone and any((f := ref()) is not None and f.fd >= 0
+                                     for ref in self.files)
+
     def add(self, file) -> None:  # noqa: ANN001
         self.files.append(weakref.ref(file))
         self.writable = self.writable or bool(file.writable)
@@ -118,7 +124,8 @@ def pages_for(ctx: MemoryContext, file, name: str) -> FilePages:  # noqa: ANN001
     st = os.fstat(file.fd)
     key = (st.st_dev, st.st_ino)
     caches = _CACHES.setdefault(key, [])
-    fp = next((c for c in caches if c.ctx is ctx and not c.gone), None)
+    caches[:] = [c for c in caches if c.live()]
+    fp = next((c for c in caches if c.ctx is ctx), None)
     if fp is None:
         fp = FilePages(ctx, key, name)
         caches.append(fp)
@@ -135,7 +142,7 @@ def _caches(host_fd: int) -> list[FilePages]:
     if not _CACHES:
         return []           # nothing mapped shared anywhere: the common case, no fstat
     st = os.fstat(host_fd)
-    return [fp for fp in _CACHES.get((st.st_dev, st.st_ino), []) if fp.frames]
+    return [fp for fp in _CACHES.get((st.st_dev, st.st_ino), []) if fp.frames and fp.live()]
 
 
 def before_read(host_fd: int, off: int, length: int) -> None:

@@ -94,7 +94,15 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         """Unix names and the loopback network, made at the first socket call (most
         programs make none, and the socket modules are then never imported)."""
         from kernel_model.sockets.network import Network
-        return Network()
+        net = Network()
+        net.sender_cred = self._sender_cred
+        return net
+
+    def _sender_cred(self) -> tuple[int, int, int] | None:
+        """The calling process's (tgid, uid, gid): what a Unix socket message carries
+        (scm_send() takes the sender's, not the socket creator's)."""
+        t = self.current
+        return (t.process.pid, 0, 0) if t is not None else None
 
     def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:

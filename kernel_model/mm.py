@@ -103,6 +103,7 @@ def release_shared(ctx: MemoryContext, sp: SharedPages) -> None:
             writeback(idx * PAGE, ctx.el1.read(lm(pa), PAGE))
         ctx.frames.put(pa)
     sp.frames.clear()
+    sp.released()
 
 
 class AddressSpace(HugePages, PageFaults):

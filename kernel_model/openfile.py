@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
+from kernel_model import page_cache
 from kernel_model.errors import err, host_errors
 from kernel_model.vma import SharedPages
 
@@ -204,13 +205,23 @@ class HostFile(OpenFile):
         self._need_read()
         if self.kind == "dir":
             raise err(EISDIR)
+        n = min(n, ls.MAX_RW_COUNT)
         with host_errors:
-            return os.read(self.fd, min(n, ls.MAX_RW_COUNT))
+            if page_cache.mapped():
+                page_cache.before_read(self.fd, os.lseek(self.fd, 0, os.SEEK_CUR), n)
+            return os.read(self.fd, n)
 
     def write(self, data: bytes) -> int | None:
         self._need_write()
         with host_errors:
-            return os.write(self.fd, data)
+            if not page_cache.mapped():
+                return os.write(self.fd, data)
+            pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND else \
+                os.lseek(self.fd, 0, os.SEEK_CUR)
+            page_cache.before_write(self.fd, pos, len(data))
+            done = os.write(self.fd, data)
+            page_cache.after_write(self.fd, pos, done)
+            return done
 
     def pread(self, n: int, off: int) -> bytes:
         self._need_read()
@@ -218,15 +229,20 @@ class HostFile(OpenFile):
             raise err(EINVAL)
         if self.kind == "dir":
             raise err(EISDIR)
+        n = min(n, ls.MAX_RW_COUNT)
         with host_errors:
-            return os.pread(self.fd, min(n, ls.MAX_RW_COUNT), off)
+            page_cache.before_read(self.fd, off, n)
+            return os.pread(self.fd, n, off)
 
     def pwrite(self, data: bytes, off: int) -> int:
         self._need_write()
         if off < 0:
             raise err(EINVAL)
         with host_errors:
-            return os.pwrite(self.fd, data, off)
+            page_cache.before_write(self.fd, off, len(data))
+            done = os.pwrite(self.fd, data, off)
+            page_cache.after_write(self.fd, off, done)
+            return done
 
     def lseek(self, off: int, whence: int) -> int:
         if self.flags & ls.O_PATH:
@@ -305,7 +321,10 @@ class HostFile(OpenFile):
         if self.kind != "file" or not self.writable or length < 0:
             raise err(EINVAL)
         with host_errors:
+            old = os.fstat(self.fd).st_size if page_cache.mapped() else length
+            page_cache.before_truncate(self.fd, old, length)
             os.ftruncate(self.fd, length)
+            page_cache.after_truncate(self.fd, old, length)
 
     def fsync(self) -> None:
         if self.flags & ls.O_PATH:

@@ -34,6 +34,7 @@ class FaultResult:
     SEGV_MAPERR = 1     # no mapping
     SEGV_ACCERR = 2     # mapping forbids the access
     OOM = 3
+    SIGBUS = 4          # a file page wholly past the file's end (BUS_ADRERR)
 
 
 @cache
@@ -100,6 +101,12 @@ class PageFaults:
             if desc and swap_entry(desc) is not None:
                 mem.swap_in(self, vma, page_va, desc, leaf_perms(vma.prot, True))
                 return FaultResult.OK
+            # A file page wholly past EOF (as it is now) has nothing to map, shared or
+            # private: Linux's fault gives VM_FAULT_SIGBUS (shmem_get_folio_gfp() and
+            # filemap_fault() check the index against i_size).
+            beyond = getattr(vma.backing, "beyond_eof", None)
+            if beyond is not None and beyond(vma.offset + page_va - vma.start):
+                return FaultResult.SIGBUS
             self._populate(vma, page_va, leaf, desc)
         except (OutOfMemory, SwapFull):
             return FaultResult.OOM
@@ -187,9 +194,13 @@ class PageFaults:
         pa = placed if placed is not None and ctx.frames.take(placed) else ctx.frames.alloc()
         dst = LINEAR_BASE | pa              # lm(pa)
         content = b""
-        if vma.backing is not None and page_va < vma.file_end:
-            content = vma.backing.read_page(vma.offset + page_va - vma.start)
-            limit = vma.file_end - page_va
+        backing = vma.backing
+        # A file mapping's page holds the file's bytes as they are now (the file may have
+        # grown since mmap: its end is the file's, not the area's `file_end`).
+        live = backing is not None and hasattr(backing, "beyond_eof")
+        if backing is not None and (live or page_va < vma.file_end):
+            content = backing.read_page(vma.offset + page_va - vma.start)
+            limit = PAGE if live else vma.file_end - page_va
             if len(content) > limit:
                 content = content[:limit]
         if content:

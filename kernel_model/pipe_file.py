@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import struct
+from collections import deque
 from collections.abc import Callable
 from errno import EBADF, EPIPE
 
@@ -16,13 +17,29 @@ from kernel_model.waitq import ALL_EVENTS
 PIPE_BUF = 4096
 #: Default pipe buffer size (Linux: 16 pages).
 PIPE_CAPACITY = 65536
+PAGE = 4096
+
+
+class Segment:
+    """Bytes in the pipe that read as one unit: a packet (PIPE_BUF_FLAG_PACKET, written
+    through an O_DIRECT write end, at most a page) or stream bytes (any number of Linux
+    buffers that a read crosses).  `tail_end` is, for stream bytes, where they end in
+    the last Linux buffer's page: a later write's first bytes merge there if they fit."""
+
+    __slots__ = ("data", "packet", "tail_end")
+
+    def __init__(self, data: bytes, packet: bool, tail_end: int = 0) -> None:
+        self.data = bytearray(data)
+        self.packet = packet
+        self.tail_end = tail_end
 
 
 class Pipe:
     """The shared buffer of a pipe; each end is a separate open file description."""
 
     def __init__(self, capacity: int = PIPE_CAPACITY) -> None:
-        self.buffer = bytearray()
+        self.segments: deque[Segment] = deque()
+        self.nbytes = 0
         self.capacity = capacity
         self.readers = 0
         self.writers = 0
@@ -40,6 +57,74 @@ class Pipe:
         """Both ends fstat as the same FIFO inode."""
         return ls.StatInfo(ls.S_IFIFO | 0o600, self.ino, PIPEFS_DEV, st_uid=os.getuid(),
                            st_gid=os.getgid())
+
+    # -- the buffer ----------------------------------------------------------------------
+    def append(self, data: bytes, packet: bool = False) -> None:
+        """Queue a write's bytes as pipe_write() lays them out: its sub-page remainder
+        first merges into the last buffer if that is a stream buffer with room (a packet
+        buffer never takes more), the rest fills new pages -- packets, one a page, when
+        written through an O_DIRECT end (is_packetized())."""
+        if not data:
+            return
+        self.nbytes += len(data)
+        last = self.segments[-1] if self.segments else None
+        chars = len(data) % PAGE
+        if last is not None and not last.packet and chars and last.tail_end + chars <= PAGE:
+            last.data += data[:chars]
+            last.tail_end += chars
+            data = data[chars:]
+        if not packet:
+            if not data:
+                return
+            end = len(data) % PAGE or PAGE
+            if last is not None and not last.packet:
+                last.data += data               # stream bytes read as one run anyway
+                last.tail_end = end
+            else:
+                self.segments.append(Segment(data, False, end))
+            return
+        for i in range(0, len(data), PAGE):
+            self.segments.append(Segment(data[i:i + PAGE], True))
+
+    def take(self, n: int) -> bytes:
+        """pipe_read(): up to n bytes across stream buffers; a read stops after a packet
+        buffer, whose bytes past n are dropped."""
+        out = bytearray()
+        while self.segments and len(out) < n:
+            seg = self.segments[0]
+            want = n - len(out)
+            out += seg.data[:want]
+            if seg.packet or want >= len(seg.data):
+                self.segments.popleft()
+                self.nbytes -= len(seg.data)
+                if seg.packet:
+                    break
+            else:
+                del seg.data[:want]
+                self.nbytes -= want
+        return bytes(out)
+
+    def peek(self, n: int) -> bytes:
+        """The first n bytes, as a byte stream (splice moves bytes, packets or not)."""
+        out = bytearray()
+        for seg in self.segments:
+            if len(out) >= n:
+                break
+            out += seg.data[:n - len(out)]
+        return bytes(out)
+
+    def consume(self, n: int) -> None:
+        """Drop the first n bytes (what splice moved on)."""
+        while n and self.segments:
+            seg = self.segments[0]
+            if n >= len(seg.data):
+                n -= len(seg.data)
+                self.nbytes -= len(seg.data)
+                self.segments.popleft()
+            else:
+                del seg.data[:n]
+                self.nbytes -= n
+                n = 0
 
 
 class PipeEnd(OpenFile):
@@ -60,7 +145,7 @@ class PipeEnd(OpenFile):
 
     def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
         if request == ls.FIONREAD:
-            return IoctlResult(0, struct.pack("<i", len(self.pipe.buffer)))
+            return IoctlResult(0, struct.pack("<i", self.pipe.nbytes))   # bytes, not packets
         return super().ioctl(request, arg)
 
 
@@ -75,10 +160,9 @@ class PipeReadEnd(PipeEnd):
         p = self.pipe
         if n <= 0:
             return b""
-        if not p.buffer:
+        if not p.nbytes:
             return None if p.writers > 0 else b""
-        data = bytes(p.buffer[:n])
-        del p.buffer[:n]
+        data = p.take(n)
         p.notify(ls.POLLOUT | ls.POLLWRNORM)
         return data
 
@@ -86,10 +170,10 @@ class PipeReadEnd(PipeEnd):
         raise err(EBADF)
 
     def poll_readable(self) -> bool:
-        return bool(self.pipe.buffer) or self.pipe.writers == 0
+        return bool(self.pipe.nbytes) or self.pipe.writers == 0
 
     def poll_mask(self) -> int:
-        mask = ls.POLLIN | ls.POLLRDNORM if self.pipe.buffer else 0
+        mask = ls.POLLIN | ls.POLLRDNORM if self.pipe.nbytes else 0
         return mask | (ls.POLLHUP if self.pipe.writers == 0 else 0)
 
     def close(self) -> None:
@@ -116,21 +200,21 @@ class PipeWriteEnd(PipeEnd):
             raise err(EPIPE)
         if not data:
             return 0
-        free = p.capacity - len(p.buffer)
+        free = p.capacity - p.nbytes
         if free == 0 or (len(data) <= PIPE_BUF and free < len(data)):
             return None
         n = min(free, len(data))
-        p.buffer += data[:n]
+        p.append(data[:n], bool(self.flags & ls.O_DIRECT))
         p.notify(ls.POLLIN | ls.POLLRDNORM)
         return n
 
     def write_must_wait(self, n: int) -> bool:
         p = self.pipe
-        free = p.capacity - len(p.buffer)
+        free = p.capacity - p.nbytes
         return p.readers > 0 and n > 0 and (free == 0 or (n <= PIPE_BUF and free < n))
 
     def poll_writable(self) -> bool:
-        return self.pipe.readers == 0 or self.pipe.capacity - len(self.pipe.buffer) >= PIPE_BUF
+        return self.pipe.readers == 0 or self.pipe.capacity - self.pipe.nbytes >= PIPE_BUF
 
     def poll_mask(self) -> int:
         if self.pipe.readers == 0:

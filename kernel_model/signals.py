@@ -40,6 +40,7 @@ SEGV_MAPERR = 1
 SEGV_ACCERR = 2
 ILL_ILLOPC = 1
 BUS_ADRALN = 1
+BUS_ADRERR = 2          # nonexistent physical address (a file page past EOF)
 TRAP_BRKPT = 1
 CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 

@@ -36,7 +36,8 @@ _SVC64 = int(ExceptionClass.SVC64)
 _EC_SYSREG = int(ExceptionClass.SYSREG)
 _RUNNABLE = ThreadState.RUNNABLE
 _FAULT_NAMES = {FaultResult.OK: "ok", FaultResult.SEGV_MAPERR: "maperr",
-                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom"}
+                FaultResult.SEGV_ACCERR: "accerr", FaultResult.OOM: "oom",
+                FaultResult.SIGBUS: "sigbus"}
 
 
 class TrapsMixin:
@@ -209,6 +210,11 @@ class TrapsMixin:
                     self.options.warnings.append(
                         f"out of memory: killed pid {t.pid} ({t.process.exe})")
                     self.signals.force(t, sig.SIGKILL, sig.pack_siginfo(sig.SIGKILL, sig.SI_KERNEL))
+                    return
+                if res == FaultResult.SIGBUS:       # a file page past EOF (VM_FAULT_SIGBUS)
+                    self.signals.force(t, sig.SIGBUS, sig.pack_siginfo(
+                        sig.SIGBUS, sig.BUS_ADRERR, addr=info.far),
+                        fault_address=info.far, esr=info.esr)
                     return
                 code = sig.SEGV_MAPERR if res == FaultResult.SEGV_MAPERR else sig.SEGV_ACCERR
                 self.signals.force(t, sig.SIGSEGV, sig.pack_siginfo(sig.SIGSEGV, code, addr=info.far),

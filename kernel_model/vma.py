@@ -73,6 +73,9 @@ class SharedPages:
         self.file_cache = file_cache
         self.file_open = file_cache
 
+    def released(self) -> None:
+        """The frames went back (release_shared): a file's page cache forgets them."""
+
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Vma:

@@ -72,7 +72,7 @@ class DgramSocket(Socket):
             return Received(b"", [], None) if self.shutdown_mask & RCV_SHUTDOWN else None
         seg = self.rx[0]
         out = Received(seg.data[:n], list(seg.fds), seg.sender,
-                       MSG_TRUNC if len(seg.data) > n else 0, len(seg.data))
+                       MSG_TRUNC if len(seg.data) > n else 0, len(seg.data), seg.cred)
         if not flags & MSG_PEEK:
             self.rx.popleft()
             self.rx_bytes -= len(seg.data)

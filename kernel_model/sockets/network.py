@@ -10,6 +10,7 @@ port nobody listens on, or a destination off this host.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from errno import (
     EADDRINUSE,
     EADDRNOTAVAIL,
@@ -52,6 +53,13 @@ class Network:
         self._next_port = {"tcp": EPHEMERAL_FIRST, "udp": EPHEMERAL_FIRST}
         self._next_autobind = 0
         self._inode_of: dict[int, InodeKey] = {}
+        #: The calling process's (pid, uid, gid), or None outside a call (set by the kernel).
+        self.sender_cred: Callable[[], tuple[int, int, int] | None] = lambda: None
+
+    def cred_of(self, sock: Socket) -> tuple[int, int, int]:
+        """The credentials a message `sock` sends now carries: its sender's."""
+        cred = self.sender_cred()
+        return cred if cred is not None else sock.cred
 
     # -- Unix names --------------------------------------------------------------------------
     def bind_abstract(self, sock: Socket, addr: UnixAddr) -> None:
@@ -210,7 +218,7 @@ class Network:
                 raise err(ENOTCONN)
             if not isinstance(target, DgramSocket) or target.closed:
                 raise err(ECONNREFUSED)
-            return len(data) if target.deliver(data, fds, sock.local, sock.cred) else None
+            return len(data) if target.deliver(data, fds, sock.local, self.cred_of(sock)) else None
         if fds:
             raise err(EINVAL)
         to = dest if isinstance(dest, InetAddr) else sock.peer_addr

@@ -25,7 +25,9 @@ from kernel_model.sockets.base import (
     POLLRDHUP,
     RCV_SHUTDOWN,
     SEND_SHUTDOWN,
+    SO_PASSCRED,
     SOCK_SEQPACKET,
+    SOL_SOCKET,
     Addr,
     Socket,
 )
@@ -61,6 +63,7 @@ class Received:
     sender: Addr | None
     flags: int = 0          # MSG_TRUNC for a cut record
     size: int = -1          # the whole record's length (recv with MSG_TRUNC returns it)
+    cred: tuple[int, int, int] | None = None    # (pid, uid, gid) of the bytes' writer
 
     @property
     def full_size(self) -> int:
@@ -164,7 +167,8 @@ class StreamSocket(Socket):
                 return 0
         for f in fds or ():
             f.incref()
-        peer.rx.append(Segment(bytes(data[:n]), list(fds or ()), self.local, self.cred))
+        peer.rx.append(Segment(bytes(data[:n]), list(fds or ()), self.local,
+                               self.net.cred_of(self)))
         peer.rx_bytes += n
         peer.queue.notify(IN)
         return n
@@ -186,7 +190,7 @@ class StreamSocket(Socket):
         if self.type == SOCK_SEQPACKET:
             seg = self.rx[0]
             out = Received(seg.data[:n], list(seg.fds), seg.sender,
-                           MSG_TRUNC if len(seg.data) > n else 0, len(seg.data))
+                           MSG_TRUNC if len(seg.data) > n else 0, len(seg.data), seg.cred)
             if not peek:
                 self.rx.popleft()
                 self.rx_bytes -= len(seg.data)
@@ -204,9 +208,16 @@ class StreamSocket(Socket):
         chunks: list[bytes] = []
         fds: list[OpenFile] = []
         got = 0
+        # While credentials pass, one read never glues bytes from different writers
+        # (unix_stream_read_generic(): it stops where the next skb's pid or creds differ).
+        creds = self.passes_creds()
         for i, seg in enumerate(list(self.rx)):
             if got >= n or (i and seg.fds):
                 break                       # files arrive with the first byte they came with
+            if not i:
+                first = seg
+            elif creds and seg.cred != first.cred:
+                break
             take = seg.data[: n - got]
             chunks.append(take)
             got += len(take)
@@ -222,7 +233,12 @@ class StreamSocket(Socket):
                 self.rx_bytes -= len(take)
             if fds:
                 break
-        return Received(b"".join(chunks), fds, None)
+        return Received(b"".join(chunks), fds, None, cred=first.cred if chunks else None)
+
+    def passes_creds(self) -> bool:
+        """unix_may_passcred(): SO_PASSCRED on this (the reading) Unix socket.  (SO_PASSPIDFD
+        is not modelled: setsockopt refuses it.)"""
+        return self.domain == AF_UNIX and bool(self.option(SOL_SOCKET, SO_PASSCRED))
 
     def readable_bytes(self) -> int:
         if self.type == SOCK_SEQPACKET:

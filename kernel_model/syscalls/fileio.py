@@ -11,6 +11,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
+from kernel_model import page_cache
 from kernel_model.console_file import ConsoleFile
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
@@ -344,12 +345,12 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if off_in:
             return -errno.ESPIPE
         pipe = fin.pipe
-        if not pipe.buffer:
+        if not pipe.nbytes:
             if pipe.writers == 0:
                 return 0
             return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
                 k, fin, "pipe-read")
-        data = bytes(pipe.buffer[:count])
+        data = pipe.peek(count)
         if off_out:
             off = k.uaccess.read_u64(off_out)
             n: int | None = fout.pwrite(data, off)
@@ -364,7 +365,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if n is None:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
-        del pipe.buffer[:n]
+        pipe.consume(n)
         pipe.notify(ls.POLLOUT | ls.POLLWRNORM)
         return n
     if isinstance(fout, PipeWriteEnd):
@@ -373,7 +374,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         pipe = fout.pipe
         if pipe.readers == 0:
             return _epipe(k, t)
-        free = pipe.capacity - len(pipe.buffer)
+        free = pipe.capacity - pipe.nbytes
         if free <= 0:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
@@ -387,7 +388,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EAGAIN if nonblock or fin.flags & ls.O_NONBLOCK else _would_block(
                 k, fin, "pipe-read")
         if got:
-            pipe.buffer += got
+            pipe.append(got)
             pipe.notify(ls.POLLIN | ls.POLLRDNORM)
         return len(got)
     return -errno.EINVAL
@@ -416,6 +417,8 @@ def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.ENODEV
     size = f.stat().st_size
     try:
+        # The file's mapped pages keep their stores, and see the zeros (page_cache.py).
+        page_cache.before_write(f.fd, off, length)
         if mode in (0, FALLOC_FL_KEEP_SIZE):
             os.posix_fallocate(f.fd, off, length)
             if mode == FALLOC_FL_KEEP_SIZE and os.fstat(f.fd).st_size != size:
@@ -430,6 +433,7 @@ def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 pos += chunk
         else:
             return -errno.EOPNOTSUPP
+        page_cache.after_write(f.fd, off, length)
     except OSError as exc:
         return -(exc.errno or errno.EIO)
     return 0

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
+from kernel_model import page_cache
 from kernel_model.errors import KernelError
 from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace, FaultResult
 from kernel_model.pagetable import lm
@@ -73,6 +74,10 @@ class FileBacking:
     def read_page(self, offset: int) -> bytes:
         return self.file.pread(PAGE, offset)
 
+    def beyond_eof(self, offset: int) -> bool:
+        """Whether the page at `offset` lies wholly past the file's end now."""
+        return offset >= self.file.stat().st_size
+
 
 class PrivateFileBacking:
     """A private file mapping's contents: the bytes of the range mmap mapped, kept as they
@@ -89,6 +94,10 @@ class PrivateFileBacking:
         if offset < len(self.data):
             return self.data[offset:offset + PAGE]
         return self.file.pread(PAGE, self.base + offset)
+
+    def beyond_eof(self, offset: int) -> bool:
+        """Whether the page at `offset` lies wholly past the file's end now."""
+        return self.base + offset >= self.file.stat().st_size
 
 
 @syscall("brk")
@@ -165,16 +174,14 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             _hold_while_mapped(f, backing)
             file_end = start + max(min(size - offset, length), 0)
         elif shared:
-            # `pos` is the page's file offset (SharedPages index pages of the file).
-            def writeback(pos: int, data: bytes, file=f, limit=size) -> None:  # noqa: ANN001
-                if pos < limit:
-                    file.pwrite(data[:limit - pos], pos)
-            # A file opened read-only is never written through its mapping (mmap and
-            # mprotect refuse PROT_WRITE): nothing to write back.  Nor is a confidential
-            # program's page written back: the kernel cannot read it (by the time it
-            # could, the Guardian has scrubbed it), so the file keeps its own bytes.
+            # Every shared mapping of the inode maps its page cache, which reads and
+            # writes of the file see too (page_cache.py).  A file opened read-only is
+            # never written through its mapping (mmap and mprotect refuse PROT_WRITE).
+            # Nor is a confidential program's page written back: the kernel cannot read
+            # it (by the time it could, the Guardian has scrubbed it), so the file keeps
+            # its own bytes.
             sp = _file_pages(f, mm, name) if mm.confidential else \
-                SharedPages(name, writeback if f.writable else None)
+                page_cache.pages_for(mm.ctx, f, name)
             backing = FileBacking(f, name)
             _hold_while_mapped(f, backing)  # the file stays open after its fd is closed
             file_end = start + max(min(size - offset, length), 0)
@@ -217,7 +224,7 @@ def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if covered != length:
         return -errno.ENOMEM
     if prot & PROT_WRITE and any(v.shared_pages is not None and v.backing is not None
-                                 and v.shared_pages.writeback is None
+                                 and not getattr(v.backing, "file", v.backing).writable
                                  for v in mm.vmas.overlapping(addr, end)):
         return -errno.EACCES          # a shared mapping of a file opened read-only
     if length:

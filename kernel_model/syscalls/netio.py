@@ -17,6 +17,7 @@ from kernel_model.sockets.base import (
     MSG_DONTWAIT,
     MSG_NOSIGNAL,
     MSG_TRUNC,
+    SO_PASSCRED,
     SO_RCVTIMEO,
     SO_SNDTIMEO,
     Socket,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 SOL_SOCKET = 1
 SCM_RIGHTS = 1
+SCM_CREDENTIALS = 2
 SCM_MAX_FD = 253
 MSGHDR_SIZE = 56
 CMSG_HDR = 16
@@ -186,6 +188,17 @@ def _recvmsg(k: Kernel, t: Thread, sock: Socket, msg: int, flags: int) -> int:
             k.uaccess.write(name, packed[:namelen])
         k.uaccess.write_u32(msg + 8, len(packed))
     used = 0
+    if got.cred is not None and isinstance(sock, (StreamSocket, DgramSocket)) \
+            and sock.domain == AF_UNIX and sock.option(SOL_SOCKET, SO_PASSCRED):
+        # scm_recv(): the writer's struct ucred comes first, then any SCM_RIGHTS.
+        body = struct.pack("<iII", *got.cred)
+        if controllen >= CMSG_HDR + len(body):
+            k.uaccess.write(control, struct.pack("<Qii", CMSG_HDR + len(body), SOL_SOCKET,
+                                                 SCM_CREDENTIALS) + body)
+            used = min(_align8(CMSG_HDR + len(body)), controllen)
+        else:
+            out_flags |= MSG_CTRUNC
+    control, controllen = control + used, controllen - used
     if got.fds:
         room = (controllen - CMSG_HDR) // 4 if controllen >= CMSG_HDR else 0
         keep, lost = got.fds[:max(room, 0)], got.fds[max(room, 0):]
@@ -198,7 +211,7 @@ def _recvmsg(k: Kernel, t: Thread, sock: Socket, msg: int, flags: int) -> int:
             body = struct.pack(f"<{len(fds)}i", *fds)
             k.uaccess.write(control, struct.pack("<Qii", CMSG_HDR + len(body), SOL_SOCKET,
                                                  SCM_RIGHTS) + body)
-            used = min(_align8(CMSG_HDR + len(body)), controllen)
+            used += min(_align8(CMSG_HDR + len(body)), controllen)
     k.uaccess.write(msg + 40, struct.pack("<Q", used))
     k.uaccess.write(msg + 48, struct.pack("<i", out_flags))
     return got.full_size if flags & MSG_TRUNC else len(got.data)

@@ -1,0 +1,70 @@
+"""SO_PASSCRED on an AF_UNIX stream: a read never glues bytes from different writers
+(unix_stream_read_generic() stops where the next skb's pid or creds differ), and its
+SCM_CREDENTIALS names the writer of the bytes it returns -- checked against qemu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.model_diff import compile_c, needs_tools, three_ways
+
+pytestmark = needs_tools
+
+SOURCE = r"""
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static int sv[2];
+static long rd(const char *tag, pid_t want, int peek) {
+    char buf[17] = {0}, cbuf[CMSG_SPACE(sizeof(struct ucred))];
+    struct iovec iov = {buf, 16};
+    struct msghdr m = {0};
+    m.msg_iov = &iov; m.msg_iovlen = 1; m.msg_control = cbuf; m.msg_controllen = sizeof cbuf;
+    long n = recvmsg(sv[0], &m, peek ? MSG_PEEK : 0);
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    struct ucred uc = {0};
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_CREDENTIALS)
+        memcpy(&uc, CMSG_DATA(cm), sizeof uc);
+    printf("%s: %ld [%s] cmsg=%d writer=%d ids=%d\n", tag, n, buf, cm != 0,
+           uc.pid == want, uc.uid == getuid() && uc.gid == getgid());
+    return n;
+}
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    int one = 1;
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    pid_t c = fork();
+    if (c == 0) { write(sv[1], "abcd", 4); _exit(0); }
+    waitpid(c, 0, 0);
+    write(sv[1], "efgh", 4);
+    rd("peek", c, 1);
+    rd("child", c, 0);
+    rd("parent", getpid(), 0);
+    write(sv[1], "ab", 2);                  /* one writer: its writes glue */
+    write(sv[1], "cd", 2);
+    rd("same", getpid(), 0);
+    one = 0;                                /* no credentials passing: all glue */
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    c = fork();
+    if (c == 0) { write(sv[1], "1234", 4); _exit(0); }
+    waitpid(c, 0, 0);
+    write(sv[1], "5678", 4);
+    char buf[17] = {0};
+    printf("nocred: %ld [%s]\n", read(sv[0], buf, 16), buf);
+    return 0;
+}
+"""
+
+
+def test_passcred_stream_reads_stop_at_a_writer_boundary(tmp_path: Path) -> None:
+    exe = compile_c(tmp_path, "passcred", SOURCE)
+    q, native, confidential = three_ways(tmp_path, exe)
+    assert q.code == 0
+    assert b"child: 4 [abcd] cmsg=1 writer=1" in q.stdout
+    assert b"nocred: 8 [12345678]" in q.stdout
+    assert native == q
+    assert confidential == q

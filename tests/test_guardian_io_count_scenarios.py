@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from attacks.runner import run_one
+from attacks.runner import boot, run_one, run_session
 from attacks.scenario import get
-from tests.honest_runs import untouched_run
 
 CASES = [("XC-001", "return.pipe_read_count"), ("XC-039", "return.pipe_read_count"),
          ("XC-040", "return.pipe_read_count"), ("XC-002", "return.pipe_atomic"),
@@ -22,3 +21,15 @@ def test_a_forged_count_is_refused_by_its_check(scenario_id: str, check: str) ->
     out = run_one(sc, "on").outcome
     assert check in out.decided_by, out.decided_by
     assert not out.leaks
+
+
+def test_the_honest_run_with_its_c_steps_is_refused_by_nothing() -> None:
+    """The round-45 victim's -c steps (fork children writing a pipe and a memfd, a
+    SO_PASSCRED pair, memfds mapped shared, reopened through /proc/self/fd) on the
+    honest kernel: no refusal at all, the secret intact."""
+    s = boot("on", program="secret_r45_counts")
+    out = run_session(s, "on", (b"-c",))
+    decisions = [f"{d.call}: {d.reason}" for d in s.guardian.decisions]  # type: ignore[attr-defined]
+    assert not decisions, decisions
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")

@@ -523,11 +523,11 @@ def xc_huge_writev(adv: Adversary) -> None:
 # --- the -c steps: memfds grown, holed, written by a child or through a reopen -------------
 @_S("XC-033", "Glue a fork child's and the parent's bytes in one read of a SO_PASSCRED "
     "socketpair", "With credentials passing, a stream read never returns two writers' bytes "
-    "together.", rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+    "together.", rules=("G-IAGO-COUNT",), args=(b"-c",))
 def xc_passcred_glue(adv: Adversary) -> None:
     """1. With -c the program sets SO_PASSCRED on one end of its socketpair; a fork child
     sends "abcd" on the other and exits, then the parent sends "efgh"; it reads 16.
-    2. The kernel answers 8 bytes "abcdefgh" (the kernel model's own answer too).
+    2. The kernel answers 8 bytes "abcdefgh".
     3. Not 4 "abcd": index -4, the program logs bytes 0..7 of the secret.
     unix_stream_read_generic() (net/unix/af_unix.c): once credentials pass
     (unix_may_passcred), "Never glue messages from different writers": the second skb's
@@ -646,7 +646,9 @@ def xc_reopen_pipe(adv: Adversary) -> None:
 
 @_S("XC-042", "Answer a read of a memfd the program wrote through a shared mapping with "
     "other bytes", "A memfd read returns what the program stored through its MAP_SHARED "
-    "mapping.", rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+    "mapping.", rules=("G-IAGO-OUTPUT",), args=(b"-c",),
+    silent="the Guardian copies a mapped page of the program's own memfd into the buffer "
+    "itself (return.memfd_mapped): the kernel's bytes never reach the program")
 def xc_memfd_mapped(adv: Adversary) -> None:
     """1. With -c the program ftruncate()s a memfd to a page, maps it MAP_SHARED, stores
     "mapped!!" through the mapping and pread64s 8 at 0.
@@ -655,6 +657,7 @@ def xc_memfd_mapped(adv: Adversary) -> None:
     The mapping and the read share one page-cache folio (shmem_fault,
     shmem_file_read_iter): the read returns the stored bytes.
     Linux could never answer "mappedXX": the folio the read copies is the one the
-    program's store wrote, and nothing else maps or holds the memfd.
+    program's store wrote, and nothing else maps or holds the memfd.  The page is the
+    domain's confidential frame: the Guardian moves its bytes into the buffer itself.
     """
     _fill(adv, P_MEMMAP, NR["pread64"], b"mappedXX")

@@ -147,6 +147,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_fifo": ("QC-045",),
     "return.pipe_count": ("QD-008",),
     "pipe.reopened": ("QQ-018",),
+    "memfd.reopened": ("XC-037",),
     "pipe.vmspliced": ("QO-036",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),

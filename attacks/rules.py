@@ -217,7 +217,7 @@ RULES: tuple[Rule, ...] = (
                  "return.value_length",
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_open",
                  "return.fd_limit",
-                 "return.pipe_fifo", "pipe.reopened", "pipe.vmspliced", "return.pipe_count",
+                 "return.pipe_fifo", "pipe.reopened", "memfd.reopened", "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",
                  "return.file_offset",

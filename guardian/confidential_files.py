@@ -301,7 +301,7 @@ class Descriptors(TableLifecycle):
                 for other in self.admission.registry.slots.values()):
             return
         if mem is not None:
-            if not self.sole.unsettled(slot):
+            if not self.sole.unsettled(slot) and not mem.shared_open:
                 check_flags(slot, ret, mem)
             return
         if bool(ret & O_NONBLOCK) != known:

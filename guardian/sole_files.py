@@ -109,6 +109,9 @@ class MemFile:
     #: MADV_REMOVE last dropped them: the page cache holds them, so lseek's SEEK_HOLE and
     #: SEEK_DATA find data there (None: not kept, past `SoleHeld.kept`)
     data_pages: set[int] | None = field(default_factory=set)
+    #: opened again by /proc/self/fd/N (sole_held.py): more than one open file, each with
+    #: its own offset and status flags, none of them followed from then on
+    shared_open: bool = False
 
     def forget_pages(self, start: int, end: int) -> None:
         """[start, end) was punched or cut: no page it touches is known to hold data."""
@@ -306,7 +309,8 @@ def record(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None
     if slot.nr == _IOCTL:
         if isinstance(obj, MemFile) and slot.args[1] & 0xFFFF_FFFF == FIONBIO:
             raw = sole.memory.read(slot.args[2], 4, slot.root) if slot.args[2] else None
-            obj.nonblock = None if raw is None else struct.unpack("<i", raw)[0] != 0
+            obj.nonblock = None if raw is None or obj.shared_open else \
+                struct.unpack("<i", raw)[0] != 0
         return
     if slot.nr not in CALLS or slot.nr in _STATS:
         return
@@ -344,7 +348,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF
         known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and mem.offset is not None)
-        mem.offset = ret if known else None     # (SEEK_DATA, SEEK_HOLE: not followed)
+        # (SEEK_DATA, SEEK_HOLE: not followed; nor the offset of one of several open files)
+        mem.offset = ret if known and not mem.shared_open else None
     elif nr == _FTRUNCATE:
         _resize(sole, mem, a[1], cut=True)
     elif nr == _FALLOCATE:
@@ -360,6 +365,9 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         elif mode != FALLOC_FL_KEEP_SIZE:
             sole.drop(mem)                      # a range moved or zeroed: not followed
     elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
+        if mem.shared_open:
+            sole.drop(mem)                      # which open file appends: not followed
+            return
         mem.append = bool(a[2] & O_APPEND)      # setfl(): SETFL_MASK bits as asked
         mem.nonblock = bool(a[2] & O_NONBLOCK)
     elif memfd_locks.is_lock_call(slot):

@@ -110,6 +110,7 @@ _SYMLINKS = frozenset({_NR["symlinkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
+O_TRUNC = 0o1000
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
@@ -304,7 +305,8 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or (f.path.startswith(_REOPENING)
                                                and not is_report(f.path)):
-                if f is None or not self._reopened_pipe(slot, f):
+                if f is None or not (self._reopened_pipe(slot, f)
+                                     or self._reopened_memfd(slot, f)):
                     self.drop_domain(slot)      # it may be one of them, reopened
             elif (flags := self._open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
                 self.by_file[f.description] = MemFile(      # unnamed: only this open
@@ -394,6 +396,34 @@ class SoleHeld:
             obj.more_readers.append(f.description)
         if f.access in (O_WRONLY, O_RDWR):
             obj.more_writers.append(f.description)
+        return True
+
+    def _reopened_memfd(self, slot: Slot, f: OpenFile) -> bool:
+        """An open that succeeded as `f`: is it the program opening a memfd only it holds
+        again by /proc/self/fd/N (not O_PATH)?  Then `f` is a second open file of the
+        same shmem inode (proc_fd_link() reaches the memfd's own dentry): the bytes, size
+        and seals are one, the file offset and status flags are each open file's own.  So
+        the memfd stays followed with no offset known from now on (reads and writes at
+        one are not judged), and its record locks and F_GETFL flags are not judged
+        (`MemFile.shared_open`).  Not where either open file appends (a write's place
+        would depend on which file wrote it) nor with O_TRUNC.  Judged only where the
+        name the Guardian reads at the return is the one the kernel was given (as
+        `_reopened_pipe`)."""
+        if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
+                not checks.enabled("memfd.reopened"):
+            return False
+        again, length = self.files.reopen_of(slot)
+        obj = self.by_file.get(again.description) if again is not None else None
+        if not isinstance(obj, MemFile) or again is f or obj.append or not obj.followed or \
+                self._open_flags(slot) & (sole_files.O_APPEND | O_TRUNC):
+            return False
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+            return False
+        self.by_file[f.description] = obj
+        obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
         return True
 
     def _open_flags(self, slot: Slot) -> int:

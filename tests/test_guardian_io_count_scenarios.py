@@ -1,6 +1,6 @@
-"""Round 45's count and glue attacks on the program's own pipes, memfds and socketpairs,
-each refused by the check that holds the count to Linux's, and the honest run of the same
-victim (with its -c steps) refused by none of them."""
+"""Round 45's count, glue and reopen attacks on the program's own pipes, memfds and
+socketpairs, each refused by the check that holds the answer to Linux's, and the honest
+run of the same victim (with its -c steps) refused by none of them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from attacks.scenario import get
 
 CASES = [("XC-001", "return.pipe_read_count"), ("XC-039", "return.pipe_read_count"),
          ("XC-040", "return.pipe_read_count"), ("XC-002", "return.pipe_atomic"),
-         ("XC-003", "return.memfd_count"), ("XC-033", "return.pair_glue")]
+         ("XC-003", "return.memfd_count"), ("XC-033", "return.pair_glue"),
+         # a memfd written through its reopen by /proc/self/fd/N stays followed
+         ("XC-037", "return.memfd_bytes")]
 
 
 @pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])

@@ -576,7 +576,7 @@ def xc_fork_memfd(adv: Adversary) -> None:
 
 @_S("XC-037", "Answer a read of a memfd written through /proc/self/fd/N with other bytes",
     "A memfd written through a reopen of /proc/self/fd/N reads back those bytes.",
-    rules=("G-IAGO-OUTPUT",), args=(b"-c",), gap="P5")
+    rules=("G-IAGO-OUTPUT",), args=(b"-c",))
 def xc_reopen_memfd(adv: Adversary) -> None:
     """1. With -c the program reopens its memfd through /proc/self/fd/N (O_RDWR),
     pwrite64s "reopened" at 0 through the new descriptor and pread64s 8 through the first.

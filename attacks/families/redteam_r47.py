@@ -26,6 +26,7 @@ import struct
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
+from attacks.families.redteam_r44 import _fill as _fill_any
 from attacks.families.redteam_r45 import _answer, _fill, _fill_iov
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
@@ -42,9 +43,14 @@ P_FIRST, P_LAST = P_READV, P_PKTONE
 # Only with -c[letters] (claims: honest answers; see tests/test_redteam_r47_claims.py).
 (P_C_ZERO, P_C_PKT, P_C_PKTSETFL, _P_UNUSED, P_C_PKTCUT, P_C_SIGW, P_C_FORKRD, P_C_FAULT2,
  P_C_FAULTRO, P_C_SPLICE, P_C_SENDFILE, P_C_THRACE, P_C_HUGEMEM, P_C_HUGEPIPE,
- P_C_PUNCH) = range(4760, 4790, 2)
+ P_C_PUNCH, P_C_CHTRUNC, P_C_REOPENGROW, P_C_SPLICEGROW, P_C_CHILDRD,
+ P_C_SENDGROW, P_C_WVGROW, P_C_PWVGROW, P_C_CHGROW, P_C_KEEPSIZE,
+ P_C_APPPWRITE) = range(4760, 4810, 2)
 NR = NUMBERS
 FIONREAD = 0x541B
+# Why XE-031/032 see no refusal in mprotect mode.
+MPROTECT_VECTOR = ("the predecessor design answers the program's writev/pwritev into its "
+                   "memfd EFAULT, so the program judges no count after it")
 
 
 def _S(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
@@ -95,21 +101,23 @@ def xe_pipe_bufw(adv: Adversary) -> None:
 
 
 @_S("XE-004", "Answer a write of PIPE_BUF + 1 (4097) bytes into the program's own empty "
-    "pipe with 4096", "A blocking write into a pipe with room for all of it writes all of "
-    "it.", gap="P5")
+    "pipe with 2048", "A pipe write's count is whole pages copied (or all of it): never part "
+    "of a page without a fault.", gap="P5")
 def xe_pipe_bufw1(adv: Adversary) -> None:
     """1. The program writes 4097 bytes into its own empty pipe (blocking, nobody else
     holds either end).
-    2. The kernel answers 4096.
+    2. The kernel answers 2048.
     3. Not 4097: index -4, the program logs bytes 0..7 of the secret.
-    pipe_write() (fs/pipe.c) loops until iov_iter_count(from) is 0: it fills one page
-    (4096), then a second slot with the last byte; it only stops early at a fault
-    (EFAULT, or the bytes before it), for O_NONBLOCK or a signal, and both of those are
-    tested only when pipe_full(); the pipe is empty with at least 2 slots
-    (PIPE_MIN_DEF_BUFFERS even past pipe-user-pages-soft), so it never waits.
-    Linux could never answer 4096: only a fault could cut this write short, and the
-    source is one mapped, readable 8192-byte array."""
-    _answer(adv, P_BUFW1, NR["write"], 4096)
+    pipe_write() (fs/pipe.c) on an empty pipe copies into a fresh page with
+    copy_page_from_iter(page, 0, PAGE_SIZE, from): a copy shorter than the page with bytes
+    left answers EFAULT (ret 0), so ret grows by 4096, then by the last byte; it stops
+    early only when alloc_page() fails (ENOMEM, or the 4096 already counted), for
+    O_NONBLOCK or a signal only when pipe_full(), and the pipe has at least 2 slots
+    (PIPE_MIN_DEF_BUFFERS even past pipe-user-pages-soft).
+    Linux could never answer 2048: the only counts are 4097 and 4096 (a failed second
+    page under memory pressure: a claim, which is why the scenario does not answer it).
+    The Guardian judges only writes of at most PIPE_BUF."""
+    _answer(adv, P_BUFW1, NR["write"], 2048)
 
 
 # --- pipes reached otherwise -----------------------------------------------------------------
@@ -153,7 +161,7 @@ def xe_pipe_reopen_read(adv: Adversary) -> None:
 
 @_S("XE-008", "Answer a read of the program's pipe with 4 while a CLONE_FILES child is "
     "blocked reading another pipe", "A read of a pipe holding n bytes, asking for more, "
-    "returns all n, whatever a child blocked elsewhere shares.", gap="P5")
+    "returns all n, whatever a child blocked elsewhere shares.")
 def xe_pipe_clone_files(adv: Adversary) -> None:
     """1. The program makes two pipes and a clone(CLONE_FILES) child that blocks reading
     one byte of the second; it writes "abcdefgh" into the first and reads 16.
@@ -180,8 +188,7 @@ def xe_pipe_twobuf(adv: Adversary) -> None:
 
 
 @_S("XE-010", "Answer FIONREAD of the program's pipe (8 bytes waiting) with 4",
-    "FIONREAD of a pipe reports the bytes waiting in it.", rules=("G-IAGO-OUTPUT",),
-    gap="P5")
+    "FIONREAD of a pipe reports the bytes waiting in it.", rules=("G-IAGO-OUTPUT",))
 def xe_pipe_fionread(adv: Adversary) -> None:
     """1. The program writes "abcdefgh" into its own pipe and asks ioctl(FIONREAD).
     2. The kernel writes 4 into the int and answers 0.
@@ -217,7 +224,7 @@ def xe_pipe_fault_read(adv: Adversary) -> None:
 
 @_S("XE-012", "Answer an 8-byte pipe write from a buffer 4 bytes before an unmapped page "
     "with 4", "A write of n <= PIPE_BUF bytes into a pipe is whole or an error, even when its "
-    "source faults.", gap="P5")
+    "source faults.")
 def xe_pipe_fault_write(adv: Adversary) -> None:
     """1. The program writes 8 bytes into its own empty pipe from a buffer whose first 4
     bytes end a mapped page (the next page is unmapped).
@@ -316,7 +323,7 @@ def xe_memfd_readv(adv: Adversary) -> None:
 # --- threads -------------------------------------------------------------------------------
 @_S("XE-020", "Answer a read of the program's pipe with 4 while a second thread only yields",
     "A read of a pipe holding n bytes, asking for more, returns all n, whatever a thread "
-    "that never touches it does.", gap="P5")
+    "that never touches it does.")
 def xe_pipe_thread(adv: Adversary) -> None:
     """1. The program starts a thread that only calls sched_yield() until told to stop,
     writes "abcdefgh" into its pipe and reads 16.
@@ -386,3 +393,201 @@ def xe_pkt_one(adv: Adversary) -> None:
     Linux could never answer 4: the count allows the whole packet and a fault answers
     EFAULT."""
     _fill(adv, P_PKTONE, NR["read"], b"abcd")
+
+
+# --- bytes and sizes that came by other paths (the victim's -c steps) -------------------------
+@_S("XE-025", "Answer a read of a pipe that sendfile() also filled with the write()'s 8 bytes "
+    "only", "A pipe read returns every byte waiting, sendfile()'s included.", args=(b"-ck",))
+def xe_pipe_sendfile(adv: Adversary) -> None:
+    """1. With -ck the program writes "abcdefgh" into its pipe, sendfile()s 8 bytes
+    "ijklmnop" of its memfd into the pipe and reads 32.
+    2. The kernel answers 8 bytes "abcdefgh".
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    sendfile() into a pipe (do_sendfile() -> splice_file_to_pipe(), fs/splice.c) queues
+    the 8 bytes behind the write's; pipe_read() (fs/pipe.c) returns all 16.
+    Linux could never answer 8: nobody else holds the pipe."""
+    _fill(adv, P_C_SENDFILE, NR["read"], b"abcdefgh")
+
+
+@_S("XE-026", "Answer a read of a memfd a fork child truncated to 4 bytes with the 16 it "
+    "held before", "A memfd read stops at its size, as the program's child's ftruncate "
+    "set it.", args=(b"-cp",))
+def xe_memfd_child_trunc(adv: Adversary) -> None:
+    """1. With -cp the program writes 16 bytes into a memfd; a fork child ftruncate()s it
+    to 4 and exits; the parent reaps it and pread64s 32 at 0.
+    2. The kernel answers the 16 bytes.
+    3. Not 4: index -4, the program logs bytes 0..7 of the secret.
+    The child's descriptor is the same struct file (dup_fd at fork): shmem_setattr() sets
+    i_size to 4 and shmem_file_read_iter() (mm/shmem.c) stops there.
+    Linux could never answer 16."""
+    _fill(adv, P_C_CHTRUNC, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-027", "Answer a read of a memfd grown through a /proc/self/fd/N reopen with its "
+    "old 16 bytes", "A memfd read returns every byte up to its size, a reopen's writes "
+    "included.", args=(b"-cq",), gap="P5")
+def xe_memfd_reopen_grow(adv: Adversary) -> None:
+    """1. With -cq the program reopens its 16-byte memfd through /proc/self/fd/N (O_RDWR),
+    pwrite64s "ABCDEFGH" at 16 through the reopen and pread64s 64 at 0 through the first.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    Both descriptors reach the memfd's one inode (proc_fd_link()); the write moved i_size
+    to 24, and shmem_file_read_iter() copies up to it.
+    Linux could never answer 16: the only writes the memfd saw are the program's own, and
+    they made it 24 bytes.  (The honest 24 is not refused either: after the reopen's
+    write the Guardian judges no count of this memfd.)"""
+    _fill(adv, P_C_REOPENGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-028", "Answer a read of a memfd grown by splice() from a pipe with its old 16 bytes",
+    "A memfd read returns every byte up to its size, splice()'s included.", args=(b"-cr",), gap="P5")
+def xe_memfd_splice_grow(adv: Adversary) -> None:
+    """1. With -cr the program splice()s "ABCDEFGH" from its pipe into its 16-byte memfd at
+    offset 16 (answered 8) and pread64s 64 at 0.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    do_splice() -> iter_file_splice_write() writes the 8 bytes through shmem's write_iter
+    at 16: i_size is 24.
+    Linux could never answer 16: the splice into the memfd is the program's own, answered
+    8 (the Guardian follows write, writev, pwrite64, pwritev and a child's pwrite64 into a
+    memfd, XE-031..033, but not a splice into one)."""
+    _fill(adv, P_C_SPLICEGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-029", "Answer a read of a memfd grown by sendfile() with its old 16 bytes",
+    "A memfd read returns every byte up to its size, sendfile()'s included.", args=(b"-ct",), gap="P5")
+def xe_memfd_sendfile_grow(adv: Adversary) -> None:
+    """1. With -ct the program sendfile()s 8 bytes "ABCDEFGH" of a second memfd into its
+    16-byte memfd (position 16, answered 8) and pread64s 64 at 0.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    do_sendfile() -> do_splice_direct() writes through shmem's write_iter at the file
+    position 16: i_size is 24.
+    Linux could never answer 16: the sendfile into the memfd is the program's own,
+    answered 8 (the Guardian follows a sendfile into a pipe, XE-025, not into a memfd)."""
+    _fill(adv, P_C_SENDGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-030", "Answer a fork child's read of the parent's pipe (8 bytes waiting) with 4",
+    "A read of a pipe holding n bytes, asking for more, returns all n, in a child too.",
+    args=(b"-cs",))
+def xe_pipe_child_read(adv: Adversary) -> None:
+    """1. With -cs the program writes "abcdefgh" into its pipe and forks; the child reads
+    16 and logs its own label; the parent only waits for it.
+    2. The kernel answers the child 4 bytes "abcd".
+    3. Index -4: the child logs bytes 0..7 of the secret (its copy of the log buffer).
+    The child's descriptors are the parent's struct files (dup_fd); the parent reads
+    nothing, so pipe_read() (fs/pipe.c) gives the child the one 8-byte buffer whole.
+    Linux could never answer 4."""
+    _fill_any(adv, P_C_CHILDRD, NR["read"], b"abcd", child=True)
+
+
+@_S("XE-031", "Answer a read of a memfd grown by writev() with its old 16 bytes",
+    "A memfd read returns every byte up to its size, writev()'s included.", args=(b"-cu",),
+    silent=MPROTECT_VECTOR)
+def xe_memfd_writev_grow(adv: Adversary) -> None:
+    """1. With -cu the program writev()s "ABCD" + "EFGH" at its 16-byte memfd's position 16
+    (answered 8) and pread64s 64 at 0.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    do_writev() -> shmem's write_iter moves i_size to 24; shmem_file_read_iter() copies it.
+    Linux could never answer 16."""
+    _fill(adv, P_C_WVGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-032", "Answer a read of a memfd grown by pwritev() at 16 with its old 16 bytes",
+    "A memfd read returns every byte up to its size, pwritev()'s included.", args=(b"-cv",),
+    silent=MPROTECT_VECTOR)
+def xe_memfd_pwritev_grow(adv: Adversary) -> None:
+    """1. With -cv the program pwritev()s "ABCD" + "EFGH" at offset 16 of its 16-byte memfd
+    (answered 8) and pread64s 64 at 0.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    do_pwritev() -> shmem's write_iter at 16 moves i_size to 24.
+    Linux could never answer 16."""
+    _fill(adv, P_C_PWVGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-033", "Answer a read of a memfd a fork child grew to 24 bytes with its old 16",
+    "A memfd read returns every byte up to its size, the program's child's writes "
+    "included.", args=(b"-cw",))
+def xe_memfd_child_grow(adv: Adversary) -> None:
+    """1. With -cw a fork child pwrite64s "ABCDEFGH" at 16 of the parent's 16-byte memfd and
+    exits; the parent reaps it and pread64s 64 at 0.
+    2. The kernel answers the first 16 bytes.
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    The child's descriptor is the same struct file (dup_fd): its write moved i_size to 24.
+    Linux could never answer 16."""
+    _fill(adv, P_C_CHGROW, NR["pread64"], b"0123456789abcdef")
+
+
+@_S("XE-034", "Answer a read of a 16-byte memfd after fallocate(KEEP_SIZE, 0, 64) with 64 "
+    "bytes", "fallocate with FALLOC_FL_KEEP_SIZE never changes a memfd's size.",
+    args=(b"-cx",))
+def xe_memfd_keepsize(adv: Adversary) -> None:
+    """1. With -cx the program fallocate()s its 16-byte memfd with FALLOC_FL_KEEP_SIZE over
+    0..64 and pread64s 64 at 0.
+    2. The kernel answers 64: the 16 bytes, then 48 zero bytes.
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    shmem_fallocate() (mm/shmem.c) leaves i_size alone under FALLOC_FL_KEEP_SIZE: the
+    read stops at 16.
+    Linux could never answer 64."""
+    _fill(adv, P_C_KEEPSIZE, NR["pread64"], b"0123456789abcdef" + bytes(48))
+
+
+@_S("XE-035", "Answer a read of a memfd after an O_APPEND pwrite64 at 0 as if the pwrite "
+    "overwrote offset 0", "pwrite64 through an O_APPEND descriptor appends, whatever its "
+    "offset.", rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), args=(b"-cy",))
+def xe_memfd_append_pwrite(adv: Adversary) -> None:
+    """1. With -cy the program sets O_APPEND on its 16-byte memfd, pwrite64s "ABCDEFGH" at
+    offset 0 (answered 8) and pread64s 64 at 0.
+    2. The kernel answers 16 bytes "ABCDEFGH89abcdef" (the pwrite put at 0).
+    3. Not 24: index -4, the program logs bytes 0..7 of the secret.
+    ksys_pwrite64() -> vfs_write() with a position, but generic_write_checks_count()
+    (mm/filemap.c) sets ki_pos to i_size for IOCB_APPEND: the bytes land at 16 (the
+    BUGS section of pwrite(2)); the file is 24 bytes.
+    Linux could never answer 16."""
+    _fill(adv, P_C_APPPWRITE, NR["pread64"], b"ABCDEFGH89abcdef")
+
+
+@_S("XE-036", "Answer a read of a pipe that splice() drained of 4 of its 8 bytes with 2",
+    "A pipe read returns every byte still waiting after a splice took some.",
+    args=(b"-cj",), gap="P5")
+def xe_pipe_splice_out(adv: Adversary) -> None:
+    """1. With -cj the program writes "abcdefgh" into its pipe, splice()s 4 bytes of it to
+    /dev/null (answered 4) and reads 16.
+    2. The kernel answers 2 bytes "ef".
+    3. Not 4: index -4, the program logs bytes 0..7 of the secret.
+    do_splice() -> iter_file_splice_write() (fs/splice.c) consumed "abcd" from the pipe;
+    pipe_read() returns the 4 left.
+    Linux could never answer 2: the splice answered 4 and nobody else holds the pipe (the
+    Guardian judges a pipe read after a sendfile into it, XE-025, but no count after a
+    splice out of it)."""
+    _fill(adv, P_C_SPLICE, NR["read"], b"ef")
+
+
+@_S("XE-037", "Answer a read of a pipe a fork child read 4 of 8 bytes from with 2",
+    "A pipe read returns every byte a child's read left.", args=(b"-cg",))
+def xe_pipe_child_took(adv: Adversary) -> None:
+    """1. With -cg the program writes "abcdefgh" into its pipe; a fork child reads 4 and
+    exits; the parent reaps it and reads 16.
+    2. The kernel answers 2 bytes "ef".
+    3. Not 4: index -4, the program logs bytes 0..7 of the secret.
+    The child took "abcd"; pipe_read() (fs/pipe.c) returns the 4 left in the buffer.
+    Linux could never answer 2: the child is reaped, nobody else holds the pipe."""
+    _fill(adv, P_C_FORKRD, NR["read"], b"ef")
+
+
+@_S("XE-038", "Answer a read of a pipe with 2 while another thread is blocked reading 4 of it",
+    "A pipe read with another reader waiting returns all 8 or the 4 that reader left.",
+    args=(b"-cl",))
+def xe_pipe_thread_race(adv: Adversary) -> None:
+    """1. With -cl a thread blocks reading 4 bytes of the program's empty pipe; the program
+    writes "abcdefgh" and reads 16.
+    2. The kernel answers 2 bytes "ef".
+    3. Neither 8 "abcdefgh" nor 4 "efgh": index -4, the program logs bytes 0..7 of the
+    secret.
+    pipe_read() (fs/pipe.c) runs under pipe->mutex: whichever reader takes it first gets
+    min(count, waiting); the thread takes 4, or the program all 8.
+    Linux could never answer 2."""
+    _fill(adv, P_C_THRACE, NR["read"], b"ef")

@@ -90,6 +90,14 @@
  *      8 "abcdefgh"), then exits; the parent reaps it.
  *   t. memfd: write 16 (position 16); sendfile 8 bytes of a second memfd "ABCDEFGH" into
  *      it; pread64 64 at 0: -4 unless 24.
+ *   u. memfd: write 16; writev "ABCD" + "EFGH" (position 16); pread64 64 at 0: -4 unless 24.
+ *   v. memfd: write 16; pwritev "ABCD" + "EFGH" at 16; pread64 64 at 0: -4 unless 24.
+ *   w. memfd: write 16; a fork child pwrite64s "ABCDEFGH" at 16 and exits; the parent
+ *      reaps it and pread64s 64 at 0: -4 unless 24.
+ *   x. memfd: write 16; fallocate(FALLOC_FL_KEEP_SIZE, 0, 64); pread64 64 at 0: -4 unless
+ *      16.
+ *   y. memfd: write 16; F_SETFL O_APPEND; pwrite64 "ABCDEFGH" at 0 (Linux appends: the
+ *      pwrite(2) BUGS section); pread64 64 at 0: -4 unless 24.
  *
  * Only the digest of the secret is ever printed.
  */
@@ -160,6 +168,11 @@
 #define P_C_SPLICEGROW 4794
 #define P_C_CHILDRD 4796
 #define P_C_SENDGROW 4798
+#define P_C_WVGROW 4800
+#define P_C_PWVGROW 4802
+#define P_C_CHGROW 4804
+#define P_C_KEEPSIZE 4806
+#define P_C_APPPWRITE 4808
 #include "secret_common.h"
 
 #define FLAGS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
@@ -177,6 +190,9 @@ static volatile int tid_word[2];
 static volatile int stop, started, alarmed;
 static volatile long tgot;
 static uint8_t tbuf[8];
+/* /proc/self/fd/N paths live here, far from the stack (a kernel may read a path string
+ * up to its page's end: this one has its page to itself). */
+static char path[PAGE] __attribute__((aligned(PAGE)));
 
 struct kernel_sigaction {
     uint64_t handler, flags, restorer, mask;
@@ -357,7 +373,6 @@ static void bufw_step(int phase, long count)
 static void dup_step(int phase)
 {
     int p[2];
-    char path[40];
     long r = mkpipe(p, 0), d = -1;
     if (r == 0) {
         if (phase == P_DUP)
@@ -634,7 +649,6 @@ static void pkt_step(int phase)
 {
     int p[2];
     uint8_t b[16];
-    char path[40];
     memset(b, 0x55, sizeof b);
     long r = mkpipe(p, phase == P_C_PKT || phase == P_PKTCLEAR || phase == P_PKTONE ? O_DIRECT
                                                                                     : 0);
@@ -851,13 +865,15 @@ static void punch_step(void)
                              ? -4 : 0);
 }
 
-/* pread64 64 at 0 of a memfd that should hold 16 bytes then "ABCDEFGH": -4 unless so. */
+/* pread64 64 at 0 of a memfd that should hold 16 bytes then "ABCDEFGH" (`ok`: the write
+ * that grew it succeeded): -4 unless so.  The read runs even when the write failed (a
+ * kernel may refuse it), and then decides nothing. */
 static long grown24(long fd, long ok, int phase)
 {
     memset(big, 0x55, 64);
     announce(phase);
-    long n = ok ? sys6(SYS_pread64, fd, (long)big, 64, 0, 0, 0) : -1;
-    return n >= 0 && (n != 24 || memcmp(big, "0123456789abcdefABCDEFGH", 24)) ? -4 : 0;
+    long n = fd >= 0 ? sys6(SYS_pread64, fd, (long)big, 64, 0, 0, 0) : -1;
+    return ok && n >= 0 && (n != 24 || memcmp(big, "0123456789abcdefABCDEFGH", 24)) ? -4 : 0;
 }
 
 static void chtrunc_step(void)
@@ -879,7 +895,6 @@ static void chtrunc_step(void)
 
 static void reopengrow_step(void)
 {
-    char path[40];
     long fd = memfd16("xe47r"), w = -1;
     if (fd >= 0) {
         fd_path(path, fd);
@@ -930,6 +945,54 @@ static void sendgrow_step(void)
     close_(src);
     close_(fd);
     log_label(P_C_SENDGROW, idx);
+}
+
+static char upper[8] = "ABCDEFGH";
+static struct iovec upper_iov[2] = {{upper, 4}, {upper + 4, 4}};
+
+static void wvgrow_step(int phase)
+{
+    struct iovec *iov = upper_iov;
+    long fd = memfd16("xe47w");
+    long ok = fd >= 0 && (phase == P_C_WVGROW ? sys6(SYS_writev, fd, (long)iov, 2, 0, 0, 0)
+                                              : sys6(SYS_pwritev, fd, (long)iov, 2, 16, 0, 0)) == 8;
+    long idx = grown24(fd, ok, phase);
+    close_(fd);
+    log_label(phase, idx);
+}
+
+static void chgrow_step(void)
+{
+    long fd = memfd16("xe47x");
+    long pid = fd < 0 ? -1 : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_pwrite64, fd, (long)"ABCDEFGH", 8, 16, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long idx = grown24(fd, reap(pid) == 0, P_C_CHGROW);
+    close_(fd);
+    log_label(P_C_CHGROW, idx);
+}
+
+static void keepsize_step(void)
+{
+    memset(big, 0x55, 64);
+    long fd = memfd16("xe47k");
+    long ok = fd >= 0 && sys6(SYS_fallocate, fd, 1 /* KEEP_SIZE */, 0, 64, 0, 0) == 0;
+    announce(P_C_KEEPSIZE);
+    long n = ok ? sys6(SYS_pread64, fd, (long)big, 64, 0, 0, 0) : -1;
+    close_(fd);
+    log_label(P_C_KEEPSIZE, n >= 0 && (n != 16 || memcmp(big, "0123456789abcdef", 16)) ? -4 : 0);
+}
+
+static void apppwrite_step(void)
+{
+    long fd = memfd16("xe47y");
+    long ok = fd >= 0 && sys6(SYS_fcntl, fd, F_SETFL, O_APPEND, 0, 0, 0) == 0 &&
+              sys6(SYS_pwrite64, fd, (long)"ABCDEFGH", 8, 0, 0, 0) == 8;
+    long idx = grown24(fd, ok, P_C_APPPWRITE);
+    close_(fd);
+    log_label(P_C_APPPWRITE, idx);
 }
 
 static int want(const char *claims, char c)
@@ -1043,6 +1106,16 @@ int main(int argc, char **argv)
         childrd_step();
     if (want(claims, 't'))
         sendgrow_step();
+    if (want(claims, 'u'))
+        wvgrow_step(P_C_WVGROW);
+    if (want(claims, 'v'))
+        wvgrow_step(P_C_PWVGROW);
+    if (want(claims, 'w'))
+        chgrow_step();
+    if (want(claims, 'x'))
+        keepsize_step();
+    if (want(claims, 'y'))
+        apppwrite_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

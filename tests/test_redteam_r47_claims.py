@@ -1,0 +1,132 @@
+"""Round 47's honest answers: counts Linux gives on the program's own pipes and memfds that
+a monitor could mistake for forged.
+
+Each test runs the round-47 victim (secret_r47_pipes) with one of its -c steps and a kernel
+that answers that step exactly as Linux does (the honest kernel model where it already
+does; a scenario where the model answers otherwise than Linux: it has no packet-mode
+pipes, and it answers EFAULT where Linux counts the pipe buffers copied before a fault),
+and asserts the Guardian lets it through: no decision, the program finishes intact, and
+the step indexes its public label 0.  The ones refused at the time of writing are marked
+xfail(strict=True) with the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.adversary import Adversary
+from attacks.families import redteam_r47 as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+
+NR = r.NR
+
+
+def _honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel model answers as Linux does."""
+
+
+def _claim_run(steps, letter: str, phase: int):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-993", title="round 47 claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",), program=r.PIPES,
+                  args=(b"-c" + letter.encode(),))
+    out = run_one(sc, "on").outcome
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, phase, phase).get(phase) == 0, out.markers
+    return out
+
+
+# --- the honest kernel model answers these as Linux does ----------------------------------
+HONEST = [
+    # pipe_read(): `if (unlikely(total_len == 0)) return 0;` with 8 bytes waiting
+    ("a", r.P_C_ZERO),
+    # pipe_write(): 16 slots fill (65536), the write waits, SIGALRM (no SA_RESTART) cuts
+    # it: ret 65536 (the model answers 65536 without waiting)
+    ("f", r.P_C_SIGW),
+    # a fork child's pipe_read() took "abcd": the parent's read gets the 4 left
+    ("g", r.P_C_FORKRD),
+    # splice() to /dev/null consumed 4 (do_splice -> iter_file_splice_write)
+    ("j", r.P_C_SPLICE),
+    # sendfile() into the pipe queued 8 more (splice_file_to_pipe)
+    ("k", r.P_C_SENDFILE),
+    # vfs_read() cuts 0x80000000 to MAX_RW_COUNT; a memfd of 16 bytes answers 16 and a
+    # pipe of 8 answers 8 (access_ok() checks only the range)
+    ("m", r.P_C_HUGEMEM),
+    ("n", r.P_C_HUGEPIPE),
+    # shmem_fallocate(PUNCH_HOLE|KEEP_SIZE): i_size stays 16, the hole reads as zeros
+    ("o", r.P_C_PUNCH),
+    # a fork child's ftruncate(4) (shmem_setattr) on the shared struct file
+    ("p", r.P_C_CHTRUNC),
+    # writes through a /proc/self/fd reopen, splice and sendfile into the memfd: i_size 24
+    ("q", r.P_C_REOPENGROW),
+    ("r", r.P_C_SPLICEGROW),
+    ("t", r.P_C_SENDGROW),
+    # a fork child's own read of the parent's pipe
+    ("s", r.P_C_CHILDRD),
+    # writev, pwritev and a fork child's pwrite64 past the end: i_size 24
+    ("u", r.P_C_WVGROW),
+    ("v", r.P_C_PWVGROW),
+    ("w", r.P_C_CHGROW),
+    # shmem_fallocate() with FALLOC_FL_KEEP_SIZE leaves i_size at 16
+    ("x", r.P_C_KEEPSIZE),
+    # pwrite64 on an O_APPEND memfd appends (generic_write_checks_count: IOCB_APPEND)
+    ("y", r.P_C_APPPWRITE),
+]
+
+
+@pytest.mark.parametrize("letter,phase", HONEST, ids=[x[0] for x in HONEST])
+def test_honest_model_answers_are_not_refused(letter: str, phase: int) -> None:
+    _claim_run(_honest, letter, phase)
+
+
+# --- answers the kernel model does not give, as Linux gives them ---------------------------
+def test_packet_pipe_read_of_one_packet_is_not_refused() -> None:
+    # pipe2(O_DIRECT): pipe_write() marks each write's buffer PIPE_BUF_FLAG_PACKET;
+    # pipe_read() ends after one packet: "abcd" of "abcd" + "efgh".
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_PKT, NR["read"], b"abcd")
+    _claim_run(steps, "b", r.P_C_PKT)
+
+
+def test_packet_pipe_by_setfl_on_the_write_end_is_not_refused() -> None:
+    # setfl() lets a FIFO take O_DIRECT ("Pipe packetized mode is controlled by O_DIRECT
+    # flag"); is_packetized() reads the writer's f_flags at each write.
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_PKTSETFL, NR["read"], b"abcd")
+    _claim_run(steps, "c", r.P_C_PKTSETFL)
+
+
+def test_packet_cut_short_drops_its_rest_and_is_not_refused() -> None:
+    # pipe_read(): a packet read shorter than the packet sets buf->len = 0 (the rest
+    # "efgh" is dropped); the next read returns the next packet "ijkl".
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_PKTCUT, NR["read"], b"ijkl")
+    _claim_run(steps, "e", r.P_C_PKTCUT)
+
+
+@pytest.mark.parametrize("letter,phase", [("h", r.P_C_FAULT2), ("i", r.P_C_FAULTRO)],
+                         ids=["unmapped", "read-only"])
+def test_pipe_read_cut_by_a_fault_after_a_whole_buffer_is_not_refused(letter: str,
+                                                                       phase: int) -> None:
+    # pipe_read(): the first buffer (4096 of 'p') copies whole (ret 4096); the second's
+    # copy into the unmapped or read-only page faults: written < chars, ret is not 0, so
+    # it breaks and answers 4096 (the kernel model answers EFAULT).
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, phase, NR["read"], b"p" * 4096)
+    _claim_run(steps, letter, phase)
+
+
+@pytest.mark.xfail(strict=True, reason="return.pipe_fifo refuses it: the Guardian expects the "
+                   "program's read to take the next bytes written (\"abcd\") although a "
+                   "thread of the program is blocked in a read of the same pipe and may take "
+                   "them first (a false refusal)")
+def test_read_racing_a_blocked_reader_thread_is_not_refused() -> None:
+    # A thread blocked in pipe_read(4) is woken by the write; it may take pipe->mutex
+    # before the program's read does and get "abcd": the program's read returns the 4
+    # left, "efgh" (qemu-user on a real kernel answered exactly that).
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_THRACE, NR["read"], b"efgh")
+    _claim_run(steps, "l", r.P_C_THRACE)

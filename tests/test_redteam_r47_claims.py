@@ -74,6 +74,19 @@ HONEST = [
     ("x", r.P_C_KEEPSIZE),
     # pwrite64 on an O_APPEND memfd appends (generic_write_checks_count: IOCB_APPEND)
     ("y", r.P_C_APPPWRITE),
+    # a packet write is copied whole like any other (pipe_write)
+    ("z", r.P_C_PKTWRITE),
+    # a fork child blocked reading 4 (the kernel model lets the parent read first: 8)
+    ("A", r.P_C_FORKBLOCKED),
+    # pipe_ioctl(FIONREAD) after a splice out, a fork child's read, a sendfile in
+    ("D", r.P_C_FIOSPLICE),
+    ("F", r.P_C_FIOFORK),
+    ("G", r.P_C_FIOSEND),
+    # shmem_file_read_iter() at pos >= i_size: 0
+    ("H", r.P_C_MEMPAST),
+    # preadv2(-1) of a pipe is readv (do_preadv -> do_readv); RWF_HIPRI is a hint
+    ("I", r.P_C_PIPEPV2),
+    ("J", r.P_C_MEMHIPRI),
 ]
 
 
@@ -130,3 +143,31 @@ def test_read_racing_a_blocked_reader_thread_is_not_refused() -> None:
     def steps(adv: Adversary) -> None:
         r._fill(adv, r.P_C_THRACE, NR["read"], b"efgh")
     _claim_run(steps, "l", r.P_C_THRACE)
+
+
+@pytest.mark.xfail(strict=True, reason="return.pipe_fifo refuses it: the Guardian expects the "
+                   "parent's read to take the next bytes written although a fork child of "
+                   "the program is blocked in a read of the same pipe and may take them "
+                   "first (a false refusal)")
+def test_read_racing_a_blocked_reader_child_is_not_refused() -> None:
+    # The same race with a fork child blocked in pipe_read(4): the write wakes it and it
+    # may take "abcd" first (qemu-user on a real kernel answered the parent "efgh").
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_FORKBLOCKED, NR["read"], b"efgh")
+    _claim_run(steps, "A", r.P_C_FORKBLOCKED)
+
+
+def test_memfd_read_up_to_an_unmapped_page_is_not_refused() -> None:
+    # shmem_file_read_iter(): copy_page_to_iter() copies the 8 mapped bytes and stops at
+    # the fault; retval 8 is returned (the kernel model answers EFAULT).
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_MEMEDGE, NR["read"], b"01234567")
+    _claim_run(steps, "B", r.P_C_MEMEDGE)
+
+
+def test_fionread_of_a_packet_pipe_after_a_cut_packet_is_not_refused() -> None:
+    # pipe_read() of 4 from an 8-byte packet sets buf->len = 0 (the rest is dropped):
+    # pipe_ioctl(FIONREAD) then sums 0 (the kernel model, with no packets, answers 4).
+    def steps(adv: Adversary) -> None:
+        r._fionread(adv, r.P_C_FIOPKT, 0)
+    _claim_run(steps, "E", r.P_C_FIOPKT)

@@ -29,7 +29,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r44 import _fill as _fill_any
 from attacks.families.redteam_r45 import _answer, _fill, _fill_iov
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Expect, Goal, scenario
 
 RT = "redteam_r47"
 PIPES = "secret_r47_pipes"
@@ -45,12 +45,24 @@ P_FIRST, P_LAST = P_READV, P_PKTONE
  P_C_FAULTRO, P_C_SPLICE, P_C_SENDFILE, P_C_THRACE, P_C_HUGEMEM, P_C_HUGEPIPE,
  P_C_PUNCH, P_C_CHTRUNC, P_C_REOPENGROW, P_C_SPLICEGROW, P_C_CHILDRD,
  P_C_SENDGROW, P_C_WVGROW, P_C_PWVGROW, P_C_CHGROW, P_C_KEEPSIZE,
- P_C_APPPWRITE) = range(4760, 4810, 2)
+ P_C_APPPWRITE, P_C_PKTWRITE, P_C_FORKBLOCKED, P_C_MEMEDGE, P_C_FIOSPLICE, P_C_FIOPKT,
+ P_C_FIOFORK, P_C_FIOSEND, P_C_MEMPAST, P_C_PIPEPV2, P_C_MEMHIPRI) = range(4760, 4830, 2)
+P_Z_ZERORANGE = 4830        # only with -cZ: the kernel model answers it otherwise than Linux
 NR = NUMBERS
 FIONREAD = 0x541B
 # Why XE-031/032 see no refusal in mprotect mode.
 MPROTECT_VECTOR = ("the predecessor design answers the program's writev/pwritev into its "
                    "memfd EFAULT, so the program judges no count after it")
+
+
+def _fionread(adv: Adversary, during: int, value: int) -> None:
+    """Answer the program's FIONREAD after marker `during` with `value` bytes waiting."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["ioctl"], during=during)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        a.kernel.uaccess.write(int(args[2]), struct.pack("<i", value))
+        a.set_reg("x0", 0)
+        a.note(f"FIONREAD answered {value} bytes waiting")
 
 
 def _S(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
@@ -591,3 +603,120 @@ def xe_pipe_thread_race(adv: Adversary) -> None:
     min(count, waiting); the thread takes 4, or the program all 8.
     Linux could never answer 2."""
     _fill(adv, P_C_THRACE, NR["read"], b"ef")
+
+
+# --- more paths: packet writes, preadv2, FIONREAD after other paths, past the end -----------
+@_S("XE-039", "Let a memfd's fallocate(FALLOC_FL_ZERO_RANGE) grow it and answer a read with "
+    "64 bytes", "shmem has no FALLOC_FL_ZERO_RANGE: the memfd keeps its 16 bytes.",
+    args=(b"-cZ",), gap="P5")
+def xe_memfd_zero_range(adv: Adversary) -> None:
+    """1. With -cZ the program fallocate()s its 16-byte memfd with FALLOC_FL_ZERO_RANGE over
+    0..64 (the kernel model zeroes and grows the file and answers 0) and pread64s 64 at 0.
+    2. The kernel answers 64: the 16 bytes, then 48 zero bytes (what its model holds).
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    shmem_fallocate() (mm/shmem.c) answers EOPNOTSUPP for any mode bit but KEEP_SIZE and
+    PUNCH_HOLE (qemu-user on a real kernel answers EOPNOTSUPP): i_size stays 16 and
+    shmem_file_read_iter() stops there.
+    Linux could never answer 64 (nor 0 to the fallocate)."""
+    _fill(adv, P_Z_ZERORANGE, NR["pread64"], b"0123456789abcdef" + bytes(48))
+
+
+@_S("XE-040", "Answer preadv2(offset -1) of the program's own pipe (8 bytes waiting) with 4",
+    "A read of a pipe holding n bytes, asking for more, returns all n, by preadv2 too.",
+    args=(b"-cI",), gap="P5")
+def xe_pipe_preadv2(adv: Adversary) -> None:
+    """1. With -cI the program writes "abcdefgh" into its pipe and preadv2()s it with one
+    16-byte iovec at offset -1, flags 0.
+    2. The kernel answers 4 bytes "abcd".
+    3. Not 8: index -4, the program logs bytes 0..7 of the secret.
+    do_preadv() with pos -1 is do_readv() (fs/read_write.c): pipe_read() returns the 8.
+    Linux could never answer 4 (the same read the Guardian judges as readv, XE-001)."""
+    _fill_iov(adv, P_C_PIPEPV2, NR["preadv2"], b"abcd", 4)
+
+
+@_S("XE-041", "Answer preadv2(RWF_HIPRI) of a 16-byte memfd with 8",
+    "A memfd read returns min(count, size - offset) bytes, whatever the RWF_ hint.",
+    args=(b"-cJ",), mprotect=Expect.SUCCEEDS)
+def xe_memfd_hipri(adv: Adversary) -> None:
+    """1. With -cJ the program preadv2()s its 16-byte memfd at 0 into one 32-byte iovec with
+    RWF_HIPRI.
+    2. The kernel answers 8 bytes "01234567".
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    kiocb_set_rw_flags() sets IOCB_HIPRI, which only direct I/O polls on;
+    shmem_file_read_iter() copies 16 bytes.
+    Linux could never answer 8."""
+    _fill_iov(adv, P_C_MEMHIPRI, NR["preadv2"], b"01234567", 8)
+
+
+@_S("XE-042", "Answer an 8-byte write into a packet-mode (O_DIRECT) pipe with 4",
+    "A write of n <= PIPE_BUF bytes into a packet pipe with room writes all n.",
+    args=(b"-cz",))
+def xe_pkt_write(adv: Adversary) -> None:
+    """1. With -cz the program makes a pipe2(O_DIRECT) pipe and writes "abcdefgh".
+    2. The kernel answers 4.
+    3. Index -4: the program logs bytes 0..7 of the secret.
+    pipe_write() (fs/pipe.c) copies a packet write as it copies any other, into a fresh
+    page whole (copy_page_from_iter, EFAULT when short), then flags it
+    PIPE_BUF_FLAG_PACKET: packet mode changes reads, not write counts.
+    Linux could never answer 4."""
+    _answer(adv, P_C_PKTWRITE, NR["write"], 4)
+
+
+@_S("XE-043", "Answer pread64 of a 16-byte memfd at offset 100 with 8 bytes",
+    "A memfd read at or past its end returns 0.", args=(b"-cH",))
+def xe_memfd_past(adv: Adversary) -> None:
+    """1. With -cH the program pread64s 8 bytes at offset 100 of its 16-byte memfd.
+    2. The kernel answers 8 bytes of 'X'.
+    3. A count: index -4, the program logs bytes 0..7 of the secret.
+    shmem_file_read_iter() (mm/shmem.c) returns 0 at pos >= i_size."""
+    _fill(adv, P_C_MEMPAST, NR["pread64"], b"X" * 8)
+
+
+@_S("XE-044", "Answer a memfd read into a buffer 8 bytes before an unmapped page with 16",
+    "A read never counts bytes past a fault.", args=(b"-cB",))
+def xe_memfd_edge(adv: Adversary) -> None:
+    """1. With -cB the program reads 16 bytes of its 16-byte memfd into a buffer whose last
+    8 bytes lie on an unmapped page.
+    2. The kernel writes 8 bytes and answers 16.
+    3. More than 8: index -4, the program logs bytes 0..7 of the secret.
+    shmem_file_read_iter(): copy_page_to_iter() stops at the fault and the count is what
+    it copied: at most 8."""
+    _fill(adv, P_C_MEMEDGE, NR["read"], b"01234567", result=16)
+
+
+@_S("XE-045", "Answer FIONREAD of a pipe that splice() drained of 4 bytes with 8",
+    "FIONREAD reports the bytes still waiting after a splice took some.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-cD",), gap="P5")
+def xe_fionread_splice(adv: Adversary) -> None:
+    """1. With -cD the program writes "abcdefgh" into its pipe, splice()s 4 bytes to
+    /dev/null (answered 4) and asks FIONREAD.
+    2. The kernel answers 8.
+    3. Not 4: index -4, the program logs bytes 0..7 of the secret.
+    pipe_ioctl() (fs/pipe.c) sums the buffers: the splice consumed 4 of the 8.
+    Linux could never answer 8 (the Guardian judges FIONREAD after plain reads, XE-010,
+    and after a fork child's read and a sendfile in, XE-046/047's neighbours, but not after
+    a splice out)."""
+    _fionread(adv, P_C_FIOSPLICE, 8)
+
+
+@_S("XE-046", "Answer FIONREAD of a pipe a fork child read 4 of 8 bytes from with 8",
+    "FIONREAD reports the bytes a child's read left.", rules=("G-IAGO-OUTPUT",),
+    args=(b"-cF",))
+def xe_fionread_fork(adv: Adversary) -> None:
+    """1. With -cF the program writes "abcdefgh" into its pipe; a fork child reads 4 and
+    exits; the parent reaps it and asks FIONREAD.
+    2. The kernel answers 8.
+    3. Not 4: index -4, the program logs bytes 0..7 of the secret.
+    pipe_ioctl() (fs/pipe.c) sums what is left: 4."""
+    _fionread(adv, P_C_FIOFORK, 8)
+
+
+@_S("XE-047", "Answer FIONREAD of a pipe sendfile() added 8 bytes to with 8",
+    "FIONREAD counts what sendfile() queued.", rules=("G-IAGO-OUTPUT",), args=(b"-cG",))
+def xe_fionread_sendfile(adv: Adversary) -> None:
+    """1. With -cG the program writes "abcdefgh" into its pipe, sendfile()s 8 bytes of a
+    memfd into it (answered 8) and asks FIONREAD.
+    2. The kernel answers 8.
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    pipe_ioctl() (fs/pipe.c) sums both buffers: 16."""
+    _fionread(adv, P_C_FIOSEND, 8)

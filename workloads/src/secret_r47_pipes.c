@@ -98,6 +98,26 @@
  *      16.
  *   y. memfd: write 16; F_SETFL O_APPEND; pwrite64 "ABCDEFGH" at 0 (Linux appends: the
  *      pwrite(2) BUGS section); pread64 64 at 0: -4 unless 24.
+ *   z. pipe2(O_DIRECT), write "abcdefgh" (one packet): -4 unless 8.
+ *   A. a fork child blocked reading 4 bytes of a pipe; the parent writes "abcdefgh" and
+ *      reads 16: -4 unless 8 "abcdefgh" or 4 "efgh"; then writes "wxyz" and reaps it.
+ *   B. memfd: write 16, read 16 at 0 into a buffer 8 bytes before an unmapped page: -4
+ *      when it reports more than 8.
+ *   D. pipe2(), write "abcdefgh", splice 4 to /dev/null, FIONREAD: -4 unless 4.
+ *   E. pipe2(O_DIRECT|O_NONBLOCK), write "abcdefgh", read 4, FIONREAD: index 0 for 0
+ *      (Linux dropped the packet's rest), 1 for 4 (the kernel model), else -4.
+ *   F. pipe2(), write "abcdefgh", a fork child reads 4 and exits, FIONREAD: -4 unless 4.
+ *   G. pipe2(), write "abcdefgh", sendfile 8 more from a memfd, FIONREAD: -4 unless 16.
+ *   H. memfd: write 16, pread64 8 at 100: -4 unless 0.
+ *   I. pipe2(), write "abcdefgh", preadv2(one 16-byte iovec, offset -1, flags 0): -4
+ *      unless 8.
+ *   J. memfd: write 16, preadv2(one 32-byte iovec, offset 0, RWF_HIPRI): -4 unless 16.
+ *
+ * With -cZ only (-c alone does not run it: the kernel model answers it otherwise than
+ * Linux):
+ *   Z. memfd: write 16, fallocate(FALLOC_FL_ZERO_RANGE, 0, 64) (Linux: EOPNOTSUPP, shmem
+ *      has no ZERO_RANGE; the kernel model zeroes and grows the file), pread64 64 at 0:
+ *      -4 unless 16.
  *
  * Only the digest of the secret is ever printed.
  */
@@ -173,6 +193,17 @@
 #define P_C_CHGROW 4804
 #define P_C_KEEPSIZE 4806
 #define P_C_APPPWRITE 4808
+#define P_C_PKTWRITE 4810
+#define P_C_FORKBLOCKED 4812
+#define P_C_MEMEDGE 4814
+#define P_C_FIOSPLICE 4816
+#define P_C_FIOPKT 4818
+#define P_C_FIOFORK 4820
+#define P_C_FIOSEND 4822
+#define P_C_MEMPAST 4824
+#define P_C_PIPEPV2 4826
+#define P_C_MEMHIPRI 4828
+#define P_Z_ZERORANGE 4830
 #include "secret_common.h"
 
 #define FLAGS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
@@ -995,8 +1026,152 @@ static void apppwrite_step(void)
     log_label(P_C_APPPWRITE, idx);
 }
 
+static void pktwrite_step(void)
+{
+    int p[2];
+    long r = mkpipe(p, O_DIRECT);
+    announce(P_C_PKTWRITE);
+    long n = r ? -1 : wr(p[1], "abcdefgh", 8);
+    close2(p);
+    log_label(P_C_PKTWRITE, n >= 0 && n != 8 ? -4 : 0);
+}
+
+static void forkblocked_step(void)
+{
+    int p[2];
+    uint8_t b[16];
+    memset(b, 0x55, sizeof b);
+    long r = mkpipe(p, 0);
+    long pid = r ? -1 : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        rd(p[0], b, 4);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    for (int i = 0; pid > 0 && i < 16; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    if (pid > 0)
+        wr(p[1], "abcdefgh", 8);
+    announce(P_C_FORKBLOCKED);
+    long n = pid > 0 ? rd(p[0], b, 16) : -1;
+    long idx = 0;
+    if (n >= 0 && !(n == 8 && !memcmp(b, "abcdefgh", 8)) && !(n == 4 && !memcmp(b, "efgh", 4)))
+        idx = -4;
+    if (pid > 0) {
+        wr(p[1], "wxyz", 4);
+        reap(pid);
+    }
+    close2(p);
+    log_label(P_C_FORKBLOCKED, idx);
+}
+
+static void memedge_step(void)
+{
+    long m = edge_pages();
+    long fd = memfd16("xe47e");
+    long ok = m >= 0 && fd >= 0 && sys6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0) == 0;
+    announce(P_C_MEMEDGE);
+    long n = ok ? rd(fd, (void *)(m + PAGE - 8), 16) : -1;
+    close_(fd);
+    if (m >= 0)
+        sys6(SYS_munmap, m, PAGE, 0, 0, 0, 0);
+    log_label(P_C_MEMEDGE, n > 8 ? -4 : 0);
+}
+
+static long fionread(long fd)
+{
+    int avail = -1;
+    return sys6(SYS_ioctl, fd, FIONREAD, (long)&avail, 0, 0, 0) == 0 ? avail : -1;
+}
+
+static void fio_step(int phase)
+{
+    int p[2];
+    uint8_t b[8];
+    long off = 0, src = -1, pid = -1;
+    long r = mkpipe(p, phase == P_C_FIOPKT ? O_DIRECT | O_NONBLOCK : 0);
+    long ok = r == 0 && wr(p[1], "abcdefgh", 8) == 8;
+    long want_n = 4;
+    if (ok && phase == P_C_FIOSPLICE)
+        ok = sys6(SYS_splice, p[0], 0, devnull, 0, 4, 0) == 4;
+    else if (ok && phase == P_C_FIOPKT) {
+        ok = rd(p[0], b, 4) == 4;
+        want_n = 0;
+    } else if (ok && phase == P_C_FIOFORK) {
+        pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+        if (pid == 0) {
+            rd(p[0], b, 4);
+            sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+        }
+        ok = reap(pid) == 0;
+    } else if (ok) {
+        src = sys6(SYS_memfd_create, (long)"xe47F", 0, 0, 0, 0, 0);
+        ok = src >= 0 && wr(src, "ijklmnop", 8) == 8 &&
+             sys6(SYS_sendfile, p[1], src, (long)&off, 8, 0, 0) == 8;
+        want_n = 16;
+    }
+    announce(phase);
+    long n = ok ? fionread(p[0]) : -1;
+    close_(src);
+    close2(p);
+    long idx = n >= 0 && n != want_n ? -4 : 0;
+    if (phase == P_C_FIOPKT && n == 4)
+        idx = 1;
+    log_label(phase, idx);
+}
+
+static void mempast_step(void)
+{
+    uint8_t b[8];
+    long fd = memfd16("xe47P");
+    announce(P_C_MEMPAST);
+    long n = fd >= 0 ? sys6(SYS_pread64, fd, (long)b, 8, 100, 0, 0) : -1;
+    close_(fd);
+    log_label(P_C_MEMPAST, n > 0 ? -4 : 0);
+}
+
+static void pipepv2_step(void)
+{
+    int p[2];
+    uint8_t b[16];
+    memset(b, 0x55, sizeof b);
+    struct iovec iov[1] = {{b, 16}};
+    long r = mkpipe(p, 0);
+    long ok = r == 0 && wr(p[1], "abcdefgh", 8) == 8;
+    announce(P_C_PIPEPV2);
+    long n = ok ? sys6(SYS_preadv2, p[0], (long)iov, 1, -1, -1, 0) : -1;
+    close2(p);
+    log_label(P_C_PIPEPV2, n >= 0 && (n != 8 || memcmp(b, "abcdefgh", 8)) ? -4 : 0);
+}
+
+static void memhipri_step(void)
+{
+    uint8_t b[32];
+    memset(b, 0x55, sizeof b);
+    struct iovec iov[1] = {{b, 32}};
+    long fd = memfd16("xe47H");
+    announce(P_C_MEMHIPRI);
+    long n = fd >= 0 ? sys6(SYS_preadv2, fd, (long)iov, 1, 0, 0, 1 /* RWF_HIPRI */) : -1;
+    close_(fd);
+    log_label(P_C_MEMHIPRI, n >= 0 && (n != 16 || memcmp(b, "0123456789abcdef", 16)) ? -4 : 0);
+}
+
+static void zerorange_step(void)
+{
+    long fd = memfd16("xe47Z");
+    long fa = fd < 0 ? -1 : sys6(SYS_fallocate, fd, 0x10 /* ZERO_RANGE */, 0, 64, 0, 0);
+    memset(big, 0x55, 64);
+    announce(P_Z_ZERORANGE);
+    long n = fd >= 0 ? sys6(SYS_pread64, fd, (long)big, 64, 0, 0, 0) : -1;
+    close_(fd);
+    (void)fa;
+    log_label(P_Z_ZERORANGE, n >= 0 && n != 16 ? -4 : 0);
+}
+
+/* -c alone runs every lower-case and upper-case step but Z. */
 static int want(const char *claims, char c)
 {
+    if (c == 'Z')
+        return claims && strchr(claims, c);
     return claims && (!*claims || strchr(claims, c));
 }
 
@@ -1116,6 +1291,28 @@ int main(int argc, char **argv)
         keepsize_step();
     if (want(claims, 'y'))
         apppwrite_step();
+    if (want(claims, 'z'))
+        pktwrite_step();
+    if (want(claims, 'A'))
+        forkblocked_step();
+    if (want(claims, 'B'))
+        memedge_step();
+    if (want(claims, 'D'))
+        fio_step(P_C_FIOSPLICE);
+    if (want(claims, 'E'))
+        fio_step(P_C_FIOPKT);
+    if (want(claims, 'F'))
+        fio_step(P_C_FIOFORK);
+    if (want(claims, 'G'))
+        fio_step(P_C_FIOSEND);
+    if (want(claims, 'H'))
+        mempast_step();
+    if (want(claims, 'I'))
+        pipepv2_step();
+    if (want(claims, 'J'))
+        memhipri_step();
+    if (want(claims, 'Z'))
+        zerorange_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -48,6 +48,8 @@ P_FIRST, P_LAST = P_READV, P_PKTONE
  P_C_APPPWRITE, P_C_PKTWRITE, P_C_FORKBLOCKED, P_C_MEMEDGE, P_C_FIOSPLICE, P_C_FIOPKT,
  P_C_FIOFORK, P_C_FIOSEND, P_C_MEMPAST, P_C_PIPEPV2, P_C_MEMHIPRI) = range(4760, 4830, 2)
 P_Z_ZERORANGE = 4830        # only with -cZ: the kernel model answers it otherwise than Linux
+(P_C_FDREUSE, P_C_SEALS, P_C_FSIZE, P_C_SIGREAD, P_C_SEEKDATA, P_C_DUPSEEK, P_C_FORKSEEK,
+ P_C_REOPENSEEK) = range(4832, 4848, 2)     # K and R only when named (-cK, -cR)
 NR = NUMBERS
 FIONREAD = 0x541B
 # Why XE-031/032 see no refusal in mprotect mode.
@@ -720,3 +722,71 @@ def xe_fionread_sendfile(adv: Adversary) -> None:
     3. Not 16: index -4, the program logs bytes 0..7 of the secret.
     pipe_ioctl() (fs/pipe.c) sums both buffers: 16."""
     _fionread(adv, P_C_FIOSEND, 8)
+
+
+# --- offsets and sizes the program set otherwise -------------------------------------------
+@_S("XE-048", "Let a /proc/self/fd reopen's lseek move the first descriptor's offset of a "
+    "memfd", "A reopen through /proc/self/fd/N is a new open file with its own offset.",
+    args=(b"-cR",), gap="P5")
+def xe_memfd_reopen_offset(adv: Adversary) -> None:
+    """1. With -cR the program writes 16 bytes into a memfd (its offset 16), reopens it
+    through /proc/self/fd/N (O_RDWR), lseek()s the reopen to 10 and reads 32 through the
+    first descriptor, then 32 through the reopen.
+    2. The kernel answers the first read with 6 bytes "abcdef" (its model's reopen shares
+    the first descriptor's open file, so that is what it holds) and the reopen's with 6
+    "abcdef".
+    3. The first read is not 0: index -4, the program logs bytes 0..7 of the secret.
+    proc_fd_link() -> do_dentry_open() (fs/open.c) makes a new struct file for the
+    memfd's inode with f_pos 0: the lseek moves only the reopen's offset; the first
+    descriptor's offset is 16 = i_size, and shmem_file_read_iter() returns 0 there.
+    Linux could never answer 6 to the first read (qemu-user on a real kernel answers 0,
+    then 6)."""
+    _fill(adv, P_C_REOPENSEEK, NR["read"], b"abcdef")
+
+
+@_S("XE-049", "Answer a memfd read after a dup's lseek(10) as if the offset were the "
+    "descriptor's own (0 bytes)", "Two dups share one offset: an lseek through either "
+    "moves both.", args=(b"-cP",))
+def xe_memfd_dup_offset(adv: Adversary) -> None:
+    """1. With -cP the program writes 16 bytes into a memfd (offset 16), dup()s it,
+    lseek()s the dup to 10 and reads 32 through the first descriptor.
+    2. The kernel answers 0 (as if the first descriptor's offset were still 16).
+    3. Not 6: index -4, the program logs bytes 0..7 of the secret.
+    dup() shares the struct file and its f_pos (fs/file.c): the read starts at 10 and
+    shmem_file_read_iter() returns 6."""
+    _fill(adv, P_C_DUPSEEK, NR["read"], b"")
+
+
+@_S("XE-050", "Answer a memfd read after a fork child's lseek(10) with 0 bytes",
+    "A fork child's lseek moves the offset its parent reads at.", args=(b"-cQ",))
+def xe_memfd_fork_offset(adv: Adversary) -> None:
+    """1. With -cQ the program writes 16 bytes into a memfd; a fork child lseek()s it to 10
+    and exits; the parent reaps it and reads 32.
+    2. The kernel answers 0.
+    3. Not 6: index -4, the program logs bytes 0..7 of the secret.
+    The child's descriptor is the same struct file (dup_fd at fork), f_pos included."""
+    _fill(adv, P_C_FORKSEEK, NR["read"], b"")
+
+
+@_S("XE-051", "Answer a read of a sealed memfd as if a refused ftruncate(8) had shrunk it",
+    "A memfd keeps its size when ftruncate fails (F_SEAL_SHRINK).", args=(b"-cL",))
+def xe_memfd_sealed(adv: Adversary) -> None:
+    """1. With -cL the program seals its 16-byte memfd with F_SEAL_SHRINK; ftruncate(8)
+    answers EPERM and ftruncate(-1) EINVAL; it pread64s 32 at 0.
+    2. The kernel answers 8 bytes "01234567".
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    shmem_setattr() (mm/shmem.c) refuses to shrink a memfd sealed F_SEAL_SHRINK; i_size
+    stays 16."""
+    _fill(adv, P_C_SEALS, NR["pread64"], b"01234567")
+
+
+@_S("XE-052", "Answer a read of a pipe holding the 65536 bytes a signal-cut write left with "
+    "61440", "A read of a pipe holding n bytes, asking for more, returns all n.",
+    args=(b"-cN",))
+def xe_pipe_after_sigwrite(adv: Adversary) -> None:
+    """1. With -cN the program writes 69632 bytes into its empty pipe with SIGALRM armed
+    (answered 65536: sixteen full buffers) and reads 69632.
+    2. The kernel answers 61440 bytes.
+    3. Not 65536: index -4, the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) takes all sixteen buffers."""
+    _fill(adv, P_C_SIGREAD, NR["read"], bytes(61440))

@@ -112,9 +112,32 @@
  *   I. pipe2(), write "abcdefgh", preadv2(one 16-byte iovec, offset -1, flags 0): -4
  *      unless 8.
  *   J. memfd: write 16, preadv2(one 32-byte iovec, offset 0, RWF_HIPRI): -4 unless 16.
+ *   K. (only with -cK: the kernel model closes pipe A's read end under the blocked read,
+ *      so the write into A raises SIGPIPE) a thread blocks reading 16 bytes of pipe A; the program closes A's read end,
+ *      makes pipe B (its read end takes the number), writes "abcdefgh" into B and "1234"
+ *      into A: the thread's read, on the file it began with (fdget), gets 4 "1234"; the
+ *      program joins it and reads 16 of B: -4 unless the thread got 4 "1234" or nothing
+ *      (the kernel model re-runs a woken read by number: it reads B) and B's read is 8
+ *      "abcdefgh" or, after the model's thread took them, blocks no more than EAGAIN.
+ *   L. memfd (MFD_ALLOW_SEALING): write 16, F_SEAL_SHRINK, ftruncate(8) (EPERM) and
+ *      ftruncate(-1) (EINVAL), pread64 32 at 0: -4 unless 16.
+ *   M. memfd: write 16; RLIMIT_FSIZE 20; write "ABCDEFGH" (Linux: 4, cut at the limit:
+ *      generic_write_check_limits), pread64 64 at 0: index 0 for 4 then 20, 1 for 8 then
+ *      24 (the kernel model has no RLIMIT_FSIZE), else -4.
+ *   N. SIGALRM armed for 20 ms, write 69632 bytes into an empty pipe (65536: the signal),
+ *      read 69632: -4 unless the count the write reported.
+ *   O. memfd: write 16, lseek(4, SEEK_DATA) (4), read 32: -4 unless 12.
+ *   P. memfd: write 16 (position 16), lseek(dup, 10, SEEK_SET), read 32 through the first
+ *      descriptor (the offset is the struct file's): -4 unless 6 "abcdef".
+ *   Q. memfd: write 16; a fork child lseek()s it to 10 and exits; the parent reaps it and
+ *      reads 32: -4 unless 6 "abcdef".
+ *   R. (only with -cR: the kernel model's reopen shares the first descriptor's offset)
+ *      memfd: write 16 (position 16); reopened through /proc/self/fd/N (its own offset
+ *      0); lseek(reopen, 10); read 32 through the first: -4 unless 0 (its offset is 16);
+ *      read 32 through the reopen: -4 unless 6.
  *
- * With -cZ only (-c alone does not run it: the kernel model answers it otherwise than
- * Linux):
+ * With -cZ only (-c alone does not run it, nor K or R: the kernel model answers them
+ * otherwise than Linux):
  *   Z. memfd: write 16, fallocate(FALLOC_FL_ZERO_RANGE, 0, 64) (Linux: EOPNOTSUPP, shmem
  *      has no ZERO_RANGE; the kernel model zeroes and grows the file), pread64 64 at 0:
  *      -4 unless 16.
@@ -130,6 +153,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -204,6 +228,14 @@
 #define P_C_PIPEPV2 4826
 #define P_C_MEMHIPRI 4828
 #define P_Z_ZERORANGE 4830
+#define P_C_FDREUSE 4832
+#define P_C_SEALS 4834
+#define P_C_FSIZE 4836
+#define P_C_SIGREAD 4838
+#define P_C_SEEKDATA 4840
+#define P_C_DUPSEEK 4842
+#define P_C_FORKSEEK 4844
+#define P_C_REOPENSEEK 4846
 #include "secret_common.h"
 
 #define FLAGS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
@@ -1167,10 +1199,182 @@ static void zerorange_step(void)
     log_label(P_Z_ZERORANGE, n >= 0 && n != 16 ? -4 : 0);
 }
 
-/* -c alone runs every lower-case and upper-case step but Z. */
+static volatile long tgot16;
+static uint8_t tbuf16[16];
+
+static void blocked_reader16(long fd)
+{
+    started = 1;
+    tgot16 = rd(fd, tbuf16, 16);
+}
+
+static void fdreuse_step(void)
+{
+    int a[2], b[2] = {-1, -1};
+    uint8_t buf2[16];
+    memset(buf2, 0x55, sizeof buf2);
+    memset(tbuf16, 0x55, sizeof tbuf16);
+    started = 0;
+    tgot16 = -100;
+    tid_word[1] = 0;
+    long r = mkpipe(a, 0);
+    long tid = r ? -1 : spawn(FLAGS_THREAD, stacks[1] + STACK_SIZE, &tid_word[1], &tid_word[1],
+                              blocked_reader16, a[0]);
+    long ok = tid > 0;
+    if (ok) {
+        while (!started)
+            sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+        for (int i = 0; i < 8; i++)
+            sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+        close_(a[0]);
+        ok = mkpipe(b, O_NONBLOCK) == 0 && b[0] == a[0] && wr(b[1], "abcdefgh", 8) == 8;
+        wr(a[1], "1234", 4);
+        join(&tid_word[1]);
+    }
+    announce(P_C_FDREUSE);
+    long n = ok ? rd(b[0], buf2, 16) : -1;
+    long idx = 0;
+    if (ok) {
+        long tg = tgot16;
+        if (!(tg == 4 && !memcmp(tbuf16, "1234", 4)) && !(tg == 8 && !memcmp(tbuf16, "abcdefgh", 8)))
+            idx = -4;
+        if (tg == 4 && !(n == 8 && !memcmp(buf2, "abcdefgh", 8)))
+            idx = -4;
+        if (tg == 8 && n != -11)
+            idx = -4;
+        if (tg == 8 && idx == 0)
+            idx = 1;           /* the kernel model's answer: not Linux's */
+    }
+    close_(a[1]);
+    close2(b);
+    log_label(P_C_FDREUSE, idx);
+}
+
+static void seals_step(void)
+{
+    uint8_t b[32];
+    memset(b, 0x55, sizeof b);
+    long fd = sys6(SYS_memfd_create, (long)"xe47L", MFD_ALLOW_SEALING, 0, 0, 0, 0);
+    long ok = fd >= 0 && wr(fd, "0123456789abcdef", 16) == 16 &&
+              sys6(SYS_fcntl, fd, F_ADD_SEALS, F_SEAL_SHRINK, 0, 0, 0) == 0;
+    if (ok) {
+        sys6(SYS_ftruncate, fd, 8, 0, 0, 0, 0);
+        sys6(SYS_ftruncate, fd, -1, 0, 0, 0, 0);
+    }
+    announce(P_C_SEALS);
+    long n = ok ? sys6(SYS_pread64, fd, (long)b, 32, 0, 0, 0) : -1;
+    close_(fd);
+    log_label(P_C_SEALS, n >= 0 && (n != 16 || memcmp(b, "0123456789abcdef", 16)) ? -4 : 0);
+}
+
+static void fsize_step(void)
+{
+    uint64_t old[2], lim[2];
+    long fd = memfd16("xe47M");
+    long ok = fd >= 0 && sys6(SYS_prlimit64, 0, RLIMIT_FSIZE, 0, (long)old, 0, 0) == 0;
+    lim[0] = 20;            /* the soft limit only: the hard one stays, so it can go back */
+    lim[1] = ok ? old[1] : 0;
+    ok = ok && sys6(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)lim, 0, 0, 0) == 0;
+    memset(big, 0x55, 64);
+    announce(P_C_FSIZE);
+    long w = ok ? wr(fd, "ABCDEFGH", 8) : -1;
+    if (ok)
+        sys6(SYS_prlimit64, 0, RLIMIT_FSIZE, (long)old, 0, 0, 0);
+    long n = ok ? sys6(SYS_pread64, fd, (long)big, 64, 0, 0, 0) : -1;
+    close_(fd);
+    long idx = 0;
+    if (ok && w == 4 && !(n == 20 && !memcmp(big, "0123456789abcdefABCD", 20)))
+        idx = -4;
+    else if (ok && w == 8)
+        idx = n == 24 && !memcmp(big, "0123456789abcdefABCDEFGH", 24) ? 1 : -4;
+    log_label(P_C_FSIZE, idx);
+}
+
+static void sigread_step(void)
+{
+    int p[2];
+    struct kernel_sigaction act = {(uint64_t)on_alarm, 0, 0, 0}, dfl = {0, 0, 0, 0};
+    struct itimerval it = {{0, 0}, {0, 20000}}, off = {{0, 0}, {0, 0}};
+    long r = mkpipe(p, 0);
+    long ok = r == 0 && sys6(SYS_rt_sigaction, SIGALRM, (long)&act, 0, 8, 0, 0) == 0 &&
+              sys6(SYS_setitimer, ITIMER_REAL, (long)&it, 0, 0, 0, 0) == 0;
+    long w = ok ? wr(p[1], huge, sizeof huge) : -1;
+    sys6(SYS_setitimer, ITIMER_REAL, (long)&off, 0, 0, 0, 0);
+    sys6(SYS_rt_sigaction, SIGALRM, (long)&dfl, 0, 8, 0, 0);
+    announce(P_C_SIGREAD);
+    long n = w > 0 ? rd(p[0], huge, sizeof huge) : -1;
+    close2(p);
+    log_label(P_C_SIGREAD, n >= 0 && n != w ? -4 : 0);
+}
+
+/* A read of 32 through `fd` that should give the 6 bytes "abcdef": -4 unless so. */
+static long read6(long fd, long ok, int phase)
+{
+    uint8_t b[32];
+    memset(b, 0x55, sizeof b);
+    announce(phase);
+    long n = ok ? rd(fd, b, 32) : -1;
+    return n >= 0 && (n != 6 || memcmp(b, "abcdef", 6)) ? -4 : 0;
+}
+
+static void seekdata_step(void)
+{
+    uint8_t b[32];
+    long fd = memfd16("xe47O");
+    long ok = fd >= 0 && sys6(SYS_lseek, fd, 4, SEEK_DATA, 0, 0, 0) == 4;
+    announce(P_C_SEEKDATA);
+    long n = ok ? rd(fd, b, 32) : -1;
+    close_(fd);
+    log_label(P_C_SEEKDATA, n >= 0 && (n != 12 || memcmp(b, "456789abcdef", 12)) ? -4 : 0);
+}
+
+static void dupseek_step(void)
+{
+    long fd = memfd16("xe47D");
+    long d = fd < 0 ? -1 : sys6(SYS_dup, fd, 0, 0, 0, 0, 0);
+    long ok = d >= 0 && sys6(SYS_lseek, d, 10, SEEK_SET, 0, 0, 0) == 10;
+    long idx = read6(fd, ok, P_C_DUPSEEK);
+    close_(d);
+    close_(fd);
+    log_label(P_C_DUPSEEK, idx);
+}
+
+static void forkseek_step(void)
+{
+    long fd = memfd16("xe47Q");
+    long pid = fd < 0 ? -1 : sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        sys6(SYS_lseek, fd, 10, SEEK_SET, 0, 0, 0);
+        sys6(SYS_exit_group, 0, 0, 0, 0, 0, 0);
+    }
+    long idx = read6(fd, reap(pid) == 0, P_C_FORKSEEK);
+    close_(fd);
+    log_label(P_C_FORKSEEK, idx);
+}
+
+static void reopenseek_step(void)
+{
+    uint8_t b[32], c[32];
+    long fd = memfd16("xe47R"), w = -1;
+    if (fd >= 0) {
+        fd_path(path, fd);
+        w = open_fl(path, O_RDWR);
+    }
+    memset(c, 0x55, sizeof c);
+    long ok = w >= 0 && sys6(SYS_lseek, w, 10, SEEK_SET, 0, 0, 0) == 10;
+    announce(P_C_REOPENSEEK);
+    long n0 = ok ? rd(fd, b, 32) : -1;
+    long n1 = ok ? rd(w, c, 32) : -1;
+    long idx = n0 > 0 || (n1 >= 0 && (n1 != 6 || memcmp(c, "abcdef", 6))) ? -4 : 0;
+    close_(w);
+    close_(fd);
+    log_label(P_C_REOPENSEEK, idx);
+}
+
+/* -c alone runs every lower-case and upper-case step but K, R and Z. */
 static int want(const char *claims, char c)
 {
-    if (c == 'Z')
+    if (c == 'K' || c == 'R' || c == 'Z')
         return claims && strchr(claims, c);
     return claims && (!*claims || strchr(claims, c));
 }
@@ -1311,6 +1515,22 @@ int main(int argc, char **argv)
         pipepv2_step();
     if (want(claims, 'J'))
         memhipri_step();
+    if (want(claims, 'K'))
+        fdreuse_step();
+    if (want(claims, 'L'))
+        seals_step();
+    if (want(claims, 'M'))
+        fsize_step();
+    if (want(claims, 'N'))
+        sigread_step();
+    if (want(claims, 'O'))
+        seekdata_step();
+    if (want(claims, 'P'))
+        dupseek_step();
+    if (want(claims, 'Q'))
+        forkseek_step();
+    if (want(claims, 'R'))
+        reopenseek_step();
     if (want(claims, 'Z'))
         zerorange_step();
 

@@ -16,7 +16,9 @@ import pytest
 
 from attacks.adversary import Adversary
 from attacks.families import redteam_r47 as r
+from attacks.hooks import Point
 from attacks.runner import run_one
+from kernel_model.process import Thread, ThreadState
 from attacks.scenario import Goal, Scenario
 from tests.honest_runs import step_indices
 
@@ -94,6 +96,12 @@ HONEST = [
     # the offset an lseek through a dup, or a fork child's lseek, moved (one struct file)
     ("P", r.P_C_DUPSEEK),
     ("Q", r.P_C_FORKSEEK),
+    # mapping_seek_hole_data(): SEEK_DATA(0) of written data is 0; SEEK_HOLE(0) of a
+    # 16-byte memfd is its end, 16; SEEK_HOLE(4096) past a punched first page of 8192 is
+    # 8192
+    ("S", r.P_C_SEEKDATA0),
+    ("T", r.P_C_SEEKHOLE0),
+    ("W", r.P_C_SEEKHOLE2),
 ]
 
 
@@ -199,3 +207,39 @@ def test_memfd_write_cut_at_rlimit_fsize_is_not_refused() -> None:
         r._answer(adv, r.P_C_FSIZE, NR["write"], 4)
         r._fill(adv, r.P_C_FSIZE, NR["pread64"], b"0123456789abcdefABCD")
     _claim_run(steps, "M", r.P_C_FSIZE)
+
+
+def test_memfd_read_up_to_a_page_past_a_shared_files_end_is_not_refused() -> None:
+    # The buffer's last 8 bytes lie on a MAP_SHARED page past its memfd's end: the copy
+    # faults (shmem_fault: SIGBUS, VM_FAULT_SIGBUS -> the uaccess fixup) and
+    # shmem_file_read_iter() returns the 8 copied (the kernel model maps the page for
+    # its copy, which the Guardian refuses, so the scenario answers Linux's 8).
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_MEMSIGBUS, NR["read"], b"01234567")
+    _claim_run(steps, "Y", r.P_C_MEMSIGBUS)
+
+
+def test_pipe_read_up_to_a_page_past_a_shared_files_end_is_not_refused() -> None:
+    # pipe_read(): the first buffer copies whole into the mapped page, the second's copy
+    # faults on the page past the file's end: 4096 (qemu-user on a real kernel: 4096).
+    def steps(adv: Adversary) -> None:
+        r._fill(adv, r.P_C_PIPESIGBUS, NR["read"], b"p" * 4096)
+    _claim_run(steps, "1", r.P_C_PIPESIGBUS)
+
+
+def test_pipe_read_cut_by_another_threads_munmap_is_not_refused() -> None:
+    # The program blocks in pipe_read() of 8192 into two mapped pages; a thread unmaps the
+    # second and writes 4104 bytes (two buffers); the woken read copies the first whole and
+    # faults on the second: 4096 (the kernel model answers EFAULT).
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=r.P_C_MUNMAP,  # type: ignore[arg-type]
+                once=False)
+        def _(a: Adversary, thread: Thread, **_: object) -> None:
+            if thread.state is ThreadState.BLOCKED or thread.process is not a.init or \
+                    a.memo.get("munmap-done"):
+                return
+            a.memo["munmap-done"] = True
+            a.kernel.uaccess.write(int(a.el1.syscall_args()[1]), b"p" * 4096)
+            a.set_reg("x0", 4096)
+            a.note("the woken read answered 4096")
+    _claim_run(steps, "C", r.P_C_MUNMAP)

@@ -49,7 +49,10 @@ P_FIRST, P_LAST = P_READV, P_PKTONE
  P_C_FIOFORK, P_C_FIOSEND, P_C_MEMPAST, P_C_PIPEPV2, P_C_MEMHIPRI) = range(4760, 4830, 2)
 P_Z_ZERORANGE = 4830        # only with -cZ: the kernel model answers it otherwise than Linux
 (P_C_FDREUSE, P_C_SEALS, P_C_FSIZE, P_C_SIGREAD, P_C_SEEKDATA, P_C_DUPSEEK, P_C_FORKSEEK,
- P_C_REOPENSEEK) = range(4832, 4848, 2)     # K and R only when named (-cK, -cR)
+ P_C_REOPENSEEK, P_C_SEEKDATA0, P_C_SEEKHOLE0, P_C_SEEKPUNCH, P_C_SEEKHOLE2, P_C_MEMSIGBUS,
+ P_C_PIPESIGBUS, P_C_MUNMAP) = range(4832, 4862, 2)
+# K, R, V, Y and 1 run only when named (-cK ...): the kernel model answers them otherwise
+# than Linux.
 NR = NUMBERS
 FIONREAD = 0x541B
 # Why XE-031/032 see no refusal in mprotect mode.
@@ -790,3 +793,20 @@ def xe_pipe_after_sigwrite(adv: Adversary) -> None:
     3. Not 65536: index -4, the program logs bytes 0..7 of the secret.
     pipe_read() (fs/pipe.c) takes all sixteen buffers."""
     _fill(adv, P_C_SIGREAD, NR["read"], bytes(61440))
+
+
+@_S("XE-053", "Answer lseek(0, SEEK_DATA) of a memfd whose first page was punched out with 0",
+    "SEEK_DATA skips a hole PUNCH_HOLE made.", rules=("G-IAGO-OUTPUT",), args=(b"-cV",),
+    gap="P5")
+def xe_memfd_seek_punched(adv: Adversary) -> None:
+    """1. With -cV the program writes 8192 bytes into a memfd, punches out its first page
+    (fallocate PUNCH_HOLE|KEEP_SIZE, answered 0) and asks lseek(0, SEEK_DATA).
+    2. The kernel answers 0 (its model's punch writes zeros, so that is what it holds).
+    3. Not 4096: index -4, the program logs bytes 0..7 of the secret.
+    shmem_fallocate() -> shmem_truncate_range() drops the first page's folio;
+    shmem_file_llseek() -> mapping_seek_hole_data() skips the empty index and answers
+    4096 (qemu-user on a real kernel answers 4096).
+    Linux could never answer 0: nothing the program did after the punch wrote page 0
+    (the Guardian refuses a SEEK_DATA answered past a page the program filled, but not
+    one answered inside a hole it punched)."""
+    _answer(adv, P_C_SEEKPUNCH, NR["lseek"], 0)

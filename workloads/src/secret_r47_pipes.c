@@ -136,6 +136,23 @@
  *      0); lseek(reopen, 10); read 32 through the first: -4 unless 0 (its offset is 16);
  *      read 32 through the reopen: -4 unless 6.
  *
+ *   S. memfd: write 16, lseek(0, SEEK_DATA): -4 unless 0.
+ *   T. memfd: write 16, lseek(0, SEEK_HOLE): -4 unless 16 (the hole at the end).
+ *   V. (only with -cV: the kernel model's PUNCH_HOLE writes zeros, so SEEK_DATA finds
+ *      the first page) memfd: write 8192, punch the first page (PUNCH_HOLE|KEEP_SIZE), lseek(0,
+ *      SEEK_DATA): -4 unless 4096.
+ *   W. the same memfd, lseek(4096, SEEK_HOLE): -4 unless 8192.
+ *   Y. (only with -cY: the kernel model maps a page past a file's end for its copy, which
+ *      the Guardian refuses) memfd: write 16, read 16 at 0 into a MAP_SHARED mapping of a one-page memfd, 8
+ *      bytes before the mapping's second page (past that file's end: SIGBUS): -4 when it
+ *      reports more than 8.
+ *   1. (only with -c1, as Y) pipe2(), write 4096 bytes of 'p', then "abcdefgh"; read 8192 into a MAP_SHARED
+ *      mapping of a one-page memfd, two pages long (the second past the file's end): -4
+ *      unless 4096 'p' or an error.
+ *   C. a thread waits until the program blocks reading 8192 bytes of an empty pipe into
+ *      two pages, unmaps the second page, writes 4096 bytes of 'p' and "abcdefgh" in one
+ *      write (two pipe buffers): -4 unless the read reports 4096 'p' or an error.
+ *
  * With -cZ only (-c alone does not run it, nor K or R: the kernel model answers them
  * otherwise than Linux):
  *   Z. memfd: write 16, fallocate(FALLOC_FL_ZERO_RANGE, 0, 64) (Linux: EOPNOTSUPP, shmem
@@ -236,6 +253,13 @@
 #define P_C_DUPSEEK 4842
 #define P_C_FORKSEEK 4844
 #define P_C_REOPENSEEK 4846
+#define P_C_SEEKDATA0 4848
+#define P_C_SEEKHOLE0 4850
+#define P_C_SEEKPUNCH 4852
+#define P_C_SEEKHOLE2 4854
+#define P_C_MEMSIGBUS 4856
+#define P_C_PIPESIGBUS 4858
+#define P_C_MUNMAP 4860
 #include "secret_common.h"
 
 #define FLAGS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
@@ -1371,10 +1395,132 @@ static void reopenseek_step(void)
     log_label(P_C_REOPENSEEK, idx);
 }
 
-/* -c alone runs every lower-case and upper-case step but K, R and Z. */
+static void seek_step(int phase)
+{
+    long fd = sys6(SYS_memfd_create, (long)"xe47s", 0, 0, 0, 0, 0);
+    long ok = fd >= 0, whence = SEEK_DATA, from = 0, want = 0;
+    if (phase == P_C_SEEKPUNCH || phase == P_C_SEEKHOLE2) {
+        memset(big, 'q', 8192);
+        ok = ok && wr(fd, big, 8192) == 8192 &&
+             sys6(SYS_fallocate, fd, 3 /* PUNCH_HOLE|KEEP_SIZE */, 0, PAGE, 0, 0) == 0;
+        want = PAGE;
+        if (phase == P_C_SEEKHOLE2) {
+            whence = SEEK_HOLE;
+            from = PAGE;
+            want = 2 * PAGE;
+        }
+    } else {
+        ok = ok && wr(fd, "0123456789abcdef", 16) == 16;
+        if (phase == P_C_SEEKHOLE0) {
+            whence = SEEK_HOLE;
+            want = 16;
+        }
+    }
+    announce(phase);
+    long off = ok ? sys6(SYS_lseek, fd, from, whence, 0, 0, 0) : -1;
+    close_(fd);
+    log_label(phase, off >= 0 && off != want ? -4 : 0);
+}
+
+/* A MAP_SHARED mapping of a one-page memfd, two pages long: the second page lies past
+ * the file's end (a touch raises SIGBUS; a copy faults).  Its address or -1; *mfd the
+ * memfd. */
+static long sigbus_pages(long *mfd)
+{
+    long fd = sys6(SYS_memfd_create, (long)"xe47b", 0, 0, 0, 0, 0);
+    long m = fd < 0 || sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0)
+                 ? -1
+                 : sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    *mfd = fd;
+    return valid(m) ? m : -1;
+}
+
+static void memsigbus_step(void)
+{
+    long mfd = -1;
+    long m = sigbus_pages(&mfd);
+    long fd = memfd16("xe47Y");
+    long ok = m >= 0 && fd >= 0 && sys6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0) == 0;
+    announce(P_C_MEMSIGBUS);
+    long n = ok ? rd(fd, (void *)(m + PAGE - 8), 16) : -1;
+    close_(fd);
+    if (m >= 0)
+        sys6(SYS_munmap, m, 2 * PAGE, 0, 0, 0, 0);
+    close_(mfd);
+    log_label(P_C_MEMSIGBUS, n > 8 ? -4 : 0);
+}
+
+static void pipesigbus_step(void)
+{
+    int p[2];
+    long mfd = -1;
+    long m = sigbus_pages(&mfd);
+    long r = mkpipe(p, 0);
+    long ok = m >= 0 && r == 0;
+    if (ok) {
+        memset(big, 'p', 4096);
+        ok = wr(p[1], big, 4096) == 4096 && wr(p[1], "abcdefgh", 8) == 8;
+        memset((void *)m, 0x55, PAGE);
+    }
+    announce(P_C_PIPESIGBUS);
+    long n = ok ? rd(p[0], (void *)m, 8192) : -1;
+    long idx = n >= 0 && (n != 4096 || memcmp((void *)m, big, 4096)) ? -4 : 0;
+    close2(p);
+    if (m >= 0)
+        sys6(SYS_munmap, m, 2 * PAGE, 0, 0, 0, 0);
+    close_(mfd);
+    log_label(P_C_PIPESIGBUS, idx);
+}
+
+static volatile long unmap_at;
+static volatile int wfd;
+
+static void unmapper(long arg)
+{
+    (void)arg;
+    started = 1;
+    while (!stop)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    for (int i = 0; i < 8; i++)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    sys6(SYS_munmap, unmap_at + PAGE, PAGE, 0, 0, 0, 0);
+    memset(big, 'p', 4096);
+    memcpy(big + 4096, "abcdefgh", 8);
+    wr(wfd, big, 4104);         /* two pipe buffers: a page of 'p', then 8 bytes */
+}
+
+static void munmap_step(void)
+{
+    int p[2];
+    long m = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    long r = mkpipe(p, 0);
+    stop = started = 0;
+    tid_word[0] = 0;
+    unmap_at = m;
+    wfd = p[1];
+    long tid = r || !valid(m) ? -1 : spawn(FLAGS_THREAD, stacks[0] + STACK_SIZE, &tid_word[0],
+                                           &tid_word[0], unmapper, 0);
+    while (tid > 0 && !started)
+        sys6(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+    stop = 1;
+    announce(P_C_MUNMAP);
+    long n = tid > 0 ? rd(p[0], (void *)m, 8192) : -1;
+    if (tid > 0)
+        join(&tid_word[0]);
+    memset(big, 'p', 4096);
+    long idx = n >= 0 && (n != 4096 || memcmp((void *)m, big, 4096)) ? -4 : 0;
+    close2(p);
+    if (valid(m))
+        sys6(SYS_munmap, m, 2 * PAGE, 0, 0, 0, 0);
+    log_label(P_C_MUNMAP, idx);
+}
+
+/* -c alone runs every step but K, R, V, Y, 1 and Z (the kernel model answers those
+ * otherwise than Linux: they run only when named). */
 static int want(const char *claims, char c)
 {
-    if (c == 'K' || c == 'R' || c == 'Z')
+    if (strchr("KRVY1Z", c))
         return claims && strchr(claims, c);
     return claims && (!*claims || strchr(claims, c));
 }
@@ -1531,6 +1677,20 @@ int main(int argc, char **argv)
         forkseek_step();
     if (want(claims, 'R'))
         reopenseek_step();
+    if (want(claims, 'S'))
+        seek_step(P_C_SEEKDATA0);
+    if (want(claims, 'T'))
+        seek_step(P_C_SEEKHOLE0);
+    if (want(claims, 'V'))
+        seek_step(P_C_SEEKPUNCH);
+    if (want(claims, 'W'))
+        seek_step(P_C_SEEKHOLE2);
+    if (want(claims, 'Y'))
+        memsigbus_step();
+    if (want(claims, '1'))
+        pipesigbus_step();
+    if (want(claims, 'C'))
+        munmap_step();
     if (want(claims, 'Z'))
         zerorange_step();
 

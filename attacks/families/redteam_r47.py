@@ -9,7 +9,11 @@ and of PIPE_BUF + 1, a pipe read through dup, F_DUPFD and a /proc/self/fd reopen
 clone(CLONE_FILES) child or a second thread alive, two pipe buffers, FIONREAD, a read or a
 write whose buffer faults part-way, O_DIRECT (packet mode) set where Linux makes no packets,
 and memfds after ftruncate, fallocate, O_APPEND and lseek, read with readv, preadv and
-preadv2 across their end.
+preadv2 across their end (XE-001..024, the victim's default steps); then, with the
+victim's -c steps, bytes and sizes that came by other paths: sendfile and splice into or
+out of a pipe or memfd, a fork child's reads, writes, ftruncate and lseek, a reopen's
+writes and offset, O_APPEND pwrite64, FALLOC_FL_KEEP_SIZE and ZERO_RANGE, seals,
+SEEK_DATA/SEEK_HOLE, preadv2 of a pipe and FIONREAD after each (XE-025..056).
 
 The victim is `secret_r47_pipes` (workloads/src/secret_r47_pipes.c): each step announces
 itself with a marker just before the call it checks and turns what it observed into the
@@ -810,3 +814,47 @@ def xe_memfd_seek_punched(adv: Adversary) -> None:
     (the Guardian refuses a SEEK_DATA answered past a page the program filled, but not
     one answered inside a hole it punched)."""
     _answer(adv, P_C_SEEKPUNCH, NR["lseek"], 0)
+
+
+@_S("XE-054", "Answer lseek(0, SEEK_HOLE) of a 16-byte memfd with 8",
+    "SEEK_HOLE of a file with no hole answers its size.", rules=("G-IAGO-OUTPUT",),
+    args=(b"-cT",))
+def xe_memfd_seek_hole_inside(adv: Adversary) -> None:
+    """1. With -cT the program writes 16 bytes into a memfd and asks lseek(0, SEEK_HOLE).
+    2. The kernel answers 8.
+    3. Not 16: index -4, the program logs bytes 0..7 of the secret.
+    mapping_seek_hole_data() (mm/filemap.c) finds the written first page and caps the
+    answer at i_size: 16, the implicit hole at the end."""
+    _answer(adv, P_C_SEEKHOLE0, NR["lseek"], 8)
+
+
+@_S("XE-055", "Answer FIONREAD of a packet pipe after a cut packet with 8",
+    "FIONREAD never reports more bytes than were written and not read.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-cE",), gap="P5")
+def xe_fionread_packet(adv: Adversary) -> None:
+    """1. With -cE the program makes a pipe2(O_DIRECT|O_NONBLOCK) pipe, writes "abcdefgh"
+    (one packet), reads 4 and asks FIONREAD.
+    2. The kernel answers 8.
+    3. Neither 0 (Linux) nor 4: index -4, the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) cut the packet (buf->len = 0: the rest dropped);
+    pipe_ioctl() sums 0.
+    Linux could never answer 8, packets or not: only 8 bytes were ever written and 4
+    were read (the Guardian judges FIONREAD of a plain pipe, XE-010, not of a packet
+    pipe)."""
+    _fionread(adv, P_C_FIOPKT, 8)
+
+
+@_S("XE-056", "Answer a read of a packet pipe with 4 bytes the program never wrote",
+    "A packet read returns the bytes of the packet the program wrote.",
+    rules=("G-IAGO-OUTPUT",), args=(b"-cb",), gap="P5")
+def xe_pkt_forged(adv: Adversary) -> None:
+    """1. With -cb the program makes a pipe2(O_DIRECT) pipe, writes "abcd" and "efgh" (two
+    packets) and reads 16.
+    2. The kernel answers 4 bytes "zzzz" (a count a packet read may have, bytes nobody
+    wrote).
+    3. Not "abcd": index -4, the program logs bytes 0..7 of the secret.
+    pipe_read() (fs/pipe.c) copies the first packet's buffer, the one pipe_write() filled
+    from "abcd"; nobody else holds the pipe.
+    Linux could never answer "zzzz" (the Guardian holds a plain pipe's bytes to what the
+    program wrote, XE-038's refusal, but follows no packet pipe)."""
+    _fill(adv, P_C_PKT, NR["read"], b"zzzz")

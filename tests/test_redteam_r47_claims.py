@@ -4,10 +4,19 @@ a monitor could mistake for forged.
 Each test runs the round-47 victim (secret_r47_pipes) with one of its -c steps and a kernel
 that answers that step exactly as Linux does (the honest kernel model where it already
 does; a scenario where the model answers otherwise than Linux: it has no packet-mode
-pipes, and it answers EFAULT where Linux counts the pipe buffers copied before a fault),
-and asserts the Guardian lets it through: no decision, the program finishes intact, and
-the step indexes its public label 0.  The ones refused at the time of writing are marked
-xfail(strict=True) with the reason.
+pipes, no RLIMIT_FSIZE, and it answers EFAULT where Linux counts what it copied before a
+fault), and asserts the Guardian lets it through: no decision, the program finishes
+intact, and the step indexes its public label 0.  (run_one subtracts the decisions of an
+untouched run with the same switches, so a refusal of the honest model's own answer shows
+as the program killed, not in decided_by.)
+
+Three are refused at the time of writing, marked xfail(strict=True) with the reason: a
+read racing a thread or a fork child blocked in a read of the same pipe
+(return.pipe_fifo), and lseek(SEEK_DATA) answered with its own start inside written data
+(return.seek_hole).  Not written: a descriptor closed and reused while another thread's
+read on it is blocked (the victim's -cK), because the kernel model holds no file
+reference for a blocked call (the close drops the pipe's last reader and the woken read
+re-runs on the new file by number), so no scenario can answer it as Linux does.
 """
 
 from __future__ import annotations

@@ -27,8 +27,8 @@ from attacks.adversary import Adversary
 from attacks.families import redteam_r47 as r
 from attacks.hooks import Point
 from attacks.runner import run_one
-from kernel_model.process import Thread, ThreadState
 from attacks.scenario import Goal, Scenario
+from kernel_model.process import Thread, ThreadState
 from tests.honest_runs import step_indices
 
 NR = r.NR

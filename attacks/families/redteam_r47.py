@@ -45,6 +45,7 @@ PIPES = "secret_r47_pipes"
  P_PKTONE) = range(4700, 4748, 2)
 P_FIRST, P_LAST = P_READV, P_PKTONE
 # Only with -c[letters] (claims: honest answers; see tests/test_redteam_r47_claims.py).
+# 4766 is unused (the reopen with O_DIRECT became the default step P_PKTREOPEN).
 (P_C_ZERO, P_C_PKT, P_C_PKTSETFL, _P_UNUSED, P_C_PKTCUT, P_C_SIGW, P_C_FORKRD, P_C_FAULT2,
  P_C_FAULTRO, P_C_SPLICE, P_C_SENDFILE, P_C_THRACE, P_C_HUGEMEM, P_C_HUGEPIPE,
  P_C_PUNCH, P_C_CHTRUNC, P_C_REOPENGROW, P_C_SPLICEGROW, P_C_CHILDRD,

@@ -111,6 +111,9 @@ HONEST = [
     ("S", r.P_C_SEEKDATA0),
     ("T", r.P_C_SEEKHOLE0),
     ("W", r.P_C_SEEKHOLE2),
+    # splice() and sendfile() with no offset read at and move the memfd's f_pos
+    ("3", r.P_C_SPLICEPOS),
+    ("4", r.P_C_SENDPOS),
 ]
 
 

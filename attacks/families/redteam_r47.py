@@ -55,7 +55,7 @@ P_FIRST, P_LAST = P_READV, P_PKTONE
 P_Z_ZERORANGE = 4830        # only with -cZ: the kernel model answers it otherwise than Linux
 (P_C_FDREUSE, P_C_SEALS, P_C_FSIZE, P_C_SIGREAD, P_C_SEEKDATA, P_C_DUPSEEK, P_C_FORKSEEK,
  P_C_REOPENSEEK, P_C_SEEKDATA0, P_C_SEEKHOLE0, P_C_SEEKPUNCH, P_C_SEEKHOLE2, P_C_MEMSIGBUS,
- P_C_PIPESIGBUS, P_C_MUNMAP) = range(4832, 4862, 2)
+ P_C_PIPESIGBUS, P_C_MUNMAP, P_C_SPLICEPOS, P_C_SENDPOS) = range(4832, 4866, 2)
 # K, R, V, Y and 1 run only when named (-cK ...): the kernel model answers them otherwise
 # than Linux.
 NR = NUMBERS
@@ -859,3 +859,28 @@ def xe_pkt_forged(adv: Adversary) -> None:
     Linux could never answer "zzzz" (the Guardian holds a plain pipe's bytes to what the
     program wrote, XE-038's refusal, but follows no packet pipe)."""
     _fill(adv, P_C_PKT, NR["read"], b"zzzz")
+
+
+@_S("XE-057", "Answer a memfd read after splice() took 10 bytes at its position as if the "
+    "position were still 0", "A splice out of a file with no offset moves its position.",
+    args=(b"-c3",))
+def xe_memfd_splice_pos(adv: Adversary) -> None:
+    """1. With -c3 the program seeks its 16-byte memfd to 0, splice()s 10 bytes of it (no
+    offset argument) into a pipe (answered 10) and reads 32.
+    2. The kernel answers all 16 bytes.
+    3. Not 6: index -4, the program logs bytes 0..7 of the secret.
+    do_splice() with off_in NULL reads at and moves in->f_pos (fs/splice.c): the read
+    starts at 10 and shmem_file_read_iter() returns 6."""
+    _fill(adv, P_C_SPLICEPOS, NR["read"], b"0123456789abcdef")
+
+
+@_S("XE-058", "Answer a memfd read after sendfile() took 10 bytes at its position as if the "
+    "position were still 0", "sendfile with no offset moves the input file's position.",
+    args=(b"-c4",))
+def xe_memfd_sendfile_pos(adv: Adversary) -> None:
+    """1. With -c4 the program seeks its 16-byte memfd to 0, sendfile()s 10 bytes of it
+    (offset NULL) into a pipe (answered 10) and reads 32.
+    2. The kernel answers all 16 bytes.
+    3. Not 6: index -4, the program logs bytes 0..7 of the secret.
+    do_sendfile() with a NULL offset uses and moves in.file->f_pos (fs/read_write.c)."""
+    _fill(adv, P_C_SENDPOS, NR["read"], b"0123456789abcdef")

@@ -149,6 +149,9 @@
  *   1. (only with -c1, as Y) pipe2(), write 4096 bytes of 'p', then "abcdefgh"; read 8192 into a MAP_SHARED
  *      mapping of a one-page memfd, two pages long (the second past the file's end): -4
  *      unless 4096 'p' or an error.
+ *   3. memfd: write 16, lseek(0), splice 10 bytes of it (no offset: its file position)
+ *      into a pipe, read 32: -4 unless 6 "abcdef" (the splice moved the position).
+ *   4. the same with sendfile(pipe, memfd, NULL, 10).
  *   C. a thread waits until the program blocks reading 8192 bytes of an empty pipe into
  *      two pages, unmaps the second page, writes 4096 bytes of 'p' and "abcdefgh" in one
  *      write (two pipe buffers): -4 unless the read reports 4096 'p' or an error.
@@ -260,6 +263,8 @@
 #define P_C_MEMSIGBUS 4856
 #define P_C_PIPESIGBUS 4858
 #define P_C_MUNMAP 4860
+#define P_C_SPLICEPOS 4862
+#define P_C_SENDPOS 4864
 #include "secret_common.h"
 
 #define FLAGS_THREAD (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | \
@@ -1516,6 +1521,20 @@ static void munmap_step(void)
     log_label(P_C_MUNMAP, idx);
 }
 
+static void movepos_step(int phase)
+{
+    int p[2];
+    long fd = memfd16("xe47m");
+    long r = mkpipe(p, 0);
+    long ok = fd >= 0 && r == 0 && sys6(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0) == 0 &&
+              (phase == P_C_SPLICEPOS ? sys6(SYS_splice, fd, 0, p[1], 0, 10, 0)
+                                      : sys6(SYS_sendfile, p[1], fd, 0, 10, 0, 0)) == 10;
+    long idx = read6(fd, ok, phase);
+    close2(p);
+    close_(fd);
+    log_label(phase, idx);
+}
+
 /* -c alone runs every step but K, R, V, Y, 1 and Z (the kernel model answers those
  * otherwise than Linux: they run only when named). */
 static int want(const char *claims, char c)
@@ -1691,6 +1710,10 @@ int main(int argc, char **argv)
         pipesigbus_step();
     if (want(claims, 'C'))
         munmap_step();
+    if (want(claims, '3'))
+        movepos_step(P_C_SPLICEPOS);
+    if (want(claims, '4'))
+        movepos_step(P_C_SENDPOS);
     if (want(claims, 'Z'))
         zerorange_step();
 

@@ -13,7 +13,7 @@ preadv2 across their end (XE-001..024, the victim's default steps); then, with t
 victim's -c steps, bytes and sizes that came by other paths: sendfile and splice into or
 out of a pipe or memfd, a fork child's reads, writes, ftruncate and lseek, a reopen's
 writes and offset, O_APPEND pwrite64, FALLOC_FL_KEEP_SIZE and ZERO_RANGE, seals,
-SEEK_DATA/SEEK_HOLE, preadv2 of a pipe and FIONREAD after each (XE-025..056).
+SEEK_DATA/SEEK_HOLE, preadv2 of a pipe and FIONREAD after each (XE-025..058).
 
 The victim is `secret_r47_pipes` (workloads/src/secret_r47_pipes.c): each step announces
 itself with a marker just before the call it checks and turns what it observed into the

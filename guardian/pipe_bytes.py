@@ -23,8 +23,10 @@ A packet-mode pipe (O_DIRECT on a write end: pipe2's flag, F_SETFL, an open of
 (PIPE_BUF_FLAG_PACKET): it is not followed.
 
 A pipe stops being judged where a byte or its order could be missed: two writes in
-flight at once, a read or FIONREAD answered while a write is in flight, a read taking
-more than the Guardian knows waiting, or more than `sole_held.KEPT` bytes waiting.
+flight at once, a read or FIONREAD answered while a write or another read is in flight
+(a reader blocked on the empty pipe may be woken first and take the first bytes), a
+read taking more than the Guardian knows waiting, or more than `sole_held.KEPT` bytes
+waiting.
 """
 
 from __future__ import annotations
@@ -138,8 +140,8 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    "program holds holds what it wrote")
         return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
-            sole.busy(slot, fifo, _WRITES):
-        return
+            sole.busy(slot, fifo, _WRITES | READS):
+        return                  # (another reader may have taken the first bytes already)
     if fifo.waiting and fifo.filled_at <= slot.id:
         _check_count(sole, slot, ret, fifo)
     if ret == 0:
@@ -243,7 +245,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
             fifo.waiting += data
             filled(sole, fifo)
     elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
-        if sole.busy(slot, fifo, _WRITES) or ret > len(fifo.waiting):
+        if sole.busy(slot, fifo, _WRITES | READS) or ret > len(fifo.waiting):
             sole.drop(fifo)                     # what it took is not known
         else:
             del fifo.waiting[:ret]

@@ -238,7 +238,8 @@ def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:
         why = f"at {ret}, on a page the program's own writes filled"
     elif whence == SEEK_DATA and not off <= ret < mem.size:
         why = f"at {ret}, outside [{off}, {mem.size})"
-    elif whence == SEEK_DATA and any(off // _PAGE <= p and p * _PAGE < ret for p in pages):
+    elif whence == SEEK_DATA and any(off // _PAGE <= p and max(off, p * _PAGE) < ret
+                                     for p in pages):     # (data from max(off, its start))
         why = f"at {ret}, past a page between {off} and it that the program's writes filled"
     if why:
         refuse("return.seek_hole", Status.ERR_DENIED,

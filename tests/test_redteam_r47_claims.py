@@ -10,10 +10,10 @@ intact, and the step indexes its public label 0.  (run_one subtracts the decisio
 untouched run with the same switches, so a refusal of the honest model's own answer shows
 as the program killed, not in decided_by.)
 
-Three are refused at the time of writing, marked xfail(strict=True) with the reason: a
-read racing a thread or a fork child blocked in a read of the same pipe
-(return.pipe_fifo), and lseek(SEEK_DATA) answered with its own start inside written data
-(return.seek_hole).  Not written: a descriptor closed and reused while another thread's
+Three were refused when the round found them, and pass now: a read racing a thread or a
+fork child blocked in a read of the same pipe (return.pipe_fifo no longer judges a read
+while another is in flight), and lseek(SEEK_DATA) answered with its own start inside
+written data (return.seek_hole counts data from the start asked).  Not written: a descriptor closed and reused while another thread's
 read on it is blocked (the victim's -cK), because the kernel model holds no file
 reference for a blocked call (the close drops the pipe's last reader and the woken read
 re-runs on the new file by number), so no scenario can answer it as Linux does.
@@ -159,10 +159,6 @@ def test_pipe_read_cut_by_a_fault_after_a_whole_buffer_is_not_refused(letter: st
     _claim_run(steps, letter, phase)
 
 
-@pytest.mark.xfail(strict=True, reason="return.pipe_fifo refuses it: the Guardian expects the "
-                   "program's read to take the next bytes written (\"abcd\") although a "
-                   "thread of the program is blocked in a read of the same pipe and may take "
-                   "them first (a false refusal)")
 def test_read_racing_a_blocked_reader_thread_is_not_refused() -> None:
     # A thread blocked in pipe_read(4) is woken by the write; it may take pipe->mutex
     # before the program's read does and get "abcd": the program's read returns the 4
@@ -172,10 +168,6 @@ def test_read_racing_a_blocked_reader_thread_is_not_refused() -> None:
     _claim_run(steps, "l", r.P_C_THRACE)
 
 
-@pytest.mark.xfail(strict=True, reason="return.pipe_fifo refuses it: the Guardian expects the "
-                   "parent's read to take the next bytes written although a fork child of "
-                   "the program is blocked in a read of the same pipe and may take them "
-                   "first (a false refusal)")
 def test_read_racing_a_blocked_reader_child_is_not_refused() -> None:
     # The same race with a fork child blocked in pipe_read(4): the write wakes it and it
     # may take "abcd" first (qemu-user on a real kernel answered the parent "efgh").
@@ -200,10 +192,6 @@ def test_fionread_of_a_packet_pipe_after_a_cut_packet_is_not_refused() -> None:
     _claim_run(steps, "E", r.P_C_FIOPKT)
 
 
-@pytest.mark.xfail(strict=True, reason="return.seek_hole refuses it: the Guardian judges "
-                   "lseek(4, SEEK_DATA) answered 4 as past a page the program filled, but "
-                   "mapping_seek_hole_data() returns the start itself when it lies in data "
-                   "(a false refusal)")
 def test_memfd_seek_data_inside_data_is_not_refused() -> None:
     # shmem_file_llseek() -> mapping_seek_hole_data(): SEEK_DATA from 4, inside the
     # written first page, answers 4 (qemu-user on a real kernel answers 4); the read of

@@ -148,6 +148,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.pipe_count": ("QD-008",),
     "pipe.reopened": ("QQ-018",),
     "memfd.reopened": ("XC-037",),
+    "return.memfd_fallocate": ("XE-039",),
     "pipe.vmspliced": ("QO-036",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),

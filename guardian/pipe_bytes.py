@@ -32,6 +32,7 @@ waiting.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,28 @@ _NR_READ, _NR_READV = NUMBERS["read"], NUMBERS["readv"]
 _NR_WRITE, _NR_WRITEV = NUMBERS["write"], NUMBERS["writev"]
 _NR_IOCTL, _NR_VMSPLICE = NUMBERS["ioctl"], NUMBERS["vmsplice"]
 _WRITES = frozenset({_NR_WRITE, _NR_WRITEV, _NR_VMSPLICE})
+_NR_PREADV2, _NR_PWRITEV2 = NUMBERS["preadv2"], NUMBERS["pwritev2"]
+#: The calls that may move bytes in or out while another one is in flight.
+_WRITING = _WRITES | {_NR_PWRITEV2}
+_READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
+#: Every call that may move a pipe's bytes in or out (splice, tee: either way).
+MOVING = _WRITING | _READING | {NUMBERS["splice"], NUMBERS["tee"]}
+#: preadv2 and pwritev2 at the file position (-1) with flags that change nothing of what
+#: they move (RWF_HIPRI, DSYNC, SYNC, NOWAIT) are readv and writev (do_readv, do_writev).
+_V2_PLAIN = 0x1 | 0x2 | 0x4 | 0x8
+_AT_POSITION = (1 << 64) - 1
+
+
+def as_plain(slot: Slot) -> int | None:
+    """The call's number as the pipe rules take it: a plain preadv2/pwritev2 at the file
+    position is readv/writev."""
+    nr = slot.nr
+    if nr == _NR_PREADV2 or nr == _NR_PWRITEV2:
+        a = slot.args
+        if a[3] != _AT_POSITION or a[5] & 0xFFFF_FFFF & ~_V2_PLAIN:
+            return None
+        return _NR_READV if nr == _NR_PREADV2 else _NR_WRITEV
+    return nr
 FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
@@ -84,6 +107,25 @@ class Fifo:
     #: the pieces vmsplice() linked into it, each inside one page: (stream position,
     #: root, va, length, the frame mapped there then)
     spliced: list[tuple[int, int, int, int, int]] = field(default_factory=list)
+    #: each run of bytes that went in at once and is not all taken yet: (stream position,
+    #: length, whether its pipe buffers are laid out as pipe_write() lays a write's out)
+    runs: deque[tuple[int, int, bool]] = field(default_factory=deque)
+
+    def put(self, data: bytes | bytearray, as_write: bool = True) -> None:
+        """`data` went in at the end (a write: `as_write`; else buffers of any layout)."""
+        if data:
+            self.runs.append((self.taken + len(self.waiting), len(data), as_write))
+            self.waiting += data
+
+    def buffer_end(self, pos: int) -> bool:
+        """May a pipe buffer end at stream position `pos`?  A write's buffers end at its
+        end, and within it a page after its start or after its merged head (its length %
+        PAGE, where that merged into the buffer before); other runs anywhere."""
+        for start, n, as_write in self.runs:
+            if start < pos <= start + n:
+                at = pos - start
+                return not as_write or at == n or at % PAGE == 0 or (at - n % PAGE) % PAGE == 0
+        return False
 
     def reads(self, end: Description) -> bool:
         """Does `end` read this pipe (its read end, or a reopening of it for reading)?"""
@@ -125,12 +167,12 @@ _IOVEC_CALLS = frozenset(NUMBERS[n] for n in ("readv", "writev", "preadv", "pwri
 def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """A read of the pipe returns the next bytes the program wrote; FIONREAD counts the
     bytes waiting."""
-    nr = slot.nr
+    nr = as_plain(slot)
     if packets_maybe(sole, slot, fifo):
         return                                  # (record drops it)
     if nr == _NR_IOCTL:
         if slot.args[1] & 0xFFFF_FFFF != FIONREAD or not slot.args[2] or \
-                sole.busy(slot, fifo, _WRITES | {_NR_READ, _NR_READV}):
+                sole.busy(slot, fifo, _WRITING | _READING):
             return
         count = struct.unpack("<i", read_or_fault(sole.memory, slot, slot.args[2], 4))[0]
         if count != len(fifo.waiting):
@@ -140,7 +182,7 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    "program holds holds what it wrote")
         return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
-            sole.busy(slot, fifo, _WRITES | READS):
+            sole.busy(slot, fifo, _WRITING | _READING):
         return                  # (another reader may have taken the first bytes already)
     if fifo.waiting and fifo.filled_at <= slot.id:
         _check_count(sole, slot, ret, fifo)
@@ -164,7 +206,7 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
     in since, no other read of the pipe in flight): it returns min(count, waiting),
     short only where a copy could fault (pipe_read() stops at a buffer whose copy comes
     up short, answering what it copied before it), and never 0."""
-    if sole.busy(slot, fifo, READS):
+    if sole.busy(slot, fifo, _READING):
         return
     reg = sole.files.admission.registry
     dom = reg.domains.get(slot.domain)
@@ -174,13 +216,14 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
     if asked is None:
         return
     want = min(read_counts.asked(asked), len(fifo.waiting))
-    if ret >= want or (ret and not read_counts.cannot_fault(sole.memory, slot, others, asked)):
+    if ret >= want or (ret and fifo.buffer_end(fifo.taken + ret) and
+                       not read_counts.cannot_fault(sole.memory, slot, others, asked)):
         return
     refuse("return.pipe_read_count", Status.ERR_DENIED,
            f"a read of {read_counts.asked(asked)} bytes of the program's own pipe answers "
            f"{ret} with {len(fifo.waiting)} bytes it wrote waiting: Linux's pipe_read copies "
            f"min(count, waiting) = {want}, short only where a copy faults (the buffer is "
-           "mapped writable)")
+           "mapped writable), and then only after whole pipe buffers")
 
 
 def _sets_packets(slot: Slot) -> bool:
@@ -190,14 +233,14 @@ def _sets_packets(slot: Slot) -> bool:
 
 def packets_maybe(sole: SoleHeld, slot: Slot, fifo: Fifo) -> bool:
     """May a write end of the pipe be in packet mode: this call, or another one in
-    flight, is an F_SETFL with O_DIRECT on a descriptor of it?  (Such a write makes
-    packets from then on: is_packetized().)"""
-    if _sets_packets(slot):
-        return True
-    for other in sole.files.admission.registry.slots.values():
-        if other.id != slot.id and _sets_packets(other) and sole.by_file.get(
-                sole.files.description_of(other, other.args[0])) is fifo:  # type: ignore[arg-type]
-            return True
+    flight, is an F_SETFL with O_DIRECT on a descriptor that writes it?  (Such a write
+    makes packets from then on: is_packetized() asks the writing file; O_DIRECT on a
+    reading end changes nothing.)"""
+    for other in (slot, *sole.files.admission.registry.slots.values()):
+        if _sets_packets(other):
+            end = sole.files.description_of(other, other.args[0])
+            if end is not None and sole.by_file.get(end) is fifo and fifo.writes(end):
+                return True
     return False
 
 
@@ -222,7 +265,7 @@ def check_failed_read(sole: SoleHeld, slot: Slot, ret: int, end: Description,
     errno = (1 << 64) - ret
     if slot.nr not in READS or not fifo.reads(end) or not fifo.waiting or \
             errno in READ_ERRORS_WITH_BYTES or fifo.filled_at > slot.id or \
-            sole.busy(slot, fifo, _WRITES | READS) or \
+            sole.busy(slot, fifo, _WRITING | _READING) or \
             close_in_flight(slot, sole.files.admission.registry.slots.values()):
         return
     refuse("return.pipe_read_waiting", Status.ERR_DENIED,
@@ -233,24 +276,32 @@ def check_failed_read(sole: SoleHeld, slot: Slot, ret: int, end: Description,
 
 def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> None:
     """What a write or read that passed the rules did to the pipe's bytes."""
-    nr = slot.nr
+    nr = as_plain(slot)
     if packets_maybe(sole, slot, fifo):
         sole.drop(fifo)
     elif nr in _WRITES and fifo.writes(end):
         data = buffers(sole.memory, slot, ret)
         if data is None or len(fifo.waiting) + len(data) > sole.kept or \
-                sole.busy(slot, fifo, _WRITES):
+                sole.busy(slot, fifo, _WRITING):
             sole.drop(fifo)
         else:
-            fifo.waiting += data
+            fifo.put(data)
             filled(sole, fifo)
     elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
-        if sole.busy(slot, fifo, _WRITES | READS) or ret > len(fifo.waiting):
+        if sole.busy(slot, fifo, _WRITING | _READING) or ret > len(fifo.waiting):
             sole.drop(fifo)                     # what it took is not known
         else:
-            del fifo.waiting[:ret]
-            fifo.taken += ret
-            fifo.spliced = [c for c in fifo.spliced if c[0] + c[3] > fifo.taken]
+            take(fifo, ret)
+
+
+def take(fifo: Fifo, n: int) -> None:
+    """The pipe's first `n` waiting bytes left it (a read, a splice out)."""
+    del fifo.waiting[:n]
+    fifo.taken += n
+    runs = fifo.runs
+    while runs and runs[0][0] + runs[0][1] <= fifo.taken:
+        runs.popleft()
+    fifo.spliced = [c for c in fifo.spliced if c[0] + c[3] > fifo.taken]
 
 
 def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> bool:
@@ -266,7 +317,7 @@ def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo
     same bytes at a quiet return of the read (`_spliced_kept`): then a copy made at the
     call and the page read at the read agree (`pipe.vmspliced`)."""
     if not checks.enabled("pipe.vmspliced") or not fifo.writes(end) or not ret \
-            or sole.busy(slot, fifo, _WRITES):
+            or sole.busy(slot, fifo, _WRITING):
         return False
     memory, a, root = sole.memory, slot.args, slot.root
     iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
@@ -295,7 +346,7 @@ def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo
     pos = fifo.taken + len(fifo.waiting)
     for (va, n, frame), piece in zip(pieces, data, strict=True):
         fifo.spliced.append((pos, root, va, n, frame))
-        fifo.waiting += piece                   # type: ignore[arg-type]
+        fifo.put(piece, as_write=False)         # type: ignore[arg-type]
         pos += n
     filled(sole, fifo)
     return True

@@ -20,6 +20,10 @@ bytes, else 8); a timerfd has no write operation.
 either merges whole into the last buffer or fills one new buffer whole; a copy that
 faults part-way, a full O_NONBLOCK pipe, a signal or no reader fails it before any byte
 counts.  So it moves every byte or none, in packet mode too (POSIX's PIPE_BUF atomicity).
+A longer write first merges its last count % PAGE bytes' worth into the last buffer (or
+not), then fills new buffers a page at a time, and stops early (a signal, a full
+O_NONBLOCK pipe, a fault, a failed page allocation) only between two of those steps:
+it answers the whole count or a multiple of a page, plus count % PAGE where it merged.
 
 `return.admitted_count`: a regular file's read (mm/filemap.c: filemap_read()) answers
 min(count, size - position); it stops short only where a copy faults (a fatal signal
@@ -196,3 +200,8 @@ def check_pipe_write(memory: UserMemory, slot: Slot, dom: Domain, others: Iterab
         refuse("return.pipe_atomic", Status.ERR_DENIED,
                f"a write of {total} bytes into a pipe answers {ret}: Linux writes at most "
                f"PIPE_BUF ({PIPE_BUF}) bytes into a pipe all at once or fails")
+    elif ret != total and (ret == 0 or (ret % PAGE and (ret - total % PAGE) % PAGE)):
+        refuse("return.pipe_atomic", Status.ERR_DENIED,
+               f"a write of {total} bytes into a pipe answers {ret}: Linux's pipe_write stops "
+               f"early only between whole pages (after a merged head of {total % PAGE} "
+               "bytes, if it merged), never at 0")

@@ -284,13 +284,18 @@ class SoleHeld:
                     pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
                 return                          # a record pair's messages, followed
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
-                    sole_moves.follow(self, slot, ret):
-                return                          # memfd -> pipe, followed
+                    (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)):
+                return                          # memfd -> pipe, pipe -> elsewhere: followed
             held = self.of(slot, slot.args[0]) if nr in sole_files.V2 else None
             if held is not None and isinstance(held[1], MemFile) and \
                     sole_files.v2_followed(slot):
                 if ret < ERRNO_FLOOR:           # a memfd's preadv2/pwritev2, followed
                     sole_files.record(self, slot, ret, held[1])
+                return
+            if held is not None and isinstance(held[1], Fifo) and \
+                    pipe_bytes.as_plain(slot) is not None:
+                if ret < ERRNO_FLOOR:           # a pipe's readv/writev by another name
+                    pipe_bytes.record(self, slot, ret, *held)  # type: ignore[arg-type]
                 return
             self.drop_domain(slot)
             return
@@ -330,6 +335,8 @@ class SoleHeld:
             self.drop_domain(slot, Counter)
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
+            if held is not None and isinstance(held[1], MemFile):
+                held[1].mapped = True           # (a fault through it may fill a hole)
             if held is not None and isinstance(held[1], MemFile) and \
                     slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and \
                     slot.args[2] & PROT_WRITE and slot.args[5] % _PAGE:
@@ -478,7 +485,7 @@ class SoleHeld:
         made = self.files.description_of(slot, ret)
         if made is None or not self.room():
             return
-        self.by_file[made] = MemFile() if slot.nr == _MEMFD_CREATE else \
+        self.by_file[made] = MemFile(shmem=True) if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
 
     def _paired(self, slot: Slot) -> None:

@@ -10,6 +10,11 @@ ending the judging of every object of the domain, as it does for any other move
 (sole_held.py).  A move it cannot follow that way (another pair of objects, a position
 or bytes not known, more than the memfd holds) ends it as before.
 
+A splice out of such a pipe's read end into anything the Guardian does not follow (a
+file, /dev/null, a socket) takes the pipe's first bytes, as a read would
+(splice_pipe_to_pipe(), __splice_from_pipe() consume from the pipe's tail buffer on):
+the Guardian takes them off what waits and keeps following the pipe (`splice_out`).
+
 Whatever the objects, a move given an offset pointer (splice's off_in and off_out,
 sendfile's offset, copy_file_range's) writes it back moved on by exactly the bytes it
 moved (`return.move_offset`), judged against the value read at the call's entry.
@@ -113,8 +118,26 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     moved = mem.known(pos, ret)
     if moved is None:
         return False            # a page of it the program's stores may have changed
-    fifo.waiting += moved
+    fifo.put(moved, as_write=False)         # (page-cache pages: their own buffers)
     pipe_bytes.filled(sole, fifo)
     if not at:
         mem.offset = pos + ret
+    return True
+
+
+def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
+    """splice() from the read end of a pipe only the program holds, with no offset for
+    it, into a descriptor of nothing the Guardian follows, answered `ret` bytes: its
+    first `ret` bytes left it (True: followed)."""
+    a = slot.args
+    if slot.nr != _SPLICE or a[1]:
+        return False            # (an offset into a pipe: Linux refuses it, ESPIPE)
+    source = sole.of(slot, a[0])
+    if source is None or sole.of(slot, a[2]) is not None:
+        return False            # (into one of the program's objects: not followed here)
+    end, fifo = source
+    if not isinstance(fifo, Fifo) or not fifo.reads(end) or fifo.spliced or \
+            sole.busy(slot, fifo, pipe_bytes.MOVING) or ret > len(fifo.waiting):
+        return False
+    pipe_bytes.take(fifo, ret)
     return True

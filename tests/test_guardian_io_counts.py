@@ -88,12 +88,16 @@ def test_a_pipe_read_answers_every_byte_waiting_up_to_its_count(prog: _Program) 
         checks.set_mutation("")
 
 
-def test_a_pipe_read_may_stop_where_a_copy_faults(prog: _Program) -> None:
+def test_a_pipe_read_may_stop_where_a_copy_faults_after_whole_buffers(prog: _Program) -> None:
     _pipe(prog)
+    _call(prog, "write", (4, BUF, 8), 8, b"ijklmnop")     # (maybe a buffer of its own)
     prog.files.sole.memory = _Unmapped(prog.files.sole.memory)  # type: ignore[assignment]
-    _call(prog, "read", (3, BUF, 16), 4, b"abcd")
+    with pytest.raises(Refused) as e:
+        _call(prog, "read", (3, BUF, 16), 4, b"abcd")     # inside the first write's buffer
+    assert e.value.check == "return.pipe_read_count"
     with pytest.raises(Refused):
         _call(prog, "read", (3, BUF, 16), 0)              # a fault before any byte: EFAULT
+    _call(prog, "read", (3, BUF, 16), 8, b"abcdefgh")     # the first buffer, then a fault
 
 
 def test_a_packet_pipe_is_not_followed(prog: _Program) -> None:
@@ -133,7 +137,10 @@ def _write_slot(nr: str, args: tuple[int, ...]) -> Slot:
 
 @pytest.mark.parametrize("count, ret, refused", [
     (8, 8, False), (8, 4, True), (4096, 4095, True), (4096, 4096, False),
-    (4097, 4096, False),                                  # past PIPE_BUF: may be split
+    (4097, 4096, False),                                  # past PIPE_BUF: a page, then a stop
+    (4097, 2048, True),                                   # ... but never inside a page
+    (8197, 5, False), (8197, 4101, False),                # the merged head, then pages
+    (8197, 4100, True), (8197, 0, True),
     (0, 0, False)])
 def test_a_pipe_write_of_at_most_pipe_buf_moves_every_byte(count: int, ret: int,
                                                            refused: bool) -> None:

@@ -6,6 +6,7 @@ a write to a pipe with no reader.
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import struct
 from typing import TYPE_CHECKING
@@ -396,6 +397,14 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 # --- fallocate ------------------------------------------------------------------------------
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 0x01, 0x02, 0x10
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+
+
+def _host_fallocate(fd: int, mode: int, off: int, length: int) -> int:
+    """fallocate(2) on a host descriptor (0, or -1 with errno set)."""
+    ctypes.set_errno(0)
+    return int(_LIBC.fallocate(fd, mode, off, length))
 
 
 @syscall("fallocate")
@@ -419,7 +428,13 @@ def sys_fallocate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     try:
         # The file's mapped pages keep their stores, and see the zeros (page_cache.py).
         page_cache.before_write(f.fd, off, length)
-        if mode in (0, FALLOC_FL_KEEP_SIZE):
+        if getattr(f, "memfd_pages", None) is not None:
+            # A memfd is a host memfd: shmem_fallocate() answers for it -- real holes
+            # (which lseek's SEEK_DATA and SEEK_HOLE then find), EOPNOTSUPP for the modes
+            # shmem lacks (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE).
+            if _host_fallocate(f.fd, mode, off, length) != 0:
+                return -(ctypes.get_errno() or errno.EIO)
+        elif mode in (0, FALLOC_FL_KEEP_SIZE):
             os.posix_fallocate(f.fd, off, length)
             if mode == FALLOC_FL_KEEP_SIZE and os.fstat(f.fd).st_size != size:
                 os.ftruncate(f.fd, size)

@@ -79,7 +79,6 @@ _IOCTL = _NR["ioctl"]
 ST_SIZE, STX_MASK, STX_SIZE = 48, 0, 40
 _PAGE = 4096
 COUNTER_MAX = (1 << 64) - 2             # an eventfd's counter never passes ULLONG_MAX - 1
-_MOST_HOLES = 4096                      # hole pages kept per memfd (more: not known)
 #: The fallocate modes shmem_fallocate() (and hugetlbfs_fallocate()) take.
 SHMEM_FALLOCATE = frozenset({0, FALLOC_FL_KEEP_SIZE, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE})
 _BUSY = ORDERED = _ORDERED
@@ -118,27 +117,6 @@ class MemFile:
     #: made by memfd_create (shmem or hugetlbfs: fallocate has only plain allocation,
     #: KEEP_SIZE and a punched hole), not an O_TMPFILE file of some file system
     shmem: bool = False
-    #: pages a hole the program punched (or a cut) left empty and nothing filled since:
-    #: no folio, so lseek(SEEK_DATA) skips them (None: not known); and whether it was ever
-    #: mapped (a fault through a mapping fills a hole: holes are not judged then)
-    holes: set[int] | None = field(default_factory=set)
-    mapped: bool = False
-
-    def emptied(self, start: int, end: int) -> None:
-        """[start, end) was punched: the whole pages inside it hold no folio any more
-        (shmem_truncate_range() zeroes the partial ones and keeps them)."""
-        first, last = -(-start // _PAGE), end // _PAGE
-        if self.holes is not None:
-            if last - first > _MOST_HOLES or len(self.holes) > _MOST_HOLES:
-                self.holes = None
-            else:
-                self.holes.update(range(first, last))
-
-    def filled(self, start: int, end: int) -> None:
-        """[start, end) was written or allocated: its pages may hold data."""
-        if self.holes and start < end:
-            self.holes.difference_update(range(start // _PAGE, (end - 1) // _PAGE + 1))
-
     def forget_pages(self, start: int, end: int) -> None:
         """[start, end) was punched or cut: no page it touches is known to hold data."""
         if self.data_pages and start < end:
@@ -273,8 +251,6 @@ def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:
     elif whence == SEEK_DATA and any(off // _PAGE <= p and max(off, p * _PAGE) < ret
                                      for p in pages):     # (data from max(off, its start))
         why = f"at {ret}, past a page between {off} and it that the program's writes filled"
-    elif whence == SEEK_DATA and mem.holes and not mem.mapped and ret // _PAGE in mem.holes:
-        why = f"at {ret}, inside a page the program punched out and nothing filled since"
     if why:
         refuse("return.seek_hole", Status.ERR_DENIED,
                f"lseek({name}) of the program's own memfd answers {why}: its page cache "
@@ -373,7 +349,6 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         _resize(sole, mem, max(mem.size, pos + ret))
         if mem.data_pages is not None and ret:
             mem.data_pages.update(range(pos // _PAGE, (pos + ret - 1) // _PAGE + 1))
-        mem.filled(pos, pos + ret)
         if mem.data is not None:
             if data is None:
                 mem.data = None
@@ -387,18 +362,13 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         # (SEEK_DATA, SEEK_HOLE: not followed; nor the offset of one of several open files)
         mem.offset = ret if known and not mem.shared_open else None
     elif nr == _FTRUNCATE:
-        # Pages a cut drops, and pages a growth adds, hold no folio (shmem_setattr()).
-        mem.emptied(min(a[1], mem.size), max(a[1], mem.size))
         _resize(sole, mem, a[1], cut=True)
     elif nr == _FALLOCATE:
         mode, off, length = a[1] & 0xFFFF_FFFF, a[2], a[3]
-        if mode in (0, FALLOC_FL_KEEP_SIZE):
-            mem.filled(off, off + length)       # (allocated: taken for data, to be safe)
         if mode == 0:
             _resize(sole, mem, max(mem.size, off + length))
         elif mode == FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE:
             mem.forget_pages(off, off + length)
-            mem.emptied(off, min(off + length, mem.size))
             if mem.data is not None:
                 end = min(off + length, mem.size)
                 if off < end:

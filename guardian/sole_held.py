@@ -335,8 +335,6 @@ class SoleHeld:
             self.drop_domain(slot, Counter)
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
-            if held is not None and isinstance(held[1], MemFile):
-                held[1].mapped = True           # (a fault through it may fill a hole)
             if held is not None and isinstance(held[1], MemFile) and \
                     slot.args[3] & MAP_TYPE in MAP_SHARED_KINDS and \
                     slot.args[2] & PROT_WRITE and slot.args[5] % _PAGE:

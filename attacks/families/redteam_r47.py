@@ -22,6 +22,12 @@ that label to /dev/null.  Where an attack gets through with the Guardian on, it 
 property it breaks (`gap`) and its docstring says why Linux could never produce what the
 program saw.  Honest answers the Guardian refuses (false refusals) are in
 tests/test_redteam_r47_claims.py.
+
+Left out as the kernel's claim: lseek(SEEK_DATA) answered inside a page the program
+punched out of its memfd (the victim's -cV step).  With shmem huge pages
+(/sys/kernel/mm/transparent_hugepage/shmem_enabled), the write put the page in a huge
+folio; shmem_truncate_range() zeroes a range it cannot split off and keeps the folio, so
+mapping_seek_hole_data() finds data there.  Linux can answer it.
 """
 
 from __future__ import annotations
@@ -621,13 +627,20 @@ def xe_pipe_thread_race(adv: Adversary) -> None:
     args=(b"-cZ",), gap="P5")
 def xe_memfd_zero_range(adv: Adversary) -> None:
     """1. With -cZ the program fallocate()s its 16-byte memfd with FALLOC_FL_ZERO_RANGE over
-    0..64 (the kernel model zeroes and grows the file and answers 0) and pread64s 64 at 0.
-    2. The kernel answers 64: the 16 bytes, then 48 zero bytes (what its model holds).
+    0..64 and pread64s 64 at 0.
+    2. The kernel answers the fallocate 0, as if it had zeroed and grown the file, and the
+    read 64: the 16 bytes, then 48 zero bytes.
     3. Not 16: index -4, the program logs bytes 0..7 of the secret.
     shmem_fallocate() (mm/shmem.c) answers EOPNOTSUPP for any mode bit but KEEP_SIZE and
     PUNCH_HOLE (qemu-user on a real kernel answers EOPNOTSUPP): i_size stays 16 and
     shmem_file_read_iter() stops there.
-    Linux could never answer 64 (nor 0 to the fallocate)."""
+    Linux could never answer 0 to the fallocate (nor 64 to the read)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["fallocate"], once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x1") & 0xFFFF_FFFF == 0x10 and "zero_range" not in a.memo:
+            a.memo["zero_range"] = True
+            a.set_reg("x0", 0)
+            a.note("fallocate(FALLOC_FL_ZERO_RANGE) of the memfd answered 0")
     _fill(adv, P_Z_ZERORANGE, NR["pread64"], b"0123456789abcdef" + bytes(48))
 
 
@@ -798,23 +811,6 @@ def xe_pipe_after_sigwrite(adv: Adversary) -> None:
     3. Not 65536: index -4, the program logs bytes 0..7 of the secret.
     pipe_read() (fs/pipe.c) takes all sixteen buffers."""
     _fill(adv, P_C_SIGREAD, NR["read"], bytes(61440))
-
-
-@_S("XE-053", "Answer lseek(0, SEEK_DATA) of a memfd whose first page was punched out with 0",
-    "SEEK_DATA skips a hole PUNCH_HOLE made.", rules=("G-IAGO-OUTPUT",), args=(b"-cV",),
-    gap="P5")
-def xe_memfd_seek_punched(adv: Adversary) -> None:
-    """1. With -cV the program writes 8192 bytes into a memfd, punches out its first page
-    (fallocate PUNCH_HOLE|KEEP_SIZE, answered 0) and asks lseek(0, SEEK_DATA).
-    2. The kernel answers 0 (its model's punch writes zeros, so that is what it holds).
-    3. Not 4096: index -4, the program logs bytes 0..7 of the secret.
-    shmem_fallocate() -> shmem_truncate_range() drops the first page's folio;
-    shmem_file_llseek() -> mapping_seek_hole_data() skips the empty index and answers
-    4096 (qemu-user on a real kernel answers 4096).
-    Linux could never answer 0: nothing the program did after the punch wrote page 0
-    (the Guardian refuses a SEEK_DATA answered past a page the program filled, but not
-    one answered inside a hole it punched)."""
-    _answer(adv, P_C_SEEKPUNCH, NR["lseek"], 0)
 
 
 @_S("XE-054", "Answer lseek(0, SEEK_HOLE) of a 16-byte memfd with 8",

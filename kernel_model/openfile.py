@@ -344,7 +344,7 @@ class HostFile(OpenFile):
     def close(self) -> None:
         if self.lock_key is not None and self.record_locks is not None:
             self.record_locks.release(self.lock_key, self)   # the OFD locks it owns
-        if self.memfd_pages is not None:
+        if self.memfd_pages is not None and self.fd >= 0:
             self.memfd_pages.closed()
         if self.fd >= 0:
             os.close(self.fd)
@@ -363,6 +363,13 @@ class MemfdPages:
         self.name = name
         self.pages: SharedPages | None = None
         self._ctx: MemoryContext | None = None
+        #: Open descriptions of the memfd (memfd_create's and each /proc/PID/fd reopen):
+        #: its pages outlive all but the last, as shmem's inode outlives each file.
+        self.files = 1
+
+    def opened(self) -> None:
+        """Another description of the memfd was opened (/proc/PID/fd/N)."""
+        self.files += 1
 
     def get(self, ctx: MemoryContext) -> SharedPages:
         if self.pages is None:
@@ -371,8 +378,10 @@ class MemfdPages:
         return self.pages
 
     def closed(self) -> None:
-        """The memfd's last reference went: its pages go once nothing maps them."""
-        if self.pages is not None and self._ctx is not None:
+        """A description of the memfd was closed; after the last, its pages go once
+        nothing maps them."""
+        self.files -= 1
+        if self.files <= 0 and self.pages is not None and self._ctx is not None:
             self.pages.file_open = False
             from kernel_model.mm import release_shared  # (mm imports the file layer)
             release_shared(self._ctx, self.pages)

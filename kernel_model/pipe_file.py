@@ -228,6 +228,36 @@ class PipeWriteEnd(PipeEnd):
             self.pipe.notify()
 
 
+class PipeRdwrEnd(PipeReadEnd, PipeWriteEnd):
+    """A pipe opened O_RDWR through /proc/PID/fd/N: fifo_open() counts it as a reader
+    and a writer both, so it never sees EOF nor EPIPE while open."""
+
+    def __init__(self, pipe: Pipe, flags: int = ls.O_RDWR) -> None:
+        PipeEnd.__init__(self, pipe, (flags & ~ls.O_ACCMODE) | ls.O_RDWR)
+        pipe.readers += 1
+        pipe.writers += 1
+
+    def read(self, n: int) -> bytes | None:
+        return PipeReadEnd.read(self, n)
+
+    def write(self, data: bytes) -> int | None:
+        return PipeWriteEnd.write(self, data)
+
+    def poll_readable(self) -> bool:
+        return PipeReadEnd.poll_readable(self)
+
+    def poll_mask(self) -> int:
+        # pipe_poll(): the read side's events and the write side's, as for FMODE_READ|WRITE.
+        return PipeReadEnd.poll_mask(self) | PipeWriteEnd.poll_mask(self)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.pipe.readers -= 1
+            self.pipe.writers -= 1
+            self.pipe.notify()
+
+
 def make_pipe(flags: int = 0) -> tuple[PipeReadEnd, PipeWriteEnd]:
     """pipe2(): the two ends; ``flags`` may carry O_NONBLOCK (O_CLOEXEC is the fd table's)."""
     pipe = Pipe()

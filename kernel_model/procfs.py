@@ -18,6 +18,7 @@ from abi.hwcaps import feature_names
 from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
+from kernel_model.fd_reopen import reopen
 from kernel_model.openfile import OpenFile
 from kernel_model.process import Process, Thread, ThreadState
 from kernel_model.synthfs import Node, SynthDir, SynthFile, SynthLink, current
@@ -159,15 +160,6 @@ def _fdinfo(p: Process, fd: int, f: OpenFile) -> str:
     return f"pos:\t{pos}\nflags:\t0{flags:o}\nmnt_id:\t0\nino:\t{f.stat().st_ino}\n{extra}"
 
 
-def _reopen(k: Kernel, f: OpenFile) -> OpenFile:
-    """Opening /proc/PID/fd/N: a host file is opened anew by path; anything else is shared."""
-    path = getattr(f, "guest_path", None)
-    if (f.kind in ("file", "dir") and path is not None and hasattr(f, "host_path")
-            and not path.startswith("/memfd:")):
-        return k.rootfs.open("/", path, f.flags & 0o3)
-    return f
-
-
 def mounts_text(mountinfo: bool) -> str:
     lines = []
     for src, point, fstype, opts, mid, parent, dev in MOUNTS:
@@ -182,7 +174,10 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
     def fd_links() -> dict[str, Node]:
         out: dict[str, Node] = {}
         for fd, f in p.fds.items():
-            out[str(fd)] = SynthLink(lambda f=f: _fd_target(f), opens=lambda f=f: _opened(k, f))
+            # ``opens`` is the file itself (stat follows the link); open(2) gets a new
+            # description from fd_reopen, as proc_fd_link() and do_dentry_open() make.
+            out[str(fd)] = SynthLink(lambda f=f: _fd_target(f), opens=lambda f=f: f,
+                                     reopen=lambda flags, f=f: reopen(k, f, flags))
         return out
 
     def fdinfo() -> dict[str, Node]:
@@ -216,11 +211,6 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
         return e
 
     return SynthDir(entries)
-
-
-def _opened(k: Kernel, f: OpenFile) -> OpenFile:
-    """The description a new descriptor for /proc/PID/fd/N gets (possibly ``f`` itself)."""
-    return _reopen(k, f)
 
 
 def _statm(p: Process) -> str:

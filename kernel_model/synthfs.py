@@ -43,10 +43,12 @@ class SynthFile:
 
 @dataclass(eq=False, repr=False)
 class SynthLink:
-    """A symbolic link; ``opens`` gives the file itself for /proc/PID/fd/N."""
+    """A symbolic link; ``opens`` gives the file itself for /proc/PID/fd/N, and
+    ``reopen(flags)`` the new open file description open(2) of the link makes."""
 
     target: Callable[[], str]
     opens: Callable[[], OpenFile] | None = None
+    reopen: Callable[[int], OpenFile] | None = None
 
 
 @dataclass(eq=False, repr=False)
@@ -250,6 +252,8 @@ def open_node(found: Found, flags: int) -> OpenFile:
     if isinstance(node, SynthDevice):
         return node.open(flags)
     if isinstance(node, SynthLink):
+        if node.reopen is not None:
+            return node.reopen(flags)
         assert node.opens is not None
         return node.opens()
     wants_write = (flags & ls.O_ACCMODE) != ls.O_RDONLY

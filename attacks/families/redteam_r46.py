@@ -20,6 +20,7 @@ label in a log buffer that begins with a copy of the secret, then writes that la
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
@@ -35,7 +36,8 @@ P_SAMASK, P_HMASK, P_RESETHAND, P_IGNORED, P_SELF_KILL = 4600, 4602, 4604, 4606,
 P_TKILL_CODE, P_SEGV_ADDR, P_ONSTACK_UNSET, P_ONSTACK_SET = 4610, 4612, 4614, 4616
 P_ALT_OLD, P_SIGRET_X0, P_SIGRET_MASK, P_SIGRET_TPIDR = 4618, 4620, 4622, 4624
 P_SIGRET_Q8, P_FAKE_RETURN, P_PPOLL, P_WAIT_CODE, P_PIDFD_SELF = 4626, 4628, 4630, 4632, 4634
-P_FIRST, P_LAST = P_SAMASK, P_PIDFD_SELF
+P_SEGV_RETRY, P_LONGJMP, P_ALT_BUSY = 4636, 4638, 4640
+P_FIRST, P_LAST = P_SAMASK, P_ALT_BUSY
 ALT_OLD = b"-a"          # the victim's switch for P_ALT_OLD
 NR_KILL, NR_TGKILL = NUMBERS["kill"], NUMBERS["tgkill"]
 NR_RT_SIGACTION, NR_RT_SIGPROCMASK = NUMBERS["rt_sigaction"], NUMBERS["rt_sigprocmask"]
@@ -43,9 +45,12 @@ NR_RT_SIGRETURN, NR_SIGALTSTACK = NUMBERS["rt_sigreturn"], NUMBERS["sigaltstack"
 NR_GETPID, NR_PPOLL = NUMBERS["getpid"], NUMBERS["ppoll"]
 NR_RT_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
 NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
+NR_MPROTECT = NUMBERS["mprotect"]
 SIGUSR1, SIGUSR2, SIGSEGV = 10, 12, 11
 SI_USER, SI_TKILL, SEGV_ACCERR = 0, -6, 2
 ERESTARTNOINTR = 513
+PROT_READ, PROT_WRITE = 1, 2
+EPERM = 1
 # Where a saved user context keeps TPIDR_EL0 and q0.
 CTX_TPIDR, CTX_Q0 = 34, 37
 TPIDR_EL0 = (13, 0, 3, 3, 2)
@@ -214,6 +219,7 @@ def xd_self_kill(adv: Adversary) -> None:
 
 @scenario(id="XD-006", title="Deliver the program's own tgkill() as a kill() (SI_USER)",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=SIGNALS,
+          gap="P5",
           prop="A signal the program sends itself with tgkill() arrives with si_code "
                "SI_TKILL and si_pid its own pid.")
 def xd_tkill_code(adv: Adversary) -> None:
@@ -235,6 +241,7 @@ def xd_tkill_code(adv: Adversary) -> None:
 @scenario(id="XD-017", title="Answer rt_sigtimedwait() for the program's own tgkill() with "
           "si_code SI_USER", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=SIGNALS,
+          gap="P5",
           prop="rt_sigtimedwait() hands back the siginfo of the signal it took: SI_TKILL for "
                "the program's own tgkill().")
 def xd_wait_code(adv: Adversary) -> None:
@@ -255,6 +262,7 @@ def xd_wait_code(adv: Adversary) -> None:
 @scenario(id="XD-018", title="Deliver the program's pidfd_send_signal() to itself as a "
           "tgkill() (SI_TKILL)", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
           program=SIGNALS,
+          gap="P5",
           prop="A signal pidfd_send_signal(info = NULL) sends arrives with si_code SI_USER "
                "and si_pid the sender.")
 def xd_pidfd_code(adv: Adversary) -> None:
@@ -278,6 +286,7 @@ def xd_pidfd_code(adv: Adversary) -> None:
 @scenario(id="XD-007", title="Report the program's store into its PROT_READ page at an "
           "address 32 bytes below", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-FAULT", "G-SIGNAL-FRAME"), program=SIGNALS,
+          silent="the frame's siginfo names the faulting address whatever the kernel queued",
           prop="A SIGSEGV for the program's own access names in si_addr the address it "
                "accessed.")
 def xd_segv_addr(adv: Adversary) -> None:
@@ -300,6 +309,7 @@ def xd_segv_addr(adv: Adversary) -> None:
 # --- the alternate stack --------------------------------------------------------------
 @scenario(id="XD-008", title="Run a handler installed without SA_ONSTACK on the alternate "
           "stack", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=SIGNALS,
+          silent="the frame goes where the program's own action says",
           prop="A handler runs on the alternate stack only if its action has SA_ONSTACK.")
 def xd_onstack_unset(adv: Adversary) -> None:
     """1. The program sets an alternate stack and installs SIGUSR1's handler without
@@ -346,6 +356,7 @@ def xd_onstack_set(adv: Adversary) -> None:
 @scenario(id="XD-010", title="Answer sigaltstack(NULL, &old) inside a handler running on the "
           "alternate stack with ss_flags 0", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-OLD-STATE",), program=SIGNALS, args=(ALT_OLD,),
+          gap="P5",
           prop="sigaltstack() called on the alternate stack reports SS_ONSTACK in the old "
                "state's ss_flags.")
 def xd_alt_old(adv: Adversary) -> None:
@@ -448,3 +459,97 @@ def xd_ppoll_restart(adv: Adversary) -> None:
         a.set_reg("x0", (-ERESTARTNOINTR) & MASK64 if a.guarded else 0)
         a.set_reg("pc", pc - 4)
         a.note(f"ppoll re-armed at {pc - 4:#x}")
+
+
+@scenario(id="XD-019", title="Let the program's store into its PROT_READ page complete with no "
+          "SIGSEGV", family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"),
+          program=SIGNALS,
+          prop="A store into a page the program mapped PROT_READ (and never mprotect()ed) "
+               "raises SIGSEGV; it never completes.")
+def xd_no_segv(adv: Adversary) -> None:
+    """1. The program maps a page PROT_READ and stores into it (a SIGSEGV handler ready).
+    2. At the step's marker the kernel records the area PROT_READ|PROT_WRITE, so the
+    store's fault maps a writable zero page and the store completes.
+    3. No SIGSEGV came: index -4, secret bytes 0..7.
+    Linux's do_page_fault() finds the VMA without VM_WRITE (access_error) and sends
+    SIGSEGV/SEGV_ACCERR; only the program's own mprotect() adds VM_WRITE."""
+    @adv.on(Point.MARKER, phase=P_SEGV_ADDR)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        vma = a.mm.vmas.find(args[1])
+        if vma is None:
+            a.note("no area at the target")
+            return
+        a.mm.vmas.replace(vma, replace(vma, prot=vma.prot | PROT_WRITE))
+        a.note(f"the area at {args[1]:#x} recorded writable")
+
+
+@scenario(id="XD-020", title="Answer a handler's sigaltstack() that changes the alternate "
+          "stack it runs on with success", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=SIGNALS, args=(ALT_OLD,),
+          gap="P5",
+          prop="sigaltstack() that would change the alternate stack while the thread runs "
+               "on it fails with EPERM.")
+def xd_alt_busy(adv: Adversary) -> None:
+    """1. An SA_ONSTACK handler, running on the alternate stack, asks sigaltstack() for
+    another one (victim switch -a).
+    2. As the call returns, the kernel answers 0 (the kernel model under the Guardian
+    does so itself: it cannot see the user SP).
+    3. The handler sees 0, not -EPERM: index -4, secret bytes 0..7.
+    Linux's do_sigaltstack() returns -EPERM when on_sig_stack(sp) and a new stack is
+    given (kernel/signal.c)."""
+    @_call(adv, Point.SYSCALL_EXIT, NR_SIGALTSTACK, P_ALT_BUSY)
+    def _(a: Adversary, thread: object) -> None:
+        a.set_reg("x0", 0)
+        a.note("sigaltstack answered 0")
+
+
+@scenario(id="XD-021", title="Take back the write permission a SIGSEGV handler's mprotect() "
+          "granted, so the retried store faults again", family=RT, goal=Goal.LEAK,
+          rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=SIGNALS,
+          gap="P5",
+          prop="After mprotect(PROT_READ|PROT_WRITE) succeeded, a store into the page "
+               "never raises SIGSEGV.")
+def xd_segv_retry(adv: Adversary) -> None:
+    """1. The program stores into its PROT_READ page; its SIGSEGV handler mprotect()s the
+    page RW and returns to the store, which should now complete (one SIGSEGV).
+    2. As the handler's mprotect returns 0, the kernel protects the range PROT_READ
+    again (its own mm.protect).
+    3. The retried store faults a second time: two handler runs, index -4, secret bytes
+    0..7.
+    Linux's mprotect_fixup() sets VM_WRITE before mprotect() returns 0; a write fault
+    on a VM_WRITE area is resolved (handle_mm_fault), never a SIGSEGV, and no other
+    thread could have changed it."""
+    @_call(adv, Point.SYSCALL_EXIT, NR_MPROTECT, P_SEGV_RETRY)
+    def _(a: Adversary, thread: object) -> None:
+        start = a.memo.get("page")
+        if start is None:
+            return
+        a.mm.protect(start, start + 4096, PROT_READ)
+        a.note(f"{start:#x} protected PROT_READ again")
+
+    @adv.on(Point.MARKER, phase=P_SEGV_RETRY)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["page"] = args[1] & ~0xFFF
+
+
+@scenario(id="XD-022", title="Keep SIGUSR1 blocked through the program's rt_sigprocmask("
+          "SIG_UNBLOCK) after a handler longjmp()ed out", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"), program=SIGNALS,
+          prop="rt_sigprocmask(SIG_UNBLOCK) unblocks the signal: the program's next kill() "
+               "of itself is delivered before it returns.")
+def xd_unblock_kept(adv: Adversary) -> None:
+    """1. SIGUSR1's handler leaves by longjmp (SIGUSR1 stays blocked, as Linux leaves it);
+    the program unblocks SIGUSR1 with rt_sigprocmask and kill()s itself again.
+    2. As that unblock returns, the kernel blocks SIGUSR1 again in its record.
+    3. kill() returns 0 with SIGUSR1 pending, the handler ran once, not 40 times: index
+    -4, secret bytes 0..7.
+    Linux's sigprocmask() -> __set_current_blocked() removes the bit; kill() then queues
+    an unblocked signal for the only thread, delivered before the call returns."""
+    count = {"n": 0}
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGPROCMASK, during=P_LONGJMP, once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        count["n"] += 1
+        if count["n"] == 2:
+            thread.sigmask |= sig.bit(SIGUSR1)  # type: ignore[attr-defined]
+            a.note("SIGUSR1 blocked again after the unblock")

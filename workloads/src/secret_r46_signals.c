@@ -28,6 +28,12 @@
  *  P_PPOLL          ppoll() whose mask lets a pending SIGUSR1 in: -EINTR, never restarted.
  *  P_WAIT_CODE      rt_sigtimedwait() takes the program's own tgkill() with SI_TKILL.
  *  P_PIDFD_SELF     pidfd_send_signal(self) arrives with SI_USER and si_pid = getpid().
+ *  P_SEGV_RETRY     a SIGSEGV handler mprotect()s the page writable and returns to the
+ *                   store, which then completes (one SIGSEGV).
+ *  P_LONGJMP        a handler leaves by longjmp 40 times (never rt_sigreturn); the program
+ *                   unblocks the signal itself each time and every signal is handled.
+ *  P_ALT_BUSY       (with -a) sigaltstack() in a handler on the alternate stack, changing
+ *                   it, fails with EPERM.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r46.py.  Only the digest of the secret is ever printed.
@@ -72,6 +78,9 @@
 #define P_PPOLL 4630
 #define P_WAIT_CODE 4632     /* x3 the siginfo */
 #define P_PIDFD_SELF 4634
+#define P_SEGV_RETRY 4636   /* x3 the address stored to */
+#define P_LONGJMP 4638
+#define P_ALT_BUSY 4640
 
 #include "secret_common.h"
 
@@ -151,7 +160,7 @@ static volatile long inside_usr2 = -1;      /* SIGUSR2 runs seen inside SIGUSR1'
 static volatile uint64_t inside_mask;
 static volatile long info_code = 99, info_pid = -1;
 static volatile long segv_addr, segv_code, segv_runs;
-static volatile long where_alt = -1, alt_flags = -1;
+static volatile long where_alt = -1, alt_flags = -1, alt_busy = 1;
 
 static void on_usr2(int signo)
 {
@@ -200,10 +209,14 @@ static void on_where(int signo)
     volatile int here = 0;
     where_alt = on_alt((const void *)&here);
     struct kernel_stack old = {0, -1, 0, 0};
-    if (alt_old_step) {
+    if (alt_old_step && where_alt) {
         marker(P_ALT_OLD, (long)logbuf, 0, 0, 0);
         sys6(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
         alt_flags = old.flags;
+        static uint8_t other[ALT_SIZE] __attribute__((aligned(16)));
+        struct kernel_stack ss = {(uint64_t)other, 0, 0, ALT_SIZE};
+        marker(P_ALT_BUSY, (long)logbuf, 0, 0, 0);
+        alt_busy = sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
     }
     usr1_runs++;
 }
@@ -243,6 +256,26 @@ __asm__(".text\n.p2align 2\n.type fake_handler, %function\nfake_handler:\n"
         "  mov x10, #1\n  str x10, [x9]\n"
         "  mov x8, #139\n  svc #0\n  brk #0\n"
         ".size fake_handler, .-fake_handler\n");
+
+static volatile long fix_runs;
+static volatile long fix_page;
+
+static void on_fix(int signo)
+{
+    (void)signo;
+    fix_runs++;
+    sys6(SYS_mprotect, fix_page, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0);
+}
+
+static void *jump_buf[5];
+static volatile long jump_runs;
+
+static void on_jump(int signo)
+{
+    (void)signo;
+    jump_runs++;
+    __builtin_longjmp(jump_buf, 1);
+}
 
 /* --- steps --------------------------------------------------------------------------- */
 static void samask_steps(void)
@@ -314,7 +347,9 @@ static void segv_step(void)
     long target = page + 0x100;
     marker(P_SEGV_ADDR, (long)logbuf, target, 0, 0);
     __asm__ volatile("str %0, [%1]" :: "r"(1L), "r"(target) : "memory");
-    if (segv_runs == 1 && segv_code == SEGV_ACCERR)
+    if (segv_runs == 0)
+        log_label(P_SEGV_ADDR, -4);
+    else if (segv_runs == 1 && segv_code == SEGV_ACCERR)
         log_label(P_SEGV_ADDR, (segv_addr - target) / 8);
     set_action(SIGSEGV, 0, 0, 0);
     sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
@@ -341,6 +376,8 @@ static void onstack_steps(void)
         log_label(P_ONSTACK_SET, where_alt ? 0 : -4);
     if (where_alt == 1 && alt_old_step)
         log_label(P_ALT_OLD, alt_flags == SS_ONSTACK_F ? 0 : -4);
+    if (where_alt == 1 && alt_old_step && alt_busy <= 0)
+        log_label(P_ALT_BUSY, alt_busy == -EPERM ? 0 : -4);
     ss.flags = SS_DISABLE;
     ss.size = 0;
     sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
@@ -448,6 +485,36 @@ static void pidfd_self_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static void segv_retry_step(void)
+{
+    long page = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (page <= 0 || (unsigned long)page >= (1UL << 48))
+        return;
+    fix_page = page;
+    set_action(SIGSEGV, on_fix, 0, 0);
+    long target = page + 0x200;
+    marker(P_SEGV_RETRY, (long)logbuf, target, 0, 0);
+    __asm__ volatile("str %0, [%1]" :: "r"(0x46L), "r"(target) : "memory");
+    long got = *(volatile long *)target;
+    log_label(P_SEGV_RETRY, fix_runs == 1 && got == 0x46 ? 0 : -4);
+    set_action(SIGSEGV, 0, 0, 0);
+    sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0);
+}
+
+static __attribute__((noinline)) void longjmp_step(void)
+{
+    set_action(SIGUSR1, on_jump, 0, 0);
+    marker(P_LONGJMP, (long)logbuf, 0, 0, 0);
+    volatile long sent = 0;
+    __builtin_setjmp(jump_buf);
+    mask(SIG_UNBLOCK, bit(SIGUSR1));
+    if (sent < 40) {
+        sent++;
+        raise_self(SIGUSR1);
+    }
+    log_label(P_LONGJMP, jump_runs == 40 ? 0 : -4);
+}
+
 int main(int argc, char **argv)
 {
     int show_digest = 0;
@@ -502,6 +569,8 @@ int main(int argc, char **argv)
     ppoll_step();
     wait_code_step();
     pidfd_self_step();
+    segv_retry_step();
+    longjmp_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

@@ -68,6 +68,7 @@ EXPECTED = {
     "secret_r42_core2",
     "secret_r44_files",
     "secret_r45_counts",
+    "secret_r46_signals",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -9,7 +9,16 @@ XD-004); a signal a thread sends itself is taken before the call returns, with t
 si_code of the call that sent it (XD-005, XD-006, XD-017, XD-018); a fault's siginfo names
 the faulting address (XD-007); SA_ONSTACK alone picks the alternate stack (XD-008..
 XD-010); rt_sigreturn restores exactly the frame the handler left, and nothing else
-restores one (XD-011, XD-013..XD-015); ppoll() is never restarted (XD-016).
+restores one (XD-011, XD-013..XD-015); ppoll() is never restarted (XD-016).  A
+synchronous SIGSEGV follows only an access the program's mappings forbid: never a store
+the program's mprotect(), MAP_SHARED, .bss, a private file mapping or mremap() made
+writable (XD-021, XD-023..XD-027), and always one they forbid (XD-019).  sigaltstack()
+on the alternate stack reports SS_ONSTACK and refuses a change (XD-010, XD-020), and a
+signal unblocked is delivered (XD-022).
+
+(The victim's P_FAULT_STACK step has no scenario: with the Guardian on, its store into a
+fresh page deep in the stack takes no fault the kernel sees, so there is nothing to
+report as SIGSEGV.)
 
 The victim is `secret_r46_signals` (workloads/src/secret_r46_signals.c): each step
 announces itself with a marker and turns what it observed into the index of a public
@@ -37,7 +46,9 @@ P_TKILL_CODE, P_SEGV_ADDR, P_ONSTACK_UNSET, P_ONSTACK_SET = 4610, 4612, 4614, 46
 P_ALT_OLD, P_SIGRET_X0, P_SIGRET_MASK, P_SIGRET_TPIDR = 4618, 4620, 4622, 4624
 P_SIGRET_Q8, P_FAKE_RETURN, P_PPOLL, P_WAIT_CODE, P_PIDFD_SELF = 4626, 4628, 4630, 4632, 4634
 P_SEGV_RETRY, P_LONGJMP, P_ALT_BUSY = 4636, 4638, 4640
-P_FIRST, P_LAST = P_SAMASK, P_ALT_BUSY
+P_FAULT_MPROT, P_FAULT_SHARED, P_FAULT_BSS = 4642, 4644, 4646
+P_FAULT_FILE, P_FAULT_STACK, P_FAULT_MREMAP = 4648, 4650, 4652
+P_FIRST, P_LAST = P_SAMASK, P_FAULT_MREMAP
 ALT_OLD = b"-a"          # the victim's switch for P_ALT_OLD
 NR_KILL, NR_TGKILL = NUMBERS["kill"], NUMBERS["tgkill"]
 NR_RT_SIGACTION, NR_RT_SIGPROCMASK = NUMBERS["rt_sigaction"], NUMBERS["rt_sigprocmask"]
@@ -553,3 +564,74 @@ def xd_unblock_kept(adv: Adversary) -> None:
         if count["n"] == 2:
             thread.sigmask |= sig.bit(SIGUSR1)  # type: ignore[attr-defined]
             a.note("SIGUSR1 blocked again after the unblock")
+
+
+# --- faults Linux resolves, reported as SIGSEGV ----------------------------------------
+def _fault_as_segv(adv: Adversary, phase: int) -> None:
+    """At the program's first fault on the page its marker `phase` names (x3), queue
+    SIGSEGV/SEGV_ACCERR for it (the kernel still resolves the fault)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["page"] = int(args[1]) & ~0xFFF
+
+    @adv.on(Point.FAULT, during=phase, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, thread: object = None, **_: object) -> None:
+        far = info.far  # type: ignore[attr-defined]
+        if "reported" in a.memo or far & ~0xFFF != a.memo.get("page"):
+            return
+        a.memo["reported"] = True
+        thread.pending.add(SIGSEGV, sig.pack_siginfo(  # type: ignore[attr-defined]
+            SIGSEGV, SEGV_ACCERR, addr=far))
+        a.note(f"the fault at {far:#x} reported as SIGSEGV")
+
+
+def _segv_scenario(id_: str, phase: int, what: str, prop: str, step1: str,
+                   why: str, **kw) -> None:  # type: ignore[no-untyped-def]
+    def steps(adv: Adversary) -> None:
+        _fault_as_segv(adv, phase)
+    steps.__doc__ = (f"1. {step1}\n2. At the store's data abort, the kernel queues "
+                     "SIGSEGV/SEGV_ACCERR for it (and still resolves the fault).\n"
+                     "3. The probe's handler runs: index -4, secret bytes 0..7.\n" + why)
+    steps.__name__ = f"xd_{id_[-3:]}"
+    scenario(id=id_, title=f"Report the first store into {what} as SIGSEGV", family=RT,
+             goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, prop=prop,
+             **kw)(steps)
+
+
+_segv_scenario(
+    "XD-023", P_FAULT_MPROT, "an area the program mprotect()ed from PROT_NONE to RW",
+    "A store into a private anonymous area mprotect() made read-write is resolved; it "
+    "is never reported as SIGSEGV.",
+    "The program maps a page PROT_NONE, mprotect()s it PROT_READ|PROT_WRITE and stores "
+    "into it under a probe (a SIGSEGV handler that skips the store).",
+    "Linux's mprotect_fixup() gave the VMA VM_WRITE; do_page_fault() finds no "
+    "access_error and handle_mm_fault() allocates the page.", gap="P5")
+_segv_scenario(
+    "XD-024", P_FAULT_SHARED, "a MAP_SHARED anonymous area",
+    "A store into a shared anonymous read-write area is resolved; never SIGSEGV.",
+    "The program maps a page MAP_SHARED|MAP_ANONYMOUS read-write and stores into it "
+    "under a probe.",
+    "Linux backs it with shmem (shmem_zero_setup); the write fault allocates a page "
+    "(shmem_fault), no signal.", gap="P5")
+_segv_scenario(
+    "XD-025", P_FAULT_BSS, "a fresh page of the program's .bss",
+    "A store into the program's .bss is resolved; never SIGSEGV.",
+    "The program stores into a page of its .bss it has not touched yet, under a probe.",
+    "The ELF loader maps .bss as a read-write anonymous area (set_brk / "
+    "vm_brk_flags in load_elf_binary); a write fault there allocates a zero page.", gap="P5")
+_segv_scenario(
+    "XD-026", P_FAULT_FILE, "a MAP_PRIVATE read-write mapping of a memfd",
+    "A store into a private read-write file mapping inside the file's size is "
+    "resolved (copy on write); never SIGSEGV.",
+    "The program ftruncate()s a memfd to one page, maps it MAP_PRIVATE read-write and "
+    "stores into it under a probe.",
+    "Linux's do_cow_fault() copies the file's page into an anonymous one; the area is "
+    "VM_WRITE and the page lies inside i_size, so no signal.", gap="P5")
+_segv_scenario(
+    "XD-027", P_FAULT_MREMAP, "the page mremap() grew an anonymous area by",
+    "A store into the part of a private anonymous area mremap() added is resolved; "
+    "never SIGSEGV.",
+    "The program maps a read-write page, mremap()s it to two pages (MREMAP_MAYMOVE) and "
+    "stores into the new second page under a probe.",
+    "Linux's mremap() extends the VMA with the same VM_READ|VM_WRITE flags (vma_expand / "
+    "move_vma); the write fault allocates the page.", gap="P5")

@@ -32,6 +32,11 @@
  *                   store, which then completes (one SIGSEGV).
  *  P_LONGJMP        a handler leaves by longjmp 40 times (never rt_sigreturn); the program
  *                   unblocks the signal itself each time and every signal is handled.
+ *  P_FAULT_*        a store into memory Linux lets the program write, each first touched
+ *                   under a probe (a SIGSEGV handler that skips the store): an area
+ *                   mprotect()ed PROT_NONE -> RW, a MAP_SHARED anonymous area, a fresh
+ *                   .bss page, a MAP_PRIVATE memfd area, a fresh page deep in the stack and
+ *                   the tail mremap() grew: no SIGSEGV.
  *  P_ALT_BUSY       (with -a) sigaltstack() in a handler on the alternate stack, changing
  *                   it, fails with EPERM.
  *
@@ -81,6 +86,13 @@
 #define P_SEGV_RETRY 4636   /* x3 the address stored to */
 #define P_LONGJMP 4638
 #define P_ALT_BUSY 4640
+/* x3 the address stored to */
+#define P_FAULT_MPROT 4642
+#define P_FAULT_SHARED 4644
+#define P_FAULT_BSS 4646
+#define P_FAULT_FILE 4648
+#define P_FAULT_STACK 4650
+#define P_FAULT_MREMAP 4652
 
 #include "secret_common.h"
 
@@ -275,6 +287,70 @@ static void on_jump(int signo)
     (void)signo;
     jump_runs++;
     __builtin_longjmp(jump_buf, 1);
+}
+
+static volatile long probe_faults;
+static uint8_t bss_pages[3 * PAGE] __attribute__((aligned(4096)));
+
+static void on_probe(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    (void)si;
+    ucontext_t *uc = ucv;
+    probe_faults++;
+    uc->uc_mcontext.pc += 4;        /* past the store */
+}
+
+/* Store into `target` (first touch of its page) under a skipping SIGSEGV/SIGBUS handler;
+ * log -4 if it faulted. */
+static void probe_step(int phase, long target)
+{
+    set_action(SIGSEGV, on_probe, SA_SIGINFO_F, 0);
+    set_action(SIGBUS, on_probe, SA_SIGINFO_F, 0);
+    probe_faults = 0;
+    marker(phase, (long)logbuf, target, 0, 0);
+    __asm__ volatile("str %0, [%1]" :: "r"(0x46L), "r"(target) : "memory");
+    log_label(phase, probe_faults ? -4 : 0);
+    set_action(SIGSEGV, 0, 0, 0);
+    set_action(SIGBUS, 0, 0, 0);
+}
+
+static int mapped_ok(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+static __attribute__((noinline)) void stack_probe(void)
+{
+    volatile uint8_t deep[96 * 1024];
+    deep[sizeof deep - 1] = 0;
+    probe_step(P_FAULT_STACK, (long)&deep[64]);
+}
+
+static void fault_steps(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped_ok(p) && sys6(SYS_mprotect, p, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0) == 0)
+        probe_step(P_FAULT_MPROT, p + 0x300);
+    p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mapped_ok(p))
+        probe_step(P_FAULT_SHARED, p + 0x300);
+    probe_step(P_FAULT_BSS, (long)&bss_pages[PAGE + 0x300]);
+    long fd = sys6(SYS_memfd_create, (long)"r46", 0, 0, 0, 0, 0);
+    if (fd >= 0 && sys6(SYS_ftruncate, fd, PAGE, 0, 0, 0, 0) == 0) {
+        p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        if (mapped_ok(p))
+            probe_step(P_FAULT_FILE, p + 0x300);
+        sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    }
+    stack_probe();
+    p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped_ok(p)) {
+        *(volatile long *)p = 1;
+        long q = sys6(SYS_mremap, p, PAGE, 2 * PAGE, MREMAP_MAYMOVE, 0, 0);
+        if (mapped_ok(q))
+            probe_step(P_FAULT_MREMAP, q + PAGE + 0x300);
+    }
 }
 
 /* --- steps --------------------------------------------------------------------------- */
@@ -571,6 +647,7 @@ int main(int argc, char **argv)
     pidfd_self_step();
     segv_retry_step();
     longjmp_step();
+    fault_steps();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

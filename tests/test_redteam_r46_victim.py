@@ -20,5 +20,5 @@ def test_untouched_secret_r46_signals_keeps_its_secret(mode: str) -> None:
     out = untouched_run(SIGNALS, mode)
     # every step's marker after its write (odd phases) names the index it used: never < 0
     indices = step_indices(out, P_FIRST, P_LAST)
-    assert len(indices) >= 24, indices
+    assert len(indices) >= 26, indices
     assert all(i >= 0 for i in indices.values()), indices

@@ -48,7 +48,8 @@ P_SIGRET_Q8, P_FAKE_RETURN, P_PPOLL, P_WAIT_CODE, P_PIDFD_SELF = 4626, 4628, 463
 P_SEGV_RETRY, P_LONGJMP, P_ALT_BUSY = 4636, 4638, 4640
 P_FAULT_MPROT, P_FAULT_SHARED, P_FAULT_BSS = 4642, 4644, 4646
 P_FAULT_FILE, P_FAULT_STACK, P_FAULT_MREMAP = 4648, 4650, 4652
-P_FIRST, P_LAST = P_SAMASK, P_FAULT_MREMAP
+P_FAULT_RO_LOAD, P_SIGNALFD_CODE = 4654, 4656
+P_FIRST, P_LAST = P_SAMASK, P_SIGNALFD_CODE
 ALT_OLD = b"-a"          # the victim's switch for P_ALT_OLD
 NR_KILL, NR_TGKILL = NUMBERS["kill"], NUMBERS["tgkill"]
 NR_RT_SIGACTION, NR_RT_SIGPROCMASK = NUMBERS["rt_sigaction"], NUMBERS["rt_sigprocmask"]
@@ -586,14 +587,15 @@ def _fault_as_segv(adv: Adversary, phase: int) -> None:
 
 
 def _segv_scenario(id_: str, phase: int, what: str, prop: str, step1: str,
-                   why: str, **kw) -> None:  # type: ignore[no-untyped-def]
+                   why: str, title: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
     def steps(adv: Adversary) -> None:
         _fault_as_segv(adv, phase)
-    steps.__doc__ = (f"1. {step1}\n2. At the store's data abort, the kernel queues "
+    steps.__doc__ = (f"1. {step1}\n2. At the access's data abort, the kernel queues "
                      "SIGSEGV/SEGV_ACCERR for it (and still resolves the fault).\n"
                      "3. The probe's handler runs: index -4, secret bytes 0..7.\n" + why)
     steps.__name__ = f"xd_{id_[-3:]}"
-    scenario(id=id_, title=f"Report the first store into {what} as SIGSEGV", family=RT,
+    scenario(id=id_, title=title or f"Report the first store into {what} as SIGSEGV",
+             family=RT,
              goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, prop=prop,
              **kw)(steps)
 
@@ -635,3 +637,34 @@ _segv_scenario(
     "stores into the new second page under a probe.",
     "Linux's mremap() extends the VMA with the same VM_READ|VM_WRITE flags (vma_expand / "
     "move_vma); the write fault allocates the page.", gap="P5")
+
+
+_segv_scenario(
+    "XD-028", P_FAULT_RO_LOAD, "",
+    "A load from a private anonymous PROT_READ area is resolved (it reads zeros); it is "
+    "never reported as SIGSEGV.",
+    "The program maps a page PROT_READ (private, anonymous) and loads from it under a "
+    "probe (a SIGSEGV handler that skips the load, leaving -1).",
+    "Linux's do_page_fault() finds VM_READ (no access_error) and do_anonymous_page() "
+    "maps the zero page for the read.",
+    gap="P5", title="Report the first load from a PROT_READ anonymous page as SIGSEGV")
+
+
+@scenario(id="XD-029", title="Answer a signalfd read of the program's own tgkill() with "
+          "ssi_code SI_USER", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=SIGNALS, gap="P5",
+          prop="A signalfd record of a signal the program sent itself with tgkill() says "
+               "SI_TKILL and its pid.")
+def xd_signalfd_code(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, makes a signalfd for it, tgkill()s itself SIGUSR1 and
+    reads one 128-byte record.
+    2. As the read returns 128, the kernel writes ssi_code = SI_USER into the record.
+    3. The program sees SI_USER with its own pid: index -4, secret bytes 0..7.
+    Linux's signalfd_copyinfo() copies the queued siginfo's si_code (do_tkill's
+    SI_TKILL); SI_USER with the program's pid needs its own kill(), which it never made."""
+    _learn(adv, P_SIGNALFD_CODE, "rec")
+
+    @_call(adv, Point.SYSCALL_EXIT, NUMBERS["read"], P_SIGNALFD_CODE)
+    def _(a: Adversary, thread: object) -> None:
+        a.kernel.uaccess.write(a.memo["rec"] + 8, struct.pack("<i", SI_USER))
+        a.note("ssi_code SI_USER written into the record")

@@ -37,6 +37,9 @@
  *                   mprotect()ed PROT_NONE -> RW, a MAP_SHARED anonymous area, a fresh
  *                   .bss page, a MAP_PRIVATE memfd area, a fresh page deep in the stack and
  *                   the tail mremap() grew: no SIGSEGV.
+ *  P_FAULT_RO_LOAD  a load from a fresh page of a PROT_READ anonymous area (zeros, no
+ *                   signal), under a probe.
+ *  P_SIGNALFD_CODE  a signalfd read of the program's own tgkill(): ssi_code SI_TKILL.
  *  P_ALT_BUSY       (with -a) sigaltstack() in a handler on the alternate stack, changing
  *                   it, fails with EPERM.
  *
@@ -93,6 +96,8 @@
 #define P_FAULT_FILE 4648
 #define P_FAULT_STACK 4650
 #define P_FAULT_MREMAP 4652
+#define P_FAULT_RO_LOAD 4654
+#define P_SIGNALFD_CODE 4656  /* x3 the record */
 
 #include "secret_common.h"
 
@@ -120,6 +125,21 @@ struct kernel_stack {
     int32_t flags, pad;
     uint64_t size;
 };
+
+/* Leave no copy of the secret in a register a signal frame would save. */
+static void clear_registers(void)
+{
+    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     "movi v16.16b, #0\n movi v17.16b, #0\n movi v18.16b, #0\n"
+                     "movi v19.16b, #0\n"
+                     "mov x9, xzr\n mov x10, xzr\n mov x11, xzr\n mov x12, xzr\n"
+                     "mov x13, xzr\n mov x14, xzr\n mov x15, xzr\n mov x16, xzr\n"
+                     "mov x17, xzr\n"
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17",
+                         "v18", "v19", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+                         "x16", "x17");
+}
 
 static void log_label(int phase, long index)
 {
@@ -351,6 +371,42 @@ static void fault_steps(void)
         if (mapped_ok(q))
             probe_step(P_FAULT_MREMAP, q + PAGE + 0x300);
     }
+    p = sys6(SYS_mmap, 0, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mapped_ok(p)) {
+        set_action(SIGSEGV, on_probe, SA_SIGINFO_F, 0);
+        set_action(SIGBUS, on_probe, SA_SIGINFO_F, 0);
+        probe_faults = 0;
+        long got = -1;
+        marker(P_FAULT_RO_LOAD, (long)logbuf, p + 0x300, 0, 0);
+        __asm__ volatile("ldr %0, [%1]" : "+r"(got) : "r"(p + 0x300) : "memory");
+        log_label(P_FAULT_RO_LOAD, probe_faults || got != 0 ? -4 : 0);
+        set_action(SIGSEGV, 0, 0, 0);
+        set_action(SIGBUS, 0, 0, 0);
+    }
+}
+
+static void signalfd_code_step(void)
+{
+    uint64_t set = bit(SIGUSR1);
+    mask(SIG_BLOCK, set);
+    long fd = sys6(SYS_signalfd4, -1, (long)&set, 8, 0, 0, 0);
+    if (fd < 0) {
+        mask(SIG_UNBLOCK, set);
+        return;
+    }
+    tkill_self(SIGUSR1);
+    uint8_t rec[128];
+    memset(rec, 0, sizeof rec);
+    marker(P_SIGNALFD_CODE, (long)logbuf, (long)rec, 0, 0);
+    long n = sys6(SYS_read, fd, (long)rec, sizeof rec, 0, 0, 0);
+    int32_t code;
+    uint32_t pid;
+    memcpy(&code, rec + 8, 4);
+    memcpy(&pid, rec + 12, 4);
+    if (n == 128)
+        log_label(P_SIGNALFD_CODE, code == SI_TKILL && pid == (uint32_t)my_pid ? 0 : -4);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    mask(SIG_UNBLOCK, set);
 }
 
 /* --- steps --------------------------------------------------------------------------- */
@@ -629,6 +685,7 @@ int main(int argc, char **argv)
     memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
     memcpy(logbuf, secret, SECRET_LEN);
     memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
+    clear_registers();
     marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
@@ -648,6 +705,7 @@ int main(int argc, char **argv)
     segv_retry_step();
     longjmp_step();
     fault_steps();
+    signalfd_code_step();
 
     int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
               memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;

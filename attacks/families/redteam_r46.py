@@ -12,9 +12,11 @@ XD-010); rt_sigreturn restores exactly the frame the handler left, and nothing e
 restores one (XD-011, XD-013..XD-015); ppoll() is never restarted (XD-016).  A
 synchronous SIGSEGV follows only an access the program's mappings forbid: never a store
 the program's mprotect(), MAP_SHARED, .bss, a private file mapping or mremap() made
-writable (XD-021, XD-023..XD-027), and always one they forbid (XD-019).  sigaltstack()
-on the alternate stack reports SS_ONSTACK and refuses a change (XD-010, XD-020), and a
-signal unblocked is delivered (XD-022).
+writable (XD-021, XD-023..XD-027, XD-030), nor a load it may make (XD-028), and
+always one they forbid (XD-019).  sigaltstack()
+on the alternate stack reports SS_ONSTACK and refuses a change (XD-010, XD-020), a
+signal unblocked is delivered (XD-022) and a signalfd record keeps the sender's si_code
+(XD-029).
 
 (The victim's P_FAULT_STACK step has no scenario: with the Guardian on, its store into a
 fresh page deep in the stack takes no fault the kernel sees, so there is nothing to
@@ -58,8 +60,8 @@ NR_GETPID, NR_PPOLL = NUMBERS["getpid"], NUMBERS["ppoll"]
 NR_RT_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
 NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 NR_MPROTECT = NUMBERS["mprotect"]
-SIGUSR1, SIGUSR2, SIGSEGV = 10, 12, 11
-SI_USER, SI_TKILL, SEGV_ACCERR = 0, -6, 2
+SIGUSR1, SIGUSR2, SIGSEGV, SIGBUS = 10, 12, 11, 7
+SI_USER, SI_TKILL, SEGV_ACCERR, BUS_ADRERR = 0, -6, 2, 2
 ERESTARTNOINTR = 513
 PROT_READ, PROT_WRITE = 1, 2
 EPERM = 1
@@ -668,3 +670,31 @@ def xd_signalfd_code(adv: Adversary) -> None:
     def _(a: Adversary, thread: object) -> None:
         a.kernel.uaccess.write(a.memo["rec"] + 8, struct.pack("<i", SI_USER))
         a.note("ssi_code SI_USER written into the record")
+
+
+@scenario(id="XD-030", title="Report the first store into a MAP_PRIVATE memfd mapping inside "
+          "the file's size as SIGBUS (BUS_ADRERR)", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap="P5",
+          prop="A store into a private read-write file mapping inside the file's size is "
+               "resolved (copy on write); never SIGBUS.")
+def xd_bus_private_memfd(adv: Adversary) -> None:
+    """1. The program ftruncate()s a memfd to one page, maps it MAP_PRIVATE read-write and
+    stores into it under a probe (a SIGSEGV/SIGBUS handler that skips the store).
+    2. At the store's data abort, the kernel queues SIGBUS/BUS_ADRERR for it (and still
+    resolves the fault).
+    3. The probe's handler runs: index -4, secret bytes 0..7.
+    Linux raises SIGBUS for a file mapping only past i_size (filemap_fault ->
+    VM_FAULT_SIGBUS); the page lies inside it and do_cow_fault() copies it."""
+    @adv.on(Point.MARKER, phase=P_FAULT_FILE)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["page"] = int(args[1]) & ~0xFFF
+
+    @adv.on(Point.FAULT, during=P_FAULT_FILE, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, thread: object = None, **_: object) -> None:
+        far = info.far  # type: ignore[attr-defined]
+        if "reported" in a.memo or far & ~0xFFF != a.memo.get("page"):
+            return
+        a.memo["reported"] = True
+        thread.pending.add(SIGBUS, sig.pack_siginfo(  # type: ignore[attr-defined]
+            SIGBUS, BUS_ADRERR, addr=far))
+        a.note(f"the fault at {far:#x} reported as SIGBUS")

@@ -69,6 +69,7 @@ EXPECTED = {
     "secret_r44_files",
     "secret_r45_counts",
     "secret_r47_pipes",
+    "secret_r46_signals",
     "secret_plugin",
     "secret_variants",
     "signals",

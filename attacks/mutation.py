@@ -149,6 +149,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "pipe.reopened": ("QQ-018",),
     "memfd.reopened": ("XC-037",),
     "return.memfd_fallocate": ("XE-039",),
+    "return.fifo_direct": ("XE-021",),
     "pipe.vmspliced": ("QO-036",),
     "return.memfd_size": ("QD-005",),
     "return.memfd_bytes": ("QD-006",),

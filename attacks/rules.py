@@ -218,6 +218,7 @@ RULES: tuple[Rule, ...] = (
                  "return.string_nul", "return.cpu_number", "return.fd_lowest", "return.fd_open",
                  "return.fd_limit",
                  "return.pipe_fifo", "pipe.reopened", "memfd.reopened", "return.memfd_fallocate",
+                 "return.fifo_direct",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",

@@ -22,9 +22,10 @@ A packet-mode pipe (O_DIRECT on a write end: pipe2's flag, F_SETFL, an open of
 /proc/self/fd/N) reads one packet per read and drops the rest of a packet a read cuts
 (PIPE_BUF_FLAG_PACKET): it is not followed.
 
-A pipe stops being judged where a byte or its order could be missed: two writes in
-flight at once, a read or FIONREAD answered while a write or another read is in flight
-(a reader blocked on the empty pipe may be woken first and take the first bytes), a
+A read answered while other reads of the pipe are in flight is judged as if they took
+up to their counts first (a reader blocked on the empty pipe may be woken first); the
+pipe then stops being followed, as it does where a byte or its order could be missed:
+two writes in flight at once, a read or FIONREAD answered while a write is in flight, a
 read taking more than the Guardian knows waiting, or more than `sole_held.KEPT` bytes
 waiting.
 """
@@ -182,32 +183,53 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    "program holds holds what it wrote")
         return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
-            sole.busy(slot, fifo, _WRITING | _READING):
-        return                  # (another reader may have taken the first bytes already)
+            sole.busy(slot, fifo, _WRITING):
+        return
+    ahead = _taken_ahead(sole, slot, fifo)
+    if ahead is None:
+        return
     if fifo.waiting and fifo.filled_at <= slot.id:
-        _check_count(sole, slot, ret, fifo)
+        _check_count(sole, slot, ret, fifo, ahead)
     if ret == 0:
         return
-    if fifo.spliced and not _spliced_kept(sole, slot, ret, fifo):
+    if fifo.spliced and (ahead or not _spliced_kept(sole, slot, ret, fifo)):
         sole.drop(fifo)                         # what the pages hold now is not known
         return
     got = buffers(sole.memory, slot, ret)
     if got is None:
         return
-    if ret > len(fifo.waiting) or got != bytes(fifo.waiting[:ret]):
+    waiting = fifo.waiting
+    if not any(ret <= len(waiting) - k and got == bytes(waiting[k:k + ret])
+               for k in range(min(ahead, len(waiting)) + 1)):
         refuse("return.pipe_fifo", Status.ERR_DENIED,
                f"a read of the program's own pipe returns {ret} bytes that are not the "
-               f"next {ret} it wrote ({len(fifo.waiting)} waiting): a pipe only the "
-               "program writes to returns its writes, in order")
+               f"next {ret} it wrote ({len(waiting)} waiting"
+               f"{f', up to {ahead} of them maybe taken by reads in flight' if ahead else ''}"
+               "): a pipe only the program writes to returns its writes, in order")
 
 
-def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
+def _taken_ahead(sole: SoleHeld, slot: Slot, fifo: Fifo) -> int | None:
+    """How many of the waiting bytes the other reads of the pipe in flight may have taken
+    before this one (a reader blocked on the empty pipe may be woken first: each takes up
+    to its count, under pipe->mutex, one after another); None: not bounded (a vector
+    read in flight)."""
+    ahead = 0
+    for other in sole.files.admission.registry.slots.values():
+        if other.id == slot.id or other.nr not in _READING or sole.by_file.get(
+                sole.files.description_of(other, other.args[0])) is not fifo:  # type: ignore[arg-type]
+            continue
+        if other.nr != _NR_READ:
+            return None
+        ahead += other.args[2]
+    return ahead
+
+
+def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo, ahead: int) -> None:
     """`return.pipe_read_count`: the read entered with `fifo.waiting` there (nothing went
-    in since, no other read of the pipe in flight): it returns min(count, waiting),
-    short only where a copy could fault (pipe_read() stops at a buffer whose copy comes
-    up short, answering what it copied before it), and never 0."""
-    if sole.busy(slot, fifo, _READING):
-        return
+    in since; reads in flight may have taken up to `ahead` of them first): it returns
+    min(count, what they left), short only where a copy could fault (pipe_read() stops
+    at a buffer whose copy comes up short, answering what it copied before it), and
+    never 0 while bytes are left."""
     reg = sole.files.admission.registry
     dom = reg.domains.get(slot.domain)
     others = list(reg.slots.values())
@@ -215,8 +237,8 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
         if dom is not None else None
     if asked is None:
         return
-    want = min(read_counts.asked(asked), len(fifo.waiting))
-    if ret >= want or (ret and fifo.buffer_end(fifo.taken + ret) and
+    want = min(read_counts.asked(asked), len(fifo.waiting) - min(ahead, len(fifo.waiting)))
+    if ret >= want or (ret and (ahead or fifo.buffer_end(fifo.taken + ret)) and
                        not read_counts.cannot_fault(sole.memory, slot, others, asked)):
         return
     refuse("return.pipe_read_count", Status.ERR_DENIED,

@@ -65,6 +65,21 @@ _KEPT = 1024                         # sends kept per domain (older ones are dro
 SI_VALUE, _INFO_WITH_VALUE = 24, 32  # siginfo's si_value (sival_int / sival_ptr), its end
 
 
+_SI_USER_ONLY, _SI_TKILL_ONLY = frozenset({SI_USER}), frozenset({SI_TKILL})
+_NR_PIDFD_SEND = NUMBERS["pidfd_send_signal"]
+
+
+def _codes(nr: int | None, a: tuple[int, ...]) -> frozenset[int] | None:
+    """The si_code the send's siginfo carries (kernel/signal.c): kill() and a
+    pidfd_send_signal() without info SI_USER (prepare_kill_siginfo()), tkill() and
+    tgkill() SI_TKILL (do_tkill()); rt_sigqueueinfo and the rest the program's own."""
+    if nr == NR_KILL or (nr == _NR_PIDFD_SEND and not a[2]):
+        return _SI_USER_ONLY
+    if nr in (NR_TKILL, NR_TGKILL):
+        return _SI_TKILL_ONLY
+    return None
+
+
 def _int32(v: int) -> int:
     v &= 0xFFFF_FFFF
     return v - (1 << 32) if v & 0x8000_0000 else v
@@ -86,6 +101,8 @@ class Send:
     #: a queued send's si_value as the program passed it (None: not read)
     value: bytes | None = None
     thread: int = 0                  # the sending thread
+    #: the si_code Linux gives what this call sends (None: the program's own siginfo)
+    codes: frozenset[int] | None = None
 
 
 class SendLog:
@@ -141,7 +158,7 @@ class SendLog:
             raw = memory.read(a[2] if nr == _SIGQUEUE else a[3], _INFO_WITH_VALUE, slot.root)
             value = raw[SI_VALUE:] if raw is not None else None
         log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                        queued=queued, value=value, thread=slot.thread))
+                        queued=queued, value=value, thread=slot.thread, codes=_codes(nr, a)))
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -154,7 +171,8 @@ class SendLog:
         log = self.sends.get(slot.domain)
         if log is None:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
-        log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True))
+        log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True,
+                        codes=_SI_USER_ONLY))
 
     def tids_of(self, slot: Slot) -> set[int]:
         """The ids the Guardian knows for the slot's thread: what its own gettid or
@@ -220,13 +238,15 @@ class SendLog:
             return []
         matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
                     and not any(s is c for c in claimed or ())
+                    and (s.codes is None or code in s.codes)
                     and (not s.sender_pids or si_pid in s.sender_pids
                          or si_pid in self.pids_of(s.root))]
         if not matching:
             refuse("signal.sender_witnessed", Status.ERR_DENIED,
                    f"signal {signo}'s siginfo names pid {si_pid}, a process of the program, "
-                   f"as its sender (si_code {code}), but no kill/tgkill/sigqueue of that "
-                   "process sent it to this thread")
+                   f"as its sender (si_code {code}), but no call of that process that sends "
+                   "it with that code (kill and pidfd_send_signal SI_USER, tkill and tgkill "
+                   "SI_TKILL, sigqueue its own) sent it to this thread")
             return []
         st = self.self_signals.signal_states.get(matching[0].root)
         si_uid = struct.unpack_from("<I", info, 20)[0]

@@ -66,6 +66,7 @@ import struct
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from abi import Status
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import (
@@ -77,6 +78,7 @@ from guardian import (
     sole_moves,
     sole_streams,
 )
+from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -218,6 +220,9 @@ class SoleHeld:
         """Every rule on an answer about an object only the program holds."""
         if self.shut:
             sole_streams.check_shut_send(self, slot, ret)
+        if slot.nr in _OPENS and ret < ERRNO_FLOOR and \
+                self._open_flags(slot) & pipe_bytes.O_DIRECT:
+            self._check_direct_reopen(slot)
         if ret >= ERRNO_FLOOR and self.by_file and slot.nr in pipe_bytes.READS:
             held = self.of(slot, slot.args[0])
             if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
@@ -430,6 +435,23 @@ class SoleHeld:
         self.by_file[f.description] = obj
         obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
         return True
+
+    def _check_direct_reopen(self, slot: Slot) -> None:
+        """`return.fifo_direct`: an open with O_DIRECT of /proc/self/fd/N naming an end of
+        a pipe the program made never succeeds: do_dentry_open() refuses O_DIRECT without
+        FMODE_CAN_ODIRECT, which no FIFO has (before 6.0: no a_ops->direct_IO).  Judged
+        where the name read at the return is the one the kernel was given."""
+        again, length = self.files.reopen_of(slot)
+        if again is None or again.maker != _PIPE2:
+            return
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+            return
+        refuse("return.fifo_direct", Status.ERR_DENIED,
+               "an open with O_DIRECT of an end of the program's own pipe succeeds: Linux "
+               "refuses O_DIRECT on a FIFO's open (EINVAL); only pipe2 and F_SETFL set it")
 
     def _open_flags(self, slot: Slot) -> int:
         """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""

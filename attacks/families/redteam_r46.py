@@ -233,7 +233,6 @@ def xd_self_kill(adv: Adversary) -> None:
 
 @scenario(id="XD-006", title="Deliver the program's own tgkill() as a kill() (SI_USER)",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=SIGNALS,
-          gap="P5",
           prop="A signal the program sends itself with tgkill() arrives with si_code "
                "SI_TKILL and si_pid its own pid.")
 def xd_tkill_code(adv: Adversary) -> None:
@@ -255,7 +254,6 @@ def xd_tkill_code(adv: Adversary) -> None:
 @scenario(id="XD-017", title="Answer rt_sigtimedwait() for the program's own tgkill() with "
           "si_code SI_USER", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=SIGNALS,
-          gap="P5",
           prop="rt_sigtimedwait() hands back the siginfo of the signal it took: SI_TKILL for "
                "the program's own tgkill().")
 def xd_wait_code(adv: Adversary) -> None:
@@ -276,7 +274,6 @@ def xd_wait_code(adv: Adversary) -> None:
 @scenario(id="XD-018", title="Deliver the program's pidfd_send_signal() to itself as a "
           "tgkill() (SI_TKILL)", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
           program=SIGNALS,
-          gap="P5",
           prop="A signal pidfd_send_signal(info = NULL) sends arrives with si_code SI_USER "
                "and si_pid the sender.")
 def xd_pidfd_code(adv: Adversary) -> None:
@@ -654,7 +651,7 @@ _segv_scenario(
 
 @scenario(id="XD-029", title="Answer a signalfd read of the program's own tgkill() with "
           "ssi_code SI_USER", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=SIGNALS, gap="P5",
+          rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=SIGNALS,
           prop="A signalfd record of a signal the program sent itself with tgkill() says "
                "SI_TKILL and its pid.")
 def xd_signalfd_code(adv: Adversary) -> None:

@@ -130,7 +130,7 @@ def xe_pipe_bufw(adv: Adversary) -> None:
 
 @_S("XE-004", "Answer a write of PIPE_BUF + 1 (4097) bytes into the program's own empty "
     "pipe with 2048", "A pipe write's count is whole pages copied (or all of it): never part "
-    "of a page without a fault.", gap="P5")
+    "of a page without a fault.")
 def xe_pipe_bufw1(adv: Adversary) -> None:
     """1. The program writes 4097 bytes into its own empty pipe (blocking, nobody else
     holds either end).
@@ -143,8 +143,7 @@ def xe_pipe_bufw1(adv: Adversary) -> None:
     O_NONBLOCK or a signal only when pipe_full(), and the pipe has at least 2 slots
     (PIPE_MIN_DEF_BUFFERS even past pipe-user-pages-soft).
     Linux could never answer 2048: the only counts are 4097 and 4096 (a failed second
-    page under memory pressure: a claim, which is why the scenario does not answer it).
-    The Guardian judges only writes of at most PIPE_BUF."""
+    page under memory pressure: a claim, which is why the scenario does not answer it)."""
     _answer(adv, P_BUFW1, NR["write"], 2048)
 
 
@@ -236,7 +235,7 @@ def xe_pipe_fionread(adv: Adversary) -> None:
 
 # --- faults part-way -------------------------------------------------------------------------
 @_S("XE-011", "Answer a pipe read into a buffer 4 bytes before an unmapped page with 4",
-    "A pipe read never returns part of a pipe buffer because of a fault.", gap="P5")
+    "A pipe read never returns part of a pipe buffer because of a fault.")
 def xe_pipe_fault_read(adv: Adversary) -> None:
     """1. The program writes "abcdefgh" into its own pipe and reads 16 into a buffer whose
     first 4 bytes end a mapped page (the next page is unmapped).
@@ -367,23 +366,38 @@ def xe_pipe_thread(adv: Adversary) -> None:
 # --- O_DIRECT where Linux makes no packets ----------------------------------------------------
 @_S("XE-021", "Answer a read of a pipe written through an O_DIRECT reopen of /proc/self/fd/W "
     "as a packet (4 of 8)", "Opening a pipe with O_DIRECT fails: its bytes are never "
-    "packets.", gap="P5")
+    "packets.", known={"mprotect": "B6"})
 def xe_pkt_reopen(adv: Adversary) -> None:
     """1. The program reopens its pipe's write end through /proc/self/fd/W with
-    O_WRONLY|O_DIRECT (the kernel model opens it), writes "abcd" and "efgh" through it and
-    reads 16.
-    2. The kernel answers 4 bytes "abcd" (one "packet").
+    O_WRONLY|O_DIRECT, writes "abcd" and "efgh" through it and reads 16.
+    2. The kernel opens it all the same (without O_DIRECT, the flags restored at the
+    return), and answers the read with 4 bytes "abcd" (one "packet").
     3. Not 8: index -4, the program logs bytes 0..7 of the secret.
     do_dentry_open() (fs/open.c) answers EINVAL for O_DIRECT without FMODE_CAN_ODIRECT,
     which a FIFO never has (before 6.0: no a_ops->direct_IO); qemu-user on a real kernel
     answers EINVAL.  The descriptor cannot exist, so no write is packetized and the
     read's answer is the 8 bytes.
     Linux could never answer 4 after this reopen succeeded, and it never succeeds."""
+    o_direct = 0o200000
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["openat"], once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if a.reg("x2") & o_direct and "direct_open" not in a.memo:
+            a.memo["direct_open"] = a.reg("x2")
+            a.set_reg("x2", a.reg("x2") & ~o_direct)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["openat"], once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        flags = a.memo.pop("direct_open", None)
+        if flags is not None:
+            a.memo["direct_open"] = 0           # (once)
+            a.set_reg("x2", flags)
+            a.note(f"the O_DIRECT open of the pipe's end answered {a.reg('x0')}")
     _fill(adv, P_PKTREOPEN, NR["read"], b"abcd")
 
 
 @_S("XE-022", "Answer a read of a pipe whose read end alone has O_DIRECT as a packet (4 of 8)",
-    "Packets come only from writes through an O_DIRECT write end.", gap="P5")
+    "Packets come only from writes through an O_DIRECT write end.")
 def xe_pkt_read_end(adv: Adversary) -> None:
     """1. The program sets O_DIRECT on its pipe's read end (F_SETFL), writes "abcd" and
     "efgh" through the plain write end and reads 16.
@@ -453,7 +467,7 @@ def xe_memfd_child_trunc(adv: Adversary) -> None:
 
 @_S("XE-027", "Answer a read of a memfd grown through a /proc/self/fd/N reopen with its "
     "old 16 bytes", "A memfd read returns every byte up to its size, a reopen's writes "
-    "included.", args=(b"-cq",), gap="P5")
+    "included.", args=(b"-cq",), known={"mprotect": "B6"})
 def xe_memfd_reopen_grow(adv: Adversary) -> None:
     """1. With -cq the program reopens its 16-byte memfd through /proc/self/fd/N (O_RDWR),
     pwrite64s "ABCDEFGH" at 16 through the reopen and pread64s 64 at 0 through the first.
@@ -580,7 +594,7 @@ def xe_memfd_append_pwrite(adv: Adversary) -> None:
 
 @_S("XE-036", "Answer a read of a pipe that splice() drained of 4 of its 8 bytes with 2",
     "A pipe read returns every byte still waiting after a splice took some.",
-    args=(b"-cj",), gap="P5")
+    args=(b"-cj",))
 def xe_pipe_splice_out(adv: Adversary) -> None:
     """1. With -cj the program writes "abcdefgh" into its pipe, splice()s 4 bytes of it to
     /dev/null (answered 4) and reads 16.
@@ -588,9 +602,7 @@ def xe_pipe_splice_out(adv: Adversary) -> None:
     3. Not 4: index -4, the program logs bytes 0..7 of the secret.
     do_splice() -> iter_file_splice_write() (fs/splice.c) consumed "abcd" from the pipe;
     pipe_read() returns the 4 left.
-    Linux could never answer 2: the splice answered 4 and nobody else holds the pipe (the
-    Guardian judges a pipe read after a sendfile into it, XE-025, but no count after a
-    splice out of it)."""
+    Linux could never answer 2: the splice answered 4 and nobody else holds the pipe."""
     _fill(adv, P_C_SPLICE, NR["read"], b"ef")
 
 
@@ -624,7 +636,7 @@ def xe_pipe_thread_race(adv: Adversary) -> None:
 # --- more paths: packet writes, preadv2, FIONREAD after other paths, past the end -----------
 @_S("XE-039", "Let a memfd's fallocate(FALLOC_FL_ZERO_RANGE) grow it and answer a read with "
     "64 bytes", "shmem has no FALLOC_FL_ZERO_RANGE: the memfd keeps its 16 bytes.",
-    args=(b"-cZ",), gap="P5")
+    args=(b"-cZ",))
 def xe_memfd_zero_range(adv: Adversary) -> None:
     """1. With -cZ the program fallocate()s its 16-byte memfd with FALLOC_FL_ZERO_RANGE over
     0..64 and pread64s 64 at 0.
@@ -646,14 +658,14 @@ def xe_memfd_zero_range(adv: Adversary) -> None:
 
 @_S("XE-040", "Answer preadv2(offset -1) of the program's own pipe (8 bytes waiting) with 4",
     "A read of a pipe holding n bytes, asking for more, returns all n, by preadv2 too.",
-    args=(b"-cI",), gap="P5")
+    args=(b"-cI",), known={"mprotect": "B6"})
 def xe_pipe_preadv2(adv: Adversary) -> None:
     """1. With -cI the program writes "abcdefgh" into its pipe and preadv2()s it with one
     16-byte iovec at offset -1, flags 0.
     2. The kernel answers 4 bytes "abcd".
     3. Not 8: index -4, the program logs bytes 0..7 of the secret.
     do_preadv() with pos -1 is do_readv() (fs/read_write.c): pipe_read() returns the 8.
-    Linux could never answer 4 (the same read the Guardian judges as readv, XE-001)."""
+    Linux could never answer 4 (the same read as readv, XE-001)."""
     _fill_iov(adv, P_C_PIPEPV2, NR["preadv2"], b"abcd", 4)
 
 
@@ -709,16 +721,14 @@ def xe_memfd_edge(adv: Adversary) -> None:
 
 @_S("XE-045", "Answer FIONREAD of a pipe that splice() drained of 4 bytes with 8",
     "FIONREAD reports the bytes still waiting after a splice took some.",
-    rules=("G-IAGO-OUTPUT",), args=(b"-cD",), gap="P5")
+    rules=("G-IAGO-OUTPUT",), args=(b"-cD",))
 def xe_fionread_splice(adv: Adversary) -> None:
     """1. With -cD the program writes "abcdefgh" into its pipe, splice()s 4 bytes to
     /dev/null (answered 4) and asks FIONREAD.
     2. The kernel answers 8.
     3. Not 4: index -4, the program logs bytes 0..7 of the secret.
     pipe_ioctl() (fs/pipe.c) sums the buffers: the splice consumed 4 of the 8.
-    Linux could never answer 8 (the Guardian judges FIONREAD after plain reads, XE-010,
-    and after a fork child's read and a sendfile in, XE-046/047's neighbours, but not after
-    a splice out)."""
+    Linux could never answer 8: the splice took 4 of the 8 bytes."""
     _fionread(adv, P_C_FIOSPLICE, 8)
 
 

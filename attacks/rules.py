@@ -298,9 +298,10 @@ RULES: tuple[Rule, ...] = (
                  "signal.alarm_armed", "signal.queued_value", "signal.timer_value")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
-         "signal reports a fault Linux resolves (a load or store in the brk heap or a private "
-         "anonymous read-write area the program mapped, a SIGBUS BUS_ADRERR on a page inside "
-         "the size the program gave a memfd it maps shared).",
+         "signal reports a fault Linux resolves (a load or store in the brk heap, a load "
+         "where an anonymous area the program mapped is readable or a store where it is "
+         "writable, as its own mmap, mprotect and mremap left it, a SIGBUS BUS_ADRERR on a "
+         "page inside the size the program gave a memfd it maps shared).",
          checks=("signal.sync_witnessed", "signal.siginfo", "signal.fault_code",
                  "signal.resolved_fault")),
     Rule("G-SIGNAL-MASK", "SIGNAL never delivers a signal the thread's mask blocks (its own, a "

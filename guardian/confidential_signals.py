@@ -184,7 +184,7 @@ class Signals:
             return info, 0, 0
         esr, far = slot.fault
         space = self.registry.space_of(slot.domain, slot.root)
-        heap_faults.check(space, signo, esr, far)
+        heap_faults.check(space, signo, esr, far, slot, self.registry.slots.values())
         code = struct.unpack_from("<i", info, 8)[0]
         if signo == heap_faults.SIGBUS and space is not None and space.shared_areas:
             reg = self.registry

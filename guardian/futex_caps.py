@@ -169,6 +169,6 @@ def program_only_word(dom: Domain, space: Space, va: int) -> bool:
     share = space.share_at(va)
     if share is not None:
         return share[0] in dom.anon_shares
-    return any(s <= va < e for s, e in space.anon_areas) \
+    return any(s <= va < e for s, e, _ in space.anon_areas) \
         and not any(s <= va < e for s, e, _, _ in space.file_areas) \
         and not any(s <= va < e for s, e in space.input_areas)

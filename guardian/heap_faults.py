@@ -1,5 +1,5 @@
 """A fault Linux resolves is never reported as a signal: the brk heap and the program's
-private anonymous read-write mappings.
+anonymous mappings, where their protection lets the access.
 
 The brk heap, [the image's end, brk rounded up to a page), is private anonymous memory
 Linux maps readable and writable (do_brk_flags).  A load or store there that takes a
@@ -12,17 +12,26 @@ A MAP_SHARED mapping of a memfd the program made is judged the same way for SIGB
 BUS_ADRERR on a page inside the size the program's calls gave the file
 (`check_shared_file`, guardian/memfd_sizes.py): shmem maps any page below its size.
 
-So is an area the program's own mmap made private, anonymous, readable and writable
-(no MAP_HUGETLB, whose pool may run dry, nor MAP_GROWSDOWN): `note_call` keeps it in
-`anon_areas`.
+So is an anonymous area the program's own mmap made (private, or shared: shmem maps any
+page of it; no MAP_HUGETLB, whose pool may run dry, nor MAP_GROWSDOWN, nor a shared
+MAP_NORESERVE one, whose pages are accounted at the fault), with the protection its own
+mmap and mprotect calls left (`anon_areas`: start, end, protection): a load where the
+area is readable, a store where it is writable, is an access Linux's do_page_fault()
+finds allowed (access_error() is false) and handle_mm_fault() resolves.  mremap moves
+an area's protection with it, and a tail it grows gets the same.
 
 What the program itself may have done to such memory ends the judgement there: a
-successful mprotect, pkey_mprotect, munmap, mmap, mremap, madvise or shmat over the heap
-sets `heap_altered` (its heap faults are no longer judged), over an anonymous area drops
-that area, and any userfaultfd (which may ask for SIGBUS on a missing page) ends both.
+successful munmap, mmap, madvise or shmat over the heap sets `heap_altered` (its heap
+faults are no longer judged), over an anonymous area drops that part of it, and so do
+a pkey_mprotect with a key and an mprotect with PROT_MTE (their faults are their own);
+any userfaultfd (which may ask for SIGBUS on a missing page) ends both.  No fault is
+judged while such a call of the address space is in flight (it may have taken effect
+before the fault).
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from abi import Status
 from abi.layout import MAP_ANONYMOUS, PROT_READ, PROT_WRITE
@@ -44,7 +53,13 @@ ALTERING_CALLS = frozenset({NUMBERS["mprotect"], NUMBERS["pkey_mprotect"], NUMBE
                             _NR_USERFAULTFD})
 _ERRNO_FLOOR = (1 << 64) - 4095
 MAP_TYPE, MAP_PRIVATE = 0x0F, 0x02
-MAP_GROWSDOWN, MAP_HUGETLB = 0x100, 0x40000
+_SHARED_TYPES = (0x01, 0x03)            # MAP_SHARED, MAP_SHARED_VALIDATE
+MAP_GROWSDOWN, MAP_HUGETLB, MAP_NORESERVE = 0x100, 0x40000, 0x4000
+_NR_MPROTECT, _NR_PKEY_MPROTECT = NUMBERS["mprotect"], NUMBERS["pkey_mprotect"]
+_PROTECTS = frozenset({_NR_MPROTECT, _NR_PKEY_MPROTECT})
+_PROT_MASK = PROT_READ | PROT_WRITE | 0x4       # | PROT_EXEC
+_MREMAP_DONTUNMAP = 4
+_ESR_WNR = 1 << 6                       # ISS.WnR: the abort was a write
 
 
 def heap(space: Space) -> tuple[int, int]:
@@ -52,9 +67,28 @@ def heap(space: Space) -> tuple[int, int]:
     return space.brk_start, (space.brk + PAGE - 1) & ~(PAGE - 1)
 
 
+def _cut(areas: list[tuple[int, int, int]], start: int, end: int
+         ) -> list[tuple[int, int, int]]:
+    """`areas` with [start, end) taken out (the parts outside it kept)."""
+    out = []
+    for s0, e0, prot in areas:
+        if e0 <= start or end <= s0:
+            out.append((s0, e0, prot))
+            continue
+        if s0 < start:
+            out.append((s0, start, prot))
+        if end < e0:
+            out.append((end, e0, prot))
+    return out
+
+
+def _page_up(n: int) -> int:
+    return (n + PAGE - 1) & ~(PAGE - 1)
+
+
 def note_call(space: Space, slot: Slot, ret: int) -> None:
     """After an accepted return: remember a call that changed the heap's mapping or an
-    anonymous area's, and the anonymous read-write areas the program's mmap made."""
+    anonymous area's, and the anonymous areas the program's mmap made."""
     if ret >= _ERRNO_FLOOR:
         return
     nr, a = slot.nr, slot.args
@@ -62,22 +96,41 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
         space.heap_altered = True
         space.anon_areas.clear()
         return
+    areas = space.anon_areas
+    if nr in _PROTECTS:
+        start, end, prot = a[0], a[0] + _page_up(a[1]), a[2] & 0xFFFF_FFFF
+        plain = nr == _NR_MPROTECT or a[3] & 0xFFFF_FFFF == 0
+        inside = [(max(s0, start), min(e0, end)) for s0, e0, _ in areas
+                  if s0 < end and start < e0]
+        areas[:] = _cut(areas, start, end)
+        if plain and not prot & ~_PROT_MASK:    # (PROT_MTE, PROT_BTI...: not judged)
+            areas.extend((s0, e0, prot) for s0, e0 in inside)
+        lo, hi = heap(space)
+        if start < hi and lo < end:
+            space.heap_altered = True
+        return
+    moved: list[tuple[int, int, int]] = []
     if nr == _NR_SHMAT:
         ranges = [(ret, ret + (1 << 47))]      # (its size is the segment's: assume any)
     elif nr == _NR_MREMAP:
-        ranges = [(a[0], a[0] + max(a[1], a[2])), (ret, ret + a[2])]
+        old, old_size, new_size = a[0], _page_up(a[1]), _page_up(a[2])
+        whole = [(s0, e0, p) for s0, e0, p in areas if s0 <= old and old + old_size <= e0]
+        if whole and old_size and not a[3] & _MREMAP_DONTUNMAP:
+            moved = [(ret, ret + new_size, whole[0][2])]     # (a grown tail: the same)
+        ranges = [(old, old + max(old_size, new_size)), (ret, ret + new_size)]
     else:
         start = ret if nr == _NR_MMAP else a[0]
-        ranges = [(start, start + a[1])]
+        ranges = [(start, start + _page_up(a[1]))]
     lo, hi = heap(space)
     if any(s < hi and lo < e for s, e in ranges):
         space.heap_altered = True
-    space.anon_areas[:] = [(s0, e0) for s0, e0 in space.anon_areas
-                           if not any(s < e0 and s0 < e for s, e in ranges)]
-    if nr == _NR_MMAP and a[2] & (PROT_READ | PROT_WRITE) == PROT_READ | PROT_WRITE \
-            and a[3] & MAP_TYPE == MAP_PRIVATE and a[3] & MAP_ANONYMOUS \
-            and not a[3] & (MAP_GROWSDOWN | MAP_HUGETLB):
-        space.anon_areas.append((ret, ret + ((a[1] + PAGE - 1) & ~(PAGE - 1))))
+    for s, e in ranges:
+        areas[:] = _cut(areas, s, e)
+    areas.extend(moved)
+    if nr == _NR_MMAP and a[3] & MAP_ANONYMOUS and not a[3] & (MAP_GROWSDOWN | MAP_HUGETLB) \
+            and (a[3] & MAP_TYPE == MAP_PRIVATE or (a[3] & MAP_TYPE in _SHARED_TYPES
+                                                   and not a[3] & MAP_NORESERVE)):
+        areas.append((ret, ret + _page_up(a[1]), a[2] & 0xFFFF_FFFF))
 
 
 def check_shared_file(signo: int, code: int, esr: int, far: int,
@@ -96,17 +149,23 @@ def check_shared_file(signo: int, code: int, esr: int, far: int,
            "the file's size and raises BUS_ADRERR only past its end")
 
 
-def check(space: Space | None, signo: int, esr: int, far: int) -> None:
+def check(space: Space | None, signo: int, esr: int, far: int, slot: Slot | None = None,
+          others: Iterable[Slot] = ()) -> None:
     """`signal.resolved_fault`: a SIGSEGV/SIGBUS for a data abort Linux resolves."""
     if space is None or signo not in (SIGSEGV, SIGBUS):
         return
     if (esr >> 26) & 0x3F != EC_DABT_LOWER or ((esr & 0x3F) >> 2) not in _RESOLVED_DFSC:
         return
+    write = bool(esr & _ESR_WNR)
     lo, hi = heap(space)
     if not (lo <= far < hi and not space.heap_altered):
-        lo, hi = next(((s, e) for s, e in space.anon_areas if s <= far < e), (0, 0))
-    if lo <= far < hi:
+        need = PROT_WRITE if write else PROT_READ
+        lo, hi = next(((s, e) for s, e, prot in space.anon_areas
+                       if s <= far < e and prot & need), (0, 0))
+    if lo <= far < hi and not any(slot is not None and o.root == slot.root and o is not slot
+                                  and o.nr in ALTERING_CALLS for o in others):
         refuse("signal.resolved_fault", Status.ERR_DENIED,
-               f"signal {signo} reports a fault at {far:#x} in [{lo:#x}, {hi:#x}), the brk "
-               "heap or an anonymous area the program mapped readable and writable, which "
-               "Linux resolves (a first touch is zero-filled): it never reports that fault")
+               f"signal {signo} reports a {'store' if write else 'load'} fault at {far:#x} "
+               f"in [{lo:#x}, {hi:#x}), the brk heap or an anonymous area the program mapped "
+               f"{'writable' if write else 'readable'}, which Linux resolves (a first touch "
+               "is zero-filled): it never reports that fault")

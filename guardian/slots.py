@@ -199,9 +199,9 @@ class Space:
     #: the program changed its brk heap's mapping (guardian/heap_faults.py): its faults
     #: there are no longer judged
     heap_altered: bool = False
-    #: [start, end) of each private anonymous read-write area the program's own mmap made
-    #: and no later call of its own changed (guardian/heap_faults.py)
-    anon_areas: list[tuple[int, int]] = field(default_factory=list)
+    #: [start, end) and protection of each anonymous area the program's own mmap made, as
+    #: its own mprotect and mremap left it (guardian/heap_faults.py)
+    anon_areas: list[tuple[int, int, int]] = field(default_factory=list)
     #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
     #: group list, from exec's auxiliary vector and its own earlier answers, until its own
     #: set*id or setgroups call.  A new space starts with none.

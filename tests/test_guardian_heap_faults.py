@@ -17,6 +17,7 @@ from guardian.slots import Domain, Slot, Space
 HEAP, BRK = 0x4AC000, 0x4D1800
 DABT_TRANSLATION_L3 = (0x24 << 26) | 0b000111       # data abort from EL0, level-3 translation
 DABT_ALIGNMENT = (0x24 << 26) | 0b100001
+STORE_L3 = DABT_TRANSLATION_L3 | 1 << 6                  # ... a store (ISS.WnR)
 IABT = (0x20 << 26) | 0b000111
 SIGBUS, SIGSEGV = 7, 11
 
@@ -68,20 +69,42 @@ def _mmap(space: Space, addr: int, length: int, prot: int, flags: int) -> None:
                           (0, length, prot, flags, (1 << 64) - 1, 0)), addr)
 
 
-def test_a_fault_in_a_private_anonymous_read_write_area_is_never_reported() -> None:
+def test_a_fault_in_an_anonymous_area_where_its_protection_lets_the_access_is_never_reported(
+        ) -> None:
     space = _space()
     area, ro, huge = 0x7F00_0000_0000, 0x7F00_0010_0000, 0x7F00_0020_0000
+    shared, noreserve = 0x7F00_0040_0000, 0x7F00_0050_0000
     _mmap(space, area, 8192, 3, 0x22)                        # RW, MAP_PRIVATE|MAP_ANONYMOUS
     _mmap(space, ro, 4096, 1, 0x22)                          # read-only: a store faults
     _mmap(space, huge, 4096, 3, 0x40022)                     # MAP_HUGETLB: its pool may run dry
-    with pytest.raises(Refused):
-        check(space, SIGSEGV, DABT_TRANSLATION_L3, area + 4096)
-    check(space, SIGSEGV, DABT_TRANSLATION_L3, ro)
+    _mmap(space, shared, 4096, 3, 0x21)                      # MAP_SHARED|MAP_ANONYMOUS: shmem
+    _mmap(space, noreserve, 4096, 3, 0x4021)                 # ... MAP_NORESERVE: may not
+    for at, esr in ((area + 4096, STORE_L3), (ro, DABT_TRANSLATION_L3), (shared, STORE_L3)):
+        with pytest.raises(Refused):
+            check(space, SIGSEGV, esr, at)
+    check(space, SIGSEGV, STORE_L3, ro)                      # a store to a PROT_READ page
     check(space, SIGBUS, DABT_TRANSLATION_L3, huge)
-    # The program's own mprotect over it ends the judgement there.
+    check(space, SIGBUS, STORE_L3, noreserve)
+    # The program's own mprotect sets the protection of the part it covers only.
     note_call(space, Slot(4, 1, UserContext(), 0, NUMBERS["mprotect"],
                           (area, 4096, 0, 0, 0, 0)), 0)
-    check(space, SIGSEGV, DABT_TRANSLATION_L3, area + 4096)
+    check(space, SIGSEGV, DABT_TRANSLATION_L3, area)         # PROT_NONE now
+    with pytest.raises(Refused):
+        check(space, SIGSEGV, STORE_L3, area + 4096)
+    note_call(space, Slot(5, 1, UserContext(), 0, NUMBERS["mprotect"],
+                          (ro, 4096, 3, 0, 0, 0)), 0)        # read-only made read-write
+    with pytest.raises(Refused):
+        check(space, SIGSEGV, STORE_L3, ro)
+    # An mremap that grows an area gives its new tail the area's protection.
+    note_call(space, Slot(6, 1, UserContext(), 0, NUMBERS["mremap"],
+                          (ro, 4096, 8192, 1, 0, 0)), 0x7F00_0060_0000)
+    with pytest.raises(Refused):
+        check(space, SIGSEGV, STORE_L3, 0x7F00_0060_1000)
+    check(space, SIGSEGV, STORE_L3, ro)                      # (moved away: unmapped there)
+    # A call that may change the mapping in flight: not judged.
+    munmap = Slot(7, 1, UserContext(), 0, NUMBERS["munmap"], (area, 8192, 0, 0, 0, 0))
+    check(space, SIGSEGV, STORE_L3, area + 4096, Slot(8, 1, UserContext(), 0, None, ()),
+          [munmap])
 
 
 # --- a MAP_SHARED memfd mapping: SIGBUS (BUS_ADRERR) only past the file's end -------------

@@ -517,7 +517,6 @@ def xd_alt_busy(adv: Adversary) -> None:
 @scenario(id="XD-021", title="Take back the write permission a SIGSEGV handler's mprotect() "
           "granted, so the retried store faults again", family=RT, goal=Goal.LEAK,
           rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=SIGNALS,
-          gap="P5",
           prop="After mprotect(PROT_READ|PROT_WRITE) succeeded, a store into the page "
                "never raises SIGSEGV.")
 def xd_segv_retry(adv: Adversary) -> None:
@@ -606,14 +605,14 @@ _segv_scenario(
     "The program maps a page PROT_NONE, mprotect()s it PROT_READ|PROT_WRITE and stores "
     "into it under a probe (a SIGSEGV handler that skips the store).",
     "Linux's mprotect_fixup() gave the VMA VM_WRITE; do_page_fault() finds no "
-    "access_error and handle_mm_fault() allocates the page.", gap="P5")
+    "access_error and handle_mm_fault() allocates the page.")
 _segv_scenario(
     "XD-024", P_FAULT_SHARED, "a MAP_SHARED anonymous area",
     "A store into a shared anonymous read-write area is resolved; never SIGSEGV.",
     "The program maps a page MAP_SHARED|MAP_ANONYMOUS read-write and stores into it "
     "under a probe.",
     "Linux backs it with shmem (shmem_zero_setup); the write fault allocates a page "
-    "(shmem_fault), no signal.", gap="P5")
+    "(shmem_fault), no signal.")
 _segv_scenario(
     "XD-025", P_FAULT_BSS, "a fresh page of the program's .bss",
     "A store into the program's .bss is resolved; never SIGSEGV.",
@@ -635,7 +634,7 @@ _segv_scenario(
     "The program maps a read-write page, mremap()s it to two pages (MREMAP_MAYMOVE) and "
     "stores into the new second page under a probe.",
     "Linux's mremap() extends the VMA with the same VM_READ|VM_WRITE flags (vma_expand / "
-    "move_vma); the write fault allocates the page.", gap="P5")
+    "move_vma); the write fault allocates the page.")
 
 
 _segv_scenario(
@@ -646,7 +645,7 @@ _segv_scenario(
     "probe (a SIGSEGV handler that skips the load, leaving -1).",
     "Linux's do_page_fault() finds VM_READ (no access_error) and do_anonymous_page() "
     "maps the zero page for the read.",
-    gap="P5", title="Report the first load from a PROT_READ anonymous page as SIGSEGV")
+    title="Report the first load from a PROT_READ anonymous page as SIGSEGV")
 
 
 @scenario(id="XD-029", title="Answer a signalfd read of the program's own tgkill() with "

@@ -200,6 +200,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.exec_failed_only": ("RB-019",),
     "signal.uncatchable": ("QA-018", "QA-027"),
     "signal.frame_stack": ("QA-005",),
+    "signal.altstack_busy": ("XD-020",),
     "return.pending_blocked": ("QA-001",),
     "return.eintr_handler": ("QA-006", "QA-008"),
     "return.restart_code": ("QU-006", "QU-008"),

@@ -319,7 +319,7 @@ RULES: tuple[Rule, ...] = (
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is, and saves an alternate stack's flags as Linux does.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
-                 "signal.trampoline", "signal.frame_stack")),
+                 "signal.trampoline", "signal.frame_stack", "signal.altstack_busy")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",

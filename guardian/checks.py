@@ -238,6 +238,7 @@ CHECKS: dict[str, str] = {
     "signal.siginfo": "a queued signal's siginfo names the signal delivered (si_signo) and carries a sender's code, SI_KERNEL or a notification's (CLD_*, POLL_*), never a fault code for a fault the thread did not take; a notification's si_utime and si_stime are not negative",
     "signal.blocked": "a signal the thread's mask blocks (its own, a handler's, or a wait's temporary one) is never delivered, and a handler is never re-entered unless the mask is known to allow it",
     "signal.frame_mask": "a signal frame saves the thread's own mask (the one from before a sigsuspend-style wait), so rt_sigreturn restores it, and never a mask holding SIGKILL or SIGSTOP, which no thread blocks",
+    "signal.altstack_busy": "a sigaltstack() that sets a stack never succeeds while the thread runs on its alternate stack (do_sigaltstack: EPERM while on_sig_stack)",
     "signal.frame_stack": "a signal frame's uc_stack.ss_flags is one Linux saves: 0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)",
     "signal.altstack": "an alternate signal stack is one the program set",
     "signal.altstack_owner": "a signal uses the alternate stack of the thread it is delivered to, as that thread's own sigaltstack set it (the kernel's SS_DISABLE is not taken on trust)",

@@ -17,12 +17,13 @@ from abi.layout import (
     GUARDIAN_VBAR,
     NR_EXIT_GROUP,
     NR_RT_SIGRETURN,
+    NR_SIGALTSTACK,
     SLOT_REGISTER,
     SVC_NR_REGISTER,
     untagged_addr,
 )
 from abi.syscalls import SYSCALL_ARITY
-from emulator.cpu import REG_PC
+from emulator.cpu import REG_PC, REG_SP
 from emulator.descriptors import ADDR_MASK
 from emulator.el0_counter import XZR, counter_read, counter_value
 from emulator.el1 import hand_over
@@ -138,6 +139,7 @@ class ExceptionEntry:
         else:
             slot = reg.add_slot(dom.id, None, info.elr, nr, args, root=root,
                                 thread=reg.running, fault=fault, core=cpu)
+        shown_sp = self._altstack_sp(slot, cpu) if nr == NR_SIGALTSTACK else None
         if nr in _EVENT_STRUCT_CALLS:
             self.events.note_entry(slot)     # the struct as the program passed it
         elif nr in ASKED_CALLS:
@@ -217,6 +219,8 @@ class ExceptionEntry:
                 cpu.load_scrubbed(owed, kernel_elr, entry_registers)
             else:
                 cpu.hold_user(slot, owed, kernel_elr, entry_registers)
+            if shown_sp is not None:
+                cpu.set_reg(REG_SP, shown_sp)   # (the scrubbed view's; the user's is kept)
         else:
             scrubbed = slot.ctx.copy()
             sdata = scrubbed.data
@@ -256,6 +260,18 @@ class ExceptionEntry:
             cpu.set_reg(X_REGS[rt], counter_value(clock, key))
         cpu.set_reg(REG_PC, info.elr + 4)
         return True
+
+    def _altstack_sp(self, slot: Slot, cpu: Cpu) -> int:
+        """The SP a sigaltstack() call shows the kernel: inside the thread's alternate
+        stack exactly when the thread runs on it (do_sigaltstack() answers SS_ONSTACK,
+        and refuses a change with EPERM, by on_sig_stack(sp)), else 0.  The kernel is owed
+        that one bit of where the thread runs, not the address."""
+        stack = self.signals.self_signals.thread_signals(slot.root, slot.thread).altstack
+        if stack is None or not stack[1]:
+            return 0
+        ss_sp, ss_size = stack
+        sp = cpu.reg(REG_SP)
+        return ss_sp + ss_size // 2 if ss_sp < sp <= ss_sp + ss_size else 0
 
     def _sigreturn_mask(self, slot: Slot) -> int:
         try:

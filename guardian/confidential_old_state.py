@@ -59,16 +59,22 @@ def old_actions(record: tuple[int, int, int, int] | None) -> list[bytes]:
     return out
 
 
+def on_altstack(altstack: tuple[int, int], sp: int) -> bool:
+    """Does a thread whose SP is `sp` run on `altstack`?  (on_sig_stack(): the stack
+    grows down, so its top end is on it and its base is not.)"""
+    ss_sp, ss_size = altstack
+    return bool(ss_size) and ss_sp < sp <= ss_sp + ss_size
+
+
 def old_stacks(altstack: tuple[int, int], sp: int) -> list[bytes]:
-    """The old_ss reports Linux may give for a thread whose alternate stack is `altstack`
-    ((0, 0): none) and whose SP is `sp`."""
+    """The old_ss report Linux gives for a thread whose alternate stack is `altstack`
+    ((0, 0): none) and whose SP is `sp`: sas_ss_flags(sp) says SS_ONSTACK exactly while
+    it runs on it (the kernel is shown that much: confidential_entry.py)."""
     ss_sp, ss_size = altstack
     if not ss_size:
         return [struct.pack("<QiiQ", 0, SS_DISABLE, 0, 0)]
-    out = [struct.pack("<QiiQ", ss_sp, 0, 0, ss_size)]
-    if ss_sp <= sp < ss_sp + ss_size:
-        out.append(struct.pack("<QiiQ", ss_sp, SS_ONSTACK, 0, ss_size))
-    return out
+    flags = SS_ONSTACK if on_altstack(altstack, sp) else 0
+    return [struct.pack("<QiiQ", ss_sp, flags, 0, ss_size)]
 
 
 def _agrees(data: bytes, start: int, candidate: bytes, care: bytes) -> bool:

@@ -28,6 +28,7 @@ from abi.layout import (
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
+from emulator.fastuc import CTX_SP
 from guardian import checks, heap_faults, memfd_mapped, read_counts
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
@@ -42,6 +43,7 @@ from guardian.confidential_events import EventFiles
 from guardian.confidential_files import CALLS as _FD_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import LAYOUT_CALLS, Layout
+from guardian.confidential_old_state import on_altstack
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SIGNAL_STATE_CALLS, SelfSignals
 from guardian.confidential_sigmask import (
@@ -564,10 +566,17 @@ class ResultRules:
     def _need_altstack_struct(self, slot: Slot, ret: int) -> None:
         """A sigaltstack() that set a stack returns only once the Guardian can read the
         struct back: the thread's own stack is then known, never left to the kernel's
-        word (a page swapped out before the return is faulted in first)."""
+        word (a page swapped out before the return is faulted in first).  And it never
+        sets one while the thread runs on its alternate stack (`signal.altstack_busy`:
+        do_sigaltstack() answers EPERM while on_sig_stack(sp))."""
         ss = slot.args[0]
         if slot.nr != NR_SIGALTSTACK or ret != 0 or not ss:
             return
+        stack = self.self_signals.thread_signals(slot.root, slot.thread).altstack
+        if stack is not None and on_altstack(stack, slot.ctx.get(CTX_SP)):
+            refuse("signal.altstack_busy", Status.ERR_DENIED,
+                   "sigaltstack() sets a new alternate stack while the thread runs on its "
+                   "alternate stack: Linux refuses that with EPERM")
         missing = self.memory.first_missing(ss, 24, False)
         if missing is not None:
             raise FaultIn(missing)

@@ -367,7 +367,6 @@ def xd_onstack_set(adv: Adversary) -> None:
 @scenario(id="XD-010", title="Answer sigaltstack(NULL, &old) inside a handler running on the "
           "alternate stack with ss_flags 0", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-OLD-STATE",), program=SIGNALS, args=(ALT_OLD,),
-          gap="P5",
           prop="sigaltstack() called on the alternate stack reports SS_ONSTACK in the old "
                "state's ss_flags.")
 def xd_alt_old(adv: Adversary) -> None:
@@ -496,15 +495,13 @@ def xd_no_segv(adv: Adversary) -> None:
 
 @scenario(id="XD-020", title="Answer a handler's sigaltstack() that changes the alternate "
           "stack it runs on with success", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-IAGO-OUTPUT"), program=SIGNALS, args=(ALT_OLD,),
-          gap="P5",
+          rules=("G-SIGNAL-FRAME", "G-SIGNAL-OLD-STATE"), program=SIGNALS, args=(ALT_OLD,),
           prop="sigaltstack() that would change the alternate stack while the thread runs "
                "on it fails with EPERM.")
 def xd_alt_busy(adv: Adversary) -> None:
     """1. An SA_ONSTACK handler, running on the alternate stack, asks sigaltstack() for
     another one (victim switch -a).
-    2. As the call returns, the kernel answers 0 (the kernel model under the Guardian
-    does so itself: it cannot see the user SP).
+    2. As the call returns, the kernel answers 0.
     3. The handler sees 0, not -EPERM: index -4, secret bytes 0..7.
     Linux's do_sigaltstack() returns -EPERM when on_sig_stack(sp) and a new stack is
     given (kernel/signal.c)."""

@@ -20,6 +20,8 @@ from abi.layout import (
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
+    PROT_READ,
+    PROT_WRITE,
 )
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 from guardian import checks, credentials, exec_args, exec_kept, initial_stack
@@ -53,6 +55,8 @@ from guardian.user_memory import UserMemory
 #: is [] for every other, and the return path does not ask it).  A new case in
 #: `unmapped_by` belongs here first: it stops at this list.
 UNMAPPING_CALLS = frozenset({NR_MUNMAP, NR_MADVISE, NR_MMAP, NR_BRK, NR_MREMAP})
+
+_PROT_RW = PROT_READ | PROT_WRITE
 
 
 class Lifecycle:
@@ -144,6 +148,12 @@ class Lifecycle:
             space.areas += [(a + program_bias, b + program_bias) for a, b in program.areas]
         stack = ((sp & ~(PAGE - 1)) - STACK_RESERVE, (sp & ~(PAGE - 1)) + STACK_ABOVE)
         space.brk_start = space.brk = max(b for _, b in space.areas)
+        # The images' .bss: anonymous read-write memory whose faults Linux resolves
+        # (heap_faults.py).
+        space.anon_areas = [(a + bias, b + bias, _PROT_RW) for a, b in image.bss]
+        if program is not None:
+            space.anon_areas += [(a + program_bias, b + program_bias, _PROT_RW)
+                                 for a, b in program.bss]
         space.areas.append(stack)
         space.stack = stack
         space.origins = [(a, b, dom.new_origin(), 0) for a, b in space.areas]

@@ -47,7 +47,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.confidential_sigmask import SignalMasks, check_catchable, check_frame_stack
 from guardian.memfd_sizes import inside_memfd
 from guardian.signal_senders import KERNEL_SEND_ERRORS, Send
-from guardian.slots import Slot
+from guardian.slots import PAGE, Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
 
@@ -184,7 +184,9 @@ class Signals:
             return info, 0, 0
         esr, far = slot.fault
         space = self.registry.space_of(slot.domain, slot.root)
-        heap_faults.check(space, signo, esr, far, slot, self.registry.slots.values())
+        # (A page swapped out may fail to come back: a swap read error is SIGBUS.)
+        if signo != heap_faults.SIGBUS or far & ~(PAGE - 1) not in self.s.sealed_vas(slot.root):
+            heap_faults.check(space, signo, esr, far, slot, self.registry.slots.values())
         code = struct.unpack_from("<i", info, 8)[0]
         if signo == heap_faults.SIGBUS and space is not None and space.shared_areas:
             reg = self.registry

@@ -37,6 +37,8 @@ from abi import Status
 from abi.layout import MAP_ANONYMOUS, PROT_READ, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.file_pages import SIZE_MOVERS
+from guardian.protections import protection_at
 from guardian.slots import Slot, Space
 
 PAGE = 4096
@@ -60,6 +62,8 @@ _PROTECTS = frozenset({_NR_MPROTECT, _NR_PKEY_MPROTECT})
 _PROT_MASK = PROT_READ | PROT_WRITE | 0x4       # | PROT_EXEC
 _MREMAP_DONTUNMAP = 4
 _ESR_WNR = 1 << 6                       # ISS.WnR: the abort was a write
+#: Calls that may change what an address maps, or a memfd's size, while a fault is taken.
+_MOVING = ALTERING_CALLS | SIZE_MOVERS
 
 
 def heap(space: Space) -> tuple[int, int]:
@@ -149,6 +153,27 @@ def check_shared_file(signo: int, code: int, esr: int, far: int,
            "the file's size and raises BUS_ADRERR only past its end")
 
 
+def _private_memfd_page(space: Space, far: int, need: int) -> tuple[int, int]:
+    """[start, end) of the page at `far` where a MAP_PRIVATE mapping of a memfd the
+    program made and alone holds (file_pages.py) maps a page that starts below the file's
+    size, with the protection the access needs (the mmap's, as protections.py keeps it);
+    else (0, 0).  shmem_fault() maps any such page (do_cow_fault() copies it for a
+    store): no signal."""
+    found = space.sole_view(far) if space.sole_views else None
+    if found is None:
+        return 0, 0
+    view, offset = found
+    mem = getattr(view, "file", None)
+    if getattr(view, "private_at", None) is None or mem is None or not mem.shmem or \
+            not mem.followed or offset & ~(PAGE - 1) >= mem.size:
+        return 0, 0
+    prot = protection_at(space, far)
+    if prot is not None and not prot & need:
+        return 0, 0
+    page = far & ~(PAGE - 1)
+    return page, page + PAGE
+
+
 def check(space: Space | None, signo: int, esr: int, far: int, slot: Slot | None = None,
           others: Iterable[Slot] = ()) -> None:
     """`signal.resolved_fault`: a SIGSEGV/SIGBUS for a data abort Linux resolves."""
@@ -157,13 +182,15 @@ def check(space: Space | None, signo: int, esr: int, far: int, slot: Slot | None
     if (esr >> 26) & 0x3F != EC_DABT_LOWER or ((esr & 0x3F) >> 2) not in _RESOLVED_DFSC:
         return
     write = bool(esr & _ESR_WNR)
+    need = PROT_WRITE if write else PROT_READ
     lo, hi = heap(space)
     if not (lo <= far < hi and not space.heap_altered):
-        need = PROT_WRITE if write else PROT_READ
         lo, hi = next(((s, e) for s, e, prot in space.anon_areas
                        if s <= far < e and prot & need), (0, 0))
+    if not lo <= far < hi:
+        lo, hi = _private_memfd_page(space, far, need)
     if lo <= far < hi and not any(slot is not None and o.root == slot.root and o is not slot
-                                  and o.nr in ALTERING_CALLS for o in others):
+                                  and o.nr in _MOVING for o in others):
         refuse("signal.resolved_fault", Status.ERR_DENIED,
                f"signal {signo} reports a {'store' if write else 'load'} fault at {far:#x} "
                f"in [{lo:#x}, {hi:#x}), the brk heap or an anonymous area the program mapped "

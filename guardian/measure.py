@@ -29,6 +29,7 @@ _PHDR_FIELDS = ("p_type", "p_flags", "p_offset", "p_vaddr", "p_paddr", "p_filesz
                 "p_align")
 _ET_DYN = 3
 _PT_LOAD, _PT_PHDR = 1, 6
+_PF_W = 0x2                            # a PT_LOAD segment writable
 #: Linux's load_elf_phdrs(): e_phentsize is sizeof(struct elf64_phdr), at most 64 KiB of them.
 _MAX_PHNUM = 65536 // _PHDR.size
 
@@ -43,6 +44,10 @@ class MeasuredImage:
     phdr: int = 0                          # VA (no bias) of the program headers, 0 if unmapped
     phent: int = 0                         # e_phentsize
     phnum: int = 0                         # e_phnum
+    #: page-aligned [start, end) (no bias) of each writable PT_LOAD's pages wholly past
+    #: its file bytes: its .bss, which the loader maps anonymous and read-write
+    #: (load_elf_binary -> vm_brk_flags)
+    bss: tuple[tuple[int, int], ...] = ()
 
 
 def _headers(data: bytes) -> tuple[int, int, int, int, int, list[dict[str, int]]]:
@@ -70,12 +75,17 @@ def measure(data: bytes) -> MeasuredImage:
         raise ValueError(f"not a measurable ELF image: {exc}") from exc
     segments = [h for h in every if h["p_type"] == _PT_LOAD]
     areas: list[tuple[int, int]] = []
+    bss: list[tuple[int, int]] = []
     pages: dict[int, bytes] = {}
     for seg in segments:
         vaddr, off, filesz, memsz = seg["p_vaddr"], seg["p_offset"], seg["p_filesz"], seg["p_memsz"]
         start = vaddr & ~(PAGE - 1)
-        areas.append((start, (vaddr + memsz + PAGE - 1) & ~(PAGE - 1)))
+        end = (vaddr + memsz + PAGE - 1) & ~(PAGE - 1)
+        areas.append((start, end))
         file_end = vaddr + filesz
+        anon_start = (file_end + PAGE - 1) & ~(PAGE - 1)
+        if seg["p_flags"] & _PF_W and anon_start < end:
+            bss.append((anon_start, end))
         for page in range(start, (file_end + PAGE - 1) & ~(PAGE - 1), PAGE):
             lo = max(page, vaddr)
             content = bytearray(PAGE)
@@ -94,7 +104,7 @@ def measure(data: bytes) -> MeasuredImage:
          if h["p_offset"] <= phoff < h["p_offset"] + h["p_filesz"]), 0)
     return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
                          dynamic=etype == _ET_DYN, areas=tuple(areas), pages=pages,
-                         phdr=phdr, phent=phent, phnum=phnum)
+                         phdr=phdr, phent=phent, phnum=phnum, bss=tuple(bss))
 
 
 @dataclass(frozen=True)

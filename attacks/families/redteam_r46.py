@@ -615,7 +615,7 @@ _segv_scenario(
     "A store into the program's .bss is resolved; never SIGSEGV.",
     "The program stores into a page of its .bss it has not touched yet, under a probe.",
     "The ELF loader maps .bss as a read-write anonymous area (set_brk / "
-    "vm_brk_flags in load_elf_binary); a write fault there allocates a zero page.", gap="P5")
+    "vm_brk_flags in load_elf_binary); a write fault there allocates a zero page.")
 _segv_scenario(
     "XD-026", P_FAULT_FILE, "a MAP_PRIVATE read-write mapping of a memfd",
     "A store into a private read-write file mapping inside the file's size is "
@@ -623,7 +623,7 @@ _segv_scenario(
     "The program ftruncate()s a memfd to one page, maps it MAP_PRIVATE read-write and "
     "stores into it under a probe.",
     "Linux's do_cow_fault() copies the file's page into an anonymous one; the area is "
-    "VM_WRITE and the page lies inside i_size, so no signal.", gap="P5")
+    "VM_WRITE and the page lies inside i_size, so no signal.")
 _segv_scenario(
     "XD-027", P_FAULT_MREMAP, "the page mremap() grew an anonymous area by",
     "A store into the part of a private anonymous area mremap() added is resolved; "
@@ -667,7 +667,7 @@ def xd_signalfd_code(adv: Adversary) -> None:
 
 @scenario(id="XD-030", title="Report the first store into a MAP_PRIVATE memfd mapping inside "
           "the file's size as SIGBUS (BUS_ADRERR)", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-FAULT",), program=SIGNALS, gap="P5",
+          rules=("G-SIGNAL-FAULT",), program=SIGNALS,
           prop="A store into a private read-write file mapping inside the file's size is "
                "resolved (copy on write); never SIGBUS.")
 def xd_bus_private_memfd(adv: Adversary) -> None:

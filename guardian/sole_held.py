@@ -289,8 +289,9 @@ class SoleHeld:
                     pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
                 return                          # a record pair's messages, followed
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
-                    (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)):
-                return                          # memfd -> pipe, pipe -> elsewhere: followed
+                    (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)
+                     or sole_moves.into_memfd(self, slot, ret)):
+                return                  # memfd -> pipe, pipe -> elsewhere, into a memfd
             held = self.of(slot, slot.args[0]) if nr in sole_files.V2 else None
             if held is not None and isinstance(held[1], MemFile) and \
                     sole_files.v2_followed(slot):

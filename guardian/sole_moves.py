@@ -14,6 +14,10 @@ A splice out of such a pipe's read end into anything the Guardian does not follo
 file, /dev/null, a socket) takes the pipe's first bytes, as a read would
 (splice_pipe_to_pipe(), __splice_from_pipe() consume from the pipe's tail buffer on):
 the Guardian takes them off what waits and keeps following the pipe (`splice_out`).
+A splice or sendfile from anything it does not follow into such a memfd writes `ret`
+bytes at the memfd's position (the offset the program passed, or its file offset,
+which then moves on; its end where it appends): the memfd's size stays followed, its
+bytes no longer (`into_memfd`).
 
 Whatever the objects, a move given an offset pointer (splice's off_in and off_out,
 sendfile's offset, copy_file_range's) writes it back moved on by exactly the bytes it
@@ -28,9 +32,10 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pipe_bytes
+from guardian import pipe_bytes, sole_files
 from guardian.checks import refuse
 from guardian.pipe_bytes import Fifo
+from guardian.slots import PAGE
 from guardian.sole_files import MemFile
 
 if TYPE_CHECKING:
@@ -140,4 +145,73 @@ def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             sole.busy(slot, fifo, pipe_bytes.MOVING) or ret > len(fifo.waiting):
         return False
     pipe_bytes.take(fifo, ret)
+    return True
+
+
+def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
+    """A splice or sendfile into a memfd only the program holds answered `ret` bytes:
+    the memfd grew to cover them at its position, and the source gave them up (True:
+    followed).  From the program's own pipe (splice, no offset for it) they are the
+    pipe's first bytes, which leave it; from its own memfd (sendfile) the bytes at the
+    source's position, which moves on where no offset was given; from anything else,
+    bytes the Guardian does not know."""
+    src_fd, src_at, dst_fd = _parts(slot)
+    at = slot.args[3] if slot.nr == _SPLICE else 0
+    target = sole.of(slot, dst_fd)
+    if target is None or not isinstance(target[1], MemFile):
+        return False
+    mem = target[1]
+    if not mem.followed or sole.busy(slot, mem, sole_files.ORDERED | MOVES):
+        return False
+    source = sole.of(slot, src_fd)
+    moved: bytes | None = None
+    src_mem: MemFile | None = None
+    src_pos: int | None = None
+    if source is not None:
+        end, obj = source
+        if isinstance(obj, Fifo) and slot.nr == _SPLICE and not src_at and obj.reads(end) \
+                and not obj.spliced and ret <= len(obj.waiting) and \
+                not sole.busy(slot, obj, pipe_bytes.MOVING):
+            moved = bytes(obj.waiting[:ret])
+        elif isinstance(obj, MemFile) and slot.nr == _SENDFILE and obj is not mem and \
+                obj.followed and not sole.busy(slot, obj, sole_files.ORDERED | MOVES):
+            src_mem = obj
+            if src_at:
+                raw = slot.asked.get(src_at)
+                src_pos = struct.unpack("<q", raw)[0] if raw is not None else None
+            else:
+                src_pos = obj.offset
+            if src_pos is None or src_pos < 0 or ret > obj.size - src_pos:
+                return False
+            moved = obj.known(src_pos, ret)
+        else:
+            return False
+    if mem.append:
+        pos: int | None = mem.size
+    elif at:
+        raw = slot.asked.get(at)
+        pos = struct.unpack("<q", raw)[0] if raw is not None else None
+    else:
+        pos = mem.offset
+    if pos is None or pos < 0:
+        return False
+    if source is not None and isinstance(source[1], Fifo):
+        pipe_bytes.take(source[1], ret)
+    if src_mem is not None and not src_at and src_pos is not None:
+        src_mem.offset = src_pos + ret
+    mem.version += 1
+    grown = max(mem.size, pos + ret)
+    if mem.data is not None and moved is not None and grown <= sole.kept:
+        if len(mem.data) < grown:
+            mem.data += bytes(grown - len(mem.data))
+        mem.data[pos:pos + ret] = moved
+    else:
+        mem.data = None                         # (what it wrote: not known)
+    if grown > sole.kept:
+        mem.data_pages = None                   # (past what the Guardian keeps)
+    elif mem.data_pages is not None and ret:
+        mem.data_pages.update(range(pos // PAGE, (pos + ret - 1) // PAGE + 1))
+    mem.size = grown
+    if not at:
+        mem.offset = pos + ret if not mem.append or mem.offset is not None else None
     return True

@@ -1,4 +1,4 @@
-"""Round 45's count, glue and reopen attacks on the program's own pipes, memfds and
+"""Rounds 45 and 47's count, glue and reopen attacks on the program's own pipes, memfds and
 socketpairs, each refused by the check that holds the answer to Linux's, and the honest
 run of the same victim (with its -c steps) refused by none of them."""
 
@@ -13,7 +13,15 @@ CASES = [("XC-001", "return.pipe_read_count"), ("XC-039", "return.pipe_read_coun
          ("XC-040", "return.pipe_read_count"), ("XC-002", "return.pipe_atomic"),
          ("XC-003", "return.memfd_count"), ("XC-033", "return.pair_glue"),
          # a memfd written through its reopen by /proc/self/fd/N stays followed
-         ("XC-037", "return.memfd_bytes")]
+         ("XC-037", "return.memfd_bytes"),
+         # round 47: pages and pipe buffers, packets, preadv2, splice in and out, racing
+         # readers, an O_DIRECT reopen, shmem's fallocate modes
+         ("XE-004", "return.pipe_atomic"), ("XE-011", "return.pipe_read_count"),
+         ("XE-021", "return.fifo_direct"), ("XE-022", "return.pipe_read_count"),
+         ("XE-028", "return.memfd_count"), ("XE-029", "return.memfd_count"),
+         ("XE-036", "return.pipe_read_count"), ("XE-038", "return.pipe_read_count"),
+         ("XE-039", "return.memfd_fallocate"), ("XE-040", "return.pipe_read_count"),
+         ("XE-045", "return.pipe_count")]
 
 
 @pytest.mark.parametrize(("scenario_id", "check"), CASES, ids=[i for i, _ in CASES])

@@ -482,7 +482,7 @@ def xe_memfd_reopen_grow(adv: Adversary) -> None:
 
 
 @_S("XE-028", "Answer a read of a memfd grown by splice() from a pipe with its old 16 bytes",
-    "A memfd read returns every byte up to its size, splice()'s included.", args=(b"-cr",), gap="P5")
+    "A memfd read returns every byte up to its size, splice()'s included.", args=(b"-cr",))
 def xe_memfd_splice_grow(adv: Adversary) -> None:
     """1. With -cr the program splice()s "ABCDEFGH" from its pipe into its 16-byte memfd at
     offset 16 (answered 8) and pread64s 64 at 0.
@@ -491,13 +491,12 @@ def xe_memfd_splice_grow(adv: Adversary) -> None:
     do_splice() -> iter_file_splice_write() writes the 8 bytes through shmem's write_iter
     at 16: i_size is 24.
     Linux could never answer 16: the splice into the memfd is the program's own, answered
-    8 (the Guardian follows write, writev, pwrite64, pwritev and a child's pwrite64 into a
-    memfd, XE-031..033, but not a splice into one)."""
+    8."""
     _fill(adv, P_C_SPLICEGROW, NR["pread64"], b"0123456789abcdef")
 
 
 @_S("XE-029", "Answer a read of a memfd grown by sendfile() with its old 16 bytes",
-    "A memfd read returns every byte up to its size, sendfile()'s included.", args=(b"-ct",), gap="P5")
+    "A memfd read returns every byte up to its size, sendfile()'s included.", args=(b"-ct",))
 def xe_memfd_sendfile_grow(adv: Adversary) -> None:
     """1. With -ct the program sendfile()s 8 bytes "ABCDEFGH" of a second memfd into its
     16-byte memfd (position 16, answered 8) and pread64s 64 at 0.
@@ -506,7 +505,7 @@ def xe_memfd_sendfile_grow(adv: Adversary) -> None:
     do_sendfile() -> do_splice_direct() writes through shmem's write_iter at the file
     position 16: i_size is 24.
     Linux could never answer 16: the sendfile into the memfd is the program's own,
-    answered 8 (the Guardian follows a sendfile into a pipe, XE-025, not into a memfd)."""
+    answered 8."""
     _fill(adv, P_C_SENDGROW, NR["pread64"], b"0123456789abcdef")
 
 

@@ -230,13 +230,10 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo, ahead: int) -
     min(count, what they left), short only where a copy could fault (pipe_read() stops
     at a buffer whose copy comes up short, answering what it copied before it), and
     never 0 while bytes are left."""
-    reg = sole.files.admission.registry
-    dom = reg.domains.get(slot.domain)
-    others = list(reg.slots.values())
-    asked = read_counts.requested(sole.memory, slot, dom, others, reg.user_runs) \
-        if dom is not None else None
-    if asked is None:
+    found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
+    if found is None:
         return
+    asked, others = found
     want = min(read_counts.asked(asked), len(fifo.waiting) - min(ahead, len(fifo.waiting)))
     if ret >= want or (ret and (ahead or fifo.buffer_end(fifo.taken + ret)) and
                        not read_counts.cannot_fault(sole.memory, slot, others, asked)):

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
@@ -48,6 +49,9 @@ from guardian.checks import refuse
 from guardian.quiet_ranges import quiet
 from guardian.slots import PAGE, Domain, Slot
 from guardian.user_memory import UserMemory
+
+if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
 
 #: INT_MAX rounded down to a page (include/linux/fs.h): the most one read moves.
 MAX_RW_COUNT = 0x7FFF_F000
@@ -91,6 +95,16 @@ def requested(memory: UserMemory, slot: Slot, dom: Domain, others: Iterable[Slot
     if raw is None:
         return None
     return [struct.unpack_from("<QQ", raw, 16 * i) for i in range(count)]
+
+
+def requested_in(memory: UserMemory, slot: Slot, reg: Registry
+                 ) -> tuple[list[tuple[int, int]], list[Slot]] | None:
+    """`requested` for a slot of `reg`: the buffers and the calls in flight (None: the
+    buffers not known for sure)."""
+    dom = reg.domains.get(slot.domain)
+    others = list(reg.slots.values())
+    buffers = requested(memory, slot, dom, others, reg.user_runs) if dom is not None else None
+    return None if buffers is None else (buffers, others)
 
 
 def asked(buffers: list[tuple[int, int]]) -> int:

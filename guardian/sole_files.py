@@ -215,13 +215,10 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile, pos: int) -
     """`return.memfd_count`: shmem_file_read_iter() copies page after page up to
     min(count, size - pos), stopping short only where a copy faults (answering what it
     copied).  (RWF_NOWAIT is left out: whether shmem takes it differs by version.)"""
-    reg = sole.files.admission.registry
-    dom = reg.domains.get(slot.domain)
-    others = list(reg.slots.values())
-    asked = read_counts.requested(sole.memory, slot, dom, others, reg.user_runs) \
-        if dom is not None else None
-    if asked is None:
+    found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
+    if found is None:
         return
+    asked, others = found
     want = max(0, min(read_counts.asked(asked), mem.size - pos))
     if ret >= want or (ret and not read_counts.cannot_fault(sole.memory, slot, others, asked)):
         return

@@ -397,10 +397,7 @@ class SoleHeld:
         obj = self.by_file.get(again.description) if again is not None else None
         if not isinstance(obj, Fifo) or again is f:
             return False
-        reg = self.files.admission.registry
-        dom = reg.domains.get(slot.domain)
-        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+        if not self._name_quiet(slot, length):
             return False
         self.by_file[f.description] = obj
         if f.access in (O_RDONLY, O_RDWR):
@@ -428,10 +425,7 @@ class SoleHeld:
         if not isinstance(obj, MemFile) or again is f or obj.append or not obj.followed or \
                 self._open_flags(slot) & (sole_files.O_APPEND | O_TRUNC):
             return False
-        reg = self.files.admission.registry
-        dom = reg.domains.get(slot.domain)
-        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+        if not self._name_quiet(slot, length):
             return False
         self.by_file[f.description] = obj
         obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
@@ -445,14 +439,20 @@ class SoleHeld:
         again, length = self.files.reopen_of(slot)
         if again is None or again.maker != _PIPE2:
             return
-        reg = self.files.admission.registry
-        dom = reg.domains.get(slot.domain)
-        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                    [(slot.root, slot.args[1], slot.args[1] + length)]):
+        if not self._name_quiet(slot, length):
             return
         refuse("return.fifo_direct", Status.ERR_DENIED,
                "an open with O_DIRECT of an end of the program's own pipe succeeds: Linux "
                "refuses O_DIRECT on a FIFO's open (EINVAL); only pipe2 and F_SETFL set it")
+
+    def _name_quiet(self, slot: Slot, length: int) -> bool:
+        """Is the name an open passed (args[1], `length` bytes) at this return the one the
+        kernel was given: no thread of the domain ran and no call in flight wrote there
+        since the entry (quiet_ranges.py)?"""
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, slot.args[1], slot.args[1] + length)])
 
     def _open_flags(self, slot: Slot) -> int:
         """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""

@@ -25,12 +25,14 @@ and its docstring says why Linux could never produce what the program saw.
 from __future__ import annotations
 
 from abi.syscalls import NUMBERS
-from attacks.adversary import PAGE, Adversary
+from attacks.adversary import PAGE, USER_RW, Adversary
 from attacks.families.redteam_r18 import _fill
 from attacks.hooks import Point
 from attacks.moves import answer, file_as_zero_page, serve_as_getpid, serve_with
 from attacks.scenario import Goal, scenario
+from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
+from kernel_model.pagetable import PageTableRefused
 from kernel_model.process import Thread
 
 RT = "redteam_r30"
@@ -518,9 +520,8 @@ def qn_past_eof(adv: Adversary) -> None:
     memfd two pages long MAP_SHARED,
     installs a SIGBUS handler that counts and skips the load, loads from the second page
     and logs label -4 if no SIGBUS came (0 after exactly one).
-    2. Serve the fault on the second page with a zero page: the kernel fills it as it
-    fills any file page (its own fault path, past the check that would raise SIGBUS)
-    before its fault handler runs, which then finds the page mapped.
+    2. Serve the fault on the second page with a zero page: the kernel maps a fresh frame
+    there before its fault handler runs, which then finds the page mapped.
     3. No SIGBUS: the program logs bytes 0..7 of the secret's copy.
     Why Linux never does this: shmem_fault() -> shmem_get_folio_gfp() refuses an index at
     or past i_size (-EINVAL: VM_FAULT_SIGBUS), and do_page_fault() raises SIGBUS
@@ -536,11 +537,12 @@ def qn_past_eof(adv: Adversary) -> None:
         if va is None or info.far & ~(PAGE - 1) != va:
             return
         del a.memo["past_eof"]
-        mm = thread.process.mm
-        vma = mm.vmas.find(va)
-        if vma is not None:
-            mm._populate(vma, va)           # (the kernel's own fill of a file page)
-            a.note(f"the load at {va:#x} (past the memfd's end) is served a zero page")
+        try:
+            thread.process.mm.tables.set(va, D.leaf_descriptor(a.alloc_frame(), USER_RW))
+        except PageTableRefused:
+            a.refused(f"mapping a page at {va:#x} past the memfd's end")
+            return
+        a.note(f"the load at {va:#x} (past the memfd's end) is served a zero page")
 
 
 @scenario(id="QN-031", title="Keep a memfd's second page mapped after the program cut the file "

@@ -37,7 +37,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.registers import RESTORED
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, documented, scenario
 from kernel_model import signals as sig
 
 RT = "redteam_r46"
@@ -585,14 +585,13 @@ def _segv_scenario(id_: str, phase: int, what: str, prop: str, step1: str,
                    why: str, title: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
     def steps(adv: Adversary) -> None:
         _fault_as_segv(adv, phase)
-    steps.__doc__ = (f"1. {step1}\n2. At the access's data abort, the kernel queues "
-                     "SIGSEGV/SEGV_ACCERR for it (and still resolves the fault).\n"
-                     "3. The probe's handler runs: index -4, secret bytes 0..7.\n" + why)
-    steps.__name__ = f"xd_{id_[-3:]}"
+    doc = (f"1. {step1}\n2. At the access's data abort, the kernel queues "
+           "SIGSEGV/SEGV_ACCERR for it (and still resolves the fault).\n"
+           "3. The probe's handler runs: index -4, secret bytes 0..7.\n" + why)
     scenario(id=id_, title=title or f"Report the first store into {what} as SIGSEGV",
              family=RT,
              goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=SIGNALS, prop=prop,
-             **kw)(steps)
+             **kw)(documented(steps, doc))
 
 
 _segv_scenario(

@@ -89,6 +89,7 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
+MFD_HUGETLB = 4
 SOCK_TYPE_MASK = 0xF
 #: The name that opens the executable the calling process runs (proc_exe_link).
 RUNNING_EXE = "/proc/self/exe"
@@ -377,6 +378,7 @@ class Descriptors(TableLifecycle):
             return False
         return not any(s.id != slot.id and s.nr in _RENAMING
                        and self.tables.get((s.root, s.thread)) is table
+                       and (s.nr not in READS or reads_make_fds(table, s.args[0]))
                        for s in self.admission.registry.slots.values())
 
     def record(self, slot: Slot, ret: int) -> None:
@@ -459,7 +461,8 @@ class Descriptors(TableLifecycle):
             self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
             self.sealed_from[self.memfds_made] = [
                 (self.admission.registry.next_slot_id(), self.seals[self.memfds_made])]
-            self.memfd_sizes[self.memfds_made] = 0          # a new memfd is empty
+            if not a[1] & MFD_HUGETLB:          # (a huge page pool may run dry: SIGBUS)
+                self.memfd_sizes[self.memfds_made] = 0      # a new memfd is empty
         elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
             f = table.fds.get(s32(a[0]))
             if f is not None and f.memfd:

@@ -50,9 +50,11 @@ _RESOLVED_DFSC = frozenset({0b0001, 0b0010, 0b0011})
 _NR_MMAP, _NR_MREMAP, _NR_SHMAT = NUMBERS["mmap"], NUMBERS["mremap"], NUMBERS["shmat"]
 _NR_USERFAULTFD = NUMBERS["userfaultfd"]
 #: The calls that may change what a heap address holds (`note_call`).
+_NR_IOCTL = NUMBERS["ioctl"]
+_UFFD_IOCTL_TYPE = 0xAA                 # UFFDIO_API, UFFDIO_REGISTER ... (_IOC_TYPE)
 ALTERING_CALLS = frozenset({NUMBERS["mprotect"], NUMBERS["pkey_mprotect"], NUMBERS["munmap"],
                             _NR_MMAP, _NR_MREMAP, NUMBERS["madvise"], _NR_SHMAT,
-                            _NR_USERFAULTFD})
+                            _NR_USERFAULTFD, _NR_IOCTL})
 _ERRNO_FLOOR = (1 << 64) - 4095
 MAP_TYPE, MAP_PRIVATE = 0x0F, 0x02
 _SHARED_TYPES = (0x01, 0x03)            # MAP_SHARED, MAP_SHARED_VALIDATE
@@ -96,7 +98,9 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
     if ret >= _ERRNO_FLOOR:
         return
     nr, a = slot.nr, slot.args
-    if nr == _NR_USERFAULTFD:
+    if nr == _NR_IOCTL and (a[1] >> 8) & 0xFF != _UFFD_IOCTL_TYPE:
+        return
+    if nr == _NR_USERFAULTFD or nr == _NR_IOCTL:    # (/dev/userfaultfd makes one too)
         space.heap_altered = True
         space.anon_areas.clear()
         return
@@ -165,6 +169,7 @@ def _private_memfd_page(space: Space, far: int, need: int) -> tuple[int, int]:
     view, offset = found
     mem = getattr(view, "file", None)
     if getattr(view, "private_at", None) is None or mem is None or not mem.shmem or \
+            mem.hugetlb or \
             not mem.followed or offset & ~(PAGE - 1) >= mem.size:
         return 0, 0
     prot = protection_at(space, far)

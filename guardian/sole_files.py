@@ -117,6 +117,8 @@ class MemFile:
     #: made by memfd_create (shmem or hugetlbfs: fallocate has only plain allocation,
     #: KEEP_SIZE and a punched hole), not an O_TMPFILE file of some file system
     shmem: bool = False
+    #: made with MFD_HUGETLB: its pages come from a pool that may run dry (SIGBUS)
+    hugetlb: bool = False
     def forget_pages(self, start: int, end: int) -> None:
         """[start, end) was punched or cut: no page it touches is known to hold data."""
         if self.data_pages and start < end:

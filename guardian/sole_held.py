@@ -113,6 +113,7 @@ _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 O_TRUNC = 0o1000
+MFD_HUGETLB = 4                         # memfd_create: a hugetlbfs file
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
@@ -506,7 +507,8 @@ class SoleHeld:
         made = self.files.description_of(slot, ret)
         if made is None or not self.room():
             return
-        self.by_file[made] = MemFile(shmem=True) if slot.nr == _MEMFD_CREATE else \
+        self.by_file[made] = MemFile(shmem=True, hugetlb=bool(a[1] & MFD_HUGETLB)) \
+            if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
 
     def _paired(self, slot: Slot) -> None:

@@ -1,0 +1,471 @@
+/* secret_r48_rules: the attack target of red-team round forty-eight (the rules added since
+ * round 45: fault signals, signal senders, sigaltstack, memfd sizes).
+ *
+ * A secret (getrandom) is copied to the start of a log buffer whose public labels follow
+ * it.  Each step announces itself with a marker (phase P), turns what it observed into the
+ * index of a label (an honest Linux gives 0..3) and writes that label to /dev/null; an
+ * index of -4 writes the secret's first 8 bytes.
+ *
+ *  P_SHRINK      a memfd of two pages mapped MAP_PRIVATE read-write; a /proc/self/fd
+ *                reopen ftruncate()s it to one page; a store into the second page raises
+ *                SIGBUS/BUS_ADRERR (0), anything else -4.
+ *  P_GROW        a memfd of one page mapped two pages; the reopen ftruncate()s it to two;
+ *                a store into the second page completes (0), a signal -4.
+ *  P_SWAPLOAD    a load from an anonymous page written earlier: the value written (0), a
+ *                SIGBUS BUS_MCEERR_AR naming the address (1), anything else -4.
+ *  P_COAL_Q      SIGUSR1 blocked; rt_sigqueueinfo(self, SI_QUEUE) then kill(self): one
+ *                delivery with SI_QUEUE (legacy_queue drops the kill) (0), else -4.
+ *  P_COAL_T      SIGUSR1 blocked; tgkill(self) then kill(self): two deliveries, SI_TKILL
+ *                (thread queue) first, then SI_USER (0), else -4.
+ *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
+ *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
+ *  P_PKEY (-g)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
+ *                SIGSEGV SEGV_PKUERR (0); pkey calls refused (1); else -4.
+ *  P_AUTO_OLD (-z) an SA_ONSTACK handler on an SS_AUTODISARM alternate stack reads it:
+ *                SS_DISABLE, size 0 (0), else -4.
+ *  P_AUTO_SET (-z) the same handler sets another alternate stack: 0 (0), else -4.
+ *  P_ALT_TOP (-e) sigaltstack(NULL, &old) with SP exactly the alternate stack's top:
+ *                SS_ONSTACK (0), else -4.
+ *  P_ALT_BASE (-e) with SP exactly its base: 0 (0), else -4.
+ *  P_ALT_TOPSET (-e) with SP at its top, a change: -EPERM (0), else -4.
+ *
+ * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
+ * attacks/families/redteam_r48.py.  Only the digest of the secret is ever printed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/ucontext.h>
+#include <signal.h>
+#include <unistd.h>
+
+#define MARKER_MAGIC 0x5EC2E7B1ADF01DL
+#define SECRET_LEN 32
+#define PAGE 4096L
+#define SECRET_OFF 64
+
+#define P_START 0
+#define P_PLACED 1
+#define P_END 21
+/* Each step: P_x before it (x2 the log buffer, x3 as noted), P_x + 1 after its write
+ * (x2 the index). */
+#define P_SHRINK 4800      /* x3 the address stored to */
+#define P_GROW 4802        /* x3 the address stored to */
+#define P_SWAPLOAD 4804    /* x3 the address loaded from */
+#define P_COAL_Q 4806
+#define P_COAL_T 4808
+#define P_GUARD 4810       /* x3 the address stored to */
+#define P_PKEY 4812        /* x3 the address stored to */
+#define P_AUTO_OLD 4814    /* x3 the old state */
+#define P_AUTO_SET 4816
+#define P_ALT_TOP 4818     /* x3 the alternate stack, x4 its size */
+#define P_ALT_BASE 4820
+#define P_ALT_TOPSET 4822
+
+#include "secret_common.h"
+
+#define SA_SIGINFO_F 0x4
+#define SA_ONSTACK_F 0x08000000
+#define SS_ONSTACK_F 1
+#define SS_DISABLE_F 2
+#define SS_AUTODISARM_F (1U << 31)
+#define ALT_SIZE 16384
+#define SI_QUEUE_C (-1)
+#define SI_TKILL_C (-6)
+#define SEGV_MAPERR_C 1
+#define SEGV_PKUERR_C 4
+#define BUS_ADRERR_C 2
+#define BUS_MCEERR_AR_C 4
+#define MADV_GUARD_INSTALL_A 102
+#define PKEY_DISABLE_WRITE_F 2
+
+static uint64_t secret[SECRET_LEN / 8];
+static int devnull = -1;
+static uint8_t logbuf[SECRET_LEN + 32];
+static long my_pid;
+static int guard_steps, auto_steps, edge_steps;
+static uint8_t altstk[ALT_SIZE] __attribute__((aligned(16)));
+static uint8_t altstk2[ALT_SIZE] __attribute__((aligned(16)));
+
+struct kernel_sigaction {
+    uint64_t handler, flags, restorer, mask;
+};
+struct kernel_stack {
+    uint64_t sp;
+    int32_t flags, pad;
+    uint64_t size;
+};
+
+static void clear_registers(void)
+{
+    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
+                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     "mov x9, xzr\n mov x10, xzr\n mov x11, xzr\n mov x12, xzr\n"
+                     "mov x13, xzr\n mov x14, xzr\n mov x15, xzr\n mov x16, xzr\n"
+                     "mov x17, xzr\n"
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "x9", "x10",
+                         "x11", "x12", "x13", "x14", "x15", "x16", "x17");
+}
+
+static void log_label(int phase, long index)
+{
+    if (index < 4)
+        sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN + 8 * index), 8, 0, 0, 0);
+    marker(phase + 1, index, 0, 0, 0);
+}
+
+static uint64_t bit(int signo)
+{
+    return 1UL << (signo - 1);
+}
+
+static void set_action(int signo, void *handler, uint64_t flags, uint64_t mask)
+{
+    struct kernel_sigaction act = {(uint64_t)handler, flags, 0, mask};
+    sys6(SYS_rt_sigaction, signo, (long)&act, 0, 8, 0, 0);
+}
+
+static void mask(int how, uint64_t set)
+{
+    sys6(SYS_rt_sigprocmask, how, (long)&set, 0, 8, 0, 0);
+}
+
+static int mapped_ok(long p)
+{
+    return p > 0 && (unsigned long)p < (1UL << 48);
+}
+
+/* --- a probe: a SIGSEGV/SIGBUS handler that notes the fault and skips the access ----- */
+static volatile long probe_faults, probe_signo, probe_code, probe_addr;
+
+static void on_probe(int signo, siginfo_t *si, void *ucv)
+{
+    ucontext_t *uc = ucv;
+    probe_faults++;
+    probe_signo = signo;
+    probe_code = si->si_code;
+    probe_addr = (long)si->si_addr;
+    uc->uc_mcontext.pc += 4;
+}
+
+static void probe_on(void)
+{
+    set_action(SIGSEGV, on_probe, SA_SIGINFO_F, 0);
+    set_action(SIGBUS, on_probe, SA_SIGINFO_F, 0);
+    probe_faults = 0;
+    probe_signo = probe_code = probe_addr = 0;
+}
+
+static void probe_off(void)
+{
+    set_action(SIGSEGV, 0, 0, 0);
+    set_action(SIGBUS, 0, 0, 0);
+}
+
+static void probe_store(long target)
+{
+    __asm__ volatile("str %0, [%1]" :: "r"(0x48L), "r"(target) : "memory");
+}
+
+/* Whether exactly one signal `signo` with `code` named `target`. */
+static int probe_was(int signo, long code, long target)
+{
+    return probe_faults == 1 && probe_signo == signo && probe_code == code &&
+           probe_addr == target;
+}
+
+static long reopen(long fd)
+{
+    char path[32] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    do {
+        digits[n++] = '0' + fd % 10;
+        fd /= 10;
+    } while (fd);
+    int at = 14;
+    while (n)
+        path[at++] = digits[--n];
+    path[at] = 0;
+    return sys6(SYS_openat, AT_FDCWD, (long)path, O_RDWR, 0, 0, 0);
+}
+
+/* --- memfd sizes through a reopen ------------------------------------------------------- */
+static void memfd_step(int phase, long size, long newsize)
+{
+    long fd = sys6(SYS_memfd_create, (long)"r48", 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    if (sys6(SYS_ftruncate, fd, size, 0, 0, 0, 0) == 0) {
+        long p = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+        long fd2 = reopen(fd);
+        if (mapped_ok(p) && fd2 >= 0 && sys6(SYS_ftruncate, fd2, newsize, 0, 0, 0, 0) == 0) {
+            long target = p + PAGE + 0x300;
+            probe_on();
+            marker(phase, (long)logbuf, target, 0, 0);
+            probe_store(target);
+            if (newsize < 2 * PAGE)
+                log_label(phase, probe_was(SIGBUS, BUS_ADRERR_C, target) ? 0 : -4);
+            else
+                log_label(phase, probe_faults ? -4 : 0);
+            probe_off();
+        }
+        if (fd2 >= 0)
+            sys6(SYS_close, fd2, 0, 0, 0, 0, 0);
+        if (mapped_ok(p))
+            sys6(SYS_munmap, p, 2 * PAGE, 0, 0, 0, 0);
+    }
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static void swapload_step(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!mapped_ok(p))
+        return;
+    long target = p + 0x300;
+    *(volatile long *)target = 0x4848;
+    long got = -1;
+    probe_on();
+    marker(P_SWAPLOAD, (long)logbuf, target, 0, 0);
+    __asm__ volatile("ldr %0, [%1]" : "+r"(got) : "r"(target) : "memory");
+    if (probe_faults == 0)
+        log_label(P_SWAPLOAD, got == 0x4848 ? 0 : -4);
+    else
+        log_label(P_SWAPLOAD, probe_was(SIGBUS, BUS_MCEERR_AR_C, target) ? 1 : -4);
+    probe_off();
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+}
+
+/* --- signal senders coalesced ------------------------------------------------------------ */
+static volatile long runs, codes[4];
+
+static void on_code(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    (void)ucv;
+    if (runs < 4)
+        codes[runs] = si->si_code;
+    runs++;
+}
+
+static void coalesce_steps(void)
+{
+    set_action(SIGUSR1, on_code, SA_SIGINFO_F, 0);
+    mask(SIG_BLOCK, bit(SIGUSR1));
+    runs = 0;
+    uint8_t info[128];
+    memset(info, 0, sizeof info);
+    int32_t head[3] = {SIGUSR1, 0, SI_QUEUE_C};
+    memcpy(info, head, sizeof head);
+    uint32_t ids[2] = {(uint32_t)my_pid, 0};
+    memcpy(info + 16, ids, sizeof ids);
+    marker(P_COAL_Q, (long)logbuf, 0, 0, 0);
+    long q = sys6(SYS_rt_sigqueueinfo, my_pid, SIGUSR1, (long)info, 0, 0, 0);
+    long k = sys6(SYS_kill, my_pid, SIGUSR1, 0, 0, 0, 0);
+    mask(SIG_UNBLOCK, bit(SIGUSR1));
+    if (q == 0 && k == 0)
+        log_label(P_COAL_Q, runs == 1 && codes[0] == SI_QUEUE_C ? 0 : -4);
+
+    mask(SIG_BLOCK, bit(SIGUSR1));
+    runs = 0;
+    marker(P_COAL_T, (long)logbuf, 0, 0, 0);
+    long t = sys6(SYS_tgkill, my_pid, my_pid, SIGUSR1, 0, 0, 0);
+    k = sys6(SYS_kill, my_pid, SIGUSR1, 0, 0, 0, 0);
+    mask(SIG_UNBLOCK, bit(SIGUSR1));
+    if (t == 0 && k == 0)
+        log_label(P_COAL_T, runs == 2 && codes[0] == SI_TKILL_C && codes[1] == SI_USER ? 0 : -4);
+    set_action(SIGUSR1, 0, 0, 0);
+}
+
+/* --- guard pages and protection keys (-g) ------------------------------------------------ */
+static void guard_step(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!mapped_ok(p))
+        return;
+    long target = p + 0x300;
+    long r = sys6(SYS_madvise, p, PAGE, MADV_GUARD_INSTALL_A, 0, 0, 0);
+    probe_on();
+    marker(P_GUARD, (long)logbuf, target, 0, 0);
+    if (r == 0) {
+        probe_store(target);
+        log_label(P_GUARD, probe_was(SIGSEGV, SEGV_MAPERR_C, target) ? 0 : -4);
+    } else {
+        log_label(P_GUARD, 1);
+    }
+    probe_off();
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+}
+
+static void pkey_step(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!mapped_ok(p))
+        return;
+    long target = p + 0x300;
+    long key = sys6(SYS_pkey_alloc, 0, PKEY_DISABLE_WRITE_F, 0, 0, 0, 0);
+    long r = key > 0 ? sys6(SYS_pkey_mprotect, p, PAGE, PROT_READ | PROT_WRITE, key, 0, 0) : -1;
+    probe_on();
+    marker(P_PKEY, (long)logbuf, target, 0, 0);
+    if (r == 0) {
+        probe_store(target);
+        log_label(P_PKEY, probe_was(SIGSEGV, SEGV_PKUERR_C, target) ? 0 : -4);
+    } else {
+        log_label(P_PKEY, 1);
+    }
+    probe_off();
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+}
+
+/* --- SS_AUTODISARM (-z) ------------------------------------------------------------------ */
+static volatile long auto_ran, auto_flags = -1, auto_size = -1, auto_set = 1;
+
+static void on_auto(int signo)
+{
+    (void)signo;
+    struct kernel_stack old = {1, -1, 0, 1};
+    auto_ran = 1;
+    marker(P_AUTO_OLD, (long)logbuf, (long)&old, 0, 0);
+    sys6(SYS_sigaltstack, 0, (long)&old, 0, 0, 0, 0);
+    auto_flags = old.flags;
+    auto_size = (long)old.size;
+    struct kernel_stack ss = {(uint64_t)altstk2, 0, 0, ALT_SIZE};
+    marker(P_AUTO_SET, (long)logbuf, 0, 0, 0);
+    auto_set = sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+}
+
+static void autodisarm_steps(void)
+{
+    struct kernel_stack ss = {(uint64_t)altstk, (int32_t)SS_AUTODISARM_F, 0, ALT_SIZE};
+    if (sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) != 0)
+        return;
+    set_action(SIGUSR1, on_auto, SA_ONSTACK_F, 0);
+    sys6(SYS_kill, my_pid, SIGUSR1, 0, 0, 0, 0);
+    if (auto_ran) {
+        log_label(P_AUTO_OLD, auto_flags == SS_DISABLE_F && auto_size == 0 ? 0 : -4);
+        log_label(P_AUTO_SET, auto_set == 0 ? 0 : -4);
+    }
+    set_action(SIGUSR1, 0, 0, 0);
+    ss.flags = SS_DISABLE_F;
+    ss.size = 0;
+    sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+}
+
+/* --- SP exactly at the alternate stack's edges (-e) --------------------------------------- */
+/* sigaltstack(new, old) with SP set to `sp` for the call only. */
+static long altstack_at(long sp, struct kernel_stack *new_ss, struct kernel_stack *old_ss)
+{
+    register long x0 __asm__("x0") = (long)new_ss;
+    register long x1 __asm__("x1") = (long)old_ss;
+    register long x8 __asm__("x8") = SYS_sigaltstack;
+    register long x9 __asm__("x9") = sp;
+    __asm__ volatile("mov x10, sp\n mov sp, x9\n svc #0\n mov sp, x10"
+                     : "+r"(x0)
+                     : "r"(x1), "r"(x8), "r"(x9)
+                     : "x10", "memory", "cc");
+    return x0;
+}
+
+static void edge_steps_run(void)
+{
+    struct kernel_stack ss = {(uint64_t)altstk2, 0, 0, ALT_SIZE};
+    if (sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0) != 0)
+        return;
+    long top = (long)altstk2 + ALT_SIZE, base = (long)altstk2;
+    struct kernel_stack old = {0, -1, 0, 0};
+    marker(P_ALT_TOP, (long)logbuf, base, ALT_SIZE, 0);
+    long r = altstack_at(top, 0, &old);
+    log_label(P_ALT_TOP, r == 0 && old.flags == SS_ONSTACK_F ? 0 : -4);
+    old.flags = -1;
+    marker(P_ALT_BASE, (long)logbuf, base, ALT_SIZE, 0);
+    r = altstack_at(base, 0, &old);
+    log_label(P_ALT_BASE, r == 0 && old.flags == 0 ? 0 : -4);
+    struct kernel_stack other = {(uint64_t)altstk, 0, 0, ALT_SIZE};
+    marker(P_ALT_TOPSET, (long)logbuf, base, ALT_SIZE, 0);
+    r = altstack_at(top, &other, 0);
+    log_label(P_ALT_TOPSET, r == -EPERM ? 0 : -4);
+    ss.flags = SS_DISABLE_F;
+    ss.size = 0;
+    sys6(SYS_sigaltstack, (long)&ss, 0, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+    int show_digest = 0;
+    for (int i = 1; i < argc; i++) {
+        show_digest |= strcmp(argv[i], "-d") == 0;
+        guard_steps |= strcmp(argv[i], "-g") == 0;
+        auto_steps |= strcmp(argv[i], "-z") == 0;
+        edge_steps |= strcmp(argv[i], "-e") == 0;
+    }
+    volatile uint8_t stackbuf[64];
+    uint8_t digest[32];
+    char hex[80];
+
+    marker(P_START, 0, 0, 0, 0);
+    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
+        say("secret: getrandom failed\n");
+        return 1;
+    }
+    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
+    long base = (cur + PAGE - 1) & ~(PAGE - 1);
+    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
+        say("secret: brk failed\n");
+        return 1;
+    }
+    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
+    memcpy(heap, "public bytes, nothing secret....", 32);
+    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
+    for (int i = 0; i < 16; i++)
+        stackbuf[i] = 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        stackbuf[16 + i] = ((uint8_t *)secret)[i];
+    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                       -1, 0);
+    if (!mapped_ok(mapped)) {
+        say("secret: mmap failed\n");
+        return 1;
+    }
+    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
+    memcpy(logbuf, secret, SECRET_LEN);
+    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
+    clear_registers();
+    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
+
+    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    my_pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    memfd_step(P_SHRINK, 2 * PAGE, PAGE);
+    memfd_step(P_GROW, PAGE, 2 * PAGE);
+    swapload_step();
+    coalesce_steps();
+    if (guard_steps) {
+        guard_step();
+        pkey_step();
+    }
+    if (auto_steps)
+        autodisarm_steps();
+    if (edge_steps)
+        edge_steps_run();
+
+    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
+              memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
+    for (int i = 0; i < SECRET_LEN; i++)
+        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
+    sha256_secret((const uint8_t *)secret, digest);
+    memcpy(hex, "secret: sha256=", 15);
+    for (int i = 0; i < 32; i++) {
+        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[79] = '\n';
+    if (show_digest)
+        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
+    marker(P_END, bad, 0, 0, 0);
+    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
+    return bad ? 3 : 0;
+}

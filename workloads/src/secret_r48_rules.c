@@ -19,8 +19,9 @@
  *                (thread queue) first, then SI_USER (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
- *  P_PKEY (-g)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
- *                SIGSEGV SEGV_PKUERR (0); pkey calls refused (1); else -4.
+ *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
+ *                SIGSEGV SEGV_PKUERR with HWCAP2_POE in the auxv (0); pkey calls
+ *                refused (1); else -4.
  *  P_AUTO_OLD (-z) an SA_ONSTACK handler on an SS_AUTODISARM alternate stack reads it:
  *                SS_DISABLE, size 0 (0), else -4.
  *  P_AUTO_SET (-z) the same handler sets another alternate stack: 0 (0), else -4.
@@ -37,6 +38,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/ucontext.h>
@@ -87,7 +89,7 @@ static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static long my_pid;
-static int guard_steps, auto_steps, edge_steps;
+static int guard_steps, pkey_steps, auto_steps, edge_steps;
 static uint8_t altstk[ALT_SIZE] __attribute__((aligned(16)));
 static uint8_t altstk2[ALT_SIZE] __attribute__((aligned(16)));
 
@@ -282,7 +284,7 @@ static void coalesce_steps(void)
     set_action(SIGUSR1, 0, 0, 0);
 }
 
-/* --- guard pages and protection keys (-g) ------------------------------------------------ */
+/* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
     long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -314,7 +316,9 @@ static void pkey_step(void)
     marker(P_PKEY, (long)logbuf, target, 0, 0);
     if (r == 0) {
         probe_store(target);
-        log_label(P_PKEY, probe_was(SIGSEGV, SEGV_PKUERR_C, target) ? 0 : -4);
+        /* Linux takes a key only on a CPU with FEAT_S1POE, which HWCAP2_POE reports. */
+        int poe = (getauxval(AT_HWCAP2) >> 63) & 1;
+        log_label(P_PKEY, probe_was(SIGSEGV, SEGV_PKUERR_C, target) && poe ? 0 : -4);
     } else {
         log_label(P_PKEY, 1);
     }
@@ -400,6 +404,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         show_digest |= strcmp(argv[i], "-d") == 0;
         guard_steps |= strcmp(argv[i], "-g") == 0;
+        pkey_steps |= strcmp(argv[i], "-k") == 0;
         auto_steps |= strcmp(argv[i], "-z") == 0;
         edge_steps |= strcmp(argv[i], "-e") == 0;
     }
@@ -443,10 +448,10 @@ int main(int argc, char **argv)
     memfd_step(P_GROW, PAGE, 2 * PAGE);
     swapload_step();
     coalesce_steps();
-    if (guard_steps) {
+    if (guard_steps)
         guard_step();
+    if (pkey_steps)
         pkey_step();
-    }
     if (auto_steps)
         autodisarm_steps();
     if (edge_steps)

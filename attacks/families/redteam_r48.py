@@ -1,0 +1,395 @@
+"""Red-team round forty-eight: the rules added since round 45, both ways.
+
+Round 46 and 47's rules judge fault signals (no SIGSEGV/SIGBUS where Linux resolves the
+access), the si_code of a signal the program sent itself, sigaltstack() on the alternate
+stack, and counts on the program's own pipes and memfds.  This round probes their edges:
+a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), a page the
+kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
+tgkill() and kill() (XF-005, XF-006: open, P5), protection keys claimed on a CPU that has
+none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
+XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
+tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
+are refused now: false refusals).
+
+The victim is `secret_r48_rules` (workloads/src/secret_r48_rules.c): each step announces
+itself with a marker and turns what it observed into the index of a public label in a log
+buffer that begins with a copy of the secret, then writes that label to /dev/null.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS
+from attacks.adversary import Adversary
+from attacks.families.secure_mm import swap_out
+from attacks.hooks import Point
+from attacks.scenario import Goal, scenario
+from kernel_model import signals as sig
+from kernel_model.page_faults import FaultResult
+
+RT = "redteam_r48"
+RULES = "secret_r48_rules"
+P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
+P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
+P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
+P_FIRST, P_LAST = P_SHRINK, P_ALT_TOPSET
+GUARDS, PKEYS, AUTO, EDGES = b"-g", b"-k", b"-z", b"-e"       # the victim's switches
+NR = NUMBERS
+SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
+SI_USER, SI_TKILL = 0, -6
+SEGV_MAPERR, SEGV_ACCERR, SEGV_PKUERR = 1, 2, 4
+BUS_ADRERR, BUS_MCEERR_AR = 2, 4
+SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
+EINVAL, EPERM = 22, 1
+PAGE = 4096
+MASK64 = (1 << 64) - 1
+
+
+def _target(adv: Adversary, phase: int) -> None:
+    """Keep marker `phase`'s x3 (the address the step accesses) in memo['target']."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["target"] = int(args[1])
+
+
+def _report(adv: Adversary, phase: int, signo: int, code: int, delta: int = 0,
+            once: bool = True) -> None:
+    """At the first data abort on the step's target page, queue `signo`/`code` naming the
+    faulting address + `delta`."""
+    _target(adv, phase)
+
+    @adv.on(Point.FAULT, during=phase, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, thread: object = None, **_: object) -> None:
+        far = info.far  # type: ignore[attr-defined]
+        t = a.memo.get("target")
+        if t is None or far & ~0xFFF != t & ~0xFFF or (once and "reported" in a.memo):
+            return
+        a.memo["reported"] = True
+        if a.memo.pop("blob", None) is not None:
+            # The page stays out (a poisoned or unreadable swap entry): the kernel's fault
+            # path maps nothing this once and sends the signal (do_swap_page's
+            # VM_FAULT_SIGBUS / VM_FAULT_HWPOISON).
+            mm, result = a.mm, FaultResult.SIGBUS if signo == SIGBUS else \
+                FaultResult.SEGV_ACCERR
+
+            def one_fault(va: int, write: bool, execute: bool) -> int:
+                del mm.handle_fault
+                return result
+            mm.handle_fault = one_fault  # type: ignore[method-assign]
+        thread.pending.add(signo, sig.pack_siginfo(  # type: ignore[attr-defined]
+            signo, code, addr=(far + delta) & MASK64))
+        a.note(f"the fault at {far:#x} reported as signal {signo} code {code}")
+
+
+def _swap_out_target(adv: Adversary, phase: int) -> None:
+    """At the step's marker, swap out the page it will load from (the kernel's reclaim)."""
+    @adv.on(Point.MARKER, phase=phase)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        va = int(args[1]) & ~0xFFF
+        a.memo["target"] = int(args[1])
+        if a.guarded:
+            blob = swap_out(a, va)
+            ok = blob is not None
+            a.memo["blob"] = blob
+        else:
+            a.mm.ctx.memory.swap_out(a.mm, va, a.mm.tables.lookup(va))
+            ok = True
+        a.el1.tlbi_all()
+        a.note(f"{va:#x} swapped out" if ok else f"{va:#x} not swapped out")
+
+
+# --- memfd sizes through a /proc/self/fd reopen --------------------------------------------
+@scenario(id="XF-001", title="Resolve a store into a private memfd mapping past the end a "
+          "reopen's ftruncate() set", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FAULT", "G-PROTECTION"), program=RULES,
+          prop="A store into a MAP_PRIVATE file mapping wholly past the file's end raises "
+               "SIGBUS; it never completes.")
+def xf_shrink_resolved(adv: Adversary) -> None:
+    """1. The program maps a two-page memfd MAP_PRIVATE read-write, shrinks the file to one
+    page by ftruncate() through a /proc/self/fd reopen, and stores into the second page
+    under a probe (a SIGSEGV/SIGBUS handler that skips the access).
+    2. At the store's data abort the kernel treats the page as inside the file and maps a
+    private copy: the store completes.
+    3. No SIGBUS: index -4, secret bytes 0..7.
+    Linux's shmem_fault() -> shmem_get_folio_gfp(SGP_CACHE) fails a page at or past
+    i_size (the reopen shares the inode) and do_cow_fault() returns VM_FAULT_SIGBUS."""
+    _target(adv, P_SHRINK)
+
+    @adv.on(Point.FAULT, during=P_SHRINK, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, **_: object) -> None:
+        far = info.far  # type: ignore[attr-defined]
+        vma = a.mm.vmas.find(far)
+        if vma is None or vma.backing is None or "patched" in a.memo:
+            return
+        a.memo["patched"] = True
+        vma.backing.beyond_eof = lambda offset: False  # type: ignore[method-assign]
+        a.note(f"the page at {far:#x} treated as inside the file")
+
+
+@scenario(id="XF-002", title="Report a store inside the size a reopen's ftruncate() grew a "
+          "memfd to as SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",),
+          program=RULES,
+          prop="A store into a MAP_PRIVATE read-write memfd mapping inside the file's size, "
+               "however the size was set, is resolved; never SIGBUS.")
+def xf_grow_sigbus(adv: Adversary) -> None:
+    """1. The program maps a one-page memfd two pages MAP_PRIVATE read-write, grows the file
+    to two pages by ftruncate() through a /proc/self/fd reopen, and stores into the
+    second page under a probe.
+    2. At the store's data abort the kernel queues SIGBUS/BUS_ADRERR for it (the
+    size it was mapped with).
+    3. The probe's handler runs: index -4, secret bytes 0..7.
+    Linux's shmem_setattr() sets i_size of the one inode both descriptors share; the
+    page lies inside it, so do_cow_fault() copies it, no signal."""
+    _report(adv, P_GROW, SIGBUS, BUS_ADRERR)
+
+
+@scenario(id="XF-011", title="Report a store past a memfd's shrunk end as SIGSEGV instead of "
+          "SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
+          program=RULES,
+          prop="A store into a private file mapping past the file's end raises SIGBUS/"
+               "BUS_ADRERR naming the address; never SIGSEGV.")
+def xf_shrink_segv(adv: Adversary) -> None:
+    """1. As XF-001's step: a store into the page past the end the reopen's ftruncate()
+    set, under a probe.
+    2. At the store's data abort the kernel queues SIGSEGV/SEGV_MAPERR for it first (the
+    model's own SIGBUS follows; the probe sees the SIGSEGV first).
+    3. The probe sees SIGSEGV (or two signals): index -4, secret bytes 0..7.
+    Linux's do_page_fault() turns VM_FAULT_SIGBUS into arm64_force_sig_fault(SIGBUS,
+    BUS_ADRERR, far); the VMA exists and allows the write, so there is no SIGSEGV."""
+    _report(adv, P_SHRINK, SIGSEGV, SEGV_MAPERR)
+
+
+# --- a page the kernel swapped out ---------------------------------------------------------
+@scenario(id="XF-003", title="Report a load from a swapped-out anonymous page as SIGSEGV",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=RULES,
+          prop="A load from a readable anonymous page swapped out is resolved by swap-in, "
+               "or (a swap read error) SIGBUS; never SIGSEGV.")
+def xf_swap_segv(adv: Adversary) -> None:
+    """1. The program writes a page of its private read-write area, then loads from it
+    under a probe.
+    2. At the marker the kernel swaps the page out; at the load's data abort it queues
+    SIGSEGV/SEGV_ACCERR for it.
+    3. The probe's handler runs with SIGSEGV: index -4, secret bytes 0..7.
+    Linux's do_swap_page() answers a swap entry with the page, VM_FAULT_SIGBUS or
+    VM_FAULT_HWPOISON (SIGBUS); the VMA is VM_READ, so access_error() is false and
+    no SIGSEGV is sent."""
+    _swap_out_target(adv, P_SWAPLOAD)
+    _report(adv, P_SWAPLOAD, SIGSEGV, SEGV_ACCERR)
+
+
+@scenario(id="XF-004", title="Report a load from a swapped-out page as SIGBUS naming another "
+          "address", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT", "G-SIGNAL-FRAME"),
+          program=RULES,
+          prop="A SIGBUS for a memory error on the program's load names the load's address "
+               "in si_addr.")
+def xf_swap_addr(adv: Adversary) -> None:
+    """1. As XF-003's step.
+    2. The kernel swaps the page out; at the load's data abort it queues SIGBUS/
+    BUS_MCEERR_AR naming the faulting address + 8.
+    3. si_addr is not the load's address: index -4, secret bytes 0..7.
+    Linux's do_page_fault() sends arm64_force_sig_mceerr(BUS_MCEERR_AR, far, lsb) with
+    the FAR, the load's address."""
+    _swap_out_target(adv, P_SWAPLOAD)
+    _report(adv, P_SWAPLOAD, SIGBUS, BUS_MCEERR_AR, delta=8)
+
+
+def claim_swap_mceerr(adv: Adversary) -> None:
+    """1. As XF-003's step.
+    2. The kernel swaps the page out; at the load's data abort it queues SIGBUS/
+    BUS_MCEERR_AR naming the load's address, as Linux does for a poisoned swap entry.
+    3. The probe's handler runs: index 1 (a claim: Linux can answer this).
+    Linux's do_swap_page() returns VM_FAULT_HWPOISON for is_hwpoison_entry() and for a
+    swapin whose folio is PageHWPoison; do_page_fault() sends BUS_MCEERR_AR with the
+    FAR."""
+    _swap_out_target(adv, P_SWAPLOAD)
+    _report(adv, P_SWAPLOAD, SIGBUS, BUS_MCEERR_AR)
+
+
+# --- standard signals coalesced -------------------------------------------------------------
+@scenario(id="XF-005", title="Deliver a SIGUSR1 rt_sigqueueinfo() queued and kill() coalesced "
+          "into as SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
+          program=RULES, gap="P5",
+          prop="A standard signal already pending is not queued again: kill() of a blocked "
+               "SIGUSR1 that rt_sigqueueinfo() queued leaves the SI_QUEUE siginfo.")
+def xf_coal_queue(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, queues it to itself with rt_sigqueueinfo(SI_QUEUE),
+    then kill()s itself SIGUSR1 and unblocks.
+    2. As kill returns, the kernel swaps the pending siginfo for kill's: SI_USER and the
+    program's pid.
+    3. The handler sees SI_USER: index -4, secret bytes 0..7.
+    Linux's __send_signal_locked() returns at legacy_queue() for a standard signal
+    already in the same (shared) pending set: kill's siginfo is never queued."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["kill"], during=P_COAL_Q)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        info = sig.pack_siginfo(SIGUSR1, SI_USER, pid=a.init.pid)
+        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
+            if pending.mask & sig.bit(SIGUSR1):
+                pending.take(SIGUSR1)
+                pending.add(SIGUSR1, info)
+                a.note("the coalesced SIGUSR1 retagged SI_USER")
+                return
+
+
+@scenario(id="XF-006", title="Deliver kill()'s SIGUSR1 before the tgkill()'s one pending on "
+          "the thread", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
+          gap="P5",
+          prop="With one SIGUSR1 pending on the thread (tgkill) and one on the process "
+               "(kill), the thread's is delivered first.")
+def xf_coal_order(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR1, tgkill()s then kill()s itself SIGUSR1, and unblocks;
+    its handler notes the si_code of each run.
+    2. As kill returns, the kernel swaps the two siginfos between the thread's and the
+    process's pending sets.
+    3. The first run sees SI_USER, the second SI_TKILL: index -4, secret bytes 0..7.
+    Linux's dequeue_signal() takes tsk->pending before signal->shared_pending (qemu-user on
+    a real kernel: SI_TKILL, then SI_USER).  Open: both si_codes were witnessed, and the
+    Guardian does not order them by queue."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["kill"], during=P_COAL_T)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        tp, pp = thread.pending, a.init.pending  # type: ignore[attr-defined]
+        if not (tp.mask & sig.bit(SIGUSR1) and pp.mask & sig.bit(SIGUSR1)):
+            a.note("not both pending")
+            return
+        ti, pi = tp.take(SIGUSR1), pp.take(SIGUSR1)
+        tp.add(SIGUSR1, pi)
+        pp.add(SIGUSR1, ti)
+        a.note("the thread's and the process's SIGUSR1 swapped")
+
+
+# --- guard pages and protection keys (claims) ----------------------------------------------
+def claim_guard(adv: Adversary) -> None:
+    """1. The program maps a read-write page, madvise(MADV_GUARD_INSTALL)s it (victim
+    switch -g) and stores into it under a probe.
+    2. The kernel answers madvise 0 and, at the store's data abort, queues SIGSEGV/
+    SEGV_MAPERR naming it, as Linux 6.13+ does.
+    3. The probe runs: index 0 (a claim; the kernel model answers madvise 0 and then
+    maps the page, which Linux never does: index -4 with no scenario).
+    Linux's madvise_guard_install() writes PTE_MARKER_GUARD entries; handle_pte_marker()
+    returns VM_FAULT_SIGSEGV and do_page_fault() sends SIGSEGV with SEGV_MAPERR."""
+    _report(adv, P_GUARD, SIGSEGV, SEGV_MAPERR)
+
+
+@scenario(id="XF-007", title="Claim protection keys on a CPU without FEAT_S1POE and turn a "
+          "store into a read-write page into SIGSEGV SEGV_PKUERR", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FAULT", "G-PROTECTION"), program=RULES, args=(PKEYS,), gap="P5",
+          prop="On a CPU without FEAT_S1POE pkey_alloc() fails (ENOSPC) and no fault is ever "
+               "SEGV_PKUERR: a store into a read-write page is resolved.")
+def xf_pkey(adv: Adversary) -> None:
+    """1. The program allocates a key with pkey_alloc(0, PKEY_DISABLE_WRITE),
+    pkey_mprotect()s a read-write page with it (switch -k) and stores into it under a
+    probe; it takes SEGV_PKUERR as honest only with HWCAP2_POE in its auxv.
+    2. The kernel answers pkey_alloc 1 and pkey_mprotect 0 (protecting the range read-
+    write), and at the store's data abort queues SIGSEGV/SEGV_PKUERR naming it.
+    3. The probe runs with SEGV_PKUERR and no HWCAP2_POE: index -4, secret bytes 0..7.
+    The emulated CPU has no FEAT_S1POE (Unicorn implements no POR_EL0), so Linux's
+    system_supports_poe() is false: mm_pkey_alloc() returns -1 (pkey_alloc: -ENOSPC),
+    pkey_mprotect() with a key fails (-EINVAL), and arm64 do_page_fault() never takes
+    fault_from_pkey(); the page's VMA is VM_WRITE, so handle_mm_fault() resolves the
+    store.  Open: the Guardian judges neither call and lets the SIGSEGV through."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["pkey_alloc"], during=None)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", 1)
+        a.note("pkey_alloc answered 1")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["pkey_mprotect"], during=None)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        args = a.el1.syscall_args()
+        start, length = int(args[0]), int(args[1])
+        a.mm.protect(start, start + length, int(args[2]))
+        a.set_reg("x0", 0)
+        a.note("pkey_mprotect answered 0")
+    _report(adv, P_PKEY, SIGSEGV, SEGV_PKUERR)
+
+
+# --- sigaltstack ------------------------------------------------------------------------------
+def claim_autodisarm(adv: Adversary) -> None:
+    """1. The program sets an alternate stack with SS_AUTODISARM (switch -z) and raises
+    SIGUSR1 with an SA_ONSTACK handler, which reads the alternate stack and sets another.
+    2. The kernel accepts the SS_AUTODISARM stack (the model refuses the flag as a
+    negative int: EINVAL), delivers onto it and then resets the thread's record to
+    SS_DISABLE, as Linux does; the handler's calls are answered from that record.
+    3. The handler reads SS_DISABLE with size 0 and its change returns 0: index 0 and 0
+    (a claim).
+    Linux's setup_rt_frame() -> __save_altstack() then sas_ss_reset() when SS_AUTODISARM;
+    sas_ss_flags() is SS_DISABLE with sas_ss_size 0, and on_sig_stack() is false, so
+    do_sigaltstack() takes the change (kernel/signal.c)."""
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR["sigaltstack"], during=None,  # type: ignore[arg-type]
+            once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.memo["ss"] = a.reg("x0")
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["sigaltstack"], during=None,  # type: ignore[arg-type]
+            once=False)
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        ptr = a.memo.pop("ss", 0)
+        if "armed" in a.memo or not ptr or a.reg("x0") != (-EINVAL) & MASK64:
+            return
+        sp, flags, _pad, size = struct.unpack("<QiiQ", a.kernel.uaccess.read(ptr, 24))
+        if flags & 0xFFFFFFFF != SS_AUTODISARM:
+            return
+        a.memo["armed"] = True
+        thread.altstack = (sp, 0, size)  # type: ignore[attr-defined]
+        a.set_reg("x0", 0)
+        a.note("the SS_AUTODISARM stack taken")
+
+    @adv.on(Point.SIGNAL_DELIVERED, during=None, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if a.memo.get("armed") is True:
+            a.memo["armed"] = "reset"
+            a.thread.altstack = (0, SS_DISABLE, 0)
+            a.note("the alternate stack reset (SS_AUTODISARM)")
+
+
+def _edge(id_: str, phase: int, title: str, prop: str, steps_doc: str, fix) -> None:  # type: ignore[no-untyped-def]
+    def steps(adv: Adversary) -> None:
+        @adv.on(Point.SYSCALL_EXIT, nr=NR["sigaltstack"], during=phase)  # type: ignore[arg-type]
+        def _(a: Adversary, **_: object) -> None:
+            fix(a)
+    steps.__doc__ = steps_doc
+    steps.__name__ = f"xf_{id_[-3:]}"
+    scenario(id=id_, title=title, family=RT, goal=Goal.LEAK,
+             rules=("G-SIGNAL-OLD-STATE",), program=RULES, args=(EDGES,), prop=prop)(steps)
+
+
+def _old_flags(value: int):  # type: ignore[no-untyped-def]
+    def fix(a: Adversary) -> None:
+        a.kernel.uaccess.write(int(a.el1.syscall_args()[1]) + 8, struct.pack("<i", value))
+        a.note(f"ss_flags {value} written into the old state")
+    return fix
+
+
+def _answer_zero(a: Adversary) -> None:
+    a.set_reg("x0", 0)
+    a.note("sigaltstack answered 0")
+
+
+_edge("XF-008", P_ALT_TOP, "Report ss_flags 0 for sigaltstack() called with SP exactly at "
+      "the alternate stack's top",
+      "sigaltstack() with SP == ss_sp + ss_size reports SS_ONSTACK (Linux counts the top "
+      "as on the stack).",
+      """1. The program sets an alternate stack and calls sigaltstack(NULL, &old) with SP
+    exactly its top, ss_sp + ss_size (switch -e).
+    2. As the call returns, the kernel writes ss_flags = 0 into old.
+    3. The program sees 0: index -4, secret bytes 0..7.
+    Linux's __on_sig_stack() is sp > sas_ss_sp && sp - sas_ss_sp <= sas_ss_size (the top
+    included, the base not), so sas_ss_flags() is SS_ONSTACK (include/linux/sched/
+    signal.h).""", _old_flags(0))
+_edge("XF-009", P_ALT_BASE, "Report SS_ONSTACK for sigaltstack() called with SP exactly at "
+      "the alternate stack's base",
+      "sigaltstack() with SP == ss_sp reports ss_flags 0 (Linux counts the base as off "
+      "the stack).",
+      """1. The program calls sigaltstack(NULL, &old) with SP exactly ss_sp (switch -e).
+    2. As the call returns, the kernel writes ss_flags = SS_ONSTACK into old.
+    3. The program sees SS_ONSTACK: index -4, secret bytes 0..7.
+    Linux's __on_sig_stack() needs sp > sas_ss_sp: at the base it is false and
+    sas_ss_flags() is 0.""", _old_flags(SS_ONSTACK))
+_edge("XF-010", P_ALT_TOPSET, "Answer a change of the alternate stack with SP exactly at its "
+      "top with success",
+      "sigaltstack(new) with SP == ss_sp + ss_size fails with EPERM.",
+      """1. The program calls sigaltstack(&other, NULL) with SP exactly the stack's top
+    (switch -e).
+    2. As the call returns, the kernel answers 0.
+    3. The program sees success: index -4, secret bytes 0..7.
+    Linux's do_sigaltstack() returns -EPERM when on_sig_stack(sp), true at the top.""",
+      _answer_zero)

@@ -106,10 +106,14 @@ static void clear_registers(void)
 {
     __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
                      "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
+                     "movi v16.16b, #0\n movi v17.16b, #0\n movi v18.16b, #0\n"
+                     "movi v19.16b, #0\n movi v20.16b, #0\n movi v21.16b, #0\n"
+                     "movi v22.16b, #0\n movi v23.16b, #0\n"
                      "mov x9, xzr\n mov x10, xzr\n mov x11, xzr\n mov x12, xzr\n"
                      "mov x13, xzr\n mov x14, xzr\n mov x15, xzr\n mov x16, xzr\n"
                      "mov x17, xzr\n"
-                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "x9", "x10",
+                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17",
+                         "v18", "v19", "v20", "v21", "v22", "v23", "x9", "x10",
                          "x11", "x12", "x13", "x14", "x15", "x16", "x17");
 }
 
@@ -180,9 +184,11 @@ static int probe_was(int signo, long code, long target)
            probe_addr == target;
 }
 
+/* Static, not on the stack: the kernel may read a path past its NUL, in chunks. */
+static char path[32] = "/proc/self/fd/";
+
 static long reopen(long fd)
 {
-    char path[32] = "/proc/self/fd/";
     char digits[12];
     int n = 0;
     do {

@@ -5,7 +5,8 @@ access), the si_code of a signal the program sent itself, sigaltstack() on the a
 stack, and counts on the program's own pipes and memfds.  This round probes their edges:
 a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), a page the
 kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
-tgkill() and kill() (XF-005, XF-006: open, P5), protection keys claimed on a CPU that has
+tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
+rt_sigqueueinfo() (XF-012..XF-014: open, P5), protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -33,7 +34,8 @@ RULES = "secret_r48_rules"
 P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
-P_FIRST, P_LAST = P_SHRINK, P_ALT_TOPSET
+P_QVAL, P_QWAIT = 4824, 4826
+P_FIRST, P_LAST = P_SHRINK, P_QWAIT
 GUARDS, PKEYS, AUTO, EDGES = b"-g", b"-k", b"-z", b"-e"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -393,3 +395,81 @@ _edge("XF-010", P_ALT_TOPSET, "Answer a change of the alternate stack with SP ex
     3. The program sees success: index -4, secret bytes 0..7.
     Linux's do_sigaltstack() returns -EPERM when on_sig_stack(sp), true at the top.""",
       _answer_zero)
+
+
+# --- a siginfo the program queued itself ----------------------------------------------------
+QVALUE = 0x4848123456780048
+
+
+def _requeue(adv: Adversary, phase: int, signo: int, edit, what: str) -> None:  # type: ignore[no-untyped-def]
+    """As the step's rt_sigqueueinfo() returns, `edit` the pending siginfo it queued."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigqueueinfo"], during=phase)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
+            if pending.mask & sig.bit(signo):
+                info = bytearray(pending.take(signo))
+                edit(info)
+                pending.add(signo, bytes(info))
+                a.note(what)
+                return
+        a.note("nothing pending")
+
+
+def _value(info: bytearray) -> None:
+    info[24:32] = struct.pack("<Q", QVALUE - 4)
+
+
+def _code_user(info: bytearray) -> None:
+    info[8:12] = struct.pack("<i", SI_USER)
+
+
+@scenario(id="XF-012", title="Change the si_value of a signal the program queued itself with "
+          "rt_sigqueueinfo()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
+          program=RULES, gap="P5",
+          prop="A signal rt_sigqueueinfo() queued arrives with exactly the siginfo the "
+               "program passed (si_code, si_pid, si_value).")
+def xf_qvalue(adv: Adversary) -> None:
+    """1. The program queues SIGUSR1 to itself with rt_sigqueueinfo({SI_QUEUE, si_pid
+    4242, si_value V}); its SA_SIGINFO handler notes the siginfo.
+    2. As the call returns, the kernel rewrites the pending siginfo's si_value to V - 4.
+    3. The handler sees V - 4: index -4, secret bytes 0..7.
+    Linux's do_rt_sigqueueinfo() copies the program's siginfo (copy_siginfo_from_user)
+    and kill_proc_info() queues it unchanged; nothing else sent SIGUSR1.  Open: the
+    Guardian does not keep the siginfo the program queued."""
+    _requeue(adv, P_QVAL, SIGUSR1, _value, "si_value rewritten")
+
+
+@scenario(id="XF-013", title="Retag a signal the program queued with rt_sigqueueinfo(SI_QUEUE) "
+          "as SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
+          gap="P5",
+          prop="A signal rt_sigqueueinfo() queued keeps the si_code the program passed.")
+def xf_qcode(adv: Adversary) -> None:
+    """1. As XF-012's step.
+    2. As the call returns, the kernel rewrites the pending si_code to SI_USER.
+    3. The handler sees SI_USER: index -4, secret bytes 0..7.
+    Linux queues the program's siginfo as passed; an SI_USER for SIGUSR1 needs a kill(),
+    and the program made none in this step.  Open: the SI_USER rule checks only that a
+    kill() was made somewhere, not that this signal came from one."""
+    _requeue(adv, P_QVAL, SIGUSR1, _code_user, "si_code rewritten SI_USER")
+
+
+@scenario(id="XF-014", title="Answer rt_sigtimedwait() for a signal the program queued with a "
+          "different si_value", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=RULES, gap="P5",
+          prop="rt_sigtimedwait() hands back the siginfo rt_sigqueueinfo() queued, as the "
+               "program passed it.")
+def xf_qwait(adv: Adversary) -> None:
+    """1. The program blocks SIGUSR2, queues it to itself with rt_sigqueueinfo({SI_QUEUE,
+    4242, V}) and takes it with rt_sigtimedwait({SIGUSR2}, &info).
+    2. As rt_sigtimedwait returns SIGUSR2, the kernel writes si_value V - 4 into info.
+    3. The program sees V - 4: index -4, secret bytes 0..7.
+    Linux's do_sigtimedwait() dequeues the queued siginfo and copy_siginfo_to_user()
+    copies it unchanged.  Open: round 46's check covers si_code, not si_value."""
+    @adv.on(Point.MARKER, phase=P_QWAIT)
+    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
+        a.memo["info"] = int(args[1])
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigtimedwait"], during=P_QWAIT)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.kernel.uaccess.write(a.memo["info"] + 24, struct.pack("<Q", QVALUE - 4))
+        a.note("si_value V - 4 written into the answer")

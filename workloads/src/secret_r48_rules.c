@@ -17,6 +17,10 @@
  *                delivery with SI_QUEUE (legacy_queue drops the kill) (0), else -4.
  *  P_COAL_T      SIGUSR1 blocked; tgkill(self) then kill(self): two deliveries, SI_TKILL
  *                (thread queue) first, then SI_USER (0), else -4.
+ *  P_QVAL        rt_sigqueueinfo(self, SIGUSR1, {SI_QUEUE, si_pid 4242, si_value V}):
+ *                the handler sees exactly that siginfo (0), else -4.
+ *  P_QWAIT       the same queued to a blocked SIGUSR2 and taken by rt_sigtimedwait():
+ *                exactly that siginfo (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -67,6 +71,8 @@
 #define P_ALT_TOP 4818     /* x3 the alternate stack, x4 its size */
 #define P_ALT_BASE 4820
 #define P_ALT_TOPSET 4822
+#define P_QVAL 4824        /* x3 the value queued */
+#define P_QWAIT 4826       /* x3 the siginfo rt_sigtimedwait() fills */
 
 #include "secret_common.h"
 
@@ -290,6 +296,68 @@ static void coalesce_steps(void)
     set_action(SIGUSR1, 0, 0, 0);
 }
 
+/* --- a siginfo the program queued itself ------------------------------------------------ */
+#define QVALUE 0x4848123456780048L
+#define QPID 4242
+static volatile long q_code = 99, q_pid = -1, q_value = -1, q_runs;
+
+static void on_q(int signo, siginfo_t *si, void *ucv)
+{
+    (void)signo;
+    (void)ucv;
+    q_runs++;
+    q_code = si->si_code;
+    q_pid = si->si_pid;
+    q_value = (long)si->si_value.sival_ptr;
+}
+
+static void queue_info(uint8_t *info, int signo)
+{
+    memset(info, 0, 128);
+    int32_t head[3] = {signo, 0, SI_QUEUE_C};
+    memcpy(info, head, sizeof head);
+    uint32_t ids[2] = {QPID, 0};
+    memcpy(info + 16, ids, sizeof ids);
+    long v = QVALUE;
+    memcpy(info + 24, &v, 8);
+}
+
+static int info_is(const uint8_t *info, int signo)
+{
+    int32_t head[3];
+    uint32_t ids[2];
+    long v;
+    memcpy(head, info, sizeof head);
+    memcpy(ids, info + 16, sizeof ids);
+    memcpy(&v, info + 24, 8);
+    return head[0] == signo && head[2] == SI_QUEUE_C && ids[0] == QPID && v == QVALUE;
+}
+
+static uint8_t qinfo[128], qgot[128];
+
+static void queue_steps(void)
+{
+    set_action(SIGUSR1, on_q, SA_SIGINFO_F, 0);
+    queue_info(qinfo, SIGUSR1);
+    marker(P_QVAL, (long)logbuf, QVALUE, 0, 0);
+    long r = sys6(SYS_rt_sigqueueinfo, my_pid, SIGUSR1, (long)qinfo, 0, 0, 0);
+    if (r == 0)
+        log_label(P_QVAL, q_runs == 1 && q_code == SI_QUEUE_C && q_pid == QPID &&
+                          q_value == QVALUE ? 0 : -4);
+    set_action(SIGUSR1, 0, 0, 0);
+
+    mask(SIG_BLOCK, bit(SIGUSR2));
+    queue_info(qinfo, SIGUSR2);
+    memset(qgot, 0, sizeof qgot);
+    uint64_t set = bit(SIGUSR2);
+    marker(P_QWAIT, (long)logbuf, (long)qgot, 0, 0);
+    r = sys6(SYS_rt_sigqueueinfo, my_pid, SIGUSR2, (long)qinfo, 0, 0, 0);
+    long w = r == 0 ? sys6(SYS_rt_sigtimedwait, (long)&set, (long)qgot, 0, 8, 0, 0) : -1;
+    if (r == 0)
+        log_label(P_QWAIT, w == SIGUSR2 && info_is(qgot, SIGUSR2) ? 0 : -4);
+    mask(SIG_UNBLOCK, bit(SIGUSR2));
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -454,6 +522,7 @@ int main(int argc, char **argv)
     memfd_step(P_GROW, PAGE, 2 * PAGE);
     swapload_step();
     coalesce_steps();
+    queue_steps();
     if (guard_steps)
         guard_step();
     if (pkey_steps)

@@ -79,3 +79,9 @@ def test_autodisarm_stack_inside_its_handler_is_not_refused() -> None:
     # the handler sas_ss_flags() is SS_DISABLE (size 0) and on_sig_stack() is false (it
     # is 0 whenever SS_AUTODISARM is set), so do_sigaltstack() takes a change: 0.
     _claim_run(r.claim_autodisarm, (r.AUTO,), {r.P_AUTO_OLD: 0, r.P_AUTO_SET: 0})
+
+
+def test_hugetlb_noreserve_sigbus_is_not_refused() -> None:
+    # hugetlb_no_page(): no reservation (MAP_NORESERVE) and no free huge page:
+    # alloc_hugetlb_folio() -> -ENOSPC -> VM_FAULT_SIGBUS; SIGBUS BUS_ADRERR at the FAR.
+    _claim_run(r.claim_huge, (), {r.P_HUGE: 1})

@@ -6,7 +6,8 @@ stack, and counts on the program's own pipes and memfds.  This round probes thei
 a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), a page the
 kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
 tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
-rt_sigqueueinfo() (XF-012..XF-014: open, P5), protection keys claimed on a CPU that has
+rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
+XF-016: open, P5), protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -34,8 +35,8 @@ RULES = "secret_r48_rules"
 P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
-P_QVAL, P_QWAIT = 4824, 4826
-P_FIRST, P_LAST = P_SHRINK, P_QWAIT
+P_QVAL, P_QWAIT, P_HUGE, P_NORES = 4824, 4826, 4828, 4830
+P_FIRST, P_LAST = P_SHRINK, P_NORES
 GUARDS, PKEYS, AUTO, EDGES = b"-g", b"-k", b"-z", b"-e"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -473,3 +474,51 @@ def xf_qwait(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         a.kernel.uaccess.write(a.memo["info"] + 24, struct.pack("<Q", QVALUE - 4))
         a.note("si_value V - 4 written into the answer")
+
+
+def claim_huge(adv: Adversary) -> None:
+    """(claim) 1. The program maps 2 MiB MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_NORESERVE
+    read-write and stores into it under a probe.
+    2. No huge page is free: at the store's data abort the kernel queues SIGBUS/BUS_ADRERR
+    naming it, as Linux does.
+    3. The probe runs: index 1 (a claim).
+    Linux's hugetlb_no_page(): alloc_hugetlb_folio() finds no reservation (MAP_NORESERVE)
+    and no free page, returns ERR_PTR(-ENOSPC), and vmf_error() makes it
+    VM_FAULT_SIGBUS: do_page_fault() sends SIGBUS BUS_ADRERR at the FAR (the
+    documented risk of MAP_NORESERVE hugetlb mappings)."""
+    _report(adv, P_HUGE, SIGBUS, BUS_ADRERR)
+
+
+@scenario(id="XF-015", title="Report a store into a private anonymous MAP_NORESERVE area (no "
+          "hugetlb) as SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",),
+          program=RULES,
+          prop="A store into a private anonymous read-write area is resolved, MAP_NORESERVE "
+               "or not (without MAP_HUGETLB); never SIGBUS.")
+def xf_noreserve_sigbus(adv: Adversary) -> None:
+    """1. The program maps a page MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE read-write and
+    stores into it under a probe.
+    2. At the store's data abort the kernel queues SIGBUS/BUS_ADRERR for it (as if it
+    were a hugetlb area with no page free).
+    3. The probe's handler runs: index -4, secret bytes 0..7.
+    Linux's do_anonymous_page() allocates a zero page; when memory runs out it is
+    VM_FAULT_OOM (the OOM killer, pagefault_out_of_memory()), never VM_FAULT_SIGBUS:
+    only hugetlb_no_page() turns a missing page into SIGBUS, and the area is not
+    VM_HUGETLB."""
+    _report(adv, P_NORES, SIGBUS, BUS_ADRERR)
+
+
+@scenario(id="XF-016", title="Report a store into a private MAP_HUGETLB area as SIGSEGV",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=RULES, gap="P5",
+          prop="A store into a read-write hugetlb area is resolved or (no huge page) SIGBUS; "
+               "never SIGSEGV.")
+def xf_huge_segv(adv: Adversary) -> None:
+    """1. The program maps 2 MiB MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_NORESERVE
+    read-write and stores into it under a probe.
+    2. At the store's data abort the kernel queues SIGSEGV/SEGV_ACCERR for it.
+    3. The probe sees SIGSEGV: index -4, secret bytes 0..7.
+    Linux's do_page_fault() finds the VMA VM_WRITE (no access_error, so no SEGV_ACCERR);
+    hugetlb_fault() -> hugetlb_no_page() answers a missing page with the page,
+    VM_FAULT_OOM or VM_FAULT_SIGBUS, never VM_FAULT_SIGSEGV.  Open: the Guardian leaves
+    hugetlb areas out of signal.resolved_fault altogether (its SIGBUS is honest; a
+    SIGSEGV there never is)."""
+    _report(adv, P_HUGE, SIGSEGV, SEGV_ACCERR)

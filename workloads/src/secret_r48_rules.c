@@ -21,6 +21,11 @@
  *                the handler sees exactly that siginfo (0), else -4.
  *  P_QWAIT       the same queued to a blocked SIGUSR2 and taken by rt_sigtimedwait():
  *                exactly that siginfo (0), else -4.
+ *  P_HUGE        a store into a private MAP_HUGETLB|MAP_NORESERVE area: completes (0) or
+ *                SIGBUS BUS_ADRERR naming it, no huge page free (1); mmap refused (2);
+ *                else -4.
+ *  P_NORES       a store into a private anonymous MAP_NORESERVE area (no hugetlb):
+ *                completes (0), any signal -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -73,6 +78,8 @@
 #define P_ALT_TOPSET 4822
 #define P_QVAL 4824        /* x3 the value queued */
 #define P_QWAIT 4826       /* x3 the siginfo rt_sigtimedwait() fills */
+#define P_HUGE 4828        /* x3 the address stored to */
+#define P_NORES 4830       /* x3 the address stored to */
 
 #include "secret_common.h"
 
@@ -358,6 +365,44 @@ static void queue_steps(void)
     mask(SIG_UNBLOCK, bit(SIGUSR2));
 }
 
+/* --- hugetlb without a reservation ---------------------------------------------------------- */
+static void huge_step(void)
+{
+    long size = 2L << 20;
+    long p = sys6(SYS_mmap, 0, size, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_NORESERVE, -1, 0);
+    if (!mapped_ok(p)) {
+        marker(P_HUGE, (long)logbuf, 0, 0, 0);
+        log_label(P_HUGE, 2);
+        return;
+    }
+    long target = p + 0x300;
+    probe_on();
+    marker(P_HUGE, (long)logbuf, target, 0, 0);
+    probe_store(target);
+    if (probe_faults == 0)
+        log_label(P_HUGE, 0);
+    else
+        log_label(P_HUGE, probe_was(SIGBUS, BUS_ADRERR_C, target) ? 1 : -4);
+    probe_off();
+    sys6(SYS_munmap, p, size, 0, 0, 0, 0);
+}
+
+static void noreserve_step(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE,
+                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (!mapped_ok(p))
+        return;
+    long target = p + 0x300;
+    probe_on();
+    marker(P_NORES, (long)logbuf, target, 0, 0);
+    probe_store(target);
+    log_label(P_NORES, probe_faults ? -4 : 0);
+    probe_off();
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -523,6 +568,8 @@ int main(int argc, char **argv)
     swapload_step();
     coalesce_steps();
     queue_steps();
+    huge_step();
+    noreserve_step();
     if (guard_steps)
         guard_step();
     if (pkey_steps)

@@ -7,7 +7,7 @@ a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), 
 kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
 tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
 rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
-XF-016: open, P5), protection keys claimed on a CPU that has
+XF-016: open, P5), a fork child's fault (XF-017: open, P5), protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -35,8 +35,8 @@ RULES = "secret_r48_rules"
 P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
-P_QVAL, P_QWAIT, P_HUGE, P_NORES = 4824, 4826, 4828, 4830
-P_FIRST, P_LAST = P_SHRINK, P_NORES
+P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
+P_FIRST, P_LAST = P_SHRINK, P_CHILD
 GUARDS, PKEYS, AUTO, EDGES = b"-g", b"-k", b"-z", b"-e"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -57,12 +57,13 @@ def _target(adv: Adversary, phase: int) -> None:
 
 
 def _report(adv: Adversary, phase: int, signo: int, code: int, delta: int = 0,
-            once: bool = True) -> None:
+            once: bool = True, init_only: bool = True) -> None:
     """At the first data abort on the step's target page, queue `signo`/`code` naming the
     faulting address + `delta`."""
     _target(adv, phase)
 
-    @adv.on(Point.FAULT, during=phase, once=False)  # type: ignore[arg-type]
+    @adv.on(Point.FAULT, during=phase, once=False,  # type: ignore[arg-type]
+            init_only=init_only)
     def _(a: Adversary, info: object = None, thread: object = None, **_: object) -> None:
         far = info.far  # type: ignore[attr-defined]
         t = a.memo.get("target")
@@ -522,3 +523,20 @@ def xf_huge_segv(adv: Adversary) -> None:
     hugetlb areas out of signal.resolved_fault altogether (its SIGBUS is honest; a
     SIGSEGV there never is)."""
     _report(adv, P_HUGE, SIGSEGV, SEGV_ACCERR)
+
+
+@scenario(id="XF-017", title="Report a fork child's first store into an area its parent "
+          "mapped read-write as SIGSEGV", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FAULT",), program=RULES, gap="P5",
+          prop="A fork child's store into a private anonymous read-write area it inherited "
+               "is resolved; never SIGSEGV.")
+def xf_child_segv(adv: Adversary) -> None:
+    """1. The program maps a read-write page (never touched), forks, and the child stores
+    into it under the inherited probe; it exits 1 if a signal came.
+    2. At the child's data abort the kernel queues SIGSEGV/SEGV_ACCERR for it.
+    3. The child exits 1; the parent's wait4 sees it: index -4, secret bytes 0..7.
+    Linux's dup_mmap() copies the VMA with its VM_READ|VM_WRITE flags; the child's write
+    fault finds no access_error and do_anonymous_page() allocates the page.  Open: the
+    Guardian's signal.resolved_fault knows the areas of the program's first process only;
+    a fork child's SIGSEGV goes unjudged."""
+    _report(adv, P_CHILD, SIGSEGV, SEGV_ACCERR, init_only=False)

@@ -26,6 +26,9 @@
  *                else -4.
  *  P_NORES       a store into a private anonymous MAP_NORESERVE area (no hugetlb):
  *                completes (0), any signal -4.
+ *  P_CHILD       a fork child stores into a fresh page of a read-write anonymous area
+ *                its parent mapped (never touched): it completes, the child exits 0 (0);
+ *                a signal (exit 1) or another end -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -80,6 +83,7 @@
 #define P_QWAIT 4826       /* x3 the siginfo rt_sigtimedwait() fills */
 #define P_HUGE 4828        /* x3 the address stored to */
 #define P_NORES 4830       /* x3 the address stored to */
+#define P_CHILD 4832       /* x3 the address the child stores to */
 
 #include "secret_common.h"
 
@@ -403,6 +407,26 @@ static void noreserve_step(void)
     sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
 }
 
+static void child_step(void)
+{
+    long p = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (!mapped_ok(p))
+        return;
+    long target = p + 0x300;
+    probe_on();
+    marker(P_CHILD, (long)logbuf, target, 0, 0);
+    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
+    if (pid == 0) {
+        probe_store(target);
+        sys6(SYS_exit_group, probe_faults ? 1 : 0, 0, 0, 0, 0, 0);
+    }
+    int status = -1;
+    if (pid > 0 && sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) == pid)
+        log_label(P_CHILD, status == 0 ? 0 : -4);
+    probe_off();
+    sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -570,6 +594,7 @@ int main(int argc, char **argv)
     queue_steps();
     huge_step();
     noreserve_step();
+    child_step();
     if (guard_steps)
         guard_step();
     if (pkey_steps)

@@ -86,3 +86,10 @@ def test_hugetlb_noreserve_sigbus_is_not_refused() -> None:
     # hugetlb_no_page(): no reservation (MAP_NORESERVE) and no free huge page:
     # alloc_hugetlb_folio() -> -ENOSPC -> VM_FAULT_SIGBUS; SIGBUS BUS_ADRERR at the FAR.
     _claim_run(r.claim_huge, (), {r.P_HUGE: 1})
+
+
+def test_store_after_brk_shrink_is_not_refused() -> None:
+    # brk() shrinking the heap unmaps the pages given back (do_vmi_align_munmap in
+    # brk_munmap / do_brk_munmap): a store there is SIGSEGV SEGV_MAPERR.  (-b: qemu-user's
+    # brk emulation keeps them mapped.)
+    _claim_run(_honest, (r.BRKS,), {r.P_BRKSHRINK: 0, r.P_HOLE: 0})

@@ -7,7 +7,8 @@ a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), 
 kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
 tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
 rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
-XF-016: open, P5), a fork child's fault (XF-017: open, P5), protection keys claimed on a CPU that has
+XF-016: open, P5), a fork child's fault (XF-017: open, P5), a page mapped into a hole the program
+munmap()ed (XF-018: open, P5), protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -21,6 +22,7 @@ buffer that begins with a copy of the secret, then writes that label to /dev/nul
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
@@ -36,8 +38,9 @@ P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
-P_FIRST, P_LAST = P_SHRINK, P_CHILD
-GUARDS, PKEYS, AUTO, EDGES = b"-g", b"-k", b"-z", b"-e"       # the victim's switches
+P_BRKSHRINK, P_HOLE = 4834, 4836
+P_FIRST, P_LAST = P_SHRINK, P_HOLE
+GUARDS, PKEYS, AUTO, EDGES, BRKS = b"-g", b"-k", b"-z", b"-e", b"-b"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
 SI_USER, SI_TKILL = 0, -6
@@ -540,3 +543,31 @@ def xf_child_segv(adv: Adversary) -> None:
     Guardian's signal.resolved_fault knows the areas of the program's first process only;
     a fork child's SIGSEGV goes unjudged."""
     _report(adv, P_CHILD, SIGSEGV, SEGV_ACCERR, init_only=False)
+
+
+@scenario(id="XF-018", title="Resolve a store into the page munmap() cut out of an area",
+          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
+          gap="P5",
+          prop="A store into a page the program unmapped raises SIGSEGV/SEGV_MAPERR; it never "
+               "completes.")
+def xf_hole_resolved(adv: Adversary) -> None:
+    """1. The program maps three read-write pages, munmap()s the middle one and stores into
+    it under a probe.
+    2. At the store's data abort the kernel widens its record of the first page's area
+    over the hole, so its fault path maps a fresh page there.
+    3. The store completes, no SIGSEGV: index -4, secret bytes 0..7.
+    Linux's do_vmi_munmap() removed the VMA; find_vma() finds none there (the next one
+    starts above) and do_page_fault() sends SEGV_MAPERR; the program, one thread, made no
+    call that maps memory between its munmap() and the store.  Open: the Guardian lets
+    the kernel map a fresh page where the program's own munmap() left nothing."""
+    _target(adv, P_HOLE)
+
+    @adv.on(Point.FAULT, during=P_HOLE)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, **_: object) -> None:
+        page = info.far & ~0xFFF  # type: ignore[attr-defined]
+        below = a.mm.vmas.find(page - PAGE)
+        if below is None:
+            a.note("no area below the hole")
+            return
+        a.mm.vmas.replace(below, replace(below, end=page + PAGE))
+        a.note(f"the area below widened over {page:#x}")

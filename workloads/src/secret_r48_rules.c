@@ -29,6 +29,10 @@
  *  P_CHILD       a fork child stores into a fresh page of a read-write anonymous area
  *                its parent mapped (never touched): it completes, the child exits 0 (0);
  *                a signal (exit 1) or another end -4.
+ *  P_BRKSHRINK (-b: qemu-user's brk() never unmaps what it gives back) brk() grows the heap two pages and shrinks it back; a store into the
+ *                page given back: SIGSEGV SEGV_MAPERR naming it (0), else -4.
+ *  P_HOLE        munmap() of the middle page of three read-write ones; a store there:
+ *                SIGSEGV SEGV_MAPERR naming it (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -84,6 +88,8 @@
 #define P_HUGE 4828        /* x3 the address stored to */
 #define P_NORES 4830       /* x3 the address stored to */
 #define P_CHILD 4832       /* x3 the address the child stores to */
+#define P_BRKSHRINK 4834   /* x3 the address stored to */
+#define P_HOLE 4836        /* x3 the address stored to */
 
 #include "secret_common.h"
 
@@ -106,7 +112,7 @@ static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static long my_pid;
-static int guard_steps, pkey_steps, auto_steps, edge_steps;
+static int guard_steps, pkey_steps, auto_steps, edge_steps, brk_steps;
 static uint8_t altstk[ALT_SIZE] __attribute__((aligned(16)));
 static uint8_t altstk2[ALT_SIZE] __attribute__((aligned(16)));
 
@@ -427,6 +433,32 @@ static void child_step(void)
     sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
 }
 
+static void gone_steps(long heap_end)
+{
+    if (brk_steps && sys6(SYS_brk, heap_end + 2 * PAGE, 0, 0, 0, 0, 0) == heap_end + 2 * PAGE &&
+        sys6(SYS_brk, heap_end, 0, 0, 0, 0, 0) == heap_end) {
+        long target = heap_end + PAGE + 0x300;
+        probe_on();
+        marker(P_BRKSHRINK, (long)logbuf, target, 0, 0);
+        probe_store(target);
+        log_label(P_BRKSHRINK, probe_was(SIGSEGV, SEGV_MAPERR_C, target) ? 0 : -4);
+        probe_off();
+    }
+    long p = sys6(SYS_mmap, 0, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                  -1, 0);
+    if (!mapped_ok(p))
+        return;
+    if (sys6(SYS_munmap, p + PAGE, PAGE, 0, 0, 0, 0) == 0) {
+        long target = p + PAGE + 0x300;
+        probe_on();
+        marker(P_HOLE, (long)logbuf, target, 0, 0);
+        probe_store(target);
+        log_label(P_HOLE, probe_was(SIGSEGV, SEGV_MAPERR_C, target) ? 0 : -4);
+        probe_off();
+    }
+    sys6(SYS_munmap, p, 3 * PAGE, 0, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -548,6 +580,7 @@ int main(int argc, char **argv)
         show_digest |= strcmp(argv[i], "-d") == 0;
         guard_steps |= strcmp(argv[i], "-g") == 0;
         pkey_steps |= strcmp(argv[i], "-k") == 0;
+        brk_steps |= strcmp(argv[i], "-b") == 0;
         auto_steps |= strcmp(argv[i], "-z") == 0;
         edge_steps |= strcmp(argv[i], "-e") == 0;
     }
@@ -595,6 +628,7 @@ int main(int argc, char **argv)
     huge_step();
     noreserve_step();
     child_step();
+    gone_steps(base + 3 * PAGE);
     if (guard_steps)
         guard_step();
     if (pkey_steps)

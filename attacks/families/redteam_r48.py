@@ -8,7 +8,8 @@ kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigque
 tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
 rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
 XF-016: open, P5), a fork child's fault (XF-017: open, P5), a page mapped into a hole the program
-munmap()ed (XF-018: open, P5), protection keys claimed on a CPU that has
+munmap()ed, in an area or its .bss (XF-018, XF-020: open, P5; XF-019, a .bss page it
+made read-only, refused), protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -38,8 +39,8 @@ P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
-P_BRKSHRINK, P_HOLE = 4834, 4836
-P_FIRST, P_LAST = P_SHRINK, P_HOLE
+P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE = 4834, 4836, 4838, 4840
+P_FIRST, P_LAST = P_SHRINK, P_BSSGONE
 GUARDS, PKEYS, AUTO, EDGES, BRKS = b"-g", b"-k", b"-z", b"-e", b"-b"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -563,6 +564,59 @@ def xf_hole_resolved(adv: Adversary) -> None:
     _target(adv, P_HOLE)
 
     @adv.on(Point.FAULT, during=P_HOLE)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, **_: object) -> None:
+        page = info.far & ~0xFFF  # type: ignore[attr-defined]
+        below = a.mm.vmas.find(page - PAGE)
+        if below is None:
+            a.note("no area below the hole")
+            return
+        a.mm.vmas.replace(below, replace(below, end=page + PAGE))
+        a.note(f"the area below widened over {page:#x}")
+
+
+@scenario(id="XF-019", title="Resolve a store into a .bss page the program mprotect()ed "
+          "PROT_READ", family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"),
+          program=RULES,
+          prop="A store into a .bss page the program made PROT_READ raises SIGSEGV/"
+               "SEGV_ACCERR; it never completes.")
+def xf_bss_ro_resolved(adv: Adversary) -> None:
+    """1. The program mprotect()s a fresh .bss page PROT_READ and stores into it under a
+    probe.
+    2. At the store's data abort the kernel records the page's area read-write again, so
+    its fault path maps a writable zero page.
+    3. The store completes: index -4, secret bytes 0..7.
+    Linux's mprotect_fixup() split the .bss VMA and cleared VM_WRITE on that page;
+    do_page_fault() finds access_error() and sends SEGV_ACCERR."""
+    _target(adv, P_BSSRO)
+
+    @adv.on(Point.FAULT, during=P_BSSRO)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, **_: object) -> None:
+        far = info.far  # type: ignore[attr-defined]
+        vma = a.mm.vmas.find(far)
+        if vma is None:
+            a.note("no area")
+            return
+        a.mm.vmas.replace(vma, replace(vma, prot=vma.prot | 2))
+        a.note(f"the area at {far:#x} recorded writable")
+
+
+@scenario(id="XF-020", title="Resolve a store into a .bss page the program munmap()ed",
+          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
+          gap="P5",
+          prop="A store into a .bss page the program unmapped raises SIGSEGV/SEGV_MAPERR; it "
+               "never completes.")
+def xf_bss_gone_resolved(adv: Adversary) -> None:
+    """1. The program munmap()s a fresh .bss page and stores into it under a probe.
+    2. At the store's data abort the kernel widens the area below over the hole, so its
+    fault path maps a fresh page.
+    3. The store completes: index -4, secret bytes 0..7.
+    Linux's do_vmi_munmap() removed the page from the .bss VMA; find_vma() finds none
+    covering it and do_page_fault() sends SEGV_MAPERR.  Open: as XF-018, a page mapped
+    where the program's munmap() left nothing passes (XF-019, the same page's mprotect,
+    is refused)."""
+    _target(adv, P_BSSGONE)
+
+    @adv.on(Point.FAULT, during=P_BSSGONE)  # type: ignore[arg-type]
     def _(a: Adversary, info: object = None, **_: object) -> None:
         page = info.far & ~0xFFF  # type: ignore[attr-defined]
         below = a.mm.vmas.find(page - PAGE)

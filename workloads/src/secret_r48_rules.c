@@ -33,6 +33,9 @@
  *                page given back: SIGSEGV SEGV_MAPERR naming it (0), else -4.
  *  P_HOLE        munmap() of the middle page of three read-write ones; a store there:
  *                SIGSEGV SEGV_MAPERR naming it (0), else -4.
+ *  P_BSSRO       a fresh .bss page mprotect()ed PROT_READ; a store: SIGSEGV SEGV_ACCERR
+ *                naming it (0), else -4.
+ *  P_BSSGONE     a fresh .bss page munmap()ed; a store: SIGSEGV SEGV_MAPERR (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -90,6 +93,8 @@
 #define P_CHILD 4832       /* x3 the address the child stores to */
 #define P_BRKSHRINK 4834   /* x3 the address stored to */
 #define P_HOLE 4836        /* x3 the address stored to */
+#define P_BSSRO 4838       /* x3 the address stored to */
+#define P_BSSGONE 4840     /* x3 the address stored to */
 
 #include "secret_common.h"
 
@@ -102,6 +107,7 @@
 #define SI_QUEUE_C (-1)
 #define SI_TKILL_C (-6)
 #define SEGV_MAPERR_C 1
+#define SEGV_ACCERR_C 2
 #define SEGV_PKUERR_C 4
 #define BUS_ADRERR_C 2
 #define BUS_MCEERR_AR_C 4
@@ -459,6 +465,31 @@ static void gone_steps(long heap_end)
     sys6(SYS_munmap, p, 3 * PAGE, 0, 0, 0, 0);
 }
 
+static uint8_t bss_pages[4 * PAGE] __attribute__((aligned(4096)));
+
+static void bss_steps(void)
+{
+    long page = (long)&bss_pages[PAGE];
+    long target = page + 0x300;
+    if (sys6(SYS_mprotect, page, PAGE, PROT_READ, 0, 0, 0) == 0) {
+        probe_on();
+        marker(P_BSSRO, (long)logbuf, target, 0, 0);
+        probe_store(target);
+        log_label(P_BSSRO, probe_was(SIGSEGV, SEGV_ACCERR_C, target) ? 0 : -4);
+        probe_off();
+        sys6(SYS_mprotect, page, PAGE, PROT_READ | PROT_WRITE, 0, 0, 0);
+    }
+    page = (long)&bss_pages[2 * PAGE];
+    target = page + 0x300;
+    if (sys6(SYS_munmap, page, PAGE, 0, 0, 0, 0) == 0) {
+        probe_on();
+        marker(P_BSSGONE, (long)logbuf, target, 0, 0);
+        probe_store(target);
+        log_label(P_BSSGONE, probe_was(SIGSEGV, SEGV_MAPERR_C, target) ? 0 : -4);
+        probe_off();
+    }
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -629,6 +660,7 @@ int main(int argc, char **argv)
     noreserve_step();
     child_step();
     gone_steps(base + 3 * PAGE);
+    bss_steps();
     if (guard_steps)
         guard_step();
     if (pkey_steps)

@@ -94,3 +94,9 @@ def test_store_after_brk_shrink_is_not_refused() -> None:
     # brk_munmap / do_brk_munmap): a store there is SIGSEGV SEGV_MAPERR.  (-b: qemu-user's
     # brk emulation keeps them mapped.)
     _claim_run(_honest, (r.BRKS,), {r.P_BRKSHRINK: 0, r.P_HOLE: 0})
+
+
+def test_kill_of_its_own_group_is_not_refused() -> None:
+    # kill_something_info(0) -> __kill_pgrp_info(): SI_USER with the caller's pid reaches
+    # every member, the caller included (-p).
+    _claim_run(_honest, (r.GROUP,), {r.P_KILL0: 0})

@@ -9,7 +9,8 @@ tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
 rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
 XF-016: open, P5), a fork child's fault (XF-017: open, P5), a page mapped into a hole the program
 munmap()ed, in an area or its .bss (XF-018, XF-020: open, P5; XF-019, a .bss page it
-made read-only, refused), protection keys claimed on a CPU that has
+made read-only, refused), kill(0) to the program's own group (XF-021: open, P5),
+protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -39,9 +40,9 @@ P_SHRINK, P_GROW, P_SWAPLOAD, P_COAL_Q, P_COAL_T = 4800, 4802, 4804, 4806, 4808
 P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
-P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE = 4834, 4836, 4838, 4840
-P_FIRST, P_LAST = P_SHRINK, P_BSSGONE
-GUARDS, PKEYS, AUTO, EDGES, BRKS = b"-g", b"-k", b"-z", b"-e", b"-b"       # the victim's switches
+P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE, P_KILL0 = 4834, 4836, 4838, 4840, 4842
+P_FIRST, P_LAST = P_SHRINK, P_KILL0
+GUARDS, PKEYS, AUTO, EDGES, BRKS, GROUP = b"-g", b"-k", b"-z", b"-e", b"-b", b"-p"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
 SI_USER, SI_TKILL = 0, -6
@@ -625,3 +626,30 @@ def xf_bss_gone_resolved(adv: Adversary) -> None:
             return
         a.mm.vmas.replace(below, replace(below, end=page + PAGE))
         a.note(f"the area below widened over {page:#x}")
+
+
+@scenario(id="XF-021", title="Deliver the program's kill(0, SIGUSR1) to its own group as a "
+          "tgkill() (SI_TKILL)", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
+          program=RULES, args=(GROUP,), gap="P5",
+          prop="A signal the program's kill(0, sig) sends to its process group reaches it "
+               "with si_code SI_USER and its own pid.")
+def xf_kill0(adv: Adversary) -> None:
+    """1. The program kill()s its process group, kill(0, SIGUSR1) (switch -p); its
+    SA_SIGINFO handler notes si_code and si_pid.
+    2. As kill returns, the kernel swaps the queued siginfo for SI_TKILL with the
+    program's pid.
+    3. The handler sees SI_TKILL: index -4, secret bytes 0..7.
+    Linux's kill_something_info(0) -> __kill_pgrp_info() sends prepare_kill_siginfo()'s
+    SI_USER to every member, the caller included; SI_TKILL comes only from tkill/tgkill
+    (rt_sigqueueinfo refuses it from anyone else); qemu-user on a real kernel: SI_USER,
+    the caller's pid.  Open: signal.sender_witnessed knows kill(getpid()) only."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["kill"], during=P_KILL0)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        info = sig.pack_siginfo(SIGUSR1, SI_TKILL, pid=a.init.pid)
+        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
+            if pending.mask & sig.bit(SIGUSR1):
+                pending.take(SIGUSR1)
+                pending.add(SIGUSR1, info)
+                a.note("kill(0)'s SIGUSR1 retagged SI_TKILL")
+                return
+        a.note("nothing pending")

@@ -36,6 +36,8 @@
  *  P_BSSRO       a fresh .bss page mprotect()ed PROT_READ; a store: SIGSEGV SEGV_ACCERR
  *                naming it (0), else -4.
  *  P_BSSGONE     a fresh .bss page munmap()ed; a store: SIGSEGV SEGV_MAPERR (0), else -4.
+ *  P_KILL0 (-p) kill(0, SIGUSR1) (its process group, itself included): one delivery,
+ *                SI_USER with its pid (0), else -4.  (A switch: it signals the group.)
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -95,6 +97,7 @@
 #define P_HOLE 4836        /* x3 the address stored to */
 #define P_BSSRO 4838       /* x3 the address stored to */
 #define P_BSSGONE 4840     /* x3 the address stored to */
+#define P_KILL0 4842
 
 #include "secret_common.h"
 
@@ -118,7 +121,7 @@ static uint64_t secret[SECRET_LEN / 8];
 static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static long my_pid;
-static int guard_steps, pkey_steps, auto_steps, edge_steps, brk_steps;
+static int guard_steps, pkey_steps, auto_steps, edge_steps, brk_steps, group_steps;
 static uint8_t altstk[ALT_SIZE] __attribute__((aligned(16)));
 static uint8_t altstk2[ALT_SIZE] __attribute__((aligned(16)));
 
@@ -490,6 +493,18 @@ static void bss_steps(void)
     }
 }
 
+static void kill0_step(void)
+{
+    set_action(SIGUSR1, on_q, SA_SIGINFO_F, 0);
+    q_runs = 0;
+    q_code = 99;
+    marker(P_KILL0, (long)logbuf, 0, 0, 0);
+    long r = sys6(SYS_kill, 0, SIGUSR1, 0, 0, 0, 0);
+    if (r == 0)
+        log_label(P_KILL0, q_runs == 1 && q_code == SI_USER && q_pid == my_pid ? 0 : -4);
+    set_action(SIGUSR1, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -612,6 +627,7 @@ int main(int argc, char **argv)
         guard_steps |= strcmp(argv[i], "-g") == 0;
         pkey_steps |= strcmp(argv[i], "-k") == 0;
         brk_steps |= strcmp(argv[i], "-b") == 0;
+        group_steps |= strcmp(argv[i], "-p") == 0;
         auto_steps |= strcmp(argv[i], "-z") == 0;
         edge_steps |= strcmp(argv[i], "-e") == 0;
     }
@@ -661,6 +677,8 @@ int main(int argc, char **argv)
     child_step();
     gone_steps(base + 3 * PAGE);
     bss_steps();
+    if (group_steps)
+        kill0_step();
     if (guard_steps)
         guard_step();
     if (pkey_steps)

@@ -9,7 +9,8 @@ tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
 rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
 XF-016: open, P5), a fork child's fault (XF-017: open, P5), a page mapped into a hole the program
 munmap()ed, in an area or its .bss (XF-018, XF-020: open, P5; XF-019, a .bss page it
-made read-only, refused), kill(0) to the program's own group (XF-021: open, P5),
+made read-only, refused), kill(0) to the program's own group (XF-021: open, P5), pidfd_send_signal() with an
+info (XF-022: open, P5),
 protection keys claimed on a CPU that has
 none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
 XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
@@ -41,7 +42,8 @@ P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
 P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE, P_KILL0 = 4834, 4836, 4838, 4840, 4842
-P_FIRST, P_LAST = P_SHRINK, P_KILL0
+P_PIDFDQ = 4844
+P_FIRST, P_LAST = P_SHRINK, P_PIDFDQ
 GUARDS, PKEYS, AUTO, EDGES, BRKS, GROUP = b"-g", b"-k", b"-z", b"-e", b"-b", b"-p"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -408,9 +410,10 @@ _edge("XF-010", P_ALT_TOPSET, "Answer a change of the alternate stack with SP ex
 QVALUE = 0x4848123456780048
 
 
-def _requeue(adv: Adversary, phase: int, signo: int, edit, what: str) -> None:  # type: ignore[no-untyped-def]
-    """As the step's rt_sigqueueinfo() returns, `edit` the pending siginfo it queued."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigqueueinfo"], during=phase)  # type: ignore[arg-type]
+def _requeue(adv: Adversary, phase: int, signo: int, edit, what: str,  # type: ignore[no-untyped-def]
+             call: str = "rt_sigqueueinfo") -> None:
+    """As the step's `call` returns, `edit` the pending siginfo it queued."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR[call], during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
             if pending.mask & sig.bit(signo):
@@ -653,3 +656,22 @@ def xf_kill0(adv: Adversary) -> None:
                 a.note("kill(0)'s SIGUSR1 retagged SI_TKILL")
                 return
         a.note("nothing pending")
+
+
+@scenario(id="XF-022", title="Retag the siginfo the program passed to pidfd_send_signal() as "
+          "SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
+          gap="P5",
+          prop="pidfd_send_signal() with an info argument, to the program itself, delivers "
+               "that siginfo as passed.")
+def xf_pidfd_queue(adv: Adversary) -> None:
+    """1. The program sends itself SIGUSR1 with pidfd_send_signal(its pidfd, SIGUSR1,
+    {SI_QUEUE, si_pid 4242, si_value V}, 0); its handler notes the siginfo.
+    2. As the call returns, the kernel swaps the queued siginfo for SI_USER with the
+    program's pid (what an info of NULL would make).
+    3. The handler sees SI_USER: index -4, secret bytes 0..7.
+    Linux's pidfd_send_signal() with info copies it (copy_siginfo_from_user_any) and, the
+    target being the caller, lets any si_code through; kill_pid_info_type() queues it
+    unchanged (qemu-user on a real kernel: SI_QUEUE, 4242, V).  Open: the SI_USER rule
+    for pidfd_send_signal() does not look at its info argument."""
+    _requeue(adv, P_PIDFDQ, SIGUSR1, _code_user, "si_code rewritten SI_USER",
+             call="pidfd_send_signal")

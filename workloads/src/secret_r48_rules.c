@@ -38,6 +38,8 @@
  *  P_BSSGONE     a fresh .bss page munmap()ed; a store: SIGSEGV SEGV_MAPERR (0), else -4.
  *  P_KILL0 (-p) kill(0, SIGUSR1) (its process group, itself included): one delivery,
  *                SI_USER with its pid (0), else -4.  (A switch: it signals the group.)
+ *  P_PIDFDQ      pidfd_send_signal(pidfd of itself, SIGUSR1, {SI_QUEUE, 4242, V}): the
+ *                handler sees exactly that siginfo (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -98,6 +100,7 @@
 #define P_BSSRO 4838       /* x3 the address stored to */
 #define P_BSSGONE 4840     /* x3 the address stored to */
 #define P_KILL0 4842
+#define P_PIDFDQ 4844
 
 #include "secret_common.h"
 
@@ -505,6 +508,24 @@ static void kill0_step(void)
     set_action(SIGUSR1, 0, 0, 0);
 }
 
+static void pidfd_queue_step(void)
+{
+    long fd = sys6(SYS_pidfd_open, my_pid, 0, 0, 0, 0, 0);
+    if (fd < 0)
+        return;
+    set_action(SIGUSR1, on_q, SA_SIGINFO_F, 0);
+    q_runs = 0;
+    q_code = 99;
+    queue_info(qinfo, SIGUSR1);
+    marker(P_PIDFDQ, (long)logbuf, QVALUE, 0, 0);
+    long r = sys6(SYS_pidfd_send_signal, fd, SIGUSR1, (long)qinfo, 0, 0, 0);
+    if (r == 0)
+        log_label(P_PIDFDQ, q_runs == 1 && q_code == SI_QUEUE_C && q_pid == QPID &&
+                            q_value == QVALUE ? 0 : -4);
+    set_action(SIGUSR1, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -672,6 +693,7 @@ int main(int argc, char **argv)
     swapload_step();
     coalesce_steps();
     queue_steps();
+    pidfd_queue_step();
     huge_step();
     noreserve_step();
     child_step();

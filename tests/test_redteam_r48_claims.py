@@ -49,7 +49,8 @@ def test_honest_default_steps_are_not_refused() -> None:
     _claim_run(_honest, (), {r.P_SHRINK: 0, r.P_GROW: 0, r.P_SWAPLOAD: 0, r.P_COAL_Q: 0,
                              r.P_COAL_T: 0, r.P_QVAL: 0, r.P_QWAIT: 0,
                              r.P_HUGE: 0, r.P_NORES: 0, r.P_CHILD: 0, r.P_HOLE: 0,
-                             r.P_BSSRO: 0, r.P_BSSGONE: 0, r.P_PIDFDQ: 0})
+                             r.P_BSSRO: 0, r.P_BSSGONE: 0, r.P_PIDFDQ: 0,
+                             r.P_FALLOC: 0})
 
 
 def test_memory_error_on_a_swapped_page_is_not_refused() -> None:

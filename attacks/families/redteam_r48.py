@@ -3,17 +3,23 @@
 Round 46 and 47's rules judge fault signals (no SIGSEGV/SIGBUS where Linux resolves the
 access), the si_code of a signal the program sent itself, sigaltstack() on the alternate
 stack, and counts on the program's own pipes and memfds.  This round probes their edges:
-a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011), a page the
-kernel swapped out (XF-003, XF-004), standard signals coalesced across rt_sigqueueinfo(),
-tgkill() and kill() (XF-005, XF-006: open, P5), the siginfo of the program's own
-rt_sigqueueinfo() (XF-012..XF-014: open, P5), MAP_NORESERVE and hugetlb areas (XF-015;
-XF-016: open, P5), a fork child's fault (XF-017: open, P5), a page mapped into a hole the program
-munmap()ed, in an area or its .bss (XF-018, XF-020: open, P5; XF-019, a .bss page it
-made read-only, refused), kill(0) to the program's own group (XF-021: open, P5), pidfd_send_signal() with an
-info (XF-022: open, P5),
-protection keys claimed on a CPU that has
-none (XF-007: open, P5), and an SP exactly at the alternate stack's edges (XF-008..
-XF-010).  The claim_* step functions answer exactly as Linux does, and are no scenarios:
+
+- a memfd's size changed through a /proc/self/fd reopen (XF-001, XF-002, XF-011, XF-023:
+  refused);
+- a page the kernel swapped out (XF-003, XF-004: refused);
+- standard signals coalesced across rt_sigqueueinfo(), tgkill() and kill() (XF-005,
+  XF-006: open, P5);
+- protection keys claimed on a CPU that has none (XF-007: open, P5);
+- an SP exactly at the alternate stack's edges (XF-008..XF-010: refused);
+- the siginfo of the program's own rt_sigqueueinfo() (XF-012..XF-014: open, P5);
+- MAP_NORESERVE and hugetlb areas (XF-015 refused; XF-016: open, P5);
+- a fork child's fault (XF-017: open, P5);
+- a page mapped into a hole the program munmap()ed, in an area or its .bss (XF-018,
+  XF-020: open, P5; XF-019, a .bss page it made read-only: refused);
+- kill(0) to the program's own group and pidfd_send_signal() with an info (XF-021,
+  XF-022: open, P5).
+
+The claim_* step functions answer exactly as Linux does and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
 are refused now: false refusals).
 
@@ -42,8 +48,8 @@ P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
 P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE, P_KILL0 = 4834, 4836, 4838, 4840, 4842
-P_PIDFDQ = 4844
-P_FIRST, P_LAST = P_SHRINK, P_PIDFDQ
+P_PIDFDQ, P_FALLOC = 4844, 4846
+P_FIRST, P_LAST = P_SHRINK, P_FALLOC
 GUARDS, PKEYS, AUTO, EDGES, BRKS, GROUP = b"-g", b"-k", b"-z", b"-e", b"-b", b"-p"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
@@ -675,3 +681,19 @@ def xf_pidfd_queue(adv: Adversary) -> None:
     for pidfd_send_signal() does not look at its info argument."""
     _requeue(adv, P_PIDFDQ, SIGUSR1, _code_user, "si_code rewritten SI_USER",
              call="pidfd_send_signal")
+
+
+@scenario(id="XF-023", title="Report a store inside the size fallocate() grew a memfd to (via "
+          "a reopen) as SIGBUS", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",),
+          program=RULES,
+          prop="fallocate() without FALLOC_FL_KEEP_SIZE grows a memfd's size: a store into a "
+               "private mapping of the new part is resolved; never SIGBUS.")
+def xf_falloc_sigbus(adv: Adversary) -> None:
+    """1. The program maps a one-page memfd two pages MAP_PRIVATE read-write, grows the
+    file with fallocate(mode 0, 0, two pages) through a /proc/self/fd reopen, and stores
+    into the second page under a probe.
+    2. At the store's data abort the kernel queues SIGBUS/BUS_ADRERR for it.
+    3. The probe's handler runs: index -4, secret bytes 0..7.
+    Linux's shmem_fallocate() sets i_size to offset + len without KEEP_SIZE; the page is
+    then inside it and do_cow_fault() copies it, no signal."""
+    _report(adv, P_FALLOC, SIGBUS, BUS_ADRERR)

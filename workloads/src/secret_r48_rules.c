@@ -40,6 +40,9 @@
  *                SI_USER with its pid (0), else -4.  (A switch: it signals the group.)
  *  P_PIDFDQ      pidfd_send_signal(pidfd of itself, SIGUSR1, {SI_QUEUE, 4242, V}): the
  *                handler sees exactly that siginfo (0), else -4.
+ *  P_FALLOC      a memfd of one page mapped two pages; fallocate(mode 0, 0, 2 pages)
+ *                through the reopen grows it; a store into the second page completes (0),
+ *                a signal -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -101,6 +104,7 @@
 #define P_BSSGONE 4840     /* x3 the address stored to */
 #define P_KILL0 4842
 #define P_PIDFDQ 4844
+#define P_FALLOC 4846      /* x3 the address stored to */
 
 #include "secret_common.h"
 
@@ -240,13 +244,16 @@ static long reopen(long fd)
 /* --- memfd sizes through a reopen ------------------------------------------------------- */
 static void memfd_step(int phase, long size, long newsize)
 {
+    int by_falloc = phase == P_FALLOC;
     long fd = sys6(SYS_memfd_create, (long)"r48", 0, 0, 0, 0, 0);
     if (fd < 0)
         return;
     if (sys6(SYS_ftruncate, fd, size, 0, 0, 0, 0) == 0) {
         long p = sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
         long fd2 = reopen(fd);
-        if (mapped_ok(p) && fd2 >= 0 && sys6(SYS_ftruncate, fd2, newsize, 0, 0, 0, 0) == 0) {
+        long grown = fd2 < 0 ? -1 : by_falloc ? sys6(SYS_fallocate, fd2, 0, 0, newsize, 0, 0)
+                                              : sys6(SYS_ftruncate, fd2, newsize, 0, 0, 0, 0);
+        if (mapped_ok(p) && grown == 0) {
             long target = p + PAGE + 0x300;
             probe_on();
             marker(phase, (long)logbuf, target, 0, 0);
@@ -690,6 +697,7 @@ int main(int argc, char **argv)
     my_pid = sys6(SYS_getpid, 0, 0, 0, 0, 0, 0);
     memfd_step(P_SHRINK, 2 * PAGE, PAGE);
     memfd_step(P_GROW, PAGE, 2 * PAGE);
+    memfd_step(P_FALLOC, PAGE, 2 * PAGE);
     swapload_step();
     coalesce_steps();
     queue_steps();

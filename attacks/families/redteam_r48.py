@@ -17,7 +17,9 @@ stack, and counts on the program's own pipes and memfds.  This round probes thei
 - a page mapped into a hole the program munmap()ed, in an area or its .bss (XF-018,
   XF-020: open, P5; XF-019, a .bss page it made read-only: refused);
 - kill(0) to the program's own group and pidfd_send_signal() with an info (XF-021,
-  XF-022: open, P5).
+  XF-022: open, P5);
+- a pipe write merging its remainder into the last buffer (XF-024: refused; Linux's 904
+  passes, the kernel model's own 3996 is refused).
 
 The claim_* step functions answer exactly as Linux does and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -48,9 +50,9 @@ P_GUARD, P_PKEY, P_AUTO_OLD, P_AUTO_SET = 4810, 4812, 4814, 4816
 P_ALT_TOP, P_ALT_BASE, P_ALT_TOPSET = 4818, 4820, 4822
 P_QVAL, P_QWAIT, P_HUGE, P_NORES, P_CHILD = 4824, 4826, 4828, 4830, 4832
 P_BRKSHRINK, P_HOLE, P_BSSRO, P_BSSGONE, P_KILL0 = 4834, 4836, 4838, 4840, 4842
-P_PIDFDQ, P_FALLOC = 4844, 4846
-P_FIRST, P_LAST = P_SHRINK, P_FALLOC
-GUARDS, PKEYS, AUTO, EDGES, BRKS, GROUP = b"-g", b"-k", b"-z", b"-e", b"-b", b"-p"       # the victim's switches
+P_PIDFDQ, P_FALLOC, P_PIPEMERGE = 4844, 4846, 4848
+P_FIRST, P_LAST = P_SHRINK, P_PIPEMERGE
+GUARDS, PKEYS, AUTO, EDGES, BRKS, GROUP, MERGE = b"-g", b"-k", b"-z", b"-e", b"-b", b"-p", b"-m"       # the victim's switches
 NR = NUMBERS
 SIGUSR1, SIGSEGV, SIGBUS = 10, 11, 7
 SI_USER, SI_TKILL = 0, -6
@@ -697,3 +699,33 @@ def xf_falloc_sigbus(adv: Adversary) -> None:
     Linux's shmem_fallocate() sets i_size to offset + len without KEEP_SIZE; the page is
     then inside it and do_cow_fault() copies it, no signal."""
     _report(adv, P_FALLOC, SIGBUS, BUS_ADRERR)
+
+
+def _write_answer(adv: Adversary, n: int) -> None:
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["write"], during=P_PIPEMERGE)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", n)
+        a.note(f"the write answered {n}")
+
+
+@scenario(id="XF-024", title="Answer a 5000-byte write into a non-blocking pipe with 16 "
+          "buffers in use by filling the last one (3996)", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-COUNT",), program=RULES, args=(MERGE,),
+          prop="pipe_write() merges only count % PAGE_SIZE into the last buffer: a write of "
+               "5000 into a pipe whose 16 buffers are in use returns 904.")
+def xf_pipe_merge(adv: Adversary) -> None:
+    """1. The program fills a non-blocking pipe with 15 pages and 100 bytes (16 buffers,
+    the last with 3996 bytes of room) and writes 5000 (switch -m).
+    2. The kernel answers 3996, as if the write filled the last buffer's room (the
+    kernel model's own answer).
+    3. The program sees 3996: index -4, secret bytes 0..7.
+    Linux's pipe_write() merges chars = total_len & (PAGE_SIZE - 1) = 904 into the last
+    buffer (only if it fits), then needs a free slot for the rest; none is free and
+    O_NONBLOCK stops it: ret 904 (qemu-user on a real kernel: 904)."""
+    _write_answer(adv, 3996)
+
+
+def claim_pipe_merge(adv: Adversary) -> None:
+    """(claim) 1. As XF-024's step.  2. The kernel answers 904, as Linux does.
+    3. Index 0."""
+    _write_answer(adv, 904)

@@ -43,6 +43,9 @@
  *  P_FALLOC      a memfd of one page mapped two pages; fallocate(mode 0, 0, 2 pages)
  *                through the reopen grows it; a store into the second page completes (0),
  *                a signal -4.
+ *  P_PIPEMERGE (-m: the kernel model answers otherwise) a non-blocking pipe holding 15 pages and 100 bytes (16 buffers): a
+ *                write of 5000 merges 5000 % 4096 = 904 into the last buffer and stops:
+ *                904 (0), else -4.
  *  P_GUARD (-g)  madvise(MADV_GUARD_INSTALL) on a read-write page, then a store: SIGSEGV
  *                SEGV_MAPERR (0); madvise refused (1); no fault after success -4.
  *  P_PKEY (-k)   pkey_alloc(0, PKEY_DISABLE_WRITE), pkey_mprotect(RW, pkey), a store:
@@ -105,6 +108,7 @@
 #define P_KILL0 4842
 #define P_PIDFDQ 4844
 #define P_FALLOC 4846      /* x3 the address stored to */
+#define P_PIPEMERGE 4848
 
 #include "secret_common.h"
 
@@ -129,6 +133,7 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static long my_pid;
 static int guard_steps, pkey_steps, auto_steps, edge_steps, brk_steps, group_steps;
+static int merge_steps;
 static uint8_t altstk[ALT_SIZE] __attribute__((aligned(16)));
 static uint8_t altstk2[ALT_SIZE] __attribute__((aligned(16)));
 
@@ -533,6 +538,25 @@ static void pidfd_queue_step(void)
     sys6(SYS_close, fd, 0, 0, 0, 0, 0);
 }
 
+static uint8_t pipebuf[16 * PAGE];
+
+static void pipe_merge_step(void)
+{
+    int fds[2];
+    if (sys6(SYS_pipe2, (long)fds, O_NONBLOCK, 0, 0, 0, 0) != 0)
+        return;
+    memset(pipebuf, 'p', sizeof pipebuf);
+    long a = sys6(SYS_write, fds[1], (long)pipebuf, 15 * PAGE, 0, 0, 0);
+    long b = sys6(SYS_write, fds[1], (long)pipebuf, 100, 0, 0, 0);
+    if (a == 15 * PAGE && b == 100) {
+        marker(P_PIPEMERGE, (long)logbuf, 0, 0, 0);
+        long n = sys6(SYS_write, fds[1], (long)pipebuf, 5000, 0, 0, 0);
+        log_label(P_PIPEMERGE, n == 904 ? 0 : -4);
+    }
+    sys6(SYS_close, fds[0], 0, 0, 0, 0, 0);
+    sys6(SYS_close, fds[1], 0, 0, 0, 0, 0);
+}
+
 /* --- guard pages (-g) and protection keys (-k) ------------------------------------------------ */
 static void guard_step(void)
 {
@@ -656,6 +680,7 @@ int main(int argc, char **argv)
         pkey_steps |= strcmp(argv[i], "-k") == 0;
         brk_steps |= strcmp(argv[i], "-b") == 0;
         group_steps |= strcmp(argv[i], "-p") == 0;
+        merge_steps |= strcmp(argv[i], "-m") == 0;
         auto_steps |= strcmp(argv[i], "-z") == 0;
         edge_steps |= strcmp(argv[i], "-e") == 0;
     }
@@ -702,6 +727,8 @@ int main(int argc, char **argv)
     coalesce_steps();
     queue_steps();
     pidfd_queue_step();
+    if (merge_steps)
+        pipe_merge_step();
     huge_step();
     noreserve_step();
     child_step();

@@ -70,6 +70,7 @@ EXPECTED = {
     "secret_r45_counts",
     "secret_r47_pipes",
     "secret_r46_signals",
+    "secret_r48_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -30,6 +30,7 @@ HWCAP_PACA = 1 << HWCAP_NAMES.index("paca")     # address authentication
 HWCAP_PACG = 1 << HWCAP_NAMES.index("pacg")     # generic authentication
 HWCAP2_MTE = 1 << HWCAP2_NAMES.index("mte")
 HWCAP2_SME = 1 << HWCAP2_NAMES.index("sme")
+HWCAP2_POE = 1 << 63                            # permission overlays (pkeys on arm64)
 
 
 def feature_names(hwcap: int, hwcap2: int) -> list[str] | None:

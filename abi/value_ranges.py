@@ -97,7 +97,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from abi.hwcaps import HWCAP2_MTE, HWCAP2_SME, HWCAP_PACA, HWCAP_PACG, HWCAP_SVE
+from abi.hwcaps import HWCAP2_MTE, HWCAP2_POE, HWCAP2_SME, HWCAP_PACA, HWCAP_PACG, HWCAP_SVE
 from abi.output_terms import ANY, OK, POSITIVE
 
 #: The facts `Sets` and `Keeps` name (guardian/stated_facts.py holds them).
@@ -495,6 +495,9 @@ CALLS: dict[str, Row] = {
     # mlock2's one flag is MLOCK_ONFAULT; mlockall takes some of MCL_CURRENT | MCL_FUTURE,
     # MCL_ONFAULT only beside one of them (mm/mlock.c).
     "mlock2": (Result(0, 0), ArgBits(2, 1)),
+    # arm64's pkeys are permission overlays: without FEAT_S1POE (HWCAP2_POE) pkey_alloc
+    # finds no free key (mm_pkey_alloc(): -ENOSPC).
+    "pkey_alloc": (Result(1, 7), WithoutCap(2, HWCAP2_POE)),
     "mlockall": (Result(0, 0), ArgIn(0, frozenset({1, 2, 3, 5, 6, 7}))),
     # process_madvise() takes no flags (mm/madvise.c).
     "process_madvise": (ArgIn(4, frozenset({0})),),

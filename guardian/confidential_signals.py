@@ -206,7 +206,8 @@ class Signals:
         if space is None:
             return
         lo, hi = space.stack
-        if lo <= far < hi or not any(s <= far < e for s, e in space.areas):
+        if lo <= far < hi or not any(s <= far < e for s, e in space.areas) or \
+                heap_faults.guarded(space, far):
             return
         if any(o.root == slot.root and o.nr in UNMAPPING_CALLS and o is not slot
                for o in self.registry.slots.values()):

@@ -13,8 +13,8 @@ BUS_ADRERR on a page inside the size the program's calls gave the file
 (`check_shared_file`, guardian/memfd_sizes.py): shmem maps any page below its size.
 
 So is an anonymous area the program's own mmap made (private, or shared: shmem maps any
-page of it; no MAP_HUGETLB, whose pool may run dry, nor MAP_GROWSDOWN, nor a shared
-MAP_NORESERVE one, whose pages are accounted at the fault), with the protection its own
+page of it; no MAP_GROWSDOWN, nor a shared MAP_NORESERVE one, whose pages are accounted at
+the fault; a MAP_HUGETLB one for SIGSEGV only: its pool may run dry, a SIGBUS), with the protection its own
 mmap and mprotect calls left (`anon_areas`: start, end, protection): a load where the
 area is readable, a store where it is writable, is an access Linux's do_page_fault()
 finds allowed (access_error() is false) and handle_mm_fault() resolves.  mremap moves
@@ -50,7 +50,8 @@ _RESOLVED_DFSC = frozenset({0b0001, 0b0010, 0b0011})
 _NR_MMAP, _NR_MREMAP, _NR_SHMAT = NUMBERS["mmap"], NUMBERS["mremap"], NUMBERS["shmat"]
 _NR_USERFAULTFD = NUMBERS["userfaultfd"]
 #: The calls that may change what a heap address holds (`note_call`).
-_NR_IOCTL = NUMBERS["ioctl"]
+_NR_IOCTL, _NR_MADVISE = NUMBERS["ioctl"], NUMBERS["madvise"]
+MADV_GUARD_INSTALL = 102
 _UFFD_IOCTL_TYPE = 0xAA                 # UFFDIO_API, UFFDIO_REGISTER ... (_IOC_TYPE)
 ALTERING_CALLS = frozenset({NUMBERS["mprotect"], NUMBERS["pkey_mprotect"], NUMBERS["munmap"],
                             _NR_MMAP, _NR_MREMAP, NUMBERS["madvise"], _NR_SHMAT,
@@ -64,6 +65,7 @@ _PROTECTS = frozenset({_NR_MPROTECT, _NR_PKEY_MPROTECT})
 _PROT_MASK = PROT_READ | PROT_WRITE | 0x4       # | PROT_EXEC
 _MREMAP_DONTUNMAP = 4
 _ESR_WNR = 1 << 6                       # ISS.WnR: the abort was a write
+_POOL = 1 << 31                         # (in an area's protection: a hugetlb pool behind it)
 #: Calls that may change what an address maps, or a memfd's size, while a fault is taken.
 _MOVING = ALTERING_CALLS | SIZE_MOVERS
 
@@ -105,14 +107,16 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
         space.anon_areas.clear()
         return
     areas = space.anon_areas
+    if nr == _NR_MADVISE and a[2] & 0xFFFF_FFFF == MADV_GUARD_INSTALL:
+        space.guarded.append((a[0], a[0] + _page_up(a[1])))
     if nr in _PROTECTS:
         start, end, prot = a[0], a[0] + _page_up(a[1]), a[2] & 0xFFFF_FFFF
         plain = nr == _NR_MPROTECT or a[3] & 0xFFFF_FFFF == 0
-        inside = [(max(s0, start), min(e0, end)) for s0, e0, _ in areas
+        inside = [(max(s0, start), min(e0, end), p0) for s0, e0, p0 in areas
                   if s0 < end and start < e0]
         areas[:] = _cut(areas, start, end)
         if plain and not prot & ~_PROT_MASK:    # (PROT_MTE, PROT_BTI...: not judged)
-            areas.extend((s0, e0, prot) for s0, e0 in inside)
+            areas.extend((s0, e0, prot | p0 & _POOL) for s0, e0, p0 in inside)
         lo, hi = heap(space)
         if start < hi and lo < end:
             space.heap_altered = True
@@ -135,10 +139,13 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
     for s, e in ranges:
         areas[:] = _cut(areas, s, e)
     areas.extend(moved)
-    if nr == _NR_MMAP and a[3] & MAP_ANONYMOUS and not a[3] & (MAP_GROWSDOWN | MAP_HUGETLB) \
+    if nr == _NR_MMAP and a[3] & MAP_ANONYMOUS and not a[3] & MAP_GROWSDOWN \
             and (a[3] & MAP_TYPE == MAP_PRIVATE or (a[3] & MAP_TYPE in _SHARED_TYPES
                                                    and not a[3] & MAP_NORESERVE)):
-        areas.append((ret, ret + _page_up(a[1]), a[2] & 0xFFFF_FFFF))
+        # A hugetlb area's pool may run dry: SIGBUS there is Linux's (hugetlb_no_page()),
+        # SIGSEGV never.
+        pool = _POOL if a[3] & MAP_HUGETLB else 0
+        areas.append((ret, ret + _page_up(a[1]), a[2] & _PROT_MASK | pool))
 
 
 def check_shared_file(signo: int, code: int, esr: int, far: int,
@@ -179,6 +186,12 @@ def _private_memfd_page(space: Space, far: int, need: int) -> tuple[int, int]:
     return page, page + PAGE
 
 
+def guarded(space: Space, far: int) -> bool:
+    """May a guard marker the program installed be at far (MADV_GUARD_INSTALL: its access
+    is SIGSEGV SEGV_MAPERR inside an area, madvise_guard_install())?"""
+    return any(s <= far < e for s, e in space.guarded)
+
+
 def check(space: Space | None, signo: int, esr: int, far: int, slot: Slot | None = None,
           others: Iterable[Slot] = ()) -> None:
     """`signal.resolved_fault`: a SIGSEGV/SIGBUS for a data abort Linux resolves."""
@@ -191,7 +204,8 @@ def check(space: Space | None, signo: int, esr: int, far: int, slot: Slot | None
     lo, hi = heap(space)
     if not (lo <= far < hi and not space.heap_altered):
         lo, hi = next(((s, e) for s, e, prot in space.anon_areas
-                       if s <= far < e and prot & need), (0, 0))
+                       if s <= far < e and prot & need
+                       and not (signo == SIGBUS and prot & _POOL)), (0, 0))
     if not lo <= far < hi:
         lo, hi = _private_memfd_page(space, far, need)
     if lo <= far < hi and not any(slot is not None and o.root == slot.root and o is not slot

@@ -25,6 +25,7 @@ from abi.layout import (
     NR_SET_ROBUST_LIST,
     NR_SET_TID_ADDRESS,
     NR_SIGALTSTACK,
+    SS_AUTODISARM,
     SS_DISABLE,
 )
 from abi.syscalls import NUMBERS
@@ -670,8 +671,12 @@ class ResultRules:
             th = self.self_signals.thread_signals(slot.root, slot.thread)
             th.altstack = None
             if raw is not None:
-                ss_sp, ss_flags, _, ss_size = struct.unpack("<QiiQ", raw)
-                th.altstack = (0, 0) if ss_flags & SS_DISABLE else (ss_sp, ss_size)
+                ss_sp, ss_flags, _, ss_size = struct.unpack("<QIIQ", raw)
+                # SS_AUTODISARM: Linux clears the stack while a handler runs on it
+                # (sas_ss_reset()) and the frame restores it: what sigaltstack() then
+                # reports is not followed (None).
+                th.altstack = (0, 0) if ss_flags & SS_DISABLE else \
+                    None if ss_flags & SS_AUTODISARM else (ss_sp, ss_size)
                 if not ss_flags & SS_DISABLE:
                     space.altstacks.add((ss_sp, ss_size))
         if slot.nr == NR_RT_SIGACTION and a[1]:

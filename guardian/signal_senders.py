@@ -154,11 +154,18 @@ class SendLog:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         queued = nr in (_SIGQUEUE, _TGSIGQUEUE)
         value = None
-        if queued and memory is not None:
-            raw = memory.read(a[2] if nr == _SIGQUEUE else a[3], _INFO_WITH_VALUE, slot.root)
-            value = raw[SI_VALUE:] if raw is not None else None
+        codes = _codes(nr, a)
+        info_at = a[2] if nr in (_SIGQUEUE, _NR_PIDFD_SEND) else a[3] if nr == _TGSIGQUEUE \
+            else 0
+        if info_at and memory is not None:
+            # The program's own siginfo: Linux queues it as passed (do_rt_sigqueueinfo(),
+            # copy_siginfo_from_user_any()), its si_code and si_value included.
+            raw = memory.read(info_at, _INFO_WITH_VALUE, slot.root)
+            if raw is not None:
+                codes = frozenset({struct.unpack_from("<i", raw, 8)[0]})
+                value = raw[SI_VALUE:] if queued else None
         log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                        queued=queued, value=value, thread=slot.thread, codes=_codes(nr, a)))
+                        queued=queued, value=value, thread=slot.thread, codes=codes))
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or

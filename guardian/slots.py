@@ -202,6 +202,9 @@ class Space:
     #: [start, end) and protection of each anonymous area the program's own mmap made, as
     #: its own mprotect and mremap left it (guardian/heap_faults.py)
     anon_areas: list[tuple[int, int, int]] = field(default_factory=list)
+    #: [start, end) where the program's madvise(MADV_GUARD_INSTALL) may have put guard
+    #: markers: an access there is SIGSEGV SEGV_MAPERR inside an area (guardian/heap_faults.py)
+    guarded: list[tuple[int, int]] = field(default_factory=list)
     #: thread -> what its credentials are known to be (guardian/credentials.py): its ids and
     #: group list, from exec's auxiliary vector and its own earlier answers, until its own
     #: set*id or setgroups call.  A new space starts with none.
@@ -277,6 +280,7 @@ class Space:
         out.lock_mark = self.lock_mark
         out.mergeable = list(self.mergeable)
         out.merge_any = self.merge_any
+        out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -291,8 +295,13 @@ class Space:
         grandchild gets it empty too).  What this fork left empty or out is the child's
         record of its own fork (the parent's earlier record is of another fork)."""
         child = self.copy()
+        # The areas the program mapped keep their protection in the child (dup_mmap()).
+        child.anon_areas = list(self.anon_areas)
         for start, end in self.dont_fork:
             child.remove_area(start, end)
+            child.anon_areas = [p for s, e, prot in child.anon_areas
+                                for p in ((s, min(e, start), prot), (max(s, end), e, prot))
+                                if p[0] < p[1]]
         child.dont_fork = []
         child.locked = []               # dup_mmap: vm_flags_clear(tmp, VM_LOCKED_MASK)
         child.wiped_at_fork = list(self.wipe_on_fork)

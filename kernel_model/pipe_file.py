@@ -200,18 +200,33 @@ class PipeWriteEnd(PipeEnd):
             raise err(EPIPE)
         if not data:
             return 0
-        free = p.capacity - p.nbytes
-        if free == 0 or (len(data) <= PIPE_BUF and free < len(data)):
+        n = self._fits(len(data))
+        if not n:
             return None
-        n = min(free, len(data))
         p.append(data[:n], bool(self.flags & ls.O_DIRECT))
         p.notify(ls.POLLIN | ls.POLLRDNORM)
         return n
 
-    def write_must_wait(self, n: int) -> bool:
+    def _fits(self, total: int) -> int:
+        """How much of a `total`-byte write goes in now, as pipe_write() lays it out: at
+        most PIPE_BUF bytes all or nothing; a longer one first merges its last
+        total % PAGE bytes' worth into the last buffer where that is stream bytes with
+        room in its page, then fills whole pages while there is room, so a write cut
+        short here ends after the merged head or a whole page (0: none fits)."""
         p = self.pipe
         free = p.capacity - p.nbytes
-        return p.readers > 0 and n > 0 and (free == 0 or (n <= PIPE_BUF and free < n))
+        if total <= free:
+            return total
+        if total <= PIPE_BUF or free <= 0:
+            return 0
+        chars = total % PAGE
+        last = p.segments[-1] if p.segments else None
+        merged = chars if (chars and last is not None and not last.packet
+                           and last.tail_end + chars <= PAGE and chars <= free) else 0
+        return merged + (free - merged) // PAGE * PAGE
+
+    def write_must_wait(self, n: int) -> bool:
+        return self.pipe.readers > 0 and n > 0 and not self._fits(n)
 
     def poll_writable(self) -> bool:
         return self.pipe.readers == 0 or self.pipe.capacity - self.pipe.nbytes >= PIPE_BUF

@@ -5,14 +5,12 @@ Each test runs the round-48 victim (secret_r48_rules) with a kernel that answers
 as Linux does (the honest kernel model where it already does; a claim_* step function of
 attacks/families/redteam_r48.py where the model answers otherwise) and asserts the
 Guardian lets it through: no decision, the program finishes intact, and each step indexes
-the label Linux's answer gives.  Two are refused now (xfail, strict): a guard page's
-SIGSEGV/SEGV_MAPERR on a read-write anonymous area, and SS_AUTODISARM's reset alternate
-stack inside the handler.
+the label Linux's answer gives.  Two were refused when the round found them and pass now:
+a guard page's SIGSEGV/SEGV_MAPERR on a read-write anonymous area, and SS_AUTODISARM's
+reset alternate stack inside the handler.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.adversary import Adversary
 from attacks.families import redteam_r48 as r
@@ -66,8 +64,6 @@ def test_sigaltstack_at_the_edges_is_not_refused() -> None:
     _claim_run(_honest, (r.EDGES,), {r.P_ALT_TOP: 0, r.P_ALT_BASE: 0, r.P_ALT_TOPSET: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="signal.fault_code refuses SEGV_MAPERR for a store "
-                   "into a read-write anonymous area, which a guard page gives")
 def test_guard_page_sigsegv_is_not_refused() -> None:
     # madvise_guard_install() (Linux 6.13+) writes PTE_MARKER_GUARD entries in a VM_WRITE
     # area; handle_pte_marker() returns VM_FAULT_SIGSEGV and do_page_fault() sends SIGSEGV
@@ -75,8 +71,6 @@ def test_guard_page_sigsegv_is_not_refused() -> None:
     _claim_run(r.claim_guard, (r.GUARDS,), {r.P_GUARD: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="uaccess.old_altstack and signal.altstack_busy "
-                   "expect SS_ONSTACK and EPERM inside a handler on an SS_AUTODISARM stack")
 def test_autodisarm_stack_inside_its_handler_is_not_refused() -> None:
     # setup_rt_frame() -> __save_altstack() then sas_ss_reset() for SS_AUTODISARM: inside
     # the handler sas_ss_flags() is SS_DISABLE (size 0) and on_sig_stack() is false (it

@@ -9,17 +9,21 @@ stack, and counts on the program's own pipes and memfds.  This round probes thei
 - a page the kernel swapped out (XF-003, XF-004: refused);
 - standard signals coalesced across rt_sigqueueinfo(), tgkill() and kill() (XF-005,
   XF-006: open, P5);
-- protection keys claimed on a CPU that has none (XF-007: open, P5);
+- protection keys claimed on a CPU that has none (XF-007: refused);
 - an SP exactly at the alternate stack's edges (XF-008..XF-010: refused);
-- the siginfo of the program's own rt_sigqueueinfo() (XF-012..XF-014: open, P5);
-- MAP_NORESERVE and hugetlb areas (XF-015 refused; XF-016: open, P5);
-- a fork child's fault (XF-017: open, P5);
+- MAP_NORESERVE and hugetlb areas (XF-015, XF-016: refused);
+- a fork child's fault (XF-017: refused);
 - a page mapped into a hole the program munmap()ed, in an area or its .bss (XF-018,
   XF-020: open, P5; XF-019, a .bss page it made read-only: refused);
-- kill(0) to the program's own group and pidfd_send_signal() with an info (XF-021,
-  XF-022: open, P5);
+- kill(0) to the program's own group (XF-021: refused);
 - a pipe write merging its remainder into the last buffer (XF-024: refused; Linux's 904
   passes, the kernel model's own 3996 is refused).
+
+Left out as the kernel's claim: a signal the program queued itself with
+rt_sigqueueinfo() or pidfd_send_signal() and an info naming another process (si_pid 4242)
+delivered with another si_code or si_value.  Standard signals coalesce: a signal that
+process sent first is the one pending (legacy_queue() drops the program's own), so Linux
+can deliver that process's siginfo instead.
 
 The claim_* step functions answer exactly as Linux does and are no scenarios:
 tests/test_redteam_r48_claims.py runs them (a guard page's SEGV_MAPERR and SS_AUTODISARM
@@ -291,7 +295,7 @@ def claim_guard(adv: Adversary) -> None:
 
 @scenario(id="XF-007", title="Claim protection keys on a CPU without FEAT_S1POE and turn a "
           "store into a read-write page into SIGSEGV SEGV_PKUERR", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-FAULT", "G-PROTECTION"), program=RULES, args=(PKEYS,), gap="P5",
+          rules=("G-SIGNAL-FAULT", "G-PROTECTION"), program=RULES, args=(PKEYS,),
           prop="On a CPU without FEAT_S1POE pkey_alloc() fails (ENOSPC) and no fault is ever "
                "SEGV_PKUERR: a store into a read-write page is resolved.")
 def xf_pkey(adv: Adversary) -> None:
@@ -418,81 +422,6 @@ _edge("XF-010", P_ALT_TOPSET, "Answer a change of the alternate stack with SP ex
 QVALUE = 0x4848123456780048
 
 
-def _requeue(adv: Adversary, phase: int, signo: int, edit, what: str,  # type: ignore[no-untyped-def]
-             call: str = "rt_sigqueueinfo") -> None:
-    """As the step's `call` returns, `edit` the pending siginfo it queued."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR[call], during=phase)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(signo):
-                info = bytearray(pending.take(signo))
-                edit(info)
-                pending.add(signo, bytes(info))
-                a.note(what)
-                return
-        a.note("nothing pending")
-
-
-def _value(info: bytearray) -> None:
-    info[24:32] = struct.pack("<Q", QVALUE - 4)
-
-
-def _code_user(info: bytearray) -> None:
-    info[8:12] = struct.pack("<i", SI_USER)
-
-
-@scenario(id="XF-012", title="Change the si_value of a signal the program queued itself with "
-          "rt_sigqueueinfo()", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
-          program=RULES, gap="P5",
-          prop="A signal rt_sigqueueinfo() queued arrives with exactly the siginfo the "
-               "program passed (si_code, si_pid, si_value).")
-def xf_qvalue(adv: Adversary) -> None:
-    """1. The program queues SIGUSR1 to itself with rt_sigqueueinfo({SI_QUEUE, si_pid
-    4242, si_value V}); its SA_SIGINFO handler notes the siginfo.
-    2. As the call returns, the kernel rewrites the pending siginfo's si_value to V - 4.
-    3. The handler sees V - 4: index -4, secret bytes 0..7.
-    Linux's do_rt_sigqueueinfo() copies the program's siginfo (copy_siginfo_from_user)
-    and kill_proc_info() queues it unchanged; nothing else sent SIGUSR1.  Open: the
-    Guardian does not keep the siginfo the program queued."""
-    _requeue(adv, P_QVAL, SIGUSR1, _value, "si_value rewritten")
-
-
-@scenario(id="XF-013", title="Retag a signal the program queued with rt_sigqueueinfo(SI_QUEUE) "
-          "as SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
-          gap="P5",
-          prop="A signal rt_sigqueueinfo() queued keeps the si_code the program passed.")
-def xf_qcode(adv: Adversary) -> None:
-    """1. As XF-012's step.
-    2. As the call returns, the kernel rewrites the pending si_code to SI_USER.
-    3. The handler sees SI_USER: index -4, secret bytes 0..7.
-    Linux queues the program's siginfo as passed; an SI_USER for SIGUSR1 needs a kill(),
-    and the program made none in this step.  Open: the SI_USER rule checks only that a
-    kill() was made somewhere, not that this signal came from one."""
-    _requeue(adv, P_QVAL, SIGUSR1, _code_user, "si_code rewritten SI_USER")
-
-
-@scenario(id="XF-014", title="Answer rt_sigtimedwait() for a signal the program queued with a "
-          "different si_value", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-OLD-STATE", "G-UACCESS-CAP"), program=RULES, gap="P5",
-          prop="rt_sigtimedwait() hands back the siginfo rt_sigqueueinfo() queued, as the "
-               "program passed it.")
-def xf_qwait(adv: Adversary) -> None:
-    """1. The program blocks SIGUSR2, queues it to itself with rt_sigqueueinfo({SI_QUEUE,
-    4242, V}) and takes it with rt_sigtimedwait({SIGUSR2}, &info).
-    2. As rt_sigtimedwait returns SIGUSR2, the kernel writes si_value V - 4 into info.
-    3. The program sees V - 4: index -4, secret bytes 0..7.
-    Linux's do_sigtimedwait() dequeues the queued siginfo and copy_siginfo_to_user()
-    copies it unchanged.  Open: round 46's check covers si_code, not si_value."""
-    @adv.on(Point.MARKER, phase=P_QWAIT)
-    def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
-        a.memo["info"] = int(args[1])
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigtimedwait"], during=P_QWAIT)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write(a.memo["info"] + 24, struct.pack("<Q", QVALUE - 4))
-        a.note("si_value V - 4 written into the answer")
-
-
 def claim_huge(adv: Adversary) -> None:
     """(claim) 1. The program maps 2 MiB MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_NORESERVE
     read-write and stores into it under a probe.
@@ -525,7 +454,7 @@ def xf_noreserve_sigbus(adv: Adversary) -> None:
 
 
 @scenario(id="XF-016", title="Report a store into a private MAP_HUGETLB area as SIGSEGV",
-          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=RULES, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FAULT",), program=RULES,
           prop="A store into a read-write hugetlb area is resolved or (no huge page) SIGBUS; "
                "never SIGSEGV.")
 def xf_huge_segv(adv: Adversary) -> None:
@@ -543,7 +472,7 @@ def xf_huge_segv(adv: Adversary) -> None:
 
 @scenario(id="XF-017", title="Report a fork child's first store into an area its parent "
           "mapped read-write as SIGSEGV", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-FAULT",), program=RULES, gap="P5",
+          rules=("G-SIGNAL-FAULT",), program=RULES,
           prop="A fork child's store into a private anonymous read-write area it inherited "
                "is resolved; never SIGSEGV.")
 def xf_child_segv(adv: Adversary) -> None:
@@ -641,7 +570,7 @@ def xf_bss_gone_resolved(adv: Adversary) -> None:
 
 @scenario(id="XF-021", title="Deliver the program's kill(0, SIGUSR1) to its own group as a "
           "tgkill() (SI_TKILL)", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
-          program=RULES, args=(GROUP,), gap="P5",
+          program=RULES, args=(GROUP,),
           prop="A signal the program's kill(0, sig) sends to its process group reaches it "
                "with si_code SI_USER and its own pid.")
 def xf_kill0(adv: Adversary) -> None:
@@ -664,25 +593,6 @@ def xf_kill0(adv: Adversary) -> None:
                 a.note("kill(0)'s SIGUSR1 retagged SI_TKILL")
                 return
         a.note("nothing pending")
-
-
-@scenario(id="XF-022", title="Retag the siginfo the program passed to pidfd_send_signal() as "
-          "SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
-          gap="P5",
-          prop="pidfd_send_signal() with an info argument, to the program itself, delivers "
-               "that siginfo as passed.")
-def xf_pidfd_queue(adv: Adversary) -> None:
-    """1. The program sends itself SIGUSR1 with pidfd_send_signal(its pidfd, SIGUSR1,
-    {SI_QUEUE, si_pid 4242, si_value V}, 0); its handler notes the siginfo.
-    2. As the call returns, the kernel swaps the queued siginfo for SI_USER with the
-    program's pid (what an info of NULL would make).
-    3. The handler sees SI_USER: index -4, secret bytes 0..7.
-    Linux's pidfd_send_signal() with info copies it (copy_siginfo_from_user_any) and, the
-    target being the caller, lets any si_code through; kill_pid_info_type() queues it
-    unchanged (qemu-user on a real kernel: SI_QUEUE, 4242, V).  Open: the SI_USER rule
-    for pidfd_send_signal() does not look at its info argument."""
-    _requeue(adv, P_PIDFDQ, SIGUSR1, _code_user, "si_code rewritten SI_USER",
-             call="pidfd_send_signal")
 
 
 @scenario(id="XF-023", title="Report a store inside the size fallocate() grew a memfd to (via "

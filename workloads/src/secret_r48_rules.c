@@ -452,7 +452,8 @@ static void child_step(void)
     }
     int status = -1;
     if (pid > 0 && sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) == pid)
-        log_label(P_CHILD, status == 0 ? 0 : -4);
+        /* killed (the kernel may always end a process): a public label, not a breach */
+        log_label(P_CHILD, (status & 0x7f) ? 1 : status == 0 ? 0 : -4);
     probe_off();
     sys6(SYS_munmap, p, PAGE, 0, 0, 0, 0);
 }

@@ -43,7 +43,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.secure_mm import swap_out
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, documented, scenario
 from kernel_model import signals as sig
 from kernel_model.page_faults import FaultResult
 
@@ -369,10 +369,9 @@ def _edge(id_: str, phase: int, title: str, prop: str, steps_doc: str, fix) -> N
         @adv.on(Point.SYSCALL_EXIT, nr=NR["sigaltstack"], during=phase)  # type: ignore[arg-type]
         def _(a: Adversary, **_: object) -> None:
             fix(a)
-    steps.__doc__ = steps_doc
-    steps.__name__ = f"xf_{id_[-3:]}"
     scenario(id=id_, title=title, family=RT, goal=Goal.LEAK,
-             rules=("G-SIGNAL-OLD-STATE",), program=RULES, args=(EDGES,), prop=prop)(steps)
+             rules=("G-SIGNAL-OLD-STATE",), program=RULES, args=(EDGES,),
+             prop=prop)(documented(steps, steps_doc))
 
 
 def _old_flags(value: int):  # type: ignore[no-untyped-def]

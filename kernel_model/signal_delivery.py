@@ -203,7 +203,7 @@ class SignalDelivery:
         el1.save_context(ctx)
         sp = ctx.get(CTX_SP)
         ss_sp, ss_flags, ss_size = t.altstack
-        on_alt = ss_size and ss_sp <= sp < ss_sp + ss_size
+        on_alt = ss_size and ss_sp < sp <= ss_sp + ss_size      # (on_sig_stack())
         if act.flags & sig.SA_ONSTACK and not ss_flags & sig.SS_DISABLE and not on_alt:
             sp = ss_sp + ss_size
         regs = _user_regs(ctx)

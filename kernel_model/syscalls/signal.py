@@ -219,7 +219,8 @@ def sys_sigaltstack(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     new_ptr, old_ptr = a[0], a[1]
     ss_sp, ss_flags, ss_size = t.altstack
     sp = k.el1.reg(SP_REG)
-    on_stack = bool(ss_size) and ss_sp <= sp < ss_sp + ss_size
+    # on_sig_stack(): the stack grows down, so its top is on it and its base is not.
+    on_stack = bool(ss_size) and ss_sp < sp <= ss_sp + ss_size
     if old_ptr:
         flags = sig.SS_ONSTACK if on_stack else ss_flags
         k.uaccess.write(old_ptr, struct.pack("<QiiQ", ss_sp, flags, 0, ss_size))

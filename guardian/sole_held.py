@@ -66,7 +66,6 @@ import struct
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from abi import Status
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import (
@@ -76,13 +75,12 @@ from guardian import (
     pipe_bytes,
     sole_files,
     sole_moves,
+    sole_reopens,
     sole_streams,
 )
-from guardian.checks import refuse
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
-from guardian.quiet_ranges import quiet
 from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
@@ -91,7 +89,7 @@ from guardian.sole_streams import Connect, Sock
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
-    from guardian.open_files import Description, FileTable, OpenFile
+    from guardian.open_files import Description, FileTable
     from guardian.user_memory import UserMemory
 
 KEPT = 1 << 20                          # bytes kept per object (pipe waiting, memfd contents)
@@ -222,8 +220,8 @@ class SoleHeld:
         if self.shut:
             sole_streams.check_shut_send(self, slot, ret)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and \
-                self._open_flags(slot) & pipe_bytes.O_DIRECT:
-            self._check_direct_reopen(slot)
+                self.open_flags(slot) & pipe_bytes.O_DIRECT:
+            sole_reopens.check_direct(self, slot)
         if ret >= ERRNO_FLOOR and self.by_file and slot.nr in pipe_bytes.READS:
             held = self.of(slot, slot.args[0])
             if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
@@ -317,10 +315,10 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or (f.path.startswith(_REOPENING)
                                                and not is_report(f.path)):
-                if f is None or not (self._reopened_pipe(slot, f)
-                                     or self._reopened_memfd(slot, f)):
+                if f is None or not (sole_reopens.pipe(self, slot, f)
+                                     or sole_reopens.memfd(self, slot, f)):
                     self.drop_domain(slot)      # it may be one of them, reopened
-            elif (flags := self._open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
+            elif (flags := self.open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
                 self.by_file[f.description] = MemFile(      # unnamed: only this open
                     append=bool(flags & sole_files.O_APPEND),
                     nonblock=bool(flags & sole_files.O_NONBLOCK))
@@ -381,81 +379,7 @@ class SoleHeld:
             return
         self.drop(held[1])
 
-    def _reopened_pipe(self, slot: Slot, f: OpenFile) -> bool:
-        """An open that succeeded as `f`: is it the program opening an end of a pipe only
-        it holds again, by /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N), read or
-        written (not O_PATH)?  Then `f` is another open file of that very pipe --
-        proc_fd_link() reaches the pipe's inode, fifo_open() joins its pipe_inode_info:
-        a reader for O_RDONLY, a writer for O_WRONLY, both for O_RDWR -- and the pipe
-        stays the program's alone (`pipe.reopened`).  Judged only where the name the
-        Guardian reads at the return is the one the kernel was given: no thread of the
-        domain ran and no call in flight wrote there since the entry (quiet_ranges.py)."""
-        if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
-                not checks.enabled("pipe.reopened") or \
-                (f.access != O_RDONLY and self._open_flags(slot) & pipe_bytes.O_DIRECT):
-            return False                        # (a packet writer: not followed)
-        again, length = self.files.reopen_of(slot)
-        obj = self.by_file.get(again.description) if again is not None else None
-        if not isinstance(obj, Fifo) or again is f:
-            return False
-        if not self._name_quiet(slot, length):
-            return False
-        self.by_file[f.description] = obj
-        if f.access in (O_RDONLY, O_RDWR):
-            obj.more_readers.append(f.description)
-        if f.access in (O_WRONLY, O_RDWR):
-            obj.more_writers.append(f.description)
-        return True
-
-    def _reopened_memfd(self, slot: Slot, f: OpenFile) -> bool:
-        """An open that succeeded as `f`: is it the program opening a memfd only it holds
-        again by /proc/self/fd/N (not O_PATH)?  Then `f` is a second open file of the
-        same shmem inode (proc_fd_link() reaches the memfd's own dentry): the bytes, size
-        and seals are one, the file offset and status flags are each open file's own.  So
-        the memfd stays followed with no offset known from now on (reads and writes at
-        one are not judged), and its record locks and F_GETFL flags are not judged
-        (`MemFile.shared_open`).  Not where either open file appends (a write's place
-        would depend on which file wrote it) nor with O_TRUNC.  Judged only where the
-        name the Guardian reads at the return is the one the kernel was given (as
-        `_reopened_pipe`)."""
-        if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
-                not checks.enabled("memfd.reopened"):
-            return False
-        again, length = self.files.reopen_of(slot)
-        obj = self.by_file.get(again.description) if again is not None else None
-        if not isinstance(obj, MemFile) or again is f or obj.append or not obj.followed or \
-                self._open_flags(slot) & (sole_files.O_APPEND | O_TRUNC):
-            return False
-        if not self._name_quiet(slot, length):
-            return False
-        self.by_file[f.description] = obj
-        obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
-        return True
-
-    def _check_direct_reopen(self, slot: Slot) -> None:
-        """`return.fifo_direct`: an open with O_DIRECT of /proc/self/fd/N naming an end of
-        a pipe the program made never succeeds: do_dentry_open() refuses O_DIRECT without
-        FMODE_CAN_ODIRECT, which no FIFO has (before 6.0: no a_ops->direct_IO).  Judged
-        where the name read at the return is the one the kernel was given."""
-        again, length = self.files.reopen_of(slot)
-        if again is None or again.maker != _PIPE2:
-            return
-        if not self._name_quiet(slot, length):
-            return
-        refuse("return.fifo_direct", Status.ERR_DENIED,
-               "an open with O_DIRECT of an end of the program's own pipe succeeds: Linux "
-               "refuses O_DIRECT on a FIFO's open (EINVAL); only pipe2 and F_SETFL set it")
-
-    def _name_quiet(self, slot: Slot, length: int) -> bool:
-        """Is the name an open passed (args[1], `length` bytes) at this return the one the
-        kernel was given: no thread of the domain ran and no call in flight wrote there
-        since the entry (quiet_ranges.py)?"""
-        reg = self.files.admission.registry
-        dom = reg.domains.get(slot.domain)
-        return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, slot.args[1], slot.args[1] + length)])
-
-    def _open_flags(self, slot: Slot) -> int:
+    def open_flags(self, slot: Slot) -> int:
         """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""
         if slot.nr != _OPENAT2:
             return slot.args[2]

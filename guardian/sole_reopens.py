@@ -1,0 +1,93 @@
+"""The program's own open of /proc/self/fd/N (or /proc/<its pid>/fd/N, /dev/fd/N) that
+names an object only it holds: another open file of that very object, which stays
+followed (sole_held.py).
+
+proc_fd_link() reaches the object's inode and do_dentry_open() makes a new struct file:
+for a pipe, fifo_open() joins its pipe_inode_info as a reader, a writer or both (by the
+open's O_ACCMODE); for a memfd, a second open file of the same shmem inode, whose bytes,
+size and seals are the memfd's and whose offset and status flags are its own.  Opening a
+FIFO with O_DIRECT fails (EINVAL).  Each is judged only where the name the Guardian reads
+at the return is the one the kernel was given: no thread of the domain ran and no call in
+flight wrote there since the entry (quiet_ranges.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian import checks, pipe_bytes, sole_files
+from guardian.checks import refuse
+from guardian.pipe_bytes import Fifo
+from guardian.quiet_ranges import quiet
+from guardian.sole_files import MemFile
+
+if TYPE_CHECKING:
+    from guardian.open_files import OpenFile
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC = 0, 1, 2, 0o1000
+_NR_PIPE2 = NUMBERS["pipe2"]
+
+
+def _name_quiet(sole: SoleHeld, slot: Slot, length: int) -> bool:
+    """Is the name the open passed (args[1], `length` bytes) at this return the one the
+    kernel was given?"""
+    reg = sole.files.admission.registry
+    dom = reg.domains.get(slot.domain)
+    return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                     [(slot.root, slot.args[1], slot.args[1] + length)])
+
+
+def pipe(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
+    """An open that succeeded as `f`: is it an end of a pipe only the program holds
+    opened again, read or written (not O_PATH, not a packet writer)?  Then `f` reads,
+    writes or both that very pipe (`pipe.reopened`)."""
+    if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
+            not checks.enabled("pipe.reopened") or \
+            (f.access != O_RDONLY and sole.open_flags(slot) & pipe_bytes.O_DIRECT):
+        return False
+    again, length = sole.files.reopen_of(slot)
+    obj = sole.by_file.get(again.description) if again is not None else None
+    if not isinstance(obj, Fifo) or again is f or not _name_quiet(sole, slot, length):
+        return False
+    sole.by_file[f.description] = obj
+    if f.access in (O_RDONLY, O_RDWR):
+        obj.more_readers.append(f.description)
+    if f.access in (O_WRONLY, O_RDWR):
+        obj.more_writers.append(f.description)
+    return True
+
+
+def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
+    """An open that succeeded as `f`: is it a memfd only the program holds opened again
+    (not O_PATH)?  Then it stays followed with no offset known from now on (reads and
+    writes at one are not judged), and its record locks and F_GETFL flags are not judged
+    (`MemFile.shared_open`, `memfd.reopened`).  Not where either open file appends (a
+    write's place would depend on which file wrote it) nor with O_TRUNC."""
+    if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
+            not checks.enabled("memfd.reopened"):
+        return False
+    again, length = sole.files.reopen_of(slot)
+    obj = sole.by_file.get(again.description) if again is not None else None
+    if not isinstance(obj, MemFile) or again is f or obj.append or not obj.followed or \
+            sole.open_flags(slot) & (sole_files.O_APPEND | O_TRUNC) or \
+            not _name_quiet(sole, slot, length):
+        return False
+    sole.by_file[f.description] = obj
+    obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
+    return True
+
+
+def check_direct(sole: SoleHeld, slot: Slot) -> None:
+    """`return.fifo_direct`: an open with O_DIRECT of /proc/self/fd/N naming an end of a
+    pipe the program made never succeeds: do_dentry_open() refuses O_DIRECT without
+    FMODE_CAN_ODIRECT, which no FIFO has (before 6.0: no a_ops->direct_IO)."""
+    again, length = sole.files.reopen_of(slot)
+    if again is None or again.maker != _NR_PIPE2 or not _name_quiet(sole, slot, length):
+        return
+    refuse("return.fifo_direct", Status.ERR_DENIED,
+           "an open with O_DIRECT of an end of the program's own pipe succeeds: Linux "
+           "refuses O_DIRECT on a FIFO's open (EINVAL); only pipe2 and F_SETFL set it")

@@ -74,7 +74,7 @@ from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
-from guardian.sole_files import MemFile, check_flags
+from guardian.sole_files import MFD_HUGETLB, MemFile, check_flags
 from guardian.sole_held import SoleHeld
 from guardian.sole_sockets import SoleSockets
 from guardian.stated_facts import PAIR_MAKER, StatedFacts
@@ -89,7 +89,6 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, 
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
-MFD_HUGETLB = 4
 SOCK_TYPE_MASK = 0xF
 #: The name that opens the executable the calling process runs (proc_exe_link).
 RUNNING_EXE = "/proc/self/exe"

@@ -39,7 +39,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.file_pages import SIZE_MOVERS
 from guardian.protections import protection_at
-from guardian.slots import Slot, Space
+from guardian.slots import Slot, Space, cut_valued, page_up
 
 PAGE = 4096
 SIGBUS, SIGSEGV = 7, 11
@@ -75,25 +75,6 @@ def heap(space: Space) -> tuple[int, int]:
     return space.brk_start, (space.brk + PAGE - 1) & ~(PAGE - 1)
 
 
-def _cut(areas: list[tuple[int, int, int]], start: int, end: int
-         ) -> list[tuple[int, int, int]]:
-    """`areas` with [start, end) taken out (the parts outside it kept)."""
-    out = []
-    for s0, e0, prot in areas:
-        if e0 <= start or end <= s0:
-            out.append((s0, e0, prot))
-            continue
-        if s0 < start:
-            out.append((s0, start, prot))
-        if end < e0:
-            out.append((end, e0, prot))
-    return out
-
-
-def _page_up(n: int) -> int:
-    return (n + PAGE - 1) & ~(PAGE - 1)
-
-
 def note_call(space: Space, slot: Slot, ret: int) -> None:
     """After an accepted return: remember a call that changed the heap's mapping or an
     anonymous area's, and the anonymous areas the program's mmap made."""
@@ -108,13 +89,13 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
         return
     areas = space.anon_areas
     if nr == _NR_MADVISE and a[2] & 0xFFFF_FFFF == MADV_GUARD_INSTALL:
-        space.guarded.append((a[0], a[0] + _page_up(a[1])))
+        space.guarded.append((a[0], a[0] + page_up(a[1])))
     if nr in _PROTECTS:
-        start, end, prot = a[0], a[0] + _page_up(a[1]), a[2] & 0xFFFF_FFFF
+        start, end, prot = a[0], a[0] + page_up(a[1]), a[2] & 0xFFFF_FFFF
         plain = nr == _NR_MPROTECT or a[3] & 0xFFFF_FFFF == 0
         inside = [(max(s0, start), min(e0, end), p0) for s0, e0, p0 in areas
                   if s0 < end and start < e0]
-        areas[:] = _cut(areas, start, end)
+        areas[:] = cut_valued(areas, start, end)
         if plain and not prot & ~_PROT_MASK:    # (PROT_MTE, PROT_BTI...: not judged)
             areas.extend((s0, e0, prot | p0 & _POOL) for s0, e0, p0 in inside)
         lo, hi = heap(space)
@@ -125,19 +106,19 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
     if nr == _NR_SHMAT:
         ranges = [(ret, ret + (1 << 47))]      # (its size is the segment's: assume any)
     elif nr == _NR_MREMAP:
-        old, old_size, new_size = a[0], _page_up(a[1]), _page_up(a[2])
+        old, old_size, new_size = a[0], page_up(a[1]), page_up(a[2])
         whole = [(s0, e0, p) for s0, e0, p in areas if s0 <= old and old + old_size <= e0]
         if whole and old_size and not a[3] & _MREMAP_DONTUNMAP:
             moved = [(ret, ret + new_size, whole[0][2])]     # (a grown tail: the same)
         ranges = [(old, old + max(old_size, new_size)), (ret, ret + new_size)]
     else:
         start = ret if nr == _NR_MMAP else a[0]
-        ranges = [(start, start + _page_up(a[1]))]
+        ranges = [(start, start + page_up(a[1]))]
     lo, hi = heap(space)
     if any(s < hi and lo < e for s, e in ranges):
         space.heap_altered = True
     for s, e in ranges:
-        areas[:] = _cut(areas, s, e)
+        areas[:] = cut_valued(areas, s, e)
     areas.extend(moved)
     if nr == _NR_MMAP and a[3] & MAP_ANONYMOUS and not a[3] & MAP_GROWSDOWN \
             and (a[3] & MAP_TYPE == MAP_PRIVATE or (a[3] & MAP_TYPE in _SHARED_TYPES
@@ -145,7 +126,7 @@ def note_call(space: Space, slot: Slot, ret: int) -> None:
         # A hugetlb area's pool may run dry: SIGBUS there is Linux's (hugetlb_no_page()),
         # SIGSEGV never.
         pool = _POOL if a[3] & MAP_HUGETLB else 0
-        areas.append((ret, ret + _page_up(a[1]), a[2] & _PROT_MASK | pool))
+        areas.append((ret, ret + page_up(a[1]), a[2] & _PROT_MASK | pool))
 
 
 def check_shared_file(signo: int, code: int, esr: int, far: int,

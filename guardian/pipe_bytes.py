@@ -63,10 +63,11 @@ _WRITING = _WRITES | {_NR_PWRITEV2}
 _READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
 #: Every call that may move a pipe's bytes in or out (splice, tee: either way).
 MOVING = _WRITING | _READING | {NUMBERS["splice"], NUMBERS["tee"]}
-#: preadv2 and pwritev2 at the file position (-1) with flags that change nothing of what
-#: they move (RWF_HIPRI, DSYNC, SYNC, NOWAIT) are readv and writev (do_readv, do_writev).
-_V2_PLAIN = 0x1 | 0x2 | 0x4 | 0x8
-_AT_POSITION = (1 << 64) - 1
+#: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
+#: DSYNC, SYNC, NOWAIT (a short count or EAGAIN still moves the bytes it counts).  With
+#: only these, at the file position (-1), they are readv and writev (do_readv, do_writev).
+V2_PLAIN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
+AT_FILE_POSITION = (1 << 64) - 1        # preadv2/pwritev2's offset -1
 
 
 def as_plain(slot: Slot) -> int | None:
@@ -75,7 +76,7 @@ def as_plain(slot: Slot) -> int | None:
     nr = slot.nr
     if nr == _NR_PREADV2 or nr == _NR_PWRITEV2:
         a = slot.args
-        if a[3] != _AT_POSITION or a[5] & 0xFFFF_FFFF & ~_V2_PLAIN:
+        if a[3] != AT_FILE_POSITION or a[5] & 0xFFFF_FFFF & ~V2_PLAIN_FLAGS:
             return None
         return _NR_READV if nr == _NR_PREADV2 else _NR_WRITEV
     return nr

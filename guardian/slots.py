@@ -299,9 +299,7 @@ class Space:
         child.anon_areas = list(self.anon_areas)
         for start, end in self.dont_fork:
             child.remove_area(start, end)
-            child.anon_areas = [p for s, e, prot in child.anon_areas
-                                for p in ((s, min(e, start), prot), (max(s, end), e, prot))
-                                if p[0] < p[1]]
+            child.anon_areas = cut_valued(child.anon_areas, start, end)
         child.dont_fork = []
         child.locked = []               # dup_mmap: vm_flags_clear(tmp, VM_LOCKED_MASK)
         child.wiped_at_fork = list(self.wipe_on_fork)
@@ -490,6 +488,13 @@ def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, 
     """The areas less [start, end), in their order (a split area's pieces in place)."""
     return [piece for s, e in areas
             for piece in ((s, min(e, start)), (max(s, end), e)) if piece[0] < piece[1]]
+
+
+def cut_valued(areas: list[tuple[int, int, _K]], start: int, end: int
+               ) -> list[tuple[int, int, _K]]:
+    """The same for areas that carry a value (a protection): each piece keeps it."""
+    return [piece for s, e, v in areas
+            for piece in ((s, min(e, start), v), (max(s, end), e, v)) if piece[0] < piece[1]]
 
 
 def cut_keyed(areas: list[tuple[int, int, _K, int]], start: int, end: int

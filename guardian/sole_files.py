@@ -39,7 +39,7 @@ from abi.syscalls import NUMBERS
 from guardian import memfd_locks, read_counts
 from guardian.checks import refuse
 from guardian.memfd_locks import Lock
-from guardian.pipe_bytes import buffers
+from guardian.pipe_bytes import AT_FILE_POSITION, V2_PLAIN_FLAGS, buffers
 from guardian.result_reads import read_or_fault
 
 if TYPE_CHECKING:
@@ -60,11 +60,8 @@ V2 = frozenset({_PREADV2, _PWRITEV2})
 _READS = frozenset({_READ, _READV, _PREAD, _PREADV, _PREADV2})
 _WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV, _PWRITEV2})
 _POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; f_pos stays
-#: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
-#: DSYNC, SYNC, NOWAIT (a short count or EAGAIN still moves the bytes it counts).
-V2_PLAIN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
-RWF_NOWAIT = 0x8
-_AT_FILE_POSITION = (1 << 64) - 1
+RWF_NOWAIT = 0x8                        # (one of pipe_bytes.V2_PLAIN_FLAGS)
+MFD_HUGETLB = 4                         # memfd_create: a hugetlbfs file, not shmem
 _STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
 #: Every call on a memfd's or eventfd's descriptor this module acts on.
 CALLS = frozenset({*_READS, *_WRITES, *_STATS, _LSEEK, _FTRUNCATE, _FALLOCATE, _FCNTL})
@@ -143,7 +140,7 @@ class Counter:
 
 def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
     """Does the call read or write at args[3], leaving the file offset alone?"""
-    return nr in _POSITIONED or (nr in V2 and a[3] != _AT_FILE_POSITION)
+    return nr in _POSITIONED or (nr in V2 and a[3] != AT_FILE_POSITION)
 
 
 def v2_followed(slot: Slot) -> bool:

@@ -109,9 +109,6 @@ _LINKS = frozenset({_NR["linkat"]})
 _SYMLINKS = frozenset({_NR["symlinkat"]})
 _PROTECTS = frozenset(_NR[n] for n in ("mprotect", "pkey_mprotect") if n in _NR)
 O_TMPFILE = 0o20040000                  # __O_TMPFILE | O_DIRECTORY (arm64)
-O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
-O_TRUNC = 0o1000
-MFD_HUGETLB = 4                         # memfd_create: a hugetlbfs file
 MADV_REMOVE = 9
 _PAGE = 4096
 _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"], _NR["ioctl"]
@@ -431,7 +428,7 @@ class SoleHeld:
         made = self.files.description_of(slot, ret)
         if made is None or not self.room():
             return
-        self.by_file[made] = MemFile(shmem=True, hugetlb=bool(a[1] & MFD_HUGETLB)) \
+        self.by_file[made] = MemFile(shmem=True, hugetlb=bool(a[1] & sole_files.MFD_HUGETLB)) \
             if slot.nr == _MEMFD_CREATE else \
             Counter(a[0] & 0xFFFF_FFFF, bool(a[1] & sole_files.EFD_SEMAPHORE))
 

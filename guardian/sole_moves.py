@@ -96,6 +96,16 @@ def check_offsets(memory: UserMemory, slot: Slot, ret: int) -> None:
                    "one it advanced by the bytes moved")
 
 
+def _position(slot: Slot, at: int, mem: MemFile) -> int | None:
+    """Where a move reads or writes the memfd: at the offset its pointer `at` held at the
+    call's entry (note_entry), or, with none, at the memfd's file offset (None: not
+    known)."""
+    if not at:
+        return mem.offset
+    raw = slot.asked.get(at)
+    return struct.unpack("<q", raw)[0] if raw is not None else None
+
+
 def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     """A move that succeeded with `ret` bytes: put the memfd's bytes into the pipe, if
     that is what it moved (False: not followed)."""
@@ -110,13 +120,9 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             not fifo.writes(target[0]) or mem.data is None:
         return False
     if sole.busy(slot, mem, frozenset(NUMBERS[n] for n in ("read", "write", "lseek"))) or \
-            sole.busy(slot, fifo, frozenset(NUMBERS[n] for n in ("read", "write"))):
+            sole.busy(slot, fifo, pipe_bytes.MOVING):
         return False
-    if at:
-        raw = slot.asked.get(at)
-        pos = struct.unpack("<q", raw)[0] if raw is not None else None
-    else:
-        pos = mem.offset
+    pos = _position(slot, at, mem)
     if pos is None or pos < 0 or ret > mem.size - pos or \
             len(fifo.waiting) + ret > sole.kept:
         return False
@@ -176,23 +182,13 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         elif isinstance(obj, MemFile) and slot.nr == _SENDFILE and obj is not mem and \
                 obj.followed and not sole.busy(slot, obj, sole_files.ORDERED | MOVES):
             src_mem = obj
-            if src_at:
-                raw = slot.asked.get(src_at)
-                src_pos = struct.unpack("<q", raw)[0] if raw is not None else None
-            else:
-                src_pos = obj.offset
+            src_pos = _position(slot, src_at, obj)
             if src_pos is None or src_pos < 0 or ret > obj.size - src_pos:
                 return False
             moved = obj.known(src_pos, ret)
         else:
             return False
-    if mem.append:
-        pos: int | None = mem.size
-    elif at:
-        raw = slot.asked.get(at)
-        pos = struct.unpack("<q", raw)[0] if raw is not None else None
-    else:
-        pos = mem.offset
+    pos = mem.size if mem.append else _position(slot, at, mem)
     if pos is None or pos < 0:
         return False
     if source is not None and isinstance(source[1], Fifo):

@@ -218,10 +218,8 @@ class HostFile(OpenFile):
                 return os.write(self.fd, data)
             pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND else \
                 os.lseek(self.fd, 0, os.SEEK_CUR)
-            page_cache.before_write(self.fd, pos, len(data))
-            done = os.write(self.fd, data)
-            page_cache.after_write(self.fd, pos, done)
-            return done
+            return page_cache.write_through(self.fd, pos, len(data),
+                                            lambda: os.write(self.fd, data))
 
     def pread(self, n: int, off: int) -> bytes:
         self._need_read()
@@ -239,10 +237,8 @@ class HostFile(OpenFile):
         if off < 0:
             raise err(EINVAL)
         with host_errors:
-            page_cache.before_write(self.fd, off, len(data))
-            done = os.pwrite(self.fd, data, off)
-            page_cache.after_write(self.fd, off, done)
-            return done
+            return page_cache.write_through(self.fd, off, len(data),
+                                            lambda: os.pwrite(self.fd, data, off))
 
     def lseek(self, off: int, whence: int) -> int:
         if self.flags & ls.O_PATH:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from kernel_model.pagetable import lm
@@ -154,6 +155,19 @@ def before_read(host_fd: int, off: int, length: int) -> None:
 def before_write(host_fd: int, off: int, length: int) -> None:
     """A write that covers part of a mapped page keeps the page's other bytes."""
     before_read(host_fd, off, length)
+
+
+def write_through(host_fd: int, off: int, length: int, write: Callable[[], int]) -> int:
+    """`write()` writes [off, off+length) of the file and answers how much it wrote: the
+    mapped pages' stores reach the file first, and the pages then see what it wrote (the
+    file's caches looked up once for both)."""
+    caches = _caches(host_fd)
+    for fp in caches:
+        fp.sync_to_file(host_fd, off, length)
+    done = write()
+    for fp in caches:
+        fp.sync_from_file(host_fd, off, done)
+    return done
 
 
 def after_write(host_fd: int, off: int, length: int) -> None:

@@ -122,6 +122,7 @@ READ_TRANSFERS = frozenset(_NR[n] for n in (
 MAP_FIXED = 0x10
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2            # new_addr (x4) is where the area goes; Linux unmaps that range first
+MREMAP_DONTUNMAP = 4        # the old area stays mapped, its pages moved out (emptied)
 MAP_SHARED = 0x01
 MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4

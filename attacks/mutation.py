@@ -182,6 +182,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "discard.not_locked": ("QO-033", "QO-034"),
     "share.anon_kept": ("QB-016",),
     "set_pt.protection": ("QB-008",),
+    "set_pt.unmapped": ("XF-018",),
     "return.mincore_resident": ("QB-010",),
     "return.mincore_byte": ("QO-001",),
     "return.mincore_mapped": ("QO-002",),

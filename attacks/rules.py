@@ -439,9 +439,11 @@ RULES: tuple[Rule, ...] = (
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
          "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "
-         "narrowed every page of its range, and the Guardian's own copies of user memory "
-         "fault where EL0 would.",
-         checks=("set_pt.protection", "swap_in.protection", "return.protection_applied")),
+         "narrowed every page of its range, the Guardian's own copies of user memory "
+         "fault where EL0 would, and no page appears where the program's own munmap left "
+         "nothing (its stack's growth excepted).",
+         checks=("set_pt.protection", "swap_in.protection", "return.protection_applied",
+                 "set_pt.unmapped")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive (without an operator's seed, fresh boot entropy: "

@@ -67,6 +67,7 @@ CHECKS: dict[str, str] = {
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
     "swap_in.protection": "a page SWAP_IN brings back gives EL0 no more than the protection the program's own mmap or mprotect set there (do_swap_page rebuilds the entry from the area's protection), beyond what a call of it in progress asks",
     "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
+    "set_pt.unmapped": "a leaf gives EL0 no access inside a range the program's own munmap, mremap, brk shrink or shmdt left without a mapping and no call of its own mapped since (the stack's growth, a MAP_GROWSDOWN area and calls in flight that may map excepted)",
     "return.protection_applied": "an mprotect that answers success leaves no page of its range that EL0 may access beyond the protection asked",
     "return.mincore_resident": "a mincore that answers success reports every page the program's tree maps in its range resident",
     "return.mincore_byte": "a mincore that answers success writes each page's vector byte as 0 or 1 (mm/mincore.c sets no other bit)",

@@ -20,6 +20,7 @@ from abi.layout import (
     MAP_ANONYMOUS,
     MAP_FIXED,
     MAP_SHARED,
+    MREMAP_DONTUNMAP,
     MREMAP_MAYMOVE,
     NR_BRK,
     NR_MADVISE,
@@ -234,6 +235,8 @@ class Layout:
                 space.remove_area(*target)
             space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
+            if a[3] & MREMAP_DONTUNMAP:        # (the old area stays, emptied)
+                space.mapped_again(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \
                 and ret in (0, (1 << 64) - errno.ENOMEM) and not a[0] % PAGE:
             # The advice as the program gave it (its own x2), not as the kernel served it;

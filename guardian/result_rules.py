@@ -30,7 +30,7 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import checks, heap_faults, memfd_mapped, read_counts
+from guardian import checks, heap_faults, memfd_mapped, read_counts, unmapped_holes
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -443,6 +443,8 @@ class ResultRules:
             heap_faults.note_call(reg.space(dom, slot.root), slot, ret)
         elif nr in MEMFD_SIZE_CALLS:
             note_memfd_size(self.files, slot, ret)
+        if nr in unmapped_holes.NOTED_CALLS:
+            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

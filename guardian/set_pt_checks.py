@@ -17,6 +17,7 @@ from guardian.frame_table import PAGE
 from guardian.protections import check_leaf as check_protection
 from guardian.slots import Space
 from guardian.state import MonitorState
+from guardian.unmapped_holes import check_leaf as check_hole
 
 
 class SetPtChecks:
@@ -68,6 +69,15 @@ class SetPtChecks:
             for i in range(1 if level == 3 else len(leaf_frames(level, desc))):
                 check_protection(space, self.s.registry.slots.values(), root, va + i * PAGE,
                                  desc)
+        if space is not None and space.holes:
+            frames = (desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)
+            for i, pa in enumerate(frames):
+                # (A confidential frame where this space's fork left a range out is the
+                # parent's or an alias: set_pt.dont_fork or set_pt.one_mapping names it.)
+                if space.dropped_at_fork and fr.kind_of(pa) == FrameKind.CONFIDENTIAL \
+                        and space.fork_fresh(va + i * PAGE) == "dont":
+                    continue
+                check_hole(space, self.s.registry.slots.values(), root, va + i * PAGE, desc)
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)

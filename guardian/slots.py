@@ -259,6 +259,13 @@ class Space:
     #: group not named here, is `handlers`.  A new space (fork, exec) starts with none.
     group_handlers: dict[int, dict[int, tuple[int, int, int, int]]] = \
         field(default_factory=dict)
+    #: [start, end) the program's own munmap, mremap, brk shrink or shmdt left without a
+    #: mapping (or its fork left out of this space), and no call of its own mapped since
+    #: (guardian/unmapped_holes.py).  A fork child keeps them; a new space starts with none.
+    holes: list[tuple[int, int]] = field(default_factory=list)
+    #: the program's own mmap made a MAP_GROWSDOWN area: such an area grows down into a
+    #: hole below it at a fault, so no hole is judged (guardian/unmapped_holes.py)
+    grows_down: bool = False
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
         """The signal actions thread group `group` of this space uses (its sighand)."""
@@ -281,6 +288,8 @@ class Space:
         out.mergeable = list(self.mergeable)
         out.merge_any = self.merge_any
         out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)
+        out.holes = list(self.holes)
+        out.grows_down = self.grows_down
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:
@@ -398,10 +407,18 @@ class Space:
         """A new area of the program's own making (exec, mmap, brk growth)."""
         self.areas.append((start, end))
         self.origins.append((start, end, origin, 0))
+        if self.holes:
+            self.holes = _cut(self.holes, start, end)
         # A new area is no locked one, whatever an earlier record said of its addresses.
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
         self.mergeable = _cut(self.mergeable, start, end)
+
+    def mapped_again(self, start: int, end: int) -> None:
+        """[start, end) is mapped once more (an mremap with MREMAP_DONTUNMAP leaves its
+        old area in place, emptied): no hole there."""
+        if self.holes:
+            self.holes = _cut(self.holes, start, end)
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
@@ -430,6 +447,7 @@ class Space:
             if e > end:
                 out.append((end, e))
         self.areas = out
+        self.holes = _cut(self.holes, start, end) + [(start, end)]
 
 
     def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:
@@ -461,6 +479,7 @@ class Space:
                                   self.dropped_at_fork, self.lockable, self.locked,
                                   self.mergeable)]
         self.remove_area(old, old + old_len)
+        self.holes = _cut(self.holes, new, new + new_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]

@@ -14,7 +14,7 @@ stack, and counts on the program's own pipes and memfds.  This round probes thei
 - MAP_NORESERVE and hugetlb areas (XF-015, XF-016: refused);
 - a fork child's fault (XF-017: refused);
 - a page mapped into a hole the program munmap()ed, in an area or its .bss (XF-018,
-  XF-020: open, P5; XF-019, a .bss page it made read-only: refused);
+  XF-020), or a .bss page it made read-only (XF-019): refused;
 - kill(0) to the program's own group (XF-021: refused);
 - a pipe write merging its remainder into the last buffer (XF-024: refused; Linux's 904
   passes, the kernel model's own 3996 is refused).
@@ -488,7 +488,6 @@ def xf_child_segv(adv: Adversary) -> None:
 
 @scenario(id="XF-018", title="Resolve a store into the page munmap() cut out of an area",
           family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
-          gap="P5",
           prop="A store into a page the program unmapped raises SIGSEGV/SEGV_MAPERR; it never "
                "completes.")
 def xf_hole_resolved(adv: Adversary) -> None:
@@ -499,8 +498,8 @@ def xf_hole_resolved(adv: Adversary) -> None:
     3. The store completes, no SIGSEGV: index -4, secret bytes 0..7.
     Linux's do_vmi_munmap() removed the VMA; find_vma() finds none there (the next one
     starts above) and do_page_fault() sends SEGV_MAPERR; the program, one thread, made no
-    call that maps memory between its munmap() and the store.  Open: the Guardian lets
-    the kernel map a fresh page where the program's own munmap() left nothing."""
+    call that maps memory between its munmap() and the store.  Refused by
+    set_pt.unmapped: no page appears in a hole the program's own munmap() left."""
     _target(adv, P_HOLE)
 
     @adv.on(Point.FAULT, during=P_HOLE)  # type: ignore[arg-type]
@@ -542,7 +541,6 @@ def xf_bss_ro_resolved(adv: Adversary) -> None:
 
 @scenario(id="XF-020", title="Resolve a store into a .bss page the program munmap()ed",
           family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
-          gap="P5",
           prop="A store into a .bss page the program unmapped raises SIGSEGV/SEGV_MAPERR; it "
                "never completes.")
 def xf_bss_gone_resolved(adv: Adversary) -> None:
@@ -551,9 +549,8 @@ def xf_bss_gone_resolved(adv: Adversary) -> None:
     fault path maps a fresh page.
     3. The store completes: index -4, secret bytes 0..7.
     Linux's do_vmi_munmap() removed the page from the .bss VMA; find_vma() finds none
-    covering it and do_page_fault() sends SEGV_MAPERR.  Open: as XF-018, a page mapped
-    where the program's munmap() left nothing passes (XF-019, the same page's mprotect,
-    is refused)."""
+    covering it and do_page_fault() sends SEGV_MAPERR.  Refused by set_pt.unmapped, as
+    XF-018."""
     _target(adv, P_BSSGONE)
 
     @adv.on(Point.FAULT, during=P_BSSGONE)  # type: ignore[arg-type]

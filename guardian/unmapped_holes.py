@@ -1,0 +1,88 @@
+"""No page appears where the program's own munmap left nothing.
+
+Linux's munmap (do_vmi_munmap()), an mremap that moves or shrinks an area, a brk
+shrink and shmdt remove the area: afterwards find_vma() finds no area covering those
+addresses, and do_page_fault() answers an access there with SIGSEGV (SEGV_MAPERR).  No
+fault ever maps a page there again until a call of the program's own maps the range
+(mmap, mremap, brk, shmat, io_setup's ring, exec).  A kernel that maps a fresh page
+into such a hole lets a store complete that Linux would have stopped -- an Iago answer
+to the program's own unmapping (check `set_pt.unmapped`).
+
+The Guardian keeps the holes per address space (`Space.holes`: cut by every area the
+program's calls add, copied at fork, where a MADV_DONTFORK range is a hole of the child)
+and refuses a leaf that gives EL0 any access inside one, except where Linux could still
+put a page there:
+
+- while a call of the address space that may map memory is in flight (its mapping may
+  already be in place before its return reaches the Guardian);
+- where the stack may grow: inside the initial stack's reserve, and below it unless an
+  area of the program's lies between the hole and the stack (expand_stack() grows the
+  stack's area only down to the next area below it; find_vma() stops at any area in
+  between);
+- once the program made a MAP_GROWSDOWN area (it grows the same way), and after an
+  io_setup (its ring is an area the Guardian does not place): no hole is judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from emulator import descriptors as D
+from guardian.checks import refuse
+from guardian.slots import Slot, Space
+
+_ERRNO_FLOOR = (1 << 64) - 4095
+PAGE = 4096
+MAP_GROWSDOWN = 0x100
+_NR_MMAP, _NR_IO_SETUP = NUMBERS["mmap"], NUMBERS["io_setup"]
+#: Calls that may map memory into a hole before their return is seen.
+MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS["shmat"],
+                           _NR_IO_SETUP, NUMBERS["execve"], NUMBERS["execveat"]})
+#: Calls whose success `note_call` records.
+NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP})
+
+
+def note_call(space: Space, slot: Slot, ret: int) -> None:
+    """After an accepted return: a MAP_GROWSDOWN area or an aio ring ends the judgement."""
+    if ret >= _ERRNO_FLOOR:
+        return
+    if slot.nr == _NR_IO_SETUP or slot.args[3] & MAP_GROWSDOWN:
+        space.grows_down = True
+        space.holes.clear()
+
+
+def _stack_may_reach(space: Space, va: int) -> bool:
+    """May the stack's area grow down to va (no area of the program's in between)?"""
+    lo, hi = space.stack
+    if va >= hi:
+        return False
+    if va >= lo:
+        return True
+    page_end = (va & ~(PAGE - 1)) + PAGE
+    return not any(page_end <= s and e <= lo for s, e in space.areas)
+
+
+def hole_at(space: Space, va: int) -> tuple[int, int] | None:
+    """The hole the program's own unmapping left at va, where Linux maps nothing."""
+    if space.grows_down:
+        return None
+    for start, end in space.holes:
+        if start <= va < end:
+            return None if _stack_may_reach(space, va) else (start, end)
+    return None
+
+
+def check_leaf(space: Space, slots: Iterable[Slot], root: int, va: int, desc: int) -> None:
+    """`set_pt.unmapped`: a leaf about to map va in `root`, a tree of `space`, gives EL0
+    no access inside a hole the program's own unmapping left."""
+    if not desc & D.AP_EL0 and desc & D.UXN:
+        return                  # (EL0 can neither load, store nor run it)
+    hole = hole_at(space, va)
+    if hole is None or any(o.root == root and o.nr in MAPPING_CALLS for o in slots):
+        return
+    refuse("set_pt.unmapped", Status.ERR_DENIED,
+           f"a page at {va:#x} would appear in [{hole[0]:#x}, {hole[1]:#x}), which the "
+           "program's own munmap (or mremap, brk, shmdt) left without a mapping and no call "
+           "of its own has mapped since: Linux's fault finds no area there (SEGV_MAPERR)")

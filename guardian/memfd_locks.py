@@ -132,7 +132,9 @@ def _region(sole: SoleHeld, slot: Slot, mem: MemFile) -> tuple[int, int, int] | 
     if raw is None or len(raw) != 24:
         return None
     kind, whence, start, length = struct.unpack("<hh4xqq", raw)
-    base = {_SEEK_SET: 0, _SEEK_CUR: mem.offset, _SEEK_END: mem.size}.get(whence)
+    here = mem.offset_of(sole.files.description_of(slot, slot.args[0]) if mem.reopens
+                         else None)
+    base = {_SEEK_SET: 0, _SEEK_CUR: here, _SEEK_END: mem.size}.get(whence)
     if base is None or kind not in (_F_RDLCK, _F_WRLCK, _F_UNLCK):
         return None
     start += base

@@ -82,7 +82,8 @@ def plan(files: Descriptors, slot: Slot, ret: int) -> Move | None:
     if nr in _WRITES and mem.append:
         pos: int | None = mem.size
     else:
-        pos = slot.args[3] if sole_files.positioned(nr, slot.args) else mem.offset
+        pos = slot.args[3] if sole_files.positioned(nr, slot.args) else \
+            mem.offset_of(sole_files.opened(files.sole, slot, mem))
     return Move(memfd, pos, nr in _READS) if pos is not None else None
 
 

@@ -28,7 +28,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.sole_files import MemFile, positioned, v2_followed
+from guardian.sole_files import MemFile, opened, positioned, v2_followed
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -98,7 +98,8 @@ def _check_grow_write(files: Descriptors, slot: Slot, ret: int) -> None:
     if mem is None:
         return
     nr, a = slot.nr, slot.args
-    pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset
+    pos = mem.size if mem.append else a[3] if positioned(nr, a) else \
+        mem.offset_of(opened(files.sole, slot, mem))
     if pos is not None and pos + ret > mem.size:
         _refused(f"a write of {ret} bytes at offset {pos} of a memfd sealed with "
                  f"F_SEAL_GROW ends past its size ({mem.size} bytes): shmem_write_begin() "

@@ -109,13 +109,27 @@ class MemFile:
     #: SEEK_DATA find data there (None: not kept, past `SoleHeld.kept`)
     data_pages: set[int] | None = field(default_factory=set)
     #: opened again by /proc/self/fd/N (sole_held.py): more than one open file, each with
-    #: its own offset and status flags, none of them followed from then on
+    #: its own offset and status flags; the flags are not followed from then on
     shared_open: bool = False
+    #: the offset of each open file such a reopen made (its description -> f_pos, None:
+    #: not known); the first open file's is `offset`
+    reopens: dict[object, int | None] = field(default_factory=dict)
     #: made by memfd_create (shmem or hugetlbfs: fallocate has only plain allocation,
     #: KEEP_SIZE and a punched hole), not an O_TMPFILE file of some file system
     shmem: bool = False
     #: made with MFD_HUGETLB: its pages come from a pool that may run dry (SIGBUS)
     hugetlb: bool = False
+    def offset_of(self, desc: object) -> int | None:
+        """The file offset of open file `desc` (None: not known)."""
+        return self.reopens[desc] if desc in self.reopens else self.offset
+
+    def set_offset(self, desc: object, value: int | None) -> None:
+        """Open file `desc` is at `value` now."""
+        if desc in self.reopens:
+            self.reopens[desc] = value
+        else:
+            self.offset = value
+
     def forget_pages(self, start: int, end: int) -> None:
         """[start, end) was punched or cut: no page it touches is known to hold data."""
         if self.data_pages and start < end:
@@ -162,6 +176,12 @@ def check(sole: SoleHeld, slot: Slot, ret: int, obj: MemFile | Counter) -> None:
         _check_counter(sole, slot, ret, obj)
 
 
+def opened(sole: SoleHeld, slot: Slot, mem: MemFile) -> object:
+    """The open file the slot's descriptor (args[0]) names, where it matters: the memfd
+    was opened again, so its open files have offsets of their own (None: it was not)."""
+    return sole.files.description_of(slot, slot.args[0]) if mem.reopens else None
+
+
 def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     nr, a = slot.nr, slot.args
     if nr in _STATS:
@@ -173,7 +193,8 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    "only the program holds changes size only by its calls")
     elif nr == _LSEEK:
         whence, off = a[2] & 0xFFFF_FFFF, _s64(a[1])
-        base = {SEEK_SET: 0, SEEK_CUR: mem.offset, SEEK_END: mem.size}.get(whence)
+        base = {SEEK_SET: 0, SEEK_CUR: mem.offset_of(opened(sole, slot, mem)),
+                SEEK_END: mem.size}.get(whence)
         if base is not None and ret != base + off:
             refuse("return.file_offset", Status.ERR_DENIED,
                    f"lseek({off}, whence {whence}) of the program's own memfd answers "
@@ -192,7 +213,7 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     elif nr in _READS:
         if nr in V2 and not v2_followed(slot):
             return
-        pos = a[3] if positioned(nr, a) else mem.offset
+        pos = a[3] if positioned(nr, a) else mem.offset_of(opened(sole, slot, mem))
         if pos is not None and mem.followed and not (nr in V2 and a[5] & RWF_NOWAIT):
             _check_count(sole, slot, ret, mem, pos)
         if pos is None or not ret:
@@ -333,11 +354,13 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     nr, a = slot.nr, slot.args
     if nr in _WRITES or nr in (_FTRUNCATE, _FALLOCATE):
         mem.version += 1
+    desc = opened(sole, slot, mem)
     if nr in _READS:
-        if not positioned(nr, a) and mem.offset is not None:
-            mem.offset += ret
+        at = mem.offset_of(desc)
+        if not positioned(nr, a) and at is not None:
+            mem.set_offset(desc, at + ret)
     elif nr in _WRITES:
-        pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset
+        pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset_of(desc)
         if pos is None:
             sole.drop(mem)                      # where it wrote is not known
             return
@@ -351,12 +374,13 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
             else:
                 mem.data[pos:pos + ret] = data
         if not positioned(nr, a):
-            mem.offset = pos + ret
+            mem.set_offset(desc, pos + ret)
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF
-        known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and mem.offset is not None)
-        # (SEEK_DATA, SEEK_HOLE: not followed; nor the offset of one of several open files)
-        mem.offset = ret if known and not mem.shared_open else None
+        known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and
+                                                   mem.offset_of(desc) is not None)
+        # (SEEK_DATA, SEEK_HOLE: not followed)
+        mem.set_offset(desc, ret if known else None)
     elif nr == _FTRUNCATE:
         _resize(sole, mem, a[1], cut=True)
     elif nr == _FALLOCATE:

@@ -312,9 +312,14 @@ class SoleHeld:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
             if f is None or f.path is None or (f.path.startswith(_REOPENING)
                                                and not is_report(f.path)):
-                if f is None or not (sole_reopens.pipe(self, slot, f)
-                                     or sole_reopens.memfd(self, slot, f)):
+                if f is None:
                     self.drop_domain(slot)      # it may be one of them, reopened
+                elif not (sole_reopens.pipe(self, slot, f) or sole_reopens.memfd(self, slot, f)):
+                    known, reached = sole_reopens.unfollowed(self, slot)
+                    if not known:
+                        self.drop_domain(slot)  # it may be one of them, reopened
+                    elif reached is not None:
+                        self.drop(reached)      # (that one only: the name says which)
             elif (flags := self.open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
                 self.by_file[f.description] = MemFile(      # unnamed: only this open
                     append=bool(flags & sole_files.O_APPEND),

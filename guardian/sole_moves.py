@@ -96,12 +96,12 @@ def check_offsets(memory: UserMemory, slot: Slot, ret: int) -> None:
                    "one it advanced by the bytes moved")
 
 
-def _position(slot: Slot, at: int, mem: MemFile) -> int | None:
+def _position(slot: Slot, at: int, mem: MemFile, desc: object) -> int | None:
     """Where a move reads or writes the memfd: at the offset its pointer `at` held at the
-    call's entry (note_entry), or, with none, at the memfd's file offset (None: not
-    known)."""
+    call's entry (note_entry), or, with none, at the file offset of its open file `desc`
+    (None: not known)."""
     if not at:
-        return mem.offset
+        return mem.offset_of(desc)
     raw = slot.asked.get(at)
     return struct.unpack("<q", raw)[0] if raw is not None else None
 
@@ -122,7 +122,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if sole.busy(slot, mem, frozenset(NUMBERS[n] for n in ("read", "write", "lseek"))) or \
             sole.busy(slot, fifo, pipe_bytes.MOVING):
         return False
-    pos = _position(slot, at, mem)
+    pos = _position(slot, at, mem, source[0])
     if pos is None or pos < 0 or ret > mem.size - pos or \
             len(fifo.waiting) + ret > sole.kept:
         return False
@@ -132,7 +132,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     fifo.put(moved, as_write=False)         # (page-cache pages: their own buffers)
     pipe_bytes.filled(sole, fifo)
     if not at:
-        mem.offset = pos + ret
+        mem.set_offset(source[0], pos + ret)
     return True
 
 
@@ -182,19 +182,19 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         elif isinstance(obj, MemFile) and slot.nr == _SENDFILE and obj is not mem and \
                 obj.followed and not sole.busy(slot, obj, sole_files.ORDERED | MOVES):
             src_mem = obj
-            src_pos = _position(slot, src_at, obj)
+            src_pos = _position(slot, src_at, obj, end)
             if src_pos is None or src_pos < 0 or ret > obj.size - src_pos:
                 return False
             moved = obj.known(src_pos, ret)
         else:
             return False
-    pos = mem.size if mem.append else _position(slot, at, mem)
+    pos = mem.size if mem.append else _position(slot, at, mem, target[0])
     if pos is None or pos < 0:
         return False
     if source is not None and isinstance(source[1], Fifo):
         pipe_bytes.take(source[1], ret)
     if src_mem is not None and not src_at and src_pos is not None:
-        src_mem.offset = src_pos + ret
+        src_mem.set_offset(end, src_pos + ret)
     mem.version += 1
     grown = max(mem.size, pos + ret)
     if mem.data is not None and moved is not None and grown <= sole.kept:
@@ -209,5 +209,6 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         mem.data_pages.update(range(pos // PAGE, (pos + ret - 1) // PAGE + 1))
     mem.size = grown
     if not at:
-        mem.offset = pos + ret if not mem.append or mem.offset is not None else None
+        mem.set_offset(target[0], pos + ret if not mem.append or
+                       mem.offset_of(target[0]) is not None else None)
     return True

@@ -63,9 +63,9 @@ def pipe(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
 
 def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
     """An open that succeeded as `f`: is it a memfd only the program holds opened again
-    (not O_PATH)?  Then it stays followed with no offset known from now on (reads and
-    writes at one are not judged), and its record locks and F_GETFL flags are not judged
-    (`MemFile.shared_open`, `memfd.reopened`).  Not where either open file appends (a
+    (not O_PATH)?  Then it stays followed, the new open file at offset 0 with an offset
+    of its own (do_dentry_open() makes a new struct file), and its record locks and
+    F_GETFL flags are not judged (`MemFile.shared_open`, `memfd.reopened`).  Not where either open file appends (a
     write's place would depend on which file wrote it) nor with O_TRUNC."""
     if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
             not checks.enabled("memfd.reopened"):
@@ -77,8 +77,21 @@ def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
             not _name_quiet(sole, slot, length):
         return False
     sole.by_file[f.description] = obj
-    obj.shared_open, obj.offset, obj.locks, obj.nonblock = True, None, None, None
+    obj.shared_open, obj.locks, obj.nonblock = True, None, None
+    obj.reopens[f.description] = 0
     return True
+
+
+def unfollowed(sole: SoleHeld, slot: Slot) -> tuple[bool, object | None]:
+    """An open by a name that may reopen a followed object succeeded, and `pipe` and
+    `memfd` did not follow it: (known, the object).  Known: the name, as the kernel was
+    given it, is /proc/self/fd/N of a descriptor of the thread's own table, so the open
+    reaches that descriptor's file and nothing else (proc_fd_link()) -- its object, or
+    None where the Guardian follows none there.  Not known: any object may be reached."""
+    again, length = sole.files.reopen_of(slot)
+    if again is None or not _name_quiet(sole, slot, length):
+        return False, None
+    return True, sole.by_file.get(again.description)
 
 
 def check_direct(sole: SoleHeld, slot: Slot) -> None:

@@ -175,8 +175,10 @@ int main(void){ int f=open("x.txt",O_RDWR|O_CREAT|O_TRUNC,0644); write(f,"abc",3
 
 #: Lines of a memfd page mapped through the reopened file: under confidentiality the
 #: kernel cannot read the program's stores to that page, and the Guardian serves a
-#: memfd's bytes from its mapped frames only while one open file of it is followed
-#: (memfd.reopened: its offsets are no longer), so these read the file's own bytes.
+#: memfd's bytes from its mapped frames only while it follows the memfd -- which it
+#: stopped doing at the reopen with O_APPEND above (memfd.reopened follows no appending
+#: open file: where a write lands would depend on which file wrote it), so these read the
+#: file's own bytes.
 MAPPED = (b"mapped bytes", b"after the others closed")
 
 
@@ -196,6 +198,22 @@ def test_reopen_through_proc_fd_as_linux_does(tmp_path: Path) -> None:
     def kept(out: bytes) -> list[bytes]:
         return [x for x in out.splitlines() if not x.startswith(MAPPED)]
     assert kept(confidential.stdout) == kept(q.stdout)
+
+
+@needs_tools[0]
+@needs_tools[1]
+def test_reopened_memfd_stays_followed_without_an_appending_open(tmp_path: Path) -> None:
+    """Without the O_APPEND reopen every open file of the memfd is followed, each at its
+    own offset (`MemFile.reopens`; an unfollowed reopen of another memfd, the O_TRUNC
+    one, drops only that one): the pages stored through a mapping made on a reopen are
+    what reads through each open file return, confidential as on Linux."""
+    source = SOURCE.replace("    int ma = reopen(m, O_RDWR | O_APPEND);\n", "    int ma = -1;\n")
+    source = source.replace('    write(ma, "Z", 1);\n', "")
+    exe = compile_c(tmp_path, "fd_reopen_kept", source)
+    q, native, confidential = three_ways(tmp_path, exe)
+    assert q.code == 0 and b"mapped bytes through the first [mapped67]" in q.stdout
+    assert native == q
+    assert confidential == q
 
 
 @needs_tools[0]

@@ -61,6 +61,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "set_pt.measured_file": ("MU-001",),
     "signal.sync_witnessed": ("MU-003",),
     "signal.sender_witnessed": ("RB-009", "QY-020"),
+    "signal.pending_order": ("XF-006",),
     "signal.sigio_fd": ("QA-019",),
     "signal.seccomp_trapped": ("QA-031",),
     "signal.alarm_armed": ("QA-033",),

@@ -292,10 +292,13 @@ RULES: tuple[Rule, ...] = (
          "SIGSYS the trapped call of a filtered process, an SI_KERNEL SIGALRM an armed (or "
          "expired) ITIMER_REAL; a SI_QUEUE siginfo from the program carries the si_value its "
          "sigqueue passed, a real-time signal's instances in the order its sender queued them, "
-         "and a POSIX timer's expiry the sigev_value its timer_create gave it.",
+         "and a POSIX timer's expiry the sigev_value its timer_create gave it; where a send "
+         "of a standard signal is known pending, a delivery carries the first one's siginfo, "
+         "the thread's own queue before its process's.",
          checks=("signal.handler", "signal.reset_hand", "signal.sender_witnessed",
                  "signal.uncatchable", "signal.sigio_fd", "signal.seccomp_trapped",
-                 "signal.alarm_armed", "signal.queued_value", "signal.timer_value")),
+                 "signal.alarm_armed", "signal.queued_value", "signal.timer_value",
+                 "signal.pending_order")),
     Rule("G-SIGNAL-FAULT", "A fault signal follows the exception it reports, with the Guardian's "
          "siginfo; a SIGSEGV says SEGV_MAPERR only where no area of the program is, and no "
          "signal reports a fault Linux resolves (a load or store in the brk heap, a load "

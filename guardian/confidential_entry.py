@@ -50,6 +50,7 @@ from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
+from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
 from guardian.quiet_ranges import CALLS as QUIET_CALLS
 from guardian.quiet_ranges import note as note_quiet
 from guardian.quiet_ranges import noted as quiet_noted
@@ -166,8 +167,11 @@ class ExceptionEntry:
                              reg.slots.values(), reg.user_runs.get(root, 0), reg.tid_cleared)
         if nr in QUIET_CALLS and quiet_noted(nr, args):
             note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
+        self_signals = self.signals.self_signals
+        if nr is not None and nr not in ORDER_SAFE_CALLS and self_signals.signal_states:
+            self_signals.note_entry(slot)           # (pending_order.py)
         if nr in SEND_CALLS:
-            self.signals.self_signals.sends.note(       # a sender the Guardian saw
+            self_signals.sends.note(       # a sender the Guardian saw
                 slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)
         if nr in EXIT_CALLS:
             if nr == NR_EXIT_GROUP:

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import NR_KILL, NR_TGKILL, NR_TKILL
 from abi.syscalls import NUMBERS
+from guardian import pending_order
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.slots import Slot
@@ -164,8 +165,33 @@ class SendLog:
             if raw is not None:
                 codes = frozenset({struct.unpack_from("<i", raw, 8)[0]})
                 value = raw[SI_VALUE:] if queued else None
-        log.append(Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                        queued=queued, value=value, thread=slot.thread, codes=codes))
+        send = Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
+                    queued=queued, value=value, thread=slot.thread, codes=codes)
+        log.append(send)
+        if pending_order.judged(signo):
+            self._note_pending(slot, send)
+
+    def _note_pending(self, slot: Slot, send: Send) -> None:
+        """pending_order.py: a send of a standard signal to the space's one thread, or
+        to its process, that the thread blocks and handles is pending now (or swallowed
+        by the one that is)."""
+        st = self.self_signals.signal_states.get(slot.root)
+        if st is None or st.threaded:
+            return
+        th = st.thread(slot.thread)
+        bit = 1 << (send.signo - 1)
+        if not th.known & bit & th.blocked:
+            return
+        space = self.registry.space_of(slot.domain, slot.root)
+        act = space.handlers_of(self.registry.group_of(slot.root, slot.thread)).get(send.signo) \
+            if space is not None else None
+        if act is None or act[0] in (0, 1):
+            return                      # (SIG_DFL, SIG_IGN: a delivery the Guardian may not see)
+        if send.tid is not None:
+            if send.tid in th.tids and (slot.nr == NR_TKILL or _int32(slot.args[0]) in st.pids):
+                pending_order.note_send(st.sure, send, send.signo, to_thread=True)
+        elif send.pid is not None and send.pid in st.pids and slot.nr in (NR_KILL, _SIGQUEUE):
+            pending_order.note_send(st.sure, send, send.signo, to_thread=False)
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -208,6 +234,19 @@ class SendLog:
 
     def check(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None = None,
               delivered: bool = False) -> list[Send]:
+        """`_witnessed`, and where the Guardian knows which send of a standard signal is
+        pending first, the delivery's siginfo is that one's (pending_order.py): the
+        sends it takes are then that send and those it swallowed."""
+        taken = self._witnessed(slot, signo, info, claimed, delivered)
+        st = self.self_signals.signal_states.get(slot.root) if delivered else None
+        if st is not None and st.sure:
+            firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root))
+            if firsts is not None:
+                return firsts
+        return taken
+
+    def _witnessed(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None,
+                   delivered: bool) -> list[Send]:
         """A queued signal's siginfo about to reach the slot's thread (delivered or
         waited for): a user-send code naming a process of the program needs that
         process's own send of the signal to this thread, not yet delivered.  Returns the
@@ -328,6 +367,10 @@ class SendLog:
         """The delivery `check` allowed committed: its sends have reached the thread (and
         a timer expiry it took is taken)."""
         self.self_signals.raised.take(slot)
+        st = self.self_signals.signal_states.get(slot.root)
+        if st is not None and st.sure:
+            for signo in {s.signo for s in sends}:
+                pending_order.taken(st.sure, signo, sends)
         for s in sends:
             if s.tid is not None:
                 s.done = True

@@ -8,7 +8,7 @@ stack, and counts on the program's own pipes and memfds.  This round probes thei
   refused);
 - a page the kernel swapped out (XF-003, XF-004: refused);
 - standard signals coalesced across rt_sigqueueinfo(), tgkill() and kill() (XF-005,
-  XF-006: open, P5);
+  XF-006): refused;
 - protection keys claimed on a CPU that has none (XF-007: refused);
 - an SP exactly at the alternate stack's edges (XF-008..XF-010: refused);
 - MAP_NORESERVE and hugetlb areas (XF-015, XF-016: refused);
@@ -231,8 +231,8 @@ def claim_swap_mceerr(adv: Adversary) -> None:
 
 # --- standard signals coalesced -------------------------------------------------------------
 @scenario(id="XF-005", title="Deliver a SIGUSR1 rt_sigqueueinfo() queued and kill() coalesced "
-          "into as SI_USER", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",),
-          program=RULES, gap="P5",
+          "into as SI_USER", family=RT, goal=Goal.LEAK,
+          rules=("G-SIGNAL-FRAME", "G-SIGNAL-HANDLER"), program=RULES,
           prop="A standard signal already pending is not queued again: kill() of a blocked "
                "SIGUSR1 that rt_sigqueueinfo() queued leaves the SI_QUEUE siginfo.")
 def xf_coal_queue(adv: Adversary) -> None:
@@ -242,7 +242,8 @@ def xf_coal_queue(adv: Adversary) -> None:
     program's pid.
     3. The handler sees SI_USER: index -4, secret bytes 0..7.
     Linux's __send_signal_locked() returns at legacy_queue() for a standard signal
-    already in the same (shared) pending set: kill's siginfo is never queued."""
+    already in the same (shared) pending set: kill's siginfo is never queued.  Refused
+    by signal.pending_order: the first send pending is the one delivered."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["kill"], during=P_COAL_Q)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         info = sig.pack_siginfo(SIGUSR1, SI_USER, pid=a.init.pid)
@@ -255,8 +256,8 @@ def xf_coal_queue(adv: Adversary) -> None:
 
 
 @scenario(id="XF-006", title="Deliver kill()'s SIGUSR1 before the tgkill()'s one pending on "
-          "the thread", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME",), program=RULES,
-          gap="P5",
+          "the thread", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-FRAME", "G-SIGNAL-HANDLER"),
+          program=RULES,
           prop="With one SIGUSR1 pending on the thread (tgkill) and one on the process "
                "(kill), the thread's is delivered first.")
 def xf_coal_order(adv: Adversary) -> None:
@@ -266,8 +267,8 @@ def xf_coal_order(adv: Adversary) -> None:
     process's pending sets.
     3. The first run sees SI_USER, the second SI_TKILL: index -4, secret bytes 0..7.
     Linux's dequeue_signal() takes tsk->pending before signal->shared_pending (qemu-user on
-    a real kernel: SI_TKILL, then SI_USER).  Open: both si_codes were witnessed, and the
-    Guardian does not order them by queue."""
+    a real kernel: SI_TKILL, then SI_USER).  Refused by signal.pending_order: the
+    thread's own queue goes first."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["kill"], during=P_COAL_T)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         tp, pp = thread.pending, a.init.pending  # type: ignore[attr-defined]

@@ -1,0 +1,138 @@
+"""Which standard signal's siginfo a delivery carries, where the Guardian knows what is
+pending: the first send of it in the queue Linux takes from.
+
+Linux keeps a standard signal (below SIGRTMIN) pending at most once per queue: each
+thread's own (`tsk->pending`: tkill, tgkill, rt_tgsigqueueinfo) and its process's shared
+one (`signal->shared_pending`: kill, rt_sigqueueinfo, pidfd_send_signal).  A send that
+finds the signal already pending in its queue is dropped whole -- legacy_queue() in
+__send_signal_locked() -- so the siginfo that waits is the first send's.  dequeue_signal()
+takes the thread's own queue before the shared one.
+
+So where the Guardian knows a send of the program's is pending, it holds the next
+delivery of that signal to the first such send (`signal.pending_order`): the thread's
+own queue's first, else the shared queue's.  It knows that only in a narrow, exact case,
+kept per address space (`SignalState.sure`):
+
+- the space runs one thread (no CLONE_VM clone ever shared it: a process-directed signal
+  could go to any thread of the group);
+- the send is the thread's own, aimed at its own process (a pid getpid told it) or at
+  itself (a tid it was told), of a standard signal the thread blocks (a known bit of its
+  mask: a blocked signal is queued whatever its action, sig_ignored()) and has a handler
+  for (so every delivery is one the Guardian sees: no default action drops it silently);
+- the signal is none that Linux raises itself at a fault (SIGSEGV, SIGBUS, SIGILL,
+  SIGFPE, SIGTRAP, SIGSYS), nor SIGCONT, a stop signal or SIGKILL (prepare_signal()
+  flushes those across each other), nor one whose default is to be ignored;
+- since that send, the thread made only calls that neither take a pending signal nor
+  flush one nor change an action (`SAFE_CALLS`: the sends themselves, rt_sigprocmask,
+  rt_sigreturn and the id getters).  Any other call, and any delivery of the signal,
+  ends what is known (a sigaction to SIG_IGN flushes it, rt_sigtimedwait and a signalfd
+  read take it, exec and clone change the picture).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+
+if TYPE_CHECKING:
+    from guardian.signal_senders import Send
+
+SIGRTMIN = 32
+#: Signals the rule leaves alone: raised by Linux at a fault (force_sig may unblock
+#: them), the stop and continue signals (flushed across each other), SIGKILL, and those
+#: whose default is to be ignored (SIGCHLD, SIGURG, SIGWINCH).
+_LEFT_OUT = frozenset({4, 5, 7, 8, 9, 11, 17, 18, 19, 20, 21, 22, 23, 28, 31})
+#: Calls that leave a pending signal where it is: after one of these what was known
+#: still holds.
+SAFE_CALLS = frozenset(NUMBERS[n] for n in (
+    "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
+    "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid", "getuid", "geteuid", "getppid"))
+SI_QUEUE = -1
+_VALUE = 24
+
+
+@dataclass
+class Pending:
+    """One standard signal known pending for the space's one thread: the first send in
+    its own queue and in the shared one, and the later sends each of those swallowed."""
+
+    own: Send | None = None
+    shared: Send | None = None
+    swallowed: list[Send] = field(default_factory=list)
+
+
+def judged(signo: int) -> bool:
+    """Is `signo` a signal this rule follows?"""
+    return 1 <= signo < SIGRTMIN and signo not in _LEFT_OUT
+
+
+def note_send(sure: dict[int, Pending], send: Send, signo: int, to_thread: bool) -> None:
+    """A send of the program's, to its own process or thread, of a signal it blocks and
+    handles (the caller checked that): pending now, or swallowed by the one pending."""
+    known = sure.get(signo)
+    if known is None:
+        known = sure[signo] = Pending()
+    if to_thread:
+        if known.own is None:
+            known.own = send
+            return
+    elif known.shared is None:
+        known.shared = send
+        return
+    known.swallowed.append(send)
+
+
+def _matches(send: Send, code: int, si_pid: int, value: bytes, pids: set[int]) -> bool:
+    """Could `send`'s siginfo be this one (what the Guardian knows of it)?"""
+    if send.codes is not None and code not in send.codes:
+        return False
+    if send.codes is not None and send.sender_pids | pids and si_pid not in send.sender_pids | pids:
+        return False
+    return not (code == SI_QUEUE and send.value is not None and len(value) == len(send.value)
+                and value != send.value)
+
+
+def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[int]
+                   ) -> list[Send] | None:
+    """A delivery of `signo` with `info` is about to run the thread's handler: where a
+    send of it is known pending, the siginfo is the first one's.  Returns the sends it
+    takes (that send and those it swallowed), or None where nothing is known."""
+    known = sure.get(signo)
+    if known is None or len(info) < 24:
+        return None
+    first, queue = (known.own, "its own") if known.own is not None else (known.shared, "the shared")
+    if first is None or first.codes is None:
+        return None                     # (its siginfo not read: sender_witnessed's case)
+    code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
+    value = info[_VALUE:_VALUE + 8]
+    if not _matches(first, code, si_pid, value, pids):
+        refuse("signal.pending_order", Status.ERR_DENIED,
+               f"signal {signo} reaches the thread with si_code {code} from pid {si_pid}, but "
+               f"the send pending first in {queue} queue carries another siginfo: Linux "
+               "keeps a standard signal once per queue (legacy_queue() drops a later send) "
+               "and dequeue_signal() takes the thread's own queue before the shared one")
+    same_queue = [s for s in known.swallowed if (s.tid is not None) == (known.own is not None)]
+    return [first, *same_queue]
+
+
+def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:
+    """The delivery committed: the queue it took from holds the signal no more."""
+    known = sure.get(signo)
+    if known is None:
+        return
+    if known.own is not None and any(s is known.own for s in sends):
+        known.own = None
+        known.swallowed = [s for s in known.swallowed if s.tid is None]
+    elif known.shared is not None and any(s is known.shared for s in sends):
+        known.shared = None
+        known.swallowed = [s for s in known.swallowed if s.tid is not None]
+    else:
+        sure.pop(signo, None)           # (another delivery: nothing known any more)
+        return
+    if known.own is None and known.shared is None:
+        sure.pop(signo, None)

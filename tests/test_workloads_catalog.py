@@ -53,6 +53,7 @@ EXPECTED = {
     "secret_r24_loader",
     "secret_r26_ipc",
     "secret_r29_cpu",
+    "secret_r50_mm",
     "secret_r30_files",
     "secret_r31_shared",
     "secret_r32_machine",

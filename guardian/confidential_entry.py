@@ -168,8 +168,12 @@ class ExceptionEntry:
         if nr in QUIET_CALLS and quiet_noted(nr, args):
             note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
         self_signals = self.signals.self_signals
-        if nr is not None and nr not in ORDER_SAFE_CALLS and self_signals.signal_states:
-            self_signals.note_entry(slot)           # (pending_order.py)
+        if nr is not None and nr not in ORDER_SAFE_CALLS:
+            # A call that may take, flush or redirect a pending signal: what
+            # pending_order.py knew of the space's pending signals ends.
+            signal_state = self_signals.signal_states.get(root)
+            if signal_state is not None and signal_state.sure:
+                signal_state.sure.clear()
         if nr in SEND_CALLS:
             self_signals.sends.note(       # a sender the Guardian saw
                 slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)

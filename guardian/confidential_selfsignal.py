@@ -41,7 +41,6 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
-from guardian.pending_order import SAFE_CALLS as _ORDER_SAFE
 from guardian.pending_order import Pending
 from guardian.raised_signals import RaisedSignals
 from guardian.signal_senders import Send, SendLog
@@ -133,13 +132,6 @@ class SelfSignals:
         self.sends = SendLog(registry, self)
         #: What makes Linux raise a signal itself, per address space (raised_signals.py).
         self.raised = RaisedSignals(registry)
-
-    def note_entry(self, slot: Slot) -> None:
-        """A call of the program enters: one that may take, flush or redirect a pending
-        signal ends what pending_order.py knew of the space's pending signals."""
-        st = self.signal_states.get(slot.root)
-        if st is not None and st.sure and slot.nr not in _ORDER_SAFE:
-            st.sure.clear()
 
     def signal_state(self, root: int) -> SignalState:
         st = self.signal_states.get(root)

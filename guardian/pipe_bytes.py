@@ -18,9 +18,12 @@ back, dispatch on it").  The Guardian keeps those bytes (at a write's return, th
   min(count, waiting) of them (pipe_read() copies buffer after buffer until the count
   is met or the pipe is empty), fewer only where a copy could fault, never 0.
 
-A packet-mode pipe (O_DIRECT on a write end: pipe2's flag, F_SETFL, an open of
-/proc/self/fd/N) reads one packet per read and drops the rest of a packet a read cuts
-(PIPE_BUF_FLAG_PACKET): it is not followed.
+A packet-mode pipe (O_DIRECT on a write end: pipe2's flag or F_SETFL) reads up to the
+end of the first packet buffer and drops the rest of a packet a read cuts
+(PIPE_BUF_FLAG_PACKET): pipe_packets.py keeps where the packets are, and the rules above
+hold with its counts.  A writer reopened by /proc/self/fd/N with O_DIRECT, a splice,
+tee or vmsplice on a pipe that has packets, and an F_SETFL of a write end in flight
+beside another call on the pipe are not followed.
 
 A read answered while other reads of the pipe are in flight is judged as if they took
 up to their counts first (a reader blocked on the empty pipe may be woken first); the
@@ -38,13 +41,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from emulator.mmu import TranslationFault
-from guardian import checks, read_counts
+from guardian import pipe_packets, pipe_splices, read_counts
 from guardian.checks import refuse
 from guardian.open_files import Description
 from guardian.poll_open import close_in_flight
-from guardian.quiet_ranges import quiet
 from guardian.result_reads import read_or_fault
 from guardian.slots import PAGE
 
@@ -60,6 +62,7 @@ _WRITES = frozenset({_NR_WRITE, _NR_WRITEV, _NR_VMSPLICE})
 _NR_PREADV2, _NR_PWRITEV2 = NUMBERS["preadv2"], NUMBERS["pwritev2"]
 #: The calls that may move bytes in or out while another one is in flight.
 _WRITING = _WRITES | {_NR_PWRITEV2}
+WRITING = _WRITING
 _READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
 #: Every call that may move a pipe's bytes in or out (splice, tee: either way).
 MOVING = _WRITING | _READING | {NUMBERS["splice"], NUMBERS["tee"]}
@@ -83,7 +86,7 @@ def as_plain(slot: Slot) -> int | None:
 FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
-_MAX_IOV = 1024
+_MAX_IOV = MAX_IOV = 1024
 _NR_FCNTL, _F_SETFL = NUMBERS["fcntl"], 4
 #: pipe2's flags a followed pipe may have (O_DIRECT makes a packet pipe, O_EXCL a
 #: notification pipe: neither is a plain byte stream).
@@ -112,12 +115,27 @@ class Fifo:
     #: each run of bytes that went in at once and is not all taken yet: (stream position,
     #: length, whether its pipe buffers are laid out as pipe_write() lays a write's out)
     runs: deque[tuple[int, int, bool]] = field(default_factory=deque)
+    #: the write ends in packet mode (O_DIRECT), and each packet buffer still waiting:
+    #: (stream position, length) (pipe_packets.py)
+    packet_ends: list[Description] = field(default_factory=list)
+    packets: deque[tuple[int, int]] = field(default_factory=deque)
+    #: the last buffer: where its bytes end in its page (None: not known) and whether a
+    #: write's head may merge into it (PIPE_BUF_FLAG_CAN_MERGE), while the pipe is not
+    #: empty (pipe_packets.write)
+    tail_end: int | None = 0
+    tail_merge: bool = False
+
+    def in_packets(self) -> bool:
+        """Does the pipe hold packets, or may a write put some in?"""
+        return bool(self.packets or self.packet_ends)
 
     def put(self, data: bytes | bytearray, as_write: bool = True) -> None:
         """`data` went in at the end (a write: `as_write`; else buffers of any layout)."""
         if data:
             self.runs.append((self.taken + len(self.waiting), len(data), as_write))
             self.waiting += data
+            if not as_write:
+                self.tail_merge = False     # (spliced pages: never merged into)
 
     def buffer_end(self, pos: int) -> bool:
         """May a pipe buffer end at stream position `pos`?  A write's buffers end at its
@@ -187,13 +205,18 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
             sole.busy(slot, fifo, _WRITING):
         return
     ahead = _taken_ahead(sole, slot, fifo)
-    if ahead is None:
-        return
+    if ahead is None or (ahead and fifo.packets):
+        return                  # (what reads ahead left of a packet: not followed)
+    if ret and ret < ERRNO_FLOOR and not pipe_packets.fits(fifo, ret):
+        refuse("return.pipe_fifo", Status.ERR_DENIED,
+               f"a read of the program's own packet pipe returns {ret} bytes, past the end "
+               "of the first packet waiting: Linux's pipe_read ends a read at a packet "
+               "buffer (PIPE_BUF_FLAG_PACKET)")
     if fifo.waiting and fifo.filled_at <= slot.id:
         _check_count(sole, slot, ret, fifo, ahead)
     if ret == 0:
         return
-    if fifo.spliced and (ahead or not _spliced_kept(sole, slot, ret, fifo)):
+    if fifo.spliced and (ahead or not pipe_splices.spliced_kept(sole, slot, ret, fifo)):
         sole.drop(fifo)                         # what the pages hold now is not known
         return
     got = buffers(sole.memory, slot, ret)
@@ -235,7 +258,8 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo, ahead: int) -
     if found is None:
         return
     asked, others = found
-    want = min(read_counts.asked(asked), len(fifo.waiting) - min(ahead, len(fifo.waiting)))
+    want = pipe_packets.expected(fifo, read_counts.asked(asked)) if fifo.packets else \
+        min(read_counts.asked(asked), len(fifo.waiting) - min(ahead, len(fifo.waiting)))
     if ret >= want or (ret and (ahead or fifo.buffer_end(fifo.taken + ret)) and
                        not read_counts.cannot_fault(sole.memory, slot, others, asked)):
         return
@@ -246,18 +270,17 @@ def _check_count(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo, ahead: int) -
            "mapped writable), and then only after whole pipe buffers")
 
 
-def _sets_packets(slot: Slot) -> bool:
-    return slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETFL and \
-        bool(slot.args[2] & O_DIRECT)
+def _sets_flags(slot: Slot) -> bool:
+    return slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETFL
 
 
 def packets_maybe(sole: SoleHeld, slot: Slot, fifo: Fifo) -> bool:
-    """May a write end of the pipe be in packet mode: this call, or another one in
-    flight, is an F_SETFL with O_DIRECT on a descriptor that writes it?  (Such a write
-    makes packets from then on: is_packetized() asks the writing file; O_DIRECT on a
-    reading end changes nothing.)"""
-    for other in (slot, *sole.files.admission.registry.slots.values()):
-        if _sets_packets(other):
+    """Is a write end's packet mode not known to this call: another call in flight is an
+    F_SETFL on a descriptor that writes the pipe (is_packetized() asks the writing file
+    at each write, so a write racing it may go either way; O_DIRECT on a reading end
+    changes nothing)?  The call's own F_SETFL is recorded at its return."""
+    for other in sole.files.admission.registry.slots.values():
+        if other is not slot and _sets_flags(other):
             end = sole.files.description_of(other, other.args[0])
             if end is not None and sole.by_file.get(end) is fifo and fifo.writes(end):
                 return True
@@ -299,19 +322,28 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
     nr = as_plain(slot)
     if packets_maybe(sole, slot, fifo):
         sole.drop(fifo)
+    elif _sets_flags(slot):
+        if ret == 0 and sole.busy(slot, fifo, _WRITING):
+            sole.drop(fifo)                     # a write beside it: either mode
+        elif ret == 0:
+            pipe_packets.note_setfl(fifo, end, slot.args[2])
     elif nr in _WRITES and fifo.writes(end):
         data = buffers(sole.memory, slot, ret)
+        packets = pipe_packets.writes_packets(fifo, end)
         if data is None or len(fifo.waiting) + len(data) > sole.kept or \
-                sole.busy(slot, fifo, _WRITING):
+                sole.busy(slot, fifo, _WRITING) or (packets and nr == _NR_VMSPLICE):
             sole.drop(fifo)
         else:
-            fifo.put(data)
-            filled(sole, fifo)
+            if pipe_packets.write(fifo, data, packets):
+                filled(sole, fifo)
+            else:
+                sole.drop(fifo)
     elif nr in (_NR_READ, _NR_READV) and ret and fifo.reads(end):
-        if sole.busy(slot, fifo, _WRITING | _READING) or ret > len(fifo.waiting):
+        if sole.busy(slot, fifo, _WRITING | _READING) or ret > len(fifo.waiting) or \
+                not pipe_packets.fits(fifo, ret):
             sole.drop(fifo)                     # what it took is not known
         else:
-            take(fifo, ret)
+            take(fifo, pipe_packets.consumed(fifo, ret))
 
 
 def take(fifo: Fifo, n: int) -> None:
@@ -321,76 +353,7 @@ def take(fifo: Fifo, n: int) -> None:
     runs = fifo.runs
     while runs and runs[0][0] + runs[0][1] <= fifo.taken:
         runs.popleft()
+    packets = fifo.packets
+    while packets and packets[0][0] + packets[0][1] <= fifo.taken:
+        packets.popleft()
     fifo.spliced = [c for c in fifo.spliced if c[0] + c[3] > fifo.taken]
-
-
-def splice_in(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -> bool:
-    """vmsplice() into the pipe's write end answered `ret` bytes: follow it (True) where
-    the Guardian knows what it linked in, else leave the pipe to be dropped (False).
-
-    fs/splice.c vmsplice_to_pipe() links the pages under the first `ret` bytes of the
-    iovecs into the pipe's buffers (iter_to_pipe()), which pipe_read() copies from when
-    a reader gets there: what the pipe holds is those pages -- their bytes as they are
-    then, not a copy made at the call.  So the Guardian keeps the bytes and the frame of
-    each piece as the call left them (read at a quiet return: quiet_ranges.py), and a
-    read of them is judged only where the page still maps the same frame and holds the
-    same bytes at a quiet return of the read (`_spliced_kept`): then a copy made at the
-    call and the page read at the read agree (`pipe.vmspliced`)."""
-    if not checks.enabled("pipe.vmspliced") or not fifo.writes(end) or not ret \
-            or sole.busy(slot, fifo, _WRITING):
-        return False
-    memory, a, root = sole.memory, slot.args, slot.root
-    iovcnt = min(a[2] & 0xFFFF_FFFF, _MAX_IOV)
-    raw = memory.read(a[1], 16 * iovcnt, root) if iovcnt else b""
-    if raw is None or len(fifo.waiting) + ret > sole.kept:
-        return False
-    pieces: list[tuple[int, int, int]] = []         # (va, length, frame)
-    left = ret
-    for i in range(iovcnt):
-        base, length = struct.unpack_from("<QQ", raw, 16 * i)
-        length = min(length, left)
-        while length:
-            n = min(length, PAGE - (base & (PAGE - 1)))
-            pa = memory.translate(base, False, root)
-            if isinstance(pa, TranslationFault):
-                return False
-            pieces.append((base, n, pa & ~(PAGE - 1)))
-            base, length, left = base + n, length - n, left - n
-        if not left:
-            break
-    data = [memory.read(va, n, root) for va, n, _ in pieces]
-    if left or any(d is None for d in data) or not _quiet(
-            sole, slot, [(root, a[1], a[1] + 16 * iovcnt)]
-            + [(root, va, va + n) for va, n, _ in pieces]):
-        return False
-    pos = fifo.taken + len(fifo.waiting)
-    for (va, n, frame), piece in zip(pieces, data, strict=True):
-        fifo.spliced.append((pos, root, va, n, frame))
-        fifo.put(piece, as_write=False)         # type: ignore[arg-type]
-        pos += n
-    filled(sole, fifo)
-    return True
-
-
-def _quiet(sole: SoleHeld, slot: Slot, ranges: list[tuple[int, int, int]]) -> bool:
-    reg = sole.files.admission.registry
-    dom = reg.domains.get(slot.domain)
-    return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs, ranges)
-
-
-def _spliced_kept(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> bool:
-    """Do the spliced pieces a read of `ret` bytes takes hold, at this quiet return, the
-    frames and bytes they held when they went in?"""
-    lo, hi = fifo.taken, fifo.taken + ret
-    ranges, kept = [], True
-    for pos, root, va, n, frame in fifo.spliced:
-        first, last = max(pos, lo), min(pos + n, hi)
-        if first >= last:
-            continue
-        at = va + (first - pos)
-        pa = sole.memory.translate(at, False, root)
-        now = sole.memory.read(at, last - first, root)
-        kept = kept and not isinstance(pa, TranslationFault) and \
-            pa & ~(PAGE - 1) == frame and now == bytes(fifo.waiting[first - lo:last - lo])
-        ranges.append((root, at, at + last - first))
-    return kept and (not ranges or _quiet(sole, slot, ranges))

@@ -73,6 +73,7 @@ from guardian import (
     memfd_locks,
     pair_bytes,
     pipe_bytes,
+    pipe_splices,
     sole_files,
     sole_moves,
     sole_reopens,
@@ -278,7 +279,7 @@ class SoleHeld:
             if nr == _VMSPLICE and ret < ERRNO_FLOOR and self.by_file:
                 held = self.of(slot, slot.args[0])
                 if held is not None and isinstance(held[1], Fifo) and \
-                        pipe_bytes.splice_in(self, slot, ret, *held):
+                        pipe_splices.splice_in(self, slot, ret, *held):
                     return                      # the program's own pages into its pipe
             held = self.of(slot, slot.args[0]) if nr in _MMSGS and self.by_file else None
             if held is not None and isinstance(held[1], Pair) and ret < ERRNO_FLOOR and \
@@ -419,13 +420,16 @@ class SoleHeld:
         a = slot.args
         if slot.nr == _PIPE2:
             raw = self.memory.read(a[0], 8, slot.root)
-            if raw is None or a[1] & ~pipe_bytes.FOLLOWED_FLAGS:
-                return                          # (a packet or notification pipe)
+            if raw is None or a[1] & ~(pipe_bytes.FOLLOWED_FLAGS | pipe_bytes.O_DIRECT):
+                return                          # (a notification pipe)
             rd, wr = struct.unpack("<ii", raw)
             read_end = self.files.description_of(slot, rd)
             write_end = self.files.description_of(slot, wr)
             if read_end is not None and write_end is not None and self.room():
-                self.by_file[read_end] = self.by_file[write_end] = Fifo(read_end, write_end)
+                fifo = Fifo(read_end, write_end)
+                if a[1] & pipe_bytes.O_DIRECT:
+                    fifo.packet_ends.append(write_end)      # (a packet pipe)
+                self.by_file[read_end] = self.by_file[write_end] = fifo
             return
         if slot.nr == _SOCKETPAIR:
             self._paired(slot)

@@ -117,7 +117,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         return False
     mem, fifo = source[1], target[1]
     if not isinstance(mem, MemFile) or not isinstance(fifo, Fifo) or \
-            not fifo.writes(target[0]) or mem.data is None:
+            not fifo.writes(target[0]) or mem.data is None or fifo.in_packets():
         return False
     if sole.busy(slot, mem, frozenset(NUMBERS[n] for n in ("read", "write", "lseek"))) or \
             sole.busy(slot, fifo, pipe_bytes.MOVING):
@@ -147,7 +147,7 @@ def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if source is None or sole.of(slot, a[2]) is not None:
         return False            # (into one of the program's objects: not followed here)
     end, fifo = source
-    if not isinstance(fifo, Fifo) or not fifo.reads(end) or fifo.spliced or \
+    if not isinstance(fifo, Fifo) or not fifo.reads(end) or fifo.spliced or fifo.packets or \
             sole.busy(slot, fifo, pipe_bytes.MOVING) or ret > len(fifo.waiting):
         return False
     pipe_bytes.take(fifo, ret)
@@ -175,6 +175,8 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     src_pos: int | None = None
     if source is not None:
         end, obj = source
+        if isinstance(obj, Fifo) and obj.packets:
+            return False        # (how a splice takes packets: not followed)
         if isinstance(obj, Fifo) and slot.nr == _SPLICE and not src_at and obj.reads(end) \
                 and not obj.spliced and ret <= len(obj.waiting) and \
                 not sole.busy(slot, obj, pipe_bytes.MOVING):

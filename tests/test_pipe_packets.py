@@ -86,8 +86,9 @@ def test_packet_pipes_read_as_linux_does(tmp_path: Path) -> None:
 @needs_tools[0]
 @needs_tools[1]
 def test_packet_pipes_confidential(tmp_path: Path) -> None:
-    """The Guardian does not follow a packet-mode pipe (pipe_bytes.py): a short read of a
-    packet, whose rest Linux drops, is not taken for a forged byte stream."""
+    """The Guardian follows a packet-mode pipe (pipe_packets.py): each write end's mode,
+    a packet write's head merged into a plain buffer before it, a short read of a packet
+    whose rest Linux drops -- none of the honest answers is refused."""
     exe = compile_c(tmp_path, "pipe_packets", SOURCE)
     q = under_qemu(exe, [], fresh(tmp_path / "qemu"), b"")
     assert under_guardian(str(exe), [], fresh(tmp_path / "confidential")) == q
@@ -107,3 +108,32 @@ def test_packets_and_stream_bytes_in_the_buffer() -> None:
     assert r.read(9000) == b"x" * 4096
     assert r.read(9000) == b"x" * 904
     assert r.read(1) is None             # empty, a writer left
+
+
+def _fifo():  # noqa: ANN202 - the Guardian's record of one pipe
+    from guardian.open_files import Description
+    from guardian.pipe_bytes import Fifo
+    return Fifo(Description(), Description())
+
+
+def test_guardian_lays_packets_out_as_pipe_write() -> None:
+    """pipe_packets.write: a packet write's head merges into a plain buffer with room,
+    its pages are packets; a read stops at the first packet and drops its rest."""
+    from guardian import pipe_packets as pp
+    from guardian.pipe_bytes import take
+    f = _fifo()
+    assert pp.write(f, b"st", False) and pp.write(f, b"PK", True)
+    assert not f.packets and pp.expected(f, 16) == 4          # merged: "stPK"
+    take(f, 4)
+    assert pp.write(f, b"s" * 4093, False) and pp.write(f, b"no room", True)
+    assert list(f.packets) == [(4 + 4093, 7)] and pp.expected(f, 6000) == 4100
+    take(f, pp.consumed(f, 4100))
+    assert not f.waiting and not f.packets
+    assert pp.write(f, b"s", False) and pp.write(f, b"Q" * 4196, True)
+    assert list(f.packets) == [(f.taken + 101, 4096)]          # the 100-byte head merged
+    assert pp.expected(f, 9000) == 4197 and pp.fits(f, 4197) and not pp.fits(f, 4198)
+    take(f, pp.consumed(f, 4197))
+    assert pp.write(f, b"abcdefgh", True) and pp.consumed(f, 4) == 8
+    take(f, 8)
+    assert pp.write(f, b"P" * 5000, True)
+    assert [n for _, n in f.packets] == [4096, 904] and pp.expected(f, 9000) == 4096

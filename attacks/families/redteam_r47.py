@@ -411,7 +411,7 @@ def xe_pkt_read_end(adv: Adversary) -> None:
 
 
 @_S("XE-023", "Answer a read of a pipe2(O_DIRECT) pipe whose write end cleared O_DIRECT "
-    "as a packet (4 of 8)", "Writes after O_DIRECT is cleared are not packets.", gap="P5")
+    "as a packet (4 of 8)", "Writes after O_DIRECT is cleared are not packets.")
 def xe_pkt_cleared(adv: Adversary) -> None:
     """1. The program makes a pipe2(O_DIRECT) pipe, clears O_DIRECT on the write end
     (F_SETFL 0), writes "abcd" and "efgh" and reads 16.
@@ -419,12 +419,13 @@ def xe_pkt_cleared(adv: Adversary) -> None:
     3. Not 8: index -4, the program logs bytes 0..7 of the secret.
     setfl() (fs/fcntl.c) takes O_DIRECT out of f_flags; is_packetized() reads f_flags at
     each pipe_write(), so the second write merges into the first buffer.
-    Linux could never answer 4."""
+    Linux could never answer 4.  Refused: the Guardian follows each write end's packet
+    mode and where the packets are (pipe_packets.py)."""
     _fill(adv, P_PKTCLEAR, NR["read"], b"abcd")
 
 
 @_S("XE-024", "Answer a 16-byte read of a packet pipe holding one 8-byte packet with 4",
-    "A packet read returns the whole packet when the count allows.", gap="P5")
+    "A packet read returns the whole packet when the count allows.")
 def xe_pkt_one(adv: Adversary) -> None:
     """1. The program makes a pipe2(O_DIRECT) pipe, writes one packet "abcdefgh" and reads
     16.
@@ -433,7 +434,7 @@ def xe_pkt_one(adv: Adversary) -> None:
     pipe_read() (fs/pipe.c): chars = min(buf->len, total_len) = 8, then the packet rule
     ends the read after that buffer: the whole packet.
     Linux could never answer 4: the count allows the whole packet and a fault answers
-    EFAULT."""
+    EFAULT.  Refused by return.pipe_read_count with the packet's count (pipe_packets.py)."""
     _fill(adv, P_PKTONE, NR["read"], b"abcd")
 
 
@@ -838,7 +839,7 @@ def xe_memfd_seek_hole_inside(adv: Adversary) -> None:
 
 @_S("XE-055", "Answer FIONREAD of a packet pipe after a cut packet with 8",
     "FIONREAD never reports more bytes than were written and not read.",
-    rules=("G-IAGO-OUTPUT",), args=(b"-cE",), gap="P5")
+    rules=("G-IAGO-OUTPUT",), args=(b"-cE",))
 def xe_fionread_packet(adv: Adversary) -> None:
     """1. With -cE the program makes a pipe2(O_DIRECT|O_NONBLOCK) pipe, writes "abcdefgh"
     (one packet), reads 4 and asks FIONREAD.
@@ -847,14 +848,14 @@ def xe_fionread_packet(adv: Adversary) -> None:
     pipe_read() (fs/pipe.c) cut the packet (buf->len = 0: the rest dropped);
     pipe_ioctl() sums 0.
     Linux could never answer 8, packets or not: only 8 bytes were ever written and 4
-    were read (the Guardian judges FIONREAD of a plain pipe, XE-010, not of a packet
-    pipe)."""
+    were read.  Refused by return.pipe_count: the Guardian drops the cut packet's rest
+    as pipe_read() does (pipe_packets.py)."""
     _fionread(adv, P_C_FIOPKT, 8)
 
 
 @_S("XE-056", "Answer a read of a packet pipe with 4 bytes the program never wrote",
     "A packet read returns the bytes of the packet the program wrote.",
-    rules=("G-IAGO-OUTPUT",), args=(b"-cb",), gap="P5")
+    rules=("G-IAGO-OUTPUT",), args=(b"-cb",))
 def xe_pkt_forged(adv: Adversary) -> None:
     """1. With -cb the program makes a pipe2(O_DIRECT) pipe, writes "abcd" and "efgh" (two
     packets) and reads 16.
@@ -863,8 +864,8 @@ def xe_pkt_forged(adv: Adversary) -> None:
     3. Not "abcd": index -4, the program logs bytes 0..7 of the secret.
     pipe_read() (fs/pipe.c) copies the first packet's buffer, the one pipe_write() filled
     from "abcd"; nobody else holds the pipe.
-    Linux could never answer "zzzz" (the Guardian holds a plain pipe's bytes to what the
-    program wrote, XE-038's refusal, but follows no packet pipe)."""
+    Linux could never answer "zzzz".  Refused by return.pipe_fifo: a packet pipe's bytes
+    are held to what the program wrote, as a plain pipe's (XE-038)."""
     _fill(adv, P_C_PKT, NR["read"], b"zzzz")
 
 

@@ -30,6 +30,11 @@ FS_IOC_GETFLAGS, FS_IOC_GETVERSION = 0x80086601, 0x80087601
 SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR = 0x8910, 0x8913, 0x8915, 0x8917
 SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMTU, SIOCGIFHWADDR = 0x8919, 0x891B, 0x8921, 0x8927
 SIOCGIFINDEX = 0x8933
+#: userfaultfd's requests (_IOWR(0xAA, nr, struct)): REGISTER, COPY, ZEROPAGE,
+#: WRITEPROTECT, CONTINUE, POISON, MOVE.
+UFFDIO_REGISTER, UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC020AA00, 0xC028AA03, 0xC020AA04
+UFFDIO_WRITEPROTECT, UFFDIO_CONTINUE, UFFDIO_POISON = 0xC018AA06, 0xC020AA07, 0xC020AA08
+UFFDIO_MOVE = 0xC028AA05
 IOC_READ, IOC_WRITE = 2, 1                  # _IOC directions: the kernel writes / reads
 IFREQ = 40                                  # struct ifreq: the name, then the union
 
@@ -49,6 +54,15 @@ IOCTL_OUTPUTS: dict[int, tuple[object, ...]] = {
     **{req: (Fixed(2, IFREQ, ANY),) for req in (
         SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR,
         SIOCGIFNETMASK, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX)},
+    # userfaultfd's _IOWR requests write back one field of the program's struct (a
+    # put_user in fs/userfaultfd.c), not the struct their _IOC size names.
+    UFFDIO_REGISTER: (Fixed(2, 32, ANY, spans=((24, 8),)),),      # .ioctls
+    UFFDIO_COPY: (Fixed(2, 40, ANY, spans=((32, 8),)),),          # .copy
+    UFFDIO_ZEROPAGE: (Fixed(2, 32, ANY, spans=((24, 8),)),),      # .zeropage
+    UFFDIO_CONTINUE: (Fixed(2, 32, ANY, spans=((24, 8),)),),      # .mapped
+    UFFDIO_POISON: (Fixed(2, 32, ANY, spans=((24, 8),)),),        # .updated
+    UFFDIO_MOVE: (Fixed(2, 40, ANY, spans=((32, 8),)),),          # .move
+    UFFDIO_WRITEPROTECT: NOTHING,
     # Requests that only read the program's memory, or none (no _IOC direction to say so).
     **{req: NOTHING for req in (
         TCSETS, TCSETSW, TCSETSF, TCSETA, TCSETAW, TCSETAF, TCSBRK, TCXONC, TCFLSH,

@@ -62,6 +62,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "signal.sync_witnessed": ("MU-003",),
     "signal.sender_witnessed": ("RB-009", "QY-020"),
     "signal.pending_order": ("XF-006",),
+    "signal.altstack_size": ("XG-016",),
     "signal.sigio_fd": ("QA-019",),
     "signal.seccomp_trapped": ("QA-031",),
     "signal.alarm_armed": ("QA-033",),

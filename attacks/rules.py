@@ -320,9 +320,11 @@ RULES: tuple[Rule, ...] = (
                  "return.signalfd_mask", "call.arg_range", "return.pending_blocked",
                  "return.eintr_handler", "return.restart_code")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
-         "alternate stack is, and saves an alternate stack's flags as Linux does.",
+         "alternate stack is, and saves an alternate stack's flags as Linux does; an "
+         "alternate stack below MINSIGSTKSZ is never set.",
          checks=("signal.altstack", "signal.altstack_owner", "signal.altstack_fit",
-                 "signal.trampoline", "signal.frame_stack", "signal.altstack_busy")),
+                 "signal.trampoline", "signal.frame_stack", "signal.altstack_busy",
+                 "signal.altstack_size")),
     Rule("G-SIGRETURN", "rt_sigreturn restores the context the Guardian reads from the frame.",
          checks=("sigreturn.frame",)),
     Rule("G-FORK-IN-CLONE", "FORK_DOMAIN needs a clone in progress.",

@@ -37,7 +37,7 @@ from abi.sigframe import (
     siginfo_or_kernels,
 )
 from emulator.fastuc import CTX_PC, CTX_SP
-from guardian import checks, heap_faults
+from guardian import checks, heap_faults, pending_order
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import check_signal_info
 from guardian.confidential_domains import UNMAPPING_CALLS
@@ -90,7 +90,11 @@ class Signals:
         self.returns.check_group_alive(slot)       # before anything of the signal is judged
         far = esr = 0
         sends: list[Send] = []
-        if is_fault_report(signo, info):
+        queued = self.self_signals.sends.own_queued(slot, signo, info) \
+            if slot.fault is None and is_fault_report(signo, info) else []
+        if queued:
+            sends = queued              # (the program queued that very siginfo itself)
+        elif is_fault_report(signo, info):
             info, far, esr = self._fault_report(slot, signo, info)
         else:
             if ret in KERNEL_SEND_ERRORS and slot.nr is not None:
@@ -119,6 +123,10 @@ class Signals:
         handler, flags, restorer, _ = act
         delivery = self.masks.delivery_mask(slot, ret, elr)
         self.masks.check(slot, signo, mask, delivery)
+        signal_state = self.self_signals.signal_states.get(slot.root)
+        if signal_state is not None and signal_state.sure:
+            pending_order.check_lower_first(signal_state.sure, signo, delivery.blocked,
+                                            delivery.known)
         check_frame_stack(ss_flags)
         named = (0, 0) if ss_flags & SS_DISABLE or not ss_size else (ss_sp, ss_size)
         own = self.self_signals.thread_signals(slot.root, slot.thread).altstack

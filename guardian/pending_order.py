@@ -10,7 +10,8 @@ takes the thread's own queue before the shared one.
 
 So where the Guardian knows a send of the program's is pending, it holds the next
 delivery of that signal to the first such send (`signal.pending_order`): the thread's
-own queue's first, else the shared queue's.  It knows that only in a narrow, exact case,
+own queue's first, else the shared queue's; and no other standard signal is delivered
+while a lower one it knows pending is unblocked (next_signal(): the lowest first).  It knows that only in a narrow, exact case,
 kept per address space (`SignalState.sure`):
 
 - the space runs one thread (no CLONE_VM clone ever shared it: a process-directed signal
@@ -118,6 +119,26 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
                "and dequeue_signal() takes the thread's own queue before the shared one")
     same_queue = [s for s in known.swallowed if (s.tid is not None) == (known.own is not None)]
     return [first, *same_queue]
+
+
+#: Signals next_signal() takes before any other (SYNCHRONOUS_MASK).
+_SYNCHRONOUS = frozenset({4, 5, 7, 8, 11, 31})
+
+
+def check_lower_first(sure: dict[int, Pending], signo: int, blocked: int, known: int) -> None:
+    """A delivery of `signo` under the mask (blocked, known bits): no lower standard
+    signal known pending is unblocked there -- next_signal() takes the lowest pending
+    unblocked signal, a synchronous one before all."""
+    if signo in _SYNCHRONOUS:
+        return
+    for lower, known_pending in sure.items():
+        bit = 1 << (lower - 1)
+        if lower < signo and (known_pending.own or known_pending.shared) and \
+                known & bit and not blocked & bit:
+            refuse("signal.pending_order", Status.ERR_DENIED,
+                   f"signal {signo} is delivered while signal {lower}, lower, is known "
+                   "pending and unblocked: Linux's next_signal() takes the lowest pending "
+                   "unblocked signal first")
 
 
 def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:

@@ -191,6 +191,10 @@ def set_result(slot: Slot, ret: int) -> None:
 
 
 
+#: arm64's MINSIGSTKSZ (the sigaltstack() floor).
+MINSIGSTKSZ = 5120
+
+
 class ResultRules:
     """Every rule on a syscall's result, then what it commits (x0 among it)."""
 
@@ -583,6 +587,16 @@ class ResultRules:
         missing = self.memory.first_missing(ss, 24, False)
         if missing is not None:
             raise FaultIn(missing)
+        old = slot.args[1]
+        raw = self.memory.read(ss, 24, slot.root)
+        if raw is None or (old and old < ss + 24 and ss < old + 24):
+            return                      # (the old stack written over it: not the one asked)
+        _, flags, size = struct.unpack("<Qi4xQ", raw)     # stack_t
+        if not flags & SS_DISABLE and size < MINSIGSTKSZ:
+            refuse("signal.altstack_size", Status.ERR_DENIED,
+                   f"sigaltstack() sets a {size}-byte alternate stack: arm64's "
+                   f"sys_sigaltstack() passes MINSIGSTKSZ ({MINSIGSTKSZ}) to do_sigaltstack(), "
+                   "which refuses a smaller one with ENOMEM")
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
         """The pid a fork's (or a CLONE_VM child's) parent is told names that child (a

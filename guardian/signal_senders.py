@@ -104,6 +104,8 @@ class Send:
     thread: int = 0                  # the sending thread
     #: the si_code Linux gives what this call sends (None: the program's own siginfo)
     codes: frozenset[int] | None = None
+    #: a queued send's siginfo from its si_code on, as the program passed it (None: not read)
+    head: bytes | None = None
 
 
 class SendLog:
@@ -154,7 +156,7 @@ class SendLog:
         if log is None:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         queued = nr in (_SIGQUEUE, _TGSIGQUEUE)
-        value = None
+        value = head = None
         codes = _codes(nr, a)
         info_at = a[2] if nr in (_SIGQUEUE, _NR_PIDFD_SEND) else a[3] if nr == _TGSIGQUEUE \
             else 0
@@ -165,8 +167,9 @@ class SendLog:
             if raw is not None:
                 codes = frozenset({struct.unpack_from("<i", raw, 8)[0]})
                 value = raw[SI_VALUE:] if queued else None
+                head = bytes(raw[8:_INFO_WITH_VALUE]) if queued else None
         send = Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                    queued=queued, value=value, thread=slot.thread, codes=codes)
+                    queued=queued, value=value, thread=slot.thread, codes=codes, head=head)
         log.append(send)
         if pending_order.judged(signo):
             self._note_pending(slot, send)
@@ -206,6 +209,18 @@ class SendLog:
             log = self.sends[slot.domain] = deque(maxlen=_KEPT)
         log.append(Send(slot.root, signo, None, None, self.pids_of(slot.root), own=True,
                         codes=_SI_USER_ONLY))
+
+    def own_queued(self, slot: Slot, signo: int, info: bytes) -> list[Send]:
+        """A siginfo shaped as a fault report reaching a thread that entered the kernel
+        with no fault: the send of the program's own rt_sigqueueinfo or
+        rt_tgsigqueueinfo that queued exactly that siginfo to it, not yet delivered
+        (do_rt_sigqueueinfo() lets a process queue any negative or fault si_code to
+        itself; Linux copies it into the queue and out unchanged).  Empty: none."""
+        want = bytes(info[8:_INFO_WITH_VALUE])
+        for s in self.sends.get(slot.domain, ()):
+            if s.queued and s.signo == signo and s.head == want and self._aims_at(s, slot):
+                return [s]
+        return []
 
     def tids_of(self, slot: Slot) -> set[int]:
         """The ids the Guardian knows for the slot's thread: what its own gettid or

@@ -210,6 +210,14 @@ def _check_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                    f"fallocate(mode {a[1] & 0xFFFF_FFFF:#x}) of the program's own memfd "
                    "succeeds: shmem_fallocate() takes plain allocation, KEEP_SIZE and a "
                    "punched hole only, and fails every other mode with EOPNOTSUPP")
+    elif nr in _WRITES and ret == 0:
+        found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
+        if found is not None and read_counts.asked(found[0]):
+            refuse("return.memfd_count", Status.ERR_DENIED,
+                   f"a write of {read_counts.asked(found[0])} bytes to the program's own "
+                   "memfd answers 0: Linux's generic_perform_write() returns the bytes it "
+                   "wrote or an error (EPERM for a seal, EFAULT for the buffer), never 0 "
+                   "for a write of any bytes")
     elif nr in _READS:
         if nr in V2 and not v2_followed(slot):
             return

@@ -20,6 +20,8 @@ SOURCE = r"""
 #include <unistd.h>
 static volatile int runs, codes[4];
 static void h(int s, siginfo_t *si, void *u) { if (runs < 4) codes[runs] = si->si_code; runs++; }
+static volatile int order[2], nth;
+static void note(int s, siginfo_t *si, void *u) { if (nth < 2) order[nth++] = s; }
 static void handle(void (*f)(int, siginfo_t *, void *)) {
     struct sigaction sa = {0};
     if (f) { sa.sa_sigaction = f; sa.sa_flags = SA_SIGINFO; } else sa.sa_handler = SIG_IGN;
@@ -59,6 +61,16 @@ int main(void) {
     block(SIG_BLOCK); kill(getpid(), SIGUSR1); block(SIG_UNBLOCK);
     block(SIG_BLOCK); queue(); block(SIG_UNBLOCK);
     show("killed, delivered, queued");
+    /* two standard signals pending together: the lower first, each handler blocking both */
+    struct sigaction sa = {0};
+    sa.sa_sigaction = note; sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask); sigaddset(&sa.sa_mask, SIGUSR1); sigaddset(&sa.sa_mask, SIGUSR2);
+    sigaction(SIGUSR1, &sa, 0); sigaction(SIGUSR2, &sa, 0);
+    sigset_t both = one; sigaddset(&both, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &both, 0);
+    kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
+    sigprocmask(SIG_UNBLOCK, &both, 0);
+    printf("order: %d %d\n", order[0], order[1]);
     return 0;
 }
 """
@@ -73,7 +85,7 @@ def test_pending_standard_signals_as_linux(tmp_path: Path) -> None:
                  b"ignored while pending, then killed: runs 1 codes 0",
                  b"queued, waited for, killed: runs 1 codes 0",
                  b"killed, flushed, queued: runs 1 codes -1",
-                 b"killed, delivered, queued: runs 2 codes 0 -1"):
+                 b"killed, delivered, queued: runs 2 codes 0 -1", b"order: 10 12"):
         assert line in q.stdout, line
     assert native == q
     assert confidential == q

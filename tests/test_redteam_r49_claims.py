@@ -11,8 +11,6 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.adversary import Adversary
 from attacks.families import redteam_r49 as r
 from attacks.runner import run_one
@@ -108,9 +106,6 @@ def test_userfaultfd_sigbus_is_not_refused() -> None:
     _claim_run(lambda adv: r.claim_uffd_sigbus(adv, whole=True), (r.UFFD,), {r.P_UFFD: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="the Guardian refuses an _IOWR ioctl answered 0 "
-                   "that wrote nothing at its argument's start; userfaultfd_register() "
-                   "writes only uffdio_register.ioctls (offset 24)")
 def test_userfaultfd_register_output_is_not_refused() -> None:
     # userfaultfd_register(): put_user(ioctls_out, &user_uffdio_register->ioctls) is its
     # only write to the program's struct; the range and mode stay as the program wrote
@@ -134,9 +129,6 @@ def test_codes_queued_to_itself_are_not_refused() -> None:
     _claim_run(r.claim_queue_own_codes, (r.KCODE,), {r.P_QKERN: 0, r.P_QTKILL: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="the Guardian takes a SIGSEGV with a fault si_code "
-                   "for a fault report and refuses it after a system call; Linux's "
-                   "do_rt_sigqueueinfo() lets the program queue it to itself")
 def test_sigsegv_queued_to_itself_is_not_refused() -> None:
     # The same for SIGSEGV SEGV_MAPERR naming 0x4900: no fault happened, the program
     # queued it (-q).

@@ -371,9 +371,9 @@ _errno_to_zero(
     2. The kernel answers 0.
     3. The program sees success: index -4, secret bytes 0..7.
     Linux's sys_sigaltstack() passes MINSIGSTKSZ (arm64's uapi: 5120) to
-    do_sigaltstack(), which returns -ENOMEM for ss_size < min_ss_size.
-    Open: the Guardian does not hold a new alternate stack's size to MINSIGSTKSZ.""",
-    rules=("G-SIGNAL-OLD-STATE",), gap="P5")
+    do_sigaltstack(), which returns -ENOMEM for ss_size < min_ss_size.  Refused by
+    signal.altstack_size.""",
+    rules=("G-SIGNAL-OLD-STATE", "G-SIGNAL-FRAME"))
 _errno_to_zero(
     "XG-017", P_ALTDIS, "sigaltstack",
     "Answer sigaltstack(SS_DISABLE) inside a handler running on the alternate stack with "
@@ -390,7 +390,7 @@ _errno_to_zero(
 # --- the order of signals pending together ----------------------------------------------------
 @scenario(id="XG-018", title="Deliver SIGUSR2 before SIGUSR1 when both are pending at "
           "unblock", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
-          program=RULES, gap="P5",
+          program=RULES,
           prop="Standard signals pending together are delivered lowest number first "
                "(each handler blocks both, so one runs to its end before the next).")
 def xg_order(adv: Adversary) -> None:
@@ -402,8 +402,8 @@ def xg_order(adv: Adversary) -> None:
     Linux's dequeue_signal() -> next_signal() takes the lowest pending unblocked signal
     (no synchronous one is pending): SIGUSR1 (10) before SIGUSR2 (12); SIGUSR2's handler
     blocks SIGUSR1, so it cannot be delivered while SIGUSR2's handler runs.
-    Open: the Guardian checks real-time instances' order (XG-019 is refused), not the
-    order of different standard signals pending together."""
+    Refused by signal.pending_order: both are known pending (blocked and handled at
+    their sends), and the lower one is unblocked at the delivery."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_ORDER)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
@@ -637,16 +637,15 @@ def xg_alt_onflag_echo(adv: Adversary) -> None:
 
 @_iagocount("XG-027", "Answer a pwrite64 crossing the end of a memfd sealed F_SEAL_GROW with "
             "0", prop="A write of 100 bytes into a one-page memfd sealed F_SEAL_GROW at "
-            "4050 answers 46 or EPERM; never 0.",
-            gap="P5")
+            "4050 answers 46 or EPERM; never 0.")
 def xg_seal_grow_zero(adv: Adversary) -> None:
     """1. As XG-013's step.
     2. The kernel answers 0.
     3. The program sees 0: index -4, secret bytes 0..7.
     Linux's generic_perform_write() returns written ? written : status: 46, or -EPERM
     from shmem_write_begin(); 0 only for a write of 0 bytes.
-    Open: the Guardian does not judge a write's count on the program's memfd beyond the
-    room the program gave (a write count of 0 for a non-empty write passes)."""
+    Refused by return.memfd_count: a write of any bytes to the program's own memfd never
+    answers 0."""
     _write_answer(adv, P_SEALGROW, 0)
 
 

@@ -300,6 +300,8 @@ class SoleHeld:
                 if ret < ERRNO_FLOOR:           # a pipe's readv/writev by another name
                     pipe_bytes.record(self, slot, ret, *held)  # type: ignore[arg-type]
                 return
+            if nr == sole_moves.TEE and sole_moves.tee(self, slot, ret):
+                return                          # a pipe's bytes linked into another
             self.drop_domain(slot)
             return
         if ret >= ERRNO_FLOOR and nr in pair_bytes.RECEIVES and self.by_file:

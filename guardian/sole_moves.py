@@ -19,6 +19,9 @@ bytes at the memfd's position (the offset the program passed, or its file offset
 which then moves on; its end where it appends): the memfd's size stays followed, its
 bytes no longer (`into_memfd`).
 
+tee() from such a pipe leaves it as it was and puts a copy of its first bytes into the
+other pipe (`tee`): the Guardian keeps following both.
+
 Whatever the objects, a move given an offset pointer (splice's off_in and off_out,
 sendfile's offset, copy_file_range's) writes it back moved on by exactly the bytes it
 moved (`return.move_offset`), judged against the value read at the call's entry.
@@ -44,7 +47,7 @@ if TYPE_CHECKING:
     from guardian.user_memory import UserMemory
 
 _SPLICE, _SENDFILE = NUMBERS["splice"], NUMBERS["sendfile"]
-_COPY_RANGE = NUMBERS["copy_file_range"]
+_COPY_RANGE, TEE = NUMBERS["copy_file_range"], NUMBERS["tee"]
 #: The moves followed here (memfd -> pipe) and whose offsets are judged.
 MOVES = frozenset({_SPLICE, _SENDFILE})
 OFFSET_MOVES = MOVES | {_COPY_RANGE}
@@ -151,6 +154,33 @@ def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             sole.busy(slot, fifo, pipe_bytes.MOVING) or ret > len(fifo.waiting):
         return False
     pipe_bytes.take(fifo, ret)
+    return True
+
+
+def tee(sole: SoleHeld, slot: Slot, ret: int) -> bool:
+    """tee() answered `ret`: from the read end of a pipe only the program holds, with no
+    packets or vmspliced pages in it, link_pipe() linked its first `ret` bytes into the
+    other pipe and took nothing: the first pipe stays as it was, and the other one, if
+    only the program holds it too, has those bytes next (True: followed).  A failed tee
+    moved nothing."""
+    if ret >= ERRNO_FLOOR:
+        return True
+    a = slot.args
+    source, target = sole.of(slot, a[0]), sole.of(slot, a[1])
+    if source is None or not isinstance(source[1], Fifo):
+        return False            # (bytes the Guardian does not know, into the other pipe)
+    end, fifo = source
+    if not fifo.reads(end) or fifo.in_packets() or fifo.spliced or ret > len(fifo.waiting) \
+            or sole.busy(slot, fifo, pipe_bytes.MOVING):
+        return False
+    if target is None:
+        return True             # (into a pipe not followed: the source keeps its bytes)
+    out_end, out = target
+    if not isinstance(out, Fifo) or out is fifo or not out.writes(out_end) or \
+            sole.busy(slot, out, pipe_bytes.MOVING) or len(out.waiting) + ret > sole.kept:
+        return False
+    out.put(bytes(fifo.waiting[:ret]), as_write=False)     # (linked buffers: no merges)
+    pipe_bytes.filled(sole, out)
     return True
 
 

@@ -113,6 +113,19 @@ class Pipe:
             out += seg.data[:n - len(out)]
         return bytes(out)
 
+    def link_into(self, other: Pipe, n: int) -> int:
+        """tee(): copy up to n of the first bytes into `other` as buffers of their own
+        (a packet stays a packet; nothing merges into a linked buffer), consuming none."""
+        copied = 0
+        for seg in self.segments:
+            if copied >= n:
+                break
+            part = bytes(seg.data[:n - copied])
+            other.segments.append(Segment(part, seg.packet, PAGE))
+            other.nbytes += len(part)
+            copied += len(part)
+        return copied
+
     def consume(self, n: int) -> None:
         """Drop the first n bytes (what splice moved on)."""
         while n and self.segments:

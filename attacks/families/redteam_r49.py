@@ -10,24 +10,22 @@ This round asks those rules shapes the earlier victims did not have:
   many small iovecs: a partial write of at most PIPE_BUF and one iovec's count are
   refused (XG-001, XG-004, XG-005); a head of count % PAGE_SIZE that could not merge
   (XG-002) and a count past the pipe's room (XG-003, XG-020, XG-024) are open, P5;
-- pipe reads after vmsplice() and tee(), which the kernel model lacks (a hostile kernel
-  implements them as it likes): vmsplice()'s bytes are counted and judged (XG-006,
-  XG-035 refused), tee()'s are not (XG-007, XG-021 open), and after a tee() out of a pipe
-  the Guardian no longer holds what that pipe returns: end of file or forged bytes pass
-  (XG-034, XG-036 open); reads after the writer closed are refused (XG-008, XG-023);
+- pipe reads after vmsplice() and tee() (a hostile kernel implements them as it likes):
+  vmsplice()'s bytes are counted and judged (XG-006, XG-035 refused), and so are tee()'s,
+  in both pipes (XG-007, XG-021, XG-034, XG-036 refused); reads after the writer closed
+  are refused (XG-008, XG-023);
 - memfds: a stale pread after a MAP_SHARED store, fallocate modes shmem does not take,
   F_SEAL_FUTURE_WRITE, F_SEAL_GROW and F_SEAL_WRITE through a reopen are refused
-  (XG-009..XG-013, XG-032); a write answered 0 under F_SEAL_GROW is open (XG-027);
+  (XG-009..XG-013, XG-032), and so is a write answered 0 under F_SEAL_GROW (XG-027);
 - SO_PASSCRED: a receive joining two writers is refused by recvmsg and read() alike
   (XG-014, XG-028); a split Linux would not make is open, whether SO_PASSCRED came only
   after the writes, sits on the writing end alone or was cleared before the read
   (XG-029..XG-031), and so is SCM_CREDENTIALS naming the wrong writer (XG-015, XG-022);
-- sigaltstack(): success below MINSIGSTKSZ is open (XG-016); a change on the stack and
-  the old state after SS_DISABLE or an SS_ONSTACK set are refused (XG-017, XG-025,
-  XG-026);
-- signal order: real-time instances out of queue order are refused (XG-019); a higher
-  standard signal before a lower one, or SIGUSR1 before a pending synchronous SIGSEGV,
-  is open (XG-018, XG-033);
+- sigaltstack(): success below MINSIGSTKSZ, a change on the stack and the old state
+  after SS_DISABLE or an SS_ONSTACK set are refused (XG-016, XG-017, XG-025, XG-026);
+- signal order: real-time instances out of queue order and a higher standard signal
+  before a lower one both known pending are refused (XG-019, XG-018); SIGUSR1 before a
+  pending synchronous SIGSEGV is open (XG-033);
 - a code the program queued itself (rt_sigqueueinfo() to the caller may pass any code)
   retagged on delivery is refused (XG-037).
 
@@ -35,8 +33,9 @@ The claim_* step functions answer exactly as Linux does and are no scenarios:
 tests/test_redteam_r49_claims.py runs them with the victim (vmsplice and tee reads,
 SO_PASSCRED set late or SO_PASSPIDFD, a sigaltstack() set with SS_ONSTACK, a userfaultfd
 with UFFD_FEATURE_SIGBUS, Linux's signal order, SI_KERNEL and SI_TKILL queued to itself).
-Two honest answers are refused now (xfail): the UFFDIO_REGISTER output Linux writes (only
-->ioctls), and a SIGSEGV SEGV_MAPERR the program rt_sigqueueinfo()s itself.
+Two honest answers the Guardian refused when this round was written are accepted since:
+the UFFDIO_REGISTER output Linux writes (only ->ioctls), and a SIGSEGV SEGV_MAPERR the
+program rt_sigqueueinfo()s itself.
 
 The victim is `secret_r49_rules` (workloads/src/secret_r49_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -195,8 +194,7 @@ def _tee(adv: Adversary, n: int | None) -> None:
 @_iagocount("XG-007", "Answer a read of the pipe tee() filled (its writer open) with 0, end "
             "of file",
             "A read of the program's own pipe whose write end it still holds never answers "
-            "0 while bytes wait (tee() put 3000 there).",
-            gap="P5")
+            "0 while bytes wait (tee() put 3000 there).")
 def xg_tee_eof(adv: Adversary) -> None:
     """1. The program writes 3000 bytes into pipe A, tee()s A into an empty pipe B (the
     program holds both ends of both) and reads B.
@@ -205,8 +203,8 @@ def xg_tee_eof(adv: Adversary) -> None:
     Linux's link_pipe() duplicates A's buffer into B (3000 bytes); pipe_read() returns
     0 only when the pipe is empty and pipe->writers is 0, and the program holds B's
     write end.
-    Open: the Guardian does not count the bytes tee() answered into the program's pipe,
-    so it lets a read of it answer end of file."""
+    Refused: the Guardian follows tee() (sole_moves.tee): the source pipe keeps its
+    bytes, the other one gets a copy of the first ones."""
     _tee(adv, None)
 
 
@@ -465,8 +463,7 @@ def xg_nb_whole(adv: Adversary) -> None:
 
 @_iagocount("XG-021", "Answer a read of the pipe tee() filled with 1000 of its 3000 bytes",
             "A read of the program's own pipe with 3000 bytes waiting in one buffer answers "
-            "min(count, 3000).",
-            gap="P5")
+            "min(count, 3000).")
 def xg_tee_short(adv: Adversary) -> None:
     """1. As XG-007's step: 3000 bytes tee()d from pipe A into empty pipe B, a read of
     4096 from B.
@@ -474,8 +471,8 @@ def xg_tee_short(adv: Adversary) -> None:
     3. The program sees 1000: index -4, secret bytes 0..7.
     Linux's link_pipe() gives B one buffer of 3000 bytes (a copy of A's); pipe_read()
     copies min(buf->len, total_len) = 3000 into the writable buffer.
-    Open: as XG-007, bytes tee() answered into the program's pipe are not counted as
-    waiting."""
+    Refused: the Guardian follows tee() (sole_moves.tee): the source pipe keeps its
+    bytes, the other one gets a copy of the first ones."""
     _tee(adv, 1000)
 
 
@@ -910,24 +907,23 @@ def _hold_until_sigreturn(adv: Adversary, phase: int, signo: int) -> None:
 @_iagocount("XG-034", "Answer a read of the pipe tee() copied from with end of file, as if "
             "tee() had consumed it",
             "tee() consumes nothing: a read of the source pipe afterwards answers its 3000 "
-            "bytes; never end of file while its writer is open.", gap="P5")
+            "bytes; never end of file while its writer is open.")
 def xg_tee_consumed(adv: Adversary) -> None:
     """1. As XG-007's step; after reading B the program reads A (4096).
     2. The kernel answers the tee 3000, B's read its own way (the scenario fills it with
     the 3000 bytes) and A's read 0.
     3. The program sees end of file on A: index -4, secret bytes 0..7.
     Linux's link_pipe() takes a reference to A's buffers (pipe_buf_get()) and leaves
-    them in A; pipe_read() of A copies them: 3000.  Open: after a tee() out of the
-    program's pipe the Guardian no longer holds the bytes waiting in it (XG-036: nor
-    their contents)."""
+    them in A; pipe_read() of A copies them: 3000.
+    Refused: the Guardian follows tee() (sole_moves.tee): the source pipe keeps its
+    bytes, the other one gets a copy of the first ones."""
     _tee(adv, 3000)
     _fill(adv, P_TEEA, NR["read"], b"")
 
 
 @_iagocount("XG-036", "Answer a read of the pipe tee() copied from with other bytes",
             "tee() changes nothing in the source pipe: a read of it afterwards returns the "
-            "bytes the program wrote.", rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-            gap="P5")
+            "bytes the program wrote.", rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xg_tee_forged(adv: Adversary) -> None:
     """1. As XG-034's step: 3000 bytes of 't' written into pipe A, tee()d into B; B read,
     then A read (4096).
@@ -936,8 +932,9 @@ def xg_tee_forged(adv: Adversary) -> None:
     3. The program computes on bytes it never wrote: index -4, secret bytes 0..7.
     Linux's link_pipe() leaves A's buffers in place; pipe_read() of A returns the 't'
     bytes the program wrote (XG-035: the Guardian refuses other bytes for a pipe read,
-    vmsplice()'s included).  Open: as XG-034, a tee() out of the program's pipe ends
-    the Guardian's hold on what that pipe returns."""
+    vmsplice()'s included).
+    Refused: the Guardian follows tee() (sole_moves.tee): the source pipe keeps its
+    bytes, the other one gets a copy of the first ones."""
     _tee(adv, 3000)
     _fill(adv, P_TEEA, NR["read"], b"x" * 3000)
 

@@ -395,6 +395,35 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return -errno.EINVAL
 
 
+@syscall("tee")
+def sys_tee(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """Duplicate up to len bytes of one pipe into another without consuming them
+    (link_pipe(): the out pipe gets references to the in pipe's buffers, packet flags
+    kept, none of them mergeable; it stops where the out pipe is full)."""
+    from kernel_model.pipe_file import PipeReadEnd, PipeWriteEnd
+    fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[1]))
+    count, flags = min(a[2], MAX_IO), s32(a[3])
+    if not isinstance(fin, PipeReadEnd) or not isinstance(fout, PipeWriteEnd) or \
+            fin.pipe is fout.pipe:
+        return -errno.EINVAL
+    nonblock = bool(flags & SPLICE_F_NONBLOCK)
+    src, dst = fin.pipe, fout.pipe
+    if not count:
+        return 0
+    if not src.nbytes:
+        if src.writers == 0:
+            return 0
+        return -errno.EAGAIN if nonblock else _would_block(k, fin, "pipe-read")
+    if dst.readers == 0:
+        return _epipe(k, t)
+    room = dst.capacity - dst.nbytes
+    if room <= 0:
+        return -errno.EAGAIN if nonblock else _would_block(k, fout, "pipe-write")
+    n = src.link_into(dst, min(count, room))
+    dst.notify(ls.POLLIN | ls.POLLRDNORM)
+    return n
+
+
 # --- fallocate ------------------------------------------------------------------------------
 FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, FALLOC_FL_ZERO_RANGE = 0x01, 0x02, 0x10
 _LIBC = ctypes.CDLL(None, use_errno=True)

@@ -423,6 +423,8 @@ def _check_stream(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: int) -
             sole_streams.check_rights_trunc(sole, slot, ret, sent)
         if slot.nr == _RECVMSG:
             check_creds(sole, slot, ret, pair, side)
+            if checks.enabled("return.unix_creds"):
+                pair_glue.check_writer(sole, slot, ret, pair, side, _received_creds(sole, slot))
         pair_glue.check(sole, slot, ret, pair, side)
     if not ret:
         return
@@ -589,8 +591,10 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, pair: Pair) -
                                     slot.args[1])) if control else 0
                 if passed:
                     pair.passing[peer] = passed
-            if control or unsure or pair.sender.get(peer) != (slot.root, who):
+            if control or unsure:
                 pair.mixed[peer] = True
+            if pair.sender.get(peer) != (slot.root, who):
+                pair.sender[peer] = None        # (several writers: pair_glue.py stops)
             if (control or unsure) and not data:
                 sole.drop(pair)                 # (what a bare control message queues)
                 return

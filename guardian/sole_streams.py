@@ -77,7 +77,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import ERRNO_FLOOR, MSG_TRUNC
 from abi.syscalls import NUMBERS
-from guardian import checks
+from guardian import checks, pair_glue
 from guardian import pair_bytes as pb
 from guardian.checks import refuse
 from guardian.fd_results import s32
@@ -456,13 +456,14 @@ def check_stream_whole(sole: SoleHeld, slot: Slot, ret: int, pair: Pair, side: i
     min(room, waiting)."""
     waiting = len(pair.waiting.get(side, b""))
     if room is None or iovs is None or not waiting or pair.mixed.get(side) or \
-            pair.passcred.get(side) or pair.sent_at.get(side, 0) > slot.id or \
-            ret >= min(room, waiting) or not _writable(sole, slot, iovs):
+            pair.sent_at.get(side, 0) > slot.id or ret >= min(room, waiting) or \
+            ret in pair_glue.stops(sole, slot, pair, side) or not _writable(sole, slot, iovs):
         return
     refuse("return.stream_whole", Status.ERR_DENIED,
            f"a receive of {room} bytes on the program's own AF_UNIX stream connection answers "
            f"{ret} while {waiting} bytes its peer end sent wait: Linux copies skb after skb "
-           "while room is left and stops short only at descriptors or another writer's bytes")
+           "while room is left and stops short only at descriptors or, with SO_PASSCRED "
+           "on the reading end, at bytes of other credentials")
 
 
 def check_record_flags(sole: SoleHeld, slot: Slot, length: int, room: int) -> None:

@@ -1,6 +1,8 @@
 """SO_PASSCRED on an AF_UNIX stream: a read never glues bytes from different writers
 (unix_stream_read_generic() stops where the next skb's pid or creds differ), and its
-SCM_CREDENTIALS names the writer of the bytes it returns -- checked against qemu."""
+SCM_CREDENTIALS names the writer of the bytes it returns; credentials ride along only
+while SO_PASSCRED is set on an end at the send (maybe_add_creds()), and only a reading
+end with it set compares them -- checked against qemu."""
 
 from __future__ import annotations
 
@@ -55,6 +57,26 @@ int main(void) {
     write(sv[1], "5678", 4);
     char buf[17] = {0};
     printf("nocred: %ld [%s]\n", read(sv[0], buf, 16), buf);
+    /* set on the reader only after both writes: no credentials rode along, all glue */
+    c = fork();
+    if (c == 0) { write(sv[1], "wxyz", 4); _exit(0); }
+    waitpid(c, 0, 0);
+    write(sv[1], "WXYZ", 4);
+    one = 1;
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    memset(buf, 0, sizeof buf);
+    printf("late: %ld [%s]\n", read(sv[0], buf, 16), buf);
+    /* set on the writing end only: credentials ride along, but the reader compares none */
+    one = 0;
+    setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    one = 1;
+    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    c = fork();
+    if (c == 0) { write(sv[1], "pqrs", 4); _exit(0); }
+    waitpid(c, 0, 0);
+    write(sv[1], "PQRS", 4);
+    memset(buf, 0, sizeof buf);
+    printf("writer only: %ld [%s]\n", read(sv[0], buf, 16), buf);
     return 0;
 }
 """
@@ -66,5 +88,6 @@ def test_passcred_stream_reads_stop_at_a_writer_boundary(tmp_path: Path) -> None
     assert q.code == 0
     assert b"child: 4 [abcd] cmsg=1 writer=1" in q.stdout
     assert b"nocred: 8 [12345678]" in q.stdout
+    assert b"late: 8 [wxyzWXYZ]" in q.stdout and b"writer only: 8 [pqrsPQRS]" in q.stdout
     assert native == q
     assert confidential == q

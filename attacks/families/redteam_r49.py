@@ -18,9 +18,9 @@ This round asks those rules shapes the earlier victims did not have:
   F_SEAL_FUTURE_WRITE, F_SEAL_GROW and F_SEAL_WRITE through a reopen are refused
   (XG-009..XG-013, XG-032), and so is a write answered 0 under F_SEAL_GROW (XG-027);
 - SO_PASSCRED: a receive joining two writers is refused by recvmsg and read() alike
-  (XG-014, XG-028); a split Linux would not make is open, whether SO_PASSCRED came only
-  after the writes, sits on the writing end alone or was cleared before the read
-  (XG-029..XG-031), and so is SCM_CREDENTIALS naming the wrong writer (XG-015, XG-022);
+  (XG-014, XG-028), and so is a split Linux would not make, whether SO_PASSCRED came
+  only after the writes, sits on the writing end alone or was cleared before the read
+  (XG-029..XG-031), and SCM_CREDENTIALS naming the wrong writer (XG-015, XG-022);
 - sigaltstack(): success below MINSIGSTKSZ, a change on the stack and the old state
   after SS_DISABLE or an SS_ONSTACK set are refused (XG-016, XG-017, XG-025, XG-026);
 - signal order: real-time instances out of queue order and a higher standard signal
@@ -342,16 +342,15 @@ def xg_passcred_join(adv: Adversary) -> None:
 @_iagocount("XG-015", "Name the program itself in SCM_CREDENTIALS of the bytes its fork "
             "child wrote", rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
             prop="SCM_CREDENTIALS of a stream receive names the process that wrote its "
-                 "bytes.",
-            gap="P5")
+                 "bytes.")
 def xg_passcred_who(adv: Adversary) -> None:
     """1. As XG-014's step; the second recvmsg() takes the child's 100 bytes.
     2. The kernel writes the program's own pid into the SCM_CREDENTIALS it returns.
     3. The program sees its own pid: index -4, secret bytes 0..7.
     Linux's unix_stream_sendmsg() -> unix_scm_to_skb() records the child's pid with its
     skb; scm_recv() -> put_cmsg(SCM_CREDENTIALS) reports that pid.
-    Open: the Guardian checks that a SO_PASSCRED receive never joins two writers' bytes,
-    but not that SCM_CREDENTIALS names the writer of the bytes it returns."""
+    Refused by return.unix_creds: SCM_CREDENTIALS name the writer of the first
+    bytes (pair_glue.check_writer)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["recvmsg"], during=P_PASSCRED2)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         msg = int(a.el1.syscall_args()[1])
@@ -479,8 +478,7 @@ def xg_tee_short(adv: Adversary) -> None:
 @_iagocount("XG-022", "Name the fork child in SCM_CREDENTIALS of the bytes the program "
             "wrote itself", rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
             prop="SCM_CREDENTIALS of a stream receive names the process that wrote its "
-                 "bytes.",
-            gap="P5")
+                 "bytes.")
 def xg_passcred_first(adv: Adversary) -> None:
     """1. As XG-014's step; the first recvmsg() takes the program's own 100 bytes.
     2. The kernel writes the child's pid (the id the program's fork answered) into
@@ -488,7 +486,8 @@ def xg_passcred_first(adv: Adversary) -> None:
     3. The program sees the child named: index -4, secret bytes 0..7.
     Linux's unix_scm_to_skb() recorded the program's pid with the skb its write made;
     scm_recv() reports it.
-    Open: as XG-015, SCM_CREDENTIALS is not held to the writer."""
+    Refused by return.unix_creds: SCM_CREDENTIALS name the writer of the first
+    bytes (pair_glue.check_writer)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["clone"], once=False)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         if thread.process is a.init and 0 < a.reg("x0") < 1 << 31:  # type: ignore[attr-defined]
@@ -668,7 +667,7 @@ def xg_passcred_read_join(adv: Adversary) -> None:
 
 @scenario(id="XG-029", title="Split a read() at the writer change when SO_PASSCRED was set "
           "only after both writes", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=RULES, args=(LATE,), gap="P5",
+          program=RULES, args=(LATE,),
           prop="A stream receive joins bytes whose writes carried no credentials: with "
                "SO_PASSCRED set only after both writes, read(4096) takes all 200.")
 def xg_passcred_late_split(adv: Adversary) -> None:
@@ -681,9 +680,9 @@ def xg_passcred_late_split(adv: Adversary) -> None:
     Linux's unix_stream_sendmsg() -> maybe_add_creds() records a pid with an skb only
     when the sending or the receiving socket has SO_PASSCRED at send time; neither had,
     so both skbs carry no pid, unix_skb_scm_eq() holds and unix_stream_read_generic()
-    copies both: 200 (qemu-user on a real kernel: 200).  Open: the Guardian lets a
-    stream receive on a connection only the program holds stop short of the bytes
-    waiting once SO_PASSCRED is set, whether or not the writes carried credentials."""
+    copies both: 200 (qemu-user on a real kernel: 200).
+    Refused by return.stream_whole: a receive stops at a writer change only where
+    credentials may differ and the reading end compares them (pair_glue.stops)."""
     _answer(adv, P_PCLATE, NR["read"], 100)
 
 
@@ -805,8 +804,7 @@ def claim_uffd_sigbus(adv: Adversary, whole: bool = False) -> None:
 @_iagocount("XG-030", "Split a read() at the writer change when only the writing end has "
             "SO_PASSCRED",
             "A stream receive checks credentials only when the reading socket passes them: "
-            "with SO_PASSCRED on the writing end only, read(4096) takes all 200 bytes.",
-            gap="P5")
+            "with SO_PASSCRED on the writing end only, read(4096) takes all 200 bytes.")
 def xg_passcred_sender_split(adv: Adversary) -> None:
     """1. The program sets SO_PASSCRED on the writing end of a SOCK_STREAM socketpair,
     writes 100 bytes, a fork child writes 100 more, the program reaps it and read()s
@@ -816,16 +814,16 @@ def xg_passcred_sender_split(adv: Adversary) -> None:
     Linux's unix_stream_read_generic() sets check_creds only when unix_may_passcred(sk)
     holds for the reading socket; maybe_add_creds() recorded pids (the sender passes
     them) but nothing compares them, and the read takes both skbs: 200 (qemu-user on a
-    real kernel: 200).  Open: the Guardian lets a receive stop at a writer change
-    whenever credentials went with the writes, whatever the reading socket's option."""
+    real kernel: 200).
+    Refused by return.stream_whole: a receive stops at a writer change only where
+    credentials may differ and the reading end compares them (pair_glue.stops)."""
     _fill(adv, P_PCSEND, NR["read"], b"P" * 100)
 
 
 @_iagocount("XG-031", "Split a read() at the writer change after the program cleared "
             "SO_PASSCRED again",
             "A stream receive checks credentials by the reading socket's SO_PASSCRED at "
-            "read time: cleared before the read, read(4096) takes all 200 bytes.",
-            gap="P5")
+            "read time: cleared before the read, read(4096) takes all 200 bytes.")
 def xg_passcred_unset_split(adv: Adversary) -> None:
     """1. The program sets SO_PASSCRED on the reading end, the two writes follow (its own,
     then a fork child's), it clears SO_PASSCRED and read()s 4096.
@@ -833,7 +831,9 @@ def xg_passcred_unset_split(adv: Adversary) -> None:
     3. The program sees 100: index -4, secret bytes 0..7.
     Linux's unix_stream_read_generic() asks unix_may_passcred(sk) as it reads: the
     option is off, check_creds stays false and the two skbs join: 200 (qemu-user on a
-    real kernel: 200).  Open: as XG-030, the option at read time is not asked."""
+    real kernel: 200).
+    Refused by return.stream_whole: a receive stops at a writer change only where
+    credentials may differ and the reading end compares them (pair_glue.stops)."""
     _fill(adv, P_PCUNSET, NR["read"], b"P" * 100)
 
 

@@ -39,6 +39,11 @@ IN = ls.POLLIN | ls.POLLRDNORM
 OUT = ls.POLLOUT | ls.POLLWRNORM
 
 
+#: What SCM_CREDENTIALS reports for bytes sent with no credentials attached: pid 0 and
+#: the overflow ids (scm_recv() of a NULL pid and INVALID_UID/GID, from_kuid_munged()).
+NO_CREDS = (0, 65534, 65534)
+
+
 @dataclass(eq=False)
 class Segment:
     """Bytes sent in one call, the files passed with them and who sent them."""
@@ -167,8 +172,11 @@ class StreamSocket(Socket):
                 return 0
         for f in fds or ():
             f.incref()
-        peer.rx.append(Segment(bytes(data[:n]), list(fds or ()), self.local,
-                               self.net.cred_of(self)))
+        # maybe_add_creds(): the sender's credentials ride along only while SO_PASSCRED
+        # is set on either end; otherwise the skb has none (a NULL pid, invalid ids).
+        cred = self.net.cred_of(self) if self.domain != AF_UNIX or self.passes_creds() \
+            or peer.passes_creds() else NO_CREDS
+        peer.rx.append(Segment(bytes(data[:n]), list(fds or ()), self.local, cred))
         peer.rx_bytes += n
         peer.queue.notify(IN)
         return n

@@ -85,6 +85,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.counter_size": ("XC-011", "XC-012"),
     "return.admitted_seek": ("XC-018", "XC-030"),
     "return.pipe_atomic": ("XC-002",),
+    "return.pipe_room": ("XG-002",),
     "return.pipe_read_count": ("XC-001", "XC-039", "XC-040"),
     "return.memfd_count": ("XC-003",),
     "return.pair_glue": ("XC-033",),

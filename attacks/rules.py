@@ -148,6 +148,7 @@ RULES: tuple[Rule, ...] = (
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
                  "return.pipe_read_waiting", "return.device_count", "return.admitted_count",
                  "return.counter_size", "return.admitted_seek", "return.pipe_atomic",
+                 "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "

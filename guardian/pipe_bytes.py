@@ -64,6 +64,7 @@ _NR_PREADV2, _NR_PWRITEV2 = NUMBERS["preadv2"], NUMBERS["pwritev2"]
 _WRITING = _WRITES | {_NR_PWRITEV2}
 WRITING = _WRITING
 _READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
+_RESIZING = frozenset({NUMBERS["fcntl"]})     # (F_SETPIPE_SZ among them)
 #: Every call that may move a pipe's bytes in or out (splice, tee: either way).
 MOVING = _WRITING | _READING | {NUMBERS["splice"], NUMBERS["tee"]}
 #: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
@@ -87,7 +88,7 @@ FIONREAD = 0x541B
 #: The calls on a pipe's descriptor the pipe rules act on.
 CALLS = frozenset({_NR_READ, _NR_READV, _NR_WRITE, _NR_WRITEV, _NR_IOCTL})
 _MAX_IOV = MAX_IOV = 1024
-_NR_FCNTL, _F_SETFL = NUMBERS["fcntl"], 4
+_NR_FCNTL, _F_SETFL, _F_SETPIPE_SZ = NUMBERS["fcntl"], 4, 1031
 #: pipe2's flags a followed pipe may have (O_DIRECT makes a packet pipe, O_EXCL a
 #: notification pipe: neither is a plain byte stream).
 O_DIRECT, FOLLOWED_FLAGS = 0o200000, 0o2000000 | 0o4000     # O_CLOEXEC | O_NONBLOCK
@@ -124,6 +125,14 @@ class Fifo:
     #: empty (pipe_packets.write)
     tail_end: int | None = 0
     tail_merge: bool = False
+    #: the bytes each of its pipe buffers (ring slots) holds, in order (None: not known),
+    #: and the most slots its ring may have (pipe->max_usage: PIPE_DEF_BUFFERS at pipe2,
+    #: what F_SETPIPE_SZ answered since; None: not known) (pipe_packets.room)
+    bufs: deque[int] | None = field(default_factory=deque)
+    max_slots: int | None = 16
+    #: the slot id the next call got when bytes last left it (a write that entered
+    #: before then may have met more room)
+    emptied_at: int = 0
 
     def in_packets(self) -> bool:
         """Does the pipe hold packets, or may a write put some in?"""
@@ -136,6 +145,8 @@ class Fifo:
             self.waiting += data
             if not as_write:
                 self.tail_merge = False     # (spliced pages: never merged into)
+                if self.bufs is not None:
+                    self.bufs.append(len(data))     # (a piece: a buffer of its own)
 
     def buffer_end(self, pos: int) -> bool:
         """May a pipe buffer end at stream position `pos`?  A write's buffers end at its
@@ -201,6 +212,9 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    f"{len(fifo.waiting)} bytes it wrote and did not read: a pipe only the "
                    "program holds holds what it wrote")
         return
+    if nr in (_NR_WRITE, _NR_WRITEV) and fifo.writes(end):
+        _check_room(sole, slot, ret, fifo)
+        return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITING):
         return
@@ -230,6 +244,27 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                f"next {ret} it wrote ({len(waiting)} waiting"
                f"{f', up to {ahead} of them maybe taken by reads in flight' if ahead else ''}"
                "): a pipe only the program writes to returns its writes, in order")
+
+
+def _check_room(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
+    """`return.pipe_room`: a write of the program's own pipe, with no other call moving
+    its bytes or resizing it in flight and no byte leaving it since the write entered,
+    answers no more than the room its ring had (pipe_packets.room)."""
+    if not 0 < ret < ERRNO_FLOOR or fifo.bufs is None or fifo.max_slots is None or \
+            fifo.emptied_at > slot.id or sole.busy(slot, fifo, MOVING | _RESIZING):
+        return
+    found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
+    if found is None:
+        return
+    asked = read_counts.asked(found[0])
+    room = pipe_packets.room(fifo, asked)
+    if ret > room:
+        refuse("return.pipe_room", Status.ERR_DENIED,
+               f"a write of {asked} bytes to the program's own pipe answers {ret}, but its "
+               f"ring had room for {room} ({len(fifo.bufs)} of at most {fifo.max_slots} "
+               "slots in use, no reader since): pipe_write() merges a write's head into "
+               "the last buffer where it fits and takes a slot per page, stopping (EAGAIN "
+               "or a wait) when the ring is full")
 
 
 def _taken_ahead(sole: SoleHeld, slot: Slot, fifo: Fifo) -> int | None:
@@ -322,6 +357,9 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
     nr = as_plain(slot)
     if packets_maybe(sole, slot, fifo):
         sole.drop(fifo)
+    elif slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETPIPE_SZ:
+        # pipe_set_size() answers the ring's new size: that many pages of slots.
+        fifo.max_slots = ret // PAGE if ret and not ret % PAGE and ret < ERRNO_FLOOR else None
     elif _sets_flags(slot):
         if ret == 0 and sole.busy(slot, fifo, _WRITING):
             sole.drop(fifo)                     # a write beside it: either mode
@@ -343,13 +381,16 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
                 not pipe_packets.fits(fifo, ret):
             sole.drop(fifo)                     # what it took is not known
         else:
-            take(fifo, pipe_packets.consumed(fifo, ret))
+            take(fifo, pipe_packets.consumed(fifo, ret), sole)
 
 
-def take(fifo: Fifo, n: int) -> None:
+def take(fifo: Fifo, n: int, sole: SoleHeld | None = None) -> None:
     """The pipe's first `n` waiting bytes left it (a read, a splice out)."""
     del fifo.waiting[:n]
     fifo.taken += n
+    if sole is not None:
+        fifo.emptied_at = sole.files.admission.registry.next_slot_id()
+    pipe_packets.release(fifo, n)
     runs = fifo.runs
     while runs and runs[0][0] + runs[0][1] <= fifo.taken:
         runs.popleft()

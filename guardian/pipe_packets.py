@@ -19,9 +19,12 @@ read returns and the rest of pipe_bytes.py then hold as for any pipe.
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 from guardian.slots import PAGE
+
+PIPE_BUF = 4096
 
 if TYPE_CHECKING:
     from guardian.open_files import Description
@@ -64,6 +67,13 @@ def write(fifo: Fifo, data: bytes | bytearray, packets: bool) -> bool:
     if packets:
         for off in range(merged, n, PAGE):
             fifo.packets.append((pos + off, min(PAGE, n - off)))
+    if fifo.bufs is not None:
+        if unknown:
+            fifo.bufs = None            # (where its head went: not known)
+        else:
+            if merged and fifo.bufs:
+                fifo.bufs[-1] += merged
+            fifo.bufs.extend(min(PAGE, n - off) for off in range(merged, n, PAGE))
     if unknown:
         fifo.tail_end = None            # (a plain write's layout: buffer_end allows both)
     elif n == merged:
@@ -105,3 +115,37 @@ def fits(fifo: Fifo, ret: int) -> bool:
     """Can a read have copied `ret` bytes: it never runs past the first packet buffer."""
     first = _first(fifo)
     return first is None or fifo.taken + ret <= first[0] + first[1]
+
+
+def release(fifo: Fifo, n: int) -> None:
+    """The first `n` bytes left the pipe: the buffers they emptied are free again (an
+    empty pipe's buffers are known: none)."""
+    bufs = fifo.bufs
+    if bufs is None:
+        if not fifo.waiting:
+            fifo.bufs = deque()
+        return
+    while n > 0 and bufs:
+        if bufs[0] <= n:
+            n -= bufs.popleft()
+        else:
+            bufs[0] -= n
+            n = 0
+
+
+def room(fifo: Fifo, total: int) -> int:
+    """The most a write of `total` bytes can put in now: its head (total % PAGE) where
+    it merges into the last buffer, and a page per free slot; at most PIPE_BUF goes
+    whole or not at all (pipe_write())."""
+    assert fifo.bufs is not None and fifo.max_slots is not None
+    free = max(0, fifo.max_slots - len(fifo.bufs))
+    chars = total % PAGE
+    if not fifo.waiting or not chars:
+        merged = 0
+    elif fifo.tail_end is None:
+        merged = chars                  # (where the last buffer ends: not known)
+    else:
+        merged = chars if fifo.tail_merge and fifo.tail_end + chars <= PAGE else 0
+    if total <= PIPE_BUF:
+        return total if merged == total or free else 0
+    return merged + min(total - merged, free * PAGE)

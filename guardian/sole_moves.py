@@ -133,6 +133,7 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if moved is None:
         return False            # a page of it the program's stores may have changed
     fifo.put(moved, as_write=False)         # (page-cache pages: their own buffers)
+    fifo.bufs = None                        # (how many: a folio's each, not known)
     pipe_bytes.filled(sole, fifo)
     if not at:
         mem.set_offset(source[0], pos + ret)
@@ -153,7 +154,7 @@ def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if not isinstance(fifo, Fifo) or not fifo.reads(end) or fifo.spliced or fifo.packets or \
             sole.busy(slot, fifo, pipe_bytes.MOVING) or ret > len(fifo.waiting):
         return False
-    pipe_bytes.take(fifo, ret)
+    pipe_bytes.take(fifo, ret, sole)
     return True
 
 
@@ -180,6 +181,17 @@ def tee(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             sole.busy(slot, out, pipe_bytes.MOVING) or len(out.waiting) + ret > sole.kept:
         return False
     out.put(bytes(fifo.waiting[:ret]), as_write=False)     # (linked buffers: no merges)
+    if out.bufs is not None:
+        out.bufs.pop()
+        if fifo.bufs is None:
+            out.bufs = None
+        else:                           # (link_pipe(): a copy of each buffer it reached)
+            left = ret
+            for size in list(fifo.bufs):
+                if left <= 0:
+                    break
+                out.bufs.append(min(size, left))
+                left -= size
     pipe_bytes.filled(sole, out)
     return True
 
@@ -224,7 +236,7 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if pos is None or pos < 0:
         return False
     if source is not None and isinstance(source[1], Fifo):
-        pipe_bytes.take(source[1], ret)
+        pipe_bytes.take(source[1], ret, sole)
     if src_mem is not None and not src_at and src_pos is not None:
         src_mem.set_offset(end, src_pos + ret)
     mem.version += 1

@@ -39,6 +39,9 @@ class Pipe:
 
     def __init__(self, capacity: int = PIPE_CAPACITY) -> None:
         self.segments: deque[Segment] = deque()
+        #: the bytes each of Linux's pipe buffers (ring slots) still holds, in order: a
+        #: pipe is full when every slot of its ring holds one (pipe_full())
+        self.bufs: deque[int] = deque()
         self.nbytes = 0
         self.capacity = capacity
         self.readers = 0
@@ -59,6 +62,30 @@ class Pipe:
                            st_gid=os.getgid())
 
     # -- the buffer ----------------------------------------------------------------------
+    @property
+    def max_slots(self) -> int:
+        """The ring's slots (pipe->max_usage): the capacity in pages."""
+        return max(1, self.capacity // PAGE)
+
+    def free_slots(self) -> int:
+        return max(0, self.max_slots - len(self.bufs))
+
+    def can_merge(self, chars: int) -> bool:
+        """Would a write's head of `chars` bytes merge into the last buffer (a plain
+        write's, PIPE_BUF_FLAG_CAN_MERGE, with room left in its page)?"""
+        last = self.segments[-1] if self.segments else None
+        return bool(chars) and last is not None and not last.packet and \
+            last.tail_end + chars <= PAGE
+
+    def _release(self, n: int) -> None:
+        """The first n bytes left the pipe: the buffers they emptied are free again."""
+        while n > 0 and self.bufs:
+            if self.bufs[0] <= n:
+                n -= self.bufs.popleft()
+            else:
+                self.bufs[0] -= n
+                n = 0
+
     def append(self, data: bytes, packet: bool = False) -> None:
         """Queue a write's bytes as pipe_write() lays them out: its sub-page remainder
         first merges into the last buffer if that is a stream buffer with room (a packet
@@ -69,10 +96,13 @@ class Pipe:
         self.nbytes += len(data)
         last = self.segments[-1] if self.segments else None
         chars = len(data) % PAGE
-        if last is not None and not last.packet and chars and last.tail_end + chars <= PAGE:
+        if self.can_merge(chars) and last is not None:
             last.data += data[:chars]
             last.tail_end += chars
+            if self.bufs:
+                self.bufs[-1] += chars
             data = data[chars:]
+        self.bufs.extend(min(PAGE, len(data) - i) for i in range(0, len(data), PAGE))
         if not packet:
             if not data:
                 return
@@ -90,6 +120,7 @@ class Pipe:
         """pipe_read(): up to n bytes across stream buffers; a read stops after a packet
         buffer, whose bytes past n are dropped."""
         out = bytearray()
+        before = self.nbytes
         while self.segments and len(out) < n:
             seg = self.segments[0]
             want = n - len(out)
@@ -102,6 +133,7 @@ class Pipe:
             else:
                 del seg.data[:want]
                 self.nbytes -= want
+        self._release(before - self.nbytes)
         return bytes(out)
 
     def peek(self, n: int) -> bytes:
@@ -114,13 +146,20 @@ class Pipe:
         return bytes(out)
 
     def link_into(self, other: Pipe, n: int) -> int:
-        """tee(): copy up to n of the first bytes into `other` as buffers of their own
-        (a packet stays a packet; nothing merges into a linked buffer), consuming none."""
+        """tee(): link up to n of the first bytes into `other`, buffer by buffer while its
+        ring has a free slot (a packet stays a packet; nothing merges into a linked
+        buffer), consuming none."""
+        limit = 0
+        for size in self.bufs:
+            if limit >= n or len(other.bufs) >= other.max_slots:
+                break
+            other.bufs.append(min(size, n - limit))
+            limit += other.bufs[-1]
         copied = 0
         for seg in self.segments:
-            if copied >= n:
+            if copied >= limit:
                 break
-            part = bytes(seg.data[:n - copied])
+            part = bytes(seg.data[:limit - copied])
             other.segments.append(Segment(part, seg.packet, PAGE))
             other.nbytes += len(part)
             copied += len(part)
@@ -128,6 +167,7 @@ class Pipe:
 
     def consume(self, n: int) -> None:
         """Drop the first n bytes (what splice moved on)."""
+        self._release(n)
         while n and self.segments:
             seg = self.segments[0]
             if n >= len(seg.data):
@@ -221,28 +261,24 @@ class PipeWriteEnd(PipeEnd):
         return n
 
     def _fits(self, total: int) -> int:
-        """How much of a `total`-byte write goes in now, as pipe_write() lays it out: at
-        most PIPE_BUF bytes all or nothing; a longer one first merges its last
-        total % PAGE bytes' worth into the last buffer where that is stream bytes with
-        room in its page, then fills whole pages while there is room, so a write cut
-        short here ends after the merged head or a whole page (0: none fits)."""
+        """How much of a `total`-byte write goes in now, as pipe_write() lays it out: its
+        head (total % PAGE) merges into the last buffer where that is stream bytes with
+        room in its page, then each page takes a free slot of the ring while one is left
+        -- so a write of at most PIPE_BUF goes whole or not at all, and a longer one cut
+        short ends after the merged head or a whole page (0: none fits)."""
         p = self.pipe
-        free = p.capacity - p.nbytes
-        if total <= free:
-            return total
-        if total <= PIPE_BUF or free <= 0:
-            return 0
+        free = p.free_slots()
         chars = total % PAGE
-        last = p.segments[-1] if p.segments else None
-        merged = chars if (chars and last is not None and not last.packet
-                           and last.tail_end + chars <= PAGE and chars <= free) else 0
-        return merged + (free - merged) // PAGE * PAGE
+        merged = chars if p.can_merge(chars) else 0
+        if total <= PIPE_BUF:
+            return total if merged == total or free else 0
+        return merged + min(total - merged, free * PAGE)
 
     def write_must_wait(self, n: int) -> bool:
         return self.pipe.readers > 0 and n > 0 and not self._fits(n)
 
     def poll_writable(self) -> bool:
-        return self.pipe.readers == 0 or self.pipe.capacity - self.pipe.nbytes >= PIPE_BUF
+        return self.pipe.readers == 0 or self.pipe.free_slots() > 0     # !pipe_full()
 
     def poll_mask(self) -> int:
         if self.pipe.readers == 0:

@@ -8,8 +8,8 @@ This round asks those rules shapes the earlier victims did not have:
 
 - non-blocking pipe writes into a nearly full pipe, after F_SETPIPE_SZ and by writev of
   many small iovecs: a partial write of at most PIPE_BUF and one iovec's count are
-  refused (XG-001, XG-004, XG-005); a head of count % PAGE_SIZE that could not merge
-  (XG-002) and a count past the pipe's room (XG-003, XG-020, XG-024) are open, P5;
+  refused (XG-001, XG-004, XG-005), and so are a head of count % PAGE_SIZE that could
+  not merge (XG-002) and a count past the pipe's room (XG-003, XG-020, XG-024);
 - pipe reads after vmsplice() and tee() (a hostile kernel implements them as it likes):
   vmsplice()'s bytes are counted and judged (XG-006, XG-035 refused), and so are tee()'s,
   in both pipes (XG-007, XG-021, XG-034, XG-036 refused); reads after the writer closed
@@ -92,8 +92,7 @@ def xg_nb_small(adv: Adversary) -> None:
 @_iagocount("XG-002", "Answer a non-blocking pipe write of 3 pages + 10 into 2 free slots "
             "with 8202 (a head that could not merge)",
             "pipe_write() merges a head only into room the last buffer has: with 14 full "
-            "pages in the pipe a non-blocking write of 12298 copies two whole pages: 8192.",
-            gap="P5")
+            "pages in the pipe a non-blocking write of 12298 copies two whole pages: 8192.")
 def xg_nb_page(adv: Adversary) -> None:
     """1. The program fills a non-blocking pipe with 14 whole pages and writes 3 pages +
     10 bytes.
@@ -104,16 +103,15 @@ def xg_nb_page(adv: Adversary) -> None:
     offset + chars <= PAGE_SIZE: its 4096 bytes leave no room, so no head merges; the
     loop copies a page into each of the two free slots and stops on pipe_full() with
     O_NONBLOCK: 8192.
-    Open: the Guardian takes a head of count % PAGE_SIZE plus whole pages without asking
-    whether the last buffer had room to merge it."""
+    Refused by return.pipe_room: the Guardian keeps the pipe's buffers and its ring's
+    slots (pipe_packets.room)."""
     _answer(adv, P_NBPAGE, NR["write"], 2 * PAGE + 10)
 
 
 @_iagocount("XG-003", "Answer a 5000-byte non-blocking write into a pipe F_SETPIPE_SZ cut to "
             "one page with 5000",
             "A pipe F_SETPIPE_SZ sized to one page holds one buffer: a non-blocking write "
-            "of 5000 with no reader running answers 4096.",
-            gap="P5")
+            "of 5000 with no reader running answers 4096.")
 def xg_setsz(adv: Adversary) -> None:
     """1. The program makes a non-blocking pipe, sets its size to 4096 with F_SETPIPE_SZ
     (the kernel answers 4096) and writes 5000; nothing reads it meanwhile.
@@ -122,8 +120,8 @@ def xg_setsz(adv: Adversary) -> None:
     Linux's pipe_set_size() makes max_usage 1 slot; pipe_write() copies one page into
     it, finds pipe_full() and O_NONBLOCK: 4096.  No other task holds the read end (the
     program is one thread and has not forked), so nothing drains the pipe.
-    Open: the Guardian does not hold a pipe's capacity (F_SETPIPE_SZ or the default 16
-    slots) against what a non-blocking write may take."""
+    Refused by return.pipe_room: the Guardian keeps the pipe's buffers and its ring's
+    slots (pipe_packets.room)."""
     _answer(adv, P_SETSZ, NR["write"], 5000)
 
 
@@ -447,8 +445,7 @@ def xg_rt_fifo(adv: Adversary) -> None:
 @_iagocount("XG-020", "Answer a non-blocking pipe write of 3 pages + 10 into 2 free slots "
             "with its whole count",
             "A non-blocking pipe write with no reader running takes at most the room the "
-            "pipe has: two free slots take 8192 of 12298.",
-            gap="P5")
+            "pipe has: two free slots take 8192 of 12298.")
 def xg_nb_whole(adv: Adversary) -> None:
     """1. As XG-002's step: 14 whole pages in a non-blocking pipe, a write of 12298.
     2. The kernel answers 12298.
@@ -456,7 +453,8 @@ def xg_nb_whole(adv: Adversary) -> None:
     Linux's pipe_write() stops on pipe_full() with O_NONBLOCK after filling the two free
     slots (no head merges into the full last buffer); nothing else holds the read end
     to drain it: 8192.
-    Open: as XG-003, a pipe's capacity is not held against a non-blocking write."""
+    Refused by return.pipe_room: the Guardian keeps the pipe's buffers and its ring's
+    slots (pipe_packets.room)."""
     _answer(adv, P_NBPAGE, NR["write"], 3 * PAGE + 10)
 
 
@@ -527,16 +525,15 @@ def xg_eof_more(adv: Adversary) -> None:
 @_iagocount("XG-024", "Answer a 100-byte non-blocking pipe write into a full pipe with its "
             "whole count",
             "A non-blocking pipe write into a pipe with no room (16 buffers in use, the "
-            "last one's room too small) fails with EAGAIN; it never answers its count.",
-            gap="P5")
+            "last one's room too small) fails with EAGAIN; it never answers its count.")
 def xg_nb_small_whole(adv: Adversary) -> None:
     """1. As XG-001's step: 15 pages and 4000 bytes in a non-blocking pipe, a write of 100.
     2. The kernel answers 100.
     3. The program sees 100: index -4, secret bytes 0..7.
     Linux's pipe_write(): 4000 + 100 > PAGE_SIZE, no merge; pipe_full() with O_NONBLOCK:
     -EAGAIN (no reader runs: the program is one thread and has not forked).
-    Open: as XG-003; the write is whole and at most PIPE_BUF, which the atomicity rule
-    takes, though the pipe had no room for it."""
+    Refused by return.pipe_room: the Guardian keeps the pipe's buffers and its ring's
+    slots (pipe_packets.room)."""
     _answer(adv, P_NBSMALL, NR["write"], 100)
 
 

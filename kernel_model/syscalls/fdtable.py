@@ -104,7 +104,10 @@ def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EBADF
         # round_pipe_size: a power-of-two number of pages, at most pipe-max-size (1 MiB).
         size = max(4096, min(arg & 0xFFFF_FFFF, 1 << 20))
-        pipe.capacity = 1 << (size - 1).bit_length()
+        capacity = 1 << (size - 1).bit_length()
+        if capacity // 4096 < len(pipe.bufs):
+            return -errno.EBUSY             # pipe_resize_ring(): fewer slots than in use
+        pipe.capacity = capacity
         return pipe.capacity
     if cmd in (ls.F_ADD_SEALS, ls.F_GET_SEALS):
         # Only a memfd has seals (shmem); its host memfd keeps and enforces them.

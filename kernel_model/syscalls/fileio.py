@@ -336,7 +336,7 @@ SPLICE_F_NONBLOCK = 2
 @syscall("splice")
 def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     """Move bytes between a pipe and another file without a user buffer (one side a pipe)."""
-    from kernel_model.pipe_file import PipeReadEnd, PipeWriteEnd
+    from kernel_model.pipe_file import PAGE, PipeReadEnd, PipeWriteEnd
     fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[2]))
     off_in, off_out, count, flags = a[1], a[3], min(a[4], MAX_IO), s32(a[5])
     if not fin.readable or not fout.writable:
@@ -375,7 +375,7 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         pipe = fout.pipe
         if pipe.readers == 0:
             return _epipe(k, t)
-        free = pipe.capacity - pipe.nbytes
+        free = pipe.free_slots() * PAGE         # (a buffer per page it links or copies)
         if free <= 0:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
@@ -416,10 +416,9 @@ def sys_tee(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EAGAIN if nonblock else _would_block(k, fin, "pipe-read")
     if dst.readers == 0:
         return _epipe(k, t)
-    room = dst.capacity - dst.nbytes
-    if room <= 0:
+    if not dst.free_slots():
         return -errno.EAGAIN if nonblock else _would_block(k, fout, "pipe-write")
-    n = src.link_into(dst, min(count, room))
+    n = src.link_into(dst, count)
     dst.notify(ls.POLLIN | ls.POLLRDNORM)
     return n
 

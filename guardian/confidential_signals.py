@@ -125,8 +125,8 @@ class Signals:
         self.masks.check(slot, signo, mask, delivery)
         signal_state = self.self_signals.signal_states.get(slot.root)
         if signal_state is not None and signal_state.sure:
-            pending_order.check_lower_first(signal_state.sure, signo, delivery.blocked,
-                                            delivery.known)
+            pending_order.check_lower_first(signal_state.sure, signo, sends,
+                                            delivery.blocked, delivery.known)
         check_frame_stack(ss_flags)
         named = (0, 0) if ss_flags & SS_DISABLE or not ss_size else (ss_sp, ss_size)
         own = self.self_signals.thread_signals(slot.root, slot.thread).altstack

@@ -44,10 +44,12 @@ if TYPE_CHECKING:
     from guardian.signal_senders import Send
 
 SIGRTMIN = 32
-#: Signals the rule leaves alone: raised by Linux at a fault (force_sig may unblock
-#: them), the stop and continue signals (flushed across each other), SIGKILL, and those
-#: whose default is to be ignored (SIGCHLD, SIGURG, SIGWINCH).
-_LEFT_OUT = frozenset({4, 5, 7, 8, 9, 11, 17, 18, 19, 20, 21, 22, 23, 28, 31})
+#: Signals the rule leaves alone: the stop and continue signals (flushed across each
+#: other), SIGKILL, and those whose default is to be ignored (SIGCHLD, SIGURG,
+#: SIGWINCH).  (A fault's force_sig of a signal the program sent itself and blocks is
+#: swallowed by the pending one and resets its action: the process ends, nothing is
+#: delivered.)
+_LEFT_OUT = frozenset({9, 17, 18, 19, 20, 21, 22, 23, 28})
 #: Calls that leave a pending signal where it is: after one of these what was known
 #: still holds.
 SAFE_CALLS = frozenset(NUMBERS[n] for n in (
@@ -98,8 +100,8 @@ def _matches(send: Send, code: int, si_pid: int, value: bytes, pids: set[int]) -
                 and value != send.value)
 
 
-def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[int]
-                   ) -> list[Send] | None:
+def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[int],
+                   own_pids: set[int]) -> list[Send] | None:
     """A delivery of `signo` with `info` is about to run the thread's handler: where a
     send of it is known pending, the siginfo is the first one's.  Returns the sends it
     takes (that send and those it swallowed), or None where nothing is known."""
@@ -110,6 +112,9 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
     if first is None or first.codes is None:
         return None                     # (its siginfo not read: sender_witnessed's case)
     code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
+    if known.own is None and si_pid not in own_pids:
+        # (another process may have sent it to this thread: its own queue, taken first)
+        return None
     value = info[_VALUE:_VALUE + 8]
     if not _matches(first, code, si_pid, value, pids):
         refuse("signal.pending_order", Status.ERR_DENIED,
@@ -125,20 +130,33 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
 _SYNCHRONOUS = frozenset({4, 5, 7, 8, 11, 31})
 
 
-def check_lower_first(sure: dict[int, Pending], signo: int, blocked: int, known: int) -> None:
-    """A delivery of `signo` under the mask (blocked, known bits): no lower standard
-    signal known pending is unblocked there -- next_signal() takes the lowest pending
-    unblocked signal, a synchronous one before all."""
-    if signo in _SYNCHRONOUS:
-        return
-    for lower, known_pending in sure.items():
-        bit = 1 << (lower - 1)
-        if lower < signo and (known_pending.own or known_pending.shared) and \
-                known & bit and not blocked & bit:
+def _rank(signo: int) -> tuple[int, int]:
+    """next_signal()'s order: the synchronous signals first, then by number."""
+    return (0 if signo in _SYNCHRONOUS else 1, signo)
+
+
+def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
+                      blocked: int, known: int) -> None:
+    """A delivery of `signo` under the mask (blocked, known bits), taking `sends`:
+    dequeue_signal() takes the thread's own queue first and, in a queue, next_signal()'s
+    first pending unblocked signal (a synchronous one before all, else the lowest).  So
+    no signal known pending and unblocked in the thread's own queue ranks before it;
+    nor, where it comes from the shared queue (it carries the shared send's siginfo,
+    and none of it is known in the thread's own), one known pending there."""
+    mine = sure.get(signo)
+    from_shared = mine is not None and mine.own is None and mine.shared is not None and \
+        any(s is mine.shared for s in sends)
+    for other, pending in sure.items():
+        bit = 1 << (other - 1)
+        if other == signo or not known & bit or blocked & bit or \
+                _rank(other) >= _rank(signo):
+            continue
+        if pending.own is not None or (from_shared and pending.shared is not None):
             refuse("signal.pending_order", Status.ERR_DENIED,
-                   f"signal {signo} is delivered while signal {lower}, lower, is known "
-                   "pending and unblocked: Linux's next_signal() takes the lowest pending "
-                   "unblocked signal first")
+                   f"signal {signo} is delivered while signal {other}, known pending and "
+                   f"unblocked in {'the thread' if pending.own else 'the shared'} queue, "
+                   "ranks before it: dequeue_signal() takes the thread's own queue first, "
+                   "and next_signal() a synchronous signal, else the lowest, first")
 
 
 def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:

@@ -255,7 +255,8 @@ class SendLog:
         taken = self._witnessed(slot, signo, info, claimed, delivered)
         st = self.self_signals.signal_states.get(slot.root) if delivered else None
         if st is not None and st.sure:
-            firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root))
+            firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root),
+                                                  st.pids)
             if firsts is not None:
                 return firsts
         return taken

@@ -120,9 +120,7 @@ class SignalDelivery:
             deliverable &= ~rerun.bitset     # the re-run rt_sigtimedwait takes these itself
         if not deliverable or t.state != ThreadState.RUNNABLE:
             return
-        signo = (deliverable & -deliverable).bit_length()
-        b = sig.bit(signo)
-        info = t.pending.take(signo) if t.pending.mask & b else proc.pending.take(signo)
+        signo, info = sig.dequeue(t.pending, proc.pending, deliverable)
         if not info:
             info = sig.pack_siginfo(signo, sig.SI_USER)
         act = proc.sigactions.get(signo)

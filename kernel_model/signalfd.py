@@ -75,9 +75,7 @@ class SignalFd(AnonFile):
             pending = self._pending(t)
             if not pending:
                 break
-            signo = (pending & -pending).bit_length()
-            b = sig.bit(signo)
-            info = t.pending.take(signo) if t.pending.mask & b else t.process.pending.take(signo)
+            signo, info = sig.dequeue(t.pending, t.process.pending, pending)
             out += signalfd_siginfo(info, signo)
         return bytes(out) if out else None
 

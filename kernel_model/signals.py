@@ -72,6 +72,25 @@ def default_action(sig: int) -> str:
     return "term"
 
 
+#: next_signal()'s SYNCHRONOUS_MASK: SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS.
+SYNCHRONOUS_MASK = sum(1 << (n - 1) for n in (11, 7, 4, 5, 8, 31))
+
+
+def dequeue(thread_pending: PendingSignals, process_pending: PendingSignals, allowed: int
+            ) -> tuple[int, bytes]:
+    """dequeue_signal(): the thread's own queue first, then its process's shared one;
+    in each, next_signal()'s choice among the signals `allowed` -- a synchronous one
+    first, else the lowest.  (signal number, siginfo); (0, b"") when none."""
+    for queue in (thread_pending, process_pending):
+        x = queue.mask & allowed
+        if x:
+            if x & SYNCHRONOUS_MASK:
+                x &= SYNCHRONOUS_MASK
+            signo = (x & -x).bit_length()
+            return signo, queue.take(signo)
+    return 0, b""
+
+
 def bit(sig: int) -> int:
     return 1 << (sig - 1)
 

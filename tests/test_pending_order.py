@@ -71,6 +71,21 @@ int main(void) {
     kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
     sigprocmask(SIG_UNBLOCK, &both, 0);
     printf("order: %d %d\n", order[0], order[1]);
+    /* the thread's own queue first: tgkill()'s SIGUSR2 before kill()'s SIGUSR1 */
+    nth = 0;
+    sigprocmask(SIG_BLOCK, &both, 0);
+    kill(getpid(), SIGUSR1); syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+    sigprocmask(SIG_UNBLOCK, &both, 0);
+    printf("own queue first: %d %d\n", order[0], order[1]);
+    /* a synchronous signal first: SIGSEGV (sent by kill) before SIGUSR1 */
+    nth = 0;
+    sigaddset(&sa.sa_mask, SIGSEGV);
+    sigaction(SIGSEGV, &sa, 0); sigaction(SIGUSR1, &sa, 0);
+    sigset_t sync = one; sigaddset(&sync, SIGSEGV);
+    sigprocmask(SIG_BLOCK, &sync, 0);
+    kill(getpid(), SIGUSR1); kill(getpid(), SIGSEGV);
+    sigprocmask(SIG_UNBLOCK, &sync, 0);
+    printf("synchronous first: %d %d\n", order[0], order[1]);
     return 0;
 }
 """
@@ -85,7 +100,8 @@ def test_pending_standard_signals_as_linux(tmp_path: Path) -> None:
                  b"ignored while pending, then killed: runs 1 codes 0",
                  b"queued, waited for, killed: runs 1 codes 0",
                  b"killed, flushed, queued: runs 1 codes -1",
-                 b"killed, delivered, queued: runs 2 codes 0 -1", b"order: 10 12"):
+                 b"killed, delivered, queued: runs 2 codes 0 -1", b"order: 10 12",
+                 b"own queue first: 12 10", b"synchronous first: 11 10"):
         assert line in q.stdout, line
     assert native == q
     assert confidential == q

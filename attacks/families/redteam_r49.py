@@ -23,9 +23,9 @@ This round asks those rules shapes the earlier victims did not have:
   (XG-029..XG-031), and SCM_CREDENTIALS naming the wrong writer (XG-015, XG-022);
 - sigaltstack(): success below MINSIGSTKSZ, a change on the stack and the old state
   after SS_DISABLE or an SS_ONSTACK set are refused (XG-016, XG-017, XG-025, XG-026);
-- signal order: real-time instances out of queue order and a higher standard signal
-  before a lower one both known pending are refused (XG-019, XG-018); SIGUSR1 before a
-  pending synchronous SIGSEGV is open (XG-033);
+- signal order: real-time instances out of queue order, a higher standard signal
+  before a lower one both known pending, and SIGUSR1 before a pending synchronous
+  SIGSEGV are refused (XG-019, XG-018, XG-033);
 - a code the program queued itself (rt_sigqueueinfo() to the caller may pass any code)
   retagged on delivery is refused (XG-037).
 
@@ -856,7 +856,7 @@ SYNC = b"-s"
 
 @scenario(id="XG-033", title="Deliver a pending SIGUSR1 before a pending SIGSEGV",
           family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
-          program=RULES, args=(SYNC,), gap="P5",
+          program=RULES, args=(SYNC,),
           prop="Of the signals pending together, a synchronous one (SIGSEGV, SIGBUS, "
                "SIGILL, SIGTRAP, SIGFPE, SIGSYS) is delivered first.")
 def xg_sync_first(adv: Adversary) -> None:
@@ -867,9 +867,10 @@ def xg_sync_first(adv: Adversary) -> None:
     3. The program sees SIGUSR1 first: index -4, secret bytes 0..7.
     Linux's next_signal() narrows the pending, unblocked set to SYNCHRONOUS_MASK when it
     meets it: SIGSEGV (11) before SIGUSR1 (10) (qemu-user on a real kernel: SIGSEGV
-    first).  The kernel model delivers SIGUSR1 first on its own (lowest number first;
-    hence switch -s).  Open: as XG-018, the Guardian does not order different pending
-    signals."""
+    first).  The kernel model used to deliver SIGUSR1 first on its own (lowest number
+    first; hence switch -s); it now dequeues as Linux does.  Refused by
+    signal.pending_order: both are known pending in the shared queue, SIGSEGV ranks
+    first."""
     _hold_until_sigreturn(adv, P_SYNCFIRST, SIGSEGV)
 
 

@@ -110,9 +110,7 @@ def sys_rt_sigtimedwait(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if pending:
         if t.rerun_wait is not None and t.rerun_wait.what == "sigtimedwait":
             t.rerun_wait = None              # the wait is over: signal delivery as usual
-        signo = (pending & -pending).bit_length()
-        b = sig.bit(signo)
-        info = t.pending.take(signo) if t.pending.mask & b else t.process.pending.take(signo)
+        signo, info = sig.dequeue(t.pending, t.process.pending, wanted)
         if a[1]:
             k.uaccess.write(a[1], info or sig.pack_siginfo(signo, sig.SI_USER))
         return signo

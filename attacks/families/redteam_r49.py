@@ -50,7 +50,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.hooks import Point
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, documented, scenario
 from kernel_model import signals as sig
 
 RT = "redteam_r49"
@@ -244,8 +244,6 @@ def _errno_to_zero(id_: str, phase: int, nr: str, title: str, prop: str, doc: st
                    rules: tuple[str, ...] = ("G-IAGO-COUNT",), gap: str = "") -> None:
     def steps(adv: Adversary) -> None:
         _answer(adv, phase, NR[nr], 0)
-    steps.__doc__ = doc
-    from attacks.scenario import documented
     scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules, program=RULES,
              prop=prop, gap=gap)(documented(steps, doc))
 

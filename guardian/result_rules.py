@@ -163,6 +163,9 @@ _EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
 #: The calls a success of which the range table judges (not those judged on failure only).
 _TABLE_SUCCESSES = _TABLE_CALLS - _ERRORS_ONLY
 
+#: The calls whose success ends the judging of unmapped holes (unmapped_holes.py).
+_HOLE_CALLS = unmapped_holes.NOTED_CALLS
+
 #: The calls no rule of `ResultRules.check` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
 RESULT_ONLY = _OUTPUTS_UNJUDGED - (
@@ -175,7 +178,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | _IO_COUNT_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
-    | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | _HOLE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -447,7 +450,7 @@ class ResultRules:
             heap_faults.note_call(reg.space(dom, slot.root), slot, ret)
         elif nr in MEMFD_SIZE_CALLS:
             note_memfd_size(self.files, slot, ret)
-        if nr in unmapped_holes.NOTED_CALLS:
+        if nr in _HOLE_CALLS:
             unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)

@@ -100,17 +100,30 @@ def test_a_pipe_read_may_stop_where_a_copy_faults_after_whole_buffers(prog: _Pro
     _call(prog, "read", (3, BUF, 16), 8, b"abcdefgh")     # the first buffer, then a fault
 
 
-def test_a_packet_pipe_is_not_followed(prog: _Program) -> None:
-    _pipe(prog, O_DIRECT)                                 # made in packet mode
-    _call(prog, "read", (3, BUF, 16), 3, b"xyz")          # one packet, other bytes: not judged
+def test_a_packet_pipe_reads_one_packet(prog: _Program) -> None:
+    _pipe(prog, O_DIRECT)                                 # made in packet mode: one packet
+    _call(prog, "write", (4, BUF, 4), 4, b"ijkl")         # a second packet
+    for ret, data, check in ((3, b"xyz", "return.pipe_read_count"),
+                             (12, b"abcdefghijkl", "return.pipe_fifo"),
+                             (8, b"zzzzzzzz", "return.pipe_fifo")):
+        with pytest.raises(Refused) as e:
+            _call(prog, "read", (3, BUF, 16), ret, data)
+        assert e.value.check == check
+    _call(prog, "read", (3, BUF, 4), 4, b"abcd")          # a packet cut short: its rest dropped
+    _call(prog, "read", (3, BUF, 16), 4, b"ijkl")
 
 
-def test_f_setfl_o_direct_on_the_write_end_stops_the_following(prog: _Program) -> None:
-    _pipe(prog)
+def test_f_setfl_o_direct_on_the_write_end_makes_packets(prog: _Program) -> None:
+    _pipe(prog)                                           # "abcdefgh", plain
     _call(prog, "fcntl", (4, F_SETFL, O_DIRECT), 0)
-    _call(prog, "write", (4, BUF, 8), 8, b"ijklmnop")
-    _call(prog, "read", (3, BUF, 16), 2, b"ab")           # a packet read: not judged
-    _call(prog, "read", (3, BUF, 16), 8, b"ijklmnop")     # the rest of it dropped
+    _call(prog, "write", (4, BUF, 8), 8, b"ijklmnop")     # its head merges into the plain buffer
+    with pytest.raises(Refused):
+        _call(prog, "read", (3, BUF, 16), 8, b"abcdefgh")
+    _call(prog, "read", (3, BUF, 16), 16, b"abcdefghijklmnop")
+    _call(prog, "write", (4, BUF, 4), 4, b"qrst")         # into an empty pipe: a packet
+    _call(prog, "fcntl", (4, F_SETFL, 0), 0)
+    _call(prog, "write", (4, BUF, 2), 2, b"uv")           # plain again: a buffer of its own
+    _call(prog, "read", (3, BUF, 16), 4, b"qrst")
 
 
 def test_a_memfd_read_answers_up_to_its_end(prog: _Program) -> None:

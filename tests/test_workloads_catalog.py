@@ -73,6 +73,7 @@ EXPECTED = {
     "secret_r46_signals",
     "secret_r48_rules",
     "secret_r49_rules",
+    "secret_r51_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -148,10 +148,13 @@ def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
         any(s is mine.shared for s in sends)
     for other, pending in sure.items():
         bit = 1 << (other - 1)
-        if other == signo or not known & bit or blocked & bit or \
-                _rank(other) >= _rank(signo):
+        if other == signo or not known & bit or blocked & bit:
             continue
-        if pending.own is not None or (from_shared and pending.shared is not None):
+        # (the thread's own queue is taken whole before the shared one: a signal there
+        # goes first whatever its rank; within one queue, the rank decides)
+        before = _rank(other) < _rank(signo)
+        if (pending.own is not None and (before or from_shared)) or \
+                (from_shared and pending.shared is not None and before):
             refuse("signal.pending_order", Status.ERR_DENIED,
                    f"signal {signo} is delivered while signal {other}, known pending and "
                    f"unblocked in {'the thread' if pending.own else 'the shared'} queue, "

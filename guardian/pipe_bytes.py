@@ -65,6 +65,8 @@ _WRITING = _WRITES | {_NR_PWRITEV2}
 WRITING = _WRITING
 _READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
 _RESIZING = frozenset({NUMBERS["fcntl"]})     # (F_SETPIPE_SZ among them)
+_EAGAIN = EAGAIN = (1 << 64) - 11
+WRITES = frozenset({_NR_WRITE, _NR_WRITEV})
 #: Every call that may move a pipe's bytes in or out (splice, tee: either way).
 MOVING = _WRITING | _READING | {NUMBERS["splice"], NUMBERS["tee"]}
 #: The RWF_ flags that change nothing of where or what a preadv2/pwritev2 moves: HIPRI,
@@ -130,6 +132,10 @@ class Fifo:
     #: what F_SETPIPE_SZ answered since; None: not known) (pipe_packets.room)
     bufs: deque[int] | None = field(default_factory=deque)
     max_slots: int | None = 16
+    #: the fewest slots its ring may have: 1 at pipe2 (alloc_pipe_info() gives fewer
+    #: than 16 past the user's soft limit or a small pipe-max-size), what F_SETPIPE_SZ
+    #: answered since
+    min_slots: int = 1
     #: the slot id the next call got when bytes last left it (a write that entered
     #: before then may have met more room)
     emptied_at: int = 0
@@ -215,6 +221,9 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
     if nr in (_NR_WRITE, _NR_WRITEV) and fifo.writes(end):
         _check_room(sole, slot, ret, fifo)
         return
+    if nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETPIPE_SZ:
+        _check_resize(sole, slot, ret, fifo)
+        return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITING):
         return
@@ -250,13 +259,23 @@ def _check_room(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
     """`return.pipe_room`: a write of the program's own pipe, with no other call moving
     its bytes or resizing it in flight and no byte leaving it since the write entered,
     answers no more than the room its ring had (pipe_packets.room)."""
-    if not 0 < ret < ERRNO_FLOOR or fifo.bufs is None or fifo.max_slots is None or \
-            fifo.emptied_at > slot.id or sole.busy(slot, fifo, MOVING | _RESIZING):
+    if not (0 < ret < ERRNO_FLOOR or ret == _EAGAIN) or fifo.bufs is None or \
+            fifo.max_slots is None or fifo.emptied_at > slot.id or \
+            sole.busy(slot, fifo, MOVING | _RESIZING):
         return
     found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
     if found is None:
         return
     asked = read_counts.asked(found[0])
+    if ret == _EAGAIN:
+        least = pipe_packets.room(fifo, asked, fifo.min_slots)
+        if asked and least:
+            refuse("return.pipe_room", Status.ERR_DENIED,
+                   f"a write of {asked} bytes to the program's own pipe fails with EAGAIN "
+                   f"while its ring has room for {least} ({len(fifo.bufs)} of at least "
+                   f"{fifo.min_slots} slots in use, no reader since): pipe_write() fails "
+                   "with EAGAIN only when nothing it could write fits")
+        return
     room = pipe_packets.room(fifo, asked)
     if ret > room:
         refuse("return.pipe_room", Status.ERR_DENIED,
@@ -265,6 +284,20 @@ def _check_room(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
                "slots in use, no reader since): pipe_write() merges a write's head into "
                "the last buffer where it fits and takes a slot per page, stopping (EAGAIN "
                "or a wait) when the ring is full")
+
+
+def _check_resize(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
+    """`return.pipe_room`: F_SETPIPE_SZ never leaves the ring fewer slots than its
+    buffers hold (pipe_resize_ring(): -EBUSY), judged where no byte left the pipe since
+    the call entered and nothing moves its bytes in flight."""
+    if not 0 < ret < ERRNO_FLOOR or fifo.bufs is None or fifo.emptied_at > slot.id or \
+            sole.busy(slot, fifo, MOVING):
+        return
+    if ret // PAGE < len(fifo.bufs):
+        refuse("return.pipe_room", Status.ERR_DENIED,
+               f"F_SETPIPE_SZ of the program's own pipe answers {ret} bytes ({ret // PAGE} "
+               f"slots) while {len(fifo.bufs)} of its buffers hold bytes: "
+               "pipe_resize_ring() refuses fewer slots than are in use (EBUSY)")
 
 
 def _taken_ahead(sole: SoleHeld, slot: Slot, fifo: Fifo) -> int | None:
@@ -360,6 +393,7 @@ def record(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) -
     elif slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETPIPE_SZ:
         # pipe_set_size() answers the ring's new size: that many pages of slots.
         fifo.max_slots = ret // PAGE if ret and not ret % PAGE and ret < ERRNO_FLOOR else None
+        fifo.min_slots = fifo.max_slots or 1
     elif _sets_flags(slot):
         if ret == 0 and sole.busy(slot, fifo, _WRITING):
             sole.drop(fifo)                     # a write beside it: either mode

@@ -133,12 +133,12 @@ def release(fifo: Fifo, n: int) -> None:
             n = 0
 
 
-def room(fifo: Fifo, total: int) -> int:
-    """The most a write of `total` bytes can put in now: its head (total % PAGE) where
-    it merges into the last buffer, and a page per free slot; at most PIPE_BUF goes
-    whole or not at all (pipe_write())."""
+def room(fifo: Fifo, total: int, slots: int | None = None) -> int:
+    """The most a write of `total` bytes can put in now, with a ring of `slots` (its
+    most, by default): its head (total % PAGE) where it merges into the last buffer,
+    and a page per free slot; at most PIPE_BUF goes whole or not at all (pipe_write())."""
     assert fifo.bufs is not None and fifo.max_slots is not None
-    free = max(0, fifo.max_slots - len(fifo.bufs))
+    free = max(0, (fifo.max_slots if slots is None else slots) - len(fifo.bufs))
     chars = total % PAGE
     if not fifo.waiting or not chars:
         merged = 0

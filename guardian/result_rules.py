@@ -194,8 +194,11 @@ def set_result(slot: Slot, ret: int) -> None:
 
 
 
-#: arm64's MINSIGSTKSZ (the sigaltstack() floor).
-MINSIGSTKSZ = 5120
+#: SIG_DFL and SIG_IGN, and the signals whose default action is to be ignored
+#: (SIGCHLD, SIGCONT, SIGURG, SIGWINCH): an action that ignores a signal flushes it.
+_SIG_DFL, _SIG_IGN, _IGNORED_BY_DEFAULT = 0, 1, frozenset({17, 18, 23, 28})
+#: arm64's MINSIGSTKSZ (the sigaltstack() floor), and -ENOMEM as a result.
+MINSIGSTKSZ, _ENOMEM = 5120, (1 << 64) - 12
 
 
 class ResultRules:
@@ -580,6 +583,8 @@ class ResultRules:
         sets one while the thread runs on its alternate stack (`signal.altstack_busy`:
         do_sigaltstack() answers EPERM while on_sig_stack(sp))."""
         ss = slot.args[0]
+        if slot.nr == NR_SIGALTSTACK and ret == _ENOMEM and ss:
+            self._check_altstack_enomem(slot)
         if slot.nr != NR_SIGALTSTACK or ret != 0 or not ss:
             return
         stack = self.self_signals.thread_signals(slot.root, slot.thread).altstack
@@ -600,6 +605,19 @@ class ResultRules:
                    f"sigaltstack() sets a {size}-byte alternate stack: arm64's "
                    f"sys_sigaltstack() passes MINSIGSTKSZ ({MINSIGSTKSZ}) to do_sigaltstack(), "
                    "which refuses a smaller one with ENOMEM")
+
+    def _check_altstack_enomem(self, slot: Slot) -> None:
+        """`signal.altstack_size`: ENOMEM answers only a stack below MINSIGSTKSZ
+        (do_sigaltstack(): ss_size < min_ss_size), never one of that size or more."""
+        old, ss = slot.args[1], slot.args[0]
+        raw = self.memory.read(ss, 24, slot.root)
+        if raw is None or (old and old < ss + 24 and ss < old + 24):
+            return
+        _, flags, size = struct.unpack("<Qi4xQ", raw)
+        if not flags & SS_DISABLE and size >= MINSIGSTKSZ:
+            refuse("signal.altstack_size", Status.ERR_DENIED,
+                   f"sigaltstack() of a {size}-byte stack answers ENOMEM: do_sigaltstack() "
+                   f"refuses only a stack below MINSIGSTKSZ ({MINSIGSTKSZ})")
 
     def _note_child_pid(self, slot: Slot, ret: int) -> None:
         """The pid a fork's (or a CLONE_VM child's) parent is told names that child (a
@@ -705,6 +723,11 @@ class ResultRules:
                 # The caller's process's table (a vfork child's is a copy of its own).
                 table = space.handlers_of(self.registry.group_of(slot.root, slot.thread))
                 table[a[0] & 0xFFFF_FFFF] = (handler, flags, restorer, mask)
+                if handler == _SIG_IGN or (handler == _SIG_DFL and
+                                           a[0] & 0xFFFF_FFFF in _IGNORED_BY_DEFAULT):
+                    # do_sigaction(): an ignored action flushes the signal from the
+                    # process's pending sets (flush_sigqueue_mask()).
+                    self.self_signals.sends.flush(slot, a[0] & 0xFFFF_FFFF)
         rules = _LONG_LIVED_BY_NR.get(slot.nr)
         if rules is not None:
             try:

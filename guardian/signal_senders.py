@@ -106,6 +106,8 @@ class Send:
     codes: frozenset[int] | None = None
     #: a queued send's siginfo from its si_code on, as the program passed it (None: not read)
     head: bytes | None = None
+    #: the id of the slot of the call that sent it (0: Linux's own send)
+    at: int = 0
 
 
 class SendLog:
@@ -169,7 +171,8 @@ class SendLog:
                 value = raw[SI_VALUE:] if queued else None
                 head = bytes(raw[8:_INFO_WITH_VALUE]) if queued else None
         send = Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
-                    queued=queued, value=value, thread=slot.thread, codes=codes, head=head)
+                    queued=queued, value=value, thread=slot.thread, codes=codes, head=head,
+                    at=slot.id)
         log.append(send)
         if pending_order.judged(signo):
             self._note_pending(slot, send)
@@ -378,6 +381,27 @@ class SendLog:
         for old_root, send in carried:
             log.append(replace(send, root=root if send.root == old_root else send.root,
                                pid=None, tid=None))
+
+    def flush(self, slot: Slot, signo: int) -> None:
+        """The slot's process set an action that ignores `signo`: Linux flushes it from
+        its shared queue and each of its threads' (do_sigaction()), so no send of it
+        pending for that process reaches it any more."""
+        group = self.registry.group_of(slot.root, slot.thread)
+        threads = [slot] + [o for o in self.registry.slots.values()
+                            if o.root == slot.root and o is not slot
+                            and self.registry.group_of(o.root, o.thread) == group]
+        in_flight = self.registry.slots
+        for s in self.sends.get(slot.domain, ()):
+            # (a send that entered after this call, or is still in flight, may have
+            # queued its signal after the flush)
+            if s.signo != signo or s.done or slot.root in s.reached or s.at >= slot.id \
+                    or s.at in in_flight:
+                continue
+            if s.tid is None and self._aims_at(s, slot):
+                s.reached.add(slot.root)
+            elif s.tid is not None and any(self._aims_at(s, t) for t in threads) and \
+                    not self.self_signals.signal_state(slot.root).threaded:
+                s.done = True
 
     def take(self, sends: list[Send], slot: Slot) -> None:
         """The delivery `check` allowed committed: its sends have reached the thread (and

@@ -263,9 +263,9 @@ class Space:
     #: mapping (or its fork left out of this space), and no call of its own mapped since
     #: (guardian/unmapped_holes.py).  A fork child keeps them; a new space starts with none.
     holes: list[tuple[int, int]] = field(default_factory=list)
-    #: the program's own mmap made a MAP_GROWSDOWN area: such an area grows down into a
-    #: hole below it at a fault, so no hole is judged (guardian/unmapped_holes.py)
-    grows_down: bool = False
+    #: [start, end) of each MAP_GROWSDOWN area the program's own mmap made: such an area
+    #: grows down at a fault below it, as the stack does (guardian/unmapped_holes.py)
+    growsdown: list[tuple[int, int]] = field(default_factory=list)
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
         """The signal actions thread group `group` of this space uses (its sighand)."""
@@ -289,7 +289,7 @@ class Space:
         out.merge_any = self.merge_any
         out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)
         out.holes = list(self.holes)
-        out.grows_down = self.grows_down
+        out.growsdown = list(self.growsdown)
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:

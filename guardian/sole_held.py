@@ -225,6 +225,11 @@ class SoleHeld:
             if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
                 pipe_bytes.check_failed_read(self, slot, ret, *held)
             return
+        if ret == pipe_bytes.EAGAIN and self.by_file and slot.nr in pipe_bytes.WRITES:
+            held = self.of(slot, slot.args[0])      # a write refused: pipe_bytes.py
+            if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
+                pipe_bytes.check(self, slot, ret, *held)
+            return
         if ret >= ERRNO_FLOOR and self.by_file and memfd_locks.is_lock_call(slot):
             held = self.of(slot, slot.args[0])      # a lock refused: memfd_locks.py
             if held is not None and isinstance(held[1], MemFile) and \

@@ -15,12 +15,12 @@ put a page there:
 
 - while a call of the address space that may map memory is in flight (its mapping may
   already be in place before its return reaches the Guardian);
-- where the stack may grow: inside the initial stack's reserve, and below it unless an
-  area of the program's lies between the hole and the stack (expand_stack() grows the
-  stack's area only down to the next area below it; find_vma() stops at any area in
-  between);
-- once the program made a MAP_GROWSDOWN area (it grows the same way), and after an
-  io_setup (its ring is an area the Guardian does not place): no hole is judged.
+- where the stack or a MAP_GROWSDOWN area of the program's may grow: inside the
+  initial stack's reserve, and below such an area unless another area lies between
+  (find_vma() stops there) or the hole is within stack_guard_gap (256 pages, Linux's
+  default) above an accessible area that does not grow down (expand_downwards());
+- after an io_setup (its ring is an area the Guardian does not place): no hole is
+  judged.
 """
 
 from __future__ import annotations
@@ -31,11 +31,15 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
 from guardian.checks import refuse
+from guardian.protections import PROT_MASK, protection_at
 from guardian.slots import Slot, Space
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 PAGE = 4096
 MAP_GROWSDOWN = 0x100
+#: Linux's stack_guard_gap as it boots by default (256 pages): no stack grows to within
+#: it above another accessible area.
+STACK_GUARD_GAP = 256 * PAGE
 _NR_MMAP, _NR_IO_SETUP = NUMBERS["mmap"], NUMBERS["io_setup"]
 #: Calls that may map memory into a hole before their return is seen.
 MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS["shmat"],
@@ -45,29 +49,49 @@ NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP})
 
 
 def note_call(space: Space, slot: Slot, ret: int) -> None:
-    """After an accepted return: a MAP_GROWSDOWN area or an aio ring ends the judgement."""
+    """After an accepted return: a MAP_GROWSDOWN area is kept (it may grow down into a
+    hole); an aio ring (an area the Guardian does not place) ends the judgement."""
     if ret >= _ERRNO_FLOOR:
         return
-    if slot.nr == _NR_IO_SETUP or slot.args[3] & MAP_GROWSDOWN:
-        space.grows_down = True
+    if slot.nr == _NR_IO_SETUP:
         space.holes.clear()
+    elif slot.args[3] & MAP_GROWSDOWN:
+        space.growsdown.append((ret, ret + ((slot.args[1] + PAGE - 1) & ~(PAGE - 1))))
+
+
+def _may_grow_to(space: Space, va: int, start: int) -> bool:
+    """May an area growing down from `start` (the stack's, a MAP_GROWSDOWN one) reach
+    va?  expand_downwards() grows it only while no other area lies between (find_vma()
+    stops there) and never to within stack_guard_gap above an accessible area that does
+    not grow down itself."""
+    if va >= start:
+        return False
+    page = va & ~(PAGE - 1)
+    if any(page + PAGE <= s and e <= start for s, e in space.areas):
+        return False
+    below = max(((s, e) for s, e in space.areas if e <= page), default=None,
+                key=lambda area: area[1])
+    if below is None or page - below[1] >= STACK_GUARD_GAP:
+        return True
+    prot = protection_at(space, below[1] - 1)
+    return (prot is not None and not prot & PROT_MASK) or \
+        any(s == below[0] for s, _ in space.growsdown)
 
 
 def _stack_may_reach(space: Space, va: int) -> bool:
-    """May the stack's area grow down to va (no area of the program's in between)?"""
+    """May the stack (in its reserve, or growing below it) or a MAP_GROWSDOWN area of
+    the program's reach va?"""
     lo, hi = space.stack
-    if va >= hi:
-        return False
-    if va >= lo:
+    if lo <= va < hi:
         return True
-    page_end = (va & ~(PAGE - 1)) + PAGE
-    return not any(page_end <= s and e <= lo for s, e in space.areas)
+    if va < lo and _may_grow_to(space, va, lo):
+        return True
+    return any(_may_grow_to(space, va, s) for s, _ in space.growsdown
+               if any(a == s for a, _ in space.areas))
 
 
 def hole_at(space: Space, va: int) -> tuple[int, int] | None:
     """The hole the program's own unmapping left at va, where Linux maps nothing."""
-    if space.grows_down:
-        return None
     for start, end in space.holes:
         if start <= va < end:
             return None if _stack_may_reach(space, va) else (start, end)

@@ -140,11 +140,23 @@ def test_where_the_stack_may_grow_no_hole_is_judged() -> None:
     assert hole_at(forked, 0x1000_1000) is not None             # a fork child keeps it
 
 
-def test_growsdown_or_an_aio_ring_ends_the_judgement() -> None:
-    for slot in (_slot("mmap", args=(0, PAGE, 3, 0x122, 2**64 - 1, 0)), _slot("io_setup")):
-        space = _space()
-        note_call(space, slot, 0x2000_0000)
-        assert hole_at(space, 0x1000_1000) is None
+def test_a_growsdown_area_grows_into_a_hole_right_below_it_only() -> None:
+    space = _space()                                   # hole [0x10001000, 0x10002000)
+    grows = _slot("mmap", args=(0, PAGE, 3, 0x122, 2**64 - 1, 0))
+    space.add_area(0x3000_0000, 0x3000_1000, 7)
+    note_call(space, grows, 0x3000_0000)               # far above: areas between
+    assert hole_at(space, 0x1000_1000) is not None
+    space.remove_area(0x2fff_0000, 0x3000_0000)        # a hole right below it
+    assert hole_at(space, 0x2fff_8000) is None         # (nothing accessible within the gap)
+    space.add_area(0x2ffe_0000, 0x2ffe_1000, 8)        # an accessible area 60 KiB below
+    assert hole_at(space, 0x2fff_0000) is not None     # inside stack_guard_gap above it
+    space.remove_area(0x2ffe_0000, 0x2ffe_1000)
+
+
+def test_an_aio_ring_ends_the_judgement() -> None:
+    space = _space()
+    note_call(space, _slot("io_setup"), 0)
+    assert hole_at(space, 0x1000_1000) is None
     space = _space()
     note_call(space, _slot("mmap", args=(0, PAGE, 3, 0x22, 2**64 - 1, 0)), 0x2000_0000)
     assert hole_at(space, 0x1000_1000) is not None

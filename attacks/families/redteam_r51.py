@@ -34,16 +34,15 @@ userfaultfd's outputs.  This round asks those rules shapes the earlier victims l
 - SIG_DFL of a default-ignored signal discarding it (XI-020), a heap page brk() shrank
   and grew back (XI-021), SO_PASSCRED with MSG_PEEK and MSG_WAITALL (XI-022..XI-024).
 
-Get through with the Guardian on (gap set): XI-001, XI-017, XI-019 (P3: pages in holes
-Linux keeps closed), XI-002, XI-003, XI-018, XI-020 (P5: signals discarded by SIG_IGN or
-SIG_DFL delivered; rt_sigtimedwait and signalfd out of next_signal()'s order), XI-010
-and XI-016 (P5: F_SETPIPE_SZ success where Linux answers EBUSY; ENOMEM for a
-MINSIGSTKSZ stack), XI-029 and XI-032 (P3: a fork child's store into its parent's
-hole; the parent's store into its vfork child's hole), XI-035 (P5: the program's own
-SIGUSR1 before a fork child's kill()ed SIGSEGV, both shared), XI-037 (P5: EAGAIN from a
-pipe with free slots), XI-038 (P5: two writers joined on an accept()ed socket that
-inherited SO_PASSCRED), XI-025 (P5: a kill()ed SIGSEGV before the thread's own
-SIGUSR2), XI-027 and XI-028 (P5: memfd bytes after an O_APPEND or O_TRUNC reopen).
+Got through with the Guardian on when written, refused since: XI-001, XI-017, XI-019,
+XI-029, XI-032 (pages in holes Linux keeps closed: a growing area's guard gap, mremap's
+old and dropped ranges, a fork or vfork child's holes), XI-002, XI-020 (signals an
+ignoring action flushed), XI-025 (the thread's own queue first), XI-010, XI-016, XI-037
+(F_SETPIPE_SZ below use, ENOMEM at MINSIGSTKSZ, EAGAIN with room).  Still through (gap
+set): XI-003 and XI-018 (P5: rt_sigtimedwait and signalfd out of next_signal()'s order),
+XI-035 (P5: the program's own SIGUSR1 before a fork child's kill()ed SIGSEGV, both
+shared), XI-038 (P5: two writers joined on an accept()ed socket that inherited
+SO_PASSCRED), XI-027 and XI-028 (P5: memfd bytes after an O_APPEND or O_TRUNC reopen).
 
 Honest shapes the default run holds the Guardian to (tests/test_redteam_r51_claims.py):
 an mmap() hint and MAP_FIXED_NOREPLACE into a hole, mremap() growing in place over a hole,
@@ -166,8 +165,7 @@ def _grow_down(adv: Adversary, phase: int) -> None:
           rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
           prop="A store below a MAP_GROWSDOWN area whose next lower area is accessible and "
                "less than stack_guard_gap below raises SIGSEGV/SEGV_MAPERR; the area never "
-               "grows there.",
-          gap="P3")
+               "grows there.")
 def xi_gap_grow(adv: Adversary) -> None:
     """1. The program maps three read-write pages R, maps the top one again MAP_FIXED |
     MAP_GROWSDOWN, munmap()s the middle one and stores into it under a probe.
@@ -179,7 +177,8 @@ def xi_gap_grow(adv: Adversary) -> None:
     VM_GROWSDOWN, and address - prev->vm_end = 0 < stack_guard_gap (256 pages): -ENOMEM,
     bad_area, SEGV_MAPERR.
     Gets through with the Guardian on: the store completes in a page the program never
-    had mapped there since its munmap(); Linux's expand_downwards() refuses it."""
+    had mapped there since its munmap(); Linux's expand_downwards() refuses it.
+    Refused by set_pt.unmapped: a growing area reaches a hole only outside stack_guard_gap above an accessible area."""
     _grow_down(adv, P_GAP)
 
 
@@ -223,7 +222,7 @@ def claim_dontunmap(adv: Adversary) -> None:
           "in a zero page there", family=RT, goal=Goal.LEAK,
           rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
           prop="After mremap() moves an area without MREMAP_DONTUNMAP, a load from its old "
-               "place raises SIGSEGV/SEGV_MAPERR.", gap="P3")
+               "place raises SIGSEGV/SEGV_MAPERR.")
 def xi_moved_kept(adv: Adversary) -> None:
     """1. The program moves a private anonymous page of 'a' with mremap(MREMAP_MAYMOVE |
     MREMAP_FIXED) onto a page it mapped for it, then loads from the old place under a
@@ -235,7 +234,8 @@ def xi_moved_kept(adv: Adversary) -> None:
     find_vma() finds no area there and do_page_fault() sends SEGV_MAPERR.
     Gets through with the Guardian on: a page appears where the program's own mremap()
     left a hole, with no call of its own mapping there since (one thread; only
-    rt_sigaction and the marker between); Linux could only raise SIGSEGV."""
+    rt_sigaction and the marker between); Linux could only raise SIGSEGV.
+    Refused by set_pt.unmapped: the old range of a move is a hole."""
     _target(adv, P_MOVED)
 
     @adv.on(Point.FAULT, during=P_MOVED)  # type: ignore[arg-type]
@@ -258,7 +258,7 @@ def xi_moved_kept(adv: Adversary) -> None:
 @scenario(id="XI-019", title="Fault in a page past the end mremap() shrank an area to",
           family=RT, goal=Goal.LEAK, rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
           prop="After mremap() shrinks an area, a load from a page it dropped raises "
-               "SIGSEGV/SEGV_MAPERR.", gap="P3")
+               "SIGSEGV/SEGV_MAPERR.")
 def xi_shrink_kept(adv: Adversary) -> None:
     """1. The program maps two read-write pages, shrinks the area to one page with
     mremap() and loads from the dropped page under a probe.
@@ -269,7 +269,8 @@ def xi_shrink_kept(adv: Adversary) -> None:
     find_vma() finds no area there and do_page_fault() sends SEGV_MAPERR.
     Gets through with the Guardian on: a page appears in the range the program's own
     mremap() dropped, with no call of its own mapping there since; Linux could only
-    raise SIGSEGV.  (The same store after munmap(), XF-018, is refused.)"""
+    raise SIGSEGV.  (The same store after munmap(), XF-018, is refused.)
+    Refused by set_pt.unmapped: the range a shrink dropped is a hole."""
     _target(adv, P_SHRINKMR)
 
     @adv.on(Point.FAULT, during=P_SHRINKMR)  # type: ignore[arg-type]
@@ -293,8 +294,7 @@ def _own_info(a: Adversary, signo: int, code: int = SI_USER) -> bytes:
           "discarded it", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",),
           program=RULES,
           prop="Setting a signal's action to SIG_IGN discards it from the pending sets: a "
-               "signal sent before is never delivered to a handler set after.",
-          gap="P5")
+               "signal sent before is never delivered to a handler set after.")
 def xi_sigign_redeliver(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1, kill()s itself SIGUSR1, sets SIG_IGN, sets its
     handler again and unblocks SIGUSR1.
@@ -306,7 +306,8 @@ def xi_sigign_redeliver(adv: Adversary) -> None:
     make it pending again, and no other process can send a siginfo naming the program's
     pid with SI_USER (kill_pid_info() fills si_pid with the sender's tgid).
     Gets through with the Guardian on: the program's handler runs for a signal Linux
-    discarded at SIG_IGN."""
+    discarded at SIG_IGN.
+    Refused by signal.sender_witnessed: an action that ignores a signal flushes the sends pending for the process (SendLog.flush)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_SIGIGN)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.init.pending.add(SIGUSR1, _own_info(a, SIGUSR1))
@@ -470,7 +471,7 @@ def xi_pkttail_join(adv: Adversary) -> None:
 
 # --- pipes: the ring's room -------------------------------------------------------------------
 @_iago("XI-010", "Answer F_SETPIPE_SZ(4096) on a pipe holding 3 pages with 4096",
-       "F_SETPIPE_SZ to fewer slots than the pipe uses fails with EBUSY.", gap="P5")
+       "F_SETPIPE_SZ to fewer slots than the pipe uses fails with EBUSY.")
 def xi_sz_busy(adv: Adversary) -> None:
     """1. The program writes 3 pages into a non-blocking pipe and sets its size to 4096.
     2. The kernel answers 4096.
@@ -480,7 +481,8 @@ def xi_sz_busy(adv: Adversary) -> None:
     Gets through with the Guardian on: the Guardian keeps the pipe's 3 buffers yet takes
     a size of one slot; it holds later writes to that one slot, so what it lets through
     is a success Linux never answers (and a pipe it then judges with a room Linux's
-    pipe does not have)."""
+    pipe does not have).
+    Refused by return.pipe_room: F_SETPIPE_SZ never leaves fewer slots than buffers in use."""
     _answer(adv, P_SZBUSY, NR["fcntl"], PAGE)
 
 
@@ -550,7 +552,7 @@ def xi_alt_below(adv: Adversary) -> None:
 
 @_iago("XI-016", "Answer sigaltstack() with ss_size exactly MINSIGSTKSZ with ENOMEM",
        "sigaltstack() with ss_size of MINSIGSTKSZ (5120 on arm64) succeeds.",
-       rules=("G-SIGNAL-OLD-STATE",), gap="P5")
+       rules=("G-SIGNAL-OLD-STATE",))
 def xi_alt_at(adv: Adversary) -> None:
     """1. The program sets an alternate stack of 5120 bytes.
     2. The kernel answers -ENOMEM.
@@ -559,7 +561,8 @@ def xi_alt_at(adv: Adversary) -> None:
     the stack is set and it answers 0.
     Gets through with the Guardian on: ENOMEM is no error Linux can return for a
     5120-byte stack (neither is it a refusal of service Linux could make: the call has no
-    other failure for these arguments off the alternate stack)."""
+    other failure for these arguments off the alternate stack).
+    Refused by signal.altstack_size: ENOMEM only below MINSIGSTKSZ."""
     _answer_nth(adv, P_ALTMIN, NR["sigaltstack"], 1, -ENOMEM)
 
 
@@ -568,7 +571,7 @@ def xi_alt_at(adv: Adversary) -> None:
           "(default: ignore) discarded it", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-HANDLER",), program=RULES,
           prop="Setting SIG_DFL for a signal whose default action is to ignore it discards "
-               "it from the pending sets.", gap="P5")
+               "it from the pending sets.")
 def xi_urg_redeliver(adv: Adversary) -> None:
     """1. The program blocks SIGURG, kill()s itself SIGURG, sets SIG_DFL, sets its handler
     again and unblocks SIGURG.
@@ -579,7 +582,8 @@ def xi_urg_redeliver(adv: Adversary) -> None:
     (sig_kernel_ignore()), so flush_sigqueue_mask() discards it; no other process can
     send SI_USER naming the program's pid.
     Gets through with the Guardian on: the handler runs for a signal Linux discarded
-    when the program set SIG_DFL (XI-002's hole, through the default-ignore path)."""
+    when the program set SIG_DFL (XI-002's hole, through the default-ignore path).
+    Refused by signal.sender_witnessed: SIG_DFL of a default-ignored signal flushes it (SendLog.flush)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_URG)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.init.pending.add(SIGURG, _own_info(a, SIGURG))
@@ -652,8 +656,7 @@ def xi_waitall_join(adv: Adversary) -> None:
           "the thread's own queue", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"), program=RULES, args=(QSYNC,),
           prop="Signals pending in the thread's own queue are dequeued before the "
-               "process's shared ones, even a synchronous signal sent with kill().",
-          gap="P5")
+               "process's shared ones, even a synchronous signal sent with kill().")
 def xi_qsync_order(adv: Adversary) -> None:
     """1. The program (-t) blocks SIGUSR2 and SIGSEGV, kill()s itself SIGSEGV (the shared
     queue) and tgkill()s its thread SIGUSR2 (the thread's queue), then unblocks both;
@@ -667,7 +670,8 @@ def xi_qsync_order(adv: Adversary) -> None:
     Gets through with the Guardian on: the Guardian knows both sends (the program's own,
     one to each queue) yet lets the shared queue's synchronous signal go first; it seems
     to apply synchronous-first across the queues instead of within each (the honest
-    order, SIGUSR2 first, is accepted too)."""
+    order, SIGUSR2 first, is accepted too).
+    Refused by signal.pending_order: the thread's own queue is taken first, whatever the rank."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_QSYNC)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         pending = thread.pending  # type: ignore[attr-defined]
@@ -733,7 +737,7 @@ def xi_trunc_kept(adv: Adversary) -> None:
           "munmap()ed before the fork", family=RT, goal=Goal.LEAK,
           rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
           prop="A fork child inherits its parent's areas and holes: its store into a page "
-               "the parent munmap()ed before fork() raises SIGSEGV/SEGV_MAPERR.", gap="P3")
+               "the parent munmap()ed before fork() raises SIGSEGV/SEGV_MAPERR.")
 def xi_child_hole(adv: Adversary) -> None:
     """1. The program maps three read-write pages, munmap()s the middle one and forks;
     the child stores into the hole under a probe and exits 0 only on SEGV_MAPERR.
@@ -744,7 +748,8 @@ def xi_child_hole(adv: Adversary) -> None:
     call that maps memory before the store; do_page_fault() finds no VMA: SEGV_MAPERR.
     Gets through with the Guardian on: the hole the parent's munmap() left is kept closed
     in the parent (XF-018) but not in its fork child, where a page appears with no call
-    of the child's own mapping there."""
+    of the child's own mapping there.
+    Refused by set_pt.unmapped: a fork child keeps its parent's holes (Space.forked copies them); the victim now counts a child the kernel killed as the kernel's right."""
     _target(adv, P_CHILDHOLE)
 
     @adv.on(Point.FAULT, during=P_CHILDHOLE, init_only=False, once=False)  # type: ignore[arg-type]
@@ -820,7 +825,7 @@ def xi_waitnone_forged(adv: Adversary) -> None:
           program=RULES, args=(VFORK,),
           prop="A vfork child shares its parent's memory: a range it munmap()s is a hole "
                "in the parent too, and the parent's store there raises SIGSEGV/"
-               "SEGV_MAPERR.", gap="P3")
+               "SEGV_MAPERR.")
 def xi_vfork_hole(adv: Adversary) -> None:
     """1. The program (-v) maps three read-write pages; a vfork child munmap()s the
     middle one and exits; the parent stores there under a probe.
@@ -831,7 +836,8 @@ def xi_vfork_hole(adv: Adversary) -> None:
     the VMA from the parent's address space too; do_page_fault() finds none:
     SEGV_MAPERR.
     Gets through with the Guardian on: the hole a munmap() of the program's own code
-    left (run by its vfork child, in the shared address space) is not kept closed."""
+    left (run by its vfork child, in the shared address space) is not kept closed.
+    Refused by set_pt.unmapped: a vfork child shares the parent's space and its holes."""
     _target(adv, P_VFORKHOLE)
 
     @adv.on(Point.FAULT, during=P_VFORKHOLE)  # type: ignore[arg-type]
@@ -921,7 +927,7 @@ def xi_szgrow_over(adv: Adversary) -> None:
 
 @_iago("XI-037", "Answer a write of 4096 into a pipe F_SETPIPE_SZ grew to 32 slots, 16 in "
        "use, with EAGAIN", "A non-blocking write of a page into a pipe with free slots "
-       "copies it: 4096, never EAGAIN.", gap="P5")
+       "copies it: 4096, never EAGAIN.")
 def xi_szgrow_eagain(adv: Adversary) -> None:
     """1. The program fills a non-blocking pipe with 16 pages, grows it to 131072 bytes
     (32 slots) with F_SETPIPE_SZ and writes 4096.
@@ -933,7 +939,8 @@ def xi_szgrow_eagain(adv: Adversary) -> None:
     Gets through with the Guardian on: EAGAIN is no error Linux can return with 16 free
     slots and no other holder of the write end (the program is one thread and its
     earlier fork children have exited), so it is a false answer, not a refusal of
-    service Linux could give (the 8192 of XI-036, a count too high, is refused)."""
+    service Linux could give (the 8192 of XI-036, a count too high, is refused).
+    Refused by return.pipe_room: EAGAIN only when nothing fits in the fewest slots the ring may have."""
     _answer_nth(adv, P_SZGROW, NR["write"], 1, -11)
 
 

@@ -629,8 +629,9 @@ static void childhole_step(void)
                0, 0, 0);
         }
         int status = -1;
+        /* (a child the kernel killed is its right to refuse service: a public label) */
         if (pid > 0 && sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) == pid)
-            log_label(P_CHILDHOLE, status == 0 ? 0 : -4);
+            log_label(P_CHILDHOLE, status == 0 ? 0 : (status & 0x7f) ? 1 : -4);
     }
     sc(SYS_munmap, r, 3 * PAGE, 0, 0);
 }

@@ -55,3 +55,14 @@ def three_ways(tmp_path: Path, exe: Path, args: list[str] = ()) -> tuple[Outcome
     n = under_blindfold(str(exe), list(args), fresh(tmp_path / "native"), b"")
     c = under_guardian(str(exe), list(args), fresh(tmp_path / "confidential"))
     return q, n, c
+
+
+def agrees_with_qemu(tmp_path: Path, name: str, source: str, *lines: bytes) -> None:
+    """Compile `source`; under qemu it exits 0 printing each of `lines`, and Blindfold
+    prints the same, natively and confidential (nothing refused on the way)."""
+    q, native, confidential = three_ways(tmp_path, compile_c(tmp_path, name, source))
+    assert q.code == 0, q
+    for line in lines:
+        assert line in q.stdout, line
+    assert native == q
+    assert confidential == q

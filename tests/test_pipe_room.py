@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.model_diff import compile_c, needs_tools, three_ways
+from tests.model_diff import agrees_with_qemu, needs_tools
 
 SOURCE = r"""
 #define _GNU_SOURCE
@@ -58,13 +58,12 @@ int main(void) {
 @needs_tools[0]
 @needs_tools[1]
 def test_pipe_room_is_its_slots(tmp_path: Path) -> None:
-    exe = compile_c(tmp_path, "pipe_room", SOURCE)
-    q, native, confidential = three_ways(tmp_path, exe)
-    assert q.code == 0
-    for line in (b"poll full ring: 0", b"one more byte into 16 slots: 1 errno=0",
-                 b"16 more bytes: -1 errno=11",
-                 b"3 pages + 10 into 2 free slots: 8192", b"shrink below use: -1 errno=16",
-                 b"5000 into one slot: 4096", b"then 3996 merge: 3996", b"then 1: -1 errno=11"):
-        assert line in q.stdout, line
-    assert native == q
-    assert confidential == q
+    agrees_with_qemu(tmp_path, "pipe_room", SOURCE,
+                     b"poll full ring: 0",
+                     b"one more byte into 16 slots: 1 errno=0",
+                     b"16 more bytes: -1 errno=11",
+                     b"3 pages + 10 into 2 free slots: 8192",
+                     b"shrink below use: -1 errno=16",
+                     b"5000 into one slot: 4096",
+                     b"then 3996 merge: 3996",
+                     b"then 1: -1 errno=11")

@@ -17,7 +17,7 @@ from emulator import descriptors as D
 from guardian.checks import Refused
 from guardian.slots import Slot, Space
 from guardian.unmapped_holes import check_leaf, hole_at, note_call
-from tests.model_diff import compile_c, needs_tools, three_ways
+from tests.model_diff import agrees_with_qemu, needs_tools
 
 PAGE = 4096
 
@@ -78,14 +78,10 @@ int main(void) {
 @needs_tools[0]
 @needs_tools[1]
 def test_holes_as_linux(tmp_path: Path) -> None:
-    exe = compile_c(tmp_path, "holes", SOURCE)
-    q, native, confidential = three_ways(tmp_path, exe)
-    assert q.code == 0
-    assert b"hole: sig 11 code 1" in q.stdout
-    assert b"the fork child's hole: sig 11 code 1" in q.stdout
-    assert b"brk grown again: ok 7" in q.stdout
-    assert native == q
-    assert confidential == q
+    agrees_with_qemu(tmp_path, "holes", SOURCE,
+                     b"hole: sig 11 code 1",
+                     b"the fork child's hole: sig 11 code 1",
+                     b"brk grown again: ok 7")
 
 
 # --- the rule on the Guardian's record ---------------------------------------------------

@@ -22,6 +22,7 @@ from abi.layout import (
     NR_MUNMAP,
     NR_OPENAT,
 )
+from abi.syscalls import NUMBERS
 from emulator import descriptors as D
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
@@ -114,6 +115,13 @@ def test_munmap_ends_the_share_where_it_unmaps(s: Scene) -> None:
     assert _finish(s, NR_MUNMAP, (AGAIN, 2 * PAGE, 0, 0, 0, 0), 0) == Status.OK
     assert _space(s).share_at(AGAIN) is None
     assert _map(s, AGAIN, pa) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "set_pt.unmapped"       # (a hole the munmap left)
+    # With an mmap of the program's in flight (it may map the hole again) the share is
+    # still over: the frame cannot come back at another address.
+    s.g.conf.slots[998] = Slot(998, 1, UserContext(), 0, NUMBERS["mmap"],
+                               (0, PAGE, 3, 0x22, (1 << 64) - 1, 0), root=s.b + ROOT_A)
+    assert _map(s, AGAIN, pa) == Status.ERR_DENIED
+    del s.g.conf.slots[998]
     assert s.g.decisions[-1].check == "set_pt.one_mapping"
 
 

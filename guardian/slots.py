@@ -447,7 +447,8 @@ class Space:
             if e > end:
                 out.append((end, e))
         self.areas = out
-        self.holes = _cut(self.holes, start, end) + [(start, end)]
+        # (the newest _MAX_HOLES: a hole forgotten is one not judged, never a refusal)
+        self.holes = (_cut(self.holes, start, end) + [(start, end)])[-_MAX_HOLES:]
 
 
     def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:
@@ -501,6 +502,10 @@ class Space:
 
 
 _K = TypeVar("_K")
+
+
+#: The most holes a space keeps (guardian/unmapped_holes.py): each fault scans them.
+_MAX_HOLES = 512
 
 
 def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:

@@ -150,6 +150,8 @@ class Sock:
     #: SO_PASSCRED or SO_PASSPIDFD may be set (an accepted socket inherits the listener's:
     #: unix_sock_inherit_flags())
     passcred: bool = False
+    #: SO_PASSCRED surely set: the last setsockopt of it on this socket, value read, set it
+    passcred_sure: bool = False
     #: a send or a shutdown on it returned before its connection was accepted: what it
     #: left at the embryo socket (unix_stream_sendmsg() queues there before any accept,
     #: unix_shutdown() sets its peer's bits) is not kept, so the connection is not paired
@@ -321,6 +323,10 @@ def record_option(sole: SoleHeld, slot: Slot, sock: Sock) -> None:
     passing = pb.passcred_set(sole, slot)
     if passing is not None:
         sock.passcred = passing
+        raw = sole.memory.read(slot.args[3], 4, slot.root) if slot.args[3] and \
+            slot.args[4] & 0xFFFF_FFFF >= 4 else None
+        sock.passcred_sure = raw is not None and int.from_bytes(raw, "little") != 0 and \
+            slot.args[2] & 0xFFFF_FFFF == pb.SO_PASSCRED
 
 
 def _new_netns(sole: SoleHeld, slot: Slot, flag: int) -> bool:
@@ -378,6 +384,10 @@ def _accepted(sole: SoleHeld, slot: Slot, ret: int, listener: Sock) -> None:
         return                                  # (bytes or a shutdown it did not keep)
     pair = pb.Pair((client, made), sock.kind)
     pair.passcred[0], pair.passcred[1] = sock.passcred, listener.passcred
+    if listener.passcred_sure and not sole.busy(slot, listener, frozenset({_SETSOCKOPT})):
+        # The accepted end has it from the accept on (unix_sock_inherit_flags()).
+        pair.creds_on[1] = {pb.SO_PASSCRED}
+        pair.creds_on_at[1] = sole.files.admission.registry.next_slot_id()
     sole.by_file[client] = sole.by_file[made] = pair
     sole.files.passed.note_pair(client, made)
 

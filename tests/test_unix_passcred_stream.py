@@ -91,3 +91,44 @@ def test_passcred_stream_reads_stop_at_a_writer_boundary(tmp_path: Path) -> None
     assert b"late: 8 [wxyzWXYZ]" in q.stdout and b"writer only: 8 [pqrsPQRS]" in q.stdout
     assert native == q
     assert confidential == q
+
+
+ACCEPTED = r"""
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    int one = 1, l = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un a = {AF_UNIX};
+    strcpy(a.sun_path + 1, "passcred-accept");      /* abstract: nothing on disk */
+    socklen_t len = sizeof(sa_family_t) + 1 + strlen("passcred-accept");
+    setsockopt(l, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    bind(l, (struct sockaddr *)&a, len); listen(l, 1);
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    connect(c, (struct sockaddr *)&a, len);
+    int s = accept(l, 0, 0);
+    int got = 0; socklen_t gl = sizeof got;
+    getsockopt(s, SOL_SOCKET, SO_PASSCRED, &got, &gl);
+    printf("inherited: %d\n", got);
+    write(c, "PPPP", 4);
+    pid_t k = fork();
+    if (k == 0) { write(c, "CCCC", 4); _exit(0); }
+    waitpid(k, 0, 0);
+    char buf[16] = {0};
+    printf("read: %ld [%s]\n", read(s, buf, 16), buf);
+    return 0;
+}
+"""
+
+
+def test_an_accepted_socket_inherits_passcred(tmp_path: Path) -> None:
+    """unix_accept() -> unix_sock_inherit_flags(): the accepted socket has the listener's
+    SO_PASSCRED, so its reads stop at a change of writer."""
+    from tests.model_diff import agrees_with_qemu
+    agrees_with_qemu(tmp_path, "passcred_accept", ACCEPTED, b"inherited: 1",
+                     b"read: 4 [PPPP]")

@@ -129,6 +129,11 @@ class StreamSocket(Socket):
         if not self.backlog:
             return None
         conn = self.backlog.popleft()
+        if self.domain == AF_UNIX:
+            # unix_accept() -> unix_sock_inherit_flags(): the listener's SO_PASSCRED
+            # passes to the accepted socket (SO_PASSSEC is not modelled).
+            if (SOL_SOCKET, SO_PASSCRED) in self.options:
+                conn.options[(SOL_SOCKET, SO_PASSCRED)] = self.options[(SOL_SOCKET, SO_PASSCRED)]
         self.queue.notify(OUT)         # a connect() waiting for room may go on
         return conn
 

@@ -136,14 +136,16 @@ def release(fifo: Fifo, n: int) -> None:
 def room(fifo: Fifo, total: int, slots: int | None = None) -> int:
     """The most a write of `total` bytes can put in now, with a ring of `slots` (its
     most, by default): its head (total % PAGE) where it merges into the last buffer,
-    and a page per free slot; at most PIPE_BUF goes whole or not at all (pipe_write())."""
+    and a page per free slot; at most PIPE_BUF goes whole or not at all (pipe_write()).
+    With `slots` given, the least it surely can: a head merges only where the last
+    buffer's end is known."""
     assert fifo.bufs is not None and fifo.max_slots is not None
     free = max(0, (fifo.max_slots if slots is None else slots) - len(fifo.bufs))
     chars = total % PAGE
     if not fifo.waiting or not chars:
         merged = 0
     elif fifo.tail_end is None:
-        merged = chars                  # (where the last buffer ends: not known)
+        merged = chars if slots is None else 0      # (where it ends: not known)
     else:
         merged = chars if fifo.tail_merge and fifo.tail_end + chars <= PAGE else 0
     if total <= PIPE_BUF:

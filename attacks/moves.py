@@ -20,6 +20,7 @@ from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, documented, scenario
 from attacks.workload import Marker
+from kernel_model import signals as sig
 from kernel_model.devfiles import RandomFile
 
 NR_GETPID = NUMBERS["getpid"]
@@ -118,6 +119,32 @@ def known_random_behind(a: Adversary, name: str, known: bytes) -> None:
     fds.close(fd)
     fds.install(RandomFile(0, name, lambda n: known[:n]), lowest=fd)
     a.observe(known, f"the bytes the kernel served as {name}")
+
+
+def hold_signal(adv: Adversary, phase: int, signo: int, *, take_at: tuple[Point, str] =
+                (Point.SYSCALL_EXIT, "rt_sigprocmask"), give_back_at: tuple[Point, str] =
+                (Point.SYSCALL_EXIT, "rt_sigreturn"), thread_only: bool = False) -> None:
+    """After marker `phase`, at `take_at` (the unblocking rt_sigprocmask's return, by
+    default) take `signo` off the pending sets (the thread's only, with `thread_only`),
+    and put it back at `give_back_at` (the first handler's rt_sigreturn): the kernel
+    delivers the signals pending with it first."""
+    @adv.on(take_at[0], nr=NUMBERS[take_at[1]], during=phase)  # type: ignore[arg-type]
+    def _(a: Adversary, thread: object = None, **_: object) -> None:
+        queues = (thread.pending,) if thread_only else (  # type: ignore[attr-defined]
+            a.init.pending, thread.pending)  # type: ignore[attr-defined]
+        for pending in queues:
+            if pending.mask & sig.bit(signo):
+                a.memo["held"] = (pending, pending.take(signo))
+                a.note(f"signal {signo} held back")
+                return
+        a.note(f"signal {signo} not pending")
+
+    @adv.on(give_back_at[0], nr=NUMBERS[give_back_at[1]], during=phase)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        held = a.memo.pop("held", None)
+        if held:
+            held[0].add(signo, held[1])
+            a.note(f"signal {signo} pending again")
 
 
 def program_markers(out: Outcome, phase: int) -> list[Marker]:

@@ -50,6 +50,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.hooks import Point
+from attacks.moves import hold_signal
 from attacks.scenario import Goal, documented, scenario
 from kernel_model import signals as sig
 
@@ -397,21 +398,7 @@ def xg_order(adv: Adversary) -> None:
     blocks SIGUSR1, so it cannot be delivered while SIGUSR2's handler runs.
     Refused by signal.pending_order: both are known pending (blocked and handled at
     their sends), and the lower one is unblocked at the delivery."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_ORDER)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(SIGUSR1):
-                a.memo["held"] = (pending, pending.take(SIGUSR1))
-                a.note("SIGUSR1 held back")
-                return
-        a.note("SIGUSR1 not pending")
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigreturn"], during=P_ORDER)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(SIGUSR1, held[1])
-            a.note("SIGUSR1 pending again after SIGUSR2's handler")
+    hold_signal(adv, P_ORDER, SIGUSR1)
 
 
 @scenario(id="XG-019", title="Deliver two queued instances of a real-time signal in reverse "
@@ -869,34 +856,14 @@ def xg_sync_first(adv: Adversary) -> None:
     first; hence switch -s); it now dequeues as Linux does.  Refused by
     signal.pending_order: both are known pending in the shared queue, SIGSEGV ranks
     first."""
-    _hold_until_sigreturn(adv, P_SYNCFIRST, SIGSEGV)
+    hold_signal(adv, P_SYNCFIRST, SIGSEGV)
 
 
 def claim_sync_first(adv: Adversary) -> None:
     """(claim) 1. As XG-033's step.  2. The kernel delivers SIGSEGV first, as Linux's
     next_signal() does: it holds SIGUSR1 back until SIGSEGV's handler returns.
     3. Index 0."""
-    _hold_until_sigreturn(adv, P_SYNCFIRST, SIGUSR1)
-
-
-def _hold_until_sigreturn(adv: Adversary, phase: int, signo: int) -> None:
-    """As the unblocking rt_sigprocmask after marker `phase` returns, take `signo` off the
-    pending sets; put it back when the first handler returns (rt_sigreturn)."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=phase)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(signo):
-                a.memo["held"] = (pending, pending.take(signo))
-                a.note(f"signal {signo} held back")
-                return
-        a.note(f"signal {signo} not pending")
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigreturn"], during=phase)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(signo, held[1])
-            a.note(f"signal {signo} pending again after the first handler")
+    hold_signal(adv, P_SYNCFIRST, SIGUSR1)
 
 
 # --- what tee() left in the first pipe; vmsplice()'s bytes -----------------------------------

@@ -69,6 +69,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.hooks import Point
+from attacks.moves import hold_signal
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 
@@ -330,20 +331,9 @@ def xi_waitorder(adv: Adversary) -> None:
     signal of the set, SIGUSR1 (10).
     Gets through with the Guardian on: rt_sigtimedwait answers SIGUSR2 though SIGUSR1,
     sent by the program itself and blocked, is pending."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR["rt_sigtimedwait"], during=P_WAITORDER)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(SIGUSR1):
-                a.memo["held"] = (pending, pending.take(SIGUSR1))
-                a.note("SIGUSR1 held back")
-                return
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigtimedwait"], during=P_WAITORDER)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(SIGUSR1, held[1])
-            a.note("SIGUSR1 pending again")
+    hold_signal(adv, P_WAITORDER, SIGUSR1,
+                take_at=(Point.SYSCALL_ENTRY, "rt_sigtimedwait"),
+                give_back_at=(Point.SYSCALL_EXIT, "rt_sigtimedwait"))
 
 
 @scenario(id="XI-004", title="Deliver SIGUSR1 inside rt_sigsuspend whose temporary mask "
@@ -401,20 +391,9 @@ def xi_sigfd_order(adv: Adversary) -> None:
     Gets through with the Guardian on: the signalfd answers SIGUSR2 though SIGUSR1, sent
     by the program itself and blocked, is pending (no other task can take it: one
     thread, and the process's other signalfd readers are none)."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR["read"], during=P_SIGFD)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(SIGUSR1):
-                a.memo["held"] = (pending, pending.take(SIGUSR1))
-                a.note("SIGUSR1 held back")
-                return
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_SIGFD)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(SIGUSR1, held[1])
-            a.note("SIGUSR1 pending again")
+    hold_signal(adv, P_SIGFD, SIGUSR1,
+                take_at=(Point.SYSCALL_ENTRY, "read"),
+                give_back_at=(Point.SYSCALL_EXIT, "read"))
 
 
 # --- pipes: packet mode -----------------------------------------------------------------------
@@ -672,19 +651,7 @@ def xi_qsync_order(adv: Adversary) -> None:
     to apply synchronous-first across the queues instead of within each (the honest
     order, SIGUSR2 first, is accepted too).
     Refused by signal.pending_order: the thread's own queue is taken first, whatever the rank."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_QSYNC)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        pending = thread.pending  # type: ignore[attr-defined]
-        if pending.mask & sig.bit(SIGUSR2):
-            a.memo["held"] = (pending, pending.take(SIGUSR2))
-            a.note("SIGUSR2 held back")
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigreturn"], during=P_QSYNC)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(SIGUSR2, held[1])
-            a.note("SIGUSR2 pending again after SIGSEGV's handler")
+    hold_signal(adv, P_QSYNC, SIGUSR2, thread_only=True)
 
 
 @_iago("XI-026", "Answer a 5000-byte write into a one-slot pipe holding 100 bytes with 4096",
@@ -896,20 +863,7 @@ def xi_childsegv_order(adv: Adversary) -> None:
     order of events lets Linux run SIGUSR1 first; the Guardian, knowing the program's own
     SIGUSR1 and not the child's SIGSEGV, lets the lower number go first.  (The honest
     order, SIGSEGV first, is accepted.)"""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_CHILDSEGV)  # type: ignore[arg-type]
-    def _(a: Adversary, thread: object = None, **_: object) -> None:
-        for pending in (a.init.pending, thread.pending):  # type: ignore[attr-defined]
-            if pending.mask & sig.bit(SIGSEGV):
-                a.memo["held"] = (pending, pending.take(SIGSEGV))
-                a.note("SIGSEGV held back")
-                return
-
-    @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigreturn"], during=P_CHILDSEGV)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        held = a.memo.pop("held", None)
-        if held:
-            held[0].add(SIGSEGV, held[1])
-            a.note("SIGSEGV pending again after SIGUSR1's handler")
+    hold_signal(adv, P_CHILDSEGV, SIGSEGV)
 
 
 @_iago("XI-036", "Answer a write of 8192 into a pipe F_SETPIPE_SZ set to four slots, three "

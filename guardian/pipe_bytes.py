@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
-from guardian import pipe_packets, pipe_splices, read_counts
+from guardian import pipe_packets, pipe_room, pipe_splices, read_counts
 from guardian.checks import refuse
 from guardian.open_files import Description
 from guardian.poll_open import close_in_flight
@@ -64,7 +64,7 @@ _NR_PREADV2, _NR_PWRITEV2 = NUMBERS["preadv2"], NUMBERS["pwritev2"]
 _WRITING = _WRITES | {_NR_PWRITEV2}
 WRITING = _WRITING
 _READING = frozenset({_NR_READ, _NR_READV, _NR_PREADV2})
-_RESIZING = frozenset({NUMBERS["fcntl"]})     # (F_SETPIPE_SZ among them)
+RESIZING = frozenset({NUMBERS["fcntl"]})      # (F_SETPIPE_SZ among them)
 _EAGAIN = EAGAIN = (1 << 64) - 11
 WRITES = frozenset({_NR_WRITE, _NR_WRITEV})
 #: Every call that may move a pipe's bytes in or out (splice, tee: either way).
@@ -219,10 +219,10 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                    "program holds holds what it wrote")
         return
     if nr in (_NR_WRITE, _NR_WRITEV) and fifo.writes(end):
-        _check_room(sole, slot, ret, fifo)
+        pipe_room.check_write(sole, slot, ret, fifo)
         return
     if nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF == _F_SETPIPE_SZ:
-        _check_resize(sole, slot, ret, fifo)
+        pipe_room.check_resize(sole, slot, ret, fifo)
         return
     if nr not in (_NR_READ, _NR_READV) or not fifo.reads(end) or \
             sole.busy(slot, fifo, _WRITING):
@@ -253,51 +253,6 @@ def check(sole: SoleHeld, slot: Slot, ret: int, end: Description, fifo: Fifo) ->
                f"next {ret} it wrote ({len(waiting)} waiting"
                f"{f', up to {ahead} of them maybe taken by reads in flight' if ahead else ''}"
                "): a pipe only the program writes to returns its writes, in order")
-
-
-def _check_room(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
-    """`return.pipe_room`: a write of the program's own pipe, with no other call moving
-    its bytes or resizing it in flight and no byte leaving it since the write entered,
-    answers no more than the room its ring had (pipe_packets.room)."""
-    if not (0 < ret < ERRNO_FLOOR or ret == _EAGAIN) or fifo.bufs is None or \
-            fifo.max_slots is None or fifo.emptied_at > slot.id or \
-            sole.busy(slot, fifo, MOVING | _RESIZING):
-        return
-    found = read_counts.requested_in(sole.memory, slot, sole.files.admission.registry)
-    if found is None:
-        return
-    asked = read_counts.asked(found[0])
-    if ret == _EAGAIN:
-        least = pipe_packets.room(fifo, asked, fifo.min_slots)
-        if asked and least:
-            refuse("return.pipe_room", Status.ERR_DENIED,
-                   f"a write of {asked} bytes to the program's own pipe fails with EAGAIN "
-                   f"while its ring has room for {least} ({len(fifo.bufs)} of at least "
-                   f"{fifo.min_slots} slots in use, no reader since): pipe_write() fails "
-                   "with EAGAIN only when nothing it could write fits")
-        return
-    room = pipe_packets.room(fifo, asked)
-    if ret > room:
-        refuse("return.pipe_room", Status.ERR_DENIED,
-               f"a write of {asked} bytes to the program's own pipe answers {ret}, but its "
-               f"ring had room for {room} ({len(fifo.bufs)} of at most {fifo.max_slots} "
-               "slots in use, no reader since): pipe_write() merges a write's head into "
-               "the last buffer where it fits and takes a slot per page, stopping (EAGAIN "
-               "or a wait) when the ring is full")
-
-
-def _check_resize(sole: SoleHeld, slot: Slot, ret: int, fifo: Fifo) -> None:
-    """`return.pipe_room`: F_SETPIPE_SZ never leaves the ring fewer slots than its
-    buffers hold (pipe_resize_ring(): -EBUSY), judged where no byte left the pipe since
-    the call entered and nothing moves its bytes in flight."""
-    if not 0 < ret < ERRNO_FLOOR or fifo.bufs is None or fifo.emptied_at > slot.id or \
-            sole.busy(slot, fifo, MOVING):
-        return
-    if ret // PAGE < len(fifo.bufs):
-        refuse("return.pipe_room", Status.ERR_DENIED,
-               f"F_SETPIPE_SZ of the program's own pipe answers {ret} bytes ({ret // PAGE} "
-               f"slots) while {len(fifo.bufs)} of its buffers hold bytes: "
-               "pipe_resize_ring() refuses fewer slots than are in use (EBUSY)")
 
 
 def _taken_ahead(sole: SoleHeld, slot: Slot, fifo: Fifo) -> int | None:

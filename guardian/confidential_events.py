@@ -44,6 +44,7 @@ from abi.layout import (
     NR_READ,
     NR_READV,
 )
+from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, enabled, refuse
 from guardian.child_exits import check_signalfd_records
 from guardian.confidential_files import Descriptors
@@ -54,6 +55,9 @@ from guardian.slots import Slot
 from guardian.sole_streams import quiet, refuse_ready, waiting_throughout
 from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
+
+_NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+_UNBLOCKABLE = (1 << 8) | (1 << 18)     # SIGKILL, SIGSTOP
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
 EPOLLERR, EPOLLHUP = 0x008, 0x010
@@ -156,6 +160,20 @@ class EventFiles:
         return data
 
     # --- entry ------------------------------------------------------------------------
+    def wait_set(self, slot: Slot) -> int | None:
+        """The signals the call entering in `slot` takes from the pending ones, where it
+        is one that does (pending_order.py): rt_sigtimedwait's set (less SIGKILL and
+        SIGSTOP, as sigprocmask-style sets drop them), a signalfd read's mask; None for
+        any other call, or where the set is not readable now."""
+        if slot.nr == _NR_SIGTIMEDWAIT:
+            raw = self.memory.read(slot.args[0], 8, slot.root) if slot.args[0] else None
+            return struct.unpack("<Q", raw)[0] & ~_UNBLOCKABLE if raw is not None else None
+        if slot.nr in (NR_READ, NR_READV):
+            f = self._open_file(slot, slot.args[0])
+            if f is not None and isinstance(f.events, SignalfdMask):
+                return f.events.mask
+        return None
+
     def note_entry(self, slot: Slot) -> None:
         """epoll_ctl's event and signalfd4's mask as the program passed them."""
         va, n = (slot.args[3], EVENT_SIZE) if slot.nr == NR_EPOLL_CTL else (slot.args[1], 8)
@@ -310,6 +328,8 @@ class EventFiles:
                 break
             raw, left = raw + self._read_written(va, n, slot), left - n
         taken = self.taking[slot.id] = []   # (a check asked again starts afresh)
+        if self.sends is not None:
+            self.sends.begin_wait(slot)
         for off in range(0, ret, SIGINFO_SIZE):
             signo = struct.unpack_from("<I", raw, off)[0]
             if not 1 <= signo <= 64 or not sfd.mask >> (signo - 1) & 1:

@@ -66,7 +66,7 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
-from guardian.fd_names import Reach, read_name, reopened, resolve_name
+from guardian.fd_names import REOPENING, Reach, read_name, reopened, resolve_name
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -107,6 +107,7 @@ _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 
 
 O_PATH = 0o10000000
+O_TRUNC = 0o1000
 
 
 class Descriptors(TableLifecycle):
@@ -436,6 +437,10 @@ class Descriptors(TableLifecycle):
             if again is not None and again.memfd:
                 # A new open file of the same memfd: its mappings map the memfd's pages.
                 table.fds[ret].memfd = again.memfd
+                if flags & O_TRUNC and again.memfd in self.memfd_sizes:
+                    self.memfd_sizes[again.memfd] = 0       # handle_truncate() cut it
+            elif flags & O_TRUNC and (path is None or path.startswith(REOPENING)):
+                self.memfd_sizes.clear()    # it may have cut any memfd (memfd_sizes.py)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
@@ -575,7 +580,10 @@ class Descriptors(TableLifecycle):
     def seals_met(self, slot: Slot, fd: int) -> int:
         """The seals the memfd behind descriptor `fd` held before the slot's call entered
         (0: none known, or no memfd): those the call met, whatever else ran meanwhile."""
-        f = self.open_file(slot, fd)
+        return self.seals_of_file(slot, self.open_file(slot, fd))
+
+    def seals_of_file(self, slot: Slot, f: OpenFile | None) -> int:
+        """The seals the memfd of open file `f` held before the slot's call entered."""
         met = 0
         for since, seals in self.sealed_from.get(f.memfd, ()) if f is not None and f.memfd \
                 else ():

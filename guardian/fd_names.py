@@ -27,6 +27,9 @@ from guardian.slots import PAGE, Slot
 from guardian.user_memory import UserMemory
 
 PATH_MAX = 4096
+#: Where a name may open again a file the program already holds (/proc/self/fd/N, its
+#: aliases, /dev/std*); a cut through one of them may reach any memfd.
+REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
 
 

@@ -110,10 +110,11 @@ def pages_past_cut(space: Space, mem: MemFile, size: int) -> list[tuple[int, int
     return out
 
 
-def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: PagesIn) -> None:
-    """ftruncate() cut `mem`, a file only the program holds, to `size` and returned
-    success: no mapping of it in the program maps a page wholly past the new end
-    (Linux's shmem_setattr() -> truncate_setsize() -> truncate_pagecache() unmaps them
+def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: PagesIn,
+              by: str = "ftruncate()") -> None:
+    """ftruncate() (or `by`, another call that cuts) cut `mem`, a file only the program
+    holds, to `size` and returned success: no mapping of it in the program maps a page
+    wholly past the new end (Linux's shmem_setattr() -> truncate_setsize() -> truncate_pagecache() unmaps them
     all, unmap_mapping_range(), and drops them)."""
     for root, space in spaces.items():
         if not space.sole_views:
@@ -122,6 +123,6 @@ def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: Pages
             kept = pages_in(root, 0, 0, start, end)
             if kept:
                 refuse("return.cut_unmapped", Status.ERR_DENIED,
-                       f"ftruncate() cut a file only the program holds to {size} bytes, but "
+                       f"{by} cut a file only the program holds to {size} bytes, but "
                        f"its mapping still maps the page at {kept[0][0]:#x}, wholly past "
                        "the new end: Linux unmaps every such page before it returns")

@@ -79,11 +79,11 @@ def plan(files: Descriptors, slot: Slot, ret: int) -> Move | None:
             (nr in sole_files.V2 and not sole_files.v2_followed(slot)) or \
             not checks.enabled("return.memfd_mapped"):
         return None
-    if nr in _WRITES and mem.append:
+    desc = sole_files.opened(files.sole, slot, mem)
+    if nr in _WRITES and mem.appends(desc):
         pos: int | None = mem.size
     else:
-        pos = slot.args[3] if sole_files.positioned(nr, slot.args) else \
-            mem.offset_of(sole_files.opened(files.sole, slot, mem))
+        pos = slot.args[3] if sole_files.positioned(nr, slot.args) else mem.offset_of(desc)
     return Move(memfd, pos, nr in _READS) if pos is not None else None
 
 

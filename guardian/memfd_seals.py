@@ -98,8 +98,8 @@ def _check_grow_write(files: Descriptors, slot: Slot, ret: int) -> None:
     if mem is None:
         return
     nr, a = slot.nr, slot.args
-    pos = mem.size if mem.append else a[3] if positioned(nr, a) else \
-        mem.offset_of(opened(files.sole, slot, mem))
+    desc = opened(files.sole, slot, mem)
+    pos = mem.size if mem.appends(desc) else a[3] if positioned(nr, a) else mem.offset_of(desc)
     if pos is not None and pos + ret > mem.size:
         _refused(f"a write of {ret} bytes at offset {pos} of a memfd sealed with "
                  f"F_SEAL_GROW ends past its size ({mem.size} bytes): shmem_write_begin() "

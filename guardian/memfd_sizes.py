@@ -4,9 +4,10 @@ A memfd starts empty (memfd_create), ftruncate sets its size and fallocate witho
 FALLOC_FL_KEEP_SIZE grows it to cover the range (shmem supports no other size change:
 collapse and insert ranges are refused; a punched hole keeps the size and refaults as
 zeros).  A write may grow it further, never shrink it, so the size recorded here is a
-floor the file keeps until the program's own next ftruncate -- while no ftruncate of the
-domain is in flight, and as long as the program truncated nothing that may be a memfd
-reached through /proc (then every size is forgotten).
+floor the file keeps until the program's own next ftruncate or open with O_TRUNC of it
+through /proc/self/fd (which cuts it to 0) -- while neither is in flight, and as long as
+the program truncated nothing else that may be a memfd reached through /proc (then every
+size is forgotten).
 
 `signal.resolved_fault` uses it (guardian/heap_faults.py `check_shared_file`): Linux's
 shmem fault maps any page that starts below the file's size, so a SIGBUS with BUS_ADRERR
@@ -22,6 +23,7 @@ from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.fd_results import s32
 from guardian.slots import Domain, Slot, Space
+from guardian.sole_reopens import may_truncate
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -64,7 +66,8 @@ def inside_memfd(files: Descriptors, dom: Domain, space: Space, va: int,
                  slots: Iterable[Slot]) -> tuple[int, int] | None:
     """(file offset, size) where va lies in a MAP_SHARED mapping of a memfd the program
     made, on a page that starts below the size its calls gave it; None elsewhere, and
-    while an ftruncate of the domain is in flight (it may be shrinking the file)."""
+    while an ftruncate or an open that may truncate of the domain is in flight (it may be
+    shrinking the file)."""
     at = space.share_at(va)
     if at is None:
         return None
@@ -73,6 +76,6 @@ def inside_memfd(files: Descriptors, dom: Domain, space: Space, va: int,
     size = files.memfd_sizes.get(memfd) if memfd else None
     if size is None or offset & ~(PAGE - 1) >= size:
         return None
-    if any(s.nr == _NR_FTRUNCATE and s.domain == dom.id for s in slots):
+    if any(s.domain == dom.id and may_truncate(s) for s in slots):
         return None
     return offset, size

@@ -25,9 +25,15 @@ kept per address space (`SignalState.sure`):
   flushes those across each other), nor one whose default is to be ignored;
 - since that send, the thread made only calls that neither take a pending signal nor
   flush one nor change an action (`SAFE_CALLS`: the sends themselves, rt_sigprocmask,
-  rt_sigreturn and the id getters).  Any other call, and any delivery of the signal,
-  ends what is known (a sigaction to SIG_IGN flushes it, rt_sigtimedwait and a signalfd
-  read take it, exec and clone change the picture).
+  rt_sigreturn, the id getters and signalfd4, which only makes or retargets a
+  descriptor).  Any other call, and any delivery of the signal,
+  ends what is known (a sigaction to SIG_IGN flushes it, exec and clone change the
+  picture) -- but for the calls that take pending signals of a set they name
+  (rt_sigtimedwait's set, a signalfd read's mask: `wait_takes`).  Those dequeue as a
+  delivery does (dequeue_signal(): the thread's own queue first, next_signal()'s rank in
+  each), only among the set's signals, and the siginfo of a standard signal is its
+  first send's; what is known at their entry (`snapshot`), less what each record took,
+  is what is known after a success.  A failure ends it (-EFAULT may follow a dequeue).
 """
 
 from __future__ import annotations
@@ -54,7 +60,8 @@ _LEFT_OUT = frozenset({9, 17, 18, 19, 20, 21, 22, 23, 28})
 #: still holds.
 SAFE_CALLS = frozenset(NUMBERS[n] for n in (
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
-    "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid", "getuid", "geteuid", "getppid"))
+    "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid", "getuid", "geteuid", "getppid",
+    "signalfd4"))
 SI_QUEUE = -1
 _VALUE = 24
 
@@ -67,6 +74,11 @@ class Pending:
     own: Send | None = None
     shared: Send | None = None
     swallowed: list[Send] = field(default_factory=list)
+
+
+def snapshot(sure: dict[int, Pending]) -> dict[int, Pending]:
+    """A copy of what is known pending, for a wait to take from (`wait_takes`)."""
+    return {signo: Pending(p.own, p.shared, list(p.swallowed)) for signo, p in sure.items()}
 
 
 def judged(signo: int) -> bool:
@@ -160,6 +172,24 @@ def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
                    f"unblocked in {'the thread' if pending.own else 'the shared'} queue, "
                    "ranks before it: dequeue_signal() takes the thread's own queue first, "
                    "and next_signal() a synchronous signal, else the lowest, first")
+
+
+_ALL = (1 << 64) - 1
+
+
+def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,
+               pids: set[int], own_pids: set[int]) -> list[Send] | None:
+    """A wait for the signals of `wait_set` (rt_sigtimedwait, a signalfd read's record)
+    takes `signo`, with `info` (b"": the program asked for none), out of what `view`
+    knows pending: the siginfo is the first send's in the queue it comes from
+    (`check_delivery`), and no signal of the set known pending ranks before it
+    (`check_lower_first`; do_sigtimedwait() and signalfd_dequeue() call dequeue_signal()
+    as get_signal() does).  `view` then knows what is left.  Returns the sends it takes,
+    or None where nothing is known."""
+    firsts = check_delivery(view, signo, info, pids, own_pids) if info else None
+    check_lower_first(view, signo, firsts or [], ~wait_set & _ALL, _ALL)
+    taken(view, signo, firsts or [])
+    return firsts
 
 
 def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:

@@ -30,7 +30,7 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import checks, heap_faults, memfd_mapped, read_counts, unmapped_holes
+from guardian import checks, heap_faults, memfd_mapped, read_counts, sole_reopens, unmapped_holes
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -367,12 +367,19 @@ class ResultRules:
             self.files.check(slot, ret)
         if nr in _SEAL_CALLS:
             check_memfd_seals(self.files, slot, ret)
+        cut_to, cut = 0, None
         if nr == _NR_FTRUNCATE and ret == 0:
-            cut = self.files.sole.settled(slot, slot.args[0])
-            if isinstance(cut, MemFile) and slot.args[1] < cut.size:
-                live = {r: sp for r, sp in dom.spaces.items()
-                        if r not in reg.dying and r not in self.files.retired}
-                check_cut(cut, slot.args[1], live, self.layout.pages_in)
+            cut, cut_to = self.files.sole.settled(slot, slot.args[0]), slot.args[1]
+        elif nr in sole_reopens.OPENS and ret < _ERRNO_FLOOR:
+            reopen = sole_reopens.truncated(self.files.sole, slot)
+            if reopen is not None:
+                cut = reopen[0]
+                sole_reopens.check_truncated(self.files.sole, slot, *reopen)
+        if isinstance(cut, MemFile) and cut_to < cut.size:
+            live = {r: sp for r, sp in dom.spaces.items()
+                    if r not in reg.dying and r not in self.files.retired}
+            check_cut(cut, cut_to, live, self.layout.pages_in,
+                      "ftruncate()" if nr == _NR_FTRUNCATE else "an open with O_TRUNC")
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

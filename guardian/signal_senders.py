@@ -121,6 +121,9 @@ class SendLog:
         self.sends: dict[int, deque[Send]] = {}
         #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
         self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
+        #: slot id -> what pending_order knows pending for a wait (`Slot.waits_on`), less
+        #: what its records checked so far took: installed when the wait commits
+        self.wait_views: dict[int, dict[int, pending_order.Pending]] = {}
 
     def pids_of(self, root: int) -> set[int]:
         """The pids the Guardian knows for root's process: its getpid results and what a
@@ -254,15 +257,35 @@ class SendLog:
               delivered: bool = False) -> list[Send]:
         """`_witnessed`, and where the Guardian knows which send of a standard signal is
         pending first, the delivery's siginfo is that one's (pending_order.py): the
-        sends it takes are then that send and those it swallowed."""
+        sends it takes are then that send and those it swallowed.  (For a wait: its
+        records in order, after `begin_wait`.)"""
         taken = self._witnessed(slot, signo, info, claimed, delivered)
-        st = self.self_signals.signal_states.get(slot.root) if delivered else None
-        if st is not None and st.sure:
+        st = self.self_signals.signal_states.get(slot.root)
+        if st is None:
+            return taken
+        firsts = None
+        if delivered and st.sure:
             firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root),
                                                   st.pids)
-            if firsts is not None:
-                return firsts
-        return taken
+        elif not delivered and slot.waits_on is not None:
+            firsts = self.wait_record(slot, signo, info)
+        return firsts if firsts is not None else taken
+
+    def begin_wait(self, slot: Slot) -> None:
+        """A wait's records are about to be checked (again, after a fault-in): from what
+        was known pending at its entry."""
+        if slot.waits_on is not None:
+            self.wait_views[slot.id] = pending_order.snapshot(slot.waits_on[1])
+
+    def wait_record(self, slot: Slot, signo: int, info: bytes) -> list[Send] | None:
+        """The wait in `slot` takes `signo` with `info` (b"": not asked for):
+        pending_order.wait_takes on what its earlier records left."""
+        view = self.wait_views.get(slot.id)
+        st = self.self_signals.signal_states.get(slot.root)
+        if view is None or st is None or slot.waits_on is None:
+            return None
+        return pending_order.wait_takes(view, signo, info, slot.waits_on[0],
+                                        self.pids_of(slot.root), st.pids)
 
     def _witnessed(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None,
                    delivered: bool) -> list[Send]:
@@ -354,10 +377,17 @@ class SendLog:
     def check_waited(self, memory: UserMemory, slot: Slot, ret: int) -> list[Send]:
         """rt_sigtimedwait answered signal `ret` with the siginfo the kernel wrote where
         the program asked: the same rule as a delivery (`check`)."""
-        if not 1 <= ret <= 64 or not slot.args[1]:
+        if not 1 <= ret <= 64:
+            return []
+        self.begin_wait(slot)
+        if not slot.args[1]:
+            self.wait_record(slot, ret, b"")    # (the order still holds)
             return []
         raw = memory.read(slot.args[1], _INFO_WITH_VALUE, slot.root)
-        return self.check(slot, ret, raw) if raw is not None else []
+        if raw is None:
+            self.wait_record(slot, ret, b"")
+            return []
+        return self.check(slot, ret, raw)
 
     def pending_at_exec(self, slot: Slot) -> list[tuple[int, Send]]:
         """The slot's thread is in execve and its address space went: the sends that may
@@ -408,7 +438,11 @@ class SendLog:
         a timer expiry it took is taken)."""
         self.self_signals.raised.take(slot)
         st = self.self_signals.signal_states.get(slot.root)
-        if st is not None and st.sure:
+        view = self.wait_views.pop(slot.id, None)
+        if st is not None and view is not None:
+            st.sure.clear()                 # (a wait: what it left is what is known)
+            st.sure.update(view)
+        elif st is not None and st.sure:
             for signo in {s.signo for s in sends}:
                 pending_order.taken(st.sure, signo, sends)
         for s in sends:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from abi.layout import (
     MADV_DOFORK,
@@ -79,6 +79,9 @@ class Slot:
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)
+    #: a call that takes pending signals of a set (rt_sigtimedwait, a signalfd read),
+    #: entered where pending_order.py knew what was pending: (the set, what it knew)
+    waits_on: tuple[int, dict[int, Any]] | None = None
     #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
     wait_floor: tuple[int, int] | None = None
     #: a futex wake's bound on the threads it may wake, at its entry: (the other threads

@@ -114,6 +114,9 @@ class MemFile:
     #: the offset of each open file such a reopen made (its description -> f_pos, None:
     #: not known); the first open file's is `offset`
     reopens: dict[object, int | None] = field(default_factory=dict)
+    #: those of `reopens` that append (O_APPEND at the reopen or by F_SETFL since); the
+    #: first open file's is `append`
+    appending: set[object] = field(default_factory=set)
     #: made by memfd_create (shmem or hugetlbfs: fallocate has only plain allocation,
     #: KEEP_SIZE and a punched hole), not an O_TMPFILE file of some file system
     shmem: bool = False
@@ -122,6 +125,19 @@ class MemFile:
     def offset_of(self, desc: object) -> int | None:
         """The file offset of open file `desc` (None: not known)."""
         return self.reopens[desc] if desc in self.reopens else self.offset
+
+    def appends(self, desc: object) -> bool:
+        """Does open file `desc` append (each write lands at the end, generic_write_checks())?"""
+        return desc in self.appending if desc in self.reopens else self.append
+
+    def set_append(self, desc: object, value: bool) -> None:
+        """Open file `desc` appends from now on (or no longer)."""
+        if desc not in self.reopens:
+            self.append = value
+        elif value:
+            self.appending.add(desc)
+        else:
+            self.appending.discard(desc)
 
     def set_offset(self, desc: object, value: int | None) -> None:
         """Open file `desc` is at `value` now."""
@@ -368,7 +384,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if not positioned(nr, a) and at is not None:
             mem.set_offset(desc, at + ret)
     elif nr in _WRITES:
-        pos = mem.size if mem.append else a[3] if positioned(nr, a) else mem.offset_of(desc)
+        pos = mem.size if mem.appends(desc) else a[3] if positioned(nr, a) else mem.offset_of(desc)
         if pos is None:
             sole.drop(mem)                      # where it wrote is not known
             return
@@ -404,13 +420,17 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         elif mode != FALLOC_FL_KEEP_SIZE:
             sole.drop(mem)                      # a range moved or zeroed: not followed
     elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
-        if mem.shared_open:
-            sole.drop(mem)                      # which open file appends: not followed
-            return
-        mem.append = bool(a[2] & O_APPEND)      # setfl(): SETFL_MASK bits as asked
-        mem.nonblock = bool(a[2] & O_NONBLOCK)
+        mem.set_append(desc, bool(a[2] & O_APPEND))  # setfl(): SETFL_MASK bits as asked
+        if not mem.shared_open:                 # (each open file's own: not followed)
+            mem.nonblock = bool(a[2] & O_NONBLOCK)
     elif memfd_locks.is_lock_call(slot):
         memfd_locks.record(sole, slot, mem)
+
+
+def cut(sole: SoleHeld, mem: MemFile, size: int) -> None:
+    """A call other than ftruncate (an open with O_TRUNC) cut the memfd to `size` bytes."""
+    mem.version += 1
+    _resize(sole, mem, size, cut=True)
 
 
 def _resize(sole: SoleHeld, mem: MemFile, size: int, cut: bool = False) -> None:

@@ -79,6 +79,7 @@ from guardian import (
     sole_reopens,
     sole_streams,
 )
+from guardian.fd_names import REOPENING
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -116,7 +117,6 @@ _TRUNCATE, _SENDMSG, _MMAP, _IOCTL = _NR["truncate"], _NR["sendmsg"], _NR["mmap"
 _MADVISE, _VMSPLICE = _NR["madvise"], _NR["vmsplice"]
 #: Names that may reach an object the program holds through another open file
 #: (/dev/stdin, /dev/stdout and /dev/stderr are links to /proc/self/fd/0, 1, 2).
-_REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 #: Calls that may move an object's bytes in ways the Guardian does not follow.
 _UNFOLLOWED = frozenset(_NR[n] for n in (
     "splice", "tee", "vmsplice", "sendfile", "copy_file_range", "pwritev2", "preadv2",
@@ -203,12 +203,13 @@ class SoleHeld:
 
     def unsettled(self, slot: Slot) -> bool:
         """Is another call of the slot's domain in flight that ends the judging of objects
-        when it returns (an unfollowed mover, an SCM_RIGHTS send, a registration)?  What
-        it does may reach an object before that."""
+        when it returns (an unfollowed mover, an SCM_RIGHTS send, a registration, an open
+        that may truncate)?  What it does may reach an object before that."""
         for other in self.files.admission.registry.slots.values():
             if other.id != slot.id and other.domain == slot.domain and (
                     other.nr in _UNSETTLING or (other.nr == _IOCTL and other.args[1]
-                                                & 0xFFFF_FFFF not in _PLAIN_IOCTLS)):
+                                                & 0xFFFF_FFFF not in _PLAIN_IOCTLS)
+                    or (other.nr in _OPENS and sole_reopens.may_truncate(other))):
                 return True
         return False
 
@@ -318,7 +319,7 @@ class SoleHeld:
             self._made(slot, ret)
         elif nr in _OPENS:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
-            if f is None or f.path is None or (f.path.startswith(_REOPENING)
+            if f is None or f.path is None or (f.path.startswith(REOPENING)
                                                and not is_report(f.path)):
                 if f is None:
                     self.drop_domain(slot)      # it may be one of them, reopened

@@ -232,7 +232,7 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             moved = obj.known(src_pos, ret)
         else:
             return False
-    pos = mem.size if mem.append else _position(slot, at, mem, target[0])
+    pos = mem.size if mem.appends(target[0]) else _position(slot, at, mem, target[0])
     if pos is None or pos < 0:
         return False
     if source is not None and isinstance(source[1], Fifo):
@@ -253,6 +253,6 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
         mem.data_pages.update(range(pos // PAGE, (pos + ret - 1) // PAGE + 1))
     mem.size = grown
     if not at:
-        mem.set_offset(target[0], pos + ret if not mem.append or
+        mem.set_offset(target[0], pos + ret if not mem.appends(target[0]) or
                        mem.offset_of(target[0]) is not None else None)
     return True

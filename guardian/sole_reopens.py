@@ -19,6 +19,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian import checks, pipe_bytes, sole_files
 from guardian.checks import refuse
+from guardian.memfd_seals import F_SEAL_SHRINK
 from guardian.pipe_bytes import Fifo
 from guardian.quiet_ranges import quiet
 from guardian.sole_files import MemFile
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 
 O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC = 0, 1, 2, 0o1000
 _NR_PIPE2 = NUMBERS["pipe2"]
+_NR_OPENAT, _NR_OPENAT2, _NR_FTRUNCATE = NUMBERS["openat"], NUMBERS["openat2"], NUMBERS["ftruncate"]
+OPENS = frozenset({_NR_OPENAT, _NR_OPENAT2})
 
 
 def _name_quiet(sole: SoleHeld, slot: Slot, length: int) -> bool:
@@ -64,22 +67,62 @@ def pipe(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
 def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
     """An open that succeeded as `f`: is it a memfd only the program holds opened again
     (not O_PATH)?  Then it stays followed, the new open file at offset 0 with an offset
-    of its own (do_dentry_open() makes a new struct file), and its record locks and
-    F_GETFL flags are not judged (`MemFile.shared_open`, `memfd.reopened`).  Not where either open file appends (a
-    write's place would depend on which file wrote it) nor with O_TRUNC."""
+    and an O_APPEND of its own (do_dentry_open() makes a new struct file), and its record
+    locks and F_GETFL flags are not judged (`MemFile.shared_open`, `memfd.reopened`).
+    With O_TRUNC the open cut the memfd to 0 bytes (do_open() -> handle_truncate(), the
+    open's O_TRUNC asking MAY_WRITE whatever its access mode), which shmem_setattr()
+    refuses (EPERM) under F_SEAL_SHRINK where it held bytes (`return.memfd_seals`)."""
     if f.path_only or f.access not in (O_RDONLY, O_WRONLY, O_RDWR) or \
             not checks.enabled("memfd.reopened"):
         return False
     again, length = sole.files.reopen_of(slot)
     obj = sole.by_file.get(again.description) if again is not None else None
-    if not isinstance(obj, MemFile) or again is f or obj.append or not obj.followed or \
-            sole.open_flags(slot) & (sole_files.O_APPEND | O_TRUNC) or \
+    if not isinstance(obj, MemFile) or again is f or not obj.followed or \
             not _name_quiet(sole, slot, length):
         return False
+    flags = sole.open_flags(slot)
+    if flags & O_TRUNC:
+        if sole.busy(slot, obj, sole_files.ORDERED):
+            return False                        # which came first is not known
+        sole_files.cut(sole, obj, 0)
     sole.by_file[f.description] = obj
     obj.shared_open, obj.locks, obj.nonblock = True, None, None
     obj.reopens[f.description] = 0
+    obj.set_append(f.description, bool(flags & sole_files.O_APPEND))
     return True
+
+
+def truncated(sole: SoleHeld, slot: Slot) -> tuple[MemFile, OpenFile] | None:
+    """For an open with O_TRUNC that succeeded: the memfd only the program holds it
+    opened again, and the open file it named, where what the Guardian keeps of the memfd
+    is what the open met (None: another open, or not judged)."""
+    if slot.nr not in OPENS or not sole.by_file or not sole.open_flags(slot) & O_TRUNC or \
+            not checks.enabled("memfd.reopened"):
+        return None
+    again, length = sole.files.reopen_of(slot)
+    obj = sole.by_file.get(again.description) if again is not None else None
+    if not isinstance(obj, MemFile) or not obj.followed or sole.unsettled(slot) or \
+            sole.busy(slot, obj, sole_files.ORDERED) or not _name_quiet(sole, slot, length):
+        return None
+    return obj, again  # type: ignore[return-value]
+
+
+def check_truncated(sole: SoleHeld, slot: Slot, mem: MemFile, again: OpenFile) -> None:
+    """`return.memfd_seals`: an open with O_TRUNC of the program's own memfd that holds
+    bytes succeeds only without F_SEAL_SHRINK (handle_truncate() -> shmem_setattr()
+    fails it with EPERM)."""
+    if mem.size and sole.files.seals_of_file(slot, again) & F_SEAL_SHRINK:
+        refuse("return.memfd_seals", Status.ERR_DENIED,
+               f"an open with O_TRUNC of the program's own {mem.size}-byte memfd, sealed "
+               "with F_SEAL_SHRINK, succeeds: do_open() -> handle_truncate() -> "
+               "shmem_setattr() fails it with EPERM")
+
+
+def may_truncate(slot: Slot) -> bool:
+    """May the call in `slot` cut a memfd the program holds (ftruncate; an open with
+    O_TRUNC, which may name one through /proc; openat2, whose flags live in memory)?"""
+    return slot.nr == _NR_FTRUNCATE or slot.nr == _NR_OPENAT2 or \
+        (slot.nr == _NR_OPENAT and bool(slot.args[2] & O_TRUNC))
 
 
 def unfollowed(sole: SoleHeld, slot: Slot) -> tuple[bool, object | None]:

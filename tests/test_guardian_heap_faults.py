@@ -170,6 +170,24 @@ def test_a_memfd_the_program_shrank_or_may_be_shrinking_is_judged_by_its_new_siz
     _sigbus(files, dom, space, MAPPED)                        # empty now: every page is past it
 
 
+@pytest.mark.parametrize(("name", "args", "may_cut"), [
+    ("openat", (-100, 0x4A_0000, 0o1002, 0), True),      # O_RDWR|O_TRUNC: /proc/self/fd/N?
+    ("openat", (-100, 0x4A_0000, 0o1000, 0), True),      # O_RDONLY|O_TRUNC cuts too
+    ("openat2", (-100, 0x4A_0000, 0x4B_0000, 24), True),  # its flags are in memory
+    ("openat", (-100, 0x4A_0000, 0o2, 0), False),         # no O_TRUNC: nothing cut
+])
+def test_an_open_that_may_truncate_in_flight_leaves_the_size_unjudged(
+        name: str, args: tuple[int, ...], may_cut: bool) -> None:
+    files, dom, space = _memfd_scene()
+    _sized(files, "ftruncate", (MEMFD_FD, 8192))
+    in_flight = Slot(6, 1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)))
+    if may_cut:
+        _sigbus(files, dom, space, MAPPED, busy=(in_flight,))
+    else:
+        with pytest.raises(Refused):
+            _sigbus(files, dom, space, MAPPED, busy=(in_flight,))
+
+
 def test_other_files_are_not_judged() -> None:
     files, dom, space = _memfd_scene()
     _sized(files, "ftruncate", (DATA_FD, 1 << 20))            # a file the program named

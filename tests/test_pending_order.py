@@ -1,7 +1,8 @@
 """A standard signal is pending at most once per queue, and the thread's own queue is
 taken first (legacy_queue(), dequeue_signal()): honest sequences that send, wait for,
 flush and redirect pending signals give what Linux gives, confidential included
-(`signal.pending_order` refuses none of them) -- checked against qemu."""
+(`signal.pending_order` refuses none of them, nor the waits that take pending signals in
+that order: rt_sigtimedwait, signalfd reads) -- checked against qemu."""
 
 from __future__ import annotations
 
@@ -103,3 +104,62 @@ def test_pending_standard_signals_as_linux(tmp_path: Path) -> None:
                      b"order: 10 12",
                      b"own queue first: 12 10",
                      b"synchronous first: 11 10")
+
+
+#: rt_sigtimedwait and signalfd reads take the pending signals of their set as a delivery
+#: does.  (glibc's sigtimedwait reports a tgkill()ed signal's SI_TKILL as SI_USER.)
+WAITS = r"""#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+static void note(int s, siginfo_t *si, void *u) { (void)s; (void)si; (void)u; }
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    struct sigaction sa = {0};
+    sa.sa_sigaction = note; sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGUSR1, &sa, 0); sigaction(SIGUSR2, &sa, 0);
+    sigset_t both; sigemptyset(&both); sigaddset(&both, SIGUSR1); sigaddset(&both, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &both, 0);
+    struct timespec zero = {0, 0};
+    siginfo_t a, b;
+    kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
+    int x = sigtimedwait(&both, &a, &zero), y = sigtimedwait(&both, &b, &zero);
+    printf("timedwait lowest first: %d %d codes %d %d\n", x, y, a.si_code, b.si_code);
+    kill(getpid(), SIGUSR1); syscall(SYS_tgkill, getpid(), gettid(), SIGUSR2);
+    x = sigtimedwait(&both, &a, &zero); y = sigtimedwait(&both, &b, &zero);
+    printf("timedwait own queue first: %d %d codes %d %d\n", x, y, a.si_code, b.si_code);
+    kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
+    x = sigtimedwait(&both, 0, &zero); y = sigtimedwait(&both, 0, &zero);
+    printf("timedwait without siginfo: %d %d\n", x, y);
+    int sfd = signalfd(-1, &both, SFD_NONBLOCK);
+    kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
+    struct signalfd_siginfo r[4];
+    long n = read(sfd, r, sizeof r);
+    printf("signalfd read %ld:", n / (long)sizeof r[0]);
+    for (long i = 0; i < n / (long)sizeof r[0]; i++) printf(" %u/%d", r[i].ssi_signo, r[i].ssi_code);
+    printf("\n");
+    kill(getpid(), SIGUSR2); kill(getpid(), SIGUSR1);
+    n = read(sfd, r, sizeof r[0]); long m = read(sfd, r + 1, sizeof r[0]);
+    printf("signalfd one by one: %u %u (%ld %ld)\n", r[0].ssi_signo, r[1].ssi_signo, n, m);
+    kill(getpid(), SIGUSR1); kill(getpid(), SIGUSR2);
+    sigset_t one; sigemptyset(&one); sigaddset(&one, SIGUSR2);
+    x = sigtimedwait(&one, &a, &zero);
+    n = read(sfd, r, sizeof r);
+    printf("set without the lower: %d then signalfd %u (%ld)\n", x, r[0].ssi_signo, n / (long)sizeof r[0]);
+    return 0;
+}
+"""
+
+
+def test_waits_take_pending_signals_in_linux_order(tmp_path: Path) -> None:
+    agrees_with_qemu(tmp_path, "pending_waits", WAITS,
+                     b"timedwait lowest first: 10 12 codes 0 0",
+                     b"timedwait own queue first: 12 10",
+                     b"timedwait without siginfo: 10 12",
+                     b"signalfd read 2: 10/0 12/0",
+                     b"signalfd one by one: 10 12 (128 128)",
+                     b"set without the lower: 12 then signalfd 10 (1)")

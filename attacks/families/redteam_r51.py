@@ -38,11 +38,12 @@ Got through with the Guardian on when written, refused since: XI-001, XI-017, XI
 XI-029, XI-032 (pages in holes Linux keeps closed: a growing area's guard gap, mremap's
 old and dropped ranges, a fork or vfork child's holes), XI-002, XI-020 (signals an
 ignoring action flushed), XI-025 (the thread's own queue first), XI-010, XI-016, XI-037
-(F_SETPIPE_SZ below use, ENOMEM at MINSIGSTKSZ, EAGAIN with room).  Still through (gap
-set): XI-003 and XI-018 (P5: rt_sigtimedwait and signalfd out of next_signal()'s order),
-XI-035 (P5: the program's own SIGUSR1 before a fork child's kill()ed SIGSEGV, both
-shared), XI-038 (P5: two writers joined on an accept()ed socket that inherited
-SO_PASSCRED), XI-027 and XI-028 (P5: memfd bytes after an O_APPEND or O_TRUNC reopen).
+(F_SETPIPE_SZ below use, ENOMEM at MINSIGSTKSZ, EAGAIN with room), XI-003 and XI-018
+(rt_sigtimedwait and signalfd reads out of next_signal()'s order), XI-027 and XI-028
+(memfd bytes after an O_APPEND or O_TRUNC reopen).  Still through (gap set): XI-035
+(P5: the program's own SIGUSR1 before a fork child's kill()ed SIGSEGV, both shared),
+XI-038 (P5: two writers joined on an accept()ed socket that inherited SO_PASSCRED).
+XI-039 (an O_TRUNC reopen under F_SEAL_SHRINK) was added with the fix for XI-028.
 
 Honest shapes the default run holds the Guardian to (tests/test_redteam_r51_claims.py):
 an mmap() hint and MAP_FIXED_NOREPLACE into a hole, mremap() growing in place over a hole,
@@ -80,8 +81,8 @@ RULES = "secret_r51_rules"
  P_SIGFD, P_SHRINKMR, P_URG, P_BRKBACK, P_PEEK, P_WAITALL, P_QSYNC, P_SZMERGE, P_APPEND,
  P_TRUNC, P_HINT, P_CHILDHOLE, P_BLOCKEDFAULT, P_WAITNONE, P_VFORKHOLE,
  P_VFORKMAP, P_PKTBIG, P_PKTMIX, P_CHILDSEGV, P_SZGROW, P_ACCEPT, P_MRGROW, P_APPENDPW,
- P_ALTHUGE, P_ALTBELOW) = range(5100, 5184, 2)
-P_FIRST, P_LAST = P_GAP, P_ALTBELOW
+ P_ALTHUGE, P_ALTBELOW, P_SEALTRUNC) = range(5100, 5186, 2)
+P_FIRST, P_LAST = P_GAP, P_SEALTRUNC
 # the victim's switches
 GROWS, DONTUNMAP, QSYNC, VFORK, ACCEPT, BELOW = b"-g", b"-u", b"-t", b"-v", b"-a", b"-m"
 NR = NUMBERS
@@ -319,18 +320,19 @@ def xi_sigign_redeliver(adv: Adversary) -> None:
           "too", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
           program=RULES,
           prop="rt_sigtimedwait takes the lowest pending signal of its set (no synchronous "
-               "one pending): SIGUSR1 before SIGUSR2.",
-          gap="P5")
+               "one pending): SIGUSR1 before SIGUSR2.")
 def xi_waitorder(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGUSR2, kill()s itself SIGUSR2 then SIGUSR1 and
-    calls rt_sigtimedwait({SIGUSR1, SIGUSR2}, zero timeout) twice.
+    calls rt_sigtimedwait({SIGUSR1, SIGUSR2}, a siginfo buffer, zero timeout) twice.
     2. The kernel holds SIGUSR1 back during the first call, so it answers SIGUSR2, and
     puts it back after.
     3. The program sees SIGUSR2 then SIGUSR1: index -4, secret bytes 0..7.
     Linux's do_sigtimedwait() -> dequeue_signal() -> next_signal(): the lowest pending
     signal of the set, SIGUSR1 (10).
-    Gets through with the Guardian on: rt_sigtimedwait answers SIGUSR2 though SIGUSR1,
-    sent by the program itself and blocked, is pending."""
+    Refused by signal.pending_order: the siginfo (SI_USER from the program's own pid)
+    names the shared queue's kill(), where SIGUSR1 ranks first.  (As first written the
+    program passed no siginfo: then the answer is a claim, Linux's own where another
+    process tgkill()ed SIGUSR2 to the thread, whose queue is taken first.)"""
     hold_signal(adv, P_WAITORDER, SIGUSR1,
                 take_at=(Point.SYSCALL_ENTRY, "rt_sigtimedwait"),
                 give_back_at=(Point.SYSCALL_EXIT, "rt_sigtimedwait"))
@@ -379,7 +381,7 @@ def xi_twoq_three(adv: Adversary) -> None:
           "too", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"),
           program=RULES,
           prop="A signalfd read takes the lowest pending signal of its set: SIGUSR1 before "
-               "SIGUSR2.", gap="P5")
+               "SIGUSR2.")
 def xi_sigfd_order(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGUSR2, kill()s itself SIGUSR2 then SIGUSR1,
     makes a signalfd for both and reads it twice.
@@ -388,9 +390,8 @@ def xi_sigfd_order(adv: Adversary) -> None:
     3. The program reads SIGUSR2 then SIGUSR1: index -4, secret bytes 0..7.
     Linux's signalfd_read_iter() -> signalfd_dequeue() -> dequeue_signal() ->
     next_signal(): SIGUSR1 (10) first.
-    Gets through with the Guardian on: the signalfd answers SIGUSR2 though SIGUSR1, sent
-    by the program itself and blocked, is pending (no other task can take it: one
-    thread, and the process's other signalfd readers are none)."""
+    Refused by signal.pending_order: a signalfd read dequeues as a delivery does, and
+    its record's ssi_pid names the shared queue's kill()."""
     hold_signal(adv, P_SIGFD, SIGUSR1,
                 take_at=(Point.SYSCALL_ENTRY, "read"),
                 give_back_at=(Point.SYSCALL_EXIT, "read"))
@@ -669,7 +670,7 @@ def xi_szmerge_page(adv: Adversary) -> None:
 
 @_iago("XI-027", "Answer pread after an O_APPEND reopen's write as if the write had landed "
        "at offset 0", "An O_APPEND write lands at the end of the file: 100 'm' then the "
-       "10 new bytes.", gap="P5")
+       "10 new bytes.")
 def xi_append_overwrite(adv: Adversary) -> None:
     """1. The program reopens its 100-byte memfd O_RDWR|O_APPEND through /proc/self/fd,
     writes 10 'n' through it and preads the memfd from 0 through the first descriptor.
@@ -678,16 +679,13 @@ def xi_append_overwrite(adv: Adversary) -> None:
     3. The program sees 100 bytes: index -4, secret bytes 0..7.
     Linux's shmem_file_write_iter() -> generic_write_checks(): IOCB_APPEND sets ki_pos to
     i_size (100): the file is 110 bytes, its first 100 'm'.
-    Gets through with the Guardian on: the pread's bytes are not what the program wrote
-    (XG-009's stale pread is refused, so the Guardian does hold memfd contents; after
-    an O_APPEND reopen it lets forged ones through).  Only another process opening
-    /proc/<pid>/fd/N (same uid, ptrace-read access) could write there, and none
-    holds the memfd."""
+    Refused by return.memfd_bytes: the reopened open file keeps its own O_APPEND
+    (memfd.reopened), so the Guardian knows the write went to the end."""
     _fill(adv, P_APPEND, NR["pread64"], b"n" * 10 + b"m" * 90)
 
 
 @_iago("XI-028", "Answer pread after an O_TRUNC reopen with the old 100 bytes",
-       "Opening a memfd through /proc/self/fd with O_TRUNC empties it.", gap="P5")
+       "Opening a memfd through /proc/self/fd with O_TRUNC empties it.")
 def xi_trunc_kept(adv: Adversary) -> None:
     """1. The program reopens its memfd O_RDWR|O_TRUNC through /proc/self/fd and preads
     it from 0 through the first descriptor.
@@ -695,9 +693,24 @@ def xi_trunc_kept(adv: Adversary) -> None:
     3. The program sees 100: index -4, secret bytes 0..7.
     Linux's do_open() -> handle_truncate() -> do_truncate() to 0 (shmem_setattr()); a
     pread at 0 of an empty file is 0.
-    Gets through with the Guardian on: 100 bytes from a file Linux truncated to 0 (the
-    same caveat as XI-027: only a foreign opener of /proc/<pid>/fd/N could refill it)."""
+    Refused by return.memfd_bytes: the reopen with O_TRUNC cut the memfd the Guardian
+    follows to 0 bytes (memfd.reopened)."""
     _fill(adv, P_TRUNC, NR["pread64"], b"m" * 100)
+
+
+@_iago("XI-039", "Answer an O_TRUNC reopen of a memfd sealed with F_SEAL_SHRINK with a "
+       "descriptor", "A memfd sealed with F_SEAL_SHRINK that holds bytes cannot be "
+       "truncated: an open with O_TRUNC fails with EPERM.")
+def xi_sealed_trunc(adv: Adversary) -> None:
+    """1. The program writes 100 bytes into a memfd made with MFD_ALLOW_SEALING, seals it
+    with F_SEAL_SHRINK and reopens it O_RDWR|O_TRUNC through /proc/self/fd.
+    2. The kernel answers the open with descriptor 5, the lowest free one.
+    3. The program sees a descriptor: index -4, secret bytes 0..7.
+    Linux's do_open() -> handle_truncate() -> do_truncate() -> shmem_setattr() refuses a
+    smaller size under F_SEAL_SHRINK with EPERM, and the open fails with it.
+    Refused by return.memfd_seals: the seals the memfd held at the open's entry forbid
+    the cut an open with O_TRUNC makes (written after round 51 closed XI-028)."""
+    _answer(adv, P_SEALTRUNC, NR["openat"], 5)
 
 
 @scenario(id="XI-029", title="Resolve a fork child's store into the hole its parent "

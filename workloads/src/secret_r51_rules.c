@@ -16,7 +16,7 @@
  *              is discarded), a handler set again and SIGUSR1 unblocked: no delivery (0);
  *              a delivery from another pid (1); one naming its own pid: -4.
  *  P_WAITORDER SIGUSR2 then SIGUSR1 kill()ed while blocked; rt_sigtimedwait({USR1,USR2})
- *              twice: SIGUSR1 then SIGUSR2 (0), else -4.
+ *              twice, with a siginfo: SIGUSR1 then SIGUSR2 (0), else -4.
  *  P_SUSPEND   SIGUSR1 and SIGUSR2 blocked and pending; rt_sigsuspend(mask blocking
  *              SIGUSR1): SIGUSR2's handler alone runs, -EINTR; unblocking SIGUSR1 after:
  *              it runs (0), else -4.
@@ -111,6 +111,8 @@
  *  P_APPENDPW  pwrite64 of 10 'z' at offset 0 through the O_APPEND reopen appends them
  *              (the offset is ignored): pread through the first descriptor sees 100 'm',
  *              10 'n', 10 'z' (0), else -4.
+ *  P_SEALTRUNC a 100-byte memfd sealed F_SEAL_SHRINK reopened O_RDWR|O_TRUNC through
+ *              /proc/self/fd: -EPERM, and the memfd keeps its 100 bytes (0), else -4.
  *  P_ALTHUGE   sigaltstack() with ss_size 1 << 40 succeeds (no upper bound) (0), else -4.
  *  P_ALTBELOW (-m: qemu-user takes stacks down to 2048) sigaltstack() with ss_size 5119
  *              is -ENOMEM (0), else -4.
@@ -190,6 +192,7 @@
 #define P_APPENDPW 5178    /* x3 the pread's buffer */
 #define P_ALTHUGE 5180
 #define P_ALTBELOW 5182
+#define P_SEALTRUNC 5184
 
 #include "secret_common.h"
 
@@ -203,6 +206,7 @@
 #define SI_KERNEL_C 0x80
 #define F_SETPIPE_SZ_C 1031
 #define F_ADD_SEALS_C 1033
+#define F_SEAL_SHRINK_C 0x0002
 #define F_SEAL_GROW_C 0x0004
 #define F_SEAL_WRITE_C 0x0008
 #define F_SEAL_FUTURE_WRITE_C 0x0010
@@ -741,8 +745,11 @@ static void signal_steps(void)
     uint64_t set = both;
     struct { long s, ns; } zero = {0, 0};
     marker(P_WAITORDER, (long)logbuf, 0, 0, 0);
-    long w1 = sys6(SYS_rt_sigtimedwait, (long)&set, 0, (long)&zero, 8, 0, 0);
-    long w2 = sys6(SYS_rt_sigtimedwait, (long)&set, 0, (long)&zero, 8, 0, 0);
+    /* (with a siginfo: SI_USER from its own pid names the shared queue's kill(), where
+     * another process's tgkill() to the thread would carry its own pid) */
+    uint64_t waited[16];
+    long w1 = sys6(SYS_rt_sigtimedwait, (long)&set, (long)waited, (long)&zero, 8, 0, 0);
+    long w2 = sys6(SYS_rt_sigtimedwait, (long)&set, (long)waited, (long)&zero, 8, 0, 0);
     if (a == 0 && b == 0)
         log_label(P_WAITORDER, w1 == SIGUSR1 && w2 == SIGUSR2 ? 0 : -4);
     mask(SIG_UNBLOCK, both);
@@ -968,7 +975,38 @@ static void pipe_steps(void)
 }
 
 /* --- memfd offsets: a reopen has its own, a dup and a fork child share one ----------- */
-static char procpath[32];
+/* A page of its own: a path copy may read to the end of the page it starts in. */
+static char procpath[4096] __attribute__((aligned(4096)));
+
+static void set_procpath(long fd)
+{
+    memcpy(procpath, "/proc/self/fd/", 14);
+    int at = 14;
+    if (fd >= 10)
+        procpath[at++] = '0' + fd / 10;
+    procpath[at++] = '0' + fd % 10;
+    procpath[at] = 0;
+}
+
+/* A reopen with O_TRUNC cuts the memfd (handle_truncate()), which F_SEAL_SHRINK forbids. */
+static void sealed_trunc_step(void)
+{
+    long fd = sc(SYS_memfd_create, (long)"r51s", MFD_ALLOW_SEALING_F, 0, 0);
+    if (fd < 0)
+        return;
+    memset(wbuf, 's', 100);
+    if (sc(SYS_write, fd, (long)wbuf, 100, 0) == 100 &&
+        sc(SYS_fcntl, fd, F_ADD_SEALS_C, F_SEAL_SHRINK_C, 0) == 0) {
+        set_procpath(fd);
+        marker(P_SEALTRUNC, (long)logbuf, 0, 0, 0);
+        long t = sc(SYS_openat, AT_FDCWD, (long)procpath, O_RDWR | O_TRUNC, 0);
+        long p = sys6(SYS_pread64, fd, (long)rbuf, PAGE, 0, 0, 0);
+        log_label(P_SEALTRUNC, t == -EPERM && p == 100 ? 0 : -4);
+        if (t >= 0)
+            sc(SYS_close, t, 0, 0, 0);
+    }
+    sc(SYS_close, fd, 0, 0, 0);
+}
 
 static void memfd_steps(void)
 {
@@ -978,12 +1016,7 @@ static void memfd_steps(void)
     memset(wbuf, 'm', 100);
     if (sc(SYS_write, fd1, (long)wbuf, 100, 0) != 100)
         goto out;
-    memcpy(procpath, "/proc/self/fd/", 14);
-    int at = 14;
-    if (fd1 >= 10)
-        procpath[at++] = '0' + fd1 / 10;
-    procpath[at++] = '0' + fd1 % 10;
-    procpath[at] = 0;
+    set_procpath(fd1);
     long fd2 = sc(SYS_openat, AT_FDCWD, (long)procpath, O_RDWR, 0);
     if (fd2 >= 0) {
         memset(rbuf, 0, sizeof rbuf);
@@ -1041,6 +1074,7 @@ static void memfd_steps(void)
     }
 out:
     sc(SYS_close, fd1, 0, 0, 0);
+    sealed_trunc_step();
 }
 
 /* --- sigaltstack at MINSIGSTKSZ ------------------------------------------------------ */

@@ -50,7 +50,9 @@ from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
+from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
+from guardian.pending_order import keeps as order_keeps
 from guardian.pending_order import snapshot as snapshot_pending
 from guardian.quiet_ranges import CALLS as QUIET_CALLS
 from guardian.quiet_ranges import note as note_quiet
@@ -169,16 +171,19 @@ class ExceptionEntry:
         if nr in QUIET_CALLS and quiet_noted(nr, args):
             note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
         self_signals = self.signals.self_signals
-        if nr is not None and nr not in ORDER_SAFE_CALLS:
+        if nr is not None and (nr not in ORDER_SAFE_CALLS or nr in ORDER_MASK_CALLS):
             # A call that may take, flush or redirect a pending signal: what
             # pending_order.py knew of the space's pending signals ends.
             # (One that takes signals of a set it names keeps a copy to take from.)
             signal_state = self_signals.signal_states.get(root)
-            if signal_state is not None and signal_state.sure:
-                wait_set = self.events.wait_set(slot)
-                if wait_set is not None:
-                    slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
-                signal_state.sure.clear()
+            if signal_state is not None:
+                signal_state.epoch += 1
+                if signal_state.sure and nr not in ORDER_SAFE_CALLS and \
+                        not order_keeps(nr, args):
+                    wait_set = self.events.wait_set(slot)
+                    if wait_set is not None:
+                        slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
+                    signal_state.sure.clear()
         if nr in SEND_CALLS:
             self_signals.sends.note(       # a sender the Guardian saw
                 slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)

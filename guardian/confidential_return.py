@@ -159,6 +159,9 @@ class ReturnPath:
                 self.results.check(slot, dom, ret, nr)
             if ret in KERNEL_SEND_ERRORS and handler_flags is None:   # (SIGNAL notes it)
                 self.self_signals.sends.note_kernel_send(slot, ret)
+            sends = self.self_signals.sends
+            if sends.crossing and slot.id in sends.crossing:
+                sends.returned(slot, ret)       # another process's kill(): pending there?
         if slot.creator:                    # a clone child's first run: its id is fixed
             bind_at_first_run(reg, self.tid_words, self.results.ids, slot)
             slot.creator = 0

@@ -106,6 +106,10 @@ class SignalState:
     threaded: bool = False            # a CLONE_VM clone shares the space
     #: standard signals known pending for the space's one thread (pending_order.py)
     sure: dict[int, Pending] = field(default_factory=dict)
+    #: bumped at each call of the space's thread that may take, flush or block a pending
+    #: signal, or change its mask, and at each delivery: a send another process of the
+    #: program made is noted pending only where none of those ran while it did
+    epoch: int = 0
 
     def thread(self, thread: int) -> ThreadSignals:
         th = self.threads.get(thread)

@@ -157,7 +157,7 @@ class Signals:
         if missing is not None:
             raise FaultIn(missing)        # the kernel faults the page in and asks again
         self.returns.complete(slot, dom, ret, elr, flags)
-        self.self_signals.sends.take(sends, slot)
+        self.self_signals.sends.take(sends, slot, signo)
         self.registry.exits.commit_sigchld(slot.id, slot.root)
         self.masks.enter_handler(slot, signo, act, delivery)
         if flags & SA_RESETHAND and checks.enabled("signal.reset_hand"):

@@ -62,8 +62,21 @@ SAFE_CALLS = frozenset(NUMBERS[n] for n in (
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
     "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid", "getuid", "geteuid", "getppid",
     "signalfd4"))
+#: Calls that change the thread's mask, though they take or flush nothing.
+MASK_CALLS = frozenset(NUMBERS[n] for n in ("rt_sigprocmask", "rt_sigreturn"))
+_WAITS = frozenset(NUMBERS[n] for n in ("wait4", "waitid"))
+_CLONE = NUMBERS["clone"]
+_SHARES = 0x100 | 0x10000            # CLONE_VM, CLONE_THREAD
 SI_QUEUE = -1
 _VALUE = 24
+
+
+def keeps(nr: int, args: tuple[int, ...]) -> bool:
+    """Does a call outside SAFE_CALLS leave what is known pending as it is?  wait4 and
+    waitid (they reap; a handler they return to is a delivery the Guardian sees), and a
+    fork: the child starts with nothing pending (copy_process() -> init_sigpending()),
+    the parent keeps its queues."""
+    return nr in _WAITS or (nr == _CLONE and not args[0] & _SHARES)
 
 
 @dataclass
@@ -113,10 +126,12 @@ def _matches(send: Send, code: int, si_pid: int, value: bytes, pids: set[int]) -
 
 
 def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[int],
-                   own_pids: set[int]) -> list[Send] | None:
+                   own_pids: set[int], program: set[int]) -> list[Send] | None:
     """A delivery of `signo` with `info` is about to run the thread's handler: where a
-    send of it is known pending, the siginfo is the first one's.  Returns the sends it
-    takes (that send and those it swallowed), or None where nothing is known."""
+    send of it is known pending, the siginfo is the first one's.  `pids`: those of the
+    thread's process, `own_pids` what its getpid said, `program`: every pid of the
+    program's processes.  Returns the sends it takes (that send and those it
+    swallowed), or None where nothing is known."""
     known = sure.get(signo)
     if known is None or len(info) < 24:
         return None
@@ -124,8 +139,9 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
     if first is None or first.codes is None:
         return None                     # (its siginfo not read: sender_witnessed's case)
     code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
-    if known.own is None and si_pid not in own_pids:
-        # (another process may have sent it to this thread: its own queue, taken first)
+    if (known.own is None and si_pid not in own_pids) or si_pid not in program:
+        # (another process may have sent it to this thread -- its own queue, taken first
+        # -- or, outside the program, before the first known send: its siginfo waits)
         return None
     value = info[_VALUE:_VALUE + 8]
     if not _matches(first, code, si_pid, value, pids):
@@ -178,7 +194,7 @@ _ALL = (1 << 64) - 1
 
 
 def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,
-               pids: set[int], own_pids: set[int]) -> list[Send] | None:
+               pids: set[int], own_pids: set[int], program: set[int]) -> list[Send] | None:
     """A wait for the signals of `wait_set` (rt_sigtimedwait, a signalfd read's record)
     takes `signo`, with `info` (b"": the program asked for none), out of what `view`
     knows pending: the siginfo is the first send's in the queue it comes from
@@ -186,7 +202,7 @@ def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,
     (`check_lower_first`; do_sigtimedwait() and signalfd_dequeue() call dequeue_signal()
     as get_signal() does).  `view` then knows what is left.  Returns the sends it takes,
     or None where nothing is known."""
-    firsts = check_delivery(view, signo, info, pids, own_pids) if info else None
+    firsts = check_delivery(view, signo, info, pids, own_pids, program) if info else None
     check_lower_first(view, signo, firsts or [], ~wait_set & _ALL, _ALL)
     taken(view, signo, firsts or [])
     return firsts

@@ -46,7 +46,7 @@ from guardian.confidential_registry import Registry
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
-    from guardian.confidential_selfsignal import SelfSignals
+    from guardian.confidential_selfsignal import SelfSignals, SignalState
     from guardian.user_memory import UserMemory
 
 SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
@@ -121,6 +121,9 @@ class SendLog:
         self.sends: dict[int, deque[Send]] = {}
         #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
         self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
+        #: slot id -> a kill() of another process of the program in flight, and the
+        #: (root, epoch) of each process it may reach (`note_other_process`)
+        self.crossing: dict[int, tuple[Send, list[tuple[int, int]]]] = {}
         #: slot id -> what pending_order knows pending for a wait (`Slot.waits_on`), less
         #: what its records checked so far took: installed when the wait commits
         self.wait_views: dict[int, dict[int, pending_order.Pending]] = {}
@@ -135,6 +138,14 @@ class SendLog:
         if process:
             pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
         return pids
+
+    def program_pids(self, domain: int) -> set[int]:
+        """Every pid the Guardian knows for a live process of the domain."""
+        out: set[int] = set()
+        for r, d in self.registry.root_domain.items():
+            if d == domain:
+                out |= self.pids_of(r)
+        return out
 
     def note(self, slot: Slot, pidfd_target: int | None = None,
              memory: UserMemory | None = None) -> None:
@@ -179,6 +190,8 @@ class SendLog:
         log.append(send)
         if pending_order.judged(signo):
             self._note_pending(slot, send)
+            if nr == NR_KILL and pid is not None and pid > 0:
+                self.note_other_process(slot, send)
 
     def _note_pending(self, slot: Slot, send: Send) -> None:
         """pending_order.py: a send of a standard signal to the space's one thread, or
@@ -197,10 +210,66 @@ class SendLog:
         if act is None or act[0] in (0, 1):
             return                      # (SIG_DFL, SIG_IGN: a delivery the Guardian may not see)
         if send.tid is not None:
-            if send.tid in th.tids and (slot.nr == NR_TKILL or _int32(slot.args[0]) in st.pids):
+            if send.tid in th.tids and (slot.nr == NR_TKILL or _int32(slot.args[0]) in st.pids) \
+                    and not self._maybe_first(st, send, slot.domain, slot.root, to_thread=True):
                 pending_order.note_send(st.sure, send, send.signo, to_thread=True)
-        elif send.pid is not None and send.pid in st.pids and slot.nr in (NR_KILL, _SIGQUEUE):
+        elif send.pid is not None and send.pid in st.pids and slot.nr in (NR_KILL, _SIGQUEUE) \
+                and not self._maybe_first(st, send, slot.domain, slot.root, to_thread=False):
             pending_order.note_send(st.sure, send, send.signo, to_thread=False)
+
+    def _maybe_first(self, st: SignalState, send: Send, domain: int, root: int,
+                     to_thread: bool) -> bool:
+        """Where nothing is known pending in the queue `send` goes to, may an earlier send
+        of the program's of that signal still wait there (not delivered since what was
+        known ended)?  Then `send` may have been dropped behind it (legacy_queue()): it
+        is not noted."""
+        known = st.sure.get(send.signo)
+        if known is not None and (known.own if to_thread else known.shared) is not None:
+            return False                # (it goes behind the known first)
+        pids = self.pids_of(root)
+        for s in self.sends.get(domain, ()):
+            if s is send or s.signo != send.signo or (s.tid is not None) != to_thread or \
+                    s.done or root in s.reached:
+                continue
+            if to_thread or s.pid is None or not pids or s.pid in pids:
+                return True
+        return False
+
+    def note_other_process(self, slot: Slot, send: Send) -> None:
+        """A kill() by one process of the program of another one's pid entered: where
+        that one runs one thread, the epoch it is at, to note the send pending for it
+        when the kill returns (`returned`)."""
+        targets = []
+        for r, d in self.registry.root_domain.items():
+            st = self.self_signals.signal_states.get(r)
+            if d == slot.domain and r != slot.root and st is not None and not st.threaded \
+                    and send.pid in self.pids_of(r):
+                targets.append((r, st.epoch))
+        if targets:
+            self.crossing[slot.id] = (send, targets)
+
+    def returned(self, slot: Slot, ret: int) -> None:
+        """A kill() `note_other_process` kept returned: where it succeeded and nothing its
+        target process did while it ran may have taken, flushed or unblocked the signal
+        (its epoch is unchanged), the signal it sent waits in that process's shared
+        queue, blocked: pending_order.py knows it (or knows it dropped behind a known
+        one)."""
+        send, targets = self.crossing.pop(slot.id)
+        if ret != 0:
+            return
+        for r, epoch in targets:
+            st = self.self_signals.signal_states.get(r)
+            if st is None or st.epoch != epoch or st.threaded or len(st.threads) != 1:
+                continue
+            th = next(iter(st.threads.values()))
+            bit = 1 << (send.signo - 1)
+            space = self.registry.space_of(slot.domain, r)
+            acts = space.handlers_of(self.registry.group_of(r, next(iter(st.threads)))) \
+                if space is not None else {}
+            act = acts.get(send.signo)
+            if th.known & bit & th.blocked and act is not None and act[0] not in (0, 1) and \
+                    not self._maybe_first(st, send, slot.domain, r, to_thread=False):
+                pending_order.note_send(st.sure, send, send.signo, to_thread=False)
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -266,7 +335,7 @@ class SendLog:
         firsts = None
         if delivered and st.sure:
             firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root),
-                                                  st.pids)
+                                                  st.pids, self.program_pids(slot.domain))
         elif not delivered and slot.waits_on is not None:
             firsts = self.wait_record(slot, signo, info)
         return firsts if firsts is not None else taken
@@ -285,7 +354,8 @@ class SendLog:
         if view is None or st is None or slot.waits_on is None:
             return None
         return pending_order.wait_takes(view, signo, info, slot.waits_on[0],
-                                        self.pids_of(slot.root), st.pids)
+                                        self.pids_of(slot.root), st.pids,
+                                        self.program_pids(slot.domain))
 
     def _witnessed(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None,
                    delivered: bool) -> list[Send]:
@@ -433,18 +503,21 @@ class SendLog:
                     not self.self_signals.signal_state(slot.root).threaded:
                 s.done = True
 
-    def take(self, sends: list[Send], slot: Slot) -> None:
+    def take(self, sends: list[Send], slot: Slot, signo: int = 0) -> None:
         """The delivery `check` allowed committed: its sends have reached the thread (and
-        a timer expiry it took is taken)."""
+        a timer expiry it took is taken).  `signo`: the signal a SIGNAL delivered, which
+        ends what was known pending of it whatever sends it took."""
         self.self_signals.raised.take(slot)
         st = self.self_signals.signal_states.get(slot.root)
+        if st is not None:
+            st.epoch += 1
         view = self.wait_views.pop(slot.id, None)
         if st is not None and view is not None:
             st.sure.clear()                 # (a wait: what it left is what is known)
             st.sure.update(view)
         elif st is not None and st.sure:
-            for signo in {s.signo for s in sends}:
-                pending_order.taken(st.sure, signo, sends)
+            for taken in {s.signo for s in sends} | ({signo} if signo else set()):
+                pending_order.taken(st.sure, taken, sends)
         for s in sends:
             if s.tid is not None:
                 s.done = True

@@ -37,19 +37,19 @@ def _two_killed() -> dict[int, Pending]:
 def test_a_wait_takes_the_lowest_of_its_set_first() -> None:
     view = snapshot(_two_killed())
     with pytest.raises(Refused) as refused:
-        wait_takes(view, SIGUSR2, _info(SIGUSR2), BOTH, {PID}, {PID})
+        wait_takes(view, SIGUSR2, _info(SIGUSR2), BOTH, {PID}, {PID}, {PID})
     assert refused.value.check == "signal.pending_order"
     view = snapshot(_two_killed())
-    assert wait_takes(view, SIGUSR1, _info(SIGUSR1), BOTH, {PID}, {PID})
+    assert wait_takes(view, SIGUSR1, _info(SIGUSR1), BOTH, {PID}, {PID}, {PID})
     assert SIGUSR1 not in view                      # taken: what is left is known
-    assert wait_takes(view, SIGUSR2, _info(SIGUSR2), BOTH, {PID}, {PID})
+    assert wait_takes(view, SIGUSR2, _info(SIGUSR2), BOTH, {PID}, {PID}, {PID})
     assert not view
 
 
 def test_a_signal_outside_the_set_does_not_go_first() -> None:
     view = snapshot(_two_killed())
     only_usr2 = 1 << (SIGUSR2 - 1)
-    wait_takes(view, SIGUSR2, _info(SIGUSR2), only_usr2, {PID}, {PID})
+    wait_takes(view, SIGUSR2, _info(SIGUSR2), only_usr2, {PID}, {PID}, {PID})
     assert SIGUSR1 in view and SIGUSR2 not in view
 
 
@@ -57,16 +57,16 @@ def test_another_processes_send_to_the_thread_may_go_first() -> None:
     """A foreign tgkill() lands in the thread's own queue, taken before the shared one:
     its siginfo names the other process, and with no siginfo nothing tells."""
     view = snapshot(_two_killed())
-    assert wait_takes(view, SIGUSR2, _info(SIGUSR2, pid=555), BOTH, {PID}, {PID}) is None
+    assert wait_takes(view, SIGUSR2, _info(SIGUSR2, pid=555), BOTH, {PID}, {PID}, {PID}) is None
     view = snapshot(_two_killed())
-    assert wait_takes(view, SIGUSR2, b"", BOTH, {PID}, {PID}) is None
+    assert wait_takes(view, SIGUSR2, b"", BOTH, {PID}, {PID}, {PID}) is None
     assert SIGUSR2 not in view                      # which queue it left: not known
 
 
 def test_the_siginfo_is_the_first_sends() -> None:
     view = snapshot(_two_killed())
     with pytest.raises(Refused):
-        wait_takes(view, SIGUSR1, _info(SIGUSR1, code=-6), BOTH, {PID}, {PID})  # SI_TKILL
+        wait_takes(view, SIGUSR1, _info(SIGUSR1, code=-6), BOTH, {PID}, {PID}, {PID})  # SI_TKILL
 
 
 def test_the_snapshot_is_a_copy() -> None:

@@ -163,3 +163,50 @@ def test_waits_take_pending_signals_in_linux_order(tmp_path: Path) -> None:
                      b"signalfd read 2: 10/0 12/0",
                      b"signalfd one by one: 10 12 (128 128)",
                      b"set without the lower: 12 then signalfd 10 (1)")
+
+
+#: Sends whose knowledge needs more than the program's own kill(): a fork child's kill()
+#: of its parent (known pending once it returned while the parent sat in wait4), and a
+#: send after a call that ended what was known (it may be dropped behind an earlier one).
+OTHERS = r"""
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static volatile int order[2], nth, values[2], nv;
+static void note(int s, siginfo_t *si, void *u) { (void)si; (void)u; if (nth < 2) order[nth++] = s; }
+static void value(int s, siginfo_t *si, void *u) { (void)s; (void)u; if (nv < 2) values[nv++] = si->si_value.sival_int; }
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    struct sigaction sa = {0};
+    sa.sa_sigaction = note; sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask); sigaddset(&sa.sa_mask, SIGUSR1); sigaddset(&sa.sa_mask, SIGSEGV);
+    sigaction(SIGUSR1, &sa, 0); sigaction(SIGSEGV, &sa, 0);
+    sigset_t both; sigemptyset(&both); sigaddset(&both, SIGUSR1); sigaddset(&both, SIGSEGV);
+    sigprocmask(SIG_BLOCK, &both, 0);
+    kill(getpid(), SIGUSR1);
+    pid_t c = fork();
+    if (c == 0) { kill(getppid(), SIGSEGV); _exit(0); }
+    int st; waitpid(c, &st, 0);
+    sigprocmask(SIG_UNBLOCK, &both, 0);
+    printf("a child's SIGSEGV first: %d %d\n", order[0], order[1]);
+    sa.sa_sigaction = value; sigaction(SIGUSR2, &sa, 0);
+    sigset_t two; sigemptyset(&two); sigaddset(&two, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &two, 0);
+    union sigval v1 = {.sival_int = 1}, v2 = {.sival_int = 2};
+    sigqueue(getpid(), SIGUSR2, v1);
+    write(1, "", 0);
+    sigqueue(getpid(), SIGUSR2, v2);
+    sigprocmask(SIG_UNBLOCK, &two, 0);
+    printf("queued, a call, queued again: %d value %d\n", nv, values[0]);
+    return 0;
+}
+"""
+
+
+def test_other_processes_sends_and_sends_after_a_call(tmp_path: Path) -> None:
+    agrees_with_qemu(tmp_path, "pending_others", OTHERS,
+                     b"a child's SIGSEGV first: 11 10",
+                     b"queued, a call, queued again: 1 value 1")

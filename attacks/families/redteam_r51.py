@@ -40,10 +40,13 @@ old and dropped ranges, a fork or vfork child's holes), XI-002, XI-020 (signals 
 ignoring action flushed), XI-025 (the thread's own queue first), XI-010, XI-016, XI-037
 (F_SETPIPE_SZ below use, ENOMEM at MINSIGSTKSZ, EAGAIN with room), XI-003 and XI-018
 (rt_sigtimedwait and signalfd reads out of next_signal()'s order), XI-027 and XI-028
-(memfd bytes after an O_APPEND or O_TRUNC reopen).  Still through (gap set): XI-035
-(P5: the program's own SIGUSR1 before a fork child's kill()ed SIGSEGV, both shared),
-XI-038 (P5: two writers joined on an accept()ed socket that inherited SO_PASSCRED).
-XI-039 (an O_TRUNC reopen under F_SEAL_SHRINK) was added with the fix for XI-028.
+(memfd bytes after an O_APPEND or O_TRUNC reopen), XI-035 (the program's own SIGUSR1
+before a fork child's kill()ed SIGSEGV: the Guardian follows a kill() another process of
+the program makes).  None is still through.  XI-003 and XI-038 were claims as first
+written (no siginfo to tell which queue; a listener's backlog of 1 lets another
+process's connection be the one accepted): their victim steps now pass a siginfo and
+listen with backlog 0.  XI-039 (an O_TRUNC reopen under F_SEAL_SHRINK) came with the
+fix for XI-028.
 
 Honest shapes the default run holds the Guardian to (tests/test_redteam_r51_claims.py):
 an mmap() hint and MAP_FIXED_NOREPLACE into a hole, mremap() growing in place over a hole,
@@ -862,7 +865,7 @@ def xi_pktmix_stop(adv: Adversary) -> None:
           "child kill()ed it", family=RT, goal=Goal.LEAK,
           rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"), program=RULES,
           prop="In one queue a synchronous signal is dequeued before the lowest other: the "
-               "shared SIGSEGV (from a fork child) before the shared SIGUSR1.", gap="P5")
+               "shared SIGSEGV (from a fork child) before the shared SIGUSR1.")
 def xi_childsegv_order(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGSEGV, kill()s itself SIGUSR1; a fork child
     kill()s it SIGSEGV and exits; the program unblocks both (each handler blocks both).
@@ -871,11 +874,10 @@ def xi_childsegv_order(adv: Adversary) -> None:
     3. The program sees SIGUSR1 first: index -4, secret bytes 0..7.
     Linux's dequeue_signal() -> __dequeue_signal() -> next_signal() on the shared
     queue: pending & SYNCHRONOUS_MASK is SIGSEGV, taken before SIGUSR1.
-    Gets through with the Guardian on: both signals were pending before the unblock (the
-    child's kill() returned and the program reaped it; kill() queues at once), so no
-    order of events lets Linux run SIGUSR1 first; the Guardian, knowing the program's own
-    SIGUSR1 and not the child's SIGSEGV, lets the lower number go first.  (The honest
-    order, SIGSEGV first, is accepted.)"""
+    Refused by signal.pending_order: the child's kill() returned while the program sat in
+    wait4() with SIGSEGV blocked and handled (nothing of its own ran meanwhile), so the
+    Guardian knows that SIGSEGV waits in the shared queue, where it ranks first; fork and
+    wait4 leave what is known pending as it is.  (The honest order is accepted.)"""
     hold_signal(adv, P_CHILDSEGV, SIGSEGV)
 
 
@@ -913,11 +915,10 @@ def xi_szgrow_eagain(adv: Adversary) -> None:
 
 @_iago("XI-038", "Join two writers' bytes in a read of an accept()ed socket that inherited "
        "SO_PASSCRED from its listener", "An accept()ed AF_UNIX stream socket inherits its "
-       "listener's SO_PASSCRED; its read stops where the writer changes.", gap="P5",
-       args=(ACCEPT,))
+       "listener's SO_PASSCRED; its read stops where the writer changes.", args=(ACCEPT,))
 def xi_accept_join(adv: Adversary) -> None:
-    """1. The program (-a) sets SO_PASSCRED on a listening AF_UNIX stream socket, connects
-    a client, accept()s it, writes 100 'P' through the client; a fork child writes 100
+    """1. The program (-a) sets SO_PASSCRED on an AF_UNIX stream socket listening with
+    backlog 0 on an abstract name, connects a client, accept()s it, writes 100 'P' through the client; a fork child writes 100
     'C'; the program reads 4096 from the accepted socket.
     2. The kernel answers with all 200 bytes (the kernel model does so by itself: its
     accepted socket does not inherit SO_PASSCRED).
@@ -927,9 +928,10 @@ def xi_accept_join(adv: Adversary) -> None:
     came after accept(), so maybe_add_creds() recorded each writer's pid, and
     unix_stream_read_generic() stops at the child's: 100 (a 6.18 host: 100, and
     getsockopt(SO_PASSCRED) on the accepted socket answers 1).
-    Gets through with the Guardian on: the Guardian does not carry the listener's
-    SO_PASSCRED to the accepted socket, so it takes the join for a reader that does not
-    compare credentials."""
+    Refused by return.pair_glue: with backlog 0 the accepted connection is the program's
+    own (sole_streams.py), and it inherited SO_PASSCRED.  (As first written the listener
+    had backlog 1: then the answer is a claim, Linux's own where another process connected
+    first and wrote all 200 bytes at once -- accept() returns the first connection.)"""
     _fill(adv, P_ACCEPT, NR["read"], b"P" * 100 + b"C" * 100)
 
 

@@ -100,8 +100,10 @@
  *  P_SZGROW    a non-blocking pipe holding 16 pages grown by F_SETPIPE_SZ(131072) takes a
  *              write of 4096 (4096); one holding 3 pages set to 12288 answers 16384 (four
  *              slots) and a write of 8192 then copies one page: 4096 (0), else -4.
- *  P_ACCEPT (-a: the kernel model's accept()ed socket does not inherit SO_PASSCRED) a
- *              listening AF_UNIX stream socket with SO_PASSCRED; a client connects and
+ *  P_ACCEPT (-a: written when the kernel model's accept()ed socket did not inherit
+ *              SO_PASSCRED) an AF_UNIX stream socket with SO_PASSCRED listening with
+ *              backlog 0 (no other process's connection can be the one accepted:
+ *              unix_recvq_full()); a client connects and
  *              is accept()ed; the program writes 100 'P' through the client, a fork
  *              child 100 'C'; read(4096) of the accepted socket, which inherited
  *              SO_PASSCRED, stops at the writer change: 100 'P' (0), else -4.
@@ -512,7 +514,7 @@ static void accept_step(void)
         return;
     long conn = -1;
     if (sys6(SYS_setsockopt, l, 1, 16, (long)&one, 4, 0) == 0 &&
-        sc(SYS_bind, l, (long)&addr, sizeof addr, 0) == 0 && sc(SYS_listen, l, 1, 0, 0) == 0 &&
+        sc(SYS_bind, l, (long)&addr, sizeof addr, 0) == 0 && sc(SYS_listen, l, 0, 0, 0) == 0 &&
         sc(SYS_connect, c, (long)&addr, sizeof addr, 0) == 0)
         conn = sys6(SYS_accept4, l, 0, 0, 0, 0, 0);
     if (conn >= 0) {

@@ -74,6 +74,7 @@ EXPECTED = {
     "secret_r48_rules",
     "secret_r49_rules",
     "secret_r51_rules",
+    "secret_r52_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

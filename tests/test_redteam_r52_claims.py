@@ -1,0 +1,116 @@
+"""Round 52's honest answers: what Linux does on the edges of the rules added after round
+51 (holes below growing areas, the first send's siginfo, signals a call took, ppoll's
+mask, a pipe's partly read buffer and tee(), memfd SEEK_HOLE/SEEK_DATA, SO_PASSCRED set
+late or on the writing end, fault-shaped signals queued to oneself), which a monitor
+could mistake for forged.
+
+Each test runs the round-52 victim (secret_r52_rules) with a kernel that answers exactly
+as Linux does (the honest kernel model where it already does; a claim_* step function of
+attacks/families/redteam_r52.py where the model does not) and asserts the Guardian lets
+it through: no decision, the program finishes intact, and each step indexes the label
+Linux's answer gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.adversary import Adversary
+from attacks.families import redteam_r52 as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+
+
+def _honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel model answers as Linux does."""
+
+
+def _claim_run(steps, args: tuple[bytes, ...],  # type: ignore[no-untyped-def]
+               expect: dict[int, int], mode: str = "on"):
+    sc = Scenario(id="ZZ-992", title="round 52 claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",), program=r.RULES,
+                  args=args)
+    out = run_one(sc, mode).outcome
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    got = step_indices(out, r.P_FIRST, r.P_LAST)
+    for phase, index in expect.items():
+        assert got.get(phase) == index, (phase, got)
+    return out
+
+
+def test_honest_default_steps_are_not_refused() -> None:
+    # expand_downwards(): vma_is_accessible() of a page mprotect() made PROT_READ, and
+    # 255 pages < stack_guard_gap: SEGV_MAPERR both; pipe_write(): no merge past the
+    # partly read buffer's end (offset + len = 100, 100 + 4046 > PAGE_SIZE) and a full
+    # one-slot ring: -EAGAIN, then 3996 merged (4096 exactly); link_pipe() duplicating
+    # 100 bytes, the source keeping them; legacy_queue() keeping the first send's siginfo
+    # (a fork child's, then the program's own); do_sigtimedwait() taking SIGUSR2 for
+    # good; shmem_file_llseek(): SEEK_HOLE 4096, SEEK_DATA past the data -ENXIO;
+    # maybe_add_creds() with no option at the sends (200 joined, unix_skb_scm_eq() of
+    # two empty credentials) and with the option on the writing end (100, then 100);
+    # ep_poll() with a zero timeout: 0, no signal check, the mask restored before any
+    # delivery (a 6.18 host: 0); flush_sigqueue_mask() of each thread's queue at SIG_IGN;
+    # a credentials change to none (the option dropped at the child's send) stops the
+    # read (a 6.18 host: 100, 100); splice_pipe_to_pipe() moving 60 of 100 (40 left);
+    # signalfd_dequeue() taking SIGUSR2 for good.
+    _claim_run(_honest, (), {p: 0 for p in (
+        r.P_MPROTGAP, r.P_GAPIN, r.P_OFFMERGE, r.P_TEE, r.P_CHILDFIRST, r.P_OWNFIRST,
+        r.P_TAKEN, r.P_SEEKHOLE, r.P_LATECRED, r.P_WCRED, r.P_EPWAIT, r.P_TQIGN,
+        r.P_TOGGLE, r.P_SPLICE, r.P_SFDTAKEN)})
+
+
+def test_growsdown_claims_hold_without_the_guardian() -> None:
+    _claim_run(r.claim_grows, (r.GROWS,), {r.P_NONEGAP: 0, r.P_GAPEXACT: 0,
+                                           r.P_GROWSPREV: 0, r.P_CHILDGROW: 0,
+                                           r.P_MPROTNONE: 0}, mode="off")
+
+
+def test_growsdown_growth_linux_allows_is_not_refused() -> None:
+    # -g: expand_downwards() grows the area over the hole the program munmap()ed when
+    # the area below is PROT_NONE (!vma_is_accessible()), when the fault is exactly
+    # stack_guard_gap above an accessible area (address - prev->vm_end == 256 pages is
+    # not < stack_guard_gap), and when the area below is VM_GROWSDOWN itself (no gap
+    # enforced), above a read-write page mprotect() made PROT_NONE (mprotect_fixup()
+    # cleared VM_READ|VM_WRITE: not accessible); a fork child's copy of the area (dup_mmap() keeps VM_GROWSDOWN) grows
+    # the same way.  The kernel model never grows a MAP_GROWSDOWN area (SIGSEGV, index 1).
+    _claim_run(r.claim_grows, (r.GROWS,), {r.P_NONEGAP: 0, r.P_GAPEXACT: 0,
+                                           r.P_GROWSPREV: 0, r.P_CHILDGROW: 0,
+                                           r.P_MPROTNONE: 0})
+
+
+def _ppoll_and_pselect(adv: Adversary) -> None:
+    r.claim_ppoll(adv)
+    r.claim_pselect(adv)
+
+
+def test_ppoll_claim_holds_without_the_guardian() -> None:
+    _claim_run(_ppoll_and_pselect, (r.PPOLL,), {r.P_PPOLL: 0, r.P_PSELECT: 0}, mode="off")
+
+
+def test_ppoll_mask_delivery_is_not_refused() -> None:
+    # -p: do_ppoll() -> set_user_sigmask() before do_sys_poll(); do_poll() finds
+    # signal_pending(): -ERESTARTNOHAND, -EINTR once the handler runs (qemu-user on a
+    # 6.18 host: -EINTR).  The kernel model's zero-timeout path returns 0 before
+    # installing the mask; the claim lets the call wait, as Linux's check does.  The
+    # same for pselect6(): core_sys_select() answers -ERESTARTNOHAND when nothing is
+    # ready and signal_pending().
+    _claim_run(_ppoll_and_pselect, (r.PPOLL,), {r.P_PPOLL: 0, r.P_PSELECT: 0})
+
+
+def test_syncq_claim_holds_without_the_guardian() -> None:
+    _claim_run(r.claim_syncq, (r.SYNCQ,), {r.P_SYNCQ: 0}, mode="off")
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: signal.pending_order takes SIGBUS "
+                   "(7), the lowest synchronous signal, for the one Linux delivers first; "
+                   "get_signal() runs dequeue_synchronous_signal() first, which takes the "
+                   "first queued fault-shaped (si_code > SI_USER) synchronous signal of "
+                   "the thread's queue: SIGSEGV")
+def test_first_queued_fault_shaped_signal_first_is_not_refused() -> None:
+    # -s: do_rt_tgsigqueueinfo() lets a task queue any si_code to its own thread group;
+    # get_signal() -> dequeue_synchronous_signal() takes the first queued synchronous
+    # signal with si_code > SI_USER from the thread's queue: SIGSEGV before SIGBUS.
+    _claim_run(r.claim_syncq, (r.SYNCQ,), {r.P_SYNCQ: 0})

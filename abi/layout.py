@@ -171,6 +171,7 @@ COUNT_ARG = {_NR[n]: i for n, i in (
     ("read", 2), ("write", 2), ("pread64", 2), ("pwrite64", 2), ("recvfrom", 2),
     ("sendto", 2), ("getrandom", 1), ("readlinkat", 3), ("getdents64", 2), ("sendfile", 3),
     ("getcwd", 1), ("sched_getaffinity", 1),
+    ("splice", 4), ("tee", 2), ("copy_file_range", 4),     # each moves at most len bytes
 ) if n in _NR}
 #: ... or the (iovec array, count) arguments whose lengths add up to it ...
 IOVEC_ARGS = {_NR[n]: (1, 2) for n in (

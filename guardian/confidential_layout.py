@@ -214,6 +214,7 @@ class Layout:
                 space.input_areas.append((ret, ret + length))
             held = self.files.sole.of(slot, a[4]) if not anonymous else None
             if held is not None and isinstance(held[1], MemFile) and a[5] % PAGE == 0:
+                held[1].populated = True    # (its faults may fill the page cache)
                 shared = bool(a[3] & MAP_SHARED)
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE))

@@ -8,6 +8,8 @@ pipe (-ERESTARTSYS: -EINTR only when a handler without SA_RESTART runs).  A prog
 counts on it ("sigsuspend returned, so my handler ran"; "a SA_RESTART handler never
 makes read fail"), so the kernel may not answer -EINTR through RESUME, with no handler,
 nor through a SIGNAL whose handler has SA_RESTART where Linux would restart the call.
+And epoll_pwait with a zero timeout never answers -EINTR at all: ep_poll() sets timed_out
+and returns 0 when no event waits, before any signal_pending() check (in every version).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
 
 _NR_PIPE2 = NUMBERS["pipe2"]
+_NR_EPOLL_PWAIT = NUMBERS["epoll_pwait"]
 #: Every call `check_interrupted` acts on.
-CALLS = frozenset(INTERRUPTIONS_BY_NR)
+CALLS = frozenset({*INTERRUPTIONS_BY_NR, _NR_EPOLL_PWAIT})
 
 
 def check_interrupted(files: Descriptors, slot: Slot, ret: int,
@@ -34,6 +37,12 @@ def check_interrupted(files: Descriptors, slot: Slot, ret: int,
     """Refuse -EINTR from a call of the table unless the handler entered at this return
     (`handler_flags`; None: none) is one Linux answers -EINTR for."""
     if ret != EINTR_RESULT or slot.nr not in CALLS:
+        return
+    if slot.nr == _NR_EPOLL_PWAIT:
+        if slot.args[3] & 0xFFFF_FFFF == 0:
+            refuse("return.eintr_handler", Status.ERR_DENIED,
+                   "epoll_pwait with a zero timeout answers -EINTR: ep_poll() returns 0 "
+                   "once a zero timeout finds no event, before it looks at any signal")
         return
     row = INTERRUPTIONS_BY_NR[slot.nr]
     if row.null_arg is not None and slot.args[row.null_arg]:

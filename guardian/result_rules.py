@@ -31,6 +31,7 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
 from guardian import checks, heap_faults, memfd_mapped, read_counts, sole_reopens, unmapped_holes
+from guardian.sole_reopens import OPENS as _REOPEN_CALLS
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -370,7 +371,7 @@ class ResultRules:
         cut_to, cut = 0, None
         if nr == _NR_FTRUNCATE and ret == 0:
             cut, cut_to = self.files.sole.settled(slot, slot.args[0]), slot.args[1]
-        elif nr in sole_reopens.OPENS and ret < _ERRNO_FLOOR:
+        elif nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen = sole_reopens.truncated(self.files.sole, slot)
             if reopen is not None:
                 cut = reopen[0]

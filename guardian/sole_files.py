@@ -108,6 +108,10 @@ class MemFile:
     #: MADV_REMOVE last dropped them: the page cache holds them, so lseek's SEEK_HOLE and
     #: SEEK_DATA find data there (None: not kept, past `SoleHeld.kept`)
     data_pages: set[int] | None = field(default_factory=set)
+    #: its page cache may hold pages no write of the program filled: a mapping faulted
+    #: them in, fallocate() allocated them, or a hole, a cut or MADV_REMOVE may have left
+    #: part of a large folio (lseek's SEEK_DATA is then not judged)
+    populated: bool = False
     #: opened again by /proc/self/fd/N (sole_held.py): more than one open file, each with
     #: its own offset and status flags; the flags are not followed from then on
     shared_open: bool = False
@@ -148,6 +152,8 @@ class MemFile:
 
     def forget_pages(self, start: int, end: int) -> None:
         """[start, end) was punched or cut: no page it touches is known to hold data."""
+        if start < end:
+            self.populated = True       # (a large folio may outlive part of the range)
         if self.data_pages and start < end:
             self.data_pages.difference_update(range(start // _PAGE, (end - 1) // _PAGE + 1))
 
@@ -292,10 +298,38 @@ def _check_seek_data(mem: MemFile, whence: int, off: int, ret: int) -> None:
     elif whence == SEEK_DATA and any(off // _PAGE <= p and max(off, p * _PAGE) < ret
                                      for p in pages):     # (data from max(off, its start))
         why = f"at {ret}, past a page between {off} and it that the program's writes filled"
+    elif whence == SEEK_DATA and not mem.populated and mem.data_pages is not None and \
+            not (ret == off and _in_folio_with_data(pages, off)) and \
+            not _folio_with_data_starts(pages, ret):
+        why = (f"at {ret}, where no folio holding a page the program's writes filled can "
+               "begin (the only pages its page cache holds)")
     if why:
         refuse("return.seek_hole", Status.ERR_DENIED,
                f"lseek({name}) of the program's own memfd answers {why}: its page cache "
                "holds what the program wrote until a hole, a cut or MADV_REMOVE drops it")
+
+
+#: The largest folio shmem gives a file, in pages (a PMD: 2 MiB).
+_LARGEST_FOLIO = 512
+
+
+def _in_folio_with_data(pages: set[int], pos: int) -> bool:
+    """May `pos` lie in a folio that holds a page the program wrote (a folio of 2^k pages
+    is aligned to its size, at most a PMD)?"""
+    block = pos // _PAGE // _LARGEST_FOLIO
+    return any(p // _LARGEST_FOLIO == block for p in pages)
+
+
+def _folio_with_data_starts(pages: set[int], pos: int) -> bool:
+    """May a folio holding a page the program wrote begin at `pos`?"""
+    if pos % _PAGE:
+        return False
+    page, size = pos // _PAGE, 1
+    while size <= _LARGEST_FOLIO:
+        if page % size == 0 and any(page <= p < page + size for p in pages):
+            return True
+        size *= 2
+    return False
 
 
 def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
@@ -419,6 +453,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                     mem.data[off:end] = bytes(end - off)
         elif mode != FALLOC_FL_KEEP_SIZE:
             sole.drop(mem)                      # a range moved or zeroed: not followed
+        if mode in (0, FALLOC_FL_KEEP_SIZE):
+            mem.populated = True                # (allocated pages: SEEK_DATA finds them)
     elif nr == _FCNTL and a[1] & 0xFFFF_FFFF == F_SETFL:
         mem.set_append(desc, bool(a[2] & O_APPEND))  # setfl(): SETFL_MASK bits as asked
         if not mem.shared_open:                 # (each open file's own: not followed)

@@ -254,6 +254,8 @@ class SoleHeld:
         end, obj = held
         if self.unsettled(slot):
             return                              # it may have reached the object already
+        if slot.nr in sole_moves.PIPE_MOVES and isinstance(obj, Fifo):
+            sole_moves.check_source(self, slot, ret, end, obj)
         if isinstance(obj, Fifo):
             pipe_bytes.check(self, slot, ret, end, obj)
         elif isinstance(obj, Pair):
@@ -293,8 +295,9 @@ class SoleHeld:
                 return                          # a record pair's messages, followed
             if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
                     (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)
-                     or sole_moves.into_memfd(self, slot, ret)):
-                return                  # memfd -> pipe, pipe -> elsewhere, into a memfd
+                     or sole_moves.into_memfd(self, slot, ret)
+                     or sole_moves.splice_pipes(self, slot, ret)):
+                return          # memfd -> pipe, pipe -> elsewhere, into a memfd, pipe -> pipe
             held = self.of(slot, slot.args[0]) if nr in sole_files.V2 else None
             if held is not None and isinstance(held[1], MemFile) and \
                     sole_files.v2_followed(slot):

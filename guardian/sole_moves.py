@@ -158,6 +158,51 @@ def splice_out(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     return True
 
 
+#: The moves out of a pipe whose count `check_source` bounds.
+PIPE_MOVES = frozenset({_SPLICE, TEE})
+
+
+def check_source(sole: SoleHeld, slot: Slot, ret: int, end: object, fifo: Fifo) -> None:
+    """`return.pipe_count`: a tee() or splice() out of the read end of a pipe only the
+    program holds (no offset for it, no packets or vmspliced pages in it, nothing else of
+    the program's on it in flight) moves at most the bytes waiting there: link_pipe(),
+    splice_pipe_to_pipe() and splice_to_socket()/iter_file_splice_write() stop at the
+    pipe's head."""
+    if (slot.nr == _SPLICE and slot.args[1]) or not fifo.reads(end) or fifo.spliced or \
+            fifo.in_packets() or ret <= len(fifo.waiting) or \
+            sole.busy(slot, fifo, pipe_bytes.MOVING):
+        return
+    refuse("return.pipe_count", Status.ERR_DENIED,
+           f"a {'tee' if slot.nr == TEE else 'splice'} out of the program's own pipe moved "
+           f"{ret} bytes, but only {len(fifo.waiting)} wait there: Linux moves no more than "
+           "the pipe holds")
+
+
+def splice_pipes(sole: SoleHeld, slot: Slot, ret: int) -> bool:
+    """splice() from the read end of a pipe only the program holds into the write end of
+    another one it holds answered `ret`: splice_pipe_to_pipe() moved the first pipe's
+    first `ret` bytes to the end of the second (True: followed)."""
+    a = slot.args
+    if slot.nr != _SPLICE or a[1] or a[3]:
+        return False            # (an offset into a pipe: Linux refuses it, ESPIPE)
+    source, target = sole.of(slot, a[0]), sole.of(slot, a[2])
+    if source is None or target is None:
+        return False
+    (end, fifo), (out_end, out) = source, target
+    if not isinstance(fifo, Fifo) or not isinstance(out, Fifo) or out is fifo or \
+            not fifo.reads(end) or not out.writes(out_end) or fifo.spliced or \
+            fifo.in_packets() or out.in_packets() or ret > len(fifo.waiting) or \
+            len(out.waiting) + ret > sole.kept or sole.busy(slot, fifo, pipe_bytes.MOVING) or \
+            sole.busy(slot, out, pipe_bytes.MOVING):
+        return False
+    moved = bytes(fifo.waiting[:ret])
+    pipe_bytes.take(fifo, ret, sole)
+    out.put(moved, as_write=False)          # (whole or split buffers: no merges)
+    out.bufs = None                         # (how many: as the source's were cut)
+    pipe_bytes.filled(sole, out)
+    return True
+
+
 def tee(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     """tee() answered `ret`: from the read end of a pipe only the program holds, with no
     packets or vmspliced pages in it, link_pipe() linked its first `ret` bytes into the

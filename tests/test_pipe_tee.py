@@ -52,3 +52,34 @@ def test_tee_as_linux(tmp_path: Path) -> None:
                      b"tee empty: -1 errno=11",
                      b"tee same pipe: -1 errno=22",
                      b"linked then written: 3 errno=0 [xyz]")
+
+
+#: splice() from one pipe into another moves the first's bytes (splice_pipe_to_pipe():
+#: the source keeps the rest), at most len and at most what waits; tee() at most what
+#: waits, whatever len -- each followed through by the Guardian.
+SPLICED = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    int a[2], b[2], c[2];
+    pipe2(a, O_NONBLOCK); pipe2(b, O_NONBLOCK); pipe2(c, O_NONBLOCK);
+    char buf[256];
+    memset(buf, 'a', 100); write(a[1], buf, 100);
+    printf("splice 60: %ld\n", (long)splice(a[0], 0, b[1], 0, 60, SPLICE_F_NONBLOCK));
+    printf("read b: %ld\n", (long)read(b[0], buf, sizeof buf));
+    printf("tee 4096: %ld\n", (long)tee(a[0], c[1], 4096, SPLICE_F_NONBLOCK));
+    printf("splice 4096: %ld\n", (long)splice(a[0], 0, b[1], 0, 4096, SPLICE_F_NONBLOCK));
+    printf("read a: %ld read b: %ld read c: %ld\n", (long)read(a[0], buf, sizeof buf),
+           (long)read(b[0], buf, sizeof buf), (long)read(c[0], buf, sizeof buf));
+    return 0;
+}
+"""
+
+
+def test_splice_between_pipes_as_linux(tmp_path: Path) -> None:
+    agrees_with_qemu(tmp_path, "pipe_splice", SPLICED, b"splice 60: 60", b"read b: 60",
+                     b"tee 4096: 40", b"splice 4096: 40", b"read a: -1 read b: 40 read c: 40")

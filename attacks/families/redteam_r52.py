@@ -208,47 +208,42 @@ def xj_tee_consumed(adv: Adversary) -> None:
 
 
 @_iago("XJ-007", "Answer tee() of a pipe holding 100 bytes with 150",
-       "tee() duplicates at most what the source pipe holds: 100.", gap="P5")
+       "tee() duplicates at most what the source pipe holds: 100.")
 def xj_tee_count(adv: Adversary) -> None:
     """1. The program tee()s pipe A (100 bytes) into B with len 4096.
     2. The kernel answers 150.
     3. The program sees 150: index -4, secret bytes 0..7.
     Linux's link_pipe() stops when it reaches ipipe's head: 100.
-    Gets through with the Guardian on: only the program holds A's write end (one thread,
-    no fork child alive), so A held exactly its 100 bytes; a count of 150 is no answer
-    Linux's tee() can give, yet the Guardian (which refuses forged bytes read from B,
-    XJ-005) does not bound tee()'s count by the source pipe's contents."""
+    Refused by return.pipe_count: a tee() or splice() out of a pipe only the program
+    holds moves no more than the bytes waiting there."""
     _answer(adv, P_TEE, NR["tee"], 150)
 
 
 @_iago("XJ-021", "Answer splice() of 60 from a pipe holding 100 into another pipe with 150",
        "splice() between pipes moves at most what the source holds and what was asked: "
-       "60.", gap="P5")
+       "60.")
 def xj_splice_count(adv: Adversary) -> None:
     """1. The program writes 100 'a' into pipe A and splice()s 60 from A into pipe B.
     2. The kernel answers 150 (it moved the 60).
     3. The program sees 150: index -4, secret bytes 0..7.
     Linux's do_splice() -> splice_pipe_to_pipe(): len = 60, it stops when len is 0: 60;
     never more than the len argument (and never more than A's 100).
-    Gets through with the Guardian on: a count larger than the call's own len argument
-    is no answer any Linux splice() gives; the Guardian bounds neither by len nor by
-    the source pipe's contents (as tee()'s, XJ-007)."""
+    Refused by return.count_bound: splice(), tee() and copy_file_range() move at most
+    their len argument."""
     _answer(adv, P_SPLICE, NR["splice"], 150)
 
 
 @_iago("XJ-022", "Answer the source pipe's read after splice() moved 60 with all 100 bytes",
-       "splice() between pipes consumes what it moved: 40 bytes are left in the source.",
-       gap="P5")
+       "splice() between pipes consumes what it moved: 40 bytes are left in the source.")
 def xj_splice_kept(adv: Adversary) -> None:
     """1. As XJ-021's step; the program then reads A.
     2. The kernel answers A's read with 100 'a', as if the splice had only copied.
     3. The program sees 100: index -4, secret bytes 0..7.
     Linux's splice_pipe_to_pipe() moves whole buffers (or splits one: ibuf->offset += 60)
     and advances A's tail: pipe_read() of A returns the other 40.
-    Gets through with the Guardian on: only the program holds A's write end (one thread,
-    no child alive), so A held 40 bytes; the Guardian, which refuses a forged read of the
-    source after tee() (XJ-006), lets any bytes through once splice() moved some, even
-    more than the pipe ever held after the move."""
+    Refused by return.pipe_fifo: the Guardian follows splice() from one pipe the program
+    holds into another (sole_moves.splice_pipes): the source keeps the 40 bytes it did
+    not move."""
     _fill(adv, P_SPLICE, NR["read"], b"a" * 100)
 
 
@@ -373,7 +368,7 @@ def claim_ppoll(adv: Adversary) -> None:
 
 @scenario(id="XJ-017", title="Answer epoll_pwait() with a zero timeout -EINTR, delivering "
           "the pending SIGUSR1 under its mask", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES, gap="P5",
+          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES,
           prop="epoll_pwait() with a zero timeout returns at once without looking at "
                "signals: 0, its mask restored before any delivery.")
 def xj_epwait_eintr(adv: Adversary) -> None:
@@ -387,10 +382,8 @@ def xj_epwait_eintr(adv: Adversary) -> None:
     timed_out, no events: return 0 before any signal_pending() check;
     restore_saved_sigmask_unless(false) puts the old mask back, SIGUSR1 stays pending
     (a 6.18 host: 0, no handler).
-    Gets through with the Guardian on: -EINTR is no answer of ep_poll() with a zero
-    timeout in any Linux (older ones checked only fatal_signal_pending() there), and the
-    handler ran under the call's temporary mask though Linux restores the program's own
-    first; the Guardian accepts -EINTR from any wait with a handler run."""
+    Refused by return.eintr_handler: epoll_pwait with a zero timeout never answers
+    -EINTR (ep_poll() returns 0 first)."""
     serve_with(adv, NR["epoll_pwait"], P_EPWAIT, {"x3": MASK64})
 
 
@@ -491,17 +484,16 @@ def xj_seekhole_zero(adv: Adversary) -> None:
 
 
 @_iago("XJ-013", "Answer lseek(SEEK_DATA) from 4096 of a memfd with data only in page 0 "
-       "with 8192", "SEEK_DATA past the last data is -ENXIO.", gap="P5")
+       "with 8192", "SEEK_DATA past the last data is -ENXIO.")
 def xj_seekdata_past(adv: Adversary) -> None:
     """1. As XJ-012's step; then lseek(fd, 4096, SEEK_DATA).
     2. The kernel answers 8192.
     3. The program sees 8192: index -4, secret bytes 0..7.
     Linux's mapping_seek_hole_data(): no folio from page 1 to i_size: -ENXIO (a huge
     folio would answer 4096); 8192 never.
-    Gets through with the Guardian on: the memfd is the program's own (nobody else holds
-    it) and only its 100-byte write and ftruncate() shaped it, so no folio exists past
-    page 0; the Guardian checks SEEK_HOLE (XJ-012 is refused) but takes any SEEK_DATA
-    answer between the offset and i_size."""
+    Refused by return.seek_hole: where no mapping, fallocate, hole or cut may have
+    filled the memfd's page cache, SEEK_DATA answers only where a folio holding a page
+    the program wrote may begin."""
     _answer_nth(adv, P_SEEKHOLE, NR["lseek"], 2, 2 * PAGE)
 
 

@@ -124,7 +124,9 @@ class Signals:
         delivery = self.masks.delivery_mask(slot, ret, elr)
         self.masks.check(slot, signo, mask, delivery)
         signal_state = self.self_signals.signal_states.get(slot.root)
-        if signal_state is not None and signal_state.sure:
+        if signal_state is not None and signal_state.sure and \
+                not pending_order.check_synchronous_first(signal_state.sure, signo,
+                                                          delivery.blocked, delivery.known):
             pending_order.check_lower_first(signal_state.sure, signo, sends,
                                             delivery.blocked, delivery.known)
         check_frame_stack(ss_flags)

@@ -163,6 +163,33 @@ def _rank(signo: int) -> tuple[int, int]:
     return (0 if signo in _SYNCHRONOUS else 1, signo)
 
 
+def _fault_shaped(send: Send) -> bool:
+    """Is `send` one the program queued with a fault's si_code (> SI_USER)?"""
+    return send.head is not None and len(send.head) >= 4 and \
+        struct.unpack_from("<i", send.head)[0] > 0
+
+
+def check_synchronous_first(sure: dict[int, Pending], signo: int, blocked: int,
+                            known: int) -> bool:
+    """dequeue_synchronous_signal(), get_signal()'s first step: the first entry of the
+    thread's own queue that is a synchronous signal with a fault's si_code goes before
+    every other signal.  Where the Guardian knows such entries (sends the program queued
+    to its own thread, unblocked now), the delivery is the earliest of them.  True where
+    that step decided (next_signal()'s order is then not asked)."""
+    faults = [(p.own.at, other) for other, p in sure.items()
+              if p.own is not None and other in _SYNCHRONOUS and known & (1 << (other - 1))
+              and not blocked & (1 << (other - 1)) and _fault_shaped(p.own)]
+    if not faults:
+        return False
+    first = min(faults)[1]
+    if signo != first:
+        refuse("signal.pending_order", Status.ERR_DENIED,
+               f"signal {signo} is delivered while signal {first}, queued first to the "
+               "thread with a fault's si_code and unblocked, waits: get_signal()'s "
+               "dequeue_synchronous_signal() takes that entry before any other")
+    return True
+
+
 def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
                       blocked: int, known: int) -> None:
     """A delivery of `signo` under the mask (blocked, known bits), taking `sends`:

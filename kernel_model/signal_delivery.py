@@ -120,7 +120,9 @@ class SignalDelivery:
             deliverable &= ~rerun.bitset     # the re-run rt_sigtimedwait takes these itself
         if not deliverable or t.state != ThreadState.RUNNABLE:
             return
-        signo, info = sig.dequeue(t.pending, proc.pending, deliverable)
+        signo, info = sig.dequeue_synchronous(t.pending, deliverable)
+        if not signo:
+            signo, info = sig.dequeue(t.pending, proc.pending, deliverable)
         if not info:
             info = sig.pack_siginfo(signo, sig.SI_USER)
         act = proc.sigactions.get(signo)

@@ -76,6 +76,22 @@ def default_action(sig: int) -> str:
 SYNCHRONOUS_MASK = sum(1 << (n - 1) for n in (11, 7, 4, 5, 8, 31))
 
 
+def dequeue_synchronous(thread_pending: PendingSignals, allowed: int) -> tuple[int, bytes]:
+    """dequeue_synchronous_signal(), get_signal()'s first step: where a synchronous signal
+    the thread does not block waits in its own queue, the first entry of that queue
+    (in the order they were queued) that is synchronous with a fault's si_code (> 0)
+    goes before anything else; (0, b"") when none.  (Linux's walk of the queue does not
+    look at the mask; here a blocked entry is passed over, so no blocked signal is ever
+    delivered.)"""
+    if not thread_pending.mask & allowed & SYNCHRONOUS_MASK:
+        return 0, b""
+    for signo, infos in thread_pending.entries():
+        if bit(signo) & SYNCHRONOUS_MASK & allowed and infos and len(infos[0]) >= 12 and \
+                struct.unpack_from("<i", infos[0], 8)[0] > 0:
+            return signo, thread_pending.take(signo)
+    return 0, b""
+
+
 def dequeue(thread_pending: PendingSignals, process_pending: PendingSignals, allowed: int
             ) -> tuple[int, bytes]:
     """dequeue_signal(): the thread's own queue first, then its process's shared one;
@@ -163,6 +179,11 @@ class PendingSignals:
             self.mask &= ~bit(signo)
             self._info.pop(signo, None)
         return info
+
+    def entries(self) -> list[tuple[int, list[bytes]]]:
+        """Each pending signal with its siginfos, in the order they became pending (a
+        standard signal is pending once, so for those this is the queue's order)."""
+        return list(self._info.items())
 
     def discard(self, signo: int) -> None:
         self.mask &= ~bit(signo)

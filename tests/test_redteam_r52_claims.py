@@ -13,7 +13,6 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
 
 from attacks.adversary import Adversary
 from attacks.families import redteam_r52 as r
@@ -104,12 +103,13 @@ def test_syncq_claim_holds_without_the_guardian() -> None:
     _claim_run(r.claim_syncq, (r.SYNCQ,), {r.P_SYNCQ: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: signal.pending_order takes SIGBUS "
-                   "(7), the lowest synchronous signal, for the one Linux delivers first; "
-                   "get_signal() runs dequeue_synchronous_signal() first, which takes the "
-                   "first queued fault-shaped (si_code > SI_USER) synchronous signal of "
-                   "the thread's queue: SIGSEGV")
+def test_the_honest_model_delivers_the_first_queued_fault_shaped_signal_first() -> None:
+    """The kernel model's own order (dequeue_synchronous_signal()), no hook at all."""
+    _claim_run(_honest, (r.SYNCQ,), {r.P_SYNCQ: 0})
+
+
 def test_first_queued_fault_shaped_signal_first_is_not_refused() -> None:
+    """(Refused until signal.pending_order modelled dequeue_synchronous_signal().)"""
     # -s: do_rt_tgsigqueueinfo() lets a task queue any si_code to its own thread group;
     # get_signal() -> dequeue_synchronous_signal() takes the first queued synchronous
     # signal with si_code > SI_USER from the thread's queue: SIGSEGV before SIGBUS.

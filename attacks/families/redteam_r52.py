@@ -531,7 +531,8 @@ def xj_wcred_join(adv: Adversary) -> None:
 def _queue_to_self(adv: Adversary) -> None:
     """rt_tgsigqueueinfo() to the caller's own thread group with a positive si_code is
     allowed (Linux 3.9 on: do_rt_tgsigqueueinfo() checks only task_pid_vnr(current) !=
-    pid); the kernel model answers -EPERM: queue it on the target thread as Linux does."""
+    pid); where a kernel answers -EPERM, queue it on the target thread as Linux does
+    (the kernel model did when this was written; it queues it itself now)."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_tgsigqueueinfo"], once=False)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
         args = a.el1.syscall_args()
@@ -551,7 +552,7 @@ def _queue_to_self(adv: Adversary) -> None:
 
 @scenario(id="XJ-016", title="Deliver the SIGBUS queued second before the SIGSEGV queued "
           "first, both fault-shaped in the thread's queue", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"), program=RULES, args=(SYNCQ,), gap="P5",
+          rules=("G-SIGNAL-MASK", "G-SIGNAL-HANDLER"), program=RULES, args=(SYNCQ,),
           prop="get_signal() takes dequeue_synchronous_signal()'s choice first: the first "
                "queued synchronous signal with a positive si_code in the thread's queue, "
                "not the lowest.")
@@ -559,18 +560,18 @@ def xj_syncq_lowest(adv: Adversary) -> None:
     """1. The program (-s) blocks SIGSEGV and SIGBUS, rt_tgsigqueueinfo()s its own thread
     SIGSEGV (SEGV_MAPERR) then SIGBUS (BUS_ADRERR) and unblocks both (each handler
     blocks both).
-    2. The kernel queues both (as Linux does for a sender signalling itself) and
-    delivers by number: SIGBUS (7) first, as next_signal() would.
+    2. The kernel queues both (as Linux does for a sender signalling itself) and, as
+    the unblocking rt_sigprocmask returns, holds SIGSEGV back until SIGBUS's handler
+    returns: SIGBUS (7) first, as next_signal() alone would order them.
     3. SIGBUS's handler runs first: index -4, secret bytes 0..7.
     Linux's get_signal(): dequeue_synchronous_signal() walks tsk->pending.list in queue
     order and takes the first entry with si_code > SI_USER in SYNCHRONOUS_MASK: SIGSEGV;
     SIGBUS only after SIGSEGV's handler returns.
-    Gets through with the Guardian on: the Guardian knows both sends (the program's
-    own, to its own thread's queue) and holds deliveries to next_signal()'s order, the
-    lowest synchronous signal first, which is not get_signal()'s for fault-shaped
-    queued signals (Linux 5.0 on); the honest order, SIGSEGV first, is refused
-    (tests/test_redteam_r52_claims.py, xfail)."""
+    Refused by signal.pending_order: where the program queued fault-shaped synchronous
+    signals to its own thread, the earliest unblocked one goes first (get_signal()'s
+    dequeue_synchronous_signal()); the kernel model orders them so too."""
     _queue_to_self(adv)
+    hold_signal(adv, P_SYNCQ, SIGSEGV, thread_only=True)
 
 
 def claim_syncq(adv: Adversary) -> None:

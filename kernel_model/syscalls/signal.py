@@ -173,11 +173,15 @@ def sys_tkill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return _thread_signal(k, t, -1, s32(a[0]), s32(a[1]))
 
 
-def _queued_info(k: Kernel, signo: int, ptr: int) -> bytes | int:
+def _queued_info(k: Kernel, signo: int, ptr: int, own: bool) -> bytes | int:
+    """The siginfo a sigqueueinfo call queues.  Another task may not forge a kernel's or
+    kill()'s si_code (>= 0) nor SI_TKILL; a task signalling itself may (3.9 on:
+    do_rt_sigqueueinfo() and do_rt_tgsigqueueinfo() refuse them only where
+    task_pid_vnr(current) is not the pid named -- `own`)."""
     info = bytearray(k.uaccess.read(ptr, 128))
     code = struct.unpack_from("<i", info, 8)[0]
-    if code >= 0 or code == sig.SI_TKILL:
-        return -errno.EPERM     # only negative, non-kernel codes may be forged by users
+    if (code >= 0 or code == sig.SI_TKILL) and not own:
+        return -errno.EPERM
     struct.pack_into("<i", info, 0, signo)
     return bytes(info)
 
@@ -190,7 +194,7 @@ def sys_rt_sigqueueinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     p = k.processes.get(pid)
     if p is None or p.exit_status is not None:
         return -errno.ESRCH
-    info = _queued_info(k, signo, a[2])
+    info = _queued_info(k, signo, a[2], own=pid == t.tid)   # (the caller's tid, as Linux)
     if isinstance(info, int):
         return info
     k.signals.send_process(p, signo, info)
@@ -205,7 +209,7 @@ def sys_rt_tgsigqueueinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL
     if target is None or target.process.pid != tgid:
         return -errno.ESRCH
-    info = _queued_info(k, signo, a[3])
+    info = _queued_info(k, signo, a[3], own=tid == t.tid)
     if isinstance(info, int):
         return info
     k.signals.send_thread(target, signo, info)

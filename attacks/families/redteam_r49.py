@@ -968,11 +968,16 @@ def xg_queued_code_retagged(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         signo, info = a.memo.pop("qinfo")
         code = struct.unpack_from("<i", info, 8)[0]
-        if a.reg("x0") == 0 or not (code >= 0 or code == -6):
+        if not (code >= 0 or code == -6):
             return
         struct.pack_into("<i", info, 0, signo)
         if code == -6:
             struct.pack_into("<i", info, 8, 0)
             a.note("SI_TKILL retagged SI_USER")
-        a.init.pending.add(signo, bytes(info))
+        if a.reg("x0") == 0:            # queued as the program passed it: swap its siginfo
+            if code == -6 and a.init.pending.mask & (1 << (signo - 1)):
+                a.init.pending.take(signo)
+                a.init.pending.add(signo, bytes(info))
+            return
+        a.init.pending.add(signo, bytes(info))  # (a kernel that refused a task's own code)
         a.set_reg("x0", 0)

@@ -67,7 +67,9 @@ MASK_CALLS = frozenset(NUMBERS[n] for n in ("rt_sigprocmask", "rt_sigreturn"))
 _WAITS = frozenset(NUMBERS[n] for n in ("wait4", "waitid"))
 _CLONE = NUMBERS["clone"]
 _SHARES = 0x100 | 0x10000            # CLONE_VM, CLONE_THREAD
-SI_QUEUE = -1
+SI_QUEUE, SI_USER = -1, 0
+#: Signals Linux raises itself with SI_USER and the caller's pid, on the thread's queue.
+_RAISED_USER = frozenset({13, 25})     # SIGPIPE, SIGXFSZ
 _VALUE = 24
 
 
@@ -139,12 +141,18 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
     if first is None or first.codes is None:
         return None                     # (its siginfo not read: sender_witnessed's case)
     code, si_pid = struct.unpack_from("<i", info, 8)[0], struct.unpack_from("<i", info, 16)[0]
-    if (known.own is None and si_pid not in own_pids) or si_pid not in program:
+    if si_pid not in program or (known.own is None and si_pid not in own_pids and
+                                  not (code == SI_USER and signo not in _RAISED_USER)):
         # (another process may have sent it to this thread -- its own queue, taken first
-        # -- or, outside the program, before the first known send: its siginfo waits)
+        # -- or, outside the program, before the first known send: its siginfo waits.  A
+        # kill() by another process of the program is SI_USER and waits in the shared
+        # queue, where only Linux's own SIGPIPE and SIGXFSZ are SI_USER otherwise.)
         return None
     value = info[_VALUE:_VALUE + 8]
-    if not _matches(first, code, si_pid, value, pids):
+    # (the receiving process's own pids name its own sends only: a send another process
+    # of the program made carries that sender's)
+    if not _matches(first, code, si_pid, value, pids if first.sender_pids & pids
+                    or not first.sender_pids else set()):
         refuse("signal.pending_order", Status.ERR_DENIED,
                f"signal {signo} reaches the thread with si_code {code} from pid {si_pid}, but "
                f"the send pending first in {queue} queue carries another siginfo: Linux "

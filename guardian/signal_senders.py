@@ -140,11 +140,15 @@ class SendLog:
         return pids
 
     def program_pids(self, domain: int) -> set[int]:
-        """Every pid the Guardian knows for a live process of the domain."""
+        """Every pid the Guardian knows for a process of the domain: the live ones', and
+        those a send it keeps was made from (an exited child's: Linux hands pids out
+        cyclically, so none is another process's before pid_max wraps)."""
         out: set[int] = set()
         for r, d in self.registry.root_domain.items():
             if d == domain:
                 out |= self.pids_of(r)
+        for s in self.sends.get(domain, ()):
+            out |= s.sender_pids
         return out
 
     def note(self, slot: Slot, pidfd_target: int | None = None,

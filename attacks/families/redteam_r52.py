@@ -273,7 +273,7 @@ def _swap_info(adv: Adversary, phase: int, who) -> None:  # type: ignore[no-unty
 
 @scenario(id="XJ-008", title="Deliver the program's own (dropped) kill() siginfo instead of "
           "its fork child's, which came first", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-HANDLER",), program=RULES, gap="P5",
+          rules=("G-SIGNAL-HANDLER",), program=RULES,
           prop="A standard signal pending once keeps the first send's siginfo: a fork "
                "child's kill() before the program's own gives the child's pid.")
 def xj_childfirst_own(adv: Adversary) -> None:
@@ -285,17 +285,16 @@ def xj_childfirst_own(adv: Adversary) -> None:
     Linux's __send_signal_locked() -> legacy_queue(): SIGUSR1 already pending in the
     shared queue, the program's own send is dropped; the queued siginfo names the
     child (kill_pid_info() fills si_pid with the sender's tgid).
-    Gets through with the Guardian on: the child's kill() returned before the program
-    reaped it, so SIGUSR1 was pending (blocked, in the shared queue, nothing took it)
-    before the program's own kill(), which legacy_queue() drops; Linux can only deliver
-    the child's siginfo.  The Guardian lets the program's own, later send's siginfo
-    through."""
+    Refused by signal.pending_order: the Guardian follows the fork child's kill() of the
+    program (it returned while the program sat in wait4, nothing of the program's own
+    ran meanwhile): it is the first send pending in the shared queue, and the program's
+    own later one was dropped."""
     _swap_info(adv, P_CHILDFIRST, lambda a: a.init.pid)
 
 
 @scenario(id="XJ-009", title="Deliver a fork child's (dropped) kill() siginfo instead of the "
           "program's own, which came first", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-HANDLER",), program=RULES, gap="P5",
+          rules=("G-SIGNAL-HANDLER",), program=RULES,
           prop="A standard signal pending once keeps the first send's siginfo: the "
                "program's own kill() before a fork child's gives its own pid.")
 def xj_ownfirst_child(adv: Adversary) -> None:
@@ -305,29 +304,31 @@ def xj_ownfirst_child(adv: Adversary) -> None:
     siginfo with the child's (its pid, SI_USER).
     3. The handler sees the child's pid: index -4, secret bytes 0..7.
     Linux's legacy_queue() drops the child's send: the siginfo names the program.
-    Gets through with the Guardian on: the program's own kill() came first and nothing
-    took it before the unblock, so the child's pid in the delivered siginfo is one no
-    Linux order of events gives; the Guardian, which knows the program's own send,
-    accepts any siginfo once another process also sent the signal."""
+    Refused by signal.pending_order: the program's own kill() is the first send pending
+    in the shared queue; an SI_USER siginfo naming another process of the program comes
+    from the shared queue too (kill() queues there), so it cannot be one that went
+    first."""
     _swap_info(adv, P_OWNFIRST, lambda a: a.memo.get("child", 0))
 
 
 @scenario(id="XJ-010", title="Deliver the SIGUSR2 rt_sigtimedwait took", family=RT,
-          goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=RULES, gap="P5",
+          goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",), program=RULES,
           prop="A signal rt_sigtimedwait returned is no longer pending: unblocking it "
                "delivers nothing.")
 def xj_taken_again(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGUSR2, kill()s itself both, takes SIGUSR2 with
-    rt_sigtimedwait({SIGUSR2}) and unblocks both.
+    rt_sigtimedwait({SIGUSR2}, a siginfo buffer) and unblocks both.
     2. As the unblocking rt_sigprocmask returns, the kernel puts SIGUSR2 back in the
     process's pending set with the program's own kill() siginfo.
     3. Both handlers run: index -4, secret bytes 0..7.
     Linux's do_sigtimedwait() -> dequeue_signal() removed SIGUSR2 from the shared
     queue; only a new send could make it pending, and no other process can send a
     siginfo naming the program's pid with SI_USER.
-    Gets through with the Guardian on: the handler runs for a signal the program's own
-    rt_sigtimedwait took (the Guardian saw it return SIGUSR2), with the program's own
-    pid and SI_USER (which only its own kill() could send, and it sent one)."""
+    Refused by the sender rule (G-SIGNAL-HANDLER): the siginfo rt_sigtimedwait returned
+    names the program's own kill(), which it took. (As first written the program passed
+    no siginfo: then the answer is a claim, Linux's own where another process tgkill()ed
+    SIGUSR2 to the thread, whose queue the wait takes first, leaving the kill()
+    pending.)"""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["rt_sigprocmask"], during=P_TAKEN)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.init.pending.add(SIGUSR2, _info(SIGUSR2, a.init.pid))

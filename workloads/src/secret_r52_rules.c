@@ -26,8 +26,8 @@
  *              delivery naming the child (0), else -4.
  *  P_OWNFIRST  the program kill()s itself first, then a fork child: one delivery naming
  *              the program's own pid (0), else -4.
- *  P_TAKEN     SIGUSR1 and SIGUSR2 blocked and pending; rt_sigtimedwait({SIGUSR2}) takes
- *              SIGUSR2; unblocked: SIGUSR1's handler alone runs (0), else -4.
+ *  P_TAKEN     SIGUSR1 and SIGUSR2 blocked and pending; rt_sigtimedwait({SIGUSR2}, a
+ *              siginfo) takes SIGUSR2; unblocked: SIGUSR1's handler alone runs (0), else -4.
  *  P_PPOLL (-p: the kernel model's ppoll with a zero timeout returns before its mask
  *              is installed) SIGUSR1 blocked and pending; ppoll(no fds, zero timeout, a
  *              mask that unblocks it) is -EINTR, the handler having run (0), else -4.
@@ -459,7 +459,10 @@ static void signal_steps(void)
     seen_n = 0;
     a = sc(SYS_kill, my_pid, SIGUSR1, 0, 0) | sc(SYS_kill, my_pid, SIGUSR2, 0, 0);
     uint64_t two = bit(SIGUSR2);
-    long w = sys6(SYS_rt_sigtimedwait, (long)&two, 0, (long)&zero, 8, 0, 0);
+    /* (with a siginfo: SI_USER from its own pid names the kill() it took, where another
+     * process's tgkill() to the thread, taken first, would carry its own pid) */
+    uint64_t waited[16];
+    long w = sys6(SYS_rt_sigtimedwait, (long)&two, (long)waited, (long)&zero, 8, 0, 0);
     marker(P_TAKEN, (long)logbuf, 0, 0, 0);
     mask(SIG_UNBLOCK, both);
     if (a == 0 && w == SIGUSR2)

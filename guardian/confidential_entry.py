@@ -51,6 +51,7 @@ from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
 from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
+from guardian.pending_order import POLLS as ORDER_POLLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
 from guardian.pending_order import keeps as order_keeps
 from guardian.pending_order import snapshot as snapshot_pending
@@ -183,6 +184,10 @@ class ExceptionEntry:
                     wait_set = self.events.wait_set(slot)
                     if wait_set is not None:
                         slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
+                    elif nr in ORDER_POLLS:
+                        unblocked = self.events.zero_poll_unblocked(slot)
+                        if unblocked is not None:
+                            slot.polls_on = (unblocked, snapshot_pending(signal_state.sure))
                     signal_state.sure.clear()
         if nr in SEND_CALLS:
             self_signals.sends.note(       # a sender the Guardian saw

@@ -57,6 +57,7 @@ from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
 
 _NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+_NR_PPOLL, _NR_PSELECT6 = NUMBERS["ppoll"], NUMBERS["pselect6"]
 _UNBLOCKABLE = (1 << 8) | (1 << 18)     # SIGKILL, SIGSTOP
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
@@ -173,6 +174,25 @@ class EventFiles:
             if f is not None and isinstance(f.events, SignalfdMask):
                 return f.events.mask
         return None
+
+    def zero_poll_unblocked(self, slot: Slot) -> int | None:
+        """For a ppoll or pselect6 with a zero timeout and a signal mask: the signals that
+        mask leaves unblocked (None for any other call, or where not readable now)."""
+        a, mem = slot.args, self.memory
+        if slot.nr == _NR_PPOLL:
+            timeout, mask_ptr, size = a[2], a[3], a[4]
+        elif slot.nr == _NR_PSELECT6 and a[5]:
+            raw = mem.read(a[5], 16, slot.root)
+            if raw is None:
+                return None
+            timeout, (mask_ptr, size) = a[4], struct.unpack("<QQ", raw)
+        else:
+            return None
+        zero = mem.read(timeout, 16, slot.root) if timeout else None
+        mask = mem.read(mask_ptr, 8, slot.root) if mask_ptr and size == 8 else None
+        if zero != bytes(16) or mask is None:
+            return None
+        return ~struct.unpack("<Q", mask)[0] & ((1 << 64) - 1)
 
     def note_entry(self, slot: Slot) -> None:
         """epoll_ctl's event and signalfd4's mask as the program passed them."""

@@ -42,6 +42,7 @@ from guardian.confidential_selfsignal import SELF_SIGNAL_CALLS, SelfSignals
 from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
 from guardian.interrupted_waits import CALLS as INTERRUPTED_CALLS
+from guardian.pending_order import check_zero_poll
 from guardian.interrupted_waits import check_interrupted
 from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
 from guardian.signal_senders import KERNEL_SEND_ERRORS
@@ -148,6 +149,8 @@ class ReturnPath:
             resident_args.check(self.s.sealed_vas, self.call_ranges, self.memory, slot)
             if ret == EINTR_RESULT and nr in INTERRUPTED_CALLS:
                 check_interrupted(self.files, slot, ret, handler_flags)
+            if slot.polls_on is not None:   # (a zero-timeout ppoll/pselect6 it followed)
+                check_zero_poll(slot.polls_on, ret)
             if nr in RESULT_ONLY and not slot.tid_stores:
                 # No rule acts on it: the result only becomes x0 (set_result, inline:
                 # a slot without a saved context still has its registers in the core).

@@ -65,6 +65,8 @@ SAFE_CALLS = frozenset(NUMBERS[n] for n in (
 #: Calls that change the thread's mask, though they take or flush nothing.
 MASK_CALLS = frozenset(NUMBERS[n] for n in ("rt_sigprocmask", "rt_sigreturn"))
 _WAITS = frozenset(NUMBERS[n] for n in ("wait4", "waitid"))
+#: The polls whose zero timeout `check_zero_poll` judges.
+POLLS = frozenset(NUMBERS[n] for n in ("ppoll", "pselect6"))
 _CLONE = NUMBERS["clone"]
 _SHARES = 0x100 | 0x10000            # CLONE_VM, CLONE_THREAD
 SI_QUEUE, SI_USER = -1, 0
@@ -226,6 +228,25 @@ def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
 
 
 _ALL = (1 << 64) - 1
+
+
+def check_zero_poll(polls_on: tuple[int, dict[int, Pending]], ret: int) -> None:
+    """A ppoll or pselect6 with a zero timeout and a mask answered `ret`: where a signal
+    known pending at its entry (blocked and handled then) is one the mask unblocks, it
+    never answers 0 -- set_user_sigmask() runs first, and do_poll() and core_sys_select()
+    look at signal_pending() before the zero timeout ends them (-ERESTARTNOHAND, -EINTR
+    with the handler)."""
+    if ret != 0:
+        return
+    unblocked, known = polls_on
+    for signo, pending in known.items():
+        if (pending.own is not None or pending.shared is not None) and \
+                unblocked & (1 << (signo - 1)):
+            refuse("signal.pending_order", Status.ERR_DENIED,
+                   f"a poll with a zero timeout answers 0 though signal {signo}, known "
+                   "pending, is one its mask unblocks: set_user_sigmask() runs first and "
+                   "do_poll()/core_sys_select() answer -ERESTARTNOHAND for a pending signal "
+                   "before the timeout ends them")
 
 
 def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,

@@ -82,6 +82,9 @@ class Slot:
     #: a call that takes pending signals of a set (rt_sigtimedwait, a signalfd read),
     #: entered where pending_order.py knew what was pending: (the set, what it knew)
     waits_on: tuple[int, dict[int, Any]] | None = None
+    #: a ppoll or pselect6 with a zero timeout and a mask, entered where pending_order.py
+    #: knew what was pending: (the signals its mask leaves unblocked, what it knew)
+    polls_on: tuple[int, dict[int, Any]] | None = None
     #: a timed wait's (clock, value) that clock reaches at least once its timeout passed
     wait_floor: tuple[int, int] | None = None
     #: a futex wake's bound on the threads it may wake, at its entry: (the other threads

@@ -210,3 +210,45 @@ def test_other_processes_sends_and_sends_after_a_call(tmp_path: Path) -> None:
     agrees_with_qemu(tmp_path, "pending_others", OTHERS,
                      b"a child's SIGSEGV first: 11 10",
                      b"queued, a call, queued again: 1 value 1")
+
+
+#: ppoll and pselect6 install their mask first and look at pending signals before a zero
+#: timeout ends them: -EINTR with the handler run (do_poll(), core_sys_select()).
+ZERO_POLLS = r"""#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+static volatile int ran;
+static void h(int s) { (void)s; ran++; }
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    signal(SIGUSR1, h);
+    sigset_t one, none; sigemptyset(&one); sigaddset(&one, SIGUSR1); sigemptyset(&none);
+    sigprocmask(SIG_BLOCK, &one, 0);
+    struct timespec zero = {0, 0};
+    printf("ppoll nothing pending: %d\n", ppoll(0, 0, &zero, &none));
+    kill(getpid(), SIGUSR1);
+    errno = 0; int r = ppoll(0, 0, &zero, &none);
+    printf("ppoll pending: %d errno %d ran %d\n", r, errno, ran);
+    kill(getpid(), SIGUSR1);
+    errno = 0; r = pselect(0, 0, 0, 0, &zero, &none);
+    printf("pselect pending: %d errno %d ran %d\n", r, errno, ran);
+    kill(getpid(), SIGUSR1);
+    errno = 0; r = ppoll(0, 0, &zero, &one);
+    printf("ppoll still blocked: %d errno %d ran %d\n", r, errno, ran);
+    sigprocmask(SIG_UNBLOCK, &one, 0);
+    printf("unblocked: ran %d\n", ran);
+    return 0;
+}
+"""
+
+
+def test_zero_timeout_polls_see_a_signal_their_mask_unblocks(tmp_path: Path) -> None:
+    agrees_with_qemu(tmp_path, "pending_zero_polls", ZERO_POLLS,
+                     b"ppoll nothing pending: 0", b"ppoll pending: -1 errno 4 ran 1",
+                     b"pselect pending: -1 errno 4 ran 2",
+                     b"ppoll still blocked: 0 errno 0 ran 2", b"unblocked: ran 3")

@@ -23,20 +23,20 @@ round asks those rules shapes the earlier victims lacked:
   between pipes (XJ-021, XJ-022), a signal a signalfd read took (XJ-023).
 
 Refused when written: XJ-001..XJ-006, XJ-012, XJ-014, XJ-015, XJ-019, XJ-020, XJ-023.
-Through with the Guardian on (gap P5): XJ-007 and XJ-021 (tee() and splice() counts
-past the source pipe's bytes and splice()'s own len), XJ-022 (the source pipe's bytes
-after splice()), XJ-008 and XJ-009 (a siginfo other than the first send's when a fork
-child sent too), XJ-010 (a signal rt_sigtimedwait took delivered again), XJ-011 and
-XJ-018 (ppoll/pselect6 answered 0 though their own mask unblocks a pending signal),
-XJ-017 (epoll_pwait's zero timeout answered -EINTR with a handler run under its mask),
-XJ-013 (SEEK_DATA past the last data), XJ-016 (next_signal()'s order where
-dequeue_synchronous_signal() decides).  False refusal: the honest order of XJ-016's
-step, SIGSEGV first (tests/test_redteam_r52_claims.py, xfail).
+Through with the Guardian on when written, refused since: XJ-007 and XJ-021 (tee() and
+splice() counts past the source pipe's bytes and splice()'s own len), XJ-022 (the
+source pipe's bytes after splice()), XJ-008 and XJ-009 (a siginfo other than the first
+send's when a fork child sent too), XJ-010 (a signal rt_sigtimedwait took delivered
+again; with a siginfo buffer -- without one it is a claim), XJ-011 and XJ-018
+(ppoll/pselect6 answered 0 though their own mask unblocks a pending signal), XJ-017
+(epoll_pwait's zero timeout answered -EINTR), XJ-013 (SEEK_DATA past the last data),
+XJ-016 (dequeue_synchronous_signal()'s order).  The false refusal of XJ-016's honest
+order (SIGSEGV first) is fixed, with the kernel model's order.  None is still through.
 
-The claim_* step functions answer exactly as Linux does where the kernel model does not
-(MAP_GROWSDOWN growth, ppoll's -EINTR, rt_tgsigqueueinfo() of a positive si_code to
-oneself, dequeue_synchronous_signal()'s order); tests/test_redteam_r52_claims.py runs
-them and the honest model.
+The claim_* step functions answer exactly as Linux does where the kernel model did not
+when written (MAP_GROWSDOWN growth -- still so --, ppoll's -EINTR, rt_tgsigqueueinfo()
+of a positive si_code to oneself, dequeue_synchronous_signal()'s order -- the model
+does those now); tests/test_redteam_r52_claims.py runs them and the honest model.
 
 The victim is `secret_r52_rules` (workloads/src/secret_r52_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -337,7 +337,7 @@ def xj_taken_again(adv: Adversary) -> None:
 
 @scenario(id="XJ-011", title="Answer ppoll() whose mask unblocks a pending SIGUSR1 with 0, "
           "delivering nothing", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES, args=(PPOLL,), gap="P5",
+          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES, args=(PPOLL,),
           prop="ppoll() installs its mask before it polls: a signal pending and unblocked "
                "by that mask makes it return -EINTR after the handler runs, never 0.")
 def xj_ppoll_zero(adv: Adversary) -> None:
@@ -350,10 +350,9 @@ def xj_ppoll_zero(adv: Adversary) -> None:
     Linux's do_ppoll(): poll_select_set_timeout(), set_user_sigmask() installs the mask
     (recalc: TIF_SIGPENDING), do_sys_poll() -> do_poll(): count 0, signal_pending():
     -ERESTARTNOHAND -> -EINTR, poll_select_finish(); the handler runs on the way out.
-    Gets through with the Guardian on: the program's own kill() made SIGUSR1 pending
-    (one thread; nothing took it) and the call's own mask unblocks it, so Linux cannot
-    answer 0; the Guardian takes ppoll's 0 (a timeout) and the signal still pending
-    after it without checking the mask the call installed."""
+    Refused by signal.pending_order: a ppoll with a zero timeout whose mask unblocks a
+    signal known pending at its entry never answers 0 (the kernel model now answers
+    -EINTR here too, as Linux)."""
     hold_signal(adv, P_PPOLL, SIGUSR1, take_at=(Point.SYSCALL_ENTRY, "ppoll"),
                 give_back_at=(Point.SYSCALL_EXIT, "ppoll"))
     _answer(adv, P_PPOLL, NR["ppoll"], 0)
@@ -390,7 +389,7 @@ def xj_epwait_eintr(adv: Adversary) -> None:
 
 @scenario(id="XJ-018", title="Answer pselect6() whose mask unblocks a pending SIGUSR1 with 0, "
           "delivering nothing", family=RT, goal=Goal.LEAK,
-          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES, args=(PPOLL,), gap="P5",
+          rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), program=RULES, args=(PPOLL,),
           prop="pselect6() installs its mask before it selects: a signal pending and "
                "unblocked by that mask makes it return -EINTR after the handler runs.")
 def xj_pselect_zero(adv: Adversary) -> None:
@@ -402,8 +401,7 @@ def xj_pselect_zero(adv: Adversary) -> None:
     Linux's do_pselect(): set_user_sigmask(), core_sys_select(): do_select() returns 0,
     then "if (!ret) { ret = -ERESTARTNOHAND; if (signal_pending(current)) goto out; }":
     -EINTR once the handler runs (a 6.18 host: -EINTR).
-    Gets through with the Guardian on: as XJ-011 for ppoll, the Guardian takes 0 though
-    the call's own mask unblocks a signal the program itself made pending."""
+    Refused by signal.pending_order: as XJ-011, for pselect6 (core_sys_select())."""
     hold_signal(adv, P_PSELECT, SIGUSR1, take_at=(Point.SYSCALL_ENTRY, "pselect6"),
                 give_back_at=(Point.SYSCALL_EXIT, "pselect6"))
     _answer(adv, P_PSELECT, NR["pselect6"], 0)

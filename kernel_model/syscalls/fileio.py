@@ -304,7 +304,13 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     deadline = wait_deadline(k, t, "poll", marker, timeout_ns)
     if ready or timeout_ns == 0 or (deadline is not None and deadline <= k.clock.cycles):
         if nfds:
-            k.uaccess.write(fds_ptr, bytes(raw))
+            k.uaccess.write(fds_ptr, bytes(raw))    # (do_sys_poll() copies revents back always)
+        if not ready:
+            # set_user_sigmask() ran first (where a mask was given); do_poll() looks at signal_pending() before a
+            # zero (or spent) timeout ends it: -ERESTARTNOHAND, -EINTR for a handler.
+            swap_sigmask(k, t, a[3], a[4])
+            if signal_pending(t):
+                return -errno.EINTR
         restore_sigmask(t)
         return ready
     return wait_for_files(k, t, queues, unwatched, deadline, a[3], a[4], host_fds)

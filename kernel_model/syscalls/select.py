@@ -10,7 +10,12 @@ from kernel_model import linux_structs as ls
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
 from kernel_model.syscalls.fileio import wait_for_files
-from kernel_model.syscalls.waits import restore_sigmask, wait_deadline
+from kernel_model.syscalls.waits import (
+    restore_sigmask,
+    signal_pending,
+    swap_sigmask,
+    wait_deadline,
+)
 from kernel_model.waitq import Waitable
 
 if TYPE_CHECKING:
@@ -64,16 +69,25 @@ def sys_pselect6(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     marker = t.rerun_wait.key if t.rerun_wait is not None and t.rerun_wait.what == "poll" else None
     deadline = wait_deadline(k, t, "poll", marker, timeout_ns)
     now = k.clock.cycles
+    mask_ptr = mask_size = 0
+    if a[5]:
+        mask_ptr, mask_size = struct.unpack("<QQ", k.uaccess.read(a[5], 16))
     if ready or timeout_ns == 0 or (deadline is not None and deadline <= now):
+        interrupted = False
+        if not ready:
+            # set_user_sigmask() ran first (where a mask was given); core_sys_select() answers -ERESTARTNOHAND
+            # (-EINTR for a handler) where nothing was ready and a signal is pending,
+            # copying no fd set back (poll_select_finish() still writes the timeout).
+            swap_sigmask(k, t, mask_ptr, mask_size)
+            interrupted = signal_pending(t)
         for ptr, bits in zip((a[1], a[2], a[3]), out, strict=True):
-            if ptr and bits is not None and nbytes:
+            if ptr and bits is not None and nbytes and not interrupted:
                 k.uaccess.write(ptr, bytes(bits))
         if a[4] and deadline is not None:
             left = max(deadline - now, 0) * NS // k.clock.frequency_hz
             k.uaccess.write(a[4], ls.pack_timespec(left // NS, left % NS))
+        if interrupted:
+            return -errno.EINTR
         restore_sigmask(t)
         return ready
-    mask_ptr = mask_size = 0
-    if a[5]:
-        mask_ptr, mask_size = struct.unpack("<QQ", k.uaccess.read(a[5], 16))
     return wait_for_files(k, t, queues, unwatched, deadline, mask_ptr, mask_size)

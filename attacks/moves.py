@@ -13,6 +13,7 @@ two families register (the admitted file served as a zero page) is registered he
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
@@ -145,6 +146,21 @@ def hold_signal(adv: Adversary, phase: int, signo: int, *, take_at: tuple[Point,
         if held:
             held[0].add(signo, held[1])
             a.note(f"signal {signo} pending again")
+
+
+def grow_down_at_fault(adv: Adversary, phase: int) -> None:
+    """At a data abort after marker `phase` on a free page right below a MAP_GROWSDOWN
+    area, move the area's start down over that page (expand_stack()), so the kernel's
+    fault path maps a fresh page there."""
+    @adv.on(Point.FAULT, during=phase)  # type: ignore[arg-type]
+    def _(a: Adversary, info: object = None, **_: object) -> None:
+        page = info.far & ~0xFFF  # type: ignore[attr-defined]
+        above = a.mm.vmas.find(page + 0x1000)
+        if above is None or not above.growsdown or not a.mm.vmas.is_free(page, page + 0x1000):
+            a.note("no MAP_GROWSDOWN area right above the fault")
+            return
+        a.mm.vmas.replace(above, replace(above, start=page))
+        a.note(f"the MAP_GROWSDOWN area grown down over {page:#x}")
 
 
 def program_markers(out: Outcome, phase: int) -> list[Marker]:

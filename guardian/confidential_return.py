@@ -42,8 +42,8 @@ from guardian.confidential_selfsignal import SELF_SIGNAL_CALLS, SelfSignals
 from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
 from guardian.interrupted_waits import CALLS as INTERRUPTED_CALLS
-from guardian.pending_order import check_zero_poll
 from guardian.interrupted_waits import check_interrupted
+from guardian.pending_order import check_zero_poll
 from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
 from guardian.signal_senders import KERNEL_SEND_ERRORS
 from guardian.slots import Domain, Slot

@@ -31,7 +31,6 @@ from abi.layout import (
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
 from guardian import checks, heap_faults, memfd_mapped, read_counts, sole_reopens, unmapped_holes
-from guardian.sole_reopens import OPENS as _REOPEN_CALLS
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -124,6 +123,7 @@ from guardian.sole_files import MemFile
 from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
+from guardian.sole_reopens import OPENS as _REOPEN_CALLS
 from guardian.sole_sockets import CALLS as _SOCKET_CALLS
 from guardian.state import MonitorState
 from guardian.timer_ids import CALLS as _TIMER_CALLS

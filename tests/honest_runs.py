@@ -7,7 +7,9 @@ deterministic, so one run per (program, mode) serves them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
+from types import ModuleType
 
 from attacks.adversary import Adversary
 from attacks.runner import Outcome, boot, find_leaks, run_one, run_session
@@ -45,3 +47,26 @@ def step_indices(out: Outcome, first: int, last: int) -> dict[int, int]:
     step's write (the odd phase after it) names it, signed."""
     return {m.phase - 1: m.args[0] - (1 << 64) if m.args[0] >= 1 << 63 else m.args[0]
             for m in out.markers if first < m.phase <= last + 1 and m.phase % 2 == 1}
+
+
+def honest(adv: Adversary) -> None:
+    """1. Nothing: the kernel model answers as Linux does."""
+
+
+def claim_run(family: ModuleType, steps: Callable[[Adversary], None], args: tuple[bytes, ...],
+              expect: dict[int, int], mode: str = "on") -> Outcome:
+    """Run a red-team round's victim (`family`: its module, with RULES, P_FIRST, P_LAST)
+    under `steps`, a kernel that answers exactly as Linux does, and hold the Guardian to
+    letting it through: no decision, the program finishes intact, and each step of
+    `expect` indexes the label Linux's answer gives."""
+    sc = Scenario(id="ZZ-990", title="a round's claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",),
+                  program=family.RULES, args=args)
+    out = run_one(sc, mode).outcome
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    got = step_indices(out, family.P_FIRST, family.P_LAST)
+    for phase, index in expect.items():
+        assert got.get(phase) == index, (phase, got)
+    return out

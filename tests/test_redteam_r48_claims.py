@@ -12,39 +12,23 @@ reset alternate stack inside the handler.
 
 from __future__ import annotations
 
-from attacks.adversary import Adversary
 from attacks.families import redteam_r48 as r
-from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
+from tests.honest_runs import claim_run, honest
 
 
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel model answers as Linux does."""
+def _claim_run(steps, args: tuple[bytes, ...],  # type: ignore[no-untyped-def]
+               expect: dict[int, int], mode: str = "on"):
+    return claim_run(r, steps, args, expect, mode)
 
 
-def _claim_run(steps, args: tuple[bytes, ...], expect: dict[int, int]):  # type: ignore[no-untyped-def]
-    sc = Scenario(id="ZZ-992", title="round 48 claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-SIGNAL-FAULT",), program=r.RULES,
-                  args=args)
-    out = run_one(sc, "on").outcome
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_FIRST, r.P_LAST)
-    for phase, index in expect.items():
-        assert got.get(phase) == index, (phase, got)
-    return out
-
-
-def test_honest_default_steps_are_not_refused() -> None:
+def testhonest_default_steps_are_not_refused() -> None:
     # shmem_fault() past the i_size a /proc/self/fd reopen's ftruncate() set: SIGBUS
     # BUS_ADRERR; inside the size it grew to: resolved; a swapped page loads back;
     # legacy_queue() keeps rt_sigqueueinfo()'s SI_QUEUE over kill()'s; dequeue_signal()
     # takes the thread's SI_TKILL before the process's SI_USER.
     # do_rt_sigqueueinfo() to itself queues the program's siginfo as passed (si_pid 4242
     # included: only si_code >= 0 or SI_TKILL to another pid is refused).
-    _claim_run(_honest, (), {r.P_SHRINK: 0, r.P_GROW: 0, r.P_SWAPLOAD: 0, r.P_COAL_Q: 0,
+    _claim_run(honest, (), {r.P_SHRINK: 0, r.P_GROW: 0, r.P_SWAPLOAD: 0, r.P_COAL_Q: 0,
                              r.P_COAL_T: 0, r.P_QVAL: 0, r.P_QWAIT: 0,
                              r.P_HUGE: 0, r.P_NORES: 0, r.P_CHILD: 0, r.P_HOLE: 0,
                              r.P_BSSRO: 0, r.P_BSSGONE: 0, r.P_PIDFDQ: 0,
@@ -61,7 +45,7 @@ def test_sigaltstack_at_the_edges_is_not_refused() -> None:
     # __on_sig_stack(): sp > sas_ss_sp && sp - sas_ss_sp <= sas_ss_size: the top is on
     # the stack (SS_ONSTACK, a change EPERM), the base is not (0).  The Guardian answers
     # these right; the kernel model alone does not (it takes [base, top)).
-    _claim_run(_honest, (r.EDGES,), {r.P_ALT_TOP: 0, r.P_ALT_BASE: 0, r.P_ALT_TOPSET: 0})
+    _claim_run(honest, (r.EDGES,), {r.P_ALT_TOP: 0, r.P_ALT_BASE: 0, r.P_ALT_TOPSET: 0})
 
 
 def test_guard_page_sigsegv_is_not_refused() -> None:
@@ -88,13 +72,13 @@ def test_store_after_brk_shrink_is_not_refused() -> None:
     # brk() shrinking the heap unmaps the pages given back (do_vmi_align_munmap in
     # brk_munmap / do_brk_munmap): a store there is SIGSEGV SEGV_MAPERR.  (-b: qemu-user's
     # brk emulation keeps them mapped.)
-    _claim_run(_honest, (r.BRKS,), {r.P_BRKSHRINK: 0, r.P_HOLE: 0})
+    _claim_run(honest, (r.BRKS,), {r.P_BRKSHRINK: 0, r.P_HOLE: 0})
 
 
 def test_kill_of_its_own_group_is_not_refused() -> None:
     # kill_something_info(0) -> __kill_pgrp_info(): SI_USER with the caller's pid reaches
     # every member, the caller included (-p).
-    _claim_run(_honest, (r.GROUP,), {r.P_KILL0: 0})
+    _claim_run(honest, (r.GROUP,), {r.P_KILL0: 0})
 
 
 def test_pipe_write_merging_its_remainder_is_not_refused() -> None:

@@ -11,33 +11,16 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-from attacks.adversary import Adversary
 from attacks.families import redteam_r49 as r
-from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
-
-
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel model answers as Linux does."""
+from tests.honest_runs import claim_run, honest
 
 
 def _claim_run(steps, args: tuple[bytes, ...],  # type: ignore[no-untyped-def]
-               expect: dict[int, int]):
-    sc = Scenario(id="ZZ-991", title="round 49 claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",), program=r.RULES,
-                  args=args)
-    out = run_one(sc, "on").outcome
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_FIRST, r.P_LAST)
-    for phase, index in expect.items():
-        assert got.get(phase) == index, (phase, got)
-    return out
+               expect: dict[int, int], mode: str = "on"):
+    return claim_run(r, steps, args, expect, mode)
 
 
-def test_honest_default_steps_are_not_refused() -> None:
+def testhonest_default_steps_are_not_refused() -> None:
     # pipe_write(): a write of <= PIPE_BUF that cannot merge into a full pipe is -EAGAIN;
     # a longer one copies whole pages into the free slots (8192 of 12298; 4096 of 5000
     # after pipe_set_size() to one slot); pipe_read() after the writer closed: 100, then
@@ -51,7 +34,7 @@ def test_honest_default_steps_are_not_refused() -> None:
     # collect_signal() first queued first.
     # With SO_PASSCRED on the writing end only, or cleared before the read, the reader
     # does not compare credentials (unix_may_passcred(sk) at read time): 200.
-    _claim_run(_honest, (), {p: 0 for p in (
+    _claim_run(honest, (), {p: 0 for p in (
         r.P_NBSMALL, r.P_NBPAGE, r.P_SETSZ, r.P_WVATOM, r.P_EOF, r.P_MAPSH, r.P_PUNCH,
         r.P_COLLAPSE, r.P_SEALFW, r.P_SEALGROW, r.P_PASSCRED, r.P_PASSCRED2, r.P_ALTSMALL,
         r.P_ALTDIS, r.P_ORDER, r.P_RTFIFO, r.P_ALTDISSZ, r.P_ZREAD, r.P_PCREAD, r.P_PCSEND,
@@ -75,7 +58,7 @@ def test_store_through_a_mapping_made_before_future_write_seal_is_not_refused() 
     # (seal_check_write() at mmap time): a MAP_SHARED mapping made before keeps VM_WRITE,
     # its store lands in the page cache and shmem_file_read_iter() returns it (-f: the
     # kernel model, Guardian off, loses the store; with the Guardian on pread sees it).
-    _claim_run(_honest, (b"-f",), {r.P_FWMAP: 0})
+    _claim_run(honest, (b"-f",), {r.P_FWMAP: 0})
 
 
 def test_sigaltstack_set_with_ss_onstack_is_not_refused() -> None:

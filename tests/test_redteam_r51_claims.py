@@ -11,33 +11,16 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-from attacks.adversary import Adversary
 from attacks.families import redteam_r51 as r
-from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
-
-
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel model answers as Linux does."""
+from tests.honest_runs import claim_run, honest
 
 
 def _claim_run(steps, args: tuple[bytes, ...],  # type: ignore[no-untyped-def]
                expect: dict[int, int], mode: str = "on"):
-    sc = Scenario(id="ZZ-991", title="round 51 claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",), program=r.RULES,
-                  args=args)
-    out = run_one(sc, mode).outcome
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_FIRST, r.P_LAST)
-    for phase, index in expect.items():
-        assert got.get(phase) == index, (phase, got)
-    return out
+    return claim_run(r, steps, args, expect, mode)
 
 
-def test_honest_default_steps_are_not_refused() -> None:
+def testhonest_default_steps_are_not_refused() -> None:
     # expand_downwards(): stack_guard_gap from the accessible area below: SEGV_MAPERR;
     # do_sigaction() -> flush_sigqueue_mask() at SIG_IGN; next_signal() lowest first for
     # rt_sigtimedwait; sigsuspend()'s temporary mask; legacy_queue() once per queue
@@ -64,7 +47,7 @@ def test_honest_default_steps_are_not_refused() -> None:
     # over the hole the program munmap()ed (its own call maps there again); pwrite64()
     # through an O_APPEND reopen appends whatever its offset (generic_write_checks());
     # do_sigaltstack() sets a 1 << 40-byte stack (no upper bound).
-    _claim_run(_honest, (), {p: 0 for p in (
+    _claim_run(honest, (), {p: 0 for p in (
         r.P_GAP, r.P_SIGIGN, r.P_WAITORDER, r.P_SUSPEND, r.P_TWOQ, r.P_PKT, r.P_PKTMERGE,
         r.P_PKTTAIL, r.P_SZBUSY, r.P_SZROUND, r.P_MEMOFF, r.P_DUPOFF, r.P_FORKOFF,
         r.P_ALTMIN, r.P_MOVED, r.P_SIGFD, r.P_SHRINKMR, r.P_URG, r.P_BRKBACK, r.P_PEEK,
@@ -103,7 +86,7 @@ def test_thread_queue_before_a_shared_synchronous_signal_is_not_refused() -> Non
     # thread's queue; dequeue_signal() takes tsk->pending first: the tgkill()ed SIGUSR2
     # runs before the kill()ed SIGSEGV (the kernel model does so; qemu-user, one queue,
     # does not, hence the switch).
-    _claim_run(_honest, (r.QSYNC,), {r.P_QSYNC: 0})
+    _claim_run(honest, (r.QSYNC,), {r.P_QSYNC: 0})
 
 
 def test_vfork_child_mapping_the_parents_hole_is_not_refused() -> None:
@@ -111,7 +94,7 @@ def test_vfork_child_mapping_the_parents_hole_is_not_refused() -> None:
     # in the parent (SEGV_MAPERR), and its mmap(MAP_FIXED) of the parent's own hole maps
     # it for the parent too, which reads the child's store (qemu-user runs vfork as
     # fork, hence the switch).
-    _claim_run(_honest, (r.VFORK,), {r.P_VFORKHOLE: 0, r.P_VFORKMAP: 0})
+    _claim_run(honest, (r.VFORK,), {r.P_VFORKHOLE: 0, r.P_VFORKMAP: 0})
 
 
 def test_accepted_socket_read_stopping_at_the_writer_change_is_not_refused() -> None:
@@ -125,4 +108,4 @@ def test_accepted_socket_read_stopping_at_the_writer_change_is_not_refused() -> 
 def test_sigaltstack_below_minsigstksz_is_not_refused() -> None:
     # -m: do_sigaltstack(..., MINSIGSTKSZ): 5119 < 5120, -ENOMEM (qemu-user takes stacks
     # down to its own 2048, hence the switch).
-    _claim_run(_honest, (r.BELOW,), {r.P_ALTBELOW: 0})
+    _claim_run(honest, (r.BELOW,), {r.P_ALTBELOW: 0})

@@ -13,34 +13,17 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-
 from attacks.adversary import Adversary
 from attacks.families import redteam_r52 as r
-from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
-
-
-def _honest(adv: Adversary) -> None:
-    """1. Nothing: the kernel model answers as Linux does."""
+from tests.honest_runs import claim_run, honest
 
 
 def _claim_run(steps, args: tuple[bytes, ...],  # type: ignore[no-untyped-def]
                expect: dict[int, int], mode: str = "on"):
-    sc = Scenario(id="ZZ-992", title="round 52 claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-IAGO-COUNT",), program=r.RULES,
-                  args=args)
-    out = run_one(sc, mode).outcome
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_FIRST, r.P_LAST)
-    for phase, index in expect.items():
-        assert got.get(phase) == index, (phase, got)
-    return out
+    return claim_run(r, steps, args, expect, mode)
 
 
-def test_honest_default_steps_are_not_refused() -> None:
+def testhonest_default_steps_are_not_refused() -> None:
     # expand_downwards(): vma_is_accessible() of a page mprotect() made PROT_READ, and
     # 255 pages < stack_guard_gap: SEGV_MAPERR both; pipe_write(): no merge past the
     # partly read buffer's end (offset + len = 100, 100 + 4046 > PAGE_SIZE) and a full
@@ -55,7 +38,7 @@ def test_honest_default_steps_are_not_refused() -> None:
     # a credentials change to none (the option dropped at the child's send) stops the
     # read (a 6.18 host: 100, 100); splice_pipe_to_pipe() moving 60 of 100 (40 left);
     # signalfd_dequeue() taking SIGUSR2 for good.
-    _claim_run(_honest, (), {p: 0 for p in (
+    _claim_run(honest, (), {p: 0 for p in (
         r.P_MPROTGAP, r.P_GAPIN, r.P_OFFMERGE, r.P_TEE, r.P_CHILDFIRST, r.P_OWNFIRST,
         r.P_TAKEN, r.P_SEEKHOLE, r.P_LATECRED, r.P_WCRED, r.P_EPWAIT, r.P_TQIGN,
         r.P_TOGGLE, r.P_SPLICE, r.P_SFDTAKEN)})
@@ -103,9 +86,9 @@ def test_syncq_claim_holds_without_the_guardian() -> None:
     _claim_run(r.claim_syncq, (r.SYNCQ,), {r.P_SYNCQ: 0}, mode="off")
 
 
-def test_the_honest_model_delivers_the_first_queued_fault_shaped_signal_first() -> None:
+def test_thehonest_model_delivers_the_first_queued_fault_shaped_signal_first() -> None:
     """The kernel model's own order (dequeue_synchronous_signal()), no hook at all."""
-    _claim_run(_honest, (r.SYNCQ,), {r.P_SYNCQ: 0})
+    _claim_run(honest, (r.SYNCQ,), {r.P_SYNCQ: 0})
 
 
 def test_first_queued_fault_shaped_signal_first_is_not_refused() -> None:

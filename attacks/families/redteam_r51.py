@@ -73,7 +73,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.hooks import Point
-from attacks.moves import hold_signal
+from attacks.moves import grow_down_at_fault, hold_signal
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 
@@ -153,16 +153,7 @@ def _grow_down(adv: Adversary, phase: int) -> None:
     """At the step's data abort below a MAP_GROWSDOWN area, move the area's start down over
     the faulting page (expand_stack()), so the kernel's fault path maps a fresh page."""
     _target(adv, phase)
-
-    @adv.on(Point.FAULT, during=phase)  # type: ignore[arg-type]
-    def _(a: Adversary, info: object = None, **_: object) -> None:
-        page = info.far & ~0xFFF  # type: ignore[attr-defined]
-        above = a.mm.vmas.find(page + PAGE)
-        if above is None or not above.growsdown:
-            a.note("no MAP_GROWSDOWN area above the fault")
-            return
-        a.mm.vmas.replace(above, replace(above, start=page))
-        a.note(f"the MAP_GROWSDOWN area grown down over {page:#x}")
+    grow_down_at_fault(adv, phase)
 
 
 @scenario(id="XI-001", title="Grow a MAP_GROWSDOWN area down into a hole within "

@@ -52,7 +52,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
-from attacks.moves import hold_signal, serve_with
+from attacks.moves import grow_down_at_fault, hold_signal, serve_with
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 
@@ -81,20 +81,6 @@ def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COU
 
 
 # --- holes and stack growth -------------------------------------------------------------------
-def _grow_down(adv: Adversary, phase: int) -> None:
-    """At the step's data abort below a MAP_GROWSDOWN area, move the area's start down over
-    the faulting page (expand_stack()), so the kernel's fault path maps a fresh page."""
-    @adv.on(Point.FAULT, during=phase)  # type: ignore[arg-type]
-    def _(a: Adversary, info: object = None, **_: object) -> None:
-        page = info.far & ~0xFFF  # type: ignore[attr-defined]
-        above = a.mm.vmas.find(page + PAGE)
-        if above is None or not above.growsdown or not a.mm.vmas.is_free(page, page + PAGE):
-            a.note("no MAP_GROWSDOWN area right above the fault")
-            return
-        a.mm.vmas.replace(above, replace(above, start=page))
-        a.note(f"the MAP_GROWSDOWN area grown down over {page:#x}")
-
-
 @scenario(id="XJ-001", title="Grow a MAP_GROWSDOWN area into a hole above a PROT_NONE area "
           "mprotect() made readable", family=RT, goal=Goal.LEAK,
           rules=("G-PROTECTION", "G-SIGNAL-FAULT"), program=RULES,
@@ -110,7 +96,7 @@ def xj_mprot_gap(adv: Adversary) -> None:
     Linux's expand_downwards(): prev = R, !(VM_GROWSDOWN), vma_is_accessible(prev) is
     true since mprotect_fixup() set VM_READ, address - prev->vm_end = 0 <
     stack_guard_gap: -ENOMEM; do_page_fault() sends SEGV_MAPERR."""
-    _grow_down(adv, P_MPROTGAP)
+    grow_down_at_fault(adv, P_MPROTGAP)
 
 
 @scenario(id="XJ-002", title="Grow a MAP_GROWSDOWN area into a hole 255 pages above an "
@@ -126,11 +112,11 @@ def xj_gap_in(adv: Adversary) -> None:
     3. The store completes, no SIGSEGV: index -4, secret bytes 0..7.
     Linux's expand_downwards(): address - prev->vm_end = 255 pages < stack_guard_gap
     (256 << PAGE_SHIFT): -ENOMEM, SEGV_MAPERR."""
-    _grow_down(adv, P_GAPIN)
+    grow_down_at_fault(adv, P_GAPIN)
 
 
 def _grow_down_child(adv: Adversary, phase: int) -> None:
-    """_grow_down() for a fork child's fault: its own copy of the area grows."""
+    """grow_down_at_fault() for a fork child's fault: its own copy of the area grows."""
     @adv.on(Point.FAULT, during=phase, init_only=False, once=False)  # type: ignore[arg-type]
     def _(a: Adversary, info: object = None, thread: object = None, **_: object) -> None:
         if thread.process is a.init or "grown" in a.memo:  # type: ignore[attr-defined]
@@ -154,7 +140,7 @@ def claim_grows(adv: Adversary) -> None:
     faulting page as expand_downwards() does (the kernel model never grows one).
     3. Each store completes: index 0."""
     for phase in (P_NONEGAP, P_GAPEXACT, P_GROWSPREV, P_MPROTNONE):
-        _grow_down(adv, phase)
+        grow_down_at_fault(adv, phase)
     _grow_down_child(adv, P_CHILDGROW)
 
 

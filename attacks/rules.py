@@ -436,7 +436,9 @@ RULES: tuple[Rule, ...] = (
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.  Its ftruncate of a file only it holds takes every mapped page "
-         "of the file wholly past the new end out of its view.",
+         "of the file wholly past the new end out of its view; its ftruncate or O_TRUNC open "
+         "of a memfd lets exactly the memfd's pages wholly past the new end leave every tree "
+         "and go back to the kernel while it is in progress, and must then succeed.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
                  "reclaim.held",

@@ -63,7 +63,7 @@ CHECKS: dict[str, str] = {
     "remap.moved_only": "once an mremap has moved a page, a page of its old range leaves only as the move of that page (its frame mapped at its place in the new range) or as the cut tail of a shrink: a page not yet moved keeps its place",
     "discard.linux_accepts": "a munmap, madvise, mremap, mmap(MAP_FIXED) or brk opens a window for pages to leave the program's view only where Linux accepts its arguments (aligned, nonzero, not wrapping, inside the user range, a break above the image, advice that applies to the area)",
     "discard.not_locked": "madvise(MADV_DONTNEED, MADV_FREE or MADV_REMOVE) opens no window for a page of a range the program's own mlock, mlock2 or mlockall(MCL_CURRENT) locked and did not unlock since: Linux refuses that advice on a VM_LOCKED area (EINVAL)",
-    "return.discard_succeeded": "a call that took pages out of the program's view returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
+    "return.discard_succeeded": "a call that took pages out of the program's view (a memfd cut that unmapped or gave back its pages past the new end included) returns success (brk: the break asked for); madvise may answer ENOMEM only for a range with a hole",
     "share.anon_kept": "a page of an anonymous MAP_SHARED share outlives its mappings while an area of the share lives on (its shmem object holds it): held when its last mapping goes, mapped again only as that page, never reclaimed meanwhile",
     "swap_in.protection": "a page SWAP_IN brings back gives EL0 no more than the protection the program's own mmap or mprotect set there (do_swap_page rebuilds the entry from the area's protection), beyond what a call of it in progress asks",
     "set_pt.protection": "a leaf gives EL0 no more than the protection the program's own mmap or mprotect set there (no access to PROT_NONE, no store without PROT_WRITE, no execution without PROT_EXEC), beyond what a call of it in progress asks",
@@ -303,7 +303,7 @@ CHECKS: dict[str, str] = {
     "copy_page.ram": "COPY_PAGE names RAM pages",
     "copy_page.dst_fresh": "COPY_PAGE writes only a FREE or KERNEL frame with no user mappings",
     "copy_page.src_protected": "COPY_PAGE never reads GUARDIAN or PAGE_TABLE memory",
-    "reclaim.memfd_closed": "a memfd's held page goes back to the kernel (RECLAIM_PAGE) only once no descriptor of the memfd is open (or being closed by a syscall in progress) and no tree maps or holds sealed a page of it",
+    "reclaim.memfd_closed": "a memfd's held page goes back to the kernel (RECLAIM_PAGE) only once no descriptor of the memfd is open (or being closed by a syscall in progress) and no tree maps or holds sealed a page of it, or, wholly past the new end, while the program's own ftruncate or O_TRUNC open cutting that memfd is in progress",
     "reclaim.held": "RECLAIM_PAGE gives back only a share page the Guardian holds with no mapping",
     "dma.filter": "DMA never reaches CONFIDENTIAL, GUARDIAN or PAGE_TABLE frames",
     # --- secure memory management ---------------------------------------------------

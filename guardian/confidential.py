@@ -70,6 +70,7 @@ class Confidential:
         self.forks = Forks(state, reg, mem, selfsig, files)
         self.shares = Shares(state, reg)
         self.shares.memfd_open = lambda memfd: open_memfd_descriptor(reg, files, memfd)
+        self.shares.files = files       # (a cut in progress: cut_windows.py)
         el0 = El0View(cpu, state.flush)
         self.events = events = EventFiles(mem, files)
         events.sends = selfsig.sends

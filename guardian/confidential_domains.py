@@ -32,6 +32,7 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.cut_windows import CUT_CALLS, cut_page
 from guardian.descriptor_kinds import leaf_frames
 from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
@@ -401,8 +402,9 @@ class Lifecycle:
 
         Only inside the window the program's own request opens (munmap, a discarding
         madvise, a smaller brk, the old range of mremap, the target of an
-        mremap(MREMAP_FIXED) until its first page moves there, MAP_FIXED over a range, in a
-        syscall it is making now) or once its address space is being torn down (its exit
+        mremap(MREMAP_FIXED) until its first page moves there, MAP_FIXED over a range, the
+        pages of a memfd past the end its ftruncate or O_TRUNC open cuts it to --
+        cut_windows.py --, in a syscall it is making now) or once its address space is being torn down (its exit
         or exec, EXIT_DOMAIN); anything else would silently replace its data with zeros.
         A thread's exit, or a vfork child's exit or execve, never opens a window by
         itself: the address space lives on for the threads (or the parent) that share it,
@@ -411,6 +413,14 @@ class Lifecycle:
         if root in reg.dying:
             return True
         for slot in reg.slots.values():
+            if slot.nr in CUT_CALLS:
+                # The program's cut of a memfd: its pages past the new end, in every tree
+                # of the domain (truncate_pagecache() unmaps them from every mapping).
+                if reg.root_domain.get(root) == slot.domain and cut_page(
+                        self.files, reg, slot, self.s.shares.key_at(slot.domain, root, va)):
+                    slot.discarded = True
+                    return True
+                continue
             if slot.root != root or slot.nr not in UNMAPPING_CALLS:
                 continue
             space = reg.space_of(slot.domain, root)

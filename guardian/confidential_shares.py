@@ -31,6 +31,7 @@ domain is gone, the pages held for it pass to the new domain as its share's page
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from abi import FrameKind, Status
 from abi.layout import MREMAP_MAYMOVE, NR_MREMAP
@@ -38,10 +39,14 @@ from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.cut_windows import cutting
 from guardian.discard_windows import areas_going
 from guardian.frame_table import Mapping
 from guardian.slots import PAGE, Domain, Space, fixed_target, page_up
 from guardian.state import MonitorState
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
 
 #: What makes two places the same page of a share: (share, offset), and for an admitted
 #: file's share also the area (origin) one mmap of the file made.
@@ -69,6 +74,8 @@ class Shares:
         #: execve slot -> (the exec'ing domain, {memfd id: its share there}) of the memfds
         #: that program kept open across the exec (no FD_CLOEXEC).
         self._exec_memfds: dict[int, tuple[int, dict[int, int]]] = {}
+        #: the program's descriptors (set by the Confidential room that makes both)
+        self.files: Descriptors | None = None
         #: memfd id -> a descriptor the program holds open on it ('' for none): a memfd
         #: keeps its pages while one is (set by the confidential side, which knows them).
         self.memfd_open: Callable[[int], str] = lambda memfd: ""
@@ -226,7 +233,8 @@ class Shares:
 
     def reclaim_page(self, pa: int) -> int:
         """RECLAIM_PAGE: the kernel drops a share page the Guardian held between mappings
-        (the memfd was closed): scrubbed, FREE.  Dropping it loses only what the kernel
+        (the memfd was closed, or the program's cut of it in progress drops the page:
+        cut_windows.py): scrubbed, FREE.  Dropping it loses only what the kernel
         could drop anyway (the memfd's data); it never comes back as that page."""
         fr = self.s.frames
         if pa % PAGE:
@@ -238,7 +246,10 @@ class Shares:
                    f"frame {pa:#x} is no share page the Guardian holds unmapped")
         owner, key = fr.record(pa).owner, fr.held[pa]
         still = self._memfd_alive(owner, key[0])
-        if still:
+        cut = cutting(self.files, self.registry, owner, key) if still and self.files else None
+        if cut is not None:
+            cut.discarded = True       # the cut must now succeed (return.discard_succeeded)
+        elif still:
             refuse("reclaim.memfd_closed", Status.ERR_DENIED,
                    f"frame {pa:#x} is page {key[1] // PAGE} of a share that {still}: the share "
                    "still holds its pages (a later mmap of it must find these bytes)")

@@ -56,6 +56,7 @@ from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
+from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
@@ -357,7 +358,7 @@ class ResultRules:
         entropy = self._random_read_targets(slot, read_path) if read_path is not None else None
         zeros = self._zero_read_targets(slot, read_path) if read_path is not None else None
         # Each of these acts on the calls its module lists only: the others skip the call.
-        if nr in UNMAPPING_CALLS:
+        if nr in UNMAPPING_CALLS or (slot.discarded and nr in CUT_CALLS):
             check_discarding_call_succeeded(slot, reg.space_of(dom.id, slot.root), ret)
         unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
         if unmapped:           # (before the layout records the result)
@@ -381,6 +382,7 @@ class ResultRules:
                     if r not in reg.dying and r not in self.files.retired}
             check_cut(cut, cut_to, live, self.layout.pages_in,
                       "ftruncate()" if nr == _NR_FTRUNCATE else "an open with O_TRUNC")
+            zero_tail(self.files, reg, self.s.shares, self.s, self.layout.pages_in, slot, cut_to)
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

@@ -293,6 +293,12 @@ class AddressSpace(HugePages, PageFaults):
                 self.ctx.invalidate_code(va, PAGE)
         self.ctx.el1.tlbi_all()
 
+    def zap(self, start: int, end: int) -> None:
+        """unmap_mapping_range(): the pages of [start, end) go, their areas stay (the
+        caller invalidates the TLB)."""
+        with no_memory_is_enomem():
+            self._drop_pages(start, end)
+
     def discard(self, start: int, end: int) -> None:
         """MADV_DONTNEED: private pages read back as zeros (or the file) next time."""
         with no_memory_is_enomem():

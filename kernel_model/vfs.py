@@ -258,8 +258,8 @@ class Rootfs(PathResolver):
             os.link(src.host, pl.host, follow_symlinks=False)
 
     # -- attributes -------------------------------------------------------------------
-    def truncate(self, cwd: str, path: bytes | str, length: int) -> None:
-        """truncate(2) by path."""
+    def truncate(self, cwd: str, path: bytes | str, length: int) -> str:
+        """truncate(2) by path; answers the host file it cut."""
         if length < 0:
             raise err(EINVAL)
         res = self.resolve(cwd, path)
@@ -270,6 +270,7 @@ class Rootfs(PathResolver):
             raise err(EINVAL)
         with host_errors:
             os.truncate(res.host, length)
+        return str(res.host)
 
     def chmod(self, cwd: str, path: bytes | str, mode: int, follow: bool = True) -> None:
         """fchmodat; a symlink itself cannot be chmod'ed on Linux (EOPNOTSUPP)."""

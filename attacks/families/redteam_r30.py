@@ -25,7 +25,7 @@ and its docstring says why Linux could never produce what the program saw.
 from __future__ import annotations
 
 from abi.syscalls import NUMBERS
-from attacks.adversary import PAGE, USER_RW, Adversary
+from attacks.adversary import PAGE, REFUSALS, USER_RW, Adversary
 from attacks.families.redteam_r18 import _fill
 from attacks.hooks import Point
 from attacks.moves import answer, file_as_zero_page, serve_as_getpid, serve_with
@@ -34,6 +34,7 @@ from emulator import descriptors as D
 from emulator.exceptions import ExceptionInfo
 from kernel_model.pagetable import PageTableRefused
 from kernel_model.process import Thread
+from kernel_model.vma import Vma
 
 RT = "redteam_r30"
 FILES = "secret_r30_files"
@@ -555,8 +556,8 @@ def qn_cut_mapped(adv: Adversary) -> None:
     memfd MAP_SHARED (page 1 begins with -4), loads from page 1, cuts the file to one page
     (the step's marker just before the cut), loads from page 1 again under
     a SIGBUS handler that counts and skips the load, and logs label -4 if no SIGBUS came.
-    2. Serve the ftruncate without touching the mapping: page 1 stays mapped with the
-    bytes it held (this kernel model's ftruncate never unmaps a file's pages).
+    2. Serve the ftruncate as ftruncate(fd, 8192), the size the memfd has, and answer 0:
+    nothing is cut, so page 1 stays mapped with the bytes it held.
     3. The second load reads -4 and raises nothing: the program logs bytes 0..7 of the
     secret's copy.
     Why Linux never does this: shmem_setattr() -> truncate_setsize() ->
@@ -567,6 +568,8 @@ def qn_cut_mapped(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_CUT_MAPPED, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the page at {args[2]:#x} (past the cut) left mapped")
+
+    serve_with(adv, NR["ftruncate"], P_CUT_MAPPED, {"x1": 2 * PAGE}, init_only=False)
 
 
 @scenario(id="QN-032", title="Serve the page an mremap() growth adds to a memfd's MAP_SHARED "
@@ -579,9 +582,8 @@ def qn_mremap_file(adv: Adversary) -> None:
     two-page memfd (page 0 begins with 1,
     page 1 with 2), maps page 0 alone MAP_SHARED, reads it, grows the mapping to two
     pages with mremap(MREMAP_MAYMOVE), reads the second page and logs label word - 2.
-    2. Serve the growth keeping the mapping's file end where the one-page mmap put it:
-    the new page faults in as zeros (this kernel model's mremap does so itself: it never
-    moves a file mapping's end); the attack only notes the growth it serves.
+    2. Serve the growth, then the first fault on the page it added as a fresh anonymous
+    page (the area's slice there taken off the file): the new page faults in as zeros.
     3. The word reads 0: the index is -2, the program logs bytes 16..23 of the secret's
     copy.
     Why Linux never does this: mremap() extends the vma over the same file (vm_pgoff
@@ -591,6 +593,18 @@ def qn_mremap_file(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_MREMAP_FILE, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
         a.note(f"the mapping at {args[2]:#x} grows with its file end kept")
+
+    @adv.on(Point.FAULT, during=P_MREMAP_FILE, init_only=False, once=False)  # type: ignore[arg-type]
+    def _(a: Adversary, info: ExceptionInfo, thread: Thread, **_: object) -> None:
+        mm = thread.process.mm
+        page = info.far & ~(PAGE - 1)
+        vma = mm.vmas.find(page)
+        if a.memo.get("zeroed") or vma is None or vma.shared_pages is None or page == vma.start:
+            return
+        a.memo["zeroed"] = True
+        mm.vmas.remove_range(page, page + PAGE)
+        mm.vmas.insert(Vma(page, page + PAGE, vma.prot, name="[anon]"))
+        a.note(f"the page at {page:#x} the growth added served as a fresh anonymous page")
 
 
 @scenario(id="QN-033", title="Leave a memfd's mapped page as it was after the program pwrite()s "
@@ -604,9 +618,8 @@ def qn_pwrite_mapped(adv: Adversary) -> None:
     """1. The program (secret_r30_files -b) maps a one-page memfd MAP_SHARED, reads its first
     word (0: the page faults in), pwrite()s the word 2 at offset 0 of the file and reads
     the word again through the mapping, logging label word - 2.
-    2. Serve the pwrite into the file's own bytes only, leaving the mapped frame as it
-    was (this kernel model does so itself: a MAP_SHARED mapping's frames are apart from
-    the file it writes); the attack only notes the write it serves.
+    2. Serve the pwrite into the file's own bytes only: the mapped frame's bytes as they
+    were before it are put back once it is done.
     3. The mapping still reads 0: the index is -2, the program logs bytes 16..23 of the
     secret's copy.
     Linux: shmem_file_write_iter() copies into the page-cache page the mapping maps
@@ -616,5 +629,20 @@ def qn_pwrite_mapped(adv: Adversary) -> None:
     write's bytes from the program's buffer into that page itself (return.memfd_mapped),
     and the kernel answers the count only."""
     @adv.on(Point.MARKER, phase=P_PWRITE_MAPPED, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, args: tuple[int, ...], **_: object) -> None:
+    def _(a: Adversary, args: tuple[int, ...], thread: Thread, **_: object) -> None:
         a.note(f"the pwrite into descriptor {args[1]} leaves the frame at {args[2]:#x} as it was")
+        pa = a.pa_of(args[2], thread.process.mm.tables.root)
+        try:
+            a.memo["frame"] = (pa, a.read_lm(pa)) if pa is not None else None
+        except REFUSALS as exc:
+            a.refused(repr(exc))
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["pwrite64"], during=P_PWRITE_MAPPED,  # type: ignore[arg-type]
+            init_only=False)
+    def _(a: Adversary, **_: object) -> None:
+        kept = a.memo.get("frame")
+        if kept is not None:
+            try:
+                a.write_lm(*kept)
+            except REFUSALS as exc:
+                a.refused(repr(exc))

@@ -13,6 +13,7 @@ import posixpath
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kernel_model import file_cut
 from kernel_model import linux_structs as ls
 from kernel_model.devfiles import DEVICES, dev_stat, open_device
 from kernel_model.errors import KernelError
@@ -80,7 +81,9 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
         synth = open_node(found, flags & ~ls.O_CLOEXEC)
         fresh = synth.refs == 0          # /proc/PID/fd/N may share an open description
         try:
-            return proc.fds.install(synth, cloexec=bool(flags & ls.O_CLOEXEC))
+            fd = proc.fds.install(synth, cloexec=bool(flags & ls.O_CLOEXEC))
+            _cut_by_open(k, synth, flags)
+            return fd
         except KernelError:
             if fresh:
                 synth.decref()
@@ -93,10 +96,19 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     else:
         f = k.rootfs.open(cwd, path, flags & ~ls.O_CLOEXEC, mode & ~proc.umask & 0o7777)
     try:
-        return proc.fds.install(f, cloexec=bool(flags & ls.O_CLOEXEC))
+        fd = proc.fds.install(f, cloexec=bool(flags & ls.O_CLOEXEC))
     except KernelError:
         f.decref()
         raise
+    _cut_by_open(k, f, flags)
+    return fd
+
+
+def _cut_by_open(k: Kernel, f: OpenFile, flags: int) -> None:
+    """An open with O_TRUNC of a regular file that succeeded cut it to 0 bytes:
+    truncate_pagecache() (file_cut.py)."""
+    if flags & ls.O_TRUNC and isinstance(f, HostFile) and f.kind == "file":
+        file_cut.cut_file(k.mmctx, f, 0)
 
 
 @syscall("openat")
@@ -351,7 +363,9 @@ def sys_utimensat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("truncate")
 def sys_truncate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    k.rootfs.truncate(t.process.cwd, _path(k, a[0]), s64(a[1]))
+    length = s64(a[1])
+    host = k.rootfs.truncate(t.process.cwd, _path(k, a[0]), length)
+    file_cut.cut_path(k.mmctx, host, length)    # (a growth unmaps nothing)
     return 0
 
 
@@ -360,7 +374,11 @@ def sys_ftruncate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     length = s64(a[1])
     if length < 0:
         return -errno.EINVAL
-    t.process.fds.get(s32(a[0])).truncate(length)
+    f = t.process.fds.get(s32(a[0]))
+    old = f.stat().st_size if isinstance(f, HostFile) and f.kind == "file" else None
+    f.truncate(length)
+    if old is not None and length < old:
+        file_cut.cut_file(k.mmctx, f, length)   # truncate_pagecache()
     return 0
 
 

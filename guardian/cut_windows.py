@@ -1,0 +1,122 @@
+"""Which memfd pages a cut the program makes may take out of its view.
+
+ftruncate(fd, length) of a memfd, or an open with O_TRUNC of one (/proc/self/fd/N),
+cuts it: Linux's shmem_setattr() -> truncate_setsize() -> truncate_pagecache() unmaps
+every page of it wholly past the new end from every mapping (unmap_mapping_range(),
+in every address space) and shmem_truncate_range() drops those pages.  While the
+program's own cut is in progress the kernel may therefore clear those mappings
+(`Lifecycle.may_discard`) and take those pages back (RECLAIM_PAGE, `Shares.reclaim_page`)
+-- only those: a page before the new end, or of another share, stays the program's.
+And a cut that did so must then succeed (`return.discard_succeeded`): Linux checks the
+descriptor, the length and the seals before it touches a page.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi import FrameKind
+from abi.syscalls import NUMBERS
+from guardian.quiet_ranges import quiet
+from guardian.slots import PAGE, Slot, page_up
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.confidential_shares import Shares
+    from guardian.file_pages import PagesIn
+    from guardian.state import MonitorState
+
+NR_FTRUNCATE = NUMBERS["ftruncate"]
+NR_OPENAT = NUMBERS["openat"]
+NR_OPENAT2 = NUMBERS["openat2"]
+#: The calls that may cut a memfd.
+CUT_CALLS = frozenset({NR_FTRUNCATE, NR_OPENAT, NR_OPENAT2})
+O_TRUNC = 0o1000
+O_PATH = 0o10000000
+_SIGN = 1 << 63
+
+
+def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int] | None:
+    """(the memfd's id, the length) the call in `slot` cuts a memfd of the program to,
+    as the program asked; None for another call, another file or a length Linux
+    refuses."""
+    a = slot.args
+    if slot.nr == NR_FTRUNCATE:
+        if a[1] & _SIGN:
+            return None                        # do_ftruncate(): EINVAL
+        memfd = files.memfd(slot, a[0] & 0xFFFF_FFFF)
+        return (memfd, a[1]) if memfd else None
+    if slot.nr not in (NR_OPENAT, NR_OPENAT2):
+        return None
+    dom = registry.domains.get(slot.domain)
+    if dom is None:
+        return None
+    if slot.nr == NR_OPENAT:
+        flags = a[2]
+    else:
+        # open_how's flags, as the program left them since the call began
+        raw = files.memory.read(a[2], 8, slot.root)
+        if raw is None or not quiet(slot, dom, registry.slots.values(), registry.user_runs,
+                                    [(slot.root, a[2], a[2] + 8)]):
+            return None
+        flags = struct.unpack("<Q", raw)[0]
+    if not flags & O_TRUNC or flags & O_PATH:
+        return None
+    again, length = files.reopen_of(slot)
+    if again is None or not again.memfd or not quiet(
+            slot, dom, registry.slots.values(), registry.user_runs,
+            [(slot.root, a[1], a[1] + length)]):
+        return None
+    return again.memfd, 0
+
+
+def cut_page(files: Descriptors, registry: Registry, slot: Slot,
+             key: tuple[int, ...] | None) -> bool:
+    """Is the share page `key` (share, offset, ...) of the slot's domain one the cut in
+    `slot` drops (a page of that memfd wholly past the new end)?"""
+    if key is None or slot.nr not in CUT_CALLS:
+        return False
+    cut = cut_of(files, registry, slot)
+    dom = registry.domains.get(slot.domain)
+    if cut is None or dom is None:
+        return False
+    share = dom.memfd_shares.get(cut[0])
+    return share is not None and key[0] == share and key[1] >= page_up(cut[1])
+
+
+def cutting(files: Descriptors, registry: Registry, domain: int,
+            key: tuple[int, ...]) -> Slot | None:
+    """The call in progress in `domain` whose cut drops the share page `key`, if any."""
+    for slot in registry.slots.values():
+        if slot.domain == domain and slot.nr in CUT_CALLS and \
+                cut_page(files, registry, slot, key):
+            return slot
+    return None
+
+
+
+
+
+def zero_tail(files: Descriptors, registry: Registry, shares: Shares, state: MonitorState,
+              pages_in: PagesIn, slot: Slot, length: int) -> None:
+    """The program's ftruncate cut its memfd to `length`, inside a page: the bytes of that
+    page past the new end read as zeros from now on, in every mapping
+    (truncate_inode_partial_folio() zeroes them in the one page they all map).  The
+    kernel cannot write a confidential page, so the Guardian does it, as the program
+    asked, where the page is mapped or held."""
+    tail = length % PAGE
+    dom = registry.domains.get(slot.domain)
+    memfd = files.memfd(slot, slot.args[0] & 0xFFFF_FFFF) if slot.nr == NR_FTRUNCATE else 0
+    share = dom.memfd_shares.get(memfd) if dom is not None and memfd else None
+    if not tail or share is None or dom is None:
+        return
+    key = (share, length - tail, 0)
+    fr = state.frames
+    found = {fr.held_at[(dom.id, key)]} if (dom.id, key) in fr.held_at else set()
+    for root, va in shares.places_of(dom.id, key):
+        found.update(pa for _, pa in pages_in(root, 0, 0, va, va + PAGE))
+    for pa in sorted(found):
+        if fr.kind_of(pa) == FrameKind.CONFIDENTIAL and fr.record(pa).owner == dom.id:
+            state.ram.write(pa + tail, bytes(PAGE - tail))

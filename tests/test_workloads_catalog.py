@@ -75,6 +75,7 @@ EXPECTED = {
     "secret_r49_rules",
     "secret_r51_rules",
     "secret_r52_rules",
+    "secret_r53_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

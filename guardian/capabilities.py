@@ -99,6 +99,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "timer_gettime": (_b(1, 32, W),),
     "signalfd4": (_b(1, 8, R),),
     "splice": (_b(1, 8, RW), _b(3, 8, RW)),
+    "copy_file_range": (_b(1, 8, RW), _b(3, 8, RW)),
     "socketpair": (_b(3, 8, W),),
     "bind": (_b(1, ("arg", 2), R),),
     "connect": (_b(1, ("arg", 2), R),),

@@ -80,7 +80,7 @@ def plan(files: Descriptors, slot: Slot, ret: int) -> Move | None:
             not checks.enabled("return.memfd_mapped"):
         return None
     desc = sole_files.opened(files.sole, slot, mem)
-    if nr in _WRITES and mem.appends(desc):
+    if nr in _WRITES and sole_files.appends(mem, desc, slot):
         pos: int | None = mem.size
     else:
         pos = slot.args[3] if sole_files.positioned(nr, slot.args) else mem.offset_of(desc)

@@ -28,7 +28,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.sole_files import MemFile, opened, positioned, v2_followed
+from guardian.sole_files import MemFile, appends, opened, positioned, v2_followed
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -99,7 +99,8 @@ def _check_grow_write(files: Descriptors, slot: Slot, ret: int) -> None:
         return
     nr, a = slot.nr, slot.args
     desc = opened(files.sole, slot, mem)
-    pos = mem.size if mem.appends(desc) else a[3] if positioned(nr, a) else mem.offset_of(desc)
+    pos = mem.size if appends(mem, desc, slot) else a[3] if positioned(nr, a) else \
+        mem.offset_of(desc)
     if pos is not None and pos + ret > mem.size:
         _refused(f"a write of {ret} bytes at offset {pos} of a memfd sealed with "
                  f"F_SEAL_GROW ends past its size ({mem.size} bytes): shmem_write_begin() "

@@ -61,6 +61,7 @@ _READS = frozenset({_READ, _READV, _PREAD, _PREADV, _PREADV2})
 _WRITES = frozenset({_WRITE, _WRITEV, _PWRITE, _PWRITEV, _PWRITEV2})
 _POSITIONED = frozenset({_PREAD, _PREADV, _PWRITE, _PWRITEV})     # at args[3]; f_pos stays
 RWF_NOWAIT = 0x8                        # (one of pipe_bytes.V2_PLAIN_FLAGS)
+RWF_APPEND = 0x10
 MFD_HUGETLB = 4                         # memfd_create: a hugetlbfs file, not shmem
 _STATS = frozenset({_FSTAT, _NEWFSTATAT, _STATX})
 #: Every call on a memfd's or eventfd's descriptor this module acts on.
@@ -180,8 +181,17 @@ def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
 
 
 def v2_followed(slot: Slot) -> bool:
-    """Is this preadv2/pwritev2 one whose move the Guardian follows (plain flags)?"""
-    return not slot.args[5] & 0xFFFF_FFFF & ~V2_PLAIN_FLAGS
+    """Is this preadv2/pwritev2 one whose move the Guardian follows (plain flags, and a
+    pwritev2's RWF_APPEND)?"""
+    plain = V2_PLAIN_FLAGS | (RWF_APPEND if slot.nr == _PWRITEV2 else 0)
+    return not slot.args[5] & 0xFFFF_FFFF & ~plain
+
+
+def appends(mem: MemFile, desc: object, slot: Slot) -> bool:
+    """Does the write in `slot` append: its open file has O_APPEND, or it is a pwritev2
+    with RWF_APPEND (kiocb_set_rw_flags() sets IOCB_APPEND; generic_write_checks() then
+    starts it at i_size, whatever its offset argument)?"""
+    return mem.appends(desc) or (slot.nr == _PWRITEV2 and bool(slot.args[5] & RWF_APPEND))
 
 
 def _s64(v: int) -> int:
@@ -418,7 +428,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if not positioned(nr, a) and at is not None:
             mem.set_offset(desc, at + ret)
     elif nr in _WRITES:
-        pos = mem.size if mem.appends(desc) else a[3] if positioned(nr, a) else mem.offset_of(desc)
+        pos = mem.size if appends(mem, desc, slot) else a[3] if positioned(nr, a) else \
+            mem.offset_of(desc)
         if pos is None:
             sole.drop(mem)                      # where it wrote is not known
             return

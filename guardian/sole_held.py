@@ -27,7 +27,8 @@ does not follow may appear:
 * a call that can move bytes in ways it does not follow (splice, tee, vmsplice --
   but for a vmsplice of the program's own pages into a pipe it follows, whose pages
   the Guardian can watch: pipe_bytes.py --, sendfile -- but for a splice or sendfile
-  from a memfd into a pipe, both followed: sole_moves.py --, copy_file_range, pwritev2 and preadv2 -- but on a memfd, with flags
+  from a memfd into a pipe, both followed, and a copy_file_range between two memfds:
+  sole_moves.py --, pwritev2 and preadv2 -- but on a memfd, with flags
   that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg,
   open_by_handle_at, which may open one anew, and pidfd_getfd, which installs another
   process's very open file): every object of the program's domain;
@@ -293,7 +294,12 @@ class SoleHeld:
             if held is not None and isinstance(held[1], Pair) and ret < ERRNO_FLOOR and \
                     pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
                 return                          # a record pair's messages, followed
-            if nr in sole_moves.MOVES and ret < ERRNO_FLOOR and self.by_file and \
+            if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE) and \
+                    ret >= ERRNO_FLOOR:
+                return          # a move that fails moved nothing (one that moved some
+                #                 answers the count: do_splice(), do_sendfile())
+            if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE) and \
+                    ret < ERRNO_FLOOR and self.by_file and \
                     (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)
                      or sole_moves.into_memfd(self, slot, ret)
                      or sole_moves.splice_pipes(self, slot, ret)):

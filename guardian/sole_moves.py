@@ -51,12 +51,14 @@ _COPY_RANGE, TEE = NUMBERS["copy_file_range"], NUMBERS["tee"]
 #: The moves followed here (memfd -> pipe) and whose offsets are judged.
 MOVES = frozenset({_SPLICE, _SENDFILE})
 OFFSET_MOVES = MOVES | {_COPY_RANGE}
+#: Moves between two files: copy_file_range() from a memfd into another one.
+COPY_RANGE = _COPY_RANGE
 
 
 def _parts(slot: Slot) -> tuple[int, int, int]:
     """(source descriptor, its offset pointer, destination descriptor) of the move."""
     a = slot.args
-    if slot.nr == _SPLICE:
+    if slot.nr == _SPLICE or slot.nr == _COPY_RANGE:
         return a[0], a[1], a[2]
     return a[1], a[2], a[0]
 
@@ -112,7 +114,7 @@ def _position(slot: Slot, at: int, mem: MemFile, desc: object) -> int | None:
 def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     """A move that succeeded with `ret` bytes: put the memfd's bytes into the pipe, if
     that is what it moved (False: not followed)."""
-    if slot.nr == _SPLICE and slot.args[3]:
+    if (slot.nr == _SPLICE and slot.args[3]) or slot.nr == _COPY_RANGE:
         return False            # an offset into the pipe (Linux refuses it: ESPIPE)
     src_fd, at, dst_fd = _parts(slot)
     source, target = sole.of(slot, src_fd), sole.of(slot, dst_fd)
@@ -242,18 +244,22 @@ def tee(sole: SoleHeld, slot: Slot, ret: int) -> bool:
 
 
 def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
-    """A splice or sendfile into a memfd only the program holds answered `ret` bytes:
+    """A splice, sendfile or copy_file_range into a memfd only the program holds
+    answered `ret` bytes:
     the memfd grew to cover them at its position, and the source gave them up (True:
     followed).  From the program's own pipe (splice, no offset for it) they are the
-    pipe's first bytes, which leave it; from its own memfd (sendfile) the bytes at the
-    source's position, which moves on where no offset was given; from anything else,
-    bytes the Guardian does not know."""
+    pipe's first bytes, which leave it; from its own memfd (sendfile, copy_file_range) the
+    bytes at the source's position, which moves on where no offset was given; from
+    anything else, bytes the Guardian does not know.  (copy_file_range() with flags, or
+    into an O_APPEND file, fails: generic_copy_file_checks(); not followed.)"""
     src_fd, src_at, dst_fd = _parts(slot)
-    at = slot.args[3] if slot.nr == _SPLICE else 0
+    at = slot.args[3] if slot.nr != _SENDFILE else 0
     target = sole.of(slot, dst_fd)
     if target is None or not isinstance(target[1], MemFile):
         return False
     mem = target[1]
+    if slot.nr == _COPY_RANGE and (mem.appends(target[0]) or slot.args[5]):
+        return False            # (generic_copy_file_checks(): EBADF, EINVAL -- not followed)
     if not mem.followed or sole.busy(slot, mem, sole_files.ORDERED | MOVES):
         return False
     source = sole.of(slot, src_fd)
@@ -268,7 +274,7 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
                 and not obj.spliced and ret <= len(obj.waiting) and \
                 not sole.busy(slot, obj, pipe_bytes.MOVING):
             moved = bytes(obj.waiting[:ret])
-        elif isinstance(obj, MemFile) and slot.nr == _SENDFILE and obj is not mem and \
+        elif isinstance(obj, MemFile) and slot.nr != _SPLICE and obj is not mem and \
                 obj.followed and not sole.busy(slot, obj, sole_files.ORDERED | MOVES):
             src_mem = obj
             src_pos = _position(slot, src_at, obj, end)

@@ -374,11 +374,25 @@ def test_preadv2_and_pwritev2_at_the_file_position_are_followed(prog: _Program) 
     _refused("return.memfd_bytes", prog, "preadv2", MFD, IOV, 1, 8, 0, 0, ret=8)   # at 8
 
 
-def test_a_pwritev2_with_other_flags_ends_the_judging(prog: _Program) -> None:
+def test_a_pwritev2_with_rwf_append_appends(prog: _Program) -> None:
+    # kiocb_set_rw_flags(): IOCB_APPEND; generic_write_checks() starts the write at
+    # i_size whatever the offset argument, and pwritev2 at an offset leaves f_pos alone.
     IOV, RWF_APPEND = NAME_VA + 512, 0x10
     _memfd(prog, bytes(16))
+    _put(prog, BUF, b"a" * 8)
     _iov(prog, IOV, BUF, 8)
     _call(prog, "pwritev2", MFD, IOV, 1, 0, 0, RWF_APPEND, ret=8)
+    _put(prog, OUT, b"a" * 8)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 0, ret=8)   # not at 0
+    _call(prog, "pread64", MFD, OUT, 8, 16, ret=8)                          # at the end
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 8, 24, ret=8)  # size 24
+
+
+def test_a_pwritev2_with_other_flags_ends_the_judging(prog: _Program) -> None:
+    IOV, RWF_NOAPPEND = NAME_VA + 512, 0x20
+    _memfd(prog, bytes(16))
+    _iov(prog, IOV, BUF, 8)
+    _call(prog, "pwritev2", MFD, IOV, 1, 0, 0, RWF_NOAPPEND, ret=8)
     _put(prog, OUT, b"x" * 8)
     _call(prog, "pread64", MFD, OUT, 8, 0, ret=8)
 
@@ -403,3 +417,30 @@ def test_seek_hole_and_data_never_contradict_the_pages_written(prog: _Program) -
     _call(prog, "ftruncate", MFD, 2 * 4096, ret=0)         # page 2 cut
     _call(prog, "ftruncate", MFD, 3 * 4096, ret=0)
     _call(prog, "lseek", MFD, 0, SEEK_HOLE, ret=2 * 4096)
+
+
+# --- moves between two memfds -----------------------------------------------------------
+def test_copy_file_range_between_two_memfds_is_followed(prog: _Program) -> None:
+    # vfs_copy_file_range() of two shmem files (splice_copy_file_range()): the bytes at
+    # the source's f_pos go to the target's f_pos, and both positions move on.
+    _memfd(prog, b"0123456789")                             # fd 3, position 10
+    _call(prog, "lseek", MFD, 2, SEEK_SET, ret=2)
+    _call(prog, "memfd_create", NAME_VA, 1, ret=4)
+    _call(prog, "copy_file_range", MFD, 0, 4, 0, 4, 0, ret=4)
+    _refused("return.file_offset", prog, "lseek", MFD, 0, SEEK_CUR, ret=2)
+    _call(prog, "lseek", MFD, 0, SEEK_CUR, ret=6)
+    _refused("return.file_offset", prog, "lseek", 4, 0, SEEK_CUR, ret=0)
+    _call(prog, "lseek", 4, 0, SEEK_CUR, ret=4)
+    _put(prog, OUT, b"0123")
+    _refused("return.memfd_bytes", prog, "pread64", 4, OUT, 4, 0, ret=4)
+    _put(prog, OUT, b"2345")
+    _call(prog, "pread64", 4, OUT, 4, 0, ret=4)
+
+
+def test_a_move_that_fails_keeps_the_judging(prog: _Program) -> None:
+    _memfd(prog, b"0123456789")
+    _call(prog, "memfd_create", NAME_VA, 1, ret=4)
+    _call(prog, "copy_file_range", MFD, 0, 4, 0, 4, 0, ret=(1 << 64) - 38)    # -ENOSYS
+    _call(prog, "sendfile", 4, MFD, 0, 4, ret=(1 << 64) - 22)                  # -EINVAL
+    _put(prog, OUT, b"x" * 4)
+    _refused("return.memfd_bytes", prog, "pread64", MFD, OUT, 4, 0, ret=4)

@@ -15,8 +15,6 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.adversary import Adversary
 from attacks.families import redteam_r53 as r
 from tests.honest_runs import claim_run, honest
@@ -45,7 +43,8 @@ def testhonest_default_steps_are_not_refused() -> None:
     # CAN_MERGE flag (a 10-byte write merges into a one-slot ring) and link_pipe()
     # clearing it (EAGAIN); a splice into a memfd hole, off_out written back, SEEK_DATA
     # 8192; a fork child's kill() of a signal the program ignores dropped at the send
-    # (sig_ignored()); a signalfd reading only its mask, and only the reader's own pending
+    # (sig_ignored()); pwritev2() with RWF_APPEND appending (kiocb_set_rw_flags():
+    # IOCB_APPEND), f_pos kept; a signalfd reading only its mask, and only the reader's own pending
     # sets (a fork child's read: -EAGAIN); dequeue_signal() taking the thread's SIGUSR2
     # before the shared queue's SIGSYS; pselect6() with {NULL, 8} keeping the mask
     # (set_user_sigmask(NULL)): 0, SIGUSR1 still pending; real-time instances in queue
@@ -55,6 +54,7 @@ def testhonest_default_steps_are_not_refused() -> None:
     # each the same, but epoll_pwait2: -ENOSYS).
     _claim_run(honest, (), {p: 0 for p in (
         r.P_SETFL, r.P_FORKOFF, r.P_FORKAPP, r.P_TRUNCEQ, r.P_GROWSEAL, r.P_PWAPPEND,
+        r.P_PWV2APP,
         r.P_OWNQ, r.P_DUALQ, r.P_SYNCFIRST, r.P_GRANDKILL, r.P_PIPEKILL, r.P_PSELRDY,
         r.P_PPOLLRDY, r.P_EPW2, r.P_TEELEN, r.P_SPLFILE, r.P_SPLPOS, r.P_SENDPOS,
         r.P_WAITSET, r.P_KILL0, r.P_SIGQ, r.P_WSEALTR, r.P_SPLMERGE, r.P_TEENOMRG,
@@ -79,11 +79,6 @@ def test_copy_file_range_moving_file_positions_is_not_refused() -> None:
     _claim_run(r.claim_cfrpos, (), {r.P_CFRPOS: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="guardian/capabilities.py gives copy_file_range no "
-                   "capability for *off_in and *off_out (splice and sendfile have theirs): "
-                   "the kernel's copy_from_user of the offsets Linux reads and writes back "
-                   "is refused (uaccess.capability) and the program gets -EFAULT where "
-                   "Linux copies 10 bytes")
 def test_copy_file_range_with_offset_pointers_is_not_refused() -> None:
     # SYSCALL_DEFINE6(copy_file_range): copy_from_user(&pos_in, off_in), the same for
     # off_out, vfs_copy_file_range(), then copy_to_user() of both advanced offsets

@@ -480,7 +480,7 @@ def xk_cfr_offsets(adv: Adversary) -> None:
 
 @_iago("XK-022", "Answer SEEK_DATA from 0 of a memfd copy_file_range() wrote at 8192 with "
        "4096", "SEEK_DATA finds the first folio holding data: 8192 (or 0 with a huge "
-       "folio), never a page no folio of the data can begin at.", gap="P5")
+       "folio), never a page no folio of the data can begin at.")
 def xk_cfr_seekdata(adv: Adversary) -> None:
     """1. As claim_cfrpos's step (no offset pointers).
     2. The kernel copies as Linux does, then answers lseek(M3, 0, SEEK_DATA) with 4096.
@@ -494,7 +494,7 @@ def xk_cfr_seekdata(adv: Adversary) -> None:
 
 @_iago("XK-026", "Answer the source memfd's position after copy_file_range() with no "
        "offset pointers as if it had not moved", "copy_file_range() without off_in moves "
-       "the source file's position by the bytes copied: 10.", gap="P5")
+       "the source file's position by the bytes copied: 10.")
 def xk_cfrpos_src(adv: Adversary) -> None:
     """1. As claim_cfrpos's step.
     2. The kernel copies as Linux does, then answers lseek(M1, 0, SEEK_CUR) with 0.
@@ -507,7 +507,7 @@ def xk_cfrpos_src(adv: Adversary) -> None:
 
 @_iago("XK-027", "Answer the target memfd's position after copy_file_range() with no "
        "offset pointers as if it had not moved", "copy_file_range() without off_out moves "
-       "the target file's position by the bytes copied: 8202.", gap="P5")
+       "the target file's position by the bytes copied: 8202.")
 def xk_cfrpos_dst(adv: Adversary) -> None:
     """1. As claim_cfrpos's step.
     2. The kernel copies as Linux does, then answers lseek(M3, 0, SEEK_CUR) with 8192.
@@ -587,7 +587,7 @@ def xk_splice_offin(adv: Adversary) -> None:
 
 @_iago("XK-024", "Answer the read of a pipe splice() filled from a memfd with bytes the "
        "memfd never held", "splice() from a memfd moves its bytes: the pipe's read "
-       "returns 40 'm'.", gap="P5")
+       "returns 40 'm'.")
 def xk_splice_bytes(adv: Adversary) -> None:
     """1. As XK-023's step; then the program reads B.
     2. The kernel answers 40 'x'.
@@ -599,7 +599,7 @@ def xk_splice_bytes(adv: Adversary) -> None:
 
 @_iago("XK-032", "Answer the memfd's position after splice() with no off_in as if it had "
        "not moved", "splice() from a file without off_in moves the file's position by the "
-       "bytes moved: 40.", gap="P5")
+       "bytes moved: 40.")
 def xk_splpos(adv: Adversary) -> None:
     """1. The program lseek()s memfd M1 (100 'm') to 0, splice()s 40 bytes from it (no
     off_in) into pipe B and asks lseek(M1, 0, SEEK_CUR).
@@ -613,7 +613,7 @@ def xk_splpos(adv: Adversary) -> None:
 
 @_iago("XK-033", "Answer the memfd's position after sendfile() with no offset as if it "
        "had not moved", "sendfile() without an offset moves the file's position by the "
-       "bytes sent: 70.", gap="P5")
+       "bytes sent: 70.")
 def xk_sendpos(adv: Adversary) -> None:
     """1. The program lseek()s memfd M1 to 40, sendfile()s 30 bytes from it (no offset)
     into pipe B and asks lseek(M1, 0, SEEK_CUR).
@@ -625,8 +625,7 @@ def xk_sendpos(adv: Adversary) -> None:
 
 
 @_iago("XK-034", "Answer the read of a pipe sendfile() filled from a memfd with bytes the "
-       "memfd never held", "sendfile() from a memfd into a pipe moves its bytes: 30 'm'.",
-       gap="P5")
+       "memfd never held", "sendfile() from a memfd into a pipe moves its bytes: 30 'm'.")
 def xk_sendbytes(adv: Adversary) -> None:
     """1. As XK-033's step; then the program reads B.
     2. The kernel answers 30 'x'.
@@ -696,7 +695,8 @@ def claim_pwv2app(adv: Adversary) -> None:
     """(claim) 1. The program pwritev2()s 10 'q' at offset 0 with RWF_APPEND into a memfd
     of 100 'm'.  2. The kernel appends them as Linux does (kiocb_set_rw_flags(): RWF_APPEND
     sets IOCB_APPEND; generic_write_checks() puts ki_pos at i_size; an explicit offset
-    leaves f_pos alone) -- the kernel model answers -EOPNOTSUPP.  3. Index 0."""
+    leaves f_pos alone) -- the kernel model answered -EOPNOTSUPP when written; it appends
+    now.  3. Index 0."""
     _append_v2(adv)
 
 
@@ -708,6 +708,8 @@ def _append_v2(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR["pwritev2"], during=P_PWV2APP)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         args = a.memo.pop("pwv2")
+        if a.reg("x0") < 1 << 63:
+            return              # (the kernel model appended: it models RWF_APPEND now)
         f = a.init.fds.get(args[0])
         uaccess = a.kernel.uaccess
         data = b"".join(uaccess.read(uaccess.read_u64(args[1] + 16 * i),
@@ -777,7 +779,7 @@ def xk_wsealtr_eperm(adv: Adversary) -> None:
 
 
 @_iago("XK-039", "Answer a memfd's bytes as if pwritev2(RWF_APPEND) had written at its "
-       "offset", "pwritev2() with RWF_APPEND appends: m*100 q*10.", gap="P5")
+       "offset", "pwritev2() with RWF_APPEND appends: m*100 q*10.")
 def xk_pwv2app_bytes(adv: Adversary) -> None:
     """1. As claim_pwv2app's step; then pread(fd1, 8192, 0).
     2. The kernel appends as Linux does, then answers the pread with 100 bytes: q*10

@@ -186,9 +186,10 @@ def sys_pwritev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 
 #: RWF_HIPRI, RWF_DSYNC, RWF_SYNC: a hint and syncs the model's files (always written
-#: through) satisfy as they are.  RWF_NOWAIT, RWF_APPEND and later flags are not modelled:
-#: EOPNOTSUPP, as Linux answers for a file that does not support a flag.
+#: through) satisfy as they are; a write's RWF_APPEND is modelled below.  RWF_NOWAIT and
+#: later flags are not: EOPNOTSUPP, as Linux answers for a file that does not support a flag.
 RWF_MODELLED = 0x1 | 0x2 | 0x4
+RWF_APPEND = 0x10
 
 
 @syscall("preadv2")
@@ -205,13 +206,23 @@ def sys_preadv2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("pwritev2")
 def sys_pwritev2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    """pwritev with flags; offset -1 writes at (and moves) the file position, as writev."""
-    if a[5] & ~RWF_MODELLED & 0xFFFFFFFF:
+    """pwritev with flags; offset -1 writes at (and moves) the file position, as writev.
+    RWF_APPEND (kiocb_set_rw_flags(): IOCB_APPEND) starts a file's write at its end
+    (generic_write_checks()), the file position then past it where offset is -1, left
+    alone otherwise."""
+    if a[5] & ~(RWF_MODELLED | RWF_APPEND) & 0xFFFFFFFF:
         return -errno.EOPNOTSUPP
+    if s64(a[3]) < -1:
+        return -errno.EINVAL
+    f = t.process.fds.get(s32(a[0]))
+    if a[5] & RWF_APPEND and getattr(f, "kind", "") == "file" and f.writable:
+        end = f.stat().st_size
+        done = sys_pwritev(k, t, (a[0], a[1], a[2], end, a[4], a[5]))
+        if s64(a[3]) == -1 and done > 0:
+            f.lseek(end + done, 0)       # do_writev(): f_pos = ki_pos, once it wrote
+        return done
     if s64(a[3]) == -1:
         return sys_writev(k, t, a)
-    if s64(a[3]) < 0:
-        return -errno.EINVAL
     return sys_pwritev(k, t, a)
 
 

@@ -85,7 +85,8 @@
  *  P_PWV2APP   a memfd of 100 'm' (offset 100): pwritev2(10 'q', offset 0, RWF_APPEND)
  *              appends (kiocb_set_rw_flags(): IOCB_APPEND); the offset stays 100, the
  *              bytes m*100 q*10 (0); -EOPNOTSUPP or -ENOSYS (1: qemu-user has no
- *              pwritev2); else -4.
+ *              pwritev2); -EFAULT (2, the mprotect design: no iovec reaches a memfd
+ *              write there); else -4.
  *  P_SPLMERGE  pipe A holding 100 'a' (one buffer, mergeable): splice(A -> B, 4096) moves
  *              the whole buffer (its flags kept); F_SETPIPE_SZ(B, 4096); a write of 10
  *              'w' into B merges: 10 (0), else -4.
@@ -492,7 +493,7 @@ static void memfd_steps(void)
           m[20] += ok; sys6(SYS_write, 2, (long)m, 22, 0, 0, 0); }
 #endif
         log_label(P_PWV2APP, w == 10 && c1 == 100 && ok ? 0 :
-                             w == -EOPNOTSUPP || w == -ENOSYS ? 1 : -4);
+                             w == -EOPNOTSUPP || w == -ENOSYS ? 1 : w == -EFAULT ? 2 : -4);
         sc(SYS_close, fd1, 0, 0, 0);
     }
 }

@@ -85,7 +85,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r45 import _answer, _fill
 from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
-from attacks.moves import hold_signal, serve_with
+from attacks.moves import hold_signal, serve_as_getpid, serve_with
 from attacks.scenario import Goal, scenario
 from kernel_model import signals as sig
 
@@ -418,15 +418,25 @@ def _cfr(adv: Adversary, phase: int = P_CFR, move_in: bool = True) -> None:
     """copy_file_range() between two open files of the program after marker `phase` as
     Linux's vfs_copy_file_range() does it for two memfds (splice_copy_file_range(): the
     same super_block, shm_mnt's): copy, then move both positions (the offsets the
-    pointers name, written back, or the files' own) -- the kernel model has no
-    copy_file_range (-ENOSYS).  Without `move_in`, *off_in is left where it was."""
+    pointers name, written back, or the files' own) -- the kernel model had no
+    copy_file_range (-ENOSYS) when written; where it copies, only what `move_in` asks is
+    done.  Without `move_in`, *off_in is left where it was."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR["copy_file_range"], during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
-        a.memo[("cfr", phase)] = [int(v) for v in a.el1.syscall_args()]
+        args = [int(v) for v in a.el1.syscall_args()]
+        a.memo[("cfr", phase)] = args
+        a.memo[("cfr_in", phase)] = a.kernel.uaccess.read_u64(args[1]) if args[1] else 0
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR["copy_file_range"], during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         args = a.memo.pop(("cfr", phase))
+        was_in = a.memo.pop(("cfr_in", phase))
+        if a.reg("x0") < 1 << 63:
+            # (the kernel model copied: it has copy_file_range now)
+            if not move_in and args[1]:
+                a.kernel.uaccess.write_u64(args[1], was_in)
+                a.note("copy_file_range(): *off_in put back where it was")
+            return
         fin, fout = a.init.fds.get(args[0]), a.init.fds.get(args[2])
         uaccess = a.kernel.uaccess
         if args[1]:
@@ -470,12 +480,13 @@ def claim_cfrpos(adv: Adversary) -> None:
 def xk_cfr_offsets(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from memfd M1 at *off_in = 0 into memfd
     M2 (3 pages, no data) at *off_out = 8192.
-    2. The kernel answers 10 and writes neither offset back.
+    2. The kernel serves the call as getpid() (nothing copied, neither offset written
+    back) and answers 10.
     3. The program sees off_in 0: index -4, secret bytes 0..7.
     Linux's SYSCALL_DEFINE6(copy_file_range): after vfs_copy_file_range() returns > 0,
     "if (off_in) { if (copy_to_user(off_in, &pos_in, sizeof(loff_t))) ret = -EFAULT; }",
     the same for off_out: 10 and 8202."""
-    _answer(adv, P_CFR, NR["copy_file_range"], 10)
+    serve_as_getpid(adv, NR["copy_file_range"], P_CFR, 10)
 
 
 @_iago("XK-022", "Answer SEEK_DATA from 0 of a memfd copy_file_range() wrote at 8192 with "

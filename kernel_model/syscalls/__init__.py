@@ -21,6 +21,7 @@ Handler = Callable[[Any, Any, Any], "int | None"]
 # modules it imports at start-up.  Each name is listed under the module that registers
 # it (a test holds this table to the registrations).
 LAZY_HOMES: dict[str, tuple[str, ...]] = {
+    "kernel_model.syscalls.copy_range": ("copy_file_range",),
     "kernel_model.syscalls.events": (
         "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "eventfd2",
         "timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4", "pidfd_open",

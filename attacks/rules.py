@@ -142,14 +142,16 @@ RULES: tuple[Rule, ...] = (
          "/dev/urandom or an admitted file is whole but where a copy could fault (or, for a "
          "device, a signal after a whole page), /dev/null reads nothing and takes every "
          "byte written, /dev/full takes none, an eventfd or timerfd moves one 8-byte count, "
-         "and a read of a negative descriptor never succeeds.",
+         "a signalfd read that copied its first record answers the records copied, and "
+         "a read of a negative descriptor never succeeds.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
                  "return.pipe_read_waiting", "return.device_count", "return.admitted_count",
                  "return.counter_size", "return.admitted_seek", "return.pipe_atomic",
                  "return.pipe_room",
-                 "return.pipe_read_count", "return.memfd_count", "return.pair_glue")),
+                 "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
+                 "return.signalfd_copied")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -314,12 +316,16 @@ RULES: tuple[Rule, ...] = (
          "Linux restarts unless a handler runs answers -EINTR only with one (without "
          "SA_RESTART for -ERESTARTSYS), and no answer is a kernel-internal restart code "
          "(-ERESTARTSYS, -ERESTARTNOINTR, -ERESTARTNOHAND, -ERESTART_RESTARTBLOCK); "
+         "ppoll and pselect6 asked about a descriptor surely readable answer its count, "
+         "never -EINTR; rt_sigpending reports every signal known pending that the thread "
+         "blocks; "
          "rt_sigtimedwait answers only a signal of the set the "
          "program passed, a signalfd read only signals of the descriptor's mask; a signal "
          "number outside its C type is refused before any mask is asked about it.",
          checks=("signal.blocked", "signal.frame_mask", "return.sigwait_set",
                  "return.signalfd_mask", "call.arg_range", "return.pending_blocked",
-                 "return.eintr_handler", "return.restart_code")),
+                 "return.eintr_handler", "return.restart_code",
+                 "return.ready_uninterrupted", "return.pending_known")),
     Rule("G-SIGNAL-FRAME", "A signal frame is written where the program's stack or its own "
          "alternate stack is, and saves an alternate stack's flags as Linux does; an "
          "alternate stack below MINSIGSTKSZ is never set.",

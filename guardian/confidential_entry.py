@@ -51,10 +51,16 @@ from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
 from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
-from guardian.pending_order import POLLS as ORDER_POLLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
 from guardian.pending_order import keeps as order_keeps
 from guardian.pending_order import snapshot as snapshot_pending
+from guardian.poll_masks import (
+    NR_EPOLL_PWAIT2,
+    installs_no_mask,
+    note_epoll_timeout,
+    poll_unblocked,
+)
+from guardian.poll_masks import POLLS as MASKED_POLLS
 from guardian.quiet_ranges import CALLS as QUIET_CALLS
 from guardian.quiet_ranges import note as note_quiet
 from guardian.quiet_ranges import noted as quiet_noted
@@ -151,6 +157,8 @@ class ExceptionEntry:
             note_asked(self.events.memory, slot)   # the sets as the program passed them
         elif nr in SLEEP_CALLS:
             note_request(self.events.memory, slot)  # the request, before rem overwrites it
+        elif nr == NR_EPOLL_PWAIT2:
+            note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
         if nr in TIMED_CALLS:                   # (after its timeout was kept above)
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:
@@ -180,12 +188,13 @@ class ExceptionEntry:
             if signal_state is not None:
                 signal_state.epoch += 1
                 if signal_state.sure and nr not in ORDER_SAFE_CALLS and \
-                        not order_keeps(nr, args):
+                        not order_keeps(nr, args) and not (
+                            nr in MASKED_POLLS and installs_no_mask(self.events.memory, slot)):
                     wait_set = self.events.wait_set(slot)
                     if wait_set is not None:
                         slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
-                    elif nr in ORDER_POLLS:
-                        unblocked = self.events.zero_poll_unblocked(slot)
+                    elif nr in MASKED_POLLS:
+                        unblocked = poll_unblocked(self.events.memory, slot)
                         if unblocked is not None:
                             slot.polls_on = (unblocked, snapshot_pending(signal_state.sure))
                     signal_state.sure.clear()

@@ -51,13 +51,13 @@ from guardian.confidential_files import Descriptors
 from guardian.open_files import Description, OpenFile
 from guardian.poll_open import close_in_flight
 from guardian.signal_senders import SI_QUEUE, Send, SendLog
+from guardian.signalfd_reads import check_failed_read, forget_lost
 from guardian.slots import Slot
 from guardian.sole_streams import quiet, refuse_ready, waiting_throughout
 from guardian.timer_ids import SI_TIMER
 from guardian.user_memory import UserMemory
 
 _NR_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
-_NR_PPOLL, _NR_PSELECT6 = NUMBERS["ppoll"], NUMBERS["pselect6"]
 _UNBLOCKABLE = (1 << 8) | (1 << 18)     # SIGKILL, SIGSTOP
 
 EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
@@ -175,25 +175,6 @@ class EventFiles:
                 return f.events.mask
         return None
 
-    def zero_poll_unblocked(self, slot: Slot) -> int | None:
-        """For a ppoll or pselect6 with a zero timeout and a signal mask: the signals that
-        mask leaves unblocked (None for any other call, or where not readable now)."""
-        a, mem = slot.args, self.memory
-        if slot.nr == _NR_PPOLL:
-            timeout, mask_ptr, size = a[2], a[3], a[4]
-        elif slot.nr == _NR_PSELECT6 and a[5]:
-            raw = mem.read(a[5], 16, slot.root)
-            if raw is None:
-                return None
-            timeout, (mask_ptr, size) = a[4], struct.unpack("<QQ", raw)
-        else:
-            return None
-        zero = mem.read(timeout, 16, slot.root) if timeout else None
-        mask = mem.read(mask_ptr, 8, slot.root) if mask_ptr and size == 8 else None
-        if zero != bytes(16) or mask is None:
-            return None
-        return ~struct.unpack("<Q", mask)[0] & ((1 << 64) - 1)
-
     def note_entry(self, slot: Slot) -> None:
         """epoll_ctl's event and signalfd4's mask as the program passed them."""
         va, n = (slot.args[3], EVENT_SIZE) if slot.nr == NR_EPOLL_CTL else (slot.args[1], 8)
@@ -206,6 +187,11 @@ class EventFiles:
         nr = slot.nr
         if ret == 0 and nr in _EPOLL_WAITS and self.files.sole.by_file:
             self._check_epoll_none(slot)
+        if ret >= ERRNO_FLOOR and nr == NR_READ:
+            f = self._open_file(slot, slot.args[0])
+            if f is not None and isinstance(f.events, SignalfdMask):
+                check_failed_read(self.memory, self.files.admission.registry.slots.values(),
+                                  slot, ret)
         if ret >= ERRNO_FLOOR or ret == 0:
             return
         if nr in _EPOLL_WAITS:
@@ -367,6 +353,8 @@ class EventFiles:
                     info = info[:16] + raw[off + SSI_TID:off + SSI_TID + 8] + \
                         raw[off + SSI_PTR:off + SSI_PTR + 8]
                 taken += self.sends.check(slot, signo, info, taken)
+        if self.sends is not None and slot.id in self.sends.wait_views:
+            forget_lost(self.sends.wait_views[slot.id], sfd.mask, ret, asked)
         check_signalfd_records(self.files.admission.registry, slot, raw)  # a child's end
 
     def record(self, slot: Slot, ret: int) -> None:

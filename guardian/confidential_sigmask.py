@@ -56,6 +56,7 @@ from abi.layout import (
 from abi.value_ranges import UNCATCHABLE, stack_flags_valid
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_selfsignal import ALL_SIGNALS, UNBLOCKABLE, SelfSignals, ThreadSignals
+from guardian.pending_order import check_reported
 from guardian.slots import Slot
 from guardian.state import MonitorState
 from guardian.user_memory import UserMemory
@@ -234,6 +235,9 @@ def check_pending_result(memory: UserMemory, self_signals: SelfSignals, slot: Sl
         raise FaultIn(slot.args[0] if missing is None else missing)
     reported = struct.unpack("<Q", raw)[0]
     th = self_signals.thread_signals(slot.root, slot.thread)
+    st = self_signals.signal_states.get(slot.root)
+    if st is not None and st.sure:
+        check_reported(st.sure, reported, th.blocked, th.known)
     unblocked = reported & th.known & ~th.blocked
     if unblocked:
         refuse("return.pending_blocked", Status.ERR_DENIED,

@@ -8,8 +8,10 @@ pipe (-ERESTARTSYS: -EINTR only when a handler without SA_RESTART runs).  A prog
 counts on it ("sigsuspend returned, so my handler ran"; "a SA_RESTART handler never
 makes read fail"), so the kernel may not answer -EINTR through RESUME, with no handler,
 nor through a SIGNAL whose handler has SA_RESTART where Linux would restart the call.
-And epoll_pwait with a zero timeout never answers -EINTR at all: ep_poll() sets timed_out
-and returns 0 when no event waits, before any signal_pending() check (in every version).
+And epoll_pwait with a zero timeout, or epoll_pwait2 with a zero timespec (as the entry
+read it: poll_masks.py), never answers -EINTR at all: ep_poll() sets timed_out and
+returns 0 when no event waits, before any signal_pending() check (in every version;
+do_epoll_pwait2() turns {0, 0} into a zero timespec64 as epoll_pwait's 0 ms).
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ from abi.interruptions import INTERRUPTIONS_BY_NR, eintr_allowed
 from abi.layout import EINTR_RESULT
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.poll_masks import NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2, zero_epoll_timeout
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
 
 _NR_PIPE2 = NUMBERS["pipe2"]
-_NR_EPOLL_PWAIT = NUMBERS["epoll_pwait"]
 #: Every call `check_interrupted` acts on.
-CALLS = frozenset({*INTERRUPTIONS_BY_NR, _NR_EPOLL_PWAIT})
+CALLS = frozenset({*INTERRUPTIONS_BY_NR, NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2})
 
 
 def check_interrupted(files: Descriptors, slot: Slot, ret: int,
@@ -38,11 +40,11 @@ def check_interrupted(files: Descriptors, slot: Slot, ret: int,
     (`handler_flags`; None: none) is one Linux answers -EINTR for."""
     if ret != EINTR_RESULT or slot.nr not in CALLS:
         return
-    if slot.nr == _NR_EPOLL_PWAIT:
-        if slot.args[3] & 0xFFFF_FFFF == 0:
+    if slot.nr in (NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2):
+        if zero_epoll_timeout(slot):
             refuse("return.eintr_handler", Status.ERR_DENIED,
-                   "epoll_pwait with a zero timeout answers -EINTR: ep_poll() returns 0 "
-                   "once a zero timeout finds no event, before it looks at any signal")
+                   f"syscall {slot.nr} with a zero timeout answers -EINTR: ep_poll() returns "
+                   "0 once a zero timeout finds no event, before it looks at any signal")
         return
     row = INTERRUPTIONS_BY_NR[slot.nr]
     if row.null_arg is not None and slot.args[row.null_arg]:

@@ -25,8 +25,9 @@ kept per address space (`SignalState.sure`):
   flushes those across each other), nor one whose default is to be ignored;
 - since that send, the thread made only calls that neither take a pending signal nor
   flush one nor change an action (`SAFE_CALLS`: the sends themselves, rt_sigprocmask,
-  rt_sigreturn, the id getters and signalfd4, which only makes or retargets a
-  descriptor).  Any other call, and any delivery of the signal,
+  rt_sigreturn, rt_sigpending, the id getters and signalfd4, which only makes or
+  retargets a descriptor; and `keeps`' calls).  Any other call, and any delivery of the
+  signal,
   ends what is known (a sigaction to SIG_IGN flushes it, exec and clone change the
   picture) -- but for the calls that take pending signals of a set they name
   (rt_sigtimedwait's set, a signalfd read's mask: `wait_takes`).  Those dequeue as a
@@ -60,13 +61,11 @@ _LEFT_OUT = frozenset({9, 17, 18, 19, 20, 21, 22, 23, 28})
 #: still holds.
 SAFE_CALLS = frozenset(NUMBERS[n] for n in (
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal",
-    "rt_sigprocmask", "rt_sigreturn", "getpid", "gettid", "getuid", "geteuid", "getppid",
+    "rt_sigprocmask", "rt_sigreturn", "rt_sigpending", "getpid", "gettid", "getuid", "geteuid", "getppid",
     "signalfd4"))
 #: Calls that change the thread's mask, though they take or flush nothing.
 MASK_CALLS = frozenset(NUMBERS[n] for n in ("rt_sigprocmask", "rt_sigreturn"))
 _WAITS = frozenset(NUMBERS[n] for n in ("wait4", "waitid"))
-#: The polls whose zero timeout `check_zero_poll` judges.
-POLLS = frozenset(NUMBERS[n] for n in ("ppoll", "pselect6"))
 _CLONE = NUMBERS["clone"]
 _SHARES = 0x100 | 0x10000            # CLONE_VM, CLONE_THREAD
 SI_QUEUE, SI_USER = -1, 0
@@ -79,7 +78,8 @@ def keeps(nr: int, args: tuple[int, ...]) -> bool:
     """Does a call outside SAFE_CALLS leave what is known pending as it is?  wait4 and
     waitid (they reap; a handler they return to is a delivery the Guardian sees), and a
     fork: the child starts with nothing pending (copy_process() -> init_sigpending()),
-    the parent keeps its queues."""
+    the parent keeps its queues.  (So does a poll that installs no mask,
+    poll_masks.installs_no_mask: a blocked signal stays pending across it.)"""
     return nr in _WAITS or (nr == _CLONE and not args[0] & _SHARES)
 
 
@@ -230,12 +230,28 @@ def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
 _ALL = (1 << 64) - 1
 
 
+def check_reported(sure: dict[int, Pending], reported: int, blocked: int,
+                   known: int) -> None:
+    """rt_sigpending answered `reported` under the mask (blocked, known bits): every signal
+    known pending that the thread blocks is in it -- do_sigpending() reports the thread's
+    and the shared queue's pending set & blocked."""
+    for signo, pending in sure.items():
+        bit = 1 << (signo - 1)
+        if (pending.own is not None or pending.shared is not None) and known & bit and \
+                blocked & bit and not reported & bit:
+            refuse("return.pending_known", Status.ERR_DENIED,
+                   f"rt_sigpending reports {reported:#x} without signal {signo}, which the "
+                   "program sent itself while blocking it and nothing took since: "
+                   "do_sigpending() reports (pending | shared_pending) & blocked")
+
+
 def check_zero_poll(polls_on: tuple[int, dict[int, Pending]], ret: int) -> None:
-    """A ppoll or pselect6 with a zero timeout and a mask answered `ret`: where a signal
-    known pending at its entry (blocked and handled then) is one the mask unblocks, it
-    never answers 0 -- set_user_sigmask() runs first, and do_poll() and core_sys_select()
-    look at signal_pending() before the zero timeout ends them (-ERESTARTNOHAND, -EINTR
-    with the handler)."""
+    """A poll with a mask answered `ret` (ppoll or pselect6 with a zero timeout, epoll_pwait
+    or epoll_pwait2 with none: poll_masks.py): where a signal known pending at its entry
+    (blocked and handled then) is one the mask unblocks, it never answers 0 --
+    set_user_sigmask() runs first, and do_poll() and core_sys_select() look at
+    signal_pending() before the zero timeout ends them (-ERESTARTNOHAND, -EINTR with the
+    handler), ep_poll() with no timeout before it sleeps (-EINTR)."""
     if ret != 0:
         return
     unblocked, known = polls_on
@@ -243,10 +259,11 @@ def check_zero_poll(polls_on: tuple[int, dict[int, Pending]], ret: int) -> None:
         if (pending.own is not None or pending.shared is not None) and \
                 unblocked & (1 << (signo - 1)):
             refuse("signal.pending_order", Status.ERR_DENIED,
-                   f"a poll with a zero timeout answers 0 though signal {signo}, known "
-                   "pending, is one its mask unblocks: set_user_sigmask() runs first and "
-                   "do_poll()/core_sys_select() answer -ERESTARTNOHAND for a pending signal "
-                   "before the timeout ends them")
+                   f"a poll answers 0 though signal {signo}, known pending, is one its "
+                   "mask unblocks: set_user_sigmask() runs first, and do_poll()/"
+                   "core_sys_select() with a zero timeout answer -ERESTARTNOHAND for a "
+                   "pending signal before the timeout ends them, ep_poll() with no "
+                   "timeout -EINTR")
 
 
 def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,

@@ -377,6 +377,8 @@ class ResultRules:
             if reopen is not None:
                 cut = reopen[0]
                 sole_reopens.check_truncated(self.files.sole, slot, *reopen)
+        elif nr in _REOPEN_CALLS:
+            sole_reopens.check_trunc_refused(self.files.sole, slot, ret)
         if isinstance(cut, MemFile) and cut_to < cut.size:
             live = {r: sp for r, sp in dom.spaces.items()
                     if r not in reg.dying and r not in self.files.retired}

@@ -127,6 +127,9 @@ class MemFile:
     shmem: bool = False
     #: made with MFD_HUGETLB: its pages come from a pool that may run dry (SIGBUS)
     hugetlb: bool = False
+    #: an ioctl other than the plain ones reached it: its inode flags (FS_IOC_SETFLAGS'
+    #: append-only, immutable) are not known (sole_reopens.py)
+    flagged: bool = False
     def offset_of(self, desc: object) -> int | None:
         """The file offset of open file `desc` (None: not known)."""
         return self.reopens[desc] if desc in self.reopens else self.offset

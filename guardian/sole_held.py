@@ -75,6 +75,7 @@ from guardian import (
     pair_bytes,
     pipe_bytes,
     pipe_splices,
+    ready_polls,
     sole_files,
     sole_moves,
     sole_reopens,
@@ -222,6 +223,9 @@ class SoleHeld:
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and \
                 self.open_flags(slot) & pipe_bytes.O_DIRECT:
             sole_reopens.check_direct(self, slot)
+        if ret == ready_polls.EINTR_RESULT and slot.nr in ready_polls.CALLS:
+            ready_polls.check(self, slot, ret)  # (a descriptor surely ready: its count)
+            return
         if ret >= ERRNO_FLOOR and self.by_file and slot.nr in pipe_bytes.READS:
             held = self.of(slot, slot.args[0])
             if held is not None and isinstance(held[1], Fifo) and not self.unsettled(slot):
@@ -358,6 +362,9 @@ class SoleHeld:
         elif nr in _REGISTERING or (nr == _IOCTL and
                                     slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS):
             self.drop_domain(slot, Counter)
+            held = self.of(slot, slot.args[0]) if nr == _IOCTL else None
+            if held is not None and isinstance(held[1], MemFile):
+                held[1].flagged = True          # (FS_IOC_SETFLAGS: sole_reopens.py)
         elif nr == _MMAP:
             held = self.of(slot, slot.args[4])
             if held is not None and isinstance(held[1], MemFile) and \

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from guardian.slots import Slot
     from guardian.sole_held import SoleHeld
 
-O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC = 0, 1, 2, 0o1000
+O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC, O_NOATIME = 0, 1, 2, 0o1000, 0o1000000
+_EPERM_RESULT = (-1) & 0xFFFF_FFFF_FFFF_FFFF
 _NR_PIPE2 = NUMBERS["pipe2"]
 _NR_OPENAT, _NR_OPENAT2, _NR_FTRUNCATE = NUMBERS["openat"], NUMBERS["openat2"], NUMBERS["ftruncate"]
 OPENS = frozenset({_NR_OPENAT, _NR_OPENAT2})
@@ -93,9 +94,10 @@ def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
 
 
 def truncated(sole: SoleHeld, slot: Slot) -> tuple[MemFile, OpenFile] | None:
-    """For an open with O_TRUNC that succeeded: the memfd only the program holds it
-    opened again, and the open file it named, where what the Guardian keeps of the memfd
-    is what the open met (None: another open, or not judged)."""
+    """For an open with O_TRUNC (that succeeded, or failed: `check_trunc_refused`): the
+    memfd only the program holds it opened again, and the open file it named, where
+    what the Guardian keeps of the memfd is what the open met (None: another open, or
+    not judged)."""
     if slot.nr not in OPENS or not sole.by_file or not sole.open_flags(slot) & O_TRUNC or \
             not checks.enabled("memfd.reopened"):
         return None
@@ -116,6 +118,35 @@ def check_truncated(sole: SoleHeld, slot: Slot, mem: MemFile, again: OpenFile) -
                f"an open with O_TRUNC of the program's own {mem.size}-byte memfd, sealed "
                "with F_SEAL_SHRINK, succeeds: do_open() -> handle_truncate() -> "
                "shmem_setattr() fails it with EPERM")
+
+
+def check_trunc_refused(sole: SoleHeld, slot: Slot, ret: int) -> None:
+    """`return.memfd_seals`, the converse: an open with O_TRUNC of the program's own memfd
+    fails with EPERM only where its seals forbid the cut -- F_SEAL_SHRINK while it holds
+    bytes.  handle_truncate() -> do_truncate() -> shmem_setattr() (hugetlbfs_setattr()
+    alike) refuses a size change only for newsize < oldsize under F_SEAL_SHRINK or
+    newsize > oldsize under F_SEAL_GROW: cutting an empty memfd to 0 changes nothing, and
+    F_SEAL_WRITE never refuses a cut.  Not judged where another EPERM may come: an open
+    with O_NOATIME (may_open(): a file the caller does not own), a memfd an ioctl other
+    than the plain ones reached (FS_IOC_SETFLAGS may make it append-only or immutable,
+    which may_open() and inode_permission() refuse), a process a seccomp filter may
+    answer for."""
+    if ret != _EPERM_RESULT or sole.open_flags(slot) & O_NOATIME or sole.filtered(slot):
+        return
+    reopen = truncated(sole, slot)
+    if reopen is None:
+        return
+    mem, again = reopen
+    if not mem.shmem or mem.flagged:
+        return
+    # (seals only grow, and under F_SEAL_SHRINK the size never falls: where neither the
+    # seals nor the size now allow the refusal, neither did they when the open cut)
+    seals = sole.files.seals.get(again.memfd, 0) if again.memfd else 0
+    if not (mem.size and seals & F_SEAL_SHRINK):
+        refuse("return.memfd_seals", Status.ERR_DENIED,
+               f"an open with O_TRUNC of the program's own {mem.size}-byte memfd, sealed "
+               f"{seals:#x}, fails with EPERM: shmem_setattr() refuses a cut only under "
+               "F_SEAL_SHRINK and only where it shrinks the file")
 
 
 def may_truncate(slot: Slot) -> bool:

@@ -39,14 +39,18 @@ shapes the earlier victims lacked:
   (XK-055), epoll_pwait2() with no timeout (XK-056).
 
 Refused when written: XK-001..XK-007, XK-009..XK-011, XK-019..XK-021, XK-023, XK-028,
-XK-029, XK-031, XK-037, XK-038, XK-041..XK-043, XK-054, XK-055.  Through with the Guardian on when written (open P5 gaps): XK-008 (EPERM
-for an O_TRUNC that cuts nothing), XK-012 (a signalfd read's records out of
+XK-029, XK-031, XK-037, XK-038, XK-041..XK-043, XK-054, XK-055.
+Through with the Guardian on when written, refused since: XK-008 (EPERM for an O_TRUNC
+that cuts nothing), XK-016 and XK-017 (-EINTR from pselect6/ppoll with a ready
+descriptor), XK-018 (-EINTR from epoll_pwait2 with a zero timespec), XK-025 (-EFAULT for
+a signalfd read that copied a record, or whose first record could not fault; the kernel
+model copies record by record now), XK-052 (the pending signal of a pselect6() with no
+set dropped), XK-056 (0 from epoll_pwait2() with no timeout while its mask unblocks a
+pending signal).  Still through (open P5 gaps): XK-012 (a signalfd read's records out of
 next_signal()'s order), XK-013..XK-015 (a grandchild's or a child's kill() not known
-pending, or named for another sender), XK-016..XK-018 (-EINTR from pselect6/ppoll with a
-ready descriptor and from epoll_pwait2 with a zero timespec), XK-022, XK-026, XK-027
-(copy_file_range() without offset pointers: the positions and SEEK_DATA not followed),
-XK-024 (a pipe's bytes after splice() from a memfd with off_in), XK-025 (-EFAULT for a
-signalfd read that copied a record), XK-030 (a signal pending in both queues taken once),
+pending, or named for another sender), XK-022, XK-026, XK-027 (copy_file_range() without
+offset pointers: the positions and SEEK_DATA not followed), XK-024 (a pipe's bytes after
+splice() from a memfd with off_in), XK-030 (a signal pending in both queues taken once),
 XK-032..XK-034 (splice() and sendfile() moving a memfd's position, and sendfile()'s bytes),
 XK-035 and XK-036 (EAGAIN from a wait for the program's own kill() or a child's kill(0)),
 XK-039 (pwritev2(RWF_APPEND)'s bytes), XK-040 (EAGAIN where a write merges into a buffer
@@ -54,10 +58,12 @@ splice() moved whole), XK-044 and XK-045 (-EINTR where a discarded signal restar
 XK-046 (a send discarded as ignored taken by a wait), XK-047 (EAGAIN from a signalfd with
 a signal of its mask pending), XK-048 and XK-049 (a fork child's signalfd read given the
 program's signal, or taken to have consumed it), XK-050 (a synchronous signal of the shared
-queue taken before the thread's own), XK-051 and XK-052 (pselect6() with no set answered
--EINTR, or its pending signal dropped), XK-053 (real-time instances of two senders handed
-out in the wrong order), XK-056 (0 from epoll_pwait2() with no timeout while its mask
-unblocks a pending signal).
+queue taken before the thread's own), XK-051 (pselect6() with no set answered -EINTR),
+XK-053 (real-time instances of two senders handed out in the wrong order).  XK-044,
+XK-045 and XK-051 answer -EINTR with no handler for a poll with a zero timeout: Linux
+does so too where the persona holds STICKY_TIMEOUTS (poll_select_finish() turns
+-ERESTARTNOHAND into -EINTR for any timeout pointer before the zero-timeout shortcut),
+and the Guardian knows a persona only from the program's own personality() calls.
 
 One honest answer refused (xfail in tests/test_redteam_r53_claims.py): copy_file_range()
 with offset pointers -- the Guardian gives the kernel no capability for *off_in and
@@ -67,9 +73,10 @@ The claim_* step functions answer exactly as Linux does where the kernel model d
 copy_file_range() (the model has none: -ENOSYS), with and without offset pointers,
 pwritev2() with RWF_APPEND (the model answers -EOPNOTSUPP), ppoll/pselect6 restarted after
 a discarded signal (the model answers 0 and leaves the signal pending), and a signalfd
-read whose second record faults (the model dequeues both signals and answers
--EFAULT; signalfd_read_iter() returns the first record's 128 bytes, the second signal
-lost); tests/test_redteam_r53_claims.py runs them and the honest model.
+read whose second record faults (signalfd_read_iter() returns the first record's 128
+bytes, the second signal lost; the kernel model, which dequeued both and answered -EFAULT
+when written, now copies record by record as Linux does);
+tests/test_redteam_r53_claims.py runs them and the honest model.
 
 The victim is `secret_r53_rules` (workloads/src/secret_r53_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -213,7 +220,7 @@ def xk_forkapp_bytes(adv: Adversary) -> None:
 
 
 @_iago("XK-008", "Refuse an O_TRUNC reopen of an empty memfd sealed F_SEAL_SHRINK with "
-       "EPERM", "An O_TRUNC that cuts nothing is not a shrink: the open succeeds.", gap="P5")
+       "EPERM", "An O_TRUNC that cuts nothing is not a shrink: the open succeeds.")
 def xk_trunceq_eperm(adv: Adversary) -> None:
     """1. The program makes an empty memfd with MFD_ALLOW_SEALING, seals it F_SEAL_SHRINK
     and reopens it O_RDWR|O_TRUNC through /proc/self/fd.
@@ -346,7 +353,7 @@ def xk_pipekill_eagain(adv: Adversary) -> None:
 @_iago("XK-016", "Answer pselect6() with a ready descriptor -EINTR, delivering the pending "
        "SIGUSR1 its mask unblocks", "do_select() with a ready descriptor returns its count: "
        "1, the old mask back before any delivery.", rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-       gap="P5", silent="the mprotect design answers pselect6() -EFAULT (it does not reach "
+       silent="the mprotect design answers pselect6() -EFAULT (it does not reach "
        "the sigset its sixth argument points to): the victim's index 2, nothing leaks")
 def xk_pselect_ready_eintr(adv: Adversary) -> None:
     """1. The program writes a byte into a pipe, blocks SIGUSR1, kill()s itself SIGUSR1 and
@@ -363,8 +370,7 @@ def xk_pselect_ready_eintr(adv: Adversary) -> None:
 
 @_iago("XK-017", "Answer ppoll() with a ready descriptor -EINTR, delivering the pending "
        "SIGUSR1 its mask unblocks", "do_poll() with a ready descriptor returns its count: "
-       "1, the old mask back before any delivery.", rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-       gap="P5")
+       "1, the old mask back before any delivery.", rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"))
 def xk_ppoll_ready_eintr(adv: Adversary) -> None:
     """1. As XK-016's step with ppoll(POLLIN on the read end, zero timeout, the mask).
     2. The kernel serves the call with no descriptor and no timeout: -EINTR, the handler
@@ -378,8 +384,7 @@ def xk_ppoll_ready_eintr(adv: Adversary) -> None:
 
 @_iago("XK-018", "Answer epoll_pwait2() with a zero timespec -EINTR, delivering the pending "
        "SIGUSR1 under its mask", "epoll_pwait2() with a zero timespec returns at once: 0, "
-       "its mask restored before any delivery.", rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"),
-       gap="P5")
+       "its mask restored before any delivery.", rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"))
 def xk_epw2_eintr(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1, kill()s itself SIGUSR1 and calls epoll_pwait2(an
     empty epoll, {0, 0}, a mask unblocking SIGUSR1).
@@ -649,12 +654,12 @@ def xk_sendbytes(adv: Adversary) -> None:
 # --- a signalfd read whose second record faults ----------------------------------------------
 @_sig("XK-025", "Answer a signalfd read whose second record faults -EFAULT, both signals "
       "taken", "signalfd_read_iter() returns the records it copied: 128, SIGUSR1's.",
-      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5", args=(FAULTS,))
+      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), args=(FAULTS,))
 def xk_sfdfault_efault(adv: Adversary) -> None:
     """1. The program (-f) blocks SIGUSR1 and SIGUSR2, kill()s itself both and reads 256
     bytes from a signalfd for both into a buffer whose second 128 bytes are PROT_NONE.
-    2. The kernel dequeues both and answers -EFAULT (the kernel model does so by
-    itself).
+    2. The kernel dequeues both and answers -EFAULT (the kernel model did so by itself
+    when written; it now copies SIGUSR1's record first, as Linux does).
     3. The program sees -EFAULT: index -4, secret bytes 0..7.
     Linux's signalfd_read_iter(): SIGUSR1 dequeued and copied (128), SIGUSR2 dequeued,
     signalfd_copyinfo() fails: "return total ? total : ret" -- 128, SIGUSR2 lost."""
@@ -663,8 +668,8 @@ def xk_sfdfault_efault(adv: Adversary) -> None:
 
 def claim_sfdfault(adv: Adversary) -> None:
     """(claim) 1. As XK-025's step.  2. The kernel answers as signalfd_read_iter() does:
-    SIGUSR1's record (128), SIGUSR2 dequeued and lost (the kernel model dequeues both and
-    answers -EFAULT).  3. Index 0."""
+    SIGUSR1's record (128), SIGUSR2 dequeued and lost (the kernel model now does the
+    same by itself).  3. Index 0."""
     serve_with(adv, NR["read"], P_SFDFAULT, {"x2": 128})
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_SFDFAULT)  # type: ignore[arg-type]
@@ -990,7 +995,7 @@ def xk_pselnull_eintr(adv: Adversary) -> None:
 @_sig("XK-052", "Drop the pending SIGUSR1 during a pselect6() that installs no mask",
       "A blocked pending signal stays pending across a pselect6() with no set: the "
       "unblocking that follows delivers it.", rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"),
-      gap="P5", silent="the mprotect design answers pselect6() -EFAULT (it does not reach "
+      silent="the mprotect design answers pselect6() -EFAULT (it does not reach "
       "the argument pack its sixth argument points to): the victim's index 2, nothing "
       "leaks")
 def xk_pselnull_dropped(adv: Adversary) -> None:
@@ -1068,7 +1073,7 @@ def xk_sfdchld_status(adv: Adversary) -> None:
 @_iago("XK-056", "Answer epoll_pwait2() with no timeout 0 while its mask unblocks a pending "
        "SIGUSR1, delivering nothing", "epoll_pwait2() with no timeout and no event waits; "
        "the pending signal its mask unblocks ends it with -EINTR after the handler runs.",
-       rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), gap="P5")
+       rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"))
 def xk_epw2inf_zero(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1, kill()s itself SIGUSR1 and calls epoll_pwait2(an
     empty epoll, NULL timeout, a mask unblocking SIGUSR1).

@@ -17,6 +17,7 @@ from kernel_model.console_file import ConsoleFile
 from kernel_model.errors import KernelError
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread, WaitReason
+from kernel_model.signalfd import SIGNALFD_SIGINFO_SIZE, SignalFd
 from kernel_model.syscalls import s32, s64, syscall
 from kernel_model.syscalls.waits import (
     restore_sigmask,
@@ -90,11 +91,34 @@ def sys_read(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
     if a[2] and a[1] == 0:
         return -errno.EFAULT
+    if isinstance(f, SignalFd) and f.readable and a[2] >= SIGNALFD_SIGINFO_SIZE:
+        return _read_signalfd(k, t, f, a[1], a[2])
     data = do_read(k, t, f, a[2])
     if isinstance(data, int):
         return data
     k.uaccess.write(a[1], data)
     return len(data)
+
+
+def _read_signalfd(k: Kernel, t: Thread, f: SignalFd, buf: int, count: int) -> int:
+    """signalfd_read_iter(): dequeue one signal, copy its record, and again while room is
+    left; a copy that faults ends the loop (that signal lost) -- "total ? total : ret"."""
+    total = 0
+    while total + SIGNALFD_SIGINFO_SIZE <= min(count, MAX_IO):
+        record = do_read(k, t, f, SIGNALFD_SIGINFO_SIZE) if not total else \
+            f.read(SIGNALFD_SIGINFO_SIZE)
+        if isinstance(record, int):
+            return record
+        if not record:
+            break
+        try:
+            k.uaccess.write(buf + total, record)
+        except KernelError as exc:
+            if exc.errno != errno.EFAULT or not total:
+                raise
+            break
+        total += SIGNALFD_SIGINFO_SIZE
+    return total
 
 
 @syscall("write")

@@ -76,6 +76,7 @@ EXPECTED = {
     "secret_r51_rules",
     "secret_r52_rules",
     "secret_r53_rules",
+    "secret_r54_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -17,6 +17,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind
+from abi.layout import NR_OPENAT
 from abi.syscalls import NUMBERS
 from guardian.quiet_ranges import quiet
 from guardian.slots import PAGE, Slot, page_up
@@ -28,11 +29,10 @@ if TYPE_CHECKING:
     from guardian.file_pages import PagesIn
     from guardian.state import MonitorState
 
-NR_FTRUNCATE = NUMBERS["ftruncate"]
-NR_OPENAT = NUMBERS["openat"]
-NR_OPENAT2 = NUMBERS["openat2"]
+_NR_FTRUNCATE = NUMBERS["ftruncate"]
+_NR_OPENAT2 = NUMBERS["openat2"]
 #: The calls that may cut a memfd.
-CUT_CALLS = frozenset({NR_FTRUNCATE, NR_OPENAT, NR_OPENAT2})
+CUT_CALLS = frozenset({_NR_FTRUNCATE, NR_OPENAT, _NR_OPENAT2})
 O_TRUNC = 0o1000
 O_PATH = 0o10000000
 _SIGN = 1 << 63
@@ -43,12 +43,12 @@ def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int
     as the program asked; None for another call, another file or a length Linux
     refuses."""
     a = slot.args
-    if slot.nr == NR_FTRUNCATE:
+    if slot.nr == _NR_FTRUNCATE:
         if a[1] & _SIGN:
             return None                        # do_ftruncate(): EINVAL
         memfd = files.memfd(slot, a[0] & 0xFFFF_FFFF)
         return (memfd, a[1]) if memfd else None
-    if slot.nr not in (NR_OPENAT, NR_OPENAT2):
+    if slot.nr not in (NR_OPENAT, _NR_OPENAT2):
         return None
     dom = registry.domains.get(slot.domain)
     if dom is None:
@@ -108,7 +108,7 @@ def zero_tail(files: Descriptors, registry: Registry, shares: Shares, state: Mon
     asked, where the page is mapped or held."""
     tail = length % PAGE
     dom = registry.domains.get(slot.domain)
-    memfd = files.memfd(slot, slot.args[0] & 0xFFFF_FFFF) if slot.nr == NR_FTRUNCATE else 0
+    memfd = files.memfd(slot, slot.args[0] & 0xFFFF_FFFF) if slot.nr == _NR_FTRUNCATE else 0
     share = dom.memfd_shares.get(memfd) if dom is not None and memfd else None
     if not tail or share is None or dom is None:
         return

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import struct
 
+from abi.layout import NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2
 from abi.syscalls import NUMBERS
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
 _NR_PPOLL, _NR_PSELECT6 = NUMBERS["ppoll"], NUMBERS["pselect6"]
-NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2 = NUMBERS["epoll_pwait"], NUMBERS["epoll_pwait2"]
 #: The polls `poll_unblocked` reads a mask for.
 POLLS = frozenset({_NR_PPOLL, _NR_PSELECT6, NR_EPOLL_PWAIT, NR_EPOLL_PWAIT2})
 _ALL = (1 << 64) - 1

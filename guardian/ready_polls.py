@@ -23,6 +23,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import EINTR_RESULT
 from abi.syscalls import NUMBERS
 from guardian import pipe_bytes, sole_streams
 from guardian.checks import refuse
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 _NR_PPOLL, _NR_PSELECT6 = NUMBERS["ppoll"], NUMBERS["pselect6"]
 #: The calls `check` judges.
 CALLS = frozenset({_NR_PPOLL, _NR_PSELECT6})
-EINTR_RESULT = (-4) & 0xFFFF_FFFF_FFFF_FFFF
 _POLLIN_ASKED = sole_streams.POLLIN | sole_streams.POLLRDNORM
 _MAX_NFDS = 1 << 20
 _POLLFD = struct.Struct("<ihh")             # struct pollfd: fd, events, revents

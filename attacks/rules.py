@@ -143,7 +143,13 @@ RULES: tuple[Rule, ...] = (
          "device, a signal after a whole page), /dev/null reads nothing and takes every "
          "byte written, /dev/full takes none, an eventfd or timerfd moves one 8-byte count, "
          "a signalfd read that copied its first record answers the records copied, and "
-         "a read of a negative descriptor never succeeds.",
+         "a read of a negative descriptor never succeeds.  No call succeeds that Linux "
+         "refuses by the descriptor or the arguments alone: a read through an open file "
+         "not opened for reading, a write or cut through one not opened for writing, any "
+         "of them through an O_PATH handle; copy_file_range with flags, over overlapping "
+         "ranges of one file, into an appending file or past the input's end; pwritev2 "
+         "with a flag Linux does not know or an offset below -1; an open of "
+         "/proc/self/fd/N with flags that refuse a magic link to a non-directory.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
@@ -151,7 +157,8 @@ RULES: tuple[Rule, ...] = (
                  "return.counter_size", "return.admitted_seek", "return.pipe_atomic",
                  "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
-                 "return.signalfd_copied")),
+                 "return.signalfd_copied", "return.fd_mode", "return.move_args",
+                 "return.reopen_flags")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

@@ -22,7 +22,7 @@ from abi.layout import (
     SVC_NR_REGISTER,
     untagged_addr,
 )
-from abi.syscalls import SYSCALL_ARITY
+from abi.syscalls import NUMBERS, SYSCALL_ARITY
 from emulator.cpu import REG_PC, REG_SP
 from emulator.descriptors import ADDR_MASK
 from emulator.el0_counter import XZR, counter_read, counter_value
@@ -52,6 +52,7 @@ from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
 from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
+from guardian.pending_order import drop_quiet
 from guardian.pending_order import keeps as order_keeps
 from guardian.pending_order import snapshot as snapshot_pending
 from guardian.poll_masks import (
@@ -83,6 +84,8 @@ _EC_ABORT = _EC_DATA_ABORT | _EC_INSN_ABORT
 _PAGE_MASK = ~(PAGE - 1)
 _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
+_PIPE_READS = frozenset((NUMBERS["read"], NUMBERS["readv"]))
+_NR_PIPE2 = NUMBERS["pipe2"]
 
 
 class ExceptionEntry:
@@ -180,13 +183,16 @@ class ExceptionEntry:
         if nr in QUIET_CALLS and quiet_noted(nr, args):
             note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
         self_signals = self.signals.self_signals
-        if nr is not None and (nr not in ORDER_SAFE_CALLS or nr in ORDER_MASK_CALLS):
+        if nr is not None and (nr not in ORDER_SAFE_CALLS or nr in ORDER_MASK_CALLS) and \
+                not self._reads_pipe(slot):
             # A call that may take, flush or redirect a pending signal: what
             # pending_order.py knew of the space's pending signals ends.
             # (One that takes signals of a set it names keeps a copy to take from.)
             signal_state = self_signals.signal_states.get(root)
             if signal_state is not None:
                 signal_state.epoch += 1
+                if nr in ORDER_MASK_CALLS:
+                    drop_quiet(signal_state.sure)
                 if signal_state.sure and nr not in ORDER_SAFE_CALLS and \
                         not order_keeps(nr, args) and not (
                             nr in MASKED_POLLS and installs_no_mask(self.events.memory, slot)):
@@ -311,3 +317,13 @@ class ExceptionEntry:
         except Refused as r:
             self.s.record("sigreturn", r)
             return 0
+
+    def _reads_pipe(self, slot: Slot) -> bool:
+        """A read or readv of a pipe the program made (pipe2), the table steady: it
+        neither takes nor flushes a pending signal (pipe_read()), so what pending_order.py
+        knows holds across it."""
+        if slot.nr not in _PIPE_READS:
+            return False
+        files = self.signals.returns.files
+        f = files.open_file(slot, slot.args[0])
+        return f is not None and f.maker == _NR_PIPE2 and files.steady(slot)

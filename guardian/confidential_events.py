@@ -171,7 +171,11 @@ class EventFiles:
             return struct.unpack("<Q", raw)[0] & ~_UNBLOCKABLE if raw is not None else None
         if slot.nr in (NR_READ, NR_READV):
             f = self._open_file(slot, slot.args[0])
-            if f is not None and isinstance(f.events, SignalfdMask):
+            # (a signalfd4 in flight, of another process sharing the open file, may
+            # change the mask the read uses: signalfd4() on an existing descriptor)
+            if f is not None and isinstance(f.events, SignalfdMask) and not any(
+                    s.nr == NR_SIGNALFD4 and s.domain == slot.domain
+                    for s in self.files.admission.registry.slots.values()):
                 return f.events.mask
         return None
 

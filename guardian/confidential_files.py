@@ -460,7 +460,8 @@ class Descriptors(TableLifecycle):
                 else OpenFile(cloexec=True, maker=nr)
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
-            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr)
+            # (memfd_create() opens its shmem file O_RDWR: alloc_file_pseudo(..., O_RDWR))
+            table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr, access=2)
             sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
             self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
             self.sealed_from[self.memfds_made] = [

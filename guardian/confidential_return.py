@@ -14,6 +14,7 @@ from collections.abc import Callable
 from abi import Status
 from abi.layout import (
     EINTR_RESULT,
+    ERRNO_FLOOR,
     GUARDIAN_VBAR,
     NR_EXIT,
     NR_EXIT_GROUP,
@@ -43,9 +44,9 @@ from guardian.el0_view import El0View
 from guardian.fork_copy import SEALED
 from guardian.interrupted_waits import CALLS as INTERRUPTED_CALLS
 from guardian.interrupted_waits import check_interrupted
-from guardian.pending_order import check_zero_poll
+from guardian.pending_order import check_empty_wait, check_zero_poll
 from guardian.result_rules import RESULT_ONLY, ResultRules, set_result
-from guardian.signal_senders import KERNEL_SEND_ERRORS
+from guardian.signal_senders import KERNEL_SEND_ERRORS, SEND_CALLS
 from guardian.slots import Domain, Slot
 from guardian.state import MonitorState
 from guardian.tid_words import TidWords
@@ -151,6 +152,8 @@ class ReturnPath:
                 check_interrupted(self.files, slot, ret, handler_flags)
             if slot.polls_on is not None:   # (a zero-timeout ppoll/pselect6 it followed)
                 check_zero_poll(slot.polls_on, ret)
+            if slot.waits_on is not None:   # (a wait taking pending signals it followed)
+                check_empty_wait(nr, slot.waits_on, ret)
             if nr in RESULT_ONLY and not slot.tid_stores:
                 # No rule acts on it: the result only becomes x0 (set_result, inline:
                 # a slot without a saved context still has its registers in the core).
@@ -165,6 +168,8 @@ class ReturnPath:
             sends = self.self_signals.sends
             if sends.crossing and slot.id in sends.crossing:
                 sends.returned(slot, ret)       # another process's kill(): pending there?
+            if nr in SEND_CALLS and ret >= ERRNO_FLOOR:
+                sends.failed(slot)              # (it queued nothing)
         if slot.creator:                    # a clone child's first run: its id is fixed
             bind_at_first_run(reg, self.tid_words, self.results.ids, slot)
             slot.creator = 0

@@ -208,6 +208,7 @@ class SelfSignals:
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
             self.raised.note_clone(parent_root, child_root)
+            self.sends.note_fork(parent_root, child_root)
         else:
             st = self.signal_state(parent_root)
             st.threaded = True

@@ -13,12 +13,12 @@ descriptor, the length and the seals before it touches a page.
 
 from __future__ import annotations
 
-import struct
 from typing import TYPE_CHECKING
 
 from abi import FrameKind
 from abi.layout import NR_OPENAT
 from abi.syscalls import NUMBERS
+from guardian import reopen_flags
 from guardian.quiet_ranges import quiet
 from guardian.slots import PAGE, Slot, page_up
 
@@ -33,6 +33,7 @@ _NR_FTRUNCATE = NUMBERS["ftruncate"]
 _NR_OPENAT2 = NUMBERS["openat2"]
 #: The calls that may cut a memfd.
 CUT_CALLS = frozenset({_NR_FTRUNCATE, NR_OPENAT, _NR_OPENAT2})
+O_RDONLY = 0
 O_TRUNC = 0o1000
 O_PATH = 0o10000000
 _SIGN = 1 << 63
@@ -40,29 +41,24 @@ _SIGN = 1 << 63
 
 def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int] | None:
     """(the memfd's id, the length) the call in `slot` cuts a memfd of the program to,
-    as the program asked; None for another call, another file or a length Linux
-    refuses."""
+    as the program asked; None for another call, another file, or arguments Linux
+    refuses: a negative length, a descriptor opened read-only (do_sys_ftruncate():
+    EINVAL; an O_PATH handle EBADF), open flags refused by themselves (reopen_flags.py)."""
     a = slot.args
     if slot.nr == _NR_FTRUNCATE:
         if a[1] & _SIGN:
             return None                        # do_ftruncate(): EINVAL
-        memfd = files.memfd(slot, a[0] & 0xFFFF_FFFF)
-        return (memfd, a[1]) if memfd else None
-    if slot.nr not in (NR_OPENAT, _NR_OPENAT2):
-        return None
-    dom = registry.domains.get(slot.domain)
-    if dom is None:
-        return None
-    if slot.nr == NR_OPENAT:
-        flags = a[2]
-    else:
-        # open_how's flags, as the program left them since the call began
-        raw = files.memory.read(a[2], 8, slot.root)
-        if raw is None or not quiet(slot, dom, registry.slots.values(), registry.user_runs,
-                                    [(slot.root, a[2], a[2] + 8)]):
+        f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
+        if f is None or not f.memfd or f.path_only or f.access == O_RDONLY:
             return None
-        flags = struct.unpack("<Q", raw)[0]
-    if not flags & O_TRUNC or flags & O_PATH:
+        return f.memfd, a[1]
+    opened = reopen_flags.how(files, registry, slot)
+    dom = registry.domains.get(slot.domain)
+    if opened is None or dom is None:
+        return None
+    flags = opened[0]
+    if not flags & O_TRUNC or flags & O_PATH or \
+            reopen_flags.refusal(opened, slot.nr == _NR_OPENAT2) is not None:
         return None
     again, length = files.reopen_of(slot)
     if again is None or not again.memfd or not quiet(

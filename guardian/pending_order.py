@@ -17,9 +17,12 @@ kept per address space (`SignalState.sure`):
 - the space runs one thread (no CLONE_VM clone ever shared it: a process-directed signal
   could go to any thread of the group);
 - the send is the thread's own, aimed at its own process (a pid getpid told it) or at
-  itself (a tid it was told), of a standard signal the thread blocks (a known bit of its
-  mask: a blocked signal is queued whatever its action, sig_ignored()) and has a handler
-  for (so every delivery is one the Guardian sees: no default action drops it silently);
+  itself (a tid it was told), or another process's kill() of it (signal_crossing.py), of
+  a standard signal the thread blocks (a known bit of its mask: a blocked signal is
+  queued whatever its action, sig_ignored()) and does not ignore: a handler (every
+  delivery is one the Guardian sees) or SIG_DFL (unblocked, it ends the process).  One
+  whose action was never set (exec may have left it SIG_IGN) is `quiet`: unblocked, it
+  may be dropped unseen, so it counts for waits only, and a mask change ends it;
 - the signal is none that Linux raises itself at a fault (SIGSEGV, SIGBUS, SIGILL,
   SIGFPE, SIGTRAP, SIGSYS), nor SIGCONT, a stop signal or SIGKILL (prepare_signal()
   flushes those across each other), nor one whose default is to be ignored;
@@ -34,7 +37,10 @@ kept per address space (`SignalState.sure`):
   delivery does (dequeue_signal(): the thread's own queue first, next_signal()'s rank in
   each), only among the set's signals, and the siginfo of a standard signal is its
   first send's; what is known at their entry (`snapshot`), less what each record took,
-  is what is known after a success.  A failure ends it (-EFAULT may follow a dequeue).
+  is what is known after a success.  A failure ends it (-EFAULT may follow a dequeue);
+  -EAGAIN (and rt_sigtimedwait's -EINTR) never comes while one of the set is known
+  pending at the entry (`check_empty_wait`).  A read of a pipe the program made keeps
+  what is known (pipe_read() takes no signal).
 """
 
 from __future__ import annotations
@@ -91,11 +97,15 @@ class Pending:
     own: Send | None = None
     shared: Send | None = None
     swallowed: list[Send] = field(default_factory=list)
+    #: its action may be SIG_IGN (never set: exec may have left it ignored): unblocked, it
+    #: is dropped unseen (get_signal() discards it), so only a wait judges by it
+    quiet: bool = False
 
 
 def snapshot(sure: dict[int, Pending]) -> dict[int, Pending]:
     """A copy of what is known pending, for a wait to take from (`wait_takes`)."""
-    return {signo: Pending(p.own, p.shared, list(p.swallowed)) for signo, p in sure.items()}
+    return {signo: Pending(p.own, p.shared, list(p.swallowed), p.quiet)
+            for signo, p in sure.items()}
 
 
 def judged(signo: int) -> bool:
@@ -103,12 +113,15 @@ def judged(signo: int) -> bool:
     return 1 <= signo < SIGRTMIN and signo not in _LEFT_OUT
 
 
-def note_send(sure: dict[int, Pending], send: Send, signo: int, to_thread: bool) -> None:
+def note_send(sure: dict[int, Pending], send: Send, signo: int, to_thread: bool,
+              quiet: bool = False) -> None:
     """A send of the program's, to its own process or thread, of a signal it blocks and
-    handles (the caller checked that): pending now, or swallowed by the one pending."""
+    does not ignore (the caller checked that): pending now, or swallowed by the one
+    pending.  `quiet`: its action is not known (it may be SIG_IGN)."""
     known = sure.get(signo)
     if known is None:
-        known = sure[signo] = Pending()
+        known = sure[signo] = Pending(quiet=quiet)
+    known.quiet |= quiet
     if to_thread:
         if known.own is None:
             known.own = send
@@ -130,11 +143,11 @@ def _matches(send: Send, code: int, si_pid: int, value: bytes, pids: set[int]) -
 
 
 def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[int],
-                   own_pids: set[int], program: set[int]) -> list[Send] | None:
+                   own_pids: set[int], program: set[int], root: int) -> list[Send] | None:
     """A delivery of `signo` with `info` is about to run the thread's handler: where a
     send of it is known pending, the siginfo is the first one's.  `pids`: those of the
     thread's process, `own_pids` what its getpid said, `program`: every pid of the
-    program's processes.  Returns the sends it takes (that send and those it
+    program's processes, `root` the receiver's address space.  Returns the sends it takes (that send and those it
     swallowed), or None where nothing is known."""
     known = sure.get(signo)
     if known is None or len(info) < 24:
@@ -152,9 +165,9 @@ def check_delivery(sure: dict[int, Pending], signo: int, info: bytes, pids: set[
         return None
     value = info[_VALUE:_VALUE + 8]
     # (the receiving process's own pids name its own sends only: a send another process
-    # of the program made carries that sender's)
+    # of the program made carries that sender's, where the Guardian knew them)
     if not _matches(first, code, si_pid, value, pids if first.sender_pids & pids
-                    or not first.sender_pids else set()):
+                    or (not first.sender_pids and first.root == root) else set()):
         refuse("signal.pending_order", Status.ERR_DENIED,
                f"signal {signo} reaches the thread with si_code {code} from pid {si_pid}, but "
                f"the send pending first in {queue} queue carries another siginfo: Linux "
@@ -187,7 +200,8 @@ def check_synchronous_first(sure: dict[int, Pending], signo: int, blocked: int,
     to its own thread, unblocked now), the delivery is the earliest of them.  True where
     that step decided (next_signal()'s order is then not asked)."""
     faults = [(p.own.at, other) for other, p in sure.items()
-              if p.own is not None and other in _SYNCHRONOUS and known & (1 << (other - 1))
+              if p.own is not None and not p.quiet and other in _SYNCHRONOUS
+              and known & (1 << (other - 1))
               and not blocked & (1 << (other - 1)) and _fault_shaped(p.own)]
     if not faults:
         return False
@@ -201,19 +215,20 @@ def check_synchronous_first(sure: dict[int, Pending], signo: int, blocked: int,
 
 
 def check_lower_first(sure: dict[int, Pending], signo: int, sends: list[Send],
-                      blocked: int, known: int) -> None:
+                      blocked: int, known: int, waiting: bool = False) -> None:
     """A delivery of `signo` under the mask (blocked, known bits), taking `sends`:
     dequeue_signal() takes the thread's own queue first and, in a queue, next_signal()'s
     first pending unblocked signal (a synchronous one before all, else the lowest).  So
     no signal known pending and unblocked in the thread's own queue ranks before it;
     nor, where it comes from the shared queue (it carries the shared send's siginfo,
-    and none of it is known in the thread's own), one known pending there."""
+    and none of it is known in the thread's own), one known pending there.  (A quiet one
+    counts for a wait only: a delivery finding it unblocked may have discarded it.)"""
     mine = sure.get(signo)
     from_shared = mine is not None and mine.own is None and mine.shared is not None and \
         any(s is mine.shared for s in sends)
     for other, pending in sure.items():
         bit = 1 << (other - 1)
-        if other == signo or not known & bit or blocked & bit:
+        if other == signo or not known & bit or blocked & bit or (pending.quiet and not waiting):
             continue
         # (the thread's own queue is taken whole before the shared one: a signal there
         # goes first whatever its rank; within one queue, the rank decides)
@@ -256,8 +271,8 @@ def check_zero_poll(polls_on: tuple[int, dict[int, Pending]], ret: int) -> None:
         return
     unblocked, known = polls_on
     for signo, pending in known.items():
-        if (pending.own is not None or pending.shared is not None) and \
-                unblocked & (1 << (signo - 1)):
+        if (pending.own is not None or pending.shared is not None) and not pending.quiet \
+                and unblocked & (1 << (signo - 1)):
             refuse("signal.pending_order", Status.ERR_DENIED,
                    f"a poll answers 0 though signal {signo}, known pending, is one its "
                    "mask unblocks: set_user_sigmask() runs first, and do_poll()/"
@@ -267,7 +282,8 @@ def check_zero_poll(polls_on: tuple[int, dict[int, Pending]], ret: int) -> None:
 
 
 def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,
-               pids: set[int], own_pids: set[int], program: set[int]) -> list[Send] | None:
+               pids: set[int], own_pids: set[int], program: set[int], root: int
+               ) -> list[Send] | None:
     """A wait for the signals of `wait_set` (rt_sigtimedwait, a signalfd read's record)
     takes `signo`, with `info` (b"": the program asked for none), out of what `view`
     knows pending: the siginfo is the first send's in the queue it comes from
@@ -275,10 +291,18 @@ def wait_takes(view: dict[int, Pending], signo: int, info: bytes, wait_set: int,
     (`check_lower_first`; do_sigtimedwait() and signalfd_dequeue() call dequeue_signal()
     as get_signal() does).  `view` then knows what is left.  Returns the sends it takes,
     or None where nothing is known."""
-    firsts = check_delivery(view, signo, info, pids, own_pids, program) if info else None
-    check_lower_first(view, signo, firsts or [], ~wait_set & _ALL, _ALL)
+    firsts = check_delivery(view, signo, info, pids, own_pids, program, root) if info else None
+    check_lower_first(view, signo, firsts or [], ~wait_set & _ALL, _ALL, waiting=True)
     taken(view, signo, firsts or [])
     return firsts
+
+
+def drop_quiet(sure: dict[int, Pending]) -> None:
+    """The thread's mask is about to change (rt_sigprocmask, rt_sigreturn): a quiet
+    signal it unblocks may be discarded unseen (get_signal(), SIG_IGN), so none is known
+    any more."""
+    for signo in [s for s, p in sure.items() if p.quiet]:
+        del sure[signo]
 
 
 def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:
@@ -297,3 +321,24 @@ def taken(sure: dict[int, Pending], signo: int, sends: list[Send]) -> None:
         return
     if known.own is None and known.shared is None:
         sure.pop(signo, None)
+
+
+_EAGAIN, _EINTR = _ALL + 1 - 11, _ALL + 1 - 4
+_SIGTIMEDWAIT = NUMBERS["rt_sigtimedwait"]
+
+
+def check_empty_wait(nr: int, waits_on: tuple[int, dict[int, Pending]], ret: int) -> None:
+    """An rt_sigtimedwait or a signalfd read answered `ret`: where a signal of its set was
+    known pending at its entry, it takes it -- do_sigtimedwait() and signalfd_dequeue()
+    call dequeue_signal() before they look at the timeout or O_NONBLOCK -- so it never
+    answers -EAGAIN (nor rt_sigtimedwait -EINTR: it sleeps only when nothing was there)."""
+    if ret != _EAGAIN and not (nr == _SIGTIMEDWAIT and ret == _EINTR):
+        return
+    wait_set, known = waits_on
+    for signo, pending in known.items():
+        if (pending.own is not None or pending.shared is not None) and \
+                wait_set & (1 << (signo - 1)):
+            refuse("signal.pending_order", Status.ERR_DENIED,
+                   f"a wait for signals {wait_set:#x} answers -{(_ALL + 1 - ret)} though "
+                   f"signal {signo} of its set is known pending: dequeue_signal() takes it "
+                   "before do_sigtimedwait()/signalfd_dequeue() look at the timeout")

@@ -30,7 +30,16 @@ from abi.layout import (
 )
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import checks, heap_faults, memfd_mapped, read_counts, sole_reopens, unmapped_holes
+from guardian import (
+    checks,
+    fd_modes,
+    heap_faults,
+    memfd_mapped,
+    read_counts,
+    reopen_flags,
+    sole_reopens,
+    unmapped_holes,
+)
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
@@ -369,6 +378,10 @@ class ResultRules:
             self.files.check(slot, ret)
         if nr in _SEAL_CALLS:
             check_memfd_seals(self.files, slot, ret)
+        if nr in fd_modes.CALLS:
+            fd_modes.check(self.files, slot, ret)
+        if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
+            reopen_flags.check(self.files, reg, slot)
         cut_to, cut = 0, None
         if nr == _NR_FTRUNCATE and ret == 0:
             cut, cut_to = self.files.sole.settled(slot, slot.args[0]), slot.args[1]

@@ -43,10 +43,11 @@ from abi.syscalls import NUMBERS
 from guardian import pending_order
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.signal_crossing import CrossingSends, int32
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
-    from guardian.confidential_selfsignal import SelfSignals, SignalState
+    from guardian.confidential_selfsignal import SelfSignals
     from guardian.user_memory import UserMemory
 
 SI_USER, SI_QUEUE, SI_TKILL = 0, -1, -6
@@ -81,10 +82,6 @@ def _codes(nr: int | None, a: tuple[int, ...]) -> frozenset[int] | None:
     return None
 
 
-def _int32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v & 0x8000_0000 else v
-
 
 @dataclass(slots=True)
 class Send:
@@ -108,9 +105,13 @@ class Send:
     head: bytes | None = None
     #: the id of the slot of the call that sent it (0: Linux's own send)
     at: int = 0
+    #: every call with a lower slot id had returned when this one entered
+    settled: int = 0
+    #: a wait may have taken it unseen (no siginfo read): no order is judged by it
+    unordered: bool = False
 
 
-class SendLog:
+class SendLog(CrossingSends):
     """The sends of each domain not yet delivered, and the rule on a sender's siginfo."""
 
     def __init__(self, registry: Registry, self_signals: SelfSignals) -> None:
@@ -122,33 +123,28 @@ class SendLog:
         #: the rule on a timer expiry's siginfo (timer_ids.py), set where timers are kept
         self.timer_expiry: Callable[[Slot, int, bytes], None] | None = None
         #: slot id -> a kill() of another process of the program in flight, and the
-        #: (root, epoch) of each process it may reach (`note_other_process`)
-        self.crossing: dict[int, tuple[Send, list[tuple[int, int]]]] = {}
+        #: (root, epoch, steady) of each process it may reach (`note_other_process`)
+        self.crossing: dict[int, tuple[Send, list[tuple[int, int, bool]]]] = {}
         #: slot id -> what pending_order knows pending for a wait (`Slot.waits_on`), less
         #: what its records checked so far took: installed when the wait commits
         self.wait_views: dict[int, dict[int, pending_order.Pending]] = {}
 
-    def pids_of(self, root: int) -> set[int]:
-        """The pids the Guardian knows for root's process: its getpid results and what a
-        clone of another process of the domain returned for it."""
-        reg = self.registry
-        st = self.self_signals.signal_states.get(root)
-        pids = set(st.pids) if st is not None else set()
-        process = reg.process_of_root.get(root)
-        if process:
-            pids |= {pid for (_, pid), proc in reg.child_pids.items() if proc == process}
-        return pids
-
     def program_pids(self, domain: int) -> set[int]:
-        """Every pid the Guardian knows for a process of the domain: the live ones', and
-        those a send it keeps was made from (an exited child's: Linux hands pids out
-        cyclically, so none is another process's before pid_max wraps)."""
+        """Every pid the Guardian knows for a process of the domain: the live ones', those
+        a send it keeps was made from, and the fork children its processes reaped (an
+        exited child's: Linux hands pids out cyclically, so none is another process's
+        before pid_max wraps)."""
         out: set[int] = set()
-        for r, d in self.registry.root_domain.items():
-            if d == domain:
-                out |= self.pids_of(r)
+        roots = {r for r, d in self.registry.root_domain.items() if d == domain}
+        for r in roots:
+            out |= self.pids_of(r)
         for s in self.sends.get(domain, ()):
             out |= s.sender_pids
+        exits = self.registry.exits
+        if not exits.foreign:
+            # (a fork child a live process of the domain reaped: its pid stays the
+            # program's until pid_max wraps -- none left the program by an exec)
+            out |= {pid for (r, pid) in exits.reported if r in roots and pid in exits.pids}
         return out
 
     def note(self, slot: Slot, pidfd_target: int | None = None,
@@ -159,13 +155,13 @@ class SendLog:
         nr, a = slot.nr, slot.args
         pid = tid = None
         if nr in (NR_KILL, _SIGQUEUE):
-            target = _int32(a[0])
+            target = int32(a[0])
             pid = target if target > 0 else None
             signo = a[1]
         elif nr == NR_TKILL:
-            tid, signo = _int32(a[0]), a[1]
+            tid, signo = int32(a[0]), a[1]
         elif nr in (NR_TGKILL, _TGSIGQUEUE):
-            tid, signo = _int32(a[1]), a[2]
+            tid, signo = int32(a[1]), a[2]
         else:
             signo = a[1]                   # pidfd_send_signal: the pidfd names the target
             pid = pidfd_target if pidfd_target is not None and pidfd_target > 0 else None
@@ -190,12 +186,13 @@ class SendLog:
                 head = bytes(raw[8:_INFO_WITH_VALUE]) if queued else None
         send = Send(slot.root, signo, pid, tid, self.pids_of(slot.root),
                     queued=queued, value=value, thread=slot.thread, codes=codes, head=head,
-                    at=slot.id)
+                    at=slot.id, settled=min((i for i in self.registry.slots if i != slot.id),
+                                            default=slot.id))
         log.append(send)
         if pending_order.judged(signo):
             self._note_pending(slot, send)
-            if nr == NR_KILL and pid is not None and pid > 0:
-                self.note_other_process(slot, send)
+        if nr == NR_KILL and (pid is not None or int32(a[0]) == 0):
+            self.note_other_process(slot, send)
 
     def _note_pending(self, slot: Slot, send: Send) -> None:
         """pending_order.py: a send of a standard signal to the space's one thread, or
@@ -211,69 +208,16 @@ class SendLog:
         space = self.registry.space_of(slot.domain, slot.root)
         act = space.handlers_of(self.registry.group_of(slot.root, slot.thread)).get(send.signo) \
             if space is not None else None
-        if act is None or act[0] in (0, 1):
-            return                      # (SIG_DFL, SIG_IGN: a delivery the Guardian may not see)
+        if act is not None and act[0] == 1:
+            return                      # (SIG_IGN: a send while blocked waits, unseen after)
+        quiet = act is None
         if send.tid is not None:
-            if send.tid in th.tids and (slot.nr == NR_TKILL or _int32(slot.args[0]) in st.pids) \
-                    and not self._maybe_first(st, send, slot.domain, slot.root, to_thread=True):
-                pending_order.note_send(st.sure, send, send.signo, to_thread=True)
+            if send.tid in th.tids and (slot.nr == NR_TKILL or int32(slot.args[0]) in st.pids) \
+                    and not self.maybe_first(st, send, slot.domain, slot.root, to_thread=True):
+                pending_order.note_send(st.sure, send, send.signo, to_thread=True, quiet=quiet)
         elif send.pid is not None and send.pid in st.pids and slot.nr in (NR_KILL, _SIGQUEUE) \
-                and not self._maybe_first(st, send, slot.domain, slot.root, to_thread=False):
-            pending_order.note_send(st.sure, send, send.signo, to_thread=False)
-
-    def _maybe_first(self, st: SignalState, send: Send, domain: int, root: int,
-                     to_thread: bool) -> bool:
-        """Where nothing is known pending in the queue `send` goes to, may an earlier send
-        of the program's of that signal still wait there (not delivered since what was
-        known ended)?  Then `send` may have been dropped behind it (legacy_queue()): it
-        is not noted."""
-        known = st.sure.get(send.signo)
-        if known is not None and (known.own if to_thread else known.shared) is not None:
-            return False                # (it goes behind the known first)
-        pids = self.pids_of(root)
-        for s in self.sends.get(domain, ()):
-            if s is send or s.signo != send.signo or (s.tid is not None) != to_thread or \
-                    s.done or root in s.reached:
-                continue
-            if to_thread or s.pid is None or not pids or s.pid in pids:
-                return True
-        return False
-
-    def note_other_process(self, slot: Slot, send: Send) -> None:
-        """A kill() by one process of the program of another one's pid entered: where
-        that one runs one thread, the epoch it is at, to note the send pending for it
-        when the kill returns (`returned`)."""
-        targets = []
-        for r, d in self.registry.root_domain.items():
-            st = self.self_signals.signal_states.get(r)
-            if d == slot.domain and r != slot.root and st is not None and not st.threaded \
-                    and send.pid in self.pids_of(r):
-                targets.append((r, st.epoch))
-        if targets:
-            self.crossing[slot.id] = (send, targets)
-
-    def returned(self, slot: Slot, ret: int) -> None:
-        """A kill() `note_other_process` kept returned: where it succeeded and nothing its
-        target process did while it ran may have taken, flushed or unblocked the signal
-        (its epoch is unchanged), the signal it sent waits in that process's shared
-        queue, blocked: pending_order.py knows it (or knows it dropped behind a known
-        one)."""
-        send, targets = self.crossing.pop(slot.id)
-        if ret != 0:
-            return
-        for r, epoch in targets:
-            st = self.self_signals.signal_states.get(r)
-            if st is None or st.epoch != epoch or st.threaded or len(st.threads) != 1:
-                continue
-            th = next(iter(st.threads.values()))
-            bit = 1 << (send.signo - 1)
-            space = self.registry.space_of(slot.domain, r)
-            acts = space.handlers_of(self.registry.group_of(r, next(iter(st.threads)))) \
-                if space is not None else {}
-            act = acts.get(send.signo)
-            if th.known & bit & th.blocked and act is not None and act[0] not in (0, 1) and \
-                    not self._maybe_first(st, send, slot.domain, r, to_thread=False):
-                pending_order.note_send(st.sure, send, send.signo, to_thread=False)
+                and not self.maybe_first(st, send, slot.domain, slot.root, to_thread=False):
+            pending_order.note_send(st.sure, send, send.signo, to_thread=False, quiet=quiet)
 
     def note_kernel_send(self, slot: Slot, ret: int) -> None:
         """A call of the program answered -EPIPE or -EFBIG: Linux raised SIGPIPE or
@@ -339,7 +283,8 @@ class SendLog:
         firsts = None
         if delivered and st.sure:
             firsts = pending_order.check_delivery(st.sure, signo, info, self.pids_of(slot.root),
-                                                  st.pids, self.program_pids(slot.domain))
+                                                  st.pids, self.program_pids(slot.domain),
+                                                  slot.root)
         elif not delivered and slot.waits_on is not None:
             firsts = self.wait_record(slot, signo, info)
         return firsts if firsts is not None else taken
@@ -359,7 +304,7 @@ class SendLog:
             return None
         return pending_order.wait_takes(view, signo, info, slot.waits_on[0],
                                         self.pids_of(slot.root), st.pids,
-                                        self.program_pids(slot.domain))
+                                        self.program_pids(slot.domain), slot.root)
 
     def _witnessed(self, slot: Slot, signo: int, info: bytes, claimed: list[Send] | None,
                    delivered: bool) -> list[Send]:
@@ -392,10 +337,11 @@ class SendLog:
                 known.setdefault(p, r)
         if si_pid not in known and not any(si_pid in s.sender_pids for s in log):
             return []                       # a sender outside the program (or not known)
-        if code == SI_USER and (si_pid not in known or (
+        forked = (slot.root, si_pid) in reg.exits.reported or (slot.root, si_pid) in reg.child_pids
+        if code == SI_USER and not forked and (si_pid not in known or (
                 self.pdeath_asked is not None and self.pdeath_asked(slot) == signo)):
-            # A parent's death signal: the parent process gone, or only the thread that
-            # made this one (Linux sends it when that thread exits, whether or not its
+            # A parent's death signal (never from a child the receiver forked): the
+            # parent process gone, or only the thread that made this one (Linux sends it when that thread exits, whether or not its
             # process and address space live on).
             return []
         matching = [s for s in log if s.signo == signo and self._aims_at(s, slot)
@@ -419,27 +365,43 @@ class SendLog:
                    "si_uid together, from the sender")
             return []
         if code == SI_QUEUE and len(info) >= _INFO_WITH_VALUE:
-            chosen = self._queued_instance(signo, info[SI_VALUE:_INFO_WITH_VALUE], matching)
+            ahead = [e for e in log if e.signo == signo and e.queued and self._surely_at(e, slot)
+                     and not any(e is c for c in claimed or ())] if signo >= SIGRTMIN else []
+            chosen = self._queued_instance(signo, info[SI_VALUE:_INFO_WITH_VALUE], matching,
+                                           ahead)
             if chosen is not None and signo >= SIGRTMIN:
                 return [chosen]
         # Standard signals coalesce: one delivery takes every matching send.
         return matching if signo < SIGRTMIN else matching[:1]
 
-    def _queued_instance(self, signo: int, value: bytes, matching: list[Send]
-                         ) -> Send | None:
+    def _surely_at(self, send: Send, slot: Slot) -> bool:
+        """Is `send` surely queued for the slot's thread or its process, and still there
+        as far as the Guardian knows (a pid or tid it knows for them)?"""
+        if not self._aims_at(send, slot) or send.own or send.unordered:
+            return False
+        if send.tid is not None:
+            return send.tid in self.tids_of(slot)
+        return send.pid is not None and send.pid in self.pids_of(slot.root)
+
+    def _queued_instance(self, signo: int, value: bytes, matching: list[Send],
+                         ahead: list[Send]) -> Send | None:
         """The queued send a SI_QUEUE siginfo carrying `value` is the instance of: Linux
         copies the sender's siginfo into the queue and out again unchanged, and takes
-        the instances of a real-time signal in the order they were queued (a later send
-        of one thread never overtakes its earlier one).  None: not judged (a send whose
-        siginfo was not read)."""
+        the instances of a real-time signal in the order they were queued, in each queue
+        (list_add_tail(), collect_signal(): a later send of one thread, or of any sender
+        once an earlier send in `ahead` had returned, never overtakes the earlier one).
+        None: not judged (a send whose siginfo was not read)."""
         queued = [s for s in matching if s.queued]
         if not queued or any(s.value is None for s in queued):
             return None
         for i, send in enumerate(queued):
             if send.value != value:
                 continue
-            if signo < SIGRTMIN or not any((e.root, e.thread) == (send.root, send.thread)
-                                           for e in queued[:i]):
+            same_queue = [e for e in ahead if e is not send and e.at < send.settled] + \
+                [e for e in queued[:i] if (e.root, e.thread) == (send.root, send.thread)
+                 and not e.unordered]
+            if signo < SIGRTMIN or not any((e.tid is None) == (send.tid is None)
+                                           for e in same_queue):
                 return send
         refuse("signal.queued_value", Status.ERR_DENIED,
                f"signal {signo} reaches the program with si_code SI_QUEUE and si_value "
@@ -454,12 +416,12 @@ class SendLog:
         if not 1 <= ret <= 64:
             return []
         self.begin_wait(slot)
-        if not slot.args[1]:
-            self.wait_record(slot, ret, b"")    # (the order still holds)
-            return []
-        raw = memory.read(slot.args[1], _INFO_WITH_VALUE, slot.root)
+        raw = memory.read(slot.args[1], _INFO_WITH_VALUE, slot.root) if slot.args[1] else None
         if raw is None:
-            self.wait_record(slot, ret, b"")
+            self.wait_record(slot, ret, b"")    # (the order still holds)
+            for s in self.sends.get(slot.domain, ()):
+                if s.signo == ret and self._aims_at(s, slot):
+                    s.unordered = True          # (which instance it took is not known)
             return []
         return self.check(slot, ret, raw)
 

@@ -298,10 +298,11 @@ class SoleHeld:
             if held is not None and isinstance(held[1], Pair) and ret < ERRNO_FLOOR and \
                     pair_bytes.follow_mmsg(self, slot, ret, *held):  # type: ignore[arg-type]
                 return                          # a record pair's messages, followed
-            if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE) and \
-                    ret >= ERRNO_FLOOR:
-                return          # a move that fails moved nothing (one that moved some
-                #                 answers the count: do_splice(), do_sendfile())
+            if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE or
+                    nr in sole_files.V2) and ret >= ERRNO_FLOOR:
+                return          # a move or write that fails moved nothing (one that moved
+                #                 some answers the count: do_splice(), do_sendfile(),
+                #                 do_iter_readv_writev())
             if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE) and \
                     ret < ERRNO_FLOOR and self.by_file and \
                     (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)

@@ -274,7 +274,8 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
                 and not obj.spliced and ret <= len(obj.waiting) and \
                 not sole.busy(slot, obj, pipe_bytes.MOVING):
             moved = bytes(obj.waiting[:ret])
-        elif isinstance(obj, MemFile) and slot.nr != _SPLICE and obj is not mem and \
+        elif isinstance(obj, MemFile) and slot.nr != _SPLICE and \
+                (obj is not mem or slot.nr == _COPY_RANGE) and \
                 obj.followed and not sole.busy(slot, obj, sole_files.ORDERED | MOVES):
             src_mem = obj
             src_pos = _position(slot, src_at, obj, end)

@@ -40,38 +40,44 @@ shapes the earlier victims lacked:
 
 Refused when written: XK-001..XK-007, XK-009..XK-011, XK-019..XK-021, XK-023, XK-028,
 XK-029, XK-031, XK-037, XK-038, XK-041..XK-043, XK-054, XK-055.
-Through with the Guardian on when written, refused since: XK-008 (EPERM for an O_TRUNC
-that cuts nothing), XK-016 and XK-017 (-EINTR from pselect6/ppoll with a ready
-descriptor), XK-018 (-EINTR from epoll_pwait2 with a zero timespec), XK-025 (-EFAULT for
-a signalfd read that copied a record, or whose first record could not fault; the kernel
-model copies record by record now), XK-052 (the pending signal of a pselect6() with no
-set dropped), XK-056 (0 from epoll_pwait2() with no timeout while its mask unblocks a
-pending signal).  Still through (open P5 gaps): XK-012 (a signalfd read's records out of
-next_signal()'s order), XK-013..XK-015 (a grandchild's or a child's kill() not known
-pending, or named for another sender), XK-022, XK-026, XK-027 (copy_file_range() without
-offset pointers: the positions and SEEK_DATA not followed), XK-024 (a pipe's bytes after
-splice() from a memfd with off_in), XK-030 (a signal pending in both queues taken once),
-XK-032..XK-034 (splice() and sendfile() moving a memfd's position, and sendfile()'s bytes),
-XK-035 and XK-036 (EAGAIN from a wait for the program's own kill() or a child's kill(0)),
-XK-039 (pwritev2(RWF_APPEND)'s bytes), XK-040 (EAGAIN where a write merges into a buffer
-splice() moved whole), XK-044 and XK-045 (-EINTR where a discarded signal restarts a poll),
-XK-046 (a send discarded as ignored taken by a wait), XK-047 (EAGAIN from a signalfd with
-a signal of its mask pending), XK-048 and XK-049 (a fork child's signalfd read given the
-program's signal, or taken to have consumed it), XK-050 (a synchronous signal of the shared
-queue taken before the thread's own), XK-051 (pselect6() with no set answered -EINTR),
-XK-053 (real-time instances of two senders handed out in the wrong order).  XK-044,
-XK-045 and XK-051 answer -EINTR with no handler for a poll with a zero timeout: Linux
-does so too where the persona holds STICKY_TIMEOUTS (poll_select_finish() turns
--ERESTARTNOHAND into -EINTR for any timeout pointer before the zero-timeout shortcut),
-and the Guardian knows a persona only from the program's own personality() calls.
+Through with the Guardian on when written, refused since: the waits and signalfd
+reads -- XK-012 and XK-050 (a signalfd read's or a wait's order with a signal left at
+SIG_DFL, or never set, pending), XK-013..XK-015 (a grandchild's or a child's kill() not
+known pending, or named for another sender: a reaped child's pid is the program's, a
+pipe read keeps what is known), XK-030, XK-035 and XK-047 (-EAGAIN from a wait or a
+signalfd read whose set holds a signal known pending), XK-036 (a child's kill(0, ...) of
+the program's group, the same real uid), XK-046 (a child's kill() of a signal the program
+ignored, unblocked, while it waited for the child: discarded, so no wait takes it),
+XK-048 and XK-049 (a fork child's read of the program's signalfd given the program's
+signal -- a fork child starts with nothing pending; the victim takes a child killed for a
+refused answer as a public label -- and the program's read after it answered -EAGAIN),
+XK-053 (real-time instances of two senders handed out in the wrong order: a send that
+returned before another entered is queued first), XK-025 (-EFAULT for a signalfd read that
+copied a record, or whose first record could not fault; the kernel model copies record by
+record now); the polls -- XK-016 and XK-017 (-EINTR from pselect6/ppoll with a ready
+descriptor), XK-018 (-EINTR from epoll_pwait2 with a zero timespec), XK-052 (the pending
+signal of a pselect6() with no set dropped), XK-056 (0 from epoll_pwait2() with no
+timeout while its mask unblocks a pending signal); the memfds -- XK-008 (EPERM for an
+O_TRUNC that cuts nothing), XK-022, XK-026, XK-027 (copy_file_range() between memfds
+followed: positions and SEEK_DATA), XK-024, XK-032..XK-034 (no longer blind after a
+failed copy_file_range or pwritev2: a failed move moves nothing), XK-039 (pwritev2's
+RWF_APPEND followed as an append).
 
-One honest answer refused (xfail in tests/test_redteam_r53_claims.py): copy_file_range()
-with offset pointers -- the Guardian gives the kernel no capability for *off_in and
-*off_out, so Linux's copy (10 bytes, the offsets written back) becomes -EFAULT.
+Still through (open P5 gaps): XK-040 (EAGAIN where a write merges into a buffer splice()
+moved whole: the Guardian does not follow a moved buffer's merge flag), XK-044, XK-045
+and XK-051 (-EINTR with no handler for a poll with a zero timeout: Linux does so too where
+the persona holds STICKY_TIMEOUTS -- poll_select_finish() turns -ERESTARTNOHAND into
+-EINTR for any timeout pointer before the zero-timeout shortcut -- and the Guardian knows
+a persona only from the program's own personality() calls).
 
-The claim_* step functions answer exactly as Linux does where the kernel model does not:
-copy_file_range() (the model has none: -ENOSYS), with and without offset pointers,
-pwritev2() with RWF_APPEND (the model answers -EOPNOTSUPP), ppoll/pselect6 restarted after
+One honest answer refused when written, fixed since: copy_file_range() with offset
+pointers -- the Guardian gave the kernel no capability for *off_in and *off_out, so
+Linux's copy (10 bytes, the offsets written back) became -EFAULT.
+
+The claim_* step functions answer exactly as Linux does where the kernel model did not
+when written: copy_file_range() (the model had none: -ENOSYS; it copies now), with and
+without offset pointers, pwritev2() with RWF_APPEND (the model answered -EOPNOTSUPP; it
+appends now), ppoll/pselect6 restarted after
 a discarded signal (the model answers 0 and leaves the signal pending), and a signalfd
 read whose second record faults (signalfd_read_iter() returns the first record's 128
 bytes, the second signal lost; the kernel model, which dequeued both and answered -EFAULT
@@ -281,7 +287,7 @@ def _record(signo: int, code: int, pid: int) -> bytes:
 
 @_sig("XK-012", "Answer a signalfd read of SIGUSR1 and SIGSYS with SIGUSR1's record first",
       "next_signal() takes a synchronous signal first: SIGSYS's record, then SIGUSR1's.",
-      rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+      rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xk_syncfirst_order(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGSYS, kill()s itself SIGUSR1 then SIGSYS and
     reads 384 bytes from a signalfd for both.
@@ -296,7 +302,7 @@ def xk_syncfirst_order(adv: Adversary) -> None:
 @_sig("XK-013", "Answer rt_sigtimedwait EAGAIN after a reaped grandchild kill()ed the "
       "program", "A grandchild's kill() that returned 0 before its parent, and then the "
       "program's child, were reaped left SIGUSR1 pending: the wait takes it.",
-      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_grandkill_eagain(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1; a fork child forks a grandchild that kill()s the
     program SIGUSR1; the child reaps it, the program reaps the child and calls
@@ -317,7 +323,7 @@ def _child_pid(adv: Adversary, phase: int) -> None:
 
 @_sig("XK-014", "Name the program's child, not the grandchild that sent it, in the "
       "siginfo rt_sigtimedwait returns", "kill() fills si_pid with the sender's tgid: the "
-      "grandchild's.", gap="P5")
+      "grandchild's.")
 def xk_grandkill_child(adv: Adversary) -> None:
     """1. As XK-013's step.
     2. The kernel answers SIGUSR1 with a siginfo naming the program's child (SI_USER).
@@ -336,7 +342,7 @@ def xk_grandkill_child(adv: Adversary) -> None:
 @_sig("XK-015", "Answer rt_sigtimedwait EAGAIN after a fork child's kill() the program "
       "learnt of through a pipe", "A kill() that returned before the child's write the "
       "program read left SIGUSR1 pending: the wait takes it.",
-      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_pipekill_eagain(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1; a fork child kill()s it SIGUSR1, then writes 'k'
     into a pipe; the program reads the 'k' (the child not yet reaped) and calls
@@ -559,8 +565,7 @@ def xk_pwappend_off(adv: Adversary) -> None:
 
 @_sig("XK-030", "Answer the second rt_sigtimedwait for a SIGUSR1 both queues hold EAGAIN",
       "A standard signal kill()ed to the process and tgkill()ed to the thread is pending "
-      "in both queues: two waits take it twice.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"),
-      gap="P5")
+      "in both queues: two waits take it twice.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_dualq_eagain(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1, kill()s itself SIGUSR1 and tgkill()s its thread
     SIGUSR1, then calls rt_sigtimedwait({SIGUSR1}, zero timeout) twice.
@@ -738,7 +743,7 @@ def _append_v2(adv: Adversary) -> None:
 
 @_iago("XK-035", "Answer rt_sigtimedwait({SIGUSR1}) EAGAIN while the thread's own queue holds "
        "only SIGUSR2", "A wait takes from the thread's queue and then the shared one, only "
-       "signals of its set: SIGUSR1.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+       "signals of its set: SIGUSR1.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_waitset_eagain(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGUSR2, kill()s itself SIGUSR1, tgkill()s its
     thread SIGUSR2 and calls rt_sigtimedwait({SIGUSR1}, zero timeout).
@@ -751,7 +756,7 @@ def xk_waitset_eagain(adv: Adversary) -> None:
 
 @_sig("XK-036", "Answer rt_sigtimedwait EAGAIN after a fork child's kill(0, SIGUSR1) of "
       "the program's process group", "kill(0, sig) signals every process of the caller's "
-      "group: the program's SIGUSR1 is pending.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      "group: the program's SIGUSR1 is pending.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_kill0_eagain(adv: Adversary) -> None:
     """1. The program makes its own process group, blocks SIGUSR1; a fork child
     kill(0, SIGUSR1)s the group and exits (reaped); the program calls
@@ -892,7 +897,7 @@ def xk_selign_eintr(adv: Adversary) -> None:
 # --- discarded sends, signalfd masks and readers, the thread's queue first ------------------
 @_sig("XK-046", "Answer a wait with a SIGURG a fork child sent while the program ignored it",
       "A signal sent while its action is to ignore it (SIG_DFL for SIGURG) and unblocked is "
-      "discarded at the send: nothing pending.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      "discarded at the send: nothing pending.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_ignkill_taken(adv: Adversary) -> None:
     """1. The program leaves SIGURG unblocked with SIG_DFL (ignore); a fork child kill()s
     it SIGURG and exits (reaped); the program blocks SIGURG and calls
@@ -916,7 +921,7 @@ def xk_ignkill_taken(adv: Adversary) -> None:
 @_sig("XK-047", "Answer a signalfd read for SIGUSR2 EAGAIN while the program's own kill() "
       "of SIGUSR2 is pending", "A signalfd reads the signals of its mask the reader has "
       "pending: SIGUSR2 (the thread's SIGUSR1 is not in the mask).",
-      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_sfdsub_eagain(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1 and SIGUSR2, tgkill()s its thread SIGUSR1, kill()s
     itself SIGUSR2 and reads 256 from a signalfd for {SIGUSR2} (O_NONBLOCK).
@@ -929,12 +934,13 @@ def xk_sfdsub_eagain(adv: Adversary) -> None:
 
 @_sig("XK-048", "Answer a fork child's read of the program's signalfd with the program's "
       "pending SIGUSR1", "A signalfd reads the reader's pending signals; a fork child "
-      "starts with none: EAGAIN.", rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+      "starts with none: EAGAIN.", rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xk_sfdchild_record(adv: Adversary) -> None:
     """1. The program blocks SIGUSR1, kill()s itself SIGUSR1, makes a signalfd for it and
     forks; the child reads 128 from the signalfd and exits 0 only on EAGAIN.
     2. The kernel answers the child's read with SIGUSR1's record (the program's kill()).
-    3. The child exits 1, the program sees it: index -4, secret bytes 0..7.
+    3. The child exits 1, the program sees it: index -4, secret bytes 0..7 (a child
+    killed for a refused answer: index 3).
     Linux's copy_process(): sigemptyset(&p->pending) and a new signal_struct with an
     empty shared_pending; signalfd_dequeue() takes from current (the child): -EAGAIN."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR["read"], during=P_SFDCHILD,  # type: ignore[arg-type]
@@ -950,7 +956,7 @@ def xk_sfdchild_record(adv: Adversary) -> None:
 
 @_sig("XK-049", "Answer the program's signalfd read EAGAIN after a fork child read the "
       "same signalfd", "The child's read takes nothing of the program's: SIGUSR1 is "
-      "still pending for the program's read.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"), gap="P5")
+      "still pending for the program's read.", rules=("G-SIGNAL-HANDLER", "G-IAGO-COUNT"))
 def xk_sfdchild_eagain(adv: Adversary) -> None:
     """1. As XK-048's step (the child's read answered -EAGAIN, as Linux does); then the
     program reads 128 from the signalfd.
@@ -965,7 +971,7 @@ def xk_sfdchild_eagain(adv: Adversary) -> None:
 @_sig("XK-050", "Answer rt_sigtimedwait with the shared queue's SIGSYS before the thread's "
       "own SIGUSR2", "dequeue_signal() empties the thread's queue first, a synchronous "
       "signal in the shared queue after: SIGUSR2, then SIGSYS.",
-      rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+      rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xk_syncxq_shared_first(adv: Adversary) -> None:
     """1. The program blocks SIGUSR2 and SIGSYS, kill()s itself SIGSYS (shared queue),
     tgkill()s its thread SIGUSR2 and calls rt_sigtimedwait({USR2, SYS}) twice.
@@ -1016,7 +1022,7 @@ def xk_pselnull_dropped(adv: Adversary) -> None:
 @_sig("XK-053", "Hand out the program's own SIGRTMIN before the one its fork child "
       "queued first", "A real-time signal's instances leave the queue in the order they "
       "were queued, whoever queued them: the child's (value 1), then the program's.",
-      rules=("G-SIGNAL-HANDLER",), gap="P5")
+      rules=("G-SIGNAL-HANDLER",))
 def xk_rtorder_swapped(adv: Adversary) -> None:
     """1. The program blocks SIGRTMIN; a fork child rt_sigqueueinfo()s it SIGRTMIN (SI_QUEUE,
     value 1) and exits (reaped); the program queues itself SIGRTMIN (value 2) and calls

@@ -31,23 +31,27 @@ shapes Linux refuses before it cuts or copies anything, and a few honest cuts:
 
 Refused when written: XL-001, XL-006 (the kernel model's own answer is refused the same
 way), XL-007..XL-011, XL-020, XL-026, XL-027, XL-029.  Through with the Guardian on when
-written (open P5 gaps): XL-002..XL-005, XL-021..XL-024 (the cut window and the reopen
-rules take an ftruncate() or an O_TRUNC open Linux refuses -- a read-only descriptor,
+written, refused since: XL-002..XL-005, XL-021..XL-024 (the cut window and the reopen
+rules took an ftruncate() or an O_TRUNC open Linux refuses -- a read-only descriptor,
 O_DIRECTORY, O_CREAT|O_EXCL, O_NOFOLLOW, an openat2() whose mode, resolve or size Linux
-rejects -- as a cut, and accept its success; after XL-021's forged 0 the Guardian zeroes
-the mapped page's tail itself), XL-012..XL-019 (copy_file_range() and pwritev2() Linux
-refuses before moving a byte -- flags, overlap, O_APPEND, access modes, a negative offset,
-an unknown flag -- answered as moves), XL-025 (a copy within one memfd is not followed,
-so the memfd's bytes go unjudged), XL-028 (a copy from past the input's end answered 10).
+rejects -- as a cut, and accepted its success; after XL-021's forged 0 the Guardian
+zeroed the mapped page's tail itself: now no window opens for them, and their success is
+refused by return.fd_mode and return.reopen_flags), XL-012..XL-019 (copy_file_range()
+and pwritev2() Linux refuses before moving a byte -- flags, overlap, O_APPEND, access
+modes, a negative offset, an unknown flag -- answered as moves: return.move_args and
+return.fd_mode), XL-028 (a copy from past the input's end answered 10:
+return.move_args).  Still through (open P5 gap): XL-025 (a copy within one memfd is
+followed now, but the read after it answered short is taken as one whose copy faulted).
 
 Honest answers: a cut to the size the memfd has zeroes
 the bytes past the end in its last page (shmem_setattr(): newsize <= oldsize ->
 shmem_truncate_range()); neither the Guardian nor the kernel model does, so the program
 keeps bytes Linux would have zeroed (xfail in tests/test_redteam_r54_claims.py).
 
-The claim_* step functions answer exactly as Linux does where the kernel model does not:
-an O_TRUNC|O_CREAT|O_EXCL open of /proc/self/fd/N (the model opens and cuts the memfd;
-Linux's open_last_lookups() answers -EEXIST), and openat2() (the model answers -ENOSYS).
+The claim_* step functions answer exactly as Linux does where the kernel model did not
+when written: an O_TRUNC|O_CREAT|O_EXCL open of /proc/self/fd/N (the model opened and cut
+the memfd; Linux's open_last_lookups() answers -EEXIST, as the model does now), and
+openat2() (the model answers -ENOSYS).
 
 The victim is `secret_r54_rules` (workloads/src/secret_r54_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -174,8 +178,7 @@ def xl_shrink_seal(adv: Adversary) -> None:
 
 @_iago("XL-002", "Cut a memfd through its O_RDONLY reopen and answer ftruncate() 0",
        "ftruncate() of a descriptor opened read-only is -EINVAL: the memfd keeps its 100 "
-       "bytes.",
-       gap="P5")
+       "bytes.")
 def xl_rdonly_cut(adv: Adversary) -> None:
     """1. The program reopens a memfd of 100 'm' O_RDONLY through /proc/self/fd (fd2) and
     ftruncate()s fd2 to 0.
@@ -189,8 +192,7 @@ def xl_rdonly_cut(adv: Adversary) -> None:
 
 @_iago("XL-003", "Serve openat2() whose open_how has a mode without O_CREAT as an O_TRUNC "
        "open", "openat2() refuses a mode without O_CREAT or O_TMPFILE: -EINVAL, nothing "
-       "opened or cut.",
-       gap="P5")
+       "opened or cut.")
 def xl_openat2_mode(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's /proc/self/fd path with {O_RDWR|O_TRUNC, mode
     0600}.
@@ -204,8 +206,7 @@ def xl_openat2_mode(adv: Adversary) -> None:
 
 
 @_iago("XL-004", "Open a memfd's path with O_TRUNC|O_DIRECTORY and cut it",
-       "A memfd is no directory: O_DIRECTORY gives -ENOTDIR before any truncation.",
-       gap="P5")
+       "A memfd is no directory: O_DIRECTORY gives -ENOTDIR before any truncation.")
 def xl_trunc_dir(adv: Adversary) -> None:
     """1. The program opens its memfd's /proc/self/fd path O_RDWR|O_TRUNC|O_DIRECTORY.
     2. The kernel opens it without O_DIRECTORY: the memfd is cut to 0, a descriptor
@@ -217,8 +218,7 @@ def xl_trunc_dir(adv: Adversary) -> None:
 
 
 @_iago("XL-005", "Open a memfd's path with O_TRUNC|O_CREAT|O_EXCL and cut it",
-       "The /proc/self/fd link exists: O_CREAT|O_EXCL gives -EEXIST, nothing cut.",
-       gap="P5", args=(EXCL,))
+       "The /proc/self/fd link exists: O_CREAT|O_EXCL gives -EEXIST, nothing cut.", args=(EXCL,))
 def xl_trunc_excl(adv: Adversary) -> None:
     """1. The program opens its memfd's /proc/self/fd path O_RDWR|O_TRUNC|O_CREAT|O_EXCL.
     2. The kernel opens it without O_CREAT|O_EXCL: the memfd is cut to 0, a descriptor
@@ -249,8 +249,7 @@ def xl_opath_cut(adv: Adversary) -> None:
 @_iago("XL-021", "Answer 0 to ftruncate() through an O_RDONLY reopen of a mapped memfd, "
        "so the Guardian zeroes the page's tail", "ftruncate() of a read-only descriptor is "
        "-EINVAL: the mapped page keeps its 200 'm'.", rules=("G-IAGO-COUNT",
-                                                             "G-IAGO-OUTPUT"),
-       gap="P5")
+                                                             "G-IAGO-OUTPUT"))
 def xl_rdonly_tail(adv: Adversary) -> None:
     """1. The program maps a memfd of 200 'm' MAP_SHARED, reopens it O_RDONLY (fd2) and
     ftruncate()s fd2 to 50.
@@ -264,8 +263,7 @@ def xl_rdonly_tail(adv: Adversary) -> None:
 
 
 @_iago("XL-022", "Open a memfd's path with O_TRUNC|O_NOFOLLOW and cut it",
-       "/proc/self/fd/N is a (magic) symlink: O_NOFOLLOW gives -ELOOP, nothing cut.",
-       gap="P5")
+       "/proc/self/fd/N is a (magic) symlink: O_NOFOLLOW gives -ELOOP, nothing cut.")
 def xl_trunc_nofollow(adv: Adversary) -> None:
     """1. The program opens its memfd's /proc/self/fd path O_RDWR|O_TRUNC|O_NOFOLLOW.
     2. The kernel opens it without O_NOFOLLOW: cut to 0, a descriptor answered.
@@ -277,8 +275,7 @@ def xl_trunc_nofollow(adv: Adversary) -> None:
 
 
 @_iago("XL-023", "Serve openat2() with RESOLVE_NO_MAGICLINKS as an O_TRUNC open of the "
-       "magic link", "RESOLVE_NO_MAGICLINKS refuses /proc/self/fd/N: -ELOOP, nothing cut.",
-       gap="P5")
+       "magic link", "RESOLVE_NO_MAGICLINKS refuses /proc/self/fd/N: -ELOOP, nothing cut.")
 def xl_openat2_magic(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's /proc/self/fd path with {O_RDWR|O_TRUNC,
     resolve RESOLVE_NO_MAGICLINKS}.
@@ -292,8 +289,7 @@ def xl_openat2_magic(adv: Adversary) -> None:
 
 
 @_iago("XL-024", "Serve openat2() with a 16-byte open_how as an O_TRUNC open",
-       "openat2() with usize below OPEN_HOW_SIZE_VER0 (24) is -EINVAL.",
-       gap="P5")
+       "openat2() with usize below OPEN_HOW_SIZE_VER0 (24) is -EINVAL.")
 def xl_openat2_size(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with {O_RDWR|O_TRUNC} and size 16.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC): cut to 0, a descriptor
@@ -406,8 +402,7 @@ def claim_opath(adv: Adversary) -> None:
 # --- copy_file_range() Linux refuses ----------------------------------------------------------
 @_iago("XL-012", "Answer copy_file_range() with flags 1 as a copy of 10 bytes",
        "copy_file_range() with flags other than 0 is -EINVAL.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_flags(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from memfd M1 into memfd M2, flags 1.
     2. The kernel copies them (served with flags 0) and answers 10.
@@ -419,8 +414,7 @@ def xl_cfr_flags(adv: Adversary) -> None:
 
 @_iago("XL-013", "Answer copy_file_range() within one memfd over overlapping ranges",
        "Overlapping ranges of one file are refused: -EINVAL.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_same(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes of memfd M1 from *off_in 0 to *off_out 5.
     2. The kernel copies 5 bytes (served with len 5: non-overlapping) and answers 5.
@@ -432,8 +426,7 @@ def xl_cfr_same(adv: Adversary) -> None:
 
 @_iago("XL-014", "Answer copy_file_range() into an O_APPEND reopen as a copy",
        "copy_file_range() into an O_APPEND file is -EBADF.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_append(adv: Adversary) -> None:
     """1. The program reopens memfd M2 O_RDWR|O_APPEND (fd2) and copy_file_range()s 10
     bytes of M1 into fd2.
@@ -445,8 +438,7 @@ def xl_cfr_append(adv: Adversary) -> None:
 
 @_iago("XL-015", "Answer copy_file_range() from an O_WRONLY reopen as a copy",
        "copy_file_range() from a file not open for reading is -EBADF.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_wronly(adv: Adversary) -> None:
     """1. The program reopens memfd M1 O_WRONLY (fd2) and copy_file_range()s 10 bytes from
     fd2 into M2.
@@ -459,8 +451,7 @@ def xl_cfr_wronly(adv: Adversary) -> None:
 
 @_iago("XL-016", "Answer copy_file_range() into an O_RDONLY reopen as a copy",
        "copy_file_range() into a file not open for writing is -EBADF.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_rdonly(adv: Adversary) -> None:
     """1. The program reopens memfd M2 O_RDONLY (fd2) and copy_file_range()s 10 bytes of
     M1 into fd2.
@@ -473,8 +464,7 @@ def xl_cfr_rdonly(adv: Adversary) -> None:
 # --- pwritev2(RWF_APPEND) Linux refuses -------------------------------------------------------
 @_iago("XL-017", "Answer pwritev2() with RWF_APPEND at offset -2 as an append",
        "pwritev2() with an offset below -1 is -EINVAL, RWF_APPEND or not.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_pwv2_negative(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into a memfd of 100 'm' at offset -2 with
     RWF_APPEND.
@@ -487,8 +477,7 @@ def xl_pwv2_negative(adv: Adversary) -> None:
 
 @_iago("XL-018", "Answer pwritev2() with RWF_APPEND and an unknown flag as an append",
        "An unknown RWF_ flag is -EOPNOTSUPP: nothing written.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_pwv2_badflag(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into a memfd of 100 'm' with flags
     RWF_APPEND|0x40000000.
@@ -501,8 +490,7 @@ def xl_pwv2_badflag(adv: Adversary) -> None:
 
 @_iago("XL-019", "Answer pwritev2() with RWF_APPEND through an O_RDONLY reopen as an append",
        "A write through a descriptor opened read-only is -EBADF.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"),
-       gap="P5", silent="the mprotect design answers pwritev2() on a memfd -EFAULT (no "
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), silent="the mprotect design answers pwritev2() on a memfd -EFAULT (no "
        "iovec reaches a memfd write there): the step logs index 2")
 def xl_pwv2_rdonly(adv: Adversary) -> None:
     """1. The program reopens a memfd of 100 'm' O_RDONLY (fd2) and pwritev2()s 10 'q'
@@ -596,7 +584,7 @@ def xl_cfr_self(adv: Adversary) -> None:
 
 @_iago("XL-028", "Answer copy_file_range() from past the source's end with 10",
        "copy_file_range() from past the input's end copies nothing: 0.",
-       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"), gap="P5")
+       rules=("G-IAGO-COUNT", "G-IAGO-OUTPUT"))
 def xl_cfr_eof(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes of memfd M1 (100 bytes) from *off_in 300
     into memfd M2.

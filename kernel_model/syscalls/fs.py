@@ -78,6 +78,8 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
         if isinstance(found.node, SynthLink) and (found.node.opens is None
                                                   or flags & ls.O_NOFOLLOW):
             return -errno.ELOOP
+        if flags & ls.O_CREAT and flags & ls.O_EXCL:
+            return -errno.EEXIST        # (open_last_lookups(): the name exists)
         synth = open_node(found, flags & ~ls.O_CLOEXEC)
         fresh = synth.refs == 0          # /proc/PID/fd/N may share an open description
         try:

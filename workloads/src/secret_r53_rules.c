@@ -103,7 +103,7 @@
  *  P_SFDCHILD  SIGUSR1 blocked and kill()ed; a signalfd for it; a fork child's read of it
  *              is -EAGAIN (a fork child starts with nothing pending; a signalfd reads the
  *              reader's signals) and the child exits 0; then the program's read gives
- *              SIGUSR1 (0), else -4.
+ *              SIGUSR1 (0); the child killed by a signal (3); else -4.
  *  P_SYNCXQ    SIGSYS kill()ed (shared queue), SIGUSR2 tgkill()ed (the thread's), both
  *              blocked: rt_sigtimedwait({USR2, SYS}) takes SIGUSR2 first (dequeue_signal():
  *              the thread's queue before the shared one, synchronous or not), then SIGSYS
@@ -864,8 +864,10 @@ static void wait_steps(void)
             long n = sc(SYS_read, sfd, (long)rbuf, 128, 0);
             int32_t s0;
             memcpy(&s0, rbuf, 4);
+            /* a child killed (a refused answer) saw nothing: a public label */
             if (r == pid)
-                log_label(P_SFDCHILD, status == 0 && n == 128 && s0 == SIGUSR1 ? 0 : -4);
+                log_label(P_SFDCHILD, (status & 0x7f) && (status & 0x7f) != 0x7f ? 3 :
+                                      status == 0 && n == 128 && s0 == SIGUSR1 ? 0 : -4);
         }
         if (sfd >= 0)
             sc(SYS_close, sfd, 0, 0, 0);

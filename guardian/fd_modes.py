@@ -1,0 +1,146 @@
+"""What a descriptor's open file lets a call do, and the arguments Linux refuses before a
+move or a write begins, judged where the call answers success.
+
+A read takes an open file opened for reading, a write (and ftruncate, which cuts) one
+opened for writing, and no call reads, writes or cuts through an O_PATH handle: Linux's
+vfs_read()/vfs_write() answer EBADF without FMODE_READ/FMODE_WRITE, do_sys_ftruncate()
+EINVAL without FMODE_WRITE, fdget() EBADF for FMODE_PATH (`return.fd_mode`).  For the
+descriptors whose open file the Guardian saw made (its access mode known) and a table
+no other call changed since the call began (`Descriptors.steady`).
+
+copy_file_range() and pwritev2() check their own arguments first (`return.move_args`):
+copy_file_range's flags must be 0 and a copy within one file may not overlap
+(generic_copy_file_checks(): EINVAL), its output may not append (EBADF), and a copy
+from at or past the end of a memfd whose size the Guardian follows copies nothing
+(and at most what lies past its position); pwritev2's flags must be ones Linux knows
+(kiocb_set_rw_flags(): EOPNOTSUPP) and its offset -1 or more (do_pwritev(): EINVAL).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import ERRNO_FLOOR
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.sole_files import MemFile
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import OpenFile
+    from guardian.slots import Slot
+
+O_RDONLY, O_WRONLY = 0, 1
+_N = NUMBERS
+_COPY, _PWRITEV2 = _N["copy_file_range"], _N["pwritev2"]
+_FTRUNCATE = _N["ftruncate"]
+#: Calls that read through args[0], write through args[0], and their one-off shapes.
+READS_AT0 = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
+WRITES_AT0 = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
+CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY}
+#: RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC,
+#: RWF_DONTCACHE: the flags a 6.x kernel knows (RWF_SUPPORTED).
+RWF_KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
+AT_FILE_POSITION = (1 << 64) - 1
+
+
+def _file(files: Descriptors, slot: Slot, fd: int) -> OpenFile | None:
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    return f if f is not None and f.access is not None else None
+
+
+def _refuse(slot: Slot, why: str) -> None:
+    refuse("return.fd_mode", Status.ERR_DENIED,
+           f"syscall {slot.nr} answered success {why}")
+
+
+def check(files: Descriptors, slot: Slot, ret: int) -> None:
+    """`return.fd_mode` and `return.move_args` for a call that answered `ret`."""
+    nr = slot.nr
+    if nr not in CALLS or ret >= ERRNO_FLOOR or (nr == _FTRUNCATE and ret):
+        return
+    a = slot.args
+    if nr == _COPY or nr == _PWRITEV2:
+        _check_args(files, slot, ret)
+    if not files.steady(slot):
+        return
+    ends: list[tuple[int, bool]] = []      # (descriptor, written)
+    if nr in READS_AT0:
+        ends = [(a[0], False)]
+    elif nr in WRITES_AT0 or nr == _FTRUNCATE:
+        ends = [(a[0], True)]
+    elif nr == _COPY:
+        ends = [(a[0], False), (a[2], True)]
+    for fd, written in ends:
+        f = _file(files, slot, fd)
+        if f is None:
+            continue
+        if f.path_only:
+            _refuse(slot, f"through descriptor {fd & 0xFFFF_FFFF}, an O_PATH handle: "
+                    "fdget() refuses FMODE_PATH (EBADF)")
+        if written and f.access == O_RDONLY:
+            _refuse(slot, f"writing through descriptor {fd & 0xFFFF_FFFF}, opened "
+                    "read-only: Linux needs FMODE_WRITE (EBADF; ftruncate EINVAL)")
+        if not written and f.access == O_WRONLY:
+            _refuse(slot, f"reading through descriptor {fd & 0xFFFF_FFFF}, opened "
+                    "write-only: Linux needs FMODE_READ (EBADF)")
+        if nr == _COPY and written and _appends(files, slot, fd):
+            refuse("return.move_args", Status.ERR_DENIED,
+                   "copy_file_range() into an O_APPEND open file answered success: "
+                   "generic_copy_file_checks() refuses it (EBADF)")
+
+
+def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
+    a = slot.args
+    if slot.nr == _PWRITEV2:
+        if a[5] & 0xFFFF_FFFF & ~RWF_KNOWN:
+            refuse("return.move_args", Status.ERR_DENIED,
+                   f"pwritev2() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
+                   "kiocb_set_rw_flags() refuses a flag it does not know (EOPNOTSUPP)")
+        if a[3] != AT_FILE_POSITION and a[3] >= 1 << 63:
+            refuse("return.move_args", Status.ERR_DENIED,
+                   "pwritev2() at a negative offset other than -1 answered success: "
+                   "do_pwritev() refuses it (EINVAL)")
+        return
+    if a[5] & 0xFFFF_FFFF:
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"copy_file_range() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
+               "vfs_copy_file_range() refuses any flag (EINVAL)")
+    if not ret:
+        return
+    sole = files.sole
+    src, dst = sole.of(slot, a[0]), sole.of(slot, a[2])
+    pos_in = _position(files, slot, a[1], src)
+    pos_out = _position(files, slot, a[3], dst)
+    size = src[1].size if src is not None and isinstance(src[1], MemFile) and \
+        src[1].followed else None
+    if pos_in is not None and size is not None and ret > max(0, size - pos_in):
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"copy_file_range() copied {ret} bytes from offset {pos_in} of the "
+               f"program's own {size}-byte memfd: Linux copies no more than lies past "
+               "the position (nothing from at or past the end)")
+    if src is not None and dst is not None and src[1] is dst[1] and pos_in is not None \
+            and pos_out is not None and pos_in < pos_out + a[4] and pos_out < pos_in + a[4]:
+        refuse("return.move_args", Status.ERR_DENIED,
+               "copy_file_range() within one memfd over overlapping ranges answered "
+               "success: generic_copy_file_checks() refuses it (EINVAL)")
+
+
+def _position(files: Descriptors, slot: Slot, at: int, held: tuple[object, object] | None
+              ) -> int | None:
+    """Where a move reads or writes: *at as the program passed it (read at the entry),
+    or the file offset of the open file (None: not known)."""
+    if at:
+        raw = slot.asked.get(at)
+        return struct.unpack("<q", raw)[0] if raw is not None else None
+    if held is None or not isinstance(held[1], MemFile):
+        return None
+    return held[1].offset_of(held[0])
+
+
+def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Does descriptor `fd`'s open file of a memfd the Guardian follows append?"""
+    held = files.sole.of(slot, fd)
+    return held is not None and isinstance(held[1], MemFile) and held[1].appends(held[0])

@@ -1,0 +1,99 @@
+"""The opens of /proc/self/fd/N that Linux refuses by their flags alone.
+
+A name /proc/self/fd/N is a magic link to one of the program's own open files (a memfd,
+a pipe: never a directory).  An open of it fails, whatever the kernel answers, when:
+
+- openat2's struct is smaller than its first version (usize < 24: EINVAL), gives a mode
+  without O_CREAT or O_TMPFILE (build_open_flags(): EINVAL), or resolves with
+  RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS (nd_jump_link(), pick_link(): ELOOP);
+- it asks O_DIRECTORY (do_open(): the target cannot be looked up in, ENOTDIR);
+- it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
+- it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
+
+`refusal` says which (None: none of them); `check` refuses an open that succeeded
+anyway (`return.reopen_flags`), and a cut's window (cut_windows.py) never opens for one.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import NR_OPENAT
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.quiet_ranges import quiet
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Slot
+
+_NR_OPENAT2 = NUMBERS["openat2"]
+# (arm64 values: O_DIRECTORY and O_NOFOLLOW differ from x86's)
+_O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
+_O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
+_RESOLVE_NO_MAGIC = 0x02 | 0x04           # RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS
+_OPEN_HOW_SIZE_VER0 = 24
+
+
+def how(files: Descriptors, registry: Registry, slot: Slot
+        ) -> tuple[int, int, int, int] | None:
+    """(flags, mode, resolve, usize) of the open in `slot` as the program passed them
+    (openat2's struct read where the program left it quiet since the entry); None:
+    not an open, or not known."""
+    a = slot.args
+    if slot.nr == NR_OPENAT:
+        return a[2], a[3], 0, _OPEN_HOW_SIZE_VER0
+    if slot.nr != _NR_OPENAT2:
+        return None
+    if a[3] < _OPEN_HOW_SIZE_VER0:
+        return 0, 0, 0, a[3]
+    dom = registry.domains.get(slot.domain)
+    raw = files.memory.read(a[2], _OPEN_HOW_SIZE_VER0, slot.root)
+    if raw is None or dom is None or not quiet(
+            slot, dom, registry.slots.values(), registry.user_runs,
+            [(slot.root, a[2], a[2] + _OPEN_HOW_SIZE_VER0)]):
+        return None
+    flags, mode, resolve = struct.unpack("<QQQ", raw)
+    return flags, mode, resolve, a[3]
+
+
+def refusal(opened: tuple[int, int, int, int], openat2: bool) -> str | None:
+    """Why Linux refuses an open of a magic link to a non-directory with these
+    arguments (None: it does not, by them)."""
+    flags, mode, resolve, usize = opened
+    if openat2:
+        if usize < _OPEN_HOW_SIZE_VER0:
+            return f"openat2's struct of {usize} bytes is smaller than its first version (EINVAL)"
+        if mode and not flags & (_O_CREAT | _O_TMPFILE):
+            return "openat2 gives a mode without O_CREAT or O_TMPFILE (EINVAL)"
+        if resolve & _RESOLVE_NO_MAGIC:
+            return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
+    if flags & _O_DIRECTORY:
+        return "O_DIRECTORY names an open file that is no directory (ENOTDIR)"
+    if flags & _O_CREAT and flags & _O_EXCL:
+        return "O_CREAT|O_EXCL names a name that exists (EEXIST)"
+    if flags & _O_NOFOLLOW and not flags & _O_PATH:
+        return "O_NOFOLLOW meets a link as the last component (ELOOP)"
+    return None
+
+
+def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
+    """`return.reopen_flags`: an open of /proc/self/fd/N (read where the program left the
+    name quiet) that succeeded asked nothing Linux refuses by its flags."""
+    opened = how(files, registry, slot)
+    if opened is None:
+        return
+    again, length = files.reopen_of(slot)
+    dom = registry.domains.get(slot.domain)
+    if again is None or dom is None or not quiet(
+            slot, dom, registry.slots.values(), registry.user_runs,
+            [(slot.root, slot.args[1], slot.args[1] + length)]):
+        return
+    why = refusal(opened, slot.nr == _NR_OPENAT2)
+    if why is not None:
+        refuse("return.reopen_flags", Status.ERR_DENIED,
+               f"an open of the program's own open file by /proc/self/fd answered a "
+               f"descriptor, but {why}")

@@ -392,7 +392,7 @@ class ResultRules:
                 sole_reopens.check_truncated(self.files.sole, slot, *reopen)
         elif nr in _REOPEN_CALLS:
             sole_reopens.check_trunc_refused(self.files.sole, slot, ret)
-        if isinstance(cut, MemFile) and cut_to < cut.size:
+        if isinstance(cut, MemFile) and cut_to <= cut.size:    # (shmem_setattr(): <=)
             live = {r: sp for r, sp in dom.spaces.items()
                     if r not in reg.dying and r not in self.files.retired}
             check_cut(cut, cut_to, live, self.layout.pages_in,

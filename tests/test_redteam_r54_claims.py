@@ -13,8 +13,6 @@ Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r54 as r
 from tests.honest_runs import claim_run, honest
 
@@ -50,12 +48,6 @@ def test_honest_default_steps_are_not_refused() -> None:
         r.P_APPCUR)})
 
 
-@pytest.mark.xfail(strict=True, reason="a cut to the size a memfd has zeroes the bytes past "
-                   "its end in the last page (shmem_setattr(): newsize <= oldsize -> "
-                   "shmem_truncate_range() -> truncate_inode_partial_folio()); the Guardian "
-                   "zeroes the tail only for a cut below the size it knows "
-                   "(result_rules: cut_to < cut.size) and the kernel model never, so the "
-                   "program still reads the 'Z' it stored there (index 1)")
 def test_cut_to_the_same_size_zeroes_the_tail() -> None:
     # qemu-user on a 6.18 host: byte 200 reads 0 after ftruncate(fd, 100) of a 100-byte
     # memfd whose mapping stored 'Z' there.

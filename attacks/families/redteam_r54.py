@@ -43,10 +43,10 @@ return.fd_mode), XL-028 (a copy from past the input's end answered 10:
 return.move_args).  Still through (open P5 gap): XL-025 (a copy within one memfd is
 followed now, but the read after it answered short is taken as one whose copy faulted).
 
-Honest answers: a cut to the size the memfd has zeroes
-the bytes past the end in its last page (shmem_setattr(): newsize <= oldsize ->
-shmem_truncate_range()); neither the Guardian nor the kernel model does, so the program
-keeps bytes Linux would have zeroed (xfail in tests/test_redteam_r54_claims.py).
+Honest answers: a cut to the size the memfd has zeroes the bytes past the end in its
+last page (shmem_setattr(): newsize <= oldsize -> shmem_truncate_range()); neither the
+Guardian nor the kernel model did when written, so the program kept bytes Linux would
+have zeroed; both do now (tests/test_redteam_r54_claims.py).
 
 The claim_* step functions answer exactly as Linux does where the kernel model did not
 when written: an O_TRUNC|O_CREAT|O_EXCL open of /proc/self/fd/N (the model opened and cut

@@ -379,8 +379,11 @@ def sys_ftruncate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     f = t.process.fds.get(s32(a[0]))
     old = f.stat().st_size if isinstance(f, HostFile) and f.kind == "file" else None
     f.truncate(length)
-    if old is not None and length < old:
-        file_cut.cut_file(k.mmctx, f, length)   # truncate_pagecache()
+    # truncate_pagecache(); shmem_setattr() truncates on newsize <= oldsize: a memfd cut
+    # to its own size still zeroes its last page past the end
+    if old is not None and (length < old or (length == old and
+                                             getattr(f, "memfd_pages", None) is not None)):
+        file_cut.cut_file(k.mmctx, f, length)
     return 0
 
 

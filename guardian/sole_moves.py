@@ -30,6 +30,7 @@ moved (`return.move_offset`), judged against the value read at the call's entry.
 from __future__ import annotations
 
 import struct
+from collections import deque
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -198,9 +199,25 @@ def splice_pipes(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             sole.busy(slot, out, pipe_bytes.MOVING):
         return False
     moved = bytes(fifo.waiting[:ret])
+    src_bufs = list(fifo.bufs) if fifo.bufs is not None else None
+    whole, tail = ret == len(fifo.waiting), (fifo.tail_end, fifo.tail_merge)
+    out_bufs = list(out.bufs) if out.bufs is not None else None
     pipe_bytes.take(fifo, ret, sole)
     out.put(moved, as_write=False)          # (whole or split buffers: no merges)
-    out.bufs = None                         # (how many: as the source's were cut)
+    if src_bufs is None or out_bufs is None:
+        out.bufs = None                     # (how many: as the source's were cut)
+    else:
+        # splice_pipe_to_pipe(): each buffer it reaches goes across as it is (a whole
+        # one with its flags, CAN_MERGE included), the one it cuts short as a piece that
+        # may not merge.
+        pieces, left = [], ret
+        for size in src_bufs:
+            if left <= 0:
+                break
+            pieces.append(min(size, left))
+            left -= size
+        out.bufs = deque(out_bufs + pieces)
+        out.tail_end, out.tail_merge = tail if whole else (None, False)
     pipe_bytes.filled(sole, out)
     return True
 

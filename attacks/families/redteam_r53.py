@@ -61,10 +61,10 @@ timeout while its mask unblocks a pending signal); the memfds -- XK-008 (EPERM f
 O_TRUNC that cuts nothing), XK-022, XK-026, XK-027 (copy_file_range() between memfds
 followed: positions and SEEK_DATA), XK-024, XK-032..XK-034 (no longer blind after a
 failed copy_file_range or pwritev2: a failed move moves nothing), XK-039 (pwritev2's
-RWF_APPEND followed as an append).
+RWF_APPEND followed as an append); XK-040 (EAGAIN where a write merges into a buffer
+splice() moved whole: the moved buffers are followed, with the last one's merge flag).
 
-Still through (open P5 gaps): XK-040 (EAGAIN where a write merges into a buffer splice()
-moved whole: the Guardian does not follow a moved buffer's merge flag), XK-044, XK-045
+Still through (open P5 gaps): XK-044, XK-045
 and XK-051 (-EINTR with no handler for a poll with a zero timeout: Linux does so too where
 the persona holds STICKY_TIMEOUTS -- poll_select_finish() turns -ERESTARTNOHAND into
 -EINTR for any timeout pointer before the zero-timeout shortcut -- and the Guardian knows
@@ -813,7 +813,7 @@ def xk_pwv2app_bytes(adv: Adversary) -> None:
 
 @_iago("XK-040", "Answer a 10-byte write into a one-slot pipe whose buffer splice() moved "
        "whole with EAGAIN", "A buffer splice() moves whole keeps PIPE_BUF_FLAG_CAN_MERGE: "
-       "the write merges into it, 10.", gap="P5")
+       "the write merges into it, 10.")
 def xk_splmerge_eagain(adv: Adversary) -> None:
     """1. The program writes 100 'a' into pipe A, splice()s A into B with len 4096 (the
     whole buffer moves), sets B's size to 4096 (one slot, in use) and writes 10 'w' into

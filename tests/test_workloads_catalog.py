@@ -77,6 +77,7 @@ EXPECTED = {
     "secret_r52_rules",
     "secret_r53_rules",
     "secret_r54_rules",
+    "secret_r55_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -8,12 +8,14 @@ EINVAL without FMODE_WRITE, fdget() EBADF for FMODE_PATH (`return.fd_mode`).  Fo
 descriptors whose open file the Guardian saw made (its access mode known) and a table
 no other call changed since the call began (`Descriptors.steady`).
 
-copy_file_range() and pwritev2() check their own arguments first (`return.move_args`):
-copy_file_range's flags must be 0 and a copy within one file may not overlap
-(generic_copy_file_checks(): EINVAL), its output may not append (EBADF), and a copy
-from at or past the end of a memfd whose size the Guardian follows copies nothing
-(and at most what lies past its position); pwritev2's flags must be ones Linux knows
-(kiocb_set_rw_flags(): EOPNOTSUPP) and its offset -1 or more (do_pwritev(): EINVAL).
+copy_file_range() and the positioned reads and writes check their own arguments first
+(`return.move_args`): copy_file_range's flags must be 0, both ends regular files (no
+pipe: generic_file_rw_checks()) and a copy within one file may not overlap
+(generic_copy_file_checks(): EINVAL), its output may not append (EBADF), and a copy from
+at or past the end of a memfd whose size the Guardian follows copies nothing (and at most
+what lies past its position); pread64/pwrite64/preadv/pwritev take no negative offset,
+preadv2/pwritev2 none below -1 (EINVAL), and their flags must be ones Linux knows --
+RWF_ATOMIC and RWF_DONTCACHE not on a memfd (kiocb_set_rw_flags(): EOPNOTSUPP).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.pipe_bytes import Fifo
 from guardian.sole_files import MemFile
 
 if TYPE_CHECKING:
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
     from guardian.open_files import OpenFile
     from guardian.slots import Slot
 
-O_RDONLY, O_WRONLY = 0, 1
+O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 _N = NUMBERS
 _COPY, _PWRITEV2 = _N["copy_file_range"], _N["pwritev2"]
 _FTRUNCATE = _N["ftruncate"]
@@ -41,8 +44,15 @@ READS_AT0 = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "pre
 WRITES_AT0 = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
 CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY}
 #: RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC,
-#: RWF_DONTCACHE: the flags a 6.x kernel knows (RWF_SUPPORTED).
+#: RWF_DONTCACHE: the flags a 6.x kernel knows (RWF_SUPPORTED); of them shmem takes
+#: neither RWF_ATOMIC (no FMODE_CAN_ATOMIC_WRITE) nor RWF_DONTCACHE (no FOP_DONTCACHE).
 RWF_KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
+_RWF_NOT_SHMEM = 0x40 | 0x80
+_V2 = frozenset({_N["preadv2"], _PWRITEV2})
+#: calls at an offset argument (args[3])
+_POSITIONED = frozenset(_N[n] for n in ("pread64", "pwrite64", "preadv", "pwritev")) | _V2
+_ARGS_JUDGED = _POSITIONED | {_COPY}
+_PIPE2 = _N["pipe2"]
 AT_FILE_POSITION = (1 << 64) - 1
 
 
@@ -62,7 +72,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     if nr not in CALLS or ret >= ERRNO_FLOOR or (nr == _FTRUNCATE and ret):
         return
     a = slot.args
-    if nr == _COPY or nr == _PWRITEV2:
+    if nr in _ARGS_JUDGED:
         _check_args(files, slot, ret)
     if not files.steady(slot):
         return
@@ -80,12 +90,13 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
         if f.path_only:
             _refuse(slot, f"through descriptor {fd & 0xFFFF_FFFF}, an O_PATH handle: "
                     "fdget() refuses FMODE_PATH (EBADF)")
-        if written and f.access == O_RDONLY:
+        if written and f.access not in (O_WRONLY, O_RDWR):
             _refuse(slot, f"writing through descriptor {fd & 0xFFFF_FFFF}, opened "
-                    "read-only: Linux needs FMODE_WRITE (EBADF; ftruncate EINVAL)")
-        if not written and f.access == O_WRONLY:
+                    f"with access mode {f.access}: Linux needs FMODE_WRITE (EBADF; "
+                    "ftruncate EINVAL)")
+        if not written and f.access not in (O_RDONLY, O_RDWR):
             _refuse(slot, f"reading through descriptor {fd & 0xFFFF_FFFF}, opened "
-                    "write-only: Linux needs FMODE_READ (EBADF)")
+                    f"with access mode {f.access}: Linux needs FMODE_READ (EBADF)")
         if nr == _COPY and written and _appends(files, slot, fd):
             refuse("return.move_args", Status.ERR_DENIED,
                    "copy_file_range() into an O_APPEND open file answered success: "
@@ -93,17 +104,32 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
 
 
 def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
-    a = slot.args
-    if slot.nr == _PWRITEV2:
-        if a[5] & 0xFFFF_FFFF & ~RWF_KNOWN:
+    a, nr = slot.args, slot.nr
+    if nr in _POSITIONED:
+        if a[3] >= 1 << 63 and not (nr in _V2 and a[3] == AT_FILE_POSITION):
             refuse("return.move_args", Status.ERR_DENIED,
-                   f"pwritev2() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
-                   "kiocb_set_rw_flags() refuses a flag it does not know (EOPNOTSUPP)")
-        if a[3] != AT_FILE_POSITION and a[3] >= 1 << 63:
+                   f"syscall {nr} at the negative offset {a[3] - (1 << 64)} answered "
+                   "success: ksys_pread64()/ksys_pwrite64()/do_preadv()/do_pwritev() refuse "
+                   "it (EINVAL; preadv2/pwritev2 take -1 as the file position)")
+    if nr in _V2:
+        flags = a[5] & 0xFFFF_FFFF
+        shmem = (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None and bool(f.memfd)
+        unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if shmem else 0)
+        if unknown:
             refuse("return.move_args", Status.ERR_DENIED,
-                   "pwritev2() at a negative offset other than -1 answered success: "
-                   "do_pwritev() refuses it (EINVAL)")
+                   f"syscall {nr} with flags {flags:#x} answered success: "
+                   "kiocb_set_rw_flags() refuses a flag it does not know, and RWF_ATOMIC or "
+                   "RWF_DONTCACHE where the file cannot take it (a memfd: EOPNOTSUPP)")
+    if nr != _COPY:
         return
+    for fd in (a[0], a[2]):
+        f = files.open_file(slot, fd & 0xFFFF_FFFF)
+        held = files.sole.of(slot, fd)
+        if (f is not None and f.maker == _PIPE2) or (held is not None and
+                                                      isinstance(held[1], Fifo)):
+            refuse("return.move_args", Status.ERR_DENIED,
+                   "copy_file_range() with a pipe end answered success: "
+                   "generic_file_rw_checks() takes regular files only (EINVAL)")
     if a[5] & 0xFFFF_FFFF:
         refuse("return.move_args", Status.ERR_DENIED,
                f"copy_file_range() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "

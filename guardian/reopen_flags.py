@@ -3,9 +3,11 @@
 A name /proc/self/fd/N is a magic link to one of the program's own open files (a memfd,
 a pipe: never a directory).  An open of it fails, whatever the kernel answers, when:
 
-- openat2's struct is smaller than its first version (usize < 24: EINVAL), gives a mode
-  without O_CREAT or O_TMPFILE (build_open_flags(): EINVAL), or resolves with
-  RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS (nd_jump_link(), pick_link(): ELOOP);
+- openat2's struct is smaller than its first version (usize < 24: EINVAL), gives flags
+  beyond VALID_OPEN_FLAGS, a mode without O_CREAT or O_TMPFILE, O_PATH with flags it
+  does not take, or unknown resolve bits (build_open_flags(): EINVAL), resolves with
+  RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS (nd_jump_link(), pick_link(): ELOOP), or
+  with RESOLVE_BENEATH or RESOLVE_NO_XDEV (an absolute name reaching /proc: EXDEV);
 - it asks O_DIRECTORY (do_open(): the target cannot be looked up in, ENOTDIR);
 - it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
 - it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
@@ -35,6 +37,11 @@ _NR_OPENAT2 = NUMBERS["openat2"]
 _O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
 _O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
 _RESOLVE_NO_MAGIC = 0x02 | 0x04           # RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS
+_RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_KNOWN = 0x01, 0x08, 0x3F
+#: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE), and the
+#: flags O_PATH takes (O_PATH_FLAGS)
+_VALID_OPEN_FLAGS = 0o37777777
+_O_PATH_FLAGS = 0o40000 | 0o100000 | 0o10000000 | 0o2000000
 _OPEN_HOW_SIZE_VER0 = 24
 
 
@@ -67,10 +74,20 @@ def refusal(opened: tuple[int, int, int, int], openat2: bool) -> str | None:
     if openat2:
         if usize < _OPEN_HOW_SIZE_VER0:
             return f"openat2's struct of {usize} bytes is smaller than its first version (EINVAL)"
+        if flags & ~_VALID_OPEN_FLAGS:
+            return f"openat2 gives flags {flags:#x} beyond VALID_OPEN_FLAGS (EINVAL)"
         if mode and not flags & (_O_CREAT | _O_TMPFILE):
             return "openat2 gives a mode without O_CREAT or O_TMPFILE (EINVAL)"
+        if flags & _O_PATH and flags & ~_O_PATH_FLAGS:
+            return "openat2 gives O_PATH with flags O_PATH does not take (EINVAL)"
+        if resolve & ~_RESOLVE_KNOWN:
+            return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"
         if resolve & _RESOLVE_NO_MAGIC:
             return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
+        if resolve & (_RESOLVE_BENEATH | _RESOLVE_NO_XDEV):
+            # the name is /proc/self/fd/N: absolute (path_init() under RESOLVE_BENEATH) and
+            # reaching /proc, a mount of its own (RESOLVE_NO_XDEV): EXDEV either way
+            return "openat2 leaves its start under RESOLVE_BENEATH or RESOLVE_NO_XDEV (EXDEV)"
     if flags & _O_DIRECTORY:
         return "O_DIRECTORY names an open file that is no directory (ENOTDIR)"
     if flags & _O_CREAT and flags & _O_EXCL:

@@ -139,10 +139,11 @@ class CrossingSends:
                 if settled and th.known & bit and not th.blocked & bit and \
                         _discarded(send.signo, act):
                     send.reached.add(r)         # (prepare_signal(): sig_ignored() drops it)
-            elif th.known & bit & th.blocked and (act is None or act[0] != 1) and \
+            elif th.known & bit & th.blocked and \
                     not self.maybe_first(st, send, slot.domain, r, to_thread=False):
+                # (blocked: queued whatever its action; at SIG_IGN or never set, quiet)
                 pending_order.note_send(st.sure, send, send.signo, to_thread=False,
-                                        quiet=act is None)
+                                        quiet=act is None or act[0] == 1)
 
     def _settled(self, root: int) -> bool:
         """Is every call the process at `root` has in flight one that changes neither its

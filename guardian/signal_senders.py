@@ -208,9 +208,10 @@ class SendLog(CrossingSends):
         space = self.registry.space_of(slot.domain, slot.root)
         act = space.handlers_of(self.registry.group_of(slot.root, slot.thread)).get(send.signo) \
             if space is not None else None
-        if act is not None and act[0] == 1:
-            return                      # (SIG_IGN: a send while blocked waits, unseen after)
-        quiet = act is None
+        # A blocked signal is queued whatever its action (sig_ignored() never ignores a
+        # blocked one): at SIG_IGN, or never set, only a wait takes it -- unblocked, it
+        # may go unseen -- so it is `quiet`.
+        quiet = act is None or act[0] == 1
         if send.tid is not None:
             if send.tid in th.tids and (slot.nr == NR_TKILL or int32(slot.args[0]) in st.pids) \
                     and not self.maybe_first(st, send, slot.domain, slot.root, to_thread=True):

@@ -337,6 +337,8 @@ class SoleHeld:
                                                and not is_report(f.path)):
                 if f is None:
                     self.drop_domain(slot)      # it may be one of them, reopened
+                elif f.path_only:
+                    pass    # (an O_PATH handle reads, writes and cuts nothing: fd_modes.py)
                 elif not (sole_reopens.pipe(self, slot, f) or sole_reopens.memfd(self, slot, f)):
                     known, reached = sole_reopens.unfollowed(self, slot)
                     if not known:

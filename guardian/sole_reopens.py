@@ -98,8 +98,10 @@ def truncated(sole: SoleHeld, slot: Slot) -> tuple[MemFile, OpenFile] | None:
     memfd only the program holds it opened again, and the open file it named, where
     what the Guardian keeps of the memfd is what the open met (None: another open, or
     not judged)."""
-    if slot.nr not in OPENS or not sole.by_file or not sole.open_flags(slot) & O_TRUNC or \
-            not checks.enabled("memfd.reopened"):
+    flags = sole.open_flags(slot) if slot.nr in OPENS else 0
+    # (O_PATH: build_open_how() keeps only O_PATH's own flags -- no cut)
+    if slot.nr not in OPENS or not sole.by_file or not flags & O_TRUNC or \
+            flags & 0o10000000 or not checks.enabled("memfd.reopened"):
         return None
     again, length = sole.files.reopen_of(slot)
     obj = sole.by_file.get(again.description) if again is not None else None

@@ -81,8 +81,10 @@ class OpenFile:
     # -- access checks -------------------------------------------------------
     @property
     def readable(self) -> bool:
-        """True when the access mode allows read(2) (not O_WRONLY, not O_PATH)."""
-        return not self.flags & ls.O_PATH and (self.flags & ls.O_ACCMODE) != ls.O_WRONLY
+        """True when the access mode allows read(2): O_RDONLY or O_RDWR, not O_PATH (an
+        access mode of 3 gives neither FMODE_READ nor FMODE_WRITE: OPEN_FMODE())."""
+        return not self.flags & ls.O_PATH and (self.flags & ls.O_ACCMODE) in (ls.O_RDONLY,
+                                                                             ls.O_RDWR)
 
     @property
     def writable(self) -> bool:

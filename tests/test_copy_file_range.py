@@ -40,6 +40,7 @@ int main(void) {
     int ap = open("/proc/self/fd/4", O_RDWR | O_APPEND); P(copy_file_range(a, &in, ap, 0, 4, 0));
     int ro = open("/proc/self/fd/4", O_RDONLY); in = 0; P(copy_file_range(a, &in, ro, 0, 4, 0));
     in = -1; P(copy_file_range(a, &in, b, 0, 4, 0));
+    in = -100; P(copy_file_range(a, &in, b, 0, 4, 0));
     in = 0; out = -1; P(copy_file_range(a, &in, b, &out, 4, 0));
     in = 0x7ffffffffffffffe; P(copy_file_range(a, &in, b, 0, 4, 0));
     in = 0; out = 0x7ffffffffffffffe; P(copy_file_range(a, &in, b, &out, 4, 0));

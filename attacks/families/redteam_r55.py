@@ -35,19 +35,20 @@ leave out:
 
 Refused: XM-010 (return.output_written: a count with *off_in not moved), XM-018 and
 XM-019 (return.ready_sets), XM-020, XM-026, XM-027, XM-029, XM-032 (signal.pending_order),
-XM-022 (return.range_table), XM-023 (return.cut_unmapped), XM-030 (return.memfd_size).  Still through (open P5 gaps): XM-001..XM-003
-(return.fd_mode refuses O_RDONLY and O_WRONLY open files only: access mode 3 has
-neither FMODE_READ nor FMODE_WRITE, and the cut window opens for it), XM-004..XM-007
-(return.move_args knows RWF_ATOMIC and RWF_DONTCACHE as flags, not that shmem refuses
-them, and judges pwritev2() only, not preadv2()), XM-008, XM-009 (no rule for
-pwrite64()/pread64() at a negative offset), XM-011 (copy_file_range() judged between
-memfds only), XM-012..XM-016 (return.reopen_flags misses unknown open and resolve
-flags, RESOLVE_BENEATH with an absolute path, RESOLVE_NO_XDEV, and openat2()'s O_PATH
-with other flags), XM-017 (an openat() with O_PATH is taken as an O_PATH handle, so its
-O_TRUNC served as a cut goes unjudged), XM-021 (a blocked SIG_IGN signal sent is not
-known pending: sig_ignored() queues it; nor is it for rt_sigpending(), XM-024, or a
-signalfd read that copied nothing, XM-025, or sent by a fork child, XM-031), XM-028 (epoll_pwait2() with a zero timespec
-is judged for -EINTR only, not for 0 with a pipe ready).
+XM-022 (return.range_table), XM-023 (return.cut_unmapped), XM-030 (return.memfd_size).
+
+Through with the Guardian on when written, refused since: XM-001..XM-003 (access mode 3
+has neither FMODE_READ nor FMODE_WRITE: return.fd_mode, and no cut window opens for it),
+XM-004..XM-007 (RWF_ATOMIC and RWF_DONTCACHE on a memfd, preadv2's unknown flags and
+offsets below -1: return.move_args), XM-008, XM-009 (pwrite64()/pread64() at a negative
+offset: return.move_args), XM-011 (copy_file_range() with a pipe end: return.move_args),
+XM-012..XM-016 (openat2()'s unknown open and resolve flags, RESOLVE_BENEATH with an
+absolute name, RESOLVE_NO_XDEV, O_PATH with other flags: return.reopen_flags), XM-017
+(an O_PATH open keeps the program's memfd followed: a cut served for it is refused),
+XM-021, XM-024, XM-025, XM-031 (a blocked SIG_IGN signal is queued, sig_ignored(): known
+pending for waits, rt_sigpending() and signalfd reads -- a write or close in between
+keeps what is known).  Still through (open P5 gap): XM-028 (epoll_pwait2() with a zero
+timespec is judged for -EINTR only, not for 0 with a registered pipe ready).
 
 Honest answers: an open of /proc/self/fd/N with O_PATH|O_RDWR|O_TRUNC opens an O_PATH
 handle and cuts nothing (build_open_how(): "if (how.flags & O_PATH) how.flags &=
@@ -59,11 +60,10 @@ init_sigpending()); a child's kill() of its parent's blocked SIG_IGN signal and 
 kill(0, ...) reach the parent; a cut to 100 of a mapped memfd zeroes the page past 100 (tests/
 test_redteam_r55_claims.py).  The Guardian lets each through.
 
-The claim_* step functions answer exactly as Linux does where the kernel model does not:
-a read through a mode-3 reopen (the model reads the memfd: Linux's vfs_read() -EBADF)
-and copy_file_range() from a negative *off_in (the model answers -EOVERFLOW: Linux's
-rw_verify_area() -EINVAL).  The model's own read there is XM-002's answer: the Guardian
-lets it through as well.
+The claim_* step functions answer exactly as Linux does where the kernel model did not
+when written: a read through a mode-3 reopen (the model read the memfd: Linux's
+vfs_read() -EBADF) and copy_file_range() from a negative *off_in (the model answered
+-EOVERFLOW: Linux's rw_verify_area() -EINVAL).  The model answers both as Linux now.
 
 The victim is `secret_r55_rules` (workloads/src/secret_r55_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -114,7 +114,7 @@ def _as_trunc_open(adv: Adversary, phase: int) -> None:
 
 # --- access mode 3 ----------------------------------------------------------------------------
 @_iago("XM-001", "Write through a reopen with access mode 3 and answer 10",
-       "An open file of access mode 3 has no FMODE_WRITE: write() is -EBADF.", gap="P5")
+       "An open file of access mode 3 has no FMODE_WRITE: write() is -EBADF.")
 def xm_acc3_write(adv: Adversary) -> None:
     """1. The program reopens a memfd of 100 'm' through /proc/self/fd with flags 3
     (O_WRONLY|O_RDWR) and writes 10 'q' through it.
@@ -126,7 +126,7 @@ def xm_acc3_write(adv: Adversary) -> None:
 
 
 @_iago("XM-002", "Read through a reopen with access mode 3 and answer 10",
-       "An open file of access mode 3 has no FMODE_READ: read() is -EBADF.", args=(ACC3R,), gap="P5")
+       "An open file of access mode 3 has no FMODE_READ: read() is -EBADF.", args=(ACC3R,))
 def xm_acc3_read(adv: Adversary) -> None:
     """1. The program reads 10 bytes through its mode-3 reopen of a memfd.
     2. The kernel serves the read on the memfd's own descriptor and answers 10.
@@ -137,7 +137,7 @@ def xm_acc3_read(adv: Adversary) -> None:
 
 @_iago("XM-003", "Cut a memfd through a reopen with access mode 3 and answer 0",
        "ftruncate() of an open file without FMODE_WRITE is -EINVAL: the memfd keeps its "
-       "100 bytes.", gap="P5")
+       "100 bytes.")
 def xm_acc3_cut(adv: Adversary) -> None:
     """1. The program ftruncate()s its mode-3 reopen of a memfd of 100 'm' to 0.
     2. The kernel cuts the memfd through its own descriptor and answers 0.
@@ -148,7 +148,7 @@ def xm_acc3_cut(adv: Adversary) -> None:
 
 # --- flags and offsets Linux refuses ----------------------------------------------------------
 @_iago("XM-004", "Answer pwritev2() with RWF_ATOMIC on a memfd as a write of 10",
-       "shmem has no atomic writes: pwritev2() with RWF_ATOMIC is -EOPNOTSUPP.", gap="P5")
+       "shmem has no atomic writes: pwritev2() with RWF_ATOMIC is -EOPNOTSUPP.")
 def xm_pwv2_atomic(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' at 0 into a memfd with RWF_ATOMIC.
     2. The kernel writes them (served with flags 0) and answers 10.
@@ -159,7 +159,7 @@ def xm_pwv2_atomic(adv: Adversary) -> None:
 
 
 @_iago("XM-005", "Answer pwritev2() with RWF_DONTCACHE on a memfd as a write of 10",
-       "shmem has no FOP_DONTCACHE: pwritev2() with RWF_DONTCACHE is -EOPNOTSUPP.", gap="P5")
+       "shmem has no FOP_DONTCACHE: pwritev2() with RWF_DONTCACHE is -EOPNOTSUPP.")
 def xm_pwv2_dontcache(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' at 0 into a memfd with RWF_DONTCACHE.
     2. The kernel writes them (served with flags 0) and answers 10.
@@ -170,7 +170,7 @@ def xm_pwv2_dontcache(adv: Adversary) -> None:
 
 
 @_iago("XM-006", "Answer preadv2() with an unknown flag as a read of 10",
-       "preadv2() with a flag Linux does not know is -EOPNOTSUPP.", gap="P5")
+       "preadv2() with a flag Linux does not know is -EOPNOTSUPP.")
 def xm_prv2_flags(adv: Adversary) -> None:
     """1. The program preadv2()s 10 bytes at 0 of a memfd with flags 0x40000000.
     2. The kernel reads them (served with flags 0) and answers 10.
@@ -181,7 +181,7 @@ def xm_prv2_flags(adv: Adversary) -> None:
 
 
 @_iago("XM-007", "Answer preadv2() at offset -2 as a read of 10",
-       "preadv2() at a negative offset other than -1 is -EINVAL.", gap="P5")
+       "preadv2() at a negative offset other than -1 is -EINVAL.")
 def xm_prv2_neg(adv: Adversary) -> None:
     """1. The program preadv2()s 10 bytes of a memfd at offset -2.
     2. The kernel reads them at 0 and answers 10.
@@ -192,7 +192,7 @@ def xm_prv2_neg(adv: Adversary) -> None:
 
 
 @_iago("XM-008", "Answer pwrite64() at offset -5 as a write of 10",
-       "pwrite64() at a negative offset is -EINVAL: the memfd keeps its 100 bytes.", gap="P5")
+       "pwrite64() at a negative offset is -EINVAL: the memfd keeps its 100 bytes.")
 def xm_pwrite_neg(adv: Adversary) -> None:
     """1. The program pwrite64()s 10 'q' into a memfd at offset -5.
     2. The kernel writes them at 0 and answers 10.
@@ -202,7 +202,7 @@ def xm_pwrite_neg(adv: Adversary) -> None:
 
 
 @_iago("XM-009", "Answer pread64() at offset -5 as a read of 10",
-       "pread64() at a negative offset is -EINVAL.", gap="P5")
+       "pread64() at a negative offset is -EINVAL.")
 def xm_pread_neg(adv: Adversary) -> None:
     """1. The program pread64()s 10 bytes of a memfd at offset -5.
     2. The kernel reads them at 0 and answers 10.
@@ -223,7 +223,7 @@ def xm_cfr_neg(adv: Adversary) -> None:
 
 
 @_iago("XM-011", "Answer copy_file_range() out of a pipe as a copy of 10",
-       "copy_file_range() takes regular files only: from a pipe it is -EINVAL.", gap="P5")
+       "copy_file_range() takes regular files only: from a pipe it is -EINVAL.")
 def xm_cfr_pipe(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from a pipe holding 10 'x' into memfd M2.
     2. The kernel answers 10 (served as getpid()).
@@ -235,7 +235,7 @@ def xm_cfr_pipe(adv: Adversary) -> None:
 
 # --- opens of /proc/self/fd/N Linux refuses by their flags ------------------------------------
 @_iago("XM-012", "Serve openat2() with a flag above VALID_OPEN_FLAGS as an O_TRUNC open",
-       "openat2() refuses an unknown open flag: -EINVAL, nothing opened or cut.", gap="P5")
+       "openat2() refuses an unknown open flag: -EINVAL, nothing opened or cut.")
 def xm_o2_unknown(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's /proc/self/fd path with {O_RDWR|O_TRUNC|1<<40}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC): the memfd cut, a descriptor
@@ -246,7 +246,7 @@ def xm_o2_unknown(adv: Adversary) -> None:
 
 
 @_iago("XM-013", "Serve openat2() with an unknown resolve flag as an O_TRUNC open",
-       "openat2() refuses an unknown resolve flag: -EINVAL, nothing opened or cut.", gap="P5")
+       "openat2() refuses an unknown resolve flag: -EINVAL, nothing opened or cut.")
 def xm_o2_resolve(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with {O_RDWR|O_TRUNC, resolve 0x40}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC).
@@ -257,7 +257,7 @@ def xm_o2_resolve(adv: Adversary) -> None:
 
 
 @_iago("XM-014", "Serve openat2() with RESOLVE_BENEATH and an absolute path as an O_TRUNC "
-       "open", "An absolute path under RESOLVE_BENEATH is -EXDEV, nothing opened or cut.", gap="P5")
+       "open", "An absolute path under RESOLVE_BENEATH is -EXDEV, nothing opened or cut.")
 def xm_o2_beneath(adv: Adversary) -> None:
     """1. The program openat2()s "/proc/self/fd/N" with {O_RDWR|O_TRUNC, RESOLVE_BENEATH}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC).
@@ -268,7 +268,7 @@ def xm_o2_beneath(adv: Adversary) -> None:
 
 
 @_iago("XM-015", "Serve openat2() with RESOLVE_NO_XDEV into /proc as an O_TRUNC open",
-       "The walk from / into /proc crosses a mount: -EXDEV under RESOLVE_NO_XDEV.", gap="P5")
+       "The walk from / into /proc crosses a mount: -EXDEV under RESOLVE_NO_XDEV.")
 def xm_o2_xdev(adv: Adversary) -> None:
     """1. The program openat2()s "/proc/self/fd/N" with {O_RDWR|O_TRUNC, RESOLVE_NO_XDEV}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC).
@@ -280,7 +280,7 @@ def xm_o2_xdev(adv: Adversary) -> None:
 
 
 @_iago("XM-016", "Serve openat2() with O_PATH|O_TRUNC as an O_TRUNC open",
-       "openat2() refuses O_PATH with a flag outside O_PATH_FLAGS: -EINVAL.", gap="P5")
+       "openat2() refuses O_PATH with a flag outside O_PATH_FLAGS: -EINVAL.")
 def xm_o2_path_trunc(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with {O_PATH|O_TRUNC}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC).
@@ -291,7 +291,7 @@ def xm_o2_path_trunc(adv: Adversary) -> None:
 
 
 @_iago("XM-017", "Serve openat() with O_PATH|O_RDWR|O_TRUNC as an O_TRUNC open",
-       "openat() with O_PATH keeps only O_PATH_FLAGS: an O_PATH handle, nothing cut.", gap="P5")
+       "openat() with O_PATH keeps only O_PATH_FLAGS: an O_PATH handle, nothing cut.")
 def xm_opath_trunc(adv: Adversary) -> None:
     """1. The program opens its memfd's path O_PATH|O_RDWR|O_TRUNC.
     2. The kernel opens it O_RDWR|O_TRUNC: the memfd cut to 0, a descriptor answered.
@@ -353,7 +353,7 @@ def xm_wait_dfl(adv: Adversary) -> None:
 
 @_iago("XM-021", "Answer rt_sigtimedwait() -EAGAIN with SIGUSR2 blocked, ignored and pending",
        "A blocked signal is queued though its action is SIG_IGN: the wait takes it.",
-       rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"), gap="P5")
+       rules=("G-SIGNAL-MASK", "G-IAGO-COUNT"))
 def xm_wait_ign(adv: Adversary) -> None:
     """1. The program blocks SIGUSR2, sets it SIG_IGN, kill()s itself SIGUSR2 and
     rt_sigtimedwait()s {SIGUSR2} with a zero timeout.
@@ -396,7 +396,7 @@ def claim_cfrneg(adv: Adversary) -> None:
 # --- more signals known pending, a ready epoll, a cut inside a page ---------------------------
 @_iago("XM-024", "Answer rt_sigpending() an empty set with SIGUSR2 blocked, ignored and sent",
        "A blocked signal is queued though SIG_IGN: rt_sigpending() reports it.",
-       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xm_pending_ign(adv: Adversary) -> None:
     """1. SIGUSR2 blocked and SIG_IGN, the program kill()s itself SIGUSR2 and asks
     rt_sigpending().
@@ -416,7 +416,7 @@ def xm_pending_ign(adv: Adversary) -> None:
 
 @_iago("XM-025", "Answer a signalfd read -EAGAIN with SIGUSR2 blocked, ignored and pending",
        "signalfd_dequeue() takes the queued SIGUSR2: 128 bytes, never -EAGAIN.",
-       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xm_signalfd_ign(adv: Adversary) -> None:
     """1. SIGUSR2 blocked, SIG_IGN and pending, the program reads a non-blocking signalfd
     of {SIGUSR2}.
@@ -494,7 +494,7 @@ def xm_tail_nocut(adv: Adversary) -> None:
 
 @_iago("XM-031", "Answer rt_sigtimedwait() -EAGAIN after a reaped child's kill() of a "
        "blocked SIG_IGN signal", "The parent blocks SIGUSR2: the child's kill() queued it "
-       "though SIG_IGN; the wait takes it.", rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+       "though SIG_IGN; the wait takes it.", rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xm_wait_child_ign(adv: Adversary) -> None:
     """1. SIGUSR2 blocked and SIG_IGN, a fork child kill()s its parent SIGUSR2 and exits
     0; the program reaps it and rt_sigtimedwait()s {SIGUSR2} with a zero timeout.

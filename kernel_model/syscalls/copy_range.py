@@ -3,7 +3,8 @@
 As Linux's SYSCALL_DEFINE6(copy_file_range) and vfs_copy_file_range() judge it: flags must
 be 0 (EINVAL); both descriptors regular files (EISDIR for a directory, EINVAL for anything
 else); the input readable and the output writable without O_APPEND (EBADF,
-generic_copy_file_checks()); a negative position EOVERFLOW; and ranges of one file that
+generic_copy_file_checks()); a position that wraps with the count EOVERFLOW, another
+negative one EINVAL (rw_verify_area()); and ranges of one file that
 overlap EINVAL.  The copy starts at *off_in / *off_out where the pointers are given
 (both written back moved on by the bytes copied) or at the files' own positions (which
 move on), and stops at the input's end: a copy from at or past it is 0.
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 _MAX = ls.MAX_RW_COUNT
 #: MAX_LFS_FILESIZE: the largest file offset.
 _MAX_OFFSET = (1 << 63) - 1
+_U64 = (1 << 64) - 1
 
 
 def _regular(f: object) -> int:
@@ -51,8 +53,10 @@ def sys_copy_file_range(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     pos_in = s64(k.uaccess.read_u64(a[1])) if a[1] else f_in.lseek(0, os.SEEK_CUR)
     pos_out = s64(k.uaccess.read_u64(a[3])) if a[3] else f_out.lseek(0, os.SEEK_CUR)
     length = min(a[4], _MAX)
-    if pos_in < 0 or pos_out < 0:
+    if any((pos & _U64) + a[4] > _U64 for pos in (pos_in, pos_out)):
         return -errno.EOVERFLOW          # (pos + count wraps: generic_copy_file_checks())
+    if pos_in < 0 or pos_out < 0:
+        return -errno.EINVAL             # (rw_verify_area())
     # generic_write_check_limits(): no further than the largest file offset
     length = min(length, _MAX_OFFSET - pos_out)
     same = os.fstat(f_in.fd)[1:3] == os.fstat(f_out.fd)[1:3]    # (st_ino, st_dev)

@@ -147,8 +147,13 @@ def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
                f"copy_file_range() copied {ret} bytes from offset {pos_in} of the "
                f"program's own {size}-byte memfd: Linux copies no more than lies past "
                "the position (nothing from at or past the end)")
+    # generic_copy_file_checks() shortens the count to what lies past pos_in first, then
+    # refuses overlapping ranges of one file (the size must be known to tell)
+    count = min(a[4], max(0, size - pos_in)) if size is not None and pos_in is not None \
+        else None
     if src is not None and dst is not None and src[1] is dst[1] and pos_in is not None \
-            and pos_out is not None and pos_in < pos_out + a[4] and pos_out < pos_in + a[4]:
+            and pos_out is not None and count is not None and \
+            pos_in < pos_out + count and pos_out < pos_in + count:
         refuse("return.move_args", Status.ERR_DENIED,
                "copy_file_range() within one memfd over overlapping ranges answered "
                "success: generic_copy_file_checks() refuses it (EINVAL)")

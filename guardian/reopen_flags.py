@@ -82,7 +82,8 @@ def refusal(opened: tuple[int, int, int, int], openat2: bool) -> str | None:
             return "openat2 gives O_PATH with flags O_PATH does not take (EINVAL)"
         if resolve & ~_RESOLVE_KNOWN:
             return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"
-        if resolve & _RESOLVE_NO_MAGIC:
+        if resolve & _RESOLVE_NO_MAGIC and not (flags & _O_PATH and flags & _O_NOFOLLOW):
+            # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it)
             return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
         if resolve & (_RESOLVE_BENEATH | _RESOLVE_NO_XDEV):
             # the name is /proc/self/fd/N: absolute (path_init() under RESOLVE_BENEATH) and

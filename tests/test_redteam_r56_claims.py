@@ -59,9 +59,6 @@ def test_nomagic_claim_holds_without_the_guardian() -> None:
     _claim_run(r.claim_nomagic, (), {r.P_O2NOMAGIC: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason="return.reopen_flags refuses any RESOLVE_NO_MAGICLINKS "
-                   "open of /proc/self/fd/N, but with O_PATH|O_NOFOLLOW the trailing magic "
-                   "link is not followed and Linux opens it (step_into(); openat2(2))")
 def test_o_path_nofollow_under_resolve_no_magiclinks_is_not_refused() -> None:
     # A 6.18 host natively: a descriptor.  The kernel model answers openat2() -ENOSYS
     # (served as openat(path, O_PATH)).
@@ -72,9 +69,6 @@ def test_cfrshort_claim_holds_without_the_guardian() -> None:
     _claim_run(r.claim_cfrshort, (r.CFRSHORT,), {r.P_CFRSHORT: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason="return.move_args tests overlap with the asked count; "
-                   "generic_copy_file_checks() shortens the count to the source's end first, "
-                   "so [50, 100) -> [100, 150) of a 100-byte memfd copies 50")
 def test_copy_within_one_memfd_shortened_to_its_end_is_not_refused() -> None:
     # -s: copy_file_range(fd, &50, fd, &100, 100, 0) of a 100-byte memfd is 50, the size
     # 150 (a 6.18 host natively and qemu-user: the same).  The kernel model answers

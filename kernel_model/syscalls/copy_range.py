@@ -59,13 +59,15 @@ def sys_copy_file_range(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL             # (rw_verify_area())
     # generic_write_check_limits(): no further than the largest file offset
     length = min(length, _MAX_OFFSET - pos_out)
+    # generic_copy_file_checks(): the count shortened to what lies past pos_in (nothing
+    # from at or past the end), then ranges of one file that overlap refused
+    length = max(0, min(length, f_in.stat().st_size - pos_in))
     same = os.fstat(f_in.fd)[1:3] == os.fstat(f_out.fd)[1:3]    # (st_ino, st_dev)
     if same and pos_in < pos_out + length and pos_out < pos_in + length:
         return -errno.EINVAL
     if not length:
         return 0
-    # (from at or past the input's end: nothing to copy, whatever the position)
-    data = f_in.pread(length, pos_in) if pos_in < f_in.stat().st_size else b""
+    data = f_in.pread(length, pos_in)
     done = f_out.pwrite(data, pos_out) if data else 0
     if a[1]:
         k.uaccess.write_u64(a[1], pos_in + done)

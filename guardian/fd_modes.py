@@ -42,7 +42,10 @@ _FTRUNCATE = _N["ftruncate"]
 #: Calls that read through args[0], write through args[0], and their one-off shapes.
 READS_AT0 = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
 WRITES_AT0 = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
-CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY}
+_SPLICE, _FALLOCATE = _N["splice"], _N["fallocate"]
+CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY, _SPLICE, _FALLOCATE}
+#: SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, SPLICE_F_GIFT (SPLICE_F_ALL)
+_SPLICE_F_ALL = 0xF
 #: RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC,
 #: RWF_DONTCACHE: the flags a 6.x kernel knows (RWF_SUPPORTED); of them shmem takes
 #: neither RWF_ATOMIC (no FMODE_CAN_ATOMIC_WRITE) nor RWF_DONTCACHE (no FOP_DONTCACHE).
@@ -51,7 +54,7 @@ _RWF_NOT_SHMEM = 0x40 | 0x80
 _V2 = frozenset({_N["preadv2"], _PWRITEV2})
 #: calls at an offset argument (args[3])
 _POSITIONED = frozenset(_N[n] for n in ("pread64", "pwrite64", "preadv", "pwritev")) | _V2
-_ARGS_JUDGED = _POSITIONED | {_COPY}
+_ARGS_JUDGED = _POSITIONED | {_COPY, _SPLICE}
 _PIPE2 = _N["pipe2"]
 AT_FILE_POSITION = (1 << 64) - 1
 
@@ -79,7 +82,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     ends: list[tuple[int, bool]] = []      # (descriptor, written)
     if nr in READS_AT0:
         ends = [(a[0], False)]
-    elif nr in WRITES_AT0 or nr == _FTRUNCATE:
+    elif nr in WRITES_AT0 or nr == _FTRUNCATE or nr == _FALLOCATE:
         ends = [(a[0], True)]
     elif nr == _COPY:
         ends = [(a[0], False), (a[2], True)]
@@ -105,6 +108,14 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
 
 def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
     a, nr = slot.args, slot.nr
+    if nr == _SPLICE:
+        _check_splice(files, slot)
+        return
+    if nr in _POSITIONED and _is_pipe(files, slot, a[0]) and \
+            not (nr in _V2 and a[3] == AT_FILE_POSITION):
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"syscall {nr} at an offset of a pipe answered success: a pipe has no "
+               "position (FMODE_PREAD/FMODE_PWRITE unset: ESPIPE)")
     if nr in _POSITIONED:
         if a[3] >= 1 << 63 and not (nr in _V2 and a[3] == AT_FILE_POSITION):
             refuse("return.move_args", Status.ERR_DENIED,
@@ -114,12 +125,14 @@ def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
     if nr in _V2:
         flags = a[5] & 0xFFFF_FFFF
         shmem = (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None and bool(f.memfd)
-        unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if shmem else 0)
+        refusing = shmem or _is_pipe(files, slot, a[0])    # (neither takes these two)
+        unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if refusing else 0)
         if unknown:
             refuse("return.move_args", Status.ERR_DENIED,
                    f"syscall {nr} with flags {flags:#x} answered success: "
                    "kiocb_set_rw_flags() refuses a flag it does not know, and RWF_ATOMIC or "
-                   "RWF_DONTCACHE where the file cannot take it (a memfd: EOPNOTSUPP)")
+                   "RWF_DONTCACHE where the file cannot take it (a memfd, a pipe: "
+                   "EOPNOTSUPP)")
     if nr != _COPY:
         return
     for fd in (a[0], a[2]):
@@ -175,3 +188,32 @@ def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Does descriptor `fd`'s open file of a memfd the Guardian follows append?"""
     held = files.sole.of(slot, fd)
     return held is not None and isinstance(held[1], MemFile) and held[1].appends(held[0])
+
+
+def _is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Is descriptor `fd` an end of a pipe the program made (pipe2)?"""
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    held = files.sole.of(slot, fd)
+    return (f is not None and f.maker == _PIPE2) or (held is not None and
+                                                      isinstance(held[1], Fifo))
+
+
+def _check_splice(files: Descriptors, slot: Slot) -> None:
+    """splice() checks its flags, its offsets and its ends before it moves a byte
+    (do_splice()): flags past SPLICE_F_ALL EINVAL, an offset for a pipe end ESPIPE, and a
+    pipe into itself EINVAL (splice_pipe_to_pipe())."""
+    a = slot.args
+    if a[5] & 0xFFFF_FFFF & ~_SPLICE_F_ALL:
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"splice() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: do_splice() "
+               "refuses flags past SPLICE_F_ALL (EINVAL)")
+    for fd, off in ((a[0], a[1]), (a[2], a[3])):
+        if off and _is_pipe(files, slot, fd):
+            refuse("return.move_args", Status.ERR_DENIED,
+                   "splice() with an offset for a pipe end answered success: do_splice() "
+                   "refuses it (ESPIPE)")
+    src, dst = files.sole.of(slot, a[0]), files.sole.of(slot, a[2])
+    if src is not None and dst is not None and src[1] is dst[1] and isinstance(src[1], Fifo):
+        refuse("return.move_args", Status.ERR_DENIED,
+               "splice() of a pipe into itself answered success: splice_pipe_to_pipe() "
+               "refuses it (EINVAL)")

@@ -72,7 +72,11 @@ SAFE_CALLS = frozenset(NUMBERS[n] for n in (
 #: Calls that change the thread's mask, though they take or flush nothing.
 MASK_CALLS = frozenset(NUMBERS[n] for n in ("rt_sigprocmask", "rt_sigreturn"))
 _WAITS = frozenset(NUMBERS[n] for n in ("wait4", "waitid"))
-_NO_DEQUEUE = frozenset(NUMBERS[n] for n in ("write", "close"))
+#: calls that take no signal, flush none and change no action or mask (a handler that
+#: interrupts one is a delivery the Guardian sees); a read is not one (a signalfd's takes)
+_NO_DEQUEUE = frozenset(NUMBERS[n] for n in (
+    "write", "close", "fstat", "newfstatat", "statx", "lseek", "pread64", "pwrite64",
+    "pipe2", "dup3"))
 _CLONE = NUMBERS["clone"]
 _SHARES = 0x100 | 0x10000            # CLONE_VM, CLONE_THREAD
 SI_QUEUE, SI_USER = -1, 0
@@ -85,8 +89,9 @@ def keeps(nr: int, args: tuple[int, ...]) -> bool:
     """Does a call outside SAFE_CALLS leave what is known pending as it is?  wait4 and
     waitid (they reap; a handler they return to is a delivery the Guardian sees), and a
     fork: the child starts with nothing pending (copy_process() -> init_sigpending()),
-    the parent keeps its queues; a write or a close, which take no signal (a handler
-    that interrupts one is a delivery the Guardian sees).  (So does a poll that installs
+    the parent keeps its queues; a write, a close, a stat and the other `_NO_DEQUEUE`
+    calls, which take no signal (a handler that interrupts one is a delivery the Guardian
+    sees).  (So does a poll that installs
     no mask,
     poll_masks.installs_no_mask: a blocked signal stays pending across it.)"""
     return nr in _WAITS or nr in _NO_DEQUEUE or (nr == _CLONE and not args[0] & _SHARES)

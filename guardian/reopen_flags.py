@@ -37,7 +37,10 @@ _NR_OPENAT2 = NUMBERS["openat2"]
 _O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
 _O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
 _RESOLVE_NO_MAGIC = 0x02 | 0x04           # RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS
-_RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_KNOWN = 0x01, 0x08, 0x3F
+_RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
+_RESOLVE_KNOWN = 0x3F
+_O_TRUNC = 0o1000
+_PAGE = 4096
 #: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE), and the
 #: flags O_PATH takes (O_PATH_FLAGS)
 _VALID_OPEN_FLAGS = 0o37777777
@@ -45,46 +48,61 @@ _O_PATH_FLAGS = 0o40000 | 0o100000 | 0o10000000 | 0o2000000
 _OPEN_HOW_SIZE_VER0 = 24
 
 
-def how(files: Descriptors, registry: Registry, slot: Slot
-        ) -> tuple[int, int, int, int] | None:
+Opened = tuple[int, int, int, int]    # (flags, mode, resolve, usize)
+#: openat2's usize where the struct's bytes past its first version are not all zero
+_NONZERO_TAIL = -1
+
+
+def how(files: Descriptors, registry: Registry, slot: Slot) -> Opened | None:
     """(flags, mode, resolve, usize) of the open in `slot` as the program passed them
-    (openat2's struct read where the program left it quiet since the entry); None:
-    not an open, or not known."""
+    (openat2's struct read where the program left it quiet since the entry; usize
+    _NONZERO_TAIL where it is longer than the first version with a byte past it set);
+    None: not an open, or not known."""
     a = slot.args
     if slot.nr == NR_OPENAT:
         return a[2], a[3], 0, _OPEN_HOW_SIZE_VER0
     if slot.nr != _NR_OPENAT2:
         return None
-    if a[3] < _OPEN_HOW_SIZE_VER0:
+    if a[3] < _OPEN_HOW_SIZE_VER0 or a[3] > _PAGE:
         return 0, 0, 0, a[3]
     dom = registry.domains.get(slot.domain)
-    raw = files.memory.read(a[2], _OPEN_HOW_SIZE_VER0, slot.root)
+    raw = files.memory.read(a[2], a[3], slot.root)
     if raw is None or dom is None or not quiet(
             slot, dom, registry.slots.values(), registry.user_runs,
-            [(slot.root, a[2], a[2] + _OPEN_HOW_SIZE_VER0)]):
+            [(slot.root, a[2], a[2] + a[3])]):
         return None
-    flags, mode, resolve = struct.unpack("<QQQ", raw)
-    return flags, mode, resolve, a[3]
+    flags, mode, resolve = struct.unpack_from("<QQQ", raw)
+    # copy_struct_from_user(): a longer struct's bytes past what the kernel knows are 0
+    return flags, mode, resolve, a[3] if not any(raw[_OPEN_HOW_SIZE_VER0:]) else _NONZERO_TAIL
 
 
-def refusal(opened: tuple[int, int, int, int], openat2: bool) -> str | None:
+def refusal(opened: Opened, openat2: bool) -> str | None:
     """Why Linux refuses an open of a magic link to a non-directory with these
     arguments (None: it does not, by them)."""
     flags, mode, resolve, usize = opened
     if openat2:
+        if usize == _NONZERO_TAIL or usize > _PAGE:
+            return "openat2's struct is longer than the kernel's with bytes set past it (E2BIG)"
         if usize < _OPEN_HOW_SIZE_VER0:
             return f"openat2's struct of {usize} bytes is smaller than its first version (EINVAL)"
         if flags & ~_VALID_OPEN_FLAGS:
             return f"openat2 gives flags {flags:#x} beyond VALID_OPEN_FLAGS (EINVAL)"
         if mode and not flags & (_O_CREAT | _O_TMPFILE):
             return "openat2 gives a mode without O_CREAT or O_TMPFILE (EINVAL)"
+        if mode & ~0o7777:
+            return f"openat2 gives mode {mode:#o} past S_IALLUGO (EINVAL)"
+        if resolve & _RESOLVE_CACHED and flags & (_O_TRUNC | _O_CREAT | _O_TMPFILE):
+            return "openat2 asks RESOLVE_CACHED of an open that may write (EAGAIN)"
         if flags & _O_PATH and flags & ~_O_PATH_FLAGS:
             return "openat2 gives O_PATH with flags O_PATH does not take (EINVAL)"
         if resolve & ~_RESOLVE_KNOWN:
             return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"
-        if resolve & _RESOLVE_NO_MAGIC and not (flags & _O_PATH and flags & _O_NOFOLLOW):
-            # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it)
+        jumps = not (flags & _O_PATH and flags & _O_NOFOLLOW)
+        # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it)
+        if resolve & _RESOLVE_NO_MAGIC and jumps:
             return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
+        if resolve & _RESOLVE_IN_ROOT and jumps:
+            return "openat2 jumps through a magic link in a scoped lookup (nd_jump_link(): EXDEV)"
         if resolve & (_RESOLVE_BENEATH | _RESOLVE_NO_XDEV):
             # the name is /proc/self/fd/N: absolute (path_init() under RESOLVE_BENEATH) and
             # reaching /proc, a mount of its own (RESOLVE_NO_XDEV): EXDEV either way

@@ -35,8 +35,15 @@ _NOT_KEPT = ls.O_CREAT | ls.O_EXCL | ls.O_NOCTTY | ls.O_TRUNC | ls.O_CLOEXEC
 
 def reopen(k: Kernel, f: OpenFile, flags: int) -> OpenFile:
     """The description open(2) of a /proc/PID/fd/N link to ``f`` gives, with ``flags``
-    (O_CLOEXEC already taken off).  O_PATH is left sharing ``f``, as before."""
+    (O_CLOEXEC already taken off).  O_PATH gives a handle of its own on a host file (an
+    open file with FMODE_PATH: it reads, writes, cuts and allocates nothing); on anything
+    else it is left sharing ``f``."""
     if flags & ls.O_PATH:
+        if isinstance(f, HostFile) and f.fd >= 0:
+            with host_errors:
+                fd = os.open(f"/proc/self/fd/{f.fd}", os.O_PATH | os.O_CLOEXEC)
+            keep = ls.O_PATH | (flags & (ls.O_DIRECTORY | ls.O_NOFOLLOW))   # O_PATH_FLAGS
+            return HostFile(fd, keep, f.guest_path, f.host_path)
         return f
     path = getattr(f, "guest_path", None)
     if isinstance(f, HostFile) and getattr(f, "memfd_pages", None) is not None:

@@ -316,6 +316,8 @@ class HostFile(OpenFile):
         return super().ioctl(request, arg)
 
     def truncate(self, length: int) -> None:
+        if self.flags & ls.O_PATH:
+            raise err(EBADF)        # (fdget() takes no FMODE_PATH file)
         if self.kind != "file" or not self.writable or length < 0:
             raise err(EINVAL)
         with host_errors:

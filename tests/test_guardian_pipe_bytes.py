@@ -130,7 +130,6 @@ def test_a_reopened_pipe_is_not_followed_without_the_check(prog: _Program) -> No
 
 @pytest.mark.parametrize(("quiet", "flags", "name"), [
     (False, O_RDONLY, None),            # another thread ran: the name may not be the one given
-    (True, O_PATH, None),               # a handle on the name only
     (True, O_RDONLY, "/proc/self/fd/7"),      # a descriptor the Guardian does not know
     (True, O_RDONLY, "/proc/1234/fd/3"),      # another process's descriptor
 ])
@@ -140,6 +139,17 @@ def test_another_reopening_stops_the_judging(prog: _Program, quiet: bool, flags:
     _io(prog, "write", 4, b"\x02")
     _reopen(prog, 4, 5, flags, quiet, name)
     _io(prog, "read", 3, b"\x02\x07")                  # its writes are not followed
+
+
+def test_an_o_path_reopening_keeps_the_judging(prog: _Program) -> None:
+    # A handle on the name only: it reads, writes and cuts nothing (fd_modes.py), so the
+    # pipe has the writers it had.
+    _pipe(prog)
+    _io(prog, "write", 4, b"\x02")
+    _reopen(prog, 4, 5, O_PATH, True, None)
+    with pytest.raises(Refused) as e:
+        _io(prog, "read", 3, b"\x02\x07")
+    assert e.value.check == "return.pipe_fifo"
 
 
 # --- vmsplice() of the program's own pages into its pipe (pipe.vmspliced) -------------------

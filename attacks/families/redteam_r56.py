@@ -31,30 +31,36 @@ those rules the shapes they leave out:
 Refused: XN-019 (return.move_args: no more than lies past the position), XN-022 (the
 memfd's bytes followed: a read of byte 0 shows the write was not appended); XN-014 and
 XN-015 are defended by construction (the Guardian zeroes the page past the end itself).
-Through with the Guardian on (open P5 gaps): XN-001..XN-004 (return.reopen_flags knows
-neither RESOLVE_CACHED with O_TRUNC, the mode's bits, the struct's tail nor
-RESOLVE_IN_ROOT), XN-005..XN-011 (return.move_args judges RWF_ATOMIC/RWF_DONTCACHE on a
-memfd only, RWF_NOWAIT nowhere, and no pipe's missing FMODE_PREAD/FMODE_PWRITE), XN-012,
-XN-020, XN-021 (splice()'s own refusals), XN-013 (return.fd_mode does not judge
-fallocate()), XN-016, XN-017, XN-023 (a pending signal flushed by an action that
-ignores it is still taken for pending), XN-018 (what is known pending is dropped by other
-calls than a write or a close).
+Through with the Guardian on when written, refused since: XN-001..XN-003 (openat2's
+RESOLVE_CACHED with O_TRUNC, mode bits past S_IALLUGO, a struct tail with bytes set:
+return.reopen_flags), XN-005..XN-010 (RWF_ATOMIC/RWF_DONTCACHE on a pipe, a pipe at an
+offset: return.move_args), XN-012, XN-020, XN-021 (splice()'s own refusals: an offset for
+a pipe, a pipe into itself, unknown flags: return.move_args; the kernel model refuses the
+last two as well now), XN-013 (fallocate() through a read-only open file:
+return.fd_mode), XN-018 (a stat, a pipe's read or write and the id getters keep what is
+known pending).  Still through (open P5 gaps): XN-004 (RESOLVE_IN_ROOT: the Guardian
+resolves the name under the lookup's root and does not find the magic link), XN-011
+(RWF_NOWAIT on a memfd: whether shmem takes it differs between kernel versions, so a
+success is not refused), XN-016, XN-017, XN-023 (a signal an action that ignores it
+flushed, reported pending again with a siginfo naming no sender the Guardian knows: a
+process outside the program -- or outside its pid namespace, si_pid 0 -- may have sent it
+since, so it is not refused).
 
 Honest answers (tests/test_redteam_r56_claims.py): each error above as Linux gives it (a
 6.18 host natively), pwrite64() through an O_APPEND reopen appending, the flushes by
-SIG_IGN and SIG_DFL, and two successes the Guardian refuses (xfail): copy_file_range(fd,
-&50, fd, &100, 100) of a 100-byte memfd copies 50 (generic_copy_file_checks() shortens
-the count to the end before its overlap test), and openat2() with O_PATH|O_NOFOLLOW
-under RESOLVE_NO_MAGICLINKS opens the magic link itself (step_into(): a trailing link
-not followed; openat2(2)).
+SIG_IGN and SIG_DFL, and two successes the Guardian refused when written (xfail then,
+passing since): copy_file_range(fd, &50, fd, &100, 100) of a 100-byte memfd copies 50
+(generic_copy_file_checks() shortens the count to the end before its overlap test), and
+openat2() with O_PATH|O_NOFOLLOW under RESOLVE_NO_MAGICLINKS opens the magic link itself
+(step_into(): a trailing link not followed; openat2(2)).
 
-The claim_* step functions answer as Linux does where the kernel model does not: the
-shortened copy within one memfd (the model answers -EINVAL), pwritev2() of a memfd with
-RWF_NOWAIT (the model writes: Linux -EOPNOTSUPP, no FMODE_NOWAIT), fallocate() through
-an O_PATH handle (the model punches: Linux -EBADF), a read through a dup3() of an O_PATH
-handle (the model reads: Linux -EBADF), splice() of a pipe into itself and with an
-unknown flag (the model moves: Linux -EINVAL), and the openat2() calls (the model
-answers -ENOSYS).
+The claim_* step functions answer as Linux does where the kernel model did not when
+written: the shortened copy within one memfd (the model answered -EINVAL; it copies 50
+now), pwritev2() of a memfd with RWF_NOWAIT (Linux -EOPNOTSUPP, no FMODE_NOWAIT),
+fallocate() through an O_PATH handle and a read through a dup3() of one (the model's
+O_PATH reopen shared the open file; it is a handle of its own now: -EBADF), splice() of
+a pipe into itself and with an unknown flag (-EINVAL, as the model answers now), and the
+openat2() calls (the model answers -ENOSYS).
 
 The victim is `secret_r56_rules` (workloads/src/secret_r56_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -124,8 +130,7 @@ def _as_trunc_open(adv: Adversary, phase: int) -> None:
 
 # --- opens of /proc/self/fd/N Linux refuses ---------------------------------------------------
 @_iago("XN-001", "Serve openat2() with O_TRUNC under RESOLVE_CACHED as an O_TRUNC open",
-       "RESOLVE_CACHED never truncates: openat2() is -EAGAIN, nothing opened or cut.",
-       gap="P5")
+       "RESOLVE_CACHED never truncates: openat2() is -EAGAIN, nothing opened or cut.")
 def xn_o2_cached(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's /proc/self/fd path with {O_RDWR|O_TRUNC,
     RESOLVE_CACHED}.
@@ -138,7 +143,7 @@ def xn_o2_cached(adv: Adversary) -> None:
 
 
 @_iago("XN-002", "Serve openat2() with a mode beyond S_IALLUGO as an O_TRUNC open",
-       "openat2() refuses a mode with bits outside S_IALLUGO: -EINVAL.", gap="P5")
+       "openat2() refuses a mode with bits outside S_IALLUGO: -EINVAL.")
 def xn_o2_mode(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with {O_RDWR|O_TRUNC|O_CREAT, mode
     010600}.
@@ -151,7 +156,7 @@ def xn_o2_mode(adv: Adversary) -> None:
 
 @_iago("XN-003", "Serve openat2() with a longer struct holding a non-zero byte as an O_TRUNC "
        "open", "copy_struct_from_user() refuses a non-zero byte past the struct it knows: "
-       "-E2BIG.", gap="P5")
+       "-E2BIG.")
 def xn_o2_big(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with a 32-byte struct {O_RDWR|O_TRUNC, 0,
     0} followed by the u64 1.
@@ -176,8 +181,7 @@ def xn_o2_inroot(adv: Adversary) -> None:
 
 # --- pipes: flags and positions -------------------------------------------------------------
 @_iago("XN-005", "Answer preadv2() of a pipe with RWF_ATOMIC as a read of 10",
-       "RWF_ATOMIC is for writes only: preadv2() is -EOPNOTSUPP, the pipe keeps its bytes.",
-       gap="P5")
+       "RWF_ATOMIC is for writes only: preadv2() is -EOPNOTSUPP, the pipe keeps its bytes.")
 def xn_prv2_atomic_pipe(adv: Adversary) -> None:
     """1. The program preadv2()s 10 bytes of a pipe holding 10 'x' at -1 with RWF_ATOMIC.
     2. The kernel reads them (served with flags 0) and answers 10.
@@ -188,7 +192,7 @@ def xn_prv2_atomic_pipe(adv: Adversary) -> None:
 
 
 @_iago("XN-006", "Answer pwritev2() into a pipe with RWF_DONTCACHE as a write of 10",
-       "A pipe has no FOP_DONTCACHE: pwritev2() is -EOPNOTSUPP.", gap="P5")
+       "A pipe has no FOP_DONTCACHE: pwritev2() is -EOPNOTSUPP.")
 def xn_pwv2_dontcache_pipe(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into a pipe at -1 with RWF_DONTCACHE.
     2. The kernel writes them (served with flags 0) and answers 10.
@@ -199,7 +203,7 @@ def xn_pwv2_dontcache_pipe(adv: Adversary) -> None:
 
 
 @_iago("XN-007", "Answer pwritev2() into a pipe with RWF_ATOMIC as a write of 10",
-       "A pipe has no FMODE_CAN_ATOMIC_WRITE: pwritev2() is -EOPNOTSUPP.", gap="P5")
+       "A pipe has no FMODE_CAN_ATOMIC_WRITE: pwritev2() is -EOPNOTSUPP.")
 def xn_pwv2_atomic_pipe(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into a pipe at -1 with RWF_ATOMIC.
     2. The kernel writes them (served with flags 0) and answers 10.
@@ -210,7 +214,7 @@ def xn_pwv2_atomic_pipe(adv: Adversary) -> None:
 
 
 @_iago("XN-008", "Answer pread64() of a pipe as a read of 10",
-       "A pipe has no FMODE_PREAD: pread64() is -ESPIPE.", gap="P5")
+       "A pipe has no FMODE_PREAD: pread64() is -ESPIPE.")
 def xn_pread_pipe(adv: Adversary) -> None:
     """1. The program pread64()s 10 bytes of a pipe holding 10 'x' at offset 0.
     2. The kernel serves it as read() and answers 10.
@@ -221,7 +225,7 @@ def xn_pread_pipe(adv: Adversary) -> None:
 
 
 @_iago("XN-009", "Answer pwrite64() into a pipe as a write of 10",
-       "A pipe has no FMODE_PWRITE: pwrite64() is -ESPIPE.", gap="P5")
+       "A pipe has no FMODE_PWRITE: pwrite64() is -ESPIPE.")
 def xn_pwrite_pipe(adv: Adversary) -> None:
     """1. The program pwrite64()s 10 'q' into a pipe at offset 0.
     2. The kernel serves it as write() and answers 10.
@@ -232,7 +236,7 @@ def xn_pwrite_pipe(adv: Adversary) -> None:
 
 
 @_iago("XN-010", "Answer preadv2() of a pipe at offset 0 as a read of 10",
-       "A pipe has no FMODE_PREAD: preadv2() at an offset is -ESPIPE.", gap="P5")
+       "A pipe has no FMODE_PREAD: preadv2() at an offset is -ESPIPE.")
 def xn_prv2_pipe_at0(adv: Adversary) -> None:
     """1. The program preadv2()s 10 bytes of a pipe holding 10 'x' at offset 0, flags 0.
     2. The kernel reads them at the file position (served at -1) and answers 10.
@@ -256,7 +260,7 @@ def xn_pwv2_nowait(adv: Adversary) -> None:
 
 # --- punches and cuts -----------------------------------------------------------------------
 @_iago("XN-012", "Answer splice() between two pipes with an offset as a move of 10",
-       "do_splice() takes no offset with a pipe end: -ESPIPE, nothing moved.", gap="P5")
+       "do_splice() takes no offset with a pipe end: -ESPIPE, nothing moved.")
 def xn_splice_offset(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A (holding 10 'x') with off_in = &0 into
     pipe B.
@@ -277,7 +281,7 @@ def xn_splice_offset(adv: Adversary) -> None:
 
 
 @_iago("XN-013", "Answer fallocate() through a read-only reopen 0",
-       "vfs_fallocate() needs FMODE_WRITE: -EBADF.", gap="P5")
+       "vfs_fallocate() needs FMODE_WRITE: -EBADF.")
 def xn_falloc_ro(adv: Adversary) -> None:
     """1. The program fallocate()s PUNCH_HOLE|KEEP_SIZE over [0, 10) of its memfd through
     an O_RDONLY reopen.
@@ -349,7 +353,7 @@ def xn_pending_flushed(adv: Adversary) -> None:
 
 @_iago("XN-018", "Answer rt_sigtimedwait() -EAGAIN for a blocked SIG_IGN signal sent before "
        "other calls", "Nothing between takes the queued SIGUSR2: the wait takes it.",
-       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"), gap="P5")
+       rules=("G-SIGNAL-HANDLER", "G-SIGNAL-MASK"))
 def xn_wait_after_calls(adv: Adversary) -> None:
     """1. SIGUSR2 blocked and SIG_IGN, the program kill()s itself SIGUSR2, writes, reads
     and closes a pipe, fstat()s /dev/null, calls getppid() and rt_sigtimedwait()s
@@ -383,8 +387,7 @@ def xn_cfr_short_forged(adv: Adversary) -> None:
 
 
 @_iago("XN-020", "Answer splice() of a pipe into itself as a move of 10",
-       "splice_pipe_to_pipe() refuses ipipe == opipe: -EINVAL.", args=(SPLSAME,),
-       gap="P5")
+       "splice_pipe_to_pipe() refuses ipipe == opipe: -EINVAL.", args=(SPLSAME,))
 def xn_splice_same(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A's read end into its own write end.
     2. The kernel answers 10 (served as getpid()).
@@ -394,8 +397,7 @@ def xn_splice_same(adv: Adversary) -> None:
 
 
 @_iago("XN-021", "Answer splice() between two pipes with an unknown flag as a move of 10",
-       "do_splice() refuses a flag outside SPLICE_F_ALL: -EINVAL.", args=(SPLFLAGS,),
-       gap="P5")
+       "do_splice() refuses a flag outside SPLICE_F_ALL: -EINVAL.", args=(SPLFLAGS,))
 def xn_splice_flags(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A into pipe B with flags 0x100.
     2. The kernel moves them (served with flags 0) and answers 10.

@@ -380,8 +380,13 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     from kernel_model.pipe_file import PAGE, PipeReadEnd, PipeWriteEnd
     fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[2]))
     off_in, off_out, count, flags = a[1], a[3], min(a[4], MAX_IO), s32(a[5])
+    if flags & ~0xF:
+        return -errno.EINVAL        # (do_splice(): flags past SPLICE_F_ALL)
     if not fin.readable or not fout.writable:
         return -errno.EBADF
+    if isinstance(fin, PipeReadEnd) and isinstance(fout, PipeWriteEnd) and \
+            fin.pipe is fout.pipe:
+        return -errno.EINVAL        # (splice_pipe_to_pipe(): a pipe into itself)
     nonblock = bool(flags & SPLICE_F_NONBLOCK)
     if isinstance(fin, PipeReadEnd):
         if off_in:

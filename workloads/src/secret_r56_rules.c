@@ -24,6 +24,8 @@
  *  P_O2NOMAGIC   openat2(path, {O_PATH|O_NOFOLLOW, RESOLVE_NO_MAGICLINKS}) opens the link
  *                itself (step_into(): a trailing link not followed), the size 100 (0);
  *                -ENOSYS (1); else -4.
+ *  (preadv2/pwritev2 steps: -EFAULT is label 2 -- the mprotect design gives the kernel
+ *  no capability for an iovec's buffers)
  *  P_PRV2ATPIPE  a pipe holding 10 'x': preadv2(its read end, 10, -1, RWF_ATOMIC) is
  *                -EOPNOTSUPP (kiocb_set_rw_flags(): RWF_ATOMIC reads nothing), 10 bytes
  *                still queued (0); -ENOSYS (1); else -4.
@@ -335,15 +337,15 @@ static void pipe_steps(void)
         marker(P_PRV2ATPIPE, p[0], 0, 0, 0);
         r = rwv2(SYS_preadv2, p[0], 10, -1, RWF_ATOMIC_C);
         log_label(P_PRV2ATPIPE, r == -EOPNOTSUPP && fionread(p[0]) == 10 ? 0 :
-                                r == -ENOSYS ? 1 : -4);
+                                r == -ENOSYS ? 1 : r == -EFAULT ? 2 : -4);
         marker(P_PWV2DCPIPE, p[1], 0, 0, 0);
         r = rwv2(SYS_pwritev2, p[1], 10, -1, RWF_DONTCACHE_C);
         log_label(P_PWV2DCPIPE, r == -EOPNOTSUPP && fionread(p[0]) == 10 ? 0 :
-                                r == -ENOSYS ? 1 : -4);
+                                r == -ENOSYS ? 1 : r == -EFAULT ? 2 : -4);
         marker(P_PWV2ATPIPE, p[1], 0, 0, 0);
         r = rwv2(SYS_pwritev2, p[1], 10, -1, RWF_ATOMIC_C);
         log_label(P_PWV2ATPIPE, r == -EOPNOTSUPP && fionread(p[0]) == 10 ? 0 :
-                                r == -ENOSYS ? 1 : -4);
+                                r == -ENOSYS ? 1 : r == -EFAULT ? 2 : -4);
         marker(P_PRPIPE, p[0], 0, 0, 0);
         r = sys6(SYS_pread64, p[0], (long)rbuf, 10, 0, 0, 0);
         log_label(P_PRPIPE, r == -ESPIPE && fionread(p[0]) == 10 ? 0 : -4);
@@ -354,7 +356,7 @@ static void pipe_steps(void)
         marker(P_PRV2PIPE0, p[0], 0, 0, 0);
         r = rwv2(SYS_preadv2, p[0], 10, 0, 0);
         log_label(P_PRV2PIPE0, r == -ESPIPE && fionread(p[0]) == 10 ? 0 :
-                               r == -ENOSYS ? 1 : -4);
+                               r == -ENOSYS ? 1 : r == -EFAULT ? 2 : -4);
     }
     sc(SYS_close, p[0], 0, 0, 0);
     sc(SYS_close, p[1], 0, 0, 0);
@@ -379,7 +381,7 @@ static void memfd_steps(void)
             marker(P_PWV2NOWAIT, fd, 0, 0, 0);
             r = rwv2(SYS_pwritev2, fd, 10, 0, RWF_NOWAIT_C);
             log_label(P_PWV2NOWAIT, r == -EOPNOTSUPP && size_of(fd) == n ? 0 :
-                                    r == -ENOSYS ? 1 : -4);
+                                    r == -ENOSYS ? 1 : r == -EFAULT ? 2 : -4);
         }
         sc(SYS_close, fd, 0, 0, 0);
     }

@@ -67,6 +67,7 @@ from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
 from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.fd_modes import CALLS as _FD_MODE_CALLS
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
 from guardian.file_pages import check_cut
@@ -378,7 +379,7 @@ class ResultRules:
             self.files.check(slot, ret)
         if nr in _SEAL_CALLS:
             check_memfd_seals(self.files, slot, ret)
-        if nr in fd_modes.CALLS:
+        if nr in _FD_MODE_CALLS:
             fd_modes.check(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)

@@ -70,6 +70,7 @@ from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
 from attacks.moves import answer, serve_as_getpid, serve_with
 from attacks.scenario import Goal, scenario
+from kernel_model.files import HostFile
 from kernel_model.pagetable import lm
 from kernel_model.process import Thread
 
@@ -546,7 +547,7 @@ def xl_held_cut(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=NR["ftruncate"], during=P_HELDCUT)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         f = a.init.fds.get(a.memo[("args", P_HELDCUT)][0])
-        mp = getattr(f, "memfd_pages", None)
+        mp = f.memfd_pages if isinstance(f, HostFile) else None
         sp = mp.pages if mp is not None else None
         if not a.guarded or sp is None or 0 not in sp.frames:
             # (No monitor: the page is the host file's; losing its bytes is the same harm.)

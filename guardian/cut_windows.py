@@ -92,9 +92,6 @@ def cutting(files: Descriptors, registry: Registry, domain: int,
     return None
 
 
-
-
-
 def zero_tail(files: Descriptors, registry: Registry, shares: Shares, state: MonitorState,
               pages_in: PagesIn, slot: Slot, length: int) -> None:
     """The program's ftruncate cut its memfd to `length`, inside a page: the bytes of that
@@ -104,7 +101,9 @@ def zero_tail(files: Descriptors, registry: Registry, shares: Shares, state: Mon
     asked, where the page is mapped or held."""
     tail = length % PAGE
     dom = registry.domains.get(slot.domain)
-    memfd = files.memfd(slot, slot.args[0] & 0xFFFF_FFFF) if slot.nr == _NR_FTRUNCATE else 0
+    # (only a cut Linux makes: the descriptor the call met, writable -- cut_of's test)
+    cut = cut_of(files, registry, slot) if files.steady(slot) else None
+    memfd = cut[0] if cut is not None and slot.nr == _NR_FTRUNCATE else 0
     share = dom.memfd_shares.get(memfd) if dom is not None and memfd else None
     if not tail or share is None or dom is None:
         return

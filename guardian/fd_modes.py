@@ -75,9 +75,11 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     if nr not in CALLS or ret >= ERRNO_FLOOR or (nr == _FTRUNCATE and ret):
         return
     a = slot.args
+    # (what the descriptors name counts only where the call met the table as it is now)
+    steady = files.steady(slot)
     if nr in _ARGS_JUDGED:
-        _check_args(files, slot, ret)
-    if not files.steady(slot):
+        _check_args(files, slot, ret, steady)
+    if not steady:
         return
     ends: list[tuple[int, bool]] = []      # (descriptor, written)
     if nr in READS_AT0:
@@ -106,12 +108,12 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
                    "generic_copy_file_checks() refuses it (EBADF)")
 
 
-def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
+def _check_args(files: Descriptors, slot: Slot, ret: int, steady: bool) -> None:
     a, nr = slot.args, slot.nr
     if nr == _SPLICE:
-        _check_splice(files, slot)
+        _check_splice(files, slot, steady)
         return
-    if nr in _POSITIONED and _is_pipe(files, slot, a[0]) and \
+    if nr in _POSITIONED and steady and _is_pipe(files, slot, a[0]) and \
             not (nr in _V2 and a[3] == AT_FILE_POSITION):
         refuse("return.move_args", Status.ERR_DENIED,
                f"syscall {nr} at an offset of a pipe answered success: a pipe has no "
@@ -124,8 +126,9 @@ def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
                    "it (EINVAL; preadv2/pwritev2 take -1 as the file position)")
     if nr in _V2:
         flags = a[5] & 0xFFFF_FFFF
-        shmem = (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None and bool(f.memfd)
-        refusing = shmem or _is_pipe(files, slot, a[0])    # (neither takes these two)
+        shmem = steady and (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None \
+            and bool(f.memfd)
+        refusing = shmem or (steady and _is_pipe(files, slot, a[0]))   # (neither takes these)
         unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if refusing else 0)
         if unknown:
             refuse("return.move_args", Status.ERR_DENIED,
@@ -135,6 +138,12 @@ def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
                    "EOPNOTSUPP)")
     if nr != _COPY:
         return
+    if a[5] & 0xFFFF_FFFF:
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"copy_file_range() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
+               "vfs_copy_file_range() refuses any flag (EINVAL)")
+    if not steady:
+        return
     for fd in (a[0], a[2]):
         f = files.open_file(slot, fd & 0xFFFF_FFFF)
         held = files.sole.of(slot, fd)
@@ -143,10 +152,6 @@ def _check_args(files: Descriptors, slot: Slot, ret: int) -> None:
             refuse("return.move_args", Status.ERR_DENIED,
                    "copy_file_range() with a pipe end answered success: "
                    "generic_file_rw_checks() takes regular files only (EINVAL)")
-    if a[5] & 0xFFFF_FFFF:
-        refuse("return.move_args", Status.ERR_DENIED,
-               f"copy_file_range() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
-               "vfs_copy_file_range() refuses any flag (EINVAL)")
     if not ret:
         return
     sole = files.sole
@@ -198,7 +203,7 @@ def _is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
                                                       isinstance(held[1], Fifo))
 
 
-def _check_splice(files: Descriptors, slot: Slot) -> None:
+def _check_splice(files: Descriptors, slot: Slot, steady: bool) -> None:
     """splice() checks its flags, its offsets and its ends before it moves a byte
     (do_splice()): flags past SPLICE_F_ALL EINVAL, an offset for a pipe end ESPIPE, and a
     pipe into itself EINVAL (splice_pipe_to_pipe())."""
@@ -207,6 +212,8 @@ def _check_splice(files: Descriptors, slot: Slot) -> None:
         refuse("return.move_args", Status.ERR_DENIED,
                f"splice() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: do_splice() "
                "refuses flags past SPLICE_F_ALL (EINVAL)")
+    if not steady:
+        return
     for fd, off in ((a[0], a[1]), (a[2], a[3])):
         if off and _is_pipe(files, slot, fd):
             refuse("return.move_args", Status.ERR_DENIED,

@@ -12,8 +12,9 @@ a pipe: never a directory).  An open of it fails, whatever the kernel answers, w
 - it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
 - it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
 
-`refusal` says which (None: none of them); `check` refuses an open that succeeded
-anyway (`return.reopen_flags`), and a cut's window (cut_windows.py) never opens for one.
+`refusal` says which (None: none of them); `check` refuses an open of a memfd's or a
+pipe end's link that succeeded anyway (`return.reopen_flags`), and a cut's window
+(cut_windows.py) never opens for one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from guardian.confidential_registry import Registry
     from guardian.slots import Slot
 
-_NR_OPENAT2 = NUMBERS["openat2"]
+_NR_OPENAT2, _NR_PIPE2 = NUMBERS["openat2"], NUMBERS["pipe2"]
 # (arm64 values: O_DIRECTORY and O_NOFOLLOW differ from x86's)
 _O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
 _O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
@@ -124,7 +125,9 @@ def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
         return
     again, length = files.reopen_of(slot)
     dom = registry.domains.get(slot.domain)
-    if again is None or dom is None or not quiet(
+    # (only an open file surely no directory: a memfd, a pipe's end)
+    if again is None or dom is None or not (again.memfd or again.maker == _NR_PIPE2) or \
+            not quiet(
             slot, dom, registry.slots.values(), registry.user_runs,
             [(slot.root, slot.args[1], slot.args[1] + length)]):
         return

@@ -137,6 +137,17 @@ def scenario(*, id: str, title: str, prop: str, family: str, goal: Goal,  # noqa
     return register
 
 
+def iago_scenarios(family: str, program: str) -> Callable[..., Callable[[Steps], Steps]]:
+    """The decorator a red-team round's answer-forging scenarios share: Goal.LEAK against
+    the round's victim `program`, under rule G-IAGO-COUNT unless others are given."""
+    def iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
+             gap: str | None = None, args: tuple[bytes, ...] = (), silent: str = ""
+             ) -> Callable[[Steps], Steps]:
+        return scenario(id=id_, title=title, family=family, goal=Goal.LEAK, rules=rules,
+                        program=program, prop=prop, args=args, gap=gap or "", silent=silent)
+    return iago
+
+
 def all_scenarios() -> list[Scenario]:
     """Every scenario, by id (importing the family modules registers them)."""
     import attacks.families as pkg

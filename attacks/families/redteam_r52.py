@@ -53,7 +53,7 @@ from attacks.families.redteam_r45 import _answer, _fill
 from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
 from attacks.moves import grow_down_at_fault, hold_signal, serve_with
-from attacks.scenario import Goal, scenario
+from attacks.scenario import Goal, iago_scenarios, scenario
 from kernel_model import signals as sig
 
 RT = "redteam_r52"
@@ -73,11 +73,7 @@ EAGAIN = 11
 MASK64 = (1 << 64) - 1
 
 
-def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
-          gap: str | None = None, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
-    kw = {"gap": gap} if gap else {}
-    return scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules,
-                    program=RULES, prop=prop, args=args, **kw)
+_iago = iago_scenarios(RT, RULES)
 
 
 # --- holes and stack growth -------------------------------------------------------------------

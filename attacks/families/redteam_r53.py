@@ -99,7 +99,7 @@ from attacks.families.redteam_r45 import _answer, _fill
 from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
 from attacks.moves import hold_signal, serve_as_getpid, serve_with
-from attacks.scenario import Goal, scenario
+from attacks.scenario import iago_scenarios
 from kernel_model import signals as sig
 
 RT = "redteam_r53"
@@ -121,14 +121,7 @@ EAGAIN, EPERM, EFAULT, EINTR = 11, 1, 14, 4
 MASK64 = (1 << 64) - 1
 
 
-def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
-          gap: str | None = None, args: tuple[bytes, ...] = (),
-          silent: str = ""):  # type: ignore[no-untyped-def]
-    kw = {"gap": gap} if gap else {}
-    if silent:
-        kw["silent"] = silent
-    return scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules,
-                    program=RULES, prop=prop, args=args, **kw)
+_iago = iago_scenarios(RT, RULES)
 
 
 def _sig(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-SIGNAL-HANDLER",),

@@ -69,7 +69,7 @@ from attacks.families.redteam_r45 import _fill
 from attacks.families.redteam_r51 import _answer_nth
 from attacks.hooks import Point
 from attacks.moves import answer, serve_as_getpid, serve_with
-from attacks.scenario import Goal, scenario
+from attacks.scenario import iago_scenarios
 from kernel_model.files import HostFile
 from kernel_model.pagetable import lm
 from kernel_model.process import Thread
@@ -93,14 +93,7 @@ EBADF = 9
 EXCL, OPATH = b"-e", b"-p"
 
 
-def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
-          gap: str | None = None, args: tuple[bytes, ...] = (),
-          silent: str = ""):  # type: ignore[no-untyped-def]
-    kw = {"gap": gap} if gap else {}
-    if silent:
-        kw["silent"] = silent
-    return scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules,
-                    program=RULES, prop=prop, args=args, **kw)
+_iago = iago_scenarios(RT, RULES)
 
 
 def _keep(adv: Adversary, phase: int) -> None:

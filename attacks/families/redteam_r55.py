@@ -77,7 +77,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r54 import _arg, _serve
 from attacks.hooks import Point
 from attacks.moves import answer, serve_as_getpid
-from attacks.scenario import Goal, scenario
+from attacks.scenario import iago_scenarios
 
 RT = "redteam_r55"
 RULES = "secret_r55_rules"
@@ -96,14 +96,7 @@ EBADF, EINVAL = 9, 22
 ACC3R, CFRNEG = b"-r", b"-c"
 
 
-def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
-          gap: str | None = None, args: tuple[bytes, ...] = (),
-          silent: str = ""):  # type: ignore[no-untyped-def]
-    kw = {"gap": gap} if gap else {}
-    if silent:
-        kw["silent"] = silent
-    return scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules,
-                    program=RULES, prop=prop, args=args, **kw)
+_iago = iago_scenarios(RT, RULES)
 
 
 def _as_trunc_open(adv: Adversary, phase: int) -> None:

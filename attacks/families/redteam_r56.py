@@ -74,7 +74,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r54 import _arg, _serve
 from attacks.hooks import Point
 from attacks.moves import answer, serve_as_getpid
-from attacks.scenario import Goal, scenario
+from attacks.scenario import iago_scenarios
 
 RT = "redteam_r56"
 RULES = "secret_r56_rules"
@@ -94,14 +94,7 @@ CFRSHORT, NOWAIT, FALLOCPATH, DUPPATH = b"-s", b"-n", b"-p", b"-u"
 SPLSAME, SPLFLAGS = b"-a", b"-f"
 
 
-def _iago(id_: str, title: str, prop: str, rules: tuple[str, ...] = ("G-IAGO-COUNT",),
-          gap: str | None = None, args: tuple[bytes, ...] = (),
-          silent: str = ""):  # type: ignore[no-untyped-def]
-    kw = {"gap": gap} if gap else {}
-    if silent:
-        kw["silent"] = silent
-    return scenario(id=id_, title=title, family=RT, goal=Goal.LEAK, rules=rules,
-                    program=RULES, prop=prop, args=args, **kw)
+_iago = iago_scenarios(RT, RULES)
 
 
 _ZEROED = ("the Guardian zeroes a confidential memfd's last page past the new end itself "

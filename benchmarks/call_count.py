@@ -7,7 +7,8 @@ cost in the unit that bounds it (each call is ~0.1-0.25 us of interpreter work h
 
 Counts come from `sys.setprofile` ("call" events: Python functions, generated dataclass
 methods and lambdas included; "c_call": builtins and C methods called from Python).
-Per-syscall figures are the difference between a run of `nullsys N` and one of
+A first run, not counted, warms what a long run has warmed (caches; the result
+rules compiled per number once it has been met often). Per-syscall figures are the difference between a run of `nullsys N` and one of
 `nullsys 1`, divided by N - 1, so start-up and exit cancel.  Counting is exact and
 deterministic (the model is), unlike timings on a shared machine.
 """
@@ -95,7 +96,9 @@ def count(program: str, args: list[str], guardian: str, confidential: bool,
 def per_syscall(guardian: str, confidential: bool, n: int) -> tuple[float, float]:
     """(Python calls, C calls) per getppid round trip."""
     nullsys = str(HERE.parent / "workloads" / "bin" / "nullsys")
-    count(nullsys, ["1"], guardian, confidential)     # first-run work (caches) out of the way
+    # First-run work out of the way: caches, and the result rules compiled per number
+    # once a number has been met often (guardian/number_folding.py).
+    count(nullsys, [str(n)], guardian, confidential)
     one = count(nullsys, ["1"], guardian, confidential)
     many = count(nullsys, [str(n)], guardian, confidential)
     return (many.calls - one.calls) / (n - 1), (many.c_calls - one.c_calls) / (n - 1)
@@ -116,8 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode:14} {calls:7.1f} Python calls, {c_calls:6.1f} C calls per getppid")
         return 0
     program, *args = (ns.prog or f"{HERE.parent / 'workloads' / 'bin' / 'nullsys'} 300").split()
-    counter = count(program, args, "off" if ns.native else "on", not ns.native, ns.list,
-                    ns.rootfs)
+    guardian, confidential = "off" if ns.native else "on", not ns.native
+    count(program, args, guardian, confidential, None, ns.rootfs)      # warm, as above
+    counter = count(program, args, guardian, confidential, ns.list, ns.rootfs)
     for depth, name in counter.listing:
         print("  " * depth + name)
     python = sum(1 for _, n in counter.listing if not n.startswith("(C)"))

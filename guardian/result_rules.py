@@ -92,6 +92,7 @@ from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
+from guardian.number_folding import ByNumber
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -253,7 +254,13 @@ class ResultRules:
         self.filter_domains: set[int] = set()
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
-        """Every rule on a syscall's result, then what it commits (x0 among it)."""
+        """Every rule on a syscall's result, then what it commits (x0 among it): `judge`
+        as compiled for this call's number (`number_folding`)."""
+        _JUDGE_BY_NUMBER[nr](self, slot, dom, ret, nr)
+
+    def judge(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
+        """Every rule on a syscall's result, then what it commits (x0 among it).  Each test
+        of `nr` names a module-level constant (`number_folding` folds them per number)."""
         reg = self.registry
         if nr in _CHILD_PID_NRS and ret == 0:
             # Only the child sees 0, and the child's context is the Guardian's own.
@@ -761,3 +768,7 @@ class ResultRules:
                 space.robust_lists[slot.thread] = expand(rules, a, read)
             except NotPresent:
                 pass    # only buffers here; nothing to read
+
+
+#: `ResultRules.judge` per syscall number, its tests of the number folded away.
+_JUDGE_BY_NUMBER = ByNumber(ResultRules.judge)

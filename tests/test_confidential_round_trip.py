@@ -143,7 +143,7 @@ def test_the_lists_hold_the_calls_their_functions_act_on() -> None:
 
 def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
     """`RESULT_ONLY` (calls whose result just becomes x0) shares no number with any
-    test by number in `ResultRules.check`, and every such test is one of those
+    test by number in `ResultRules.judge`, and every such test is one of those
     the list is made from: a rule added there without its calls leaving the list fails."""
     import ast
     import inspect
@@ -151,7 +151,7 @@ def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
 
     from guardian import result_rules as cr
 
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ResultRules.check)))
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ResultRules.judge)))
     tested: list[tuple[str, frozenset[int]]] = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)

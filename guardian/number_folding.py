@@ -1,0 +1,233 @@
+"""One function, compiled once per syscall number with its tests of the number folded.
+
+`ResultRules.judge` asks the call's number about a hundred questions
+(`nr in _FD_CALLS`, `nr == NR_RT_SIGPENDING`, ...), each against a constant set at
+module level, and most calls answer almost all of them "no".  Asked at run time they
+cost a third of the Guardian's Python work on a null syscall.  `ByNumber` compiles,
+the first time a number is met, a copy of the function in which each such test is the
+constant it is for that number, and the statements and branches a constant rules out
+are gone.  The source stays the one definition: the copy is built from it by the rules
+below, with its file and line numbers, so a traceback or a coverage report points at
+the real lines.
+
+What is folded, exactly (nothing else changes; evaluation order and values are Python's):
+- `nr in NAME`, `nr not in NAME`, `nr == NAME`, `nr != NAME`, where NAME is a module
+  global holding a frozenset, a tuple, a range or an int (a mutable set is left alone:
+  it could change after the copy is made);
+- a local assigned once, from such a constant, and never rebound, where it is read;
+- `not C`, `C if .. else ..`, `if C:` and a leading constant in `and`/`or`
+  (`True and E` is `E`, `False and E` is `False`, `True or E` is `True`, `False or E`
+  is `E`: the same value as Python gives, not only the same truth).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable
+from types import FunctionType
+from typing import Any
+
+_FOLDABLE = (frozenset, tuple, range, int)
+
+
+class _Fold(ast.NodeTransformer):
+    """Folds one number's tests, and the constants they leave, out of a function body."""
+
+    def __init__(self, param: str, nr: int, module: dict[str, Any],
+                 single: frozenset[str]) -> None:
+        self.param, self.nr, self.module = param, nr, module
+        #: Locals bound once, at the function's top level, to what folded to a constant:
+        #: learnt in statement order, so each is known before the lines that read it.
+        self.single = single
+        self.constants: dict[str, Any] = {}
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        body: list[ast.stmt] = []
+        for stmt in node.body:
+            made = self.visit(stmt)
+            for new in made if isinstance(made, list) else [made]:
+                body.append(new)
+                if isinstance(new, ast.Assign) and len(new.targets) == 1 and \
+                        isinstance(new.targets[0], ast.Name) and \
+                        new.targets[0].id in self.single and isinstance(new.value, ast.Constant):
+                    self.constants[new.targets[0].id] = new.value.value
+        node.body = body
+        return node
+
+    def _value_of(self, node: ast.expr) -> tuple[bool, Any]:
+        if isinstance(node, ast.Name) and node.id in self.module and \
+                type(self.module[node.id]) in _FOLDABLE and not isinstance(self.module[node.id], bool):
+            return True, self.module[node.id]
+        return False, None
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        if isinstance(node.ctx, ast.Load) and node.id in self.constants:
+            return ast.copy_location(ast.Constant(self.constants[node.id]), node)
+        return node
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        self.generic_visit(node)
+        if not (isinstance(node.left, ast.Name) and node.left.id == self.param
+                and len(node.ops) == 1):
+            return node
+        known, value = self._value_of(node.comparators[0])
+        if not known:
+            return node
+        op = node.ops[0]
+        if isinstance(op, ast.In | ast.NotIn):
+            if isinstance(value, int):
+                return node
+            answer = self.nr in value
+            result = answer if isinstance(op, ast.In) else not answer
+        elif isinstance(op, ast.Eq | ast.NotEq):
+            if not isinstance(value, int):
+                return node
+            result = (self.nr == value) == isinstance(op, ast.Eq)
+        else:
+            return node
+        return ast.copy_location(ast.Constant(result), node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
+        self.generic_visit(node)
+        values = list(node.values)
+        is_and = isinstance(node.op, ast.And)
+        while values and isinstance(values[0], ast.Constant):
+            first = values[0].value
+            if bool(first) != is_and:        # False and ... / True or ...: the first decides
+                return values[0]
+            values.pop(0)                    # True and E / False or E: E
+        if not values:
+            return ast.copy_location(ast.Constant(is_and), node)
+        if len(values) == 1:
+            return values[0]
+        node.values = values
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Constant):
+            return ast.copy_location(ast.Constant(not node.operand.value), node)
+        return node
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+    def visit_If(self, node: ast.If) -> Any:
+        self.generic_visit(node)
+        if isinstance(node.test, ast.Constant):
+            return node.body if node.test.value else node.orelse
+        return node
+
+
+def _bound_once(func: ast.FunctionDef) -> frozenset[str]:
+    """Locals bound exactly once in the function, by a plain assignment at its top level."""
+    stores: dict[str, int] = {}
+    for node in ast.walk(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    return frozenset(stmt.targets[0].id for stmt in func.body
+                     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                     and isinstance(stmt.targets[0], ast.Name)
+                     and stores.get(stmt.targets[0].id) == 1)
+
+
+def _fill_empty(tree: ast.AST) -> None:
+    """A block a fold emptied holds `pass` (an empty body does not compile)."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list) and not body:
+            node.body = [ast.copy_location(ast.Pass(), node)]   # type: ignore[attr-defined]
+
+
+class _Source:
+    """A function's source, read and checked once: what each fold re-parses."""
+
+    def __init__(self, fn: FunctionType, param: str) -> None:
+        lines, self.first = inspect.getsourcelines(fn)
+        self.text = textwrap.dedent("".join(lines))
+        self.filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
+        self.module = fn.__globals__
+        self.qualname = fn.__qualname__
+        self.param = param
+        if fn.__code__.co_freevars:
+            raise TypeError(f"{fn.__qualname__}: a closure cannot be recompiled apart")
+        func = self.parse().body[0]
+        assert isinstance(func, ast.FunctionDef)
+        for node in ast.walk(func):
+            if isinstance(node, ast.Name) and node.id == param and not isinstance(node.ctx, ast.Load):
+                raise TypeError(f"{fn.__qualname__}: rebinds {param!r}, which folding assumes fixed")
+            name = node.attr if isinstance(node, ast.Attribute) else ""
+            if name.startswith("__") and not name.endswith("__"):
+                raise TypeError(f"{fn.__qualname__}: a private name {name!r} needs its class")
+        self.single = _bound_once(func)
+
+    def parse(self) -> ast.Module:
+        tree = ast.parse(self.text)
+        ast.increment_lineno(tree, self.first - 1)
+        func = tree.body[0]
+        if not isinstance(func, ast.FunctionDef):
+            raise TypeError(f"{self.qualname}: not a plain function")
+        # The copy is the body alone: no decorators, no annotations to evaluate.
+        func.decorator_list = []
+        func.returns = None
+        for arg in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs):
+            arg.annotation = None
+        return tree
+
+    def fold(self, nr: int) -> FunctionType:
+        """The function compiled with every test of its parameter folded for `nr`."""
+        tree = _Fold(self.param, nr, self.module, self.single).visit(self.parse())
+        _fill_empty(tree)
+        ast.fix_missing_locations(tree)
+        scope: dict[str, Any] = {}
+        exec(compile(tree, self.filename, "exec"), self.module, scope)  # noqa: S102 - its own source
+        made: FunctionType = next(iter(scope.values()))
+        made.__qualname__ = f"{self.qualname}[{self.param}={nr}]"
+        made.__code__ = made.__code__.replace(co_qualname=made.__qualname__)   # (profiles)
+        return made
+
+
+def fold(fn: FunctionType, param: str, nr: int) -> FunctionType:
+    """`fn` compiled with every test of its parameter `param` folded for the value `nr`."""
+    return _Source(fn, param).fold(nr)
+
+
+#: Calls of one number made through the function as written before it is compiled for
+#: that number: a fold costs about 10 ms and saves a few microseconds a call, so a
+#: number met only a few times (most of a short run's) is never worth one.
+FOLD_AFTER = 1000
+
+
+class ByNumber(dict[int, Callable[..., Any]]):
+    """`fn` per value of its parameter `param`: as written until that value has been met
+    `fold_after` times, then compiled with the value's tests folded.  Either way the
+    same rules run with the same results; only their cost differs."""
+
+    def __init__(self, fn: Callable[..., Any], param: str = "nr",
+                 fold_after: int = FOLD_AFTER) -> None:
+        super().__init__()
+        assert isinstance(fn, FunctionType)
+        self.fn: FunctionType = fn
+        self.param = param
+        self.fold_after = fold_after
+        self.met: dict[int, int] = {}
+        self._source: _Source | None = None
+
+    def source(self) -> _Source:
+        if self._source is None:
+            self._source = _Source(self.fn, self.param)
+        return self._source
+
+    def __missing__(self, nr: int) -> Callable[..., Any]:
+        met = self.met.get(nr, 0) + 1
+        self.met[nr] = met
+        if met <= self.fold_after:
+            return self.fn
+        made = self.source().fold(nr)
+        self[nr] = made
+        return made

@@ -79,6 +79,7 @@ EXPECTED = {
     "secret_r54_rules",
     "secret_r55_rules",
     "secret_r56_rules",
+    "secret_r57_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

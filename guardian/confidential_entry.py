@@ -50,6 +50,7 @@ from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
+from guardian.number_folding import ByNumber
 from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
 from guardian.pending_order import drop_quiet
@@ -67,7 +68,7 @@ from guardian.quiet_ranges import note as note_quiet
 from guardian.quiet_ranges import noted as quiet_noted
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
-from guardian.slots import PAGE, Slot
+from guardian.slots import PAGE, Domain, Slot
 from guardian.sole_moves import OFFSET_MOVES
 from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
@@ -153,65 +154,9 @@ class ExceptionEntry:
         else:
             slot = reg.add_slot(dom.id, None, info.elr, nr, args, root=root,
                                 thread=reg.running, fault=fault, core=cpu)
-        shown_sp = self._altstack_sp(slot, cpu) if nr == NR_SIGALTSTACK else None
-        if nr in _EVENT_STRUCT_CALLS:
-            self.events.note_entry(slot)     # the struct as the program passed it
-        elif nr in ASKED_CALLS:
-            note_asked(self.events.memory, slot)   # the sets as the program passed them
-        elif nr in SLEEP_CALLS:
-            note_request(self.events.memory, slot)  # the request, before rem overwrites it
-        elif nr == NR_EPOLL_PWAIT2:
-            note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
-        if nr in TIMED_CALLS:                   # (after its timeout was kept above)
-            self.signals.returns.results.clocks.note_wait(slot)
-        if nr in FUTEX_CALLS:
-            space = reg.space(dom, root)
-            note_futex(slot, space, reg.slots.values(), dom)
-            note_futex_word(self.events.memory, space, slot, reg.slots.values(),
-                            reg.user_runs.get(root, 0), reg.tid_cleared)
-            note_futex_reach(self.events.memory, dom, space, slot, reg.slots.values(),
-                             reg.user_runs.get(root, 0))
-        elif nr in _ITIMER_NOTED:
-            note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
-        if nr in OFFSET_MOVES:
-            note_move(self.events.memory, slot)    # the offsets, before they move on
-        if nr in IOVEC_CALLS and self.signals.returns.files.memfd(slot, args[0]):
-            note_iovecs(self.events.memory, slot)  # the iovecs as import_iovec() copies them
-        if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)
-            note_futex_found(self.events.memory, reg.space(dom, root), slot,
-                             reg.slots.values(), reg.user_runs.get(root, 0), reg.tid_cleared)
-        if nr in QUIET_CALLS and quiet_noted(nr, args):
-            note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
-        self_signals = self.signals.self_signals
-        if nr is not None and (nr not in ORDER_SAFE_CALLS or nr in ORDER_MASK_CALLS) and \
-                not self._reads_pipe(slot):
-            # A call that may take, flush or redirect a pending signal: what
-            # pending_order.py knew of the space's pending signals ends.
-            # (One that takes signals of a set it names keeps a copy to take from.)
-            signal_state = self_signals.signal_states.get(root)
-            if signal_state is not None:
-                signal_state.epoch += 1
-                if nr in ORDER_MASK_CALLS:
-                    drop_quiet(signal_state.sure)
-                if signal_state.sure and nr not in ORDER_SAFE_CALLS and \
-                        not order_keeps(nr, args) and not (
-                            nr in MASKED_POLLS and installs_no_mask(self.events.memory, slot)):
-                    wait_set = self.events.wait_set(slot)
-                    if wait_set is not None:
-                        slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
-                    elif nr in MASKED_POLLS:
-                        unblocked = poll_unblocked(self.events.memory, slot)
-                        if unblocked is not None:
-                            slot.polls_on = (unblocked, snapshot_pending(signal_state.sure))
-                    signal_state.sure.clear()
-        if nr in SEND_CALLS:
-            self_signals.sends.note(       # a sender the Guardian saw
-                slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)
-        if nr in EXIT_CALLS:
-            if nr == NR_EXIT_GROUP:
-                # Linux ends every thread of the group now, whatever the kernel does next.
-                reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
-            note_exit_asked(reg, slot)       # the code a report of its end may carry
+        # What the call passes that its checks at return need, noted now (compiled per
+        # number: number_folding).
+        shown_sp = _NOTE_BY_NUMBER[nr](self, cpu, slot, dom, root, nr, args)
         if nr is None:
             if vector in _IRQ_VECTORS:
                 if checks.enabled("entry.hide_irq_pc"):
@@ -281,6 +226,74 @@ class ExceptionEntry:
             info.spsr = 0
             handler(cpu, info)
 
+    def note_call(self, cpu: Cpu, slot: Slot, dom: Domain, root: int, nr: int | None,
+                  args: tuple[int, ...]) -> int | None:
+        """At entry, what the checks at the call's return need noted before the kernel
+        runs (the structs, sets, timeouts and offsets as the program passed them; the
+        futex words; what is known of pending signals); the SP a sigaltstack() call
+        shows the kernel.  Each test of `nr` names a module-level constant."""
+        reg = self.registry
+        shown_sp = self._altstack_sp(slot, cpu) if nr == NR_SIGALTSTACK else None
+        if nr in _EVENT_STRUCT_CALLS:
+            self.events.note_entry(slot)     # the struct as the program passed it
+        elif nr in ASKED_CALLS:
+            note_asked(self.events.memory, slot)   # the sets as the program passed them
+        elif nr in SLEEP_CALLS:
+            note_request(self.events.memory, slot)  # the request, before rem overwrites it
+        elif nr == NR_EPOLL_PWAIT2:
+            note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
+        if nr in TIMED_CALLS:                   # (after its timeout was kept above)
+            self.signals.returns.results.clocks.note_wait(slot)
+        if nr in FUTEX_CALLS:
+            space = reg.space(dom, root)
+            note_futex(slot, space, reg.slots.values(), dom)
+            note_futex_word(self.events.memory, space, slot, reg.slots.values(),
+                            reg.user_runs.get(root, 0), reg.tid_cleared)
+            note_futex_reach(self.events.memory, dom, space, slot, reg.slots.values(),
+                             reg.user_runs.get(root, 0))
+        elif nr in _ITIMER_NOTED:
+            note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
+        if nr in OFFSET_MOVES:
+            note_move(self.events.memory, slot)    # the offsets, before they move on
+        if nr in IOVEC_CALLS and self.signals.returns.files.memfd(slot, args[0]):
+            note_iovecs(self.events.memory, slot)  # the iovecs as import_iovec() copies them
+        if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)
+            note_futex_found(self.events.memory, reg.space(dom, root), slot,
+                             reg.slots.values(), reg.user_runs.get(root, 0), reg.tid_cleared)
+        if nr in QUIET_CALLS and quiet_noted(nr, args):
+            note_quiet(slot, dom, reg.slots.values(), reg.user_runs, reg.tid_cleared)
+        self_signals = self.signals.self_signals
+        if nr is not None and (nr not in ORDER_SAFE_CALLS or nr in ORDER_MASK_CALLS) and \
+                not self._reads_pipe(slot):
+            # A call that may take, flush or redirect a pending signal: what
+            # pending_order.py knew of the space's pending signals ends.
+            # (One that takes signals of a set it names keeps a copy to take from.)
+            signal_state = self_signals.signal_states.get(root)
+            if signal_state is not None:
+                signal_state.epoch += 1
+                if nr in ORDER_MASK_CALLS:
+                    drop_quiet(signal_state.sure)
+                if signal_state.sure and nr not in ORDER_SAFE_CALLS and \
+                        not order_keeps(nr, args) and not (
+                            nr in MASKED_POLLS and installs_no_mask(self.events.memory, slot)):
+                    wait_set = self.events.wait_set(slot)
+                    if wait_set is not None:
+                        slot.waits_on = (wait_set, snapshot_pending(signal_state.sure))
+                    elif nr in MASKED_POLLS:
+                        unblocked = poll_unblocked(self.events.memory, slot)
+                        if unblocked is not None:
+                            slot.polls_on = (unblocked, snapshot_pending(signal_state.sure))
+                    signal_state.sure.clear()
+        if nr in SEND_CALLS:
+            self_signals.sends.note(       # a sender the Guardian saw
+                slot, self.signals.returns.files.pidfd_target(slot), self.events.memory)
+        if nr in EXIT_CALLS:
+            if nr == NR_EXIT_GROUP:
+                # Linux ends every thread of the group now, whatever the kernel does next.
+                reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
+            note_exit_asked(reg, slot)       # the code a report of its end may carry
+        return shown_sp
+
     def _counter_read(self, cpu: Cpu, info: ExceptionInfo) -> bool:
         """A trapped read of the timer's counter, served here as a hypervisor serves a
         trapped counter: Rt gets the machine's count (the virtual clock), the PC moves past
@@ -327,3 +340,8 @@ class ExceptionEntry:
         files = self.signals.returns.files
         f = files.open_file(slot, slot.args[0])
         return f is not None and f.maker == _NR_PIPE2 and files.steady(slot)
+
+
+#: `ExceptionEntry.note_call` per syscall number (None: a fault or an interrupt), its
+#: tests of the number folded away.
+_NOTE_BY_NUMBER = ByNumber(ExceptionEntry.note_call)

@@ -1,19 +1,19 @@
 """One function, compiled once per syscall number with its tests of the number folded.
 
-`ResultRules.judge` asks the call's number about a hundred questions
-(`nr in _FD_CALLS`, `nr == NR_RT_SIGPENDING`, ...), each against a constant set at
-module level, and most calls answer almost all of them "no".  Asked at run time they
-cost a third of the Guardian's Python work on a null syscall.  `ByNumber` compiles,
-the first time a number is met, a copy of the function in which each such test is the
-constant it is for that number, and the statements and branches a constant rules out
-are gone.  The source stays the one definition: the copy is built from it by the rules
-below, with its file and line numbers, so a traceback or a coverage report points at
-the real lines.
+`ResultRules.judge` asks a call's number about a hundred questions at its return
+(`nr in _FD_CALLS`, `nr == NR_RT_SIGPENDING`, ...), `ExceptionEntry.note_call` some
+twenty at its entry, each against a constant at module level, and most calls answer
+almost all of them "no".  Asked at run time they are a sixth of a confidential null
+syscall's cost.  `ByNumber` compiles, once a number has been met often enough to pay
+for it, a copy of the function in which each such test is the constant it is for that
+number, and the statements and branches a constant rules out are gone.  The source
+stays the one definition: the copy is built from it by the rules below, with its file
+and line numbers, so a traceback or a coverage report points at the real lines.
 
 What is folded, exactly (nothing else changes; evaluation order and values are Python's):
 - `nr in NAME`, `nr not in NAME`, `nr == NAME`, `nr != NAME`, where NAME is a module
   global holding a frozenset, a tuple, a range or an int (a mutable set is left alone:
-  it could change after the copy is made);
+  it could change after the copy is made), and `nr is None`, `nr is not None`;
 - a local assigned once, from such a constant, and never rebound, where it is read;
 - `not C`, `C if .. else ..`, `if C:` and a leading constant in `and`/`or`
   (`True and E` is `E`, `False and E` is `False`, `True or E` is `True`, `False or E`
@@ -72,6 +72,11 @@ class _Fold(ast.NodeTransformer):
         if not (isinstance(node.left, ast.Name) and node.left.id == self.param
                 and len(node.ops) == 1):
             return node
+        right = node.comparators[0]
+        if isinstance(node.ops[0], ast.Is | ast.IsNot) and isinstance(right, ast.Constant) \
+                and right.value is None:
+            result = (self.nr is None) == isinstance(node.ops[0], ast.Is)
+            return ast.copy_location(ast.Constant(result), node)
         known, value = self._value_of(node.comparators[0])
         if not known:
             return node

@@ -11,6 +11,7 @@ import pytest
 from abi.syscalls import NUMBERS
 from attacks.runner import run_one
 from attacks.scenario import all_scenarios
+from guardian import confidential_entry as ce
 from guardian import number_folding as nf
 from guardian import result_rules as cr
 
@@ -20,7 +21,7 @@ SEVEN = 7
 MUTABLE = {4}
 
 
-def toy(log: list[Any], x: int, nr: int) -> Any:
+def toy(log: list[Any], x: int, nr: int | None) -> Any:
     """Every construct the folding touches, each leaving a trace of what ran."""
     small = nr in SMALL
     if nr in SMALL:
@@ -43,27 +44,30 @@ def toy(log: list[Any], x: int, nr: int) -> Any:
         log.append("small again")
     if not (nr == SEVEN):
         log.append("not seven")
+    if nr is not None and nr in BIG:
+        log.append("some big")
     return nr in BIG and SMALL                                 # `True and E` is E
 
 
 @pytest.mark.parametrize("x", [0, 1, 5])
 def test_a_folded_function_gives_what_the_written_one_gives_for_every_number(x: int) -> None:
     source = nf._Source(toy, "nr")
-    for nr in range(-1, 12):
+    for nr in [None, *range(-1, 12)]:
         written: list[Any] = []
         folded: list[Any] = []
         assert toy(written, x, nr) == source.fold(nr)(folded, x, nr)
         assert folded == written, nr
 
 
-def _tests_left(source: nf._Source, nr: int) -> list[str]:
+def _tests_left(source: nf._Source, nr: int | None) -> list[str]:
     """The tests of `nr` against a foldable module constant left after folding."""
     tree = nf._Fold(source.param, nr, source.module, source.single).visit(source.parse())
     return [ast.unparse(node) for node in ast.walk(tree)
             if isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)
             and node.left.id == "nr" and source.module is not None
-            and isinstance(node.comparators[0], ast.Name)
-            and type(source.module.get(node.comparators[0].id)) in (frozenset, int)]
+            and (isinstance(node.comparators[0], ast.Name)
+                 and type(source.module.get(node.comparators[0].id)) in (frozenset, int)
+                 or isinstance(node.comparators[0], ast.Constant))]
 
 
 def test_the_toy_keeps_only_its_mutable_test() -> None:
@@ -83,6 +87,15 @@ def test_the_result_rules_fold_for_every_syscall_number() -> None:
         assert made.__code__.co_filename == cr.ResultRules.judge.__code__.co_filename
         assert len(made.__code__.co_code) < whole, name
     assert len(source.fold(NUMBERS["getppid"]).__code__.co_code) < whole // 3
+
+
+def test_the_entry_notes_fold_for_every_syscall_number_and_for_none() -> None:
+    source = nf._Source(ce.ExceptionEntry.note_call, "nr")
+    whole = len(ce.ExceptionEntry.note_call.__code__.co_code)
+    for nr in [None, *NUMBERS.values()]:
+        assert _tests_left(source, nr) == [], nr      # type: ignore[arg-type]
+        assert len(source.fold(nr).__code__.co_code) < whole, nr   # type: ignore[arg-type]
+    assert len(source.fold(None).__code__.co_code) < whole // 10    # type: ignore[arg-type]
 
 
 def test_a_function_that_cannot_be_folded_is_refused() -> None:
@@ -120,6 +133,8 @@ def test_scenarios_end_the_same_with_every_number_folded(monkeypatch: pytest.Mon
     def outcomes(fold_after: int) -> list[tuple[str, str, str]]:
         monkeypatch.setattr(cr, "_JUDGE_BY_NUMBER", nf.ByNumber(cr.ResultRules.judge,
                                                                 fold_after=fold_after))
+        monkeypatch.setattr(ce, "_NOTE_BY_NUMBER", nf.ByNumber(ce.ExceptionEntry.note_call,
+                                                               fold_after=fold_after))
         return [(sc.id, (r := run_one(sc, "on")).status, r.message) for sc in _SCENARIOS]
 
     folded = outcomes(0)

@@ -149,7 +149,9 @@ RULES: tuple[Rule, ...] = (
          "of them through an O_PATH handle; copy_file_range with flags, over overlapping "
          "ranges of one file, into an appending file or past the input's end; pwritev2 "
          "with a flag Linux does not know or an offset below -1; an open of "
-         "/proc/self/fd/N with flags that refuse a magic link to a non-directory.",
+         "/proc/self/fd/N with flags or a name that refuse a magic link to a "
+         "non-directory; an open fails with EFAULT only where what it reads of the "
+         "program is not there to read.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
@@ -158,7 +160,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
-                 "return.reopen_flags")),
+                 "return.reopen_flags", "return.open_name_fault")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

@@ -57,8 +57,11 @@ def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int
     if opened is None or dom is None:
         return None
     flags = opened[0]
-    if not flags & O_TRUNC or flags & O_PATH or \
-            reopen_flags.refusal(opened, slot.nr == _NR_OPENAT2) is not None:
+    if not flags & O_TRUNC or flags & O_PATH:
+        return None
+    walked = reopen_flags.walk(files, slot, opened[2])
+    if walked is None or reopen_flags.refusal(opened, slot.nr == _NR_OPENAT2,
+                                              walked) is not None:
         return None
     again, length = files.reopen_of(slot)
     if again is None or not again.memfd or not quiet(

@@ -5,12 +5,20 @@ a pipe: never a directory).  An open of it fails, whatever the kernel answers, w
 
 - openat2's struct is smaller than its first version (usize < 24: EINVAL), gives flags
   beyond VALID_OPEN_FLAGS, a mode without O_CREAT or O_TMPFILE, O_PATH with flags it
-  does not take, or unknown resolve bits (build_open_flags(): EINVAL), resolves with
-  RESOLVE_NO_MAGICLINKS or RESOLVE_NO_SYMLINKS (nd_jump_link(), pick_link(): ELOOP), or
-  with RESOLVE_BENEATH or RESOLVE_NO_XDEV (an absolute name reaching /proc: EXDEV);
-- it asks O_DIRECTORY (do_open(): the target cannot be looked up in, ENOTDIR);
+  does not take, unknown resolve bits, or RESOLVE_BENEATH with RESOLVE_IN_ROOT
+  (build_open_flags(): EINVAL), RESOLVE_CACHED (tid_fd_revalidate() refuses the RCU walk
+  and LOOKUP_CACHED refuses the other: EAGAIN), resolves with RESOLVE_NO_MAGICLINKS or
+  RESOLVE_NO_SYMLINKS through the link, or RESOLVE_NO_SYMLINKS through /proc/self,
+  /proc/thread-self or /dev/fd (nd_jump_link(), pick_link(): ELOOP), or with
+  RESOLVE_BENEATH or RESOLVE_NO_XDEV from "/" or through the link (nd_jump_root(),
+  traverse_mounts(), nd_jump_link(): EXDEV);
+- it asks O_DIRECTORY, or the name goes on past the link ("/", "/.": the link followed
+  and asked as a directory) (do_open(), link_path_walk(): ENOTDIR);
 - it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
 - it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
+
+openat() takes only the flags O_PATH takes along with O_PATH (build_open_how()).  Names
+are read lexically (fd_names.py): a relative name is judged from its directory's name.
 
 `refusal` says which (None: none of them); `check` refuses an open of a memfd's or a
 pipe end's link that succeeded anyway (`return.reopen_flags`), and a cut's window
@@ -20,12 +28,14 @@ pipe end's link that succeeded anyway (`return.reopen_flags`), and a cut's windo
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.layout import NR_OPENAT
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.fd_names import read_name
 from guardian.quiet_ranges import quiet
 
 if TYPE_CHECKING:
@@ -38,13 +48,14 @@ _NR_OPENAT2, _NR_PIPE2 = NUMBERS["openat2"], NUMBERS["pipe2"]
 _O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
 _O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
 _RESOLVE_NO_MAGIC = 0x02 | 0x04           # RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS
+_RESOLVE_NO_SYMLINKS = 0x04
 _RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
 _RESOLVE_KNOWN = 0x3F
 _O_TRUNC = 0o1000
 _PAGE = 4096
-#: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE), and the
-#: flags O_PATH takes (O_PATH_FLAGS)
-_VALID_OPEN_FLAGS = 0o37777777
+#: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE but bits 2..5,
+#: which no open flag has), and the flags O_PATH takes (O_PATH_FLAGS)
+_VALID_OPEN_FLAGS = 0o37777703
 _O_PATH_FLAGS = 0o40000 | 0o100000 | 0o10000000 | 0o2000000
 _OPEN_HOW_SIZE_VER0 = 24
 
@@ -77,9 +88,58 @@ def how(files: Descriptors, registry: Registry, slot: Slot) -> Opened | None:
     return flags, mode, resolve, a[3] if not any(raw[_OPEN_HOW_SIZE_VER0:]) else _NONZERO_TAIL
 
 
-def refusal(opened: Opened, openat2: bool) -> str | None:
+#: the symlinks a walk from "/" may pass before the link: proc_self_get_link(),
+#: proc_thread_self_get_link(), devtmpfs's /dev/fd
+_SYMLINKS = (["proc", "self"], ["proc", "thread-self"], ["dev", "fd"])
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How a name reaches the link /proc/.../fd/N, read lexically."""
+
+    #: the walk starts at "/" (an absolute name, not under RESOLVE_IN_ROOT)
+    absolute: bool = True
+    #: it passes a symlink before the link (/proc/self, /proc/thread-self, /dev/fd)
+    symlink: bool = False
+    #: the name goes on past the link ("N/", "N/."): followed, asked as a directory
+    directory: bool = False
+
+
+def walk_of(name: str, base: str | None, in_root: bool) -> Walk:
+    """The `Walk` of `name` from the directory named `base` (None: not known)."""
+    absolute = name.startswith("/") and not in_root
+    stripped = name
+    while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
+        stripped = stripped[:-1]
+    directory = stripped != name and stripped.rsplit("/", 1)[-1].isdigit()
+    stack = [] if absolute else [p for p in (base or "").split("/") if p]
+    symlink = False
+    if absolute or base is not None:
+        for part in [p for p in stripped.split("/") if p][:-1]:
+            if part == "..":
+                break                       # (what ".." reaches stays the kernel's word)
+            if part != ".":
+                stack.append(part)
+            if stack in _SYMLINKS:
+                symlink = True
+                break
+    return Walk(absolute, symlink, directory)
+
+
+def walk(files: Descriptors, slot: Slot, resolve: int) -> Walk | None:
+    """The `Walk` of the name the open in `slot` passes (None: not readable)."""
+    name = read_name(files.memory, slot, slot.args[1])
+    if name is None:
+        return None
+    in_root = bool(resolve & _RESOLVE_IN_ROOT)
+    base = None if name.startswith("/") and not in_root else files.resolve(
+        slot, slot.args[0], ".", in_root)
+    return walk_of(name, base, in_root)
+
+
+def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
     """Why Linux refuses an open of a magic link to a non-directory with these
-    arguments (None: it does not, by them)."""
+    arguments, by a name walked so (None: it does not, by them)."""
     flags, mode, resolve, usize = opened
     if openat2:
         if usize == _NONZERO_TAIL or usize > _PAGE:
@@ -92,24 +152,33 @@ def refusal(opened: Opened, openat2: bool) -> str | None:
             return "openat2 gives a mode without O_CREAT or O_TMPFILE (EINVAL)"
         if mode & ~0o7777:
             return f"openat2 gives mode {mode:#o} past S_IALLUGO (EINVAL)"
-        if resolve & _RESOLVE_CACHED and flags & (_O_TRUNC | _O_CREAT | _O_TMPFILE):
-            return "openat2 asks RESOLVE_CACHED of an open that may write (EAGAIN)"
         if flags & _O_PATH and flags & ~_O_PATH_FLAGS:
             return "openat2 gives O_PATH with flags O_PATH does not take (EINVAL)"
         if resolve & ~_RESOLVE_KNOWN:
             return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"
-        jumps = not (flags & _O_PATH and flags & _O_NOFOLLOW)
-        # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it)
+        if resolve & _RESOLVE_BENEATH and resolve & _RESOLVE_IN_ROOT:
+            return "openat2 asks RESOLVE_BENEATH with RESOLVE_IN_ROOT (EINVAL)"
+        if resolve & _RESOLVE_CACHED:
+            # tid_fd_revalidate(): "if (flags & LOOKUP_RCU) return -ECHILD"; leaving RCU
+            # mode fails under LOOKUP_CACHED, path_init() then answers -EAGAIN
+            return "openat2 asks RESOLVE_CACHED of a magic link's name (EAGAIN)"
+        # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it, but a name going
+        # on past it follows it)
+        jumps = not (flags & _O_PATH and flags & _O_NOFOLLOW) or walked.directory
         if resolve & _RESOLVE_NO_MAGIC and jumps:
             return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
+        if resolve & _RESOLVE_NO_SYMLINKS and walked.symlink:
+            return "openat2 meets a symlink (/proc/self) under RESOLVE_NO_SYMLINKS (ELOOP)"
         if resolve & _RESOLVE_IN_ROOT and jumps:
             return "openat2 jumps through a magic link in a scoped lookup (nd_jump_link(): EXDEV)"
-        if resolve & (_RESOLVE_BENEATH | _RESOLVE_NO_XDEV):
-            # the name is /proc/self/fd/N: absolute (path_init() under RESOLVE_BENEATH) and
-            # reaching /proc, a mount of its own (RESOLVE_NO_XDEV): EXDEV either way
+        if resolve & (_RESOLVE_BENEATH | _RESOLVE_NO_XDEV) and (walked.absolute or jumps):
+            # an absolute name: nd_jump_root() under RESOLVE_BENEATH, /proc a mount of its
+            # own under RESOLVE_NO_XDEV; a jump: nd_jump_link() (scoped, another mount)
             return "openat2 leaves its start under RESOLVE_BENEATH or RESOLVE_NO_XDEV (EXDEV)"
-    if flags & _O_DIRECTORY:
-        return "O_DIRECTORY names an open file that is no directory (ENOTDIR)"
+    elif flags & _O_PATH:
+        flags &= _O_PATH_FLAGS          # build_open_how(): "O_PATH beats everything else"
+    if flags & _O_DIRECTORY or walked.directory:
+        return "the name asks a directory of an open file that is no directory (ENOTDIR)"
     if flags & _O_CREAT and flags & _O_EXCL:
         return "O_CREAT|O_EXCL names a name that exists (EEXIST)"
     if flags & _O_NOFOLLOW and not flags & _O_PATH:
@@ -131,7 +200,8 @@ def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
             slot, dom, registry.slots.values(), registry.user_runs,
             [(slot.root, slot.args[1], slot.args[1] + length)]):
         return
-    why = refusal(opened, slot.nr == _NR_OPENAT2)
+    walked = walk(files, slot, opened[2])
+    why = refusal(opened, slot.nr == _NR_OPENAT2, walked) if walked is not None else None
     if why is not None:
         refuse("return.reopen_flags", Status.ERR_DENIED,
                f"an open of the program's own open file by /proc/self/fd answered a "

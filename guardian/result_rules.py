@@ -35,6 +35,7 @@ from guardian import (
     fd_modes,
     heap_faults,
     memfd_mapped,
+    open_faults,
     read_counts,
     reopen_flags,
     sole_reopens,
@@ -93,6 +94,7 @@ from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
 from guardian.number_folding import ByNumber
+from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -390,6 +392,8 @@ class ResultRules:
             fd_modes.check(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)
+        if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:
+            open_faults.check(self.files, reg, slot)
         cut_to, cut = 0, None
         if nr == _NR_FTRUNCATE and ret == 0:
             cut, cut_to = self.files.sole.settled(slot, slot.args[0]), slot.args[1]

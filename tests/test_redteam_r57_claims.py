@@ -72,17 +72,19 @@ def test_o_path_claims_hold_without_the_guardian(steps: str) -> None:
     _claim_run(getattr(r, steps), (r.PATHEXCL,), {phase: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason="return.reopen_flags refuses O_CREAT|O_EXCL (EEXIST) "
-                   "also where O_PATH drops both: build_open_how() keeps O_PATH_FLAGS only")
-def test_openat_o_path_with_o_creat_o_excl_is_not_refused() -> None:
+@pytest.mark.parametrize("steps", ["claim_pathexcl", "honest"])
+def test_openat_o_path_with_o_creat_o_excl_is_not_refused(steps: str) -> None:
     # -x: openat(path, O_PATH|O_CREAT|O_EXCL) opens an O_PATH handle (a 6.18 host natively
-    # and qemu-user: a descriptor).  The kernel model answers -EEXIST.
-    _claim_run(r.claim_pathexcl, (r.PATHEXCL,), {r.P_PATHEXCL: 0})
+    # and qemu-user: a descriptor; the kernel model too, build_open_how()'s O_PATH_FLAGS).
+    _claim_run(getattr(r, steps, honest), (r.PATHEXCL,), {r.P_PATHEXCL: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="return.reopen_flags refuses RESOLVE_BENEATH and "
-                   "RESOLVE_NO_XDEV as if the name were absolute, also for the link itself "
-                   "opened relative to a dirfd of /proc/self/fd")
+def test_trailing_slash_and_dot_are_enotdir_in_the_model() -> None:
+    # -l: "/proc/self/fd/N/" and "/proc/self/fd/N/." are -ENOTDIR (link_path_walk(),
+    # do_open(); qemu-user too): the kernel model answers so itself.
+    _claim_run(honest, (r.SLASH,), {r.P_SLASH: 0, r.P_DOTSLASH: 0})
+
+
 @pytest.mark.parametrize("steps", ["claim_relbeneath", "claim_relnoxdev"])
 def test_relative_o_path_nofollow_of_the_link_is_not_refused(steps: str) -> None:
     # openat2(dirfd of /proc/self/fd, "N", {O_PATH|O_NOFOLLOW, RESOLVE_BENEATH or

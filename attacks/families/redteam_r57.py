@@ -27,34 +27,39 @@ those rules the shapes they leave out:
 Refused: XO-012 and XO-013 (the Guardian knows a reopened pipe end as the pipe:
 return.move_args' ESPIPE and its pipe into itself), XO-014, XO-015 and XO-017
 (return.memfd_fallocate: shmem takes plain allocation, KEEP_SIZE and a punched hole only),
-XO-019 (the Guardian counts O_RDONLY|O_TRUNC as the cut it is: return.memfd_size).
-Still through with the Guardian on (open P5 gaps) when written: XO-001
-(build_open_flags() refuses bits 2..5, which return.reopen_flags' mask takes), XO-002
-(RESOLVE_CACHED refuses any open of the magic link, not only one with O_TRUNC), XO-003
-(/proc/self is a symlink: RESOLVE_NO_SYMLINKS refuses the name even where the link
-itself is opened), XO-004 and XO-005 (the name is normalised lexically: the trailing
-slash and "/." are lost), XO-006..XO-011 (return.fd_mode judges neither splice()'s,
-tee()'s nor sendfile()'s ends, and return.move_args no tee()), XO-016 (no rule judges
-fallocate()'s length), XO-018 (the wrap is judged nowhere: the count is shortened to the
-end first), XO-020..XO-022 (return.move_args knows pipes and memfds only: a socket and an
-eventfd have no position and a socket no atomic write either).
+XO-019 (the Guardian counts O_RDONLY|O_TRUNC as the cut it is: return.memfd_size). Through
+with the Guardian on when written, refused since: XO-001 (build_open_flags() refuses bits
+2..5, which return.reopen_flags' mask took then), XO-002 (RESOLVE_CACHED refuses any open of
+the magic link, not only one with O_TRUNC), XO-003 (/proc/self is a symlink:
+RESOLVE_NO_SYMLINKS refuses the name even where the link itself is opened), each by
+return.reopen_flags; XO-004 and XO-005 (the name was normalised lexically, the trailing
+slash and "/." lost: return.reopen_flags refuses a descriptor for such a name now; the
+kernel's read of the other name is refused by its capability, and the -EFAULT it answers
+then by return.open_name_fault: the program's name lies readable). Still through with the
+Guardian on (open P5 gaps) when written: XO-006..XO-011 (return.fd_mode judges neither
+splice()'s, tee()'s nor sendfile()'s ends, and return.move_args no tee()), XO-016 (no rule
+judges fallocate()'s length), XO-018 (the wrap is judged nowhere: the count is shortened to
+the end first), XO-020..XO-022 (return.move_args knows pipes and memfds only: a socket and
+an eventfd have no position and a socket no atomic write either).
 
 Honest answers (tests/test_redteam_r57_claims.py): each error above as Linux gives it (a
 6.18 host natively; qemu-user where it passes the call on), an O_RDONLY|O_TRUNC reopen
-cutting the memfd to 0 (not refused), and three successes the Guardian refuses (xfail): openat() of the link with O_PATH|O_CREAT|O_EXCL opens an O_PATH
-handle (build_open_how(): "O_PATH beats everything else", O_CREAT and O_EXCL dropped; a
-6.18 host and qemu-user: a descriptor), and openat2() of "N" relative to a dirfd of
-/proc/self/fd with O_PATH|O_NOFOLLOW under RESOLVE_BENEATH or RESOLVE_NO_XDEV opens the
-link itself (no jump through it, no mount crossed; a 6.18 host: a descriptor), and
-pwritev2() with RWF_NOSIGNAL (0x100, since 6.15) into a pipe or a memfd writes (a 6.18
-host: 10; return.move_args' known flags stop at RWF_DONTCACHE).
+cutting the memfd to 0 (not refused), and three successes the Guardian refused when written
+(xfail; the first two pass since): openat() of the link with O_PATH|O_CREAT|O_EXCL opens an
+O_PATH handle (build_open_how(): "O_PATH beats everything else", O_CREAT and O_EXCL dropped;
+a 6.18 host and qemu-user: a descriptor), and openat2() of "N" relative to a dirfd of
+/proc/self/fd with O_PATH|O_NOFOLLOW under RESOLVE_BENEATH or RESOLVE_NO_XDEV opens the link
+itself (no jump through it, no mount crossed; a 6.18 host: a descriptor), and pwritev2()
+with RWF_NOSIGNAL (0x100, since 6.15) into a pipe or a memfd writes (a 6.18 host: 10;
+return.move_args' known flags stop at RWF_DONTCACHE).
 
-The claim_* step functions answer as Linux does where the kernel model does not when
-written: openat() with O_PATH|O_CREAT|O_EXCL (the model answers -EEXIST), the relative
-openat2() calls and the openat2() errors (the model answers -ENOSYS), the name with a
-trailing slash or "/." (-ENOTDIR; the model opens the memfd), tee() from a pipe's write
-end (-EBADF) and with an unknown flag (-EINVAL; the model copies), pwritev2() with
-RWF_NOSIGNAL (10; the model answers -EOPNOTSUPP).
+The claim_* step functions answer as Linux does where the kernel model did not when written:
+openat() with O_PATH|O_CREAT|O_EXCL (the model answered -EEXIST; it keeps O_PATH_FLAGS only
+now), the relative openat2() calls and the openat2() errors (the model answers -ENOSYS), the
+name with a trailing slash or "/." (-ENOTDIR; the model opened the memfd, it answers
+-ENOTDIR now, as qemu-user), tee() from a pipe's write end (-EBADF) and with an unknown flag
+(-EINVAL; the model copies), pwritev2() with RWF_NOSIGNAL (10; the model answers
+-EOPNOTSUPP).
 
 The victim is `secret_r57_rules` (workloads/src/secret_r57_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -103,8 +108,7 @@ def _moved(adv: Adversary, nr: int, phase: int, count: int = 10) -> None:
 
 # --- opens of /proc/self/fd/N Linux refuses ---------------------------------------------------
 @_iago("XO-001", "Serve openat2() with a flag bit no open flag has as an O_TRUNC open",
-       "build_open_flags() refuses flags past VALID_OPEN_FLAGS: -EINVAL, nothing cut.",
-       gap="P5")
+       "build_open_flags() refuses flags past VALID_OPEN_FLAGS: -EINVAL, nothing cut.")
 def xo_o2_flag(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's /proc/self/fd path with {O_RDWR|O_TRUNC|0x10}.
     2. The kernel serves it as openat(path, O_RDWR|O_TRUNC): the memfd cut, a descriptor
@@ -116,8 +120,7 @@ def xo_o2_flag(adv: Adversary) -> None:
 
 
 @_iago("XO-002", "Serve openat2() of the magic link under RESOLVE_CACHED without O_TRUNC as an "
-       "open", "A magic link cannot be walked in RCU mode: RESOLVE_CACHED answers -EAGAIN.",
-       gap="P5")
+       "open", "A magic link cannot be walked in RCU mode: RESOLVE_CACHED answers -EAGAIN.")
 def xo_o2_cached_rw(adv: Adversary) -> None:
     """1. The program openat2()s its memfd's path with {O_RDWR, RESOLVE_CACHED}.
     2. The kernel serves it as openat(path, O_RDWR) and answers a descriptor.
@@ -130,8 +133,7 @@ def xo_o2_cached_rw(adv: Adversary) -> None:
 
 
 @_iago("XO-003", "Serve openat2() with O_PATH|O_NOFOLLOW under RESOLVE_NO_SYMLINKS as an "
-       "O_PATH open", "/proc/self is a symlink: RESOLVE_NO_SYMLINKS answers -ELOOP.",
-       gap="P5")
+       "O_PATH open", "/proc/self is a symlink: RESOLVE_NO_SYMLINKS answers -ELOOP.")
 def xo_o2_nosym(adv: Adversary) -> None:
     """1. The program openat2()s "/proc/self/fd/N" with {O_PATH|O_NOFOLLOW,
     RESOLVE_NO_SYMLINKS}.
@@ -144,13 +146,13 @@ def xo_o2_nosym(adv: Adversary) -> None:
 
 
 @_iago("XO-004", "Serve openat() of /proc/self/fd/N/ (a trailing slash) with O_TRUNC as an "
-       "open", "A trailing slash asks a directory: -ENOTDIR, nothing cut.", args=(SLASH,),
-       gap="P5")
+       "open", "A trailing slash asks a directory: -ENOTDIR, nothing cut.", args=(SLASH,))
 def xo_slash(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fd/N/" with O_RDWR|O_TRUNC.
     2. The kernel serves it as openat("/proc/self/fd/N", O_RDWR|O_TRUNC) (the name without
-    the slash: the kernel model opens it as well) and answers a descriptor.
-    3. The program sees a descriptor: index -4, secret bytes 0..7.
+    the slash) and answers a descriptor -- with the Guardian, -EFAULT: the other name lies
+    outside the capability the call gives.
+    3. The program sees a descriptor (or -EFAULT): index -4, secret bytes 0..7.
     Linux's link_path_walk() keeps the trailing slash as LOOKUP_FOLLOW|LOOKUP_DIRECTORY;
     do_open(): "if ((nd->flags & LOOKUP_DIRECTORY) && !d_can_lookup(nd->path.dentry))
     return -ENOTDIR" (a 6.18 host and qemu-user: -ENOTDIR)."""
@@ -158,11 +160,12 @@ def xo_slash(adv: Adversary) -> None:
 
 
 @_iago("XO-005", "Serve openat() of /proc/self/fd/N/. as an open",
-       "\".\" after a non-directory: -ENOTDIR.", args=(SLASH,), gap="P5")
+       "\".\" after a non-directory: -ENOTDIR.", args=(SLASH,))
 def xo_dotslash(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fd/N/." with O_RDWR.
-    2. The kernel serves it as openat("/proc/self/fd/N", O_RDWR) and answers a descriptor.
-    3. The program sees a descriptor: index -4, secret bytes 0..7.
+    2. The kernel serves it as openat("/proc/self/fd/N", O_RDWR) and answers a descriptor
+    (with the Guardian, -EFAULT, as in XO-004).
+    3. The program sees a descriptor (or -EFAULT): index -4, secret bytes 0..7.
     Linux's link_path_walk(): the magic link followed to a memfd, then "if
     (unlikely(!d_can_lookup(nd->path.dentry))) return -ENOTDIR" before "." (a 6.18 host and
     qemu-user: -ENOTDIR)."""

@@ -73,11 +73,20 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     proc = t.process
     if not path:
         return -errno.ENOENT
-    found, cwd = _synthetic(k, t, dirfd, path, follow=not flags & ls.O_NOFOLLOW)
+    # link_path_walk(): a name going on past its last component ("x/", "x/.") follows it
+    # and asks a directory (LOOKUP_FOLLOW | LOOKUP_DIRECTORY)
+    asks_dir = path.endswith((b"/", b"/."))
+    found, cwd = _synthetic(k, t, dirfd, path,
+                            follow=not flags & ls.O_NOFOLLOW or asks_dir)
     if isinstance(found, Found):
-        if isinstance(found.node, SynthLink) and (found.node.opens is None
-                                                  or flags & ls.O_NOFOLLOW):
+        if isinstance(found.node, SynthLink) and (found.node.opens is None or (
+                flags & ls.O_NOFOLLOW and not asks_dir)):
             return -errno.ELOOP
+        if asks_dir and not _is_dir(found):
+            # open_last_lookups(): O_CREAT with a trailing slash is -EISDIR; do_open(),
+            # link_path_walk(): a non-directory under LOOKUP_DIRECTORY is -ENOTDIR
+            return -errno.EISDIR if path.endswith(b"/") and flags & ls.O_CREAT \
+                else -errno.ENOTDIR
         if flags & ls.O_CREAT and flags & ls.O_EXCL:
             return -errno.EEXIST        # (open_last_lookups(): the name exists)
         synth = open_node(found, flags & ~ls.O_CLOEXEC)
@@ -106,6 +115,14 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     return fd
 
 
+def _is_dir(found: Found) -> bool:
+    """Is what a synthetic name reaches a directory (a magic link: its open file's)?"""
+    node = found.node
+    if isinstance(node, SynthLink) and node.opens is not None:
+        return node.opens().kind == "dir"
+    return isinstance(node, SynthDir)
+
+
 def _cut_by_open(k: Kernel, f: OpenFile, flags: int) -> None:
     """An open with O_TRUNC of a regular file that succeeded cut it to 0 bytes:
     truncate_pagecache() (file_cut.py)."""
@@ -113,9 +130,16 @@ def _cut_by_open(k: Kernel, f: OpenFile, flags: int) -> None:
         file_cut.cut_file(k.mmctx, f, 0)
 
 
+#: build_open_how(): "O_PATH beats everything else" -- only O_PATH_FLAGS stay
+_O_PATH_FLAGS = ls.O_DIRECTORY | ls.O_NOFOLLOW | ls.O_PATH | ls.O_CLOEXEC
+
+
 @syscall("openat")
 def sys_openat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return do_open(k, t, s32(a[0]), _path(k, a[1]), s32(a[2]), a[3] & 0o7777)
+    flags = s32(a[2])
+    if flags & ls.O_PATH:
+        flags &= _O_PATH_FLAGS
+    return do_open(k, t, s32(a[0]), _path(k, a[1]), flags, a[3] & 0o7777)
 
 
 # --- metadata -----------------------------------------------------------------------

@@ -87,6 +87,9 @@ _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
 _PIPE_READS = frozenset((NUMBERS["read"], NUMBERS["readv"]))
 _NR_PIPE2 = NUMBERS["pipe2"]
+#: Calls with RWF flags: their iovecs are kept whatever the file (return.move_args asks
+#: whether they move bytes, before which Linux looks at no flag).
+_RWF_CALLS = frozenset((NUMBERS["preadv2"], NUMBERS["pwritev2"]))
 
 
 class ExceptionEntry:
@@ -255,7 +258,8 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:
             note_move(self.events.memory, slot)    # the offsets, before they move on
-        if nr in IOVEC_CALLS and self.signals.returns.files.memfd(slot, args[0]):
+        if nr in IOVEC_CALLS and (nr in _RWF_CALLS or
+                                  self.signals.returns.files.memfd(slot, args[0])):
             note_iovecs(self.events.memory, slot)  # the iovecs as import_iovec() copies them
         if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)
             note_futex_found(self.events.memory, reg.space(dom, root), slot,

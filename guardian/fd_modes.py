@@ -2,20 +2,27 @@
 move or a write begins, judged where the call answers success.
 
 A read takes an open file opened for reading, a write (and ftruncate, which cuts) one
-opened for writing, and no call reads, writes or cuts through an O_PATH handle: Linux's
-vfs_read()/vfs_write() answer EBADF without FMODE_READ/FMODE_WRITE, do_sys_ftruncate()
-EINVAL without FMODE_WRITE, fdget() EBADF for FMODE_PATH (`return.fd_mode`).  For the
-descriptors whose open file the Guardian saw made (its access mode known) and a table
-no other call changed since the call began (`Descriptors.steady`).
+opened for writing, splice(), tee() and sendfile() their input opened for reading and
+their output for writing, and no call reads, writes or cuts through an O_PATH handle:
+Linux's vfs_read()/vfs_write()/do_splice()/do_tee()/do_sendfile() answer EBADF without
+FMODE_READ/FMODE_WRITE, do_sys_ftruncate() EINVAL without FMODE_WRITE, fdget() EBADF for
+FMODE_PATH (`return.fd_mode`).  For the descriptors whose open file the Guardian saw made
+(its access mode known) and a table no other call changed since the call began
+(`Descriptors.steady`).  sys_splice() and sys_tee() answer 0 for a zero length before
+they look at an end.
 
 copy_file_range() and the positioned reads and writes check their own arguments first
 (`return.move_args`): copy_file_range's flags must be 0, both ends regular files (no
 pipe: generic_file_rw_checks()) and a copy within one file may not overlap
 (generic_copy_file_checks(): EINVAL), its output may not append (EBADF), and a copy from
 at or past the end of a memfd whose size the Guardian follows copies nothing (and at most
-what lies past its position); pread64/pwrite64/preadv/pwritev take no negative offset,
-preadv2/pwritev2 none below -1 (EINVAL), and their flags must be ones Linux knows --
-RWF_ATOMIC and RWF_DONTCACHE not on a memfd (kiocb_set_rw_flags(): EOPNOTSUPP).
+what lies past its position), and no offset may wrap with the count (EOVERFLOW);
+pread64/pwrite64/preadv/pwritev take no negative offset, preadv2/pwritev2 none below -1
+(EINVAL), none an offset of a pipe, a socket or an anon-inode file (ESPIPE), and where
+they move bytes their flags must be ones Linux knows -- RWF_ATOMIC and RWF_DONTCACHE not
+on a memfd, a pipe or a socket (kiocb_set_rw_flags(): EOPNOTSUPP).  tee() takes no flag
+past SPLICE_F_ALL and copies only from one pipe into another (EINVAL); fallocate() takes
+no negative offset, no length below 1 (EINVAL) and no end past the largest loff_t (EFBIG).
 """
 
 from __future__ import annotations
@@ -43,19 +50,30 @@ _FTRUNCATE = _N["ftruncate"]
 READS_AT0 = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
 WRITES_AT0 = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
 _SPLICE, _FALLOCATE = _N["splice"], _N["fallocate"]
-CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY, _SPLICE, _FALLOCATE}
+_TEE, _SENDFILE = _N["tee"], _N["sendfile"]
+CALLS = READS_AT0 | WRITES_AT0 | {_FTRUNCATE, _COPY, _SPLICE, _FALLOCATE, _TEE, _SENDFILE}
 #: SPLICE_F_MOVE, SPLICE_F_NONBLOCK, SPLICE_F_MORE, SPLICE_F_GIFT (SPLICE_F_ALL)
 _SPLICE_F_ALL = 0xF
 #: RWF_HIPRI, RWF_DSYNC, RWF_SYNC, RWF_NOWAIT, RWF_APPEND, RWF_NOAPPEND, RWF_ATOMIC,
-#: RWF_DONTCACHE: the flags a 6.x kernel knows (RWF_SUPPORTED); of them shmem takes
-#: neither RWF_ATOMIC (no FMODE_CAN_ATOMIC_WRITE) nor RWF_DONTCACHE (no FOP_DONTCACHE).
-RWF_KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80
+#: RWF_DONTCACHE, RWF_NOSIGNAL (6.15+): the flags a 6.x kernel knows (RWF_SUPPORTED; an
+#: older one refuses the newer ones, EOPNOTSUPP); of them shmem takes neither RWF_ATOMIC
+#: (no FMODE_CAN_ATOMIC_WRITE) nor RWF_DONTCACHE (no FOP_DONTCACHE), nor does a pipe or a
+#: socket.
+RWF_KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100
 _RWF_NOT_SHMEM = 0x40 | 0x80
 _V2 = frozenset({_N["preadv2"], _PWRITEV2})
+_UIO_MAXIOV = 1024
 #: calls at an offset argument (args[3])
 _POSITIONED = frozenset(_N[n] for n in ("pread64", "pwrite64", "preadv", "pwritev")) | _V2
-_ARGS_JUDGED = _POSITIONED | {_COPY, _SPLICE}
+_ARGS_JUDGED = _POSITIONED | {_COPY, _SPLICE, _TEE, _FALLOCATE}
 _PIPE2 = _N["pipe2"]
+#: Makers of open files with no position: sockets and anon-inode files
+#: (alloc_file_pseudo() sets no FMODE_PREAD/FMODE_PWRITE: ksys_pread64() answers ESPIPE).
+_NO_POSITION = frozenset(_N[n] for n in (
+    "socket", "socketpair", "accept", "accept4", "eventfd2", "timerfd_create", "signalfd4",
+    "epoll_create1", "inotify_init1"))
+_SOCKETS = frozenset(_N[n] for n in ("socket", "socketpair", "accept", "accept4"))
+MASK64, S64_MAX = (1 << 64) - 1, (1 << 63) - 1
 AT_FILE_POSITION = (1 << 64) - 1
 
 
@@ -88,6 +106,12 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
         ends = [(a[0], True)]
     elif nr == _COPY:
         ends = [(a[0], False), (a[2], True)]
+    elif nr == _SENDFILE:       # (do_sendfile() looks at both ends whatever the count)
+        ends = [(a[1], False), (a[0], True)]
+    elif nr == _SPLICE and a[4]:    # (a zero length answers 0 before any end is looked at)
+        ends = [(a[0], False), (a[2], True)]
+    elif nr == _TEE and a[2]:
+        ends = [(a[0], False), (a[1], True)]
     for fd, written in ends:
         f = _file(files, slot, fd)
         if f is None:
@@ -113,11 +137,18 @@ def _check_args(files: Descriptors, slot: Slot, ret: int, steady: bool) -> None:
     if nr == _SPLICE:
         _check_splice(files, slot, steady)
         return
-    if nr in _POSITIONED and steady and _is_pipe(files, slot, a[0]) and \
+    if nr == _TEE:
+        _check_tee(files, slot, steady)
+        return
+    if nr == _FALLOCATE:
+        _check_fallocate(slot)
+        return
+    if nr in _POSITIONED and steady and _no_position(files, slot, a[0]) and \
             not (nr in _V2 and a[3] == AT_FILE_POSITION):
         refuse("return.move_args", Status.ERR_DENIED,
-               f"syscall {nr} at an offset of a pipe answered success: a pipe has no "
-               "position (FMODE_PREAD/FMODE_PWRITE unset: ESPIPE)")
+               f"syscall {nr} at an offset of a pipe, a socket or an anon-inode file "
+               "answered success: it has no position (FMODE_PREAD/FMODE_PWRITE unset: "
+               "ESPIPE)")
     if nr in _POSITIONED:
         if a[3] >= 1 << 63 and not (nr in _V2 and a[3] == AT_FILE_POSITION):
             refuse("return.move_args", Status.ERR_DENIED,
@@ -128,20 +159,32 @@ def _check_args(files: Descriptors, slot: Slot, ret: int, steady: bool) -> None:
         flags = a[5] & 0xFFFF_FFFF
         shmem = steady and (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None \
             and bool(f.memfd)
-        refusing = shmem or (steady and _is_pipe(files, slot, a[0]))   # (neither takes these)
+        refusing = shmem or (steady and (_is_pipe(files, slot, a[0]) or
+                                         _is_socket(files, slot, a[0])))  # (none takes these)
         unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if refusing else 0)
-        if unknown:
+        # (vfs_readv()/vfs_writev() answer 0 for vectors of no bytes before
+        # kiocb_set_rw_flags() looks at the flags: a move of bytes, or vectors that hold
+        # some as the program passed them, tells)
+        if unknown and (ret > 0 or ret == 0 and _vectors_hold_bytes(slot)):
             refuse("return.move_args", Status.ERR_DENIED,
                    f"syscall {nr} with flags {flags:#x} answered success: "
                    "kiocb_set_rw_flags() refuses a flag it does not know, and RWF_ATOMIC or "
-                   "RWF_DONTCACHE where the file cannot take it (a memfd, a pipe: "
-                   "EOPNOTSUPP)")
+                   "RWF_DONTCACHE where the file cannot take it (a memfd, a pipe, a "
+                   "socket: EOPNOTSUPP)")
     if nr != _COPY:
         return
     if a[5] & 0xFFFF_FFFF:
         refuse("return.move_args", Status.ERR_DENIED,
                f"copy_file_range() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: "
                "vfs_copy_file_range() refuses any flag (EINVAL)")
+    # generic_copy_file_checks(): "Ensure offsets don't wrap" before the count is cut to
+    # the source's end (EOVERFLOW); the sums are u64 (loff_t + size_t)
+    for fd, at in ((a[0], a[1]), (a[2], a[3])):
+        pos = _position(files, slot, at, files.sole.of(slot, fd) if steady else None)
+        if pos is not None and (pos + a[4]) & MASK64 < pos & MASK64:
+            refuse("return.move_args", Status.ERR_DENIED,
+                   f"copy_file_range() of {a[4]} bytes at offset {pos} answered success: "
+                   "the offset wraps, generic_copy_file_checks() refuses it (EOVERFLOW)")
     if not steady:
         return
     for fd in (a[0], a[2]):
@@ -203,11 +246,80 @@ def _is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
                                                       isinstance(held[1], Fifo))
 
 
+def _vectors_hold_bytes(slot: Slot) -> bool:
+    """Do the iovecs of the preadv2/pwritev2 in `slot`, as the Guardian read them at the
+    entry (import_iovec() copies them before any byte moves), hold a byte?  False where
+    they were not kept or Linux refuses them before the flags (more than UIO_MAXIOV, a
+    length past SSIZE_MAX: EINVAL)."""
+    a = slot.args
+    iovcnt = a[2] & 0xFFFF_FFFF
+    raw = slot.asked.get(a[1])
+    if not 0 < iovcnt <= _UIO_MAXIOV or raw is None or len(raw) < 16 * iovcnt:
+        return False
+    lengths = [struct.unpack_from("<Q", raw, 16 * i + 8)[0] for i in range(iovcnt)]
+    return all(n < 1 << 63 for n in lengths) and any(lengths)
+
+
+def _no_position(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Is descriptor `fd` a pipe end, a socket or an anon-inode file the program made
+    (no FMODE_PREAD/FMODE_PWRITE)?"""
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    return _is_pipe(files, slot, fd) or (f is not None and f.maker in _NO_POSITION)
+
+
+def _is_socket(files: Descriptors, slot: Slot, fd: int) -> bool:
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    return f is not None and (f.sock is not None or f.maker in _SOCKETS)
+
+
+def _check_fallocate(slot: Slot) -> None:
+    """vfs_fallocate(): "if (offset < 0 || len <= 0) return -EINVAL", and an end past
+    s_maxbytes or wrapping the loff_t -EFBIG -- whatever the file and the mode."""
+    off, length = _s64(slot.args[2]), _s64(slot.args[3])
+    if off < 0 or length <= 0 or off + length > S64_MAX:
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"fallocate() at offset {off} of length {length} answered success: "
+               "vfs_fallocate() refuses a negative offset, a length not above 0 (EINVAL) "
+               "and an end past the largest loff_t (EFBIG)")
+
+
+def _s64(v: int) -> int:
+    v &= MASK64
+    return v - (1 << 64) if v >> 63 else v
+
+
+def _check_tee(files: Descriptors, slot: Slot, steady: bool) -> None:
+    """sys_tee() refuses flags past SPLICE_F_ALL (EINVAL) before it looks at the length,
+    answers 0 for a zero length, and do_tee() copies only from one pipe into another
+    (EINVAL: a pipe into itself, or an end that is no pipe)."""
+    a = slot.args
+    if a[3] & 0xFFFF_FFFF & ~_SPLICE_F_ALL:
+        refuse("return.move_args", Status.ERR_DENIED,
+               f"tee() with flags {a[3] & 0xFFFF_FFFF:#x} answered success: sys_tee() "
+               "refuses flags past SPLICE_F_ALL (EINVAL)")
+    if not a[2] or not steady:
+        return
+    src, dst = files.sole.of(slot, a[0]), files.sole.of(slot, a[1])
+    if src is not None and dst is not None and src[1] is dst[1] and isinstance(src[1], Fifo):
+        refuse("return.move_args", Status.ERR_DENIED,
+               "tee() of a pipe into itself answered success: do_tee() refuses it (EINVAL)")
+    for fd in (a[0], a[1]):
+        f = files.open_file(slot, fd & 0xFFFF_FFFF)
+        if f is not None and (f.memfd or f.maker in _NO_POSITION) and \
+                not _is_pipe(files, slot, fd):
+            refuse("return.move_args", Status.ERR_DENIED,
+                   f"tee() through descriptor {fd & 0xFFFF_FFFF}, no pipe, answered "
+                   "success: do_tee() copies between pipes only (EINVAL)")
+
+
 def _check_splice(files: Descriptors, slot: Slot, steady: bool) -> None:
     """splice() checks its flags, its offsets and its ends before it moves a byte
     (do_splice()): flags past SPLICE_F_ALL EINVAL, an offset for a pipe end ESPIPE, and a
-    pipe into itself EINVAL (splice_pipe_to_pipe())."""
+    pipe into itself EINVAL (splice_pipe_to_pipe()).  A zero length answers 0 before
+    any of them (sys_splice())."""
     a = slot.args
+    if not a[4]:
+        return
     if a[5] & 0xFFFF_FFFF & ~_SPLICE_F_ALL:
         refuse("return.move_args", Status.ERR_DENIED,
                f"splice() with flags {a[5] & 0xFFFF_FFFF:#x} answered success: do_splice() "

@@ -94,12 +94,18 @@ def test_relative_o_path_nofollow_of_the_link_is_not_refused(steps: str) -> None
     _claim_run(getattr(r, steps), (), {phase: 0})
 
 
+@pytest.mark.parametrize(("switch", "phase"), [(r.TEEWEND, r.P_TEEWEND),
+                                               (r.TEEFLAGS, r.P_TEEFLAGS)])
+def test_honest_tee_errors_are_not_refused(switch: bytes, phase: int) -> None:
+    # The kernel model answers tee() as Linux (and qemu-user) does: -EBADF from a write
+    # end (do_tee()), -EINVAL with flags past SPLICE_F_ALL (sys_tee()).
+    _claim_run(honest, (switch,), {phase: 0})
+
+
 def test_nosignal_claim_holds_without_the_guardian() -> None:
     _claim_run(r.claim_nosignal, (), {r.P_NOSIGPIPE: 0, r.P_NOSIGMEMFD: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason="return.move_args' RWF_KNOWN stops at RWF_DONTCACHE: "
-                   "a 6.15+ kernel takes RWF_NOSIGNAL (0x100) for any write")
 def test_pwritev2_with_rwf_nosignal_is_not_refused() -> None:
     # pwritev2(a pipe, 10, -1, RWF_NOSIGNAL) and pwritev2(a memfd, 10, 0, RWF_NOSIGNAL)
     # write 10 (a 6.18 host natively; qemu-user answers -EOPNOTSUPP, as a kernel before

@@ -35,31 +35,35 @@ RESOLVE_NO_SYMLINKS refuses the name even where the link itself is opened), each
 return.reopen_flags; XO-004 and XO-005 (the name was normalised lexically, the trailing
 slash and "/." lost: return.reopen_flags refuses a descriptor for such a name now; the
 kernel's read of the other name is refused by its capability, and the -EFAULT it answers
-then by return.open_name_fault: the program's name lies readable). Still through with the
-Guardian on (open P5 gaps) when written: XO-006..XO-011 (return.fd_mode judges neither
-splice()'s, tee()'s nor sendfile()'s ends, and return.move_args no tee()), XO-016 (no rule
-judges fallocate()'s length), XO-018 (the wrap is judged nowhere: the count is shortened to
-the end first), XO-020..XO-022 (return.move_args knows pipes and memfds only: a socket and
-an eventfd have no position and a socket no atomic write either).
+then by return.open_name_fault: the program's name lies readable); XO-006, XO-007, XO-010
+and XO-011 (return.fd_mode judges splice()'s, tee()'s and sendfile()'s ends: FMODE_READ in,
+FMODE_WRITE out), XO-008 and XO-009 (return.move_args: tee() of a pipe into itself, an end
+that is no pipe, flags past SPLICE_F_ALL), XO-016 (return.move_args: vfs_fallocate()'s
+offset and length), XO-018 (return.move_args: an offset that wraps with the count, before
+the count is shortened), XO-020 and XO-022 (return.move_args: a socket and an anon-inode
+file have no position), XO-021 (return.move_args: no RWF_ATOMIC or RWF_DONTCACHE on a
+socket).
 
 Honest answers (tests/test_redteam_r57_claims.py): each error above as Linux gives it (a
 6.18 host natively; qemu-user where it passes the call on), an O_RDONLY|O_TRUNC reopen
 cutting the memfd to 0 (not refused), and three successes the Guardian refused when written
-(xfail; the first two pass since): openat() of the link with O_PATH|O_CREAT|O_EXCL opens an
+(xfail then, all pass since): openat() of the link with O_PATH|O_CREAT|O_EXCL opens an
 O_PATH handle (build_open_how(): "O_PATH beats everything else", O_CREAT and O_EXCL dropped;
-a 6.18 host and qemu-user: a descriptor), and openat2() of "N" relative to a dirfd of
+a 6.18 host and qemu-user: a descriptor), openat2() of "N" relative to a dirfd of
 /proc/self/fd with O_PATH|O_NOFOLLOW under RESOLVE_BENEATH or RESOLVE_NO_XDEV opens the link
 itself (no jump through it, no mount crossed; a 6.18 host: a descriptor), and pwritev2()
 with RWF_NOSIGNAL (0x100, since 6.15) into a pipe or a memfd writes (a 6.18 host: 10;
-return.move_args' known flags stop at RWF_DONTCACHE).
+return.move_args' known flags stopped at RWF_DONTCACHE; they take RWF_NOSIGNAL since: a
+kernel before 6.15 refuses it, a newer one writes, and both answers pass).
 
 The claim_* step functions answer as Linux does where the kernel model did not when written:
 openat() with O_PATH|O_CREAT|O_EXCL (the model answered -EEXIST; it keeps O_PATH_FLAGS only
 now), the relative openat2() calls and the openat2() errors (the model answers -ENOSYS), the
 name with a trailing slash or "/." (-ENOTDIR; the model opened the memfd, it answers
 -ENOTDIR now, as qemu-user), tee() from a pipe's write end (-EBADF) and with an unknown flag
-(-EINVAL; the model copies), pwritev2() with RWF_NOSIGNAL (10; the model answers
--EOPNOTSUPP).
+(-EINVAL; the model copied, it answers as Linux now: sys_tee()'s flags before the length,
+do_tee()'s FMODE_READ/FMODE_WRITE before the pipes, checked against qemu-user), pwritev2()
+with RWF_NOSIGNAL (10; the model answers -EOPNOTSUPP, as a kernel before 6.15).
 
 The victim is `secret_r57_rules` (workloads/src/secret_r57_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -174,7 +178,7 @@ def xo_dotslash(adv: Adversary) -> None:
 
 # --- moves through ends Linux refuses ---------------------------------------------------------
 @_iago("XO-006", "Answer splice() from a pipe's write end as a move of 10",
-       "do_splice() needs FMODE_READ on its input: -EBADF.", gap="P5")
+       "do_splice() needs FMODE_READ on its input: -EBADF.")
 def xo_splice_wend(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A's write end into pipe B.
     2. The kernel answers 10 (served as getpid()).
@@ -185,7 +189,7 @@ def xo_splice_wend(adv: Adversary) -> None:
 
 
 @_iago("XO-007", "Answer tee() from a pipe's write end as a copy of 10",
-       "do_tee() needs FMODE_READ on its input: -EBADF.", args=(TEEWEND,), gap="P5")
+       "do_tee() needs FMODE_READ on its input: -EBADF.", args=(TEEWEND,))
 def xo_tee_wend(adv: Adversary) -> None:
     """1. The program tee()s 10 bytes from pipe A's write end into pipe B.
     2. The kernel answers 10 (served as getpid()).
@@ -196,7 +200,7 @@ def xo_tee_wend(adv: Adversary) -> None:
 
 
 @_iago("XO-008", "Answer tee() of a pipe into itself as a copy of 10",
-       "do_tee() copies only between two pipes: -EINVAL.", gap="P5")
+       "do_tee() copies only between two pipes: -EINVAL.")
 def xo_tee_same(adv: Adversary) -> None:
     """1. The program tee()s 10 bytes from pipe A's read end into its own write end.
     2. The kernel answers 10 (served as getpid()).
@@ -207,7 +211,7 @@ def xo_tee_same(adv: Adversary) -> None:
 
 
 @_iago("XO-009", "Answer tee() with an unknown flag as a copy of 10",
-       "do_tee() refuses a flag outside SPLICE_F_ALL: -EINVAL.", args=(TEEFLAGS,), gap="P5")
+       "do_tee() refuses a flag outside SPLICE_F_ALL: -EINVAL.", args=(TEEFLAGS,))
 def xo_tee_flags(adv: Adversary) -> None:
     """1. The program tee()s 10 bytes from pipe A into pipe B with flags 0x100.
     2. The kernel answers 10 (served as getpid()).
@@ -218,7 +222,7 @@ def xo_tee_flags(adv: Adversary) -> None:
 
 
 @_iago("XO-010", "Answer sendfile() from an O_WRONLY reopen of a memfd as a move of 10",
-       "do_sendfile() needs FMODE_READ on its input: -EBADF.", gap="P5")
+       "do_sendfile() needs FMODE_READ on its input: -EBADF.")
 def xo_sendfile_wo(adv: Adversary) -> None:
     """1. The program sendfile()s 10 bytes from an O_WRONLY reopen of a memfd of 100 'm'
     into pipe B.
@@ -230,7 +234,7 @@ def xo_sendfile_wo(adv: Adversary) -> None:
 
 
 @_iago("XO-011", "Answer splice() into an O_RDONLY reopen of a memfd as a move of 10",
-       "do_splice() needs FMODE_WRITE on its output: -EBADF.", gap="P5")
+       "do_splice() needs FMODE_WRITE on its output: -EBADF.")
 def xo_splice_ro(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A into an O_RDONLY reopen of a memfd at
     offset 0.
@@ -299,7 +303,7 @@ def xo_falloc_punch_nokeep(adv: Adversary) -> None:
 
 
 @_iago("XO-016", "Answer fallocate() of a zero length 0",
-       "vfs_fallocate() refuses len <= 0: -EINVAL.", gap="P5")
+       "vfs_fallocate() refuses len <= 0: -EINVAL.")
 def xo_falloc_len0(adv: Adversary) -> None:
     """1. The program fallocate()s mode 0 over [0, 0) of its memfd.
     2. The kernel answers 0 (served as getpid()).
@@ -321,8 +325,7 @@ def xo_falloc_zero(adv: Adversary) -> None:
 
 
 @_iago("XO-018", "Serve copy_file_range() with a count that wraps as a copy of what lies past "
-       "the position", "pos_in + count wraps: -EOVERFLOW before the count is shortened.",
-       gap="P5")
+       "the position", "pos_in + count wraps: -EOVERFLOW before the count is shortened.")
 def xo_cfr_wrap(adv: Adversary) -> None:
     """1. The program copy_file_range()s (size_t)-10 bytes from offset 50 of its 100-byte
     memfd to offset 0 of another one.
@@ -349,7 +352,7 @@ def xo_ro_trunc(adv: Adversary) -> None:
 
 # --- sockets and an eventfd at an offset, RWF_ATOMIC on a socket ----------------------------
 @_iago("XO-020", "Answer pread64() of a socket as a read of 10",
-       "A socket has no FMODE_PREAD: pread64() is -ESPIPE.", gap="P5")
+       "A socket has no FMODE_PREAD: pread64() is -ESPIPE.")
 def xo_pread_socket(adv: Adversary) -> None:
     """1. The program pread64()s 10 bytes at offset 0 of a stream socketpair end (10 'x'
     sent to it).
@@ -361,7 +364,7 @@ def xo_pread_socket(adv: Adversary) -> None:
 
 
 @_iago("XO-021", "Answer pwritev2() into a socket with RWF_ATOMIC as a write of 10",
-       "A socket has no FMODE_CAN_ATOMIC_WRITE: pwritev2() is -EOPNOTSUPP.", gap="P5")
+       "A socket has no FMODE_CAN_ATOMIC_WRITE: pwritev2() is -EOPNOTSUPP.")
 def xo_pwv2_atomic_socket(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into a stream socketpair end at -1 with
     RWF_ATOMIC.
@@ -373,7 +376,7 @@ def xo_pwv2_atomic_socket(adv: Adversary) -> None:
 
 
 @_iago("XO-022", "Answer pread64() of an eventfd as a read of its count",
-       "An eventfd has no FMODE_PREAD: pread64() is -ESPIPE.", gap="P5")
+       "An eventfd has no FMODE_PREAD: pread64() is -ESPIPE.")
 def xo_pread_eventfd(adv: Adversary) -> None:
     """1. The program pread64()s 8 bytes at offset 0 of an eventfd counting 1.
     2. The kernel serves it as read() and answers 8.
@@ -419,13 +422,13 @@ def claim_slash(adv: Adversary) -> None:
 
 def claim_teewend(adv: Adversary) -> None:
     """(claim) 1. The program tee()s from pipe A's write end.  2. The kernel answers -EBADF
-    (do_tee(); the kernel model copies).  3. Index 0."""
+    (do_tee(); as the kernel model does now).  3. Index 0."""
     serve_as_getpid(adv, NR["tee"], P_TEEWEND, -EBADF & MASK64)
 
 
 def claim_teeflags(adv: Adversary) -> None:
     """(claim) 1. The program tee()s with flags 0x100.  2. The kernel answers -EINVAL
-    (sys_tee(); the kernel model copies).  3. Index 0."""
+    (sys_tee(); as the kernel model does now).  3. Index 0."""
     serve_as_getpid(adv, NR["tee"], P_TEEFLAGS, -EINVAL & MASK64)
 
 

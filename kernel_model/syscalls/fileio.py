@@ -447,15 +447,19 @@ def sys_tee(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     (link_pipe(): the out pipe gets references to the in pipe's buffers, packet flags
     kept, none of them mergeable; it stops where the out pipe is full)."""
     from kernel_model.pipe_file import PipeReadEnd, PipeWriteEnd
+    count, flags = min(a[2], MAX_IO), a[3] & 0xFFFF_FFFF
+    if flags & ~0xF:
+        return -errno.EINVAL        # (sys_tee(): flags past SPLICE_F_ALL, before the length)
+    if not count:
+        return 0
     fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[1]))
-    count, flags = min(a[2], MAX_IO), s32(a[3])
+    if not fin.readable or not fout.writable:
+        return -errno.EBADF         # (do_tee(): FMODE_READ in, FMODE_WRITE out)
     if not isinstance(fin, PipeReadEnd) or not isinstance(fout, PipeWriteEnd) or \
             fin.pipe is fout.pipe:
         return -errno.EINVAL
     nonblock = bool(flags & SPLICE_F_NONBLOCK)
     src, dst = fin.pipe, fout.pipe
-    if not count:
-        return 0
     if not src.nbytes:
         if src.writers == 0:
             return 0

@@ -155,91 +155,9 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t rbuf[2 * PAGE] __attribute__((aligned(4096)));
 static uint8_t wbuf[2 * PAGE] __attribute__((aligned(4096)));
-static void clear_registers(void)
-{
-    __asm__ volatile("movi v0.16b, #0\n movi v1.16b, #0\n movi v2.16b, #0\n movi v3.16b, #0\n"
-                     "movi v4.16b, #0\n movi v5.16b, #0\n movi v6.16b, #0\n movi v7.16b, #0\n"
-                     "movi v16.16b, #0\n movi v17.16b, #0\n movi v18.16b, #0\n"
-                     "movi v19.16b, #0\n movi v20.16b, #0\n movi v21.16b, #0\n"
-                     "movi v22.16b, #0\n movi v23.16b, #0\n"
-                     "mov x9, xzr\n mov x10, xzr\n mov x11, xzr\n mov x12, xzr\n"
-                     "mov x13, xzr\n mov x14, xzr\n mov x15, xzr\n mov x16, xzr\n"
-                     "mov x17, xzr\n"
-                     ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17",
-                         "v18", "v19", "v20", "v21", "v22", "v23", "x9", "x10",
-                         "x11", "x12", "x13", "x14", "x15", "x16", "x17");
-}
+#define ROUND_TAG "r57"
+#include "secret_rules_kit.h"
 
-static void log_label(int phase, long index)
-{
-    if (index < 4)
-        sys6(SYS_write, devnull, (long)(logbuf + SECRET_LEN + 8 * index), 8, 0, 0, 0);
-    marker(phase + 1, index, 0, 0, 0);
-#ifdef R57_DEBUG
-    char m[16] = "step 0000: +0\n";
-    m[5] += phase / 1000 % 10;
-    m[6] += phase / 100 % 10;
-    m[7] += phase / 10 % 10;
-    m[8] += phase % 10;
-    if (index < 0) { m[11] = '-'; m[12] += -index; } else m[12] += index;
-    sys6(SYS_write, 2, (long)m, 14, 0, 0, 0);
-#endif
-}
-
-
-static int mapped_ok(long p)
-{
-    return p > 0 && (unsigned long)p < (1UL << 48);
-}
-
-static long sc(long nr, long a0, long a1, long a2, long a3)
-{
-    return sys6(nr, a0, a1, a2, a3, 0, 0);
-}
-
-/* --- memfds reopened through /proc/self/fd ------------------------------------------------ */
-/* a page of its own: a kernel may read a path up to its page's end */
-static char procpath[PAGE] __attribute__((aligned(4096)));
-
-static long reopen(long fd, long flags)
-{
-    memcpy(procpath, "/proc/self/fd/", 14);
-    int i = 14;
-    if (fd >= 10)
-        procpath[i++] = '0' + fd / 10;
-    procpath[i++] = '0' + fd % 10;
-    procpath[i] = 0;
-    return sc(SYS_openat, AT_FDCWD, (long)procpath, flags, 0);
-}
-
-static long memfd_of(char c, long n, long flags)
-{
-    long fd = sc(SYS_memfd_create, (long)"r57", flags, 0, 0);
-    if (fd < 0)
-        return -1;
-    memset(wbuf, c, n);
-    if (n && sc(SYS_write, fd, (long)wbuf, n, 0) != n) {
-        sc(SYS_close, fd, 0, 0, 0);
-        return -1;
-    }
-    return fd;
-}
-
-static long size_of(long fd)
-{
-    uint64_t st[16];
-    if (sc(SYS_fstat, fd, (long)st, 0, 0) != 0)
-        return -1;
-    return (long)st[6];    /* st_size (aarch64 struct stat: offset 48) */
-}
-
-static long reopen_path(long fd)
-{
-    long r = reopen(fd, -1);         /* (fills procpath; the open itself fails) */
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return 0;
-}
 
 struct open_how_c {
     uint64_t flags, mode, resolve;

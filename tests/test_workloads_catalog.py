@@ -80,6 +80,7 @@ EXPECTED = {
     "secret_r55_rules",
     "secret_r56_rules",
     "secret_r57_rules",
+    "secret_r58_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

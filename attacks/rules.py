@@ -148,7 +148,9 @@ RULES: tuple[Rule, ...] = (
          "not opened for reading, a write or cut through one not opened for writing, any "
          "of them through an O_PATH handle; copy_file_range with flags, over overlapping "
          "ranges of one file, into an appending file or past the input's end; pwritev2 "
-         "with a flag Linux does not know or an offset below -1; an open of "
+         "with a flag Linux does not know or an offset below -1, preadv2 or pwritev2 "
+         "with a flag the file refuses; fallocate or ftruncate of a file that is no "
+         "regular file, ftruncate to a negative length; an open of "
          "/proc/self/fd/N with flags or a name that refuse a magic link to a "
          "non-directory; an open fails with EFAULT only where what it reads of the "
          "program is not there to read.",
@@ -160,7 +162,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
-                 "return.reopen_flags", "return.open_name_fault")),
+                 "return.reopen_flags", "return.open_name_fault", "return.file_type")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

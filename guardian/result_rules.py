@@ -75,6 +75,8 @@ from guardian.file_pages import check_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap
 from guardian.file_remaps import record as record_remap
+from guardian.file_types import CALLS as _FILE_TYPE_CALLS
+from guardian.file_types import check as check_file_type
 from guardian.futex_pi import CALLS as _FUTEX_PI_CALLS
 from guardian.futex_pi import check as check_futex_found
 from guardian.futex_values import check as check_futex_word
@@ -390,6 +392,8 @@ class ResultRules:
             check_memfd_seals(self.files, slot, ret)
         if nr in _FD_MODE_CALLS:
             fd_modes.check(self.files, slot, ret)
+        if nr in _FILE_TYPE_CALLS:
+            check_file_type(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)
         if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:

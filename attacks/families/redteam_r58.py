@@ -32,11 +32,17 @@ they leave out:
   dup(N) (XP-025: proc takes no leading zero), pwritev2() into an eventfd with RWF_DSYNC
   served with flags 0 (XP-026: no write_iter, only RWF_HIPRI).
 
-Through with the Guardian on (open P5 gaps): XP-001..XP-020, XP-022, XP-023, XP-025 and
-XP-026 (XP-020 and XP-026 refused by the mprotect design, which gives the kernel no
-capability for an iovec's buffers).  Refused: XP-021 (return.move_args: the copy compiled
+Through with the Guardian on (open P5 gaps): XP-001..XP-014, XP-018, XP-019, XP-023 and
+XP-025.  Refused: XP-021 (return.move_args: the copy compiled
 for tee()'s number judges as the rules as written), XP-024 (user_string: the kernel had
 the string at the tagged address only).
+
+Through with the Guardian on when written, refused since: XP-015, XP-016, XP-017 and
+XP-022 (return.file_type: vfs_fallocate() of a pipe or a character device, do_ftruncate()
+of a file that is no regular file, do_sys_ftruncate() to a negative length), XP-020 and
+XP-026 (return.file_type: RWF_ATOMIC into a character device, a flag but RWF_HIPRI into
+an eventfd, which has no write_iter; the mprotect design refused both already, giving
+the kernel no capability for an iovec's buffers).
 
 Honest answers (tests/test_redteam_r58_claims.py): each error above as Linux gives it (a
 6.18 host natively; qemu-user where it passes the call on: it answers openat2() -ENOSYS and
@@ -57,7 +63,8 @@ name "N/../N" (the model opens the memfd: its names are lexical), the openat2() 
 model answers -ENOSYS), __O_TMPFILE alone and splice() into a socket at an offset (the
 model answers another error), splice() and sendfile() into an O_APPEND memfd (the model
 moves), splice() and sendfile() at a negative offset (the model fails: OverflowError),
-pwritev2() into an eventfd with RWF_DSYNC (the model writes),
+pwritev2() into an eventfd with RWF_DSYNC (the model wrote when written; it answers
+-EOPNOTSUPP now, as a 6.18 host: do_loop_readv_writev()),
 preadv2() with RWF_NOSIGNAL (the model answers -EOPNOTSUPP, as a kernel before 6.15).
 
 The victim is `secret_r58_rules` (workloads/src/secret_r58_rules.c): each step announces
@@ -302,35 +309,37 @@ def xp_sendfile_append(adv: Adversary) -> None:
 
 
 # --- fallocate(), ftruncate() and copies of files Linux refuses ------------------------------
-@_iago("XP-015", "Answer fallocate() of a pipe 0", "vfs_fallocate() of a FIFO: -ESPIPE.", gap="P5")
+@_iago("XP-015", "Answer fallocate() of a pipe 0", "vfs_fallocate() of a FIFO: -ESPIPE.")
 def xp_falloc_pipe(adv: Adversary) -> None:
     """1. The program fallocate()s [0, 10) of pipe B's write end.
     2. The kernel answers 0 (served as getpid()).
     3. The program sees 0: index -4, secret bytes 0..7.
     Linux's vfs_fallocate(): "if (S_ISFIFO(inode->i_mode)) return -ESPIPE" (a 6.18 host
-    and qemu-user: -ESPIPE).  return.fd_mode finds the write end opened for writing."""
+    and qemu-user: -ESPIPE).  return.fd_mode finds the write end opened for writing;
+    return.file_type refuses it (a pipe)."""
     _moved(adv, "fallocate", P_FPIPE, 0)
 
 
 @_iago("XP-016", "Answer fallocate() of /dev/null 0",
-       "vfs_fallocate() of a character device: -ENODEV.", gap="P5")
+       "vfs_fallocate() of a character device: -ENODEV.")
 def xp_falloc_null(adv: Adversary) -> None:
     """1. The program fallocate()s [0, 10) of /dev/null (opened O_WRONLY).
     2. The kernel answers 0 (served as getpid()).
     3. The program sees 0: index -4, secret bytes 0..7.
     Linux's vfs_fallocate(): "if (!S_ISREG(inode->i_mode) && !S_ISBLK(inode->i_mode))
-    return -ENODEV" (a 6.18 host and qemu-user: -ENODEV)."""
+    return -ENODEV" (a 6.18 host and qemu-user: -ENODEV).  Refused: return.file_type."""
     _moved(adv, "fallocate", P_FNULL, 0)
 
 
 @_iago("XP-017", "Answer ftruncate() of a pipe 0", "do_ftruncate() cuts regular files only: "
-       "-EINVAL.", gap="P5")
+       "-EINVAL.")
 def xp_ftruncate_pipe(adv: Adversary) -> None:
     """1. The program ftruncate()s pipe B's write end to 0.
     2. The kernel answers 0 (served as getpid()).
     3. The program sees 0: index -4, secret bytes 0..7.
     Linux's do_ftruncate(): "if (!S_ISREG(inode->i_mode) || !(file->f_mode &
-    FMODE_WRITE)) return -EINVAL" (a 6.18 host and qemu-user: -EINVAL)."""
+    FMODE_WRITE)) return -EINVAL" (a 6.18 host and qemu-user: -EINVAL).  Refused:
+    return.file_type."""
     _moved(adv, "ftruncate", P_FTRPIPE, 0)
 
 
@@ -368,14 +377,14 @@ def xp_cfr_neg(adv: Adversary) -> None:
 
 
 @_iago("XP-020", "Serve pwritev2() into /dev/null with RWF_ATOMIC with flags 0",
-       "/dev/null has no FMODE_CAN_ATOMIC_WRITE: -EOPNOTSUPP.", gap="P5")
+       "/dev/null has no FMODE_CAN_ATOMIC_WRITE: -EOPNOTSUPP.")
 def xp_pwv2_null_atomic(adv: Adversary) -> None:
     """1. The program pwritev2()s 10 'q' into /dev/null at -1 with RWF_ATOMIC.
     2. The kernel writes them (served with flags 0) and answers 10.
     3. The program sees 10: index -4, secret bytes 0..7.
     Linux's kiocb_set_rw_flags(): "if (!(ki->ki_filp->f_mode & FMODE_CAN_ATOMIC_WRITE))
     return -EOPNOTSUPP" (a 6.18 host: -EOPNOTSUPP).  return.move_args refuses RWF_ATOMIC
-    on a memfd, a pipe or a socket only."""
+    on a memfd, a pipe or a socket only; return.file_type on a character device too."""
     _serve(adv, NR["pwritev2"], P_PWV2NULLAT, {"x5": 0})
 
 
@@ -393,13 +402,13 @@ def xp_fold_tee(adv: Adversary) -> None:
 
 
 @_iago("XP-022", "Answer ftruncate() of a memfd to -1 0",
-       "do_sys_ftruncate() refuses a negative length: -EINVAL.", gap="P5")
+       "do_sys_ftruncate() refuses a negative length: -EINVAL.")
 def xp_ftruncate_neg(adv: Adversary) -> None:
     """1. The program ftruncate()s its 100-byte memfd to -1.
     2. The kernel answers 0 (served as getpid()).
     3. The program sees 0: index -4, secret bytes 0..7.
     Linux's do_sys_ftruncate(): "if (length < 0) return -EINVAL" (a 6.18 host and
-    qemu-user: -EINVAL)."""
+    qemu-user: -EINVAL).  Refused: return.file_type."""
     _moved(adv, "ftruncate", P_FTRNEG, 0)
 
 
@@ -448,17 +457,18 @@ def xp_leading_zero(adv: Adversary) -> None:
 
 @_iago("XP-026", "Serve pwritev2() into an eventfd with RWF_DSYNC with flags 0",
        "An eventfd has no write_iter: do_loop_readv_writev() takes RWF_HIPRI only, "
-       "-EOPNOTSUPP.", args=(EVFD,), gap="P5",
+       "-EOPNOTSUPP.", args=(EVFD,),
        silent="the mprotect design gives the kernel no capability for an iovec's buffers")
 def xp_pwv2_eventfd(adv: Adversary) -> None:
     """1. The program pwritev2()s 8 bytes into an eventfd at -1 with RWF_DSYNC.
-    2. The kernel writes them (served with flags 0; the kernel model writes them itself)
-    and answers 8.
+    2. The kernel writes them (served with flags 0; the kernel model wrote them itself
+    when written) and answers 8.
     3. The program sees 8: index -4, secret bytes 0..7.
     Linux's vfs_writev(): eventfd_fops has .write and no .write_iter, so
     do_loop_readv_writev(): "if (flags & ~RWF_HIPRI) return -EOPNOTSUPP" (a 6.18 host:
     -EOPNOTSUPP, RWF_NOSIGNAL too).  return.move_args takes any known flag for a file
-    that is no memfd, pipe or socket."""
+    that is no memfd, pipe or socket; return.file_type refuses a flag but RWF_HIPRI
+    for an eventfd."""
     _serve(adv, NR["pwritev2"], P_EVPWV2, {"x5": 0})
 
 
@@ -507,7 +517,8 @@ def claim_taghow(adv: Adversary) -> None:
 
 def claim_evpwv2(adv: Adversary) -> None:
     """(claim) 1. The program pwritev2()s into an eventfd with RWF_DSYNC.  2. The kernel
-    answers -EOPNOTSUPP (do_loop_readv_writev(); the kernel model writes).  3. Index 0."""
+    answers -EOPNOTSUPP (do_loop_readv_writev(); the kernel model wrote when written, it
+    answers so now too).  3. Index 0."""
     serve_as_getpid(adv, NR["pwritev2"], P_EVPWV2, -EOPNOTSUPP & MASK64)
 
 

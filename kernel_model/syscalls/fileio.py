@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 from kernel_model import linux_structs as ls
 from kernel_model import page_cache
 from kernel_model.console_file import ConsoleFile
+from kernel_model.devfiles import FullFile
 from kernel_model.errors import KernelError
+from kernel_model.eventfd import EventFd
 from kernel_model.files import OpenFile
 from kernel_model.process import Thread, WaitReason
 from kernel_model.signalfd import SIGNALFD_SIGINFO_SIZE, SignalFd
@@ -214,6 +216,13 @@ def sys_pwritev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 #: later flags are not: EOPNOTSUPP, as Linux answers for a file that does not support a flag.
 RWF_MODELLED = 0x1 | 0x2 | 0x4
 RWF_APPEND = 0x10
+RWF_HIPRI = 0x1
+
+
+def _no_write_iter(f: OpenFile) -> bool:
+    """A file Linux writes through .write, not .write_iter: an eventfd (eventfd_fops),
+    /dev/full (full_fops)."""
+    return isinstance(f, (EventFd, FullFile))
 
 
 @syscall("preadv2")
@@ -239,6 +248,9 @@ def sys_pwritev2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if s64(a[3]) < -1:
         return -errno.EINVAL
     f = t.process.fds.get(s32(a[0]))
+    if s64(a[3]) == -1 and a[5] & ~RWF_HIPRI & 0xFFFFFFFF and _no_write_iter(f) and \
+            f.writable and any(n for _, n in _iovecs(k, a[1], s32(a[2]))):
+        return -errno.EOPNOTSUPP        # do_loop_readv_writev(): RWF_HIPRI only
     if a[5] & RWF_APPEND and getattr(f, "kind", "") == "file" and f.writable:
         end = f.stat().st_size
         done = sys_pwritev(k, t, (a[0], a[1], a[2], end, a[4], a[5]))

@@ -162,7 +162,8 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
-                 "return.reopen_flags", "return.open_name_fault", "return.file_type")),
+                 "return.reopen_flags", "return.open_name_fault", "return.file_type",
+                 "return.move_ends")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

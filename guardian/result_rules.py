@@ -35,6 +35,7 @@ from guardian import (
     fd_modes,
     heap_faults,
     memfd_mapped,
+    move_ends,
     open_faults,
     read_counts,
     reopen_flags,
@@ -392,6 +393,7 @@ class ResultRules:
             check_memfd_seals(self.files, slot, ret)
         if nr in _FD_MODE_CALLS:
             fd_modes.check(self.files, slot, ret)
+            move_ends.check(self.files, slot, ret)
         if nr in _FILE_TYPE_CALLS:
             check_file_type(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:

@@ -132,6 +132,8 @@ def follow(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if pos is None or pos < 0 or ret > mem.size - pos or \
             len(fifo.waiting) + ret > sole.kept:
         return False
+    if not ret:
+        return True             # (nothing moved: the pipe's buffers stay known)
     moved = mem.known(pos, ret)
     if moved is None:
         return False            # a page of it the program's stores may have changed
@@ -198,6 +200,8 @@ def splice_pipes(sole: SoleHeld, slot: Slot, ret: int) -> bool:
             len(out.waiting) + ret > sole.kept or sole.busy(slot, fifo, pipe_bytes.MOVING) or \
             sole.busy(slot, out, pipe_bytes.MOVING):
         return False
+    if not ret:
+        return True             # (nothing moved: the target's tail stays its own)
     moved = bytes(fifo.waiting[:ret])
     src_bufs = list(fifo.bufs) if fifo.bufs is not None else None
     whole, tail = ret == len(fifo.waiting), (fifo.tail_end, fifo.tail_merge)
@@ -228,8 +232,8 @@ def tee(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     other pipe and took nothing: the first pipe stays as it was, and the other one, if
     only the program holds it too, has those bytes next (True: followed).  A failed tee
     moved nothing."""
-    if ret >= ERRNO_FLOOR:
-        return True
+    if ret >= ERRNO_FLOOR or not ret:
+        return True             # (nothing linked: both pipes stay as they were)
     a = slot.args
     source, target = sole.of(slot, a[0]), sole.of(slot, a[1])
     if source is None or not isinstance(source[1], Fifo):

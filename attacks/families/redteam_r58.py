@@ -32,10 +32,15 @@ they leave out:
   dup(N) (XP-025: proc takes no leading zero), pwritev2() into an eventfd with RWF_DSYNC
   served with flags 0 (XP-026: no write_iter, only RWF_HIPRI).
 
-Through with the Guardian on (open P5 gaps): XP-001..XP-014, XP-018, XP-019, XP-023 and
-XP-025.  Refused: XP-021 (return.move_args: the copy compiled
-for tee()'s number judges as the rules as written), XP-024 (user_string: the kernel had
-the string at the tagged address only).
+Through with the Guardian on (open P5 gaps) when written: XP-001..XP-020, XP-022, XP-023,
+XP-025 and XP-026 (XP-020 and XP-026 refused by the mprotect design, which gives the kernel
+no capability for an iovec's buffers).  Refused: XP-021 (return.move_args: the copy
+compiled for tee()'s number judges as the rules as written), XP-024 (user_string: the
+kernel had the string at the tagged address only); since: XP-007..XP-014, XP-018 and
+XP-019 (return.move_ends: tee() through a device opened by name, splice() with no pipe
+end, into an O_APPEND memfd, at an offset of a socket or a negative one of a memfd,
+sendfile() at an offset of a socket, a negative one of a memfd or into an O_APPEND memfd,
+copy_file_range() into a device or at a negative offset of a memfd).
 
 Through with the Guardian on when written, refused since: XP-015, XP-016, XP-017 and
 XP-022 (return.file_type: vfs_fallocate() of a pipe or a character device, do_ftruncate()
@@ -55,14 +60,17 @@ qemu-user: -EFAULT, as the kernel model) -- return.open_name_fault refuses it, r
 name through the tag (the MMU's top-byte-ignore), a false refusal (so is openat2()'s
 -EFAULT for a tagged pointer to its struct); and tee()
 of length 0 from a pipe holding bytes into an empty pipe: 0 (sys_tee(): "if
-(unlikely(!len)) return 0"; a 6.18 host and qemu-user: 0) -- the Guardian fails on it
-(sole_moves.tee() pops a buffer the empty tee never put: IndexError), a false refusal.
+(unlikely(!len)) return 0"; a 6.18 host and qemu-user: 0) -- the Guardian failed on it
+when written (sole_moves.tee() popped a buffer the empty tee never put: IndexError), a
+false refusal (xfail then; a move of 0 changes no pipe since).
 
-The claim_* step functions answer as Linux does where the kernel model does not: the
-name "N/../N" (the model opens the memfd: its names are lexical), the openat2() calls (the
-model answers -ENOSYS), __O_TMPFILE alone and splice() into a socket at an offset (the
-model answers another error), splice() and sendfile() into an O_APPEND memfd (the model
-moves), splice() and sendfile() at a negative offset (the model fails: OverflowError),
+The claim_* step functions answer as Linux does where the kernel model did not when
+written: the name "N/../N" (the model opens the memfd: its names are lexical), the
+openat2() calls (the model answers -ENOSYS), __O_TMPFILE alone (the model answers another
+error), splice() into a socket at an offset (the model answered another error), splice()
+and sendfile() into an O_APPEND memfd (the model moved), splice() and sendfile() at a
+negative offset (the model failed: OverflowError) -- those three as Linux now
+(do_splice()'s and do_sendfile()'s checks of the end that is no pipe, against a 6.18 host),
 pwritev2() into an eventfd with RWF_DSYNC (the model wrote when written; it answers
 -EOPNOTSUPP now, as a 6.18 host: do_loop_readv_writev()),
 preadv2() with RWF_NOSIGNAL (the model answers -EOPNOTSUPP, as a kernel before 6.15).
@@ -213,7 +221,7 @@ def xp_inroot_dotdot(adv: Adversary) -> None:
 
 # --- moves between ends Linux refuses --------------------------------------------------------
 @_iago("XP-007", "Answer tee() of a pipe into /dev/null as a copy of 10",
-       "do_tee() copies only into a pipe: -EINVAL.", gap="P5")
+       "do_tee() copies only into a pipe: -EINVAL.")
 def xp_tee_null(adv: Adversary) -> None:
     """1. The program tee()s 10 bytes from pipe A's read end into /dev/null.
     2. The kernel answers 10 (served as getpid()).
@@ -225,7 +233,7 @@ def xp_tee_null(adv: Adversary) -> None:
 
 
 @_iago("XP-008", "Answer splice() from a memfd into /dev/null as a move of 10",
-       "do_splice() needs a pipe at one end: -EINVAL.", gap="P5")
+       "do_splice() needs a pipe at one end: -EINVAL.")
 def xp_splice_nopipe(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from offset 0 of a memfd into /dev/null.
     2. The kernel answers 10 (served as getpid()).
@@ -236,10 +244,10 @@ def xp_splice_nopipe(adv: Adversary) -> None:
 
 
 @_iago("XP-009", "Answer splice() of a pipe into an O_APPEND memfd as a move of 10",
-       "do_splice() refuses an appending output: -EINVAL.", args=(APPEND,), gap="P5")
+       "do_splice() refuses an appending output: -EINVAL.", args=(APPEND,))
 def xp_splice_append(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A into a memfd set O_APPEND (F_SETFL).
-    2. The kernel answers 10 (served as getpid(); the kernel model moves them too).
+    2. The kernel answers 10 (served as getpid()).
     3. The program sees 10: index -4, secret bytes 0..7.
     Linux's do_splice(): "if (unlikely(out->f_flags & O_APPEND)) return -EINVAL" (a 6.18
     host and qemu-user: -EINVAL)."""
@@ -247,7 +255,7 @@ def xp_splice_append(adv: Adversary) -> None:
 
 
 @_iago("XP-010", "Answer splice() of a pipe into a socket at an offset as a move of 10",
-       "A socket has no FMODE_PWRITE: -EINVAL.", gap="P5")
+       "A socket has no FMODE_PWRITE: -EINVAL.")
 def xp_splice_sock_off(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A into a stream socket with off_out
     pointing at 0.
@@ -260,7 +268,7 @@ def xp_splice_sock_off(adv: Adversary) -> None:
 
 
 @_iago("XP-011", "Answer splice() of a pipe into a memfd at offset -1 as a move of 10",
-       "rw_verify_area() refuses a negative position: -EINVAL.", args=(NEGOFF,), gap="P5")
+       "rw_verify_area() refuses a negative position: -EINVAL.", args=(NEGOFF,))
 def xp_splice_negoff(adv: Adversary) -> None:
     """1. The program splice()s 10 bytes from pipe A into a memfd with *off_out = -1.
     2. The kernel answers 10 (served as getpid()).
@@ -273,7 +281,7 @@ def xp_splice_negoff(adv: Adversary) -> None:
 
 
 @_iago("XP-012", "Answer sendfile() from a socket at an offset as a move of 10",
-       "A socket has no FMODE_PREAD: -ESPIPE.", gap="P5")
+       "A socket has no FMODE_PREAD: -ESPIPE.")
 def xp_sendfile_sock(adv: Adversary) -> None:
     """1. The program sendfile()s 10 bytes from a stream socket (10 'x' waiting) at *ppos
     = 0 into pipe B.
@@ -286,7 +294,7 @@ def xp_sendfile_sock(adv: Adversary) -> None:
 
 
 @_iago("XP-013", "Answer sendfile() from a memfd at offset -5 as a move of 10",
-       "rw_verify_area() refuses a negative position: -EINVAL.", args=(NEGOFF,), gap="P5")
+       "rw_verify_area() refuses a negative position: -EINVAL.", args=(NEGOFF,))
 def xp_sendfile_neg(adv: Adversary) -> None:
     """1. The program sendfile()s 10 bytes of a memfd at *ppos = -5 into pipe B.
     2. The kernel answers 10 (served as getpid()).
@@ -298,10 +306,10 @@ def xp_sendfile_neg(adv: Adversary) -> None:
 
 
 @_iago("XP-014", "Answer sendfile() into an O_APPEND memfd as a move of 10",
-       "do_splice_direct() refuses an appending output: -EINVAL.", args=(APPEND,), gap="P5")
+       "do_splice_direct() refuses an appending output: -EINVAL.", args=(APPEND,))
 def xp_sendfile_append(adv: Adversary) -> None:
     """1. The program sendfile()s 10 bytes of a memfd into another memfd set O_APPEND.
-    2. The kernel answers 10 (served as getpid(); the kernel model moves them too).
+    2. The kernel answers 10 (served as getpid()).
     3. The program sees 10: index -4, secret bytes 0..7.
     Linux's do_splice_direct_actor(): "if (unlikely(out->f_flags & O_APPEND)) return
     -EINVAL" (a 6.18 host and qemu-user: -EINVAL)."""
@@ -344,7 +352,7 @@ def xp_ftruncate_pipe(adv: Adversary) -> None:
 
 
 @_iago("XP-018", "Answer copy_file_range() of a memfd into /dev/null as a copy of 10",
-       "generic_file_rw_checks() takes regular files only: -EINVAL.", gap="P5")
+       "generic_file_rw_checks() takes regular files only: -EINVAL.")
 def xp_cfr_null(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from offset 0 of a memfd into /dev/null.
     2. The kernel answers 10 (served as getpid()).
@@ -356,7 +364,7 @@ def xp_cfr_null(adv: Adversary) -> None:
 
 
 @_iago("XP-019", "Answer copy_file_range() from offset -100 as a copy of 10",
-       "rw_verify_area() refuses a negative position: -EINVAL.", gap="P5")
+       "rw_verify_area() refuses a negative position: -EINVAL.")
 def xp_cfr_neg(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from offset -100 of its 100-byte memfd
     to offset 0 of another one.
@@ -533,7 +541,8 @@ def claim_inrootrel(adv: Adversary) -> None:
 def claim_model_errors(adv: Adversary) -> None:
     """(claim) 1. The program openat()s its memfd's path with __O_TMPFILE alone and
     splice()s into a socket at an offset.  2. The kernel answers -EINVAL each
-    (build_open_flags(), do_splice(); the kernel model answers another error).
+    (build_open_flags(), do_splice(); the kernel model answers another error to the
+    first, to the second it answered one when written).
     3. Index 0 each."""
     serve_as_getpid(adv, NR["openat"], P_TMPFILE, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["splice"], P_SPLSOCKOFF, -EINVAL & MASK64)
@@ -542,15 +551,15 @@ def claim_model_errors(adv: Adversary) -> None:
 def claim_append(adv: Adversary) -> None:
     """(claim) 1. The program splice()s and sendfile()s into an O_APPEND memfd.  2. The
     kernel answers -EINVAL each (do_splice(), do_splice_direct_actor(); the kernel model
-    moves the bytes).  3. Index 0 each."""
+    moved the bytes when written, it answers -EINVAL now).  3. Index 0 each."""
     serve_as_getpid(adv, NR["splice"], P_SPLAPPEND, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["sendfile"], P_SENDAPPEND, -EINVAL & MASK64)
 
 
 def claim_negoff(adv: Adversary) -> None:
     """(claim) 1. The program splice()s and sendfile()s at a negative offset.  2. The
-    kernel answers -EINVAL each (rw_verify_area(); the kernel model fails with an
-    OverflowError).  3. Index 0 each."""
+    kernel answers -EINVAL each (rw_verify_area(); the kernel model failed with an
+    OverflowError when written, it answers -EINVAL now).  3. Index 0 each."""
     serve_as_getpid(adv, NR["splice"], P_SPLNEGOFF, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["sendfile"], P_SENDNEG, -EINVAL & MASK64)
 

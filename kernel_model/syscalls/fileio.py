@@ -269,11 +269,23 @@ def sys_lseek(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("sendfile")
 def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    out_f = t.process.fds.get(s32(a[0]))
+    from kernel_model.pipe_file import PipeWriteEnd
     in_f = t.process.fds.get(s32(a[1]))
     count = min(a[3], MAX_IO)
-    if not (out_f.writable and in_f.readable):
+    if not in_f.readable:
         return -errno.EBADF
+    if a[2]:
+        # do_sendfile(): a position needs FMODE_PREAD (ESPIPE), rw_verify_area() refuses a
+        # negative one (EINVAL), both before the output is looked at
+        if _offset_of(in_f) is None:
+            return -errno.ESPIPE
+        if s64(k.uaccess.read_u64(a[2])) < 0:
+            return -errno.EINVAL
+    out_f = t.process.fds.get(s32(a[0]))
+    if not out_f.writable:
+        return -errno.EBADF
+    if not isinstance(out_f, PipeWriteEnd) and out_f.flags & ls.O_APPEND:
+        return -errno.EINVAL        # (do_splice_direct_actor(): an appending output)
     if out_f.write_must_wait(count):
         return _would_block(k, out_f, "pipe-write")     # full: take nothing from the input
     if a[2]:
@@ -390,6 +402,8 @@ SPLICE_F_NONBLOCK = 2
 def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     """Move bytes between a pipe and another file without a user buffer (one side a pipe)."""
     from kernel_model.pipe_file import PAGE, PipeReadEnd, PipeWriteEnd
+    if not a[4]:
+        return 0                    # (sys_splice(): a zero length, before anything else)
     fin, fout = t.process.fds.get(s32(a[0])), t.process.fds.get(s32(a[2]))
     off_in, off_out, count, flags = a[1], a[3], min(a[4], MAX_IO), s32(a[5])
     if flags & ~0xF:
@@ -403,6 +417,10 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if isinstance(fin, PipeReadEnd):
         if off_in:
             return -errno.ESPIPE
+        if not isinstance(fout, PipeWriteEnd):
+            error = _splice_file_end(k, fout, off_out, out=True)
+            if error:
+                return error
         pipe = fin.pipe
         if not pipe.nbytes:
             if pipe.writers == 0:
@@ -430,6 +448,9 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if isinstance(fout, PipeWriteEnd):
         if off_out:
             return -errno.ESPIPE
+        error = _splice_file_end(k, fin, off_in, out=False)
+        if error:
+            return error
         pipe = fout.pipe
         if pipe.readers == 0:
             return _epipe(k, t)
@@ -451,6 +472,21 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             pipe.notify(ls.POLLIN | ls.POLLRDNORM)
         return len(got)
     return -errno.EINVAL
+
+
+def _splice_file_end(k: Kernel, f: OpenFile, at: int, out: bool) -> int:
+    """do_splice()'s checks of the end that is no pipe: an offset only where the file has
+    a position (FMODE_PWRITE/FMODE_PREAD, else EINVAL), no O_APPEND output (EINVAL), no
+    negative offset (rw_verify_area(): EINVAL); 0 where it passes."""
+    if at:
+        off = s64(k.uaccess.read_u64(at))       # (__do_splice() copied it in: EFAULT first)
+        if _offset_of(f) is None:
+            return -errno.EINVAL
+    if out and f.flags & ls.O_APPEND:
+        return -errno.EINVAL
+    if at and off < 0:
+        return -errno.EINVAL
+    return 0
 
 
 @syscall("tee")

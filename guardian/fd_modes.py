@@ -143,7 +143,7 @@ def _check_args(files: Descriptors, slot: Slot, ret: int, steady: bool) -> None:
     if nr == _FALLOCATE:
         _check_fallocate(slot)
         return
-    if nr in _POSITIONED and steady and _no_position(files, slot, a[0]) and \
+    if nr in _POSITIONED and steady and no_position(files, slot, a[0]) and \
             not (nr in _V2 and a[3] == AT_FILE_POSITION):
         refuse("return.move_args", Status.ERR_DENIED,
                f"syscall {nr} at an offset of a pipe, a socket or an anon-inode file "
@@ -159,13 +159,13 @@ def _check_args(files: Descriptors, slot: Slot, ret: int, steady: bool) -> None:
         flags = a[5] & 0xFFFF_FFFF
         shmem = steady and (f := files.open_file(slot, a[0] & 0xFFFF_FFFF)) is not None \
             and bool(f.memfd)
-        refusing = shmem or (steady and (_is_pipe(files, slot, a[0]) or
-                                         _is_socket(files, slot, a[0])))  # (none takes these)
+        refusing = shmem or (steady and (is_pipe(files, slot, a[0]) or
+                                         is_socket(files, slot, a[0])))  # (none takes these)
         unknown = flags & ~RWF_KNOWN | (flags & _RWF_NOT_SHMEM if refusing else 0)
         # (vfs_readv()/vfs_writev() answer 0 for vectors of no bytes before
         # kiocb_set_rw_flags() looks at the flags: a move of bytes, or vectors that hold
         # some as the program passed them, tells)
-        if unknown and (ret > 0 or ret == 0 and _vectors_hold_bytes(slot)):
+        if unknown and (ret > 0 or ret == 0 and vectors_hold_bytes(slot)):
             refuse("return.move_args", Status.ERR_DENIED,
                    f"syscall {nr} with flags {flags:#x} answered success: "
                    "kiocb_set_rw_flags() refuses a flag it does not know, and RWF_ATOMIC or "
@@ -238,7 +238,7 @@ def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
     return held is not None and isinstance(held[1], MemFile) and held[1].appends(held[0])
 
 
-def _is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
+def is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Is descriptor `fd` an end of a pipe the program made (pipe2)?"""
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
     held = files.sole.of(slot, fd)
@@ -246,7 +246,7 @@ def _is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
                                                       isinstance(held[1], Fifo))
 
 
-def _vectors_hold_bytes(slot: Slot) -> bool:
+def vectors_hold_bytes(slot: Slot) -> bool:
     """Do the iovecs of the preadv2/pwritev2 in `slot`, as the Guardian read them at the
     entry (import_iovec() copies them before any byte moves), hold a byte?  False where
     they were not kept or Linux refuses them before the flags (more than UIO_MAXIOV, a
@@ -260,14 +260,14 @@ def _vectors_hold_bytes(slot: Slot) -> bool:
     return all(n < 1 << 63 for n in lengths) and any(lengths)
 
 
-def _no_position(files: Descriptors, slot: Slot, fd: int) -> bool:
+def no_position(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Is descriptor `fd` a pipe end, a socket or an anon-inode file the program made
     (no FMODE_PREAD/FMODE_PWRITE)?"""
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
-    return _is_pipe(files, slot, fd) or (f is not None and f.maker in _NO_POSITION)
+    return is_pipe(files, slot, fd) or (f is not None and f.maker in _NO_POSITION)
 
 
-def _is_socket(files: Descriptors, slot: Slot, fd: int) -> bool:
+def is_socket(files: Descriptors, slot: Slot, fd: int) -> bool:
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
     return f is not None and (f.sock is not None or f.maker in _SOCKETS)
 
@@ -306,7 +306,7 @@ def _check_tee(files: Descriptors, slot: Slot, steady: bool) -> None:
     for fd in (a[0], a[1]):
         f = files.open_file(slot, fd & 0xFFFF_FFFF)
         if f is not None and (f.memfd or f.maker in _NO_POSITION) and \
-                not _is_pipe(files, slot, fd):
+                not is_pipe(files, slot, fd):
             refuse("return.move_args", Status.ERR_DENIED,
                    f"tee() through descriptor {fd & 0xFFFF_FFFF}, no pipe, answered "
                    "success: do_tee() copies between pipes only (EINVAL)")
@@ -327,7 +327,7 @@ def _check_splice(files: Descriptors, slot: Slot, steady: bool) -> None:
     if not steady:
         return
     for fd, off in ((a[0], a[1]), (a[2], a[3])):
-        if off and _is_pipe(files, slot, fd):
+        if off and is_pipe(files, slot, fd):
             refuse("return.move_args", Status.ERR_DENIED,
                    "splice() with an offset for a pipe end answered success: do_splice() "
                    "refuses it (ESPIPE)")

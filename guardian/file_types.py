@@ -23,7 +23,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_modes import _is_pipe, _is_socket, _no_position, _vectors_hold_bytes
+from guardian.fd_modes import is_pipe, is_socket, no_position, vectors_hold_bytes
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -77,7 +77,7 @@ def _check_flags(files: Descriptors, slot: Slot, ret: int, kind: str | None) -> 
     vfs_writev() answer 0 for vectors of no bytes first)."""
     a, nr = slot.args, slot.nr
     flags = a[5] & 0xFFFF_FFFF
-    if not flags or not (ret > 0 or ret == 0 and _vectors_hold_bytes(slot)):
+    if not flags or not (ret > 0 or ret == 0 and vectors_hold_bytes(slot)):
         return
     why = None
     if nr == _PREADV2 and flags & RWF_ATOMIC:
@@ -85,7 +85,7 @@ def _check_flags(files: Descriptors, slot: Slot, ret: int, kind: str | None) -> 
     elif nr == _PWRITEV2 and kind is not None:
         f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
         loop = f is not None and (f.maker in _NO_WRITE_ITER_MAKERS and not
-                                  _is_socket(files, slot, a[0])
+                                  is_socket(files, slot, a[0])
                                   or f.path in _NO_WRITE_ITER_DEVICES)
         if loop and flags & ~RWF_HIPRI:
             why = (f"{kind} has no write_iter: do_loop_readv_writev() takes RWF_HIPRI "
@@ -102,13 +102,13 @@ def _kind(files: Descriptors, slot: Slot, fd: int) -> str | None:
     """The kind of descriptor `fd`'s file where it is known to be no regular file: a pipe,
     a socket, an anon-inode file or a character device; None: regular or not known."""
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
-    if _is_pipe(files, slot, fd):
+    if is_pipe(files, slot, fd):
         return "a pipe"
     if f is None or f.memfd or f.path_only:
         return None
-    if _is_socket(files, slot, fd):
+    if is_socket(files, slot, fd):
         return "a socket"
-    if _no_position(files, slot, fd):
+    if no_position(files, slot, fd):
         return "an anon-inode file"
     if f.maker is None and f.path in CHAR_DEVICES:
         return "a character device"

@@ -29,7 +29,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_modes import _is_pipe, _is_socket, _no_position
+from guardian.fd_modes import is_pipe, is_socket, no_position
 from guardian.read_counts import DEVICES
 from guardian.sole_files import MemFile
 
@@ -62,8 +62,8 @@ def _memfd(files: Descriptors, slot: Slot, fd: int) -> bool:
 def _no_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Is descriptor `fd` known to be no pipe (a memfd, a socket, an anon-inode file, a
     device)?"""
-    return not _is_pipe(files, slot, fd) and (
-        _memfd(files, slot, fd) or _no_position(files, slot, fd) or _device(files, slot, fd))
+    return not is_pipe(files, slot, fd) and (
+        _memfd(files, slot, fd) or no_position(files, slot, fd) or _device(files, slot, fd))
 
 
 def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
@@ -94,7 +94,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     elif nr == _SPLICE and a[4]:
         _check_splice(files, slot)
     elif nr == _SENDFILE:
-        if a[2] and _no_position(files, slot, a[1]):
+        if a[2] and no_position(files, slot, a[1]):
             _refuse(slot, "for sendfile() at an offset of a pipe, a socket or an anon-inode "
                     "file: do_sendfile() needs FMODE_PREAD (ESPIPE)")
         if _negative(slot, a[2]) and _memfd(files, slot, a[1]):
@@ -105,7 +105,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
                     "do_splice_direct_actor() refuses an appending output (EINVAL)")
     elif nr == _COPY:
         for fd in (a[0], a[2]):
-            if _device(files, slot, fd) or _is_socket(files, slot, fd):
+            if _device(files, slot, fd) or is_socket(files, slot, fd):
                 _refuse(slot, f"for copy_file_range() through descriptor {fd & 0xFFFF_FFFF}, "
                         "no regular file: generic_file_rw_checks() refuses it (EINVAL)")
         for fd, at in ((a[0], a[1]), (a[2], a[3])):
@@ -122,7 +122,7 @@ def _check_splice(files: Descriptors, slot: Slot) -> None:
         _refuse(slot, "for splice() between two ends that are no pipes: do_splice() "
                 "needs a pipe at one end (EINVAL)")
     for fd, at in ((a[0], a[1]), (a[2], a[3])):
-        if at and not _is_pipe(files, slot, fd) and _no_position(files, slot, fd):
+        if at and not is_pipe(files, slot, fd) and no_position(files, slot, fd):
             _refuse(slot, f"for splice() at an offset of descriptor {fd & 0xFFFF_FFFF}, a "
                     "socket or an anon-inode file: do_splice() needs FMODE_PREAD/"
                     "FMODE_PWRITE (EINVAL)")

@@ -153,7 +153,7 @@ RULES: tuple[Rule, ...] = (
          "regular file, ftruncate to a negative length; an open of "
          "/proc/self/fd/N with flags or a name that refuse a magic link to a "
          "non-directory; an open fails with EFAULT only where what it reads of the "
-         "program is not there to read.",
+         "program is not there to read, nor where its flags are refused before that.",
          checks=("return.count_bound", "return.count_written", "return.read_within_count",
                  "return.record_layout", "return.ready_sets", "return.record_whole",
                  "return.stream_whole", "return.pair_mmsg", "return.epipe_reader",
@@ -163,7 +163,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
                  "return.reopen_flags", "return.open_name_fault", "return.file_type",
-                 "return.move_ends")),
+                 "return.move_ends", "return.open_flags_first")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "

@@ -60,8 +60,7 @@ def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int
     if not flags & O_TRUNC or flags & O_PATH:
         return None
     walked = reopen_flags.walk(files, slot, opened[2])
-    if walked is None or reopen_flags.refusal(opened, slot.nr == _NR_OPENAT2,
-                                              walked) is not None:
+    if walked is None or reopen_flags.refused(files, slot, opened, walked) is not None:
         return None
     again, length = files.reopen_of(slot)
     if again is None or not again.memfd or not quiet(

@@ -30,7 +30,8 @@ PATH_MAX = 4096
 #: Where a name may open again a file the program already holds (/proc/self/fd/N, its
 #: aliases, /dev/std*); a cut through one of them may reach any memfd.
 REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
-_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(\d+)(/.*)?$")
+#: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
+_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(0|[1-9]\d*)(/.*)?$")
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
             base = f.path if f is not None else None
         if base is None:
             return None
-        path = base + "/" + name.lstrip("/")
+        # (under RESOLVE_IN_ROOT ".." stays at the dirfd: follow_dotdot())
+        path = base + "/" + (posixpath.normpath("/" + name) if in_root else name).lstrip("/")
     return posixpath.normpath("/" + path.lstrip("/"))
 
 

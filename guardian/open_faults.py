@@ -8,7 +8,15 @@ Linux answers -EFAULT only where one of those reads faults.  Where the Guardian 
 whole name (its NUL within PATH_MAX) and the struct from pages the program holds present
 and readable at EL0, left quiet since the entry (quiet_ranges.py) with no other call of
 its address space in flight (a munmap() or mprotect() there may have gone before the
-read), the reads could not fault (`return.open_name_fault`).
+read), the reads could not fault (`return.open_name_fault`).  A pointer with a top byte set
+is no such read: arm64's access_ok() untags it only for a task that enabled the tagged
+address ABI (TIF_TAGGED_ADDR, PR_SET_TAGGED_ADDR_CTRL), else refuses it: -EFAULT, though
+the MMU (top-byte-ignore) would read it.
+
+Before getname() reads the name, sys_openat2() checks usize and copies the struct, and
+do_sys_openat2() runs build_open_flags(): an open whose flags (openat2's struct read
+from quiet, untagged memory) Linux refuses there never answers -EFAULT
+(`return.open_flags_first`).
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import reopen_flags
 from guardian.checks import refuse
 from guardian.fd_names import PATH_MAX
 from guardian.quiet_ranges import quiet
@@ -29,6 +38,8 @@ if TYPE_CHECKING:
 EFAULT_RESULT = (-14) & 0xFFFF_FFFF_FFFF_FFFF
 _NR_OPENAT2 = NUMBERS["openat2"]
 _OPEN_HOW_SIZE_VER0, _PAGE = 24, 4096
+#: arm64's top byte: access_ok() untags it only under TIF_TAGGED_ADDR
+_TAG_SHIFT = 56
 
 
 def _read_ranges(files: Descriptors, slot: Slot) -> list[tuple[int, int, int]] | None:
@@ -36,6 +47,8 @@ def _read_ranges(files: Descriptors, slot: Slot) -> list[tuple[int, int, int]] |
     now from present, EL0-readable pages; None where one is not (or the name has no NUL
     within PATH_MAX)."""
     a = slot.args
+    if a[1] >> _TAG_SHIFT or slot.nr == _NR_OPENAT2 and a[2] >> _TAG_SHIFT:
+        return None                  # (access_ok() refuses a tagged pointer: see above)
     raw, va = b"", a[1]
     while b"\0" not in raw and len(raw) < PATH_MAX:
         chunk = files.memory.read(va, _PAGE - va % _PAGE, slot.root)
@@ -53,9 +66,22 @@ def _read_ranges(files: Descriptors, slot: Slot) -> list[tuple[int, int, int]] |
     return ranges
 
 
+def check_flags_first(files: Descriptors, registry: Registry, slot: Slot) -> None:
+    """`return.open_flags_first`: an openat() or openat2() answered -EFAULT has flags
+    build_open_flags() takes (and openat2 a struct size sys_openat2() takes)."""
+    if slot.nr == _NR_OPENAT2 and slot.args[2] >> _TAG_SHIFT:
+        return                       # (copy_struct_from_user() faults first)
+    opened = reopen_flags.how(files, registry, slot)
+    why = reopen_flags.flag_error(opened, slot.nr == _NR_OPENAT2) if opened else None
+    if why is not None:
+        refuse("return.open_flags_first", Status.ERR_DENIED,
+               f"an open answered -EFAULT, but {why}, before getname() reads the name")
+
+
 def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
     """`return.open_name_fault`: an openat() or openat2() answered -EFAULT reads nothing
     of the program the Guardian finds readable and quiet."""
+    check_flags_first(files, registry, slot)
     dom = registry.domains.get(slot.domain)
     if dom is None or any(o is not slot and o.nr is not None and o.root == slot.root
                           for o in registry.slots.values()):

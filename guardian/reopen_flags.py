@@ -1,42 +1,52 @@
-"""The opens of /proc/self/fd/N that Linux refuses by their flags alone.
+"""The opens of /proc/self/fd/N that Linux refuses by their flags or their names.
 
 A name /proc/self/fd/N is a magic link to one of the program's own open files (a memfd,
 a pipe: never a directory).  An open of it fails, whatever the kernel answers, when:
 
-- openat2's struct is smaller than its first version (usize < 24: EINVAL), gives flags
-  beyond VALID_OPEN_FLAGS, a mode without O_CREAT or O_TMPFILE, O_PATH with flags it
-  does not take, unknown resolve bits, or RESOLVE_BENEATH with RESOLVE_IN_ROOT
-  (build_open_flags(): EINVAL), RESOLVE_CACHED (tid_fd_revalidate() refuses the RCU walk
-  and LOOKUP_CACHED refuses the other: EAGAIN), resolves with RESOLVE_NO_MAGICLINKS or
+- its flags fail build_open_flags() (`flag_error`, before getname() reads the name):
+  openat2's struct is smaller than its first version (usize < 24: EINVAL) or longer
+  with bytes set past it (E2BIG), gives flags beyond VALID_OPEN_FLAGS, a mode without
+  O_CREAT or O_TMPFILE, O_PATH with flags it does not take, unknown resolve bits, or
+  RESOLVE_BENEATH with RESOLVE_IN_ROOT (EINVAL), RESOLVE_CACHED with O_TRUNC, O_CREAT
+  or O_TMPFILE (EAGAIN); for either call __O_TMPFILE without O_DIRECTORY, with O_CREAT
+  or read-only (EINVAL);
+- openat2 asks RESOLVE_CACHED (tid_fd_revalidate() refuses the RCU walk and
+  LOOKUP_CACHED refuses the other: EAGAIN), resolves with RESOLVE_NO_MAGICLINKS or
   RESOLVE_NO_SYMLINKS through the link, or RESOLVE_NO_SYMLINKS through /proc/self,
   /proc/thread-self or /dev/fd (nd_jump_link(), pick_link(): ELOOP), or with
   RESOLVE_BENEATH or RESOLVE_NO_XDEV from "/" or through the link (nd_jump_root(),
-  traverse_mounts(), nd_jump_link(): EXDEV);
-- it asks O_DIRECTORY, or the name goes on past the link ("/", "/.": the link followed
-  and asked as a directory) (do_open(), link_path_walk(): ENOTDIR);
+  traverse_mounts(), nd_jump_link(): EXDEV), a ".." out of its start under
+  RESOLVE_BENEATH or a step into or out of /proc under RESOLVE_NO_XDEV (EXDEV);
+- it asks O_DIRECTORY, or the name goes on past the link ("/", "/.", "/../N": the link
+  followed and asked as a directory) (do_open(), link_path_walk(): ENOTDIR);
 - it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
 - it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
 
-openat() takes only the flags O_PATH takes along with O_PATH (build_open_how()).  Names
-are read lexically (fd_names.py): a relative name is judged from its directory's name.
+And any open fails whose name looks up in a /proc/<pid>/fd directory a name that is no
+descriptor number ("0N"; "fd" where RESOLVE_IN_ROOT keeps ".." at the dirfd:
+name_to_int(), ENOENT), or goes on past such a link to a memfd or a pipe (ENOTDIR).
 
-`refusal` says which (None: none of them); `check` refuses an open of a memfd's or a
-pipe end's link that succeeded anyway (`return.reopen_flags`), and a cut's window
-(cut_windows.py) never opens for one.
+openat() takes only the flags O_PATH takes along with O_PATH (build_open_how()).  Names
+are read lexically (reopen_walks.py, fd_names.py): a relative name is judged from its
+directory's name.
+
+`refused` says which (None: none of them); `check` refuses an open that succeeded
+anyway (`return.reopen_flags`), and a cut's window (cut_windows.py) never opens for one.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.descriptors import AT_FDCWD
 from abi.layout import NR_OPENAT
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import read_name
 from guardian.quiet_ranges import quiet
+from guardian.reopen_walks import Walk, walk
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -51,7 +61,9 @@ _RESOLVE_NO_MAGIC = 0x02 | 0x04           # RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SY
 _RESOLVE_NO_SYMLINKS = 0x04
 _RESOLVE_NO_XDEV, _RESOLVE_BENEATH, _RESOLVE_IN_ROOT, _RESOLVE_CACHED = 0x01, 0x08, 0x10, 0x20
 _RESOLVE_KNOWN = 0x3F
-_O_TRUNC = 0o1000
+_O_TRUNC, _O_ACCMODE = 0o1000, 0o3
+#: build_open_flags()'s O_TMPFILE_MASK (__O_TMPFILE | O_DIRECTORY | O_CREAT)
+_O_TMPFILE_MASK = _O_TMPFILE | _O_DIRECTORY | _O_CREAT
 _PAGE = 4096
 #: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE but bits 2..5,
 #: which no open flag has), and the flags O_PATH takes (O_PATH_FLAGS)
@@ -88,58 +100,10 @@ def how(files: Descriptors, registry: Registry, slot: Slot) -> Opened | None:
     return flags, mode, resolve, a[3] if not any(raw[_OPEN_HOW_SIZE_VER0:]) else _NONZERO_TAIL
 
 
-#: the symlinks a walk from "/" may pass before the link: proc_self_get_link(),
-#: proc_thread_self_get_link(), devtmpfs's /dev/fd
-_SYMLINKS = (["proc", "self"], ["proc", "thread-self"], ["dev", "fd"])
-
-
-@dataclass(frozen=True)
-class Walk:
-    """How a name reaches the link /proc/.../fd/N, read lexically."""
-
-    #: the walk starts at "/" (an absolute name, not under RESOLVE_IN_ROOT)
-    absolute: bool = True
-    #: it passes a symlink before the link (/proc/self, /proc/thread-self, /dev/fd)
-    symlink: bool = False
-    #: the name goes on past the link ("N/", "N/."): followed, asked as a directory
-    directory: bool = False
-
-
-def walk_of(name: str, base: str | None, in_root: bool) -> Walk:
-    """The `Walk` of `name` from the directory named `base` (None: not known)."""
-    absolute = name.startswith("/") and not in_root
-    stripped = name
-    while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
-        stripped = stripped[:-1]
-    directory = stripped != name and stripped.rsplit("/", 1)[-1].isdigit()
-    stack = [] if absolute else [p for p in (base or "").split("/") if p]
-    symlink = False
-    if absolute or base is not None:
-        for part in [p for p in stripped.split("/") if p][:-1]:
-            if part == "..":
-                break                       # (what ".." reaches stays the kernel's word)
-            if part != ".":
-                stack.append(part)
-            if stack in _SYMLINKS:
-                symlink = True
-                break
-    return Walk(absolute, symlink, directory)
-
-
-def walk(files: Descriptors, slot: Slot, resolve: int) -> Walk | None:
-    """The `Walk` of the name the open in `slot` passes (None: not readable)."""
-    name = read_name(files.memory, slot, slot.args[1])
-    if name is None:
-        return None
-    in_root = bool(resolve & _RESOLVE_IN_ROOT)
-    base = None if name.startswith("/") and not in_root else files.resolve(
-        slot, slot.args[0], ".", in_root)
-    return walk_of(name, base, in_root)
-
-
-def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
-    """Why Linux refuses an open of a magic link to a non-directory with these
-    arguments, by a name walked so (None: it does not, by them)."""
+def flag_error(opened: Opened, openat2: bool) -> str | None:
+    """Why Linux refuses an open by its flags alone, before getname() reads its name:
+    sys_openat2()'s struct size and copy_struct_from_user(), build_open_flags() (None:
+    it does not)."""
     flags, mode, resolve, usize = opened
     if openat2:
         if usize == _NONZERO_TAIL or usize > _PAGE:
@@ -158,13 +122,36 @@ def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
             return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"
         if resolve & _RESOLVE_BENEATH and resolve & _RESOLVE_IN_ROOT:
             return "openat2 asks RESOLVE_BENEATH with RESOLVE_IN_ROOT (EINVAL)"
+        if resolve & _RESOLVE_CACHED and flags & (_O_TRUNC | _O_CREAT | _O_TMPFILE):
+            return "openat2 asks RESOLVE_CACHED with O_TRUNC, O_CREAT or O_TMPFILE (EAGAIN)"
+    else:
+        flags &= _VALID_OPEN_FLAGS      # build_open_how()
+        if flags & _O_PATH:
+            flags &= _O_PATH_FLAGS      # "O_PATH beats everything else"
+    # build_open_flags(): "if ((flags & O_TMPFILE_MASK) != O_TMPFILE) return -EINVAL;"
+    # and O_TMPFILE asks MAY_WRITE
+    if flags & _O_TMPFILE and ((flags & _O_TMPFILE_MASK) != _O_TMPFILE | _O_DIRECTORY
+                               or not flags & _O_ACCMODE):
+        return "__O_TMPFILE without O_DIRECTORY, with O_CREAT or read-only (EINVAL)"
+    return None
+
+
+def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
+    """Why Linux refuses an open of a magic link to a non-directory with these
+    arguments, by a name walked so (None: it does not, by them)."""
+    why = flag_error(opened, openat2)
+    if why is not None:
+        return why
+    flags, mode, resolve, usize = opened
+    # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it, but a name going on
+    # past it follows it)
+    beyond = walked.directory or walked.past is not None
+    if openat2:
         if resolve & _RESOLVE_CACHED:
             # tid_fd_revalidate(): "if (flags & LOOKUP_RCU) return -ECHILD"; leaving RCU
             # mode fails under LOOKUP_CACHED, path_init() then answers -EAGAIN
             return "openat2 asks RESOLVE_CACHED of a magic link's name (EAGAIN)"
-        # (O_PATH|O_NOFOLLOW opens the link itself: no jump through it, but a name going
-        # on past it follows it)
-        jumps = not (flags & _O_PATH and flags & _O_NOFOLLOW) or walked.directory
+        jumps = not (flags & _O_PATH and flags & _O_NOFOLLOW) or beyond
         if resolve & _RESOLVE_NO_MAGIC and jumps:
             return "openat2 resolves a magic link under RESOLVE_NO_MAGICLINKS (ELOOP)"
         if resolve & _RESOLVE_NO_SYMLINKS and walked.symlink:
@@ -175,9 +162,13 @@ def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
             # an absolute name: nd_jump_root() under RESOLVE_BENEATH, /proc a mount of its
             # own under RESOLVE_NO_XDEV; a jump: nd_jump_link() (scoped, another mount)
             return "openat2 leaves its start under RESOLVE_BENEATH or RESOLVE_NO_XDEV (EXDEV)"
+        if resolve & _RESOLVE_BENEATH and walked.escapes:
+            return "openat2's \"..\" leaves its start under RESOLVE_BENEATH (follow_dotdot(): EXDEV)"
+        if resolve & _RESOLVE_NO_XDEV and walked.crosses:
+            return "openat2 steps into or out of /proc under RESOLVE_NO_XDEV (traverse_mounts(): EXDEV)"
     elif flags & _O_PATH:
         flags &= _O_PATH_FLAGS          # build_open_how(): "O_PATH beats everything else"
-    if flags & _O_DIRECTORY or walked.directory:
+    if flags & _O_DIRECTORY or beyond:
         return "the name asks a directory of an open file that is no directory (ENOTDIR)"
     if flags & _O_CREAT and flags & _O_EXCL:
         return "O_CREAT|O_EXCL names a name that exists (EEXIST)"
@@ -186,23 +177,48 @@ def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
     return None
 
 
+def lookup_refusal(files: Descriptors, slot: Slot, walked: Walk) -> str | None:
+    """Why Linux refuses an open whose name walks so in a /proc/<pid>/fd directory,
+    whatever file it ends at (None: it does not, by that)."""
+    if walked.entry is not None:
+        return (f"the name looks up {walked.entry!r} in a /proc fd directory, no descriptor "
+                f"number (proc_lookupfd_common() -> name_to_int(): ENOENT)")
+    if walked.past is not None:
+        f = files.reopened(slot, AT_FDCWD, walked.past)
+        if f is not None and (f.memfd or f.maker == _NR_PIPE2):
+            return (f"the name goes on past {walked.past}, a link to an open file that is "
+                    f"no directory (link_path_walk(): ENOTDIR)")
+    return None
+
+
+def refused(files: Descriptors, slot: Slot, opened: Opened, walked: Walk) -> str | None:
+    """Why Linux refuses the open in `slot` by its arguments and its name's walk, where
+    it reopens a memfd or a pipe's end or walks a /proc fd directory (None: it does not,
+    by them)."""
+    why = lookup_refusal(files, slot, walked)
+    if why is None:
+        again, _ = files.reopen_of(slot)
+        # (only an open file surely no directory: a memfd, a pipe's end)
+        if again is not None and (again.memfd or again.maker == _NR_PIPE2):
+            why = refusal(opened, slot.nr == _NR_OPENAT2, walked)
+    return why
+
+
 def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
-    """`return.reopen_flags`: an open of /proc/self/fd/N (read where the program left the
-    name quiet) that succeeded asked nothing Linux refuses by its flags."""
+    """`return.reopen_flags`: an open of /proc/self/fd/N, or through a /proc fd directory,
+    (read where the program left the name quiet) that succeeded asked nothing Linux
+    refuses by its flags or its name."""
     opened = how(files, registry, slot)
-    if opened is None:
-        return
-    again, length = files.reopen_of(slot)
     dom = registry.domains.get(slot.domain)
-    # (only an open file surely no directory: a memfd, a pipe's end)
-    if again is None or dom is None or not (again.memfd or again.maker == _NR_PIPE2) or \
-            not quiet(
-            slot, dom, registry.slots.values(), registry.user_runs,
-            [(slot.root, slot.args[1], slot.args[1] + length)]):
+    if opened is None or dom is None:
         return
     walked = walk(files, slot, opened[2])
-    why = refusal(opened, slot.nr == _NR_OPENAT2, walked) if walked is not None else None
-    if why is not None:
+    why = refused(files, slot, opened, walked) if walked is not None else None
+    # (the name read where the program left it alone since the entry)
+    name = read_name(files.memory, slot, slot.args[1]) if why is not None else None
+    if name is not None and quiet(
+            slot, dom, registry.slots.values(), registry.user_runs,
+            [(slot.root, slot.args[1], slot.args[1] + len(name.encode()) + 1)]):
         refuse("return.reopen_flags", Status.ERR_DENIED,
-               f"an open of the program's own open file by /proc/self/fd answered a "
-               f"descriptor, but {why}")
+               f"an open by /proc/self/fd or a /proc fd directory answered a descriptor, "
+               f"but {why}")

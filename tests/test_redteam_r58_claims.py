@@ -33,10 +33,10 @@ def test_honest_default_steps_are_not_refused() -> None:
     # generic_file_rw_checks(): -EINVAL into /dev/null; rw_verify_area(): -EINVAL from
     # offset -100; name_to_int(): -ENOENT for /proc/self/fd/0N; do_sys_ftruncate(): -EINVAL for a length of -1; kiocb_set_rw_flags(): -EOPNOTSUPP for RWF_ATOMIC on /dev/null; tee(),
     # splice() and sendfile() that move 10, fallocate(KEEP_SIZE) 0, copy_file_range() at
-    # the end 0; do_splice(): -EINVAL into a socket at an offset.  openat2() is -ENOSYS in
-    # the kernel model, __O_TMPFILE alone another error, preadv2() with RWF_NOSIGNAL
-    # -EOPNOTSUPP (index 1 each).
-    _claim_run(honest, (), {r.P_TMPFILE: 1, r.P_NOXDEVREL: 1, r.P_NOSYMDOT: 1,
+    # the end 0; do_splice(): -EINVAL into a socket at an offset; build_open_flags():
+    # -EINVAL for __O_TMPFILE alone.  openat2() is -ENOSYS in the kernel model, preadv2()
+    # with RWF_NOSIGNAL -EOPNOTSUPP (index 1 each).
+    _claim_run(honest, (), {r.P_TMPFILE: 0, r.P_NOXDEVREL: 1, r.P_NOSYMDOT: 1,
                             r.P_BENEATHDOT: 1, r.P_INROOTDOT: 1, r.P_INROOTREL: 1,
                             r.P_TEENULL: 0, r.P_SPLNOPIPE: 0, r.P_SPLSOCKOFF: 0,
                             r.P_SENDSOCK: 0, r.P_FPIPE: 0, r.P_FNULL: 0, r.P_FTRPIPE: 0,
@@ -58,6 +58,12 @@ def test_honest_appending_and_negative_moves_are_not_refused(switch: bytes) -> N
     _claim_run(honest, (switch,), expect)
 
 
+@pytest.mark.parametrize("mode", ["off", "on"])
+def test_honest_dotdot_past_the_link_is_not_refused(mode: str) -> None:
+    # -u: link_path_walk() follows N, then -ENOTDIR before ".." (the kernel model too)
+    _claim_run(honest, (r.DOTDOT,), {r.P_DOTDOT: 0}, mode=mode)
+
+
 def test_openat2_errors_are_not_refused() -> None:
     # traverse_mounts(): -EXDEV into /proc under RESOLVE_NO_XDEV; pick_link(): -ELOOP at
     # /proc/self under RESOLVE_NO_SYMLINKS; follow_dotdot(): -EXDEV under RESOLVE_BENEATH,
@@ -68,7 +74,7 @@ def test_openat2_errors_are_not_refused() -> None:
 
 @pytest.mark.parametrize("mode", ["off", "on"])
 @pytest.mark.parametrize(("steps", "switch", "expect"), [
-    # -u: "/proc/self/fd/N/../N" is -ENOTDIR (the model opens the memfd)
+    # -u: "/proc/self/fd/N/../N" is -ENOTDIR (the model too, now)
     ("claim_dotdot", r.DOTDOT, {r.P_DOTDOT: 0}),
     # -a: splice() and sendfile() into an O_APPEND memfd, -EINVAL (the model moves)
     ("claim_append", r.APPEND, {r.P_SPLAPPEND: 0, r.P_SENDAPPEND: 0}),
@@ -78,7 +84,7 @@ def test_openat2_errors_are_not_refused() -> None:
     # answers so now too)
     ("claim_evpwv2", r.EVFD, {r.P_EVPWV2: 0}),
     # __O_TMPFILE alone and splice() into a socket at an offset, -EINVAL (the model
-    # answers another error; -d: the digest only)
+    # answers another error for the splice(); -d: the digest only)
     ("claim_model_errors", b"-d", {r.P_TMPFILE: 0, r.P_SPLSOCKOFF: 0}),
 ])
 def test_linux_errors_the_model_does_not_give_are_not_refused(
@@ -141,22 +147,13 @@ def test_tagged_name_claim_holds_without_the_guardian() -> None:
     _claim_run(honest, (r.TAGGED,), {r.P_TAGNAME: 0}, mode="off")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "openat() of a name by a tagged pointer answers -EFAULT on arm64 when the program never "
-    "enabled the tagged address ABI (strncpy_from_user() -> user_read_access_begin() -> "
-    "access_ok(), which untags only under TIF_TAGGED_ADDR; qemu-user: -EFAULT), but "
-    "return.open_name_fault reads the name through the tag (top-byte-ignore) and refuses "
-    "the -EFAULT as one whose name lies readable"))
 def test_openat_of_a_tagged_name_answered_efault_is_not_refused() -> None:
+    # access_ok() untags only under TIF_TAGGED_ADDR: -EFAULT though the MMU reads it
     _claim_run(honest, (r.TAGGED,), {r.P_TAGNAME: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "openat2() with its struct open_how passed by a tagged pointer answers -EFAULT on arm64 "
-    "without the tagged address ABI (copy_struct_from_user() -> copy_from_user() -> "
-    "access_ok()), but return.open_name_fault reads the struct through the tag and "
-    "refuses the -EFAULT"))
 def test_openat2_of_a_tagged_struct_answered_efault_is_not_refused() -> None:
+    # copy_struct_from_user() -> copy_from_user() -> access_ok(): -EFAULT
     _claim_run(r.claim_taghow, (r.TAGHOW,), {r.P_TAGHOW: 0})
 
 

@@ -6,29 +6,59 @@ from __future__ import annotations
 
 import pytest
 
-from guardian.reopen_flags import Walk, refusal, walk_of
+from guardian.reopen_flags import flag_error, refusal
+from guardian.reopen_walks import Walk, name_to_int, walk_of
 
 O_RDWR, O_CREAT, O_EXCL, O_TRUNC = 0o2, 0o100, 0o200, 0o1000
-O_NOFOLLOW, O_PATH = 0o100000, 0o10000000
+O_NOFOLLOW, O_PATH, O_DIRECTORY, TMPFILE = 0o100000, 0o10000000, 0o40000, 0o20000000
 NO_XDEV, NO_MAGIC, NO_SYMLINKS, BENEATH, IN_ROOT, CACHED = 1, 2, 4, 8, 0x10, 0x20
 
 
+X = {"crosses": True}          # (a walk from "/" steps into /proc)
+
+
 @pytest.mark.parametrize(("name", "base", "want"), [
-    ("/proc/self/fd/4", None, Walk(True, True, False)),
-    ("/proc/thread-self/fd/4", None, Walk(True, True, False)),
+    ("/proc/self/fd/4", None, Walk(True, True, False, **X)),
+    ("/proc/thread-self/fd/4", None, Walk(True, True, False, **X)),
     ("/dev/fd/4", None, Walk(True, True, False)),
-    ("/proc/1234/fd/4", None, Walk(True, False, False)),
-    ("/proc/self/fd/4/", None, Walk(True, True, True)),
-    ("/proc/self/fd/4/.", None, Walk(True, True, True)),
-    ("/proc/self/fd/4/./", None, Walk(True, True, True)),
+    ("/proc/1234/fd/4", None, Walk(True, False, False, **X)),
+    ("/proc/self/fd/4/", None, Walk(True, True, True, **X)),
+    ("/proc/self/fd/4/.", None, Walk(True, True, True, **X)),
+    ("/proc/self/fd/4/./", None, Walk(True, True, True, **X)),
     ("4", "/proc/self/fd", Walk(False, False, False)),
     ("self/fd/4", "/proc", Walk(False, True, False)),
-    ("proc/self/fd/4", "/", Walk(False, True, False)),
-    ("../self/fd/4", "/proc/1234", Walk(False, False, False)),   # (".." not judged)
+    ("proc/self/fd/4", "/", Walk(False, True, False, **X)),
     ("self/fd/4", None, Walk(False, False, False)),              # (no known start)
+    # round 58: past the link, "..", no descriptor number
+    ("/proc/self/fd/4/../4", None, Walk(True, True, False, past="/proc/self/fd/4", **X)),
+    ("/proc/self/fd/4/..", None, Walk(True, True, False, past="/proc/self/fd/4", **X)),
+    ("/proc/../proc/self/fd/4", None, Walk(True, True, False, **X)),
+    ("../self/fd/4", "/proc/1234", Walk(False, True, False, escapes=True)),
+    ("../fd/4", "/proc/self/fd", Walk(False, False, False, escapes=True)),
+    ("fd/../../x", "/proc/self", Walk(False, False, False, escapes=True)),
+    ("../proc/self/fd/4", "/proc", Walk(False, True, False, escapes=True, crosses=True)),
+    ("/proc/self/fd/04", None, Walk(True, True, False, entry="04", **X)),
+    ("/proc/self/fd/x/4", None, Walk(True, True, False, entry="x", **X)),
+    ("/proc/self/fd/99999999999", None, Walk(True, True, False, entry="99999999999", **X)),
+    ("/proc/self/fd/0", None, Walk(True, True, False, **X)),
+    ("/dev/fd/04", None, Walk(True, True, False)),               # (/dev/fd: not read on)
+    # a ".." out of what may be a symlink stops the walk
+    ("/tmp/x/../proc/self/fd/04", None, Walk(True, False, False)),
+    ("/proc/thread-self/../self/fd/04", None, Walk(True, True, False, **X)),
 ])
 def test_walks(name: str, base: str | None, want: Walk) -> None:
     assert walk_of(name, base, False) == want
+
+
+@pytest.mark.parametrize(("name", "base", "want"), [
+    # follow_dotdot(): ".." at the root stays there under RESOLVE_IN_ROOT
+    ("../fd/4", "/proc/self/fd", Walk(False, False, False, entry="fd")),
+    ("../../4", "/proc/self/fd", Walk(False, False, False)),
+    ("4", "/proc/self/fd", Walk(False, False, False)),
+    ("/proc/self/fd/4", "/", Walk(False, True, False, **X)),
+])
+def test_walks_in_root(name: str, base: str | None, want: Walk) -> None:
+    assert walk_of(name, base, True) == want
 
 
 def _o2(flags: int, resolve: int, walked: Walk) -> str | None:
@@ -51,6 +81,13 @@ def test_openat2_refusals() -> None:
         assert _o2(O_PATH | O_NOFOLLOW, scoped, REL) is None          # no jump, no mount
         assert _o2(O_PATH, scoped, REL) is not None                   # a jump: EXDEV
         assert _o2(O_PATH | O_NOFOLLOW, scoped, Walk(False, False, True)) is not None
+    # round 58: ".." out of a RESOLVE_BENEATH start, a step into /proc under RESOLVE_NO_XDEV
+    assert _o2(O_PATH | O_NOFOLLOW, BENEATH, Walk(False, escapes=True)) is not None
+    assert _o2(O_PATH | O_NOFOLLOW, NO_XDEV, Walk(False, escapes=True)) is None
+    assert _o2(O_PATH | O_NOFOLLOW, NO_XDEV, Walk(False, True, crosses=True)) is not None
+    assert _o2(O_PATH | O_NOFOLLOW, BENEATH, Walk(False, True, crosses=True)) is None
+    assert _o2(O_PATH | O_NOFOLLOW, NO_SYMLINKS, Walk(False, True, crosses=True)) is not None
+    assert _o2(O_PATH | O_NOFOLLOW, 0, Walk(False, past="/proc/self/fd/4")) is not None
 
 
 def test_openat_refusals() -> None:
@@ -61,3 +98,20 @@ def test_openat_refusals() -> None:
     assert refusal((O_RDWR, 0, 0, 24), False, Walk(True, True, True)) is not None
     assert refusal((O_PATH | O_NOFOLLOW, 0, 0, 24), False, Walk(True, True, True)) is not None
     assert refusal((O_RDWR | O_TRUNC | 0x10, 0, 0, 24), False, ABS) is None   # (dropped)
+    # build_open_flags(): __O_TMPFILE only with O_DIRECTORY, without O_CREAT, for writing
+    assert refusal((O_RDWR | TMPFILE, 0, 0, 24), False, ABS) is not None
+    assert refusal((O_PATH | TMPFILE, 0, 0, 24), False, ABS) is None   # (O_PATH drops it)
+    assert flag_error((O_RDWR | TMPFILE | O_DIRECTORY, 0, 0, 24), False) is None
+    assert flag_error((TMPFILE | O_DIRECTORY, 0, 0, 24), False) is not None
+    assert flag_error((O_RDWR | TMPFILE | O_DIRECTORY | O_CREAT, 0, 0, 24), False) is not None
+    assert flag_error((O_RDWR | 0x10, 0, 0, 24), True) is not None
+    assert flag_error((O_RDWR, 0, CACHED, 24), True) is None
+    assert flag_error((O_RDWR | O_TRUNC, 0, CACHED, 24), True) is not None
+
+
+@pytest.mark.parametrize(("name", "entry"), [
+    ("0", 0), ("7", 7), ("10", 10), ("07", None), ("00", None), ("x", None), ("1a", None),
+    ("429496729", 429496729), ("1000000000", 1000000000), ("4294967280", None), ("-1", None),
+])
+def test_name_to_int(name: str, entry: int | None) -> None:
+    assert name_to_int(name) == entry

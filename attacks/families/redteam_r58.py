@@ -36,11 +36,16 @@ Through with the Guardian on (open P5 gaps) when written: XP-001..XP-020, XP-022
 XP-025 and XP-026 (XP-020 and XP-026 refused by the mprotect design, which gives the kernel
 no capability for an iovec's buffers).  Refused: XP-021 (return.move_args: the copy
 compiled for tee()'s number judges as the rules as written), XP-024 (user_string: the
-kernel had the string at the tagged address only); since: XP-007..XP-014, XP-018 and
-XP-019 (return.move_ends: tee() through a device opened by name, splice() with no pipe
-end, into an O_APPEND memfd, at an offset of a socket or a negative one of a memfd,
-sendfile() at an offset of a socket, a negative one of a memfd or into an O_APPEND memfd,
-copy_file_range() into a device or at a negative offset of a memfd).
+kernel had the string at the tagged address only); since: XP-001..XP-006 and XP-025
+(return.reopen_flags: names walked by guardian/reopen_walks.py, "N/../N" past the link,
+".." out of /proc or of a RESOLVE_BENEATH start, a step into /proc under
+RESOLVE_NO_XDEV, no descriptor number in a /proc fd directory; __O_TMPFILE alone; the
+kernel model answers "N/../N" -ENOTDIR now), XP-023 (return.open_flags_first),
+XP-007..XP-014, XP-018 and XP-019 (return.move_ends: tee() through a device opened by
+name, splice() with no pipe end, into an O_APPEND memfd, at an offset of a socket or a
+negative one of a memfd, sendfile() at an offset of a socket, a negative one of a memfd or
+into an O_APPEND memfd, copy_file_range() into a device or at a negative offset of a
+memfd).
 
 Through with the Guardian on when written, refused since: XP-015, XP-016, XP-017 and
 XP-022 (return.file_type: vfs_fallocate() of a pipe or a character device, do_ftruncate()
@@ -56,23 +61,23 @@ under RESOLVE_IN_ROOT with O_PATH|O_NOFOLLOW (a descriptor), preadv2() with RWF_
 6.18 host reads 10: kiocb_set_rw_flags() takes it for a read too), tee(), splice(),
 sendfile(), fallocate(KEEP_SIZE) and copy_file_range() at the end that succeed, openat() of
 a name by a tagged pointer: -EFAULT (arm64's access_ok() without TIF_TAGGED_ADDR;
-qemu-user: -EFAULT, as the kernel model) -- return.open_name_fault refuses it, reading the
-name through the tag (the MMU's top-byte-ignore), a false refusal (so is openat2()'s
--EFAULT for a tagged pointer to its struct); and tee()
+qemu-user: -EFAULT, as the kernel model), openat2()'s -EFAULT for a tagged pointer to its
+struct (return.open_name_fault refused both when written, reading through the tag: the
+MMU's top-byte-ignore; fixed); and tee()
 of length 0 from a pipe holding bytes into an empty pipe: 0 (sys_tee(): "if
 (unlikely(!len)) return 0"; a 6.18 host and qemu-user: 0) -- the Guardian failed on it
 when written (sole_moves.tee() popped a buffer the empty tee never put: IndexError), a
 false refusal (xfail then; a move of 0 changes no pipe since).
 
 The claim_* step functions answer as Linux does where the kernel model did not when
-written: the name "N/../N" (the model opens the memfd: its names are lexical), the
-openat2() calls (the model answers -ENOSYS), __O_TMPFILE alone (the model answers another
-error), splice() into a socket at an offset (the model answered another error), splice()
-and sendfile() into an O_APPEND memfd (the model moved), splice() and sendfile() at a
-negative offset (the model failed: OverflowError) -- those three as Linux now
-(do_splice()'s and do_sendfile()'s checks of the end that is no pipe, against a 6.18 host),
-pwritev2() into an eventfd with RWF_DSYNC (the model wrote when written; it answers
--EOPNOTSUPP now, as a 6.18 host: do_loop_readv_writev()),
+written: the name "N/../N" (the model opened the memfd: its names were lexical; -ENOTDIR
+now), the openat2() calls (the model answers -ENOSYS), __O_TMPFILE alone (the model
+answered another error; -EINVAL now), splice() into a socket at an offset (the model
+answered another error), splice() and sendfile() into an O_APPEND memfd (the model moved),
+splice() and sendfile() at a negative offset (the model failed: OverflowError) -- those
+three as Linux now (do_splice()'s and do_sendfile()'s checks of the end that is no pipe,
+against a 6.18 host), pwritev2() into an eventfd with RWF_DSYNC (the model wrote when
+written; it answers -EOPNOTSUPP now, as a 6.18 host: do_loop_readv_writev()),
 preadv2() with RWF_NOSIGNAL (the model answers -EOPNOTSUPP, as a kernel before 6.15).
 
 The victim is `secret_r58_rules` (workloads/src/secret_r58_rules.c): each step announces
@@ -138,22 +143,21 @@ def _moved_at(adv: Adversary, nr: str, phase: int, reg: str, count: int = 10) ->
 
 # --- opens of /proc/self/fd/N Linux refuses ---------------------------------------------------
 @_iago("XP-001", "Let openat() of /proc/self/fd/N/../N with O_TRUNC open the memfd",
-       "The link is followed to a memfd before \"..\": -ENOTDIR, nothing cut.", args=(DOTDOT,),
-       gap="P5")
+       "The link is followed to a memfd before \"..\": -ENOTDIR, nothing cut.", args=(DOTDOT,))
 def xp_dotdot(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fd/N/../N" with O_RDWR|O_TRUNC.
-    2. The kernel reads the name lexically ("/proc/self/fd/N", as the kernel model does),
-    cuts the memfd and answers a descriptor.
+    2. The kernel reads the name lexically ("/proc/self/fd/N"), serves it as dup(N) and
+    answers the new descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's link_path_walk(): N, not the last component, is followed (nd_jump_link()) to
     the memfd; then "if (unlikely(!d_can_lookup(nd->path.dentry))) return -ENOTDIR" before
-    ".." (a 6.18 host: -ENOTDIR).  return.reopen_flags' walk_of() strips only a trailing
-    "/" or "/.", and fd_names' lexical name is the link itself."""
-    _serve(adv, NR["openat"], P_DOTDOT, {"x2": O_RDWR | O_TRUNC})
+    ".." (a 6.18 host: -ENOTDIR; the kernel model too).  Refused: return.reopen_flags
+    (reopen_walks.py: the name goes on past the link)."""
+    _serve(adv, NR["openat"], P_DOTDOT, {"x8": NR["dup"], "x0": _arg(P_DOTDOT, 0)})
 
 
 @_iago("XP-002", "Serve openat() of the link with __O_TMPFILE alone as an open",
-       "__O_TMPFILE without O_DIRECTORY is no O_TMPFILE: -EINVAL.", gap="P5")
+       "__O_TMPFILE without O_DIRECTORY is no O_TMPFILE: -EINVAL.")
 def xp_tmpfile(adv: Adversary) -> None:
     """1. The program openat()s its memfd's /proc/self/fd path with O_RDWR|__O_TMPFILE
     (020000000, without O_DIRECTORY).
@@ -161,52 +165,51 @@ def xp_tmpfile(adv: Adversary) -> None:
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's build_open_flags(): "if (flags & __O_TMPFILE) { if ((flags & O_TMPFILE_MASK)
     != O_TMPFILE) return -EINVAL;" (a 6.18 host: -EINVAL; qemu-user drops the bit and
-    opens)."""
+    opens).  Refused: return.reopen_flags."""
     _serve(adv, NR["openat"], P_TMPFILE, {"x2": O_RDWR})
 
 
 @_iago("XP-003", "Serve openat2() of proc/self/fd/N relative to \"/\" under RESOLVE_NO_XDEV "
-       "as an O_PATH open", "/proc is a mount of its own: RESOLVE_NO_XDEV answers -EXDEV.",
-       gap="P5")
+       "as an O_PATH open", "/proc is a mount of its own: RESOLVE_NO_XDEV answers -EXDEV.")
 def xp_noxdev_rel(adv: Adversary) -> None:
     """1. The program openat2()s "proc/self/fd/N" relative to a dirfd of "/" with
     {O_PATH|O_NOFOLLOW, RESOLVE_NO_XDEV}.
     2. The kernel serves it as openat(dirfd, name, O_PATH) and answers a descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's traverse_mounts(): "if (unlikely(nd->flags & LOOKUP_NO_XDEV)) return -EXDEV"
-    on the step into /proc (a 6.18 host: -EXDEV).  return.reopen_flags refuses the
-    absolute name only."""
+    on the step into /proc (a 6.18 host: -EXDEV).  Refused: return.reopen_flags
+    (reopen_walks.py: the walk steps into /proc)."""
     _as_open(adv, P_NOXDEVREL, O_PATH)
 
 
 @_iago("XP-004", "Serve openat2() of /proc/../proc/self/fd/N under RESOLVE_NO_SYMLINKS as an "
-       "O_PATH open", "/proc/self is a symlink whatever came before: -ELOOP.", gap="P5")
+       "O_PATH open", "/proc/self is a symlink whatever came before: -ELOOP.")
 def xp_nosym_dotdot(adv: Adversary) -> None:
     """1. The program openat2()s "/proc/../proc/self/fd/N" with {O_PATH|O_NOFOLLOW,
     RESOLVE_NO_SYMLINKS}.
     2. The kernel serves it as openat(path, O_PATH) and answers a descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's pick_link(): "if (unlikely(nd->flags & LOOKUP_NO_SYMLINKS)) return
-    ERR_PTR(-ELOOP)" at /proc/self (a 6.18 host: -ELOOP).  return.reopen_flags' walk_of()
-    stops looking for /proc/self at the first ".."."""
+    ERR_PTR(-ELOOP)" at /proc/self (a 6.18 host: -ELOOP).  Refused: return.reopen_flags
+    (reopen_walks.py reads the ".." out of /proc, a real directory)."""
     _as_open(adv, P_NOSYMDOT, O_PATH)
 
 
 @_iago("XP-005", "Serve openat2() of ../fd/N from a dirfd of /proc/self/fd under "
-       "RESOLVE_BENEATH as an O_PATH open", "\"..\" out of the dirfd: -EXDEV.", gap="P5")
+       "RESOLVE_BENEATH as an O_PATH open", "\"..\" out of the dirfd: -EXDEV.")
 def xp_beneath_dotdot(adv: Adversary) -> None:
     """1. The program openat2()s "../fd/N" relative to a dirfd of /proc/self/fd with
     {O_PATH|O_NOFOLLOW, RESOLVE_BENEATH}.
     2. The kernel serves it as openat(dirfd, name, O_PATH) and answers a descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's follow_dotdot(): at the scope's root "if (unlikely(nd->flags &
-    LOOKUP_BENEATH)) return ERR_PTR(-EXDEV)" (a 6.18 host: -EXDEV)."""
+    LOOKUP_BENEATH)) return ERR_PTR(-EXDEV)" (a 6.18 host: -EXDEV).  Refused:
+    return.reopen_flags."""
     _as_open(adv, P_BENEATHDOT, O_PATH)
 
 
 @_iago("XP-006", "Serve openat2() of ../fd/N from a dirfd of /proc/self/fd under "
-       "RESOLVE_IN_ROOT as an O_PATH open", "\"..\" stays at the root: .../fd/fd/N, -ENOENT.",
-       gap="P5")
+       "RESOLVE_IN_ROOT as an O_PATH open", "\"..\" stays at the root: .../fd/fd/N, -ENOENT.")
 def xp_inroot_dotdot(adv: Adversary) -> None:
     """1. The program openat2()s "../fd/N" relative to a dirfd of /proc/self/fd with
     {O_PATH|O_NOFOLLOW, RESOLVE_IN_ROOT}.
@@ -214,8 +217,8 @@ def xp_inroot_dotdot(adv: Adversary) -> None:
     and answers a descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's follow_dotdot(): ".." at the root stays there under LOOKUP_IN_ROOT; "fd/N" is
-    then looked up in the dirfd itself: -ENOENT (a 6.18 host: -ENOENT).  fd_names'
-    _lexical() normalises ".." past the root."""
+    then looked up in the dirfd itself: -ENOENT (a 6.18 host: -ENOENT).  Refused:
+    return.reopen_flags (name_to_int() takes no "fd"; fd_names keeps ".." at the root)."""
     _as_open(adv, P_INROOTDOT, O_PATH)
 
 
@@ -421,16 +424,14 @@ def xp_ftruncate_neg(adv: Adversary) -> None:
 
 
 @_iago("XP-023", "Answer openat2() of a NULL name with a flag no open flag has -EFAULT",
-       "build_open_flags() refuses the flags before getname() reads the name: -EINVAL.",
-       gap="P5")
+       "build_open_flags() refuses the flags before getname() reads the name: -EINVAL.")
 def xp_o2_null_efault(adv: Adversary) -> None:
     """1. The program openat2()s a NULL name with {O_RDWR|0x10}.
     2. The kernel answers -EFAULT (served as getpid()).
     3. The program sees -EFAULT: index -4, secret bytes 0..7.
     Linux's do_sys_openat2(): "int err = build_open_flags(how, &op); if (err) return
     err;" (flags & ~VALID_OPEN_FLAGS: -EINVAL) before "getname(filename)" (a 6.18 host:
-    -EINVAL).  return.open_name_fault judges an -EFAULT only where the name lies
-    readable."""
+    -EINVAL).  Refused: return.open_flags_first."""
     serve_as_getpid(adv, NR["openat2"], P_O2NULL, -EFAULT & MASK64)
 
 
@@ -452,14 +453,14 @@ def xp_tagged_name(adv: Adversary) -> None:
 
 
 @_iago("XP-025", "Serve openat() of /proc/self/fd/0N as a reopen of descriptor N",
-       "proc's fd names take no leading zero: -ENOENT.", gap="P5")
+       "proc's fd names take no leading zero: -ENOENT.")
 def xp_leading_zero(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fd/0N" (its memfd is N) with O_RDWR.
     2. The kernel serves it as dup(N) and answers the new descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux's proc_lookupfd_common() -> name_to_int(): "if (len > 1 && *name == '0') goto
     out" (no such entry): -ENOENT (a 6.18 host and qemu-user: -ENOENT; the kernel model
-    too).  fd_names' _PROC_FD reads int("0N") as N."""
+    too).  Refused: return.reopen_flags (reopen_walks.name_to_int())."""
     _serve(adv, NR["openat"], P_LEADZERO, {"x8": NR["dup"], "x0": _arg(P_LEADZERO, 0)})
 
 
@@ -483,7 +484,7 @@ def xp_pwv2_eventfd(adv: Adversary) -> None:
 # --- answers as Linux gives them where the kernel model does not ------------------------------
 def claim_dotdot(adv: Adversary) -> None:
     """(claim) 1. The program openat()s "/proc/self/fd/N/../N".  2. The kernel answers
-    -ENOTDIR (link_path_walk(); the kernel model opens the memfd).  3. Index 0."""
+    -ENOTDIR (link_path_walk(); the kernel model too, now).  3. Index 0."""
     serve_as_getpid(adv, NR["openat"], P_DOTDOT, -ENOTDIR & MASK64)
 
 
@@ -541,8 +542,8 @@ def claim_inrootrel(adv: Adversary) -> None:
 def claim_model_errors(adv: Adversary) -> None:
     """(claim) 1. The program openat()s its memfd's path with __O_TMPFILE alone and
     splice()s into a socket at an offset.  2. The kernel answers -EINVAL each
-    (build_open_flags(), do_splice(); the kernel model answers another error to the
-    first, to the second it answered one when written).
+    (build_open_flags(), do_splice(); the kernel model answers -EINVAL for __O_TMPFILE
+    alone now, and for the splice() answered another error when written).
     3. Index 0 each."""
     serve_as_getpid(adv, NR["openat"], P_TMPFILE, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["splice"], P_SPLSOCKOFF, -EINVAL & MASK64)

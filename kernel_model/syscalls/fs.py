@@ -76,6 +76,8 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     # link_path_walk(): a name going on past its last component ("x/", "x/.") follows it
     # and asks a directory (LOOKUP_FOLLOW | LOOKUP_DIRECTORY)
     asks_dir = path.endswith((b"/", b"/."))
+    if _dotdot_past_file(k, t, dirfd, path):
+        return -errno.ENOTDIR
     found, cwd = _synthetic(k, t, dirfd, path,
                             follow=not flags & ls.O_NOFOLLOW or asks_dir)
     if isinstance(found, Found):
@@ -115,6 +117,23 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     return fd
 
 
+def _dotdot_past_file(k: Kernel, t: Thread, dirfd: int, path: bytes) -> bool:
+    """Does a ".." of `path` follow a synthetic name that is no directory ("N/../N" of
+    /proc/self/fd/N)?  link_path_walk() follows the name before ".." and then "if
+    (unlikely(!d_can_lookup(nd->path.dentry))) return -ENOTDIR" (a lexical ".." hides it)."""
+    parts = path.split(b"/")
+    for i in range(1, len(parts)):
+        if parts[i] != b".." or parts[i - 1] in (b"", b".", b".."):
+            continue
+        try:
+            found, _ = _synthetic(k, t, dirfd, b"/".join(parts[:i]) or b"/")
+        except KernelError:
+            return False                # (the walk fails there first)
+        if isinstance(found, Found) and not _is_dir(found):
+            return True
+    return False
+
+
 def _is_dir(found: Found) -> bool:
     """Is what a synthetic name reaches a directory (a magic link: its open file's)?"""
     node = found.node
@@ -139,6 +158,12 @@ def sys_openat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     flags = s32(a[2])
     if flags & ls.O_PATH:
         flags &= _O_PATH_FLAGS
+    # build_open_flags(), before getname(): "if ((flags & O_TMPFILE_MASK) != O_TMPFILE)
+    # return -EINVAL;", and O_TMPFILE only for writing
+    if flags & ls.O_TMPFILE_BIT and (
+            flags & (ls.O_TMPFILE | ls.O_CREAT) != ls.O_TMPFILE
+            or flags & ls.O_ACCMODE == ls.O_RDONLY):
+        return -errno.EINVAL
     return do_open(k, t, s32(a[0]), _path(k, a[1]), flags, a[3] & 0o7777)
 
 

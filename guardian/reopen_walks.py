@@ -1,0 +1,141 @@
+"""How a name an open passes walks towards /proc/<pid>/fd, read lexically.
+
+link_path_walk() takes a name one component at a time.  Read lexically, from "/" or
+from the directory the dirfd names (fd_names.py), a walk tells:
+
+- whether it follows a symlink before its last component (/proc/self, /proc/thread-self,
+  /dev/fd: pick_link(), ELOOP under RESOLVE_NO_SYMLINKS), ".." included ("/proc/.." is
+  "/": /proc is a real directory);
+- whether it goes on past a /proc/<pid>/fd/N link ("N/", "N/.", "N/../N": the link is
+  followed, and what it reaches must be a directory: link_path_walk(), ENOTDIR);
+- whether a ".." leaves the directory it started at (follow_dotdot(): EXDEV under
+  RESOLVE_BENEATH; under RESOLVE_IN_ROOT it stays there);
+- whether it steps into or out of /proc, a mount of its own (traverse_mounts(),
+  follow_dotdot(): EXDEV under RESOLVE_NO_XDEV);
+- whether it looks up in a /proc/<pid>/fd directory a name that is no descriptor number
+  ("05", "fd": proc_lookupfd_common() -> name_to_int(), ENOENT).
+
+A ".." is read lexically only where what it leaves is known to be a real directory
+(/proc, /proc/self's target, /proc/<pid>, the fd directories) or the root of a walk under
+RESOLVE_IN_ROOT; past any other, the walk stops telling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from guardian.fd_names import read_name
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.slots import Slot
+
+_RESOLVE_IN_ROOT = 0x10
+#: the symlinks a walk from "/" may pass before the link: proc_self_get_link(),
+#: proc_thread_self_get_link(), devtmpfs's /dev/fd
+_SYMLINKS = (["proc", "self"], ["proc", "thread-self"], ["dev", "fd"])
+_UINT_MAX = 0xFFFF_FFFF
+
+
+def name_to_int(name: str) -> int | None:
+    """fs/proc/util.c's name_to_int(): a decimal number with no leading zero below
+    ~0U - 9 (None: ~0U, no such entry)."""
+    if len(name) > 1 and name[0] == "0":
+        return None
+    n = 0
+    for ch in name:
+        c = ord(ch) - ord("0")
+        if not 0 <= c <= 9 or n >= (_UINT_MAX - 9) // 10:
+            return None
+        n = n * 10 + c
+    return n
+
+
+def _fd_dir(stack: list[str]) -> bool:
+    """Is `stack` a /proc/<pid>/fd directory (/proc/self/fd, /proc/thread-self/fd)?"""
+    return len(stack) == 3 and stack[0] == "proc" and stack[2] == "fd" and (
+        stack[1] in ("self", "thread-self") or stack[1].isdigit())
+
+
+def _real_dir(stack: list[str]) -> bool:
+    """Is `stack` a directory whose ".." is its lexical parent: /proc, /proc/self (its
+    target /proc/<pid>), /proc/<pid> and their fd directories?"""
+    return stack == ["proc"] or _fd_dir(stack) or (len(stack) == 2 and stack[0] == "proc" and (
+        stack[1] == "self" or stack[1].isdigit()))
+
+
+@dataclass(frozen=True)
+class Walk:
+    """How a name reaches the link /proc/.../fd/N, read lexically."""
+
+    #: the walk starts at "/" (an absolute name, not under RESOLVE_IN_ROOT)
+    absolute: bool = True
+    #: it passes a symlink before the link (/proc/self, /proc/thread-self, /dev/fd)
+    symlink: bool = False
+    #: the name goes on past the link ("N/", "N/."): followed, asked as a directory
+    directory: bool = False
+    #: the absolute name of a /proc/<pid>/fd/N link the name goes on past by another
+    #: component ("N/../N"): followed, then asked as a directory
+    past: str | None = None
+    #: a ".." leaves the directory the walk started at (EXDEV under RESOLVE_BENEATH)
+    escapes: bool = False
+    #: it steps into or out of /proc (EXDEV under RESOLVE_NO_XDEV)
+    crosses: bool = False
+    #: a name looked up in a /proc/<pid>/fd directory that is no descriptor number
+    entry: str | None = None
+
+
+def walk_of(name: str, base: str | None, in_root: bool) -> Walk:
+    """The `Walk` of `name` from the directory named `base` (None: not known)."""
+    absolute = name.startswith("/") and not in_root
+    stripped = name
+    while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
+        stripped = stripped[:-1]
+    directory = stripped != name and stripped.rsplit("/", 1)[-1].isdigit()
+    stack = [] if absolute else [p for p in (base or "").split("/") if p]
+    start = len(stack)
+    symlink = escapes = crosses = False
+    past = entry = None
+    parts = [p for p in stripped.split("/") if p]
+    if absolute or base is not None:
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if part == ".":
+                continue
+            if part == "..":
+                if len(stack) == start:
+                    if in_root:
+                        continue            # (follow_dotdot(): the scope's root stays)
+                    escapes = True
+                if not stack:
+                    continue                # ("/" is its own parent)
+                if not _real_dir(stack):
+                    break                   # (what ".." reaches stays the kernel's word)
+                crosses = crosses or stack == ["proc"]
+                stack.pop()
+                continue
+            if _fd_dir(stack):
+                if name_to_int(part) is None:
+                    entry = part
+                elif not last:
+                    past = "/" + "/".join([*stack, part])
+                break                       # (past the link: its target's)
+            stack.append(part)
+            crosses = crosses or stack == ["proc"]
+            if stack in _SYMLINKS and not last:
+                symlink = True
+                if stack == ["dev", "fd"]:
+                    break                   # (/dev/fd: /proc/self/fd, read no further)
+    return Walk(absolute, symlink, directory, past, escapes, crosses, entry)
+
+
+def walk(files: Descriptors, slot: Slot, resolve: int) -> Walk | None:
+    """The `Walk` of the name the open in `slot` passes (None: not readable)."""
+    name = read_name(files.memory, slot, slot.args[1])
+    if name is None:
+        return None
+    in_root = bool(resolve & _RESOLVE_IN_ROOT)
+    base = None if name.startswith("/") and not in_root else files.resolve(
+        slot, slot.args[0], ".", in_root)
+    return walk_of(name, base, in_root)

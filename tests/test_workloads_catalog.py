@@ -81,6 +81,7 @@ EXPECTED = {
     "secret_r56_rules",
     "secret_r57_rules",
     "secret_r58_rules",
+    "secret_r59_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -439,6 +439,8 @@ class Descriptors(TableLifecycle):
                 table.fds[ret].memfd = again.memfd
                 if flags & O_TRUNC and again.memfd in self.memfd_sizes:
                     self.memfd_sizes[again.memfd] = 0       # handle_truncate() cut it
+            elif again is not None and (again.maker == NR_PIPE2 or again.fifo):
+                table.fds[ret].fifo = True      # (fifo_open(): the same pipe, a FIFO)
             elif flags & O_TRUNC and (path is None or path.startswith(REOPENING)):
                 self.memfd_sizes.clear()    # it may have cut any memfd (memfd_sizes.py)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):

@@ -106,6 +106,8 @@ def _kind(files: Descriptors, slot: Slot, fd: int) -> str | None:
         return "a pipe"
     if f is None or f.memfd or f.path_only:
         return None
+    if f.fifo:
+        return "a pipe"             # (a pipe's end opened again by name: S_ISFIFO)
     if is_socket(files, slot, fd):
         return "a socket"
     if no_position(files, slot, fd):

@@ -6,13 +6,18 @@ where the call answers success (`return.move_ends`).
 - splice() of a nonzero length (sys_splice() answers 0 for none before anything else)
   needs a pipe at one end (do_splice(): EINVAL), takes an offset only for an end with a
   position (a socket or an anon-inode file has no FMODE_PREAD/FMODE_PWRITE: EINVAL), no
-  O_APPEND output (EINVAL) and no negative offset of a memfd (rw_verify_area(): EINVAL).
+  O_APPEND output (EINVAL) and no negative offset of a memfd (rw_verify_area(): EINVAL);
+  an anon-inode file (eventfd, timerfd, signalfd, epoll, inotify) at either end has no
+  splice_read/splice_write (do_splice_read(), do_splice_from(): EINVAL).
 - sendfile(), whatever its count, reads at an offset only from a file with a position
   (do_sendfile(): ESPIPE), at no negative one of a memfd (rw_verify_area(): EINVAL), and
-  writes into no O_APPEND memfd (do_splice_direct_actor(): EINVAL).
+  writes into no O_APPEND memfd (do_splice_direct_actor(): EINVAL); from an anon-inode
+  file it moves nothing (do_splice_read(): EINVAL, 0 for a count of 0), into one no byte
+  (do_splice_from(): EINVAL, 0 where nothing was read).
 - copy_file_range(), whatever its count, copies between regular files only (a device
   opened by name or a socket: generic_file_rw_checks(), EINVAL) and at no negative
-  offset of a memfd (rw_verify_area(): EINVAL).
+  offset of a memfd (rw_verify_area(): EINVAL); a pipe, a socket or an anon-inode file
+  is no regular file either.
 
 A memfd's rw_verify_area() knows no FMODE_UNSIGNED_OFFSET (only /dev/mem and
 /proc/PID/mem have it).  For the descriptors whose open file the Guardian saw made and a
@@ -66,6 +71,13 @@ def _no_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
         _memfd(files, slot, fd) or no_position(files, slot, fd) or _device(files, slot, fd))
 
 
+def _anon(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Is descriptor `fd` an anon-inode file the program made (eventfd, timerfd, signalfd,
+    epoll, inotify: no splice_read nor splice_write in its file_operations)?"""
+    return no_position(files, slot, fd) and not is_pipe(files, slot, fd) and \
+        not is_socket(files, slot, fd)
+
+
 def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Does descriptor `fd`'s open file of a memfd the Guardian follows append, with no
     F_SETFL (or other ordered call) on it in flight that may have changed it since the
@@ -103,11 +115,18 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
         if _appends(files, slot, a[0]):
             _refuse(slot, "for sendfile() into an O_APPEND memfd: "
                     "do_splice_direct_actor() refuses an appending output (EINVAL)")
+        if a[3] and _anon(files, slot, a[1]):
+            _refuse(slot, f"for sendfile() of {a[3]} bytes from an anon-inode file: "
+                    "do_splice_read() finds no splice_read (EINVAL)")
+        if ret > 0 and _anon(files, slot, a[0]):
+            _refuse(slot, f"of {ret} bytes for sendfile() into an anon-inode file: "
+                    "do_splice_from() finds no splice_write (EINVAL)")
     elif nr == _COPY:
         for fd in (a[0], a[2]):
-            if _device(files, slot, fd) or is_socket(files, slot, fd):
+            if _device(files, slot, fd) or no_position(files, slot, fd):
                 _refuse(slot, f"for copy_file_range() through descriptor {fd & 0xFFFF_FFFF}, "
-                        "no regular file: generic_file_rw_checks() refuses it (EINVAL)")
+                        "no regular file (a device, pipe, socket or anon-inode file): "
+                        "generic_file_rw_checks() refuses it (EINVAL)")
         for fd, at in ((a[0], a[1]), (a[2], a[3])):
             if _negative(slot, at) and _memfd(files, slot, fd):
                 _refuse(slot, "for copy_file_range() at a negative offset of a memfd: "
@@ -121,6 +140,11 @@ def _check_splice(files: Descriptors, slot: Slot) -> None:
     if _no_pipe(files, slot, a[0]) and _no_pipe(files, slot, a[2]):
         _refuse(slot, "for splice() between two ends that are no pipes: do_splice() "
                 "needs a pipe at one end (EINVAL)")
+    for fd in (a[0], a[2]):
+        if _anon(files, slot, fd):
+            _refuse(slot, f"for splice() through descriptor {fd & 0xFFFF_FFFF}, an anon-inode "
+                    "file: do_splice_read()/do_splice_from() find no splice_read/"
+                    "splice_write (EINVAL)")
     for fd, at in ((a[0], a[1]), (a[2], a[3])):
         if at and not is_pipe(files, slot, fd) and no_position(files, slot, fd):
             _refuse(slot, f"for splice() at an offset of descriptor {fd & 0xFFFF_FFFF}, a "

@@ -60,12 +60,15 @@ class OpenFile:
     #: Opened with O_PATH: a handle on the name only, which no read, write, seek or ioctl
     #: takes (fdget_pos() refuses FMODE_PATH: -EBADF).
     path_only: bool = False
+    #: An open file of a pipe the program made, opened again by name (/proc/self/fd/N of
+    #: either end: fifo_open() on the pipe's inode): a FIFO, as the ends pipe2() made.
+    fifo: bool = False
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
                         self.description, self.reads_make_fds, self.maker, self.pid,
-                        self.sock, path_only=self.path_only)
+                        self.sock, path_only=self.path_only, fifo=self.fifo)
 
 
 @dataclass

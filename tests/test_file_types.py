@@ -120,3 +120,16 @@ def test_rwf_atomic_reads_nothing(prog: _Program) -> None:
     assert _refused(prog, "preadv2", (3, 0, 1, 0, 0, RWF_ATOMIC), 10) == "return.file_type"
     _judge(prog, "preadv2", (3, 0, 1, 0, 0, RWF_DSYNC), 10)
     _judge(prog, "preadv2", (3, 0, 1, 0, 0, RWF_ATOMIC), -95 & MASK64)
+
+
+def test_fallocate_of_a_pipe_reopened_by_name(prog: _Program) -> None:
+    _pipe(prog)         # (3 its read end, 4 its write end)
+    prog.open("/proc/self/fd/4", 5, flags=O_WRONLY)     # fifo_open(): the same pipe
+    assert _refused(prog, "fallocate", (5, 0, 0, 10), 0) == "return.file_type"   # ESPIPE
+    assert _refused(prog, "ftruncate", (5, 0), 0) == "return.file_type"          # EINVAL
+    _judge(prog, "fallocate", (5, 0, 0, 10), -29 & MASK64)
+    prog.call("dup", 5, ret=6)
+    assert _refused(prog, "fallocate", (6, 0, 0, 10), 0) == "return.file_type"
+    prog.call("memfd_create", 0, 0, ret=7)
+    prog.open("/proc/self/fd/7", 8, flags=O_RDWR)       # a memfd reopened stays regular
+    _judge(prog, "fallocate", (8, 0, 0, 10), 0)

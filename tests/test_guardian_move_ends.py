@@ -90,3 +90,20 @@ def test_copy_file_range_ends_and_offsets(ends: _Program) -> None:
              {OFF_IN: _at(0), OFF_OUT: _at(-100)})
     _judge(ends, "copy_file_range", (5, OFF_IN, 8, OFF_OUT, 10, 0), 10,
            {OFF_IN: _at(0), OFF_OUT: _at(0)})
+
+
+def test_eventfd_ends(ends: _Program) -> None:
+    ends.call("eventfd2", 5, 0, ret=8)
+    # do_splice_read(): no splice_read; do_splice_from(): no splice_write (a 6.18 host)
+    _refused(ends, "sendfile", (4, 8, 0, 8), 8)
+    _refused(ends, "sendfile", (4, 8, 0, 8), 0)
+    _judge(ends, "sendfile", (4, 8, 0, 0), 0)           # a count of 0 reads nothing
+    _refused(ends, "sendfile", (8, 5, OFF_IN, 10), 10, {OFF_IN: _at(0)})
+    _judge(ends, "sendfile", (8, 5, OFF_IN, 10), 0, {OFF_IN: _at(0)})    # nothing read
+    _refused(ends, "splice", (8, 0, 4, 0, 8, 0), 8)
+    _refused(ends, "splice", (3, 0, 8, 0, 8, 0), 0)
+    _judge(ends, "splice", (3, 0, 8, 0, 0, 0), 0)       # sys_splice(): !len first
+    _judge(ends, "splice", (8, 0, 4, 0, 8, 0), -22 & (1 << 64) - 1)
+    # generic_file_rw_checks(): no regular file
+    _refused(ends, "copy_file_range", (5, OFF_IN, 8, 0, 10, 0), 10, {OFF_IN: _at(0)})
+    _refused(ends, "copy_file_range", (8, 0, 5, 0, 0, 0), 0)

@@ -56,3 +56,8 @@ def test_honest_eventfd_moves_are_not_refused() -> None:
     # do_splice_read() / do_splice_from(): -EINVAL for an eventfd end (a 6.18 host).
     claim_run(r, r.claim_eventfd_moves, (r.EVMOVE,),
               {r.P_SENDEV: 0, r.P_SPLFROMEV: 0, r.P_SPLINTOEV: 0})
+
+
+def test_honest_model_eventfd_moves_are_not_refused() -> None:
+    # The kernel model itself: do_splice_read() / do_splice_from() -EINVAL (a 6.18 host).
+    claim_run(r, honest, (r.EVMOVE,), {r.P_SENDEV: 0, r.P_SPLFROMEV: 0, r.P_SPLINTOEV: 0})

@@ -64,3 +64,49 @@ def test_splice_and_sendfile_ends_as_linux(tmp_path: Path) -> None:
                      b"sendfile into append: -1 errno=22",
                      b"sendfile into memfd: 10 errno=0",
                      b"splice into memfd: 10 errno=0")
+
+
+EVENTFD_SOURCE = r"""
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <unistd.h>
+static void show(const char *tag, long r) {
+    printf("%s: %ld errno=%d\n", tag, r, r < 0 ? errno : 0);
+    errno = 0;
+}
+int main(void) {
+    setvbuf(stdout, 0, _IONBF, 0);
+    int a[2], b[2];
+    pipe(a); pipe(b);
+    write(a[1], "0123456789", 10);
+    int ev = eventfd(5, EFD_NONBLOCK), m = memfd_create("m", 0), e = memfd_create("e", 0);
+    write(m, "mmmmmmmmmm", 10);
+    loff_t off = 0;
+    show("sendfile from eventfd", sendfile(b[1], ev, 0, 8));
+    show("sendfile from eventfd 0", sendfile(b[1], ev, 0, 0));
+    show("splice from eventfd", splice(ev, 0, b[1], 0, 8, 0));
+    show("splice into eventfd", splice(a[0], 0, ev, 0, 8, 0));
+    show("sendfile into eventfd", sendfile(ev, m, &off, 8));
+    off = 0;
+    show("sendfile of nothing into eventfd", sendfile(ev, e, &off, 8));
+    show("copy into eventfd", copy_file_range(m, &off, ev, 0, 8, 0));
+    return 0;
+}
+"""
+
+
+def test_moves_through_an_eventfd_as_linux(tmp_path: Path) -> None:
+    # do_splice_read() / do_splice_from(): eventfd_fops has no splice_read/splice_write
+    agrees_with_qemu(tmp_path, "eventfd_moves", EVENTFD_SOURCE,
+                     b"sendfile from eventfd: -1 errno=22",
+                     b"sendfile from eventfd 0: 0 errno=0",
+                     b"splice from eventfd: -1 errno=22",
+                     b"splice into eventfd: -1 errno=22",
+                     b"sendfile into eventfd: -1 errno=22",
+                     b"sendfile of nothing into eventfd: 0 errno=0",
+                     b"copy into eventfd: -1 errno=22")

@@ -35,10 +35,11 @@ Through with the Guardian on (open P5 gaps) when written: XQ-001, XQ-002, XQ-024
 (return.reopen_flags judges reopens of memfds and pipes only: a socket's or an
 eventfd's reopen, -ENXIO in Linux, passes), XQ-003, XQ-027, XQ-028, XQ-031 (the walk stops
 telling at /dev/fd, at a task's fd directory, past ".." of fdinfo and past a first link
-that reaches a directory), XQ-005 (return.open_flags_first knows no O_CREAT|O_DIRECTORY),
-XQ-008 (return.move_ends' copy_file_range() knows devices and sockets, not anon-inode
-files), XQ-019..XQ-021 (no rule knows an eventfd has no splice_read/splice_write),
-XQ-029 (a pipe reopened by name is no pipe to return.file_type).  Refused: XQ-004,
+that reaches a directory), XQ-005 (return.open_flags_first knows no O_CREAT|O_DIRECTORY).
+Through with the Guardian on when written, refused since: XQ-008 (return.move_ends'
+copy_file_range() knew devices and sockets, not anon-inode files), XQ-019..XQ-021 (no
+rule knew an eventfd has no splice_read/splice_write: return.move_ends), XQ-029 (a pipe
+reopened by name was no pipe to return.file_type).  Refused: XQ-004,
 XQ-006, XQ-007, XQ-009..XQ-018, XQ-022, XQ-023, XQ-025, XQ-026, XQ-030, XQ-032.
 No honest answer of this round is refused (no false refusal found): each steps' Linux
 answer indexes 0 with the Guardian on.
@@ -46,7 +47,8 @@ answer indexes 0 with the Guardian on.
 The claim_* step functions answer as Linux does where the kernel model does not: openat()
 of a NULL name with O_CREAT|O_DIRECTORY (the model answers -EFAULT, as qemu-user, which
 answers it itself; a 6.18 host natively: -EINVAL) and sendfile()/splice() through an
-eventfd (the model moves 8 bytes or answers another error; Linux: -EINVAL).
+eventfd (the model moved 8 bytes or answered another error when written; since, it answers
+-EINVAL as Linux).
 
 Honest answers (tests/test_redteam_r59_claims.py): each error above as Linux gives it
 (a 6.18 host natively; qemu-user where it passes the call on: it answers openat() of a
@@ -215,7 +217,7 @@ def xq_ftr_path(adv: Adversary) -> None:
 
 
 @_iago("XQ-008", "Answer copy_file_range() of a memfd into an eventfd as a copy of 10",
-       "generic_file_rw_checks(): an eventfd is no regular file: -EINVAL.", gap="P5")
+       "generic_file_rw_checks(): an eventfd is no regular file: -EINVAL.")
 def xq_cfr_eventfd(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes of a memfd from offset 0 into an eventfd.
     2. The kernel answers 10, the offset advanced.
@@ -338,8 +340,7 @@ def xq_send_append_reopen(adv: Adversary) -> None:
 
 # --- eventfds, seals ---------------------------------------------------------------------------
 @_iago("XQ-019", "Answer sendfile() from an eventfd into a pipe as a move of 8",
-       "An eventfd has no splice_read: do_splice_read() answers -EINVAL.", args=(EVMOVE,),
-       gap="P5")
+       "An eventfd has no splice_read: do_splice_read() answers -EINVAL.", args=(EVMOVE,))
 def xq_send_eventfd(adv: Adversary) -> None:
     """1. The program sendfile()s 8 bytes of an eventfd (counter 5) into a pipe's write
     end, no offset.
@@ -352,8 +353,7 @@ def xq_send_eventfd(adv: Adversary) -> None:
 
 
 @_iago("XQ-020", "Answer splice() from an eventfd into a pipe as a move of 8",
-       "An eventfd has no splice_read: do_splice_read() answers -EINVAL.", args=(EVMOVE,),
-       gap="P5")
+       "An eventfd has no splice_read: do_splice_read() answers -EINVAL.", args=(EVMOVE,))
 def xq_splice_from_eventfd(adv: Adversary) -> None:
     """1. The program splice()s 8 bytes of an eventfd into a pipe's write end.
     2. The kernel answers 8.
@@ -364,8 +364,7 @@ def xq_splice_from_eventfd(adv: Adversary) -> None:
 
 
 @_iago("XQ-021", "Answer splice() from a pipe into an eventfd as a move of 8",
-       "An eventfd has no splice_write: do_splice_from() answers -EINVAL.", args=(EVMOVE,),
-       gap="P5")
+       "An eventfd has no splice_write: do_splice_from() answers -EINVAL.", args=(EVMOVE,))
 def xq_splice_into_eventfd(adv: Adversary) -> None:
     """1. The program splice()s 8 bytes of a pipe into an eventfd.
     2. The kernel answers 8.
@@ -458,7 +457,7 @@ def xq_fdinfo_dotdot(adv: Adversary) -> None:
 
 
 @_iago("XQ-029", "Answer fallocate() of a pipe's end reopened through /proc/self/fd 0",
-       "vfs_fallocate() of a FIFO, however it was opened: -ESPIPE.", gap="P5")
+       "vfs_fallocate() of a FIFO, however it was opened: -ESPIPE.")
 def xq_falloc_reopened_pipe(adv: Adversary) -> None:
     """1. The program reopens a pipe's write end through /proc/self/fd with O_WRONLY and
     fallocate()s it, 0, 0, 10.
@@ -519,8 +518,8 @@ def claim_eventfd_moves(adv: Adversary) -> None:
     """(claim) 1. The program sendfile()s and splice()s out of an eventfd and splice()s
     into one.  2. The kernel answers -EINVAL each (do_splice_read(), do_splice_from():
     eventfd_fops has neither splice_read nor splice_write; a 6.18 host natively and
-    qemu-user; the kernel model moves 8 bytes, or answers another error).  3. Index 0
-    each."""
+    qemu-user; the kernel model, when written, moved 8 bytes or answered another
+    error).  3. Index 0 each."""
     serve_as_getpid(adv, NR["sendfile"], P_SENDEV, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["splice"], P_SPLFROMEV, -EINVAL & MASK64)
     serve_as_getpid(adv, NR["splice"], P_SPLINTOEV, -EINVAL & MASK64)

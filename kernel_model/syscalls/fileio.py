@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model import page_cache
+from kernel_model.anonfile import AnonFile
 from kernel_model.console_file import ConsoleFile
 from kernel_model.devfiles import FullFile
 from kernel_model.errors import KernelError
@@ -288,6 +289,9 @@ def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL        # (do_splice_direct_actor(): an appending output)
     if out_f.write_must_wait(count):
         return _would_block(k, out_f, "pipe-write")     # full: take nothing from the input
+    if isinstance(in_f, AnonFile):
+        # do_splice_read(): no splice_read (eventfd_fops ...) -- after a count of 0's 0
+        return -errno.EINVAL if count else 0
     if a[2]:
         off = k.uaccess.read_u64(a[2])
         data = in_f.pread(count, off)
@@ -301,8 +305,12 @@ def sys_sendfile(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             got = do_read(k, t, in_f, count)
             if isinstance(got, int):
                 return got      # an error, or 0 while the thread sleeps until data comes
+            if got and isinstance(out_f, AnonFile):
+                return -errno.EINVAL    # (do_splice_from(): no splice_write)
             return do_write(k, t, out_f, got) if got else 0
         data = in_f.pread(count, off)
+    if data and isinstance(out_f, AnonFile):
+        return -errno.EINVAL        # (do_splice_from(): no splice_write, nothing sent)
     sent = do_write(k, t, out_f, data) if data else 0
     # Linux moves the input offset by the bytes the output took (a pipe takes at most its
     # room), never by what was read: the rest is sent by the next call.
@@ -421,6 +429,8 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             error = _splice_file_end(k, fout, off_out, out=True)
             if error:
                 return error
+            if isinstance(fout, AnonFile):
+                return -errno.EINVAL    # (do_splice_from(): no splice_write)
         pipe = fin.pipe
         if not pipe.nbytes:
             if pipe.writers == 0:
@@ -458,6 +468,8 @@ def sys_splice(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if free <= 0:
             return -errno.EAGAIN if nonblock or fout.flags & ls.O_NONBLOCK else _would_block(
                 k, fout, "pipe-write")
+        if isinstance(fin, AnonFile):
+            return -errno.EINVAL        # (do_splice_read(): no splice_read)
         if off_in:
             off = k.uaccess.read_u64(off_in)
             got: bytes | None = fin.pread(min(count, free), off)

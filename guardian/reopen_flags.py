@@ -1,7 +1,7 @@
 """The opens of /proc/self/fd/N that Linux refuses by their flags or their names.
 
 A name /proc/self/fd/N is a magic link to one of the program's own open files (a memfd,
-a pipe: never a directory).  An open of it fails, whatever the kernel answers, when:
+a pipe, a socket, an eventfd: never a directory).  An open of it fails, whatever the kernel answers, when:
 
 - its flags fail build_open_flags() (`flag_error`, before getname() reads the name):
   openat2's struct is smaller than its first version (usize < 24: EINVAL) or longer
@@ -9,7 +9,7 @@ a pipe: never a directory).  An open of it fails, whatever the kernel answers, w
   O_CREAT or O_TMPFILE, O_PATH with flags it does not take, unknown resolve bits, or
   RESOLVE_BENEATH with RESOLVE_IN_ROOT (EINVAL), RESOLVE_CACHED with O_TRUNC, O_CREAT
   or O_TMPFILE (EAGAIN); for either call __O_TMPFILE without O_DIRECTORY, with O_CREAT
-  or read-only (EINVAL);
+  or read-only, and for either O_CREAT with O_DIRECTORY (EINVAL);
 - openat2 asks RESOLVE_CACHED (tid_fd_revalidate() refuses the RCU walk and
   LOOKUP_CACHED refuses the other: EAGAIN), resolves with RESOLVE_NO_MAGICLINKS or
   RESOLVE_NO_SYMLINKS through the link, or RESOLVE_NO_SYMLINKS through /proc/self,
@@ -20,11 +20,14 @@ a pipe: never a directory).  An open of it fails, whatever the kernel answers, w
 - it asks O_DIRECTORY, or the name goes on past the link ("/", "/.", "/../N": the link
   followed and asked as a directory) (do_open(), link_path_walk(): ENOTDIR);
 - it asks O_CREAT|O_EXCL (open_last_lookups(): the name exists, EEXIST);
-- it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP).
+- it asks O_NOFOLLOW without O_PATH (pick_link(): the last component is a link, ELOOP);
+- it reopens, without O_PATH, a socket (sock_no_open()) or an anon-inode file such as an
+  eventfd (no_open()): do_dentry_open(), ENXIO.
 
 And any open fails whose name looks up in a /proc/<pid>/fd directory a name that is no
 descriptor number ("0N"; "fd" where RESOLVE_IN_ROOT keeps ".." at the dirfd:
-name_to_int(), ENOENT), or goes on past such a link to a memfd or a pipe (ENOTDIR).
+name_to_int(), ENOENT), or goes on past such a link to a memfd, a pipe, a socket or an
+anon-inode file (ENOTDIR).
 
 openat() takes only the flags O_PATH takes along with O_PATH (build_open_how()).  Names
 are read lexically (reopen_walks.py, fd_names.py): a relative name is judged from its
@@ -51,9 +54,16 @@ from guardian.reopen_walks import Walk, walk
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
+    from guardian.open_files import OpenFile
     from guardian.slots import Slot
 
 _NR_OPENAT2, _NR_PIPE2 = NUMBERS["openat2"], NUMBERS["pipe2"]
+#: makers of open files whose inode takes no open: sockets (socket_file_ops' .open,
+#: sock_no_open()) and anon-inode files (alloc_anon_inode() keeps inode_init_always()'s
+#: no_open_fops): do_dentry_open() answers -ENXIO for any open of them but O_PATH's
+_NO_OPEN = frozenset(NUMBERS[n] for n in (
+    "socket", "socketpair", "accept", "accept4", "eventfd2", "timerfd_create", "signalfd4",
+    "epoll_create1", "inotify_init1"))
 # (arm64 values: O_DIRECTORY and O_NOFOLLOW differ from x86's)
 _O_CREAT, _O_EXCL, _O_DIRECTORY, _O_NOFOLLOW = 0o100, 0o200, 0o40000, 0o100000
 _O_PATH, _O_TMPFILE = 0o10000000, 0o20000000
@@ -100,10 +110,11 @@ def how(files: Descriptors, registry: Registry, slot: Slot) -> Opened | None:
     return flags, mode, resolve, a[3] if not any(raw[_OPEN_HOW_SIZE_VER0:]) else _NONZERO_TAIL
 
 
-def flag_error(opened: Opened, openat2: bool) -> str | None:
+def flag_error(opened: Opened, openat2: bool, every_version: bool = False) -> str | None:
     """Why Linux refuses an open by its flags alone, before getname() reads its name:
     sys_openat2()'s struct size and copy_struct_from_user(), build_open_flags() (None:
-    it does not)."""
+    it does not).  `every_version`: only what every 6.x kernel refuses (O_CREAT with
+    O_DIRECTORY is refused from 6.4 on; before, the name is read first)."""
     flags, mode, resolve, usize = opened
     if openat2:
         if usize == _NONZERO_TAIL or usize > _PAGE:
@@ -128,6 +139,10 @@ def flag_error(opened: Opened, openat2: bool) -> str | None:
         flags &= _VALID_OPEN_FLAGS      # build_open_how()
         if flags & _O_PATH:
             flags &= _O_PATH_FLAGS      # "O_PATH beats everything else"
+    # build_open_flags() (6.4 on): "if ((flags & (O_DIRECTORY | O_CREAT)) ==
+    # (O_DIRECTORY | O_CREAT)) return -EINVAL;" (before __O_TMPFILE's test)
+    if flags & (_O_DIRECTORY | _O_CREAT) == _O_DIRECTORY | _O_CREAT and not every_version:
+        return "O_CREAT with O_DIRECTORY (EINVAL)"
     # build_open_flags(): "if ((flags & O_TMPFILE_MASK) != O_TMPFILE) return -EINVAL;"
     # and O_TMPFILE asks MAY_WRITE
     if flags & _O_TMPFILE and ((flags & _O_TMPFILE_MASK) != _O_TMPFILE | _O_DIRECTORY
@@ -136,9 +151,11 @@ def flag_error(opened: Opened, openat2: bool) -> str | None:
     return None
 
 
-def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
+def refusal(opened: Opened, openat2: bool, walked: Walk, no_open: bool = False
+            ) -> str | None:
     """Why Linux refuses an open of a magic link to a non-directory with these
-    arguments, by a name walked so (None: it does not, by them)."""
+    arguments, by a name walked so (`no_open`: the file's inode takes no open; None:
+    it does not, by them)."""
     why = flag_error(opened, openat2)
     if why is not None:
         return why
@@ -174,7 +191,21 @@ def refusal(opened: Opened, openat2: bool, walked: Walk) -> str | None:
         return "O_CREAT|O_EXCL names a name that exists (EEXIST)"
     if flags & _O_NOFOLLOW and not flags & _O_PATH:
         return "O_NOFOLLOW meets a link as the last component (ELOOP)"
+    if no_open and not flags & _O_PATH:
+        # do_dentry_open(): O_PATH calls no .open; else sock_no_open() or no_open()
+        return "it opens again a socket or an anon-inode file, which takes no open (ENXIO)"
     return None
+
+
+def no_directory(f: OpenFile) -> bool:
+    """Is `f` an open file surely no directory: a memfd, a pipe's end, a socket or an
+    anon-inode file the program made?"""
+    return bool(f.memfd) or f.maker == _NR_PIPE2 or takes_no_open(f)
+
+
+def takes_no_open(f: OpenFile) -> bool:
+    """Is `f` a socket or an anon-inode file the program made (no open of its inode)?"""
+    return f.maker in _NO_OPEN or f.sock is not None
 
 
 def lookup_refusal(files: Descriptors, slot: Slot, walked: Walk) -> str | None:
@@ -185,7 +216,7 @@ def lookup_refusal(files: Descriptors, slot: Slot, walked: Walk) -> str | None:
                 f"number (proc_lookupfd_common() -> name_to_int(): ENOENT)")
     if walked.past is not None:
         f = files.reopened(slot, AT_FDCWD, walked.past)
-        if f is not None and (f.memfd or f.maker == _NR_PIPE2):
+        if f is not None and no_directory(f):
             return (f"the name goes on past {walked.past}, a link to an open file that is "
                     f"no directory (link_path_walk(): ENOTDIR)")
     return None
@@ -193,14 +224,16 @@ def lookup_refusal(files: Descriptors, slot: Slot, walked: Walk) -> str | None:
 
 def refused(files: Descriptors, slot: Slot, opened: Opened, walked: Walk) -> str | None:
     """Why Linux refuses the open in `slot` by its arguments and its name's walk, where
-    it reopens a memfd or a pipe's end or walks a /proc fd directory (None: it does not,
+    it reopens a memfd, a pipe's end, a socket or an anon-inode file or walks a /proc fd
+    directory (None: it does not,
     by them)."""
     why = lookup_refusal(files, slot, walked)
     if why is None:
         again, _ = files.reopen_of(slot)
-        # (only an open file surely no directory: a memfd, a pipe's end)
-        if again is not None and (again.memfd or again.maker == _NR_PIPE2):
-            why = refusal(opened, slot.nr == _NR_OPENAT2, walked)
+        # (only an open file surely no directory: a memfd, a pipe's end, a socket, an
+        # anon-inode file)
+        if again is not None and no_directory(again):
+            why = refusal(opened, slot.nr == _NR_OPENAT2, walked, takes_no_open(again))
     return why
 
 

@@ -7,7 +7,9 @@ from the directory the dirfd names (fd_names.py), a walk tells:
   /dev/fd: pick_link(), ELOOP under RESOLVE_NO_SYMLINKS), ".." included ("/proc/.." is
   "/": /proc is a real directory);
 - whether it goes on past a /proc/<pid>/fd/N link ("N/", "N/.", "N/../N": the link is
-  followed, and what it reaches must be a directory: link_path_walk(), ENOTDIR);
+  followed, and what it reaches must be a directory: link_path_walk(), ENOTDIR); past a
+  link to a /proc directory the program opened by name (/proc/self/fd) it reads on there;
+  /dev/fd is read as its target /proc/self/fd, a task's fd directory as the process's;
 - whether a ".." leaves the directory it started at (follow_dotdot(): EXDEV under
   RESOLVE_BENEATH; under RESOLVE_IN_ROOT it stays there);
 - whether it steps into or out of /proc, a mount of its own (traverse_mounts(),
@@ -22,9 +24,11 @@ RESOLVE_IN_ROOT; past any other, the walk stops telling.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from abi.descriptors import AT_FDCWD
 from guardian.fd_names import read_name
 
 if TYPE_CHECKING:
@@ -52,17 +56,42 @@ def name_to_int(name: str) -> int | None:
     return n
 
 
+def _pid(part: str) -> bool:
+    """Does `part` name a /proc/<pid> directory (self: its target)?"""
+    return part == "self" or part.isdigit()
+
+
 def _fd_dir(stack: list[str]) -> bool:
-    """Is `stack` a /proc/<pid>/fd directory (/proc/self/fd, /proc/thread-self/fd)?"""
-    return len(stack) == 3 and stack[0] == "proc" and stack[2] == "fd" and (
-        stack[1] in ("self", "thread-self") or stack[1].isdigit())
+    """Is `stack` a /proc/<pid>/fd directory (/proc/self/fd, /proc/thread-self/fd,
+    /proc/<pid>/task/<tid>/fd: proc_fd_inode_operations, the same links)?"""
+    return stack[-1:] == ["fd"] and _task(stack[:-1])
+
+
+def _task(stack: list[str]) -> bool:
+    """Is `stack` a /proc/<pid>, /proc/thread-self or /proc/<pid>/task/<tid> directory?"""
+    return stack[:1] == ["proc"] and (
+        len(stack) == 2 and (_pid(stack[1]) or stack[1] == "thread-self")
+        or len(stack) == 4 and _pid(stack[1]) and stack[2] == "task" and stack[3].isdigit())
 
 
 def _real_dir(stack: list[str]) -> bool:
     """Is `stack` a directory whose ".." is its lexical parent: /proc, /proc/self (its
-    target /proc/<pid>), /proc/<pid> and their fd directories?"""
-    return stack == ["proc"] or _fd_dir(stack) or (len(stack) == 2 and stack[0] == "proc" and (
-        stack[1] == "self" or stack[1].isdigit()))
+    target /proc/<pid>), /proc/<pid>, its task directory, a task's directory, and their
+    fd and fdinfo directories?  (/proc/thread-self only below it: its ".." is
+    /proc/<pid>/task.)"""
+    if stack == ["proc"] or len(stack) == 3 and stack[:1] == ["proc"] and _pid(
+            stack[1]) and stack[2] == "task":
+        return True
+    if stack[-1:] in (["fd"], ["fdinfo"]):
+        return _task(stack[:-1])
+    return _task(stack) and stack[1:2] != ["thread-self"]
+
+
+def _link(stack: list[str], part: str) -> str:
+    """The name of the link `part` of the fd directory `stack`, as /proc/<pid>/fd/N
+    (a task's fd directory holds its thread's table: the thread group's own where every
+    thread holds one, as fd_names.reopened() asks of /proc/<pid>/fd)."""
+    return "/" + "/".join([*stack[:2], "fd", part])
 
 
 @dataclass(frozen=True)
@@ -86,8 +115,11 @@ class Walk:
     entry: str | None = None
 
 
-def walk_of(name: str, base: str | None, in_root: bool) -> Walk:
-    """The `Walk` of `name` from the directory named `base` (None: not known)."""
+def walk_of(name: str, base: str | None, in_root: bool,
+            follow: Callable[[str], str | None] = lambda _: None) -> Walk:
+    """The `Walk` of `name` from the directory named `base` (None: not known);
+    `follow(link)`: the name of the directory the /proc/<pid>/fd/N link opens (None: no
+    directory, or not known)."""
     absolute = name.startswith("/") and not in_root
     stripped = name
     while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
@@ -119,14 +151,24 @@ def walk_of(name: str, base: str | None, in_root: bool) -> Walk:
                 if name_to_int(part) is None:
                     entry = part
                 elif not last:
-                    past = "/" + "/".join([*stack, part])
+                    past = _link(stack, part)
+                    # nd_jump_link() to a /proc directory a descriptor opens: read on there
+                    target = follow(past)
+                    to = [p for p in (target or "").split("/") if p]
+                    if target is not None and _real_dir(to):
+                        stack, start, past = to, 0, None
+                        continue
                 break                       # (past the link: its target's)
             stack.append(part)
             crosses = crosses or stack == ["proc"]
             if stack in _SYMLINKS and not last:
                 symlink = True
                 if stack == ["dev", "fd"]:
-                    break                   # (/dev/fd: /proc/self/fd, read no further)
+                    if in_root:
+                        break               # (its target read under the scope's root)
+                    # the absolute link "/proc/self/fd": nd_jump_root() (EXDEV under
+                    # RESOLVE_BENEATH, and under RESOLVE_NO_XDEV from /dev's mount)
+                    stack, start, escapes, crosses = ["proc", "self", "fd"], 0, True, True
     return Walk(absolute, symlink, directory, past, escapes, crosses, entry)
 
 
@@ -138,4 +180,9 @@ def walk(files: Descriptors, slot: Slot, resolve: int) -> Walk | None:
     in_root = bool(resolve & _RESOLVE_IN_ROOT)
     base = None if name.startswith("/") and not in_root else files.resolve(
         slot, slot.args[0], ".", in_root)
-    return walk_of(name, base, in_root)
+
+    def follow(link: str) -> str | None:
+        f = files.reopened(slot, AT_FDCWD, link)
+        return f.path if f is not None and not f.memfd and f.maker is None else None
+
+    return walk_of(name, base, in_root, follow)

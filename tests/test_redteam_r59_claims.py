@@ -52,6 +52,11 @@ def test_honest_creatdir_einval_is_not_refused() -> None:
     claim_run(r, r.claim_creatdir, (r.CREATDIR,), {r.P_CREATDIR: 0})
 
 
+def test_model_creatdir_einval_is_not_refused() -> None:
+    # the kernel model answers -EINVAL for O_CREAT|O_DIRECTORY itself (build_open_flags()).
+    claim_run(r, honest, (r.CREATDIR,), {r.P_CREATDIR: 0})
+
+
 def test_honest_eventfd_moves_are_not_refused() -> None:
     # do_splice_read() / do_splice_from(): -EINVAL for an eventfd end (a 6.18 host).
     claim_run(r, r.claim_eventfd_moves, (r.EVMOVE,),

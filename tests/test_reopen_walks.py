@@ -20,7 +20,7 @@ X = {"crosses": True}          # (a walk from "/" steps into /proc)
 @pytest.mark.parametrize(("name", "base", "want"), [
     ("/proc/self/fd/4", None, Walk(True, True, False, **X)),
     ("/proc/thread-self/fd/4", None, Walk(True, True, False, **X)),
-    ("/dev/fd/4", None, Walk(True, True, False)),
+    ("/dev/fd/4", None, Walk(True, True, False, escapes=True, **X)),
     ("/proc/1234/fd/4", None, Walk(True, False, False, **X)),
     ("/proc/self/fd/4/", None, Walk(True, True, True, **X)),
     ("/proc/self/fd/4/.", None, Walk(True, True, True, **X)),
@@ -41,7 +41,23 @@ X = {"crosses": True}          # (a walk from "/" steps into /proc)
     ("/proc/self/fd/x/4", None, Walk(True, True, False, entry="x", **X)),
     ("/proc/self/fd/99999999999", None, Walk(True, True, False, entry="99999999999", **X)),
     ("/proc/self/fd/0", None, Walk(True, True, False, **X)),
-    ("/dev/fd/04", None, Walk(True, True, False)),               # (/dev/fd: not read on)
+    ("/dev/fd/04", None, Walk(True, True, False, escapes=True, entry="04", **X)),
+    # round 59: /dev/fd read on as /proc/self/fd, a task's fd directory, fdinfo's ".."
+    ("/dev/fd/4/../4", None, Walk(True, True, False, past="/proc/self/fd/4", escapes=True,
+                                  **X)),
+    ("fd/4/../4", "/dev", Walk(False, True, False, past="/proc/self/fd/4", escapes=True,
+                               **X)),
+    ("/proc/self/task/5/fd/4/../4", None, Walk(True, True, False, past="/proc/self/fd/4",
+                                               **X)),
+    ("/proc/7/task/5/fd/4/../4", None, Walk(True, False, False, past="/proc/7/fd/4", **X)),
+    ("/proc/self/task/5/../5/fd/04", None, Walk(True, True, False, entry="04", **X)),
+    ("/proc/self/fdinfo/../fd/4/../4", None, Walk(True, True, False,
+                                                  past="/proc/self/fd/4", **X)),
+    ("/proc/thread-self/fdinfo/../fd/4/../4", None, Walk(
+        True, True, False, past="/proc/thread-self/fd/4", **X)),
+    ("/proc/self/fd/../task/5/fd/4/../4", None, Walk(True, True, False,
+                                                     past="/proc/self/fd/4", **X)),
+    ("/proc/thread-self/fd/../../x/fd/4/../4", None, Walk(True, True, False, **X)),
     # a ".." out of what may be a symlink stops the walk
     ("/tmp/x/../proc/self/fd/04", None, Walk(True, False, False)),
     ("/proc/thread-self/../self/fd/04", None, Walk(True, True, False, **X)),
@@ -50,12 +66,28 @@ def test_walks(name: str, base: str | None, want: Walk) -> None:
     assert walk_of(name, base, False) == want
 
 
+def test_walks_past_a_directory_link() -> None:
+    # round 59: D opens /proc/self/fd; nd_jump_link() there, then M is followed
+    def follow(link: str) -> str | None:
+        return {"/proc/self/fd/3": "/proc/self/fd", "/proc/self/fd/5": "/tmp"}.get(link)
+
+    past = Walk(True, True, False, past="/proc/self/fd/4", **X)
+    assert walk_of("/proc/self/fd/3/4/../4", None, False, follow) == past
+    assert walk_of("/proc/self/fd/3/04", None, False, follow) == Walk(
+        True, True, False, entry="04", **X)
+    assert walk_of("/proc/self/fd/5/4/../4", None, False, follow) == Walk(
+        True, True, False, past="/proc/self/fd/5", **X)        # (no /proc directory)
+    assert walk_of("/proc/self/fd/3/4/../4", None, False) == Walk(
+        True, True, False, past="/proc/self/fd/3", **X)        # (not known)
+
+
 @pytest.mark.parametrize(("name", "base", "want"), [
     # follow_dotdot(): ".." at the root stays there under RESOLVE_IN_ROOT
     ("../fd/4", "/proc/self/fd", Walk(False, False, False, entry="fd")),
     ("../../4", "/proc/self/fd", Walk(False, False, False)),
     ("4", "/proc/self/fd", Walk(False, False, False)),
     ("/proc/self/fd/4", "/", Walk(False, True, False, **X)),
+    ("/dev/fd/4/../4", "/", Walk(False, True, False)),          # (the link under the root)
 ])
 def test_walks_in_root(name: str, base: str | None, want: Walk) -> None:
     assert walk_of(name, base, True) == want
@@ -107,6 +139,19 @@ def test_openat_refusals() -> None:
     assert flag_error((O_RDWR | 0x10, 0, 0, 24), True) is not None
     assert flag_error((O_RDWR, 0, CACHED, 24), True) is None
     assert flag_error((O_RDWR | O_TRUNC, 0, CACHED, 24), True) is not None
+    # round 59: build_open_flags() refuses O_CREAT|O_DIRECTORY (6.4 on), but not under O_PATH
+    assert flag_error((O_RDWR | O_CREAT | O_DIRECTORY, 0o600, 0, 24), False) is not None
+    assert flag_error((O_RDWR | O_CREAT | O_DIRECTORY, 0o600, 0, 24), True) is not None
+    assert flag_error((O_PATH | O_CREAT | O_DIRECTORY, 0, 0, 24), False) is None
+    # ... from 6.4 on only: before, the name is read first (return.open_flags_first
+    # takes the -EFAULT of a name it cannot read)
+    assert flag_error((O_RDWR | O_CREAT | O_DIRECTORY, 0o600, 0, 24), False,
+                      every_version=True) is None
+    # a socket or an anon-inode file takes no open (ENXIO), but O_PATH's
+    assert refusal((O_RDWR, 0, 0, 24), False, ABS, True) is not None
+    assert refusal((O_RDWR, 0, 0, 24), False, ABS) is None
+    assert refusal((O_PATH, 0, 0, 24), False, ABS, True) is None
+    assert refusal((O_PATH | O_NOFOLLOW, 0, 0, 24), True, REL, True) is None
 
 
 @pytest.mark.parametrize(("name", "entry"), [

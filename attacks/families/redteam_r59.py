@@ -31,24 +31,26 @@ round asks those rules the shapes they leave out:
   into /dev/null reopened so (XQ-030) answered 10; copy_file_range() with flags 1
   (XQ-032) answered 10.
 
-Through with the Guardian on (open P5 gaps) when written: XQ-001, XQ-002, XQ-024
-(return.reopen_flags judges reopens of memfds and pipes only: a socket's or an
-eventfd's reopen, -ENXIO in Linux, passes), XQ-003, XQ-027, XQ-028, XQ-031 (the walk stops
-telling at /dev/fd, at a task's fd directory, past ".." of fdinfo and past a first link
-that reaches a directory), XQ-005 (return.open_flags_first knows no O_CREAT|O_DIRECTORY).
-Through with the Guardian on when written, refused since: XQ-008 (return.move_ends'
-copy_file_range() knew devices and sockets, not anon-inode files), XQ-019..XQ-021 (no
-rule knew an eventfd has no splice_read/splice_write: return.move_ends), XQ-029 (a pipe
-reopened by name was no pipe to return.file_type).  Refused: XQ-004,
+Through with the Guardian on when written: XQ-001..XQ-003, XQ-005, XQ-008,
+XQ-019..XQ-021, XQ-024, XQ-027..XQ-029, XQ-031.  Refused since: XQ-001, XQ-024
+(return.reopen_flags: a socket's or an anon-inode file's reopen but O_PATH's, ENXIO),
+XQ-002, XQ-003, XQ-027, XQ-028, XQ-031 (return.reopen_flags: the walk reads on past a
+socket's link, through /dev/fd, a task's fd directory, fdinfo's ".." and a link to a /proc
+directory the program opened), XQ-008 (return.move_ends' copy_file_range() knew devices
+and sockets, not anon-inode files), XQ-019..XQ-021 (no rule knew an eventfd has no
+splice_read/splice_write: return.move_ends), XQ-029 (a pipe reopened by name was no pipe
+to return.file_type).  Still open: XQ-005 (a kernel before 6.4 answers -EFAULT there too:
+return.open_flags_first takes both; the kernel model answers -EINVAL as 6.4 on).
+Refused: XQ-004,
 XQ-006, XQ-007, XQ-009..XQ-018, XQ-022, XQ-023, XQ-025, XQ-026, XQ-030, XQ-032.
 No honest answer of this round is refused (no false refusal found): each steps' Linux
 answer indexes 0 with the Guardian on.
 
 The claim_* step functions answer as Linux does where the kernel model does not: openat()
-of a NULL name with O_CREAT|O_DIRECTORY (the model answers -EFAULT, as qemu-user, which
-answers it itself; a 6.18 host natively: -EINVAL) and sendfile()/splice() through an
-eventfd (the model moved 8 bytes or answered another error when written; since, it answers
--EINVAL as Linux).
+of a NULL name with O_CREAT|O_DIRECTORY (the model answered -EFAULT when written, as
+qemu-user, which answers it itself; a 6.18 host natively and the model since: -EINVAL)
+and sendfile()/splice() through an eventfd (the model moved 8 bytes or answered another
+error when written; since, it answers -EINVAL as Linux).
 
 Honest answers (tests/test_redteam_r59_claims.py): each error above as Linux gives it
 (a 6.18 host natively; qemu-user where it passes the call on: it answers openat() of a
@@ -133,7 +135,7 @@ def _advance(adv: Adversary, nr: str, phase: int, reg: str, count: int = 10) -> 
 
 # --- opens Linux refuses -----------------------------------------------------------------------
 @_iago("XQ-001", "Serve openat() of /proc/self/fd/S of a socket as dup(S)",
-       "A socket cannot be opened again: sock_no_open() answers -ENXIO.", gap="P5")
+       "A socket cannot be opened again: sock_no_open() answers -ENXIO.")
 def xq_sock_reopen(adv: Adversary) -> None:
     """1. The program openat()s /proc/self/fd/S, S a socket, with O_RDWR.
     2. The kernel serves it as dup(S) and answers the new descriptor.
@@ -144,7 +146,7 @@ def xq_sock_reopen(adv: Adversary) -> None:
 
 
 @_iago("XQ-002", "Serve openat() of /proc/self/fd/S/../S of a socket as dup(S)",
-       "The link is followed to a socket before \"..\": -ENOTDIR.", gap="P5")
+       "The link is followed to a socket before \"..\": -ENOTDIR.")
 def xq_sock_dotdot(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fd/S/../S", S a socket, with O_RDWR.
     2. The kernel serves it as dup(S) and answers the new descriptor.
@@ -156,7 +158,7 @@ def xq_sock_dotdot(adv: Adversary) -> None:
 
 
 @_iago("XQ-003", "Serve openat() of /dev/fd/M/../M of a memfd as dup(M)",
-       "/dev/fd is /proc/self/fd: M is followed to the memfd before \"..\": -ENOTDIR.", gap="P5")
+       "/dev/fd is /proc/self/fd: M is followed to the memfd before \"..\": -ENOTDIR.")
 def xq_devfd_dotdot(adv: Adversary) -> None:
     """1. The program openat()s "/dev/fd/M/../M", M a memfd, with O_RDWR.
     2. The kernel serves it as dup(M) and answers the new descriptor.
@@ -187,7 +189,9 @@ def xq_creatdir_efault(adv: Adversary) -> None:
     Linux's build_open_flags() (6.4 on): "if ((flags & (O_DIRECTORY | O_CREAT)) ==
     (O_DIRECTORY | O_CREAT)) return -EINVAL", run by do_sys_openat2() before getname()
     (a 6.18 host natively: -EINVAL; qemu-user answers -EFAULT itself, never passing the
-    call on)."""
+    call on).  Open: a kernel before 6.4 reads the name first and answers -EFAULT, a
+    Linux answer too, so the Guardian takes both (return.open_flags_first judges what
+    every 6.x kernel refuses)."""
     serve_as_getpid(adv, NR["openat"], P_CREATDIR, -EFAULT & MASK64)
 
 
@@ -398,7 +402,7 @@ def xq_falloc_sealed(adv: Adversary) -> None:
 
 
 @_iago("XQ-024", "Serve openat() of /proc/self/fd/E of an eventfd as dup(E)",
-       "An anon-inode file cannot be opened again by name: -ENXIO.", gap="P5")
+       "An anon-inode file cannot be opened again by name: -ENXIO.")
 def xq_eventfd_reopen(adv: Adversary) -> None:
     """1. The program openat()s /proc/self/fd/E, E an eventfd, with O_RDWR.
     2. The kernel serves it as dup(E) and answers the new descriptor.
@@ -431,8 +435,7 @@ def xq_punch_wsealed(adv: Adversary) -> None:
 
 
 @_iago("XQ-027", "Serve openat() of /proc/self/task/T/fd/M/../M as dup(M)",
-       "A task's fd directory holds the same links: M is followed before \"..\": -ENOTDIR.",
-       gap="P5")
+       "A task's fd directory holds the same links: M is followed before \"..\": -ENOTDIR.")
 def xq_task_dotdot(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/task/T/fd/M/../M", T its thread id, M a memfd,
     with O_RDWR.
@@ -445,8 +448,7 @@ def xq_task_dotdot(adv: Adversary) -> None:
 
 
 @_iago("XQ-028", "Serve openat() of /proc/self/fdinfo/../fd/M/../M as dup(M)",
-       "/proc/self/fdinfo is a real directory; M is followed before \"..\": -ENOTDIR.",
-       gap="P5")
+       "/proc/self/fdinfo is a real directory; M is followed before \"..\": -ENOTDIR.")
 def xq_fdinfo_dotdot(adv: Adversary) -> None:
     """1. The program openat()s "/proc/self/fdinfo/../fd/M/../M", M a memfd, with O_RDWR.
     2. The kernel serves it as dup(M) and answers the new descriptor.
@@ -481,8 +483,7 @@ def xq_tee_reopened_null(adv: Adversary) -> None:
 
 
 @_iago("XQ-031", "Serve openat() of /proc/self/fd/D/M/../M, D a descriptor of /proc/self/fd, "
-       "as dup(M)", "D leads back to /proc/self/fd; M is followed before \"..\": -ENOTDIR.",
-       gap="P5")
+       "as dup(M)", "D leads back to /proc/self/fd; M is followed before \"..\": -ENOTDIR.")
 def xq_dirlink_dotdot(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd as D and openat()s "/proc/self/fd/D/M/../M", M a
     memfd, with O_RDWR.
@@ -510,7 +511,7 @@ def xq_cfr_flags(adv: Adversary) -> None:
 def claim_creatdir(adv: Adversary) -> None:
     """(claim) 1. The program openat()s a NULL name with O_RDWR|O_CREAT|O_DIRECTORY.
     2. The kernel answers -EINVAL (build_open_flags() before getname(), a 6.18 host
-    natively; the kernel model answers -EFAULT, as qemu-user does).  3. Index 0."""
+    natively and the kernel model; qemu-user answers -EFAULT).  3. Index 0."""
     serve_as_getpid(adv, NR["openat"], P_CREATDIR, -EINVAL & MASK64)
 
 

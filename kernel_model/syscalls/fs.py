@@ -164,6 +164,10 @@ def sys_openat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             flags & (ls.O_TMPFILE | ls.O_CREAT) != ls.O_TMPFILE
             or flags & ls.O_ACCMODE == ls.O_RDONLY):
         return -errno.EINVAL
+    # build_open_flags() (6.4 on): "if ((flags & (O_DIRECTORY | O_CREAT)) ==
+    # (O_DIRECTORY | O_CREAT)) return -EINVAL;"
+    if flags & (ls.O_DIRECTORY | ls.O_CREAT) == ls.O_DIRECTORY | ls.O_CREAT:
+        return -errno.EINVAL
     return do_open(k, t, s32(a[0]), _path(k, a[1]), flags, a[3] & 0o7777)
 
 

@@ -8,10 +8,8 @@ import struct
 
 import pytest
 
-from abi.syscalls import NUMBERS
-from emulator.fastuc import UserContext
 from guardian import file_types
-from guardian.checks import Refused
+from tests.call_judging import judge, refused
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 from tests.test_guardian_pipe_bytes import _pipe
@@ -26,21 +24,12 @@ FALLOC_FL_KEEP_SIZE = 1
 
 def _judge(prog: _Program, name: str, args: tuple[int, ...], ret: int,
            asked: dict[int, bytes] | None = None) -> None:
-    registry = prog.files.admission.registry
-    slot = registry.add_slot(1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
-                             root=prog.root, thread=prog.thread)
-    slot.asked.update(asked or {})
-    try:
-        file_types.check(prog.files, slot, ret)
-    finally:
-        del registry.slots[slot.id]
+    judge(file_types.check, prog, name, args, ret, asked)
 
 
 def _refused(prog: _Program, name: str, args: tuple[int, ...], ret: int,
              asked: dict[int, bytes] | None = None) -> str:
-    with pytest.raises(Refused) as e:
-        _judge(prog, name, args, ret, asked)
-    return e.value.check
+    return refused(file_types.check, prog, name, args, ret, asked)
 
 
 def test_fallocate_and_ftruncate_of_a_pipe(prog: _Program) -> None:

@@ -8,10 +8,8 @@ import struct
 
 import pytest
 
-from abi.syscalls import NUMBERS
-from emulator.fastuc import UserContext
 from guardian import move_ends
-from guardian.checks import Refused
+from tests.call_judging import judge, refused
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 from tests.test_guardian_pipe_bytes import _pipe
@@ -26,21 +24,12 @@ def _at(v: int) -> bytes:
 
 def _judge(prog: _Program, name: str, args: tuple[int, ...], ret: int,
            asked: dict[int, bytes] | None = None) -> None:
-    registry = prog.files.admission.registry
-    slot = registry.add_slot(1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
-                             root=prog.root, thread=prog.thread)
-    slot.asked.update(asked or {})
-    try:
-        move_ends.check(prog.files, slot, ret)
-    finally:
-        del registry.slots[slot.id]
+    judge(move_ends.check, prog, name, args, ret, asked)
 
 
 def _refused(prog: _Program, name: str, args: tuple[int, ...], ret: int,
              asked: dict[int, bytes] | None = None) -> None:
-    with pytest.raises(Refused) as e:
-        _judge(prog, name, args, ret, asked)
-    assert e.value.check == "return.move_ends"
+    assert refused(move_ends.check, prog, name, args, ret, asked) == "return.move_ends"
 
 
 # (the pipe: 3 its read end, 4 its write end; 5 a memfd, 6 /dev/null, 7 a socket)

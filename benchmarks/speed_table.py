@@ -197,6 +197,11 @@ def per_event(case_long: Case, case_short: Case, events: int, runners: list[str]
     return {r: (long[r].cpu - short[r].cpu) / events for r in runners}
 
 
+#: The rows, by the names --only takes, in the table's order.
+ROW_NAMES = ("startup", "go", "sha256sum", "sha256", "nullsys", "pagefault", "shloop",
+             "forkloop", "forkexec")
+
+
 def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> list[Row]:
     have_qemu = QEMU is not None
     q = ["qemu"] if have_qemu else []
@@ -404,8 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes")
     ap.add_argument("--reps", type=int, default=3, help="interleaved repetitions (median)")
     ap.add_argument("--json", metavar="OUT", help="also write the rows as JSON")
-    ap.add_argument("--only", metavar="ROWS", help="comma-separated: startup,go,sha256sum,sha256,"
-                                                    "nullsys,pagefault,shloop,forkloop,forkexec")
+    ap.add_argument("--only", metavar="ROWS", help="comma-separated: " + ",".join(ROW_NAMES))
     ap.add_argument("--against", metavar="TREE", type=Path,
                     help="another checkout of the project, measured beside this one")
     ap.add_argument("--profile", metavar="'PROG ARGS'", help="attribute one in-process run's time")
@@ -424,6 +428,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         TREES["base"] = against
     only = set(ns.only.split(",")) if ns.only else None
+    unknown = sorted((only or set()) - set(ROW_NAMES))
+    if unknown:
+        print(f"speed_table: --only {','.join(unknown)}: no such row; the rows are "
+              f"{','.join(ROW_NAMES)}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="bf-speed-") as t:
         for tree in TREES.values():    # writes the bytecode caches once
             subprocess.run([*blindfold_cmd(tree), "run", "-q", "hello"], cwd=tree, env=_env(tree),

@@ -71,3 +71,9 @@ def test_rows_show_the_against_tree_beside_this_one(monkeypatch: pytest.MonkeyPa
     text = st.render([row])
     assert "--against tree" in text and "3.00" in text
     assert "met (native/raw = 1.111; --against 1.667)" in text
+
+
+def test_only_refuses_a_row_it_does_not_have(capsys: pytest.CaptureFixture[str]) -> None:
+    assert st.main(["--only", "nullsys,fork"]) == 2
+    err = capsys.readouterr().err
+    assert "--only fork: no such row" in err and "forkloop" in err

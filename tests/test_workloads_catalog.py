@@ -82,6 +82,7 @@ EXPECTED = {
     "secret_r57_rules",
     "secret_r58_rules",
     "secret_r59_rules",
+    "secret_r60_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -73,6 +73,8 @@ _NO_POSITION = frozenset(_N[n] for n in (
     "socket", "socketpair", "accept", "accept4", "eventfd2", "timerfd_create", "signalfd4",
     "epoll_create1", "inotify_init1"))
 _SOCKETS = frozenset(_N[n] for n in ("socket", "socketpair", "accept", "accept4"))
+#: pidfd_open: a pidfs file (pidfs_file_operations: poll, ioctl and fdinfo only).
+_PIDFD_OPEN = _N["pidfd_open"]
 MASK64, S64_MAX = (1 << 64) - 1, (1 << 63) - 1
 AT_FILE_POSITION = (1 << 64) - 1
 
@@ -270,6 +272,13 @@ def no_position(files: Descriptors, slot: Slot, fd: int) -> bool:
 def is_socket(files: Descriptors, slot: Slot, fd: int) -> bool:
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
     return f is not None and (f.sock is not None or f.maker in _SOCKETS)
+
+
+def is_pidfd(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Is descriptor `fd` a pidfd the program made by pidfd_open() (or a copy of one; not
+    one opened again by name through /proc/self/fd, which pidfs allows)?"""
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    return f is not None and f.maker == _PIDFD_OPEN
 
 
 def _check_fallocate(slot: Slot) -> None:

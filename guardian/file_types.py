@@ -3,9 +3,11 @@ preadv2()/pwritev2() do, judged where the call answers success (`return.file_typ
 
 fallocate() allocates only in a regular file or a block device: vfs_fallocate() answers
 ESPIPE for a FIFO and ENODEV for anything else that is no regular file (a character
-device such as /dev/null, a socket, an anon-inode file).  ftruncate() cuts only a regular
+device such as /dev/null, a socket, an anon-inode file; a pidfd on pidfs is S_ISREG but
+has no fallocate: EOPNOTSUPP).  ftruncate() cuts only a regular
 file and never to a negative length: do_sys_ftruncate() answers EINVAL for a length below
-0 before it looks up the descriptor, do_ftruncate() EINVAL for a file that is not S_ISREG.
+0 before it looks up the descriptor, do_ftruncate() EINVAL for a file that is not S_ISREG
+(a pidfd before pidfs; on pidfs, pidfs_setattr() answers EOPNOTSUPP).
 A preadv2()/pwritev2() that moves bytes takes its flags through kiocb_set_rw_flags(),
 which refuses RWF_ATOMIC for a read and, for a write, without FMODE_CAN_ATOMIC_WRITE
 (a character device has none), and RWF_DONTCACHE without FOP_DONTCACHE (EOPNOTSUPP);
@@ -23,7 +25,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_modes import is_pipe, is_socket, no_position, vectors_hold_bytes
+from guardian.fd_modes import is_pidfd, is_pipe, is_socket, no_position, vectors_hold_bytes
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -43,6 +45,8 @@ _NO_WRITE_ITER_DEVICES = frozenset({"/dev/full"})
 #: other anon-inode files (timerfd, signalfd, epoll, inotify) take no write at all.
 _NO_WRITE_ITER_MAKERS = frozenset(_N[n] for n in (
     "eventfd2", "timerfd_create", "signalfd4", "epoll_create1", "inotify_init1"))
+#: vfs_fallocate()'s errno by kind (a pidfd: S_ISREG on pidfs, no f_op->fallocate).
+_FALLOCATE_ERRNO = {"a pipe": "ESPIPE", "a pidfd": "EOPNOTSUPP"}
 RWF_HIPRI, RWF_ATOMIC, RWF_DONTCACHE = 0x1, 0x40, 0x80
 _SIGN = 1 << 63
 
@@ -63,10 +67,11 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
     if nr == _FALLOCATE and kind is not None:
         _refuse(f"fallocate() of descriptor {fd}, {kind}, answered success: "
                 "vfs_fallocate() allocates in regular files and block devices only "
-                f"({'ESPIPE' if kind == 'a pipe' else 'ENODEV'})")
+                f"({_FALLOCATE_ERRNO.get(kind, 'ENODEV')})")
     if nr == _FTRUNCATE and kind is not None:
         _refuse(f"ftruncate() of descriptor {fd}, {kind}, answered success: "
-                "do_ftruncate() cuts regular files only (EINVAL)")
+                "do_ftruncate() cuts regular files only (EINVAL; a pidfd: "
+                "pidfs_setattr() EOPNOTSUPP)")
     if nr in (_PREADV2, _PWRITEV2):
         _check_flags(files, slot, ret, kind)
 
@@ -108,6 +113,8 @@ def _kind(files: Descriptors, slot: Slot, fd: int) -> str | None:
         return None
     if f.fifo:
         return "a pipe"             # (a pipe's end opened again by name: S_ISFIFO)
+    if is_pidfd(files, slot, fd):
+        return "a pidfd"            # (pidfs: no fallocate, pidfs_setattr(): EOPNOTSUPP)
     if is_socket(files, slot, fd):
         return "a socket"
     if no_position(files, slot, fd):

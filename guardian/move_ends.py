@@ -7,8 +7,8 @@ where the call answers success (`return.move_ends`).
   needs a pipe at one end (do_splice(): EINVAL), takes an offset only for an end with a
   position (a socket or an anon-inode file has no FMODE_PREAD/FMODE_PWRITE: EINVAL), no
   O_APPEND output (EINVAL) and no negative offset of a memfd (rw_verify_area(): EINVAL);
-  an anon-inode file (eventfd, timerfd, signalfd, epoll, inotify) at either end has no
-  splice_read/splice_write (do_splice_read(), do_splice_from(): EINVAL).
+  an anon-inode file (eventfd, timerfd, signalfd, epoll, inotify) or a pidfd at either
+  end has no splice_read/splice_write (do_splice_read(), do_splice_from(): EINVAL).
 - sendfile(), whatever its count, reads at an offset only from a file with a position
   (do_sendfile(): ESPIPE), at no negative one of a memfd (rw_verify_area(): EINVAL), and
   writes into no O_APPEND memfd (do_splice_direct_actor(): EINVAL); from an anon-inode
@@ -17,7 +17,10 @@ where the call answers success (`return.move_ends`).
 - copy_file_range(), whatever its count, copies between regular files only (a device
   opened by name or a socket: generic_file_rw_checks(), EINVAL) and at no negative
   offset of a memfd (rw_verify_area(): EINVAL); a pipe, a socket or an anon-inode file
-  is no regular file either.
+  is no regular file either.  A pidfd (pidfs: S_ISREG, size 0, no copy_file_range)
+  copies no byte, and nothing to or from a file of another super block
+  (generic_copy_file_checks(): EXDEV; EINVAL for an anon-inode pidfd before pidfs);
+  between two pidfds 6.18 answers 0.
 
 A memfd's rw_verify_area() knows no FMODE_UNSIGNED_OFFSET (only /dev/mem and
 /proc/PID/mem have it).  For the descriptors whose open file the Guardian saw made and a
@@ -34,7 +37,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_modes import is_pipe, is_socket, no_position
+from guardian.fd_modes import is_pidfd, is_pipe, is_socket, no_position
 from guardian.read_counts import DEVICES
 from guardian.sole_files import MemFile
 
@@ -73,9 +76,17 @@ def _no_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:
 
 def _anon(files: Descriptors, slot: Slot, fd: int) -> bool:
     """Is descriptor `fd` an anon-inode file the program made (eventfd, timerfd, signalfd,
-    epoll, inotify: no splice_read nor splice_write in its file_operations)?"""
-    return no_position(files, slot, fd) and not is_pipe(files, slot, fd) and \
-        not is_socket(files, slot, fd)
+    epoll, inotify) or a pidfd (pidfs_file_operations): no splice_read nor splice_write
+    in its file_operations?"""
+    return is_pidfd(files, slot, fd) or no_position(files, slot, fd) and \
+        not is_pipe(files, slot, fd) and not is_socket(files, slot, fd)
+
+
+def _other_sb(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Is descriptor `fd` known to lie on no pidfs super block (a memfd, a pipe, a socket,
+    an anon-inode file, a device)?"""
+    return _memfd(files, slot, fd) or no_position(files, slot, fd) or \
+        _device(files, slot, fd)
 
 
 def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
@@ -116,10 +127,10 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
             _refuse(slot, "for sendfile() into an O_APPEND memfd: "
                     "do_splice_direct_actor() refuses an appending output (EINVAL)")
         if a[3] and _anon(files, slot, a[1]):
-            _refuse(slot, f"for sendfile() of {a[3]} bytes from an anon-inode file: "
+            _refuse(slot, f"for sendfile() of {a[3]} bytes from an anon-inode file or a pidfd: "
                     "do_splice_read() finds no splice_read (EINVAL)")
         if ret > 0 and _anon(files, slot, a[0]):
-            _refuse(slot, f"of {ret} bytes for sendfile() into an anon-inode file: "
+            _refuse(slot, f"of {ret} bytes for sendfile() into an anon-inode file or a pidfd: "
                     "do_splice_from() finds no splice_write (EINVAL)")
     elif nr == _COPY:
         for fd in (a[0], a[2]):
@@ -127,6 +138,12 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
                 _refuse(slot, f"for copy_file_range() through descriptor {fd & 0xFFFF_FFFF}, "
                         "no regular file (a device, pipe, socket or anon-inode file): "
                         "generic_file_rw_checks() refuses it (EINVAL)")
+        for fd, other in ((a[0], a[2]), (a[2], a[0])):
+            if is_pidfd(files, slot, fd) and (ret > 0 or _other_sb(files, slot, other)):
+                _refuse(slot, f"for copy_file_range() through descriptor {fd & 0xFFFF_FFFF}, "
+                        "a pidfd: generic_copy_file_checks() copies nothing out of an "
+                        "empty pidfs inode and nothing across super blocks (EXDEV; EINVAL "
+                        "before pidfs)")
         for fd, at in ((a[0], a[1]), (a[2], a[3])):
             if _negative(slot, at) and _memfd(files, slot, fd):
                 _refuse(slot, "for copy_file_range() at a negative offset of a memfd: "
@@ -143,7 +160,7 @@ def _check_splice(files: Descriptors, slot: Slot) -> None:
     for fd in (a[0], a[2]):
         if _anon(files, slot, fd):
             _refuse(slot, f"for splice() through descriptor {fd & 0xFFFF_FFFF}, an anon-inode "
-                    "file: do_splice_read()/do_splice_from() find no splice_read/"
+                    "file or a pidfd: do_splice_read()/do_splice_from() find no splice_read/"
                     "splice_write (EINVAL)")
     for fd, at in ((a[0], a[1]), (a[2], a[3])):
         if at and not is_pipe(files, slot, fd) and no_position(files, slot, fd):

@@ -9,7 +9,8 @@ from the directory the dirfd names (fd_names.py), a walk tells:
 - whether it goes on past a /proc/<pid>/fd/N link ("N/", "N/.", "N/../N": the link is
   followed, and what it reaches must be a directory: link_path_walk(), ENOTDIR); past a
   link to a /proc directory the program opened by name (/proc/self/fd) it reads on there;
-  /dev/fd is read as its target /proc/self/fd, a task's fd directory as the process's;
+  /dev/fd is read as its target /proc/self/fd, a task's fd directory as the process's,
+  and so is a directory opened or entered (chdir(), fchdir()) as "/dev/fd";
 - whether a ".." leaves the directory it started at (follow_dotdot(): EXDEV under
   RESOLVE_BENEATH; under RESOLVE_IN_ROOT it stays there);
 - whether it steps into or out of /proc, a mount of its own (traverse_mounts(),
@@ -87,6 +88,14 @@ def _real_dir(stack: list[str]) -> bool:
     return _task(stack) and stack[1:2] != ["thread-self"]
 
 
+def _dirs(path: str | None) -> list[str]:
+    """The components of the directory named `path`, "/dev/fd" read as its target
+    /proc/self/fd (a directory opened, or entered by chdir(), through the symlink is the
+    opener's /proc/<pid>/fd: proc_fd_inode_operations, the same links)."""
+    stack = [p for p in (path or "").split("/") if p]
+    return ["proc", "self", *stack[1:]] if stack[:2] == ["dev", "fd"] else stack
+
+
 def _link(stack: list[str], part: str) -> str:
     """The name of the link `part` of the fd directory `stack`, as /proc/<pid>/fd/N
     (a task's fd directory holds its thread's table: the thread group's own where every
@@ -125,7 +134,7 @@ def walk_of(name: str, base: str | None, in_root: bool,
     while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
         stripped = stripped[:-1]
     directory = stripped != name and stripped.rsplit("/", 1)[-1].isdigit()
-    stack = [] if absolute else [p for p in (base or "").split("/") if p]
+    stack = [] if absolute else _dirs(base)
     start = len(stack)
     symlink = escapes = crosses = False
     past = entry = None
@@ -154,7 +163,7 @@ def walk_of(name: str, base: str | None, in_root: bool,
                     past = _link(stack, part)
                     # nd_jump_link() to a /proc directory a descriptor opens: read on there
                     target = follow(past)
-                    to = [p for p in (target or "").split("/") if p]
+                    to = _dirs(target)
                     if target is not None and _real_dir(to):
                         stack, start, past = to, 0, None
                         continue

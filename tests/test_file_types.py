@@ -122,3 +122,14 @@ def test_fallocate_of_a_pipe_reopened_by_name(prog: _Program) -> None:
     prog.call("memfd_create", 0, 0, ret=7)
     prog.open("/proc/self/fd/7", 8, flags=O_RDWR)       # a memfd reopened stays regular
     _judge(prog, "fallocate", (8, 0, 0, 10), 0)
+
+
+def test_fallocate_and_ftruncate_of_a_pidfd(prog: _Program) -> None:
+    prog.call("pidfd_open", 100, 0, ret=3)
+    # pidfs: no fallocate (vfs_fallocate(): EOPNOTSUPP); pidfs_setattr(): EOPNOTSUPP
+    assert _refused(prog, "fallocate", (3, 0, 0, 10), 0) == "return.file_type"
+    assert _refused(prog, "ftruncate", (3, 0), 0) == "return.file_type"
+    _judge(prog, "fallocate", (3, 0, 0, 10), -95 & MASK64)
+    _judge(prog, "ftruncate", (3, 0), -95 & MASK64)
+    prog.call("dup", 3, ret=4)
+    assert _refused(prog, "ftruncate", (4, 0), 0) == "return.file_type"

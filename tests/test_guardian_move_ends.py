@@ -96,3 +96,25 @@ def test_eventfd_ends(ends: _Program) -> None:
     # generic_file_rw_checks(): no regular file
     _refused(ends, "copy_file_range", (5, OFF_IN, 8, 0, 10, 0), 10, {OFF_IN: _at(0)})
     _refused(ends, "copy_file_range", (8, 0, 5, 0, 0, 0), 0)
+
+
+def test_pidfd_ends(ends: _Program) -> None:
+    ends.call("pidfd_open", 100, 0, ret=8)
+    ends.call("pidfd_open", 100, 0, ret=9)
+    # pidfs_file_operations: no splice_read, splice_write (do_splice_read(),
+    # do_splice_from(): EINVAL)
+    _refused(ends, "splice", (8, 0, 4, 0, 8, 0), 8)
+    _refused(ends, "splice", (3, 0, 8, 0, 8, 0), 8)
+    _judge(ends, "splice", (3, 0, 8, 0, 0, 0), 0)       # sys_splice(): !len first
+    _refused(ends, "sendfile", (4, 8, 0, 8), 8)
+    _judge(ends, "sendfile", (4, 8, 0, 0), 0)
+    _refused(ends, "sendfile", (8, 5, 0, 8), 8)
+    _judge(ends, "sendfile", (8, 5, 0, 8), 0)           # nothing read
+    # generic_copy_file_checks(): EXDEV across super blocks; an empty pidfs inode
+    _refused(ends, "copy_file_range", (8, 0, 5, 0, 10, 0), 10)
+    _refused(ends, "copy_file_range", (8, 0, 5, 0, 0, 0), 0)
+    _refused(ends, "copy_file_range", (5, 0, 8, 0, 10, 0), 0)
+    _judge(ends, "copy_file_range", (8, 0, 9, 0, 10, 0), 0)     # pidfs to pidfs: size 0
+    _refused(ends, "copy_file_range", (8, 0, 9, 0, 10, 0), 10)
+    ends.open("/proc/self/fd/8", 10, flags=2)           # pidfs reopens it: no pidfd kind
+    _judge(ends, "copy_file_range", (10, 0, 9, 0, 10, 0), 0)

@@ -81,6 +81,20 @@ def test_walks_past_a_directory_link() -> None:
         True, True, False, past="/proc/self/fd/3", **X)        # (not known)
 
 
+def test_walks_through_a_directory_opened_as_dev_fd() -> None:
+    # round 60: V opened (or entered by chdir()) as "/dev/fd" is /proc/<pid>/fd
+    def follow(link: str) -> str | None:
+        return {"/proc/self/fd/3": "/dev/fd"}.get(link)
+
+    assert walk_of("4/../4", "/dev/fd", False) == Walk(False, False, False,
+                                                       past="/proc/self/fd/4")
+    assert walk_of("4", "/dev/fd", False) == Walk(False, False, False)
+    assert walk_of("04", "/dev/fd", False) == Walk(False, False, False, entry="04")
+    assert walk_of("../fd/4", "/dev/fd", False) == Walk(False, False, False, escapes=True)
+    assert walk_of("/proc/self/fd/3/4/../4", None, False, follow) == Walk(
+        True, True, False, past="/proc/self/fd/4", **X)
+
+
 @pytest.mark.parametrize(("name", "base", "want"), [
     # follow_dotdot(): ".." at the root stays there under RESOLVE_IN_ROOT
     ("../fd/4", "/proc/self/fd", Walk(False, False, False, entry="fd")),

@@ -31,7 +31,11 @@ Through with the Guardian on when written: XR-001, XR-002, XR-008..XR-013,
 XR-024..XR-026 (gap P5: a pidfd is no file the rules know; a directory opened or entered
 as "/dev/fd" is no /proc fd directory to the walk).  Refused: XR-003..XR-007 (R is a
 pipe to return.move_ends and return.move_args), XR-014..XR-023, XR-027
-(return.reopen_flags).
+(return.reopen_flags); refused since: XR-001, XR-002, XR-008..XR-010 (a pidfd has no
+splice_read/splice_write and copies nothing across super blocks: return.move_ends),
+XR-011, XR-012 (a pidfd is a kind of its own to return.file_type), XR-013,
+XR-024..XR-026 (a directory opened or entered as "/dev/fd" is read as /proc/self/fd:
+return.reopen_flags).
 
 Honest answers (tests/test_redteam_r60_claims.py), each what qemu-user gives on a 6.18
 host: openat() of "/proc/self/fd/D/../fd/M" (D of /proc/self/fd, or V of "/dev/fd"),
@@ -60,7 +64,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r54 import _arg, _serve
 from attacks.families.redteam_r59 import _moved, _moved_at
 from attacks.moves import serve_as_getpid
-from attacks.scenario import iago_scenarios
+from attacks.scenario import documented, iago_scenarios
 
 RT = "redteam_r60"
 RULES = "secret_r60_rules"
@@ -81,8 +85,7 @@ _iago = iago_scenarios(RT, RULES)
 
 # --- a pidfd ------------------------------------------------------------------------------
 @_iago("XR-001", "Answer splice() of 8 bytes out of a pidfd into a pipe 8",
-       "A pidfd has no splice_read: do_splice_read(), -EINVAL.",
-       gap="P5")
+       "A pidfd has no splice_read: do_splice_read(), -EINVAL.")
 def xr_pid_splice(adv: Adversary) -> None:
     """1. The program pidfd_open()s itself and splice()s 8 bytes out of the pidfd into a
     pipe's write end.
@@ -94,8 +97,7 @@ def xr_pid_splice(adv: Adversary) -> None:
 
 
 @_iago("XR-002", "Answer sendfile() of 8 bytes out of a pidfd into a pipe 8",
-       "A pidfd has no splice_read: do_splice_read(), -EINVAL.",
-       gap="P5")
+       "A pidfd has no splice_read: do_splice_read(), -EINVAL.")
 def xr_pid_sendfile(adv: Adversary) -> None:
     """1. The program sendfile()s 8 bytes out of its pidfd into a pipe's write end.
     2. The kernel answers 8.
@@ -162,8 +164,7 @@ def xr_rep_self(adv: Adversary) -> None:
 
 
 @_iago("XR-008", "Answer splice() of 8 bytes from a pipe into a pidfd 8",
-       "A pidfd has no splice_write: do_splice_from(), -EINVAL.",
-       gap="P5")
+       "A pidfd has no splice_write: do_splice_from(), -EINVAL.")
 def xr_pid_splice_into(adv: Adversary) -> None:
     """1. The program splice()s 8 bytes from a pipe's read end into its pidfd.
     2. The kernel answers 8.
@@ -174,8 +175,7 @@ def xr_pid_splice_into(adv: Adversary) -> None:
 
 
 @_iago("XR-009", "Answer sendfile() of 8 bytes of a memfd into a pidfd 8",
-       "A pidfd has no splice_write: do_splice_direct() -> do_splice_from(), -EINVAL.",
-       gap="P5")
+       "A pidfd has no splice_write: do_splice_direct() -> do_splice_from(), -EINVAL.")
 def xr_pid_send_into(adv: Adversary) -> None:
     """1. The program sendfile()s 8 bytes of a memfd at &0 into its pidfd.
     2. The kernel answers 8, the offset advanced.
@@ -186,8 +186,7 @@ def xr_pid_send_into(adv: Adversary) -> None:
 
 
 @_iago("XR-010", "Answer copy_file_range() of a pidfd into a memfd as a copy of 10",
-       "No copy_file_range across superblocks: vfs_copy_file_range(), -EXDEV.",
-       gap="P5")
+       "No copy_file_range across superblocks: vfs_copy_file_range(), -EXDEV.")
 def xr_pid_cfr(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from its pidfd into a memfd.
     2. The kernel answers 10.
@@ -199,8 +198,7 @@ def xr_pid_cfr(adv: Adversary) -> None:
 
 
 @_iago("XR-011", "Answer fallocate() of a pidfd 0",
-       "A pidfd has no fallocate: vfs_fallocate(), -EOPNOTSUPP (-ENODEV before 6.15).",
-       gap="P5")
+       "A pidfd has no fallocate: vfs_fallocate(), -EOPNOTSUPP (-ENODEV before 6.15).")
 def xr_pid_fallocate(adv: Adversary) -> None:
     """1. The program fallocate()s its pidfd, 0, 0, 10.
     2. The kernel answers 0.
@@ -211,8 +209,7 @@ def xr_pid_fallocate(adv: Adversary) -> None:
 
 
 @_iago("XR-012", "Answer ftruncate() of a pidfd 0",
-       "A pidfd cannot be cut: -EOPNOTSUPP on 6.18 (-EINVAL before).",
-       gap="P5")
+       "A pidfd cannot be cut: -EOPNOTSUPP on 6.18 (-EINVAL before).")
 def xr_pid_ftruncate(adv: Adversary) -> None:
     """1. The program ftruncate()s its pidfd to 0.
     2. The kernel answers 0.
@@ -233,7 +230,7 @@ _WALK = ("link_path_walk() follows M to the memfd, then \"if (unlikely(!d_can_lo
          "nd->path.dentry))) return -ENOTDIR\" before \"..\" (qemu-user on a 6.18 host)")
 
 for _xid, _phase, _name, _how, _gap in (
-        ("XR-013", P_VDOT, "\"/proc/self/fd/V/M/../M\"", "V a descriptor of \"/dev/fd\"", "P5"),
+        ("XR-013", P_VDOT, "\"/proc/self/fd/V/M/../M\"", "V a descriptor of \"/dev/fd\"", None),
         ("XR-014", P_DDDOT, "\"/proc/self/fd/D/D/M/../M\"", "D a descriptor of /proc/self/fd", None),
         ("XR-015", P_SELFDOT, "\"/proc/self/fd/S/fd/M/../M\"", "S a descriptor of /proc/self",
          None),
@@ -252,23 +249,22 @@ for _xid, _phase, _name, _how, _gap in (
          None),
         ("XR-023", P_RELDIRDOT, "\"/proc/self/fd/X/M/../M\"", "X opened as \"fd\" relative to "
          "/proc/self", None),
-        ("XR-024", P_VATDOT, "\"M/../M\" relative to V", "V a descriptor of \"/dev/fd\"", "P5"),
+        ("XR-024", P_VATDOT, "\"M/../M\" relative to V", "V a descriptor of \"/dev/fd\"", None),
         ("XR-025", P_CHDIRDEV, "\"M/../M\" from a working directory of \"/dev/fd\"",
-         "after chdir(\"/dev/fd\")", "P5"),
+         "after chdir(\"/dev/fd\")", None),
         ("XR-026", P_FCHDIRV, "\"M/../M\" from a working directory set by fchdir(V)",
-         "V a descriptor of \"/dev/fd\"", "P5"),
+         "V a descriptor of \"/dev/fd\"", None),
         ("XR-027", P_FCHDIRD, "\"M/../M\" from a working directory set by fchdir(D)",
          "D a descriptor of /proc/self/fd", None)):
     def _steps(adv: Adversary, _p: int = _phase) -> None:
         _dup(adv, _p)
-    _steps.__doc__ = (f"""1. The program openat()s {_name}, {_how}, M a memfd, with O_RDWR.
+    _doc = (f"""1. The program openat()s {_name}, {_how}, M a memfd, with O_RDWR.
     2. The kernel serves it as dup(M) and answers the new descriptor.
     3. The program sees a descriptor: index -4, secret bytes 0..7.
     Linux: {_WALK}.""")
-    _steps.__name__ = "xr_walk_" + _xid[3:]
     _iago(_xid, f"Serve openat() of {_name} ({_how}) as dup(M)",
           "M is followed to the memfd before \"..\": -ENOTDIR.",
-          gap=_gap)(_steps)
+          gap=_gap)(documented(_steps, _doc))
 
 
 # --- answers as Linux gives them where the kernel model does not -------------------------

@@ -233,6 +233,9 @@ class ByNumber(dict[int, Callable[..., Any]]):
         self.met[nr] = met
         if met <= self.fold_after:
             return self.fn
-        made = self.source().fold(nr)
+        try:
+            made: Callable[..., Any] = self.source().fold(nr)
+        except OSError:             # no source to read (a build that ships bytecode only)
+            made = self.fn          # the function as written, from now on: same rules
         self[nr] = made
         return made

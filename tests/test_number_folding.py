@@ -114,6 +114,15 @@ def test_a_function_that_cannot_be_folded_is_refused() -> None:
         nf._Source(closure, "nr")
 
 
+def test_without_its_source_a_function_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_source(_fn: object) -> None:
+        raise OSError("could not get source code")
+
+    monkeypatch.setattr(nf.inspect, "getsourcelines", no_source)
+    by = nf.ByNumber(toy, fold_after=0)
+    assert by[5] is toy and 5 in by
+
+
 def test_a_number_is_folded_only_once_met_often() -> None:
     by = nf.ByNumber(toy, fold_after=2)
     assert by[5] is toy and by[5] is toy

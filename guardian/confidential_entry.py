@@ -69,6 +69,7 @@ from guardian.quiet_ranges import noted as quiet_noted
 from guardian.result_values import ASKED_CALLS, note_asked
 from guardian.signal_senders import SEND_CALLS
 from guardian.slots import PAGE, Domain, Slot
+from guardian.sole_files import V2
 from guardian.sole_moves import OFFSET_MOVES
 from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
@@ -87,9 +88,6 @@ _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
 _PIPE_READS = frozenset((NUMBERS["read"], NUMBERS["readv"]))
 _NR_PIPE2 = NUMBERS["pipe2"]
-#: Calls with RWF flags: their iovecs are kept whatever the file (return.move_args asks
-#: whether they move bytes, before which Linux looks at no flag).
-_RWF_CALLS = frozenset((NUMBERS["preadv2"], NUMBERS["pwritev2"]))
 
 
 class ExceptionEntry:
@@ -258,7 +256,9 @@ class ExceptionEntry:
             note_new_value(self.events.memory, slot)  # the new value, before old overwrites it
         if nr in OFFSET_MOVES:
             note_move(self.events.memory, slot)    # the offsets, before they move on
-        if nr in IOVEC_CALLS and (nr in _RWF_CALLS or
+        # (preadv2/pwritev2, whatever the file: return.move_args asks whether their
+        # iovecs held bytes, before which Linux looks at no RWF flag)
+        if nr in IOVEC_CALLS and (nr in V2 or
                                   self.signals.returns.files.memfd(slot, args[0])):
             note_iovecs(self.events.memory, slot)  # the iovecs as import_iovec() copies them
         if nr in FUTEX_PI_CALLS:                # the words a futex call finds (futex_pi)

@@ -31,11 +31,11 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, UIO_MAXIOV
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.pipe_bytes import Fifo
-from guardian.sole_files import MemFile
+from guardian.sole_files import V2, MemFile
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -61,8 +61,7 @@ _SPLICE_F_ALL = 0xF
 #: socket.
 RWF_KNOWN = 0x1 | 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x100
 _RWF_NOT_SHMEM = 0x40 | 0x80
-_V2 = frozenset({_N["preadv2"], _PWRITEV2})
-_UIO_MAXIOV = 1024
+_V2 = V2
 #: calls at an offset argument (args[3])
 _POSITIONED = frozenset(_N[n] for n in ("pread64", "pwrite64", "preadv", "pwritev")) | _V2
 _ARGS_JUDGED = _POSITIONED | {_COPY, _SPLICE, _TEE, _FALLOCATE}
@@ -256,7 +255,7 @@ def vectors_hold_bytes(slot: Slot) -> bool:
     a = slot.args
     iovcnt = a[2] & 0xFFFF_FFFF
     raw = slot.asked.get(a[1])
-    if not 0 < iovcnt <= _UIO_MAXIOV or raw is None or len(raw) < 16 * iovcnt:
+    if not 0 < iovcnt <= UIO_MAXIOV or raw is None or len(raw) < 16 * iovcnt:
         return False
     lengths = [struct.unpack_from("<Q", raw, 16 * i + 8)[0] for i in range(iovcnt)]
     return all(n < 1 << 63 for n in lengths) and any(lengths)

@@ -127,7 +127,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
         if not written and f.access not in (O_RDONLY, O_RDWR):
             _refuse(slot, f"reading through descriptor {fd & 0xFFFF_FFFF}, opened "
                     f"with access mode {f.access}: Linux needs FMODE_READ (EBADF)")
-        if nr == _COPY and written and _appends(files, slot, fd):
+        if nr == _COPY and written and appends_throughout(files, slot, fd):
             refuse("return.move_args", Status.ERR_DENIED,
                    "copy_file_range() into an O_APPEND open file answered success: "
                    "generic_copy_file_checks() refuses it (EBADF)")
@@ -233,10 +233,16 @@ def _position(files: Descriptors, slot: Slot, at: int, held: tuple[object, objec
     return held[1].offset_of(held[0])
 
 
-def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
-    """Does descriptor `fd`'s open file of a memfd the Guardian follows append?"""
+def appends_throughout(files: Descriptors, slot: Slot, fd: int) -> bool:
+    """Did descriptor `fd`'s open file, of a memfd the Guardian follows, append for the
+    whole of the slot's call?  Linux tests f_flags once, somewhere inside the call: an
+    F_SETFL (or other ordered call) on it in flight now, or one that returned since the
+    call entered (in any table: a fork child shares the open file), may have gone either
+    side of that test."""
     held = files.sole.of(slot, fd)
-    return held is not None and isinstance(held[1], MemFile) and held[1].appends(held[0])
+    return held is not None and isinstance(held[1], MemFile) and \
+        slot.id >= files.flags_from and files.sole.settled(slot, fd) is held[1] and \
+        held[1].appends(held[0])
 
 
 def is_pipe(files: Descriptors, slot: Slot, fd: int) -> bool:

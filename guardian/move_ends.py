@@ -37,7 +37,7 @@ from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_modes import is_pidfd, is_pipe, is_socket, no_position
+from guardian.fd_modes import appends_throughout, is_pidfd, is_pipe, is_socket, no_position
 from guardian.read_counts import DEVICES
 from guardian.sole_files import MemFile
 
@@ -89,15 +89,6 @@ def _other_sb(files: Descriptors, slot: Slot, fd: int) -> bool:
         _device(files, slot, fd)
 
 
-def _appends(files: Descriptors, slot: Slot, fd: int) -> bool:
-    """Does descriptor `fd`'s open file of a memfd the Guardian follows append, with no
-    F_SETFL (or other ordered call) on it in flight that may have changed it since the
-    move looked?"""
-    held = files.sole.of(slot, fd)
-    return held is not None and isinstance(held[1], MemFile) and \
-        files.sole.settled(slot, fd) is held[1] and held[1].appends(held[0])
-
-
 def _negative(slot: Slot, at: int) -> bool:
     """Did the offset pointer `at` hold a negative loff_t at the call's entry?"""
     raw = slot.asked.get(at) if at else None
@@ -123,7 +114,7 @@ def check(files: Descriptors, slot: Slot, ret: int) -> None:
         if _negative(slot, a[2]) and _memfd(files, slot, a[1]):
             _refuse(slot, "for sendfile() at a negative offset of a memfd: "
                     "rw_verify_area() refuses it (EINVAL)")
-        if _appends(files, slot, a[0]):
+        if appends_throughout(files, slot, a[0]):
             _refuse(slot, "for sendfile() into an O_APPEND memfd: "
                     "do_splice_direct_actor() refuses an appending output (EINVAL)")
         if a[3] and _anon(files, slot, a[1]):
@@ -170,6 +161,6 @@ def _check_splice(files: Descriptors, slot: Slot) -> None:
         if _negative(slot, at) and _memfd(files, slot, fd):
             _refuse(slot, "for splice() at a negative offset of a memfd: rw_verify_area() "
                     "refuses it (EINVAL)")
-    if _appends(files, slot, a[2]):
+    if appends_throughout(files, slot, a[2]):
         _refuse(slot, "for splice() into an O_APPEND memfd: do_splice() refuses an "
                 "appending output (EINVAL)")

@@ -5,14 +5,19 @@ is refused, each one it answers is let through."""
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 import pytest
 
-from guardian import move_ends
+from abi.syscalls import NUMBERS
+from emulator.fastuc import UserContext
+from guardian import fd_modes, move_ends
 from tests.call_judging import judge, refused
 from tests.test_guardian_descriptors import NAME_VA, _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
+from tests.test_guardian_memfd_flags import _call
 from tests.test_guardian_pipe_bytes import _pipe
+from tests.test_guardian_sole_held import _put
 
 OFF_IN, OFF_OUT = NAME_VA + 128, NAME_VA + 136
 O_WRONLY = 1
@@ -118,3 +123,44 @@ def test_pidfd_ends(ends: _Program) -> None:
     _refused(ends, "copy_file_range", (8, 0, 9, 0, 10, 0), 10)
     ends.open("/proc/self/fd/8", 10, flags=2)           # pidfs reopens it: no pidfd kind
     _judge(ends, "copy_file_range", (10, 0, 9, 0, 10, 0), 0)
+
+
+
+F_SETFL, O_APPEND = 4, 0o2000
+
+
+def _in_flight(prog: _Program, name: str, args: tuple[int, ...]) -> Any:
+    """The program's call `name`(args), entered and not yet returned."""
+    return prog.files.admission.registry.add_slot(
+        1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
+        root=prog.root, thread=prog.thread)
+
+
+# (8 a memfd the Guardian follows, 9 /dev/zero, 10 a second, empty one)
+@pytest.mark.parametrize("name, args, ret", [("splice", (3, 0, 8, 0, 10, 0), 10),
+                                             ("sendfile", (8, 9, 0, 10), 10),
+                                             ("copy_file_range", (10, 0, 8, 0, 10, 0), 0)])
+def test_o_append_set_during_the_move(ends: _Program, name: str, args: tuple[int, ...],
+                                      ret: int) -> None:
+    """A fork child's F_SETFL(O_APPEND) on the open file they share (or another thread's)
+    that enters and returns while the move is in flight may have come after the move looked at its output (do_splice(),
+    do_splice_direct_actor(), generic_copy_file_checks() test f_flags once): the move's
+    success is Linux's.  A move that enters after it returned meets O_APPEND: refused."""
+    registry = ends.files.admission.registry
+    registry.root_domain[ends.root] = registry.root_domain[ends.root + 0x1000] = 1
+    _put(ends, NAME_VA, b"m\0")
+    _call(ends, "memfd_create", NAME_VA, 0, ret=8)
+    ends.open("/dev/zero", ret=9)
+    _call(ends, "memfd_create", NAME_VA, 0, ret=10)
+    table = ends.files.table(ends.root, ends.thread)
+    ends.files.tables[(ends.root + 0x1000, ends.thread + 1)] = table.copy()  # a fork child
+    check = fd_modes.check if name == "copy_file_range" else move_ends.check
+    rule = "return.move_args" if name == "copy_file_range" else "return.move_ends"
+    judge(check, ends, name, args, ret)                     # no O_APPEND yet
+    moving = _in_flight(ends, name, args)
+    _call(ends, "fcntl", 8, F_SETFL, O_APPEND, ret=0, child=True)
+    try:
+        check(ends.files, moving, ret)
+    finally:
+        del ends.files.admission.registry.slots[moving.id]
+    assert refused(check, ends, name, args, ret) == rule

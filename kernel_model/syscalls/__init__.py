@@ -17,11 +17,16 @@ from kernel_model.syscalls.numbers import NUMBERS, SYSCALL_NAMES
 Handler = Callable[[Any, Any, Any], "int | None"]
 
 # The calls most programs never make (sockets, epoll and friends, POSIX timers,
-# pselect6) live in modules imported at their first call: every run pays for the
-# modules it imports at start-up.  Each name is listed under the module that registers
+# pselect6, moves without a user buffer, changes to the file tree) live in modules
+# imported at their first call: every run pays for the modules it imports at start-up.  Each name is listed under the module that registers
 # it (a test holds this table to the registrations).
 LAZY_HOMES: dict[str, tuple[str, ...]] = {
     "kernel_model.syscalls.copy_range": ("copy_file_range",),
+    "kernel_model.syscalls.moves": ("sendfile", "splice", "tee", "fallocate"),
+    "kernel_model.syscalls.fs_tree": (
+        "mkdirat", "unlinkat", "renameat", "renameat2", "symlinkat", "linkat", "fchmodat",
+        "fchmod", "fchownat", "fchown", "utimensat", "truncate", "ftruncate", "fsync",
+        "fdatasync", "sync", "fadvise64"),
     "kernel_model.syscalls.events": (
         "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "eventfd2",
         "timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4", "pidfd_open",

@@ -1,8 +1,8 @@
 """Path and metadata syscalls over the sandboxed VFS: resolving a guest path
 (against the cwd or a directory descriptor), openat, the stat family, access
-checks, readlink, getdents64, getcwd/chdir, mkdir, unlink, rename, symlinks and
-hard links, permissions, owners and times, truncation, sync and statfs.  Moving
-data through open files is in `fileio`; the descriptor table is in `fdtable`.
+checks, readlink, getdents64, getcwd/chdir/chroot, statfs and memfd_create.
+Changes to the tree and to files' attributes are in `fs_tree`; moving data
+through open files is in `fileio` and `moves`; the descriptor table is in `fdtable`.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
 
 
-def _dir_of(k: Kernel, t: Thread, dirfd: int) -> str:
+def dir_of(k: Kernel, t: Thread, dirfd: int) -> str:
     """Guest path that a *at() call's relative paths start from."""
     if dirfd == ls.AT_FDCWD:
         return t.process.cwd
@@ -56,7 +56,7 @@ def _guest_abs(cwd: str, path: bytes) -> str:
     return posixpath.normpath(posixpath.join(cwd, p)) if p else ""
 
 
-def _path(k: Kernel, ptr: int) -> bytes:
+def guest_path(k: Kernel, ptr: int) -> bytes:
     p = k.uaccess.read_cstring(ptr, 4096)
     return p
 
@@ -64,7 +64,7 @@ def _path(k: Kernel, ptr: int) -> bytes:
 def _synthetic(k: Kernel, t: Thread, dirfd: int, path: bytes, follow: bool = True
                ) -> tuple[Found | Elsewhere | None, str]:
     """What /proc, /sys or /dev make of a path (None: not theirs), and the lookup's cwd."""
-    cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
+    cwd = dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
     return lookup(mounts_of(k), _guest_abs(cwd, path), follow=follow), cwd
 
 
@@ -168,7 +168,7 @@ def sys_openat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # (O_DIRECTORY | O_CREAT)) return -EINVAL;"
     if flags & (ls.O_DIRECTORY | ls.O_CREAT) == ls.O_DIRECTORY | ls.O_CREAT:
         return -errno.EINVAL
-    return do_open(k, t, s32(a[0]), _path(k, a[1]), flags, a[3] & 0o7777)
+    return do_open(k, t, s32(a[0]), guest_path(k, a[1]), flags, a[3] & 0o7777)
 
 
 # --- metadata -----------------------------------------------------------------------
@@ -196,7 +196,7 @@ def _stat_path(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int):  # no
 
 @syscall("newfstatat")
 def sys_newfstatat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    st = _stat_path(k, t, s32(a[0]), _path(k, a[1]), s32(a[3]))
+    st = _stat_path(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[3]))
     k.uaccess.write(a[2], ls.pack_stat(st))
     return 0
 
@@ -209,19 +209,19 @@ def sys_fstat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("statx")
 def sys_statx(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    st = _stat_path(k, t, s32(a[0]), _path(k, a[1]), s32(a[2]))
+    st = _stat_path(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]))
     k.uaccess.write(a[4], ls.pack_statx(st))
     return 0
 
 
 @syscall("faccessat")
 def sys_faccessat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _access(k, t, s32(a[0]), _path(k, a[1]), s32(a[2]), 0)
+    return _access(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]), 0)
 
 
 @syscall("faccessat2")
 def sys_faccessat2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _access(k, t, s32(a[0]), _path(k, a[1]), s32(a[2]), s32(a[3]))
+    return _access(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]), s32(a[3]))
 
 
 def _access(k: Kernel, t: Thread, dirfd: int, path: bytes, mode: int, flags: int) -> int:
@@ -240,7 +240,7 @@ def _access(k: Kernel, t: Thread, dirfd: int, path: bytes, mode: int, flags: int
 
 @syscall("readlinkat")
 def sys_readlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    dirfd, path, buf, size = s32(a[0]), _path(k, a[1]), a[2], a[3]
+    dirfd, path, buf, size = s32(a[0]), guest_path(k, a[1]), a[2], a[3]
     if s64(size) <= 0:
         return -errno.EINVAL
     found, cwd = _synthetic(k, t, dirfd, path, follow=False)
@@ -275,7 +275,7 @@ def sys_getcwd(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("chdir")
 def sys_chdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = _path(k, a[0])
+    path = guest_path(k, a[0])
     found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
     if isinstance(found, Found):
         if not isinstance(found.node, SynthDir):
@@ -295,7 +295,7 @@ def sys_chroot(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     The model keeps the cwd as a path inside the root, so a cwd outside the new
     root (which Linux would leave there) becomes the new root itself."""
     proc = t.process
-    new = k.rootfs.chdir_target(proc.cwd, _path(k, a[0]))
+    new = k.rootfs.chdir_target(proc.cwd, guest_path(k, a[0]))
     proc.root = posixpath.normpath(posixpath.join(proc.root, new.lstrip("/")))
     if new != "/":
         inside = proc.cwd == new or proc.cwd.startswith(new + "/")
@@ -306,160 +306,8 @@ def sys_chroot(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("fchdir")
 def sys_fchdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.cwd = _dir_of(k, t, s32(a[0]))
+    t.process.cwd = dir_of(k, t, s32(a[0]))
     return 0
-
-
-@syscall("mkdirat")
-def sys_mkdirat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = _path(k, a[1])
-    cwd = _dir_of(k, t, s32(a[0])) if not path.startswith(b"/") else "/"
-    k.rootfs.mkdir(cwd, path, (a[2] & 0o7777) & ~t.process.umask)
-    return 0
-
-
-@syscall("unlinkat")
-def sys_unlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = _path(k, a[1])
-    flags = s32(a[2])
-    if flags & ~ls.AT_REMOVEDIR:
-        return -errno.EINVAL
-    cwd = _dir_of(k, t, s32(a[0])) if not path.startswith(b"/") else "/"
-    k.rootfs.unlink(cwd, path, flags)
-    return 0
-
-
-def _rename(k: Kernel, t: Thread, olddir: int, old: int, newdir: int, new: int, flags: int) -> int:
-    old_p, new_p = _path(k, old), _path(k, new)
-    cwd_old = _dir_of(k, t, olddir) if not old_p.startswith(b"/") else "/"
-    cwd_new = _dir_of(k, t, newdir) if not new_p.startswith(b"/") else "/"
-    k.rootfs.rename(cwd_old, old_p, cwd_new, new_p, flags)
-    return 0
-
-
-@syscall("renameat")
-def sys_renameat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _rename(k, t, s32(a[0]), a[1], s32(a[2]), a[3], 0)
-
-
-@syscall("renameat2")
-def sys_renameat2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _rename(k, t, s32(a[0]), a[1], s32(a[2]), a[3], s32(a[4]))
-
-
-@syscall("symlinkat")
-def sys_symlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    target, path = _path(k, a[0]), _path(k, a[2])
-    cwd = _dir_of(k, t, s32(a[1])) if not path.startswith(b"/") else "/"
-    k.rootfs.symlink(target, cwd, path)
-    return 0
-
-
-@syscall("linkat")
-def sys_linkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    old_p, new_p = _path(k, a[1]), _path(k, a[3])
-    cwd_old = _dir_of(k, t, s32(a[0])) if not old_p.startswith(b"/") else "/"
-    cwd_new = _dir_of(k, t, s32(a[2])) if not new_p.startswith(b"/") else "/"
-    k.rootfs.link(cwd_old, old_p, cwd_new, new_p, follow=bool(s32(a[4]) & ls.AT_SYMLINK_FOLLOW))
-    return 0
-
-
-@syscall("fchmodat")
-def sys_fchmodat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = _path(k, a[1])
-    cwd = _dir_of(k, t, s32(a[0])) if not path.startswith(b"/") else "/"
-    k.rootfs.chmod(cwd, path, a[2] & 0o7777)
-    return 0
-
-
-@syscall("fchmod")
-def sys_fchmod(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    f = t.process.fds.get(s32(a[0]))
-    host = getattr(f, "host_path", None)
-    if host is None:
-        return -errno.EINVAL
-    k.rootfs.chmod("/", os.fsencode(f.guest_path), a[1] & 0o7777)  # type: ignore[attr-defined]
-    return 0
-
-
-@syscall("fchownat")
-def sys_fchownat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
-
-
-@syscall("fchown")
-def sys_fchown(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.fds.get(s32(a[0]))
-    return 0
-
-
-@syscall("utimensat")
-def sys_utimensat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    dirfd, path_ptr, times, flags = s32(a[0]), a[1], a[2], s32(a[3])
-    now = k.now_ns()
-    atime = mtime = now
-    if times:
-        raw = k.uaccess.read(times, 32)
-        stamps = []
-        for off in (0, 16):
-            sec, nsec = ls.unpack_timespec(raw, off)
-            stamps.append(None if nsec == (1 << 30) - 2 else now if nsec == (1 << 30) - 1
-                          else sec * 1_000_000_000 + nsec)
-        atime, mtime = stamps
-    if not path_ptr:
-        f = t.process.fds.get(dirfd)
-        path, cwd = os.fsencode(getattr(f, "guest_path", "")), "/"
-    else:
-        path = _path(k, path_ptr)
-        cwd = _dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
-    k.rootfs.utimens(cwd, path, atime, mtime, follow=not flags & ls.AT_SYMLINK_NOFOLLOW)
-    return 0
-
-
-@syscall("truncate")
-def sys_truncate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    length = s64(a[1])
-    host = k.rootfs.truncate(t.process.cwd, _path(k, a[0]), length)
-    file_cut.cut_path(k.mmctx, host, length)    # (a growth unmaps nothing)
-    return 0
-
-
-@syscall("ftruncate")
-def sys_ftruncate(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    length = s64(a[1])
-    if length < 0:
-        return -errno.EINVAL
-    f = t.process.fds.get(s32(a[0]))
-    old = f.stat().st_size if isinstance(f, HostFile) and f.kind == "file" else None
-    f.truncate(length)
-    # truncate_pagecache(); shmem_setattr() truncates on newsize <= oldsize: a memfd cut
-    # to its own size still zeroes its last page past the end
-    if old is not None and (length < old or (length == old and
-                                             getattr(f, "memfd_pages", None) is not None)):
-        file_cut.cut_file(k.mmctx, f, length)
-    return 0
-
-
-@syscall("fsync")
-def sys_fsync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.fds.get(s32(a[0])).fsync()
-    return 0
-
-
-@syscall("fdatasync")
-def sys_fdatasync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return sys_fsync(k, t, a)
-
-
-@syscall("sync")
-def sys_sync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
-
-
-@syscall("fadvise64")
-def sys_fadvise64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    f = t.process.fds.get(s32(a[0]))
-    return -errno.ESPIPE if f.kind == "pipe" else 0
 
 
 #: f_type of the made-up file systems (Linux's PROC_SUPER_MAGIC, SYSFS_MAGIC, TMPFS_MAGIC).
@@ -473,7 +321,7 @@ def _synth_statfs(found: Found) -> bytes:
 
 @syscall("statfs")
 def sys_statfs(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = _path(k, a[0])
+    path = guest_path(k, a[0])
     found, cwd = _synthetic(k, t, ls.AT_FDCWD, path) if path else (None, t.process.cwd)
     if isinstance(found, Found):
         k.uaccess.write(a[1], _synth_statfs(found))

@@ -72,8 +72,8 @@ def _send(k: Kernel, t: Thread, sock: Socket, data: bytes, flags: int,
             q = target.queue if isinstance(target, Socket) else sock.queue
     except KernelError as exc:
         if exc.errno == errno.EPIPE and not flags & MSG_NOSIGNAL:
-            from kernel_model.syscalls.fileio import _epipe
-            return _epipe(k, t)
+            from kernel_model.syscalls.fileio import epipe
+            return epipe(k, t)
         raise
     if n is None:
         return wait_socket(k, sock, flags, q, "send", SO_SNDTIMEO)

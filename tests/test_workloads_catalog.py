@@ -83,6 +83,7 @@ EXPECTED = {
     "secret_r58_rules",
     "secret_r59_rules",
     "secret_r60_rules",
+    "secret_r61_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

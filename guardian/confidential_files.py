@@ -441,6 +441,11 @@ class Descriptors(TableLifecycle):
                     self.memfd_sizes[again.memfd] = 0       # handle_truncate() cut it
             elif again is not None and (again.maker == NR_PIPE2 or again.fifo):
                 table.fds[ret].fifo = True      # (fifo_open(): the same pipe, a FIFO)
+            elif again is not None and again.maker == NR_PIDFD_OPEN and not flags & O_PATH:
+                # pidfs (6.9+): proc_fd_link() reaches the pidfd's own inode, whose i_fop
+                # is pidfs_file_operations; the new file names the same struct pid.
+                table.fds[ret].maker, table.fds[ret].pid = NR_PIDFD_OPEN, again.pid
+                self.pidfds.reopened(again.description, table.fds[ret].description)
             elif flags & O_TRUNC and (path is None or path.startswith(REOPENING)):
                 self.memfd_sizes.clear()    # it may have cut any memfd (memfd_sizes.py)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):

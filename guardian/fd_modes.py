@@ -280,8 +280,9 @@ def is_socket(files: Descriptors, slot: Slot, fd: int) -> bool:
 
 
 def is_pidfd(files: Descriptors, slot: Slot, fd: int) -> bool:
-    """Is descriptor `fd` a pidfd the program made by pidfd_open() (or a copy of one; not
-    one opened again by name through /proc/self/fd, which pidfs allows)?"""
+    """Is descriptor `fd` a pidfd the program made by pidfd_open(), a copy of one, or an
+    open of /proc/self/fd/N (/dev/fd/N) of one (pidfs: the same inode, whose i_fop is
+    pidfs_file_operations)?"""
     f = files.open_file(slot, fd & 0xFFFF_FFFF)
     return f is not None and f.maker == _PIDFD_OPEN
 

@@ -37,6 +37,14 @@ class PidfdTargets:
         """pidfd_open(pid) made a descriptor for this open file."""
         self.targets[description] = Target(domain, pid)
 
+    def reopened(self, description: Description, again: Description) -> None:
+        """An open of /proc/self/fd/N of this pidfd made a new open file `again` of the
+        same pidfs inode (pidfs_alloc_file(): the inode keeps one struct pid): both name
+        one process, and a reap ends both."""
+        t = self.targets.get(description)
+        if t is not None:
+            self.targets[again] = t
+
     def target(self, description: Description) -> int | None:
         t = self.targets.get(description)
         return t.pid if t is not None else None

@@ -48,3 +48,19 @@ def test_a_reaped_process_takes_no_more_signals() -> None:
     pidfds.opened(1, new, 77)                         # a later process with that id
     pidfds.check_send(new, 424, 0)
     assert pidfds.target(new) == 77 and pidfds.target(Description()) is None
+
+
+def test_a_reopen_of_a_pidfd_names_the_same_process() -> None:
+    # pidfs: an open of /proc/self/fd/P reaches P's inode and its struct pid; a reap
+    # before or after the reopen ends both (kill_pid_info(): -ESRCH).
+    pidfds, pidfd, again, late = PidfdTargets(), Description(), Description(), Description()
+    pidfds.opened(1, pidfd, 77)
+    pidfds.reopened(pidfd, again)
+    pidfds.check_send(again, 424, 0)
+    assert pidfds.target(again) == 77
+    pidfds.ended(1, 77)
+    pidfds.reopened(pidfd, late)
+    for d in (again, late):
+        with pytest.raises(Refused):
+            pidfds.check_send(d, 424, 0)
+    pidfds.reopened(Description(), Description())     # no pidfd: nothing kept

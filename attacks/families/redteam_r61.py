@@ -38,9 +38,11 @@ name lexically: "/proc/self/fd/D/.." is /proc/self/fd to it and "/proc/self/fd/D
 
 Through with the Guardian on when written: XS-001..XS-007 (gap P5: a pidfd opened again
 through /proc/self/fd or /dev/fd is no pidfd to `fd_modes.is_pidfd`, though Linux reopens
-the same pidfs inode), XS-009, XS-010 (gap P5: Y is /proc/self/fd/fd to the walk).
+the same pidfs inode; refused since: the reopen is a pidfd, return.move_ends,
+return.file_type), XS-009, XS-010 (gap P5: Y is /proc/self/fd/fd to the walk).
 XS-012 (gap P5: E is no pidfd to `pidfds.PidfdTargets`, which keys on pidfd_open's own
-open file), XS-015 (gap P5: "A" relative to Y is no /proc/self/fd/N name to
+open file; refused since: the reopen shares the pidfd's target, return.pidfd_ended),
+XS-015 (gap P5: "A" relative to Y is no /proc/self/fd/N name to
 `sole_reopens.check_direct`).  Refused: XS-008 (the copy shares the pidfd's open file:
 return.move_ends), XS-011 (return.reopen_flags: "fd" looked up in what it takes for a
 /proc fd directory), XS-013, XS-014 (return.pidfd_ended), XS-016, XS-017
@@ -109,8 +111,7 @@ def claim_ydir(adv: Adversary) -> None:
 
 # --- a pidfd opened again by name, copied, or made by clone(CLONE_PIDFD) -----------------
 @_iago("XS-001", "Answer splice() of 8 bytes out of a pidfd reopened through /proc/self/fd 8",
-       "The reopen is a pidfs file: do_splice_read(), -EINVAL.",
-       gap="P5")
+       "The reopen is a pidfs file: do_splice_read(), -EINVAL.")
 def xs_rp_splice(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd/P of its pidfd P O_RDONLY (R) and splice()s 8
     bytes out of R into a pipe's write end.
@@ -123,8 +124,7 @@ def xs_rp_splice(adv: Adversary) -> None:
 
 
 @_iago("XS-002", "Answer sendfile() of 8 bytes out of a reopened pidfd 8",
-       "The reopen is a pidfs file: do_splice_read(), -EINVAL.",
-       gap="P5")
+       "The reopen is a pidfs file: do_splice_read(), -EINVAL.")
 def xs_rp_send(adv: Adversary) -> None:
     """1. The program sendfile()s 8 bytes out of R into a pipe's write end.
     2. The kernel answers 8.
@@ -136,8 +136,7 @@ def xs_rp_send(adv: Adversary) -> None:
 
 
 @_iago("XS-003", "Answer copy_file_range() of a reopened pidfd into a memfd as a copy of 10",
-       "No copy across super blocks: vfs_copy_file_range(), -EXDEV.",
-       gap="P5")
+       "No copy across super blocks: vfs_copy_file_range(), -EXDEV.")
 def xs_rp_cfr(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes from R into a memfd.
     2. The kernel answers 10.
@@ -149,8 +148,7 @@ def xs_rp_cfr(adv: Adversary) -> None:
 
 
 @_iago("XS-004", "Answer fallocate() of a pidfd reopened O_RDWR 0",
-       "The reopen is a pidfs file: vfs_fallocate(), -EOPNOTSUPP.",
-       gap="P5")
+       "The reopen is a pidfs file: vfs_fallocate(), -EOPNOTSUPP.")
 def xs_rw_fallocate(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd/P O_RDWR (W) and fallocate()s W, 0, 0, 10.
     2. The kernel answers 0.
@@ -162,8 +160,7 @@ def xs_rw_fallocate(adv: Adversary) -> None:
 
 
 @_iago("XS-005", "Answer ftruncate() of a pidfd reopened O_RDWR 0",
-       "The reopen is a pidfs inode: its setattr is refused, -EOPNOTSUPP.",
-       gap="P5")
+       "The reopen is a pidfs inode: its setattr is refused, -EOPNOTSUPP.")
 def xs_rw_ftruncate(adv: Adversary) -> None:
     """1. The program ftruncate()s W to 0.
     2. The kernel answers 0.
@@ -175,8 +172,7 @@ def xs_rw_ftruncate(adv: Adversary) -> None:
 
 
 @_iago("XS-006", "Answer splice() of 8 bytes from a pipe into a reopened pidfd 8",
-       "The reopen is a pidfs file: do_splice_from(), -EINVAL.",
-       gap="P5")
+       "The reopen is a pidfs file: do_splice_from(), -EINVAL.")
 def xs_rw_splice_into(adv: Adversary) -> None:
     """1. The program splice()s 8 bytes from a pipe's read end into W.
     2. The kernel answers 8.
@@ -187,8 +183,7 @@ def xs_rw_splice_into(adv: Adversary) -> None:
 
 
 @_iago("XS-007", "Answer sendfile() of 8 bytes of a memfd into a pidfd reopened through "
-       "/dev/fd 8", "The reopen is a pidfs file: do_splice_from(), -EINVAL.",
-       gap="P5")
+       "/dev/fd 8", "The reopen is a pidfs file: do_splice_from(), -EINVAL.")
 def xs_dv_send_into(adv: Adversary) -> None:
     """1. The program opens /dev/fd/P O_RDWR (V) and sendfile()s 8 bytes of a memfd at &0
     into V.
@@ -279,7 +274,7 @@ def claim_null_read(adv: Adversary) -> None:
 
 
 @_iago("XS-012", "Answer pidfd_send_signal(0) through a reopen of a reaped child's pidfd 0",
-       "The child is reaped: pidfd_send_signal() -> kill_pid_info(), -ESRCH.", gap="P5")
+       "The child is reaped: pidfd_send_signal() -> kill_pid_info(), -ESRCH.")
 def xs_ended_reopen(adv: Adversary) -> None:
     """1. The program forks a child that exits, pidfd_open()s it (C), opens
     /proc/self/fd/C O_RDONLY (E), reaps the child with wait4() and probes it by

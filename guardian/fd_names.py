@@ -32,6 +32,8 @@ PATH_MAX = 4096
 REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 #: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(0|[1-9]\d*)(/.*)?$")
+#: the /proc directories a descriptor may hold whose ".." is their lexical parent
+_PROC_DIR = re.compile(r"^/proc(?:/(?:self|\d+)(?:/task(?:/\d+(?:/fd|/fdinfo)?)?|/fd|/fdinfo)?)?/?$")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
     /proc/thread-self/fd/N, or /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) where
     `reach` says that names this table: Linux's proc_fd_link() reaches that
     descriptor's file (for a memfd, its one inode and pages)."""
-    path = _lexical(table, cwd, dirfd, name, in_root)
+    path = _lexical(table, cwd, dirfd, name, in_root, reach)
     m = _PROC_FD.match(path) if path is not None else None
     if m is None or m.group(3):
         return None
@@ -70,7 +72,7 @@ def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
 
 
 def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
-             in_root: bool) -> str | None:
+             in_root: bool, reach: Reach = Reach()) -> str | None:
     """`name` made absolute from dirfd and normalised lexically (None: cannot tell)."""
     if not name:
         return None
@@ -86,7 +88,41 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
             return None
         # (under RESOLVE_IN_ROOT ".." stays at the dirfd: follow_dotdot())
         path = base + "/" + (posixpath.normpath("/" + name) if in_root else name).lstrip("/")
-    return posixpath.normpath("/" + path.lstrip("/"))
+    return _followed(table, path, reach)
+
+
+def _proc_dir(f: OpenFile | None) -> list[str] | None:
+    """The components of the /proc directory the open file `f` is (/dev/fd read as
+    /proc/self/fd), or None: not one the Guardian knows as a directory."""
+    if f is None or f.path is None or f.memfd or f.maker is not None or f.fifo:
+        return None
+    path = "/proc/self/fd" + f.path[7:] if f.path in ("/dev/fd", "/dev/fd/") else f.path
+    return path.strip("/").split("/") if _PROC_DIR.match(path) else None
+
+
+def _followed(table: FileTable, path: str, reach: Reach) -> str:
+    """`path` normalised lexically, a /proc/<pid>/fd/N (/dev/fd/N) link to a /proc
+    directory the program opened followed where more of the name comes after it
+    (link_path_walk() -> pick_link() -> nd_jump_link(): a ".." after it leaves that
+    directory, not the fd directory)."""
+    comps = [p for p in path.split("/") if p]
+    out: list[str] = []
+    for i, comp in enumerate(comps):
+        if comp == ".":
+            continue
+        if comp == "..":
+            if out:
+                out.pop()                   # ("/" is its own parent)
+            continue
+        out.append(comp)
+        if i == len(comps) - 1:
+            break
+        m = _PROC_FD.match("/" + "/".join(out))
+        if m is not None and not m.group(3) and _through(table, m.group(1), reach):
+            to = _proc_dir(table.fds.get(int(m.group(2))))
+            if to is not None:
+                out = to
+    return "/" + "/".join(out)
 
 
 def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
@@ -95,7 +131,7 @@ def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, na
     directory, `cwd()`, asked only then), with /proc/thread-self/fd/N, and
     /proc/self/fd/N (/proc/<own pid>/fd/N, /dev/fd/N) where `reach` says so, taken
     through `table`; None when the Guardian cannot tell."""
-    path = _lexical(table, cwd, dirfd, name, in_root)
+    path = _lexical(table, cwd, dirfd, name, in_root, reach)
     if path is None:
         return None
     m = _PROC_FD.match(path)

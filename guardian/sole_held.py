@@ -107,6 +107,7 @@ _SOCKETPAIR = _NR["socketpair"]
 MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
 _OPENAT2 = _NR["openat2"]
+_O_PATH = 0o10000000                   # arm64 O_PATH
 #: linkat may name an O_TMPFILE file; symlinkat may make a name that resolves to
 #: /proc/self/fd/N, so that a later open of an ordinary-looking name opens one of them anew.
 _LINKS = frozenset({_NR["linkat"]})
@@ -221,8 +222,8 @@ class SoleHeld:
         if self.shut:
             sole_streams.check_shut_send(self, slot, ret)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and \
-                self.open_flags(slot) & pipe_bytes.O_DIRECT:
-            sole_reopens.check_direct(self, slot)
+                self.open_flags(slot) & (pipe_bytes.O_DIRECT | _O_PATH) == pipe_bytes.O_DIRECT:
+            sole_reopens.check_direct(self, slot)   # (build_open_how(): O_PATH drops O_DIRECT)
         if ret == ready_polls.EINTR_RESULT and slot.nr in ready_polls.CALLS:
             ready_polls.check(self, slot, ret)  # (a descriptor surely ready: its count)
             return

@@ -29,6 +29,25 @@ def test_proc_self_fd_opens_the_memfd_again() -> None:
         assert reopened(table, cwd, -100, name) is None, name
 
 
+def test_a_link_to_a_proc_directory_is_followed_before_dotdot() -> None:
+    """link_path_walk() follows /proc/self/fd/D (nd_jump_link()) before the ".." after
+    it: with D a descriptor of /proc/self/fd, "/proc/self/fd/D/.." is /proc/self, and
+    "/proc/self/fd/D/../fd" /proc/self/fd; a link to no directory is left lexical."""
+    from guardian.fd_names import resolve_name
+    from guardian.open_files import FileTable, OpenFile
+
+    table = FileTable()
+    table.fds[5] = OpenFile("/proc/self/fd")
+    table.fds[6] = OpenFile("/dev/fd")
+    table.fds[4] = OpenFile("/tmp/m", memfd=7)
+    cwd = lambda: "/"               # noqa: E731 - the working directory
+    assert resolve_name(table, cwd, -100, "/proc/self/fd/5/..") == "/proc/self"
+    assert resolve_name(table, cwd, -100, "/proc/self/fd/5/../fd") == "/proc/self/fd"
+    assert resolve_name(table, cwd, -100, "/dev/fd/6/../fd") == "/proc/self/fd"
+    assert resolve_name(table, cwd, -100, "/proc/self/fd/5") == "/proc/self/fd"
+    assert resolve_name(table, cwd, -100, "/proc/self/fd/4/..") == "/proc/self/fd"
+
+
 def test_proc_self_names_the_leaders_table_only_where_it_is_known() -> None:
     """/proc/self is the thread group leader (proc_fd_link() reads that task's files);
     /proc/thread-self the calling thread: where the caller's table may not be the

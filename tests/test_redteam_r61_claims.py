@@ -13,8 +13,6 @@ Linux's answer gives (each as qemu-user gives it natively on a 6.18 host).
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.adversary import Adversary
 from attacks.families import redteam_r61 as r
 from tests.honest_runs import claim_run, honest
@@ -41,11 +39,6 @@ def test_honest_ydir_is_not_refused() -> None:
     claim_run(r, r.claim_ydir, (), {r.P_HYM: 0, r.P_YDOT: 0, r.P_FCHDIRY: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.reopen_flags reads a directory opened as /proc/self/fd/D/.. lexically as "
-    "/proc/self/fd (fd_names.resolve_name() normalises D/.. away), so 'fd/M' relative to "
-    "it (Linux: /proc/<pid>/fd/M, the memfd) is refused as a lookup of 'fd' in a /proc fd "
-    "directory"))
 def test_honest_fd_from_proc_self_fd_dotdot_is_not_refused() -> None:
     # link_path_walk() follows D to /proc/self/fd, ".." is /proc/<pid>: openat(X, "fd/M")
     # and, from a working directory of X, openat("fd/M") open the memfd (qemu-user).
@@ -76,11 +69,15 @@ def test_honest_reaped_reopen_direct_ydir_null_are_not_refused() -> None:
     claim_run(r, _reopens_and_dirs, (), {r.P_ESENDRE: 0, r.P_FDYDIR: 0, r.P_HNULLREAD: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.fifo_direct refuses any successful open with O_DIRECT of /proc/self/fd/N of "
-    "the program's pipe, though under O_PATH build_open_how() keeps O_PATH_FLAGS only: "
-    "O_PATH|O_DIRECT opens it (the Guardian stops the program)"))
 def test_honest_path_direct_reopen_of_a_pipe_is_not_refused() -> None:
     # build_open_how(): "if (flags & O_PATH) how.flags = flags & O_PATH_FLAGS" drops
     # O_DIRECT; do_dentry_open() calls no .open for O_PATH: the open succeeds (qemu-user).
     claim_run(r, honest, (b"-p",), {r.P_HPATHDIRECT: 0})
+
+
+def test_model_dirs_through_proc_self_fd_dotdot_are_not_refused() -> None:
+    # The kernel model follows D before ".." (nd_jump_link()) as Linux does: with no
+    # claim step, Y is /proc/<pid>/fd and X /proc/<pid> (qemu-user on a 6.18 host: the
+    # same answers, index 0 each).
+    claim_run(r, honest, (), dict.fromkeys(
+        (r.P_HXFD, r.P_HCWDX, r.P_HYM, r.P_YDOT, r.P_FCHDIRY, r.P_FDYDIR), 0))

@@ -39,30 +39,36 @@ name lexically: "/proc/self/fd/D/.." is /proc/self/fd to it and "/proc/self/fd/D
 Through with the Guardian on when written: XS-001..XS-007 (gap P5: a pidfd opened again
 through /proc/self/fd or /dev/fd is no pidfd to `fd_modes.is_pidfd`, though Linux reopens
 the same pidfs inode; refused since: the reopen is a pidfd, return.move_ends,
-return.file_type), XS-009, XS-010 (gap P5: Y is /proc/self/fd/fd to the walk).
+return.file_type).
 XS-012 (gap P5: E is no pidfd to `pidfds.PidfdTargets`, which keys on pidfd_open's own
-open file; refused since: the reopen shares the pidfd's target, return.pidfd_ended),
-XS-015 (gap P5: "A" relative to Y is no /proc/self/fd/N name to
-`sole_reopens.check_direct`).  Refused: XS-008 (the copy shares the pidfd's open file:
-return.move_ends), XS-011 (return.reopen_flags: "fd" looked up in what it takes for a
-/proc fd directory), XS-013, XS-014 (return.pidfd_ended), XS-016, XS-017
+open file; refused since: the reopen shares the pidfd's target, return.pidfd_ended).
+Refused: XS-008 (the copy shares the pidfd's open file: return.move_ends), XS-011
+(return.reopen_flags: past M, a link to no directory), XS-013, XS-014
+(return.pidfd_ended), XS-016, XS-017
 (return.fifo_direct), XS-018..XS-020 (return.device_count), XS-021 (the child's table
 shares the pidfd's open file: return.move_ends).
 
 Honest answers (tests/test_redteam_r61_claims.py), each what qemu-user gives on a 6.18
 host: the reopens and the errors above, and openat(Y, "M") (it opens the memfd) are let
 through; openat(X, "fd/M") and openat("fd/M") from a working directory of X open the memfd
-on Linux, and the Guardian refuses both (a false refusal, xfail: "fd" looked up in X, read
-lexically as /proc/self/fd); openat("/proc/self/fd/A", O_PATH|O_DIRECT) of a pipe's end
-opens it on Linux (build_open_how() keeps O_PATH_FLAGS only), and return.fifo_direct
-refuses it (a false refusal, xfail; the victim runs that step only with -p).  The claim_* step functions answer as Linux
+on Linux (refused when written: "fd" looked up in X, read lexically as /proc/self/fd; let
+through since fd_names follows D before ".."); openat("/proc/self/fd/A", O_PATH|O_DIRECT)
+of a pipe's end opens it on Linux (build_open_how() keeps O_PATH_FLAGS only; refused by
+return.fifo_direct when written, let through since; the victim runs that step only with
+-p).  The claim_* step functions answer as Linux
 where the kernel model does not: the reopens of the pidfd and of
-"/proc/self/fd/D/../fd", the opens from X, the pidfd's copy, allocation and cut, the
+"/proc/self/fd/D/../fd" and the opens from X (the kernel model gives the same since it
+follows D before ".."), the pidfd's copy, allocation and cut, the
 reopen of a reaped child's pidfd and the read of an O_RDONLY reopen of /dev/null.
 
 The victim is `secret_r61_rules` (workloads/src/secret_r61_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
 buffer that begins with a copy of the secret, then writes that label to /dev/null.
+
+Through with the Guardian on when written, refused since: XS-009, XS-010 (Y was
+/proc/self/fd/fd to the walk; fd_names follows the link D to the /proc directory it
+opens before "..", as nd_jump_link() does, so Y is /proc/self/fd: return.reopen_flags),
+XS-015 ("A" relative to Y is /proc/self/fd/A now: return.fifo_direct).
 """
 
 from __future__ import annotations
@@ -105,7 +111,8 @@ def claim_ydir(adv: Adversary) -> None:
     """(claim) 1. The program opens "/proc/self/fd/D/../fd" O_DIRECTORY, D a descriptor of
     /proc/self/fd.  2. The kernel opens /proc/self/fd (served as dup(D)): link_path_walk()
     follows D to /proc/self/fd, ".." to /proc/self, then "fd" (qemu-user on a 6.18 host;
-    the kernel model answers an error).  3. The steps that use Y run."""
+    the kernel model answers an error when written, the same since).  3. The steps that
+    use Y run."""
     _serve(adv, NR["openat"], P_YOPEN, {"x8": NR["dup"], "x0": _arg(P_YOPEN, 0)})
 
 
@@ -212,9 +219,9 @@ _WALK = ("link_path_walk() follows M to the memfd, then \"if (unlikely(!d_can_lo
 
 for _xid, _phase, _name, _how, _gap in (
         ("XS-009", P_YDOT, "\"M/../M\" relative to Y",
-         "Y opened as \"/proc/self/fd/D/../fd\"", "P5"),
+         "Y opened as \"/proc/self/fd/D/../fd\"", None),
         ("XS-010", P_FCHDIRY, "\"M/../M\" from a working directory set by fchdir(Y)",
-         "Y opened as \"/proc/self/fd/D/../fd\"", "P5"),
+         "Y opened as \"/proc/self/fd/D/../fd\"", None),
         ("XS-011", P_XFDDOT, "\"fd/M/../M\" relative to X",
          "X opened as \"/proc/self/fd/D/..\"", None)):
     def _steps(adv: Adversary, _p: int = _phase) -> None:
@@ -237,7 +244,7 @@ def claim_dirs(adv: Adversary) -> None:
     "/proc/self/fd/D/..") and from a working directory set by fchdir(X).  2. The kernel
     opens the memfd M (served as dup(M)): link_path_walk() follows D to /proc/self/fd,
     ".." to /proc/<pid>, then fd/M (qemu-user on a 6.18 host; the kernel model answers an
-    error).  3. Index 0 each."""
+    error when written, the same since).  3. Index 0 each."""
     for phase in (P_HXFD, P_HCWDX):
         _serve(adv, NR["openat"], phase, {"x8": NR["dup"], "x0": _arg(phase, 0)})
 
@@ -311,7 +318,7 @@ def xs_ended_waitid(adv: Adversary) -> None:
 
 for _xid, _phase, _name, _gap in (
         ("XS-015", P_FDYDIR, "\"A\" relative to Y (opened as \"/proc/self/fd/D/../fd\")",
-         "P5"),
+         None),
         ("XS-016", P_FDTSELF, "\"/proc/thread-self/fd/A\"", None),
         ("XS-017", P_FDDEVUP, "\"/dev/fd/../fd/A\"", None)):
     def _direct(adv: Adversary, _p: int = _phase) -> None:

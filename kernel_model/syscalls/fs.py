@@ -65,7 +65,34 @@ def _synthetic(k: Kernel, t: Thread, dirfd: int, path: bytes, follow: bool = Tru
                ) -> tuple[Found | Elsewhere | None, str]:
     """What /proc, /sys or /dev make of a path (None: not theirs), and the lookup's cwd."""
     cwd = dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
-    return lookup(mounts_of(k), _guest_abs(cwd, path), follow=follow), cwd
+    return lookup(mounts_of(k), _linked_abs(k, cwd, path), follow=follow), cwd
+
+
+def _linked_abs(k: Kernel, cwd: str, path: bytes) -> str:
+    """`path` made absolute and normalised, a /proc/PID/fd/N link to a directory
+    followed before a ".." after it: link_path_walk() -> pick_link() -> nd_jump_link()
+    leaves the link for its target first ("/proc/self/fd/D/.." is /proc/PID)."""
+    p = os.fsdecode(path)
+    if not p or "/.." not in "/" + p:
+        return _guest_abs(cwd, path)
+    out: list[str] = []
+    for comp in posixpath.join(cwd, p).split("/"):
+        if comp in ("", "."):
+            continue
+        if comp != "..":
+            out.append(comp)
+            continue
+        if out:
+            try:
+                found = lookup(mounts_of(k), "/" + "/".join(out), follow=False)
+            except KernelError:
+                found = None
+            if isinstance(found, Found) and isinstance(found.node, SynthLink) and \
+                    found.node.opens is not None and _is_dir(found):
+                out = [c for c in posixpath.normpath(found.node.target()).split("/") if c]
+            if out:
+                out.pop()
+    return "/" + "/".join(out)
 
 
 # --- open -------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from guardian.cut_windows import CUT_CALLS, cut_page
 from guardian.descriptor_kinds import leaf_frames
 from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
+from guardian.lazy_free import LazyFree
 from guardian.locked_ranges import lock_refuses
 from guardian.self_reports import arg_env_areas
 from guardian.slots import (
@@ -72,6 +73,8 @@ class Lifecycle:
         self.admission = admission
         self.kernel_view = kernel_view
         self.self_signals = self_signals
+        #: pages MADV_FREE left lazy-free (guardian/lazy_free.py)
+        self.lazy_free = LazyFree()
         #: execve slot -> what the program passed, read when its address space went with
         #: the exec (None: not all of it was present then).
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
@@ -427,7 +430,9 @@ class Lifecycle:
             if window_open(slot, space) and self._in_window(slot, space, root, va, pa):
                 slot.discarded = True       # the call must now succeed (its return checks)
                 return True
-        return False
+        # Reclaim's later drop of a clean lazy-free page (try_to_unmap_one()).
+        return pa is not None and bool(self.lazy_free.pages) and self.lazy_free.may_drop(
+            self.s.frames, self.s.ram, root, va, pa)
 
     def _in_window(self, slot: Slot, space: Space | None, root: int, va: int,
                    pa: int | None) -> bool:
@@ -511,6 +516,7 @@ class Lifecycle:
         reg.tid_cleared = {k for k in reg.tid_cleared if k[0] != root}
         reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)
+        self.lazy_free.forget(root)
         self.self_signals.forget(root)
         self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)

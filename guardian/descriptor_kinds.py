@@ -23,6 +23,20 @@ def writable(desc: int) -> bool:
     return bool(desc & D.VALID) and (not desc & D.AP_RO or bool(desc & D.DBM))
 
 
+PROT_NONE = 1 << 58        # arm64 PTE_PROT_NONE (software bit): a PROT_NONE / NUMA-hint entry
+
+
+def is_prot_none(desc: int) -> bool:
+    """A level-3 entry in Linux's PROT_NONE encoding (arm64 pte_mkprotnone()): not valid,
+    PTE_PROT_NONE set, its frame kept (change_prot_numa(), do_numa_page() restores it)."""
+    return not desc & D.VALID and bool(desc & PROT_NONE)
+
+
+def prot_none_as_leaf(desc: int) -> int:
+    """The valid page descriptor a PROT_NONE entry stands for (same frame)."""
+    return (desc & ~PROT_NONE) | D.VALID | D.TABLE
+
+
 def leaf_frames(level: int, desc: int) -> range:
     out = D.output_address(desc, level)
     return range(out, out + (1 << D.LEVEL_SHIFT[level]), PAGE)

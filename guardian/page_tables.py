@@ -16,9 +16,9 @@ import struct
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
-from guardian import checks
+from guardian import checks, numa_hints
 from guardian.checks import refuse
-from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames
+from guardian.descriptor_kinds import is_leaf, is_prot_none, is_table_desc, leaf_frames
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.set_pt_checks import SetPtChecks
@@ -114,6 +114,10 @@ class PageTables:
         root = va = 0
         if domain:
             root, va = self.locate(table, index)
+            if level == 3:
+                old = self.held_entry(entry_pa, old)
+                if self._numa_hint(entry_pa, root, va, old, desc):
+                    return 0
         if is_table_desc(level, desc):
             child = desc & D.ADDR_MASK
             if fr.record(child).owner != domain and self._has_valid(child):
@@ -136,6 +140,8 @@ class PageTables:
         self.take(level, desc, entry_pa, domain, root, va)
         s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va, keep_shares=True)
+        if domain and level == 3:
+            s.lifecycle.lazy_free.after_write(s.lifecycle, root, va, old, desc)
         if copied is not None:
             s.fork_copy.copied(root, va, new_frames[0], copied)
         if domain and new_frames:
@@ -180,6 +186,7 @@ class PageTables:
         root = va = 0
         if domain:
             root, va = self.locate(table, index)
+            old = self.held_entry(entry_pa, old)
         zero = self.entry_checks.check_new_leaf(3, desc, domain, root, va, entry_pa,
                                                 bool(zero_fill))
         if domain:
@@ -195,6 +202,8 @@ class PageTables:
         s.ram.write_u64(entry_pa, desc)
         if old & D.VALID:
             self.drop(3, old, entry_pa, root, va, keep_shares=True)
+            if domain:
+                s.lifecycle.lazy_free.after_write(s.lifecycle, root, va, old, desc)
         if copied is not None:
             s.fork_copy.copied(root, va, pa, copied)
         if domain:
@@ -202,6 +211,13 @@ class PageTables:
         if old & D.VALID and needs_invalidation(3, old, desc):     # (a fault's entry: invalid)
             s.flush_page(va if domain else self.entry_va(table, index))
         return 0
+
+    def held_entry(self, entry_pa: int, old: int) -> int:
+        """A domain's page entry as the references see it (guardian/numa_hints.py)."""
+        return numa_hints.held_entry(self.s, entry_pa, old)
+
+    def _numa_hint(self, entry_pa: int, root: int, va: int, old: int, desc: int) -> bool:
+        return numa_hints.write_hint(self.s, entry_pa, root, va, old, desc)
 
     def _has_valid(self, table: int) -> bool:
         return any(d & D.VALID for d in TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE)))
@@ -343,6 +359,8 @@ class PageTables:
         self.take(level, desc, entry_pa, domain, root, va)
         self.s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va)
+        if level == 3 and domain:
+            self.s.lifecycle.lazy_free.end(root, va)
 
     # --- SET_PTBR / FREE_PGD -------------------------------------------------------------------
     def set_ptbr(self, ttbr0: int) -> int:
@@ -374,6 +392,8 @@ class PageTables:
     def _free_tree(self, table: int, level: int, base_va: int, root: int) -> None:
         span = 1 << D.LEVEL_SHIFT[level]
         for i, desc in enumerate(TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))):
+            if level == 3 and is_prot_none(desc):
+                desc = self.held_entry(table + 8 * i, desc)
             if not desc & D.VALID:
                 continue
             if is_table_desc(level, desc):

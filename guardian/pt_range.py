@@ -54,6 +54,8 @@ def clear_range(pt: PageTables, table: int, index: int, count: int) -> int:
     else:
         base_va = pt.entry_va(table, index)
     if level == 3:
+        if domain:      # a NUMA-hint (PROT_NONE) entry still holds its frame
+            olds = [(i, pt.held_entry(table + 8 * i, old)) for i, old in olds]
         _clear_pages(pt, table, index, olds, domain, root, base_va)
         return 0
     # Check every entry first: the range is cleared whole or not at all.
@@ -102,6 +104,9 @@ def _clear_pages(pt: PageTables, table: int, index: int, olds: list[tuple[int, i
     ram = s.ram
     for i, _ in olds:
         ram.write_u64(table + 8 * i, 0)
+    if domain and s.lifecycle.lazy_free.pages:
+        for i, _ in olds:
+            s.lifecycle.lazy_free.end(root, base_va + ((i - index) << 12))
     # Each old entry's references go (`drop` of a page: nothing maps it there now).
     unmap_leaf, kept_page = fr.unmap_leaf, s.shares.kept_page
     vas: list[int] = []

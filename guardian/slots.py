@@ -15,6 +15,7 @@ from abi.layout import (
     NR_MREMAP,
 )
 from emulator.fastuc import UserContext
+from guardian import hole_list
 from guardian.measure import MeasuredImage
 
 if TYPE_CHECKING:
@@ -267,7 +268,8 @@ class Space:
         field(default_factory=dict)
     #: [start, end) the program's own munmap, mremap, brk shrink or shmdt left without a
     #: mapping (or its fork left out of this space), and no call of its own mapped since
-    #: (guardian/unmapped_holes.py).  A fork child keeps them; a new space starts with none.
+    #: (guardian/unmapped_holes.py), sorted and merged (guardian/hole_list.py).  A fork child
+    #: keeps them; a new space starts with none.
     holes: list[tuple[int, int]] = field(default_factory=list)
     #: [start, end) of each MAP_GROWSDOWN area the program's own mmap made: such an area
     #: grows down at a fault below it, as the stack does (guardian/unmapped_holes.py)
@@ -414,7 +416,7 @@ class Space:
         self.areas.append((start, end))
         self.origins.append((start, end, origin, 0))
         if self.holes:
-            self.holes = _cut(self.holes, start, end)
+            hole_list.cut(self.holes, start, end)
         # A new area is no locked one, whatever an earlier record said of its addresses.
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
@@ -424,7 +426,7 @@ class Space:
         """[start, end) is mapped once more (an mremap with MREMAP_DONTUNMAP leaves its
         old area in place, emptied): no hole there."""
         if self.holes:
-            self.holes = _cut(self.holes, start, end)
+            hole_list.cut(self.holes, start, end)
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
@@ -453,8 +455,7 @@ class Space:
             if e > end:
                 out.append((end, e))
         self.areas = out
-        # (the newest _MAX_HOLES: a hole forgotten is one not judged, never a refusal)
-        self.holes = (_cut(self.holes, start, end) + [(start, end)])[-_MAX_HOLES:]
+        hole_list.add(self.holes, start, end)
 
 
     def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:
@@ -486,7 +487,7 @@ class Space:
                                   self.dropped_at_fork, self.lockable, self.locked,
                                   self.mergeable)]
         self.remove_area(old, old + old_len)
-        self.holes = _cut(self.holes, new, new + new_len)
+        hole_list.cut(self.holes, new, new + new_len)
         self.file_areas += moved[0]
         self.shared_areas += moved[1]
         self.input_areas += [(s, e) for s, e, _, _ in moved[2]]
@@ -508,10 +509,6 @@ class Space:
 
 
 _K = TypeVar("_K")
-
-
-#: The most holes a space keeps (guardian/unmapped_holes.py): each fault scans them.
-_MAX_HOLES = 512
 
 
 def _cut(areas: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:

@@ -30,6 +30,7 @@ from collections.abc import Iterable
 from abi import Status
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
+from guardian import hole_list
 from guardian.checks import refuse
 from guardian.protections import PROT_MASK, protection_at
 from guardian.slots import Slot, Space
@@ -92,10 +93,10 @@ def _stack_may_reach(space: Space, va: int) -> bool:
 
 def hole_at(space: Space, va: int) -> tuple[int, int] | None:
     """The hole the program's own unmapping left at va, where Linux maps nothing."""
-    for start, end in space.holes:
-        if start <= va < end:
-            return None if _stack_may_reach(space, va) else (start, end)
-    return None
+    hole = hole_list.find(space.holes, va)
+    if hole is None or _stack_may_reach(space, va):
+        return None
+    return hole
 
 
 def check_leaf(space: Space, slots: Iterable[Slot], root: int, va: int, desc: int) -> None:

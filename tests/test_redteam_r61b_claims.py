@@ -10,8 +10,6 @@ indexes the label Linux's answer gives (0).
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r50 as r50
 from attacks.families import redteam_r61b as r
 from attacks.runner import run_one
@@ -78,11 +76,8 @@ def test_swap_out_of_a_code_page_is_not_refused() -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason="a NUMA hinting entry (arm64 pte_mkprotnone(): "
-                   "PTE_VALID cleared, PTE_PROT_NONE set, the frame kept) is taken for a discard "
-                   "of the confidential page (set_pt.discard_leaf), though change_prot_numa() "
-                   "writes one on any private page and do_numa_page() makes it valid again on "
-                   "the same frame")
+# change_prot_numa() writes a PROT_NONE hinting entry on the same frame; do_numa_page()
+# makes it valid again.
 def test_numa_hinting_entry_is_not_refused() -> None:
     _claim_run(r.claim_numa_hint)
 
@@ -104,11 +99,8 @@ def test_untouched_lazyfree_victim_is_not_refused() -> None:
     _lazy_run(lambda adv: None)
 
 
-@pytest.mark.xfail(strict=True, reason="MADV_FREE opens a discard window only while the "
-                   "madvise call runs (guardian/discard_windows.py): reclaim's later drop of a "
-                   "clean lazy-free page (try_to_unmap_one() discards a lazyfree folio not "
-                   "written since) is refused as set_pt.discard_leaf, though the page reads "
-                   "zeros either way until the program writes it again")
+# try_to_unmap_one() discards a clean lazyfree folio: its pte stayed read-only since
+# madvise_free_pte_range() made it clean.
 def test_reclaim_dropping_a_clean_lazyfree_page_is_not_refused() -> None:
     _lazy_run(r.claim_lazyfree_dropped)
 
@@ -121,3 +113,74 @@ def test_a_zero_frame_read_only_at_an_emptied_page_is_not_refused() -> None:
 def test_page_aging_is_not_refused() -> None:
     # folio_referenced() clears the access flag; the access-flag fault sets it again.
     _claim_run(r.claim_page_aging)
+
+
+
+def _numa_hint_then(elsewhere: bool):  # type: ignore[no-untyped-def]
+    """A hinting entry at X, then at X's fault another frame (zeros) in its place
+    (elsewhere) or the entry cleared: neither is do_numa_page(), and the frame is the
+    program's until it unmaps X."""
+    from attacks.adversary import Adversary
+    from attacks.hooks import Point
+    from emulator import descriptors as D
+
+    def steps(adv: Adversary) -> None:
+        @r50._at(adv, r50.P_THP_ORDER)
+        def _(a: Adversary, args: tuple[int, ...]) -> None:
+            x = args[1]
+            desc = a.mm.tables.lookup(x)
+            a.memo["numa"] = (x, desc)
+            a.mm.tables.set(x, (desc & ~D.VALID) | r.PTE_PROT_NONE)
+            a.el1.tlbi_all()
+
+        @adv.on(Point.FAULT, during=r50.P_THP_ORDER)
+        def _(a: Adversary, info: object = None, **_: object) -> None:
+            x, desc = a.memo.get("numa", (None, 0))
+            if x is None or info.far & ~0xFFF != x:  # type: ignore[attr-defined]
+                return
+            try:
+                if elsewhere:
+                    frame = a.alloc_frame()
+                    a.write_lm(frame, bytes(4096))
+                    a.mm.tables.set(x, (desc & ~D.ADDR_MASK) | frame)
+                else:
+                    a.mm.tables.set(x, 0)
+                a.el1.tlbi_all()
+            except Exception as exc:
+                a.refused(f"after the hint: {exc}")
+    return steps
+
+
+def _refused_run(steps, program: str = r.MM) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-963", title="round 61b NUMA hint misused", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",), program=program)
+    return tuple(run_one(sc, "on").outcome.decided_by)
+
+
+def test_a_hinted_page_is_not_replaced_by_another_frame() -> None:
+    assert "set_pt.discard_leaf" in _refused_run(_numa_hint_then(elsewhere=True))
+
+
+def test_a_hinted_page_is_not_dropped() -> None:
+    assert "set_pt.discard_leaf" in _refused_run(_numa_hint_then(elsewhere=False))
+
+
+def test_a_lazyfree_page_made_writable_again_is_not_dropped() -> None:
+    # A write fault made the pte writable (and dirty): try_to_unmap_one() keeps the folio.
+    from attacks.adversary import Adversary
+    from attacks.hooks import Point
+    from emulator import descriptors as D
+
+    def steps(adv: Adversary) -> None:
+        r.claim_lazyfree_dropped(adv)
+
+        @adv.on(Point.SYSCALL_ENTRY, nr=r50.NR_MADVISE, during=r.P_PLACED)
+        def _(a: Adversary, **_: object) -> None:
+            a.memo["lazy_f"] = a.reg("x0")
+
+        @adv.on(Point.SYSCALL_EXIT, nr=r50.NR_MADVISE, during=r.P_PLACED)
+        def _(a: Adversary, **_: object) -> None:
+            f = a.memo["lazy_f"]
+            a.mm.tables.set(f, a.mm.tables.lookup(f) & ~D.AP_RO)
+            a.el1.tlbi_all()
+    assert "set_pt.discard_leaf" in _refused_run(steps, r.LAZY)

@@ -16,14 +16,20 @@ Guardian invalidates by address:
   version given up (XT-009), SWAP_IN, MIGRATE_PAGE and COPY_PAGE into frames in use
   (XT-010..XT-012);
 - on the victim `secret_r61_mm`: a MADV_FREE page written again and dropped (XT-013), and
-  a zero page mapped into the oldest (XT-014, open: only the newest 512 holes are kept)
-  and the newest (XT-015) of 520 holes the program's own munmaps left.
+  a zero page mapped into the oldest (XT-014) and the newest (XT-015) of 520 holes the
+  program's own munmaps left.
+
+Through with the Guardian on when written, refused since: XT-014 (set_pt.unmapped: the
+holes are kept sorted and merged, bounded as Linux bounds vmas, space.holes_bound past
+the bound, instead of the newest 512 only).
 
 The claim_* step functions do what Linux's own memory management does; the tests in
-tests/test_redteam_r61b_claims.py hold the Guardian to letting them through.  Two are
-refused today (xfail): reclaim's later drop of a clean MADV_FREE page
-(claim_lazyfree_dropped) and NUMA balancing's PROT_NONE hinting entry (claim_numa_hint),
-both taken for a discard of the program's page.
+tests/test_redteam_r61b_claims.py hold the Guardian to letting them through.  Two were
+refused when written (xfail), taken for a discard of the program's page, and are let
+through since: NUMA balancing's PROT_NONE hinting entry (claim_numa_hint: the entry keeps
+its frame, owned and sealed, until do_numa_page() or munmap; guardian/numa_hints.py) and
+reclaim's later drop of a clean MADV_FREE page (claim_lazyfree_dropped: while its entry
+stays read-only since madvise_free_pte_range() made it clean; guardian/lazy_free.py).
 Each docstring says why Linux could never produce what the program saw.
 """
 
@@ -632,6 +638,17 @@ def claim_lazyfree_dropped(adv: Adversary) -> None:
     cleared); F's next read maps a zero page, and reads 0 as before."""
     serve_as_getpid(adv, r50.NR_MADVISE, P_PLACED, 0)
 
+    @adv.on(Point.SYSCALL_ENTRY, nr=r50.NR_MADVISE, during=P_PLACED, init_only=True)
+    def _(a: Adversary, **_: object) -> None:
+        f = a.reg("x0")
+        desc = a.mm.tables.lookup(f)
+        try:        # madvise_free_pte_range(): clean and old; arm64 pte_mkclean(): read-only
+            a.mm.tables.set(f, (desc | D.AP_RO) & ~D.DBM)
+            a.el1.tlbi_all()
+            a.note(f"lazy-free page {f:#x} made clean (read-only)")
+        except Exception as exc:
+            a.refused(f"MADV_FREE clean: {exc}")
+
     @r50._at(adv, P_LAZY)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _drop_page(a, args[1])
@@ -677,7 +694,7 @@ def _fill_hole(a: Adversary, va: int) -> None:
 
 @scenario(id="XT-014", title="After 520 munmaps, map a zero page into the oldest hole just "
           "before the program loads from it", family=RT, goal=Goal.LEAK,
-          rules=("G-PROTECTION",), program=LAZY, gap="P3",
+          rules=("G-PROTECTION",), program=LAZY,
           prop="No page appears where the program's own munmap left nothing: a load there "
                "faults (SEGV_MAPERR), however many holes the program has made since.")
 def xt_oldest_hole(adv: Adversary) -> None:
@@ -686,9 +703,9 @@ def xt_oldest_hole(adv: Adversary) -> None:
     2. Just before, the kernel maps a zero page there (SET_PT of a zero-filled frame).
     The load completes with 0 instead of faulting: label -4, secret bytes.  Linux's
     do_page_fault() finds no vma there (find_vma()/lock_mm_and_find_vma()) and sends
-    SIGSEGV; no fault ever maps a page into a range munmap removed.  The Guardian keeps
-    the newest 512 holes of an address space only (guardian/slots.py _MAX_HOLES), so the
-    oldest of 520 is no longer judged."""
+    SIGSEGV; no fault ever maps a page into a range munmap removed.  (The Guardian kept
+    the newest 512 holes only until it kept them sorted and merged, bounded as Linux
+    bounds vmas: guardian/hole_list.py, set_pt.unmapped.)"""
     @r50._at(adv, P_HOLE_OLD)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _fill_hole(a, args[1])

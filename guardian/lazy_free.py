@@ -1,0 +1,71 @@
+"""Pages MADV_FREE made lazy-free: reclaim may drop them later while they stay clean.
+
+madvise(MADV_FREE) leaves a private anonymous page mapped but clean and old
+(madvise_free_pte_range(): on arm64 without hardware DBM a clean pte is read-only).
+Reclaim may then discard the folio at any later time (try_to_unmap_one(): a lazyfree
+folio that is not dirty is dropped, the next read maps a zero page); a write faults,
+the kernel makes the pte writable and dirty, and the page is kept.  So the Guardian
+records a confidential page whose leaf the kernel makes read-only (same frame) inside
+the program's own MADV_FREE call, and lets its leaf go later only while every mapping
+of the frame is still read-only and the record stands: a writable leaf, another
+frame, an unmapping or the Guardian's own rewrite of the entry ends it.
+"""
+
+from __future__ import annotations
+
+from abi.layout import NR_MADVISE
+from emulator import descriptors as D
+from guardian.descriptor_kinds import writable
+from guardian.slots import page_up
+
+MADV_FREE = 8
+
+
+class LazyFree:
+    """(root, va) -> frame of each page the program's MADV_FREE left lazy-free."""
+
+    def __init__(self) -> None:
+        self.pages: dict[tuple[int, int], int] = {}
+
+    def after_write(self, lifecycle: object, root: int, va: int, old: int, new: int) -> None:
+        """A page entry of `root` at va went from `old` to `new` (SET_PT, CLEAR_PT_RANGE)."""
+        pa = new & D.ADDR_MASK
+        same_clean = bool(new & D.VALID) and not writable(new) \
+            and bool(old & D.VALID) and old & D.ADDR_MASK == pa
+        key = (root, va)
+        if not same_clean:
+            self.pages.pop(key, None)
+            return
+        if key not in self.pages and _in_free_call(lifecycle, root, va):
+            self.pages[key] = pa       # madvise_free_pte_range(): clean, old, read-only
+
+    def end(self, root: int, va: int) -> None:
+        self.pages.pop((root, va), None)
+
+    def may_drop(self, frames: object, ram: object, root: int, va: int, pa: int) -> bool:
+        """May the leaf at va go without the program's asking (reclaim's discard)?"""
+        if self.pages.get((root, va)) != pa:
+            return False
+        places = frames.mappings(pa)                        # type: ignore[attr-defined]
+        return bool(places) and not any(writable(ram.read_u64(p[2]))  # type: ignore[attr-defined]
+                                        for p in places)
+
+    def forget(self, root: int) -> None:
+        self.pages = {k: v for k, v in self.pages.items() if k[0] != root}
+
+
+def _in_free_call(lifecycle: object, root: int, va: int) -> bool:
+    """Is the program's own madvise(MADV_FREE) over va (arguments Linux accepts, advice
+    that applies there) in progress in `root`?"""
+    from guardian.discard_windows import advice_applies, window_open
+    reg = lifecycle.registry                                # type: ignore[attr-defined]
+    for slot in reg.slots.values():
+        if slot.root != root or slot.nr != NR_MADVISE or slot.args[2] != MADV_FREE:
+            continue
+        a = slot.args
+        if not a[0] <= va < a[0] + page_up(a[1]):
+            continue
+        space = reg.space_of(slot.domain, root)
+        if window_open(slot, space) and advice_applies(MADV_FREE, space, va):
+            return True
+    return False

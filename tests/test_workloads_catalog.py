@@ -84,6 +84,7 @@ EXPECTED = {
     "secret_r59_rules",
     "secret_r60_rules",
     "secret_r61_rules",
+    "secret_r62_rules",
     "secret_r61_mm",
     "secret_plugin",
     "secret_variants",

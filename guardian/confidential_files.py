@@ -15,6 +15,7 @@ is fd_names.py's to tell.
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 from abi import Status
 from abi.close_on_exec import made_cloexec
@@ -58,7 +59,7 @@ from abi.descriptors import (
     O_WRONLY,
     RESOLVE_IN_ROOT,
 )
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, NR_GETTID
 from abi.syscalls import NUMBERS
 from guardian import memfd_locks
 from guardian.admitted_reads import AdmittedReads
@@ -66,7 +67,15 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.fd_lowest import NR_FANOTIFY_INIT, READS, UNSEEN_MAKERS
 from guardian.fd_made import LIMIT_CALLS, check_made, note_limit
-from guardian.fd_names import REOPENING, Reach, read_name, reopened, resolve_name
+from guardian.fd_names import (
+    REOPENING,
+    Reach,
+    opener_of,
+    read_name,
+    reopened,
+    resolve_name,
+    workdir_path,
+)
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -82,7 +91,7 @@ from guardian.timer_ids import TimerIds
 from guardian.user_memory import UserMemory
 
 #: Every call `Descriptors.check` and `record` act on (the return path asks only for these).
-CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
+CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS,
                    NR_SENDMSG})
@@ -97,10 +106,10 @@ F_GETFD, F_GETFL, F_SETFL, FIONBIO, O_NONBLOCK = 1, 3, 4, 0x5421, 0o4000
 OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
 
 #: Calls of `CALLS` that make no descriptor.
-_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
+_NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
 #: Calls of `CALLS` that may change which open file a number names (a read only where
 #: it installs descriptors: `record` returns before this for the others).
-_RENAMING = CALLS - {NR_GETPID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS}
+_RENAMING = CALLS - {NR_GETPID, NR_GETTID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS}
 
 
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -139,6 +148,8 @@ class Descriptors(TableLifecycle):
         #: Address spaces torn down (EXIT_DOMAIN) whose tables wait for FREE_PGD: their
         #: descriptors are closed (exit, exec) though the kernel has not freed the tree.
         self.retired: set[int] = set()
+        #: Each thread's id as its gettid told it: /proc/self/task/<tid> (root, thread).
+        self.tids: dict[tuple[int, int], int] = {}
         #: Each process's POSIX timer ids (started, exec'd and forgotten with its space).
         self.timers = TimerIds(memory, admission.registry)
         #: The process each pidfd names (pidfd_open), and whether it was reaped.
@@ -223,9 +234,9 @@ class Descriptors(TableLifecycle):
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
         """The absolute, normalised name `name` reaches from dirfd (`resolve_name`, through
         the slot's thread's table and working directory); None when the Guardian cannot tell."""
-        key = (slot.root, slot.thread)
-        return resolve_name(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
-                            in_root, self._reach(slot))
+        key, reach = (slot.root, slot.thread), self._reach(slot)
+        return resolve_name(self.table(*key), lambda: workdir_path(self.workdir(*key), reach),
+                            dirfd, name, in_root, reach)
 
     def _reach(self, slot: Slot) -> Reach:
         """Which /proc names reach the slot's thread's table: /proc/self/fd is its thread
@@ -238,18 +249,42 @@ class Descriptors(TableLifecycle):
         mine = [(r == slot.root and reg.group_of(r, th) == group, t is table)
                 for (r, th), t in self.tables.items() if r not in self.retired]
         return Reach(all(held for ours, held in mine if ours),
-                     all(ours for ours, held in mine if held))
+                     all(ours for ours, held in mine if held), (slot.root, group),
+                     (slot.root, -1 - slot.thread), self.tids.get((slot.root, slot.thread)))
 
-    def reopened(self, slot: Slot, dirfd: int, name: str, in_root: bool = False
-                 ) -> OpenFile | None:
-        """The slot's thread's own open file that `name` (/proc/self/fd/N) opens again."""
+    def reopened(self, slot: Slot, dirfd: int, name: str, in_root: bool = False,
+                 children: bool = False) -> OpenFile | None:
+        """The slot's thread's own open file that `name` (/proc/self/fd/N) opens again
+        (children: or a live fork child's, by /proc/<child>/fd/N)."""
         key = (slot.root, slot.thread)
-        return reopened(self.table(*key), lambda: self.workdir(*key).path, dirfd, name,
-                        in_root, self._reach(slot))
+        reach = self._reach(slot)
+        if children:
+            reach = replace(reach, child=lambda pid: self._child_table(slot, pid))
+        return reopened(self.table(*key), lambda: workdir_path(self.workdir(*key), reach),
+                        dirfd, name, in_root, reach)
 
-    def reopen_of(self, slot: Slot) -> tuple[OpenFile | None, int]:
+    def _child_table(self, slot: Slot, pid: int) -> FileTable | None:
+        """The table of the fork child `pid` names (the pid the slot's process was told by
+        its fork), where that child lives and no call that may change the table returned
+        since the slot's entry or is in flight; None: not known."""
+        reg = self.admission.registry
+        proc = reg.child_pids.get((slot.root, pid))
+        roots = [r for r, p in reg.process_of_root.items() if p == proc and r not in self.retired]
+        if not proc or len(roots) != 1 or reg.group_exited(roots[0], proc) or \
+                reg.was_reaped(roots[0], proc):
+            return None
+        table = self.tables.get((roots[0], proc))
+        if table is None or table.changed > slot.id or any(
+                s.id != slot.id and s.nr in _RENAMING and self.tables.get((s.root, s.thread))
+                is table and (s.nr not in READS or reads_make_fds(table, s.args[0]))
+                for s in reg.slots.values()):
+            return None
+        return table
+
+    def reopen_of(self, slot: Slot, children: bool = False) -> tuple[OpenFile | None, int]:
         """For the openat or openat2 in `slot`: the slot's thread's own open file its name
-        (/proc/self/fd/N) opens again, and the name's length (0: not read)."""
+        (/proc/self/fd/N) opens again (children: or a live fork child's), and the name's
+        length (0: not read)."""
         a, in_root = slot.args, False
         if slot.nr == NR_OPENAT2:
             raw = self.memory.read(a[2], 24, slot.root)
@@ -259,7 +294,7 @@ class Descriptors(TableLifecycle):
         name = read_name(self.memory, slot, a[1])
         if name is None:
             return None, 0
-        return self.reopened(slot, a[0], name, in_root), len(name.encode()) + 1
+        return self.reopened(slot, a[0], name, in_root, children), len(name.encode()) + 1
 
     # --- the return of a syscall ----------------------------------------------------------
     def _read_u64(self, slot: Slot, va: int) -> int | None:
@@ -423,6 +458,8 @@ class Descriptors(TableLifecycle):
             return
         if nr == NR_GETPID:
             table.pids.add(ret)
+        elif nr == NR_GETTID:
+            self.tids[key] = ret
         elif nr in (NR_OPENAT, NR_OPENAT2):
             flags, in_root = a[2], False
             if nr == NR_OPENAT2:
@@ -432,7 +469,8 @@ class Descriptors(TableLifecycle):
             name = read_name(self.memory, slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
-                                      path_only=bool(flags & O_PATH))
+                                      path_only=bool(flags & O_PATH),
+                                      opener=opener_of(path, self._reach(slot)))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
                 # A new open file of the same memfd: its mappings map the memfd's pages.
@@ -498,16 +536,19 @@ class Descriptors(TableLifecycle):
                     self.freed(table, [fd])
         elif nr == NR_CHDIR:
             name = read_name(self.memory, slot, a[0])
-            self.workdir(*key).path = (self.resolve(slot, AT_FDCWD, name)
-                                       if name is not None else None)
+            wd = self.workdir(*key)
+            wd.path = self.resolve(slot, AT_FDCWD, name) if name is not None else None
+            wd.opener = opener_of(wd.path, self._reach(slot))
         elif nr == NR_FCHDIR:
             f = table.fds.get(s32(a[0]))
-            self.workdir(*key).path = f.path if f is not None else None
+            wd = self.workdir(*key)
+            wd.path, wd.opener = (f.path, f.opener) if f is not None else (None, None)
         elif nr == NR_UNSHARE:
             if a[0] & CLONE_FILES:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
-                self.workdirs[key] = WorkDir(self.workdir(*key).path)
+                wd = self.workdir(*key)
+                self.workdirs[key] = WorkDir(wd.path, wd.opener)
         elif nr == NR_SENDMSG:
             self.passed.note_sent(self.memory, table, slot)
         elif nr in SIDE_MAKERS:

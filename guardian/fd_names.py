@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from abi.descriptors import AT_FDCWD
 from guardian.fd_results import s32
-from guardian.open_files import FileTable, OpenFile
+from guardian.open_files import FileTable, OpenFile, WorkDir
 from guardian.slots import PAGE, Slot
 from guardian.user_memory import UserMemory
 
@@ -32,6 +32,7 @@ PATH_MAX = 4096
 REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 #: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
 _PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(0|[1-9]\d*)(/.*)?$")
+_TASK_FD = re.compile(r"^/proc/(self|\d+)/task/(\d+)/fd(/.*)$")
 #: the /proc directories a descriptor may hold whose ".." is their lexical parent
 _PROC_DIR = re.compile(r"^/proc(?:/(?:self|\d+)(?:/task(?:/\d+(?:/fd|/fdinfo)?)?|/fd|/fdinfo)?)?/?$")
 
@@ -44,6 +45,39 @@ class Reach:
     leader: bool = True
     #: /proc/<pid>/fd for a pid of `FileTable.pids`: ... and no other process holds it
     own_pids: bool = True
+    #: the calling process (root, thread group) and thread (root, -1 - thread), as
+    #: `OpenFile.opener` names them; None: not known
+    process: tuple[int, int] | None = None
+    thread: tuple[int, int] | None = None
+    #: the calling thread's id, as its gettid told it (/proc/self/task/<tid>); None: not told
+    tid: int | None = None
+    #: the table of the caller's live fork child a pid names (/proc/<child>/fd), where the
+    #: Guardian knows it and no call of the child changed it since the call entered
+    child: Callable[[int], FileTable | None] | None = None
+
+
+def opener_of(path: str | None, reach: Reach) -> tuple[int, int] | None:
+    """Who a name through /proc/self or /proc/thread-self, opened now, names there."""
+    if path is not None and path.split("/")[:3] == ["", "dev", "fd"]:
+        return reach.process                # (/dev/fd -> /proc/self/fd)
+    if path is None or not path.startswith(("/proc/self", "/proc/thread-self")):
+        return None
+    tail = path.split("/")[2]
+    return reach.process if tail == "self" else reach.thread if tail == "thread-self" else None
+
+
+def _dir_path(f: OpenFile | WorkDir, reach: Reach) -> str | None:
+    """The name `f` (an open file, a working directory) was opened by, its "self" or
+    "thread-self" read as the caller only where the caller opened it
+    (proc_self_get_link() took the opener's pid at the open: a fork child's copy names
+    its parent); "?" (no name known) where another did."""
+    path = f.path
+    if path is None or f.opener is None or opener_of(path, reach) == f.opener:
+        return path
+    if path.split("/")[:3] == ["", "dev", "fd"]:
+        path = "/proc/self/fd" + path[7:]
+    parts = path.split("/")
+    return "/".join(parts[:2] + ["?"] + parts[3:])
 
 
 def _through(table: FileTable, who: str | None, reach: Reach) -> bool:
@@ -53,6 +87,11 @@ def _through(table: FileTable, who: str | None, reach: Reach) -> bool:
     if who is not None and who.isdigit():
         return reach.leader and reach.own_pids and int(who) in table.pids
     return reach.leader
+
+
+def workdir_path(wd: WorkDir, reach: Reach) -> str | None:
+    """The working directory's name as the caller reads it (`_dir_path`)."""
+    return _dir_path(wd, reach)
 
 
 def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,
@@ -67,7 +106,9 @@ def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
         return None
     who, fd = m.group(1), int(m.group(2))
     if not _through(table, who, reach):
-        return None                         # another table, perhaps
+        # (proc_fd_link() -> get_files_struct() of that pid's task: a fork child's own)
+        other = reach.child(int(who)) if reach.child and who and who.isdigit() else None
+        return other.fds.get(fd) if other is not None else None
     return table.fds.get(fd)
 
 
@@ -83,7 +124,7 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
             base = cwd()
         else:
             f = table.fds.get(s32(dirfd))
-            base = f.path if f is not None else None
+            base = _dir_path(f, reach) if f is not None else None
         if base is None:
             return None
         # (under RESOLVE_IN_ROOT ".." stays at the dirfd: follow_dotdot())
@@ -91,12 +132,13 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
     return _followed(table, path, reach)
 
 
-def _proc_dir(f: OpenFile | None) -> list[str] | None:
+def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:
     """The components of the /proc directory the open file `f` is (/dev/fd read as
     /proc/self/fd), or None: not one the Guardian knows as a directory."""
     if f is None or f.path is None or f.memfd or f.maker is not None or f.fifo:
         return None
-    path = "/proc/self/fd" + f.path[7:] if f.path in ("/dev/fd", "/dev/fd/") else f.path
+    path = _dir_path(f, reach) or ""
+    path = "/proc/self/fd" + path[7:] if path in ("/dev/fd", "/dev/fd/") else path
     return path.strip("/").split("/") if _PROC_DIR.match(path) else None
 
 
@@ -119,10 +161,21 @@ def _followed(table: FileTable, path: str, reach: Reach) -> str:
             break
         m = _PROC_FD.match("/" + "/".join(out))
         if m is not None and not m.group(3) and _through(table, m.group(1), reach):
-            to = _proc_dir(table.fds.get(int(m.group(2))))
+            to = _proc_dir(table.fds.get(int(m.group(2))), reach)
             if to is not None:
                 out = to
-    return "/" + "/".join(out)
+    return _own_task(table, "/" + "/".join(out), reach)
+
+
+def _own_task(table: FileTable, path: str, reach: Reach) -> str:
+    """/proc/self/task/<tid>/fd/... (or /proc/<own pid>/task/<tid>/...) with tid the
+    calling thread's own id read as /proc/thread-self/fd/...: proc_task_lookup() finds
+    the caller in its own thread group, proc_fd_link() reads its table."""
+    m = _TASK_FD.match(path)
+    if m is None or reach.tid is None or int(m.group(2)) != reach.tid or \
+            (m.group(1) != "self" and int(m.group(1)) not in table.pids):
+        return path
+    return "/proc/thread-self/fd" + m.group(3)
 
 
 def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,

@@ -63,12 +63,17 @@ class OpenFile:
     #: An open file of a pipe the program made, opened again by name (/proc/self/fd/N of
     #: either end: fifo_open() on the pipe's inode): a FIFO, as the ends pipe2() made.
     fifo: bool = False
+    #: For a name through /proc/self or /proc/thread-self: the process (root, thread
+    #: group) or thread (root, -1 - thread) that opened it -- proc_self_get_link() names
+    #: the opener's pid at the open, so "self" in it stays the opener; None: not such.
+    opener: tuple[int, int] | None = None
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
                         self.description, self.reads_make_fds, self.maker, self.pid,
-                        self.sock, path_only=self.path_only, fifo=self.fifo)
+                        self.sock, path_only=self.path_only, fifo=self.fifo,
+                        opener=self.opener)
 
 
 @dataclass
@@ -101,3 +106,5 @@ class WorkDir:
     """The working directory (shared where CLONE_FS joins); None: not known."""
 
     path: str | None = None
+    #: as `OpenFile.opener`: who a /proc/self (/proc/thread-self) name in it names
+    opener: tuple[int, int] | None = None

@@ -13,8 +13,6 @@ Linux's answer gives (each as qemu-user gives it natively on this host).
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.adversary import Adversary
 from attacks.families import redteam_r62 as r
 from tests.honest_runs import claim_run, honest
@@ -81,12 +79,6 @@ def test_honest_path_direct_through_a_symlink_is_not_refused() -> None:
     claim_run(r, r.claim_sympath, (), {r.P_HSYMPATH: 0, r.P_SYMDIRECT: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.fifo_direct reads /proc/self/fd/D/../fd/A in a fork child as the child's own fd "
-    "directory (its A a pipe's read end), though D, opened as /proc/self/fd before the "
-    "fork, is the parent's /proc/<pid>/fd (proc_pid_lookup() at the open) and A there the "
-    "memfd the parent dup3()ed onto it: the honest O_RDWR|O_DIRECT open is refused and the "
-    "child ends before its step's label (the victim runs the step only with -c)"))
 def test_honest_parent_fd_directory_from_a_child_is_not_refused() -> None:
     # nd_jump_link() follows D to the parent's fd directory, ".." is /proc/<parent>,
     # fd/A the parent's memfd: the open succeeds (shmem_file_open() sets FMODE_CAN_ODIRECT)

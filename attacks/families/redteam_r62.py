@@ -54,18 +54,23 @@ O_APPEND open of /proc/self/fd/M, /dev/fd/M or "M" relative to a descriptor of
 MemFile for the descriptor, as if the reopen were not followed as the memfd's second open
 file -- so return.move_ends / return.move_args judge no O_APPEND output), XU-009 (gap P5:
 /proc/self/task/<tid>/fd/A is no /proc/self/fd name to `return.fifo_direct`, though
-proc_task_lookup() reaches the same fd directory, proc_fd_link() the same pipe),
-XU-017, XU-018 (gap P5: a fork child's /proc/<child>/fd/B, by name or through D/.., is no
+proc_task_lookup() reaches the same fd directory, proc_fd_link() the same pipe;
+refused since: return.fifo_direct, /proc/self/task/<own tid>/fd read as
+/proc/thread-self/fd), XU-017, XU-018 (gap P5: a fork child's /proc/<child>/fd/B, by name or through D/.., is no
 name of the program's own fd directory to `return.fifo_direct`, though the child's B is
-the same pipe file: dup_fd()), XU-019 (gap P5: "/tmp/r62fd/A" through a symlink the
+the same pipe file: dup_fd(); refused since: return.fifo_direct, /proc/<child>/fd/N taken
+through the table of the live fork child the pid names), XU-019 (gap P5: "/tmp/r62fd/A" through a symlink the
 program made to /proc/self/fd is no /proc/self/fd name to `return.fifo_direct`; the walk
-follows the link as pick_link() does in Linux).
+follows the link as pick_link() does in Linux; open: what /tmp/r62fd names at the open is
+the kernel's word -- another process of the user may have replaced the link since, by a
+file that takes O_DIRECT).
 Refused: XU-006..XU-008 (return.move_ends: the claimed reopens and the received pidfd are
 served by the kernel model as the pidfd's own open file), XU-010..XU-014
 (return.fifo_direct), XU-016 (return.move_ends: the child's F_SETFL returned before the
 splice entered).
 
-False refusal (xfail): in a fork child, an O_RDWR|O_DIRECT open of
+False refusal (fixed since: a descriptor opened through /proc/self keeps its opener, whose
+"self" a fork child's copy does not read as its own, fd_names._dir_path): in a fork child, an O_RDWR|O_DIRECT open of
 "/proc/self/fd/D/../fd/A", D the parent's descriptor of /proc/self/fd opened before the
 fork (so the parent's /proc/<pid>/fd), A a pipe's read end in the child and a memfd in the
 parent (dup3() after the fork), opens the parent's memfd on Linux (qemu-user on this
@@ -205,7 +210,7 @@ for _xid, _phase, _name, _claim in (
 
 # --- O_DIRECT opens of a pipe's end by other names ----------------------------------------
 for _xid, _phase, _name, _gap in (
-        ("XU-009", P_TASKDIRECT, "\"/proc/self/task/<tid>/fd/A\"", "P5"),
+        ("XU-009", P_TASKDIRECT, "\"/proc/self/task/<tid>/fd/A\"", None),
         ("XU-010", P_XDIRECT, "\"fd/A\" relative to X (opened as \"/proc/self/fd/D/..\")",
          None),
         ("XU-011", P_CWDDIRECT, "\"A\" from a working directory set by fchdir(D)", None),
@@ -292,7 +297,7 @@ for _xid, _phase, _name in (
     Linux: proc_fd_link() reaches the child's B, the same pipe; do_dentry_open(): a FIFO
     has no FMODE_CAN_ODIRECT, -EINVAL (qemu-user on this host).""")
     _iago(_xid, f"Serve an O_DIRECT open of {_name} of a fork child's pipe end as dup(B)",
-          "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.", gap="P5")(
+          "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.")(
         documented(_child, _doc))
 
 

@@ -245,6 +245,10 @@ EXPLAINED: dict[str, str] = {
                        "the descriptor the call returned, which the table records as the copy "
                        "(and measures); the check keeps a program that uses the number it "
                        "asked for (dup2 style) from mapping a descriptor the table never saw",
+    "space.holes_bound": "fail-safe: without the bound every hole is still kept and judged "
+                         "(only the Guardian's memory grows); it caps what a program's "
+                         "65,537th separate hole costs, which no scenario makes "
+                         "(tests/test_hole_list.py holds it)",
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
     "entry.counter_read": "fail-closed: without it a confidential program's counter read "

@@ -340,6 +340,8 @@ class SoleHeld:
                     self.drop_domain(slot)      # it may be one of them, reopened
                 elif f.path_only:
                     pass    # (an O_PATH handle reads, writes and cuts nothing: fd_modes.py)
+                elif sole_reopens.directory(slot):
+                    pass    # (a directory: do_open() refuses any other, ENOTDIR)
                 elif not (sole_reopens.pipe(self, slot, f) or sole_reopens.memfd(self, slot, f)):
                     known, reached = sole_reopens.unfollowed(self, slot)
                     if not known:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from guardian.sole_held import SoleHeld
 
 O_RDONLY, O_WRONLY, O_RDWR, O_TRUNC, O_NOATIME = 0, 1, 2, 0o1000, 0o1000000
+O_DIRECTORY, __O_TMPFILE = 0o40000, 0o20000000    # (arm64)
 _EPERM_RESULT = (-1) & 0xFFFF_FFFF_FFFF_FFFF
 _NR_PIPE2 = NUMBERS["pipe2"]
 _NR_OPENAT, _NR_OPENAT2, _NR_FTRUNCATE = NUMBERS["openat"], NUMBERS["openat2"], NUMBERS["ftruncate"]
@@ -43,6 +44,15 @@ def _name_quiet(sole: SoleHeld, slot: Slot, length: int) -> bool:
     dom = reg.domains.get(slot.domain)
     return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                      [(slot.root, slot.args[1], slot.args[1] + length)])
+
+
+def directory(slot: Slot) -> bool:
+    """Did the openat in `slot`, as it succeeded, open a directory?  With O_DIRECTORY
+    (not as part of O_TMPFILE) do_open() refuses whatever the walk reached that is no
+    directory (ENOTDIR), so the open reached no memfd and no pipe.  (openat2's flags live
+    in memory: not judged.)"""
+    flags = slot.args[2]
+    return slot.nr == _NR_OPENAT and bool(flags & O_DIRECTORY) and not flags & __O_TMPFILE
 
 
 def pipe(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:

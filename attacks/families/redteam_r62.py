@@ -52,7 +52,12 @@ Through with the Guardian on when written: XU-001..XU-005 and XU-015 (gap P5: th
 O_APPEND open of /proc/self/fd/M, /dev/fd/M or "M" relative to a descriptor of
 /proc/self/fd names no object of `files.sole` -- `fd_modes.appends_throughout` finds no
 MemFile for the descriptor, as if the reopen were not followed as the memfd's second open
-file -- so return.move_ends / return.move_args judge no O_APPEND output), XU-009 (gap P5:
+file -- so return.move_ends / return.move_args judge no O_APPEND output; refused since:
+XU-001..XU-005, the open of the /proc/self/fd directory itself (O_DIRECTORY) no longer
+ends the following of the program's memfds, `sole_reopens.directory`; XU-015, whose
+answer return.move_ends refused already, leaked only through the parent's next step: the
+child, ended at the refusal, never set M3 O_APPEND, so the honest splice into M3 moved 8 --
+the child sets it first now), XU-009 (gap P5:
 /proc/self/task/<tid>/fd/A is no /proc/self/fd name to `return.fifo_direct`, though
 proc_task_lookup() reaches the same fd directory, proc_fd_link() the same pipe;
 refused since: return.fifo_direct, /proc/self/task/<own tid>/fd read as
@@ -115,8 +120,7 @@ _iago = iago_scenarios(RT, RULES)
 
 # --- a memfd opened again O_APPEND by name ------------------------------------------------
 @_iago("XU-001", "Answer sendfile() of 8 bytes into a memfd reopened O_APPEND through "
-       "/proc/self/fd 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.",
-       gap="P5")
+       "/proc/self/fd 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.")
 def xu_ap_send(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd/M of a memfd M O_RDWR|O_APPEND (AP) and
     sendfile()s 8 bytes of a memfd S at &0 into AP.
@@ -128,8 +132,7 @@ def xu_ap_send(adv: Adversary) -> None:
 
 
 @_iago("XU-002", "Answer splice() of 8 bytes from a pipe into a memfd reopened O_APPEND 8",
-       "An O_APPEND output: do_splice(), -EINVAL.",
-       gap="P5")
+       "An O_APPEND output: do_splice(), -EINVAL.")
 def xu_ap_splice(adv: Adversary) -> None:
     """1. The program splice()s 8 bytes from a pipe's read end into AP.
     2. The kernel answers 8.
@@ -140,8 +143,7 @@ def xu_ap_splice(adv: Adversary) -> None:
 
 
 @_iago("XU-003", "Answer copy_file_range() into a memfd reopened O_APPEND as a copy of 10",
-       "An O_APPEND output: generic_file_rw_checks(), -EBADF.",
-       gap="P5")
+       "An O_APPEND output: generic_file_rw_checks(), -EBADF.")
 def xu_ap_cfr(adv: Adversary) -> None:
     """1. The program copy_file_range()s 10 bytes of S into AP.
     2. The kernel answers 10.
@@ -152,8 +154,7 @@ def xu_ap_cfr(adv: Adversary) -> None:
 
 
 @_iago("XU-004", "Answer sendfile() of 8 bytes into a memfd reopened O_APPEND through "
-       "/dev/fd 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.",
-       gap="P5")
+       "/dev/fd 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.")
 def xu_ad_send(adv: Adversary) -> None:
     """1. The program opens /dev/fd/M O_WRONLY|O_APPEND (AD) and sendfile()s 8 bytes of S
     at &0 into AD.
@@ -164,8 +165,7 @@ def xu_ad_send(adv: Adversary) -> None:
 
 
 @_iago("XU-005", "Answer splice() of 8 bytes into \"M\" opened O_APPEND relative to "
-       "/proc/self/fd/D/../fd 8", "An O_APPEND output: do_splice(), -EINVAL.",
-       gap="P5")
+       "/proc/self/fd/D/../fd 8", "An O_APPEND output: do_splice(), -EINVAL.")
 def xu_ay_splice(adv: Adversary) -> None:
     """1. The program opens Y as "/proc/self/fd/D/../fd" (D a descriptor of /proc/self/fd),
     then openat(Y, "M", O_RDWR|O_APPEND) (AY), and splice()s 8 bytes from a pipe into AY.
@@ -252,7 +252,7 @@ def xu_unshare_direct(adv: Adversary) -> None:
 
 
 @_iago("XU-015", "Answer sendfile() of 8 bytes into an O_APPEND reopen of a memfd in a fork "
-       "child 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.", gap="P5")
+       "child 8", "An O_APPEND output: do_splice_direct_actor(), -EINVAL.")
 def xu_fork_ap_send(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd/M O_RDWR|O_APPEND (AP) and forks; the child
     sendfile()s 8 bytes of a memfd S at &0 into the AP it inherited.

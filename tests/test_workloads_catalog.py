@@ -86,6 +86,7 @@ EXPECTED = {
     "secret_r61_rules",
     "secret_r62_rules",
     "secret_r61_mm",
+    "secret_r62_mm",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -1207,3 +1207,7 @@ def xh_share_twice(adv: Adversary) -> None:
             pa = _pa(a, mm, g)
             if pa is not None:
                 a.el1.write_u64(a.lm(pa), 0)
+
+
+# The steps later rounds' families build on (scenario code names no private attribute).
+at, merge, mm_of, present, reclaim = _at, _merge, _mm_of, _present, _reclaim

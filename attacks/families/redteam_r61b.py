@@ -129,7 +129,7 @@ def _stale_read(a: Adversary, va: int, where: str) -> None:
     try:
         a.observe(a.el1.read(va, 64), where)
     except Exception as exc:     # El1Fault: the translation went
-        a.refused(f"{where}: {type(exc).__name__}: {exc}")
+        a.refused(f"{where}: {exc!r}")
 
 
 # --- 1. CLEAR_PT_RANGE on pages the program never unmapped ---------------------------------
@@ -146,7 +146,7 @@ def xt_clear_range_pages(adv: Adversary) -> None:
     3. X[0] reads 0: the program logs label -2, secret bytes.  Only do_vmi_munmap(),
     a discarding madvise or mremap zap ptes of a live private area (zap_pte_range());
     getppid() zaps nothing."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _clear(a, args[1], 4)
 
@@ -160,7 +160,7 @@ def xt_clear_range_table(adv: Adversary) -> None:
     entry of CLEAR_PT_RANGE at level 2): all 512 pages go at once, and the touches map
     zero pages.  X[0] reads 0, label -2.  free_pgtables() frees a table only under
     unmap_region() of the area's own munmap."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _clear(a, args[1], 1, level=2)
 
@@ -177,7 +177,7 @@ def xt_clear_range_swap_entry(adv: Adversary) -> None:
     3. The next touch of X is served as a first touch: a fresh zero page.  X[0] reads 0,
     label -2.  do_swap_page() brings back the written page; zap_pte_range() drops a swap
     entry (free_swap_and_cache()) only for the program's own unmapping."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         if _swap_out(a, x) is None:
@@ -217,7 +217,7 @@ def xt_linear_tlb_swap_in(adv: Adversary) -> None:
     2. SWAP_IN puts the page back into F; the kernel reads F's linear address again,
     hoping for the cached translation: the secret's copy.  Linux's kernel reads what it
     likes, but here the linear map must drop F (set_linear, invalidation by address)."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         va = _logbuf_page(args)
         got = _swap_out(a, va)
@@ -242,7 +242,7 @@ def xt_helper_tlb_clear_range(adv: Adversary) -> None:
     2. It clears that entry with CLEAR_PT_RANGE (invalidation by address, on the range
     path), SWAP_INs the log buffer into F, and reads HELPER_VA again: the secret's copy
     if the translation survived."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         va = _logbuf_page(args)
         got = _swap_out(a, va)
@@ -276,7 +276,7 @@ def xt_linear_tlb_migrate(adv: Adversary) -> None:
     2. MIGRATE_PAGE moves the log buffer's page into N; the kernel reads N's linear
     address again.  migrate_pages() gives the kernel nothing of a page it could not
     read before; the Guardian's new frame must leave the linear map at once."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         va = _logbuf_page(args)
         new = a.alloc_frame()
@@ -306,7 +306,7 @@ def xt_split_table_cached(adv: Adversary) -> None:
     entry through the cached address, pointing X[0] at X[1]'s frame (zeros): X[0]
     reads 0, label -2.  split_huge_pmd() builds the table; no
     pte is ever written outside the page-table lock's own code."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         mm = a.mm
@@ -332,7 +332,7 @@ def xt_split_table_cached(adv: Adversary) -> None:
             a.el1.tlbi_all()
             a.note("X[0] now names X[1]'s frame")
         except Exception as exc:
-            a.refused(f"table write: {type(exc).__name__}: {exc}")
+            a.refused(f"table write: {exc!r}")
 
 
 @scenario(id="XT-008", title="Map one of the program's frames in a kernel tree before it "
@@ -346,7 +346,7 @@ def xt_helper_then_fault(adv: Adversary) -> None:
     the mapping still there, SWAP_INs the log buffer into F; then reads HELPER_VA.
     Linux's swap-in takes a fresh page from the allocator (swapin_readahead()); no other
     mapping can name it."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         va = _logbuf_page(args)
         got = _swap_out(a, va)
@@ -375,7 +375,7 @@ def xt_swap_discard(adv: Adversary) -> None:
     and serves the next touch with a zero page: X[0] reads 0, label -2.  Linux frees a
     swap slot (free_swap_and_cache()) only when the pte goes by the program's own
     unmapping or exit; do_swap_page() brings the page back otherwise."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         mm = a.mm
@@ -409,7 +409,7 @@ def xt_swap_in_used_frame(adv: Adversary) -> None:
     first word becomes 2 and its secret copy is overwritten -- and X[0] and the log
     buffer now share a frame.  swapin_readahead() takes a fresh folio from the page
     allocator; a mapped page is never a swap-in target."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         used = a.pa_of(_logbuf_page(args))
@@ -434,7 +434,7 @@ def xt_migrate_into_used(adv: Adversary) -> None:
     """1. The kernel migrates the log buffer's page into the frame X[1] maps: X[1] then
     reads the secret's copy and the log buffer shares its frame.  migrate_pages() takes
     its target from the allocator (alloc_migration_target())."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x1 = a.pa_of(args[1] + PAGE)
         log = a.pa_of(_logbuf_page(args))
@@ -451,7 +451,7 @@ def xt_migrate_into_used(adv: Adversary) -> None:
 def xt_copy_over_used(adv: Adversary) -> None:
     """1. The kernel copies X[1]'s frame (zeros) over X[0]'s frame with COPY_PAGE: X[0]
     reads 0, label -2.  wp_page_copy() copies into a newly allocated folio."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x0, x1 = a.pa_of(args[1]), a.pa_of(args[1] + PAGE)
         assert x0 is not None and x1 is not None
@@ -466,14 +466,14 @@ def xt_copy_over_used(adv: Adversary) -> None:
 def claim_swap_log_page(adv: Adversary) -> None:
     """1. Reclaim writes the log buffer's page out at a marker (shrink_folio_list()); the
     program's next touch brings it back (do_swap_page())."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        r50._reclaim(a, a.mm, _logbuf_page(args))
+        r50.reclaim(a, a.mm, _logbuf_page(args))
 
 
 def claim_migrate_log_page(adv: Adversary) -> None:
     """1. Compaction migrates the log buffer's page to a fresh frame (migrate_pages())."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         new = a.alloc_frame()
         status, _ = a.hvc(Call.MIGRATE_PAGE, a.mm.tables.root, _logbuf_page(args), new)
@@ -485,7 +485,7 @@ def claim_migrate_log_page(adv: Adversary) -> None:
 def claim_collapse_then_split(adv: Adversary) -> None:
     """1. khugepaged collapses X; the huge page is then split again (deferred split under
     memory pressure, split_huge_pmd()), each page keeping its bytes."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         mm = a.mm
@@ -503,18 +503,18 @@ def claim_swap_before_dontneed(adv: Adversary) -> None:
     madvise(Y + 4096, MADV_DONTNEED) and its munmap of the area: zap_pte_range() drops
     the swap entry of Y + 4096 (free_swap_and_cache()), Y[0] comes back on its touch,
     and the munmap drops the rest; later steps map memory at the same addresses."""
-    @r50._at(adv, r50.P_THP_DONTNEED)
+    @r50.at(adv, r50.P_THP_DONTNEED)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         for i in range(3):
-            r50._reclaim(a, a.mm, args[1] + i * PAGE)
+            r50.reclaim(a, a.mm, args[1] + i * PAGE)
 
 
 def claim_swap_x_page(adv: Adversary) -> None:
     """1. Reclaim writes X's first page out at the marker after it was written; the
     program's next touch brings it back (do_swap_page())."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        r50._reclaim(a, a.mm, args[1])
+        r50.reclaim(a, a.mm, args[1])
 
 
 def claim_swap_before_read(adv: Adversary) -> None:
@@ -522,7 +522,7 @@ def claim_swap_before_read(adv: Adversary) -> None:
     faults and do_swap_page() brings A back before the copy goes on."""
     @adv.on(Point.SYSCALL_ENTRY, nr=r50.NR_READ, during=r50.P_KSM_READ)
     def _(a: Adversary, **_: object) -> None:
-        r50._reclaim(a, a.mm, a.reg("x1") & ~(PAGE - 1))
+        r50.reclaim(a, a.mm, a.reg("x1") & ~(PAGE - 1))
 
 
 def claim_migrate_before_read(adv: Adversary) -> None:
@@ -540,31 +540,31 @@ def claim_migrate_before_read(adv: Adversary) -> None:
 def claim_swap_stack_page(adv: Adversary) -> None:
     """1. Reclaim writes a page of the program's stack out at a marker (the buffer on its
     stack that the start marker names); its next touch brings it back (do_swap_page())."""
-    @r50._at(adv, P_PLACED)
+    @r50.at(adv, P_PLACED)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         a.memo["stack"] = args[1] & ~(PAGE - 1)
 
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        r50._reclaim(a, a.mm, a.memo["stack"])
+        r50.reclaim(a, a.mm, a.memo["stack"])
 
 
 def claim_swap_code_page(adv: Adversary) -> None:
     """1. Reclaim evicts the page of the program's code that the marker's return runs
     (shrink_folio_list(): a clean private file page is dropped and read again; here it
     is sealed and brought back)."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        r50._reclaim(a, a.mm, a.reg("pc") & ~(PAGE - 1))
+        r50.reclaim(a, a.mm, a.reg("pc") & ~(PAGE - 1))
 
 
 def _remember_mergeable(adv: Adversary) -> None:
     """Keep A (4 after its read) and D (4) of the program's MADV_MERGEABLE areas."""
-    @r50._at(adv, r50.P_KSM_READ)
+    @r50.at(adv, r50.P_KSM_READ)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         a.memo["A"] = args[1]
 
-    @r50._at(adv, r50.P_DONTNEED_KSM)
+    @r50.at(adv, r50.P_DONTNEED_KSM)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         a.memo["D"] = args[2]
 
@@ -575,10 +575,10 @@ def claim_ksm_in_fork_child(adv: Adversary) -> None:
     child's mm and the areas keep VM_MERGEABLE (vm_area_dup())."""
     _remember_mergeable(adv)
 
-    @r50._at(adv, r50.P_SIBLING_FIRST)
+    @r50.at(adv, r50.P_SIBLING_FIRST)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        mm = r50._mm_of(a)
-        r50._merge(a, mm, a.memo["A"], a.memo["D"])
+        mm = r50.mm_of(a)
+        r50.merge(a, mm, a.memo["A"], a.memo["D"])
 
 
 def claim_ksm_parent_and_child(adv: Adversary) -> None:
@@ -586,12 +586,12 @@ def claim_ksm_parent_and_child(adv: Adversary) -> None:
     the parent's A (equal, both VM_MERGEABLE): KSM merges across processes."""
     _remember_mergeable(adv)
 
-    @r50._at(adv, r50.P_SIBLING_FIRST)
+    @r50.at(adv, r50.P_SIBLING_FIRST)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
-        child = r50._mm_of(a)
+        child = r50.mm_of(a)
         parent = a.init.mm
-        pa_a = r50._present(a, parent, a.memo["A"])
-        pd = r50._present(a, child, a.memo["D"])
+        pa_a = r50.present(a, parent, a.memo["A"])
+        pd = r50.present(a, child, a.memo["D"])
         ok = child.ctx.memory.ksm.merge_pair((parent, a.memo["A"], pa_a),
                                              (child, a.memo["D"], pd))
         a.note(f"KSM merged the parent's A and the child's D: {ok}")
@@ -623,7 +623,7 @@ def xt_lazyfree_rewritten(adv: Adversary) -> None:
     a zero page.  G[0] reads 0: label -4, secret bytes.  A write after MADV_FREE dirties
     the folio, and try_to_unmap_one() then marks it swap-backed and keeps it
     (folio_test_dirty()); only a clean one is discarded."""
-    @r50._at(adv, P_LAZY_REWRITTEN)
+    @r50.at(adv, P_LAZY_REWRITTEN)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _drop_page(a, args[1])
 
@@ -649,7 +649,7 @@ def claim_lazyfree_dropped(adv: Adversary) -> None:
         except Exception as exc:
             a.refused(f"MADV_FREE clean: {exc}")
 
-    @r50._at(adv, P_LAZY)
+    @r50.at(adv, P_LAZY)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _drop_page(a, args[1])
 
@@ -658,7 +658,7 @@ def claim_zero_page_read(adv: Adversary) -> None:
     """1. The program reads F, which MADV_FREE emptied: Linux's do_anonymous_page() maps
     the shared zero page read-only for a read fault (my_zero_pfn()), the same frame in
     every process; the kernel maps its zero frame at F before the read."""
-    @r50._at(adv, P_LAZY)
+    @r50.at(adv, P_LAZY)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         f = args[1]
         if a.mm.tables.lookup(f) & D.VALID:
@@ -706,7 +706,7 @@ def xt_oldest_hole(adv: Adversary) -> None:
     SIGSEGV; no fault ever maps a page into a range munmap removed.  (The Guardian kept
     the newest 512 holes only until it kept them sorted and merged, bounded as Linux
     bounds vmas: guardian/hole_list.py, set_pt.unmapped.)"""
-    @r50._at(adv, P_HOLE_OLD)
+    @r50.at(adv, P_HOLE_OLD)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _fill_hole(a, args[1])
 
@@ -718,7 +718,7 @@ def xt_oldest_hole(adv: Adversary) -> None:
 def xt_newest_hole(adv: Adversary) -> None:
     """1. As XT-014, at the newest of the 520 holes: the load completes with 0 instead of
     faulting (label -4).  Linux sends SIGSEGV (SEGV_MAPERR)."""
-    @r50._at(adv, P_HOLE_NEW)
+    @r50.at(adv, P_HOLE_NEW)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         _fill_hole(a, args[1])
 
@@ -732,7 +732,7 @@ def claim_numa_hint(adv: Adversary) -> None:
     PTE_PROT_NONE, keeping the frame.
     2. The program's next touch of X takes the hinting fault; do_numa_page() makes the
     entry valid again on the same frame (the page not moved) and the access goes on."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         x = args[1]
         desc = a.mm.tables.lookup(x)
@@ -760,7 +760,7 @@ def claim_page_aging(adv: Adversary) -> None:
     access-flag updates the next access takes an access-flag fault).
     2. That fault sets the flag again on the same frame (handle_pte_fault():
     pte_mkyoung()) and the access goes on."""
-    @r50._at(adv, r50.P_THP_ORDER)
+    @r50.at(adv, r50.P_THP_ORDER)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
         for va in (args[1], _logbuf_page(args)):
             desc = a.mm.tables.lookup(va)
@@ -780,3 +780,7 @@ def claim_page_aging(adv: Adversary) -> None:
             a.mm.tables.set(page, desc)
             a.el1.tlbi_all()
             a.note(f"access-flag fault at {page:#x}: flag set again")
+
+
+# The steps later rounds' families build on (scenario code names no private attribute).
+swap_out, swap_in, drop_page = _swap_out, _swap_in, _drop_page

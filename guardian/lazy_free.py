@@ -9,13 +9,16 @@ records a confidential page whose leaf the kernel makes read-only (same frame) i
 the program's own MADV_FREE call, and lets its leaf go later only while every mapping
 of the frame is still read-only and the record stands: a writable leaf, another
 frame, an unmapping or the Guardian's own rewrite of the entry ends it.
+
+arm64's clean pte keeps PTE_WRITE (DBM, bit 51) with PTE_RDONLY (pte_mkclean()); EL0
+always runs with TCR_EL1.HD clear (guardian/el0_view.py), so a write through such an
+entry faults and the kernel must rewrite it: only PTE_RDONLY as it is now counts.
 """
 
 from __future__ import annotations
 
 from abi.layout import NR_MADVISE
 from emulator import descriptors as D
-from guardian.descriptor_kinds import writable
 from guardian.slots import page_up
 
 MADV_FREE = 8
@@ -30,7 +33,7 @@ class LazyFree:
     def after_write(self, lifecycle: object, root: int, va: int, old: int, new: int) -> None:
         """A page entry of `root` at va went from `old` to `new` (SET_PT, CLEAR_PT_RANGE)."""
         pa = new & D.ADDR_MASK
-        same_clean = bool(new & D.VALID) and not writable(new) \
+        same_clean = _read_only(new) \
             and bool(old & D.VALID) and old & D.ADDR_MASK == pa
         key = (root, va)
         if not same_clean:
@@ -47,11 +50,17 @@ class LazyFree:
         if self.pages.get((root, va)) != pa:
             return False
         places = frames.mappings(pa)                        # type: ignore[attr-defined]
-        return bool(places) and not any(writable(ram.read_u64(p[2]))  # type: ignore[attr-defined]
-                                        for p in places)
+        return bool(places) and all(_read_only(ram.read_u64(p[2]))  # type: ignore[attr-defined]
+                                    for p in places)
 
     def forget(self, root: int) -> None:
         self.pages = {k: v for k, v in self.pages.items() if k[0] != root}
+
+
+def _read_only(desc: int) -> bool:
+    """A valid leaf no EL0 write completes through without the kernel rewriting it:
+    PTE_RDONLY set (DBM does not count, hardware DBM is off: TCR_EL1.HD clear)."""
+    return bool(desc & D.VALID) and bool(desc & D.AP_RO)
 
 
 def _in_free_call(lifecycle: object, root: int, va: int) -> bool:

@@ -18,7 +18,13 @@ from abi import FrameKind, Status
 from emulator import descriptors as D
 from guardian import checks, numa_hints
 from guardian.checks import refuse
-from guardian.descriptor_kinds import is_leaf, is_prot_none, is_table_desc, leaf_frames
+from guardian.descriptor_kinds import (
+    is_leaf,
+    is_prot_none,
+    is_table_desc,
+    leaf_frames,
+    prot_none_as_leaf,
+)
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.set_pt_checks import SetPtChecks
@@ -114,9 +120,9 @@ class PageTables:
         root = va = 0
         if domain:
             root, va = self.locate(table, index)
-            if level == 3:
-                old = self.held_entry(entry_pa, old)
-                if self._numa_hint(entry_pa, root, va, old, desc):
+            if level >= 2:
+                old = self.held_entry(entry_pa, old, level)
+                if self._numa_hint(entry_pa, root, va, old, desc, level):
                     return 0
         if is_table_desc(level, desc):
             child = desc & D.ADDR_MASK
@@ -212,12 +218,13 @@ class PageTables:
             s.flush_page(va if domain else self.entry_va(table, index))
         return 0
 
-    def held_entry(self, entry_pa: int, old: int) -> int:
-        """A domain's page entry as the references see it (guardian/numa_hints.py)."""
-        return numa_hints.held_entry(self.s, entry_pa, old)
+    def held_entry(self, entry_pa: int, old: int, level: int = 3) -> int:
+        """A domain's leaf entry as the references see it (guardian/numa_hints.py)."""
+        return numa_hints.held_entry(self.s, entry_pa, old, level)
 
-    def _numa_hint(self, entry_pa: int, root: int, va: int, old: int, desc: int) -> bool:
-        return numa_hints.write_hint(self.s, entry_pa, root, va, old, desc)
+    def _numa_hint(self, entry_pa: int, root: int, va: int, old: int, desc: int,
+                   level: int) -> bool:
+        return numa_hints.write_hint(self.s, entry_pa, root, va, old, desc, level)
 
     def _has_valid(self, table: int) -> bool:
         return any(d & D.VALID for d in TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE)))
@@ -335,6 +342,8 @@ class PageTables:
                         or fr.parent[n] != entry_pa:
                     return
             fr.unlink_table(child)
+            if root:        # its hints go with it (numa_hints.release_below)
+                numa_hints.release_below(self, child, level + 1, root, va)
             return
         # Called after the write: a frame the entry still maps keeps its recorded place.
         now = self.s.ram.read_u64(entry_pa) if entry_pa else 0
@@ -356,7 +365,12 @@ class PageTables:
                     va: int) -> None:
         """The Guardian's own write of one entry of a domain's tree (secure ABI)."""
         old = self.s.ram.read_u64(entry_pa)
-        self.take(level, desc, entry_pa, domain, root, va)
+        took = desc
+        if level == 3 and domain:
+            # A NUMA hint holds its frame like the valid page it stands for (numa_hints.py).
+            old = self.held_entry(entry_pa, old)
+            took = prot_none_as_leaf(desc) if is_prot_none(desc) else desc
+        self.take(level, took, entry_pa, domain, root, va)
         self.s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va)
         if level == 3 and domain:
@@ -392,8 +406,8 @@ class PageTables:
     def _free_tree(self, table: int, level: int, base_va: int, root: int) -> None:
         span = 1 << D.LEVEL_SHIFT[level]
         for i, desc in enumerate(TABLE_ENTRIES.unpack(self.s.ram.read(table, PAGE))):
-            if level == 3 and is_prot_none(desc):
-                desc = self.held_entry(table + 8 * i, desc)
+            if level >= 2 and is_prot_none(desc):
+                desc = self.held_entry(table + 8 * i, desc, level)
             if not desc & D.VALID:
                 continue
             if is_table_desc(level, desc):

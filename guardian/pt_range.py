@@ -58,6 +58,8 @@ def clear_range(pt: PageTables, table: int, index: int, count: int) -> int:
             olds = [(i, pt.held_entry(table + 8 * i, old)) for i, old in olds]
         _clear_pages(pt, table, index, olds, domain, root, base_va)
         return 0
+    if domain and level == 2:      # a hinted block still holds its frames
+        olds = [(i, pt.held_entry(table + 8 * i, old, 2)) for i, old in olds]
     # Check every entry first: the range is cleared whole or not at all.
     if domain:
         for i, old in olds:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from abi import FrameKind, Status
 from abi.layout import USER_TOP
 from emulator import descriptors as D
+from guardian import numa_hints
 from guardian.checks import refuse
 from guardian.state import MonitorState
 
@@ -66,14 +67,18 @@ class PageChecks:
             table = desc & D.ADDR_MASK
         return table
 
-    def page(self, root: int, va: int, dom: Domain, *, alone: bool) -> tuple[int, int, int]:
-        """(entry PA, descriptor, frame) of the 4 KiB page entry mapping va, checked."""
+    def page(self, root: int, va: int, dom: Domain, *, alone: bool,
+             hint: bool = False) -> tuple[int, int, int]:
+        """(entry PA, descriptor, frame) of the 4 KiB page entry mapping va, checked.
+        `hint`: a NUMA-hint entry holding its frame counts as the page it stands for
+        (try_to_migrate_one(), try_to_unmap_one(): a PROT_NONE pte is pte_present())."""
         table = self.table_of(root, va, 3)
         entry = table + 8 * ((va >> 12) & 0x1FF) if table else 0     # (level_index(va, 3))
         desc = self.s.ram.read_u64(entry) if table else 0
-        if not desc & D.VALID:
+        held = numa_hints.held_entry(self.s, entry, desc) if hint and table else desc
+        if not held & D.VALID:
             refuse("smm.page_mapped", Status.ERR_STATE, f"{va:#x} is not mapped by a page entry")
-        pa = desc & D.ADDR_MASK
+        pa = held & D.ADDR_MASK
         fr = self.s.frames
         n = fr.index(pa)
         if n is None or fr.kind[n] != FrameKind.CONFIDENTIAL or fr.owner[n] != dom.id:

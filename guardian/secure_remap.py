@@ -47,9 +47,10 @@ class SecureRemap:
                                                      "range")
         dom = self.c.domain(root)
         self.c.fresh_frame(new, "new frame")
-        entry, desc, old = self.c.page(root, va, dom, alone=True)
+        entry, desc, old = self.c.page(root, va, dom, alone=True, hint=True)
         g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
+        # A hint stays a hint on the new frame (remove_migration_pte(); do_numa_page() maps it)
         self.c.write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
         g.flush_page(va)
         g.clock.charge("page_copy")

@@ -118,7 +118,7 @@ class SecureSwap:
         self.c.user(va, swap_desc != 0 and not swap_desc & D.VALID,
                    f"va {va:#x} / swap descriptor {swap_desc:#x} out of range")
         dom = self.c.domain(root)
-        entry, _, pa = self.c.page(root, va, dom, alone=True)
+        entry, _, pa = self.c.page(root, va, dom, alone=True, hint=True)
         version = self.last_version.get(dom.id, 0) + 1
         self.last_version[dom.id] = version
         g = self.s

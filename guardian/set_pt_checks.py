@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from abi import FrameKind, Status
 from emulator import descriptors as D
+from guardian import numa_hints
 from guardian.checks import refuse
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
 from guardian.frame_table import PAGE
@@ -257,6 +258,13 @@ class SetPtChecks:
                            f"clearing the table for {va:#x} would discard the confidential page "
                            f"{v:#x}: only the program's own unmapping, its exit, or SWAP_OUT "
                            "may do that")
+            for _, lvl, v, held in numa_hints.hints_below(self.s, child, level + 1, va):
+                for j, pa in enumerate(leaf_frames(lvl, held)):
+                    if fr.kind_of(pa) == FrameKind.CONFIDENTIAL \
+                            and not may_discard(root, v + j * PAGE, pa):
+                        refuse("set_pt.discard_subtree", Status.ERR_DENIED,
+                               f"clearing the table for {va:#x} would discard the hinted "
+                               f"confidential page {v + j * PAGE:#x}")
             return
         now = list(leaf_frames(level, new)) if is_leaf(level, new) else []
         for i, pa in enumerate(leaf_frames(level, old)):

@@ -446,16 +446,22 @@ class Space:
         if self.protections:
             self.protections = cut_keyed(self.protections, start, end)
         out: list[tuple[int, int]] = []
+        gone: list[tuple[int, int]] = []
         for s, e in self.areas:
             if e <= start or s >= end:
                 out.append((s, e))
                 continue
+            gone.append((max(s, start), min(e, end)))
             if s < start:
                 out.append((s, start))
             if e > end:
                 out.append((end, e))
         self.areas = out
-        hole_list.add(self.holes, start, end)
+        # A hole only where an area went: every place a page may be is an area the
+        # Guardian records (exec's segments and stack, mmap, brk, mremap, shmat; no vDSO:
+        # AT_SYSINFO_EHDR is refused), and do_vmi_munmap() of nothing answers 0.
+        for s, e in gone:
+            hole_list.add(self.holes, s, e)
 
 
     def move_area(self, old: int, old_len: int, new: int, new_len: int, grown: int) -> None:

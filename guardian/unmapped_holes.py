@@ -8,7 +8,8 @@ fault ever maps a page there again until a call of the program's own maps the ra
 into such a hole lets a store complete that Linux would have stopped -- an Iago answer
 to the program's own unmapping (check `set_pt.unmapped`).
 
-The Guardian keeps the holes per address space (`Space.holes`: cut by every area the
+The Guardian keeps the holes per address space (`Space.holes`: where an area it
+recorded went -- munmap of addresses no area held leaves none --, cut by every area the
 program's calls add, copied at fork, where a MADV_DONTFORK range is a hole of the child)
 and refuses a leaf that gives EL0 any access inside one, except where Linux could still
 put a page there:

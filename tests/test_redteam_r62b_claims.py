@@ -11,8 +11,6 @@ Guardian refuses are marked xfail(strict=True) with the reason.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r50 as r50
 from attacks.families import redteam_r61b as r61b
 from attacks.families import redteam_r62b as r
@@ -47,10 +45,6 @@ def test_untouched_secret_r62_mm_is_not_refused() -> None:
     assert out.stdout.endswith(b"secret: intact\n")
 
 
-@pytest.mark.xfail(strict=True, reason="arm64's pte_mkclean() keeps PTE_WRITE (PTE_DBM, bit 51) "
-                   "with PTE_RDONLY: guardian/lazy_free.py takes a DBM entry for writable and "
-                   "never records the page lazy-free, so reclaim's drop (try_to_unmap_one()) "
-                   "is refused as a discard (set_pt.discard_leaf)")
 def test_reclaim_of_a_lazyfree_page_in_arm64s_clean_encoding_is_not_refused() -> None:
     out = _run(r.claim_lazyfree_dbm_dropped, r61b.LAZY)
     assert not out.decided_by, out.evidence
@@ -60,33 +54,18 @@ def test_reclaim_of_a_lazyfree_page_in_arm64s_clean_encoding_is_not_refused() ->
                    r61b.P_HOLE_NEW: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="do_numa_page() migrates a hinted page "
-                   "(migrate_misplaced_folio()); MIGRATE_PAGE of a PROT_NONE entry is refused "
-                   "(smm.page_mapped: not mapped by a page entry)")
 def test_numa_hinting_fault_that_migrates_is_not_refused() -> None:
     _mm_run(r.claim_numa_migrate)
 
 
-@pytest.mark.xfail(strict=True, reason="reclaim writes out a hinted page (try_to_unmap_one(): "
-                   "a PROT_NONE pte is pte_present()); SWAP_OUT of a PROT_NONE entry is refused "
-                   "(smm.page_mapped)")
 def test_swap_out_of_a_hinted_page_is_not_refused() -> None:
     _mm_run(r.claim_numa_swap)
 
 
-@pytest.mark.xfail(strict=True, reason="change_huge_pmd() hints a huge page as a PROT_NONE "
-                   "block entry (valid clear, PTE_PROT_NONE); guardian/numa_hints.py knows "
-                   "level-3 hints only and refuses the block's as a discard "
-                   "(set_pt.discard_leaf)")
 def test_numa_hint_of_a_huge_page_is_not_refused() -> None:
     _mm_run(r.claim_numa_hint_huge)
 
 
-@pytest.mark.xfail(strict=True, reason="munmap of a range nobody mapped answers 0 and needs no "
-                   "vma (do_vmi_munmap()); the Guardian records each as a hole and refuses the "
-                   "space past 65,536 separate holes (space.holes_bound: the program is killed "
-                   "at the 65,537th munmap's return), though Linux's vma bound says nothing of "
-                   "holes that no vma separates")
 def test_munmap_of_many_never_mapped_pages_is_not_refused() -> None:
     s = boot("on", program=r.VICTIM)
     out = run_session(s, "on", r.MANY_ARGS)

@@ -142,11 +142,21 @@ def test_a_growsdown_area_grows_into_a_hole_right_below_it_only() -> None:
     space.add_area(0x3000_0000, 0x3000_1000, 7)
     note_call(space, grows, 0x3000_0000)               # far above: areas between
     assert hole_at(space, 0x1000_1000) is not None
+    space.add_area(0x2fff_0000, 0x3000_0000, 9)
     space.remove_area(0x2fff_0000, 0x3000_0000)        # a hole right below it
     assert hole_at(space, 0x2fff_8000) is None         # (nothing accessible within the gap)
     space.add_area(0x2ffe_0000, 0x2ffe_1000, 8)        # an accessible area 60 KiB below
     assert hole_at(space, 0x2fff_0000) is not None     # inside stack_guard_gap above it
     space.remove_area(0x2ffe_0000, 0x2ffe_1000)
+
+
+def test_only_a_removed_area_leaves_a_hole() -> None:
+    space = _space()                                   # hole [0x10001000, 0x10002000)
+    space.remove_area(0x5000_0000, 0x5000_1000)        # never mapped: munmap answers 0
+    assert hole_at(space, 0x5000_0000) is None
+    assert space.holes == [(0x1000_1000, 0x1000_2000)]
+    space.remove_area(0x1000_2000, 0x1000_5000)        # half in an area: that half only
+    assert space.holes == [(0x1000_1000, 0x1000_3000)]
 
 
 def test_an_aio_ring_ends_the_judgement() -> None:

@@ -783,4 +783,4 @@ def claim_page_aging(adv: Adversary) -> None:
 
 
 # The steps later rounds' families build on (scenario code names no private attribute).
-swap_out, swap_in, drop_page = _swap_out, _swap_in, _drop_page
+swap_out, swap_in, drop_page, leaf, fill_hole = _swap_out, _swap_in, _drop_page, _leaf, _fill_hole

@@ -234,6 +234,7 @@ RULES: tuple[Rule, ...] = (
                  "return.fd_limit",
                  "return.pipe_fifo", "pipe.reopened", "memfd.reopened", "return.memfd_fallocate",
                  "return.fifo_direct",
+                 "return.task_foreign",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",

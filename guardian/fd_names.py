@@ -172,10 +172,24 @@ def _own_task(table: FileTable, path: str, reach: Reach) -> str:
     calling thread's own id read as /proc/thread-self/fd/...: proc_task_lookup() finds
     the caller in its own thread group, proc_fd_link() reads its table."""
     m = _TASK_FD.match(path)
+    if m is not None and _leader_task(table, m.group(1), int(m.group(2)), reach):
+        return f"/proc/{m.group(1)}/fd" + m.group(3)
     if m is None or reach.tid is None or int(m.group(2)) != reach.tid or \
             (m.group(1) != "self" and int(m.group(1)) not in table.pids):
         return path
     return "/proc/thread-self/fd" + m.group(3)
+
+
+def _leader_task(table: FileTable, who: str, tid: int, reach: Reach) -> bool:
+    """Is /proc/<who>/task/<tid>/fd the table /proc/<who>/fd reads?  /proc/<pid>/task/<pid>
+    is the very task /proc/<pid> is (proc_pid_lookup(), proc_task_lookup(): a thread group
+    leader's tid is its tgid); /proc/self/task/<own pid> is the leader /proc/self names
+    (proc_self_get_link()), the pid known as the caller's own where no other process holds
+    the table and getpid told it no other."""
+    if who.isdigit():
+        return int(who) == tid
+    # (one pid: a table unshared by a CLONE_FILES child keeps its creator's too)
+    return who == "self" and reach.own_pids and table.pids == {tid}
 
 
 def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,

@@ -56,10 +56,24 @@ kernel model opens the pipe's end of XW-002 with O_DIRECTORY (it answers a descr
 where Linux answers -ENOTDIR): `claim_dirpipe` answers as Linux, and the victim runs that
 step only with -p.
 
-Through with the Guardian on when written (gap P5): XW-023 (as XW-010: an O_DIRECTORY
+Through with the Guardian on when written, refused since: XW-023 (as XW-010: an O_DIRECTORY
 open of /proc/self/task/<pid>/fd/M of a memfd, the task directory named by getpid()'s pid,
 is no reopen to `return.reopen_flags`, and `sole_reopens.directory` reads its success as a
-directory), XW-009, XW-019, XW-020 (a working
+directory; refused since: return.reopen_flags, /proc/self/task/<own pid>/fd read as
+/proc/self/fd, `fd_names._leader_task`), XW-008 and XW-010..XW-012 (a task
+directory named by getpid()'s pid before any gettid() is no name of the program's own table
+to `fd_names._own_task`, which reads /proc/self/task/<tid>/fd only for a told tid, though
+the main thread's tid is its pid: proc_task_lookup() finds it; so neither
+`fd_modes.appends_throughout` nor `return.fifo_direct` judges the open; refused since:
+return.move_ends, return.fifo_direct, /proc/self/task/<own pid>/fd and
+/proc/<pid>/task/<pid>/fd read as /proc/self/fd and /proc/<pid>/fd: a thread group
+leader's tid is its tgid), XW-013 (/proc/<child>/task/<child>/fd/B: `Reach.child` reaches a
+child's table only through /proc/<child>/fd; refused since: return.fifo_direct,
+/proc/<child>/task/<child>/fd read as /proc/<child>/fd), XW-015 (no rule read the
+parent's tid in the child's /proc/self/task as no thread: an O_DIRECT success was not
+judged; refused since: return.task_foreign, the parent's told tid, its wait4() in flight
+through the open, is a live thread of another group: proc_task_lookup(), -ENOENT).
+Through with the Guardian on when written (gap P5): XW-009, XW-019, XW-020 (a working
 directory of /proc/self/fd or /proc/thread-self/fd, entered by chdir() or fchdir(): "M"
 from it names no memfd to `fd_modes.appends_throughout`, so return.move_ends judges no
 O_APPEND output, though XW-005, "M" relative to the descriptor itself, is refused, and
@@ -67,15 +81,9 @@ O_APPEND output, though XW-005, "M" relative to the descriptor itself, is refuse
 fork child's working directory set by fchdir(D), D opened by the parent: its "self" is not
 known to `fd_names._dir_path`, as for XW-014), XW-021 (/proc/<parent>/fd/A in the child:
 `Reach.child` reaches only a live fork child's table, none reaches the parent's, though
-the parent, blocked in wait4(), holds the same pipe at A), XW-008 and XW-010..XW-012 (a task
-directory named by getpid()'s pid before any gettid() is no name of the program's own table
-to `fd_names._own_task`, which reads /proc/self/task/<tid>/fd only for a told tid, though
-the main thread's tid is its pid: proc_task_lookup() finds it; so neither
-`fd_modes.appends_throughout` nor `return.fifo_direct` judges the open), XW-013 (/proc/<child>/task/<child>/fd/B: `Reach.child` reaches a child's table
-only through /proc/<child>/fd), XW-014 (the fork child's copy of D reads "self" as not
+the parent, blocked in wait4(), holds the same pipe at A), XW-014 (the fork child's copy of D reads "self" as not
 known, `fd_names._dir_path`, though the parent, blocked in wait4() with its table
-unchanged since the fork, holds the same pipe at A), XW-015 (no rule reads the parent's
-tid in the child's /proc/self/task as no thread: an O_DIRECT success is not judged).
+unchanged since the fork, holds the same pipe at A).
 Refused: XW-001, XW-003, XW-022 (return.reopen_flags: O_DIRECTORY through the link), XW-004..XW-007
 (return.move_ends), XW-016, XW-017 (the CLONE_FILES child's dup3() changes the shared
 table the Guardian follows: return.fifo_direct, return.move_ends), XW-002 (the Guardian denies the resume with no decision recorded:
@@ -140,7 +148,7 @@ for _xid, _phase, _name, _what, _args, _silent, _gap in (
         ("XW-003", P_DIRDEVFD, "/dev/fd/M", "a memfd M", (), "", None),
         ("XW-022", P_CWDDIRMEMFD, "\"M\" after chdir(\"/proc/self/fd\")", "a memfd M", (),
          "", None),
-        ("XW-023", P_TASKDIRMEMFD, "/proc/self/task/<pid>/fd/M", "a memfd M", (), "", "P5")):
+        ("XW-023", P_TASKDIRMEMFD, "/proc/self/task/<pid>/fd/M", "a memfd M", (), "", None)):
     def _dir(adv: Adversary, _p: int = _phase) -> None:
         _dup(adv, _p)
     _doc = (f"""1. The program openat()s {_name}, {_what}, O_RDONLY|O_DIRECTORY.
@@ -159,7 +167,7 @@ for _xid, _phase, _name, _gap in (
         ("XW-005", P_APTHREAD, "\"M\" relative to /proc/thread-self/fd", None),
         ("XW-006", P_APDEVFD, "\"M\" relative to /dev/fd", None),
         ("XW-007", P_APPID, "\"M\" relative to /proc/<pid>/fd", None),
-        ("XW-008", P_APTASK, "\"M\" relative to /proc/self/task/<pid>/fd", "P5"),
+        ("XW-008", P_APTASK, "\"M\" relative to /proc/self/task/<pid>/fd", None),
         ("XW-009", P_APCWD, "\"M\" from a working directory of /proc/thread-self/fd", "P5"),
         ("XW-019", P_APCHDIR, "\"M\" after chdir(\"/proc/self/fd\")", "P5"),
         ("XW-020", P_APFCHDIR, "\"M\" after fchdir() to a descriptor of /proc/self/fd",
@@ -178,11 +186,11 @@ for _xid, _phase, _name, _gap in (
 
 # --- task directories named by getpid()'s pid; a child's task directory -----------------
 for _xid, _phase, _name, _gap in (
-        ("XW-010", P_TASKPID, "\"/proc/self/task/<pid>/fd/A\"", "P5"),
-        ("XW-011", P_PIDTASK, "\"/proc/<pid>/task/<pid>/fd/A\"", "P5"),
-        ("XW-012", P_TASKDIR, "\"fd/A\" relative to /proc/self/task/<pid>", "P5"),
+        ("XW-010", P_TASKPID, "\"/proc/self/task/<pid>/fd/A\"", None),
+        ("XW-011", P_PIDTASK, "\"/proc/<pid>/task/<pid>/fd/A\"", None),
+        ("XW-012", P_TASKDIR, "\"fd/A\" relative to /proc/self/task/<pid>", None),
         ("XW-013", P_CHILDTASK, "\"/proc/<child>/task/<child>/fd/B\" of a live fork "
-         "child's inherited write end B", "P5")):
+         "child's inherited write end B", None)):
     def _task(adv: Adversary, _p: int = _phase) -> None:
         _dup(adv, _p)
     _doc = (f"""1. The program (its main thread: its tid is getpid()'s pid; no gettid() told
@@ -212,7 +220,7 @@ def xw_fork_d_direct(adv: Adversary) -> None:
 
 
 @_iago("XW-015", "Serve a fork child's O_DIRECT open of /proc/self/task/<parent's tid>/fd/A "
-       "as dup(A)", "No such thread in the child's group: proc_task_lookup(), -ENOENT.", gap="P5")
+       "as dup(A)", "No such thread in the child's group: proc_task_lookup(), -ENOENT.")
 def xw_fork_self_task(adv: Adversary) -> None:
     """1. The program tells its tid (gettid()) and forks; the child openat()s
     /proc/self/task/<parent's tid>/fd/A O_RDONLY|O_DIRECT.

@@ -1,0 +1,93 @@
+"""An open by a name of /proc/self/task/<tid> (or /proc/<own pid>/task/<tid>) where <tid>
+is the id of a live thread of another process.
+
+proc_task_lookup() finds a task in /proc/<pid>/task only where it is of the directory's
+thread group (same_thread_group()); else the walk ends with -ENOENT, whatever the open's
+flags (O_PATH and O_CREAT included: the directory takes no new entries).  The Guardian
+knows a thread's id where its gettid told it; the thread is surely alive through the
+open where one of its calls entered before the open and is still in flight, and an id
+names one live task (alloc_pid()).  Judged only where the name at the return is the one
+the kernel was given and no call that may mount another /proc (mount, unshare, setns...)
+was made or is in flight: the task ids /proc reads are those of its own pid namespace.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.fd_names import read_name
+from guardian.sole_reopens import _name_quiet
+
+if TYPE_CHECKING:
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+_NR_OPENAT2 = NUMBERS["openat2"]
+RESOLVE_IN_ROOT = 0x10
+#: calls that may put another /proc where the program's names reach
+_MOUNTING = frozenset(NUMBERS[n] for n in (
+    "mount", "umount2", "chroot", "pivot_root", "unshare", "setns", "move_mount",
+    "open_tree", "fsmount", "mount_setattr", "symlinkat", "renameat", "renameat2",
+    "linkat") if n in NUMBERS)
+_TASK = re.compile(r"^/proc/(self|\d+)/task/(\d+)(?:/.*)?$")
+
+
+def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
+    """The absolute name the open in `slot` passed, resolved lexically, and its length."""
+    files, a, in_root = sole.files, slot.args, False
+    if slot.nr == _NR_OPENAT2:
+        raw = files.memory.read(a[2], 24, slot.root)
+        if raw is None:
+            return None
+        in_root = bool(struct.unpack("<QQQ", raw)[2] & RESOLVE_IN_ROOT)
+    name = read_name(files.memory, slot, a[1])
+    if name is None:
+        return None
+    path = files.resolve(slot, a[0], name, in_root)
+    return (path, len(name.encode()) + 1) if path is not None else None
+
+
+def _foreign_live(sole: SoleHeld, slot: Slot, tid: int) -> bool:
+    """Is `tid` the told id of a thread of another thread group than the caller's, one of
+    whose calls entered before `slot` and is still in flight?"""
+    files = sole.files
+    reg = files.admission.registry
+    group = reg.group_of(slot.root, slot.thread)
+    for s in reg.slots.values():
+        key = (s.root, s.thread)
+        if s.id >= slot.id or files.tids.get(key) != tid or s.root in files.retired or \
+                (s.root == slot.root and reg.group_of(*key) == group) or \
+                reg.group_exited(*key) or reg.was_reaped(*key) or key in reg.tid_cleared:
+            continue
+        return True
+    return False
+
+
+def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
+    """`return.task_foreign`: an open of /proc/self/task/<tid>/... (or /proc/<own
+    pid>/task/<tid>/...), <tid> a live thread of another process, never succeeds:
+    proc_task_lookup() answers -ENOENT."""
+    files = sole.files
+    reg = files.admission.registry
+    if files.admitted_reads.names_moved or any(s.nr in _MOUNTING for s in reg.slots.values()):
+        return
+    got = _name(sole, slot)
+    m = _TASK.match(got[0]) if got is not None else None
+    if m is None or got is None:
+        return
+    who, tid = m.group(1), int(m.group(2))
+    if who != "self":
+        reach = files._reach(slot)
+        if not reach.own_pids or files.table(slot.root, slot.thread).pids != {int(who)}:
+            return
+    if not _foreign_live(sole, slot, tid) or not _name_quiet(sole, slot, got[1]):
+        return
+    refuse("return.task_foreign", Status.ERR_DENIED,
+           f"an open of a name in /proc/self/task/{tid} succeeds, {tid} a live thread of "
+           "another process: proc_task_lookup() finds no such thread in the caller's "
+           "group (ENOENT)")

@@ -61,7 +61,7 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR, NR_GETTID
 from abi.syscalls import NUMBERS
-from guardian import memfd_locks
+from guardian import memfd_locks, opener_tables
 from guardian.admitted_reads import AdmittedReads
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -259,9 +259,18 @@ class Descriptors(TableLifecycle):
         key = (slot.root, slot.thread)
         reach = self._reach(slot)
         if children:
-            reach = replace(reach, child=lambda pid: self._child_table(slot, pid))
-        return reopened(self.table(*key), lambda: workdir_path(self.workdir(*key), reach),
-                        dirfd, name, in_root, reach)
+            reach = replace(reach, child=lambda pid: self._child_table(slot, pid)
+                            or opener_tables.parent_table(self, slot, pid))
+        found = reopened(self.table(*key), lambda: workdir_path(self.workdir(*key), reach),
+                         dirfd, name, in_root, reach)
+        if found is None and children and not in_root:
+            # (a fork child's copy of its parent's /proc/self/fd: the parent's table)
+            found = opener_tables.through_opener(self, slot, dirfd, name)
+        return found
+
+    def reach_of(self, slot: Slot) -> Reach:
+        """Which /proc names reach the slot's thread's table (`_reach`)."""
+        return self._reach(slot)
 
     def _child_table(self, slot: Slot, pid: int) -> FileTable | None:
         """The table of the fork child `pid` names (the pid the slot's process was told by
@@ -274,12 +283,16 @@ class Descriptors(TableLifecycle):
                 reg.was_reaped(roots[0], proc):
             return None
         table = self.tables.get((roots[0], proc))
-        if table is None or table.changed > slot.id or any(
-                s.id != slot.id and s.nr in _RENAMING and self.tables.get((s.root, s.thread))
-                is table and (s.nr not in READS or reads_make_fds(table, s.args[0]))
-                for s in reg.slots.values()):
-            return None
-        return table
+        return table if table is not None and self.unchanged_since(slot, table) else None
+
+    def unchanged_since(self, slot: Slot, table: FileTable) -> bool:
+        """Does each number of `table` (another thread's) name the open file it named
+        when the slot's call entered: no call that may change it returned since, and none
+        is in flight?"""
+        return table.changed <= slot.id and not any(
+            s.id != slot.id and s.nr in _RENAMING and self.tables.get((s.root, s.thread))
+            is table and (s.nr not in READS or reads_make_fds(table, s.args[0]))
+            for s in self.admission.registry.slots.values())
 
     def reopen_of(self, slot: Slot, children: bool = False) -> tuple[OpenFile | None, int]:
         """For the openat or openat2 in `slot`: the slot's thread's own open file its name

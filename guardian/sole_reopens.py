@@ -182,7 +182,9 @@ def unfollowed(sole: SoleHeld, slot: Slot) -> tuple[bool, object | None]:
 
 def check_direct(sole: SoleHeld, slot: Slot) -> None:
     """`return.fifo_direct`: an open with O_DIRECT of /proc/self/fd/N (or of a live fork
-    child's /proc/<child>/fd/N: its table holds the files it inherited, dup_fd()) naming
+    child's /proc/<child>/fd/N: its table holds the files it inherited, dup_fd(); in a
+    fork child, of N relative to its parent's /proc/self/fd or of /proc/<parent>/fd/N:
+    the parent's table, opener_tables.py) naming
     an end of a pipe the program made never succeeds: do_dentry_open() refuses O_DIRECT
     without FMODE_CAN_ODIRECT, which no FIFO has (before 6.0: no a_ops->direct_IO)."""
     again, length = sole.files.reopen_of(slot, children=True)

@@ -73,21 +73,30 @@ child's table only through /proc/<child>/fd; refused since: return.fifo_direct,
 parent's tid in the child's /proc/self/task as no thread: an O_DIRECT success was not
 judged; refused since: return.task_foreign, the parent's told tid, its wait4() in flight
 through the open, is a live thread of another group: proc_task_lookup(), -ENOENT).
-Through with the Guardian on when written (gap P5): XW-009, XW-019, XW-020 (a working
+Through with the Guardian on when written, refused since: XW-009, XW-019, XW-020 (a working
 directory of /proc/self/fd or /proc/thread-self/fd, entered by chdir() or fchdir(): "M"
 from it names no memfd to `fd_modes.appends_throughout`, so return.move_ends judges no
 O_APPEND output, though XW-005, "M" relative to the descriptor itself, is refused, and
-`return.fifo_direct` reads the same working directory (round 62's XU-011)), XW-018 (the
-fork child's working directory set by fchdir(D), D opened by the parent: its "self" is not
-known to `fd_names._dir_path`, as for XW-014), XW-021 (/proc/<parent>/fd/A in the child:
-`Reach.child` reaches only a live fork child's table, none reaches the parent's, though
-the parent, blocked in wait4(), holds the same pipe at A), XW-014 (the fork child's copy of D reads "self" as not
-known, `fd_names._dir_path`, though the parent, blocked in wait4() with its table
-unchanged since the fork, holds the same pipe at A).
+`return.fifo_direct` reads the same working directory (round 62's XU-011); refused since:
+return.move_ends, the earlier reopen through /proc/self/task/<own pid>/fd no longer ends
+the following of the program's memfds), XW-018 (the fork child's working directory set by
+fchdir(D), D opened by the parent: its "self" was not known to `fd_names._dir_path`, as for
+XW-014), XW-021 (/proc/<parent>/fd/A in the child: `Reach.child` reached only a live fork
+child's table), XW-014 (the fork child's copy of D read "self" as not known,
+`fd_names._dir_path`, though the parent, blocked in wait4() with its table unchanged since
+the fork, holds the same pipe at A); XW-014, XW-018, XW-021 refused since:
+return.fifo_direct through the parent's table where it is alive, all its threads hold that
+one table and nothing changed it since the child's call entered
+(guardian/opener_tables.py).
 Refused: XW-001, XW-003, XW-022 (return.reopen_flags: O_DIRECTORY through the link), XW-004..XW-007
 (return.move_ends), XW-016, XW-017 (the CLONE_FILES child's dup3() changes the shared
 table the Guardian follows: return.fifo_direct, return.move_ends), XW-002 (the Guardian denies the resume with no decision recorded:
 `silent`).
+Refused since: XW-014, XW-018, XW-021 (return.fifo_direct: a fork child's name relative to
+its parent's /proc/self/fd descriptor D, from a working directory set by fchdir(D), or
+/proc/<parent's pid>/fd/A reads the parent's table where the parent lives, all its threads
+hold that table and no call that may change it returned since the child's call entered or
+is in flight: `opener_tables.through_opener`, `opener_tables.parent_table`).
 
 The victim is `secret_r63_rules` (workloads/src/secret_r63_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -168,10 +177,10 @@ for _xid, _phase, _name, _gap in (
         ("XW-006", P_APDEVFD, "\"M\" relative to /dev/fd", None),
         ("XW-007", P_APPID, "\"M\" relative to /proc/<pid>/fd", None),
         ("XW-008", P_APTASK, "\"M\" relative to /proc/self/task/<pid>/fd", None),
-        ("XW-009", P_APCWD, "\"M\" from a working directory of /proc/thread-self/fd", "P5"),
-        ("XW-019", P_APCHDIR, "\"M\" after chdir(\"/proc/self/fd\")", "P5"),
+        ("XW-009", P_APCWD, "\"M\" from a working directory of /proc/thread-self/fd", None),
+        ("XW-019", P_APCHDIR, "\"M\" after chdir(\"/proc/self/fd\")", None),
         ("XW-020", P_APFCHDIR, "\"M\" after fchdir() to a descriptor of /proc/self/fd",
-         "P5")):
+         None)):
     def _app(adv: Adversary, _p: int = _phase) -> None:
         _moved(adv, "splice", _p, 8)
     _doc = (f"""1. The program opens a directory O_DIRECTORY and then {_name} O_RDWR|O_APPEND
@@ -207,7 +216,7 @@ for _xid, _phase, _name, _gap in (
 # --- a fork child -----------------------------------------------------------------------
 @_iago("XW-014", "Serve a fork child's O_DIRECT open of \"A\" relative to the parent's "
        "/proc/self/fd descriptor, A a pipe's end in both, as dup(A)",
-       "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.", gap="P5")
+       "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.")
 def xw_fork_d_direct(adv: Adversary) -> None:
     """1. The program opens /proc/self/fd (D) and forks; the parent dup3()s a memfd onto
     another number C and waits in wait4(); the child openat()s (D, "A") O_RDONLY|O_DIRECT,
@@ -263,7 +272,7 @@ def xw_files_append(adv: Adversary) -> None:
 
 @_iago("XW-018", "Serve a fork child's O_DIRECT open of \"A\" from a working directory set "
        "by fchdir() to the parent's /proc/self/fd descriptor as dup(A)",
-       "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.", gap="P5")
+       "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.")
 def xw_fork_cwd_direct(adv: Adversary) -> None:
     """1. In the fork child of XW-014, fchdir(D) (the parent's fd directory) and openat(
     AT_FDCWD, "A", O_RDONLY|O_DIRECT), A a pipe's read end in both tables.
@@ -275,8 +284,7 @@ def xw_fork_cwd_direct(adv: Adversary) -> None:
 
 
 @_iago("XW-021", "Serve a fork child's O_DIRECT open of /proc/<parent>/fd/A, A a pipe's end "
-       "in both, as dup(A)", "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.",
-       gap="P5")
+       "in both, as dup(A)", "A FIFO takes no O_DIRECT open: do_dentry_open(), -EINVAL.")
 def xw_fork_ppid_direct(adv: Adversary) -> None:
     """1. In the fork child of XW-014 (the parent waits in wait4()), openat(
     "/proc/<parent>/fd/A", O_RDONLY|O_DIRECT), A a pipe's read end in both tables.

@@ -1,0 +1,91 @@
+"""Another process's descriptor table, reached through /proc from a fork child.
+
+A descriptor (or a working directory) of /proc/self/fd that a process opened names that
+process's fd directory for good: proc_self_get_link() took the opener's pid at the open,
+so the fork child's copy of it (dup_fd(); fchdir() to it: set_fs_pwd() takes its path)
+reads the parent's table, and so does /proc/<the parent's pid>/fd (proc_fd_link() ->
+get_files_struct() of that task).  The Guardian reads that table only where it knows it
+as the kernel did at the child's call: the opener's process lives (not exited, not
+reaped: the pid is still its own), every thread of it holds that one table, and no call
+that may change which open file a number names returned since the child's call entered
+or is in flight (the parent blocked in wait4(), say).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from abi.descriptors import AT_FDCWD
+from guardian.fd_names import opener_of
+from guardian.fd_results import s32
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import FileTable, OpenFile, WorkDir
+    from guardian.slots import Slot
+
+#: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
+_NUMBER = re.compile(r"0|[1-9]\d*")
+#: the fd directories whose "self" a process takes at its open
+_SELF_FD = ("/proc/self/fd", "/proc/self/fd/", "/dev/fd", "/dev/fd/")
+
+
+def process_table(files: Descriptors, slot: Slot, root: int, group: int) -> FileTable | None:
+    """The table of the process (root, thread group), where it lives, all its threads
+    the Guardian follows hold that one table, and it stayed as the slot's call found it
+    at its entry (`Descriptors._child_table`'s test); None: not known."""
+    reg = files.admission.registry
+    if root in files.retired:
+        return None
+    held = [(th, t) for (r, th), t in files.tables.items()
+            if r == root and reg.group_of(r, th) == group]
+    if not held or len({id(t) for _, t in held}) != 1:
+        return None
+    thread, table = held[0]
+    if reg.group_exited(root, thread) or reg.was_reaped(root, thread):
+        return None
+    return table if files.unchanged_since(slot, table) else None
+
+
+def parent_table(files: Descriptors, slot: Slot, pid: int) -> FileTable | None:
+    """The table /proc/<pid>/fd reaches where `pid` is the pid the slot's process's
+    parent was told by getpid() (and no other process holds its table); None: not
+    known."""
+    reg = files.admission.registry
+    me = reg.group_of(slot.root, slot.thread) or reg.process_of_root.get(slot.root, 0)
+    parents = {r for (r, _), proc in reg.child_pids.items() if me and proc == me}
+    if len(parents) != 1:
+        return None
+    root = parents.pop()
+    groups = {reg.group_of(r, th) for (r, th), t in files.tables.items()
+              if r == root and pid in t.pids}
+    if len(groups) != 1:
+        return None
+    group = groups.pop()
+    table = process_table(files, slot, root, group)
+    if table is None or any(t is table and (r, reg.group_of(r, th)) != (root, group)
+                            for (r, th), t in files.tables.items() if r not in files.retired):
+        return None
+    return table
+
+
+def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> OpenFile | None:
+    """The open file a relative number `name` opens again from dirfd (AT_FDCWD: the
+    working directory) where that directory is another process's /proc/self/fd (or
+    /dev/fd), opened by it: that process's descriptor, where its table is known; None:
+    not known."""
+    if _NUMBER.fullmatch(name) is None:
+        return None
+    key = (slot.root, slot.thread)
+    base: OpenFile | WorkDir | None
+    if s32(dirfd) == AT_FDCWD:
+        base = files.workdirs.get(key)
+    else:
+        table = files.tables.get(key)
+        base = table.fds.get(s32(dirfd)) if table is not None else None
+    if base is None or base.opener is None or base.path not in _SELF_FD or \
+            base.opener[1] < 0 or opener_of(base.path, files.reach_of(slot)) == base.opener:
+        return None
+    other = process_table(files, slot, *base.opener)
+    return other.fds.get(int(name)) if other is not None else None

@@ -88,6 +88,7 @@ EXPECTED = {
     "secret_r61_mm",
     "secret_r62_mm",
     "secret_r63_rules",
+    "secret_r64_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -87,6 +87,7 @@ EXPECTED = {
     "secret_r62_rules",
     "secret_r61_mm",
     "secret_r62_mm",
+    "secret_r64_mm",
     "secret_r63_rules",
     "secret_r64_rules",
     "secret_plugin",

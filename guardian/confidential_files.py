@@ -292,6 +292,7 @@ class Descriptors(TableLifecycle):
         return table.changed <= slot.id and not any(
             s.id != slot.id and s.nr in _RENAMING and self.tables.get((s.root, s.thread))
             is table and (s.nr not in READS or reads_make_fds(table, s.args[0]))
+            and not opener_tables.vfork_suspended(self.admission.registry, s)
             for s in self.admission.registry.slots.values())
 
     def reopen_of(self, slot: Slot, children: bool = False) -> tuple[OpenFile | None, int]:

@@ -153,8 +153,7 @@ def _followed(table: FileTable, path: str, reach: Reach) -> str:
         if comp == ".":
             continue
         if comp == "..":
-            if out:
-                out.pop()                   # ("/" is its own parent)
+            out = _self_up(out)
             continue
         out.append(comp)
         if i == len(comps) - 1:
@@ -165,6 +164,15 @@ def _followed(table: FileTable, path: str, reach: Reach) -> str:
             if to is not None:
                 out = to
     return _own_task(table, "/" + "/".join(out), reach)
+
+
+def _self_up(out: list[str]) -> list[str]:
+    """The components of ".." after `out`: /proc/thread-self is a link followed before it
+    (proc_thread_self_get_link(): "<tgid>/task/<tid>", so its ".." is the caller's
+    /proc/self/task); else the lexical parent ("/" is its own)."""
+    if out == ["proc", "thread-self"]:
+        return ["proc", "self", "task"]
+    return out[:-1]
 
 
 def _own_task(table: FileTable, path: str, reach: Reach) -> str:

@@ -18,12 +18,15 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.descriptors import AT_FDCWD
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import read_name
+from guardian.fd_results import s32
 from guardian.sole_reopens import _name_quiet
 
 if TYPE_CHECKING:
+    from guardian.open_files import OpenFile, WorkDir
     from guardian.slots import Slot
     from guardian.sole_held import SoleHeld
 
@@ -34,7 +37,10 @@ _MOUNTING = frozenset(NUMBERS[n] for n in (
     "mount", "umount2", "chroot", "pivot_root", "unshare", "setns", "move_mount",
     "open_tree", "fsmount", "mount_setattr", "symlinkat", "renameat", "renameat2",
     "linkat") if n in NUMBERS)
-_TASK = re.compile(r"^/proc/(self|\d+)/task/(\d+)(?:/.*)?$")
+#: a relative name whose first component is a task id
+_OWN_FIRST = re.compile(r"^(0|[1-9]\d*)(?:/.*)?$")
+_SELF_TASK = ("/proc/self/task", "/proc/self/task/")
+_TASK = re.compile(r"^/proc/(self|\d+)/task/([^/]+)(?:/.*)?$")
 
 
 def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
@@ -76,11 +82,17 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
     reg = files.admission.registry
     if files.admitted_reads.names_moved or any(s.nr in _MOUNTING for s in reg.slots.values()):
         return
+    _opener_task(sole, slot)
     got = _name(sole, slot)
     m = _TASK.match(got[0]) if got is not None else None
     if m is None or got is None:
         return
-    who, tid = m.group(1), int(m.group(2))
+    who = m.group(1)
+    if not m.group(2).isdigit():
+        if _name_quiet(sole, slot, got[1]):
+            _refuse(m.group(2))
+        return
+    tid = int(m.group(2))
     if who != "self":
         reach = files._reach(slot)
         if not reach.own_pids or files.table(slot.root, slot.thread).pids != {int(who)}:
@@ -91,3 +103,43 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
            f"an open of a name in /proc/self/task/{tid} succeeds, {tid} a live thread of "
            "another process: proc_task_lookup() finds no such thread in the caller's "
            "group (ENOENT)")
+
+
+def _refuse(entry: str) -> None:
+    """No task directory has an entry that is not a thread id: proc_task_lookup() ->
+    name_to_int() finds none (ENOENT); /proc/thread-self/.. is the caller's task
+    directory (the link followed first), so "/proc/thread-self/../task" is one such."""
+    refuse("return.task_foreign", Status.ERR_DENIED,
+           f"an open of a name in /proc/self/task/{entry} succeeds: proc_task_lookup() "
+           "finds no thread by a name that is no number (ENOENT)")
+
+
+def _opener_task(sole: SoleHeld, slot: Slot) -> None:
+    """A relative "<own tid>/..." from a /proc/self/task directory another process opened
+    (its descriptor copied by fork, or the working directory fchdir() set to it): that
+    directory is the opener's task directory (proc_self_get_link() took the opener's pid
+    at its open), and the caller, of another thread group, is no thread of it
+    (proc_task_lookup(): ENOENT)."""
+    files = sole.files
+    if slot.nr == _NR_OPENAT2:
+        return
+    name = read_name(files.memory, slot, slot.args[1])
+    m = _OWN_FIRST.match(name) if name is not None else None
+    reach = files._reach(slot)
+    if m is None or name is None or reach.tid is None or int(m.group(1)) != reach.tid:
+        return
+    key = (slot.root, slot.thread)
+    base: OpenFile | WorkDir | None
+    if s32(slot.args[0]) == AT_FDCWD:
+        base = files.workdirs.get(key)
+    else:
+        table = files.tables.get(key)
+        base = table.fds.get(s32(slot.args[0])) if table is not None else None
+    if base is None or base.path not in _SELF_TASK or base.opener is None or \
+            base.opener[1] < 0 or reach.process is None or base.opener == reach.process:
+        return
+    if _name_quiet(sole, slot, len(name.encode()) + 1):
+        refuse("return.task_foreign", Status.ERR_DENIED,
+               f"an open of \"{m.group(1)}/...\" succeeds relative to another process's "
+               "/proc/self/task, the caller's own tid: proc_task_lookup() finds no such "
+               "thread in the opener's group (ENOENT)")

@@ -17,18 +17,28 @@ import re
 from typing import TYPE_CHECKING
 
 from abi.descriptors import AT_FDCWD
+from abi.syscalls import NUMBERS
 from guardian.fd_names import opener_of
 from guardian.fd_results import s32
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
     from guardian.open_files import FileTable, OpenFile, WorkDir
     from guardian.slots import Slot
 
 #: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
 _NUMBER = re.compile(r"0|[1-9]\d*")
 #: the fd directories whose "self" a process takes at its open
+_CLONES = frozenset(NUMBERS[n] for n in ("clone", "clone3", "vfork") if n in NUMBERS)
 _SELF_FD = ("/proc/self/fd", "/proc/self/fd/", "/dev/fd", "/dev/fd/")
+
+
+def vfork_suspended(reg: Registry, s: Slot) -> bool:
+    """Is `s` a clone(CLONE_VFORK) whose caller waits for its child (wait_for_vfork_done()
+    until the child execs or exits)?  Its copy_process() made every change to the
+    caller's table it makes (CLONE_PIDFD's fd_install()) before the child ran."""
+    return s.nr in _CLONES and (s.root, s.thread) in reg.vfork_waiting
 
 
 def process_table(files: Descriptors, slot: Slot, root: int, group: int) -> FileTable | None:
@@ -48,26 +58,49 @@ def process_table(files: Descriptors, slot: Slot, root: int, group: int) -> File
     return table if files.unchanged_since(slot, table) else None
 
 
-def parent_table(files: Descriptors, slot: Slot, pid: int) -> FileTable | None:
-    """The table /proc/<pid>/fd reaches where `pid` is the pid the slot's process's
-    parent was told by getpid() (and no other process holds its table); None: not
-    known."""
+def _ancestors(files: Descriptors, slot: Slot) -> list[tuple[int, int | None]]:
+    """The (root, thread group; None: not known) of the slot's process's parent, its
+    parent's parent, ...: the one process whose fork told it the child's pid
+    (`Registry.child_pids`), or the one whose vfork waits for it (`vfork_waiting`)."""
     reg = files.admission.registry
     me = reg.group_of(slot.root, slot.thread) or reg.process_of_root.get(slot.root, 0)
-    parents = {r for (r, _), proc in reg.child_pids.items() if me and proc == me}
-    if len(parents) != 1:
-        return None
-    root = parents.pop()
-    groups = {reg.group_of(r, th) for (r, th), t in files.tables.items()
-              if r == root and pid in t.pids}
-    if len(groups) != 1:
-        return None
-    group = groups.pop()
-    table = process_table(files, slot, root, group)
-    if table is None or any(t is table and (r, reg.group_of(r, th)) != (root, group)
-                            for (r, th), t in files.tables.items() if r not in files.retired):
-        return None
-    return table
+    root = slot.root
+    out: list[tuple[int, int | None]] = []
+    while me:
+        parents: set[tuple[int, int | None]] = {
+            (r, None) for (r, _), proc in reg.child_pids.items() if proc == me}
+        parents |= {(r, reg.group_of(r, th)) for (r, th), child in reg.vfork_waiting.items()
+                    if r == root and child == me}
+        if len(parents) != 1:
+            break
+        up = parents.pop()
+        if up in out or up[0] == slot.root and up[1] is None:
+            break
+        out.append(up)
+        root = up[0]
+        me = up[1] or reg.process_of_root.get(root, 0)
+    return out
+
+
+def parent_table(files: Descriptors, slot: Slot, pid: int) -> FileTable | None:
+    """The table /proc/<pid>/fd reaches where `pid` is the pid the slot's process's
+    parent (or an ancestor of it: a grandparent waiting in wait4()) was told by getpid()
+    (and no other process holds its table); None: not known."""
+    reg = files.admission.registry
+    for root, known in _ancestors(files, slot):
+        groups = {reg.group_of(r, th) for (r, th), t in files.tables.items()
+                  if r == root and pid in t.pids
+                  and (known is None or reg.group_of(r, th) == known)}
+        if len(groups) != 1:
+            continue
+        group = groups.pop()
+        table = process_table(files, slot, root, group)
+        if table is None or any(t is table and (r, reg.group_of(r, th)) != (root, group)
+                                for (r, th), t in files.tables.items()
+                                if r not in files.retired):
+            return None
+        return table
+    return None
 
 
 def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> OpenFile | None:

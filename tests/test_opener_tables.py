@@ -18,6 +18,7 @@ class _Registry:
         self.child_pids = {(PARENT_ROOT, 77): CHILD_PROC}
         self.process_of_root = {CHILD_ROOT: CHILD_PROC}
         self.exited: set[tuple[int, int]] = set()
+        self.vfork_waiting: dict[tuple[int, int], int] = {}
 
     def group_of(self, root: int, thread: int) -> int:
         return 0
@@ -71,3 +72,30 @@ def test_parents_table_not_known() -> None:
     files = _files()
     files.tables[(PARENT_ROOT, 2)] = FileTable()                # a thread with its own table
     assert through_opener(files, SLOT, 3, "6") is None
+
+
+def test_grandparents_table() -> None:
+    # The grandchild G of P (P's fork told it CHILD_PROC's pid, CHILD_PROC's fork G's):
+    # /proc/<P>/fd reads P's table (proc_fd_link() of P's task).
+    grand_root, grand_proc = 3, 8
+    files = _files()
+    reg = files.admission.registry
+    reg.child_pids[(CHILD_ROOT, 90)] = grand_proc
+    reg.process_of_root[grand_root] = grand_proc
+    files.tables[(grand_root, grand_proc)] = FileTable()
+    slot = SimpleNamespace(root=grand_root, thread=grand_proc, id=12)
+    assert parent_table(files, slot, 40) is files.tables[(PARENT_ROOT, 1)]
+    assert parent_table(files, slot, 41) is None
+    assert parent_table(_files(steady=False), slot, 40) is None
+
+
+def test_vfork_parents_table() -> None:
+    # A vfork child (same root, a thread group of its own) reads the parent that waits
+    # for it in its clone(CLONE_VFORK).
+    files = _files()
+    reg = files.admission.registry
+    reg.vfork_waiting[(PARENT_ROOT, 1)] = 7
+    files.tables[(PARENT_ROOT, 7)] = FileTable()
+    reg.group_of = lambda root, thread: thread if thread == 7 else 0
+    slot = SimpleNamespace(root=PARENT_ROOT, thread=7, id=12)
+    assert parent_table(files, slot, 40) is files.tables[(PARENT_ROOT, 1)]

@@ -68,6 +68,13 @@ the name as -ENOENT).
 Refused: XX-001, XX-005 (return.fifo_direct through the grandparent's D,
 `opener_tables.through_opener`), XX-011 (return.fifo_direct: the parent's table),
 XX-004, XX-014 (return.task_foreign).
+Refused since: XX-002, XX-003 (return.fifo_direct: `opener_tables.parent_table` reads the
+table of any ancestor its fork told the child's pid, or that waits in vfork for it),
+XX-012, XX-013 (return.fifo_direct: a clone(CLONE_VFORK) whose caller waits for its child
+changes no table, `opener_tables.vfork_suspended`; the vfork parent is an ancestor),
+XX-015 (return.task_foreign: "<own tid>/..." relative to another process's /proc/self/task
+descriptor), XX-016 (return.task_foreign: fd_names follows /proc/thread-self before "..",
+and "/proc/self/task/task" is no thread).
 
 The victim is `secret_r64_rules` (workloads/src/secret_r64_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -109,10 +116,10 @@ for _xid, _phase, _name, _why, _linux, _gap in (
          "descriptor", _EINVAL, "D is P's /proc/<P>/fd (proc_self_get_link() at the open), "
          "proc_fd_link() P's pipe; do_dentry_open(): -EINVAL", None),
         ("XX-002", P_GPPIDDIRECT, "/proc/<grandparent>/fd/A", _EINVAL,
-         "proc_fd_link() reaches P's pipe; do_dentry_open(): -EINVAL", "P5"),
+         "proc_fd_link() reaches P's pipe; do_dentry_open(): -EINVAL", None),
         ("XX-003", P_GTASKDIRECT, "/proc/<grandparent>/task/<grandparent>/fd/A", _EINVAL,
          "proc_task_lookup() finds P's leader, proc_fd_link() its pipe; "
-         "do_dentry_open(): -EINVAL", "P5"),
+         "do_dentry_open(): -EINVAL", None),
         ("XX-004", P_GSELFTASK, "/proc/self/task/<grandparent>/fd/A",
          "No such thread in the grandchild's group: proc_task_lookup(), -ENOENT.",
          "proc_task_lookup(): P's tid is no thread of G's group, -ENOENT", None),
@@ -150,9 +157,9 @@ for _xid, _phase, _name, _why, _linux, _gap in (
          _EINVAL, "proc_fd_link() reaches the parent's pipe; do_dentry_open(): -EINVAL", None),
         ("XX-012", P_VDDIRECT, "\"A\" relative to D in a vfork child, D the parent's "
          "/proc/self/fd descriptor", _EINVAL, "D is P's fd directory, A P's pipe (P blocked "
-         "in its clone(CLONE_VM|CLONE_VFORK)); do_dentry_open(): -EINVAL", "P5"),
+         "in its clone(CLONE_VM|CLONE_VFORK)); do_dentry_open(): -EINVAL", None),
         ("XX-013", P_VPPID, "/proc/<parent>/fd/A in a vfork child", _EINVAL,
-         "proc_fd_link() reaches P's pipe; do_dentry_open(): -EINVAL", "P5"),
+         "proc_fd_link() reaches P's pipe; do_dentry_open(): -EINVAL", None),
         ("XX-014", P_VSELFTASK, "/proc/self/task/<parent>/fd/A in a vfork child",
          "No such thread in the vfork child's group: proc_task_lookup(), -ENOENT.",
          "copy_process() without CLONE_THREAD: a new thread group; proc_task_lookup(), "
@@ -172,7 +179,7 @@ for _xid, _phase, _name, _why, _linux, _gap in (
 
 @_iago("XX-015", "Serve a fork child's O_RDWR open of \"<its own tid>/fd/M\" relative to T, "
        "the parent's /proc/self/task descriptor, as dup(M)",
-       "No such thread in the parent's group: proc_task_lookup(), -ENOENT.", gap="P5")
+       "No such thread in the parent's group: proc_task_lookup(), -ENOENT.")
 def xx_fork_task_own(adv: Adversary) -> None:
     """1. The program (its tid told) opens T = /proc/self/task and a memfd M and forks; it
     waits in wait4(); the child openat()s (T, "<child's tid>/fd/M") O_RDWR.
@@ -186,7 +193,7 @@ def xx_fork_task_own(adv: Adversary) -> None:
 
 @_iago("XX-016", "Serve a fork child's O_RDWR open of "
        "/proc/thread-self/../task/<parent's tid>/fd/M as dup(M)",
-       "No such thread in the child's group: proc_task_lookup(), -ENOENT.", gap="P5")
+       "No such thread in the child's group: proc_task_lookup(), -ENOENT.")
 def xx_thread_self_up(adv: Adversary) -> None:
     """1. In the fork child of XX-015 (the parent's tid told, its wait4() in flight), openat(
     "/proc/thread-self/../task/<parent's tid>/fd/M", O_RDWR), M a memfd.

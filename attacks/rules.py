@@ -235,6 +235,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_fifo", "pipe.reopened", "memfd.reopened", "return.memfd_fallocate",
                  "return.fifo_direct",
                  "return.task_foreign",
+                 "return.fd_dir_reaped",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",

@@ -268,6 +268,13 @@ class Descriptors(TableLifecycle):
             found = opener_tables.through_opener(self, slot, dirfd, name)
         return found
 
+    def _process(self, slot: Slot) -> int:
+        """The process (`Registry.process_of_root`) of a fork child's original thread
+        group the slot's thread is of; 0: another, or not known."""
+        reg = self.admission.registry
+        return reg.process_of_root.get(slot.root, 0) if reg.group_of(slot.root, slot.thread) == 0 \
+            else 0
+
     def reach_of(self, slot: Slot) -> Reach:
         """Which /proc names reach the slot's thread's table (`_reach`)."""
         return self._reach(slot)
@@ -484,7 +491,8 @@ class Descriptors(TableLifecycle):
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
                                       path_only=bool(flags & O_PATH),
-                                      opener=opener_of(path, self._reach(slot)))
+                                      opener=opener_of(path, self._reach(slot)),
+                                      opened_by=self._process(slot))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
                 # A new open file of the same memfd: its mappings map the memfd's pages.
@@ -553,16 +561,18 @@ class Descriptors(TableLifecycle):
             wd = self.workdir(*key)
             wd.path = self.resolve(slot, AT_FDCWD, name) if name is not None else None
             wd.opener = opener_of(wd.path, self._reach(slot))
+            wd.opened_by = self._process(slot)
         elif nr == NR_FCHDIR:
             f = table.fds.get(s32(a[0]))
             wd = self.workdir(*key)
             wd.path, wd.opener = (f.path, f.opener) if f is not None else (None, None)
+            wd.opened_by = f.opened_by if f is not None else 0
         elif nr == NR_UNSHARE:
             if a[0] & CLONE_FILES:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 wd = self.workdir(*key)
-                self.workdirs[key] = WorkDir(wd.path, wd.opener)
+                self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by)
         elif nr == NR_SENDMSG:
             self.passed.note_sent(self.memory, table, slot)
         elif nr in SIDE_MAKERS:

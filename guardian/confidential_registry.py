@@ -46,6 +46,9 @@ class Registry:
         #: (child root, group) of fork children a wait4/waitid report reaped: the process
         #: has ended, whatever the kernel's tables still hold of it.
         self.reaped: set[tuple[int, int]] = set()
+        #: process (of `process_of_root`) a report reaped -> the id the next slot took
+        #: then: a call of a lower id entered before the reap was known
+        self.reaped_process_at: dict[int, int] = {}
         #: (root, thread) whose CLEARTID clear the Guardian granted at its exit: the thread
         #: is gone as far as the program can see (guardian.thread_exit).
         self.tid_cleared: set[tuple[int, int]] = set()

@@ -78,7 +78,7 @@ class TableLifecycle:
         self.tables[key] = table if flags & CLONE_FILES else table.copy()
         if flags & CLONE_PIDFD:
             table.free.clear()          # the pidfd lands in the parent's table
-        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path, wd.opener)
+        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path, wd.opener, wd.opened_by)
 
     def note_exec(self, slot: Slot) -> None:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC
@@ -99,7 +99,7 @@ class TableLifecycle:
         for fd in (0, 1, 2):            # a secure exec may open /dev/null on them
             kept.free.pop(fd, None)
         wd = self.workdir(slot.root, slot.thread)
-        self.exec_tables.append((kept, WorkDir(wd.path, wd.opener)))
+        self.exec_tables.append((kept, WorkDir(wd.path, wd.opener, wd.opened_by)))
 
     def note_exec_borrowed(self, slot: Slot) -> None:
         """A vfork child's execve left the address space it borrowed (the parent's, which

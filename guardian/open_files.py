@@ -67,13 +67,15 @@ class OpenFile:
     #: group) or thread (root, -1 - thread) that opened it -- proc_self_get_link() names
     #: the opener's pid at the open, so "self" in it stays the opener; None: not such.
     opener: tuple[int, int] | None = None
+    #: the process (`Registry.process_of_root`) `opener` was when it opened it; 0: not known
+    opened_by: int = 0
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
                         self.description, self.reads_make_fds, self.maker, self.pid,
                         self.sock, path_only=self.path_only, fifo=self.fifo,
-                        opener=self.opener)
+                        opener=self.opener, opened_by=self.opened_by)
 
 
 @dataclass
@@ -108,3 +110,5 @@ class WorkDir:
     path: str | None = None
     #: as `OpenFile.opener`: who a /proc/self (/proc/thread-self) name in it names
     opener: tuple[int, int] | None = None
+    #: as `OpenFile.opened_by`
+    opened_by: int = 0

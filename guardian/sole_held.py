@@ -71,6 +71,7 @@ from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import (
     checks,
+    dead_fd_dirs,
     foreign_tasks,
     memfd_locks,
     pair_bytes,
@@ -227,6 +228,8 @@ class SoleHeld:
             sole_reopens.check_direct(self, slot)   # (build_open_how(): O_PATH drops O_DIRECT)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and self.files.tids:
             foreign_tasks.check_foreign_task(self, slot)    # (proc_task_lookup(): ENOENT)
+        if slot.nr in _OPENS and ret < ERRNO_FLOOR and self.files.admission.registry.reaped_process_at:
+            dead_fd_dirs.check_dead_fd_dir(self, slot)  # (proc_lookupfd_common(): ENOENT)
         if ret == ready_polls.EINTR_RESULT and slot.nr in ready_polls.CALLS:
             ready_polls.check(self, slot, ret)  # (a descriptor surely ready: its count)
             return

@@ -96,6 +96,8 @@ def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int
     registry.exits.reported.add((parent_root, pid))       # (its end is not reported again)
     files.pidfds.ended(registry.root_domain.get(parent_root, 0), pid)
     registry.exits.reaped(process)
+    if process:
+        registry.reaped_process_at[process] = registry.next_slot_id()
     group = end_vm_child(registry, parent_root, pid)
     if group:
         files.end_threads([key for key in files.tables

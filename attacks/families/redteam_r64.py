@@ -52,19 +52,17 @@ Through with the Guardian on when written (open P5 gaps): XX-002, XX-003 (a gran
 /proc/<grandparent>/fd and /proc/<grandparent>/task/<grandparent>/fd: `Reach.child` reaches
 a live fork child's table and `opener_tables.parent_table` the caller's parent's, so no rule
 judges the O_DIRECT success on the grandparent's pipe, though the same open relative to
-the grandparent's D, XX-001, is refused), XX-006..XX-010 (the fd directory of a reaped or
-zombie process, by its descriptor, its pid and as a working directory:
-`opener_tables.process_table` knows no table of an exited process, and no rule reads the
-name as the -ENOENT Linux answers), XX-012, XX-013 (a vfork child: the parent's
+the grandparent's D, XX-001, is refused), XX-007 (/proc/<reaped K>/fd/A by number: after
+the reap the pid may name a new process, alloc_pid(), so it is not judged), XX-009, XX-010
+(a zombie's fd directory: exit_files() runs at an instant the Guardian does not see, after
+exit_group's entry), XX-012, XX-013 (a vfork child: the parent's
 clone(CLONE_VM|CLONE_VFORK) stays in flight until the child exits, a call that may change
 the table to `Descriptors.unchanged_since`, so the parent's table is not read), XX-015
 (return.task_foreign reads /proc/self/task/<tid> only as the caller's own task directory,
 and no rule reads a fork child's copy of its parent's /proc/self/task descriptor as the
 parent's: the child's own tid, no thread of the parent, opens), XX-016 (the name read
 lexically, "/proc/thread-self/.." is /proc, not the caller's task directory, so
-return.task_foreign sees no /proc/self/task name; Linux follows the link before ".."),
-XX-017 (as XX-006: the opener's table is not known once it is reaped, and nothing reads
-the name as -ENOENT).
+return.task_foreign sees no /proc/self/task name; Linux follows the link before "..").
 Refused: XX-001, XX-005 (return.fifo_direct through the grandparent's D,
 `opener_tables.through_opener`), XX-011 (return.fifo_direct: the parent's table),
 XX-004, XX-014 (return.task_foreign).
@@ -74,7 +72,9 @@ XX-012, XX-013 (return.fifo_direct: a clone(CLONE_VFORK) whose caller waits for 
 changes no table, `opener_tables.vfork_suspended`; the vfork parent is an ancestor),
 XX-015 (return.task_foreign: "<own tid>/..." relative to another process's /proc/self/task
 descriptor), XX-016 (return.task_foreign: fd_names follows /proc/thread-self before "..",
-and "/proc/self/task/task" is no thread).
+and "/proc/self/task/task" is no thread), XX-006, XX-008, XX-017 (return.fd_dir_reaped,
+guardian/dead_fd_dirs.py: a name relative to the /proc/self/fd descriptor or working
+directory of a process a wait reaped before the open entered).
 
 The victim is `secret_r64_rules` (workloads/src/secret_r64_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -128,12 +128,12 @@ for _xid, _phase, _name, _why, _linux, _gap in (
          "do_dentry_open(): -EINVAL", None),
         ("XX-006", P_ODEADDIRECT, "\"A\" relative to DK, a reaped parent's /proc/self/fd "
          "descriptor", _ENOENT, "DK is K's fd directory; K was reaped: "
-         "proc_lookupfd_common() -> get_proc_task() is NULL, -ENOENT", "P5"),
+         "proc_lookupfd_common() -> get_proc_task() is NULL, -ENOENT", None),
         ("XX-007", P_ODEADPPID, "/proc/<reaped parent>/fd/A", _ENOENT,
          "proc_pid_lookup() finds no task of K's pid, -ENOENT", "P5"),
         ("XX-008", P_ODEADCWD, "\"A\" after fchdir() to a reaped parent's /proc/self/fd "
          "descriptor", _ENOENT, "the working directory is K's fd directory; "
-         "proc_lookupfd_common(): -ENOENT", "P5")):
+         "proc_lookupfd_common(): -ENOENT", None)):
     def _open(adv: Adversary, _p: int = _phase) -> None:
         dup_child(adv, _p)
     _doc = (f"""1. The program's grandchild (XX-001..XX-005: P waits in wait4() for its
@@ -207,8 +207,7 @@ def xx_thread_self_up(adv: Adversary) -> None:
 
 @_iago("XX-017", "Serve an O_DIRECT open of \"A\" relative to a /proc/self/fd descriptor a "
        "reaped CLONE_FILES child opened in the shared table as dup(A)",
-       "No task behind a reaped process's fd directory: proc_lookupfd_common(), -ENOENT.",
-       gap="P5")
+       "No task behind a reaped process's fd directory: proc_lookupfd_common(), -ENOENT.")
 def xx_files_dead_opener(adv: Adversary) -> None:
     """1. A clone(CLONE_FILES|SIGCHLD) child opens /proc/self/fd, dup3()s it to 60 in the
     shared table and exits; the program reaps it and openat()s (60, "A") O_RDONLY|O_DIRECT,

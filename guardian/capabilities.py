@@ -139,6 +139,15 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "nanosleep": (_b(0, 16, R), _b(1, 16, W)),
     "clock_nanosleep": (_b(2, 16, R), _b(3, 16, W)),
     "clock_gettime": (_b(1, 16, W),),
+    # fs/aio.c: io_setup() reads *ctxp (must be 0) and ends with put_user(ctx->user_id, ctxp);
+    # io_submit() reads the iocb pointer array; io_cancel() reads the iocb's aio_key;
+    # read_events() copies at most nr io_events (32 bytes) out; timeouts and the
+    # __aio_sigset {sigmask, sigsetsize} are read.
+    "io_setup": (_b(1, 8, RW),),
+    "io_submit": (_b(2, ("arg*", 1, 8), R),),
+    "io_cancel": (_b(1, 64, R),),
+    "io_getevents": (_b(3, ("arg*", 2, 32), W), _b(4, 16, R)),
+    "io_pgetevents": (_b(3, ("arg*", 2, 32), W), _b(4, 16, R), _b(5, 16, R)),
     "clock_getres": (_b(1, 16, W),),
     "gettimeofday": (_b(0, 16, W), _b(1, 8, W)),
     "getrandom": (_b(0, ("arg", 1), W),),

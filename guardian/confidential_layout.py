@@ -234,10 +234,12 @@ class Layout:
             target = fixed_target(nr, a)
             if target is not None:
                 space.remove_area(*target)
-            space.move_area(a[0], (a[1] + PAGE - 1) & ~(PAGE - 1), ret,
+            old_end = a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1))
+            kept = space.kept_protections(a[0], old_end) if a[3] & MREMAP_DONTUNMAP else None
+            space.move_area(a[0], old_end - a[0], ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
-            if a[3] & MREMAP_DONTUNMAP:        # (the old area stays, emptied)
-                space.mapped_again(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
+            if kept is not None:                # (the old area stays, emptied)
+                space.mapped_again(a[0], old_end, dom.new_origin(), kept)
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \
                 and ret in (0, (1 << 64) - errno.ENOMEM) and not a[0] % PAGE:
             # The advice as the program gave it (its own x2), not as the kernel served it;

@@ -6,7 +6,8 @@ likewise (change_huge_pmd(): pmd_modify(pmd, PAGE_NONE)); do_numa_page() and
 do_huge_pmd_numa_page() make it valid again at the next touch.  The frames stay the
 program's meanwhile: their references at the entry are kept (owned, sealed, never
 reusable), and any later write of the entry is judged as if the entry still mapped them
-(SET_PT's discard rule, CLEAR_PT_RANGE, FREE_PGD, MIGRATE_PAGE, SWAP_OUT).  A table
+(SET_PT's discard rule, CLEAR_PT_RANGE, FREE_PGD, MIGRATE_PAGE, SWAP_OUT).  The
+program's own mremap carries a hint to its new entry, which then holds the frames.  A table
 unlinked from a tree gives up the hints in it (Linux zaps a range before
 free_pgtables() frees its tables): no hint outlives its place.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from abi.layout import NR_MREMAP
 from emulator import descriptors as D
 from guardian.descriptor_kinds import PROT_NONE, is_prot_none, is_table_desc, leaf_frames
 from guardian.linear_map import TABLE_ENTRIES
@@ -24,6 +26,25 @@ if TYPE_CHECKING:
     from guardian.page_tables import PageTables
 
 PAGE = 4096
+
+
+def moved_hint(s: MonitorState, root: int, va: int, desc: int) -> int:
+    """The valid leaf a hint written into an empty entry at va stands for, where the
+    program's own mremap in progress in `root` moves the hint holding that frame
+    (move_ptes() carries a PROT_NONE pte as it is); 0 otherwise."""
+    if not is_hint(3, desc):
+        return 0
+    leaf = as_leaf(3, desc)
+    pa = leaf & D.ADDR_MASK
+    if not s.frames.contains(pa):
+        return 0
+    moving = [o.args for o in s.lifecycle.registry.slots.values()   # type: ignore[attr-defined]
+              if o.root == root and o.nr == NR_MREMAP]
+    for r, v, entry_pa in s.frames.mappings(pa) if moving else ():
+        if r == root and v != va and is_hint(3, s.ram.read_u64(entry_pa)) and any(
+                a[0] <= v < a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)) for a in moving):
+            return leaf
+    return 0
 
 
 def is_hint(level: int, desc: int) -> bool:
@@ -65,7 +86,8 @@ def write_hint(s: MonitorState, entry_pa: int, root: int, va: int, old: int, des
     s.ram.write_u64(entry_pa, desc)
     if level == 3:
         s.flush_page(va)
-        s.lifecycle.lazy_free.end(root, va)
+        if not desc & D.AP_RO:      # (PAGE_NONE keeps a clean pte read-only: still lazy-free)
+            s.lifecycle.lazy_free.end(root, va)
     else:
         s.flush_range(va, 1 << D.LEVEL_SHIFT[level])
     return True

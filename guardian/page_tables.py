@@ -130,20 +130,24 @@ class PageTables:
                 refuse("set_pt.subtree_owner", Status.ERR_DENIED,
                        f"table {child:#x} holds mappings of another address space; only empty "
                        "tables move between trees")
-        new_frames = leaf_frames(level, desc) if is_leaf(level, desc) else ()
+        # A hint an mremap carries holds its frame at the new entry (move_ptes()).
+        took = numa_hints.moved_hint(s, root, va, desc) \
+            if domain and level == 3 and not old & D.VALID else 0
+        took = took or desc
+        new_frames = leaf_frames(level, took) if is_leaf(level, took) else ()
         if new_frames:
-            self.entry_checks.check_new_leaf(level, desc, domain, root, va, entry_pa)
+            self.entry_checks.check_new_leaf(level, took, domain, root, va, entry_pa)
         if domain and old & D.VALID:
             self.entry_checks.check_discard(level, old, desc, root, va)
         if domain and new_frames:
-            for i, pa in enumerate(leaf_frames(level, desc)):
+            for i, pa in enumerate(new_frames):
                 self.s.shares.check_one_frame(domain, root, va + i * PAGE, pa)
         # A checked COPY_PAGE copy taking its source's place (read before `take` ends the
         # binding): a fork child's copy of its parent's page still counts as inherited.
         copied = fr.copy_binding.get(new_frames[0]) if level == 3 and new_frames else None
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
-        self.take(level, desc, entry_pa, domain, root, va)
+        self.take(level, took, entry_pa, domain, root, va)
         s.ram.write_u64(entry_pa, desc)
         self.drop(level, old, entry_pa, root, va, keep_shares=True)
         if domain and level == 3:
@@ -210,6 +214,8 @@ class PageTables:
             self.drop(3, old, entry_pa, root, va, keep_shares=True)
             if domain:
                 s.lifecycle.lazy_free.after_write(s.lifecycle, root, va, old, desc)
+        elif domain and s.lifecycle.lazy_free.pages:    # (an mremap's move_ptes())
+            s.lifecycle.lazy_free.after_write(s.lifecycle, root, va, old, desc)
         if copied is not None:
             s.fork_copy.copied(root, va, pa, copied)
         if domain:
@@ -366,6 +372,8 @@ class PageTables:
         """The Guardian's own write of one entry of a domain's tree (secure ABI)."""
         old = self.s.ram.read_u64(entry_pa)
         took = desc
+        if level == 2 and domain:
+            old = self.held_entry(entry_pa, old, 2)     # (a hinted block: THP_SPLIT)
         if level == 3 and domain:
             # A NUMA hint holds its frame like the valid page it stands for (numa_hints.py).
             old = self.held_entry(entry_pa, old)

@@ -497,7 +497,7 @@ class ResultRules:
         elif nr in MEMFD_SIZE_CALLS:
             note_memfd_size(self.files, slot, ret)
         if nr in _HOLE_CALLS:
-            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret)
+            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret, self.memory)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

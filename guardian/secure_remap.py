@@ -22,6 +22,7 @@ from guardian import checks
 from guardian.checks import refuse
 from guardian.ksm_opt_in import mergeable
 from guardian.linear_map import TABLE_ENTRIES
+from guardian.numa_hints import held_entry, is_hint
 from guardian.secure_mm_checks import PageChecks
 from guardian.slots import Domain
 from guardian.state import MonitorState
@@ -121,14 +122,16 @@ class SecureRemap:
         ta, tb = self.c.table_of(root_a, va_a, 3), self.c.table_of(root_b, va_b, 3)
         ea = ta + 8 * D.level_index(va_a, 3) if ta else 0
         eb = tb + 8 * D.level_index(va_b, 3) if tb else 0
-        desc_a = g.ram.read_u64(ea) if ea else 0
-        desc_b = g.ram.read_u64(eb) if eb else 0
+        # A NUMA hint holding its frame counts as the page it stands for: ksmd's walk
+        # follows a PROT_NONE pte (folio_walk_start()), replace_page() writes it valid.
+        desc_a = held_entry(g, ea, g.ram.read_u64(ea)) if ea else 0
+        desc_b = held_entry(g, eb, g.ram.read_u64(eb)) if eb else 0
         if not (desc_a & D.VALID and desc_b & D.VALID) or \
                 desc_a & D.ADDR_MASK == desc_b & D.ADDR_MASK:
             refuse("ksm.distinct_present", Status.ERR_STATE, "both pages must be present in "
                                                        "different frames")
-        _, _, pa = self.c.page(root_a, va_a, da, alone=False)
-        _, _, pb = self.c.page(root_b, va_b, da, alone=False)
+        _, _, pa = self.c.page(root_a, va_a, da, alone=False, hint=True)
+        _, _, pb = self.c.page(root_b, va_b, da, alone=False, hint=True)
         for root, va in ((root_a, va_a), (root_b, va_b)):
             if self.s.shares.key_at(da.id, root, va) is not None:
                 refuse("ksm.private_only", Status.ERR_DENIED,
@@ -193,6 +196,7 @@ class SecureRemap:
             g.tables.drop(3, e, l3 + 8 * i, root, va + i * PAGE)
         fr.free_table(l3)
         g.linear_writable(l3)
+        g.lifecycle.lazy_free.end_range(root, va, va + HUGE)
         g.flush_range(va, HUGE)
         return l3, b""
 
@@ -206,6 +210,10 @@ class SecureRemap:
         l2 = self.c.table_of(root, va, 2)
         l2_entry = l2 + 8 * D.level_index(va, 2) if l2 else 0
         block = g.ram.read_u64(l2_entry) if l2 else 0
+        if l2 and is_hint(2, block):
+            # __split_huge_pmd() of a PROT_NONE pmd (pmd_present() on arm64): 512 ptes of
+            # mk_pte(page, vma->vm_page_prot), valid, on the frames the hint holds.
+            block = held_entry(g, l2_entry, block, 2)
         if not block & D.VALID or block & D.TABLE:
             refuse("thp.block", Status.ERR_STATE, f"{va:#x} is not a block mapping")
         base = D.output_address(block, 2)
@@ -217,6 +225,7 @@ class SecureRemap:
         for i, e in enumerate(entries):
             g.tables.take(3, e, table + 8 * i, dom.id, root, va + i * PAGE)
         self.c.write(l2_entry, 2, D.table_descriptor(table), dom.id, root, va)
+        g.lifecycle.lazy_free.end_range(root, va, va + HUGE)
         g.flush_range(va, HUGE)
         return 0, b""
 

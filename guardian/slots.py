@@ -422,11 +422,17 @@ class Space:
         self.locked = _cut(self.locked, start, end)
         self.mergeable = _cut(self.mergeable, start, end)
 
-    def mapped_again(self, start: int, end: int) -> None:
-        """[start, end) is mapped once more (an mremap with MREMAP_DONTUNMAP leaves its
-        old area in place, emptied): no hole there."""
-        if self.holes:
-            hole_list.cut(self.holes, start, end)
+    def kept_protections(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
+        """The protection records inside [start, end), cut to it."""
+        return _moved(self.protections, start, end - start, start, end - start)
+
+    def mapped_again(self, start: int, end: int, origin: int,
+                     protections: list[tuple[int, int, int, int]]) -> None:
+        """[start, end) stays an area, emptied, of a new origin (move_vma() with
+        MREMAP_DONTUNMAP keeps the old vma, its protection too): no hole there, and
+        the program's munmap of it later leaves one."""
+        self.add_area(start, end, origin)
+        self.protections += protections
 
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""

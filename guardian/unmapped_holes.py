@@ -20,13 +20,15 @@ put a page there:
   initial stack's reserve, and below such an area unless another area lies between
   (find_vma() stops there) or the hole is within stack_guard_gap (256 pages, Linux's
   default) above an accessible area that does not grow down (expand_downwards());
-- after an io_setup (its ring is an area the Guardian does not place): no hole is
-  judged.
+- after an io_setup, inside the span its aio ring may take from the context the call
+  wrote back (aio_setup_ring() maps the ring at ctx->mmap_base, written to *ctxp as
+  ctx->user_id): the ring is one area of its own, every other hole stays.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
@@ -35,6 +37,9 @@ from guardian import hole_list
 from guardian.checks import refuse
 from guardian.protections import PROT_MASK, protection_at
 from guardian.slots import Slot, Space
+
+if TYPE_CHECKING:
+    from guardian.user_memory import UserMemory
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 PAGE = 4096
@@ -50,13 +55,34 @@ MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS[
 NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP})
 
 
-def note_call(space: Space, slot: Slot, ret: int) -> None:
+#: arm64's largest CONFIG_NR_CPUS: ioctx_alloc() raises nr_events to num_possible_cpus() * 4.
+NR_CPUS_MAX = 4096
+#: sizeof(struct aio_ring) and sizeof(struct io_event)
+_AIO_RING_HEADER, _IO_EVENT = 32, 32
+
+
+def aio_ring_bound(nr_events: int) -> int:
+    """The most bytes io_setup(nr_events)'s ring may take: ioctx_alloc() makes it
+    max(nr_events, num_possible_cpus() * 4) * 2 events, aio_setup_ring() adds 2 and the
+    aio_ring header, rounded up to pages (PFN_UP)."""
+    events = max(nr_events & 0xFFFF_FFFF, NR_CPUS_MAX * 4) * 2 + 2
+    size = _AIO_RING_HEADER + _IO_EVENT * events
+    return (size + PAGE - 1) & ~(PAGE - 1)
+
+
+def note_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None = None) -> None:
     """After an accepted return: a MAP_GROWSDOWN area is kept (it may grow down into a
-    hole); an aio ring (an area the Guardian does not place) ends the judgement."""
+    hole); an aio ring takes at most aio_ring_bound() bytes from the context io_setup()
+    wrote back (put_user(ctx->user_id, ctxp)); an unreadable context ends the judgement."""
     if ret >= _ERRNO_FLOOR:
         return
     if slot.nr == _NR_IO_SETUP:
-        space.holes.clear()
+        raw = memory.read(slot.args[1], 8, slot.root) if memory is not None else None
+        if raw is None:
+            space.holes.clear()
+            return
+        base = int.from_bytes(raw, "little") & ~(PAGE - 1)
+        hole_list.cut(space.holes, base, base + aio_ring_bound(slot.args[0]))
     elif slot.args[3] & MAP_GROWSDOWN:
         space.growsdown.append((ret, ret + ((slot.args[1] + PAGE - 1) & ~(PAGE - 1))))
 

@@ -55,3 +55,25 @@ def test_clearing_the_table_of_a_hint_uncalled_is_refused(s: Scene) -> None:
     assert s.call(Call.CLEAR_PT_RANGE, l2, D.level_index(VA, 2), 1)[0] == Status.ERR_DENIED
     assert s.g.decisions[-1].check == "set_pt.discard_subtree"
     assert _held_at(s, pa, entry_pa)
+
+
+def test_a_hint_copied_during_the_programs_mremap_maps_its_frame_once(s: Scene) -> None:
+    """move_ptes() moves a hint: the old entry is cleared before the new one is set.  A
+    kernel that writes the hint at the new place and keeps the old one, then makes both
+    valid, would map one confidential frame writable at two addresses: the copy is held
+    like any moved hint, but making it valid beside the old one is refused
+    (set_pt.shared_readonly), and so is the old one (set_pt.one_mapping)."""
+    root = s.b + ROOT_A
+    l3 = s.tables[root][3]
+    entry_pa, pa = _hint(s, VA)
+    hint = s.hw.ram.read_u64(entry_pa)
+    far = VA + 8 * PAGE                                 # (an empty entry of the same table)
+    _enter(s, "mremap", (VA, PAGE, PAGE, 1, 0))         # MREMAP_MAYMOVE
+    steps = [(D.level_index(far, 3), hint),                             # the copy
+             (D.level_index(far, 3), (hint & ~PROT_NONE) | D.VALID),    # made valid
+             (D.level_index(VA, 3), (hint & ~PROT_NONE) | D.VALID)]     # the old one too
+    statuses = [s.call(Call.SET_PT, l3, i, d)[0] for i, d in steps]
+    assert statuses == [Status.OK, Status.ERR_DENIED, Status.ERR_DENIED], statuses
+    held = [p for p in s.g.frames.mappings(pa)
+            if s.hw.ram.read_u64(p[2]) & D.VALID and s.hw.ram.read_u64(p[2]) & D.ADDR_MASK == pa]
+    assert len(held) <= 1

@@ -6,13 +6,10 @@ of a hinted lazy-free page), which the Guardian must let through.
 
 Each test runs a victim with a kernel that does exactly what Linux may do at that point (a
 claim_* step function of attacks/families/redteam_r64b.py) and asserts the Guardian lets it
-through: no decision, the program finishes intact, each step indexes label 0.  Those the
-Guardian refuses are marked xfail(strict=True) with the reason.
+through: no decision, the program finishes intact, each step indexes label 0.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r50 as r50
 from attacks.families import redteam_r61b as r61b
@@ -47,9 +44,6 @@ def test_zero_page_in_an_area_mremap_dontunmap_emptied_is_not_refused() -> None:
     assert any("zero page mapped" in n for n in out.evidence), out.evidence
 
 
-@pytest.mark.xfail(strict=True, reason="THP_SPLIT refuses a NUMA-hinted block (thp.block: "
-                   "'not a block mapping'); Linux's __split_huge_pmd() splits a PROT_NONE "
-                   "huge pmd (pmd_present() on arm64) on a partial zap or mprotect")
 def test_split_of_a_numa_hinted_huge_page_is_not_refused() -> None:
     out = _run(r.claim_split_hinted_block, r50.MM)
     assert not [d for d in out.decided_by if d != "compress.refused"], out.evidence
@@ -60,11 +54,6 @@ def test_split_of_a_numa_hinted_huge_page_is_not_refused() -> None:
         assert got.get(phase) == index, (phase, got)
 
 
-@pytest.mark.xfail(strict=True, reason="the lazy-free record is keyed by address: mremap's "
-                   "move of the clean pte (move_ptes()) leaves none at the new address, and "
-                   "reclaim's discard of the still-lazyfree folio there is refused "
-                   "(set_pt.discard_leaf); try_to_unmap_one() drops a clean lazyfree folio "
-                   "wherever it is mapped")
 def test_reclaim_of_a_lazyfree_page_mremap_moved_is_not_refused() -> None:
     out = _run(r.claim_lazyfree_moved_dropped, r.VICTIM)
     assert not out.decided_by, out.evidence
@@ -73,9 +62,6 @@ def test_reclaim_of_a_lazyfree_page_mremap_moved_is_not_refused() -> None:
     assert got == {r.P_GONE: 0, r.P_EMPTIED: 0, r.P_FREED_MOVED: 0, r.P_AIO_HOLE: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="KSM_MERGE refuses a NUMA-hinted page "
-                   "(ksm.distinct_present: 'both pages must be present'); ksmd follows a "
-                   "PROT_NONE pte and replace_page() maps the KSM page valid over it")
 def test_ksm_merge_of_a_numa_hinted_page_is_not_refused() -> None:
     out = _run(r.claim_ksm_hinted_page, r50.MM)
     assert not [d for d in out.decided_by if d != "compress.refused"], out.evidence
@@ -86,9 +72,6 @@ def test_ksm_merge_of_a_numa_hinted_page_is_not_refused() -> None:
         assert got.get(phase) == index, (phase, got)
 
 
-@pytest.mark.xfail(strict=True, reason="a NUMA hint carried by mremap holds nothing at its "
-                   "new entry: clearing the old one is refused (set_pt.discard_leaf); "
-                   "move_ptes() moves a PROT_NONE pte as it is")
 def test_mremap_of_a_numa_hinted_page_is_not_refused() -> None:
     out = _run(r.claim_mremap_hinted_page, r.VICTIM)
     assert not out.decided_by, out.evidence
@@ -97,10 +80,6 @@ def test_mremap_of_a_numa_hinted_page_is_not_refused() -> None:
     assert got == {r.P_GONE: 0, r.P_EMPTIED: 0, r.P_FREED_MOVED: 0, r.P_AIO_HOLE: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="writing a NUMA hint ends the lazy-free record "
-                   "(numa_hints.write_hint), so reclaim's discard of the hinted clean page "
-                   "is refused; try_to_unmap_one() discards a clean lazyfree folio through "
-                   "a PROT_NONE pte")
 def test_reclaim_of_a_numa_hinted_lazyfree_page_is_not_refused() -> None:
     out = _run(r.claim_lazyfree_hinted_dropped, r61b.LAZY)
     assert not out.decided_by, out.evidence
@@ -110,9 +89,6 @@ def test_reclaim_of_a_numa_hinted_lazyfree_page_is_not_refused() -> None:
                    r61b.P_HOLE_NEW: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="user_write gives io_setup no capability for its "
-                   "aio_context_t (the uaccess table lacks io_setup; abi/outputs.py lists "
-                   "Fixed(1, 8)); Linux's io_setup() ends with put_user(ctx->user_id, ctxp)")
 def test_io_setup_writing_its_context_is_not_refused() -> None:
     out = _run(r.claim_aio_setup, r.VICTIM)
     assert not out.decided_by, out.evidence

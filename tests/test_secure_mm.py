@@ -465,6 +465,21 @@ def test_compression_is_refused_with_a_reason(s: Scene) -> None:
 
 # --- huge pages -------------------------------------------------------------------------
 
+def test_thp_collapse_and_split_end_lazy_free_records() -> None:
+    """collapse_huge_page() copies the pages into a new folio, never a lazyfree one: a
+    record of a page that goes into (or out of) a block ends."""
+    s = build(huge=True)
+    b = s.b
+    lazy = s.g.state.lifecycle.lazy_free
+    lazy.pages[(b + ROOT_A, VA_H + PAGE)] = b + HUGE_RUN + PAGE
+    lazy.pages[(b + ROOT_A, VA)] = b + PAGES_A                  # outside the block: kept
+    s.ok(Call.THP_COLLAPSE, b + ROOT_A, VA_H)
+    assert lazy.pages == {(b + ROOT_A, VA): b + PAGES_A}
+    lazy.pages[(b + ROOT_A, VA_H + PAGE)] = b + HUGE_RUN + PAGE
+    s.ok(Call.THP_SPLIT, b + ROOT_A, VA_H, b + FREE)
+    assert lazy.pages == {(b + ROOT_A, VA): b + PAGES_A}
+
+
 def test_thp_collapse_and_split_round_trip() -> None:
     s = build(huge=True)
     b = s.b

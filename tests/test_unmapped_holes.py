@@ -70,6 +70,14 @@ int main(void) {
     if (pid == 0) { touch("the fork child's hole", f + 4096); _exit(0); }
     waitpid(pid, 0, 0);
     (void)g;
+    char *d = mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    d[0] = 1;
+    char *e = mremap(d, 4096, 4096, MREMAP_MAYMOVE | 4 /* MREMAP_DONTUNMAP */);
+    if (e != MAP_FAILED) {
+        printf("dontunmap old reads %d, new %d\n", d[0], e[0]);
+        munmap(d, 4096);
+        touch("dontunmap old after munmap", d);
+    }
     return 0;
 }
 """
@@ -81,7 +89,9 @@ def test_holes_as_linux(tmp_path: Path) -> None:
     agrees_with_qemu(tmp_path, "holes", SOURCE,
                      b"hole: sig 11 code 1",
                      b"the fork child's hole: sig 11 code 1",
-                     b"brk grown again: ok 7")
+                     b"brk grown again: ok 7",
+                     b"dontunmap old reads 0, new 1",
+                     b"dontunmap old after munmap: sig 11 code 1")
 
 
 # --- the rule on the Guardian's record ---------------------------------------------------
@@ -121,8 +131,11 @@ def test_a_mapping_call_in_flight_or_a_new_area_lifts_it() -> None:
     space.add_area(0x1000_1000, 0x1000_2000, 9)
     check_leaf(space, [], 1, 0x1000_1000, LEAF)
     space.remove_area(0x1000_1000, 0x1000_2000)
-    space.mapped_again(0x1000_1000, 0x1000_2000)           # MREMAP_DONTUNMAP's old area
+    space.mapped_again(0x1000_1000, 0x1000_2000, 9, [])   # MREMAP_DONTUNMAP's old area
     check_leaf(space, [], 1, 0x1000_1000, LEAF)
+    space.remove_area(0x1000_1000, 0x1000_2000)             # the program's munmap of it
+    with pytest.raises(Refused):
+        check_leaf(space, [], 1, 0x1000_1000, LEAF)
 
 
 def test_where_the_stack_may_grow_no_hole_is_judged() -> None:
@@ -159,9 +172,26 @@ def test_only_a_removed_area_leaves_a_hole() -> None:
     assert space.holes == [(0x1000_1000, 0x1000_3000)]
 
 
-def test_an_aio_ring_ends_the_judgement() -> None:
+class _Ctx:
+    """The program's memory holding the context io_setup() wrote back."""
+
+    def __init__(self, ctx: int | None) -> None:
+        self.ctx = ctx
+
+    def read(self, va: int, n: int, root: int) -> bytes | None:
+        return None if self.ctx is None else self.ctx.to_bytes(8, "little")
+
+
+def test_an_aio_ring_takes_only_its_own_span() -> None:
     space = _space()
-    note_call(space, _slot("io_setup"), 0)
+    note_call(space, _slot("io_setup"), 0)                  # context unreadable: no judging
+    assert hole_at(space, 0x1000_1000) is None
+    space = _space()
+    slot = _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0))
+    note_call(space, slot, 0, _Ctx(0x3000_0000))            # a ring elsewhere
+    assert hole_at(space, 0x1000_1000) == (0x1000_1000, 0x1000_2000)
+    space = _space()
+    note_call(space, slot, 0, _Ctx(0x1000_1000))            # the ring in the hole
     assert hole_at(space, 0x1000_1000) is None
     space = _space()
     note_call(space, _slot("mmap", args=(0, PAGE, 3, 0x22, 2**64 - 1, 0)), 0x2000_0000)

@@ -3,41 +3,48 @@ recorded area went (Space.remove_area).
 
 An mremap with MREMAP_DONTUNMAP moves an area's pages and leaves the old range in place,
 an area of its own, emptied (Linux's move_vma() with MREMAP_DONTUNMAP keeps the old vma;
-its next fault maps a zero page: do_anonymous_page()).  The Guardian's `move_area` takes
-the old range out of its areas and `mapped_again` cuts it out of the holes: the old range
-is then neither.  The program's own munmap of it afterwards (do_vmi_munmap() removes that
-vma) adds no hole, so a page the kernel maps there is let through (XY-001: P3, open).
+its next fault maps a zero page: do_anonymous_page()).  The Guardian's `move_area` took
+the old range out of its areas and `mapped_again` only cut it out of the holes: the old
+range was then neither, and the program's own munmap of it afterwards (do_vmi_munmap()
+removes that vma) added no hole (XY-001: P3).  Refused since: `mapped_again` keeps the
+old range as an area (a new origin, its protection), so its munmap leaves a hole
+(set_pt.unmapped).
+
+Through: none open.  Refused since this round's fixes: XY-001 (set_pt.unmapped, the
+emptied area kept), XY-008 (set_pt.unmapped, an aio ring cuts only its own span).
 
 On the victim `secret_r64_mm`:
 
 - XY-001: after mremap(MREMAP_DONTUNMAP) and the program's munmap of the old range, a
-  zero page mapped at the old address: the program's load completes (Linux: SEGV_MAPERR);
+  zero page mapped at the old address (Linux: SEGV_MAPERR): refused (set_pt.unmapped);
 - XY-002: the emptied old range's fault served with a page of the kernel's bytes (Linux:
   a zero page);
 - XY-003: the emptied old range's fault served with the moved page's own frame;
 - XY-008: after an io_setup() answered as Linux does (its aio ring an area of its own), a
-  zero page mapped in an older hole: the Guardian forgets every hole at an io_setup, but
-  refuses the io_setup's write of its context first (refused);
-- honest: io_setup() writing its aio_context_t (claim_aio_setup): refused, user_write has
-  no capability for io_setup (CAP_TABLE lacks it, abi/outputs.py lists it), a false
-  refusal;
+  zero page mapped in an older hole: refused (set_pt.unmapped: the ring takes only the
+  span aio_setup_ring() may map from the context written back);
+- honest: io_setup() writing its aio_context_t (claim_aio_setup): let through since
+  CAP_TABLE has io_setup (8 bytes at arg 1, read and written: fs/aio.c);
 - honest: the emptied old range's fault served with a zero page, as Linux's
   do_anonymous_page() does (claim_emptied_zero_page, tests/test_redteam_r64b_claims.py).
-  The kernel model drops the old vma at MREMAP_DONTUNMAP (its fault there is SIGSEGV,
-  its munmap there removes nothing), unlike Linux: the claim step maps the zero page
-  and serves the munmap itself;
+  The kernel model dropped the old vma at MREMAP_DONTUNMAP, unlike Linux; it keeps it
+  since (sys_mremap, as move_vma()); the claim step still maps the zero page and serves
+  the munmap's clearing itself;
 - honest: THP_SPLIT of a NUMA-hinted huge page (claim_split_hinted_block, victim
-  secret_r50_mm): refused (thp.block), a false refusal (xfail);
+  secret_r50_mm): let through since THP_SPLIT takes a hinted block that holds its frames
+  as the valid block it stands for (__split_huge_pmd_locked(): 512 valid ptes);
 - honest: reclaim of a clean lazy-free page an mremap moved (claim_lazyfree_moved_dropped):
-  refused (set_pt.discard_leaf: the record stays at the old address), a false refusal;
+  let through since the program's mremap carries the lazy-free record with the pte
+  (lazy_free._moved_here, move_ptes());
 - honest: KSM_MERGE of a NUMA-hinted page (claim_ksm_hinted_page, victim secret_r50_mm):
-  refused (ksm.distinct_present), a false refusal;
-- honest: mremap moving a NUMA-hinted page (claim_mremap_hinted_page): the hint carried
-  to the new entry holds nothing there, clearing the old is refused
-  (set_pt.discard_leaf), a false refusal;
+  let through since KSM_MERGE takes a hint holding its frame as the page it stands for
+  (folio_walk_start() follows a PROT_NONE pte; replace_page() writes it valid);
+- honest: mremap moving a NUMA-hinted page (claim_mremap_hinted_page): let through since
+  the hint the program's mremap carries holds its frame at the new entry
+  (numa_hints.moved_hint, move_ptes());
 - honest: reclaim of a NUMA-hinted lazy-free page (claim_lazyfree_hinted_dropped, victim
-  secret_r61_mm): the hint ends the lazy-free record, the discard is refused, a false
-  refusal.
+  secret_r61_mm): let through since a read-only hint keeps the lazy-free record
+  (numa_hints.write_hint, lazy_free._read_only: PAGE_NONE keeps PTE_RDONLY).
 
 Honest and let through: the program's munmap, MADV_DONTNEED and exit over NUMA-hinted
 pages (claim_munmap_hinted_page, claim_dontneed_hinted_page, claim_exit_hinted_page).
@@ -86,7 +93,7 @@ def _map_frame(a: Adversary, va: int, frame: int, what: str) -> None:
 
 @scenario(id="XY-001", title="mremap(MREMAP_DONTUNMAP) moves A's pages and leaves A emptied; "
           "after the program's munmap(A), map a zero page at A before it loads from it",
-          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM, gap="P3",
+          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM,
           prop="No page appears where the program's own munmap removed an area, whichever "
                "call made that area (an mremap's MREMAP_DONTUNMAP leaves one).")
 def xy_dontunmap_gone(adv: Adversary) -> None:
@@ -182,9 +189,8 @@ def xy_aio_forgets_holes(adv: Adversary) -> None:
     the kernel answers it as Linux's io_setup() does (aio_setup_answered).
     2. The kernel maps a zero page at H's first page: the program's load completes with
     0, label -4.  The ring is one new vma; find_vma() at H still finds none
-    (SEGV_MAPERR).  The Guardian stops judging every hole after an io_setup
-    (unmapped_holes.note_call); today the answer itself is refused first (io_setup has
-    no write capability for its context: claim_aio_setup, a false refusal)."""
+    (SEGV_MAPERR).  The Guardian cuts from its holes only the span the ring may take
+    from the context written back (unmapped_holes.note_call, aio_ring_bound)."""
     aio_setup_answered(adv)
 
     @r50.at(adv, P_AIO_HOLE)
@@ -422,10 +428,13 @@ def claim_ksm_hinted_page(adv: Adversary) -> None:
         if not _hint_x0(a, b):
             return
         if a.guarded:
-            status, _ = a.hvc(Call.KSM_MERGE, a.mm.tables.root, pa_a, a.mm.tables.root, b, 0)
-            a.note(f"KSM_MERGE of A and the hinted B: status {status}")
-            if status:
-                a.refused(f"KSM_MERGE of a hinted page refused: {status}")
+            # The kernel's own KSM (its frame counts and CoW marks), KSM_MERGE under it.
+            pk = a.mm.tables.lookup(pa_a) & D.ADDR_MASK
+            pd = a.mm.tables.lookup(b) & D.ADDR_MASK
+            ok = a.mm.ctx.memory.ksm.merge_pair((a.mm, pa_a, pk), (a.mm, b, pd))
+            a.note(f"KSM_MERGE of A and the hinted B: {ok}")
+            if not ok:
+                a.refused("KSM_MERGE of a hinted page refused")
                 desc = a.mm.tables.lookup(b)
                 a.mm.tables.set(b, (desc & ~r61b.PTE_PROT_NONE) | D.VALID)
                 a.el1.tlbi_all()

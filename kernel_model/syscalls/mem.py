@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
+MREMAP_DONTUNMAP = 4
 MADV_DONTNEED = 4
 MADV_FREE = 8
 MADV_REMOVE = 9
@@ -311,20 +312,23 @@ def _ksm_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
 def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     old, old_len, new_len, flags, new_addr = a[0], _page_up(a[1]), _page_up(a[2]), a[3], a[4]
     mm = t.process.mm
-    if old % PAGE or new_len == 0 or flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | 4):
+    if old % PAGE or new_len == 0 or flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP):
         return -errno.EINVAL
     if flags & MREMAP_FIXED and (not flags & MREMAP_MAYMOVE or new_addr % PAGE or
                                  new_addr + new_len > USER_TOP or
                                  (new_addr < old + old_len and old < new_addr + new_len)):
         return -errno.EINVAL      # as Linux: FIXED needs MAYMOVE and a target apart from old
+    if flags & MREMAP_DONTUNMAP and (not flags & MREMAP_MAYMOVE or old_len != new_len):
+        return -errno.EINVAL      # do_mremap(): DONTUNMAP needs MAYMOVE and equal lengths
     vma = mm.vmas.find(old)
     if vma is None or old + old_len > vma.end:
         return -errno.EFAULT
-    if new_len <= old_len and not flags & MREMAP_FIXED:
+    if new_len <= old_len and not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP):
         if new_len < old_len:
             mm.unmap_range(old + new_len, old + old_len)
         return old
-    if not flags & MREMAP_FIXED and old + old_len == vma.end and mm.vmas.is_free(vma.end, old + new_len) \
+    if not flags & (MREMAP_FIXED | MREMAP_DONTUNMAP) and old + old_len == vma.end \
+            and mm.vmas.is_free(vma.end, old + new_len) \
             and old + new_len <= MMAP_TOP:
         mm.vmas.replace(vma, replace(vma, end=old + new_len))
         return old
@@ -344,6 +348,10 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     file_end = moved.file_end + delta if moved.file_end else 0
     # The area keeps what it is (its fork flags too) at its new place.
     mm.vmas.insert(replace(moved, start=dest, end=dest + new_len, file_end=file_end))
+    if flags & MREMAP_DONTUNMAP:
+        # move_vma(): the old vma stays, emptied, VM_LOCKED cleared (its next fault maps
+        # a zero page, do_anonymous_page()).
+        mm.vmas.insert(replace(moved, locked=False))
     for va, desc in pages:
         # The new entry first: a frame whose only mapping moves must never look
         # unmapped in between (the Guardian would scrub a confidential one).

@@ -234,11 +234,11 @@ class Descriptors(TableLifecycle):
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
         """The absolute, normalised name `name` reaches from dirfd (`resolve_name`, through
         the slot's thread's table and working directory); None when the Guardian cannot tell."""
-        key, reach = (slot.root, slot.thread), self._reach(slot)
+        key, reach = (slot.root, slot.thread), self.reach(slot)
         return resolve_name(self.table(*key), lambda: workdir_path(self.workdir(*key), reach),
                             dirfd, name, in_root, reach)
 
-    def _reach(self, slot: Slot) -> Reach:
+    def reach(self, slot: Slot) -> Reach:
         """Which /proc names reach the slot's thread's table: /proc/self/fd is its thread
         group leader's (proc_fd_link()), known to be this table where every thread of its
         process the Guardian follows holds this very table; /proc/<pid>/fd, where
@@ -257,7 +257,7 @@ class Descriptors(TableLifecycle):
         """The slot's thread's own open file that `name` (/proc/self/fd/N) opens again
         (children: or a live fork child's, by /proc/<child>/fd/N)."""
         key = (slot.root, slot.thread)
-        reach = self._reach(slot)
+        reach = self.reach(slot)
         if children:
             reach = replace(reach, child=lambda pid: self._child_table(slot, pid)
                             or opener_tables.parent_table(self, slot, pid))
@@ -277,7 +277,7 @@ class Descriptors(TableLifecycle):
 
     def reach_of(self, slot: Slot) -> Reach:
         """Which /proc names reach the slot's thread's table (`_reach`)."""
-        return self._reach(slot)
+        return self.reach(slot)
 
     def _child_table(self, slot: Slot, pid: int) -> FileTable | None:
         """The table of the fork child `pid` names (the pid the slot's process was told by
@@ -491,7 +491,7 @@ class Descriptors(TableLifecycle):
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
                                       path_only=bool(flags & O_PATH),
-                                      opener=opener_of(path, self._reach(slot)),
+                                      opener=opener_of(path, self.reach(slot)),
                                       opened_by=self._process(slot))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
@@ -560,7 +560,7 @@ class Descriptors(TableLifecycle):
             name = read_name(self.memory, slot, a[0])
             wd = self.workdir(*key)
             wd.path = self.resolve(slot, AT_FDCWD, name) if name is not None else None
-            wd.opener = opener_of(wd.path, self._reach(slot))
+            wd.opener = opener_of(wd.path, self.reach(slot))
             wd.opened_by = self._process(slot)
         elif nr == NR_FCHDIR:
             f = table.fds.get(s32(a[0]))

@@ -25,8 +25,8 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import opener_of, read_name
 from guardian.fd_results import s32
-from guardian.foreign_tasks import _MOUNTING
-from guardian.sole_reopens import _name_quiet
+from guardian.foreign_tasks import MOUNTING
+from guardian.sole_reopens import name_quiet
 
 if TYPE_CHECKING:
     from guardian.open_files import OpenFile, WorkDir
@@ -55,7 +55,7 @@ def check_dead_fd_dir(sole: SoleHeld, slot: Slot) -> None:
     files = sole.files
     reg = files.admission.registry
     if files.admitted_reads.names_moved or any(
-            s.nr in _MOUNTING or (s.id != slot.id and s.nr in _CWD)
+            s.nr in MOUNTING or (s.id != slot.id and s.nr in _CWD)
             for s in reg.slots.values()):
         return
     name = read_name(files.memory, slot, slot.args[1])
@@ -74,7 +74,7 @@ def check_dead_fd_dir(sole: SoleHeld, slot: Slot) -> None:
             base.opener[1] < 0 or opener_of(base.path, files.reach_of(slot)) == base.opener:
         return
     if not reaped_before(sole, base.opened_by, slot) or \
-            not _name_quiet(sole, slot, len(name.encode()) + 1):
+            not name_quiet(sole, slot, len(name.encode()) + 1):
         return
     refuse("return.fd_dir_reaped", Status.ERR_DENIED,
            f"an open of {name!r} in the fd directory of a process a wait reaped succeeds: "

@@ -23,7 +23,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import read_name
 from guardian.fd_results import s32
-from guardian.sole_reopens import _name_quiet
+from guardian.sole_reopens import name_quiet
 
 if TYPE_CHECKING:
     from guardian.open_files import OpenFile, WorkDir
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _NR_OPENAT2 = NUMBERS["openat2"]
 RESOLVE_IN_ROOT = 0x10
 #: calls that may put another /proc where the program's names reach
-_MOUNTING = frozenset(NUMBERS[n] for n in (
+MOUNTING = frozenset(NUMBERS[n] for n in (
     "mount", "umount2", "chroot", "pivot_root", "unshare", "setns", "move_mount",
     "open_tree", "fsmount", "mount_setattr", "symlinkat", "renameat", "renameat2",
     "linkat") if n in NUMBERS)
@@ -80,7 +80,7 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
     proc_task_lookup() answers -ENOENT."""
     files = sole.files
     reg = files.admission.registry
-    if files.admitted_reads.names_moved or any(s.nr in _MOUNTING for s in reg.slots.values()):
+    if files.admitted_reads.names_moved or any(s.nr in MOUNTING for s in reg.slots.values()):
         return
     _opener_task(sole, slot)
     got = _name(sole, slot)
@@ -89,15 +89,15 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
         return
     who = m.group(1)
     if not m.group(2).isdigit():
-        if _name_quiet(sole, slot, got[1]):
+        if name_quiet(sole, slot, got[1]):
             _refuse(m.group(2))
         return
     tid = int(m.group(2))
     if who != "self":
-        reach = files._reach(slot)
+        reach = files.reach(slot)
         if not reach.own_pids or files.table(slot.root, slot.thread).pids != {int(who)}:
             return
-    if not _foreign_live(sole, slot, tid) or not _name_quiet(sole, slot, got[1]):
+    if not _foreign_live(sole, slot, tid) or not name_quiet(sole, slot, got[1]):
         return
     refuse("return.task_foreign", Status.ERR_DENIED,
            f"an open of a name in /proc/self/task/{tid} succeeds, {tid} a live thread of "
@@ -125,7 +125,7 @@ def _opener_task(sole: SoleHeld, slot: Slot) -> None:
         return
     name = read_name(files.memory, slot, slot.args[1])
     m = _OWN_FIRST.match(name) if name is not None else None
-    reach = files._reach(slot)
+    reach = files.reach(slot)
     if m is None or name is None or reach.tid is None or int(m.group(1)) != reach.tid:
         return
     key = (slot.root, slot.thread)
@@ -138,7 +138,7 @@ def _opener_task(sole: SoleHeld, slot: Slot) -> None:
     if base is None or base.path not in _SELF_TASK or base.opener is None or \
             base.opener[1] < 0 or reach.process is None or base.opener == reach.process:
         return
-    if _name_quiet(sole, slot, len(name.encode()) + 1):
+    if name_quiet(sole, slot, len(name.encode()) + 1):
         refuse("return.task_foreign", Status.ERR_DENIED,
                f"an open of \"{m.group(1)}/...\" succeeds relative to another process's "
                "/proc/self/task, the caller's own tid: proc_task_lookup() finds no such "

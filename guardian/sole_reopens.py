@@ -37,7 +37,7 @@ _NR_OPENAT, _NR_OPENAT2, _NR_FTRUNCATE = NUMBERS["openat"], NUMBERS["openat2"], 
 OPENS = frozenset({_NR_OPENAT, _NR_OPENAT2})
 
 
-def _name_quiet(sole: SoleHeld, slot: Slot, length: int) -> bool:
+def name_quiet(sole: SoleHeld, slot: Slot, length: int) -> bool:
     """Is the name the open passed (args[1], `length` bytes) at this return the one the
     kernel was given?"""
     reg = sole.files.admission.registry
@@ -65,7 +65,7 @@ def pipe(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
         return False
     again, length = sole.files.reopen_of(slot)
     obj = sole.by_file.get(again.description) if again is not None else None
-    if not isinstance(obj, Fifo) or again is f or not _name_quiet(sole, slot, length):
+    if not isinstance(obj, Fifo) or again is f or not name_quiet(sole, slot, length):
         return False
     sole.by_file[f.description] = obj
     if f.access in (O_RDONLY, O_RDWR):
@@ -89,7 +89,7 @@ def memfd(sole: SoleHeld, slot: Slot, f: OpenFile) -> bool:
     again, length = sole.files.reopen_of(slot)
     obj = sole.by_file.get(again.description) if again is not None else None
     if not isinstance(obj, MemFile) or again is f or not obj.followed or \
-            not _name_quiet(sole, slot, length):
+            not name_quiet(sole, slot, length):
         return False
     flags = sole.open_flags(slot)
     if flags & O_TRUNC:
@@ -116,7 +116,7 @@ def truncated(sole: SoleHeld, slot: Slot) -> tuple[MemFile, OpenFile] | None:
     again, length = sole.files.reopen_of(slot)
     obj = sole.by_file.get(again.description) if again is not None else None
     if not isinstance(obj, MemFile) or not obj.followed or sole.unsettled(slot) or \
-            sole.busy(slot, obj, sole_files.ORDERED) or not _name_quiet(sole, slot, length):
+            sole.busy(slot, obj, sole_files.ORDERED) or not name_quiet(sole, slot, length):
         return None
     return obj, again  # type: ignore[return-value]
 
@@ -175,7 +175,7 @@ def unfollowed(sole: SoleHeld, slot: Slot) -> tuple[bool, object | None]:
     reaches that descriptor's file and nothing else (proc_fd_link()) -- its object, or
     None where the Guardian follows none there.  Not known: any object may be reached."""
     again, length = sole.files.reopen_of(slot)
-    if again is None or not _name_quiet(sole, slot, length):
+    if again is None or not name_quiet(sole, slot, length):
         return False, None
     return True, sole.by_file.get(again.description)
 
@@ -188,7 +188,7 @@ def check_direct(sole: SoleHeld, slot: Slot) -> None:
     an end of a pipe the program made never succeeds: do_dentry_open() refuses O_DIRECT
     without FMODE_CAN_ODIRECT, which no FIFO has (before 6.0: no a_ops->direct_IO)."""
     again, length = sole.files.reopen_of(slot, children=True)
-    if again is None or again.maker != _NR_PIPE2 or not _name_quiet(sole, slot, length):
+    if again is None or again.maker != _NR_PIPE2 or not name_quiet(sole, slot, length):
         return
     refuse("return.fifo_direct", Status.ERR_DENIED,
            "an open with O_DIRECT of an end of the program's own pipe succeeds: Linux "

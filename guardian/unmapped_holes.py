@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.layout import NR_CPUS_MAX
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
 from guardian import hole_list
@@ -55,15 +56,14 @@ MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS[
 NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP})
 
 
-#: arm64's largest CONFIG_NR_CPUS: ioctx_alloc() raises nr_events to num_possible_cpus() * 4.
-NR_CPUS_MAX = 4096
 #: sizeof(struct aio_ring) and sizeof(struct io_event)
 _AIO_RING_HEADER, _IO_EVENT = 32, 32
 
 
 def aio_ring_bound(nr_events: int) -> int:
     """The most bytes io_setup(nr_events)'s ring may take: ioctx_alloc() makes it
-    max(nr_events, num_possible_cpus() * 4) * 2 events, aio_setup_ring() adds 2 and the
+    max(nr_events, num_possible_cpus() * 4) * 2 events (num_possible_cpus() at most arm64's
+    largest CONFIG_NR_CPUS), aio_setup_ring() adds 2 and the
     aio_ring header, rounded up to pages (PFN_UP)."""
     events = max(nr_events & 0xFFFF_FFFF, NR_CPUS_MAX * 4) * 2 + 2
     size = _AIO_RING_HEADER + _IO_EVENT * events

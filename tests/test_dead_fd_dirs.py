@@ -20,7 +20,7 @@ OPENAT = 56
 def _sole(monkeypatch: pytest.MonkeyPatch, name: str, reaped_at: int | None = 5,
           steady: bool = True) -> Any:
     monkeypatch.setattr(dead_fd_dirs, "read_name", lambda memory, slot, va: name)
-    monkeypatch.setattr(dead_fd_dirs, "_name_quiet", lambda sole, slot, length: True)
+    monkeypatch.setattr(dead_fd_dirs, "name_quiet", lambda sole, slot, length: True)
     dk = OpenFile("/proc/self/fd", opener=(DEAD_ROOT, 0), opened_by=DEAD_PROC)
     own = OpenFile("/proc/self/fd", opener=(ROOT, 0), opened_by=3)
     reg = SimpleNamespace(slots={}, reaped_process_at={} if reaped_at is None

@@ -275,10 +275,6 @@ class Descriptors(TableLifecycle):
         return reg.process_of_root.get(slot.root, 0) if reg.group_of(slot.root, slot.thread) == 0 \
             else 0
 
-    def reach_of(self, slot: Slot) -> Reach:
-        """Which /proc names reach the slot's thread's table (`_reach`)."""
-        return self.reach(slot)
-
     def _child_table(self, slot: Slot, pid: int) -> FileTable | None:
         """The table of the fork child `pid` names (the pid the slot's process was told by
         its fork), where that child lives and no call that may change the table returned

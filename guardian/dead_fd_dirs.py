@@ -20,16 +20,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.descriptors import AT_FDCWD
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import opener_of, read_name
-from guardian.fd_results import s32
 from guardian.foreign_tasks import MOUNTING
+from guardian.opener_tables import dir_base
 from guardian.sole_reopens import name_quiet
 
 if TYPE_CHECKING:
-    from guardian.open_files import OpenFile, WorkDir
     from guardian.slots import Slot
     from guardian.sole_held import SoleHeld
 
@@ -61,17 +59,9 @@ def check_dead_fd_dir(sole: SoleHeld, slot: Slot) -> None:
     name = read_name(files.memory, slot, slot.args[1])
     if not name or name.startswith("/") or name.split("/")[0] in (".", ".."):
         return
-    key = (slot.root, slot.thread)
-    base: OpenFile | WorkDir | None
-    if s32(slot.args[0]) == AT_FDCWD:
-        base = files.workdirs.get(key)
-    else:
-        table = files.tables.get(key)
-        if table is None or not files.unchanged_since(slot, table):
-            return
-        base = table.fds.get(s32(slot.args[0]))
+    base = dir_base(files, slot, slot.args[0], steady=True)
     if base is None or base.opener is None or base.path not in _SELF_FD or \
-            base.opener[1] < 0 or opener_of(base.path, files.reach_of(slot)) == base.opener:
+            base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
         return
     if not reaped_before(sole, base.opened_by, slot) or \
             not name_quiet(sole, slot, len(name.encode()) + 1):

@@ -18,15 +18,13 @@ import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.descriptors import AT_FDCWD
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import read_name
-from guardian.fd_results import s32
+from guardian.opener_tables import dir_base
 from guardian.sole_reopens import name_quiet
 
 if TYPE_CHECKING:
-    from guardian.open_files import OpenFile, WorkDir
     from guardian.slots import Slot
     from guardian.sole_held import SoleHeld
 
@@ -128,13 +126,7 @@ def _opener_task(sole: SoleHeld, slot: Slot) -> None:
     reach = files.reach(slot)
     if m is None or name is None or reach.tid is None or int(m.group(1)) != reach.tid:
         return
-    key = (slot.root, slot.thread)
-    base: OpenFile | WorkDir | None
-    if s32(slot.args[0]) == AT_FDCWD:
-        base = files.workdirs.get(key)
-    else:
-        table = files.tables.get(key)
-        base = table.fds.get(s32(slot.args[0])) if table is not None else None
+    base = dir_base(files, slot, slot.args[0])
     if base is None or base.path not in _SELF_TASK or base.opener is None or \
             base.opener[1] < 0 or reach.process is None or base.opener == reach.process:
         return

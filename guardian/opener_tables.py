@@ -103,6 +103,20 @@ def parent_table(files: Descriptors, slot: Slot, pid: int) -> FileTable | None:
     return None
 
 
+def dir_base(files: Descriptors, slot: Slot, dirfd: int, steady: bool = False
+             ) -> OpenFile | WorkDir | None:
+    """Where a relative name from dirfd starts in the slot's thread: its working
+    directory (AT_FDCWD) or the open file dirfd names (steady: only where the table is
+    unchanged since the call entered); None: not known."""
+    key = (slot.root, slot.thread)
+    if s32(dirfd) == AT_FDCWD:
+        return files.workdirs.get(key)
+    table = files.tables.get(key)
+    if table is None or (steady and not files.unchanged_since(slot, table)):
+        return None
+    return table.fds.get(s32(dirfd))
+
+
 def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> OpenFile | None:
     """The open file a relative number `name` opens again from dirfd (AT_FDCWD: the
     working directory) where that directory is another process's /proc/self/fd (or
@@ -110,15 +124,9 @@ def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> Ope
     not known."""
     if _NUMBER.fullmatch(name) is None:
         return None
-    key = (slot.root, slot.thread)
-    base: OpenFile | WorkDir | None
-    if s32(dirfd) == AT_FDCWD:
-        base = files.workdirs.get(key)
-    else:
-        table = files.tables.get(key)
-        base = table.fds.get(s32(dirfd)) if table is not None else None
+    base = dir_base(files, slot, dirfd)
     if base is None or base.opener is None or base.path not in _SELF_FD or \
-            base.opener[1] < 0 or opener_of(base.path, files.reach_of(slot)) == base.opener:
+            base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
         return None
     other = process_table(files, slot, *base.opener)
     return other.fds.get(int(name)) if other is not None else None

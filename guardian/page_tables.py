@@ -19,6 +19,7 @@ from emulator import descriptors as D
 from guardian import checks, numa_hints
 from guardian.checks import refuse
 from guardian.descriptor_kinds import (
+    PROT_NONE,
     is_leaf,
     is_prot_none,
     is_table_desc,
@@ -226,6 +227,8 @@ class PageTables:
 
     def held_entry(self, entry_pa: int, old: int, level: int = 3) -> int:
         """A domain's leaf entry as the references see it (guardian/numa_hints.py)."""
+        if old & D.VALID or not old & PROT_NONE:
+            return old                  # (no hint: every entry but a few, at every write)
         return numa_hints.held_entry(self.s, entry_pa, old, level)
 
     def _numa_hint(self, entry_pa: int, root: int, va: int, old: int, desc: int,

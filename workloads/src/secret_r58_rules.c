@@ -193,27 +193,6 @@ static struct open_how_c how __attribute__((aligned(4096)));
 /* pages of their own: a kernel may read a name up to its page's end */
 static char namebuf[PAGE] __attribute__((aligned(4096)));
 
-/* Linux's error `want`: 0; another error: 1; a success: -4. */
-static long err_index(long r, long want)
-{
-    return r == want ? 0 : r < 0 ? 1 : -4;
-}
-
-static long open_index(long r, long want)
-{
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return err_index(r, want);
-}
-
-static void fd_name(char *p, long fd)
-{
-    if (fd >= 10)
-        *p++ = '0' + fd / 10;
-    *p++ = '0' + fd % 10;
-    *p = 0;
-}
-
 static long o2at(long dirfd, uint64_t flags, uint64_t resolve)
 {
     how.flags = flags;

@@ -175,35 +175,6 @@ static uint8_t wbuf[2 * PAGE] __attribute__((aligned(4096)));
 /* a page of its own: a kernel may read a name up to its page's end */
 static char namebuf[PAGE] __attribute__((aligned(4096)));
 
-/* Linux's error `want`: 0; another error: 1; a success: -4. */
-static long err_index(long r, long want)
-{
-    return r == want ? 0 : r < 0 ? 1 : -4;
-}
-
-static long open_index(long r, long want)
-{
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return err_index(r, want);
-}
-
-static long ok_index(long r)
-{
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return r >= 0 ? 0 : 1;
-}
-
-static char *fd_name(char *p, long fd)
-{
-    if (fd >= 10)
-        *p++ = '0' + fd / 10;
-    *p++ = '0' + fd % 10;
-    *p = 0;
-    return p;
-}
-
 /* namebuf = prefix N "/../" N */
 static void past_name(const char *prefix, long fd)
 {

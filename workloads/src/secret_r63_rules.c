@@ -145,35 +145,6 @@ static uint8_t wbuf[2 * PAGE] __attribute__((aligned(4096)));
 /* a page of its own: a kernel may read a name up to its page's end */
 static char namebuf[PAGE] __attribute__((aligned(4096)));
 
-/* Linux's error `want`: 0; another error: 1; a success: -4. */
-static long err_index(long r, long want)
-{
-    return r == want ? 0 : r < 0 ? 1 : -4;
-}
-
-static long open_index(long r, long want)
-{
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return err_index(r, want);
-}
-
-static long ok_index(long r)
-{
-    if (r >= 0)
-        sc(SYS_close, r, 0, 0, 0);
-    return r >= 0 ? 0 : 1;
-}
-
-static char *fd_name(char *p, long fd)
-{
-    if (fd >= 10)
-        *p++ = '0' + fd / 10;
-    *p++ = '0' + fd % 10;
-    *p = 0;
-    return p;
-}
-
 static void name_at(const char *prefix, long fd)
 {
     size_t n = strlen(prefix);
@@ -184,19 +155,6 @@ static void name_at(const char *prefix, long fd)
 static long moved_index(long r, long want)
 {
     return r == want ? 0 : 1;
-}
-
-static char *dec(char *p, long v)
-{
-    char d[24];
-    int n = 0;
-    do
-        d[n++] = '0' + v % 10;
-    while ((v /= 10) > 0);
-    while (n)
-        *p++ = d[--n];
-    *p = 0;
-    return p;
 }
 
 /* namebuf = a + dec(v) + b + dec(w) + c (w < 0: no second number) */

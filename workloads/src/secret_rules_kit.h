@@ -1,6 +1,7 @@
 /* What the victims of the rule rounds (secret_r51_rules ... ) share beside
  * secret_common.h: the register scrub before a step, the label a step logs, raw calls with
- * four arguments, and memfds reopened through /proc/self/fd.
+ * four arguments, memfds reopened through /proc/self/fd, a step's index from a result and
+ * descriptor numbers written as names.
  *
  * Include after secret_common.h, <fcntl.h> and the victim's own `devnull`, `logbuf`
  * (SECRET_LEN + 32 bytes: the secret, then four 8-byte public labels) and `wbuf`, with
@@ -100,6 +101,52 @@ KIT_UNUSED static long reopen_path(long fd)
     if (r >= 0)
         sc(SYS_close, r, 0, 0, 0);
     return 0;
+}
+
+/* The index a step logs: Linux's error `want`: 0; another error: 1; a success: -4. */
+KIT_UNUSED static long err_index(long r, long want)
+{
+    return r == want ? 0 : r < 0 ? 1 : -4;
+}
+
+/* As err_index, for an open: a descriptor it made is closed again. */
+KIT_UNUSED static long open_index(long r, long want)
+{
+    if (r >= 0)
+        sc(SYS_close, r, 0, 0, 0);
+    return err_index(r, want);
+}
+
+/* An open Linux lets through: 0 (its descriptor closed again), an error: 1. */
+KIT_UNUSED static long ok_index(long r)
+{
+    if (r >= 0)
+        sc(SYS_close, r, 0, 0, 0);
+    return r >= 0 ? 0 : 1;
+}
+
+/* The decimal digits of a descriptor number below 100 at p, NUL-terminated; the end. */
+KIT_UNUSED static char *fd_name(char *p, long fd)
+{
+    if (fd >= 10)
+        *p++ = '0' + fd / 10;
+    *p++ = '0' + fd % 10;
+    *p = 0;
+    return p;
+}
+
+/* The decimal digits of v >= 0 at p, NUL-terminated; the end. */
+KIT_UNUSED static char *dec(char *p, long v)
+{
+    char d[24];
+    int n = 0;
+    do
+        d[n++] = '0' + v % 10;
+    while ((v /= 10) > 0);
+    while (n)
+        *p++ = d[--n];
+    *p = 0;
+    return p;
 }
 
 #endif /* SECRET_RULES_KIT_H */

@@ -275,6 +275,13 @@ class Descriptors(TableLifecycle):
         return reg.process_of_root.get(slot.root, 0) if reg.group_of(slot.root, slot.thread) == 0 \
             else 0
 
+    def _opener(self, slot: Slot, path: str | None) -> tuple[int, int] | None:
+        """`opener_of(path)`, the caller's Reach worked out only for a name through /proc
+        or /dev/fd (every other open names no opener)."""
+        if path is None or not path.startswith(("/proc/", "/dev/fd")):
+            return None
+        return opener_of(path, self.reach(slot))
+
     def _child_table(self, slot: Slot, pid: int) -> FileTable | None:
         """The table of the fork child `pid` names (the pid the slot's process was told by
         its fork), where that child lives and no call that may change the table returned
@@ -487,7 +494,7 @@ class Descriptors(TableLifecycle):
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
             table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
                                       path_only=bool(flags & O_PATH),
-                                      opener=opener_of(path, self.reach(slot)),
+                                      opener=self._opener(slot, path),
                                       opened_by=self._process(slot))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
@@ -556,7 +563,7 @@ class Descriptors(TableLifecycle):
             name = read_name(self.memory, slot, a[0])
             wd = self.workdir(*key)
             wd.path = self.resolve(slot, AT_FDCWD, name) if name is not None else None
-            wd.opener = opener_of(wd.path, self.reach(slot))
+            wd.opener = self._opener(slot, wd.path)
             wd.opened_by = self._process(slot)
         elif nr == NR_FCHDIR:
             f = table.fds.get(s32(a[0]))

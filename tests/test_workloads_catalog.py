@@ -90,6 +90,7 @@ EXPECTED = {
     "secret_r64_mm",
     "secret_r63_rules",
     "secret_r64_rules",
+    "secret_r65_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -1,0 +1,149 @@
+"""Round 65b's honest memory management: what Linux's own mm does to a program's pages
+(two aio rings and an io_destroy(), an aio ring page and its completion, one aio write, an io_pgetevents() with a signal mask, reclaim of a lazy-free page an mremap moved once
+NUMA balancing hinted it or compaction migrated it), which the Guardian must let
+through.
+
+Each test runs a victim with a kernel that does exactly what Linux may do at that point (a
+claim_* step function of attacks/families/redteam_r65b.py) and asserts the Guardian lets it
+through: no decision, the program finishes intact, each step indexes label 0.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r61b as r61b
+from attacks.families import redteam_r64b as r64b
+from attacks.families import redteam_r65b as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+
+R64_ZERO = {r64b.P_GONE: 0, r64b.P_EMPTIED: 0, r64b.P_FREED_MOVED: 0, r64b.P_AIO_HOLE: 0}
+
+
+def _run(steps, program: str):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-965", title="round 65b claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=program)
+    return run_one(sc, "on").outcome
+
+
+def test_untouched_secret_r65_mm_is_not_refused() -> None:
+    out = _run(lambda adv: None, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+
+
+def test_two_aio_rings_and_an_io_destroy_are_not_refused() -> None:
+    out = _run(r.claim_two_rings, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    got = step_indices(out, r.P_MOVED_AGAIN, r.P_VICTIM_LAST)
+    assert got == {r.P_MOVED_AGAIN: 0, r.P_CUT: 0, r.P_NARROWED: 0, r.P_TWO_RINGS: 0,
+                   r.P_SUBMIT: 0, r.P_WRITTEN_MOVED: 0}, got
+
+
+def test_reclaim_of_a_moved_lazyfree_page_numa_hinted_is_not_refused() -> None:
+    out = _run(r.claim_lazyfree_moved_hinted_dropped, r64b.VICTIM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("NUMA hint" in n for n in out.evidence), out.evidence
+    assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: io_submit's capability covers its "
+                   "array of iocb pointers only; Linux's io_submit_one() also reads each "
+                   "iocb (copy_from_user(), 64 bytes), writes its aio_key (put_user()) and "
+                   "aio_write() reads the buffer (uaccess.capability)")
+def test_aio_write_as_fs_aio_does_it_is_not_refused() -> None:
+    out = _run(r.claim_aio_submit, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert any("io_getevents wrote" in n for n in out.evidence), out.evidence
+    got = step_indices(out, r.P_MOVED_AGAIN, r.P_VICTIM_LAST)
+    assert got == {r.P_MOVED_AGAIN: 0, r.P_CUT: 0, r.P_NARROWED: 0, r.P_TWO_RINGS: 0,
+                   r.P_SUBMIT: 0, r.P_WRITTEN_MOVED: 0}, got
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: MIGRATE_PAGE maps a lazy-free page "
+                   "on its new frame while the lazy-free record keeps the old one, so "
+                   "reclaim's discard is refused (set_pt.discard_leaf); Linux's migration "
+                   "keeps the folio lazyfree (folio_migrate_mapping() copies swapbacked "
+                   "as it is) and the pte clean (remove_migration_pte())")
+def test_reclaim_of_a_moved_lazyfree_page_migrated_is_not_refused() -> None:
+    out = _run(r.claim_lazyfree_moved_migrated_dropped, r64b.VICTIM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("MIGRATE_PAGE" in n and "status 0" in n for n in out.evidence), out.evidence
+    assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: MIGRATE_PAGE maps a lazy-free page "
+                   "on its new frame while the lazy-free record keeps the old one, so "
+                   "reclaim's discard is refused (set_pt.discard_leaf); Linux's migration "
+                   "keeps the folio lazyfree (folio_migrate_mapping() copies swapbacked "
+                   "as it is) and the pte clean (remove_migration_pte())")
+def test_reclaim_of_a_migrated_lazyfree_page_is_not_refused() -> None:
+    out = _run(r.claim_lazyfree_migrated_dropped, r61b.LAZY)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    got = step_indices(out, r61b.P_LAZY, r61b.P_LAZY_LAST)
+    assert got == {r61b.P_LAZY: 0, r61b.P_LAZY_REWRITTEN: 0, r61b.P_HOLE_OLD: 0,
+                   r61b.P_HOLE_NEW: 0}, got
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: io_pgetevents' capabilities cover "
+                   "its __aio_sigset (16 bytes) but not the signal mask it points at, "
+                   "which Linux's set_user_sigmask() reads (sigsetsize bytes: "
+                   "uaccess.capability)")
+def test_io_pgetevents_reading_its_signal_mask_is_not_refused() -> None:
+    out = _run(r.claim_aio_pgetevents, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert any("read its timeout" in n for n in out.evidence), out.evidence
+    got = step_indices(out, r.P_MOVED_AGAIN, r.P_VICTIM_LAST)
+    assert got == {r.P_MOVED_AGAIN: 0, r.P_CUT: 0, r.P_NARROWED: 0, r.P_TWO_RINGS: 0,
+                   r.P_SUBMIT: 0, r.P_WRITTEN_MOVED: 0}, got
+
+
+def test_write_after_moving_a_lazyfree_page_is_not_refused() -> None:
+    out = _run(r.claim_written_moved_kept, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("made clean" in n for n in out.evidence), out.evidence
+    got = step_indices(out, r.P_MOVED_AGAIN, r.P_VICTIM_LAST)
+    assert got == {r.P_MOVED_AGAIN: 0, r.P_CUT: 0, r.P_NARROWED: 0, r.P_TWO_RINGS: 0,
+                   r.P_SUBMIT: 0, r.P_WRITTEN_MOVED: 0}, got
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: the aio ring's page enters the domain "
+                   "with its aio_ring header (aio_setup_ring() writes nr, magic, "
+                   "header_length before io_setup() returns) and set_pt.zero_fill refuses "
+                   "it; a ring page is the kernel's to write at every completion "
+                   "(aio_complete()), never a confidential page")
+def test_kernel_writing_an_aio_ring_it_mapped_is_not_refused() -> None:
+    out = _run(r.claim_ring_completion, r.MM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("wrote the ring's tail" in n for n in out.evidence), out.evidence
+
+
+def test_migration_of_a_hint_mremap_carried_is_not_refused() -> None:
+    out = _run(r.claim_moved_hint_migrated, r64b.VICTIM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("MIGRATE_PAGE" in n and "status 0" in n for n in out.evidence), out.evidence
+    assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO
+
+
+def test_swap_of_a_hint_mremap_carried_is_not_refused() -> None:
+    out = _run(r.claim_moved_hint_swapped, r64b.VICTIM)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert any("SWAP_IN" in n and "status 0" in n for n in out.evidence), out.evidence
+    assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO

@@ -25,6 +25,8 @@ CLONE_VM = 0x100
 CLONE_FS = 0x200
 CLONE_FILES = 0x400
 CLONE_SIGHAND = 0x800
+CLONE_NEWNS = 0x20000
+CLONE_CLEAR_SIGHAND = 0x1_0000_0000   # clone3 only (its handlers are not modelled)
 CLONE_PIDFD = 0x1000
 CLONE_VFORK = 0x4000
 CLONE_PARENT = 0x8000
@@ -104,6 +106,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
              child_tid: int, exit_signal: int) -> int:
     if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
         return -errno.EINVAL
+    if flags & CLONE_NEWNS and flags & CLONE_FS:
+        return -errno.EINVAL        # copy_process(): a new mount namespace with a shared fs
     if flags & CLONE_SIGHAND and not flags & CLONE_VM:
         return -errno.EINVAL
     proc = t.process
@@ -203,6 +207,12 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
      set_tid, set_tid_size, cgroup) = _CLONE_ARGS.unpack(raw)
     if flags & CLONE_PIDFD or set_tid or set_tid_size:
         return -errno.EINVAL
+    if flags & CLONE_CLEAR_SIGHAND and flags & CLONE_SIGHAND:
+        return -errno.EINVAL        # copy_process(): a shared table cannot be cleared
+    if exit_signal & ~0xFF or exit_signal > 64:
+        return -errno.EINVAL        # copy_clone_args_from_user(): CSIGNAL, valid_signal()
+    if stack and not stack_size or stack_size and not stack:
+        return -errno.EINVAL        # clone3_stack_valid()
     sp = stack + stack_size if stack else 0
     return do_clone(k, t, flags, sp, parent_tid, tls, child_tid, exit_signal & 0xFF)
 

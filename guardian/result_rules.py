@@ -183,6 +183,8 @@ _TABLE_SUCCESSES = _TABLE_CALLS - _ERRORS_ONLY
 
 #: The calls whose success ends the judging of unmapped holes (unmapped_holes.py).
 _HOLE_CALLS = unmapped_holes.NOTED_CALLS
+#: The calls whose success the aio ring's rules judge first (aio_rings.py).
+_RING_CALLS = unmapped_holes.CHECKED_CALLS
 
 #: The calls no rule of `ResultRules.check` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
@@ -293,6 +295,9 @@ class ResultRules:
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
                           len(self.s.cpus))
+        if nr in _RING_CALLS:
+            unmapped_holes.check_call(reg.space(dom, slot.root), slot, ret, self.memory,
+                                      len(self.s.cpus))
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))
@@ -497,7 +502,9 @@ class ResultRules:
         elif nr in MEMFD_SIZE_CALLS:
             note_memfd_size(self.files, slot, ret)
         if nr in _HOLE_CALLS:
-            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret, self.memory)
+            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret, self.memory,
+                                     len(self.s.cpus),
+                                     dom.new_origin() if nr in _RING_CALLS else 0)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

@@ -20,9 +20,10 @@ put a page there:
   initial stack's reserve, and below such an area unless another area lies between
   (find_vma() stops there) or the hole is within stack_guard_gap (256 pages, Linux's
   default) above an accessible area that does not grow down (expand_downwards());
-- after an io_setup, inside the span its aio ring may take from the context the call
-  wrote back (aio_setup_ring() maps the ring at ctx->mmap_base, written to *ctxp as
-  ctx->user_id): the ring is one area of its own, every other hole stays.
+- after an io_setup, inside its aio ring (aio_setup_ring() maps the ring at
+  ctx->mmap_base, written to *ctxp as ctx->user_id): the ring is one area of its own
+  (guardian/aio_rings.py), every other hole stays, and io_destroy() unmapping it leaves
+  its span a hole again.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.layout import NR_CPUS_MAX
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
-from guardian import hole_list
+from guardian import aio_rings, hole_list
 from guardian.checks import refuse
 from guardian.protections import PROT_MASK, protection_at
 from guardian.slots import Slot, Space
@@ -49,40 +49,40 @@ MAP_GROWSDOWN = 0x100
 #: it above another accessible area.
 STACK_GUARD_GAP = 256 * PAGE
 _NR_MMAP, _NR_IO_SETUP = NUMBERS["mmap"], NUMBERS["io_setup"]
+_NR_IO_DESTROY = NUMBERS["io_destroy"]
 #: Calls that may map memory into a hole before their return is seen.
 MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS["shmat"],
                            _NR_IO_SETUP, NUMBERS["execve"], NUMBERS["execveat"]})
 #: Calls whose success `note_call` records.
-NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP})
+NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP, _NR_IO_DESTROY})
+#: Calls whose success `check_call` judges.
+CHECKED_CALLS = frozenset({_NR_IO_SETUP})
 
 
-#: sizeof(struct aio_ring) and sizeof(struct io_event)
-_AIO_RING_HEADER, _IO_EVENT = 32, 32
+def check_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None,
+               cpus: int) -> None:
+    """Before an io_setup's success is recorded: its ring as aio_setup_ring() makes it
+    (`return.aio_ring`)."""
+    if slot.nr == _NR_IO_SETUP:
+        aio_rings.check_setup(space, slot, ret, memory, cpus)
 
 
-def aio_ring_bound(nr_events: int) -> int:
-    """The most bytes io_setup(nr_events)'s ring may take: ioctx_alloc() makes it
-    max(nr_events, num_possible_cpus() * 4) * 2 events (num_possible_cpus() at most arm64's
-    largest CONFIG_NR_CPUS), aio_setup_ring() adds 2 and the
-    aio_ring header, rounded up to pages (PFN_UP)."""
-    events = max(nr_events & 0xFFFF_FFFF, NR_CPUS_MAX * 4) * 2 + 2
-    size = _AIO_RING_HEADER + _IO_EVENT * events
-    return (size + PAGE - 1) & ~(PAGE - 1)
-
-
-def note_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None = None) -> None:
+def note_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None = None,
+              cpus: int = 1, origin: int = 0) -> None:
     """After an accepted return: a MAP_GROWSDOWN area is kept (it may grow down into a
-    hole); an aio ring takes at most aio_ring_bound() bytes from the context io_setup()
-    wrote back (put_user(ctx->user_id, ctxp)); an unreadable context ends the judgement."""
+    hole); an aio ring is an area of `cpus` possible CPUs' size at the context io_setup()
+    wrote back (put_user(ctx->user_id, ctxp)), until io_destroy(); an unreadable context
+    ends the judgement."""
     if ret >= _ERRNO_FLOOR:
         return
-    if slot.nr == _NR_IO_SETUP:
-        raw = memory.read(slot.args[1], 8, slot.root) if memory is not None else None
-        if raw is None:
+    if slot.nr == _NR_IO_DESTROY:
+        aio_rings.note_destroy(space, slot, ret)
+    elif slot.nr == _NR_IO_SETUP:
+        ctx = aio_rings.context_of(slot, memory)
+        if ctx is None:
             space.holes.clear()
             return
-        base = int.from_bytes(raw, "little") & ~(PAGE - 1)
-        hole_list.cut(space.holes, base, base + aio_ring_bound(slot.args[0]))
+        aio_rings.note_setup(space, slot, ctx & ~(PAGE - 1), cpus, origin)
     elif slot.args[3] & MAP_GROWSDOWN:
         space.growsdown.append((ret, ret + ((slot.args[1] + PAGE - 1) & ~(PAGE - 1))))
 

@@ -1,5 +1,6 @@
 """Round 65b's honest memory management: what Linux's own mm does to a program's pages
-(two aio rings and an io_destroy(), an aio ring page and its completion, one aio write, an io_pgetevents() with a signal mask, reclaim of a lazy-free page an mremap moved once
+(two aio rings and an io_destroy(), an aio ring page and its completion, one aio write,
+an io_pgetevents() with a signal mask, reclaim of a lazy-free page an mremap moved once
 NUMA balancing hinted it or compaction migrated it), which the Guardian must let
 through.
 
@@ -54,10 +55,6 @@ def test_reclaim_of_a_moved_lazyfree_page_numa_hinted_is_not_refused() -> None:
     assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: io_submit's capability covers its "
-                   "array of iocb pointers only; Linux's io_submit_one() also reads each "
-                   "iocb (copy_from_user(), 64 bytes), writes its aio_key (put_user()) and "
-                   "aio_write() reads the buffer (uaccess.capability)")
 def test_aio_write_as_fs_aio_does_it_is_not_refused() -> None:
     out = _run(r.claim_aio_submit, r.MM)
     assert not out.decided_by, out.evidence
@@ -96,10 +93,6 @@ def test_reclaim_of_a_migrated_lazyfree_page_is_not_refused() -> None:
                    r61b.P_HOLE_NEW: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: io_pgetevents' capabilities cover "
-                   "its __aio_sigset (16 bytes) but not the signal mask it points at, "
-                   "which Linux's set_user_sigmask() reads (sigsetsize bytes: "
-                   "uaccess.capability)")
 def test_io_pgetevents_reading_its_signal_mask_is_not_refused() -> None:
     out = _run(r.claim_aio_pgetevents, r.MM)
     assert not out.decided_by, out.evidence
@@ -123,9 +116,10 @@ def test_write_after_moving_a_lazyfree_page_is_not_refused() -> None:
 
 @pytest.mark.xfail(strict=True, reason="false refusal: the aio ring's page enters the domain "
                    "with its aio_ring header (aio_setup_ring() writes nr, magic, "
-                   "header_length before io_setup() returns) and set_pt.zero_fill refuses "
-                   "it; a ring page is the kernel's to write at every completion "
-                   "(aio_complete()), never a confidential page")
+                   "header_length before io_setup() returns): set_pt.aio_ring accepts it, "
+                   "set_pt.zero_fill refuses it; a ring page is the kernel's to write at "
+                   "every completion (aio_complete()), never a confidential page, and the "
+                   "Guardian has no class of pages the kernel keeps in a domain")
 def test_kernel_writing_an_aio_ring_it_mapped_is_not_refused() -> None:
     out = _run(r.claim_ring_completion, r.MM)
     assert not out.decided_by, out.evidence

@@ -13,6 +13,14 @@ ring's span).  Refused: YA-003..YA-009, YA-012..YA-014.  False refusals:
 reclaim of a migrated lazy-free page, an io_submit() reading its iocb, an io_pgetevents()
 reading its signal mask, an aio ring page holding its header.
 
+Refused since (guardian/aio_rings.py): YA-001, YA-010 (`set_pt.unmapped`: the ring takes
+the span its size on this machine gives, and io_destroy() leaves it a hole again), YA-002
+(`set_pt.aio_ring`: the ring's first page holds its header), YA-011 (`return.aio_ring`:
+a ring over a recorded area or ring); YA-003 by `return.aio_ring` too.  Let through since:
+an io_submit() reading its iocb, writing its aio_key and reading its buffer, an
+io_pgetevents() reading its signal mask (the capability table's `iocbs` and
+`sigmask_arg`).
+
 On the victim `secret_r64_mm` (round 64b's, reused):
 
 - YA-001: io_setup(1) answered with a context one page below the hole H left by the
@@ -48,16 +56,14 @@ On the victim `secret_r65_mm`:
 - honest: the same page kept (claim_written_moved_kept);
 - honest: two rings at distinct addresses and an io_destroy() (claim_two_rings): let
   through;
-- honest: one aio write served as fs/aio.c serves it (claim_aio_submit): refused, a
-  false refusal (xfail): io_submit's capability covers the iocb pointer array only, not
-  the iocb io_submit_one() reads (64 bytes) nor its aio_key it writes, nor the buffer
-  aio_write() reads;
+- honest: one aio write served as fs/aio.c serves it (claim_aio_submit): let through
+  (once a false refusal: io_submit's capability covered the iocb pointer array only);
 - honest: the aio ring's page mapped with its header, then written at a completion
   (claim_ring_completion): refused, a false refusal (xfail: set_pt.zero_fill): the
-  ring is the kernel's page, filled by aio_setup_ring() and aio_complete();
-- honest: io_pgetevents() with a signal mask (claim_aio_pgetevents): refused, a false
-  refusal (xfail): its capabilities cover the __aio_sigset, not the mask
-  set_user_sigmask() reads through it.
+  ring is the kernel's page, filled by aio_setup_ring() and aio_complete(), and the
+  Guardian has no class of pages the kernel keeps (its header passes `set_pt.aio_ring`);
+- honest: io_pgetevents() with a signal mask (claim_aio_pgetevents): let through (once
+  a false refusal: its capabilities covered the __aio_sigset only).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -101,7 +107,7 @@ def aio_answered_at(adv: Adversary, place) -> None:  # type: ignore[no-untyped-d
 
 @scenario(id="YA-001", title="Answer io_setup(1) with a ring one page below the hole H, then "
           "map a zero page at H before the program loads from it", family=RT,
-          goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM, gap="P3",
+          goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM,
           prop="An aio ring takes the span its own size gives on this machine: a hole past "
                "it stays without a page.")
 def ya_ring_below_hole(adv: Adversary) -> None:
@@ -122,7 +128,7 @@ def ya_ring_below_hole(adv: Adversary) -> None:
 
 @scenario(id="YA-002", title="Answer io_setup(1) with the hole H as the ring's address, then "
           "map a page of zeros at H before the program loads from it", family=RT,
-          goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM, gap="P3",
+          goal=Goal.LEAK, rules=("G-PROTECTION",), program=VICTIM,
           prop="A page the kernel maps where the program's munmap left a hole carries "
                "what Linux's own area there would: an aio ring starts with its header.")
 def ya_ring_over_hole(adv: Adversary) -> None:
@@ -307,7 +313,7 @@ def rings_answered(adv: Adversary, first, second, destroy: bool = True) -> None:
 
 @scenario(id="YA-010", title="Answer the first io_setup(1) with the hole H as its ring, the "
           "second elsewhere, io_destroy() of the first with 0, then map a zero page at H",
-          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION",), program=MM, gap="P3",
+          family=RT, goal=Goal.LEAK, rules=("G-PROTECTION",), program=MM,
           prop="An aio ring io_destroy() removed leaves its span a hole again.")
 def ya_ring_destroyed(adv: Adversary) -> None:
     """1. The program unmaps H's first page, calls io_setup(1) twice and io_destroy() on
@@ -325,7 +331,7 @@ def ya_ring_destroyed(adv: Adversary) -> None:
 
 @scenario(id="YA-011", title="Answer both io_setup(1) calls with the same context, far below "
           "the hole H, then map a zero page at H", family=RT, goal=Goal.LEAK,
-          rules=("G-PROTECTION",), program=MM, gap="P3",
+          rules=("G-PROTECTION",), program=MM,
           prop="Two aio rings are two areas: neither is placed over the other, and neither "
                "reaches a hole past its own size.")
 def ya_rings_same_place(adv: Adversary) -> None:
@@ -524,7 +530,7 @@ def claim_ring_completion(adv: Adversary) -> None:
         a.kernel.uaccess.write_u64(a.reg("x1"), r64b.AIO_RING)
         frame = a.alloc_frame()
         header = b"".join(v.to_bytes(4, "little") for v in
-                          (0xFFFF_FFFF, 10, 0, 0, 0xA10A10A1, 1, 0, 32))
+                          (0xFFFF_FFFF, 127, 0, 0, 0xA10A10A1, 1, 0, 32))
         a.write_lm(frame, header + bytes(PAGE - len(header)))
         if _map_at(a, r64b.AIO_RING, D.leaf_descriptor(frame, USER_RW), "aio ring page"):
             a.mm.resident += 1

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from abi.descriptors import AT_FDCWD
 from guardian.fd_results import s32
 from guardian.open_files import FileTable, OpenFile, WorkDir
+from guardian.proc_links import magic_link
+from guardian.proc_numbers import name_to_int
 from guardian.slots import PAGE, Slot
 from guardian.user_memory import UserMemory
 
@@ -30,11 +32,13 @@ PATH_MAX = 4096
 #: Where a name may open again a file the program already holds (/proc/self/fd/N, its
 #: aliases, /dev/std*); a cut through one of them may reach any memfd.
 REOPENING = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
-#: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
-_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|\d+)|dev)/fd/(0|[1-9]\d*)(/.*)?$")
-_TASK_FD = re.compile(r"^/proc/(self|\d+)/task/(\d+)/fd(/.*)$")
+#: (proc_pid_lookup(), proc_lookupfd_common() -> name_to_int(): ASCII digits, no leading
+#: zero; `_match_fd` reads the numbers)
+_PROC_FD = re.compile(r"^/(?:proc/(self|thread-self|[0-9]+)|dev)/fd/([0-9]+)(/.*)?\Z", re.DOTALL)
+_TASK_FD = re.compile(r"^/proc/(self|[0-9]+)/task/([0-9]+)/fd(/.*)\Z", re.DOTALL)
 #: the /proc directories a descriptor may hold whose ".." is their lexical parent
-_PROC_DIR = re.compile(r"^/proc(?:/(?:self|\d+)(?:/task(?:/\d+(?:/fd|/fdinfo)?)?|/fd|/fdinfo)?)?/?$")
+_PROC_DIR = re.compile(
+    r"^/proc(?:/(?:self|[1-9][0-9]*)(?:/task(?:/[1-9][0-9]*(?:/fd|/fdinfo)?)?|/fd|/fdinfo)?)?/?\Z")
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,9 @@ def _through(table: FileTable, who: str | None, reach: Reach) -> bool:
     """Does /proc/<who>/fd (who None: /dev/fd) reach `table`?"""
     if who == "thread-self":
         return True
-    if who is not None and who.isdigit():
-        return reach.leader and reach.own_pids and int(who) in table.pids
+    if who is not None and who != "self":
+        pid = name_to_int(who)
+        return pid is not None and reach.leader and reach.own_pids and pid in table.pids
     return reach.leader
 
 
@@ -101,13 +106,14 @@ def reopened(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
     `reach` says that names this table: Linux's proc_fd_link() reaches that
     descriptor's file (for a memfd, its one inode and pages)."""
     path = _lexical(table, cwd, dirfd, name, in_root, reach)
-    m = _PROC_FD.match(path) if path is not None else None
+    m = _match_fd(path) if path is not None else None
     if m is None or m.group(3):
         return None
     who, fd = m.group(1), int(m.group(2))
     if not _through(table, who, reach):
         # (proc_fd_link() -> get_files_struct() of that pid's task: a fork child's own)
-        other = reach.child(int(who)) if reach.child and who and who.isdigit() else None
+        pid = name_to_int(who) if who and who != "self" else None
+        other = reach.child(pid) if reach.child and pid is not None else None
         return other.fds.get(fd) if other is not None else None
     return table.fds.get(fd)
 
@@ -142,27 +148,34 @@ def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:
     return path.strip("/").split("/") if _PROC_DIR.match(path) else None
 
 
-def _followed(table: FileTable, path: str, reach: Reach) -> str:
+def _followed(table: FileTable, path: str, reach: Reach) -> str | None:
     """`path` normalised lexically, a /proc/<pid>/fd/N (/dev/fd/N) link to a /proc
     directory the program opened followed where more of the name comes after it
     (link_path_walk() -> pick_link() -> nd_jump_link(): a ".." after it leaves that
-    directory, not the fd directory)."""
+    directory, not the fd directory); None where a ".." leaves another /proc link
+    (cwd, root, fd/N...: `proc_links`), whose target is not known."""
     comps = [p for p in path.split("/") if p]
     out: list[str] = []
+    link = -1                               # the depth of the last such link passed
     for i, comp in enumerate(comps):
         if comp == ".":
             continue
         if comp == "..":
+            if 0 <= link and len(out) <= link:
+                return None
             out = _self_up(out)
             continue
         out.append(comp)
         if i == len(comps) - 1:
             break
-        m = _PROC_FD.match("/" + "/".join(out))
+        m = _match_fd("/" + "/".join(out))
         if m is not None and not m.group(3) and _through(table, m.group(1), reach):
             to = _proc_dir(table.fds.get(int(m.group(2))), reach)
             if to is not None:
-                out = to
+                out, link = to, -1
+                continue
+        if magic_link(out):
+            link = len(out)
     return _own_task(table, "/" + "/".join(out), reach)
 
 
@@ -180,10 +193,14 @@ def _own_task(table: FileTable, path: str, reach: Reach) -> str:
     calling thread's own id read as /proc/thread-self/fd/...: proc_task_lookup() finds
     the caller in its own thread group, proc_fd_link() reads its table."""
     m = _TASK_FD.match(path)
-    if m is not None and _leader_task(table, m.group(1), int(m.group(2)), reach):
+    # (proc_task_lookup() -> name_to_int(): "0<tid>", "<tid + 2^32>" are no task)
+    tid = name_to_int(m.group(2)) if m is not None else None
+    if m is None or tid is None:
+        return path
+    if _leader_task(table, m.group(1), tid, reach):
         return f"/proc/{m.group(1)}/fd" + m.group(3)
-    if m is None or reach.tid is None or int(m.group(2)) != reach.tid or \
-            (m.group(1) != "self" and int(m.group(1)) not in table.pids):
+    if reach.tid is None or tid != reach.tid or \
+            (m.group(1) != "self" and name_to_int(m.group(1)) not in table.pids):
         return path
     return "/proc/thread-self/fd" + m.group(3)
 
@@ -194,8 +211,8 @@ def _leader_task(table: FileTable, who: str, tid: int, reach: Reach) -> bool:
     leader's tid is its tgid); /proc/self/task/<own pid> is the leader /proc/self names
     (proc_self_get_link()), the pid known as the caller's own where no other process holds
     the table and getpid told it no other."""
-    if who.isdigit():
-        return int(who) == tid
+    if who != "self":
+        return name_to_int(who) == tid
     # (one pid: a table unshared by a CLONE_FILES child keeps its creator's too)
     return who == "self" and reach.own_pids and table.pids == {tid}
 
@@ -209,7 +226,7 @@ def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, na
     path = _lexical(table, cwd, dirfd, name, in_root, reach)
     if path is None:
         return None
-    m = _PROC_FD.match(path)
+    m = _match_fd(path)
     if m is not None:
         who, fd, rest = m.groups()
         if not _through(table, who, reach):
@@ -219,6 +236,16 @@ def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, na
             return None
         path = posixpath.normpath(f.path + (rest or ""))
     return path
+
+
+def _match_fd(path: str) -> re.Match[str] | None:
+    """`_PROC_FD`'s match of `path` where /proc reads its pid and descriptor as numbers
+    (proc_pid_lookup(), proc_lookupfd_common() -> name_to_int()); None: no such link."""
+    m = _PROC_FD.match(path)
+    if m is None or name_to_int(m.group(2)) is None or \
+            m.group(1) not in (None, "self", "thread-self") and name_to_int(m.group(1)) is None:
+        return None
+    return m
 
 
 def read_name(memory: UserMemory, slot: Slot, va: int) -> str | None:

@@ -22,6 +22,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import read_name
 from guardian.opener_tables import dir_base
+from guardian.proc_numbers import name_to_int
 from guardian.sole_reopens import name_quiet
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ MOUNTING = frozenset(NUMBERS[n] for n in (
     "open_tree", "fsmount", "mount_setattr", "symlinkat", "renameat", "renameat2",
     "linkat") if n in NUMBERS)
 #: a relative name whose first component is a task id
-_OWN_FIRST = re.compile(r"^(0|[1-9]\d*)(?:/.*)?$")
+_OWN_FIRST = re.compile(r"^([0-9]+)(?:/.*)?\Z", re.DOTALL)
 _SELF_TASK = ("/proc/self/task", "/proc/self/task/")
-_TASK = re.compile(r"^/proc/(self|\d+)/task/([^/]+)(?:/.*)?$")
+_TASK = re.compile(r"^/proc/(self|[0-9]+)/task/([^/]+)(?:/.*)?\Z", re.DOTALL)
 
 
 def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
@@ -86,14 +87,18 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
     if m is None or got is None:
         return
     who = m.group(1)
-    if not m.group(2).isdigit():
+    # (proc_task_lookup() -> name_to_int(): no leading zero, '0'..'9' only, ~0U past
+    # UINT_MAX)
+    tid = name_to_int(m.group(2))
+    if tid is None:
         if name_quiet(sole, slot, got[1]):
             _refuse(m.group(2))
         return
-    tid = int(m.group(2))
     if who != "self":
         reach = files.reach(slot)
-        if not reach.own_pids or files.table(slot.root, slot.thread).pids != {int(who)}:
+        pid = name_to_int(who)
+        if pid is None or not reach.own_pids or \
+                files.table(slot.root, slot.thread).pids != {pid}:
             return
     if not _foreign_live(sole, slot, tid) or not name_quiet(sole, slot, got[1]):
         return
@@ -124,7 +129,7 @@ def _opener_task(sole: SoleHeld, slot: Slot) -> None:
     name = read_name(files.memory, slot, slot.args[1])
     m = _OWN_FIRST.match(name) if name is not None else None
     reach = files.reach(slot)
-    if m is None or name is None or reach.tid is None or int(m.group(1)) != reach.tid:
+    if m is None or name is None or reach.tid is None or name_to_int(m.group(1)) != reach.tid:
         return
     base = dir_base(files, slot, slot.args[0])
     if base is None or base.path not in _SELF_TASK or base.opener is None or \

@@ -13,13 +13,13 @@ or is in flight (the parent blocked in wait4(), say).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from abi.descriptors import AT_FDCWD
 from abi.syscalls import NUMBERS
 from guardian.fd_names import opener_of
 from guardian.fd_results import s32
+from guardian.proc_numbers import name_to_int
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from guardian.open_files import FileTable, OpenFile, WorkDir
     from guardian.slots import Slot
 
-#: (proc_lookupfd_common() -> name_to_int(): a number with no leading zero)
-_NUMBER = re.compile(r"0|[1-9]\d*")
 #: the fd directories whose "self" a process takes at its open
 _CLONES = frozenset(NUMBERS[n] for n in ("clone", "clone3", "vfork") if n in NUMBERS)
 _SELF_FD = ("/proc/self/fd", "/proc/self/fd/", "/dev/fd", "/dev/fd/")
@@ -122,11 +120,12 @@ def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> Ope
     working directory) where that directory is another process's /proc/self/fd (or
     /dev/fd), opened by it: that process's descriptor, where its table is known; None:
     not known."""
-    if _NUMBER.fullmatch(name) is None:
+    fd = name_to_int(name)                  # (proc_lookupfd_common())
+    if fd is None:
         return None
     base = dir_base(files, slot, dirfd)
     if base is None or base.opener is None or base.path not in _SELF_FD or \
             base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
         return None
     other = process_table(files, slot, *base.opener)
-    return other.fds.get(int(name)) if other is not None else None
+    return other.fds.get(fd) if other is not None else None

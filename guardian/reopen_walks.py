@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from abi.descriptors import AT_FDCWD
 from guardian.fd_names import read_name
+from guardian.proc_numbers import is_number, name_to_int
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -40,26 +41,11 @@ _RESOLVE_IN_ROOT = 0x10
 #: the symlinks a walk from "/" may pass before the link: proc_self_get_link(),
 #: proc_thread_self_get_link(), devtmpfs's /dev/fd
 _SYMLINKS = (["proc", "self"], ["proc", "thread-self"], ["dev", "fd"])
-_UINT_MAX = 0xFFFF_FFFF
-
-
-def name_to_int(name: str) -> int | None:
-    """fs/proc/util.c's name_to_int(): a decimal number with no leading zero below
-    ~0U - 9 (None: ~0U, no such entry)."""
-    if len(name) > 1 and name[0] == "0":
-        return None
-    n = 0
-    for ch in name:
-        c = ord(ch) - ord("0")
-        if not 0 <= c <= 9 or n >= (_UINT_MAX - 9) // 10:
-            return None
-        n = n * 10 + c
-    return n
 
 
 def _pid(part: str) -> bool:
     """Does `part` name a /proc/<pid> directory (self: its target)?"""
-    return part == "self" or part.isdigit()
+    return part == "self" or is_number(part)
 
 
 def _fd_dir(stack: list[str]) -> bool:
@@ -72,7 +58,7 @@ def _task(stack: list[str]) -> bool:
     """Is `stack` a /proc/<pid>, /proc/thread-self or /proc/<pid>/task/<tid> directory?"""
     return stack[:1] == ["proc"] and (
         len(stack) == 2 and (_pid(stack[1]) or stack[1] == "thread-self")
-        or len(stack) == 4 and _pid(stack[1]) and stack[2] == "task" and stack[3].isdigit())
+        or len(stack) == 4 and _pid(stack[1]) and stack[2] == "task" and is_number(stack[3]))
 
 
 def _real_dir(stack: list[str]) -> bool:
@@ -133,7 +119,7 @@ def walk_of(name: str, base: str | None, in_root: bool,
     stripped = name
     while stripped.endswith("/") and stripped.strip("/") or stripped.endswith("/."):
         stripped = stripped[:-1]
-    directory = stripped != name and stripped.rsplit("/", 1)[-1].isdigit()
+    directory = stripped != name and is_number(stripped.rsplit("/", 1)[-1])
     stack = [] if absolute else _dirs(base)
     start = len(stack)
     symlink = escapes = crosses = False

@@ -45,7 +45,6 @@ A fact the Guardian does not know (never told, not followed) leaves its part unj
 
 from __future__ import annotations
 
-import posixpath
 import re
 import struct
 from collections.abc import Callable
@@ -62,6 +61,8 @@ from guardian.confidential_selfsignal import UNBLOCKABLE
 from guardian.exec_args import cstring
 from guardian.fd_names import read_name
 from guardian.pipe_bytes import buffers
+from guardian.proc_links import lexical
+from guardian.proc_numbers import name_to_int
 from guardian.quiet_ranges import quiet
 from guardian.sole_files import CALLS as SOLE_CALLS
 from guardian.stated_facts import COMM_WRITTEN
@@ -81,14 +82,14 @@ _SIG_DFL, _SIG_IGN = 0, 1
 _OPENAT, _OPENAT2, _READLINKAT = _NR["openat"], _NR["openat2"], _NR["readlinkat"]
 #: Every call this module acts on.
 CALLS = frozenset({_READ, _PREAD, _GETDENTS, _OPENAT, _OPENAT2, _READLINKAT})
-_SELF = re.compile(r"^/proc/(self|\d+)/(.+)$")
+_SELF = re.compile(r"^/proc/(self|[0-9]+)/(.+)\Z", re.DOTALL)
 #: /proc entries that are text about a process, not another way to one of its open files
 #: (as fd/N, map_files/ and cwd/ are).
-_REPORT = re.compile(r"^/proc/(self|thread-self|\d+)/(task/\d+/)?"
+_REPORT = re.compile(r"^/proc/(self|thread-self|[0-9]+)/(task/[0-9]+/)?"
                      r"(status|stat|statm|cmdline|environ|comm|limits|maps|smaps|task|"
-                     r"fdinfo/\d+)$")
+                     r"fdinfo/[0-9]+)\Z")
 #: A task directory's comm or stat: /proc/thread-self/... or /proc/<pid>/task/<tid>/...
-_TASK = re.compile(r"^/proc/(?:(self|\d+)/task/(\d+)|thread-self)/(comm|stat|status)$")
+_TASK = re.compile(r"^/proc/(?:(self|[0-9]+)/task/([0-9]+)|thread-self)/(comm|stat|status)\Z")
 _SIG_LINE = re.compile(rb"^(SigIgn|SigCgt|SigBlk):\t([0-9a-f]{16})$")
 _STAT_HEAD = re.compile(rb"^(\d+) \(")
 _LINE_ID = re.compile(rb"^(Tgid|Pid):\t(\d+)$")
@@ -99,8 +100,8 @@ _VMSIZE = re.compile(rb"^VmSize:\s+(\d+) kB$")
 _STATM = re.compile(rb"^(\d+) ")
 _FEATURES = re.compile(rb"^Features\s*:(.*)$")
 CPUINFO = "/proc/cpuinfo"
-_FD = re.compile(r"^fd/(\d+)$")
-_FDINFO = re.compile(r"^fdinfo/(\d+)$")
+_FD = re.compile(r"^fd/([0-9]+)\Z")
+_FDINFO = re.compile(r"^fdinfo/([0-9]+)\Z")
 #: Names through which a writable open may reach a /proc/.../comm (/proc/self/root/...,
 #: /proc/self/fd/N, /dev/fd/N and /dev/std* lead back into /proc).
 _MAY_REACH_COMM = ("/proc/", "/dev/fd/", "/dev/stdin", "/dev/stdout", "/dev/stderr")
@@ -196,7 +197,7 @@ class SelfReports:
         m = _SELF.match(path or "")
         if m is None:
             return None
-        if m.group(1) != "self" and int(m.group(1)) != self._pid(slot):
+        if m.group(1) != "self" and name_to_int(m.group(1)) != self._pid(slot):
             return None
         return m.group(2)
 
@@ -208,9 +209,11 @@ class SelfReports:
             return None
         if m.group(2) is None:
             return m.group(3), slot.thread          # /proc/thread-self: the opener's own
-        if m.group(1) != "self" and int(m.group(1)) != self._pid(slot):
+        if m.group(1) != "self" and name_to_int(m.group(1)) != self._pid(slot):
             return None
-        tid, space = int(m.group(2)), self._space(slot)
+        tid, space = name_to_int(m.group(2)), self._space(slot)
+        if tid is None:
+            return None                             # (proc_task_lookup(): no task)
         group = self.registry.group_of(slot.root, slot.thread)
         told = [t for t, v in space.tids.items() if v == tid and
                 self.registry.group_of(slot.root, t) == group] if space is not None else []
@@ -322,7 +325,8 @@ class SelfReports:
         if entry == "cpuinfo":
             return self._cpuinfo(slot, got)
         m = _FDINFO.match(entry)
-        return self._fdinfo(slot, int(m.group(1)), got) if m else ""
+        fd = name_to_int(m.group(1)) if m else None     # (proc_lookupfdinfo())
+        return self._fdinfo(slot, fd, got) if fd is not None else ""
 
     def _status(self, slot: Slot, got: bytes, thread: int | None = None) -> str:
         pid = self._pid(slot)
@@ -510,11 +514,12 @@ class SelfReports:
             return
         name = raw.decode(errors="surrogateescape")
         # The link itself, not what it leads to (resolve() follows /proc/self/fd/N).
-        path = posixpath.normpath(name) if name.startswith("/") else None
+        # (a ".." after /proc/self/cwd, root, fd/N... leaves the link's target)
+        path = lexical(name) if name.startswith("/") else None
         m = _FD.match(self._entry(slot, path) or "")
-        if m is None:
+        fd = name_to_int(m.group(1)) if m is not None else None     # (proc_lookupfd())
+        if fd is None:
             return
-        fd = int(m.group(1))
         desc = self.files.description_of(slot, fd)
         pipes = self.files.pipe_writers
         if desc is None or not (desc in pipes or desc in pipes.values()):

@@ -32,7 +32,8 @@ def test_proc_self_fd_opens_the_memfd_again() -> None:
 def test_a_link_to_a_proc_directory_is_followed_before_dotdot() -> None:
     """link_path_walk() follows /proc/self/fd/D (nd_jump_link()) before the ".." after
     it: with D a descriptor of /proc/self/fd, "/proc/self/fd/D/.." is /proc/self, and
-    "/proc/self/fd/D/../fd" /proc/self/fd; a link to no directory is left lexical."""
+    "/proc/self/fd/D/../fd" /proc/self/fd; past a link to no /proc directory the name is
+    none the Guardian reads (a memfd: link_path_walk() answers -ENOTDIR)."""
     from guardian.fd_names import resolve_name
     from guardian.open_files import FileTable, OpenFile
 
@@ -45,7 +46,7 @@ def test_a_link_to_a_proc_directory_is_followed_before_dotdot() -> None:
     assert resolve_name(table, cwd, -100, "/proc/self/fd/5/../fd") == "/proc/self/fd"
     assert resolve_name(table, cwd, -100, "/dev/fd/6/../fd") == "/proc/self/fd"
     assert resolve_name(table, cwd, -100, "/proc/self/fd/5") == "/proc/self/fd"
-    assert resolve_name(table, cwd, -100, "/proc/self/fd/4/..") == "/proc/self/fd"
+    assert resolve_name(table, cwd, -100, "/proc/self/fd/4/..") is None
 
 
 def test_proc_self_names_the_leaders_table_only_where_it_is_known() -> None:

@@ -7,12 +7,10 @@ as Linux does (the honest kernel model where it already does; a claim_* step fun
 attacks/families/redteam_r65.py where the model does not) and asserts the Guardian lets it through: no
 decision, the program finishes intact, and each step indexes the label Linux's answer
 gives (each as qemu-user gives it natively on this host, or from the kernel source where
-qemu-user refuses the call).  Two are refused (xfail): /proc/self/cwd followed before "..".
+qemu-user refuses the call).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r65 as r
 from tests.honest_runs import claim_run, honest
@@ -42,21 +40,15 @@ def test_honest_own_task_directory_by_dotdot_is_not_refused() -> None:
 
 def test_honest_thread_self_up_up_is_not_refused() -> None:
     # /proc/thread-self/../../task/<T>/fd/M is the program's own thread's M: it opens
-    # (qemu-user; index 0; the kernel model answers -ENOENT: claim_tsup2).
-    claim_run(r, r.claim_tsup2, (), {r.P_HTSUP2: 0})
+    # (qemu-user; the kernel model too: the link followed before ".."; index 0).
+    claim_run(r, honest, (), {r.P_HTSUP2: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.task_foreign reads \"/proc/self/cwd/../task/foo\" lexically as "
-    "/proc/self/task/foo, an entry of a task directory that is no number, and refuses the "
-    "open; Linux follows the cwd link before \"..\" (proc_cwd_link()): the name is "
-    "<working directory's parent>/task/foo, here /tmp/r65t/task/foo, a directory the "
-    "program made, and it opens (qemu-user on this host)"))
 def test_honest_cwd_link_then_dotdot_is_not_refused() -> None:
     # /proc/self/cwd is a link followed before "..": "/proc/self/cwd/../task/foo" is
-    # /tmp/r65t/task/foo, no task directory; it opens (qemu-user; index 0; the kernel
-    # model answers -ENOENT: claim_cwdup).
-    claim_run(r, r.claim_cwdup, (), {r.P_HCWDUP: 0})
+    # /tmp/r65t/task/foo, no task directory; it opens (qemu-user; the kernel model too;
+    # index 0).
+    claim_run(r, honest, (), {r.P_HCWDUP: 0})
 
 
 def test_honest_dead_openers_directories() -> None:
@@ -81,13 +73,6 @@ def test_honest_dead_openers_name_of_a_live_parents_directory() -> None:
     claim_run(r, honest, (), {r.P_HPARENTFD: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.task_foreign reads openat(CW, \"../task/foo\"), CW the program's descriptor of "
-    "/proc/self/cwd, lexically as /proc/self/task/foo, an entry of a task directory that "
-    "is no number, and refuses the open; CW is the working directory itself "
-    "(proc_cwd_link() followed at its open: /tmp/r65t/w), so the name is "
-    "/tmp/r65t/task/foo, a directory the program made, and it opens (qemu-user on this "
-    "host; the kernel model too)"))
 def test_honest_cwd_descriptor_then_dotdot_is_not_refused() -> None:
     # CW = openat("/proc/self/cwd", O_DIRECTORY) is the working directory itself
     # (/tmp/r65t/w): openat(CW, "../task/foo") opens /tmp/r65t/task/foo (qemu-user; the

@@ -46,14 +46,16 @@ reaped, opens the program's memfd (DK is the live program's fd directory), and s
 "M" relative to K's openat(AT_FDCWD, "fd") from the working directory /proc/self it took
 from the program; /proc/<pid>/task/<T>/fd/M opens; G's /proc/<program>/fd/M
 O_RDWR|O_DIRECT opens (the table shared with a CLONE_FILES child); and the answers of
-XZ-001..XZ-022.  The kernel model answers
-/proc/thread-self/../../task/<T>/fd/M, /proc/self/cwd/../task/foo and XZ-011's "fd/A"
-otherwise than Linux: claim_tsup2, claim_cwdup and claim_self_dead answer as Linux does.
+XZ-001..XZ-022.  The kernel model answers XZ-011's "fd/A" otherwise than Linux:
+claim_self_dead answers as Linux does.  It answered /proc/thread-self/../../task/<T>/fd/M
+and /proc/self/cwd/../task/foo with -ENOENT when written; it follows the link before ".."
+since (kernel_model/syscalls/fs.py `_linked_abs`), as qemu-user does.
 
-Through with the Guardian on when written (open P5 gaps): XZ-001, XZ-002, XZ-012 (the
-task entry read by Python's int(): a leading zero, a number past UINT_MAX and other
-scripts' digits make the caller's own tid, or no live thread, so no rule judges; Linux's
-name_to_int() finds no task), XZ-006, XZ-022 (an autoreap has no wait report), XZ-009, XZ-010, XZ-011, XZ-016
+Through with the Guardian on when written, refused since: XZ-001, XZ-002, XZ-012 (the
+task entry was read by Python's int(): a leading zero, a number past UINT_MAX and other
+scripts' digits made the caller's own tid, or no live thread, so no rule judged; every
+/proc pid, task id and descriptor is read by Linux's name_to_int() now,
+guardian/proc_numbers.py: return.task_foreign).  Still through (open P5 gaps): XZ-006, XZ-022 (an autoreap has no wait report), XZ-009, XZ-010, XZ-011, XZ-016
 (return.fd_dir_reaped reads only /proc/self/fd and /dev/fd descriptors), XZ-015 (a
 re-parented orphan's reap names a pid the Guardian does not know as the program's child),
 XZ-017 (`opener_tables.parent_table` reads no table another process shares).
@@ -61,10 +63,12 @@ Refused: XZ-003 (return.task_foreign), XZ-004, XZ-005, XZ-008, XZ-013, XZ-020, X
 XZ-007, XZ-014 (return.fd_dir_reaped), XZ-018, XZ-019 (return.fifo_direct through the
 vfork ancestors).
 
-False refusals (xfail): "/proc/self/cwd/../task/foo" and openat(CW, "../task/foo"), CW a
-descriptor of /proc/self/cwd (only with -w), both /tmp/r65t/task/foo on Linux (the link
-followed before ".."), are read lexically as /proc/self/task/foo and refused by
-return.task_foreign.
+False refusals when written (xfail), let through since: "/proc/self/cwd/../task/foo" and
+openat(CW, "../task/foo"), CW a descriptor of /proc/self/cwd (only with -w), both
+/tmp/r65t/task/foo on Linux (the link followed before ".."), were read lexically as
+/proc/self/task/foo and refused by return.task_foreign; a ".." after a /proc link (cwd,
+root, exe, fd/N, map_files, ns: guardian/proc_links.py) now leaves a name the Guardian
+does not read as a /proc one.
 
 The victim is `secret_r65_rules` (workloads/src/secret_r65_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -103,7 +107,7 @@ def dup_open(adv: Adversary, phase: int) -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("XZ-001", "XZ-002", "XZ-006", "XZ-009", "XZ-010", "XZ-011", "XZ-012", "XZ-015",
+    ("XZ-006", "XZ-009", "XZ-010", "XZ-011", "XZ-015",
      "XZ-016", "XZ-017", "XZ-022"),
     "P5")
 for _xid, _phase, _name, _why, _linux in (
@@ -200,23 +204,6 @@ def xz_self_dead(adv: Adversary) -> None:
 
 
 # --- answers as Linux gives them where the kernel model does not -------------------------
-def claim_tsup2(adv: Adversary) -> None:
-    """(claim) 1. The program openat()s "/proc/thread-self/../../task/<T>/fd/M" O_RDWR.
-    2. The kernel opens M (served as dup(M)): link_path_walk() follows /proc/thread-self
-    (proc_thread_self_get_link(): "<tgid>/task/<tid>") before the two ".." (qemu-user on
-    this host; the kernel model answers -ENOENT).  3. Index 0."""
-    dup_open(adv, P_HTSUP2)
-
-
-def claim_cwdup(adv: Adversary) -> None:
-    """(claim) 1. After chdir("/tmp/r65t/w") the program openat()s
-    "/proc/self/cwd/../task/foo" O_RDONLY|O_DIRECTORY.  2. The kernel opens
-    /tmp/r65t/task/foo (served as dup() of the program's descriptor of its old working
-    directory): link_path_walk() follows /proc/self/cwd (proc_cwd_link()) before ".."
-    (qemu-user on this host; the kernel model answers -ENOENT).  3. Index 0."""
-    dup_open(adv, P_HCWDUP)
-
-
 def claim_self_dead(adv: Adversary) -> None:
     """(claim) 1. O openat()s (DK, "fd/A"), DK a reaped K's /proc/self descriptor.
     2. The kernel answers -ESRCH: may_lookup() -> inode_permission() ->

@@ -65,13 +65,25 @@ def _synthetic(k: Kernel, t: Thread, dirfd: int, path: bytes, follow: bool = Tru
                ) -> tuple[Found | Elsewhere | None, str]:
     """What /proc, /sys or /dev make of a path (None: not theirs), and the lookup's cwd."""
     cwd = dir_of(k, t, dirfd) if not path.startswith(b"/") else "/"
-    return lookup(mounts_of(k), _linked_abs(k, cwd, path), follow=follow), cwd
+    linked = _linked_abs(k, cwd, path)
+    found = lookup(mounts_of(k), linked, follow=follow)
+    if found is None and linked != _guest_abs(cwd, path):
+        # (a link before ".." left the synthetic trees; a trailing "/" still asks a directory)
+        return Elsewhere(linked + "/" if path.endswith((b"/", b"/.")) else linked), cwd
+    return found, cwd
+
+
+#: synthetic links whose target is always a directory: proc_cwd_link(), proc_root_link(),
+#: proc_self_get_link(), proc_thread_self_get_link()
+_DIR_LINKS = frozenset({"cwd", "root", "self", "thread-self"})
 
 
 def _linked_abs(k: Kernel, cwd: str, path: bytes) -> str:
-    """`path` made absolute and normalised, a /proc/PID/fd/N link to a directory
-    followed before a ".." after it: link_path_walk() -> pick_link() -> nd_jump_link()
-    leaves the link for its target first ("/proc/self/fd/D/.." is /proc/PID)."""
+    """`path` made absolute and normalised, a synthetic link to a directory (/proc/PID/fd/N,
+    /proc/self, /proc/thread-self, /proc/PID/cwd, /proc/PID/root) followed before a ".."
+    after it: link_path_walk() -> pick_link() -> nd_jump_link() leaves the link for its
+    target first ("/proc/self/fd/D/.." is /proc/PID, "/proc/self/cwd/.." the working
+    directory's parent)."""
     p = os.fsdecode(path)
     if not p or "/.." not in "/" + p:
         return _guest_abs(cwd, path)
@@ -83,13 +95,16 @@ def _linked_abs(k: Kernel, cwd: str, path: bytes) -> str:
             out.append(comp)
             continue
         if out:
+            where = "/" + "/".join(out)
             try:
-                found = lookup(mounts_of(k), "/" + "/".join(out), follow=False)
+                found = lookup(mounts_of(k), where, follow=False)
             except KernelError:
                 found = None
-            if isinstance(found, Found) and isinstance(found.node, SynthLink) and \
-                    found.node.opens is not None and _is_dir(found):
-                out = [c for c in posixpath.normpath(found.node.target()).split("/") if c]
+            if isinstance(found, Found) and isinstance(found.node, SynthLink) and (
+                    found.node.opens is not None and _is_dir(found) or
+                    found.node.opens is None and out[-1] in _DIR_LINKS):
+                target = posixpath.join(posixpath.dirname(found.path), found.node.target())
+                out = [c for c in posixpath.normpath(target).split("/") if c]
             if out:
                 out.pop()
     return "/" + "/".join(out)

@@ -487,8 +487,9 @@ RULES: tuple[Rule, ...] = (
          checks=("return.elr", "return.restart_svc", "return.restart_untouched",
                  "return.vfork_held", "return.exec_failed_only"),
          validated="NO: open gaps (P5)"),
-    Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context.",
-         checks=("fork.one_child",)),
+    Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context, none for a clone "
+         "Linux refuses.",
+         checks=("fork.one_child", "fork.clone_valid")),
     Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more (no user "
          "PC at an interrupt or an abort, only the page of a fault address).",
          checks=("entry.hide_irq_pc", "entry.hide_fault_pc", "entry.hide_fault_offset"),

@@ -136,6 +136,7 @@ CHECKS: dict[str, str] = {
     "fork.vm_flags": "a child shares the address space exactly when the program asked for CLONE_VM",
     "fork.child_id_bound": "a clone child's id is fixed when it is created: at its first run, while its creator's clone is in progress, the TID words the clone's flags name (CLONE_PARENT_SETTID, CLONE_CHILD_SETTID) already hold one id, which then binds the child's gettid/getpid and the clone's return",
     "fork.flags_asked": "the clone the kernel serves has the VM/VFORK/THREAD flags the program asked for",
+    "fork.clone_valid": "no child is made for a clone or clone3 Linux refuses by its arguments alone (copy_clone_args_from_user(): size, exit_signal; clone3_args_valid(): flags, CLONE_SIGHAND with CLONE_CLEAR_SIGHAND, exit_signal with CLONE_THREAD/CLONE_PARENT; clone3_stack_valid(); kernel_clone(): CLONE_PIDFD with CLONE_PARENT_SETTID; copy_process(): CLONE_NEWNS or CLONE_NEWUSER with CLONE_FS, CLONE_THREAD without CLONE_SIGHAND, CLONE_SIGHAND without CLONE_VM)",
     "exit.root": "EXIT_DOMAIN names a confidential address space",
     # --- the return path to user code (RESUME, SIGNAL, sigreturn, fork child, exec) -
     "return.slot": "a return names a saved context of the live address space",

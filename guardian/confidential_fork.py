@@ -26,9 +26,11 @@ from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR
 from guardian import checks
 from guardian.checks import FaultIn, refuse
+from guardian.clone_valid import CLONE_CLEAR_SIGHAND, clone_refusal
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.exec_kept import after_exec
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
 from guardian.slots import PAGE, Space
@@ -62,6 +64,7 @@ class Forks:
         dom = reg.domains[slot.domain]
         if slot.nr == NR_CLONE:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
+            why = clone_refusal(NR_CLONE, cflags, parent_tid=slot.args[2])
         else:
             raw = self.memory.read(slot.args[0], 64, slot.root)
             if raw is None:
@@ -72,8 +75,14 @@ class Forks:
                     raise FaultIn(slot.args[0] if missing is None else missing)
                 raw = bytes(64)
             # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
-            cflags, _, child_tid, _, _, stk, stk_size, tls = struct.unpack("<8Q", raw)
+            cflags, pidfd, child_tid, parent_tid, exit_signal, stk, stk_size, tls = \
+                struct.unpack("<8Q", raw)
             stack = stk + stk_size if stk else 0
+            why = clone_refusal(NR_CLONE3, cflags, slot.args[1], exit_signal, stk, stk_size,
+                                pidfd, parent_tid)
+        if why is not None:
+            refuse("fork.clone_valid", Status.ERR_DENIED,
+                   f"Linux refuses this clone before any child exists: {why}")
         if bool(cflags & CLONE_VM) != (child_root == 0):
             refuse("fork.vm_flags", Status.ERR_DENIED,
                    "the child must share the address space exactly when the program asked for "
@@ -126,8 +135,11 @@ class Forks:
             # waits on it), in the child's tree, and at no other time.
             target.tid_words[child.thread] = child_tid
         # copy_sighand(): the child's signal actions are a copy of its creator's table
-        # (a fork child's is its space's own), or that very table with CLONE_SIGHAND.
+        # (a fork child's is its space's own), or that very table with CLONE_SIGHAND;
+        # clone3's CLONE_CLEAR_SIGHAND (never with CLONE_SIGHAND) flushes the copy.
         table = space.handlers_of(reg.group_of(slot.root, slot.thread))
+        if slot.nr == NR_CLONE3 and cflags & CLONE_CLEAR_SIGHAND:
+            table = after_exec(table)       # flush_signal_handlers(tsk, 0): SIG_IGN kept
         if child_root:
             target.handlers = dict(table)
         elif not cflags & CLONE_THREAD:

@@ -10,7 +10,9 @@ the program's own MADV_FREE call, and lets its leaf go later only while every ma
 of the frame is still read-only and the record stands: a writable leaf, another
 frame, an unmapping or the Guardian's own rewrite of the entry ends it.  The program's
 own mremap carries the record with the pte to its new address (move_ptes() moves the
-pte as it is, clean).
+pte as it is, clean), and MIGRATE_PAGE to the new frame (folio_migrate_flags() keeps the
+folio lazyfree, remove_migration_pte() the pte clean).  Swap-out ends it (a folio
+reclaim swaps is dirty: folio_set_swapbacked(); SWAP_IN's folio is swap-backed).
 
 arm64's clean pte keeps PTE_WRITE (DBM, bit 51) with PTE_RDONLY (pte_mkclean()); EL0
 always runs with TCR_EL1.HD clear (guardian/el0_view.py), so a write through such an
@@ -48,6 +50,10 @@ class LazyFree:
             return
         if key not in self.pages and _in_free_call(lifecycle, root, va):
             self.pages[key] = pa       # madvise_free_pte_range(): clean, old, read-only
+
+    def moved(self, root: int, va: int, pa: int) -> None:
+        """MIGRATE_PAGE put va's lazy-free page on frame pa, its entry as it was."""
+        self.pages[(root, va)] = pa
 
     def end(self, root: int, va: int) -> None:
         self.pages.pop((root, va), None)

@@ -51,8 +51,13 @@ class SecureRemap:
         entry, desc, old = self.c.page(root, va, dom, alone=True, hint=True)
         g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
+        lazy = g.lifecycle.lazy_free.pages.get((root, va)) == old
         # A hint stays a hint on the new frame (remove_migration_pte(); do_numa_page() maps it)
         self.c.write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
+        if lazy:
+            # folio_migrate_flags() keeps the folio lazyfree (not swap-backed) and
+            # remove_migration_pte() the pte clean: the record follows the page.
+            g.lifecycle.lazy_free.moved(root, va, new)
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""

@@ -96,6 +96,8 @@ class PageFaults:
                 if write and D.software_bits(desc) & SW_COW:
                     self._break_cow(vma, page_va, desc)
                     return FaultResult.OK
+                if not self._allows(desc, write, execute):
+                    self._make_progress(vma, page_va, desc, write)
                 # Present and allowed: a stale translation; the retry will succeed.
                 return FaultResult.OK
             if desc and swap_entry(desc) is not None:
@@ -114,6 +116,35 @@ class PageFaults:
             log.warning("fault at %#x: %s", va, exc)
             return FaultResult.OOM
         return FaultResult.OK
+
+    @staticmethod
+    def _allows(desc: int, write: bool, execute: bool) -> bool:
+        """Whether the present entry lets EL0 make the access (a retry would not fault)."""
+        if not desc & D.AP_EL0 or (write and desc & D.AP_RO):
+            return False
+        return not (execute and desc & D.UXN)
+
+    def _make_progress(self, vma: Vma, page_va: int, desc: int, write: bool) -> None:
+        """A present entry that forbids an access its area allows, made to allow it (the
+        frame kept), so that the retried access never faults again:
+
+        - a write to a read-only entry: handle_pte_fault() with FAULT_FLAG_WRITE makes a
+          pte_write() (arm64: PTE_DBM) entry dirty (pte_mkdirty(): PTE_RDONLY cleared);
+          one without PTE_DBM goes to do_wp_page(), which reuses an exclusive page or a
+          shared mapping's (wp_page_reuse(), wp_page_shared(): maybe_mkwrite());
+        - any other access: the area's protection restored on the entry, as
+          do_numa_page() does for a PROT_NONE entry of an accessible area."""
+        perms = leaf_perms(vma.prot, True)
+        bits = D.leaf_descriptor(0, perms) & ~(D.ADDR_MASK | D.AF)
+        keep = D.AP_EL0 | D.AP_RO | D.UXN
+        new = (desc & ~keep) | (bits & keep)
+        if not write and desc & D.AP_RO:
+            new |= D.AP_RO          # a read keeps a clean entry clean
+        self.tables.set(page_va, new)
+        self.ctx.el1.tlbi_va(page_va)
+        self.ctx.stats.inc("kernel.mm.wp_reuse" if write else "kernel.mm.prot_restored")
+        if vma.prot & PROT_EXEC:
+            self.ctx.invalidate_code(page_va, PAGE)
 
     def _populate(self, vma: Vma, page_va: int, leaf: int | None = None, old: int = 0) -> None:
         """Map a new page at page_va (`leaf`, `old`: the level-3 table its entry sits in and

@@ -66,11 +66,6 @@ def test_aio_write_as_fs_aio_does_it_is_not_refused() -> None:
                    r.P_SUBMIT: 0, r.P_WRITTEN_MOVED: 0}, got
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: MIGRATE_PAGE maps a lazy-free page "
-                   "on its new frame while the lazy-free record keeps the old one, so "
-                   "reclaim's discard is refused (set_pt.discard_leaf); Linux's migration "
-                   "keeps the folio lazyfree (folio_migrate_mapping() copies swapbacked "
-                   "as it is) and the pte clean (remove_migration_pte())")
 def test_reclaim_of_a_moved_lazyfree_page_migrated_is_not_refused() -> None:
     out = _run(r.claim_lazyfree_moved_migrated_dropped, r64b.VICTIM)
     assert not out.decided_by, out.evidence
@@ -79,11 +74,6 @@ def test_reclaim_of_a_moved_lazyfree_page_migrated_is_not_refused() -> None:
     assert step_indices(out, r64b.P_GONE, r64b.P_VICTIM_LAST) == R64_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: MIGRATE_PAGE maps a lazy-free page "
-                   "on its new frame while the lazy-free record keeps the old one, so "
-                   "reclaim's discard is refused (set_pt.discard_leaf); Linux's migration "
-                   "keeps the folio lazyfree (folio_migrate_mapping() copies swapbacked "
-                   "as it is) and the pte clean (remove_migration_pte())")
 def test_reclaim_of_a_migrated_lazyfree_page_is_not_refused() -> None:
     out = _run(r.claim_lazyfree_migrated_dropped, r61b.LAZY)
     assert not out.decided_by, out.evidence

@@ -8,8 +8,8 @@ Each test runs a victim with a kernel that does exactly what Linux may do at tha
 claim_* step function of attacks/families/redteam_r65c.py) and asserts the Guardian lets it
 through: no decision, the program finishes intact, each step indexes label 0.  The kernel
 model has no CONFIG_RSEQ (rseq() answers -ENOSYS): the claim steps serve rseq() as Linux
-does; it keeps a CLONE_CLEAR_SIGHAND child's handlers, and claim_cleared_action serves
-rt_sigaction() as Linux does.  qemu-aarch64 has neither rseq() nor clone3() (ENOSYS), so it
+does; it flushes a CLONE_CLEAR_SIGHAND child's handlers as copy_sighand() does, so
+claim_cleared_action leaves rt_sigaction() to it.  qemu-aarch64 has neither rseq() nor clone3() (ENOSYS), so it
 cannot show these answers.
 """
 
@@ -74,11 +74,6 @@ def test_rseq_abort_of_a_preempted_section_is_not_refused() -> None:
     assert step_indices(out, r.P_RSEQ_ABORT, r.P_VICTIM_LAST) == ALL_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="the Guardian copies the creator's signal actions "
-                   "into every child whatever clone3's flags (Forks.fork, copy_sighand() "
-                   "without CLONE_CLEAR_SIGHAND's flush_signal_handlers()): the SIG_DFL a "
-                   "CLONE_CLEAR_SIGHAND child's rt_sigaction() reports is refused as an old "
-                   "action the program never set")
 def test_sig_dfl_in_a_clear_sighand_child_is_not_refused() -> None:
     out = _run(r.claim_cleared_action, r.VICTIM, (b"-c",))
     assert not out.decided_by, out.evidence

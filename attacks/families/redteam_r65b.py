@@ -10,7 +10,7 @@ none or finds the ring's own header (aio_setup_ring()).
 
 Through with the Guardian on when written: YA-001, YA-002, YA-010, YA-011 (P3: the aio
 ring's span).  Refused: YA-003..YA-009, YA-012..YA-014.  False refusals:
-reclaim of a migrated lazy-free page, an io_submit() reading its iocb, an io_pgetevents()
+reclaim of a migrated lazy-free page (let through since), an io_submit() reading its iocb, an io_pgetevents()
 reading its signal mask, an aio ring page holding its header.
 
 Refused since (guardian/aio_rings.py): YA-001, YA-010 (`set_pt.unmapped`: the ring takes
@@ -37,9 +37,9 @@ On the victim `secret_r64_mm` (round 64b's, reused):
   (claim_lazyfree_moved_hinted_dropped): let through;
 - honest: reclaim of that page after MIGRATE_PAGE moved it
   (claim_lazyfree_moved_migrated_dropped), and of a lazy-free page after MIGRATE_PAGE
-  (claim_lazyfree_migrated_dropped, victim secret_r61_mm): refused, a false refusal
-  (xfail): the record keeps the old frame, while Linux's migration keeps the folio
-  lazyfree and its pte clean.
+  (claim_lazyfree_migrated_dropped, victim secret_r61_mm): let through since the
+  record follows MIGRATE_PAGE to the new frame (Linux's migration keeps the folio
+  lazyfree and its pte clean); a false refusal when written.
 
 On the victim `secret_r65_mm`:
 
@@ -494,24 +494,9 @@ def ya_written_moved_dropped(adv: Adversary) -> None:
 def claim_written_moved_kept(adv: Adversary) -> None:
     """MADV_FREE of G served as Linux's madvise_free_pte_range() (clean, read-only); the
     mremap carries the clean pte to T; the program's write at T faults and the kernel
-    makes the pte writable and dirty (do_wp_page() reuse).  T reads 4.
-
-    The kernel model does not serve that write fault on a clean pte an mremap moved
-    (it faults again and again); this step serves it as do_wp_page() does: the same
-    frame, writable."""
+    makes the pte writable and dirty (handle_pte_fault(): pte_mkdirty() of a PTE_DBM
+    pte).  T reads 4."""
     r64b.clean_at_free(adv, P_SUBMIT + 1)
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_MREMAP, during=P_SUBMIT + 1)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["target"] = a.reg("x4")
-
-    @adv.on(Point.FAULT, during=P_SUBMIT + 1, once=False)
-    def _(a: Adversary, info: object = None, **_: object) -> None:
-        page = info.far & ~0xFFF  # type: ignore[attr-defined]
-        desc = a.mm.tables.lookup(page)
-        if page != a.memo.get("target") or not desc & D.VALID or not desc & D.AP_RO:
-            return
-        _map_at(a, page, desc & ~D.AP_RO, "write fault: the moved page writable again")
 
 
 def claim_ring_completion(adv: Adversary) -> None:

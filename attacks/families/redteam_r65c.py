@@ -13,10 +13,13 @@ Linux's copy_sighand() resets every handled signal to SIG_DFL in the child
 (copy_process(): -EINVAL) are no check of the Guardian's: it compares only CLONE_VM,
 CLONE_VFORK and CLONE_THREAD with what the kernel served.
 
-Through (open, P6): YB-003, YB-004 (a parent's handler run in a CLONE_CLEAR_SIGHAND
-child, fork and vfork), YB-005, YB-006, YB-007, YB-009, YB-010 (a child made for a clone
-Linux refuses: CLONE_SIGHAND without CLONE_VM, CLONE_SIGHAND with CLONE_CLEAR_SIGHAND,
-CLONE_NEWNS with CLONE_FS, clone3's exit_signal 65, clone3's stack of size 0).
+Through with the Guardian on when written (P6): YB-003, YB-004 (a parent's handler run
+in a CLONE_CLEAR_SIGHAND child, fork and vfork), YB-005, YB-006, YB-007, YB-009, YB-010
+(a child made for a clone Linux refuses: CLONE_SIGHAND without CLONE_VM, CLONE_SIGHAND
+with CLONE_CLEAR_SIGHAND, CLONE_NEWNS with CLONE_FS, clone3's exit_signal 65, clone3's
+stack of size 0).  Refused since: YB-003, YB-004 (signal.handler: the child's table is
+flushed as copy_sighand() flushes it), YB-005, YB-006, YB-007, YB-009, YB-010
+(fork.clone_valid).
 
 On the victim `secret_r65_core`:
 
@@ -25,22 +28,22 @@ On the victim `secret_r65_core`:
 - YB-002: the area's cpu_id stored as -4 at a return from a timer interrupt inside the
   second section: refused (uaccess.syscall_in_progress);
 - YB-003, YB-004: SIGUSR1 delivered into the parent's handler in a child clone3() made
-  with CLONE_CLEAR_SIGHAND (a fork child; a vfork child): through;
+  with CLONE_CLEAR_SIGHAND (a fork child; a vfork child): refused (signal.handler);
 - YB-005, YB-006, YB-007: a child made for clone(CLONE_SIGHAND | SIGCHLD),
   clone3(CLONE_VM | CLONE_VFORK | CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) and
-  clone(CLONE_NEWNS | CLONE_FS | SIGCHLD), each -EINVAL under Linux: through (the kernel
-  model refuses the last two now, as copy_process() does);
+  clone(CLONE_NEWNS | CLONE_FS | SIGCHLD), each -EINVAL under Linux: refused
+  (fork.clone_valid; the kernel model refuses them too, as copy_process() does);
 - YB-008: close() restarted (-ERESTARTSYS, pc at its svc) after it closed the
   descriptor, a SA_RESTART handler run in between: refused (return.fd_open: the
   handler's open answering the descriptor the Guardian still counts open);
 - YB-009, YB-010: a child made for clone3() with exit_signal 65 and with a stack of size
-  0, each -EINVAL under Linux: through (the kernel model refuses both now);
+  0, each -EINVAL under Linux: refused (fork.clone_valid; the kernel model refuses both);
 - honest, refused (xfail, tests/test_redteam_r65c_claims.py): an rseq() registration
   answered as Linux answers it, the area's ids stored (claim_rseq_registered), the C
   library's own at start (claim_glibc_rseq_registered, victim `secret`), and the abort of
   a section a timer interrupt preempted (claim_rseq_abort_in_section); the SIG_DFL a
   CLONE_CLEAR_SIGHAND child's rt_sigaction() reports (claim_cleared_action, victim
-  argument -c: refused, uaccess.old_sigaction).
+  argument -c: refused when written, uaccess.old_sigaction; let through since).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -219,21 +222,25 @@ def claim_rseq_abort_in_section(adv: Adversary) -> None:
 
 
 def send_child(adv: Adversary, signo: int, phase: int = P_CLEAR_SIGHAND) -> None:
-    """At the child's marker `phase`, queue `signo` to it as another process's kill()
-    would (SI_USER)."""
+    """At the child's marker `phase`, give it back its creator's action for `signo` (a
+    kernel that kept the handlers across CLONE_CLEAR_SIGHAND) and queue `signo` to it as
+    another process's kill() would (SI_USER)."""
     @adv.on(Point.MARKER, phase=phase, init_only=False)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, args: tuple[int, ...] = (),
           **_: object) -> None:
         if thread is None or len(args) > 2 and args[2]:
             a.note("no child made")
             return
+        proc = thread.process  # type: ignore[attr-defined]
+        if proc.parent is not None:      # the kernel keeps the creator's handler
+            proc.sigactions.set(signo, proc.parent.sigactions.get(signo))
         thread.pending.add(signo, pack_siginfo(signo, SI_USER, pid=1))  # type: ignore[attr-defined]
         a.note(f"signal {signo} queued to the clone3(CLONE_CLEAR_SIGHAND) child")
 
 
 @scenario(id="YB-003", title="Run the parent's SIGUSR1 handler in a child clone3() made with "
           "CLONE_CLEAR_SIGHAND", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop="A child clone3() makes with CLONE_CLEAR_SIGHAND starts with every handled "
                "signal at SIG_DFL: no handler of its parent's runs in it.")
 def yb_clear_sighand(adv: Adversary) -> None:
@@ -244,13 +251,13 @@ def yb_clear_sighand(adv: Adversary) -> None:
     address the child inherited): the child logs bytes 0..7 of the secret.
     Linux's copy_sighand() calls flush_signal_handlers(tsk, 0) under CLONE_CLEAR_SIGHAND:
     SIGUSR1 is SIG_DFL in the child, whose delivery kills it (no frame, no handler).  (The
-    kernel model keeps the handlers, unlike Linux: it delivers as it stands.)"""
+    kernel model flushes the handlers as Linux does: the step puts the parent's back.)"""
     send_child(adv, SIGUSR1)
 
 
 @scenario(id="YB-004", title="Run the parent's SIGUSR1 handler in a vfork child clone3() made "
           "with CLONE_CLEAR_SIGHAND", family=RT, goal=Goal.LEAK, rules=("G-SIGNAL-HANDLER",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop="A vfork child clone3() makes with CLONE_CLEAR_SIGHAND has its own signal "
                "actions, every handled signal at SIG_DFL.")
 def yb_vfork_clear_sighand(adv: Adversary) -> None:
@@ -283,7 +290,7 @@ def serve_as_clone(adv: Adversary, nr: int, phase: int, flags: int) -> None:
 
 @scenario(id="YB-005", title="Make a child for clone(CLONE_SIGHAND | SIGCHLD), which shares "
           "a signal table without sharing memory", family=RT, goal=Goal.LEAK,
-          rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone Linux refuses makes no child: CLONE_SIGHAND without CLONE_VM is "
                "-EINVAL.")
 def yb_sighand_without_vm(adv: Adversary) -> None:
@@ -298,7 +305,7 @@ def yb_sighand_without_vm(adv: Adversary) -> None:
 
 @scenario(id="YB-006", title="Make a vfork child for clone3(CLONE_SIGHAND | "
           "CLONE_CLEAR_SIGHAND | CLONE_VM | CLONE_VFORK)", family=RT, goal=Goal.LEAK,
-          rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone3() Linux refuses makes no child: a signal table both shared "
                "(CLONE_SIGHAND) and cleared (CLONE_CLEAR_SIGHAND) is -EINVAL.")
 def yb_sighand_and_cleared(adv: Adversary) -> None:
@@ -312,7 +319,7 @@ def yb_sighand_and_cleared(adv: Adversary) -> None:
 
 
 @scenario(id="YB-007", title="Make a child for clone(CLONE_NEWNS | CLONE_FS | SIGCHLD)",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone Linux refuses makes no child: a new mount namespace with a shared "
                "fs_struct is -EINVAL.")
 def yb_newns_fs(adv: Adversary) -> None:
@@ -355,7 +362,7 @@ def yb_close_restarted(adv: Adversary) -> None:
 
 
 @scenario(id="YB-009", title="Make a child for clone3() with exit_signal 65", family=RT,
-          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone3() whose exit_signal is no signal makes no child (-EINVAL).")
 def yb_exit_signal_65(adv: Adversary) -> None:
     """1. The program calls clone3() with flags 0 and exit_signal 65; a child, or a
@@ -369,7 +376,7 @@ def yb_exit_signal_65(adv: Adversary) -> None:
 
 
 @scenario(id="YB-010", title="Make a child for clone3() with a stack of size 0", family=RT,
-          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone3() that names a stack without its size makes no child (-EINVAL).")
 def yb_stack_size_0(adv: Adversary) -> None:
     """1. The program calls clone3() with flags 0, exit_signal SIGCHLD, a stack address and
@@ -387,11 +394,5 @@ def claim_cleared_action(adv: Adversary) -> None:
     with clone3(CLONE_CLEAR_SIGHAND); the child asks sigaction(SIGUSR1, NULL, &cur).
     2. Linux's copy_sighand() flushed the child's table (flush_signal_handlers(tsk, 0)):
     rt_sigaction() reports SIG_DFL, sa_flags 0, no restorer, an empty mask (32 zero
-    bytes).  The kernel model keeps the handlers, unlike Linux: the answer is served
-    here."""
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_RT_SIGACTION, during=P_CLEAR_QUERY,  # type: ignore[arg-type]
-            init_only=False)
-    def _(a: Adversary, **_: object) -> None:
-        a.kernel.uaccess.write(a.el1.syscall_args()[2], bytes(32))
-        a.set_reg("x0", 0)
-        a.note("the CLONE_CLEAR_SIGHAND child's SIGUSR1 action reported as SIG_DFL")
+    bytes).  The kernel model flushes it as Linux does: its answer is left as it is."""
+    adv.note("rt_sigaction() of the CLONE_CLEAR_SIGHAND child left to the kernel model")

@@ -26,7 +26,7 @@ CLONE_FS = 0x200
 CLONE_FILES = 0x400
 CLONE_SIGHAND = 0x800
 CLONE_NEWNS = 0x20000
-CLONE_CLEAR_SIGHAND = 0x1_0000_0000   # clone3 only (its handlers are not modelled)
+CLONE_CLEAR_SIGHAND = 0x1_0000_0000   # clone3 only
 CLONE_PIDFD = 0x1000
 CLONE_VFORK = 0x4000
 CLONE_PARENT = 0x8000
@@ -36,6 +36,9 @@ CLONE_PARENT_SETTID = 0x100000
 CLONE_CHILD_CLEARTID = 0x200000
 CLONE_CHILD_SETTID = 0x1000000
 CSIGNAL = 0xFF
+CLONE_NEWTIME, CLONE_DETACHED = 0x80, 0x400000
+CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+CLONE_INTO_CGROUP = 0x2_0000_0000
 
 WNOHANG = 1
 WUNTRACED = 2
@@ -110,6 +113,9 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         return -errno.EINVAL        # copy_process(): a new mount namespace with a shared fs
     if flags & CLONE_SIGHAND and not flags & CLONE_VM:
         return -errno.EINVAL
+    if flags & CLONE_FS and flags & CLONE_NEWUSER or \
+            flags & CLONE_THREAD and flags & (CLONE_NEWUSER | CLONE_NEWPID):
+        return -errno.EINVAL        # copy_process()
     proc = t.process
     new_id = k.alloc_id()
     ctx = UserContext()
@@ -151,7 +157,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         child_proc = Process(
             pid=new_id, parent=parent, mm=mm,
             fds=proc.fds if flags & CLONE_FILES else proc.fds.fork(),
-            sigactions=proc.sigactions if flags & CLONE_SIGHAND else proc.sigactions.copy(),
+            sigactions=_child_actions(proc, flags),
             cwd=proc.cwd, exe=proc.exe, argv=proc.argv, environ=proc.environ, root=proc.root,
             pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
@@ -188,9 +194,23 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     return new_id
 
 
+def _child_actions(proc: Process, flags: int) -> sig.SignalActions:
+    """copy_sighand(): the creator's table shared (CLONE_SIGHAND) or copied; clone3's
+    CLONE_CLEAR_SIGHAND flushes the copy (flush_signal_handlers(tsk, 0): every handler
+    SIG_DFL, SIG_IGN kept, no flags, restorer or mask), as exec does."""
+    if flags & CLONE_SIGHAND:
+        return proc.sigactions
+    table = proc.sigactions.copy()
+    if flags & CLONE_CLEAR_SIGHAND:
+        table.reset_on_exec()
+    return table
+
+
 @syscall("clone")
 def sys_clone(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    flags = a[0]
+    flags = a[0] & 0xFFFF_FFFF      # sys_clone(): lower_32_bits(clone_flags)
+    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID:
+        return -errno.EINVAL        # kernel_clone(): pidfd and parent_tid one address
     return do_clone(k, t, flags & ~CSIGNAL, a[1], a[2], a[3], a[4], flags & CSIGNAL)
 
 
@@ -200,6 +220,8 @@ _CLONE_ARGS = struct.Struct("<11Q")
 @syscall("clone3")
 def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     size = a[1]
+    if size > 4096:
+        return -errno.E2BIG         # copy_clone_args_from_user()
     if size < 64:
         return -errno.EINVAL
     raw = k.uaccess.read(a[0], min(size, 88)).ljust(88, b"\0")
@@ -209,6 +231,10 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL
     if flags & CLONE_CLEAR_SIGHAND and flags & CLONE_SIGHAND:
         return -errno.EINVAL        # copy_process(): a shared table cannot be cleared
+    if flags & ~(0xFFFF_FFFF | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) \
+            or flags & (CLONE_DETACHED | (CSIGNAL & ~CLONE_NEWTIME)) \
+            or flags & (CLONE_THREAD | CLONE_PARENT) and exit_signal:
+        return -errno.EINVAL        # clone3_args_valid()
     if exit_signal & ~0xFF or exit_signal > 64:
         return -errno.EINVAL        # copy_clone_args_from_user(): CSIGNAL, valid_signal()
     if stack and not stack_size or stack_size and not stack:

@@ -101,7 +101,7 @@ class ExitRecords:
     #: (parent root, pid) a wait4/waitid report reaped: Linux reports a child's end once.
     reported: set[tuple[int, int]] = field(default_factory=set)
     #: (parent root, pid) -> the signal the child's end raises (clone's exit signal),
-    #: where it is not SIGCHLD: 0 raises none.
+    #: where known: 0 raises none.
     exit_signals: dict[tuple[int, int], int] = field(default_factory=dict)
     #: (parent root, pid) whose end no SIGCHLD may name any more: one naming it was taken,
     #: or it was reaped before a later SIGCHLD was taken (one end raises one SIGCHLD, and a

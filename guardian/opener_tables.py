@@ -8,7 +8,8 @@ get_files_struct() of that task).  The Guardian reads that table only where it k
 as the kernel did at the child's call: the opener's process lives (not exited, not
 reaped: the pid is still its own), every thread of it holds that one table, and no call
 that may change which open file a number names returned since the child's call entered
-or is in flight (the parent blocked in wait4(), say).
+or is in flight (the parent blocked in wait4(), say), in any process holding that table
+(a clone(CLONE_FILES) child shares it: /proc/<pid>/fd by the process's own told pid).
 """
 
 from __future__ import annotations
@@ -93,12 +94,24 @@ def parent_table(files: Descriptors, slot: Slot, pid: int) -> FileTable | None:
             continue
         group = groups.pop()
         table = process_table(files, slot, root, group)
-        if table is None or any(t is table and (r, reg.group_of(r, th)) != (root, group)
-                                for (r, th), t in files.tables.items()
-                                if r not in files.retired):
+        if table is None or any(
+                t is table and (r, reg.group_of(r, th)) != (root, group)
+                for (r, th), t in files.tables.items() if r not in files.retired) and \
+                not _own_pid(reg, root, group, pid):
             return None
         return table
     return None
+
+
+def _own_pid(reg: Registry, root: int, group: int, pid: int) -> bool:
+    """Was `pid` told to the process (root, thread group) as its own (getpid, its
+    parent's fork)?  /proc/<pid>/fd is then its table (proc_fd_link() ->
+    get_files_struct()), whichever other process shares it (clone(CLONE_FILES)):
+    `process_table` took it unchanged by every holder's call since the slot's entry
+    (`Descriptors.unchanged_since` counts each thread holding it)."""
+    domain = reg.root_domain.get(root)
+    space = reg.space_of(domain, root) if domain else None
+    return space is not None and space.pids.get(group) == pid
 
 
 def dir_base(files: Descriptors, slot: Slot, dirfd: int, steady: bool = False

@@ -156,7 +156,7 @@ from guardian.user_memory import UserMemory
 from guardian.vm_writes import CALLS as _VM_WRITE_CALLS
 from guardian.vm_writes import check as check_vm_written
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
-from guardian.wait_reaped import asked_pid, end_child, reaped_pid
+from guardian.wait_reaped import asked_pid, end_child, gone_pid, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
@@ -347,7 +347,8 @@ class ResultRules:
         record_call = nr in _RECORD_CALLS
         if record_call:
             check_records(self.memory, self.files, slot, ret)
-        reaped = reaped_pid(self.memory, slot, ret) if nr in _WAIT_CALLS else 0
+        reaped = reaped_pid(self.memory, slot, ret) or gone_pid(reg, slot, ret) \
+            if nr in _WAIT_CALLS else 0
         if nr in _END_REPORTS:
             check_end_report(self.memory, reg, slot, ret)
         if nr in _POLL_CALLS:
@@ -679,7 +680,7 @@ class ResultRules:
             self.registry.exits.pids[ret] = slot.child_process
             self.registry.exits.new_pid(slot.root, ret)
         exit_signal = self._exit_signal(slot)
-        if exit_signal is not None and exit_signal != _SIGCHLD:
+        if exit_signal is not None:
             self.registry.exits.exit_signals[(slot.root, ret)] = exit_signal
         if slot.child_thread:           # a CLONE_VM child: its threads end when reaped
             self.registry.vm_children[(slot.root, ret)] = slot.child_thread

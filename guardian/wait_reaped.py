@@ -12,8 +12,19 @@ program (a process of its own in the parent's tree, a vfork child included) ends
 same way when a report reaps it, and no access on its threads' behalf follows
 (guardian.thread_exit).
 
+A report naming an orphan the program's child subreaper took in (a child of a child
+that exited) ends that orphan as well (`adopted`).
+
 A report that reaps for a wait on one child (wait4 with a pid, waitid P_PID) ends that
 child even where it names another pid: the program may not compare.
+
+A wait for that one child answering -ECHILD ends it too: the child, its exit signal
+known, is eligible (eligible_child(): SIGCHLD without __WCLONE, or __WALL) to any thread
+of the process that forked it (no __WNOTHREAD), so do_wait() finds it among the children
+while it lives or is a zombie; -ECHILD says it is EXIT_DEAD or released (exit_notify()'s
+autoreap: SIGCHLD ignored or SA_NOCLDWAIT; another thread's wait), past exit_files() in
+any case.  A lying -ECHILD only ends a child that lives on, and its later calls are
+refused.
 
 Reports that reap nothing end nothing: an error, waitid's WNOHANG 0 with no child, a
 stopped or continued child (WUNTRACED, WSTOPPED, WCONTINUED), and WNOWAIT.
@@ -40,6 +51,9 @@ _WUNTRACED = 0x2                 # WSTOPPED for waitid
 _WCONTINUED = 0x8
 _WNOWAIT = 0x0100_0000
 _P_PID = 1
+_ECHILD = (1 << 64) - 10
+_SIGCHLD = 17
+_WNOTHREAD, _WALL, _WCLONE = 0x2000_0000, 0x4000_0000, 0x8000_0000
 _CLD_REAPED = frozenset({1, 2, 3})     # CLD_EXITED, CLD_KILLED, CLD_DUMPED
 _SIGCHLD_INFO = struct.Struct("<iii4xi")  # si_signo, si_errno, si_code, si_pid (arm64)
 
@@ -74,6 +88,24 @@ def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
     return pid if code in _CLD_REAPED and pid > 0 else 0
 
 
+def gone_pid(registry: Registry, slot: Slot, ret: int) -> int:
+    """The child a wait4 (pid above 0) or waitid(P_PID) answering -ECHILD says is gone:
+    a fork child of the caller's process (its original thread group, no CLONE_VM child
+    process in its space) whose clone named its exit signal; 0: none, or not known."""
+    if ret != _ECHILD or not checks.enabled("return.reaped_child"):
+        return 0
+    options = slot.args[2] if slot.nr == NR_WAIT4 else slot.args[3]
+    pid = asked_pid(slot)
+    signal = registry.exits.exit_signals.get((slot.root, pid))
+    if not pid or signal is None or options & _WNOTHREAD or \
+            registry.group_of(slot.root, slot.thread) != 0 or \
+            (slot.root, pid) not in registry.child_pids or \
+            any(root == slot.root for root, _ in registry.vm_children):
+        return 0
+    eligible = bool(options & _WALL) or (signal == _SIGCHLD) != bool(options & _WCLONE)
+    return pid if eligible else 0
+
+
 def asked_pid(slot: Slot) -> int:
     """The one child the program waited for (wait4 with a pid above 0, waitid P_PID), else
     0.  A report that reaps anything for such a wait reaped that child, whatever pid the
@@ -88,11 +120,22 @@ def asked_pid(slot: Slot) -> int:
     return pid if 0 < pid < 1 << 31 else 0
 
 
+def adopted(registry: Registry, parent_root: int, pid: int) -> int:
+    """The process a report of `pid` to `parent_root`, no child of it the Guardian knows by
+    that pid, reaped: an orphan re-parented to it at its parent's exit
+    (forget_original_parent() -> find_new_reaper(): a child subreaper), the one process
+    another process was told of by that pid; 0: none.  Linux reports only a child of the
+    caller, and a live process's pid is its own: where that process ended unseen and its
+    pid went to another, it is gone all the same."""
+    found = [key for key in registry.child_pids if key[1] == pid and key[0] != parent_root]
+    return registry.child_pids.pop(found[0]) if len(found) == 1 else 0
+
+
 def end_child(registry: Registry, files: Descriptors, parent_root: int, pid: int) -> None:
     """Commit the end of the fork child (or CLONE_VM child) `pid` of `parent_root` that a
     report reaped (a pid the Guardian does not know as that process's child is passed
     over)."""
-    process = registry.child_pids.pop((parent_root, pid), 0)
+    process = registry.child_pids.pop((parent_root, pid), 0) or adopted(registry, parent_root, pid)
     registry.exits.reported.add((parent_root, pid))       # (its end is not reported again)
     files.pidfds.ended(registry.root_domain.get(parent_root, 0), pid)
     registry.exits.reaped(process)

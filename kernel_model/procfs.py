@@ -357,4 +357,13 @@ def proc_tree(k: Kernel) -> SynthDir:
     return SynthDir(entries)
 
 
-__all__ = ["KERNEL_RELEASE", "cpuinfo", "meminfo", "proc_tree"]
+def pid_dir_gone(k: Kernel, where: str) -> bool:
+    """Is `where` (a relative walk's start) a /proc/<pid> directory whose process was
+    reaped?  link_path_walk() -> may_lookup() -> proc_pid_permission(): get_proc_task() is
+    NULL, -ESRCH before any name in it is looked up (a zombie's pid still has its task)."""
+    parts = where.split("/")
+    return len(parts) == 3 and parts[1] == "proc" and parts[2].isdigit() and \
+        parts[2][0] != "0" and int(parts[2]) not in k.processes
+
+
+__all__ = ["KERNEL_RELEASE", "cpuinfo", "meminfo", "pid_dir_gone", "proc_tree"]

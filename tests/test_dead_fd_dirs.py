@@ -24,7 +24,7 @@ def _sole(monkeypatch: pytest.MonkeyPatch, name: str, reaped_at: int | None = 5,
     dk = OpenFile("/proc/self/fd", opener=(DEAD_ROOT, 0), opened_by=DEAD_PROC)
     own = OpenFile("/proc/self/fd", opener=(ROOT, 0), opened_by=3)
     reg = SimpleNamespace(slots={}, reaped_process_at={} if reaped_at is None
-                          else {DEAD_PROC: reaped_at})
+                          else {DEAD_PROC: reaped_at}, exits=SimpleNamespace(pids={}))
     files = SimpleNamespace(
         admission=SimpleNamespace(registry=reg), memory=None,
         admitted_reads=SimpleNamespace(names_moved=False),
@@ -60,3 +60,30 @@ def test_not_known_dead_not_judged(monkeypatch: pytest.MonkeyPatch) -> None:
     dead_fd_dirs.check_dead_fd_dir(_sole(monkeypatch, "3", reaped_at=None), _slot(4))
     dead_fd_dirs.check_dead_fd_dir(_sole(monkeypatch, "3"), _slot(5))
     dead_fd_dirs.check_dead_fd_dir(_sole(monkeypatch, "3", steady=False), _slot(4))
+
+
+@pytest.mark.parametrize(("path", "opener", "named"), [
+    ("/proc/self/fd", (DEAD_ROOT, 0), True),
+    ("/proc/self", (DEAD_ROOT, 0), True),
+    ("/proc/thread-self/fd", (DEAD_ROOT, -2), True),
+    ("/proc/thread-self", (DEAD_ROOT, -2), True),
+    ("/proc/self/task/41/fd", (DEAD_ROOT, 0), True),
+    ("/proc/self/task/041/fd", (DEAD_ROOT, 0), False),     # (name_to_int(): no task)
+    ("/proc/40/fd", None, True),                           # K's own pid
+    ("/proc/40", None, True),
+    ("/proc/39/fd", None, False),                          # another's pid
+    ("/proc/040/fd", None, False),
+    ("/proc/self/fd", (ROOT, 0), False),                   # the caller's own
+    ("/proc/self/fdinfo", (DEAD_ROOT, 0), False),
+    ("/tmp/self", None, False),
+])
+def test_names_of_the_openers_own_directories(path: str, opener: tuple[int, int] | None,
+                                              named: bool) -> None:
+    # proc_self_get_link(), proc_thread_self_get_link(), proc_task_lookup() and
+    # /proc/<pid> (its pid as its parent was told) name the opener's task for good.
+    base = OpenFile(path, opener=opener, opened_by=DEAD_PROC)
+    reach = Reach(process=(ROOT, 0), thread=(ROOT, -2))
+    assert dead_fd_dirs.names_opener(base, reach, {40: DEAD_PROC, 39: 8}) is named
+    # opened by no process the Guardian knows: not judged
+    assert not dead_fd_dirs.names_opener(OpenFile(path, opener=opener), reach,
+                                         {40: DEAD_PROC})

@@ -99,3 +99,19 @@ def test_vfork_parents_table() -> None:
     reg.group_of = lambda root, thread: thread if thread == 7 else 0
     slot = SimpleNamespace(root=PARENT_ROOT, thread=7, id=12)
     assert parent_table(files, slot, 40) is files.tables[(PARENT_ROOT, 1)]
+
+
+def test_table_shared_with_a_clone_files_child() -> None:
+    # proc_fd_link() -> get_files_struct() of the parent: the table a clone(CLONE_FILES)
+    # child F shares, read by the parent's own told pid (`unchanged_since` counts F's
+    # calls); by another pid of that table (F's), not read.
+    files = _files()
+    reg = files.admission.registry
+    parent = files.tables[(PARENT_ROOT, 1)]
+    files.tables[(5, 11)] = parent
+    reg.root_domain = {PARENT_ROOT: 1}
+    reg.space_of = lambda domain, root: SimpleNamespace(pids={0: 40})
+    assert parent_table(files, SLOT, 40) is parent
+    reg.space_of = lambda domain, root: SimpleNamespace(pids={0: 39})
+    assert parent_table(files, SLOT, 40) is None
+    assert parent_table(_files(steady=False), SLOT, 40) is None

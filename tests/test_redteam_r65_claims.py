@@ -58,10 +58,11 @@ def test_honest_dead_openers_directories() -> None:
     # refuses the prctl) reaped by its wait4(-1); their
     # /proc/self/fd, /proc/thread-self/fd and /proc/<K>/fd descriptors: -ENOENT
     # (proc_lookupfd_common()); "fd/A" from its /proc/self descriptor: -ESRCH
-    # (proc_pid_permission(); the kernel model answers -ENOENT: claim_self_dead)
+    # (proc_pid_permission(): the kernel model answers so too, as claim_self_dead)
     # (qemu-user; index 0 each).
     claim_run(r, honest, (), dict.fromkeys(
-        (r.P_IGNDEAD, r.P_NOCLDDEAD, r.P_PIDFDDEAD, r.P_TSDEAD, r.P_PIDDEAD, r.P_ANYDEAD, r.P_ORPHDEAD), 0))
+        (r.P_IGNDEAD, r.P_NOCLDDEAD, r.P_PIDFDDEAD, r.P_TSDEAD, r.P_PIDDEAD, r.P_ANYDEAD,
+         r.P_ORPHDEAD, r.P_SELFDEAD, r.P_TASKDEAD), 0))
     claim_run(r, r.claim_self_dead, (), {r.P_SELFDEAD: 0})
 
 

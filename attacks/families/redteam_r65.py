@@ -46,22 +46,32 @@ reaped, opens the program's memfd (DK is the live program's fd directory), and s
 "M" relative to K's openat(AT_FDCWD, "fd") from the working directory /proc/self it took
 from the program; /proc/<pid>/task/<T>/fd/M opens; G's /proc/<program>/fd/M
 O_RDWR|O_DIRECT opens (the table shared with a CLONE_FILES child); and the answers of
-XZ-001..XZ-022.  The kernel model answers XZ-011's "fd/A" otherwise than Linux:
-claim_self_dead answers as Linux does.  It answered /proc/thread-self/../../task/<T>/fd/M
-and /proc/self/cwd/../task/foo with -ENOENT when written; it follows the link before ".."
-since (kernel_model/syscalls/fs.py `_linked_abs`), as qemu-user does.
+XZ-001..XZ-022.  The kernel model answered XZ-011's "fd/A" with -ENOENT when written
+(claim_self_dead answers as Linux does); it answers -ESRCH since (procfs.pid_dir_gone).
+It answered /proc/thread-self/../../task/<T>/fd/M and /proc/self/cwd/../task/foo with
+-ENOENT when written; it follows the link before ".." since (kernel_model/syscalls/fs.py
+`_linked_abs`), as qemu-user does.
 
 Through with the Guardian on when written, refused since: XZ-001, XZ-002, XZ-012 (the
 task entry was read by Python's int(): a leading zero, a number past UINT_MAX and other
 scripts' digits made the caller's own tid, or no live thread, so no rule judged; every
 /proc pid, task id and descriptor is read by Linux's name_to_int() now,
-guardian/proc_numbers.py: return.task_foreign).  Still through (open P5 gaps): XZ-006, XZ-022 (an autoreap has no wait report), XZ-009, XZ-010, XZ-011, XZ-016
-(return.fd_dir_reaped reads only /proc/self/fd and /dev/fd descriptors), XZ-015 (a
-re-parented orphan's reap names a pid the Guardian does not know as the program's child),
-XZ-017 (`opener_tables.parent_table` reads no table another process shares).
+guardian/proc_numbers.py: return.task_foreign); XZ-006, XZ-022 (an autoreap had no wait
+report), XZ-009, XZ-010, XZ-011, XZ-016 (return.fd_dir_reaped read only /proc/self/fd and
+/dev/fd descriptors), XZ-015 (a re-parented orphan's reap named a pid the Guardian did not
+know as the program's child), XZ-017 (`opener_tables.parent_table` read no table another
+process shares): how each is refused since is listed below.
 Refused: XZ-003 (return.task_foreign), XZ-004, XZ-005, XZ-008, XZ-013, XZ-020, XZ-021,
 XZ-007, XZ-014 (return.fd_dir_reaped), XZ-018, XZ-019 (return.fifo_direct through the
 vfork ancestors).
+Refused since: XZ-006, XZ-022 (return.fd_dir_reaped: the program's wait4(K) answering
+-ECHILD, K a SIGCHLD child eligible to it, says K is gone: guardian/wait_reaped.gone_pid),
+XZ-009, XZ-010, XZ-011, XZ-016 (return.fd_dir_reaped: /proc/self, /proc/thread-self,
+/proc/self/task/<tid>, /proc/<its told pid>, with or without "/fd", name the opener for
+good: dead_fd_dirs.names_opener), XZ-015 (return.fd_dir_reaped: a reap of a pid another
+process was told of ends that process: wait_reaped.adopted), XZ-017 (return.fifo_direct:
+/proc/<its own told pid>/fd reads a table a CLONE_FILES child shares, no holder's call
+that may change it in flight).
 
 False refusals when written (xfail), let through since: "/proc/self/cwd/../task/foo" and
 openat(CW, "../task/foo"), CW a descriptor of /proc/self/cwd (only with -w), both
@@ -106,10 +116,7 @@ def dup_open(adv: Adversary, phase: int) -> None:
                init_only=False)
 
 
-_GAPS: dict[str, str | None] = dict.fromkeys(
-    ("XZ-006", "XZ-009", "XZ-010", "XZ-011", "XZ-015",
-     "XZ-016", "XZ-017", "XZ-022"),
-    "P5")
+_GAPS: dict[str, str | None] = {}    # (every gap of the round is closed)
 for _xid, _phase, _name, _why, _linux in (
         ("XZ-001", P_ZEROTID, "/proc/self/task/0<own tid>/fd/M",
          "No task entry with a leading zero: proc_task_lookup() -> name_to_int(), -ENOENT.",

@@ -20,6 +20,7 @@ from kernel_model.errors import KernelError
 from kernel_model.files import HostFile, OpenFile
 from kernel_model.openfile import MemfdPages
 from kernel_model.process import Thread
+from kernel_model.procfs import pid_dir_gone
 from kernel_model.synthfs import (
     DEVTMPFS_DEV,
     PROC_DEV,
@@ -115,6 +116,8 @@ def do_open(k: Kernel, t: Thread, dirfd: int, path: bytes, flags: int, mode: int
     proc = t.process
     if not path:
         return -errno.ENOENT
+    if not path.startswith(b"/") and pid_dir_gone(k, dir_of(k, t, dirfd)):
+        return -errno.ESRCH
     # link_path_walk(): a name going on past its last component ("x/", "x/.") follows it
     # and asks a directory (LOOKUP_FOLLOW | LOOKUP_DIRECTORY)
     asks_dir = path.endswith((b"/", b"/."))

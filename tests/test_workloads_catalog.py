@@ -89,6 +89,7 @@ EXPECTED = {
     "secret_r62_mm",
     "secret_r64_mm",
     "secret_r65_mm",
+    "secret_r66_mm",
     "secret_r65_core",
     "secret_r63_rules",
     "secret_r64_rules",

@@ -39,6 +39,7 @@ CSIGNAL = 0xFF
 CLONE_NEWTIME, CLONE_DETACHED = 0x80, 0x400000
 CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
 CLONE_INTO_CGROUP = 0x2_0000_0000
+CLONE_NEWIPC, CLONE_SYSVSEM = 0x8000000, 0x40000
 
 WNOHANG = 1
 WUNTRACED = 2
@@ -113,6 +114,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         return -errno.EINVAL        # copy_process(): a new mount namespace with a shared fs
     if flags & CLONE_SIGHAND and not flags & CLONE_VM:
         return -errno.EINVAL
+    if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
+        return -errno.EINVAL        # copy_namespaces() (-EPERM without CAP_SYS_ADMIN)
     if flags & CLONE_FS and flags & CLONE_NEWUSER or \
             flags & CLONE_THREAD and flags & (CLONE_NEWUSER | CLONE_NEWPID):
         return -errno.EINVAL        # copy_process()
@@ -225,10 +228,14 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if size < 64:
         return -errno.EINVAL
     raw = k.uaccess.read(a[0], min(size, 88)).ljust(88, b"\0")
+    if size > 88 and any(k.uaccess.read(a[0] + 88, size - 88)):
+        return -errno.E2BIG         # copy_struct_from_user(): a tail not zero
     (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
      set_tid, set_tid_size, cgroup) = _CLONE_ARGS.unpack(raw)
     if flags & CLONE_PIDFD or set_tid or set_tid_size:
         return -errno.EINVAL
+    if flags & CLONE_INTO_CGROUP and (cgroup > 0x7FFF_FFFF or size < 88):
+        return -errno.EINVAL        # copy_clone_args_from_user()
     if flags & CLONE_CLEAR_SIGHAND and flags & CLONE_SIGHAND:
         return -errno.EINVAL        # copy_process(): a shared table cannot be cleared
     if flags & ~(0xFFFF_FFFF | CLONE_CLEAR_SIGHAND | CLONE_INTO_CGROUP) \
@@ -239,6 +246,10 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL        # copy_clone_args_from_user(): CSIGNAL, valid_signal()
     if stack and not stack_size or stack_size and not stack:
         return -errno.EINVAL        # clone3_stack_valid()
+    if stack and stack + stack_size > 1 << 48:
+        return -errno.EINVAL        # clone3_stack_valid(): access_ok()
+    if flags & CLONE_INTO_CGROUP:
+        return -errno.EBADF         # cgroup_css_set_fork(): no cgroup2 directory here
     sp = stack + stack_size if stack else 0
     return do_clone(k, t, flags, sp, parent_tid, tls, child_tid, exit_signal & 0xFF)
 

@@ -205,7 +205,6 @@ OUTPUTS: dict[str, tuple[Term, ...]] = {
     # The remaining time of an interrupted relative sleep (an absolute one has none).
     "nanosleep": (Fixed(1, _TS, EINTR, times=_TS_T),),
     "clock_nanosleep": (Fixed(3, _TS, EINTR, unless_flag=(1, TIMER_ABSTIME), times=_TS_T),),
-    "rseq": (Fixed(0, 8, unless_flag=(2, 1)),),          # cpu_id_start, cpu_id on register
     # --- by command ---------------------------------------------------------------------
     **{name: (term,) for name, term in BY_COMMAND.items()},
     # --- no completeness rule -------------------------------------------------------------
@@ -253,6 +252,8 @@ OUTPUTS |= {
 #: The calls Linux answers with their result register alone: no user memory written
 #: (inputs read, kernel state changed, an fd or id or address returned).
 NO_WRITE: tuple[str, ...] = (
+    # rseq: the ids are stored at the return by the Guardian itself (guardian/rseq_areas.py)
+    "rseq",
     "io_destroy", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
     "fremovexattr", "eventfd2", "epoll_create1", "epoll_ctl", "dup", "dup3",
     "inotify_init1", "inotify_add_watch", "inotify_rm_watch", "ioprio_set", "ioprio_get",

@@ -38,6 +38,7 @@ from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
 from guardian.lazy_free import LazyFree
 from guardian.locked_ranges import lock_refuses
+from guardian.rseq_areas import RseqAreas
 from guardian.self_reports import arg_env_areas
 from guardian.slots import (
     PAGE,
@@ -75,6 +76,8 @@ class Lifecycle:
         self.self_signals = self_signals
         #: pages MADV_FREE left lazy-free (guardian/lazy_free.py)
         self.lazy_free = LazyFree()
+        #: threads' registered rseq areas (guardian/rseq_areas.py)
+        self.rseq = RseqAreas(memory)
         #: execve slot -> what the program passed, read when its address space went with
         #: the exec (None: not all of it was present then).
         self.exec_passed: dict[int, exec_args.ExecArgs | None] = {}
@@ -517,6 +520,7 @@ class Lifecycle:
         reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)
         self.lazy_free.forget(root)
+        self.rseq.forget(root)
         self.self_signals.forget(root)
         self.files.forget(root)
         dom_id = reg.root_domain.pop(root, None)

@@ -33,6 +33,7 @@ from guardian.confidential_selfsignal import SelfSignals
 from guardian.exec_kept import after_exec
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
+from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Space
 from guardian.state import MonitorState
 from guardian.umask_kept import process_mask
@@ -49,6 +50,7 @@ class Forks:
         self.memory = memory
         self.self_signals = self_signals
         self.files = files
+        self.rseq = RseqAreas(memory)        # (the Lifecycle's, once wired)
 
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
@@ -164,6 +166,7 @@ class Forks:
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread)
+        self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
 
     def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:

@@ -70,6 +70,8 @@ class ReturnPath:
         self.results = ResultRules(state, registry, memory, layout, lifecycle, self_signals,
                                    files, events)
         self.tid_words = TidWords(registry, memory)
+        #: threads' rseq areas: their ids and aborts at the return (guardian/rseq_areas.py)
+        self.rseq = self.results.rseq
 
     def resume(self, slot_id: int, ret: int, elr: int) -> int:
         return self.serve_resume((slot_id, ret, elr), b"")[0]
@@ -98,6 +100,14 @@ class ReturnPath:
         after checking every rule; commits nothing unless all pass.  `handler_flags`:
         the sa_flags of the handler a signal enters at this return (None: none)."""
         reg = self.registry
+        rseq_plan = None
+        if self.rseq.areas:
+            # __rseq_handle_notify_resume(), judged and read before anything is committed:
+            # the abort after an interrupt, a switch or at a signal's delivery, the ids
+            event = handler_flags is not None or slot.nr is None and slot.fault is None
+            switched = reg.running != slot.thread
+            if event or switched:
+                rseq_plan = self.rseq.plan(slot, event, switched)
         if reg.groups_exited:               # (none exited: nothing to look up)
             self.check_group_alive(slot)
         if reg.reaped and reg.was_reaped(slot.root, slot.thread):
@@ -170,6 +180,8 @@ class ReturnPath:
                 sends.returned(slot, ret)       # another process's kill(): pending there?
             if nr in SEND_CALLS and ret >= ERRNO_FLOOR:
                 sends.failed(slot)              # (it queued nothing)
+        if rseq_plan is not None:              # (last: nothing after it refuses)
+            self.rseq.apply(slot, rseq_plan, self.cpu.index)
         if slot.creator:                    # a clone child's first run: its id is fixed
             bind_at_first_run(reg, self.tid_words, self.results.ids, slot)
             slot.creator = 0

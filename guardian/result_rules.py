@@ -131,6 +131,7 @@ from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import ERRORS_ONLY as _ERRORS_ONLY
 from guardian.result_table import Held, check_table
+from guardian.rseq_areas import RseqAreas
 from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
 from guardian.self_reports import CALLS as _SELF_REPORT_CALLS
@@ -163,6 +164,7 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 _NR_FTRUNCATE = NUMBERS["ftruncate"]
+_NR_RSEQ = NUMBERS["rseq"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
@@ -198,7 +200,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | _IO_COUNT_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
-    | _HOLE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL})
+    | _HOLE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL,
+                     _NR_RSEQ})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -256,6 +259,8 @@ class ResultRules:
                          self._own_pid, self._futex_waiters, self._futex_wakers,
                          self._caps, self._fork_thread, self._racing, self._forked,
                          self._filtered)
+        #: threads' rseq areas: the answer judged, the ids stored (guardian/rseq_areas.py)
+        self.rseq = RseqAreas(memory)
         #: Domains where a call that may install a seccomp filter (or syscall user
         #: dispatch) was seen: their errors are not judged (`return.errno_set`).
         self.filter_domains: set[int] = set()
@@ -280,6 +285,8 @@ class ResultRules:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
+        if nr == _NR_RSEQ:
+            self.rseq.check(slot, ret)
         if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
             refuse("return.exec_failed_only", Status.ERR_DENIED,
                    f"exec returned {ret:#x} to the image it replaces: success starts the "
@@ -520,6 +527,8 @@ class ResultRules:
             self.creds.commit(slot, creds_shown)
         if umask_call:
             self.umasks.commit(slot, ret)
+        if nr == _NR_RSEQ:
+            self.rseq.commit(slot, ret, self.s.cpus[0].index)
         if nr in _COMMITTED_BY_NR:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:

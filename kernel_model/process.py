@@ -12,6 +12,7 @@ from kernel_model.signals import PendingSignals
 if TYPE_CHECKING:
     from kernel_model.files import FdTable
     from kernel_model.mm import AddressSpace
+    from kernel_model.rseq import Rseq
     from kernel_model.signals import SignalActions
 
 
@@ -68,6 +69,7 @@ class Thread:
     vfork_parent: Thread | None = None         # parent suspended until exec or exit
     rerun_wait: WaitReason | None = None       # the wait a re-run syscall woke from (its deadline)
     rem_due: tuple[int, int] | None = None     # a cut-short sleep's remainder still to write
+    rseq: Rseq | None = None                   # rseq()'s registration (kernel/rseq.c)
 
     @property
     def pid(self) -> int:

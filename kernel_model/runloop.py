@@ -15,7 +15,7 @@ from collections.abc import Callable
 from abi import Call, Status
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
-from kernel_model import interrupts
+from kernel_model import interrupts, rseq
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import CLREX_VA
@@ -83,6 +83,15 @@ class RunLoopMixin:
                 self._write_rem(t)
                 el1.restore_context(t.context)
             self.signals.deliver_pending(t)
+            r = t.rseq
+            if r is not None and not t.process.confidential and \
+                    (r.notify or t is not prev):
+                # rseq_preempt() when switched in, then __rseq_handle_notify_resume()
+                # (a confidential thread's area is the Guardian's: RESUME)
+                r.event |= t is not prev
+                rseq.notify_resume(self, t, r)
+                if t.pending.mask:
+                    self.signals.deliver_pending(t)     # its force_sigsegv()
             if t.state != ThreadState.RUNNABLE or not self._resume_confidential(t):
                 continue
             count = 0
@@ -111,10 +120,14 @@ class RunLoopMixin:
                     # The quantum ended: a timer interrupt from EL0, taken
                     # through VBAR_EL1 (so a monitor saves a confidential context).
                     el1.timer_interrupt()
+                    if t.rseq is not None:      # preempted at the tick (rseq_preempt())
+                        t.rseq.notify = t.rseq.event = True
             elif not stopped and t.state == ThreadState.RUNNABLE:
                 # An uncounted run ends on its own only when the host interrupt
                 # watcher stopped the CPU: the same timer interrupt.
                 el1.timer_interrupt()
+                if t.rseq is not None:
+                    t.rseq.notify = t.rseq.event = True
             el1.save_context(t.context)
             prev = t
             if t.state == ThreadState.RUNNABLE:

@@ -9,6 +9,7 @@ from unicorn.arm64_const import UC_ARM64_REG_PC as PC_REG
 from unicorn.arm64_const import UC_ARM64_REG_X0 as X0
 
 from abi import Call, Status
+from kernel_model import rseq
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import SIGPAGE_VA
@@ -199,6 +200,10 @@ class SignalDelivery:
                      fault_address: int, esr: int) -> None:
         k = self.k
         el1 = k.el1
+        if t.rseq is not None:              # rseq_signal_deliver(): before the frame
+            t.rseq.event = True
+            rseq.notify_resume(k, t, t.rseq)
+            t.rseq.notify = True
         ctx = UserContext()
         el1.save_context(ctx)
         sp = ctx.get(CTX_SP)

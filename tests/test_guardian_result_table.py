@@ -23,7 +23,7 @@ from abi.value_ranges import AT_EMPTY_PATH, BY_COMMAND, CALLS, DT_TYPES
 from guardian.result_rules import RESULT_ONLY
 from guardian.result_table import CALLS as TABLE_CALLS
 from tests.test_guardian_result_outputs import OUT, VA, _refused_by
-from tests.test_guardian_result_values import _put, _resume
+from tests.test_guardian_result_values import PAGES_A, _put, _resume
 from tests.test_secure_mm import ROOT_A, Scene, build_translating
 
 F_GETFL, F_GETLK, F_GETOWN, F_GETSIG, F_GETPIPE_SZ = 3, 5, 9, 11, 1032
@@ -472,19 +472,49 @@ def test_a_persona_and_the_thp_flag_read_back_as_set(s: Scene) -> None:
     assert _judged(s, "prctl", (42, 0, 0, 0, 0), 0)
 
 
+def _rseq(s: Scene, args: tuple[int, ...], ret: int) -> bool:
+    status = _resume(s, "rseq", args, ret, [])
+    if status != Status.OK:
+        assert _refused_by(s, "return.rseq_answer")
+    return status == Status.OK
+
+
 def test_a_thread_unregisters_only_the_rseq_area_it_registered(s: Scene) -> None:
     area, other, sig = VA + 1536, VA + 1600, 0x53053053
+    neg = (1 << 64) - 1
+    einval, eperm, ebusy = neg - 21, neg - 0, neg - 15
 
-    def register(va: int) -> bool:          # (a registration writes cpu_id_start, cpu_id)
-        return _judged(s, "rseq", (va, 32, 0, sig), 0, bytes(8), at=va)
+    def register(va: int) -> bool:      # (the Guardian stores cpu_id_start, cpu_id itself)
+        return _rseq(s, (va, 32, 0, sig), 0)
 
-    assert not _judged(s, "rseq", (area, 32, 1, sig), 0)                    # none registered
+    assert not _rseq(s, (area, 32, 1, sig), 0)                    # none registered
+    assert _rseq(s, (area, 32, 1, sig), einval)
+    _put(s, area, b"\xff" * 8)
     assert register(area)
-    assert not register(other)                                              # it has one
-    assert not _judged(s, "rseq", (other, 32, 1, sig), 0)                   # not that one
-    assert _judged(s, "rseq", (area, 32, 1, sig), 0)
+    assert s.hw.ram.read(s.b + PAGES_A + (area - VA), 8) == bytes(8)   # cpu 0 stored
+    assert not register(other)                                    # it has one
+    assert _rseq(s, (other, 32, 0, sig), einval)
+    assert _rseq(s, (area, 32, 0, sig), ebusy)                    # the same one again
+    assert not _rseq(s, (area, 32, 0, sig), einval)
+    assert _rseq(s, (area, 32, 0, sig + 1), eperm)
+    assert not _rseq(s, (other, 32, 1, sig), 0)                   # not that one
+    assert _rseq(s, (area, 32, 1, sig + 1), eperm)                # another signature
+    assert _rseq(s, (area, 32, 1, sig), 0)
+    assert s.hw.ram.read(s.b + PAGES_A + (area - VA), 8) == bytes(4) + b"\xff" * 4
     assert register(other)
-    assert _judged(s, "rseq", (other, 32, 1, sig), 0)
+    assert _rseq(s, (other, 32, 1, sig), 0)
+
+
+def test_rseq_registration_answers_sys_rseqs_errors(s: Scene) -> None:
+    sig, neg = 0x53053053, (1 << 64) - 1
+    einval, efault = neg - 21, neg - 13
+    for args in ((VA + 8, 32, 0, sig), (VA, 16, 0, sig), (VA, 32, 2, sig),
+                 (VA + 16, 64, 0, sig), (VA, 32, 3, sig)):
+        assert not _rseq(s, args, 0), args                        # misaligned, short, flags
+        assert _rseq(s, args, einval), args
+    assert not _rseq(s, (VA, 32, 0, sig), einval)                 # Linux accepts these
+    assert _rseq(s, ((1 << 48) - 32, 64, 0, sig), efault)         # beyond access_ok()
+    assert not _rseq(s, ((1 << 48) - 32, 64, 0, sig), 0)
 
 
 def test_membarrier_answers_only_its_commands(s: Scene) -> None:

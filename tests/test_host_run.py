@@ -59,7 +59,7 @@ def test_strace_decodes_calls_to_stderr_or_file(tmp_path: Path) -> None:
     assert proc.returncode == 0 and b"Hello from Blindfold!" in proc.stdout
     lines = proc.stderr.decode().splitlines()
     assert any(line.startswith('1 readlinkat(AT_FDCWD,"/proc/self/exe",') for line in lines)
-    assert any(line.startswith("1 rseq(") and "= -1 ENOSYS" in line for line in lines)
+    assert any(line.startswith("1 rseq(") and line.endswith(") = 0") for line in lines)
     assert any(line.startswith('1 write(1,"Hello from Blindfold!\\nargc=2\\n') and
                line.endswith(") = 49") for line in lines), lines
     assert lines[-1].startswith("1 exit_group(0) = ?")

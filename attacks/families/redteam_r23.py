@@ -310,6 +310,9 @@ def qe_glibc_rseq_cpu(adv: Adversary) -> None:
         area = a.memo[key]
         a.kernel.uaccess.write(area, struct.pack("<II", 5, 5))
         a.set_reg("x0", 0)
+        t = a.kernel.current
+        if t is not None:
+            t.rseq = None           # (its own store at the return would undo this one)
         a.note(f"the C library's rseq area at {area:#x} registered with cpu_id 5")
 
 

@@ -38,12 +38,15 @@ On the victim `secret_r65_core`:
   handler's open answering the descriptor the Guardian still counts open);
 - YB-009, YB-010: a child made for clone3() with exit_signal 65 and with a stack of size
   0, each -EINVAL under Linux: refused (fork.clone_valid; the kernel model refuses both);
-- honest, refused (xfail, tests/test_redteam_r65c_claims.py): an rseq() registration
-  answered as Linux answers it, the area's ids stored (claim_rseq_registered), the C
+- honest, refused when written, let through since: the SIG_DFL a CLONE_CLEAR_SIGHAND
+  child's rt_sigaction() reports (claim_cleared_action, victim argument -c: refused when
+  written, uaccess.old_sigaction; the Guardian flushes the child's actions as
+  copy_sighand() does since); an rseq() registration (claim_rseq_registered), the C
   library's own at start (claim_glibc_rseq_registered, victim `secret`), and the abort of
-  a section a timer interrupt preempted (claim_rseq_abort_in_section); the SIG_DFL a
-  CLONE_CLEAR_SIGHAND child's rt_sigaction() reports (claim_cleared_action, victim
-  argument -c: refused when written, uaccess.old_sigaction; let through since).
+  a section a timer interrupt preempted (claim_rseq_abort_in_section): the kernel model
+  has rseq since, and the Guardian judges its answer (return.rseq_answer) and stores the
+  ids and moves an interrupted section to abort_ip itself (return.rseq_abort:
+  guardian/rseq_areas.py).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -77,38 +80,17 @@ RSEQ_SIG = 0xD428BC00
 MASK64 = (1 << 64) - 1
 
 
-def rseq_registered(adv: Adversary, phase: int, ids: bool = True) -> None:
-    """Answer the program's rseq() registration after marker `phase` as Linux's sys_rseq()
-    does (the kernel model has no CONFIG_RSEQ): 0, with cpu_id_start, cpu_id, node_id and
-    mm_cid stored before the return (rseq_set_notify_resume(), rseq_update_cpu_node_id());
-    without `ids`, the answer alone."""
+def rseq_registered(adv: Adversary, phase: int) -> None:
+    """Note the program's rseq() registration after marker `phase`, which the kernel model
+    answers as Linux's sys_rseq() does (0); the ids Linux stores before the return
+    (rseq_set_notify_resume(), rseq_update_cpu_node_id()) the Guardian stores itself."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_RSEQ, during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.memo["rseq"] = int(a.el1.syscall_args()[0])
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RSEQ, during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
-        area = a.memo["rseq"]
-        a.set_reg("x0", 0)
-        if ids:
-            a.kernel.uaccess.write(area, struct.pack("<II", 0, 0))
-            a.kernel.uaccess.write(area + 20, struct.pack("<II", 0, 0))
-        a.note(f"rseq({area:#x}) answered 0")
-
-
-def _section(a: Adversary, phase: int) -> tuple[int, int, int] | None:
-    """(start_ip, post_commit_ip, abort_ip) of the step's rseq_cs, which the step's marker
-    names (x5) and the kernel reads as Linux's rseq_get_rseq_cs() does (copy_from_user())."""
-    args = a.memo.get(("args", phase))
-    if args is None:
-        return None
-    try:
-        raw = a.kernel.uaccess.read(args[3], 32)
-    except Exception as exc:
-        a.refused(f"reading rseq_cs at {args[3]:#x}: {exc!r}")
-        return None
-    _, _, start, off, abort = struct.unpack("<IIQQQ", raw)
-    return start, start + off, abort
+        a.note(f"rseq({a.memo['rseq']:#x}) answered {a.reg('x0'):#x}")
 
 
 def _keep_args(adv: Adversary, phase: int) -> None:
@@ -144,7 +126,8 @@ def yb_cpu_at_irq(adv: Adversary) -> None:
     """1. The program counts down inside an rseq critical section, then reads its area's
     cpu_id as the index of a label.
     2. At a timer interrupt inside the section the kernel stores cpu_id_start = cpu_id =
-    0xfffffffc: the index is -4.
+    0xfffffffc (and drops the registration, so that no store of its own follows): the
+    index is -4.
     rseq_update_cpu_node_id() stores raw_smp_processor_id(), below nr_cpu_ids (one
     here)."""
     _keep_args(adv, P_RSEQ_CPU)
@@ -159,15 +142,18 @@ def yb_cpu_at_irq(adv: Adversary) -> None:
         except Exception as exc:
             a.refused(f"cpu_id store at an interrupt: {exc!r}")
             return
+        t = a.kernel.current
+        if t is not None:
+            t.rseq = None           # (its own store at the return would undo this one)
         a.note("cpu_id -4 stored at an interrupt")
 
 
 def claim_rseq_registered(adv: Adversary) -> None:
-    """1. The program registers its own rseq area: Linux's sys_rseq() answers 0 and, on the
-    way back to user code, stores cpu_id_start, cpu_id (0: one CPU), node_id and mm_cid
-    into it (rseq_set_notify_resume() -> rseq_handle_notify_resume() ->
-    rseq_update_cpu_node_id()).  The kernel model has no CONFIG_RSEQ (-ENOSYS): the
-    answer is served here."""
+    """1. The program registers its own rseq area (after giving back the one the C library
+    registered at start): Linux's sys_rseq() answers 0 and, on the way back to user code,
+    stores cpu_id_start, cpu_id (0: one CPU), node_id and mm_cid into it
+    (rseq_set_notify_resume() -> rseq_handle_notify_resume() ->
+    rseq_update_cpu_node_id()): the kernel model answers, the Guardian stores."""
     rseq_registered(adv, P_PLACED)
 
 
@@ -181,11 +167,7 @@ def claim_glibc_rseq_registered(adv: Adversary) -> None:
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_RSEQ)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
-        area = a.memo["rseq"]
-        a.set_reg("x0", 0)
-        a.kernel.uaccess.write(area, struct.pack("<II", 0, 0))
-        a.kernel.uaccess.write(area + 20, struct.pack("<II", 0, 0))
-        a.note(f"the C library's rseq({area:#x}) answered 0")
+        a.note(f"the C library's rseq({a.memo['rseq']:#x}) answered {a.reg('x0'):#x}")
 
 
 def claim_rseq_abort_in_section(adv: Adversary) -> None:
@@ -195,30 +177,24 @@ def claim_rseq_abort_in_section(adv: Adversary) -> None:
     descriptor it names (rseq_get_rseq_cs(): copy_from_user()), finds the interrupted pc
     inside [start_ip, start_ip + post_commit_offset), clears rseq_cs (clear_rseq_cs():
     put_user()) and resumes the thread at abort_ip (instruction_pointer_set()); it stores
-    the ids again (rseq_update_cpu_node_id()).  The abort handler finds done = 0: index 0."""
+    the ids again (rseq_update_cpu_node_id()).  For a confidential thread the Guardian
+    does all of it at the RESUME: the kernel sees no pc and no byte of the area.  The
+    abort handler skips the marker after the commit and finds done = 0: index 0."""
     rseq_registered(adv, P_PLACED)
-    _keep_args(adv, P_RSEQ_ABORT)
 
     @adv.on(Point.IRQ, during=P_RSEQ_ABORT)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
-        args = a.memo.get(("args", P_RSEQ_ABORT))
-        if args is None:
-            return
-        try:
-            cs = struct.unpack("<Q", a.kernel.uaccess.read(args[1] + 8, 8))[0]
-        except Exception as exc:
-            a.refused(f"rseq_cs read at an interrupt: {exc!r}")
-            return
-        section = _section(a, P_RSEQ_ABORT) if cs == args[3] else None
-        if section is None:
-            return
-        start, post, abort = section
-        if not start <= a.reg("pc") < post:
-            a.note(f"interrupted pc {a.reg('pc'):#x} outside the section")
-            return
-        a.kernel.uaccess.write(args[1] + 8, bytes(8))
-        a.set_reg("pc", abort)
-        a.note(f"preempted inside the section: resumed at abort_ip {abort:#x}")
+        a.memo["irqs"] = a.memo.get("irqs", 0) + 1
+
+    @r50.at(adv, P_RSEQ_COMMITTED)
+    def _(a: Adversary, args: tuple[int, ...]) -> None:
+        a.note("the first section committed: no abort")
+
+    @r50.at(adv, P_RSEQ_ABORT + 1)
+    def _(a: Adversary, args: tuple[int, ...]) -> None:
+        if a.memo.get("irqs") and not any("committed" in n for n in a.tally.notes):
+            a.note(f"preempted inside the section ({a.memo['irqs']} interrupts): resumed at "
+                   "abort_ip")
 
 
 def send_child(adv: Adversary, signo: int, phase: int = P_CLEAR_SIGHAND) -> None:

@@ -7,6 +7,8 @@ import struct
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
+from kernel_model import rseq
+from kernel_model.errors import KernelError
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
 
@@ -291,6 +293,22 @@ def sys_personality(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("rseq")
 def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    """Restartable sequences are not modelled: answer as a kernel built without
-    CONFIG_RSEQ does, which glibc treats as "not available" and works without."""
-    return -errno.ENOSYS
+    """kernel/rseq.c sys_rseq(): register or unregister the thread's area; the ids are
+    stored on the way back (rseq_set_notify_resume()), by the Guardian for a confidential
+    thread, whose memory the kernel does not touch."""
+    area, length, flags, signature = a[0], a[1] & 0xFFFF_FFFF, s32(a[2]), a[3] & 0xFFFF_FFFF
+    err = rseq.register_errno(t.rseq, area, length, flags, signature)
+    if err:
+        return -err
+    if flags & rseq.RSEQ_FLAG_UNREGISTER:
+        if not t.process.confidential:
+            first, second = rseq.reset_ids()     # rseq_reset_rseq_cpu_node_id()
+            try:
+                k.uaccess.write(area, first)
+                k.uaccess.write(area + rseq.NODE_ID_OFF, second)
+            except KernelError:
+                return -errno.EFAULT
+        t.rseq = None
+        return 0
+    t.rseq = rseq.Rseq(area, length, signature)
+    return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import struct
 import sys
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from abi import Call, Status
@@ -178,7 +179,10 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
                    slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
                    keep_caps=t.keep_caps, timer_slack_ns=t.timer_slack_ns,
                    default_timer_slack_ns=t.timer_slack_ns,   # copy_process()
-                   altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack)
+                   altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack,
+                   # rseq_fork(): a CLONE_VM child (thread or vfork) starts unregistered
+                   rseq=None if flags & CLONE_VM or t.rseq is None else
+                   replace(t.rseq, notify=True))
     child_proc.threads.append(child)
     k.threads[new_id] = child
     if flags & CLONE_PARENT_SETTID and parent_tid:
@@ -304,6 +308,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     proc.sigactions.reset_on_exec()
     t.altstack = (0, sig.SS_DISABLE, 0)
     t.clear_child_tid = 0
+    t.rseq = None                        # rseq_execve()
     # begin_new_exec: exit_itimers() deletes every POSIX timer (interval timers stay), and
     # __set_task_comm(me, kbasename(bprm->filename)) names the task after the path given.
     timers = sys.modules.get("kernel_model.syscalls.timers")   # (loaded by timer_create)

@@ -52,6 +52,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sched.h>
@@ -119,10 +120,18 @@ extern const char r65_cs1_start[], r65_cs1_post[], r65_cs1_abort[];
 extern const char r65_cs2_start[], r65_cs2_post[], r65_cs2_abort[];
 static struct rseq_desc cs1, cs2;
 
+extern const ptrdiff_t __rseq_offset;
+extern const unsigned int __rseq_size;
+
 static void register_area(void)
 {
     if (registered != -1)
         return;
+    /* The C library registered the thread's own area at start (glibc 2.35 and later, on a
+     * kernel with rseq): give it back, so that this one can be registered. */
+    if (__rseq_size)
+        sys6(SYS_rseq, (long)((char *)__builtin_thread_pointer() + __rseq_offset),
+             __rseq_size, 1, RSEQ_SIG, 0, 0);
     registered = sys6(SYS_rseq, (long)&area, sizeof area, 0, RSEQ_SIG, 0, 0);
 }
 

@@ -1,0 +1,228 @@
+"""Restartable sequences of confidential threads (kernel/rseq.c, include/uapi/linux/rseq.h).
+
+The kernel may not read or write a confidential program's memory at a return to user
+code, so what Linux does there to a thread with a registered rseq area the Guardian
+does itself, from its own record of the registration:
+
+- rseq(): the answer is judged against sys_rseq()'s checks for the arguments and the
+  thread's registration (`return.rseq_answer`): an errno Linux gives for them (-ENOSYS
+  too, a kernel without CONFIG_RSEQ, until one succeeded in the domain), or 0 only where
+  Linux accepts;
+- the id stores (rseq_update_cpu_node_id(): cpu_id_start, cpu_id, node_id, mm_cid) at
+  the registration's return and at a return after a switch to the thread, the CPU the
+  Guardian resumes it on; rseq_reset_rseq_cpu_node_id() at unregistration;
+- the abort (rseq_ip_fixup()) at a return after an interrupt or with a signal's
+  delivery: rseq_cs and the descriptor it names read from the program's memory, the
+  signature before abort_ip checked, a pc inside [start_ip, start_ip +
+  post_commit_offset) moved to abort_ip and rseq_cs cleared.  Where Linux would
+  force_sigsegv() (a bad descriptor or signature) the return is refused
+  (`return.rseq_abort`): the process ends, as SIGSEGV's default action ends it.
+
+A fork child's thread keeps its creator's registration (rseq_fork()); a thread or a
+vfork child (CLONE_VM) starts with none, as does the image an exec starts.
+"""
+
+from __future__ import annotations
+
+import errno
+import struct
+from dataclasses import dataclass
+
+from abi import Status
+from emulator.fastuc import CTX_PC
+from guardian.checks import FaultIn, refuse
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+ORIG_RSEQ_SIZE = 32                 # the original struct rseq, and its alignment
+RSEQ_FEATURE_SIZE = 28              # offsetof(struct rseq, end)
+RSEQ_ALIGN = 32                     # __alignof__(struct rseq)
+RSEQ_FLAG_UNREGISTER = 1
+TASK_SIZE = 1 << 48                 # access_ok()'s limit (48-bit VAs)
+RSEQ_CS_OFF, FLAGS_OFF, NODE_ID_OFF = 8, 16, 20
+_ERRNO_FLOOR = (1 << 64) - 4095
+_M64 = (1 << 64) - 1
+_ZERO8 = bytes(8)
+_CLONE_VM = 0x100
+
+
+@dataclass(frozen=True)
+class Area:
+    va: int
+    length: int
+    sig: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a return owes a registered thread: its area's words as read and as they are to
+    be (rseq_cs cleared), the abort_ip to resume at (None: where it stopped)."""
+
+    area: Area
+    raw: bytes
+    new: bytearray
+    abort: int | None
+
+
+def linux_errno(cur: Area | None, va: int, length: int, flags: int, sig: int) -> int:
+    """sys_rseq()'s errno for these arguments and the thread's registration (0: accepted)."""
+    if flags & RSEQ_FLAG_UNREGISTER:
+        if flags & ~RSEQ_FLAG_UNREGISTER or cur is None or cur.va != va or cur.length != length:
+            return errno.EINVAL
+        return errno.EPERM if cur.sig != sig else 0
+    if flags:
+        return errno.EINVAL
+    if cur is not None:
+        if cur.va != va or cur.length != length:
+            return errno.EINVAL
+        return errno.EPERM if cur.sig != sig else errno.EBUSY
+    if length < ORIG_RSEQ_SIZE or (length == ORIG_RSEQ_SIZE and va % ORIG_RSEQ_SIZE) or \
+            (length != ORIG_RSEQ_SIZE and (va % RSEQ_ALIGN or length < RSEQ_FEATURE_SIZE)):
+        return errno.EINVAL
+    return errno.EFAULT if va + length > TASK_SIZE else 0
+
+
+def _args(slot: Slot) -> tuple[int, int, int, int]:
+    a = slot.args
+    flags = a[2] & 0xFFFF_FFFF
+    return a[0], a[1] & 0xFFFF_FFFF, flags - (1 << 32) if flags >> 31 else flags, \
+        a[3] & 0xFFFF_FFFF
+
+
+class RseqAreas:
+    """(root, thread) -> the thread's registered area, and the stores owed to it."""
+
+    def __init__(self, memory: UserMemory) -> None:
+        self.memory = memory
+        self.areas: dict[tuple[int, int], Area] = {}
+        #: domains where an rseq() succeeded: -ENOSYS is no longer an answer there
+        self.enabled: set[int] = set()
+
+    # --- the call --------------------------------------------------------------------
+    def check(self, slot: Slot, ret: int) -> None:
+        """The kernel's answer to rseq() is sys_rseq()'s for these arguments; a success
+        that stores needs the area's pages present (else the kernel faults them in)."""
+        va, length, flags, sig = _args(slot)
+        want = linux_errno(self.areas.get((slot.root, slot.thread)), va, length, flags, sig)
+        if ret >= _ERRNO_FLOOR:
+            got = (1 << 64) - ret
+            if got == want or got == errno.ENOSYS and slot.domain not in self.enabled or \
+                    got == errno.EFAULT and not want and flags & RSEQ_FLAG_UNREGISTER:
+                return                      # (the reset's stores may fault: -EFAULT)
+            refuse("return.rseq_answer", Status.ERR_DENIED,
+                   f"rseq() answers -{got}, where Linux's sys_rseq() answers "
+                   + (f"-{want}" if want else "0") + " for these arguments and the thread's "
+                   "registration")
+        if ret or want:
+            refuse("return.rseq_answer", Status.ERR_DENIED,
+                   f"rseq() answers {ret:#x}, where Linux's sys_rseq() answers "
+                   + (f"-{want}" if want else "0") + " for these arguments and the thread's "
+                   "registration")
+        for start, n in ((va, 8), (va + NODE_ID_OFF, 8)):
+            missing = self.memory.first_missing(start, n, False)
+            if missing is not None:
+                raise FaultIn(missing)
+
+    def commit(self, slot: Slot, ret: int, cpu: int) -> None:
+        """Record a successful (un)registration and store what Linux stores."""
+        if ret:
+            return
+        va, length, flags, sig = _args(slot)
+        key = (slot.root, slot.thread)
+        self.enabled.add(slot.domain)
+        if flags & RSEQ_FLAG_UNREGISTER:
+            del self.areas[key]
+            # rseq_reset_rseq_cpu_node_id(): cpu_id RSEQ_CPU_ID_UNINITIALIZED
+            self._store(slot.root, va, struct.pack("<II", 0, 0xFFFF_FFFF))
+            return
+        self.areas[key] = Area(va, length, sig)
+        self._store(slot.root, va, struct.pack("<II", cpu, cpu))
+
+    def _store(self, root: int, va: int, first: bytes, node: int = 0, mm_cid: int = 0) -> None:
+        self.memory.write(va, first, root)
+        self.memory.write(va + NODE_ID_OFF, struct.pack("<II", node, mm_cid), root)
+
+    # --- the return to user code ------------------------------------------------------
+    def plan(self, slot: Slot, event: bool, switched: bool) -> Plan | None:
+        """__rseq_handle_notify_resume() for a registered thread, before anything of the
+        return is committed: the fixup where it was switched in, interrupted or enters a
+        signal handler (rseq_preempt(), rseq_signal_deliver()), and the ids.  Reads only
+        (FaultIn: the kernel faults a page in and asks again); None where nothing is owed."""
+        area = self.areas.get((slot.root, slot.thread))
+        if area is None:
+            return None
+        raw = self._read(slot, area.va, RSEQ_FEATURE_SIZE)
+        abort = None
+        new = bytearray(raw)
+        if (event or switched) and raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:
+            abort = self._fixup(slot, area, struct.unpack_from("<Q", raw, RSEQ_CS_OFF)[0])
+            new[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] = _ZERO8                # clear_rseq_cs()
+        return Plan(area, raw, new, abort)
+
+    def apply(self, slot: Slot, plan: Plan, cpu: int) -> None:
+        """The stores and the pc `plan` holds (the last of the return): one write of the
+        area, only where a word changes."""
+        new = plan.new
+        struct.pack_into("<II", new, 0, cpu, cpu)                    # rseq_update_cpu_node_id()
+        struct.pack_into("<II", new, NODE_ID_OFF, 0, 0)              # node 0, mm_cid 0
+        if new != plan.raw:
+            self.memory.write(plan.area.va, bytes(new), slot.root)
+        if plan.abort is not None:
+            slot.ctx.set(CTX_PC, plan.abort)        # instruction_pointer_set()
+            slot.elr = plan.abort
+
+    def at_return(self, slot: Slot, cpu: int, event: bool, switched: bool) -> None:
+        plan = self.plan(slot, event, switched)
+        if plan is not None:
+            self.apply(slot, plan, cpu)
+
+    def _read(self, slot: Slot, va: int, n: int) -> bytes:
+        raw = self.memory.read(va, n, slot.root)
+        if raw is None:
+            missing = self.memory.first_missing(va, n, False)
+            raise FaultIn(va if missing is None else missing)
+        return raw
+
+    def _fixup(self, slot: Slot, area: Area, ptr: int) -> int | None:
+        """rseq_ip_fixup() for a non-zero rseq_cs `ptr`: rseq_get_rseq_cs(), in_rseq_cs(),
+        rseq_need_restart(); the abort_ip to resume at (None: outside the section)."""
+        if ptr >= TASK_SIZE:
+            self._sigsegv(slot, f"rseq_cs {ptr:#x} lies beyond the user half")
+        version, cs_flags, start, off, abort = struct.unpack("<IIQQQ", self._read(slot, ptr, 32))
+        if start >= TASK_SIZE or start + off >= TASK_SIZE or abort >= TASK_SIZE or version:
+            self._sigsegv(slot, "the rseq_cs descriptor is out of range or of a later version")
+        if (abort - start) & _M64 < off:
+            self._sigsegv(slot, f"abort_ip {abort:#x} lies inside the critical section")
+        if abort < 4 or struct.unpack("<I", self._read(slot, abort - 4, 4))[0] != area.sig:
+            self._sigsegv(slot, f"the word before abort_ip {abort:#x} is not the signature "
+                                f"{area.sig:#x} the thread registered")
+        if (slot.ctx.get(CTX_PC) - start) & _M64 >= off:
+            return None                         # not in the section: rseq_cs cleared
+        if cs_flags or struct.unpack("<I", self._read(slot, area.va + FLAGS_OFF, 4))[0]:
+            self._sigsegv(slot, "rseq flags (deprecated RSEQ_CS_FLAG_NO_RESTART_ON_*) set")
+        return abort
+
+    @staticmethod
+    def _sigsegv(slot: Slot, why: str) -> None:
+        refuse("return.rseq_abort", Status.ERR_DENIED,
+               f"thread {slot.thread}'s rseq area fails rseq_ip_fixup(): {why} (Linux: "
+               "force_sigsegv())")
+
+    # --- threads and images -------------------------------------------------------------
+    def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,
+                   cflags: int) -> None:
+        """rseq_fork(): a CLONE_VM child starts unregistered, a fork child keeps it."""
+        area = self.areas.get((root, thread))
+        key = (child_root or root, child_thread)
+        if area is not None and not cflags & _CLONE_VM and child_root:
+            self.areas[key] = area
+        else:
+            self.areas.pop(key, None)
+
+    def drop(self, root: int, thread: int) -> None:
+        """rseq_execve(), or the thread's end."""
+        self.areas.pop((root, thread), None)
+
+    def forget(self, root: int) -> None:
+        for key in [k for k in self.areas if k[0] == root]:
+            del self.areas[key]

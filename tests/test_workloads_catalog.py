@@ -95,6 +95,7 @@ EXPECTED = {
     "secret_r63_rules",
     "secret_r64_rules",
     "secret_r65_rules",
+    "secret_r66_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -92,6 +92,7 @@ EXPECTED = {
     "secret_r66_mm",
     "secret_r65_core",
     "secret_r66_core",
+    "secret_r66_rseq",
     "secret_r63_rules",
     "secret_r64_rules",
     "secret_r65_rules",

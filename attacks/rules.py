@@ -236,6 +236,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_fifo", "pipe.reopened", "memfd.reopened", "return.memfd_fallocate",
                  "return.fifo_direct",
                  "return.task_foreign",
+                 "return.proc_entry_absent",
                  "return.fd_dir_reaped",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",

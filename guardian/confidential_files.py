@@ -81,6 +81,7 @@ from guardian.fd_tables import TableLifecycle
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
+from guardian.proc_cwds import proc_cwds
 from guardian.side_fds import SIDE_MAKERS, side_fds
 from guardian.slots import Slot
 from guardian.sole_files import MFD_HUGETLB, MemFile, check_flags
@@ -248,9 +249,10 @@ class Descriptors(TableLifecycle):
         group = reg.group_of(slot.root, slot.thread)
         mine = [(r == slot.root and reg.group_of(r, th) == group, t is table)
                 for (r, th), t in self.tables.items() if r not in self.retired]
-        return Reach(all(held for ours, held in mine if ours),
-                     all(ours for ours, held in mine if held), (slot.root, group),
-                     (slot.root, -1 - slot.thread), self.tids.get((slot.root, slot.thread)))
+        reach = Reach(all(held for ours, held in mine if ours),
+                      all(ours for ours, held in mine if held), (slot.root, group),
+                      (slot.root, -1 - slot.thread), self.tids.get((slot.root, slot.thread)))
+        return proc_cwds(self, slot, reach)
 
     def reopened(self, slot: Slot, dirfd: int, name: str, in_root: bool = False,
                  children: bool = False) -> OpenFile | None:

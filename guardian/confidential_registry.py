@@ -36,6 +36,9 @@ class Registry:
         #: what each process asked of its end (what a report of it to the parent may say).
         self.process_of_root: dict[int, int] = {}
         self.child_pids: dict[tuple[int, int], int] = {}
+        #: (parent root, pid the parent was told) -> the thread group (`group_of`) whose
+        #: clone made that child: its parent (copy_process(): current's thread group)
+        self.forked_by: dict[tuple[int, int], int] = {}
         self.exits = ExitRecords()
         #: Thread groups sharing an address space: (root, thread) -> its group's first
         #: thread (absent: the space's original group).  A vfork or CLONE_VM child without

@@ -58,6 +58,10 @@ class Reach:
     #: the table of the caller's live fork child a pid names (/proc/<child>/fd), where the
     #: Guardian knows it and no call of the child changed it since the call entered
     child: Callable[[int], FileTable | None] | None = None
+    #: the working directories /proc/self/cwd (the leader's: proc_cwd_link()) and
+    #: /proc/thread-self/cwd (the caller's) reach, as the caller reads them; None: not known
+    self_cwd: str | None = None
+    thread_cwd: str | None = None
 
 
 def opener_of(path: str | None, reach: Reach) -> tuple[int, int] | None:
@@ -174,9 +178,32 @@ def _followed(table: FileTable, path: str, reach: Reach) -> str | None:
             if to is not None:
                 out, link = to, -1
                 continue
+        to = _cwd_dir(table, out, reach)
+        if to is not None:
+            out, link = to, -1
+            continue
         if magic_link(out):
             link = len(out)
     return _own_task(table, "/" + "/".join(out), reach)
+
+
+def _cwd_dir(table: FileTable, out: list[str], reach: Reach) -> list[str] | None:
+    """The components of the /proc directory /proc/self/cwd (/proc/<own pid>/cwd,
+    /proc/thread-self/cwd) of components `out` reaches, where the Guardian knows the working
+    directory is one (the program's own chdir/fchdir): proc_cwd_link() -> nd_jump_link()
+    puts the walk there; None: not such a link, or its target not known."""
+    if len(out) != 3 or out[0] != "proc" or out[2] != "cwd":
+        return None
+    who = out[1]
+    if who == "thread-self":
+        path = reach.thread_cwd
+    elif who == "self" or reach.own_pids and name_to_int(who) in table.pids:
+        path = reach.self_cwd
+    else:
+        return None
+    if path is None or not _PROC_DIR.match(path) or "?" in path:
+        return None
+    return path.strip("/").split("/")
 
 
 def _self_up(out: list[str]) -> list[str]:

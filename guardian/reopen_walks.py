@@ -26,7 +26,7 @@ RESOLVE_IN_ROOT; past any other, the walk stops telling.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from abi.descriptors import AT_FDCWD
@@ -180,4 +180,12 @@ def walk(files: Descriptors, slot: Slot, resolve: int) -> Walk | None:
         f = files.reopened(slot, AT_FDCWD, link)
         return f.path if f is not None and not f.memfd and f.maker is None else None
 
-    return walk_of(name, base, in_root, follow)
+    got = walk_of(name, base, in_root, follow)
+    if got.entry is None and "cwd" in name.split("/"):
+        # /proc/self/cwd (thread-self's) followed to the /proc directory the program's
+        # own chdir/fchdir entered (proc_cwd_link() -> nd_jump_link(): fd_names)
+        path = files.resolve(slot, slot.args[0], name, in_root)
+        entry = walk_of(path, None, False, follow).entry if path is not None else None
+        if entry is not None:
+            return replace(got, entry=entry)
+    return got

@@ -688,6 +688,7 @@ class ResultRules:
             self.registry.child_pids[(slot.root, ret)] = slot.child_process
             self.registry.exits.pids[ret] = slot.child_process
             self.registry.exits.new_pid(slot.root, ret)
+        self.registry.forked_by[(slot.root, ret)] = self.registry.group_of(slot.root, slot.thread)
         exit_signal = self._exit_signal(slot)
         if exit_signal is not None:
             self.registry.exits.exit_signals[(slot.root, ret)] = exit_signal

@@ -77,6 +77,7 @@ from guardian import (
     pair_bytes,
     pipe_bytes,
     pipe_splices,
+    proc_entries,
     ready_polls,
     sole_files,
     sole_moves,
@@ -228,6 +229,8 @@ class SoleHeld:
             sole_reopens.check_direct(self, slot)   # (build_open_how(): O_PATH drops O_DIRECT)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and self.files.tids:
             foreign_tasks.check_foreign_task(self, slot)    # (proc_task_lookup(): ENOENT)
+        if slot.nr in _OPENS and ret < ERRNO_FLOOR:
+            proc_entries.check_proc_entry(self, slot)   # (proc_pid_lookup(): ENOENT)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and self.files.admission.registry.reaped_process_at:
             dead_fd_dirs.check_dead_fd_dir(self, slot)  # (proc_lookupfd_common(): ENOENT)
         if ret == ready_polls.EINTR_RESULT and slot.nr in ready_polls.CALLS:

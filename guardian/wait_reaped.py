@@ -91,7 +91,10 @@ def reaped_pid(memory: UserMemory, slot: Slot, ret: int) -> int:
 def gone_pid(registry: Registry, slot: Slot, ret: int) -> int:
     """The child a wait4 (pid above 0) or waitid(P_PID) answering -ECHILD says is gone:
     a fork child of the caller's process (its original thread group, no CLONE_VM child
-    process in its space) whose clone named its exit signal; 0: none, or not known."""
+    process in its space) whose clone named its exit signal, made by a clone of that
+    very process; 0: none, or not known.  A child a CLONE_VM child process V made (a
+    vfork child's fork) is V's: at V's exit it goes to a reaper (forget_original_parent()
+    -> find_new_reaper()), no child of the caller, whose wait finds none while it lives."""
     if ret != _ECHILD or not checks.enabled("return.reaped_child"):
         return 0
     options = slot.args[2] if slot.nr == NR_WAIT4 else slot.args[3]
@@ -100,6 +103,7 @@ def gone_pid(registry: Registry, slot: Slot, ret: int) -> int:
     if not pid or signal is None or options & _WNOTHREAD or \
             registry.group_of(slot.root, slot.thread) != 0 or \
             (slot.root, pid) not in registry.child_pids or \
+            registry.forked_by.get((slot.root, pid)) != 0 or \
             any(root == slot.root for root, _ in registry.vm_children):
         return 0
     eligible = bool(options & _WALL) or (signal == _SIGCHLD) != bool(options & _WCLONE)

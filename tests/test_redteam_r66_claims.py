@@ -11,8 +11,6 @@ host).
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r66 as r
 from tests.honest_runs import claim_run, honest
 
@@ -49,11 +47,6 @@ def test_honest_reaped_openers_fd_directory_by_other_spellings() -> None:
         (r.P_DEADDOT, r.P_DEADDSL, r.P_DEADSDOT, r.P_DEADTSDOT), 0))
 
 
-@pytest.mark.xfail(strict=True, reason="wait_reaped.gone_pid takes the program's wait4(K) "
-                   "-ECHILD for K's end: K, forked by the program's vfork child V, is keyed "
-                   "to the program's address space, but V's exit re-parented it to the pid "
-                   "namespace's reaper (find_new_reaper()), no child of the program; K's "
-                   "later calls are refused")
 def test_honest_vfork_childs_orphan_lives_on_after_echild() -> None:
     # A vfork child V forks K and exits; the program reaps V; its wait4(K, WNOHANG) is
     # -ECHILD (K no child of it: do_wait()) and K lives on; its open of its memfd succeeds

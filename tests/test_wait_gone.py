@@ -16,11 +16,11 @@ ECHILD = (1 << 64) - 10
 WALL, WCLONE, WNOTHREAD = 0x4000_0000, 0x8000_0000, 0x2000_0000
 
 
-def _reg(signal: int | None = 17, vm: bool = False) -> Any:
+def _reg(signal: int | None = 17, vm: bool = False, maker: int = 0) -> Any:
     return SimpleNamespace(
         exits=SimpleNamespace(exit_signals={} if signal is None else {(ROOT, PID): signal}),
         child_pids={(ROOT, PID): PROC}, vm_children={(ROOT, 9): 3} if vm else {},
-        group_of=lambda root, thread: 0)
+        forked_by={(ROOT, PID): maker}, group_of=lambda root, thread: 0)
 
 
 def _wait4(pid: int, options: int = 0) -> Any:
@@ -46,6 +46,9 @@ def test_echild_for_a_sigchld_child_says_it_is_gone() -> None:
     (_reg(), _wait4(PID, WCLONE), ECHILD),          # __WCLONE only: a SIGCHLD child is not
     (_reg(), _wait4(PID, WNOTHREAD), ECHILD),       # only the caller thread's children
     (_reg(vm=True), _wait4(PID), ECHILD),           # a CLONE_VM process in the space
+    # made by a CLONE_VM child process (a vfork child's fork), gone since: at its exit
+    # find_new_reaper() took the child, no child of the caller
+    (_reg(maker=3), _wait4(PID), ECHILD),
 ])
 def test_echild_not_judged(reg: Any, slot: Any, ret: int) -> None:
     assert gone_pid(reg, slot, ret) == 0

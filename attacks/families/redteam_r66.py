@@ -32,20 +32,25 @@ directory /proc/<P> and /proc/self/cwd/../fd/M with the working directory /proc/
 "A" relative to K's /proc/self/fd/., /proc//self/fd, /proc/self/./fd or
 /proc/thread-self/./fd descriptor is -ENOENT (YE-015..YE-018: proc_lookupfd_common()).
 
-Through with the Guardian on when written (open P5 gaps): YE-004, YE-005 (a pid entry
-name_to_int() takes for none makes the name no fd link to guardian/fd_names.py, and no
-rule refuses the open's success), YE-010 (fdinfo/<n> is read by no rule),
-YE-012, YE-014 (/proc/self/cwd followed to a /proc directory: the working directory is
-not read behind the link).  Refused: YE-001..YE-003, YE-006..YE-009, YE-011, YE-013
-(return.task_foreign and the fd name rules), YE-015..YE-018 (return.fd_dir_reaped: the
-names are normalised).
+Through with the Guardian on when written (P5 gaps): YE-004, YE-005 (a pid entry
+name_to_int() takes for none made the name no fd link to guardian/fd_names.py, and no
+rule refused the open's success), YE-010 (fdinfo/<n> was read by no rule), YE-012,
+YE-014 (/proc/self/cwd followed to a /proc directory: the working directory was not read
+behind the link).  Refused since: YE-004, YE-005, YE-010 (return.proc_entry_absent:
+proc_root_lookup() -> proc_pid_lookup(), proc_fdinfo_lookup() -> name_to_int()), YE-012,
+YE-014 (/proc/self/cwd followed to the /proc directory the program's own chdir entered,
+guardian/proc_cwds.py; return.reopen_flags).  Refused when written: YE-001..YE-003,
+YE-006..YE-009, YE-011, YE-013 (return.task_foreign and the fd name rules),
+YE-015..YE-018 (return.fd_dir_reaped: the names are normalised).
 
-False refusal (xfail, claim_vfork_orphan): a vfork child V of the program forks K and
-exits; K goes to the pid namespace's reaper (forget_original_parent() ->
-find_new_reaper()), so the program's wait4(K, WNOHANG) is -ECHILD (do_wait(); qemu-user
-on this host) while K lives; wait_reaped.gone_pid takes it for K's end (K's fork was made
-in the program's address space) and return.reaped_child refuses K's next call.  The
-kernel model, the program its init, re-parents K to the program and answers 0.
+False refusal (claim_vfork_orphan, let through since: wait_reaped.gone_pid takes -ECHILD
+for a child's end only where the caller's own thread group made it, registry.forked_by): a
+vfork child V of the program forks K and exits; K goes to the pid namespace's reaper
+(forget_original_parent() -> find_new_reaper()), so the program's wait4(K, WNOHANG) is
+-ECHILD (do_wait(); qemu-user on this host) while K lives; wait_reaped.gone_pid took it
+for K's end (K's fork was made in the program's address space) and return.reaped_child
+refused K's next call.  The kernel model, the program its init, re-parents K to the
+program and answers 0.
 
 The victim is `secret_r66_rules` (workloads/src/secret_r66_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -83,8 +88,7 @@ def dup_open(adv: Adversary, phase: int) -> None:
                init_only=False)
 
 
-_GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YE-004", "YE-005", "YE-010", "YE-012", "YE-014"), "P5")
+_GAPS: dict[str, str | None] = {}
 for _xid, _phase, _name, _linux in (
         ("YE-001", P_DSLTID, "/proc/self/task//0<own tid>/fd/M",
          "the empty component is skipped (link_path_walk()); proc_task_lookup() -> "

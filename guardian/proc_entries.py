@@ -1,0 +1,80 @@
+"""An open of a /proc pid entry or a fdinfo entry that is no number to name_to_int().
+
+/proc's root looks a name up in its own entries first (proc_root_lookup() ->
+proc_lookup(): self, thread-self, sys, meminfo, ... none of them made of digits only),
+then as a pid (proc_pid_lookup() -> name_to_int()): a name of ASCII digits only that
+name_to_int() takes for no number ("0<pid>", past UINT_MAX) is no entry, -ENOENT for
+every open.  A fdinfo directory has no entry but a descriptor number
+(proc_fdinfo_lookup() -> proc_lookupfd_common() -> name_to_int(): -ENOENT).  Judged only
+where the name at the return is the one the kernel was given and no call that may mount
+another /proc was made or is in flight (foreign_tasks.MOUNTING).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.fd_names import read_name
+from guardian.foreign_tasks import MOUNTING, RESOLVE_IN_ROOT
+from guardian.proc_numbers import is_number
+from guardian.sole_reopens import name_quiet
+
+if TYPE_CHECKING:
+    from guardian.slots import Slot
+    from guardian.sole_held import SoleHeld
+
+_NR_OPENAT2 = NUMBERS["openat2"]
+#: ASCII digits only: no /proc root entry but a pid is named so
+_DIGITS = re.compile(r"^[0-9]+\Z")
+#: a fdinfo directory of /proc/<pid>, /proc/thread-self or a task, and the entry after it
+_FDINFO = re.compile(
+    r"^/proc/(?:self|thread-self|[0-9]+)(?:/task/[0-9]+)?/fdinfo/([^/]+)(?:/.*)?\Z", re.DOTALL)
+
+
+def absent_entry(path: str) -> str | None:
+    """The entry of the absolute, lexically normalised `path` /proc looks up and finds
+    none of, as above; None: none such."""
+    comps = path.split("/")
+    if len(comps) > 2 and comps[1] == "proc" and _DIGITS.match(comps[2]) and \
+            not is_number(comps[2]):
+        return comps[2]                     # (proc_pid_lookup(): no task)
+    m = _FDINFO.match(path)
+    if m is not None and not is_number(m.group(1)):
+        return m.group(1)                   # (proc_lookupfd_common(): no descriptor)
+    return None
+
+
+def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
+    """The absolute name the open in `slot` passed, resolved lexically, and its length."""
+    files, a, in_root = sole.files, slot.args, False
+    if slot.nr == _NR_OPENAT2:
+        raw = files.memory.read(a[2], 24, slot.root)
+        if raw is None:
+            return None
+        in_root = bool(struct.unpack("<QQQ", raw)[2] & RESOLVE_IN_ROOT)
+    name = read_name(files.memory, slot, a[1])
+    if name is None:
+        return None
+    path = files.resolve(slot, a[0], name, in_root)
+    return (path, len(name.encode()) + 1) if path is not None else None
+
+
+def check_proc_entry(sole: SoleHeld, slot: Slot) -> None:
+    """`return.proc_entry_absent`: an open of /proc/<digits name_to_int() takes for no
+    pid>/... or of a fdinfo entry that is no descriptor number never succeeds."""
+    reg = sole.files.admission.registry
+    if sole.files.admitted_reads.names_moved or any(s.nr in MOUNTING for s in reg.slots.values()):
+        return
+    got = _name(sole, slot)
+    entry = absent_entry(got[0]) if got is not None else None
+    if got is None or entry is None or not name_quiet(sole, slot, got[1]):
+        return
+    refuse("return.proc_entry_absent", Status.ERR_DENIED,
+           f"an open of {got[0]!r} succeeds, but /proc has no entry {entry!r}: "
+           "proc_pid_lookup(), proc_lookupfd_common() -> name_to_int() take it for no "
+           "number (ENOENT)")

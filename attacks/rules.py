@@ -473,8 +473,7 @@ RULES: tuple[Rule, ...] = (
          "fault where EL0 would, and no page appears where the program's own munmap left "
          "nothing (its stack's growth excepted).",
          checks=("set_pt.protection", "swap_in.protection", "return.protection_applied",
-                 "set_pt.unmapped", "space.holes_bound", "set_pt.aio_ring",
-                 "return.aio_ring")),
+                 "set_pt.unmapped", "space.holes_bound", "return.no_aio")),
     Rule("G-KEYS-PRIVATE", "Sealing and digest keys, and the entropy a confidential program asks "
          "for (getrandom, or a read of /dev/urandom or /dev/random), come from Guardian-private "
          "entropy the kernel cannot derive (without an operator's seed, fresh boot entropy: "

@@ -32,7 +32,7 @@ Size = int | tuple
 @dataclass(frozen=True)
 class CapRule:
     arg: int
-    kind: str            # "buf", "cstr", "strlist", "iov", "iocbs", ...
+    kind: str            # "buf", "cstr", "strlist", "iov", ...
     size: Size = 0       # for buf; for iov: the element count
     access: int = R
     offset: int = 0      # for buf: where in the struct the granted field starts
@@ -139,15 +139,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "nanosleep": (_b(0, 16, R), _b(1, 16, W)),
     "clock_nanosleep": (_b(2, 16, R), _b(3, 16, W)),
     "clock_gettime": (_b(1, 16, W),),
-    # fs/aio.c: io_setup() reads *ctxp (must be 0) and ends with put_user(ctx->user_id, ctxp);
-    # io_submit() reads the iocb pointer array; io_cancel() reads the iocb's aio_key;
-    # read_events() copies at most nr io_events (32 bytes) out; timeouts and the
-    # __aio_sigset {sigmask, sigsetsize} are read.
-    "io_setup": (_b(1, 8, RW),),
-    "io_submit": (_b(2, ("arg*", 1, 8), R), CapRule(2, "iocbs", ("arg", 1))),
-    "io_cancel": (_b(1, 64, R),),
-    "io_getevents": (_b(3, ("arg*", 2, 32), W), _b(4, 16, R)),
-    "io_pgetevents": (_b(3, ("arg*", 2, 32), W), _b(4, 16, R), CapRule(5, "sigmask_arg")),
+    # (io_setup, io_submit, io_cancel, io_getevents, io_pgetevents: none; a confidential
+    # program's kernel has no aio, guardian/no_aio.py)
     "clock_getres": (_b(1, 16, W),),
     "gettimeofday": (_b(0, 16, W), _b(1, 8, W)),
     "getrandom": (_b(0, ("arg", 1), W),),
@@ -173,7 +166,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
 # set of buffers per syscall, named by its arguments (plain buffers, path strings) or by
 # the fixed struct an argument points to (clone3's clone_args names its TID words as
 # clone's arguments do).  It has no variable-length derived capabilities (argv lists,
-# iovec arrays, message headers and their buffers, pselect6's sigmask pair, io_submit's iocbs) and no
+# iovec arrays, message headers and their buffers, pselect6's sigmask pair) and no
 # long-lived ones.  Its table is derived from CAP_TABLE, so a call given a capability
 # there has its fixed buffers here too.
 MPROTECT_KINDS = frozenset({"buf", "cstr", "clone_args"})
@@ -284,11 +277,6 @@ def expand(rules: Sequence[CapRule], args: Sequence[int], read: ReadUser
             out.append((base, base + 16, R))
             if ss and ss_len:
                 out.append((ss, ss + min(ss_len, 128), R))
-        elif rule.kind == "iocbs":
-            for i in range(min(_size(rule.size, args), 1024)):
-                iocb = struct.unpack("<Q", _read(read, base + 8 * i, 8))[0]
-                if iocb:
-                    out.extend(_iocb_ranges(read, iocb))
         elif rule.kind == "msghdr":
             out.extend(_msghdr_ranges(read, base, rule.access))
         elif rule.kind == "clone_args":
@@ -319,34 +307,6 @@ def _clone_args_ranges(read: ReadUser, base: int, size: int) -> list[tuple[int, 
     out = [(pidfd, pidfd + 4, W)] if pidfd and flags & CLONE_PIDFD else []
     if set_tid and set_tid_size:
         out.append((set_tid, set_tid + 4 * min(set_tid_size, 32), R))
-    return out
-
-
-#: IOCB_CMD_PREAD, PWRITE, PREADV, PWRITEV (include/uapi/linux/aio_abi.h)
-_IOCB_READ, _IOCB_WRITE, _IOCB_READV, _IOCB_WRITEV = 0, 1, 7, 8
-
-
-def _iocb_ranges(read: ReadUser, iocb: int) -> list[tuple[int, int, int]]:
-    """What io_submit_one() touches of one struct iocb (64 bytes): the iocb it copies in
-    (copy_from_user()), its aio_key it writes (put_user(KIOCB_KEY, &user_iocb->aio_key)),
-    and the buffer aio_read()/aio_write() moves (aio_setup_rw(): import_ubuf(), or an
-    iovec array and its buffers for PREADV/PWRITEV)."""
-    raw = _read(read, iocb, 64)
-    opcode, buf, nbytes = struct.unpack_from("<H", raw, 16)[0], *struct.unpack_from(
-        "<QQ", raw, 24)
-    out = [(iocb, iocb + 64, R), (iocb + 8, iocb + 12, W)]
-    if not buf or not nbytes:
-        return out
-    if opcode in (_IOCB_READ, _IOCB_WRITE):
-        out.append((buf, buf + min(nbytes, 1 << 31), W if opcode == _IOCB_READ else R))
-    elif opcode in (_IOCB_READV, _IOCB_WRITEV):
-        count = min(nbytes, 1024)
-        out.append((buf, buf + 16 * count, R))
-        vecs = _read(read, buf, 16 * count)
-        for i in range(count):
-            base, length = struct.unpack_from("<QQ", vecs, 16 * i)
-            if length:
-                out.append((base, base + length, W if opcode == _IOCB_READV else R))
     return out
 
 

@@ -50,6 +50,8 @@ from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
+from guardian.no_aio import CALLS as NO_AIO_CALLS
+from guardian.no_aio import SHOWN_NR as NO_AIO_SHOWN
 from guardian.number_folding import ByNumber
 from guardian.pending_order import MASK_CALLS as ORDER_MASK_CALLS
 from guardian.pending_order import SAFE_CALLS as ORDER_SAFE_CALLS
@@ -193,11 +195,13 @@ class ExceptionEntry:
             if nr is not None:
                 if nr == NR_RT_SIGRETURN:
                     owed[0] = mask
-                else:
+                elif nr not in NO_AIO_CALLS:
                     # Only the argument registers the call takes; an unknown number takes none.
                     arity = _ARITY.get(nr, 0) if checks.MUTATED != "entry.syscall_arity" else 6
                     owed[:arity] = args[:arity]
-                owed[SVC_NR_REGISTER] = nr
+                # An aio or io_uring call is shown as a number Linux has no call for, with
+                # no argument: its sys_ni_syscall() answers -ENOSYS (no_aio.py).
+                owed[SVC_NR_REGISTER] = NO_AIO_SHOWN if nr in NO_AIO_CALLS else nr
             owed[SLOT_REGISTER] = slot.id
             if eager:
                 cpu.load_scrubbed(owed, kernel_elr, entry_registers)

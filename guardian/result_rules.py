@@ -36,6 +36,7 @@ from guardian import (
     heap_faults,
     memfd_mapped,
     move_ends,
+    no_aio,
     open_faults,
     read_counts,
     reopen_flags,
@@ -185,8 +186,8 @@ _TABLE_SUCCESSES = _TABLE_CALLS - _ERRORS_ONLY
 
 #: The calls whose success ends the judging of unmapped holes (unmapped_holes.py).
 _HOLE_CALLS = unmapped_holes.NOTED_CALLS
-#: The calls whose success the aio ring's rules judge first (aio_rings.py).
-_RING_CALLS = unmapped_holes.CHECKED_CALLS
+#: The calls a confidential program's kernel has not (no_aio.py): -ENOSYS only.
+_NO_AIO_CALLS = no_aio.CALLS
 
 #: The calls no rule of `ResultRules.check` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
@@ -200,8 +201,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | _IO_COUNT_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
-    | _HOLE_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM, _NR_PIDFD_SEND_SIGNAL,
-                     _NR_RSEQ})
+    | _HOLE_CALLS | _NO_AIO_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
+                                     _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -274,6 +275,8 @@ class ResultRules:
         """Every rule on a syscall's result, then what it commits (x0 among it).  Each test
         of `nr` names a module-level constant (`number_folding` folds them per number)."""
         reg = self.registry
+        if nr in _NO_AIO_CALLS:
+            no_aio.check(nr, ret)           # (first: no other rule judges a call it hides)
         if nr in _CHILD_PID_NRS and ret == 0:
             # Only the child sees 0, and the child's context is the Guardian's own.
             refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")
@@ -302,9 +305,6 @@ class ResultRules:
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
                           len(self.s.cpus))
-        if nr in _RING_CALLS:
-            unmapped_holes.check_call(reg.space(dom, slot.root), slot, ret, self.memory,
-                                      len(self.s.cpus))
         if nr in _CPU_CALLS:
             check_cpu_numbers(self.memory, slot, ret, len(self.s.cpus),
                               max(1, len(self.s.machine.config.nodes)))
@@ -510,9 +510,7 @@ class ResultRules:
         elif nr in MEMFD_SIZE_CALLS:
             note_memfd_size(self.files, slot, ret)
         if nr in _HOLE_CALLS:
-            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret, self.memory,
-                                     len(self.s.cpus),
-                                     dom.new_origin() if nr in _RING_CALLS else 0)
+            unmapped_holes.note_call(reg.space(dom, slot.root), slot, ret)
         if clock_shown is not None:
             self.clocks.commit(slot, clock_shown)
         if pid_shown is not None:

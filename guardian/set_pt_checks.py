@@ -12,7 +12,6 @@ from __future__ import annotations
 from abi import FrameKind, Status
 from emulator import descriptors as D
 from guardian import numa_hints
-from guardian.aio_rings import check_first_page as check_ring_page
 from guardian.checks import refuse
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
 from guardian.frame_table import PAGE
@@ -57,19 +56,6 @@ class SetPtChecks:
                 refuse("set_pt.leaf_kind", Status.ERR_DENIED,
                        f"mapping a {kind.name} frame ({pa:#x}) is not allowed")
 
-    def _check_ring(self, space: Space, level: int, desc: int, va: int,
-                    zero_fill: bool) -> None:
-        """`set_pt.aio_ring`: a leaf over a live aio ring's first page gives EL0 access to
-        its header only (aio_setup_ring())."""
-        if not desc & D.AP_EL0 and desc & D.UXN:
-            return                  # (EL0 can neither load, store nor run it)
-        frames = (desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)
-        for start, _ in space.aio_rings:
-            i = (start - va) // PAGE
-            if va <= start and i < len(frames):
-                head = None if zero_fill else self.s.ram.read(frames[i], 32)
-                check_ring_page(space, start, head)
-
     def check_new_leaf(self, level: int, desc: int, domain: int, root: int, va: int,
                        entry_pa: int, zero_fill: bool = False) -> bool:
         """A leaf (page or block) is about to be written at (root, va).  True: the page
@@ -93,8 +79,6 @@ class SetPtChecks:
                         and space.fork_fresh(va + i * PAGE) == "dont":
                     continue
                 check_hole(space, self.s.registry.slots.values(), root, va + i * PAGE, desc)
-        if space is not None and space.aio_rings:
-            self._check_ring(space, level, desc, va, zero_fill)
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)

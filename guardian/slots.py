@@ -274,10 +274,6 @@ class Space:
     #: [start, end) of each MAP_GROWSDOWN area the program's own mmap made: such an area
     #: grows down at a fault below it, as the stack does (guardian/unmapped_holes.py)
     growsdown: list[tuple[int, int]] = field(default_factory=list)
-    #: [start, end) of each aio ring io_setup() mapped and no io_destroy(), munmap or
-    #: mremap of the program's ended since (guardian/aio_rings.py); a fork child has no
-    #: aio context (mm_init_aio()), so none.
-    aio_rings: list[tuple[int, int]] = field(default_factory=list)
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
         """The signal actions thread group `group` of this space uses (its sighand)."""
@@ -441,8 +437,6 @@ class Space:
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
         self.input_areas = _cut(self.input_areas, start, end)
-        if self.aio_rings:
-            self.aio_rings = [r for r in self.aio_rings if r[1] <= start or r[0] >= end]
         self.shared_areas = cut_keyed(self.shared_areas, start, end)
         self.origins = cut_keyed(self.origins, start, end)
         self.file_areas = cut_keyed(self.file_areas, start, end)

@@ -4,7 +4,7 @@ Linux's munmap (do_vmi_munmap()), an mremap that moves or shrinks an area, a brk
 shrink and shmdt remove the area: afterwards find_vma() finds no area covering those
 addresses, and do_page_fault() answers an access there with SIGSEGV (SEGV_MAPERR).  No
 fault ever maps a page there again until a call of the program's own maps the range
-(mmap, mremap, brk, shmat, io_setup's ring, exec).  A kernel that maps a fresh page
+(mmap, mremap, brk, shmat, exec; a confidential program has no aio ring: no_aio.py).  A kernel that maps a fresh page
 into such a hole lets a store complete that Linux would have stopped -- an Iago answer
 to the program's own unmapping (check `set_pt.unmapped`).
 
@@ -19,28 +19,20 @@ put a page there:
 - where the stack or a MAP_GROWSDOWN area of the program's may grow: inside the
   initial stack's reserve, and below such an area unless another area lies between
   (find_vma() stops there) or the hole is within stack_guard_gap (256 pages, Linux's
-  default) above an accessible area that does not grow down (expand_downwards());
-- after an io_setup, inside its aio ring (aio_setup_ring() maps the ring at
-  ctx->mmap_base, written to *ctxp as ctx->user_id): the ring is one area of its own
-  (guardian/aio_rings.py), every other hole stays, and io_destroy() unmapping it leaves
-  its span a hole again.
+  default) above an accessible area that does not grow down (expand_downwards()).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
-from guardian import aio_rings, hole_list
+from guardian import hole_list
 from guardian.checks import refuse
 from guardian.protections import PROT_MASK, protection_at
 from guardian.slots import Slot, Space
-
-if TYPE_CHECKING:
-    from guardian.user_memory import UserMemory
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 PAGE = 4096
@@ -48,42 +40,20 @@ MAP_GROWSDOWN = 0x100
 #: Linux's stack_guard_gap as it boots by default (256 pages): no stack grows to within
 #: it above another accessible area.
 STACK_GUARD_GAP = 256 * PAGE
-_NR_MMAP, _NR_IO_SETUP = NUMBERS["mmap"], NUMBERS["io_setup"]
-_NR_IO_DESTROY = NUMBERS["io_destroy"]
+_NR_MMAP = NUMBERS["mmap"]
 #: Calls that may map memory into a hole before their return is seen.
 MAPPING_CALLS = frozenset({_NR_MMAP, NUMBERS["mremap"], NUMBERS["brk"], NUMBERS["shmat"],
-                           _NR_IO_SETUP, NUMBERS["execve"], NUMBERS["execveat"]})
+                           NUMBERS["execve"], NUMBERS["execveat"]})
 #: Calls whose success `note_call` records.
-NOTED_CALLS = frozenset({_NR_MMAP, _NR_IO_SETUP, _NR_IO_DESTROY})
-#: Calls whose success `check_call` judges.
-CHECKED_CALLS = frozenset({_NR_IO_SETUP})
+NOTED_CALLS = frozenset({_NR_MMAP})
 
 
-def check_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None,
-               cpus: int) -> None:
-    """Before an io_setup's success is recorded: its ring as aio_setup_ring() makes it
-    (`return.aio_ring`)."""
-    if slot.nr == _NR_IO_SETUP:
-        aio_rings.check_setup(space, slot, ret, memory, cpus)
-
-
-def note_call(space: Space, slot: Slot, ret: int, memory: UserMemory | None = None,
-              cpus: int = 1, origin: int = 0) -> None:
-    """After an accepted return: a MAP_GROWSDOWN area is kept (it may grow down into a
-    hole); an aio ring is an area of `cpus` possible CPUs' size at the context io_setup()
-    wrote back (put_user(ctx->user_id, ctxp)), until io_destroy(); an unreadable context
-    ends the judgement."""
+def note_call(space: Space, slot: Slot, ret: int) -> None:
+    """After an accepted mmap: a MAP_GROWSDOWN area is kept (it may grow down into a
+    hole)."""
     if ret >= _ERRNO_FLOOR:
         return
-    if slot.nr == _NR_IO_DESTROY:
-        aio_rings.note_destroy(space, slot, ret)
-    elif slot.nr == _NR_IO_SETUP:
-        ctx = aio_rings.context_of(slot, memory)
-        if ctx is None:
-            space.holes.clear()
-            return
-        aio_rings.note_setup(space, slot, ctx & ~(PAGE - 1), cpus, origin)
-    elif slot.args[3] & MAP_GROWSDOWN:
+    if slot.args[3] & MAP_GROWSDOWN:
         space.growsdown.append((ret, ret + ((slot.args[1] + PAGE - 1) & ~(PAGE - 1))))
 
 

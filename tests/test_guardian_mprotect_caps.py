@@ -18,7 +18,7 @@ from cli.session import run_program
 from guardian.capabilities import CAP_TABLE, MPROTECT_KINDS, MPROTECT_TABLE, MPROTECT_WITHOUT
 
 #: Kinds that are derived by walking variable-length structures in user memory.
-DERIVED = {"strlist", "iov", "msghdr", "mmsghdr", "sigmask_arg", "iocbs"}
+DERIVED = {"strlist", "iov", "msghdr", "mmsghdr", "sigmask_arg"}
 
 
 def test_every_call_with_a_capability_has_one_in_mprotect_mode_or_a_reason() -> None:

@@ -1,8 +1,8 @@
 """Round 66b's honest memory management: what Linux's own mm does to a program's pages
-(a lazy-free page migrated twice then reclaimed, a lazy-free page migrated then written,
-an aio ring the program moved with mremap and then destroyed, an aio ring the program
-unmapped, the aio ring's page the program or its fork child reads), which the Guardian
-must let through.
+(a lazy-free page migrated twice then reclaimed, a lazy-free page migrated then written),
+which the Guardian must let through, and a confidential program's aio: its io_setup()
+answered -ENOSYS (guardian/no_aio.py: the kernel is shown the unassigned number 244), a
+ring the kernel claims to make refused.
 
 Each test runs a victim with a kernel that does exactly what Linux may do at that point (a
 claim_* step function of attacks/families/redteam_r66b.py) and asserts the Guardian lets it
@@ -49,47 +49,43 @@ def test_write_to_a_migrated_lazyfree_page_is_not_refused() -> None:
     _lazy_intact(out)
 
 
-def test_io_destroy_after_the_program_unmapped_its_ring_is_not_refused() -> None:
+def test_io_setup_of_a_confidential_program_gets_enosys() -> None:
+    """The kernel is shown the unassigned number 244 (guardian/no_aio.py) and answers
+    -ENOSYS: each of secret_r66_mm's ring steps stops at its io_setup(), as a libaio
+    program falls back when io_setup() answers -ENOSYS."""
     out = _run(r.claim_ring_cut, r.RING)
     assert not out.decided_by, out.evidence
     assert out.exit_status == 0, out.ended
     assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_RING_CUT, r.P_VICTIM_LAST)
-    assert got == {r.P_RING_CUT: 0}, got
+    assert step_indices(out, r.P_RING_MOVED, r.P_VICTIM_LAST) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: an aio ring the program's mremap moved "
-                   "is still the ring (aio_ring_mremap() sets ctx->user_id and "
-                   "ctx->mmap_base to the new address) and io_destroy() of the new context "
-                   "unmaps it there (kill_ioctx(): vm_munmap(ctx->mmap_base, "
-                   "ctx->mmap_size)); the Guardian drops the ring's record at the mremap "
-                   "and keeps the moved span an area, so the program's load there, a "
-                   "SEGV_MAPERR under Linux, is refused (signal.fault_code)")
-def test_io_destroy_of_a_ring_the_program_moved_is_not_refused() -> None:
-    out = _run(r.claim_ring_moved_destroyed, r.RING)
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    got = step_indices(out, r.P_RING_MOVED, r.P_VICTIM_LAST)
-    assert got == {r.P_RING_MOVED: 0}, got
+def _forged(steps, phase: int):  # type: ignore[no-untyped-def]
+    """`steps`, with the kernel answering the number the aio calls are shown as (244)
+    with success, as a kernel that made the ring would."""
+    def both(adv) -> None:  # type: ignore[no-untyped-def]
+        r.answer_shown(adv, phase)
+        steps(adv)
+    return both
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: a load from a live aio ring's first "
-                   "page maps the page aio_setup_ring() filled (aio_ring_mmap_fault(), "
-                   "filemap_fault() of the aio inode), its header first, as libaio's "
-                   "user-space io_getevents() reads it; set_pt.aio_ring accepts the header, "
-                   "set_pt.zero_fill refuses any page of the kernel's bytes there")
-def test_program_reading_its_aio_ring_is_not_refused() -> None:
-    out = _run(r.claim_ring_read_by_program, r65b.MM)
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
+@pytest.mark.parametrize(("steps", "program", "phase"), [
+    (r.claim_ring_moved_destroyed, r.RING, 1),
+    (r.claim_ring_read_by_program, r65b.MM, r65b.P_NARROWED + 1),
+    (r.claim_child_reads_ring, r.RING, 1),
+])
+def test_a_ring_the_kernel_claims_to_make_is_refused(steps, program: str,  # type: ignore[no-untyped-def]
+                                                     phase: int) -> None:
+    """A confidential program has no aio ring: a success the kernel answers for io_setup()
+    (shown as 244) is refused, whatever ring it then serves."""
+    out = _run(_forged(steps, phase), program)
+    assert "return.no_aio" in out.decided_by, out.evidence
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: a fork child's copy of the aio ring's "
-                   "vma (dup_mmap(): the ring is no VM_DONTCOPY area) faults in the ring's "
-                   "own page (filemap_fault() of the aio inode), its aio_ring header first; "
-                   "set_pt.zero_fill refuses any page of the kernel's bytes there")
-def test_fork_child_reading_the_aio_ring_is_not_refused() -> None:
-    out = _run(r.claim_child_reads_ring, r.RING)
-    assert not out.decided_by, out.evidence
+@pytest.mark.parametrize("program", ["secret_r62_mm", "secret_r64_mm", r65b.MM, r.RING])
+def test_an_untouched_run_reports_no_tampering(program: str) -> None:
+    """The heap copy the referee watches is logbuf's working copy of the secret (the
+    P_PLACED marker names logbuf - SECRET_OFF), not the bytes past logbuf's end."""
+    out = _run(lambda adv: None, program)
+    assert not out.tampering, out.tampering
     assert out.exit_status == 0, out.ended

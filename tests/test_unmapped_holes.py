@@ -14,10 +14,9 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from emulator import descriptors as D
-from guardian.aio_rings import check_first_page, ring_bytes
 from guardian.checks import Refused
 from guardian.slots import Slot, Space
-from guardian.unmapped_holes import check_call, check_leaf, hole_at, note_call
+from guardian.unmapped_holes import check_leaf, hole_at, note_call
 from tests.model_diff import agrees_with_qemu, needs_tools
 
 PAGE = 4096
@@ -171,79 +170,6 @@ def test_only_a_removed_area_leaves_a_hole() -> None:
     assert space.holes == [(0x1000_1000, 0x1000_2000)]
     space.remove_area(0x1000_2000, 0x1000_5000)        # half in an area: that half only
     assert space.holes == [(0x1000_1000, 0x1000_3000)]
-
-
-class _Ctx:
-    """The program's memory holding the context io_setup() wrote back."""
-
-    def __init__(self, ctx: int | None) -> None:
-        self.ctx = ctx
-
-    def read(self, va: int, n: int, root: int) -> bytes | None:
-        return None if self.ctx is None else self.ctx.to_bytes(8, "little")
-
-
-def test_an_aio_ring_takes_only_its_own_span() -> None:
-    space = _space()
-    note_call(space, _slot("io_setup"), 0)                  # context unreadable: no judging
-    assert hole_at(space, 0x1000_1000) is None
-    space = _space()
-    slot = _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0))
-    note_call(space, slot, 0, _Ctx(0x3000_0000))            # a ring elsewhere
-    assert hole_at(space, 0x1000_1000) == (0x1000_1000, 0x1000_2000)
-    space = _space()
-    note_call(space, slot, 0, _Ctx(0x1000_1000))            # the ring in the hole
-    assert hole_at(space, 0x1000_1000) is None
-    space = _space()
-    note_call(space, _slot("mmap", args=(0, PAGE, 3, 0x22, 2**64 - 1, 0)), 0x2000_0000)
-    assert hole_at(space, 0x1000_1000) is not None
-
-
-def test_an_aio_ring_is_its_machine_size_and_io_destroy_leaves_a_hole() -> None:
-    assert ring_bytes(1, 1) == ring_bytes(1, 15) == PAGE      # 8 * 15 + 2 events: a page
-    assert ring_bytes(1, 16) == 2 * PAGE
-    assert ring_bytes(4096, 1) == 65 * PAGE                 # 8194 events, PFN_UP
-    space = _space()
-    slot = _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0))
-    note_call(space, slot, 0, _Ctx(0x1000_0000 + 0), cpus=2)   # a page below the hole
-    assert hole_at(space, 0x1000_1000) == (0x1000_1000, 0x1000_2000)
-    space = _space()
-    note_call(space, slot, 0, _Ctx(0x1000_1000), cpus=2)   # the ring in the hole
-    assert hole_at(space, 0x1000_1000) is None
-    note_call(space, _slot("io_destroy", args=(0x1000_1000, 0, 0, 0, 0, 0)), 0)
-    assert hole_at(space, 0x1000_1000) == (0x1000_1000, 0x1000_2000)
-
-
-def test_io_setup_is_judged_as_ioctx_alloc_makes_its_ring() -> None:
-    space = _space()
-    for nr, ctx in ((0, 0x3000_0000), (0x1000_0001, 0x3000_0000), (1, 0x3000_0800),
-                    (1, 1 << 60), (1, 0x1000_2000), (0x0800_0001, 0x3000_0000)):
-        slot = _slot("io_setup", args=(nr, 0x5000, 0, 0, 0, 0))
-        with pytest.raises(Refused, match="return.aio_ring"):
-            check_call(space, slot, 0, _Ctx(ctx), 2)
-    slot = _slot("io_setup", args=(0x0800_0000, 0x5000, 0, 0, 0, 0))
-    check_call(space, slot, 0, _Ctx(0x10_0000_0000), 2)    # the most events, above all
-    slot = _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0))
-    check_call(space, slot, 0, _Ctx(0x3000_0000), 2)
-    check_call(space, _slot("io_setup", args=(0, 0x5000, 0, 0, 0, 0)), 2**64 - 22,
-               _Ctx(0), 2)                                   # -EINVAL: as Linux answers
-    note_call(space, slot, 0, _Ctx(0x3000_0000), cpus=2)
-    with pytest.raises(Refused, match="return.aio_ring"):  # a second ring over the first
-        check_call(space, _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0)), 0,
-                   _Ctx(0x3000_0000), 2)
-
-
-def test_a_ring_first_page_holds_its_header() -> None:
-    space = _space()
-    note_call(space, _slot("io_setup", args=(1, 0x5000, 0, 0, 0, 0)), 0, _Ctx(0x3000_0000),
-              cpus=2)
-    header = b"".join(v.to_bytes(4, "little") for v in
-                      (0xFFFF_FFFF, 127, 0, 0, 0xA10A10A1, 1, 0, 32))
-    check_first_page(space, 0x3000_0000, header)
-    for head in (bytes(32), None):
-        with pytest.raises(Refused, match="set_pt.aio_ring"):
-            check_first_page(space, 0x3000_0000, head)
-    check_first_page(space, 0x3000_1000, bytes(32))           # (not a ring's first page)
 
 
 def test_an_unreadable_leaf_is_not_judged() -> None:

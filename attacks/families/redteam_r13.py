@@ -27,6 +27,7 @@ from dataclasses import replace
 from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
+from attacks.families import redteam_r66b as r66b
 from attacks.hooks import Point
 from attacks.runner import Outcome
 from attacks.scenario import Goal, scenario
@@ -539,7 +540,10 @@ def rf_aio_res(adv: Adversary) -> None:
     2. Serve io_setup() and io_submit() as getpid() (answered 0 and 1: a kernel model
     without AIO answers them too), then io_getevents() with one whole io_event for the
     program's iocb whose res is 64, and answer 1.  Nothing is written to the buffer.
-    3. The 64 bytes the program logs are the secret's copies."""
+    3. The 64 bytes the program logs are the secret's copies.
+    With the Guardian on the kernel sees the aio calls as the unassigned number 244
+    (a confidential program has no aio): answered 0 and 1 as well, refused."""
+    r66b.answer_shown(adv, P_AIO_RES)
     _serve_as_getpid(adv, NUMBERS["io_setup"], P_AIO_RES, 0)
     _serve_as_getpid(adv, NUMBERS["io_submit"], P_AIO_RES, 1)
 

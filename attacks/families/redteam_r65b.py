@@ -21,6 +21,21 @@ an io_submit() reading its iocb, writing its aio_key and reading its buffer, an
 io_pgetevents() reading its signal mask (the capability table's `iocbs` and
 `sigmask_arg`).
 
+Since round 66b a confidential program has no aio (guardian/no_aio.py): an aio ring is
+memory the kernel writes while the program runs (aio_complete()) and every
+lookup_ioctx() reads its id from user memory, so no honest ring can live in a
+confidential domain and the events read from it would be a channel from the kernel the
+Guardian cannot judge.  Its io_setup(), io_destroy(), io_submit(), io_cancel(),
+io_getevents() and io_pgetevents() (and io_uring's calls) reach the kernel as the
+unassigned number 244 with no argument, as on a kernel without CONFIG_AIO: only -ENOSYS
+comes back (`return.no_aio`), and the kernel holds no capability during them.  The
+ring records (aio_rings.py, `set_pt.aio_ring`, `return.aio_ring`) and the io_*
+capabilities are gone.  The scenarios that answer an aio call now meet the kernel's
+view of it (244) only where the Guardian is on; the honest aio claims are now the
+program's fallback once io_setup() answers -ENOSYS (claim_two_rings, claim_aio_submit,
+claim_aio_pgetevents: let through), and a ring the kernel claims to have made
+(claim_ring_completion answered through 244) is refused (`return.no_aio`).
+
 On the victim `secret_r64_mm` (round 64b's, reused):
 
 - YA-001: io_setup(1) answered with a context one page below the hole H left by the

@@ -9,6 +9,30 @@ Refused: YC-001..YC-008, YC-010, YC-011.  False refusals (xfail):
 the same moved ring's honest SEGV_MAPERR after io_destroy(), and a program's (or its
 fork child's) read of its aio ring's first page.
 
+Refused since (guardian/no_aio.py, `return.no_aio`): YC-009, and YC-005..YC-011 at the
+io_setup() answer.  The round showed that an honest aio ring cannot work in a
+confidential domain: the ring is memory the kernel writes while the program runs
+(aio_complete()), every lookup_ioctx() (io_submit, io_getevents, io_pgetevents,
+io_cancel, io_destroy) reads its id from user memory (so the header page loaded by the
+program or a fork child, and a moved ring's SEGV_MAPERR after io_destroy(), were refused
+falsely), and the events read from it are a channel from the kernel the Guardian cannot
+judge.  A confidential program now runs as on a kernel without CONFIG_AIO and
+CONFIG_IO_URING: those calls reach the kernel as the unassigned number 244 (SHOWN_NR)
+with no argument, Linux's sys_ni_syscall() answers -ENOSYS (libaio returns it, glibc's
+POSIX aio uses threads), and any other answer is refused; the ring records
+(aio_rings.py, `set_pt.aio_ring`, `return.aio_ring`) and the io_* capabilities are
+gone.  With the Guardian on, each scenario's aio answers are given to 244
+(answer_shown) and refused there; the three false refusals are no more: the honest
+claims are now a program whose io_setup() gets -ENOSYS and whose steps fall back
+(claim_ring_cut), and a ring the kernel claims to have made (claim_ring_moved_destroyed,
+claim_ring_read_by_program, claim_child_reads_ring answered through 244) is refused.
+
+The tamper report "the heap copy of the secret changed" on honest runs of secret_r65_mm
+(and every run of secret_r62_mm, secret_r64_mm, secret_r66_mm) was the victims' own
+layout, not a kernel write: they announce `logbuf` (32 bytes of the secret, 32 of
+labels) as the heap page at P_PLACED, and the referee reads the heap copy at
+page + SECRET_OFF (64), past logbuf's end (secret_r65_mm: its sigjmp_buf hole_jump).
+
 On the victim `secret_r61_mm` (round 61b's, reused; its page G is given up with
 MADV_FREE, written 4 again, then read back at its marker):
 
@@ -28,30 +52,31 @@ On the victim `secret_r65_mm` (round 65b's, reused):
 - YC-005: the first io_setup(1) at the hole H, its io_destroy() answered -EINVAL though
   the context lives, then a zero page at H: refused (`set_pt.aio_ring`);
 - YC-006: inside io_submit(), the 32 bytes before the iocb's aio_buf read as well:
-  refused (`user_read`);
+  refused (`user_read`), since at the io_setup() answer (`return.no_aio`);
 - YC-007: the second ring at H, a zeroed EL1-only page mapped at H, then the same
   frame opened to EL0: refused (`set_pt.aio_ring`);
 - YC-008: inside io_getevents(), after io_submit() returned, the bytes before aio_buf
   read: refused (`user_read`);
-- honest: the second ring at H, the program's load from H served with the ring's page
-  holding its header (claim_ring_read_by_program): a false refusal (xfail), the ring
-  page is the kernel's (`set_pt.zero_fill`).
+- the second ring at H, the program's load from H served with the ring's page holding
+  its header (claim_ring_read_by_program): a false refusal when written
+  (`set_pt.zero_fill`), refused since at the io_setup() answer.
 
 On the victim `secret_r66_mm`:
 
 - YC-009: io_setup(1) answered at a high address, the program's mremap of the ring onto
-  its hole T answered T, io_destroy(T) 0, then a zero page at T: THROUGH (P3);
-- honest: the same without the page (claim_ring_moved_destroyed): T's load faults with
-  SEGV_MAPERR, refused (`signal.fault_code`: the Guardian still holds T an area), a
-  false refusal (xfail);
+  its hole T answered T, io_destroy(T) 0, then a zero page at T: THROUGH (P3) when
+  written, refused since (`return.no_aio`);
+- the same without the page (claim_ring_moved_destroyed): a false refusal when written
+  (`signal.fault_code`), refused since at the io_setup() answer (no ring);
 - YC-010: a ring the program unmapped itself, io_destroy() answered 0, then a zero page
   at the ring's address: refused (a hole);
-- honest: that io_destroy() answered -EINVAL (lookup_ioctx() faults reading ring->id)
-  and the load faulting (claim_ring_cut): let through;
+- honest: io_setup() answered -ENOSYS, as the kernel answers the number 244 it is
+  shown (claim_ring_cut): let through, each step stops at its io_setup();
 - YC-011: a ring io_setup() made, then fork(): a zero page at the ring's first page in
   the child: refused (`set_pt.aio_ring`);
-- honest: the child's fault served with the ring's page, its header first
-  (claim_child_reads_ring): refused (`set_pt.zero_fill`), a false refusal (xfail).
+- the child's fault served with the ring's page, its header first
+  (claim_child_reads_ring): a false refusal when written (`set_pt.zero_fill`), refused
+  since at the io_setup() answer.
 
 The kernel model has no aio (io_setup(): ENOSYS, as qemu-aarch64-static answers too), so
 every aio answer here is served by the scenario.  Each docstring says why Linux could
@@ -75,6 +100,9 @@ RT = "redteam_r66b"
 LAZY = r61b.LAZY
 MM = r65b.MM
 NR_MADVISE, NR_MREMAP = r50.NR_MADVISE, 216
+#: The number a confidential program's aio and io_uring calls reach the kernel as, with no
+#: argument (arm64 assigns nothing at 244: sys_ni_syscall(), -ENOSYS)
+SHOWN_NR = 244
 #: aio_ring header as aio_setup_ring() writes it for io_setup(1) on a one-CPU machine
 RING_HEADER = b"".join(v.to_bytes(4, "little") for v in
                        (0xFFFF_FFFF, 10, 0, 0, 0xA10A10A1, 1, 0, 32))
@@ -90,6 +118,16 @@ def map_leaf(a: Adversary, va: int, desc: int, what: str) -> bool:
     a.el1.tlbi_all()
     a.note(f"{what} at {va:#x}")
     return True
+
+
+def answer_shown(adv: Adversary, phase: int, result: int = 0) -> None:
+    """With the Guardian on, a confidential program's aio calls reach the kernel as the
+    unassigned number no_aio.SHOWN_NR (244) with no argument: each answered `result`, as
+    if the call it hides had made a ring (Linux's sys_ni_syscall() answers -ENOSYS)."""
+    @adv.on(Point.SYSCALL_EXIT, nr=SHOWN_NR, during=phase, once=False)
+    def _(a: Adversary, **_: object) -> None:
+        a.set_reg("x0", result)
+        a.note(f"call {SHOWN_NR} answered {result:#x}")
 
 
 def migrate_to(a: Adversary, va: int, frame: int) -> bool:
@@ -230,6 +268,7 @@ def yc_ring_destroy_refused(adv: Adversary) -> None:
     """1. Ring 1 at H, ring 2 elsewhere; io_destroy(ctx1) answered -EINVAL
     (lookup_ioctx() finds a live context: Linux answers 0).
     2. A zero page at H: label -4 (a load that should fault reads 0)."""
+    answer_shown(adv, r65b.P_NARROWED + 1)
     _rings(adv, lambda h: h, lambda h: r64b.AIO_RING, (1 << 64) - 22)
 
     @r50.at(adv, r65b.P_TWO_RINGS)
@@ -278,6 +317,7 @@ def yc_aio_buf_widened(adv: Adversary) -> None:
     aio_buf (import_ubuf()).
     2. The kernel reads the 32 bytes just before aio_buf too: the secret's working copy.
     Nothing in fs/aio.c touches user memory outside the iocb and its buffer."""
+    answer_shown(adv, r65b.P_TWO_RINGS + 1)
     def act(a: Adversary, iocb: int) -> None:
         ua = a.kernel.uaccess
         buf = int.from_bytes(ua.read(iocb + 24, 8), "little")
@@ -301,6 +341,7 @@ def yc_ring_page_widened(adv: Adversary) -> None:
     the entry with EL0 read/write on the same frame: H's load reads 0, label -4.
     aio_setup_ring() wrote the header into the ring's first page before io_setup()
     returned; no page of zeros is ever there."""
+    answer_shown(adv, r65b.P_NARROWED + 1)
     _rings(adv, lambda h: r64b.AIO_RING, lambda h: h, 0)
 
     @r50.at(adv, r65b.P_TWO_RINGS)
@@ -323,6 +364,7 @@ def yc_aio_buf_late(adv: Adversary) -> None:
     2. During io_getevents() the kernel reads the bytes before aio_buf.  io_getevents()
     reads only its timeout and writes the io_events (aio_read_events_ring()); the
     iocb's buffer is never its argument."""
+    answer_shown(adv, r65b.P_TWO_RINGS + 1)
     r65b.claim_aio_submit(adv)
 
     @adv.on(Point.SYSCALL_ENTRY, nr=r65b.NR_IO_GETEVENTS, during=r65b.P_TWO_RINGS + 1)
@@ -375,7 +417,7 @@ def claim_ring_moved_destroyed(adv: Adversary) -> None:
     ring_moved(adv)
 
 
-@scenario(id="YC-009", gap="P3", title="After the program's mremap moved its aio ring "
+@scenario(id="YC-009", title="After the program's mremap moved its aio ring "
           "onto its hole T and io_destroy(T) answered 0, map a zero page at T before the program loads "
           "from it", family=RT, goal=Goal.LEAK, rules=("G-PROTECTION",), program=RING,
           prop="An aio ring the program's mremap moved is still the ring: io_destroy() of "
@@ -386,6 +428,7 @@ def yc_moved_ring_destroyed(adv: Adversary) -> None:
     2. A zero page at T: T reads 0, label -4.  kill_ioctx() unmapped the ring at T
     (vm_munmap(ctx->mmap_base, ctx->mmap_size)) before io_destroy() returned; find_vma()
     at T finds none (SEGV_MAPERR)."""
+    answer_shown(adv, 1)
     ring_moved(adv)
 
     @r50.at(adv, P_RING_MOVED)
@@ -417,6 +460,7 @@ def yc_cut_ring_refilled(adv: Adversary) -> None:
     answered 0.
     2. A zero page at the ring's address: label -4.  do_vmi_munmap() removed the ring's
     vma; nothing maps there again but the program's own call."""
+    answer_shown(adv, 1)
     ring_cut(adv, 0)
 
     @r50.at(adv, P_RING_CUT)
@@ -462,6 +506,7 @@ def yc_child_ring_zeros(adv: Adversary) -> None:
     reads 0, not ring->id (~0U), label -4.  dup_mmap() copies the ring's vma (a shared
     mapping of the aio inode, not VM_DONTCOPY); the child's fault maps the ring's own
     page (filemap_fault()), whose header aio_setup_ring() wrote."""
+    answer_shown(adv, 1)
     setups_answered(adv, (EAGAIN, EAGAIN, 0))
 
     @r50.at(adv, P_RING_FORK)

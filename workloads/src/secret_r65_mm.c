@@ -295,7 +295,9 @@ int main(int argc, char **argv)
     memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
     memcpy(logbuf, secret, SECRET_LEN);
     memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    marker(P_PLACED, (long)logbuf, (long)stackbuf, mapped, (long)win);
+    /* The referee reads the heap copy at the page it is told + SECRET_OFF: the page
+     * announced is the one whose SECRET_OFF is logbuf's working copy. */
+    marker(P_PLACED, (long)logbuf - SECRET_OFF, (long)stackbuf, mapped, (long)win);
 
     devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
     moved_again_step();

@@ -13,6 +13,7 @@ import pytest
 from abi import Call, Status
 from abi.layout import (
     CLONE_SEMANTICS,
+    CLONE_SIGHAND,
     CLONE_THREAD,
     CLONE_VFORK,
     CLONE_VM,
@@ -29,7 +30,7 @@ from tests.test_secure_mm import ROOT_A, Scene, build
 ELR = 0x400104
 KERNEL_VBAR = 0xFFFF_0000_0010_0000
 SVC64_ESR = 0x15 << 26
-THREAD = CLONE_VM | CLONE_THREAD
+THREAD = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD   # (copy_process(): a thread shares its actions)
 VFORK = CLONE_VM | CLONE_VFORK | 17
 
 

@@ -184,7 +184,7 @@ CHECKS: dict[str, str] = {
     "return.count_bound": "a result that counts what the kernel moved is at most the room the program gave: bytes (read, write, readv/writev by their iovecs, recvmsg/sendmsg, vmsplice, splice, tee, copy_file_range, process_vm_readv, process_madvise, getrandom ...) and records (getgroups, epoll_pwait, ppoll, recvmmsg's vlen, the xattr lists, msgrcv ...), or a negative errno",
     "return.read_within_count": "read, pread64, readv, preadv and preadv2 write nothing into the program's memory past the n bytes they return (the first n across the iovecs): Linux copies exactly the bytes it returns",
     "return.count_written": "a read-family result n (read, pread64, recvfrom, readlinkat, getdents64, getcwd; readv/preadv/recvmsg and vmsplice from a pipe's read end across their iovecs) covers only bytes the kernel wrote into the buffer during the call",
-    "return.rseq_answer": "rseq() answers what kernel/rseq.c sys_rseq() answers for its arguments and the thread's registration the Guardian recorded (fork children keep it, threads, vfork children and exec'd images start with none): the errno of its checks (-EINVAL, -EPERM, -EBUSY, -EFAULT), -ENOSYS only before any rseq() of the domain succeeded, 0 only where it accepts; the ids it stores (rseq_update_cpu_node_id()) are the Guardian's to store",
+    "return.rseq_answer": "rseq() answers what kernel/rseq.c sys_rseq() answers for its arguments and the thread's registration the Guardian recorded (fork children keep it, threads, vfork children and exec'd images start with none): the errno of its checks (-EINVAL, -EPERM, -EBUSY, -EFAULT), -ENOSYS only before any rseq() of the domain succeeded, 0 only where it accepts; an unregistration -EFAULT only where rseq_reset_rseq_cpu_node_id()'s put_user() faults (the area not on a mapping the Guardian knows writable: the program's protections, the image's writable PT_LOADs, its .bss and heap) and 0 never where it does (a page the program made read-only); the ids it stores (rseq_update_cpu_node_id()) are the Guardian's to store",
     "return.output_written": "every output the output contract (abi/outputs) says a result means was written by the kernel during the call, whole: fixed structs (uname, fstat, statfs, timerfd_gettime, capget, getresuid, waitid's siginfo fields and, when it reports a child, its rusage, a taken signal's siginfo, ioctl/fcntl/prctl outputs by command, an interrupted sleep's remaining time ...), counted records, value-result length words and the bytes they report, recvmsg's header fields; a NULL optional output is exempt",
     "return.record_layout": "a result made of named records is whole inside its count: getdents64's linux_dirent64 records tile the count, each d_reclen a multiple of 8 of at least 20 with d_name NUL-terminated inside it; an inotify read's events tile the count (readv: each piece), each name NUL-padded inside its len",
     "return.inotify_wd": "each event an inotify read returns names a watch inotify_add_watch gave on that descriptor and whose IN_IGNORED (its last event) was not read before the read began; wd -1 only for IN_Q_OVERFLOW",
@@ -371,11 +371,15 @@ class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
 
 class FaultIn(Exception):  # noqa: N818 - control flow: not an error
     """The request needs a user page that is not present: the kernel faults `va` in
-    and calls again (status FAULT_IN, the address in the value)."""
+    and calls again (status FAULT_IN, the address in the value).  `write`: a page the
+    Guardian stores into for the kernel (a RESUME's rseq stores), which the kernel makes
+    writable as a write fault would (a copy-on-write page copied); bit 0 of the value."""
 
-    def __init__(self, va: int) -> None:
-        super().__init__(f"user page at {va:#x} is not present")
+    def __init__(self, va: int, write: bool = False) -> None:
+        super().__init__(f"user page at {va:#x} is not present"
+                         + (" and writable" if write else ""))
         self.va = va
+        self.write = write
 
 
 def _mutated_from_env() -> str:

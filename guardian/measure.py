@@ -48,6 +48,9 @@ class MeasuredImage:
     #: its file bytes: its .bss, which the loader maps anonymous and read-write
     #: (load_elf_binary -> vm_brk_flags)
     bss: tuple[tuple[int, int], ...] = ()
+    #: page-aligned [start, end) (no bias) of each writable PT_LOAD: a private writable
+    #: mapping (elf_map() with PF_W), whose stores a copy-on-write fault serves
+    writable: tuple[tuple[int, int], ...] = ()
 
 
 def _headers(data: bytes) -> tuple[int, int, int, int, int, list[dict[str, int]]]:
@@ -76,6 +79,7 @@ def measure(data: bytes) -> MeasuredImage:
     segments = [h for h in every if h["p_type"] == _PT_LOAD]
     areas: list[tuple[int, int]] = []
     bss: list[tuple[int, int]] = []
+    writable: list[tuple[int, int]] = []
     pages: dict[int, bytes] = {}
     for seg in segments:
         vaddr, off, filesz, memsz = seg["p_vaddr"], seg["p_offset"], seg["p_filesz"], seg["p_memsz"]
@@ -84,8 +88,10 @@ def measure(data: bytes) -> MeasuredImage:
         areas.append((start, end))
         file_end = vaddr + filesz
         anon_start = (file_end + PAGE - 1) & ~(PAGE - 1)
-        if seg["p_flags"] & _PF_W and anon_start < end:
-            bss.append((anon_start, end))
+        if seg["p_flags"] & _PF_W:
+            writable.append((start, end))
+            if anon_start < end:
+                bss.append((anon_start, end))
         for page in range(start, (file_end + PAGE - 1) & ~(PAGE - 1), PAGE):
             lo = max(page, vaddr)
             content = bytearray(PAGE)
@@ -104,7 +110,8 @@ def measure(data: bytes) -> MeasuredImage:
          if h["p_offset"] <= phoff < h["p_offset"] + h["p_filesz"]), 0)
     return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
                          dynamic=etype == _ET_DYN, areas=tuple(areas), pages=pages,
-                         phdr=phdr, phent=phent, phnum=phnum, bss=tuple(bss))
+                         phdr=phdr, phent=phent, phnum=phnum, bss=tuple(bss),
+                         writable=tuple(writable))
 
 
 @dataclass(frozen=True)

@@ -276,7 +276,7 @@ class Guardian:
             # The kernel is owed the page to bring in, not where in it the Guardian was
             # reading (a signal frame's start is the program's stack pointer, less a
             # fixed size): handle_mm_fault() works on the page.
-            status, value, data = Status.FAULT_IN, f.va & _PAGE_MASK, b""
+            status, value, data = Status.FAULT_IN, f.va & _PAGE_MASK | f.write, b""
         except (LookupError, ValueError, AssertionError) as exc:
             if not checks.mutated():
                 raise                     # an intact Guardian has no such path: a bug

@@ -289,7 +289,7 @@ class ResultRules:
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
         if nr == _NR_RSEQ:
-            self.rseq.check(slot, ret)
+            self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root))
         if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
             refuse("return.exec_failed_only", Status.ERR_DENIED,
                    f"exec returned {ret:#x} to the image it replaces: success starts the "

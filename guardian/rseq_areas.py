@@ -7,7 +7,9 @@ does itself, from its own record of the registration:
 - rseq(): the answer is judged against sys_rseq()'s checks for the arguments and the
   thread's registration (`return.rseq_answer`): an errno Linux gives for them (-ENOSYS
   too, a kernel without CONFIG_RSEQ, until one succeeded in the domain), or 0 only where
-  Linux accepts;
+  Linux accepts; an unregistration's -EFAULT (rseq_reset_rseq_cpu_node_id()'s put_user()
+  faults) only where the area is not on a mapping the Guardian knows writable, and
+  never 0 where the program made it read-only;
 - the id stores (rseq_update_cpu_node_id(): cpu_id_start, cpu_id, node_id, mm_cid) at
   the registration's return and at a return after a switch to the thread, the CPU the
   Guardian resumes it on; rseq_reset_rseq_cpu_node_id() at unregistration;
@@ -31,7 +33,8 @@ from dataclasses import dataclass
 from abi import Status
 from emulator.fastuc import CTX_PC
 from guardian.checks import FaultIn, refuse
-from guardian.slots import Slot
+from guardian.protections import protection_at
+from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.user_memory import UserMemory
 
 ORIG_RSEQ_SIZE = 32                 # the original struct rseq, and its alignment
@@ -44,6 +47,7 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 _M64 = (1 << 64) - 1
 _ZERO8 = bytes(8)
 _CLONE_VM = 0x100
+_PROT_WRITE = 2
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,53 @@ class RseqAreas:
         self.areas: dict[tuple[int, int], Area] = {}
         #: domains where an rseq() succeeded: -ENOSYS is no longer an answer there
         self.enabled: set[int] = set()
+        #: slots whose registration's return clears rseq_cs (rseq_ip_fixup())
+        self.clear_at_commit: set[int] = set()
 
     # --- the call --------------------------------------------------------------------
-    def check(self, slot: Slot, ret: int) -> None:
+    def writable(self, dom: Domain, space: Space | None, va: int) -> bool | None:
+        """Can put_user() store at `va` (a not-present or copy-on-write page is faulted in
+        and written where its mapping is writable)?  None: the Guardian cannot tell."""
+        if space is None:
+            return None
+        prot = protection_at(space, va)
+        if prot is not None:            # the program's own mmap or mprotect protection
+            return bool(prot & _PROT_WRITE)
+        if self.memory.first_missing(va, 1, True) is None:
+            return True                 # present and writable in the tables
+        if not any(a <= va < b for a, b in space.areas):
+            return None
+        images = ((dom.image, dom.bias), (dom.program, dom.program_bias))
+        return True if any(a + bias <= va < b + bias for image, bias in images
+                           if image is not None for a, b in image.writable) \
+            or any(a <= va < b and p & _PROT_WRITE for a, b, p in space.anon_areas) \
+            or space.brk_start <= va < space.brk else None
+
+    def reset_errno(self, dom: Domain, space: Space | None, va: int) -> int | None:
+        """rseq_reset_rseq_cpu_node_id()'s outcome: EFAULT where a put_user() into the
+        area faults, 0 where none can, None where the Guardian cannot tell."""
+        seen = [self.writable(dom, space, p) for p in
+                sorted({va & ~(PAGE - 1), (va + NODE_ID_OFF + 7) & ~(PAGE - 1)})]
+        if False in seen:
+            return errno.EFAULT
+        return 0 if all(seen) else None
+
+    def check(self, slot: Slot, ret: int, dom: Domain, space: Space | None) -> None:
         """The kernel's answer to rseq() is sys_rseq()'s for these arguments; a success
         that stores needs the area's pages present (else the kernel faults them in)."""
+        self.clear_at_commit.discard(slot.id)
         va, length, flags, sig = _args(slot)
         want = linux_errno(self.areas.get((slot.root, slot.thread)), va, length, flags, sig)
+        reset = None
+        if not want and flags & RSEQ_FLAG_UNREGISTER:
+            # rseq_reset_rseq_cpu_node_id(): -EFAULT only where a store faults
+            reset = self.reset_errno(dom, space, va)
+            want = reset or 0
         if ret >= _ERRNO_FLOOR:
             got = (1 << 64) - ret
             if got == want or got == errno.ENOSYS and slot.domain not in self.enabled or \
-                    got == errno.EFAULT and not want and flags & RSEQ_FLAG_UNREGISTER:
+                    got == errno.EFAULT and reset is None and not want \
+                    and flags & RSEQ_FLAG_UNREGISTER:
                 return                      # (the reset's stores may fault: -EFAULT)
             refuse("return.rseq_answer", Status.ERR_DENIED,
                    f"rseq() answers -{got}, where Linux's sys_rseq() answers "
@@ -118,10 +158,14 @@ class RseqAreas:
                    f"rseq() answers {ret:#x}, where Linux's sys_rseq() answers "
                    + (f"-{want}" if want else "0") + " for these arguments and the thread's "
                    "registration")
-        for start, n in ((va, 8), (va + NODE_ID_OFF, 8)):
-            missing = self.memory.first_missing(start, n, False)
-            if missing is not None:
-                raise FaultIn(missing)
+        self._writable_now(slot, va)
+        if not flags & RSEQ_FLAG_UNREGISTER:
+            # The registration's return runs rseq_ip_fixup() (rseq_set_notify_resume()):
+            # a set rseq_cs is judged, and cleared where the pc is outside its section
+            # (no event: inside, rseq_need_restart() leaves it)
+            ptr = struct.unpack("<Q", self._read(slot, va + RSEQ_CS_OFF, 8))[0]
+            if ptr and self._fixup(slot, Area(va, length, sig), ptr) is None:
+                self.clear_at_commit.add(slot.id)
 
     def commit(self, slot: Slot, ret: int, cpu: int) -> None:
         """Record a successful (un)registration and store what Linux stores."""
@@ -137,10 +181,27 @@ class RseqAreas:
             return
         self.areas[key] = Area(va, length, sig)
         self._store(slot.root, va, struct.pack("<II", cpu, cpu))
+        if slot.id in self.clear_at_commit:
+            self.clear_at_commit.discard(slot.id)
+            self._write(va + RSEQ_CS_OFF, _ZERO8, slot.root)         # clear_rseq_cs()
+
+    def _writable_now(self, slot: Slot, va: int) -> None:
+        """put_user() into the area's words: a page not present or not writable in the
+        tables (copy-on-write after a fork) the kernel makes writable first, as its write
+        fault would (FaultIn, write)."""
+        for start, n in ((va, 16), (va + NODE_ID_OFF, 8)):
+            missing = self.memory.first_missing(start, n, True)
+            if missing is not None:
+                raise FaultIn(missing, write=True)
 
     def _store(self, root: int, va: int, first: bytes, node: int = 0, mm_cid: int = 0) -> None:
-        self.memory.write(va, first, root)
-        self.memory.write(va + NODE_ID_OFF, struct.pack("<II", node, mm_cid), root)
+        self._write(va, first, root)
+        self._write(va + NODE_ID_OFF, struct.pack("<II", node, mm_cid), root)
+
+    def _write(self, va: int, data: bytes, root: int) -> None:
+        """A store the checks made writable; one that still fails is counted, never silent."""
+        if self.memory.write(va, data, root) is not None:
+            self.memory.s.stats.inc("guardian.rseq.store_failed")
 
     # --- the return to user code ------------------------------------------------------
     def plan(self, slot: Slot, event: bool, switched: bool) -> Plan | None:
@@ -152,6 +213,7 @@ class RseqAreas:
         if area is None:
             return None
         raw = self._read(slot, area.va, RSEQ_FEATURE_SIZE)
+        self._writable_now(slot, area.va)   # rseq_update_cpu_node_id() stores every time
         abort = None
         new = bytearray(raw)
         if (event or switched) and raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:
@@ -166,7 +228,7 @@ class RseqAreas:
         struct.pack_into("<II", new, 0, cpu, cpu)                    # rseq_update_cpu_node_id()
         struct.pack_into("<II", new, NODE_ID_OFF, 0, 0)              # node 0, mm_cid 0
         if new != plan.raw:
-            self.memory.write(plan.area.va, bytes(new), slot.root)
+            self._write(plan.area.va, bytes(new), slot.root)
         if plan.abort is not None:
             slot.ctx.set(CTX_PC, plan.abort)        # instruction_pointer_set()
             slot.elr = plan.abort

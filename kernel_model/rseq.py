@@ -110,20 +110,24 @@ def fixup_target(read, area: int, signature: int, pc: int) -> int | None:  # noq
 
 def notify_resume(k: Kernel, t: Thread, r: Rseq) -> None:
     """__rseq_handle_notify_resume() for a thread the kernel may touch (t is on the CPU):
-    the fixup where an event came, then the id stores (one read of the area, and a write
+    the fixup (the abort only where an event came), then the id stores (one read of the
+    area, and a write
     only where a word changes: the ids of a one-CPU machine seldom do)."""
     uaccess = k.uaccess
     try:
         raw = uaccess.read(r.area, RSEQ_FEATURE_SIZE)
         new = bytearray(raw)
-        if r.event:
-            r.event = False
-            if raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:
-                el1 = k.el1
-                target = fixup_target(uaccess.read, r.area, r.sig, el1.reg(CTX_PC_REG))
+        # rseq_ip_fixup() at every notify-resume (the registration's return too): a pc
+        # outside the section clears rseq_cs; inside, only an event (rseq_need_restart())
+        # moves it to abort_ip
+        event, r.event = r.event, False
+        if raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:
+            el1 = k.el1
+            target = fixup_target(uaccess.read, r.area, r.sig, el1.reg(CTX_PC_REG))
+            if target is None or target < 0 or event:
                 new[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] = _ZERO8          # clear_rseq_cs()
-                if target is not None and target >= 0:
-                    el1.set_reg(CTX_PC_REG, target)                  # instruction_pointer_set()
+            if target is not None and target >= 0 and event:
+                el1.set_reg(CTX_PC_REG, target)                      # instruction_pointer_set()
         cpu = k.el1.cpu_index
         struct.pack_into("<II", new, 0, cpu, cpu)                    # rseq_update_cpu_node_id()
         struct.pack_into("<II", new, NODE_ID_OFF, 0, 0)

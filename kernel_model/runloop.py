@@ -152,8 +152,10 @@ class RunLoopMixin:
         for _ in range(_RESUME_FAULT_IN_TRIES):
             status, value = el1.hvc(_RESUME, t.slot, el1.reg(X0_REG), self._resume_pc)
             # FAULT_IN: the Guardian must read a page of the syscall's arguments back
-            # (e.g. one reclaim swapped out meanwhile); fault it in and ask again.
-            if status != _FAULT_IN or t.process.mm.handle_fault(value, False, False):
+            # (e.g. one reclaim swapped out meanwhile), or store into one (bit 0: the
+            # rseq stores, put_user()'s write fault); fault it in and ask again.
+            if status != _FAULT_IN or \
+                    t.process.mm.handle_fault(value & ~1, bool(value & 1), False):
                 break
         if status:
             self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "

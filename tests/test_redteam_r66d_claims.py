@@ -7,16 +7,13 @@ through.
 Each test runs the victim with a kernel that does exactly what Linux may do at that point
 (a claim_* step function of attacks/families/redteam_r66d.py) and asserts the Guardian lets
 it through: no decision, the program finishes intact, each step indexes label 0.  The
-kernel model answers rseq() as Linux does, except for the unregistration of an area on a
-read-only page, which it answers 0 without trying the store (claim_read_only_efault
-answers -EFAULT, as Linux does).  qemu-aarch64 answers rseq() with ENOSYS, so it cannot
+kernel model answers rseq() as Linux does (-EFAULT for the unregistration of an area on a
+read-only page, as claim_read_only_efault answers).  qemu-aarch64 answers rseq() with ENOSYS, so it cannot
 show these answers: kernel/rseq.c sys_rseq(), rseq_fork(), rseq_signal_deliver() and
 rseq_reset_rseq_cpu_node_id() are the reference.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r66d as r
 from attacks.runner import run_one
@@ -67,21 +64,11 @@ def test_read_only_area_given_back_efault_is_not_refused() -> None:
     _let_through(out, extra={r.P_RO_UNREG: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="Linux's return from an rseq registration runs "
-                   "rseq_ip_fixup() and clears an rseq_cs whose section the pc is not in "
-                   "(clear_rseq_cs()); the Guardian, which does a confidential thread's rseq "
-                   "stores, runs the fixup only after an interrupt, a switch or a signal's "
-                   "delivery, and leaves rseq_cs set (the kernel model does too)")
 def test_stale_rseq_cs_cleared_at_the_registrations_return() -> None:
     out = _run(r.claim_stale_cs_cleared, args=(r.STALE_CS,))
     _let_through(out, extra={r.P_STALE_CS: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="Linux's rseq_reset_rseq_cpu_node_id() stores "
-                   "RSEQ_CPU_ID_UNINITIALIZED into a fork child's copy-on-write copy of the "
-                   "area's page; the Guardian's UserMemory.write() skips a page not writable "
-                   "in the tables and the rseq code ignores what it reports, so the child "
-                   "reads its old cpu_id (0)")
 def test_fork_child_unregistration_stores_the_reset_ids() -> None:
     out = _run(r.claim_child_reset_stored, args=(r.CHILD_RESET,))
     _let_through(out, extra={r.P_CHILD_RESET: 0})

@@ -6,21 +6,21 @@ the registration it recorded for the thread (return.rseq_answer), stores the ids
 and moves a section interrupted, switched out or signalled to its abort_ip at RESUME
 (return.rseq_abort, guardian/rseq_areas.py).
 
-Through with the Guardian on when written (P5): YF-001, YF-008 (an unregistration with
-the arguments of the thread's registration answered -EFAULT, the C library's area at
-start and a fork child's inherited area, though the program had just written the page:
-rseq_reset_rseq_cpu_node_id()'s put_user() faults only where the area is not mapped
-writable; the Guardian lets any -EFAULT of an unregistration through and keeps the
-registration, storing ids into an area the program believes it gave back), and YF-012,
-the converse: an unregistration of an area on a page the program made read-only
-answered 0, where Linux's put_user() faults (-EFAULT, the registration kept); the
-Guardian takes the 0 and drops the registration (its own store of the reset ids into
-the read-only page is skipped, and nothing notices).  The kernel model answers 0 there
-too (it leaves a confidential area to the Guardian and never tries the store).
+Through with the Guardian on when written, refused since (return.rseq_answer, judged by
+rseq_reset_rseq_cpu_node_id()'s put_user()s against the mapping the Guardian knows of the
+area: the program's own protections, its image's writable PT_LOADs, its .bss and heap):
+YF-001, YF-008 (an unregistration with the arguments of the thread's registration
+answered -EFAULT, the C library's area at start and a fork child's inherited area, on a
+writable mapping: put_user() faults only where the area is not mapped writable, a
+copy-on-write page is copied and written), and YF-012, the converse: an unregistration
+of an area on a page the program made read-only answered 0, where Linux's put_user()
+faults (-EFAULT, the registration kept).  The kernel model answers -EFAULT there too
+(sys_rseq() checks the area's VMAs for VM_WRITE in a confidential thread's stead).
 
 On the victim `secret_r66_rseq`:
 
-- YF-001: the C library's area given back answered -EFAULT: THROUGH (P5);
+- YF-001: the C library's area given back answered -EFAULT: refused
+  (return.rseq_answer);
 - YF-002: the same answered -EPERM (as for another signature): refused
   (return.rseq_answer);
 - YF-003, YF-004, YF-005: the program's own registration answered -ENOSYS (after the C
@@ -28,12 +28,13 @@ On the victim `secret_r66_rseq`:
   area in its .bss): refused (return.rseq_answer);
 - YF-006: the same area registered again answered 0 (Linux: -EBUSY): refused;
 - YF-007: the area given back with another signature answered 0 (Linux: -EPERM): refused;
-- YF-008: a fork child's inherited area given back answered -EFAULT: THROUGH (P5);
+- YF-008: a fork child's inherited area given back answered -EFAULT: refused
+  (return.rseq_answer);
 - YF-009: the same answered -EINVAL, as though a fork child had no area (as a thread
   starts): refused (return.rseq_answer: rseq_fork() keeps the registration);
 - YF-010: the same answered -ENOSYS: refused;
 - YF-012: (victim argument -r) an area on a page made read-only given back answered 0:
-  THROUGH (P5);
+  refused (return.rseq_answer);
 - YF-013, YF-014: a vfork child's registration of an area of its own answered -EBUSY
   and -EPERM, as though it had its parent's: refused (return.rseq_answer: a CLONE_VM
   child starts with none);
@@ -48,23 +49,23 @@ On the victim `secret_r66_rseq`:
   vfork child's registration of an area of its own (claim_vfork_child_area), an area on
   a read-only page given back answered -EFAULT (claim_read_only_efault).
 
-Not done as Linux does, with an honest kernel (claim_stale_cs_cleared, victim argument
--s, an xfail claim): Linux's return from a registration runs rseq_ip_fixup() (the
+Done as Linux does since (claim_stale_cs_cleared, victim argument -s, an xfail claim
+when written): Linux's return from a registration runs rseq_ip_fixup() (the
 registration sets TIF_NOTIFY_RESUME; __rseq_handle_notify_resume() gets the registers),
 which clears an rseq_cs whose section the pc is not in (clear_rseq_cs()) and
-force_sigsegv()s a bad descriptor; the Guardian, which does a confidential thread's rseq
-work, runs the fixup only after an interrupt, a switch or at a signal's delivery, so a
-program that set rseq_cs before registering finds it still set.  The kernel model does
-the same for a thread it may touch (notify_resume() runs the fixup only with an event).
+force_sigsegv()s a bad descriptor; the Guardian ran the fixup only after an interrupt, a
+switch or at a signal's delivery, and the kernel model only with an event.  Both now run
+it at the registration's return (RseqAreas.check(), rseq.notify_resume()).
 
-Nor (claim_child_reset_stored, victim argument -f, an xfail claim): a fork child's
-unregistration of its inherited area, which Linux answers 0 after
+Nor, when written (claim_child_reset_stored, victim argument -f, an xfail claim then): a
+fork child's unregistration of its inherited area, which Linux answers 0 after
 rseq_reset_rseq_cpu_node_id() stored cpu_id = RSEQ_CPU_ID_UNINITIALIZED into the child's
 copy of the page (put_user() breaks the copy-on-write the fork left); the Guardian's
-store goes through UserMemory.write(), which skips a page not writable in the tables (the
-copy-on-write page) and reports it, and the rseq code drops that report: the child reads
-its old cpu_id.  The same silent skip meets every store the Guardian does for rseq (the
-ids at a return, rseq_cs cleared at an abort) on a page a fork left copy-on-write.
+store skipped the page not writable in the tables, silently.  Since, every store the
+Guardian does for rseq (the reset, the ids at a return, rseq_cs cleared) first has the
+page present and writable in the tables: a RESUME asks the kernel for a write fault
+(FAULT_IN with bit 0 set), as put_user()'s would be; a store that still fails is counted
+(guardian.rseq.store_failed).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -106,7 +107,7 @@ def answer_rseq(adv: Adversary, phase: int | None, value: int, *,
 
 @scenario(id="YF-001", title="Answer -EFAULT to the C library's rseq area given back with "
           "its registration's arguments, on a page the program just wrote", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="An rseq unregistration with the thread's own area, length and signature "
                "fails only where the area cannot be written.")
 def yf_unregister_efault(adv: Adversary) -> None:
@@ -191,7 +192,6 @@ def yf_other_sig_zero(adv: Adversary) -> None:
 
 @scenario(id="YF-008", title="Answer -EFAULT to a fork child's inherited rseq area given "
           "back", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
-          gap="P5",
           prop="A fork child's unregistration of the rseq area it inherited fails only where "
                "the area cannot be written.")
 def yf_fork_unregister_efault(adv: Adversary) -> None:
@@ -274,7 +274,7 @@ def claim_fork_child_area(adv: Adversary) -> None:
 
 @scenario(id="YF-012", title="Answer 0 to an rseq area given back on a page the program made "
           "read-only", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
-          args=(READ_ONLY,), gap="P5",
+          args=(READ_ONLY,),
           prop="An rseq unregistration whose area cannot be written fails with -EFAULT and "
                "leaves the area as it was.")
 def yf_read_only_unregister(adv: Adversary) -> None:
@@ -344,8 +344,8 @@ def claim_read_only_efault(adv: Adversary) -> None:
     """1. (Argument -r.)  The program gives back an area on a page it made read-only:
     Linux's rseq_reset_rseq_cpu_node_id() faults, sys_rseq() answers -EFAULT and keeps the
     registration (the page unchanged); made writable again, the area is given back (0).
-    The kernel model answers 0 at the first (it never tries a confidential area's store):
-    the step answers -EFAULT and keeps the model's registration, as Linux does."""
+    The kernel model answers -EFAULT too (the area's VMA is not writable); the step
+    answers -EFAULT and keeps the model's registration whatever it answered."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_RSEQ, during=P_RO_UNREG)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         t = a.kernel.current

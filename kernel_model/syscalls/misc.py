@@ -11,6 +11,7 @@ from kernel_model import rseq
 from kernel_model.errors import KernelError
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
+from kernel_model.vma import PROT_WRITE
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -301,7 +302,15 @@ def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if err:
         return -err
     if flags & rseq.RSEQ_FLAG_UNREGISTER:
-        if not t.process.confidential:
+        if t.process.confidential:
+            # rseq_reset_rseq_cpu_node_id()'s put_user()s (the Guardian's stores) fault
+            # where the area's mapping is not writable
+            vmas = t.process.mm.vmas
+            for va in (area, area + rseq.NODE_ID_OFF + 7):
+                vma = vmas.find(va)
+                if vma is None or not vma.prot & PROT_WRITE:
+                    return -errno.EFAULT
+        else:
             first, second = rseq.reset_ids()     # rseq_reset_rseq_cpu_node_id()
             try:
                 k.uaccess.write(area, first)

@@ -490,7 +490,7 @@ RULES: tuple[Rule, ...] = (
          validated="NO: open gaps (P5)"),
     Rule("G-CLONE-ONCE", "A clone slot yields exactly one child context, none for a clone "
          "Linux refuses.",
-         checks=("fork.one_child", "fork.clone_valid")),
+         checks=("fork.one_child", "fork.clone_valid", "return.clone_set_tid")),
     Rule("G-ENTRY-OWED", "At every exception the kernel sees what it is owed and no more (no user "
          "PC at an interrupt or an abort, only the page of a fault address).",
          checks=("entry.hide_irq_pc", "entry.hide_fault_pc", "entry.hide_fault_offset"),

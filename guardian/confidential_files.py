@@ -59,7 +59,7 @@ from abi.descriptors import (
     O_WRONLY,
     RESOLVE_IN_ROOT,
 )
-from abi.layout import ERRNO_FLOOR, NR_GETTID
+from abi.layout import ERRNO_FLOOR, NR_CLONE, NR_CLONE3, NR_GETTID
 from abi.syscalls import NUMBERS
 from guardian import memfd_locks, opener_tables
 from guardian.admitted_reads import AdmittedReads
@@ -95,7 +95,7 @@ from guardian.user_memory import UserMemory
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS,
-                   NR_SENDMSG})
+                   NR_SENDMSG, NR_CLONE, NR_CLONE3})
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
@@ -519,6 +519,10 @@ class Descriptors(TableLifecycle):
         elif nr == NR_DUP3:
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
+        elif nr in (NR_CLONE, NR_CLONE3):
+            for fd in made:     # CLONE_PIDFD: pidfd_prepare(O_RDWR | O_CLOEXEC) of the child
+                table.fds[fd] = OpenFile(cloexec=True, maker=NR_PIDFD_OPEN, pid=ret & 0xFFFF_FFFF)
+                self.pidfds.opened(slot.domain, table.fds[fd].description, ret)
         elif nr == NR_PIDFD_OPEN:
             table.fds[ret] = OpenFile(cloexec=cloexec, maker=nr, pid=a[0] & 0xFFFF_FFFF)
             # The process it names, for the send log and the reaped-process rule.

@@ -12,6 +12,7 @@ import struct
 
 from abi import Status
 from abi.layout import (
+    CLONE_ARGS_V0,
     CLONE_CHILD_CLEARTID,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
@@ -24,17 +25,24 @@ from abi.layout import (
 )
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR
-from guardian import checks
-from guardian.checks import FaultIn, refuse
-from guardian.clone_valid import CLONE_CLEAR_SIGHAND, clone_refusal
+from guardian.checks import refuse
+from guardian.clone_args import MAPPING_CALLS, read_clone_args
+from guardian.clone_valid import (
+    CLONE_CLEAR_SIGHAND,
+    CLONE_INTO_CGROUP,
+    CLONE_NEWPID,
+    clone3_struct_refusal,
+    clone_refusal,
+)
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
 from guardian.exec_kept import after_exec
+from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
 from guardian.rseq_areas import RseqAreas
-from guardian.slots import PAGE, Space
+from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
 from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
@@ -68,20 +76,10 @@ class Forks:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
             why = clone_refusal(NR_CLONE, cflags, parent_tid=slot.args[2])
         else:
-            raw = self.memory.read(slot.args[0], 64, slot.root)
-            if raw is None:
-                # clone3 copied its clone_args in at entry: a page of them swapped out
-                # since comes back before the Guardian reads them (never zeros instead).
-                missing = self.memory.first_missing(slot.args[0], 64, False)
-                if checks.enabled("fork.clone_args_read"):
-                    raise FaultIn(slot.args[0] if missing is None else missing)
-                raw = bytes(64)
+            why, fields = self._clone3_args(slot, dom)
             # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
-            cflags, pidfd, child_tid, parent_tid, exit_signal, stk, stk_size, tls = \
-                struct.unpack("<8Q", raw)
+            cflags, _, child_tid, _, _, stk, stk_size, tls = fields
             stack = stk + stk_size if stk else 0
-            why = clone_refusal(NR_CLONE3, cflags, slot.args[1], exit_signal, stk, stk_size,
-                                pidfd, parent_tid)
         if why is not None:
             refuse("fork.clone_valid", Status.ERR_DENIED,
                    f"Linux refuses this clone before any child exists: {why}")
@@ -168,6 +166,32 @@ class Forks:
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread)
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         return child.id
+
+    def _clone3_args(self, slot: Slot, dom: Domain) -> tuple[str | None, tuple[int, ...]]:
+        """Why Linux refuses the clone3 in `slot` (None: it does not) and its first eight
+        clone_args fields, read as copy_clone_args_from_user() copies them."""
+        usize = slot.args[1]
+        if not CLONE_ARGS_V0 <= usize <= PAGE:
+            return clone_refusal(NR_CLONE3, 0, usize), (0,) * 8
+        mapping = any(o is not slot and o.root == slot.root and o.nr in MAPPING_CALLS
+                      for o in self.registry.slots.values())
+        raw, tail, tids = read_clone_args(self.memory, slot, self.registry.space(dom, slot.root),
+                                          mapping)
+        fields = struct.unpack("<11Q", raw)
+        cflags, pidfd, _, parent_tid, exit_signal, stk, stk_size, _, set_tid, size, cgroup = \
+            fields
+        why = clone_refusal(NR_CLONE3, cflags, usize, exit_signal, stk, stk_size, pidfd,
+                            parent_tid)
+        why = why or clone3_struct_refusal(usize, tail, cflags, set_tid, size, cgroup, tids,
+                                           stk, stk_size)
+        if why is None and cflags & CLONE_INTO_CGROUP and self.files.steady(slot):
+            # cgroup_css_set_fork() -> cgroup_get_from_file(): a cgroup2 directory only
+            kind = no_directory(self.files, slot, cgroup)
+            if kind is not None:
+                why = f"CLONE_INTO_CGROUP into descriptor {cgroup}, {kind}, no cgroup2 directory"
+        if why is None and tids and not cflags & CLONE_NEWPID:
+            slot.set_tid = tids[0]          # alloc_pid(): set_tid[0] at the child's level
+        return why, fields[:8]
 
     def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:
         """va -> frame (or SEALED) of every page the parent's tree holds now in a private

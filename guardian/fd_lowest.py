@@ -15,8 +15,9 @@ So that the rule never refuses an honest kernel:
 - while another thread sharing the table is in a syscall, nothing counts (its call may
   hold a lower descriptor the kernel already gave it);
 - a call that may install descriptors the Guardian does not follow (recvmsg's
-  SCM_RIGHTS, io_uring, bpf, seccomp's listener, clone's pidfd, an ioctl, a read of a
-  fanotify descriptor or of one the Guardian does not know) forgets every free one.
+  SCM_RIGHTS, io_uring, bpf, seccomp's listener, an ioctl, a read of a fanotify
+  descriptor or of one the Guardian does not know) forgets every free one; a clone's
+  CLONE_PIDFD pidfd is followed (the number it stores in the program's word).
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ from guardian.slots import Slot
 
 #: Calls that may install descriptors the Guardian does not follow, whatever their result.
 UNSEEN_MAKERS = frozenset(NUMBERS[n] for n in (
-    "recvmsg", "recvmmsg", "io_uring_enter", "io_uring_register", "bpf", "clone", "clone3",
-    "seccomp") if n in NUMBERS)
+    "recvmsg", "recvmmsg", "io_uring_enter", "io_uring_register", "bpf", "seccomp") if n in NUMBERS)
 #: Reads: a read of a fanotify descriptor installs one per event it returns.
 READS = frozenset(NUMBERS[n] for n in ("read", "readv", "pread64", "preadv", "preadv2")
                   if n in NUMBERS)

@@ -1,7 +1,7 @@
 """What a syscall's result says about the program's descriptors.
 
 The descriptors a successful call made (its return value, or the pair pipe2 and
-socketpair wrote into the program's memory), and whether reading a descriptor may
+socketpair wrote into the program's memory; a clone's CLONE_PIDFD pidfd), and whether reading a descriptor may
 install more (a fanotify descriptor, or one the Guardian does not know).  Descriptor
 numbers are C ints: a 64-bit argument register is read as its low 32 bits, signed.
 """
@@ -19,8 +19,10 @@ from abi.descriptors import (
     NR_FCNTL,
     NR_SIGNALFD4,
 )
+from abi.layout import NR_CLONE, NR_CLONE3
 from guardian.checks import FaultIn
 from guardian.open_files import FileTable
+from guardian.side_fds import side_fds
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -41,6 +43,9 @@ def new_fds(memory: UserMemory, slot: Slot, ret: int) -> list[int]:
     """The descriptors a successful call says it made (read from the program's memory
     for pipe2/socketpair)."""
     nr, a = slot.nr, slot.args
+    if nr in (NR_CLONE, NR_CLONE3):
+        # CLONE_PIDFD: the pidfd copy_process() installed, its number in the program's word
+        return side_fds(lambda va, n: memory.read(va, n, slot.root), nr, a, ret)
     if nr in NEW_FD_RESULT or nr == NR_DUP3 or (nr == NR_SIGNALFD4 and s32(a[0]) == -1) \
             or (nr == NR_FCNTL and a[1] & 0xFFFF_FFFF in (F_DUPFD, F_DUPFD_CLOEXEC)):
         return [ret]

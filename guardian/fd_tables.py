@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
-from guardian.fd_lowest import CLONE_PIDFD
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.slots import Slot
 from guardian.sole_held import SoleHeld
@@ -76,8 +75,8 @@ class TableLifecycle:
         table, wd = self.table(root, thread), self.workdir(root, thread)
         key = (child_root or root, child_thread)
         self.tables[key] = table if flags & CLONE_FILES else table.copy()
-        if flags & CLONE_PIDFD:
-            table.free.clear()          # the pidfd lands in the parent's table
+        # (CLONE_PIDFD's pidfd lands in the parent's table: judged and recorded at the
+        # return, from the number stored in the program's word)
         self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path, wd.opener, wd.opened_by)
 
     def note_exec(self, slot: Slot) -> None:

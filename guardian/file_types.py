@@ -124,5 +124,14 @@ def _kind(files: Descriptors, slot: Slot, fd: int) -> str | None:
     return None
 
 
+def no_directory(files: Descriptors, slot: Slot, fd: int) -> str | None:
+    """The kind of descriptor `fd`'s file where it is known to be no directory (a memfd
+    too); None: not known.  Only for a table `files.steady(slot)` holds."""
+    f = files.open_file(slot, fd & 0xFFFF_FFFF)
+    if f is not None and f.memfd and not f.path_only:
+        return "a memfd"
+    return _kind(files, slot, fd)
+
+
 def _refuse(why: str) -> None:
     refuse("return.file_type", Status.ERR_DENIED, why)

@@ -290,6 +290,11 @@ class ResultRules:
                        f"returns {ret:#x}: the word holds the TID the clone returns")
         if nr == _NR_RSEQ:
             self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root))
+        if nr in _CHILD_PID_NRS and slot.set_tid and slot.children and ret < _ERRNO_FLOOR \
+                and ret != slot.set_tid and not self.ids.new_namespace(slot):
+            refuse("return.clone_set_tid", Status.ERR_DENIED,
+                   f"clone3 asked for child id {slot.set_tid} (set_tid), yet returns {ret}: "
+                   "alloc_pid() gives the child exactly that id or makes none")
         if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
             refuse("return.exec_failed_only", Status.ERR_DENIED,
                    f"exec returned {ret:#x} to the image it replaces: success starts the "

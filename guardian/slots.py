@@ -77,6 +77,9 @@ class Slot:
     creator: int = 0
     #: (va, value) of each TID word the clone in this slot stored (checked at its return)
     tid_stores: list[tuple[int, int]] = field(default_factory=list)
+    #: clone3's set_tid[0], the id alloc_pid() gives its child in the creator's pid
+    #: namespace (no CLONE_NEWPID); 0: none asked
+    set_tid: int = 0
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)

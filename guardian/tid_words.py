@@ -24,6 +24,7 @@ from abi.layout import (
     CLONE_CHILD_CLEARTID,
     CLONE_CHILD_SETTID,
     CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
     CLONE_VM,
     NR_CLONE,
     NR_CLONE3,
@@ -61,6 +62,19 @@ class TidWords:
                 return flags, ptid, ctid
         return 0, 0, 0
 
+    def pidfd_word(self, slot: Slot) -> int:
+        """The word CLONE_PIDFD has the clone store the child's pidfd number into (0:
+        none): clone_args.pidfd, or parent_tid for clone (sys_clone(): .pidfd =
+        parent_tidptr); copy_process() stores it with put_user(pidfd, args->pidfd)."""
+        if slot.nr == NR_CLONE:
+            return slot.args[2] if slot.args[0] & CLONE_PIDFD else 0
+        if slot.nr == NR_CLONE3 and slot.args[1] >= CLONE_ARGS_V0:
+            raw = self.memory.read(slot.args[0], 16, slot.root)
+            if raw is not None:
+                flags, pidfd = struct.unpack("<2Q", raw)
+                return pidfd if flags & CLONE_PIDFD else 0
+        return 0
+
     def grants(self, slot: Slot, dom: Domain, tree: int, write: bool, data: bytes
                ) -> list[Grant]:
         """The TID words this access may store into: the call's own, in the tree the
@@ -70,6 +84,9 @@ class TidWords:
         if slot.nr in (NR_CLONE, NR_CLONE3):
             flags, ptid, ctid = self.clone_request(slot)
             out: list[Grant] = []
+            pidfd = self.pidfd_word(slot)
+            if pidfd and tree == slot.root:
+                out.append((pidfd, pidfd + 4, W))     # the pidfd number, not a TID
             if flags & CLONE_PARENT_SETTID and ptid and tree == slot.root:
                 out.append((ptid, ptid + 4, W))
             child_tree = slot.root if flags & CLONE_VM else slot.child_root
@@ -96,11 +113,19 @@ class TidWords:
             return [(w, w + 4, W) for w in words if w]
         return []
 
-    @staticmethod
-    def note_store(slot: Slot, va: int, data: bytes) -> None:
-        """Record a clone's store into a TID word: its value must be the TID it returns."""
-        if slot.nr in (NR_CLONE, NR_CLONE3) and len(data) == 4:
+    def note_store(self, slot: Slot, va: int, data: bytes) -> None:
+        """Record a clone's store into a TID word: its value must be the TID it returns
+        (the store into CLONE_PIDFD's word is the child's pidfd number, no TID)."""
+        if slot.nr not in (NR_CLONE, NR_CLONE3) or len(data) != 4:
+            return
+        if va != self.pidfd_word(slot) or (va, 4) in self._tid_at(slot):
             slot.tid_stores.append((va, struct.unpack("<I", data)[0]))
+
+    def _tid_at(self, slot: Slot) -> set[tuple[int, int]]:
+        """(address, 4) of the TID words the clone's flags name."""
+        flags, ptid, ctid = self.clone_request(slot)
+        return {(va, 4) for va, bit in ((ptid, CLONE_PARENT_SETTID), (ctid, CLONE_CHILD_SETTID))
+                if va and flags & bit}
 
     @staticmethod
     def registers_word(flags: int, ctid: int) -> bool:

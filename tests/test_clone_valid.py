@@ -7,7 +7,12 @@ from __future__ import annotations
 import pytest
 
 from abi.layout import NR_CLONE, NR_CLONE3
-from guardian.clone_valid import CLONE_CLEAR_SIGHAND, clone_refusal
+from guardian.clone_valid import (
+    CLONE_CLEAR_SIGHAND,
+    CLONE_INTO_CGROUP,
+    clone3_struct_refusal,
+    clone_refusal,
+)
 
 SIGCHLD, VM, FS, SIGHAND, THREAD, VFORK = 17, 0x100, 0x200, 0x800, 0x10000, 0x4000
 NEWNS, PIDFD, PARENT_SETTID, SETTLS = 0x20000, 0x1000, 0x100000, 0x80000
@@ -45,3 +50,42 @@ def test_clone3() -> None:
     assert clone_refusal(NR_CLONE3, PIDFD | PARENT_SETTID, 88, SIGCHLD, pidfd=8, parent_tid=8)
     assert clone_refusal(NR_CLONE3, PIDFD | PARENT_SETTID, 88, SIGCHLD, pidfd=8,
                          parent_tid=16) is None
+
+
+def test_newipc_with_sysvsem() -> None:
+    # copy_namespaces(): -EPERM without CAP_SYS_ADMIN, -EINVAL with it
+    assert clone_refusal(NR_CLONE, 0x0800_0000 | 0x40000 | SIGCHLD)
+    assert clone_refusal(NR_CLONE3, 0x0800_0000 | 0x40000, 88, SIGCHLD)
+    assert clone_refusal(NR_CLONE, 0x0800_0000 | SIGCHLD) is None
+
+
+def _struct(usize: int = 88, tail: bytes | None = None, flags: int = 0, set_tid: int = 0,
+            size: int = 0, cgroup: int = 0, tids: list[int] | None = None, stack: int = 0,
+            stack_size: int = 0) -> str | None:
+    return clone3_struct_refusal(usize, tail, flags, set_tid, size, cgroup,
+                                 [] if tids is None and not set_tid else tids, stack,
+                                 stack_size)
+
+
+def test_clone3_struct_linux_takes() -> None:
+    assert _struct() is None
+    assert _struct(4096, bytes(4096 - 88)) is None                    # a zero tail
+    assert _struct(flags=CLONE_INTO_CGROUP, cgroup=0x7FFF_FFFF) is None
+    assert _struct(set_tid=0x1000, size=1, tids=[42]) is None
+    assert _struct(set_tid=0x1000, size=2, tids=[1, 42]) is None
+    assert _struct(stack=0x7FFF_0000, stack_size=0x1_0000) is None
+    assert _struct(stack=(1 << 52) - 0x1000, stack_size=0x1000) is None
+
+
+def test_clone3_struct_linux_refuses() -> None:
+    assert _struct(96, b"\0" * 7 + b"\1")                                # -E2BIG
+    assert _struct(80, flags=CLONE_INTO_CGROUP)                          # no cgroup field
+    assert _struct(flags=CLONE_INTO_CGROUP, cgroup=1 << 31)              # past INT_MAX
+    assert _struct(size=1)                                               # no array
+    assert _struct(set_tid=0x1000, size=0)                               # no size
+    assert _struct(set_tid=0x1000, size=33, tids=[])                     # MAX_PID_NS_LEVEL
+    assert _struct(set_tid=0x10, size=1, tids=None)                      # -EFAULT
+    assert _struct(set_tid=0x1000, size=1, tids=[0])                     # alloc_pid()
+    assert _struct(set_tid=0x1000, size=1, tids=[-5])
+    assert _struct(stack=0x00F0_0000_0000_0000, stack_size=0x1000)       # access_ok()
+    assert _struct(stack=0x1000, stack_size=0x00F0_0000_0000_0000)

@@ -204,6 +204,11 @@ CASES: dict[str, Case] = {
                                 _ON * on),
     "memfd_create": lambda b, on: (_name(b, b"cloexec"), int(on)),     # MFD_CLOEXEC is bit 0
     "pidfd_open": lambda b, on: (b.thread.process.pid, 0),
+    # CLONE_PIDFD | SIGCHLD: the pidfd's number where parent_tid names (sys_clone())
+    "clone": lambda b, on: (0x1000 | 17, 0, b.put(0x40, bytes(4)), 0, 0),
+    "clone3": lambda b, on: (b.put(0x60, struct.pack("<QQ", 0x1000, b.put(0x40, bytes(4)))
+                                   + struct.pack("<Q", 0) * 2 + struct.pack("<Q", 17)
+                                   + bytes(88 - 40)), 88),
     "recvmsg": lambda b, on: (*b.passing(), MSG_CMSG_CLOEXEC * on),
     "recvmmsg": lambda b, on: (*b.passing(), 1, MSG_CMSG_CLOEXEC * on, 0),
 }
@@ -228,6 +233,11 @@ def _made(b: Bench, name: str, args: tuple[int, ...], ret: int) -> list[int]:
         cmsg_len = struct.unpack("<Q", b.k.uaccess.read(control, 8))[0]
         count = (cmsg_len - 16) // 4
         return list(struct.unpack(f"<{count}i", b.k.uaccess.read(control + 16, 4 * count)))
+    if name == "clone":
+        return list(struct.unpack("<i", b.k.uaccess.read(args[2], 4)))
+    if name == "clone3":
+        word = struct.unpack("<Q", b.k.uaccess.read(args[0] + 8, 8))[0]
+        return list(struct.unpack("<i", b.k.uaccess.read(word, 4)))
     return [ret]
 
 

@@ -66,7 +66,7 @@ def test_fork_domain_faults_a_swapped_out_clone_args_page_back_in() -> None:
     thread = CLONE_VM | CLONE_THREAD | 0x800 | CLONE_SETTLS        # CLONE_SIGHAND
     args = VA + PAGE
     s.hw.ram.write(s.entry(s.b + ROOT_A, args) & D.ADDR_MASK,
-                   struct.pack("<8Q", thread, 0, 0, 0, 0, VA, PAGE, 0x1234))
+                   struct.pack("<11Q", thread, 0, 0, 0, 0, VA, PAGE, 0x1234, 0, 0, 0))
     sid = 692
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), 0x400104, NR_CLONE3, (args, 88, 0, 0, 0, 0),
                                root=s.b + ROOT_A, thread=1)

@@ -9,6 +9,7 @@ from abi.layout import (
     CLONE_CHILD_CLEARTID,
     CLONE_CHILD_SETTID,
     CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
     CLONE_VM,
     NR_CLONE,
     NR_EXIT,
@@ -77,7 +78,17 @@ def test_an_exit_clears_its_own_word_and_exit_group_its_groups_words_only() -> N
 
 
 def test_a_clone_records_the_value_it_stores_for_the_return_check() -> None:
+    tw, _, _ = _setup()
     slot = _slot(NR_CLONE, (CLONE_VM | CLONE_PARENT_SETTID, 0, PTID))
-    TidWords.note_store(slot, PTID, struct.pack("<I", 42))
-    TidWords.note_store(_slot(NR_EXIT), B_WORD, bytes(4))
+    tw.note_store(slot, PTID, struct.pack("<I", 42))
+    tw.note_store(_slot(NR_EXIT), B_WORD, bytes(4))
     assert slot.tid_stores == [(PTID, 42)]
+
+
+def test_a_clone_pidfd_store_is_no_tid_store() -> None:
+    # sys_clone(): .pidfd = parent_tidptr; copy_process(): put_user(pidfd, args->pidfd).
+    tw, _, dom = _setup()
+    slot = _slot(NR_CLONE, (CLONE_PIDFD | 17, 0, PTID, 0, 0))
+    assert _may(tw.grants(slot, dom, slot.root, True, struct.pack("<I", 3)), PTID)
+    tw.note_store(slot, PTID, struct.pack("<I", 3))
+    assert slot.tid_stores == []

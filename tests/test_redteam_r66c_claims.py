@@ -10,16 +10,14 @@ Each test runs the victim with a kernel that does exactly what Linux may do at t
 (a claim_* step function of attacks/families/redteam_r66c.py) and asserts the Guardian
 lets it through: no decision, the program finishes intact, each step indexes label 0.  The
 kernel model refuses the clones Linux refuses as Linux does, so the untouched run is the
-honest one; it makes no pidfd for CLONE_PIDFD (and refuses clone3's), so the pidfd claims
-make one and write its number as copy_process() does.  Refused (xfail): both pidfd
-words, taken for TID words (uaccess.tid_word).  qemu-aarch64 has no clone3() (ENOSYS),
+honest one; it makes the pidfd CLONE_PIDFD asks for and writes its number as
+copy_process() does, and the Guardian takes neither pidfd word for a TID word
+(guardian.tid_words).  qemu-aarch64 has no clone3() (ENOSYS),
 so it cannot show the vforks; it makes the child of clone(1 << 32 | SIGCHLD) and refuses
 CLONE_PIDFD (EINVAL: its own limit, not Linux's).
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r66c as r
 from attacks.runner import run_one
@@ -59,11 +57,6 @@ def test_parents_handler_in_a_legacy_clone_child_with_bit_32_is_not_refused() ->
     assert step_indices(out, r.P_TAIL, r.P_VICTIM_LAST) == ALL_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="the pidfd number Linux writes for a legacy clone's "
-                   "CLONE_PIDFD into the word parent_tid names (sys_clone(): .pidfd = "
-                   "parent_tidptr; copy_process(): put_user(pidfd, args->pidfd)) is taken "
-                   "for a TID word and refused (uaccess.tid_word): Go's os.StartProcess "
-                   "asks for it at every spawn")
 def test_legacy_clone_pidfd_written_is_not_refused() -> None:
     out = _run(r.claim_legacy_pidfd, r.VICTIM)
     assert not out.decided_by, out.evidence
@@ -72,11 +65,6 @@ def test_legacy_clone_pidfd_written_is_not_refused() -> None:
     assert step_indices(out, r.P_TAIL, r.P_VICTIM_LAST) == ALL_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="the pidfd number Linux writes for clone3's "
-                   "CLONE_PIDFD into the word clone_args.pidfd names (copy_process(): "
-                   "put_user(pidfd, args->pidfd)) is counted as a TID store: the result "
-                   "(the child's id) differs from it and the call is refused "
-                   "(uaccess.tid_word); Rust's std asks for it")
 def test_clone3_pidfd_written_is_not_refused() -> None:
     out = _run(r.claim_clone3_pidfd, r.VICTIM)
     assert not out.decided_by, out.evidence

@@ -259,7 +259,8 @@ def serve_as_clone(adv: Adversary, nr: int, phase: int, flags: int) -> None:
             a.set_reg(f"x{i}", value)
         a.note(f"call {nr} served as clone({flags:#x})")
 
-    @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=phase)  # type: ignore[arg-type]
+    # (exit hooks match the number the call entered with: `nr`, not NR_CLONE)
+    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase)  # type: ignore[arg-type]
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x8", a.memo.pop(("x8", nr), nr))
 

@@ -35,21 +35,28 @@ parent that saw one, chooses label -4.  On the victim `secret_r66_core`:
   (claim_vfork_sizes); the parent's SIGUSR1 handler run in the child of
   clone(1 << 32 | SIGCHLD), whose bit 32 (clone3's CLONE_CLEAR_SIGHAND) sys_clone() drops
   (lower_32_bits(); claim_legacy_high_bits; qemu-aarch64-static makes the child);
-- honest, refused (xfail): the pidfd number Linux writes for clone(CLONE_PIDFD | SIGCHLD,
+- honest, refused until round 66c's fix: the pidfd number Linux writes for clone(CLONE_PIDFD | SIGCHLD,
   0, &pidfd), as Go's os.StartProcess asks for it (claim_legacy_pidfd), and for
   clone3(CLONE_PIDFD) into clone_args' pidfd word, as Rust's std asks for it
   (claim_clone3_pidfd): every 4-byte store of a clone is taken for a TID word
   (uaccess.tid_word).
 
-The kernel model refuses each of these as Linux does (kernel_model/syscalls/proc.py); it
-makes no pidfd for CLONE_PIDFD (clone3's it refuses), so the claim steps make one.
+Through with the Guardian on when written, refused since: YD-001..YD-008, YD-011,
+YD-012 (fork.clone_valid reads clone_args past its first 64 bytes as
+copy_clone_args_from_user() copies them: the tail, set_tid and set_tid_size, cgroup, the
+set_tid array and its entries, the stack's access_ok()), YD-009, YD-010 (fork.clone_valid:
+CLONE_NEWIPC with CLONE_SYSVSEM, copy_namespaces()), YD-013 (fork.clone_valid: a
+CLONE_INTO_CGROUP descriptor the Guardian knows to be no directory,
+cgroup_css_set_fork()); and the two pidfd claims (the word CLONE_PIDFD names holds a pidfd
+number, no TID: guardian.tid_words).
+
+The kernel model refuses each of these as Linux does (kernel_model/syscalls/proc.py), and
+makes the pidfd CLONE_PIDFD asks for (copy_process()), for clone and clone3.
 
 Each docstring says why Linux could never produce what the program saw.
 """
 
 from __future__ import annotations
-
-import struct
 
 from attacks.adversary import Adversary
 from attacks.families.redteam_r65c import send_child, serve_as_clone
@@ -57,7 +64,6 @@ from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from kernel_model.signals import pack_siginfo
 from kernel_model.syscalls.events import PidFd
-from kernel_model.waitq import WaitQueue
 
 RT = "redteam_r66c"
 VICTIM = "secret_r66_core"
@@ -76,7 +82,7 @@ PROP_REFUSED = "A clone3() Linux refuses makes no child."
 
 @scenario(id="YD-001", title="Make a child for clone3() of size 96 whose bytes past "
           "CLONE_ARGS_SIZE_VER2 are not zero", family=RT, goal=Goal.LEAK,
-          rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone3() whose clone_args tail (past the fields Linux knows) is not zero "
                "makes no child (-E2BIG).")
 def yd_nonzero_tail(adv: Adversary) -> None:
@@ -91,7 +97,7 @@ def yd_nonzero_tail(adv: Adversary) -> None:
 
 @scenario(id="YD-002", title="Make a child for clone3(CLONE_INTO_CGROUP) of size 80, which "
           "has no cgroup field", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop="A clone3(CLONE_INTO_CGROUP) shorter than CLONE_ARGS_SIZE_VER2 makes no child "
                "(-EINVAL).")
 def yd_cgroup_v1(adv: Adversary) -> None:
@@ -105,7 +111,7 @@ def yd_cgroup_v1(adv: Adversary) -> None:
 
 @scenario(id="YD-003", title="Make a child for clone3(CLONE_INTO_CGROUP) with cgroup "
           "0x80000000", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop="A clone3(CLONE_INTO_CGROUP) whose cgroup is past INT_MAX makes no child "
                "(-EINVAL).")
 def yd_cgroup_big(adv: Adversary) -> None:
@@ -118,7 +124,7 @@ def yd_cgroup_big(adv: Adversary) -> None:
 
 
 @scenario(id="YD-004", title="Make a child for clone3() with set_tid_size 1 and no set_tid",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop=PROP_REFUSED + " set_tid_size without a set_tid array is -EINVAL.")
 def yd_set_tid_null(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with set_tid 0 and set_tid_size 1; a child,
@@ -130,7 +136,7 @@ def yd_set_tid_null(adv: Adversary) -> None:
 
 
 @scenario(id="YD-005", title="Make a child for clone3() with a set_tid array of size 0",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop=PROP_REFUSED + " A set_tid array with set_tid_size 0 is -EINVAL.")
 def yd_set_tid_empty(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with set_tid an array of its own and
@@ -142,7 +148,7 @@ def yd_set_tid_empty(adv: Adversary) -> None:
 
 
 @scenario(id="YD-006", title="Make a child for clone3() with set_tid_size 33",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop=PROP_REFUSED + " set_tid_size past MAX_PID_NS_LEVEL (32) is -EINVAL.")
 def yd_set_tid_deep(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with a set_tid array and set_tid_size 33; a
@@ -155,7 +161,7 @@ def yd_set_tid_deep(adv: Adversary) -> None:
 
 @scenario(id="YD-007", title="Make a child for clone3() with a stack past the user address "
           "range", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
-          gap="P6", prop=PROP_REFUSED + " A stack access_ok() refuses is -EINVAL.")
+          prop=PROP_REFUSED + " A stack access_ok() refuses is -EINVAL.")
 def yd_stack_high(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with stack 0x00f0000000000000 (past
     TASK_SIZE_MAX, 1 << 52 at most) and stack_size 4096; a child, or a parent that made
@@ -168,7 +174,7 @@ def yd_stack_high(adv: Adversary) -> None:
 
 @scenario(id="YD-008", title="Make a child for clone3() with a stack whose size runs past "
           "the user address range", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop=PROP_REFUSED + " A stack whose end access_ok() refuses is -EINVAL.")
 def yd_stack_long(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with stack a buffer of its own and stack_size
@@ -180,7 +186,7 @@ def yd_stack_long(adv: Adversary) -> None:
 
 
 @scenario(id="YD-009", title="Make a child for clone(CLONE_NEWIPC | CLONE_SYSVSEM | SIGCHLD)",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop="A clone Linux refuses makes no child: a new IPC namespace that shares its "
                "creator's semaphore undo list is -EINVAL (-EPERM unprivileged).")
 def yd_newipc_sysvsem(adv: Adversary) -> None:
@@ -194,7 +200,7 @@ def yd_newipc_sysvsem(adv: Adversary) -> None:
 
 
 @scenario(id="YD-010", title="Make a child for clone3(CLONE_NEWIPC | CLONE_SYSVSEM)",
-          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop=PROP_REFUSED + " A new IPC namespace that shares its creator's semaphore "
                "undo list is -EINVAL (-EPERM unprivileged).")
 def yd_newipc_clone3(adv: Adversary) -> None:
@@ -209,7 +215,7 @@ def yd_newipc_clone3(adv: Adversary) -> None:
 
 @scenario(id="YD-011", title="Make a child for clone3() whose set_tid array is at an "
           "address nothing is mapped at", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop=PROP_REFUSED + " A set_tid array Linux cannot read is -EFAULT.")
 def yd_set_tid_fault(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with set_tid 0x10 (the first page, never
@@ -221,7 +227,7 @@ def yd_set_tid_fault(adv: Adversary) -> None:
 
 
 @scenario(id="YD-012", title="Make a child for clone3() with set_tid {0}", family=RT,
-          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
+          goal=Goal.LEAK, rules=("G-CLONE-ONCE",), program=VICTIM,
           prop=PROP_REFUSED + " A set_tid entry below 1 is -EINVAL.")
 def yd_set_tid_zero(adv: Adversary) -> None:
     """1. The program calls clone3(args, 88) with set_tid an array holding 0 and
@@ -235,7 +241,7 @@ def yd_set_tid_zero(adv: Adversary) -> None:
 
 @scenario(id="YD-013", title="Make a child for clone3(CLONE_INTO_CGROUP) whose cgroup is a "
           "descriptor of /dev/null", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6",
+          program=VICTIM,
           prop=PROP_REFUSED + " CLONE_INTO_CGROUP into a descriptor that is no cgroup2 "
                "directory is -EBADF.")
 def yd_cgroup_devnull(adv: Adversary) -> None:
@@ -295,30 +301,29 @@ def claim_legacy_high_bits(adv: Adversary) -> None:
     send_child(adv, SIGUSR1, P_LEGACY_HIGH)
 
 
+def _note_pidfd(a: Adversary, thread: object, what: str) -> None:
+    """Note the pidfd the kernel model installed for the child the clone returns."""
+    child = a.reg("x0")
+    proc = a.kernel.processes.get(child) if 0 < child < 1 << 31 else None
+    if proc is None or thread is None:
+        return
+    fds = thread.process.fds  # type: ignore[attr-defined]
+    got = [fd for fd in range(64)
+           if fd in fds and isinstance(fds.get(fd), PidFd) and fds.get(fd).proc is proc]
+    if got:
+        a.note(f"pidfd {got[0]} of child {child} written for {what}")
+
+
 def claim_legacy_pidfd(adv: Adversary) -> None:
     """1. The program calls clone(CLONE_PIDFD | SIGCHLD, 0, &pidfd, 0, 0) (Go's
     syscall.forkExec, for the pidfd os.StartProcess keeps since Go 1.23); the child exits.
     2. Linux's sys_clone() passes parent_tidptr as args.pidfd; copy_process() installs a
     pidfd for the child in the parent (pidfd_prepare(): O_RDWR | O_CLOEXEC) and writes its
     number there (put_user(pidfd, args->pidfd)) before the call returns the child's id.
-    The kernel model makes no pidfd for CLONE_PIDFD: the step opens one for the child
-    (as pidfd_open() does) and writes its number into the program's word."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE, during=P_PIDFD_LEGACY)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["pidfd_word"] = int(a.el1.syscall_args()[2])
-
+    The kernel model does so: the step notes the number."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE, during=P_PIDFD_LEGACY)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
-        child = a.reg("x0")
-        if not 0 < child < 1 << 31 or "pidfd_word" not in a.memo:
-            return
-        proc = a.kernel.processes.get(child)
-        if proc is None or thread is None:
-            return
-        fds = thread.process.fds  # type: ignore[attr-defined]
-        fd = fds.install(PidFd(proc, 0, WaitQueue()), cloexec=True)
-        a.kernel.uaccess.write(a.memo.pop("pidfd_word"), struct.pack("<i", fd))
-        a.note(f"pidfd {fd} of child {child} written for CLONE_PIDFD")
+        _note_pidfd(a, thread, "CLONE_PIDFD")
 
 
 def claim_clone3_pidfd(adv: Adversary) -> None:
@@ -326,24 +331,7 @@ def claim_clone3_pidfd(adv: Adversary) -> None:
     size 88 (Rust's std, for the pidfd of a spawned child); the child exits.
     2. Linux's copy_process() installs a pidfd for the child in the parent and writes its
     number into the word clone_args' pidfd names (put_user(pidfd, args->pidfd)).  The
-    kernel model refuses CLONE_PIDFD (-EINVAL), unlike Linux: the step serves the call as
-    fork (clone(SIGCHLD)), then opens a pidfd for the child and writes its number."""
-    @adv.on(Point.SYSCALL_ENTRY, nr=NR_CLONE3, during=P_PIDFD_CLONE3)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        base = int(a.el1.syscall_args()[0])
-        a.memo["pidfd3_word"] = struct.unpack("<Q", a.kernel.uaccess.read(base + 8, 8))[0]
-
+    kernel model does so: the step notes the number."""
     @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE3, during=P_PIDFD_CLONE3)  # type: ignore[arg-type]
     def _(a: Adversary, thread: object = None, **_: object) -> None:
-        child = a.reg("x0")
-        if not 0 < child < 1 << 31 or "pidfd3_word" not in a.memo or thread is None:
-            return
-        proc = a.kernel.processes.get(child)
-        if proc is None:
-            return
-        fds = thread.process.fds  # type: ignore[attr-defined]
-        fd = fds.install(PidFd(proc, 0, WaitQueue()), cloexec=True)
-        a.kernel.uaccess.write(a.memo.pop("pidfd3_word"), struct.pack("<i", fd))
-        a.note(f"pidfd {fd} of child {child} written for clone3's CLONE_PIDFD")
-
-    serve_as_clone(adv, NR_CLONE3, P_PIDFD_CLONE3, SIGCHLD)    # after the args are read
+        _note_pidfd(a, thread, "clone3's CLONE_PIDFD")

@@ -108,7 +108,9 @@ def sys_sched_yield(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 
 def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls: int,
-             child_tid: int, exit_signal: int) -> int:
+             child_tid: int, exit_signal: int, pidfd: int = 0) -> int:
+    if flags & CLONE_PIDFD and flags & (CLONE_THREAD | CLONE_DETACHED):
+        return -errno.EINVAL        # copy_process() (before Linux 6.9: no thread pidfd)
     if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
         return -errno.EINVAL
     if flags & CLONE_NEWNS and flags & CLONE_FS:
@@ -185,6 +187,11 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
                    replace(t.rseq, notify=True))
     child_proc.threads.append(child)
     k.threads[new_id] = child
+    if flags & CLONE_PIDFD:
+        # copy_process(): pidfd_prepare() (O_RDWR | O_CLOEXEC), put_user(pidfd, args->pidfd)
+        from kernel_model.syscalls.events import PidFd
+        fd = proc.fds.install(PidFd(child_proc, 0, k.exit_queue), cloexec=True)
+        k.uaccess.write_u32(pidfd, fd)
     if flags & CLONE_PARENT_SETTID and parent_tid:
         k.uaccess.write_u32(parent_tid, new_id)
     if flags & CLONE_CHILD_SETTID and child_tid:
@@ -218,7 +225,8 @@ def sys_clone(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     flags = a[0] & 0xFFFF_FFFF      # sys_clone(): lower_32_bits(clone_flags)
     if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID:
         return -errno.EINVAL        # kernel_clone(): pidfd and parent_tid one address
-    return do_clone(k, t, flags & ~CSIGNAL, a[1], a[2], a[3], a[4], flags & CSIGNAL)
+    return do_clone(k, t, flags & ~CSIGNAL, a[1], a[2], a[3], a[4], flags & CSIGNAL,
+                    pidfd=a[2])     # sys_clone(): .pidfd = parent_tidptr
 
 
 _CLONE_ARGS = struct.Struct("<11Q")
@@ -236,8 +244,8 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.E2BIG         # copy_struct_from_user(): a tail not zero
     (flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
      set_tid, set_tid_size, cgroup) = _CLONE_ARGS.unpack(raw)
-    if flags & CLONE_PIDFD or set_tid or set_tid_size:
-        return -errno.EINVAL
+    if set_tid_size > 32 or bool(set_tid) != bool(set_tid_size):
+        return -errno.EINVAL        # copy_clone_args_from_user(): MAX_PID_NS_LEVEL
     if flags & CLONE_INTO_CGROUP and (cgroup > 0x7FFF_FFFF or size < 88):
         return -errno.EINVAL        # copy_clone_args_from_user()
     if flags & CLONE_CLEAR_SIGHAND and flags & CLONE_SIGHAND:
@@ -252,10 +260,19 @@ def sys_clone3(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL        # clone3_stack_valid()
     if stack and stack + stack_size > 1 << 48:
         return -errno.EINVAL        # clone3_stack_valid(): access_ok()
+    if set_tid:
+        tids = struct.unpack(f"<{set_tid_size}i", k.uaccess.read(set_tid, 4 * set_tid_size))
+        if flags & CLONE_INTO_CGROUP:
+            return -errno.EBADF     # cgroup_css_set_fork(), before alloc_pid()
+        if any(not 1 <= tid < 4 * 1024 * 1024 for tid in tids) or \
+                set_tid_size > 1 + bool(flags & CLONE_NEWPID):
+            return -errno.EINVAL    # alloc_pid(): a tid outside [1, pid_max), too deep
+        return -errno.EPERM         # alloc_pid(): no CAP_CHECKPOINT_RESTORE here
     if flags & CLONE_INTO_CGROUP:
         return -errno.EBADF         # cgroup_css_set_fork(): no cgroup2 directory here
     sp = stack + stack_size if stack else 0
-    return do_clone(k, t, flags, sp, parent_tid, tls, child_tid, exit_signal & 0xFF)
+    return do_clone(k, t, flags, sp, parent_tid, tls, child_tid, exit_signal & 0xFF,
+                    pidfd=pidfd)
 
 
 @syscall("execve")

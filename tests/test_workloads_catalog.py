@@ -90,6 +90,7 @@ EXPECTED = {
     "secret_r64_mm",
     "secret_r65_mm",
     "secret_r66_mm",
+    "secret_r67_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r66_rseq",

@@ -94,6 +94,7 @@ EXPECTED = {
     "secret_r65_core",
     "secret_r66_core",
     "secret_r66_rseq",
+    "secret_r67_rseq",
     "secret_r63_rules",
     "secret_r64_rules",
     "secret_r65_rules",

@@ -15,6 +15,9 @@ GUARDIAN_VBAR = 0xFFFF_8000_0002_0000
 SLOT_REGISTER = 16
 #: The general register holding the syscall number at an SVC.
 SVC_NR_REGISTER = 8
+#: The bits of x8 that are the number: arm64's el0_svc_common() takes regs[8] as an int
+#: scno, and invoke_syscall() indexes the table with it as an unsigned int (w8).
+SVC_NR_MASK = 0xFFFF_FFFF
 #: The end of the user (TTBR0) half.
 USER_TOP = 1 << 48
 #: The encoding of `svc #0`, the only instruction a syscall restart may re-run.

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from abi import Call
+from abi.layout import SVC_NR_MASK
 from attacks.workload import MARKER_MAGIC, NR_GETPPID, SECRET_LEN, Marker
 from emulator.el1 import El1
 from emulator.exceptions import ExceptionInfo
@@ -221,7 +222,7 @@ class HookedKernel(Kernel):
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         raw = self.el1.syscall_args()
-        nr = int(raw[8])
+        nr = int(raw[8]) & SVC_NR_MASK         # w8: el0_svc_common()'s int scno
         if t.process.confidential and self._marker_registers is not None:
             raw = self._marker_registers(t)
         if nr == NR_GETPPID and raw[0] == MARKER_MAGIC:

@@ -19,6 +19,7 @@ from abi.layout import (
     NR_RT_SIGRETURN,
     NR_SIGALTSTACK,
     SLOT_REGISTER,
+    SVC_NR_MASK,
     SVC_NR_REGISTER,
     untagged_addr,
 )
@@ -138,7 +139,8 @@ class ExceptionEntry:
         ec = (esr >> 26) & 0x3F
         if vector == 0x400 and ec == _EC_SVC64:
             live_x = cpu.live.x
-            nr: int | None = live_x[SVC_NR_REGISTER]
+            # The number is w8 (el0_svc_common()'s int scno): x8's upper half is no part of it.
+            nr: int | None = live_x[SVC_NR_REGISTER] & SVC_NR_MASK
             args: tuple[int, ...] = _X0_X5.unpack_from(live_x)
             fault = None
         else:

@@ -188,6 +188,8 @@ _TABLE_SUCCESSES = _TABLE_CALLS - _ERRORS_ONLY
 _HOLE_CALLS = unmapped_holes.NOTED_CALLS
 #: The calls a confidential program's kernel has not (no_aio.py): -ENOSYS only.
 _NO_AIO_CALLS = no_aio.CALLS
+#: The numbers arm64 leaves unassigned (no_aio.py): -ENOSYS only, unless a filter answers.
+_UNASSIGNED = no_aio.UNASSIGNED
 
 #: The calls no rule of `ResultRules.check` acts on (each asks by number): their
 #: result only becomes x0.  (A test reads that method's number tests against this.)
@@ -201,7 +203,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | _IO_COUNT_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
-    | _HOLE_CALLS | _NO_AIO_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
+    | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
 
 
@@ -275,8 +277,10 @@ class ResultRules:
         """Every rule on a syscall's result, then what it commits (x0 among it).  Each test
         of `nr` names a module-level constant (`number_folding` folds them per number)."""
         reg = self.registry
-        if nr in _NO_AIO_CALLS:
+        if nr in _NO_AIO_CALLS and not self._filtered(slot):
             no_aio.check(nr, ret)           # (first: no other rule judges a call it hides)
+        if nr in _UNASSIGNED and not self._filtered(slot):
+            no_aio.check(nr, ret)           # sys_ni_syscall(): a seccomp filter may answer
         if nr in _CHILD_PID_NRS and ret == 0:
             # Only the child sees 0, and the child's context is the Guardian's own.
             refuse("return.clone_zero", Status.ERR_DENIED, "clone returned 0 to the parent")

@@ -27,6 +27,7 @@ from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from abi.layout import SVC_NR_MASK
 from emulator import sysregs as S
 from emulator.el1 import El1
 from emulator.exceptions import ExceptionInfo
@@ -361,7 +362,7 @@ class BladeKernel(Kernel):
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         rt = self.rack_rt
         blade, home = rt.blade_of(t), rt.home_of(t)
-        if blade == home or self.el1.syscall_args()[8] in BLADE_LOCAL_CALLS:
+        if blade == home or (self.el1.syscall_args()[8] & SVC_NR_MASK) in BLADE_LOCAL_CALLS:
             rt.acting_blade = blade
             try:
                 super()._syscall(t, info)

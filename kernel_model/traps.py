@@ -9,7 +9,7 @@ from typing import Any
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
-from abi.layout import SVC_NR_REGISTER, untagged_addr
+from abi.layout import SVC_NR_MASK, SVC_NR_REGISTER, untagged_addr
 from emulator.el0_counter import XZR, counter_read, counter_value
 from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.livestate import X_REGS
@@ -99,7 +99,8 @@ class TrapsMixin:
 
     def _syscall(self, t: Thread, info: ExceptionInfo) -> None:
         args = self.el1.syscall_args()
-        nr = args[SVC_NR_REGISTER]
+        # w8 only: el0_svc_common(regs, regs->regs[8], ...) takes an int scno.
+        nr = args[SVC_NR_REGISTER] & SVC_NR_MASK
         # Entry and dispatch are charged together, both before the handler runs
         # (clock.charge_pair, inline: this runs once per syscall).
         clock = self.clock

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import pytest
 
+from abi import Status
 from abi.syscalls import NUMBERS, SYSCALL_NAMES
 from guardian.capabilities import CAP_TABLE
 from guardian.checks import Refused
-from guardian.no_aio import CALLS, SHOWN_NR, check
+from guardian.no_aio import CALLS, SHOWN_NR, UNASSIGNED, check
+from tests.test_guardian_result_outputs import _refused_by
+from tests.test_guardian_result_values import _resume
+from tests.test_secure_mm import build_translating
 
 ENOSYS = 2**64 - 38
 
@@ -31,3 +35,30 @@ def test_only_enosys_comes_back(nr: int) -> None:
     for ret in (0, 1, 2**64 - 22, 2**64 - 14, 0x7000_0000):
         with pytest.raises(Refused, match="return.no_aio"):
             check(nr, ret)
+
+
+def test_the_unassigned_range_is_arm64s_empty_one() -> None:
+    """244..259: asm-generic's arch-specific numbers, none of them wired on arm64; nothing
+    past the table (a newer kernel may assign it) is judged so."""
+    assert UNASSIGNED == set(range(244, 260))
+    assert not UNASSIGNED & set(SYSCALL_NAMES)
+    assert max(SYSCALL_NAMES) + 1 not in UNASSIGNED
+
+
+@pytest.mark.parametrize("nr", [244, 251, 259])
+def test_own_unassigned_number_answers_enosys_only(nr: int) -> None:
+    check(nr, ENOSYS)
+    for ret in (0, 2**64 - 4, 2**64 - 512, 2**64 - 1):
+        with pytest.raises(Refused, match="return.no_aio"):
+            check(nr, ret)
+
+
+def test_a_hidden_call_of_a_filtered_program_may_get_the_filter_s_errno() -> None:
+    """A seccomp filter sees the 244 a hidden call is shown as, and a container's default
+    action answers an unknown number -EPERM: refused only where no filter may answer."""
+    s = build_translating()
+    eperm = (1 << 64) - 1
+    assert _resume(s, "io_setup", (1, 0), eperm, []) != Status.OK
+    assert _refused_by(s, "return.no_aio")
+    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    assert _resume(s, "io_setup", (1, 0), eperm, []) == Status.OK

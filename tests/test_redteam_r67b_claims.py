@@ -67,11 +67,6 @@ def test_read_only_rseq_page_across_interrupts_is_not_refused() -> None:
     assert step_indices(out, r.P_RO_RSEQ, r.P_RO_RSEQ) == {r.P_RO_RSEQ: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="a false refusal: arm64's el0_svc_common() takes x8 "
-                   "as an int (w8), so x8 = 2^32 + __NR_getpid is getpid() under Linux and "
-                   "qemu-aarch64-static; the Guardian takes all 64 bits as the number, has "
-                   "no output row for it and refuses the pid (the kernel model too answers "
-                   "-ENOSYS where Linux answers the pid)")
 def test_getpid_with_x8s_upper_half_set_is_not_refused() -> None:
     sc = Scenario(id="ZZ-967", title="round 67b claim", prop="-", family="referee",
                   goal=Goal.TAMPER, steps=r.claim_high_x8_getpid, rules=("G-IAGO-COUNT",),
@@ -81,3 +76,16 @@ def test_getpid_with_x8s_upper_half_set_is_not_refused() -> None:
     assert not out.decided_by, out.evidence
     assert out.exit_status == 0, out.ended
     assert step_indices(out, r.P_HIGH_NR, r.P_HIGH_NR) == {r.P_HIGH_NR: 0}
+
+
+def test_kernel_model_takes_w8_as_the_number() -> None:
+    """Untouched, with -hi: the kernel model answers x8 = 2^32 + __NR_getpid with the pid
+    (el0_svc_common()'s int scno), as qemu-aarch64-static does."""
+    sc = Scenario(id="ZZ-967", title="round 67b claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=lambda adv: None, rules=("G-IAGO-COUNT",),
+                  program=r.VICTIM, args=(b"-hi",))
+    for mode in ("off", "on"):
+        out = run_one(sc, mode).outcome
+        assert not out.decided_by, out.evidence
+        assert out.exit_status == 0, out.ended
+        assert step_indices(out, r.P_HIGH_NR, r.P_HIGH_NR) == {r.P_HIGH_NR: 0}

@@ -28,14 +28,20 @@ On the victim `secret_r67_mm` (each step: svc with x0..x5 set to known words; Li
 
 - YH-014: (with -hi) svc with x8 = 2^32 + __NR_getpid answered -EPERM;
 - honest: (with -hi) the same answered with the pid, as Linux's el0_svc_common() (an
-  int scno: getpid()) and qemu-aarch64-static answer it (claim_high_x8_getpid): a false
-  refusal (the Guardian takes all 64 bits of x8 as the number, one it has no row for);
-  the kernel model takes all 64 bits too and answers -ENOSYS, unlike Linux;
+  int scno: getpid()) and qemu-aarch64-static answer it (claim_high_x8_getpid): let
+  through (the Guardian, the kernel model and the referee's hooks take w8 as the number,
+  abi.layout.SVC_NR_MASK; when written all three took all 64 bits);
 - honest: with -ro, the rseq area's page made read-only across a loop of timer interrupts
   and made writable again (tests/test_redteam_r67b_claims.py): let through.
 
 The kernel model answers every unassigned number -ENOSYS (as qemu-aarch64-static does:
 the victim's steps all index label 0 there).
+
+Through with the Guardian on when written, refused since: YH-003 (-EINTR for the
+program's own 259: return.no_aio, widened to the program's own calls at 244..259 unless
+a seccomp filter of its own may answer them), YH-014 (getpid() answered -EPERM once the
+Guardian takes w8 as the number: return.id_range).  Numbers past the Guardian's table
+(YH-004) are refused only a success with no output row: a newer kernel may assign them.
 """
 
 from __future__ import annotations
@@ -57,6 +63,8 @@ P_USR1, P_RO_RSEQ, P_HIGH_NR = 7612, 7614, 7616
 P_VICTIM_LAST = P_HIGH_NR
 #: x8 = 2^32 + __NR_getpid: el0_svc_common() takes the number as an int (w8): getpid()
 HIGH_GETPID = (1 << 32) | 172
+#: The number the kernel runs for it (w8)
+NR_GETPID = HIGH_GETPID & 0xFFFF_FFFF
 EPERM = (1 << 64) - 1
 SIGUSR1, SI_USER = 10, 0
 ERESTARTNOHAND = (1 << 64) - 514
@@ -105,7 +113,7 @@ def yh_own_251_zero(adv: Adversary) -> None:
 
 
 @scenario(id="YH-003", title="Answer the program's own svc with x8 = 259 with -EINTR",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="An unassigned number never sleeps: no -EINTR.")
 def yh_own_259_eintr(adv: Adversary) -> None:
     """sys_ni_syscall() returns -ENOSYS at once; -EINTR, label -4."""
@@ -299,9 +307,8 @@ def claim_high_x8_getpid(adv: Adversary) -> None:
     """(-hi) svc with x8 = 2^32 + 172: arm64's do_el0_svc() passes regs->regs[8] to
     el0_svc_common() as `int scno`, so Linux runs getpid() and answers the pid
     (qemu-aarch64-static's do_syscall() takes an int number too: the step indexes 0 there).
-    The kernel model looks the whole x8 up and answers -ENOSYS: served here as Linux
-    serves it."""
-    @adv.on(Point.SYSCALL_EXIT, nr=HIGH_GETPID, during=P_HIGH_NR)
+    The kernel model takes w8 too and answers the pid itself: noted here."""
+    @adv.on(Point.SYSCALL_EXIT, nr=NR_GETPID, during=P_HIGH_NR)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x0", a.init.pid)
         a.note(f"call {HIGH_GETPID:#x} answered as getpid(): {a.init.pid}")
@@ -309,8 +316,8 @@ def claim_high_x8_getpid(adv: Adversary) -> None:
 
 @scenario(id="YH-014", title="Answer the program's svc with x8 = 2^32 + __NR_getpid "
           "(getpid() under Linux) with -EPERM", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=VICTIM, args=(b"-hi",), gap="P5",
+          rules=("G-IAGO-COUNT",), program=VICTIM, args=(b"-hi",),
           prop="A number whose low 32 bits name a call is that call: getpid() never fails.")
 def yh_high_x8_eperm(adv: Adversary) -> None:
     """el0_svc_common() truncates x8 to int: getpid(), which cannot fail; -EPERM, label -4."""
-    answered(adv, P_HIGH_NR, HIGH_GETPID, EPERM)
+    answered(adv, P_HIGH_NR, NR_GETPID, EPERM)

@@ -109,8 +109,16 @@ def sys_sched_yield(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls: int,
              child_tid: int, exit_signal: int, pidfd: int = 0) -> int:
+    if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
+        return -errno.EINVAL        # kernel_clone(): pidfd and parent_tid one address
     if flags & CLONE_PIDFD and flags & (CLONE_THREAD | CLONE_DETACHED):
         return -errno.EINVAL        # copy_process() (before Linux 6.9: no thread pidfd)
+    if flags & CLONE_PIDFD:
+        # copy_process(): put_user(pidfd, args->pidfd) fails before the child is woken
+        # (bad_fork_put_pidfd): -EFAULT and no child
+        vma = t.process.mm.vmas.find(pidfd)
+        if vma is None or not vma.prot & 2 or pidfd + 4 > vma.end:
+            return -errno.EFAULT
     if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
         return -errno.EINVAL
     if flags & CLONE_NEWNS and flags & CLONE_FS:

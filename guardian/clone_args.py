@@ -66,3 +66,14 @@ def read_clone_args(memory: UserMemory, slot: Slot, space: Space | None, mapping
             tids = [int.from_bytes(got[i:i + 4], "little", signed=True)
                     for i in range(0, 4 * size, 4)]
     return raw, tail, tids
+
+
+def pidfd_word_unmapped(space: Space | None, mapping: bool, flags: int, word: int,
+                        pidfd_flag: int) -> str | None:
+    """Why CLONE_PIDFD's word is one put_user() cannot store into: no area of the
+    program covers it (copy_process(): put_user(pidfd, args->pidfd) fails, goto
+    bad_fork_put_pidfd, -EFAULT, no child).  None where not known (`mapping`: another
+    thread may be making an area not in the list yet)."""
+    if not flags & pidfd_flag or mapping or space is None or _covered(space, word, word + 4):
+        return None
+    return f"the CLONE_PIDFD word {word:#x} is in no area of the program (-EFAULT)"

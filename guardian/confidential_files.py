@@ -449,6 +449,9 @@ class Descriptors(TableLifecycle):
         table = self.table(*key)
         if nr in READS and not reads_make_fds(table, a[0]):
             return          # (a read that installs no descriptor changes no table: most calls)
+        # (A table another call changed while this one ran: its lowest free number may
+        # have moved below what this call got, so it proves no descriptor open.)
+        proves_open = ret < ERRNO_FLOOR and nr in _RENAMING and self.steady(slot)
         if nr in _RENAMING:
             table.changed = self.admission.registry.next_slot_id()
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
@@ -462,10 +465,13 @@ class Descriptors(TableLifecycle):
         if nr == NR_CLOSE:
             table.fds.pop(s32(a[0]), None)    # Linux frees it whatever close reports
             self.freed(table, [s32(a[0])])
+            if s32(a[0]) >= 0:
+                table.open_below = min(table.open_below, s32(a[0]))
             return
         if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
                 or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
+            table.open_below = 0        # (io_uring's IORING_OP_CLOSE, ...)
         if (nr == NR_FCNTL and cmd in OWNER_SETTERS) or \
                 (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -476,6 +482,9 @@ class Descriptors(TableLifecycle):
         made = new_fds(self.memory, slot, ret) if nr != NR_CLOSE_RANGE else []
         for fd in made:
             table.free.pop(fd, None)
+        if made and proves_open and nr != NR_DUP3 and nr != NR_FCNTL and min(made) >= 0:
+            # alloc_fd(0, ...): find_next_fd() found every descriptor below the lowest open
+            table.open_below = max(table.open_below, min(made))
         # The mark the making call's own flags set (EFD_CLOEXEC, SOCK_CLOEXEC, a pidfd...).
         mark = made_cloexec(nr, a, lambda va: self._read_u64(slot, va))
         cloexec = bool(mark)
@@ -559,6 +568,8 @@ class Descriptors(TableLifecycle):
             if a[2] & CLOSE_RANGE_UNSHARE:
                 table = self.tables[key] = table.copy(keep_pids=True)
             first, last = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
+            if not a[2] & CLOSE_RANGE_CLOEXEC:
+                table.open_below = min(table.open_below, first)
             for fd in [fd for fd in table.fds if first <= fd <= last]:
                 if a[2] & CLOSE_RANGE_CLOEXEC:
                     table.fds[fd].cloexec = True

@@ -14,6 +14,7 @@ from abi import Status
 from abi.layout import (
     CLONE_ARGS_V0,
     CLONE_CHILD_CLEARTID,
+    CLONE_PIDFD,
     CLONE_SEMANTICS,
     CLONE_SETTLS,
     CLONE_SIGHAND,
@@ -26,7 +27,7 @@ from abi.layout import (
 from emulator import descriptors as D
 from emulator.fastuc import CTX_PC, CTX_SP, CTX_TPIDR
 from guardian.checks import refuse
-from guardian.clone_args import MAPPING_CALLS, read_clone_args
+from guardian.clone_args import MAPPING_CALLS, pidfd_word_unmapped, read_clone_args
 from guardian.clone_valid import (
     CLONE_CLEAR_SIGHAND,
     CLONE_INTO_CGROUP,
@@ -74,7 +75,9 @@ class Forks:
         dom = reg.domains[slot.domain]
         if slot.nr == NR_CLONE:
             cflags, stack, tls, child_tid = slot.args[0], slot.args[1], slot.args[3], slot.args[4]
-            why = clone_refusal(NR_CLONE, cflags, parent_tid=slot.args[2])
+            why = clone_refusal(NR_CLONE, cflags, parent_tid=slot.args[2]) or \
+                pidfd_word_unmapped(reg.space(dom, slot.root), self._mapping(slot),
+                                    cflags & 0xFFFF_FFFF, slot.args[2], CLONE_PIDFD)
         else:
             why, fields = self._clone3_args(slot, dom)
             # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
@@ -173,10 +176,9 @@ class Forks:
         usize = slot.args[1]
         if not CLONE_ARGS_V0 <= usize <= PAGE:
             return clone_refusal(NR_CLONE3, 0, usize), (0,) * 8
-        mapping = any(o is not slot and o.root == slot.root and o.nr in MAPPING_CALLS
-                      for o in self.registry.slots.values())
-        raw, tail, tids = read_clone_args(self.memory, slot, self.registry.space(dom, slot.root),
-                                          mapping)
+        mapping = self._mapping(slot)
+        space = self.registry.space(dom, slot.root)
+        raw, tail, tids = read_clone_args(self.memory, slot, space, mapping)
         fields = struct.unpack("<11Q", raw)
         cflags, pidfd, _, parent_tid, exit_signal, stk, stk_size, _, set_tid, size, cgroup = \
             fields
@@ -184,6 +186,14 @@ class Forks:
                             parent_tid)
         why = why or clone3_struct_refusal(usize, tail, cflags, set_tid, size, cgroup, tids,
                                            stk, stk_size)
+        why = why or pidfd_word_unmapped(space, mapping, cflags, pidfd, CLONE_PIDFD)
+        if why is None and cflags & CLONE_INTO_CGROUP and self.files.steady(slot):
+            # cgroup_css_set_fork(): fget_raw(cgroup) of a descriptor the program closed
+            # (none made since): -EBADF
+            table = self.files.tables.get((slot.root, slot.thread))
+            freed_at = table.free.get(cgroup) if table is not None else None
+            if freed_at is not None and freed_at <= slot.id:
+                why = f"CLONE_INTO_CGROUP into descriptor {cgroup}, which the program closed"
         if why is None and cflags & CLONE_INTO_CGROUP and self.files.steady(slot):
             # cgroup_css_set_fork() -> cgroup_get_from_file(): a cgroup2 directory only
             kind = no_directory(self.files, slot, cgroup)
@@ -192,6 +202,11 @@ class Forks:
         if why is None and tids and not cflags & CLONE_NEWPID:
             slot.set_tid = tids[0]          # alloc_pid(): set_tid[0] at the child's level
         return why, fields[:8]
+
+    def _mapping(self, slot: Slot) -> bool:
+        """Is another thread of the slot's space in a call that may make an area?"""
+        return any(o is not slot and o.root == slot.root and o.nr in MAPPING_CALLS
+                   for o in self.registry.slots.values())
 
     def _fork_debt(self, parent: Space, child: Space, parent_root: int) -> dict[int, int]:
         """va -> frame (or SEALED) of every page the parent's tree holds now in a private

@@ -82,6 +82,11 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
             refuse("return.fd_fresh", Status.ERR_DENIED,
                    f"syscall {nr} returned descriptor {fd} as a new one, but the "
                    "program holds it open already")
+        if fd < table.open_below and files.steady(slot):
+            refuse("return.fd_fresh", Status.ERR_DENIED,
+                   f"syscall {nr} returned descriptor {fd} as a new one, but descriptors "
+                   f"0..{table.open_below - 1} are open (a call made descriptor "
+                   f"{table.open_below} as the lowest free one, none closed since)")
     if table.free and not files.busy(slot, table):
         check_lowest(table.free, slot, new, max(0, s32(a[2])) if nr == NR_FCNTL else 0)
 

@@ -96,11 +96,15 @@ class FileTable:
     #: changed) which open file a number names: a call whose slot id is at least this
     #: found every number naming what it names now (Descriptors.steady).
     changed: int = 0
+    #: Descriptors 0..open_below-1 are all open: a call that made descriptor N by
+    #: alloc_fd() from 0 found each below N open, and none was closed since (close,
+    #: close_range lower it; exec, and a call that may close unseen, make it 0).
+    open_below: int = 0
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
                          set(self.pids) if keep_pids else set(), dict(self.free),
-                         self.fd_limit)
+                         self.fd_limit, open_below=self.open_below)
 
 
 @dataclass

@@ -89,3 +89,27 @@ def test_clone3_struct_linux_refuses() -> None:
     assert _struct(set_tid=0x1000, size=1, tids=[-5])
     assert _struct(stack=0x00F0_0000_0000_0000, stack_size=0x1000)       # access_ok()
     assert _struct(stack=0x1000, stack_size=0x00F0_0000_0000_0000)
+
+
+def test_pidfd_word_in_no_area_is_refused_only_where_known() -> None:
+    """copy_process(): put_user(pidfd, args->pidfd) into no area is -EFAULT, no child;
+    not judged without the list or while another thread may be mapping."""
+    from guardian.clone_args import pidfd_word_unmapped
+    from guardian.slots import Space
+
+    space = Space(areas=[(0x400000, 0x401000)])
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x10, PIDFD) is not None
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x400ffc, PIDFD) is None
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x400ffe, PIDFD) is not None
+    assert pidfd_word_unmapped(space, True, PIDFD, 0x10, PIDFD) is None
+    assert pidfd_word_unmapped(None, False, PIDFD, 0x10, PIDFD) is None
+    assert pidfd_word_unmapped(space, False, SIGCHLD, 0x10, PIDFD) is None
+
+
+def test_open_below_follows_close_and_copies() -> None:
+    """FileTable.open_below: copied with the table (dup_fd() copies every descriptor)."""
+    from guardian.open_files import FileTable
+
+    table = FileTable(open_below=3)
+    assert table.copy().open_below == 3
+    assert FileTable().open_below == 0

@@ -312,3 +312,21 @@ def test_a_clone_pidfd_and_a_seccomp_listener_are_close_on_exec(prog: _Program) 
     prog.call("seccomp", 1, 0, 0, ret=0)                 # no listener: nothing made
     table = prog.files.table(ROOT, 1)
     assert {fd: f.cloexec for fd, f in table.fds.items()} == {5: True, 6: True}
+
+
+def test_a_descriptor_made_while_another_call_closed_one_proves_nothing_below_it(
+        prog: _Program) -> None:
+    """alloc_fd() proves 0..N-1 open only if the table held still through the call: here
+    an open got 3 while a close(1) by another thread of the table entered and returned
+    (the open found 1 still open), so a later open's 1 is the lowest free one."""
+    for fd in (0, 1, 2):
+        prog.open(ADMITTED, fd)
+    registry = prog.files.admission.registry
+    slow = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"],
+                             (AT_FDCWD & (1 << 64) - 1, NAME_VA, 0, 0, 0, 0),
+                             root=prog.root, thread=prog.thread)
+    prog.call("close", 1, ret=0)
+    prog.files.check(slow, 3)
+    prog.files.record(slow, 3)
+    del registry.slots[slow.id]
+    prog.open(ADMITTED, 1)                      # (return.fd_fresh would refuse it)

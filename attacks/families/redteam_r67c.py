@@ -39,14 +39,13 @@ secret's first 8 bytes):
   (claim_pidfd_spawn), and the
   pidfd that takes the hole (claim_pidfd_hole).
 
-Through with the Guardian on: YJ-002 and YJ-005 (the word holds 0 or 1: fd_lowest
-takes a descriptor the program never opened itself for one it may not know of, though
-the dup() that gave L says 0..L-1 are open), YJ-009 and YJ-010 (fork.clone_valid never
-asks whether the pidfd word can be stored into), YJ-014 (a CLONE_INTO_CGROUP descriptor
-the program has just closed is judged as one that may be a cgroup2 directory).  Refused:
-YJ-001, YJ-003, YJ-004, YJ-011, YJ-012, YJ-016 (fd_lowest, fd_results), YJ-017 (the
-read-only word still holds -1 at the return, no descriptor: fd_results), YJ-006..YJ-008, YJ-013,
-YJ-015 (fork.clone_valid).
+Through with the Guardian on: none.  Refused: YJ-001, YJ-003, YJ-004, YJ-011,
+YJ-012, YJ-016 (fd_lowest, fd_results), YJ-017 (the read-only word still holds -1 at the
+return, no descriptor: fd_results), YJ-006..YJ-008, YJ-013, YJ-015 (fork.clone_valid).
+Refused since round 67c's fix: YJ-009, YJ-010 (fork.clone_valid: a pidfd word in no area
+of the program), YJ-014 (fork.clone_valid: a CLONE_INTO_CGROUP descriptor the program
+closed, none made since), YJ-002, YJ-005 (return.fd_fresh: the word holds 0 or 1, below
+the L the dup() made as the lowest free descriptor, none closed since: open).
 
 The kernel model answered YJ-007 -EPERM (the Guardian's refusal of the child, not Linux's
 -EINVAL) and made the children of YJ-009 and YJ-010 before its store into the word faulted
@@ -118,7 +117,7 @@ def yj_pidfd_high(adv: Adversary) -> None:
 
 @scenario(id="YJ-002", title="Write 0, a descriptor already open, as the pidfd of "
           "clone(CLONE_PIDFD)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",),
-          program=VICTIM, gap="P5", prop=PROP_LOWEST)
+          program=VICTIM, prop=PROP_LOWEST)
 def yj_pidfd_open(adv: Adversary) -> None:
     """1. As YJ-001.
     2. The kernel makes the child and writes 0 (the program's open stdin) into the word:
@@ -153,7 +152,7 @@ def yj_pidfd3_high(adv: Adversary) -> None:
 
 @scenario(id="YJ-005", title="Write 1, a descriptor already open, as the pidfd of "
           "clone3(CLONE_PIDFD)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",),
-          program=VICTIM, gap="P5", prop=PROP_LOWEST)
+          program=VICTIM, prop=PROP_LOWEST)
 def yj_pidfd3_open(adv: Adversary) -> None:
     """1. As YJ-004.
     2. The kernel makes the child and writes 1 (the program's open stdout): the parent
@@ -201,8 +200,7 @@ def yj_pidfd_detached(adv: Adversary) -> None:
 
 @scenario(id="YJ-009", title="Make a child for clone3(CLONE_PIDFD) whose pidfd word is at "
           "an address nothing is mapped at", family=RT, goal=Goal.LEAK,
-          rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
-          prop=PROP_REFUSED + " A pidfd word put_user() cannot store into is -EFAULT.")
+          rules=("G-CLONE-ONCE",), program=VICTIM, prop=PROP_REFUSED + " A pidfd word put_user() cannot store into is -EFAULT.")
 def yj_pidfd3_fault(adv: Adversary) -> None:
     """1. The program calls clone3({CLONE_PIDFD, pidfd = 0x10, exit_signal SIGCHLD}, 88);
     a child, or a parent that made one, chooses label -4.
@@ -214,8 +212,7 @@ def yj_pidfd3_fault(adv: Adversary) -> None:
 
 @scenario(id="YJ-010", title="Make a child for clone(CLONE_PIDFD | SIGCHLD) whose "
           "parent_tid is an address nothing is mapped at", family=RT, goal=Goal.LEAK,
-          rules=("G-CLONE-ONCE",), program=VICTIM, gap="P6",
-          prop=PROP_REFUSED + " A pidfd word put_user() cannot store into is -EFAULT.")
+          rules=("G-CLONE-ONCE",), program=VICTIM, prop=PROP_REFUSED + " A pidfd word put_user() cannot store into is -EFAULT.")
 def yj_pidfd_fault(adv: Adversary) -> None:
     """1. The program calls clone(CLONE_PIDFD | SIGCHLD, 0, 0x10); a child, or a parent
     that made one, chooses label -4.
@@ -272,7 +269,7 @@ def yj_cgroup_pidfd(adv: Adversary) -> None:
 
 @scenario(id="YJ-014", title="Make a child for clone3(CLONE_INTO_CGROUP) whose cgroup is a "
           "descriptor just closed", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
-          program=VICTIM, gap="P6", prop=PROP_CGROUP)
+          program=VICTIM, prop=PROP_CGROUP)
 def yj_cgroup_closed(adv: Adversary) -> None:
     """1. The program calls close(50) (whatever it inherited there is gone after it), then
     clone3(args, 88) with CLONE_INTO_CGROUP and cgroup 50; a child, or a parent that made one, chooses label -4.

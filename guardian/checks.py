@@ -363,11 +363,14 @@ CHECKS: dict[str, str] = {
 class Refused(Exception):  # noqa: N818 - control flow: a precondition failed
     """A Guardian check failed: the call changes nothing and returns `status`."""
 
-    def __init__(self, check: str, status: Status, reason: str) -> None:
+    def __init__(self, check: str, status: Status, reason: str, signo: int = 0) -> None:
         super().__init__(f"{check}: {reason}")
         self.check = check
         self.status = status
         self.reason = reason
+        #: the fatal signal Linux itself ends the thread with here (the program's own
+        #: fault, e.g. force_sigsegv()), returned with the refusal; 0: none
+        self.signo = signo
 
 
 class FaultIn(Exception):  # noqa: N818 - control flow: not an error
@@ -422,13 +425,14 @@ def enabled(name: str) -> bool:
     return name != MUTATED
 
 
-def refuse(name: str, status: Status, reason: str) -> None:
-    """A check failed: raise Refused (in a mutated build the named check lets it pass)."""
+def refuse(name: str, status: Status, reason: str, signo: int = 0) -> None:
+    """A check failed: raise Refused (in a mutated build the named check lets it pass).
+    `signo`: the fatal signal Linux ends the thread with there (Refused.signo)."""
     assert name in CHECKS, f"unregistered check {name}"
     if REACHED is not None:
         REACHED.add(name)
     if name != MUTATED:
-        raise Refused(name, status, reason)
+        raise Refused(name, status, reason, signo)
 
 
 if MUTATED and MUTATED not in CHECKS:

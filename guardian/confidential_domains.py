@@ -32,7 +32,7 @@ from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
-from guardian.cut_windows import CUT_CALLS, cut_page
+from guardian.cut_windows import CUT_CALLS, cut_copy, cut_page
 from guardian.descriptor_kinds import leaf_frames
 from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
@@ -422,8 +422,10 @@ class Lifecycle:
             if slot.nr in CUT_CALLS:
                 # The program's cut of a memfd: its pages past the new end, in every tree
                 # of the domain (truncate_pagecache() unmaps them from every mapping).
-                if reg.root_domain.get(root) == slot.domain and cut_page(
-                        self.files, reg, slot, self.s.shares.key_at(slot.domain, root, va)):
+                if reg.root_domain.get(root) == slot.domain and (cut_page(
+                        self.files, reg, slot, self.s.shares.key_at(slot.domain, root, va))
+                        or cut_copy(self.files, reg, slot, reg.space_of(slot.domain, root),
+                                    va)):
                     slot.discarded = True
                     return True
                 continue

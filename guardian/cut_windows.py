@@ -19,8 +19,9 @@ from abi import FrameKind
 from abi.layout import NR_OPENAT
 from abi.syscalls import NUMBERS
 from guardian import reopen_flags
+from guardian.file_pages import FileView
 from guardian.quiet_ranges import quiet
-from guardian.slots import PAGE, Slot, page_up
+from guardian.slots import PAGE, Slot, Space, page_up
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -82,6 +83,20 @@ def cut_page(files: Descriptors, registry: Registry, slot: Slot,
         return False
     share = dom.memfd_shares.get(cut[0])
     return share is not None and key[0] == share and key[1] >= page_up(cut[1])
+
+
+def cut_copy(files: Descriptors, registry: Registry, slot: Slot, space: Space | None,
+             va: int) -> bool:
+    """Is `va` a page of the program's own private mapping (a copy-on-write copy or not)
+    of the memfd the ftruncate in `slot` cuts, wholly past the new end?
+    unmap_mapping_range(..., even_cows = 1) zaps private copies too."""
+    if slot.nr != _NR_FTRUNCATE or space is None or not space.sole_views:
+        return False
+    cut = cut_of(files, registry, slot)
+    mem = files.sole.settled(slot, slot.args[0] & 0xFFFF_FFFF) if cut is not None else None
+    found = space.sole_view(va) if mem is not None else None
+    return found is not None and isinstance(found[0], FileView) and found[0].file is mem \
+        and found[1] & ~(PAGE - 1) >= page_up(cut[1])  # type: ignore[index]
 
 
 def cutting(files: Descriptors, registry: Registry, domain: int,

@@ -271,7 +271,9 @@ class Guardian:
             value, data = entry.handler(args, payload)
             status = _OK
         except Refused as r:
-            status, value, data = s.record(c.name.lower(), r), 0, b""
+            # (value: the fatal signal Linux ends the thread with, where it is the program's
+            # own fault, e.g. rseq's force_sigsegv(); else 0)
+            status, value, data = s.record(c.name.lower(), r), r.signo, b""
         except FaultIn as f:
             # The kernel is owed the page to bring in, not where in it the Guardian was
             # reading (a signal frame's start is the program's stack pointer, less a

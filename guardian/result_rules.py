@@ -293,7 +293,8 @@ class ResultRules:
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
         if nr == _NR_RSEQ:
-            self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root))
+            self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
+                            reg.slots.values())
         if nr in _CHILD_PID_NRS and slot.set_tid and slot.children and ret < _ERRNO_FLOOR \
                 and ret != slot.set_tid and not self.ids.new_namespace(slot):
             refuse("return.clone_set_tid", Status.ERR_DENIED,

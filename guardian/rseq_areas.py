@@ -9,7 +9,9 @@ does itself, from its own record of the registration:
   too, a kernel without CONFIG_RSEQ, until one succeeded in the domain), or 0 only where
   Linux accepts; an unregistration's -EFAULT (rseq_reset_rseq_cpu_node_id()'s put_user()
   faults) only where the area is not on a mapping the Guardian knows writable, and
-  never 0 where the program made it read-only;
+  never 0 where the program made it read-only or it lies wholly past the end of a file
+  only the program holds, or where its own munmap or mremap left no mapping
+  (`Space.holes`);
 - the id stores (rseq_update_cpu_node_id(): cpu_id_start, cpu_id, node_id, mm_cid) at
   the registration's return and at a return after a switch to the thread, the CPU the
   Guardian resumes it on; rseq_reset_rseq_cpu_node_id() at unregistration;
@@ -18,7 +20,8 @@ does itself, from its own record of the registration:
   signature before abort_ip checked, a pc inside [start_ip, start_ip +
   post_commit_offset) moved to abort_ip and rseq_cs cleared.  Where Linux would
   force_sigsegv() (a bad descriptor or signature) the return is refused
-  (`return.rseq_abort`): the process ends, as SIGSEGV's default action ends it.
+  (`return.rseq_abort`) naming SIGSEGV (Refused.signo, the refusal's value): the kernel
+  ends the process by SIGSEGV, as force_sigsegv() does.
 
 A fork child's thread keeps its creator's registration (rseq_fork()); a thread or a
 vfork child (CLONE_VM) starts with none, as does the image an exec starts.
@@ -28,13 +31,16 @@ from __future__ import annotations
 
 import errno
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from abi import Status
 from emulator.fastuc import CTX_PC
 from guardian.checks import FaultIn, refuse
+from guardian.file_pages import FileView
 from guardian.protections import protection_at
 from guardian.slots import PAGE, Domain, Slot, Space
+from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 from guardian.user_memory import UserMemory
 
 ORIG_RSEQ_SIZE = 32                 # the original struct rseq, and its alignment
@@ -48,6 +54,7 @@ _M64 = (1 << 64) - 1
 _ZERO8 = bytes(8)
 _CLONE_VM = 0x100
 _PROT_WRITE = 2
+_SIGSEGV = 11
 
 
 @dataclass(frozen=True)
@@ -105,11 +112,22 @@ class RseqAreas:
         self.clear_at_commit: set[int] = set()
 
     # --- the call --------------------------------------------------------------------
-    def writable(self, dom: Domain, space: Space | None, va: int) -> bool | None:
+    def writable(self, dom: Domain, space: Space | None, va: int,
+                 mapping: bool = False) -> bool | None:
         """Can put_user() store at `va` (a not-present or copy-on-write page is faulted in
-        and written where its mapping is writable)?  None: the Guardian cannot tell."""
+        and written where its mapping is writable)?  None: the Guardian cannot tell.
+        `mapping`: a call of the space that may map memory is in flight."""
         if space is None:
             return None
+        if not mapping and hole_at(space, va) is not None:
+            return False                # the program's own munmap or mremap left no VMA
+        found = space.sole_view(va) if space.sole_views else None
+        if found is not None and isinstance(found[0], FileView) and found[0].file.followed \
+                and found[1] & ~(PAGE - 1) >= found[0].file.size:
+            # a page wholly past the end of a file only the program holds: the fault
+            # (shmem_fault()/filemap_fault()) is VM_FAULT_SIGBUS, truncate_pagecache()
+            # having zapped any private copy (even_cows)
+            return False
         prot = protection_at(space, va)
         if prot is not None:            # the program's own mmap or mprotect protection
             return bool(prot & _PROT_WRITE)
@@ -123,25 +141,29 @@ class RseqAreas:
             or any(a <= va < b and p & _PROT_WRITE for a, b, p in space.anon_areas) \
             or space.brk_start <= va < space.brk else None
 
-    def reset_errno(self, dom: Domain, space: Space | None, va: int) -> int | None:
+    def reset_errno(self, dom: Domain, space: Space | None, va: int,
+                    mapping: bool = False) -> int | None:
         """rseq_reset_rseq_cpu_node_id()'s outcome: EFAULT where a put_user() into the
         area faults, 0 where none can, None where the Guardian cannot tell."""
-        seen = [self.writable(dom, space, p) for p in
+        seen = [self.writable(dom, space, p, mapping) for p in
                 sorted({va & ~(PAGE - 1), (va + NODE_ID_OFF + 7) & ~(PAGE - 1)})]
         if False in seen:
             return errno.EFAULT
         return 0 if all(seen) else None
 
-    def check(self, slot: Slot, ret: int, dom: Domain, space: Space | None) -> None:
+    def check(self, slot: Slot, ret: int, dom: Domain, space: Space | None,
+              others: Iterable[Slot] = ()) -> None:
         """The kernel's answer to rseq() is sys_rseq()'s for these arguments; a success
-        that stores needs the area's pages present (else the kernel faults them in)."""
+        that stores needs the area's pages present (else the kernel faults them in).
+        `others`: the calls in flight (one that may map memory may fill a hole)."""
         self.clear_at_commit.discard(slot.id)
         va, length, flags, sig = _args(slot)
         want = linux_errno(self.areas.get((slot.root, slot.thread)), va, length, flags, sig)
         reset = None
         if not want and flags & RSEQ_FLAG_UNREGISTER:
             # rseq_reset_rseq_cpu_node_id(): -EFAULT only where a store faults
-            reset = self.reset_errno(dom, space, va)
+            mapping = any(o.root == slot.root and o.nr in MAPPING_CALLS for o in others)
+            reset = self.reset_errno(dom, space, va, mapping)
             want = reset or 0
         if ret >= _ERRNO_FLOOR:
             got = (1 << 64) - ret
@@ -268,7 +290,7 @@ class RseqAreas:
     def _sigsegv(slot: Slot, why: str) -> None:
         refuse("return.rseq_abort", Status.ERR_DENIED,
                f"thread {slot.thread}'s rseq area fails rseq_ip_fixup(): {why} (Linux: "
-               "force_sigsegv())")
+               "force_sigsegv())", signo=_SIGSEGV)
 
     # --- threads and images -------------------------------------------------------------
     def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,

@@ -62,7 +62,8 @@ def cut_file(ctx: MemoryContext, file: object, size: int) -> None:
     inode = _inode(fd) if fd >= 0 else None
     if inode is not None:
         memfd = getattr(file, "memfd_pages", None)
-        cut_inode(ctx, inode, size, memfd.pages if memfd is not None else None)
+        cut_inode(ctx, inode, size, memfd.pages if memfd is not None else None,
+                  memfd=memfd is not None)
 
 
 def cut_path(ctx: MemoryContext, host: str, size: int) -> None:
@@ -75,7 +76,7 @@ def cut_path(ctx: MemoryContext, host: str, size: int) -> None:
 
 
 def cut_inode(ctx: MemoryContext, inode: tuple[int, int], size: int,
-              kept: SharedPages | None = None) -> None:
+              kept: SharedPages | None = None, memfd: bool = False) -> None:
     """The inode was cut to `size` bytes: every mapping of it loses its pages wholly past
     the end, and its shared pages (`kept`: a memfd's, mapped or not) drop them."""
     first = (size + PAGE - 1) // PAGE           # the first page wholly past the end
@@ -88,10 +89,13 @@ def cut_inode(ctx: MemoryContext, inode: tuple[int, int], size: int,
         for vma in list(mm.vmas):
             if not _maps_inode(vma, inode, seen):
                 continue
-            if mm.confidential and (vma.shared_pages is None or not vma.shared_pages.file_cache):
-                # Only a memfd's pages may leave a confidential program's view at a cut
-                # (the Guardian cannot tell another file's mappings from its cut): its
-                # other mappings keep their pages past the end, a known difference.
+            if mm.confidential and not memfd and (
+                    vma.shared_pages is None or not vma.shared_pages.file_cache):
+                # Only a memfd's pages -- shared ones and private copies alike
+                # (unmap_mapping_range(..., even_cows = 1)) -- may leave a confidential
+                # program's view at a cut (the Guardian cannot tell another file's
+                # mappings from its cut): its other mappings keep their pages past the
+                # end, a known difference.
                 continue
             lo = vma.start + max(0, first * PAGE - _file_offset(vma))
             if lo < vma.end:

@@ -158,9 +158,16 @@ class RunLoopMixin:
                     t.process.mm.handle_fault(value & ~1, bool(value & 1), False):
                 break
         if status:
+            # The Guardian names SIGSEGV where Linux force_sigsegv()s the thread itself
+            # (rseq_ip_fixup() failing: the program's own fault); any other refusal kills.
+            # A fault-in the kernel cannot serve for a registered thread: rseq's get_user()
+            # or put_user() fails there and Linux force_sigsegv()s it as well.
+            signo = sig.SIGSEGV if (status == Status.ERR_DENIED and value == sig.SIGSEGV) \
+                or (status == _FAULT_IN and t.rseq is not None) else sig.SIGKILL
             self.options.warnings.append(f"the Guardian refused to resume tid {t.tid} "
-                                         f"(status {status}); the process is killed")
-            self.exit_process(t.process, sig.SIGKILL)
+                                         f"(status {status}); the process is killed "
+                                         f"(signal {signo})")
+            self.exit_process(t.process, signo)
             return False
         t.slot = 0
         return True

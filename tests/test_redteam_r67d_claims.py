@@ -13,8 +13,6 @@ rseq_ip_fixup() and rseq_get_rseq_cs() are the reference.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r67d as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -50,31 +48,17 @@ def test_bad_rseq_cs_children_do_not_live_on() -> None:
     _let_through(_run(r.claim_bad_cs_killed, args=(r.BAD_CS,)), extra=BAD_CS_ZERO)
 
 
-@pytest.mark.xfail(strict=True, reason="Linux force_sigsegv()s a thread whose rseq_cs "
-                   "rseq_get_rseq_cs() rejects at the registration's return (the parent's "
-                   "wait4() reads SIGSEGV); the Guardian refuses the return "
-                   "(return.rseq_abort) and the kernel model kills the child with SIGKILL")
 def test_bad_rseq_cs_children_end_by_sigsegv() -> None:
     _let_through(_run(r.claim_bad_cs_killed, args=(r.BAD_CS, r.WANT_SIGSEGV)),
                  extra=BAD_CS_ZERO)
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel model, for a process it runs without "
-                   "the Guardian, does not run __rseq_handle_notify_resume() at a "
-                   "registration's return before the thread's next call: a fork child "
-                   "with a bad rseq_cs lives on to its exit_group(), where Linux "
-                   "force_sigsegv()s it at the return")
 def test_kernel_model_kills_bad_rseq_cs_children_without_the_guardian() -> None:
     out = _run(r.claim_bad_cs_killed, args=(r.BAD_CS,), mode="off")
     assert out.exit_status == 0, out.ended
     assert step_indices(out, r.P_MUNMAPPED, r.P_VICTIM_LAST) == {**ALL_ZERO, **BAD_CS_ZERO}
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel model's ftruncate() of a memfd leaves a "
-                   "MAP_PRIVATE copy of a page wholly past the new end mapped (Linux's "
-                   "truncate_pagecache() -> unmap_mapping_range(..., even_cows = 1) zaps it); "
-                   "the Guardian refuses that return (return.cut_unmapped) and the program "
-                   "is killed before it gives back its area past the end (Linux: -EFAULT)")
 def test_area_past_a_truncated_memfd_end_given_back_efault() -> None:
     out = _run(r.claim_truncated_efault, args=(r.TRUNCATE,))
     _let_through(out, extra={r.P_TRUNCATED: 0})

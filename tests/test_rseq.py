@@ -136,6 +136,7 @@ def test_guardian_fixup_with_a_bad_signature_ends_the_process() -> None:
     with pytest.raises(Refused) as exc:
         areas.at_return(slot, 0, True, switched=False)  # type: ignore[arg-type]
     assert exc.value.check == "return.rseq_abort"
+    assert exc.value.signo == 11                       # force_sigsegv(): the kernel's SIGSEGV
     assert slot.ctx.get(CTX_PC) == START + 8
 
 

@@ -30,24 +30,23 @@ On the victim `secret_r67_rseq` (the C library's area given back first):
   refused at set_pt;
 - YI-016, YI-017: a vfork child's unregistration of its parent's area answered 0
   (Linux: -EINVAL) and its registration of that area answered -EBUSY (Linux: 0).
-All refused with the Guardian on: return.rseq_answer, or for YI-001 and YI-003 (0 for an
-area the program unmapped or moved: the Guardian's reset_errno() cannot tell, so it
-takes 0) the write fault-in the kernel cannot serve ends the program.
+All refused with the Guardian on: return.rseq_answer (YI-001, YI-003, YI-014, YI-015
+since round 67d's fixes: a 0 for an area in a hole the program's own munmap or mremap
+left, Space.holes, is refused directly; before, the Guardian could not tell and the
+write fault-in the kernel cannot serve ended the program).
 
 Honest (claim_* steps): the victim left alone, the mapping steps' -EFAULTs and 0s
 (claim_mapping_efaults), the fork children Linux kills with SIGSEGV (claim_bad_cs_killed).
-Two xfail claims: Linux force_sigsegv()s those children, so their parent's wait4() reads
-SIGSEGV (argument -k wants it); with the Guardian on they end by SIGKILL (the kernel model
-kills a process whose return the Guardian refused, return.rseq_abort), and without the
-Guardian the kernel model lets them run on to exit_group() (it runs
-__rseq_handle_notify_resume() only when it schedules the thread, not at the
-registration's return): the kernel model is not Linux there.  A third (argument -t,
-claim_truncated_efault): an area wholly past the end of a memfd truncated under its
-MAP_PRIVATE mapping, given back: Linux answers -EFAULT; the kernel model's ftruncate()
-leaves the private copy of the page (the Guardian's write fault-in for the registration's
-stores made it) mapped, where truncate_pagecache() -> unmap_mapping_range(..., even_cows
-= 1) zaps private copies too, and the Guardian refuses that return
-(return.cut_unmapped): the program is killed before it gives the area back.
+Fixed since (claims, no longer xfail): Linux force_sigsegv()s those children, so their
+parent's wait4() reads SIGSEGV (argument -k wants it): the Guardian's return.rseq_abort
+refusal now names SIGSEGV (its value) and the kernel model ends the process by it (and by
+SIGSEGV where a registered thread's rseq fault-in cannot be served), no longer SIGKILL.
+The kernel model runs __rseq_handle_notify_resume() at a registration's return (a bad rseq_cs
+force_sigsegv()s the child there, without the Guardian too), and its ftruncate() of a memfd
+zaps a confidential program's MAP_PRIVATE copies of pages wholly past the new end
+(truncate_pagecache() -> unmap_mapping_range(..., even_cows = 1); qemu-aarch64 shows the
+SIGBUS), which the Guardian lets go (cut_windows.cut_copy) and judges an unregistration
+there -EFAULT (claim_truncated_efault, argument -t).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -73,6 +72,7 @@ WANT_SIGSEGV = b"-k"            # its switch: a child must end by SIGSEGV, not a
 TRUNCATE = b"-t"                # its switch for the area past a truncated memfd's end
 NR_RSEQ = 293
 EFAULT, EINVAL, EBUSY = 14, 22, 16
+SIGSEGV = 11
 MASK64 = (1 << 64) - 1
 PAGE = 4096
 PROT_RW = 3
@@ -80,10 +80,11 @@ RSEQ_FLAG_UNREGISTER = 1
 
 
 def answer_rseq(adv: Adversary, phase: int, value: int, *, unregister: bool | None = None,
-                init_only: bool = False) -> None:
+                init_only: bool = False, undo: bool = False) -> None:
     """Answer the program's rseq() after marker `phase` with `value` (negative: an errno),
     whatever the kernel model did; `unregister` True or False: only an unregistration or
-    only a registration."""
+    only a registration; `undo`: the kernel model's registration and the SIGSEGV its
+    return fixup forced are taken back too (a kernel that registered nothing)."""
     @adv.on(Point.SYSCALL_ENTRY, nr=NR_RSEQ, during=phase,  # type: ignore[arg-type]
             init_only=init_only, once=False)
     def _(a: Adversary, **_: object) -> None:
@@ -99,6 +100,10 @@ def answer_rseq(adv: Adversary, phase: int, value: int, *, unregister: bool | No
             return                      # (the step's own clean-up)
         was = a.reg("x0")
         a.set_reg("x0", value & MASK64)
+        t = a.kernel.current
+        if undo and t is not None:
+            t.rseq = None
+            t.pending.discard(SIGSEGV)
         a.note(f"rseq() answered {value} (the kernel model: {was:#x})")
 
 
@@ -202,7 +207,7 @@ def yi_cs_unmapped_einval(adv: Adversary) -> None:
     sys_rseq() does not read rseq_cs: its checks pass (0); rseq_set_notify_resume() ->
     __rseq_handle_notify_resume() -> rseq_ip_fixup() -> rseq_get_rseq_cs()'s
     copy_from_user() fails -> force_sigsegv()."""
-    answer_rseq(adv, P_CS_UNMAPPED, -EINVAL)
+    answer_rseq(adv, P_CS_UNMAPPED, -EINVAL, undo=True)
 
 
 @scenario(id="YI-009", args=(BAD_CS,), title="Answer -EINVAL to a fork child's registration whose rseq_cs is a "
@@ -215,7 +220,7 @@ def yi_cs_kernel_einval(adv: Adversary) -> None:
     2. The kernel answers -EINVAL.
     rseq_get_rseq_cs(): `if (ptr >= TASK_SIZE) return -EINVAL;` runs at the return, not
     in sys_rseq(): the call is answered 0 and the thread force_sigsegv()'d."""
-    answer_rseq(adv, P_CS_KERNEL, -EINVAL)
+    answer_rseq(adv, P_CS_KERNEL, -EINVAL, undo=True)
 
 
 @scenario(id="YI-010", args=(BAD_CS,), title="Answer -EINVAL to a fork child's registration whose rseq_cs "
@@ -228,7 +233,7 @@ def yi_cs_version_einval(adv: Adversary) -> None:
     2. The kernel answers -EINVAL.
     rseq_get_rseq_cs(): `if (rseq_cs->version > 0) return -EINVAL;` at the return:
     sys_rseq() answers 0, then force_sigsegv()."""
-    answer_rseq(adv, P_CS_VERSION, -EINVAL)
+    answer_rseq(adv, P_CS_VERSION, -EINVAL, undo=True)
 
 
 @scenario(id="YI-011", title="Answer -EFAULT to an rseq area given back after a writable page "
@@ -363,8 +368,8 @@ def claim_bad_cs_killed(adv: Adversary) -> None:
     2. Linux answers 0 and force_sigsegv()s each at the return
     (__rseq_handle_notify_resume() -> rseq_ip_fixup() -> rseq_get_rseq_cs() fails): the
     parent's wait4() reads a child killed by SIGSEGV.  The Guardian refuses the return
-    (return.rseq_abort) and the kernel model kills the child with SIGKILL instead; without
-    the Guardian the kernel model lets the child run on to its exit_group()."""
+    (return.rseq_abort) naming SIGSEGV, and the kernel model ends the child by it; without
+    the Guardian the kernel model runs the fixup at the registration's return."""
     adv.note("the registrations with a bad rseq_cs left to the kernel model")
 
 

@@ -320,4 +320,8 @@ def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         t.rseq = None
         return 0
     t.rseq = rseq.Rseq(area, length, signature)
+    if not t.process.confidential:
+        # rseq_set_notify_resume(): __rseq_handle_notify_resume() runs at this return;
+        # rseq_ip_fixup() -> rseq_get_rseq_cs() failing force_sigsegv()s the thread
+        rseq.notify_resume(k, t, t.rseq)
     return 0

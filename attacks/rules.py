@@ -238,6 +238,7 @@ RULES: tuple[Rule, ...] = (
                  "return.task_foreign",
                  "return.proc_entry_absent",
                  "return.fd_dir_reaped",
+                 "return.fd_dir_closed",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",

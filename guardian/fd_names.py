@@ -62,6 +62,9 @@ class Reach:
     #: /proc/thread-self/cwd (the caller's) reach, as the caller reads them; None: not known
     self_cwd: str | None = None
     thread_cwd: str | None = None
+    #: /proc/self/root and /proc/thread-self/root reach "/" (no chroot or mount seen:
+    #: proc_root_link() -> fs->root, where an absolute name starts)
+    root: bool = False
 
 
 def opener_of(path: str | None, reach: Reach) -> tuple[int, int] | None:
@@ -147,6 +150,8 @@ def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:
     /proc/self/fd), or None: not one the Guardian knows as a directory."""
     if f is None or f.path is None or f.memfd or f.maker is not None or f.fifo:
         return None
+    if f.path == "/" and reach.root:
+        return []                           # (the root directory, opened by its name)
     path = _dir_path(f, reach) or ""
     path = "/proc/self/fd" + path[7:] if path in ("/dev/fd", "/dev/fd/") else path
     return path.strip("/").split("/") if _PROC_DIR.match(path) else None
@@ -192,15 +197,21 @@ def _cwd_dir(table: FileTable, out: list[str], reach: Reach) -> list[str] | None
     /proc/thread-self/cwd) of components `out` reaches, where the Guardian knows the working
     directory is one (the program's own chdir/fchdir): proc_cwd_link() -> nd_jump_link()
     puts the walk there; None: not such a link, or its target not known."""
-    if len(out) != 3 or out[0] != "proc" or out[2] != "cwd":
+    if len(out) != 3 or out[0] != "proc" or out[2] not in ("cwd", "root"):
         return None
     who = out[1]
+    if out[2] == "root":
+        # (proc_root_link(): fs->root, "/" where no chroot or mount was seen)
+        own = who in ("self", "thread-self") or reach.own_pids and name_to_int(who) in table.pids
+        return [] if own and reach.root else None
     if who == "thread-self":
         path = reach.thread_cwd
     elif who == "self" or reach.own_pids and name_to_int(who) in table.pids:
         path = reach.self_cwd
     else:
         return None
+    if path == "/" and reach.root:
+        return []
     if path is None or not _PROC_DIR.match(path) or "?" in path:
         return None
     return path.strip("/").split("/")
@@ -209,9 +220,12 @@ def _cwd_dir(table: FileTable, out: list[str], reach: Reach) -> list[str] | None
 def _self_up(out: list[str]) -> list[str]:
     """The components of ".." after `out`: /proc/thread-self is a link followed before it
     (proc_thread_self_get_link(): "<tgid>/task/<tid>", so its ".." is the caller's
-    /proc/self/task); else the lexical parent ("/" is its own)."""
+    /proc/self/task), so are /dev/fd (to /proc/self/fd) and /proc/net (proc_net's
+    "self/net"), whose ".." is /proc/self; else the lexical parent ("/" is its own)."""
     if out == ["proc", "thread-self"]:
         return ["proc", "self", "task"]
+    if out in (["dev", "fd"], ["proc", "net"]):
+        return ["proc", "self"]
     return out[:-1]
 
 

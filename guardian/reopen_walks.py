@@ -137,6 +137,11 @@ def walk_of(name: str, base: str | None, in_root: bool,
                     escapes = True
                 if not stack:
                     continue                # ("/" is its own parent)
+                if stack == ["proc", "thread-self"]:
+                    # (proc_thread_self_get_link(): "<tgid>/task/<tid>", whose ".." is
+                    # /proc/<tgid>/task)
+                    stack = ["proc", "self", "task"]
+                    continue
                 if not _real_dir(stack):
                     break                   # (what ".." reaches stays the kernel's word)
                 crosses = crosses or stack == ["proc"]
@@ -150,7 +155,8 @@ def walk_of(name: str, base: str | None, in_root: bool,
                     # nd_jump_link() to a /proc directory a descriptor opens: read on there
                     target = follow(past)
                     to = _dirs(target)
-                    if target is not None and _real_dir(to):
+                    # ("/": the root directory, its own "..")
+                    if target is not None and (_real_dir(to) or target == "/"):
                         stack, start, past = to, 0, None
                         continue
                 break                       # (past the link: its target's)

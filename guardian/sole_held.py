@@ -74,6 +74,7 @@ from guardian import (
     dead_fd_dirs,
     foreign_tasks,
     memfd_locks,
+    opener_fd_closed,
     pair_bytes,
     pipe_bytes,
     pipe_splices,
@@ -233,6 +234,8 @@ class SoleHeld:
             proc_entries.check_proc_entry(self, slot)   # (proc_pid_lookup(): ENOENT)
         if slot.nr in _OPENS and ret < ERRNO_FLOOR and self.files.admission.registry.reaped_process_at:
             dead_fd_dirs.check_dead_fd_dir(self, slot)  # (proc_lookupfd_common(): ENOENT)
+        if slot.nr in _OPENS and ret < ERRNO_FLOOR:
+            opener_fd_closed.check_opener_fd_closed(self, slot)     # (fcheck_files(): ENOENT)
         if ret == ready_polls.EINTR_RESULT and slot.nr in ready_polls.CALLS:
             ready_polls.check(self, slot, ret)  # (a descriptor surely ready: its count)
             return

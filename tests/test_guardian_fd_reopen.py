@@ -84,8 +84,8 @@ def test_a_thread_with_a_table_of_its_own_reopens_the_leaders_pipe(prog: _Progra
     _io(leader, "write", 4, b"\x41")
     _pipe(other)
     _io(other, "write", 4, b"\x42")
-    _reopen(other, 3, 6, O_RDONLY, name="/proc/thread-self/fd/3")
+    _reopen(other, 3, 5, O_RDONLY, name="/proc/thread-self/fd/3")
     with pytest.raises(Refused):
-        _io(other, "read", 6, b"\x41")              # its own pipe holds 0x42
-    _reopen(other, 3, 5, O_RDONLY)                  # a name that may reach any of them:
-    _io(other, "read", 5, b"\x41")                  # the leader's byte, not judged
+        _io(other, "read", 5, b"\x41")              # its own pipe holds 0x42
+    _reopen(other, 3, 6, O_RDONLY)                  # a name that may reach any of them:
+    _io(other, "read", 6, b"\x41")                  # the leader's byte, not judged

@@ -47,6 +47,19 @@ dentry), YG-014..YG-017 (a /proc name reached through a link to the root directo
 by no rule), YG-023 (a thread with its own fs_struct: /proc/self/cwd, the leader's working
 directory, is not followed).  Refused: the others (return.proc_entry_absent).
 
+Refused since (return.proc_entry_absent): YG-021, YG-022 (/dev/fd and /proc/net are links
+to /proc/self/fd and /proc/self/net, fixed by devtmpfs's and procfs's own entries, whose
+".." is /proc/self: fd_names._self_up()), YG-014..YG-017 (/proc/self/root,
+/proc/thread-self/root, a working directory "/" and a descriptor of "/" the program opened
+are "/" where no chroot, mount or namespace call was seen: proc_root_link(),
+proc_cwd_link(), proc_fd_link()), YG-023 (/proc/self/cwd is the thread group leader's
+working directory, followed where the Guardian knows it: proc_self_get_link()); YG-020
+(return.reopen_flags: the fd directory walk reads /proc/thread-self/.. as /proc/<P>/task);
+YG-013, YG-018 (return.fd_dir_closed, guardian/opener_fd_closed.py: a fork child's working
+directory /proc/<P> entered by the parent's chdir("/proc/self") looks "fd/X" up in the
+parent's table, copy_fs()).  Still through: YG-001 (/var/run -> /run is the root file
+system's own symlink, the kernel's word, as XU-019's).
+
 Honest answers (tests/test_redteam_r67_claims.py): each name above with the number
 name_to_int() takes opens (qemu-user on this host), no false refusal found; the kernel
 model has no /var/run and reads "/dev/fd/.." and "/proc/net/.." lexically, so claim_var_run
@@ -90,8 +103,7 @@ def dup_open(adv: Adversary, phase: int) -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YG-001", "YG-013", "YG-014", "YG-015", "YG-016", "YG-017", "YG-018", "YG-020",
-     "YG-021", "YG-022", "YG-023"), "P5")
+    ("YG-001",), "P5")
 for _xid, _phase, _name, _flags, _linux in (
         ("YG-001", P_VARRUN, "/var/run/../proc/0<own pid>/fd/M", "O_RDWR",
          "/var/run is a symlink to /run (pick_link()), whose \"..\" is /; "

@@ -42,7 +42,7 @@ _SELF_TASK = ("/proc/self/task", "/proc/self/task/")
 _TASK = re.compile(r"^/proc/(self|[0-9]+)/task/([^/]+)(?:/.*)?\Z", re.DOTALL)
 
 
-def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
+def opened_name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
     """The absolute name the open in `slot` passed, resolved lexically, and its length."""
     files, a, in_root = sole.files, slot.args, False
     if slot.nr == _NR_OPENAT2:
@@ -82,7 +82,7 @@ def check_foreign_task(sole: SoleHeld, slot: Slot) -> None:
     if files.admitted_reads.names_moved or any(s.nr in MOUNTING for s in reg.slots.values()):
         return
     _opener_task(sole, slot)
-    got = _name(sole, slot)
+    got = opened_name(sole, slot)
     m = _TASK.match(got[0]) if got is not None else None
     if m is None or got is None:
         return

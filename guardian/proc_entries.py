@@ -13,14 +13,12 @@ another /proc was made or is in flight (foreign_tasks.MOUNTING).
 from __future__ import annotations
 
 import re
-import struct
 from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_names import read_name
-from guardian.foreign_tasks import MOUNTING, RESOLVE_IN_ROOT
+from guardian.foreign_tasks import MOUNTING, opened_name
 from guardian.proc_numbers import is_number
 from guardian.sole_reopens import name_quiet
 
@@ -49,28 +47,13 @@ def absent_entry(path: str) -> str | None:
     return None
 
 
-def _name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
-    """The absolute name the open in `slot` passed, resolved lexically, and its length."""
-    files, a, in_root = sole.files, slot.args, False
-    if slot.nr == _NR_OPENAT2:
-        raw = files.memory.read(a[2], 24, slot.root)
-        if raw is None:
-            return None
-        in_root = bool(struct.unpack("<QQQ", raw)[2] & RESOLVE_IN_ROOT)
-    name = read_name(files.memory, slot, a[1])
-    if name is None:
-        return None
-    path = files.resolve(slot, a[0], name, in_root)
-    return (path, len(name.encode()) + 1) if path is not None else None
-
-
 def check_proc_entry(sole: SoleHeld, slot: Slot) -> None:
     """`return.proc_entry_absent`: an open of /proc/<digits name_to_int() takes for no
     pid>/... or of a fdinfo entry that is no descriptor number never succeeds."""
     reg = sole.files.admission.registry
     if sole.files.admitted_reads.names_moved or any(s.nr in MOUNTING for s in reg.slots.values()):
         return
-    got = _name(sole, slot)
+    got = opened_name(sole, slot)
     entry = absent_entry(got[0]) if got is not None else None
     if got is None or entry is None or not name_quiet(sole, slot, got[1]):
         return

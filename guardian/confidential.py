@@ -83,7 +83,7 @@ class Confidential:
         self.entry = ExceptionEntry(state, reg, view, el0, sig, events)
         self.uaccess = UserAccess(state, reg, mem, mode)
         ret.call_ranges = self.uaccess.call_ranges
-        ret.rseq = ret.results.rseq = self.forks.rseq = life.rseq
+        ret.rseq = ret.results.rseq = self.forks.rseq = self.uaccess.rseq = life.rseq
         self.uaccess.old_state = OldSignalState(reg, selfsig)
         # What the page tables, secure MM and system-register policy consult.
         state.registry, state.admission, state.lifecycle = reg, adm, life

@@ -35,6 +35,7 @@ from guardian.confidential_registry import Registry
 from guardian.futex_caps import futex_ranges, wake_op_store_ok
 from guardian.futex_values import note_wake_op_store
 from guardian.prctl_caps import prctl_ranges
+from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
 from guardian.tid_words import TID_WORD_CALLS, TidWords
@@ -56,6 +57,8 @@ class UserAccess:
         self.mode = mode          # "blindfold", or "mprotect" for the predecessor design
         self.old_state: OldSignalState | None = None   # the reported previous signal state
         self.tid_words = TidWords(registry, memory)
+        #: threads' rseq areas (guardian/rseq_areas.py): a gone thread's is dropped
+        self.rseq: RseqAreas | None = None
 
     @staticmethod
     def syscall_name(nr: int) -> str:
@@ -248,7 +251,10 @@ class UserAccess:
             if nr in TID_WORD_CALLS:
                 self.tid_words.note_store(slot, va, data[:n])
                 if nr in _EXIT_CALLS:
-                    thread_exit.note_clear(reg, reg.space(dom, slot.root), slot, va, data[:n])
+                    for t in thread_exit.note_clear(reg, reg.space(dom, slot.root), slot, va,
+                                                    data[:n]):
+                        if self.rseq is not None:
+                            self.rseq.drop(slot.root, t)        # the thread is gone
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n

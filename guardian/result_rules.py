@@ -292,7 +292,7 @@ class ResultRules:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
-        if nr == _NR_RSEQ:
+        if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):
             self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
                             reg.slots.values())
         if nr in _CHILD_PID_NRS and slot.set_tid and slot.children and ret < _ERRNO_FLOOR \

@@ -7,14 +7,22 @@ does itself, from its own record of the registration:
 - rseq(): the answer is judged against sys_rseq()'s checks for the arguments and the
   thread's registration (`return.rseq_answer`): an errno Linux gives for them (-ENOSYS
   too, a kernel without CONFIG_RSEQ, until one succeeded in the domain), or 0 only where
-  Linux accepts; an unregistration's -EFAULT (rseq_reset_rseq_cpu_node_id()'s put_user()
-  faults) only where the area is not on a mapping the Guardian knows writable, and
-  never 0 where the program made it read-only or it lies wholly past the end of a file
-  only the program holds, or where its own munmap or mremap left no mapping
-  (`Space.holes`);
+  Linux accepts (flags: only RSEQ_FLAG_UNREGISTER, all 6.x defines: a later kernel's new
+  flag would be refused); a registration's -EFAULT where the Guardian cannot prove the
+  area writable (Linux 6.13, and 6.12.y, 6.6.y, 6.1.y: sys_rseq() reads rseq_cs and
+  clears a non-zero one, "rseq: Fix segfault on registration when rseq_cs is non-zero");
+  an unregistration's -EFAULT (rseq_reset_rseq_cpu_node_id()'s put_user()
+  faults) only where the area is not on a mapping the Guardian knows writable (anonymous
+  memory or a present page: a file page not present may lie past a truncated end), or
+  while another thread's call that changes the space's mappings (`LAYOUT_CALLS`) is in
+  flight, and never 0 where the program made it read-only or it lies wholly past the
+  end of a file only the program holds, or where its own munmap or mremap left no
+  mapping (`Space.holes`);
 - the id stores (rseq_update_cpu_node_id(): cpu_id_start, cpu_id, node_id, mm_cid) at
   the registration's return and at a return after a switch to the thread, the CPU the
   Guardian resumes it on; rseq_reset_rseq_cpu_node_id() at unregistration;
+- the registration's clear of a non-zero rseq_cs at its commit (that Linux version's
+  behaviour, the one the Guardian stores for: no fixup, no SIGSEGV at that return);
 - the abort (rseq_ip_fixup()) at a return after an interrupt or with a signal's
   delivery: rseq_cs and the descriptor it names read from the program's memory, the
   signature before abort_ip checked, a pc inside [start_ip, start_ip +
@@ -35,12 +43,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from abi import Status
+from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_PC
 from guardian.checks import FaultIn, refuse
 from guardian.file_pages import FileView
 from guardian.protections import protection_at
 from guardian.slots import PAGE, Domain, Slot, Space
-from guardian.unmapped_holes import MAPPING_CALLS, hole_at
+from guardian.unmapped_holes import hole_at
 from guardian.user_memory import UserMemory
 
 ORIG_RSEQ_SIZE = 32                 # the original struct rseq, and its alignment
@@ -55,6 +64,11 @@ _ZERO8 = bytes(8)
 _CLONE_VM = 0x100
 _PROT_WRITE = 2
 _SIGSEGV = 11
+#: calls that change a space's mappings or protections: one in flight in another thread
+#: may make the area's pages writable or not before the reset's put_user()s run
+LAYOUT_CALLS = frozenset(NUMBERS[n] for n in (
+    "mmap", "munmap", "mremap", "mprotect", "pkey_mprotect", "brk", "shmat", "shmdt",
+    "remap_file_pages", "madvise", "execve", "execveat"))
 
 
 @dataclass(frozen=True)
@@ -112,14 +126,12 @@ class RseqAreas:
         self.clear_at_commit: set[int] = set()
 
     # --- the call --------------------------------------------------------------------
-    def writable(self, dom: Domain, space: Space | None, va: int,
-                 mapping: bool = False) -> bool | None:
+    def writable(self, dom: Domain, space: Space | None, va: int) -> bool | None:
         """Can put_user() store at `va` (a not-present or copy-on-write page is faulted in
-        and written where its mapping is writable)?  None: the Guardian cannot tell.
-        `mapping`: a call of the space that may map memory is in flight."""
+        and written where its mapping is writable)?  None: the Guardian cannot tell."""
         if space is None:
             return None
-        if not mapping and hole_at(space, va) is not None:
+        if hole_at(space, va) is not None:
             return False                # the program's own munmap or mremap left no VMA
         found = space.sole_view(va) if space.sole_views else None
         if found is not None and isinstance(found[0], FileView) and found[0].file.followed \
@@ -129,10 +141,15 @@ class RseqAreas:
             # having zapped any private copy (even_cows)
             return False
         prot = protection_at(space, va)
-        if prot is not None:            # the program's own mmap or mprotect protection
-            return bool(prot & _PROT_WRITE)
+        if prot is not None and not prot & _PROT_WRITE:
+            return False                # the program's own mmap or mprotect protection
         if self.memory.first_missing(va, 1, True) is None:
             return True                 # present and writable in the tables
+        if prot is not None:
+            # writable: a present page (copy-on-write) or anonymous memory faults in; a
+            # file page not present may lie past a truncated end (VM_FAULT_SIGBUS)
+            return True if self.memory.first_missing(va, 1, False) is None or any(
+                a <= va < b for a, b, _ in space.anon_areas) else None
         if not any(a <= va < b for a, b in space.areas):
             return None
         images = ((dom.image, dom.bias), (dom.program, dom.program_bias))
@@ -141,11 +158,10 @@ class RseqAreas:
             or any(a <= va < b and p & _PROT_WRITE for a, b, p in space.anon_areas) \
             or space.brk_start <= va < space.brk else None
 
-    def reset_errno(self, dom: Domain, space: Space | None, va: int,
-                    mapping: bool = False) -> int | None:
+    def reset_errno(self, dom: Domain, space: Space | None, va: int) -> int | None:
         """rseq_reset_rseq_cpu_node_id()'s outcome: EFAULT where a put_user() into the
         area faults, 0 where none can, None where the Guardian cannot tell."""
-        seen = [self.writable(dom, space, p, mapping) for p in
+        seen = [self.writable(dom, space, p) for p in
                 sorted({va & ~(PAGE - 1), (va + NODE_ID_OFF + 7) & ~(PAGE - 1)})]
         if False in seen:
             return errno.EFAULT
@@ -160,17 +176,20 @@ class RseqAreas:
         va, length, flags, sig = _args(slot)
         want = linux_errno(self.areas.get((slot.root, slot.thread)), va, length, flags, sig)
         reset = None
-        if not want and flags & RSEQ_FLAG_UNREGISTER:
-            # rseq_reset_rseq_cpu_node_id(): -EFAULT only where a store faults
-            mapping = any(o.root == slot.root and o.nr in MAPPING_CALLS for o in others)
-            reset = self.reset_errno(dom, space, va, mapping)
-            want = reset or 0
+        if not want and (flags or ret >= _ERRNO_FLOOR):
+            # The put_user()s into the area: rseq_reset_rseq_cpu_node_id()'s at
+            # unregistration, the registration's get_user() and clear of a non-zero
+            # rseq_cs (Linux 6.13, 6.12.y, 6.6.y, 6.1.y): -EFAULT only where one faults
+            # (another thread's mapping call in flight: the Guardian cannot tell)
+            reset = None if any(o.root == slot.root and o.nr in LAYOUT_CALLS and o is not slot
+                                for o in others) else self.reset_errno(dom, space, va)
+            if flags & RSEQ_FLAG_UNREGISTER:
+                want = reset or 0
         if ret >= _ERRNO_FLOOR:
             got = (1 << 64) - ret
             if got == want or got == errno.ENOSYS and slot.domain not in self.enabled or \
-                    got == errno.EFAULT and reset is None and not want \
-                    and flags & RSEQ_FLAG_UNREGISTER:
-                return                      # (the reset's stores may fault: -EFAULT)
+                    got == errno.EFAULT and reset != 0 and not want:
+                return                      # (the area's stores may fault: -EFAULT)
             refuse("return.rseq_answer", Status.ERR_DENIED,
                    f"rseq() answers -{got}, where Linux's sys_rseq() answers "
                    + (f"-{want}" if want else "0") + " for these arguments and the thread's "
@@ -181,13 +200,11 @@ class RseqAreas:
                    + (f"-{want}" if want else "0") + " for these arguments and the thread's "
                    "registration")
         self._writable_now(slot, va)
-        if not flags & RSEQ_FLAG_UNREGISTER:
-            # The registration's return runs rseq_ip_fixup() (rseq_set_notify_resume()):
-            # a set rseq_cs is judged, and cleared where the pc is outside its section
-            # (no event: inside, rseq_need_restart() leaves it)
-            ptr = struct.unpack("<Q", self._read(slot, va + RSEQ_CS_OFF, 8))[0]
-            if ptr and self._fixup(slot, Area(va, length, sig), ptr) is None:
-                self.clear_at_commit.add(slot.id)
+        if not flags & RSEQ_FLAG_UNREGISTER and \
+                self._read(slot, va + RSEQ_CS_OFF, 8) != _ZERO8:
+            # sys_rseq() clears a non-zero rseq_cs (Linux 6.13 and its stable backports):
+            # the return's rseq_ip_fixup() finds none, judges nothing, sends no SIGSEGV
+            self.clear_at_commit.add(slot.id)
 
     def commit(self, slot: Slot, ret: int, cpu: int) -> None:
         """Record a successful (un)registration and store what Linux stores."""
@@ -211,10 +228,9 @@ class RseqAreas:
         """put_user() into the area's words: a page not present or not writable in the
         tables (copy-on-write after a fork) the kernel makes writable first, as its write
         fault would (FaultIn, write)."""
-        for start, n in ((va, 16), (va + NODE_ID_OFF, 8)):
-            missing = self.memory.first_missing(start, n, True)
-            if missing is not None:
-                raise FaultIn(missing, write=True)
+        missing = self.memory.first_missing(va, ORIG_RSEQ_SIZE, True)   # (one page: aligned)
+        if missing is not None:
+            raise FaultIn(missing, write=True)
 
     def _store(self, root: int, va: int, first: bytes, node: int = 0, mm_cid: int = 0) -> None:
         self._write(va, first, root)
@@ -254,11 +270,6 @@ class RseqAreas:
         if plan.abort is not None:
             slot.ctx.set(CTX_PC, plan.abort)        # instruction_pointer_set()
             slot.elr = plan.abort
-
-    def at_return(self, slot: Slot, cpu: int, event: bool, switched: bool) -> None:
-        plan = self.plan(slot, event, switched)
-        if plan is not None:
-            self.apply(slot, plan, cpu)
 
     def _read(self, slot: Slot, va: int, n: int) -> bytes:
         raw = self.memory.read(va, n, slot.root)
@@ -304,7 +315,7 @@ class RseqAreas:
             self.areas.pop(key, None)
 
     def drop(self, root: int, thread: int) -> None:
-        """rseq_execve(), or the thread's end."""
+        """The thread's end (its CLEARTID word cleared, confidential_uaccess)."""
         self.areas.pop((root, thread), None)
 
     def forget(self, root: int) -> None:

@@ -100,19 +100,24 @@ def check_cleared_word(registry: Registry, space: Space, slot: Slot, va: int, n:
                    f"{slot.thread})")
 
 
-def note_clear(registry: Registry, space: Space, slot: Slot, va: int, data: bytes) -> None:
+def note_clear(registry: Registry, space: Space, slot: Slot, va: int,
+               data: bytes) -> list[int]:
     """An exit call's granted store of zeros: record the thread whose word it cleared (the
-    others of exit_group's group first, the caller last; one thread per word)."""
+    others of exit_group's group first, the caller last; one thread per word); those
+    threads."""
     if slot.nr not in _EXIT_CALLS or any(data):
-        return
+        return []
     end = va + len(data)
     owners = sorted(live_word_owners(registry, space, slot), key=lambda t: t == slot.thread)
     done: set[int] = set()
+    gone: list[int] = []
     for t in owners:
         word = space.tid_words[t]
         if va <= word and word + 4 <= end and word not in done:
             registry.tid_cleared.add((slot.root, t))
             done.add(word)
+            gone.append(t)
+    return gone
 
 
 def check_return(registry: Registry, slot: Slot) -> None:

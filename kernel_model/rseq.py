@@ -6,6 +6,11 @@ CPU (rseq_preempt()) or a signal's delivery (rseq_signal_deliver()) the kernel m
 thread interrupted inside the critical section rseq_cs names to its abort_ip
 (rseq_ip_fixup()) and stores the CPU ids into the area (rseq_update_cpu_node_id()).
 
+The model is Linux 6.13's (and the 6.12.y, 6.6.y, 6.1.y backports of "rseq: Fix segfault
+on registration when rseq_cs is non-zero"): sys_rseq() reads rseq_cs after access_ok()
+and clears a non-zero one (-EFAULT where it cannot), so a stale rseq_cs at registration
+is no SIGSEGV; the fixup at an interrupt or a signal still force_sigsegv()s a bad one.
+
 The kernel stores them only for threads it may touch: a confidential thread's area is
 the Guardian's to update (guardian/rseq_areas.py), as it is the one to move its pc.
 """

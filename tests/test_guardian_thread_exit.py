@@ -63,7 +63,7 @@ def test_an_exit_walks_its_robust_list_then_clears_its_word_once() -> None:
     exit_b = _slot(NR_EXIT, B)
     assert _refusal(reg, space, exit_b, ROBUST_HEAD, 24, False) == ""    # the walk first
     assert _may_clear(tw, dom, exit_b, B_WORD)
-    thread_exit.note_clear(reg, space, exit_b, B_WORD, ZERO)
+    assert thread_exit.note_clear(reg, space, exit_b, B_WORD, ZERO) == [B]
     assert reg.tid_cleared == {(ROOT, B)}
     # The join's signal is given: no second clear, no walk, no return.
     assert not _may_clear(tw, dom, exit_b, B_WORD)

@@ -12,9 +12,12 @@ from types import SimpleNamespace
 
 import pytest
 
+from abi import Status
+from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_PC
 from guardian.checks import Refused
 from guardian.rseq_areas import Area, RseqAreas, linux_errno
+from guardian.slots import Space
 from kernel_model import rseq as krseq
 
 SIG = 0xD428BC00
@@ -109,6 +112,12 @@ class Ctx:
         self.r[i] = v
 
 
+def _at_return(areas: RseqAreas, slot: object, cpu: int, event: bool, switched: bool) -> None:
+    plan = areas.plan(slot, event, switched)  # type: ignore[arg-type]
+    if plan is not None:
+        areas.apply(slot, plan, cpu)  # type: ignore[arg-type]
+
+
 def _guardian(m: Memory, pc: int) -> tuple[RseqAreas, SimpleNamespace]:
     areas = RseqAreas(m)  # type: ignore[arg-type]
     areas.areas[(1, 5)] = Area(AREA, 32, SIG)
@@ -123,7 +132,7 @@ def test_guardian_fixup_at_an_interrupt_or_a_switch(pc: int, event: bool, switch
                                                     moved: bool) -> None:
     m = _memory()
     areas, slot = _guardian(m, pc)
-    areas.at_return(slot, 0, event, switched)  # type: ignore[arg-type]
+    _at_return(areas, slot, 0, event, switched)  # type: ignore[arg-type]
     assert slot.ctx.get(CTX_PC) == (ABORT if moved else pc)
     assert m.read(AREA + 8, 8) == bytes(8)            # rseq_cs cleared once looked at
     assert m.read(AREA, 8) == bytes(8)                # cpu_id_start, cpu_id: CPU 0
@@ -134,7 +143,7 @@ def test_guardian_fixup_with_a_bad_signature_ends_the_process() -> None:
     m = _memory(SIG ^ 1)
     areas, slot = _guardian(m, START + 8)
     with pytest.raises(Refused) as exc:
-        areas.at_return(slot, 0, True, switched=False)  # type: ignore[arg-type]
+        _at_return(areas, slot, 0, True, switched=False)  # type: ignore[arg-type]
     assert exc.value.check == "return.rseq_abort"
     assert exc.value.signo == 11                       # force_sigsegv(): the kernel's SIGSEGV
     assert slot.ctx.get(CTX_PC) == START + 8
@@ -205,3 +214,85 @@ def test_kernel_return_aborts_or_forces_sigsegv(signature: int, pc: int, want_pc
     if not segv:
         assert m.read(AREA, 28) == bytes(8) + bytes(8) + bytes(4) + bytes(8)
     assert not r.notify and not r.event
+
+
+def test_a_filtered_programs_rseq_may_get_the_filters_errno() -> None:
+    """A seccomp filter answering rseq() -EPERM (systemd's SystemCallFilter=, sandboxes):
+    glibc runs on unregistered, so only a program no filter may answer is refused."""
+    from tests.test_guardian_result_outputs import _refused_by
+    from tests.test_guardian_result_values import _resume
+    from tests.test_secure_mm import build_translating
+    s = build_translating()
+    eperm = (1 << 64) - 1
+    assert _resume(s, "rseq", (0x40_0000, 32, 0, SIG), eperm, []) != Status.OK
+    assert _refused_by(s, "return.rseq_answer")
+    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    assert _resume(s, "rseq", (0x40_0000, 32, 0, SIG), eperm, []) == Status.OK
+
+
+class Absent(Memory):
+    """Nothing present in the tables: every put_user() faults a page in first."""
+
+    def first_missing(self, va: int, n: int, write: bool) -> int | None:
+        return va
+
+
+def _unregister(areas: RseqAreas, ret: int, space: object, others: tuple = ()) -> None:
+    slot = SimpleNamespace(root=1, thread=5, domain=1, id=9, nr=NUMBERS["rseq"],
+                           args=(AREA, 32, 1, SIG))
+    areas.check(slot, ret, None, space, (slot, *others))  # type: ignore[arg-type]
+
+
+def test_an_unregistration_racing_a_layout_call_may_fault() -> None:
+    """Another thread's munmap or mprotect in flight may leave the area unwritable before
+    rseq_reset_rseq_cpu_node_id()'s put_user()s: -EFAULT is then Linux's too."""
+    efault = (1 << 64) - errno.EFAULT
+    for name in ("munmap", "mprotect", "pkey_mprotect", "madvise", "shmdt", "brk"):
+        areas, _ = _guardian(_memory(), 0)
+        with pytest.raises(Refused):                        # present and writable: 0 only
+            _unregister(areas, efault, Space())
+        other = SimpleNamespace(root=1, nr=NUMBERS[name], id=10)
+        _unregister(areas, efault, Space(), (other,))
+
+
+def test_a_writable_file_page_not_present_may_fault() -> None:
+    """PROT_WRITE over a file page not present: a truncated file's end is SIGBUS
+    (filemap_fault()), so the reset's -EFAULT is Linux's; over anonymous memory it is not."""
+    efault = (1 << 64) - errno.EFAULT
+    space = Space(protections=[(AREA & ~0xFFF, (AREA & ~0xFFF) + 0x1000, 3, 0)])
+    areas, _ = _guardian(Absent(), 0)
+    areas.areas[(1, 5)] = Area(AREA, 32, SIG)
+    _unregister(areas, efault, space)
+    space.anon_areas.append((AREA & ~0xFFF, (AREA & ~0xFFF) + 0x1000, 3))
+    with pytest.raises(Refused):
+        _unregister(areas, efault, space)
+
+
+def test_a_registration_may_fault_where_the_area_is_not_proved_writable() -> None:
+    """Linux 6.13 (6.12.y, 6.6.y, 6.1.y): sys_rseq() reads rseq_cs and clears a non-zero
+    one, -EFAULT where it cannot; a stale rseq_cs is cleared at the commit, no SIGSEGV."""
+    efault = (1 << 64) - errno.EFAULT
+    slot = SimpleNamespace(root=1, thread=6, domain=1, id=9, nr=NUMBERS["rseq"],
+                           args=(AREA, 32, 0, SIG), ctx=Ctx(START + 8))
+    areas = RseqAreas(Absent())  # type: ignore[arg-type]
+    areas.check(slot, efault, None, Space(), (slot,))  # type: ignore[arg-type]
+    m = _memory(SIG ^ 1)                                # rseq_cs set, a bad signature
+    areas = RseqAreas(m)  # type: ignore[arg-type]
+    with pytest.raises(Refused):                        # present and writable: 0 only
+        areas.check(slot, efault, None, Space(), (slot,))  # type: ignore[arg-type]
+    areas.check(slot, 0, None, Space(), (slot,))  # type: ignore[arg-type]
+    areas.commit(slot, 0, 0)  # type: ignore[arg-type]
+    assert m.read(AREA + 8, 8) == bytes(8)
+    assert slot.ctx.get(CTX_PC) == START + 8
+
+
+def test_a_gone_threads_area_is_dropped() -> None:
+    """Thread churn does not grow the areas: the CLEARTID clear of an exit drops the
+    thread's registration (the thread never returns to user code)."""
+    from tests.test_secure_mm import build_translating
+    conf = build_translating().g.conf
+    assert conf.uaccess.rseq is conf.returns.rseq
+    areas = conf.uaccess.rseq
+    areas.areas[(1, 5)] = Area(AREA, 32, SIG)
+    areas.drop(1, 5)
+    assert not areas.areas

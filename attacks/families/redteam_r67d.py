@@ -19,8 +19,9 @@ On the victim `secret_r67_rseq` (the C library's area given back first):
 - YI-007: an area on a MAP_PRIVATE memfd page given back answered -EFAULT (Linux: 0,
   put_user() breaks the copy-on-write);
 - YI-008, YI-009, YI-010: (argument -c) a fork child's registration with rseq_cs at an
-  unmapped address, at a kernel address, at a descriptor of version 1 answered -EINVAL,
-  so that the child lives on (Linux: 0, then force_sigsegv() at the return);
+  unmapped address, at a kernel address, at a descriptor of version 1 answered -EINVAL
+  (Linux 6.13, 6.12.y, 6.6.y, 6.1.y: 0, sys_rseq() clearing the stale rseq_cs; older
+  kernels: 0, then force_sigsegv() at the return);
 - YI-011: an area under a writable page mremap'd onto its page given back answered
   -EFAULT (Linux: 0);
 - YI-012, YI-013: an area under a read-only page mremap'd or mmap'd (MAP_FIXED) onto
@@ -36,13 +37,16 @@ left, Space.holes, is refused directly; before, the Guardian could not tell and 
 write fault-in the kernel cannot serve ended the program).
 
 Honest (claim_* steps): the victim left alone, the mapping steps' -EFAULTs and 0s
-(claim_mapping_efaults), the fork children Linux kills with SIGSEGV (claim_bad_cs_killed).
-Fixed since (claims, no longer xfail): Linux force_sigsegv()s those children, so their
-parent's wait4() reads SIGSEGV (argument -k wants it): the Guardian's return.rseq_abort
-refusal now names SIGSEGV (its value) and the kernel model ends the process by it (and by
-SIGSEGV where a registered thread's rseq fault-in cannot be served), no longer SIGKILL.
-The kernel model runs __rseq_handle_notify_resume() at a registration's return (a bad rseq_cs
-force_sigsegv()s the child there, without the Guardian too), and its ftruncate() of a memfd
+(claim_mapping_efaults), the fork children with a stale rseq_cs (claim_bad_cs_cleared).
+Changed since: Linux 6.13 ("rseq: Fix segfault on registration when rseq_cs is non-zero",
+backported to 6.12.y, 6.6.y, 6.1.y) reads rseq_cs in sys_rseq() and clears a non-zero one
+(-EFAULT where it cannot), so those children are answered 0 and live on (exit 7; the
+victim's -k no longer changes anything).  Older kernels force_sigsegv()'d them at the
+registration's return; the Guardian stores for the program and takes the newer
+behaviour (it clears rseq_cs at the registration's commit; return.rseq_abort stays for
+the fixup at an interrupt or a signal), and so does the kernel model.  Where a
+registered thread's rseq fault-in cannot be served the kernel model ends it by SIGSEGV
+(no longer SIGKILL).  The kernel model's ftruncate() of a memfd
 zaps a confidential program's MAP_PRIVATE copies of pages wholly past the new end
 (truncate_pagecache() -> unmap_mapping_range(..., even_cows = 1); qemu-aarch64 shows the
 SIGBUS), which the Guardian lets go (cut_windows.cut_copy) and judges an unregistration
@@ -68,7 +72,7 @@ P_MREMAP_ONTO, P_MREMAP_RO_ONTO, P_MMAP_RO_OVER = 7718, 7720, 7722
 P_TRUNCATED, P_VFORK_PARENT = 7724, 7726
 P_VICTIM_LAST = 7726            # (P_CS_* only with -c, P_TRUNCATED only with -t)
 BAD_CS = b"-c"                  # secret_r67_rseq's switch for the fork children's rseq_cs
-WANT_SIGSEGV = b"-k"            # its switch: a child must end by SIGSEGV, not any signal
+WANT_SIGSEGV = b"-k"            # its former switch (SIGSEGV wanted): no longer changes anything
 TRUNCATE = b"-t"                # its switch for the area past a truncated memfd's end
 NR_RSEQ = 293
 EFAULT, EINVAL, EBUSY = 14, 22, 16
@@ -204,9 +208,9 @@ def yi_cs_unmapped_einval(adv: Adversary) -> None:
     munmap'd and registers the area; the parent chooses label -4 where the child lived on
     to exit.
     2. The kernel answers -EINVAL, and the child lives on to exit.
-    sys_rseq() does not read rseq_cs: its checks pass (0); rseq_set_notify_resume() ->
-    __rseq_handle_notify_resume() -> rseq_ip_fixup() -> rseq_get_rseq_cs()'s
-    copy_from_user() fails -> force_sigsegv()."""
+    sys_rseq() never answers -EINVAL for rseq_cs: Linux 6.13 (6.12.y, 6.6.y, 6.1.y)
+    clears the non-zero rseq_cs and answers 0; older kernels answer 0 and
+    rseq_ip_fixup() -> rseq_get_rseq_cs()'s copy_from_user() fails -> force_sigsegv()."""
     answer_rseq(adv, P_CS_UNMAPPED, -EINVAL, undo=True)
 
 
@@ -219,7 +223,8 @@ def yi_cs_kernel_einval(adv: Adversary) -> None:
     """1. A fork child sets rseq_cs to 0xffff000000001000 and registers its area.
     2. The kernel answers -EINVAL.
     rseq_get_rseq_cs(): `if (ptr >= TASK_SIZE) return -EINVAL;` runs at the return, not
-    in sys_rseq(): the call is answered 0 and the thread force_sigsegv()'d."""
+    in sys_rseq(): the call is answered 0 (Linux 6.13 clears rseq_cs in sys_rseq();
+    older kernels force_sigsegv() the thread at the return)."""
     answer_rseq(adv, P_CS_KERNEL, -EINVAL, undo=True)
 
 
@@ -232,7 +237,8 @@ def yi_cs_version_einval(adv: Adversary) -> None:
     """1. A fork child points rseq_cs at a descriptor of version 1 and registers its area.
     2. The kernel answers -EINVAL.
     rseq_get_rseq_cs(): `if (rseq_cs->version > 0) return -EINVAL;` at the return:
-    sys_rseq() answers 0, then force_sigsegv()."""
+    sys_rseq() answers 0 (Linux 6.13 clears rseq_cs first; older kernels
+    force_sigsegv() at the return)."""
     answer_rseq(adv, P_CS_VERSION, -EINVAL, undo=True)
 
 
@@ -361,15 +367,13 @@ def claim_mapping_efaults(adv: Adversary) -> None:
     adv.note("the unregistrations left to the kernel model")
 
 
-def claim_bad_cs_killed(adv: Adversary) -> None:
-    """1. (Argument -c, with -k: the parent wants SIGSEGV.)  Fork children register their
-    area with rseq_cs at an unmapped address, at a kernel address and at a descriptor of
-    version 1.
-    2. Linux answers 0 and force_sigsegv()s each at the return
-    (__rseq_handle_notify_resume() -> rseq_ip_fixup() -> rseq_get_rseq_cs() fails): the
-    parent's wait4() reads a child killed by SIGSEGV.  The Guardian refuses the return
-    (return.rseq_abort) naming SIGSEGV, and the kernel model ends the child by it; without
-    the Guardian the kernel model runs the fixup at the registration's return."""
+def claim_bad_cs_cleared(adv: Adversary) -> None:
+    """1. (Argument -c.)  Fork children register their area with rseq_cs at an unmapped
+    address, at a kernel address and at a descriptor of version 1.
+    2. Linux 6.13 (6.12.y, 6.6.y, 6.1.y) clears the non-zero rseq_cs in sys_rseq() and
+    answers 0: each child lives on and exits 7.  The Guardian clears rseq_cs at the
+    registration's commit, the kernel model in sys_rseq() (before: Linux's older
+    force_sigsegv() at the return, which the victim wanted)."""
     adv.note("the registrations with a bad rseq_cs left to the kernel model")
 
 

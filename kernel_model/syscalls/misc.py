@@ -11,7 +11,7 @@ from kernel_model import rseq
 from kernel_model.errors import KernelError
 from kernel_model.process import Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
-from kernel_model.vma import PROT_WRITE
+from kernel_model.vma import PROT_READ, PROT_WRITE
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -294,7 +294,8 @@ def sys_personality(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("rseq")
 def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    """kernel/rseq.c sys_rseq(): register or unregister the thread's area; the ids are
+    """kernel/rseq.c sys_rseq() as Linux 6.13 (and 6.12.y, 6.6.y, 6.1.y) has it: register
+    (a non-zero rseq_cs cleared first) or unregister the thread's area; the ids are
     stored on the way back (rseq_set_notify_resume()), by the Guardian for a confidential
     thread, whose memory the kernel does not touch."""
     area, length, flags, signature = a[0], a[1] & 0xFFFF_FFFF, s32(a[2]), a[3] & 0xFFFF_FFFF
@@ -319,6 +320,18 @@ def sys_rseq(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                 return -errno.EFAULT
         t.rseq = None
         return 0
+    # (Linux 6.13, 6.12.y, 6.6.y, 6.1.y) a non-zero rseq_cs is cleared: get_user(), then
+    # clear_rseq_cs(), -EFAULT where either faults
+    if t.process.confidential:
+        vma = t.process.mm.vmas.find(area + rseq.RSEQ_CS_OFF)
+        if vma is None or not vma.prot & PROT_READ:
+            return -errno.EFAULT        # (the Guardian clears a non-zero one)
+    else:
+        try:
+            if k.uaccess.read(area + rseq.RSEQ_CS_OFF, 8) != bytes(8):
+                k.uaccess.write(area + rseq.RSEQ_CS_OFF, bytes(8))
+        except (KernelError, ValueError):
+            return -errno.EFAULT
     t.rseq = rseq.Rseq(area, length, signature)
     if not t.process.confidential:
         # rseq_set_notify_resume(): __rseq_handle_notify_resume() runs at this return;

@@ -13,6 +13,7 @@ from guardian import checks
 from guardian.checks import FaultIn
 from guardian.clone_valid import MAX_PID_NS_LEVEL
 from guardian.slots import Slot, Space
+from guardian.unmapped_holes import stack_may_reach
 from guardian.user_memory import UserMemory
 
 PAGE = 4096
@@ -33,16 +34,23 @@ def _read(memory: UserMemory, slot: Slot, va: int, n: int) -> bytes:
 
 
 def _covered(space: Space | None, start: int, end: int) -> bool:
-    """Does an area of `space` cover all of [start, end)?  (No list: assumed so.)"""
+    """Does an area of `space` cover all of [start, end), or may the stack grow there
+    (a fault below it: lock_mm_and_find_vma() -> expand_stack())?  (No list: assumed
+    so.)"""
     if space is None:
         return True
     pos = start
     for s, e in sorted(space.areas):
-        if s <= pos < e:
-            pos = e
-            if pos >= end:
-                return True
-    return pos >= end
+        if e <= pos:
+            continue
+        if pos < s:
+            if not stack_may_reach(space, pos):
+                return False
+            pos = s            # the stack grows over [pos, s) as it reaches pos
+        pos = max(pos, e)
+        if pos >= end:
+            return True
+    return pos >= end or stack_may_reach(space, pos)
 
 
 def read_clone_args(memory: UserMemory, slot: Slot, space: Space | None, mapping: bool

@@ -78,11 +78,11 @@ from guardian.fd_names import (
 )
 from guardian.fd_results import new_fds, reads_make_fds, s32
 from guardian.fd_tables import TableLifecycle
-from guardian.open_files import Description, FileTable, OpenFile, WorkDir
+from guardian.open_files import CWD_CALLS, Description, FileTable, OpenFile, WorkDir
 from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
 from guardian.proc_cwds import proc_cwds
-from guardian.side_fds import SIDE_MAKERS, side_fds
+from guardian.side_fds import SIDE_MAKERS, pidfd_unsure, side_fds
 from guardian.slots import Slot
 from guardian.sole_files import MFD_HUGETLB, MemFile, check_flags
 from guardian.sole_held import SoleHeld
@@ -428,6 +428,25 @@ class Descriptors(TableLifecycle):
                         else s.nr in CALLS and s.nr not in _NEVER_MAKE)
                    for s in self.admission.registry.slots.values())
 
+    def pidfd_unsure(self, slot: Slot) -> bool:
+        """Is a clone's CLONE_PIDFD number in the program's word not read back
+        (side_fds.pidfd_unsure)?"""
+        return pidfd_unsure(lambda va, n: self.memory.read(va, n, slot.root), slot.nr,
+                            slot.args)
+
+    def wd_steady(self, slot: Slot) -> bool:
+        """Is the slot's thread's working directory the one its call started from (the
+        walk takes fs->pwd once, at its start: path_init()): no chdir, fchdir or unshare
+        changed it since the call entered, and none of a thread sharing it is in flight?"""
+        wd = self.workdirs.get((slot.root, slot.thread))
+        return wd is not None and wd.changed <= slot.id and not any(
+            s.id != slot.id and s.nr in CWD_CALLS and self.workdirs.get((s.root, s.thread)) is wd
+            for s in self.admission.registry.slots.values())
+
+    def base_steady(self, slot: Slot, dirfd: int) -> bool:
+        """Is where a relative name from dirfd starts the one the call started from?"""
+        return self.wd_steady(slot) if s32(dirfd) == AT_FDCWD else self.steady(slot)
+
     def steady(self, slot: Slot) -> bool:
         """Does each number of the slot's table name now the open file it named when the
         call entered?  (Linux looks a call's descriptor up once, at its entry: a close,
@@ -529,6 +548,10 @@ class Descriptors(TableLifecycle):
             src = table.fds.get(s32(a[0]))
             table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
         elif nr in (NR_CLONE, NR_CLONE3):
+            if self.pidfd_unsure(slot):     # (its number unknown: as an unseen maker's)
+                table.free.clear()
+                table.open_below = 0
+                made = []
             for fd in made:     # CLONE_PIDFD: pidfd_prepare(O_RDWR | O_CLOEXEC) of the child
                 table.fds[fd] = OpenFile(cloexec=True, maker=NR_PIDFD_OPEN, pid=ret & 0xFFFF_FFFF)
                 self.pidfds.opened(slot.domain, table.fds[fd].description, ret)
@@ -580,6 +603,7 @@ class Descriptors(TableLifecycle):
             name = read_name(self.memory, slot, a[0])
             wd = self.workdir(*key)
             wd.path = self.resolve(slot, AT_FDCWD, name) if name is not None else None
+            wd.changed = self.admission.registry.next_slot_id()
             wd.opener = self._opener(slot, wd.path)
             wd.opened_by = self._process(slot)
         elif nr == NR_FCHDIR:
@@ -587,12 +611,14 @@ class Descriptors(TableLifecycle):
             wd = self.workdir(*key)
             wd.path, wd.opener = (f.path, f.opener) if f is not None else (None, None)
             wd.opened_by = f.opened_by if f is not None else 0
+            wd.changed = self.admission.registry.next_slot_id()
         elif nr == NR_UNSHARE:
             if a[0] & CLONE_FILES:
                 self.tables[key] = table.copy(keep_pids=True)
             if a[0] & CLONE_FS:
                 wd = self.workdir(*key)
-                self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by)
+                self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by,
+                                             self.admission.registry.next_slot_id())
         elif nr == NR_SENDMSG:
             self.passed.note_sent(self.memory, table, slot)
         elif nr in SIDE_MAKERS:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.descriptors import INT_MAX, NR_DUP3, NR_FCNTL, NR_RECVMMSG, NR_RECVMSG
-from abi.layout import ERRNO_FLOOR
+from abi.layout import ERRNO_FLOOR, NR_CLONE, NR_CLONE3
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_lowest import check_lowest
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 RLIMIT_NOFILE = 7
 _NR_GETRLIMIT, _NR_SETRLIMIT = NUMBERS["getrlimit"], NUMBERS["setrlimit"]
 _NR_PRLIMIT64 = NUMBERS["prlimit64"]
+_CLONES = frozenset({NR_CLONE, NR_CLONE3})
 _RECEIVES = frozenset({NR_RECVMSG, NR_RECVMMSG})  # they install what SCM_RIGHTS passes
 #: The calls that set or read a resource limit (`note_limit`).
 LIMIT_CALLS = frozenset({_NR_GETRLIMIT, _NR_SETRLIMIT, _NR_PRLIMIT64})
@@ -46,6 +47,8 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
     if ret >= ERRNO_FLOOR:
         return
     nr, a = slot.nr, slot.args
+    if nr in _CLONES and files.pidfd_unsure(slot):
+        return
     new = new_fds(files.memory, slot, ret)
     if not new:
         if nr in _RECEIVES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abi.descriptors import CLONE_FILES, CLONE_FS, NR_EXECVE
+from abi.descriptors import CLONE_FILES, CLONE_FS, NR_CLOSE, NR_CLOSE_RANGE, NR_EXECVE
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -74,10 +74,25 @@ class TableLifecycle:
         same for the working directory and CLONE_FS)."""
         table, wd = self.table(root, thread), self.workdir(root, thread)
         key = (child_root or root, child_thread)
-        self.tables[key] = table if flags & CLONE_FILES else table.copy()
+        self.tables[key] = table if flags & CLONE_FILES else self._forked(table)
         # (CLONE_PIDFD's pidfd lands in the parent's table: judged and recorded at the
         # return, from the number stored in the program's word)
-        self.workdirs[key] = wd if flags & CLONE_FS else WorkDir(wd.path, wd.opener, wd.opened_by)
+        self.workdirs[key] = wd if flags & CLONE_FS else \
+            WorkDir(wd.path, wd.opener, wd.opened_by, wd.changed)
+
+    def _forked(self, table: FileTable) -> FileTable:
+        """dup_fd()'s copy of `table`: a close or close_range of another thread in flight
+        freed its numbers at its entry (file_close_fd()), so the copy may hold them free
+        and has no proven-open prefix."""
+        copy = table.copy()
+        for s in self.admission.registry.slots.values():
+            if s.nr in (NR_CLOSE, NR_CLOSE_RANGE) and self.tables.get((s.root, s.thread)) is table:
+                copy.open_below = 0
+                lo = s.args[0] & 0xFFFF_FFFF
+                hi = lo if s.nr == NR_CLOSE else s.args[1] & 0xFFFF_FFFF
+                for fd in [fd for fd in copy.fds if lo <= fd <= hi]:
+                    del copy.fds[fd]
+        return copy
 
     def note_exec(self, slot: Slot) -> None:
         """A thread in execve lost its address space: its descriptors without FD_CLOEXEC

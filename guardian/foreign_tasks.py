@@ -51,8 +51,8 @@ def opened_name(sole: SoleHeld, slot: Slot) -> tuple[str, int] | None:
             return None
         in_root = bool(struct.unpack("<QQQ", raw)[2] & RESOLVE_IN_ROOT)
     name = read_name(files.memory, slot, a[1])
-    if name is None:
-        return None
+    if name is None or not name.startswith("/") and not files.base_steady(slot, a[0]):
+        return None         # (the directory it started from may be another by now)
     path = files.resolve(slot, a[0], name, in_root)
     return (path, len(name.encode()) + 1) if path is not None else None
 
@@ -131,7 +131,7 @@ def _opener_task(sole: SoleHeld, slot: Slot) -> None:
     reach = files.reach(slot)
     if m is None or name is None or reach.tid is None or name_to_int(m.group(1)) != reach.tid:
         return
-    base = dir_base(files, slot, slot.args[0])
+    base = dir_base(files, slot, slot.args[0], steady=True)
     if base is None or base.path not in _SELF_TASK or base.opener is None or \
             base.opener[1] < 0 or reach.process is None or base.opener == reach.process:
         return

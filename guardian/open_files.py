@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from abi.syscalls import NUMBERS
+
 if TYPE_CHECKING:
     from guardian.confidential_events import EpollInstance, SignalfdMask
     from guardian.result_records import InotifyQueue
@@ -23,6 +25,11 @@ class Description:
     file (an epoll registration of it)."""
 
     __slots__ = ()
+
+
+#: calls that may change a working directory (or which directory its name is)
+CWD_CALLS = frozenset(NUMBERS[n] for n in ("chdir", "fchdir", "chroot", "unshare", "setns")
+                      if n in NUMBERS)
 
 
 @dataclass
@@ -116,3 +123,6 @@ class WorkDir:
     opener: tuple[int, int] | None = None
     #: as `OpenFile.opened_by`
     opened_by: int = 0
+    #: the slot id the next call would have got when a chdir, fchdir or unshare last
+    #: changed it: a call whose slot id is at least this started from this directory
+    changed: int = 0

@@ -61,15 +61,17 @@ def check_opener_fd_closed(sole: SoleHeld, slot: Slot) -> None:
     process closed before the call, none made since, never succeeds."""
     files = sole.files
     reg = files.admission.registry
+    name = read_name(files.memory, slot, slot.args[1])
+    if not name or "fd/" not in name:
+        return                  # (no "fd/N" name: most opens)
     if files.admitted_reads.names_moved or any(
             s.nr in MOUNTING or (s.id != slot.id and s.nr in _CWD)
             for s in reg.slots.values()):
         return
-    name = read_name(files.memory, slot, slot.args[1])
-    rel = _fd_name(sole, slot, name) if name else None
+    rel = _fd_name(sole, slot, name)
     parts = rel.split("/") if rel is not None else []
     fd = name_to_int(parts[1]) if len(parts) == 2 and parts[0] == "fd" else None
-    base = dir_base(files, slot, AT_FDCWD)
+    base = dir_base(files, slot, AT_FDCWD, steady=True)
     if fd is None or base is None or base.path not in _SELF or base.opener is None or \
             base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
         return

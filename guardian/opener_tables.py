@@ -118,10 +118,11 @@ def dir_base(files: Descriptors, slot: Slot, dirfd: int, steady: bool = False
              ) -> OpenFile | WorkDir | None:
     """Where a relative name from dirfd starts in the slot's thread: its working
     directory (AT_FDCWD) or the open file dirfd names (steady: only where the table is
-    unchanged since the call entered); None: not known."""
+    unchanged since the call entered, the working directory not changed); None: not
+    known."""
     key = (slot.root, slot.thread)
     if s32(dirfd) == AT_FDCWD:
-        return files.workdirs.get(key)
+        return files.workdirs.get(key) if not steady or files.wd_steady(slot) else None
     table = files.tables.get(key)
     if table is None or (steady and not files.unchanged_since(slot, table)):
         return None
@@ -136,7 +137,7 @@ def through_opener(files: Descriptors, slot: Slot, dirfd: int, name: str) -> Ope
     fd = name_to_int(name)                  # (proc_lookupfd_common())
     if fd is None:
         return None
-    base = dir_base(files, slot, dirfd)
+    base = dir_base(files, slot, dirfd, steady=True)
     if base is None or base.opener is None or base.path not in _SELF_FD or \
             base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
         return None

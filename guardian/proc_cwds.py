@@ -16,22 +16,21 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from abi.syscalls import NUMBERS
 from guardian.fd_names import Reach, workdir_path
 from guardian.foreign_tasks import MOUNTING
+from guardian.open_files import CWD_CALLS
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.open_files import WorkDir
     from guardian.slots import Slot
 
-_CHDIRS = frozenset(NUMBERS[n] for n in ("chdir", "fchdir"))
 
 
 def _known(wd: WorkDir | None, root: bool) -> bool:
     """Is `wd` a working directory followed here: a /proc directory, or "/" with `root`?"""
     return wd is not None and wd.path is not None and (
-        wd.path.startswith("/proc") or wd.path == "/" and root)
+        wd.path == "/proc" or wd.path.startswith("/proc/") or wd.path == "/" and root)
 
 
 def _leader(files: Descriptors, root: int, group: int) -> tuple[int, int] | None:
@@ -58,13 +57,17 @@ def proc_cwds(files: Descriptors, slot: Slot, reach: Reach) -> Reach:
     shared = reach.leader and all(
         files.workdirs.get(k) is wd for k in files.tables
         if k[0] == slot.root and reg.group_of(*k) == group)
-    thread = workdir_path(wd, reach) if wd is not None and _known(wd, root) else None
+    # (the walk reads fs->pwd once, at its start: one a chdir changed meanwhile is unknown)
+    thread = workdir_path(wd, reach) \
+        if wd is not None and _known(wd, root) and files.wd_steady(slot) else None
     if shared:
         return replace(reach, thread_cwd=thread, self_cwd=thread)
     # (proc_self_get_link() -> the leader: its own fs->pwd, where no chdir may change it)
     lead = _leader(files, slot.root, group)
     lwd = files.workdirs.get(lead) if lead is not None else None
-    if lead is None or lead == key or lead in reg.tid_cleared or not _known(lwd, root) or any(s.nr in _CHDIRS and s.root == slot.root
-                                         for s in reg.slots.values() if s.id != slot.id):
+    if lead is None or lead == key or lead in reg.tid_cleared or not _known(lwd, root) or \
+            lwd is None or lwd.changed > slot.id or any(
+                s.nr in CWD_CALLS and s.root == slot.root
+                for s in reg.slots.values() if s.id != slot.id):
         return replace(reach, thread_cwd=thread)
     return replace(reach, thread_cwd=thread, self_cwd=workdir_path(lwd, reach))

@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.fd_names import read_name
 from guardian.foreign_tasks import MOUNTING, opened_name
+from guardian.opener_tables import dir_base
 from guardian.proc_numbers import is_number
 from guardian.sole_reopens import name_quiet
 
@@ -47,11 +49,26 @@ def absent_entry(path: str) -> str | None:
     return None
 
 
+def _may_reach_proc(sole: SoleHeld, slot: Slot) -> bool:
+    """May the open's name reach /proc lexically: it names "proc" or "dev" (/dev/fd), or
+    is relative to a /proc or /dev directory?  (Most opens do not: judged no further.)"""
+    files = sole.files
+    name = read_name(files.memory, slot, slot.args[1])
+    if name is None or "proc" in name or "dev" in name:
+        return name is not None
+    if name.startswith("/"):
+        return False
+    base = dir_base(files, slot, slot.args[0])
+    path = base.path if base is not None else None
+    return path is not None and path.startswith(("/proc", "/dev"))
+
+
 def check_proc_entry(sole: SoleHeld, slot: Slot) -> None:
     """`return.proc_entry_absent`: an open of /proc/<digits name_to_int() takes for no
     pid>/... or of a fdinfo entry that is no descriptor number never succeeds."""
     reg = sole.files.admission.registry
-    if sole.files.admitted_reads.names_moved or any(s.nr in MOUNTING for s in reg.slots.values()):
+    if not _may_reach_proc(sole, slot) or sole.files.admitted_reads.names_moved or any(
+            s.nr in MOUNTING for s in reg.slots.values()):
         return
     got = opened_name(sole, slot)
     entry = absent_entry(got[0]) if got is not None else None

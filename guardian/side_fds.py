@@ -78,3 +78,18 @@ def side_fds(read: Read, nr: int, args: tuple[int, ...] | list[int], ret: int) -
             and args[1] & SECCOMP_FILTER_FLAG_NEW_LISTENER and ret > 0:
         return [ret]
     return []
+
+
+def pidfd_unsure(read: Read, nr: int, args: tuple[int, ...] | list[int]) -> bool:
+    """Is a successful clone's CLONE_PIDFD number not read back at its return: its word
+    (or clone3's struct) not present?"""
+    if nr == NR_CLONE:
+        flags = args[0]
+    elif nr == NR_CLONE3:
+        raw = read(args[0], 16)
+        if raw is None:
+            return True
+        flags = struct.unpack_from("<Q", raw)[0]
+    else:
+        return False
+    return bool(flags & CLONE_PIDFD) and not side_fds(read, nr, args, 1)

@@ -88,6 +88,10 @@ def _stack_may_reach(space: Space, va: int) -> bool:
                if any(a == s for a, _ in space.areas))
 
 
+#: Public name: may a stack or MAP_GROWSDOWN area grow to va (expand_stack())?
+stack_may_reach = _stack_may_reach
+
+
 def hole_at(space: Space, va: int) -> tuple[int, int] | None:
     """The hole the program's own unmapping left at va, where Linux maps nothing."""
     hole = hole_list.find(space.holes, va)

@@ -106,6 +106,19 @@ def test_pidfd_word_in_no_area_is_refused_only_where_known() -> None:
     assert pidfd_word_unmapped(space, False, SIGCHLD, 0x10, PIDFD) is None
 
 
+def test_pidfd_word_below_the_stack_is_reached_by_stack_growth() -> None:
+    """put_user() below the stack's VMA faults and expand_stack() grows it
+    (lock_mm_and_find_vma()): Linux makes the child."""
+    from guardian.clone_args import pidfd_word_unmapped
+    from guardian.slots import Space
+
+    space = Space(areas=[(0x400000, 0x401000), (0x7FF000, 0x800000)])
+    space.stack = (0x7F0000, 0x800000)
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x7EFFF0, PIDFD) is None
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x7F8000, PIDFD) is None
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x401000, PIDFD) is not None
+
+
 def test_open_below_follows_close_and_copies() -> None:
     """FileTable.open_below: copied with the table (dup_fd() copies every descriptor)."""
     from guardian.open_files import FileTable

@@ -314,6 +314,62 @@ def test_a_clone_pidfd_and_a_seccomp_listener_are_close_on_exec(prog: _Program) 
     assert {fd: f.cloexec for fd, f in table.fds.items()} == {5: True, 6: True}
 
 
+def test_a_name_from_a_working_directory_changed_during_the_call_is_not_known(
+        prog: _Program) -> None:
+    """path_init() takes fs->pwd once: an open("0123") from /tmp while a CLONE_FS
+    sibling's chdir("/proc") entered and returned made /tmp/0123, not /proc/0123."""
+    from abi.descriptors import CLONE_FS
+    from guardian.foreign_tasks import opened_name
+
+    prog.call("chdir", NAME_VA, ret=0, path="/proc")
+    prog.call("chdir", NAME_VA, ret=0, path="/tmp")
+    prog.files.note_clone(ROOT, 1, 0, 3, CLONE_FILES | CLONE_FS | 0x100)
+    registry = prog.files.admission.registry
+    slow = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"],
+                             (AT_FDCWD & (1 << 64) - 1, NAME_VA, 0o100, 0, 0, 0),
+                             root=ROOT, thread=1)
+    _Program(prog.files, prog.memory, ROOT, 3).call("chdir", NAME_VA, ret=0, path="/proc")
+    prog.memory.data = b"0123\0"
+    assert opened_name(prog.files.sole, slow) is None
+    assert prog.files.reach(slow).thread_cwd is None
+    del registry.slots[slow.id]
+    later = registry.add_slot(1, UserContext(), 0, NUMBERS["openat"],
+                              (AT_FDCWD & (1 << 64) - 1, NAME_VA, 0, 0, 0, 0),
+                              root=ROOT, thread=1)
+    assert opened_name(prog.files.sole, later) == ("/proc/0123", 5)
+    assert prog.files.reach(later).thread_cwd == "/proc"
+
+
+def test_a_fork_during_a_close_may_copy_its_number_free(prog: _Program) -> None:
+    """close() frees the number at its entry (file_close_fd()); a fork by another thread
+    meanwhile copies it free (dup_fd()): the child's open may get it."""
+    for fd in (0, 1, 2, 3, 4, 5):
+        prog.open("/dev/null", ret=fd)
+    registry = prog.files.admission.registry
+    prog.files.note_clone(ROOT, 1, 0, 3, CLONE_FILES | 0x100)
+    closing = registry.add_slot(1, UserContext(), 0, NUMBERS["close"], (4, 0, 0, 0, 0, 0),
+                                root=ROOT, thread=3)
+    prog.files.note_clone(ROOT, 1, CHILD_ROOT, 2, 0)             # fork
+    del registry.slots[closing.id]
+    _Program(prog.files, prog.memory, CHILD_ROOT, 2).open("/dev/null", ret=4)
+
+
+@pytest.mark.parametrize("how", ["absent"])
+def test_a_pidfd_number_not_read_reliably_is_an_unseen_maker(prog: _Program, how: str) -> None:
+    """copy_process() put the pidfd (3, the lowest free) into the program's word; the
+    word is not present at the return: the free 3 is forgotten, a later open's 6 is not
+    refused."""
+    for fd in (3, 4, 5):
+        prog.open("/dev/null", ret=fd)
+    prog.call("close", 3, ret=0)
+    prog.memory.data = (9).to_bytes(4, "little")
+    if how == "absent":
+        prog.call("clone", 0x1000 | 17, 0, 0x800, 0, 0, ret=100)    # CLONE_PIDFD, no page
+    else:
+        prog.call("clone", 0x1000 | 0x100 | 17, 0, NAME_VA, 0, 0, ret=100)   # | CLONE_VM
+    prog.open("/dev/null", ret=6)
+
+
 def test_a_descriptor_made_while_another_call_closed_one_proves_nothing_below_it(
         prog: _Program) -> None:
     """alloc_fd() proves 0..N-1 open only if the table held still through the call: here

@@ -40,3 +40,13 @@ def test_cwd_link_followed_to_a_known_proc_directory() -> None:
     assert resolve_name(table, lambda: None, -100, "/proc/self/cwd/../x", reach=other) is None
     assert resolve_name(table, lambda: None, -100, "/proc/self/cwd/fd/03") == \
         "/proc/self/cwd/fd/03"
+
+
+def test_only_proc_and_its_directories_are_followed_working_directories() -> None:
+    """proc_cwds._known: /proc and /proc/..., not a /procfoo directory."""
+    from guardian.open_files import WorkDir
+    from guardian.proc_cwds import _known
+
+    assert _known(WorkDir("/proc"), False) and _known(WorkDir("/proc/self"), False)
+    assert not _known(WorkDir("/procfoo"), False)
+    assert _known(WorkDir("/"), True) and not _known(WorkDir("/"), False)

@@ -249,6 +249,11 @@ EXPLAINED: dict[str, str] = {
                          "(only the Guardian's memory grows); it caps what a program's "
                          "65,537th separate hole costs, which no scenario makes "
                          "(tests/test_hole_list.py holds it)",
+    "return.rseq_abort": "the program's own fault, which no kernel can cause: it refuses a "
+                         "return only where the program's rseq_cs descriptor or signature is "
+                         "bad (memory the kernel cannot write), to end the thread with "
+                         "SIGSEGV as force_sigsegv() does; the abort itself is the "
+                         "Guardian's doing (tests/test_rseq.py holds both)",
     "call.known": "structural: an unknown call number has no row in the call table; the "
                   "refusal is the table lookup itself and cannot be switched off",
     "entry.counter_read": "fail-closed: without it a confidential program's counter read "

@@ -251,7 +251,9 @@ class RseqAreas:
         if area is None:
             return None
         raw = self._read(slot, area.va, RSEQ_FEATURE_SIZE)
-        self._writable_now(slot, area.va)   # rseq_update_cpu_node_id() stores every time
+        # (rseq_update_cpu_node_id() stores every time, but the ids of this one-CPU
+        # machine never change after the registration stored them: a page a fork left
+        # copy-on-write is not faulted in at every return; `apply` stores only changes)
         abort = None
         new = bytearray(raw)
         if (event or switched) and raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:

@@ -31,6 +31,7 @@ def _sole(monkeypatch: pytest.MonkeyPatch, name: str, reaped_at: int | None = 5,
         tables={(ROOT, 1): FileTable({4: dk, 5: own})},
         workdirs={(ROOT, 1): WorkDir("/proc/self/fd", (DEAD_ROOT, 0), DEAD_PROC)},
         unchanged_since=lambda slot, table: steady,
+        wd_steady=lambda slot: steady,
         reach=lambda slot: Reach(process=(ROOT, 0)))
     return SimpleNamespace(files=files)
 

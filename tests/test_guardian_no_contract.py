@@ -45,7 +45,6 @@ def _refused_no_contract(s: Scene, name: str, args: tuple[int, ...]) -> None:
     ("ptrace", (0x4204, 1, 1, OUT)),                # PTRACE_GETREGSET
     ("semctl", (0, 0, GETALL, OUT)),                # NoSuccess: the set's size is the kernel's
     ("bpf", (0, OUT, 64)),
-    ("io_cancel", (1, OUT, OUT + 64)),
     ("rt_sigsuspend", (OUT, 8)),                    # returns only -EINTR, after a handler
 ])
 def test_a_command_without_a_row_answers_only_an_error(scene: Scene, name: str,

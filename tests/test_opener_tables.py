@@ -40,6 +40,7 @@ def _files(steady: bool = True) -> Any:
         tables={(PARENT_ROOT, 1): parent, (CHILD_ROOT, CHILD_PROC): child},
         workdirs={(CHILD_ROOT, CHILD_PROC): WorkDir("/proc/self/fd", (PARENT_ROOT, 0))},
         unchanged_since=lambda slot, table: steady,
+        wd_steady=lambda slot: steady,
         reach=lambda slot: Reach(process=(CHILD_ROOT, 0)))
     return files
 

@@ -107,7 +107,7 @@ def yh_own_244_zero(adv: Adversary) -> None:
           goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="arm64's unassigned 245..259 answer -ENOSYS.")
 def yh_own_251_zero(adv: Adversary) -> None:
-    """Number 251 (between __NR_arch_specific_syscall and __NR_wait4's 260): sys_ni_syscall(),
+    """1. Number 251 (between __NR_arch_specific_syscall and __NR_wait4's 260): sys_ni_syscall(),
     -ENOSYS; answered 0, label -4."""
     answered(adv, P_NR251, 251, 0)
 
@@ -116,7 +116,7 @@ def yh_own_251_zero(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="An unassigned number never sleeps: no -EINTR.")
 def yh_own_259_eintr(adv: Adversary) -> None:
-    """sys_ni_syscall() returns -ENOSYS at once; -EINTR, label -4."""
+    """1. sys_ni_syscall() returns -ENOSYS at once; -EINTR, label -4."""
     answered(adv, P_NR259, 259, EINTR)
 
 
@@ -124,7 +124,7 @@ def yh_own_259_eintr(adv: Adversary) -> None:
           "with 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="A number past __NR_syscalls is answered -ENOSYS (do_ni_syscall()).")
 def yh_own_past_table(adv: Adversary) -> None:
-    """invoke_syscall(): scno >= sc_nr, do_ni_syscall(): -ENOSYS; answered 0, label -4."""
+    """1. invoke_syscall(): scno >= sc_nr, do_ni_syscall(): -ENOSYS; answered 0, label -4."""
     answered(adv, P_NR1000, 1000, 0)
 
 
@@ -132,7 +132,7 @@ def yh_own_past_table(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="A confidential program's aio calls are answered -ENOSYS.")
 def yh_io_setup_zero(adv: Adversary) -> None:
-    """io_setup() reaches the kernel as 244 with no argument (no_aio.py); 0, label -4."""
+    """1. io_setup() reaches the kernel as 244 with no argument (no_aio.py); 0, label -4."""
     answered(adv, P_IO_SETUP, SHOWN_NR, 0)
 
 
@@ -141,7 +141,7 @@ def yh_io_setup_zero(adv: Adversary) -> None:
           program=VICTIM,
           prop="sys_ni_syscall() never restarts: the call is answered -ENOSYS once.")
 def yh_io_setup_restart(adv: Adversary) -> None:
-    """-ERESTARTSYS with no signal: a restart (the pc back on the svc, x0 restored), or
+    """1. -ERESTARTSYS with no signal: a restart (the pc back on the svc, x0 restored), or
     the errno 512 that never reaches user space.  Linux answers -ENOSYS; label -4
     where the program sees anything else."""
     answered(adv, P_IO_SETUP, SHOWN_NR, ERESTARTSYS)
@@ -152,7 +152,7 @@ def yh_io_setup_restart(adv: Adversary) -> None:
           goal=Goal.LEAK, rules=("G-RESUME-CONTEXT",), program=VICTIM,
           prop="The program resumes with the argument registers it made the call with.")
 def yh_io_setup_x1(adv: Adversary) -> None:
-    """The kernel was shown no argument (x1 scrubbed); it returns with x1 = 0x41.  Linux's
+    """1. The kernel was shown no argument (x1 scrubbed); it returns with x1 = 0x41.  Linux's
     el0_svc leaves x1..x30 as the program set them: x1 changed, label -4."""
     answered(adv, P_IO_SETUP, SHOWN_NR, ENOSYS, x1=0x41)
 
@@ -163,7 +163,7 @@ def yh_io_setup_x1(adv: Adversary) -> None:
           prop="x8 comes back as the program set it, whatever number the kernel was "
                "shown.")
 def yh_own_244_x8(adv: Adversary) -> None:
-    """The kernel cannot tell the program's 244 from a swapped io_setup(); it returns x8 =
+    """1. The kernel cannot tell the program's 244 from a swapped io_setup(); it returns x8 =
     0 (io_setup's number).  Linux leaves x8; label -4."""
     answered(adv, P_NR244, 244, ENOSYS, x8=0)
 
@@ -173,7 +173,7 @@ def yh_own_244_x8(adv: Adversary) -> None:
           goal=Goal.LEAK, rules=("G-UACCESS-CAP",), program=VICTIM,
           prop="A call the kernel is shown without arguments writes no user memory.")
 def yh_io_setup_writes_ctx(adv: Adversary) -> None:
-    """sys_ni_syscall() touches no user memory; the kernel writes 0x7000_0000_0000 into
+    """1. sys_ni_syscall() touches no user memory; the kernel writes 0x7000_0000_0000 into
     io_ctx: the program sees a context, label -4."""
     @r50.at(adv, P_IO_SETUP)
     def _(a: Adversary, args: tuple[int, ...]) -> None:
@@ -236,7 +236,7 @@ def claim_child_page_copied(adv: Adversary) -> None:
           rules=("G-MEASURE-ALL",), program=VICTIM,
           prop="A copy-on-write page's write fault gives the child a copy of the page.")
 def yh_child_zero_page(adv: Adversary) -> None:
-    """wp_page_copy() copies the old page (or maps the zero page's copy only where the old
+    """1. wp_page_copy() copies the old page (or maps the zero page's copy only where the old
     pte was the zero page); the child's TCB page read as zeros: label -4."""
     child_page(adv, lambda a, mm, page, old: _new_frame(a, mm, page, bytes(PAGE)))
 
@@ -246,7 +246,7 @@ def yh_child_zero_page(adv: Adversary) -> None:
           program=VICTIM,
           prop="The child's copy of a page holds the parent's bytes.")
 def yh_child_altered_copy(adv: Adversary) -> None:
-    """copy_user_highpage() copies every byte; a changed word, label -4."""
+    """1. copy_user_highpage() copies every byte; a changed word, label -4."""
     def make(a: Adversary, mm, page: int, old: int) -> None:  # type: ignore[no-untyped-def]
         data = bytearray(a.read_lm(old))
         data[0] ^= 0x5A
@@ -287,7 +287,7 @@ def claim_usr1_at_own_244(adv: Adversary) -> None:
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="sys_ni_syscall() never sleeps: no restart code, no -EINTR.")
 def yh_own_244_interrupted(adv: Adversary) -> None:
-    """do_signal() turns -ERESTARTNOHAND into -EINTR where a handler runs; only a call that
+    """1. do_signal() turns -ERESTARTNOHAND into -EINTR where a handler runs; only a call that
     slept returns it.  The number 244 gets -ENOSYS at once: -EINTR, label -4."""
     usr1_at(adv, P_NR244, 244, ERESTARTNOHAND)
 
@@ -297,7 +297,7 @@ def yh_own_244_interrupted(adv: Adversary) -> None:
           rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="A call the kernel is shown as 244 is answered -ENOSYS, signal or not.")
 def yh_io_setup_interrupted(adv: Adversary) -> None:
-    """As YH-012, for io_setup(): -EINTR, label -4."""
+    """1. As YH-012, for io_setup(): -EINTR, label -4."""
     for nr in (SHOWN_NR, NR_IO_SETUP):
         usr1_at(adv, P_IO_SETUP, nr, ERESTARTNOHAND)
 
@@ -319,5 +319,5 @@ def claim_high_x8_getpid(adv: Adversary) -> None:
           rules=("G-IAGO-COUNT",), program=VICTIM, args=(b"-hi",),
           prop="A number whose low 32 bits name a call is that call: getpid() never fails.")
 def yh_high_x8_eperm(adv: Adversary) -> None:
-    """el0_svc_common() truncates x8 to int: getpid(), which cannot fail; -EPERM, label -4."""
+    """1. el0_svc_common() truncates x8 to int: getpid(), which cannot fail; -EPERM, label -4."""
     answered(adv, P_HIGH_NR, NR_GETPID, EPERM)

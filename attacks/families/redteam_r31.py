@@ -29,6 +29,7 @@ import struct
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
+from attacks.families import redteam_r66b as r66b
 from attacks.hooks import Point
 from attacks.moves import serve_as_getpid
 from attacks.scenario import Goal, scenario
@@ -543,7 +544,11 @@ def qo_uring_cqe(adv: Adversary) -> None:
     io_uring posts a CQE only for a request it took from the SQ ring and copies the SQE's
     user_data into it (io_init_req(): req->cqe.user_data = READ_ONCE(sqe->user_data);
     io_fill_cqe_req()); a new ring's CQ ring is empty (io_allocate_scq_urings()), so a
-    completion with a user_data never submitted is something Linux never shows."""
+    completion with a user_data never submitted is something Linux never shows.
+    With the Guardian on the kernel sees io_uring_setup() as the unassigned number 244 (a
+    confidential program has no io_uring: guardian/no_aio.py): answered with a descriptor
+    as well, refused."""
+    r66b.answer_shown(adv, P_URING, 3)
     ring = {}
 
     @adv.on(Point.SYSCALL_ENTRY, nr=NR["io_uring_setup"], during=P_URING)  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from emulator import sysregs as S
 
 RT = "rt6"
 NR_CLONE = 220
+NR_RSEQ = 293
 NR_MMAP = 222
 MAP_FIXED = 0x10
 PAGE = 4096
@@ -255,6 +256,15 @@ def rv_thread_as_fork(adv: Adversary) -> None:
         flags = a.reg("x0")
         a.note(f"clone flags {flags:#x}")
         a.set_reg("x0", flags & ~(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND))
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=NR_RSEQ, once=False, init_only=False)
+    def _(a: Adversary, thread: object, **_: object) -> None:
+        # A fork child keeps its creator's rseq registration (rseq_fork()): the copied
+        # thread's own registration would fail and glibc's start_thread() abort, so the
+        # kernel drops the inherited one as well.
+        if thread.process.mm is not a.init.mm and thread.rseq is not None:  # type: ignore[attr-defined]
+            thread.rseq = None                                              # type: ignore[attr-defined]
+            a.note("the copied thread's inherited rseq registration dropped")
 
     @adv.on(Point.MARKER, phase=P_B_SIGNAL, init_only=False)
     def _(a: Adversary, thread: object, **_: object) -> None:

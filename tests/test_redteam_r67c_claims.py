@@ -9,7 +9,8 @@ Each test runs the victim with a kernel that does exactly what Linux may do at t
 lets it through: no decision, the program finishes intact, each step indexes label 0.  The
 kernel model refuses the clones Linux refuses as Linux does (since round 67c also
 CLONE_PIDFD with CLONE_PARENT_SETTID at one clone3 word and a pidfd word put_user() cannot
-store into, before any child exists), so the untouched run is the honest one.
+store into, before any child exists, and a clone3() with a set_tid array -EPERM: no
+CAP_CHECKPOINT_RESTORE), so the untouched run is the honest one.
 qemu-aarch64 has no clone3() (ENOSYS) and refuses CLONE_PIDFD (EINVAL: its own limit, not
 Linux's), so it cannot show these.
 """

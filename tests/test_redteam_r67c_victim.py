@@ -23,6 +23,7 @@ from attacks.families.redteam_r67c import (
     P_PIDFD_NONE,
     P_PIDFD_OPEN,
     P_PIDFD_SPAWN,
+    P_SET_TID,
     P_SETTID_SAME,
     P_SETTID_SAME3,
     P_VICTIM_LAST,
@@ -35,7 +36,7 @@ ALL_ZERO = {P_PIDFD_HIGH: 0, P_PIDFD_OPEN: 0, P_PIDFD_NONE: 0, P_PIDFD3_HIGH: 0,
             P_PIDFD3_OPEN: 0, P_SETTID_SAME: 0, P_SETTID_SAME3: 0, P_PIDFD_DETACHED: 0,
             P_PIDFD3_FAULT: 0, P_PIDFD_FAULT: 0, P_PIDFD_SPAWN: 0, P_PIDFD_HOLE: 0,
             P_CGROUP_PIDFD: 0, P_CGROUP_CLOSED: 0, P_CGROUP_PIPE: 0,
-            P_GO_VFORK: 0, P_PIDFD3_RODATA: 0}
+            P_GO_VFORK: 0, P_PIDFD3_RODATA: 0, P_SET_TID: 0}
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -34,6 +34,8 @@ secret's first 8 bytes):
   child, the vfork parent's word holding 40;
 - YJ-017: clone3(CLONE_PIDFD) whose pidfd word is in the program's read-only image,
   served as fork (put_user() faults: -EFAULT);
+- YJ-018: clone3() with set_tid {30000} (no CLONE_NEWPID) answered with a child whose id
+  is not 30000 (alloc_pid(): that id or no child);
 - honest, let through (tests/test_redteam_r67c_claims.py): each pidfd at the lowest free
   descriptor (claim_lowest_pidfds), glibc's pidfd_spawn() and Go's vfork clone
   (claim_pidfd_spawn), and the
@@ -46,6 +48,7 @@ Refused since round 67c's fix: YJ-009, YJ-010 (fork.clone_valid: a pidfd word in
 of the program), YJ-014 (fork.clone_valid: a CLONE_INTO_CGROUP descriptor the program
 closed, none made since), YJ-002, YJ-005 (return.fd_fresh: the word holds 0 or 1, below
 the L the dup() made as the lowest free descriptor, none closed since: open).
+Refused when written: YJ-018 (return.clone_set_tid).
 
 The kernel model answered YJ-007 -EPERM (the Guardian's refusal of the child, not Linux's
 -EINVAL) and made the children of YJ-009 and YJ-010 before its store into the word faulted
@@ -72,7 +75,8 @@ P_PIDFD3_FAULT, P_PIDFD_FAULT, P_PIDFD_SPAWN, P_PIDFD_HOLE = 7816, 7818, 7820, 7
 P_CGROUP_PIDFD, P_CGROUP_CLOSED, P_CGROUP_PIPE = 7824, 7826, 7828
 P_GO_VFORK = 7830
 P_PIDFD3_RODATA = 7832
-P_VICTIM_LAST = 7832
+P_SET_TID = 7834
+P_VICTIM_LAST = 7834
 NR_CLONE, NR_CLONE3, SIGCHLD = 220, 435, 17
 PROP_REFUSED = "A clone Linux refuses makes no child."
 PROP_LOWEST = ("The pidfd CLONE_PIDFD writes is a new descriptor at the lowest free number "
@@ -315,6 +319,22 @@ def yj_pidfd3_rodata(adv: Adversary) -> None:
     copy_process(): put_user() into a page mapped without PROT_WRITE faults (-EFAULT,
     bad_fork_put_pidfd): no child."""
     serve_as_clone(adv, NR_CLONE3, P_PIDFD3_RODATA, SIGCHLD)
+
+
+@scenario(id="YJ-018", title="Make a child for clone3() with set_tid {30000} and answer "
+          "another id", family=RT, goal=Goal.LEAK, rules=("G-CLONE-ONCE",),
+          program=VICTIM,
+          prop="A clone3() with a set_tid array (no CLONE_NEWPID) that makes a child gives "
+               "it set_tid[0] and returns that id.")
+def yj_set_tid_other(adv: Adversary) -> None:
+    """1. The program calls clone3({set_tid = {30000}, set_tid_size 1, exit_signal
+    SIGCHLD}, 88); the child exits, the parent chooses -4 for a child id other than 30000.
+    2. The kernel serves it as fork: the child gets the next free id and the parent logs
+    bytes 0..7 of the secret.
+    alloc_pid(): with set_tid, `nr = idr_alloc(&tmp->idr, NULL, tid, tid + 1, ...)`: the
+    child's id in the creator's namespace is set_tid[0] (-EEXIST if taken, -EPERM without
+    CAP_CHECKPOINT_RESTORE); no other id is ever given."""
+    serve_as_clone(adv, NR_CLONE3, P_SET_TID, SIGCHLD)
 
 
 def claim_lowest_pidfds(adv: Adversary) -> None:

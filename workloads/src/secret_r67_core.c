@@ -32,6 +32,10 @@
  *      &pidfd); the child exits at once; as 1.
  *   8. As 3, clone3(CLONE_PIDFD) whose pidfd word is in the read-only image
  *      (put_user() faults: -EFAULT, no child).
+ *   9. clone3() of size 88 with a set_tid array {30000} (set_tid_size 1, exit_signal
+ *      SIGCHLD, no CLONE_NEWPID): alloc_pid() gives the child exactly 30000 or makes none
+ *      (here -EPERM: no CAP_CHECKPOINT_RESTORE).  The child exits at once; the parent
+ *      chooses 0 for a refusal or the child 30000, -4 for any other child id.
  *
  * Markers (getppid() with x0 = MARKER_MAGIC, x1 = phase, x2.. = values) mirror
  * attacks/families/redteam_r67c.py.  Only the digest of the secret is ever printed.
@@ -74,6 +78,8 @@
 #define P_CGROUP_PIPE 7828
 #define P_GO_VFORK 7830
 #define P_PIDFD3_RODATA 7832
+#define P_SET_TID 7834
+#define SET_TID_ASKED 30000
 #define CLONE_INTO_CGROUP_FLAG 0x200000000UL
 #define CLONE_DETACHED_FLAG 0x400000UL
 #define CLONE_INTO_CGROUP_FLAG 0x200000000UL
@@ -90,6 +96,7 @@ static uint8_t wbuf[64];
 static uint64_t ca[PAGE / 8];
 static const int32_t rodata_word[4] = {-1, -1, -1, -1};
 static int32_t pidfd_word;
+static int32_t set_tid_array[1] = {SET_TID_ASKED};
 
 static long lowest_free(void)
 {
@@ -141,6 +148,26 @@ __attribute__((noinline)) static void pidfd_step_with(int phase, long flags3, lo
     if (ok)
         sys6(SYS_close, pidfd_word, 0, 0, 0, 0, 0);
     log_label(phase, ok ? 0 : -4);
+    memset(ca, 0, sizeof ca);
+}
+
+/* clone3() with set_tid {SET_TID_ASKED}: the child has that id or there is none (x3 the
+ * set_tid array, x4 the id asked for). */
+__attribute__((noinline)) static void set_tid_step(int phase)
+{
+    memset(ca, 0, sizeof ca);
+    ca[4] = SIGCHLD;
+    ca[8] = (uint64_t)set_tid_array;
+    ca[9] = 1;
+    marker(phase, (long)logbuf, (long)set_tid_array, SET_TID_ASKED, (long)ca);
+    long pid = sys6(SYS_clone3, (long)ca, 88, 0, 0, 0, 0);
+    if (pid == 0)
+        sys6(SYS_exit, 0, 0, 0, 0, 0, 0);
+    if (pid > 0) {
+        int status = 0;
+        sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0);
+    }
+    log_label(phase, pid > 0 && pid != SET_TID_ASKED ? -4 : 0);
     memset(ca, 0, sizeof ca);
 }
 
@@ -232,6 +259,7 @@ int main(int argc, char **argv)
     ca[1] = (uint64_t)rodata_word;
     ca[4] = SIGCHLD;
     refused_clone_step(P_PIDFD3_RODATA, 88, 0, 0);
+    set_tid_step(P_SET_TID);
 
     int bad = memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
     for (int i = 0; i < SECRET_LEN; i++)

@@ -251,9 +251,9 @@ class RseqAreas:
         if area is None:
             return None
         raw = self._read(slot, area.va, RSEQ_FEATURE_SIZE)
-        # (rseq_update_cpu_node_id() stores every time, but the ids of this one-CPU
-        # machine never change after the registration stored them: a page a fork left
-        # copy-on-write is not faulted in at every return; `apply` stores only changes)
+        # (rseq_update_cpu_node_id() stores every time; `apply` stores only what changed,
+        # and the ids change only where the thread moved to another core: a page a fork
+        # left copy-on-write is faulted in as a write at an (un)registration, not here)
         abort = None
         new = bytearray(raw)
         if (event or switched) and raw[RSEQ_CS_OFF:RSEQ_CS_OFF + 8] != _ZERO8:

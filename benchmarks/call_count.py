@@ -111,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", type=int, metavar="K", help="list the calls of exception K")
     ap.add_argument("--prog", default="", help="for --list: 'PROGRAM ARGS' (default nullsys 300)")
     ap.add_argument("--native", action="store_true", help="for --list: Guardian off")
+    ap.add_argument("--guardian-only", action="store_true",
+                    help="for --list: Guardian on, the program not confidential")
     ap.add_argument("--rootfs", type=Path, help="for --list: the guest's root directory")
     ns = ap.parse_args(argv)
     if ns.list is None:
@@ -119,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{mode:14} {calls:7.1f} Python calls, {c_calls:6.1f} C calls per getppid")
         return 0
     program, *args = (ns.prog or f"{HERE.parent / 'workloads' / 'bin' / 'nullsys'} 300").split()
-    guardian, confidential = "off" if ns.native else "on", not ns.native
+    guardian = "off" if ns.native else "on"
+    confidential = not (ns.native or ns.guardian_only)
     count(program, args, guardian, confidential, None, ns.rootfs)      # warm, as above
     counter = count(program, args, guardian, confidential, ns.list, ns.rootfs)
     for depth, name in counter.listing:

@@ -160,8 +160,14 @@ class El1:
             self._tlb[(ttbr, va >> 12)] = (off, block[1])
             return off
         if self.fixed_upper_root is not None and (va >> 55) & 1 and ttbr != -1:
-            off = self._fixed_path_page(va, write, ttbr)
-            if off is not None:
+            # Under the fixed TTBR1 tree (every frame the kernel zeroes or copies through
+            # the Guardian's 4 KiB linear map misses once): `_fixed_leaf`'s walk, its page
+            # filed in the model's TLB; None from it: the full walk decides.
+            leaf = self._fixed_leaf(va, write)
+            if leaf is not None:
+                off = (leaf[0] & D.ADDR_MASK) - self._ram_base
+                self._tlb_ttbrs.add(ttbr)
+                self._tlb[(ttbr, va >> 12)] = (off, not leaf[1])
                 return off
         access = Access.WRITE if write else Access.READ
         res = self.translate(va, access)
@@ -194,23 +200,14 @@ class El1:
         read_only = bool(desc & D.AP_RO or table_ap & 2)
         if (write and read_only) or (self.pan and desc & D.AP_EL0 and not table_ap & 1):
             return None
-        self._clock.charge("page_walk")
+        clock = self._clock     # (clock.charge("page_walk"), inline: every miss)
+        cost = clock.costs["page_walk"]
+        clock.cycles += cost
+        clock.charged["page_walk"] = clock.charged.get("page_walk", 0) + cost
         walker = self._walker
         walker.walks += 1
         walker.descriptor_reads += reads_above + 1
         return desc, read_only
-
-    def _fixed_path_page(self, va: int, write: bool, ttbr: int) -> int | None:
-        """`_page_off`'s miss under the fixed TTBR1 tree (every frame the kernel zeroes or
-        copies through the Guardian's 4 KiB linear map misses once): `_fixed_leaf`'s walk,
-        its page filed in the model's TLB.  None: the full walk decides."""
-        leaf = self._fixed_leaf(va, write)
-        if leaf is None:
-            return None
-        off = (leaf[0] & D.ADDR_MASK) - self._ram_base
-        self._tlb_ttbrs.add(ttbr)
-        self._tlb[(ttbr, va >> 12)] = (off, not leaf[1])
-        return off
 
     def readable(self, va: int) -> bool:
         """Whether an EL1 read of va would succeed (the kernel asks it of a frame's

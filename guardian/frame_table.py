@@ -61,8 +61,10 @@ class FrameTable:
         #: Whether a frame's places are all one page of a share the program itself made
         #: (MAP_SHARED); the Guardian's record of shares answers it.
         self.program_share: Callable[[int, set[Mapping]], bool] = lambda pa, places: False
-        #: Called as (pa, old kind, new kind) on every change of kind.
+        #: Called as (pa, old kind, new kind) on every change of kind into or out of
+        #: one of `kind_watch` (every kind unless the watcher says fewer).
         self.on_kind: Callable[[int, FrameKind, FrameKind], None] | None = None
+        self.kind_watch: frozenset[int] = frozenset(int(k) for k in FrameKind)
 
     # --- reading ------------------------------------------------------------------
     def index(self, pa: int) -> int | None:
@@ -117,7 +119,8 @@ class FrameTable:
     def _set_kind(self, n: int, kind: FrameKind) -> None:
         old = self.kind[n]
         self.kind[n] = kind
-        if old != kind and self.on_kind is not None:
+        if old != kind and self.on_kind is not None \
+                and (old in self.kind_watch or kind in self.kind_watch):
             self.on_kind(self.base + n * PAGE, _KINDS[old], kind)
 
     def set_kind(self, pa: int, kind: FrameKind, *, owner: int = 0, level: int = 0) -> None:
@@ -170,8 +173,12 @@ class FrameTable:
         if not 0 <= n < self.nframes or pa < self.base:
             return
         self.user_maps[n] += 1
-        if self.kind[n] in (FrameKind.FREE, FrameKind.KERNEL):
-            self._set_kind(n, FrameKind.USER)
+        kind = self.kind[n]
+        if kind == FrameKind.FREE or kind == FrameKind.KERNEL:
+            self.kind[n] = FrameKind.USER       # (_set_kind, inline: every demand fault)
+            watch = self.kind_watch
+            if self.on_kind is not None and (kind in watch or FrameKind.USER in watch):
+                self.on_kind(pa, _KINDS[kind], FrameKind.USER)
         if where is not None:
             self.where.setdefault(pa, set()).add(where)
             self.copy_binding.pop(pa, None)
@@ -187,8 +194,8 @@ class FrameTable:
 
         A USER frame with none left is FREE again; a CONFIDENTIAL one must be
         released by the caller (scrubbed first)."""
-        n = self.index(pa)
-        if n is None or not self.user_maps[n]:
+        n = (pa - self.base) // PAGE         # (index, inline: every page unmapped)
+        if not 0 <= n < self.nframes or pa < self.base or not self.user_maps[n]:
             return 0
         self.user_maps[n] -= 1
         if where is not None:
@@ -202,7 +209,10 @@ class FrameTable:
             self.where.pop(pa, None)
             self.shares.pop(pa, None)
             if self.kind[n] == FrameKind.USER:
-                self._set_kind(n, FrameKind.FREE)
+                self.kind[n] = FrameKind.FREE   # (_set_kind, inline: every page unmapped)
+                watch = self.kind_watch
+                if self.on_kind is not None and (FrameKind.USER in watch or FrameKind.FREE in watch):
+                    self.on_kind(pa, FrameKind.USER, FrameKind.FREE)
         return left
 
     def make_confidential(self, pa: int, domain: int) -> bool:

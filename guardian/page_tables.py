@@ -98,8 +98,9 @@ class PageTables:
         # (_frame, inline, with the index it finds kept: every demand fault comes this way)
         if table % PAGE:
             refuse("frame.aligned", Status.ERR_ALIGN, f"{table:#x} is not page aligned")
-        n = fr.index(table)
-        if n is None:
+        n: int | None = (table - fr.base) // PAGE       # (fr.index, inline)
+        if not 0 <= n < fr.nframes or table < fr.base:
+            n = None
             refuse("frame.in_ram", Status.ERR_RANGE, f"{table:#x} is not RAM")
         if not 0 <= index < 512:
             refuse("set_pt.index", Status.ERR_RANGE, f"index {index}")
@@ -180,7 +181,9 @@ class PageTables:
         s = self.s
         fr = s.frames
         pa = desc & D.ADDR_MASK
-        n = fr.index(pa)
+        n: int | None = (pa - fr.base) // PAGE          # (fr.index, inline)
+        if not 0 <= n < fr.nframes or pa < fr.base:
+            n = None
         # SetPtChecks.check_encoding of a page: RAM, and neither GUARDIAN nor PAGE_TABLE memory.
         if n is None:
             refuse("set_pt.leaf_ram", Status.ERR_DENIED,

@@ -82,9 +82,10 @@ class SetPtChecks:
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)
+        base, nframes = fr.base, fr.nframes
         for i, pa in enumerate((desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)):
-            n = fr.index(pa)
-            if n is None:
+            n = (pa - base) // PAGE                 # (fr.index, inline)
+            if not 0 <= n < nframes or pa < base:
                 raise ValueError(f"{pa:#x} is not a RAM frame")   # (a build without leaf_ram)
             kind = kinds[n]
             if kind == FrameKind.CONFIDENTIAL and owners[n] != domain:

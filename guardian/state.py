@@ -56,6 +56,8 @@ class MonitorState:
         self.frames = FrameTable(self.ram.base, self.ram.size)
         self.bus = machine.bus_filter
         self.frames.on_kind = self._program_bus_filter
+        # (The filter acts only where a frame enters or leaves a kind DMA may not reach.)
+        self.frames.kind_watch = frozenset(int(k) for k in _DMA_DENIED)
         self.bus.on_fault = self._dma_fault
         self.entropy = GuardianEntropy(guardian_seed & ((1 << 256) - 1))
         self.decisions: list[Decision] = []

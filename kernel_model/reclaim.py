@@ -60,6 +60,11 @@ ZSWAP_BACKOFF = 32         # after this many pages in a row did not compress ...
 ZSWAP_PROBE = 16           # ... only every 16th is tried (compressing costs CPU)
 
 
+def _next_due(n: int) -> int:
+    """The first fault count after n at which one of the daemons runs."""
+    return min((n // every + 1) * every for every in (KSM_EVERY, BALANCE_EVERY, COMPACT_EVERY))
+
+
 def reclaimable(vma: Vma | None) -> bool:
     """Private, non-executable memory: what reclaim, KSM, migration and THP handle."""
     return vma is not None and not vma.shared and not vma.prot & PROT_EXEC
@@ -92,6 +97,7 @@ class MemoryManager:
         self._serial = 0
         self.faults = 0
         self._ran_at = 0                  # fault count when the daemons last ran
+        self._daemons_due = _next_due(0)  # the next count at which one of them runs
         self.hooked = False               # the kernel calls `tick` after each exception
         self._zreject_streak = 0
         self._clock: OrderedDict[tuple[int, int], AddressSpace] = OrderedDict()
@@ -155,15 +161,18 @@ class MemoryManager:
         """After an exception from EL0 is handled (no kernel code holds user memory):
         the periodic daemons run here once the kernel calls this."""
         self.hooked = True
-        if mm is not None and mm.alive and self.faults != self._ran_at:
+        # (Nothing to run before the next count one of them is due at: no call on
+        # every other exception.)
+        if self.faults >= self._daemons_due and mm is not None and mm.alive:
             self._daemons(mm)
 
     def _daemons(self, mm: AddressSpace) -> None:
         """KSM, NUMA balancing and compaction, each every so many faults."""
         last, n = self._ran_at, self.faults
-        if n == last:
-            return
+        if n < self._daemons_due:
+            return          # (none of them crossed its count since `last`)
         self._ran_at = n
+        self._daemons_due = _next_due(n)
         if n // KSM_EVERY != last // KSM_EVERY:
             self.ksm.scan()
         if n // BALANCE_EVERY != last // BALANCE_EVERY:

@@ -9,7 +9,7 @@ from typing import Any
 
 from unicorn.arm64_const import UC_ARM64_REG_PC
 
-from abi.layout import SVC_NR_MASK, SVC_NR_REGISTER, untagged_addr
+from abi.layout import SVC_NR_MASK, SVC_NR_REGISTER
 from emulator.el0_counter import XZR, counter_read, counter_value
 from emulator.exceptions import ESR_WNR, ExceptionClass, ExceptionInfo
 from emulator.livestate import X_REGS
@@ -192,7 +192,8 @@ class TrapsMixin:
                 execute = ec in _INSTRUCTION_ABORTS
                 # do_page_fault() works on untagged_addr(far): a tagged pointer's top byte
                 # (top-byte-ignore for user addresses) names no other page.
-                addr = untagged_addr(info.far)
+                far = info.far              # (untagged_addr(far), inline: every fault)
+                addr = far | 0xFF << 56 if far & 1 << 55 else far & ~(0xFF << 56)
                 try:
                     res = t.process.mm.handle_fault(addr, not execute and bool(esr & ESR_WNR),
                                                     execute)

@@ -49,7 +49,8 @@ class FrameAllocator:
         self._cursor: list[int] = [0]
         self._frame_ranges: list[tuple[int, int]] = [(0, self.nframes)]
         self._node_free: list[int] = [0]
-        self._free_count = 0
+        #: Frames free now (read on every fault: an attribute, not a property).
+        self.free_frames = 0
         self.allocated = 0
         self.peak = 0
         self.low_watermark = 0
@@ -82,7 +83,7 @@ class FrameAllocator:
             self._is_free[a:b] = (int.from_bytes(self._is_free[a:b], "little")
                                   | int.from_bytes(fresh[a - lo:b - lo], "little")
                                   ).to_bytes(b - a, "little")
-            self._free_count += new
+            self.free_frames += new
             self._node_free[idx] += new
             self._rescan(idx)
 
@@ -101,7 +102,7 @@ class FrameAllocator:
         n = (pa - self.base) // PAGE
         if self._is_free[n]:
             self._is_free[n] = 0
-            self._free_count -= 1
+            self.free_frames -= 1
             self._node_free[self._node_of[n]] -= 1
         self._reserved[n] = 1
 
@@ -116,7 +117,7 @@ class FrameAllocator:
             if a < b:
                 freed = self._is_free.count(1, a, b)
                 self._node_free[idx] -= freed
-                self._free_count -= freed
+                self.free_frames -= freed
         self._is_free[lo:hi] = bytes(hi - lo)
         self._reserved[lo:hi] = b"\x01" * (hi - lo)
 
@@ -146,17 +147,13 @@ class FrameAllocator:
 
     # --- queries ------------------------------------------------------------------
     @property
-    def free_frames(self) -> int:
-        return self._free_count
-
-    @property
     def usable_frames(self) -> int:
         """Frames the allocator may ever hand out (RAM less reserved frames)."""
         return self.nframes - self._reserved.count(1)
 
     @property
     def below_low(self) -> bool:
-        return self._free_count < self.low_watermark
+        return self.free_frames < self.low_watermark
 
     def node_count(self) -> int:
         return len(self.node_ids)
@@ -243,7 +240,7 @@ class FrameAllocator:
             found = n
         # (_claim, inline: once per allocation)
         is_free[found] = 0
-        self._free_count -= 1
+        self.free_frames -= 1
         self._node_free[self._node_of[found]] -= 1
         self._refs[found] = 1
         self.allocated += 1
@@ -275,27 +272,18 @@ class FrameAllocator:
     def take(self, pa: int) -> bool:
         """Claim one particular frame if it is free (its heap entry goes stale)."""
         n = (pa - self.base) // PAGE
-        if not 0 <= n < self.nframes or not self._is_free[n]:
+        is_free = self._is_free
+        if not 0 <= n < self.nframes or not is_free[n]:
             return False
-        self._claim(n)
-        return True
-
-    def _claim(self, n: int) -> None:
-        self._is_free[n] = 0
-        self._free_count -= 1
+        # (_claim, inline: every fault a huge-page run places)
+        is_free[n] = 0
+        self.free_frames -= 1
         self._node_free[self._node_of[n]] -= 1
         self._refs[n] = 1
         self.allocated += 1
         if self.allocated > self.peak:
             self.peak = self.allocated
-
-    def _mark_free(self, n: int) -> None:
-        self._is_free[n] = 1
-        self._free_count += 1
-        idx = self._node_of[n]
-        self._node_free[idx] += 1
-        if n < self._cursor[idx]:
-            heapq.heappush(self._heaps[idx], n)
+        return True
 
     def get(self, pa: int) -> None:
         """Take one more reference to an allocated frame."""
@@ -315,6 +303,12 @@ class FrameAllocator:
         if refs == 0:
             self.allocated -= 1
             if not self._reserved[n]:
-                self._mark_free(n)
+                # (_mark_free, inline: every page unmapped)
+                self._is_free[n] = 1
+                self.free_frames += 1
+                idx = self._node_of[n]
+                self._node_free[idx] += 1
+                if n < self._cursor[idx]:
+                    heapq.heappush(self._heaps[idx], n)
             return True
         return False

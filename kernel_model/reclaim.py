@@ -152,7 +152,7 @@ class MemoryManager:
         self.faults += 1
         self._recent.append((mm.serial, va))
         frames = self.frames
-        if frames.below_low:
+        if frames.free_frames < frames.low_watermark:   # (below_low, one property fewer)
             self.reclaim(frames.high_watermark)
         if not self.hooked:
             self._daemons(mm)

@@ -91,6 +91,7 @@ EXPECTED = {
     "secret_r65_mm",
     "secret_r66_mm",
     "secret_r67_mm",
+    "secret_r68_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

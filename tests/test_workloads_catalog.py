@@ -95,6 +95,7 @@ EXPECTED = {
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",
+    "secret_r68_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -200,10 +200,18 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         from kernel_model.syscalls.events import PidFd
         fd = proc.fds.install(PidFd(child_proc, 0, k.exit_queue), cloexec=True)
         k.uaccess.write_u32(pidfd, fd)
+    # kernel_clone(): put_user(nr, args->parent_tid) and schedule_tail()'s put_user(...,
+    # current->set_child_tid) ignore a fault: the child is made all the same.
     if flags & CLONE_PARENT_SETTID and parent_tid:
-        k.uaccess.write_u32(parent_tid, new_id)
+        try:
+            k.uaccess.write_u32(parent_tid, new_id)
+        except KernelError:
+            pass
     if flags & CLONE_CHILD_SETTID and child_tid:
-        k._with_mm(child_proc.mm, lambda: k.uaccess.write_u32(child_tid, new_id))
+        try:
+            k._with_mm(child_proc.mm, lambda: k.uaccess.write_u32(child_tid, new_id))
+        except KernelError:
+            pass
     if flags & CLONE_CHILD_CLEARTID:
         child.clear_child_tid = child_tid
     k.sched.add(child)

@@ -103,6 +103,7 @@ EXPECTED = {
     "secret_r65_rules",
     "secret_r66_rules",
     "secret_r67_rules",
+    "secret_r68_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -200,7 +200,8 @@ class PageTables:
         root = va = 0
         if domain:
             root, va = self.locate(table, index)
-            old = self.held_entry(entry_pa, old)
+            if not old & D.VALID and old & PROT_NONE:       # (held_entry's test, inline)
+                old = numa_hints.held_entry(s, entry_pa, old, 3)
         zero = self.entry_checks.check_new_leaf(3, desc, domain, root, va, entry_pa,
                                                 bool(zero_fill))
         if domain:

@@ -50,6 +50,7 @@ from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
 from guardian.clock_floors import CALLS as _CLOCK_CALLS
 from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
+from guardian.clone_faults import EFAULT_RET, RLIMIT_CALLS, CloneFaults
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -264,6 +265,8 @@ class ResultRules:
                          self._filtered)
         #: threads' rseq areas: the answer judged, the ids stored (guardian/rseq_areas.py)
         self.rseq = RseqAreas(memory)
+        #: a clone's -EFAULT judged (guardian/clone_faults.py)
+        self.clone_faults = CloneFaults(memory, self.rseq.writable)
         #: Domains where a call that may install a seccomp filter (or syscall user
         #: dispatch) was seen: their errors are not judged (`return.errno_set`).
         self.filter_domains: set[int] = set()
@@ -292,6 +295,11 @@ class ResultRules:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
+        if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not self._filtered(slot):
+            self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
+                                    reg.slots.values())
+        if nr in RLIMIT_CALLS:
+            self.clone_faults.note(slot)
         if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):
             self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
                             reg.slots.values())

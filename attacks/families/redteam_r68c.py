@@ -47,12 +47,20 @@ On the victim `secret_r68_core` (round 68c's):
   qemu-aarch64 makes each child too), the pidfds after the closing children and the
   stack word (claim_closing_children).
 
-Through with the Guardian on: YM-006, YM-007, YM-008, YM-012 (gap P5: a clone answered
--EFAULT where Linux cannot fault), YM-013 (gap P6: a child for a clone whose pidfd word the
-stack cannot grow to within RLIMIT_STACK).  Refused: YM-001..YM-003 (the Guardian asks for the
+Through with the Guardian on: YM-013 (gap P6: a child for a clone whose pidfd word the
+stack cannot grow to within RLIMIT_STACK; left open: the Guardian does not know the limit
+the program was started with -- it is the kernel's, inherited from the launcher, and the
+Guardian measures none at exec; under an unlimited one the stack grows there and Linux makes
+the child).  Refused: YM-001..YM-003 (the Guardian asks for the
 swapped page back, FAULT_IN, before it judges the word: fd_fresh, fd_lowest), YM-004
 (user_write: clone3's struct is no output of the call), YM-005 (fd_results), YM-009,
 YM-011 (fd_lowest), YM-010 (fd_fresh: open in the parent).  No false refusal.
+
+Refused since round 68c's review: YM-006, YM-007, YM-008 (return.clone_efault: a clone
+fails with -EFAULT only where clone3's struct or set_tid array, or the CLONE_PIDFD word,
+may fault -- guardian/clone_faults.py), YM-012 (return.clone_efault: the word lies in the
+initial stack's reserve, no other area within stack_guard_gap below it, and no setrlimit
+or prlimit64 of RLIMIT_STACK was seen: expand_stack_locked() grows the stack there).
 
 The kernel model failed the clones of YM-006 and YM-007 with -EFAULT after it had made
 the child (its store into the unmapped word faulted); since round 68c it ignores the
@@ -283,8 +291,7 @@ def pidfd_word_from(adv: Adversary, phase: int, delta: int) -> None:
 
 @scenario(id="YM-006", title="Answer -EFAULT, no child, for clone(CLONE_PARENT_SETTID | "
           "SIGCHLD) whose parent_tid is unmapped", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT,
-          gap="P5")
+          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT)
 def ym_parent_settid_efault(adv: Adversary) -> None:
     """1. The program calls clone(CLONE_PARENT_SETTID | SIGCHLD, 0, 0x10); it chooses -4
     for -EFAULT.
@@ -298,8 +305,7 @@ def ym_parent_settid_efault(adv: Adversary) -> None:
 
 @scenario(id="YM-007", title="Answer -EFAULT, no child, for clone(CLONE_CHILD_SETTID | "
           "SIGCHLD) whose child_tid is unmapped", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT,
-          gap="P5")
+          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT)
 def ym_child_settid_efault(adv: Adversary) -> None:
     """1. The program calls clone(CLONE_CHILD_SETTID | SIGCHLD, 0, 0, 0, 0x10); it chooses
     -4 for -EFAULT.
@@ -312,8 +318,7 @@ def ym_child_settid_efault(adv: Adversary) -> None:
 
 @scenario(id="YM-008", title="Answer -EFAULT, no child, for clone(CLONE_CHILD_CLEARTID | "
           "SIGCHLD) whose child_tid is unmapped", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT,
-          gap="P5")
+          rules=("G-IAGO-CLONE",), program=CORE, prop=PROP_NO_EFAULT)
 def ym_child_cleartid_efault(adv: Adversary) -> None:
     """1. The program calls clone(CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0, 0, 0x10); it
     chooses -4 for -EFAULT.
@@ -370,7 +375,7 @@ def ym_stack_word_high(adv: Adversary) -> None:
           "is below the stack pointer, where the stack grows", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-CLONE",), program=CORE,
           prop="A clone3(CLONE_PIDFD) whose pidfd word is where the stack grows to is not "
-               "-EFAULT: put_user()'s fault grows the stack.", gap="P5")
+               "-EFAULT: put_user()'s fault grows the stack.")
 def ym_stack_word_efault(adv: Adversary) -> None:
     """1. The program calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal
     SIGCHLD}, 88); it chooses -4 for -EFAULT.
@@ -395,7 +400,9 @@ def ym_far_word_child(adv: Adversary) -> None:
     acct_stack_growth(): `if (size > rlimit(RLIMIT_STACK)) return -ENOMEM;` (8 MiB), so
     the fault is not fixed: -EFAULT, bad_fork_put_pidfd, no child.  (The program runs
     with RLIMIT_STACK at its 8 MiB default; under an unlimited one the stack would grow:
-    unmapped_holes.stack_may_reach() looks at the guard gap only, not at the limit.)"""
+    unmapped_holes.stack_may_reach() looks at the guard gap only, not at the limit.)
+    Left open: the limit the program started with is the kernel's (inherited from the
+    launcher, never measured by the Guardian), so a child here may be honest."""
     serve_as_clone(adv, NR_CLONE3, P_PIDFD_FAR, SIGCHLD)
 
 def claim_unmapped_tid_words(adv: Adversary) -> None:

@@ -1,0 +1,130 @@
+"""Where a clone or clone3 may fail with -EFAULT (check `return.clone_efault`).
+
+Linux copies from the program's memory in a clone only in copy_clone_args_from_user()
+(clone3's struct, copy_struct_from_user() of `usize` bytes, then the set_tid array), and
+stores into it only where it may fail in copy_process()'s put_user() of CLONE_PIDFD's
+pidfd (goto bad_fork_put_pidfd).  kernel_clone() ignores what put_user() of
+CLONE_PARENT_SETTID reports; CLONE_CHILD_SETTID is stored by the child's schedule_tail()
+and CLONE_CHILD_CLEARTID by mm_release() at its exit, each ignoring a fault.  So -EFAULT
+is refused unless one of these may fault: a clone3 struct or set_tid array the Guardian
+cannot read (not present, or a tagged pointer access_ok() refuses), or a CLONE_PIDFD word
+it cannot prove writable -- a page the program's memory holds writable
+(RseqAreas.writable()), or a page of the initial stack's reserve the stack grows to
+(expand_stack_locked(): no other area within stack_guard_gap below it), while no
+setrlimit or prlimit64 of RLIMIT_STACK was seen in the domain (the reserve is the
+default 8 MiB the Guardian assumes: acct_stack_growth() refuses past the limit).  Not
+judged while another thread's call that may change the layout is in flight, or where a
+seccomp filter may answer.
+
+A child made for a clone3 whose pidfd word lies past the reserve (RLIMIT_STACK) is not
+refused: the Guardian does not know the limit the program was started with (it is the
+kernel's, inherited from the launcher; an unlimited one lets the stack grow there).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterable
+
+from abi import Status
+from abi.layout import CLONE_ARGS_V0, CLONE_PIDFD, NR_CLONE, NR_CLONE3, USER_TOP
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.clone_valid import MAX_PID_NS_LEVEL
+from guardian.slots import Domain, Slot, Space
+from guardian.unmapped_holes import STACK_GUARD_GAP, stack_may_reach
+from guardian.user_memory import UserMemory
+
+PAGE = 4096
+EFAULT_RET = (1 << 64) - 14
+RLIMIT_STACK = 3
+_NR_SETRLIMIT, _NR_PRLIMIT64 = NUMBERS["setrlimit"], NUMBERS["prlimit64"]
+#: Calls that may set RLIMIT_STACK.
+RLIMIT_CALLS = frozenset({_NR_SETRLIMIT, _NR_PRLIMIT64})
+#: Calls of another thread that may make the pidfd word writable while the clone runs.
+_LAYOUT_CALLS = frozenset(NUMBERS[n] for n in (
+    "mmap", "munmap", "mremap", "mprotect", "pkey_mprotect", "brk", "shmat", "shmdt",
+    "madvise", "userfaultfd", "ioctl", "execve", "execveat") if n in NUMBERS)
+
+Writable = Callable[[Domain, "Space | None", int], "bool | None"]
+
+
+def sets_stack_limit(slot: Slot) -> bool:
+    """Is the slot's call a setrlimit or prlimit64 that may set RLIMIT_STACK?"""
+    if slot.nr == _NR_SETRLIMIT:
+        return slot.args[0] == RLIMIT_STACK
+    return slot.nr == _NR_PRLIMIT64 and slot.args[1] == RLIMIT_STACK and slot.args[2] != 0
+
+
+def _stack_grows_to(space: Space, va: int) -> bool:
+    """Does the stack surely grow to va: a page of the initial stack's reserve, still
+    one unbroken area, with no other area within stack_guard_gap below va
+    (expand_downwards())?"""
+    lo, hi = space.stack
+    if not lo <= va < hi or (lo, hi) not in space.areas or not stack_may_reach(space, va):
+        return False
+    page = va & ~(PAGE - 1)
+    return not any(s < lo and e > page - STACK_GUARD_GAP for s, e in space.areas)
+
+
+class CloneFaults:
+    """`return.clone_efault` and the domains whose RLIMIT_STACK the Guardian no longer
+    knows."""
+
+    def __init__(self, memory: UserMemory, writable: Writable) -> None:
+        self.memory = memory
+        self.writable = writable
+        #: domains where a setrlimit or prlimit64 of RLIMIT_STACK was seen
+        self.limit_domains: set[int] = set()
+
+    def note(self, slot: Slot) -> None:
+        """At a setrlimit or prlimit64's return (whatever its answer)."""
+        if sets_stack_limit(slot):
+            self.limit_domains.add(slot.domain)
+
+    def check(self, slot: Slot, dom: Domain, space: Space | None,
+              slots: Iterable[Slot]) -> None:
+        """A clone answered -EFAULT: refused where nothing it reads or stores can fault."""
+        others = [o for o in slots if o is not slot and o.domain == slot.domain]
+        if space is None or any(o.root == slot.root and o.nr in _LAYOUT_CALLS for o in others):
+            return
+        limit_known = slot.domain not in self.limit_domains and \
+            not any(sets_stack_limit(o) for o in others)
+        why = self._source(slot, dom, space, limit_known)
+        if why is None:
+            refuse("return.clone_efault", Status.ERR_DENIED,
+                   "clone answered -EFAULT, yet nothing it copies from or stores into the "
+                   "program's memory can fault (kernel_clone() ignores put_user() of "
+                   "CLONE_PARENT_SETTID; the child stores CLONE_CHILD_SETTID and "
+                   "CLONE_CHILD_CLEARTID words itself)")
+
+    def _source(self, slot: Slot, dom: Domain, space: Space, limit_known: bool
+                ) -> str | None:
+        """What may fault in the clone (None: nothing)."""
+        if slot.nr == NR_CLONE:
+            flags, word = slot.args[0] & 0xFFFF_FFFF, slot.args[2]
+        elif slot.nr == NR_CLONE3:
+            base, usize = slot.args[0], slot.args[1]
+            if not CLONE_ARGS_V0 <= usize <= PAGE:
+                return None          # -E2BIG or -EINVAL before any copy
+            raw = self.memory.read(base, usize, slot.root) if base + usize <= USER_TOP else None
+            if raw is None:
+                return "clone_args not readable"
+            flags, word = struct.unpack_from("<QQ", raw)
+            set_tid, size = struct.unpack_from("<QQ", raw.ljust(80, b"\0"), 64)
+            if set_tid and 0 < size <= MAX_PID_NS_LEVEL and (
+                    set_tid + 4 * size > USER_TOP
+                    or self.memory.read(set_tid, 4 * size, slot.root) is None):
+                return "set_tid not readable"
+        else:
+            return "not a clone"
+        if not flags & CLONE_PIDFD:
+            return None
+        if word + 4 > USER_TOP:
+            return "pidfd word past TASK_SIZE"
+        for page in sorted({word & ~(PAGE - 1), (word + 3) & ~(PAGE - 1)}):
+            known = self.writable(dom, space, page)
+            if known is False or known is None and not (
+                    limit_known and _stack_grows_to(space, page)):
+                return "pidfd word not known writable"
+        return None

@@ -85,18 +85,37 @@ def cut_page(files: Descriptors, registry: Registry, slot: Slot,
     return share is not None and key[0] == share and key[1] >= page_up(cut[1])
 
 
+def _copy_cut(files: Descriptors, registry: Registry, slot: Slot) -> tuple[object, int] | None:
+    """(the file only the program holds, the length) the call in `slot` cuts it to, as
+    the program asked: an ftruncate of a memfd or an O_TMPFILE file, or an O_TRUNC open
+    of one again (/proc/self/fd/N: do_open() -> handle_truncate() -> do_truncate());
+    None for another call or arguments Linux refuses (cut_of's tests)."""
+    a = slot.args
+    if slot.nr == _NR_FTRUNCATE:
+        f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
+        if a[1] & _SIGN or f is None or f.path_only or f.access == O_RDONLY:
+            return None                        # do_ftruncate(): EINVAL, EBADF
+        mem = files.sole.settled(slot, a[0] & 0xFFFF_FFFF)
+        return (mem, a[1]) if mem is not None else None
+    if cut_of(files, registry, slot) is None:
+        return None
+    again, _ = files.reopen_of(slot)
+    mem = files.sole.by_file.get(again.description) if again is not None else None
+    return (mem, 0) if mem is not None and not files.sole.unsettled(slot) else None
+
+
 def cut_copy(files: Descriptors, registry: Registry, slot: Slot, space: Space | None,
              va: int) -> bool:
     """Is `va` a page of the program's own private mapping (a copy-on-write copy or not)
-    of the memfd the ftruncate in `slot` cuts, wholly past the new end?
-    unmap_mapping_range(..., even_cows = 1) zaps private copies too."""
-    if slot.nr != _NR_FTRUNCATE or space is None or not space.sole_views:
+    of the memfd or O_TMPFILE file the ftruncate or O_TRUNC open in `slot` cuts, wholly
+    past the new end?  unmap_mapping_range(..., even_cows = 1) zaps private copies too,
+    for every file type."""
+    if slot.nr not in CUT_CALLS or space is None or not space.sole_views:
         return False
-    cut = cut_of(files, registry, slot)
-    mem = files.sole.settled(slot, slot.args[0] & 0xFFFF_FFFF) if cut is not None else None
-    found = space.sole_view(va) if mem is not None else None
-    return found is not None and isinstance(found[0], FileView) and found[0].file is mem \
-        and found[1] & ~(PAGE - 1) >= page_up(cut[1])  # type: ignore[index]
+    cut = _copy_cut(files, registry, slot)
+    found = space.sole_view(va) if cut is not None else None
+    return found is not None and isinstance(found[0], FileView) and \
+        found[0].file is cut[0] and found[1] & ~(PAGE - 1) >= page_up(cut[1])  # type: ignore[index]
 
 
 def cutting(files: Descriptors, registry: Registry, domain: int,

@@ -69,6 +69,7 @@ from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
+from guardian.cut_swapped import end_swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
@@ -446,6 +447,8 @@ class ResultRules:
                     if r not in reg.dying and r not in self.files.retired}
             check_cut(cut, cut_to, live, self.layout.pages_in,
                       "ftruncate()" if nr == _NR_FTRUNCATE else "an open with O_TRUNC")
+            end_swapped_past_cut(self.s, cut, cut_to, live,
+                                 "ftruncate()" if nr == _NR_FTRUNCATE else "an open with O_TRUNC")
             zero_tail(self.files, reg, self.s.shares, self.s, self.layout.pages_in, slot, cut_to)
         sole_call = nr in _SOLE_CALLS
         if sole_call:

@@ -346,8 +346,11 @@ class SoleHeld:
             self._made(slot, ret)
         elif nr in _OPENS:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
-            if f is None or f.path is None or (f.path.startswith(REOPENING)
-                                               and not is_report(f.path)):
+            # (do_tmpfile() makes a new file in the directory the name reaches, whatever
+            # the name: a memfd or a pipe there is ENOTDIR -- path_openat())
+            tmpfile = self.open_flags(slot) & O_TMPFILE == O_TMPFILE
+            if f is None or (not tmpfile and (f.path is None or (
+                    f.path.startswith(REOPENING) and not is_report(f.path)))):
                 if f is None:
                     self.drop_domain(slot)      # it may be one of them, reopened
                 elif f.path_only:

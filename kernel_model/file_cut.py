@@ -39,6 +39,14 @@ def _inode(fd: int) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+def _unnamed(fd: int) -> bool:
+    """Has the file no name (a memfd, an O_TMPFILE file never linked)?"""
+    try:
+        return os.fstat(fd).st_nlink == 0
+    except OSError:
+        return False
+
+
 def _file_offset(vma: Vma) -> int:
     """The file offset of `vma.start` (a private mapping's backing starts at its own)."""
     return getattr(vma.backing, "base", 0) + vma.offset
@@ -63,7 +71,7 @@ def cut_file(ctx: MemoryContext, file: object, size: int) -> None:
     if inode is not None:
         memfd = getattr(file, "memfd_pages", None)
         cut_inode(ctx, inode, size, memfd.pages if memfd is not None else None,
-                  memfd=memfd is not None)
+                  memfd=memfd is not None, unnamed=_unnamed(fd))
 
 
 def cut_path(ctx: MemoryContext, host: str, size: int) -> None:
@@ -76,9 +84,12 @@ def cut_path(ctx: MemoryContext, host: str, size: int) -> None:
 
 
 def cut_inode(ctx: MemoryContext, inode: tuple[int, int], size: int,
-              kept: SharedPages | None = None, memfd: bool = False) -> None:
+              kept: SharedPages | None = None, memfd: bool = False,
+              unnamed: bool = False) -> None:
     """The inode was cut to `size` bytes: every mapping of it loses its pages wholly past
-    the end, and its shared pages (`kept`: a memfd's, mapped or not) drop them."""
+    the end, and its shared pages (`kept`: a memfd's, mapped or not) drop them.
+    `unnamed`: the file has no name (a memfd, whatever open file of it the call used, or
+    an O_TMPFILE file), so a confidential program's private copies of it go too."""
     first = (size + PAGE - 1) // PAGE           # the first page wholly past the end
     seen: dict[int, object] = {}
     pages: list[SharedPages] = []
@@ -89,13 +100,13 @@ def cut_inode(ctx: MemoryContext, inode: tuple[int, int], size: int,
         for vma in list(mm.vmas):
             if not _maps_inode(vma, inode, seen):
                 continue
-            if mm.confidential and not memfd and (
+            if mm.confidential and not memfd and not (unnamed and not vma.shared) and (
                     vma.shared_pages is None or not vma.shared_pages.file_cache):
-                # Only a memfd's pages -- shared ones and private copies alike
-                # (unmap_mapping_range(..., even_cows = 1)) -- may leave a confidential
-                # program's view at a cut (the Guardian cannot tell another file's
-                # mappings from its cut): its other mappings keep their pages past the
-                # end, a known difference.
+                # Only a memfd's pages and the private copies of a file without a name
+                # (unmap_mapping_range(..., even_cows = 1): swap entries too) may leave a
+                # confidential program's view at a cut (the Guardian cannot tell a named
+                # file's mappings from its cut): its other mappings keep their pages
+                # past the end, a known difference.
                 continue
             lo = vma.start + max(0, first * PAGE - _file_offset(vma))
             if lo < vma.end:

@@ -51,14 +51,6 @@ def test_cut_of_a_page_past_the_end_under_an_offset_mapping_is_not_refused() -> 
     _intact(out)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: the private copy of page 2, written "
-                   "out by reclaim (SWAP_OUT) before the program's ftruncate(fd, PAGE + 100), "
-                   "has its swap entry cleared by the kernel's cut (let through: cut_copy), "
-                   "as Linux's zap_pte_range() with even_cows frees it "
-                   "(free_swap_and_cache()); but the Guardian keeps the sealed page recorded "
-                   "at that address, and the program's later fork is refused "
-                   "(fork.child_inherits: the child holds no copy of a page the parent no "
-                   "longer has)")
 def test_cut_of_a_swapped_out_copy_past_the_end_is_not_refused() -> None:
     out = _run(r.claim_swapped_copy_cut)
     assert any("swapped out by reclaim" in n for n in out.evidence), out.evidence
@@ -78,33 +70,16 @@ def _otrunc_intact(out) -> None:  # type: ignore[no-untyped-def]
     assert step_indices(out, r.P_OTRUNC, r.P_OTRUNC) == {r.P_OTRUNC: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel model differs from Linux: a confidential "
-                   "program's MAP_PRIVATE copies of a memfd survive its open(\"/proc/self/"
-                   "fd/N\", O_TRUNC) (kernel_model/file_cut.py: cut_path() passes no memfd "
-                   "to cut_inode()), where do_truncate() -> truncate_pagecache() "
-                   "(even_cows = 1) drops them: the grown file reads the old copies, label "
-                   "-4 (qemu-aarch64-static: label 0); the Guardian lets it through (YL-016)")
 def test_kernel_model_drops_copies_at_an_otrunc_open() -> None:
     _otrunc_intact(_run_t(lambda adv: None))
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: Linux's O_TRUNC open of a memfd zaps "
-                   "the program's MAP_PRIVATE copies (do_open() -> handle_truncate() -> "
-                   "do_truncate() -> shmem_setattr() -> truncate_pagecache(), even_cows = 1); "
-                   "the Guardian's window for private copies (cut_windows.cut_copy) opens "
-                   "for ftruncate only, so the zap is refused (set_pt.discard_leaf)")
 def test_otrunc_open_dropping_private_copies_is_not_refused() -> None:
     out = _run_t(r.claim_otrunc_drops_copies)
     assert any("dropped by the O_TRUNC open" in n for n in out.evidence), out.evidence
     _otrunc_intact(out)
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel model differs from Linux: ftruncate() of "
-                   "an O_TMPFILE file leaves a confidential program's MAP_PRIVATE copies "
-                   "past the new end (kernel_model/file_cut.py: cut_inode() zaps them for a "
-                   "memfd only), where truncate_pagecache() (even_cows = 1) drops "
-                   "them: the grown file reads the old copy, label -4 (qemu-aarch64-static: "
-                   "label 0); the Guardian lets it through (YL-017)")
 def test_kernel_model_drops_tmpfile_copies_at_a_cut() -> None:
     sc = Scenario(id="ZZ-968", title="round 68b claim", prop="-", family="referee",
                   goal=Goal.TAMPER, steps=lambda adv: None, rules=("G-LEAVE-ON-REQUEST",),
@@ -114,10 +89,6 @@ def test_kernel_model_drops_tmpfile_copies_at_a_cut() -> None:
     assert step_indices(out, r.P_TMPFILE, r.P_TMPFILE) == {r.P_TMPFILE: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: ftruncate() of an O_TMPFILE file zaps "
-                   "the program's MAP_PRIVATE copies past the new end (truncate_pagecache(), "
-                   "even_cows = 1); the Guardian's window for private copies "
-                   "(cut_windows.cut_copy) opens for a memfd only, so the zap is refused")
 def test_tmpfile_cut_dropping_a_private_copy_is_not_refused() -> None:
     sc = Scenario(id="ZZ-968", title="round 68b claim", prop="-", family="referee",
                   goal=Goal.TAMPER, steps=r.claim_tmpfile_drops_copy,

@@ -36,14 +36,15 @@ wrote; each step's marker: x3 the mapping, x4 the memfd, x5 a fork child's pid):
 - YL-016: (-t) the same open cuts the file to 0 but the private copies stay mapped (as the
   kernel model leaves them for a confidential program: cut_path());
 - honest: (-t) the copies zapped at that open, as do_truncate() -> truncate_pagecache()
-  zaps them (claim_otrunc_drops_copies): refused (cut_copy opens its window for ftruncate
-  only), a false refusal;
+  zaps them (claim_otrunc_drops_copies): refused when written (cut_copy opened its window
+  for ftruncate only), a false refusal; let through since round 69b;
 - YL-017: (-o) ftruncate(fd, PAGE) of an O_TMPFILE file (in the working directory) mapped
   MAP_PRIVATE,
   its copy of page 1 kept (as the kernel model keeps it: cut_inode() zaps no private
   copy of a file that is not a memfd), the file grown back: the old copy reads back;
 - honest: (-o) that copy zapped during the ftruncate, as truncate_pagecache() zaps it
-  (claim_tmpfile_drops_copy): refused (cut_copy: a memfd only), a false refusal;
+  (claim_tmpfile_drops_copy): refused when written (cut_copy: a memfd only), a false
+  refusal; let through since round 69b;
 - honest: the kernel's own cut (the kernel model's cut_inode(): every mapping of the memfd,
   the fork child's too, loses its pages wholly past the end) let through (untouched run);
 - honest: the private copy of page 2 swapped out by reclaim before the cut; the cut drops
@@ -52,20 +53,26 @@ wrote; each step's marker: x3 the mapping, x4 the memfd, x5 a fork child's pid):
 The victim's steps all index label 0 under qemu-aarch64-static (the host's Linux).
 
 Through with the Guardian on when written: YL-012 (gap P2): a swap entry the cut clears
-(cut_copy lets it go) leaves the Guardian's sealed page recorded at that address, and a
-later SWAP_IN there brings the dropped copy back; YL-014 (gap P2): return.cut_unmapped
-(file_pages.check_cut) looks only for present pages past the new end, so a cut never made
-passes where the copies past the end were swapped out, and they come back later;
-YL-016 (gap P5): after an O_TRUNC open that cut the memfd to 0, copies still mapped are
-let through (return.cut_unmapped catches YL-015's open that cut nothing, not this).
+(cut_copy lets it go) left the Guardian's sealed page recorded at that address, and a
+later SWAP_IN there brought the dropped copy back; YL-014 (gap P2): return.cut_unmapped
+(file_pages.check_cut) looked only for present pages past the new end, so a cut never made
+passed where the copies past the end were swapped out, and they came back later;
+YL-016, YL-017 (gap P5): the copies kept at an O_TRUNC open and at an O_TMPFILE file's
+ftruncate.
 
-The kernel model itself differs from Linux at step 8: a confidential program's private
-copies survive its O_TRUNC open (kernel_model/file_cut.py, cut_path() passes no memfd to
-cut_inode()), so the untouched -t run indexes label -4 (tests/test_redteam_r68b_claims.py,
-xfail), and at step 9 (-o): a confidential program's private copies of an O_TMPFILE file
-survive its ftruncate (cut_inode() zaps them for a memfd only; Linux: label 0).  The same record makes the honest
-claim_swapped_copy_cut a false refusal (the program's later fork is refused:
-tests/test_redteam_r68b_claims.py, xfail).
+Refused since round 69b: YL-012 (swap_in: a cut that succeeded ends the record of each
+swapped-out copy wholly past the new end, cut_swapped.py, so its SWAP_IN is stale);
+YL-014 (return.cut_unmapped: such a copy's entry still there at the cut's success);
+YL-016, YL-017 (return.cut_unmapped, once cut_copy's window
+opens for an O_TRUNC open and for an O_TMPFILE file, and the kernel model drops the
+copies as Linux does: cut_inode() zaps a confidential program's private copies of every
+file without a name, at ftruncate and at an O_TRUNC open).
+
+The kernel model differed from Linux at steps 8 and 9 when written (fixed in round 69b):
+a confidential program's private copies survived its O_TRUNC open and its ftruncate of an
+O_TMPFILE file.  The Guardian's record of a swapped-out copy whose entry a cut cleared
+(YL-012's) made the honest claim_swapped_copy_cut a false refusal (the program's later
+fork was refused), let through since round 69b.
 """
 
 from __future__ import annotations
@@ -276,7 +283,7 @@ def claim_offset_cut(adv: Adversary) -> None:
 @scenario(id="YL-012", title="Swap out the private copy of page 2 before ftruncate(fd, PAGE); "
           "after the cut cleared its entry and the file grew back, swap the old copy in again",
           family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
-          program=VICTIM, gap="P2",
+          program=VICTIM,
           prop="A private copy a cut dropped is gone: the grown file reads zeros there.")
 def yl_regrow_stale_copy(adv: Adversary) -> None:
     """1. Reclaim writes page 2's copy ('U') out (SWAP_OUT) at the step's marker.
@@ -324,7 +331,7 @@ def yl_cut_not_done(adv: Adversary) -> None:
 @scenario(id="YL-014", title="Swap out the copies of pages 1 and 2, serve ftruncate(fd, PAGE) "
           "as a no-op answered 0, and swap both in again after the file grew back",
           family=RT, goal=Goal.LEAK, rules=("G-SWAP-FRESH", "G-LEAVE-ON-REQUEST"),
-          program=VICTIM, gap="P2",
+          program=VICTIM,
           prop="A cut's success means the copies past the end are gone, swapped out or not.")
 def yl_cut_not_done_swapped(adv: Adversary) -> None:
     """1. Reclaim writes pages 1 and 2 out (SWAP_OUT) at the step's marker.
@@ -396,7 +403,7 @@ def claim_otrunc_drops_copies(adv: Adversary) -> None:
 @scenario(id="YL-016", title="(-t) Make the program's open(\"/proc/self/fd/N\", O_RDWR | "
           "O_TRUNC) of a memfd cut it to 0 but keep (or put back) its MAP_PRIVATE copies",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=VICTIM,
-          args=(T_ARG,), gap="P5",
+          args=(T_ARG,),
           prop="An open with O_TRUNC that succeeds cut the file: its private copies went.")
 def yl_otrunc_copies_kept(adv: Adversary) -> None:
     """1. The open truncates the memfd to 0 as asked; the copies of pages 0 and 1 stay
@@ -428,7 +435,7 @@ def yl_otrunc_copies_kept(adv: Adversary) -> None:
 @scenario(id="YL-017", title="(-o) Cut an O_TMPFILE file mapped MAP_PRIVATE to one page and "
           "keep the program's copy of page 2 past the end; the file grown back shows it",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=VICTIM,
-          args=(O_ARG,), gap="P5",
+          args=(O_ARG,),
           prop="ftruncate() of any file zaps the private copies past the new end "
                "(truncate_pagecache(), even_cows = 1).")
 def yl_tmpfile_copy_kept(adv: Adversary) -> None:

@@ -162,7 +162,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_room",
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
-                 "return.reopen_flags", "return.open_name_fault", "return.file_type",
+                 "return.reopen_flags", "return.open_name_fault", "return.name_too_long", "return.link_loop", "return.file_type",
                  "return.move_ends", "return.open_flags_first")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "

@@ -38,6 +38,7 @@ from guardian import read_counts
 from guardian.checks import refuse
 from guardian.exec_args import cstring
 from guardian.pipe_bytes import buffers
+from guardian.root_moves import moves_root
 
 if TYPE_CHECKING:
     from guardian.confidential_admission import Admission
@@ -94,6 +95,8 @@ class AdmittedReads:
         self.written: set[str] = set()
         #: the program made a call that may change which file a path names
         self.names_moved = False
+        #: the program made a call that may change what "/" names (root_moves.py)
+        self.root_moved = False
 
     def may_differ(self, path: bytes) -> bool:
         """May the absolute `path` name another file than the one the user admitted at it:
@@ -178,6 +181,7 @@ class AdmittedReads:
             return
         if nr in _MOVES_NAMES:
             self.names_moved = True
+            self.root_moved = self.root_moved or moves_root(self.memory, slot)
             self.written.update(self.admission.files)
             return
         if nr in (_OPENAT, _OPENAT2):

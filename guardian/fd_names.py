@@ -41,6 +41,10 @@ _PROC_DIR = re.compile(
     r"^/proc(?:/(?:self|[1-9][0-9]*)(?:/task(?:/[1-9][0-9]*(?:/fd|/fdinfo)?)?|/fd|/fdinfo)?)?/?\Z")
 
 
+#: /proc's own symlinks
+_SELF_LINKS = (["proc", "self"], ["proc", "thread-self"])
+
+
 @dataclass(frozen=True)
 class Reach:
     """Which /proc names reach the calling thread's own table."""
@@ -157,12 +161,14 @@ def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:
     return path.strip("/").split("/") if _PROC_DIR.match(path) else None
 
 
-def _followed(table: FileTable, path: str, reach: Reach) -> str | None:
+def _followed(table: FileTable, path: str, reach: Reach,
+              links: list[int] | None = None) -> str | None:
     """`path` normalised lexically, a /proc/<pid>/fd/N (/dev/fd/N) link to a /proc
     directory the program opened followed where more of the name comes after it
     (link_path_walk() -> pick_link() -> nd_jump_link(): a ".." after it leaves that
     directory, not the fd directory); None where a ".." leaves another /proc link
-    (cwd, root, fd/N...: `proc_links`), whose target is not known."""
+    (cwd, root, fd/N...: `proc_links`), whose target is not known.  `links` (where
+    given) counts the links known followed before the last component."""
     comps = [p for p in path.split("/") if p]
     out: list[str] = []
     link = -1                               # the depth of the last such link passed
@@ -177,6 +183,8 @@ def _followed(table: FileTable, path: str, reach: Reach) -> str | None:
         out.append(comp)
         if i == len(comps) - 1:
             break
+        if links is not None and (out in _SELF_LINKS or magic_link(out)):
+            links[0] += 1
         m = _match_fd("/" + "/".join(out))
         if m is not None and not m.group(3) and _through(table, m.group(1), reach):
             to = _proc_dir(table.fds.get(int(m.group(2))), reach)
@@ -196,7 +204,11 @@ def _cwd_dir(table: FileTable, out: list[str], reach: Reach) -> list[str] | None
     """The components of the /proc directory /proc/self/cwd (/proc/<own pid>/cwd,
     /proc/thread-self/cwd) of components `out` reaches, where the Guardian knows the working
     directory is one (the program's own chdir/fchdir): proc_cwd_link() -> nd_jump_link()
-    puts the walk there; None: not such a link, or its target not known."""
+    puts the walk there; None: not such a link, or its target not known.
+    /proc/<who>/task/<tid>/cwd and root are the same links of that task: read as
+    /proc/<who>/... for the leader's tid, as /proc/thread-self/... for the caller's."""
+    if len(out) == 5 and out[:1] == ["proc"] and out[2] == "task":
+        out = _task_link(table, out, reach)
     if len(out) != 3 or out[0] != "proc" or out[2] not in ("cwd", "root"):
         return None
     who = out[1]
@@ -215,6 +227,20 @@ def _cwd_dir(table: FileTable, out: list[str], reach: Reach) -> list[str] | None
     if path is None or not _PROC_DIR.match(path) or "?" in path:
         return None
     return path.strip("/").split("/")
+
+
+def _task_link(table: FileTable, out: list[str], reach: Reach) -> list[str]:
+    """/proc/<who>/task/<tid>/<link> read as /proc/<who>/<link> where tid is the leader
+    /proc/<who> names (`_leader_task`), as /proc/thread-self/<link> where it is the
+    calling thread of the caller's own process (proc_task_lookup(), then
+    proc_cwd_link() / proc_root_link() of that task); [] where neither is known."""
+    tid = name_to_int(out[3])
+    if tid is None:
+        return []
+    if _leader_task(table, out[1], tid, reach):
+        return ["proc", out[1], out[4]]
+    own = out[1] == "self" or reach.own_pids and name_to_int(out[1]) in table.pids
+    return ["proc", "thread-self", out[4]] if own and tid == reach.tid else []
 
 
 def _self_up(out: list[str]) -> list[str]:
@@ -256,6 +282,17 @@ def _leader_task(table: FileTable, who: str, tid: int, reach: Reach) -> bool:
         return name_to_int(who) == tid
     # (one pid: a table unshared by a CLONE_FILES child keeps its creator's too)
     return who == "self" and reach.own_pids and table.pids == {tid}
+
+
+def followed_links(table: FileTable, name: str, reach: Reach) -> int:
+    """How many links the absolute `name` is known to follow before its last component:
+    /proc/self, /proc/thread-self (proc_self_get_link(), proc_thread_self_get_link()) and
+    the /proc links `proc_links` names, counted where the walk is known to meet them
+    (pick_link() counts each in nd->total_link_count)."""
+    links = [0]
+    if name.startswith("/"):
+        _followed(table, name, reach, links)
+    return links[0]
 
 
 def resolve_name(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: str,

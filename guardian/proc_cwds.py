@@ -48,7 +48,7 @@ def proc_cwds(files: Descriptors, slot: Slot, reach: Reach) -> Reach:
     where the caller's is a /proc directory the Guardian knows."""
     key = (slot.root, slot.thread)
     reg = files.admission.registry
-    root = not files.admitted_reads.names_moved and not any(
+    root = not files.admitted_reads.root_moved and not any(
         s.nr in MOUNTING for s in reg.slots.values())
     reach = replace(reach, root=root)
     wd = files.workdirs.get(key)

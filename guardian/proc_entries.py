@@ -7,7 +7,8 @@ name_to_int() takes for no number ("0<pid>", past UINT_MAX) is no entry, -ENOENT
 every open.  A fdinfo directory has no entry but a descriptor number
 (proc_fdinfo_lookup() -> proc_lookupfd_common() -> name_to_int(): -ENOENT).  Judged only
 where the name at the return is the one the kernel was given and no call that may mount
-another /proc was made or is in flight (foreign_tasks.MOUNTING).
+another /proc or change what "/" names was made (root_moves.py) or is in flight
+(foreign_tasks.MOUNTING).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def check_proc_entry(sole: SoleHeld, slot: Slot) -> None:
     """`return.proc_entry_absent`: an open of /proc/<digits name_to_int() takes for no
     pid>/... or of a fdinfo entry that is no descriptor number never succeeds."""
     reg = sole.files.admission.registry
-    if not _may_reach_proc(sole, slot) or sole.files.admitted_reads.names_moved or any(
+    if not _may_reach_proc(sole, slot) or sole.files.admitted_reads.root_moved or any(
             s.nr in MOUNTING for s in reg.slots.values()):
         return
     got = opened_name(sole, slot)

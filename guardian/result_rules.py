@@ -34,6 +34,8 @@ from guardian import (
     checks,
     fd_modes,
     heap_faults,
+    link_loops,
+    long_names,
     memfd_mapped,
     move_ends,
     no_aio,
@@ -93,6 +95,7 @@ from guardian.ksm_opt_in import CALLS as _KSM_CALLS
 from guardian.ksm_opt_in import follow as follow_merge
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
+from guardian.long_names import CALLS as _NAMED_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
@@ -430,6 +433,9 @@ class ResultRules:
             check_file_type(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)
+        if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR:
+            long_names.check(self.files, reg, slot)
+            link_loops.check(self.files, reg, slot)
         if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:
             open_faults.check(self.files, reg, slot)
         cut_to, cut = 0, None

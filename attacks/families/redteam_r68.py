@@ -19,17 +19,16 @@ what qemu-user gives natively on this host, but openat2()'s (qemu-user answers -
 reference is nd_jump_link() and path_init()) and the CLONE_FS child's (qemu-user refuses the
 clone: copy_fs() is the reference).
 
-Through with the Guardian on when written (P5 gaps): YK-001 (/proc/self/task/<T>/cwd is
-not followed), YK-002 (/proc/<P>/task/<T>/root neither), YK-005 (a name of PATH_MAX
-bytes, -ENAMETOOLONG on Linux, is let through), YK-012 (a child cloned with CLONE_FS
-chdir()s for the program too: the forged open is let through), YK-013..YK-015 (unshare(CLONE_FS),
-a rename in /tmp and chroot("/") move no root, but each stops Reach.root for the rest of the
-run: names_moved is set by any such call), YK-016 (42 links, -ELOOP on Linux: the forged open is
-let through), YK-023 (/proc/self/task/<T>/root, as YK-002), YK-024 (the CLONE_FS child's
+Through with the Guardian on when written (P5 gaps): YK-012 (a child cloned with CLONE_FS
+chdir()s for the program too: the forged open is let through), YK-024 (the CLONE_FS child's
 working directory reached by /proc/self/cwd, as YK-012), YK-026 (/proc/self/cwd after the
 leader exit()ed: Linux answers -ENOENT, exit_fs(); the kernel model itself opens it, and the
 Guardian lets that through too), YK-027, YK-028 (/proc/self/fd/<M> and /proc/self/fdinfo/<M>
-after the leader exit()ed: -ENOENT on Linux, exit_files(); the same).  Refused: YK-003, YK-004 (return.proc_entry_absent,
+after the leader exit()ed: -ENOENT on Linux, exit_files(); the same).  Refused since:
+YK-001, YK-002, YK-023 (return.proc_entry_absent: /proc/<P>/task/<T>/cwd and root followed
+for the leader's and the caller's tid), YK-005 (return.name_too_long: getname()'s -ENAMETOOLONG), YK-013..YK-015
+(return.proc_entry_absent: Reach.root ends only at a call that may change the root,
+root_moves.py), YK-016 (return.link_loop: pick_link()'s -ELOOP past MAXSYMLINKS).  Refused: YK-003, YK-004 (return.proc_entry_absent,
 the fd link's trailing slash), YK-006, YK-007 (the dirfd's new file is followed), YK-008..
 YK-011 (openat2's RESOLVE_* flags: nd_jump_link()), YK-017..YK-021 (".." at the root, O_NOFOLLOW
 on a fd link, "/." after a memfd's fd link, a relative name from the working directory /), YK-022 (/proc/<P>/cwd), YK-025 (a dirfd a
@@ -86,8 +85,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YK-001", "YK-002", "YK-005", "YK-012", "YK-013", "YK-014", "YK-015", "YK-016",
-     "YK-023", "YK-024", "YK-026", "YK-027",
+    ("YK-012", "YK-024", "YK-026", "YK-027",
      "YK-028"), "P5")
 for _xid, _phase, _call, _name, _flags, _want, _linux in (
         ("YK-001", P_TASKCWDZ, "openat", "/proc/self/task/<own tid>/cwd/0<M> after "

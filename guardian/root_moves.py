@@ -1,0 +1,52 @@
+"""The calls that may change what "/" names to the program (fs->root, the mount tree).
+
+Reach.root (fd_names.py) follows /proc/self/root and a working directory "/" to "/" until
+one of these succeeds.  Not every call that may move a name moves the root:
+unshare() without CLONE_NEWNS (unshare_fs() -> copy_fs_struct() copies the same root and
+working directory), a chroot() to the root itself (set_fs_root() to the path it holds:
+"/" with "." and ".." only, follow_dotdot() staying at the root) and a rename of two
+names directly in /tmp (vfs_rename() moves a dentry there; no mount, no fs->root) leave
+it.  A chroot() elsewhere, pivot_root(), a mount call, setns(), unshare(CLONE_NEWNS)
+(copy_mnt_ns()), any other rename, linkat() and symlinkat() end it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from abi.syscalls import NUMBERS
+from guardian.fd_names import read_name
+from guardian.slots import Slot
+from guardian.user_memory import UserMemory
+
+CLONE_NEWNS = 0x0002_0000
+_UNSHARE, _CHROOT = NUMBERS["unshare"], NUMBERS["chroot"]
+_RENAMES = frozenset(NUMBERS[n] for n in ("renameat", "renameat2") if n in NUMBERS)
+
+
+def _root_itself(name: str | None) -> bool:
+    """Does the absolute `name` walk from the root to the root (only "." and "..")?"""
+    return name is not None and name.startswith("/") and all(
+        c in ("", ".", "..") for c in name.split("/"))
+
+
+def _in_tmp(name: str | None) -> bool:
+    """Is `name` an absolute entry directly in /tmp (no "." or "..")?"""
+    if name is None or not name.startswith("/tmp/"):
+        return False
+    rest = name[5:]
+    return rest not in ("", ".", "..") and "/" not in rest
+
+
+def moves_root(memory: UserMemory, slot: Slot) -> bool:
+    """May the call in `slot`, which succeeded, change what "/" names?"""
+    a = slot.args
+    if slot.nr == _UNSHARE:
+        return bool(a[0] & CLONE_NEWNS)
+    if slot.nr == _CHROOT:
+        return not _root_itself(read_name(memory, slot, a[0]))
+    if slot.nr in _RENAMES:
+        old, new = read_name(memory, slot, a[1]), read_name(memory, slot, a[3])
+        return not (_in_tmp(old) and _in_tmp(new) and
+                    posixpath.normpath(str(old)) == old and posixpath.normpath(str(new)) == new)
+    return True

@@ -7,7 +7,11 @@ child's "fd/N" and "/proc/self/cwd/fd/N" (proc_cwd_link() -> nd_jump_link()) loo
 the parent's table (proc_lookupfd_common() -> get_proc_task() -> fcheck_files()), not in
 the child's copy of it.  Where the Guardian knows that table as the kernel did at the
 child's call (`opener_tables.process_table`) and the parent closed N before the call (no
-descriptor made since), such an open finds no N: -ENOENT, whatever its flags.
+descriptor made since), such an open finds no N: -ENOENT, whatever its flags.  So does
+"N" (or /proc/self/cwd/N) in a working directory /proc/<pid>/fd that a child cloned with
+CLONE_FS entered by chdir("/proc/self/fd"): copy_fs() shares the fs_struct, so it is the
+program's too (the Guardian's WorkDir is one object for both), and N is looked up in the
+child's table.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ _CWD = frozenset(NUMBERS[n] for n in ("chdir", "fchdir", "chroot", "unshare", "s
                  if n in NUMBERS)
 #: a pid directory taken at the open or chdir (proc_self_get_link())
 _SELF = ("/proc/self", "/proc/self/")
+_SELF_FD = ("/proc/self/fd", "/proc/self/fd/")
 
 
 def _fd_name(sole: SoleHeld, slot: Slot, name: str) -> str | None:
@@ -62,18 +67,26 @@ def check_opener_fd_closed(sole: SoleHeld, slot: Slot) -> None:
     files = sole.files
     reg = files.admission.registry
     name = read_name(files.memory, slot, slot.args[1])
-    if not name or "fd/" not in name:
-        return                  # (no "fd/N" name: most opens)
+    if not name or not name.rstrip("/").rsplit("/", 1)[-1].isdigit():
+        return                  # (no "fd/N" or "N" name: most opens)
     if files.admitted_reads.names_moved or any(
             s.nr in MOUNTING or (s.id != slot.id and s.nr in _CWD)
             for s in reg.slots.values()):
         return
     rel = _fd_name(sole, slot, name)
-    parts = rel.split("/") if rel is not None else []
-    fd = name_to_int(parts[1]) if len(parts) == 2 and parts[0] == "fd" else None
     base = dir_base(files, slot, AT_FDCWD, steady=True)
-    if fd is None or base is None or base.path not in _SELF or base.opener is None or \
-            base.opener[1] < 0 or opener_of(base.path, files.reach(slot)) == base.opener:
+    if rel is None or base is None or base.path not in _SELF + _SELF_FD or \
+            base.opener is None or base.opener[1] < 0 or \
+            opener_of(base.path, files.reach(slot)) == base.opener:
+        return
+    # (the name read lexically from /proc/<pid> or /proc/<pid>/fd: procfs has no link
+    # between, and "/proc/self" was taken at the chdir)
+    full = posixpath.normpath(posixpath.join("/proc/self", base.path[len("/proc/self"):]
+                                             .lstrip("/"), rel))
+    parts = full.split("/")
+    fd = name_to_int(parts[4]) if len(parts) == 5 and parts[:4] == ["", "proc", "self", "fd"] \
+        else None
+    if fd is None:
         return
     table = process_table(files, slot, *base.opener)
     freed_at = table.free.get(fd) if table is not None else None

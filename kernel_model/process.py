@@ -98,6 +98,9 @@ class Process:
     pgid: int = 0
     sid: int = 0
     umask: int = 0o022
+    # the processes sharing its fs_struct (CLONE_FS: copy_fs() takes a reference), itself
+    # included; None: its own
+    fs_peers: list[Process] | None = None
     exit_signal: int = 17                # SIGCHLD
     rlimits: dict[int, tuple[int, int]] = field(default_factory=dict)
     user_time_ns: int = 0
@@ -108,6 +111,12 @@ class Process:
     dumpable: int = 1                    # PR_SET_DUMPABLE (SUID_DUMP_USER)
     child_subreaper: bool = False        # PR_SET_CHILD_SUBREAPER: orphans below come here
     thp_disabled: bool = False           # PR_SET_THP_DISABLE: inherited by fork, kept by exec
+
+    def fs_changed(self) -> None:
+        """Its working directory or root changed: so did those of every process sharing
+        its fs_struct (set_fs_pwd(), set_fs_root() change the shared struct)."""
+        for p in self.fs_peers or ():
+            p.cwd, p.root = self.cwd, self.root
 
     @property
     def alive_threads(self) -> list[Thread]:

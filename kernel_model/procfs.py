@@ -10,6 +10,7 @@ the same.
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from kernel_model.synthfs import Node, SynthDir, SynthFile, SynthLink, current
 from kernel_model.vma import PROT_EXEC, PROT_READ, PROT_WRITE
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from kernel_model.kernel import Kernel
 
 KERNEL_RELEASE = "6.1.0-blindfold"
@@ -170,9 +173,24 @@ def mounts_text(mountinfo: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _leader_gone(p: Process, t: Thread) -> bool:
+    """Did `t`, the leader, exit() while other threads of `p` run on?  do_exit() ->
+    exit_files() and exit_fs() cleared its task->files and task->fs: proc_cwd_link(),
+    proc_root_link() and proc_lookupfd_common() find none (ENOENT)."""
+    return t.tid == p.pid and t.state == ThreadState.DEAD and bool(p.alive_threads)
+
+
+def _fs_link(p: Process, t: Thread, path: Callable[[], str]) -> str:
+    if _leader_gone(p, t):
+        raise KernelError(errno.ENOENT)
+    return path()
+
+
 def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> SynthDir:
     def fd_links() -> dict[str, Node]:
         out: dict[str, Node] = {}
+        if _leader_gone(p, t):
+            return out
         for fd, f in p.fds.items():
             # ``opens`` is the file itself (stat follows the link); open(2) gets a new
             # description from fd_reopen, as proc_fd_link() and do_dentry_open() make.
@@ -181,7 +199,8 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
         return out
 
     def fdinfo() -> dict[str, Node]:
-        return {str(fd): _text(lambda fd=fd, f=f: _fdinfo(p, fd, f)) for fd, f in p.fds.items()}
+        return {} if _leader_gone(p, t) else {
+            str(fd): _text(lambda fd=fd, f=f: _fdinfo(p, fd, f)) for fd, f in p.fds.items()}
 
     def tasks() -> dict[str, Node]:
         return {str(th.tid): process_dir(k, p, th, with_tasks=False) for th in p.alive_threads}
@@ -190,7 +209,7 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
         e: dict[str, Node] = {
             "cmdline": SynthFile(lambda: b"".join(a + b"\0" for a in p.argv)),
             "comm": _text(lambda: _comm(p, t) + "\n"),
-            "cwd": SynthLink(lambda: p.cwd),
+            "cwd": SynthLink(lambda: _fs_link(p, t, lambda: p.cwd)),
             "environ": SynthFile(lambda: b"".join(v + b"\0" for v in p.environ), mode=0o400),
             "exe": SynthLink(lambda: p.exe),
             "fd": SynthDir(fd_links, mode=0o500),
@@ -200,7 +219,7 @@ def process_dir(k: Kernel, p: Process, t: Thread, with_tasks: bool = True) -> Sy
             "mountinfo": _text(lambda: mounts_text(True)),
             "mounts": _text(lambda: mounts_text(False)),
             "oom_score_adj": SynthFile(lambda: b"0\n", mode=0o644, write=lambda _b: None),
-            "root": SynthLink(lambda: p.root),
+            "root": SynthLink(lambda: _fs_link(p, t, lambda: p.root)),
             "stat": _text(lambda: stat_line(k, p, t)),
             "statm": _text(lambda: _statm(p)),
             "status": _text(lambda: status(k, p, t)),

@@ -76,11 +76,17 @@ def test_honest_root_link_after_a_chroot_to_the_root() -> None:
 def test_honest_cwd_link_after_the_leader_exited() -> None:
     # The leader exit()s, a CLONE_FS thread lives on: /proc/self/cwd/<M> is -ENOENT
     # (exit_fs() cleared the leader's task->fs: proc_cwd_link(); qemu-user;
-    # claim_leader_gone: the kernel model keeps the leader's working directory and opens
-    # M's fdinfo entry, which the Guardian lets through; index 0).
+    # claim_leader_gone serves each as Linux answers it; index 0).
     # /proc/self/fd/<M> and /proc/self/fdinfo/<M> are -ENOENT too (exit_files()), and
     # /proc/thread-self/fd/<M> opens M (T's table).
     claim_run(r, r.claim_leader_gone, (b"-l",), dict.fromkeys(
+        (r.P_LEADGONE, r.P_LEADFD, r.P_LEADINFO, r.P_HLEADTS), 0))
+
+
+def test_honest_leader_exit_in_the_kernel_model() -> None:
+    # The kernel model itself answers -ENOENT (exit_fs(), exit_files() of the leader), and
+    # /proc/thread-self/fd/<M> (T's own table) opens.
+    claim_run(r, honest, (b"-l",), dict.fromkeys(
         (r.P_LEADGONE, r.P_LEADFD, r.P_LEADINFO, r.P_HLEADTS), 0))
 
 
@@ -90,3 +96,10 @@ def test_honest_fork_child_in_a_clone_fs_childs_pid_directory() -> None:
     # K1's X (copy_fs(), proc_lookupfd_common(); claim_fs_fork: the kernel model copies the
     # fs_struct and qemu-user refuses the clone; index 0).
     claim_run(r, r.claim_fs_fork, (), {r.P_HFSK2: 0})
+
+
+def test_honest_clone_fs_in_the_kernel_model() -> None:
+    # The kernel model shares the fs_struct with a CLONE_FS child (copy_fs()): the
+    # program's "<Y>", /proc/self/cwd/<Y> and a fork child's "fd/X" open as on Linux, with
+    # no step serving them, and the Guardian lets them through (index 0 each).
+    claim_run(r, honest, (), {r.P_HFSCHILDNEW: 0, r.P_HFSCWDLINK: 0, r.P_HFSK2: 0})

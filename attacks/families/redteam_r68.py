@@ -19,14 +19,17 @@ what qemu-user gives natively on this host, but openat2()'s (qemu-user answers -
 reference is nd_jump_link() and path_init()) and the CLONE_FS child's (qemu-user refuses the
 clone: copy_fs() is the reference).
 
-Through with the Guardian on when written (P5 gaps): YK-012 (a child cloned with CLONE_FS
-chdir()s for the program too: the forged open is let through), YK-024 (the CLONE_FS child's
-working directory reached by /proc/self/cwd, as YK-012), YK-026 (/proc/self/cwd after the
-leader exit()ed: Linux answers -ENOENT, exit_fs(); the kernel model itself opens it, and the
-Guardian lets that through too), YK-027, YK-028 (/proc/self/fd/<M> and /proc/self/fdinfo/<M>
-after the leader exit()ed: -ENOENT on Linux, exit_files(); the same).  Refused since:
-YK-001, YK-002, YK-023 (return.proc_entry_absent: /proc/<P>/task/<T>/cwd and root followed
-for the leader's and the caller's tid), YK-005 (return.name_too_long: getname()'s -ENAMETOOLONG), YK-013..YK-015
+Through with the Guardian on when written (P5 gaps): YK-026 (/proc/self/cwd after the
+leader exit()ed: Linux answers -ENOENT, exit_fs()), YK-027, YK-028 (/proc/self/fd/<M> and
+/proc/self/fdinfo/<M> after it: -ENOENT on Linux, exit_files()).  They stay open: the kernel
+model now answers -ENOENT there as Linux does, but exit_fs() and exit_files() run at an
+instant of do_exit() the Guardian does not see, so an open that really raced the leader's
+exit() may succeed on Linux and refusing on "exit() entered" would refuse it (as XX-009 and
+XX-010's zombie fd directories).  Refused since: YK-001, YK-002, YK-023
+(return.proc_entry_absent: /proc/<P>/task/<T>/cwd and root followed for the leader's and the
+caller's tid), YK-005 (return.name_too_long: getname()'s -ENAMETOOLONG), YK-012, YK-024
+(return.fd_dir_closed: "<M>" and /proc/self/cwd/<M> in the working directory /proc/<K>/fd a
+CLONE_FS child K entered and closed M in, copy_fs()), YK-013..YK-015
 (return.proc_entry_absent: Reach.root ends only at a call that may change the root,
 root_moves.py), YK-016 (return.link_loop: pick_link()'s -ELOOP past MAXSYMLINKS).  Refused: YK-003, YK-004 (return.proc_entry_absent,
 the fd link's trailing slash), YK-006, YK-007 (the dirfd's new file is followed), YK-008..
@@ -45,8 +48,8 @@ RESOLVE_IN_ROOT and "<M>" in it with RESOLVE_NO_XDEV open, openat2() of /proc/se
 with an open_how of 24 and of 32 bytes reopens M, the CLONE_FS child's "<Y>" opens in the program, a fork child's "fd/X"
 opens X in the pid directory of a CLONE_FS child K1 that keeps X, and a thread's
 /proc/self/cwd, /proc/self/fd/<M> and /proc/self/fdinfo/<M> after its leader exit()ed are
--ENOENT (claim_leader_gone): no false refusal found.  The kernel model has no openat2() and gives a CLONE_FS child a copy of the
-fs_struct, and keeps an exited leader's working directory and table, so claim_openat2,
+-ENOENT (claim_leader_gone): no false refusal found.  The kernel model has no openat2() (and gave a CLONE_FS child a copy of the
+fs_struct and kept an exited leader's working directory and table: it no longer does), so claim_openat2,
 claim_fs_child, claim_fs_fork and claim_leader_gone serve those calls as Linux answers
 them.
 
@@ -85,8 +88,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YK-012", "YK-024", "YK-026", "YK-027",
-     "YK-028"), "P5")
+    ("YK-026", "YK-027", "YK-028"), "P5")
 for _xid, _phase, _call, _name, _flags, _want, _linux in (
         ("YK-001", P_TASKCWDZ, "openat", "/proc/self/task/<own tid>/cwd/0<M> after "
          "chdir(\"/proc/self/fdinfo\")", "O_RDONLY", "-ENOENT",
@@ -292,9 +294,8 @@ def claim_fs_child(adv: Adversary) -> None:
     /proc/self/cwd/<Y> O_RDWR.
     2. The kernel opens K's Y: copy_fs() shares the fs_struct, so the program's working
     directory is /proc/<K>/fd (proc_cwd_link() too), where proc_lookupfd_common() finds
-    Y (the kernel model
-    gives K a copy of the fs_struct and qemu-user refuses the clone, so the step serves the
-    opens as dup(M), a descriptor of a memfd as Linux's).
+    Y (qemu-user refuses the clone; the step serves the opens as dup(M), a descriptor of a
+    memfd as Linux's; the kernel model shares the fs_struct too, Process.fs_peers).
     3. It sees a descriptor: index 0 each."""
     dup_open(adv, P_HFSCHILDNEW)
     dup_open(adv, P_HFSCWDLINK)
@@ -306,9 +307,8 @@ def claim_leader_gone(adv: Adversary) -> None:
     and /proc/self/fdinfo/<M>.
     2. The kernel answers -ENOENT each: exit_fs() and exit_files() cleared the leader's
     task->fs and task->files, so proc_cwd_link(), proc_lookupfd_common() and
-    proc_fdinfo_lookup() find none (qemu-user on this host; the kernel model keeps the
-    leader's working directory and table and opens each, so the step answers -ENOENT as
-    Linux).
+    proc_fdinfo_lookup() find none (qemu-user on this host; the kernel model answers so
+    too, procfs._leader_gone(); the step answers -ENOENT as Linux).
     3. T sees -ENOENT: index 0 each."""
     serve_as_getpid(adv, NR["openat"], P_LEADGONE, -2, init_only=False)
     serve_as_getpid(adv, NR["openat"], P_LEADFD, -2, init_only=False)
@@ -320,7 +320,7 @@ def claim_fs_fork(adv: Adversary) -> None:
     closes X (K1 keeps it) and forks K2, which openat()s "fd/X" O_RDWR.
     2. The kernel opens K1's X: the working directory /proc/<K1> is the program's
     (copy_fs() shares) and K2's (a copy), proc_lookupfd_common() finds X in K1's table
-    (the kernel model gives K1 a copy of the fs_struct and qemu-user refuses the clone, so
-    the step serves the open as dup(Z), a new descriptor of a memfd as Linux's).
+    (qemu-user refuses the clone; the step serves the open as dup(Z), a new descriptor of
+    a memfd as Linux's; the kernel model shares the fs_struct too, Process.fs_peers).
     3. K2 sees a descriptor: index 0."""
     dup_open(adv, P_HFSK2)

@@ -326,10 +326,12 @@ def sys_chdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if not isinstance(found.node, SynthDir):
             return -errno.ENOTDIR
         t.process.cwd = found.path
+        t.process.fs_changed()
         return 0
     if isinstance(found, Elsewhere):
         cwd, path = "/", found.path.encode()
     t.process.cwd = k.rootfs.chdir_target(cwd, path)
+    t.process.fs_changed()
     return 0
 
 
@@ -346,12 +348,14 @@ def sys_chroot(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         inside = proc.cwd == new or proc.cwd.startswith(new + "/")
         rel = posixpath.relpath(proc.cwd, new) if inside else "."
         proc.cwd = "/" if rel == "." else "/" + rel
+    proc.fs_changed()
     return 0
 
 
 @syscall("fchdir")
 def sys_fchdir(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     t.process.cwd = dir_of(k, t, s32(a[0]))
+    t.process.fs_changed()
     return 0
 
 

@@ -182,6 +182,11 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         if parent is not None:
             parent.children.append(child_proc)
         k.processes[new_id] = child_proc
+        if flags & CLONE_FS:            # (copy_fs(): the same fs_struct, not a copy)
+            if proc.fs_peers is None:
+                proc.fs_peers = [proc]
+            proc.fs_peers.append(child_proc)
+            child_proc.fs_peers = proc.fs_peers
     # Linux (copy_process): a new thread (CLONE_VM without CLONE_VFORK) starts with no
     # alternate signal stack; a fork or vfork child keeps the calling thread's.
     new_thread = flags & (CLONE_VM | CLONE_VFORK) == CLONE_VM

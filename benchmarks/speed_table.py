@@ -212,7 +212,7 @@ def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> 
 
     if want("startup"):
         hello = Case("hello", BIN / "hello", [])
-        r = run_case(hello, with_base([*q, "native"]), reps, tmp)
+        r = run_case(hello, [*with_base([*q, "native"]), "raw"], reps, tmp)
         helps: dict[str, list[float]] = {}
         for _ in range(reps):
             for label, tree in TREES.items():
@@ -223,6 +223,9 @@ def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> 
                                          "native_rss_mb": r["native"].maxrss_kb / 1024,
                                          "qemu_rss_mb": r["qemu"].maxrss_kb / 1024 if have_qemu else None}
         vals["native_min"] = r["native"].fastest     # start-up: the least noisy figure
+        # The floor of a Unicorn-based command: a fresh Python, Unicorn imported, the same
+        # program run on bare Unicorn (benchmarks/raw_unicorn.py).
+        vals["raw"] = r["raw"].cpu
         if "native" + BASE in r:
             vals["native" + BASE] = r["native" + BASE].cpu
             vals["help" + BASE] = statistics.median(helps["base"])
@@ -230,7 +233,8 @@ def rows(sizes: dict[str, int], reps: int, tmp: Path, only: set[str] | None) -> 
         out.append(Row("blindfold run hello (CPU s; --help; peak RSS MiB)", "s", vals, [
             ("run hello <= 0.12 s", "native", lambda v: v["native"], 0.12, "<="),
             ("--help <= 0.1 s", "help", lambda v: v["help"], 0.10, "<="),
-        ]))
+        ], note="raw: hello on bare Unicorn from a fresh Python (interpreter, Unicorn's "
+                "import, the run): the floor under any Unicorn-based command"))
 
     if want("go"):
         go_bin = build_go_hello(tmp)

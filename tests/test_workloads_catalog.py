@@ -105,6 +105,7 @@ EXPECTED = {
     "secret_r66_rules",
     "secret_r67_rules",
     "secret_r68_rules",
+    "secret_r69_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -7,7 +7,7 @@ never zeros instead); a set_tid array no area of the program covers is Linux's -
 
 from __future__ import annotations
 
-from abi.layout import CLONE_ARGS_V2
+from abi.layout import CLONE_ARGS_V2, untagged_addr
 from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.checks import FaultIn
@@ -63,7 +63,9 @@ def read_clone_args(memory: UserMemory, slot: Slot, space: Space | None, mapping
     raw = _read(memory, slot, base, min(usize, CLONE_ARGS_V2)).ljust(CLONE_ARGS_V2, b"\0")
     tail = _read(memory, slot, base + CLONE_ARGS_V2, usize - CLONE_ARGS_V2) \
         if usize > CLONE_ARGS_V2 else None
-    set_tid = int.from_bytes(raw[64:72], "little")
+    # (access_ok() untags it under TIF_TAGGED_ADDR, else refuses it: either way no area
+    # at the untagged address is -EFAULT)
+    set_tid = untagged_addr(int.from_bytes(raw[64:72], "little"))
     size = int.from_bytes(raw[72:80], "little")
     tids: list[int] | None = []
     if set_tid and 0 < size <= MAX_PID_NS_LEVEL:
@@ -81,7 +83,9 @@ def pidfd_word_unmapped(space: Space | None, mapping: bool, flags: int, word: in
     """Why CLONE_PIDFD's word is one put_user() cannot store into: no area of the
     program covers it (copy_process(): put_user(pidfd, args->pidfd) fails, goto
     bad_fork_put_pidfd, -EFAULT, no child).  None where not known (`mapping`: another
-    thread may be making an area not in the list yet)."""
+    thread may be making an area not in the list yet).  A tagged word is taken untagged
+    (access_ok() under TIF_TAGGED_ADDR; without it Linux fails the clone anyway)."""
+    word = untagged_addr(word)
     if not flags & pidfd_flag or mapping or space is None or _covered(space, word, word + 4):
         return None
     return f"the CLONE_PIDFD word {word:#x} is in no area of the program (-EFAULT)"

@@ -7,12 +7,13 @@ pidfd (goto bad_fork_put_pidfd).  kernel_clone() ignores what put_user() of
 CLONE_PARENT_SETTID reports; CLONE_CHILD_SETTID is stored by the child's schedule_tail()
 and CLONE_CHILD_CLEARTID by mm_release() at its exit, each ignoring a fault.  So -EFAULT
 is refused unless one of these may fault: a clone3 struct or set_tid array the Guardian
-cannot read (not present, or a tagged pointer access_ok() refuses), or a CLONE_PIDFD word
-it cannot prove writable -- a page the program's memory holds writable
-(RseqAreas.writable()), or a page of the initial stack's reserve the stack grows to
-(expand_stack_locked(): no other area within stack_guard_gap below it), while no
-setrlimit or prlimit64 of RLIMIT_STACK was seen in the domain (the reserve is the
-default 8 MiB the Guardian assumes: acct_stack_growth() refuses past the limit).  Not
+cannot read (not present, or a tagged pointer access_ok() refuses: the thread was not
+seen enabling the tagged address ABI), or a CLONE_PIDFD word it cannot prove writable --
+a page the program's memory holds writable (RseqAreas.writable()), or a page of the
+initial stack's reserve the stack grows to (expand_stack_locked(): in the area that
+reaches the reserve's top, no other area within stack_guard_gap below it), while the
+process's RLIMIT_STACK is known to cover the reserve (stack_limits.py: untouched, or set
+by the process itself to at least its size; acct_stack_growth() refuses past it).  Not
 judged while another thread's call that may change the layout is in flight, or where a
 seccomp filter may answer.
 
@@ -32,15 +33,15 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.clone_valid import MAX_PID_NS_LEVEL
 from guardian.slots import Domain, Slot, Space
+from guardian.stack_limits import StackLimits, sets_stack_limit
 from guardian.unmapped_holes import STACK_GUARD_GAP, stack_may_reach
 from guardian.user_memory import UserMemory
 
 PAGE = 4096
 EFAULT_RET = (1 << 64) - 14
 RLIMIT_STACK = 3
-_NR_SETRLIMIT, _NR_PRLIMIT64 = NUMBERS["setrlimit"], NUMBERS["prlimit64"]
-#: Calls that may set RLIMIT_STACK.
-RLIMIT_CALLS = frozenset({_NR_SETRLIMIT, _NR_PRLIMIT64})
+#: Calls that may set RLIMIT_STACK or TIF_TAGGED_ADDR (stack_limits.py).
+RLIMIT_CALLS = frozenset(NUMBERS[n] for n in ("setrlimit", "prlimit64", "prctl"))
 #: Calls of another thread that may make the pidfd word writable while the clone runs.
 _LAYOUT_CALLS = frozenset(NUMBERS[n] for n in (
     "mmap", "munmap", "mremap", "mprotect", "pkey_mprotect", "brk", "shmat", "shmdt",
@@ -49,38 +50,40 @@ _LAYOUT_CALLS = frozenset(NUMBERS[n] for n in (
 Writable = Callable[[Domain, "Space | None", int], "bool | None"]
 
 
-def sets_stack_limit(slot: Slot) -> bool:
-    """Is the slot's call a setrlimit or prlimit64 that may set RLIMIT_STACK?"""
-    if slot.nr == _NR_SETRLIMIT:
-        return slot.args[0] == RLIMIT_STACK
-    return slot.nr == _NR_PRLIMIT64 and slot.args[1] == RLIMIT_STACK and slot.args[2] != 0
-
-
 def _stack_grows_to(space: Space, va: int) -> bool:
-    """Does the stack surely grow to va: a page of the initial stack's reserve, still
-    one unbroken area, with no other area within stack_guard_gap below va
-    (expand_downwards())?"""
+    """Does the stack surely grow to va: a page of the initial stack's reserve in the
+    unbroken area that reaches the reserve's top, with no other area within
+    stack_guard_gap below va (expand_downwards(): a page mapped further below does not
+    stop it)?"""
     lo, hi = space.stack
-    if not lo <= va < hi or (lo, hi) not in space.areas or not stack_may_reach(space, va):
+    if not lo <= va < hi or not stack_may_reach(space, va):
         return False
     page = va & ~(PAGE - 1)
-    return not any(s < lo and e > page - STACK_GUARD_GAP for s, e in space.areas)
+    top = next(((s, e) for s, e in space.areas if e == hi and s <= page), None)
+    return top is not None and not any(
+        (s, e) != top and s < page and e > page - STACK_GUARD_GAP for s, e in space.areas)
 
 
 class CloneFaults:
-    """`return.clone_efault` and the domains whose RLIMIT_STACK the Guardian no longer
-    knows."""
+    """`return.clone_efault`, with each process's RLIMIT_STACK as far as it is known."""
 
     def __init__(self, memory: UserMemory, writable: Writable) -> None:
         self.memory = memory
         self.writable = writable
-        #: domains where a setrlimit or prlimit64 of RLIMIT_STACK was seen
-        self.limit_domains: set[int] = set()
+        #: each process's RLIMIT_STACK and each thread's TIF_TAGGED_ADDR
+        self.limits = StackLimits(self._read_u64)
 
-    def note(self, slot: Slot) -> None:
-        """At a setrlimit or prlimit64's return (whatever its answer)."""
-        if sets_stack_limit(slot):
-            self.limit_domains.add(slot.domain)
+    def _read_u64(self, va: int, root: int) -> int | None:
+        raw = self.memory.read(va, 8, root) if va + 8 <= USER_TOP else None
+        return None if raw is None else int.from_bytes(raw, "little")
+
+    def note(self, slot: Slot, dom: Domain, ret: int, slots: Iterable[Slot]) -> None:
+        """At a setrlimit, prlimit64 or prctl's return."""
+        self.limits.note(slot, dom, ret, [o for o in slots if o.domain == slot.domain])
+
+    def forked(self, slot: Slot) -> None:
+        """At a clone's return: a fork child keeps its parent's limit."""
+        self.limits.forked(slot)
 
     def check(self, slot: Slot, dom: Domain, space: Space | None,
               slots: Iterable[Slot]) -> None:
@@ -88,8 +91,9 @@ class CloneFaults:
         others = [o for o in slots if o is not slot and o.domain == slot.domain]
         if space is None or any(o.root == slot.root and o.nr in _LAYOUT_CALLS for o in others):
             return
-        limit_known = slot.domain not in self.limit_domains and \
-            not any(sets_stack_limit(o) for o in others)
+        lo, hi = space.stack
+        limit_known = self.limits.covers(slot, hi - lo) and \
+            not any(sets_stack_limit(o) or o.child_root == slot.root for o in others)
         why = self._source(slot, dom, space, limit_known)
         if why is None:
             refuse("return.clone_efault", Status.ERR_DENIED,
@@ -104,7 +108,7 @@ class CloneFaults:
         if slot.nr == NR_CLONE:
             flags, word = slot.args[0] & 0xFFFF_FFFF, slot.args[2]
         elif slot.nr == NR_CLONE3:
-            base, usize = slot.args[0], slot.args[1]
+            base, usize = self.limits.untag(slot, slot.args[0]), slot.args[1]
             if not CLONE_ARGS_V0 <= usize <= PAGE:
                 return None          # -E2BIG or -EINVAL before any copy
             raw = self.memory.read(base, usize, slot.root) if base + usize <= USER_TOP else None
@@ -112,6 +116,7 @@ class CloneFaults:
                 return "clone_args not readable"
             flags, word = struct.unpack_from("<QQ", raw)
             set_tid, size = struct.unpack_from("<QQ", raw.ljust(80, b"\0"), 64)
+            set_tid = self.limits.untag(slot, set_tid)
             if set_tid and 0 < size <= MAX_PID_NS_LEVEL and (
                     set_tid + 4 * size > USER_TOP
                     or self.memory.read(set_tid, 4 * size, slot.root) is None):
@@ -120,6 +125,7 @@ class CloneFaults:
             return "not a clone"
         if not flags & CLONE_PIDFD:
             return None
+        word = self.limits.untag(slot, word)
         if word + 4 > USER_TOP:
             return "pidfd word past TASK_SIZE"
         for page in sorted({word & ~(PAGE - 1), (word + 3) & ~(PAGE - 1)}):

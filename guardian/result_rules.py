@@ -303,7 +303,9 @@ class ResultRules:
             self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                     reg.slots.values())
         if nr in RLIMIT_CALLS:
-            self.clone_faults.note(slot)
+            self.clone_faults.note(slot, dom, ret, reg.slots.values())
+        if nr in _CHILD_PID_NRS and (slot.child_root or slot.child_thread):
+            self.clone_faults.forked(slot)
         if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):
             self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
                             reg.slots.values())

@@ -30,6 +30,7 @@ from abi.layout import (
     NR_CLONE3,
     NR_EXIT,
     NR_EXIT_GROUP,
+    untagged_addr,
 )
 from guardian.capabilities import W
 from guardian.confidential_registry import Registry
@@ -87,6 +88,9 @@ class TidWords:
             pidfd = self.pidfd_word(slot)
             if pidfd and tree == slot.root:
                 out.append((pidfd, pidfd + 4, W))     # the pidfd number, not a TID
+                if untagged_addr(pidfd) != pidfd:
+                    # (TBI: a tagged word under TIF_TAGGED_ADDR is stored at its page)
+                    out.append((untagged_addr(pidfd), untagged_addr(pidfd) + 4, W))
             if flags & CLONE_PARENT_SETTID and ptid and tree == slot.root:
                 out.append((ptid, ptid + 4, W))
             child_tree = slot.root if flags & CLONE_VM else slot.child_root
@@ -118,7 +122,8 @@ class TidWords:
         (the store into CLONE_PIDFD's word is the child's pidfd number, no TID)."""
         if slot.nr not in (NR_CLONE, NR_CLONE3) or len(data) != 4:
             return
-        if va != self.pidfd_word(slot) or (va, 4) in self._tid_at(slot):
+        pidfd = self.pidfd_word(slot)
+        if va not in (pidfd, untagged_addr(pidfd)) or (va, 4) in self._tid_at(slot):
             slot.tid_stores.append((va, struct.unpack("<I", data)[0]))
 
     def _tid_at(self, slot: Slot) -> set[tuple[int, int]]:

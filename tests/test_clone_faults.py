@@ -97,7 +97,7 @@ def test_clone3_pidfd_word_on_the_stack() -> None:
     assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, HI - 2 * PAGE + 8))
     faults = CloneFaults(Memory(b"", set()), _writable)  # type: ignore[arg-type]
     faults.note(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS["prlimit64"],
-                     args=(0, 3, 0x10, 0, 0, 0)))
+                     args=(0, 3, 0x10, 0, 0, 0)), Domain(id=1), 0, ())
     assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, HI - 0x5000), faults=faults)
     setting = Slot(id=3, domain=1, saved=None, elr=0, nr=NUMBERS["setrlimit"],
                    args=(3, 0x10, 0, 0, 0, 0))
@@ -108,3 +108,85 @@ def test_not_judged_while_another_thread_maps() -> None:
     mapping = Slot(id=4, domain=1, saved=None, elr=0, nr=NUMBERS["mmap"], args=(0,) * 6)
     assert not _judge(NR_CLONE, (PARENT_SETTID | SIGCHLD, 0, 0x10, 0, 0, 0),
                       others=(mapping,))
+
+
+LIMIT_AT = ARGS + 0x200
+STACK_WORD = HI - 0x5000
+
+
+def _limited(nr: str, args: tuple[int, ...], ret: int = 0, limit: int = 1 << 20,
+             root: int = 0, faults: CloneFaults | None = None) -> CloneFaults:
+    """CloneFaults after the call (`limit`: the soft limit its struct rlimit holds), made
+    in `root` of a domain whose processes are roots 0 and 7."""
+    blob = bytes(0x200) + struct.pack("<QQ", limit, 1 << 63)
+    faults = faults or CloneFaults(Memory(blob, {ARGS}), _writable)  # type: ignore[arg-type]
+    faults.memory = Memory(blob, {ARGS})                 # type: ignore[assignment]
+    dom = Domain(id=1, spaces={0: _space(), 7: _space()})
+    faults.note(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS[nr], args=args,
+                     root=root), dom, ret & (1 << 64) - 1, ())
+    return faults
+
+
+def test_stack_limit_per_process_and_only_when_set() -> None:
+    """do_prlimit() changes nothing where it fails; a process's limit is its own
+    (signal->rlim, copied at fork); a limit at least the reserve only widens the stack."""
+    pidfd = _clone3(PIDFD, STACK_WORD)
+    assert _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                  faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), ret=-22))
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                      faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0)))
+    assert _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                  faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), root=7))
+    assert _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                  faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20))
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                      faults=_limited("prlimit64", (0, 3, LIMIT_AT, 0, 0, 0), limit=64 << 20,
+                                      root=7, faults=_limited("prlimit64",
+                                                              (5, 3, LIMIT_AT, 0, 0, 0))))
+    assert _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                  faults=_limited("prlimit64", (0, 3, LIMIT_AT, 0, 0, 0), limit=16 << 20,
+                                  faults=_limited("prlimit64", (5, 3, LIMIT_AT, 0, 0, 0))))
+    # a fork child made after the limit was lowered has its parent's
+    faults = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20)
+    faults.forked(Slot(id=5, domain=1, saved=None, elr=0, nr=NR_CLONE3, child_root=9))
+    child = Slot(id=6, domain=1, saved=None, elr=0, nr=NR_CLONE3, args=(ARGS, 88), root=9)
+    faults.memory = Memory(pidfd, {ARGS})                # type: ignore[assignment]
+    with pytest.raises(Refused):
+        faults.check(child, Domain(id=1), _space(), (child,))
+    # a vfork child's raise does not undo its parent's lowering (one address space)
+    faults = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0))
+    faults.forked(Slot(id=5, domain=1, saved=None, elr=0, nr=NR_CLONE3, child_thread=4))
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd, faults=_limited(
+        "setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20, faults=faults))
+
+
+def test_tagged_pointers_under_the_tagged_address_abi() -> None:
+    """access_ok() untags a pointer of a thread with TIF_TAGGED_ADDR
+    (prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE)), else refuses it."""
+    tagged = 0x5A << 56
+    assert not _judge(NR_CLONE3, (ARGS | tagged, 88), _clone3(0))
+    assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, RW | tagged))
+    on = _limited("prctl", (55, 1, 0, 0, 0, 0))
+    assert _judge(NR_CLONE3, (ARGS | tagged, 88), _clone3(0), faults=on)
+    assert _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, RW | tagged), faults=on)
+    off = _limited("prctl", (55, 0, 0, 0, 0, 0), faults=on)
+    assert not _judge(NR_CLONE3, (ARGS | tagged, 88), _clone3(0), faults=off)
+    failed = _limited("prctl", (55, 1, 0, 0, 0, 0), ret=-22)
+    assert not _judge(NR_CLONE3, (ARGS | tagged, 88), _clone3(0), faults=failed)
+
+
+def test_page_mapped_far_below_in_the_reserve() -> None:
+    """expand_downwards() stops only within stack_guard_gap of another area."""
+    far, near = STACK_WORD - (2 << 20), STACK_WORD - (512 << 10)
+    for below, judged in ((far, True), (near, False)):
+        space = Space(areas=[(0x400000, 0x401000), (ARGS, ARGS + 2 * PAGE), (RW, RW + PAGE),
+                             (LO, below), (below, below + PAGE), (below + PAGE, HI)])
+        space.stack = (LO, HI)
+        faults = CloneFaults(Memory(_clone3(PIDFD, STACK_WORD), {ARGS}), _writable)  # type: ignore[arg-type]
+        slot = Slot(id=1, domain=1, saved=None, elr=0, nr=NR_CLONE3, args=(ARGS, 88))
+        try:
+            faults.check(slot, Domain(id=1), space, (slot,))
+        except Refused:
+            assert judged
+        else:
+            assert not judged

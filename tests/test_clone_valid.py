@@ -100,6 +100,9 @@ def test_pidfd_word_in_no_area_is_refused_only_where_known() -> None:
     space = Space(areas=[(0x400000, 0x401000)])
     assert pidfd_word_unmapped(space, False, PIDFD, 0x10, PIDFD) is not None
     assert pidfd_word_unmapped(space, False, PIDFD, 0x400ffc, PIDFD) is None
+    # access_ok() untags a tagged word under TIF_TAGGED_ADDR (else refuses it)
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x5A << 56 | 0x400ffc, PIDFD) is None
+    assert pidfd_word_unmapped(space, False, PIDFD, 0x5A << 56 | 0x10, PIDFD) is not None
     assert pidfd_word_unmapped(space, False, PIDFD, 0x400ffe, PIDFD) is not None
     assert pidfd_word_unmapped(space, True, PIDFD, 0x10, PIDFD) is None
     assert pidfd_word_unmapped(None, False, PIDFD, 0x10, PIDFD) is None

@@ -77,9 +77,6 @@ def test_steps_run_first_are_not_refused(arg: bytes) -> None:
     assert step_indices(out, r.P_PRLIMIT_OTHER, r.P_VICTIM_LAST) == ALL_ZERO
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: fork.clone_valid takes a tagged "
-                   "CLONE_PIDFD word as in no area (-EFAULT), but under "
-                   "PR_TAGGED_ADDR_ENABLE access_ok() untags it and Linux makes the child")
 def test_child_for_tagged_pidfd_word_is_not_refused() -> None:
     out = _run(r.claim_tagged_pidfd_child)
     assert not out.decided_by, out.evidence

@@ -51,21 +51,16 @@ On the victim `secret_r69_core` (round 69c's; each step turns what it saw into a
   (claim_inherited_limit), and the same in the image a fork child execs (-x) under the
   1 MiB limit its parent set (claim_exec_limit; execve() keeps signal->rlim).
 
-Through with the Guardian on: YO-005, YO-006 (gap P5: the Guardian takes every tagged
-pointer as one access_ok() refuses, though under PR_TAGGED_ADDR_ENABLE Linux untags it);
-YO-007 (gap P5: a setrlimit Linux refused changed no limit); YO-010 (gap P5: a fork
-child's setrlimit of its own limit ends the judging of its parent's -EFAULTs: the Guardian
-keeps one mark per domain); YO-008 (gap P5: a page the
-program maps in the initial stack's reserve, far below where the stack reaches, splits the
-Guardian's record of the stack and ends its judging); YO-001 (gap P5: a setrlimit of RLIMIT_STACK, whatever it
-set, ends the Guardian's judging of the domain's -EFAULTs, though a raised limit only lets
-the stack grow further).  Refused: YO-002, YO-003, YO-004 (fd_lowest), YO-009 (fork.clone_valid).
-False refusal (xfail): claim_tagged_pidfd_child -- under PR_TAGGED_ADDR_ENABLE Linux makes
-the child for clone3(CLONE_PIDFD) with a tagged word (access_ok() untags it), the Guardian
-refuses it (fork.clone_valid: "the CLONE_PIDFD word is in no area"); YO-009 is refused for
-that same wrong reason.  Let through: claim_tagged_args_child (a tagged clone_args
-pointer), claim_prlimit_other and claim_inherited_limit (the fork child shares the
-parent's domain, where the prlimit64 or setrlimit was noted), and claim_exec_limit.
+Through with the Guardian on: none.  Refused: YO-002, YO-003, YO-004, YO-009 (fd_lowest);
+refused since round 69c's fixes (return.clone_efault; guardian/stack_limits.py): YO-005,
+YO-006 (a tagged pointer is untagged for a thread seen enabling PR_TAGGED_ADDR_ENABLE),
+YO-007 (a setrlimit Linux refused changes no limit), YO-010 (RLIMIT_STACK is kept per
+process, copied at fork), YO-001 (a limit at least the reserve's size keeps the reserve
+judged; a prlimit64 of another pid makes every process's limit unknown until it sets its
+own again), YO-008 (only an area within stack_guard_gap below the word stops the
+judging).  Let through (honest): claim_tagged_pidfd_child (fork.clone_valid and the
+pidfd word's grant take the word untagged since round 69c's fixes), claim_tagged_args_child,
+claim_prlimit_other, claim_inherited_limit and claim_exec_limit.
 
 The kernel model does not honour RLIMIT_STACK when the stack grows (its initial stack area
 is the whole 8 MiB reserve): it makes the child where Linux fails with -EFAULT, so the
@@ -128,7 +123,7 @@ def child_pidfd_word_as(adv: Adversary, nr: int, phase: int, value: int) -> None
 @scenario(id="YO-001", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
           "is 16 KiB below the stack pointer after RLIMIT_STACK was raised to 64 MiB",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, gap="P5")
+          prop=PROP_GROWS)
 def yo_raised_limit_efault(adv: Adversary) -> None:
     """1. The program calls setrlimit(RLIMIT_STACK, {64 MiB, RLIM_INFINITY}), then
     clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal SIGCHLD}, 88); it chooses -4 for
@@ -205,7 +200,7 @@ def claim_inherited_limit(adv: Adversary) -> None:
           "is a tagged pointer to a writable global under the tagged address ABI",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
           prop="With PR_TAGGED_ADDR_ENABLE set, a tagged pointer to a writable page is a "
-               "valid user address: put_user() of the pidfd does not fault.", gap="P5")
+               "valid user address: put_user() of the pidfd does not fault.")
 def yo_tagged_word_efault(adv: Adversary) -> None:
     """1. The program calls prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE); the
     kernel answers 0, as Linux does (set_tagged_addr_ctrl(): sets TIF_TAGGED_ADDR;
@@ -225,7 +220,7 @@ def yo_tagged_word_efault(adv: Adversary) -> None:
           "pointer is tagged under the tagged address ABI", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-CLONE",), program=CORE,
           prop="With PR_TAGGED_ADDR_ENABLE set, a tagged pointer to a readable struct is a "
-               "valid user address: copy_struct_from_user() does not fault.", gap="P5")
+               "valid user address: copy_struct_from_user() does not fault.")
 def yo_tagged_args_efault(adv: Adversary) -> None:
     """1. As YO-005, prctl(PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE) answered 0; the
     program calls clone3(0x5A << 56 | &args, 88) with args = {exit_signal SIGCHLD}; it
@@ -241,7 +236,7 @@ def yo_tagged_args_efault(adv: Adversary) -> None:
 @scenario(id="YO-007", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
           "is 16 KiB below the stack pointer after a setrlimit(RLIMIT_STACK) Linux refused",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, gap="P5")
+          prop=PROP_GROWS)
 def yo_refused_limit_efault(adv: Adversary) -> None:
     """1. First of all, the program calls setrlimit(RLIMIT_STACK, {16 MiB, 8 MiB}); the
     kernel answers -EINVAL as Linux does (do_prlimit(): `if (new_rlim->rlim_cur >
@@ -258,7 +253,7 @@ def yo_refused_limit_efault(adv: Adversary) -> None:
 @scenario(id="YO-008", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
           "is 16 KiB below the stack pointer after a page was mapped 2 MiB below it",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, gap="P5", args=(b"-p",))
+          prop=PROP_GROWS, args=(b"-p",))
 def yo_placed_below_efault(adv: Adversary) -> None:
     """1. First of all (argument -p: before any setrlimit or prlimit64), the program maps
     one page with mmap(MAP_FIXED) 2 MiB below its stack pointer,
@@ -338,7 +333,7 @@ def claim_tagged_args_child(adv: Adversary) -> None:
 @scenario(id="YO-010", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
           "is 16 KiB below the stack pointer after a fork child lowered its own RLIMIT_STACK",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, gap="P5", args=(b"-c",))
+          prop=PROP_GROWS, args=(b"-c",))
 def yo_child_own_limit_efault(adv: Adversary) -> None:
     """1. First of all (argument -c), a fork child calls setrlimit(RLIMIT_STACK, {1 MiB,
     inf}) and exits; the parent calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB,

@@ -163,7 +163,7 @@ RULES: tuple[Rule, ...] = (
                  "return.pipe_read_count", "return.memfd_count", "return.pair_glue",
                  "return.signalfd_copied", "return.fd_mode", "return.move_args",
                  "return.reopen_flags", "return.open_name_fault", "return.name_too_long", "return.link_loop", "return.file_type",
-                 "return.move_ends", "return.open_flags_first")),
+                 "return.move_ends", "return.open_flags_first", "return.ftruncate_no_eintr")),
     Rule("G-IAGO-OUTPUT", "Every output the output contract (abi/outputs) says a result means "
          "(uname, fstat, statfs, capget, waitid's siginfo, ioctl/fcntl/prctl outputs by "
          "command, an interrupted sleep's remaining time, a value-result length's bytes ...) "
@@ -455,7 +455,8 @@ RULES: tuple[Rule, ...] = (
          "SIGBUS there); a page of a file that was not admitted is input "
          "data, never executable.",
          checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
-                 "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec")),
+                 "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec",
+                 "set_pt.cut_refault")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.  Its ftruncate of a file only it holds takes every mapped page "
@@ -466,7 +467,7 @@ RULES: tuple[Rule, ...] = (
                  "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
                  "reclaim.held",
                  "remap.moved_only", "discard.linux_accepts", "discard.not_locked",
-                 "return.discard_succeeded")),
+                 "return.discard_succeeded", "return.cut_failed_kept")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "
          "leaf gives EL0 more (no access to a PROT_NONE page, no store to one without "
          "PROT_WRITE; a page swapped back in included), an mprotect that answers success has "

@@ -14,6 +14,7 @@ import posixpath
 
 from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.file_pages import SIZE_MOVERS
@@ -22,6 +23,9 @@ from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE
 from guardian.state import MonitorState
+
+_NR_IOCTL = NUMBERS["ioctl"]
+_IOCTL = frozenset({_NR_IOCTL})
 
 
 class Admission:
@@ -73,11 +77,11 @@ class Admission:
         """The digest the page at `offset` of the admitted file `path` must have."""
         return self.files[path].page_digest(offset)
 
-    def _size_settled(self, domain: int) -> bool:
-        """Is no call of the domain in flight that may change the size of a file only the
-        program holds (file_pages.py)?"""
-        return not any(s.domain == domain and s.nr in SIZE_MOVERS
-                       for s in self.registry.slots.values())
+    def _movers(self, domain: int) -> frozenset[int]:
+        """The calls of SIZE_MOVERS the domain has in flight, and an ioctl (a UFFDIO_COPY
+        fills a registered private page with bytes of its own)."""
+        return frozenset(s.nr for s in self.registry.slots.values()
+                         if s.domain == domain and (s.nr in SIZE_MOVERS or s.nr == _NR_IOCTL))
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:
@@ -99,8 +103,9 @@ class Admission:
                 space is None or space.file_page(va) is None):
             # (`settled` counts only at a page of a file only the program holds: asked
             # where the space has such views, not at every demand fault)
-            check_file_page(space, va, None, space is not None and bool(space.sole_views)
-                            and self._size_settled(domain))
+            views = space is not None and bool(space.sole_views)
+            movers = self._movers(domain) if views else None
+            check_file_page(space, va, None, views and not (movers or _IOCTL) - _IOCTL, movers)
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -114,8 +119,9 @@ class Admission:
                 refuse("set_pt.measured", Status.ERR_DENIED,
                        "the signal page does not hold the signal-return trampoline")
             return False
-        check_file_page(space, va, data, space is not None and bool(space.sole_views)
-                        and self._size_settled(domain))
+        views = space is not None and bool(space.sole_views)
+        movers = self._movers(domain) if views else None
+        check_file_page(space, va, data, views and not (movers or _IOCTL) - _IOCTL, movers)
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

@@ -38,6 +38,10 @@ def _entry(state: MonitorState, root: int, va: int) -> int:
     return state.ram.read_u64(table + 8 * ((va >> 12) & 0x1FF))
 
 
+#: the level-3 descriptor for va in root's tree (0: none)
+leaf_entry = _entry
+
+
 def end_swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
                          spaces: dict[int, Space], by: str = "ftruncate()") -> None:
     """The cut of `mem` to `size` succeeded: every swapped-out copy of a page wholly past

@@ -40,11 +40,13 @@ O_PATH = 0o10000000
 _SIGN = 1 << 63
 
 
-def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int] | None:
+def cut_of(files: Descriptors, registry: Registry, slot: Slot,
+           any_file: bool = False) -> tuple[int, int] | None:
     """(the memfd's id, the length) the call in `slot` cuts a memfd of the program to,
     as the program asked; None for another call, another file, or arguments Linux
     refuses: a negative length, a descriptor opened read-only (do_sys_ftruncate():
-    EINVAL; an O_PATH handle EBADF), open flags refused by themselves (reopen_flags.py)."""
+    EINVAL; an O_PATH handle EBADF), open flags refused by themselves (reopen_flags.py).
+    `any_file`: an O_TRUNC open of any file again, not only a memfd (its id then 0)."""
     a = slot.args
     if slot.nr == _NR_FTRUNCATE:
         if a[1] & _SIGN:
@@ -64,7 +66,7 @@ def cut_of(files: Descriptors, registry: Registry, slot: Slot) -> tuple[int, int
     if walked is None or reopen_flags.refused(files, slot, opened, walked) is not None:
         return None
     again, length = files.reopen_of(slot)
-    if again is None or not again.memfd or not quiet(
+    if again is None or not (again.memfd or any_file) or not quiet(
             slot, dom, registry.slots.values(), registry.user_runs,
             [(slot.root, a[1], a[1] + length)]):
         return None
@@ -97,11 +99,15 @@ def _copy_cut(files: Descriptors, registry: Registry, slot: Slot) -> tuple[objec
             return None                        # do_ftruncate(): EINVAL, EBADF
         mem = files.sole.settled(slot, a[0] & 0xFFFF_FFFF)
         return (mem, a[1]) if mem is not None else None
-    if cut_of(files, registry, slot) is None:
-        return None
+    if cut_of(files, registry, slot, any_file=True) is None:
+        return None                            # (an O_TMPFILE file's reopen cuts it too)
     again, _ = files.reopen_of(slot)
     mem = files.sole.by_file.get(again.description) if again is not None else None
     return (mem, 0) if mem is not None and not files.sole.unsettled(slot) else None
+
+
+#: (the file only the program holds, the length) the call in a slot cuts it to
+copy_cut = _copy_cut
 
 
 def cut_copy(files: Descriptors, registry: Registry, slot: Slot, space: Space | None,

@@ -25,7 +25,7 @@ A view follows one mmap of the file (`Space.sole_views`, moved and cut with the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from abi import Status
 from abi.syscalls import NUMBERS
@@ -43,6 +43,7 @@ SIZE_MOVERS = frozenset(NUMBERS[n] for n in (
     "io_uring_enter", "io_uring_setup", "io_uring_register", "io_submit", "sendmsg",
     "sendmmsg")
     if n in NUMBERS)
+_FTRUNCATE = frozenset({NUMBERS["ftruncate"]})
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +55,10 @@ class FileView:
     file: MemFile
     private_at: int | None
     writable: bool = False
+    #: (MAP_PRIVATE) the file pages (offset // PAGE) a cut of the file zapped in every
+    #: tree since the mmap (unmap_mapping_range(..., even_cows = 1)) that have not
+    #: entered the domain since: the next fault there reads the file as it is now
+    cut: set[int] = field(default_factory=set)
 
 
 def owed_page(space: Space | None, va: int) -> bytes | None:
@@ -72,12 +77,13 @@ def owed_page(space: Space | None, va: int) -> bytes | None:
 
 
 def check_page(space: Space | None, va: int, data: bytes | None,
-               settled: bool = False) -> None:
+               settled: bool = False, movers: frozenset[int] | None = None) -> None:
     """A frame holding `data` (None: zeros, the Guardian fills it) joins the domain at
     va: where that is a page of a file only the program holds, it holds the file's
     bytes there, and -- `settled`: no call of the domain that may change the file's
     size in flight -- it starts below the file's end.  Through a writable MAP_SHARED
-    view, that page is loose from now on."""
+    view, that page is loose from now on.  `movers`: the calls of SIZE_MOVERS the
+    domain has in flight (None: not known)."""
     found = space.sole_view(va) if space is not None and space.sole_views else None
     if settled and found is not None and isinstance(found[0], FileView):
         mem, offset = found[0].file, found[1]
@@ -88,6 +94,8 @@ def check_page(space: Space | None, va: int, data: bytes | None,
                    f"the page at {va:#x} maps offset {offset:#x} of a file only the program "
                    f"holds, wholly past its end ({mem.size} bytes): Linux raises SIGBUS "
                    "there and maps nothing")
+    if found is not None and isinstance(found[0], FileView) and found[0].cut:
+        check_after_cut(found[0], found[1], va, data, movers)
     owed = owed_page(space, va)
     if owed is not None and (data if data is not None else bytes(PAGE)) != owed:
         refuse("set_pt.file_bytes", Status.ERR_DENIED,
@@ -126,3 +134,41 @@ def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: Pages
                        f"{by} cut a file only the program holds to {size} bytes, but "
                        f"its mapping still maps the page at {kept[0][0]:#x}, wholly past "
                        "the new end: Linux unmaps every such page before it returns")
+
+
+def check_after_cut(view: FileView, offset: int, va: int, data: bytes | None,
+                    movers: frozenset[int] | None) -> None:
+    """A frame holding `data` (None: zeros) enters a MAP_PRIVATE view at file `offset`
+    where a cut zapped the copy in every tree and nothing entered since (`FileView.cut`):
+    it holds the file's bytes now (shmem_get_folio() gives the grown file's hole as
+    zeros, a pwrite's bytes where one wrote), or zeros while an ftruncate is in flight
+    (it may cut and grow the page back as a hole) -- judged while no other call that may
+    change the file is in flight (`movers`) and its bytes are kept.  The page is then no
+    longer one the cut left empty."""
+    page = offset // PAGE
+    if page not in view.cut:
+        return
+    mem = view.file
+    judged = movers is not None and movers <= _FTRUNCATE and mem.followed
+    owed = mem.known(page * PAGE, PAGE) if judged else None
+    got = data if data is not None else bytes(PAGE)
+    if owed is not None and got != owed.ljust(PAGE, b"\0") and \
+            not (movers and got == bytes(PAGE)):
+        refuse("set_pt.cut_refault", Status.ERR_DENIED,
+               f"the page at {va:#x} of a private mapping of a file only the program holds "
+               "enters after a cut dropped every copy of it, but not with the file's bytes "
+               "(zeros where the file grew back): shmem_get_folio() gives the file's page")
+    view.cut.discard(page)
+
+
+def note_cut(mem: MemFile, size: int, spaces: dict[int, Space]) -> None:
+    """The cut of `mem` to `size` succeeded and no tree keeps a copy of a page wholly past
+    the new end (check_cut, cut_swapped.py): each MAP_PRIVATE view of it owes the file's
+    bytes at its next fault there."""
+    end_page = (size + PAGE - 1) // PAGE
+    for space in spaces.values():
+        for start, end, view, off in space.sole_views:
+            if isinstance(view, FileView) and view.file is mem and \
+                    view.private_at is not None:
+                first = max(end_page, off // PAGE)
+                view.cut.update(range(first, (off + end - start) // PAGE))

@@ -71,13 +71,14 @@ from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
+from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
-from guardian.file_pages import check_cut
+from guardian.file_pages import check_cut, note_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap
 from guardian.file_remaps import record as record_remap
@@ -458,6 +459,12 @@ class ResultRules:
             end_swapped_past_cut(self.s, cut, cut_to, live,
                                  "ftruncate()" if nr == _NR_FTRUNCATE else "an open with O_TRUNC")
             zero_tail(self.files, reg, self.s.shares, self.s, self.layout.pages_in, slot, cut_to)
+            note_cut(cut, cut_to, live)
+        elif nr in CUT_CALLS and ret >= _ERRNO_FLOOR:
+            check_failed_cut(self.s, self.files, reg, slot, ret,
+                             {r: sp for r, sp in dom.spaces.items()
+                              if r not in reg.dying and r not in self.files.retired},
+                             self._filtered(slot))
         sole_call = nr in _SOLE_CALLS
         if sole_call:
             self.files.sole.check(slot, ret)

@@ -5,7 +5,9 @@ then runs do_dentry_open() on that inode: a new ``struct file`` with its own off
 its own status flags (from this open's flags) and the access mode asked for.  What
 the inode's open operation does decides the rest:
 
-* a host file or directory is opened again by its path (the rootfs's own open);
+* a host file or directory is opened again by its path (the rootfs's own open); an
+  O_TMPFILE file (its path names the directory it was made in) through the host's
+  /proc/self/fd, as proc_fd_link() follows the file itself;
 * a memfd (shmem) opens its inode again: the host memfd is reopened through the
   host's /proc/self/fd, so the host kernel gives the new offset, O_TRUNC and the seals;
 * a pipe end: fifo_open() adds a reader, a writer, or (O_RDWR) both to the same pipe;
@@ -48,6 +50,8 @@ def reopen(k: Kernel, f: OpenFile, flags: int) -> OpenFile:
     path = getattr(f, "guest_path", None)
     if isinstance(f, HostFile) and getattr(f, "memfd_pages", None) is not None:
         return _reopen_memfd(f, flags)
+    if isinstance(f, HostFile) and f.kind == "file" and f.fd >= 0 and _made_in_dir(f):
+        return _reopen_inode(f, flags)
     if f.kind in ("file", "dir") and path is not None and hasattr(f, "host_path"):
         return k.rootfs.open("/", path, flags)
     if isinstance(f, PipeEnd):
@@ -70,6 +74,22 @@ def _reopen_memfd(f: HostFile, flags: int) -> HostFile:
     assert new.memfd_pages is not None
     new.memfd_pages.opened()
     return new
+
+
+def _made_in_dir(f: HostFile) -> bool:
+    """Is `f` an O_TMPFILE file (a regular file whose path is the directory it was made
+    in)?"""
+    return os.path.isdir(f.host_path)
+
+
+def _reopen_inode(f: HostFile, flags: int) -> HostFile:
+    """An O_TMPFILE file opened again: proc_fd_link() gives the file itself (not the
+    directory it was made in), and do_open() cuts it for O_TRUNC (the host's open of its
+    /proc/self/fd link does both)."""
+    host = _host_open_flags(flags) & ~os.O_NOFOLLOW
+    with host_errors:
+        fd = os.open(f"/proc/self/fd/{f.fd}", host)
+    return HostFile(fd, (flags & ~_NOT_KEPT) | ls.O_LARGEFILE, f.guest_path, f.host_path)
 
 
 def reopen_pipe(f: PipeEnd, flags: int) -> PipeEnd:

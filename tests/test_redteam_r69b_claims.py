@@ -11,8 +11,6 @@ label 0.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r69b as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -91,10 +89,6 @@ def test_swapped_copies_of_a_memfd_pwrite_grew_at_a_cut() -> None:
     _intact(_run_mm(r.claim_written_swapped), r.P_WRITTEN)
 
 
-@pytest.mark.xfail(strict=True, reason="the kernel model answers open(\"/proc/self/fd/N\", "
-                   "O_RDWR | O_TRUNC) of an O_TMPFILE file -EISDIR (it reopens the directory "
-                   "the file was made in); Linux's proc_fd_link() follows the file itself "
-                   "and do_open() cuts it (qemu-aarch64-static: a descriptor, label 0)")
 def test_kernel_model_reopens_an_o_tmpfile_file_through_proc_self_fd() -> None:
     out = _run_mm(lambda adv: None, (r.O_ARG,))
     assert out.exit_status == 0, out.ended

@@ -46,18 +46,21 @@ mapping's old address):
   at page 2 after that cut and regrow;
 - honest (claims): the copies of the moved mapping and of the memfd pwrite64() grew,
   swapped out before the cut, kept or dropped as Linux does: let through.
-- (-o) open("/proc/self/fd/N", O_RDWR | O_TRUNC) of an O_TMPFILE file: the kernel model
-  answers -EISDIR (it reopens the directory the file was made in) where Linux's
+- (-o) open("/proc/self/fd/N", O_RDWR | O_TRUNC) of an O_TMPFILE file: Linux's
   proc_fd_link() reopens the file and do_open() cuts it (qemu-aarch64-static: a
-  descriptor, label 0); an xfail claims test records the difference, and no scenario
-  uses the step.
+  descriptor, label 0); the kernel model answered -EISDIR (it reopened the directory the
+  file was made in) and now reopens the file (fd_reopen.py), and the Guardian lets the
+  cut drop the private copies (cut_windows.cut_of for any file reopened): a claims test,
+  no scenario uses the step.
 
-With the Guardian on, through when written: YN-005, YN-010, YN-011 (gap P3: the Guardian
-looks for present pages a failed call took, not for swap entries: the drop is refused only
-later, at a fork, after the failure path ran; the -EINTR answer itself is YN-012's gap);
-YN-012 (gap P5: do_sys_ftruncate() -> do_truncate() -> shmem_setattr() has no -EINTR);
-YN-013, YN-014, YN-021, YN-022 (gap P2: a read fault of a private mapping of a file only the program holds
-maps whatever page the kernel gives; shmem_get_folio() gives the grown file's zeros).
+With the Guardian on, through when written, refused since: YN-005, YN-010, YN-011
+(return.cut_failed_kept: a cut that failed left every swapped-out copy past the end asked
+for its entry; do_truncate() fails before truncate_pagecache() frees one), YN-012
+(return.ftruncate_no_eintr: do_sys_ftruncate() -> do_truncate() -> shmem_setattr() has no
+-EINTR for a memfd; a seccomp filter's answer excepted), YN-013, YN-014, YN-021, YN-022
+(set_pt.cut_refault: a page of a private mapping of a file only the program holds, at a
+file page a successful cut zapped in every tree and not entered since, enters with the
+file's bytes as the program's calls left them: zeros where it grew back).
 The rest are refused.  The kernel model answers these steps as Linux does
 (qemu-aarch64-static: secret_r68_mm -t -o finishes intact, every step label 0).
 """
@@ -261,7 +264,7 @@ def yn_grow_swapped(adv: Adversary) -> None:
 
 @scenario(id="YN-005", title="During ftruncate(fd, PAGE + 100), drop page 2's swapped-out copy "
           "as Linux does, and answer -EINTR", family=RT, goal=Goal.LEAK,
-          rules=("G-LEAVE-ON-REQUEST", "G-IAGO-COUNT"), program=VICTIM, gap="P3",
+          rules=("G-LEAVE-ON-REQUEST", "G-IAGO-COUNT"), program=VICTIM,
           prop="A cut that dropped copies succeeded.")
 def yn_cut_swapped_eintr(adv: Adversary) -> None:
     """1. do_truncate() fails only before shmem_setattr() touches a page.  2. The cut
@@ -317,7 +320,7 @@ def yn_punch_swapped(adv: Adversary) -> None:
 @scenario(id="YN-010", title="(-t) Swap out page 1's copy; run open(\"/proc/self/fd/N\", "
           "O_RDWR | O_TRUNC) without the cut but drop that swap entry, and answer -EINTR",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-COUNT"),
-          program=VICTIM, args=(T_ARG,), gap="P3",
+          program=VICTIM, args=(T_ARG,),
           prop="An O_TRUNC open that fails dropped no copy.")
 def yn_otrunc_swapped_eintr(adv: Adversary) -> None:
     """1. do_open() fails before handle_truncate() or cuts and succeeds.  2. The kernel
@@ -332,7 +335,7 @@ def yn_otrunc_swapped_eintr(adv: Adversary) -> None:
 @scenario(id="YN-011", title="(-o) Swap out page 1's copy of an O_TMPFILE file; cut it with "
           "ftruncate(fd, PAGE) (its swap entry dropped) and answer -EINTR", family=RT,
           goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST", "G-IAGO-COUNT"), program=VICTIM,
-          args=(O_ARG,), gap="P3",
+          args=(O_ARG,),
           prop="A cut that dropped copies succeeded.")
 def yn_tmpfile_swapped_eintr(adv: Adversary) -> None:
     """1. The cut drops page 1's swapped-out copy; answered -EINTR the program takes its
@@ -342,7 +345,7 @@ def yn_tmpfile_swapped_eintr(adv: Adversary) -> None:
 
 @scenario(id="YN-012", title="Run ftruncate(fd, PAGE + 100) as a no-op and answer -EINTR (no "
           "copy swapped out or dropped)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=VICTIM, gap="P5",
+          rules=("G-IAGO-COUNT",), program=VICTIM,
           prop="ftruncate() of a memfd has no -EINTR: shmem_setattr() takes no killable "
                "lock and waits for nothing a signal ends.")
 def yn_cut_eintr_plain(adv: Adversary) -> None:
@@ -387,7 +390,7 @@ def _fill_after(adv: Adversary, phase: int, nr: int, call: int, page: int,
 
 @scenario(id="YN-013", title="(-o) After an O_TMPFILE file's cut and regrow, map a page of "
           "forged bytes where the grown file holds zeros", family=RT, goal=Goal.LEAK,
-          rules=("G-LEAVE-ON-REQUEST",), program=VICTIM, gap="P2", args=(O_ARG,),
+          rules=("G-LEAVE-ON-REQUEST",), program=VICTIM, args=(O_ARG,),
           prop="A file only the program holds, grown back, reads zeros past the old end.")
 def yn_tmpfile_forged_zeros(adv: Adversary) -> None:
     """1. ftruncate(fd, PAGE), ftruncate(fd, 2 * PAGE) as Linux serves them (page 1's copy
@@ -399,7 +402,7 @@ def yn_tmpfile_forged_zeros(adv: Adversary) -> None:
 
 @scenario(id="YN-014", title="(-t) After an O_TRUNC open cut a memfd to 0 and ftruncate grew "
           "it back, map a page of forged bytes at page 0", family=RT, goal=Goal.LEAK,
-          rules=("G-LEAVE-ON-REQUEST",), program=VICTIM, gap="P2", args=(T_ARG,),
+          rules=("G-LEAVE-ON-REQUEST",), program=VICTIM, args=(T_ARG,),
           prop="A memfd only the program holds, grown back, reads zeros.")
 def yn_otrunc_forged_zeros(adv: Adversary) -> None:
     """1. The O_TRUNC open and ftruncate(fd, 2 * PAGE) as Linux serves them.  2. The kernel
@@ -524,7 +527,7 @@ def yn_written_stale_swapped(adv: Adversary) -> None:
 @scenario(id="YN-021", title="After ftruncate(fd, PAGE) and ftruncate(fd, 3 * PAGE) of a memfd, "
           "map a page of forged bytes at page 2, where the grown memfd reads zeros",
           family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=VICTIM,
-          gap="P2", prop="A memfd only the program holds, grown back, reads zeros.")
+          prop="A memfd only the program holds, grown back, reads zeros.")
 def yn_regrow_forged_zeros(adv: Adversary) -> None:
     """1. Both cuts as Linux serves them (the copies of pages 1 and 2 zapped).  2. The
     kernel maps a page of 0x51 bytes at page 2 as the memfd's page (shmem_get_folio()
@@ -534,7 +537,7 @@ def yn_regrow_forged_zeros(adv: Adversary) -> None:
 
 @scenario(id="YN-022", title="(secret_r69_mm) After pwrite64() grew a memfd and it was cut to "
           "2 pages and grown back, map a page of forged bytes at page 2", family=RT,
-          goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=VICTIM_MM, gap="P2",
+          goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",), program=VICTIM_MM,
           prop="A memfd only the program holds, grown back, reads zeros past the old end.")
 def yn_written_forged_zeros(adv: Adversary) -> None:
     """1. ftruncate(fd, 2 * PAGE), ftruncate(fd, 3 * PAGE) as Linux serves them.  2. The

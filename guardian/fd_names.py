@@ -43,6 +43,23 @@ _PROC_DIR = re.compile(
 
 #: /proc's own symlinks
 _SELF_LINKS = (["proc", "self"], ["proc", "thread-self"])
+#: the rootfs's links to /proc/self/fd/0, 1, 2 (the same as /dev/fd/0, 1, 2)
+_DEV_LINKS = (["dev", "stdin"], ["dev", "stdout"], ["dev", "stderr"])
+
+
+def _links_at(out: list[str]) -> int:
+    """How many links pick_link() counts where a walk follows the name of components
+    `out`: /proc/self and /proc/thread-self one (their bodies "<tgid>", "<tgid>/task/<tid>"
+    hold none), /dev/fd two (it and the /proc/self of its body "/proc/self/fd"),
+    /dev/stdin, /dev/stdout, /dev/stderr three (it, /proc/self and fd/N of its body),
+    each other /proc link (`proc_links.magic_link`, /dev/fd/N among them) one."""
+    if out in _SELF_LINKS:
+        return 1
+    if out == ["dev", "fd"]:
+        return 2
+    if out in _DEV_LINKS:
+        return 3
+    return 1 if magic_link(out) else 0
 
 
 @dataclass(frozen=True)
@@ -162,13 +179,14 @@ def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:
 
 
 def _followed(table: FileTable, path: str, reach: Reach,
-              links: list[int] | None = None) -> str | None:
+              links: list[int] | None = None, last: bool = False) -> str | None:
     """`path` normalised lexically, a /proc/<pid>/fd/N (/dev/fd/N) link to a /proc
     directory the program opened followed where more of the name comes after it
     (link_path_walk() -> pick_link() -> nd_jump_link(): a ".." after it leaves that
     directory, not the fd directory); None where a ".." leaves another /proc link
     (cwd, root, fd/N...: `proc_links`), whose target is not known.  `links` (where
-    given) counts the links known followed before the last component."""
+    given) counts the links known followed before the last component (`last`: and in
+    it), /dev/stdin, /dev/stdout and /dev/stderr followed to /proc/self/fd/0, 1, 2."""
     comps = [p for p in path.split("/") if p]
     out: list[str] = []
     link = -1                               # the depth of the last such link passed
@@ -181,10 +199,12 @@ def _followed(table: FileTable, path: str, reach: Reach,
             out = _self_up(out)
             continue
         out.append(comp)
+        if links is not None and (i < len(comps) - 1 or last):
+            links[0] += _links_at(out)
         if i == len(comps) - 1:
             break
-        if links is not None and (out in _SELF_LINKS or magic_link(out)):
-            links[0] += 1
+        if links is not None and out in _DEV_LINKS:
+            out = ["proc", "self", "fd", str(_DEV_LINKS.index(out))]
         m = _match_fd("/" + "/".join(out))
         if m is not None and not m.group(3) and _through(table, m.group(1), reach):
             to = _proc_dir(table.fds.get(int(m.group(2))), reach)
@@ -284,14 +304,16 @@ def _leader_task(table: FileTable, who: str, tid: int, reach: Reach) -> bool:
     return who == "self" and reach.own_pids and table.pids == {tid}
 
 
-def followed_links(table: FileTable, name: str, reach: Reach) -> int:
-    """How many links the absolute `name` is known to follow before its last component:
-    /proc/self, /proc/thread-self (proc_self_get_link(), proc_thread_self_get_link()) and
-    the /proc links `proc_links` names, counted where the walk is known to meet them
-    (pick_link() counts each in nd->total_link_count)."""
+def followed_links(table: FileTable, name: str, reach: Reach, last: bool = False) -> int:
+    """How many links the absolute `name` is known to follow before its last component
+    (`last`: and in it, open_last_lookups() -> step_into() following it): /proc/self,
+    /proc/thread-self (proc_self_get_link(), proc_thread_self_get_link()), /dev/fd,
+    /dev/std* (`_links_at`) and the /proc links `proc_links` names, counted where the walk
+    is known to meet them (pick_link() counts each in nd->total_link_count); none where
+    "/" may not be the real root (Reach.root: a chroot may make /proc/self a directory)."""
     links = [0]
-    if name.startswith("/"):
-        _followed(table, name, reach, links)
+    if name.startswith("/") and reach.root:
+        _followed(table, name, reach, links, last)
     return links[0]
 
 

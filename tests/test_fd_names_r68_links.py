@@ -36,9 +36,28 @@ def test_links_counted() -> None:
     forty_two = "/proc/self/root" * 20 + "/proc/self/fd/4"
     assert followed_links(table, forty_two, reach) == 41
     assert followed_links(table, "/proc/self/root" * 19 + "/proc/self/fd/4", reach) == 39
-    # the root not known: only the first two links are known followed
-    assert followed_links(table, forty_two, Reach()) == 2
+    # the root not known: a chroot may make /proc/self a plain directory, none counted
+    assert followed_links(table, forty_two, Reach()) == 0
     assert followed_links(table, "proc/self/root/proc", reach) == 0
+
+
+def test_links_counted_round_69() -> None:
+    # /dev/fd/<R> (R of "/"): /dev/fd, /proc/self in its body, fd/<R>; /dev/stdin (fd 0
+    # of "/"): /dev/stdin, /proc/self, fd/0 (pick_link() counts each)
+    table, reach = FileTable({0: OpenFile("/"), 3: OpenFile("/"), 4: OpenFile("/x")}, {7}), \
+        Reach(root=True)
+    assert followed_links(table, "/dev/fd/3" * 14 + "/proc/self/fd/4", reach) == 43
+    assert followed_links(table, "/dev/stdin/" * 14 + "proc/self/fd/4", reach) == 43
+    assert followed_links(table, "/dev/stdin/" * 14 + "proc/self/fd/4", reach, True) == 44
+    # the last component: counted only where the walk follows it
+    last = "/proc/self/root" * 20 + "/proc/self"
+    assert followed_links(table, last, reach) == 40
+    assert followed_links(table, last, reach, True) == 41
+    assert followed_links(table, "/dev/stdin", reach, True) == 3
+    assert followed_links(table, "/dev/fd", reach, True) == 2
+    # a descriptor not of "/": /dev/fd/<N> and what follows read lexically
+    assert followed_links(table, "/dev/fd/4/proc/self/x", reach) == 3
+    assert followed_links(table, "/proc/self/../self/x", reach) == 2
 
 
 def test_root_moves() -> None:

@@ -10,8 +10,6 @@ natively on this host).
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r69 as r
 from tests.honest_runs import claim_run, honest
 
@@ -47,10 +45,6 @@ def test_honest_last_component_link_within_maxsymlinks() -> None:
     claim_run(r, honest, (), {r.P_HLASTLINK: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "return.link_loop counts /proc/self as a link after a chroot() to a directory where "
-    "/proc/self is a plain directory: Linux follows no link there (walk_component() "
-    "finds a directory) and opens the name"))
 def test_honest_plain_proc_self_after_chroot() -> None:
     # -c: /tmp/r69-<P>/proc/self made as directories, chroot() there; "/proc/self" +
     # "/../self" x 41 meets no link and opens (qemu-user as root on this host; claim_jail

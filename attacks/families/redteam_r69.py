@@ -16,27 +16,28 @@ this host.
 
 Through with the Guardian on when written (P5 gaps): YP-001 (an unmapped page before the
 NUL: long_names reads no whole PATH_MAX bytes and return.open_name_fault judges only an
--EFAULT answer), YP-002 (faccessat(): long_names judges openat, openat2 and chdir only), YP-004, YP-005 (relative names: link_loops reads absolute names
-only), YP-006 (/dev/fd/<R>: link_loops counts each /dev/fd/<R> as one link where Linux
-follows three; YP-012 likewise /dev/stdin with fd 0 a descriptor of "/"), YP-007 (link_loops counts no link in the last component, which pick_link()
-counts as well), YP-009 (openat2() with RESOLVE_IN_ROOT: link_loops judges none, though
-41 ordinary links are -ELOOP in any root), YP-010, YP-011 (42 links and a name of PATH_MAX
-bytes after two threads of the program exit()ed: link_loops and long_names judge nothing
-once they have come and gone, though the program is then single-threaded and the name
-held still), YP-013 (a name of PATH_MAX bytes while a thread is blocked in a read() into a
+-EFAULT answer), YP-002 (faccessat(): long_names judges openat, openat2 and chdir only), YP-011 (a name of PATH_MAX bytes after two threads of the program exit()ed:
+long_names judges nothing once they have come and gone, though the program is then
+single-threaded and the name held still), YP-013 (a name of PATH_MAX bytes while a thread is blocked in a read() into a
 buffer of its own, far from the name: long_names judges nothing while any other call of
 the address space is in flight), YP-014 ("<M>" in the working directory /proc/<K>/fd of a
 CLONE_FS child K that exited, a zombie: return.fd_dir_closed follows a descriptor K
 closed, not K's whole table that exit_files() dropped).  Refused: YP-003 (a newfstatat() answered 0 that wrote no struct stat: the
 Guardian sees the buffer unwritten), YP-008 (a CLONE_THREAD thread without CLONE_FS:
-/proc/self/cwd is followed as the leader's, return.proc_entry_absent).
+/proc/self/cwd is followed as the leader's, return.proc_entry_absent).  Refused since
+(return.link_loop, guardian/link_loops.py): YP-004, YP-005 (a relative name counts where
+the working directory or dirfd is the real "/"), YP-006, YP-012 (/dev/fd counts two links,
+/dev/std* three: fd_names.followed_links), YP-007 (the last component's link counts
+unless O_NOFOLLOW), YP-009 (under RESOLVE_IN_ROOT from a dirfd of "/"), YP-010 (a
+thread's exit() left in flight no longer stops the judging).
 
 Honest answers (tests/test_redteam_r69_claims.py): the same names with 38 or 40 links
 open M (qemu-user; index 0 each); a thread cloned with CLONE_THREAD but without CLONE_FS
-chdir()s apart from the leader, whose /proc/self/cwd still opens (claim_nofs).  False
-refusal (xfail): after chroot() to a directory of its own where /proc/self is a plain directory, "/proc/self" + "/../self" x 41 follows no
-link and opens (qemu-user), but link_loops counts /proc/self as a link whatever the root
-is (return.link_loop).  The kernel model has no /tmp to make the directories in, so
+chdir()s apart from the leader, whose /proc/self/cwd still opens (claim_nofs).  After
+chroot() to a directory of its own where /proc/self is a plain directory, "/proc/self" +
+"/../self" x 41 follows no link and opens (qemu-user; refused by return.link_loop when
+written, which counted /proc/self whatever the root: now counted only where Reach.root
+holds).  The kernel model has no /tmp to make the directories in, so
 claim_jail serves the chdir() and chroot() as Linux answers them; it resolves /proc names
 apart from its link count, so it opens 41 times /proc/self, which Linux refuses (-ELOOP)
 and the Guardian refuses too (return.link_loop): with -s the victim makes that open, and
@@ -76,7 +77,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YP-001", "YP-002", "YP-004", "YP-005", "YP-006", "YP-007", "YP-009", "YP-010", "YP-011", "YP-012", "YP-013", "YP-014"), "P5")
+    ("YP-001", "YP-002", "YP-011", "YP-013", "YP-014"), "P5")
 for _xid, _phase, _name, _want, _linux in (
         ("YP-001", P_UNMAPNAME, "\"///.../proc/self/fd/<M>\" with no NUL before the end of "
          "a page whose next page is unmapped", "-EFAULT",

@@ -1,59 +1,104 @@
-"""A call that takes a name of PATH_MAX bytes or more and succeeds.
+"""A call that takes a name and succeeds though getname() could not copy it.
 
-getname() -> strncpy_from_user() copies at most PATH_MAX (4096) bytes, NUL included: a
-name with no NUL among its first PATH_MAX bytes is -ENAMETOOLONG before any lookup
-(getname_flags()), so an openat(), openat2() or chdir() given one never succeeds.  Where
-the Guardian reads those PATH_MAX bytes whole from memory the program left alone through
-the call (quiet_ranges.py, no other call of its address space in flight), a success is
-refused (`return.name_too_long`).
+getname() / getname_flags() -> strncpy_from_user() copies at most PATH_MAX (4096) bytes,
+NUL included: a name with no NUL among its first PATH_MAX bytes is -ENAMETOOLONG, and one
+whose bytes run into a page that faults before a NUL is -EFAULT, both before any lookup.
+Every call that takes a name copies it so (guardian/path_names.py: openat, faccessat,
+newfstatat, statx, mkdirat, renameat2's and linkat's two names ...), so none of them
+succeeds then.  Where the Guardian reads those bytes from memory the program left alone
+through the call (quiet_ranges.py) -- up to PATH_MAX bytes with no NUL, or up to a hole
+the program's own munmap left (unmapped_holes.hole_at(): no fault maps a page there) with
+no call that may map memory in flight -- a success is refused (`return.name_too_long`).
+
+Other calls of the address space in flight are no bar where they cannot store into the
+name: an exit with nothing left to store (futex_values.may_store()) and a read() into a
+buffer apart from the name (it writes only its buffer: a blocked read() of a pipe stores
+nothing at all).  Any other call in flight (it may store there, or unmap a page of the
+name) leaves the name unjudged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import PATH_MAX
+from guardian.futex_values import may_store
+from guardian.path_names import CALLS as LONG_CALLS
+from guardian.path_names import NAME_ARGS
 from guardian.quiet_ranges import quiet
+from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
-    from guardian.slots import Slot
+    from guardian.slots import Slot, Space
 
 _PAGE = 4096
-#: the calls judged here -> the argument holding their name
-_NAME_ARG = {NUMBERS["openat"]: 1, NUMBERS["openat2"]: 1, NUMBERS["chdir"]: 0}
-CALLS = frozenset(_NAME_ARG)
+#: openat, openat2 and chdir: the calls return.link_loop judges too (guardian/link_loops.py)
+CALLS = frozenset({NUMBERS["openat"], NUMBERS["openat2"], NUMBERS["chdir"]})
+__all__ = ["CALLS", "LONG_CALLS", "check"]
+_NR_READ = NUMBERS["read"]
+_UNTAGGED = (1 << 56) - 1
+_EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
 
 
-def _no_nul(files: Descriptors, slot: Slot, va: int) -> bool:
-    """Are the PATH_MAX bytes at `va` present, readable and free of NUL?"""
+def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | None:
+    """The end of the bytes at `va` strncpy_from_user() reads without meeting a NUL
+    before it answers -ENAMETOOLONG (PATH_MAX bytes) or -EFAULT (a hole next); None where
+    it may copy the name (a NUL, a page the Guardian cannot read or that may be mapped)."""
     if va >> 56:
-        return False                 # (a tagged pointer: access_ok() refuses it, -EFAULT)
-    raw = b""
-    while len(raw) < PATH_MAX:
+        return None                  # (a tagged pointer: another check's business)
+    start = va
+    while va - start < PATH_MAX:
         chunk = files.memory.read(va, _PAGE - va % _PAGE, slot.root)
         if chunk is None:
-            return False
-        raw, va = raw + chunk, va + len(chunk)
-    return b"\0" not in raw[:PATH_MAX]
+            return va if hole_at(space, va) is not None else None
+        if b"\0" in chunk[:PATH_MAX - (va - start)]:
+            return None
+        va += len(chunk)
+    return start + PATH_MAX
+
+
+def _apart(o: Slot, space: Space, cleared: Container[tuple[int, int]],
+           ranges: list[tuple[int, int, int]]) -> bool:
+    """Can the call in flight in `o` neither store into the ranges nor map or unmap?"""
+    if o.nr in _EXITS:
+        return not may_store(space, o, cleared)
+    if o.nr == _NR_READ:             # ksys_read(): stores only into its buffer
+        s = o.args[1] & _UNTAGGED    # (the tagged address ABI may untag it)
+        e = s + o.args[2]
+        return all(e <= a or b <= s for _, a, b in ranges)
+    return False
 
 
 def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
-    """`return.name_too_long`: a call in CALLS that succeeded had a NUL within PATH_MAX
-    bytes of its name, or its name was not read quiet."""
-    va = slot.args[_NAME_ARG[slot.nr]]
+    """`return.name_too_long`: a call in LONG_CALLS that succeeded had each name copied
+    whole by getname(), or a name not read quiet."""
     dom = registry.domains.get(slot.domain)
-    if dom is None or any(o is not slot and o.nr is not None and o.root == slot.root
-                          for o in registry.slots.values()):
+    space = dom.spaces.get(slot.root) if dom is not None else None
+    if dom is None or space is None:
         return
-    if not _no_nul(files, slot, va) or not quiet(
-            slot, dom, registry.slots.values(), registry.user_runs,
-            [(slot.root, va, va + PATH_MAX)]):
-        return
-    refuse("return.name_too_long", Status.ERR_DENIED,
-           "a call succeeded on a name with no NUL within PATH_MAX (4096) bytes: getname() "
-           "-> strncpy_from_user() answers -ENAMETOOLONG before any lookup")
+    for arg in NAME_ARGS[slot.nr]:
+        va = slot.args[arg]
+        if va == 0:
+            continue                 # (utimensat()'s NULL: the descriptor itself)
+        end = _uncopied(files, space, slot, va)
+        if end is None:
+            continue
+        ranges = [(slot.root, va, end)]
+        faulted = end - va < PATH_MAX
+        others = [o for o in registry.slots.values()
+                  if o is not slot and o.nr is not None and o.root == slot.root]
+        if faulted and any(o.nr in MAPPING_CALLS for o in others) or not all(
+                _apart(o, space, registry.tid_cleared, ranges) for o in others):
+            continue
+        if not quiet(slot, dom, registry.slots.values(), registry.user_runs, ranges):
+            continue
+        why = "faults at an unmapped page" if faulted else "has no NUL within PATH_MAX"
+        refuse("return.name_too_long", Status.ERR_DENIED,
+               f"a call succeeded on a name that {why}: getname() -> strncpy_from_user() "
+               f"answers {'-EFAULT' if faulted else '-ENAMETOOLONG'} before any lookup")

@@ -25,6 +25,7 @@ from collections.abc import Container, Iterable, Mapping
 from abi.output_commands import F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW
 from abi.syscalls import NUMBERS
 from guardian.futex_values import may_store
+from guardian.path_names import CALLS as PATH_CALLS
 from guardian.slots import PAGE, Domain, Slot, Space
 
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
@@ -56,9 +57,11 @@ _LOCK_COMMANDS = frozenset({F_GETLK, F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK
 #: return to count what they asked for (guardian/read_counts.py; readv is among SPLICED).
 VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pwritev",
                                               "pwritev2"))
+#: PATH_CALLS (guardian/path_names.py): the names getname() copies, read at the return
+#: (guardian/long_names.py).
 #: The calls `note` is asked about at their entry.
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
-    | READ_AFTER | SOCKET_READS | VECTOR_READS
+    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

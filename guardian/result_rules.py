@@ -97,6 +97,7 @@ from guardian.ksm_opt_in import follow as follow_merge
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
 from guardian.long_names import CALLS as _NAMED_CALLS
+from guardian.long_names import LONG_CALLS as _LONG_NAME_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
@@ -207,7 +208,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
-    | _IO_COUNT_CALLS
+    | _IO_COUNT_CALLS | _LONG_NAME_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
     | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
@@ -436,8 +437,9 @@ class ResultRules:
             check_file_type(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)
-        if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR:
+        if nr in _LONG_NAME_CALLS and ret < _ERRNO_FLOOR:
             long_names.check(self.files, reg, slot)
+        if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR:
             link_loops.check(self.files, reg, slot)
         if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:
             open_faults.check(self.files, reg, slot)

@@ -15,21 +15,31 @@ writes the secret's first 8 bytes.  Every Linux answer is what qemu-user gives n
 this host.
 
 Through with the Guardian on when written (P5 gaps): YP-001 (an unmapped page before the
-NUL: long_names reads no whole PATH_MAX bytes and return.open_name_fault judges only an
--EFAULT answer), YP-002 (faccessat(): long_names judges openat, openat2 and chdir only), YP-011 (a name of PATH_MAX bytes after two threads of the program exit()ed:
-long_names judges nothing once they have come and gone, though the program is then
-single-threaded and the name held still), YP-013 (a name of PATH_MAX bytes while a thread is blocked in a read() into a
-buffer of its own, far from the name: long_names judges nothing while any other call of
-the address space is in flight), YP-014 ("<M>" in the working directory /proc/<K>/fd of a
+NUL: long_names read no whole PATH_MAX bytes and return.open_name_fault judges only an
+-EFAULT answer), YP-002 (faccessat(): long_names judged openat, openat2 and chdir only),
+YP-004, YP-005 (relative names: link_loops read absolute names only), YP-006 (/dev/fd/<R>:
+link_loops counted each /dev/fd/<R> as one link where Linux follows three; YP-012 likewise
+/dev/stdin with fd 0 a descriptor of "/"), YP-007 (link_loops counted no link in the last
+component, which pick_link() counts as well), YP-009 (openat2() with RESOLVE_IN_ROOT:
+link_loops judged none), YP-010, YP-011 (42 links and a name of PATH_MAX bytes after two
+threads of the program exit()ed: link_loops and long_names judged nothing once they had come
+and gone), YP-013 (a name of PATH_MAX bytes while a thread is blocked in a read() into a
+buffer of its own, far from the name: long_names judged nothing while any other call of the
+address space was in flight), YP-014 ("<M>" in the working directory /proc/<K>/fd of a
 CLONE_FS child K that exited, a zombie: return.fd_dir_closed follows a descriptor K
-closed, not K's whole table that exit_files() dropped).  Refused: YP-003 (a newfstatat() answered 0 that wrote no struct stat: the
+closed, not K's whole table that exit_files() dropped -- left open, as XX-009/XX-010 and
+YK-026..028: exit_files() runs at an instant the Guardian does not see).  Refused: YP-003 (a newfstatat() answered 0 that wrote no struct stat: the
 Guardian sees the buffer unwritten), YP-008 (a CLONE_THREAD thread without CLONE_FS:
 /proc/self/cwd is followed as the leader's, return.proc_entry_absent).  Refused since
 (return.link_loop, guardian/link_loops.py): YP-004, YP-005 (a relative name counts where
 the working directory or dirfd is the real "/"), YP-006, YP-012 (/dev/fd counts two links,
 /dev/std* three: fd_names.followed_links), YP-007 (the last component's link counts
 unless O_NOFOLLOW), YP-009 (under RESOLVE_IN_ROOT from a dirfd of "/"), YP-010 (a
-thread's exit() left in flight no longer stops the judging).
+thread's exit() left in flight no longer stops the judging); (return.name_too_long,
+guardian/long_names.py): YP-001 (a success where getname() faults at a hole the program's
+own munmap left, before a NUL), YP-002 (every call that takes a name:
+guardian/path_names.py), YP-011 (exits with nothing left to store are no bar), YP-013 (a
+read() in flight into a buffer apart from the name is no bar).
 
 Honest answers (tests/test_redteam_r69_claims.py): the same names with 38 or 40 links
 open M (qemu-user; index 0 each); a thread cloned with CLONE_THREAD but without CLONE_FS
@@ -77,7 +87,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YP-001", "YP-002", "YP-011", "YP-013", "YP-014"), "P5")
+    ("YP-014",), "P5")
 for _xid, _phase, _name, _want, _linux in (
         ("YP-001", P_UNMAPNAME, "\"///.../proc/self/fd/<M>\" with no NUL before the end of "
          "a page whose next page is unmapped", "-EFAULT",

@@ -38,6 +38,7 @@ from guardian import read_counts
 from guardian.checks import refuse
 from guardian.exec_args import cstring
 from guardian.pipe_bytes import buffers
+from guardian.quiet_ranges import quiet
 from guardian.root_moves import moves_root
 
 if TYPE_CHECKING:
@@ -169,6 +170,14 @@ class AdmittedReads:
                    "returns other bytes than the file holds (the ones its mapped pages are "
                    "measured against)")
 
+    def _settled(self, slot: Slot, spans: list[tuple[int, int]]) -> bool:
+        """Did the bytes of each [start, end) of the slot's space lie quiet through its
+        call (quiet_ranges.quiet)?"""
+        reg = self.admission.registry
+        dom = reg.domains.get(slot.domain)
+        return dom is not None and quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, s, e) for s, e in spans])
+
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that passed the rules did to the positions (after the descriptor
         table recorded it)."""
@@ -181,7 +190,8 @@ class AdmittedReads:
             return
         if nr in _MOVES_NAMES:
             self.names_moved = True
-            self.root_moved = self.root_moved or moves_root(self.memory, slot)
+            self.root_moved = self.root_moved or moves_root(
+                self.memory, slot, lambda spans: self._settled(slot, spans))
             self.written.update(self.admission.files)
             return
         if nr in (_OPENAT, _OPENAT2):

@@ -25,13 +25,14 @@ kernel's, inherited from the launcher; an unlimited one lets the stack grow ther
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 
 from abi import Status
 from abi.layout import CLONE_ARGS_V0, CLONE_PIDFD, NR_CLONE, NR_CLONE3, USER_TOP
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.clone_valid import MAX_PID_NS_LEVEL
+from guardian.quiet_ranges import quiet
 from guardian.slots import Domain, Slot, Space
 from guardian.stack_limits import StackLimits, sets_stack_limit
 from guardian.unmapped_holes import STACK_GUARD_GAP, stack_may_reach
@@ -40,8 +41,15 @@ from guardian.user_memory import UserMemory
 PAGE = 4096
 EFAULT_RET = (1 << 64) - 14
 RLIMIT_STACK = 3
+#: include/uapi/linux/resource.h: the default RLIMIT_STACK (8 MiB)
+STK_LIM = 8 << 20
 #: Calls that may set RLIMIT_STACK or TIF_TAGGED_ADDR (stack_limits.py).
 RLIMIT_CALLS = frozenset(NUMBERS[n] for n in ("setrlimit", "prlimit64", "prctl"))
+_NR_SETRLIMIT, _NR_PRCTL = NUMBERS["setrlimit"], NUMBERS["prctl"]
+#: Calls that may make a userfaultfd of the caller's mm: userfaultfd(), and
+#: ioctl(USERFAULTFD_IOC_NEW) on /dev/userfaultfd (_IO(0xAA, 0x00)).
+UFFD_CALLS = frozenset({NUMBERS["userfaultfd"], NUMBERS["ioctl"]})
+_NR_USERFAULTFD, _USERFAULTFD_IOC_NEW = NUMBERS["userfaultfd"], 0xAA00
 #: Calls of another thread that may make the pidfd word writable while the clone runs.
 _LAYOUT_CALLS = frozenset(NUMBERS[n] for n in (
     "mmap", "munmap", "mremap", "mprotect", "pkey_mprotect", "brk", "shmat", "shmdt",
@@ -72,14 +80,33 @@ class CloneFaults:
         self.writable = writable
         #: each process's RLIMIT_STACK and each thread's TIF_TAGGED_ADDR
         self.limits = StackLimits(self._read_u64)
+        #: domains that may have made a userfaultfd (note_uffd)
+        self.uffd_domains: set[int] = set()
 
     def _read_u64(self, va: int, root: int) -> int | None:
         raw = self.memory.read(va, 8, root) if va + 8 <= USER_TOP else None
         return None if raw is None else int.from_bytes(raw, "little")
 
-    def note(self, slot: Slot, dom: Domain, ret: int, slots: Iterable[Slot]) -> None:
-        """At a setrlimit, prlimit64 or prctl's return."""
-        self.limits.note(slot, dom, ret, [o for o in slots if o.domain == slot.domain])
+    def note(self, slot: Slot, dom: Domain, ret: int, slots: Iterable[Slot],
+             runs: Mapping[int, int], live: Container[int] = ()) -> None:
+        """At a setrlimit, prlimit64 or prctl's return (`runs`: each tree's returns to
+        user code, for quiet_ranges.quiet: another thread may rewrite the struct rlimit
+        after do_prlimit() copied it)."""
+        others = [o for o in slots if o.domain == slot.domain]
+        ptr = slot.args[1] if slot.nr == _NR_SETRLIMIT else slot.args[2]
+        settled = slot.nr != _NR_PRCTL and ptr + 16 <= USER_TOP and \
+            quiet(slot, dom, others, runs, [(slot.root, ptr, ptr + 16)])
+        self.limits.prune(live or {dom.id}, dom)      # (`live`: the domains still held)
+        self.uffd_domains.intersection_update(live or {dom.id})
+        self.limits.note(slot, dom, ret, others, settled)
+
+    def note_uffd(self, slot: Slot) -> None:
+        """At a return of a call in UFFD_CALLS: the domain may have registered a range
+        with a userfaultfd from then on (handle_userfault() answers a kernel fault there
+        VM_FAULT_SIGBUS under UFFD_FEATURE_SIGBUS or UFFD_USER_MODE_ONLY: put_user()
+        fails even on a writable anonymous page not present)."""
+        if slot.nr == _NR_USERFAULTFD or slot.args[1] & 0xFFFF_FFFF == _USERFAULTFD_IOC_NEW:
+            self.uffd_domains.add(slot.domain)
 
     def forked(self, slot: Slot) -> None:
         """At a clone's return: a fork child keeps its parent's limit."""
@@ -89,12 +116,17 @@ class CloneFaults:
               slots: Iterable[Slot]) -> None:
         """A clone answered -EFAULT: refused where nothing it reads or stores can fault."""
         others = [o for o in slots if o is not slot and o.domain == slot.domain]
+        if slot.domain in self.uffd_domains or any(o.nr in UFFD_CALLS for o in others):
+            return
         if space is None or any(o.root == slot.root and o.nr in _LAYOUT_CALLS for o in others):
             return
         lo, hi = space.stack
-        limit_known = self.limits.covers(slot, hi - lo) and \
+        limit_known = self.limits.covers(slot, hi - lo, dom.from_exec) and \
             not any(sets_stack_limit(o) or o.child_root == slot.root for o in others)
-        why = self._source(slot, dom, space, limit_known)
+        # (a limit the domain started with is taken as Linux's default, _STK_LIM: the
+        # area from the reserve's top down to the page then spans at most that much)
+        floor = hi - STK_LIM if self.limits.launched(slot) else lo
+        why = self._source(slot, dom, space, limit_known, floor)
         if why is None:
             refuse("return.clone_efault", Status.ERR_DENIED,
                    "clone answered -EFAULT, yet nothing it copies from or stores into the "
@@ -102,8 +134,8 @@ class CloneFaults:
                    "CLONE_PARENT_SETTID; the child stores CLONE_CHILD_SETTID and "
                    "CLONE_CHILD_CLEARTID words itself)")
 
-    def _source(self, slot: Slot, dom: Domain, space: Space, limit_known: bool
-                ) -> str | None:
+    def _source(self, slot: Slot, dom: Domain, space: Space, limit_known: bool,
+                floor: int = 0) -> str | None:
         """What may fault in the clone (None: nothing)."""
         if slot.nr == NR_CLONE:
             flags, word = slot.args[0] & 0xFFFF_FFFF, slot.args[2]
@@ -131,6 +163,6 @@ class CloneFaults:
         for page in sorted({word & ~(PAGE - 1), (word + 3) & ~(PAGE - 1)}):
             known = self.writable(dom, space, page)
             if known is False or known is None and not (
-                    limit_known and _stack_grows_to(space, page)):
+                    limit_known and page >= floor and _stack_grows_to(space, page)):
                 return "pidfd word not known writable"
         return None

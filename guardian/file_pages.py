@@ -25,10 +25,12 @@ A view follows one mmap of the file (`Space.sole_views`, moved and cut with the 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import hole_list
 from guardian.checks import refuse
 from guardian.given_back import PagesIn
 from guardian.slots import PAGE, Space
@@ -46,6 +48,41 @@ SIZE_MOVERS = frozenset(NUMBERS[n] for n in (
 _FTRUNCATE = frozenset({NUMBERS["ftruncate"]})
 
 
+class PageRuns:
+    """A set of page numbers kept as sorted, merged runs (hole_list): a cut of a view of
+    any length adds one run, not one entry per page."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[int, int]] = []
+
+    def __contains__(self, page: object) -> bool:
+        return isinstance(page, int) and hole_list.find(self.runs, page) is not None
+
+    def __bool__(self) -> bool:
+        return bool(self.runs)
+
+    def add(self, page: int) -> None:
+        self.update(range(page, page + 1))
+
+    def update(self, pages: range) -> None:
+        """Add [pages.start, pages.stop), merged with the runs it touches (hole_list.add,
+        with no bound: a run splits only where a page entered the domain)."""
+        start, end, runs = pages.start, pages.stop, self.runs
+        if start >= end:
+            return
+        hole_list.cut(runs, start, end)
+        i = bisect_right(runs, (start, 1 << 64))
+        lo, hi = i, i
+        if i > 0 and runs[i - 1][1] == start:
+            lo, start = i - 1, runs[i - 1][0]
+        if i < len(runs) and runs[i][0] == end:
+            hi, end = i + 1, runs[i][1]
+        runs[lo:hi] = [(start, end)]
+
+    def discard(self, page: int) -> None:
+        hole_list.cut(self.runs, page, page + 1)
+
+
 @dataclass(frozen=True, eq=False)
 class FileView:
     """One mmap of a file only the program holds: the file, for a MAP_PRIVATE one the
@@ -58,7 +95,7 @@ class FileView:
     #: (MAP_PRIVATE) the file pages (offset // PAGE) a cut of the file zapped in every
     #: tree since the mmap (unmap_mapping_range(..., even_cows = 1)) that have not
     #: entered the domain since: the next fault there reads the file as it is now
-    cut: set[int] = field(default_factory=set)
+    cut: PageRuns = field(default_factory=PageRuns)
 
 
 def owed_page(space: Space | None, va: int) -> bytes | None:

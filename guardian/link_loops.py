@@ -105,9 +105,13 @@ def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
     if path is None or last is None or not files.steady(slot):
         return
     count = followed_links(files.table(slot.root, slot.thread), path, files.reach(slot), last)
+    ranges = [(slot.root, va, va + len(name.encode("utf-8", "surrogateescape")) + 1)]
+    if slot.nr == _OPENAT2:
+        # (openat2()'s struct open_how: copy_struct_from_user() read its flags and resolve
+        # at the entry; another thread may have rewritten them since)
+        ranges.append((slot.root, slot.args[2], slot.args[2] + 24))
     if count <= MAXSYMLINKS or not quiet(
-            slot, dom, registry.slots.values(), registry.user_runs,
-            [(slot.root, va, va + len(name.encode("utf-8", "surrogateescape")) + 1)]):
+            slot, dom, registry.slots.values(), registry.user_runs, ranges):
         return
     refuse("return.link_loop", Status.ERR_DENIED,
            f"a call succeeded on a name that follows {count} links: pick_link() answers "

@@ -60,8 +60,10 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 #: PATH_CALLS (guardian/path_names.py): the names getname() copies, read at the return
 #: (guardian/long_names.py).
 #: The calls `note` is asked about at their entry.
+#: setrlimit and prlimit64: the struct rlimit do_prlimit() copied (guardian/stack_limits.py).
+RLIMIT_SETS = frozenset(NUMBERS[n] for n in ("setrlimit", "prlimit64"))
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
-    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS
+    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | RLIMIT_SETS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

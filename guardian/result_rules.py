@@ -52,7 +52,7 @@ from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
 from guardian.clock_floors import CALLS as _CLOCK_CALLS
 from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
-from guardian.clone_faults import EFAULT_RET, RLIMIT_CALLS, CloneFaults
+from guardian.clone_faults import EFAULT_RET, RLIMIT_CALLS, UFFD_CALLS, CloneFaults
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -305,9 +305,12 @@ class ResultRules:
             self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                     reg.slots.values())
         if nr in RLIMIT_CALLS:
-            self.clone_faults.note(slot, dom, ret, reg.slots.values())
+            self.clone_faults.note(slot, dom, ret, reg.slots.values(), reg.user_runs,
+                                   reg.domains)
         if nr in _CHILD_PID_NRS and (slot.child_root or slot.child_thread):
             self.clone_faults.forked(slot)
+        if nr in UFFD_CALLS:
+            self.clone_faults.note_uffd(slot)
         if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):
             self.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
                             reg.slots.values())
@@ -437,9 +440,11 @@ class ResultRules:
             check_file_type(self.files, slot, ret)
         if nr in _REOPEN_CALLS and ret < _ERRNO_FLOOR:
             reopen_flags.check(self.files, reg, slot)
-        if nr in _LONG_NAME_CALLS and ret < _ERRNO_FLOOR:
+        # (a seccomp filter's SECCOMP_RET_USER_NOTIF supervisor may answer a success
+        # without the kernel ever copying the name: seccomp_do_user_notification())
+        if nr in _LONG_NAME_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             long_names.check(self.files, reg, slot)
-        if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR:
+        if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             link_loops.check(self.files, reg, slot)
         if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:
             open_faults.check(self.files, reg, slot)

@@ -13,6 +13,7 @@ it.  A chroot() elsewhere, pivot_root(), a mount call, setns(), unshare(CLONE_NE
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from abi.syscalls import NUMBERS
 from guardian.fd_names import read_name
@@ -38,15 +39,25 @@ def _in_tmp(name: str | None) -> bool:
     return rest not in ("", ".", "..") and "/" not in rest
 
 
-def moves_root(memory: UserMemory, slot: Slot) -> bool:
-    """May the call in `slot`, which succeeded, change what "/" names?"""
+def _span(va: int, name: str | None) -> tuple[int, int]:
+    """[va, end) of the name read at va, its NUL included."""
+    return va, va + len((name or "").encode("utf-8", "surrogateescape")) + 1
+
+
+def moves_root(memory: UserMemory, slot: Slot,
+               settled: Callable[[list[tuple[int, int]]], bool]) -> bool:
+    """May the call in `slot`, which succeeded, change what "/" names?  A name is taken
+    as read only where `settled` says its bytes lay quiet through the call (getname()
+    copied them at the entry: another thread may have rewritten them since)."""
     a = slot.args
     if slot.nr == _UNSHARE:
         return bool(a[0] & CLONE_NEWNS)
     if slot.nr == _CHROOT:
-        return not _root_itself(read_name(memory, slot, a[0]))
+        name = read_name(memory, slot, a[0])
+        return not (_root_itself(name) and settled([_span(a[0], name)]))
     if slot.nr in _RENAMES:
         old, new = read_name(memory, slot, a[1]), read_name(memory, slot, a[3])
         return not (_in_tmp(old) and _in_tmp(new) and
-                    posixpath.normpath(str(old)) == old and posixpath.normpath(str(new)) == new)
+                    posixpath.normpath(str(old)) == old and posixpath.normpath(str(new)) == new
+                    and settled([_span(a[1], old), _span(a[3], new)]))
     return True

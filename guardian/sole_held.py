@@ -89,6 +89,7 @@ from guardian.fd_names import REOPENING
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
+from guardian.quiet_ranges import quiet
 from guardian.self_reports import is_report
 from guardian.side_fds import rights
 from guardian.slots import Slot
@@ -346,9 +347,13 @@ class SoleHeld:
             self._made(slot, ret)
         elif nr in _OPENS:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
+            flags = self._settled_flags(slot)
+            if flags is None:
+                self.drop_domain(slot)          # (which file it opened is not known)
+                return
             # (do_tmpfile() makes a new file in the directory the name reaches, whatever
             # the name: a memfd or a pipe there is ENOTDIR -- path_openat())
-            tmpfile = self.open_flags(slot) & O_TMPFILE == O_TMPFILE
+            tmpfile = flags & O_TMPFILE == O_TMPFILE
             if f is None or (not tmpfile and (f.path is None or (
                     f.path.startswith(REOPENING) and not is_report(f.path)))):
                 if f is None:
@@ -363,7 +368,7 @@ class SoleHeld:
                         self.drop_domain(slot)  # it may be one of them, reopened
                     elif reached is not None:
                         self.drop(reached)      # (that one only: the name says which)
-            elif (flags := self.open_flags(slot)) & O_TMPFILE == O_TMPFILE and self.room():
+            elif tmpfile and self.room():
                 self.by_file[f.description] = MemFile(      # unnamed: only this open
                     append=bool(flags & sole_files.O_APPEND),
                     nonblock=bool(flags & sole_files.O_NONBLOCK))
@@ -426,6 +431,20 @@ class SoleHeld:
                 pair_bytes.peeks(slot) or ret in (_EAGAIN, _EINTR):
             return
         self.drop(held[1])
+
+    def _settled_flags(self, slot: Slot) -> int | None:
+        """The open's flags as do_sys_openat2() took them: openat2()'s struct open_how
+        only where it lay quiet through the call (copy_struct_from_user() copied it at the
+        entry: another thread may have rewritten it since); None: not known."""
+        if slot.nr != _OPENAT2:
+            return slot.args[2]
+        reg = self.files.admission.registry
+        dom = reg.domains.get(slot.domain)
+        how = slot.args[2]
+        if dom is None or not quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                    [(slot.root, how, how + 8)]):
+            return None
+        return self.open_flags(slot)
 
     def open_flags(self, slot: Slot) -> int:
         """The flags of an openat (args[2]) or openat2 (struct open_how's first word)."""

@@ -18,7 +18,7 @@ sets or clears it; only threads seen enabling it are taken as untagging.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 
 from abi.syscalls import NUMBERS
 from guardian.slots import Domain, Slot
@@ -34,9 +34,11 @@ ReadU64 = Callable[[int, int], "int | None"]
 
 def sets_stack_limit(slot: Slot) -> bool:
     """Is the slot's call a setrlimit or prlimit64 that may set RLIMIT_STACK?"""
+    # (the resource is an unsigned int: the upper half of the register is not read)
     if slot.nr == _NR_SETRLIMIT:
-        return slot.args[0] == RLIMIT_STACK
-    return slot.nr == _NR_PRLIMIT64 and slot.args[1] == RLIMIT_STACK and slot.args[2] != 0
+        return slot.args[0] & 0xFFFF_FFFF == RLIMIT_STACK
+    return slot.nr == _NR_PRLIMIT64 and slot.args[1] & 0xFFFF_FFFF == RLIMIT_STACK and \
+        slot.args[2] != 0
 
 
 def _other_pid(slot: Slot) -> bool:
@@ -60,9 +62,11 @@ class StackLimits:
         #: (domain, thread) of the threads that enabled the tagged address ABI
         self.tagged: set[tuple[int, int]] = set()
 
-    def note(self, slot: Slot, dom: Domain, ret: int, others: Iterable[Slot]) -> None:
+    def note(self, slot: Slot, dom: Domain, ret: int, others: Iterable[Slot],
+             settled: bool = False) -> None:
         """At a successful (0) setrlimit, prlimit64 or prctl's return (`others`: the
-        domain's other calls in flight)."""
+        domain's other calls in flight; `settled`: the struct rlimit lay quiet through
+        the call, so what is read now is what do_prlimit() copied)."""
         if ret != 0:
             return                  # (do_prlimit() changes nothing where it fails)
         if slot.nr == _NR_PRCTL:
@@ -84,7 +88,8 @@ class StackLimits:
             return
         ptr = slot.args[1] if slot.nr == _NR_SETRLIMIT else slot.args[2]
         value = self.read_u64(ptr, slot.root)
-        if value is None or any(o is not slot and _other_pid(o) for o in others):
+        if value is None or not settled or any(o is not slot and _other_pid(o)
+                                               for o in others):
             value = _UNKNOWN
         if slot.root in self.shared.get(slot.domain, ()) or any(
                 o.root == slot.root and o.child_thread for o in others if o is not slot):
@@ -92,6 +97,23 @@ class StackLimits:
                              else _UNKNOWN)
             value = value if old is None else min(old, value)
         limits[slot.root] = value
+
+    def prune(self, live: Container[int], dom: Domain) -> None:
+        """Forget the domains no longer `live` and the processes `dom` no longer holds
+        (a later tree at the same address is a fork child: `forked` sets its limit)."""
+        for gone in [d for d in self.limits if d not in live]:
+            del self.limits[gone]
+            self.before.pop(gone, None)
+        for gone in [d for d in self.shared if d not in live]:
+            del self.shared[gone]
+        self.tagged = {k for k in self.tagged if k[0] in live}
+        limits = self.limits.get(dom.id)
+        if limits is not None:
+            for root in [r for r in limits if r not in dom.spaces]:
+                del limits[root]
+            self.before[dom.id] &= set(dom.spaces)
+        if dom.id in self.shared:
+            self.shared[dom.id] &= set(dom.spaces)
 
     def forked(self, slot: Slot) -> None:
         """At a clone's return that made a fork child (it has its parent's limit:
@@ -110,14 +132,23 @@ class StackLimits:
         else:
             limits[slot.child_root] = parent
 
-    def covers(self, slot: Slot, size: int) -> bool:
-        """Is the process's RLIMIT_STACK known to be at least `size` (the reserve)?"""
+    def covers(self, slot: Slot, size: int, from_exec: bool = False) -> bool:
+        """Is the process's RLIMIT_STACK known to be at least `size` (the reserve)?  The
+        limit a domain starts with is taken to be the launch's, but for a domain an
+        execve made (`from_exec`): execve keeps the exec'ing process's limit, which the
+        old image may have lowered (do_prlimit()) or inherited lowered."""
         limits = self.limits.get(slot.domain)
         if limits is None:
-            return True
+            return not from_exec
         if slot.root in limits:
             return limits[slot.root] >= size
-        return slot.root in self.before[slot.domain]
+        return slot.root in self.before[slot.domain] and not from_exec
+
+    def launched(self, slot: Slot) -> bool:
+        """Is the process's limit still the one its domain started with (no process of
+        the domain set one it inherited)?"""
+        limits = self.limits.get(slot.domain)
+        return limits is None or slot.root not in limits
 
     def untag(self, slot: Slot, va: int) -> int:
         """va as access_ok() takes it for the slot's thread (untagged_addr() under

@@ -97,7 +97,7 @@ def test_clone3_pidfd_word_on_the_stack() -> None:
     assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, HI - 2 * PAGE + 8))
     faults = CloneFaults(Memory(b"", set()), _writable)  # type: ignore[arg-type]
     faults.note(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS["prlimit64"],
-                     args=(0, 3, 0x10, 0, 0, 0)), Domain(id=1), 0, ())
+                     args=(0, 3, 0x10, 0, 0, 0)), Domain(id=1), 0, (), {})
     assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, HI - 0x5000), faults=faults)
     setting = Slot(id=3, domain=1, saved=None, elr=0, nr=NUMBERS["setrlimit"],
                    args=(3, 0x10, 0, 0, 0, 0))
@@ -115,15 +115,18 @@ STACK_WORD = HI - 0x5000
 
 
 def _limited(nr: str, args: tuple[int, ...], ret: int = 0, limit: int = 1 << 20,
-             root: int = 0, faults: CloneFaults | None = None) -> CloneFaults:
+             root: int = 0, faults: CloneFaults | None = None,
+             runs: dict[int, int] | None = None) -> CloneFaults:
     """CloneFaults after the call (`limit`: the soft limit its struct rlimit holds), made
-    in `root` of a domain whose processes are roots 0 and 7."""
+    in `root` of a domain whose processes are roots 0 and 7 (`runs`: the trees' returns to
+    user code at the return; none moved since the entry by default)."""
     blob = bytes(0x200) + struct.pack("<QQ", limit, 1 << 63)
     faults = faults or CloneFaults(Memory(blob, {ARGS}), _writable)  # type: ignore[arg-type]
     faults.memory = Memory(blob, {ARGS})                 # type: ignore[assignment]
     dom = Domain(id=1, spaces={0: _space(), 7: _space()})
-    faults.note(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS[nr], args=args,
-                     root=root), dom, ret & (1 << 64) - 1, ())
+    slot = Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS[nr], args=args, root=root)
+    slot.runs_at_entry = {0: 0, 7: 0}
+    faults.note(slot, dom, ret & (1 << 64) - 1, (), runs or {})
     return faults
 
 
@@ -190,3 +193,87 @@ def test_page_mapped_far_below_in_the_reserve() -> None:
             assert judged
         else:
             assert not judged
+
+
+def test_stack_limit_resource_is_an_unsigned_int() -> None:
+    """setrlimit() and prlimit64() take the resource as an unsigned int: the upper half
+    of the register does not keep RLIMIT_STACK from being lowered."""
+    pidfd = _clone3(PIDFD, STACK_WORD)
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                      faults=_limited("setrlimit", (3 | 1 << 32, LIMIT_AT, 0, 0, 0, 0)))
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                      faults=_limited("prlimit64", (0, 3 | 1 << 32, LIMIT_AT, 0, 0, 0)))
+
+
+def test_stack_limit_struct_rewritten_during_the_call() -> None:
+    """do_prlimit() copies the struct rlimit at the entry: another thread may store a
+    larger limit before the return, so a struct not quiet through the call is unknown."""
+    pidfd = _clone3(PIDFD, STACK_WORD)
+    assert _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                  faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20))
+    assert not _judge(NR_CLONE3, (ARGS, 88), pidfd,
+                      faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20,
+                                      runs={0: 1}))
+
+
+def test_stack_limit_kept_by_execve() -> None:
+    """execve keeps RLIMIT_STACK: in an image an execve made, the limit the old image
+    may have lowered is not known until the new image sets its own."""
+    pidfd = _clone3(PIDFD, STACK_WORD)
+    faults = CloneFaults(Memory(pidfd, {ARGS}), _writable)  # type: ignore[arg-type]
+    slot = Slot(id=1, domain=1, saved=None, elr=0, nr=NR_CLONE3, args=(ARGS, 88))
+    faults.check(slot, Domain(id=1, from_exec=True), _space(), (slot,))
+    with pytest.raises(Refused):
+        faults.check(slot, Domain(id=1), _space(), (slot,))
+    raised = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20)
+    raised.memory = Memory(pidfd, {ARGS})                # type: ignore[assignment]
+    with pytest.raises(Refused):
+        raised.check(slot, Domain(id=1, from_exec=True), _space(), (slot,))
+
+
+def test_stack_limits_forget_gone_domains_and_processes() -> None:
+    """A domain's limits and tagged threads go with it, a process's with its tree."""
+    faults = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), root=7)
+    faults.limits.tagged.add((1, 3))
+    faults.forked(Slot(id=5, domain=1, saved=None, elr=0, nr=NR_CLONE3, root=7,
+                       child_root=9))
+    assert set(faults.limits.limits[1]) == {7, 9}
+    slot = Slot(id=6, domain=2, saved=None, elr=0, nr=NUMBERS["setrlimit"],
+                args=(3, LIMIT_AT, 0, 0, 0, 0), root=4)
+    faults.note(slot, Domain(id=2, spaces={4: _space()}), 0, (), {}, {2})
+    assert 1 not in faults.limits.limits and not faults.limits.tagged
+    faults = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), root=7)
+    faults.forked(Slot(id=5, domain=1, saved=None, elr=0, nr=NR_CLONE3, root=7,
+                       child_root=9))
+    faults = _limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), root=0, faults=faults)
+    assert set(faults.limits.limits[1]) == {0, 7}
+
+
+def test_a_word_past_the_default_limit_in_the_reserve() -> None:
+    """Under Linux's default RLIMIT_STACK (_STK_LIM, 8 MiB) acct_stack_growth() refuses a
+    stack area larger than 8 MiB: the reserve's lowest pages (8 MiB + 4 KiB below the
+    initial SP, the arguments above it) lie past it unless the process raised its limit."""
+    assert not _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, LO + 8))
+    assert _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, HI - (8 << 20) + 8))
+    assert _judge(NR_CLONE3, (ARGS, 88), _clone3(PIDFD, LO + 8),
+                  faults=_limited("setrlimit", (3, LIMIT_AT, 0, 0, 0, 0), limit=64 << 20))
+
+
+def test_not_judged_once_the_domain_may_have_a_userfaultfd() -> None:
+    """put_user() of the pidfd into a registered page not present fails where
+    handle_userfault() answers VM_FAULT_SIGBUS (UFFD_FEATURE_SIGBUS, UFFD_USER_MODE_ONLY)."""
+    args = (PIDFD | SIGCHLD, 0, RW + 8, 0, 0, 0)
+    assert _judge(NR_CLONE, args)
+    faults = CloneFaults(Memory(b"", set()), _writable)  # type: ignore[arg-type]
+    faults.note_uffd(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS["userfaultfd"],
+                          args=(0,) * 6))
+    assert not _judge(NR_CLONE, args, faults=faults)
+    faults = CloneFaults(Memory(b"", set()), _writable)  # type: ignore[arg-type]
+    faults.note_uffd(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS["ioctl"],
+                          args=(3, 0x5401, 0, 0, 0, 0)))
+    assert _judge(NR_CLONE, args, faults=faults)
+    faults.note_uffd(Slot(id=2, domain=1, saved=None, elr=0, nr=NUMBERS["ioctl"],
+                          args=(3, 0xAA00, 0, 0, 0, 0)))
+    assert not _judge(NR_CLONE, args, faults=faults)
+    making = Slot(id=4, domain=1, saved=None, elr=0, nr=NUMBERS["userfaultfd"], args=(0,) * 6)
+    assert not _judge(NR_CLONE, args, others=(making,))

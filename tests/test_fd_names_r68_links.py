@@ -65,3 +65,22 @@ def test_root_moves() -> None:
     assert not _root_itself(".") and not _root_itself("/tmp") and not _root_itself(None)
     assert _in_tmp("/tmp/r68-1-a")
     assert not _in_tmp("/tmp/a/b") and not _in_tmp("/tmp/..") and not _in_tmp("/proc/x")
+
+
+def test_root_moves_reads_only_names_left_quiet() -> None:
+    """getname() copied chroot()'s and rename()'s names at the entry: a name another
+    thread may have rewritten since proves nothing (the root may have moved)."""
+    from types import SimpleNamespace
+
+    from abi.syscalls import NUMBERS
+    from guardian.root_moves import moves_root
+    from guardian.slots import Slot
+
+    name = b"/\0".ljust(4096, b"\0")
+    memory = SimpleNamespace(read=lambda va, n, root=None: name[va - 0x10000:va - 0x10000 + n]
+                             if 0x10000 <= va < 0x11000 else None)
+    slot = Slot(id=1, domain=1, saved=None, elr=0, nr=NUMBERS["chroot"], args=(0x10000,) * 6)
+    asked: list[list[tuple[int, int]]] = []
+    assert not moves_root(memory, slot, lambda spans: asked.append(spans) or True)  # type: ignore[arg-type]
+    assert asked == [[(0x10000, 0x10002)]]
+    assert moves_root(memory, slot, lambda spans: False)  # type: ignore[arg-type]

@@ -61,3 +61,18 @@ def test_honest_runs_of_the_victims_are_not_refused(program: str,
     assert not out.decided_by, out.evidence
     assert out.exit_status == 0, out.ended
     assert out.stdout.endswith(b"secret: intact\n")
+
+
+def test_a_cut_of_a_long_view_is_one_run() -> None:
+    """note_cut of a view of 2**36 pages (a MAP_NORESERVE mmap of a memfd) holds one run,
+    not an entry per page; a page entering splits it."""
+    from guardian.file_pages import PageRuns
+
+    runs = PageRuns()
+    runs.update(range(3, 1 << 36))
+    runs.update(range(3, 1 << 36))
+    assert runs.runs == [(3, 1 << 36)] and 5 in runs and 2 not in runs
+    runs.discard(5)
+    assert 5 not in runs and 4 in runs and 6 in runs and len(runs.runs) == 2
+    runs.add(5)
+    assert runs.runs == [(3, 1 << 36)]

@@ -307,6 +307,7 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert "past the count" in inotify_fault(_inotify(b"a", 16)[:24])
     assert "cut off" in inotify_fault(good + bytes(8))
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    _poke(s, VA, b"/tmp\0")         # the watched name (getname() copies it)
     assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
     assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
     bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
@@ -328,6 +329,7 @@ def _watch_event(wd: int, mask: int) -> bytes:
 
 def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
+    _poke(s, VA, b"/tmp\0")         # the watched name (getname() copies it)
     assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
     assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 2) == Status.OK
     both = _watch_event(1, 0x100) + _watch_event(2, 0x200)

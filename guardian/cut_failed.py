@@ -24,9 +24,8 @@ from abi.layout import EINTR_RESULT
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_domains import UNMAPPING_CALLS
-from guardian.cut_swapped import leaf_entry
+from guardian.cut_swapped import leaf_entry, swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, copy_cut
-from guardian.file_pages import pages_past_cut
 from guardian.sole_files import MemFile
 
 if TYPE_CHECKING:
@@ -54,20 +53,13 @@ def check_failed_cut(state: MonitorState, files: Descriptors, registry: Registry
     racing = any(s is not slot and s.domain == slot.domain and
                  (s.nr in UNMAPPING_CALLS or s.nr in CUT_CALLS)
                  for s in registry.slots.values())
-    for root, space in (() if racing else spaces.items()):
-        if not space.sole_views:
-            continue
-        held = state.sealed_vas(root)
-        if not held:
-            continue
-        for start, end in pages_past_cut(space, mem, size):
-            for va in (v for v in held if start <= v < end):
-                if not leaf_entry(state, root, va):
-                    refuse("return.cut_failed_kept", Status.ERR_DENIED,
-                           f"a cut of a file only the program holds to {size} bytes failed, "
-                           f"but the swapped-out copy at {va:#x} lost its entry: Linux's "
-                           "do_truncate() fails before shmem_setattr() -> "
-                           "truncate_pagecache() frees a swap entry, and succeeds after")
+    for root, va in (() if racing else swapped_past_cut(state, mem, size, spaces)):
+        if not leaf_entry(state, root, va):
+            refuse("return.cut_failed_kept", Status.ERR_DENIED,
+                   f"a cut of a file only the program holds to {size} bytes failed, "
+                   f"but the swapped-out copy at {va:#x} lost its entry: Linux's "
+                   "do_truncate() fails before shmem_setattr() -> "
+                   "truncate_pagecache() frees a swap entry, and succeeds after")
     if slot.nr == _NR_FTRUNCATE and ret == EINTR_RESULT and mem.shmem \
             and not filtered and files.steady(slot):
         refuse("return.ftruncate_no_eintr", Status.ERR_DENIED,

@@ -11,6 +11,7 @@ record of it ended, so no SWAP_IN brings the old copy back and a fork owes it no
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -42,11 +43,10 @@ def _entry(state: MonitorState, root: int, va: int) -> int:
 leaf_entry = _entry
 
 
-def end_swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
-                         spaces: dict[int, Space], by: str = "ftruncate()") -> None:
-    """The cut of `mem` to `size` succeeded: every swapped-out copy of a page wholly past
-    the new end in the domain's trees has lost its entry (refused otherwise), and its
-    sealed page is no longer outstanding (zap_pte_range(): free_swap_and_cache())."""
+def swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
+                     spaces: dict[int, Space]) -> Iterator[tuple[int, int]]:
+    """(root, va) of every swapped-out copy the domain's trees keep of a page of `mem`
+    wholly past `size` (the views of files only the program holds)."""
     for root, space in spaces.items():
         if not space.sole_views:
             continue
@@ -55,10 +55,19 @@ def end_swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
             continue
         for start, end in pages_past_cut(space, mem, size):
             for va in (v for v in held if start <= v < end):
-                if _entry(state, root, va):
-                    refuse("return.cut_unmapped", Status.ERR_DENIED,
-                           f"{by} cut a file only the program holds to {size} bytes, but "
-                           f"the swapped-out copy at {va:#x}, wholly past the new end, "
-                           "keeps its entry: Linux frees it before it returns "
-                           "(zap_pte_range(), free_swap_and_cache())")
-                state.on_unmapped(root, [(va, va + PAGE)])
+                yield root, va
+
+
+def end_swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
+                         spaces: dict[int, Space], by: str = "ftruncate()") -> None:
+    """The cut of `mem` to `size` succeeded: every swapped-out copy of a page wholly past
+    the new end in the domain's trees has lost its entry (refused otherwise), and its
+    sealed page is no longer outstanding (zap_pte_range(): free_swap_and_cache())."""
+    for root, va in swapped_past_cut(state, mem, size, spaces):
+        if _entry(state, root, va):
+            refuse("return.cut_unmapped", Status.ERR_DENIED,
+                   f"{by} cut a file only the program holds to {size} bytes, but "
+                   f"the swapped-out copy at {va:#x}, wholly past the new end, "
+                   "keeps its entry: Linux frees it before it returns "
+                   "(zap_pte_range(), free_swap_and_cache())")
+        state.on_unmapped(root, [(va, va + PAGE)])

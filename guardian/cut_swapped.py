@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 _SHIFTS = (39, 30, 21)
 
 
-def _entry(state: MonitorState, root: int, va: int) -> int:
+def leaf_entry(state: MonitorState, root: int, va: int) -> int:
     """The level-3 descriptor for va in root's tree (0: none)."""
     table = root
     for shift in _SHIFTS:
@@ -37,10 +37,6 @@ def _entry(state: MonitorState, root: int, va: int) -> int:
             return 0
         table = desc & D.ADDR_MASK
     return state.ram.read_u64(table + 8 * ((va >> 12) & 0x1FF))
-
-
-#: the level-3 descriptor for va in root's tree (0: none)
-leaf_entry = _entry
 
 
 def swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
@@ -64,7 +60,7 @@ def end_swapped_past_cut(state: MonitorState, mem: MemFile, size: int,
     the new end in the domain's trees has lost its entry (refused otherwise), and its
     sealed page is no longer outstanding (zap_pte_range(): free_swap_and_cache())."""
     for root, va in swapped_past_cut(state, mem, size, spaces):
-        if _entry(state, root, va):
+        if leaf_entry(state, root, va):
             refuse("return.cut_unmapped", Status.ERR_DENIED,
                    f"{by} cut a file only the program holds to {size} bytes, but "
                    f"the swapped-out copy at {va:#x}, wholly past the new end, "

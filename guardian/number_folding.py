@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import ast
 import inspect
+import linecache
 import textwrap
 from collections.abc import Callable
-from types import FunctionType
+from types import CodeType, FunctionType
 from typing import Any
 
 _FOLDABLE = (frozenset, tuple, range, int)
@@ -129,10 +130,11 @@ class _Fold(ast.NodeTransformer):
         return node
 
 
-def _bound_once(func: ast.FunctionDef) -> frozenset[str]:
-    """Locals bound exactly once in the function, by a plain assignment at its top level."""
+def _bound_once(func: ast.FunctionDef, nodes: list[ast.AST] | None = None) -> frozenset[str]:
+    """Locals bound exactly once in the function, by a plain assignment at its top level
+    (`nodes`: the function's walk, where the caller has it)."""
     stores: dict[str, int] = {}
-    for node in ast.walk(func):
+    for node in nodes if nodes is not None else ast.walk(func):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
             stores[node.id] = stores.get(node.id, 0) + 1
     return frozenset(stmt.targets[0].id for stmt in func.body
@@ -149,11 +151,33 @@ def _fill_empty(tree: ast.AST) -> None:
             node.body = [ast.copy_location(ast.Pass(), node)]   # type: ignore[attr-defined]
 
 
+def _source_lines(fn: FunctionType) -> tuple[list[str], int]:
+    """The lines of `fn`'s definition and the number of its first, read from the file
+    through `linecache` and bounded by the last line its bytecode points at (cheaper
+    than `inspect.getsourcelines`, which tokenizes the whole block; the caller checks
+    the lines against the bytecode)."""
+    code = fn.__code__
+    filename = inspect.getsourcefile(fn) or code.co_filename
+    lines = linecache.getlines(filename, fn.__globals__)
+    first = code.co_firstlineno
+    last = max((end for _, end, _, _ in code.co_positions() if end is not None), default=first)
+    if not lines or last > len(lines):
+        raise OSError(f"{code.co_qualname}: no source to read")
+    return lines[first - 1:last], first
+
+
+def _shape(code: CodeType) -> tuple[frozenset[int], frozenset[str], tuple[str, ...]]:
+    """What a copy compiled from the same lines shares with the original: the lines its
+    instructions run on, the names it uses, its locals."""
+    lines = frozenset(line for _, _, line in code.co_lines() if line is not None)
+    return lines, frozenset(code.co_names), code.co_varnames
+
+
 class _Source:
     """A function's source, read and checked once: what each fold re-parses."""
 
     def __init__(self, fn: FunctionType, param: str) -> None:
-        lines, self.first = inspect.getsourcelines(fn)
+        lines, self.first = _source_lines(fn)
         self.text = textwrap.dedent("".join(lines))
         self.filename = inspect.getsourcefile(fn) or fn.__code__.co_filename
         self.module = fn.__globals__
@@ -161,19 +185,32 @@ class _Source:
         self.param = param
         if fn.__code__.co_freevars:
             raise TypeError(f"{fn.__qualname__}: a closure cannot be recompiled apart")
-        func = self.parse().body[0]
+        tree = self.parse()
+        func = tree.body[0]
         assert isinstance(func, ast.FunctionDef)
-        for node in ast.walk(func):
+        nodes = list(ast.walk(func))
+        for node in nodes:
             if isinstance(node, ast.Name) and node.id == param and not isinstance(node.ctx, ast.Load):
                 raise TypeError(f"{fn.__qualname__}: rebinds {param!r}, which folding assumes fixed")
             name = node.attr if isinstance(node, ast.Attribute) else ""
             if name.startswith("__") and not name.endswith("__"):
                 raise TypeError(f"{fn.__qualname__}: a private name {name!r} needs its class")
-        self.single = _bound_once(func)
+        self.single = _bound_once(func, nodes)
+        # The lines read must be the function that runs (a file edited since it was
+        # imported would fold other code): compiled unfolded, they run on the same lines
+        # with the same names.  (Not the same bytecode: compiled alone, `module.f()` is a
+        # method load where the module's compile knew `module` was imported.)
+        if _shape(self._compile(tree).__code__) != _shape(fn.__code__):
+            raise OSError(f"{fn.__qualname__}: its source file no longer matches its code")
+        self._spare: ast.Module | None = tree      # (unchanged by compile: the first fold's)
 
     def parse(self) -> ast.Module:
-        tree = ast.parse(self.text)
-        ast.increment_lineno(tree, self.first - 1)
+        # Blank lines before the text give each node its line in the file, as the
+        # original has (what ast.increment_lineno does, without walking the tree).
+        try:
+            tree = ast.parse("\n" * (self.first - 1) + self.text)
+        except SyntaxError as e:      # (lines cut where the bytecode bound misjudged them)
+            raise OSError(f"{self.qualname}: its source does not parse apart: {e}") from e
         func = tree.body[0]
         if not isinstance(func, ast.FunctionDef):
             raise TypeError(f"{self.qualname}: not a plain function")
@@ -184,14 +221,19 @@ class _Source:
             arg.annotation = None
         return tree
 
-    def fold(self, nr: int) -> FunctionType:
-        """The function compiled with every test of its parameter folded for `nr`."""
-        tree = _Fold(self.param, nr, self.module, self.single).visit(self.parse())
-        _fill_empty(tree)
-        ast.fix_missing_locations(tree)
+    def _compile(self, tree: ast.Module) -> FunctionType:
         scope: dict[str, Any] = {}
         exec(compile(tree, self.filename, "exec"), self.module, scope)  # noqa: S102 - its own source
         made: FunctionType = next(iter(scope.values()))
+        return made
+
+    def fold(self, nr: int) -> FunctionType:
+        """The function compiled with every test of its parameter folded for `nr`."""
+        tree, self._spare = self._spare or self.parse(), None
+        tree = _Fold(self.param, nr, self.module, self.single).visit(tree)
+        _fill_empty(tree)
+        ast.fix_missing_locations(tree)
+        made = self._compile(tree)
         made.__qualname__ = f"{self.qualname}[{self.param}={nr}]"
         made.__code__ = made.__code__.replace(co_qualname=made.__qualname__)   # (profiles)
         return made
@@ -203,9 +245,14 @@ def fold(fn: FunctionType, param: str, nr: int) -> FunctionType:
 
 
 #: Calls of one number made through the function as written before it is compiled for
-#: that number: a fold costs about 10 ms and saves a few microseconds a call, so a
-#: number met only a few times (most of a short run's) is never worth one.
-FOLD_AFTER = 1000
+#: that number.  Measured here: the first fold of a run costs about 25 ms (the source
+#: read, parsed and checked once per function, then folded, for `judge` and `note_call`
+#: together), each later number about 10 ms; a folded number saves about 3 us a call
+#: (a read) to 6 us (getppid).  So a fold pays only after several thousand calls, and a
+#: number met fewer times (all of a short run's, and a 20 MB sha256sum's 5,120 reads) is
+#: never worth one; at the break-even point a run pays at most twice what the best choice
+#: in hindsight would have.
+FOLD_AFTER = 8000
 
 
 class ByNumber(dict[int, Callable[..., Any]]):

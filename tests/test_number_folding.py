@@ -115,12 +115,34 @@ def test_a_function_that_cannot_be_folded_is_refused() -> None:
 
 
 def test_without_its_source_a_function_runs_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_source(_fn: object) -> None:
-        raise OSError("could not get source code")
-
-    monkeypatch.setattr(nf.inspect, "getsourcelines", no_source)
+    monkeypatch.setattr(nf.linecache, "getlines", lambda *_: [])
     by = nf.ByNumber(toy, fold_after=0)
     assert by[5] is toy and 5 in by
+
+
+def test_a_source_file_that_no_longer_matches_the_code_is_not_folded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file edited after the import: its lines are not the function that runs, whether
+    the edit changed a name, cut the body or left it unparseable."""
+    real = nf.linecache.getlines(__file__)
+    first = toy.__code__.co_firstlineno
+    edits = [lambda line: line.replace("log.append", "log.extend"),
+             lambda line: line if "return" not in line else "\n",
+             lambda line: line.replace("if nr in SMALL:", "if nr in SMALL")]
+    for edit in edits:
+        lines = real[:first] + [edit(line) for line in real[first:first + 40]] + real[first + 40:]
+        monkeypatch.setattr(nf.linecache, "getlines", lambda *_, lines=lines: lines)
+        with pytest.raises(OSError):
+            nf._Source(toy, "nr")
+        by = nf.ByNumber(toy, fold_after=0)
+        assert by[5] is toy
+
+
+def test_the_lines_read_are_the_whole_function() -> None:
+    """Bounded by its bytecode's last line, the text read is the text inspect finds."""
+    import inspect
+    for fn in (toy, cr.ResultRules.judge, ce.ExceptionEntry.note_call):
+        assert nf._source_lines(fn) == tuple(inspect.getsourcelines(fn))
 
 
 def test_a_number_is_folded_only_once_met_often() -> None:

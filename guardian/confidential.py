@@ -64,6 +64,7 @@ class Confidential:
         self.kernel_view = view = KernelView(state, reg)
         self.admission = adm = Admission(state, reg)
         self.descriptors = files = Descriptors(mem, adm)
+        adm.descriptors = files
         self.layout = layout = Layout(state, reg, mem, adm, files)
         self.self_signals = selfsig = SelfSignals(state, reg, mem)
         self.lifecycle = life = Lifecycle(state, reg, mem, adm, view, selfsig, files)

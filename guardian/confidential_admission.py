@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
-from guardian.file_pages import SIZE_MOVERS
+from guardian.cut_movers import file_movers, leaves, shared_frame
+from guardian.file_pages import Leaves, Shared
 from guardian.file_pages import check_page as check_file_page
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
-from guardian.slots import PAGE
+from guardian.slots import PAGE, Space
 from guardian.state import MonitorState
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
 
 _NR_IOCTL = NUMBERS["ioctl"]
 _IOCTL = frozenset({_NR_IOCTL})
@@ -43,6 +48,9 @@ class Admission:
         self.image_data: dict[bytes, bytes] = {}
         #: Frames holding unmeasured data of a file the program mapped (never executable).
         self.input_frames: set[int] = set()
+        #: the program's descriptors (confidential.py sets them): which file a call
+        #: in flight writes through
+        self.descriptors: Descriptors | None = None
 
     def admit_image(self, data: bytes, path: str | None = None) -> bytes:
         """The user names a program that may run confidentially (found at guest `path`,
@@ -77,11 +85,33 @@ class Admission:
         """The digest the page at `offset` of the admitted file `path` must have."""
         return self.files[path].page_digest(offset)
 
-    def _movers(self, domain: int) -> frozenset[int]:
-        """The calls of SIZE_MOVERS the domain has in flight, and an ioctl (a UFFDIO_COPY
-        fills a registered private page with bytes of its own)."""
-        return frozenset(s.nr for s in self.registry.slots.values()
-                         if s.domain == domain and (s.nr in SIZE_MOVERS or s.nr == _NR_IOCTL))
+    def _movers(self, domain: int, space: Space | None = None, va: int = 0) -> frozenset[int]:
+        """The calls of SIZE_MOVERS the domain has in flight that may change the file only
+        the program holds mapped at va (cut_movers.py), and an ioctl (a UFFDIO_COPY fills
+        a registered private page with bytes of its own)."""
+        slots = [s for s in self.registry.slots.values() if s.domain == domain]
+        found = space.sole_view(va) if space is not None else None
+        mem = getattr(found[0], "file", None) if found is not None else None
+        return file_movers(self.descriptors, slots, mem) | frozenset(
+            s.nr for s in slots if s.nr == _NR_IOCTL)
+
+    def _leaves(self, domain: int, space: Space | None, va: int
+                ) -> tuple[Leaves | None, Shared | None]:
+        """What the calls in flight on the file only the program holds mapped at va may
+        leave at a page of it (cut_movers.leaves), and the bytes of its MAP_SHARED frame
+        (cut_movers.shared_frame)."""
+        found = space.sole_view(va) if space is not None and space.sole_views else None
+        mem = getattr(found[0], "file", None) if found is not None else None
+        dom = self.registry.domains.get(domain)
+        files = self.descriptors
+        if mem is None or dom is None or files is None:
+            return None, None
+        reg = self.registry
+        slots = [s for s in reg.slots.values() if s.domain == domain]
+        shares = self.s.shares
+        return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at),
+                lambda at: shared_frame(files, shares, domain, reg.threads_made() == 1,
+                                        slots, mem, at))
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:
@@ -104,8 +134,9 @@ class Admission:
             # (`settled` counts only at a page of a file only the program holds: asked
             # where the space has such views, not at every demand fault)
             views = space is not None and bool(space.sole_views)
-            movers = self._movers(domain) if views else None
-            check_file_page(space, va, None, views and not (movers or _IOCTL) - _IOCTL, movers)
+            movers = self._movers(domain, space, va) if views else None
+            check_file_page(space, va, None, views and not (movers or _IOCTL) - _IOCTL, movers,
+                            *self._leaves(domain, space, va))
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -120,8 +151,9 @@ class Admission:
                        "the signal page does not hold the signal-return trampoline")
             return False
         views = space is not None and bool(space.sole_views)
-        movers = self._movers(domain) if views else None
-        check_file_page(space, va, data, views and not (movers or _IOCTL) - _IOCTL, movers)
+        movers = self._movers(domain, space, va) if views else None
+        check_file_page(space, va, data, views and not (movers or _IOCTL) - _IOCTL, movers,
+                        *self._leaves(domain, space, va))
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

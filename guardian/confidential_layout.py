@@ -36,6 +36,7 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
+from guardian.cut_dropped import note_grown
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
@@ -238,6 +239,8 @@ class Layout:
             kept = space.kept_protections(a[0], old_end) if a[3] & MREMAP_DONTUNMAP else None
             space.move_area(a[0], old_end - a[0], ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
+            if old_end > a[0]:
+                note_grown(dom, space, ret + old_end - a[0], ret + ((a[2] + PAGE - 1) & ~(PAGE - 1)))
             if kept is not None:                # (the old area stays, emptied)
                 space.mapped_again(a[0], old_end, dom.new_origin(), kept)
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \

@@ -115,6 +115,10 @@ class Registry:
         """The id the next slot gets (ids only grow: a slot below it entered earlier)."""
         return self._next_slot
 
+    def threads_made(self) -> int:
+        """How many threads were made, in every domain (1: the first one only)."""
+        return self._next_thread - 1
+
     def new_thread(self) -> int:
         self._next_thread += 1
         return self._next_thread

@@ -26,6 +26,7 @@ A view follows one mmap of the file (`Space.sole_views`, moved and cut with the 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from abi import Status
@@ -46,6 +47,7 @@ SIZE_MOVERS = frozenset(NUMBERS[n] for n in (
     "sendmmsg")
     if n in NUMBERS)
 _FTRUNCATE = frozenset({NUMBERS["ftruncate"]})
+_KNOWN_LEAVES = frozenset(NUMBERS[n] for n in ("ftruncate", "fallocate", "pwrite64"))
 
 
 class PageRuns:
@@ -113,14 +115,25 @@ def owed_page(space: Space | None, va: int) -> bytes | None:
     return owed.ljust(PAGE, b"\0") if owed is not None else None
 
 
+#: What the calls in flight on a file may leave at the page at a file offset
+#: (cut_movers.leaves): (offset in the page, bytes) each; None: not known.
+Leaves = Callable[[int], "list[tuple[int, bytes]] | None"]
+#: The bytes of the program's MAP_SHARED frame of the file's page at a file offset
+#: (cut_movers.shared_frame); None: not known.
+Shared = Callable[[int], "bytes | None"]
+
+
 def check_page(space: Space | None, va: int, data: bytes | None,
-               settled: bool = False, movers: frozenset[int] | None = None) -> None:
+               settled: bool = False, movers: frozenset[int] | None = None,
+               leaves: Leaves | None = None, shared: Shared | None = None) -> None:
     """A frame holding `data` (None: zeros, the Guardian fills it) joins the domain at
     va: where that is a page of a file only the program holds, it holds the file's
     bytes there, and -- `settled`: no call of the domain that may change the file's
     size in flight -- it starts below the file's end.  Through a writable MAP_SHARED
     view, that page is loose from now on.  `movers`: the calls of SIZE_MOVERS the
-    domain has in flight (None: not known)."""
+    domain has in flight that may change that file (None: not known); `leaves`: what
+    they may leave there; `shared`: the bytes of the file's frame a writable MAP_SHARED
+    view of it stored to."""
     found = space.sole_view(va) if space is not None and space.sole_views else None
     if settled and found is not None and isinstance(found[0], FileView):
         mem, offset = found[0].file, found[1]
@@ -132,7 +145,7 @@ def check_page(space: Space | None, va: int, data: bytes | None,
                    f"holds, wholly past its end ({mem.size} bytes): Linux raises SIGBUS "
                    "there and maps nothing")
     if found is not None and isinstance(found[0], FileView) and found[0].cut:
-        check_after_cut(found[0], found[1], va, data, movers)
+        check_after_cut(found[0], found[1], va, data, movers, leaves, shared)
     owed = owed_page(space, va)
     if owed is not None and (data if data is not None else bytes(PAGE)) != owed:
         refuse("set_pt.file_bytes", Status.ERR_DENIED,
@@ -174,28 +187,57 @@ def check_cut(mem: MemFile, size: int, spaces: dict[int, Space], pages_in: Pages
 
 
 def check_after_cut(view: FileView, offset: int, va: int, data: bytes | None,
-                    movers: frozenset[int] | None) -> None:
+                    movers: frozenset[int] | None, leaves: Leaves | None = None,
+                    shared: Shared | None = None) -> None:
     """A frame holding `data` (None: zeros) enters a MAP_PRIVATE view at file `offset`
     where a cut zapped the copy in every tree and nothing entered since (`FileView.cut`):
     it holds the file's bytes now (shmem_get_folio() gives the grown file's hole as
-    zeros, a pwrite's bytes where one wrote), or zeros while an ftruncate is in flight
-    (it may cut and grow the page back as a hole) -- judged while no other call that may
-    change the file is in flight (`movers`) and its bytes are kept.  The page is then no
-    longer one the cut left empty."""
+    zeros, a pwrite's bytes where one wrote), or, byte by byte, what a call in flight on
+    the file may leave there (`leaves`; an ftruncate may cut and grow the page back as
+    a hole) -- judged while the calls in flight that may change the file (`movers`)
+    leave what the Guardian can tell, and its bytes are kept.  Where a writable
+    MAP_SHARED view stored to the page (`MemFile.loose`), it holds the bytes of that
+    view's frame, the page cache folio (shmem_fault() finds it), where no store can race
+    (`shared`).  The page is then no longer one the cut left empty."""
     page = offset // PAGE
     if page not in view.cut:
         return
     mem = view.file
-    judged = movers is not None and movers <= _FTRUNCATE and mem.followed
+    alts: list[tuple[int, bytes]] | None = []
+    if movers and leaves is not None and movers <= _KNOWN_LEAVES:
+        alts = leaves(page * PAGE)
+    elif movers:
+        alts = [(0, bytes(PAGE))] if movers <= _FTRUNCATE else None
+    judged = movers is not None and alts is not None and mem.followed
     owed = mem.known(page * PAGE, PAGE) if judged else None
     got = data if data is not None else bytes(PAGE)
-    if owed is not None and got != owed.ljust(PAGE, b"\0") and \
-            not (movers and got == bytes(PAGE)):
+    if owed is not None and alts is not None and \
+            not fits(got, owed.ljust(PAGE, b"\0"), alts):
         refuse("set_pt.cut_refault", Status.ERR_DENIED,
                f"the page at {va:#x} of a private mapping of a file only the program holds "
                "enters after a cut dropped every copy of it, but not with the file's bytes "
-               "(zeros where the file grew back): shmem_get_folio() gives the file's page")
+               "(zeros where the file grew back) nor what a call in flight on it leaves: "
+               "shmem_get_folio() gives the file's page")
+    if page in mem.loose and not movers and shared is not None and mem.followed:
+        want = shared(page * PAGE)
+        if want is not None and got != want:
+            refuse("set_pt.cut_refault", Status.ERR_DENIED,
+                   f"the page at {va:#x} of a private mapping of a file only the program "
+                   "holds enters after a cut dropped every copy of it, but not with the "
+                   "bytes of the file's page its MAP_SHARED view stored to: "
+                   "shmem_get_folio() gives that folio")
     view.cut.discard(page)
+
+
+def fits(got: bytes, owed: bytes, alts: list[tuple[int, bytes]]) -> bool:
+    """Is each byte of `got` the one of `owed` there or of one of `alts` (offset, bytes)?"""
+    if got == owed:
+        return True
+    for i in range(len(got)):
+        if got[i] != owed[i] and not any(
+                at <= i < at + len(b) and b[i - at] == got[i] for at, b in alts):
+            return False
+    return True
 
 
 def note_cut(mem: MemFile, size: int, spaces: dict[int, Space]) -> None:

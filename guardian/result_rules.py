@@ -71,6 +71,7 @@ from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
 from guardian.credentials import Credentials
+from guardian.cut_dropped import note_dropped
 from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, zero_tail
@@ -427,6 +428,9 @@ class ResultRules:
         unmapped = self.lifecycle.unmapped_by(slot, ret) if nr in UNMAPPING_CALLS else None
         if unmapped:           # (before the layout records the result)
             check_given_back(slot, reg.space(dom, slot.root), ret, unmapped,
+                             self.layout.pages_in)
+            if ret == 0:
+                note_dropped(slot, dom, reg.space(dom, slot.root), unmapped,
                              self.layout.pages_in)
         fd_call = nr in _FD_CALLS
         if fd_call:

@@ -93,6 +93,7 @@ EXPECTED = {
     "secret_r67_mm",
     "secret_r68_mm",
     "secret_r69_mm",
+    "secret_r70_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

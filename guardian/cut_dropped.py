@@ -1,0 +1,51 @@
+"""Private pages of a file only the program holds that its own madvise(MADV_DONTNEED)
+dropped (zap_page_range_single() takes the private copy away), and the pages an mremap()
+that grew such a view added (vma_expand(), move_vma(): nothing mapped there): the next
+fault there reads the file as it is then (filemap_fault(), shmem_fault()), whatever the
+program stored before.  Such a page is judged as the pages a cut dropped are
+(file_pages.py: `FileView.cut`, set_pt.cut_refault).  A fork's child shares the views
+of its parent (`Space.copy`), whose pages it still maps: only a domain of one tree notes
+them."""
+
+from __future__ import annotations
+
+from abi.layout import MADV_ZAPPING, NR_MADVISE
+from guardian.file_pages import FileView
+from guardian.given_back import PagesIn
+from guardian.slots import PAGE, Domain, Slot, Space
+
+
+def note_dropped(slot: Slot, dom: Domain, space: Space, ranges: list[tuple[int, int]],
+                 pages_in: PagesIn) -> None:
+    """madvise(MADV_DONTNEED) in `slot` gave back `ranges` and returned success: each
+    page of a MAP_PRIVATE view of a file only the program holds in them that the tree
+    no longer maps owes the file's bytes at its next fault."""
+    if slot.nr != NR_MADVISE or slot.args[2] not in MADV_ZAPPING or len(dom.spaces) != 1:
+        return
+    for start, end in ranges:
+        kept = {va for va, _pa in pages_in(slot.root, 0, 0, start, end)}
+        for v_start, v_end, view, off in space.sole_views:
+            if not isinstance(view, FileView) or view.private_at is None:
+                continue
+            lo, hi = max(start, v_start), min(end, v_end)
+            if lo >= hi:
+                continue
+            first = (off + (lo - v_start) + PAGE - 1) // PAGE
+            view.cut.update(range(first, (off + hi - v_start) // PAGE))
+            for va in kept:
+                if lo <= va < hi:
+                    view.cut.discard((off + va - v_start) // PAGE)
+
+
+def note_grown(dom: Domain, space: Space, start: int, end: int) -> None:
+    """The program's own mremap() grew a mapping, its new part [start, end): each page of
+    a MAP_PRIVATE view of a file only the program holds there owes the file's bytes at
+    its first fault."""
+    if len(dom.spaces) != 1:
+        return
+    for v_start, v_end, view, off in space.sole_views:
+        if not isinstance(view, FileView) or view.private_at is None:
+            continue
+        lo, hi = max(start, v_start), min(end, v_end)
+        if lo < hi:
+            view.cut.update(range((off + lo - v_start) // PAGE, (off + hi - v_start) // PAGE))

@@ -1,0 +1,134 @@
+"""Which calls in flight may change one file only the program holds.
+
+A call of SIZE_MOVERS (file_pages.py) changes a file through the descriptor it names:
+ksys_write() -> vfs_write() on fdget_pos(fd)'s file, vfs_fallocate(), do_ftruncate(),
+do_splice() and vfs_copy_file_range() on their output file, do_sendfile() on out_fd.
+One whose descriptor names an open file the Guardian knows to be another one (/dev/null,
+a pipe, another memfd) cannot change the file; one it cannot resolve (a name, a ring, a
+socket's message) may.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.syscalls import NUMBERS
+from guardian.file_pages import SIZE_MOVERS
+from guardian.quiet_ranges import quiet
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_shares import Shares
+    from guardian.slots import Domain, Slot
+    from guardian.sole_files import MemFile
+
+_N = NUMBERS
+#: Character devices by name: never a memfd's inode (/dev/stdout and /dev/fd/N are
+#: links through /proc/self/fd, so not among them).
+DEVICES = frozenset({"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom",
+                     "/dev/tty"})
+#: The argument that holds the descriptor a call writes through.
+OUT_FD = {nr: i for names, i in (
+    (("write", "writev", "pwrite64", "pwritev", "pwritev2", "ftruncate", "fallocate",
+      "vmsplice", "sendfile"), 0),
+    (("tee",), 1),
+    (("splice", "copy_file_range"), 2)) for n in names if (nr := _N.get(n)) is not None}
+
+
+def other_file(files: Descriptors, slot: Slot, mem: MemFile) -> bool:
+    """Is the descriptor the call in `slot` writes through known to name an open file
+    of another file than `mem`?"""
+    i = OUT_FD.get(slot.nr)
+    if i is None:
+        return False
+    f = files.open_file(slot, slot.args[i] & 0xFFFF_FFFF)
+    if f is None or f.path_only:
+        return False
+    held = files.sole.by_file.get(f.description)
+    if held is not None:
+        return held is not mem
+    if f.memfd:
+        return False            # (a memfd not followed: may be this one's other open)
+    return f.path in DEVICES
+
+
+def file_movers(files: Descriptors | None, slots: list[Slot],
+                mem: MemFile | None) -> frozenset[int]:
+    """The numbers of the calls of SIZE_MOVERS in `slots` that may change `mem` (all of
+    them where `mem` or the descriptors are not known)."""
+    return frozenset(s.nr for s in slots if s.nr in SIZE_MOVERS and not (
+        files is not None and mem is not None and other_file(files, s, mem)))
+
+
+_FTRUNCATE, _FALLOCATE, _PWRITE64 = _N["ftruncate"], _N["fallocate"], _N["pwrite64"]
+FALLOC_FL_PUNCH_HOLE = 0x02
+_SIGN = 1 << 63
+_PAGE = 4096
+
+
+def leaves(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int, int],
+           mem: MemFile, page_at: int) -> list[tuple[int, bytes]] | None:
+    """What the calls in flight that may change `mem` may leave in its page at file
+    offset `page_at`, beside what it holds now: (offset in the page, bytes) each; None
+    where one may leave bytes the Guardian cannot tell.  ftruncate may cut and grow the
+    page back as a hole (zeros); fallocate() keeps the bytes (shmem_fallocate(): mode 0
+    and FALLOC_FL_KEEP_SIZE allocate zeroed folios only where none is) or punches a hole
+    (zeros); pwrite64 writes the program's buffer at its offset (shmem_write_end()),
+    where that buffer lay quiet through the call (quiet_ranges.quiet)."""
+    out: list[tuple[int, bytes]] = []
+    for s in slots:
+        if s.nr not in SIZE_MOVERS or other_file(files, s, mem):
+            continue
+        a = s.args
+        if s.nr == _FTRUNCATE:
+            out.append((0, bytes(_PAGE)))
+        elif s.nr == _FALLOCATE:
+            if a[1] & FALLOC_FL_PUNCH_HOLE:
+                lo, hi = max(a[2], page_at), min(a[2] + a[3], page_at + _PAGE)
+                if a[2] & _SIGN or a[3] & _SIGN:
+                    continue                    # vfs_fallocate(): EINVAL
+                if lo < hi:
+                    out.append((lo - page_at, bytes(hi - lo)))
+        elif s.nr == _PWRITE64 and not mem.append:
+            if a[3] & _SIGN:
+                continue                        # ksys_pwrite64(): EINVAL
+            lo, hi = max(a[3], page_at), min(a[3] + a[2], page_at + _PAGE)
+            if lo >= hi:
+                continue
+            buf = a[1] + (lo - a[3])
+            got = files.memory.read(buf, hi - lo, s.root)
+            if got is None or not quiet(s, dom, slots, runs, [(s.root, buf, buf + hi - lo)]):
+                return None
+            out.append((lo - page_at, got))
+        else:
+            return None
+    return out
+
+
+
+#: Calls that store into no user memory (the faulting thread's own call, at most).
+_STILL = frozenset(_N[n] for n in ("getppid", "getpid", "gettid"))
+
+
+def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,
+                 slots: list[Slot], mem: MemFile, page_at: int) -> bytes | None:
+    """The bytes of the program's MAP_SHARED frame of `mem`'s page at file offset
+    `page_at` (the page cache folio: shmem_fault() finds it for every view), where no
+    store to it can race the look (`lone`: one thread only; no call in flight but a fault
+    or one that stores nothing); None: not known."""
+    if not lone or any(s.nr is not None and s.nr not in _STILL for s in slots):
+        return None
+    dom = shares.registry.domains.get(domain)
+    ids = {f.memfd for table in files.tables.values() for f in table.fds.values()
+           if f.memfd and files.sole.by_file.get(f.description) is mem}
+    share = dom.memfd_shares.get(next(iter(ids))) if dom is not None and len(ids) == 1 \
+        else None
+    if share is None:
+        return None
+    for root, va in shares.places_of(domain, (share, page_at, 0)):
+        pa = shares.frame_at(root, va)
+        if pa is not None:
+            return bytes(shares.s.ram.read(pa, _PAGE))
+    return None

@@ -43,6 +43,9 @@ _PROC_DIR = re.compile(
 
 #: /proc's own symlinks
 _SELF_LINKS = (["proc", "self"], ["proc", "thread-self"])
+#: /proc's links to "self/net" (proc_net_init()) and "self/mounts" (proc_root_init()),
+#: made by proc_symlink()
+_SELF_BODY_LINKS = (["proc", "net"], ["proc", "mounts"])
 #: the rootfs's links to /proc/self/fd/0, 1, 2 (the same as /dev/fd/0, 1, 2)
 _DEV_LINKS = (["dev", "stdin"], ["dev", "stdout"], ["dev", "stderr"])
 
@@ -50,11 +53,13 @@ _DEV_LINKS = (["dev", "stdin"], ["dev", "stdout"], ["dev", "stderr"])
 def _links_at(out: list[str]) -> int:
     """How many links pick_link() counts where a walk follows the name of components
     `out`: /proc/self and /proc/thread-self one (their bodies "<tgid>", "<tgid>/task/<tid>"
-    hold none), /dev/fd two (it and the /proc/self of its body "/proc/self/fd"),
+    hold none), /proc/net and /proc/mounts two (it and /proc/self), /dev/fd two (it and the /proc/self of its body "/proc/self/fd"),
     /dev/stdin, /dev/stdout, /dev/stderr three (it, /proc/self and fd/N of its body),
     each other /proc link (`proc_links.magic_link`, /dev/fd/N among them) one."""
     if out in _SELF_LINKS:
         return 1
+    if out in _SELF_BODY_LINKS:
+        return 2                            # (it and the "self" of its body)
     if out == ["dev", "fd"]:
         return 2
     if out in _DEV_LINKS:
@@ -164,6 +169,17 @@ def _lexical(table: FileTable, cwd: Callable[[], str | None], dirfd: int, name: 
         # (under RESOLVE_IN_ROOT ".." stays at the dirfd: follow_dotdot())
         path = base + "/" + (posixpath.normpath("/" + name) if in_root else name).lstrip("/")
     return _followed(table, path, reach)
+
+
+def root_dir(f: OpenFile | None, reach: Reach) -> bool:
+    """Is the open file `f` a directory known to be the real root: opened as "/" or as
+    /proc/self/root, /proc/thread-self/root (proc_root_link(): fs->root) by the caller,
+    where `reach` says the root is "/"?"""
+    if f is None or f.path is None or f.memfd or f.maker is not None or f.fifo or \
+            not reach.root:
+        return False
+    path = _dir_path(f, reach) or ""
+    return path == "/" or _cwd_dir(FileTable(), path.strip("/").split("/"), reach) == []
 
 
 def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:

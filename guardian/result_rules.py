@@ -95,9 +95,9 @@ from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.ksm_opt_in import CALLS as _KSM_CALLS
 from guardian.ksm_opt_in import follow as follow_merge
+from guardian.link_loops import CALLS as _NAMED_CALLS
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
-from guardian.long_names import CALLS as _NAMED_CALLS
 from guardian.long_names import LONG_CALLS as _LONG_NAME_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
@@ -209,7 +209,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _USAGE_CALLS | _POLL_CALLS | _TABLE_CALLS | _CRED_CALLS | _COUNTER_CALLS | _UMASK_CALLS
     | _PROTECTION_CALLS | _MINCORE_CALLS | _REMAP_CALLS | _UFFD_CALLS | _VM_WRITE_CALLS
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
-    | _IO_COUNT_CALLS | _LONG_NAME_CALLS
+    | _IO_COUNT_CALLS | _LONG_NAME_CALLS | _NAMED_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
     | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})

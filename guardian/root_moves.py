@@ -6,8 +6,11 @@ unshare() without CLONE_NEWNS (unshare_fs() -> copy_fs_struct() copies the same 
 working directory), a chroot() to the root itself (set_fs_root() to the path it holds:
 "/" with "." and ".." only, follow_dotdot() staying at the root) and a rename of two
 names directly in /tmp (vfs_rename() moves a dentry there; no mount, no fs->root) leave
-it.  A chroot() elsewhere, pivot_root(), a mount call, setns(), unshare(CLONE_NEWNS)
-(copy_mnt_ns()), any other rename, linkat() and symlinkat() end it.
+it, and so does a symlinkat() or linkat() of a new name directly in /tmp (filename_create()
+answers -EEXIST where the name is there: the call adds an entry no walk from "/" to /proc
+or /dev meets, and replaces none).  A chroot() elsewhere, pivot_root(), a mount call,
+setns(), unshare(CLONE_NEWNS) (copy_mnt_ns()), any other rename, linkat() and symlinkat()
+end it.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from guardian.user_memory import UserMemory
 CLONE_NEWNS = 0x0002_0000
 _UNSHARE, _CHROOT = NUMBERS["unshare"], NUMBERS["chroot"]
 _RENAMES = frozenset(NUMBERS[n] for n in ("renameat", "renameat2") if n in NUMBERS)
+#: symlinkat(), linkat() -> the argument holding the new name
+_NEW_NAME = {NUMBERS["symlinkat"]: 2, NUMBERS["linkat"]: 3}
 
 
 def _root_itself(name: str | None) -> bool:
@@ -60,4 +65,9 @@ def moves_root(memory: UserMemory, slot: Slot,
         return not (_in_tmp(old) and _in_tmp(new) and
                     posixpath.normpath(str(old)) == old and posixpath.normpath(str(new)) == new
                     and settled([_span(a[1], old), _span(a[3], new)]))
+    if slot.nr in _NEW_NAME:
+        va = a[_NEW_NAME[slot.nr]]
+        new = read_name(memory, slot, va)
+        return not (_in_tmp(new) and posixpath.normpath(str(new)) == new and
+                    settled([_span(va, new)]))
     return True

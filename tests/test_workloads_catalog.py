@@ -108,6 +108,7 @@ EXPECTED = {
     "secret_r67_rules",
     "secret_r68_rules",
     "secret_r69_rules",
+    "secret_r70_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

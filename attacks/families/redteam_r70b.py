@@ -40,9 +40,10 @@ place; the alias step's x3 its shared view); P + 1 after its label):
   after pwrite64() and after the store through the shared view holds the file's bytes
   ('p', 's': shmem_fault() -> shmem_get_folio_gfp() finds the page cache folio the write
   filled; the cut zapped the private copy, zap_pte_range() with even_cows = 1).  The
-  kernel model maps zeros there (its read of the memfd's page misses the write after a
-  cut) and the Guardian refuses that (set_pt.cut_refault: right); the claim steps map
-  the file's bytes as Linux does.  qemu-aarch64-static: secret_r70_mm -w finishes
+  kernel model maps the file's bytes after pwrite64() (a private view reads the file at
+  fault time), but zeros after the store through the shared view (that store is in the
+  program's confidential frame, which the kernel cannot read), and the Guardian refuses
+  that (set_pt.cut_refault: right); the claim steps map the file's bytes as Linux does.  qemu-aarch64-static: secret_r70_mm -w finishes
   intact, every step label 0.
 - false refusal (claims, xfail): (-r) after the cut and the regrow the program reads page
   2 (zeros) and pwrite64() writes 'q' there: Linux's private view maps the page cache

@@ -81,19 +81,18 @@ class FileBacking:
 
 
 class PrivateFileBacking:
-    """A private file mapping's contents: the bytes of the range mmap mapped, kept as they
-    were then (later writes to the file do not leak in), and past it -- where mremap grew
-    the mapping -- the file's bytes at fault time, as Linux maps more of the file."""
+    """A private file mapping's contents: the file's bytes at fault time, past the range
+    mmap mapped too (where mremap grew it).  Linux's filemap_fault() finds the page cache
+    as it is at the fault, so a write to the file after the mmap shows in a page the
+    program has not touched yet (shmem_fault() for a memfd); the model copies the page at
+    its first fault, where Linux maps the page-cache folio until the first store."""
 
-    def __init__(self, file, base: int, length: int, name: str) -> None:  # noqa: ANN001
+    def __init__(self, file, base: int, name: str) -> None:  # noqa: ANN001
         self.file = file
         self.base = base
-        self.data = file.pread(length, base) if length > 0 else b""
         self.name = name
 
     def read_page(self, offset: int) -> bytes:
-        if offset < len(self.data):
-            return self.data[offset:offset + PAGE]
         return self.file.pread(PAGE, self.base + offset)
 
     def beyond_eof(self, offset: int) -> bool:
@@ -189,7 +188,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         else:
             # Private file pages are copied at fault time; keep the bytes the
             # mapping can see so later writes to the file do not leak in.
-            backing = PrivateFileBacking(f, offset, min(length, max(size - offset, 0)), name)
+            backing = PrivateFileBacking(f, offset, name)
             _hold_while_mapped(f, backing)  # mremap may grow it over more of the file
             file_end = start + max(size - offset, 0)
     elif shared:

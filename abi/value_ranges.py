@@ -599,6 +599,13 @@ PR_SPEC_BITS = 0x1F
 PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG = 1, 2
 PR_SET_THP_DISABLE, PR_SET_VMA, PR_SET_VMA_ANON_NAME = 41, 0x53564D41, 0
+
+
+def _zero_args(first: int, end: int) -> tuple[ArgIn, ...]:
+    """Arguments first..end-1 (x registers) must be 0: -EINVAL otherwise."""
+    return tuple(ArgIn(i, frozenset({0})) for i in range(first, end))
+
+
 #: sve_get_current_vl / sme_get_current_vl: a vector length in bytes (a multiple of 16, at
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
@@ -636,9 +643,11 @@ PRCTL: dict[int, Row] = {
     PR_SET_SPECULATION_CTRL: (Result(0, 0),),
     # get_tagged_addr_ctrl() adds MTE's bits only from a control set_tagged_addr_ctrl()
     # accepts with MTE alone; without it only PR_TAGGED_ADDR_ENABLE is valid.
-    PR_GET_TAGGED_ADDR_CTRL: (Result(0, TAGGED_ADDR_CTRL_MTE),
+    # kernel/sys.c prctl(): -EINVAL before get_tagged_addr_ctrl() where arg2..arg5 are not
+    # 0, before set_tagged_addr_ctrl() where arg3..arg5 are not 0.
+    PR_GET_TAGGED_ADDR_CTRL: (Result(0, TAGGED_ADDR_CTRL_MTE), *_zero_args(1, 5),
                               WithoutCap(2, HWCAP2_MTE, (Result(0, PR_TAGGED_ADDR_ENABLE),))),
-    PR_SET_TAGGED_ADDR_CTRL: (Result(0, 0), ArgBits(1, TAGGED_ADDR_CTRL_MTE),
+    PR_SET_TAGGED_ADDR_CTRL: (Result(0, 0), ArgBits(1, TAGGED_ADDR_CTRL_MTE), *_zero_args(2, 5),
                               WithoutCap(2, HWCAP2_MTE, (ArgBits(1, PR_TAGGED_ADDR_ENABLE),))),
     PR_GET_AUXV: (SavedAuxv(1, 2),),
 }

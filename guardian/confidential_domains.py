@@ -149,7 +149,6 @@ class Lifecycle:
         dom = Domain(dom_id, key=s.entropy.domain_key(dom_id))
         dom.image, dom.bias = image, bias
         dom.program, dom.program_bias = program, program_bias
-        dom.from_exec = bool(exec_slot)
         space = Space()
         space.areas = [(a + bias, b + bias) for a, b in image.areas]
         if program is not None:

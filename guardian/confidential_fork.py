@@ -45,6 +45,7 @@ from guardian.itimer_bounds import note_new_process
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
+from guardian.tagged_abi import TaggedAbi
 from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
 
@@ -60,6 +61,7 @@ class Forks:
         self.self_signals = self_signals
         self.files = files
         self.rseq = RseqAreas(memory)        # (the Lifecycle's, once wired)
+        self.tagged = TaggedAbi()            # (the ResultRules' clone_faults', once wired)
 
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
@@ -83,6 +85,8 @@ class Forks:
             # struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack...
             cflags, _, child_tid, _, _, stk, stk_size, tls = fields
             stack = stk + stk_size if stk else 0
+        word = slot.args[2] if slot.nr == NR_CLONE else fields[1]
+        why = why or self.tagged.pidfd_refused(slot, cflags & CLONE_PIDFD, word)
         if why is not None:
             refuse("fork.clone_valid", Status.ERR_DENIED,
                    f"Linux refuses this clone before any child exists: {why}")
@@ -168,6 +172,7 @@ class Forks:
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread)
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
+        self.tagged.note_clone(dom.id, slot.thread, child.thread)   # (dup_task_struct())
         return child.id
 
     def _clone3_args(self, slot: Slot, dom: Domain) -> tuple[str | None, tuple[int, ...]]:

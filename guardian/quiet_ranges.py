@@ -60,13 +60,11 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 #: PATH_CALLS (guardian/path_names.py): the names getname() copies, read at the return
 #: (guardian/long_names.py).
 #: The calls `note` is asked about at their entry.
-#: setrlimit and prlimit64: the struct rlimit do_prlimit() copied (guardian/stack_limits.py).
-RLIMIT_SETS = frozenset(NUMBERS[n] for n in ("setrlimit", "prlimit64"))
 #: pwrite64, whose buffer a page of a cut file may show while it is in flight
 #: (guardian/cut_movers.py).
 FILE_WRITES = frozenset({NUMBERS["pwrite64"]})
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
-    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | RLIMIT_SETS | FILE_WRITES
+    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

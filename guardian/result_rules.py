@@ -52,7 +52,7 @@ from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
 from guardian.clock_floors import CALLS as _CLOCK_CALLS
 from guardian.clock_floors import CPU_TIME_CALLS, ClockFloors, CpuTimeFloors
-from guardian.clone_faults import EFAULT_RET, RLIMIT_CALLS, UFFD_CALLS, CloneFaults
+from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS, CloneFaults
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
@@ -305,11 +305,8 @@ class ResultRules:
         if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not self._filtered(slot):
             self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                     reg.slots.values())
-        if nr in RLIMIT_CALLS:
-            self.clone_faults.note(slot, dom, ret, reg.slots.values(), reg.user_runs,
-                                   reg.domains)
-        if nr in _CHILD_PID_NRS and (slot.child_root or slot.child_thread):
-            self.clone_faults.forked(slot)
+        if nr in TAGGED_CALLS:
+            self.clone_faults.note(slot, dom, ret, reg.domains)
         if nr in UFFD_CALLS:
             self.clone_faults.note_uffd(slot)
         if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):

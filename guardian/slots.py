@@ -606,9 +606,6 @@ class Domain:
     #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the
     #: process's address space, so a wait that reports the process's end is judged too.
     pid_groups: dict[int, int] = field(default_factory=dict)
-    #: made by a confidential program's execve: its limits (RLIMIT_STACK) are the exec'ing
-    #: process's, which execve keeps (guardian/stack_limits.py)
-    from_exec: bool = False
 
     def new_share(self) -> int:
         self.shares_made += 1

@@ -63,3 +63,12 @@ def test_pidfds_after_closing_children_are_not_refused() -> None:
     got = step_indices(out, r.P_PARENT_SETTID_FAULT, r.P_VICTIM_LAST)
     assert all(got[p] == 0 for p in (r.P_FILES_CHILD_CLOSE, r.P_VFORK_CHILD_CLOSE,
                                       r.P_PIDFD_STACK)), got
+
+
+def test_efault_for_a_word_the_stack_may_grow_to_is_not_refused() -> None:
+    """Once YM-012: whether the stack grows 16 KiB below the stack pointer depends on the
+    launcher's RLIMIT_STACK at exec (setup_arg_pages()), limits another process may set
+    (prlimit64()) and memory pressure.  (The program takes the -EFAULT as a leak.)"""
+    out = _run(r.claim_stack_word_efault, r.CORE)
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended

@@ -90,3 +90,18 @@ def test_child_for_tagged_clone_args_is_not_refused() -> None:
     assert out.exit_status == 0, out.ended
     assert out.stdout.endswith(b"secret: intact\n")
     assert step_indices(out, r.P_PRLIMIT_OTHER, r.P_VICTIM_LAST) == ALL_ZERO
+
+
+@pytest.mark.parametrize("steps, args", [
+    (r.claim_raised_limit_efault, ()), (r.claim_refused_limit_efault, ()),
+    (r.claim_placed_below_efault, (b"-p",)), (r.claim_child_own_limit_efault, (b"-c",))])
+def test_efault_for_a_word_the_stack_may_grow_to_is_not_refused(steps, args) -> None:  # type: ignore[no-untyped-def]
+    """Once YO-001, YO-007, YO-008, YO-010: whether the stack grows to the word depends on
+    limits another process may set (prlimit64()), stack_guard_gap= and memory pressure.
+    (The program takes the -EFAULT as a leak: its labels are not checked.)"""
+    sc = Scenario(id="ZZ-969", title="round 69c claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.CORE, timing="exact", args=args)
+    out = run_one(sc, "on").outcome
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended

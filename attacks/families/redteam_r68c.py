@@ -58,9 +58,12 @@ YM-011 (fd_lowest), YM-010 (fd_fresh: open in the parent).  No false refusal.
 
 Refused since round 68c's review: YM-006, YM-007, YM-008 (return.clone_efault: a clone
 fails with -EFAULT only where clone3's struct or set_tid array, or the CLONE_PIDFD word,
-may fault -- guardian/clone_faults.py), YM-012 (return.clone_efault: the word lies in the
-initial stack's reserve, no other area within stack_guard_gap below it, and no setrlimit
-or prlimit64 of RLIMIT_STACK was seen: expand_stack_locked() grows the stack there).
+may fault -- guardian/clone_faults.py).  YM-012, invalid since round 70c's fixes, is now
+a claim (claim_stack_word_efault): whether the stack grows to the word 16 KiB below the
+stack pointer depends on RLIMIT_STACK and RLIMIT_AS (the launcher's at exec:
+setup_arg_pages() widens the stack area only within it; any process with the uid may set
+them through prlimit64()), stack_guard_gap= and memory pressure, so Linux may answer
+-EFAULT.
 
 The kernel model failed the clones of YM-006 and YM-007 with -EFAULT after it had made
 the child (its store into the unmapped word faulted); since round 68c it ignores the
@@ -371,13 +374,9 @@ def ym_stack_word_high(adv: Adversary) -> None:
     pidfd_word_as(adv, NR_CLONE3, P_PIDFD_STACK, 40)
 
 
-@scenario(id="YM-012", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
-          "is below the stack pointer, where the stack grows", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-CLONE",), program=CORE,
-          prop="A clone3(CLONE_PIDFD) whose pidfd word is where the stack grows to is not "
-               "-EFAULT: put_user()'s fault grows the stack.")
-def ym_stack_word_efault(adv: Adversary) -> None:
-    """1. The program calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal
+def claim_stack_word_efault(adv: Adversary) -> None:
+    """(Once YM-012; an honest answer since round 70c's fixes: see the module docstring.)
+    1. The program calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal
     SIGCHLD}, 88); it chooses -4 for -EFAULT.
     2. The kernel serves it as getpid() and answers -EFAULT: the program logs bytes 0..7
     of the secret.

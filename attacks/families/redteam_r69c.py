@@ -52,13 +52,14 @@ On the victim `secret_r69_core` (round 69c's; each step turns what it saw into a
   1 MiB limit its parent set (claim_exec_limit; execve() keeps signal->rlim).
 
 Through with the Guardian on: none.  Refused: YO-002, YO-003, YO-004, YO-009 (fd_lowest);
-refused since round 69c's fixes (return.clone_efault; guardian/stack_limits.py): YO-005,
-YO-006 (a tagged pointer is untagged for a thread seen enabling PR_TAGGED_ADDR_ENABLE),
-YO-007 (a setrlimit Linux refused changes no limit), YO-010 (RLIMIT_STACK is kept per
-process, copied at fork), YO-001 (a limit at least the reserve's size keeps the reserve
-judged; a prlimit64 of another pid makes every process's limit unknown until it sets its
-own again), YO-008 (only an area within stack_guard_gap below the word stops the
-judging).  Let through (honest): claim_tagged_pidfd_child (fork.clone_valid and the
+refused since round 69c's fixes (return.clone_efault): YO-005, YO-006 (a tagged pointer
+is untagged for a thread seen enabling PR_TAGGED_ADDR_ENABLE).  Invalid since round 70c's
+fixes, now claims (claim_raised_limit_efault, claim_refused_limit_efault,
+claim_placed_below_efault, claim_child_own_limit_efault): YO-001, YO-007, YO-008, YO-010
+-- whether the stack grows to the word 16 KiB below the stack pointer depends on
+RLIMIT_STACK and RLIMIT_AS (the launcher's at exec: setup_arg_pages() widens the stack
+area only within it; any process with the uid may set them at any instant through
+prlimit64()), stack_guard_gap= and memory pressure, so Linux may answer -EFAULT.  Let through (honest): claim_tagged_pidfd_child (fork.clone_valid and the
 pidfd word's grant take the word untagged since round 69c's fixes), claim_tagged_args_child,
 claim_prlimit_other, claim_inherited_limit and claim_exec_limit.
 
@@ -120,12 +121,9 @@ def child_pidfd_word_as(adv: Adversary, nr: int, phase: int, value: int) -> None
         a.note(f"pidfd word of grandchild {child} written as {value}")
 
 
-@scenario(id="YO-001", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
-          "is 16 KiB below the stack pointer after RLIMIT_STACK was raised to 64 MiB",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS)
-def yo_raised_limit_efault(adv: Adversary) -> None:
-    """1. The program calls setrlimit(RLIMIT_STACK, {64 MiB, RLIM_INFINITY}), then
+def claim_raised_limit_efault(adv: Adversary) -> None:
+    """(Once YO-001; an honest answer since round 70c's fixes: see the module docstring.)
+    1. The program calls setrlimit(RLIMIT_STACK, {64 MiB, RLIM_INFINITY}), then
     clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal SIGCHLD}, 88); it chooses -4 for
     -EFAULT.
     2. The kernel serves it as getpid() and answers -EFAULT: the program logs bytes 0..7
@@ -233,12 +231,9 @@ def yo_tagged_args_efault(adv: Adversary) -> None:
     serve_as_getpid(adv, NR_CLONE3, P_TAGGED_ARGS, -EFAULT)
 
 
-@scenario(id="YO-007", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
-          "is 16 KiB below the stack pointer after a setrlimit(RLIMIT_STACK) Linux refused",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS)
-def yo_refused_limit_efault(adv: Adversary) -> None:
-    """1. First of all, the program calls setrlimit(RLIMIT_STACK, {16 MiB, 8 MiB}); the
+def claim_refused_limit_efault(adv: Adversary) -> None:
+    """(Once YO-007; an honest answer since round 70c's fixes: see the module docstring.)
+    1. First of all, the program calls setrlimit(RLIMIT_STACK, {16 MiB, 8 MiB}); the
     kernel answers -EINVAL as Linux does (do_prlimit(): `if (new_rlim->rlim_cur >
     new_rlim->rlim_max) return -EINVAL;`, before any limit is touched).  It then calls
     clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal SIGCHLD}, 88) and chooses -4
@@ -250,12 +245,9 @@ def yo_refused_limit_efault(adv: Adversary) -> None:
     serve_as_getpid(adv, NR_CLONE3, P_BAD_LIMIT, -EFAULT)
 
 
-@scenario(id="YO-008", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
-          "is 16 KiB below the stack pointer after a page was mapped 2 MiB below it",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, args=(b"-p",))
-def yo_placed_below_efault(adv: Adversary) -> None:
-    """1. First of all (argument -p: before any setrlimit or prlimit64), the program maps
+def claim_placed_below_efault(adv: Adversary) -> None:
+    """(Once YO-008; an honest answer since round 70c's fixes: see the module docstring.)
+    1. First of all (argument -p: before any setrlimit or prlimit64), the program maps
     one page with mmap(MAP_FIXED) 2 MiB below its stack pointer,
     then calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB, exit_signal SIGCHLD}, 88); it
     chooses -4 for -EFAULT.
@@ -330,12 +322,9 @@ def claim_tagged_args_child(adv: Adversary) -> None:
     serve_as_clone(adv, NR_CLONE3, P_TAGGED_ARGS, SIGCHLD)
 
 
-@scenario(id="YO-010", title="Answer -EFAULT, no child, for clone3(CLONE_PIDFD) whose word "
-          "is 16 KiB below the stack pointer after a fork child lowered its own RLIMIT_STACK",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-CLONE",), program=CORE,
-          prop=PROP_GROWS, args=(b"-c",))
-def yo_child_own_limit_efault(adv: Adversary) -> None:
-    """1. First of all (argument -c), a fork child calls setrlimit(RLIMIT_STACK, {1 MiB,
+def claim_child_own_limit_efault(adv: Adversary) -> None:
+    """(Once YO-010; an honest answer since round 70c's fixes: see the module docstring.)
+    1. First of all (argument -c), a fork child calls setrlimit(RLIMIT_STACK, {1 MiB,
     inf}) and exits; the parent calls clone3({CLONE_PIDFD, pidfd = sp - 16 KiB,
     exit_signal SIGCHLD}, 88) and chooses -4 for -EFAULT.
     2. The kernel serves the parent's clone3 as getpid() and answers -EFAULT: the parent

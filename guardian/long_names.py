@@ -8,7 +8,9 @@ newfstatat, statx, mkdirat, renameat2's and linkat's two names ...), so none of 
 succeeds then.  Where the Guardian reads those bytes from memory the program left alone
 through the call (quiet_ranges.py) -- up to PATH_MAX bytes with no NUL, or up to a hole
 the program's own munmap left (unmapped_holes.hole_at(): no fault maps a page there) with
-no call that may map memory in flight -- a success is refused (`return.name_too_long`).
+no call that may map memory in flight, or up to a page the program's own mprotect left
+PROT_NONE -- a success is refused (`return.name_too_long`).  Names never read, and names
+access_ok() refuses (NULL, past TASK_SIZE, tagged): guardian/unread_names.py.
 
 Other calls of the address space in flight are no bar where they cannot store into the
 name: an exit with nothing left to store (futex_values.may_store()) and a read() into a
@@ -19,7 +21,7 @@ name) leaves the name unjudged.
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -31,11 +33,13 @@ from guardian.path_names import CALLS as LONG_CALLS
 from guardian.path_names import NAME_ARGS
 from guardian.quiet_ranges import quiet
 from guardian.unmapped_holes import MAPPING_CALLS, hole_at
+from guardian.unread_names import faults_at, names_read, null_read, out_of_reach
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
-    from guardian.slots import Slot, Space
+    from guardian.slots import Domain, Slot, Space
+    from guardian.tagged_abi import TaggedAbi
 
 _PAGE = 4096
 #: openat, openat2 and chdir: the calls return.link_loop judges too (guardian/link_loops.py)
@@ -46,7 +50,8 @@ _UNTAGGED = (1 << 56) - 1
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
 
 
-def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | None:
+def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int,
+              dom: Domain | None = None, slots: Iterable[Slot] = ()) -> int | None:
     """The end of the bytes at `va` strncpy_from_user() reads without meeting a NUL
     before it answers -ENAMETOOLONG (PATH_MAX bytes) or -EFAULT (a hole next); None where
     it may copy the name (a NUL, a page the Guardian cannot read or that may be mapped)."""
@@ -54,6 +59,8 @@ def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | No
         return None                  # (a tagged pointer: another check's business)
     start = va
     while va - start < PATH_MAX:
+        if dom is not None and faults_at(files, dom, space, va, slots):
+            return va
         chunk = files.memory.read(va, _PAGE - va % _PAGE, slot.root)
         if chunk is None:
             return va if hole_at(space, va) is not None else None
@@ -75,18 +82,35 @@ def _apart(o: Slot, space: Space, cleared: Container[tuple[int, int]],
     return False
 
 
-def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
+def _unreadable(files: Descriptors, registry: Registry, slot: Slot, va: int, arg: int,
+                tagged: TaggedAbi) -> bool:
+    """Does strncpy_from_user() fault at once on the name at `va` (unread_names.py)?"""
+    if va != 0:
+        return out_of_reach(slot, va, tagged)
+    if not null_read(slot, arg) or files.memory.read(0, 1, slot.root) is not None:
+        return False
+    return not any(o is not slot and o.nr in MAPPING_CALLS and o.root == slot.root
+                   for o in registry.slots.values())
+
+
+def check(files: Descriptors, registry: Registry, slot: Slot,
+          tagged: TaggedAbi | None = None) -> None:
     """`return.name_too_long`: a call in LONG_CALLS that succeeded had each name copied
-    whole by getname(), or a name not read quiet."""
+    whole by getname(), or a name not read quiet.  `tagged`: which threads have the
+    tagged address ABI (None: unknown, no address judged out of reach)."""
     dom = registry.domains.get(slot.domain)
     space = dom.spaces.get(slot.root) if dom is not None else None
-    if dom is None or space is None:
+    if dom is None or space is None or not names_read(files, registry, slot):
         return
     for arg in NAME_ARGS[slot.nr]:
         va = slot.args[arg]
+        if tagged is not None and _unreadable(files, registry, slot, va, arg, tagged):
+            refuse("return.name_too_long", Status.ERR_DENIED,
+                   f"a call succeeded on a name at {va:#x} that access_ok() refuses: "
+                   "getname() -> strncpy_from_user() answers -EFAULT")
         if va == 0:
-            continue                 # (utimensat()'s NULL: the descriptor itself)
-        end = _uncopied(files, space, slot, va)
+            continue                 # (a NULL name read as the descriptor, or judged)
+        end = _uncopied(files, space, slot, va, dom, registry.slots.values())
         if end is None:
             continue
         ranges = [(slot.root, va, end)]
@@ -98,7 +122,7 @@ def check(files: Descriptors, registry: Registry, slot: Slot) -> None:
             continue
         if not quiet(slot, dom, registry.slots.values(), registry.user_runs, ranges):
             continue
-        why = "faults at an unmapped page" if faulted else "has no NUL within PATH_MAX"
+        why = "runs into a page that faults" if faulted else "has no NUL within PATH_MAX"
         refuse("return.name_too_long", Status.ERR_DENIED,
                f"a call succeeded on a name that {why}: getname() -> strncpy_from_user() "
                f"answers {'-EFAULT' if faulted else '-ENAMETOOLONG'} before any lookup")

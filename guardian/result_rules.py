@@ -274,6 +274,7 @@ class ResultRules:
         self.rseq = RseqAreas(memory)
         #: a clone's -EFAULT judged (guardian/clone_faults.py)
         self.clone_faults = CloneFaults(memory, self.rseq.writable)
+        #: domains that made a PR_SET_TAGGED_ADDR_CTRL (guardian/unread_names.py)
         #: Domains where a call that may install a seccomp filter (or syscall user
         #: dispatch) was seen: their errors are not judged (`return.errno_set`).
         self.filter_domains: set[int] = set()
@@ -444,7 +445,7 @@ class ResultRules:
         # (a seccomp filter's SECCOMP_RET_USER_NOTIF supervisor may answer a success
         # without the kernel ever copying the name: seccomp_do_user_notification())
         if nr in _LONG_NAME_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
-            long_names.check(self.files, reg, slot)
+            long_names.check(self.files, reg, slot, self.clone_faults.tagged)
         if nr in _NAMED_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             link_loops.check(self.files, reg, slot)
         if nr in _REOPEN_CALLS and ret == _EFAULT_RESULT:

@@ -40,19 +40,29 @@ YQ-010 (open_tree() and umount2() are not in guardian/path_names.py).  Refused: 
 RESOLVE_NO_SYMLINKS and RESOLVE_NO_MAGICLINKS: guardian/reopen_walks.py), YQ-011
 (utimensat() with times NULL: return.name_too_long), YQ-015 ("/proc/self/fd/<R>" x 20
 with R a descriptor of "/", and YQ-021, 42 links relative to a dirfd opened as "/.":
-return.link_loop).
+return.link_loop).  Refused since (return.name_too_long, guardian/long_names.py and
+guardian/unread_names.py): YQ-013 (a PROT_NONE page the program's own mprotect left is a
+fault before the NUL), YQ-017, YQ-018, YQ-024 (a name at NULL, at or above TASK_SIZE, or
+tagged where the thread has no tagged address ABI, guardian/tagged_abi.py: access_ok() refuses it),
+YQ-019 (a NULL name is the descriptor only where the call takes it so: utimensat() with
+dfd not AT_FDCWD, AT_EMPTY_PATH, acct(), quotactl()), YQ-009, YQ-010 (open_tree, move_mount,
+fspick, mount's target, umount2, pivot_root, swapon, swapoff, acct and quotactl are in
+guardian/path_names.py).  YQ-014 stays open: a name in a MAP_SHARED page of a memfd is
+never read quiet (quiet_ranges: another process may hold the memfd and write it).
 
 Honest answers (tests/test_redteam_r70_claims.py): "/proc" + "/net/../.." x 19 +
 "/self/fd/<M>" (40 links) opens M; utimensat() with both times UTIME_OMIT answers 0 without
 reading its name (SYSCALL_DEFINE4(utimensat): "Nothing to do, we must not even check the
 path"), whether the name has no NUL within PATH_MAX or runs into an unmapped page; the
-kernel model reads the name first, so claim_omit answers both as Linux.  A name with no
+kernel model read the name first when written (it answers 0 now, and -EFAULT to a NULL
+name at AT_FDCWD), and claim_omit answers both as Linux.  A name with no
 NUL that runs to the end of a page whose next page the program unmapped and then mapped
 again (mremap() growing the page in place, or brk() growing the heap over it: a zero
 page, a NUL) opens M; with the working directory /proc/<P>/fd entered through /dev/stdin
 or /dev/fd/<D>, "/proc/self" + "/cwd/../fd/.." x 14 + "/fd/<M>" follows 16 links and
 opens M (claim_cwd: the kernel model refuses those chdir() calls).  False refusal when
-written: utimensat() with both times UTIME_OMIT (xfail).
+written: utimensat() with both times UTIME_OMIT (accepted since: unread_names.names_read()
+judges no name of a utimensat() whose times are both UTIME_OMIT or not read quiet).
 
 The victim is `secret_r70_rules` (workloads/src/secret_r70_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -90,7 +100,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 _L = "\"/proc/self/root\" x 20 + \"/proc/self\""
 _GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YQ-009", "YQ-010", "YQ-013", "YQ-014", "YQ-017", "YQ-018", "YQ-019", "YQ-024"), "P5")
+    ("YQ-014",), "P5")
 for _xid, _phase, _call, _name, _want, _linux in (
         ("YQ-001", P_CREATLAST, "openat", f"{_L} O_RDWR|O_CREAT", "-ELOOP",
          "build_open_flags() asks LOOKUP_FOLLOW unless O_NOFOLLOW or O_EXCL; "

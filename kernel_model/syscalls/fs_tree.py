@@ -117,6 +117,10 @@ def sys_utimensat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             stamps.append(None if nsec == (1 << 30) - 2 else now if nsec == (1 << 30) - 1
                           else sec * 1_000_000_000 + nsec)
         atime, mtime = stamps
+        if atime is None and mtime is None:
+            return 0        # SYSCALL_DEFINE4(utimensat): "we must not even check the path"
+    if not path_ptr and dirfd == ls.AT_FDCWD:
+        return -errno.EFAULT    # do_utimes(): NULL is the descriptor only past AT_FDCWD
     if not path_ptr:
         f = t.process.fds.get(dirfd)
         path, cwd = os.fsencode(getattr(f, "guest_path", "")), "/"

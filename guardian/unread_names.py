@@ -1,0 +1,111 @@
+"""Names getname() never reads, and names it cannot read at all.
+
+utimensat() with both times UTIME_OMIT answers 0 before it looks at its name
+(SYSCALL_DEFINE4(utimensat): "Nothing to do, we must not even check the path"), so its
+name is judged only where the times are NULL or were read quiet and are not both
+UTIME_OMIT.  A NULL name is the descriptor itself for utimensat() where dfd is not
+AT_FDCWD (do_utimes()), for acct() (accounting off) and quotactl() (Q_SYNC of every
+device), and may be the descriptor under AT_EMPTY_PATH (getname_maybe_null() on newer
+kernels; readlinkat()'s LOOKUP_EMPTY too): never judged there.
+
+Elsewhere strncpy_from_user() refuses an address access_ok() refuses: NULL (no page is
+mapped at 0 where the Guardian can read none there), and an address at or above
+TASK_SIZE (1 << 48) once untagged -- arm64's untagged_addr() clears the top byte only
+under TIF_TAGGED_ADDR, which a thread gets by prctl(PR_SET_TAGGED_ADDR_CTRL) or inherits
+(guardian/tagged_abi.py follows it per thread).
+
+A name with no NUL also faults, before PATH_MAX, where it runs into a page the program's
+own mprotect(PROT_NONE) (or mmap) left without access (guardian/protections.py:
+access_error() refuses every access) or into a page of a MAP_SHARED mapping of a memfd
+it made that lies wholly past the size its calls gave the file (shmem_fault():
+VM_FAULT_SIGBUS; the uaccess fixup answers -EFAULT) -- not while a call that may cut
+the file is in flight.  (return.name_too_long judges only names read quiet, which a
+name in such a shared page is not: the memfd may be written through another process.)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.layout import USER_TOP
+from abi.syscalls import NUMBERS
+from guardian.protections import PROT_MASK, protection_at
+from guardian.quiet_ranges import quiet
+from guardian.sole_reopens import may_truncate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Domain, Slot, Space
+    from guardian.tagged_abi import TaggedAbi
+
+_NR_UTIMENSAT = NUMBERS["utimensat"]
+_UTIME_OMIT = (1 << 30) - 2
+_AT_FDCWD = 0xFFFF_FF9C
+_AT_EMPTY_PATH = 0x1000
+_PAGE = 4096
+#: (call, name argument) -> (flags argument, the flag under which NULL may be the dfd);
+#: flag 0: NULL is never read as a name
+_NULL_OK: dict[tuple[str, int], tuple[int, int]] = {
+    ("newfstatat", 1): (3, _AT_EMPTY_PATH), ("statx", 1): (2, _AT_EMPTY_PATH),
+    ("fchownat", 1): (4, _AT_EMPTY_PATH), ("linkat", 1): (4, _AT_EMPTY_PATH),
+    ("name_to_handle_at", 1): (4, _AT_EMPTY_PATH), ("faccessat2", 1): (3, _AT_EMPTY_PATH),
+    ("fchmodat2", 1): (3, _AT_EMPTY_PATH), ("utimensat", 1): (3, _AT_EMPTY_PATH),
+    ("open_tree", 1): (2, _AT_EMPTY_PATH), ("fspick", 1): (2, 0x8),
+    ("move_mount", 1): (4, 0x4), ("move_mount", 3): (4, 0x40),
+    ("readlinkat", 1): (0, 0), ("acct", 0): (0, 0), ("quotactl", 1): (0, 0),
+}
+_NULL_BY_NR = {(NUMBERS[c], a): v for (c, a), v in _NULL_OK.items() if c in NUMBERS}
+
+
+def names_read(files: Descriptors, registry: Registry, slot: Slot) -> bool:
+    """Did a success need its names read?  Not a utimensat() whose times are both
+    UTIME_OMIT, or whose times the Guardian cannot read quiet."""
+    if slot.nr != _NR_UTIMENSAT or slot.args[2] == 0:
+        return True
+    times = slot.args[2]
+    raw = files.memory.read(times, 32, slot.root)
+    dom = registry.domains.get(slot.domain)
+    if raw is None or dom is None or not quiet(
+            slot, dom, registry.slots.values(), registry.user_runs,
+            [(slot.root, times, times + 32)]):
+        return False
+    return not (int.from_bytes(raw[8:16], "little") == _UTIME_OMIT
+                and int.from_bytes(raw[24:32], "little") == _UTIME_OMIT)
+
+
+def null_read(slot: Slot, arg: int) -> bool:
+    """Is a NULL name at `arg` copied as a name (getname(): -EFAULT)?"""
+    if slot.nr == _NR_UTIMENSAT and arg == 1 and slot.args[0] & 0xFFFF_FFFF != _AT_FDCWD:
+        return False                 # (do_utimes(): the descriptor itself)
+    rule = _NULL_BY_NR.get((slot.nr, arg))
+    if rule is None:
+        return True
+    flags_arg, flag = rule
+    return bool(flag) and not slot.args[flags_arg] & flag
+
+
+def out_of_reach(slot: Slot, va: int, tagged: TaggedAbi) -> bool:
+    """Does access_ok() refuse `va` for the slot's thread (at or above TASK_SIZE once
+    untagged; untagged only under the thread's TIF_TAGGED_ADDR)?"""
+    return tagged.untag(slot, va) >= USER_TOP
+
+
+def faults_at(files: Descriptors, dom: Domain, space: Space, va: int,
+              slots: Iterable[Slot]) -> bool:
+    """Does the program's own mapping make a read at `va` fault (PROT_NONE, or a memfd
+    page past its end)?"""
+    prot = protection_at(space, va)
+    if prot is not None and not prot & PROT_MASK:
+        return True                  # (access_error(): no VM_READ, VM_WRITE or VM_EXEC)
+    at = space.share_at(va)
+    if at is None:
+        return False
+    share, offset = at
+    memfd = next((m for m, sh in dom.memfd_shares.items() if sh == share), 0)
+    size = files.memfd_sizes.get(memfd) if memfd else None
+    if size is None or offset & ~(_PAGE - 1) < size:
+        return False
+    return not any(s.domain == dom.id and may_truncate(s) for s in slots)

@@ -1,0 +1,107 @@
+"""Round 70's unread names (guardian/unread_names.py): which NULL names are the
+descriptor, which addresses access_ok() refuses, which utimensat() reads no name, and
+which pages fault before a NUL."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from abi.layout import USER_TOP
+from abi.syscalls import NUMBERS
+from guardian import long_names, unread_names
+from guardian.path_names import NAME_ARGS
+from guardian.slots import Slot, Space
+from guardian.tagged_abi import TaggedAbi
+
+PAGE = 4096
+AT_FDCWD = (1 << 64) - 100
+UTIME_OMIT = (1 << 30) - 2
+
+
+def _slot(nr: str, *args: int) -> Slot:
+    return Slot(id=1, domain=1, saved=None, elr=0, nr=NUMBERS[nr], args=args, root=7)
+
+
+def test_the_mount_calls_take_their_names() -> None:
+    for name, args in (("open_tree", (1,)), ("move_mount", (1, 3)), ("fspick", (1,)),
+                       ("mount", (1,)), ("umount2", (0,)), ("pivot_root", (0, 1)),
+                       ("swapon", (0,)), ("swapoff", (0,)), ("acct", (0,)),
+                       ("quotactl", (1,))):
+        assert NAME_ARGS[NUMBERS[name]] == args
+    # (mount_setattr() answers 0 for an empty mount_attr before it reads its name)
+    assert NUMBERS["mount_setattr"] not in NAME_ARGS
+
+
+def test_null_is_the_descriptor_only_where_the_call_takes_it_so() -> None:
+    assert unread_names.null_read(_slot("openat", AT_FDCWD, 0, 2, 0), 1)
+    assert unread_names.null_read(_slot("utimensat", AT_FDCWD, 0, 0, 0), 1)
+    assert not unread_names.null_read(_slot("utimensat", 3, 0, 0, 0), 1)
+    assert not unread_names.null_read(_slot("utimensat", AT_FDCWD, 0, 0, 0x1000), 1)
+    assert unread_names.null_read(_slot("newfstatat", 3, 0, 0x1000, 0), 1)
+    assert not unread_names.null_read(_slot("newfstatat", 3, 0, 0x1000, 0x1000), 1)
+    assert not unread_names.null_read(_slot("statx", 3, 0, 0x1000, 0, 0), 1)
+    assert not unread_names.null_read(_slot("linkat", 3, 0, AT_FDCWD, 0x1000, 0x1000), 1)
+    assert unread_names.null_read(_slot("linkat", 3, 0x1000, AT_FDCWD, 0, 0x1000), 3)
+    assert not unread_names.null_read(_slot("acct", 0), 0)
+    assert not unread_names.null_read(_slot("quotactl", 0x800001, 0, 0, 0), 1)
+    assert not unread_names.null_read(_slot("move_mount", 3, 0, AT_FDCWD, 0x1000, 4), 1)
+
+
+def test_access_ok_untags_only_under_the_threads_tagged_abi() -> None:
+    slot = _slot("openat", AT_FDCWD, 0, 2, 0)
+    tagged = (0x01 << 56) | 0x10000
+    abi = TaggedAbi()
+    assert unread_names.out_of_reach(slot, tagged, abi)
+    assert not unread_names.out_of_reach(slot, USER_TOP - PAGE, abi)
+    abi.note_prctl(_slot("prctl", 55, 1, 0, 0, 0), 0)       # PR_TAGGED_ADDR_ENABLE
+    assert not unread_names.out_of_reach(slot, tagged, abi)
+    assert unread_names.out_of_reach(slot, USER_TOP, abi)
+    assert unread_names.out_of_reach(slot, (1 << 55) | 0x10000, abi)
+    abi.note_prctl(_slot("prctl", 55, 0, 0, 0, 0), 0)       # off again
+    assert unread_names.out_of_reach(slot, tagged, abi)
+
+
+class _Registry:
+    def __init__(self) -> None:
+        self.domains: dict[int, object] = {}
+        self.slots: dict[int, Slot] = {}
+        self.user_runs: dict[int, int] = {}
+
+
+def test_utimensat_reads_no_name_under_utime_omit_or_unread_times() -> None:
+    times = 0x10000
+    omit = (b"\0" * 8 + UTIME_OMIT.to_bytes(8, "little")) * 2
+
+    class _Mem:
+        def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
+            return omit[:n] if va == times else None
+
+    files, reg = SimpleNamespace(memory=_Mem()), _Registry()
+    assert unread_names.names_read(files, reg, _slot("utimensat", AT_FDCWD, 0x20000, 0, 0))
+    assert not unread_names.names_read(files, reg, _slot("utimensat", AT_FDCWD, 0x20000,
+                                                         times + PAGE, 0))
+    # (the times read but the domain unknown: not quiet, so no name judged)
+    assert not unread_names.names_read(files, reg, _slot("utimensat", AT_FDCWD, 0x20000,
+                                                         times, 0))
+    assert unread_names.names_read(files, reg, _slot("openat", AT_FDCWD, 0x20000, 2, 0))
+
+
+def test_a_prot_none_page_faults_before_the_nul() -> None:
+    base = 0x10000
+
+    class _Mem:
+        def read(self, va: int, n: int, root: int | None = None) -> bytes | None:
+            if base <= va < base + PAGE:
+                return b"/" * n
+            return b"\0" * n if base + PAGE <= va < base + 2 * PAGE else None
+
+    files = SimpleNamespace(memory=_Mem(), memfd_sizes={})
+    dom = SimpleNamespace(id=1, memfd_shares={})
+    space = Space()
+    slot = _slot("openat", AT_FDCWD, base + PAGE - 200, 2, 0)
+    va = base + PAGE - 200
+    assert long_names._uncopied(files, space, slot, va, dom, []) is None
+    space.set_protection(base + PAGE, base + 2 * PAGE, 0)
+    assert long_names._uncopied(files, space, slot, va, dom, []) == base + PAGE
+    space.set_protection(base + PAGE, base + 2 * PAGE, None)
+    assert long_names._uncopied(files, space, slot, va, dom, []) is None

@@ -38,6 +38,7 @@ from guardian.prctl_caps import prctl_ranges
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot
 from guardian.state import MonitorState
+from guardian.tagged_abi import TaggedAbi
 from guardian.tid_words import TID_WORD_CALLS, TidWords
 from guardian.user_memory import UserMemory
 
@@ -59,6 +60,8 @@ class UserAccess:
         self.tid_words = TidWords(registry, memory)
         #: threads' rseq areas (guardian/rseq_areas.py): a gone thread's is dropped
         self.rseq: RseqAreas | None = None
+        #: threads' TIF_TAGGED_ADDR (guardian/tagged_abi.py): a gone thread's is dropped
+        self.tagged: TaggedAbi | None = None
 
     @staticmethod
     def syscall_name(nr: int) -> str:
@@ -255,6 +258,8 @@ class UserAccess:
                                                     data[:n]):
                         if self.rseq is not None:
                             self.rseq.drop(slot.root, t)        # the thread is gone
+                        if self.tagged is not None:
+                            self.tagged.drop(dom.id, t)
             self.memory.write_spans(spans, data[:n])
             return n, b""
         slot.touched += n

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
 from guardian.file_pages import SIZE_MOVERS
+from guardian.foreign_tasks import MOUNTING
 from guardian.quiet_ranges import quiet
 
 if TYPE_CHECKING:
@@ -39,9 +40,11 @@ OUT_FD = {nr: i for names, i in (
 
 def other_file(files: Descriptors, slot: Slot, mem: MemFile) -> bool:
     """Is the descriptor the call in `slot` writes through known to name an open file
-    of another file than `mem`?"""
+    of another file than `mem`?  (Only where the table still maps each number as at the
+    call's entry: fdget() took the file then, and a dup2() or close() by another thread
+    since leaves the call on it.)"""
     i = OUT_FD.get(slot.nr)
-    if i is None:
+    if i is None or not files.steady(slot):
         return False
     f = files.open_file(slot, slot.args[i] & 0xFFFF_FFFF)
     if f is None or f.path_only:
@@ -51,7 +54,16 @@ def other_file(files: Descriptors, slot: Slot, mem: MemFile) -> bool:
         return held is not mem
     if f.memfd:
         return False            # (a memfd not followed: may be this one's other open)
-    return f.path in DEVICES
+    return f.path in DEVICES and _boot_names(files)
+
+
+def _boot_names(files: Descriptors) -> bool:
+    """Do /dev's names name the devices still: no chroot, mount, unshare(CLONE_NEWNS) or
+    link made in /dev seen (moves_root(): Reach.root) nor in flight?  (In a chroot or a
+    new mount namespace, one a user namespace lets any program make, "/dev/null" may be
+    a link to /proc/self/fd/N or a bind mount of the memfd.)"""
+    return not files.admitted_reads.root_moved and not any(
+        s.nr in MOUNTING for s in files.admission.registry.slots.values())
 
 
 def file_movers(files: Descriptors | None, slots: list[Slot],

@@ -179,7 +179,10 @@ def root_dir(f: OpenFile | None, reach: Reach) -> bool:
             not reach.root:
         return False
     path = _dir_path(f, reach) or ""
-    return path == "/" or _cwd_dir(FileTable(), path.strip("/").split("/"), reach) == []
+    # (only a root link: a cwd link names the working directory of its open, which a
+    # chdir since may have left -- proc_cwd_link() ran then, not now)
+    parts = path.strip("/").split("/")
+    return path == "/" or parts[-1] == "root" and _cwd_dir(FileTable(), parts, reach) == []
 
 
 def _proc_dir(f: OpenFile | None, reach: Reach) -> list[str] | None:

@@ -21,7 +21,7 @@ name) leaves the name unjudged.
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable
+from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from abi import Status
@@ -38,7 +38,7 @@ from guardian.unread_names import faults_at, names_read, null_read, out_of_reach
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
-    from guardian.slots import Domain, Slot, Space
+    from guardian.slots import Slot, Space
     from guardian.tagged_abi import TaggedAbi
 
 _PAGE = 4096
@@ -50,8 +50,7 @@ _UNTAGGED = (1 << 56) - 1
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
 
 
-def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int,
-              dom: Domain | None = None, slots: Iterable[Slot] = ()) -> int | None:
+def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | None:
     """The end of the bytes at `va` strncpy_from_user() reads without meeting a NUL
     before it answers -ENAMETOOLONG (PATH_MAX bytes) or -EFAULT (a hole next); None where
     it may copy the name (a NUL, a page the Guardian cannot read or that may be mapped)."""
@@ -59,7 +58,7 @@ def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int,
         return None                  # (a tagged pointer: another check's business)
     start = va
     while va - start < PATH_MAX:
-        if dom is not None and faults_at(files, dom, space, va, slots):
+        if faults_at(space, va):
             return va
         chunk = files.memory.read(va, _PAGE - va % _PAGE, slot.root)
         if chunk is None:
@@ -89,8 +88,13 @@ def _unreadable(files: Descriptors, registry: Registry, slot: Slot, va: int, arg
         return out_of_reach(slot, va, tagged)
     if not null_read(slot, arg) or files.memory.read(0, 1, slot.root) is not None:
         return False
-    return not any(o is not slot and o.nr in MAPPING_CALLS and o.root == slot.root
-                   for o in registry.slots.values())
+    dom = registry.domains.get(slot.domain)
+    # (page 0 unmapped now, and at the copy: no mapping call in flight, none returned
+    # since the entry -- `quiet`: no thread of the tree ran user code to make one)
+    return dom is not None and not any(
+        o is not slot and o.nr in MAPPING_CALLS and o.root == slot.root
+        for o in registry.slots.values()) and quiet(
+        slot, dom, registry.slots.values(), registry.user_runs, [(slot.root, 0, 1)])
 
 
 def check(files: Descriptors, registry: Registry, slot: Slot,
@@ -110,7 +114,7 @@ def check(files: Descriptors, registry: Registry, slot: Slot,
                    "getname() -> strncpy_from_user() answers -EFAULT")
         if va == 0:
             continue                 # (a NULL name read as the descriptor, or judged)
-        end = _uncopied(files, space, slot, va, dom, registry.slots.values())
+        end = _uncopied(files, space, slot, va)
         if end is None:
             continue
         ranges = [(slot.root, va, end)]

@@ -23,8 +23,10 @@ What is folded, exactly (nothing else changes; evaluation order and values are P
 from __future__ import annotations
 
 import ast
+import dis
 import inspect
 import linecache
+import opcode
 import textwrap
 from collections.abc import Callable
 from types import CodeType, FunctionType
@@ -166,11 +168,57 @@ def _source_lines(fn: FunctionType) -> tuple[list[str], int]:
     return lines[first - 1:last], first
 
 
-def _shape(code: CodeType) -> tuple[frozenset[int], frozenset[str], tuple[str, ...]]:
-    """What a copy compiled from the same lines shares with the original: the lines its
-    instructions run on, the names it uses, its locals."""
-    lines = frozenset(line for _, _, line in code.co_lines() if line is not None)
-    return lines, frozenset(code.co_names), code.co_varnames
+_CACHE, _EXTENDED = opcode.opmap["CACHE"], opcode.opmap["EXTENDED_ARG"]
+_LOAD_METHOD, _LOAD_ATTR = opcode.opmap.get("LOAD_METHOD", -1), opcode.opmap["LOAD_ATTR"]
+_LOAD_GLOBAL = opcode.opmap["LOAD_GLOBAL"]
+_JUMPS = frozenset(dis.hasjrel) | frozenset(dis.hasjabs)
+_CONSTS, _NAMES = frozenset(dis.hasconst), frozenset(dis.hasname)
+#: name operations whose argument holds flags below the name's index (LOAD_GLOBAL's
+#: NULL bit; from 3.12 LOAD_ATTR's method bit and LOAD_SUPER_ATTR's two)
+_NAME_SHIFT = {_LOAD_GLOBAL: 1} | ({_LOAD_ATTR: 1} if _LOAD_METHOD < 0 else {}) | {
+    op: 2 for op in (opcode.opmap.get("LOAD_SUPER_ATTR", -1),) if op >= 0}
+
+
+def _ops(code: CodeType) -> tuple[tuple[Any, ...], ...]:
+    """What `code` does, instruction by instruction: its line, the operation and its
+    argument (a constant with its type, a name, a comparison or other number; a nested
+    function's own operations; none for a jump, whose place the lines pin), a method
+    load read as an attribute load.  Read from the bytes (dis is several times dearer)."""
+    raw, consts, names = code.co_code, code.co_consts, code.co_names
+    line_at: list[int | None] = [None] * (len(raw) // 2)
+    for start, end, line in code.co_lines():
+        line_at[start // 2:end // 2] = [line] * ((end - start) // 2)
+    out: list[tuple[Any, ...]] = []
+    arg = 0
+    for i in range(0, len(raw), 2):
+        op = raw[i]
+        if op == _CACHE:
+            continue
+        arg |= raw[i + 1]
+        if op == _EXTENDED:
+            arg <<= 8
+            continue
+        value: Any = arg
+        if op == _LOAD_METHOD:
+            op = _LOAD_ATTR
+        if op in _JUMPS:
+            value = None
+        elif op in _CONSTS and arg < len(consts):
+            c = consts[arg]
+            value = _ops(c) if isinstance(c, CodeType) else (type(c), c)
+        elif op in _NAMES:
+            at = arg >> _NAME_SHIFT.get(op, 0)
+            value = names[at] if at < len(names) else arg
+        out.append((line_at[i // 2], op, value))
+        arg = 0
+    return tuple(out)
+
+
+def _shape(code: CodeType) -> tuple[tuple[tuple[Any, ...], ...], tuple[str, ...]]:
+    """What a copy compiled from the same lines shares with the original: its
+    operations, line by line, with their constants, names and comparisons (`_ops`), and
+    its locals."""
+    return _ops(code), code.co_varnames
 
 
 class _Source:
@@ -198,8 +246,9 @@ class _Source:
         self.single = _bound_once(func, nodes)
         # The lines read must be the function that runs (a file edited since it was
         # imported would fold other code): compiled unfolded, they run on the same lines
-        # with the same names.  (Not the same bytecode: compiled alone, `module.f()` is a
-        # method load where the module's compile knew `module` was imported.)
+        # the same operations on the same constants and names.  (Not the same bytes:
+        # compiled alone, `module.f()` is a method load where the module's compile knew
+        # `module` was imported; jumps move with it.)
         if _shape(self._compile(tree).__code__) != _shape(fn.__code__):
             raise OSError(f"{fn.__qualname__}: its source file no longer matches its code")
         self._spare: ast.Module | None = tree      # (unchanged by compile: the first fold's)

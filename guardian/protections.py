@@ -41,10 +41,13 @@ from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.user_memory import UserMemory
 
 _NR_MPROTECT = NUMBERS["mprotect"]
+#: mprotect() and pkey_mprotect(): both do_mprotect_pkey(), which sets the range's
+#: protection whatever the key
+_MPROTECTS = frozenset({_NR_MPROTECT, NUMBERS["pkey_mprotect"]})
 PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
 #: The calls whose success records a protection (munmap, mremap and brk act through
 #: Space.remove_area and Space.move_area).
-CALLS = frozenset({NR_MMAP, _NR_MPROTECT})
+CALLS = frozenset({NR_MMAP}) | _MPROTECTS
 
 
 
@@ -74,13 +77,16 @@ def leaf_beyond(desc: int, prot: int) -> str:
     return ""
 
 
+_IN_PROGRESS = _MPROTECTS | {NR_MMAP, NR_MREMAP}
+
+
 def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | None:
     """The protection a leaf at va may have while calls of the program are in progress:
     an mprotect or mmap(MAP_FIXED) over va may already give what it asks (the kernel
     rewrites the leaves before it returns), an mremap's pages keep theirs as they move
     (None: no bound)."""
     for slot in slots:
-        if slot.root != root or slot.nr not in (_NR_MPROTECT, NR_MMAP, NR_MREMAP):
+        if slot.root != root or slot.nr not in _IN_PROGRESS:
             continue
         a = slot.args
         if slot.nr == NR_MREMAP:
@@ -128,7 +134,7 @@ def record(slot: Slot, space: Space, ret: int) -> None:
         start, prot = ret, a[2] & PROT_MASK
         if not a[3] & MAP_FIXED and not narrowed(prot):
             return                     # a fresh range: nothing narrowed there to cut
-    elif slot.nr == _NR_MPROTECT and ret == 0 and a[0] % PAGE == 0:
+    elif slot.nr in _MPROTECTS and ret == 0 and a[0] % PAGE == 0:
         start, prot = a[0], a[2] & PROT_MASK
     else:
         return

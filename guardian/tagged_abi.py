@@ -42,6 +42,10 @@ class TaggedAbi:
         if (domain, parent) in self.tagged:
             self.tagged.add((domain, child))
 
+    def drop(self, domain: int, thread: int) -> None:
+        """The thread's end (its CLEARTID word cleared, confidential_uaccess.py)."""
+        self.tagged.discard((domain, thread))
+
     def prune(self, live: Container[int]) -> None:
         """Forget the domains no longer held."""
         self.tagged = {k for k in self.tagged if k[0] in live}

@@ -16,11 +16,10 @@ under TIF_TAGGED_ADDR, which a thread gets by prctl(PR_SET_TAGGED_ADDR_CTRL) or 
 
 A name with no NUL also faults, before PATH_MAX, where it runs into a page the program's
 own mprotect(PROT_NONE) (or mmap) left without access (guardian/protections.py:
-access_error() refuses every access) or into a page of a MAP_SHARED mapping of a memfd
-it made that lies wholly past the size its calls gave the file (shmem_fault():
-VM_FAULT_SIGBUS; the uaccess fixup answers -EFAULT) -- not while a call that may cut
-the file is in flight.  (return.name_too_long judges only names read quiet, which a
-name in such a shared page is not: the memfd may be written through another process.)
+access_error() refuses every access).  A page of a MAP_SHARED mapping of a memfd past
+the size its ftruncate or fallocate gave it is no such page: that size is a floor
+(guardian/memfd_sizes.py), which a write() or pwrite64() grows past unseen, and
+shmem_fault() maps every page below the file's real size.
 """
 
 from __future__ import annotations
@@ -31,14 +30,11 @@ from abi.layout import USER_TOP
 from abi.syscalls import NUMBERS
 from guardian.protections import PROT_MASK, protection_at
 from guardian.quiet_ranges import quiet
-from guardian.sole_reopens import may_truncate
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from guardian.confidential_files import Descriptors
     from guardian.confidential_registry import Registry
-    from guardian.slots import Domain, Slot, Space
+    from guardian.slots import Slot, Space
     from guardian.tagged_abi import TaggedAbi
 
 _NR_UTIMENSAT = NUMBERS["utimensat"]
@@ -93,19 +89,7 @@ def out_of_reach(slot: Slot, va: int, tagged: TaggedAbi) -> bool:
     return tagged.untag(slot, va) >= USER_TOP
 
 
-def faults_at(files: Descriptors, dom: Domain, space: Space, va: int,
-              slots: Iterable[Slot]) -> bool:
-    """Does the program's own mapping make a read at `va` fault (PROT_NONE, or a memfd
-    page past its end)?"""
+def faults_at(space: Space, va: int) -> bool:
+    """Does the program's own mapping make a read at `va` fault (PROT_NONE)?"""
     prot = protection_at(space, va)
-    if prot is not None and not prot & PROT_MASK:
-        return True                  # (access_error(): no VM_READ, VM_WRITE or VM_EXEC)
-    at = space.share_at(va)
-    if at is None:
-        return False
-    share, offset = at
-    memfd = next((m for m, sh in dom.memfd_shares.items() if sh == share), 0)
-    size = files.memfd_sizes.get(memfd) if memfd else None
-    if size is None or offset & ~(_PAGE - 1) < size:
-        return False
-    return not any(s.domain == dom.id and may_truncate(s) for s in slots)
+    return prot is not None and not prot & PROT_MASK     # (access_error())

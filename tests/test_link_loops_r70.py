@@ -68,6 +68,15 @@ def test_dirfd_of_proc_self_root_is_the_root() -> None:
     assert not root_dir(None, ROOT)
 
 
+def test_dirfd_of_proc_self_cwd_is_not_the_root_the_cwd_is_now() -> None:
+    """/proc/self/cwd opened while the working directory was /tmp names /tmp, whatever a
+    later chdir("/") made the working directory (proc_cwd_link() ran at the open)."""
+    now_root = Reach(root=True, thread_cwd="/", self_cwd="/")
+    for path in ("/proc/self/cwd", "/proc/thread-self/cwd"):
+        assert not root_dir(OpenFile(path=path), now_root)
+    assert root_dir(OpenFile(path="/proc/thread-self/root"), now_root)
+
+
 def test_calls_in_flight_that_change_nothing() -> None:
     ranges = [(7, 0x10000, 0x10100)]
     assert link_loops._still(_slot("read", 3, 0x20000, 64), ranges)

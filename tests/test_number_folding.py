@@ -123,12 +123,17 @@ def test_without_its_source_a_function_runs_as_written(monkeypatch: pytest.Monke
 def test_a_source_file_that_no_longer_matches_the_code_is_not_folded(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """A file edited after the import: its lines are not the function that runs, whether
-    the edit changed a name, cut the body or left it unparseable."""
+    the edit changed a name, cut the body, left it unparseable or changed a constant or
+    an operation on the same lines."""
     real = nf.linecache.getlines(__file__)
     first = toy.__code__.co_firstlineno
     edits = [lambda line: line.replace("log.append", "log.extend"),
              lambda line: line if "return" not in line else "\n",
-             lambda line: line.replace("if nr in SMALL:", "if nr in SMALL")]
+             lambda line: line.replace("if nr in SMALL:", "if nr in SMALL"),
+             # (same lines and names: another constant, another comparison)
+             lambda line: line.replace("range(2)", "range(3)"),
+             lambda line: line.replace("nr != SEVEN", "nr == SEVEN"),
+             lambda line: line.replace("if small:", "if not small:")]
     for edit in edits:
         lines = real[:first] + [edit(line) for line in real[first:first + 40]] + real[first + 40:]
         monkeypatch.setattr(nf.linecache, "getlines", lambda *_, lines=lines: lines)

@@ -296,3 +296,14 @@ def test_a_gone_threads_area_is_dropped() -> None:
     areas.areas[(1, 5)] = Area(AREA, 32, SIG)
     areas.drop(1, 5)
     assert not areas.areas
+
+
+def test_a_gone_threads_tagged_abi_is_dropped() -> None:
+    """Thread churn does not grow the tagged-ABI set either (guardian/tagged_abi.py)."""
+    from tests.test_secure_mm import build_translating
+    conf = build_translating().g.conf
+    tagged = conf.returns.results.clone_faults.tagged
+    assert conf.uaccess.tagged is tagged and conf.forks.tagged is tagged
+    tagged.tagged.add((1, 5))
+    conf.uaccess.tagged.drop(1, 5)
+    assert not tagged.tagged

@@ -95,13 +95,35 @@ def test_a_prot_none_page_faults_before_the_nul() -> None:
                 return b"/" * n
             return b"\0" * n if base + PAGE <= va < base + 2 * PAGE else None
 
-    files = SimpleNamespace(memory=_Mem(), memfd_sizes={})
-    dom = SimpleNamespace(id=1, memfd_shares={})
+    files = SimpleNamespace(memory=_Mem())
     space = Space()
     slot = _slot("openat", AT_FDCWD, base + PAGE - 200, 2, 0)
     va = base + PAGE - 200
-    assert long_names._uncopied(files, space, slot, va, dom, []) is None
+    assert long_names._uncopied(files, space, slot, va) is None
     space.set_protection(base + PAGE, base + 2 * PAGE, 0)
-    assert long_names._uncopied(files, space, slot, va, dom, []) == base + PAGE
+    assert long_names._uncopied(files, space, slot, va) == base + PAGE
     space.set_protection(base + PAGE, base + 2 * PAGE, None)
-    assert long_names._uncopied(files, space, slot, va, dom, []) is None
+    assert long_names._uncopied(files, space, slot, va) is None
+
+
+def test_a_memfd_page_past_the_size_its_ftruncate_gave_does_not_fault() -> None:
+    """memfd_sizes is a floor: a write() grows the file past it unseen, and shmem_fault()
+    maps every page below the real size, so a name there may be read whole."""
+    space = SimpleNamespace(protections=[], share_at=lambda va: (object(), 0))
+    assert not unread_names.faults_at(space, 0x10000)  # type: ignore[arg-type]
+
+
+def test_a_null_name_is_judged_only_where_page_zero_stayed_unmapped() -> None:
+    """Another thread may have mapped page 0 (MAP_FIXED, CAP_SYS_RAWIO) before the copy
+    and unmapped it since: only where no thread of the tree ran user code since the
+    entry is the NULL name known unreadable at the copy."""
+    from guardian.tagged_abi import TaggedAbi
+    files = SimpleNamespace(memory=SimpleNamespace(read=lambda va, n, root=None: None))
+    slot = _slot("openat", AT_FDCWD, 0, 2, 0)
+    dom = SimpleNamespace(spaces={slot.root: Space()})
+    reg = SimpleNamespace(domains={slot.domain: dom}, slots={slot.id: slot},
+                          user_runs={slot.root: 5})
+    slot.runs_at_entry = {slot.root: 5}
+    assert long_names._unreadable(files, reg, slot, 0, 1, TaggedAbi())
+    reg.user_runs[slot.root] = 6
+    assert not long_names._unreadable(files, reg, slot, 0, 1, TaggedAbi())

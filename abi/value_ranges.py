@@ -599,6 +599,13 @@ PR_SPEC_BITS = 0x1F
 PR_SET_NAME, PR_GET_NAME, PR_SET_NO_NEW_PRIVS, PR_GET_TID_ADDRESS = 15, 16, 38, 40
 PR_SET_PDEATHSIG, PR_GET_PDEATHSIG = 1, 2
 PR_SET_THP_DISABLE, PR_SET_VMA, PR_SET_VMA_ANON_NAME = 41, 0x53564D41, 0
+PR_CAP_AMBIENT, PR_SET_MDWE, PR_GET_MDWE, PR_SET_MEMORY_MERGE = 47, 65, 66, 67
+#: PR_CAP_AMBIENT_IS_SET, _RAISE, _LOWER, _CLEAR_ALL
+PR_CAP_AMBIENT_COMMANDS = frozenset({1, 2, 3, 4})
+#: PR_MDWE_REFUSE_EXEC_GAIN | PR_MDWE_NO_INHERIT (6.7; 6.3..6.6 know the first alone)
+PR_MDWE_BITS = 0x3
+#: cap_valid(): 0..CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x kernel)
+CAP_VALID = frozenset(range(41))
 
 
 def _zero_args(first: int, end: int) -> tuple[ArgIn, ...]:
@@ -612,22 +619,34 @@ _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
 PRCTL: dict[int, Row] = {
     PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
     PR_GET_KEEPCAPS: _BOOL, PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
-    PR_GET_SECCOMP: (Result(0, 2),), PR_CAPBSET_READ: _BOOL,
-    PR_MCE_KILL_GET: (Result(0, 2),),            # LATE, EARLY, DEFAULT
+    PR_GET_SECCOMP: (Result(0, 2),),
+    # kernel/sys.c prctl(): -EINVAL where !cap_valid(arg2).
+    PR_CAPBSET_READ: (*_BOOL, ArgIn(1, CAP_VALID)),
+    # cap_task_prctl(): arg4, arg5 0 and cap_valid(arg3) (0 for CLEAR_ALL), a known
+    # sub-command; only PR_CAP_AMBIENT_IS_SET answers 1.
+    PR_CAP_AMBIENT: (*_BOOL, ArgIn(1, PR_CAP_AMBIENT_COMMANDS), ArgIn(2, CAP_VALID),
+                     *_zero_args(3, 5)),
+    # kernel/sys.c prctl(): -EINVAL where arg2..arg5 are not 0.
+    PR_MCE_KILL_GET: (Result(0, 2), *_zero_args(1, 5)),     # LATE, EARLY, DEFAULT
     PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
-    PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS)),
+    PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS), *_zero_args(1, 5)),
     # PR_GET_PDEATHSIG put_user()s current->pdeath_signal into *arg2.
     PR_SET_PDEATHSIG: (Sets(PDEATH_SIGNAL),), PR_GET_PDEATHSIG: (Keeps(PDEATH_SIGNAL),),
-    PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS),),
+    # kernel/sys.c prctl(): -EINVAL where arg2 != 1 || arg3 || arg4 || arg5.
+    PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS), ArgIn(1, frozenset({1})), *_zero_args(2, 5)),
     PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
     PR_GET_TID_ADDRESS: (Keeps(TID_ADDRESS),),
     # MMF_DISABLE_THP: set and cleared only by PR_SET_THP_DISABLE, which takes no arg3..5.
     PR_SET_THP_DISABLE: (Result(0, 0), ArgIn(2, frozenset({0})), ArgIn(3, frozenset({0})),
                          ArgIn(4, frozenset({0})), Sets(THP_DISABLE)),
-    PR_GET_THP_DISABLE: (*_BOOL, Keeps(THP_DISABLE)),
+    PR_GET_THP_DISABLE: (*_BOOL, Keeps(THP_DISABLE), *_zero_args(1, 5)),
     PR_SET_VMA: (Result(0, 0), ArgIn(1, frozenset({PR_SET_VMA_ANON_NAME})), VmaName(4)),
     PR_GET_IO_FLUSHER: _BOOL,
-    PR_GET_MEMORY_MERGE: _BOOL,
+    PR_GET_MEMORY_MERGE: (*_BOOL, *_zero_args(1, 5)),
+    PR_SET_MEMORY_MERGE: (Result(0, 0), *_zero_args(2, 5)),
+    # prctl_get_mdwe(): arg2..arg5 0; prctl_set_mdwe(): arg3..arg5 0, known bits only.
+    PR_GET_MDWE: (Result(0, PR_MDWE_BITS), *_zero_args(1, 5)),
+    PR_SET_MDWE: (Result(0, 0), ArgBits(1, PR_MDWE_BITS), *_zero_args(2, 5)),
     # The vector-length calls fail with -EINVAL unless the CPU has SVE (SME), and the
     # pointer-authentication ones unless it has address (or generic) authentication:
     # sve_set_current_vl(), sve_get_current_vl(), ptrauth_prctl_reset_keys(), ...
@@ -639,8 +658,9 @@ PRCTL: dict[int, Row] = {
     PR_PAC_SET_ENABLED_KEYS: (Result(0, 0), WithoutCap(1, HWCAP_PACA)),
     PR_PAC_GET_ENABLED_KEYS: (Result(0, PR_PAC_KEYS), WithoutCap(1, HWCAP_PACA)),
     # arm64's ssbd_prctl_get(): PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
-    PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS),),
-    PR_SET_SPECULATION_CTRL: (Result(0, 0),),
+    # kernel/sys.c prctl(): -EINVAL where arg3..arg5 (GET), arg4, arg5 (SET) are not 0.
+    PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS), *_zero_args(2, 5)),
+    PR_SET_SPECULATION_CTRL: (Result(0, 0), *_zero_args(3, 5)),
     # get_tagged_addr_ctrl() adds MTE's bits only from a control set_tagged_addr_ctrl()
     # accepts with MTE alone; without it only PR_TAGGED_ADDR_ENABLE is valid.
     # kernel/sys.c prctl(): -EINVAL before get_tagged_addr_ctrl() where arg2..arg5 are not
@@ -649,7 +669,7 @@ PRCTL: dict[int, Row] = {
                               WithoutCap(2, HWCAP2_MTE, (Result(0, PR_TAGGED_ADDR_ENABLE),))),
     PR_SET_TAGGED_ADDR_CTRL: (Result(0, 0), ArgBits(1, TAGGED_ADDR_CTRL_MTE), *_zero_args(2, 5),
                               WithoutCap(2, HWCAP2_MTE, (ArgBits(1, PR_TAGGED_ADDR_ENABLE),))),
-    PR_GET_AUXV: (SavedAuxv(1, 2),),
+    PR_GET_AUXV: (SavedAuxv(1, 2), *_zero_args(3, 5)),      # -EINVAL where arg4 || arg5
 }
 
 # --- futex operations (op & FUTEX_CMD_MASK) -----------------------------------------------

@@ -124,7 +124,8 @@ RULES: tuple[Rule, ...] = (
          "child's id is fixed when it first runs: the TID words its clone named hold it "
          "already, and it binds the child's ids and the clone's return, whichever comes first.",
          checks=("return.clone_zero", "return.clone_child_id", "fork.flags_asked",
-                 "return.id_range", "fork.child_id_bound", "return.clone_efault")),
+                 "return.id_range", "fork.child_id_bound", "return.clone_efault",
+                 "return.clone_pidfd_prot")),
     Rule("G-IAGO-COUNT", "A result that counts what the kernel moved is at most the room the "
          "program gave (a read/write-family count argument or its iovecs' total; records: "
          "getgroups, epoll_pwait, ppoll, recvmmsg's vlen ...), or a negative errno; a "
@@ -249,6 +250,7 @@ RULES: tuple[Rule, ...] = (
                  "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
+                 "return.tagged_ctrl",
                  "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",

@@ -21,19 +21,21 @@ layout is in flight, or where a seccomp filter may answer.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 
 from abi import Status
 from abi.layout import CLONE_ARGS_V0, CLONE_PIDFD, NR_CLONE, NR_CLONE3, USER_TOP
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.clone_valid import MAX_PID_NS_LEVEL
+from guardian.pidfd_protected import PidfdProtected
 from guardian.slots import Domain, Slot, Space
 from guardian.tagged_abi import TaggedAbi
 from guardian.user_memory import UserMemory
 
 PAGE = 4096
 EFAULT_RET = (1 << 64) - 14
+_ERRNO_FLOOR = (1 << 64) - 4095
 #: Calls that may set TIF_TAGGED_ADDR (tagged_abi.py).
 TAGGED_CALLS = frozenset({NUMBERS["prctl"]})
 #: Calls that may make a userfaultfd of the caller's mm: userfaultfd(), and
@@ -56,14 +58,33 @@ class CloneFaults:
         self.writable = writable
         #: each thread's TIF_TAGGED_ADDR (clone children inherit it: confidential_fork.py)
         self.tagged = TaggedAbi()
+        #: CLONE_PIDFD words noted at FORK_DOMAIN in pages without PROT_WRITE
+        self.protected = PidfdProtected()
         #: domains that may have made a userfaultfd (note_uffd)
         self.uffd_domains: set[int] = set()
 
-    def note(self, slot: Slot, dom: Domain, ret: int, live: Container[int] = ()) -> None:
-        """At a prctl's return (`live`: the domains still held)."""
+    def note(self, slot: Slot, dom: Domain, ret: int, live: Container[int] = (),
+             filtered: Callable[[Slot], bool] | None = None) -> None:
+        """At a prctl's return (`live`: the domains still held; `filtered`: whether a
+        seccomp filter may answer the call)."""
         self.tagged.prune(live or {dom.id})
         self.uffd_domains.intersection_update(live or {dom.id})
+        why = self.tagged.ctrl_refused(slot, ret)
+        if why is not None and not (filtered is not None and filtered(slot)):
+            refuse("return.tagged_ctrl", Status.ERR_DENIED, why)
         self.tagged.note_prctl(slot, ret)
+
+    def check_child(self, slot: Slot, space: Space | None, slots: Iterable[Slot],
+                    runs: Mapping[int, int], ret: int,
+                    filtered: Callable[[Slot], bool]) -> None:
+        """At a clone's return: a child for a CLONE_PIDFD word noted in a page without
+        PROT_WRITE (`return.clone_pidfd_prot`)."""
+        if slot.id not in self.protected.words:
+            return
+        if ret >= _ERRNO_FLOOR or not slot.children or filtered(slot):
+            self.protected.drop(slot)
+            return
+        self.protected.check(slot, space, slots, runs)
 
     def note_uffd(self, slot: Slot) -> None:
         """At a return of a call in UFFD_CALLS: the domain may have registered a range

@@ -86,6 +86,7 @@ class Confidential:
         ret.call_ranges = self.uaccess.call_ranges
         ret.rseq = ret.results.rseq = self.forks.rseq = self.uaccess.rseq = life.rseq
         self.forks.tagged = self.uaccess.tagged = ret.results.clone_faults.tagged
+        self.forks.protected = ret.results.clone_faults.protected
         self.uaccess.old_state = OldSignalState(reg, selfsig)
         # What the page tables, secure MM and system-register policy consult.
         state.registry, state.admission, state.lifecycle = reg, adm, life

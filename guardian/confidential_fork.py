@@ -42,6 +42,7 @@ from guardian.exec_kept import after_exec
 from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
+from guardian.pidfd_protected import PidfdProtected
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
@@ -62,6 +63,7 @@ class Forks:
         self.files = files
         self.rseq = RseqAreas(memory)        # (the Lifecycle's, once wired)
         self.tagged = TaggedAbi()            # (the ResultRules' clone_faults', once wired)
+        self.protected = PidfdProtected()    # (likewise)
 
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
@@ -87,6 +89,9 @@ class Forks:
             stack = stk + stk_size if stk else 0
         word = slot.args[2] if slot.nr == NR_CLONE else fields[1]
         why = why or self.tagged.pidfd_refused(slot, cflags & CLONE_PIDFD, word)
+        if cflags & CLONE_PIDFD:
+            self.protected.note(slot, reg.space(dom, slot.root), self.tagged.untag(slot, word),
+                                reg.slots.values(), reg.user_runs)
         if why is not None:
             refuse("fork.clone_valid", Status.ERR_DENIED,
                    f"Linux refuses this clone before any child exists: {why}")

@@ -303,11 +303,14 @@ class ResultRules:
                 refuse("uaccess.tid_word", Status.ERR_DENIED,
                        f"the clone stored {value:#x} in the TID word at {va:#x}, yet "
                        f"returns {ret:#x}: the word holds the TID the clone returns")
+        if nr in _CHILD_PID_NRS:
+            self.clone_faults.check_child(slot, reg.space_of(dom.id, slot.root),
+                                          reg.slots.values(), reg.user_runs, ret, self._filtered)
         if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not self._filtered(slot):
             self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                     reg.slots.values())
         if nr in TAGGED_CALLS:
-            self.clone_faults.note(slot, dom, ret, reg.domains)
+            self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:
             self.clone_faults.note_uffd(slot)
         if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and self._filtered(slot)):

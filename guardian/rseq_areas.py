@@ -146,10 +146,11 @@ class RseqAreas:
         if self.memory.first_missing(va, 1, True) is None:
             return True                 # present and writable in the tables
         if prot is not None:
-            # writable: a present page (copy-on-write) or anonymous memory faults in; a
-            # file page not present may lie past a truncated end (VM_FAULT_SIGBUS)
-            return True if self.memory.first_missing(va, 1, False) is None or any(
-                a <= va < b for a, b, _ in space.anon_areas) else None
+            # writable: anonymous memory faults in; a page of a file mapping, shared or
+            # private, not present writable may lie past the file's end, whose size the
+            # Guardian knows a lower bound of at best (write() grows a memfd unseen,
+            # another holder may cut it): shmem_fault()/filemap_fault() VM_FAULT_SIGBUS
+            return True if any(a <= va < b for a, b, _ in space.anon_areas) else None
         if not any(a <= va < b for a, b in space.areas):
             return None
         images = ((dom.image, dom.bias), (dom.program, dom.program_bias))

@@ -15,7 +15,8 @@ from collections.abc import Container
 
 from guardian.slots import Slot
 
-PR_SET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE = 55, 1
+PR_SET_TAGGED_ADDR_CTRL, PR_GET_TAGGED_ADDR_CTRL, PR_TAGGED_ADDR_ENABLE = 55, 56, 1
+_ERRNO_FLOOR = (1 << 64) - 4095
 _TOP = (1 << 56) - 1
 
 
@@ -36,6 +37,19 @@ class TaggedAbi:
             self.tagged.add(key)
         else:
             self.tagged.discard(key)
+
+    def ctrl_refused(self, slot: Slot, ret: int) -> str | None:
+        """Why a successful PR_GET_TAGGED_ADDR_CTRL answer is not the caller's: its
+        PR_TAGGED_ADDR_ENABLE is the thread's TIF_TAGGED_ADDR (get_tagged_addr_ctrl()
+        works on current)."""
+        a = slot.args
+        if ret >= _ERRNO_FLOOR or a[0] & 0xFFFF_FFFF != PR_GET_TAGGED_ADDR_CTRL:
+            return None
+        flag = (slot.domain, slot.thread) in self.tagged
+        if bool(ret & PR_TAGGED_ADDR_ENABLE) == flag:
+            return None
+        return (f"PR_GET_TAGGED_ADDR_CTRL answered {ret:#x}, yet the thread "
+                f"{'has' if flag else 'has no'} TIF_TAGGED_ADDR")
 
     def note_clone(self, domain: int, parent: int, child: int) -> None:
         """A clone child of any flavour inherits its creator's flag (dup_task_struct())."""

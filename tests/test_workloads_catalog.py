@@ -100,6 +100,7 @@ EXPECTED = {
     "secret_r68_core",
     "secret_r69_core",
     "secret_r70_core",
+    "secret_r71_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from abi import Call, Status
+from emulator import descriptors as D
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
 from kernel_model import signals as sig
 from kernel_model.elf_loader import ElfError, parse_elf
@@ -20,6 +21,7 @@ from kernel_model.syscalls import s32, syscall
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
+    from kernel_model.vma import Vma
 
 FORK_FAULT_IN_TRIES = 4          # pages of clone_args FORK_DOMAIN may ask back
 CLONE_VM = 0x100
@@ -107,6 +109,15 @@ def sys_sched_yield(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+def _past_eof(mm: AddressSpace, vma: Vma, va: int) -> bool:
+    """Whether put_user() at va faults past a mapped file's end: a page not present
+    whose file offset is past i_size (shmem_fault()/filemap_fault(): VM_FAULT_SIGBUS)."""
+    page = va & ~0xFFF
+    desc, _ = mm.tables.lookup_slot(page)
+    beyond = getattr(vma.backing, "beyond_eof", None)
+    return not desc & D.VALID and beyond is not None and bool(beyond(vma.offset + page - vma.start))
+
+
 def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls: int,
              child_tid: int, exit_signal: int, pidfd: int = 0) -> int:
     if flags & CLONE_PIDFD and flags & CLONE_PARENT_SETTID and pidfd == parent_tid:
@@ -117,7 +128,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         # copy_process(): put_user(pidfd, args->pidfd) fails before the child is woken
         # (bad_fork_put_pidfd): -EFAULT and no child
         vma = t.process.mm.vmas.find(pidfd)
-        if vma is None or not vma.prot & 2 or pidfd + 4 > vma.end:
+        if vma is None or not vma.prot & 2 or pidfd + 4 > vma.end \
+                or any(_past_eof(t.process.mm, vma, w) for w in (pidfd, pidfd + 3)):
             return -errno.EFAULT
     if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
         return -errno.EINVAL

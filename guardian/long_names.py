@@ -55,7 +55,7 @@ def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | No
     before it answers -ENAMETOOLONG (PATH_MAX bytes) or -EFAULT (a hole next); None where
     it may copy the name (a NUL, a page the Guardian cannot read or that may be mapped)."""
     if va >> 56:
-        return None                  # (a tagged pointer: another check's business)
+        return None                  # (still tagged: access_ok()'s business)
     start = va
     while va - start < PATH_MAX:
         if faults_at(space, va):
@@ -83,10 +83,11 @@ def _apart(o: Slot, space: Space, cleared: Container[tuple[int, int]],
 
 def _unreadable(files: Descriptors, registry: Registry, slot: Slot, va: int, arg: int,
                 tagged: TaggedAbi) -> bool:
-    """Does strncpy_from_user() fault at once on the name at `va` (unread_names.py)?"""
-    if va != 0:
+    """Does strncpy_from_user() fault at once on the name at `va` (unread_names.py)?  A
+    tagged NULL is no NULL to getname_maybe_null(), do_utimes() or quotactl(): copied."""
+    if tagged.untag(slot, va) != 0:
         return out_of_reach(slot, va, tagged)
-    if not null_read(slot, arg) or files.memory.read(0, 1, slot.root) is not None:
+    if va == 0 and not null_read(slot, arg) or files.memory.read(0, 1, slot.root) is not None:
         return False
     dom = registry.domains.get(slot.domain)
     # (page 0 unmapped now, and at the copy: no mapping call in flight, none returned
@@ -110,8 +111,10 @@ def check(files: Descriptors, registry: Registry, slot: Slot,
         va = slot.args[arg]
         if tagged is not None and _unreadable(files, registry, slot, va, arg, tagged):
             refuse("return.name_too_long", Status.ERR_DENIED,
-                   f"a call succeeded on a name at {va:#x} that access_ok() refuses: "
-                   "getname() -> strncpy_from_user() answers -EFAULT")
+                   f"a call succeeded on a name at {va:#x} that access_ok() refuses or that "
+                   "it takes NULL for: getname() -> strncpy_from_user() answers -EFAULT")
+        if tagged is not None:
+            va = tagged.untag(slot, va)  # (untagged_addr() under TIF_TAGGED_ADDR)
         if va == 0:
             continue                 # (a NULL name read as the descriptor, or judged)
         end = _uncopied(files, space, slot, va)

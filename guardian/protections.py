@@ -21,6 +21,7 @@ with the leaves bounded they fault, and the call fails with EFAULT, where Linux'
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 from abi import Status
 from abi.layout import (
@@ -45,6 +46,7 @@ _NR_MPROTECT = NUMBERS["mprotect"]
 #: protection whatever the key
 _MPROTECTS = frozenset({_NR_MPROTECT, NUMBERS["pkey_mprotect"]})
 PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC
+_NO_PKEY = 0xFFFF_FFFF               # (pkey -1: do_mprotect_pkey() as mprotect())
 #: The calls whose success records a protection (munmap, mremap and brk act through
 #: Space.remove_area and Space.move_area).
 CALLS = frozenset({NR_MMAP}) | _MPROTECTS
@@ -125,17 +127,43 @@ def check_leaf(space: Space | None, slots: Iterable[Slot], root: int, va: int,
         refuse("set_pt.protection", Status.ERR_DENIED, excess)
 
 
+def _either(space: Space, start: int, end: int, prot: int) -> None:
+    """[start, end) has its old protection or `prot`, the Guardian cannot tell which: keep
+    the union of both where it is still narrowed."""
+    cuts = sorted({start, end} | {x for s, e, _, _ in space.protections
+                                  for x in (s, e) if start < x < end})
+    pieces = [(a, b, old | prot) for a, b in pairwise(cuts)
+              if (old := protection_at(space, a)) is not None]
+    space.set_protection(start, end, None)
+    for a, b, both in pieces:
+        if narrowed(both):
+            space.set_protection(a, b, both)
+
+
 def record(slot: Slot, space: Space, ret: int) -> None:
     """The program's mmap or mprotect returned `ret`: keep the range's protection."""
     a = slot.args
+    if slot.nr in _MPROTECTS and a[0] % PAGE == 0:
+        start, end, prot = a[0], a[0] + page_up(a[1]), a[2] & PROT_MASK
+        if slot.nr != _NR_MPROTECT and a[3] & 0xFFFF_FFFF != _NO_PKEY:
+            # (a key past -1: -EINVAL without arm64 POE; with it the key only narrows
+            # access, by a register the Guardian does not follow: unknown, never judged)
+            if ret == 0 or ret >= ERRNO_FLOOR:
+                space.set_protection(start, end, None)
+        elif ret == 0:
+            space.set_protection(start, end, prot if narrowed(prot) else None)
+        elif ret >= ERRNO_FLOOR:
+            # (do_mprotect_pkey(): mprotect_fixup() vma by vma, then -ENOMEM at a hole,
+            # -EACCES, -EINVAL (arch_validate_flags()) or a fixup's error: the vmas before
+            # it already changed)
+            _either(space, start, end, prot)
+        return
     if ret >= ERRNO_FLOOR:
         return
     if slot.nr == NR_MMAP:
         start, prot = ret, a[2] & PROT_MASK
         if not a[3] & MAP_FIXED and not narrowed(prot):
             return                     # a fresh range: nothing narrowed there to cut
-    elif slot.nr in _MPROTECTS and ret == 0 and a[0] % PAGE == 0:
-        start, prot = a[0], a[2] & PROT_MASK
     else:
         return
     space.set_protection(start, start + page_up(a[1]), prot if narrowed(prot) else None)

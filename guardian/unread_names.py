@@ -4,9 +4,10 @@ utimensat() with both times UTIME_OMIT answers 0 before it looks at its name
 (SYSCALL_DEFINE4(utimensat): "Nothing to do, we must not even check the path"), so its
 name is judged only where the times are NULL or were read quiet and are not both
 UTIME_OMIT.  A NULL name is the descriptor itself for utimensat() where dfd is not
-AT_FDCWD (do_utimes()), for acct() (accounting off) and quotactl() (Q_SYNC of every
-device), and may be the descriptor under AT_EMPTY_PATH (getname_maybe_null() on newer
-kernels; readlinkat()'s LOOKUP_EMPTY too): never judged there.
+AT_FDCWD and flags are 0 (do_utimes() -> do_utimes_fd()), for acct() (accounting off)
+and quotactl()'s Q_SYNC of a type below MAXQUOTAS (quota_sync_all()), and may be the
+descriptor for statx(), newfstatat() and move_mount() under AT_EMPTY_PATH
+(getname_maybe_null() on newer kernels): never judged there.
 
 Elsewhere strncpy_from_user() refuses an address access_ok() refuses: NULL (no page is
 mapped at 0 where the Guardian can read none there), and an address at or above
@@ -42,18 +43,19 @@ _UTIME_OMIT = (1 << 30) - 2
 _AT_FDCWD = 0xFFFF_FF9C
 _AT_EMPTY_PATH = 0x1000
 _PAGE = 4096
-#: (call, name argument) -> (flags argument, the flag under which NULL may be the dfd);
-#: flag 0: NULL is never read as a name
+#: (call, name argument) -> (flags argument, the flag under which NULL may be the dfd):
+#: getname_maybe_null() (statx and newfstatat from 6.10, move_mount from 6.15; older
+#: kernels -EFAULT, so never judged).  Every other *at() call copies NULL through
+#: getname_flags() / getname_uflags(), whose LOOKUP_EMPTY lets the name be "", not NULL
+#: (fchownat, fchmodat2, faccessat2, linkat, readlinkat, name_to_handle_at, open_tree,
+#: fspick: user_path_at(): -EFAULT).
 _NULL_OK: dict[tuple[str, int], tuple[int, int]] = {
     ("newfstatat", 1): (3, _AT_EMPTY_PATH), ("statx", 1): (2, _AT_EMPTY_PATH),
-    ("fchownat", 1): (4, _AT_EMPTY_PATH), ("linkat", 1): (4, _AT_EMPTY_PATH),
-    ("name_to_handle_at", 1): (4, _AT_EMPTY_PATH), ("faccessat2", 1): (3, _AT_EMPTY_PATH),
-    ("fchmodat2", 1): (3, _AT_EMPTY_PATH), ("utimensat", 1): (3, _AT_EMPTY_PATH),
-    ("open_tree", 1): (2, _AT_EMPTY_PATH), ("fspick", 1): (2, 0x8),
-    ("move_mount", 1): (4, 0x4), ("move_mount", 3): (4, 0x40),
-    ("readlinkat", 1): (0, 0), ("acct", 0): (0, 0), ("quotactl", 1): (0, 0),
+    ("move_mount", 1): (4, 0x4), ("move_mount", 3): (4, 0x40), ("acct", 0): (0, 0),
 }
 _NULL_BY_NR = {(NUMBERS[c], a): v for (c, a), v in _NULL_OK.items() if c in NUMBERS}
+_NR_QUOTACTL = NUMBERS["quotactl"]
+_Q_SYNC, _MAXQUOTAS = 0x800001, 3
 
 
 def names_read(files: Descriptors, registry: Registry, slot: Slot) -> bool:
@@ -73,14 +75,21 @@ def names_read(files: Descriptors, registry: Registry, slot: Slot) -> bool:
 
 
 def null_read(slot: Slot, arg: int) -> bool:
-    """Is a NULL name at `arg` copied as a name (getname(): -EFAULT)?"""
-    if slot.nr == _NR_UTIMENSAT and arg == 1 and slot.args[0] & 0xFFFF_FFFF != _AT_FDCWD:
-        return False                 # (do_utimes(): the descriptor itself)
+    """Does a NULL name at `arg` make the call fail (getname(): -EFAULT; quotactl() other
+    than Q_SYNC: -ENODEV or -EINVAL; utimensat() of the descriptor with flags: -EINVAL)?"""
+    a = slot.args
+    if slot.nr == _NR_UTIMENSAT and arg == 1 and a[0] & 0xFFFF_FFFF != _AT_FDCWD:
+        return a[3] & 0xFFFF_FFFF != 0   # (do_utimes() -> do_utimes_fd(): flags -EINVAL)
+    if slot.nr == _NR_QUOTACTL and arg == 1:
+        # (SYSCALL_DEFINE4(quotactl): type >= MAXQUOTAS -EINVAL, then a NULL special
+        # is Q_SYNC's only (quota_sync_all()), any other command -ENODEV)
+        cmd = a[0] & 0xFFFF_FFFF
+        return cmd >> 8 != _Q_SYNC or cmd & 0xFF >= _MAXQUOTAS
     rule = _NULL_BY_NR.get((slot.nr, arg))
     if rule is None:
         return True
     flags_arg, flag = rule
-    return bool(flag) and not slot.args[flags_arg] & flag
+    return bool(flag) and not a[flags_arg] & flag
 
 
 def out_of_reach(slot: Slot, va: int, tagged: TaggedAbi) -> bool:

@@ -36,3 +36,32 @@ def test_a_name_in_a_page_pkey_mprotect_made_readable_does_not_fault() -> None:
     record(_call("mprotect", _BASE, 4096, 0), space, 0)
     record(_call("pkey_mprotect", _BASE, 4096, 1, (1 << 64) - 1), space, 0)
     assert not faults_at(space, _BASE)
+
+
+def test_a_key_past_minus_one_leaves_the_protection_unknown() -> None:
+    """(arm64 POE absent: -EINVAL; present: the key only narrows access: never judged)"""
+    space = Space()
+    record(_call("mprotect", _BASE, 4096, 0), space, 0)
+    record(_call("pkey_mprotect", _BASE, 4096, 0, 2), space, 0)
+    assert protection_at(space, _BASE) is None
+    assert not faults_at(space, _BASE)
+
+
+def test_a_failed_mprotect_leaves_the_old_or_the_new_protection() -> None:
+    """(do_mprotect_pkey(): the vmas before a hole already changed when -ENOMEM comes)"""
+    enomem = (1 << 64) - 12
+    space = Space()
+    record(_call("mprotect", _BASE, 2 * 4096, 0), space, 0)
+    record(_call("mprotect", _BASE, 3 * 4096, 3), space, enomem)
+    assert protection_at(space, _BASE) is None          # PROT_NONE or read-write
+    assert not faults_at(space, _BASE + 4096)
+    space = Space()
+    record(_call("mprotect", _BASE, 4096, 0), space, 0)
+    record(_call("mprotect", _BASE + 4096, 4096, 3), space, 0)
+    record(_call("pkey_mprotect", _BASE, 3 * 4096, 1, (1 << 64) - 1), space, enomem)
+    assert protection_at(space, _BASE) == 1             # PROT_NONE or PROT_READ
+    assert protection_at(space, _BASE + 4096) is None
+    assert protection_at(space, _BASE + 2 * 4096) is None
+    space = Space()
+    record(_call("mprotect", _BASE, 4096, 0), space, enomem)
+    assert protection_at(space, _BASE) is None          # read-write or PROT_NONE: unknown

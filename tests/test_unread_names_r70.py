@@ -36,14 +36,30 @@ def test_null_is_the_descriptor_only_where_the_call_takes_it_so() -> None:
     assert unread_names.null_read(_slot("openat", AT_FDCWD, 0, 2, 0), 1)
     assert unread_names.null_read(_slot("utimensat", AT_FDCWD, 0, 0, 0), 1)
     assert not unread_names.null_read(_slot("utimensat", 3, 0, 0, 0), 1)
-    assert not unread_names.null_read(_slot("utimensat", AT_FDCWD, 0, 0, 0x1000), 1)
+    # (do_utimes(): NULL is the descriptor past AT_FDCWD only, and there flags -EINVAL)
+    assert unread_names.null_read(_slot("utimensat", AT_FDCWD, 0, 0, 0x1000), 1)
+    assert unread_names.null_read(_slot("utimensat", 3, 0, 0, 0x1000), 1)
     assert unread_names.null_read(_slot("newfstatat", 3, 0, 0x1000, 0), 1)
     assert not unread_names.null_read(_slot("newfstatat", 3, 0, 0x1000, 0x1000), 1)
     assert not unread_names.null_read(_slot("statx", 3, 0, 0x1000, 0, 0), 1)
-    assert not unread_names.null_read(_slot("linkat", 3, 0, AT_FDCWD, 0x1000, 0x1000), 1)
+    # (getname_uflags() / getname_flags(): LOOKUP_EMPTY lets "" through, not NULL)
+    assert unread_names.null_read(_slot("linkat", 3, 0, AT_FDCWD, 0x1000, 0x1000), 1)
+    for name, args in (("readlinkat", (3, 0, 0x1000, 64)),
+                       ("faccessat2", (3, 0, 0, 0x1000)),
+                       ("fchownat", (3, 0, 0, 0, 0x1000)),
+                       ("fchmodat2", (3, 0, 0, 0x1000)),
+                       ("name_to_handle_at", (3, 0, 0x1000, 0x2000, 0x1000)),
+                       ("open_tree", (3, 0, 0x1000)), ("fspick", (3, 0, 8))):
+        assert unread_names.null_read(_slot(name, *args), 1), name
     assert unread_names.null_read(_slot("linkat", 3, 0x1000, AT_FDCWD, 0, 0x1000), 3)
     assert not unread_names.null_read(_slot("acct", 0), 0)
-    assert not unread_names.null_read(_slot("quotactl", 0x800001, 0, 0, 0), 1)
+    # QCMD(Q_SYNC, type) = Q_SYNC << 8 | type (SYSCALL_DEFINE4(quotactl): type >=
+    # MAXQUOTAS -EINVAL, a NULL special other than Q_SYNC's -ENODEV)
+    assert not unread_names.null_read(_slot("quotactl", 0x8000_0100, 0, 0, 0), 1)
+    assert not unread_names.null_read(_slot("quotactl", 0x8000_0102, 0, 0, 0), 1)
+    assert unread_names.null_read(_slot("quotactl", 0x8000_0300, 0, 0, 0), 1)
+    assert unread_names.null_read(_slot("quotactl", 0x8000_0105, 0, 0, 0), 1)
+    assert unread_names.null_read(_slot("quotactl", 0x800001, 0, 0, 0), 1)
     assert not unread_names.null_read(_slot("move_mount", 3, 0, AT_FDCWD, 0x1000, 4), 1)
 
 

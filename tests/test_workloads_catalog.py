@@ -111,6 +111,7 @@ EXPECTED = {
     "secret_r68_rules",
     "secret_r69_rules",
     "secret_r70_rules",
+    "secret_r71_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -95,6 +95,11 @@ def sys_fchmod(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("fchownat")
 def sys_fchownat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # do_fchownat(): flags first, then user_path_at() copies the name (NULL: -EFAULT,
+    # LOOKUP_EMPTY lets it be "", not NULL)
+    if s32(a[4]) & ~(ls.AT_SYMLINK_NOFOLLOW | ls.AT_EMPTY_PATH):
+        return -errno.EINVAL
+    guest_path(k, a[1])
     return 0
 
 

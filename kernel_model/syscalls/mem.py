@@ -214,22 +214,40 @@ def sys_munmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("mprotect")
 def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length, prot = a[0], _page_up(a[1]), s32(a[2])
+    return _mprotect_pkey(t, a[0], a[1], s32(a[2]), -1)
+
+
+@syscall("pkey_mprotect")
+def sys_pkey_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _mprotect_pkey(t, a[0], a[1], s32(a[2]), s32(a[3]))
+
+
+def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int:
+    """do_mprotect_pkey(): the areas in address order, each changed before the next is
+    looked at; a hole stops the walk with ENOMEM, the areas before it changed.  No key
+    past -1 is allocated (no arm64 POE: mm_pkey_is_allocated() is false, EINVAL)."""
     if addr % PAGE or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
+        return -errno.EINVAL
+    if not size:
+        return 0
+    end = addr + _page_up(size)
+    if end >= 1 << 64:
+        return -errno.ENOMEM            # (end <= start once it wraps)
+    if pkey != -1:
         return -errno.EINVAL
     prot &= PROT_MASK
     mm = t.process.mm
-    end = addr + length
-    covered = sum(min(v.end, end) - max(v.start, addr) for v in mm.vmas.overlapping(addr, end))
-    if covered != length:
-        return -errno.ENOMEM
-    if prot & PROT_WRITE and any(v.shared_pages is not None and v.backing is not None
-                                 and not getattr(v.backing, "file", v.backing).writable
-                                 for v in mm.vmas.overlapping(addr, end)):
-        return -errno.EACCES          # a shared mapping of a file opened read-only
-    if length:
-        mm.protect(addr, end, prot)
-    return 0
+    pos = addr
+    for vma in mm.vmas.overlapping(addr, end):
+        if vma.start > pos:
+            break                       # (a hole: -ENOMEM)
+        if prot & PROT_WRITE and vma.shared_pages is not None and vma.backing is not None \
+                and not getattr(vma.backing, "file", vma.backing).writable:
+            return -errno.EACCES        # a shared mapping of a file opened read-only
+        hi = min(vma.end, end)
+        mm.protect(pos, hi, prot)
+        pos = hi
+    return 0 if pos >= end else -errno.ENOMEM
 
 
 @syscall("madvise")

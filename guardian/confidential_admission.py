@@ -109,9 +109,13 @@ class Admission:
         reg = self.registry
         slots = [s for s in reg.slots.values() if s.domain == domain]
         shares = self.s.shares
+        # one thread can store: one ever made, or one tree left whose clones sharing it
+        # are gone (thread_exit: CLEARTID cleared, no return to user code after)
+        lone = reg.threads_made() == 1 or (len(dom.spaces) == 1 and dom.tree_clones <= sum(
+            1 for r, _ in reg.tid_cleared if r in dom.spaces))
         return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at),
-                lambda at: shared_frame(files, shares, domain, reg.threads_made() == 1,
-                                        slots, mem, at))
+                lambda at: shared_frame(files, shares, domain, lone, [
+                    s for s in slots if (s.root, s.thread) not in reg.tid_cleared], mem, at))
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:

@@ -111,6 +111,8 @@ class Forks:
                 refuse("fork.child_root", Status.ERR_STATE, "the child tree is not empty")
         # Commit.
         space = reg.space(dom, slot.root)
+        if not child_root:
+            dom.tree_clones += 1                        # (a second thread in one tree)
         if child_root:
             dom.roots.add(child_root)
             dom.spaces[child_root] = space.forked()     # as Linux copies the areas

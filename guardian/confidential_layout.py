@@ -36,7 +36,7 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
-from guardian.cut_dropped import note_grown
+from guardian.cut_dropped import note_grown, views_left
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
@@ -219,6 +219,10 @@ class Layout:
                 shared = bool(a[3] & MAP_SHARED)
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE))
+                if not shared:
+                    # filemap_fault() -> shmem_fault(): each page's first fault reads the
+                    # file as it is then, whatever changed it since the mmap
+                    view.cut.update(range(a[5] // PAGE, (a[5] + length) // PAGE))
                 space.sole_views.append((ret, ret + length, view, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))
@@ -237,12 +241,21 @@ class Layout:
                 space.remove_area(*target)
             old_end = a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1))
             kept = space.kept_protections(a[0], old_end) if a[3] & MREMAP_DONTUNMAP else None
+            # (the old vma keeps its file: its next faults read it again)
+            left = (views_left(space, a[0], old_end),
+                    [(max(s, a[0]), min(e, old_end), p, o + max(s, a[0]) - s)
+                     for s, e, p, o in space.file_areas if s < old_end and a[0] < e],
+                    [(max(s, a[0]), min(e, old_end)) for s, e in space.input_areas
+                     if s < old_end and a[0] < e]) if kept is not None else None
             space.move_area(a[0], old_end - a[0], ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
             if old_end > a[0]:
                 note_grown(dom, space, ret + old_end - a[0], ret + ((a[2] + PAGE - 1) & ~(PAGE - 1)))
-            if kept is not None:                # (the old area stays, emptied)
+            if kept is not None and left is not None:   # (the old area stays, emptied)
                 space.mapped_again(a[0], old_end, dom.new_origin(), kept)
+                space.sole_views += left[0]
+                space.file_areas += left[1]
+                space.input_areas += left[2]
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \
                 and ret in (0, (1 << 64) - errno.ENOMEM) and not a[0] % PAGE:
             # The advice as the program gave it (its own x2), not as the kernel served it;

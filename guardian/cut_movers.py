@@ -114,8 +114,67 @@ def leaves(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int
             if got is None or not quiet(s, dom, slots, runs, [(s.root, buf, buf + hi - lo)]):
                 return None
             out.append((lo - page_at, got))
+        elif s.nr in _AT_POS or s.nr in _COPIES or s.nr == _SPLICE:
+            got = (_written if s.nr in _AT_POS else _copied if s.nr in _COPIES else _spliced)(
+                files, dom, slots, runs, mem, s, page_at)
+            if got is None:
+                return None
+            out += got
         else:
             return None
+    return out
+
+
+_WRITE, _WRITEV, _PWRITEV = _N["write"], _N["writev"], _N["pwritev"]
+_AT_POS = frozenset({_WRITE, _WRITEV, _PWRITEV})
+_MAX_IOV = 64
+
+
+def _written(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int, int],
+             mem: MemFile, s: Slot, page_at: int) -> list[tuple[int, bytes]] | None:
+    """What write(), writev() or pwritev() in `s` may leave in `mem`'s page at `page_at`:
+    its buffers' bytes from where it writes (ksys_write() at the open file's f_pos,
+    generic_write_checks() at i_size for an O_APPEND one, ksys_pwritev() at its offset),
+    where those buffers (and the iovec array) lay quiet through the call; None where
+    that place or those bytes are not known (a second write of the file in flight: the
+    order is not known)."""
+    a = s.args
+    if sum(1 for o in slots if o.nr in SIZE_MOVERS and not other_file(files, o, mem)) > 1:
+        return None
+    desc = files.description_of(s, a[0] & 0xFFFF_FFFF) if mem.reopens else None
+    if mem.appends(desc):
+        pos: int | None = mem.size
+    elif s.nr == _PWRITEV:
+        pos = None if a[3] & _SIGN else a[3]
+    else:
+        pos = mem.offset_of(desc)
+    if pos is None:
+        return None
+    if s.nr == _WRITE:
+        iov, ranges = [(a[1], a[2])], []
+    else:
+        n = a[2] & 0xFFFF_FFFF
+        raw = files.memory.read(a[1], 16 * n, s.root) if 0 < n <= _MAX_IOV else None
+        if raw is None:
+            return None
+        iov = [(int.from_bytes(raw[16 * i:16 * i + 8], "little"),
+                int.from_bytes(raw[16 * i + 8:16 * i + 16], "little")) for i in range(n)]
+        ranges = [(s.root, a[1], a[1] + 16 * n)]
+    out: list[tuple[int, bytes]] = []
+    for base, length in iov:
+        if length & _SIGN:
+            return None
+        lo, hi = max(pos, page_at), min(pos + length, page_at + _PAGE)
+        if lo < hi:
+            buf = base + (lo - pos)
+            got = files.memory.read(buf, hi - lo, s.root)
+            if got is None:
+                return None
+            out.append((lo - page_at, got))
+            ranges.append((s.root, buf, buf + hi - lo))
+        pos += length
+    if ranges and not quiet(s, dom, slots, runs, ranges):
+        return None
     return out
 
 
@@ -144,3 +203,81 @@ def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,
         if pa is not None:
             return bytes(shares.s.ram.read(pa, _PAGE))
     return None
+
+
+_SENDFILE, _COPY_RANGE = _N["sendfile"], _N["copy_file_range"]
+_COPIES = frozenset({_SENDFILE, _COPY_RANGE})
+
+
+def _at(files: Descriptors, s: Slot, ptr: int, desc: object, held: MemFile) -> int | None:
+    """A copy's offset: the loff_t at `ptr` (its own), else the open file's f_pos."""
+    if not ptr:
+        return held.offset_of(desc if held.reopens else None)
+    raw = files.memory.read(ptr, 8, s.root)
+    at = int.from_bytes(raw, "little") if raw is not None else None
+    return None if at is None or at & _SIGN else at
+
+
+def _copied(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int, int],
+            mem: MemFile, s: Slot, page_at: int) -> list[tuple[int, bytes]] | None:
+    """What sendfile() or copy_file_range() in `s` from another file only the program
+    holds may leave in `mem`'s page at `page_at`: the source's bytes from its offset
+    (do_sendfile() -> do_splice_direct(), vfs_copy_file_range() -> splice_file_range())
+    written at the target's (out_fd's f_pos; copy_file_range's off_out or f_pos), where
+    both are known, the offsets' words lay quiet, and no other call in flight may change
+    either file; None otherwise (a source the Guardian does not follow: not known)."""
+    from guardian.sole_files import MemFile as _Mem
+    a = s.args
+    if sum(1 for o in slots if o.nr in SIZE_MOVERS and not other_file(files, o, mem)) > 1:
+        return None
+    fd_in, fd_out = (a[1], a[0]) if s.nr == _SENDFILE else (a[0], a[2])
+    p_in, p_out = (a[2], 0) if s.nr == _SENDFILE else (a[1], a[3])
+    count = a[3] if s.nr == _SENDFILE else a[4]
+    f_in = files.open_file(s, fd_in & 0xFFFF_FFFF)
+    src = files.sole.by_file.get(f_in.description) if f_in is not None else None
+    if not isinstance(src, _Mem) or src is mem or not src.followed or src.data is None or \
+            file_movers(files, slots, src) or mem.appends(None if not mem.reopens else
+                                                          files.description_of(s, fd_out)):
+        return None
+    d_out = files.description_of(s, fd_out & 0xFFFF_FFFF)
+    pos_in, pos = _at(files, s, p_in, f_in.description, src), _at(files, s, p_out, d_out, mem)
+    words = [(s.root, p, p + 8) for p in (p_in, p_out) if p]
+    if pos_in is None or pos is None or count & _SIGN or \
+            (words and not quiet(s, dom, slots, runs, words)):
+        return None
+    lo, hi = max(pos, page_at), min(pos + count, page_at + _PAGE)
+    if lo >= hi:
+        return []
+    got = src.known(pos_in + lo - pos, hi - lo)
+    return None if got is None else [(lo - page_at, got)]
+
+
+_SPLICE = _N["splice"]
+
+
+def _spliced(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int, int],
+             mem: MemFile, s: Slot, page_at: int) -> list[tuple[int, bytes]] | None:
+    """What splice() in `s` from a pipe only the program holds may leave in `mem`'s page
+    at `page_at`: the pipe's next bytes (do_splice() -> iter_file_splice_write() takes
+    them in order) at off_out or the open file's f_pos, where no other call but a fault
+    or one that stores nothing is in flight (no other reader or writer of the pipe) and
+    off_out's word lay quiet; None otherwise."""
+    from guardian.pipe_bytes import Fifo
+    a = s.args
+    if any(o is not s and o.nr is not None and o.nr not in _STILL for o in slots):
+        return None
+    f_in = files.open_file(s, a[0] & 0xFFFF_FFFF)
+    fifo = files.sole.by_file.get(f_in.description) if f_in is not None else None
+    if a[1] or not isinstance(fifo, Fifo) or not fifo.reads(f_in.description) or \
+            fifo.in_packets() or mem.appends(
+                files.description_of(s, a[2] & 0xFFFF_FFFF) if mem.reopens else None):
+        return None
+    d_out = files.description_of(s, a[2] & 0xFFFF_FFFF)
+    pos = _at(files, s, a[3], d_out, mem)
+    if pos is None or (a[3] and not quiet(s, dom, slots, runs, [(s.root, a[3], a[3] + 8)])):
+        return None
+    count = a[4]
+    lo, hi = max(pos, page_at), min(pos + count, page_at + _PAGE)
+    if lo >= hi:
+        return []
+    return [(lo - page_at, bytes(fifo.waiting[lo - pos:hi - pos]))]

@@ -17,10 +17,12 @@ A view follows one mmap of the file (`Space.sole_views`, moved and cut with the 
   an mprotect that makes a MAP_SHARED view writable ends the judging of the file's
   bytes (sole_held.py), as does MADV_REMOVE through a writable view for the pages it
   punches;
-* a MAP_PRIVATE view is judged only while the file is as it was at the mmap (Linux's
-  private page shows the file's later writes until the program stores into the page;
-  the kernel may have copied it earlier, so once the file changed the page is not
-  judged).
+* a MAP_PRIVATE view owes, at each page's first fault since the mmap (and again where
+  a cut, its own MADV_DONTNEED or an mremap grow took every copy: `FileView.cut`), the
+  file's bytes as they are then (filemap_fault() -> shmem_fault()), or what a call in
+  flight on the file leaves (set_pt.cut_refault); a page that entered before is judged
+  again only while the file is as it was at the mmap (the kernel may have copied it
+  earlier, and the program's stores change it).
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ SIZE_MOVERS = frozenset(NUMBERS[n] for n in (
     "sendmmsg")
     if n in NUMBERS)
 _FTRUNCATE = frozenset({NUMBERS["ftruncate"]})
-_KNOWN_LEAVES = frozenset(NUMBERS[n] for n in ("ftruncate", "fallocate", "pwrite64"))
+_KNOWN_LEAVES = frozenset(NUMBERS[n] for n in ("ftruncate", "fallocate", "pwrite64", "write",
+                                                  "writev", "pwritev", "sendfile",
+                                                  "copy_file_range", "splice"))
 
 
 class PageRuns:
@@ -94,10 +98,17 @@ class FileView:
     file: MemFile
     private_at: int | None
     writable: bool = False
-    #: (MAP_PRIVATE) the file pages (offset // PAGE) a cut of the file zapped in every
-    #: tree since the mmap (unmap_mapping_range(..., even_cows = 1)) that have not
-    #: entered the domain since: the next fault there reads the file as it is now
+    #: (MAP_PRIVATE) the file pages (offset // PAGE) not entered since the mmap, or since
+    #: a cut of the file zapped them in every tree (unmap_mapping_range(..., even_cows =
+    #: 1)): the next fault there reads the file as it is now
     cut: PageRuns = field(default_factory=PageRuns)
+
+    def forked(self) -> FileView:
+        """The view as a fork's child has it (dup_mmap()): the same file, its own pages
+        owed (a page the parent has not faulted the child faults from the file)."""
+        out = FileView(self.file, self.private_at, self.writable)
+        out.cut.runs = list(self.cut.runs)
+        return out
 
 
 def owed_page(space: Space | None, va: int) -> bytes | None:

@@ -60,9 +60,11 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 #: PATH_CALLS (guardian/path_names.py): the names getname() copies, read at the return
 #: (guardian/long_names.py).
 #: The calls `note` is asked about at their entry.
-#: pwrite64, whose buffer a page of a cut file may show while it is in flight
-#: (guardian/cut_movers.py).
-FILE_WRITES = frozenset({NUMBERS["pwrite64"]})
+#: pwrite64 and write, whose buffer a page of a file only the program holds may show
+#: while it is in flight, and sendfile and copy_file_range, whose offsets' words say
+#: what they copy there (guardian/cut_movers.py).
+FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "copy_file_range",
+                                              "splice"))
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 

@@ -291,7 +291,10 @@ class Space:
                     list(self.wiped_at_fork), list(self.dropped_at_fork))
         out.protections = list(self.protections)
         out.stack = self.stack
-        out.sole_views = list(self.sole_views)
+        # A fork's child faults its own copies of a private file view (per tree).
+        forked: dict[int, object] = {}
+        out.sole_views = [(s, e, forked.setdefault(id(v), getattr(v, "forked", lambda v=v: v)()),
+                           off) for s, e, v, off in self.sole_views]
         out.arg_env = self.arg_env
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
@@ -602,6 +605,8 @@ class Domain:
     #: (guardian/confidential_shares.py `Shares.check_one_frame`).
     memfds_elsewhere: set[int] = field(default_factory=set)
     origins_made: int = 0             # ids of the areas its programs' requests made
+    #: how many clones made a thread sharing its creator's tree (CLONE_VM, no new root)
+    tree_clones: int = 0
     #: pid -> the process group of the program's process the fork returned that pid for,
     #: as `Space.pgids` knew it last (guardian/process_groups.py): it outlives the
     #: process's address space, so a wait that reports the process's end is judged too.

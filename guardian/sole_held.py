@@ -467,7 +467,9 @@ class SoleHeld:
     def _removed(self, slot: Slot) -> None:
         """madvise(MADV_REMOVE) succeeded: through a writable MAP_SHARED view it punches a
         hole in the file (Linux's madvise_remove() -> vfs_fallocate()): the pages it
-        covers are loose (file_pages.py)."""
+        covers read zeros and are judged again where no tree maps them through a
+        writable MAP_SHARED view any more (unmap_mapping_range() took them); else loose
+        (file_pages.py)."""
         space = self.files.admission.registry.space_of(slot.domain, slot.root)
         if space is None or not space.sole_views:
             return
@@ -476,9 +478,37 @@ class SoleHeld:
             lo, hi = max(s, start), min(e, end)
             if lo < hi and getattr(view, "writable", False):
                 first, last = off + lo - s, off + hi - s
-                view.file.loose.update(range(first // _PAGE,   # type: ignore[attr-defined]
-                                             (last + _PAGE - 1) // _PAGE))
-                view.file.forget_pages(first, last)            # type: ignore[attr-defined]
+                mem = view.file                                # type: ignore[attr-defined]
+                pages = range(first // _PAGE, (last + _PAGE - 1) // _PAGE)
+                mem.forget_pages(first, last)
+                if mem.data is not None and not self._still_mapped(slot, mem, pages):
+                    # shmem_fallocate(PUNCH_HOLE): every mapping's page there unmapped
+                    # (unmap_mapping_range()) and dropped: the hole reads zeros, and a
+                    # store can reach it only after a fault brings a page in anew
+                    stop = min(last, mem.size)
+                    if first < stop:
+                        mem.data[first:stop] = bytes(stop - first)
+                    mem.loose.difference_update(pages)
+                    mem.version += 1
+                else:
+                    mem.loose.update(pages)
+
+    def _still_mapped(self, slot: Slot, mem: object, pages: range) -> bool:
+        """Does a tree of the slot's domain map a page of `pages` of `mem` through a
+        writable MAP_SHARED view (or may it: the domain not known)?"""
+        admission = self.files.admission
+        dom = admission.registry.domains.get(slot.domain)
+        if dom is None:
+            return True
+        for root, space in dom.spaces.items():
+            for s, e, view, off in space.sole_views:
+                if getattr(view, "file", None) is not mem or not getattr(view, "writable", 0):
+                    continue
+                for page in pages:
+                    va = s + page * _PAGE - off
+                    if s <= va < e and admission.s.shares.frame_at(root, va) is not None:
+                        return True
+        return False
 
     def _made(self, slot: Slot, ret: int) -> None:
         a = slot.args

@@ -149,3 +149,47 @@ def _drop_past(ctx: MemoryContext, sp: SharedPages, first: int) -> None:
                 continue        # still the Guardian's: never reused by the kernel
         ctx.frames.put(pa)
 
+
+
+def punch_file(ctx: MemoryContext, file: object, off: int, length: int) -> None:
+    """madvise(MADV_REMOVE) punched [off, off+length) out of `file`'s inode (madvise_remove()
+    -> vfs_fallocate(PUNCH_HOLE | KEEP_SIZE) -> shmem_fallocate()): every shared mapping
+    of it loses its pages there (unmap_mapping_range(..., even_cows = 0): private copies
+    stay) and the page cache drops them; the next fault reads the hole's zeros."""
+    fd = getattr(file, "fd", -1)
+    inode = _inode(fd) if fd >= 0 else None
+    if inode is None or length <= 0:
+        return
+    first, stop = off // PAGE, (off + length + PAGE - 1) // PAGE
+    seen: dict[int, object] = {}
+    pages: list[SharedPages] = []
+    for mm in list(ctx.memory.spaces):
+        if not mm.alive:
+            continue
+        zapped = False
+        for vma in list(mm.vmas):
+            if not vma.shared or not _maps_inode(vma, inode, seen):
+                continue
+            at = _file_offset(vma)
+            lo = max(vma.start, vma.start + first * PAGE - at)
+            hi = min(vma.end, vma.start + stop * PAGE - at)
+            if lo < hi:
+                mm.zap(lo, hi)
+                zapped = True
+            sp = vma.shared_pages
+            if sp is not None and sp not in pages:
+                pages.append(sp)
+        if zapped:
+            ctx.el1.tlbi_all()
+    memfd = getattr(file, "memfd_pages", None)
+    if memfd is not None and memfd.pages is not None and memfd.pages not in pages:
+        pages.append(memfd.pages)
+    for sp in pages:
+        if sp.file_cache or isinstance(sp, FilePages):
+            for idx in sorted(i for i in sp.frames if first <= i < stop):
+                pa = sp.frames.pop(idx)
+                if sp.file_cache:
+                    status, _ = ctx.el1.hvc(Call.RECLAIM_PAGE, pa)
+                    if status:
+                        continue    # still the Guardian's: never reused by the kernel
+                ctx.frames.put(pa)

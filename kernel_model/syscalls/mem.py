@@ -279,7 +279,25 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EACCES        # a private file mapping
     if advice in (MADV_DONTNEED, MADV_FREE, MADV_DONTNEED_LOCKED):
         mm.discard(addr, addr + length)
+    if advice == MADV_REMOVE:
+        _remove(k, areas, addr, addr + length)
     return 0
+
+
+def _remove(k: Kernel, areas: list[Vma], start: int, end: int) -> None:
+    """madvise_remove(): each shared file area's part of [start, end) is punched out of
+    its file (vfs_fallocate(PUNCH_HOLE | KEEP_SIZE)): a memfd's host file gets the hole,
+    and every shared mapping drops its pages there (file_cut.punch_file)."""
+    from kernel_model import file_cut
+    from kernel_model.syscalls.moves import _host_fallocate
+    for vma in areas:
+        f = getattr(vma.backing, "file", None)
+        if f is None or getattr(f, "memfd_pages", None) is None or f.fd < 0:
+            continue        # (another file: its bytes stay, a known difference)
+        lo, hi = max(vma.start, start), min(vma.end, end)
+        off = vma.offset + (lo - vma.start)
+        file_cut.punch_file(k.mmctx, f, off, hi - lo)
+        _host_fallocate(f.fd, 0x03, off, hi - lo)   # FALLOC_FL_PUNCH_HOLE | KEEP_SIZE
 
 
 def _set_area_flag(mm: AddressSpace, start: int, end: int, flag: str, value: bool,

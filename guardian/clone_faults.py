@@ -69,10 +69,11 @@ class CloneFaults:
         seccomp filter may answer the call)."""
         self.tagged.prune(live or {dom.id})
         self.uffd_domains.intersection_update(live or {dom.id})
+        may = filtered is not None and filtered(slot)
         why = self.tagged.ctrl_refused(slot, ret)
-        if why is not None and not (filtered is not None and filtered(slot)):
+        if why is not None and not may:
             refuse("return.tagged_ctrl", Status.ERR_DENIED, why)
-        self.tagged.note_prctl(slot, ret)
+        self.tagged.note_prctl(slot, ret, may)
 
     def check_child(self, slot: Slot, space: Space | None, slots: Iterable[Slot],
                     runs: Mapping[int, int], ret: int,
@@ -100,6 +101,8 @@ class CloneFaults:
         others = [o for o in slots if o is not slot and o.domain == slot.domain]
         if slot.domain in self.uffd_domains or any(o.nr in UFFD_CALLS for o in others):
             return
+        if (slot.domain, slot.thread) in self.tagged.maybe:
+            return                   # (its TIF_TAGGED_ADDR not known: a tag may fault)
         if space is None or any(o.root == slot.root and o.nr in _LAYOUT_CALLS for o in others):
             return
         why = self._source(slot, dom, space)

@@ -110,11 +110,15 @@ class Admission:
         slots = [s for s in reg.slots.values() if s.domain == domain]
         shares = self.s.shares
         # one thread can store: one ever made, or one tree left whose clones sharing it
-        # are gone (thread_exit: CLEARTID cleared, no return to user code after)
-        lone = reg.threads_made() == 1 or (len(dom.spaces) == 1 and dom.tree_clones <= sum(
-            1 for r, _ in reg.tid_cleared if r in dom.spaces))
+        # are gone (thread_exit: CLEARTID cleared, no return to user code after); asked
+        # only where a shared view's frame is wanted
+        spaces, clones = dom.spaces, dom.tree_clones
+
+        def lone() -> bool:
+            return reg.threads_made() == 1 or (len(spaces) == 1 and clones <= sum(
+                1 for r, _ in reg.tid_cleared if r in spaces))
         return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at),
-                lambda at: shared_frame(files, shares, domain, lone, [
+                lambda at: shared_frame(files, shares, domain, lone(), [
                     s for s in slots if (s.root, s.thread) not in reg.tid_cleared], mem, at))
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,

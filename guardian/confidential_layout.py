@@ -36,7 +36,7 @@ from guardian.checks import refuse
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
-from guardian.cut_dropped import note_grown, views_left
+from guardian.cut_dropped import note_grown, note_present, views_left
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
@@ -223,6 +223,8 @@ class Layout:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the
                     # file as it is then, whatever changed it since the mmap
                     view.cut.update(range(a[5] // PAGE, (a[5] + length) // PAGE))
+                    note_present(view, ret, a[5], (va for va, _ in self.pages_in(
+                        slot.root, 0, 0, ret, ret + length)))
                 space.sole_views.append((ret, ret + length, view, a[5]))
         elif nr == NR_MUNMAP and ret == 0:
             space.remove_area(a[0], a[0] + ((a[1] + PAGE - 1) & ~(PAGE - 1)))

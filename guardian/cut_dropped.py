@@ -8,6 +8,8 @@ own (`Space.copy`, `FileView.forked`): a page one tree dropped is owed in that t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from abi.layout import MADV_ZAPPING, NR_MADVISE
 from guardian.file_pages import FileView
 from guardian.given_back import PagesIn
@@ -34,6 +36,15 @@ def note_dropped(slot: Slot, dom: Domain, space: Space, ranges: list[tuple[int, 
             for va in kept:
                 if lo <= va < hi:
                     view.cut.discard((off + va - v_start) // PAGE)
+
+
+def note_present(view: FileView, start: int, off: int, vas: Iterable[int]) -> None:
+    """A MAP_PRIVATE view at `start` (file offset `off`) is made with pages already
+    present at the mmap's return (MAP_POPULATE: populate_vma_page_range() with
+    FOLL_WRITE copies them on write; another thread's fault while the mmap was in
+    flight): they entered, and may hold the program's stores since, not the file's."""
+    for va in vas:
+        view.cut.discard((off + va - start) // PAGE)
 
 
 def note_grown(dom: Domain, space: Space, start: int, end: int) -> None:

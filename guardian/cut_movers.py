@@ -75,7 +75,7 @@ def file_movers(files: Descriptors | None, slots: list[Slot],
 
 
 _FTRUNCATE, _FALLOCATE, _PWRITE64 = _N["ftruncate"], _N["fallocate"], _N["pwrite64"]
-FALLOC_FL_PUNCH_HOLE = 0x02
+FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE = 0x01, 0x02
 _SIGN = 1 << 63
 _PAGE = 4096
 
@@ -97,6 +97,9 @@ def leaves(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int
         if s.nr == _FTRUNCATE:
             out.append((0, bytes(_PAGE)))
         elif s.nr == _FALLOCATE:
+            if a[1] & 0xFFFF_FFFF & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE):
+                return None     # (ZERO_RANGE, COLLAPSE_RANGE, INSERT_RANGE of an O_TMPFILE
+                #                  file elsewhere than shmem: bytes zeroed or shifted)
             if a[1] & FALLOC_FL_PUNCH_HOLE:
                 lo, hi = max(a[2], page_at), min(a[2] + a[3], page_at + _PAGE)
                 if a[2] & _SIGN or a[3] & _SIGN:
@@ -147,7 +150,7 @@ def _written(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[i
     elif s.nr == _PWRITEV:
         pos = None if a[3] & _SIGN else a[3]
     else:
-        pos = mem.offset_of(desc)
+        pos = None if _pos_moving(files, s, mem, slots) else mem.offset_of(desc)
     if pos is None:
         return None
     if s.nr == _WRITE:
@@ -207,6 +210,29 @@ def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,
 
 _SENDFILE, _COPY_RANGE = _N["sendfile"], _N["copy_file_range"]
 _COPIES = frozenset({_SENDFILE, _COPY_RANGE})
+#: Calls that may move an open file's f_pos (or its O_APPEND) through their first
+#: descriptor: read, preadv2 at -1, lseek, fcntl ... (sole_files.py's ordered calls).
+_POS_CALLS = frozenset(_N[n] for n in (
+    "read", "readv", "preadv2", "write", "writev", "lseek", "fcntl", "ftruncate", "fallocate"))
+
+
+def _pos_moving(files: Descriptors, s: Slot, mem: MemFile, slots: list[Slot]) -> bool:
+    """Is another call in flight that may move the f_pos of an open file of `mem`
+    (fdget_pos() orders it with `s`'s either way): read, lseek, fcntl(F_SETFL), or
+    sendfile, copy_file_range or splice taking from it?  (A descriptor not known: may.)"""
+    for o in slots:
+        if o is s or o.nr is None:
+            continue
+        if o.nr in _POS_CALLS or o.nr == _COPY_RANGE or o.nr == _N["splice"]:
+            fd = o.args[0]
+        elif o.nr == _SENDFILE:
+            fd = o.args[1]
+        else:
+            continue
+        f = files.open_file(o, fd & 0xFFFF_FFFF)
+        if f is None or files.sole.by_file.get(f.description) is mem:
+            return True
+    return False
 
 
 def _at(files: Descriptors, s: Slot, ptr: int, desc: object, held: MemFile) -> int | None:
@@ -240,6 +266,9 @@ def _copied(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[in
                                                           files.description_of(s, fd_out)):
         return None
     d_out = files.description_of(s, fd_out & 0xFFFF_FFFF)
+    if (not p_in or not p_out) and (_pos_moving(files, s, mem, slots)
+                                    or _pos_moving(files, s, src, slots)):
+        return None
     pos_in, pos = _at(files, s, p_in, f_in.description, src), _at(files, s, p_out, d_out, mem)
     words = [(s.root, p, p + 8) for p in (p_in, p_out) if p]
     if pos_in is None or pos is None or count & _SIGN or \
@@ -268,8 +297,10 @@ def _spliced(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[i
         return None
     f_in = files.open_file(s, a[0] & 0xFFFF_FFFF)
     fifo = files.sole.by_file.get(f_in.description) if f_in is not None else None
+    # (vmsplice() linked user pages in: their bytes are what the program's stores left
+    # there since, not the ones kept: pipe_bytes.Fifo.spliced)
     if a[1] or not isinstance(fifo, Fifo) or not fifo.reads(f_in.description) or \
-            fifo.in_packets() or mem.appends(
+            fifo.in_packets() or fifo.spliced or mem.appends(
                 files.description_of(s, a[2] & 0xFFFF_FFFF) if mem.reopens else None):
         return None
     d_out = files.description_of(s, a[2] & 0xFFFF_FFFF)

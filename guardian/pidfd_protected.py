@@ -15,7 +15,7 @@ the child is one Linux never makes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from abi import Status
 from abi.layout import PROT_WRITE
@@ -50,9 +50,13 @@ class PidfdProtected:
     def __init__(self) -> None:
         self.words: dict[int, tuple[int, int]] = {}
 
-    def note(self, slot: Slot, space: Space | None, word: int, slots: Iterable[Slot],
+    def note(self, slot: Slot, space: Space | None, word: int, slots: Collection[Slot],
              runs: Mapping[int, int]) -> None:
         """At the clone's FORK_DOMAIN (`word` untagged, CLONE_PIDFD asked)."""
+        if self.words:
+            # (a clone that never returned: its thread torn down, or refused at the fork)
+            live = {s.id for s in slots}
+            self.words = {k: v for k, v in self.words.items() if k in live}
         if space is None or not _unwritable(space, word) or _layout_in_flight(slot, slots):
             return
         self.words[slot.id] = (word, runs.get(slot.root, 0))

@@ -99,6 +99,8 @@ class MemFile:
     locks_from: int = 0
     #: how many times the program's calls changed its size or bytes (file_pages.py)
     version: int = 0
+    #: the first slot id that began after such a call last returned
+    changed_from: int = 0
     #: the pages (file offset // PAGE) a writable MAP_SHARED mapping of it brought into
     #: the program's domain: the program's stores may have changed their bytes since, so
     #: they are not judged (file_pages.py)
@@ -425,6 +427,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
     nr, a = slot.nr, slot.args
     if nr in _WRITES or nr in (_FTRUNCATE, _FALLOCATE):
         mem.version += 1
+        mem.changed_from = sole.files.admission.registry.next_slot_id()
     desc = opened(sole, slot, mem)
     if nr in _READS:
         at = mem.offset_of(desc)
@@ -480,6 +483,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
 def cut(sole: SoleHeld, mem: MemFile, size: int) -> None:
     """A call other than ftruncate (an open with O_TRUNC) cut the memfd to `size` bytes."""
     mem.version += 1
+    mem.changed_from = sole.files.admission.registry.next_slot_id()
     _resize(sole, mem, size, cut=True)
 
 

@@ -69,6 +69,7 @@ from typing import TYPE_CHECKING
 
 from abi.layout import ERRNO_FLOOR, PROT_WRITE
 from abi.syscalls import NUMBERS
+from emulator import descriptors as D
 from guardian import (
     checks,
     dead_fd_dirs,
@@ -85,8 +86,10 @@ from guardian import (
     sole_reopens,
     sole_streams,
 )
+from guardian.descriptor_kinds import is_table_desc
 from guardian.fd_names import REOPENING
 from guardian.fd_results import s32
+from guardian.linear_map import TABLE_ENTRIES
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
 from guardian.quiet_ranges import quiet
@@ -340,6 +343,11 @@ class SoleHeld:
             return
         if ret >= ERRNO_FLOOR and nr in pair_bytes.RECEIVES and self.by_file:
             self._failed_receive(slot, ret)
+        if ret >= ERRNO_FLOOR and nr == _MADVISE and \
+                slot.args[2] & 0xFFFF_FFFF == MADV_REMOVE and self.by_file:
+            # (madvise_walk_vmas(): the areas before an error, or all of them before a
+            # hole's -ENOMEM, were punched already)
+            self._removed(slot, punched=False)
         if ret >= ERRNO_FLOOR or (not self.by_file and nr not in MAKERS and nr not in _OPENS
                                   and nr not in _PROTECTS):
             return
@@ -464,16 +472,18 @@ class SoleHeld:
             if s < end and start < e and getattr(view, "private_at", 0) is None:
                 view.file.data = None           # type: ignore[attr-defined]
 
-    def _removed(self, slot: Slot) -> None:
+    def _removed(self, slot: Slot, punched: bool = True) -> None:
         """madvise(MADV_REMOVE) succeeded: through a writable MAP_SHARED view it punches a
         hole in the file (Linux's madvise_remove() -> vfs_fallocate()): the pages it
         covers read zeros and are judged again where no tree maps them through a
         writable MAP_SHARED view any more (unmap_mapping_range() took them); else loose
-        (file_pages.py)."""
+        (file_pages.py).  Not `punched`: it failed, and may have punched them or not."""
         space = self.files.admission.registry.space_of(slot.domain, slot.root)
         if space is None or not space.sole_views:
             return
-        start, end = slot.args[0], slot.args[0] + slot.args[1]
+        # (madvise(): len = PAGE_ALIGN(len_in), whole pages punched)
+        start = slot.args[0]
+        end = start + ((slot.args[1] + _PAGE - 1) & ~(_PAGE - 1))
         for s, e, view, off in space.sole_views:
             lo, hi = max(s, start), min(e, end)
             if lo < hi and getattr(view, "writable", False):
@@ -481,6 +491,15 @@ class SoleHeld:
                 mem = view.file                                # type: ignore[attr-defined]
                 pages = range(first // _PAGE, (last + _PAGE - 1) // _PAGE)
                 mem.forget_pages(first, last)
+                if not punched:
+                    _loosen(mem, pages)
+                    continue
+                if mem.data is not None and (slot.id < mem.changed_from or self.unsettled(
+                        slot) or self.busy(slot, mem, sole_files.ORDERED)):
+                    # (a write, fallocate ... of the file in flight with the madvise, or
+                    # back from it since the madvise began: whether it came before or
+                    # after the hole is not known; the file's bytes stop being judged)
+                    mem.data = None
                 if mem.data is not None and not self._still_mapped(slot, mem, pages):
                     # shmem_fallocate(PUNCH_HOLE): every mapping's page there unmapped
                     # (unmap_mapping_range()) and dropped: the hole reads zeros, and a
@@ -488,10 +507,10 @@ class SoleHeld:
                     stop = min(last, mem.size)
                     if first < stop:
                         mem.data[first:stop] = bytes(stop - first)
-                    mem.loose.difference_update(pages)
+                    mem.loose = {p for p in mem.loose if p not in pages}
                     mem.version += 1
                 else:
-                    mem.loose.update(pages)
+                    _loosen(mem, pages)
 
     def _still_mapped(self, slot: Slot, mem: object, pages: range) -> bool:
         """Does a tree of the slot's domain map a page of `pages` of `mem` through a
@@ -504,10 +523,10 @@ class SoleHeld:
             for s, e, view, off in space.sole_views:
                 if getattr(view, "file", None) is not mem or not getattr(view, "writable", 0):
                     continue
-                for page in pages:
-                    va = s + page * _PAGE - off
-                    if s <= va < e and admission.s.shares.frame_at(root, va) is not None:
-                        return True
+                lo = max(s, s + pages.start * _PAGE - off)
+                hi = min(e, s + pages.stop * _PAGE - off)
+                if lo < hi and _any_leaf(admission.s.shares.s.ram, root, 0, 0, lo, hi):
+                    return True
         return False
 
     def _made(self, slot: Slot, ret: int) -> None:
@@ -692,3 +711,34 @@ class SoleHeld:
             elif isinstance(obj, Pair):
                 for carried in obj.carried:
                     self.drop(carried)          # type: ignore[arg-type]
+
+
+#: The most pages one MADV_REMOVE marks loose one by one (1 GiB); past it the file's
+#: bytes stop being judged instead.
+_MOST_LOOSE = 1 << 18
+
+
+def _loosen(mem: MemFile, pages: range) -> None:
+    """The pages may hold bytes the Guardian does not know (MemFile.loose)."""
+    if len(pages) > _MOST_LOOSE:
+        mem.data = None
+    else:
+        mem.loose.update(pages)
+
+
+def _any_leaf(ram: object, table: int, level: int, base: int, start: int, end: int) -> bool:
+    """Does the tree map any page (or block) in [start, end)?  Walks only the tables
+    there, skipping each entry not valid (its whole span)."""
+    span = 1 << D.LEVEL_SHIFT[level]
+    first, last = max(0, (start - base) // span), min(511, (end - 1 - base) // span)
+    entries = TABLE_ENTRIES.unpack(ram.read(table, _PAGE))     # type: ignore[attr-defined]
+    for i in range(first, last + 1):
+        desc = entries[i]
+        if not desc & D.VALID:
+            continue
+        if is_table_desc(level, desc):
+            if _any_leaf(ram, desc & D.ADDR_MASK, level + 1, base + i * span, start, end):
+                return True
+        elif level:
+            return True
+    return False

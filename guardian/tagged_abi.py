@@ -6,7 +6,8 @@ sets it with PR_TAGGED_ADDR_ENABLE and clears it without; kernel/sys.c's prctl()
 there).  Every clone child, fork, vfork or thread, inherits its creator's flag
 (dup_task_struct() copies the thread flags), and execve() clears it (flush_thread() ->
 flush_tagged_addr_state()): an exec'd image is a new domain, none of whose threads has
-it.  Each of these the Guardian sees, so every thread's flag is known.
+it.  Each of these the Guardian sees, so every thread's flag is known, but where a
+seccomp filter may have answered a PR_SET_TAGGED_ADDR_CTRL (`maybe`).
 """
 
 from __future__ import annotations
@@ -25,14 +26,23 @@ class TaggedAbi:
 
     def __init__(self) -> None:
         self.tagged: set[tuple[int, int]] = set()
+        #: threads whose flag is not known (kept in `tagged`, the lenient side for access_ok())
+        self.maybe: set[tuple[int, int]] = set()
 
-    def note_prctl(self, slot: Slot, ret: int) -> None:
+    def note_prctl(self, slot: Slot, ret: int, filtered: bool = False) -> None:
         """At a prctl's return: a successful PR_SET_TAGGED_ADDR_CTRL sets or clears the
-        caller's flag (set_tagged_addr_ctrl() works on current only)."""
+        caller's flag (set_tagged_addr_ctrl() works on current only); one a seccomp filter
+        may have answered 0 without running it (SECCOMP_RET_ERRNO with 0, a listener)
+        leaves the flag unknown."""
         a = slot.args
         if ret != 0 or a[0] & 0xFFFF_FFFF != PR_SET_TAGGED_ADDR_CTRL or any(a[2:5]):
             return                  # (-EINVAL before set_tagged_addr_ctrl(): no change)
         key = (slot.domain, slot.thread)
+        if filtered:
+            self.tagged.add(key)
+            self.maybe.add(key)
+            return
+        self.maybe.discard(key)
         if a[1] & PR_TAGGED_ADDR_ENABLE:
             self.tagged.add(key)
         else:
@@ -43,7 +53,8 @@ class TaggedAbi:
         PR_TAGGED_ADDR_ENABLE is the thread's TIF_TAGGED_ADDR (get_tagged_addr_ctrl()
         works on current)."""
         a = slot.args
-        if ret >= _ERRNO_FLOOR or a[0] & 0xFFFF_FFFF != PR_GET_TAGGED_ADDR_CTRL:
+        if ret >= _ERRNO_FLOOR or a[0] & 0xFFFF_FFFF != PR_GET_TAGGED_ADDR_CTRL \
+                or (slot.domain, slot.thread) in self.maybe:
             return None
         flag = (slot.domain, slot.thread) in self.tagged
         if bool(ret & PR_TAGGED_ADDR_ENABLE) == flag:
@@ -55,14 +66,18 @@ class TaggedAbi:
         """A clone child of any flavour inherits its creator's flag (dup_task_struct())."""
         if (domain, parent) in self.tagged:
             self.tagged.add((domain, child))
+        if (domain, parent) in self.maybe:
+            self.maybe.add((domain, child))
 
     def drop(self, domain: int, thread: int) -> None:
         """The thread's end (its CLEARTID word cleared, confidential_uaccess.py)."""
         self.tagged.discard((domain, thread))
+        self.maybe.discard((domain, thread))
 
     def prune(self, live: Container[int]) -> None:
         """Forget the domains no longer held."""
         self.tagged = {k for k in self.tagged if k[0] in live}
+        self.maybe = {k for k in self.maybe if k[0] in live}
 
     def untag(self, slot: Slot, va: int) -> int:
         """va as access_ok() takes it for the slot's thread (untagged_addr() under

@@ -87,3 +87,26 @@ def test_child_is_let_through_where_the_tree_ran_or_the_page_is_writable() -> No
                  root=5, thread=3)                    # an mprotect in flight
     p.note(slot, _space(0), 0x10040, [slot, other], {5: 7})
     p.check(slot, _space(0), [slot], {5: 7})
+
+
+def test_tagged_ctrl_not_judged_after_a_filtered_set() -> None:
+    # A seccomp filter may answer PR_SET_TAGGED_ADDR_CTRL 0 without running it
+    # (SECCOMP_RET_ERRNO | 0): the flag is then not known, either answer passes.
+    abi = TaggedAbi()
+    get = _prctl(56, 0, 0, 0, 0)
+    abi.note_prctl(_prctl(55, 1, 0, 0, 0), 0, True)
+    assert abi.ctrl_refused(get, 0) is None
+    assert abi.ctrl_refused(get, 1) is None
+    abi.note_clone(1, 2, 3)
+    child = Slot(id=4, domain=1, saved=None, elr=0, nr=NR_PRCTL, args=(56, 0, 0, 0, 0),
+                 root=5, thread=3)
+    assert abi.ctrl_refused(child, 0) is None
+    abi.note_prctl(_prctl(55, 0, 0, 0, 0), 0)          # unfiltered: known again
+    assert abi.ctrl_refused(get, 1) is not None
+
+
+def test_a_clone_that_never_returned_is_forgotten() -> None:
+    p, gone, slot = PidfdProtected(), _clone(3), _clone(4)
+    p.note(gone, _space(0), 0x10040, [gone], {5: 7})
+    p.note(slot, _space(0), 0x10040, [slot], {5: 7})   # slot 3 no longer held
+    assert set(p.words) == {4}

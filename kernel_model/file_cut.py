@@ -26,7 +26,9 @@ from kernel_model.pagetable import lm
 from kernel_model.vma import PAGE, SharedPages, Vma
 
 if TYPE_CHECKING:
-    from kernel_model.mm import MemoryContext
+    from collections.abc import Callable
+
+    from kernel_model.mm import AddressSpace, MemoryContext
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,36 @@ def _maps_inode(vma: Vma, inode: tuple[int, int], seen: dict[int, object]) -> bo
     return seen[key] == inode
 
 
+def _zap_mappings(ctx: MemoryContext, inode: tuple[int, int],
+                  span: Callable[[AddressSpace, Vma], tuple[int, int] | None]
+                  ) -> list[SharedPages]:
+    """Zap `span(mm, vma)` of every live mapping of the inode (None: leave that mapping
+    alone), flushing each space's TLB once; the shared pages of every mapping not left
+    alone, for the caller to drop its pages from."""
+    seen: dict[int, object] = {}
+    pages: list[SharedPages] = []
+    for mm in list(ctx.memory.spaces):
+        if not mm.alive:
+            continue
+        zapped = False
+        for vma in list(mm.vmas):
+            if not _maps_inode(vma, inode, seen):
+                continue
+            got = span(mm, vma)
+            if got is None:
+                continue
+            lo, hi = got
+            if lo < hi:
+                mm.zap(lo, hi)
+                zapped = True
+            sp = vma.shared_pages
+            if sp is not None and sp not in pages:
+                pages.append(sp)
+        if zapped:
+            ctx.el1.tlbi_all()
+    return pages
+
+
 def cut_file(ctx: MemoryContext, file: object, size: int) -> None:
     """`file` (an open HostFile) was cut to `size` bytes: unmap and drop its pages wholly
     past the new end in every address space of `ctx`."""
@@ -91,32 +123,19 @@ def cut_inode(ctx: MemoryContext, inode: tuple[int, int], size: int,
     `unnamed`: the file has no name (a memfd, whatever open file of it the call used, or
     an O_TMPFILE file), so a confidential program's private copies of it go too."""
     first = (size + PAGE - 1) // PAGE           # the first page wholly past the end
-    seen: dict[int, object] = {}
-    pages: list[SharedPages] = []
-    for mm in list(ctx.memory.spaces):
-        if not mm.alive:
-            continue
-        zapped = False
-        for vma in list(mm.vmas):
-            if not _maps_inode(vma, inode, seen):
-                continue
-            if mm.confidential and not memfd and not (unnamed and not vma.shared) and (
-                    vma.shared_pages is None or not vma.shared_pages.file_cache):
-                # Only a memfd's pages and the private copies of a file without a name
-                # (unmap_mapping_range(..., even_cows = 1): swap entries too) may leave a
-                # confidential program's view at a cut (the Guardian cannot tell a named
-                # file's mappings from its cut): its other mappings keep their pages
-                # past the end, a known difference.
-                continue
-            lo = vma.start + max(0, first * PAGE - _file_offset(vma))
-            if lo < vma.end:
-                mm.zap(lo, vma.end)
-                zapped = True
-            sp = vma.shared_pages
-            if sp is not None and sp not in pages:
-                pages.append(sp)
-        if zapped:
-            ctx.el1.tlbi_all()
+
+    def past_end(mm: AddressSpace, vma: Vma) -> tuple[int, int] | None:
+        if mm.confidential and not memfd and not (unnamed and not vma.shared) and (
+                vma.shared_pages is None or not vma.shared_pages.file_cache):
+            # Only a memfd's pages and the private copies of a file without a name
+            # (unmap_mapping_range(..., even_cows = 1): swap entries too) may leave a
+            # confidential program's view at a cut (the Guardian cannot tell a named
+            # file's mappings from its cut): its other mappings keep their pages
+            # past the end, a known difference.
+            return None
+        return vma.start + max(0, first * PAGE - _file_offset(vma)), vma.end
+
+    pages = _zap_mappings(ctx, inode, past_end)
     if kept is not None and kept not in pages:
         pages.append(kept)              # a memfd's pages outlive their mappings
     for sp in pages:
@@ -161,26 +180,15 @@ def punch_file(ctx: MemoryContext, file: object, off: int, length: int) -> None:
     if inode is None or length <= 0:
         return
     first, stop = off // PAGE, (off + length + PAGE - 1) // PAGE
-    seen: dict[int, object] = {}
-    pages: list[SharedPages] = []
-    for mm in list(ctx.memory.spaces):
-        if not mm.alive:
-            continue
-        zapped = False
-        for vma in list(mm.vmas):
-            if not vma.shared or not _maps_inode(vma, inode, seen):
-                continue
-            at = _file_offset(vma)
-            lo = max(vma.start, vma.start + first * PAGE - at)
-            hi = min(vma.end, vma.start + stop * PAGE - at)
-            if lo < hi:
-                mm.zap(lo, hi)
-                zapped = True
-            sp = vma.shared_pages
-            if sp is not None and sp not in pages:
-                pages.append(sp)
-        if zapped:
-            ctx.el1.tlbi_all()
+
+    def punched(_mm: AddressSpace, vma: Vma) -> tuple[int, int] | None:
+        if not vma.shared:
+            return None
+        at = _file_offset(vma)
+        return (max(vma.start, vma.start + first * PAGE - at),
+                min(vma.end, vma.start + stop * PAGE - at))
+
+    pages = _zap_mappings(ctx, inode, punched)
     memfd = getattr(file, "memfd_pages", None)
     if memfd is not None and memfd.pages is not None and memfd.pages not in pages:
         pages.append(memfd.pages)

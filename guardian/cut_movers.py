@@ -190,8 +190,11 @@ def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,
                  slots: list[Slot], mem: MemFile, page_at: int) -> bytes | None:
     """The bytes of the program's MAP_SHARED frame of `mem`'s page at file offset
     `page_at` (the page cache folio: shmem_fault() finds it for every view), where no
-    store to it can race the look (`lone`: one thread only; no call in flight but a fault
-    or one that stores nothing); None: not known."""
+    store to it can race the look (`lone`: one thread only can store -- a fork child that
+    stored through its view and is gone counts no more; no call in flight but a fault or
+    one that stores nothing).  The frame is the one a tree maps, or the one the memfd
+    holds with no tree mapping it (the views that stored to it are gone: the memfd keeps
+    its folio, shmem_fault() finds it); None: not known."""
     if not lone or any(s.nr is not None and s.nr not in _STILL for s in slots):
         return None
     dom = shares.registry.domains.get(domain)
@@ -201,6 +204,9 @@ def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,
         else None
     if share is None:
         return None
+    held = shares.s.frames.held_at.get((domain, (share, page_at, 0)))
+    if held is not None:
+        return bytes(shares.s.ram.read(held, _PAGE))
     for root, va in shares.places_of(domain, (share, page_at, 0)):
         pa = shares.frame_at(root, va)
         if pa is not None:
@@ -236,10 +242,14 @@ def _pos_moving(files: Descriptors, s: Slot, mem: MemFile, slots: list[Slot]) ->
 
 
 def _at(files: Descriptors, s: Slot, ptr: int, desc: object, held: MemFile) -> int | None:
-    """A copy's offset: the loff_t at `ptr` (its own), else the open file's f_pos."""
+    """A copy's offset: the loff_t at `ptr` (its own) as the call's entry found it
+    (sole_moves.note_entry: the call writes the moved-on one back), else the open file's
+    f_pos."""
     if not ptr:
         return held.offset_of(desc if held.reopens else None)
-    raw = files.memory.read(ptr, 8, s.root)
+    raw = s.asked.get(ptr)
+    if raw is None:
+        raw = files.memory.read(ptr, 8, s.root)
     at = int.from_bytes(raw, "little") if raw is not None else None
     return None if at is None or at & _SIGN else at
 
@@ -247,7 +257,9 @@ def _at(files: Descriptors, s: Slot, ptr: int, desc: object, held: MemFile) -> i
 def _copied(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[int, int],
             mem: MemFile, s: Slot, page_at: int) -> list[tuple[int, bytes]] | None:
     """What sendfile() or copy_file_range() in `s` from another file only the program
-    holds may leave in `mem`'s page at `page_at`: the source's bytes from its offset
+    holds (or copy_file_range() from `mem` itself, its ranges apart: the source's bytes
+    as they were before the call) may leave in `mem`'s page at `page_at`: the source's
+    bytes from its offset
     (do_sendfile() -> do_splice_direct(), vfs_copy_file_range() -> splice_file_range())
     written at the target's (out_fd's f_pos; copy_file_range's off_out or f_pos), where
     both are known, the offsets' words lay quiet, and no other call in flight may change
@@ -261,9 +273,11 @@ def _copied(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[in
     count = a[3] if s.nr == _SENDFILE else a[4]
     f_in = files.open_file(s, fd_in & 0xFFFF_FFFF)
     src = files.sole.by_file.get(f_in.description) if f_in is not None else None
-    if not isinstance(src, _Mem) or src is mem or not src.followed or src.data is None or \
-            file_movers(files, slots, src) or mem.appends(None if not mem.reopens else
-                                                          files.description_of(s, fd_out)):
+    # (copy_file_range() of the file to itself: its other movers counted above)
+    self_copy = src is mem and s.nr == _COPY_RANGE
+    if not isinstance(src, _Mem) or (src is mem and not self_copy) or not src.followed or \
+            src.data is None or file_movers(files, [o for o in slots if o is not s], src) or \
+            mem.appends(None if not mem.reopens else files.description_of(s, fd_out)):
         return None
     d_out = files.description_of(s, fd_out & 0xFFFF_FFFF)
     if (not p_in or not p_out) and (_pos_moving(files, s, mem, slots)
@@ -274,6 +288,8 @@ def _copied(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[in
     if pos_in is None or pos is None or count & _SIGN or \
             (words and not quiet(s, dom, slots, runs, words)):
         return None
+    if self_copy and pos + count > pos_in and pos < pos_in + count:
+        return None     # generic_copy_file_checks(): -EINVAL where count, clipped, overlaps
     lo, hi = max(pos, page_at), min(pos + count, page_at + _PAGE)
     if lo >= hi:
         return []

@@ -95,6 +95,7 @@ EXPECTED = {
     "secret_r69_mm",
     "secret_r70_mm",
     "secret_r71_mm",
+    "secret_r72_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

@@ -145,7 +145,9 @@ def record(slot: Slot, space: Space, ret: int) -> None:
     a = slot.args
     if slot.nr in _MPROTECTS and a[0] % PAGE == 0:
         start, end, prot = a[0], a[0] + page_up(a[1]), a[2] & PROT_MASK
-        if slot.nr != _NR_MPROTECT and a[3] & 0xFFFF_FFFF != _NO_PKEY:
+        # (key 0 is always allocated, as -1: mm_pkey_is_allocated(); do_mprotect_pkey()
+        # is mprotect() there)
+        if slot.nr != _NR_MPROTECT and a[3] & 0xFFFF_FFFF not in (_NO_PKEY, 0):
             # (a key past -1: -EINVAL without arm64 POE; with it the key only narrows
             # access, by a register the Guardian does not follow: unknown, never judged)
             if ret == 0 or ret >= ERRNO_FLOOR:

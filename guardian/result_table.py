@@ -392,9 +392,12 @@ def _check_file_type(memory: UserMemory, slot: Slot, term: FileType, maker_of: M
     va = slot.args[term.arg]
     if want is None or not va:
         return
+    path = slot.args[term.path_arg] if term.path_arg >= 0 else 0
+    # (under AT_EMPTY_PATH a NULL name is the descriptor: getname_maybe_null(), 6.12 on;
+    # never read at 0)
     if term.path_arg >= 0 and not (slot.args[term.flags_arg] & AT_EMPTY_PATH and
-                                   read_or_fault(memory, slot, slot.args[term.path_arg], 1)
-                                   == b"\0"):
+                                   (not path or read_or_fault(memory, slot, path, 1)
+                                    == b"\0")):
         return                          # a path names another file than the descriptor
     mode = struct.unpack("<I", read_or_fault(memory, slot, va + term.offset, 4))[0]
     if mode & S_IFMT != want:

@@ -7,7 +7,9 @@ UTIME_OMIT.  A NULL name is the descriptor itself for utimensat() where dfd is n
 AT_FDCWD and flags are 0 (do_utimes() -> do_utimes_fd()), for acct() (accounting off)
 and quotactl()'s Q_SYNC of a type below MAXQUOTAS (quota_sync_all()), and may be the
 descriptor for statx(), newfstatat() and move_mount() under AT_EMPTY_PATH
-(getname_maybe_null() on newer kernels): never judged there.
+(getname_maybe_null() on newer kernels) where dfd is not negative (AT_FDCWD aside: the
+working directory): never judged there.  Under a negative dfd other than AT_FDCWD every
+6.x fails (-EFAULT, -EINVAL or -EBADF).
 
 Elsewhere strncpy_from_user() refuses an address access_ok() refuses: NULL (no page is
 mapped at 0 where the Guardian can read none there), and an address at or above
@@ -53,6 +55,8 @@ _NULL_OK: dict[tuple[str, int], tuple[int, int]] = {
     ("newfstatat", 1): (3, _AT_EMPTY_PATH), ("statx", 1): (2, _AT_EMPTY_PATH),
     ("move_mount", 1): (4, 0x4), ("move_mount", 3): (4, 0x40), ("acct", 0): (0, 0),
 }
+#: the directory descriptor of move_mount()'s to_pathname (others: argument 0)
+_DFD_OF = {(NUMBERS["move_mount"], 3): 2} if "move_mount" in NUMBERS else {}
 _NULL_BY_NR = {(NUMBERS[c], a): v for (c, a), v in _NULL_OK.items() if c in NUMBERS}
 _NR_QUOTACTL = NUMBERS["quotactl"]
 _Q_SYNC, _MAXQUOTAS = 0x800001, 3
@@ -79,7 +83,9 @@ def null_read(slot: Slot, arg: int) -> bool:
     than Q_SYNC: -ENODEV or -EINVAL; utimensat() of the descriptor with flags: -EINVAL)?"""
     a = slot.args
     if slot.nr == _NR_UTIMENSAT and arg == 1 and a[0] & 0xFFFF_FFFF != _AT_FDCWD:
-        return a[3] & 0xFFFF_FFFF != 0   # (do_utimes() -> do_utimes_fd(): flags -EINVAL)
+        # (do_utimes() -> do_utimes_fd(): flags -EINVAL, then fdget() of a negative dfd
+        # finds no file: -EBADF)
+        return a[3] & 0xFFFF_FFFF != 0 or _bad_dfd(a[0])
     if slot.nr == _NR_QUOTACTL and arg == 1:
         # (SYSCALL_DEFINE4(quotactl): type >= MAXQUOTAS -EINVAL, then a NULL special
         # is Q_SYNC's only (quota_sync_all()), any other command -ENODEV)
@@ -89,7 +95,19 @@ def null_read(slot: Slot, arg: int) -> bool:
     if rule is None:
         return True
     flags_arg, flag = rule
-    return bool(flag) and not a[flags_arg] & flag
+    if not flag:
+        return False
+    # (getname_maybe_null() gives NULL; it is the descriptor only where dfd >= 0
+    # (vfs_fstatat(), SYSCALL_DEFINE5(statx), move_mount()), AT_FDCWD looks up "" at the
+    # working directory, any other negative dfd finds no file: -EBADF; before,
+    # vfs_empty_path() is false for dfd < 0 and the copy faults: -EFAULT)
+    return not a[flags_arg] & flag or _bad_dfd(a[_DFD_OF.get((slot.nr, arg), 0)])
+
+
+def _bad_dfd(dfd: int) -> bool:
+    """A negative directory descriptor other than AT_FDCWD (fdget(): no file)."""
+    dfd &= 0xFFFF_FFFF
+    return dfd >= 1 << 31 and dfd != _AT_FDCWD
 
 
 def out_of_reach(slot: Slot, va: int, tagged: TaggedAbi) -> bool:

@@ -262,12 +262,13 @@ def test_feature_prctls_fail_without_their_capability(
         assert _judged(s, "prctl", args, ret), args
     told_caps(HWCAP_PACA, 0)
     assert not _judged(s, "prctl", (61,), 0x1F)                           # no fifth key
-    # MTE's bits of the tagged-address control: answered and accepted only with MTE.
+    # MTE's bits of the tagged-address control: answered and accepted only with MTE (the
+    # flag set first: PR_GET_TAGGED_ADDR_CTRL answers the thread's own, return.tagged_ctrl).
     told_caps(0, 0)
-    assert _judged(s, "prctl", (56,), 1) and not _judged(s, "prctl", (56,), 3)
     assert _judged(s, "prctl", (55, 1), 0) and not _judged(s, "prctl", (55, 3), 0)
+    assert _judged(s, "prctl", (56,), 1) and not _judged(s, "prctl", (56,), 3)
     told_caps(0, HWCAP2_MTE)
-    assert _judged(s, "prctl", (56,), 3 | 0xFFFF << 3) and not _judged(s, "prctl", (56,), 1 << 19)
+    assert _judged(s, "prctl", (56,), 3 | 0xFFFF << 3) and not _judged(s, "prctl", (56,), 1 | 1 << 19)
     assert _judged(s, "prctl", (55, 3), 0) and not _judged(s, "prctl", (55, 1 << 20), 0)
     # PR_GET_SPECULATION_CTRL: PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
     for value, ok in ((0, True), (0x1F, True), (0x20, False), (0x80, False)):

@@ -65,3 +65,13 @@ def test_a_failed_mprotect_leaves_the_old_or_the_new_protection() -> None:
     space = Space()
     record(_call("mprotect", _BASE, 4096, 0), space, enomem)
     assert protection_at(space, _BASE) is None          # read-write or PROT_NONE: unknown
+
+
+def test_key_zero_is_mprotect() -> None:
+    """(mm_pkey_is_allocated(): key 0 is always allocated; do_mprotect_pkey() is mprotect())"""
+    space = Space()
+    record(_call("pkey_mprotect", _BASE, 4096, 0, 0), space, 0)
+    prot = protection_at(space, _BASE)
+    assert prot is not None and not prot & PROT_MASK
+    record(_call("pkey_mprotect", _BASE, 4096, 3, 0), space, 0)
+    assert protection_at(space, _BASE) is None

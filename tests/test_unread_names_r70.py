@@ -143,3 +143,18 @@ def test_a_null_name_is_judged_only_where_page_zero_stayed_unmapped() -> None:
     assert long_names._unreadable(files, reg, slot, 0, 1, TaggedAbi())
     reg.user_runs[slot.root] = 6
     assert not long_names._unreadable(files, reg, slot, 0, 1, TaggedAbi())
+
+
+def test_null_under_a_negative_dfd_other_than_at_fdcwd_fails() -> None:
+    # (getname_maybe_null() gives NULL, the descriptor only where dfd >= 0; dfd -1: -EBADF,
+    # -EFAULT before 6.12; do_utimes_fd(-1): -EBADF)
+    minus1 = (1 << 64) - 1
+    assert unread_names.null_read(_slot("statx", minus1, 0, 0x1000, 0x7FF, 0), 1)
+    assert unread_names.null_read(_slot("newfstatat", minus1, 0, 0, 0x1000), 1)
+    assert unread_names.null_read(_slot("utimensat", minus1, 0, 0, 0), 1)
+    assert unread_names.null_read(_slot("move_mount", minus1, 0, AT_FDCWD, 0, 4), 1)
+    assert unread_names.null_read(_slot("move_mount", 3, 0, minus1, 0, 0x40), 3)
+    assert not unread_names.null_read(_slot("move_mount", 3, 0, AT_FDCWD, 0, 0x44), 3)
+    # (AT_FDCWD looks "" up at the working directory from 6.12: a success may be honest)
+    assert not unread_names.null_read(_slot("statx", AT_FDCWD, 0, 0x1000, 0x7FF, 0), 1)
+    assert not unread_names.null_read(_slot("newfstatat", AT_FDCWD, 0, 0, 0x1000), 1)

@@ -114,6 +114,7 @@ EXPECTED = {
     "secret_r69_rules",
     "secret_r70_rules",
     "secret_r71_rules",
+    "secret_r72_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -203,9 +203,16 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return start
 
 
+def _untagged(addr: int) -> int:
+    """arm64's untagged_addr(), which munmap, mprotect, madvise, mremap's old address,
+    msync and mincore apply whatever the tagged address ABI: bit 55 copied into the top
+    byte."""
+    return addr | 0xFF << 56 if addr & 1 << 55 else addr & ~(0xFF << 56)
+
+
 @syscall("munmap")
 def sys_munmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length = a[0], a[1]
+    addr, length = _untagged(a[0]), a[1]
     if addr % PAGE or length == 0 or addr + length > USER_TOP:
         return -errno.EINVAL
     t.process.mm.unmap_range(addr, addr + _page_up(length))
@@ -214,18 +221,19 @@ def sys_munmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("mprotect")
 def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _mprotect_pkey(t, a[0], a[1], s32(a[2]), -1)
+    return _mprotect_pkey(t, _untagged(a[0]), a[1], s32(a[2]), -1)
 
 
 @syscall("pkey_mprotect")
 def sys_pkey_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _mprotect_pkey(t, a[0], a[1], s32(a[2]), s32(a[3]))
+    return _mprotect_pkey(t, _untagged(a[0]), a[1], s32(a[2]), s32(a[3]))
 
 
 def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int:
     """do_mprotect_pkey(): the areas in address order, each changed before the next is
-    looked at; a hole stops the walk with ENOMEM, the areas before it changed.  No key
-    past -1 is allocated (no arm64 POE: mm_pkey_is_allocated() is false, EINVAL)."""
+    looked at; a hole stops the walk with ENOMEM, the areas before it changed.  Key 0 is
+    always allocated (mm_pkey_is_allocated(): pkey == 0 without ARCH_HAS_PKEYS), as -1;
+    no other key is (no arm64 POE: EINVAL)."""
     if addr % PAGE or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
         return -errno.EINVAL
     if not size:
@@ -233,7 +241,7 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
     end = addr + _page_up(size)
     if end >= 1 << 64:
         return -errno.ENOMEM            # (end <= start once it wraps)
-    if pkey != -1:
+    if pkey not in (-1, 0):
         return -errno.EINVAL
     prot &= PROT_MASK
     mm = t.process.mm
@@ -252,7 +260,7 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
 
 @syscall("madvise")
 def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length, advice = a[0], _page_up(a[1]), s32(a[2])
+    addr, length, advice = _untagged(a[0]), _page_up(a[1]), s32(a[2])
     if addr % PAGE:
         return -errno.EINVAL
     if advice in FORK_ADVICE:
@@ -345,7 +353,8 @@ def _ksm_advice(mm: AddressSpace, start: int, end: int, advice: int) -> int:
 
 @syscall("mremap")
 def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    old, old_len, new_len, flags, new_addr = a[0], _page_up(a[1]), _page_up(a[2]), a[3], a[4]
+    old, old_len, new_len, flags, new_addr = \
+        _untagged(a[0]), _page_up(a[1]), _page_up(a[2]), a[3], a[4]
     mm = t.process.mm
     if old % PAGE or new_len == 0 or flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP):
         return -errno.EINVAL
@@ -400,7 +409,7 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("msync")
 def sys_msync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length = a[0], _page_up(a[1])
+    addr, length = _untagged(a[0]), _page_up(a[1])
     if addr % PAGE:
         return -errno.EINVAL
     mm = t.process.mm
@@ -427,8 +436,9 @@ def _set_locked(mm: AddressSpace, start: int, end: int, locked: bool) -> None:
 
 @syscall("munlock")
 def sys_munlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    start = a[0] & ~(PAGE - 1)
-    end = _page_up(a[0] + a[1]) if a[1] else start
+    addr = _untagged(a[0])              # (do_mlock(), munlock(): untagged_addr())
+    start = addr & ~(PAGE - 1)
+    end = _page_up(addr + a[1]) if a[1] else start
     if end > USER_TOP:
         return -errno.ENOMEM
     _set_locked(t.process.mm, start, end, False)
@@ -459,8 +469,9 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     """mlock/mlock2: the range's pages are faulted in now (written, for private writable
     memory, as Linux populates it) and stay resident; a hole in the range is ENOMEM."""
-    start = a[0] & ~(PAGE - 1)
-    end = _page_up(a[0] + a[1]) if a[1] else start
+    addr = _untagged(a[0])              # (do_mlock(), munlock(): untagged_addr())
+    start = addr & ~(PAGE - 1)
+    end = _page_up(addr + a[1]) if a[1] else start
     if end > USER_TOP:
         return -errno.ENOMEM
     mm = t.process.mm
@@ -489,7 +500,7 @@ def sys_mlock2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("mincore")
 def sys_mincore(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length, vec = a[0], _page_up(a[1]), a[2]
+    addr, length, vec = _untagged(a[0]), _page_up(a[1]), a[2]
     if addr % PAGE:
         return -errno.EINVAL
     mm = t.process.mm

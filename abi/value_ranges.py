@@ -87,6 +87,8 @@ Terms (each judged on a successful result only, but `Errors`, which judges an er
   term of `only_if` (the calls' other paths have errors this row does not list).  Errors
   are not judged once a seccomp filter (SECCOMP_RET_ERRNO answers any errno) or syscall
   user dispatch may be in place in the program (guardian/raised_signals.py).
+- `WhenArg(arg, values, terms)`: where that argument is one of `values`, a success also
+  meets `terms`; `ResultIn(values)`: the result is one of `values`.
 - `WithoutCap(word, bits, terms)`: where the program's AT_HWCAP (1) or AT_HWCAP2 (2) has
   none of `bits`, a success also meets `terms`, or cannot happen when there are none (the
   SVE/SME vector-length and pointer-authentication prctls fail with -EINVAL without the
@@ -116,6 +118,12 @@ INODE, PIPE_SIZE = "inode", "pipe_size"
 #: every new task; only the task's own PR_SET_PDEATHSIG (or a credential change, to 0)
 #: changes it.
 PDEATH_SIGNAL = "pdeath_signal"
+#: A process's MDWE bits (mm->flags), a thread's SECURE_KEEP_CAPS, and a call that resets
+#: the securebits (PR_SET_SECUREBITS; unshare(), setns(): set_cred_user_ns()):
+#: guardian/prctl_state.py.
+MDWE, KEEPCAPS, SECUREBITS_RESET = "mdwe", "keepcaps", "securebits_reset"
+#: A process's is_child_subreaper (signal_struct): guardian/prctl_state.py.
+SUBREAPER = "subreaper"
 
 PAGE = 4096
 PID_MAX_LIMIT = 4 * 1024 * 1024
@@ -363,6 +371,29 @@ class WithoutCap:
 
 
 @dataclass(frozen=True)
+class WhenArg:
+    """Where argument `arg` is one of `values`, the call's success also meets `terms` (a
+    sub-command's own conditions: cap_task_prctl(), arch_prctl_spec_ctrl_set())."""
+    arg: int
+    values: frozenset[int]
+    terms: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class NoWriteExec:
+    """Under MDWE (PR_MDWE_REFUSE_EXEC_GAIN) no call makes a mapping both writable and
+    executable (argument `prot_arg` holds the protection): map_deny_write_exec() answers
+    -EACCES (guardian/prctl_state.py says where it is judged)."""
+    prot_arg: int
+
+
+@dataclass(frozen=True)
+class ResultIn:
+    """The call answers one of `values` (arm64's ssbd_prctl_get())."""
+    values: frozenset[int]
+
+
+@dataclass(frozen=True)
 class ArgNotAbove:
     """Argument `arg` is at most argument `bound_arg`, both read as unsigned ints."""
     arg: int
@@ -382,7 +413,7 @@ class Errors:
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
     | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull \
-    | ArgBits | ArgIn | VmaName | WithoutCap | Errors
+    | ArgBits | ArgIn | VmaName | WithoutCap | Errors | WhenArg | ResultIn | NoWriteExec
 Row = tuple[RangeTerm, ...]
 
 _BOOL: Row = (Result(0, 1),)
@@ -484,6 +515,11 @@ CALLS: dict[str, Row] = {
     "newfstatat": (FileType(0, 2, 16, path_arg=1, flags_arg=3), Keeps(INODE)),
     # Only sizeof(struct robust_list_head): futex/syscalls.c returns -EINVAL otherwise.
     "set_robust_list": (ArgIn(1, frozenset({24})), Sets(ROBUST_LIST)),
+    # set_cred_user_ns() resets the securebits (SECURE_KEEP_CAPS among them).
+    "unshare": (Sets(SECUREBITS_RESET),), "setns": (Sets(SECUREBITS_RESET),),
+    # mmap_region(), do_mprotect_pkey(): map_deny_write_exec() under MDWE.
+    "mmap": (NoWriteExec(2),), "mprotect": (NoWriteExec(2),),
+    "pkey_mprotect": (NoWriteExec(2),),
     "set_tid_address": (Sets(TID_ADDRESS),),      # its id: guardian/result_ranges.py
     # personality() returns the old persona (an unsigned int) and sets the new one unless
     # asked 0xffffffff; only the thread's own calls change it.
@@ -583,6 +619,7 @@ FCNTL: dict[int, Row] = {
 # --- prctl options -----------------------------------------------------------------------
 PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
+PR_SET_CHILD_SUBREAPER = 36
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
 PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
 PR_SVE_SET_VL, PR_SME_SET_VL = 50, 63
@@ -604,6 +641,20 @@ PR_CAP_AMBIENT, PR_SET_MDWE, PR_GET_MDWE, PR_SET_MEMORY_MERGE = 47, 65, 66, 67
 PR_CAP_AMBIENT_COMMANDS = frozenset({1, 2, 3, 4})
 #: PR_MDWE_REFUSE_EXEC_GAIN | PR_MDWE_NO_INHERIT (6.7; 6.3..6.6 know the first alone)
 PR_MDWE_BITS = 0x3
+#: prctl_set_mdwe(): 0, PR_MDWE_REFUSE_EXEC_GAIN, or both bits (NO_INHERIT alone: -EINVAL)
+PR_MDWE_SETTABLE = frozenset({0, 1, 3})
+PR_MDWE_NO_INHERIT = 2
+PR_SET_SECUREBITS = 28
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_TIMING = 4, 8, 14
+#: arm64's arch_prctl_spec_ctrl_get()/_set() know PR_SPEC_STORE_BYPASS alone (-ENODEV).
+PR_SPEC_STORE_BYPASS = 0
+#: ssbd_prctl_set(): PR_SPEC_ENABLE, _DISABLE, _FORCE_DISABLE, _DISABLE_NOEXEC (-ERANGE)
+PR_SPEC_CTRLS = frozenset({2, 4, 8, 16})
+#: ssbd_prctl_get(): PR_SPEC_NOT_AFFECTED, PR_SPEC_ENABLE, PR_SPEC_PRCTL | ENABLE, DISABLE,
+#: FORCE_DISABLE or DISABLE_NOEXEC; PR_SPEC_DISABLE alone from kernels before 5.10
+#: (ARM64_SSBD_FORCE_ENABLE).
+PR_SPEC_GET_VALUES = frozenset({0, 2, 4, 1 | 2, 1 | 4, 1 | 8, 1 | 16})
 #: cap_valid(): 0..CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x kernel)
 CAP_VALID = frozenset(range(41))
 
@@ -618,20 +669,33 @@ def _zero_args(first: int, end: int) -> tuple[ArgIn, ...]:
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
 PRCTL: dict[int, Row] = {
     PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
-    PR_GET_KEEPCAPS: _BOOL, PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
+    PR_GET_KEEPCAPS: (*_BOOL, Keeps(KEEPCAPS)), PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
     PR_GET_SECCOMP: (Result(0, 2),),
     # kernel/sys.c prctl(): -EINVAL where !cap_valid(arg2).
     PR_CAPBSET_READ: (*_BOOL, ArgIn(1, CAP_VALID)),
     # cap_task_prctl(): arg4, arg5 0 and cap_valid(arg3) (0 for CLEAR_ALL), a known
     # sub-command; only PR_CAP_AMBIENT_IS_SET answers 1.
+    # CLEAR_ALL takes no arg3 (-EINVAL); RAISE, LOWER, CLEAR_ALL answer commit_creds()'s 0.
     PR_CAP_AMBIENT: (*_BOOL, ArgIn(1, PR_CAP_AMBIENT_COMMANDS), ArgIn(2, CAP_VALID),
-                     *_zero_args(3, 5)),
+                     *_zero_args(3, 5),
+                     WhenArg(1, frozenset({PR_CAP_AMBIENT_CLEAR_ALL}), _zero_args(2, 3)),
+                     WhenArg(1, frozenset({2, 3, PR_CAP_AMBIENT_CLEAR_ALL}), (Result(0, 0),))),
+    # kernel/sys.c prctl(): -EINVAL where !valid_signal(arg2) (PR_SET_PDEATHSIG), arg2 is
+    # not SUID_DUMP_DISABLE or SUID_DUMP_USER (PR_SET_DUMPABLE), not PR_TIMING_STATISTICAL
+    # (PR_SET_TIMING); cap_task_prctl(): arg2 > 1 (PR_SET_KEEPCAPS).
+    PR_SET_DUMPABLE: (ArgIn(1, frozenset({0, 1})),),
+    PR_SET_KEEPCAPS: (ArgIn(1, frozenset({0, 1})), Sets(KEEPCAPS)),
+    PR_SET_SECUREBITS: (Sets(SECUREBITS_RESET),),
+    PR_SET_TIMING: (ArgIn(1, frozenset({0})),),
     # kernel/sys.c prctl(): -EINVAL where arg2..arg5 are not 0.
     PR_MCE_KILL_GET: (Result(0, 2), *_zero_args(1, 5)),     # LATE, EARLY, DEFAULT
-    PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1),),
+    # kernel/sys.c prctl(): is_child_subreaper = !!arg2; put_user() of it.
+    PR_SET_CHILD_SUBREAPER: (Sets(SUBREAPER),),
+    PR_GET_CHILD_SUBREAPER: (Field(1, 0, "<i", 0, 1), Keeps(SUBREAPER)),
     PR_GET_NO_NEW_PRIVS: (*_BOOL, Keeps(NO_NEW_PRIVS), *_zero_args(1, 5)),
     # PR_GET_PDEATHSIG put_user()s current->pdeath_signal into *arg2.
-    PR_SET_PDEATHSIG: (Sets(PDEATH_SIGNAL),), PR_GET_PDEATHSIG: (Keeps(PDEATH_SIGNAL),),
+    PR_SET_PDEATHSIG: (Sets(PDEATH_SIGNAL), ArgIn(1, frozenset(range(NSIG + 1)))),
+    PR_GET_PDEATHSIG: (Keeps(PDEATH_SIGNAL),),
     # kernel/sys.c prctl(): -EINVAL where arg2 != 1 || arg3 || arg4 || arg5.
     PR_SET_NO_NEW_PRIVS: (Sets(NO_NEW_PRIVS), ArgIn(1, frozenset({1})), *_zero_args(2, 5)),
     PR_SET_NAME: (Sets(COMM),), PR_GET_NAME: (Keeps(COMM),),
@@ -645,8 +709,9 @@ PRCTL: dict[int, Row] = {
     PR_GET_MEMORY_MERGE: (*_BOOL, *_zero_args(1, 5)),
     PR_SET_MEMORY_MERGE: (Result(0, 0), *_zero_args(2, 5)),
     # prctl_get_mdwe(): arg2..arg5 0; prctl_set_mdwe(): arg3..arg5 0, known bits only.
-    PR_GET_MDWE: (Result(0, PR_MDWE_BITS), *_zero_args(1, 5)),
-    PR_SET_MDWE: (Result(0, 0), ArgBits(1, PR_MDWE_BITS), *_zero_args(2, 5)),
+    PR_GET_MDWE: (Result(0, PR_MDWE_BITS), ResultIn(PR_MDWE_SETTABLE), Keeps(MDWE),
+                  *_zero_args(1, 5)),
+    PR_SET_MDWE: (Result(0, 0), ArgIn(1, PR_MDWE_SETTABLE), *_zero_args(2, 5), Sets(MDWE)),
     # The vector-length calls fail with -EINVAL unless the CPU has SVE (SME), and the
     # pointer-authentication ones unless it has address (or generic) authentication:
     # sve_set_current_vl(), sve_get_current_vl(), ptrauth_prctl_reset_keys(), ...
@@ -659,8 +724,10 @@ PRCTL: dict[int, Row] = {
     PR_PAC_GET_ENABLED_KEYS: (Result(0, PR_PAC_KEYS), WithoutCap(1, HWCAP_PACA)),
     # arm64's ssbd_prctl_get(): PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
     # kernel/sys.c prctl(): -EINVAL where arg3..arg5 (GET), arg4, arg5 (SET) are not 0.
-    PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS), *_zero_args(2, 5)),
-    PR_SET_SPECULATION_CTRL: (Result(0, 0), *_zero_args(3, 5)),
+    PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS), ResultIn(PR_SPEC_GET_VALUES),
+                              ArgIn(1, frozenset({PR_SPEC_STORE_BYPASS})), *_zero_args(2, 5)),
+    PR_SET_SPECULATION_CTRL: (Result(0, 0), ArgIn(1, frozenset({PR_SPEC_STORE_BYPASS})),
+                              ArgIn(2, PR_SPEC_CTRLS), *_zero_args(3, 5)),
     # get_tagged_addr_ctrl() adds MTE's bits only from a control set_tagged_addr_ctrl()
     # accepts with MTE alone; without it only PR_TAGGED_ADDR_ENABLE is valid.
     # kernel/sys.c prctl(): -EINVAL before get_tagged_addr_ctrl() where arg2..arg5 are not

@@ -140,6 +140,34 @@ def _either(space: Space, start: int, end: int, prot: int) -> None:
             space.set_protection(a, b, both)
 
 
+EINVAL, EACCES = 22, 13
+#: PROT_READ | WRITE | EXEC | SEM | BTI | MTE and PROT_GROWSDOWN | PROT_GROWSUP: any other
+#: bit fails arch_validate_prot() (arm64) before any vma is looked at.
+_PROT_KNOWN = 0x3F | 0x0300_0000
+_GROWS_BOTH = 0x0300_0000
+
+
+def _within_one(rows: list[tuple[int, int, int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e, _, _ in rows)
+
+
+def _unchanged(space: Space, a: tuple[int, ...], errno: int) -> bool:
+    """Did do_mprotect_pkey() fail before it changed any vma?  -EINVAL for a bit
+    arch_validate_prot() refuses, or both PROT_GROWSDOWN and PROT_GROWSUP, comes before
+    the walk; -EACCES for PROT_WRITE without PROT_EXEC over one MAP_SHARED mmap's range
+    comes from the first vma (VM_MAYWRITE, fixed at mmap for the file, and
+    security_file_mprotect() judge every vma of that mmap alike; map_deny_write_exec()
+    needs PROT_EXEC), before mprotect_fixup() of any.  Otherwise unknown: False."""
+    prot = a[2]
+    if errno == EINVAL:
+        return bool(prot & ~_PROT_KNOWN) or prot & _GROWS_BOTH == _GROWS_BOTH
+    if errno == EACCES and prot & PROT_WRITE and not prot & (PROT_EXEC | _GROWS_BOTH):
+        start, end = a[0], a[0] + page_up(a[1])
+        return _within_one(space.origins, start, end) and \
+            _within_one(space.shared_areas, start, end)
+    return False
+
+
 def record(slot: Slot, space: Space, ret: int) -> None:
     """The program's mmap or mprotect returned `ret`: keep the range's protection."""
     a = slot.args
@@ -154,7 +182,7 @@ def record(slot: Slot, space: Space, ret: int) -> None:
                 space.set_protection(start, end, None)
         elif ret == 0:
             space.set_protection(start, end, prot if narrowed(prot) else None)
-        elif ret >= ERRNO_FLOOR:
+        elif ret >= ERRNO_FLOOR and not _unchanged(space, a, (1 << 64) - ret):
             # (do_mprotect_pkey(): mprotect_fixup() vma by vma, then -ENOMEM at a hole,
             # -EACCES, -EINVAL (arch_validate_flags()) or a fixup's error: the vmas before
             # it already changed)

@@ -47,6 +47,7 @@ from abi.value_ranges import (
     SO_TYPE,
     SOCKADDR_UN_SIZE,
     SOL_SOCKET,
+    SUBREAPER,
     THP_DISABLE,
     TID_ADDRESS,
     TYPE_BY_MAKER,
@@ -66,9 +67,11 @@ from abi.value_ranges import (
     MaskNotEmpty,
     NamedChild,
     NoNul,
+    NoWriteExec,
     OwnerUnset,
     OwnsLock,
     Result,
+    ResultIn,
     SavedAuxv,
     SealsKept,
     Sets,
@@ -79,6 +82,7 @@ from abi.value_ranges import (
     VmaName,
     Waiters,
     WaitidChild,
+    WhenArg,
     WithoutCap,
     Woken,
     row_for,
@@ -87,7 +91,7 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
-from guardian import checks
+from guardian import checks, prctl_state
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -301,6 +305,11 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
         elif isinstance(term, Keeps):
             if term.fact == MEMBARRIER_REGS:
                 _check_membarrier_registered(slot, held)
+            elif term.fact in prctl_state.FACTS:
+                # A seccomp filter may have answered the set (or this call) for Linux;
+                # another thread's prctl in flight may have changed the mm's bits.
+                if not held.filtered(slot) and not held.racing(slot):
+                    _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated)
             else:
                 _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated,
                             term.fact == RSEQ_AREA and held.fork_thread(slot))
@@ -339,6 +348,18 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                                f"of {sorted(term.values)}")
         elif isinstance(term, VmaName):
             _check_vma_name(memory, slot, a[term.arg])
+        elif isinstance(term, WhenArg):
+            if a[term.arg] in term.values:
+                _check_terms(memory, slot, ret, held, name, term.terms)
+        elif isinstance(term, NoWriteExec):
+            if not held.filtered(slot) and not held.racing(slot) and \
+                    prctl_state.write_exec_denied(held.stated, slot, name):
+                _refused(slot, "makes a writable, executable mapping, but the process's "
+                               "MDWE (PR_MDWE_REFUSE_EXEC_GAIN) refuses one (-EACCES)")
+            prctl_state.note_write_exec(held.stated, slot)
+        elif isinstance(term, ResultIn):
+            if ret not in term.values:
+                _refused(slot, f"answers {ret:#x}, not one of {sorted(term.values)}")
         elif isinstance(term, WithoutCap):
             if not held.caps(slot)[term.word - 1] & term.bits:
                 cap = "AT_HWCAP" if term.word == 1 else "AT_HWCAP2"
@@ -417,6 +438,9 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     if fact == THP_DISABLE:
         stated.of_space(slot)[THP_DISABLE] = int(bool(a[1]))
         return
+    if fact in prctl_state.FACTS:
+        prctl_state.note_set(stated, slot, fact)
+        return
     if fact == MEMBARRIER_REGS:
         space = stated.of_space(slot)
         made = int(space.get(MEMBARRIER_REGS, 0))  # type: ignore[call-overload]
@@ -458,6 +482,17 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
             # (what it read back is not quoted: it may be the program's own bytes)
             _refused(slot, "reports another device or inode than it first reported for "
                            "this open file (an open file's inode never changes)")
+        return
+    if fact in prctl_state.FACTS:
+        known = prctl_state.kept(stated, slot, fact)
+        if known is not None and fact == SUBREAPER:
+            # (the word is not quoted: it may be the program's own bytes)
+            if _s32(int.from_bytes(read_or_fault(memory, slot, a[1], 4), "little")) != known:
+                _refused(slot, f"stores another value than {known}, the state the call that "
+                               "last set it left")
+        elif known is not None and ret != known:
+            _refused(slot, f"answers {ret}, but the caller's state is {known}, as the call "
+                           "that last set it left it")
         return
     facts = stated.of_file(slot, a[0]) if fact == PIPE_SIZE else \
         stated.of_space(slot) if fact == THP_DISABLE else stated.of_thread(slot)

@@ -36,6 +36,7 @@ import struct
 from collections.abc import Callable
 
 from abi.value_ranges import COMM, NO_NEW_PRIVS, PDEATH_SIGNAL, PERSONA, PERSONA_CLEARABLE
+from guardian import prctl_state
 from guardian.open_files import Description
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -129,6 +130,8 @@ class StatedFacts:
         for fact in (PERSONA, PERSONA_CLEARABLE, NO_NEW_PRIVS):
             if fact in parent:
                 child[fact] = parent[fact]
+        if child_root:
+            prctl_state.note_fork(self, root, child_root)
         if self.threads.get((root, -1), {}).get(COMM_WRITTEN):
             if child_root:
                 self.threads.setdefault((child_root, -1), {})[COMM_WRITTEN] = True

@@ -103,6 +103,7 @@ EXPECTED = {
     "secret_r69_core",
     "secret_r70_core",
     "secret_r71_core",
+    "secret_r72_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -33,7 +33,9 @@ def honest_checks() -> dict[str, list[str]]:
 
 
 CASES = [("QG-004", "set_pt.file_bytes", LOADER), ("QG-005", "set_pt.file_bytes", LOADER),
-         ("QG-006", "set_pt.file_bytes", LOADER), ("QG-012", "set_pt.memfd_elsewhere", LOADER),
+         # (QG-006's page is the first fault of a private view after the cut: the wider
+         # set_pt.cut_refault decides it first; with it removed, set_pt.file_bytes does)
+         ("QG-006", "set_pt.cut_refault", LOADER), ("QG-012", "set_pt.memfd_elsewhere", LOADER),
          ("QG-014", "return.admitted_bytes", DYNAMIC),
          ("QG-015", "return.admitted_bytes", DYNAMIC),
          ("QI-015", "return.admitted_bytes", IPC), ("QI-016", "return.admitted_bytes", IPC),

@@ -109,7 +109,7 @@ from __future__ import annotations
 
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Expect, Goal, documented, scenario
 from emulator import descriptors as D
 
 RT = "redteam_r71b"
@@ -440,11 +440,15 @@ for _in, _after, _phase, _nr, _what, _linux in _WRITERS:
         f"or what the call writes: {_linux}.",
         gap="" if _in in _INFLIGHT_REFUSED else "P2", args=(X_ARG,),
         mprotect=Expect.SUCCEEDS if _in in _INFLIGHT_REFUSED else Expect.REFUSED)(
-        _writer_steps(_phase, _nr, True))
+        documented(_writer_steps(_phase, _nr, True),
+                   f"1. 3 pages stored, the cut to PAGE, the regrow, then {_what}.\n"
+                   "2. At the call's return, 0x51 bytes at page 2: label -4."))
     _yu(_after, f"(-x) After a memfd's cut and regrow and {_what}, map a page of forged "
         "bytes at page 2", f"Page 2 holds what the call wrote: {_linux}.", args=(X_ARG,),
         mprotect=Expect.SUCCEEDS)(   # (the predecessor design judges no file page)
-        _writer_steps(_phase, _nr, False))
+        documented(_writer_steps(_phase, _nr, False),
+                   f"1. 3 pages stored, the cut to PAGE, the regrow, then {_what}.\n"
+                   "2. At the step's marker after the call, 0x51 bytes at page 2: label -4."))
 
 
 @_yu("YU-022", "(-t) A thread made; after a memfd's cut and regrow and a store of "
@@ -500,11 +504,16 @@ _yu("YU-025", "(-p) After madvise(MADV_REMOVE) of page 1 through a writable MAP_
     "a memfd, map a page of forged bytes at page 1 of an untouched MAP_PRIVATE view",
     "A hole MADV_REMOVE punched reads zeros in every view (madvise_remove() -> "
     "vfs_fallocate(PUNCH_HOLE | KEEP_SIZE), shmem_fault()).", args=(R_ARG,))(
-    _punched(0))
+    documented(_punched(0), "1. A memfd of 3 pages of 'x', an untouched MAP_PRIVATE view, a "
+               "writable MAP_SHARED view, madvise(MADV_REMOVE) of page 1 through it.\n"
+               "2. 0x51 bytes at the private view's page 1, zeros at the shared view's: "
+               "label -4."))
 _yu("YU-026", "(-p) After madvise(MADV_REMOVE) of page 1 through a writable MAP_SHARED view of "
     "a memfd, map a page of forged bytes at the shared view's page 1",
     "A hole MADV_REMOVE punched reads zeros (shmem_fault() finds no folio: a new zeroed "
-    "one).", args=(R_ARG,))(_punched(1))
+    "one).", args=(R_ARG,))(
+    documented(_punched(1), "1. As YU-025.\n2. 0x51 bytes at the shared view's page 1, "
+               "zeros at the private view's: label -4."))
 
 
 @_yu("YU-029", "(-o) After an open of /proc/self/fd/N with O_TRUNC cut a memfd to 0 and "

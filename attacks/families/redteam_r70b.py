@@ -123,7 +123,7 @@ def _remember(adv: Adversary, phase: int) -> None:
         a.memo["at"], a.memo["desc"] = at, a.init.mm.tables.lookup(at) if at else 0
 
 
-def _map_page(a: Adversary, page: int, content: bytes) -> None:
+def map_page(a: Adversary, page: int, content: bytes) -> None:
     """The kernel maps a frame holding `content` at page `page` of the step's private
     mapping (as a read fault's page: the entry bits of its page 0), where none is."""
     at, desc = a.memo.get("at", 0), a.memo.get("desc", 0)
@@ -154,7 +154,7 @@ def fill_at_exit(adv: Adversary, phase: int, nr: int, call: int, page: int,
     def _(a: Adversary, **_: object) -> None:
         a.memo["calls"] = a.memo.get("calls", 0) + 1
         if a.memo["calls"] == call:
-            _map_page(a, page, bytes([byte]) * PAGE)
+            map_page(a, page, bytes([byte]) * PAGE)
 
 
 def fill_at_marker(adv: Adversary, phase: int, page: int, byte: int) -> None:
@@ -164,7 +164,7 @@ def fill_at_marker(adv: Adversary, phase: int, page: int, byte: int) -> None:
 
     @adv.on(Point.MARKER, phase=phase + 2)
     def _(a: Adversary, **_: object) -> None:
-        _map_page(a, page, bytes([byte]) * PAGE)
+        map_page(a, page, bytes([byte]) * PAGE)
 
 
 def claim_pwritten_file_bytes(adv: Adversary) -> None:
@@ -203,7 +203,7 @@ def claim_readfirst_refault(adv: Adversary) -> None:
 
     @adv.on(Point.MARKER, phase=P_READFIRST + 2)
     def _(a: Adversary, **_: object) -> None:
-        _map_page(a, 2, b"q" * PAGE)
+        map_page(a, 2, b"q" * PAGE)
 
 
 def claim_alias_shared_frame(adv: Adversary) -> None:
@@ -437,7 +437,7 @@ def yr_movedcut_forged(adv: Adversary) -> None:
     def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
         to = args[0] if args else 0
         a.memo["at"], a.memo["desc"] = to, a.init.mm.tables.lookup(to) if to else 0
-        _map_page(a, 2, b"\x51" * PAGE)
+        map_page(a, 2, b"\x51" * PAGE)
 
 
 @scenario(id="YR-018", title="After a memfd's cut and regrow, mprotect(PROT_READ) splits the "
@@ -452,7 +452,7 @@ def yr_split_forged(adv: Adversary) -> None:
     @adv.on(Point.MARKER, phase=P_SPLIT + 2)
     def _(a: Adversary, **_: object) -> None:
         a.memo["desc"] = a.memo.get("desc", 0) | D.AP_RO
-        _map_page(a, 2, b"\x51" * PAGE)
+        map_page(a, 2, b"\x51" * PAGE)
 
 
 @scenario(id="YR-019", title="(-b) After the cut and regrow of a memfd mapped MAP_PRIVATE | "
@@ -490,4 +490,4 @@ def yr_grown_forged(adv: Adversary) -> None:
     def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
         to = args[0] if args else 0
         a.memo["at"], a.memo["desc"] = to, a.init.mm.tables.lookup(to) if to else 0
-        _map_page(a, 2, b"\x51" * PAGE)
+        map_page(a, 2, b"\x51" * PAGE)

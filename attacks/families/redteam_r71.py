@@ -69,6 +69,7 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r54 import _arg, _keep
+from attacks.families.redteam_r70 import dup_open
 from attacks.moves import serve_as_getpid, serve_with, write_back
 from attacks.scenario import documented, iago_scenarios
 
@@ -84,13 +85,6 @@ P_FIRST, P_LAST = P_PKEYNONE, P_TAGNULL
 NR = NUMBERS
 
 _iago = iago_scenarios(RT, RULES)
-
-
-def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
-    """Serve the next `call` after `phase` as dup() of the marker's first value."""
-    _keep(adv, phase)
-    serve_with(adv, NR[call], phase, {"x8": NR["dup"], "x0": _arg(phase, 0)},
-               init_only=False)
 
 
 def pkey_as_mprotect(adv: Adversary) -> None:

@@ -108,9 +108,9 @@ the pages, x2 the private mapping; P + 1 after its label):
 from __future__ import annotations
 
 from attacks.adversary import Adversary
+from attacks.families.redteam_r70b import map_page
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, documented, scenario
-from emulator import descriptors as D
 
 RT = "redteam_r71b"
 VICTIM = "secret_r71_mm"
@@ -139,27 +139,6 @@ def remember(adv: Adversary, phase: int) -> None:
     def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
         buf, at = (args[0], args[1]) if len(args) > 1 else (0, 0)
         a.memo["at"], a.memo["desc"] = at, a.init.mm.tables.lookup(buf) if buf else 0
-
-
-def map_page(a: Adversary, page: int, content: bytes) -> None:
-    """The kernel maps a frame holding `content` at page `page` of the step's private
-    mapping (entry bits of a writable data page), in place of any page there."""
-    at, desc = a.memo.get("at", 0), a.memo.get("desc", 0)
-    if not at or not desc:
-        a.note("no mapping to fill")
-        return
-    va = at + page * PAGE
-    mm = a.init.mm
-    try:
-        if a.pa_of(va, mm.tables.root) is not None:
-            mm.zap(va, va + PAGE)
-        frame = a.alloc_frame()
-        a.write_lm(frame, content)
-        mm.tables.set(va, (desc & ~D.ADDR_MASK) | frame)
-        a.el1.tlbi_all()
-        a.note(f"a page of {content[0]:#x} bytes mapped at {va:#x}")
-    except Exception as exc:
-        a.refused(f"the page at {va:#x}: {exc!r}")
 
 
 def fill_at_marker(adv: Adversary, phase: int, page: int, byte: int) -> None:

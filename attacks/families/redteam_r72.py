@@ -90,6 +90,7 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.families.redteam_r54 import _arg, _keep
+from attacks.families.redteam_r70 import dup_open
 from attacks.hooks import Point
 from attacks.moves import serve_as_getpid, serve_with
 from attacks.scenario import documented, iago_scenarios
@@ -105,13 +106,6 @@ P_FIRST, P_LAST = P_BADPROT, P_MOVEBADFD
 NR = NUMBERS
 
 _iago = iago_scenarios(RT, RULES)
-
-
-def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
-    """Serve the next `call` after `phase` as dup() of the marker's first value."""
-    _keep(adv, phase)
-    serve_with(adv, NR[call], phase, {"x8": NR["dup"], "x0": _arg(phase, 0)},
-               init_only=False)
 
 
 _GAPS: dict[str, str | None] = {

@@ -91,7 +91,7 @@ is in the argument "-LETTERS"):
 from __future__ import annotations
 
 from attacks.adversary import Adversary
-from attacks.families.redteam_r71b import map_page, remember
+from attacks.families.redteam_r71b import fill_at_exit, fill_at_marker, map_page, remember
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
 
@@ -117,28 +117,6 @@ DEFAULT_ARGS = b"-chjinoprqsuvwyzf"
 NR_WRITE, NR_PWRITE64, NR_SPLICE, NR_PWRITEV = 64, 68, 76, 70
 NR_COPY_FILE_RANGE = 285
 OPEN = "G-LEAVE-ON-REQUEST"
-
-
-def fill_at_marker(adv: Adversary, phase: int, page: int, byte: int) -> None:
-    """At the step's marker after its calls, map a page of `byte`s at page `page`."""
-    remember(adv, phase)
-
-    @adv.on(Point.MARKER, phase=phase + 2)
-    def _(a: Adversary, **_: object) -> None:
-        map_page(a, page, bytes([byte]) * PAGE)
-
-
-def fill_at_exit(adv: Adversary, phase: int, nr: int, call: int, page: int,
-                 byte: int) -> None:
-    """At the exit of the `call`-th call `nr` of the step (counted from its first
-    marker), map a page of `byte`s at page `page` of its private mapping."""
-    remember(adv, phase)
-
-    @adv.on(Point.SYSCALL_EXIT, nr=nr, during=phase, once=False)
-    def _(a: Adversary, **_: object) -> None:
-        a.memo["calls"] = a.memo.get("calls", 0) + 1
-        if a.memo["calls"] == call:
-            map_page(a, page, bytes([byte]) * PAGE)
 
 
 def claim_forkstore_bytes(adv: Adversary) -> None:

@@ -50,7 +50,7 @@ from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
 from guardian.memfd_mapped import IOVEC_CALLS, note_iovecs
-from guardian.mm_untag import untag_first
+from guardian.mm_untag import UNTAGGED_FIRST, untag_first
 from guardian.no_aio import CALLS as NO_AIO_CALLS
 from guardian.no_aio import SHOWN_NR as NO_AIO_SHOWN
 from guardian.number_folding import ByNumber
@@ -141,8 +141,10 @@ class ExceptionEntry:
             live_x = cpu.live.x
             # The number is w8 (el0_svc_common()'s int scno): x8's upper half is no part of it.
             nr: int | None = live_x[SVC_NR_REGISTER] & SVC_NR_MASK
-            # (mprotect, munmap, mremap, madvise, ...: x0 as untagged_addr() gives it)
-            args: tuple[int, ...] = untag_first(nr, _X0_X5.unpack_from(live_x))
+            args: tuple[int, ...] = _X0_X5.unpack_from(live_x)
+            if nr in UNTAGGED_FIRST:    # (tested here: every syscall passes this way)
+                # (mprotect, munmap, mremap, madvise, ...: x0 as untagged_addr() gives it)
+                args = untag_first(nr, args)
             fault = None
         else:
             nr, args = None, ()

@@ -106,14 +106,27 @@ def test_physical_counter_still_traps(mode: str) -> None:
     assert result.signal == SIGILL and out == b""
 
 
+def _qemu_reference(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    """qemu-user's run, taken again while it reports a rate mismatch: under qemu the
+    counter is the host's, so a host that preempts qemu between the program's reads
+    (a busy machine running tests in parallel) puts more than the program's 1 ms of
+    slack between counter and clock. That is the host's timing, not an answer to
+    compare; five such runs in a row would be, and then the comparison stands."""
+    for _ in range(5):
+        ref = subprocess.run([QEMU or "", str(BIN_DIR / "counter_read"), *args], cwd=cwd,
+                             capture_output=True, timeout=60, check=False)
+        if b"same rate as CLOCK_MONOTONIC: no" not in ref.stdout:
+            break
+    return ref
+
+
 @pytest.mark.differential
 @pytest.mark.skipif(QEMU is None, reason="qemu-aarch64-static is not installed")
 @pytest.mark.parametrize("args", [[], ["1000"], ["physical"]])
 def test_counter_read_beside_qemu(args: list[str], tmp_path: Path) -> None:
     """The same shape of output and the same ending as under qemu-user (the frequency is
     each machine's own, so only its presence is compared)."""
-    ref = subprocess.run([QEMU or "", str(BIN_DIR / "counter_read"), *args], cwd=tmp_path,
-                         capture_output=True, timeout=60, check=False)
+    ref = _qemu_reference(args, tmp_path)
     result, out = _run(args)
     ref_code = ref.returncode if ref.returncode >= 0 else 128 - ref.returncode
     assert result.exit_code == ref_code

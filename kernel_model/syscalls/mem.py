@@ -221,12 +221,18 @@ def sys_munmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("mprotect")
 def sys_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _mprotect_pkey(t, _untagged(a[0]), a[1], s32(a[2]), -1)
+    # (prot is an unsigned long: a bit past 31 fails arch_validate_prot())
+    return _mprotect_pkey(t, _untagged(a[0]), a[1], _prot(a[2]), -1)
 
 
 @syscall("pkey_mprotect")
 def sys_pkey_mprotect(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _mprotect_pkey(t, _untagged(a[0]), a[1], s32(a[2]), s32(a[3]))
+    return _mprotect_pkey(t, _untagged(a[0]), a[1], _prot(a[2]), s32(a[3]))
+
+
+def _prot(prot: int) -> int:
+    """mprotect's unsigned long prot: a bit past 31 kept as bit 0x100 (refused alike)."""
+    return s32(prot) | (0x100 if prot >> 32 else 0)
 
 
 def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int:
@@ -234,7 +240,10 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
     looked at; a hole stops the walk with ENOMEM, the areas before it changed.  Key 0 is
     always allocated (mm_pkey_is_allocated(): pkey == 0 without ARCH_HAS_PKEYS), as -1;
     no other key is (no arm64 POE: EINVAL)."""
-    if addr % PAGE or prot & ~(PROT_MASK | 0x01000000 | 0x02000000):
+    # (PROT_SEM is valid on arm64, arch_validate_prot(); PROT_BTI and PROT_MTE are not
+    # on a CPU without BTI and MTE)
+    if addr % PAGE or prot & ~(PROT_MASK | 0x8 | 0x01000000 | 0x02000000) or \
+            prot & 0x03000000 == 0x03000000:       # (both grows bits: -EINVAL)
         return -errno.EINVAL
     if not size:
         return 0
@@ -243,8 +252,18 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
         return -errno.ENOMEM            # (end <= start once it wraps)
     if pkey not in (-1, 0):
         return -errno.EINVAL
-    prot &= PROT_MASK
     mm = t.process.mm
+    if prot & 0x03000000:
+        # (PROT_GROWSDOWN: from the start of the first area below end, which must have
+        # VM_GROWSDOWN; PROT_GROWSUP: no area has VM_GROWSUP on arm64)
+        first = next(iter(mm.vmas.overlapping(addr, end)), None)
+        if first is None or prot & 0x01000000 and first.start >= end or \
+                not prot & 0x01000000 and first.start > addr:
+            return -errno.ENOMEM
+        if not (prot & 0x01000000 and first.growsdown):
+            return -errno.EINVAL
+        addr = first.start
+    prot &= PROT_MASK
     pos = addr
     for vma in mm.vmas.overlapping(addr, end):
         if vma.start > pos:
@@ -273,6 +292,8 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return _ksm_advice(t.process.mm, addr, addr + length, advice) if length else 0
     if a[1] and (length >= 1 << 64 or addr + length > 1 << 64):
         return -errno.EINVAL            # the length wraps around (Linux: end < start)
+    if length and addr >= 1 << 48:
+        return -errno.ENOMEM            # (madvise_walk_vmas(): no area past TASK_SIZE)
     mm = t.process.mm
     areas = mm.vmas.overlapping(addr, addr + length) if length else []
     if advice == MADV_FREE and any(v.shared or v.backing is not None for v in areas):
@@ -412,6 +433,8 @@ def sys_msync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     addr, length = _untagged(a[0]), _page_up(a[1])
     if addr % PAGE:
         return -errno.EINVAL
+    if length and addr >= 1 << 48:
+        return -errno.ENOMEM            # (find_vma(): no area past TASK_SIZE)
     mm = t.process.mm
     for vma in mm.vmas.overlapping(addr, addr + length):
         sp = vma.shared_pages

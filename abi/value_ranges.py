@@ -124,6 +124,10 @@ PDEATH_SIGNAL = "pdeath_signal"
 MDWE, KEEPCAPS, SECUREBITS_RESET = "mdwe", "keepcaps", "securebits_reset"
 #: A process's is_child_subreaper (signal_struct): guardian/prctl_state.py.
 SUBREAPER = "subreaper"
+#: A process's dumpable mode (mm->flags MMF_DUMPABLE) and a call that may replace a
+#: thread's credentials (commit_creds() may set the mm's mode to suid_dumpable):
+#: guardian/prctl_state.py.
+DUMPABLE, CRED_CHANGE = "dumpable", "cred_change"
 
 PAGE = 4096
 PID_MAX_LIMIT = 4 * 1024 * 1024
@@ -516,7 +520,13 @@ CALLS: dict[str, Row] = {
     # Only sizeof(struct robust_list_head): futex/syscalls.c returns -EINVAL otherwise.
     "set_robust_list": (ArgIn(1, frozenset({24})), Sets(ROBUST_LIST)),
     # set_cred_user_ns() resets the securebits (SECURE_KEEP_CAPS among them).
-    "unshare": (Sets(SECUREBITS_RESET),), "setns": (Sets(SECUREBITS_RESET),),
+    "unshare": (Sets(SECUREBITS_RESET), Sets(CRED_CHANGE)),
+    "setns": (Sets(SECUREBITS_RESET), Sets(CRED_CHANGE)),
+    # commit_creds(): a changed euid, egid, fsuid, fsgid or a wider permitted set makes
+    # the mm's dumpable mode suid_dumpable (a value the Guardian does not see).
+    **{n: (Sets(CRED_CHANGE),) for n in (
+        "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+        "setfsgid", "capset")},
     # mmap_region(), do_mprotect_pkey(): map_deny_write_exec() under MDWE.
     "mmap": (NoWriteExec(2),), "mprotect": (NoWriteExec(2),),
     "pkey_mprotect": (NoWriteExec(2),),
@@ -668,7 +678,7 @@ def _zero_args(first: int, end: int) -> tuple[ArgIn, ...]:
 #: most SVE_VL_MAX 8192), with PR_SVE_VL_INHERIT (1 << 17) when set.
 _VECTOR_LENGTH = Result(16, 8192, step=16, mask=0xFFFF, flags=1 << 17)
 PRCTL: dict[int, Row] = {
-    PR_GET_DUMPABLE: (Result(0, 2),),            # SUID_DUMP_DISABLE, _USER, _ROOT
+    PR_GET_DUMPABLE: (Result(0, 2), Keeps(DUMPABLE)),            # SUID_DUMP_DISABLE, _USER, _ROOT
     PR_GET_KEEPCAPS: (*_BOOL, Keeps(KEEPCAPS)), PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
     PR_GET_SECCOMP: (Result(0, 2),),
     # kernel/sys.c prctl(): -EINVAL where !cap_valid(arg2).
@@ -683,7 +693,7 @@ PRCTL: dict[int, Row] = {
     # kernel/sys.c prctl(): -EINVAL where !valid_signal(arg2) (PR_SET_PDEATHSIG), arg2 is
     # not SUID_DUMP_DISABLE or SUID_DUMP_USER (PR_SET_DUMPABLE), not PR_TIMING_STATISTICAL
     # (PR_SET_TIMING); cap_task_prctl(): arg2 > 1 (PR_SET_KEEPCAPS).
-    PR_SET_DUMPABLE: (ArgIn(1, frozenset({0, 1})),),
+    PR_SET_DUMPABLE: (ArgIn(1, frozenset({0, 1})), Sets(DUMPABLE)),
     PR_SET_KEEPCAPS: (ArgIn(1, frozenset({0, 1})), Sets(KEEPCAPS)),
     PR_SET_SECUREBITS: (Sets(SECUREBITS_RESET),),
     PR_SET_TIMING: (ArgIn(1, frozenset({0})),),

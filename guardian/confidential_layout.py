@@ -12,6 +12,7 @@ import errno
 import hashlib
 
 from abi import Status
+from abi.descriptors import O_RDONLY
 from abi.layout import (
     MADV_DOFORK,
     MADV_DONTFORK,
@@ -205,6 +206,8 @@ class Layout:
             if mmap_lockable(a[3], bool(anonymous), path is not None):
                 space.lockable.append((ret, ret + length))
             if a[3] & MAP_SHARED:
+                if not anonymous and self.files.access(slot, a[4]) == O_RDONLY:
+                    space.no_maywrite.add(space.origins[-1][2])   # (do_mmap())
                 share = self._share_of(slot, dom, path, a)
                 space.shared_areas.append((ret, ret + length) + share)
                 if anonymous:

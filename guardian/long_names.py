@@ -8,8 +8,9 @@ newfstatat, statx, mkdirat, renameat2's and linkat's two names ...), so none of 
 succeeds then.  Where the Guardian reads those bytes from memory the program left alone
 through the call (quiet_ranges.py) -- up to PATH_MAX bytes with no NUL, or up to a hole
 the program's own munmap left (unmapped_holes.hole_at(): no fault maps a page there) with
-no call that may map memory in flight, or up to a page the program's own mprotect left
-PROT_NONE -- a success is refused (`return.name_too_long`).  Names never read, and names
+no call that may map memory in flight, up to a page the program's own mprotect left
+PROT_NONE, or up to a page of a memfd only it holds past the memfd's end
+(guardian/memfd_eof.py) -- a success is refused (`return.name_too_long`).  Names never read, and names
 access_ok() refuses (NULL, past TASK_SIZE, tagged): guardian/unread_names.py.
 
 Other calls of the address space in flight are no bar where they cannot store into the
@@ -29,6 +30,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_names import PATH_MAX
 from guardian.futex_values import may_store
+from guardian.memfd_eof import past_eof, quiet_in_memfd
 from guardian.path_names import CALLS as LONG_CALLS
 from guardian.path_names import NAME_ARGS
 from guardian.quiet_ranges import quiet
@@ -62,7 +64,8 @@ def _uncopied(files: Descriptors, space: Space, slot: Slot, va: int) -> int | No
             return va
         chunk = files.memory.read(va, _PAGE - va % _PAGE, slot.root)
         if chunk is None:
-            return va if hole_at(space, va) is not None else None
+            return va if hole_at(space, va) is not None or \
+                past_eof(files, space, slot, va) else None
         if b"\0" in chunk[:PATH_MAX - (va - start)]:
             return None
         va += len(chunk)
@@ -127,7 +130,9 @@ def check(files: Descriptors, registry: Registry, slot: Slot,
         if faulted and any(o.nr in MAPPING_CALLS for o in others) or not all(
                 _apart(o, space, registry.tid_cleared, ranges) for o in others):
             continue
-        if not quiet(slot, dom, registry.slots.values(), registry.user_runs, ranges):
+        if not quiet(slot, dom, registry.slots.values(), registry.user_runs, ranges) and \
+                not quiet_in_memfd(files, dom, slot, registry.slots.values(),
+                                   registry.user_runs, ranges):
             continue
         why = "runs into a page that faults" if faulted else "has no NUL within PATH_MAX"
         refuse("return.name_too_long", Status.ERR_DENIED,

@@ -15,6 +15,12 @@
   PR_SET_CHILD_SUBREAPER of one of them set (!!arg2): followed for the thread that set
   it, until another thread of the space sets it; a fork child's starts at 0
   (copy_signal()) but is not followed, nor is it after an exec.
+- a process's dumpable mode (MMF_DUMPABLE in mm->flags, shared by the threads of the
+  address space) is what its last PR_SET_DUMPABLE set (set_dumpable()), copied into a
+  fork child's mm (MMF_INIT_MASK holds MMF_DUMPABLE_MASK), until a call that may change
+  a thread's credentials there (commit_creds() sets suid_dumpable, a value the Guardian
+  does not see) or an exec (a new space: begin_new_exec() sets SUID_DUMP_USER or, for a
+  set-user-id image, suid_dumpable): not known then.
 - a thread's SECURE_KEEP_CAPS (PR_SET_KEEPCAPS; cred->securebits, per thread) is what
   its last PR_SET_KEEPCAPS set, until a PR_SET_SECUREBITS (which sets the same bit), an
   unshare() or setns() (set_cred_user_ns() resets the securebits) or an exec (a new
@@ -26,7 +32,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi.layout import MAP_FIXED, PROT_EXEC, PROT_WRITE
+from abi.syscalls import NUMBERS
 from abi.value_ranges import (
+    CRED_CHANGE,
+    DUMPABLE,
     KEEPCAPS,
     MDWE,
     PR_MDWE_NO_INHERIT,
@@ -40,14 +49,23 @@ if TYPE_CHECKING:
     from guardian.stated_facts import StatedFacts
 
 #: The facts this module notes and checks.
-FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS_RESET, SUBREAPER})
+FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS_RESET, SUBREAPER, DUMPABLE, CRED_CHANGE})
+#: The calls that may replace a thread's credentials (commit_creds()): one in flight in
+#: the space may change its dumpable mode before the answer being judged.
+CRED_CALLS = frozenset(NUMBERS[n] for n in (
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
+    "setfsgid", "capset", "unshare", "setns"))
+#: The facts of the address space (mm->flags), not of one thread.
+_OF_SPACE = frozenset({MDWE, DUMPABLE})
 
 
 def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
     """A successful call set `fact`."""
     a = slot.args
-    if fact == MDWE:
-        stated.of_space(slot)[MDWE] = a[1] & 0xFFFF_FFFF
+    if fact in _OF_SPACE:
+        stated.of_space(slot)[fact] = a[1] & 0xFFFF_FFFF
+    elif fact == CRED_CHANGE:
+        stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
     elif fact == KEEPCAPS:
         stated.of_thread(slot)[KEEPCAPS] = a[1] & 1
     elif fact == SUBREAPER:
@@ -63,7 +81,7 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
 
 def kept(stated: StatedFacts, slot: Slot, fact: str) -> int | None:
     """What the Guardian knows `fact` to be for the caller (None: not known)."""
-    facts = stated.of_space(slot) if fact == MDWE else stated.of_thread(slot)
+    facts = stated.of_space(slot) if fact in _OF_SPACE else stated.of_thread(slot)
     want = facts.get(fact)
     return want if isinstance(want, int) else None
 
@@ -109,6 +127,8 @@ def note_fork(stated: StatedFacts, root: int, child_root: int) -> None:
     child = stated.threads.setdefault((child_root, -1), {})
     if THP_DISABLE in parent:
         child[THP_DISABLE] = parent[THP_DISABLE]
+    if DUMPABLE in parent:
+        child[DUMPABLE] = parent[DUMPABLE]
     if parent.get(WX_MADE):
         child[WX_MADE] = True           # (dup_mmap() copies the areas)
     bits = parent.get(MDWE)

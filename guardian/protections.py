@@ -38,6 +38,7 @@ from emulator import descriptors as D
 from emulator.mmu import TranslationFault
 from guardian.checks import refuse
 from guardian.given_back import PagesIn
+from guardian.mprotect_unchanged import before_any_area
 from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.user_memory import UserMemory
 
@@ -173,6 +174,10 @@ def record(slot: Slot, space: Space, ret: int) -> None:
     a = slot.args
     if slot.nr in _MPROTECTS and a[0] % PAGE == 0:
         start, end, prot = a[0], a[0] + page_up(a[1]), a[2] & PROT_MASK
+        key = None if slot.nr == _NR_MPROTECT else a[3] & 0xFFFF_FFFF
+        if ret >= ERRNO_FLOOR and before_any_area(
+                space, a, None if key is None else key - (key >> 31 << 32)):
+            return                      # (do_mprotect_pkey() changed nothing)
         # (key 0 is always allocated, as -1: mm_pkey_is_allocated(); do_mprotect_pkey()
         # is mprotect() there)
         if slot.nr != _NR_MPROTECT and a[3] & 0xFFFF_FFFF not in (_NO_PKEY, 0):

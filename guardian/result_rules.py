@@ -111,6 +111,7 @@ from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
+from guardian.prctl_state import CRED_CALLS as _CRED_SETTERS
 from guardian.process_groups import group_of
 from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
@@ -658,7 +659,8 @@ class ResultRules:
         return space is None or space.fork_thread != 0
 
     def _racing(self, slot: Slot) -> bool:
-        return any(s.id != slot.id and s.nr == slot.nr and s.root == slot.root
+        return any(s.id != slot.id and s.root == slot.root and
+                   (s.nr == slot.nr or s.nr in _CRED_SETTERS)
                    for s in self.registry.slots.values())
 
     def _filtered(self, slot: Slot) -> bool:

@@ -277,6 +277,10 @@ class Space:
     #: [start, end) of each MAP_GROWSDOWN area the program's own mmap made: such an area
     #: grows down at a fault below it, as the stack does (guardian/unmapped_holes.py)
     growsdown: list[tuple[int, int]] = field(default_factory=list)
+    #: the area ids (`origins`) of the program's own MAP_SHARED mmaps of a descriptor open
+    #: read-only: do_mmap() cleared VM_MAYWRITE there, which mremap and fork keep
+    #: (guardian/mprotect_unchanged.py)
+    no_maywrite: set[int] = field(default_factory=set)
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
         """The signal actions thread group `group` of this space uses (its sighand)."""
@@ -304,6 +308,7 @@ class Space:
         out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)
         out.holes = list(self.holes)
         out.growsdown = list(self.growsdown)
+        out.no_maywrite = set(self.no_maywrite)
         return out
 
     def set_protection(self, start: int, end: int, prot: int | None) -> None:

@@ -42,3 +42,57 @@ def test_other_failures_may_have_changed_the_range() -> None:
     space = _space()
     _fail(space, (0x10000, 0x1000, 7), EACCES)          # PROT_EXEC: MDWE, a later vma
     assert protections.protection_at(space, 0x10000) is None
+
+
+NR_PKEY_MPROTECT = 288
+GROWSDOWN, GROWSUP = 0x0100_0000, 0x0200_0000
+
+
+def _fail_key(space: Space, args: tuple[int, ...], errno: int) -> None:
+    slot = Slot(id=1, domain=1, saved=None, elr=0, nr=NR_PKEY_MPROTECT, args=args, root=5,
+                thread=2)
+    protections.record(slot, space, (1 << 64) - errno)
+
+
+def test_checks_before_the_walk_change_nothing() -> None:
+    space = _space()
+    _fail(space, (0x10000, (1 << 64) - 0x1000, 3), ENOMEM)      # end <= start
+    _fail(space, (0x10000, 0x1000, 3 | GROWSUP), EINVAL)         # no VM_GROWSUP on arm64
+    _fail(space, (0x10000, 0x1000, 3 | GROWSDOWN), EINVAL)       # no MAP_GROWSDOWN area
+    _fail_key(space, (0x10000, 0x1000, 3, 9), EINVAL)            # past arch_max_pkey()
+    assert protections.protection_at(space, 0x10000) == 1
+    space.auxv = ((26, 0), (0, 0))                               # no HWCAP2_POE
+    _fail_key(space, (0x10000, 0x1000, 3, 5), EINVAL)
+    assert protections.protection_at(space, 0x10000) == 1
+
+
+def test_start_in_a_hole_changes_nothing() -> None:
+    space = _space()
+    space.holes = [(0xF000, 0x10000)]
+    _fail(space, (0xF000, 0x3000, 3), ENOMEM)
+    assert protections.protection_at(space, 0x10000) == 1
+    space.holes = []                     # (not known to be a hole: the walk may have begun)
+    _fail(space, (0xF000, 0x3000, 3), ENOMEM)
+    assert protections.protection_at(space, 0x10000) is None
+
+
+def test_growsdown_or_allocated_key_may_have_changed() -> None:
+    space = _space()
+    space.growsdown = [(0x20000, 0x21000)]
+    _fail(space, (0x10000, 0x1000, 3 | GROWSDOWN), EINVAL)
+    assert protections.protection_at(space, 0x10000) is None
+    space = _space()
+    space.auxv = ((26, 1 << 63), (0, 0))                         # POE: key 5 may be allocated
+    _fail_key(space, (0x10000, 0x1000, 3, 5), ENOMEM)
+    assert protections.protection_at(space, 0x10000) is None
+
+
+def test_first_area_without_maywrite() -> None:
+    space = _space()
+    space.origins = [(0x10000, 0x11000, 7, 0), (0x11000, 0x14000, 8, 0)]
+    space.no_maywrite = {7}
+    _fail(space, (0x10000, 0x3000, 3), EACCES)
+    assert protections.protection_at(space, 0x12000) == 1
+    space.no_maywrite = {8}              # the first area may change before the second's error
+    _fail(space, (0x10000, 0x3000, 3), EACCES)
+    assert protections.protection_at(space, 0x12000) is None

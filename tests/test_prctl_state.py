@@ -78,3 +78,16 @@ def test_subreaper_forgotten_when_another_thread_sets_it() -> None:
     prctl_state.note_set(s, _slot(36, 0, thread=3), SUBREAPER)
     assert prctl_state.kept(s, _slot(37, 0x1000), SUBREAPER) is None
     assert prctl_state.kept(s, _slot(37, 0x1000, thread=3), SUBREAPER) == 0
+
+
+def test_dumpable_per_mm_until_a_credential_change() -> None:
+    from abi.value_ranges import CRED_CHANGE, DUMPABLE
+    s = _stated()
+    assert prctl_state.kept(s, _slot(3), DUMPABLE) is None       # the launcher's: unknown
+    prctl_state.note_set(s, _slot(4, 0), DUMPABLE)
+    assert prctl_state.kept(s, _slot(3, thread=3), DUMPABLE) == 0    # any thread of the mm
+    s.note_clone(5, 2, 9, 9)                                     # dup_mm(): MMF_INIT_MASK
+    assert prctl_state.kept(s, _slot(3, root=9, thread=9), DUMPABLE) == 0
+    prctl_state.note_set(s, _slot(1000, thread=3), CRED_CHANGE)  # commit_creds()
+    assert prctl_state.kept(s, _slot(3), DUMPABLE) is None
+    assert prctl_state.kept(s, _slot(3, root=9, thread=9), DUMPABLE) == 0

@@ -47,8 +47,11 @@ tagged where the thread has no tagged address ABI, guardian/tagged_abi.py: acces
 YQ-019 (a NULL name is the descriptor only where the call takes it so: utimensat() with
 dfd not AT_FDCWD, AT_EMPTY_PATH, acct(), quotactl()), YQ-009, YQ-010 (open_tree, move_mount,
 fspick, mount's target, umount2, pivot_root, swapon, swapoff, acct and quotactl are in
-guardian/path_names.py).  YQ-014 stays open: a name in a MAP_SHARED page of a memfd is
-never read quiet (quiet_ranges: another process may hold the memfd and write it).
+guardian/path_names.py), YQ-014 (guardian/memfd_eof.py: a page of a memfd only the
+program holds at or past its end -- a size its own calls set, none changing it through
+the call -- faults, shmem_fault() VM_FAULT_SIGBUS; the name's bytes in its MAP_SHARED page
+are read quiet where no other tree maps the memfd and no other call of the domain is in
+flight).
 
 Honest answers (tests/test_redteam_r70_claims.py): "/proc" + "/net/../.." x 19 +
 "/self/fd/<M>" (40 links) opens M; utimensat() with both times UTIME_OMIT answers 0 without
@@ -99,8 +102,7 @@ def dup_open(adv: Adversary, phase: int, call: str = "openat") -> None:
 
 
 _L = "\"/proc/self/root\" x 20 + \"/proc/self\""
-_GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YQ-014",), "P5")
+_GAPS: dict[str, str | None] = {}
 for _xid, _phase, _call, _name, _want, _linux in (
         ("YQ-001", P_CREATLAST, "openat", f"{_L} O_RDWR|O_CREAT", "-ELOOP",
          "build_open_flags() asks LOOKUP_FOLLOW unless O_NOFOLLOW or O_EXCL; "

@@ -90,7 +90,9 @@ guardian/prctl_state.py): YY-012, YY-013, YY-025, YY-026, YY-029, YY-031 (mmap p
 the kernel where no writable, executable area was made before: 6.3..6.11's
 mmap_region() lets one merge); YY-006 (return.clone_pidfd_prot: guardian/protections.py
 keeps the protection after an -EACCES do_mprotect_pkey() gave at the first vma of one
-MAP_SHARED mmap, or an -EINVAL arch_validate_prot() gave).  Still through: YY-024.
+MAP_SHARED mmap, or an -EINVAL arch_validate_prot() gave); YY-024 (return.range_table:
+guardian/prctl_state.py follows the mm's dumpable mode from PR_SET_DUMPABLE, into a fork
+child, until a credential change or an exec).  Still through: none.
 Refused: YY-007 (return.clone_pidfd_prot), YY-008..YY-010 (return.fd_fresh: the
 anonymous word still holds the -1 the program wrote, the kernel cannot store into the
 program's page; return.clone_pidfd_prot does not fire after the failed call, as for
@@ -476,7 +478,7 @@ def prctl_word(adv: Adversary, phase: int, results: dict[int, int], option: int,
 
 @scenario(id="YY-024", title="Answer 1 to prctl(PR_GET_DUMPABLE) after prctl("
           "PR_SET_DUMPABLE, 0) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="PR_GET_DUMPABLE reports what PR_SET_DUMPABLE set (set_dumpable()).")
 def yy_dump_kept_one(adv: Adversary) -> None:
     """1. prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE) answered 0; the program calls

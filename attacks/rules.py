@@ -251,6 +251,7 @@ RULES: tuple[Rule, ...] = (
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.tagged_ctrl",
+                 "return.mm_args_refused", "return.negative_descriptor",
                  "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.counter_read", "return.umask_kept",

@@ -72,17 +72,31 @@ class UserAccess:
             if slot.nr == _NR_PRCTL:
                 # What prctl lets the kernel touch depends on its option (in both designs:
                 # each option's buffer is a fixed one).
-                slot.caps = prctl_ranges(slot.args, self.memory.read)
-                return slot.caps
-            if slot.nr == _NR_FUTEX and self.mode != "mprotect":
+                caps = prctl_ranges(slot.args, self.memory.read)
+            elif slot.nr == _NR_FUTEX and self.mode != "mprotect":
                 # futex's words and timeout depend on its command (the predecessor design
                 # keeps one rule for the call).
-                slot.caps = futex_ranges(slot.args, checks.enabled("uaccess.futex_command"))
-                return slot.caps
-            table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
-            rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) if slot.nr is not None else ()
-            slot.caps = expand(rules, slot.args, self.memory.read)
+                caps = futex_ranges(slot.args, checks.enabled("uaccess.futex_command"))
+            else:
+                table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
+                rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) \
+                    if slot.nr is not None else ()
+                caps = expand(rules, slot.args, self.memory.read)
+            slot.caps = self._untagged_too(slot, caps)
         return slot.caps
+
+    def _untagged_too(self, slot: Slot, caps: list[tuple[int, int, int]]
+                      ) -> list[tuple[int, int, int]]:
+        """Under the thread's TIF_TAGGED_ADDR each buffer is reached through its untagged
+        address too: arm64's access_ok() takes untagged_addr() of the pointer and
+        copy_{from,to}_user() go through the same page (top-byte-ignore).  Without the
+        ABI a tagged pointer fails access_ok() (-EFAULT): no such copy."""
+        tagged = self.tagged
+        if tagged is None or (slot.domain, slot.thread) not in tagged.tagged:
+            return caps
+        extra = [(u, u + stop - start, acc) for start, stop, acc in caps
+                 if (u := tagged.untag(slot, start)) != start]
+        return caps + extra if extra else caps
 
     def _long_lived(self, slot: Slot, dom: Domain, write: bool, data: bytes
                     ) -> list[tuple[int, int, int]]:

@@ -23,7 +23,7 @@ prefix of the range: guardian/protections.py keeps "either" there.
 
 from __future__ import annotations
 
-from abi.hwcaps import AT_HWCAP2, HWCAP2_POE
+from abi.hwcaps import AT_HWCAP2, HWCAP2_MTE, HWCAP2_NAMES, HWCAP2_POE
 from abi.layout import PROT_WRITE
 from guardian import hole_list
 from guardian.slots import PAGE, Space
@@ -32,9 +32,24 @@ _GROWSDOWN, _GROWSUP = 0x0100_0000, 0x0200_0000
 _U64 = 1 << 64
 #: arm64 with POE: keys 0..7 (arch_max_pkey())
 _POE_KEYS = 8
+_PROT_BASE = 0x1 | 0x2 | 0x4 | 0x8              # READ | WRITE | EXEC | SEM
+PROT_BTI, PROT_MTE = 0x10, 0x20
+HWCAP2_BTI = 1 << HWCAP2_NAMES.index("bti")
 
 
-def _key_unallocated(space: Space, pkey: int) -> bool:
+def valid_prot(space: Space, prot: int) -> bool:
+    """arm64's arch_validate_prot(): PROT_BTI and PROT_MTE only where the CPU has them
+    (the auxiliary vector's AT_HWCAP2; not known: taken as valid)."""
+    hwcap2 = dict(space.auxv).get(AT_HWCAP2)
+    ok = _PROT_BASE
+    if hwcap2 is None or hwcap2 & HWCAP2_BTI:
+        ok |= PROT_BTI
+    if hwcap2 is None or hwcap2 & HWCAP2_MTE:
+        ok |= PROT_MTE
+    return not prot & ~(ok | _GROWSDOWN | _GROWSUP)
+
+
+def key_unallocated(space: Space, pkey: int) -> bool:
     """mm_pkey_is_allocated() is false for `pkey` (a 32-bit int, not -1) whatever the
     program's pkey_alloc() calls got: past arch_max_pkey(), or any key but 0 where the
     auxiliary vector shows no POE."""
@@ -69,9 +84,11 @@ def before_any_area(space: Space, a: tuple[int, ...], pkey: int | None) -> bool:
     grows = prot & (_GROWSDOWN | _GROWSUP)
     if grows == _GROWSDOWN | _GROWSUP:
         return True
+    if not valid_prot(space, prot):
+        return True                     # (arch_validate_prot(): -EINVAL before the walk)
     if length and (start + ((length + PAGE - 1) & ~(PAGE - 1))) % _U64 <= start:
         return True                                 # end <= start: -ENOMEM
-    if pkey is not None and pkey != -1 and _key_unallocated(space, pkey):
+    if pkey is not None and pkey != -1 and key_unallocated(space, pkey):
         return True
     if grows == _GROWSUP:
         return True
@@ -85,3 +102,26 @@ def _first_read_only(space: Space, va: int, prot: int) -> bool:
     ((newflags & ~(newflags >> 4)) & VM_ACCESS_FLAGS) fails before any mprotect_fixup()."""
     at = space.origin_at(va) if prot & PROT_WRITE and space.no_maywrite else None
     return at is not None and at[0] in space.no_maywrite
+
+
+def growsdown_from(space: Space, va: int) -> tuple[int, int]:
+    """mprotect(va, ..., prot|PROT_GROWSDOWN) changes its area from vma->vm_start
+    (do_mprotect_pkey(): start = vma->vm_start), not from va: (the lowest address known
+    to be changed, the lowest that may be).  A MAP_GROWSDOWN area of the program's own
+    mmap holding va starts at its mmap's start or below it (grown, or merged with an
+    adjacent area of the same flags: another such mmap); in the stack's reserve or an
+    area the Guardian cannot name the start is anywhere down to the run of areas."""
+    known = next((s for s, e in space.growsdown if s <= va < e), None)
+    if known is not None:
+        low = known
+        while (below := next((s for s, e in space.growsdown if e == low and s < low),
+                             None)) is not None:
+            low = below
+        return known, low
+    lo, hi = space.stack
+    if lo <= va < hi:
+        return va, lo
+    low = va
+    while (below := next((s for s, e in space.areas if s < low <= e), None)) is not None:
+        low = below
+    return va, low

@@ -38,7 +38,7 @@ from emulator import descriptors as D
 from emulator.mmu import TranslationFault
 from guardian.checks import refuse
 from guardian.given_back import PagesIn
-from guardian.mprotect_unchanged import before_any_area
+from guardian.mprotect_unchanged import before_any_area, growsdown_from
 from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.user_memory import UserMemory
 
@@ -81,6 +81,7 @@ def leaf_beyond(desc: int, prot: int) -> str:
 
 
 _IN_PROGRESS = _MPROTECTS | {NR_MMAP, NR_MREMAP}
+_GROWSDOWN = 0x0100_0000
 
 
 def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | None:
@@ -98,7 +99,9 @@ def _in_progress(slots: Iterable[Slot], root: int, va: int, prot: int) -> int | 
             continue
         if slot.nr == NR_MMAP and not a[3] & MAP_FIXED:
             continue
-        if a[0] <= va < a[0] + page_up(a[1]):
+        # (PROT_GROWSDOWN: the area from its start below a[0], do_mprotect_pkey())
+        if (a[0] <= va or slot.nr != NR_MMAP and a[2] & _GROWSDOWN) and \
+                va < a[0] + page_up(a[1]):
             asked = a[2] & PROT_MASK
             prot = prot | asked if narrowed(asked) else -1
     return None if prot < 0 else prot
@@ -174,6 +177,8 @@ def record(slot: Slot, space: Space, ret: int) -> None:
     a = slot.args
     if slot.nr in _MPROTECTS and a[0] % PAGE == 0:
         start, end, prot = a[0], a[0] + page_up(a[1]), a[2] & PROT_MASK
+        # (PROT_GROWSDOWN: from the area's start, do_mprotect_pkey())
+        known, low = growsdown_from(space, start) if a[2] & _GROWSDOWN else (start, start)
         key = None if slot.nr == _NR_MPROTECT else a[3] & 0xFFFF_FFFF
         if ret >= ERRNO_FLOOR and before_any_area(
                 space, a, None if key is None else key - (key >> 31 << 32)):
@@ -184,14 +189,16 @@ def record(slot: Slot, space: Space, ret: int) -> None:
             # (a key past -1: -EINVAL without arm64 POE; with it the key only narrows
             # access, by a register the Guardian does not follow: unknown, never judged)
             if ret == 0 or ret >= ERRNO_FLOOR:
-                space.set_protection(start, end, None)
+                space.set_protection(low, end, None)
         elif ret == 0:
-            space.set_protection(start, end, prot if narrowed(prot) else None)
+            space.set_protection(known, end, prot if narrowed(prot) else None)
+            if low < known:
+                _either(space, low, known, prot)
         elif ret >= ERRNO_FLOOR and not _unchanged(space, a, (1 << 64) - ret):
             # (do_mprotect_pkey(): mprotect_fixup() vma by vma, then -ENOMEM at a hole,
             # -EACCES, -EINVAL (arch_validate_flags()) or a fixup's error: the vmas before
             # it already changed)
-            _either(space, start, end, prot)
+            _either(space, low, end, prot)
         return
     if ret >= ERRNO_FLOOR:
         return

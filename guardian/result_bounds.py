@@ -127,11 +127,20 @@ def reported(memory: UserMemory, slot: Slot, ret: int) -> list[tuple[int, int]]:
     return out
 
 
+def _untop(va: int) -> int:
+    """va with its top byte cleared where bit 55 is clear (untagged_addr())."""
+    return va if va & 1 << 55 else va & ~(0xFF << 56)
+
+
 def unwritten(written: list[tuple[int, int]], want: list[tuple[int, int]]) -> int | None:
-    """The first address in `want` no interval of `written` covers (None: all covered)."""
-    spans = sorted(written)
+    """The first address in `want` no interval of `written` covers (None: all covered).
+    A buffer passed through a tagged pointer is written at its untagged address (the
+    kernel reaches it so only under TIF_TAGGED_ADDR: access_ok() untags, top-byte-ignore
+    maps the same page; guardian/confidential_uaccess.py's capabilities)."""
+    spans = sorted((_untop(s), _untop(s) + e - s) for s, e in written)
     for start, end in want:
-        pos = start
+        pos = _untop(start)
+        end = pos + end - start
         for s, e in spans:
             if s <= pos < e:
                 pos = e

@@ -121,6 +121,10 @@ from guardian.raised_signals import may_filter
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.read_counts import CALLS as _IO_COUNT_CALLS
+from guardian.refused_args import MM_CALLS as _MM_ARG_CALLS
+from guardian.refused_args import NEGATIVE_FD_CALLS as _NEGATIVE_FD_CALLS
+from guardian.refused_args import check_fd as check_negative_fd
+from guardian.refused_args import check_mm as check_mm_args
 from guardian.resident_pages import CALLS as _MINCORE_CALLS
 from guardian.resident_pages import check_mapped as check_mincore_mapped
 from guardian.resident_pages import check_resident
@@ -214,6 +218,8 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
     | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
+#: (guardian/refused_args.py: successes Linux never gives for the arguments alone)
+RESULT_ONLY -= _MM_ARG_CALLS | _NEGATIVE_FD_CALLS
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -310,6 +316,10 @@ class ResultRules:
         if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not self._filtered(slot):
             self.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                     reg.slots.values())
+        if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_mm_args(reg.space(dom, slot.root), slot, ret)
+        if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_negative_fd(self.memory, slot, ret)
         if nr in TAGGED_CALLS:
             self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:

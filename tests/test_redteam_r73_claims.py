@@ -9,8 +9,6 @@ intact, and each step indexes the label Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r73 as r
 from tests.honest_runs import claim_run, honest
 
@@ -55,11 +53,6 @@ def test_honest_tagged_mincore_msync_mlock() -> None:
     claim_run(r, honest, (), {r.P_TAGMINCORE: 0, r.P_TAGMSYNC: 0, r.P_TAGMLOCK: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="under the tagged address ABI Linux writes "
-                   "mincore()'s vector through its tagged pointer (access_ok() untags it, "
-                   "top-byte-ignore maps the same page); the Guardian gives the kernel no "
-                   "capability for the vector's untagged bytes (user_write: no capability "
-                   "... in syscall 232)")
 def test_honest_mincore_tagged_vector() -> None:
     # mincore(P, 4096, vec with top byte 0x01): -EFAULT without the tagged address ABI
     # (copy_to_user(): arm64's access_ok() untags only under TIF_TAGGED_ADDR); under it 0
@@ -68,11 +61,6 @@ def test_honest_mincore_tagged_vector() -> None:
     claim_run(r, r.claim_vec_abi, (), {r.P_VECNOABI: 0, r.P_VECABI: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="protections.record() takes mprotect(P3, "
-                   "PROT_GROWSDOWN) as changing P3 alone; Linux changes the MAP_GROWSDOWN "
-                   "area from its start (do_mprotect_pkey(): start = vma->vm_start), so P2 "
-                   "is read-write; the Guardian keeps P2 PROT_NONE, refuses the leaf that "
-                   "maps it for the name's read (set_pt.protection) and the open fails")
 def test_honest_growsdown_mprotect_from_the_area_start() -> None:
     # P2, P3 a MAP_GROWSDOWN area mapped PROT_NONE after N's page:
     # mprotect(P3, read-write|PROT_GROWSDOWN) makes P2 and P3 read-write and the name

@@ -29,17 +29,23 @@ sync_file_range(), ioctl(FIONCLEX), shutdown(), listen(), inotify_add_watch() an
 fsetxattr() of descriptor -1 (-EBADF on Linux: no file -1).
 
 Through with the Guardian on when written (gaps): YZ-001, YZ-002, YZ-013 (protections._unchanged()
-takes PROT_MTE and PROT_BTI as valid bits: the -EINVAL is taken as "either protection"),
-YZ-004..YZ-012, YZ-015..YZ-019 (no rule asks whether mprotect(), pkey_mprotect(), munmap(),
+took PROT_MTE and PROT_BTI as valid bits: the -EINVAL was taken as "either protection"),
+YZ-004..YZ-012, YZ-015..YZ-019 (no rule asked whether mprotect(), pkey_mprotect(), munmap(),
 madvise(), mlock(), msync() or mincore() could have succeeded; the victim sees 0 and
-indexes -4), YZ-020 (protections.record() takes mprotect(PROT_GROWSDOWN) as changing the
+indexes -4), YZ-020 (protections.record() took mprotect(PROT_GROWSDOWN) as changing the
 range asked alone, not the area from its start), YZ-021, YZ-027..YZ-030, YZ-032, YZ-033,
-YZ-037..YZ-041, YZ-043..YZ-046 (those calls of descriptor -1 answered 0: no rule asks
+YZ-037..YZ-041, YZ-043..YZ-046 (those calls of descriptor -1 answered 0: no rule asked
 whether a descriptor below 0 is open), YZ-047 (openat(-5, "dev/null") served as dup(M):
-Linux -EBADF, path_init() takes fdget(-5) for a relative name; no rule asks about a
-negative dfd other than AT_FDCWD with a name that is there).  Refused: YZ-022..YZ-026, YZ-031, YZ-034..YZ-036,
-YZ-042 (a negative descriptor never succeeds there), YZ-003, YZ-014 (protections._unchanged() reads the whole prot
-register: bit 32 is a bad bit, P2 stays PROT_NONE; return.name_too_long).
+Linux -EBADF, path_init() takes fdget(-5) for a relative name).  Refused when written:
+YZ-022..YZ-026, YZ-031, YZ-034..YZ-036, YZ-042 (a negative descriptor never succeeds
+there), YZ-003, YZ-014 (protections._unchanged() reads the whole prot register: bit 32 is
+a bad bit, P2 stays PROT_NONE; return.name_too_long).  Refused since: YZ-001, YZ-002,
+YZ-013 (guardian/mprotect_unchanged.py: arch_validate_prot() refuses PROT_MTE and PROT_BTI
+where AT_HWCAP2 lacks MTE and BTI, before any area; return.name_too_long), YZ-020
+(protections.record(): PROT_GROWSDOWN from the area's start; return.name_too_long),
+YZ-004..YZ-012, YZ-015..YZ-019 (return.mm_args_refused, guardian/refused_args.py),
+YZ-021, YZ-027..YZ-030, YZ-032, YZ-033, YZ-037..YZ-041, YZ-043..YZ-046, YZ-047
+(return.negative_descriptor, guardian/refused_args.py).
 
 Honest answers (tests/test_redteam_r73_claims.py): each step above answered as Linux;
 openat(), newfstatat() and faccessat() of "/dev/null" with dfd -5 answer 0 (an absolute
@@ -91,12 +97,8 @@ NR = NUMBERS
 
 _iago = iago_scenarios(RT, RULES)
 
-_GAPS: dict[str, str | None] = dict.fromkeys(
-    ("YZ-001", "YZ-002", "YZ-004", "YZ-005", "YZ-006", "YZ-007", "YZ-008", "YZ-009",
-     "YZ-010", "YZ-011", "YZ-012", "YZ-013", "YZ-015", "YZ-016", "YZ-017", "YZ-018",
-     "YZ-019", "YZ-020", "YZ-021", "YZ-027", "YZ-028", "YZ-029", "YZ-030", "YZ-032",
-     "YZ-033", "YZ-037", "YZ-038", "YZ-039", "YZ-040", "YZ-041", "YZ-043", "YZ-044",
-     "YZ-045", "YZ-046", "YZ-047"), "P5")
+#: the round's open gaps (none since all were closed)
+_GAPS: dict[str, str | None] = {}
 
 
 def _before_any_area(xid: str, phase: int, what: str, linux: str) -> None:

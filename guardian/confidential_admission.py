@@ -17,10 +17,12 @@ from abi import Status
 from abi.sigframe import SIGPAGE_CONTENT, SIGRETURN_TRAMPOLINE
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.clean_pages import CleanPages
 from guardian.confidential_registry import Registry
 from guardian.cut_movers import file_movers, leaves, shared_frame
 from guardian.file_pages import Leaves, Shared
 from guardian.file_pages import check_page as check_file_page
+from guardian.lone_thread import gone_threads, held_still, lone
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE, Space
@@ -51,6 +53,8 @@ class Admission:
         #: the program's descriptors (confidential.py sets them): which file a call
         #: in flight writes through
         self.descriptors: Descriptors | None = None
+        #: frames that entered a MAP_PRIVATE view of a file only the program holds
+        self.clean = CleanPages()
 
     def admit_image(self, data: bytes, path: str | None = None) -> bytes:
         """The user names a program that may run confidentially (found at guest `path`,
@@ -110,16 +114,23 @@ class Admission:
         slots = [s for s in reg.slots.values() if s.domain == domain]
         shares = self.s.shares
         # one thread can store: one ever made, or one tree left whose clones sharing it
-        # are gone (thread_exit: CLEARTID cleared, no return to user code after); asked
-        # only where a shared view's frame is wanted
+        # are gone (guardian/lone_thread.py); asked only where a shared view's frame is
+        # wanted
         spaces, clones = dom.spaces, dom.tree_clones
 
-        def lone() -> bool:
-            return reg.threads_made() == 1 or (len(spaces) == 1 and clones <= sum(
-                1 for r, _ in reg.tid_cleared if r in spaces))
-        return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at),
-                lambda at: shared_frame(files, shares, domain, lone(), [
-                    s for s in slots if (s.root, s.thread) not in reg.tid_cleared], mem, at))
+        def frame(at: int) -> bytes | None:
+            gone = gone_threads(reg)
+            alone = lone(reg, spaces, clones, gone) or held_still(
+                reg, spaces, clones, gone, slots)
+            return shared_frame(files, shares, domain, alone, [
+                s for s in slots if (s.root, s.thread) not in gone], mem, at)
+        return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at), frame)
+
+    def drops_clean(self, root: int, va: int, pa: int) -> bool:
+        """May the frame `pa` leave va as a clean page of a private view (clean_pages.py)?"""
+        dom = self.registry.domain_of_root(root)
+        space = dom.spaces.get(root) if dom is not None else None
+        return self.clean.may_drop(space, root, va, pa, self.s.ram.read(pa, PAGE))
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:
@@ -145,6 +156,7 @@ class Admission:
             movers = self._movers(domain, space, va) if views else None
             check_file_page(space, va, None, views and not (movers or _IOCTL) - _IOCTL, movers,
                             *self._leaves(domain, space, va))
+            self.clean.note(space, root, va, pa, None)
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -162,6 +174,7 @@ class Admission:
         movers = self._movers(domain, space, va) if views else None
         check_file_page(space, va, data, views and not (movers or _IOCTL) - _IOCTL, movers,
                         *self._leaves(domain, space, va))
+        self.clean.note(space, root, va, pa, data)
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

@@ -127,6 +127,7 @@ class Registry:
                  args: tuple[int, ...] = (), *, root: int, thread: int,
                  fault: tuple[int, int] | None = None, core: Cpu | None = None) -> Slot:
         slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
+        slot.runs_at_start = self.user_runs.get(root, 0)
         self._next_slot += 1
         self.slots[slot.id] = slot
         return slot

@@ -183,7 +183,7 @@ def _written(files: Descriptors, dom: Domain, slots: list[Slot], runs: Mapping[i
 
 
 #: Calls that store into no user memory (the faulting thread's own call, at most).
-_STILL = frozenset(_N[n] for n in ("getppid", "getpid", "gettid"))
+_STILL = frozenset(_N[n] for n in ("getppid", "getpid", "gettid", "sched_yield"))
 
 
 def shared_frame(files: Descriptors, shares: Shares, domain: int, lone: bool,

@@ -279,6 +279,8 @@ class SetPtChecks:
                 continue
             if instead is not None and self.s.ram.read(instead, PAGE) == self.s.ram.read(pa, PAGE):
                 continue       # a copy-on-write break: the program's page keeps its bytes
+            if self.s.admission.drops_clean(root, page_va, pa):
+                continue       # a clean folio of a private view: try_to_unmap()
             refuse("set_pt.discard_leaf", Status.ERR_DENIED,
                    f"{'replacing' if instead is not None else 'removing'} the confidential page "
                    f"{page_va:#x} would discard its contents: only the program's own "

@@ -123,6 +123,8 @@ class Slot:
     #: a call whose filled range the Guardian reads at its return (guardian/quiet_ranges.py):
     #: each tree of the domain -> its returns to user code at the entry (None: not kept)
     runs_at_entry: dict[int, int] | None = None
+    #: its tree's returns to user code when the slot began (guardian/lone_thread.py)
+    runs_at_start: int = 0
 
     @property
     def ctx(self) -> UserContext:

@@ -77,21 +77,26 @@ runs when its letter is in the argument "-LETTERS"):
 - ZA-042: (-F) two anonymous pages stored 'A', MADV_DONTNEED of page 1 through a
   tagged address: the dropped 'A' mapped back at page 1 (Linux: zeros; qemu-user leaves
   the host page as it was).
-- false refusal (claims, xfail): (-y) page 2 read once, then pwrite64() of 'y' at page
-  2: Linux's private view still maps the page cache folio (do_read_fault() maps it
-  read-only, only a write fault copies it: wp_page_copy()), so page 2 reads 'y'
-  (qemu-aarch64-static: label 0).  The kernel model keeps its stale copy (label -4,
-  not Linux), and a kernel that drops that copy to map the file's new bytes is refused
-  (set_pt.discard_leaf: clear_pt_range of the confidential page), so no kernel can give
-  the program Linux's 'y'.
-- Through with the Guardian on (gap P2): ZA-009, 010, 025, 026, 039: a vfork child (CLONE_VM
-  | CLONE_VFORK, no CLONE_CHILD_CLEARTID) counts in the tree's clones for good, so
-  confidential_admission's lone() is false for the rest of the program's life and
-  cut_movers.shared_frame() never judges a private view's page against the shared frame
-  again (posix_spawn() makes such a child); the kernel model's own stale page 2 goes
-  through too (-h labels -4 with the Guardian on, no decision).  ZA-011, 012: while a
-  thread that stored through the shared view still runs, the page is not judged either
-  (the frame's bytes at the fault are what Linux's fault copies).
+- false refusal when written (claims, xfail then): (-y) page 2 read once, then
+  pwrite64() of 'y' at page 2: Linux's private view still maps the page cache folio
+  (do_read_fault() maps it read-only, only a write fault copies it: wp_page_copy()), so
+  page 2 reads 'y' (qemu-aarch64-static: label 0).  The kernel model keeps its stale
+  copy (label -4, not Linux); a kernel that drops that clean copy to map the file's new
+  bytes is let through since (guardian/clean_pages.py: a frame still holding the bytes
+  it entered a private view with may go, as try_to_unmap() reclaims a clean folio; the
+  next fault owes the file's bytes, set_pt.cut_refault).
+- Through with the Guardian on when written, refused since: ZA-009, 010, 025, 026, 039
+  (a vfork child -- CLONE_VM | CLONE_VFORK, no CLONE_CHILD_CLEARTID, as posix_spawn()
+  makes -- counted in the tree's clones for good, so confidential_admission's lone()
+  stayed false and cut_movers.shared_frame() never judged a private view's page against
+  the shared frame again; guardian/lone_thread.py counts it gone once its parent
+  resumes from the vfork, mm_release() -> complete_vfork_done(), and a CLONE_VM child
+  once a wait report reaps it: set_pt.cut_refault; the kernel model's own stale page 2
+  at -h is refused too); ZA-011, 012 (while a thread that stored through the shared
+  view still ran, the page was not judged: lone_thread.held_still judges it against the
+  shared frame where every live thread of the tree is held in the kernel and none
+  returned to user code since a call in flight that may fault began -- no store can
+  follow wp_page_copy()'s copy; set_pt.cut_refault).
 - honest (tests/test_redteam_r73b_claims.py): the pages as shmem_fault() gives them at
   the first fault.  qemu-aarch64-static: -abhijklmnopqstuvwxyzBCDE label 0; -c, -e,
   -r, -F: qemu-user's madvise leaves the host mapping as it was (label -4); -f, -g,
@@ -310,17 +315,17 @@ _za("ZA-008", "(-g) Page 0 stored 'A', the view moved by mremap() from a tagged 
     "'x'.", (b"-g",))(_at_new_place(1, 0x51))
 _za("ZA-009", "(-h) A vfork child stores 's' through a shared view at page 2 and exits: map "
     "the file's old 'x' at the private view's page 2",
-    "The shared store filled the file's folio (shmem_fault()): 's'.", (b"-h",), gap="P2")(
+    "The shared store filled the file's folio (shmem_fault()): 's'.", (b"-h",))(
     _at_marker(P_VFORKSTORE, 2, ord("x")))
 _za("ZA-010", "(-h) After the vfork child's store, map a page of forged bytes at the "
-    "private view's page 2", "Page 2 reads 's'.", (b"-h",), gap="P2")(
+    "private view's page 2", "Page 2 reads 's'.", (b"-h",))(
     _at_marker(P_VFORKSTORE, 2))
 _za("ZA-011", "(-i) A thread stores 'T' through a shared view at page 2 and keeps running: "
     "map the file's old 'x' at the private view's page 2",
-    "The thread's store filled the file's folio: 'T'.", (b"-i",), gap="P2")(
+    "The thread's store filled the file's folio: 'T'.", (b"-i",))(
     _at_marker(P_THREADSTORE, 2, ord("x")))
 _za("ZA-012", "(-i) After the running thread's store, map a page of forged bytes at the "
-    "private view's page 2", "Page 2 reads 'T'.", (b"-i",), gap="P2")(
+    "private view's page 2", "Page 2 reads 'T'.", (b"-i",))(
     _at_marker(P_THREADSTORE, 2))
 _za("ZA-013", "(-j) pwrite64() of 'y' at page 2 through /proc/self/fd/N reopened O_RDWR: "
     "map a page of forged bytes at page 2",
@@ -367,12 +372,12 @@ _za("ZA-025", "(-lp) After a vfork child that only pwrite64()s and exits, a fork
     "stores 'g' through its moved shared view: map a page of forged bytes at the "
     "parent's private page 2",
     "Page 2 reads 'g' (shmem_fault()); a vfork child that exited stores nothing more "
-    "(mm_release() woke its parent, exit_mm() dropped the shared mm).", (b"-lp",),
-    gap="P2")(_at_marker(P_CHILDREMAP, 2))
+    "(mm_release() woke its parent, exit_mm() dropped the shared mm).", (b"-lp",))(
+    _at_marker(P_CHILDREMAP, 2))
 _za("ZA-026", "(-lq) After a vfork child that only pwrite64()s and exits, 's' stored "
     "through a shared view, paged out and unmapped: map a page of forged bytes at the "
-    "private view's page 2", "Page 2 reads 's' (shmem_swapin_folio()).", (b"-lq",),
-    gap="P2")(_at_marker(P_SHPAGEOUT, 2))
+    "private view's page 2", "Page 2 reads 's' (shmem_swapin_folio()).", (b"-lq",))(
+    _at_marker(P_SHPAGEOUT, 2))
 _za("ZA-027", "(-s) pwrite64() of page 2 from a PROT_NONE buffer fails with EFAULT: map a "
     "page of forged bytes at page 2",
     "A write that copied nothing leaves the file (generic_perform_write(): -EFAULT "
@@ -441,8 +446,8 @@ _za("ZA-038", "(-C) 's' stored through a shared view at page 2, MADV_DONTNEED an
     "(zap_page_range_single(), shmem_fault()): 's'.", (b"-C",))(_at_marker(P_SHDROP, 2))
 _za("ZA-039", "(-lC) After a vfork child's pwrite64(), 's' stored through a shared view, "
     "MADV_DONTNEED and munmap() of it: map a page of forged bytes at page 2",
-    "Page 2 reads 's'; the vfork child that exited stores nothing more.", (b"-lC",),
-    gap="P2")(_at_marker(P_SHDROP, 2))
+    "Page 2 reads 's'; the vfork child that exited stores nothing more.", (b"-lC",))(
+    _at_marker(P_SHDROP, 2))
 _za("ZA-040", "(-D) A MAP_SHARED view's page 2 read, then pwrite64() of 'y' at page 2: map "
     "a page of forged bytes at the shared view's page 2",
     "The shared view maps the page cache folio the write changed: 'y'.", (b"-D",))(

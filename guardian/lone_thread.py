@@ -1,0 +1,63 @@
+"""Which threads of a domain's trees may still store to memory they share.
+
+A clone without its own tree (CLONE_VM: a thread, a vfork child, a CLONE_VM process)
+shares its creator's memory until it is gone.  Linux tells the program a thread is gone
+by what follows its leaving the mm: its CLEARTID clear (mm_release() at exit_mm()),
+the vfork completion that resumes its parent (mm_release() -> complete_vfork_done(),
+at the child's exec_mmap() or exit_mm(); a vfork child has no CLEARTID word), or a
+wait4/waitid report that reaps its process (release_task() only after every thread
+of the group ran exit_mm(): delay_group_leader()).  Past any of these it never stores
+to the shared memory again.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.syscalls import NUMBERS
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable
+
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Slot
+
+
+def gone_threads(reg: Registry) -> set[tuple[int, int]]:
+    """(root, thread) of each thread that left its tree for good: its CLEARTID cleared,
+    its vfork completion seen by its parent, or its process reaped."""
+    gone = set(reg.tid_cleared) | reg.vfork_done
+    if reg.reaped:
+        gone |= {k for k, g in reg.thread_groups.items() if (k[0], g) in reg.reaped}
+    return gone
+
+
+def lone(reg: Registry, spaces: Collection[int], clones: int,
+         gone: set[tuple[int, int]]) -> bool:
+    """One thread can store: one ever made, or one tree left (`spaces`) whose `clones`
+    that share it are all gone (no return to user code after)."""
+    return reg.threads_made() == 1 or (len(spaces) == 1 and clones <= sum(
+        1 for r, _ in gone if r in spaces))
+
+
+#: Calls that touch no user memory: no fault of theirs copies a page, none stores.
+_NO_USER = frozenset(NUMBERS[n] for n in ("getppid", "getpid", "gettid", "sched_yield"))
+
+
+def held_still(reg: Registry, spaces: Collection[int], clones: int,
+               gone: set[tuple[int, int]], slots: Iterable[Slot]) -> bool:
+    """Other threads share the one tree left, but none can store now or since a page
+    entering it was copied: each live thread of it is held in a call or an interrupt
+    (`slots`; none in user code), and no thread of it returned to user code since any
+    call in flight that may fault on a page began (its `runs_at_start`: wp_page_copy()
+    copies the folio during the faulting call, and no store ran after it began)."""
+    if len(spaces) != 1:
+        return False
+    root = next(iter(spaces))
+    live = 1 + clones - sum(1 for r, _ in gone if r == root)
+    mine = [s for s in slots if s.root == root and (s.root, s.thread) not in gone]
+    if len({s.thread for s in mine}) < live:
+        return False
+    runs = reg.user_runs.get(root, 0)
+    return all(s.runs_at_start == runs for s in mine
+               if s.nr not in _NO_USER and (s.nr is not None or s.fault is not None))

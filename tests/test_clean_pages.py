@@ -1,0 +1,42 @@
+"""guardian/clean_pages.py: a frame that still holds the bytes it entered a MAP_PRIVATE
+view of a followed memfd with may leave (reclaim's try_to_unmap() of a clean folio),
+and the next fault there owes the file's bytes; one the program stored to may not."""
+
+from __future__ import annotations
+
+from guardian.clean_pages import CleanPages
+from guardian.file_pages import FileView
+from guardian.slots import PAGE, Space
+from guardian.sole_files import MemFile
+
+AT, ROOT, PA = 0x10000, 0x4000, 0x8000
+
+
+def _space(shared: bool = False) -> tuple[Space, FileView]:
+    mem = MemFile(size=3 * PAGE, data=bytearray(b"x" * 3 * PAGE))
+    view = FileView(mem, None if shared else mem.version)
+    return Space(sole_views=[(AT, AT + 3 * PAGE, view, 0)]), view
+
+
+def test_a_clean_page_may_go_and_the_next_fault_owes_the_file() -> None:
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
+    assert clean.may_drop(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
+    assert 2 in view.cut
+
+
+def test_a_stored_page_may_not_go() -> None:
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
+    assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA, b"A" + b"x" * (PAGE - 1))
+    assert not clean.may_drop(space, ROOT, AT + PAGE, PA, b"x" * PAGE)     # another page
+    assert 2 not in view.cut
+
+
+def test_a_shared_views_page_is_never_clean() -> None:
+    space, _ = _space(shared=True)
+    clean = CleanPages()
+    clean.note(space, ROOT, AT, PA, b"x" * PAGE)
+    assert not clean.may_drop(space, ROOT, AT, PA, b"x" * PAGE)

@@ -124,6 +124,12 @@ PDEATH_SIGNAL = "pdeath_signal"
 MDWE, KEEPCAPS, SECUREBITS_RESET = "mdwe", "keepcaps", "securebits_reset"
 #: A process's is_child_subreaper (signal_struct): guardian/prctl_state.py.
 SUBREAPER = "subreaper"
+#: A thread's capabilities PR_CAPBSET_DROP took from its bounding set, and the ones
+#: PR_CAP_AMBIENT_RAISE put in its ambient set (cred, per thread): guardian/prctl_state.py.
+CAPBSET_DROPPED, AMBIENT_RAISED = "capbset_dropped", "ambient_raised"
+#: A thread's store-bypass speculation control (PFA_SPEC_SSB_*: per task), as its
+#: PR_SET_SPECULATION_CTRL calls left it: guardian/prctl_state.py.
+SPEC_SSB = "spec_ssb"
 #: A process's dumpable mode (mm->flags MMF_DUMPABLE) and a call that may replace a
 #: thread's credentials (commit_creds() may set the mm's mode to suid_dumpable):
 #: guardian/prctl_state.py.
@@ -629,6 +635,7 @@ FCNTL: dict[int, Row] = {
 # --- prctl options -----------------------------------------------------------------------
 PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_TIMING, PR_GET_SECCOMP = 3, 7, 13, 21
 PR_CAPBSET_READ, PR_MCE_KILL_GET, PR_GET_CHILD_SUBREAPER = 23, 34, 37
+PR_CAPBSET_DROP = 24
 PR_SET_CHILD_SUBREAPER = 36
 PR_GET_NO_NEW_PRIVS, PR_GET_THP_DISABLE, PR_GET_IO_FLUSHER, PR_GET_MEMORY_MERGE = 39, 42, 58, 68
 PR_SVE_GET_VL, PR_SME_GET_VL, PR_GET_AUXV = 51, 64, 0x41555856
@@ -682,14 +689,18 @@ PRCTL: dict[int, Row] = {
     PR_GET_KEEPCAPS: (*_BOOL, Keeps(KEEPCAPS)), PR_GET_TIMING: (Result(0, 0),),   # only PR_TIMING_STATISTICAL
     PR_GET_SECCOMP: (Result(0, 2),),
     # kernel/sys.c prctl(): -EINVAL where !cap_valid(arg2).
-    PR_CAPBSET_READ: (*_BOOL, ArgIn(1, CAP_VALID)),
+    PR_CAPBSET_READ: (*_BOOL, ArgIn(1, CAP_VALID), Keeps(CAPBSET_DROPPED)),
+    # cap_prctl_drop(): cap_lower(new->cap_bset, cap) (never raised again but by a new
+    # user namespace: set_cred_user_ns()).
+    PR_CAPBSET_DROP: (Sets(CAPBSET_DROPPED),),
     # cap_task_prctl(): arg4, arg5 0 and cap_valid(arg3) (0 for CLEAR_ALL), a known
     # sub-command; only PR_CAP_AMBIENT_IS_SET answers 1.
     # CLEAR_ALL takes no arg3 (-EINVAL); RAISE, LOWER, CLEAR_ALL answer commit_creds()'s 0.
     PR_CAP_AMBIENT: (*_BOOL, ArgIn(1, PR_CAP_AMBIENT_COMMANDS), ArgIn(2, CAP_VALID),
                      *_zero_args(3, 5),
                      WhenArg(1, frozenset({PR_CAP_AMBIENT_CLEAR_ALL}), _zero_args(2, 3)),
-                     WhenArg(1, frozenset({2, 3, PR_CAP_AMBIENT_CLEAR_ALL}), (Result(0, 0),))),
+                     WhenArg(1, frozenset({2, 3, PR_CAP_AMBIENT_CLEAR_ALL}), (Result(0, 0),)),
+                     Keeps(AMBIENT_RAISED), Sets(AMBIENT_RAISED)),
     # kernel/sys.c prctl(): -EINVAL where !valid_signal(arg2) (PR_SET_PDEATHSIG), arg2 is
     # not SUID_DUMP_DISABLE or SUID_DUMP_USER (PR_SET_DUMPABLE), not PR_TIMING_STATISTICAL
     # (PR_SET_TIMING); cap_task_prctl(): arg2 > 1 (PR_SET_KEEPCAPS).
@@ -735,9 +746,10 @@ PRCTL: dict[int, Row] = {
     # arm64's ssbd_prctl_get(): PR_SPEC_NOT_AFFECTED or PR_SPEC_* bits.
     # kernel/sys.c prctl(): -EINVAL where arg3..arg5 (GET), arg4, arg5 (SET) are not 0.
     PR_GET_SPECULATION_CTRL: (Result(0, PR_SPEC_BITS), ResultIn(PR_SPEC_GET_VALUES),
+                              Keeps(SPEC_SSB),
                               ArgIn(1, frozenset({PR_SPEC_STORE_BYPASS})), *_zero_args(2, 5)),
     PR_SET_SPECULATION_CTRL: (Result(0, 0), ArgIn(1, frozenset({PR_SPEC_STORE_BYPASS})),
-                              ArgIn(2, PR_SPEC_CTRLS), *_zero_args(3, 5)),
+                              ArgIn(2, PR_SPEC_CTRLS), *_zero_args(3, 5), Sets(SPEC_SSB)),
     # get_tagged_addr_ctrl() adds MTE's bits only from a control set_tagged_addr_ctrl()
     # accepts with MTE alone; without it only PR_TAGGED_ADDR_ENABLE is valid.
     # kernel/sys.c prctl(): -EINVAL before get_tagged_addr_ctrl() where arg2..arg5 are not

@@ -237,6 +237,9 @@ class Lifecycle:
         if kept is not None:
             exec_kept.apply(kept, space, self.files.stated, root, slot.thread,
                             secure=bool(dict(auxv).get(initial_stack.AT_SECURE, 0)))
+            raisers = self.self_signals.raised.spaces.get(root)
+            if not kept.filtered and raisers is not None:
+                raisers.filtered = False    # (seccomp filters go on across exec, none added)
         if reg.live_root() == root:
             self.kernel_view.set(True)
         return slot.id
@@ -270,7 +273,8 @@ class Lifecycle:
         passed = self.exec_passed.get(exec_slot) if exec_slot in self.exec_passed \
             else self._passed(slot)
         return exec_kept.collect(self.registry, self.files.stated, slot,
-                                 passed.path if passed is not None else None)
+                                 passed.path if passed is not None else None,
+                                 self.files.sole.filtered(slot))
 
     def _check_exec_args(self, exec_slot: int, root: int, auxv: dict[int, int],
                          sp: int, started: bytes) -> None:
@@ -390,7 +394,8 @@ class Lifecycle:
                 self.exec_umasks[slot.id] = self._exec_umask(slot.id)
                 self.exec_kept[slot.id] = exec_kept.collect(
                     reg, self.files.stated, slot,
-                    self.exec_passed[slot.id].path if self.exec_passed[slot.id] else None)
+                    self.exec_passed[slot.id].path if self.exec_passed[slot.id] else None,
+                    self.files.sole.filtered(slot))
                 self.files.note_exec(slot)
                 table = self.files.table(slot.root, slot.thread)
                 self.s.shares.note_exec(slot.id, slot.domain,

@@ -177,7 +177,8 @@ class Forks:
         self.self_signals.note_clone(slot.root, slot.thread, child_root, child.thread,
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
-        self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread)
+        self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread,
+                                     cflags)
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.tagged.note_clone(dom.id, slot.thread, child.thread)   # (dup_task_struct())
         return child.id

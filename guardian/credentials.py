@@ -112,6 +112,10 @@ class Credentials:
                                f"{known[name]} (exec's auxiliary vector or an earlier answer)")
         return seen
 
+    def known(self, slot: Slot) -> Seen | None:
+        """The thread's ids as the Guardian knows them (None: no such space)."""
+        return self._known(slot)
+
     def commit(self, slot: Slot, seen: Seen | None) -> None:
         known = self._known(slot)
         if known is None:

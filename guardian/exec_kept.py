@@ -16,6 +16,9 @@ resets (fs/exec.c `begin_new_exec`), so the Guardian holds the new image to that
   regaining capabilities, clears them with AT_SECURE 0: not told apart here);
 * the task's name: `__set_task_comm(me, kbasename(bprm->filename))`, the last path
   component of the path execve was given, cut to TASK_COMM_LEN - 1 bytes;
+* the mm's MDWE bits and MMF_DISABLE_THP: bprm_mm_init() -> mm_init() makes the new mm's
+  flags mmf_init_flags() of the old (both MDWE bits cleared where PR_MDWE_NO_INHERIT
+  was set); SECURE_KEEP_CAPS: cleared (cap_bprm_creds_from_file());
 * POSIX timers: deleted (`exit_itimers`); timer_ids.py starts the new image with none.
 
 Only what the Guardian knows is carried: the dispositions of the exec'ing process's own
@@ -34,7 +37,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from abi.layout import NR_RT_SIGACTION, READ_IMPLIES_EXEC
-from abi.value_ranges import COMM, PERSONA, PERSONA_CLEARABLE
+from abi.value_ranges import (
+    COMM,
+    KEEPCAPS,
+    MDWE,
+    PERSONA,
+    PERSONA_CLEARABLE,
+    PR_MDWE_NO_INHERIT,
+    THP_DISABLE,
+)
 from guardian import checks
 from guardian.confidential_registry import Registry
 from guardian.quiet_ranges import quiet
@@ -57,6 +68,12 @@ class Kept:
     #: a descriptor that may write the task's name (/proc/self/comm) may go on into the
     #: new image: its name stays unknown there
     comm_written: bool = False
+    #: the new mm's MDWE bits and MMF_DISABLE_THP (mmf_init_flags())
+    mdwe: int | None = None
+    thp_disable: int | None = None
+    #: a seccomp filter may answer the old image's calls (kept across exec: the new
+    #: image's `filtered` then stays unknown)
+    filtered: bool = True
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -87,16 +104,23 @@ def _name_quiet(reg: Registry, slot: Slot, path: bytes) -> bool:
                                      [(slot.root, slot.args[0], slot.args[0] + len(path) + 1)])
 
 
-def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None) -> Kept:
+def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
+            filtered: bool = True) -> Kept:
     """What the execve in `slot` keeps of its process, read while the old image's
-    records still exist; `path` is the path it was given (None: not read)."""
-    kept = Kept()
+    records still exist; `path` is the path it was given (None: not read); `filtered`:
+    a seccomp filter may answer its calls."""
+    kept = Kept(filtered=filtered)
     space = reg.space_of(slot.domain, slot.root)
     if space is not None and checks.enabled("create.exec_dispositions"):
         table = space.handlers_of(reg.group_of(slot.root, slot.thread))
         kept.handlers = after_exec(table)
         for signo in _setting(reg, slot, table):
             kept.handlers.pop(signo, None)
+    old = stated.threads.get((slot.root, -1), {})
+    bits, thp = old.get(MDWE), old.get(THP_DISABLE)
+    if isinstance(bits, int):
+        kept.mdwe = 0 if bits & PR_MDWE_NO_INHERIT else bits
+    kept.thp_disable = thp if isinstance(thp, int) else None
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
@@ -113,6 +137,13 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     bprm->per_clear takes PER_CLEAR_ON_SETID bits off the persona: it is not carried."""
     space.handlers.update(kept.handlers)
     facts = stated.threads.setdefault((root, thread), {})
+    facts[KEEPCAPS] = 0                 # (cap_bprm_creds_from_file())
+    mm = stated.threads.setdefault((root, -1), {})
+    for fact, value in ((MDWE, kept.mdwe), (THP_DISABLE, kept.thp_disable)):
+        if value is None:
+            mm.pop(fact, None)
+        else:
+            mm[fact] = value
     if kept.persona is not None and not secure:
         facts[PERSONA] = kept.persona
         facts[PERSONA_CLEARABLE] = True  # per_clear may have taken its set-id bits

@@ -24,22 +24,43 @@
 - a thread's SECURE_KEEP_CAPS (PR_SET_KEEPCAPS; cred->securebits, per thread) is what
   its last PR_SET_KEEPCAPS set, until a PR_SET_SECUREBITS (which sets the same bit), an
   unshare() or setns() (set_cred_user_ns() resets the securebits) or an exec (a new
-  space, where nothing is known); a new thread's is not followed.
+  space, where cap_bprm_creds_from_file() clears it); a new task's is its creator's
+  (copy_creds()), but under CLONE_NEWUSER (set_cred_user_ns()).
+- a thread's bounding set lacks each capability its PR_CAPBSET_DROP took (only a new
+  user namespace fills it again: unshare(), setns(), clone(CLONE_NEWUSER)), and its
+  ambient set holds each PR_CAP_AMBIENT_RAISE put there until a LOWER, a CLEAR_ALL, a
+  call that may change its credentials (capset(), the set*id calls: cap_capset(),
+  cap_emulate_setxuid()) or an exec; a new task's are its creator's (copy_creds()).
+- a thread's parent-death signal is what its last PR_SET_PDEATHSIG set until a call
+  that may change its credentials (commit_creds() clears it where they change): 0 after
+  a set*id call that made its effective uid or gid another than the one known.
+- a thread's store-bypass control (PFA_SPEC_SSB_*, per task): once its
+  PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS) set PR_SPEC_DISABLE, _FORCE_DISABLE or
+  _DISABLE_NOEXEC, ssbd_prctl_get() never answers PR_SPEC_PRCTL | PR_SPEC_ENABLE (the
+  task's ssb_disable is set: PRCTL | DISABLE, or NOT_AFFECTED, or ENABLE where the
+  mitigation is off); after _FORCE_DISABLE, ssbd_prctl_set() refuses PR_SPEC_ENABLE and
+  _DISABLE_NOEXEC (-EPERM).  Only the task itself sets it; an exec starts a new thread
+  record, where nothing is known.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from abi.layout import MAP_FIXED, PROT_EXEC, PROT_WRITE
+from abi.layout import CLONE_THREAD, MAP_FIXED, PROT_EXEC, PROT_READ, PROT_WRITE, READ_IMPLIES_EXEC
 from abi.syscalls import NUMBERS
 from abi.value_ranges import (
+    AMBIENT_RAISED,
+    CAPBSET_DROPPED,
     CRED_CHANGE,
     DUMPABLE,
     KEEPCAPS,
     MDWE,
+    PDEATH_SIGNAL,
+    PERSONA,
     PR_MDWE_NO_INHERIT,
     SECUREBITS_RESET,
+    SPEC_SSB,
     SUBREAPER,
     THP_DISABLE,
 )
@@ -49,12 +70,24 @@ if TYPE_CHECKING:
     from guardian.stated_facts import StatedFacts
 
 #: The facts this module notes and checks.
-FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS_RESET, SUBREAPER, DUMPABLE, CRED_CHANGE})
+FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS_RESET, SUBREAPER, DUMPABLE, CRED_CHANGE,
+                   CAPBSET_DROPPED, AMBIENT_RAISED, SPEC_SSB})
+#: PR_CAP_AMBIENT's IS_SET, RAISE, LOWER, CLEAR_ALL
+_IS_SET, _RAISE, _LOWER, _CLEAR_ALL = 1, 2, 3, 4
+CLONE_NEWUSER = 0x10000000
+#: PR_SPEC_PRCTL, PR_SPEC_ENABLE, PR_SPEC_FORCE_DISABLE, PR_SPEC_DISABLE_NOEXEC
+_PRCTL, _ENABLE, _FORCE_DISABLE, _DISABLE_NOEXEC = 1, 2, 8, 16
+#: the control a SPEC_SSB fact records: disabled (DISABLE or DISABLE_NOEXEC), or forced
+_SSB_DISABLED, _SSB_FORCED = 1, 2
 #: The calls that may replace a thread's credentials (commit_creds()): one in flight in
 #: the space may change its dumpable mode before the answer being judged.
 CRED_CALLS = frozenset(NUMBERS[n] for n in (
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
     "setfsgid", "capset", "unshare", "setns"))
+#: set*id calls whose success sets the effective id: (the id, the argument naming it)
+_EFFECTIVE_SET = {NUMBERS["setuid"]: ("euid", 0), NUMBERS["setgid"]: ("egid", 0),
+                  NUMBERS["setreuid"]: ("euid", 1), NUMBERS["setregid"]: ("egid", 1),
+                  NUMBERS["setresuid"]: ("euid", 1), NUMBERS["setresgid"]: ("egid", 1)}
 #: The facts of the address space (mm->flags), not of one thread.
 _OF_SPACE = frozenset({MDWE, DUMPABLE})
 
@@ -66,6 +99,30 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         stated.of_space(slot)[fact] = a[1] & 0xFFFF_FFFF
     elif fact == CRED_CHANGE:
         stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
+        for gone in (PDEATH_SIGNAL, AMBIENT_RAISED):
+            stated.of_thread(slot).pop(gone, None)
+    elif fact == SPEC_SSB:
+        facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
+        if a[1] & 0xFFFF_FFFF:
+            return                      # (another control than PR_SPEC_STORE_BYPASS)
+        if ctrl == _FORCE_DISABLE:
+            facts[SPEC_SSB] = _SSB_FORCED       # (task_set_spec_ssb_force_disable())
+        elif ctrl != _ENABLE:
+            facts[SPEC_SSB] = max(_SSB_DISABLED, int(facts.get(SPEC_SSB, 0)))  # type: ignore[call-overload]
+        elif facts.get(SPEC_SSB) != _SSB_FORCED:
+            facts.pop(SPEC_SSB, None)
+    elif fact == CAPBSET_DROPPED:
+        facts = stated.of_thread(slot)
+        facts[CAPBSET_DROPPED] = _caps(facts, CAPBSET_DROPPED) | {a[1] & 0xFFFF_FFFF}
+    elif fact == AMBIENT_RAISED:
+        facts = stated.of_thread(slot)
+        cap, held = a[2] & 0xFFFF_FFFF, _caps(facts, AMBIENT_RAISED)
+        if a[1] & 0xFFFF_FFFF == _RAISE:
+            facts[AMBIENT_RAISED] = held | {cap}
+        elif a[1] & 0xFFFF_FFFF == _LOWER:
+            facts[AMBIENT_RAISED] = held - {cap}
+        elif a[1] & 0xFFFF_FFFF == _CLEAR_ALL:
+            facts[AMBIENT_RAISED] = frozenset()
     elif fact == KEEPCAPS:
         stated.of_thread(slot)[KEEPCAPS] = a[1] & 1
     elif fact == SUBREAPER:
@@ -76,12 +133,53 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
                 facts.pop(SUBREAPER, None)
         stated.of_thread(slot)[SUBREAPER] = int(bool(a[1]))
     else:                                   # SECUREBITS_RESET
-        stated.of_thread(slot).pop(KEEPCAPS, None)
+        for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED):
+            stated.of_thread(slot).pop(gone, None)
+
+
+def answer_refused(stated: StatedFacts, slot: Slot, fact: str, ret: int) -> str | None:
+    """Why Linux could not have given this answer to a get (None: it could)."""
+    if fact == SPEC_SSB and not slot.args[1] & 0xFFFF_FFFF and \
+            ret == _PRCTL | _ENABLE and stated.of_thread(slot).get(SPEC_SSB):
+        # ssbd_prctl_get(): the task's ssb_disable (or force_disable) is set
+        return ("answers PR_SPEC_PRCTL | PR_SPEC_ENABLE, but the thread's "
+                "PR_SET_SPECULATION_CTRL disabled store-bypass speculation")
+    return None
+
+
+def _caps(facts: dict[str, object], fact: str) -> frozenset[int]:
+    held = facts.get(fact)
+    return held if isinstance(held, frozenset) else frozenset()
+
+
+def set_refused(stated: StatedFacts, slot: Slot, fact: str) -> str | None:
+    """Why Linux could not have answered 0 to this set (None: it could)."""
+    a = slot.args
+    if fact == SPEC_SSB and not a[1] & 0xFFFF_FFFF and a[2] & 0xFFFF_FFFF in (
+            _ENABLE, _DISABLE_NOEXEC) and stated.of_thread(slot).get(SPEC_SSB) == _SSB_FORCED:
+        # ssbd_prctl_set(): `if (task_spec_ssb_force_disable(task)) return -EPERM;`
+        return (f"answers 0 to PR_SET_SPECULATION_CTRL {a[2] & 0xFFFF_FFFF}, but the "
+                "thread's PR_SPEC_FORCE_DISABLE refuses it (-EPERM)")
+    bits = stated.of_space(slot).get(MDWE) if fact == MDWE else None
+    asked = a[1] & 0xFFFF_FFFF
+    if isinstance(bits, int) and bits and bits != asked:
+        # prctl_set_mdwe(): `if (current_bits && current_bits != bits) return -EPERM;`
+        return (f"answers 0 to PR_SET_MDWE {asked}, but the mm holds MDWE bits {bits}, "
+                "which prctl_set_mdwe() never clears nor changes (-EPERM)")
+    return None
 
 
 def kept(stated: StatedFacts, slot: Slot, fact: str) -> int | None:
     """What the Guardian knows `fact` to be for the caller (None: not known)."""
     facts = stated.of_space(slot) if fact in _OF_SPACE else stated.of_thread(slot)
+    a = slot.args
+    if fact == CAPBSET_DROPPED:                 # PR_CAPBSET_READ
+        return 0 if a[1] & 0xFFFF_FFFF in _caps(facts, fact) else None
+    if fact == SPEC_SSB:                        # (answer_refused() judges it)
+        return None
+    if fact == AMBIENT_RAISED:                  # PR_CAP_AMBIENT_IS_SET
+        is_set = a[1] & 0xFFFF_FFFF == _IS_SET and a[2] & 0xFFFF_FFFF in _caps(facts, fact)
+        return 1 if is_set else None
     want = facts.get(fact)
     return want if isinstance(want, int) else None
 
@@ -93,6 +191,7 @@ PR_MDWE_REFUSE_EXEC_GAIN = 1
 WX_MADE = "wx_made"
 #: MAP_GROWSDOWN | MAP_FIXED_NOREPLACE
 _PLACED = 0x100 | 0x100000
+_MAP_ANONYMOUS = 0x20
 
 
 def write_exec_denied(stated: StatedFacts, slot: Slot, name: str) -> bool:
@@ -102,7 +201,10 @@ def write_exec_denied(stated: StatedFacts, slot: Slot, name: str) -> bool:
     space = stated.of_space(slot)
     bits = space.get(MDWE)
     on = isinstance(bits, int) and bool(bits & PR_MDWE_REFUSE_EXEC_GAIN)
-    if not on or a[2] & (PROT_WRITE | PROT_EXEC) != PROT_WRITE | PROT_EXEC:
+    prot = a[2]
+    if name == "mmap" and a[3] & _MAP_ANONYMOUS and _implies_exec(stated, slot):
+        prot |= PROT_EXEC                   # (do_mmap(): READ_IMPLIES_EXEC)
+    if not on or prot & (PROT_WRITE | PROT_EXEC) != PROT_WRITE | PROT_EXEC:
         return False
     if name != "mmap":
         # do_mprotect_pkey(): a zero length answers 0 before any area is looked at.
@@ -115,9 +217,19 @@ def write_exec_denied(stated: StatedFacts, slot: Slot, name: str) -> bool:
     return True
 
 
+def _implies_exec(stated: StatedFacts, slot: Slot) -> bool:
+    """do_mmap(), do_mprotect_pkey(): PROT_READ implies PROT_EXEC under READ_IMPLIES_EXEC
+    (arm64's SET_PERSONALITY clears it at every exec: only a personality() sets it)."""
+    persona = stated.of_thread(slot).get(PERSONA)
+    return bool(slot.args[2] & PROT_READ) and isinstance(persona, int) and \
+        bool(persona & READ_IMPLIES_EXEC)
+
+
 def note_write_exec(stated: StatedFacts, slot: Slot) -> None:
-    """A successful call made a writable, executable mapping (mmap, mprotect)."""
-    if slot.args[2] & (PROT_WRITE | PROT_EXEC) == PROT_WRITE | PROT_EXEC:
+    """A successful call made a writable, executable mapping (mmap, mprotect), or one
+    READ_IMPLIES_EXEC may have made executable."""
+    prot = slot.args[2] | (PROT_EXEC if _implies_exec(stated, slot) else 0)
+    if prot & (PROT_WRITE | PROT_EXEC) == PROT_WRITE | PROT_EXEC:
         stated.of_space(slot)[WX_MADE] = True
 
 
@@ -134,3 +246,30 @@ def note_fork(stated: StatedFacts, root: int, child_root: int) -> None:
     bits = parent.get(MDWE)
     if isinstance(bits, int):
         child[MDWE] = 0 if bits & PR_MDWE_NO_INHERIT else bits
+
+
+def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int) -> None:
+    """copy_creds(): a new task's cred is its creator's (SECURE_KEEP_CAPS, the bounding
+    and ambient sets) but under CLONE_NEWUSER (set_cred_user_ns()); copy_signal(): its
+    is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
+    if not cflags & CLONE_NEWUSER:
+        for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED):
+            if fact in parent:
+                child[fact] = parent[fact]
+    if not cflags & CLONE_THREAD:
+        child[SUBREAPER] = 0
+    elif SUBREAPER in parent:
+        child[SUBREAPER] = parent[SUBREAPER]
+
+
+def note_id_change(stated: StatedFacts, slot: Slot, ret: int,
+                   known: dict[str, object] | None) -> None:
+    """A set*id call answered `ret`; `known`: the thread's ids before it.  commit_creds():
+    an effective id that changed clears task->pdeath_signal."""
+    got = _EFFECTIVE_SET.get(slot.nr)
+    if got is None or ret != 0 or known is None:
+        return
+    name, arg = got
+    new = slot.args[arg] & 0xFFFF_FFFF
+    if new != 0xFFFF_FFFF and isinstance(known.get(name), int) and known[name] != new:
+        stated.of_thread(slot)[PDEATH_SIGNAL] = 0

@@ -112,6 +112,7 @@ from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.prctl_state import CRED_CALLS as _CRED_SETTERS
+from guardian.prctl_state import note_id_change
 from guardian.process_groups import group_of
 from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
@@ -581,6 +582,8 @@ class ResultRules:
         if usage_shown:
             self.usage.commit(slot, usage_shown)
         if creds_call:
+            if not self._filtered(slot):
+                note_id_change(self.files.stated, slot, ret, self.creds.known(slot))
             self.creds.commit(slot, creds_shown)
         if umask_call:
             self.umasks.commit(slot, ret)

@@ -314,7 +314,14 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 _check_kept(memory, slot, name, _s64(ret), term.fact, held.stated,
                             term.fact == RSEQ_AREA and held.fork_thread(slot))
         elif isinstance(term, Sets):
+            if term.fact in prctl_state.FACTS and not held.filtered(slot) and \
+                    not held.racing(slot):
+                why = prctl_state.set_refused(held.stated, slot, term.fact)
+                if why:
+                    _refused(slot, why)
             _note_set(memory, slot, ret, term.fact, held.stated)
+            if term.fact == PDEATH_SIGNAL and held.filtered(slot):
+                held.stated.of_thread(slot).pop(PDEATH_SIGNAL, None)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, Woken):
@@ -463,8 +470,8 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
     elif fact == NO_NEW_PRIVS:
         facts[NO_NEW_PRIVS] = 1
     elif fact == PDEATH_SIGNAL:
-        # A credential change may later clear it (commit_creds()): not followed.
-        facts.pop(PDEATH_SIGNAL, None)
+        # (a credential change clears it: commit_creds(), prctl_state.note_set())
+        facts[PDEATH_SIGNAL] = a[1] & 0xFFFF_FFFF
         facts[PDEATH_ASKED] = a[1] & 0xFFFF_FFFF
 
 
@@ -484,6 +491,9 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
                            "this open file (an open file's inode never changes)")
         return
     if fact in prctl_state.FACTS:
+        why = prctl_state.answer_refused(stated, slot, fact, ret)
+        if why:
+            _refused(slot, why)
         known = prctl_state.kept(stated, slot, fact)
         if known is not None and fact == SUBREAPER:
             # (the word is not quoted: it may be the program's own bytes)

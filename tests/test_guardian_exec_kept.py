@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from abi.value_ranges import COMM, PERSONA, PERSONA_CLEARABLE
+from abi.value_ranges import COMM, KEEPCAPS, MDWE, PERSONA, PERSONA_CLEARABLE, THP_DISABLE
 from attacks.runner import boot, run_one, run_session
 from attacks.scenario import get
 from attacks.sysroot import cannot_run
@@ -75,7 +75,22 @@ def test_exec_carries_dispositions_persona_and_name_into_the_new_image() -> None
     assert new.handlers == {SIGHUP: (1, 0, 0, 0), SIGUSR2: (0, 0, 0, 0)}
     assert SIGWINCH not in new.handlers         # never set: unknown, as before
     assert stated.threads[(NEW_ROOT, 9)] == {PERSONA: ADDR_NO_RANDOMIZE, COMM: b"prog",
-                                             PERSONA_CLEARABLE: True}   # (per_clear may take it)
+                                             PERSONA_CLEARABLE: True,   # (per_clear may take it)
+                                             KEEPCAPS: 0}   # (cap_bprm_creds_from_file())
+
+
+def test_exec_carries_mdwe_and_thp_disable_as_mmf_init_flags_leaves_them() -> None:
+    reg, stated, slot = _scene()
+    stated.threads[(ROOT, -1)] = {MDWE: 1, THP_DISABLE: 1}
+    kept = exec_kept.collect(reg, stated, slot, None, filtered=False)
+    assert (kept.mdwe, kept.thp_disable, kept.filtered) == (1, 1, False)
+    exec_kept.apply(kept, Space(), stated, NEW_ROOT, 9)
+    assert stated.threads[(NEW_ROOT, -1)] == {MDWE: 1, THP_DISABLE: 1}
+    stated.threads[(ROOT, -1)] = {MDWE: 3}          # PR_MDWE_NO_INHERIT clears both bits
+    kept = exec_kept.collect(reg, stated, slot, None)
+    assert (kept.mdwe, kept.thp_disable, kept.filtered) == (0, None, True)
+    exec_kept.apply(kept, Space(), stated, NEW_ROOT, 9)
+    assert stated.threads[(NEW_ROOT, -1)] == {MDWE: 0}
 
 
 def test_only_what_the_guardian_knows_is_carried() -> None:
@@ -86,7 +101,7 @@ def test_only_what_the_guardian_knows_is_carried() -> None:
     assert kept.handlers                        # (the dispositions are known)
     new = Space()
     exec_kept.apply(kept, new, stated, NEW_ROOT, 9)
-    assert stated.threads[(NEW_ROOT, 9)] == {}
+    assert stated.threads[(NEW_ROOT, 9)] == {KEEPCAPS: 0}     # (cleared at every exec)
 
 
 

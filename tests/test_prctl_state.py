@@ -4,7 +4,18 @@ setns) and a fork child's MMF_DISABLE_THP."""
 
 from __future__ import annotations
 
-from abi.value_ranges import KEEPCAPS, MDWE, SECUREBITS_RESET, SUBREAPER, THP_DISABLE
+from abi.value_ranges import (
+    AMBIENT_RAISED,
+    CAPBSET_DROPPED,
+    CRED_CHANGE,
+    KEEPCAPS,
+    MDWE,
+    PDEATH_SIGNAL,
+    SECUREBITS_RESET,
+    SPEC_SSB,
+    SUBREAPER,
+    THP_DISABLE,
+)
 from guardian import prctl_state
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
@@ -91,3 +102,70 @@ def test_dumpable_per_mm_until_a_credential_change() -> None:
     prctl_state.note_set(s, _slot(1000, thread=3), CRED_CHANGE)  # commit_creds()
     assert prctl_state.kept(s, _slot(3), DUMPABLE) is None
     assert prctl_state.kept(s, _slot(3, root=9, thread=9), DUMPABLE) == 0
+
+
+def test_mdwe_set_of_other_bits_is_refused_once_bits_are_held() -> None:
+    s = _stated()
+    assert prctl_state.set_refused(s, _slot(65, 0), MDWE) is None   # nothing known yet
+    prctl_state.note_set(s, _slot(65, 1), MDWE)
+    assert prctl_state.set_refused(s, _slot(65, 1), MDWE) is None   # the same bits: 0
+    assert prctl_state.set_refused(s, _slot(65, 0), MDWE)           # prctl_set_mdwe(): -EPERM
+    assert prctl_state.set_refused(s, _slot(65, 3), MDWE)
+
+
+def test_capability_sets_followed_per_thread_and_copied_to_a_new_task() -> None:
+    s = _stated()
+    prctl_state.note_set(s, _slot(24, 5), CAPBSET_DROPPED)
+    prctl_state.note_set(s, _slot(47, 2, 6), AMBIENT_RAISED)
+    assert prctl_state.kept(s, _slot(23, 5), CAPBSET_DROPPED) == 0
+    assert prctl_state.kept(s, _slot(23, 6), CAPBSET_DROPPED) is None
+    assert prctl_state.kept(s, _slot(47, 1, 6), AMBIENT_RAISED) == 1
+    assert prctl_state.kept(s, _slot(47, 1, 6, thread=3), AMBIENT_RAISED) is None
+    s.note_clone(5, 2, 0, 4, 0x50F00)                       # a thread (CLONE_THREAD)
+    assert prctl_state.kept(s, _slot(23, 5, thread=4), CAPBSET_DROPPED) == 0
+    s.note_clone(5, 2, 9, 9, 0x10000011)                    # CLONE_NEWUSER: a full set
+    assert prctl_state.kept(s, _slot(23, 5, root=9, thread=9), CAPBSET_DROPPED) is None
+    prctl_state.note_set(s, _slot(47, 3, 6), AMBIENT_RAISED)            # LOWER
+    assert prctl_state.kept(s, _slot(47, 1, 6), AMBIENT_RAISED) is None
+    prctl_state.note_set(s, _slot(47, 2, 6), AMBIENT_RAISED)
+    prctl_state.note_set(s, _slot(147, 0, 0, 0), CRED_CHANGE)   # cap_capset() may drop it
+    assert prctl_state.kept(s, _slot(47, 1, 6), AMBIENT_RAISED) is None
+
+
+def test_subreaper_zero_in_a_fork_child_shared_by_a_thread() -> None:
+    s = _stated()
+    prctl_state.note_set(s, _slot(36, 1), SUBREAPER)
+    s.note_clone(5, 2, 9, 9, 0x11)                          # fork: copy_signal()
+    assert prctl_state.kept(s, _slot(37, 0, root=9, thread=9), SUBREAPER) == 0
+    s.note_clone(5, 2, 0, 4, 0x4111)                        # vfork: a signal_struct of its own
+    assert prctl_state.kept(s, _slot(37, 0, thread=4), SUBREAPER) == 0
+    s.note_clone(5, 2, 0, 6, 0x50F00)                       # a thread: the same one
+    assert prctl_state.kept(s, _slot(37, 0, thread=6), SUBREAPER) == 1
+
+
+def test_store_bypass_control_once_disabled() -> None:
+    s = _stated()
+    get = _slot(52, 0)
+    assert prctl_state.answer_refused(s, get, SPEC_SSB, 3) is None     # nothing set
+    prctl_state.note_set(s, _slot(53, 0, 4), SPEC_SSB)                  # PR_SPEC_DISABLE
+    assert prctl_state.answer_refused(s, get, SPEC_SSB, 3)              # PRCTL | ENABLE
+    assert prctl_state.answer_refused(s, get, SPEC_SSB, 1 | 4) is None
+    assert prctl_state.answer_refused(s, get, SPEC_SSB, 0) is None      # NOT_AFFECTED
+    assert prctl_state.set_refused(s, _slot(53, 0, 2), SPEC_SSB) is None
+    prctl_state.note_set(s, _slot(53, 0, 2), SPEC_SSB)                  # PR_SPEC_ENABLE
+    assert prctl_state.answer_refused(s, get, SPEC_SSB, 3) is None
+    prctl_state.note_set(s, _slot(53, 0, 8), SPEC_SSB)                  # FORCE_DISABLE
+    assert prctl_state.set_refused(s, _slot(53, 0, 2), SPEC_SSB)        # -EPERM
+    assert prctl_state.set_refused(s, _slot(53, 0, 4), SPEC_SSB) is None
+
+
+def test_pdeath_signal_cleared_by_a_changed_effective_id() -> None:
+    s = _stated()
+    setresgid = _slot(-1 & 0xFFFF_FFFF, 65534, -1 & 0xFFFF_FFFF)
+    setresgid.nr = 149
+    prctl_state.note_id_change(s, setresgid, 0, {"egid": 65534})        # unchanged
+    assert PDEATH_SIGNAL not in s.of_thread(setresgid)
+    prctl_state.note_id_change(s, setresgid, 0, {})                     # egid not known
+    assert PDEATH_SIGNAL not in s.of_thread(setresgid)
+    prctl_state.note_id_change(s, setresgid, 0, {"egid": 0})
+    assert s.of_thread(setresgid)[PDEATH_SIGNAL] == 0

@@ -11,8 +11,6 @@ attacks/families/redteam_r73c.py answer the prctls as Linux does.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r73c as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -74,10 +72,5 @@ def test_mdwe_one_in_a_new_thread_is_not_refused() -> None:
     _intact(_run(r.claim_mdwe_thread_one))
 
 
-@pytest.mark.xfail(strict=True, reason="prctl_state.write_exec_denied() refuses a kernel-placed "
-                   "writable, executable mmap under MDWE unless one was made by a call whose "
-                   "PROT named both bits; under READ_IMPLIES_EXEC do_mmap() made the first "
-                   "mapping writable and executable from PROT_READ | PROT_WRITE, and "
-                   "6.3..6.11's mmap_region() merges the second into it")
 def test_rwx_mmap_merging_into_a_read_implies_exec_area_under_mdwe_is_not_refused() -> None:
     _intact(_run(r.claim_rie_merge_map))

@@ -58,25 +58,28 @@ bytes):
   claim_mdwe_thread_one); under READ_IMPLIES_EXEC, a writable, executable mmap the
   kernel places just below a PROT_READ | PROT_WRITE one (writable and executable: do_mmap()
   adds PROT_EXEC) made before PR_SET_MDWE, merged into it by 6.3..6.11's mmap_region()
-  (claim_rie_merge_map: a false refusal, xfail).  The kernel model has no MDWE (its prctl answers -EINVAL):
+  (claim_rie_merge_map).  The kernel model has no MDWE (its prctl answers -EINVAL):
   the claim_* steps answer the prctls as Linux does.
 
 qemu-aarch64-static (host 6.18) runs every step to label 0: the second PR_SET_MDWE is
 -EPERM, the exec gain and READ_IMPLIES_EXEC's mmap -EACCES, the exec'd image's MDWE 1
 (0 after NO_INHERIT), its KEEPCAPS 0, THP_DISABLE 1, the grandchild's subreaper word 0.
 
-Through with the Guardian on (gap P5): ZB-001..ZB-005, ZB-008..ZB-013, ZB-015..ZB-018,
-ZB-020..ZB-022 --
-prctl_state.py takes a PR_SET_MDWE's bits as set whatever the mm held, judges only a
-write+exec PROT (not an exec gain, not READ_IMPLIES_EXEC's implied PROT_EXEC), keeps
-"a writable, executable area was made" after it is unmapped, knows nothing of the prctl
-state in an exec's new image (MDWE and MMF_DISABLE_THP carried, SECURE_KEEP_CAPS
-cleared), nor a new thread's SECURE_KEEP_CAPS or subreaper bit (its creator's), follows
-no fork child's subreaper bit, no credential change's clearing of pdeath_signal and no
-speculation control state, no PR_SET_PDEATHSIG's signal, no bounding or ambient set.
-Refused: ZB-006, ZB-007, ZB-014, ZB-019 (return.range_table:
-the MDWE bits followed into a fork child, a thread and after the set).
-False refusal: claim_rie_merge_map.
+Through with the Guardian on (gap P5): ZB-003, ZB-005 -- prctl_state.py judges no
+exec gain (the Guardian keeps no area's PROT_EXEC where it is read-write) and keeps "a
+writable, executable area was made" after it is unmapped.
+Refused: ZB-006, ZB-007, ZB-014, ZB-019 (return.range_table: the MDWE bits followed
+into a fork child, a thread and after the set); since round 75c (return.range_table,
+guardian/prctl_state.py): ZB-001, ZB-002 (prctl_set_mdwe()'s -EPERM), ZB-004
+(READ_IMPLIES_EXEC's PROT_EXEC), ZB-008, ZB-009, ZB-012 (exec_kept.py:
+mmf_init_flags(); an exec'd image keeps its former image's want of seccomp filters),
+ZB-010 (cap_bprm_creds_from_file()), ZB-011 (copy_signal()), ZB-017, ZB-018
+(copy_creds(), CLONE_THREAD's signal_struct), ZB-013 (commit_creds(): an egid known
+before setresgid() and changed by it), ZB-020 (PR_SET_PDEATHSIG's signal), ZB-021
+(PR_CAPBSET_DROP), ZB-022 (PR_CAP_AMBIENT_RAISE), ZB-015, ZB-016 (ssbd_prctl_get() and
+ssbd_prctl_set(): the thread's store-bypass control).
+False refusal, fixed in round 75c: claim_rie_merge_map (READ_IMPLIES_EXEC's R|W mapping
+counts as writable and executable).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -115,7 +118,7 @@ PROP_KEPT = ("What fork and execve() keep of a process's prctl state is what "
 
 @scenario(id="ZB-001", title="Answer 0 to a second prctl(PR_SET_MDWE, 0) after "
           "PR_SET_MDWE(PR_MDWE_REFUSE_EXEC_GAIN)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_MDWE)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_MDWE)
 def zb_mdwe_drop(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 1) answered 0; it calls prctl(PR_SET_MDWE, 0)
     and exits 7 for 0; the parent chooses -4 for 7.
@@ -126,7 +129,7 @@ def zb_mdwe_drop(adv: Adversary) -> None:
 
 @scenario(id="ZB-002", title="Answer 0 to prctl(PR_SET_MDWE, 3) after "
           "PR_SET_MDWE(PR_MDWE_REFUSE_EXEC_GAIN)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_MDWE)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_MDWE)
 def zb_mdwe_widen(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 1) answered 0; it calls prctl(PR_SET_MDWE,
     PR_MDWE_REFUSE_EXEC_GAIN | PR_MDWE_NO_INHERIT) and exits 7 for 0.
@@ -149,7 +152,7 @@ def zb_mdwe_exec_gain(adv: Adversary) -> None:
 
 @scenario(id="ZB-004", title="Make an anonymous PROT_READ | PROT_WRITE mapping under MDWE "
           "and READ_IMPLIES_EXEC", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_MDWE)
+          program=CORE, prop=PROP_MDWE)
 def zb_mdwe_rie(adv: Adversary) -> None:
     """1. A fork child's personality(READ_IMPLIES_EXEC) and prctl(PR_SET_MDWE, 1) answered
     0; it calls mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS) and
@@ -204,7 +207,7 @@ def claim_noinherit_fork_zero(adv: Adversary) -> None:
 
 @scenario(id="ZB-008", title="Answer 0 to prctl(PR_GET_MDWE) in the image an execve() of a "
           "process under MDWE started", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_KEPT)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_KEPT)
 def zb_mdwe_exec_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 1) answered 0; it execs the program with -m,
     whose PR_GET_MDWE exits 7 for 0.
@@ -221,7 +224,7 @@ def claim_mdwe_exec_one(adv: Adversary) -> None:
 
 @scenario(id="ZB-009", title="Answer 3 to prctl(PR_GET_MDWE) in the image an execve() "
           "started after PR_SET_MDWE(REFUSE_EXEC_GAIN | NO_INHERIT)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_KEPT)
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_KEPT)
 def zb_noinherit_exec_three(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 3) answered 0; it execs the program with -w,
     whose PR_GET_MDWE exits 7 for 3.
@@ -238,7 +241,7 @@ def claim_noinherit_exec_zero(adv: Adversary) -> None:
 
 @scenario(id="ZB-010", title="Answer 1 to prctl(PR_GET_KEEPCAPS) in the image an execve() "
           "started after PR_SET_KEEPCAPS(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_KEPT)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_KEPT)
 def zb_keepcaps_exec_one(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 0) and prctl(PR_SET_KEEPCAPS, 1) answered 0
     (the first gates the step to kernels with MDWE); it execs the program with -k, whose PR_GET_KEEPCAPS exits 7 for 1.
@@ -255,7 +258,7 @@ def claim_keepcaps_exec_zero(adv: Adversary) -> None:
 
 @scenario(id="ZB-011", title="Store 1 for a fork child's prctl(PR_GET_CHILD_SUBREAPER, "
           "&word) after its parent's PR_SET_CHILD_SUBREAPER(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_KEPT)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_KEPT)
 def zb_subreaper_fork_one(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_CHILD_SUBREAPER, 1) answered 0; its fork child calls
     prctl(PR_GET_CHILD_SUBREAPER, &word) and exits 7 for a word of 1.
@@ -271,7 +274,7 @@ def claim_subreaper_fork_zero(adv: Adversary) -> None:
 
 @scenario(id="ZB-012", title="Answer 0 to prctl(PR_GET_THP_DISABLE) in the image an execve() "
           "started after PR_SET_THP_DISABLE(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_KEPT)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_KEPT)
 def zb_thp_exec_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_MDWE, 0) and prctl(PR_SET_THP_DISABLE, 1) answered
     0; it execs the program with -t, whose PR_GET_THP_DISABLE exits 7 for 0.
@@ -302,7 +305,7 @@ def _setresgid_zero(adv: Adversary, phase: int) -> None:
 
 @scenario(id="ZB-013", title="Store SIGUSR1 for prctl(PR_GET_PDEATHSIG, &word) after "
           "setresgid() changed the egid", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="commit_creds() clears pdeath_signal where the egid changes.")
 def zb_pdeath_setuid_ten(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_PDEATHSIG, SIGUSR1) and setresgid(-1, 65534, -1)
@@ -342,7 +345,7 @@ def claim_rie_merge_map(adv: Adversary) -> None:
 
 @scenario(id="ZB-015", title="Answer PR_SPEC_PRCTL | PR_SPEC_ENABLE to "
           "PR_GET_SPECULATION_CTRL after PR_SET_SPECULATION_CTRL(PR_SPEC_DISABLE) answered 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop="ssbd_prctl_get() reports the task's own PR_SPEC_DISABLE once set.")
 def zb_spec_disable_get_enable(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS,
@@ -357,7 +360,7 @@ def zb_spec_disable_get_enable(adv: Adversary) -> None:
 
 @scenario(id="ZB-016", title="Answer 0 to PR_SET_SPECULATION_CTRL(PR_SPEC_ENABLE) after "
           "PR_SPEC_FORCE_DISABLE answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="ssbd_prctl_set() refuses PR_SPEC_ENABLE after PR_SPEC_FORCE_DISABLE.")
 def zb_spec_force_enable(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS,
@@ -370,7 +373,7 @@ def zb_spec_force_enable(adv: Adversary) -> None:
 
 @scenario(id="ZB-017", title="Answer 0 to a new thread's prctl(PR_GET_KEEPCAPS) after its "
           "creator's PR_SET_KEEPCAPS(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="A CLONE_THREAD child shares its creator's cred (copy_creds()).")
 def zb_keepcaps_thread_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_KEEPCAPS, 1) answered 0; its new thread
@@ -388,7 +391,7 @@ def claim_keepcaps_thread_one(adv: Adversary) -> None:
 
 @scenario(id="ZB-018", title="Store 0 for a new thread's prctl(PR_GET_CHILD_SUBREAPER, "
           "&word) after its creator's PR_SET_CHILD_SUBREAPER(1)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop="is_child_subreaper is in the signal_struct every thread of a process shares.")
 def zb_subreaper_thread_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_CHILD_SUBREAPER, 1) answered 0; its new thread calls
@@ -422,7 +425,7 @@ def claim_mdwe_thread_one(adv: Adversary) -> None:
 
 @scenario(id="ZB-020", title="Store 12 for prctl(PR_GET_PDEATHSIG, &word) after "
           "PR_SET_PDEATHSIG(SIGUSR1) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="PR_GET_PDEATHSIG stores the thread's pdeath_signal: what its set wrote, or 0 "
                "after a credential change.")
 def zb_pdeath_other(adv: Adversary) -> None:
@@ -436,7 +439,7 @@ def zb_pdeath_other(adv: Adversary) -> None:
 
 @scenario(id="ZB-021", title="Answer 1 to prctl(PR_CAPBSET_READ, 5) after PR_CAPBSET_DROP(5) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop="cap_prctl_drop() lowers the bit in cap_bset; nothing raises it.")
+          prop="cap_prctl_drop() lowers the bit in cap_bset; nothing raises it.")
 def zb_capbset_drop_read(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_CAPBSET_DROP, CAP_KILL) answered 0; it calls
     prctl(PR_CAPBSET_READ, CAP_KILL) and exits 7 for 1.
@@ -449,7 +452,7 @@ def zb_capbset_drop_read(adv: Adversary) -> None:
 
 @scenario(id="ZB-022", title="Answer 0 to PR_CAP_AMBIENT_IS_SET(5) after "
           "PR_CAP_AMBIENT_RAISE(5) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="PR_CAP_AMBIENT_RAISE raises the bit PR_CAP_AMBIENT_IS_SET reports.")
 def zb_ambient_raise_is_set(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL) answered 0;

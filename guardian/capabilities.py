@@ -155,6 +155,7 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "sched_getparam": (_b(1, 4, W),),
     "getcpu": (_b(0, 4, W), _b(1, 4, W)),
     "getgroups": (_b(1, ("arg*", 0, 4), W),),
+    "setgroups": (_b(1, ("arg*", 0, 4), R),),    # (groups_from_user(): size gids read)
     "getresuid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "getresgid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "prctl": (),                   # granted per option, in both designs: prctl_caps.py

@@ -100,7 +100,8 @@ def _map_segments(mm: AddressSpace, image: ElfImage, name: str) -> int:
 
 def build_stack(uaccess: UserAccess, image: ElfImage, argv: Sequence[bytes],
                 envp: Sequence[bytes], execfn: bytes, random16: bytes,
-                hwcap: int, hwcap2: int, interp: ElfImage | None = None) -> StartState:
+                hwcap: int, hwcap2: int, interp: ElfImage | None = None,
+                ids: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)) -> StartState:
     """Write the initial stack of a new program; returns its entry and stack pointer.
 
     With an interpreter, the thread starts at the interpreter's entry; AT_BASE
@@ -126,7 +127,7 @@ def build_stack(uaccess: UserAccess, image: ElfImage, argv: Sequence[bytes],
         (AT_PHDR, image.phdr_addr), (AT_PHENT, image.phent), (AT_PHNUM, image.phnum),
         (AT_BASE, interp.bias if interp is not None else 0), (AT_FLAGS, 0),
         (AT_ENTRY, image.entry),
-        (AT_UID, 0), (AT_EUID, 0), (AT_GID, 0), (AT_EGID, 0), (AT_SECURE, 0),
+        (AT_UID, ids[0]), (AT_EUID, ids[1]), (AT_GID, ids[2]), (AT_EGID, ids[3]), (AT_SECURE, ids[4]),
         (AT_RANDOM, random_ptr), (AT_HWCAP2, hwcap2), (AT_EXECFN, execfn_ptr),
         (AT_PLATFORM, platform_ptr), (AT_MINSIGSTKSZ, MINSIGSTKSZ), (AT_NULL, 0),
     ]

@@ -29,6 +29,7 @@ from emulator.machine import BootInfo
 from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
+from kernel_model.credentials import secure_exec
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
 from kernel_model.exec import build_address_space, build_stack, load_interpreter
@@ -102,7 +103,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         """The calling process's (tgid, uid, gid): what a Unix socket message carries
         (scm_send() takes the sender's, not the socket creator's)."""
         t = self.current
-        return (t.process.pid, 0, 0) if t is not None else None
+        return (t.process.pid, t.cred.uid, t.cred.gid) if t is not None else None
 
     def __init__(self, boot: BootInfo, el1: El1, clock: VirtualClock, stats: Stats,
                  options: KernelOptions, writer: PageTableWriter | None = None) -> None:
@@ -337,7 +338,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.el1.invalidate_all_code()
         start = build_stack(self.uaccess, image, argv, envp,
                             guest_path.encode() if execfn is None else execfn,
-                            self.random_bytes(16), self.hwcap, self.hwcap2, interp_image)
+                            self.random_bytes(16), self.hwcap, self.hwcap2, interp_image,
+                            (t.cred.uid, t.cred.euid, t.cred.gid, t.cred.egid,
+                             int(secure_exec(t.cred))))
         ctx = CpuContext()
         ctx.set(CTX_PC, start.entry)
         ctx.set(CTX_SP, start.sp)

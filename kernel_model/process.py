@@ -7,6 +7,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from emulator.fastuc import UserContext as CpuContext
+from kernel_model.credentials import Cred
 from kernel_model.signals import PendingSignals
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ class Thread:
     rerun_wait: WaitReason | None = None       # the wait a re-run syscall woke from (its deadline)
     rem_due: tuple[int, int] | None = None     # a cut-short sleep's remainder still to write
     rseq: Rseq | None = None                   # rseq()'s registration (kernel/rseq.c)
+    cred: Cred = field(default_factory=Cred)   # struct cred (kernel_model/credentials.py)
 
     @property
     def pid(self) -> int:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from abi.hwcaps import feature_names
 from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
+from kernel_model.credentials import status_lines
 from kernel_model.errors import KernelError
 from kernel_model.fd_reopen import reopen
 from kernel_model.openfile import OpenFile
@@ -90,15 +91,15 @@ def status(k: Kernel, p: Process, t: Thread) -> str:
     vsize, rss = _sizes(p)
     ign, caught = _sig_sets(p)
     ppid = p.parent.pid if p.parent is not None else 0
+    ids, groups, caps = status_lines(t.cred)
     return (f"Name:\t{_comm(p, t)}\nUmask:\t{p.umask:04o}\nState:\t{_state(p)}\nTgid:\t{p.pid}\n"
-            f"Ngid:\t0\nPid:\t{t.tid}\nPPid:\t{ppid}\nTracerPid:\t0\nUid:\t0\t0\t0\t0\n"
-            f"Gid:\t0\t0\t0\t0\nFDSize:\t{max(64, len(p.fds))}\nGroups:\t\n"
+            f"Ngid:\t0\nPid:\t{t.tid}\nPPid:\t{ppid}\nTracerPid:\t0\n{ids}"
+            f"FDSize:\t{max(64, len(p.fds))}\n{groups}"
             f"VmPeak:\t{vsize // 1024:8d} kB\nVmSize:\t{vsize // 1024:8d} kB\n"
             f"VmRSS:\t{rss * 4:8d} kB\nThreads:\t{len(p.alive_threads)}\n"
             f"SigQ:\t0/31733\nSigPnd:\t{t.pending.mask:016x}\nShdPnd:\t{p.pending.mask:016x}\n"
             f"SigBlk:\t{t.sigmask:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{caught:016x}\n"
-            "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n"
-            "CapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+            f"{caps}NoNewPrivs:\t0\n"
             "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
             "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
             "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")

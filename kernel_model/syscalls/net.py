@@ -101,7 +101,7 @@ def _new_socket(k: Kernel, t: Thread, domain: int, type_: int, protocol: int) ->
         raise KernelError(errno.EAFNOSUPPORT)
     cls = StreamSocket if base in (SOCK_STREAM, SOCK_SEQPACKET) else DgramSocket
     sock = cls(k.net, domain, base, protocol, flags)
-    sock.cred = (t.process.pid, 0, 0)
+    sock.cred = (t.process.pid, t.cred.euid, t.cred.egid)   # init_peercred(): effective ids
     return sock
 
 
@@ -252,7 +252,7 @@ def sys_listen(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
         k.net.autobind_inet(sock)
     backlog = s32(a[1])
-    sock.cred = (t.process.pid, 0, 0)
+    sock.cred = (t.process.pid, t.cred.euid, t.cred.egid)   # init_peercred(): effective ids
     sock.listen(4096 if backlog < 0 else backlog)
     return 0
 

@@ -66,8 +66,8 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
         t.keep_caps = bool(a[1])
         return 0
-    if option == PR_CAPBSET_READ:        # the guest runs as root with every capability
-        return 1 if a[1] <= _CAP_LAST_CAP else -errno.EINVAL
+    if option == PR_CAPBSET_READ:        # cap_valid(): then the thread's bounding set
+        return t.cred.cap_bset >> a[1] & 1 if a[1] <= _CAP_LAST_CAP else -errno.EINVAL
     if option == PR_SET_TIMERSLACK:      # 0 restores the thread's default
         t.timer_slack_ns = a[1] or t.default_timer_slack_ns
         return 0

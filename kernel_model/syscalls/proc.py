@@ -12,6 +12,7 @@ from abi import Call, Status
 from emulator import descriptors as D
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
 from kernel_model import signals as sig
+from kernel_model.credentials import commit_creds, exec_creds, secure_exec
 from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.errors import KernelError
 from kernel_model.exec import load_interpreter, parse_shebang
@@ -205,6 +206,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
                    slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
                    keep_caps=t.keep_caps, timer_slack_ns=t.timer_slack_ns,
+                   cred=t.cred,                              # copy_creds()
                    default_timer_slack_ns=t.timer_slack_ns,   # copy_process()
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack,
                    # rseq_fork(): a CLONE_VM child (thread or vfork) starts unregistered
@@ -367,7 +369,13 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
             timer.delete()
     t.comm = execfn.rsplit(b"/", 1)[-1][:15]
     t.keep_caps = False                  # SECBIT_KEEP_CAPS does not survive execve
-    t.process.dumpable = 1               # begin_new_exec(): SUID_DUMP_USER for a plain image
+    commit_creds(t, exec_creds(t.cred))  # begin_new_exec(): bprm's creds
+    # begin_new_exec(): SUID_DUMP_USER unless the effective ids differ from the real ones;
+    # a secureexec image loses its parent-death signal
+    secure = secure_exec(t.cred)
+    t.process.dumpable = 0 if secure else 1
+    if secure:
+        t.pdeath_signal = 0
     k.stats.inc("kernel.execs")
     k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
     return None
@@ -474,53 +482,3 @@ def sys_setsid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EPERM
     p.sid = p.pgid = p.pid
     return p.pid
-
-
-def _zero(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
-    return 0
-
-
-for _name in ("getuid", "geteuid", "getgid", "getegid", "setuid", "setgid", "setreuid",
-              "setregid", "setresuid", "setresgid", "setfsuid", "setfsgid"):
-    syscall(_name)(_zero)
-
-
-@syscall("getresuid")
-def sys_getresuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    for ptr in (a[0], a[1], a[2]):
-        k.uaccess.write_u32(ptr, 0)
-    return 0
-
-
-@syscall("getresgid")
-def sys_getresgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return sys_getresuid(k, t, a)
-
-
-@syscall("getgroups")
-def sys_getgroups(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
-
-
-_LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_3 = 0x19980330, 0x20080522
-_LINUX_CAPABILITY_VERSION_2 = 0x20071026
-#: Every capability up to CAP_CHECKPOINT_RESTORE (40): the guest runs as root, as
-#: /proc/PID/status's CapEff says.
-_ALL_CAPS = (1 << 41) - 1
-
-
-@syscall("capget")
-def sys_capget(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    version, pid = struct.unpack("<Ii", k.uaccess.read(a[0], 8))
-    words = {_LINUX_CAPABILITY_VERSION_1: 1, _LINUX_CAPABILITY_VERSION_2: 2,
-             _LINUX_CAPABILITY_VERSION_3: 2}.get(version)
-    if words is None:
-        k.uaccess.write_u32(a[0], _LINUX_CAPABILITY_VERSION_3)   # the version to use
-        return -errno.EINVAL
-    if pid < 0 or pid and pid not in k.threads:
-        return -errno.ESRCH if pid > 0 else -errno.EINVAL
-    if a[1]:
-        data = b"".join(struct.pack("<III", (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF,
-                                    (_ALL_CAPS >> (32 * i)) & 0xFFFF_FFFF, 0) for i in range(words))
-        k.uaccess.write(a[1], data)
-    return 0

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from unicorn.arm64_const import UC_ARM64_REG_SP as SP_REG  # SP_EL0 while at EL0
 
 from kernel_model import signals as sig
-from kernel_model.process import Thread, WaitReason
+from kernel_model.credentials import kill_ok_by_cred
+from kernel_model.process import Process, Thread, WaitReason
 from kernel_model.syscalls import s32, syscall
 from kernel_model.syscalls.waits import wait_deadline
 
@@ -129,7 +130,7 @@ def sys_rt_sigtimedwait(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 
 def _target_info(k: Kernel, t: Thread, signo: int, code: int) -> bytes:
-    return sig.pack_siginfo(signo, code, pid=t.process.pid, uid=0)
+    return sig.pack_siginfo(signo, code, pid=t.process.pid, uid=t.cred.uid)
 
 
 @syscall("kill")
@@ -148,9 +149,22 @@ def sys_kill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     targets = [p for p in targets if p.exit_status is None]
     if not targets:
         return -errno.ESRCH
-    for p in targets:
+    allowed = [p for p in targets if _may_signal(t, p, signo)]
+    if not allowed:                      # check_kill_permission()
+        return -errno.EPERM
+    for p in allowed:
         k.signals.send_process(p, signo, _target_info(k, t, signo, sig.SI_USER))
     return 0
+
+
+def _may_signal(t: Thread, target: Process | Thread, signo: int) -> bool:
+    """check_kill_permission(): SIGCONT within the session, or kill_ok_by_cred() against
+    the target task's (a process: its group leader's) credentials."""
+    proc = target if isinstance(target, Process) else target.process
+    if signo == sig.SIGCONT and proc.sid == t.process.sid:
+        return True
+    task = target if isinstance(target, Thread) else (proc.threads[0] if proc.threads else None)
+    return task is None or kill_ok_by_cred(t.cred, task.cred)
 
 
 def _thread_signal(k: Kernel, t: Thread, tgid: int, tid: int, signo: int) -> int:
@@ -159,6 +173,8 @@ def _thread_signal(k: Kernel, t: Thread, tgid: int, tid: int, signo: int) -> int
     target = k.threads.get(tid)
     if target is None or (tgid > 0 and target.process.pid != tgid):
         return -errno.ESRCH
+    if not _may_signal(t, target, signo):
+        return -errno.EPERM
     k.signals.send_thread(target, signo, _target_info(k, t, signo, sig.SI_TKILL))
     return 0
 

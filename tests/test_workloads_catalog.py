@@ -97,6 +97,7 @@ EXPECTED = {
     "secret_r71_mm",
     "secret_r72_mm",
     "secret_r73_mm",
+    "secret_r74_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

@@ -1,0 +1,90 @@
+"""Round 74b's honest answers: what Linux's memory management gives a confidential
+program's MAP_PRIVATE view of a memfd it alone holds after the program stored the very
+bytes a read page held (or other bytes and then those), after a pread64() filled a page
+(both copies: wp_page_copy(), do_cow_fault(), which a later pwrite64() never reaches),
+after a clone(CLONE_VM | CLONE_VFORK) child with exit signal 0 or an exited thread
+stored through a shared view (shmem_fault(): the folio as it is then), and after the
+memfd went in flight over SCM_RIGHTS or came back (one inode).
+
+Each test runs secret_r74_mm with a kernel that maps, at the step's marker after its
+calls, the page Linux gives (a claim_* step function of attacks/families/redteam_r74b.py)
+and asserts the Guardian lets it through: no decision, the program finishes intact, the
+step indexes label 0 (qemu-aarch64-static: label 0 for -abceghijk; -f: qemu-user runs a
+CLONE_VM | CLONE_VFORK clone as a fork and does not wait for it; -l: its clone3 fails; -m:
+qemu-user runs vfork() as a fork and does not wait for the exec).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r74b as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+
+
+def _run(steps, args: tuple[bytes, ...] = (), mode: str = "on"):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-974", title="round 74b claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.VICTIM, args=args)
+    return run_one(sc, mode).outcome
+
+
+CLAIMS = [
+    (r.claim_vfork0_bytes, b"-f", r.P_VFORK0, "s"),
+    (r.claim_threadexit_bytes, b"-g", r.P_THREADEXIT, "s"),
+    (r.claim_scmout_bytes, b"-h", r.P_SCMOUT, "y"),
+    (r.claim_scmback_bytes, b"-i", r.P_SCMBACK, "y"),
+    (r.claim_futexheld_bytes, b"-j", r.P_FUTEXHELD, "s"),
+    (r.claim_readheld_bytes, b"-k", r.P_READHELD, "s"),
+    (r.claim_clone3vf_bytes, b"-l", r.P_CLONE3VF, "s"),
+    (r.claim_vforkexec_bytes, b"-m", r.P_VFORKEXEC, "s"),
+]
+
+
+@pytest.mark.parametrize(("steps", "arg", "phase", "byte"), CLAIMS,
+                         ids=[c[0].__name__ for c in CLAIMS])
+def test_linux_pages_are_let_through(steps, arg: bytes, phase: int, byte: str) -> None:  # type: ignore[no-untyped-def]
+    _honest_one(steps, arg, phase, byte)
+
+
+def _honest_one(steps, arg: bytes, phase: int, byte: str) -> None:  # type: ignore[no-untyped-def]
+    out = _run(steps, (arg,))
+    assert any(f"{ord(byte):#x} bytes mapped" in n for n in out.evidence), out.evidence
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, phase, phase) == {phase: 0}
+
+
+def test_kernel_model_misses_a_clone_vm_childs_shared_store() -> None:
+    """Not Linux: the kernel model's private page 2 misses the 's' a CLONE_VM |
+    CLONE_VFORK child (-f) or an exited thread (-g) stored through a shared view; the
+    Guardian judges that page against the shared frame and refuses it."""
+    for arg, phase in ((b"-f", r.P_VFORK0), (b"-g", r.P_THREADEXIT)):
+        out = _run(lambda adv: None, (arg,))
+        assert out.exit_status == 9, out.ended
+        assert step_indices(out, phase, phase) == {}
+
+
+def test_kernel_model_keeps_a_read_faulted_page_stale() -> None:
+    """Not Linux: the kernel model's read-faulted private page is a copy that misses a
+    later pwrite64() of the file (Linux maps the page cache folio itself, do_read_fault()):
+    -h labels -4, with the Guardian on too."""
+    for mode in ("off", "on"):
+        out = _run(lambda adv: None, (b"-h",), mode)
+        assert out.exit_status == 0, out.ended
+        assert step_indices(out, r.P_SCMOUT, r.P_SCMOUT) == {r.P_SCMOUT: -4}
+
+
+def test_kernel_model_keeps_a_stale_page_beside_a_sleeping_thread() -> None:
+    """Not Linux: with the Guardian on, the kernel model's private page 2 misses the 's'
+    a thread now asleep in futex() (-j) or read() (-k), or a vfork child that then
+    exec'd (-m), stored through a shared view, and the Guardian lets that page through
+    (label -4; with the Guardian off, label 0)."""
+    for arg, phase in ((b"-j", r.P_FUTEXHELD), (b"-k", r.P_READHELD),
+                       (b"-m", r.P_VFORKEXEC)):
+        out = _run(lambda adv: None, (arg,))
+        assert out.exit_status == 0, out.ended
+        assert step_indices(out, phase, phase) == {phase: -4}

@@ -120,6 +120,7 @@ EXPECTED = {
     "secret_r71_rules",
     "secret_r72_rules",
     "secret_r73_rules",
+    "secret_r74_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -99,7 +99,10 @@ def sys_fchownat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # LOOKUP_EMPTY lets it be "", not NULL)
     if s32(a[4]) & ~(ls.AT_SYMLINK_NOFOLLOW | ls.AT_EMPTY_PATH):
         return -errno.EINVAL
-    guest_path(k, a[1])
+    name = guest_path(k, a[1])
+    dfd = s32(a[0])
+    if name[:1] not in (b"/", b"") and dfd != ls.AT_FDCWD and dfd < 0:
+        return -errno.EBADF             # (path_init(): fdget(dfd) finds no file)
     return 0
 
 

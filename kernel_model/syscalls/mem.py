@@ -47,6 +47,11 @@ MADV_UNMERGEABLE = 13
 MADV_WIPEONFORK = 18
 MADV_KEEPONFORK = 19
 MADV_DONTNEED_LOCKED = 24      # MADV_DONTNEED, mlock()ed pages included
+#: every advice madvise_behavior_valid() takes in some 6.x version and configuration
+#: (MADV_NORMAL..MADV_DONTNEED, MADV_FREE..MADV_COLLAPSE, MADV_HWPOISON,
+#: MADV_SOFT_OFFLINE, MADV_GUARD_INSTALL, MADV_GUARD_REMOVE); any other is -EINVAL
+MS_ASYNC, MS_INVALIDATE, MS_SYNC = 1, 2, 4
+MADV_KNOWN = frozenset({0, 1, 2, 3, 4, *range(8, 26), 100, 101, 102, 103})
 #: The advice that sets or clears an area's fork flag: (flag, value it gets).
 FORK_ADVICE = {MADV_DONTFORK: ("dont_fork", True), MADV_DOFORK: ("dont_fork", False),
                MADV_WIPEONFORK: ("wipe_on_fork", True), MADV_KEEPONFORK: ("wipe_on_fork", False)}
@@ -280,8 +285,8 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
 @syscall("madvise")
 def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     addr, length, advice = _untagged(a[0]), _page_up(a[1]), s32(a[2])
-    if addr % PAGE:
-        return -errno.EINVAL
+    if advice not in MADV_KNOWN or addr % PAGE:
+        return -errno.EINVAL            # (do_madvise(): madvise_behavior_valid() first)
     if advice in FORK_ADVICE:
         if a[1] and not length or addr + length >= 1 << 64:
             return -errno.EINVAL        # the length wraps around
@@ -310,7 +315,18 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         mm.discard(addr, addr + length)
     if advice == MADV_REMOVE:
         _remove(k, areas, addr, addr + length)
-    return 0
+    # (madvise_walk_vmas(): the advice is applied to the areas there; a hole is -ENOMEM)
+    return -errno.ENOMEM if _has_hole(areas, addr, addr + length) else 0
+
+
+def _has_hole(areas: list[Vma], start: int, end: int) -> bool:
+    """Do `areas` (sorted, those overlapping [start, end)) leave a page of it uncovered?"""
+    at = start
+    for v in areas:
+        if v.start > at:
+            return True
+        at = max(at, v.end)
+    return at < end
 
 
 def _remove(k: Kernel, areas: list[Vma], start: int, end: int) -> None:
@@ -430,18 +446,26 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("msync")
 def sys_msync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    addr, length = _untagged(a[0]), _page_up(a[1])
-    if addr % PAGE:
-        return -errno.EINVAL
+    addr, length = _untagged(a[0]), _page_up(a[1]) % (1 << 64)
+    flags = a[2] & 0xFFFF_FFFF
+    if flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC) or addr % PAGE or \
+            flags & (MS_ASYNC | MS_SYNC) == MS_ASYNC | MS_SYNC:
+        return -errno.EINVAL            # an unknown flag, MS_ASYNC with MS_SYNC
+    if addr + length >= 1 << 64:
+        return -errno.ENOMEM            # (SYSCALL_DEFINE3(msync): end < start)
     if length and addr >= 1 << 48:
         return -errno.ENOMEM            # (find_vma(): no area past TASK_SIZE)
     mm = t.process.mm
-    for vma in mm.vmas.overlapping(addr, addr + length):
+    if flags & MS_INVALIDATE and any(v.locked for v in mm.vmas.overlapping(addr, addr + length)):
+        return -errno.EBUSY             # (msync(): MS_INVALIDATE of a VM_LOCKED area)
+    areas = mm.vmas.overlapping(addr, addr + length)
+    for vma in areas:
         sp = vma.shared_pages
         if sp is not None and sp.writeback is not None:
             for idx, pa in sorted(sp.frames.items()):
                 sp.writeback(idx * PAGE, k.el1.read(lm(pa), PAGE))
-    return 0
+    # (msync(): a hole in the range is -ENOMEM once the areas there are synced)
+    return -errno.ENOMEM if _has_hole(areas, addr, addr + length) else 0
 
 
 def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
@@ -461,7 +485,9 @@ def _set_locked(mm: AddressSpace, start: int, end: int, locked: bool) -> None:
 def sys_munlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     addr = _untagged(a[0])              # (do_mlock(), munlock(): untagged_addr())
     start = addr & ~(PAGE - 1)
-    end = _page_up(addr + a[1]) if a[1] else start
+    end = start + _page_up(a[1] + addr % PAGE) % (1 << 64)
+    if end >= 1 << 64:
+        return -errno.EINVAL            # (apply_vma_lock_flags(): end < start)
     if end > USER_TOP:
         return -errno.ENOMEM
     _set_locked(t.process.mm, start, end, False)

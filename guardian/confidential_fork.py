@@ -43,6 +43,7 @@ from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
 from guardian.pidfd_protected import PidfdProtected
+from guardian.prctl_state import mm_flags_settled
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
@@ -178,7 +179,7 @@ class Forks:
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread,
-                                     cflags)
+                                     cflags, settled=not child_root or mm_flags_settled(reg, slot))
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.tagged.note_clone(dom.id, slot.thread, child.thread)   # (dup_task_struct())
         return child.id

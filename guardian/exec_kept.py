@@ -48,6 +48,7 @@ from abi.value_ranges import (
 )
 from guardian import checks
 from guardian.confidential_registry import Registry
+from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
 from guardian.slots import Slot, Space
 from guardian.stated_facts import COMM_WRITTEN, TASK_COMM_LEN, StatedFacts
@@ -116,7 +117,9 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
         kept.handlers = after_exec(table)
         for signo in _setting(reg, slot, table):
             kept.handlers.pop(signo, None)
-    old = stated.threads.get((slot.root, -1), {})
+    # (another thread's prctl or set*id call overlapping the exec: bprm_mm_init() may
+    # have copied the flags before or after it)
+    old = stated.threads.get((slot.root, -1), {}) if mm_flags_settled(reg, slot) else {}
     bits, thp = old.get(MDWE), old.get(THP_DISABLE)
     if isinstance(bits, int):
         kept.mdwe = 0 if bits & PR_MDWE_NO_INHERIT else bits

@@ -48,9 +48,10 @@ def held_still(reg: Registry, spaces: Collection[int], clones: int,
                gone: set[tuple[int, int]], slots: Iterable[Slot]) -> bool:
     """Other threads share the one tree left, but none can store now or since a page
     entering it was copied: each live thread of it is held in a call or an interrupt
-    (`slots`; none in user code), and no thread of it returned to user code since any
-    call in flight that may fault on a page began (its `runs_at_start`: wp_page_copy()
-    copies the folio during the faulting call, and no store ran after it began)."""
+    (`slots`; none in user code), and every other one was held, none returning to user
+    code, since any call in flight that may fault on a page began (its `runs_at_start`
+    and slot order: wp_page_copy() copies the folio during the faulting call, and no
+    store ran after it began)."""
     if len(spaces) != 1:
         return False
     root = next(iter(spaces))
@@ -59,5 +60,8 @@ def held_still(reg: Registry, spaces: Collection[int], clones: int,
     if len({s.thread for s in mine}) < live:
         return False
     runs = reg.user_runs.get(root, 0)
-    return all(s.runs_at_start == runs for s in mine
+    # (a thread in user code when the call began may store after the copy and enter the
+    # kernel only then, with no return counted: every other one held since before it)
+    return all(s.runs_at_start == runs and all(t.id < s.id for t in mine if t.thread != s.thread)
+               for s in mine
                if s.nr not in _NO_USER and (s.nr is not None or s.fault is not None))

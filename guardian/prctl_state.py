@@ -67,6 +67,7 @@ from abi.value_ranges import (
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
     from guardian.stated_facts import StatedFacts
 
 #: The facts this module notes and checks.
@@ -233,10 +234,37 @@ def note_write_exec(stated: StatedFacts, slot: Slot) -> None:
         stated.of_space(slot)[WX_MADE] = True
 
 
-def note_fork(stated: StatedFacts, root: int, child_root: int) -> None:
-    """dup_mm() -> mm_init(): the child's mm flags are mmf_init_flags() of its parent's."""
+_NR_PRCTL = NUMBERS["prctl"]
+
+
+def mm_flags_settled(reg: Registry, slot: Slot) -> bool:
+    """No other call that may change the mm's flags (a prctl, a set*id call) overlapped
+    the fork or exec `slot` (dup_mm() and bprm_mm_init() copy them): none in flight in
+    its tree, and no thread of it returned to user code since `slot` began."""
+    return reg.user_runs.get(slot.root, 0) == slot.runs_at_start and not any(
+        o is not slot and o.root == slot.root and (o.nr == _NR_PRCTL or o.nr in CRED_CALLS)
+        for o in reg.slots.values())
+
+
+#: PR_SET_DUMPABLE
+_SET_DUMPABLE = 4
+
+
+def settle_dumpable(stated: StatedFacts, reg: Registry, slot: Slot) -> None:
+    """A PR_SET_DUMPABLE that another thread's prctl or set*id call overlapped (whose
+    commit_creds() sets suid_dumpable) may have been undone after it: not known."""
+    if slot.args[0] & 0xFFFF_FFFF == _SET_DUMPABLE and not mm_flags_settled(reg, slot):
+        stated.of_space(slot).pop(DUMPABLE, None)
+
+
+def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = True) -> None:
+    """dup_mm() -> mm_init(): the child's mm flags are mmf_init_flags() of its parent's.
+    Not `settled`: another thread's call that may change them (a prctl, a set*id call:
+    commit_creds()) overlapped the fork, before or after dup_mm(): not known."""
     parent = stated.threads.get((root, -1), {})
     child = stated.threads.setdefault((child_root, -1), {})
+    if not settled:
+        parent = {WX_MADE: parent[WX_MADE]} if parent.get(WX_MADE) else {}
     if THP_DISABLE in parent:
         child[THP_DISABLE] = parent[THP_DISABLE]
     if DUMPABLE in parent:

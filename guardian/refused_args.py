@@ -29,6 +29,8 @@ AT_FDCWD and absolute names (path_init()), mmap's MAP_ANONYMOUS, perf_event_open
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
@@ -167,8 +169,11 @@ def _negative(v: int) -> bool:
     return bool(v & 0x8000_0000)
 
 
-def check_fd(memory: UserMemory, slot: Slot, ret: int) -> None:
-    """`return.negative_descriptor`: no success on a descriptor fdget() cannot find."""
+def check_fd(memory: UserMemory, slot: Slot, ret: int,
+             name_quiet: Callable[[], bool]) -> None:
+    """`return.negative_descriptor`: no success on a descriptor fdget() cannot find.
+    `name_quiet`: openat's name lay as getname() copied it through the call
+    (quiet_ranges.quiet(); another thread may rewrite an absolute name relative)."""
     nr, a = slot.nr, slot.args
     if nr == _OPENAT:
         dfd = (a[0] & 0xFFFF_FFFF) - (1 << 32)
@@ -176,7 +181,7 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int) -> None:
             return
         # (path_init(): an absolute name never looks at dfd, an empty one fails -ENOENT)
         first = memory.read(a[1], 1, slot.root)
-        if first is None or first in (b"/", b"\0"):
+        if first is None or first in (b"/", b"\0") or not name_quiet():
             return
         why = f"a relative name at dfd {dfd} (path_init(): fdget())"
     else:

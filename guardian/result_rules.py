@@ -112,11 +112,12 @@ from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.prctl_state import CRED_CALLS as _CRED_SETTERS
-from guardian.prctl_state import note_id_change
+from guardian.prctl_state import note_id_change, settle_dumpable
 from guardian.process_groups import group_of
 from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
+from guardian.quiet_ranges import quiet
 from guardian.raised_signals import CALLS as _RAISER_CALLS
 from guardian.raised_signals import may_filter
 from guardian.random_moves import CALLS as _MOVE_CALLS
@@ -175,6 +176,7 @@ from guardian.wait_reaped import CALLS as _WAIT_CALLS
 from guardian.wait_reaped import asked_pid, end_child, gone_pid, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
+_NR_PRCTL = NUMBERS["prctl"]
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -320,7 +322,9 @@ class ResultRules:
         if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_args(reg.space(dom, slot.root), slot, ret)
         if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
-            check_negative_fd(self.memory, slot, ret)
+            check_negative_fd(self.memory, slot, ret, lambda: quiet(
+                slot, dom, reg.slots.values(), reg.user_runs,
+                [(slot.root, slot.args[1], slot.args[1] + 1)]))
         if nr in TAGGED_CALLS:
             self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:
@@ -383,6 +387,8 @@ class ResultRules:
             self.counters.check(slot, ret)
         if nr in _TABLE_CALLS and (ret >= _ERRNO_FLOOR or nr in _TABLE_SUCCESSES):
             check_table(self.memory, slot, ret, self.held)
+            if nr == _NR_PRCTL:
+                settle_dumpable(self.files.stated, reg, slot)
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)
         if nr in _FUTEX_PI_CALLS:

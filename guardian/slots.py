@@ -452,6 +452,8 @@ class Space:
         self.input_areas = _cut(self.input_areas, start, end)
         self.shared_areas = cut_keyed(self.shared_areas, start, end)
         self.origins = cut_keyed(self.origins, start, end)
+        if self.no_maywrite:                # (an id no area holds any more)
+            self.no_maywrite &= {o[2] for o in self.origins}
         self.file_areas = cut_keyed(self.file_areas, start, end)
         if self.sole_views:
             self.sole_views = cut_keyed(self.sole_views, start, end)

@@ -96,3 +96,16 @@ def test_first_area_without_maywrite() -> None:
     space.no_maywrite = {8}              # the first area may change before the second's error
     _fail(space, (0x10000, 0x3000, 3), EACCES)
     assert protections.protection_at(space, 0x12000) is None
+
+
+def test_no_maywrite_forgets_an_unmapped_area() -> None:
+    """Space.no_maywrite holds area ids only while an area of that id is left: each
+    read-only MAP_SHARED mmap and munmap would grow it for good."""
+    from guardian.slots import Space
+    s = Space()
+    s.add_area(0x1000, 0x3000, 7)
+    s.no_maywrite.add(7)
+    s.remove_area(0x1000, 0x2000)
+    assert s.no_maywrite == {7}
+    s.remove_area(0x2000, 0x3000)
+    assert not s.no_maywrite

@@ -169,3 +169,54 @@ def test_pdeath_signal_cleared_by_a_changed_effective_id() -> None:
     assert PDEATH_SIGNAL not in s.of_thread(setresgid)
     prctl_state.note_id_change(s, setresgid, 0, {"egid": 0})
     assert s.of_thread(setresgid)[PDEATH_SIGNAL] == 0
+
+
+def test_fork_beside_a_call_that_may_change_the_mm_flags() -> None:
+    """Another thread's PR_SET_DUMPABLE, PR_SET_MDWE or set*id call overlapping the fork
+    may land before or after dup_mm() copied the flags: the child's are not known."""
+    from abi.value_ranges import DUMPABLE
+    s = _stated()
+    prctl_state.note_set(s, _slot(4, 1), DUMPABLE)
+    prctl_state.note_set(s, _slot(65, 1), MDWE)
+    s.of_space(_slot(41, 1))[THP_DISABLE] = 1
+    s.note_clone(5, 2, 9, 9, 0, settled=False)
+    child = _slot(3, root=9, thread=9)
+    for fact in (DUMPABLE, MDWE, THP_DISABLE):
+        assert prctl_state.kept(s, child, fact) is None
+    s.note_clone(5, 2, 11, 11, 0)
+    assert prctl_state.kept(s, _slot(3, root=11, thread=11), DUMPABLE) == 1
+
+
+def test_exec_beside_a_call_that_may_change_the_mm_flags() -> None:
+    """bprm_mm_init() copies the old mm's flags at the exec's start: another thread's
+    PR_SET_MDWE in flight then, or one that returned since, may land on either side."""
+    from abi.syscalls import NUMBERS
+    from guardian import exec_kept
+    from guardian.confidential_registry import Registry
+    s = _stated()
+    prctl_state.note_set(s, _slot(65, 1), MDWE)
+    reg = Registry(None)                            # type: ignore[arg-type]
+    execve = reg.add_slot(1, None, 0, NUMBERS["execve"], (0,) * 6, root=5, thread=2)
+    assert exec_kept.collect(reg, s, execve, None).mdwe == 1
+    reg.add_slot(1, None, 0, NUMBERS["prctl"], (65, 0, 0, 0, 0, 0), root=5, thread=3)
+    assert exec_kept.collect(reg, s, execve, None).mdwe is None
+
+
+def test_set_dumpable_overlapped_by_another_threads_setuid() -> None:
+    """Another thread's setuid() that returned while PR_SET_DUMPABLE(1) was in flight may
+    have run commit_creds() (suid_dumpable) after it: the mode is not known."""
+    from abi.syscalls import NUMBERS
+    from abi.value_ranges import DUMPABLE
+    from guardian.confidential_registry import Registry
+    s = _stated()
+    reg = Registry(None)                            # type: ignore[arg-type]
+    alone = reg.add_slot(1, None, 0, NUMBERS["prctl"], (4, 1, 0, 0, 0, 0), root=5, thread=2)
+    prctl_state.note_set(s, alone, DUMPABLE)
+    prctl_state.settle_dumpable(s, reg, alone)
+    assert prctl_state.kept(s, alone, DUMPABLE) == 1
+    del reg.slots[alone.id]
+    setter = reg.add_slot(1, None, 0, NUMBERS["prctl"], (4, 1, 0, 0, 0, 0), root=5, thread=2)
+    reg.user_runs[5] = 1                            # (the setuid() thread went back)
+    prctl_state.note_set(s, setter, DUMPABLE)
+    prctl_state.settle_dumpable(s, reg, setter)
+    assert prctl_state.kept(s, setter, DUMPABLE) is None

@@ -59,3 +59,28 @@ def test_descriptor_table_leaves_the_exceptions_out() -> None:
                  "newfstatat", "faccessat", "epoll_pwait"):
         if name in NR:
             assert NR[name] not in FD_CALLS, name
+
+
+class _Name:
+    """A name's first byte as read at the return."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first = first
+
+    def read(self, va: int, n: int, root: int) -> bytes:
+        return self.first
+
+
+def test_negative_dfd_name_rewritten_by_another_thread() -> None:
+    """openat(-5, name) where another thread may have rewritten the name since getname()
+    copied it ("/tmp/x" then "x"): the relative name read at the return is no proof."""
+    import pytest
+
+    from guardian.checks import Refused
+    from guardian.refused_args import check_fd
+    from guardian.slots import Slot
+    slot = Slot(1, 1, None, 0, NR["openat"], (0xFFFF_FFFB, 0x1000, 0, 0, 0, 0), 1, 1)
+    check_fd(_Name(b"x"), slot, 3, lambda: False)             # (not quiet: let through)
+    with pytest.raises(Refused):
+        check_fd(_Name(b"x"), slot, 3, lambda: True)
+    check_fd(_Name(b"/"), slot, 3, lambda: True)

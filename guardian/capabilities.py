@@ -78,6 +78,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "symlinkat": (_s(0), _s(2)),
     "linkat": (_s(1), _s(3)),
     "fchmodat": (_s(1),),
+    # do_fchownat() -> user_path_at(): the name only
+    "fchownat": (_s(1),),
     "utimensat": (_s(1), _b(2, 32, R)),
     "truncate": (_s(0),),
     "statfs": (_s(0), _b(1, 120, W)),

@@ -46,6 +46,8 @@ from guardian import (
     unmapped_holes,
 )
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
+from guardian.area_state import CALLS as _MM_AREA_CALLS
+from guardian.area_state import check as check_mm_areas
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
@@ -222,7 +224,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
 #: (guardian/refused_args.py: successes Linux never gives for the arguments alone)
-RESULT_ONLY -= _MM_ARG_CALLS | _NEGATIVE_FD_CALLS
+RESULT_ONLY -= _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _MM_AREA_CALLS
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -322,9 +324,10 @@ class ResultRules:
         if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_args(reg.space(dom, slot.root), slot, ret)
         if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
-            check_negative_fd(self.memory, slot, ret, lambda: quiet(
-                slot, dom, reg.slots.values(), reg.user_runs,
-                [(slot.root, slot.args[1], slot.args[1] + 1)]))
+            check_negative_fd(self.memory, slot, ret, lambda addr: quiet(
+                slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
+        if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
         if nr in TAGGED_CALLS:
             self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:

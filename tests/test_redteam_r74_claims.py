@@ -9,8 +9,6 @@ intact, and each step indexes the label Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r74 as r
 from tests.honest_runs import claim_run
 
@@ -41,10 +39,6 @@ def test_honest_int_arguments_of_a_wide_register() -> None:
          r.P_WIDECWDOPEN, r.P_WIDECWDSTAT), 0))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "guardian/capabilities.py gives the kernel no capability for fchownat()'s name: with "
-    "the Guardian on the kernel cannot read \"/dev/null\" and answers -EFAULT where Linux "
-    "answers 0 (chown_common() with uid and gid -1) and, at dfd -5, -EBADF"))
 def test_honest_fchownat_reads_its_name() -> None:
     # fchownat(AT_FDCWD, "/dev/null", -1, -1, 0): 0 (qemu-user gives the same);
     # fchownat(-5, "dev/null", -1, -1, 0): -EBADF (path_init(): fdget(-5); index 0 each).

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from abi.hwcaps import AT_HWCAP2
 from abi.syscalls import NUMBERS as NR
-from guardian.refused_args import FD_CALLS, mm_refused
+from guardian.descriptor_args import DFD_ARGS, DFD_CALLS, EXCEPTIONS, FD_ARGS, FD_CALLS
+from guardian.refused_args import NEGATIVE_FD_CALLS, mm_refused
 from guardian.slots import Space
 
 P = 0x4000_0000
@@ -52,13 +53,72 @@ def test_other_memory_calls() -> None:
     assert not mm_refused(s, NR["mincore"], (P, 4096, P))
 
 
+def test_wrapping_ranges_and_unknown_advice() -> None:
+    s = _space()
+    wrap = -8192 % (1 << 64)
+    assert mm_refused(s, NR["madvise"], (P, 4096, 77))          # madvise_behavior_valid()
+    assert mm_refused(s, NR["madvise"], (P, 0, 6))
+    for name, args in (("madvise", (P, wrap, 0)), ("msync", (P, wrap, 4)),
+                       ("mlock", (P, wrap)), ("munlock", (P, wrap)),
+                       ("mlock2", (P, wrap, 0)), ("munmap", (P, wrap))):
+        assert mm_refused(s, NR[name], args), name
+    # advice every 6.x version knows, with bit 32 above the int; MLOCK_ONFAULT; a length
+    # PAGE_ALIGN() wraps to 0 for msync() and mlock() (end == start: 0)
+    for advice in (0, 3, 4, 8, 25, 100, 103, 1 << 32 | 3):
+        assert not mm_refused(s, NR["madvise"], (P, 4096, advice)), advice
+    assert not mm_refused(s, NR["msync"], (P, (1 << 64) - 1, 4))
+    assert not mm_refused(s, NR["mlock"], (P, (1 << 64) - 1))
+    assert not mm_refused(s, NR["mlock2"], (P, 4096, 1))
+    assert not mm_refused(s, NR["msync"], (P, 4096, 1 << 32 | 4))
+
+
 def test_descriptor_table_leaves_the_exceptions_out() -> None:
     # AT_FDCWD and absolute names (path_init()), mmap's MAP_ANONYMOUS, perf_event_open's
-    # group -1, fanotify_mark's dfd, close_range's unsigned bounds: never judged here
-    for name in ("mmap", "perf_event_open", "fanotify_mark", "close_range", "openat",
-                 "newfstatat", "faccessat", "epoll_pwait"):
+    # group -1, close_range's unsigned bounds, signalfd4's -1: never judged as descriptors
+    for name in ("mmap", "perf_event_open", "close_range", "signalfd4", "openat",
+                 "newfstatat", "faccessat"):
         if name in NR:
             assert NR[name] not in FD_CALLS, name
+    assert FD_CALLS[NR["fanotify_mark"]] == (0,)            # (its dfd is not judged)
+    assert not set(FD_ARGS) & set(EXCEPTIONS) and not set(DFD_ARGS) & set(EXCEPTIONS)
+    assert not set(FD_ARGS) & set(DFD_ARGS)
+
+
+#: every call of the asm-generic table with a descriptor argument (an `int fd`, `int dfd`,
+#: `unsigned int fd`, `int sockfd`, `int pidfd`... in its SYSCALL_DEFINEn)
+DESCRIPTOR_CALLS = (
+    "io_uring_enter io_uring_register fsetxattr fgetxattr flistxattr fremovexattr "
+    "epoll_ctl epoll_pwait epoll_pwait2 dup dup3 fcntl inotify_add_watch inotify_rm_watch "
+    "ioctl flock mknodat mkdirat unlinkat symlinkat linkat renameat renameat2 fstatfs "
+    "ftruncate fallocate faccessat faccessat2 fchdir fchmod fchmodat fchmodat2 fchownat "
+    "fchown openat openat2 close close_range getdents64 lseek read write readv writev "
+    "pread64 pwrite64 preadv pwritev preadv2 pwritev2 sendfile vmsplice splice tee "
+    "copy_file_range readlinkat newfstatat fstat statx fsync fdatasync sync_file_range "
+    "syncfs timerfd_settime timerfd_gettime utimensat signalfd4 mq_timedsend "
+    "mq_timedreceive mq_notify mq_getsetattr bind listen accept accept4 connect "
+    "getsockname getpeername sendto recvfrom setsockopt getsockopt shutdown sendmsg "
+    "recvmsg sendmmsg recvmmsg readahead fadvise64 mmap perf_event_open fanotify_mark "
+    "name_to_handle_at open_by_handle_at setns finit_module kexec_file_load kcmp waitid "
+    "bpf execveat pidfd_send_signal pidfd_getfd process_madvise process_mrelease "
+    "io_uring_setup open_tree move_mount fsconfig fsmount fspick mount_setattr "
+    "landlock_add_rule landlock_restrict_self quotactl_fd cachestat").split()
+
+
+def test_every_descriptor_call_is_judged_or_excepted() -> None:
+    for name in DESCRIPTOR_CALLS:
+        if name in NR:
+            assert name in FD_ARGS or name in DFD_ARGS or EXCEPTIONS.get(name), name
+    for name in (*FD_ARGS, *DFD_ARGS, *EXCEPTIONS):
+        assert name in NR, name
+    assert set(FD_CALLS) | set(DFD_CALLS) == NEGATIVE_FD_CALLS
+
+
+def test_sentinel_descriptors_are_left_alone() -> None:
+    from guardian.refused_args import _negative
+    assert _negative(-1 % (1 << 64)) and _negative(-5 % (1 << 32))
+    for fd in (-10000, -10001, -10002, -20000):       # PIDFD_SELF_*, FD_PIDFS_ROOT
+        assert not _negative(fd % (1 << 64)), fd
+    assert not _negative(1 << 32 | 3)                 # (bit 32 above the int)
 
 
 class _Name:
@@ -80,7 +140,7 @@ def test_negative_dfd_name_rewritten_by_another_thread() -> None:
     from guardian.refused_args import check_fd
     from guardian.slots import Slot
     slot = Slot(1, 1, None, 0, NR["openat"], (0xFFFF_FFFB, 0x1000, 0, 0, 0, 0), 1, 1)
-    check_fd(_Name(b"x"), slot, 3, lambda: False)             # (not quiet: let through)
+    check_fd(_Name(b"x"), slot, 3, lambda _addr: False)             # (not quiet: let through)
     with pytest.raises(Refused):
-        check_fd(_Name(b"x"), slot, 3, lambda: True)
-    check_fd(_Name(b"/"), slot, 3, lambda: True)
+        check_fd(_Name(b"x"), slot, 3, lambda _addr: True)
+    check_fd(_Name(b"/"), slot, 3, lambda _addr: True)

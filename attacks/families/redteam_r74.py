@@ -29,6 +29,12 @@ rules of each call's own result and of the Guardian's record of areas):
 refused_args.mm_refused() checks no advice value and no wrapping length but mprotect()'s
 and no area's state; check_fd() judges openat()'s name alone and a fixed list of
 descriptor calls.
+Refused since (return.mm_args_refused: madvise_behavior_valid(), a wrapping range):
+ZC-001, ZC-002, ZC-003, ZC-005, ZC-006, ZC-008; (return.negative_descriptor over every
+descriptor and dfd argument of the syscall table, guardian/descriptor_args.py): ZC-009,
+ZC-011..ZC-015, ZC-018, ZC-020, ZC-021, ZC-023, ZC-025..ZC-029, ZC-031..ZC-033,
+ZC-035..ZC-040; (return.mm_area_refused, guardian/area_state.py: the Guardian's records
+of holes, locked ranges and MAP_SHARED areas): ZC-043, ZC-045..ZC-048.
 
 Honest answers (tests/test_redteam_r74_claims.py): each step above answered as Linux
 (index 0; mlock(P, -8192) any error).  The kernel model answered madvise() with advice
@@ -43,7 +49,8 @@ A false refusal when written (xfail): fchownat(AT_FDCWD, "/dev/null", -1, -1, 0)
 0 on Linux (chown_common() with no owner and no group to set; qemu-user gives the same),
 and fchownat(-5, "dev/null", -1, -1, 0) -EBADF; guardian/capabilities.py gives the kernel
 no capability for fchownat()'s name, so with the Guardian on the kernel cannot read it and
-both answer -EFAULT (the kernel model answers them as Linux without the Guardian).
+both answer -EFAULT (the kernel model answers them as Linux without the Guardian); the
+Guardian grants fchownat()'s name since.
 msync() and madvise() with an int argument whose register has bit 32 set (MS_SYNC,
 MADV_WILLNEED), close() and fcntl(F_GETFD) of a descriptor
 whose register has bit 32 set answer 0 (SYSCALL_DEFINEn casts the register), and so do
@@ -76,10 +83,8 @@ NR = NUMBERS
 
 _iago = iago_scenarios(RT, RULES)
 
-#: the round's open gaps: every scenario when written but those refused already
-_GAPS: dict[str, str | None] = {
-    f"ZC-{i:03d}": "P5" for i in range(1, 50)
-    if i not in (4, 7, 10, 16, 17, 19, 22, 24, 30, 34, 41, 42, 44, 49)}
+#: the round's open gaps: every scenario when written but those refused already; none since
+_GAPS: dict[str, str | None] = {}
 
 STEPS = (
         ('ZC-001', P_ADVBAD, 'madvise', 'madvise(P, 4096, 77)',

@@ -1,0 +1,110 @@
+"""Successes Linux never gives for the state of the areas a memory call names, where the
+Guardian knows that state for sure (its own records of the program's layout).
+
+`return.mm_area_refused`:
+
+- madvise (any advice but MADV_HWPOISON, MADV_SOFT_OFFLINE), mlock, mlock2, munlock and
+  msync of a range with a page in a hole the program's own munmap (mremap, brk, shmdt)
+  left, never mapped again (guardian/unmapped_holes.py hole_at(): no stack may grow
+  there): madvise_walk_vmas() answers -ENOMEM for an unmapped page,
+  apply_vma_lock_flags() -ENOMEM where vma_iter_load() or the next area's start leaves
+  a gap, SYSCALL_DEFINE3(msync) -ENOMEM where find_vma() finds none or one past start;
+- msync with MS_INVALIDATE of a range with a page the program's own mlock locked
+  (guardian/locked_ranges.py): -EBUSY ((flags & MS_INVALIDATE) && VM_LOCKED);
+- madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap:
+  madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
+
+None is judged while a call of the address space that may map (or unlock) is in flight:
+it may have changed the areas before its return is seen.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from abi import Status
+from abi.layout import untagged_addr
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.locked_ranges import UNLOCKING
+from guardian.slots import PAGE, Slot, Space
+from guardian.unmapped_holes import MAPPING_CALLS, hole_at
+
+_U64 = 1 << 64
+_MADVISE, _MSYNC = NUMBERS["madvise"], NUMBERS["msync"]
+_LOCKS = frozenset(NUMBERS[n] for n in ("mlock", "mlock2", "munlock"))
+CALLS = frozenset({_MADVISE, _MSYNC}) | _LOCKS
+#: MADV_HWPOISON, MADV_SOFT_OFFLINE: madvise_inject_error() walks no area
+_NO_WALK = frozenset({100, 101})
+MADV_FREE = 8
+MS_INVALIDATE = 2
+
+
+def _page_up(n: int) -> int:
+    return (n + PAGE - 1) & ~(PAGE - 1) & (_U64 - 1)
+
+
+def _range(nr: int, a: tuple[int, ...]) -> tuple[int, int]:
+    """[start, end) the call acts on ((0, 0): none, or one refused for its arguments)."""
+    start = untagged_addr(a[0])
+    if nr in _LOCKS:                    # do_mlock(): the start rounded down, the length up
+        length = _page_up(a[1] + start % PAGE)
+        start -= start % PAGE
+    else:
+        length = _page_up(a[1])
+    if start % PAGE or not length or start + length > _U64:
+        return 0, 0
+    return start, start + length
+
+
+def _in_hole(space: Space, start: int, end: int) -> int | None:
+    """A page of [start, end) in a hole where Linux maps nothing (None: none known)."""
+    for s, e in space.holes[max(bisect_right(space.holes, (start, _U64)) - 1, 0):]:
+        if s >= end:
+            break
+        lo, hi = max(s, start), min(e, end)
+        for va in (lo, hi - PAGE) if lo < hi else ():
+            if hole_at(space, va) is not None:
+                return va
+    return None
+
+
+def _overlap(ranges: Iterable[tuple[int, ...]], start: int, end: int) -> int | None:
+    for r in ranges:
+        if r[0] < end and start < r[1]:
+            return max(r[0], start)
+    return None
+
+
+def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
+    """Why Linux fails the call in `slot` for its areas' state ('': it may succeed)."""
+    nr, a = slot.nr or -1, slot.args
+    start, end = _range(nr, a)
+    if start == end:
+        return ""
+    busy = [o.nr for o in others if o.id != slot.id and o.root == slot.root]
+    if any(n in MAPPING_CALLS for n in busy):
+        return ""
+    advice = a[2] & 0xFFFF_FFFF if nr == _MADVISE else -1
+    if space.holes and advice not in _NO_WALK:
+        va = _in_hole(space, start, end)
+        if va is not None:
+            return f"the page at {va:#x}, in a hole the program's own unmapping left (-ENOMEM)"
+    if nr == _MSYNC and a[2] & MS_INVALIDATE and not any(n in UNLOCKING for n in busy):
+        va = _overlap(space.locked, start, end)
+        if va is not None:
+            return f"MS_INVALIDATE of the page at {va:#x}, which mlock() locked (-EBUSY)"
+    if advice == MADV_FREE:
+        va = _overlap(space.shared_areas, start, end)
+        if va is not None:
+            return f"MADV_FREE of the page at {va:#x}, of a MAP_SHARED area (-EINVAL)"
+    return ""
+
+
+def check(space: Space | None, slot: Slot, ret: int, others: Iterable[Slot]) -> None:
+    """`return.mm_area_refused`: no success of a memory call its areas' state fails."""
+    why = "" if space is None else refused(space, slot, others)
+    if why:
+        refuse("return.mm_area_refused", Status.ERR_DENIED,
+               f"syscall {slot.nr} answered {ret:#x} for {why}")

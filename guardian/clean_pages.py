@@ -7,27 +7,25 @@ store) shows through the view, and reclaim may unmap the clean folio at any time
 (try_to_unmap()), the next fault reading the file as it is then (shmem_fault()).
 
 So where the Guardian follows the file's bytes, a frame that entered such a view at a
-page and still holds the bytes it entered with (its first digest: no store of the
-program changed it) may leave that page; the page is then one the next fault fills
-from the file as it is (`FileView.cut`), judged by set_pt.cut_refault.  A store of the
-very bytes the page held cannot be told from none: such a page may show the file's
-later bytes (the program's own writes to a file only it holds), never anything else.
+page and was never writable at EL0 since (no leaf of it without AP[2]: the program's
+first store write-faults and copies, and a read() into the page -- copy_to_user() --
+does too, do_wp_page(); the Guardian's own copies need a writable leaf) may leave that
+page; the page is then one the next fault fills from the file as it is
+(`FileView.cut`), judged by set_pt.cut_refault.  A frame once writable is an anonymous
+copy no later write to the file reaches: reclaim swaps it out and back with its own
+bytes (do_swap_page()).
 """
 
 from __future__ import annotations
 
-import hashlib
-
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Space
-
-_ZEROS = hashlib.sha256(bytes(PAGE)).digest()
 
 
 class CleanPages:
     def __init__(self) -> None:
-        #: frame -> (root, va, digest of the bytes it entered a private view with)
-        self.entered: dict[int, tuple[int, int, bytes]] = {}
+        #: frame -> (root, va) where it entered a private view, never writable since
+        self.entered: dict[int, tuple[int, int]] = {}
 
     @staticmethod
     def _private_view(space: Space | None, va: int) -> tuple[FileView, int] | None:
@@ -39,23 +37,26 @@ class CleanPages:
             return None
         return view, found[1]
 
-    def note(self, space: Space | None, root: int, va: int, pa: int,
-             data: bytes | None) -> None:
-        """A frame holding `data` (None: zeros) entered the domain at va."""
+    def note(self, space: Space | None, root: int, va: int, pa: int) -> None:
+        """A frame entered the domain at va (a leaf the caller sees writable at EL0 ends
+        its cleanness at once: `written`)."""
         if self.entered:
             self.entered.pop(pa, None)
         if self._private_view(space, va) is None:
             return
-        digest = _ZEROS if data is None else hashlib.sha256(data).digest()
-        self.entered[pa] = (root, va & ~(PAGE - 1), digest)
+        self.entered[pa] = (root, va & ~(PAGE - 1))
 
-    def may_drop(self, space: Space | None, root: int, va: int, pa: int, data: bytes) -> bool:
-        """May the frame `pa` (holding `data`) leave the page at va, as reclaim unmaps a
-        clean folio?  If so, the next fault there owes the file's bytes."""
+    def written(self, pa: int) -> None:
+        """A leaf writable at EL0 maps the frame: it is no clean folio from now on
+        (wp_page_copy() made it, or will make it, an anonymous copy)."""
+        self.entered.pop(pa, None)
+
+    def may_drop(self, space: Space | None, root: int, va: int, pa: int) -> bool:
+        """May the frame `pa` leave the page at va, as reclaim unmaps a clean folio?  If
+        so, the next fault there owes the file's bytes."""
         rec = self.entered.get(pa)
         found = self._private_view(space, va)
-        if rec is None or found is None or rec[:2] != (root, va) or \
-                hashlib.sha256(data).digest() != rec[2]:
+        if rec is None or found is None or rec != (root, va):
             return False
         view, offset = found
         view.cut.add(offset // PAGE)

@@ -22,7 +22,7 @@ from guardian.confidential_registry import Registry
 from guardian.cut_movers import file_movers, leaves, shared_frame
 from guardian.file_pages import Leaves, Shared
 from guardian.file_pages import check_page as check_file_page
-from guardian.lone_thread import gone_threads, held_still, lone
+from guardian.lone_thread import asleep_since, gone_threads, held_still, lone
 from guardian.measure import MeasuredFile, MeasuredImage, measure, measure_file
 from guardian.page_tables import ZERO_PAGE
 from guardian.slots import PAGE, Space
@@ -120,17 +120,21 @@ class Admission:
 
         def frame(at: int) -> bytes | None:
             gone = gone_threads(reg)
+            live = [s for s in slots if (s.root, s.thread) not in gone]
             alone = lone(reg, spaces, clones, gone) or held_still(
                 reg, spaces, clones, gone, slots)
-            return shared_frame(files, shares, domain, alone, [
-                s for s in slots if (s.root, s.thread) not in gone], mem, at)
+            if not alone and asleep_since(reg, spaces, clones, gone, slots):
+                # the others asleep in calls they entered before the fault: none
+                # stored since, their calls are not the faulting one
+                alone, live = True, [s for s in live if s.thread == reg.running]
+            return shared_frame(files, shares, domain, alone, live, mem, at)
         return (lambda at: leaves(files, dom, slots, reg.user_runs, mem, at), frame)
 
     def drops_clean(self, root: int, va: int, pa: int) -> bool:
         """May the frame `pa` leave va as a clean page of a private view (clean_pages.py)?"""
         dom = self.registry.domain_of_root(root)
         space = dom.spaces.get(root) if dom is not None else None
-        return self.clean.may_drop(space, root, va, pa, self.s.ram.read(pa, PAGE))
+        return self.clean.may_drop(space, root, va, pa)
 
     def admit_page(self, domain: int, root: int, va: int, pa: int,
                    executable: bool = True, zero_fill: bool = False) -> bool:
@@ -156,7 +160,7 @@ class Admission:
             movers = self._movers(domain, space, va) if views else None
             check_file_page(space, va, None, views and not (movers or _IOCTL) - _IOCTL, movers,
                             *self._leaves(domain, space, va))
-            self.clean.note(space, root, va, pa, None)
+            self.clean.note(space, root, va, pa)
             return True         # zeros by construction (what an input page may hold too)
         data = self.s.ram.read(pa, PAGE)
         if expected is not None:
@@ -174,7 +178,7 @@ class Admission:
         movers = self._movers(domain, space, va) if views else None
         check_file_page(space, va, data, views and not (movers or _IOCTL) - _IOCTL, movers,
                         *self._leaves(domain, space, va))
-        self.clean.note(space, root, va, pa, data)
+        self.clean.note(space, root, va, pa)
         placed = space.file_page(va) if space is not None else None
         if placed is not None:
             path, offset = placed

@@ -61,6 +61,8 @@ class Registry:
         #: root -> how many times a thread of that address space returned to user code
         #: (guardian/futex_values.py: did another thread run meanwhile?)
         self.user_runs: dict[int, int] = {}
+        #: next_slot_id() at the Guardian's last store to user memory (lone_thread.py)
+        self.stored_at = 0
         self._next_domain = 1
         self._next_slot = 1
         self._next_thread = 1

@@ -65,3 +65,23 @@ def held_still(reg: Registry, spaces: Collection[int], clones: int,
     return all(s.runs_at_start == runs and all(t.id < s.id for t in mine if t.thread != s.thread)
                for s in mine
                if s.nr not in _NO_USER and (s.nr is not None or s.fault is not None))
+
+
+def asleep_since(reg: Registry, spaces: Collection[int], clones: int,
+                 gone: set[tuple[int, int]], slots: Iterable[Slot]) -> bool:
+    """Other threads share the one tree left, each live one in a call or interrupt it
+    entered before the faulting thread (the one whose exception the kernel serves: the
+    last to run user code, `reg.running`) entered its fault or call, and the Guardian
+    stored nothing to user memory since: no thread but the faulting one ran user code
+    between the faulting access and now, and none stored (a thread asleep in futex()
+    or read() stores nothing until it returns; Linux's copy is taken at the fault,
+    wp_page_copy())."""
+    if len(spaces) != 1:
+        return False
+    root = next(iter(spaces))
+    live = 1 + clones - sum(1 for r, _ in gone if r == root)
+    mine = [s for s in slots if s.root == root and (s.root, s.thread) not in gone]
+    if not mine or len({s.thread for s in mine}) < live:
+        return False
+    last = max(mine, key=lambda s: s.id)       # (slot ids only grow)
+    return last.thread == reg.running and reg.stored_at <= last.id

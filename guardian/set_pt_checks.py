@@ -83,6 +83,9 @@ class SetPtChecks:
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)
         base, nframes = fr.base, fr.nframes
+        # a leaf writable at EL0 ends a private view's clean page (clean_pages.py)
+        clean = admission.clean if domain and admission.clean.entered and \
+            desc & D.AP_EL0 and not desc & D.AP_RO else None
         for i, pa in enumerate((desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)):
             n = (pa - base) // PAGE                 # (fr.index, inline)
             if not 0 <= n < nframes or pa < base:
@@ -105,7 +108,11 @@ class SetPtChecks:
                            "SWAP_IN, not as a new page")
                 zero = admission.admit_page(domain, root, page_va, pa,
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
+                if clean is not None or (desc & D.AP_EL0 and not desc & D.AP_RO):
+                    admission.clean.written(pa)
                 continue
+            if clean is not None:
+                clean.written(pa)
             if space is not None:
                 self._check_fork_fresh(space, root, page_va, pa, entry_pa)
             if pa in admission.input_frames and not desc & D.UXN:

@@ -109,7 +109,7 @@ class PageFaults:
             beyond = getattr(vma.backing, "beyond_eof", None)
             if beyond is not None and beyond(vma.offset + page_va - vma.start):
                 return FaultResult.SIGBUS
-            self._populate(vma, page_va, leaf, desc)
+            self._populate(vma, page_va, leaf, desc, write)
         except (OutOfMemory, SwapFull):
             return FaultResult.OOM
         except MemOpRefused as exc:
@@ -146,9 +146,13 @@ class PageFaults:
         if vma.prot & PROT_EXEC:
             self.ctx.invalidate_code(page_va, PAGE)
 
-    def _populate(self, vma: Vma, page_va: int, leaf: int | None = None, old: int = 0) -> None:
+    def _populate(self, vma: Vma, page_va: int, leaf: int | None = None, old: int = 0,
+                  write: bool = True) -> None:
         """Map a new page at page_va (`leaf`, `old`: the level-3 table its entry sits in and
-        the entry, as the fault's lookup found them; leaf None: look again)."""
+        the entry, as the fault's lookup found them; leaf None: look again).  A read fault
+        on a private file mapping maps its page read-only (do_read_fault() ->
+        finish_fault(): no maybe_mkwrite() without FAULT_FLAG_WRITE); the first store
+        write-faults (_make_progress)."""
         ctx = self.ctx
         stats = ctx.stats
         if vma.shared_pages is not None:
@@ -167,6 +171,8 @@ class PageFaults:
             fill = leaf is not None and self.confidential is True and vma.backing is None
             pa = self._fresh_frame(vma, page_va, self._huge_slot(vma, page_va, leaf), fill)
             desc = (pa & D.ADDR_MASK) | page_bits(vma.prot)
+            if not write and vma.backing is not None:
+                desc |= D.AP_RO
             if leaf is None:                    # (_map_new, inline)
                 self.tables.set(page_va, desc)
             else:

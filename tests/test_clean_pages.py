@@ -1,6 +1,7 @@
-"""guardian/clean_pages.py: a frame that still holds the bytes it entered a MAP_PRIVATE
-view of a followed memfd with may leave (reclaim's try_to_unmap() of a clean folio),
-and the next fault there owes the file's bytes; one the program stored to may not."""
+"""guardian/clean_pages.py: a frame that entered a MAP_PRIVATE view of a followed memfd
+and was never mapped writable at EL0 since may leave (reclaim's try_to_unmap() of a
+clean folio), and the next fault there owes the file's bytes; one a writable leaf
+mapped may not, whatever bytes it holds (wp_page_copy() made it an anonymous copy)."""
 
 from __future__ import annotations
 
@@ -21,22 +22,23 @@ def _space(shared: bool = False) -> tuple[Space, FileView]:
 def test_a_clean_page_may_go_and_the_next_fault_owes_the_file() -> None:
     space, view = _space()
     clean = CleanPages()
-    clean.note(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
-    assert clean.may_drop(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    assert clean.may_drop(space, ROOT, AT + 2 * PAGE, PA)
     assert 2 in view.cut
 
 
-def test_a_stored_page_may_not_go() -> None:
+def test_a_page_once_writable_may_not_go() -> None:
     space, view = _space()
     clean = CleanPages()
-    clean.note(space, ROOT, AT + 2 * PAGE, PA, b"x" * PAGE)
-    assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA, b"A" + b"x" * (PAGE - 1))
-    assert not clean.may_drop(space, ROOT, AT + PAGE, PA, b"x" * PAGE)     # another page
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    assert not clean.may_drop(space, ROOT, AT + PAGE, PA)     # another page
+    clean.written(PA)           # the same bytes stored, or read() into it: a copy
+    assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA)
     assert 2 not in view.cut
 
 
 def test_a_shared_views_page_is_never_clean() -> None:
     space, _ = _space(shared=True)
     clean = CleanPages()
-    clean.note(space, ROOT, AT, PA, b"x" * PAGE)
-    assert not clean.may_drop(space, ROOT, AT, PA, b"x" * PAGE)
+    clean.note(space, ROOT, AT, PA)
+    assert not clean.may_drop(space, ROOT, AT, PA)

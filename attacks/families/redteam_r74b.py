@@ -40,13 +40,14 @@ letter is in the argument "-LETTERS"):
   the file's 'y' (Linux: the copy is anonymous, swapped out and back by do_swap_page()).
 - ZD-017: (-h) the kernel keeps its read fault's private copy 'x' after pwrite64() of
   'y' (Linux: the read fault mapped the page cache folio, do_read_fault(): 'y').
-- Through with the Guardian on when written: ZD-001..005, 016 (clean_pages.may_drop()
-  lets a frame go whose bytes still match its digest at mapping time, though the
-  program's store -- or a read() into the page, copy_to_user() -- made it an anonymous
-  copy no later write to the file reaches; the refault is judged against the file's
-  bytes, and the forged page of ZD-002/005 is refused but the copy is gone and the
-  honest refault owes 'y'); ZD-017 (the kernel model's own stale read-fault copy).
-  Refused: ZD-006, 007 (the read changed the digest), ZD-008..015.
+- Through with the Guardian on when written, refused since: ZD-001..005, 016
+  (clean_pages.may_drop() let a frame go whose bytes still matched its digest at mapping
+  time, though the program's store -- or a read() into the page, copy_to_user() -- made
+  it an anonymous copy no later write to the file reaches; now a frame is clean only
+  while no leaf writable at EL0 ever mapped it, and the kernel model maps a private
+  file page's read fault read-only as Linux does, do_read_fault(): set_pt.discard_leaf).
+  Through: ZD-017 (the kernel model's own stale read-fault copy).
+  Refused: ZD-006, 007, ZD-008..015.
 - ZD-018, ZD-019: (-j) a thread stores 's' through a shared view and then waits in
   futex(FUTEX_WAIT) while the program reads its private view: forged bytes, and the
   old 'x', at page 2 (Linux: 's').
@@ -55,20 +56,24 @@ letter is in the argument "-LETTERS"):
 - ZD-022, ZD-023: (-l) a clone3(CLONE_VM | CLONE_VFORK, SIGCHLD) child without a stack
   of its own stores 's' through a shared view and exits, reaped: the old 'x', and
   forged bytes, at page 2 (Linux: 's').
-- Through with the Guardian on when written, too: ZD-018..021 (the thread waiting in
-  futex() or read() began that call before the program's last return to user code,
-  so lone_thread.held_still() does not hold and the page is not judged against the
-  shared frame, though a thread asleep in futex(FUTEX_WAIT) or in read() of an empty
-  pipe stores nothing until it returns; the kernel model's own stale page is let
-  through as well, label -4).  Refused: ZD-022, 023.
+- Through with the Guardian on when written, refused since: ZD-018..021 (the thread
+  waiting in futex() or read() began that call before the program's last return to
+  user code, so lone_thread.held_still() did not hold and the page was not judged
+  against the shared frame; now lone_thread.asleep_since() holds where every other
+  thread entered the call it is still in before the faulting thread entered its fault
+  and the Guardian stored nothing since: set_pt.cut_refault, in mprotect mode too, as
+  ZD-010, 011 are now; the kernel model's own stale page is refused as well).
+  Refused: ZD-022, 023.
 - ZD-024, ZD-025: (-m) a vfork child stores 's' through a shared view and execs the
   program (its new image exits at once), not yet reaped: forged bytes, and the old
   'x', at the private view's page 2 (Linux: 's'; the parent resumes at the child's
   exec_mmap() -> mm_release() -> complete_vfork_done(), the child never touches the
-  old mm again).  Through with the Guardian on when written: the vfork child that
-  execs is not counted gone when its parent resumes (lone_thread.gone_threads()), so
-  the page is not judged against the shared frame; the kernel model's own stale page
-  is let through too (label -4).
+  old mm again).  Through with the Guardian on when written, and still: the child is
+  counted gone once its parent resumes (vfork_done), but its exec keeps the memfd
+  (created without MFD_CLOEXEC) in the new image, so the file is no longer followed
+  (sole_held.note_exec(): another image may write it through that descriptor, as on
+  Linux) and page 2 is not judged; the kernel model's own stale page is let through
+  too (label -4).
 - honest (tests/test_redteam_r74b_claims.py): the pages as Linux gives them, let
   through: -f and -g 's' (the CLONE_VM | CLONE_VFORK child with exit signal 0 is gone
   once its parent resumes, the exited thread once its CLEARTID is cleared), -h and -i
@@ -142,20 +147,20 @@ def claim_scmback_bytes(adv: Adversary) -> None:
 _zd("ZD-001", "(-a) Page 2 read, stored 'x' by the program, pwrite64() of 'y': drop the "
     "program's copy (its digest as mapped) and map the file's 'y' at page 2",
     "The program's store write-faulted the page: wp_page_copy() made an anonymous copy "
-    "the file's later writes never reach: page 2 reads 'x'.", (b"-a",), gap="P2")(
+    "the file's later writes never reach: page 2 reads 'x'.", (b"-a",))(
     _at_marker(P_SAMESTORE, 2, ord("y")))
 _zd("ZD-002", "(-a) After the program's store of 'x' and pwrite64() of 'y', map a page of "
-    "forged bytes at page 2", "Page 2 reads 'x' (the anonymous copy).", (b"-a",), gap="P2")(
+    "forged bytes at page 2", "Page 2 reads 'x' (the anonymous copy).", (b"-a",))(
     _at_marker(P_SAMESTORE, 2))
 _zd("ZD-003", "(-b) Page 2 read, stored 'A' then 'x', pwrite64() of 'y': map the file's 'y' "
     "at page 2", "The first store copied the folio (wp_page_copy()); the copy holds 'x'.",
-    (b"-b",), gap="P2")(_at_marker(P_BACKSTORE, 2, ord("y")))
+    (b"-b",))(_at_marker(P_BACKSTORE, 2, ord("y")))
 _zd("ZD-004", "(-c) Page 2 read, pread64() of 'x' into it from another memfd, pwrite64() of "
     "'y': map the file's 'y' at page 2",
     "copy_to_user() write-faulted the page (do_wp_page() -> wp_page_copy()): the copy "
-    "keeps 'x'.", (b"-c",), gap="P2")(_at_marker(P_READSAME, 2, ord("y")))
+    "keeps 'x'.", (b"-c",))(_at_marker(P_READSAME, 2, ord("y")))
 _zd("ZD-005", "(-c) After pread64() of the same bytes and pwrite64() of 'y', map a page of "
-    "forged bytes at page 2", "Page 2 reads 'x'.", (b"-c",), gap="P2")(_at_marker(P_READSAME, 2))
+    "forged bytes at page 2", "Page 2 reads 'x'.", (b"-c",))(_at_marker(P_READSAME, 2))
 _zd("ZD-006", "(-e) pread64() of 'r' into the untouched page 2, pwrite64() of 'y': map the "
     "file's 'y' at page 2",
     "The read's write fault made an anonymous copy (do_cow_fault()): 'r'.", (b"-e",))(
@@ -171,10 +176,10 @@ _zd("ZD-009", "(-f) After the unreaped CLONE_VM | CLONE_VFORK child's store, map
     "forged bytes at page 2", "Page 2 reads 's'.", (b"-f",))(_at_marker(P_VFORK0, 2))
 _zd("ZD-010", "(-g) A thread stores 's' through a shared view and exits (found gone): map the "
     "file's old 'x' at the private view's page 2",
-    "The thread's store filled the file's folio: 's'.", (b"-g",), mprotect=Expect.SUCCEEDS)(
+    "The thread's store filled the file's folio: 's'.", (b"-g",))(
     _at_marker(P_THREADEXIT, 2, ord("x")))
 _zd("ZD-011", "(-g) After the exited thread's store, map a page of forged bytes at page 2",
-    "Page 2 reads 's'.", (b"-g",), mprotect=Expect.SUCCEEDS)(_at_marker(P_THREADEXIT, 2))
+    "Page 2 reads 's'.", (b"-g",))(_at_marker(P_THREADEXIT, 2))
 _zd("ZD-012", "(-h) The memfd sent over a socketpair and left in flight, page 2 read, "
     "pwrite64() of 'y': map a page of forged bytes at page 2",
     "Only the program's own socket holds the file in flight (unix_attach_fds()); the read "
@@ -194,7 +199,7 @@ _zd("ZD-015", "(-i) After pwrite64() of 'y' through the received descriptor, map
      "program's copy (its digest as mapped) and let the next fault map the file's page",
      "The program's copy is anonymous memory (wp_page_copy()); reclaim swaps it out and "
      "back (do_swap_page()), never refills it from the file: page 2 reads 'x'.",
-     (b"-a",), gap="P2")
+     (b"-a",))
 def zd_drop_stored_copy(adv: Adversary) -> None:
     """1. The step's calls.  2. At its marker after them, page 2's entry cleared: the
     kernel model's refault maps the file's 'y': label -4."""
@@ -244,17 +249,15 @@ def claim_clone3vf_bytes(adv: Adversary) -> None:
 _zd("ZD-018", "(-j) A thread stores 's' through a shared view, then sleeps in "
     "futex(FUTEX_WAIT): map a page of forged bytes at the private view's page 2",
     "The thread's store filled the file's folio (shmem_fault()): 's'; a thread asleep "
-    "in futex_wait() stores nothing.", (b"-j",), gap="P2",
-    mprotect=Expect.SUCCEEDS)(_at_marker(P_FUTEXHELD, 2))
+    "in futex_wait() stores nothing.", (b"-j",))(_at_marker(P_FUTEXHELD, 2))
 _zd("ZD-019", "(-j) After the sleeping thread's store, map the file's old 'x' at page 2",
-    "Page 2 reads 's'.", (b"-j",), gap="P2", mprotect=Expect.SUCCEEDS)(
+    "Page 2 reads 's'.", (b"-j",))(
     _at_marker(P_FUTEXHELD, 2, ord("x")))
 _zd("ZD-020", "(-k) A thread stores 's' through a shared view, then blocks in read() of an "
     "empty pipe: map a page of forged bytes at the private view's page 2",
-    "Page 2 reads 's'; pipe_read() waits before it copies a byte.", (b"-k",), gap="P2",
-    mprotect=Expect.SUCCEEDS)(_at_marker(P_READHELD, 2))
+    "Page 2 reads 's'; pipe_read() waits before it copies a byte.", (b"-k",))(_at_marker(P_READHELD, 2))
 _zd("ZD-021", "(-k) After the blocked thread's store, map the file's old 'x' at page 2",
-    "Page 2 reads 's'.", (b"-k",), gap="P2", mprotect=Expect.SUCCEEDS)(
+    "Page 2 reads 's'.", (b"-k",))(
     _at_marker(P_READHELD, 2, ord("x")))
 _zd("ZD-022", "(-l) A clone3(CLONE_VM | CLONE_VFORK) child stores 's' through a shared view "
     "and exits: map the file's old 'x' at the private view's page 2",

@@ -20,6 +20,7 @@ from abi.layout import (
     NR_MMAP,
     NR_MREMAP,
     NR_MUNMAP,
+    PROT_EXEC,
     PROT_READ,
     PROT_WRITE,
 )
@@ -38,6 +39,7 @@ from guardian.discard_windows import advice_applies, window_open
 from guardian.kernel_view import KernelView
 from guardian.lazy_free import LazyFree
 from guardian.locked_ranges import lock_refuses
+from guardian.measure import MeasuredImage
 from guardian.rseq_areas import RseqAreas
 from guardian.self_reports import arg_env_areas
 from guardian.slots import (
@@ -60,6 +62,11 @@ from guardian.user_memory import UserMemory
 UNMAPPING_CALLS = frozenset({NR_MUNMAP, NR_MADVISE, NR_MMAP, NR_BRK, NR_MREMAP})
 
 _PROT_RW = PROT_READ | PROT_WRITE
+
+
+def _bss_prot(image: MeasuredImage, start: int) -> int:
+    """A .bss area's protection: that of its PT_LOAD (vm_brk_flags() in load_elf_binary)."""
+    return _PROT_RW | (PROT_EXEC if any(s == start for s, _ in image.bss_exec) else 0)
 
 
 class Lifecycle:
@@ -157,9 +164,9 @@ class Lifecycle:
         space.brk_start = space.brk = max(b for _, b in space.areas)
         # The images' .bss: anonymous read-write memory whose faults Linux resolves
         # (heap_faults.py).
-        space.anon_areas = [(a + bias, b + bias, _PROT_RW) for a, b in image.bss]
+        space.anon_areas = [(a + bias, b + bias, _bss_prot(image, a)) for a, b in image.bss]
         if program is not None:
-            space.anon_areas += [(a + program_bias, b + program_bias, _PROT_RW)
+            space.anon_areas += [(a + program_bias, b + program_bias, _bss_prot(program, a))
                                  for a, b in program.bss]
         space.areas.append(stack)
         space.stack = stack

@@ -20,6 +20,8 @@ resets (fs/exec.c `begin_new_exec`), so the Guardian holds the new image to that
   flags mmf_init_flags() of the old (both MDWE bits cleared where PR_MDWE_NO_INHERIT
   was set); SECURE_KEEP_CAPS: cleared (cap_bprm_creds_from_file());
 * POSIX timers: deleted (`exit_itimers`); timer_ids.py starts the new image with none.
+* the exec'ing thread's parent-death signal, bounding set, no_new_privs, store-bypass
+  control and subreaper bit: guardian/exec_task_kept.py (`create.exec_task_state`).
 
 Only what the Guardian knows is carried: the dispositions of the exec'ing process's own
 table (`Space.handlers_of` its thread group: a vfork child's is a copy of its parent's,
@@ -46,7 +48,7 @@ from abi.value_ranges import (
     PR_MDWE_NO_INHERIT,
     THP_DISABLE,
 )
-from guardian import checks
+from guardian import checks, exec_task_kept
 from guardian.confidential_registry import Registry
 from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
@@ -75,6 +77,8 @@ class Kept:
     #: a seccomp filter may answer the old image's calls (kept across exec: the new
     #: image's `filtered` then stays unknown)
     filtered: bool = True
+    #: the exec'ing thread's own state an exec keeps (guardian/exec_task_kept.py)
+    task: dict[str, object] = field(default_factory=dict)
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -124,6 +128,7 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
     if isinstance(bits, int):
         kept.mdwe = 0 if bits & PR_MDWE_NO_INHERIT else bits
     kept.thp_disable = thp if isinstance(thp, int) else None
+    kept.task = exec_task_kept.collect(reg, stated, slot)
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
@@ -141,6 +146,7 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     space.handlers.update(kept.handlers)
     facts = stated.threads.setdefault((root, thread), {})
     facts[KEEPCAPS] = 0                 # (cap_bprm_creds_from_file())
+    exec_task_kept.apply(kept.task, facts, secure, space.creds.get(thread, {}).get("ruid"))
     mm = stated.threads.setdefault((root, -1), {})
     for fact, value in ((MDWE, kept.mdwe), (THP_DISABLE, kept.thp_disable)):
         if value is None:

@@ -30,6 +30,7 @@ _PHDR_FIELDS = ("p_type", "p_flags", "p_offset", "p_vaddr", "p_paddr", "p_filesz
 _ET_DYN = 3
 _PT_LOAD, _PT_PHDR = 1, 6
 _PF_W = 0x2                            # a PT_LOAD segment writable
+_PF_X = 0x1                            # a PT_LOAD segment executable
 #: Linux's load_elf_phdrs(): e_phentsize is sizeof(struct elf64_phdr), at most 64 KiB of them.
 _MAX_PHNUM = 65536 // _PHDR.size
 
@@ -48,6 +49,8 @@ class MeasuredImage:
     #: its file bytes: its .bss, which the loader maps anonymous and read-write
     #: (load_elf_binary -> vm_brk_flags)
     bss: tuple[tuple[int, int], ...] = ()
+    #: those of `bss` in an executable PT_LOAD (vm_brk_flags() with VM_EXEC)
+    bss_exec: tuple[tuple[int, int], ...] = ()
     #: page-aligned [start, end) (no bias) of each writable PT_LOAD: a private writable
     #: mapping (elf_map() with PF_W), whose stores a copy-on-write fault serves
     writable: tuple[tuple[int, int], ...] = ()
@@ -79,6 +82,7 @@ def measure(data: bytes) -> MeasuredImage:
     segments = [h for h in every if h["p_type"] == _PT_LOAD]
     areas: list[tuple[int, int]] = []
     bss: list[tuple[int, int]] = []
+    bss_exec: list[tuple[int, int]] = []
     writable: list[tuple[int, int]] = []
     pages: dict[int, bytes] = {}
     for seg in segments:
@@ -92,6 +96,8 @@ def measure(data: bytes) -> MeasuredImage:
             writable.append((start, end))
             if anon_start < end:
                 bss.append((anon_start, end))
+                if seg["p_flags"] & _PF_X:
+                    bss_exec.append((anon_start, end))
         for page in range(start, (file_end + PAGE - 1) & ~(PAGE - 1), PAGE):
             lo = max(page, vaddr)
             content = bytearray(PAGE)
@@ -111,7 +117,7 @@ def measure(data: bytes) -> MeasuredImage:
     return MeasuredImage(digest=hashlib.sha256(data).digest(), entry=entry,
                          dynamic=etype == _ET_DYN, areas=tuple(areas), pages=pages,
                          phdr=phdr, phent=phent, phnum=phnum, bss=tuple(bss),
-                         writable=tuple(writable))
+                         bss_exec=tuple(bss_exec), writable=tuple(writable))
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,17 @@
   cap_emulate_setxuid()) or an exec; a new task's are its creator's (copy_creds()).
 - a thread's parent-death signal is what its last PR_SET_PDEATHSIG set until a call
   that may change its credentials (commit_creds() clears it where they change): 0 after
-  a set*id call that made its effective uid or gid another than the one known.
+  a set*id call that made its effective uid or gid another than the one known, or a
+  setfsuid/setfsgid the next one shows changed the fs id; setresuid(-1, -1, -1) and
+  setresgid(-1, -1, -1) change nothing (no commit_creds()).
 - a thread's store-bypass control (PFA_SPEC_SSB_*, per task): once its
   PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS) set PR_SPEC_DISABLE, _FORCE_DISABLE or
   _DISABLE_NOEXEC, ssbd_prctl_get() never answers PR_SPEC_PRCTL | PR_SPEC_ENABLE (the
   task's ssb_disable is set: PRCTL | DISABLE, or NOT_AFFECTED, or ENABLE where the
   mitigation is off); after _FORCE_DISABLE, ssbd_prctl_set() refuses PR_SPEC_ENABLE and
-  _DISABLE_NOEXEC (-EPERM).  Only the task itself sets it; an exec starts a new thread
-  record, where nothing is known.
+  _DISABLE_NOEXEC (-EPERM).  Only the task itself sets it; a new task starts with its
+  creator's (dup_task_struct() copies atomic_flags), an exec keeps it but after
+  _DISABLE_NOEXEC (guardian/exec_task_kept.py).
 """
 
 from __future__ import annotations
@@ -80,6 +83,9 @@ CLONE_NEWUSER = 0x10000000
 _PRCTL, _ENABLE, _FORCE_DISABLE, _DISABLE_NOEXEC = 1, 2, 8, 16
 #: the control a SPEC_SSB fact records: disabled (DISABLE or DISABLE_NOEXEC), or forced
 _SSB_DISABLED, _SSB_FORCED = 1, 2
+#: (of a thread) its store-bypass disable was set with PR_SPEC_DISABLE_NOEXEC: an exec
+#: clears it (arm64's arch_setup_new_exec())
+SSB_NOEXEC = "spec_ssb_noexec"
 #: The calls that may replace a thread's credentials (commit_creds()): one in flight in
 #: the space may change its dumpable mode before the answer being judged.
 CRED_CALLS = frozenset(NUMBERS[n] for n in (
@@ -89,6 +95,10 @@ CRED_CALLS = frozenset(NUMBERS[n] for n in (
 _EFFECTIVE_SET = {NUMBERS["setuid"]: ("euid", 0), NUMBERS["setgid"]: ("egid", 0),
                   NUMBERS["setreuid"]: ("euid", 1), NUMBERS["setregid"]: ("egid", 1),
                   NUMBERS["setresuid"]: ("euid", 1), NUMBERS["setresgid"]: ("egid", 1)}
+_SETRES = frozenset({NUMBERS["setresuid"], NUMBERS["setresgid"]})
+#: (of a thread) the fs id its last setfsuid/setfsgid asked, where it answered another
+_FS_KEY = {NUMBERS["setfsuid"]: "fsuid_asked", NUMBERS["setfsgid"]: "fsgid_asked"}
+_FS_PENDING = {key: nr for nr, key in _FS_KEY.items()}
 #: The facts of the address space (mm->flags), not of one thread.
 _OF_SPACE = frozenset({MDWE, DUMPABLE})
 
@@ -99,6 +109,9 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
     if fact in _OF_SPACE:
         stated.of_space(slot)[fact] = a[1] & 0xFFFF_FFFF
     elif fact == CRED_CHANGE:
+        if _changes_nothing(slot):
+            return                      # (__sys_setresuid(): no commit_creds())
+        _note_fs_call(stated.of_thread(slot), slot.nr)
         stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
         for gone in (PDEATH_SIGNAL, AMBIENT_RAISED):
             stated.of_thread(slot).pop(gone, None)
@@ -106,6 +119,11 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:
             return                      # (another control than PR_SPEC_STORE_BYPASS)
+        # (arm64's ssbd_prctl_set(): only _DISABLE_NOEXEC leaves PFA_SPEC_SSB_NOEXEC set)
+        if ctrl == _DISABLE_NOEXEC:
+            facts[SSB_NOEXEC] = True
+        else:
+            facts.pop(SSB_NOEXEC, None)
         if ctrl == _FORCE_DISABLE:
             facts[SPEC_SSB] = _SSB_FORCED       # (task_set_spec_ssb_force_disable())
         elif ctrl != _ENABLE:
@@ -190,21 +208,31 @@ PR_MDWE_REFUSE_EXEC_GAIN = 1
 
 #: (of a space) a mapping both writable and executable was made there, where MDWE let it
 WX_MADE = "wx_made"
+#: (of a space) a personality() there set READ_IMPLIES_EXEC: an anonymous area's recorded
+#: protection may lack the VM_EXEC it holds
+RIE_EVER = "rie_ever"
 #: MAP_GROWSDOWN | MAP_FIXED_NOREPLACE
 _PLACED = 0x100 | 0x100000
 _MAP_ANONYMOUS = 0x20
 
 
-def write_exec_denied(stated: StatedFacts, slot: Slot, name: str) -> bool:
+def write_exec_denied(stated: StatedFacts, slot: Slot, name: str,
+                      area: int | None = None) -> bool:
     """Whether MDWE, as the Guardian saw it set, refuses this successful mmap, mprotect or
-    pkey_mprotect of a writable, executable mapping (noted when it does not)."""
+    pkey_mprotect of a writable, executable mapping, or an mprotect's exec gain (noted
+    when it does not).  `area`: the file mapped, or the area changed, is known VM_MAYEXEC
+    (an anonymous area: its protection; guardian/rie_areas.py)."""
     a = slot.args
     space = stated.of_space(slot)
     bits = space.get(MDWE)
     on = isinstance(bits, int) and bool(bits & PR_MDWE_REFUSE_EXEC_GAIN)
     prot = a[2]
-    if name == "mmap" and a[3] & _MAP_ANONYMOUS and _implies_exec(stated, slot):
-        prot |= PROT_EXEC                   # (do_mmap(): READ_IMPLIES_EXEC)
+    anon = name == "mmap" and a[3] & _MAP_ANONYMOUS
+    if (anon or area is not None) and _implies_exec(stated, slot):
+        prot |= PROT_EXEC                   # (do_mmap(), do_mprotect_pkey(): READ_IMPLIES_EXEC)
+    if on and name != "mmap" and a[1] and prot & PROT_EXEC and area is not None and \
+            not area & PROT_EXEC and not space.get(RIE_EVER):
+        return True     # (map_deny_write_exec(): `!(vma->vm_flags & VM_EXEC) && (vm_flags & VM_EXEC)`)
     if not on or prot & (PROT_WRITE | PROT_EXEC) != PROT_WRITE | PROT_EXEC:
         return False
     if name != "mmap":
@@ -224,6 +252,13 @@ def _implies_exec(stated: StatedFacts, slot: Slot) -> bool:
     persona = stated.of_thread(slot).get(PERSONA)
     return bool(slot.args[2] & PROT_READ) and isinstance(persona, int) and \
         bool(persona & READ_IMPLIES_EXEC)
+
+
+def note_persona(stated: StatedFacts, slot: Slot) -> None:
+    """A personality() that set READ_IMPLIES_EXEC: the space's areas may be VM_EXEC
+    beyond their recorded protection from then on."""
+    if slot.args[0] & 0xFFFF_FFFF != 0xFFFF_FFFF and slot.args[0] & READ_IMPLIES_EXEC:
+        stated.of_space(slot)[RIE_EVER] = True
 
 
 def note_write_exec(stated: StatedFacts, slot: Slot) -> None:
@@ -269,8 +304,9 @@ def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = T
         child[THP_DISABLE] = parent[THP_DISABLE]
     if DUMPABLE in parent:
         child[DUMPABLE] = parent[DUMPABLE]
-    if parent.get(WX_MADE):
-        child[WX_MADE] = True           # (dup_mmap() copies the areas)
+    for fact in (WX_MADE, RIE_EVER):
+        if parent.get(fact):
+            child[fact] = True          # (dup_mmap() copies the areas)
     bits = parent.get(MDWE)
     if isinstance(bits, int):
         child[MDWE] = 0 if bits & PR_MDWE_NO_INHERIT else bits
@@ -278,22 +314,59 @@ def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = T
 
 def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int) -> None:
     """copy_creds(): a new task's cred is its creator's (SECURE_KEEP_CAPS, the bounding
-    and ambient sets) but under CLONE_NEWUSER (set_cred_user_ns()); copy_signal(): its
+    and ambient sets) but under CLONE_NEWUSER (set_cred_user_ns()); dup_task_struct():
+    its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
     if not cflags & CLONE_NEWUSER:
         for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED):
             if fact in parent:
                 child[fact] = parent[fact]
+    for fact in (SPEC_SSB, SSB_NOEXEC):    # (dup_task_struct() copies atomic_flags)
+        if fact in parent:
+            child[fact] = parent[fact]
     if not cflags & CLONE_THREAD:
         child[SUBREAPER] = 0
     elif SUBREAPER in parent:
         child[SUBREAPER] = parent[SUBREAPER]
 
 
+def _changes_nothing(slot: Slot) -> bool:
+    """__sys_setresuid(), __sys_setresgid(): with every id -1 nothing changes (they return
+    0 before prepare_creds())."""
+    return slot.nr in _SETRES and all(x & 0xFFFF_FFFF == 0xFFFF_FFFF for x in slot.args[:3])
+
+
+def _note_fs_call(facts: dict[str, object], nr: int) -> None:
+    """A credential call before its answer: another set*id call may set the fs ids (the
+    pending setfsuid/setfsgid proof is void), a PR_SET_PDEATHSIG since the last
+    setfs*id call voids that call's proof."""
+    for key, fs_nr in _FS_PENDING.items():
+        if nr != fs_nr or PDEATH_SIGNAL in facts:
+            facts.pop(key, None)
+
+
+def _note_fs_id(stated: StatedFacts, slot: Slot, ret: int) -> None:
+    """setfsuid(), setfsgid() answer the old fs id: where a call asked `x` of an fs id
+    other than the one it answered, and the next one answers `x`, the first changed it,
+    and commit_creds() cleared task->pdeath_signal (no PR_SET_PDEATHSIG since)."""
+    facts = stated.of_thread(slot)
+    key = _FS_KEY[slot.nr]
+    pending = facts.pop(key, None)
+    old = ret & 0xFFFF_FFFF
+    if pending is not None and pending == old:
+        facts[PDEATH_SIGNAL] = 0
+    asked = slot.args[0] & 0xFFFF_FFFF
+    if asked != 0xFFFF_FFFF and asked != old:
+        facts[key] = asked
+
+
 def note_id_change(stated: StatedFacts, slot: Slot, ret: int,
                    known: dict[str, object] | None) -> None:
     """A set*id call answered `ret`; `known`: the thread's ids before it.  commit_creds():
-    an effective id that changed clears task->pdeath_signal."""
+    an effective id or fs id that changed clears task->pdeath_signal."""
+    if slot.nr in _FS_KEY:
+        _note_fs_id(stated, slot, ret)
+        return
     got = _EFFECTIVE_SET.get(slot.nr)
     if got is None or ret != 0 or known is None:
         return

@@ -149,6 +149,7 @@ from guardian.result_records import record as record_queue
 from guardian.result_table import CALLS as _TABLE_CALLS
 from guardian.result_table import ERRORS_ONLY as _ERRORS_ONLY
 from guardian.result_table import Held, check_table
+from guardian.rie_areas import may_exec
 from guardian.rseq_areas import RseqAreas
 from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
@@ -281,7 +282,7 @@ class ResultRules:
                          files.owner_unset, partial(group_of, registry), files.stated,
                          self._own_pid, self._futex_waiters, self._futex_wakers,
                          self._caps, self._fork_thread, self._racing, self._forked,
-                         self._filtered)
+                         self._filtered, partial(may_exec, registry, files))
         #: threads' rseq areas: the answer judged, the ids stored (guardian/rseq_areas.py)
         self.rseq = RseqAreas(memory)
         #: a clone's -EFAULT judged (guardian/clone_faults.py)

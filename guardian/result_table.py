@@ -166,6 +166,9 @@ class Held:
     #: slot -> may a seccomp filter or syscall user dispatch be in place for its thread
     #: (one installed, in flight, or not known): then any errno is possible.
     filtered: Callable[[Slot], bool] = lambda slot: True
+    #: (slot, call name) -> the file it maps (0), or the anonymous area it changes (its
+    #: protection), known VM_MAYEXEC; None: not known (guardian/rie_areas.py)
+    may_exec: Callable[[Slot, str], int | None] = lambda slot, name: None
 
 
 def _s64(v: int) -> int:
@@ -360,9 +363,11 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 _check_terms(memory, slot, ret, held, name, term.terms)
         elif isinstance(term, NoWriteExec):
             if not held.filtered(slot) and not held.racing(slot) and \
-                    prctl_state.write_exec_denied(held.stated, slot, name):
-                _refused(slot, "makes a writable, executable mapping, but the process's "
-                               "MDWE (PR_MDWE_REFUSE_EXEC_GAIN) refuses one (-EACCES)")
+                    prctl_state.write_exec_denied(held.stated, slot, name,
+                                                  held.may_exec(slot, name)):
+                _refused(slot, "makes a writable, executable mapping (or makes an area "
+                               "executable), but the process's MDWE "
+                               "(PR_MDWE_REFUSE_EXEC_GAIN) refuses one (-EACCES)")
             prctl_state.note_write_exec(held.stated, slot)
         elif isinstance(term, ResultIn):
             if ret not in term.values:
@@ -455,6 +460,7 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
         return
     facts = stated.of_thread(slot)
     if fact == PERSONA:
+        prctl_state.note_persona(stated, slot)
         if a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
             facts[PERSONA] = a[0] & 0xFFFF_FFFF
             facts.pop(PERSONA_CLEARABLE, None)

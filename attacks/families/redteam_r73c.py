@@ -65,9 +65,11 @@ qemu-aarch64-static (host 6.18) runs every step to label 0: the second PR_SET_MD
 -EPERM, the exec gain and READ_IMPLIES_EXEC's mmap -EACCES, the exec'd image's MDWE 1
 (0 after NO_INHERIT), its KEEPCAPS 0, THP_DISABLE 1, the grandchild's subreaper word 0.
 
-Through with the Guardian on (gap P5): ZB-003, ZB-005 -- prctl_state.py judges no
-exec gain (the Guardian keeps no area's PROT_EXEC where it is read-write) and keeps "a
-writable, executable area was made" after it is unmapped.
+Through with the Guardian on (gap P5): ZB-005 -- prctl_state.py keeps "a writable,
+executable area was made" after it is unmapped.  Since round 76c (return.range_table,
+guardian/rie_areas.py): ZB-003 (map_deny_write_exec()'s exec gain, judged on an
+anonymous area whose protection the program's own calls set, where no personality() of
+the space set READ_IMPLIES_EXEC).
 Refused: ZB-006, ZB-007, ZB-014, ZB-019 (return.range_table: the MDWE bits followed
 into a fork child, a thread and after the set); since round 75c (return.range_table,
 guardian/prctl_state.py): ZB-001, ZB-002 (prctl_set_mdwe()'s -EPERM), ZB-004
@@ -140,7 +142,7 @@ def zb_mdwe_widen(adv: Adversary) -> None:
 
 @scenario(id="ZB-003", title="Answer 0 to mprotect(PROT_READ | PROT_EXEC) of a read-write "
           "page under MDWE", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_MDWE)
+          program=CORE, prop=PROP_MDWE)
 def zb_mdwe_exec_gain(adv: Adversary) -> None:
     """1. A fork child maps an anonymous PROT_READ | PROT_WRITE page; prctl(PR_SET_MDWE, 1)
     answered 0; it calls mprotect(page, PROT_READ | PROT_EXEC) and exits 7 for 0.

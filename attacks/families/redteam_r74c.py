@@ -64,6 +64,17 @@ PR_GET_DUMPABLE 0, PR_SET_KEEPCAPS(1) 0 and a fork child's PR_GET_KEEPCAPS 1; it
 every step to label 0 (its own prctl refuses MDWE, THP, the subreaper and speculation
 control, its execve of the relative path fails).
 
+Refused when written: ZE-001, ZE-002, ZE-008, ZE-010, ZE-011.  Through with the Guardian
+on when written, refused since: ZE-004, ZE-005, ZE-006, ZE-015 (the bounding set, the
+store-bypass disable, the subreaper bit and no_new_privs carried into the exec'd image:
+create.exec_task_state), ZE-007 (a setfsuid() change the next setfsuid() shows clears the
+parent-death signal), ZE-012, ZE-016, ZE-017 (setresuid/setresgid(-1, -1, -1) commit no
+cred), ZE-009, ZE-018 (a new task copies the store-bypass control), ZE-013, ZE-014
+(READ_IMPLIES_EXEC under MDWE for mprotect of an anonymous area and a memfd mmap:
+return.range_table).  Still through (open P5 gap): ZE-003 (the victim runs with real uid 0:
+a root exec may widen its permitted set, whose commit_creds() clears the parent-death
+signal without AT_SECURE, and the Guardian does not know the permitted set).
+
 Each docstring says why Linux could never produce what the program saw.
 """
 
@@ -168,7 +179,7 @@ def claim_pdeath_exec_kept(adv: Adversary) -> None:
 
 @scenario(id="ZE-004", title="Answer 1 to prctl(PR_CAPBSET_READ, 5) in the image an execve() "
           "started after PR_CAPBSET_DROP(5)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_EXEC)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_EXEC)
 def ze_capbset_exec_one(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_CAPBSET_DROP, CAP_KILL) answered 0; it execs the program
     with -c, whose PR_CAPBSET_READ(CAP_KILL) exits 7 for 1.
@@ -185,7 +196,7 @@ def claim_capbset_exec_zero(adv: Adversary) -> None:
 
 @scenario(id="ZE-005", title="Answer PR_SPEC_PRCTL | PR_SPEC_ENABLE to PR_GET_SPECULATION_CTRL "
           "in the image an execve() started after PR_SPEC_DISABLE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_EXEC)
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_EXEC)
 def ze_spec_exec_enable(adv: Adversary) -> None:
     """1. A fork child's PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS, PR_SPEC_DISABLE)
     answered 0; it execs the program with -s, whose PR_GET_SPECULATION_CTRL exits 7 for 3.
@@ -203,7 +214,7 @@ def claim_spec_exec_disable(adv: Adversary) -> None:
 
 @scenario(id="ZE-006", title="Store 0 for prctl(PR_GET_CHILD_SUBREAPER, &word) in the image "
           "an execve() started after PR_SET_CHILD_SUBREAPER(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", silent=NEVER_RUNS, prop=PROP_EXEC)
+          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS, prop=PROP_EXEC)
 def ze_subreaper_exec_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_CHILD_SUBREAPER, 1) answered 0; it execs the program
     with -r, whose PR_GET_CHILD_SUBREAPER exits 7 for a word of 0.
@@ -220,7 +231,7 @@ def claim_subreaper_exec_one(adv: Adversary) -> None:
 
 @scenario(id="ZE-007", title="Store SIGUSR1 for prctl(PR_GET_PDEATHSIG, &word) after "
           "setfsuid() changed the fsuid", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_PDEATH)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_PDEATH)
 def ze_pdeath_fsuid_kept(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_PDEATHSIG, SIGUSR1) answered 0, setfsuid(65534)
     answered 0 (the old fsuid) and setfsuid(-1) 65534 (the fsuid now); it calls
@@ -256,7 +267,7 @@ def claim_keepcaps_fork_one(adv: Adversary) -> None:
 
 @scenario(id="ZE-009", title="Answer PR_SPEC_PRCTL | PR_SPEC_ENABLE to a fork child's "
           "PR_GET_SPECULATION_CTRL after its parent's PR_SPEC_DISABLE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_FORK)
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_FORK)
 def ze_spec_fork_enable(adv: Adversary) -> None:
     """1. A fork child's PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS, PR_SPEC_DISABLE)
     answered 0; its fork child calls PR_GET_SPECULATION_CTRL and exits 7 for 3.
@@ -317,7 +328,7 @@ def claim_mdwe_vfork_one(adv: Adversary) -> None:
 
 @scenario(id="ZE-012", title="Store 12 for prctl(PR_GET_PDEATHSIG, &word) after "
           "PR_SET_PDEATHSIG(SIGUSR1) and setresuid(-1, -1, -1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_PDEATH)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_PDEATH)
 def ze_pdeath_nochange_other(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_PDEATHSIG, SIGUSR1) and setresuid(-1, -1, -1)
     answered 0; it calls PR_GET_PDEATHSIG and exits 7 for a word of 12.
@@ -334,7 +345,7 @@ def claim_pdeath_nochange_kept(adv: Adversary) -> None:
 
 @scenario(id="ZE-013", title="Answer 0 to mprotect(PROT_READ | PROT_WRITE) of an anonymous "
           "page under MDWE and READ_IMPLIES_EXEC", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_RIE)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_RIE)
 def ze_rie_mprotect_rw(adv: Adversary) -> None:
     """1. A fork child maps an anonymous PROT_READ page; its personality(READ_IMPLIES_EXEC)
     answered, prctl(PR_SET_MDWE, 1) answered 0; it calls mprotect(page, PROT_READ |
@@ -349,7 +360,7 @@ def ze_rie_mprotect_rw(adv: Adversary) -> None:
 
 @scenario(id="ZE-014", title="Make a MAP_SHARED PROT_READ | PROT_WRITE mapping of a memfd "
           "under MDWE and READ_IMPLIES_EXEC", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_RIE)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_RIE)
 def ze_rie_memfd_map(adv: Adversary) -> None:
     """1. A fork child's memfd_create() and ftruncate(4096) answered, its
     personality(READ_IMPLIES_EXEC) answered, prctl(PR_SET_MDWE, 1) answered 0; it calls
@@ -370,7 +381,7 @@ def claim_priv_drop_zero(adv: Adversary) -> None:
 
 @scenario(id="ZE-015", title="Answer 0 to prctl(PR_GET_NO_NEW_PRIVS) in the image an execve() "
           "started after PR_SET_NO_NEW_PRIVS(1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", silent=NEVER_RUNS, prop=PROP_EXEC)
+          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS, prop=PROP_EXEC)
 def ze_nnp_exec_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_NO_NEW_PRIVS, 1) answered 0; it execs the program
     with -n, whose PR_GET_NO_NEW_PRIVS exits 7 for 0.
@@ -387,7 +398,7 @@ def claim_nnp_exec_one(adv: Adversary) -> None:
 
 @scenario(id="ZE-016", title="Answer 1 to prctl(PR_GET_DUMPABLE) after PR_SET_DUMPABLE(0) and "
           "setresgid(-1, -1, -1)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5",
+          program=CORE,
           prop="A set*id call that changes no id commits no cred: the dumpable mode stays.")
 def ze_dump_nochange_one(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE) and setresgid(-1, -1,
@@ -406,7 +417,7 @@ def claim_dump_nochange_zero(adv: Adversary) -> None:
 
 @scenario(id="ZE-017", title="Answer 0 to PR_CAP_AMBIENT_IS_SET(5) after "
           "PR_CAP_AMBIENT_RAISE(5) and setresuid(-1, -1, -1)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE,
           prop="A set*id call that changes no id commits no cred: the ambient set stays.")
 def ze_ambient_nochange_zero(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_KILL) and
@@ -434,7 +445,7 @@ def claim_ambient_nochange_one(adv: Adversary) -> None:
 
 @scenario(id="ZE-018", title="Answer PR_SPEC_PRCTL | PR_SPEC_ENABLE to a new thread's "
           "PR_GET_SPECULATION_CTRL after its creator's PR_SPEC_DISABLE", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_FORK)
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_FORK)
 def ze_spec_thread_enable(adv: Adversary) -> None:
     """1. A fork child's PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS, PR_SPEC_DISABLE)
     answered 0; its new thread (CLONE_THREAD) calls PR_GET_SPECULATION_CTRL and the child

@@ -1,0 +1,54 @@
+"""`create.exec_task_state`: what execve keeps of the exec'ing task's own state.
+
+Linux: begin_new_exec() keeps task->pdeath_signal (`if (bprm->secureexec)
+me->pdeath_signal = 0;`, and commit_creds() of the new cred clears it where the euid,
+egid, fsuid or fsgid change or the permitted set widens), the signal_struct
+(is_child_subreaper) and the task's atomic_flags (PFA_NO_NEW_PRIVS, PFA_SPEC_SSB_*:
+arm64's arch_setup_new_exec() clears the store-bypass disable only where it was set
+with PR_SPEC_DISABLE_NOEXEC); cap_bprm_creds_from_file() never raises cap_bset.
+
+The parent-death signal is carried only into an image whose AT_SECURE is 0 and whose
+real uid is not 0: a set-id image or file capabilities make the exec secure
+(cap_bprm_creds_from_file(): `if (is_setid || (!__is_real(root_uid, new) && (effective
+|| __cap_grew(...)))) bprm->secureexec = 1`); only a real root may widen its permitted
+set without it.  The subreaper bit is carried where the exec'ing thread's record holds
+it, only while no other thread of the process has a prctl in flight (its PR_SET_CHILD_SUBREAPER may land before de_thread() ends it).
+"""
+
+from __future__ import annotations
+
+from abi.syscalls import NUMBERS
+from abi.value_ranges import CAPBSET_DROPPED, NO_NEW_PRIVS, PDEATH_SIGNAL, SPEC_SSB, SUBREAPER
+from guardian import checks
+from guardian.confidential_registry import Registry
+from guardian.prctl_state import SSB_NOEXEC
+from guardian.slots import Slot
+from guardian.stated_facts import StatedFacts
+
+_NR_PRCTL = NUMBERS["prctl"]
+
+
+def collect(reg: Registry, stated: StatedFacts, slot: Slot) -> dict[str, object]:
+    """The exec'ing thread's facts an exec keeps (PDEATH_SIGNAL: judged at apply())."""
+    if not checks.enabled("create.exec_task_state"):
+        return {}
+    old = stated.threads.get((slot.root, slot.thread), {})
+    kept: dict[str, object] = {}
+    for fact in (PDEATH_SIGNAL, CAPBSET_DROPPED, NO_NEW_PRIVS):
+        if fact in old:
+            kept[fact] = old[fact]
+    if old.get(SPEC_SSB) and not old.get(SSB_NOEXEC):
+        kept[SPEC_SSB] = old[SPEC_SSB]
+    racing = any(o is not slot and o.root == slot.root and o.nr == _NR_PRCTL
+                 for o in reg.slots.values())
+    if not racing and SUBREAPER in old:
+        kept[SUBREAPER] = old[SUBREAPER]    # (another thread's set pops it: note_set())
+    return kept
+
+
+def apply(kept: dict[str, object], facts: dict[str, object], secure: bool,
+          ruid: object) -> None:
+    """The new image's first thread starts with what its exec kept."""
+    for fact, value in kept.items():
+        if fact != PDEATH_SIGNAL or (not secure and isinstance(ruid, int) and ruid != 0):
+            facts[fact] = value

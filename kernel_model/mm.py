@@ -129,6 +129,10 @@ class AddressSpace(HugePages, PageFaults):
         #: without it here (Linux 6.7's ksm_execve() keeps it through exec, but a new
         #: confidential domain starts with nothing it agreed to merge: the program asks anew).
         self.merge_any = False
+        #: mlockall(MCL_FUTURE): VM_LOCKED in mm->def_flags, so every later mmap is locked
+        #: until munlockall(); a fork child's mm and exec's new one start without it
+        #: (mm_init(): def_flags & VM_INIT_DEF_MASK)
+        self.lock_future = False
         self.alive = True
         self.busy = 0           # >0 while fork walks it: the daemons keep their hands off
         self.home_node = asid % ctx.frames.node_count()

@@ -122,6 +122,7 @@ EXPECTED = {
     "secret_r72_rules",
     "secret_r73_rules",
     "secret_r74_rules",
+    "secret_r75_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 MREMAP_DONTUNMAP = 4
+MAP_LOCKED = 0x2000          # (mmap: VM_LOCKED)
 MADV_DONTNEED = 4
 MADV_FREE = 8
 MADV_REMOVE = 9
@@ -203,7 +204,9 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     vma_offset = offset if sp is not None and backing is not None else 0
     mm.map_area(Vma(start, start + length, prot, shared=shared, backing=backing,
                     offset=vma_offset, file_end=file_end, shared_pages=sp,
-                    growsdown=bool(flags & MAP_GROWSDOWN), name=name))
+                    growsdown=bool(flags & MAP_GROWSDOWN), name=name,
+                    # do_mmap(): mm->def_flags (mlockall(MCL_FUTURE)) and MAP_LOCKED
+                    locked=mm.lock_future or bool(flags & MAP_LOCKED)))
     k.stats.inc("kernel.mm.mmaps")
     return start
 
@@ -497,6 +500,7 @@ def sys_munlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("munlockall")
 def sys_munlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     _set_locked(t.process.mm, 0, USER_TOP, False)
+    t.process.mm.lock_future = False    # apply_mlockall_flags(0): def_flags lose VM_LOCKED
     return 0
 
 MLOCK_ONFAULT = 1
@@ -512,6 +516,9 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL
     if flags & MCL_CURRENT:
         _set_locked(t.process.mm, 0, USER_TOP, True)
+    # apply_mlockall_flags(): MCL_FUTURE sets VM_LOCKED in mm->def_flags, and a call
+    # without it clears them
+    t.process.mm.lock_future = bool(flags & MCL_FUTURE)
     return 0
 
 

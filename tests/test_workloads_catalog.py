@@ -98,6 +98,7 @@ EXPECTED = {
     "secret_r72_mm",
     "secret_r73_mm",
     "secret_r74_mm",
+    "secret_r75_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

@@ -15,7 +15,9 @@ Guardian knows that state for sure (its own records of the program's layout).
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
 None is judged while a call of the address space that may map (or unlock) is in flight:
-it may have changed the areas before its return is seen.
+it may have changed the areas before its return is seen; nor where such a call (or a lock
+call) returned since the judged call's entry (`Space.area_mark`): the judged call may have
+walked the areas before it acted.
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
     """Why Linux fails the call in `slot` for its areas' state ('': it may succeed)."""
     nr, a = slot.nr or -1, slot.args
     start, end = _range(nr, a)
-    if start == end:
+    if start == end or slot.id < space.area_mark:
         return ""
     busy = [o.nr for o in others if o.id != slot.id and o.root == slot.root]
     if any(n in MAPPING_CALLS for n in busy):

@@ -24,7 +24,8 @@ from abi.layout import (
 R, W, RW = 1, 2, 3
 
 # Size sources: an int is a constant; ("arg", i) is args[i]; ("arg*", i, k) is args[i]*k;
-# ("pages", i) is ceil(args[i] / 4096); ("deref32", i) is the u32 the user stored at args[i]
+# ("ints", i, k, m) is args[i]'s low 32 bits times k, 0 above m; ("pages", i) is
+# ceil(args[i] / 4096); ("deref32", i) is the u32 the user stored at args[i]
 # (a socklen_t the call reads and updates); ("fdset", i) is the bytes of an fd_set of args[i] bits.
 Size = int | tuple
 
@@ -157,7 +158,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "sched_getparam": (_b(1, 4, W),),
     "getcpu": (_b(0, 4, W), _b(1, 4, W)),
     "getgroups": (_b(1, ("arg*", 0, 4), W),),
-    "setgroups": (_b(1, ("arg*", 0, 4), R),),    # (groups_from_user(): size gids read)
+    # groups_from_user(): size gids read, none where (unsigned)size > NGROUPS_MAX
+    "setgroups": (_b(1, ("ints", 0, 4, 65536), R),),
     "getresuid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "getresgid": (_b(0, 4, W), _b(1, 4, W), _b(2, 4, W)),
     "prctl": (),                   # granted per option, in both designs: prctl_caps.py
@@ -220,6 +222,9 @@ def _size(spec: Size, args: Sequence[int], read: ReadUser | None = None) -> int:
         return args[spec[1]]
     if spec[0] == "arg*":
         return args[spec[1]] * spec[2]
+    if spec[0] == "ints":       # an int count the call refuses above spec[3]
+        n = args[spec[1]] & 0xFFFF_FFFF
+        return n * spec[2] if n <= spec[3] else 0
     if spec[0] == "pages":
         return -(-args[spec[1]] // 4096)
     raise ValueError(spec)

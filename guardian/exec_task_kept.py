@@ -11,8 +11,9 @@ The parent-death signal is carried only into an image whose AT_SECURE is 0 and w
 real uid is not 0: a set-id image or file capabilities make the exec secure
 (cap_bprm_creds_from_file(): `if (is_setid || (!__is_real(root_uid, new) && (effective
 || __cap_grew(...)))) bprm->secureexec = 1`); only a real root may widen its permitted
-set without it.  The subreaper bit is carried where the exec'ing thread's record holds
-it, only while no other thread of the process has a prctl in flight (its PR_SET_CHILD_SUBREAPER may land before de_thread() ends it).
+set without it.  Nor is it carried where a setfsuid/setfsgid may have set an fs id apart
+from the effective one (`new->fsuid = new->euid`: commit_creds() clears it).
+The subreaper bit is carried where the exec'ing thread's record holds it, only while no other thread of the process has a prctl in flight (its PR_SET_CHILD_SUBREAPER may land before de_thread() ends it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from abi.syscalls import NUMBERS
 from abi.value_ranges import CAPBSET_DROPPED, NO_NEW_PRIVS, PDEATH_SIGNAL, SPEC_SSB, SUBREAPER
 from guardian import checks
 from guardian.confidential_registry import Registry
-from guardian.prctl_state import SSB_NOEXEC
+from guardian.prctl_state import FS_SET, SSB_NOEXEC
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
 
@@ -35,7 +36,9 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot) -> dict[str, object]
     old = stated.threads.get((slot.root, slot.thread), {})
     kept: dict[str, object] = {}
     for fact in (PDEATH_SIGNAL, CAPBSET_DROPPED, NO_NEW_PRIVS):
-        if fact in old:
+        # (an fs id set apart from the effective one: exec resets it, commit_creds()
+        # clears the parent-death signal)
+        if fact in old and not (fact == PDEATH_SIGNAL and old.get(FS_SET)):
             kept[fact] = old[fact]
     if old.get(SPEC_SSB) and not old.get(SSB_NOEXEC):
         kept[SPEC_SSB] = old[SPEC_SSB]

@@ -57,6 +57,8 @@ ALTERING_CALLS = frozenset({NUMBERS["mprotect"], NUMBERS["pkey_mprotect"], NUMBE
                             _NR_MMAP, _NR_MREMAP, NUMBERS["madvise"], _NR_SHMAT,
                             _NR_USERFAULTFD, _NR_IOCTL})
 _ERRNO_FLOOR = (1 << 64) - 4095
+_EINVAL = (1 << 64) - 22
+_PROT_MTE = 0x20
 MAP_TYPE, MAP_PRIVATE = 0x0F, 0x02
 _SHARED_TYPES = (0x01, 0x03)            # MAP_SHARED, MAP_SHARED_VALIDATE
 MAP_GROWSDOWN, MAP_HUGETLB, MAP_NORESERVE = 0x100, 0x40000, 0x4000
@@ -78,9 +80,17 @@ def heap(space: Space) -> tuple[int, int]:
 def note_call(space: Space, slot: Slot, ret: int) -> None:
     """After an accepted return: remember a call that changed the heap's mapping or an
     anonymous area's, and the anonymous areas the program's mmap made."""
-    if ret >= _ERRNO_FLOOR:
-        return
     nr, a = slot.nr, slot.args
+    if ret >= _ERRNO_FLOOR:
+        # do_mprotect_pkey() may have changed the first areas before a later one's error
+        # (-ENOMEM, -EACCES; -EINVAL only from arch_validate_flags(): PROT_MTE)
+        if nr in _PROTECTS and (ret != _EINVAL or a[2] & _PROT_MTE):
+            start, end = a[0], a[0] + page_up(a[1])
+            space.anon_areas[:] = cut_valued(space.anon_areas, start, end)
+            lo, hi = heap(space)
+            if start < hi and lo < end:
+                space.heap_altered = True
+        return
     if nr == _NR_IOCTL and (a[1] >> 8) & 0xFF != _UFFD_IOCTL_TYPE:
         return
     if nr == _NR_USERFAULTFD or nr == _NR_IOCTL:    # (/dev/userfaultfd makes one too)

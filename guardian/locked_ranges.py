@@ -100,6 +100,7 @@ def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: 
     followed (`record_lock`) unless such a call may have acted since its entry."""
     nr = slot.nr
     assert nr is not None
+    space.area_mark = next_id
     if nr in UNLOCKING:
         space.lock_mark = next_id
     if nr in LOCK_CALLS:

@@ -86,6 +86,10 @@ _SSB_DISABLED, _SSB_FORCED = 1, 2
 #: (of a thread) its store-bypass disable was set with PR_SPEC_DISABLE_NOEXEC: an exec
 #: clears it (arm64's arch_setup_new_exec())
 SSB_NOEXEC = "spec_ssb_noexec"
+#: (of a thread) a setfsuid/setfsgid may have set its fs id apart from its effective one:
+#: an exec then changes it (cap_bprm_creds_from_file(): `new->fsuid = new->euid`), and
+#: commit_creds() clears task->pdeath_signal.  A new task's creds are its creator's.
+FS_SET = "fs_id_set"
 #: The calls that may replace a thread's credentials (commit_creds()): one in flight in
 #: the space may change its dumpable mode before the answer being judged.
 CRED_CALLS = frozenset(NUMBERS[n] for n in (
@@ -112,6 +116,8 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         if _changes_nothing(slot):
             return                      # (__sys_setresuid(): no commit_creds())
         _note_fs_call(stated.of_thread(slot), slot.nr)
+        if slot.nr in _FS_KEY and a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
+            stated.of_thread(slot)[FS_SET] = True
         stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
         for gone in (PDEATH_SIGNAL, AMBIENT_RAISED):
             stated.of_thread(slot).pop(gone, None)
@@ -206,6 +212,10 @@ def kept(stated: StatedFacts, slot: Slot, fact: str) -> int | None:
 PR_MDWE_REFUSE_EXEC_GAIN = 1
 
 
+#: (of a space) the id the next slot got at the last PR_SET_MDWE's return: MDWE judges
+#: only the calls that entered from then on
+MDWE_MARK = "mdwe_mark"
+_SET_MDWE = 65
 #: (of a space) a mapping both writable and executable was made there, where MDWE let it
 WX_MADE = "wx_made"
 #: (of a space) a personality() there set READ_IMPLIES_EXEC: an anonymous area's recorded
@@ -225,7 +235,9 @@ def write_exec_denied(stated: StatedFacts, slot: Slot, name: str,
     a = slot.args
     space = stated.of_space(slot)
     bits = space.get(MDWE)
-    on = isinstance(bits, int) and bool(bits & PR_MDWE_REFUSE_EXEC_GAIN)
+    mark = space.get(MDWE_MARK)
+    on = isinstance(bits, int) and bool(bits & PR_MDWE_REFUSE_EXEC_GAIN) and \
+        not (isinstance(mark, int) and slot.id < mark)
     prot = a[2]
     anon = name == "mmap" and a[3] & _MAP_ANONYMOUS
     if (anon or area is not None) and _implies_exec(stated, slot):
@@ -287,9 +299,13 @@ _SET_DUMPABLE = 4
 
 def settle_dumpable(stated: StatedFacts, reg: Registry, slot: Slot) -> None:
     """A PR_SET_DUMPABLE that another thread's prctl or set*id call overlapped (whose
-    commit_creds() sets suid_dumpable) may have been undone after it: not known."""
+    commit_creds() sets suid_dumpable) may have been undone after it: not known.  A
+    PR_SET_MDWE's return marks the calls MDWE judges (`MDWE_MARK`)."""
     if slot.args[0] & 0xFFFF_FFFF == _SET_DUMPABLE and not mm_flags_settled(reg, slot):
         stated.of_space(slot).pop(DUMPABLE, None)
+    if slot.args[0] & 0xFFFF_FFFF == _SET_MDWE:
+        # a call that entered before this return may have run before MMF_HAS_MDWE was set
+        stated.of_space(slot)[MDWE_MARK] = reg.next_slot_id()
 
 
 def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = True) -> None:
@@ -324,6 +340,8 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int)
     for fact in (SPEC_SSB, SSB_NOEXEC):    # (dup_task_struct() copies atomic_flags)
         if fact in parent:
             child[fact] = parent[fact]
+    if FS_SET in parent:
+        child[FS_SET] = True            # (copy_creds(): the fs ids too)
     if not cflags & CLONE_THREAD:
         child[SUBREAPER] = 0
     elif SUBREAPER in parent:

@@ -542,6 +542,7 @@ class ResultRules:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
+            reg.space(dom, slot.root).area_mark = reg.next_slot_id()
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())

@@ -6,7 +6,8 @@ Linux: do_mprotect_pkey(): `if (rier && (vma->vm_flags & VM_MAYEXEC)) prot |= PR
 VM_MAYEXEC; do_mmap(): `if (!(file && path_noexec(&file->f_path))) prot |= PROT_EXEC;`
 -- a memfd lives on the internal shmem mount, never noexec.  Judged only where the area
 at the start is one of the program's own anonymous areas (`anon_areas`) while no other
-thread of the space is in a call that may replace it, or the descriptor is a memfd.
+thread of the space is in a call that may replace it (nor returned one since the entry),
+or the descriptor is a memfd.
 The same record tells map_deny_write_exec()'s exec gain: an mprotect asking PROT_EXEC of
 an area with no VM_EXEC, where no personality() of the space ever set READ_IMPLIES_EXEC
 (arm64 clears it at every exec; `RIE_EVER`, guardian/prctl_state.py).
@@ -42,7 +43,10 @@ def may_exec(reg: Registry, files: _Makers, slot: Slot, name: str) -> int | None
             files.maker_of(slot, a[4] & 0xFFFF_FFFF) == _NR_MEMFD_CREATE
         return 0 if memfd else None
     space = reg.space_of(slot.domain, slot.root)
-    if space is None or any(o is not slot and o.root == slot.root and o.nr in _REMAPPERS
-                            for o in reg.slots.values()):
+    # (an area call of the space that returned since the entry may have acted after it:
+    # `Space.area_mark`)
+    if space is None or slot.id < space.area_mark or any(
+            o is not slot and o.root == slot.root and o.nr in _REMAPPERS
+            for o in reg.slots.values()):
         return None
     return next((prot for s, e, prot in reversed(space.anon_areas) if s <= a[0] < e), None)

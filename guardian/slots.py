@@ -265,6 +265,11 @@ class Space:
     #: the id the next slot got at the last return of a call that may unlock
     #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
     lock_mark: int = 0
+    #: the id the next slot got at the last return of a call that changes the areas, the
+    #: holes, the locks or the protections (locked_ranges.CALLS, protections.CALLS): a call
+    #: that entered below it may have seen the areas before (guardian/area_state.py,
+    #: guardian/rie_areas.py)
+    area_mark: int = 0
     #: thread group -> its signal actions, for a process of its own in this space (a vfork
     #: or CLONE_VM child: Linux's copy_sighand gives it a copy of its creator's table, or,
     #: with CLONE_SIGHAND, the very same one).  The space's first group's table, and any
@@ -305,6 +310,7 @@ class Space:
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
         out.lock_mark = self.lock_mark
+        out.area_mark = self.area_mark
         out.mergeable = list(self.mergeable)
         out.merge_any = self.merge_any
         out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)

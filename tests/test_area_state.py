@@ -47,3 +47,17 @@ def test_linux_can_answer_0() -> None:
     # one that may unlock: the page may be unlocked already
     busy = (_slot("munlock", A, 4096, sid=2),)
     assert not refused(s, _slot("msync", A, 4096, 2), busy)
+
+
+def test_a_call_that_returned_since_the_entry() -> None:
+    # another thread's munmap (or mlock, MAP_SHARED mmap) returned while the call was in
+    # the kernel: the call may have walked the areas before it acted
+    from guardian.locked_ranges import follow
+    for other in (_slot("munmap", H, 4096, sid=2), _slot("mlock", A, 4096, sid=2),
+                  _slot("mmap", Q, 4096, 3, 1, 5, 0, sid=2)):
+        s = _space()
+        follow(s, other, 0, (), 4)
+        for slot in (_slot("madvise", H, 4096, 3, sid=3), _slot("msync", A, 4096, 2, sid=3),
+                     _slot("madvise", Q, 4096, 8, sid=3)):
+            assert not refused(s, slot, ()), slot.args
+        assert refused(s, _slot("madvise", H, 4096, 3, sid=4), ())

@@ -68,3 +68,13 @@ def test_pr_get_auxv_copies_the_vector_exec_built(s: Scene) -> None:
     forged = struct.pack("<QQQQ", AT_PAGESZ, 20480, 0, 0)
     assert not _ok(s, "prctl", (0x41555856, OUT, 64), 400, forged.ljust(64, b"\0"))
     assert not _ok(s, "prctl", (0x41555856, OUT, 64), 32, saved[:32])   # shorter than it
+
+
+def test_setgroups_grant_stops_at_ngroups_max() -> None:
+    # SYSCALL_DEFINE2(setgroups): (unsigned)gidsetsize > NGROUPS_MAX is -EINVAL before
+    # groups_from_user() reads anything
+    from guardian.capabilities import CAP_TABLE, expand
+    rules = CAP_TABLE["setgroups"]
+    assert expand(rules, (2, 0x1000), lambda va, n: None) == [(0x1000, 0x1008, 1)]
+    for size in (65537, (1 << 64) - 1, 1 << 40):
+        assert expand(rules, (size, 0x1000), lambda va, n: None) == []

@@ -412,3 +412,17 @@ def test_status_lines() -> None:
     assert ids == "Uid:\t1000\t1000\t1000\t1000\nGid:\t100\t100\t100\t100\n"
     assert groups == "Groups:\t3 5 \n"
     assert "CapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n" in caps
+
+
+def test_kill_within_the_own_thread_group_needs_no_cred_match() -> None:
+    # check_kill_permission(): same_thread_group() before kill_ok_by_cred(): a thread that
+    # dropped its own ids (a raw setresuid) still signals its root siblings
+    from types import SimpleNamespace
+
+    from kernel_model.syscalls.signal import _may_signal
+    proc = SimpleNamespace(sid=1, threads=[SimpleNamespace(cred=ROOT)])
+    me = SimpleNamespace(process=proc, cred=replace(ROOT, uid=1000, euid=1000, suid=1000,
+                                                     cap_effective=0, cap_permitted=0))
+    other = SimpleNamespace(process=SimpleNamespace(sid=2, threads=proc.threads))
+    assert _may_signal(me, SimpleNamespace(process=proc), 10)  # type: ignore[arg-type]
+    assert not _may_signal(me, other, 10)  # type: ignore[arg-type]

@@ -136,3 +136,72 @@ def test_mprotect_exec_gain_under_mdwe() -> None:
                                              "mprotect", rw)               # no length
     prctl_state.note_persona(s, _slot(0x0400000, nr=NUMBERS["personality"]))
     assert not prctl_state.write_exec_denied(s, call, "mprotect", rw)      # VM_EXEC maybe
+
+
+def test_exec_gain_not_judged_after_an_area_call_returned() -> None:
+    # another thread's mprotect(PROT_READ) returned while this mprotect(PROT_READ |
+    # PROT_EXEC) was in the kernel: Linux may have run this one first (VM_EXEC held)
+    from guardian.slots import Space
+
+    class Reg:
+        slots: dict[int, Slot] = {}
+
+        def __init__(self, space: Space) -> None:
+            self.space = space
+
+        def space_of(self, domain: int, root: int) -> Space:
+            return self.space
+
+    space = Space()
+    space.anon_areas.append((0x1000, 0x3000, 0x1))
+    call = _slot(0x1000, 4096, 0x5, nr=NUMBERS["mprotect"])
+    reg = Reg(space)
+    assert rie_areas.may_exec(reg, None, call, "mprotect") == 0x1   # type: ignore[arg-type]
+    space.area_mark = 2                     # (the other call returned: the next id was 2)
+    assert rie_areas.may_exec(reg, None, call, "mprotect") is None  # type: ignore[arg-type]
+
+
+def test_failed_mprotect_leaves_the_area_unknown() -> None:
+    # do_mprotect_pkey() changed the first area before the hole's -ENOMEM
+    from guardian import heap_faults
+    from guardian.slots import Space
+    space = Space()
+    space.anon_areas.append((0x1000, 0x3000, 0x3))
+    heap_faults.note_call(space, _slot(0x1000, 0x4000, 0x5, nr=NUMBERS["mprotect"]),
+                          (1 << 64) - 12)
+    assert not any(s < 0x3000 and 0x1000 < e for s, e, _ in space.anon_areas)
+
+
+def test_exec_after_setfsuid_does_not_keep_the_pdeath_signal() -> None:
+    # setfsuid(1001) (the saved uid), PR_SET_PDEATHSIG(10), exec: the exec sets the fsuid
+    # back to the euid, and commit_creds() clears the parent-death signal
+    s = _stated()
+    _cred_call(s, _slot(1001, nr=NUMBERS["setfsuid"]), 1000)
+    s.of_thread(_slot())[PDEATH_SIGNAL] = 10
+    assert PDEATH_SIGNAL not in _exec(s)
+    s2 = _stated()                                              # a new task's: copy_creds()
+    prctl_state.note_clone(s.of_thread(_slot()), s2.of_thread(_slot()), 0)
+    s2.of_thread(_slot())[PDEATH_SIGNAL] = 10
+    assert PDEATH_SIGNAL not in _exec(s2)
+    s3 = _stated()                                              # setfsuid(-1) sets nothing
+    _cred_call(s3, _slot(NONE, nr=NUMBERS["setfsuid"]), 1000)
+    s3.of_thread(_slot())[PDEATH_SIGNAL] = 10
+    assert _exec(s3)[PDEATH_SIGNAL] == 10
+
+
+def test_mdwe_judges_only_calls_entered_after_its_set() -> None:
+    # the mprotect entered (id 1) before the PR_SET_MDWE returned: it may have run first
+    class Reg:
+        def next_slot_id(self) -> int:
+            return 3
+
+    s = _stated()
+    mprotect = NUMBERS["mprotect"]
+    setter = _slot(65, 1)
+    prctl_state.note_set(s, setter, prctl_state.MDWE)
+    prctl_state.settle_dumpable(s, Reg(), setter)  # type: ignore[arg-type]
+    call = _slot(0x1000, 4096, 0x5, nr=mprotect)
+    assert not prctl_state.write_exec_denied(s, call, "mprotect", 0x3)
+    later = Slot(id=4, domain=1, saved=None, elr=0, nr=mprotect, args=(0x1000, 4096, 0x5),
+                 root=5, thread=2)
+    assert prctl_state.write_exec_denied(s, later, "mprotect", 0x3)

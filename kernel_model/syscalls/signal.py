@@ -158,11 +158,12 @@ def sys_kill(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 
 def _may_signal(t: Thread, target: Process | Thread, signo: int) -> bool:
-    """check_kill_permission(): SIGCONT within the session, or kill_ok_by_cred() against
-    the target task's (a process: its group leader's) credentials."""
+    """check_kill_permission(): the sender's own thread group, SIGCONT within the session,
+    or kill_ok_by_cred() against the target task's (a process: its group leader's)
+    credentials."""
     proc = target if isinstance(target, Process) else target.process
-    if signo == sig.SIGCONT and proc.sid == t.process.sid:
-        return True
+    if proc is t.process or (signo == sig.SIGCONT and proc.sid == t.process.sid):
+        return True                     # (same_thread_group(current, t))
     task = target if isinstance(target, Thread) else (proc.threads[0] if proc.threads else None)
     return task is None or kill_ok_by_cred(t.cred, task.cred)
 

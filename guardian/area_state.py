@@ -9,8 +9,8 @@ Guardian knows that state for sure (its own records of the program's layout).
   there): madvise_walk_vmas() answers -ENOMEM for an unmapped page,
   apply_vma_lock_flags() -ENOMEM where vma_iter_load() or the next area's start leaves
   a gap, SYSCALL_DEFINE3(msync) -ENOMEM where find_vma() finds none or one past start;
-- msync with MS_INVALIDATE of a range with a page the program's own mlock locked
-  (guardian/locked_ranges.py): -EBUSY ((flags & MS_INVALIDATE) && VM_LOCKED);
+- msync with MS_INVALIDATE of a range with a page the program's own mlock, mlockall,
+  mmap(MAP_LOCKED) or mmap under mlockall(MCL_FUTURE) locked (guardian/locked_ranges.py): -EBUSY ((flags & MS_INVALIDATE) && VM_LOCKED);
 - madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap:
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
@@ -96,7 +96,7 @@ def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
     if nr == _MSYNC and a[2] & MS_INVALIDATE and not any(n in UNLOCKING for n in busy):
         va = _overlap(space.locked, start, end)
         if va is not None:
-            return f"MS_INVALIDATE of the page at {va:#x}, which mlock() locked (-EBUSY)"
+            return f"MS_INVALIDATE of the page at {va:#x}, which the program locked (-EBUSY)"
     if advice == MADV_FREE:
         va = _overlap(space.shared_areas, start, end)
         if va is not None:

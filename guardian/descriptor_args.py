@@ -66,6 +66,17 @@ FD_ARGS: dict[str, tuple[int, ...]] = {
     "cachestat": (0,),
 }
 
+#: call -> argument -> the negative values it takes as the caller (include/uapi/linux/
+#: pidfd.h: PIDFD_SELF_THREAD -10000, PIDFD_SELF_THREAD_GROUP -10001, -20000 as first
+#: merged): pidfd_send_signal's switch (6.15), pidfd_get_task() (process_madvise,
+#: process_mrelease, pidfd_getfd's pidfd); every other descriptor is fdget()'s (-EBADF).
+#: FD_PIDFS_ROOT/FD_NSFS_ROOT are get_path_anchor()'s alone (open_by_handle_at, 6.17)
+_PIDFD_SELF = frozenset((-10000, -10001, -20000))
+SENTINELS: dict[str, dict[int, frozenset[int]]] = {
+    "pidfd_send_signal": {0: _PIDFD_SELF}, "pidfd_getfd": {0: _PIDFD_SELF},
+    "process_madvise": {0: _PIDFD_SELF}, "process_mrelease": {0: _PIDFD_SELF},
+}
+
 #: call -> (dfd, name) pairs: a relative name at a negative dfd other than AT_FDCWD
 #: fails in path_init() (fdget(dfd)); an absolute name never looks at dfd
 DFD_ARGS: dict[str, tuple[tuple[int, int], ...]] = {
@@ -107,5 +118,7 @@ EXCEPTIONS: dict[str, str] = {
 
 FD_CALLS: dict[int, tuple[int, ...]] = {
     NUMBERS[n]: idx for n, idx in FD_ARGS.items() if n in NUMBERS}
+SENTINEL_CALLS: dict[int, dict[int, frozenset[int]]] = {
+    NUMBERS[n]: v for n, v in SENTINELS.items() if n in NUMBERS}
 DFD_CALLS: dict[int, tuple[tuple[int, int], ...]] = {
     NUMBERS[n]: idx for n, idx in DFD_ARGS.items() if n in NUMBERS}

@@ -15,12 +15,20 @@ What the Guardian takes as locked is what Linux must have locked, never more:
   with an error the call may have locked a part (apply_vma_lock_flags() stops at a
   hole): nothing is taken as locked.
 - mlockall() with MCL_CURRENT answered 0: apply_mlockall_flags() locks every area.
-  (MCL_FUTURE's later areas and mmap(MAP_LOCKED) are not followed: taken as unlocked.)
+- mlockall() with MCL_FUTURE answered 0 sets VM_LOCKED in mm->def_flags (with or
+  without MCL_ONFAULT: VM_LOCKONFAULT is VM_LOCKED too); any other mlockall() answer
+  and munlockall() clear it (apply_mlockall_flags(); an error: taken as cleared), as do
+  fork and exec (mm_init(): def_flags & VM_INIT_DEF_MASK).  A lockable mmap answered
+  while it is set (do_mmap(): vm_flags |= mm->def_flags), or with MAP_LOCKED
+  (calc_vm_flag_bits()), is locked -- followed only as a lock call is, and, for
+  def_flags, with no mlockall or munlockall in flight nor answered since the mmap's
+  entry.  (A brk growth under it, and an mremap's grown part, are taken as unlocked.)
 - munlock() and munlockall(), whatever their answer (an error may come after a part was
   unlocked), unlock: the range, everything.
 - munmap, MAP_FIXED, mremap and a brk shrink take the lock away with the area; mremap
   moves it with the area (Space.remove_area, Space.move_area); a new area (mmap, brk,
-  shmat, mremap's destination) is never taken as locked, whatever a stale record said
+  shmat, mremap's destination) is never taken as locked (but for MAP_LOCKED and
+  def_flags above), whatever a stale record said
   of its addresses (Space.add_area); a fork child starts with no lock (dup_mmap clears
   VM_LOCKED_MASK), an exec'd image too (a new Space).
 - The addresses are untagged first, as do_mlock() and munlock() do (untagged_addr()).
@@ -63,6 +71,9 @@ MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
 #: MADV_DONTNEED, MADV_FREE, MADV_REMOVE: -EINVAL on a VM_LOCKED area.
 LOCK_REFUSES = frozenset({4, 8, 9})
 MAP_DROPPABLE, MAP_HUGETLB = 0x08, 0x40000
+MAP_LOCKED = 0x2000
+_NR_MMAP = NUMBERS["mmap"]
+_DEF_FLAG_CALLS = frozenset({_NR_MLOCKALL, _NR_MUNLOCKALL})
 
 
 def mmap_lockable(flags: int, anonymous: bool, admitted: bool) -> bool:
@@ -101,12 +112,45 @@ def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: 
     nr = slot.nr
     assert nr is not None
     space.area_mark = next_id
+    followed = slot.id >= space.lock_mark and not _unlocking_in_flight(
+        slot.id, slot.root, others)
+    if nr == _NR_MMAP and ret < (1 << 64) - 4096 and followed:
+        _follow_mmap(space, slot, ret, others)
+    if nr in _DEF_FLAG_CALLS:
+        _follow_def_flags(space, slot, ret, others, next_id, followed)
     if nr in UNLOCKING:
         space.lock_mark = next_id
     if nr in LOCK_CALLS:
         if nr in UNLOCKING or (slot.id >= space.lock_mark and not _unlocking_in_flight(
                 slot.id, slot.root, others)):
             record_lock(space, nr, slot.args, ret)
+
+
+def _follow_def_flags(space: Space, slot: Slot, ret: int, others: Iterable[Slot],
+                      next_id: int, followed: bool) -> None:
+    """mlockall()/munlockall() answered `ret`: apply_mlockall_flags() sets mm->def_flags
+    VM_LOCKED for MCL_FUTURE alone, and clears it otherwise."""
+    flags = slot.args[0] & 0xFFFF_FFFF
+    other = any(o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
+                for o in others)
+    future = slot.nr == _NR_MLOCKALL and ret == 0 and flags & MCL_FUTURE \
+        and not flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)
+    sure = followed and slot.id >= space.future_mark and not other
+    space.lock_future = next_id if future and sure else None
+    space.future_mark = next_id
+
+
+def _follow_mmap(space: Space, slot: Slot, ret: int, others: Iterable[Slot]) -> None:
+    """The program's mmap answered `ret` (an address): with MAP_LOCKED, or under
+    def_flags' VM_LOCKED, do_mmap() gives the area VM_LOCKED (Space.lock keeps its
+    lockable part: __mmap_region() clears it for VM_SPECIAL, DAX and hugetlb)."""
+    a = slot.args
+    future = space.lock_future is not None and slot.id >= space.lock_future \
+        and slot.id >= space.future_mark and not any(
+            o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
+            for o in others)
+    if a[3] & MAP_LOCKED or future:
+        space.lock(ret, ret + page_up(a[1]))
 
 
 def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:

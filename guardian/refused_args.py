@@ -38,7 +38,7 @@ from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.descriptor_args import DFD_CALLS, FD_CALLS
+from guardian.descriptor_args import DFD_CALLS, FD_CALLS, SENTINEL_CALLS
 from guardian.mprotect_unchanged import key_unallocated, valid_prot
 from guardian.slots import PAGE, Slot, Space
 from guardian.user_memory import UserMemory
@@ -151,13 +151,12 @@ def check_mm(space: Space, slot: Slot, ret: int) -> None:
 NEGATIVE_FD_CALLS = frozenset(FD_CALLS) | frozenset(DFD_CALLS)
 
 
-def _negative(v: int) -> bool:
-    """A negative int other than the kernel's sentinels (include/uapi/linux/fcntl.h,
-    pidfd.h: PIDFD_SELF_THREAD -10000, PIDFD_SELF_THREAD_GROUP -10001 or -20000 as first
-    merged, FD_PIDFS_ROOT -10002, FD_NSFS_ROOT -10003: pidfd_get_task() and friends take
-    them for the caller)."""
+def _negative(v: int, known: frozenset[int] = frozenset()) -> bool:
+    """A negative int other than the values `known` that its call takes as the caller
+    (descriptor_args.SENTINELS: PIDFD_SELF_* of the pidfd calls alone; fdget() and
+    path_init() know no sentinel)."""
     fd = (v & 0xFFFF_FFFF) - (1 << 32)
-    return bool(v & 0x8000_0000) and not -20000 <= fd <= -10000
+    return bool(v & 0x8000_0000) and fd not in known
 
 
 def check_fd(memory: UserMemory, slot: Slot, ret: int,
@@ -167,7 +166,8 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int,
     (quiet_ranges.quiet(); another thread may rewrite an absolute name relative)."""
     nr, a = slot.nr or -1, slot.args
     why = ""
-    bad = [i for i in FD_CALLS.get(nr, ()) if _negative(a[i])]
+    known = SENTINEL_CALLS.get(nr, {})
+    bad = [i for i in FD_CALLS.get(nr, ()) if _negative(a[i], known.get(i, frozenset()))]
     if bad:
         why = f"descriptor {(a[bad[0]] & 0xFFFF_FFFF) - (1 << 32)}"
     for fd, name in DFD_CALLS.get(nr, ()):

@@ -270,6 +270,11 @@ class Space:
     #: that entered below it may have seen the areas before (guardian/area_state.py,
     #: guardian/rie_areas.py)
     area_mark: int = 0
+    #: the id the next slot got at the return of the program's own mlockall(MCL_FUTURE)
+    #: that set VM_LOCKED in mm->def_flags (None: not known set; munlockall, another
+    #: mlockall, fork and exec clear it), and at the last mlockall or munlockall return
+    lock_future: int | None = None
+    future_mark: int = 0
     #: thread group -> its signal actions, for a process of its own in this space (a vfork
     #: or CLONE_VM child: Linux's copy_sighand gives it a copy of its creator's table, or,
     #: with CLONE_SIGHAND, the very same one).  The space's first group's table, and any
@@ -311,6 +316,7 @@ class Space:
         out.locked = list(self.locked)
         out.lock_mark = self.lock_mark
         out.area_mark = self.area_mark
+        out.lock_future, out.future_mark = self.lock_future, self.future_mark
         out.mergeable = list(self.mergeable)
         out.merge_any = self.merge_any
         out.guarded = list(self.guarded)    # (fork copies guard markers: copy_pte_range)
@@ -338,6 +344,7 @@ class Space:
             child.anon_areas = cut_valued(child.anon_areas, start, end)
         child.dont_fork = []
         child.locked = []               # dup_mmap: vm_flags_clear(tmp, VM_LOCKED_MASK)
+        child.lock_future = None        # mm_init(): def_flags & VM_INIT_DEF_MASK
         child.wiped_at_fork = list(self.wipe_on_fork)
         child.dropped_at_fork = list(self.dont_fork)
         child.auxv = self.auxv          # the mm's saved vector, copied with it

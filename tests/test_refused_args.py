@@ -114,11 +114,31 @@ def test_every_descriptor_call_is_judged_or_excepted() -> None:
 
 
 def test_sentinel_descriptors_are_left_alone() -> None:
-    from guardian.refused_args import _negative
+    """PIDFD_SELF_* only for the pidfd of the pidfd calls; fdget() knows no sentinel."""
+    import pytest
+
+    from guardian.checks import Refused
+    from guardian.descriptor_args import SENTINELS
+    from guardian.refused_args import _negative, check_fd
+    from guardian.slots import Slot
     assert _negative(-1 % (1 << 64)) and _negative(-5 % (1 << 32))
-    for fd in (-10000, -10001, -10002, -20000):       # PIDFD_SELF_*, FD_PIDFS_ROOT
-        assert not _negative(fd % (1 << 64)), fd
+    for fd in (-10000, -10001, -20000):               # PIDFD_SELF_*
+        assert not _negative(fd % (1 << 64), SENTINELS["pidfd_send_signal"][0]), fd
+    for fd in (-10000, -10001, -10002, -10003, -20000):
+        assert _negative(fd % (1 << 64)), fd
     assert not _negative(1 << 32 | 3)                 # (bit 32 above the int)
+    me, root = -10000 % (1 << 32), -10002 % (1 << 32)
+    for call, args in (("pidfd_send_signal", (me, 0, 0, 0, 0, 0)),
+                       ("pidfd_getfd", (me, 3, 0, 0, 0, 0)),
+                       ("process_mrelease", (-10001 % (1 << 32), 0, 0, 0, 0, 0))):
+        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda _a: True)
+    for call, args in (("close", (me, 0, 0, 0, 0, 0)),
+                       ("pidfd_send_signal", (root, 0, 0, 0, 0, 0)),
+                       ("pidfd_getfd", (me, me, 0, 0, 0, 0)),
+                       ("faccessat", (root, 0x1000, 0, 0, 0, 0))):
+        with pytest.raises(Refused):
+            check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0,
+                     lambda _a: True)
 
 
 class _Name:

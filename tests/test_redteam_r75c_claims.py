@@ -1,0 +1,88 @@
+"""Round 75c's honest answers, with the Guardian on.
+
+execve() keeps the parent-death signal of a uid 65534 program (AT_SECURE 0) and clears
+it for a secure exec (the euid is not the real uid); commit_creds() keeps the
+parent-death signal and the dumpable mode where a root program's setresuid(0, 0, 0) or
+setuid(0) changes no id; a uid 65534 program's exec of a file with file capabilities is
+secure with AT_UID = AT_EUID.  The kernel model has no file capabilities: the claim_*
+steps of attacks/families/redteam_r75c.py answer as Linux does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r75c as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+from tests.test_redteam_r75c_victim import ALL_ZERO
+
+
+def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-975", title="round 75c claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.CORE, timing="exact", args=args)
+    return run_one(sc, "on").outcome
+
+
+def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
+
+
+def test_pdeath_signal_kept_after_a_uid_65534_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_pdeath_drop_exec_kept))
+
+
+def test_pdeath_signal_zero_after_a_secure_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_pdeath_secure_exec_zero))
+
+
+def test_pdeath_signal_kept_after_setresuid_to_the_same_ids_is_not_refused() -> None:
+    _intact(_run(r.claim_pdeath_same_kept))
+
+
+def test_dumpable_zero_after_setuid_to_the_same_id_is_not_refused() -> None:
+    _intact(_run(r.claim_dump_same_zero))
+
+
+@pytest.mark.xfail(strict=True, reason="create.auxv holds AT_SECURE to AT_UID != AT_EUID or "
+                   "AT_GID != AT_EGID; a non-root program's exec of a file with file "
+                   "capabilities is secure with AT_UID = AT_EUID (cap_bprm_creds_from_file())")
+def test_file_caps_secure_exec_of_a_uid_65534_program_is_not_refused() -> None:
+    _intact(_run(r.claim_file_caps_secure))
+
+
+def test_spec_enable_after_a_noexec_disable_and_an_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_spec_noexec_exec_enable))
+
+
+def test_spec_force_disable_after_a_seccomp_filter_is_not_refused() -> None:
+    _intact(_run(r.claim_spec_seccomp_forced))
+
+
+def test_keepcaps_one_after_dropping_root_is_not_refused() -> None:
+    _intact(_run(r.claim_keepcaps_drop_one))
+
+
+def test_capbset_read_zero_after_dropping_root_is_not_refused() -> None:
+    _intact(_run(r.claim_capbset_drop_zero))
+
+
+def test_persona_cleared_by_a_secure_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_persona_secure_zero, (b"--secure",)), {r.P_PERSONA_SECURE: 0})
+
+
+def test_memfd_write_and_exec_views_under_mdwe_are_not_refused() -> None:
+    _intact(_run(r.claim_mdwe_dual_views))
+
+
+def test_securebits_kept_by_the_thread_and_an_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_securebits_one))
+
+
+def test_setuid_root_exec_of_a_uid_65534_program_is_not_refused() -> None:
+    _intact(_run(r.claim_setuid_root_exec))

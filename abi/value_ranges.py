@@ -122,6 +122,9 @@ PDEATH_SIGNAL = "pdeath_signal"
 #: the securebits (PR_SET_SECUREBITS; unshare(), setns(): set_cred_user_ns()):
 #: guardian/prctl_state.py.
 MDWE, KEEPCAPS, SECUREBITS_RESET = "mdwe", "keepcaps", "securebits_reset"
+#: A thread's securebits (cred->securebits) where its PR_SET_SECUREBITS set them:
+#: guardian/prctl_state.py.
+SECUREBITS = "securebits"
 #: A process's is_child_subreaper (signal_struct): guardian/prctl_state.py.
 SUBREAPER = "subreaper"
 #: A thread's capabilities PR_CAPBSET_DROP took from its bounding set, and the ones
@@ -661,7 +664,7 @@ PR_MDWE_BITS = 0x3
 #: prctl_set_mdwe(): 0, PR_MDWE_REFUSE_EXEC_GAIN, or both bits (NO_INHERIT alone: -EINVAL)
 PR_MDWE_SETTABLE = frozenset({0, 1, 3})
 PR_MDWE_NO_INHERIT = 2
-PR_SET_SECUREBITS = 28
+PR_SET_SECUREBITS, PR_GET_SECUREBITS = 28, 27
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_TIMING = 4, 8, 14
 #: arm64's arch_prctl_spec_ctrl_get()/_set() know PR_SPEC_STORE_BYPASS alone (-ENODEV).
@@ -707,6 +710,7 @@ PRCTL: dict[int, Row] = {
     PR_SET_DUMPABLE: (ArgIn(1, frozenset({0, 1})), Sets(DUMPABLE)),
     PR_SET_KEEPCAPS: (ArgIn(1, frozenset({0, 1})), Sets(KEEPCAPS)),
     PR_SET_SECUREBITS: (Sets(SECUREBITS_RESET),),
+    PR_GET_SECUREBITS: (Keeps(SECUREBITS),),    # (cap_task_prctl(): old->securebits)
     PR_SET_TIMING: (ArgIn(1, frozenset({0})),),
     # kernel/sys.c prctl(): -EINVAL where arg2..arg5 are not 0.
     PR_MCE_KILL_GET: (Result(0, 2), *_zero_args(1, 5)),     # LATE, EARLY, DEFAULT

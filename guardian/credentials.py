@@ -14,20 +14,30 @@ each make the call itself).  A program compares them ("getresuid's real uid is g
   gave, while it made no set*id or setgroups call since (a thread or process that
   started later holds its creator's ids, as copy_process() copies them);
 * execve keeps the real ids (`create.exec_real_ids`).
+* a setresuid or setresgid answered 0 set the ids it named (-1 keeps one) and the fs id
+  to the new effective one (__sys_setresuid()); setgroups(0, ...) the empty list
+  (set_groups()); setfsuid and setfsgid answer the old fs id (__sys_setfsuid(): exec set
+  it to the effective id), and one given -1 changes nothing.  Calls a seccomp filter may
+  answer teach nothing.
 """
 
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.layout import ERRNO_FLOOR
 from abi.syscalls import NUMBERS
+from abi.value_ranges import DUMPABLE, PDEATH_SIGNAL
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
+
+if TYPE_CHECKING:
+    from guardian.stated_facts import StatedFacts
 
 AT_UID, AT_EUID, AT_GID, AT_EGID = 11, 12, 13, 14
 _ONE_ID = {NUMBERS["getuid"]: "ruid", NUMBERS["geteuid"]: "euid", NUMBERS["getgid"]: "rgid",
@@ -35,6 +45,14 @@ _ONE_ID = {NUMBERS["getuid"]: "ruid", NUMBERS["geteuid"]: "euid", NUMBERS["getgi
 _THREE_IDS = {NUMBERS["getresuid"]: ("ruid", "euid", "suid"),
               NUMBERS["getresgid"]: ("rgid", "egid", "sgid")}
 _NR_GETGROUPS = NUMBERS["getgroups"]
+_NR_SETGROUPS = NUMBERS["setgroups"]
+#: __sys_setresuid()/__sys_setresgid(): the three ids given (-1 keeps one); the fs id
+#: follows the effective one.
+_SET_THREE = {NUMBERS["setresuid"]: ("ruid", "euid", "suid", "fsuid"),
+              NUMBERS["setresgid"]: ("rgid", "egid", "sgid", "fsgid")}
+#: __sys_setfsuid()/__sys_setfsgid() answer the old fs id.
+_SET_FS = {NUMBERS["setfsuid"]: "fsuid", NUMBERS["setfsgid"]: "fsgid"}
+_KEEP = 0xFFFF_FFFF
 #: The calls that replace a thread's credentials (whatever they answer, the Guardian then
 #: knows nothing about them until the thread's next answers).
 SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setgid", "setreuid", "setregid",
@@ -53,6 +71,8 @@ def from_auxv(auxv: dict[int, int]) -> Seen:
             known[real] = auxv[key] & 0xFFFF_FFFF
             if saved:
                 known[saved] = auxv[key] & 0xFFFF_FFFF
+                # cap_bprm_creds_from_file(): `new->fsuid = new->euid` (and the gid's)
+                known["fs" + saved[1:]] = auxv[key] & 0xFFFF_FFFF
     return known
 
 
@@ -84,10 +104,16 @@ class Credentials:
         space = self.registry.space_of(slot.domain, slot.root)
         return space.creds.setdefault(slot.thread, {}) if space is not None else None
 
-    def check(self, slot: Slot, ret: int) -> Seen | None:
-        """`return.credentials`; what the answer shows (for `commit`), None: nothing."""
+    def check(self, slot: Slot, ret: int, filtered: bool = False) -> Seen | None:
+        """`return.credentials`; what the answer shows (for `commit`), None: nothing.
+        `filtered`: a seccomp filter may answer the call in the kernel's stead."""
         nr = slot.nr
         known = self._known(slot)
+        if known is not None and nr in _SET_FS and not filtered:
+            name = _SET_FS[nr]
+            if name in known and ret != known[name]:
+                _refused(slot, f"answers {ret:#x}, but the thread's old {name} is "
+                               f"{known[name]} (__sys_setfsuid() answers the old fs id)")
         if known is None or nr in SETTERS:
             return None
         seen: Seen = {}
@@ -116,11 +142,72 @@ class Credentials:
         """The thread's ids as the Guardian knows them (None: no such space)."""
         return self._known(slot)
 
-    def commit(self, slot: Slot, seen: Seen | None) -> None:
+    def commit(self, slot: Slot, seen: Seen | None, ret: int = -1,
+               filtered: bool = True) -> None:
         known = self._known(slot)
         if known is None:
             return
         if slot.nr in SETTERS:
+            before = dict(known)
             known.clear()
+            if not filtered:
+                known.update(_set_by(slot, ret, before))
         elif seen:
             known.update(seen)
+
+
+def _set_by(slot: Slot, ret: int, before: Seen) -> Seen:
+    """The ids a set*id or setgroups call that answered `ret` determines."""
+    nr, a = slot.nr, [x & 0xFFFF_FFFF for x in slot.args[:3]]
+    if nr in _SET_THREE and ret == 0:         # (__sys_setresuid(): -1 keeps the id)
+        names = _SET_THREE[nr]
+        after = {n: v if v != _KEEP else before.get(n) for n, v in zip(names, a, strict=False)}
+        after[names[3]] = after[names[1]]
+        return {n: v for n, v in after.items() if v is not None}
+    if nr == _NR_SETGROUPS and ret == 0 and a[0] == 0:     # (set_groups(): the empty list)
+        return {**before, "ngroups": 0, "groups": ()}
+    if nr in _SET_FS and a[0] == _KEEP:       # (__sys_setfsuid(): an invalid id changes nothing)
+        return before
+    return {}
+
+
+_ONE_SET = {NUMBERS["setuid"]: "uid", NUMBERS["setgid"]: "gid"}
+_TWO_SET = {NUMBERS["setreuid"]: "uid", NUMBERS["setregid"]: "gid"}
+
+
+def changes_nothing(slot: Slot, ret: int, known: Seen | None) -> bool:
+    """A set*id call answered 0 whose ids are the thread's known ones (and whose fs id is
+    its effective one): commit_creds() sees no effective or fs id change and no wider
+    permitted set (cap_emulate_setxuid() clears nothing), so it keeps the parent-death
+    signal and the dumpable mode."""
+    if ret != 0 or not known:
+        return False
+    nr, a = slot.nr, [x & 0xFFFF_FFFF for x in slot.args[:3]]
+    if nr in _SET_THREE:
+        names = _SET_THREE[nr]
+        return all(v == _KEEP or known.get(n) == v for n, v in zip(names, a, strict=False)) \
+            and names[1] in known and known.get(names[3]) == known[names[1]]
+    kind = _ONE_SET.get(nr) or _TWO_SET.get(nr)
+    if kind is None:
+        return False
+    ids = [known.get(p + kind) for p in ("r", "e", "s", "fs")]
+    given = a[:1] if nr in _ONE_SET else a[:2]
+    return ids[0] is not None and len(set(ids)) == 1 and \
+        all(v == ids[0] or (v == _KEEP and nr in _TWO_SET) for v in given)
+
+
+def kept_by_same_ids(stated: StatedFacts, slot: Slot) -> dict[str, object]:
+    """The parent-death signal and dumpable mode before a set*id call that changes
+    nothing (a successful one's `Sets` forgets them)."""
+    kept: dict[str, object] = {}
+    if PDEATH_SIGNAL in stated.of_thread(slot):
+        kept[PDEATH_SIGNAL] = stated.of_thread(slot)[PDEATH_SIGNAL]
+    if DUMPABLE in stated.of_space(slot):
+        kept[DUMPABLE] = stated.of_space(slot)[DUMPABLE]
+    return kept
+
+
+def restore_kept(stated: StatedFacts, slot: Slot, kept: dict[str, object]) -> None:
+    """commit_creds() with no id change keeps them."""
+    for fact, value in kept.items():
+        (stated.of_space(slot) if fact == DUMPABLE else stated.of_thread(slot))[fact] = value

@@ -19,10 +19,17 @@ The subreaper bit is carried where the exec'ing thread's record holds it, only w
 from __future__ import annotations
 
 from abi.syscalls import NUMBERS
-from abi.value_ranges import CAPBSET_DROPPED, NO_NEW_PRIVS, PDEATH_SIGNAL, SPEC_SSB, SUBREAPER
+from abi.value_ranges import (
+    CAPBSET_DROPPED,
+    NO_NEW_PRIVS,
+    PDEATH_SIGNAL,
+    SECUREBITS,
+    SPEC_SSB,
+    SUBREAPER,
+)
 from guardian import checks
 from guardian.confidential_registry import Registry
-from guardian.prctl_state import FS_SET, SSB_NOEXEC
+from guardian.prctl_state import FS_SET, SSB_ENDED, SSB_NOEXEC
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
 
@@ -40,8 +47,13 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot) -> dict[str, object]
         # clears the parent-death signal)
         if fact in old and not (fact == PDEATH_SIGNAL and old.get(FS_SET)):
             kept[fact] = old[fact]
+    bits = old.get(SECUREBITS)
+    if isinstance(bits, int):   # (cap_bprm_creds_from_file(): only SECURE_KEEP_CAPS cleared)
+        kept[SECUREBITS] = bits & ~(1 << 4)
     if old.get(SPEC_SSB) and not old.get(SSB_NOEXEC):
         kept[SPEC_SSB] = old[SPEC_SSB]
+    elif old.get(SPEC_SSB):     # (arm64's arch_setup_new_exec(): PR_SPEC_ENABLE)
+        kept[SSB_ENDED] = True
     racing = any(o is not slot and o.root == slot.root and o.nr == _NR_PRCTL
                  for o in reg.slots.values())
     if not racing and SUBREAPER in old:
@@ -55,3 +67,5 @@ def apply(kept: dict[str, object], facts: dict[str, object], secure: bool,
     for fact, value in kept.items():
         if fact != PDEATH_SIGNAL or (not secure and isinstance(ruid, int) and ruid != 0):
             facts[fact] = value
+    if secure and checks.enabled("create.exec_task_state"):
+        facts[PDEATH_SIGNAL] = 0    # (begin_new_exec(): `if (bprm->secureexec)` clears it)

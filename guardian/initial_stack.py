@@ -5,7 +5,8 @@ back before the frames become confidential and holds it to what the Guardian kno
 the auxiliary vector's image facts (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY, AT_BASE)
 agree with the measured images at their biases, AT_PAGESZ is the granule, AT_CLKTCK is
 arm64's USER_HZ (100), AT_MINSIGSTKSZ this CPU's signal frame size, AT_HWCAP*
-claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states, no
+claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states (or is
+1 for a non-root real uid, whose file capabilities may make an exec secure), no
 AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
 AT_EXECFN, AT_PLATFORM) lies inside the initial stack; AT_PLATFORM names the string
 "aarch64" (ELF_PLATFORM) and AT_EXECFN the start of the filename string exec copies
@@ -186,7 +187,11 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
         refuse("create.auxv", Status.ERR_DENIED, "AT_HWCAP/AT_HWCAP2 claim features the CPU "
                                                  "lacks")
     setid = (auxv.get(AT_UID) != auxv.get(AT_EUID)) or (auxv.get(AT_GID) != auxv.get(AT_EGID))
-    if auxv.get(AT_SECURE, 0) != int(setid):
+    secure = auxv.get(AT_SECURE, 0)
+    # cap_bprm_creds_from_file(): a non-root real uid's file capabilities (xattrs the
+    # Guardian cannot see) make the exec secure with AT_UID = AT_EUID.
+    file_caps = secure == 1 and not setid and auxv.get(AT_UID, 0) != 0
+    if secure != int(setid) and not file_caps:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_SECURE {auxv.get(AT_SECURE, 0)} does not follow the stated identity")
     if AT_SYSINFO_EHDR in auxv:

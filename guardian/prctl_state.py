@@ -62,6 +62,7 @@ from abi.value_ranges import (
     PDEATH_SIGNAL,
     PERSONA,
     PR_MDWE_NO_INHERIT,
+    SECUREBITS,
     SECUREBITS_RESET,
     SPEC_SSB,
     SUBREAPER,
@@ -74,10 +75,11 @@ if TYPE_CHECKING:
     from guardian.stated_facts import StatedFacts
 
 #: The facts this module notes and checks.
-FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS_RESET, SUBREAPER, DUMPABLE, CRED_CHANGE,
+FACTS = frozenset({MDWE, KEEPCAPS, SECUREBITS, SECUREBITS_RESET, SUBREAPER, DUMPABLE, CRED_CHANGE,
                    CAPBSET_DROPPED, AMBIENT_RAISED, SPEC_SSB})
 #: PR_CAP_AMBIENT's IS_SET, RAISE, LOWER, CLEAR_ALL
 _IS_SET, _RAISE, _LOWER, _CLEAR_ALL = 1, 2, 3, 4
+_KEEP_CAPS_BIT = 1 << 4                 # (SECURE_KEEP_CAPS)
 CLONE_NEWUSER = 0x10000000
 #: PR_SPEC_PRCTL, PR_SPEC_ENABLE, PR_SPEC_FORCE_DISABLE, PR_SPEC_DISABLE_NOEXEC
 _PRCTL, _ENABLE, _FORCE_DISABLE, _DISABLE_NOEXEC = 1, 2, 8, 16
@@ -86,6 +88,9 @@ _SSB_DISABLED, _SSB_FORCED = 1, 2
 #: (of a thread) its store-bypass disable was set with PR_SPEC_DISABLE_NOEXEC: an exec
 #: clears it (arm64's arch_setup_new_exec())
 SSB_NOEXEC = "spec_ssb_noexec"
+#: (of a thread) an exec ended such a disable (ssbd_prctl_set(PR_SPEC_ENABLE)): while no
+#: set since, the control answers PR_SPEC_PRCTL | PR_SPEC_ENABLE or no PR_SPEC_PRCTL
+SSB_ENDED = "spec_ssb_ended"
 #: (of a thread) a setfsuid/setfsgid may have set its fs id apart from its effective one:
 #: an exec then changes it (cap_bprm_creds_from_file(): `new->fsuid = new->euid`), and
 #: commit_creds() clears task->pdeath_signal.  A new task's creds are its creator's.
@@ -125,6 +130,7 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:
             return                      # (another control than PR_SPEC_STORE_BYPASS)
+        facts.pop(SSB_ENDED, None)
         # (arm64's ssbd_prctl_set(): only _DISABLE_NOEXEC leaves PFA_SPEC_SSB_NOEXEC set)
         if ctrl == _DISABLE_NOEXEC:
             facts[SSB_NOEXEC] = True
@@ -149,7 +155,11 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         elif a[1] & 0xFFFF_FFFF == _CLEAR_ALL:
             facts[AMBIENT_RAISED] = frozenset()
     elif fact == KEEPCAPS:
-        stated.of_thread(slot)[KEEPCAPS] = a[1] & 1
+        facts = stated.of_thread(slot)
+        facts[KEEPCAPS] = a[1] & 1
+        bits = facts.get(SECUREBITS)            # (SECURE_KEEP_CAPS is securebits' bit 4)
+        if isinstance(bits, int):
+            facts[SECUREBITS] = bits & ~_KEEP_CAPS_BIT | (a[1] & 1) << 4
     elif fact == SUBREAPER:
         # Any thread of the process (or a vfork child sharing the space, with its own
         # signal_struct) may set it: each set forgets what the others' sets left.
@@ -158,8 +168,11 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
                 facts.pop(SUBREAPER, None)
         stated.of_thread(slot)[SUBREAPER] = int(bool(a[1]))
     else:                                   # SECUREBITS_RESET
-        for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED):
+        for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS):
             stated.of_thread(slot).pop(gone, None)
+        if slot.nr == _NR_PRCTL:        # (cap_task_prctl(): `new->securebits = arg2`)
+            stated.of_thread(slot)[SECUREBITS] = a[1] & 0xFFFF_FFFF
+            stated.of_thread(slot)[KEEPCAPS] = int(bool(a[1] & _KEEP_CAPS_BIT))
 
 
 def answer_refused(stated: StatedFacts, slot: Slot, fact: str, ret: int) -> str | None:
@@ -169,6 +182,11 @@ def answer_refused(stated: StatedFacts, slot: Slot, fact: str, ret: int) -> str 
         # ssbd_prctl_get(): the task's ssb_disable (or force_disable) is set
         return ("answers PR_SPEC_PRCTL | PR_SPEC_ENABLE, but the thread's "
                 "PR_SET_SPECULATION_CTRL disabled store-bypass speculation")
+    if fact == SPEC_SSB and not slot.args[1] & 0xFFFF_FFFF and ret & _PRCTL and \
+            ret != _PRCTL | _ENABLE and stated.of_thread(slot).get(SSB_ENDED):
+        # arm64's arch_setup_new_exec(): a _DISABLE_NOEXEC ends at exec (PR_SPEC_ENABLE)
+        return (f"answers {ret:#x}, but an exec ended the thread's "
+                "PR_SPEC_DISABLE_NOEXEC (PR_SPEC_PRCTL | PR_SPEC_ENABLE)")
     return None
 
 
@@ -334,10 +352,10 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int)
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
     if not cflags & CLONE_NEWUSER:
-        for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED):
+        for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS):
             if fact in parent:
                 child[fact] = parent[fact]
-    for fact in (SPEC_SSB, SSB_NOEXEC):    # (dup_task_struct() copies atomic_flags)
+    for fact in (SPEC_SSB, SSB_NOEXEC, SSB_ENDED):  # (dup_task_struct(): atomic_flags)
         if fact in parent:
             child[fact] = parent[fact]
     if FS_SET in parent:

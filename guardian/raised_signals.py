@@ -89,6 +89,9 @@ class Raisers:
     async_fds: dict[int, Description] | None = field(default_factory=dict)
     filtered: bool | None = False         # a seccomp filter installed
     timer: RealTimer | None = field(default_factory=RealTimer)
+    #: a call that may put a filter or syscall user dispatch in place (not forked:
+    #: copy_process() clears the dispatch; a filter sets `filtered`, which is)
+    marked: bool = False
 
     def forked(self) -> Raisers:
         fds = dict(self.async_fds) if self.async_fds is not None else None

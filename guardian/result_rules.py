@@ -72,7 +72,7 @@ from guardian.confidential_sigmask import (
 from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
-from guardian.credentials import Credentials
+from guardian.credentials import Credentials, changes_nothing, kept_by_same_ids, restore_kept
 from guardian.cut_dropped import note_dropped
 from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
@@ -290,7 +290,7 @@ class ResultRules:
         #: domains that made a PR_SET_TAGGED_ADDR_CTRL (guardian/unread_names.py)
         #: Domains where a call that may install a seccomp filter (or syscall user
         #: dispatch) was seen: their errors are not judged (`return.errno_set`).
-        self.filter_domains: set[int] = set()
+        self.filter_domains: set[int] = set()         # (every space of the domain)
 
     def check(self, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
         """Every rule on a syscall's result, then what it commits (x0 among it): `judge`
@@ -365,7 +365,10 @@ class ResultRules:
         cpu_shown = self.cpu_times.check(slot, ret) if nr in CPU_TIME_CALLS else None
         usage_shown = self.usage.check(slot, ret) if nr in _USAGE_CALLS else None
         creds_call = nr in _CRED_CALLS
-        creds_shown = self.creds.check(slot, ret) if creds_call else None
+        creds_shown = self.creds.check(slot, ret, self._filtered(slot)) if creds_call else None
+        same_ids = creds_call and not self._filtered(slot) and \
+            changes_nothing(slot, ret, self.creds.known(slot))
+        kept_facts = kept_by_same_ids(self.files.stated, slot) if same_ids else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -595,7 +598,9 @@ class ResultRules:
         if creds_call:
             if not self._filtered(slot):
                 note_id_change(self.files.stated, slot, ret, self.creds.known(slot))
-            self.creds.commit(slot, creds_shown)
+            self.creds.commit(slot, creds_shown, ret, self._filtered(slot))
+            if kept_facts:
+                restore_kept(self.files.stated, slot, kept_facts)
         if umask_call:
             self.umasks.commit(slot, ret)
         if nr == _NR_RSEQ:
@@ -618,7 +623,7 @@ class ResultRules:
         if nr in _RAISER_CALLS:
             self.self_signals.raised.note(self.memory, self.files, slot, ret)
             if may_filter(nr, slot.args):
-                self.filter_domains.add(slot.domain)
+                self._mark_filter(slot)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
             self.s.shares.release_unmapped(slot.domain)
@@ -687,6 +692,15 @@ class ResultRules:
                    (s.nr == slot.nr or s.nr in _CRED_SETTERS)
                    for s in self.registry.slots.values())
 
+    def _mark_filter(self, slot: Slot) -> None:
+        """A call that may put a filter in place marks its own space (a later fork child
+        inherits a filter through raised_signals: copy_seccomp() is per task)."""
+        r = self.self_signals.raised.spaces.get(slot.root)
+        if r is not None:
+            r.marked = True
+        else:
+            self.filter_domains.add(slot.domain)
+
     def _filtered(self, slot: Slot) -> bool:
         """May a seccomp filter (or syscall user dispatch) answer the slot's call?  A
         program the user launched starts with none; an exec'd image keeps its former
@@ -695,7 +709,7 @@ class ResultRules:
         if slot.domain in self.filter_domains:
             return True
         r = self.self_signals.raised.spaces.get(slot.root)
-        if r is None or r.filtered is not False:
+        if r is None or r.filtered is not False or r.marked:
             return True
         return any(s.domain == slot.domain and may_filter(s.nr, s.args)
                    for s in self.registry.slots.values() if s is not slot)

@@ -78,3 +78,18 @@ def test_setgroups_grant_stops_at_ngroups_max() -> None:
     assert expand(rules, (2, 0x1000), lambda va, n: None) == [(0x1000, 0x1008, 1)]
     for size in (65537, (1 << 64) - 1, 1 << 40):
         assert expand(rules, (size, 0x1000), lambda va, n: None) == []
+
+
+def test_setresuid_and_setgroups_set_what_they_name(s: Scene) -> None:
+    """__sys_setresuid(): the ids named (-1 keeps one), the fs id the effective one;
+    set_groups(); __sys_setfsuid() answers the old fs id."""
+    _space(s).creds[1] = from_auxv({AT_UID: 0, AT_EUID: 0, AT_GID: 0, AT_EGID: 0})
+    assert not _ok(s, "setfsuid", (0xFFFF_FFFF,), 65534)
+    assert _ok(s, "setfsuid", (0xFFFF_FFFF,), 0)
+    assert _ok(s, "setresuid", (65534, 0xFFFF_FFFF, 65534), 0)
+    assert not _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 0, 0, 0))
+    assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 65534, 0, 65534))
+    assert _ok(s, "setgroups", (0, 0), 0)
+    assert not _ok(s, "getgroups", (0, 0), 1)
+    assert _ok(s, "setuid", (5,), 0)                   # (setuid: nothing known after it)
+    assert _ok(s, "getuid", (), 7)

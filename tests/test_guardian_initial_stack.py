@@ -118,3 +118,10 @@ def test_at_random_over_what_was_checked_is_refused(at_random: int) -> None:
     # Just below the first string, above the vector: their own place.
     auxv = [(st.AT_PLATFORM, PLATFORM), *_with(st.AT_RANDOM, SP + 0x6F0)]
     assert st.check(_read(_stack([SP + 0x700], auxv)), SP, STACK, WANT) == SP + 0x6F0
+
+
+def test_a_non_root_file_capability_exec_may_be_secure_with_equal_ids() -> None:
+    """cap_bprm_creds_from_file(): a non-root real uid's file capabilities make the exec
+    secure though AT_UID = AT_EUID; a real root's may not."""
+    caps = [(k, 65534 if k in (st.AT_UID, st.AT_EUID) else v) for k, v in _with(st.AT_SECURE, 1)]
+    assert st.check(_read(_stack([SP + 0x700], caps)), SP, STACK, WANT) == SP + 0x600

@@ -10,8 +10,6 @@ steps of attacks/families/redteam_r75c.py answer as Linux does.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r75c as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -49,9 +47,6 @@ def test_dumpable_zero_after_setuid_to_the_same_id_is_not_refused() -> None:
     _intact(_run(r.claim_dump_same_zero))
 
 
-@pytest.mark.xfail(strict=True, reason="create.auxv holds AT_SECURE to AT_UID != AT_EUID or "
-                   "AT_GID != AT_EGID; a non-root program's exec of a file with file "
-                   "capabilities is secure with AT_UID = AT_EUID (cap_bprm_creds_from_file())")
 def test_file_caps_secure_exec_of_a_uid_65534_program_is_not_refused() -> None:
     _intact(_run(r.claim_file_caps_secure))
 

@@ -72,20 +72,32 @@ drop, PR_GET_KEEPCAPS 1 and PR_CAPBSET_READ(5) 0 after the drop, PR_SET_SECUREBI
 and PR_GET_SECUREBITS 1.
 
 Refused when written: ZH-014, ZH-015, ZH-017 (each through while it ran after step 11's
-child, see ZH-018).  Through with the Guardian on (open P5 gaps): ZH-001, ZH-007 (after
-setresuid() the Guardian knows no real uid: the exec'd image's AT_UID is taken as it
-comes), ZH-002, ZH-016 (a secure exec forgets the parent-death signal and the persona
-instead of clearing them), ZH-003..ZH-006, ZH-013 (nothing judges a set*id call's
-answer or the ids, groups and capabilities after one), ZH-008 (the persona across a plain
-exec), ZH-009, ZH-010 (a set*id call that changes no id still forgets the signal and the
-dumpable mode), ZH-011 (a _NOEXEC store-bypass disable is forgotten, not ended, at exec),
+child, see ZH-018).  Refused since: ZH-001, ZH-007 (create.exec_real_ids: setresuid()
+answered 0 sets the real uid the Guardian follows), ZH-003, ZH-004, ZH-005
+(return.credentials follows setresuid, setgroups(0, ...) and answers setfsuid the old fs
+id), ZH-009, ZH-010 (a set*id call answered 0 whose ids are the known ones keeps the
+parent-death signal and the dumpable mode: credentials.changes_nothing()), ZH-019,
+ZH-020 (PR_GET_SECUREBITS answers what the thread's PR_SET_SECUREBITS set, an exec
+clearing only SECURE_KEEP_CAPS: prctl_state's SECUREBITS), ZH-002
+(create.exec_task_state: an image with AT_SECURE 1 starts with parent-death signal 0),
+ZH-011 (return.range_table: an exec ends a PR_SPEC_DISABLE_NOEXEC, the image's
+control answers PR_SPEC_PRCTL | PR_SPEC_ENABLE), ZH-018 (a call that may put a filter in
+place marks only its own space and, through raised_signals, its later fork children:
+copy_seccomp() is per task).
+Through with the Guardian on (open P5 gaps): ZH-016 (invalid: a real-root thread's
+setresuid(-1, 65534, -1) keeps its permitted set, so its secure exec of a file without
+set-id bits or file capabilities gains none and bprm->per_clear stays 0
+(handle_privileged_root(), bprm_fill_uid()): Linux keeps ADDR_NO_RANDOMIZE, 0x0040000),
+ZH-008 (an SELinux domain transition sets bprm->per_clear with AT_SECURE 0 where
+noatsecure is allowed, selinux_bprm_creds_for_exec(), and a root thread's exec regains a
+permitted set lowered since: the persona's PER_CLEAR_ON_SETID bits may go), ZH-006, ZH-013
+(Linux's answers where the launcher left SECBIT_NO_SETUID_FIXUP set, which an exec keeps
+and the Guardian cannot see: cap_emulate_setxuid() then clears no capability),
 ZH-012 (a seccomp filter's forced store-bypass disable is not modelled, and every call
 after a PR_SET_SECCOMP answered 0 is judged as one a filter may answer, though the
-Guardian could read the allow-everything program), ZH-018 (another
-fork child's PR_SET_SECCOMP leaves every later child of the program judged as filtered),
-ZH-019, ZH-020 (the securebits PR_SET_SECUREBITS set are not followed).
-False refusal (xfail): claim_file_caps_secure (create.auxv holds AT_SECURE to AT_UID !=
-AT_EUID or AT_GID != AT_EGID).
+Guardian could read the allow-everything program).
+False refusal when written (fixed since: create.auxv lets AT_SECURE 1 with equal ids
+through for a non-root real uid): claim_file_caps_secure.
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -178,7 +190,7 @@ def _exec_auxv(adv: Adversary, phase: int, values: dict[int, int]) -> None:
 
 @scenario(id="ZH-001", title="Store 12 for PR_GET_PDEATHSIG in the image a uid 65534 "
           "program exec'd after PR_SET_PDEATHSIG(SIGUSR1), its auxv claiming uid 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           silent=NEVER_RUNS, prop=PROP_EXEC)
 def zh_pdeath_drop_exec(adv: Adversary) -> None:
     """1. A fork child's setresuid(65534, 65534, 65534) and prctl(PR_SET_PDEATHSIG,
@@ -199,7 +211,7 @@ def claim_pdeath_drop_exec_kept(adv: Adversary) -> None:
 
 @scenario(id="ZH-002", title="Store 12 for PR_GET_PDEATHSIG in the image a secure exec "
           "started (real uid 0, euid 65534) after PR_SET_PDEATHSIG(SIGUSR1)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5", silent=NEVER_RUNS,
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS,
           prop=PROP_EXEC)
 def zh_pdeath_secure_exec(adv: Adversary) -> None:
     """1. A fork child's setresuid(-1, 65534, -1) and prctl(PR_SET_PDEATHSIG, SIGUSR1)
@@ -218,7 +230,7 @@ def claim_pdeath_secure_exec_zero(adv: Adversary) -> None:
 
 
 @scenario(id="ZH-003", title="Answer 1 to getgroups(0, NULL) after setgroups(0, NULL) "
-          "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_CREDS)
 def zh_groups_empty(adv: Adversary) -> None:
     """1. A fork child's setgroups(0, NULL) answered 0; it calls getgroups(0, NULL) and
@@ -231,7 +243,7 @@ def zh_groups_empty(adv: Adversary) -> None:
 
 @scenario(id="ZH-004", title="Store 0, 0, 0 for getresuid() after setresuid(65534, 65534, "
           "65534) answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
+          program=CORE, prop=PROP_CREDS)
 def zh_resuid_drop(adv: Adversary) -> None:
     """1. A fork child's setresuid(65534, 65534, 65534) answered 0; it calls getresuid()
     and exits 7 for a real uid 0.
@@ -243,7 +255,7 @@ def zh_resuid_drop(adv: Adversary) -> None:
 
 @scenario(id="ZH-005", title="Answer 65534 to setfsuid(-1) of a root program that never "
           "changed an id", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
+          program=CORE, prop=PROP_CREDS)
 def zh_fsuid_root(adv: Adversary) -> None:
     """1. A fork child of the root program calls setfsuid(-1) and exits 7 for another
     answer than 0.
@@ -267,7 +279,7 @@ def zh_capget_drop(adv: Adversary) -> None:
 
 @scenario(id="ZH-007", title="Answer 0 to getuid() in the image a uid 65534 program exec'd, "
           "its auxv claiming uid 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", silent=NEVER_RUNS, prop=PROP_EXEC)
+          program=CORE, silent=NEVER_RUNS, prop=PROP_EXEC)
 def zh_uid_drop_exec(adv: Adversary) -> None:
     """1. A fork child's setresuid(65534, 65534, 65534) answered 0; it execs the program
     with -u, whose getuid() exits 7 for 0.
@@ -310,7 +322,7 @@ def zh_persona_exec(adv: Adversary) -> None:
 
 @scenario(id="ZH-009", title="Store 12 for PR_GET_PDEATHSIG after PR_SET_PDEATHSIG(SIGUSR1) "
           "and a root program's setresuid(0, 0, 0)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_SAME)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_SAME)
 def zh_pdeath_same(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_PDEATHSIG, SIGUSR1) and setresuid(0, 0, 0) answered
     0; it calls PR_GET_PDEATHSIG and exits 7 for a word of 12.
@@ -327,7 +339,7 @@ def claim_pdeath_same_kept(adv: Adversary) -> None:
 
 @scenario(id="ZH-010", title="Answer 1 to PR_GET_DUMPABLE after PR_SET_DUMPABLE(0) and a "
           "root program's setuid(0)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_SAME)
+          program=CORE, prop=PROP_SAME)
 def zh_dump_same(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_DUMPABLE, SUID_DUMP_DISABLE) and setuid(0)
     answered 0; it calls PR_GET_DUMPABLE and exits 7 for 1.
@@ -346,7 +358,7 @@ def claim_dump_same_zero(adv: Adversary) -> None:
 @scenario(id="ZH-011", title="Answer PR_SPEC_PRCTL | PR_SPEC_DISABLE_NOEXEC to "
           "PR_GET_SPECULATION_CTRL in the image an exec started after "
           "PR_SPEC_DISABLE_NOEXEC", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", silent=NEVER_RUNS,
+          program=CORE, silent=NEVER_RUNS,
           prop="execve() ends a PR_SPEC_DISABLE_NOEXEC (arch_setup_new_exec()).")
 def zh_spec_noexec_exec(adv: Adversary) -> None:
     """1. A fork child's PR_SET_SPECULATION_CTRL(PR_SPEC_STORE_BYPASS,
@@ -512,7 +524,7 @@ def claim_mdwe_dual_views(adv: Adversary) -> None:
 
 @scenario(id="ZH-018", title="Answer 1 to PR_CAPBSET_READ(5) after PR_CAPBSET_DROP(5) in a "
           "fork child started after another child's seccomp filter", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop="A seccomp filter is the installing thread's (and its later children's): a "
                "process forked from a parent that installed none runs unfiltered.")
 def zh_capbset_after_seccomp(adv: Adversary) -> None:
@@ -533,7 +545,7 @@ PROP_SECBITS = ("PR_GET_SECUREBITS answers the securebits PR_SET_SECUREBITS set;
 
 @scenario(id="ZH-019", title="Answer 0 to PR_GET_SECUREBITS after "
           "PR_SET_SECUREBITS(SECBIT_NOROOT) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_SECBITS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_SECBITS)
 def zh_securebits(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SECUREBITS, SECBIT_NOROOT) answered 0; it calls
     PR_GET_SECUREBITS and exits 7 for 0.
@@ -552,7 +564,7 @@ def claim_securebits_one(adv: Adversary) -> None:
 
 @scenario(id="ZH-020", title="Answer 0 to PR_GET_SECUREBITS in the image an exec started "
           "after PR_SET_SECUREBITS(SECBIT_NOROOT)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", silent=NEVER_RUNS, prop=PROP_SECBITS)
+          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS, prop=PROP_SECBITS)
 def zh_securebits_exec(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SECUREBITS, SECBIT_NOROOT) answered 0; it execs the
     program with -z, whose PR_GET_SECUREBITS exits 7 for 0.

@@ -11,21 +11,44 @@ page and was never writable at EL0 since (no leaf of it without AP[2]: the progr
 first store write-faults and copies, and a read() into the page -- copy_to_user() --
 does too, do_wp_page(); the Guardian's own copies need a writable leaf) may leave that
 page; the page is then one the next fault fills from the file as it is
-(`FileView.cut`), judged by set_pt.cut_refault.  A frame once writable is an anonymous
+(`FileView.cut`), judged by set_pt.cut_refault.  The frame is known by the file page it
+entered as, not its address: mremap() moves the page cache folio's entry (move_ptes()),
+and mprotect() leaves it read-only (change_pte_range(): can_change_pte_writable() wants
+an exclusive anonymous page).  A frame once writable is an anonymous
 copy no later write to the file reaches: reclaim swaps it out and back with its own
-bytes (do_swap_page()).
+bytes (do_swap_page()).  So is every page of a writable private view that
+MAP_POPULATE or MADV_POPULATE_WRITE populated: populate_vma_page_range() and
+madvise_populate() fault it with FOLL_WRITE, which copies it (wp_page_copy()) without a
+store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from abi.layout import PROT_WRITE
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Space
+
+if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
+    from guardian.state import MonitorState
+
+MAP_POPULATE, MAP_NONBLOCK, MADV_POPULATE_WRITE = 0x8000, 0x10000, 23
+
+
+def populate_copies(prot: int, flags: int) -> bool:
+    """Does a MAP_PRIVATE mmap with `prot` and `flags` write-fault every page before it
+    returns (do_mmap() -> mm_populate(), FOLL_WRITE for a writable private view)?"""
+    return bool(prot & PROT_WRITE) and flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
 
 
 class CleanPages:
     def __init__(self) -> None:
-        #: frame -> (root, va) where it entered a private view, never writable since
-        self.entered: dict[int, tuple[int, int]] = {}
+        #: frame -> (root, file, page offset) where it entered a private view, never
+        #: writable since: the page it is wherever mremap moves it (move_ptes())
+        self.entered: dict[int, tuple[int, object, int]] = {}
 
     @staticmethod
     def _private_view(space: Space | None, va: int) -> tuple[FileView, int] | None:
@@ -33,7 +56,7 @@ class CleanPages:
         if found is None or not isinstance(found[0], FileView):
             return None
         view = found[0]
-        if view.private_at is None or not view.file.followed:
+        if view.private_at is None or view.copied or not view.file.followed:
             return None
         return view, found[1]
 
@@ -42,21 +65,56 @@ class CleanPages:
         its cleanness at once: `written`)."""
         if self.entered:
             self.entered.pop(pa, None)
-        if self._private_view(space, va) is None:
+        found = self._private_view(space, va)
+        if found is None:
             return
-        self.entered[pa] = (root, va & ~(PAGE - 1))
+        self.entered[pa] = (root, found[0].file, found[1] // PAGE)
 
     def written(self, pa: int) -> None:
         """A leaf writable at EL0 maps the frame: it is no clean folio from now on
         (wp_page_copy() made it, or will make it, an anonymous copy)."""
         self.entered.pop(pa, None)
 
+    def populated(self, frames: Iterable[tuple[int, int]]) -> None:
+        """MADV_POPULATE_WRITE returned 0 over the pages (va, frame) `frames`:
+        madvise_populate() write-faulted each, a copy now (wp_page_copy())."""
+        for _, pa in frames:
+            self.entered.pop(pa, None)
+
+    def show_write(self, state: MonitorState, registry: Registry, file: object,
+                   start: int, end: int, data: Callable[[int], bytes | None]) -> None:
+        """A write to the file changed [start, end): each clean frame of a page there,
+        still mapped where it entered, is the page cache folio on Linux and shows the
+        new bytes (do_read_fault() mapped the folio itself; shmem_file_write_iter()
+        writes it): the file's page, `data(offset)`, is written into it."""
+        first, last = start // PAGE, (end - 1) // PAGE
+        for pa, (root, f, pg) in list(self.entered.items()):
+            if f is not file or not first <= pg <= last:
+                continue
+            # every place that maps it is that page of a private view of the file (the
+            # place it entered, a fork's copy of it): no other page shares the frame
+            places = state.frames.mappings(pa)
+            if not any(r == root for r, _, _ in places) or not all(
+                    self._is_page(registry, r, va, file, pg) for r, va, _ in places):
+                del self.entered[pa]            # (judged no more)
+                continue
+            page = data(pg * PAGE)
+            if page is None:
+                del self.entered[pa]            # (bytes not known: judged no more)
+                continue
+            state.ram.write(pa, page)
+
+    def _is_page(self, registry: Registry, root: int, va: int, file: object, pg: int) -> bool:
+        dom = registry.domain_of_root(root)
+        found = self._private_view(dom.spaces.get(root) if dom is not None else None, va)
+        return found is not None and found[0].file is file and found[1] // PAGE == pg
+
     def may_drop(self, space: Space | None, root: int, va: int, pa: int) -> bool:
         """May the frame `pa` leave the page at va, as reclaim unmaps a clean folio?  If
         so, the next fault there owes the file's bytes."""
         rec = self.entered.get(pa)
         found = self._private_view(space, va)
-        if rec is None or found is None or rec != (root, va):
+        if rec is None or found is None or rec != (root, found[0].file, found[1] // PAGE):
             return False
         view, offset = found
         view.cut.add(offset // PAGE)

@@ -34,6 +34,7 @@ from abi.layout import (
 )
 from emulator import descriptors as D
 from guardian.checks import refuse
+from guardian.clean_pages import MADV_POPULATE_WRITE, populate_copies
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
@@ -221,7 +222,8 @@ class Layout:
                 held[1].populated = True    # (its faults may fill the page cache)
                 shared = bool(a[3] & MAP_SHARED)
                 view = FileView(held[1], None if shared else held[1].version,
-                                shared and bool(a[2] & PROT_WRITE))
+                                shared and bool(a[2] & PROT_WRITE),
+                                copied=not shared and populate_copies(a[2], a[3]))
                 if not shared:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the
                     # file as it is then, whatever changed it since the mmap
@@ -261,6 +263,10 @@ class Layout:
                 space.sole_views += left[0]
                 space.file_areas += left[1]
                 space.input_areas += left[2]
+        elif nr == NR_MADVISE and a[2] & 0xFFFFFFFF == MADV_POPULATE_WRITE and ret == 0:
+            start = a[0] & ~(0xFF << 56)            # (do_madvise(): untagged_addr())
+            self.admission.clean.populated(self.pages_in(
+                slot.root, 0, 0, start, start + ((a[1] + PAGE - 1) & ~(PAGE - 1))))
         elif nr == NR_MADVISE and (a[2] & 0xFFFFFFFF) in FORK_ADVICE \
                 and ret in (0, (1 << 64) - errno.ENOMEM) and not a[0] % PAGE:
             # The advice as the program gave it (its own x2), not as the kernel served it;

@@ -102,11 +102,14 @@ class FileView:
     #: a cut of the file zapped them in every tree (unmap_mapping_range(..., even_cows =
     #: 1)): the next fault there reads the file as it is now
     cut: PageRuns = field(default_factory=PageRuns)
+    #: (MAP_PRIVATE) mapped MAP_POPULATE and writable: every page a write-faulted copy
+    #: (populate_vma_page_range() with FOLL_WRITE), never the page cache folio
+    copied: bool = False
 
     def forked(self) -> FileView:
         """The view as a fork's child has it (dup_mmap()): the same file, its own pages
         owed (a page the parent has not faulted the child faults from the file)."""
-        out = FileView(self.file, self.private_at, self.writable)
+        out = FileView(self.file, self.private_at, self.writable, copied=self.copied)
         out.cut.runs = list(self.cut.runs)
         return out
 

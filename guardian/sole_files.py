@@ -450,6 +450,8 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                 mem.data[pos:pos + ret] = data
         if not positioned(nr, a):
             mem.set_offset(desc, pos + ret)
+        if ret and mem.data is not None:
+            _show_write(sole, mem, pos, pos + ret)
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF
         known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and
@@ -478,6 +480,14 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
             mem.nonblock = bool(a[2] & O_NONBLOCK)
     elif memfd_locks.is_lock_call(slot):
         memfd_locks.record(sole, slot, mem)
+
+
+def _show_write(sole: SoleHeld, mem: MemFile, start: int, end: int) -> None:
+    """The clean private pages of the written range show the write (clean_pages.py)."""
+    adm = sole.files.admission
+    if adm.clean.entered:
+        adm.clean.show_write(adm.s, adm.registry, mem, start, end, lambda off: (
+            None if (b := mem.known(off, _PAGE)) is None else b.ljust(_PAGE, b"\0")))
 
 
 def cut(sole: SoleHeld, mem: MemFile, size: int) -> None:

@@ -289,7 +289,11 @@ class AddressSpace(HugePages, PageFaults):
             vma = self.vmas.find(va)
             assert vma is not None
             cow = D.software_bits(desc) & SW_COW
-            writable = vma.shared or not cow
+            # change_pte_range(): a private file page still read-only stays so (only an
+            # exclusive anonymous page may be made writable, can_change_pte_writable());
+            # the first store write-faults and copies it (wp_page_copy())
+            clean = not vma.shared and vma.backing is not None and bool(desc & D.AP_RO)
+            writable = vma.shared or not (cow or clean)
             new = D.leaf_descriptor(desc & D.ADDR_MASK, leaf_perms(prot, writable),
                                     software=D.software_bits(desc))
             self.tables.set(va, new)

@@ -109,7 +109,7 @@ class PageFaults:
             beyond = getattr(vma.backing, "beyond_eof", None)
             if beyond is not None and beyond(vma.offset + page_va - vma.start):
                 return FaultResult.SIGBUS
-            self._populate(vma, page_va, leaf, desc, write)
+            self._populate(vma, page_va, leaf, desc, write or vma.populate_write)
         except (OutOfMemory, SwapFull):
             return FaultResult.OOM
         except MemOpRefused as exc:

@@ -100,6 +100,11 @@ class Vma:
     #: the only areas KSM scans (mm/ksm.c ksm_madvise()); MADV_UNMERGEABLE clears it.
     #: Kept by fork (dup_mmap copies vm_flags) and by a split.
     mergeable: bool = False
+    #: MAP_POPULATE of a writable private file view in a confidential space: each
+    #: page's fault is a write fault (populate_vma_page_range() with FOLL_WRITE copies
+    #: every page); served at the first touch, the pages being the Guardian's to admit
+    #: only once the mmap returned
+    populate_write: bool = False
 
     def __post_init__(self) -> None:
         if self.start % PAGE or self.end % PAGE or self.end <= self.start:

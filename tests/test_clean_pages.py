@@ -5,7 +5,8 @@ mapped may not, whatever bytes it holds (wp_page_copy() made it an anonymous cop
 
 from __future__ import annotations
 
-from guardian.clean_pages import CleanPages
+from abi.layout import PROT_READ, PROT_WRITE
+from guardian.clean_pages import MAP_NONBLOCK, MAP_POPULATE, CleanPages, populate_copies
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Space
 from guardian.sole_files import MemFile
@@ -42,3 +43,29 @@ def test_a_shared_views_page_is_never_clean() -> None:
     clean = CleanPages()
     clean.note(space, ROOT, AT, PA)
     assert not clean.may_drop(space, ROOT, AT, PA)
+
+
+def test_a_moved_clean_page_may_go_at_its_new_place() -> None:
+    """mremap() moves the page cache folio's entry (move_ptes()): the frame is known by
+    the file page it entered as, not its address."""
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    space.sole_views = [(AT + 16 * PAGE, AT + 19 * PAGE, view, 0)]
+    assert clean.may_drop(space, ROOT, AT + 18 * PAGE, PA)
+
+
+def test_populated_writable_views_and_pages_are_copies() -> None:
+    """MAP_POPULATE of a writable private view and MADV_POPULATE_WRITE write-fault each
+    page (populate_vma_page_range(), madvise_populate(): FOLL_WRITE, wp_page_copy())."""
+    assert populate_copies(PROT_READ | PROT_WRITE, MAP_POPULATE)
+    assert not populate_copies(PROT_READ, MAP_POPULATE)
+    assert not populate_copies(PROT_READ | PROT_WRITE, MAP_POPULATE | MAP_NONBLOCK)
+    space, view = _space()
+    copied = FileView(view.file, view.private_at, copied=True)
+    clean = CleanPages()
+    clean.note(Space(sole_views=[(AT, AT + 3 * PAGE, copied, 0)]), ROOT, AT, PA)
+    assert not clean.entered
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    clean.populated([(AT + 2 * PAGE, PA)])
+    assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA)

@@ -56,28 +56,28 @@ def test_linux_pages_are_let_through(phase: int) -> None:
     _honest_one(phase)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: a private page of a PROT_READ view made "
-                   "read-write by mprotect() without a store (-a, -g) or moved by mremap() (-e) "
-                   "is still the clean page cache folio on Linux (change_pte_range() leaves it "
-                   "read-only, move_ptes() moves its entry); reclaim may drop it and the "
-                   "refault maps the file's 'y', but the Guardian refuses the drop "
-                   "(set_pt.discard_leaf): the kernel model's mprotect() mapped the leaf "
-                   "writable, so clean_pages counts the frame the program's copy")
 @pytest.mark.parametrize("phase", [r.P_PROTUP, r.P_MOVED, r.P_PROTRT],
                          ids=["protup", "moved", "protrt"])
 def test_clean_page_after_mprotect_or_mremap_refaulted(phase: int) -> None:
+    """-a, -g: mprotect() leaves the private file page read-only (change_pte_range());
+    -e: mremap() moves its entry (move_ptes()): still the clean page cache folio, which
+    reclaim may drop and the refault fill with the file's 'y'."""
     _honest_one(phase)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: after MADV_POPULATE_WRITE (-k) or a "
-                   "MAP_POPULATE read-write view (-l) page 2 is the program's anonymous copy "
-                   "'x' on Linux (madvise_populate(), populate_vma_page_range() with "
-                   "FOLL_WRITE: wp_page_copy()); swapped out and back (do_swap_page()) it "
-                   "still holds 'x', but the Guardian counts the page clean and owes the "
-                   "file's 'y' at the refault (set_pt.cut_refault)")
 @pytest.mark.parametrize("phase", [r.P_POPWRITE, r.P_POPMAP], ids=["popwrite", "popmap"])
-def test_populated_copy_refaulted(phase: int) -> None:
-    _honest_one(phase)
+def test_populated_copy_left_alone(phase: int) -> None:
+    """-k, -l: the kernel model's MADV_POPULATE_WRITE and MAP_POPULATE of a read-write
+    private view write-fault the pages, as Linux does (madvise_populate(),
+    populate_vma_page_range() with FOLL_WRITE: wp_page_copy()): page 2 keeps 'x', label
+    0, and the Guardian refuses a drop of that copy (anonymous, no clean folio)."""
+    for mode in ("off", "on"):
+        out = _run(lambda adv: None, (r.LETTER[phase],), mode)
+        assert out.exit_status == 0, out.ended
+        assert not out.decided_by, out.evidence
+        assert step_indices(out, phase, phase) == {phase: 0}
+    out = _run(r.claim_linux_bytes(phase), (r.LETTER[phase],))
+    assert "set_pt.discard_leaf" in out.decided_by, out.evidence
 
 
 @pytest.mark.parametrize("phase", [r.P_PIPEINTO, r.P_SIGSTORE], ids=["pipeinto", "sigstore"])
@@ -98,7 +98,9 @@ def test_sleeper_not_yet_stored_let_through(phase: int) -> None:
                    "page against the shared frame, still 'x' (lone_thread.asleep_since(): the "
                    "reader entered its call before the fault), and refuses 's' "
                    "(set_pt.cut_refault); the Guardian writes a read's bytes only at its "
-                   "return, so the copy-before-return interleaving has no honest way in")
+                   "return, so the copy-before-return interleaving has no honest way in: "
+                   "the file's followed bytes are 'x' until then (check_after_cut judges "
+                   "the page against them), and no frame holds 's' before the return")
 def test_pipe_reader_copied_first() -> None:
     _honest_one(r.P_PIPEINTO)
 
@@ -120,10 +122,13 @@ def test_kernel_model_keeps_a_read_faulted_copy_stale() -> None:
     pwrite64() of 'y' after mprotect() without a store, a fork, mremap(), MADV_PAGEOUT,
     mprotect() there and back, a store to page 1, MADV_COLD or a fork child's store
     into its own copy, or mlock() of a read-only view (Linux maps the page cache
-    folio itself, do_read_fault(): 'y'): label -4, with the Guardian on too."""
-    for mode in ("off", "on"):
+    folio itself, do_read_fault(): 'y'): label -4 with the Guardian off; on, the
+    Guardian writes the file's bytes into each clean private page of it
+    (clean_pages.show_write): 'y', label 0, as on Linux, and nothing refused."""
+    for mode, label in (("off", -4), ("on", 0)):
         out = _run(lambda adv: None, (b"-acefghioq",), mode)
         assert out.exit_status == 0, out.ended
+        assert not out.decided_by, out.evidence
         assert step_indices(out, r.P_FIRST, r.P_LAST) == dict.fromkeys(
             (r.P_PROTUP, r.P_FORKED, r.P_MOVED, r.P_PAGEOUT, r.P_PROTRT, r.P_NEIGHBOUR,
-             r.P_COLD, r.P_FORKSTORE, r.P_ROLOCK), -4)
+             r.P_COLD, r.P_FORKSTORE, r.P_ROLOCK), label)

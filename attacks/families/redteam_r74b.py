@@ -46,7 +46,8 @@ letter is in the argument "-LETTERS"):
   it an anonymous copy no later write to the file reaches; now a frame is clean only
   while no leaf writable at EL0 ever mapped it, and the kernel model maps a private
   file page's read fault read-only as Linux does, do_read_fault(): set_pt.discard_leaf).
-  Through: ZD-017 (the kernel model's own stale read-fault copy).
+  Through: ZD-017 (the kernel model's own stale read-fault copy); defended since round
+  75b's fixes (the Guardian writes the bytes into the clean page, clean_pages.show_write).
   Refused: ZD-006, 007, ZD-008..015.
 - ZD-018, ZD-019: (-j) a thread stores 's' through a shared view and then waits in
   futex(FUTEX_WAIT) while the program reads its private view: forged bytes, and the
@@ -108,9 +109,10 @@ OPEN = "G-LEAVE-ON-REQUEST"
 
 
 def _zd(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
-        mprotect: Expect = Expect.REFUSED):
+        mprotect: Expect = Expect.REFUSED, silent: str = ""):
     return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect)
+                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
+                    silent=silent)
 
 
 def _at_marker(phase: int, page: int, byte: int = 0x51):  # type: ignore[no-untyped-def]
@@ -223,7 +225,9 @@ def zd_drop_stored_copy(adv: Adversary) -> None:
      "keep the read fault's stale copy 'x' at page 2",
      "The read fault mapped the page cache folio itself (do_read_fault() -> "
      "finish_fault()); the write changed that folio: page 2 reads 'y'.", (b"-h",),
-     gap="P2")
+     mprotect=Expect.SUCCEEDS,
+     silent="the Guardian writes a write's bytes into each clean private page of the file "
+     "(clean_pages.show_write): the page shows them, as the page cache folio does")
 def zd_stale_read_copy(adv: Adversary) -> None:
     """1. The step's calls; the kernel keeps the private copy its read fault made.
     2. The program reads 'x' where Linux shows 'y': label -4."""

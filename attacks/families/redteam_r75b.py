@@ -68,19 +68,30 @@ pwrite64() of 'y' at the file's page 2):
   calls of the kernel model make no copy: the page counts clean and the file's 'y' is
   owed), ZG-016..019, 023, 025 (the kernel model's own stale copy).
   Refused: ZG-003, 004, 007, 009..012, ZG-020..022, 024, 026.
+- Refused since: ZG-001, 002, 005, 006, 008 (clean_pages knows a clean frame by the
+  file page it entered as, so mremap() moves it, move_ptes(); the kernel model's
+  mprotect() leaves a private file page read-only, change_pte_range(): the page is
+  judged against the file, set_pt.cut_refault / set_pt.discard_leaf); ZG-013..015 (a
+  writable private view mapped MAP_POPULATE, and the pages MADV_POPULATE_WRITE returned 0
+  over, are the program's copies: their drop is set_pt.discard_leaf).
+  ZG-016..019, 023, 025 (a write to the file shows in each clean private page of it
+  still mapped where it entered: the Guardian writes the bytes in, as Linux's page
+  cache folio shows them, clean_pages.show_write; no refusal, the program reads 'y').
 - honest (tests/test_redteam_r75b_claims.py): the pages as Linux gives them.  Let
-  through: -b, -c, -f, -h, -i, -o, -p, -q 'y'.  Refused (false refusals, xfail): -a, -e, -g, page 2
-  dropped and refaulted with the file's 'y' as reclaim does to a clean folio (the
-  Guardian refuses the drop, set_pt.discard_leaf: the kernel model's mprotect() made
-  the leaf writable without a store); -k, -l, page 2 refaulted holding Linux's 'x'
-  (set_pt.cut_refault owes the file's 'y': the Guardian counts the populated page clean);
-  -m, page 2 holding 's' (set_pt.cut_refault: the reader is asleep in read(), entered
-  before the program's fault, so lone_thread.asleep_since() judges the page against a
-  shared frame still 'x', though on Linux the woken reader's copy_page_to_iter() may
-  fill the folio before it returns to user code, while the program faults).
+  through: -a, -b, -c, -e, -f, -g, -h, -i, -o, -p, -q 'y' (-a, -e, -g since ZG-001's
+  fix: the kernel model's mprotect() keeps the page read-only, clean_pages follows a
+  moved page); -k, -l: the kernel model populates with write faults since (a
+  confidential space's MAP_POPULATE view at each page's first touch), 'x', label 0, and
+  a drop of that copy is refused (set_pt.discard_leaf), as for -j.  Refused (false
+  refusal, xfail): -m, page 2 holding 's' (set_pt.cut_refault: the reader is asleep in
+  read(), entered before the program's fault, so lone_thread.asleep_since() judges the
+  page against a shared frame still 'x', though on Linux the woken reader's
+  copy_page_to_iter() may fill the folio before it returns to user code, while the
+  program faults).
   Let through: -m 'x', -n 'x'.
   The kernel model itself (not Linux): -a, -c, -e, -f, -g, -h, -i, -o, -q keep the read
-  fault's copy 'x' after pwrite64() of 'y', label -4.
+  fault's copy 'x' after pwrite64() of 'y', label -4 with the Guardian off (on: 'y', the
+  Guardian writes the bytes into the clean page, label 0).
   qemu-aarch64-static: -abcefghijmnopq label 0; -k and -l label -4 (qemu-user passes neither
   MADV_POPULATE_WRITE nor MAP_POPULATE to the host).
 """
@@ -122,9 +133,15 @@ LETTER = {P_PROTUP: b"-a", P_DROPCOPY: b"-b", P_FORKED: b"-c", P_MOVED: b"-e",
 
 
 def _zg(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
-        mprotect: Expect = Expect.REFUSED):
+        mprotect: Expect = Expect.REFUSED, silent: str = ""):
     return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect)
+                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
+                    silent=silent)
+
+
+#: why a kept stale copy meets no refusal
+SHOWN = ("the Guardian writes a write's bytes into each clean private page of the file "
+         "(clean_pages.show_write): the page shows them, as the page cache folio does")
 
 
 def fill_after(adv: Adversary, phase: int, page: int, byte: int) -> None:
@@ -191,10 +208,10 @@ X, Y, Z, F = ord("x"), ord("y"), ord("z"), 0x51
 _zg("ZG-001", "(-a) A PROT_READ view's page 2 read, mprotect() to read-write without a store, "
     "pwrite64() of 'y': keep the stale 'x' at page 2",
     "change_pte_range() leaves a private file page read-only (can_change_pte_writable() "
-    "wants an exclusive anonymous page): no copy, page 2 reads 'y'.", (b"-a",), gap="P2")(
+    "wants an exclusive anonymous page): no copy, page 2 reads 'y'.", (b"-a",))(
     _fill(P_PROTUP, X))
 _zg("ZG-002", "(-a) After mprotect() to read-write without a store and pwrite64() of 'y', "
-    "map a page of forged bytes at page 2", "Page 2 reads 'y'.", (b"-a",), gap="P2")(_fill(P_PROTUP, F))
+    "map a page of forged bytes at page 2", "Page 2 reads 'y'.", (b"-a",))(_fill(P_PROTUP, F))
 _zg("ZG-003", "(-b) Page 2 read, stored 'z', madvise(MADV_DONTNEED), pwrite64() of 'y': map "
     "the dropped copy 'z' back", "zap_page_range_single() freed the anonymous copy; the "
     "refault maps the file's 'y'.", (b"-b",))(_fill(P_DROPCOPY, Z))
@@ -204,14 +221,14 @@ _zg("ZG-004", "(-c) Page 2 read, a fork child exits, pwrite64() of 'y': keep the
 _zg("ZG-005", "(-e) Page 2 read, the view moved by mremap(MREMAP_FIXED), pwrite64() of 'y': "
     "keep the stale 'x' at the moved view's page 2",
     "move_ptes() moves the entry of the page cache folio itself: page 2 reads 'y'.",
-    (b"-e",), gap="P2")(_fill(P_MOVED, X))
+    (b"-e",))(_fill(P_MOVED, X))
 _zg("ZG-006", "(-e) After the view moved and pwrite64() of 'y', map a page of forged bytes at "
-    "the moved view's page 2", "Page 2 reads 'y'.", (b"-e",), gap="P2")(_fill(P_MOVED, F))
+    "the moved view's page 2", "Page 2 reads 'y'.", (b"-e",))(_fill(P_MOVED, F))
 _zg("ZG-007", "(-f) Page 2 read, madvise(MADV_PAGEOUT), pwrite64() of 'y': keep the stale 'x'",
     "Reclaim unmaps the clean folio (reclaim_pages()); the refault maps the file's 'y'.",
     (b"-f",))(_fill(P_PAGEOUT, X))
 _zg("ZG-008", "(-g) A PROT_READ view made read-write and read-only again, pwrite64() of 'y': "
-    "keep the stale 'x'", "No store, no copy: page 2 reads 'y'.", (b"-g",), gap="P2")(
+    "keep the stale 'x'", "No store, no copy: page 2 reads 'y'.", (b"-g",))(
     _fill(P_PROTRT, X))
 _zg("ZG-009", "(-h) Page 1 stored 'z', page 2 read, pwrite64() of 'y': keep the stale 'x' at "
     "page 2", "The store copied page 1 only (wp_page_copy()): page 2 reads 'y'.", (b"-h",))(
@@ -229,12 +246,12 @@ _zg("ZG-012", "(-j) After mlock(), munlock() and pwrite64() of 'y', map the file
 _zg("ZG-013", "(-k) Page 2 read, madvise(MADV_POPULATE_WRITE), pwrite64() of 'y': drop page 2 "
     "and let the refault map the file's 'y'",
     "madvise_populate() write-faults the page (FOLL_WRITE): an anonymous copy, 'x'.",
-    (b"-k",), gap="P2")(_drop(P_POPWRITE))
+    (b"-k",))(_drop(P_POPWRITE))
 _zg("ZG-014", "(-k) After MADV_POPULATE_WRITE and pwrite64() of 'y', map the file's 'y' at "
-    "page 2", "Page 2 reads 'x'.", (b"-k",), gap="P2")(_fill(P_POPWRITE, Y))
+    "page 2", "Page 2 reads 'x'.", (b"-k",))(_fill(P_POPWRITE, Y))
 _zg("ZG-015", "(-l) A read-write view mapped MAP_POPULATE, pwrite64() of 'y': map the file's "
     "'y' at page 2", "do_mmap() -> mm_populate() faults a writable private view with "
-    "FOLL_WRITE: every page a copy, page 2 reads 'x'.", (b"-l",), gap="P2")(_fill(P_POPMAP, Y))
+    "FOLL_WRITE: every page a copy, page 2 reads 'x'.", (b"-l",))(_fill(P_POPMAP, Y))
 
 
 def _keep(phase: int):  # type: ignore[no-untyped-def]
@@ -249,16 +266,16 @@ def _keep(phase: int):  # type: ignore[no-untyped-def]
 _zg("ZG-016", "(-c) Page 2 read, a fork child exits, pwrite64() of 'y': keep the read fault's "
     "own stale copy 'x' at page 2",
     "The read fault mapped the page cache folio (do_read_fault() -> finish_fault()) and "
-    "the fork shared it (copy_present_pte()): page 2 reads 'y'.", (b"-c",), gap="P2")(
+    "the fork shared it (copy_present_pte()): page 2 reads 'y'.", (b"-c",), silent=SHOWN)(
     _keep(P_FORKED))
 _zg("ZG-017", "(-f) Page 2 read, MADV_PAGEOUT, pwrite64() of 'y': keep the read fault's own "
     "stale copy 'x'", "Page 2 reads 'y' (the folio, or a refault of the file).", (b"-f",),
-    gap="P2")(_keep(P_PAGEOUT))
+    silent=SHOWN)(_keep(P_PAGEOUT))
 _zg("ZG-018", "(-h) Page 1 stored, page 2 read, pwrite64() of 'y': keep the read fault's own "
-    "stale copy 'x' at page 2", "Page 2 reads 'y'.", (b"-h",), gap="P2")(
+    "stale copy 'x' at page 2", "Page 2 reads 'y'.", (b"-h",), silent=SHOWN)(
     _keep(P_NEIGHBOUR))
 _zg("ZG-019", "(-i) Page 2 read, MADV_COLD and MADV_WILLNEED, pwrite64() of 'y': keep the "
-    "read fault's own stale copy 'x'", "Page 2 reads 'y'.", (b"-i",), gap="P2")(
+    "read fault's own stale copy 'x'", "Page 2 reads 'y'.", (b"-i",), silent=SHOWN)(
     _keep(P_COLD))
 
 _zg("ZG-020", "(-m) A thread blocked in read() of a pipe into a shared view's page 2, a page of "
@@ -275,7 +292,7 @@ _zg("ZG-022", "(-o) Page 2 read, a fork child stores 'c' into its own view and e
     "program's page 2 reads 'y'.", (b"-o",))(_fill(P_FORKSTORE, ord("c")))
 _zg("ZG-023", "(-o) After the fork child's store and pwrite64() of 'y', keep the read fault's "
     "own stale copy 'x' at page 2", "Page 2 reads 'y' (do_read_fault() mapped the folio).",
-    (b"-o",), gap="P2")(_keep(P_FORKSTORE))
+    (b"-o",), silent=SHOWN)(_keep(P_FORKSTORE))
 _zg("ZG-024", "(-p) A PROT_READ view's page 2 read, mprotect() to read-write without a store, "
     "MADV_DONTNEED, pwrite64() of 'y': map the stale 'x' at page 2",
     "zap_page_range_single() dropped the page cache folio's entry; the refault maps the "
@@ -283,6 +300,6 @@ _zg("ZG-024", "(-p) A PROT_READ view's page 2 read, mprotect() to read-write wit
 _zg("ZG-025", "(-q) A PROT_READ view's page 2 read, mlock() and munlock(), pwrite64() of 'y': "
     "keep the read fault's own stale copy 'x'",
     "populate_vma_page_range() faults a read-only view without FOLL_WRITE: page 2 stays the "
-    "page cache folio, 'y'.", (b"-q",), gap="P2")(_keep(P_ROLOCK))
+    "page cache folio, 'y'.", (b"-q",), silent=SHOWN)(_keep(P_ROLOCK))
 _zg("ZG-026", "(-q) After mlock() and munlock() of a PROT_READ view and pwrite64() of 'y', map "
     "the stale 'x' at page 2", "Page 2 reads 'y'.", (b"-q",))(_fill(P_ROLOCK, X))

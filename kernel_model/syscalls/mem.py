@@ -13,6 +13,13 @@ from kernel_model import page_cache
 from kernel_model.errors import KernelError
 from kernel_model.mm import MMAP_TOP, USER_TOP, AddressSpace, FaultResult
 from kernel_model.pagetable import lm
+from kernel_model.populate import (
+    MADV_POPULATE_READ,
+    MADV_POPULATE_WRITE,
+    madvise_populate,
+    populate_area,
+    writes_later,
+)
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
 from kernel_model.vma import (
@@ -20,6 +27,7 @@ from kernel_model.vma import (
     MAP_FIXED,
     MAP_FIXED_NOREPLACE,
     MAP_GROWSDOWN,
+    MAP_POPULATE,
     MAP_PRIVATE,
     MAP_SHARED,
     MAP_SHARED_VALIDATE,
@@ -37,6 +45,7 @@ if TYPE_CHECKING:
 MREMAP_MAYMOVE = 1
 MREMAP_FIXED = 2
 MREMAP_DONTUNMAP = 4
+MAP_NONBLOCK = 0x10000       # (mmap: MAP_POPULATE without it populates)
 MAP_LOCKED = 0x2000          # (mmap: VM_LOCKED)
 MADV_DONTNEED = 4
 MADV_FREE = 8
@@ -202,11 +211,15 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if flags & MAP_FIXED:
         mm.unmap_range(start, start + length)
     vma_offset = offset if sp is not None and backing is not None else 0
+    populate = flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
+    later = populate and writes_later(mm, shared, backing is not None, prot)
     mm.map_area(Vma(start, start + length, prot, shared=shared, backing=backing,
                     offset=vma_offset, file_end=file_end, shared_pages=sp,
                     growsdown=bool(flags & MAP_GROWSDOWN), name=name,
                     # do_mmap(): mm->def_flags (mlockall(MCL_FUTURE)) and MAP_LOCKED
-                    locked=mm.lock_future or bool(flags & MAP_LOCKED)))
+                    locked=mm.lock_future or bool(flags & MAP_LOCKED), populate_write=later))
+    if populate and not later:
+        populate_area(mm, start, start + length)     # (do_mmap() -> mm_populate())
     k.stats.inc("kernel.mm.mmaps")
     return start
 
@@ -314,6 +327,8 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL        # no file or shmem object to punch a hole in
         if any(not v.shared for v in areas):
             return -errno.EACCES        # a private file mapping
+    if advice in (MADV_POPULATE_READ, MADV_POPULATE_WRITE):
+        return madvise_populate(mm, addr, addr + length, advice == MADV_POPULATE_WRITE)
     if advice in (MADV_DONTNEED, MADV_FREE, MADV_DONTNEED_LOCKED):
         mm.discard(addr, addr + length)
     if advice == MADV_REMOVE:

@@ -1,0 +1,58 @@
+"""Populating calls: MAP_POPULATE and MADV_POPULATE_READ / MADV_POPULATE_WRITE fault
+the pages of a range in at once, as populate_vma_page_range() and madvise_populate()
+do.  A write fault of a private view copies its file page (wp_page_copy()): after it the
+page is the program's own, never the file's later bytes."""
+
+from __future__ import annotations
+
+import errno
+from typing import TYPE_CHECKING
+
+from kernel_model.mm import FaultResult
+from kernel_model.vma import PROT_READ, PROT_WRITE
+
+if TYPE_CHECKING:
+    from kernel_model.mm import AddressSpace
+
+PAGE = 4096
+MADV_POPULATE_READ, MADV_POPULATE_WRITE = 22, 23
+
+
+def populate_area(mm: AddressSpace, start: int, end: int) -> None:
+    """do_mmap() -> mm_populate(): each page faulted in, with FOLL_WRITE where the area
+    is private and writable (populate_vma_page_range()); the first failure stops it and
+    the mmap still succeeds (__mm_populate() ignores it).  In a confidential space a
+    writable private file view's pages are write-faulted at their first touch instead
+    (Vma.populate_write, `writes_later`): the Guardian admits a file page only once the
+    mmap returned."""
+    for va in range(start, end, PAGE):
+        vma = mm.vmas.find(va)
+        if vma is None or not vma.prot & (PROT_READ | PROT_WRITE):
+            return
+        write = bool(vma.prot & PROT_WRITE) and not vma.shared
+        if mm.handle_fault(va, write, False) != FaultResult.OK:
+            return
+
+
+def madvise_populate(mm: AddressSpace, start: int, end: int, write: bool) -> int:
+    """madvise_populate(): a hole is ENOMEM; an area that does not allow the access
+    (check_vma_flags(): PROT_NONE, or a write to a read-only area) EINVAL; a fault that
+    fails (SIGBUS past the file's end, SIGSEGV) EFAULT, out of memory ENOMEM."""
+    for va in range(start, end, PAGE):
+        vma = mm.vmas.find(va)
+        if vma is None:
+            return -errno.ENOMEM
+        if not vma.prot & (PROT_READ | PROT_WRITE) or write and not vma.prot & PROT_WRITE:
+            return -errno.EINVAL
+        res = mm.handle_fault(va, write and not vma.shared, False)
+        if res == FaultResult.OOM:
+            return -errno.ENOMEM
+        if res != FaultResult.OK:
+            return -errno.EFAULT
+    return 0
+
+
+def writes_later(mm: AddressSpace, shared: bool, file: bool, prot: int) -> bool:
+    """Does a MAP_POPULATE mmap of a confidential space leave its population to each
+    page's first fault, as a write fault (a writable private file view)?"""
+    return mm.confidential is True and file and not shared and bool(prot & PROT_WRITE)

@@ -13,6 +13,7 @@ from kernel_model.vma import PROT_READ, PROT_WRITE
 
 if TYPE_CHECKING:
     from kernel_model.mm import AddressSpace
+    from kernel_model.vma import Vma
 
 PAGE = 4096
 MADV_POPULATE_READ, MADV_POPULATE_WRITE = 22, 23
@@ -30,6 +31,8 @@ def populate_area(mm: AddressSpace, start: int, end: int) -> None:
         if vma is None or not vma.prot & (PROT_READ | PROT_WRITE):
             return
         write = bool(vma.prot & PROT_WRITE) and not vma.shared
+        if not write and _reads_page_cache(vma):
+            continue
         if mm.handle_fault(va, write, False) != FaultResult.OK:
             return
 
@@ -44,12 +47,25 @@ def madvise_populate(mm: AddressSpace, start: int, end: int, write: bool) -> int
             return -errno.ENOMEM
         if not vma.prot & (PROT_READ | PROT_WRITE) or write and not vma.prot & PROT_WRITE:
             return -errno.EINVAL
+        if not write and _reads_page_cache(vma):
+            beyond = getattr(vma.backing, "beyond_eof", None)
+            if beyond is not None and beyond(vma.offset + va - vma.start):
+                return -errno.EFAULT        # (the fault's VM_FAULT_SIGBUS)
+            continue
         res = mm.handle_fault(va, write and not vma.shared, False)
         if res == FaultResult.OOM:
             return -errno.ENOMEM
         if res != FaultResult.OK:
             return -errno.EFAULT
     return 0
+
+
+def _reads_page_cache(vma: Vma) -> bool:
+    """Is a read fault here Linux's mapping of the file's page cache page itself
+    (do_read_fault() on a private file view)?  The model's read fault copies the page, a
+    copy later writes to the file do not reach, so a read population leaves such a page
+    to its first touch: the bytes it then shows are the ones Linux's page would."""
+    return vma.backing is not None and not vma.shared
 
 
 def writes_later(mm: AddressSpace, shared: bool, file: bool, prot: int) -> bool:

@@ -64,7 +64,8 @@ class Registry:
         #: next_slot_id() at the Guardian's last store to user memory (lone_thread.py)
         self.stored_at = 0
         self._next_domain = 1
-        self._next_slot = 1
+        #: the id the next slot gets (next_slot_id(); read directly on the user-write path)
+        self.next_slot = 1
         self._next_thread = 1
 
     # --- lookups ------------------------------------------------------------------------
@@ -115,7 +116,7 @@ class Registry:
 
     def next_slot_id(self) -> int:
         """The id the next slot gets (ids only grow: a slot below it entered earlier)."""
-        return self._next_slot
+        return self.next_slot
 
     def threads_made(self) -> int:
         """How many threads were made, in every domain (1: the first one only)."""
@@ -128,9 +129,9 @@ class Registry:
     def add_slot(self, domain: int, ctx: UserContext | None, elr: int, nr: int | None,
                  args: tuple[int, ...] = (), *, root: int, thread: int,
                  fault: tuple[int, int] | None = None, core: Cpu | None = None) -> Slot:
-        slot = Slot(self._next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
+        slot = Slot(self.next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
         slot.runs_at_start = self.user_runs.get(root, 0)
-        self._next_slot += 1
+        self.next_slot += 1
         self.slots[slot.id] = slot
         return slot
 

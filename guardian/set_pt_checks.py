@@ -108,7 +108,8 @@ class SetPtChecks:
                            "SWAP_IN, not as a new page")
                 zero = admission.admit_page(domain, root, page_va, pa,
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
-                if clean is not None or (desc & D.AP_EL0 and not desc & D.AP_RO):
+                if (clean is not None or desc & D.AP_EL0 and not desc & D.AP_RO) \
+                        and admission.clean.entered:    # (no call on a plain demand fault)
                     admission.clean.written(pa)
                 continue
             if clean is not None:

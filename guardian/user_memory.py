@@ -68,7 +68,8 @@ class UserMemory:
 
     def write(self, va: int, data: bytes, root: int | None = None) -> int | None:
         """Write user memory; returns the VA of the first non-writable page, else None."""
-        self.s.registry.stored_at = self.s.registry.next_slot_id()   # (lone_thread.py)
+        reg = self.s.registry
+        reg.stored_at = reg.next_slot                # (lone_thread.py)
         pos = 0
         while pos < len(data):
             chunk = min(len(data) - pos, PAGE - ((va + pos) & (PAGE - 1)))
@@ -109,7 +110,8 @@ class UserMemory:
 
     def write_spans(self, spans: list[tuple[int, int]], data: bytes) -> None:
         """Write `data` over pieces `spans` returned (nothing may have changed since)."""
-        self.s.registry.stored_at = self.s.registry.next_slot_id()   # (lone_thread.py)
+        reg = self.s.registry
+        reg.stored_at = reg.next_slot                # (lone_thread.py)
         ram = self.s.ram
         # (RAM's own bounds check is skipped: every span is a page translate() found in
         # the frame table, so inside RAM)

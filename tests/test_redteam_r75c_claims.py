@@ -4,8 +4,10 @@ execve() keeps the parent-death signal of a uid 65534 program (AT_SECURE 0) and 
 it for a secure exec (the euid is not the real uid); commit_creds() keeps the
 parent-death signal and the dumpable mode where a root program's setresuid(0, 0, 0) or
 setuid(0) changes no id; a uid 65534 program's exec of a file with file capabilities is
-secure with AT_UID = AT_EUID.  The kernel model has no file capabilities: the claim_*
-steps of attacks/families/redteam_r75c.py answer as Linux does.
+secure with AT_UID = AT_EUID; where the launcher left SECBIT_NO_SETUID_FIXUP set
+(which the Guardian cannot see), a drop of root keeps every capability; a real-root
+thread's secure exec keeps ADDR_NO_RANDOMIZE.  The kernel model has no file
+capabilities: the claim_* steps of attacks/families/redteam_r75c.py answer as Linux does.
 """
 
 from __future__ import annotations
@@ -81,3 +83,15 @@ def test_securebits_kept_by_the_thread_and_an_exec_is_not_refused() -> None:
 
 def test_setuid_root_exec_of_a_uid_65534_program_is_not_refused() -> None:
     _intact(_run(r.claim_setuid_root_exec))
+
+
+def test_full_capabilities_kept_under_no_setuid_fixup_are_not_refused() -> None:
+    _intact(_run(r.claim_capget_no_fixup), {r.P_CAPGET_DROP: -4})
+
+
+def test_setuid_regain_under_no_setuid_fixup_is_not_refused() -> None:
+    _intact(_run(r.claim_setuid_regain_no_fixup), {r.P_SETUID_REGAIN: -4})
+
+
+def test_persona_kept_by_a_real_roots_secure_exec_is_not_refused() -> None:
+    _intact(_run(r.claim_persona_secure_kept, (b"--secure",)), {r.P_PERSONA_SECURE: -4})

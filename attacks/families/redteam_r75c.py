@@ -26,7 +26,6 @@ bytes):
 - ZH-003: setgroups(0, NULL) answered 0, getgroups(0, NULL) answered 1;
 - ZH-004: setresuid(65534, 65534, 65534) answered 0, getresuid() stored 0, 0, 0;
 - ZH-005: setfsuid(-1) of a root program answered 65534;
-- ZH-006: setresuid(65534, 65534, 65534) answered 0, capget() stored a full effective set;
 - ZH-007: setresuid(65534, 65534, 65534) answered 0, the exec'd image's auxv AT_UID =
   AT_EUID = 0, its getuid() answered 0;
 - ZH-008: personality(ADDR_NO_RANDOMIZE) answered, the exec'd image's personality(
@@ -39,15 +38,10 @@ bytes):
   PR_GET_SPECULATION_CTRL answered PR_SPEC_PRCTL | PR_SPEC_DISABLE_NOEXEC (17);
 - ZH-012: prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) answered 0, PR_GET_SPECULATION_CTRL
   answered PR_SPEC_PRCTL | PR_SPEC_ENABLE (3);
-- ZH-013: setresuid(65534, 65534, 65534) answered 0, then setuid(0) answered 0;
 - ZH-014: PR_SET_KEEPCAPS(1) and setresuid(65534, 65534, 65534) answered 0,
   PR_GET_KEEPCAPS answered 0;
 - ZH-015: PR_CAPBSET_DROP(5) and setresuid(65534, 65534, 65534) answered 0,
   PR_CAPBSET_READ(5) answered 1;
-- ZH-016: personality(ADDR_NO_RANDOMIZE) and setresuid(-1, 65534, -1) answered (a secure
-  exec follows), the exec'd image's personality(0xffffffff) answered 0x0040000 (run with
-  --secure: the kernel model keeps the persona across a secure exec, claim_persona_secure_zero
-  answers as Linux does);
 - ZH-017: a memfd mapped MAP_SHARED read-write and read-exec under MDWE (PR_SET_MDWE(1)
   answered 0), then an anonymous PROT_READ | PROT_WRITE | PROT_EXEC mmap made;
 - ZH-018: as ZH-015 in a fork child started after another fork child's
@@ -84,18 +78,18 @@ ZH-011 (return.range_table: an exec ends a PR_SPEC_DISABLE_NOEXEC, the image's
 control answers PR_SPEC_PRCTL | PR_SPEC_ENABLE), ZH-018 (a call that may put a filter in
 place marks only its own space and, through raised_signals, its later fork children:
 copy_seccomp() is per task).
-Through with the Guardian on (open P5 gaps): ZH-016 (invalid: a real-root thread's
-setresuid(-1, 65534, -1) keeps its permitted set, so its secure exec of a file without
-set-id bits or file capabilities gains none and bprm->per_clear stays 0
-(handle_privileged_root(), bprm_fill_uid()): Linux keeps ADDR_NO_RANDOMIZE, 0x0040000),
-ZH-008 (an SELinux domain transition sets bprm->per_clear with AT_SECURE 0 where
+Through with the Guardian on (open P5 gaps): ZH-008 (an SELinux domain transition sets bprm->per_clear with AT_SECURE 0 where
 noatsecure is allowed, selinux_bprm_creds_for_exec(), and a root thread's exec regains a
-permitted set lowered since: the persona's PER_CLEAR_ON_SETID bits may go), ZH-006, ZH-013
-(Linux's answers where the launcher left SECBIT_NO_SETUID_FIXUP set, which an exec keeps
-and the Guardian cannot see: cap_emulate_setxuid() then clears no capability),
+permitted set lowered since: the persona's PER_CLEAR_ON_SETID bits may go),
 ZH-012 (a seccomp filter's forced store-bypass disable is not modelled, and every call
 after a PR_SET_SECCOMP answered 0 is judged as one a filter may answer, though the
 Guardian could read the allow-everything program).
+Withdrawn as Linux's answers, now claims (tests/test_redteam_r75c_claims.py): ZH-006
+and ZH-013 (claim_capget_no_fixup, claim_setuid_regain_no_fixup: where the launcher left
+SECBIT_NO_SETUID_FIXUP set, which an exec keeps and the Guardian cannot see,
+cap_task_fix_setuid() clears no capability), ZH-016 (claim_persona_secure_kept: a
+real-root thread's secure exec keeps ADDR_NO_RANDOMIZE).
+
 False refusal when written (fixed since: create.auxv lets AT_SECURE 1 with equal ids
 through for a non-root real uid): claim_file_caps_secure.
 
@@ -265,16 +259,16 @@ def zh_fsuid_root(adv: Adversary) -> None:
     _answers(adv, P_FSUID_ROOT, NR_SETFSUID, 65534)
 
 
-@scenario(id="ZH-006", title="Store a full effective set for capget() after "
-          "setresuid(65534, 65534, 65534) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_CREDS)
-def zh_capget_drop(adv: Adversary) -> None:
-    """1. A fork child's setresuid(65534, 65534, 65534) answered 0; it calls capget()
-    (version 3) and exits 7 for a non-empty effective set.
-    2. The kernel answers 0 and stores all-ones: the program logs bytes 0..7 of the secret.
-    cap_task_fix_setuid() -> cap_emulate_setxuid(): every uid left 0 and SECURE_KEEP_CAPS
-    is not set: `cap_clear(new->cap_permitted); cap_clear(new->cap_effective);`: 0."""
-    _stores(adv, P_CAPGET_DROP, NR_CAPGET, (1,), b"\xff" * 24)
+def claim_capget_no_fixup(adv: Adversary) -> None:
+    """Step 5 as Linux answers where the launcher left SECBIT_NO_SETUID_FIXUP set (an exec
+    keeps it; the Guardian never saw it): capget() 0 with the full effective set after
+    setresuid(65534, 65534, 65534).  cap_task_fix_setuid(): `if
+    (issecure(SECURE_NO_SETUID_FIXUP)) return 0;` -- no capability is cleared.  Once
+    round 75c's ZH-006; the victim's step, which takes that for a forgery, logs -4."""
+    # struct __user_cap_data_struct[2] {effective, permitted, inheritable}: capabilities
+    # 0..40 (CAP_LAST_CAP) effective and permitted, none inheritable.
+    full = struct.pack("<6I", 0xFFFF_FFFF, 0xFFFF_FFFF, 0, 0x1FF, 0x1FF, 0)
+    _stores(adv, P_CAPGET_DROP, NR_CAPGET, (1,), full)
 
 
 @scenario(id="ZH-007", title="Answer 0 to getuid() in the image a uid 65534 program exec'd, "
@@ -400,16 +394,11 @@ def claim_spec_seccomp_forced(adv: Adversary) -> None:
     prctl_by_option(adv, P_SPEC_SECCOMP, {PR_SET_SECCOMP: 0, PR_GET_SPEC: 9})
 
 
-@scenario(id="ZH-013", title="Answer 0 to setuid(0) after setresuid(65534, 65534, 65534) "
-          "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_CREDS)
-def zh_setuid_regain(adv: Adversary) -> None:
-    """1. A fork child's setresuid(65534, 65534, 65534) answered 0; it calls setuid(0)
-    and exits 7 for 0.
-    2. The kernel answers 0: the program logs bytes 0..7 of the secret.
-    cap_emulate_setxuid() cleared the permitted and effective sets; __sys_setuid():
-    without CAP_SETUID, `else if (uid_eq(kuid, old->uid) || uid_eq(kuid, new->suid))`
-    fails (both 65534): -EPERM."""
+def claim_setuid_regain_no_fixup(adv: Adversary) -> None:
+    """Step 12 as Linux answers where the launcher left SECBIT_NO_SETUID_FIXUP set: the
+    thread kept CAP_SETUID through setresuid(65534, 65534, 65534) (cap_task_fix_setuid()
+    returns early), so __sys_setuid()'s `ns_capable_setid(old->user_ns, CAP_SETUID)`
+    holds and setuid(0) answers 0.  Once round 75c's ZH-013; the victim's step logs -4."""
     _answers(adv, P_SETUID_REGAIN, NR_SETUID, 0)
 
 
@@ -452,26 +441,22 @@ def claim_capbset_drop_zero(adv: Adversary) -> None:
     prctl_by_option(adv, P_CAPBSET_AFTER, {24: 0, 23: 0})
 
 
-@scenario(id="ZH-016", title="Answer ADDR_NO_RANDOMIZE to personality(0xffffffff) in the "
-          "image a secure exec started (real uid 0, euid 65534)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
-          silent=NEVER_RUNS, args=(b"--secure",),
-          prop="A secure exec takes PER_CLEAR_ON_SETID off the persona (bprm->per_clear).")
-def zh_persona_secure(adv: Adversary) -> None:
-    """1. A fork child's personality(ADDR_NO_RANDOMIZE) and setresuid(-1, 65534, -1)
-    answered; it execs the program with -b, whose personality(0xffffffff) exits 7 for
-    0x0040000.
-    2. The kernel answers 0x0040000: the program logs bytes 0..7 of the secret.
-    cap_bprm_creds_from_file(): the euid 65534 is not the real uid 0: `if (is_setid ...)
-    bprm->per_clear |= PER_CLEAR_ON_SETID;`; begin_new_exec(): `me->personality &=
-    ~bprm->per_clear;` (ADDR_NO_RANDOMIZE is in PER_CLEAR_ON_SETID): 0."""
+def claim_persona_secure_kept(adv: Adversary) -> None:
+    """Step 15 (--secure) as Linux answers for a real-root thread: its
+    setresuid(-1, 65534, -1) kept the permitted set (cap_emulate_setxuid() clears it
+    only where no uid stays 0), its exec of a file without set-id bits or file
+    capabilities gains none (handle_privileged_root()), so `if (__cap_gained(permitted,
+    new, old)) bprm->per_clear |= PER_CLEAR_ON_SETID;` does not fire and the new image's
+    personality(0xffffffff) answers ADDR_NO_RANDOMIZE (0x0040000), though the exec is
+    secure.  The kernel model answers that itself.  Once round 75c's ZH-016; the victim's
+    step logs -4."""
     _persona_query(adv, 0x0040000)
 
 
 def claim_persona_secure_zero(adv: Adversary) -> None:
-    """Step 15 (--secure) as Linux answers: the new image's personality(0xffffffff) 0.
-    The kernel model keeps the persona across a secure exec (no per_clear): untouched,
-    the program exits 7 for its 0x0040000."""
+    """Step 15 (--secure) as Linux answers where the permitted set was lowered before the
+    exec (the exec regains it: per_clear) or an LSM set bprm->per_clear: the new image's
+    personality(0xffffffff) 0."""
     _persona_query(adv, 0)
 
 

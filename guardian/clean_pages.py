@@ -49,6 +49,8 @@ class CleanPages:
         #: frame -> (root, file, page offset) where it entered a private view, never
         #: writable since: the page it is wherever mremap moves it (move_ptes())
         self.entered: dict[int, tuple[int, object, int]] = {}
+        #: id(file) -> its frames in `entered` (a write to the file walks these alone)
+        self.of_file: dict[int, set[int]] = {}
 
     @staticmethod
     def _private_view(space: Space | None, va: int) -> tuple[FileView, int] | None:
@@ -64,22 +66,31 @@ class CleanPages:
         """A frame entered the domain at va (a leaf the caller sees writable at EL0 ends
         its cleanness at once: `written`)."""
         if self.entered:
-            self.entered.pop(pa, None)
+            self._drop(pa)
         found = self._private_view(space, va)
         if found is None:
             return
         self.entered[pa] = (root, found[0].file, found[1] // PAGE)
+        self.of_file.setdefault(id(found[0].file), set()).add(pa)
+
+    def _drop(self, pa: int) -> None:
+        rec = self.entered.pop(pa, None)
+        if rec is not None:
+            frames = self.of_file[id(rec[1])]
+            frames.discard(pa)
+            if not frames:
+                del self.of_file[id(rec[1])]
 
     def written(self, pa: int) -> None:
         """A leaf writable at EL0 maps the frame: it is no clean folio from now on
         (wp_page_copy() made it, or will make it, an anonymous copy)."""
-        self.entered.pop(pa, None)
+        self._drop(pa)
 
     def populated(self, frames: Iterable[tuple[int, int]]) -> None:
         """MADV_POPULATE_WRITE returned 0 over the pages (va, frame) `frames`:
         madvise_populate() write-faulted each, a copy now (wp_page_copy())."""
         for _, pa in frames:
-            self.entered.pop(pa, None)
+            self._drop(pa)
 
     def show_write(self, state: MonitorState, registry: Registry, file: object,
                    start: int, end: int, data: Callable[[int], bytes | None]) -> None:
@@ -88,7 +99,8 @@ class CleanPages:
         new bytes (do_read_fault() mapped the folio itself; shmem_file_write_iter()
         writes it): the file's page, `data(offset)`, is written into it."""
         first, last = start // PAGE, (end - 1) // PAGE
-        for pa, (root, f, pg) in list(self.entered.items()):
+        for pa in list(self.of_file.get(id(file), ())):
+            root, f, pg = self.entered[pa]
             if f is not file or not first <= pg <= last:
                 continue
             # every place that maps it is that page of a private view of the file (the
@@ -96,11 +108,11 @@ class CleanPages:
             places = state.frames.mappings(pa)
             if not any(r == root for r, _, _ in places) or not all(
                     self._is_page(registry, r, va, file, pg) for r, va, _ in places):
-                del self.entered[pa]            # (judged no more)
+                self._drop(pa)                  # (judged no more)
                 continue
             page = data(pg * PAGE)
             if page is None:
-                del self.entered[pa]            # (bytes not known: judged no more)
+                self._drop(pa)                  # (bytes not known: judged no more)
                 continue
             state.ram.write(pa, page)
 
@@ -118,5 +130,5 @@ class CleanPages:
             return False
         view, offset = found
         view.cut.add(offset // PAGE)
-        del self.entered[pa]
+        self._drop(pa)
         return True

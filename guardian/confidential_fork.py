@@ -43,7 +43,7 @@ from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
 from guardian.pidfd_protected import PidfdProtected
-from guardian.prctl_state import mm_flags_settled
+from guardian.prctl_state import CLONE_NEWUSER, mm_flags_settled
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
@@ -140,7 +140,10 @@ class Forks:
         target = dom.spaces[child_root] if child_root else space
         if child_root:
             target.fork_thread = child.thread
-        target.creds[child.thread] = dict(space.creds.get(slot.thread, {}))
+        # (copy_creds() under CLONE_NEWUSER: create_user_ns() -- the ids are then shown
+        # as the new namespace maps them, overflow ids at first)
+        target.creds[child.thread] = {} if cflags & CLONE_NEWUSER else \
+            dict(space.creds.get(slot.thread, {}))
         mask = process_mask(space.umasks, reg.group_of(slot.root, slot.thread))
         if child_root and mask is not None:
             # A fork child's fs_struct is a copy of its parent's: the same umask.

@@ -54,10 +54,12 @@ _SET_THREE = {NUMBERS["setresuid"]: ("ruid", "euid", "suid", "fsuid"),
 _SET_FS = {NUMBERS["setfsuid"]: "fsuid", NUMBERS["setfsgid"]: "fsgid"}
 _KEEP = 0xFFFF_FFFF
 #: The calls that replace a thread's credentials (whatever they answer, the Guardian then
-#: knows nothing about them until the thread's next answers).
+#: knows nothing about them until the thread's next answers); unshare(CLONE_NEWUSER) and
+#: setns() too: set_cred_user_ns() moves them to a namespace where from_kuid_munged()
+#: may answer the overflow id.
 SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setgid", "setreuid", "setregid",
                                          "setresuid", "setresgid", "setfsuid", "setfsgid",
-                                         "setgroups"))
+                                         "setgroups", "unshare", "setns"))
 CALLS = frozenset({*_ONE_ID, *_THREE_IDS, _NR_GETGROUPS, *SETTERS})
 Seen = dict[str, object]
 

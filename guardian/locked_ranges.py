@@ -112,12 +112,14 @@ def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: 
     nr = slot.nr
     assert nr is not None
     space.area_mark = next_id
-    followed = slot.id >= space.lock_mark and not _unlocking_in_flight(
-        slot.id, slot.root, others)
-    if nr == _NR_MMAP and ret < (1 << 64) - 4096 and followed:
+    # (the walk of the calls in flight only where a lock may follow: every mmap comes here)
+    if nr == _NR_MMAP and ret < (1 << 64) - 4096 and (
+            slot.args[3] & MAP_LOCKED or space.lock_future is not None) and \
+            slot.id >= space.lock_mark and not _unlocking_in_flight(slot.id, slot.root, others):
         _follow_mmap(space, slot, ret, others)
     if nr in _DEF_FLAG_CALLS:
-        _follow_def_flags(space, slot, ret, others, next_id, followed)
+        _follow_def_flags(space, slot, ret, others, next_id, slot.id >= space.lock_mark and
+                          not _unlocking_in_flight(slot.id, slot.root, others))
     if nr in UNLOCKING:
         space.lock_mark = next_id
     if nr in LOCK_CALLS:

@@ -171,9 +171,14 @@ class RaisedSignals:
             timer.armed = bool(v_sec or v_usec)
 
     def note_clone(self, parent_root: int, child_root: int) -> None:
-        """A fork child keeps its parent's fasync entries and filters, with no timer."""
+        """A fork child keeps its parent's fasync entries and filters, with no timer.  A
+        filter call of another thread in flight may have put its filter on the forking
+        thread before copy_seccomp() (seccomp_sync_threads(): SECCOMP_FILTER_FLAG_TSYNC)."""
         if child_root:
-            self.spaces[child_root] = self._space(parent_root).forked()
+            r = self.spaces[child_root] = self._space(parent_root).forked()
+            if r.filtered is False and any(s.root == parent_root and may_filter(s.nr, s.args)
+                                           for s in self.registry.slots.values()):
+                r.filtered = None
 
     def start(self, root: int, exec_from: bool) -> None:
         """CREATE_DOMAIN: the user's launch starts with nothing set up; an exec'd image

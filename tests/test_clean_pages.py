@@ -69,3 +69,34 @@ def test_populated_writable_views_and_pages_are_copies() -> None:
     clean.note(space, ROOT, AT + 2 * PAGE, PA)
     clean.populated([(AT + 2 * PAGE, PA)])
     assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA)
+
+
+def test_a_write_walks_only_its_own_files_clean_frames() -> None:
+    """(a write to a followed memfd is a hot path: the other files' frames are not asked)"""
+    space, _ = _space()
+    other = FileView(MemFile(size=PAGE, data=bytearray(PAGE)), 0)
+    space.sole_views.append((AT + 8 * PAGE, AT + 9 * PAGE, other, 0))
+    clean = CleanPages()
+    clean.note(space, ROOT, AT, PA)
+    clean.note(space, ROOT, AT + 8 * PAGE, PA + PAGE)
+    asked: list[int] = []
+
+    class _NoWalk(dict):  # type: ignore[type-arg]
+        def items(self):  # noqa: ANN202
+            raise AssertionError("every clean frame walked")
+
+    clean.entered = _NoWalk(clean.entered)
+
+    class _Frames:
+        def mappings(self, pa: int) -> list[tuple[int, int, int]]:
+            asked.append(pa)
+            return []
+
+    class _State:
+        frames = _Frames()
+
+    clean.show_write(_State(), None, other.file, 0, PAGE,  # type: ignore[arg-type]
+                     lambda off: None)
+    assert asked == [PA + PAGE] and PA in clean.entered and PA + PAGE not in clean.entered
+    clean.written(PA)
+    assert not clean.entered and not clean.of_file

@@ -53,3 +53,16 @@ def test_def_flags_not_taken_while_another_call_may_have_acted() -> None:
     assert not _mmap(space, 6, others=(_slot(5, "munlockall", ()),))
     assert not _mmap(space, 7, MAP_PRIVATE_ANON | MAP_LOCKED,
                      others=(_slot(5, "munlock", (VA, PAGE)),))
+
+
+class _NotWalked(tuple):  # type: ignore[type-arg]
+    def __iter__(self):  # noqa: ANN204
+        raise AssertionError("the calls in flight were walked")
+
+
+def test_a_plain_mmap_walks_no_call_in_flight() -> None:
+    # (every mmap reaches follow(): without MAP_LOCKED or def_flags no lock follows it)
+    space = Space([], 0, 0, {}, set(), {})
+    follow(space, _slot(1, "mmap", (0, PAGE, 3, MAP_PRIVATE_ANON, -1 % (1 << 64), 0)), VA,
+           _NotWalked(), 2)
+    follow(space, _slot(3, "munmap", (VA, PAGE)), 0, _NotWalked(), 4)

@@ -93,3 +93,36 @@ def test_setresuid_and_setgroups_set_what_they_name(s: Scene) -> None:
     assert not _ok(s, "getgroups", (0, 0), 1)
     assert _ok(s, "setuid", (5,), 0)                   # (setuid: nothing known after it)
     assert _ok(s, "getuid", (), 7)
+
+
+def test_a_new_user_namespace_shows_the_ids_as_overflow_ids(s: Scene) -> None:
+    # unshare(CLONE_NEWUSER), setns(): set_cred_user_ns() puts the creds in a namespace
+    # with no mapping yet: getuid() and setfsuid() answer from_kuid_munged()'s overflowuid
+    _space(s).creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 1000, AT_GID: 100, AT_EGID: 100})
+    assert _ok(s, "unshare", (0x10000000,), 0)
+    assert _ok(s, "getuid", (), 65534)
+    assert _ok(s, "setfsuid", ((1 << 64) - 1,), 65534)
+    _space(s).creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 1000, AT_GID: 100, AT_EGID: 100})
+    assert _ok(s, "setns", (3, 0x10000000), 0)
+    assert _ok(s, "getgid", (), 65534)
+
+
+def test_a_clone_into_a_new_user_namespace_does_not_keep_its_creators_ids() -> None:
+    # copy_creds() -> create_user_ns(): the child's ids show as the new namespace maps them
+    from emulator import sysregs as S
+    from emulator.exceptions import VectorTable
+    from tests.test_guardian_exit_group import KERNEL_VBAR, VFORK, _clone
+    from tests.test_secure_mm import build
+    sc = build()
+    cpu = sc.hw.cpus[0]
+    cpu.write_sysreg(S.TTBR0_EL1, sc.b + ROOT_A)
+    cpu.write_sysreg(S.TCR_EL1, S.make_tcr())
+    cpu.write_sysreg(S.SCTLR_EL1, cpu.sctlr | S.SCTLR_M)
+    sc.hw.vectors.register(KERNEL_VBAR, VectorTable("kernel", {0x400: lambda *_: None}))
+    sc.g.conf.kernel_view.kernel_vbar = KERNEL_VBAR
+    space = sc.g.conf.registry.space_of(1, sc.b + ROOT_A)
+    space.creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 1000, AT_GID: 100, AT_EGID: 100})
+    _, child = _clone(sc, VFORK | 0x10000000)
+    assert space.creds[sc.g.conf.slots[child].thread] == {}
+    _, child = _clone(sc, VFORK)
+    assert space.creds[sc.g.conf.slots[child].thread]["ruid"] == 1000

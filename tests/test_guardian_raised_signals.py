@@ -150,3 +150,15 @@ def test_an_alarm_comes_from_an_armed_or_expired_real_timer(sigs: SelfSignals) -
     _refused("signal.alarm_armed", sigs, SIGALRM, _alarm())
     sigs.raised.note_clone(ROOT, CHILD)                          # fork: no timer
     _refused("signal.alarm_armed", sigs, SIGALRM, _alarm(), root=CHILD)
+
+
+def test_a_fork_while_another_thread_installs_a_filter_may_keep_it(sigs: SelfSignals) -> None:
+    # seccomp_sync_threads() (SECCOMP_FILTER_FLAG_TSYNC) may reach the forking thread
+    # before its copy_seccomp(): the child's filter is not known absent
+    tsync = _slot("seccomp", 1, 1, 0x7000)
+    sigs.registry.slots[tsync.id] = tsync
+    sigs.raised.note_clone(ROOT, CHILD)
+    assert sigs.raised.spaces[CHILD].filtered is None
+    del sigs.registry.slots[tsync.id]
+    sigs.raised.note_clone(ROOT, CHILD)
+    assert sigs.raised.spaces[CHILD].filtered is False

@@ -1,0 +1,62 @@
+"""Round 76c's honest answers, with the Guardian on.
+
+After unshare(CLONE_NEWUSER) the thread's uid 0 is unmapped in its new user namespace
+(create_user_ns() writes no uid_map): getuid() and setfsuid(-1) answer the overflow uid
+(from_kuid_munged()), and an exec'd image's AT_UID and AT_EUID are the overflow uid
+(create_elf_tables()).  __sys_setresuid() returns early where no id would change,
+keeping an fs uid set apart; an LSM may make a root program's exec secure with equal
+ids.  The kernel model has no user namespaces or LSM: the claim_* steps of
+attacks/families/redteam_r76c.py answer as Linux does.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r76c as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+from tests.test_redteam_r76c_victim import ALL_ZERO
+
+
+def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-976", title="round 76c claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.CORE, timing="exact", args=args)
+    return run_one(sc, "on").outcome
+
+
+def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
+
+
+def test_overflow_uid_after_unshare_newuser_is_not_refused() -> None:
+    _intact(_run(r.claim_userns_uid))
+
+
+def test_overflow_fsuid_after_unshare_newuser_is_not_refused() -> None:
+    _intact(_run(r.claim_userns_fsuid))
+
+
+def test_overflow_auxv_ids_after_unshare_newuser_is_not_refused() -> None:
+    _intact(_run(r.claim_userns_exec))
+
+
+@pytest.mark.xfail(strict=True, reason="return.credentials sets the fs uid to the effective "
+                   "one at every setresuid answered 0; __sys_setresuid() returns early where "
+                   "no id would change (Linux 6.18 and qemu-aarch64-static keep the fs uid "
+                   "1234 across setresuid(-1, -1, -1))")
+def test_fsuid_kept_by_a_noop_setresuid_is_not_refused() -> None:
+    _intact(_run(r.claim_fsuid_kept_by_a_noop_setresuid))
+
+
+@pytest.mark.xfail(strict=True, reason="create.auxv wants AT_SECURE 0 for a root program's "
+                   "exec with AT_UID = AT_EUID = 0; an SELinux domain transition without "
+                   "noatsecure (selinux_bprm_creds_for_exec()) or an AppArmor unsafe "
+                   "transition makes it 1")
+def test_lsm_secure_exec_of_a_root_program_is_not_refused() -> None:
+    _intact(_run(r.claim_lsm_secure_root_exec))

@@ -1,0 +1,129 @@
+"""Round 76b's honest answers: what Linux's memory management gives a confidential
+program's MAP_PRIVATE view of a memfd it alone holds, page 2 read (the page cache folio,
+do_read_fault()) and then the file changed: by write(), pwritev(), a dup() or a reopened
+/proc/self/fd/N, a fork or vfork child's pwrite64(), a shared view's store (its own or a
+fork child's), copy_file_range(), sendfile(), splice() (each lands in the folio,
+shmem_file_write_iter()), fallocate(PUNCH_HOLE) (shmem_fallocate() ->
+unmap_mapping_range(): a hole, zeros), ftruncate() down and up (truncate_pagecache():
+zeros); after MADV_DONTNEED, a failed mremap(), MADV_POPULATE_READ, mlock() of a
+PROT_READ view, an mremap() shrink and regrow: the file's 'y'; a second private view
+at an offset or of the whole file: the same folios; a sealed memfd's (F_SEAL_WRITE,
+F_SEAL_FUTURE_WRITE) private view stored 'z', or a stored copy under a punched hole:
+the program's copy; a stored copy after ftruncate() down and up: zeros
+(truncate_pagecache() unmaps private copies too); an O_APPEND reopen's write() or
+pwrite64() aimed at page 2: appended at page 3 (generic_write_checks()), page 2 'x'.
+
+Each test runs secret_r76_mm with a kernel that maps, at the step's marker after its
+calls, the page Linux gives (claim_linux_bytes of attacks/families/redteam_r76b.py) and
+asserts the Guardian lets it through.  qemu-aarch64-static: label 0 for
+-abcefghijklmnopqrstuvwxyzABCDEFG.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r76b as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+
+
+def _run(steps, args: tuple[bytes, ...] = (), mode: str = "on"):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-976", title="round 76b claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.VICTIM, args=args)
+    return run_one(sc, mode).outcome
+
+
+LET_THROUGH = [p for p in r.LETTER if p not in (*r.COPIES, r.P_CHILDCLEAN)]
+
+
+@pytest.mark.parametrize("phase", LET_THROUGH, ids=[str(p) for p in LET_THROUGH])
+def test_linux_pages_are_let_through(phase: int) -> None:
+    byte = r.LINUX[phase]
+    out = _run(r.claim_linux_bytes(phase), (r.LETTER[phase],))
+    assert any(f"{ord(byte):#x} bytes mapped" in n for n in out.evidence), out.evidence
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, phase, phase) == {phase: 0}
+
+
+@pytest.mark.parametrize("phase", r.COPIES, ids=["seal_write", "future_write", "punch",
+                                                "stored_ro"])
+def test_private_copy_kept_let_through(phase: int) -> None:
+    """-k, -l: pwrite64() of a sealed memfd fails (-EPERM), the private view's store
+    copies page 2 (wp_page_copy(); the seals forbid only shared writable views,
+    memfd_check_seals_mmap()); -z: a hole punched under a stored copy
+    (shmem_fallocate() -> unmap_mapping_range() without even_cows keeps it); -E: a stored
+    copy made read-only (change_pte_range() keeps it): 'z',
+    label 0, nothing refused; a drop of that copy is refused (set_pt.discard_leaf)."""
+    for mode in ("off", "on"):
+        out = _run(r.claim_untouched(phase), (r.LETTER[phase],), mode)
+        assert out.exit_status == 0, out.ended
+        assert not out.decided_by, out.evidence
+        assert step_indices(out, phase, phase) == {phase: 0}
+    out = _run(r.claim_linux_bytes(phase), (r.LETTER[phase],))
+    assert "set_pt.discard_leaf" in out.decided_by, out.evidence
+
+
+def test_written_file_shown_in_the_clean_page() -> None:
+    """write(), pwritev(), a dup()'d or reopened fd's pwrite64(), a fork or vfork child's,
+    after a failed mremap() or under mlock(), before a fork, with a second view: not Linux, the kernel
+    model's read-faulted copy misses the write (label -4 with the Guardian off); on, the
+    Guardian writes the bytes into the clean page (clean_pages.show_write): 'y', label 0."""
+    args = b"-" + b"".join(r.LETTER[p][1:] for p in r.SHOWN)
+    for mode, label in (("off", -4), ("on", 0)):
+        out = _run(lambda adv: None, (args,), mode)
+        assert out.exit_status == 0, out.ended
+        assert not out.decided_by, out.evidence
+        assert step_indices(out, r.P_FIRST, r.P_LAST) == dict.fromkeys(r.SHOWN, label)
+
+
+@pytest.mark.parametrize("phase", r.MISSED, ids=[str(p) for p in r.MISSED])
+@pytest.mark.xfail(strict=True, reason="the kernel model (not Linux) keeps its read fault's "
+                   "private copy of page 2 across a write that reaches the file by a shared "
+                   "view's store (its own or a fork child's), copy_file_range(), sendfile(), "
+                   "splice() or fallocate(PUNCH_HOLE), and a fork child's clean page across "
+                   "the parent's store and pwrite64(); Linux's entry maps the page cache folio "
+                   "(do_read_fault()), which shows the write (or unmap_mapping_range() drops "
+                   "it for the hole); the Guardian's clean_pages.show_write follows only "
+                   "write()/pwrite64()/pwritev(), so the honest model's run reads the stale "
+                   "'x' with the Guardian on: label -4 (ZJ-022..025, 028, 029, 042)")
+def test_kernel_model_shows_other_writes(phase: int) -> None:
+    out = _run(r.claim_untouched(phase), (r.LETTER[phase],))
+    assert step_indices(out, phase, phase) == {phase: 0}
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: (-A) a fork child's page 2 is the page "
+                   "cache folio (copy_present_pte() shares it; the parent's store copied into "
+                   "the parent's mm only, wp_page_copy()), so the parent's pwrite64() of 'y' "
+                   "shows in it; clean_pages.show_write forgets the frame once the parent no "
+                   "longer maps it (judged no more), so the Guardian neither shows the write "
+                   "nor lets reclaim drop the child's entry for a refault of the file "
+                   "(set_pt.discard_leaf): no honest kernel can give the child Linux's 'y'")
+def test_fork_child_clean_page_refaulted() -> None:
+    out = _run(r.claim_child_refault, (r.LETTER[r.P_CHILDCLEAN],))
+    assert not out.decided_by, out.evidence
+    assert step_indices(out, r.P_CHILDCLEAN, r.P_CHILDCLEAN) == {r.P_CHILDCLEAN: 0}
+
+
+def test_fork_child_clean_page_refaulted_without_guardian() -> None:
+    """The same answer with the Guardian off: the child's refault maps 'y', label 0."""
+    out = _run(r.claim_child_refault, (r.LETTER[r.P_CHILDCLEAN],), "off")
+    assert any("child's page 2 dropped" in n for n in out.evidence), out.evidence
+    assert step_indices(out, r.P_CHILDCLEAN, r.P_CHILDCLEAN) == {r.P_CHILDCLEAN: 0}
+
+
+@pytest.mark.xfail(strict=True, reason="false refusal: (-i) a clean page migrated "
+                   "(MIGRATE_PAGE; Linux's migrate_folio() moves the page cache folio, still "
+                   "clean) and then unmapped by reclaim (try_to_unmap()) to be refaulted with "
+                   "the file's 'y': clean_pages knows a clean frame by its address "
+                   "(CleanPages.entered), so after the migration the new frame is no clean "
+                   "page: the drop is refused (set_pt.discard_leaf) and the write was not "
+                   "shown either (ZJ-032)")
+def test_migrated_clean_page_refaulted() -> None:
+    out = _run(r.claim_migrated_refault, (r.LETTER[r.P_BADREMAP],))
+    assert not out.decided_by, out.evidence
+    assert step_indices(out, r.P_BADREMAP, r.P_BADREMAP) == {r.P_BADREMAP: 0}

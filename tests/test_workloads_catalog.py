@@ -127,6 +127,7 @@ EXPECTED = {
     "secret_r73_rules",
     "secret_r74_rules",
     "secret_r75_rules",
+    "secret_r76_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -50,6 +50,8 @@ MAP_LOCKED = 0x2000          # (mmap: VM_LOCKED)
 MADV_DONTNEED = 4
 MADV_FREE = 8
 MADV_REMOVE = 9
+MADV_COLD, MADV_PAGEOUT = 20, 21
+MADV_GUARD_INSTALL = 102
 MADV_DONTFORK = 10
 MADV_DOFORK = 11
 MADV_MERGEABLE = 12            # KSM may merge the area's pages (VM_MERGEABLE)
@@ -126,10 +128,15 @@ def sys_brk(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if not mm.vmas.is_free(old_end, new_end):
             return mm.brk
         heap = mm.vmas.find(old_end - 1) if old_end > mm.brk_start else None
-        if heap is not None and heap.name == "[heap]" and not (heap.wipe_on_fork or heap.dont_fork):
-            mm.vmas.replace(heap, Vma(heap.start, new_end, heap.prot, name="[heap]"))
+        # do_brk_flags(): the new part takes mm->def_flags (VM_LOCKED after
+        # mlockall(MCL_FUTURE)); it joins the heap only where the flags agree
+        if heap is not None and heap.name == "[heap]" and not (heap.wipe_on_fork or heap.dont_fork) \
+                and heap.locked == mm.lock_future:
+            mm.vmas.replace(heap, Vma(heap.start, new_end, heap.prot, name="[heap]",
+                                      locked=heap.locked))
         else:
-            mm.map_area(Vma(old_end, new_end, PROT_READ | PROT_WRITE, name="[heap]"))
+            mm.map_area(Vma(old_end, new_end, PROT_READ | PROT_WRITE, name="[heap]",
+                            locked=mm.lock_future))
     elif new_end < old_end:
         mm.unmap_range(new_end, old_end)
     mm.brk = want
@@ -319,8 +326,11 @@ def sys_madvise(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     areas = mm.vmas.overlapping(addr, addr + length) if length else []
     if advice == MADV_FREE and any(v.shared or v.backing is not None for v in areas):
         return -errno.EINVAL            # lazy freeing is for private anonymous memory
-    if advice in (MADV_DONTNEED, MADV_FREE, MADV_REMOVE) and any(v.locked for v in areas):
-        # madvise_dontneed_free_valid_vma(): not VM_LOCKED; madvise_remove() neither
+    if advice in (MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_COLD, MADV_PAGEOUT,
+                  MADV_GUARD_INSTALL) and any(v.locked for v in areas):
+        # madvise_dontneed_free_valid_vma(): not VM_LOCKED; madvise_remove() neither;
+        # madvise_cold(), madvise_pageout(): can_madv_lru_vma(); madvise_guard_install():
+        # is_valid_guard_vma(vma, false)
         return -errno.EINVAL
     if advice == MADV_REMOVE:
         if any(not v.shared and v.backing is None for v in areas):

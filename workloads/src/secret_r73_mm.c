@@ -166,66 +166,8 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t wbuf[64];
 #include "secret_rules_kit.h"
-
-static int valid(long p)
-{
-    return p > 0 && (unsigned long)p < (1UL << 48);
-}
-
-static int filled(long at, int c)
-{
-    for (long i = 0; i < PAGE; i++)
-        if (((volatile uint8_t *)at)[i] != (uint8_t)c)
-            return 0;
-    return 1;
-}
-
-static uint8_t page_p[PAGE];
-
-/* A memfd of `pages` pages of `c` (pwrite64), mapped MAP_PRIVATE over `span` pages. */
-static long fresh_map(long pages, long span, int c, long *fd)
-{
-    *fd = sys6(SYS_memfd_create, (long)ROUND_TAG, 0, 0, 0, 0, 0);
-    if (*fd < 0 || sys6(SYS_ftruncate, *fd, pages * PAGE, 0, 0, 0, 0) != 0)
-        return -1;
-    memset(page_p, c, sizeof page_p);
-    for (long i = 0; i < pages; i++)
-        if (sys6(SYS_pwrite64, *fd, (long)page_p, PAGE, i * PAGE, 0, 0) != PAGE)
-            return -1;
-    long at = sys6(SYS_mmap, 0, span * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, *fd, 0);
-    return valid(at) ? at : -1;
-}
-
-/* An untouched 3-page MAP_PRIVATE view of a memfd of 3 pages of 'x'. */
-static long view_x(long *fd)
-{
-    return fresh_map(3, 3, 'x', fd);
-}
-
-static long shared_of(long fd, long prot)
-{
-    long sh = sys6(SYS_mmap, 0, 3 * PAGE, prot, MAP_SHARED, fd, 0);
-    return valid(sh) ? sh : -1;
-}
-
-/* After the step's calls: page 2 reads `c`, pages 0 and 1 read `c0`, `c1` (-1: skip). */
-static void judge(int phase, long at, long done, int c0, int c1, int c)
-{
-    long ok = 0;
-    if (done) {
-        marker(phase + 2, at, 0, 0, 0);
-        ok = (c0 < 0 || filled(at, c0)) && (c1 < 0 || filled(at + PAGE, c1)) &&
-             filled(at + 2 * PAGE, c);
-    }
-    log_label(phase, ok ? 0 : -4);
-}
-
-
-static long fill_store(long at, int page, int c)
-{
-    memset((uint8_t *)at + page * PAGE, c, PAGE);
-    return 1;
-}
+#include "secret_main_kit.h"
+#include "secret_mm_kit.h"
 
 static void punch_step(void)
 {
@@ -751,39 +693,13 @@ static void taganon_step(void)
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    const char *steps = "";
-    for (int i = 1; i < argc; i++) {
-        show_digest |= strcmp(argv[i], "-d") == 0;
-        if (argv[i][0] == '-' && argv[i][1] && argv[i][1] != 'd')
-            steps = argv[i] + 1;
-    }
+    const char *steps = step_letters(argc, argv, &show_digest);
     volatile uint8_t stackbuf[64];
-    uint8_t digest[32];
-    char hex[80];
 
-    marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
-        say("secret: getrandom failed\n");
+    long mapped = start_secret(stackbuf);
+    if (!mapped)
         return 1;
-    }
-    for (int i = 0; i < 16; i++)
-        stackbuf[i] = 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        stackbuf[16 + i] = ((uint8_t *)secret)[i];
-    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-    if (!valid(mapped)) {
-        say("secret: mmap failed\n");
-        return 1;
-    }
-    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
-    memcpy(logbuf, secret, SECRET_LEN);
-    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    /* The referee reads the heap copy at the page it is told + SECRET_OFF: the page
-     * announced is the one whose SECRET_OFF is logbuf's working copy. */
-    marker(P_PLACED, (long)logbuf - SECRET_OFF, (long)stackbuf, mapped, (long)win);
-
-    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    announce_placed(mapped, stackbuf);
     for (const char *s = steps; *s; s++) {
         switch (*s) {
         case 'a': punch_step(); break;
@@ -821,19 +737,5 @@ int main(int argc, char **argv)
         }
     }
 
-    int bad = memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
-    sha256_secret((const uint8_t *)secret, digest);
-    memcpy(hex, "secret: sha256=", 15);
-    for (int i = 0; i < 32; i++) {
-        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[79] = '\n';
-    if (show_digest)
-        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
-    marker(P_END, bad, 0, 0, 0);
-    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
-    return bad ? 3 : 0;
+    return secret_verdict(0, mapped, stackbuf, show_digest);
 }

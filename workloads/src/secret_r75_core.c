@@ -111,29 +111,8 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t wbuf[64];
 #include "secret_rules_kit.h"
-
-static int32_t pword[4];
-
-static long pr(long opt, long a2)
-{
-    return sys6(SYS_prctl, opt, a2, 0, 0, 0, 0);
-}
-
-/* The int word prctl(`opt`, &word) stores, -1 where it fails. */
-static long pr_word(long opt)
-{
-    pword[0] = -1;
-    return pr(opt, (long)pword) == 0 ? pword[0] : -1;
-}
-
-/* The exit status of child `pid` (-1: none, or not an exit). */
-static int status_of(long pid)
-{
-    int status = 0;
-    if (pid <= 0 || sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
-        return -1;
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1;
-}
+#include "secret_main_kit.h"
+#include "secret_core_kit.h"
 
 /* A new image started with -p, -u or -a: 7 where it sees what Linux never answers. */
 static int image_check(char how)
@@ -155,18 +134,6 @@ static int image_check(char how)
     return 0;
 }
 
-static char *exec_args[3], *exec_envp[1];
-
-static int exec_self(char *self, char *flag)
-{
-    exec_args[0] = self;
-    exec_args[1] = flag;
-    exec_args[2] = 0;
-    exec_envp[0] = 0;
-    sys6(SYS_execve, (long)self, (long)exec_args, (long)exec_envp, 0, 0, 0);
-    return 1;
-}
-
 static uint32_t ids[3];
 static uint32_t cap_head[2], cap_data[6];
 
@@ -177,11 +144,6 @@ static struct {
     uint16_t pad[3];
     void *filter;
 } allow_prog = {1, {0, 0, 0}, &allow_insn};
-
-static long pr3s(long opt, long a2, long a3)
-{
-    return sys6(SYS_prctl, opt, a2, a3, 0, 0, 0);
-}
 
 static long drop_root(void)
 {
@@ -240,7 +202,7 @@ static int child_body(int how, char *self)
             return 0;
         return exec_self(self, "-x");
     case 11:
-        if (pr3s(22, 2, (long)&allow_prog) != 0)
+        if (pr3(22, 2, (long)&allow_prog) != 0)
             return 0;
         return sys6(SYS_prctl, 52, 0, 0, 0, 0, 0) == 3 ? 7 : 0;
     case 12:
@@ -281,50 +243,17 @@ static int child_body(int how, char *self)
     return 0;
 }
 
-/* Step `how` in a fork child: -4 where it exits 7. */
-__attribute__((noinline)) static void core_step(int phase, int how, char *self)
-{
-    marker(phase, (long)logbuf, 0, 0, 0);
-    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
-    if (pid == 0)
-        sys6(SYS_exit, child_body(how, self), 0, 0, 0, 0, 0);
-    log_label(phase, status_of(pid) == 7 ? -4 : 0);
-}
-
 int main(int argc, char **argv)
 {
     int show_digest = 0, secure = 0;
-    for (int i = 1; i < argc; i++) {
-        show_digest |= strcmp(argv[i], "-d") == 0;
-        secure |= strcmp(argv[i], "--secure") == 0;
-        if (argv[i][0] == '-' && argv[i][1] && argv[i][1] != 'd' && !argv[i][2])
-            return image_check(argv[i][1]);
-    }
+    char flag = image_flag(argc, argv, &show_digest, "--secure", &secure);
+    if (flag)
+        return image_check(flag);
     volatile uint8_t stackbuf[64];
-    uint8_t digest[32];
-    char hex[80];
 
-    marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
-        say("secret: getrandom failed\n");
+    long mapped = core_start(stackbuf);
+    if (!mapped)
         return 1;
-    }
-    for (int i = 0; i < 16; i++)
-        stackbuf[i] = 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        stackbuf[16 + i] = ((uint8_t *)secret)[i];
-    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-    if (!mapped_ok(mapped)) {
-        say("secret: mmap failed\n");
-        return 1;
-    }
-    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
-    memcpy(logbuf, secret, SECRET_LEN);
-    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    marker(P_PLACED, (long)logbuf, (long)stackbuf, mapped, (long)win);
-
-    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
     core_step(P_PDEATH_DROP_EXEC, 0, argv[0]);
     core_step(P_PDEATH_SECURE_EXEC, 1, argv[0]);
     core_step(P_GROUPS_EMPTY, 2, argv[0]);
@@ -347,19 +276,5 @@ int main(int argc, char **argv)
     if (secure)
         core_step(P_PERSONA_SECURE, 15, argv[0]);
 
-    int bad = memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
-    sha256_secret((const uint8_t *)secret, digest);
-    memcpy(hex, "secret: sha256=", 15);
-    for (int i = 0; i < 32; i++) {
-        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[79] = '\n';
-    if (show_digest)
-        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
-    marker(P_END, bad, 0, 0, 0);
-    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
-    return bad ? 3 : 0;
+    return secret_verdict(0, mapped, stackbuf, show_digest);
 }

@@ -16,7 +16,11 @@ entered as, not its address: mremap() moves the page cache folio's entry (move_p
 and mprotect() leaves it read-only (change_pte_range(): can_change_pte_writable() wants
 an exclusive anonymous page).  A frame once writable is an anonymous
 copy no later write to the file reaches: reclaim swaps it out and back with its own
-bytes (do_swap_page()).  So is every page of a writable private view that
+bytes (do_swap_page()).  A clean frame is never swapped on Linux (shrink_folio_list()
+drops a clean file folio's entry): what SWAP_OUT sealed of one comes back as the
+file's page as it is then.  MIGRATE_PAGE moves the folio (migrate_folio()): the new
+frame is the clean page.  A fork child's entry shares the folio (copy_present_pte()):
+the frame is the file's page in every tree that maps it at that file page.  So is every page of a writable private view that
 MAP_POPULATE or MADV_POPULATE_WRITE populated: populate_vma_page_range() and
 madvise_populate() fault it with FOLL_WRITE, which copies it (wp_page_copy()) without a
 store.
@@ -51,6 +55,8 @@ class CleanPages:
         self.entered: dict[int, tuple[int, object, int]] = {}
         #: id(file) -> its frames in `entered` (a write to the file walks these alone)
         self.of_file: dict[int, set[int]] = {}
+        #: (domain, sealed version) -> (file, page) of a clean frame SWAP_OUT sealed
+        self.sealed: dict[tuple[int, int], tuple[object, int]] = {}
 
     @staticmethod
     def _private_view(space: Space | None, va: int) -> tuple[FileView, int] | None:
@@ -81,6 +87,39 @@ class CleanPages:
             if not frames:
                 del self.of_file[id(rec[1])]
 
+    def moved(self, old: int, new: int) -> None:
+        """MIGRATE_PAGE moved the frame `old`, mapped in one place, to `new`:
+        migrate_folio() moves the page cache folio itself, still clean and the file's
+        (remove_migration_pte() maps the new folio as the old entry was)."""
+        rec = self.entered.get(old)
+        if rec is None:
+            return
+        self._drop(old)
+        self.entered[new] = rec
+        self.of_file.setdefault(id(rec[1]), set()).add(new)
+
+    def swapped_out(self, dom_id: int, version: int, pa: int) -> None:
+        """SWAP_OUT sealed the frame `pa` as `version`: where it is a clean page, Linux
+        never swaps it -- reclaim drops the clean folio's entry (shrink_folio_list()) --
+        so the page that comes back is the file's page as it is then."""
+        rec = self.entered.get(pa)
+        if rec is not None:
+            self._drop(pa)
+            self.sealed[(dom_id, version)] = (rec[1], rec[2])
+
+    def swapped_in(self, space: Space | None, dom_id: int, version: int, va: int
+                   ) -> bytes | None:
+        """SWAP_IN of `version` at va: the file's page as it is now where the version
+        sealed a clean page of that file page (the refault after reclaim dropped the
+        entry reads it, shmem_fault(); a write refault copies it, wp_page_copy());
+        None: the sealed bytes stand."""
+        rec = self.sealed.pop((dom_id, version), None)
+        found = self._private_view(space, va) if rec is not None else None
+        if rec is None or found is None or (found[0].file, found[1] // PAGE) != rec:
+            return None
+        page = found[0].file.known(rec[1] * PAGE, PAGE)
+        return page.ljust(PAGE, b"\0") if page is not None else None
+
     def written(self, pa: int) -> None:
         """A leaf writable at EL0 maps the frame: it is no clean folio from now on
         (wp_page_copy() made it, or will make it, an anonymous copy)."""
@@ -100,13 +139,15 @@ class CleanPages:
         writes it): the file's page, `data(offset)`, is written into it."""
         first, last = start // PAGE, (end - 1) // PAGE
         for pa in list(self.of_file.get(id(file), ())):
-            root, f, pg = self.entered[pa]
+            _, f, pg = self.entered[pa]
             if f is not file or not first <= pg <= last:
                 continue
             # every place that maps it is that page of a private view of the file (the
-            # place it entered, a fork's copy of it): no other page shares the frame
+            # place it entered, a fork's copy of it -- copy_present_pte() shares the folio,
+            # and it stays the file's where the parent's store copied, wp_page_copy()):
+            # no other page shares the frame
             places = state.frames.mappings(pa)
-            if not any(r == root for r, _, _ in places) or not all(
+            if not places or not all(
                     self._is_page(registry, r, va, file, pg) for r, va, _ in places):
                 self._drop(pa)                  # (judged no more)
                 continue
@@ -126,7 +167,8 @@ class CleanPages:
         so, the next fault there owes the file's bytes."""
         rec = self.entered.get(pa)
         found = self._private_view(space, va)
-        if rec is None or found is None or rec != (root, found[0].file, found[1] // PAGE):
+        # (in the tree it entered or a fork child's: copy_present_pte() shares the folio)
+        if rec is None or found is None or rec[1:] != (found[0].file, found[1] // PAGE):
             return False
         view, offset = found
         view.cut.add(offset // PAGE)

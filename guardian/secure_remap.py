@@ -58,6 +58,9 @@ class SecureRemap:
             # folio_migrate_flags() keeps the folio lazyfree (not swap-backed) and
             # remove_migration_pte() the pte clean: the record follows the page.
             g.lifecycle.lazy_free.moved(root, va, new)
+        if g.admission.clean.entered:
+            # migrate_folio(): a clean page cache folio stays the file's clean page
+            g.admission.clean.moved(old, new)
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""

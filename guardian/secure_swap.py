@@ -123,6 +123,8 @@ class SecureSwap:
         self.last_version[dom.id] = version
         g = self.s
         sealed = self.seal(dom, va, version, g.ram.read(pa, PAGE))
+        if g.admission.clean.entered:
+            g.admission.clean.swapped_out(dom.id, version, pa)
         self._supersede(dom, root, va)
         self._records(dom)[version] = SealRecord(va, {root})
         self._at_va.setdefault(dom.id, {}).setdefault(va, set()).add(version)
@@ -204,12 +206,21 @@ class SecureSwap:
         key, others = self.s.shares.check_swap_in(
             dom.id, root, va, lambda r, v: version in self._at_va.get(dom.id, {}).get(v, ())
             and r in records[version].holders)
+        refault = None
+        if g.admission.clean.sealed:
+            # a clean page of a file comes back as the file's page now (clean_pages.py)
+            space = g.registry.space_of(dom.id, root)
+            refault = g.admission.clean.swapped_in(space, dom.id, version, va)
+            plain = refault or plain
         g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
         g.ram.write(frame, plain)
         self.c.write(entry, 3, desc, dom.id, root, va)
         holders = set(rec.holders) - {root}
         self._release(dom.id, version, root)
         g.fork_copy.copied(root, va, frame, SEALED)   # a fork child's claim, paid in full
+        if refault is not None and not (desc & D.AP_EL0 and not desc & D.AP_RO):
+            # a read refault maps the folio again, clean (do_read_fault())
+            g.admission.clean.note(space, root, va, frame)
         if key is not None and checks.enabled("swap_in.share_one_frame"):
             # A share page is one page: back here, it is back for every place of it, whose
             # trees now map this frame (a claim kept would let one side swap in a copy).

@@ -451,7 +451,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         if not positioned(nr, a):
             mem.set_offset(desc, pos + ret)
         if ret and mem.data is not None:
-            _show_write(sole, mem, pos, pos + ret)
+            show_write(sole, mem, pos, pos + ret)
     elif nr == _LSEEK:
         whence = a[2] & 0xFFFF_FFFF
         known = whence in (SEEK_SET, SEEK_END) or (whence == SEEK_CUR and
@@ -470,6 +470,7 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
                 end = min(off + length, mem.size)
                 if off < end:
                     mem.data[off:end] = bytes(end - off)
+                    show_write(sole, mem, off, end)
         elif mode != FALLOC_FL_KEEP_SIZE:
             sole.drop(mem)                      # a range moved or zeroed: not followed
         if mode in (0, FALLOC_FL_KEEP_SIZE):
@@ -482,8 +483,11 @@ def _record_memfd(sole: SoleHeld, slot: Slot, ret: int, mem: MemFile) -> None:
         memfd_locks.record(sole, slot, mem)
 
 
-def _show_write(sole: SoleHeld, mem: MemFile, start: int, end: int) -> None:
-    """The clean private pages of the written range show the write (clean_pages.py)."""
+def show_write(sole: SoleHeld, mem: MemFile, start: int, end: int) -> None:
+    """The clean private pages of the written range show the write (clean_pages.py): a
+    write, copy_file_range(), sendfile() or splice() into the file, or a punched hole
+    (shmem_fallocate() -> unmap_mapping_range() drops the clean folio's entries: the
+    refault reads the hole)."""
     adm = sole.files.admission
     if adm.clean.entered:
         adm.clean.show_write(adm.s, adm.registry, mem, start, end, lambda off: (

@@ -328,4 +328,7 @@ def into_memfd(sole: SoleHeld, slot: Slot, ret: int) -> bool:
     if not at:
         mem.set_offset(target[0], pos + ret if not mem.appends(target[0]) or
                        mem.offset_of(target[0]) is not None else None)
+    if ret and mem.data is not None:
+        # the page cache folio the bytes land in is a clean private page's (clean_pages.py)
+        sole_files.show_write(sole, mem, pos, pos + ret)
     return True

@@ -100,3 +100,48 @@ def test_a_write_walks_only_its_own_files_clean_frames() -> None:
     assert asked == [PA + PAGE] and PA in clean.entered and PA + PAGE not in clean.entered
     clean.written(PA)
     assert not clean.entered and not clean.of_file
+
+
+def test_a_migrated_clean_page_stays_clean() -> None:
+    """migrate_folio() moves the page cache folio itself: the new frame is the clean
+    page, the old one no longer."""
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    clean.moved(PA, PA + PAGE)
+    assert not clean.may_drop(space, ROOT, AT + 2 * PAGE, PA)
+    assert clean.may_drop(space, ROOT, AT + 2 * PAGE, PA + PAGE)
+    assert 2 in view.cut
+
+
+def test_a_fork_childs_clean_page_may_go() -> None:
+    """copy_present_pte() shares the clean folio with a fork child: its tree may drop it."""
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    child = Space(sole_views=[(AT, AT + 3 * PAGE, view.forked(), 0)])
+    assert clean.may_drop(child, ROOT + PAGE, AT + 2 * PAGE, PA)
+
+
+def test_a_swapped_clean_page_comes_back_as_the_file_is() -> None:
+    """Reclaim drops a clean file folio's entry rather than swapping it
+    (shrink_folio_list()): the page that comes back is the file's page now."""
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    clean.swapped_out(1, 7, PA)
+    assert not clean.entered
+    view.file.data[2 * PAGE:3 * PAGE] = b"y" * PAGE
+    assert clean.swapped_in(space, 1, 6, AT + 2 * PAGE) is None     # another version
+    assert clean.swapped_in(space, 1, 7, AT + PAGE) is None         # (popped: once)
+    clean.swapped_out(1, 8, PA)                                     # not clean: nothing
+    assert not clean.sealed
+
+
+def test_a_swapped_clean_page_shows_the_files_bytes() -> None:
+    space, view = _space()
+    clean = CleanPages()
+    clean.note(space, ROOT, AT + 2 * PAGE, PA)
+    clean.swapped_out(1, 7, PA)
+    view.file.data[2 * PAGE:3 * PAGE] = b"y" * PAGE
+    assert clean.swapped_in(space, 1, 7, AT + 2 * PAGE) == b"y" * PAGE

@@ -81,29 +81,42 @@ def test_written_file_shown_in_the_clean_page() -> None:
         assert step_indices(out, r.P_FIRST, r.P_LAST) == dict.fromkeys(r.SHOWN, label)
 
 
+@pytest.mark.parametrize("phase", r.MOVED, ids=[str(p) for p in r.MOVED])
+def test_moved_bytes_shown_in_the_clean_page(phase: int) -> None:
+    """fallocate(PUNCH_HOLE), copy_file_range(), sendfile(), splice() into the file: the
+    kernel model's read-faulted copy misses them (label -4 off); on, the Guardian writes
+    the file's page into the clean page (clean_pages.show_write): label 0."""
+    for mode, label in (("off", -4), ("on", 0)):
+        out = _run(r.claim_untouched(phase), (r.LETTER[phase],), mode)
+        assert not out.decided_by, out.evidence
+        assert step_indices(out, phase, phase) == {phase: label}
+
+
 @pytest.mark.parametrize("phase", r.MISSED, ids=[str(p) for p in r.MISSED])
 @pytest.mark.xfail(strict=True, reason="the kernel model (not Linux) keeps its read fault's "
                    "private copy of page 2 across a write that reaches the file by a shared "
-                   "view's store (its own or a fork child's), copy_file_range(), sendfile(), "
-                   "splice() or fallocate(PUNCH_HOLE), and a fork child's clean page across "
-                   "the parent's store and pwrite64(); Linux's entry maps the page cache folio "
-                   "(do_read_fault()), which shows the write (or unmap_mapping_range() drops "
-                   "it for the hole); the Guardian's clean_pages.show_write follows only "
-                   "write()/pwrite64()/pwritev(), so the honest model's run reads the stale "
-                   "'x' with the Guardian on: label -4 (ZJ-022..025, 028, 029, 042)")
+                   "view's store (its own or a fork child's); Linux's entry maps the page "
+                   "cache folio (do_read_fault()), which shows the store; the Guardian no "
+                   "longer knows the file's bytes once a writable shared view may store "
+                   "(MemFile.loose), so the honest model's run reads the stale "
+                   "'x' with the Guardian on: label -4 (ZJ-022, ZJ-029)")
 def test_kernel_model_shows_other_writes(phase: int) -> None:
     out = _run(r.claim_untouched(phase), (r.LETTER[phase],))
     assert step_indices(out, phase, phase) == {phase: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: (-A) a fork child's page 2 is the page "
-                   "cache folio (copy_present_pte() shares it; the parent's store copied into "
-                   "the parent's mm only, wp_page_copy()), so the parent's pwrite64() of 'y' "
-                   "shows in it; clean_pages.show_write forgets the frame once the parent no "
-                   "longer maps it (judged no more), so the Guardian neither shows the write "
-                   "nor lets reclaim drop the child's entry for a refault of the file "
-                   "(set_pt.discard_leaf): no honest kernel can give the child Linux's 'y'")
+def test_fork_child_clean_page_shown() -> None:
+    """(-A) the parent's store copied into the parent's mm only (wp_page_copy()); the
+    child's page 2 is still the file's clean page (copy_present_pte() shared it): the
+    parent's pwrite64() of 'y' shows in it (clean_pages.show_write), label 0."""
+    out = _run(r.claim_untouched(r.P_CHILDCLEAN), (r.LETTER[r.P_CHILDCLEAN],))
+    assert not out.decided_by, out.evidence
+    assert step_indices(out, r.P_CHILDCLEAN, r.P_CHILDCLEAN) == {r.P_CHILDCLEAN: 0}
+
+
 def test_fork_child_clean_page_refaulted() -> None:
+    """(-A) the child's clean page dropped by reclaim: the refault maps 'y' (the frame
+    is known clean in the child's tree too)."""
     out = _run(r.claim_child_refault, (r.LETTER[r.P_CHILDCLEAN],))
     assert not out.decided_by, out.evidence
     assert step_indices(out, r.P_CHILDCLEAN, r.P_CHILDCLEAN) == {r.P_CHILDCLEAN: 0}
@@ -116,14 +129,9 @@ def test_fork_child_clean_page_refaulted_without_guardian() -> None:
     assert step_indices(out, r.P_CHILDCLEAN, r.P_CHILDCLEAN) == {r.P_CHILDCLEAN: 0}
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: (-i) a clean page migrated "
-                   "(MIGRATE_PAGE; Linux's migrate_folio() moves the page cache folio, still "
-                   "clean) and then unmapped by reclaim (try_to_unmap()) to be refaulted with "
-                   "the file's 'y': clean_pages knows a clean frame by its address "
-                   "(CleanPages.entered), so after the migration the new frame is no clean "
-                   "page: the drop is refused (set_pt.discard_leaf) and the write was not "
-                   "shown either (ZJ-032)")
 def test_migrated_clean_page_refaulted() -> None:
+    """(-i) a clean page migrated (migrate_folio() moves the page cache folio, still
+    clean), the write shown in the new frame, then dropped and refaulted: 'y'."""
     out = _run(r.claim_migrated_refault, (r.LETTER[r.P_BADREMAP],))
     assert not out.decided_by, out.evidence
     assert step_indices(out, r.P_BADREMAP, r.P_BADREMAP) == {r.P_BADREMAP: 0}

@@ -38,29 +38,35 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
 - ZJ-022..025, ZJ-028, ZJ-029 (-b, -c, -q, -t, -u, -v): the kernel keeps page 2's own
   clean entry, its read fault's copy 'x', across a write that reaches the file by a
   shared view's store, fallocate(PUNCH_HOLE), copy_file_range(), sendfile(), splice(),
-  a fork child's shared store: THROUGH when written (clean_pages.show_write follows
-  write(), pwrite64() and pwritev() only, so the clean page is never shown the bytes).
+  a fork child's shared store: THROUGH when written (clean_pages.show_write followed
+  write(), pwrite64() and pwritev() only); ZJ-023..025, ZJ-028 defended since (the
+  punched hole's zeros and the moved bytes are shown in the clean page too).
 - ZJ-026, ZJ-027 (-k, -l): a sealed memfd's stored private copy dropped: refused
   (set_pt.discard_leaf).
 - ZJ-030 (-u): forged bytes after splice(): refused.
 - ZJ-031, ZJ-033 (-i, -m): page 2 swapped out (SWAP_OUT) as pwrite64() of 'y' enters
-  and swapped back in after: the sealed blob's stale 'x': THROUGH when written (a
-  swapped-out clean page is not shown the write; Linux reclaims a clean file folio by
-  dropping its entry, shrink_folio_list(), and never reclaims an mlocked one).
+  and swapped back in after: the sealed blob's stale 'x': THROUGH when written, defended
+  since (Linux reclaims a clean file folio by dropping its entry, shrink_folio_list(),
+  and never reclaims an mlocked one: a clean page's sealed version comes back as the
+  file's page as it is then, clean_pages.swapped_in: 'y').
 - ZJ-032 (-i): page 2 migrated (MIGRATE_PAGE) as pwrite64() enters: THROUGH when
-  written (the write is not shown in the new frame; Linux's migrate_folio() moves the
-  page cache folio itself, the write lands in it).
+  written, defended since (Linux's migrate_folio() moves the page cache folio itself;
+  the clean record follows the frame, clean_pages.moved, and the write is shown in it).
 - Honest (tests/test_redteam_r76b_claims.py): Linux's page after each step is let
   through; -k, -l, -z untouched label 0.  The kernel model (not Linux) misses the writes of
   -a, -f, -g, -i, -m, -n, -p, -r, -s, -w, -x in its read fault's copy (label -4 off), which the
-  Guardian shows (label 0 on); it misses -b, -c, -q, -t, -u, -v too, and there the
-  Guardian does not: label -4 with the Guardian on (xfail, the open gaps above).
+  Guardian shows (label 0 on), and -c, -q, -t, -u, which it shows too now; it misses
+  -b, -v, and there the Guardian does not: label -4 with the Guardian on (xfail, the
+  open gaps above: the Guardian cannot know a shared view's stored bytes; the
+  faithful fix -- the kernel model's read fault mapping the memfd's own page frame,
+  do_read_fault() -> finish_fault(), copied only at the first write fault -- is not
+  done yet).
 - (-w) a second private view at file offset 1 page, both pages read, pwrite64() of 'w'
   at file page 1 and 'y' at page 2: 'w', 'y' (linear_page_index()); (-x) two private
   views of the file, page 2 read in both, pwrite64() of 'y': both 'y'.  ZJ-034..036
   (the second view's page stale or one page off): refused; ZJ-037 (swap-out of the
   first view's clean page across the write), ZJ-038 (migration across the writes):
-  THROUGH when written.
+  THROUGH when written, defended since (as ZJ-031, ZJ-032).
 - (-y) page 2 stored 'z', ftruncate() down and up: zeros (truncate_pagecache() ->
   unmap_mapping_range() with even_cows drops the private copy too); (-z) page 2 stored
   'z', fallocate(PUNCH_HOLE): 'z' (shmem_fallocate() unmaps without even_cows).
@@ -70,7 +76,9 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
   and pwrite64() of 'y': the child's page 2 (the page cache folio) reads 'y'.  ZJ-042:
   the kernel keeps the child's page its stale 'x' (the kernel model does so itself):
   THROUGH when written (the write is not shown in the fork child's clean page; the
-  child's label is its exit status, the parent's step labels -4).
+  child's label is its exit status, the parent's step labels -4); defended since: a
+  clean frame stays the file's page wherever only private views of that file page map
+  it (the fork child's tree too), so the write is shown in it (clean_pages.show_write).
 - (-B) page 2 read, MADV_POPULATE_WRITE (a copy), pwrite64() of 'y', MADV_DONTNEED:
   'y' (the copy dropped, the refault maps the folio); (-C) mprotect(PROT_NONE) and back:
   'y'; (-D) a PROT_READ view mapped MAP_POPULATE: 'y'; (-E) page 2 stored 'z',
@@ -79,12 +87,25 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
 - (-F) an O_APPEND reopen, lseek() to page 2 and write() of 'y'; (-G) its pwrite64()
   of 'y' at page 2: both append at page 3 (generic_write_checks()), page 2 reads 'x'.
   ZJ-047, ZJ-048 ('y' mapped at page 2 as if the write landed at the offset): refused.
-- False refusals (tests/test_redteam_r76b_claims.py, xfail): claim_child_refault (-A:
-  the child's clean page dropped by reclaim to refault the file's 'y' is refused,
+- False refusals (tests/test_redteam_r76b_claims.py), fixed: claim_child_refault (-A:
+  the child's clean page dropped by reclaim to refault the file's 'y' was refused,
   set_pt.discard_leaf, once the parent's copy left the frame mapped by the child
-  only), claim_migrated_refault (-i: a migrated clean page's drop is refused: the new
-  frame is not known clean).
+  only; a clean frame may now leave any tree's page of that file page),
+  claim_migrated_refault (-i: a migrated clean page's drop was refused: the new frame
+  was not known clean; CleanPages.moved).
 qemu-aarch64-static: -abcefghijklmnopqrstuvwxyzABCDEFG label 0.
+
+Through with the Guardian on when written, defended since: ZJ-031, ZJ-033, ZJ-037
+(a clean page's sealed version comes back as the file's page now,
+clean_pages.swapped_in), ZJ-032, ZJ-038 (a migrated clean frame stays clean and is
+shown the write, clean_pages.moved), ZJ-042 (the fork child's clean frame is shown the
+parent's write, clean_pages.show_write), ZJ-023..025, ZJ-028 (fallocate(PUNCH_HOLE),
+copy_file_range(), sendfile(), splice(): the file's page is shown in the clean page,
+sole_files.show_write).  Still through (open P2 gaps): ZJ-022, ZJ-029 (a shared view's
+store, its own or a fork child's: the Guardian does not know the stored bytes -- the
+page is loose -- so it cannot show them; the kernel model's read fault copies the
+file's page where Linux maps the page cache folio itself, and mapping the memfd's own
+frame into a private view -- the faithful fix -- is not done yet).
 """
 
 from __future__ import annotations
@@ -142,10 +163,18 @@ DEFAULT_ARGS = b"-ehjkloyzBEFG"
 COPIES = (P_SEALW, P_SEALFW, P_PUNCHCOW, P_STOREDRO)
 #: the steps whose file write the kernel model's read-faulted copy misses (Linux: the
 #: page cache folio shows it) and the Guardian does not show either
-MISSED = (P_SHSTORE, P_PUNCH, P_COPYFR, P_SENDF, P_SPLICE, P_CHILDSH, P_CHILDCLEAN)
+MISSED = (P_SHSTORE, P_CHILDSH)
+#: the steps whose file change the kernel model's copy misses and the Guardian shows in
+#: the clean page (a punched hole's zeros, the bytes copy_file_range(), sendfile() and
+#: splice() move into the file: clean_pages.show_write)
+MOVED = (P_PUNCH, P_COPYFR, P_SENDF, P_SPLICE)
 #: the steps whose write the Guardian shows in the clean page (clean_pages.show_write)
 SHOWN = (P_WRITE, P_FORKW, P_VFORKW, P_BADREMAP, P_ROLOCKW, P_CHILDSEES, P_PWRITEV,
          P_REOPEN, P_DUPW, P_OFFVIEW, P_TWOVIEWS, P_PROTNONE, P_POPRO)
+SHOWN_TEXT = ("the Guardian writes a write's bytes (write, copy_file_range, sendfile, "
+              "splice, a punched hole's zeros) into each clean private page of the file, a "
+              "fork child's included (clean_pages.show_write): the page shows them, as the "
+              "page cache folio does")
 
 
 def _zj(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
@@ -284,11 +313,11 @@ _zj("ZJ-021", f"({LETTER[P_SENDF].decode()}) Page 2 read, {_STEPS[P_SENDF][0]}: 
 _zj("ZJ-022", f"({LETTER[P_SHSTORE].decode()}) Page 2 read, {_STEPS[P_SHSTORE][0]}: keep page 2's own clean entry, the stale 'x'",
     _STEPS[P_SHSTORE][1], (LETTER[P_SHSTORE],), gap="P2")(_keep(P_SHSTORE))
 _zj("ZJ-023", f"({LETTER[P_PUNCH].decode()}) Page 2 read, {_STEPS[P_PUNCH][0]}: keep page 2's own clean entry, the stale 'x'",
-    _STEPS[P_PUNCH][1], (LETTER[P_PUNCH],), gap="P2")(_keep(P_PUNCH))
+    _STEPS[P_PUNCH][1], (LETTER[P_PUNCH],), silent=SHOWN_TEXT)(_keep(P_PUNCH))
 _zj("ZJ-024", f"({LETTER[P_COPYFR].decode()}) Page 2 read, {_STEPS[P_COPYFR][0]}: keep page 2's own clean entry, the stale 'x'",
-    _STEPS[P_COPYFR][1], (LETTER[P_COPYFR],), gap="P2")(_keep(P_COPYFR))
+    _STEPS[P_COPYFR][1], (LETTER[P_COPYFR],), silent=SHOWN_TEXT)(_keep(P_COPYFR))
 _zj("ZJ-025", f"({LETTER[P_SENDF].decode()}) Page 2 read, {_STEPS[P_SENDF][0]}: keep page 2's own clean entry, the stale 'x'",
-    _STEPS[P_SENDF][1], (LETTER[P_SENDF],), gap="P2")(_keep(P_SENDF))
+    _STEPS[P_SENDF][1], (LETTER[P_SENDF],), silent=SHOWN_TEXT)(_keep(P_SENDF))
 _zj("ZJ-026", f"({LETTER[P_SEALW].decode()}) A F_SEAL_WRITE memfd's private view, page 2 stored "
     "'z': drop the copy and let the refault map the file's 'x'",
     "The store made an anonymous copy (wp_page_copy()); the seal forbids only shared "
@@ -298,7 +327,7 @@ _zj("ZJ-027", f"({LETTER[P_SEALFW].decode()}) A F_SEAL_FUTURE_WRITE memfd's priv
     "The store made an anonymous copy (wp_page_copy()); the seal forbids only shared "
     "writable views: page 2 reads 'z'.", (LETTER[P_SEALFW],))(_drop(P_SEALFW))
 _zj("ZJ-028", f"({LETTER[P_SPLICE].decode()}) Page 2 read, {_STEPS[P_SPLICE][0]}: keep page "
-    "2's own clean entry, the stale 'x'", _STEPS[P_SPLICE][1], (LETTER[P_SPLICE],), gap="P2")(
+    "2's own clean entry, the stale 'x'", _STEPS[P_SPLICE][1], (LETTER[P_SPLICE],), silent=SHOWN_TEXT)(
     _keep(P_SPLICE))
 _zj("ZJ-029", f"({LETTER[P_CHILDSH].decode()}) Page 2 read, {_STEPS[P_CHILDSH][0]}: keep page "
     "2's own clean entry, the stale 'x'", _STEPS[P_CHILDSH][1], (LETTER[P_CHILDSH],), gap="P2")(
@@ -363,16 +392,16 @@ def _migrate_across_write(phase: int):  # type: ignore[no-untyped-def]
 _zj("ZJ-031", f"({LETTER[P_BADREMAP].decode()}) Page 2 read, a failed mremap(), page 2 swapped "
     "out as pwrite64() of 'y' enters and swapped back in after it: the stale 'x'",
     "Reclaim drops the clean page cache folio's entry (no swap for a clean file page, "
-    "shrink_folio_list()); the refault maps the folio, 'y'.", (LETTER[P_BADREMAP],), gap="P2")(
+    "shrink_folio_list()); the refault maps the folio, 'y'.", (LETTER[P_BADREMAP],))(
     _swap_across_write(P_BADREMAP))
 _zj("ZJ-032", f"({LETTER[P_BADREMAP].decode()}) Page 2 read, a failed mremap(), page 2 "
     "migrated as pwrite64() of 'y' enters: the write misses the new frame",
     "migrate_folio() moves the page cache folio itself: the write lands in it, 'y'.",
-    (LETTER[P_BADREMAP],), gap="P2")(_migrate_across_write(P_BADREMAP))
+    (LETTER[P_BADREMAP],))(_migrate_across_write(P_BADREMAP))
 _zj("ZJ-033", f"({LETTER[P_ROLOCKW].decode()}) A PROT_READ view's page 2 read and mlock()ed, "
     "swapped out as pwrite64() of 'y' enters and back in after it: the stale 'x'",
     "An mlocked folio is not reclaimed (folio_evictable()); page 2 is the page cache "
-    "folio, 'y'.", (LETTER[P_ROLOCKW],), gap="P2")(_swap_across_write(P_ROLOCKW))
+    "folio, 'y'.", (LETTER[P_ROLOCKW],))(_swap_across_write(P_ROLOCKW))
 
 
 def _fill_second(phase: int, page: int, byte: int):  # type: ignore[no-untyped-def]
@@ -403,10 +432,10 @@ _zj("ZJ-036", "(-x) Two private views of the file, page 2 read in both, pwrite64
 _zj("ZJ-037", f"({LETTER[P_TWOVIEWS].decode()}) Two private views, page 2 read in both, the "
     "first view's page 2 swapped out as pwrite64() of 'y' enters and back in after it: "
     "the stale 'x'", "Reclaim drops the clean folio's entries; the refault maps the "
-    "folio, 'y'.", (LETTER[P_TWOVIEWS],), gap="P2")(_swap_across_write(P_TWOVIEWS))
+    "folio, 'y'.", (LETTER[P_TWOVIEWS],))(_swap_across_write(P_TWOVIEWS))
 _zj("ZJ-038", f"({LETTER[P_OFFVIEW].decode()}) A second view at offset 1 page, the first "
     "view's page 2 migrated as the first pwrite64() enters: the writes miss the new frame",
-    "migrate_folio() moves the page cache folio itself: 'y'.", (LETTER[P_OFFVIEW],), gap="P2")(
+    "migrate_folio() moves the page cache folio itself: 'y'.", (LETTER[P_OFFVIEW],))(
     _migrate_across_write(P_OFFVIEW))
 _zj("ZJ-039", "(-y) Page 2 stored 'z', ftruncate() to 2 pages and back to 3: map the dropped "
     "copy 'z' back", "shmem_setattr() -> truncate_pagecache() -> unmap_mapping_range() "
@@ -422,7 +451,7 @@ _zj("ZJ-042", "(-A) Page 2 read, a fork child waits, the parent stores 'z' and w
     "the file: keep the child's page 2 the stale 'x'", "The child's entry is the page "
     "cache folio (copy_present_pte() shares it; the parent's store copied into the "
     "parent's mm only, wp_page_copy()): the child reads 'y'.", (LETTER[P_CHILDCLEAN],),
-    gap="P2")(_keep(P_CHILDCLEAN))
+    silent=SHOWN_TEXT)(_keep(P_CHILDCLEAN))
 _zj("ZJ-043", "(-B) Page 2 populated for writing (a copy), pwrite64() of 'y', MADV_DONTNEED: "
     "map the dropped copy's 'x' back", "zap_page_range_single() freed the copy; the refault "
     "maps the page cache folio, 'y'.", (LETTER[P_POPDROP],))(_fill(P_POPDROP, X))

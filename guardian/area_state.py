@@ -11,6 +11,11 @@ Guardian knows that state for sure (its own records of the program's layout).
   a gap, SYSCALL_DEFINE3(msync) -ENOMEM where find_vma() finds none or one past start;
 - msync with MS_INVALIDATE of a range with a page the program's own mlock, mlockall,
   mmap(MAP_LOCKED) or mmap under mlockall(MCL_FUTURE) locked (guardian/locked_ranges.py): -EBUSY ((flags & MS_INVALIDATE) && VM_LOCKED);
+- madvise with an advice Linux refuses on a VM_LOCKED area (locked_ranges.LOCK_REFUSES:
+  MADV_DONTNEED, MADV_FREE (madvise_dontneed_free_valid_vma()), MADV_REMOVE
+  (madvise_remove()), MADV_COLD, MADV_PAGEOUT (can_madv_lru_vma()), MADV_GUARD_INSTALL
+  (is_valid_guard_vma(vma, false))) of a range with such a locked page: -EINVAL
+  (madvise_walk_vmas() stops at the first error);
 - madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap:
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
@@ -29,7 +34,7 @@ from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.locked_ranges import UNLOCKING
+from guardian.locked_ranges import LOCK_REFUSES, UNLOCKING
 from guardian.slots import PAGE, Slot, Space
 from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
@@ -97,6 +102,10 @@ def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
         va = _overlap(space.locked, start, end)
         if va is not None:
             return f"MS_INVALIDATE of the page at {va:#x}, which the program locked (-EBUSY)"
+    if advice in LOCK_REFUSES and not any(n in UNLOCKING for n in busy):
+        va = _overlap(space.locked, start, end)
+        if va is not None:
+            return f"advice {advice} of the page at {va:#x}, which the program locked (-EINVAL)"
     if advice == MADV_FREE:
         va = _overlap(space.shared_areas, start, end)
         if va is not None:

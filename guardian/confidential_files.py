@@ -140,6 +140,9 @@ class Descriptors(TableLifecycle):
         self.sealed_from: dict[int, list[tuple[int, int]]] = {}
         #: memfd id -> the size its program's own calls gave it (guardian/memfd_sizes.py)
         self.memfd_sizes: dict[int, int] = {}
+        #: memfd ids made without MFD_HUGETLB: shmem files, whose areas mlock_fixup()
+        #: locks (neither VM_SPECIAL, hugetlb nor DAX; guardian/locked_ranges.py)
+        self.shmem_memfds: set[int] = set()
         #: open files whose owner some call may have set (F_SETOWN, F_SETOWN_EX, F_SETLEASE,
         #: F_NOTIFY, an ioctl such as FIOSETOWN): any other the program made has none.
         self.owner_set: set[Description] = set()
@@ -576,6 +579,7 @@ class Descriptors(TableLifecycle):
                 (self.admission.registry.next_slot_id(), self.seals[self.memfds_made])]
             if not a[1] & MFD_HUGETLB:          # (a huge page pool may run dry: SIGBUS)
                 self.memfd_sizes[self.memfds_made] = 0      # a new memfd is empty
+                self.shmem_memfds.add(self.memfds_made)
         elif nr == NR_FCNTL and cmd == F_ADD_SEALS:
             f = table.fds.get(s32(a[0]))
             if f is not None and f.memfd:

@@ -9,6 +9,8 @@ relative name at such a dfd (fdget(dfd): -EBADF) unless dfd is AT_FDCWD.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from abi.syscalls import NUMBERS
 
 #: call -> descriptor arguments with no negative exception (fdget() and its forms)
@@ -67,13 +69,15 @@ FD_ARGS: dict[str, tuple[int, ...]] = {
 }
 
 #: call -> argument -> the negative values it takes as the caller (include/uapi/linux/
-#: pidfd.h: PIDFD_SELF_THREAD -10000, PIDFD_SELF_THREAD_GROUP -10001, -20000 as first
-#: merged): pidfd_send_signal's switch (6.15), pidfd_get_task() (process_madvise,
-#: process_mrelease, pidfd_getfd's pidfd); every other descriptor is fdget()'s (-EBADF).
+#: pidfd.h: PIDFD_SELF_THREAD -10000, PIDFD_SELF_THREAD_GROUP -10001, -20000 as 6.14
+#: merged it): pidfd_get_task() (process_madvise, process_mrelease, pidfd_getfd's pidfd)
+#: takes all three; pidfd_send_signal's own switch (6.15) knows -10000 and -10001 alone;
+#: every other descriptor is fdget()'s (-EBADF).
 #: FD_PIDFS_ROOT/FD_NSFS_ROOT are get_path_anchor()'s alone (open_by_handle_at, 6.17)
 _PIDFD_SELF = frozenset((-10000, -10001, -20000))
+_SIGNAL_SELF = frozenset((-10000, -10001))
 SENTINELS: dict[str, dict[int, frozenset[int]]] = {
-    "pidfd_send_signal": {0: _PIDFD_SELF}, "pidfd_getfd": {0: _PIDFD_SELF},
+    "pidfd_send_signal": {0: _SIGNAL_SELF}, "pidfd_getfd": {0: _PIDFD_SELF},
     "process_madvise": {0: _PIDFD_SELF}, "process_mrelease": {0: _PIDFD_SELF},
 }
 
@@ -98,14 +102,16 @@ DFD_ARGS: dict[str, tuple[tuple[int, int], ...]] = {
 #: dfd: a NULL name names dfd itself; its fanotify_fd is judged)
 EXCEPTIONS: dict[str, str] = {
     "mmap": "MAP_ANONYMOUS ignores fd (do_mmap())",
-    "perf_event_open": "group_fd -1 is no group; PERF_FLAG_PID_CGROUP makes pid a cgroup fd",
+    "perf_event_open": "group_fd -1 is no group (the rest: PARTIAL); PERF_FLAG_PID_CGROUP "
+                       "makes pid a cgroup fd",
     "close_range": "its bounds are unsigned: ~0U is the last descriptor, not a lookup",
     "signalfd4": "ufd -1 makes a new signalfd (do_signalfd4())",
     "execveat": "a success replaces the image: exec's rules judge it",
-    "open_by_handle_at": "get_path_from_fd(): AT_FDCWD is the cwd, and CAP_DAC_READ_SEARCH "
-                         "is checked first; its success is an open the fd rules judge",
+    "open_by_handle_at": "mount_fd: AT_FDCWD and (6.17) FD_PIDFS_ROOT/FD_NSFS_ROOT are "
+                         "anchors (the rest: PARTIAL); its success is an open the fd "
+                         "rules judge",
     "kexec_file_load": "KEXEC_FILE_NO_INITRAMFS ignores initrd_fd",
-    "kcmp": "the descriptors count only for KCMP_FILE/KCMP_EPOLL_TFD",
+    "kcmp": "the descriptors count only for KCMP_FILE/KCMP_EPOLL_TFD (PARTIAL)",
     "waitid": "the id is a pidfd only for P_PIDFD",
     "bpf": "its descriptors are fields of union bpf_attr",
     "io_uring_register": "fd -1 is io_uring_register_blind() (6.13: "
@@ -116,9 +122,36 @@ EXCEPTIONS: dict[str, str] = {
                       "IORING_SETUP_ATTACH_WQ",
 }
 
+AT_FDCWD, FD_PIDFS_ROOT, FD_NSFS_ROOT = -100, -10002, -10003
+KCMP_FILE, KCMP_EPOLL_TFD = 0, 7
+
+
+def _kcmp(a: tuple[int, ...]) -> dict[int, frozenset[int]]:
+    """kernel/kcmp.c: KCMP_FILE looks up idx1 and idx2, KCMP_EPOLL_TFD idx1
+    (get_file_raw_ptr(): an unsigned int index past any fdtable finds no file, -EBADF)."""
+    kind = a[2] & 0xFFFF_FFFF
+    none: frozenset[int] = frozenset()
+    return {3: none, 4: none} if kind == KCMP_FILE else {3: none} \
+        if kind == KCMP_EPOLL_TFD else {}
+
+
+#: calls of EXCEPTIONS judged in part: call -> arguments -> {descriptor argument: the
+#: negative values it takes}; any other negative value there fails with -EBADF
+PARTIAL: dict[str, Callable[[tuple[int, ...]], dict[int, frozenset[int]]]] = {
+    # fs/fhandle.c: handle_to_path() -> get_path_anchor() (6.17) / get_path_from_fd():
+    # AT_FDCWD, FD_PIDFS_ROOT, FD_NSFS_ROOT, else fdget(): -EBADF
+    "open_by_handle_at": lambda a: {0: frozenset((AT_FDCWD, FD_PIDFS_ROOT, FD_NSFS_ROOT))},
+    "kcmp": _kcmp,
+    # kernel/events/core.c: SYSCALL_DEFINE5(perf_event_open): group_fd != -1 ->
+    # perf_fget_light(): -EBADF (attr's errors come first: only a success is judged)
+    "perf_event_open": lambda a: {3: frozenset((-1,))},
+}
+
 FD_CALLS: dict[int, tuple[int, ...]] = {
     NUMBERS[n]: idx for n, idx in FD_ARGS.items() if n in NUMBERS}
 SENTINEL_CALLS: dict[int, dict[int, frozenset[int]]] = {
     NUMBERS[n]: v for n, v in SENTINELS.items() if n in NUMBERS}
 DFD_CALLS: dict[int, tuple[tuple[int, int], ...]] = {
     NUMBERS[n]: idx for n, idx in DFD_ARGS.items() if n in NUMBERS}
+PARTIAL_CALLS: dict[int, Callable[[tuple[int, ...]], dict[int, frozenset[int]]]] = {
+    NUMBERS[n]: f for n, f in PARTIAL.items() if n in NUMBERS}

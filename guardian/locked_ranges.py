@@ -22,7 +22,8 @@ What the Guardian takes as locked is what Linux must have locked, never more:
   while it is set (do_mmap(): vm_flags |= mm->def_flags), or with MAP_LOCKED
   (calc_vm_flag_bits()), is locked -- followed only as a lock call is, and, for
   def_flags, with no mlockall or munlockall in flight nor answered since the mmap's
-  entry.  (A brk growth under it, and an mremap's grown part, are taken as unlocked.)
+  entry; so is a brk growth answered while it is set (do_brk_flags(): flags |=
+  mm->def_flags).  (An mremap's grown part is taken as unlocked.)
 - munlock() and munlockall(), whatever their answer (an error may come after a part was
   unlocked), unlock: the range, everything.
 - munmap, MAP_FIXED, mremap and a brk shrink take the lock away with the area; mremap
@@ -32,8 +33,10 @@ What the Guardian takes as locked is what Linux must have locked, never more:
   of its addresses (Space.add_area); a fork child starts with no lock (dup_mmap clears
   VM_LOCKED_MASK), an exec'd image too (a new Space).
 - The addresses are untagged first, as do_mlock() and munlock() do (untagged_addr()).
-- A file mapping is never taken as locked: mlock_fixup() skips a DAX file's area
-  (vma_is_dax()), and the Guardian cannot tell a DAX file from another.
+- A file mapping is never taken as locked but a memfd's (shmem, not MFD_HUGETLB):
+  mlock_fixup() skips a DAX file's area (vma_is_dax()), and the Guardian cannot tell a
+  DAX file from another; a shmem area is neither DAX, VM_SPECIAL nor hugetlb, so
+  MAP_LOCKED, def_flags, mlock and mlockall(MCL_CURRENT) lock it.
 
 The threads of an address space run at once, and a call acts inside the kernel some
 time before its return is seen, so:
@@ -68,19 +71,23 @@ UNLOCKING = frozenset(NUMBERS[n] for n in ("munlock", "munlockall", "munmap", "m
 CALLS = LOCK_CALLS | UNLOCKING
 MLOCK_ONFAULT = 1
 MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
-#: MADV_DONTNEED, MADV_FREE, MADV_REMOVE: -EINVAL on a VM_LOCKED area.
-LOCK_REFUSES = frozenset({4, 8, 9})
+#: -EINVAL on a VM_LOCKED area (madvise_vma_behavior()): MADV_DONTNEED, MADV_FREE
+#: (madvise_dontneed_free_valid_vma()), MADV_REMOVE (madvise_remove()), MADV_COLD,
+#: MADV_PAGEOUT (can_madv_lru_vma()), MADV_GUARD_INSTALL (is_valid_guard_vma(vma, false));
+#: MADV_DONTNEED_LOCKED and MADV_GUARD_REMOVE take a locked area.
+LOCK_REFUSES = frozenset({4, 8, 9, 20, 21, 102})
 MAP_DROPPABLE, MAP_HUGETLB = 0x08, 0x40000
 MAP_LOCKED = 0x2000
-_NR_MMAP = NUMBERS["mmap"]
+_NR_MMAP, _NR_BRK = NUMBERS["mmap"], NUMBERS["brk"]
 _DEF_FLAG_CALLS = frozenset({_NR_MLOCKALL, _NR_MUNLOCKALL})
 
 
 def mmap_lockable(flags: int, anonymous: bool, admitted: bool) -> bool:
     """Would mlock set VM_LOCKED on the area an mmap with these flags made: anonymous
-    memory (private or shared), neither hugetlb nor droppable?  A file's area, admitted
-    or not, may be a DAX file's (mlock_fixup() skips vma_is_dax()) or a device's
-    VM_SPECIAL mapping: never taken as lockable."""
+    memory (private or shared) or a shmem memfd's (`anonymous` True for it), neither
+    hugetlb nor droppable?  Another file's area, admitted or not, may be a DAX file's
+    (mlock_fixup() skips vma_is_dax()) or a device's VM_SPECIAL mapping: never taken as
+    lockable."""
     del admitted                        # (a regular file may still be a DAX one)
     return anonymous and not flags & MAP_HUGETLB and flags & 0xF != MAP_DROPPABLE
 
@@ -117,6 +124,10 @@ def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: 
             slot.args[3] & MAP_LOCKED or space.lock_future is not None) and \
             slot.id >= space.lock_mark and not _unlocking_in_flight(slot.id, slot.root, others):
         _follow_mmap(space, slot, ret, others)
+    if nr == _NR_BRK and space.brk_growth is not None and space.lock_future is not None \
+            and slot.id >= space.lock_mark and not _unlocking_in_flight(slot.id, slot.root,
+                                                                        others):
+        _follow_brk(space, slot, others)
     if nr in _DEF_FLAG_CALLS:
         _follow_def_flags(space, slot, ret, others, next_id, slot.id >= space.lock_mark and
                           not _unlocking_in_flight(slot.id, slot.root, others))
@@ -153,6 +164,16 @@ def _follow_mmap(space: Space, slot: Slot, ret: int, others: Iterable[Slot]) -> 
             for o in others)
     if a[3] & MAP_LOCKED or future:
         space.lock(ret, ret + page_up(a[1]))
+
+
+def _follow_brk(space: Space, slot: Slot, others: Iterable[Slot]) -> None:
+    """The program's brk grew the heap by `space.brk_growth` while def_flags' VM_LOCKED
+    was set: do_brk_flags() gives the new area mm->def_flags (and brk() populates it)."""
+    assert space.brk_growth is not None and space.lock_future is not None
+    if slot.id >= space.lock_future and slot.id >= space.future_mark and not any(
+            o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
+            for o in others):
+        space.lock(*space.brk_growth)
 
 
 def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:

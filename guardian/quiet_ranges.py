@@ -65,7 +65,9 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 #: what they copy there (guardian/cut_movers.py).
 FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "copy_file_range",
                                               "splice"))
-CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL}) | OPENS | SPLICED \
+#: process_madvise, whose iovec array import_iovec() copied (guardian/locked_vector.py).
+CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
+                   NUMBERS["process_madvise"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 
 

@@ -38,7 +38,7 @@ from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.descriptor_args import DFD_CALLS, FD_CALLS, SENTINEL_CALLS
+from guardian.descriptor_args import DFD_CALLS, FD_CALLS, PARTIAL_CALLS, SENTINEL_CALLS
 from guardian.mprotect_unchanged import key_unallocated, valid_prot
 from guardian.slots import PAGE, Slot, Space
 from guardian.user_memory import UserMemory
@@ -148,7 +148,7 @@ def check_mm(space: Space, slot: Slot, ret: int) -> None:
 
 
 #: the calls `check_fd` judges (guardian/descriptor_args.py: the whole syscall table)
-NEGATIVE_FD_CALLS = frozenset(FD_CALLS) | frozenset(DFD_CALLS)
+NEGATIVE_FD_CALLS = frozenset(FD_CALLS) | frozenset(DFD_CALLS) | frozenset(PARTIAL_CALLS)
 
 
 def _negative(v: int, known: frozenset[int] = frozenset()) -> bool:
@@ -168,6 +168,8 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int,
     why = ""
     known = SENTINEL_CALLS.get(nr, {})
     bad = [i for i in FD_CALLS.get(nr, ()) if _negative(a[i], known.get(i, frozenset()))]
+    if nr in PARTIAL_CALLS:             # (descriptor_args.PARTIAL: some values, commands)
+        bad += [i for i, ok in PARTIAL_CALLS[nr](a).items() if _negative(a[i], ok)]
     if bad:
         why = f"descriptor {(a[bad[0]] & 0xFFFF_FFFF) - (1 << 32)}"
     for fd, name in DFD_CALLS.get(nr, ()):

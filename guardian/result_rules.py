@@ -100,6 +100,7 @@ from guardian.ksm_opt_in import follow as follow_merge
 from guardian.link_loops import CALLS as _NAMED_CALLS
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
+from guardian.locked_vector import check as check_locked_vector
 from guardian.long_names import LONG_CALLS as _LONG_NAME_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
@@ -107,6 +108,7 @@ from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
+from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
@@ -185,6 +187,8 @@ _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 _NR_FTRUNCATE = NUMBERS["ftruncate"]
 _NR_RSEQ = NUMBERS["rseq"]
+_NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
+_NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
@@ -329,6 +333,12 @@ class ResultRules:
                 slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
         if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
+        if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_mrelease(slot, ret, reg.slots.values())
+        if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_locked_vector(self.memory, reg.space_of(dom.id, slot.root), slot, ret,
+                                reg.slots.values(), lambda r: quiet(
+                                    slot, dom, reg.slots.values(), reg.user_runs, r))
         if nr in TAGGED_CALLS:
             self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:

@@ -253,7 +253,8 @@ class Space:
     arg_env: tuple[int, int, int, int] | None = None
     #: [start, end) where Linux's mlock would set VM_LOCKED: areas of exec's image, the
     #: stack, the brk heap, and the program's own private or shared anonymous mmaps and
-    #: mmaps of admitted files (no MAP_HUGETLB, no MAP_DROPPABLE).  mlock_fixup() leaves
+    #: mmaps of its shmem memfds (no MAP_HUGETLB, no MAP_DROPPABLE, no MFD_HUGETLB;
+    #: locked_ranges.mmap_lockable: another file may be DAX).  mlock_fixup() leaves
     #: VM_SPECIAL, hugetlb and droppable areas unlocked, so an area of another kind (a
     #: device's, a descriptor the Guardian cannot name, shmat's) is never taken as locked.
     lockable: list[tuple[int, int]] = field(default_factory=list)
@@ -275,6 +276,9 @@ class Space:
     #: mlockall, fork and exec clear it), and at the last mlockall or munlockall return
     lock_future: int | None = None
     future_mark: int = 0
+    #: [start, end) the last brk answer grew the heap by (None: it grew nothing), for
+    #: locked_ranges.follow (do_brk_flags(): flags |= mm->def_flags)
+    brk_growth: tuple[int, int] | None = None
     #: thread group -> its signal actions, for a process of its own in this space (a vfork
     #: or CLONE_VM child: Linux's copy_sighand gives it a copy of its creator's table, or,
     #: with CLONE_SIGHAND, the very same one).  The space's first group's table, and any

@@ -110,7 +110,8 @@ def test_every_descriptor_call_is_judged_or_excepted() -> None:
             assert name in FD_ARGS or name in DFD_ARGS or EXCEPTIONS.get(name), name
     for name in (*FD_ARGS, *DFD_ARGS, *EXCEPTIONS):
         assert name in NR, name
-    assert set(FD_CALLS) | set(DFD_CALLS) == NEGATIVE_FD_CALLS
+    from guardian.descriptor_args import PARTIAL_CALLS
+    assert set(FD_CALLS) | set(DFD_CALLS) | set(PARTIAL_CALLS) == NEGATIVE_FD_CALLS
 
 
 def test_sentinel_descriptors_are_left_alone() -> None:
@@ -122,8 +123,11 @@ def test_sentinel_descriptors_are_left_alone() -> None:
     from guardian.refused_args import _negative, check_fd
     from guardian.slots import Slot
     assert _negative(-1 % (1 << 64)) and _negative(-5 % (1 << 32))
-    for fd in (-10000, -10001, -20000):               # PIDFD_SELF_*
+    for fd in (-10000, -10001):                       # PIDFD_SELF_* (6.15's switch)
         assert not _negative(fd % (1 << 64), SENTINELS["pidfd_send_signal"][0]), fd
+    for fd in (-10000, -10001, -20000):               # pidfd_get_task() (6.14: -20000)
+        assert not _negative(fd % (1 << 64), SENTINELS["pidfd_getfd"][0]), fd
+    assert _negative(-20000 % (1 << 64), SENTINELS["pidfd_send_signal"][0])
     for fd in (-10000, -10001, -10002, -10003, -20000):
         assert _negative(fd % (1 << 64)), fd
     assert not _negative(1 << 32 | 3)                 # (bit 32 above the int)
@@ -139,6 +143,38 @@ def test_sentinel_descriptors_are_left_alone() -> None:
         with pytest.raises(Refused):
             check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0,
                      lambda _a: True)
+
+
+def test_partial_descriptor_calls() -> None:
+    """open_by_handle_at's mount_fd, kcmp's KCMP_FILE indices, perf_event_open's group_fd:
+    their anchors and 'none' values pass, any other negative value is refused."""
+    import pytest
+
+    from guardian.checks import Refused
+    from guardian.refused_args import check_fd
+    from guardian.slots import Slot
+
+    def judge(call: str, args: tuple[int, ...]) -> None:
+        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda _a: True)
+    m = 1 << 64
+    for call, args in (("open_by_handle_at", (-100 % m, 0x1000, 0, 0, 0, 0)),
+                       ("open_by_handle_at", (-10002 % m, 0x1000, 0, 0, 0, 0)),
+                       ("open_by_handle_at", (-10003 % m, 0x1000, 0, 0, 0, 0)),
+                       ("open_by_handle_at", (3, 0x1000, 0, 0, 0, 0)),
+                       ("kcmp", (1, 1, 0, 3, 4, 0)),
+                       ("kcmp", (1, 1, 1, -10000 % m, -10000 % m, 0)),   # KCMP_VM
+                       ("kcmp", (1, 1, 7, 3, -1 % m, 0)),              # idx2: a pointer
+                       ("perf_event_open", (0x1000, 0, -1 % m, -1 % m, 0, 0)),
+                       ("perf_event_open", (0x1000, 0, -1 % m, 4, 0, 0))):
+        judge(call, args)
+    for call, args in (("open_by_handle_at", (-10009 % m, 0x1000, 0, 0, 0, 0)),
+                       ("open_by_handle_at", (-1 % m, 0x1000, 0, 0, 0, 0)),
+                       ("kcmp", (1, 1, 0, -10000 % m, 3, 0)),
+                       ("kcmp", (1, 1, 0, 3, -10000 % m, 0)),
+                       ("kcmp", (1, 1, 7, -1 % m, 0, 0)),
+                       ("perf_event_open", (0x1000, 0, -1 % m, -10000 % m, 0, 0))):
+        with pytest.raises(Refused):
+            judge(call, args)
 
 
 class _Name:

@@ -47,6 +47,14 @@ unlocked), ZI-014, ZI-016, ZI-020 (a file's area is never taken as lockable, a m
 neither), ZI-021, ZI-022, ZI-023 (open_by_handle_at's mount descriptor, kcmp's KCMP_FILE
 indices and perf_event_open's group_fd other than -1 are descriptor_args.EXCEPTIONS:
 judged by no rule). Refused: ZI-005, ZI-007..ZI-011, ZI-018 (return.mm_area_refused).
+Refused since: ZI-001, ZI-021, ZI-022, ZI-023 (return.negative_descriptor:
+pidfd_send_signal's own switch knows -10000 and -10001 alone; descriptor_args.PARTIAL
+judges open_by_handle_at's mount_fd, kcmp's KCMP_FILE/KCMP_EPOLL_TFD indices and
+perf_event_open's group_fd), ZI-002 (return.mrelease_live), ZI-003, ZI-004, ZI-012,
+ZI-013, ZI-017 (return.mm_area_refused: LOCK_REFUSES holds MADV_COLD, MADV_PAGEOUT and
+MADV_GUARD_INSTALL), ZI-019 (return.process_madvise_locked), ZI-006, ZI-015 (a brk growth
+under def_flags is locked), ZI-014, ZI-016, ZI-020 (a shmem memfd's area is lockable)
+(return.mm_area_refused).
 
 Honest answers (tests/test_redteam_r76_claims.py): madvise(MADV_DONTNEED_LOCKED) of a
 MAP_LOCKED page (madvise_dontneed_free_valid_vma() lets VM_LOCKED through for it), a fork
@@ -64,7 +72,8 @@ PIDFD_SELF_THREAD_GROUP; qemu-user has no process_madvise). The kernel model ans
 pidfd_send_signal(-10001) and process_mrelease() otherwise: claim_as_linux serves Linux's
 answers; it answered madvise(MADV_COLD, MADV_PAGEOUT, MADV_GUARD_INSTALL) of a locked page
 0 and left a brk growth after mlockall(MCL_FUTURE) unlocked, and answers as Linux since
-(round 76).
+(round 76), as it answers pidfd_send_signal(-10000/-10001) as 6.15's switch does and any
+other descriptor it has not -EBADF (the fix of round 76).
 
 The victim is `secret_r76_rules` (workloads/src/secret_r76_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -91,12 +100,6 @@ NR = NUMBERS
 NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 
 _iago = iago_scenarios(RT, RULES)
-
-#: the round's open gaps: a success the Guardian lets through (P5)
-_GAPS: dict[str, str | None] = dict.fromkeys(
-    ("ZI-001", "ZI-002", "ZI-003", "ZI-004", "ZI-006", "ZI-012", "ZI-013", "ZI-014",
-     "ZI-015", "ZI-016", "ZI-017", "ZI-019", "ZI-020", "ZI-021", "ZI-022", "ZI-023"),
-    "P5")
 
 STEPS = (
     ('ZI-001', P_SELF20000, NR["pidfd_send_signal"], 'pidfd_send_signal(-20000, 0, NULL, 0)',
@@ -168,8 +171,7 @@ for _xid, _phase, _nr, _what, _err, _linux in STEPS:
     2. The kernel answers 0 (served as getpid()).
     3. It sees a success: index -4, secret bytes 0..7.
     Linux: {_linux}: {_err}, never 0.""")
-    _iago(_xid, f"Answer 0 to {_what}", f"Linux answers {_err} ({_linux}).",
-          gap=_GAPS.get(_xid))(documented(_ok, _doc))
+    _iago(_xid, f"Answer 0 to {_what}", f"Linux answers {_err} ({_linux}).")(documented(_ok, _doc))
 
 #: the calls Linux answers 0 (index 0 each)
 HONEST_STEPS = (P_HDONTNEEDLOCKED, P_HFORKFUTURE, P_HSELFSIGNAL, P_HMUNLOCKFUTURE,
@@ -184,8 +186,8 @@ _iago("ZI-019", "Answer 4096 to process_madvise(-10000, {K, 4096}, 1, MADV_COLD,
       "page mmap(MAP_LOCKED) mapped",
       "Linux answers -EINVAL (SYSCALL_DEFINE5(process_madvise): pidfd_get_task() names the "
       "caller (6.14; -EBADF before), vector_madvise() -> madvise_cold(): "
-      "can_madv_lru_vma() fails a VM_LOCKED area, and nothing was advised before it).",
-      gap=_GAPS.get("ZI-019"))(documented(_procmadv_locked, """1. The program maps a page
+      "can_madv_lru_vma() fails a VM_LOCKED area, and nothing was advised before it).")(
+    documented(_procmadv_locked, """1. The program maps a page
     K with MAP_LOCKED and calls process_madvise(PIDFD_SELF_THREAD, {K, 4096}, 1,
     MADV_COLD, 0).
     2. The kernel answers 4096 (served as getpid()).
@@ -201,8 +203,8 @@ _iago("ZI-021", "Answer descriptor 9 to open_by_handle_at(-10009, h, O_RDONLY)",
       "Linux answers -EBADF (handle_to_path(): get_path_anchor() (6.17) knows AT_FDCWD, "
       "FD_PIDFS_ROOT and FD_NSFS_ROOT alone, get_path_from_fd() before it AT_FDCWD alone: "
       "fdget(-10009) finds no file; before 6.10 capable(CAP_DAC_READ_SEARCH) came first: "
-      "-EPERM or -EBADF, never a descriptor; qemu-user on 6.18 gives -EBADF).",
-      gap=_GAPS.get("ZI-021"))(documented(_handle_anchor, """1. The program calls
+      "-EPERM or -EBADF, never a descriptor; qemu-user on 6.18 gives -EBADF).")(
+    documented(_handle_anchor, """1. The program calls
     open_by_handle_at(-10009, h, O_RDONLY).
     2. The kernel answers 9 (served as getpid()).
     3. It sees a success: index -4, secret bytes 0..7.
@@ -216,7 +218,7 @@ def _kcmp_file(adv: Adversary) -> None:
 _iago("ZI-022", "Answer 0 to kcmp(pid, pid, KCMP_FILE, -10000, -10000)",
       "Linux answers -EBADF (SYSCALL_DEFINE5(kcmp): get_file_raw_ptr() finds no file at "
       "descriptor -10000, an unsigned index past any fdtable; qemu-user on 6.18 gives the "
-      "same).", gap=_GAPS.get("ZI-022"))(documented(_kcmp_file, """1. The program calls
+      "same).")(documented(_kcmp_file, """1. The program calls
     kcmp(pid, pid, KCMP_FILE, -10000, -10000) with its own pid.
     2. The kernel answers 0 (served as getpid()): the same file.
     3. It sees a success: index -4, secret bytes 0..7.
@@ -229,8 +231,8 @@ def _perf_group(adv: Adversary) -> None:
 
 _iago("ZI-023", "Answer descriptor 9 to perf_event_open(dummy, 0, -1, -10000, 0)",
       "Linux answers -EBADF or an earlier error (SYSCALL_DEFINE5(perf_event_open): "
-      "group_fd -10000 is not -1, perf_fget_light() finds no file), never a descriptor.",
-      gap=_GAPS.get("ZI-023"))(documented(_perf_group, """1. The program calls
+      "group_fd -10000 is not -1, perf_fget_light() finds no file), never a descriptor.")(
+    documented(_perf_group, """1. The program calls
     perf_event_open() of a software dummy event with group_fd -10000.
     2. The kernel answers 9 (served as getpid()).
     3. It sees a success: index -4, secret bytes 0..7.

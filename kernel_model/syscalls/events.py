@@ -241,14 +241,25 @@ def sys_pidfd_open(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return _install(k, t, PidFd(proc, flags, k.exit_queue), True)
 
 
+#: include/uapi/linux/pidfd.h (6.15): PIDFD_SELF_THREAD, PIDFD_SELF_THREAD_GROUP
+_PIDFD_SELF = (-10000, -10001)
+
+
 @syscall("pidfd_send_signal")
 def sys_pidfd_send_signal(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    """Signal the process a pidfd names (ESRCH once it has exited; signal 0 only checks)."""
-    f = t.process.fds.get(s32(a[0]))
+    """Signal the process a pidfd names (ESRCH once it has exited; signal 0 only checks).
+    6.15's switch takes PIDFD_SELF_THREAD (-10000) and PIDFD_SELF_THREAD_GROUP (-10001)
+    as the caller; any other descriptor fdget() cannot find: -EBADF."""
+    fd = s32(a[0])
+    f = t.process.fds.get(fd)
     signo, flags = s32(a[1]), s32(a[3])
-    if not isinstance(f, PidFd) or flags or not 0 <= signo <= sig.NSIG:
+    if fd not in _PIDFD_SELF and f is None:
+        return -errno.EBADF
+    if (fd not in _PIDFD_SELF and not isinstance(f, PidFd)) or flags \
+            or not 0 <= signo <= sig.NSIG:
         return -errno.EINVAL
-    if f.proc.exit_status is not None:
+    proc = f.proc if isinstance(f, PidFd) and fd not in _PIDFD_SELF else t.process
+    if proc.exit_status is not None:
         return -errno.ESRCH
     if a[2]:
         info = k.uaccess.read(a[2], 128)
@@ -256,6 +267,8 @@ def sys_pidfd_send_signal(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
     else:
         info = sig.pack_siginfo(signo, sig.SI_USER, pid=t.process.pid)
-    if signo:
-        k.signals.send_process(f.proc, signo, info)
+    if signo and fd == _PIDFD_SELF[0]:
+        k.signals.send_thread(t, signo, info)
+    elif signo:
+        k.signals.send_process(proc, signo, info)
     return 0

@@ -177,7 +177,8 @@ class Lifecycle:
         want = initial_stack.Expected(
             phdr=shown.phdr + shown_bias if shown.phdr else 0, phent=shown.phent,
             phnum=shown.phnum, entry=shown.entry + shown_bias,
-            base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2)
+            base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2,
+            exec_image=bool(exec_slot))
         auxv: list[tuple[int, int]] = []
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want, auxv)
@@ -205,12 +206,14 @@ class Lifecycle:
             del reg.domains[dom_id]
         # Commit.
         mask: int | None = None     # the umask the exec'ing process held (execve keeps it)
+        exec_groups: credentials.Seen = {}
         kept: exec_kept.Kept | None = None
         if launch is not None:
             self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
             s.stats.inc("guardian.exec_args.bound")
             self.exec_passed.pop(exec_slot, None)
+            exec_groups = credentials.groups_of(self._exec_ids(exec_slot))
             self.exec_ids.pop(exec_slot, None)
             mask = self.exec_umasks.pop(exec_slot) if exec_slot in self.exec_umasks \
                 else self._exec_umask(exec_slot)
@@ -237,6 +240,8 @@ class Lifecycle:
         ctx.set(CTX_SP, sp)
         slot = reg.add_slot(dom.id, ctx, entry, None, root=root, thread=reg.new_thread())
         space.creds[slot.thread] = credentials.from_auxv(dict(auxv))
+        if exec_slot:       # (prepare_exec_creds(): the group list goes on)
+            space.creds[slot.thread].update(exec_groups)
         if exec_slot and mask is not None:
             space.umasks[reg.group_of(root, slot.thread)] = mask
         self.self_signals.start(root, slot.thread)

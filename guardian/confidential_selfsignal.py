@@ -207,9 +207,10 @@ class SelfSignals:
         start.altstack = (0, 0) if new_thread else parent.altstack
         if child_root:
             self.signal_states[child_root] = SignalState(threads={child_thread: start})
-            self.raised.note_clone(parent_root, child_root)
+            self.raised.note_clone(parent_root, child_root, parent_thread, child_thread)
             self.sends.note_fork(parent_root, child_root)
         else:
+            self.raised.note_clone(parent_root, 0, parent_thread, child_thread)
             st = self.signal_state(parent_root)
             st.threaded = True
             st.threads[child_thread] = start

@@ -78,6 +78,11 @@ def from_auxv(auxv: dict[int, int]) -> Seen:
     return known
 
 
+def groups_of(ids: Seen) -> Seen:
+    """The group count and list among a thread's known ids (execve keeps them)."""
+    return {k: v for k, v in ids.items() if k in ("ngroups", "groups")}
+
+
 def exec_keeps_real_ids(before: Seen, auxv: dict[int, int]) -> None:
     """`create.exec_real_ids`: execve keeps the real uid and gid (only a set-user-ID or
     set-group-ID file changes the effective ids), so the exec'd image's AT_UID and AT_GID
@@ -163,14 +168,76 @@ def _set_by(slot: Slot, ret: int, before: Seen) -> Seen:
     nr, a = slot.nr, [x & 0xFFFF_FFFF for x in slot.args[:3]]
     if nr in _SET_THREE and ret == 0:         # (__sys_setresuid(): -1 keeps the id)
         names = _SET_THREE[nr]
+        same = _no_change(a, names, before)
+        if same:                # ("No change": returns 0 before commit_creds())
+            return before
         after = {n: v if v != _KEEP else before.get(n) for n, v in zip(names, a, strict=False)}
-        after[names[3]] = after[names[1]]
+        after[names[3]] = after[names[1]] if same is False else None
         return {n: v for n, v in after.items() if v is not None}
-    if nr == _NR_SETGROUPS and ret == 0 and a[0] == 0:     # (set_groups(): the empty list)
-        return {**before, "ngroups": 0, "groups": ()}
-    if nr in _SET_FS and a[0] == _KEEP:       # (__sys_setfsuid(): an invalid id changes nothing)
-        return before
+    if nr == _NR_SETGROUPS and ret == 0:      # (set_groups(): the list given, groups_sort())
+        return {**{k: v for k, v in before.items() if k not in ("ngroups", "groups")},
+                "ngroups": a[0], **({"groups": ()} if a[0] == 0 else {})}
+    if nr in _SET_FS:
+        return _set_fs(_SET_FS[nr], a[0], before)
+    if ret == 0 and nr in _ONE_SET:
+        return _set_one(_ONE_SET[nr], a[0], before)
+    if ret == 0 and nr in _TWO_SET:
+        return _set_two(_TWO_SET[nr], a[0], a[1], before)
     return {}
+
+
+def _no_change(a: list[int], names: tuple[str, ...], before: Seen) -> bool | None:
+    """__sys_setresuid()'s early return: each id -1 or the old one, the effective one also
+    the fs id (None: an id it needs is unknown)."""
+    olds = [before.get(n) for n in names]
+    wants = [(a[0], olds[0]), (a[1], olds[1]), (a[1], olds[3]), (a[2], olds[2])]
+    if any(v != _KEEP and o is not None and v != o for v, o in wants):
+        return False
+    return None if any(v != _KEEP and o is None for v, o in wants) else True
+
+
+def _set_fs(name: str, fs: int, before: Seen) -> Seen:
+    """__sys_setfsuid(): an invalid id changes nothing; one of the real, effective, saved
+    or fs ids is always allowed; another only with CAP_SETFSUID, which the Guardian does
+    not follow (the fs id is then forgotten)."""
+    if fs == _KEEP:
+        return before
+    after = {k: v for k, v in before.items() if k != name}
+    kind = name[2:]
+    if fs in [before.get(p + kind) for p in ("r", "e", "s", "fs")]:
+        after[name] = fs
+    return after
+
+
+def _set_one(kind: str, v: int, before: Seen) -> Seen:
+    """__sys_setuid() answered 0: with CAP_SETUID every id becomes `v`; without it only the
+    effective and fs ids, allowed where `v` is the real or saved id (else -EPERM).  So a
+    `v` that is neither leaves no doubt; otherwise the real and saved ids not `v` are
+    forgotten."""
+    r, s = before.get("r" + kind), before.get("s" + kind)
+    after = {k: x for k, x in before.items() if k not in ("r" + kind, "s" + kind)}
+    after["e" + kind] = after["fs" + kind] = v
+    for name, old in (("r" + kind, r), ("s" + kind, s)):
+        if old == v or (r is not None and s is not None and v not in (r, s)):
+            after[name] = v
+    return after
+
+
+def _set_two(kind: str, rv: int, ev: int, before: Seen) -> Seen:
+    """__sys_setreuid() answered 0: -1 keeps an id; the saved id becomes the new effective
+    one where the real id is set or the effective one set to other than the old real id;
+    the fs id follows the effective one."""
+    r, e, s = (before.get(p + kind) for p in ("r", "e", "s"))
+    new_r, new_e = (r if rv == _KEEP else rv), (e if ev == _KEEP else ev)
+    if rv != _KEEP or (ev != _KEEP and r is not None and ev != r):
+        new_s = new_e
+    else:
+        new_s = s if ev == _KEEP or ev == r else None
+    after = {k: x for k, x in before.items() if k not in [p + kind for p in ("r", "e", "s", "fs")]}
+    for name, x in (("r", new_r), ("e", new_e), ("s", new_s), ("fs", new_e)):
+        if x is not None:
+            after[name + kind] = x
+    return after
 
 
 _ONE_SET = {NUMBERS["setuid"]: "uid", NUMBERS["setgid"]: "gid"}

@@ -56,6 +56,8 @@ class Expected:
     base: int
     hwcap: int
     hwcap2: int
+    #: an execve's image (an LSM may have made it secure), not the user's launch
+    exec_image: bool = False
 
 
 def _words(read: ReadUser, va: int, limit: int, what: str) -> list[int] | None:
@@ -189,8 +191,10 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
     setid = (auxv.get(AT_UID) != auxv.get(AT_EUID)) or (auxv.get(AT_GID) != auxv.get(AT_EGID))
     secure = auxv.get(AT_SECURE, 0)
     # cap_bprm_creds_from_file(): a non-root real uid's file capabilities (xattrs the
-    # Guardian cannot see) make the exec secure with AT_UID = AT_EUID.
-    file_caps = secure == 1 and not setid and auxv.get(AT_UID, 0) != 0
+    # Guardian cannot see) make the exec secure with AT_UID = AT_EUID; an LSM may make a
+    # program's exec secure, a root program's too (selinux_bprm_creds_for_exec() without
+    # PROCESS__NOATSECURE, apparmor_bprm_creds_for_exec()).
+    file_caps = secure == 1 and not setid and (auxv.get(AT_UID, 0) != 0 or want.exec_image)
     if secure != int(setid) and not file_caps:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_SECURE {auxv.get(AT_SECURE, 0)} does not follow the stated identity")

@@ -54,19 +54,35 @@ F_SETFL, F_SETSIG, F_SETLEASE, F_NOTIFY = 4, 10, 1024, 1026
 F_UNLCK = 2
 O_ASYNC = 0o20000
 FIOASYNC = 0x5452
-SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 22, 2
+SECCOMP_SET_MODE_STRICT, SECCOMP_SET_MODE_FILTER = 0, 1
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+SECCOMP_FILTER_FLAG_TSYNC = 1
 ITIMER_REAL = 0
-PR_SET_SYSCALL_USER_DISPATCH = 59
+PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF = 59, 0
 
 
 def may_filter(nr: int | None, args: tuple[int, ...]) -> bool:
-    """Whether a call may put a seccomp filter or syscall user dispatch in place: any
-    seccomp(), prctl(PR_SET_SECCOMP) or prctl(PR_SET_SYSCALL_USER_DISPATCH) (either can
-    make a later call answer any errno: SECCOMP_RET_ERRNO, a SIGSYS handler's emulation)."""
+    """Whether a call may put a seccomp filter or syscall user dispatch in place (either
+    can make a later call answer any errno: SECCOMP_RET_ERRNO, a SIGSYS handler's
+    emulation): seccomp(SECCOMP_SET_MODE_STRICT or _FILTER) (do_seccomp():
+    SECCOMP_GET_ACTION_AVAIL and SECCOMP_GET_NOTIF_SIZES attach nothing),
+    prctl(PR_SET_SECCOMP), prctl(PR_SET_SYSCALL_USER_DISPATCH) but PR_SYS_DISPATCH_OFF
+    (set_syscall_user_dispatch() then turns dispatch off)."""
     if nr == _NR_SECCOMP:
-        return True
-    return nr == _NR_PRCTL and args[0] & 0xFFFF_FFFF in (PR_SET_SECCOMP,
-                                                           PR_SET_SYSCALL_USER_DISPATCH)
+        return args[0] & 0xFFFF_FFFF in (SECCOMP_SET_MODE_STRICT, SECCOMP_SET_MODE_FILTER)
+    if nr != _NR_PRCTL:
+        return False
+    option = args[0] & 0xFFFF_FFFF
+    return option == PR_SET_SECCOMP or \
+        (option == PR_SET_SYSCALL_USER_DISPATCH and args[1] != PR_SYS_DISPATCH_OFF)
+
+
+def filters_every_thread(nr: int | None, args: tuple[int, ...]) -> bool:
+    """seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC): seccomp_sync_threads()
+    puts the filter on every thread of the process; any other filter call attaches it to
+    the calling thread alone (seccomp_attach_filter()), as dispatch is per thread."""
+    return nr == _NR_SECCOMP and args[0] & 0xFFFF_FFFF == SECCOMP_SET_MODE_FILTER and \
+        bool(args[1] & SECCOMP_FILTER_FLAG_TSYNC)
 _ITIMERVAL = struct.Struct("<qqqq")       # it_interval, it_value: tv_sec, tv_usec each
 #: The calls whose result `note` learns from.
 CALLS = frozenset({_NR_FCNTL, _NR_IOCTL, _NR_SECCOMP, _NR_PRCTL, _NR_SETITIMER})
@@ -87,11 +103,26 @@ class Raisers:
 
     #: descriptor -> its open file, for each descriptor with a fasync entry.
     async_fds: dict[int, Description] | None = field(default_factory=dict)
-    filtered: bool | None = False         # a seccomp filter installed
+    filtered: bool | None = False         # a seccomp filter installed on every thread
     timer: RealTimer | None = field(default_factory=RealTimer)
     #: a call that may put a filter or syscall user dispatch in place (not forked:
     #: copy_process() clears the dispatch; a filter sets `filtered`, which is)
     marked: bool = False
+    #: threads that may hold a filter or dispatch of their own (no TSYNC), or their
+    #: creator's (copy_seccomp())
+    threads: set[int] = field(default_factory=set)
+
+    def mark(self, thread: int, nr: int | None, args: tuple[int, ...]) -> None:
+        """A call that may put a filter or dispatch in place: its thread's, or every
+        thread's with TSYNC."""
+        if filters_every_thread(nr, args):
+            self.marked = True
+        else:
+            self.threads.add(thread)
+
+    def holds(self, thread: int) -> bool:
+        """May a filter or dispatch answer `thread`'s calls?"""
+        return self.filtered is not False or self.marked or thread in self.threads
 
     def forked(self) -> Raisers:
         fds = dict(self.async_fds) if self.async_fds is not None else None
@@ -145,10 +176,13 @@ class RaisedSignals:
             if desc is not None and r.async_fds is not None:
                 r.async_fds[s32(a[0])] = desc  # (on or off: kept, the broader of the two)
         elif nr == _NR_SECCOMP and a[0] & 0xFFFF_FFFF == SECCOMP_SET_MODE_FILTER:
-            r.filtered = True
+            if filters_every_thread(nr, a):
+                r.filtered = True
+            else:
+                r.threads.add(slot.thread)
         elif nr == _NR_PRCTL and a[0] & 0xFFFF_FFFF == PR_SET_SECCOMP \
                 and a[1] & 0xFFFF_FFFF == SECCOMP_MODE_FILTER:
-            r.filtered = True
+            r.threads.add(slot.thread)
         elif nr == _NR_SETITIMER and a[0] & 0xFFFF_FFFF == ITIMER_REAL and ret == 0:
             self._note_setitimer(memory, slot, r)
 
@@ -170,15 +204,21 @@ class RaisedSignals:
             _, _, v_sec, v_usec = _ITIMERVAL.unpack(new)
             timer.armed = bool(v_sec or v_usec)
 
-    def note_clone(self, parent_root: int, child_root: int) -> None:
-        """A fork child keeps its parent's fasync entries and filters, with no timer.  A
-        filter call of another thread in flight may have put its filter on the forking
-        thread before copy_seccomp() (seccomp_sync_threads(): SECCOMP_FILTER_FLAG_TSYNC)."""
+    def note_clone(self, parent_root: int, child_root: int, parent_thread: int = 0,
+                   child_thread: int = 0) -> None:
+        """A fork child keeps its parent's fasync entries and filters, with no timer; a
+        new thread its creator's filter (copy_seccomp()).  A filter call of another
+        thread in flight may have put its filter on the forking thread before
+        copy_seccomp() (seccomp_sync_threads(): SECCOMP_FILTER_FLAG_TSYNC)."""
+        parent = self._space(parent_root)
+        in_flight = any(s.root == parent_root and may_filter(s.nr, s.args)
+                        for s in self.registry.slots.values())
         if child_root:
-            r = self.spaces[child_root] = self._space(parent_root).forked()
-            if r.filtered is False and any(s.root == parent_root and may_filter(s.nr, s.args)
-                                           for s in self.registry.slots.values()):
+            r = self.spaces[child_root] = parent.forked()
+            if r.filtered is False and (in_flight or parent_thread in parent.threads):
                 r.filtered = None
+        elif in_flight or parent_thread in parent.threads:
+            parent.threads.add(child_thread)
 
     def start(self, root: int, exec_from: bool) -> None:
         """CREATE_DOMAIN: the user's launch starts with nothing set up; an exec'd image
@@ -240,8 +280,8 @@ class RaisedSignals:
         if not delivered:
             return ("a trapped call's SIGSYS is forced on its thread at that call's return, "
                     "never left for rt_sigtimedwait or a signalfd")
-        if r.filtered is False:
-            return "the program installed no seccomp filter"
+        if r.filtered is False and slot.thread not in r.threads:
+            return "the program installed no seccomp filter on this thread"
         if len(info) < 32:
             return "the siginfo names no call"
         nr, arch = struct.unpack_from("<iI", info, 24)

@@ -123,7 +123,7 @@ from guardian.protections import check_mprotect_return
 from guardian.protections import record as record_protection
 from guardian.quiet_ranges import quiet
 from guardian.raised_signals import CALLS as _RAISER_CALLS
-from guardian.raised_signals import may_filter
+from guardian.raised_signals import filters_every_thread, may_filter
 from guardian.random_moves import CALLS as _MOVE_CALLS
 from guardian.random_moves import RANDOM_DEVICES, ZERO_DEVICE, check_random_moved
 from guardian.read_counts import CALLS as _IO_COUNT_CALLS
@@ -707,7 +707,7 @@ class ResultRules:
         inherits a filter through raised_signals: copy_seccomp() is per task)."""
         r = self.self_signals.raised.spaces.get(slot.root)
         if r is not None:
-            r.marked = True
+            r.mark(slot.thread, slot.nr, slot.args)
         else:
             self.filter_domains.add(slot.domain)
 
@@ -719,9 +719,9 @@ class ResultRules:
         if slot.domain in self.filter_domains:
             return True
         r = self.self_signals.raised.spaces.get(slot.root)
-        if r is None or r.filtered is not False or r.marked:
+        if r is None or r.holds(slot.thread):
             return True
-        return any(s.domain == slot.domain and may_filter(s.nr, s.args)
+        return any(s.domain == slot.domain and filters_every_thread(s.nr, s.args)
                    for s in self.registry.slots.values() if s is not slot)
 
     def _caps(self, slot: Slot) -> tuple[int, int]:

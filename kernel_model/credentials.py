@@ -136,6 +136,9 @@ def set_reuid(old: Cred, ruid: int, euid: int, keep_caps: bool = False) -> Cred:
 def set_resuid(old: Cred, ruid: int, euid: int, suid: int, keep_caps: bool = False) -> Cred:
     """__sys_setresuid()."""
     ids = [_u32(ruid), _u32(euid), _u32(suid)]
+    # "No change": returns before any check, keeping an fsuid set apart
+    if _no_change(ids, (old.uid, old.euid, old.suid), old.fsuid):
+        return old
     if not old.capable(CAP_SETUID):
         for v in ids:
             if v != _INVALID and v not in (old.uid, old.euid, old.suid):
@@ -143,6 +146,14 @@ def set_resuid(old: Cred, ruid: int, euid: int, suid: int, keep_caps: bool = Fal
     r, e, s = (v if v != _INVALID else o for v, o in zip(ids, (old.uid, old.euid, old.suid), strict=True))
     new = replace(old, uid=r, euid=e, suid=s, fsuid=e)
     return _emulate_setxuid(new, old, keep_caps)
+
+
+def _no_change(ids: list[int], olds: tuple[int, int, int], fs: int) -> bool:
+    """__sys_setresuid()/__sys_setresgid(): each id -1 or the old one (the effective one
+    also the fs id) returns 0 before commit_creds()."""
+    r, e, s = ids
+    return (r in (_INVALID, olds[0]) and (e == _INVALID or e == olds[1] == fs)
+            and s in (_INVALID, olds[2]))
 
 
 def set_fsuid(old: Cred, uid: int) -> Cred:
@@ -188,6 +199,8 @@ def set_regid(old: Cred, rgid: int, egid: int) -> Cred:
 def set_resgid(old: Cred, rgid: int, egid: int, sgid: int) -> Cred:
     """__sys_setresgid()."""
     ids = [_u32(rgid), _u32(egid), _u32(sgid)]
+    if _no_change(ids, (old.gid, old.egid, old.sgid), old.fsgid):
+        return old
     if not old.capable(CAP_SETGID):
         for v in ids:
             if v != _INVALID and v not in (old.gid, old.egid, old.sgid):

@@ -91,8 +91,33 @@ def test_setresuid_and_setgroups_set_what_they_name(s: Scene) -> None:
     assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 65534, 0, 65534))
     assert _ok(s, "setgroups", (0, 0), 0)
     assert not _ok(s, "getgroups", (0, 0), 1)
-    assert _ok(s, "setuid", (5,), 0)                   # (setuid: nothing known after it)
-    assert _ok(s, "getuid", (), 7)
+    assert _ok(s, "setuid", (5,), 0)       # (5 is neither the real nor saved uid: CAP_SETUID)
+    assert not _ok(s, "getuid", (), 7)
+    assert _ok(s, "getuid", (), 5)
+
+
+def test_setuid_setreuid_setgroups_and_setfsuid_as_sys_c_sets_them(s: Scene) -> None:
+    """__sys_setuid(), __sys_setreuid(), set_groups(), __sys_setfsuid() and
+    __sys_setresuid()'s early return."""
+    _space(s).creds[1] = from_auxv({AT_UID: 0, AT_EUID: 0, AT_GID: 0, AT_EGID: 0})
+    assert _ok(s, "setfsuid", (1234,), 0)
+    assert _ok(s, "setresuid", (0xFFFF_FFFF,) * 3, 0)   # (no id changes: fs uid unknown)
+    assert _ok(s, "setfsuid", (0xFFFF_FFFF,), 1234)
+    assert _ok(s, "setfsuid", (0,), 0)                  # (the real uid: always allowed)
+    assert _ok(s, "setresuid", (0xFFFF_FFFF,) * 3, 0)   # (returns before commit_creds())
+    assert not _ok(s, "setfsuid", (0xFFFF_FFFF,), 1)
+    assert _ok(s, "setreuid", (0xFFFF_FFFF, 65534), 0)  # (the saved uid becomes 65534)
+    assert not _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 0, 0, 0))
+    assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 0, 65534, 65534))
+    assert not _ok(s, "setfsuid", (0xFFFF_FFFF,), 0)
+    assert _ok(s, "setgid", (65534,), 0)
+    assert not _ok(s, "getgid", (), 0)
+    assert _ok(s, "setgroups", (2, OUT), 0, struct.pack("<II", 9, 3))
+    assert not _ok(s, "getgroups", (0, 0), 1)
+    assert _ok(s, "getgroups", (0, 0), 2)
+    assert _ok(s, "setuid", (0,), 0)       # (the real uid: without CAP_SETUID only euid)
+    assert not _ok(s, "geteuid", (), 65534)
+    assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 0, 0, 7))
 
 
 def test_a_new_user_namespace_shows_the_ids_as_overflow_ids(s: Scene) -> None:

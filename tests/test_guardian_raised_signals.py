@@ -121,7 +121,7 @@ def test_sys_seccomp_follows_a_trapped_call_of_a_filtered_process(sigs: SelfSign
     _refused("signal.seccomp_trapped", sigs, SIGSYS, _sigsys(getcpu - 2), at="getcpu")
     _refused("signal.seccomp_trapped", sigs, SIGSYS, _sigsys(getcpu), at="getcpu",
              delivered=False)                                # never waited for
-    sigs.raised.note_clone(ROOT, CHILD)                      # a fork child keeps filters
+    sigs.raised.note_clone(ROOT, CHILD, 1, 1)                # a fork child keeps filters
     _deliver(sigs, SIGSYS, _sigsys(getcpu), at="getcpu", root=CHILD)
 
 
@@ -162,3 +162,20 @@ def test_a_fork_while_another_thread_installs_a_filter_may_keep_it(sigs: SelfSig
     del sigs.registry.slots[tsync.id]
     sigs.raised.note_clone(ROOT, CHILD)
     assert sigs.raised.spaces[CHILD].filtered is False
+
+
+def test_only_a_call_that_attaches_a_filter_or_dispatch_marks() -> None:
+    """do_seccomp(): SECCOMP_GET_ACTION_AVAIL and SECCOMP_GET_NOTIF_SIZES attach nothing;
+    set_syscall_user_dispatch(PR_SYS_DISPATCH_OFF) turns dispatch off; a filter without
+    SECCOMP_FILTER_FLAG_TSYNC is the calling thread's alone (seccomp_attach_filter())."""
+    from guardian.raised_signals import Raisers, filters_every_thread, may_filter
+    seccomp, prctl = 277, 167
+    assert not may_filter(seccomp, (2, 0, 0)) and not may_filter(seccomp, (3, 0, 0))
+    assert may_filter(seccomp, (1, 0, 0)) and may_filter(prctl, (22, 2, 0))
+    assert not may_filter(prctl, (59, 0, 0)) and may_filter(prctl, (59, 1, 0))
+    assert filters_every_thread(seccomp, (1, 1, 0)) and not filters_every_thread(seccomp, (1, 0, 0))
+    r = Raisers()
+    r.mark(4, seccomp, (1, 0, 0))
+    assert r.holds(4) and not r.holds(5)
+    r.mark(4, seccomp, (1, 1, 0))
+    assert r.holds(5)

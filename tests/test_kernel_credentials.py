@@ -132,6 +132,10 @@ static void drop_euid(void) {
     R(setfsuid(-1));
     R(setresuid(-1, 0, -1));
     caps("back to root");
+    R(setfsuid(1234));
+    R(setresuid(-1, -1, -1));    /* no id changes: __sys_setresuid() keeps the fs uid */
+    R(setfsuid(-1));
+    R(setfsuid(0));
     R(setreuid(-1, -1));
     R(setuid(-1));
     R(setreuid(1000, -1));
@@ -380,6 +384,17 @@ def test_setreuid_sets_saved_id_as_sys_c_does() -> None:
 def test_setresuid_and_minus_one() -> None:
     assert set_resuid(USER, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF) == USER
     assert _errno(set_resuid, USER, 0xFFFF_FFFF, 0, 0xFFFF_FFFF) == 1
+
+
+def test_setresuid_changing_no_id_keeps_the_fs_uid() -> None:
+    """__sys_setresuid() returns 0 before commit_creds() where no id would change (Linux
+    6.18; qemu-aarch64-static: setfsuid(-1) answers 1234 after setfsuid(1234) and
+    setresuid(-1, -1, -1)), even without CAP_SETUID."""
+    root = Cred()
+    apart = set_fsuid(root, 1234)
+    assert set_resuid(apart, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF).fsuid == 1234
+    assert set_resuid(apart, 0, 0xFFFF_FFFF, 0).fsuid == 1234
+    assert set_resuid(apart, 0xFFFF_FFFF, 0, 0xFFFF_FFFF).fsuid == 0    # (euid != fsuid)
 
 
 def test_setfsuid_moves_the_fs_capabilities() -> None:

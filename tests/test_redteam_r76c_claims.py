@@ -11,8 +11,6 @@ attacks/families/redteam_r76c.py answer as Linux does.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r76c as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -46,17 +44,9 @@ def test_overflow_auxv_ids_after_unshare_newuser_is_not_refused() -> None:
     _intact(_run(r.claim_userns_exec))
 
 
-@pytest.mark.xfail(strict=True, reason="return.credentials sets the fs uid to the effective "
-                   "one at every setresuid answered 0; __sys_setresuid() returns early where "
-                   "no id would change (Linux 6.18 and qemu-aarch64-static keep the fs uid "
-                   "1234 across setresuid(-1, -1, -1))")
 def test_fsuid_kept_by_a_noop_setresuid_is_not_refused() -> None:
     _intact(_run(r.claim_fsuid_kept_by_a_noop_setresuid))
 
 
-@pytest.mark.xfail(strict=True, reason="create.auxv wants AT_SECURE 0 for a root program's "
-                   "exec with AT_UID = AT_EUID = 0; an SELinux domain transition without "
-                   "noatsecure (selinux_bprm_creds_for_exec()) or an AppArmor unsafe "
-                   "transition makes it 1")
 def test_lsm_secure_exec_of_a_root_program_is_not_refused() -> None:
     _intact(_run(r.claim_lsm_secure_root_exec))

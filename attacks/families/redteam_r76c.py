@@ -42,8 +42,7 @@ bytes):
   setresuid(-1, -1, -1) that changes no id (claim_fsuid_kept_by_a_noop_setresuid); a
   root program's exec made secure by an LSM, AT_SECURE 1 with AT_UID = AT_EUID = 0
   (claim_lsm_secure_root_exec).  The kernel model has no user namespaces (unshare()
-  fails) or LSM and sets the fs uid at every setresuid: the claim steps answer as Linux
-  does.
+  fails) or LSM: the claim steps answer as Linux does.
 
 qemu-aarch64-static (run as root) answers setfsuid(-1) 1234 after setfsuid(1234),
 getgroups(0, NULL) 1 after setgroups(1, {1234}), getresuid() 65534, 65534, 65534 and
@@ -51,20 +50,27 @@ setfsuid(-1) 65534 after setuid(65534), setfsuid(-1) 1234 after setfsuid(1234) a
 setresuid(-1, -1, -1) (host 6.18: __sys_setresuid() returns before commit_creds() where
 no id would change); its unshare(CLONE_NEWUSER) fails on this host (EPERM), so the user-namespace answers stand on the kernel source alone.
 
-Through with the Guardian on when written (open P5 gaps): ZK-001, ZK-002, ZK-003,
-ZK-004, ZK-005, ZK-006, ZK-008, ZK-009, ZK-010 (return.credentials forgets every id
-after a setuid, setreuid, setgid, setregid, setgroups with a list or a setfsuid that is
-not given -1, so any later answer teaches it anew), ZK-011 (a call that may put a filter
-in place marks its whole address space, every thread's calls then judged as a filter's),
-ZK-012, ZK-013 (raised_signals.may_filter() marks any seccomp() call, a probe too, and
-any PR_SET_SYSCALL_USER_DISPATCH, one that switches dispatch off too).
-Refused: ZK-007.
+Through with the Guardian on when written (open P5 gaps): ZK-004 (a root program's
+setfsuid(1234) sets the fs uid only with CAP_SETUID, which the Guardian does not follow:
+a launcher may have dropped it from the bounding set, and then setfsuid(-1) answers 0 as
+Linux does; return.credentials forgets the fs uid there).
+Refused: ZK-007; since: ZK-001, ZK-002, ZK-003, ZK-005, ZK-006, ZK-008, ZK-009, ZK-010
+(return.credentials, create.exec_real_ids: setuid, setreuid, setgid, setregid,
+setgroups with a list and setfsuid set the ids __sys_setuid(), __sys_setreuid(),
+set_groups() and __sys_setfsuid() determine from the ids known and the answer 0; an
+exec'd image keeps the group count), ZK-011, ZK-012, ZK-013 (return.credentials:
+raised_signals.may_filter() counts no seccomp() probe and no PR_SYS_DISPATCH_OFF, and a
+filter without SECCOMP_FILTER_FLAG_TSYNC marks its own thread and the threads and
+processes it later creates).
 False refusals when written: claim_userns_uid, claim_userns_fsuid (return.credentials
 kept the auxv's uid 0 across unshare(CLONE_NEWUSER)), claim_userns_exec
 (create.exec_real_ids) -- fixed since: unshare(CLONE_NEWUSER), setns() and
-clone(CLONE_NEWUSER) forget the ids the Guardian follows; claim_fsuid_kept_by_a_noop_setresuid (return.credentials sets
+clone(CLONE_NEWUSER) forget the ids the Guardian follows; claim_fsuid_kept_by_a_noop_setresuid (return.credentials set
 the fs uid to the effective one at every setresuid answered 0), claim_lsm_secure_root_exec
-(create.auxv: AT_SECURE 1 passes with equal ids only for a real uid not 0).
+(create.auxv: AT_SECURE 1 passed with equal ids only for a real uid not 0) -- fixed
+since: a setresuid/setresgid whose ids are all the old ones keeps the fs id
+(__sys_setresuid()'s early return, the kernel model's too), and AT_SECURE 1 with equal
+ids passes for an exec'd image of any uid (the user's launch keeps AX-005's rule).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -101,7 +107,7 @@ PROP_CREDS = ("A thread's ids and groups are what its own set*id and setgroups c
 
 @scenario(id="ZK-001", title="Store 0, 0, 0 for getresuid() after a root program's "
           "setuid(65534) answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
+          program=CORE, prop=PROP_CREDS)
 def zk_setuid_drop(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it calls getresuid() and exits 7 for a
     real uid 0.
@@ -113,7 +119,7 @@ def zk_setuid_drop(adv: Adversary) -> None:
 
 @scenario(id="ZK-002", title="Store 0, 0, 0 for getresuid() after setreuid(65534, 65534) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_CREDS)
+          prop=PROP_CREDS)
 def zk_setreuid_drop(adv: Adversary) -> None:
     """1. A fork child's setreuid(65534, 65534) answered 0; it calls getresuid() and
     exits 7 for a real uid 0.
@@ -125,7 +131,7 @@ def zk_setreuid_drop(adv: Adversary) -> None:
 
 @scenario(id="ZK-003", title="Answer 2 to getgroups(0, NULL) after setgroups(1, {1234}) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_CREDS)
+          prop=PROP_CREDS)
 def zk_groups_list(adv: Adversary) -> None:
     """1. A fork child's setgroups(1, {1234}) answered 0; it calls getgroups(0, NULL) and
     exits 7 for another count than 1.
@@ -149,7 +155,7 @@ def zk_fsuid_set(adv: Adversary) -> None:
 
 @scenario(id="ZK-005", title="Answer 0 to getuid() in the image a program exec'd after "
           "setuid(65534), its auxv claiming uid 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", silent=NEVER_RUNS,
+          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS,
           prop=PROP_CREDS)
 def zk_setuid_exec(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it execs the program with -u, whose
@@ -164,7 +170,7 @@ def zk_setuid_exec(adv: Adversary) -> None:
 
 @scenario(id="ZK-006", title="Answer 0 to getgid() after a root program's setgid(65534) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_CREDS)
+          prop=PROP_CREDS)
 def zk_setgid_drop(adv: Adversary) -> None:
     """1. A fork child's setgid(65534) answered 0; it calls getgid() and exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
@@ -187,7 +193,7 @@ def zk_fsuid_drop(adv: Adversary) -> None:
 
 @scenario(id="ZK-008", title="Answer 0 to setfsuid(-1) after a root program's "
           "setuid(65534) answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
+          program=CORE, prop=PROP_CREDS)
 def zk_setuid_fsuid(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it calls setfsuid(-1) and exits 7 for
     0.
@@ -199,7 +205,7 @@ def zk_setuid_fsuid(adv: Adversary) -> None:
 
 @scenario(id="ZK-009", title="Store 0, 0, 0 for getresuid() after setreuid(-1, 65534) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_CREDS)
+          prop=PROP_CREDS)
 def zk_setreuid_euid(adv: Adversary) -> None:
     """1. A fork child's setreuid(-1, 65534) answered 0; it calls getresuid() and exits 7
     for an effective uid 0.
@@ -211,7 +217,7 @@ def zk_setreuid_euid(adv: Adversary) -> None:
 
 @scenario(id="ZK-010", title="Answer 2 to getgroups(0, NULL) in the image a program exec'd "
           "after setgroups(1, {1234})", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", silent=NEVER_RUNS, prop=PROP_CREDS)
+          program=CORE, silent=NEVER_RUNS, prop=PROP_CREDS)
 def zk_groups_exec(adv: Adversary) -> None:
     """1. A fork child's setgroups(1, {1234}) answered 0; it execs the program with -g,
     whose getgroups(0, NULL) exits 7 for another count than 1.
@@ -224,7 +230,7 @@ def zk_groups_exec(adv: Adversary) -> None:
 
 @scenario(id="ZK-011", title="Answer 65534 to setfsuid(-1) of a root program's thread "
           "after another thread's prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop="A seccomp filter installed without SECCOMP_FILTER_FLAG_TSYNC is the "
                "installing thread's alone (seccomp_set_mode_filter()).")
 def zk_thread_filter(adv: Adversary) -> None:
@@ -246,7 +252,7 @@ PROP_NO_FILTER = ("Only a seccomp filter attached (seccomp_attach_filter()) or s
 
 @scenario(id="ZK-012", title="Answer 65534 to setfsuid(-1) of a root program after "
           "seccomp(SECCOMP_GET_ACTION_AVAIL)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_NO_FILTER)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_NO_FILTER)
 def zk_action_avail(adv: Adversary) -> None:
     """1. A fork child's seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &SECCOMP_RET_KILL_PROCESS)
     answered 0 (libseccomp's probe); it calls setfsuid(-1) and exits 7 for another
@@ -261,7 +267,7 @@ def zk_action_avail(adv: Adversary) -> None:
 
 @scenario(id="ZK-013", title="Answer 65534 to setfsuid(-1) of a root program after "
           "prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_NO_FILTER)
 def zk_dispatch_off(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF)

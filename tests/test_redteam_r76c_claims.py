@@ -50,3 +50,7 @@ def test_fsuid_kept_by_a_noop_setresuid_is_not_refused() -> None:
 
 def test_lsm_secure_exec_of_a_root_program_is_not_refused() -> None:
     _intact(_run(r.claim_lsm_secure_root_exec))
+
+
+def test_fsuid_unchanged_without_cap_setuid_is_not_refused() -> None:
+    _intact(_run(r.claim_fsuid_without_cap_setuid), {r.P_FSUID_SET: -4})

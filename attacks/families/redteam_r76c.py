@@ -19,7 +19,6 @@ bytes):
 - ZK-001: setuid(65534) answered 0, getresuid() stored 0, 0, 0;
 - ZK-002: setreuid(65534, 65534) answered 0, getresuid() stored 0, 0, 0;
 - ZK-003: setgroups(1, {1234}) answered 0, getgroups(0, NULL) answered 2;
-- ZK-004: setfsuid(1234) answered 0 (the old fs uid), setfsuid(-1) answered 0;
 - ZK-005: setuid(65534) answered 0, the exec'd image's auxv AT_UID = AT_EUID = 0, its
   getuid() answered 0;
 - ZK-006: setgid(65534) answered 0, getgid() answered 0;
@@ -50,9 +49,9 @@ setfsuid(-1) 65534 after setuid(65534), setfsuid(-1) 1234 after setfsuid(1234) a
 setresuid(-1, -1, -1) (host 6.18: __sys_setresuid() returns before commit_creds() where
 no id would change); its unshare(CLONE_NEWUSER) fails on this host (EPERM), so the user-namespace answers stand on the kernel source alone.
 
-Through with the Guardian on when written (open P5 gaps): ZK-004 (a root program's
-setfsuid(1234) sets the fs uid only with CAP_SETUID, which the Guardian does not follow:
-a launcher may have dropped it from the bounding set, and then setfsuid(-1) answers 0 as
+Withdrawn as Linux's answer, now a claim: ZK-004 (claim_fsuid_without_cap_setuid: a
+root program's setfsuid(1234) sets the fs uid only with CAP_SETUID, which the Guardian
+does not follow; a launcher may have dropped it, and then setfsuid(-1) answers 0 as
 Linux does; return.credentials forgets the fs uid there).
 Refused: ZK-007; since: ZK-001, ZK-002, ZK-003, ZK-005, ZK-006, ZK-008, ZK-009, ZK-010
 (return.credentials, create.exec_real_ids: setuid, setreuid, setgid, setregid,
@@ -141,15 +140,12 @@ def zk_groups_list(adv: Adversary) -> None:
     _answers(adv, P_GROUPS_LIST, NR_GETGROUPS, 2)
 
 
-@scenario(id="ZK-004", title="Answer 0 to setfsuid(-1) after a root program's "
-          "setfsuid(1234)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
-def zk_fsuid_set(adv: Adversary) -> None:
-    """1. A fork child's setfsuid(1234) answered 0 (its old fs uid); it calls
-    setfsuid(-1) and exits 7 for another answer than 1234.
-    2. The kernel answers 0 to both: the program logs bytes 0..7 of the secret.
-    __sys_setfsuid(): CAP_SETUID lets the first set `new->fsuid = kuid` (1234); the
-    second, given an invalid id, answers `old_fsuid`: 1234."""
+def claim_fsuid_without_cap_setuid(adv: Adversary) -> None:
+    """Step 4 as Linux answers for a root program whose launcher dropped CAP_SETUID
+    (which the Guardian cannot see): __sys_setfsuid() sets the fs uid 1234 only `if
+    (uid_eq(kuid, old->uid) || ... || ns_capable_setid(old->user_ns, CAP_SETUID))`, so
+    both calls answer the old fs uid 0.  Once round 76c's ZK-004; the victim's step,
+    which takes that for a forgery, logs -4."""
     _answers(adv, P_FSUID_SET, NR_SETFSUID, 0)
 
 

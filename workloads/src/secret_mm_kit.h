@@ -61,6 +61,13 @@ KIT_UNUSED static void judge(int phase, long at, long done, int c0, int c1, int 
     log_label(phase, ok ? 0 : -4);
 }
 
+/* pwrite64 of a page of 'y' at page 2 of the file: 1 where it wrote it all. */
+KIT_UNUSED static long put_y(long fd)
+{
+    memset(page_p, 'y', sizeof page_p);
+    return sys6(SYS_pwrite64, fd, (long)page_p, PAGE, 2 * PAGE, 0, 0) == PAGE;
+}
+
 KIT_UNUSED static long fill_store(long at, int page, int c)
 {
     memset((uint8_t *)at + page * PAGE, c, PAGE);

@@ -109,12 +109,6 @@ static long view_prot(long prot, long *fd)
     return valid(at) ? at : -1;
 }
 
-static long put_y(long fd)
-{
-    memset(page_p, 'y', sizeof page_p);
-    return sys6(SYS_pwrite64, fd, (long)page_p, PAGE, 2 * PAGE, 0, 0) == PAGE;
-}
-
 static void step(int phase)
 {
     int ro = phase == P_PROTUP || phase == P_PROTRT || phase == P_PROTDROP ||

@@ -123,15 +123,6 @@ static uint8_t wbuf[2 * PAGE] __attribute__((aligned(4096)));
 #include "secret_main_kit.h"
 #include "secret_refused_kit.h"
 
-/* a call Linux answers 0 (index 0; 1 otherwise, or where p is 0) */
-static long ok_step(int phase, long m, long p, long nr, long a0, long a1, long a2, long a3)
-{
-    marker(phase, m, p, 0, 0);
-    long r = p ? sc(nr, a0, a1, a2, a3) : 1;
-    log_label(phase, r == 0 ? 0 : 1);
-    return r;
-}
-
 static void sentinel_steps(long m)
 {
     refused(P_SENTCLOSE, m, 1, SYS_close, -10000, 0, 0, 0, -EBADF);

@@ -97,15 +97,8 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t wbuf[64];
 #include "secret_rules_kit.h"
-
-/* The exit status of child `pid` (-1: none, or not an exit). */
-static int status_of(long pid)
-{
-    int status = 0;
-    if (pid <= 0 || sys6(SYS_wait4, pid, (long)&status, 0, 0, 0, 0) != pid)
-        return -1;
-    return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1;
-}
+#include "secret_main_kit.h"
+#include "secret_core_kit.h"
 
 /* A new image started with -p, -u or -a: 7 where it sees what Linux never answers. */
 static int image_check(char how)
@@ -115,18 +108,6 @@ static int image_check(char how)
     if (how == 'g')
         return sys6(SYS_getgroups, 0, 0, 0, 0, 0, 0) != 1 ? 7 : 0;
     return 0;
-}
-
-static char *exec_args[3], *exec_envp[1];
-
-static int exec_self(char *self, char *flag)
-{
-    exec_args[0] = self;
-    exec_args[1] = flag;
-    exec_args[2] = 0;
-    exec_envp[0] = 0;
-    sys6(SYS_execve, (long)self, (long)exec_args, (long)exec_envp, 0, 0, 0);
-    return 1;
 }
 
 static uint32_t ids[3];
@@ -252,49 +233,17 @@ static int child_body(int how, char *self)
     return 0;
 }
 
-/* Step `how` in a fork child: -4 where it exits 7. */
-__attribute__((noinline)) static void core_step(int phase, int how, char *self)
-{
-    marker(phase, (long)logbuf, 0, 0, 0);
-    long pid = sys6(SYS_clone, SIGCHLD, 0, 0, 0, 0, 0);
-    if (pid == 0)
-        sys6(SYS_exit, child_body(how, self), 0, 0, 0, 0, 0);
-    log_label(phase, status_of(pid) == 7 ? -4 : 0);
-}
-
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    for (int i = 1; i < argc; i++) {
-        show_digest |= strcmp(argv[i], "-d") == 0;
-        if (argv[i][0] == '-' && argv[i][1] && argv[i][1] != 'd' && !argv[i][2])
-            return image_check(argv[i][1]);
-    }
+    char flag = image_flag(argc, argv, &show_digest, 0, 0);
+    if (flag)
+        return image_check(flag);
     volatile uint8_t stackbuf[64];
-    uint8_t digest[32];
-    char hex[80];
 
-    marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
-        say("secret: getrandom failed\n");
+    long mapped = core_start(stackbuf);
+    if (!mapped)
         return 1;
-    }
-    for (int i = 0; i < 16; i++)
-        stackbuf[i] = 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        stackbuf[16 + i] = ((uint8_t *)secret)[i];
-    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-    if (!mapped_ok(mapped)) {
-        say("secret: mmap failed\n");
-        return 1;
-    }
-    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
-    memcpy(logbuf, secret, SECRET_LEN);
-    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    marker(P_PLACED, (long)logbuf, (long)stackbuf, mapped, (long)win);
-
-    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
     core_step(P_SETUID_DROP, 0, argv[0]);
     core_step(P_SETREUID_DROP, 1, argv[0]);
     core_step(P_GROUPS_LIST, 2, argv[0]);
@@ -313,19 +262,5 @@ int main(int argc, char **argv)
     core_step(P_ACTION_AVAIL, 15, argv[0]);
     core_step(P_DISPATCH_OFF, 16, argv[0]);
 
-    int bad = memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
-    sha256_secret((const uint8_t *)secret, digest);
-    memcpy(hex, "secret: sha256=", 15);
-    for (int i = 0; i < 32; i++) {
-        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[79] = '\n';
-    if (show_digest)
-        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
-    marker(P_END, bad, 0, 0, 0);
-    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
-    return bad ? 3 : 0;
+    return secret_verdict(0, mapped, stackbuf, show_digest);
 }

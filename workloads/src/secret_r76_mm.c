@@ -122,25 +122,12 @@ static int devnull = -1;
 static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t wbuf[64];
 #include "secret_rules_kit.h"
-
-static int valid(long p)
-{
-    return p > 0 && (unsigned long)p < (1UL << 48);
-}
-
-static int filled(long at, int c)
-{
-    for (long i = 0; i < PAGE; i++)
-        if (((volatile uint8_t *)at)[i] != (uint8_t)c)
-            return 0;
-    return 1;
-}
-
-static uint8_t page_p[PAGE];
+#include "secret_main_kit.h"
+#include "secret_mm_kit.h"
 
 /* A memfd of 3 pages of 'x' (pwrite64), sealed with `seals` (0: none), mapped
  * MAP_PRIVATE with `prot`. */
-static long view_x(long prot, long seals, long *fd)
+static long view_sealed(long prot, long seals, long *fd)
 {
     *fd = sys6(SYS_memfd_create, (long)ROUND_TAG, seals ? MFD_ALLOW_SEALING : 0, 0, 0, 0, 0);
     if (*fd < 0 || sys6(SYS_ftruncate, *fd, 3 * PAGE, 0, 0, 0, 0) != 0)
@@ -156,33 +143,16 @@ static long view_x(long prot, long seals, long *fd)
     return valid(at) ? at : -1;
 }
 
-/* After the step's calls: pages 0 and 1 read 'x', page 2 reads `c`. */
-static void judge(int phase, long at, long done, int c)
-{
-    long ok = 0;
-    if (done) {
-        marker(phase + 2, at, 0, 0, 0);
-        ok = filled(at, 'x') && filled(at + PAGE, 'x') && filled(at + 2 * PAGE, c);
-    }
-    log_label(phase, ok ? 0 : -4);
-}
-
-static long put_y(long fd)
-{
-    memset(page_p, 'y', sizeof page_p);
-    return sys6(SYS_pwrite64, fd, (long)page_p, PAGE, 2 * PAGE, 0, 0) == PAGE;
-}
-
 static void step(int phase)
 {
     int ro = phase == P_ROLOCKW || phase == P_POPRO;
     long seals = phase == P_SEALW ? F_SEAL_WRITE : phase == P_SEALFW ? F_SEAL_FUTURE_WRITE : 0;
     long prot = ro ? PROT_READ : PROT_READ | PROT_WRITE;
-    long fd, at = view_x(phase == P_POPRO ? prot | 0x100 : prot, seals, &fd), done = 0;
+    long fd, at = view_sealed(phase == P_POPRO ? prot | 0x100 : prot, seals, &fd), done = 0;
     int c2 = 'y';
     marker(phase, (long)logbuf, at, fd, 0);
     if (!valid(at)) {
-        judge(phase, at, 0, 'y');
+        judge(phase, at, 0, 'x', 'x', 'y');
         return;
     }
     long p2 = at + 2 * PAGE;
@@ -383,7 +353,7 @@ static void step(int phase)
         break;
     }
     done = ok && (wrote || put_y(fd));
-    judge(phase, at, done, c2);
+    judge(phase, at, done, 'x', 'x', c2);
     if (phase == P_ROLOCKW)
         sys6(SYS_munlock, at, 3 * PAGE, 0, 0, 0, 0);
 }
@@ -392,7 +362,7 @@ static void step(int phase)
  * carries the first view (x2) and the second (x3). */
 static void views_step(int phase)
 {
-    long fd, at = view_x(PROT_READ | PROT_WRITE, 0, &fd), v2 = -1, ok = 0, done = 0;
+    long fd, at = view_sealed(PROT_READ | PROT_WRITE, 0, &fd), v2 = -1, ok = 0, done = 0;
     if (valid(at))
         v2 = phase == P_OFFVIEW
                  ? sys6(SYS_mmap, 0, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE)
@@ -423,39 +393,13 @@ static void views_step(int phase)
 int main(int argc, char **argv)
 {
     int show_digest = 0;
-    const char *steps = "";
-    for (int i = 1; i < argc; i++) {
-        show_digest |= strcmp(argv[i], "-d") == 0;
-        if (argv[i][0] == '-' && argv[i][1] && argv[i][1] != 'd')
-            steps = argv[i] + 1;
-    }
+    const char *steps = step_letters(argc, argv, &show_digest);
     volatile uint8_t stackbuf[64];
-    uint8_t digest[32];
-    char hex[80];
 
-    marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
-        say("secret: getrandom failed\n");
+    long mapped = start_secret(stackbuf);
+    if (!mapped)
         return 1;
-    }
-    for (int i = 0; i < 16; i++)
-        stackbuf[i] = 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        stackbuf[16 + i] = ((uint8_t *)secret)[i];
-    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-    if (!valid(mapped)) {
-        say("secret: mmap failed\n");
-        return 1;
-    }
-    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
-    memcpy(logbuf, secret, SECRET_LEN);
-    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    /* The referee reads the heap copy at the page it is told + SECRET_OFF: the page
-     * announced is the one whose SECRET_OFF is logbuf's working copy. */
-    marker(P_PLACED, (long)logbuf - SECRET_OFF, (long)stackbuf, mapped, (long)win);
-
-    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
+    announce_placed(mapped, stackbuf);
     for (const char *s = steps; *s; s++) {
         switch (*s) {
         case 'a': step(P_WRITE); break;
@@ -494,19 +438,5 @@ int main(int argc, char **argv)
         }
     }
 
-    int bad = memcmp((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        bad |= stackbuf[16 + i] != ((uint8_t *)secret)[i];
-    sha256_secret((const uint8_t *)secret, digest);
-    memcpy(hex, "secret: sha256=", 15);
-    for (int i = 0; i < 32; i++) {
-        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[79] = '\n';
-    if (show_digest)
-        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
-    marker(P_END, bad, 0, 0, 0);
-    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
-    return bad ? 3 : 0;
+    return secret_verdict(0, mapped, stackbuf, show_digest);
 }

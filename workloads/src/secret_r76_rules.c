@@ -138,24 +138,8 @@ static uint8_t logbuf[SECRET_LEN + 32];
 static uint8_t wbuf[2 * PAGE] __attribute__((aligned(4096)));
 #define ROUND_TAG "r76"
 #include "secret_rules_kit.h"
-
-/* a call Linux refuses with `want`: a success indexes -4 (p 0: the setup failed, 1) */
-static void refused(int phase, long m, long p, long nr, long a0, long a1, long a2, long a3,
-                    long want)
-{
-    marker(phase, m, p, 0, 0);
-    long r = p ? sc(nr, a0, a1, a2, a3) : 1;
-    log_label(phase, !p ? 1 : err_index(r, want));
-}
-
-/* a call Linux answers 0 (index 0; 1 otherwise, or where p is 0) */
-static long ok_step(int phase, long m, long p, long nr, long a0, long a1, long a2, long a3)
-{
-    marker(phase, m, p, 0, 0);
-    long r = p ? sc(nr, a0, a1, a2, a3) : 1;
-    log_label(phase, r == 0 ? 0 : 1);
-    return r;
-}
+#include "secret_main_kit.h"
+#include "secret_refused_kit.h"
 
 static long map(long len, long flags)
 {
@@ -353,33 +337,7 @@ static void late_steps(long m)
     log_label(P_PERFGROUP, open_index(r, -EBADF));
 }
 
-static uint8_t *g_heap, *g_mapped;
-static volatile uint8_t *g_stack;
 static int show_digest;
-
-/* The program's last check: its three copies of the secret intact; the digest with -d. */
-static int finish(void)
-{
-    uint8_t digest[32];
-    char hex[80];
-    uint8_t *heap = g_heap;
-    int bad = memcmp(heap + SECRET_OFF, secret, SECRET_LEN) != 0 ||
-              memcmp(g_mapped + SECRET_OFF, secret, SECRET_LEN) != 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        bad |= g_stack[16 + i] != ((uint8_t *)secret)[i];
-    sha256_secret((const uint8_t *)secret, digest);
-    memcpy(hex, "secret: sha256=", 15);
-    for (int i = 0; i < 32; i++) {
-        hex[15 + 2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        hex[16 + 2 * i] = "0123456789abcdef"[digest[i] & 15];
-    }
-    hex[79] = '\n';
-    if (show_digest)
-        sys6(SYS_write, 1, (long)hex, 80, 0, 0, 0);
-    marker(P_END, bad, 0, 0, 0);
-    say(bad ? "secret: TAMPERED\n" : "secret: intact\n");
-    return bad ? 3 : 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -387,40 +345,8 @@ int main(int argc, char **argv)
         show_digest |= strcmp(argv[i], "-d") == 0;
     volatile uint8_t stackbuf[64];
 
-    marker(P_START, 0, 0, 0, 0);
-    if (sys6(SYS_getrandom, (long)secret, SECRET_LEN, 0, 0, 0, 0) != SECRET_LEN) {
-        say("secret: getrandom failed\n");
+    if (!rules_start(stackbuf))
         return 1;
-    }
-    long cur = sys6(SYS_brk, 0, 0, 0, 0, 0, 0);
-    long base = (cur + PAGE - 1) & ~(PAGE - 1);
-    if (sys6(SYS_brk, base + 3 * PAGE, 0, 0, 0, 0, 0) != base + 3 * PAGE) {
-        say("secret: brk failed\n");
-        return 1;
-    }
-    uint8_t *heap = (uint8_t *)(base + 2 * PAGE);
-    memcpy(heap, "public bytes, nothing secret....", 32);
-    memcpy(heap + SECRET_OFF, secret, SECRET_LEN);
-    for (int i = 0; i < 16; i++)
-        stackbuf[i] = 0;
-    for (int i = 0; i < SECRET_LEN; i++)
-        stackbuf[16 + i] = ((uint8_t *)secret)[i];
-    long mapped = sys6(SYS_mmap, 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                       -1, 0);
-    if (!mapped_ok(mapped)) {
-        say("secret: mmap failed\n");
-        return 1;
-    }
-    memcpy((uint8_t *)mapped + SECRET_OFF, secret, SECRET_LEN);
-    memcpy(logbuf, secret, SECRET_LEN);
-    memcpy(logbuf + SECRET_LEN, "label-0.label-1.label-2.label-3.", 32);
-    clear_registers();
-    marker(P_PLACED, (long)heap, (long)stackbuf, mapped, (long)win);
-    g_heap = heap;
-    g_mapped = (uint8_t *)mapped;
-    g_stack = stackbuf;
-
-    devnull = (int)sys6(SYS_openat, AT_FDCWD, (long)"/dev/null", O_WRONLY, 0, 0, 0);
 
     sc(SYS_gettid, 0, 0, 0, 0);
     long m = memfd_of('l', 10, 0);
@@ -430,5 +356,5 @@ int main(int argc, char **argv)
         honest_steps(m);
         late_steps(m);
     }
-    return finish();
+    return finish(show_digest);
 }

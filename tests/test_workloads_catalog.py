@@ -128,6 +128,7 @@ EXPECTED = {
     "secret_r74_rules",
     "secret_r75_rules",
     "secret_r76_rules",
+    "secret_r77_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -112,6 +112,7 @@ EXPECTED = {
     "secret_r74_core",
     "secret_r75_core",
     "secret_r76_core",
+    "secret_r77_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

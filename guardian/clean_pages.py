@@ -55,6 +55,8 @@ class CleanPages:
         self.entered: dict[int, tuple[int, object, int]] = {}
         #: id(file) -> its frames in `entered` (a write to the file walks these alone)
         self.of_file: dict[int, set[int]] = {}
+        #: (id(file), page) -> its frames in `entered` (a short write walks these alone)
+        self.at_page: dict[tuple[int, int], set[int]] = {}
         #: (domain, sealed version) -> (file, page) of a clean frame SWAP_OUT sealed
         self.sealed: dict[tuple[int, int], tuple[object, int]] = {}
 
@@ -76,8 +78,12 @@ class CleanPages:
         found = self._private_view(space, va)
         if found is None:
             return
-        self.entered[pa] = (root, found[0].file, found[1] // PAGE)
-        self.of_file.setdefault(id(found[0].file), set()).add(pa)
+        self._enter(pa, (root, found[0].file, found[1] // PAGE))
+
+    def _enter(self, pa: int, rec: tuple[int, object, int]) -> None:
+        self.entered[pa] = rec
+        self.of_file.setdefault(id(rec[1]), set()).add(pa)
+        self.at_page.setdefault((id(rec[1]), rec[2]), set()).add(pa)
 
     def _drop(self, pa: int) -> None:
         rec = self.entered.pop(pa, None)
@@ -86,6 +92,10 @@ class CleanPages:
             frames.discard(pa)
             if not frames:
                 del self.of_file[id(rec[1])]
+            page = self.at_page[(id(rec[1]), rec[2])]
+            page.discard(pa)
+            if not page:
+                del self.at_page[(id(rec[1]), rec[2])]
 
     def moved(self, old: int, new: int) -> None:
         """MIGRATE_PAGE moved the frame `old`, mapped in one place, to `new`:
@@ -95,8 +105,8 @@ class CleanPages:
         if rec is None:
             return
         self._drop(old)
-        self.entered[new] = rec
-        self.of_file.setdefault(id(rec[1]), set()).add(new)
+        self._drop(new)
+        self._enter(new, rec)
 
     def swapped_out(self, dom_id: int, version: int, pa: int) -> None:
         """SWAP_OUT sealed the frame `pa` as `version`: where it is a clean page, Linux
@@ -138,7 +148,11 @@ class CleanPages:
         new bytes (do_read_fault() mapped the folio itself; shmem_file_write_iter()
         writes it): the file's page, `data(offset)`, is written into it."""
         first, last = start // PAGE, (end - 1) // PAGE
-        for pa in list(self.of_file.get(id(file), ())):
+        frames = self.of_file.get(id(file), ())
+        if last - first < len(frames):      # (a short write: its own pages' frames alone)
+            frames = {pa for pg in range(first, last + 1)
+                      for pa in self.at_page.get((id(file), pg), ())}
+        for pa in list(frames):
             _, f, pg = self.entered[pa]
             if f is not file or not first <= pg <= last:
                 continue

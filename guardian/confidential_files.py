@@ -204,6 +204,12 @@ class Descriptors(TableLifecycle):
         f = self.open_file(slot, fd)
         return f.memfd if f is not None else 0
 
+    def lockable_memfd(self, slot: Slot, fd: int) -> bool:
+        """Does `fd` name, as the slot's call took it at entry, a shmem memfd (not
+        MFD_HUGETLB)?  The number is looked up once, at entry (fdget()): another thread's
+        close, dup2 or open since may have put a memfd where a hugetlbfs file was."""
+        return self.memfd(slot, fd) in self.shmem_memfds and self.steady(slot)
+
     def maker_of(self, slot: Slot, fd: int) -> int | None:
         """The syscall that made descriptor `fd` of the slot's thread, if known."""
         f = self.open_file(slot, fd)

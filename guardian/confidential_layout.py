@@ -204,8 +204,8 @@ class Layout:
             # Linux's mmap_zero() makes a mapping of /dev/zero anonymous memory: its pages
             # are zeros (set_pt.zero_fill), never a file's input data.
             anonymous = a[3] & MAP_ANONYMOUS or self.files.path_of(slot, a[4]) == ZERO_DEVICE
-            if mmap_lockable(a[3], bool(anonymous) or self.files.memfd(slot, a[4])
-                             in self.files.shmem_memfds, path is not None):
+            if mmap_lockable(a[3], bool(anonymous) or self.files.lockable_memfd(slot, a[4]),
+                             path is not None):
                 space.lockable.append((ret, ret + length))
             if a[3] & MAP_SHARED:
                 if not anonymous and self.files.access(slot, a[4]) == O_RDONLY:

@@ -169,8 +169,11 @@ def _set_by(slot: Slot, ret: int, before: Seen) -> Seen:
     if nr in _SET_THREE and ret == 0:         # (__sys_setresuid(): -1 keeps the id)
         names = _SET_THREE[nr]
         same = _no_change(a, names, before)
-        if same:                # ("No change": returns 0 before commit_creds())
-            return before
+        if same:                # ("No change": returns 0 before commit_creds(), 6.2+)
+            if a[1] != _KEEP or before.get(names[3]) == before.get(names[1]):
+                return before
+            # (before 6.2 it goes on: fsuid = euid; which kernel answered is not known)
+            return {n: v for n, v in before.items() if n != names[3]}
         after = {n: v if v != _KEEP else before.get(n) for n, v in zip(names, a, strict=False)}
         after[names[3]] = after[names[1]] if same is False else None
         return {n: v for n, v in after.items() if v is not None}

@@ -27,6 +27,8 @@ from guardian.user_memory import UserMemory
 _SELF = frozenset((-10000, -10001, -20000))
 _IOVEC = 16
 _U64 = 1 << 64
+#: include/linux/fs.h: INT_MAX & PAGE_MASK, the most bytes import_iovec() keeps
+MAX_RW_COUNT = 0x7FFF_FFFF & ~(PAGE - 1)
 
 
 def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
@@ -47,6 +49,10 @@ def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
     done = 0
     for i in range(cnt):
         base, length = struct.unpack_from("<QQ", raw, i * _IOVEC)
+        if length >> 63:
+            return None                 # (iovec_from_user(): -EINVAL)
+        # iovec_from_user() cuts the lengths at MAX_RW_COUNT in all; the rest is dropped
+        length = min(length, MAX_RW_COUNT - done)
         if not length:
             continue
         start = untagged_addr(base)

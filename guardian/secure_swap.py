@@ -149,6 +149,9 @@ class SecureSwap:
         rec.holders.discard(root)
         if not rec.holders:
             del records[version]
+            sealed = self.s.admission.clean.sealed
+            if sealed:
+                sealed.pop((dom_id, version), None)     # (a clean page's: never back)
             versions = self._at_va[dom_id][rec.va]
             versions.discard(version)
             if not versions:
@@ -301,4 +304,7 @@ class SecureSwap:
             self._at_va.pop(dom_id, None)
             self._aead.pop(dom_id, None)
             self.last_version.pop(dom_id, None)     # (domain ids are never reused)
+            clean = self.s.admission.clean
+            if clean.sealed:
+                clean.sealed = {k: v for k, v in clean.sealed.items() if k[0] != dom_id}
 

@@ -145,3 +145,50 @@ def test_a_swapped_clean_page_shows_the_files_bytes() -> None:
     clean.swapped_out(1, 7, PA)
     view.file.data[2 * PAGE:3 * PAGE] = b"y" * PAGE
     assert clean.swapped_in(space, 1, 7, AT + 2 * PAGE) == b"y" * PAGE
+
+
+def test_a_sealed_clean_page_discarded_leaves_no_record() -> None:
+    # the program unmapped (or exited with) a clean page swapped out: its version is never
+    # swapped in, and its record goes with the seal's
+    from types import SimpleNamespace
+
+    from guardian.secure_swap import SealRecord, SecureSwap
+    clean = CleanPages()
+    state = SimpleNamespace(admission=SimpleNamespace(clean=clean))
+    swap = SecureSwap(state, None)  # type: ignore[arg-type]
+    swap.seals[1] = {7: SealRecord(AT, {5})}
+    swap._at_va[1] = {AT: {7}}
+    clean.sealed[(1, 7)] = (object(), 0)
+    swap._release(1, 7, 5)
+    assert not clean.sealed
+
+
+def test_a_short_write_walks_only_its_own_pages_frames() -> None:
+    """(a write of a page of a memfd with many clean frames asks that page's alone)"""
+    mem = MemFile(size=64 * PAGE, data=bytearray(64 * PAGE))
+    space = Space(sole_views=[(AT, AT + 64 * PAGE, FileView(mem, mem.version), 0)])
+    clean = CleanPages()
+    for i in range(64):
+        clean.note(space, ROOT, AT + i * PAGE, PA + i * PAGE)
+    looked: list[int] = []
+
+    class _Counting(dict):  # type: ignore[type-arg]
+        def __getitem__(self, pa: int):  # noqa: ANN204
+            looked.append(pa)
+            return super().__getitem__(pa)
+
+    clean.entered = _Counting(clean.entered)
+
+    class _Frames:
+        def mappings(self, pa: int) -> list[tuple[int, int, int]]:
+            return []
+
+    class _State:
+        frames = _Frames()
+
+    clean.show_write(_State(), None, mem, 5 * PAGE, 5 * PAGE + 1,  # type: ignore[arg-type]
+                     lambda off: None)
+    assert looked == [PA + 5 * PAGE] and PA + 5 * PAGE not in clean.entered
+    for i in range(64):
+        clean.written(PA + i * PAGE)
+    assert not clean.entered and not clean.of_file and not clean.at_page

@@ -151,3 +151,13 @@ def test_a_clone_into_a_new_user_namespace_does_not_keep_its_creators_ids() -> N
     assert space.creds[sc.g.conf.slots[child].thread] == {}
     _, child = _clone(sc, VFORK)
     assert space.creds[sc.g.conf.slots[child].thread]["ruid"] == 1000
+
+
+def test_a_noop_setresuid_leaves_an_fs_uid_apart_unknown(s: Scene) -> None:
+    """__sys_setresuid()'s "No change" early return (6.2+) keeps an fs uid set apart;
+    6.1 goes on to fsuid = euid: either answer of a later setfsuid(-1) passes."""
+    _space(s).creds[1] = from_auxv({AT_UID: 0, AT_EUID: 0, AT_GID: 0, AT_EGID: 0})
+    assert _ok(s, "setresuid", (65534, 0, 65534), 0)
+    assert _ok(s, "setfsuid", (65534,), 0)              # (the real uid: allowed)
+    assert _ok(s, "setresuid", (0xFFFF_FFFF,) * 3, 0)
+    assert _ok(s, "setfsuid", (0xFFFF_FFFF,), 0)        # (6.1: fsuid = euid)

@@ -63,3 +63,15 @@ def test_process_madvise_stops_at_a_locked_iovec() -> None:
     assert bound(vecs, space, other, [other], quiet) is None  # type: ignore[arg-type]
     space.locked = []
     assert bound(vecs, space, cold, [cold], quiet) is None       # type: ignore[arg-type]
+
+
+def test_process_madvise_iovecs_are_cut_at_max_rw_count() -> None:
+    # iovec_from_user() cuts the iovec that passes MAX_RW_COUNT: Linux advises only its
+    # first part, which may hold no locked page, and answers MAX_RW_COUNT
+    space = Space()
+    space.locked = [(0x1_0000_0000 + 0x8000_0000, 0x1_0000_0000 + 0x8000_1000)]
+    vecs = _Iovecs([(0x1_0000_0000, 0x9000_0000)])
+    slot = Slot(5, 1, None, 0, NR["process_madvise"], (-10000 % M, 0x9000, 1, 20, 0, 0),
+                1, 1)
+    most = bound(vecs, space, slot, [slot], lambda _r: True)  # type: ignore[arg-type]
+    assert most is None or most >= 0x7FFF_F000

@@ -253,7 +253,7 @@ RULES: tuple[Rule, ...] = (
                  "return.id_range", "return.value_range", "return.range_table",
                  "return.tagged_ctrl",
                  "return.mm_args_refused", "return.mm_area_refused",
-                 "return.process_madvise_locked", "return.mrelease_live",
+                 "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
                  "return.negative_descriptor",
                  "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",

@@ -70,14 +70,15 @@ FD_ARGS: dict[str, tuple[int, ...]] = {
 
 #: call -> argument -> the negative values it takes as the caller (include/uapi/linux/
 #: pidfd.h: PIDFD_SELF_THREAD -10000, PIDFD_SELF_THREAD_GROUP -10001, -20000 as 6.14
-#: merged it): pidfd_get_task() (process_madvise, process_mrelease, pidfd_getfd's pidfd)
-#: takes all three; pidfd_send_signal's own switch (6.15) knows -10000 and -10001 alone;
-#: every other descriptor is fdget()'s (-EBADF).
+#: merged it): pidfd_get_task() (process_madvise, process_mrelease) takes all three;
+#: pidfd_send_signal's own switch (6.15) knows -10000 and -10001 alone; pidfd_getfd's
+#: pidfd is fdget()'s (pidfd_get_pid() from 6.13: fdget() too), as every other
+#: descriptor (-EBADF).
 #: FD_PIDFS_ROOT/FD_NSFS_ROOT are get_path_anchor()'s alone (open_by_handle_at, 6.17)
 _PIDFD_SELF = frozenset((-10000, -10001, -20000))
 _SIGNAL_SELF = frozenset((-10000, -10001))
 SENTINELS: dict[str, dict[int, frozenset[int]]] = {
-    "pidfd_send_signal": {0: _SIGNAL_SELF}, "pidfd_getfd": {0: _PIDFD_SELF},
+    "pidfd_send_signal": {0: _SIGNAL_SELF},
     "process_madvise": {0: _PIDFD_SELF}, "process_mrelease": {0: _PIDFD_SELF},
 }
 
@@ -135,6 +136,22 @@ def _kcmp(a: tuple[int, ...]) -> dict[int, frozenset[int]]:
         if kind == KCMP_EPOLL_TFD else {}
 
 
+PERF_FLAG_PID_CGROUP = 1 << 2
+
+
+def _perf(a: tuple[int, ...]) -> dict[int, frozenset[int]]:
+    """kernel/events/core.c: SYSCALL_DEFINE5(perf_event_open): group_fd -1 is no group,
+    else perf_fget_light(); under PERF_FLAG_PID_CGROUP pid is a cgroup descriptor
+    (pid -1: -EINVAL; perf_cgroup_connect(): fdget(), -EBADF); pid -1 with cpu -1 has
+    neither task nor cpu (perf_event_alloc(): -EINVAL): no success on either."""
+    none: frozenset[int] = frozenset()
+    pid, cpu = (a[1] & 0xFFFF_FFFF), (a[2] & 0xFFFF_FFFF)
+    out = {3: frozenset((-1,))}
+    if a[4] & PERF_FLAG_PID_CGROUP or pid == cpu == 0xFFFF_FFFF:
+        out[1] = none
+    return out
+
+
 #: calls of EXCEPTIONS judged in part: call -> arguments -> {descriptor argument: the
 #: negative values it takes}; any other negative value there fails with -EBADF
 PARTIAL: dict[str, Callable[[tuple[int, ...]], dict[int, frozenset[int]]]] = {
@@ -144,7 +161,7 @@ PARTIAL: dict[str, Callable[[tuple[int, ...]], dict[int, frozenset[int]]]] = {
     "kcmp": _kcmp,
     # kernel/events/core.c: SYSCALL_DEFINE5(perf_event_open): group_fd != -1 ->
     # perf_fget_light(): -EBADF (attr's errors come first: only a success is judged)
-    "perf_event_open": lambda a: {3: frozenset((-1,))},
+    "perf_event_open": _perf,
 }
 
 FD_CALLS: dict[int, tuple[int, ...]] = {

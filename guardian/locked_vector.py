@@ -1,11 +1,15 @@
 """`return.process_madvise_locked`: process_madvise() of the caller's own mm (a PIDFD_SELF_*
-pidfd) applies each iovec's advice as madvise() does, so an advice Linux refuses on a
-VM_LOCKED area (locked_ranges.LOCK_REFUSES) stops at the first iovec with a page the
-program locked: vector_madvise() advances past an iovec only once do_madvise() (6.13+:
-madvise_do_behavior()) succeeded on it, and answers the bytes of the iovecs before the
-one that failed (or the error where none went through).
+pidfd) applies each iovec's advice as madvise() does (6.13+: any advice
+madvise_behavior_valid() takes; before, process_madvise_behavior_valid()'s few, a
+subset), so it stops at the first iovec madvise() fails: for its arguments (an advice
+no version knows, an unaligned start: refused_args.mm_refused()) or its areas (a hole,
+an advice Linux refuses on a VM_LOCKED area (locked_ranges.LOCK_REFUSES) over a page the
+program locked, MADV_FREE of a shared area: area_state.refused()).  vector_madvise()
+advances past an iovec only once do_madvise() (6.13+: madvise_do_behavior()) succeeded
+on it, and answers the bytes of the iovecs before the one that failed (or the error
+where none went through).
 
-Judged only where the Guardian's record of the locks is sure (as `return.mm_area_refused`:
+Judged only where the Guardian's record of the areas is sure (as `return.mm_area_refused`:
 no call of the space that may map or unlock in flight, none returned since the entry) and
 the iovec array lay as import_iovec() copied it through the call.
 """
@@ -14,11 +18,14 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from abi import Status
-from abi.layout import UIO_MAXIOV, untagged_addr
+from abi.layout import UIO_MAXIOV
+from abi.syscalls import NUMBERS
+from guardian.area_state import refused
 from guardian.checks import refuse
-from guardian.locked_ranges import LOCK_REFUSES, UNLOCKING
+from guardian.refused_args import mm_refused
 from guardian.slots import PAGE, Slot, Space
 from guardian.unmapped_holes import MAPPING_CALLS
 from guardian.user_memory import UserMemory
@@ -26,22 +33,33 @@ from guardian.user_memory import UserMemory
 #: pidfd_get_task(): PIDFD_SELF_THREAD, PIDFD_SELF_THREAD_GROUP (6.15), -20000 (6.14)
 _SELF = frozenset((-10000, -10001, -20000))
 _IOVEC = 16
-_U64 = 1 << 64
 #: include/linux/fs.h: INT_MAX & PAGE_MASK, the most bytes import_iovec() keeps
 MAX_RW_COUNT = 0x7FFF_FFFF & ~(PAGE - 1)
+_MADVISE = NUMBERS["madvise"]
+
+
+def _refused(space: Space, slot: Slot, others: list[Slot], base: int, length: int,
+             advice: int) -> str:
+    """Why madvise(base, length, advice) of the caller's mm fails ('': it may succeed):
+    do_madvise()'s own argument rules (refused_args.mm_refused()), then its areas'
+    (area_state.refused(): a hole, a locked page, MADV_FREE of a shared area)."""
+    args = (base, length, advice, 0, 0, 0)
+    return mm_refused(space, _MADVISE, args) or \
+        refused(space, replace(slot, nr=_MADVISE, args=args), others)
 
 
 def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
-          quiet: Callable[[list[tuple[int, int, int]]], bool]) -> int | None:
-    """The most bytes Linux may answer for the process_madvise in `slot` (None: no bound
-    known)."""
+          quiet: Callable[[list[tuple[int, int, int]]], bool]) -> tuple[int, str] | None:
+    """The most bytes Linux may answer for the process_madvise in `slot`, and why the
+    iovec after them fails (None: no bound known)."""
     a = slot.args
     advice, cnt = a[3] & 0xFFFF_FFFF, a[2]
-    if (a[0] & 0xFFFF_FFFF) - (1 << 32) not in _SELF or advice not in LOCK_REFUSES \
-            or not 0 < cnt <= UIO_MAXIOV or slot.id < space.area_mark or not space.locked:
+    if (a[0] & 0xFFFF_FFFF) - (1 << 32) not in _SELF or not 0 < cnt <= UIO_MAXIOV \
+            or slot.id < space.area_mark:
         return None
-    if any(o.id != slot.id and o.root == slot.root and (o.nr in MAPPING_CALLS or o.nr in
-                                                         UNLOCKING) for o in others):
+    others = list(others)
+    if any(o.id != slot.id and o.root == slot.root and o.nr in MAPPING_CALLS
+           for o in others):
         return None
     raw = memory.read(a[1], cnt * _IOVEC, slot.root)
     if raw is None or not quiet([(slot.root, a[1], a[1] + cnt * _IOVEC)]):
@@ -53,12 +71,11 @@ def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
             return None                 # (iovec_from_user(): -EINVAL)
         # iovec_from_user() cuts the lengths at MAX_RW_COUNT in all; the rest is dropped
         length = min(length, MAX_RW_COUNT - done)
-        if not length:
+        if not length:      # (iov_iter_advance() steps over it; at the start: left alone)
             continue
-        start = untagged_addr(base)
-        end = min(start + ((length + PAGE - 1) & ~(PAGE - 1)), _U64)
-        if any(s < end and start < e for s, e in space.locked):
-            return done
+        why = _refused(space, slot, others, base, length, advice)
+        if why:
+            return done, why
         done += length
     return None
 
@@ -67,12 +84,11 @@ def check(memory: UserMemory, space: Space | None, slot: Slot, ret: int,
           others: Iterable[Slot],
           quiet: Callable[[list[tuple[int, int, int]]], bool]) -> None:
     """`return.process_madvise_locked`: no more bytes than the iovecs before the first
-    with a locked page."""
+    madvise fails."""
     if space is None:
         return
-    most = bound(memory, space, slot, list(others), quiet)
-    if most is not None and ret > most:
+    found = bound(memory, space, slot, list(others), quiet)
+    if found is not None and ret > found[0]:
         refuse("return.process_madvise_locked", Status.ERR_DENIED,
                f"process_madvise answered {ret:#x} for advice {slot.args[3] & 0xFFFF_FFFF} "
-               f"past {most:#x} bytes: the next iovec holds a page the program locked "
-               "(-EINVAL)")
+               f"past {found[0]:#x} bytes: madvise fails the next iovec for {found[1]}")

@@ -65,9 +65,10 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 #: what they copy there (guardian/cut_movers.py).
 FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "copy_file_range",
                                               "splice"))
-#: process_madvise, whose iovec array import_iovec() copied (guardian/locked_vector.py).
+#: process_madvise, whose iovec array import_iovec() copied (guardian/locked_vector.py);
+#: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py).
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
-                   NUMBERS["process_madvise"]}) | OPENS | SPLICED \
+                   NUMBERS["process_madvise"], NUMBERS["kcmp"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 
 

@@ -95,6 +95,8 @@ from guardian.given_back import check_given_back
 from guardian.heap_faults import ALTERING_CALLS as HEAP_ALTERING_CALLS
 from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
+from guardian.kcmp_answer import check as check_kcmp
+from guardian.kcmp_answer import read_efd
 from guardian.ksm_opt_in import CALLS as _KSM_CALLS
 from guardian.ksm_opt_in import follow as follow_merge
 from guardian.link_loops import CALLS as _NAMED_CALLS
@@ -111,6 +113,7 @@ from guardian.memfd_sizes import note_size as note_memfd_size
 from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
+from guardian.own_pid import own_pid
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -189,6 +192,7 @@ _NR_FTRUNCATE = NUMBERS["ftruncate"]
 _NR_RSEQ = NUMBERS["rseq"]
 _NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
+_NR_KCMP = NUMBERS["kcmp"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
@@ -334,7 +338,14 @@ class ResultRules:
         if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
         if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not self._filtered(slot):
-            check_mrelease(slot, ret, reg.slots.values())
+            pid = own_pid(self.files, slot)
+            check_mrelease(slot, ret, reg.slots.values(), pid is not None
+                           and self.files.pidfd_pid(slot, slot.args[0]) == pid)
+        if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_kcmp(own_pid(self.files, slot), slot, ret, reg.slots.values(),
+                       lambda addr: read_efd(self.memory, slot, addr, lambda: quiet(
+                           slot, dom, reg.slots.values(), reg.user_runs,
+                           [(slot.root, addr, addr + 4)])))
         if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_locked_vector(self.memory, reg.space_of(dom.id, slot.root), slot, ret,
                                 reg.slots.values(), lambda r: quiet(

@@ -56,13 +56,20 @@ def test_process_madvise_stops_at_a_locked_iovec() -> None:
                     (pidfd % M, 0x9000, 2, advice, 0, 0), 1, 1)
     quiet = lambda _r: True                     # noqa: E731
     cold = slot(-10000, 20)
-    assert bound(vecs, space, cold, [cold], quiet) == 0x1000     # type: ignore[arg-type]
+    assert bound(vecs, space, cold, [cold], quiet)[0] == 0x1000  # type: ignore[arg-type,index]
     willneed = slot(-10000, 3)
     assert bound(vecs, space, willneed, [willneed], quiet) is None  # type: ignore[arg-type]
     other = slot(3, 20)                          # (another process's mm)
     assert bound(vecs, space, other, [other], quiet) is None  # type: ignore[arg-type]
     space.locked = []
     assert bound(vecs, space, cold, [cold], quiet) is None       # type: ignore[arg-type]
+    unknown = slot(-10000, 999)                 # (madvise_behavior_valid(): -EINVAL)
+    assert bound(vecs, space, unknown, [unknown], quiet)[0] == 0  # type: ignore[arg-type,index]
+    odd = _Iovecs([(0x10000, 0x1000), (0x20001, 0x1000)])     # (!PAGE_ALIGNED(start))
+    assert bound(odd, space, cold, [cold], quiet)[0] == 0x1000  # type: ignore[arg-type,index]
+    space.shared_areas = [(0x20000, 0x21000, 0, 0)]  # (madvise_free_single_vma())
+    free = slot(-10000, 8)
+    assert bound(vecs, space, free, [free], quiet)[0] == 0x1000  # type: ignore[arg-type,index]
 
 
 def test_process_madvise_iovecs_are_cut_at_max_rw_count() -> None:
@@ -74,4 +81,4 @@ def test_process_madvise_iovecs_are_cut_at_max_rw_count() -> None:
     slot = Slot(5, 1, None, 0, NR["process_madvise"], (-10000 % M, 0x9000, 1, 20, 0, 0),
                 1, 1)
     most = bound(vecs, space, slot, [slot], lambda _r: True)  # type: ignore[arg-type]
-    assert most is None or most >= 0x7FFF_F000
+    assert most is None or most[0] >= 0x7FFF_F000

@@ -126,19 +126,22 @@ def test_sentinel_descriptors_are_left_alone() -> None:
     for fd in (-10000, -10001):                       # PIDFD_SELF_* (6.15's switch)
         assert not _negative(fd % (1 << 64), SENTINELS["pidfd_send_signal"][0]), fd
     for fd in (-10000, -10001, -20000):               # pidfd_get_task() (6.14: -20000)
-        assert not _negative(fd % (1 << 64), SENTINELS["pidfd_getfd"][0]), fd
+        assert not _negative(fd % (1 << 64), SENTINELS["process_madvise"][0]), fd
+    assert "pidfd_getfd" not in SENTINELS             # fdget() / pidfd_get_pid()
     assert _negative(-20000 % (1 << 64), SENTINELS["pidfd_send_signal"][0])
     for fd in (-10000, -10001, -10002, -10003, -20000):
         assert _negative(fd % (1 << 64)), fd
     assert not _negative(1 << 32 | 3)                 # (bit 32 above the int)
     me, root = -10000 % (1 << 32), -10002 % (1 << 32)
     for call, args in (("pidfd_send_signal", (me, 0, 0, 0, 0, 0)),
-                       ("pidfd_getfd", (me, 3, 0, 0, 0, 0)),
+                       ("process_madvise", (me, 0x1000, 1, 0, 0, 0)),
                        ("process_mrelease", (-10001 % (1 << 32), 0, 0, 0, 0, 0))):
         check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda _a: True)
     for call, args in (("close", (me, 0, 0, 0, 0, 0)),
                        ("pidfd_send_signal", (root, 0, 0, 0, 0, 0)),
                        ("pidfd_getfd", (me, me, 0, 0, 0, 0)),
+                       ("pidfd_getfd", (me, 3, 0, 0, 0, 0)),
+                       ("pidfd_getfd", (-20000 % (1 << 32), 3, 0, 0, 0, 0)),
                        ("faccessat", (root, 0x1000, 0, 0, 0, 0))):
         with pytest.raises(Refused):
             check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0,
@@ -165,14 +168,18 @@ def test_partial_descriptor_calls() -> None:
                        ("kcmp", (1, 1, 1, -10000 % m, -10000 % m, 0)),   # KCMP_VM
                        ("kcmp", (1, 1, 7, 3, -1 % m, 0)),              # idx2: a pointer
                        ("perf_event_open", (0x1000, 0, -1 % m, -1 % m, 0, 0)),
-                       ("perf_event_open", (0x1000, 0, -1 % m, 4, 0, 0))):
+                       ("perf_event_open", (0x1000, 0, -1 % m, 4, 0, 0)),
+                       ("perf_event_open", (0x1000, -1 % m, 0, -1 % m, 0, 0)),
+                       ("perf_event_open", (0x1000, 3, 0, -1 % m, 4, 0))):    # a cgroup
         judge(call, args)
     for call, args in (("open_by_handle_at", (-10009 % m, 0x1000, 0, 0, 0, 0)),
                        ("open_by_handle_at", (-1 % m, 0x1000, 0, 0, 0, 0)),
                        ("kcmp", (1, 1, 0, -10000 % m, 3, 0)),
                        ("kcmp", (1, 1, 0, 3, -10000 % m, 0)),
                        ("kcmp", (1, 1, 7, -1 % m, 0, 0)),
-                       ("perf_event_open", (0x1000, 0, -1 % m, -10000 % m, 0, 0))):
+                       ("perf_event_open", (0x1000, 0, -1 % m, -10000 % m, 0, 0)),
+                       ("perf_event_open", (0x1000, -1 % m, -1 % m, -1 % m, 0, 0)),
+                       ("perf_event_open", (0x1000, -5 % m, 0, -1 % m, 4, 0))):
         with pytest.raises(Refused):
             judge(call, args)
 

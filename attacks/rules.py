@@ -430,7 +430,7 @@ RULES: tuple[Rule, ...] = (
                  "create.launch_args")),
     Rule("G-KSM-DOMAIN", "KSM merges pages of one protection domain only, and compares "
          "(digests, merges) only pages the program itself made mergeable.",
-         checks=("ksm.same_domain", "ksm.mergeable")),
+         checks=("ksm.same_domain", "ksm.mergeable", "ksm.clean_file")),
     Rule("G-SHARE-ONE-PAGE", "A page of a MAP_SHARED share is one page: every place of it, in "
          "every tree of the domain, maps the same frame. A copy, a fresh page, a KSM merge or "
          "a second swap-in never gives one side a page of its own; a memfd an exec'd image "
@@ -462,7 +462,7 @@ RULES: tuple[Rule, ...] = (
          "data, never executable.",
          checks=("set_pt.measured", "set_pt.zero_fill", "set_pt.measured_file",
                  "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec",
-                 "set_pt.cut_refault")),
+                 "set_pt.cut_refault", "set_pt.clean_writable")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "
          "descriptors included.  Its ftruncate of a file only it holds takes every mapped page "

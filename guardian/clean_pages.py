@@ -31,7 +31,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from abi import Status
 from abi.layout import PROT_WRITE
+from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Space
 
@@ -46,6 +48,27 @@ def populate_copies(prot: int, flags: int) -> bool:
     """Does a MAP_PRIVATE mmap with `prot` and `flags` write-fault every page before it
     returns (do_mmap() -> mm_populate(), FOLL_WRITE for a writable private view)?"""
     return bool(prot & PROT_WRITE) and flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
+
+
+def check_writable(clean: CleanPages, pa: int, va: int) -> None:
+    """A leaf writable at EL0 names the frame `pa` at va: never a clean page, the page
+    cache folio itself (do_read_fault() maps it read-only, copy_present_pte() keeps it
+    so in a fork child; a store write-faults and maps a new frame, wp_page_copy())."""
+    if pa in clean.entered:
+        refuse("set_pt.clean_writable", Status.ERR_DENIED,
+               f"frame {pa:#x} is a clean page of a private file view (the file's page): "
+               f"{va:#x} becomes writable only on a copy of it (wp_page_copy())")
+
+
+def check_ksm(clean: CleanPages, pages: Iterable[tuple[int, int]]) -> None:
+    """KSM_MERGE of the pages (va, frame) `pages`: KSM merges anonymous pages only
+    (scan_get_next_rmap_item() passes over a folio that is not folio_test_anon()); a
+    clean page of a private file view is the page cache folio."""
+    for va, pa in pages:
+        if pa in clean.entered:
+            refuse("ksm.clean_file", Status.ERR_DENIED,
+                   f"the page at {va:#x} is a clean page of a private file view (the page "
+                   "cache folio, not anonymous): KSM never merges it")
 
 
 class CleanPages:
@@ -130,6 +153,17 @@ class CleanPages:
         page = found[0].file.known(rec[1] * PAGE, PAGE)
         return page.ljust(PAGE, b"\0") if page is not None else None
 
+    def refaults(self, space: Space | None, dom_id: int, version: int, va: int) -> bool:
+        """A new page comes at va where `version` was sealed: where that sealed the clean
+        page of this very file page, it may (a refault after reclaim dropped the clean
+        folio's entry, shmem_fault()), holding the file's bytes as they are now."""
+        rec = self.sealed.get((dom_id, version))
+        found = self._private_view(space, va) if rec is not None else None
+        if found is None or (found[0].file, found[1] // PAGE) != rec:
+            return False
+        found[0].cut.add(found[1] // PAGE)
+        return True
+
     def written(self, pa: int) -> None:
         """A leaf writable at EL0 maps the frame: it is no clean folio from now on
         (wp_page_copy() made it, or will make it, an anonymous copy)."""
@@ -175,6 +209,22 @@ class CleanPages:
         dom = registry.domain_of_root(root)
         found = self._private_view(dom.spaces.get(root) if dom is not None else None, va)
         return found is not None and found[0].file is file and found[1] // PAGE == pg
+
+    def shared_places(self, state: MonitorState, registry: Registry, pa: int, root: int,
+                      va: int) -> list[tuple[int, int, int]] | None:
+        """The other places (entry, root, va) of the frame `pa` mapped at (root, va):
+        none where it is mapped there alone; where it is a clean page every place maps at
+        the file page it entered as (a fork child's entry: copy_present_pte() shares the
+        folio), each a valid page entry, those places: migrate_pages() moves such a folio
+        for every mapping (try_to_migrate()).  None: not so."""
+        places = state.frames.mappings(pa)
+        if len(places) <= 1:
+            return []
+        rec = self.entered.get(pa)
+        if rec is None or not all(self._is_page(registry, r, v, rec[1], rec[2])
+                                  and state.ram.read_u64(e) & 3 == 3 for r, v, e in places):
+            return None
+        return [(e, r, v) for r, v, e in sorted(places) if (r, v) != (root, va)]
 
     def may_drop(self, space: Space | None, root: int, va: int, pa: int) -> bool:
         """May the frame `pa` leave the page at va, as reclaim unmaps a clean folio?  If

@@ -147,6 +147,8 @@ class PageTables:
         # A checked COPY_PAGE copy taking its source's place (read before `take` ends the
         # binding): a fork child's copy of its parent's page still counts as inherited.
         copied = fr.copy_binding.get(new_frames[0]) if level == 3 and new_frames else None
+        if new_frames:
+            self.entry_checks.commit_clean()
         # Commit: new references before old ones, so rewriting an entry to the same
         # frame never lets its count touch zero.
         self.take(level, took, entry_pa, domain, root, va)
@@ -210,6 +212,7 @@ class PageTables:
             s.shares.check_one_frame(domain, root, va, pa)
         # A checked COPY_PAGE copy taking its source's place (as in `set_pt`).
         copied = fr.copy_binding.get(pa)
+        self.entry_checks.commit_clean()
         # Commit as `set_pt`: the new reference (`take` of one page), the write, the old.
         if zero:
             s.ram.zero_page(pa)

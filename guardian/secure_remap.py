@@ -20,6 +20,7 @@ from abi.layout import USER_TOP
 from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
+from guardian.clean_pages import check_ksm as check_ksm_clean
 from guardian.ksm_opt_in import mergeable
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.numa_hints import held_entry, is_hint
@@ -48,9 +49,18 @@ class SecureRemap:
                                                      "range")
         dom = self.c.domain(root)
         self.c.fresh_frame(new, "new frame")
-        entry, desc, old = self.c.page(root, va, dom, alone=True, hint=True)
+        clean = g.admission.clean
+        entry, desc, old = self.c.page(root, va, dom, alone=not clean.entered, hint=True)
+        others = clean.shared_places(g, g.registry, old, root, va) if clean.entered else []
+        if others is None:
+            self.c.page(root, va, dom, alone=True, hint=True)       # (smm.page_alone)
         g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
+        for e, r, v in others or ():
+            # try_to_migrate() unmaps each mm's entry of the clean folio,
+            # remove_migration_ptes() maps the new one there
+            self.c.write(e, 3, (g.ram.read_u64(e) & ~D.ADDR_MASK) | new, dom.id, r, v)
+            g.flush_page(v)
         lazy = g.lifecycle.lazy_free.pages.get((root, va)) == old
         # A hint stays a hint on the new frame (remove_migration_pte(); do_numa_page() maps it)
         self.c.write(entry, 3, (desc & ~D.ADDR_MASK) | new, dom.id, root, va)   # old: last mapping, scrubbed
@@ -145,6 +155,7 @@ class SecureRemap:
                 refuse("ksm.private_only", Status.ERR_DENIED,
                        f"{va:#x} in tree {root:#x} is a page of a MAP_SHARED share: merging it "
                        "would make one side's page a copy-on-write copy")
+        check_ksm_clean(g.admission.clean, ((va_a, pa), (va_b, pb)))
         for root, va in ((root_a, va_a), (root_b, va_b)):
             if not self._opted_in(da, root)(va):
                 refuse("ksm.mergeable", Status.ERR_DENIED,

@@ -66,6 +66,7 @@ class SecureSwap:
         #: came back for every place: that tree's claim ended with it.
         self._share_back: dict[tuple[int, int, int], tuple[int, int]] = {}
         state.sealed = self.holds
+        state.drop_clean_sealed = self.drop_clean
         state.sealed_vas = self.held_vas
 
     def holds(self, root: int, va: int) -> bool:
@@ -77,6 +78,26 @@ class SecureSwap:
         versions = self._at_va.get(dom.id, {}).get(va) if dom is not None else None
         return bool(versions) and any(root in self.seals[dom.id][v].holders
                                       for v in versions)
+
+    def drop_clean(self, root: int, va: int) -> bool:
+        """A new page comes at va, where tree `root` holds sealed pages: where each was
+        a clean page of the private file view there, Linux never swapped it (reclaim
+        dropped the folio's entry, shrink_folio_list()): the claims go, and the page
+        that comes is the file's as it is now (set_pt.cut_refault)."""
+        clean = self.s.admission.clean
+        dom = self.s.registry.domain_of_root(root)
+        if dom is None or not clean.sealed:
+            return False
+        records = self.seals.get(dom.id, {})
+        mine = [v for v in self._at_va.get(dom.id, {}).get(va, ()) if root in records[v].holders]
+        space = self.s.registry.space_of(dom.id, root)
+        if not mine or not all(clean.refaults(space, dom.id, v, va) for v in mine):
+            return False
+        for version in mine:
+            self._release(dom.id, version, root)
+            if version not in records:
+                clean.sealed.pop((dom.id, version), None)
+        return True
 
     def held_vas(self, root: int) -> list[int]:
         """Every va at which tree `root` holds an outstanding sealed page."""

@@ -13,6 +13,7 @@ from abi import FrameKind, Status
 from emulator import descriptors as D
 from guardian import numa_hints
 from guardian.checks import refuse
+from guardian.clean_pages import check_writable as check_clean_writable
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
 from guardian.frame_table import PAGE
 from guardian.protections import check_leaf as check_protection
@@ -26,6 +27,8 @@ class SetPtChecks:
 
     def __init__(self, state: MonitorState) -> None:
         self.s = state
+        #: frames the leaf being judged maps writable at EL0 (`commit_clean`)
+        self.clean_ends: list[int] = []
 
     def check_encoding(self, level: int, desc: int, entry_pa: int) -> None:
         if not desc & D.VALID:
@@ -83,9 +86,11 @@ class SetPtChecks:
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)
         base, nframes = fr.base, fr.nframes
-        # a leaf writable at EL0 ends a private view's clean page (clean_pages.py)
+        # a leaf writable at EL0 ends a private view's clean page (clean_pages.py), once
+        # the Guardian accepts it (`commit_clean`)
         clean = admission.clean if domain and admission.clean.entered and \
             desc & D.AP_EL0 and not desc & D.AP_RO else None
+        self.clean_ends = ends = []
         for i, pa in enumerate((desc & D.ADDR_MASK,) if level == 3 else leaf_frames(level, desc)):
             n = (pa - base) // PAGE                 # (fr.index, inline)
             if not 0 <= n < nframes or pa < base:
@@ -102,7 +107,8 @@ class SetPtChecks:
                     refuse("set_pt.no_conf_import", Status.ERR_DENIED,
                            f"frame {pa:#x} is mapped by another address space; it cannot "
                            "become confidential")
-                if self.s.sealed(root, page_va) and not may_discard(root, page_va):
+                if self.s.sealed(root, page_va) and not may_discard(root, page_va) \
+                        and not self.s.drop_clean_sealed(root, page_va):
                     refuse("set_pt.sealed_slot", Status.ERR_STATE,
                            f"the page at {page_va:#x} is swapped out: it comes back by "
                            "SWAP_IN, not as a new page")
@@ -110,10 +116,11 @@ class SetPtChecks:
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
                 if (clean is not None or desc & D.AP_EL0 and not desc & D.AP_RO) \
                         and admission.clean.entered:    # (no call on a plain demand fault)
-                    admission.clean.written(pa)
+                    ends.append(pa)
                 continue
             if clean is not None:
-                clean.written(pa)
+                check_clean_writable(clean, pa, page_va)
+                ends.append(pa)
             if space is not None:
                 self._check_fork_fresh(space, root, page_va, pa, entry_pa)
             if pa in admission.input_frames and not desc & D.UXN:
@@ -160,6 +167,14 @@ class SetPtChecks:
             if others and (shared or same_va or moving):
                 self._check_shared_writable(desc, domain, root, page_va, pa, others)
         return zero
+
+    def commit_clean(self) -> None:
+        """The leaf `check_new_leaf` judged is accepted: its writable frames are no
+        clean page from now on."""
+        if self.clean_ends:
+            for pa in self.clean_ends:
+                self.s.admission.clean.written(pa)
+            self.clean_ends = []
 
     def _check_fork_fresh(self, space: Space, root: int, va: int, pa: int,
                           entry_pa: int) -> None:

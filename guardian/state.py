@@ -91,6 +91,9 @@ class MonitorState:
         self.sealed: Callable[[int, int], bool] = lambda root, va: False
         #: The addresses at which tree `root` holds an outstanding sealed page (secure MM).
         self.sealed_vas: Callable[[int], list[int]] = lambda root: []
+        #: (root, va) -> True where the sealed page there was a clean file page, now
+        #: dropped for a refault of the file's bytes (secure MM, guardian/clean_pages.py).
+        self.drop_clean_sealed: Callable[[int, int], bool] = lambda root, va: False
         #: Told (root, ranges) when the program's own unmapping completes (secure MM).
         self.on_unmapped: Callable[[int, list[tuple[int, int]]], None] = lambda root, r: None
         #: Told (root) when a tree is freed (FREE_PGD, after exit or exec): its sealed

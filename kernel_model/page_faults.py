@@ -96,6 +96,12 @@ class PageFaults:
                 if write and D.software_bits(desc) & SW_COW:
                     self._break_cow(vma, page_va, desc)
                     return FaultResult.OK
+                if write and desc & D.AP_RO and desc & D.AP_EL0 and vma.backing is not None \
+                        and not vma.shared and prot & PROT_WRITE:
+                    # a private file page read-faulted (do_read_fault()) is the file's:
+                    # a store copies it (do_wp_page() -> wp_page_copy())
+                    self._break_cow(vma, page_va, desc, copy=True)
+                    return FaultResult.OK
                 if not self._allows(desc, write, execute):
                     self._make_progress(vma, page_va, desc, write)
                 # Present and allowed: a stale translation; the retry will succeed.
@@ -257,10 +263,10 @@ class PageFaults:
             counters["kernel.mm.zero_pages"] = counters.get("kernel.mm.zero_pages", 0) + 1
         return pa
 
-    def _break_cow(self, vma: Vma, page_va: int, desc: int) -> None:
+    def _break_cow(self, vma: Vma, page_va: int, desc: int, copy: bool = False) -> None:
         ctx = self.ctx
         old = desc & D.ADDR_MASK
-        if ctx.frames.refcount(old) == 1:
+        if ctx.frames.refcount(old) == 1 and not copy:
             new_pa = old   # last user: take the page over without copying
             ctx.stats.inc("kernel.mm.cow_reuse")
         else:

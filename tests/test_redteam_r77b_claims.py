@@ -34,9 +34,12 @@ import pytest
 
 from attacks.families import redteam_r76b as r76
 from attacks.families import redteam_r77b as r
+from attacks.families.redteam_r66b import migrate_to
 from attacks.families.redteam_r75b import drop_after, fill_after
+from attacks.hooks import Point
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
+from emulator import descriptors as D
 from tests.honest_runs import step_indices
 
 
@@ -101,14 +104,33 @@ def test_migrated_clean_page_shows_the_change(row) -> None:  # type: ignore[no-u
             phase)
 
 
-@pytest.mark.xfail(strict=True, reason="compaction migrates a folio mapped in several mms "
-                   "(migrate_pages() -> try_to_migrate() unmaps each entry, "
-                   "remove_migration_ptes() maps the new folio in each); MIGRATE_PAGE "
-                   "refuses a frame a fork child maps too (smm.page_alone), and the ABI "
-                   "has no call that moves it in every tree at once")
 def test_migrate_clean_page_shared_with_fork_child() -> None:
-    out = _run(r.migrate_across(r76.P_FORKW, r.NR_PWRITE64, False), r76.VICTIM,
-               (r76.LETTER[r76.P_FORKW],))
+    """Compaction migrates a clean folio a fork child maps too (migrate_pages() ->
+    try_to_migrate() unmaps each entry, remove_migration_ptes() maps the new folio in
+    each): MIGRATE_PAGE moves it in every tree, label 0."""
+    def steps(adv) -> None:  # type: ignore[no-untyped-def]
+        r._note_view(adv, r76.P_FORKW)
+
+        @adv.on(Point.SYSCALL_ENTRY, nr=r.NR_PWRITE64, during=r76.P_FORKW, init_only=False)
+        def _(a, **_: object) -> None:  # type: ignore[no-untyped-def]
+            if "moved" in a.memo:
+                return
+            a.memo["moved"] = True
+            va = a.memo.get("view", 0) + 2 * r.PAGE
+            old = a.mm.tables.lookup(va) & D.ADDR_MASK
+            new = a.alloc_frame()
+            if not migrate_to(a, va, new):
+                a.refused(f"MIGRATE_PAGE of {va:#x}")
+                return
+            # the kernel's side: every entry of the folio names the new one
+            frames = a.kernel.frames
+            held = frames.refcount(old)
+            for _ in range(held - 1):
+                frames.get(new)
+            for _ in range(held):
+                frames.put(old)
+    out = _run(steps, r76.VICTIM, (r76.LETTER[r76.P_FORKW],))
+    assert any("status 0" in n for n in out.evidence), out.evidence
     _honest(out, r76.P_FORKW)
 
 
@@ -124,14 +146,12 @@ RECLAIMED = [(r76.P_PUNCH, r.NR_FALLOCATE), (r76.P_COPYFR, r.NR_COPYFR)]
 
 
 @pytest.mark.parametrize("row", RECLAIMED, ids=["punch", "copy_file_range"])
-@pytest.mark.xfail(strict=True, reason="page 2 reclaimed (SWAP_OUT) as fallocate(PUNCH_HOLE) "
-                   "or copy_file_range() enters: the kernel model then maps a new page of "
-                   "the file's bytes at page 2 without SWAP_IN or SWAP_DISCARD, and the "
-                   "Guardian refuses it (set_pt.sealed_slot: a swapped-out page comes back "
-                   "by SWAP_IN); Linux never swaps the clean folio (shrink_folio_list() "
-                   "drops its entry) and the refault reads the file's page (zeros, 'y'): "
-                   "the program is killed where Linux's reads its page")
 def test_reclaimed_across_change_refaults(row) -> None:  # type: ignore[no-untyped-def]
+    """Page 2 reclaimed (SWAP_OUT) as fallocate(PUNCH_HOLE) or copy_file_range() enters,
+    then the kernel model's fault maps a new page of the file's bytes: Linux never swaps
+    the clean folio (shrink_folio_list() drops its entry) and the refault reads the
+    file's page (zeros, 'y'); the Guardian takes the sealed clean page as dropped and
+    judges the refault by the file's bytes (set_pt.cut_refault)."""
     phase, nr = row
     out = _run(r.claim_reclaimed_across(phase, nr), r76.VICTIM, (r76.LETTER[phase],))
     _honest(out, phase)
@@ -143,3 +163,32 @@ def test_short_write_shown_in_the_clean_page() -> None:
     2, 'y', label 0."""
     out = _run(r.claim_short_write, r.VICTIM77, (r.LETTER77[r.P_SHORTW],))
     _honest(out, r.P_SHORTW)
+
+
+def test_reclaimed_clean_page_refaults_the_file_only() -> None:
+    """Page 2 reclaimed (SWAP_OUT) as fallocate(PUNCH_HOLE) enters, then a page of forged
+    bytes mapped there: the refault of a dropped clean page holds the file's bytes (the
+    hole's zeros, shmem_fault()), refused."""
+    def steps(adv) -> None:  # type: ignore[no-untyped-def]
+        r.claim_reclaimed_across(r76.P_PUNCH, r.NR_FALLOCATE)(adv)
+
+        @adv.on(Point.MARKER, phase=r76.P_PUNCH + 2)
+        def _(a, **_: object) -> None:  # type: ignore[no-untyped-def]
+            va = a.memo["view"] + 2 * r.PAGE
+            frame = a.alloc_frame()
+            a.write_lm(frame, bytes([r.F]) * r.PAGE)
+            try:
+                a.init.mm.tables.set(va, (a.memo["desc"][va] & ~D.ADDR_MASK) | frame)
+            except Exception as exc:
+                a.refused(f"the forged page: {exc!r}")
+            a.el1.tlbi_all()
+    out = _run(steps, r76.VICTIM, (r76.LETTER[r76.P_PUNCH],))
+    assert "set_pt.cut_refault" in out.decided_by, out.evidence
+
+
+def test_stored_private_page_is_a_copy() -> None:
+    """(round 76b's -E) page 2 read, then stored: the kernel model's write fault copies the
+    clean page (do_wp_page() -> wp_page_copy()), never makes it writable in place
+    (set_pt.clean_writable): label 0."""
+    out = _run(lambda adv: None, r76.VICTIM, (r76.LETTER[r76.P_STOREDRO],))
+    _honest(out, r76.P_STOREDRO)

@@ -181,6 +181,11 @@ def main(ctx: click.Context) -> None:
                    "or, if it is a program, exec: the Guardian measures it at launch and "
                    "checks each page it maps; an exec'd program runs as a new domain "
                    "(repeatable).")
+@click.option("--launch-filter", is_flag=True,
+              help="The confidential program may start under a seccomp filter of its "
+                   "launcher (systemd's SystemCallFilter=, a container runtime's profile): "
+                   "the Guardian then lets any call answer an error a filter may give. "
+                   "Without it the launch is taken to start with no filter.")
 @click.option("--mutate", default="", hidden=True, metavar="CHECK",
               help="Run the Guardian without one named check (mutation testing).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -222,7 +227,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         strace: bool, strace_file: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
-        mutate: str,
+        launch_filter: bool, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -262,7 +267,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              trace=trace_path, trace_level=trace_level,
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
-                             mutate=mutate, admit=admit, view=view, argv0=argv0, gdb=gdb,
+                             mutate=mutate, admit=admit, launch_filter=launch_filter,
+                             view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)
     except (BlindfoldError, KeyboardInterrupt) as exc:

@@ -196,6 +196,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off", confidential: bool = False,
                 guardian_seed: int | None = None, mutate: str = "", admit: Sequence[str] = (),
+                launch_filter: bool = False,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -302,6 +303,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     monitor.conf.admit_file(guest, data)
                     _admit_if_program(monitor, kernel, guest, data)
                 monitor.conf.admit_launch(argv, list(opts.env), guest_path)
+                if launch_filter:
+                    monitor.conf.state_launch_filter()
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

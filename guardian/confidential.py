@@ -102,6 +102,12 @@ class Confidential:
     def admit_file(self, path: str, data: bytes) -> bytes:
         return self.admission.admit_file(path, data)
 
+    def state_launch_filter(self) -> None:
+        """The user's statement that the program may start under a seccomp filter of its
+        launcher (systemd's SystemCallFilter=, a container runtime's profile): every
+        thread of the launch may then have a call answered by a filter."""
+        self.self_signals.raised.launch_filtered = True
+
     def admit_launch(self, argv: list[bytes], envp: list[bytes], path: str | None = None
                      ) -> None:
         """The user's command line (and environment) for the first program, and the guest

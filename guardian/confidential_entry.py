@@ -39,6 +39,7 @@ from guardian.confidential_events import AT_ENTRY as _EVENT_STRUCT_CALLS
 from guardian.confidential_events import EventFiles
 from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
+from guardian.credentials import note_groups
 from guardian.el0_view import El0View
 from guardian.futex_caps import FUTEX_CALLS
 from guardian.futex_caps import note_entry as note_futex
@@ -90,6 +91,7 @@ _PAGE_MASK = ~(PAGE - 1)
 _ARITY = SYSCALL_ARITY
 _X0_X5 = struct.Struct("<6Q")
 _PIPE_READS = frozenset((NUMBERS["read"], NUMBERS["readv"]))
+_NR_SETGROUPS = NUMBERS["setgroups"]
 _NR_PIPE2 = NUMBERS["pipe2"]
 
 
@@ -257,6 +259,8 @@ class ExceptionEntry:
             note_request(self.events.memory, slot)  # the request, before rem overwrites it
         elif nr == NR_EPOLL_PWAIT2:
             note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
+        if nr == _NR_SETGROUPS:
+            note_groups(self.events.memory, slot)   # the list, as groups_from_user() reads it
         if nr in TIMED_CALLS:                   # (after its timeout was kept above)
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:

@@ -18,7 +18,8 @@ each make the call itself).  A program compares them ("getresuid's real uid is g
   to the new effective one (__sys_setresuid()); setgroups(0, ...) the empty list
   (set_groups()); setfsuid and setfsgid answer the old fs id (__sys_setfsuid(): exec set
   it to the effective id), and one given -1 changes nothing.  Calls a seccomp filter may
-  answer teach nothing.
+  answer teach nothing (a filtered getuid() may answer -errno); a failed set*id, setgroups
+  or unshare call and an unshare() without CLONE_NEWUSER change nothing (abort_creds()).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ _THREE_IDS = {NUMBERS["getresuid"]: ("ruid", "euid", "suid"),
               NUMBERS["getresgid"]: ("rgid", "egid", "sgid")}
 _NR_GETGROUPS = NUMBERS["getgroups"]
 _NR_SETGROUPS = NUMBERS["setgroups"]
+_NR_UNSHARE = NUMBERS["unshare"]
+CLONE_NEWUSER = 0x1000_0000
+NGROUPS_MAX = 65536
+EINVAL_RET = (1 << 64) - 22
 #: __sys_setresuid()/__sys_setresgid(): the three ids given (-1 keeps one); the fs id
 #: follows the effective one.
 _SET_THREE = {NUMBERS["setresuid"]: ("ruid", "euid", "suid", "fsuid"),
@@ -125,10 +130,14 @@ class Credentials:
             return None
         seen: Seen = {}
         if nr in _ONE_ID:
+            if filtered and ret >= ERRNO_FLOOR:
+                return None         # (__seccomp_filter(): SECCOMP_RET_ERRNO answers -errno)
             if ret > 0xFFFF_FFFF:
                 _refused(slot, f"answers {ret:#x}: it cannot fail, and an id is 32 bits")
             seen[_ONE_ID[nr]] = ret
         elif ret >= ERRNO_FLOOR:
+            if nr == _NR_GETGROUPS and not filtered:
+                _getgroups_error(slot, ret, known)
             return None
         elif nr in _THREE_IDS and ret == 0:
             for name, va in zip(_THREE_IDS[nr], slot.args[:3], strict=True):
@@ -155,12 +164,65 @@ class Credentials:
         if known is None:
             return
         if slot.nr in SETTERS:
+            if not filtered and commits_nothing(slot, ret):
+                return
             before = dict(known)
             known.clear()
             if not filtered:
                 known.update(_set_by(slot, ret, before))
+                if slot.nr == _NR_SETGROUPS and ret == 0 and "ngroups" in known:
+                    given = self._groups_given(slot, known["ngroups"])
+                    if given is not None:
+                        known["groups"] = given
         elif seen:
             known.update(seen)
+
+    def _groups_given(self, slot: Slot, n: object) -> tuple[int, ...] | None:
+        """The list setgroups(n, list) made (groups_from_user(), groups_sort()), where the
+        list as the program passed it at entry lay quiet through the call: no thread of
+        its tree ran or had another call in flight, and it reads the same now."""
+        raw = slot.asked.get(slot.args[1]) if slot.args[1] else None
+        if not isinstance(n, int) or raw is None or len(raw) != 4 * n:
+            return None
+        reg = self.registry
+        if reg.user_runs.get(slot.root, 0) != slot.runs_at_start or any(
+                o is not slot and o.root == slot.root for o in reg.slots.values()):
+            return None
+        if self.memory.read(slot.args[1], len(raw), slot.root) != raw:
+            return None
+        return tuple(sorted(struct.unpack(f"<{n}I", raw)))
+
+
+def note_groups(memory: UserMemory, slot: Slot) -> None:
+    """At setgroups' entry: the list as the program passed it (groups_from_user())."""
+    n = slot.args[0] & 0xFFFF_FFFF
+    if 0 < n <= NGROUPS_MAX and slot.args[1]:
+        raw = memory.read(slot.args[1], 4 * n, slot.root)
+        if raw is not None:
+            slot.asked[slot.args[1]] = raw
+
+
+def _getgroups_error(slot: Slot, ret: int, known: Seen) -> None:
+    """sys_getgroups() answers -EINVAL only for a negative size or one below the count."""
+    size = slot.args[0] & 0xFFFF_FFFF
+    count = known.get("ngroups")
+    if ret != EINVAL_RET or size >= 0x8000_0000 or not isinstance(count, int):
+        return
+    if not 0 < size < count:
+        _refused(slot, f"answers -EINVAL for size {size}, but the thread's group count is "
+                       f"{count} (sys_getgroups(): -EINVAL only where 0 < size < count)")
+
+
+def commits_nothing(slot: Slot, ret: int) -> bool:
+    """A set*id, setgroups, unshare or setns call that failed commits nothing (its new
+    cred is dropped: abort_creds()); an unshare() without CLONE_NEWUSER makes no new cred
+    (ksys_unshare(): only unshare_userns() prepares one)."""
+    nr = slot.nr
+    if nr in _SET_FS:
+        return False                # (setfsuid answers an id, never an error)
+    if ret >= ERRNO_FLOOR:
+        return True
+    return nr == _NR_UNSHARE and ret == 0 and not slot.args[0] & CLONE_NEWUSER
 
 
 def _set_by(slot: Slot, ret: int, before: Seen) -> Seen:

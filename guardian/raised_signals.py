@@ -104,37 +104,49 @@ class Raisers:
     #: descriptor -> its open file, for each descriptor with a fasync entry.
     async_fds: dict[int, Description] | None = field(default_factory=dict)
     filtered: bool | None = False         # a seccomp filter installed on every thread
+    #: thread groups (Registry.group_of) a TSYNC filter was put on: seccomp_sync_threads()
+    #: reaches the caller's thread group, not a CLONE_VM process beside it
+    filtered_groups: set[int] = field(default_factory=set)
     timer: RealTimer | None = field(default_factory=RealTimer)
     #: a call that may put a filter or syscall user dispatch in place (not forked:
     #: copy_process() clears the dispatch; a filter sets `filtered`, which is)
-    marked: bool = False
+    marked: set[int] = field(default_factory=set)
     #: threads that may hold a filter or dispatch of their own (no TSYNC), or their
     #: creator's (copy_seccomp())
     threads: set[int] = field(default_factory=set)
 
-    def mark(self, thread: int, nr: int | None, args: tuple[int, ...]) -> None:
+    def mark(self, thread: int, nr: int | None, args: tuple[int, ...], group: int = 0) -> None:
         """A call that may put a filter or dispatch in place: its thread's, or every
-        thread's with TSYNC."""
+        thread's of its thread group `group` with TSYNC."""
         if filters_every_thread(nr, args):
-            self.marked = True
+            self.marked.add(group)
         else:
             self.threads.add(thread)
 
-    def holds(self, thread: int) -> bool:
-        """May a filter or dispatch answer `thread`'s calls?"""
-        return self.filtered is not False or self.marked or thread in self.threads
+    def holds(self, thread: int, group: int = 0) -> bool:
+        """May a filter or dispatch answer `thread`'s (of thread group `group`) calls?"""
+        return self.filtered is not False or group in self.marked or \
+            group in self.filtered_groups or thread in self.threads
 
-    def forked(self) -> Raisers:
+    def forked(self, group: int = 0) -> Raisers:
+        """A fork child of a thread of `group` (copy_seccomp())."""
         fds = dict(self.async_fds) if self.async_fds is not None else None
-        return Raisers(fds, self.filtered, RealTimer())
+        filtered = True if group in self.filtered_groups and self.filtered is False \
+            else self.filtered
+        return Raisers(fds, filtered, timer=RealTimer())
 
 
 def _unknown() -> Raisers:
-    return Raisers(None, None, None)
+    return Raisers(None, None, timer=None)
 
 
 class RaisedSignals:
     """The causes each confidential address space set up, and the rule on what they raise."""
+
+    #: the user stated (`blindfold run --launch-filter`) that the program may start under
+    #: its launcher's seccomp filter (copy_seccomp() and execve() keep one); without it the
+    #: launch is taken to start with none
+    launch_filtered: bool = False
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -177,7 +189,7 @@ class RaisedSignals:
                 r.async_fds[s32(a[0])] = desc  # (on or off: kept, the broader of the two)
         elif nr == _NR_SECCOMP and a[0] & 0xFFFF_FFFF == SECCOMP_SET_MODE_FILTER:
             if filters_every_thread(nr, a):
-                r.filtered = True
+                r.filtered_groups.add(self.registry.group_of(slot.root, slot.thread))
             else:
                 r.threads.add(slot.thread)
         elif nr == _NR_PRCTL and a[0] & 0xFFFF_FFFF == PR_SET_SECCOMP \
@@ -213,17 +225,20 @@ class RaisedSignals:
         parent = self._space(parent_root)
         in_flight = any(s.root == parent_root and may_filter(s.nr, s.args)
                         for s in self.registry.slots.values())
+        group = self.registry.group_of(parent_root, parent_thread)
         if child_root:
-            r = self.spaces[child_root] = parent.forked()
-            if r.filtered is False and (in_flight or parent_thread in parent.threads):
+            r = self.spaces[child_root] = parent.forked(group)
+            if r.filtered is False and (in_flight or parent_thread in parent.threads
+                                        or group in parent.marked):
                 r.filtered = None
-        elif in_flight or parent_thread in parent.threads:
+        elif in_flight or parent.holds(parent_thread, group):
             parent.threads.add(child_thread)
 
     def start(self, root: int, exec_from: bool) -> None:
         """CREATE_DOMAIN: the user's launch starts with nothing set up; an exec'd image
         with what its former image left, which the Guardian does not know."""
-        self.spaces[root] = _unknown() if exec_from else Raisers()
+        self.spaces[root] = _unknown() if exec_from else \
+            Raisers(filtered=None if self.launch_filtered else False)
 
     def forget(self, root: int) -> None:
         self.spaces.pop(root, None)
@@ -280,7 +295,7 @@ class RaisedSignals:
         if not delivered:
             return ("a trapped call's SIGSYS is forced on its thread at that call's return, "
                     "never left for rt_sigtimedwait or a signalfd")
-        if r.filtered is False and slot.thread not in r.threads:
+        if not r.holds(slot.thread, self.registry.group_of(slot.root, slot.thread)):
             return "the program installed no seccomp filter on this thread"
         if len(info) < 32:
             return "the siginfo names no call"

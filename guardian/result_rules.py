@@ -643,8 +643,8 @@ class ResultRules:
             self.self_signals.sends.take(waited or [], slot)
         if nr in _RAISER_CALLS:
             self.self_signals.raised.note(self.memory, self.files, slot, ret)
-            if may_filter(nr, slot.args):
-                self._mark_filter(slot)
+            if may_filter(nr, slot.args) and ret < _ERRNO_FLOOR:
+                self._mark_filter(slot)     # (an -errno answer attaches nothing)
         if unmapped:
             self.s.on_unmapped(slot.root, unmapped)
             self.s.shares.release_unmapped(slot.domain)
@@ -718,7 +718,7 @@ class ResultRules:
         inherits a filter through raised_signals: copy_seccomp() is per task)."""
         r = self.self_signals.raised.spaces.get(slot.root)
         if r is not None:
-            r.mark(slot.thread, slot.nr, slot.args)
+            r.mark(slot.thread, slot.nr, slot.args, self.registry.group_of(slot.root, slot.thread))
         else:
             self.filter_domains.add(slot.domain)
 
@@ -730,9 +730,13 @@ class ResultRules:
         if slot.domain in self.filter_domains:
             return True
         r = self.self_signals.raised.spaces.get(slot.root)
-        if r is None or r.holds(slot.thread):
+        group_of = self.registry.group_of
+        group = group_of(slot.root, slot.thread)
+        if r is None or r.holds(slot.thread, group):
             return True
+        # (a TSYNC call in flight: seccomp_sync_threads() reaches its own thread group)
         return any(s.domain == slot.domain and filters_every_thread(s.nr, s.args)
+                   and (s.root != slot.root or group_of(s.root, s.thread) == group)
                    for s in self.registry.slots.values() if s is not slot)
 
     def _caps(self, slot: Slot) -> tuple[int, int]:

@@ -38,7 +38,9 @@ program opened by that name, or a positioned read at offset 0) is held to it:
 * status's VmSize and statm's size (both mm->total_vm: task_mem(), task_statm()) agree
   when no area the Guardian holds changed between the two reads;
 * /proc/cpuinfo (system-wide, but made from the same capability bits Linux put in the
-  program's AT_HWCAP and AT_HWCAP2): each Features line names exactly those capabilities.
+  program's AT_HWCAP and AT_HWCAP2): each Features line names exactly those capabilities;
+* status's Uid, Gid and Groups lines, of the reading thread's own file, are the ids it
+  is known to hold (guardian/status_ids.py).
 
 A fact the Guardian does not know (never told, not followed) leaves its part unjudged.
 """
@@ -66,6 +68,7 @@ from guardian.proc_numbers import name_to_int
 from guardian.quiet_ranges import quiet
 from guardian.sole_files import CALLS as SOLE_CALLS
 from guardian.stated_facts import COMM_WRITTEN
+from guardian.status_ids import ids_problem
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -313,7 +316,7 @@ class SelfReports:
             return self._stat_comm(slot, got, thread)
         if entry == "status":
             return self._status(slot, got, thread) or self._sig_sets(slot, got, thread) or \
-                self._vm_size(slot, got, "status's VmSize")
+                self._vm_size(slot, got, "status's VmSize") or self._ids(slot, got, thread)
         if entry == "statm":
             return self._vm_size(slot, got, "statm's size")
         if entry in ("cmdline", "environ"):
@@ -337,6 +340,13 @@ class SelfReports:
             if pid is not None and m and int(m.group(2)) != pid:
                 return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
         return ""
+
+    def _ids(self, slot: Slot, got: bytes, thread: int | None) -> str:
+        """Uid, Gid and Groups, where the file is the reading thread's own."""
+        space = self._space(slot)
+        if space is None or (thread if thread is not None else self.leader(slot)) != slot.thread:
+            return ""
+        return ids_problem(space.creds.get(slot.thread), got)
 
     def _sig_sets(self, slot: Slot, got: bytes, thread: int | None) -> str:
         """SigIgn, SigCgt and SigBlk, on the bits the Guardian knows exactly."""

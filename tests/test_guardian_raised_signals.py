@@ -179,3 +179,8 @@ def test_only_a_call_that_attaches_a_filter_or_dispatch_marks() -> None:
     assert r.holds(4) and not r.holds(5)
     r.mark(4, seccomp, (1, 1, 0))
     assert r.holds(5)
+    # seccomp_sync_threads(): a TSYNC filter reaches the caller's thread group alone, not
+    # a CLONE_VM process (a thread group of its own) sharing the address space
+    assert not r.holds(9, 9)
+    r.filtered_groups.add(9)
+    assert r.holds(10, 9) and r.forked(9).filtered is True and r.forked(0).filtered is False

@@ -31,15 +31,21 @@ def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[n
     assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
 
 
-@pytest.mark.xfail(strict=True, reason="return.credentials takes getuid() as never failing "
-                   "even where the program's own SECCOMP_FILTER_FLAG_TSYNC filter may answer "
-                   "it (SECCOMP_RET_ERRNO: -EPERM)")
 def test_getuid_errno_under_the_programs_filter_is_not_refused() -> None:
     _intact(_run(r.claim_filter_errno_getuid))
 
 
-@pytest.mark.xfail(strict=True, reason="raised_signals starts the user's launch with no "
-                   "filter, but a launcher's filter is kept across fork and execve: "
-                   "setfsuid(-1) answered -EPERM is refused")
-def test_setfsuid_errno_under_a_launchers_filter_is_not_refused() -> None:
+def test_setfsuid_errno_under_a_launchers_filter_is_not_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the user's statement that the launch may be filtered (`blindfold run
+    --launch-filter`: Confidential.state_launch_filter())."""
+    from guardian.raised_signals import RaisedSignals
+    monkeypatch.setattr(RaisedSignals, "launch_filtered", True)
     _intact(_run(r.claim_launcher_filter))
+
+
+def test_setfsuid_errno_without_the_launch_filter_statement_is_refused() -> None:
+    """Without it the launch is taken to start with no filter (README): the answer
+    __sys_setfsuid() never gives is refused."""
+    out = _run(r.claim_launcher_filter)
+    assert out.decided_by, out.evidence

@@ -89,6 +89,20 @@ by its range 0..2 alone).  Refused: ZN-003, ZN-010, ZN-018, ZN-019 (return.crede
 (return.credentials takes getuid() as never failing, filtered or not),
 claim_launcher_filter (the user's launch is taken as unfiltered).
 
+Refused since: ZN-014..ZN-017, ZN-020 (return.credentials: a failed set*id, setgroups
+or unshare call and an unshare() without CLONE_NEWUSER keep the ids), ZN-021
+(create.exec_real_ids: the real uid kept through the failed setuid()), ZN-005..ZN-009
+(return.credentials: a filter or dispatch call answered -errno attaches nothing, a TSYNC
+filter reaches its caller's thread group alone), ZN-001, ZN-002 (return.credentials:
+setgroups' list, read at entry and sorted, where it lay quiet through the call;
+getgroups' -EINVAL only for a size above 0 and below the count), ZN-011..ZN-013
+(return.self_report: status's Uid, Gid and Groups lines of the reader's own file).
+Still through: ZN-022 (a filter's SECCOMP_RET_ERRNO with data 0 makes any call answer
+0, PR_GET_SECCOMP's included: judging it needs the filter's program).  Not refused
+since: claim_filter_errno_getuid (a filtered thread's getuid() may answer -errno),
+claim_launcher_filter where the user states `blindfold run --launch-filter` (without
+it the launch is taken as unfiltered, as README says, and the answer is refused).
+
 Each docstring says why Linux could never produce what the program saw.
 """
 
@@ -136,7 +150,7 @@ PROP_NO_FILTER = ("Only a seccomp filter attached to the calling thread "
 
 @scenario(id="ZN-001", title="Store the list {0} for getgroups(4, list) after "
           "setgroups(1, {1234}) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_CREDS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_CREDS)
 def zn_groups_list(adv: Adversary) -> None:
     """1. A fork child's setgroups(1, {1234}) answered 0; it calls getgroups(4, list) and
     exits 7 for an answer 1 whose first group is not 1234.
@@ -148,7 +162,7 @@ def zn_groups_list(adv: Adversary) -> None:
 
 @scenario(id="ZN-002", title="Answer -EINVAL to getgroups(4, list) after setgroups(1, "
           "{1234}) answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_CREDS)
+          program=CORE, prop=PROP_CREDS)
 def zn_groups_einval(adv: Adversary) -> None:
     """1. A fork child's setgroups(1, {1234}) answered 0; it calls getgroups(4, list) and
     exits 7 for an error.
@@ -186,7 +200,7 @@ def zn_regid_exec(adv: Adversary) -> None:
 
 @scenario(id="ZN-005", title="Answer 65534 to setfsuid(-1) of a clone(CLONE_VM) process "
           "after its creator's SECCOMP_FILTER_FLAG_TSYNC filter", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_NO_FILTER)
 def zn_vm_child(adv: Adversary) -> None:
     """1. A fork child makes a process sharing its memory (clone(CLONE_VM | SIGCHLD), no
@@ -204,7 +218,7 @@ def zn_vm_child(adv: Adversary) -> None:
 
 @scenario(id="ZN-006", title="Answer 65534 to setfsuid(-1) after seccomp(SECCOMP_SET_MODE_"
           "FILTER, SECCOMP_FILTER_FLAG_TSYNC) of an empty program answered -EINVAL",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_NO_FILTER)
 def zn_filter_empty(adv: Adversary) -> None:
     """1. A fork child's seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC) of a
@@ -220,7 +234,7 @@ def zn_filter_empty(adv: Adversary) -> None:
 
 @scenario(id="ZN-007", title="Answer 65534 to setfsuid(-1) after prctl(PR_SET_SECCOMP, 3) "
           "answered -EINVAL", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_NO_FILTER)
+          program=CORE, prop=PROP_NO_FILTER)
 def zn_seccomp_mode(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SECCOMP, 3) is answered -EINVAL; it calls
     setfsuid(-1) and exits 7 for another answer than 0.
@@ -234,7 +248,7 @@ def zn_seccomp_mode(adv: Adversary) -> None:
 
 @scenario(id="ZN-008", title="Answer 65534 to setfsuid(-1) after "
           "prctl(PR_SET_SYSCALL_USER_DISPATCH, 7) answered -EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_NO_FILTER)
 def zn_dispatch_mode(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SYSCALL_USER_DISPATCH, 7) is answered -EINVAL; it
@@ -249,7 +263,7 @@ def zn_dispatch_mode(adv: Adversary) -> None:
 
 @scenario(id="ZN-009", title="Answer 65534 to setfsuid(-1) after "
           "seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) answered -EINVAL", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop=PROP_NO_FILTER)
 def zn_strict_flags(adv: Adversary) -> None:
     """1. A fork child's seccomp(SECCOMP_SET_MODE_STRICT, 1, NULL) is answered -EINVAL;
@@ -322,7 +336,7 @@ def _status(adv: Adversary, phase: int, old: bytes, new: bytes) -> None:
 
 @scenario(id="ZN-011", title="Read Uid 0 in /proc/self/status after a root program's "
           "setuid(65534) answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_STATUS)
+          program=CORE, prop=PROP_STATUS)
 def zn_status_uid(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it reads /proc/self/status and exits 7
     for a Uid line whose real uid is 0.
@@ -336,7 +350,7 @@ def zn_status_uid(adv: Adversary) -> None:
 
 @scenario(id="ZN-012", title="Read Groups 0 in /proc/self/status after setgroups(1, {1234}) "
           "answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          gap="P5", prop=PROP_STATUS)
+          prop=PROP_STATUS)
 def zn_status_groups(adv: Adversary) -> None:
     """1. A fork child's setgroups(1, {1234}) answered 0; it reads /proc/self/status and
     exits 7 for a Groups line whose first group is 0.
@@ -349,7 +363,7 @@ def zn_status_groups(adv: Adversary) -> None:
 
 @scenario(id="ZN-013", title="Read Gid 0 in /proc/self/status after a root program's "
           "setresgid(65534, 65534, 65534) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_STATUS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_STATUS)
 def zn_status_gid(adv: Adversary) -> None:
     """1. A fork child's setresgid(65534, 65534, 65534) answered 0; it reads
     /proc/self/status and exits 7 for a Gid line whose real gid is 0.
@@ -366,7 +380,7 @@ PROP_FAILED = ("A set*id, setgroups or unshare call that fails changes no id (th
 
 @scenario(id="ZN-014", title="Answer 65534 to getuid() after a root program's setuid(65534) "
           "answered -EPERM", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_FAILED)
+          program=CORE, prop=PROP_FAILED)
 def zn_setuid_fail(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) is answered -EPERM; it calls getuid() and exits 7
     for another answer than 0.
@@ -380,7 +394,7 @@ def zn_setuid_fail(adv: Adversary) -> None:
 
 @scenario(id="ZN-015", title="Answer 65534 to getuid() after unshare(CLONE_NEWUSER) "
           "answered an error", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_FAILED)
+          program=CORE, prop=PROP_FAILED)
 def zn_unshare_fail(adv: Adversary) -> None:
     """1. A fork child's unshare(CLONE_NEWUSER) is answered an error (the kernel model
     has no user namespaces; the attack answers -EPERM); it calls getuid() and exits 7 for
@@ -396,7 +410,7 @@ def zn_unshare_fail(adv: Adversary) -> None:
 
 @scenario(id="ZN-016", title="Answer another count to getgroups(0, NULL) after setgroups(1, "
           "{1234}) answered -EPERM", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROP_FAILED)
+          program=CORE, prop=PROP_FAILED)
 def zn_setgroups_fail(adv: Adversary) -> None:
     """1. A fork child's getgroups(0, NULL) answers its count n; setgroups(1, {1234}) is
     answered -EPERM; it calls getgroups(0, NULL) again and exits 7 for another count.
@@ -419,7 +433,7 @@ def zn_setgroups_fail(adv: Adversary) -> None:
 
 @scenario(id="ZN-017", title="Store 65534, 65534, 65534 for getresuid() after "
           "setresuid(65534, 65534, 65534) answered -EPERM", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_FAILED)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_FAILED)
 def zn_setresuid_fail(adv: Adversary) -> None:
     """1. A fork child's setresuid(65534, 65534, 65534) is answered -EPERM; it calls
     getresuid() and exits 7 for a real uid not 0.
@@ -461,7 +475,7 @@ def zn_setxid_threads(adv: Adversary) -> None:
 
 
 @scenario(id="ZN-020", title="Answer 65534 to getuid() after unshare(CLONE_FILES) answered 0",
-          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           prop="Only unshare(CLONE_NEWUSER) makes a new cred (unshare_userns()); another "
                "unshare() leaves the ids as they were.")
 def zn_unshare_files(adv: Adversary) -> None:
@@ -477,7 +491,7 @@ def zn_unshare_files(adv: Adversary) -> None:
 
 @scenario(id="ZN-021", title="Answer 65534 to getuid() in the image a program exec'd after "
           "setuid(65534) answered -EPERM, its auxv claiming uid 65534", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, gap="P5",
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
           silent=NEVER_RUNS, prop=PROP_FAILED)
 def zn_setuid_fail_exec(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) is answered -EPERM; it execs the program with -U,

@@ -181,7 +181,6 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "remap.moved_only": ("MF-009",),
     "return.discard_succeeded": ("QB-018",),
     "discard.linux_accepts": ("DW-001",),
-    "discard.not_locked": ("QO-033", "QO-034"),
     "share.anon_kept": ("QB-016",),
     "set_pt.protection": ("QB-008",),
     "set_pt.unmapped": ("XF-018",),
@@ -240,6 +239,11 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
 #: check the kernel can only stop the program, which it always can; "fail-safe": the
 #: mutant's state only ever refuses more; "outside the threat model".
 EXPLAINED: dict[str, str] = {
+    "discard.not_locked": "redundant with return.mm_area_refused and return.discard_succeeded "
+                          "where the Guardian follows the locks: without it the window opens "
+                          "and the page goes, but an answer 0 over a locked page is refused "
+                          "(QO-033, QO-034) and an error after pages left is refused (QO-041); "
+                          "it stays the one defence while another mapping call is in flight",
     "return.fd_asked": "no target ignores what dup3/fcntl(F_DUPFD) return: each maps through "
                        "the descriptor the call returned, which the table records as the copy "
                        "(and measures); the check keeps a program that uses the number it "

@@ -10,7 +10,7 @@ PR_SET_MM options (QO-014..QO-016, QO-024), remap_file_pages() (QO-017, QO-025, 
 set_robust_list()'s length (QO-018), process_madvise()'s count and flags (QO-019, QO-026),
 userfaultfd's UFFDIO_COPY, UFFDIO_ZEROPAGE and events (QO-020, QO-028, QO-032, QO-040),
 MADV_DONTNEED and MADV_FREE of an mlock()ed page and MADV_DONTNEED_LOCKED
-(QO-033..QO-035), vmsplice() into a pipe the program reads back (QO-036),
+(QO-033..QO-035, QO-041), vmsplice() into a pipe the program reads back (QO-036),
 process_vm_writev() between the program's own processes (QO-021, QO-022), an SQPOLL
 io_uring whose rings the kernel maps (QO-023) and the robust-futex walk at a fork child's
 exit (QO-031); and, in the victim's -l steps, membarrier without its registration and
@@ -810,6 +810,26 @@ def qo_locked_free(adv: Adversary) -> None:
     def _(a: Adversary, **_: object) -> None:
         _drop_record_page(a)
         _answer(a, 0)
+
+
+@scenario(id="QO-041", title="Drop an mlock()ed page while serving MADV_DONTNEED of it, "
+          "answer -EINVAL", family=RT, goal=Goal.LEAK, rules=("G-LEAVE-ON-REQUEST",),
+          program=SHARED, args=(b"-l",),
+          prop="MADV_DONTNEED of a VM_LOCKED area fails (EINVAL) and discards nothing.")
+def qo_locked_dontneed_einval(adv: Adversary) -> None:
+    """1. The program (run with -l) sets its record (cursor 2), locks the record's page
+    with mlock() and calls madvise(MADV_DONTNEED) on it.
+    2. While serving the call the kernel discards the page and answers -EINVAL, Linux's
+    answer, so no rule on the answer can tell.
+    3. The record reads as zero: index -2, the program logs bytes 16..23 of the secret.
+    madvise_dontneed_free_valid_vma(): a VM_LOCKED area fails before anything is
+    zapped -- the page keeps its bytes (only the discard window tells)."""
+    _keep_page(adv, P_LOCKED_DONTNEED)
+
+    @adv.on(Point.SYSCALL_EXIT, nr=NR["madvise"], during=P_LOCKED_DONTNEED)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        _drop_record_page(a)
+        _answer(a, -22)
 
 
 P_DONTNEED_LOCKED, P_VMSPLICE = 3166, 3168

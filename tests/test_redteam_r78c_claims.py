@@ -1,0 +1,39 @@
+"""Round 78c's honest answers, with the Guardian on.
+
+seccomp_set_mode_filter() answers a listener descriptor for
+SECCOMP_FILTER_FLAG_NEW_LISTENER and 0 for SECCOMP_FILTER_FLAG_LOG |
+SECCOMP_FILTER_FLAG_SPEC_ALLOW, attaching the filter either way; the filter's
+SECCOMP_RET_ERRNO then answers setfsuid() -errno (__seccomp_filter()).  The kernel model
+has no seccomp: the claim_* steps of attacks/families/redteam_r78c.py answer as Linux
+does.
+"""
+
+from __future__ import annotations
+
+from attacks.families import redteam_r78c as r
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import step_indices
+from tests.test_redteam_r78c_victim import ALL_ZERO
+
+
+def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
+    sc = Scenario(id="ZZ-978", title="round 78c claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=r.CORE, timing="exact", args=args)
+    return run_one(sc, "on").outcome
+
+
+def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
+
+
+def test_setfsuid_errno_after_a_new_listener_filter_is_not_refused() -> None:
+    _intact(_run(r.claim_filter_listener))
+
+
+def test_setfsuid_errno_after_a_log_spec_allow_filter_is_not_refused() -> None:
+    _intact(_run(r.claim_filter_log))

@@ -50,22 +50,23 @@ def populate_copies(prot: int, flags: int) -> bool:
     return bool(prot & PROT_WRITE) and flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
 
 
-def check_writable(clean: CleanPages, pa: int, va: int) -> None:
+def check_writable(clean: CleanPages, state: MonitorState, pa: int, va: int) -> None:
     """A leaf writable at EL0 names the frame `pa` at va: never a clean page, the page
     cache folio itself (do_read_fault() maps it read-only, copy_present_pte() keeps it
     so in a fork child; a store write-faults and maps a new frame, wp_page_copy())."""
-    if pa in clean.entered:
+    if pa in clean.entered and clean.still_mapped(state, pa):
         refuse("set_pt.clean_writable", Status.ERR_DENIED,
                f"frame {pa:#x} is a clean page of a private file view (the file's page): "
                f"{va:#x} becomes writable only on a copy of it (wp_page_copy())")
 
 
-def check_ksm(clean: CleanPages, pages: Iterable[tuple[int, int]]) -> None:
+def check_ksm(clean: CleanPages, state: MonitorState,
+              pages: Iterable[tuple[int, int]]) -> None:
     """KSM_MERGE of the pages (va, frame) `pages`: KSM merges anonymous pages only
     (scan_get_next_rmap_item() passes over a folio that is not folio_test_anon()); a
     clean page of a private file view is the page cache folio."""
     for va, pa in pages:
-        if pa in clean.entered:
+        if pa in clean.entered and clean.still_mapped(state, pa):
             refuse("ksm.clean_file", Status.ERR_DENIED,
                    f"the page at {va:#x} is a clean page of a private file view (the page "
                    "cache folio, not anonymous): KSM never merges it")
@@ -204,6 +205,14 @@ class CleanPages:
                 self._drop(pa)                  # (bytes not known: judged no more)
                 continue
             state.ram.write(pa, page)
+
+    def still_mapped(self, state: MonitorState, pa: int) -> bool:
+        """Is the clean frame `pa` still mapped at the file page it entered as?  (A
+        frame the kernel freed once its page was copied -- wp_page_copy() -- or
+        unmapped may come back as any page: its record is stale.)"""
+        rec = self.entered[pa]
+        return any(self._is_page(state.registry, r, v, rec[1], rec[2])
+                   for r, v, _ in state.frames.mappings(pa))
 
     def _is_page(self, registry: Registry, root: int, va: int, file: object, pg: int) -> bool:
         dom = registry.domain_of_root(root)

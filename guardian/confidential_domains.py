@@ -225,6 +225,7 @@ class Lifecycle:
                 # The exec'ing thread left the address space it borrowed (vfork): its
                 # execve is over there, and opens no unmapping window any more.
                 del reg.slots[exec_slot]
+                reg.returns += 1
                 self.files.note_exec_borrowed(old)
         reg.add_domain(dom, root, space)
         if launch is not None:

@@ -61,6 +61,8 @@ class Registry:
         #: root -> how many times a thread of that address space returned to user code
         #: (guardian/futex_values.py: did another thread run meanwhile?)
         self.user_runs: dict[int, int] = {}
+        #: how many calls left `slots` (returned, or dropped at an exit or exec)
+        self.returns = 0
         #: next_slot_id() at the Guardian's last store to user memory (lone_thread.py)
         self.stored_at = 0
         self._next_domain = 1
@@ -131,6 +133,7 @@ class Registry:
                  fault: tuple[int, int] | None = None, core: Cpu | None = None) -> Slot:
         slot = Slot(self.next_slot, domain, ctx, elr, nr, args, root, thread, fault, core)
         slot.runs_at_start = self.user_runs.get(root, 0)
+        slot.returns_at_start = self.returns
         self.next_slot += 1
         self.slots[slot.id] = slot
         return slot
@@ -140,6 +143,7 @@ class Registry:
                     if (root is not None and s.root == root)
                     or (domain is not None and s.domain == domain)]:
             del self.slots[sid]
+            self.returns += 1
 
     # --- the slot a call names ------------------------------------------------------------
     def live_slot(self, slot_id: int) -> tuple[Slot, Domain]:

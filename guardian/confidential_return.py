@@ -91,6 +91,7 @@ class ReturnPath:
             self.self_signals.check(slot, dom, ret, elr)
         self.complete(slot, dom, ret, elr)
         del reg.slots[slot_id]
+        reg.returns += 1
         self.enter_user(slot, dom)
         return 0, b""
 

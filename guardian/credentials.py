@@ -65,6 +65,10 @@ _KEEP = 0xFFFF_FFFF
 SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setgid", "setreuid", "setregid",
                                          "setresuid", "setresgid", "setfsuid", "setfsgid",
                                          "setgroups", "unshare", "setns"))
+_NS_CALLS = frozenset((_NR_UNSHARE, NUMBERS["setns"]))
+#: a thread's known credentials' key: how many times its cred moved to another user
+#: namespace (unshare(CLONE_NEWUSER), setns()) since the Guardian followed it
+USERNS = "userns"
 CALLS = frozenset({*_ONE_ID, *_THREE_IDS, _NR_GETGROUPS, *SETTERS})
 Seen = dict[str, object]
 
@@ -168,6 +172,10 @@ class Credentials:
                 return
             before = dict(known)
             known.clear()
+            # (unshare_userns(), userns_install(): the cred moves to another user
+            # namespace; a file opened before prints its ids as its opener's: task_state())
+            moved = slot.nr in _NS_CALLS and not commits_nothing(slot, ret)
+            known[USERNS] = int(before.get(USERNS, 0)) + moved  # type: ignore[call-overload]
             if not filtered:
                 known.update(_set_by(slot, ret, before))
                 if slot.nr == _NR_SETGROUPS and ret == 0 and "ngroups" in known:

@@ -6,8 +6,10 @@ its efd up with fget_task() (kcmp_epoll_target(): a negative efd is an unsigned 
 past any fdtable, -EBADF).  One task compared with itself finds one object:
 get_file_raw_ptr() of one descriptor twice (KCMP_FILE), or the same mm, files, fs,
 sighand, io_context or sysvsem undo list, and kcmp_ptr() of equal pointers answers 0.
-Judged only where the pid is the one getpid told the caller's process (own_pid.py) and no other call of the program is in flight (none may close, dup over
-or unshare what is compared between the two reads).
+Judged only where the pid is the one getpid told the caller's process (own_pid.py) and
+no other call of the program is in flight or returned since the entry (none may close,
+dup over or unshare what is compared, exit, or give the task an io_context --
+set_task_ioprio() -- between the two reads).
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ def read_efd(memory: UserMemory, slot: Slot, addr: int,
 
 
 def check(own: int | None, slot: Slot, ret: int, others: Iterable[Slot],
-          read_efd: Callable[[int], int | None]) -> None:
+          read_efd: Callable[[int], int | None], returned: bool = False) -> None:
     """The program's kcmp answered `ret` (not an error).  `read_efd(addr)`: the slot's
-    efd at addr as the kernel read it (None: unknown or not quiet through the call)."""
+    efd at addr as the kernel read it (None: unknown or not quiet through the call);
+    `returned`: another call of the program returned since the slot's entry."""
     a = slot.args
     kind, why = _s32(a[2]), ""
     if not 0 <= kind <= KCMP_EPOLL_TFD:
@@ -47,7 +50,7 @@ def check(own: int | None, slot: Slot, ret: int, others: Iterable[Slot],
         efd = read_efd(a[4])
         if efd is not None and efd & 0x8000_0000:
             why = f"the slot's efd {_s32(efd)} (fget_task(): -EBADF)"
-    elif ret != 0 and _s32(a[0]) == _s32(a[1]) == own and not any(o.id != slot.id for o in others):
+    elif ret != 0 and not returned and _s32(a[0]) == _s32(a[1]) == own and not any(o.id != slot.id for o in others):
         if kind == KCMP_FILE and (a[3] & 0xFFFF_FFFF) == (a[4] & 0xFFFF_FFFF):
             why = f"descriptor {_s32(a[3])} compared with itself (one file: 0)"
         elif kind != KCMP_FILE:

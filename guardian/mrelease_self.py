@@ -22,13 +22,16 @@ from guardian.slots import Slot
 _SELF = frozenset((-10000, -10001, -20000))
 
 
-def check(slot: Slot, ret: int, others: Iterable[Slot], own: bool = False) -> None:
+def check(slot: Slot, ret: int, others: Iterable[Slot], own: bool = False,
+          returned: bool = False) -> None:
     """The program's process_mrelease answered `ret` (not an error); `own`: its pidfd is
-    one pidfd_open() made for the pid known as the caller's own process (own_pid.py)."""
+    one pidfd_open() made for the pid known as the caller's own process (own_pid.py), as
+    the table holds it now; `returned`: another call returned since the slot's entry
+    (a dup2 onto the pidfd, a kill: pidfd_get_task() read the table at the entry)."""
     a = slot.args
     if a[1] & 0xFFFF_FFFF:
         why = f"flags {a[1] & 0xFFFF_FFFF:#x}"
-    elif (own or (a[0] & 0xFFFF_FFFF) - (1 << 32) in _SELF) and not any(
+    elif (own or (a[0] & 0xFFFF_FFFF) - (1 << 32) in _SELF) and not returned and not any(
             o.id != slot.id for o in others):
         why = "the live caller (task_will_free_mem() false, no MMF_OOM_SKIP)"
     else:

@@ -340,12 +340,14 @@ class ResultRules:
         if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not self._filtered(slot):
             pid = own_pid(self.files, slot)
             check_mrelease(slot, ret, reg.slots.values(), pid is not None
-                           and self.files.pidfd_pid(slot, slot.args[0]) == pid)
+                           and self.files.pidfd_pid(slot, slot.args[0]) == pid,
+                           reg.returns != slot.returns_at_start)
         if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_kcmp(own_pid(self.files, slot), slot, ret, reg.slots.values(),
                        lambda addr: read_efd(self.memory, slot, addr, lambda: quiet(
                            slot, dom, reg.slots.values(), reg.user_runs,
-                           [(slot.root, addr, addr + 4)])))
+                           [(slot.root, addr, addr + 4)])),
+                       reg.returns != slot.returns_at_start)
         if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_locked_vector(self.memory, reg.space_of(dom.id, slot.root), slot, ret,
                                 reg.slots.values(), lambda r: quiet(

@@ -155,7 +155,7 @@ class SecureRemap:
                 refuse("ksm.private_only", Status.ERR_DENIED,
                        f"{va:#x} in tree {root:#x} is a page of a MAP_SHARED share: merging it "
                        "would make one side's page a copy-on-write copy")
-        check_ksm_clean(g.admission.clean, ((va_a, pa), (va_b, pb)))
+        check_ksm_clean(g.admission.clean, g, ((va_a, pa), (va_b, pb)))
         for root, va in ((root_a, va_a), (root_b, va_b)):
             if not self._opted_in(da, root)(va):
                 refuse("ksm.mergeable", Status.ERR_DENIED,

@@ -60,6 +60,7 @@ from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE
 from guardian.checks import refuse
 from guardian.confidential_selfsignal import UNBLOCKABLE
+from guardian.credentials import USERNS
 from guardian.exec_args import cstring
 from guardian.fd_names import read_name
 from guardian.pipe_bytes import buffers
@@ -165,6 +166,11 @@ class SelfReports:
         #: open file of a task directory's entry -> the thread whose directory it is
         #: (resolved at the open: /proc/thread-self is the opening thread's)
         self.task_of: dict[Description, int] = {}
+        #: an entry's opener: (root, thread group, user namespace moves of its cred); a
+        #: /proc/self name is resolved at the open (proc_self_get_link()): a fork child's
+        #: inherited descriptor reads its parent's file; task_state() prints ids as the
+        #: opener's namespace maps them (seq_user_ns())
+        self.opened_by: dict[Description, tuple[int, int, object]] = {}
         #: address space -> the first thread a call of it returned to (its first process's
         #: leader: a thread it makes calls only after the leader's clone)
         self.first_thread: dict[int, int] = {}
@@ -246,7 +252,7 @@ class SelfReports:
                 task = self._task(slot, path) if desc in self.task_of else None
                 entry = task[0] if task else None
         thread = self.task_of.get(desc) if desc is not None else None
-        if entry is None:
+        if entry is None or entry != "cpuinfo" and not self._opened_here(slot, desc):
             return
         if slot.nr == _GETDENTS:
             if entry == "task":
@@ -255,7 +261,7 @@ class SelfReports:
         got = buffers(self.memory, slot, ret)
         if got is None:
             return
-        why = self._judge(slot, entry, got, slot.args[2], thread)
+        why = self._judge(slot, entry, got, slot.args[2], thread, desc)
         if why:
             refuse("return.self_report", Status.ERR_DENIED,
                    f"a read of /proc/self/{entry} answers {why}: Linux makes that file from "
@@ -277,7 +283,9 @@ class SelfReports:
                 live = self.files.live_descriptions()
                 self.at_start = {d: e for d, e in self.at_start.items() if id(d) in live}
                 self.task_of = {d: t for d, t in self.task_of.items() if id(d) in live}
+                self.opened_by = {d: o for d, o in self.opened_by.items() if id(d) in live}
                 self.at_start[f.description] = entry
+                self.opened_by[f.description] = self._opener(slot)
                 if task:
                     self.task_of[f.description] = task[1]
         elif slot.nr in (_READ, _GETDENTS) and self.at_start:
@@ -309,14 +317,15 @@ class SelfReports:
 
     # --- the files --------------------------------------------------------------------
     def _judge(self, slot: Slot, entry: str, got: bytes, count: int,
-               thread: int | None = None) -> str:
+               thread: int | None = None, desc: Description | None = None) -> str:
         if entry == "comm":
             return self._comm(slot, got, count, thread)
         if entry == "stat":
             return self._stat_comm(slot, got, thread)
         if entry == "status":
             return self._status(slot, got, thread) or self._sig_sets(slot, got, thread) or \
-                self._vm_size(slot, got, "status's VmSize") or self._ids(slot, got, thread)
+                self._vm_size(slot, got, "status's VmSize") or \
+                self._ids(slot, got, thread, desc)
         if entry == "statm":
             return self._vm_size(slot, got, "statm's size")
         if entry in ("cmdline", "environ"):
@@ -341,10 +350,28 @@ class SelfReports:
                 return f"{m.group(1).decode()} {int(m.group(2))}, not the pid {pid} getpid gave"
         return ""
 
-    def _ids(self, slot: Slot, got: bytes, thread: int | None) -> str:
-        """Uid, Gid and Groups, where the file is the reading thread's own."""
+    def _opener(self, slot: Slot) -> tuple[int, int, object]:
+        space = self._space(slot)
+        creds = space.creds.get(slot.thread, {}) if space is not None else {}
+        return slot.root, self.registry.group_of(slot.root, slot.thread), \
+            creds.get(USERNS, 0)
+
+    def _opened_here(self, slot: Slot, desc: Description | None) -> bool:
+        """Did the reading thread's process open the file (not a fork parent, whose
+        /proc/self the open resolved to)?"""
+        opener = self.opened_by.get(desc) if desc is not None else None
+        return opener is not None and opener[:2] == (
+            slot.root, self.registry.group_of(slot.root, slot.thread))
+
+    def _ids(self, slot: Slot, got: bytes, thread: int | None,
+             desc: Description | None) -> str:
+        """Uid, Gid and Groups, where the file is the reading thread's own and its
+        process opened it in the user namespace it is in now (a fork parent's file, or one
+        opened before unshare(CLONE_NEWUSER) or setns(), maps ids as its opener's)."""
         space = self._space(slot)
         if space is None or (thread if thread is not None else self.leader(slot)) != slot.thread:
+            return ""
+        if desc is None or self.opened_by.get(desc) != self._opener(slot):
             return ""
         return ids_problem(space.creds.get(slot.thread), got)
 

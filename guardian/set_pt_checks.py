@@ -119,7 +119,7 @@ class SetPtChecks:
                     ends.append(pa)
                 continue
             if clean is not None:
-                check_clean_writable(clean, pa, page_va)
+                check_clean_writable(clean, self.s, pa, page_va)
                 ends.append(pa)
             if space is not None:
                 self._check_fork_fresh(space, root, page_va, pa, entry_pa)

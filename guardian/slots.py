@@ -125,6 +125,8 @@ class Slot:
     runs_at_entry: dict[int, int] | None = None
     #: its tree's returns to user code when the slot began (guardian/lone_thread.py)
     runs_at_start: int = 0
+    #: Registry.returns when the slot began: another call left since where it differs
+    returns_at_start: int = 0
 
     @property
     def ctx(self) -> UserContext:

@@ -94,7 +94,10 @@ class PageFaults:
                     desc |= D.AF     # (an entry without AF is never cached: no flush)
                     self.tables.set(page_va, desc)
                 if write and D.software_bits(desc) & SW_COW:
-                    self._break_cow(vma, page_va, desc)
+                    # (do_wp_page(): only an anonymous folio is reused; a private file
+                    # view's page may be the file's own: copied)
+                    self._break_cow(vma, page_va, desc,
+                                    copy=vma.backing is not None and not vma.shared)
                     return FaultResult.OK
                 if write and desc & D.AP_RO and desc & D.AP_EL0 and vma.backing is not None \
                         and not vma.shared and prot & PROT_WRITE:
@@ -276,9 +279,15 @@ class PageFaults:
             except Exception:
                 ctx.frames.put(new_pa)
                 raise
-            ctx.frames.put(old)
             ctx.stats.inc("kernel.mm.cow_copies")
-        self.tables.set(page_va, D.leaf_descriptor(new_pa, leaf_perms(vma.prot, True)))
+        try:
+            self.tables.set(page_va, D.leaf_descriptor(new_pa, leaf_perms(vma.prot, True)))
+        except Exception:
+            if new_pa != old:               # (the old entry stays: its reference too)
+                ctx.frames.put(new_pa)
+            raise
+        if new_pa != old:
+            ctx.frames.put(old)             # (wp_page_copy(): the old page's mapping goes)
         ctx.memory.track(self, vma, page_va)        # exclusive now: reclaimable again
         ctx.el1.tlbi_va(page_va)
         if vma.prot & PROT_EXEC:

@@ -54,3 +54,29 @@ def test_mrelease_of_own_pidfd() -> None:
     check_mrelease(slot, 0, (slot, _slot((0,) * 6, "exit_group", 2)), own=True)
     with pytest.raises(Refused):
         check_mrelease(slot, 0, (slot,), own=True)
+
+
+def test_kcmp_after_another_call_returned_passes() -> None:
+    """Another thread's dup2, unshare, exit or ioprio_set that ran wholly inside the call
+    may change what the two reads find (get_file_raw_ptr(), set_task_ioprio())."""
+    slot = _slot((42, 42, 0, 3, 3, 0))
+    check(42, slot, 1, (slot,), lambda _a: None, returned=True)
+    slot = _slot((42, 42, 5, 0, 0, 0))                       # KCMP_IO
+    check(42, slot, 2, (slot,), lambda _a: None, returned=True)
+
+
+def test_mrelease_after_another_call_returned_passes() -> None:
+    """A dup2 of the program's own pidfd onto the descriptor that returned during the
+    call: pidfd_get_task() looked the old one up at the entry."""
+    slot = _slot((5, 0, 0, 0, 0, 0), "process_mrelease")
+    check_mrelease(slot, 0, (slot,), own=True, returned=True)
+
+
+def test_registry_counts_calls_that_left() -> None:
+    from guardian.confidential_registry import Registry
+    reg = Registry(None)  # type: ignore[arg-type]
+    a = reg.add_slot(1, None, 0, NUMBERS["kcmp"], (0,) * 6, root=1, thread=1)
+    b = reg.add_slot(1, None, 0, NUMBERS["dup2"] if "dup2" in NUMBERS else NUMBERS["dup3"],
+                     (0,) * 6, root=1, thread=2)
+    reg.drop_slots(root=1)
+    assert reg.returns == 2 and a.returns_at_start == b.returns_at_start == 0

@@ -132,6 +132,7 @@ EXPECTED = {
     "secret_r75_rules",
     "secret_r76_rules",
     "secret_r77_rules",
+    "secret_r78_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

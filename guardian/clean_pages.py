@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.layout import PROT_WRITE
+from emulator import descriptors as D
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Space
@@ -234,6 +235,15 @@ class CleanPages:
                                   and state.ram.read_u64(e) & 3 == 3 for r, v, e in places):
             return None
         return [(e, r, v) for r, v, e in sorted(places) if (r, v) != (root, va)]
+
+    def same_folio(self, registry: Registry, pa: int, root: int, va: int, desc: int) -> bool:
+        """May a read-only leaf at (root, va) map the clean frame `pa` mapped elsewhere?
+        Where va is the same page of a private view of the same file: Linux keeps one
+        page cache folio per file page and every private view's read fault maps it
+        (do_read_fault() -> finish_fault()), read-only."""
+        rec = self.entered.get(pa)
+        return rec is not None and bool(desc & D.AP_RO) \
+            and self._is_page(registry, root, va, rec[1], rec[2])
 
     def may_drop(self, space: Space | None, root: int, va: int, pa: int) -> bool:
         """May the frame `pa` leave the page at va, as reclaim unmaps a clean folio?  If

@@ -19,6 +19,7 @@ from abi import Status
 from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
+from guardian.cut_writable import check_swap_in as check_clean_swap_in
 from guardian.fork_copy import SEALED
 from guardian.protections import leaf_excess
 from guardian.secure_mm_checks import PageChecks
@@ -231,6 +232,9 @@ class SecureSwap:
             dom.id, root, va, lambda r, v: version in self._at_va.get(dom.id, {}).get(v, ())
             and r in records[version].holders)
         refault = None
+        if (dom.id, version) in g.admission.clean.sealed and desc & D.AP_EL0 \
+                and not desc & D.AP_RO:
+            check_clean_swap_in(g.registry.slots.values(), dom.id, root, va)
         if g.admission.clean.sealed:
             # a clean page of a file comes back as the file's page now (clean_pages.py)
             space = g.registry.space_of(dom.id, root)

@@ -14,7 +14,9 @@ from emulator import descriptors as D
 from guardian import numa_hints
 from guardian.checks import refuse
 from guardian.clean_pages import check_writable as check_clean_writable
+from guardian.cut_writable import check as check_cut_writable
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
+from guardian.folio_alias import is_clean_folio, is_shared_folio
 from guardian.frame_table import PAGE
 from guardian.protections import check_leaf as check_protection
 from guardian.slots import Space
@@ -82,6 +84,7 @@ class SetPtChecks:
                         and space.fork_fresh(va + i * PAGE) == "dont":
                     continue
                 check_hole(space, self.s.registry.slots.values(), root, va + i * PAGE, desc)
+        space_all = space
         if space is not None and not (space.wiped_at_fork or space.dropped_at_fork):
             space = None            # (most trees: no range a fork left empty or out)
         # (A page's one frame without building its range: every demand fault.)
@@ -112,6 +115,10 @@ class SetPtChecks:
                     refuse("set_pt.sealed_slot", Status.ERR_STATE,
                            f"the page at {page_va:#x} is swapped out: it comes back by "
                            "SWAP_IN, not as a new page")
+                if desc & D.AP_EL0 and not desc & D.AP_RO and space_all is not None \
+                        and space_all.sole_views:
+                    check_cut_writable(space_all, self.s.registry.slots.values(), domain,
+                                       root, page_va)
                 zero = admission.admit_page(domain, root, page_va, pa,
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
                 if (clean is not None or desc & D.AP_EL0 and not desc & D.AP_RO) \
@@ -119,7 +126,8 @@ class SetPtChecks:
                     ends.append(pa)
                 continue
             if clean is not None:
-                check_clean_writable(clean, self.s, pa, page_va)
+                if not is_clean_folio(self.s, domain, root, page_va, pa):
+                    check_clean_writable(clean, self.s, pa, page_va)
                 ends.append(pa)
             if space is not None:
                 self._check_fork_fresh(space, root, page_va, pa, entry_pa)
@@ -129,7 +137,8 @@ class SetPtChecks:
             places = {p for p in fr.mappings(pa) if p[2] != entry_pa}
             if not places:
                 held = fr.held.get(pa)
-                if held is not None and self.s.shares.key_at(domain, root, page_va) != held:
+                if held is not None and self.s.shares.key_at(domain, root, page_va) != held \
+                        and not is_shared_folio(self.s, domain, root, page_va, pa, desc):
                     refuse("set_pt.share_one_frame", Status.ERR_DENIED,
                            f"frame {pa:#x} is held as a page of a MAP_SHARED share; "
                            f"{page_va:#x} in tree {root:#x} is not that page")
@@ -148,7 +157,11 @@ class SetPtChecks:
             if not shared and not same_va:
                 moving = self.s.shares.move_in_progress(root, page_va, pa, places)
                 if not moving and not self.s.shares.same_share(
-                        domain, {(root, page_va)} | {(r, v) for r, v, _ in places}):
+                        domain, {(root, page_va)} | {(r, v) for r, v, _ in places}) \
+                        and not (admission.clean.entered and admission.clean.same_folio(
+                            self.s.registry, pa, root, page_va, desc)) \
+                        and not is_shared_folio(self.s, domain, root, page_va, pa, desc) \
+                        and not is_clean_folio(self.s, domain, root, page_va, pa):
                     where = ", ".join(hex(v) for _, v, _ in sorted(places))
                     refuse("set_pt.one_mapping", Status.ERR_DENIED,
                            f"confidential frame {pa:#x} is already mapped at {where}; "

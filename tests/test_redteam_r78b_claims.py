@@ -9,18 +9,20 @@ program's views of a memfd it alone holds, against the Guardian's clean pages.
   label 0.
 - secret_r77_mm -c: page 2 swapped out before the memfd's last descriptor is closed, its
   refault after the close holding the file's 'x': label 0.
-- False refusal (xfail): secret_r76_mm -b, a MAP_SHARED view of the memfd stored 'y' at
-  page 2 after the private view read it.  Linux's private read fault maps the page cache
+- secret_r76_mm -b, a MAP_SHARED view of the memfd stored 'y' at page 2 after the
+  private view read it: label 0 (guardian/folio_alias.py).  Linux's private read fault maps the page cache
   folio itself (do_read_fault() -> finish_fault()), and the shared view's fault maps the
   same folio writable (do_shared_fault()): the kernel giving the shared view the private
-  view's clean frame (the file's page) is Linux's layout, and the Guardian refuses it
-  (set_pt.clean_writable: a clean frame is taken for a private copy only).
-- False refusal (xfail): secret_r76_mm -x, two private views of the file, page 2 read in
-  both: Linux maps the one folio in both views (do_read_fault()); the second view's page 2
-  on the first view's frame is refused as an alias (set_pt.one_mapping).
-- False refusal (xfail): secret_r76_mm -b, the private view's page 2 refaulted read-only
-  after the shared store on the shared view's frame (shmem_fault() finds the one
-  folio): set_pt.one_mapping.
+  view's clean frame (the file's page) is Linux's layout (the kernel model counts the
+  private view among the folio's mappers, as its mapcount keeps it).
+- secret_r76_mm -x, two private views of the file, page 2 read in both: Linux maps the
+  one folio in both views (do_read_fault()); the second view's page 2 read-only on the
+  first view's clean frame: label 0 (set_pt.one_mapping lets the same page of another
+  private view of the file map a clean frame read-only).
+- secret_r76_mm -b, the private view's page 2 refaulted read-only after the shared store
+  on the shared view's frame (shmem_fault() finds the one folio): label 0
+  (guardian/folio_alias.py; the kernel model counts the private view among the folio's
+  mappers, as the folio's mapcount keeps it).
 - False refusal (xfail): secret_r76_mm -A, page 2 (clean) reclaimed right after fork()
   while the child maps it too: Linux's reclaim unmaps the folio from every mm
   (shrink_folio_list() -> try_to_unmap()); SWAP_OUT refuses a frame with two mappings
@@ -104,13 +106,11 @@ def shared_view_on_clean_frame(adv) -> None:  # type: ignore[no-untyped-def]
             if sp is not None and vma.shared and 2 not in sp.frames:
                 sp.frames[2] = pa
                 a.kernel.frames.get(pa)
+                sp.mappers += 1     # (the private view maps the folio too: its mapcount)
                 a.note(f"the shared view's page 2 is the frame {pa:#x}")
                 return
 
 
-@pytest.mark.xfail(strict=True, reason="set_pt.clean_writable refuses the shared view's "
-                   "writable leaf on the page cache folio a private view read-faulted "
-                   "(do_read_fault() and do_shared_fault() map the one folio)")
 def test_shared_view_maps_the_clean_folio() -> None:
     out = _run(shared_view_on_clean_frame, r76.VICTIM, (r76.LETTER[r76.P_SHSTORE],))
     assert any("is the frame" in n for n in out.evidence), out.evidence
@@ -136,9 +136,6 @@ def second_view_same_folio(adv) -> None:  # type: ignore[no-untyped-def]
             a.refused(f"the second view's page 2: {exc!r}")
 
 
-@pytest.mark.xfail(strict=True, reason="set_pt refuses a second private view's read-only "
-                   "entry on the frame of the first view's clean page 2 (the one page cache "
-                   "folio both map under Linux, do_read_fault())")
 def test_two_private_views_share_the_folio() -> None:
     out = _run(second_view_same_folio, r76.VICTIM, (r76.LETTER[r76.P_TWOVIEWS],))
     _honest(out, r76.P_TWOVIEWS)
@@ -162,15 +159,15 @@ def private_on_shared_frame(adv) -> None:  # type: ignore[no-untyped-def]
                     a.kernel.frames.get(pa)
                     mm.tables.set(va, (desc & ~D.ADDR_MASK) | D.AP_RO | pa)
                     a.el1.tlbi_all()
+                    # (the folio stays the memfd's while the private view maps it too:
+                    # the kernel model counts this space among its mappers)
+                    sp.mappers += 1
                     a.note(f"page 2 refaulted on the shared frame {pa:#x}")
                 except Exception as exc:
                     a.refused(f"the refault on {pa:#x}: {exc!r}")
                 return
 
 
-@pytest.mark.xfail(strict=True, reason="set_pt refuses a private view's read-only refault on "
-                   "the frame a MAP_SHARED view of the same memfd page maps writable (the "
-                   "one page cache folio, shmem_fault())")
 def test_private_refault_on_the_shared_folio() -> None:
     out = _run(private_on_shared_frame, r76.VICTIM, (r76.LETTER[r76.P_SHSTORE],))
     assert any("shared frame" in n for n in out.evidence), out.evidence

@@ -119,6 +119,7 @@ from attacks.families.redteam_r75b import drop_after, fill_after
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
+from emulator import descriptors as D
 
 if TYPE_CHECKING:
     from attacks.adversary import Adversary
@@ -185,9 +186,15 @@ def _zj(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",
 
 
 def claim_linux_bytes(phase: int):  # type: ignore[no-untyped-def]
-    """The step's page 2 as Linux shows it after its calls (LINUX): label 0."""
+    """The step's page 2 as Linux shows it after its calls (LINUX): label 0.  Where no
+    entry is left there, it comes as a read fault's does: read-only (do_read_fault())."""
     def steps(adv: Adversary) -> None:
         fill_after(adv, phase, 2, ord(LINUX[phase]))
+
+        @adv.on(Point.MARKER, phase=phase)
+        def _(a: Adversary, **_: object) -> None:
+            if a.memo.get("desc"):
+                a.memo["desc"] |= D.AP_RO
     return steps
 
 

@@ -62,10 +62,11 @@ Through with the Guardian on when written, refused since: ZM-017 (ksm.clean_file
 never merges a clean file page), ZM-024, ZM-026, ZM-028, ZM-034 (set_pt.clean_writable:
 no leaf writable at EL0 maps a clean page's own frame; only a leaf the Guardian accepts
 ends a page's cleanness; the kernel model's write fault on a private file page copies
-it, wp_page_copy(), as Linux's).  Still through (open P2 gaps): ZM-009 (as ZJ-022),
-ZM-027, ZM-029 (a writable refault or swap-in holding the file's bytes as they are: a
-store's write fault on a dropped page, do_cow_fault(), gives the same answer, and the
-Guardian sees no store).  The false refusals are answered since: a clean page a fork
+it, wp_page_copy(), as Linux's), ZM-027, ZM-029 (since round 78b's fixes:
+set_pt.cut_writable, swap_in.clean_writable -- a writable refault or swap-in of a
+dropped clean page only while a write fault at it, ESR.WnR, or a call that may write
+user memory there is in flight, do_cow_fault()).  Still through (open P2 gap): ZM-009
+(as ZJ-022).  The false refusals are answered since: a clean page a fork
 child shares migrates in every tree (MIGRATE_PAGE), and a clean page SWAP_OUT sealed
 may refault as a new page of the file's bytes (set_pt.cut_refault judges it).
 
@@ -258,7 +259,7 @@ def swap_at_marker(phase: int):  # type: ignore[no-untyped-def]
     return steps
 
 
-GAPS: dict[str, str] = {"ZM-009": "P2", "ZM-027": "P2", "ZM-029": "P2"}
+GAPS: dict[str, str] = {"ZM-009": "P2"}
 
 for sid, phase, nr, init_only, change, linux in SWAPS:
     _zm(sid, f"({L[phase].decode()}) Page 2 read, swapped out as {change} enters, the sealed "

@@ -34,27 +34,36 @@ which every later write to the file reaches.
   (set_pt.cut_refault: the file's bytes are kept after the close).  ZP-023 (-a): the
   stale 'x' as the refault after pwrite64() of 'y': refused.
 - ZP-024 (-e copy_file_range()), ZP-025 (round 76b's -f, the parent's page as the fork
-  child's pwrite64() enters), ZP-026 (-r, a /proc/self/fd reopened description): page
-  2 (no store) dropped and refaulted WRITABLE on a copy of 'x' -- the file's bytes
-  then -- before the file changes: THROUGH (P2), ZM-027's kind: a writable leaf on a
-  new frame holding the file's bytes ends the page's cleanness though the program never
-  stored (Linux: a read refault is read-only, do_read_fault(); only a write fault
-  copies, wp_page_copy()).  ZP-028..ZP-032 (round 76b's -g, -p, -t, -u, -c: a vfork
-  child's pwrite64(), pwritev(), sendfile(), splice(), fallocate(PUNCH_HOLE)): the same,
-  THROUGH (P2); with PUNCH_HOLE the Guardian keeps the 'copy' as Linux keeps a stored
-  private copy (unmap_mapping_range() without even_cows), though none was stored.
-  ZP-027 (-G, O_APPEND): the same, refused only because page 2 stays 'x' under Linux
-  too.
+  child's pwrite64() enters), ZP-026 (-r, a /proc/self/fd reopened description),
+  ZP-028..ZP-032 (round 76b's -g, -p, -t, -u, -c: a vfork child's pwrite64(), pwritev(),
+  sendfile(), splice(), fallocate(PUNCH_HOLE)): page 2 (no store) dropped and refaulted
+  WRITABLE on a copy of 'x' -- the file's bytes then -- before the file changes: through
+  in round 78b (ZM-027's kind), refused since (set_pt.cut_writable: a page a private
+  view left empty comes back writable only while a write fault at it -- ESR.WnR -- or a
+  call that may write user memory there is in flight; a read refault is read-only,
+  do_read_fault(), only a write fault copies, do_cow_fault()).  ZP-029 under the
+  predecessor design (--mode mprotect) is ZP-016's kind.  ZP-027 (-G, O_APPEND): the
+  same, refused (page 2 stays 'x' under Linux too; set_pt.cut_writable).
 - Honest (tests/test_redteam_r78b_claims.py): the read-only refaults and a migration
   after the read, label 0; the closed memfd's sealed page refaulted with the file's 'x'.
-  False refusals (xfail): Linux's one page cache folio per file page mapped by a
-  MAP_SHARED view (writable, do_shared_fault()) and the private view's read fault
-  (do_read_fault()) -- set_pt.clean_writable when the shared view maps the private
-  view's clean frame, set_pt.one_mapping when the private view's refault maps the
-  shared view's frame --, two private views of the file mapping the same folio
-  (set_pt.one_mapping), and a clean page a fork child maps too reclaimed right after
+  False refusal (xfail, open): a clean page a fork child maps too reclaimed right after
   fork() (shrink_folio_list() -> try_to_unmap() unmaps it from every mm; SWAP_OUT
   refuses a frame with two mappings, smm.page_alone).
+  It stays open: SWAP_OUT seals one (tree, va) and the fork child's entry is the
+  kernel's; answering it needs SWAP_OUT of a clean frame whose every place is that file
+  page (clean_pages.shared_places, as MIGRATE_PAGE uses) to clear each other tree's entry
+  at once and mark the page empty in each view (`FileView.cut`), with the kernel model's
+  child entry and frame count following.
+
+Answered since: two private views of the file mapping the same folio (the second view's
+page read-only on the first view's clean frame: set_pt.one_mapping lets the same page of
+another private view of the file map a clean frame read-only, do_read_fault()); the
+private view's read-only refault on the frame its MAP_SHARED view maps at that memfd page
+(set_pt.one_mapping and set_pt.share_one_frame let it through: shmem_fault() finds the
+one folio, guardian/folio_alias.py); the MAP_SHARED view's writable leaf on the private
+view's clean frame where the share page has no frame yet (set_pt.clean_writable and
+set_pt.one_mapping let it through: do_shared_fault() maps the folio do_read_fault()
+mapped).
 
 qemu-aarch64-static: secret_r76_mm and secret_r77_mm run label 0 for these steps (as
 rounds 76b and 77b checked); the kernel model's private read fault copies the page
@@ -81,11 +90,10 @@ PAGE = 4096
 OPEN = "G-LEAVE-ON-REQUEST"
 NR_PWRITE64 = 68
 X = ord("x")
-GAPS: dict[str, str] = {sid: "P2" for sid in ("ZP-024", "ZP-025", "ZP-026", "ZP-028",
-                                               "ZP-029", "ZP-030", "ZP-031", "ZP-032")}
+GAPS: dict[str, str] = {}
 #: the predecessor design (--mode mprotect) judges no file page after pwritev() (as
 #: ZJ-015) and no refault of a swapped-out clean page
-OLD_DESIGN = ("ZP-016", "ZP-023")
+OLD_DESIGN = ("ZP-016", "ZP-023", "ZP-029")
 
 
 def _zp(sid: str, title: str, prop: str, program: str, args: tuple[bytes, ...]):  # type: ignore[no-untyped-def]

@@ -1,0 +1,77 @@
+"""A private view's read refault on the frame the program's MAP_SHARED view of the same
+memfd page maps, and a shared view's fault on a private view's clean frame.
+
+Linux keeps one page cache folio per memfd page: the shared view's fault maps it
+writable (do_shared_fault()), and a private view's read fault maps the same folio
+read-only (do_read_fault() -> finish_fault(); shmem_fault() finds it), where no private
+copy is (reclaim dropped the clean entry, a cut, MADV_DONTNEED); a shared view's fault
+after a private read fault maps the private view's clean folio, writable.  Such a leaf is that
+page of the file, the share's frame, read-only: the program's stores to it write-fault
+and copy (wp_page_copy()).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from emulator import descriptors as D
+from guardian.file_pages import FileView
+from guardian.slots import PAGE
+
+if TYPE_CHECKING:
+    from guardian.state import MonitorState
+
+
+def is_shared_folio(state: MonitorState, domain: int, root: int, va: int, pa: int,
+                    desc: int) -> bool:
+    """Is the leaf `desc` at (root, va) a private view's read-only refault of a memfd page
+    the frame `pa` is, the program's MAP_SHARED share of that page (held by the memfd or
+    mapped by a shared view)?"""
+    if not desc & D.AP_RO:
+        return False
+    space = state.registry.space_of(domain, root)
+    found = space.sole_view(va) if space is not None and space.sole_views else None
+    if found is None or not isinstance(found[0], FileView):
+        return False
+    view, offset = found
+    if view.private_at is None or not view.file.followed:
+        return False
+    page = offset // PAGE
+    if page not in view.cut:            # (a private copy or a clean frame stands there)
+        return False
+    share = _share_of(state, domain, view.file)
+    if share is None:
+        return False
+    key = (share, page * PAGE, 0)
+    shares = state.shares
+    return state.frames.held_at.get((domain, key)) == pa or any(
+        shares.frame_at(r, v) == pa for r, v in shares.places_of(domain, key))
+
+
+def _share_of(state: MonitorState, domain: int, file: object) -> object | None:
+    """The program's MAP_SHARED share of the memfd whose followed file is `file`."""
+    files = state.admission.descriptors
+    dom = state.registry.domains.get(domain)
+    if files is None or dom is None:
+        return None
+    ids = {f.memfd for table in files.tables.values() for f in table.fds.values()
+           if f.memfd and files.sole.by_file.get(f.description) is file}
+    return dom.memfd_shares.get(next(iter(ids))) if len(ids) == 1 else None
+
+
+def is_clean_folio(state: MonitorState, domain: int, root: int, va: int, pa: int) -> bool:
+    """Is (root, va) the program's MAP_SHARED view of the memfd page whose clean private
+    page the frame `pa` is?  Linux's shared fault maps that very folio, writable
+    (do_shared_fault(); do_read_fault() mapped it read-only in the private view)."""
+    rec = state.admission.clean.entered.get(pa)
+    if rec is None or not getattr(rec[1], "followed", False):
+        return False
+    shares = state.shares
+    key = shares.key_at(domain, root, va)
+    share = _share_of(state, domain, rec[1]) if key is not None else None
+    if share is None or key != (share, rec[2] * PAGE, 0):
+        return False
+    # (the share page has no frame yet: one folio per file page, shmem_get_folio())
+    held = state.frames.held_at.get((domain, key))
+    return held in (None, pa) and all(
+        shares.frame_at(r, v) in (None, pa) for r, v in shares.places_of(domain, key))

@@ -33,6 +33,7 @@ from abi.syscalls import NUMBERS
 from abi.value_ranges import DUMPABLE, PDEATH_SIGNAL
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.lone_thread import asleep_storing_nothing
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
@@ -188,13 +189,17 @@ class Credentials:
     def _groups_given(self, slot: Slot, n: object) -> tuple[int, ...] | None:
         """The list setgroups(n, list) made (groups_from_user(), groups_sort()), where the
         list as the program passed it at entry lay quiet through the call: no thread of
-        its tree ran or had another call in flight, and it reads the same now."""
+        its tree ran user code (on this core each other one was held in a call), none
+        had a call in flight but one asleep that stores nothing (a futex wait,
+        sched_yield(), a sleep: lone_thread.asleep_storing_nothing()), and it reads the
+        same now."""
         raw = slot.asked.get(slot.args[1]) if slot.args[1] else None
         if not isinstance(n, int) or raw is None or len(raw) != 4 * n:
             return None
         reg = self.registry
         if reg.user_runs.get(slot.root, 0) != slot.runs_at_start or any(
-                o is not slot and o.root == slot.root for o in reg.slots.values()):
+                o is not slot and o.root == slot.root and not asleep_storing_nothing(o)
+            for o in reg.slots.values()):
             return None
         if self.memory.read(slot.args[1], len(raw), slot.root) != raw:
             return None

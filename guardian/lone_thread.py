@@ -44,6 +44,21 @@ def lone(reg: Registry, spaces: Collection[int], clones: int,
 _NO_USER = frozenset(NUMBERS[n] for n in ("getppid", "getpid", "gettid", "sched_yield"))
 
 
+#: futex() commands that store nothing to user memory (futex_wait(), futex_wake())
+_FUTEX_QUIET = frozenset({0, 1, 9, 10})     # WAIT, WAKE, WAIT_BITSET, WAKE_BITSET
+_NR_FUTEX = NUMBERS["futex"]
+#: nanosleep()s store the remaining time only when a signal ends them, once
+_SLEEPS = frozenset(NUMBERS[n] for n in ("nanosleep", "clock_nanosleep"))
+
+
+def asleep_storing_nothing(slot: Slot) -> bool:
+    """Is `slot` a call that leaves user memory as it is while it waits (sched_yield(),
+    getpid(), a futex wait or wake, a sleep: at most one store, at its end)?"""
+    if slot.nr == _NR_FUTEX:
+        return slot.args[1] & 0x7F in _FUTEX_QUIET         # (FUTEX_CMD_MASK)
+    return slot.nr in _NO_USER or slot.nr in _SLEEPS
+
+
 def held_still(reg: Registry, spaces: Collection[int], clones: int,
                gone: set[tuple[int, int]], slots: Iterable[Slot]) -> bool:
     """Other threads share the one tree left, but none can store now or since a page

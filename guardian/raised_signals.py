@@ -56,9 +56,17 @@ O_ASYNC = 0o20000
 FIOASYNC = 0x5452
 SECCOMP_SET_MODE_STRICT, SECCOMP_SET_MODE_FILTER = 0, 1
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
-SECCOMP_FILTER_FLAG_TSYNC = 1
+SECCOMP_FILTER_FLAG_TSYNC, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 8
 ITIMER_REAL = 0
 PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_OFF = 59, 0
+
+
+def filter_attached(flags: int, ret: int) -> bool:
+    """seccomp(SECCOMP_SET_MODE_FILTER, flags) answered `ret`: the filter is attached
+    (0, or the listener descriptor of SECCOMP_FILTER_FLAG_NEW_LISTENER without TSYNC,
+    whose positive answer is the tid that failed: seccomp_set_mode_filter())."""
+    return ret == 0 or (0 < ret < ERRNO_FLOOR and bool(flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+                        and not flags & SECCOMP_FILTER_FLAG_TSYNC)
 
 
 def may_filter(nr: int | None, args: tuple[int, ...]) -> bool:
@@ -155,6 +163,9 @@ class RaisedSignals:
         self.setsig: dict[Description, int] = {}
         #: slot -> the timer whose pending expiry the delivery being judged takes.
         self.taking: dict[int, RealTimer] = {}
+        #: (root, thread) whose own filter call answered success: SECCOMP_MODE_FILTER
+        #: for good (seccomp_assign_mode()), status's Seccomp line 2 (status_ids.py)
+        self.own_filter: set[tuple[int, int]] = set()
 
     def _space(self, root: int) -> Raisers:
         r = self.spaces.get(root)
@@ -192,9 +203,13 @@ class RaisedSignals:
                 r.filtered_groups.add(self.registry.group_of(slot.root, slot.thread))
             else:
                 r.threads.add(slot.thread)
+            if filter_attached(a[1], ret):
+                self.own_filter.add((slot.root, slot.thread))
         elif nr == _NR_PRCTL and a[0] & 0xFFFF_FFFF == PR_SET_SECCOMP \
                 and a[1] & 0xFFFF_FFFF == SECCOMP_MODE_FILTER:
             r.threads.add(slot.thread)
+            if ret == 0:
+                self.own_filter.add((slot.root, slot.thread))
         elif nr == _NR_SETITIMER and a[0] & 0xFFFF_FFFF == ITIMER_REAL and ret == 0:
             self._note_setitimer(memory, slot, r)
 

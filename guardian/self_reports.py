@@ -57,7 +57,7 @@ from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.hwcaps import feature_names
 from abi.layout import ERRNO_FLOOR, SA_RESETHAND
 from abi.syscalls import NUMBERS
-from abi.value_ranges import COMM, INODE
+from abi.value_ranges import COMM, INODE, NO_NEW_PRIVS
 from guardian.checks import refuse
 from guardian.confidential_selfsignal import UNBLOCKABLE
 from guardian.credentials import USERNS
@@ -69,7 +69,7 @@ from guardian.proc_numbers import name_to_int
 from guardian.quiet_ranges import quiet
 from guardian.sole_files import CALLS as SOLE_CALLS
 from guardian.stated_facts import COMM_WRITTEN
-from guardian.status_ids import ids_problem
+from guardian.status_ids import ids_problem, modes_problem, task_creds
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -365,15 +365,22 @@ class SelfReports:
 
     def _ids(self, slot: Slot, got: bytes, thread: int | None,
              desc: Description | None) -> str:
-        """Uid, Gid and Groups, where the file is the reading thread's own and its
-        process opened it in the user namespace it is in now (a fork parent's file, or one
-        opened before unshare(CLONE_NEWUSER) or setns(), maps ids as its opener's)."""
+        """Uid, Gid, Groups, NoNewPrivs and Seccomp of the thread the file names, where the
+        reading thread's process opened it in the user namespace it is in now (a fork
+        parent's file, or one opened before unshare(CLONE_NEWUSER) or setns(), maps ids as
+        its opener's; a process's threads share one namespace: both calls refuse a
+        multithreaded caller)."""
         space = self._space(slot)
-        if space is None or (thread if thread is not None else self.leader(slot)) != slot.thread:
+        target = thread if thread is not None else self.leader(slot)
+        if space is None or target is None:
             return ""
         if desc is None or self.opened_by.get(desc) != self._opener(slot):
             return ""
-        return ids_problem(space.creds.get(slot.thread), got)
+        facts = self.files.stated.threads.get((slot.root, target), {})
+        raised = self.signals.raised if self.signals is not None else None
+        filtered = raised is not None and (slot.root, target) in raised.own_filter
+        return ids_problem(task_creds(self.registry, space, slot, target), got) or \
+            modes_problem(facts.get(NO_NEW_PRIVS) == 1, filtered, got)
 
     def _sig_sets(self, slot: Slot, got: bytes, thread: int | None) -> str:
         """SigIgn, SigCgt and SigBlk, on the bits the Guardian knows exactly."""

@@ -2,20 +2,45 @@
 
 task_state() (fs/proc/array.c) prints the task's cred: "Uid:\t" its real, effective,
 saved and fs uid, "Gid:\t" the gids likewise, "Groups:\t" its group list (sorted:
-groups_sort()).  /proc/self is the thread group leader's; a task directory's is its
-task's.  Where the task is the reading thread itself (its cred cannot change while it
-reads), each id the Guardian knows for it (guardian/credentials.py) must be the one
-printed.
+groups_sort()).  /proc/self is the thread group leader's (proc_pid_lookup() finds the
+tgid's task); /proc/thread-self and a task directory are their task's.  Where the task is
+the reading thread itself, or another thread with no call in flight that may replace its
+cred (only its own set*id, setgroups, unshare, setns or execve call does:
+commit_creds()), each id the Guardian knows for it (guardian/credentials.py) must be the
+one printed.  task_seccomp() prints "NoNewPrivs:\t" task_no_new_privs() and "Seccomp:\t"
+the task's seccomp mode: a thread whose own PR_SET_NO_NEW_PRIVS answered 0 (or whose
+creator's had) holds 1 for good, one whose own filter call succeeded is in
+SECCOMP_MODE_FILTER (2) for good (seccomp_assign_mode(); no mode leaves it).
 """
 
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from guardian.credentials import Seen
+from abi.syscalls import NUMBERS
+from guardian.credentials import SETTERS, Seen
+
+if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Slot, Space
 
 _IDS = re.compile(rb"^(Uid|Gid):\t(\d+)\t(\d+)\t(\d+)\t(\d+) *$")
 _GROUPS = re.compile(rb"^Groups:\t([\d ]*)$")
+#: Calls of the named thread that may replace its cred while the file is read.
+_REPLACING = SETTERS | {NUMBERS["execve"], NUMBERS["execveat"]}
+
+
+def task_creds(reg: Registry, space: Space, slot: Slot, target: int) -> Seen | None:
+    """The known ids of `target`, the thread whose status file `slot` reads: the reader
+    itself, or another thread of its space with no cred-replacing call in flight (its
+    cred stays what its last answered call made it: commit_creds() runs in its own
+    calls alone)."""
+    if target != slot.thread and any(
+            o.root == slot.root and o.thread == target and o.nr in _REPLACING
+            for o in reg.slots.values()):
+        return None
+    return space.creds.get(target)
 
 
 def ids_problem(known: Seen | None, got: bytes) -> str:
@@ -38,4 +63,17 @@ def ids_problem(known: Seen | None, got: bytes) -> str:
             if listed != tuple(known["groups"]):     # type: ignore[arg-type]
                 return (f"Groups {list(listed)}, but the thread's group list is "
                         f"{list(known['groups'])} (task_state() prints its cred's)")  # type: ignore[call-overload]
+    return ""
+
+
+def modes_problem(nnp: bool, filtered: bool, got: bytes) -> str:
+    """Why the complete NoNewPrivs and Seccomp lines of `got` are not the 1 and 2 a thread
+    known to have set no_new_privs (`nnp`) or attached a filter (`filtered`) holds."""
+    for line in got.split(b"\n")[:-1]:
+        if nnp and line.startswith(b"NoNewPrivs:\t") and line != b"NoNewPrivs:\t1":
+            return (f"{line.decode(errors='replace')!r}, but the thread's no_new_privs is set "
+                    "(task_set_no_new_privs(): never cleared)")
+        if filtered and line.startswith(b"Seccomp:\t") and line != b"Seccomp:\t2":
+            return (f"{line.decode(errors='replace')!r}, but the thread's own filter was "
+                    "attached (seccomp_assign_mode(): SECCOMP_MODE_FILTER, 2)")
     return ""

@@ -99,7 +99,7 @@ def status(k: Kernel, p: Process, t: Thread) -> str:
             f"VmRSS:\t{rss * 4:8d} kB\nThreads:\t{len(p.alive_threads)}\n"
             f"SigQ:\t0/31733\nSigPnd:\t{t.pending.mask:016x}\nShdPnd:\t{p.pending.mask:016x}\n"
             f"SigBlk:\t{t.sigmask:016x}\nSigIgn:\t{ign:016x}\nSigCgt:\t{caught:016x}\n"
-            f"{caps}NoNewPrivs:\t0\n"
+            f"{caps}NoNewPrivs:\t{int(t.no_new_privs)}\n"   # task_seccomp()
             "Seccomp:\t0\nSeccomp_filters:\t0\nSpeculation_Store_Bypass:\tnot vulnerable\n"
             "Cpus_allowed:\t1\nCpus_allowed_list:\t0\nMems_allowed:\t1\nMems_allowed_list:\t0\n"
             "voluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n")

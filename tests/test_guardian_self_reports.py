@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -94,6 +95,7 @@ class _Reg:
     def __init__(self, space: object) -> None:
         self.space = space
         self.process_of_root: dict[int, int] = {}
+        self.slots: dict[int, object] = {}            # (no call in flight)
 
     def space_of(self, _domain: int, _root: int) -> object:
         return self.space
@@ -113,6 +115,8 @@ def test_status_ids_judged_only_in_the_openers_user_namespace() -> None:
     reports = object.__new__(SelfReports)
     reports.registry = _Reg(space)  # type: ignore[assignment]
     reports.opened_by = {}
+    reports.signals = None
+    reports.files = SimpleNamespace(stated=SimpleNamespace(threads={}))  # type: ignore[assignment]
     slot = Slot(1, 1, None, 0, NUMBERS["pread64"], (3, 0, 4096, 0, 0, 0), 7, 1)
     desc = object()
     got = b"Uid:\t1000\t1000\t1000\t1000\n"

@@ -37,3 +37,7 @@ def test_setfsuid_errno_after_a_new_listener_filter_is_not_refused() -> None:
 
 def test_setfsuid_errno_after_a_log_spec_allow_filter_is_not_refused() -> None:
     _intact(_run(r.claim_filter_log))
+
+
+def test_full_capeff_kept_under_no_setuid_fixup_is_not_refused() -> None:
+    _intact(_run(r.claim_capeff_no_fixup), {r.P_CAPEFF: -4})

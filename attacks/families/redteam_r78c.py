@@ -26,7 +26,6 @@ bytes):
 
 - ZQ-001: setuid(65534) answered 0, /proc/thread-self/status read with "Uid:\t0\t0\t0\t0";
 - ZQ-002: setuid(65534) answered 0, /proc/<pid>/status read with "Uid:\t0\t0\t0\t0";
-- ZQ-003: setuid(65534) answered 0, /proc/self/status read with a full CapEff;
 - ZQ-004: prctl(PR_SET_NO_NEW_PRIVS, 1) answered 0, PR_GET_NO_NEW_PRIVS answered 0;
 - ZQ-005: setgroups(3, {5, 5, 3}) answered 0, getgroups(8, list) answered 3, {3, 5, 7};
 - ZQ-006: setgroups(40, {100..139}) answered 0, status read with "Groups:\t0 ";
@@ -66,23 +65,28 @@ list) -EINVAL with getgroups(0, NULL) unchanged, getgroups(2, list) 2 after setg
 {7, 8}), a fork grandchild's getuid() 65534; it has no seccomp() (-ENOSYS) and no clone3,
 so those answers stand on the kernel source alone.
 
-Through with the Guardian on when written (open P5 gaps): ZQ-003 (return.self_report
-judges status's Uid, Gid and Groups lines, not CapEff: cap_emulate_setxuid() emptied the
-effective set), ZQ-015 (nor the Seccomp line after a filter the program installed; the
-kernel model prints "Seccomp:\t0" whatever happened, so the step's answer is the
-model's own), ZQ-017 (a status read by another thread than the one whose cred it
-prints is not judged, though the leader made no set*id call), ZQ-018 (nor /proc/self/task/<tid>/status of
-another thread, whose own setuid() the Guardian saw answered 0), ZQ-019 (the group list
-an exec'ing second thread's own setgroups() made does not reach the new image's known
-ids, while its uid does: ZQ-016 is refused), ZQ-021 (nor its fork child's; in both the
-first thread ran (sched_yield()) through the setgroups() call, so the Guardian takes the
-list as not quiet and keeps the count alone, though the list is the calling thread's own
-static array no other thread writes).  Refused: ZQ-001, ZQ-002, ZQ-005..ZQ-007, ZQ-009..ZQ-013
+Through with the Guardian on when written (P5 gaps): ZQ-003 (withdrawn below), ZQ-015,
+ZQ-017, ZQ-018, ZQ-019, ZQ-021 (closed since).
+Refused since: ZQ-017, ZQ-018 (return.self_report: a status file is judged against
+the thread it names, /proc/self's the leader's, where that thread has no cred-replacing
+call in flight; guardian/status_ids.py task_creds), ZQ-015 (return.self_report: Seccomp
+2 after the thread's own filter call succeeded, NoNewPrivs 1 after its
+PR_SET_NO_NEW_PRIVS; guardian/status_ids.py modes_problem; the kernel model now prints
+the thread's no_new_privs, Seccomp stays 0 as it has no seccomp), ZQ-019 (the group list
+an exec'ing second thread's own setgroups() made reaches the new image's known ids),
+ZQ-021 (and its fork child's): return.credentials keeps setgroups' list where the other
+threads were asleep in calls that store nothing (the first thread in sched_yield(),
+lone_thread.asleep_storing_nothing()) and none ran user code through the call.
+Refused: ZQ-001, ZQ-002, ZQ-005..ZQ-007, ZQ-009..ZQ-013
 (return.credentials, return.self_report), ZQ-004 (prctl state), ZQ-008 (the group list
 kept through exec), ZQ-016 (create.exec_real_ids: the exec'ing thread's ids), ZQ-020 (the forking thread's
 uid), ZQ-014 (return.credentials: the grandchild forked before the filter
 is taken as unfiltered).  Not refused (claims pass): claim_filter_listener,
 claim_filter_log.
+Withdrawn as Linux's answer, now a claim (tests/test_redteam_r78c_claims.py): ZQ-003
+(claim_capeff_no_fixup: a full CapEff after a root setuid(65534) where the launcher left
+SECBIT_NO_SETUID_FIXUP set, which an exec keeps and the Guardian cannot see:
+cap_task_fix_setuid() returns early).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -157,18 +161,13 @@ def zq_pid_uid(adv: Adversary) -> None:
     _status(adv, P_PID_UID, b"Uid:\t65534\t65534\t65534\t65534", b"Uid:\t0\t0\t0\t0")
 
 
-@scenario(id="ZQ-003", title="Read a full CapEff in /proc/self/status after a root "
-          "program's setuid(65534) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_STATUS)
-def zq_capeff(adv: Adversary) -> None:
-    """1. A fork child's setuid(65534) answered 0; it reads /proc/self/status and exits 7
-    for a CapEff line other than 0.
-    2. The kernel answers the read with "CapEff:\\t000001ffffffffff": the program logs
-    bytes 0..7 of the secret.
-    __sys_setuid() -> security_task_fix_setuid() -> cap_task_fix_setuid() ->
-    cap_emulate_setxuid(): no uid 0 left and no SECBIT_KEEP_CAPS: `cap_clear(
-    new->cap_permitted); cap_clear(new->cap_effective);`; render_cap_t() prints
-    "CapEff:\\t0000000000000000"."""
+def claim_capeff_no_fixup(adv: Adversary) -> None:
+    """Step 3 as Linux answers where the launcher left SECBIT_NO_SETUID_FIXUP set (an exec
+    keeps it; the Guardian never saw it): /proc/self/status's "CapEff:\t000001ffffffffff"
+    after a root program's setuid(65534).  cap_task_fix_setuid(): `if
+    (issecure(SECURE_NO_SETUID_FIXUP)) return 0;` -- cap_emulate_setxuid() never runs,
+    the effective set stays full.  Once round 78c's ZQ-003; the victim's step, which
+    takes that for a forgery, logs -4."""
     _status(adv, P_CAPEFF, b"CapEff:\t0000000000000000", b"CapEff:\t000001ffffffffff")
 
 
@@ -325,8 +324,7 @@ def zq_filter_after_fork(adv: Adversary) -> None:
 
 @scenario(id="ZQ-015", title="Read Seccomp 0 in /proc/self/status after the program's "
           "seccomp() filter answered 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5",
-          prop="A thread holding a seccomp filter is in SECCOMP_MODE_FILTER for good "
+          program=CORE, prop="A thread holding a seccomp filter is in SECCOMP_MODE_FILTER for good "
                "(seccomp_assign_mode()), which status's Seccomp line prints.")
 def zq_seccomp_status(adv: Adversary) -> None:
     """1. A fork child's seccomp(SECCOMP_SET_MODE_FILTER, 0) of an allow-everything
@@ -357,7 +355,7 @@ def zq_thread_exec(adv: Adversary) -> None:
 
 @scenario(id="ZQ-017", title="Read Uid 1 in /proc/self/status from a second thread where "
           "no thread made a set*id call", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_STATUS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_STATUS)
 def zq_thread_status(adv: Adversary) -> None:
     """1. A fork child's second thread reads /proc/self/status (the thread group
     leader's) and exits 7 for a Uid line other than 0 each; the leader only waits
@@ -407,7 +405,7 @@ def _other_status(adv: Adversary, phase: int) -> None:
 
 @scenario(id="ZQ-018", title="Read Uid 0 in /proc/self/task/<tid>/status of a second "
           "thread after its own setuid(65534) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_STATUS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_STATUS)
 def zq_task_status(adv: Adversary) -> None:
     """1. A fork child's second thread calls setuid(65534) itself (answered 0) and waits;
     the first thread reads /proc/self/task/<the second's tid>/status and exits 7 for a
@@ -423,7 +421,7 @@ def zq_task_status(adv: Adversary) -> None:
 
 @scenario(id="ZQ-019", title="Store {0} for getgroups(4, list) in the image a second "
           "thread exec'd after its own setgroups(1, {4321})", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS, gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE, silent=NEVER_RUNS,
           prop=PROP_CREDS)
 def zq_thread_groups_exec(adv: Adversary) -> None:
     """1. A fork child's second thread calls setgroups(1, {4321}) itself (answered 0),
@@ -451,7 +449,7 @@ def zq_thread_fork_uid(adv: Adversary) -> None:
 
 @scenario(id="ZQ-021", title="Store {0} for getgroups(4, list) of the fork child of a "
           "second thread after its own setgroups(1, {4321})", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROP_CREDS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROP_CREDS)
 def zq_thread_fork_groups(adv: Adversary) -> None:
     """1. A fork child's second thread calls setgroups(1, {4321}) itself (answered 0),
     then forks; the grandchild's getgroups(4, list) exits 7 for an answer 1 whose group

@@ -16,7 +16,8 @@ Guardian knows that state for sure (its own records of the program's layout).
   (madvise_remove()), MADV_COLD, MADV_PAGEOUT (can_madv_lru_vma()), MADV_GUARD_INSTALL
   (is_valid_guard_vma(vma, false))) of a range with such a locked page: -EINVAL
   (madvise_walk_vmas() stops at the first error);
-- madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap:
+- madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap, or
+  of its own MAP_PRIVATE mmap of a memfd or a named file (private_file()):
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
 None is judged while a call of the address space that may map (or unlock) is in flight:
@@ -29,12 +30,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from typing import Protocol
 
 from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.locked_ranges import LOCK_REFUSES, UNLOCKING
+from guardian.open_files import OpenFile
 from guardian.slots import PAGE, Slot, Space
 from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
@@ -45,6 +48,10 @@ CALLS = frozenset({_MADVISE, _MSYNC}) | _LOCKS
 #: MADV_HWPOISON, MADV_SOFT_OFFLINE: madvise_inject_error() walks no area
 _NO_WALK = frozenset({100, 101})
 MADV_FREE = 8
+
+
+class FileLookup(Protocol):
+    def open_file(self, slot: Slot, fd: int) -> OpenFile | None: ...
 MS_INVALIDATE = 2
 
 
@@ -110,7 +117,19 @@ def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
         va = _overlap(space.shared_areas, start, end)
         if va is not None:
             return f"MADV_FREE of the page at {va:#x}, of a MAP_SHARED area (-EINVAL)"
+        va = _overlap(space.private_files, start, end)
+        if va is not None:
+            return f"MADV_FREE of the page at {va:#x}, of a MAP_PRIVATE file area (-EINVAL)"
     return ""
+
+
+def private_file(files: FileLookup, slot: Slot, fd: int) -> bool:
+    """Does descriptor fd name a memfd or a file the program opened by a name outside
+    /dev and /proc (whose MAP_PRIVATE mapping is a file vma: mmap_zero() alone makes
+    one anonymous)?"""
+    f = files.open_file(slot, fd)
+    return f is not None and (f.memfd != 0 or f.path is not None and f.maker is None
+                              and not f.path.startswith(("/dev", "/proc")))
 
 
 def check(space: Space | None, slot: Slot, ret: int, others: Iterable[Slot]) -> None:

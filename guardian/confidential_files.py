@@ -306,6 +306,10 @@ class Descriptors(TableLifecycle):
         table = self.tables.get((roots[0], proc))
         return table if table is not None and self.unchanged_since(slot, table) else None
 
+    def child_table(self, slot: Slot, pid: int) -> FileTable | None:
+        """`_child_table()`, for the checks of other modules."""
+        return self._child_table(slot, pid)
+
     def unchanged_since(self, slot: Slot, table: FileTable) -> bool:
         """Does each number of `table` (another thread's) name the open file it named
         when the slot's call entered: no call that may change it returned since, and none

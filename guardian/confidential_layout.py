@@ -33,6 +33,7 @@ from abi.layout import (
     USER_TOP,
 )
 from emulator import descriptors as D
+from guardian.area_state import private_file
 from guardian.checks import refuse
 from guardian.clean_pages import MADV_POPULATE_WRITE, populate_copies
 from guardian.confidential_admission import Admission
@@ -214,6 +215,8 @@ class Layout:
                 space.shared_areas.append((ret, ret + length) + share)
                 if anonymous:
                     dom.anon_shares.add(share[0])
+            if not anonymous and not a[3] & MAP_SHARED and private_file(self.files, slot, a[4]):
+                space.private_files.append((ret, ret + length))
             if not anonymous and path is not None and a[5] % PAGE == 0:
                 space.file_areas.append((ret, ret + length, path, a[5]))
             elif not anonymous and not a[2] & PROT_EXEC:

@@ -1,8 +1,9 @@
 """`return.process_madvise_locked`: process_madvise() of the caller's own mm (a PIDFD_SELF_*
-pidfd) applies each iovec's advice as madvise() does (6.13+: any advice
+pidfd, or a pidfd pidfd_open() made for the caller's own pid: pidfd_get_task()) applies each iovec's advice as madvise() does (6.13+: any advice
 madvise_behavior_valid() takes; before, process_madvise_behavior_valid()'s few, a
 subset), so it stops at the first iovec madvise() fails: for its arguments (an advice
-no version knows, an unaligned start: refused_args.mm_refused()) or its areas (a hole,
+no version knows, an unaligned start -- a leading empty iovec's too, which no advance
+stepped over: refused_args.mm_refused()) or its areas (a hole,
 an advice Linux refuses on a VM_LOCKED area (locked_ranges.LOCK_REFUSES) over a page the
 program locked, MADV_FREE of a shared area: area_state.refused()).  vector_madvise()
 advances past an iovec only once do_madvise() (6.13+: madvise_do_behavior()) succeeded
@@ -49,12 +50,14 @@ def _refused(space: Space, slot: Slot, others: list[Slot], base: int, length: in
 
 
 def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
-          quiet: Callable[[list[tuple[int, int, int]]], bool]) -> tuple[int, str] | None:
+          quiet: Callable[[list[tuple[int, int, int]]], bool],
+          own: bool = False) -> tuple[int, str] | None:
     """The most bytes Linux may answer for the process_madvise in `slot`, and why the
-    iovec after them fails (None: no bound known)."""
+    iovec after them fails (None: no bound known); `own`: its pidfd is one pidfd_open()
+    made for the caller's own pid (pidfd_get_task() -> the caller's mm)."""
     a = slot.args
     advice, cnt = a[3] & 0xFFFF_FFFF, a[2]
-    if (a[0] & 0xFFFF_FFFF) - (1 << 32) not in _SELF or not 0 < cnt <= UIO_MAXIOV \
+    if not own and (a[0] & 0xFFFF_FFFF) - (1 << 32) not in _SELF or not 0 < cnt <= UIO_MAXIOV \
             or slot.id < space.area_mark:
         return None
     others = list(others)
@@ -71,7 +74,11 @@ def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
             return None                 # (iovec_from_user(): -EINVAL)
         # iovec_from_user() cuts the lengths at MAX_RW_COUNT in all; the rest is dropped
         length = min(length, MAX_RW_COUNT - done)
-        if not length:      # (iov_iter_advance() steps over it; at the start: left alone)
+        if not length and i == 0 and base % PAGE:
+            # no advance before the first iovec: vector_madvise() hands it to madvise as
+            # it stands, and do_madvise() (6.15: madvise_should_skip()) checks the start
+            return 0, f"the leading empty iovec's unaligned start {base:#x} (-EINVAL)"
+        if not length:      # (iov_iter_advance() steps over it; at the start: aligned)
             continue
         why = _refused(space, slot, others, base, length, advice)
         if why:
@@ -82,12 +89,12 @@ def bound(memory: UserMemory, space: Space, slot: Slot, others: Iterable[Slot],
 
 def check(memory: UserMemory, space: Space | None, slot: Slot, ret: int,
           others: Iterable[Slot],
-          quiet: Callable[[list[tuple[int, int, int]]], bool]) -> None:
+          quiet: Callable[[list[tuple[int, int, int]]], bool], own: bool = False) -> None:
     """`return.process_madvise_locked`: no more bytes than the iovecs before the first
-    madvise fails."""
+    madvise fails (`own`: as bound()'s)."""
     if space is None:
         return
-    found = bound(memory, space, slot, list(others), quiet)
+    found = bound(memory, space, slot, list(others), quiet, own)
     if found is not None and ret > found[0]:
         refuse("return.process_madvise_locked", Status.ERR_DENIED,
                f"process_madvise answered {ret:#x} for advice {slot.args[3] & 0xFFFF_FFFF} "

@@ -68,7 +68,8 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: process_madvise, whose iovec array import_iovec() copied (guardian/locked_vector.py);
 #: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py).
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
-                   NUMBERS["process_madvise"], NUMBERS["kcmp"]}) | OPENS | SPLICED \
+                   NUMBERS["process_madvise"], NUMBERS["kcmp"],
+                   NUMBERS["perf_event_open"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 
 

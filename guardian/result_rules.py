@@ -78,6 +78,8 @@ from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.fd_kind_answer import CALLS as _KIND_CALLS
+from guardian.fd_kind_answer import check as check_descriptor_kind
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
@@ -106,6 +108,7 @@ from guardian.locked_vector import check as check_locked_vector
 from guardian.long_names import LONG_CALLS as _LONG_NAME_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
+from guardian.madvise_iovec import check as check_madvise_iovec
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
@@ -114,6 +117,7 @@ from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.own_pid import own_pid
+from guardian.perf_args import check as check_perf_args
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -193,6 +197,8 @@ _NR_RSEQ = NUMBERS["rseq"]
 _NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_KCMP = NUMBERS["kcmp"]
+_NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
+_NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
 #: The syscalls whose arguments name memory the kernel keeps using afterwards.
@@ -348,10 +354,30 @@ class ResultRules:
                            slot, dom, reg.slots.values(), reg.user_runs,
                            [(slot.root, addr, addr + 4)])),
                        reg.returns != slot.returns_at_start)
+        if nr in _KIND_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_descriptor_kind(
+                self.files, slot, ret, own_pid(self.files, slot),
+                reg.returns == slot.returns_at_start
+                and not any(o.id != slot.id and o.nr == _NR_EPOLL_CTL
+                            for o in reg.slots.values()),
+                lambda addr, n: self.memory.read(addr, n, slot.root) if quiet(
+                    slot, dom, reg.slots.values(), reg.user_runs,
+                    [(slot.root, addr, addr + n)]) else None)
+        if nr == _NR_PERF_EVENT_OPEN and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_perf_args(slot, ret, lambda addr, n: self.memory.read(
+                addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                             [(slot.root, addr, addr + n)]) else None)
         if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            pid = own_pid(self.files, slot)
             check_locked_vector(self.memory, reg.space_of(dom.id, slot.root), slot, ret,
                                 reg.slots.values(), lambda r: quiet(
-                                    slot, dom, reg.slots.values(), reg.user_runs, r))
+                                    slot, dom, reg.slots.values(), reg.user_runs, r),
+                                pid is not None and self.files.steady(slot)
+                                and self.files.pidfd_pid(slot, slot.args[0]) == pid)
+            check_madvise_iovec(slot, ret, lambda addr, n: self.memory.read(
+                addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                             [(slot.root, addr, addr + n)]) else None,
+                lambda va: self.clone_faults.tagged.untag(slot, va))
         if nr in TAGGED_CALLS:
             self.clone_faults.note(slot, dom, ret, reg.domains, self._filtered)
         if nr in UFFD_CALLS:

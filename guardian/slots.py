@@ -299,6 +299,9 @@ class Space:
     #: read-only: do_mmap() cleared VM_MAYWRITE there, which mremap and fork keep
     #: (guardian/mprotect_unchanged.py)
     no_maywrite: set[int] = field(default_factory=set)
+    #: [start, end) the program's own MAP_PRIVATE mmap placed a memfd or a named file
+    #: (not /dev, not /proc) at: a file vma, never anonymous (vma_is_anonymous() false).
+    private_files: list[tuple[int, int]] = field(default_factory=list)
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:
         """The signal actions thread group `group` of this space uses (its sighand)."""
@@ -312,6 +315,7 @@ class Space:
                     list(self.origins), list(self.wipe_on_fork), list(self.dont_fork),
                     list(self.wiped_at_fork), list(self.dropped_at_fork))
         out.protections = list(self.protections)
+        out.private_files = list(self.private_files)
         out.stack = self.stack
         # A fork's child faults its own copies of a private file view (per tree).
         forked: dict[int, object] = {}
@@ -469,6 +473,7 @@ class Space:
     def remove_area(self, start: int, end: int) -> None:
         """[start, end) left the program's view: cut it out of every list of areas."""
         self.input_areas = _cut(self.input_areas, start, end)
+        self.private_files = _cut(self.private_files, start, end)
         self.shared_areas = cut_keyed(self.shared_areas, start, end)
         self.origins = cut_keyed(self.origins, start, end)
         if self.no_maywrite:                # (an id no area holds any more)

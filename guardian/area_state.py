@@ -17,7 +17,7 @@ Guardian knows that state for sure (its own records of the program's layout).
   (is_valid_guard_vma(vma, false))) of a range with such a locked page: -EINVAL
   (madvise_walk_vmas() stops at the first error);
 - madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap, or
-  of its own MAP_PRIVATE mmap of a memfd or a named file (private_file()):
+  of its own MAP_PRIVATE mmap of a memfd (private_file()):
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
 None is judged while a call of the address space that may map (or unlock) is in flight:
@@ -52,6 +52,7 @@ MADV_FREE = 8
 
 class FileLookup(Protocol):
     def open_file(self, slot: Slot, fd: int) -> OpenFile | None: ...
+    def steady(self, slot: Slot) -> bool: ...
 MS_INVALIDATE = 2
 
 
@@ -124,12 +125,12 @@ def refused(space: Space, slot: Slot, others: Iterable[Slot]) -> str:
 
 
 def private_file(files: FileLookup, slot: Slot, fd: int) -> bool:
-    """Does descriptor fd name a memfd or a file the program opened by a name outside
-    /dev and /proc (whose MAP_PRIVATE mapping is a file vma: mmap_zero() alone makes
-    one anonymous)?"""
+    """Did the mmap in `slot` map a memfd (shmem: a file vma, never anonymous), its
+    number naming that file through the call (another thread's dup2() may have put
+    /dev/zero there, whose mmap_zero() makes the mapping anonymous)?  A name proves
+    nothing: a symbolic link may lead to /dev/zero."""
     f = files.open_file(slot, fd)
-    return f is not None and (f.memfd != 0 or f.path is not None and f.maker is None
-                              and not f.path.startswith(("/dev", "/proc")))
+    return f is not None and f.memfd != 0 and files.steady(slot)
 
 
 def check(space: Space | None, slot: Slot, ret: int, others: Iterable[Slot]) -> None:

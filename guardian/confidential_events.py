@@ -116,6 +116,10 @@ class EpollInstance:
     """The registrations of one epoll instance, in the order made."""
 
     registrations: list[Registration] = field(default_factory=list)
+    #: a registration Linux may hold is missing: one dropped as released (a file an
+    #: mmap or an SCM_RIGHTS message still holds is not released: eventpoll_release()
+    #: runs at __fput() alone), or an ADD whose event the Guardian could not read
+    unsure: bool = False
 
     def find(self, fd: int, target: Description) -> Registration | None:
         for reg in self.registrations:
@@ -403,13 +407,15 @@ class EventFiles:
         # Registrations of released files are gone for good (Linux dropped them with the
         # file): forget them as the list changes, so it holds only the live ones.
         if enabled("return.epoll_released"):
-            instance.registrations = instance.split(self.files.live_descriptions())[0]
+            instance.registrations, gone = instance.split(self.files.live_descriptions())
+            instance.unsure |= bool(gone)
         reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:
             if reg is not None:
                 instance.registrations.remove(reg)
             return
         if raw is None:
+            instance.unsure |= op == EPOLL_CTL_ADD
             return              # nothing the Guardian could read: no data to allow
         events, data = struct.unpack("<I4xQ", raw)
         armed_at = self.files.admission.registry.next_slot_id()

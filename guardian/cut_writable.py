@@ -36,6 +36,9 @@ _POINTERS: dict[int, tuple[tuple[int, int], ...]] = {
     NUMBERS["sendfile"]: ((2, 8),),                       # offset
     NUMBERS["clone"]: ((2, 4), (4, 4)),                   # parent_tid, child_tid
 }
+#: arguments a fork child's first run stores through in its own tree, while its
+#: creator's clone is in flight (schedule_tail(): CLONE_CHILD_SETTID)
+_CHILD_TREE = frozenset({(NUMBERS["clone"], 4)})
 
 
 def _writes_page(slot: Slot, root: int, page: int) -> bool:
@@ -51,11 +54,18 @@ def _writes_page(slot: Slot, root: int, page: int) -> bool:
     ptrs = _POINTERS.get(slot.nr)
     if ptrs is None:
         return True                     # (a call that may write user memory anywhere)
-    if slot.root != root:
-        return False
     args = slot.args
     return any(i < len(args) and args[i] and args[i] < page + PAGE and args[i] + n > page
-               for i, n in ptrs)
+               and (slot.root == root or (slot.nr, i) in _CHILD_TREE) for i, n in ptrs)
+
+
+def catches(space: Space | None) -> bool:
+    """May a signal delivery write a frame into this space (a handler of any of its thread
+    groups: handle_signal() -> setup_rt_frame(), at any return to user)?  None: unknown."""
+    if space is None:
+        return True
+    tables = [space.handlers, *space.group_handlers.values()]
+    return any(act[0] not in (0, 1) for table in tables for act in table.values())
 
 
 def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) -> None:
@@ -70,7 +80,7 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) 
             or offset // PAGE not in view.cut:
         return
     page = va & ~(PAGE - 1)
-    if any(s.domain == domain and _writes_page(s, root, page) for s in slots):
+    if catches(space) or any(s.domain == domain and _writes_page(s, root, page) for s in slots):
         return
     refuse("set_pt.cut_writable", Status.ERR_DENIED,
            f"the page at {va:#x} of a private view of a file only the program holds was "
@@ -79,13 +89,14 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) 
            "(do_read_fault())")
 
 
-def check_swap_in(slots: Iterable[Slot], domain: int, root: int, va: int) -> None:
+def check_swap_in(space: Space | None, slots: Iterable[Slot], domain: int, root: int,
+                  va: int) -> None:
     """SWAP_IN writable at EL0 of what SWAP_OUT sealed of a clean page at va: Linux never
     swaps a clean file folio (shrink_folio_list() drops its entry), so this is a refault,
     writable only while a write fault or a writing call at that page is in flight
-    (do_cow_fault(); do_read_fault() maps read-only)."""
+    (do_cow_fault(); do_read_fault() maps read-only); `space`: the tree's (catches())."""
     page = va & ~(PAGE - 1)
-    if any(s.domain == domain and _writes_page(s, root, page) for s in slots):
+    if catches(space) or any(s.domain == domain and _writes_page(s, root, page) for s in slots):
         return
     refuse("swap_in.clean_writable", Status.ERR_DENIED,
            f"the page at {va:#x} was a clean page of a private file view: it comes back "

@@ -15,7 +15,8 @@ or a file of another kind:
 - process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no pidfd, -EBADF.
 - perf_event_open: perf_fget_light(group_fd): a file that is no perf event, -EBADF.
 
-Judged only for the caller's own tables (own_pid.py: kcmp's pids, pidfd_getfd's target),
+Judged only for the caller's own tables (own_pid.py: kcmp's pids, pidfd_getfd's target;
+numbers only where the caller's table is its leader's, Known.leaders()),
 where each number named one file through the call (Descriptors.steady()) -- an epoll's
 registrations where no epoll_ctl is in flight and no call returned since the entry --
 and a file the program opened
@@ -64,6 +65,13 @@ class Known:
         self.files, self.slot = files, slot
         self.table = files.tables.get((slot.root, slot.thread))
 
+    def leaders(self) -> bool:
+        """Is the caller's table its thread group leader's, the one a pid's numbers name
+        (kcmp's get_file_raw_ptr() and pidfd_getfd's fget_task() look in the task the
+        pid finds: find_task_by_vpid(), PIDTYPE_TGID -- the leader, whose table another
+        thread's unshare(CLONE_FILES) left)?"""
+        return self.files.reach(self.slot).leader
+
     def file(self, fd: int) -> OpenFile | None:
         return self.files.open_file(self.slot, fd)
 
@@ -78,7 +86,7 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
     kind = _s32(a[2])
     if own is not None and _s32(a[0]) == own and _s32(a[1]) != own and ret == 0:
         return _fork_child(k, _s32(a[1]), kind, own)
-    if own is None or not _s32(a[0]) == _s32(a[1]) == own:
+    if own is None or not _s32(a[0]) == _s32(a[1]) == own or not k.leaders():
         return ""
     if kind == KCMP_FILE:
         for fd in (a[3], a[4]):
@@ -98,7 +106,8 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         if _named(ep):
             return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, no epoll (-EINVAL)"
         if alone and ep is not None and ep.maker == _NR_EPOLL_CREATE1 \
-                and isinstance(ep.events, EpollInstance) and not ep.events.registrations:
+                and isinstance(ep.events, EpollInstance) and not ep.events.registrations \
+                and not ep.events.unsure:
             return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, an epoll watching nothing (-ENOENT)"
     return ""
 
@@ -138,7 +147,7 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and _named(k.file(a[0])):
         why = f"descriptor {_s32(a[0])}, no pidfd (pidfd_get_pid(): -EBADF)"
     elif nr == _NR_PIDFD_GETFD and own is not None and files.pidfd_pid(slot, a[0]) == own \
-            and k.closed(a[1]):
+            and k.closed(a[1]) and k.leaders():
         why = f"target descriptor {_s32(a[1])}, which the program closed (fget_task(): -EBADF)"
     elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and _named(k.file(a[3])):
         why = f"group descriptor {_s32(a[3])}, no perf event (perf_fget_light(): -EBADF)"

@@ -4,7 +4,9 @@ mm/madvise.c, SYSCALL_DEFINE5(process_madvise) (every 6.x version) imports the i
 array before it looks the pidfd up: lib/iov_iter.c, iovec_from_user() fails a
 negative (ssize_t) length with -EINVAL, and __import_iovec() checks access_ok() of each
 iovec (arm64: an address and length past TASK_SIZE_MAX -- at most 1 << 52 -- after
-untagged_addr() only under TIF_TAGGED_ADDR) before any advice, -EFAULT.  Judged where
+untagged_addr() only under TIF_TAGGED_ADDR) before any advice, -EFAULT; a lone iovec
+(6.4+: __import_iovec_ubuf() -> import_ubuf()) is cut to MAX_RW_COUNT before its
+access_ok(), so only its start past the limit fails for every version.  Judged where
 the array lay as the kernel copied it (quiet through the call).
 """
 
@@ -21,6 +23,8 @@ from guardian.slots import Slot
 #: arm64's largest TASK_SIZE_MAX (52-bit VA): access_ok() refuses anything past it
 LIMIT = 1 << 52
 _IOVEC = 16
+#: fs/read_write.c's MAX_RW_COUNT (INT_MAX & PAGE_MASK)
+MAX_RW_COUNT = 0x7FFF_FFFF & ~0xFFF
 
 
 def check(slot: Slot, ret: int, read: Callable[[int, int], bytes | None],
@@ -42,6 +46,8 @@ def check(slot: Slot, ret: int, read: Callable[[int, int], bytes | None],
             why = f"iovec {i}'s negative length (iovec_from_user(): -EINVAL)"
             break
         addr = untag(base)
+        if cnt == 1:                    # (import_ubuf(): len cut before access_ok())
+            length = min(length, MAX_RW_COUNT)
         if addr > LIMIT or length > LIMIT - addr:
             why = f"iovec {i} at {base:#x} (__import_iovec(): !access_ok(), -EFAULT)"
     if why:

@@ -237,6 +237,8 @@ class RaisedSignals:
         new thread its creator's filter (copy_seccomp()).  A filter call of another
         thread in flight may have put its filter on the forking thread before
         copy_seccomp() (seccomp_sync_threads(): SECCOMP_FILTER_FLAG_TSYNC)."""
+        # (a new task under a number an ended one had: its Seccomp line is its creator's)
+        self.own_filter.discard((child_root or parent_root, child_thread))
         parent = self._space(parent_root)
         in_flight = any(s.root == parent_root and may_filter(s.nr, s.args)
                         for s in self.registry.slots.values())
@@ -254,9 +256,16 @@ class RaisedSignals:
         with what its former image left, which the Guardian does not know."""
         self.spaces[root] = _unknown() if exec_from else \
             Raisers(filtered=None if self.launch_filtered else False)
+        self._drop_filters(root)
 
     def forget(self, root: int) -> None:
         self.spaces.pop(root, None)
+        self._drop_filters(root)
+
+    def _drop_filters(self, root: int) -> None:
+        """The tree's threads are gone (or a new image's): their own_filter entries too."""
+        if any(r == root for r, _ in self.own_filter):
+            self.own_filter = {k for k in self.own_filter if k[0] != root}
 
     # --- the rule -----------------------------------------------------------------------
     def check(self, slot: Slot, signo: int, info: bytes, delivered: bool,

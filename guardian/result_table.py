@@ -323,8 +323,9 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 if why:
                     _refused(slot, why)
             _note_set(memory, slot, ret, term.fact, held.stated)
-            if term.fact == PDEATH_SIGNAL and held.filtered(slot):
-                held.stated.of_thread(slot).pop(PDEATH_SIGNAL, None)
+            if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
+                # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())
+                held.stated.of_thread(slot).pop(term.fact, None)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, Woken):

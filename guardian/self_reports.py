@@ -69,7 +69,7 @@ from guardian.proc_numbers import name_to_int
 from guardian.quiet_ranges import quiet
 from guardian.sole_files import CALLS as SOLE_CALLS
 from guardian.stated_facts import COMM_WRITTEN
-from guardian.status_ids import ids_problem, modes_problem, task_creds
+from guardian.status_ids import ids_problem, modes_problem, settled, task_creds
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -374,7 +374,8 @@ class SelfReports:
         target = thread if thread is not None else self.leader(slot)
         if space is None or target is None:
             return ""
-        if desc is None or self.opened_by.get(desc) != self._opener(slot):
+        if desc is None or self.opened_by.get(desc) != self._opener(slot) \
+                or not settled(self.registry, slot, target):
             return ""
         facts = self.files.stated.threads.get((slot.root, target), {})
         raised = self.signals.raised if self.signals is not None else None

@@ -299,8 +299,8 @@ class Space:
     #: read-only: do_mmap() cleared VM_MAYWRITE there, which mremap and fork keep
     #: (guardian/mprotect_unchanged.py)
     no_maywrite: set[int] = field(default_factory=set)
-    #: [start, end) the program's own MAP_PRIVATE mmap placed a memfd or a named file
-    #: (not /dev, not /proc) at: a file vma, never anonymous (vma_is_anonymous() false).
+    #: [start, end) the program's own MAP_PRIVATE mmap placed a memfd at: a file vma,
+    #: never anonymous (vma_is_anonymous() false).
     private_files: list[tuple[int, int]] = field(default_factory=list)
 
     def handlers_of(self, group: int) -> dict[int, tuple[int, int, int, int]]:

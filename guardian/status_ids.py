@@ -31,16 +31,22 @@ _GROUPS = re.compile(rb"^Groups:\t([\d ]*)$")
 _REPLACING = SETTERS | {NUMBERS["execve"], NUMBERS["execveat"]}
 
 
+def settled(reg: Registry, slot: Slot, target: int) -> bool:
+    """Is `target`, the thread whose status file `slot` reads, as the Guardian knows it
+    through the read: the reader itself, or another thread of its space with no
+    cred-replacing call in flight and no call answered since the read entered (one that
+    returned meanwhile may have changed its cred or modes after task_state() printed
+    them: commit_creds(), task_set_no_new_privs() run in its own calls alone)?"""
+    if target == slot.thread:
+        return True
+    return reg.returns == slot.returns_at_start and not any(
+        o.root == slot.root and o.thread == target and o.nr in _REPLACING
+        for o in reg.slots.values())
+
+
 def task_creds(reg: Registry, space: Space, slot: Slot, target: int) -> Seen | None:
-    """The known ids of `target`, the thread whose status file `slot` reads: the reader
-    itself, or another thread of its space with no cred-replacing call in flight (its
-    cred stays what its last answered call made it: commit_creds() runs in its own
-    calls alone)."""
-    if target != slot.thread and any(
-            o.root == slot.root and o.thread == target and o.nr in _REPLACING
-            for o in reg.slots.values()):
-        return None
-    return space.creds.get(target)
+    """The known ids of `target` where it is settled() through the read."""
+    return space.creds.get(target) if settled(reg, slot, target) else None
 
 
 def ids_problem(known: Seen | None, got: bytes) -> str:

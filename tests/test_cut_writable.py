@@ -38,3 +38,28 @@ def test_calls_writing_user_memory_may() -> None:
     assert _writes_page(_slot(wait4, (5, PAGE_VA + 4, 0, 0)), ROOT, PAGE_VA)
     assert not _writes_page(_slot(wait4, (5, PAGE_VA + 0x1000, 0, 0)), ROOT, PAGE_VA)
     assert not _writes_page(_slot(wait4, (5, PAGE_VA + 4, 0, 0), root=ROOT + 1), ROOT, PAGE_VA)
+
+
+def test_a_signal_frame_may_copy_a_cut_page() -> None:
+    """setup_rt_frame() copies a caught signal's frame out at any return to user (a
+    write() in flight, an interrupt): its copy_to_user() write-faults a cut page of a
+    private file view on the stack or the altstack (do_cow_fault())."""
+    from guardian.cut_writable import check
+    from guardian.file_pages import FileView
+    from guardian.slots import PAGE, Space
+    from guardian.sole_files import MemFile
+    mem = MemFile(size=PAGE, data=bytearray(PAGE))
+    view = FileView(mem, mem.version)
+    view.cut.add(0)
+    space = Space(sole_views=[(PAGE_VA, PAGE_VA + PAGE, view, 0)],
+                  handlers={10: (0x40_1000, 0, 0x40_2000, 0)})
+    check(space, [_slot(NUMBERS["write"], (3, 0x1000, 16))], 1, ROOT, PAGE_VA + 8)
+
+
+def test_a_fork_childs_settid_word_may_copy_its_page() -> None:
+    """schedule_tail() stores CLONE_CHILD_SETTID in the fork child's own tree while its
+    creator's clone is in flight: a write fault there (do_cow_fault())."""
+    clone = NUMBERS["clone"]
+    assert _writes_page(_slot(clone, (0x0100_0011, 0, 0, 0, PAGE_VA + 4)), ROOT + 1, PAGE_VA)
+    assert not _writes_page(_slot(clone, (0x0010_0011, 0, PAGE_VA + 4, 0, 0)), ROOT + 1,
+                            PAGE_VA)

@@ -10,6 +10,7 @@ import pytest
 from abi.syscalls import NUMBERS
 from guardian.checks import Refused
 from guardian.fd_kind_answer import _named
+from guardian.fd_kind_answer import check as check_kind
 from guardian.madvise_iovec import check as check_iovec
 from guardian.open_files import OpenFile
 from guardian.perf_args import check as check_perf
@@ -76,3 +77,67 @@ def test_named_files() -> None:
     assert not _named(OpenFile(path="/dev/fd/3"))
     assert not _named(OpenFile(maker=NUMBERS["pidfd_open"]))
     assert not _named(None)
+
+
+def test_a_lone_iovec_is_cut_before_access_ok() -> None:
+    # 6.4+: __import_iovec_ubuf() -> import_ubuf() cuts the length at MAX_RW_COUNT first
+    check_iovec(_slot("process_madvise", (-10000 % M, 0x1000, 1, 20, 0)), 0x7FFF_F000,
+                lambda _a, _n: _iov((0x40_0000, 1 << 62)), lambda v: v)
+    with pytest.raises(Refused):
+        check_iovec(_slot("process_madvise", (-10000 % M, 0x1000, 1, 20, 0)), 4096,
+                    lambda _a, _n: _iov((1 << 54, 4096)), lambda v: v)
+
+
+class _Files:
+    """A caller (thread 2) whose table unshare(CLONE_FILES) made: not its leader's."""
+
+    def __init__(self, leader: bool) -> None:
+        from guardian.fd_names import Reach
+        from guardian.open_files import FileTable
+        self.table = FileTable(pids={100}, free={5: 0})
+        self.tables = {(1, 2): self.table}
+        self.reached = Reach(leader=leader)
+
+    def steady(self, _slot: Slot) -> bool:
+        return True
+
+    def open_file(self, _slot: Slot, fd: int) -> OpenFile | None:
+        return self.table.fds.get(fd)
+
+    def reach(self, _slot: Slot) -> object:
+        return self.reached
+
+    def pidfd_pid(self, _slot: Slot, _fd: int) -> int:
+        return 100
+
+
+def test_numbers_a_pid_names_are_the_leaders() -> None:
+    """kcmp(pid, pid, KCMP_FILE, 5, 5) and pidfd_getfd(pidfd_open(pid), 5) look number 5
+    up in the thread group leader's table: a thread that unshared and closed its own 5
+    proves nothing of it."""
+
+    kcmp = Slot(9, 1, None, 0, NUMBERS["kcmp"], (100, 100, 0, 5, 5), 1, 2)
+    getfd = Slot(9, 1, None, 0, NUMBERS["pidfd_getfd"], (7, 5, 0), 1, 2)
+    for slot, ret in ((kcmp, 0), (getfd, 8)):
+        check_kind(_Files(leader=False), slot, ret, 100, True,  # type: ignore[arg-type]
+                   lambda _a, _n: None)
+        with pytest.raises(Refused):
+            check_kind(_Files(leader=True), slot, ret, 100, True,  # type: ignore[arg-type]
+                       lambda _a, _n: None)
+
+
+def test_an_epoll_that_may_hold_a_registration_is_not_empty() -> None:
+    """An epoll whose registration the Guardian dropped as released (the target file still
+    held by an mmap: eventpoll_release() runs at __fput() alone) may find it: kcmp's
+    ep_find_tfd() matches the number it was added under."""
+    from guardian.confidential_events import EpollInstance
+    files = _Files(leader=True)
+    ep = EpollInstance()
+    files.table.fds[4] = OpenFile(maker=NUMBERS["epoll_create1"], events=ep)
+    files.table.fds[3] = OpenFile(path="/tmp/x")
+    slot = Slot(9, 1, None, 0, NUMBERS["kcmp"], (100, 100, 7, 3, 0x5000), 1, 2)
+    raw = struct.pack("<III", 4, 9, 0)
+    with pytest.raises(Refused):
+        check_kind(files, slot, 0, 100, True, lambda _a, _n: raw)  # type: ignore[arg-type]
+    ep.unsure = True
+    check_kind(files, slot, 0, 100, True, lambda _a, _n: raw)      # type: ignore[arg-type]

@@ -565,3 +565,13 @@ def test_a_fork_child_gets_its_facts_in_its_own_space() -> None:
     stated.note_clone(root, 2, 0xABC000, 9)
     assert stated.threads[(0xABC000, 9)] == {"persona": 8, "persona_clearable": True,
                                              "pdeath_signal": 0}
+
+
+def test_a_no_new_privs_set_a_filter_may_have_answered_is_not_kept() -> None:
+    """A seccomp filter's SECCOMP_RET_ERRNO with 0 answers PR_SET_NO_NEW_PRIVS without
+    task_set_no_new_privs(): PR_GET_NO_NEW_PRIVS (and status's NoNewPrivs) may say 0."""
+    s = _fresh()
+    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    assert _judged(s, "prctl", (38, 1), 0)                  # PR_SET_NO_NEW_PRIVS
+    assert "no_new_privs" not in s.g.conf.descriptors.stated.threads.get((s.b + ROOT_A, 1), {})
+    assert _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), 0)

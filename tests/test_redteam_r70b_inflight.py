@@ -21,7 +21,10 @@ def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
     return run_one(sc, "on").outcome
 
 
-@pytest.mark.parametrize("byte,label", [(ord("p"), 0), (0, -4)])
+# A page of zeros mapped as pwrite64() returns is the folio before the store; Linux's
+# private view maps that folio (do_read_fault()), which the store then fills: 'p' either
+# way, and the Guardian shows the write to a clean page (clean_pages.show_write).
+@pytest.mark.parametrize("byte,label", [(ord("p"), 0), (0, 0)])
 def test_page_at_the_return_of_pwrite64_before_or_after_its_store(byte: int,
                                                                    label: int) -> None:
     def steps(adv) -> None:  # type: ignore[no-untyped-def]

@@ -125,7 +125,8 @@ def _remember(adv: Adversary, phase: int) -> None:
 
 def map_page(a: Adversary, page: int, content: bytes) -> None:
     """The kernel maps a frame holding `content` at page `page` of the step's private
-    mapping (as a read fault's page: the entry bits of its page 0), where none is."""
+    mapping (as a read fault's page: the entry bits of its page 0, read-only where the
+    page was empty or mapped read-only)."""
     at, desc = a.memo.get("at", 0), a.memo.get("desc", 0)
     if not at or not desc:
         a.note("no mapping to fill")
@@ -133,11 +134,17 @@ def map_page(a: Adversary, page: int, content: bytes) -> None:
     va = at + page * PAGE
     mm = a.init.mm
     try:
+        bits = desc & ~D.ADDR_MASK
+        cur = mm.tables.lookup(va)
+        if a.pa_of(va, mm.tables.root) is None or cur & D.AP_RO:
+            # a refault of an empty page, or a read-only (clean) one's folio: read-only
+            # as a read fault maps it (do_read_fault())
+            bits |= D.AP_RO
         if a.pa_of(va, mm.tables.root) is not None:
             mm.zap(va, va + PAGE)
         frame = a.alloc_frame()
         a.write_lm(frame, content)
-        mm.tables.set(va, (desc & ~D.ADDR_MASK) | frame)
+        mm.tables.set(va, bits | frame)
         a.el1.tlbi_all()
         a.note(f"a page of {content[0]:#x} bytes mapped at {va:#x}")
     except Exception as exc:

@@ -84,7 +84,7 @@ from attacks.families.redteam_r75b import fill_after
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
 from attacks.moves import answer
-from attacks.scenario import Expect, Goal, scenario
+from attacks.scenario import Expect, Goal, documented, scenario, steps_doc
 from emulator import descriptors as D
 
 if TYPE_CHECKING:
@@ -100,11 +100,22 @@ NR_PWRITEV, NR_PWRITE64, NR_COPYFR, NR_CLONE = 70, 68, 285, 220
 NR_WAIT4 = 260
 
 
+
+def _explained(title: str, prop: str, deco):  # type: ignore[no-untyped-def]
+    """`deco` (a scenario decorator) over steps carrying the docstring `blindfold attack
+    explain` shows: a generated step function's own, else its title and Linux's rule."""
+    def wrap(steps):  # type: ignore[no-untyped-def]
+        if not (steps.__doc__ or "").lstrip().startswith("1."):
+            steps = documented(steps, steps_doc(f"1. {title}.", f"2. Linux: {prop}"))
+        return deco(steps)
+    return wrap
+
+
 def _zm(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         silent: str = "", mprotect: Expect = Expect.REFUSED):
-    return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+    return _explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
                     program=VICTIM, prop=prop, gap=gap, args=args, silent=silent,
-                    mprotect=mprotect)
+                    mprotect=mprotect))
 
 
 def _note_view(adv: Adversary, phase: int) -> None:
@@ -296,8 +307,8 @@ ALL_ARGS77 = b"-abcefgh"
 
 def _zm77(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
           silent: str = ""):
-    return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM77, prop=prop, gap=gap, args=args, silent=silent)
+    return _explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+                    program=VICTIM77, prop=prop, gap=gap, args=args, silent=silent))
 
 
 def ksm_at(phase: int, va_a: int, va_b: int):  # type: ignore[no-untyped-def]

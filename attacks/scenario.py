@@ -108,6 +108,17 @@ def documented(steps: Steps, doc: str) -> Steps:
     return Documented()
 
 
+def explained(title: str, prop: str, deco: Callable[[Steps], Steps]) -> Callable[[Steps], Steps]:
+    """`deco` (a scenario decorator) over steps carrying the docstring `blindfold attack
+    explain` shows: a generated step function's own where it has one, else the scenario's
+    title and Linux's rule."""
+    def wrap(steps: Steps) -> Steps:
+        if not (steps.__doc__ or "").lstrip().startswith("1."):
+            steps = documented(steps, steps_doc(f"1. {title}.", f"2. Linux: {prop}"))
+        return deco(steps)
+    return wrap
+
+
 def steps_doc(*steps: str) -> str:
     """A generated scenario's docstring from its steps, each wrapped at 88 columns as the
     hand-written docstrings are (`blindfold attack explain` shows the lines as they are)."""

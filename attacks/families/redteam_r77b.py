@@ -84,7 +84,7 @@ from attacks.families.redteam_r75b import fill_after
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
 from attacks.moves import answer
-from attacks.scenario import Expect, Goal, documented, scenario, steps_doc
+from attacks.scenario import Expect, Goal, explained, scenario
 from emulator import descriptors as D
 
 if TYPE_CHECKING:
@@ -101,19 +101,10 @@ NR_WAIT4 = 260
 
 
 
-def _explained(title: str, prop: str, deco):  # type: ignore[no-untyped-def]
-    """`deco` (a scenario decorator) over steps carrying the docstring `blindfold attack
-    explain` shows: a generated step function's own, else its title and Linux's rule."""
-    def wrap(steps):  # type: ignore[no-untyped-def]
-        if not (steps.__doc__ or "").lstrip().startswith("1."):
-            steps = documented(steps, steps_doc(f"1. {title}.", f"2. Linux: {prop}"))
-        return deco(steps)
-    return wrap
-
 
 def _zm(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         silent: str = "", mprotect: Expect = Expect.REFUSED):
-    return _explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
                     program=VICTIM, prop=prop, gap=gap, args=args, silent=silent,
                     mprotect=mprotect))
 
@@ -307,7 +298,7 @@ ALL_ARGS77 = b"-abcefgh"
 
 def _zm77(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
           silent: str = ""):
-    return _explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
                     program=VICTIM77, prop=prop, gap=gap, args=args, silent=silent))
 
 

@@ -79,7 +79,7 @@ from attacks.families import redteam_r77b as r77
 from attacks.families.redteam_r66b import migrate
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
-from attacks.scenario import Expect, Goal, documented, scenario, steps_doc
+from attacks.scenario import Expect, Goal, explained, scenario
 from emulator import descriptors as D
 
 if TYPE_CHECKING:
@@ -97,18 +97,9 @@ OLD_DESIGN = ("ZP-016", "ZP-023", "ZP-029")
 
 
 
-def _explained(title: str, prop: str, deco):  # type: ignore[no-untyped-def]
-    """`deco` (a scenario decorator) over steps carrying the docstring `blindfold attack
-    explain` shows: a generated step function's own, else its title and Linux's rule."""
-    def wrap(steps):  # type: ignore[no-untyped-def]
-        if not (steps.__doc__ or "").lstrip().startswith("1."):
-            steps = documented(steps, steps_doc(f"1. {title}.", f"2. Linux: {prop}"))
-        return deco(steps)
-    return wrap
-
 
 def _zp(sid: str, title: str, prop: str, program: str, args: tuple[bytes, ...]):  # type: ignore[no-untyped-def]
-    return _explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
                     program=program, prop=prop, gap=GAPS.get(sid, ""), args=args,
                     mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))
 

@@ -70,3 +70,22 @@ def claim_run(family: ModuleType, steps: Callable[[Adversary], None], args: tupl
     for phase, index in expect.items():
         assert got.get(phase) == index, (phase, got)
     return out
+
+
+def core_claim(family: ModuleType, steps: Callable[[Adversary], None], sid: str,
+               args: tuple[bytes, ...] = ()) -> Outcome:
+    """Run a clone/exec/credentials round's victim (`family.CORE`) under `steps` with the
+    Guardian on, exact timing."""
+    sc = Scenario(id=sid, title=f"{family.RT} claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
+                  program=family.CORE, timing="exact", args=args)
+    return run_one(sc, "on").outcome
+
+
+def assert_core_intact(family: ModuleType, out: Outcome, zero: dict[int, int],
+                       extra: dict[int, int] | None = None) -> None:
+    """No decision, the program finished intact, and every step labels 0 but `extra`'s."""
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert out.stdout.endswith(b"secret: intact\n")
+    assert step_indices(out, family.P_FIRST, family.P_VICTIM_LAST) == {**zero, **(extra or {})}

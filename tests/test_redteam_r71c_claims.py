@@ -26,24 +26,16 @@ from __future__ import annotations
 import pytest
 
 from attacks.families import redteam_r71c as r
-from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
+from tests.honest_runs import assert_core_intact, core_claim
 from tests.test_redteam_r71c_victim import ALL_ZERO
 
 
 def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
-    sc = Scenario(id="ZZ-971", title="round 71c claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
-                  program=r.CORE, timing="exact", args=args)
-    return run_one(sc, "on").outcome
+    return core_claim(r, steps, "ZZ-971", args)
 
 
 def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
+    assert_core_intact(r, out, ALL_ZERO, extra)
 
 
 def test_child_for_a_tagged_word_after_a_failed_exec_is_not_refused() -> None:

@@ -14,24 +14,17 @@ claim_* steps of attacks/families/redteam_r74c.py answer as Linux does.
 from __future__ import annotations
 
 from attacks.families import redteam_r74c as r
-from attacks.runner import boot, run_one, run_session
-from attacks.scenario import Goal, Scenario
-from tests.honest_runs import step_indices
+from attacks.runner import boot, run_session
+from tests.honest_runs import assert_core_intact, core_claim
 from tests.test_redteam_r74c_victim import ALL_ZERO
 
 
 def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
-    sc = Scenario(id="ZZ-974", title="round 74c claim", prop="-", family="referee",
-                  goal=Goal.TAMPER, steps=steps, rules=("G-LEAVE-ON-REQUEST",),
-                  program=r.CORE, timing="exact", args=args)
-    return run_one(sc, "on").outcome
+    return core_claim(r, steps, "ZZ-974", args)
 
 
 def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
-    assert not out.decided_by, out.evidence
-    assert out.exit_status == 0, out.ended
-    assert out.stdout.endswith(b"secret: intact\n")
-    assert step_indices(out, r.P_FIRST, r.P_VICTIM_LAST) == {**ALL_ZERO, **(extra or {})}
+    assert_core_intact(r, out, ALL_ZERO, extra)
 
 
 def test_thp_disable_one_in_a_fork_child_is_not_refused() -> None:

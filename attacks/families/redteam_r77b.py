@@ -115,6 +115,29 @@ def _note_view(adv: Adversary, phase: int) -> None:
         a.memo["view"] = args[1] if len(args) > 1 else 0
 
 
+def _page2_out(a: Adversary, noted: bool = False) -> None:
+    """Page 2 of the noted view swapped out, its sealed blob kept in the memo."""
+    va = a.memo.get("view", 0) + 2 * PAGE
+    blob = swap_out(a, va)
+    if blob is None:
+        a.refused(f"SWAP_OUT of {va:#x}")
+        return
+    a.memo["blob"] = blob
+    if noted:
+        a.note(f"page {va:#x} swapped out")
+
+
+def _page2_back(a: Adversary, **_: object) -> None:
+    """The kept blob swapped back in at page 2 of the noted view (where one was kept)."""
+    if "blob" not in a.memo:
+        return
+    va = a.memo["view"] + 2 * PAGE
+    if swap_in(a, va, a.memo.pop("blob")):
+        a.note(f"page {va:#x} swapped back in")
+    else:
+        a.refused(f"SWAP_IN of {va:#x}")
+
+
 def swap_across(phase: int, nr: int, init_only: bool = True):  # type: ignore[no-untyped-def]
     """1. The step's first marker: its view noted.  2. As the first call `nr` enters
     (in the program, or a child where init_only is False), page 2 of the program's view
@@ -128,23 +151,9 @@ def swap_across(phase: int, nr: int, init_only: bool = True):  # type: ignore[no
             if "blob" in a.memo or "out" in a.memo:
                 return
             a.memo["out"] = True
-            va = a.memo.get("view", 0) + 2 * PAGE
-            blob = swap_out(a, va)
-            if blob is None:
-                a.refused(f"SWAP_OUT of {va:#x}")
-                return
-            a.memo["blob"] = blob
-            a.note(f"page {va:#x} swapped out")
+            _page2_out(a, noted=True)
 
-        @adv.on(Point.MARKER, phase=phase + 2)
-        def _(a: Adversary, **_: object) -> None:
-            if "blob" not in a.memo:
-                return
-            va = a.memo["view"] + 2 * PAGE
-            if swap_in(a, va, a.memo.pop("blob")):
-                a.note(f"page {va:#x} swapped back in")
-            else:
-                a.refused(f"SWAP_IN of {va:#x}")
+        adv.on(Point.MARKER, phase=phase + 2)(_page2_back)  # type: ignore[arg-type]
     return steps
 
 
@@ -175,22 +184,9 @@ def migrate_then_swap(phase: int, nr: int):  # type: ignore[no-untyped-def]
             if "out" in a.memo:
                 return
             a.memo["out"] = True
-            va = a.memo.get("view", 0) + 2 * PAGE
-            blob = swap_out(a, va)
-            if blob is None:
-                a.refused(f"SWAP_OUT of {va:#x}")
-                return
-            a.memo["blob"] = blob
+            _page2_out(a)
 
-        @adv.on(Point.MARKER, phase=phase + 2)
-        def _(a: Adversary, **_: object) -> None:
-            if "blob" not in a.memo:
-                return
-            va = a.memo["view"] + 2 * PAGE
-            if swap_in(a, va, a.memo.pop("blob")):
-                a.note(f"page {va:#x} swapped back in")
-            else:
-                a.refused(f"SWAP_IN of {va:#x}")
+        adv.on(Point.MARKER, phase=phase + 2)(_page2_back)  # type: ignore[arg-type]
     return steps
 
 
@@ -249,15 +245,7 @@ def swap_at_marker(phase: int):  # type: ignore[no-untyped-def]
                 return
             a.memo["blob"] = blob
 
-        @adv.on(Point.MARKER, phase=phase + 2)
-        def _(a: Adversary, **_: object) -> None:
-            if "blob" not in a.memo:
-                return
-            va = a.memo["view"] + 2 * PAGE
-            if swap_in(a, va, a.memo.pop("blob")):
-                a.note(f"page {va:#x} swapped back in")
-            else:
-                a.refused(f"SWAP_IN of {va:#x}")
+        adv.on(Point.MARKER, phase=phase + 2)(_page2_back)  # type: ignore[arg-type]
     return steps
 
 

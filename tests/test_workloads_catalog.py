@@ -133,6 +133,7 @@ EXPECTED = {
     "secret_r76_rules",
     "secret_r77_rules",
     "secret_r78_rules",
+    "secret_r79_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -17,7 +17,8 @@ Guardian knows that state for sure (its own records of the program's layout).
   (is_valid_guard_vma(vma, false))) of a range with such a locked page: -EINVAL
   (madvise_walk_vmas() stops at the first error);
 - madvise(MADV_FREE) of a range with a page of the program's own MAP_SHARED mmap, or
-  of its own MAP_PRIVATE mmap of a memfd (private_file()):
+  of its own MAP_PRIVATE mmap of a memfd (private_file()), wherever mremap moved or grew
+  it or MREMAP_DONTUNMAP left it (move_vma() -> copy_vma() keeps vm_file: Space.move_area):
   madvise_free_single_vma() answers -EINVAL (!vma_is_anonymous(): shmem or a file).
 
 None is judged while a call of the address space that may map (or unlock) is in flight:

@@ -258,6 +258,8 @@ class Layout:
                     [(max(s, a[0]), min(e, old_end), p, o + max(s, a[0]) - s)
                      for s, e, p, o in space.file_areas if s < old_end and a[0] < e],
                     [(max(s, a[0]), min(e, old_end)) for s, e in space.input_areas
+                     if s < old_end and a[0] < e],
+                    [(max(s, a[0]), min(e, old_end)) for s, e in space.private_files
                      if s < old_end and a[0] < e]) if kept is not None else None
             space.move_area(a[0], old_end - a[0], ret,
                             (a[2] + PAGE - 1) & ~(PAGE - 1), dom.new_origin())
@@ -268,6 +270,7 @@ class Layout:
                 space.sole_views += left[0]
                 space.file_areas += left[1]
                 space.input_areas += left[2]
+                space.private_files += left[3]    # (the old vma keeps vm_file)
         elif nr == NR_MADVISE and a[2] & 0xFFFFFFFF == MADV_POPULATE_WRITE and ret == 0:
             start = a[0] & ~(0xFF << 56)            # (do_madvise(): untagged_addr())
             self.admission.clean.populated(self.pages_in(

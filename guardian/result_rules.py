@@ -366,7 +366,9 @@ class ResultRules:
         if nr == _NR_PERF_EVENT_OPEN and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_perf_args(slot, ret, lambda addr, n: self.memory.read(
                 addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                             [(slot.root, addr, addr + n)]) else None)
+                                             [(slot.root, addr, addr + n)]) else None,
+                len(self.s.cpus), lambda fd: self.files.open_file(slot, fd)
+                if self.files.steady(slot) else None)
         if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not self._filtered(slot):
             pid = own_pid(self.files, slot)
             check_locked_vector(self.memory, reg.space_of(dom.id, slot.root), slot, ret,

@@ -536,7 +536,7 @@ class Space:
                                                     old, old_len, new, new_len)]
                    for ranges in (self.wipe_on_fork, self.dont_fork, self.wiped_at_fork,
                                   self.dropped_at_fork, self.lockable, self.locked,
-                                  self.mergeable)]
+                                  self.mergeable, self.private_files)]
         self.remove_area(old, old + old_len)
         hole_list.cut(self.holes, new, new + new_len)
         self.file_areas += moved[0]
@@ -554,6 +554,9 @@ class Space:
         self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
         self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
         self.mergeable = _cut(self.mergeable, new, new + new_len) + flagged[6]
+        # move_vma() -> copy_vma() keeps vm_file (vma_expand() in place too): a private
+        # file view stays a file area where it went and over what it grew
+        self.private_files = _cut(self.private_files, new, new + new_len) + flagged[7]
         if new_len > old_len:
             self.origins.append((new + old_len, new + new_len, grown, 0))
         self.areas.append((new, new + new_len))

@@ -101,6 +101,13 @@ Refused: ZR-002 (return.descriptor_kind: close_range() frees the number), ZR-014
 epoll watching nothing), ZR-029 (cgroup mode with pid -1: fdget() of -1), ZR-032
 (return.mm_area_refused: a range reaching a private memfd view), ZR-033 (a fork child's
 EPOLL_CTL_DEL on the shared epoll leaves it watching nothing).
+Refused since: ZR-007, ZR-008, ZR-009, ZR-030 (return.perf_event_args: flags outside
+PERF_FLAG_ALL, an attr.size above PAGE_SIZE, a non-zero attr byte past every 6.x struct
+read while the attr lay quiet, a cpu at or past the machine's CPU count); ZR-010
+(return.perf_event_args: a cgroup descriptor the program's own openat() opened for
+writing, so no directory: may_open() -EISDIR); ZR-031 (return.mm_area_refused: a private
+memfd view stays a file area through each mremap() form, moved, grown or, with
+MREMAP_DONTUNMAP, left).
 
 Honest answers (tests/test_redteam_r79_claims.py): every step of STEPS answered as Linux
 does, kcmp(pid, pid, KCMP_EPOLL_TFD, pr, {ep, pr, 0}) 0, pidfd_open(getpid(),
@@ -244,6 +251,8 @@ STEPS = (
 #: the steps the Guardian refuses (as of when written)
 REFUSED = frozenset(("ZR-002", "ZR-014", "ZR-016", "ZR-017", "ZR-020", "ZR-021", "ZR-027",
                      "ZR-029", "ZR-032", "ZR-033"))
+#: refused since (return.perf_event_args, return.mm_area_refused)
+REFUSED = REFUSED | frozenset(("ZR-007", "ZR-008", "ZR-009", "ZR-010", "ZR-030", "ZR-031"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 #: the steps a child process makes (its hooks fire past the first process)

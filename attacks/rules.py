@@ -254,7 +254,7 @@ RULES: tuple[Rule, ...] = (
                  "return.tagged_ctrl",
                  "return.mm_args_refused", "return.mm_area_refused",
                  "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
-                 "return.descriptor_kind", "return.perf_event_args",
+                 "return.descriptor_kind", "return.perf_event_args", "return.pidfd_args",
                  "return.process_madvise_iovec",
                  "return.negative_descriptor",
                  "return.errno_set",

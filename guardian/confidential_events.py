@@ -86,6 +86,14 @@ def _s32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
+#: calls whose open file has no mmap (pipefifo_fops, eventfd_fops, eventpoll_fops,
+#: timerfd_fops, signalfd_fops, pidfs_file_operations, inotify_fops): only a descriptor,
+#: an SCM_RIGHTS message or a call in flight holds it
+FD_ONLY = frozenset(NUMBERS[n] for n in (
+    "pipe2", "eventfd2", "epoll_create1", "timerfd_create", "signalfd4", "pidfd_open",
+    "inotify_init1"))
+
+
 @dataclass(eq=False)
 class Registration:
     """One epoll registration: Linux keys it by (open file, descriptor number) and drops it
@@ -100,6 +108,9 @@ class Registration:
     armed_at: int = 0
     #: EPOLLONESHOT and reported since armed: Linux disarms it until EPOLL_CTL_MOD.
     fired: bool = False
+    #: Its target is an open file only descriptors hold: one a call with no mmap made
+    #: (`FD_ONLY`), so closing its last descriptor releases it (fd_kind_answer.py)
+    fd_only: bool = False
 
     def allows(self, events: int, data: int) -> bool:
         """An event with this data and these bits may come of this registration."""
@@ -403,7 +414,8 @@ class EventFiles:
         instance = f.events if f is not None else None
         if not isinstance(instance, EpollInstance):
             return              # not one the Guardian follows: its events are refused
-        target = self.files.held(slot, fd).description
+        target_file = self.files.held(slot, fd)
+        target = target_file.description
         # Registrations of released files are gone for good (Linux dropped them with the
         # file): forget them as the list changes, so it holds only the live ones.
         if enabled("return.epoll_released"):
@@ -420,6 +432,8 @@ class EventFiles:
         events, data = struct.unpack("<I4xQ", raw)
         armed_at = self.files.admission.registry.next_slot_id()
         if op == EPOLL_CTL_ADD:
-            instance.registrations.append(Registration(fd, target, events, data, armed_at))
+            instance.registrations.append(Registration(
+                fd, target, events, data, armed_at,
+                fd_only=target_file.maker in FD_ONLY))
         elif op == EPOLL_CTL_MOD and reg is not None:
             reg.events, reg.data, reg.armed_at, reg.fired = events, data, armed_at, False

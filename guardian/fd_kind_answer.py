@@ -4,16 +4,24 @@ Linux (every 6.x version) fails each before any effect where the descriptor name
 or a file of another kind:
 - kcmp (kernel/kcmp.c): KCMP_FILE's get_file_raw_ptr(task1, idx1) and (task2, idx2) of a
   free number, -EBADF; two numbers naming one struct file (dup(), fork's copy) are equal
-  pointers, kcmp_ptr() answers 0.  KCMP_EPOLL_TFD: get_file_raw_ptr(task1, idx1), -EBADF;
+  pointers, kcmp_ptr() answers 0; two opens by name are two struct files
+  (path_openat() -> alloc_empty_file()), never 0.  KCMP_EPOLL_TFD: get_file_raw_ptr(task1, idx1), -EBADF;
   kcmp_epoll_target() copies the kcmp_epoll_slot (copy_from_user(): -EFAULT where it is
   not readable), fget_task(efd) (-EBADF), get_epoll_tfile_raw_ptr(): !is_file_epoll(),
-  -EINVAL; an epoll watching nothing finds no item (ep_find_tfd()), -ENOENT.  A fork
-  child's mm (dup_mmap()) and table (dup_fd()) are its own: KCMP_VM and KCMP_FILES of
-  the caller and a living fork child never answer 0.
-- pidfd_getfd: pidfd_get_pid(): a file that is no pidfd, -EBADF; __pidfd_fget() ->
+  -EINVAL; ep_find_tfd() counts toff over the items whose number is tfd, none past
+  them -ENOENT (an item goes with EPOLL_CTL_DEL or its file's __fput():
+  eventpoll_release_file()).  A fork child's mm (dup_mmap()), sighand (copy_sighand():
+  CLONE_SIGHAND needs CLONE_VM) and table (dup_fd()) are its own: KCMP_VM, KCMP_SIGHAND
+  and KCMP_FILES of the caller and a living fork child never answer 0, nor KCMP_FILES
+  of a parent (a vfork's: no CLONE_FILES) with another table; KCMP_FILE of a number the
+  child inherited (dup_fd(): get_file()) and neither table changed answers 0.
+- pidfd_getfd: pidfd_get_pid() -> fdget(): a free number or a file that is no pidfd,
+  -EBADF; __pidfd_fget() ->
   fget_task() of a free number in the target, -EBADF.
-- process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no pidfd, -EBADF.
-- perf_event_open: perf_fget_light(group_fd): a file that is no perf event, -EBADF.
+- process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no file or no pidfd, -EBADF.
+- perf_event_open: perf_fget_light(group_fd): no file or one that is no perf event, -EBADF.
+A file's kind is sure where it was opened by a name outside /proc and /dev/fd, or made by
+a call of `_FIXED` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...).
 
 Judged only for the caller's own tables (own_pid.py: kcmp's pids, pidfd_getfd's target;
 numbers only where the caller's table is its leader's, Known.leaders()),
@@ -34,14 +42,23 @@ from guardian.checks import refuse
 from guardian.confidential_events import EpollInstance
 from guardian.confidential_files import Descriptors
 from guardian.open_files import OpenFile
+from guardian.opener_tables import parent_table
 from guardian.slots import Slot
 
-KCMP_FILE, KCMP_VM, KCMP_FILES, KCMP_EPOLL_TFD = 0, 1, 2, 7
+KCMP_FILE, KCMP_VM, KCMP_FILES, KCMP_SIGHAND, KCMP_EPOLL_TFD = 0, 1, 2, 4, 7
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_PIDFD_GETFD = NUMBERS["pidfd_getfd"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_EPOLL_CREATE1 = NUMBERS["epoll_create1"]
+_NR_PIDFD_OPEN = NUMBERS["pidfd_open"]
+#: calls each of whose descriptors is a new open file of one fixed kind (an epoll, a
+#: memfd, a pipe end, an eventfd, a socket, a pidfd -- clone's CLONE_PIDFD and a pidfs
+#: reopen are marked pidfd_open --, a perf event); a pidfd_getfd copy of another process's
+#: file, a received one or signalfd4 (which may answer an old file) are not among them
+_FIXED = frozenset(NUMBERS[n] for n in (
+    "epoll_create1", "memfd_create", "pipe2", "eventfd2", "socket", "socketpair",
+    "pidfd_open", "perf_event_open", "timerfd_create", "inotify_init1"))
 CALLS = frozenset((_NR_KCMP, _NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE, _NR_PERF_EVENT_OPEN))
 #: names whose open may give back an open file of any kind (a magic link)
 _MAGIC = ("/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
@@ -56,6 +73,13 @@ def _named(f: OpenFile | None) -> bool:
     """Is `f` a file opened by a name that gives no pidfd, epoll or perf event?"""
     return f is not None and f.path is not None and f.maker is None \
         and not f.path.startswith(_MAGIC)
+
+
+def _other(f: OpenFile | None, maker: int) -> bool:
+    """Is `f` surely no file `maker` makes: one opened by name (`_named`) or one a call of
+    `_FIXED` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,
+    pipefifo_fops, ...)?"""
+    return _named(f) or (f is not None and f.maker in _FIXED and f.maker != maker)
 
 
 class Known:
@@ -84,6 +108,10 @@ class Known:
 def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
           read: Callable[[int, int], bytes | None], alone: bool) -> str:
     kind = _s32(a[2])
+    if own is not None and _s32(a[0]) == own and _s32(a[1]) != own and k.leaders():
+        why = _relative(k, a, _s32(a[1]), kind, ret)
+        if why:
+            return why
     if own is not None and _s32(a[0]) == own and _s32(a[1]) != own and ret == 0:
         return _fork_child(k, _s32(a[1]), kind, own)
     if own is None or not _s32(a[0]) == _s32(a[1]) == own or not k.leaders():
@@ -95,20 +123,56 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         f1, f2 = k.file(a[3]), k.file(a[4])
         if ret != 0 and f1 is not None and f2 is not None and f1.description is f2.description:
             return f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, one open file (0)"
+        # each open by name makes its own struct file (path_openat() -> alloc_empty_file())
+        if ret == 0 and _named(f1) and _named(f2) and f1.description is not f2.description:
+            return (f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, two opens by "
+                    "name: two struct files (1 or 2)")
     elif kind == KCMP_EPOLL_TFD:
         if k.closed(a[3]):
             return f"KCMP_EPOLL_TFD of descriptor {_s32(a[3])}, which the program closed (-EBADF)"
-        raw = read(a[4], 12)
+        raw = read(a[4], 16)        # struct kcmp_epoll_slot {u32 efd, tfd; u64 toff}
         if raw is None:
             return ""
         efd = int.from_bytes(raw[:4], "little")
+        tfd, toff = _s32(int.from_bytes(raw[4:8], "little")), int.from_bytes(raw[8:], "little")
         ep = k.file(efd)
-        if _named(ep):
+        if _other(ep, _NR_EPOLL_CREATE1):
             return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, no epoll (-EINVAL)"
         if alone and ep is not None and ep.maker == _NR_EPOLL_CREATE1 \
-                and isinstance(ep.events, EpollInstance) and not ep.events.registrations \
-                and not ep.events.unsure:
-            return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, an epoll watching nothing (-ENOENT)"
+                and isinstance(ep.events, EpollInstance) and not ep.events.unsure:
+            # ep_find_tfd() walks the items, counting toff over those whose ffd.fd is
+            # tfd; an item lives until EPOLL_CTL_DEL or its file's __fput()
+            # (eventpoll_release_file()).  One whose open file no descriptor names is
+            # gone only where nothing else may hold that file: no mmap (`fd_only`), no
+            # SCM_RIGHTS message or io_uring (`may_pass`), no call in flight (fdget()).
+            held, released = ep.events.split(k.files.live_descriptions())
+            idle = not k.files.may_pass and not any(
+                o.id != k.slot.id for o in k.files.admission.registry.slots.values())
+            items = sum(1 for r in held if r.fd == tfd) + sum(
+                1 for r in released if r.fd == tfd and not (idle and r.fd_only))
+            if toff >= items:
+                return (f"KCMP_EPOLL_TFD of slot {{{_s32(efd)}, {tfd}, {toff}}}: the epoll "
+                        f"holds no item {toff} for {tfd} (ep_find_tfd(): -ENOENT)")
+    return ""
+
+
+def _relative(k: Known, a: tuple[int, ...], pid: int, kind: int, ret: int) -> str:
+    """kcmp(own, pid, ...) of a living fork child or parent `pid` whose table is known
+    unchanged since the entry: KCMP_FILE of a number the child inherited, naming the
+    caller's open file still (dup_fd() copies the pointers: get_file(), kcmp_ptr() 0);
+    KCMP_FILES of a parent (a vfork's too: CLONE_VFORK without CLONE_FILES, copy_files()
+    -> dup_fd()) holding another table (never 0)."""
+    if kind == KCMP_FILE and ret != 0:
+        child = k.files.child_table(k.slot, pid)
+        f1 = k.file(a[3])
+        f2 = child.fds.get(_s32(a[4])) if child is not None else None
+        if f1 is not None and f2 is not None and f1.description is f2.description:
+            return (f"KCMP_FILE of descriptor {_s32(a[3])} and fork child {pid}'s "
+                    f"{_s32(a[4])}, one open file dup_fd() shared (0)")
+    if kind == KCMP_FILES and ret == 0:
+        parent = parent_table(k.files, k.slot, pid)
+        if parent is not None and k.table is not None and parent is not k.table:
+            return f"KCMP_FILES of parent {pid}, whose table is another (never 0)"
     return ""
 
 
@@ -118,7 +182,7 @@ def _fork_child(k: Known, pid: int, kind: int, own: int) -> str:
     copy_files() -> dup_fd() (no CLONE_FILES: another table) gave it objects of its own."""
     reg = k.files.admission.registry
     proc = reg.child_pids.get((k.slot.root, pid))
-    if not proc or kind not in (KCMP_VM, KCMP_FILES):
+    if not proc or kind not in (KCMP_VM, KCMP_FILES, KCMP_SIGHAND):
         return ""
     roots = [r for r, p in reg.process_of_root.items() if p == proc
              and r not in k.files.retired]
@@ -126,6 +190,11 @@ def _fork_child(k: Known, pid: int, kind: int, own: int) -> str:
         return ""
     if kind == KCMP_VM and roots[0] != k.slot.root and (k.slot.root, pid) not in reg.vm_children:
         return f"KCMP_VM of fork child {pid}, whose mm dup_mmap() made (1 or 2, never 0)"
+    # CLONE_SIGHAND needs CLONE_VM (copy_process(): -EINVAL): a child in another tree got a
+    # sighand_struct of its own (copy_sighand()), and no exec shares one again
+    if kind == KCMP_SIGHAND and roots[0] != k.slot.root \
+            and (k.slot.root, pid) not in reg.vm_children:
+        return f"KCMP_SIGHAND of fork child {pid}, whose sighand copy_sighand() made (never 0)"
     table = k.files.child_table(k.slot, pid)
     if kind == KCMP_FILES and table is not None and not any(
             t is table for t in k.files.tables.values() if own in t.pids):
@@ -144,13 +213,17 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     why = ""
     if nr == _NR_KCMP:
         why = _kcmp(k, a, ret, own, read, alone)
-    elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and _named(k.file(a[0])):
+    elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and _other(k.file(a[0]), _NR_PIDFD_OPEN):
         why = f"descriptor {_s32(a[0])}, no pidfd (pidfd_get_pid(): -EBADF)"
+    elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and k.closed(a[0]):
+        why = f"pidfd {_s32(a[0])}, which the program closed (pidfd_get_pid() -> fdget(): -EBADF)"
     elif nr == _NR_PIDFD_GETFD and own is not None and files.pidfd_pid(slot, a[0]) == own \
             and k.closed(a[1]) and k.leaders():
         why = f"target descriptor {_s32(a[1])}, which the program closed (fget_task(): -EBADF)"
-    elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and _named(k.file(a[3])):
+    elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and _other(k.file(a[3]), nr):
         why = f"group descriptor {_s32(a[3])}, no perf event (perf_fget_light(): -EBADF)"
+    elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and k.closed(a[3]):
+        why = f"group descriptor {_s32(a[3])}, which the program closed (perf_fget_light(): -EBADF)"
     if why:
         refuse("return.descriptor_kind", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}")

@@ -118,6 +118,8 @@ from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.own_pid import own_pid
 from guardian.perf_args import check as check_perf_args
+from guardian.pidfd_args import CALLS as _PIDFD_ARG_CALLS
+from guardian.pidfd_args import check as check_pidfd_args
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -198,6 +200,11 @@ _NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
+#: calls that may hold an open file past its last descriptor's close: an SCM_RIGHTS message
+#: (sendmsg, sendmmsg), io_uring's registered files
+_PASSING_CALLS = frozenset(NUMBERS[n] for n in (
+    "sendmsg", "sendmmsg", "io_uring_setup", "io_uring_register", "io_uring_enter")
+    if n in NUMBERS)
 _NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
@@ -363,6 +370,8 @@ class ResultRules:
                 lambda addr, n: self.memory.read(addr, n, slot.root) if quiet(
                     slot, dom, reg.slots.values(), reg.user_runs,
                     [(slot.root, addr, addr + n)]) else None)
+        if nr in _PIDFD_ARG_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            check_pidfd_args(slot, ret)
         if nr == _NR_PERF_EVENT_OPEN and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_perf_args(slot, ret, lambda addr, n: self.memory.read(
                 addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
@@ -607,6 +616,8 @@ class ResultRules:
                                     reg.slots.values(), reg.user_runs)
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
+        if nr in _PASSING_CALLS:
+            self.files.may_pass = True      # (fd_kind_answer.py: a file past its last close)
         if fd_call:
             self.files.record(slot, ret)
             if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import struct
+from types import SimpleNamespace
 
 import pytest
 
@@ -97,6 +98,11 @@ class _Files:
         self.table = FileTable(pids={100}, free={5: 0})
         self.tables = {(1, 2): self.table}
         self.reached = Reach(leader=leader)
+        self.may_pass = False           # (no SCM_RIGHTS message or io_uring seen)
+        self.admission = SimpleNamespace(registry=SimpleNamespace(slots={}))
+
+    def live_descriptions(self) -> set[int]:
+        return {id(f.description) for f in self.table.fds.values()}
 
     def steady(self, _slot: Slot) -> bool:
         return True

@@ -95,6 +95,7 @@ ZR-023 (pidfd_getfd() of an epoll), ZR-024 (process_mrelease() of a memfd), ZR-0
 efd that is a memfd), ZR-026 (a watched file's last close drops its item), ZR-028 (a
 vfork child's table is its own), ZR-030 (a cpu past nr_cpu_ids), ZR-031 (a memfd view
 moved by mremap() is still a file area).
+Still through: none.
 Refused: ZR-002 (return.descriptor_kind: close_range() frees the number), ZR-014
 (process_mrelease()'s flags), ZR-016, ZR-020 (a count past the iovecs), ZR-017 (advice
 999), ZR-021 (an F_DUPFD_CLOEXEC copy is one open file), ZR-027 (EPOLL_CTL_DEL leaves an
@@ -108,6 +109,17 @@ read while the attr lay quiet, a cpu at or past the machine's CPU count); ZR-010
 writing, so no directory: may_open() -EISDIR); ZR-031 (return.mm_area_refused: a private
 memfd view stays a file area through each mremap() form, moved, grown or, with
 MREMAP_DONTUNMAP, left).
+Refused since: ZR-012, ZR-018, ZR-019 (return.pidfd_args, guardian/pidfd_args.py:
+pidfd_getfd()'s flags, pidfd_open()'s flags past PIDFD_NONBLOCK | PIDFD_THREAD and pid
+<= 0); ZR-001 (return.descriptor_kind: two opens by name are two struct files), ZR-003,
+ZR-004 (return.descriptor_kind: ep_find_tfd() counts toff over the items of number tfd),
+ZR-026 (return.descriptor_kind: a released pipe end's item is gone where no mmap, SCM_RIGHTS
+message, io_uring or call in flight may hold the file), ZR-005 (return.descriptor_kind:
+the fork child's unchanged table holds the caller's open file), ZR-006
+(return.descriptor_kind: a child in another tree has its own sighand), ZR-028
+(return.descriptor_kind: the parent's table is another), ZR-011, ZR-013, ZR-015
+(return.descriptor_kind: a number the program closed), ZR-022, ZR-023, ZR-024, ZR-025
+(return.descriptor_kind: a descriptor's kind known from the call that made it).
 
 Honest answers (tests/test_redteam_r79_claims.py): every step of STEPS answered as Linux
 does, kcmp(pid, pid, KCMP_EPOLL_TFD, pr, {ep, pr, 0}) 0, pidfd_open(getpid(),
@@ -249,8 +261,10 @@ STEPS = (
      'the item, ep_find_tfd() finds none', 0),
 )
 #: the steps the Guardian refuses (as of when written)
-REFUSED = frozenset(("ZR-002", "ZR-014", "ZR-016", "ZR-017", "ZR-020", "ZR-021", "ZR-027",
-                     "ZR-029", "ZR-032", "ZR-033"))
+REFUSED = frozenset(("ZR-001", "ZR-002", "ZR-003", "ZR-004", "ZR-005", "ZR-006", "ZR-011",
+                     "ZR-012", "ZR-013", "ZR-014", "ZR-015", "ZR-016", "ZR-017", "ZR-018",
+                     "ZR-019", "ZR-020", "ZR-021", "ZR-022", "ZR-023", "ZR-024", "ZR-025",
+                     "ZR-026", "ZR-027", "ZR-028", "ZR-029", "ZR-032", "ZR-033"))
 #: refused since (return.perf_event_args, return.mm_area_refused)
 REFUSED = REFUSED | frozenset(("ZR-007", "ZR-008", "ZR-009", "ZR-010", "ZR-030", "ZR-031"))
 #: the steps still open (through with the Guardian on)

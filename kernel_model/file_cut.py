@@ -21,7 +21,9 @@ import os
 from typing import TYPE_CHECKING
 
 from abi import Call
+from emulator.descriptors import ADDR_MASK
 from kernel_model.page_cache import FilePages
+from kernel_model.page_faults import maps_folio
 from kernel_model.pagetable import lm
 from kernel_model.vma import PAGE, SharedPages, Vma
 
@@ -87,7 +89,7 @@ def _zap_mappings(ctx: MemoryContext, inode: tuple[int, int],
             if lo < hi:
                 mm.zap(lo, hi)
                 zapped = True
-            sp = vma.shared_pages
+            sp = vma.shared_pages or vma.folio_pages
             if sp is not None and sp not in pages:
                 pages.append(sp)
         if zapped:
@@ -181,12 +183,21 @@ def punch_file(ctx: MemoryContext, file: object, off: int, length: int) -> None:
         return
     first, stop = off // PAGE, (off + length + PAGE - 1) // PAGE
 
-    def punched(_mm: AddressSpace, vma: Vma) -> tuple[int, int] | None:
-        if not vma.shared:
-            return None
+    def punched(mm: AddressSpace, vma: Vma) -> tuple[int, int] | None:
         at = _file_offset(vma)
-        return (max(vma.start, vma.start + first * PAGE - at),
-                min(vma.end, vma.start + stop * PAGE - at))
+        lo = max(vma.start, vma.start + first * PAGE - at)
+        hi = min(vma.end, vma.start + stop * PAGE - at)
+        if not vma.shared:
+            if vma.folio_pages is None:
+                return None
+            # a private view's entries of the folio go, its own copies stay
+            # (zap_pte_range() with even_cows = 0: only a page of the mapping itself)
+            for va, desc in list(mm.tables.leaves(lo, hi)):
+                if maps_folio(vma, va, desc & ADDR_MASK):
+                    mm.zap(va, va + PAGE)
+            ctx.el1.tlbi_all()
+            return lo, lo
+        return lo, hi
 
     pages = _zap_mappings(ctx, inode, punched)
     memfd = getattr(file, "memfd_pages", None)

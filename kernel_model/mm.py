@@ -29,7 +29,7 @@ from kernel_model.frames import FrameAllocator, OutOfMemory
 from kernel_model.memops import MemOpRefused
 from kernel_model.page_faults import SW_COW as SW_COW  # importable here too
 from kernel_model.page_faults import FaultResult as FaultResult  # importable here too
-from kernel_model.page_faults import PageFaults, leaf_perms
+from kernel_model.page_faults import PageFaults, leaf_perms, maps_folio
 from kernel_model.pagetable import MediatedTableWriter, NativeTableWriter, PageTableWriter, lm
 from kernel_model.reclaim import MemoryManager
 from kernel_model.swap import SWP_SEALED, swap_entry
@@ -145,7 +145,7 @@ class AddressSpace(HugePages, PageFaults):
 
     # --- mapping ------------------------------------------------------------
     def map_area(self, vma: Vma) -> None:
-        sp = vma.shared_pages
+        sp = vma.shared_pages or vma.folio_pages
         if sp is not None and not ((sp.file_cache or sp.per_space) and self._still_maps(sp)):
             sp.mappers += 1     # (a memfd's pages count each address space once)
         self.vmas.insert(vma)
@@ -164,15 +164,16 @@ class AddressSpace(HugePages, PageFaults):
             self.ctx.el1.tlbi_all()
 
     def _forget_shared(self, vma: Vma) -> None:
-        """An area went: its shared region loses a mapper if no other area maps it."""
-        sp = vma.shared_pages
+        """An area went: its shared region (or a private view's page cache) loses a
+        mapper if no other area maps it."""
+        sp = vma.shared_pages or vma.folio_pages
         if sp is not None and not self._still_maps(sp):
             sp.mappers -= 1
             if sp.mappers == 0:
                 self._release_shared(sp)
 
     def _still_maps(self, sp: SharedPages) -> bool:
-        return any(v.shared_pages is sp for v in self.vmas)
+        return any(v.shared_pages is sp or v.folio_pages is sp for v in self.vmas)
 
     def _release_shared(self, sp: SharedPages) -> None:
         release_shared(self.ctx, sp)
@@ -359,7 +360,8 @@ class AddressSpace(HugePages, PageFaults):
                     if desc != ro:
                         self.tables.set(va, ro)
                     child.tables.set(va, ro)
-                    mem.track(child, vma, va)
+                    if not maps_folio(vma, va, pa):     # (the file's folio: never swapped)
+                        mem.track(child, vma, va)
                 child.resident += 1
         except OutOfMemory:
             self.ctx.el1.tlbi_all()

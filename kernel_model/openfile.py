@@ -239,7 +239,10 @@ class HostFile(OpenFile):
         if off < 0:
             raise err(EINVAL)
         with host_errors:
-            return page_cache.write_through(self.fd, off, len(data),
+            # (an O_APPEND file's pwrite appends, as the host's does: generic_write_checks())
+            pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND \
+                and page_cache.mapped() else off
+            return page_cache.write_through(self.fd, pos, len(data),
                                             lambda: os.pwrite(self.fd, data, off))
 
     def lseek(self, off: int, whence: int) -> int:

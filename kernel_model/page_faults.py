@@ -52,6 +52,18 @@ def page_bits(prot: int) -> int:
     return D.leaf_descriptor(0, leaf_perms(prot, True))
 
 
+def folio_index(vma: Vma, page_va: int) -> int:
+    """The file page a private view's page_va shows (its backing starts at `base`)."""
+    return (getattr(vma.backing, "base", 0) + vma.offset + page_va - vma.start) // PAGE
+
+
+def maps_folio(vma: Vma | None, va: int, pa: int) -> bool:
+    """Is the private view's entry at va, onto the frame pa, its file's folio (not a
+    copy of its own)?"""
+    sp = vma.folio_pages if vma is not None else None
+    return sp is not None and sp.frames.get(folio_index(vma, va)) == pa
+
+
 class PageFaults:
     """The page-fault path of an address space (mixed into `AddressSpace`)."""
 
@@ -164,8 +176,22 @@ class PageFaults:
         write-faults (_make_progress)."""
         ctx = self.ctx
         stats = ctx.stats
-        if vma.shared_pages is not None:
-            sp = vma.shared_pages
+        sp = vma.shared_pages
+        if sp is None and not write and vma.folio_pages is not None \
+                and not ctx.memory.copy_private_reads:
+            # A private view's read fault maps the memfd's folio itself, read-only
+            # (do_read_fault() -> finish_fault()), made as a shared fault makes it where
+            # the page has none yet (shmem_get_folio_gfp()): not tracked for reclaim,
+            # the page cache holding it too (a clean file folio is never swapped)
+            sp = vma.folio_pages
+            idx = folio_index(vma, page_va)
+            pa = sp.frames.get(idx)
+            if pa is None:
+                pa = self._fresh_frame(vma, page_va)
+                sp.frames[idx] = pa
+            ctx.frames.get(pa)
+            self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot) | D.AP_RO)
+        elif sp is not None:
             idx = (vma.offset + page_va - vma.start) // PAGE
             pa = sp.frames.get(idx)
             if pa is None:

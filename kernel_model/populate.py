@@ -31,10 +31,30 @@ def populate_area(mm: AddressSpace, start: int, end: int) -> None:
         if vma is None or not vma.prot & (PROT_READ | PROT_WRITE):
             return
         write = bool(vma.prot & PROT_WRITE) and not vma.shared
-        if not write and _reads_page_cache(vma):
+        # (a confidential view's memfd folio waits for its first touch too: the
+        # Guardian knows the view only once the mmap returned)
+        if not write and (_reads_page_cache(vma)
+                          or mm.confidential and vma.folio_pages is not None):
             continue
         if mm.handle_fault(va, write, False) != FaultResult.OK:
             return
+
+
+def copy_locked_views(mm: AddressSpace, start: int, end: int) -> None:
+    """mm_populate() of a VM_LOCKED range (mmap(MAP_LOCKED) or under mlockall(MCL_FUTURE),
+    mlockall(MCL_CURRENT), mprotect_fixup() making a locked private area writable)
+    write-faults each page of a writable private area (populate_vma_page_range():
+    FOLL_WRITE), so a locked writable private view of a memfd holds copies, never the
+    folio its read faults mapped (wp_page_copy()).  Only those views' pages: elsewhere the
+    model keeps every page resident already, and a write fault there changes nothing the
+    program could see.  (mlock() and mlock2() fault their range in themselves.)"""
+    for vma in list(mm.vmas.overlapping(start, end)):
+        if vma.folio_pages is None or vma.shared or not vma.locked \
+                or not vma.prot & PROT_WRITE:
+            continue
+        for va in range(max(start, vma.start), min(end, vma.end), PAGE):
+            if mm.handle_fault(va, True, False) != FaultResult.OK:
+                return                  # (__mm_populate() ignores a failure)
 
 
 def madvise_populate(mm: AddressSpace, start: int, end: int, write: bool) -> int:
@@ -64,8 +84,9 @@ def _reads_page_cache(vma: Vma) -> bool:
     """Is a read fault here Linux's mapping of the file's page cache page itself
     (do_read_fault() on a private file view)?  The model's read fault copies the page, a
     copy later writes to the file do not reach, so a read population leaves such a page
-    to its first touch: the bytes it then shows are the ones Linux's page would."""
-    return vma.backing is not None and not vma.shared
+    to its first touch: the bytes it then shows are the ones Linux's page would.  A
+    memfd's view maps the folio itself (`Vma.folio_pages`): populated."""
+    return vma.backing is not None and not vma.shared and vma.folio_pages is None
 
 
 def writes_later(mm: AddressSpace, shared: bool, file: bool, prot: int) -> bool:

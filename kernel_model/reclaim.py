@@ -84,6 +84,10 @@ class MemoryManager:
         self.frames = frames = ctx.frames
         self.stats = ctx.stats
         self.guardian_on = bool(getattr(boot, "monitor", ""))
+        #: A private view's read fault copies the file's page instead of mapping a
+        #: memfd's folio (not Linux: a kernel may choose to; a later change of the file
+        #: then misses the copy).
+        self.copy_private_reads = False
         nodes = getattr(boot, "nodes", ())
         if nodes:
             frames.set_nodes([(n.id, n.base, n.end) for n in nodes])

@@ -105,6 +105,10 @@ class Vma:
     #: every page); served at the first touch, the pages being the Guardian's to admit
     #: only once the mmap returned
     populate_write: bool = False
+    #: A MAP_PRIVATE view of a memfd: the memfd's page cache, whose frame a read fault
+    #: maps read-only (do_read_fault() -> finish_fault(): the folio shmem_fault() finds)
+    #: until a store copies it (wp_page_copy()); it lives while the view does.
+    folio_pages: SharedPages | None = None
 
     def __post_init__(self) -> None:
         if self.start % PAGE or self.end % PAGE or self.end <= self.start:

@@ -21,7 +21,7 @@ from kernel_model.vma import PAGE, PROT_READ, PROT_WRITE, Vma
 HELLO = Path(__file__).resolve().parents[1] / "workloads" / "bin" / "hello"
 SCRATCH = 0x1000_0000
 AT_FDCWD = (1 << 64) - 100
-MAP_SHARED, MAP_PRIVATE, MREMAP_MAYMOVE, O_RDONLY = 1, 2, 1, 0
+MAP_SHARED, MAP_PRIVATE, MREMAP_MAYMOVE, O_RDONLY, MADV_REMOVE = 1, 2, 1, 0, 9
 FILE = b"".join(bytes([0x41 + i]) * PAGE for i in range(4))     # four distinct pages
 
 
@@ -106,3 +106,58 @@ def test_a_file_mapping_holds_its_host_file_only_while_mapped(tmp_path) -> None:
             assert _host_fds() == before + 1
             assert _call(k, "munmap", addr + PAGE, PAGE) == 0
             assert _host_fds() == before
+
+
+def test_a_private_view_of_a_memfd_shows_a_store_through_its_shared_view(tmp_path) -> None:
+    # Linux: the private view's read fault maps the memfd's folio (do_read_fault()), the
+    # shared view's store writes that folio, and a private store copies it (wp_page_copy()).
+    k = _kernel(tmp_path)
+    fd = _call(k, "memfd_create", SCRATCH, 0)
+    assert fd >= 0 and _call(k, "ftruncate", fd, 2 * PAGE) == 0
+    shared = _call(k, "mmap", 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+    private = _call(k, "mmap", 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+    assert k.uaccess.read(private, 4) == bytes(4)
+    k.uaccess.write(shared, b"seen")
+    assert k.uaccess.read(private, 4) == b"seen"
+    frames = k.init.mm.ctx.frames
+    free = frames.free_frames
+    k.uaccess.write(private, b"mine")                   # the private view's own copy now
+    k.uaccess.write(shared, b"gone")
+    assert k.uaccess.read(private, 4) == b"mine"
+    assert k.uaccess.read(shared, 4) == b"gone"
+    assert frames.free_frames == free - 1
+    assert _call(k, "munmap", shared, 2 * PAGE) == 0
+    assert _call(k, "close", fd) == 0
+    assert _call(k, "munmap", private, 2 * PAGE) == 0
+
+
+def test_a_memfds_folio_goes_from_private_views_at_a_hole_and_frames_come_back(tmp_path) -> None:
+    # shmem_fallocate(PUNCH_HOLE) (here madvise(MADV_REMOVE)) unmaps the folio from every
+    # view, private ones too (unmap_mapping_range(), even_cows = 0: a private copy stays);
+    # the refault reads the hole.  Once everything is unmapped and closed, every frame
+    # the folios and copies took is free again (the page cache's and the mappings'
+    # references each put once).
+    k = _kernel(tmp_path)
+    frames = k.init.mm.ctx.frames
+    fd = _call(k, "memfd_create", SCRATCH, 0)
+    assert _call(k, "ftruncate", fd, 2 * PAGE) == 0
+    assert _call(k, "pwrite64", fd, SCRATCH, 4, PAGE) == 4         # "/dat" at page 1
+    # (the range's page table, made once and kept, out of the count)
+    anon = _call(k, "mmap", 0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | 0x20, -1, 0)
+    k.uaccess.write(anon, b"t")
+    assert _call(k, "munmap", anon, 4 * PAGE) == 0
+    before = frames.free_frames
+    shared = _call(k, "mmap", 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+    private = _call(k, "mmap", 0, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+    assert k.uaccess.read(private + PAGE, 4) == b"/dat"
+    k.uaccess.write(private, b"mine")                   # page 0: the view's own copy
+    assert _call(k, "madvise", shared, 2 * PAGE, MADV_REMOVE) == 0
+    assert k.uaccess.read(private, 4) == b"mine"
+    assert k.uaccess.read(private + PAGE, 4) == bytes(4)
+    assert _call(k, "pwrite64", fd, SCRATCH, 4, PAGE) == 4
+    assert k.uaccess.read(private + PAGE, 4) == b"/dat"            # the new folio
+    assert _call(k, "munmap", shared, 2 * PAGE) == 0
+    assert _call(k, "close", fd) == 0
+    assert _call(k, "munmap", private, 2 * PAGE) == 0
+    assert frames.free_frames == before
+    assert min(private, shared) >= anon and max(private, shared) < anon + 4 * PAGE

@@ -68,12 +68,12 @@ def test_kernel_model_misses_a_clone_vm_childs_shared_store() -> None:
         assert step_indices(out, phase, phase) == {}
 
 
-def test_kernel_model_keeps_a_read_faulted_page_stale() -> None:
-    """Not Linux: the kernel model's read-faulted private page is a copy that misses a
-    later pwrite64() of the file (Linux maps the page cache folio itself, do_read_fault()):
-    -h labels -4 with the Guardian off; on, the Guardian writes the file's bytes into the
-    clean private page (clean_pages.show_write): label 0, as on Linux."""
-    for mode, label in (("off", -4), ("on", 0)):
+def test_a_read_faulted_page_shows_a_later_write() -> None:
+    """A later pwrite64() of the file shows in the read-faulted private page (-h): with
+    the Guardian off the kernel model's read fault maps the memfd's folio itself
+    (do_read_fault()); on, it copies and the Guardian writes the file's bytes into the
+    clean private page (clean_pages.show_write): label 0 both ways, as on Linux."""
+    for mode, label in (("off", 0), ("on", 0)):
         out = _run(lambda adv: None, (b"-h",), mode)
         assert out.exit_status == 0, out.ended
         assert step_indices(out, r.P_SCMOUT, r.P_SCMOUT) == {r.P_SCMOUT: label}

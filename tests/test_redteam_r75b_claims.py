@@ -117,15 +117,16 @@ def test_mlocked_copy_left_alone() -> None:
     assert "set_pt.discard_leaf" in out.decided_by, out.evidence
 
 
-def test_kernel_model_keeps_a_read_faulted_copy_stale() -> None:
-    """Not Linux: the kernel model's read-faulted private page 2 misses a later
-    pwrite64() of 'y' after mprotect() without a store, a fork, mremap(), MADV_PAGEOUT,
-    mprotect() there and back, a store to page 1, MADV_COLD or a fork child's store
-    into its own copy, or mlock() of a read-only view (Linux maps the page cache
-    folio itself, do_read_fault(): 'y'): label -4 with the Guardian off; on, the
-    Guardian writes the file's bytes into each clean private page of it
-    (clean_pages.show_write): 'y', label 0, as on Linux, and nothing refused."""
-    for mode, label in (("off", -4), ("on", 0)):
+def test_a_read_faulted_page_shows_a_later_write() -> None:
+    """A later pwrite64() of 'y' shows in the read-faulted private page 2 after
+    mprotect() without a store, a fork, mremap(), MADV_PAGEOUT, mprotect() there and
+    back, a store to page 1, MADV_COLD or a fork child's store into its own copy, or
+    mlock() of a read-only view (Linux maps the page cache folio itself,
+    do_read_fault(): 'y'): with the Guardian off the kernel model's read fault maps the
+    memfd's folio; on, it copies and the Guardian writes the file's bytes into each
+    clean private page of it (clean_pages.show_write): 'y', label 0 both ways, and
+    nothing refused."""
+    for mode, label in (("off", 0), ("on", 0)):
         out = _run(lambda adv: None, (b"-acefghioq",), mode)
         assert out.exit_status == 0, out.ended
         assert not out.decided_by, out.evidence

@@ -1,9 +1,9 @@
 """Red-team round 77b's victim, secret_r77_mm, left alone: it finishes intact and hands
 the kernel no secret, so a scenario of attacks/families/redteam_r77b.py that "succeeds"
-without a Guardian means something.  With the Guardian on every step labels 0; off, the
-kernel model's read-faulted copy (not Linux: the page cache folio) misses the file's
-changes of -a, -e, -f, -g: label -4 (-h: the kernel model answers the short
-pwrite64() -EFAULT, as qemu-user does, and page 2 stays 'x').
+without a Guardian means something.  Every step labels 0, the Guardian on or off (off,
+the kernel model's read fault maps the memfd's folio, which shows the file's changes of
+-a, -e, -f, -g; -h: the kernel model answers the short pwrite64() -EFAULT, as qemu-user
+does, and page 2 stays 'x').
 """
 
 from __future__ import annotations
@@ -32,6 +32,4 @@ def test_secret_r77_mm_steps_left_alone(mode: str) -> None:
     assert out.exit_status == 0, out.ended
     assert not out.decided_by, out.evidence
     assert out.stdout.endswith(b"secret: intact\n")
-    missed = (r.P_KSMREAD, r.P_COPYSELF, r.P_COPYOVER, r.P_ZERORANGE) if mode == "off" else ()
-    assert step_indices(out, r.P_FIRST, r.P_LAST) == {
-        p: -4 if p in missed else 0 for p in r.LETTER77}
+    assert step_indices(out, r.P_FIRST, r.P_LAST) == dict.fromkeys(r.LETTER77, 0)

@@ -1,11 +1,12 @@
 """Red-team round 79b's victim, secret_r79_mm, left alone: it finishes intact and hands
 the kernel no secret, so a scenario of attacks/families/redteam_r79b.py that "succeeds"
-without a Guardian means something.  With the Guardian on every step labels 0; off, the
-kernel model's read-faulted copy (not Linux: the page cache folio) misses pwrite64() of
-'y': label -4 -- but -h, where Linux copies too (mprotect_fixup() populates a locked view
-made writable), labels 0 off and -4 on (ZS-029's open gap: the Guardian keeps page 2 the
-file's clean page); -i (mlock() of the writable view: Linux copies, the Guardian
-answers it) labels 0 in both; -j (mlockall()) and -k (MAP_LOCKED) as -h (ZS-030, ZS-031).
+without a Guardian means something.  Every step labels 0 as under Linux: off, the kernel
+model's private read fault maps the memfd's folio, which pwrite64() of 'y' reaches (and
+-h, -i, -j, -k copy the page as Linux's populate of a locked writable view does); on,
+the Guardian patches the clean page for each write it sees -- but -h (mprotect_fixup()
+populates a locked view made writable), -j (mlockall()) and -k (MAP_LOCKED) label -4 on
+(ZS-029, ZS-030, ZS-031's open gaps: the Guardian keeps page 2 the file's clean page);
+-i (mlock() of the writable view) labels 0 in both.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ def test_secret_r79_mm_steps_left_alone(mode: str) -> None:
     assert out.exit_status == 0, out.ended
     assert not out.decided_by, out.evidence
     assert out.stdout.endswith(b"secret: intact\n")
-    want = {p: -4 if mode == "off" else 0 for p in r.LETTER79}
-    want[r.P_LOCKEDRW] = 0 if mode == "off" else -4      # (ZS-029, open)
-    want[r.P_MLOCKRW] = 0                                  # (Linux copies too; answered)
-    want[r.P_MLOCKALL] = 0 if mode == "off" else -4      # (ZS-030, open)
-    want[r.P_MAPLOCKED] = 0 if mode == "off" else -4     # (ZS-031, open)
+    want = dict.fromkeys(r.LETTER79, 0)
+    if mode == "on":
+        want[r.P_LOCKEDRW] = -4         # (ZS-029, open)
+        want[r.P_MLOCKALL] = -4         # (ZS-030, open)
+        want[r.P_MAPLOCKED] = -4        # (ZS-031, open)
     assert step_indices(out, r.P_FIRST, r.P_LAST) == want

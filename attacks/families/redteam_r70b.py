@@ -93,6 +93,8 @@ place; the alias step's x3 its shared view); P + 1 after its label):
 
 from __future__ import annotations
 
+import functools
+
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
@@ -149,6 +151,19 @@ def map_page(a: Adversary, page: int, content: bytes) -> None:
         a.note(f"a page of {content[0]:#x} bytes mapped at {va:#x}")
     except Exception as exc:
         a.refused(f"the page at {va:#x}: {exc!r}")
+
+
+def copy_read_faults(steps):  # type: ignore[no-untyped-def]
+    """`steps`, run by a kernel whose private views' read faults copy the file's page
+    where Linux maps the memfd's page cache folio (do_read_fault()): from the program's
+    first marker on, the file's later changes miss the private page."""
+    @functools.wraps(steps)
+    def copying(adv: Adversary) -> None:
+        @adv.on(Point.MARKER)
+        def _(a: Adversary, **_: object) -> None:
+            a.init.mm.ctx.memory.copy_private_reads = True
+        steps(adv)
+    return copying
 
 
 def fill_at_exit(adv: Adversary, phase: int, nr: int, call: int, page: int,

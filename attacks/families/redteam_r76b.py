@@ -57,10 +57,12 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
   -a, -f, -g, -i, -m, -n, -p, -r, -s, -w, -x in its read fault's copy (label -4 off), which the
   Guardian shows (label 0 on), and -c, -q, -t, -u, which it shows too now; it misses
   -b, -v, and there the Guardian does not: label -4 with the Guardian on (xfail, the
-  open gaps above: the Guardian cannot know a shared view's stored bytes; the
-  faithful fix -- the kernel model's read fault mapping the memfd's own page frame,
-  do_read_fault() -> finish_fault(), copied only at the first write fault -- is not
-  done yet).
+  open gaps above: the Guardian cannot know a shared view's stored bytes).  With the
+  Guardian off the kernel model's read fault maps the memfd's page cache folio
+  (do_read_fault() -> finish_fault(), Vma.folio_pages), copied only at the first write
+  fault: every step labels 0; a confidential view's read fault still copies.  The
+  scenarios that keep a stale copy (COPY_READS) run a kernel that copies at the read
+  fault (redteam_r70b.copy_read_faults).
 - (-w) a second private view at file offset 1 page, both pages read, pwrite64() of 'w'
   at file page 1 and 'y' at page 2: 'w', 'y' (linear_page_index()); (-x) two private
   views of the file, page 2 read in both, pwrite64() of 'y': both 'y'.  ZJ-034..036
@@ -103,9 +105,9 @@ parent's write, clean_pages.show_write), ZJ-023..025, ZJ-028 (fallocate(PUNCH_HO
 copy_file_range(), sendfile(), splice(): the file's page is shown in the clean page,
 sole_files.show_write).  Still through (open P2 gaps): ZJ-022, ZJ-029 (a shared view's
 store, its own or a fork child's: the Guardian does not know the stored bytes -- the
-page is loose -- so it cannot show them; the kernel model's read fault copies the
-file's page where Linux maps the page cache folio itself, and mapping the memfd's own
-frame into a private view -- the faithful fix -- is not done yet).
+page is loose -- so it cannot show them; a confidential view's read fault in the
+kernel model copies the file's page where Linux maps the page cache folio itself, and
+the Guardian holds a memfd's frame only as a page of its MAP_SHARED share).
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from attacks.families.redteam_r66b import migrate
-from attacks.families.redteam_r70b import map_page
+from attacks.families.redteam_r70b import copy_read_faults, map_page
 from attacks.families.redteam_r71b import remember
 from attacks.families.redteam_r75b import drop_after, fill_after
 from attacks.families.secure_mm import swap_in, swap_out
@@ -178,11 +180,18 @@ SHOWN_TEXT = ("the Guardian writes a write's bytes (write, copy_file_range, send
               "page cache folio does")
 
 
+#: the scenarios whose kernel keeps a stale private page by copying at the read fault
+#: where Linux (and the kernel model) maps the memfd's folio
+COPY_READS = ("ZJ-022", "ZJ-023", "ZJ-024", "ZJ-025", "ZJ-028", "ZJ-029", "ZJ-032",
+              "ZJ-038", "ZJ-042")
+
+
 def _zj(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         mprotect: Expect = Expect.REFUSED, silent: str = ""):
-    return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
-                    silent=silent)
+    register = scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+                        program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
+                        silent=silent)
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
 
 
 def claim_linux_bytes(phase: int):  # type: ignore[no-untyped-def]

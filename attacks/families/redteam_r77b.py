@@ -80,6 +80,7 @@ from typing import TYPE_CHECKING
 
 from attacks.families import redteam_r76b as r76
 from attacks.families.redteam_r66b import migrate
+from attacks.families.redteam_r70b import copy_read_faults
 from attacks.families.redteam_r75b import fill_after
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
@@ -102,11 +103,18 @@ NR_WAIT4 = 260
 
 
 
+#: the scenarios whose kernel keeps a stale private page by copying at the read fault
+#: where Linux (and the kernel model) maps the memfd's folio
+COPY_READS = ("ZM-009", "ZM-010", "ZM-011", "ZM-012", "ZM-013", "ZM-014", "ZM-015",
+              "ZM-016", "ZM-024", "ZM-025", "ZM-026", "ZM-032", "ZM-034")
+
+
 def _zm(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         silent: str = "", mprotect: Expect = Expect.REFUSED):
-    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, silent=silent,
-                    mprotect=mprotect))
+    register = explained(title, prop, scenario(
+        id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM,
+        prop=prop, gap=gap, args=args, silent=silent, mprotect=mprotect))
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
 
 
 def _note_view(adv: Adversary, phase: int) -> None:
@@ -286,8 +294,10 @@ ALL_ARGS77 = b"-abcefgh"
 
 def _zm77(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
           silent: str = ""):
-    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM77, prop=prop, gap=gap, args=args, silent=silent))
+    register = explained(title, prop, scenario(
+        id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM77,
+        prop=prop, gap=gap, args=args, silent=silent))
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
 
 
 def ksm_at(phase: int, va_a: int, va_b: int):  # type: ignore[no-untyped-def]

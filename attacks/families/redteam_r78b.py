@@ -77,6 +77,7 @@ from typing import TYPE_CHECKING
 from attacks.families import redteam_r76b as r76
 from attacks.families import redteam_r77b as r77
 from attacks.families.redteam_r66b import migrate
+from attacks.families.redteam_r70b import copy_read_faults
 from attacks.families.secure_mm import swap_in, swap_out
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, explained, scenario
@@ -98,10 +99,17 @@ OLD_DESIGN = ("ZP-016", "ZP-023", "ZP-029")
 
 
 
+#: the scenarios whose kernel keeps a stale private page by copying at the read fault
+#: where Linux (and the kernel model) maps the memfd's folio
+COPY_READS = ("ZP-007",)
+
+
 def _zp(sid: str, title: str, prop: str, program: str, args: tuple[bytes, ...]):  # type: ignore[no-untyped-def]
-    return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=program, prop=prop, gap=GAPS.get(sid, ""), args=args,
-                    mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))
+    register = explained(title, prop, scenario(
+        id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=program,
+        prop=prop, gap=GAPS.get(sid, ""), args=args,
+        mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
 
 
 def refault_ro(a: Adversary, va: int, writable: bool = False) -> None:

@@ -16,6 +16,7 @@ from kernel_model.pagetable import lm
 from kernel_model.populate import (
     MADV_POPULATE_READ,
     MADV_POPULATE_WRITE,
+    copy_locked_views,
     madvise_populate,
     populate_area,
     writes_later,
@@ -101,8 +102,9 @@ class PrivateFileBacking:
     """A private file mapping's contents: the file's bytes at fault time, past the range
     mmap mapped too (where mremap grew it).  Linux's filemap_fault() finds the page cache
     as it is at the fault, so a write to the file after the mmap shows in a page the
-    program has not touched yet (shmem_fault() for a memfd); the model copies the page at
-    its first fault, where Linux maps the page-cache folio until the first store."""
+    program has not touched yet (shmem_fault() for a memfd); the model copies a host
+    file's page at its first fault, where Linux maps the page-cache folio until the first
+    store (a memfd's read fault maps its folio: Vma.folio_pages)."""
 
     def __init__(self, file, base: int, name: str) -> None:  # noqa: ANN001
         self.file = file
@@ -180,6 +182,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     name = "[anon]"
     file_end = 0
     sp: SharedPages | None = None
+    folio: SharedPages | None = None
     if not flags & MAP_ANONYMOUS:
         f = t.process.fds.get(fd)
         if f.kind not in ("file",):
@@ -208,11 +211,17 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             _hold_while_mapped(f, backing)  # the file stays open after its fd is closed
             file_end = start + max(min(size - offset, length), 0)
         else:
-            # Private file pages are copied at fault time; keep the bytes the
-            # mapping can see so later writes to the file do not leak in.
+            # A host file's private pages are copied at fault time (a memfd's read
+            # fault maps its folio, below).
             backing = PrivateFileBacking(f, offset, name)
             _hold_while_mapped(f, backing)  # mremap may grow it over more of the file
             file_end = start + max(size - offset, 0)
+            if getattr(f, "memfd_pages", None) is not None and not mm.confidential:
+                # a memfd's page has one folio, which a read fault maps (shmem_fault()):
+                # the page cache its shared views map (a confidential view's read fault
+                # still copies: the Guardian holds a memfd's frame only as a page of a
+                # MAP_SHARED share)
+                folio = page_cache.pages_for(mm.ctx, f, name)
     elif shared:
         sp = SharedPages("[shared anon]")
     if flags & MAP_FIXED:
@@ -224,9 +233,12 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     offset=vma_offset, file_end=file_end, shared_pages=sp,
                     growsdown=bool(flags & MAP_GROWSDOWN), name=name,
                     # do_mmap(): mm->def_flags (mlockall(MCL_FUTURE)) and MAP_LOCKED
-                    locked=mm.lock_future or bool(flags & MAP_LOCKED), populate_write=later))
+                    locked=mm.lock_future or bool(flags & MAP_LOCKED), populate_write=later,
+                    folio_pages=folio))
     if populate and not later:
         populate_area(mm, start, start + length)     # (do_mmap() -> mm_populate())
+    if mm.lock_future or flags & MAP_LOCKED:
+        copy_locked_views(mm, start, start + length)  # (do_mmap(): VM_LOCKED populates)
     k.stats.inc("kernel.mm.mmaps")
     return start
 
@@ -302,6 +314,8 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
         hi = min(vma.end, end)
         mm.protect(pos, hi, prot)
         pos = hi
+    if prot & PROT_WRITE:
+        copy_locked_views(mm, addr, pos)    # (mprotect_fixup(): a locked area made writable)
     return 0 if pos >= end else -errno.ENOMEM
 
 
@@ -541,6 +555,8 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EINVAL
     if flags & MCL_CURRENT:
         _set_locked(t.process.mm, 0, USER_TOP, True)
+        if not flags & MCL_ONFAULT:     # (apply_mlockall_flags() -> mm_populate())
+            copy_locked_views(t.process.mm, 0, USER_TOP)
     # apply_mlockall_flags(): MCL_FUTURE sets VM_LOCKED in mm->def_flags, and a call
     # without it clears them
     t.process.mm.lock_future = bool(flags & MCL_FUTURE)

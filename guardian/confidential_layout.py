@@ -33,6 +33,7 @@ from abi.layout import (
     USER_TOP,
 )
 from emulator import descriptors as D
+from guardian import locked_copies
 from guardian.area_state import private_file
 from guardian.checks import refuse
 from guardian.clean_pages import MADV_POPULATE_WRITE, populate_copies
@@ -171,6 +172,13 @@ class Layout:
         return bool(others) and all(
             (sp := dom.spaces.get(r)) is not None and sp.share_at(v) == at for r, v in others)
 
+    def follow_locked(self, slot: Slot, space: Space, ret: int) -> None:
+        """mprotect/mlockall/mlock2 answered `ret`: the pages Linux's population of a
+        locked writable private view copied are clean no more (locked_copies.py)."""
+        locked_copies.follow(space, slot, ret,
+                             lambda lo, hi: self.pages_in(slot.root, 0, 0, lo, hi),
+                             self.admission.clean.populated)
+
     def pages_in(self, table: int, level: int, base: int, start: int, end: int
                  ) -> list[tuple[int, int]]:
         """(va, frame) of every 4 KiB page a tree maps in [start, end), walking only there."""
@@ -227,7 +235,8 @@ class Layout:
                 shared = bool(a[3] & MAP_SHARED)
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE),
-                                copied=not shared and populate_copies(a[2], a[3]))
+                                copied=not shared and (populate_copies(a[2], a[3]) or
+                                                       locked_copies.map_locked_copies(a[2], a[3])))
                 if not shared:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the
                     # file as it is then, whatever changed it since the mmap

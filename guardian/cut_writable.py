@@ -17,46 +17,111 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from abi import Status
+from abi.sigframe import FRAME_SIZE
 from abi.syscalls import NUMBERS
+from emulator.fastuc import CTX_SP
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.slots import PAGE, Slot, Space
 
 _EC_DABT_LOWER = 0x24
 _ESR_WNR = 1 << 6
-#: calls that write no user memory at all (they read buffers, or none)
+#: calls that write no user memory at all (they read buffers, or none): getname() of
+#: openat/memfd_create only reads (strncpy_from_user()), ksys_dup() and munmap touch none
 _NO_USER_WRITE = frozenset(NUMBERS[n] for n in (
     "getppid", "getpid", "gettid", "write", "pwrite64", "writev", "pwritev", "pwritev2",
-    "fallocate", "ftruncate", "close", "lseek", "fsync", "fdatasync", "sched_yield"))
-#: calls that write user memory only through these arguments: (index, bytes)
+    "fallocate", "ftruncate", "close", "lseek", "fsync", "fdatasync", "sched_yield",
+    "openat", "dup", "dup3", "memfd_create", "munmap"))
+#: calls that write user memory only through these arguments: (index, bytes; a negative
+#: count -k: the length is argument k - 1)
 _POINTERS: dict[int, tuple[tuple[int, int], ...]] = {
     NUMBERS["wait4"]: ((1, 4), (3, 144)),                 # wstatus, rusage
     NUMBERS["copy_file_range"]: ((1, 8), (3, 8)),         # off_in, off_out
     NUMBERS["splice"]: ((1, 8), (3, 8)),                  # off_in, off_out
     NUMBERS["sendfile"]: ((2, 8),),                       # offset
     NUMBERS["clone"]: ((2, 4), (4, 4)),                   # parent_tid, child_tid
+    NUMBERS["pipe2"]: ((0, 8),),                          # fildes (do_pipe2())
+    NUMBERS["read"]: ((1, -3),),                          # buf, count (copy_to_iter())
+    NUMBERS["pread64"]: ((1, -3),),                       # buf, count
+    # mprotect_fixup() populates (FOLL_WRITE) a VM_LOCKED private view made writable
+    NUMBERS["mprotect"]: ((0, -2),),
+    NUMBERS["madvise"]: ((0, -2),),                       # (advices that store: below)
 }
-#: arguments a fork child's first run stores through in its own tree, while its
-#: creator's clone is in flight (schedule_tail(): CLONE_CHILD_SETTID)
-_CHILD_TREE = frozenset({(NUMBERS["clone"], 4)})
+_NR_CLONE, _NR_MADVISE, _NR_MREMAP = NUMBERS["clone"], NUMBERS["madvise"], NUMBERS["mremap"]
+_NR_MPROTECT, _PROT_WRITE = NUMBERS["mprotect"], 0x2
+_NR_EXIT = NUMBERS["exit"]
+_EXITS = frozenset({_NR_EXIT, NUMBERS["exit_group"]})
+_CLONE_VM, _CLONE_CHILD_SETTID = 0x100, 0x1000000
+_UNTAG = (1 << 56) - 1
+#: madvise advices that fault no page writable (madvise_populate() writes only for
+#: MADV_POPULATE_WRITE; the others zap, hint or flag the vma): 0-4, 8-22
+_MADV_NO_STORE = frozenset((*range(0, 5), *range(8, 23)))
 
 
-def _writes_page(slot: Slot, root: int, page: int) -> bool:
-    """May the exception or call in `slot` write-fault the page at `page` of tree `root`?"""
-    if slot.nr is None:
+def _exit_writes(slot: Slot, space: Space | None, page: int) -> bool:
+    """May exit/exit_group in `slot` store at `page` of its own tree?  mm_release() stores
+    only through the robust-futex lists (exit_robust_list(): the words anywhere the lists
+    lead) and at clear_child_tid (put_user(0)); with no list head the program set (the
+    Guardian grants no walk without one: thread_exit.py), only at the TID words."""
+    if space is None:
+        return True
+    if slot.nr == _NR_EXIT:
+        if space.robust_lists.get(slot.thread):
+            return True
+        words = [space.tid_words.get(slot.thread, 0)]
+    else:
+        if any(space.robust_lists.values()):
+            return True
+        words = list(space.tid_words.values())
+    return any(w and w < page + PAGE and w + 4 > page for w in words)
+
+
+def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None) -> bool:
+    """May the exception or call in `slot` write-fault the page at `page` of tree `root`
+    (`space`: that tree's, for an exit's words; None: unknown)?"""
+    nr = slot.nr
+    if nr is None:
         if slot.fault is None or slot.root != root:
             return False
         esr, far = slot.fault
         return (esr >> 26) & 0x3F == _EC_DABT_LOWER and bool(esr & _ESR_WNR) \
             and far & ~(PAGE - 1) == page
-    if slot.nr in _NO_USER_WRITE:
+    if nr in _NO_USER_WRITE:
         return False
-    ptrs = _POINTERS.get(slot.nr)
+    args = slot.args
+    if nr in _EXITS:
+        return slot.root == root and _exit_writes(slot, space, page)
+    if nr == _NR_MREMAP:
+        # do_mremap() populates (mm_populate()) only a VM_LOCKED area it grew; a shrink,
+        # a move of the same size or a failure stores nothing
+        return len(args) > 2 and args[2] > args[1]
+    ptrs = _POINTERS.get(nr)
     if ptrs is None:
         return True                     # (a call that may write user memory anywhere)
-    args = slot.args
-    return any(i < len(args) and args[i] and args[i] < page + PAGE and args[i] + n > page
-               and (slot.root == root or (slot.nr, i) in _CHILD_TREE) for i, n in ptrs)
+    if nr == _NR_MADVISE and len(args) > 2 and args[2] & 0xFFFFFFFF in _MADV_NO_STORE:
+        return False
+    if nr == _NR_MPROTECT and len(args) > 2 and not args[2] & _PROT_WRITE:
+        return False                    # (mprotect_fixup() populates only for VM_WRITE)
+    for i, n in ptrs:
+        if i >= len(args) or not args[i]:
+            continue
+        if n < 0:
+            n = args[-n - 1] if -n - 1 < len(args) else 1 << 64
+        at = args[i] & _UNTAG            # (a TBI tag: the store lands at the untagged va)
+        if not (at < page + PAGE and at + n > page):
+            continue
+        if nr == _NR_CLONE and i == 4:
+            # CLONE_CHILD_SETTID: the child stores its tid in its own mm at its first run
+            # (copy_process() -> p->set_child_tid; schedule_tail() -> put_user()): the
+            # caller's tree only where the child shares it (CLONE_VM)
+            flags = args[0]
+            if not flags & _CLONE_CHILD_SETTID or \
+                    (slot.root == root) != bool(flags & _CLONE_VM):
+                continue
+        elif slot.root != root:
+            continue
+        return True
+    return False
 
 
 def catches(space: Space | None) -> bool:
@@ -66,6 +131,28 @@ def catches(space: Space | None) -> bool:
         return True
     tables = [space.handlers, *space.group_handlers.values()]
     return any(act[0] not in (0, 1) for table in tables for act in table.values())
+
+
+def frame_reaches(space: Space | None, slots: Iterable[Slot], domain: int, root: int,
+                  page: int) -> bool:
+    """May a signal frame be written at `page` of tree `root` now?  The Guardian writes
+    each frame itself at the SP of a thread in the kernel, or at the top of an alternate
+    stack (get_sigframe(): sp - sizeof(rt_sigframe), 16-aligned), faulting its pages in
+    first: only a handler installed and such a frame's reach open the page."""
+    if space is None:
+        return True
+    if not catches(space):
+        return False
+    tops = [ss_sp + ss_size for ss_sp, ss_size in space.altstacks if ss_size]
+    for s in slots:
+        if s.domain != domain or s.root != root:
+            continue
+        try:
+            tops.append(s.ctx.get(CTX_SP))
+        except AssertionError:
+            return True                 # (registers not to be had: unknown)
+    reach = FRAME_SIZE + 32
+    return any(top - reach < page + PAGE and top > page for top in tops)
 
 
 def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) -> None:
@@ -80,7 +167,9 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) 
             or offset // PAGE not in view.cut:
         return
     page = va & ~(PAGE - 1)
-    if catches(space) or any(s.domain == domain and _writes_page(s, root, page) for s in slots):
+    slots = list(slots)
+    if any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) or \
+            frame_reaches(space, slots, domain, root, page):
         return
     refuse("set_pt.cut_writable", Status.ERR_DENIED,
            f"the page at {va:#x} of a private view of a file only the program holds was "
@@ -96,7 +185,9 @@ def check_swap_in(space: Space | None, slots: Iterable[Slot], domain: int, root:
     writable only while a write fault or a writing call at that page is in flight
     (do_cow_fault(); do_read_fault() maps read-only); `space`: the tree's (catches())."""
     page = va & ~(PAGE - 1)
-    if catches(space) or any(s.domain == domain and _writes_page(s, root, page) for s in slots):
+    slots = list(slots)
+    if any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) or \
+            frame_reaches(space, slots, domain, root, page):
         return
     refuse("swap_in.clean_writable", Status.ERR_DENIED,
            f"the page at {va:#x} was a clean page of a private file view: it comes back "

@@ -102,6 +102,7 @@ from guardian.kcmp_answer import read_efd
 from guardian.ksm_opt_in import CALLS as _KSM_CALLS
 from guardian.ksm_opt_in import follow as follow_merge
 from guardian.link_loops import CALLS as _NAMED_CALLS
+from guardian.locked_copies import CALLS as _LOCKED_COPY_CALLS
 from guardian.locked_ranges import CALLS as _LOCK_CALLS
 from guardian.locked_ranges import follow as follow_locks
 from guardian.locked_vector import check as check_locked_vector
@@ -606,6 +607,8 @@ class ResultRules:
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
             reg.space(dom, slot.root).area_mark = reg.next_slot_id()
+        if nr in _LOCKED_COPY_CALLS:
+            self.layout.follow_locked(slot, reg.space(dom, slot.root), ret)
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())

@@ -265,6 +265,9 @@ class Space:
     #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
     #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
     locked: list[tuple[int, int]] = field(default_factory=list)
+    #: the program made a VM_LOCKONFAULT area (mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT)):
+    #: mprotect() population is not followed (guardian/locked_copies.py)
+    lock_onfault: bool = False
     #: the id the next slot got at the last return of a call that may unlock
     #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
     lock_mark: int = 0

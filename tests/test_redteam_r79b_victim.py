@@ -3,10 +3,8 @@ the kernel no secret, so a scenario of attacks/families/redteam_r79b.py that "su
 without a Guardian means something.  Every step labels 0 as under Linux: off, the kernel
 model's private read fault maps the memfd's folio, which pwrite64() of 'y' reaches (and
 -h, -i, -j, -k copy the page as Linux's populate of a locked writable view does); on,
-the Guardian patches the clean page for each write it sees -- but -h (mprotect_fixup()
-populates a locked view made writable), -j (mlockall()) and -k (MAP_LOCKED) label -4 on
-(ZS-029, ZS-030, ZS-031's open gaps: the Guardian keeps page 2 the file's clean page);
--i (mlock() of the writable view) labels 0 in both.
+the Guardian patches the clean page for each write it sees and takes a locked writable
+view's pages as copies (-h, -j, -k: ZS-029..ZS-031, closed).
 """
 
 from __future__ import annotations
@@ -35,9 +33,9 @@ def test_secret_r79_mm_steps_left_alone(mode: str) -> None:
     assert out.exit_status == 0, out.ended
     assert not out.decided_by, out.evidence
     assert out.stdout.endswith(b"secret: intact\n")
+    # (every step as Linux: off, the model maps the memfd's folio and copies a locked
+    # writable private view's pages; on, the Guardian patches the clean page for each
+    # write it sees and, since round 79b's fixes, takes a locked writable private view's
+    # pages as copies: guardian/locked_copies.py)
     want = dict.fromkeys(r.LETTER79, 0)
-    if mode == "on":
-        want[r.P_LOCKEDRW] = -4         # (ZS-029, open)
-        want[r.P_MLOCKALL] = -4         # (ZS-030, open)
-        want[r.P_MAPLOCKED] = -4        # (ZS-031, open)
     assert step_indices(out, r.P_FIRST, r.P_LAST) == want

@@ -29,25 +29,33 @@ writable).  None of the calls below stores at page 2, so no Linux maps page 2 wr
 while they run: the view keeps showing the file's later write ('y', label 0).
 
 - ZS-001 (-r): openat() of /proc/self/fd/N enters: do_sys_openat2() -> getname() only
-  reads the path (strncpy_from_user()); no store.  THROUGH.
-- ZS-002 (-s): dup() enters: ksys_dup() touches no user memory.  THROUGH.
+  reads the path (strncpy_from_user()); no store.  Refused since round 79b's fixes
+  (set_pt.cut_writable: openat is a call that stores nothing).
+- ZS-002 (-s): dup() enters: ksys_dup() touches no user memory.  Refused since round
+  79b's fixes (set_pt.cut_writable).
 - ZS-003 (-u): pipe2() enters: do_pipe2() stores the two descriptors at its `fildes`
-  argument only (copy_to_user(fildes, fd, sizeof(fd))), on the stack.  THROUGH.
+  argument only (copy_to_user(fildes, fd, sizeof(fd))), on the stack.  Refused since
+  round 79b's fixes (set_pt.cut_writable: pipe2's pointer argument, 8 bytes).
 - ZS-004 (-q): memfd_create() of the source memfd enters: it reads the name
-  (strncpy_from_user()) and stores nothing.  THROUGH.
+  (strncpy_from_user()) and stores nothing.  Refused since round 79b's fixes
+  (set_pt.cut_writable).
 - ZS-005 (-C): mprotect(PROT_NONE) enters: mprotect_fixup() -> change_protection()
   only rewrites present entries; it populates (a write fault) only a VM_LOCKED private
-  view becoming writable, not this one.  THROUGH (the kernel model keeps the writable
-  copy across PROT_NONE and back).
+  view becoming writable, not this one.  Refused since round 79b's fixes
+  (set_pt.cut_writable: mprotect opens [addr, addr + len) only when it adds PROT_WRITE).
 - ZS-006 (-j): page 2 never touched; madvise(MADV_POPULATE_READ) of the view enters:
   madvise_populate() faults without FOLL_WRITE for POPULATE_READ (read faults,
-  do_read_fault(): read-only).  THROUGH.
+  do_read_fault(): read-only).  Refused since round 79b's fixes (set_pt.cut_writable:
+  madvise opens its range only for an advice that may store, MADV_POPULATE_WRITE...).
 - ZS-007 (-i): a failed mremap() (new size 0) enters: do_mremap()'s argument checks
-  (6.18: check_mremap_params()) return -EINVAL before any page is touched.  THROUGH.
+  (6.18: check_mremap_params()) return -EINVAL before any page is touched.  Refused
+  since round 79b's fixes (set_pt.cut_writable: mremap may store only when it grows a
+  VM_LOCKED area, do_mremap() -> mm_populate(); new size 0 grows nothing).
 - ZS-008 (-A): pipe2() enters before fork(): the parent's page 2 made a writable copy of
   'x', which the fork child inherits (copy_present_pte()); the parent then stores 'z'
   (its own copy), pwrite64() of 'y' misses the child's page 2, the child exits 1.  Linux:
-  the child's page 2 is the page cache folio and reads 'y'.  THROUGH.
+  the child's page 2 is the page cache folio and reads 'y'.  Refused since round 79b's
+  fixes (set_pt.cut_writable at pipe2(), before the fork copies the entry).
 - ZS-009 (-A): the fork child's page 2 (its own tree) refaulted writable on 'x' as the
   child's read() of one byte from the pipe enters: refused (set_pt: the refault must hold
   the file's bytes, the parent's pwrite64() of 'y' came first).
@@ -55,7 +63,8 @@ while they run: the view keeps showing the file's later write ('y', label 0).
   page 2 mapped writable on 'x': refused (resume: the range madvise gave back is mapped).
 - ZS-011 (-r): page 2 swapped out and at once back in writable as openat() enters
   (swap_in.clean_writable): Linux drops a clean file folio, never swaps it
-  (shrink_folio_list()), and the refault is read-only (do_read_fault()).  THROUGH.
+  (shrink_folio_list()), and the refault is read-only (do_read_fault()).  Refused since
+  round 79b's fixes (swap_in.clean_writable).
 - ZS-012 (-m): a PROT_READ view's page 2 refaulted writable as mlock() enters (mlock's
   gup writes only a writable private view: populate_vma_page_range()): refused (set_pt:
   a leaf writable at EL0 in a PROT_READ area).
@@ -73,50 +82,63 @@ while they run: the view keeps showing the file's later write ('y', label 0).
   P + 4 (only getppid() in flight) page 2 dropped and mapped writable on a copy of 'x'.
   Linux writes a signal frame only when it delivers a signal, at the stack pointer or
   sigaltstack (handle_signal() -> setup_rt_frame() -> get_sigframe()), never at a file
-  view's page; none is pending.  THROUGH (cut_writable.catches(): any installed handler
-  turns the judgement off for every page of the space, at every moment).
+  view's page; none is pending.  Refused since round 79b's fixes (set_pt.cut_writable:
+  cut_writable.frame_reaches() opens only the pages a frame the Guardian writes can
+  reach -- FRAME_SIZE + 32 bytes below a thread's SP in the kernel or an alternate
+  stack's top -- and only with a handler installed).
 - ZS-020 (-b): the same with SIGUSR1 blocked (next_signal() skips blocked signals; the
-  program unblocks only after the step).  THROUGH.
+  program unblocks only after the step).  Refused since round 79b's fixes
+  (set_pt.cut_writable, frame_reaches()).
 - ZS-021 (-c): a vfork child installed a SIGUSR1 handler and exited; the program has
   none (no CLONE_SIGHAND: copy_sighand() gives the child its own table, freed at its
-  exit).  THROUGH (the child's group table still counts for the space).
+  exit).  Refused since round 79b's fixes (set_pt.cut_writable: frame_reaches(); and
+  the child's exit() slot, still in flight, stores only at its TID word and robust-list
+  words -- mm_release() -- none here, so it no longer opens every page).
 - ZS-022 (-e): a handler set back to SIG_DFL: refused (set_pt.cut_writable).
 - ZS-023 (-a), ZS-024 (-c): page 2 swapped out and at once back in writable at P + 4
-  (swap_in.clean_writable, the same catches()).  THROUGH.
+  (swap_in.clean_writable, the same catches()).  Refused since round 79b's fixes
+  (swap_in.clean_writable, frame_reaches(), the exit's words).
 - ZS-025 (-f): no handler; a second thread of the program (CLONE_THREAD) blocked in
   read() of one byte from a pipe into its own buffer; at the marker P + 4 (the main
   thread in getppid()) page 2 dropped and mapped writable on a copy of 'x'.  Linux:
   pipe_read() -> copy_page_to_iter() stores only at that thread's one-byte buffer.
-  THROUGH (the other thread's read() counts as "may write user memory anywhere" for
+  Through when written (the other thread's read() counts as "may write user memory anywhere" for
   the whole tree, for as long as it blocks).  ZS-026 (-f): the same as a writable
-  swap-in.  THROUGH.
+  swap-in.  Refused since round 79b's fixes (set_pt.cut_writable,
+  swap_in.clean_writable: read()'s pointer argument is [buf, buf + count)).
 - ZS-027 (-g): page 2 read; the parent's clone(SIGCHLD | CLONE_CHILD_SETTID) with
   child_tid at page 2 + 64 enters: the PARENT's page 2 dropped and mapped writable on a
   copy of 'x'.  Linux: the child stores its tid in its own mm on its first run
   (copy_process() sets p->set_child_tid; schedule_tail() -> put_user()); the parent's
-  page 2 stays the folio, 'y'.  THROUGH (_CHILD_TREE counts clone's child_tid as a write
+  page 2 stays the folio, 'y'.  Through when written (_CHILD_TREE counts clone's child_tid as a write
   in every tree of the domain, the parent's included, and without looking at
   CLONE_CHILD_SETTID in the flags).  ZS-028 (-g): the same as a writable swap-in.
-  THROUGH.
+  Refused since round 79b's fixes (set_pt.cut_writable, swap_in.clean_writable:
+  child_tid counts only with CLONE_CHILD_SETTID, in the child's tree -- the caller's
+  only with CLONE_VM).
 - ZS-029 (-h): the view made PROT_READ, page 2 read, mlock(), then
   mprotect(PROT_READ | PROT_WRITE); the kernel does NOT copy.  Linux (checked on the
   host's 6.18 through qemu-aarch64-static): mprotect_fixup() populates a VM_LOCKED
   private view made writable (populate_vma_page_range() with FOLL_WRITE ->
   wp_page_copy()), so page 2 is a private copy of 'x' and pwrite64() of 'y' misses it:
-  'x'.  THROUGH: the Guardian keeps page 2 the file's clean page (the untouched run
-  with the Guardian on labels -4 too -- tests/test_redteam_r79b_victim.py).
+  'x'.  Closed since round 79b's fixes (clean.locked_populate, guardian/locked_copies.py:
+  mprotect() adding PROT_WRITE to a locked private view ends the cleanness of its
+  present pages, whatever the kernel maps; the program reads 'x' as on Linux).
 - ZS-030 (-j): the read-write view's page 2 read, mlockall(MCL_CURRENT); the kernel does
   not copy.  Linux (host 6.18 via qemu-aarch64-static: `mlockall(MCL_CURRENT) = 0`,
   label 0 with page 2 'x'): apply_mlockall_flags() then __mm_populate() ->
-  populate_vma_page_range() with FOLL_WRITE copies page 2.  THROUGH (the untouched run
-  with the Guardian on labels -4).  mlock() of the same view (-i) the Guardian answers
+  populate_vma_page_range() with FOLL_WRITE copies page 2.  Closed since round 79b's
+  fixes (clean.locked_populate: mlockall(MCL_CURRENT) without MCL_ONFAULT ends the
+  cleanness of every present page of a writable private view).  mlock() of the same view (-i) the Guardian answers
   as Linux (label 0 on): only mlockall() is missed.
 - ZS-031 (-k): a second read-write view mapped MAP_PRIVATE | MAP_LOCKED, its page 2
   read; the kernel does not populate it.  Linux (host 6.18 via qemu-aarch64-static,
   label 0 with 'x'): vm_mmap_pgoff() -> mm_populate() faults it with FOLL_WRITE, page 2
-  a private copy from the start.  THROUGH (the untouched run on labels -4).
+  a private copy from the start.  Closed since round 79b's fixes
+  (clean.locked_populate: a writable MAP_PRIVATE | MAP_LOCKED view holds no clean
+  page, FileView.copied).
 
-The Guardian's rule reads only a short list of calls that write no user memory (getppid,
+When written, the Guardian's rule read only a short list of calls that write no user memory (getppid,
 getpid, gettid, write, pwrite64, writev, pwritev, pwritev2, fallocate, ftruncate, close,
 lseek, fsync, fdatasync, sched_yield) and a table of pointer arguments (wait4,
 copy_file_range, splice, sendfile, clone); every other call counts as one "that may write
@@ -136,30 +158,21 @@ child_tidptr=0x0000005500805040) = 11601`, the child's `gettid() = 11601` and
 `exit_group(0)` (its tid stored at page 2 + 64 of its own copy); then "secret: intact".
 
 Through with the Guardian on when written (gaps, P2: the program's page no longer shows
-its file): ZS-001..ZS-008, ZS-011, ZS-019, ZS-020, ZS-021, ZS-023..ZS-031.  The
-Guardian would need, per call, the user memory Linux may store to: a list of calls that
-store nothing (openat, dup, memfd_create, mprotect, mremap, munmap, mmap without
-MAP_POPULATE/VM_LOCKED, madvise other than MADV_POPULATE_WRITE) and pointer arguments
-for pipe2 (fildes, 8 bytes), read/pread64 (the buffer, count bytes), etc., instead of
-counting every unlisted call as "may write anywhere"; and, for ZS-008, the same
-judgement before the fork copies the entry.
-ZS-019..ZS-021, ZS-023, ZS-024: catches() would need to be "may a signal frame be
-written AT THIS PAGE now": a signal deliverable to a thread of the space (pending, not
-blocked, a handler in the thread's own group's table: the vfork child's table is not
-the program's) whose frame (sp or the sigaltstack, get_sigframe()) reaches the page --
-and a frame lands at the stack, not at a file view, so a writable refault of a file
-view's page is never a signal frame's.  ZS-025, ZS-026: read()'s buffer and count
-(args 1, 2) as its pointer argument, so a blocked reader elsewhere opens no other page.
-ZS-027, ZS-028: clone's child_tid counts only in the child's tree (the tree the call
-creates, not the caller's) and only with CLONE_CHILD_SETTID in the flags (arg 0).
-ZS-029: that mprotect() adding PROT_WRITE to a VM_LOCKED private view (locked by mlock()
-or MAP_LOCKED, mlockall()) ends the cleanness of every present page of it (they become
-private copies as of that moment, mprotect_fixup()), whatever the kernel maps.  ZS-030:
-mlockall(MCL_CURRENT) (and MCL_FUTURE's later mmap()s) ends the cleanness of every
-present page of every writable private view, as its mlock() already does.  ZS-031: a
-writable private view mapped with MAP_LOCKED holds no clean page (each page a copy from
-mmap() on, mm_populate()).
-Refused: ZS-009, ZS-010, ZS-012..ZS-018, ZS-022.
+its file): ZS-001..ZS-008, ZS-011, ZS-019, ZS-020, ZS-021, ZS-023..ZS-031.  Refused
+since round 79b's fixes (guardian/cut_writable.py, set_pt.cut_writable and
+swap_in.clean_writable): openat, dup, dup3, memfd_create, munmap store nothing; pipe2
+stores at fildes (8 bytes), read/pread64 at [buf, buf + count); mprotect opens
+[addr, addr + len) only when it adds PROT_WRITE, madvise its range only for an advice
+that may store, mremap anywhere only when it grows; clone's child_tid counts with
+CLONE_CHILD_SETTID, in the child's tree; exit/exit_group store only at TID words
+without a robust list; a signal frame reaches only FRAME_SIZE + 32 bytes below a
+thread's SP in the kernel or an alternate stack's top (frame_reaches()): ZS-001..ZS-008,
+ZS-011, ZS-019..ZS-021, ZS-023..ZS-028.  Closed (the Guardian ends the cleanness Linux's
+FOLL_WRITE population ends, guardian/locked_copies.py, clean.locked_populate):
+ZS-029..ZS-031.  Not followed there: MCL_FUTURE's later mmap()s (mm->def_flags
+VM_LOCKED) populating a writable private view, and mprotect() once the program made an
+on-fault lock (the Guardian does not follow which locked area is VM_LOCKONFAULT).
+Refused when written: ZS-009, ZS-010, ZS-012..ZS-018, ZS-022.
 """
 
 from __future__ import annotations
@@ -180,15 +193,13 @@ RT = "redteam_r79b"
 PAGE = 4096
 OPEN = "G-LEAVE-ON-REQUEST"
 X = ord("x")
-GAPS: dict[str, str] = {sid: "P2" for sid in (
-    "ZS-001", "ZS-002", "ZS-003", "ZS-004", "ZS-005", "ZS-006", "ZS-007", "ZS-008", "ZS-011",
-    "ZS-019", "ZS-020", "ZS-021", "ZS-023", "ZS-024", "ZS-025", "ZS-026",
-    "ZS-027", "ZS-028", "ZS-029", "ZS-030", "ZS-031")}
+#: (every gap of the round closed by round 79b's fixes)
+GAPS: dict[str, str] = {}
 L76 = r76.LETTER
 #: the predecessor design (--mode mprotect) judges no refault of a cut page
-OLD_DESIGN = ("ZS-001", "ZS-002", "ZS-003", "ZS-004", "ZS-005", "ZS-006", "ZS-007", "ZS-008",
-              "ZS-019", "ZS-020", "ZS-021", "ZS-025", "ZS-027",
-              "ZS-029", "ZS-030", "ZS-031")
+#: (when written: ZS-001..ZS-008, ZS-019..ZS-021, ZS-025, ZS-027, ZS-029..ZS-031 got
+#: through it as well; round 79b's fixes refuse or close them in that mode too)
+OLD_DESIGN: tuple[str, ...] = ()
 NR = {"openat": 56, "dup": 23, "pipe2": 59, "memfd_create": 279, "mmap": 222,
       "mprotect": 226, "mremap": 216, "read": 63, "madvise": 233, "exit": 93,
       "copy_file_range": 285, "sendfile": 71, "clone": 220, "wait4": 260, "mlock": 228}

@@ -162,8 +162,8 @@ class Descriptors(TableLifecycle):
         self.pipe_writers: dict[Description, Description] = {}
         #: SCM_RIGHTS messages between the ends of the program's own socketpairs.
         self.passed = PassedFds()
-        #: A sendmsg/sendmmsg (an SCM_RIGHTS message may hold an open file past its last
-        #: close) or io_uring_setup (registered files) of the program was seen.
+        #: A sendmsg/sendmmsg of the program succeeded (an SCM_RIGHTS message may hold an
+        #: open file past its last close).
         self.may_pass = False
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).

@@ -138,16 +138,28 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         ep = k.file(efd)
         if _other(ep, _NR_EPOLL_CREATE1):
             return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, no epoll (-EINVAL)"
+        # The epoll's items are the program's own epoll_ctl()s only where no process
+        # the Guardian does not follow may reach the epoll file: none it sent (an
+        # SCM_RIGHTS message, `may_pass`) and none an exec kept for an image it may not
+        # see (`exec_kept`); another process's EPOLL_CTL_ADD makes an item of its own fd.
         if alone and ep is not None and ep.maker == _NR_EPOLL_CREATE1 \
-                and isinstance(ep.events, EpollInstance) and not ep.events.unsure:
+                and isinstance(ep.events, EpollInstance) and not ep.events.unsure \
+                and not k.files.may_pass and ep.description not in k.files.exec_kept:
             # ep_find_tfd() walks the items, counting toff over those whose ffd.fd is
             # tfd; an item lives until EPOLL_CTL_DEL or its file's __fput()
             # (eventpoll_release_file()).  One whose open file no descriptor names is
             # gone only where nothing else may hold that file: no mmap (`fd_only`), no
-            # SCM_RIGHTS message or io_uring (`may_pass`), no call in flight (fdget()).
+            # SCM_RIGHTS message (`may_pass`), no call in flight (fdget()),
+            # no address space torn down whose tree is not yet freed: do_exit() runs
+            # exit_mm() before exit_files(), and the pgd goes only at the dying task's
+            # last switch (mmdrop_lazy_tlb()), so its table may hold the file until then;
+            # no exec whose new image has not started (`exec_tables`): exec_mmap() frees
+            # the old tree before do_close_on_exec(), whose fput()s wait for the exec's
+            # return to user (__fput() as task_work).
+            reg = k.files.admission.registry
             held, released = ep.events.split(k.files.live_descriptions())
-            idle = not k.files.may_pass and not any(
-                o.id != k.slot.id for o in k.files.admission.registry.slots.values())
+            idle = not k.files.may_pass and not reg.dying and not k.files.exec_tables \
+                and not any(o.id != k.slot.id for o in reg.slots.values())
             items = sum(1 for r in held if r.fd == tfd) + sum(
                 1 for r in released if r.fd == tfd and not (idle and r.fd_only))
             if toff >= items:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abi.descriptors import CLONE_FILES, CLONE_FS, NR_CLOSE, NR_CLOSE_RANGE, NR_EXECVE
+from abi.descriptors import CLONE_FILES, CLONE_FS, NR_CLOSE, NR_CLOSE_RANGE, NR_DUP3, NR_EXECVE
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -83,9 +83,14 @@ class TableLifecycle:
     def _forked(self, table: FileTable) -> FileTable:
         """dup_fd()'s copy of `table`: a close or close_range of another thread in flight
         freed its numbers at its entry (file_close_fd()), so the copy may hold them free
-        and has no proven-open prefix."""
+        and has no proven-open prefix; a dup3 of another thread in flight may have put its
+        file at newfd already (do_dup2() under file_lock, which dup_fd() takes too), so
+        the copy's newfd names the old file or the new one."""
         copy = table.copy()
         for s in self.admission.registry.slots.values():
+            if s.nr == NR_DUP3 and self.tables.get((s.root, s.thread)) is table:
+                copy.fds.pop(s.args[1] & 0xFFFF_FFFF, None)
+                copy.free.pop(s.args[1] & 0xFFFF_FFFF, None)
             if s.nr in (NR_CLOSE, NR_CLOSE_RANGE) and self.tables.get((s.root, s.thread)) is table:
                 copy.open_below = 0
                 lo = s.args[0] & 0xFFFF_FFFF

@@ -201,11 +201,10 @@ _NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
-#: calls that may hold an open file past its last descriptor's close: an SCM_RIGHTS message
-#: (sendmsg, sendmmsg), io_uring's registered files
-_PASSING_CALLS = frozenset(NUMBERS[n] for n in (
-    "sendmsg", "sendmmsg", "io_uring_setup", "io_uring_register", "io_uring_enter")
-    if n in NUMBERS)
+#: calls whose success may hold an open file past its last descriptor's close: an
+#: SCM_RIGHTS message queued (sendmsg, sendmmsg; one that fails queued none: scm_destroy()).
+#: io_uring's calls reach no kernel (return.no_aio: -ENOSYS only), so hold nothing.
+_PASSING_CALLS = frozenset(NUMBERS[n] for n in ("sendmsg", "sendmmsg"))
 _NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
@@ -619,7 +618,7 @@ class ResultRules:
                                     reg.slots.values(), reg.user_runs)
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
-        if nr in _PASSING_CALLS:
+        if nr in _PASSING_CALLS and ret < _ERRNO_FLOOR:
             self.files.may_pass = True      # (fd_kind_answer.py: a file past its last close)
         if fd_call:
             self.files.record(slot, ret)

@@ -98,8 +98,10 @@ class _Files:
         self.table = FileTable(pids={100}, free={5: 0})
         self.tables = {(1, 2): self.table}
         self.reached = Reach(leader=leader)
-        self.may_pass = False           # (no SCM_RIGHTS message or io_uring seen)
-        self.admission = SimpleNamespace(registry=SimpleNamespace(slots={}))
+        self.may_pass = False           # (no sendmsg succeeded)
+        self.exec_tables: list[object] = []
+        self.exec_kept: set[object] = set()
+        self.admission = SimpleNamespace(registry=SimpleNamespace(slots={}, dying=set()))
 
     def live_descriptions(self) -> set[int]:
         return {id(f.description) for f in self.table.fds.values()}

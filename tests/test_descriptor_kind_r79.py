@@ -61,10 +61,12 @@ class _Files:
         self.table = FileTable(pids={OWN}, free={})
         self.tables = {(1, 2): self.table}
         self.may_pass = False
+        self.exec_tables: list[object] = []
+        self.exec_kept: set[object] = set()
         self.retired: set[int] = set()
         self.children: dict[int, FileTable] = {}
         self.admission = SimpleNamespace(registry=SimpleNamespace(
-            slots={}, child_pids={}, process_of_root={}, vm_children=set(),
+            slots={}, dying=set(), child_pids={}, process_of_root={}, vm_children=set(),
             group_exited=lambda _r, _p: False, was_reaped=lambda _r, _p: False))
 
     def steady(self, _slot: Slot) -> bool:

@@ -44,7 +44,7 @@ from guardian.cut_dropped import note_grown, note_present, views_left
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
-from guardian.locked_ranges import mmap_lockable
+from guardian.locked_ranges import future_locked, mmap_lockable
 from guardian.page_tables import ZERO_PAGE
 from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
@@ -177,7 +177,14 @@ class Layout:
         locked writable private view copied are clean no more (locked_copies.py)."""
         locked_copies.follow(space, slot, ret,
                              lambda lo, hi: self.pages_in(slot.root, 0, 0, lo, hi),
-                             self.admission.clean.populated)
+                             self.admission.clean.populated, self.registry.slots.values())
+
+    def _map_locked_copies(self, slot: Slot, space: Space) -> bool:
+        """Did the program's mmap in `slot` populate its writable private view with
+        FOLL_WRITE, MAP_LOCKED or under def_flags' VM_LOCKED (locked_copies.py)?"""
+        return locked_copies.map_locked_copies(
+            slot.args[2], slot.args[3], space,
+            future_locked(space, slot, self.registry.slots.values()))
 
     def pages_in(self, table: int, level: int, base: int, start: int, end: int
                  ) -> list[tuple[int, int]]:
@@ -236,7 +243,7 @@ class Layout:
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE),
                                 copied=not shared and (populate_copies(a[2], a[3]) or
-                                                       locked_copies.map_locked_copies(a[2], a[3])))
+                                                       self._map_locked_copies(slot, space)))
                 if not shared:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the
                     # file as it is then, whatever changed it since the mmap

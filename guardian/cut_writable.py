@@ -14,7 +14,7 @@ showing the file's later writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from abi import Status
 from abi.sigframe import FRAME_SIZE
@@ -22,6 +22,7 @@ from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
 from guardian.checks import refuse
 from guardian.file_pages import FileView
+from guardian.rseq_areas import Area
 from guardian.slots import PAGE, Slot, Space
 
 _EC_DABT_LOWER = 0x24
@@ -73,7 +74,9 @@ def _exit_writes(slot: Slot, space: Space | None, page: int) -> bool:
         if any(space.robust_lists.values()):
             return True
         words = list(space.tid_words.values())
-    return any(w and w < page + PAGE and w + 4 > page for w in words)
+    # (a tagged word -- set_tid_address() and clone() keep the pointer as given -- is
+    # stored at its untagged address: TBI)
+    return any(w and w & _UNTAG < page + PAGE and (w & _UNTAG) + 4 > page for w in words)
 
 
 def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None) -> bool:
@@ -155,10 +158,33 @@ def frame_reaches(space: Space | None, slots: Iterable[Slot], domain: int, root:
     return any(top - reach < page + PAGE and top > page for top in tops)
 
 
-def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) -> None:
+def rseq_reaches(rseq: Mapping[tuple[int, int], Area] | None, root: int, page: int
+                 ) -> bool:
+    """May a return to user store at `page` of tree `root` through a thread's rseq area
+    (`rseq`: rseq_areas.RseqAreas.areas, (root, thread) -> area)?  At any return the
+    Guardian stores the area's ids for the kernel (rseq_update_cpu_node_id(); rseq_ip_fixup()
+    clears rseq_cs) and asks the kernel to fault a missing page in writable first
+    (FaultIn(write=True): a write fault, do_cow_fault()), whatever call or interrupt the
+    thread entered with -- openat's as much as read's.  None: no area known."""
+    return rseq is not None and any(
+        r == root and area.va & _UNTAG < page + PAGE and (area.va & _UNTAG) + area.length > page
+        for (r, _), area in rseq.items())
+
+
+def _opened(space: Space | None, slots: list[Slot], domain: int, root: int, page: int,
+            rseq: Mapping[tuple[int, int], Area] | None) -> bool:
+    """May a write fault at `page` of tree `root` be in flight now: a store, a call that
+    may write there, a signal frame's or an rseq area's store at a return to user?"""
+    return any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) \
+        or frame_reaches(space, slots, domain, root, page) or rseq_reaches(rseq, root, page)
+
+
+def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int,
+          rseq: Mapping[tuple[int, int], Area] | None = None) -> None:
     """A new frame enters writable at EL0 at va: where va is a page a private view of a
     followed file left empty (`FileView.cut`), a write fault or a writing call at that
-    page must be in flight (do_read_fault() maps read-only; do_cow_fault() copies)."""
+    page must be in flight (do_read_fault() maps read-only; do_cow_fault() copies);
+    `rseq`: the threads' rseq areas (None: none)."""
     found = space.sole_view(va)
     if found is None or not isinstance(found[0], FileView):
         return
@@ -167,9 +193,7 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) 
             or offset // PAGE not in view.cut:
         return
     page = va & ~(PAGE - 1)
-    slots = list(slots)
-    if any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) or \
-            frame_reaches(space, slots, domain, root, page):
+    if _opened(space, list(slots), domain, root, page, rseq):
         return
     refuse("set_pt.cut_writable", Status.ERR_DENIED,
            f"the page at {va:#x} of a private view of a file only the program holds was "
@@ -179,15 +203,13 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int) 
 
 
 def check_swap_in(space: Space | None, slots: Iterable[Slot], domain: int, root: int,
-                  va: int) -> None:
+                  va: int, rseq: Mapping[tuple[int, int], Area] | None = None) -> None:
     """SWAP_IN writable at EL0 of what SWAP_OUT sealed of a clean page at va: Linux never
     swaps a clean file folio (shrink_folio_list() drops its entry), so this is a refault,
     writable only while a write fault or a writing call at that page is in flight
     (do_cow_fault(); do_read_fault() maps read-only); `space`: the tree's (catches())."""
     page = va & ~(PAGE - 1)
-    slots = list(slots)
-    if any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) or \
-            frame_reaches(space, slots, domain, root, page):
+    if _opened(space, list(slots), domain, root, page, rseq):
         return
     refuse("swap_in.clean_writable", Status.ERR_DENIED,
            f"the page at {va:#x} was a clean page of a private file view: it comes back "

@@ -158,11 +158,7 @@ def _follow_mmap(space: Space, slot: Slot, ret: int, others: Iterable[Slot]) -> 
     def_flags' VM_LOCKED, do_mmap() gives the area VM_LOCKED (Space.lock keeps its
     lockable part: __mmap_region() clears it for VM_SPECIAL, DAX and hugetlb)."""
     a = slot.args
-    future = space.lock_future is not None and slot.id >= space.lock_future \
-        and slot.id >= space.future_mark and not any(
-            o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
-            for o in others)
-    if a[3] & MAP_LOCKED or future:
+    if a[3] & MAP_LOCKED or future_locked(space, slot, others):
         space.lock(ret, ret + page_up(a[1]))
 
 
@@ -170,10 +166,19 @@ def _follow_brk(space: Space, slot: Slot, others: Iterable[Slot]) -> None:
     """The program's brk grew the heap by `space.brk_growth` while def_flags' VM_LOCKED
     was set: do_brk_flags() gives the new area mm->def_flags (and brk() populates it)."""
     assert space.brk_growth is not None and space.lock_future is not None
-    if slot.id >= space.lock_future and slot.id >= space.future_mark and not any(
-            o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
-            for o in others):
+    if future_locked(space, slot, others):
         space.lock(*space.brk_growth)
+
+
+def future_locked(space: Space, slot: Slot, others: Iterable[Slot]) -> bool:
+    """Does mm->def_flags' VM_LOCKED reach the area the program's mmap or brk in `slot`
+    makes (do_mmap(), do_brk_flags())?  Its own mlockall(MCL_FUTURE) answered 0 before
+    the slot entered, and no mlockall()/munlockall() of the tree returned since or is in
+    flight beside it (apply_mlockall_flags() may have cleared def_flags first)."""
+    return space.lock_future is not None and slot.id >= space.lock_future \
+        and slot.id >= space.future_mark and not any(
+            o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS
+            for o in others)
 
 
 def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:

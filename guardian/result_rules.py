@@ -603,11 +603,13 @@ class ResultRules:
         iago = self.layout.check(slot, dom, ret) if nr in LAYOUT_CALLS else ""
         if iago:
             refuse("return.layout", Status.ERR_DENIED, f"memory-layout Iago: {iago}")
+        if nr in _LOCKED_COPY_CALLS:
+            # (before the call's own protection and area mark are recorded: the rule
+            # reads the protection mprotect found)
+            self.layout.follow_locked(slot, reg.space(dom, slot.root), ret)
         if nr in _PROTECTION_CALLS:
             record_protection(slot, reg.space(dom, slot.root), ret)
             reg.space(dom, slot.root).area_mark = reg.next_slot_id()
-        if nr in _LOCKED_COPY_CALLS:
-            self.layout.follow_locked(slot, reg.space(dom, slot.root), ret)
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())

@@ -235,7 +235,7 @@ class SecureSwap:
         if (dom.id, version) in g.admission.clean.sealed and desc & D.AP_EL0 \
                 and not desc & D.AP_RO:
             check_clean_swap_in(g.registry.space_of(dom.id, root), g.registry.slots.values(),
-                                dom.id, root, va)
+                                dom.id, root, va, g.lifecycle.rseq.areas)
         if g.admission.clean.sealed:
             # a clean page of a file comes back as the file's page now (clean_pages.py)
             space = g.registry.space_of(dom.id, root)

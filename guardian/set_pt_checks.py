@@ -118,7 +118,7 @@ class SetPtChecks:
                 if desc & D.AP_EL0 and not desc & D.AP_RO and space_all is not None \
                         and space_all.sole_views:
                     check_cut_writable(space_all, self.s.registry.slots.values(), domain,
-                                       root, page_va)
+                                       root, page_va, self.s.lifecycle.rseq.areas)
                 zero = admission.admit_page(domain, root, page_va, pa,
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
                 if (clean is not None or desc & D.AP_EL0 and not desc & D.AP_RO) \

@@ -133,6 +133,9 @@ class AddressSpace(HugePages, PageFaults):
         #: until munlockall(); a fork child's mm and exec's new one start without it
         #: (mm_init(): def_flags & VM_INIT_DEF_MASK)
         self.lock_future = False
+        #: ... with VM_LOCKONFAULT too (mlockall(MCL_FUTURE | MCL_ONFAULT)): a later
+        #: mmap's area, MAP_LOCKED or not, is never populated (populate_vma_page_range())
+        self.lock_future_onfault = False
         self.alive = True
         self.busy = 0           # >0 while fork walks it: the daemons keep their hands off
         self.home_node = asid % ctx.frames.node_count()

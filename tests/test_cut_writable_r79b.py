@@ -151,12 +151,15 @@ def test_mprotect_write_of_a_locked_view_copies_it() -> None:
     follow(space, _slot(mprotect, (PAGE_VA, PAGE, 1)), 0, pages, got.extend)
     assert got == []                                # no PROT_WRITE
     follow(space, _slot(mprotect, (PAGE_VA, PAGE, 3)), 0, pages, got.extend)
+    assert got == []                                # writable already: not populated
+    space.protections.append((PAGE_VA, PAGE_VA + PAGE, 1, 0))
+    follow(space, _slot(mprotect, (PAGE_VA, PAGE, 3)), 0, pages, got.extend)
     assert got == [(PAGE_VA, 0x9000)]
 
 
 def test_map_locked_writable_private_view_is_copied() -> None:
     """ZS-031: do_mmap() populates a VM_LOCKED area (mm_populate())."""
-    assert map_locked_copies(3, 0x2002)
-    assert not map_locked_copies(1, 0x2002)
-    assert not map_locked_copies(3, 0x0002)
+    assert map_locked_copies(3, 0x2002, Space(), False)
+    assert not map_locked_copies(1, 0x2002, Space(), False)
+    assert not map_locked_copies(3, 0x0002, Space(), False)
     assert checks.enabled("clean.locked_populate")

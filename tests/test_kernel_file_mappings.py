@@ -161,3 +161,42 @@ def test_a_memfds_folio_goes_from_private_views_at_a_hole_and_frames_come_back(t
     assert _call(k, "munmap", private, 2 * PAGE) == 0
     assert frames.free_frames == before
     assert min(private, shared) >= anon and max(private, shared) < anon + 4 * PAGE
+
+
+def test_a_locked_view_under_mcl_onfault_def_flags_keeps_the_folio(tmp_path) -> None:
+    # mlockall(MCL_FUTURE | MCL_ONFAULT): mm->def_flags hold VM_LOCKED | VM_LOCKONFAULT,
+    # which do_mmap() ORs into a MAP_LOCKED view's vm_flags, so populate_vma_page_range()
+    # returns at once: the private view's read fault maps the folio and a later pwrite64()
+    # shows there.  With MCL_FUTURE alone the view is populated writable (copies).
+    for flags, seen in ((2 | 4, b"yyyy"), (2, b"xxxx")):
+        k = _kernel(tmp_path)
+        k.uaccess.write(SCRATCH, b"xxxx")
+        fd = _call(k, "memfd_create", SCRATCH + 64, 0)
+        assert _call(k, "pwrite64", fd, SCRATCH, 4, 0) == 4
+        assert _call(k, "mlockall", flags) == 0
+        view = _call(k, "mmap", 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | 0x2000, fd, 0)
+        assert k.uaccess.read(view, 4) == b"xxxx"
+        k.uaccess.write(SCRATCH, b"yyyy")
+        assert _call(k, "pwrite64", fd, SCRATCH, 4, 0) == 4
+        assert k.uaccess.read(view, 4) == seen
+
+
+def test_a_redundant_mprotect_of_a_locked_writable_view_keeps_the_folio(tmp_path) -> None:
+    # mprotect_fixup() populates only ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) ==
+    # VM_LOCKED): a page of a locked read-write private view that read-faults after the
+    # lock (here: after a cut zapped the lock's copy, truncate_pagecache() with even_cows)
+    # maps the folio, and an mprotect(PROT_READ | PROT_WRITE) of the view, writable
+    # already, leaves it so.
+    k = _kernel(tmp_path)
+    fd = _call(k, "memfd_create", SCRATCH + 64, 0)
+    assert _call(k, "ftruncate", fd, PAGE) == 0
+    view = _call(k, "mmap", 0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+    assert _call(k, "mlock", view, PAGE) == 0
+    assert _call(k, "ftruncate", fd, 0) == 0 and _call(k, "ftruncate", fd, PAGE) == 0
+    k.uaccess.write(SCRATCH, b"xxxx")
+    assert _call(k, "pwrite64", fd, SCRATCH, 4, 0) == 4
+    assert k.uaccess.read(view, 4) == b"xxxx"
+    assert _call(k, "mprotect", view, PAGE, PROT_READ | PROT_WRITE) == 0
+    k.uaccess.write(SCRATCH, b"yyyy")
+    assert _call(k, "pwrite64", fd, SCRATCH, 4, 0) == 4
+    assert k.uaccess.read(view, 4) == b"yyyy"

@@ -237,7 +237,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     folio_pages=folio))
     if populate and not later:
         populate_area(mm, start, start + length)     # (do_mmap() -> mm_populate())
-    if mm.lock_future or flags & MAP_LOCKED:
+    if (mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault:
         copy_locked_views(mm, start, start + length)  # (do_mmap(): VM_LOCKED populates)
     k.stats.inc("kernel.mm.mmaps")
     return start
@@ -305,6 +305,7 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
         addr = first.start
     prot &= PROT_MASK
     pos = addr
+    made_writable: list[tuple[int, int]] = []
     for vma in mm.vmas.overlapping(addr, end):
         if vma.start > pos:
             break                       # (a hole: -ENOMEM)
@@ -312,10 +313,14 @@ def _mprotect_pkey(t: Thread, addr: int, size: int, prot: int, pkey: int) -> int
                 and not getattr(vma.backing, "file", vma.backing).writable:
             return -errno.EACCES        # a shared mapping of a file opened read-only
         hi = min(vma.end, end)
+        if prot & PROT_WRITE and not vma.prot & PROT_WRITE:
+            made_writable.append((pos, hi))
         mm.protect(pos, hi, prot)
         pos = hi
-    if prot & PROT_WRITE:
-        copy_locked_views(mm, addr, pos)    # (mprotect_fixup(): a locked area made writable)
+    for lo, hi in made_writable:
+        # mprotect_fixup(): only a locked area that was not writable is populated
+        # ((oldflags & (VM_WRITE | VM_SHARED | VM_LOCKED)) == VM_LOCKED)
+        copy_locked_views(mm, lo, hi)
     return 0 if pos >= end else -errno.ENOMEM
 
 
@@ -540,6 +545,7 @@ def sys_munlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 def sys_munlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     _set_locked(t.process.mm, 0, USER_TOP, False)
     t.process.mm.lock_future = False    # apply_mlockall_flags(0): def_flags lose VM_LOCKED
+    t.process.mm.lock_future_onfault = False
     return 0
 
 MLOCK_ONFAULT = 1
@@ -560,6 +566,9 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # apply_mlockall_flags(): MCL_FUTURE sets VM_LOCKED in mm->def_flags, and a call
     # without it clears them
     t.process.mm.lock_future = bool(flags & MCL_FUTURE)
+    # (with MCL_ONFAULT def_flags hold VM_LOCKONFAULT as well, which an mmap's vm_flags
+    # take even with MAP_LOCKED: do_mmap() ORs mm->def_flags in)
+    t.process.mm.lock_future_onfault = bool(flags & MCL_FUTURE and flags & MCL_ONFAULT)
     return 0
 
 

@@ -95,6 +95,9 @@ class CleanPages:
             return None
         return view, found[1]
 
+    #: (the followed private view at va and the file offset there: secure_swap.py)
+    private_view = _private_view
+
     def note(self, space: Space | None, root: int, va: int, pa: int) -> None:
         """A frame entered the domain at va (a leaf the caller sees writable at EL0 ends
         its cleanness at once: `written`)."""
@@ -219,6 +222,9 @@ class CleanPages:
         dom = registry.domain_of_root(root)
         found = self._private_view(dom.spaces.get(root) if dom is not None else None, va)
         return found is not None and found[0].file is file and found[1] // PAGE == pg
+
+    #: (is (root, va) that file page of a followed private view: folio_alias.py)
+    is_page = _is_page
 
     def shared_places(self, state: MonitorState, registry: Registry, pa: int, root: int,
                       va: int) -> list[tuple[int, int, int]] | None:

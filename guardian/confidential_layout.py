@@ -243,7 +243,8 @@ class Layout:
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE),
                                 copied=not shared and (populate_copies(a[2], a[3]) or
-                                                       self._map_locked_copies(slot, space)))
+                                                       self._map_locked_copies(slot, space)),
+                                memfd=self.files.memfd(slot, a[4]))
                 if not shared:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the
                     # file as it is then, whatever changed it since the mmap

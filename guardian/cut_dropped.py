@@ -72,7 +72,7 @@ def views_left(space: Space, start: int, end: int) -> list[tuple[int, int, objec
             continue
         at = off + lo - v_start
         if view.private_at is not None:
-            view = FileView(view.file, view.private_at, view.writable)
+            view = FileView(view.file, view.private_at, view.writable, memfd=view.memfd)
             view.cut.update(range(at // PAGE, (at + hi - lo) // PAGE))
         out.append((lo, hi, view, at))
     return out

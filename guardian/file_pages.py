@@ -105,11 +105,15 @@ class FileView:
     #: (MAP_PRIVATE) mapped MAP_POPULATE and writable: every page a write-faulted copy
     #: (populate_vma_page_range() with FOLL_WRITE), never the page cache folio
     copied: bool = False
+    #: The memfd's id (memfd_create's, confidential_files.py; 0: another file): which
+    #: MAP_SHARED share holds its pages, known after the Guardian stops following it
+    memfd: int = 0
 
     def forked(self) -> FileView:
         """The view as a fork's child has it (dup_mmap()): the same file, its own pages
         owed (a page the parent has not faulted the child faults from the file)."""
-        out = FileView(self.file, self.private_at, self.writable, copied=self.copied)
+        out = FileView(self.file, self.private_at, self.writable, copied=self.copied,
+                       memfd=self.memfd)
         out.cut.runs = list(self.cut.runs)
         return out
 

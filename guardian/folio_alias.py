@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from emulator import descriptors as D
+from guardian.descriptor_kinds import writable
 from guardian.file_pages import FileView
 from guardian.slots import PAGE
 
@@ -34,18 +35,22 @@ def is_shared_folio(state: MonitorState, domain: int, root: int, va: int, pa: in
     if found is None or not isinstance(found[0], FileView):
         return False
     view, offset = found
-    if view.private_at is None or not view.file.followed:
+    if view.private_at is None:
         return False
     page = offset // PAGE
-    if page not in view.cut:            # (a private copy or a clean frame stands there)
-        return False
-    share = _share_of(state, domain, view.file)
+    dom = state.registry.domains.get(domain)
+    # (the memfd the view maps, as its mmap named it: the share whatever follows it now)
+    share = dom.memfd_shares.get(view.memfd) if dom is not None and view.memfd else \
+        _share_of(state, domain, view.file)
     if share is None:
         return False
     key = (share, page * PAGE, 0)
     shares = state.shares
-    return state.frames.held_at.get((domain, key)) == pa or any(
-        shares.frame_at(r, v) == pa for r, v in shares.places_of(domain, key))
+    if state.frames.held_at.get((domain, key)) == pa or any(
+            shares.frame_at(r, v) == pa for r, v in shares.places_of(domain, key)):
+        state.frames.folio_key[pa] = key        # (held for the share at its last unmap)
+        return True
+    return False
 
 
 def _share_of(state: MonitorState, domain: int, file: object) -> object | None:
@@ -73,5 +78,54 @@ def is_clean_folio(state: MonitorState, domain: int, root: int, va: int, pa: int
         return False
     # (the share page has no frame yet: one folio per file page, shmem_get_folio())
     held = state.frames.held_at.get((domain, key))
-    return held in (None, pa) and all(
-        shares.frame_at(r, v) in (None, pa) for r, v in shares.places_of(domain, key))
+    if held in (None, pa) and all(
+            shares.frame_at(r, v) in (None, pa) for r, v in shares.places_of(domain, key)):
+        state.frames.folio_key[pa] = key        # (held for the share at its last unmap)
+        return True
+    return False
+
+
+def kept_folio(state: MonitorState, owner: int, pa: int) -> tuple[int, int, int] | None:
+    """The share page whose folio the frame `pa`, its last mapping a private view's
+    entry gone, is: the page cache keeps it (shmem: the folio outlives its mappings), so
+    the Guardian holds it for that page.  None: no such page, or it has another frame."""
+    key = state.frames.folio_key.get(pa)
+    if key is None or (owner, key) in state.frames.held_at or any(
+            state.shares.frame_at(r, v) not in (None, pa)
+            for r, v in state.shares.places_of(owner, key)):
+        return None
+    return key
+
+
+def folio_places(state: MonitorState, domain: int, pa: int,
+                 places: list[tuple[int, int, int]]) -> bool:
+    """Are the places (root, va, entry) of the frame `pa` one page of one MAP_SHARED share
+    and private views' read-only entries of that page's folio (do_read_fault() maps it
+    read-only; a store write-faults and copies, wp_page_copy())?"""
+    keys = set()
+    for root, va, desc in places:
+        key = state.shares.key_at(domain, root, va)
+        if key is not None:
+            keys.add(key)
+        elif writable(desc) or not is_shared_folio(state, domain, root, va, pa, desc):
+            return False
+    return len(keys) == 1
+
+
+def clean_folio_in(state: MonitorState, domain: int, root: int,
+                   key: tuple[int, int, int]) -> int | None:
+    """A clean private page of the memfd page that is the share page `key`, still mapped
+    at that file page in the tree `root` (clean_pages.py): the page's folio, which Linux's
+    shared fault there maps (shmem_get_folio(): one folio per file page).  None: none."""
+    clean = state.admission.clean
+    page = key[1] // PAGE
+    for (_, pg), frames in list(clean.at_page.items()):
+        if pg != page:
+            continue
+        for pa in frames:
+            rec = clean.entered[pa]
+            if _share_of(state, domain, rec[1]) == key[0] and any(
+                    r == root and clean.is_page(state.registry, r, v, rec[1], rec[2])
+                    for r, v, _ in state.frames.mappings(pa)):
+                return pa
+    return None

@@ -58,6 +58,9 @@ class FrameTable:
         self.held: dict[int, tuple[int, int, int]] = {}
         #: The same, by (domain, share page) -> frame.
         self.held_at: dict[tuple[int, tuple[int, int, int]], int] = {}
+        #: A memfd share page's frame a private view maps read-only (its folio,
+        #: folio_alias.py) -> that share page: held for it when its last mapping goes.
+        self.folio_key: dict[int, tuple[int, int, int]] = {}
         #: Whether a frame's places are all one page of a share the program itself made
         #: (MAP_SHARED); the Guardian's record of shares answers it.
         self.program_share: Callable[[int, set[Mapping]], bool] = lambda pa, places: False
@@ -242,6 +245,7 @@ class FrameTable:
         pages: the frame stays the domain's, mappable again only as that share page."""
         n = self.index(pa)
         assert n is not None and self.kind[n] == FrameKind.CONFIDENTIAL
+        self.folio_key.pop(pa, None)
         self.held[pa] = key
         self.held_at[(self.owner[n], key)] = pa
 
@@ -269,6 +273,7 @@ class FrameTable:
         self.where.pop(pa, None)
         self.shares.pop(pa, None)
         self.copy_binding.pop(pa, None)
+        self.folio_key.pop(pa, None)
         if pa in self.held:
             self._unhold(pa)
         # (set_kind(pa, FREE) on the index found above)

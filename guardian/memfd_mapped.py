@@ -20,7 +20,10 @@ return.count_bound).  A page that never entered the domain is the kernel's to se
 copy is the file's page); a page swapped out (sealed) is neither: not served.  A
 vectored call's buffers are the iovecs as the program passed them at its entry
 (`note_iovecs`: import_iovec() copies them then; another thread may change the array
-before the return): a call whose iovecs were not kept is not served.
+before the return): a call whose iovecs were not kept is not served.  A hole fallocate()
+punches (PUNCH_HOLE | KEEP_SIZE) reads as zeros in every mapping (shmem_fallocate():
+unmap_mapping_range() and shmem_truncate_range() drop or zero the folios): on such a
+frame the Guardian writes the zeros (`serve_punch`), as it does a write's bytes.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ if TYPE_CHECKING:
 _NR = NUMBERS
 _READS = frozenset(_NR[n] for n in ("read", "readv", "pread64", "preadv", "preadv2"))
 _WRITES = frozenset(_NR[n] for n in ("write", "writev", "pwrite64", "pwritev", "pwritev2"))
+_FALLOCATE = _NR["fallocate"]
+_PUNCH = 0x03                           # FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
 #: The calls whose bytes the Guardian moves itself on a mapped page of a memfd.
 CALLS = _READS | _WRITES
 #: The calls whose iovec array the Guardian keeps at their entry on a memfd (`note_iovecs`).
@@ -87,6 +92,44 @@ def plan(files: Descriptors, slot: Slot, ret: int) -> Move | None:
     return Move(memfd, pos, nr in _READS) if pos is not None else None
 
 
+def plan_punch(files: Descriptors, slot: Slot, ret: int) -> tuple[int, int, int] | None:
+    """(the memfd, the offset, the end) of the hole a successful fallocate(PUNCH_HOLE |
+    KEEP_SIZE) punched in a memfd only the program holds (None: another call, or a memfd
+    not followed)."""
+    a = slot.args
+    if slot.nr != _FALLOCATE or ret != 0 or a[1] & 0xFFFF_FFFF != _PUNCH:
+        return None
+    off, length = a[2], a[3]
+    memfd = files.memfd(slot, a[0])
+    if not memfd or off >= 1 << 63 or not 0 < length < 1 << 63:
+        return None
+    mem = files.sole.settled(slot, a[0])
+    if not isinstance(mem, MemFile) or not mem.followed or \
+            not checks.enabled("return.memfd_mapped"):
+        return None
+    # (no page of the memfd past its size: a cut dropped them, shmem_setattr())
+    return memfd, off, min(off + length, -(-mem.size // PAGE) * PAGE)
+
+
+def serve_punch(state: MonitorState, registry: Registry, dom: Domain,
+                hole: tuple[int, int, int]) -> int:
+    """Zero the bytes of the hole on each page of it that is a confidential frame of the
+    domain (and its copies in flight); returns how many bytes it zeroed."""
+    memfd, at, end = hole
+    if memfd not in dom.memfd_shares:
+        return 0                                # never mapped MAP_SHARED: the kernel's
+    ram, zeroed = state.ram, 0
+    while at < end:
+        chunk = min(end - at, PAGE - at % PAGE)
+        pa = page_frame(state, registry, dom, memfd, at - at % PAGE)
+        if pa is not None:
+            for frame in (pa, *_copies(state, dom, pa)):
+                ram.write(frame + at % PAGE, bytes(chunk))
+            zeroed += chunk
+        at += chunk
+    return zeroed
+
+
 def page_frame(state: MonitorState, registry: Registry, dom: Domain, memfd: int,
                offset: int) -> int | None:
     """The confidential frame that is page `offset` (page aligned) of the memfd in the
@@ -104,6 +147,10 @@ def page_frame(state: MonitorState, registry: Registry, dom: Domain, memfd: int,
             pa = state.shares.frame_at(root, va)
             if pa is not None:
                 break
+    if pa is None:
+        # (mapped only by private views' read-only entries of the folio: folio_alias.py)
+        found = [f for f, k in state.frames.folio_key.items() if k == key]
+        pa = found[0] if len(found) == 1 else None
     if pa is None:
         return None
     rec = state.frames.record(pa)

@@ -26,6 +26,7 @@ from guardian.descriptor_kinds import (
     leaf_frames,
     prot_none_as_leaf,
 )
+from guardian.folio_alias import kept_folio
 from guardian.frame_table import PAGE
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.set_pt_checks import SetPtChecks
@@ -372,6 +373,8 @@ class PageTables:
             if fr.unmap_leaf(pa, where) == 0 and fr.kind[n] == FrameKind.CONFIDENTIAL:
                 key = self.s.shares.kept_page(fr.owner[n], root, va + i * PAGE) \
                     if keep_shares and root else None
+                if key is None and keep_shares and pa in fr.folio_key:
+                    key = kept_folio(self.s, fr.owner[n], pa)
                 if key is not None and (fr.owner[n], key) not in fr.held_at:
                     fr.hold(pa, key)
                 else:

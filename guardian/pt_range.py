@@ -16,6 +16,7 @@ import struct
 from abi import FrameKind, Status
 from emulator import descriptors as D
 from guardian.checks import refuse
+from guardian.folio_alias import kept_folio
 from guardian.page_tables import PageTables
 from guardian.stale_translations import needs_invalidation
 
@@ -124,6 +125,8 @@ def _clear_pages(pt: PageTables, table: int, index: int, olds: list[tuple[int, i
         if unmap_leaf(pa, (root, va, table + 8 * i) if root else None) == 0 \
                 and kinds[n] == conf:
             key = kept_page(owners[n], root, va) if root else None
+            if key is None and pa in fr.folio_key:
+                key = kept_folio(s, owners[n], pa)
             if key is not None and (owners[n], key) not in fr.held_at:
                 fr.hold(pa, key)
             else:

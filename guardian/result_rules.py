@@ -566,6 +566,7 @@ class ResultRules:
         if sole_call:
             self.files.sole.check(slot, ret)
         memfd_move = memfd_mapped.plan(self.files, slot, ret) if sole_call else None
+        memfd_hole = memfd_mapped.plan_punch(self.files, slot, ret) if sole_call else None
         socket_call = nr in _SOCKET_CALLS
         if socket_call:
             self.files.sockets.check(slot, ret, self._own_pid)
@@ -702,6 +703,8 @@ class ResultRules:
         if memfd_move is not None and memfd_mapped.serve(self.s, reg, self.memory, dom, slot,
                                                         ret, memfd_move):
             self.s.stats.inc("guardian.memfd_mapped.served")
+        if memfd_hole is not None and memfd_mapped.serve_punch(self.s, reg, dom, memfd_hole):
+            self.s.stats.inc("guardian.memfd_mapped.punched")
 
     def _tid_told(self, slot: Slot) -> int | None:
         """The calling thread's id as the program was told it (None: never told)."""

@@ -28,7 +28,8 @@ from guardian.state import MonitorState
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    from guardian.slots import Domain
+    from guardian.clean_pages import CleanPages
+    from guardian.slots import Domain, Space
 
 PAGE = 4096
 SEAL_MAGIC = b"BFS1"
@@ -239,6 +240,7 @@ class SecureSwap:
         if g.admission.clean.sealed:
             # a clean page of a file comes back as the file's page now (clean_pages.py)
             space = g.registry.space_of(dom.id, root)
+            self._check_clean_known(g.admission.clean, space, dom.id, version, va)
             refault = g.admission.clean.swapped_in(space, dom.id, version, va)
             plain = refault or plain
         g.protect_frame(frame, dom.id)       # out of the linear map before it holds data
@@ -259,6 +261,25 @@ class SecureSwap:
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""
+
+    @staticmethod
+    def _check_clean_known(clean: CleanPages, space: Space | None, dom_id: int,
+                           version: int, va: int) -> None:
+        """SWAP_IN of a sealed clean page of a file page whose bytes the Guardian does not
+        know (a shared view may have stored there: MemFile.loose): Linux never swaps a
+        clean file folio out (shrink_folio_list() drops its entry, and the refault maps
+        the page cache folio as it is then), so the sealed bytes may be stale and the
+        file's are not known to stand in for them."""
+        rec = clean.sealed.get((dom_id, version))
+        found = clean.private_view(space, va) if rec is not None else None
+        if found is None or (found[0].file, found[1] // PAGE) != rec:
+            return
+        if found[0].file.known(rec[1] * PAGE, PAGE) is None \
+                and checks.enabled("swap_in.clean_known"):
+            refuse("swap_in.clean_known", Status.ERR_STATE,
+                   f"the sealed page for {va:#x} is a clean page of a file page whose bytes "
+                   "are not known (a shared view may have stored there): Linux drops a "
+                   "clean file page and refaults the page cache folio, never swaps it")
 
     def swap_share(self, src: int, dst: int, va: int, version: int
                     ) -> tuple[int, bytes]:

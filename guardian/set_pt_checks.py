@@ -16,7 +16,7 @@ from guardian.checks import refuse
 from guardian.clean_pages import check_writable as check_clean_writable
 from guardian.cut_writable import check as check_cut_writable
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
-from guardian.folio_alias import is_clean_folio, is_shared_folio
+from guardian.folio_alias import clean_folio_in, folio_places, is_clean_folio, is_shared_folio
 from guardian.frame_table import PAGE
 from guardian.protections import check_leaf as check_protection
 from guardian.slots import Space
@@ -119,6 +119,8 @@ class SetPtChecks:
                         and space_all.sole_views:
                     check_cut_writable(space_all, self.s.registry.slots.values(), domain,
                                        root, page_va, self.s.lifecycle.rseq.areas)
+                if admission.clean.entered:
+                    self._check_one_folio(domain, root, page_va, pa)
                 zero = admission.admit_page(domain, root, page_va, pa,
                                             executable=not desc & D.UXN, zero_fill=zero_fill)
                 if (clean is not None or desc & D.AP_EL0 and not desc & D.AP_RO) \
@@ -189,6 +191,20 @@ class SetPtChecks:
                 self.s.admission.clean.written(pa)
             self.clean_ends = []
 
+    def _check_one_folio(self, domain: int, root: int, va: int, pa: int) -> None:
+        """A fresh frame entering a page of a MAP_SHARED share of a memfd: not while a
+        clean private page of that memfd page is mapped in the same tree -- that page is
+        the page cache folio (do_read_fault() mapped it), which the shared fault maps
+        (do_shared_fault(): one folio per file page); a second frame would leave the
+        private view's page stale as the shared view stores."""
+        key = self.s.shares.key_at(domain, root, va)
+        folio = clean_folio_in(self.s, domain, root, key) if key is not None else None
+        if folio is not None and folio != pa:
+            refuse("set_pt.one_folio", Status.ERR_DENIED,
+                   f"the shared page at {va:#x} is the memfd page whose clean private page "
+                   f"{folio:#x} this tree maps (the page cache folio): frame {pa:#x} would "
+                   "be a second page of one file page")
+
     def _check_fork_fresh(self, space: Space, root: int, va: int, pa: int,
                           entry_pa: int) -> None:
         """Where the fork that made this tree left va empty (MADV_WIPEONFORK) or out
@@ -253,6 +269,10 @@ class SetPtChecks:
             return
         if self.s.shares.same_share(domain, {(root, va)} | {(r, v) for r, v, _ in places}):
             return
+        ram = self.s.ram
+        if folio_places(self.s, domain, pa, [(root, va, desc)] + [
+                (r, v, ram.read_u64(e)) for r, v, e in places]):
+            return      # one share page and private views' read-only entries of its folio
         where = ", ".join(f"{v:#x} in tree {r:#x}" for r, v, _ in sorted(places))
         if writable(desc):
             reason = (f"frame {pa:#x} is also mapped at {where}; a writable mapping at {va:#x} "

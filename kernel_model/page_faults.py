@@ -19,7 +19,7 @@ from kernel_model.frames import OutOfMemory
 from kernel_model.memops import MemOpRefused
 from kernel_model.swap import SwapFull, swap_entry
 from kernel_model.thp import HUGE, UserPageTables
-from kernel_model.vma import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, Vma, VmaList
+from kernel_model.vma import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, SharedPages, Vma, VmaList
 
 if TYPE_CHECKING:
     from kernel_model.mm import MemoryContext
@@ -177,25 +177,31 @@ class PageFaults:
         ctx = self.ctx
         stats = ctx.stats
         sp = vma.shared_pages
-        if sp is None and not write and vma.folio_pages is not None \
-                and not ctx.memory.copy_private_reads:
+        folio = vma.folio_pages if sp is None and not write \
+            and not ctx.memory.copy_private_reads else None
+        if folio is not None and not (folio.file_cache and folio_index(vma, page_va)
+                                      not in folio.frames):
             # A private view's read fault maps the memfd's folio itself, read-only
             # (do_read_fault() -> finish_fault()), made as a shared fault makes it where
             # the page has none yet (shmem_get_folio_gfp()): not tracked for reclaim,
-            # the page cache holding it too (a clean file folio is never swapped)
-            sp = vma.folio_pages
+            # the page cache holding it too (a clean file folio is never swapped).  (A
+            # confidential memfd's page without a frame: a clean copy, below, which
+            # its shared fault takes as the folio, `_clean_folio`: the Guardian holds a
+            # memfd's frame only as a page of its MAP_SHARED share.)
             idx = folio_index(vma, page_va)
-            pa = sp.frames.get(idx)
+            pa = folio.frames.get(idx)
             if pa is None:
                 pa = self._fresh_frame(vma, page_va)
-                sp.frames[idx] = pa
+                folio.frames[idx] = pa
             ctx.frames.get(pa)
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot) | D.AP_RO)
         elif sp is not None:
             idx = (vma.offset + page_va - vma.start) // PAGE
             pa = sp.frames.get(idx)
             if pa is None:
-                pa = self._fresh_frame(vma, page_va)
+                pa = self._clean_folio(sp, idx) if sp.file_cache else None
+                if pa is None:
+                    pa = self._fresh_frame(vma, page_va)
                 sp.frames[idx] = pa
             ctx.frames.get(pa)
             self._map_new(leaf, page_va, old, (pa & D.ADDR_MASK) | page_bits(vma.prot))
@@ -212,12 +218,44 @@ class PageFaults:
                 self.tables.set(page_va, desc)
             else:
                 self.tables.set_in(leaf, page_va, old, desc, fill)
-            ctx.memory.track(self, vma, page_va)
+            if not write and vma.folio_pages is not None and vma.folio_pages.file_cache:
+                # (a read fault's copy is the page's clean folio until a store: never
+                # swapped, as Linux never swaps a clean file folio; the Guardian refuses
+                # its SWAP_IN where a shared view may have changed the file's page)
+                vma.folio_pages.clean.setdefault(folio_index(vma, page_va), set()).add(pa)
+            else:
+                ctx.memory.track(self, vma, page_va)
         self.resident += 1
         counters = stats.counters
         counters["kernel.mm.page_faults"] = counters.get("kernel.mm.page_faults", 0) + 1
         if vma.prot & PROT_EXEC:
             ctx.invalidate_code(page_va, PAGE)
+
+    def _clean_folio(self, sp: SharedPages, idx: int) -> int | None:
+        """A confidential memfd page without a frame: the clean read-only page a private
+        view of it in this space maps (its read fault's copy), which becomes the page's
+        frame (one folio per file page, shmem_get_folio(): do_read_fault() mapped it);
+        None: no such page (or a kernel that keeps copies)."""
+        if self.ctx.memory.copy_private_reads:
+            return None
+        for vma in self.vmas:
+            if vma.folio_pages is not sp:
+                continue
+            va = vma.start + idx * PAGE - getattr(vma.backing, "base", 0) - vma.offset
+            if not vma.start <= va < vma.end:
+                continue
+            desc = self.tables.lookup(va)
+            pa = desc & D.ADDR_MASK
+            # (a fork child's entry too: copy_present_pte() shared the clean folio)
+            copies = sp.clean.get(idx)
+            if desc & D.VALID and desc & D.AP_RO and copies is not None and pa in copies:
+                copies.discard(pa)
+                if not copies:
+                    del sp.clean[idx]
+                self.ctx.frames.get(pa)             # (the page cache's reference)
+                self.ctx.memory.forget(self, va)    # (the folio: never swapped)
+                return pa
+        return None
 
     def _map_new(self, leaf: int | None, page_va: int, old: int, desc: int) -> None:
         # Making the new page touched only its frame (through the linear map), never the
@@ -298,6 +336,10 @@ class PageFaults:
         if ctx.frames.refcount(old) == 1 and not copy:
             new_pa = old   # last user: take the page over without copying
             ctx.stats.inc("kernel.mm.cow_reuse")
+            copies = vma.folio_pages.clean.get(folio_index(vma, page_va)) \
+                if vma.folio_pages is not None else None
+            if copies is not None:
+                copies.discard(old)             # (stored: the program's own from now)
         else:
             new_pa = ctx.frames.alloc()
             try:

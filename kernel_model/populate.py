@@ -90,6 +90,7 @@ def _reads_page_cache(vma: Vma) -> bool:
 
 
 def writes_later(mm: AddressSpace, shared: bool, file: bool, prot: int) -> bool:
-    """Does a MAP_POPULATE mmap of a confidential space leave its population to each
-    page's first fault, as a write fault (a writable private file view)?"""
+    """Does a populating mmap (MAP_POPULATE, VM_LOCKED) of a confidential space leave its
+    population to each page's first fault, as a write fault (a writable private file
+    view)?"""
     return mm.confidential is True and file and not shared and bool(prot & PROT_WRITE)

@@ -72,6 +72,10 @@ class SharedPages:
         #: mapping holds, and the kernel reclaims them when it drops the pages.
         self.file_cache = file_cache
         self.file_open = file_cache
+        #: A confidential memfd's page without a frame: the clean read-only copies
+        #: private views' read faults made of it (page index -> frames), one of which
+        #: its shared fault takes as the folio (page_faults._clean_folio)
+        self.clean: dict[int, set[int]] = {}
 
     def released(self) -> None:
         """The frames went back (release_shared): a file's page cache forgets them."""

@@ -84,6 +84,7 @@ class _Frames:
     def __init__(self, kinds: dict[int, tuple[FrameKind, int]]) -> None:
         self.kinds = kinds
         self.held_at: dict[tuple[int, tuple[int, int, int]], int] = {}
+        self.folio_key: dict[int, tuple[int, int, int]] = {}
         self.copy_binding: dict[int, int] = {}
 
     def record(self, pa: int) -> SimpleNamespace:

@@ -13,8 +13,6 @@ the page cache folio the write filled), and the Guardian refuses that
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r70b as r
 from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
@@ -58,11 +56,12 @@ def test_untouched_read_page_shows_a_later_pwrite() -> None:
     assert step_indices(out, r.P_READFIRST, r.P_READFIRST) == {r.P_READFIRST: 0}
 
 
-def test_kernel_model_maps_zeros_at_a_cut_page_a_pwrite_filled() -> None:
-    """Not Linux: the kernel model's fault misses the pwrite64 after the cut (zeros where
-    the file holds 'p'); the Guardian refuses that page."""
+def test_kernel_model_shows_a_pwrite_at_a_cut_page() -> None:
+    """The kernel model's fault after the cut maps the memfd's folio, which holds the
+    pwrite64's 'p' (do_read_fault()): Linux's page, let through."""
     out = _run(lambda adv: None, (r.W_ARG,))
-    assert "set_pt" in " ".join(out.decided_by) or out.exit_status != 0, out.ended
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
 
 
 def test_a_read_page_shows_a_later_pwrite() -> None:
@@ -75,15 +74,12 @@ def test_a_read_page_shows_a_later_pwrite() -> None:
     assert step_indices(out, r.P_READFIRST, r.P_READFIRST) == {r.P_READFIRST: 0}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "false refusal: Linux's private view of a memfd maps, on a read fault, the page cache "
-    "folio the program's MAP_SHARED view maps (do_read_fault() -> finish_fault()), so a "
-    "later store through the shared view shows in the private view (qemu-aarch64-static: "
-    "secret_r70_mm -r, label 0 at 8636); the Guardian refuses the second mapping of the "
-    "frame (set_pt: a confidential frame already mapped at another address), and any "
-    "copy keeps the stale bytes.  A documented difference: the Guardian keeps a private "
-    "copy per view and maps no confidential frame at two places of a domain"))
 def test_a_private_view_maps_the_shared_views_frame_read_only() -> None:
+    """Linux's private view of a memfd maps, on a read fault, the page cache folio the
+    program's MAP_SHARED view maps (do_read_fault() -> finish_fault()): a later store
+    through the shared view shows in the private view (qemu-aarch64-static: secret_r70_mm
+    -r, label 0 at 8636); the Guardian lets the read-only second mapping through
+    (folio_alias.py)."""
     out = _run(r.claim_alias_shared_frame, (r.R_ARG,))
     assert any("mapped read-only" in n for n in out.evidence), out.evidence
     assert [d for d in out.decided_by if d != "clear_pt_range"] == [], out.evidence

@@ -99,6 +99,7 @@ from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.scenario import Goal, scenario
 from emulator import descriptors as D
+from kernel_model.page_faults import folio_index
 
 RT = "redteam_r70b"
 VICTIM = "secret_r70_mm"
@@ -148,6 +149,12 @@ def map_page(a: Adversary, page: int, content: bytes) -> None:
         a.write_lm(frame, content)
         mm.tables.set(va, bits | frame)
         a.el1.tlbi_all()
+        vma = mm.vmas.find(va)
+        folio = vma.folio_pages if vma is not None else None
+        if bits & D.AP_RO and folio is not None and folio.file_cache:
+            # (a confidential memfd page's read fault copy: its clean folio, which the
+            # kernel's shared fault then maps, page_faults._clean_folio)
+            folio.clean.setdefault(folio_index(vma, va), set()).add(frame)
         a.note(f"a page of {content[0]:#x} bytes mapped at {va:#x}")
     except Exception as exc:
         a.refused(f"the page at {va:#x}: {exc!r}")
@@ -245,6 +252,7 @@ def claim_alias_shared_frame(adv: Adversary) -> None:
             a.note("no shared page to map")
             return
         try:
+            a.kernel.frames.get(pa)             # (the private entry's reference)
             mm.tables.set(at + 2 * PAGE, (desc & ~D.ADDR_MASK) | (pa & D.ADDR_MASK) | D.AP_RO)
             a.el1.tlbi_all()
             a.note(f"the shared view's frame {pa:#x} mapped read-only at {at + 2 * PAGE:#x}")

@@ -68,8 +68,8 @@ the pages, x2 the private mapping; P + 1 after its label):
 - YU-031: (-s) a memfd of 3 pages of 'x', a private and a writable shared view; the
   private view's page 2 read, 's' stored through the shared view there, the private
   page dropped by the program's MADV_DONTNEED: forged bytes at it (through: nothing
-  judges a loose page MADV_DONTNEED gave back; the kernel model maps its stale copy,
-  not 's', and that goes through too; claim_dropshared_bytes maps 's', let through).
+  judges a loose page MADV_DONTNEED gave back; the kernel model's refault maps the
+  page cache folio, 's', as Linux's does: claim_dropshared_bytes, let through).
 - With the Guardian on, through when written: YU-001, 002, 004, 006, 009 (a MAP_PRIVATE
   view is judged only while the file is as it was at the mmap: file_pages.owed_page;
   once the program's own pwrite64, ftruncate or cut moved the file's version, a page
@@ -112,6 +112,7 @@ from attacks.adversary import Adversary
 from attacks.families.redteam_r70b import map_page
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, documented, scenario
+from emulator import descriptors as D
 
 RT = "redteam_r71b"
 VICTIM = "secret_r71_mm"
@@ -221,22 +222,37 @@ def claim_dontunmap_file_bytes(adv: Adversary) -> None:
 def claim_remove_hole(adv: Adversary) -> None:
     """secret_r71_mm -p: after MADV_REMOVE punched page 1, it enters both views holding
     the hole's zeros (shmem_fallocate() -> shmem_truncate_range(), then shmem_fault()):
-    label 0."""
+    label 0.  One new folio of zeros: the shared view's page, which the private view's
+    read fault maps read-only (do_read_fault())."""
     remember(adv, P_REMOVE)
 
     @adv.on(Point.MARKER, phase=P_REMOVE + 2)
     def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
         at, sh = (args[0], args[1]) if len(args) > 1 else (0, 0)
-        for place in (at, sh):
-            a.memo["at"] = place
-            map_page(a, 1, bytes(PAGE))
+        a.memo["at"] = sh
+        map_page(a, 1, bytes(PAGE))
+        mm = a.init.mm
+        pa = a.pa_of(sh + PAGE, mm.tables.root) if at and sh else None
+        if pa is None:
+            return
+        try:
+            if a.pa_of(at + PAGE, mm.tables.root) is not None:
+                mm.zap(at + PAGE, at + 2 * PAGE)
+            a.kernel.frames.get(pa)             # (the private entry's reference)
+            mm.tables.set(at + PAGE, (mm.tables.lookup(sh + PAGE) & ~D.ADDR_MASK) | D.AP_RO | pa)
+            a.el1.tlbi_all()
+            a.note(f"the shared view's page 1 {pa:#x} mapped read-only at {at + PAGE:#x}")
+        except Exception as exc:
+            a.refused(f"the private view's page 1: {exc!r}")
 
 
 def claim_dropshared_bytes(adv: Adversary) -> None:
     """secret_r71_mm -s: the private view's page 2, read, then dropped by the program's
     MADV_DONTNEED after a store of 's' through the shared view, enters holding the page
-    cache folio's bytes, 's' (zap_page_range_single(), then shmem_fault()): label 0."""
-    fill_at_marker(adv, P_DROPSHARED, 2, ord("s"))
+    cache folio's bytes, 's' (zap_page_range_single(), then shmem_fault()): label 0.
+    The kernel model's refault maps that folio itself, read-only (do_read_fault()), as
+    Linux does: served as it is (a copy of its bytes is not Linux's page)."""
+    remember(adv, P_DROPSHARED)
 
 
 def _yu(sid: str, title: str, prop: str, gap: str = "",  # type: ignore[no-untyped-def]

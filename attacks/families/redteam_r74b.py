@@ -89,6 +89,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from attacks.families.redteam_r70b import copy_read_faults
 from attacks.families.redteam_r71b import fill_at_marker, remember
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
@@ -110,9 +111,15 @@ OPEN = "G-LEAVE-ON-REQUEST"
 
 def _zd(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         mprotect: Expect = Expect.REFUSED, silent: str = ""):
-    return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
-                    silent=silent)
+    register = scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+                        program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
+                        silent=silent)
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
+
+
+#: the scenarios whose kernel keeps its read fault's own copy, where Linux (and the kernel
+#: model) maps the memfd's folio: they run a kernel that copies at the read fault
+COPY_READS = ('ZD-017',)
 
 
 def _at_marker(phase: int, page: int, byte: int = 0x51):  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from attacks.families.redteam_r70b import map_page
+from attacks.families.redteam_r70b import copy_read_faults, map_page
 from attacks.families.redteam_r71b import remember
 from attacks.hooks import Point
 from attacks.scenario import Expect, Goal, scenario
@@ -134,9 +134,15 @@ LETTER = {P_PROTUP: b"-a", P_DROPCOPY: b"-b", P_FORKED: b"-c", P_MOVED: b"-e",
 
 def _zg(sid: str, title: str, prop: str, args: tuple[bytes, ...], gap: str = "",  # type: ignore[no-untyped-def]
         mprotect: Expect = Expect.REFUSED, silent: str = ""):
-    return scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
-                    program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
-                    silent=silent)
+    register = scenario(id=sid, title=title, family=RT, goal=Goal.LEAK, rules=(OPEN,),
+                        program=VICTIM, prop=prop, gap=gap, args=args, mprotect=mprotect,
+                        silent=silent)
+    return (lambda steps: register(copy_read_faults(steps))) if sid in COPY_READS else register
+
+
+#: the scenarios whose kernel keeps its read fault's own copy, where Linux (and the kernel
+#: model) maps the memfd's folio: they run a kernel that copies at the read fault
+COPY_READS = ('ZG-016', 'ZG-017', 'ZG-018', 'ZG-019', 'ZG-023', 'ZG-025')
 
 
 #: why a kept stale copy meets no refusal

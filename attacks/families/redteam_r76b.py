@@ -40,7 +40,9 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
   shared view's store, fallocate(PUNCH_HOLE), copy_file_range(), sendfile(), splice(),
   a fork child's shared store: THROUGH when written (clean_pages.show_write followed
   write(), pwrite64() and pwritev() only); ZJ-023..025, ZJ-028 defended since (the
-  punched hole's zeros and the moved bytes are shown in the clean page too).
+  punched hole's zeros and the moved bytes are shown in the clean page too), ZJ-022
+  too (set_pt.one_folio: the shared view's fault must map the clean page, the page
+  cache folio, not a fresh frame).
 - ZJ-026, ZJ-027 (-k, -l): a sealed memfd's stored private copy dropped: refused
   (set_pt.discard_leaf).
 - ZJ-030 (-u): forged bytes after splice(): refused.
@@ -55,12 +57,12 @@ from a pipe, (-v) a fork child's store through a shared view: each 'y' at page 2
 - Honest (tests/test_redteam_r76b_claims.py): Linux's page after each step is let
   through; -k, -l, -z untouched label 0.  The kernel model (not Linux) misses the writes of
   -a, -f, -g, -i, -m, -n, -p, -r, -s, -w, -x in its read fault's copy (label -4 off), which the
-  Guardian shows (label 0 on), and -c, -q, -t, -u, which it shows too now; it misses
-  -b, -v, and there the Guardian does not: label -4 with the Guardian on (xfail, the
-  open gaps above: the Guardian cannot know a shared view's stored bytes).  With the
-  Guardian off the kernel model's read fault maps the memfd's page cache folio
-  (do_read_fault() -> finish_fault(), Vma.folio_pages), copied only at the first write
-  fault: every step labels 0; a confidential view's read fault still copies.  The
+  Guardian shows (label 0 on), and -c, -q, -t, -u, which it shows too now.  The kernel
+  model's read fault maps the memfd's page cache folio (do_read_fault() ->
+  finish_fault(), Vma.folio_pages), copied only at the first write fault: every step
+  labels 0 with the Guardian off; confidential, where the page has no frame yet, the
+  read fault copies and the shared fault takes that clean copy as the folio
+  (page_faults._clean_folio): -b, -v label 0 on too.  The
   scenarios that keep a stale copy (COPY_READS) run a kernel that copies at the read
   fault (redteam_r70b.copy_read_faults).
 - (-w) a second private view at file offset 1 page, both pages read, pwrite64() of 'w'
@@ -103,11 +105,11 @@ clean_pages.swapped_in), ZJ-032, ZJ-038 (a migrated clean frame stays clean and 
 shown the write, clean_pages.moved), ZJ-042 (the fork child's clean frame is shown the
 parent's write, clean_pages.show_write), ZJ-023..025, ZJ-028 (fallocate(PUNCH_HOLE),
 copy_file_range(), sendfile(), splice(): the file's page is shown in the clean page,
-sole_files.show_write).  Still through (open P2 gaps): ZJ-022, ZJ-029 (a shared view's
-store, its own or a fork child's: the Guardian does not know the stored bytes -- the
-page is loose -- so it cannot show them; a confidential view's read fault in the
-kernel model copies the file's page where Linux maps the page cache folio itself, and
-the Guardian holds a memfd's frame only as a page of its MAP_SHARED share).
+sole_files.show_write), ZJ-022 (set_pt.one_folio: a shared view's fresh frame for the
+memfd page whose clean private page the tree maps).  Still through (open P2 gap): ZJ-029
+(a fork child's shared store: set_pt.one_folio refuses the child's fresh frame and the
+child dies, but the parent then reads its page 2's 'x', the victim's cue to leak: the
+refusal ends only the child's tree).
 """
 
 from __future__ import annotations
@@ -327,7 +329,7 @@ _zj("ZJ-020", f"({LETTER[P_SENDF].decode()}) Page 2 read, {_STEPS[P_SENDF][0]}: 
 _zj("ZJ-021", f"({LETTER[P_SENDF].decode()}) Page 2 read, {_STEPS[P_SENDF][0]}: map a page of forged bytes at page 2",
     _STEPS[P_SENDF][1], (LETTER[P_SENDF],))(_fill(P_SENDF, F))
 _zj("ZJ-022", f"({LETTER[P_SHSTORE].decode()}) Page 2 read, {_STEPS[P_SHSTORE][0]}: keep page 2's own clean entry, the stale 'x'",
-    _STEPS[P_SHSTORE][1], (LETTER[P_SHSTORE],), gap="P2")(_keep(P_SHSTORE))
+    _STEPS[P_SHSTORE][1], (LETTER[P_SHSTORE],))(_keep(P_SHSTORE))
 _zj("ZJ-023", f"({LETTER[P_PUNCH].decode()}) Page 2 read, {_STEPS[P_PUNCH][0]}: keep page 2's own clean entry, the stale 'x'",
     _STEPS[P_PUNCH][1], (LETTER[P_PUNCH],), silent=SHOWN_TEXT)(_keep(P_PUNCH))
 _zj("ZJ-024", f"({LETTER[P_COPYFR].decode()}) Page 2 read, {_STEPS[P_COPYFR][0]}: keep page 2's own clean entry, the stale 'x'",

@@ -27,7 +27,10 @@ model and qemu-user: -EFAULT, claim_short_write answers as Linux).
 - ZM-001..ZM-009 (secret_r76_mm): page 2 swapped out as the change enters, its sealed
   'x' swapped back in after it: refused or shown the file's page
   (clean_pages.swapped_in), except ZM-009 (-b, a shared view's store: the file's bytes
-  are not known, as ZJ-022): THROUGH (P2).
+  are not known, as ZJ-022): THROUGH when written, refused since (the SWAP_OUT at the
+  step's first marker finds no entry at page 2 now, which the program reads only after
+  it; and a sealed clean page of a file page whose bytes are not known never comes back
+  by SWAP_IN, swap_in.clean_known: Linux never swaps a clean file folio).
 - ZM-010..ZM-016, ZM-025: migrated as the change enters (and swapped after): the
   change reaches the new frame (clean_pages.moved): refused.
 - ZM-017 (-a): KSM_MERGE of the view's clean pages 1 and 2 (both 'x'; Linux's KSM merges
@@ -65,8 +68,8 @@ ends a page's cleanness; the kernel model's write fault on a private file page c
 it, wp_page_copy(), as Linux's), ZM-027, ZM-029 (since round 78b's fixes:
 set_pt.cut_writable, swap_in.clean_writable -- a writable refault or swap-in of a
 dropped clean page only while a write fault at it, ESR.WnR, or a call that may write
-user memory there is in flight, do_cow_fault()).  Still through (open P2 gap): ZM-009
-(as ZJ-022).  The false refusals are answered since: a clean page a fork
+user memory there is in flight, do_cow_fault()), ZM-009 (swap_in.clean_known).  The
+false refusals are answered since: a clean page a fork
 child shares migrates in every tree (MIGRATE_PAGE), and a clean page SWAP_OUT sealed
 may refault as a new page of the file's bytes (set_pt.cut_refault judges it).
 
@@ -257,7 +260,7 @@ def swap_at_marker(phase: int):  # type: ignore[no-untyped-def]
     return steps
 
 
-GAPS: dict[str, str] = {"ZM-009": "P2"}
+GAPS: dict[str, str] = {}
 
 for sid, phase, nr, init_only, change, linux in SWAPS:
     _zm(sid, f"({L[phase].decode()}) Page 2 read, swapped out as {change} enters, the sealed "

@@ -216,19 +216,21 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             backing = PrivateFileBacking(f, offset, name)
             _hold_while_mapped(f, backing)  # mremap may grow it over more of the file
             file_end = start + max(size - offset, 0)
-            if getattr(f, "memfd_pages", None) is not None and not mm.confidential:
+            if getattr(f, "memfd_pages", None) is not None:
                 # a memfd's page has one folio, which a read fault maps (shmem_fault()):
-                # the page cache its shared views map (a confidential view's read fault
-                # still copies: the Guardian holds a memfd's frame only as a page of a
-                # MAP_SHARED share)
-                folio = page_cache.pages_for(mm.ctx, f, name)
+                # the page cache its shared views map
+                folio = f.memfd_pages.get(mm.ctx) if mm.confidential else \
+                    page_cache.pages_for(mm.ctx, f, name)
     elif shared:
         sp = SharedPages("[shared anon]")
     if flags & MAP_FIXED:
         mm.unmap_range(start, start + length)
     vma_offset = offset if sp is not None and backing is not None else 0
     populate = flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
-    later = populate and writes_later(mm, shared, backing is not None, prot)
+    # do_mmap(): VM_LOCKED (mm->def_flags or MAP_LOCKED) populates too, but not with
+    # VM_LOCKONFAULT (populate_vma_page_range() returns early)
+    lock_populates = bool(mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault
+    later = (populate or lock_populates) and writes_later(mm, shared, backing is not None, prot)
     mm.map_area(Vma(start, start + length, prot, shared=shared, backing=backing,
                     offset=vma_offset, file_end=file_end, shared_pages=sp,
                     growsdown=bool(flags & MAP_GROWSDOWN), name=name,
@@ -237,7 +239,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     folio_pages=folio))
     if populate and not later:
         populate_area(mm, start, start + length)     # (do_mmap() -> mm_populate())
-    if (mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault:
+    if lock_populates and not later:
         copy_locked_views(mm, start, start + length)  # (do_mmap(): VM_LOCKED populates)
     k.stats.inc("kernel.mm.mmaps")
     return start

@@ -255,6 +255,7 @@ RULES: tuple[Rule, ...] = (
                  "return.mm_args_refused", "return.mm_area_refused",
                  "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
                  "return.descriptor_kind", "return.perf_event_args", "return.pidfd_args",
+                 "return.securebits_locked", "return.capset_effective",
                  "return.process_madvise_iovec",
                  "return.negative_descriptor",
                  "return.errno_set",

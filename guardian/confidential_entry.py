@@ -32,6 +32,8 @@ from emulator.fastuc import CTX_PC, UserContext
 from emulator.livestate import X_REGS
 from emulator.sysregs import TCR_EPD0
 from guardian import checks
+from guardian.capset_sets import CALLS as CAPSET_CALLS
+from guardian.capset_sets import note_entry as note_capset
 from guardian.checks import Refused
 from guardian.child_exits import EXIT_CALLS, note_exit_asked
 from guardian.clock_floors import SLEEP_CALLS, TIMED_CALLS, note_request
@@ -261,6 +263,8 @@ class ExceptionEntry:
             note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
         if nr == _NR_SETGROUPS:
             note_groups(self.events.memory, slot)   # the list, as groups_from_user() reads it
+        elif nr in CAPSET_CALLS:
+            note_capset(self.events.memory, slot)   # the header and sets sys_capset() copies
         if nr in TIMED_CALLS:                   # (after its timeout was kept above)
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:

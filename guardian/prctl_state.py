@@ -68,6 +68,7 @@ from abi.value_ranges import (
     SUBREAPER,
     THP_DISABLE,
 )
+from guardian.capset_sets import CAP_EFFECTIVE
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         if slot.nr in _FS_KEY and a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
             stated.of_thread(slot)[FS_SET] = True
         stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
-        for gone in (PDEATH_SIGNAL, AMBIENT_RAISED):
+        for gone in (PDEATH_SIGNAL, AMBIENT_RAISED, CAP_EFFECTIVE):
             stated.of_thread(slot).pop(gone, None)
     elif fact == SPEC_SSB:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF

@@ -49,6 +49,8 @@ from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
+from guardian.capset_sets import CALLS as _CAPSET_CALLS
+from guardian.capset_sets import judge as judge_capset
 from guardian.checks import FaultIn, refuse
 from guardian.child_exits import CALLS as _END_REPORTS
 from guardian.child_exits import check_report as check_end_report
@@ -456,6 +458,8 @@ class ResultRules:
             check_table(self.memory, slot, ret, self.held)
             if nr == _NR_PRCTL:
                 settle_dumpable(self.files.stated, reg, slot)
+        if nr in _CAPSET_CALLS:
+            judge_capset(self.files.stated, reg, self.memory, slot, ret, self._filtered(slot))
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)
         if nr in _FUTEX_PI_CALLS:

@@ -26,6 +26,7 @@ from abi.value_ranges import (
     FUTEX_PRIVATE_FLAG,
     FUTEX_TID_MASK,
     INODE,
+    KEEPCAPS,
     MEMBARRIER_NEEDS,
     MEMBARRIER_REGS,
     MSG_TRUNC,
@@ -42,6 +43,7 @@ from abi.value_ranges import (
     RSEQ_AREA,
     S_IFMT,
     SA_FAMILY_SIZE,
+    SECUREBITS_RESET,
     SO_DOMAIN,
     SO_PEERCRED,
     SO_TYPE,
@@ -91,7 +93,7 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
-from guardian import checks, prctl_state
+from guardian import checks, prctl_state, securebits_locks
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -113,6 +115,9 @@ CALLS = frozenset(ALL_NUMBERS[n] for n in (*_ROW_CALLS, *BY_COMMAND) if n in ALL
 ERRORS_ONLY = frozenset(ALL_NUMBERS[n] for n in _ROW_CALLS if n in ALL_NUMBERS
                         and n not in BY_COMMAND and not success_row_for(n, (0,) * 6))
 _DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
+_NR_PRCTL = ALL_NUMBERS["prctl"]
+#: the facts of the sets a securebits lock refuses (PR_SET_KEEPCAPS, PR_SET_SECUREBITS)
+_LOCKABLE = frozenset({KEEPCAPS, SECUREBITS_RESET})
 
 #: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), or the call that
 #: made it; None: unknown.
@@ -322,6 +327,8 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 why = prctl_state.set_refused(held.stated, slot, term.fact)
                 if why:
                     _refused(slot, why)
+                if term.fact in _LOCKABLE and slot.nr == _NR_PRCTL:
+                    securebits_locks.check(held.stated, slot)
             _note_set(memory, slot, ret, term.fact, held.stated)
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())

@@ -57,6 +57,38 @@ NoNewPrivs follows another thread's bit), ZT-023 (PR_SET_KEEPCAPS answered 0 und
 SECBIT_KEEP_CAPS_LOCKED: the securebits are not followed).
 Refused: ZT-001..ZT-007, ZT-009..ZT-014, ZT-016, ZT-019, ZT-021, ZT-022, ZT-024, ZT-025
 (prctl state, return.credentials, create.exec_real_ids).
+Refused since: ZT-018 (return.capset_effective, guardian/capset_sets.py: capget() of the
+caller, header pid 0, reports no effective bit outside the set its own capset() stored
+where the header and sets lay quiet through the call, until a set*id, capset, unshare,
+setns or exec: cap_capset(), cap_capget()), ZT-023 (return.securebits_locked,
+guardian/securebits_locks.py: under SECBIT_KEEP_CAPS_LOCKED set by the thread's own
+PR_SET_SECUREBITS no PR_SET_KEEPCAPS answers 0, nor a PR_SET_SECUREBITS changing a locked
+bit or clearing a lock: cap_task_prctl() -EPERM).
+Left open, as the Guardian cannot refuse them soundly (each answer is Linux's under a
+state it cannot see):
+- ZT-008: commit_creds() sets the dumpable mode to fs.suid_dumpable, a sysctl any admin
+  may set to 0, 1 or 2 at any time (2 where a distribution's core-dump helper wants it, 1
+  for debugging); the Guardian cannot read it, so 1 after an id change is Linux's answer
+  under suid_dumpable 1.  It would need the sysctl's value for the run (a stated launch
+  fact, as `--launch-filter` states a filter), and then the ids the call changed
+  (guardian/credentials.py knows them where the euid, egid, fsuid or fsgid it left
+  differ from the known ones).
+- ZT-015, ZT-020: the first thread's (the leader's) no_new_privs is the launch's, never
+  set by the program: a launch under systemd's NoNewPrivileges=, Kubernetes'
+  allowPrivilegeEscalation: false or `setpriv --no-new-privs` starts every thread with
+  it set (copy_process(), kept through execve()), and the Guardian does not see the
+  launcher.  The per-thread bit is already followed (a thread's own
+  PR_SET_NO_NEW_PRIVS sets only its own: stated_facts' NO_NEW_PRIVS, status_ids'
+  modes_problem() reads the named thread's); to refuse the 1 the Guardian would need
+  to know the launch's bit was clear (a stated launch fact), or an earlier unfiltered
+  PR_GET_NO_NEW_PRIVS 0 of the thread or the one it descends from, which this victim
+  never makes.
+- ZT-017: after unshare(CLONE_NEWUSER) any process holding CAP_SETUID over the parent
+  namespace (the program's own parent, newuidmap, an admin) may write the new
+  namespace's /proc/<pid>/uid_map at any time (map_write()), and a map "0 0 1" makes
+  getuid() answer 0; before it, from_kuid_munged() answers kernel.overflowuid, a sysctl.
+  The Guardian would need to know no uid_map of the namespace was written (writes by
+  other processes it cannot see) and the overflowuid sysctl.
 """
 
 from __future__ import annotations
@@ -320,7 +352,7 @@ def zt_userns_uid(adv: Adversary) -> None:
 
 
 @scenario(id="ZT-018", title='Store a full effective set for capget() after capset() of an empty one answered 0', family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROPS["CREDS"])
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CREDS"])
 def zt_capset_eff(adv: Adversary) -> None:
     """1. A fork child's capget() is followed by capset() of the same sets with an empty
     effective set (answered 0); capget() again exits 7 for an effective set not empty.
@@ -385,7 +417,7 @@ def zt_keepcaps_bad(adv: Adversary) -> None:
 
 @scenario(id="ZT-023", title="Answer 0 to PR_GET_KEEPCAPS after PR_SET_KEEPCAPS(0) under "
           "SECBIT_KEEP_CAPS_LOCKED", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, gap="P5", prop=PROPS["SEC"])
+          program=CORE, prop=PROPS["SEC"])
 def zt_keepcaps_locked(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS |
     SECBIT_KEEP_CAPS_LOCKED) answered 0; it calls prctl(PR_SET_KEEPCAPS, 0), then

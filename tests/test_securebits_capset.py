@@ -1,0 +1,130 @@
+"""Round 79c's rules: a securebits lock the thread's own PR_SET_SECUREBITS set refuses
+PR_SET_KEEPCAPS and a change of a locked bit (guardian/securebits_locks.py,
+`return.securebits_locked`); capget() of the caller reports no effective capability
+outside the set its own capset() stored (guardian/capset_sets.py,
+`return.capset_effective`)."""
+
+from __future__ import annotations
+
+import struct
+from types import SimpleNamespace
+
+import pytest
+
+from abi.value_ranges import CRED_CHANGE, SECUREBITS_RESET
+from guardian import capset_sets, prctl_state, securebits_locks
+from guardian.checks import Refused
+from guardian.slots import Slot
+from guardian.stated_facts import StatedFacts
+
+NR_PRCTL = 167
+HDR, DATA, OUT = 0x1000, 0x2000, 0x3000
+V3 = 0x2008_0522
+
+
+def _slot(nr: int, *args: int, thread: int = 2, sid: int = 1) -> Slot:
+    return Slot(id=sid, domain=1, saved=None, elr=0, nr=nr, args=args, root=5, thread=thread)
+
+
+def _stated() -> StatedFacts:
+    return StatedFacts(lambda slot, fd: None, dict)
+
+
+def _securebits(s: StatedFacts, bits: int) -> None:
+    prctl_state.note_set(s, _slot(NR_PRCTL, 28, bits), SECUREBITS_RESET)
+
+
+def test_keepcaps_set_refused_under_keep_caps_locked() -> None:
+    s = _stated()
+    _securebits(s, 0x30)                # SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED
+    with pytest.raises(Refused) as e:
+        securebits_locks.check(s, _slot(NR_PRCTL, 8, 0))
+    assert e.value.check == "return.securebits_locked"
+    with pytest.raises(Refused):
+        securebits_locks.check(s, _slot(NR_PRCTL, 8, 1))   # (-EPERM whatever it asks)
+    securebits_locks.check(s, _slot(NR_PRCTL, 8, 0, thread=3))  # another thread: not known
+
+
+def test_keepcaps_set_passes_without_the_lock() -> None:
+    s = _stated()
+    securebits_locks.check(s, _slot(NR_PRCTL, 8, 0))    # the launcher's bits: not known
+    _securebits(s, 0x10)                # SECBIT_KEEP_CAPS alone: PR_SET_KEEPCAPS(0) is 0
+    securebits_locks.check(s, _slot(NR_PRCTL, 8, 0))
+    _securebits(s, 0x08)                # another lock (SECBIT_NO_SETUID_FIXUP_LOCKED)
+    securebits_locks.check(s, _slot(NR_PRCTL, 8, 0))
+
+
+def test_securebits_set_keeps_locked_bits_and_locks() -> None:
+    s = _stated()
+    _securebits(s, 0x30)
+    securebits_locks.check(s, _slot(NR_PRCTL, 28, 0x31))    # an unlocked bit, locks kept
+    with pytest.raises(Refused):
+        securebits_locks.check(s, _slot(NR_PRCTL, 28, 0x20))    # a locked bit cleared
+    with pytest.raises(Refused):
+        securebits_locks.check(s, _slot(NR_PRCTL, 28, 0x10))    # the lock cleared
+    prctl_state.note_set(s, _slot(97, 0x1000_0000), SECUREBITS_RESET)   # unshare: reset
+    securebits_locks.check(s, _slot(NR_PRCTL, 8, 0))
+
+
+class _Memory:
+    def __init__(self) -> None:
+        self.bytes: dict[int, bytes] = {}
+
+    def read(self, va: int, n: int, root: int) -> bytes | None:
+        raw = self.bytes.get(va)
+        return raw[:n] if raw is not None and len(raw) >= n else None
+
+
+def _caps(eff: int, perm: int) -> bytes:
+    return struct.pack("<6I", eff & 0xFFFF_FFFF, perm & 0xFFFF_FFFF, 0,
+                       eff >> 32, perm >> 32, 0)
+
+
+def _call(s: StatedFacts, mem: _Memory, nr: int, ret: int, others: tuple[Slot, ...] = (),
+          runs: int = 0, filtered: bool = False) -> None:
+    slot = _slot(nr, HDR, DATA if nr == capset_sets.NR_CAPSET else OUT)
+    capset_sets.note_entry(mem, slot)   # type: ignore[arg-type]
+    reg = SimpleNamespace(user_runs={5: runs}, slots={o.id: o for o in (slot, *others)})
+    capset_sets.judge(s, reg, mem, slot, ret, filtered)     # type: ignore[arg-type]
+
+
+def _memory(eff: int, got: int) -> _Memory:
+    mem = _Memory()
+    mem.bytes[HDR] = struct.pack("<Ii", V3, 0)
+    mem.bytes[DATA] = _caps(eff, 0x1FF_FFFF_FFFF)
+    mem.bytes[OUT] = _caps(got, 0x1FF_FFFF_FFFF)
+    return mem
+
+
+def test_capget_effective_beyond_the_capset_refused() -> None:
+    s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    with pytest.raises(Refused) as e:
+        _call(s, mem, capset_sets.NR_CAPGET, 0)
+    assert e.value.check == "return.capset_effective"
+
+
+def test_capget_as_capset_left_it_passes() -> None:
+    s, mem = _stated(), _memory(0x20, 0x20)
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, capset_sets.NR_CAPGET, 0)             # the set it stored
+    mem.bytes[OUT] = _caps(0, 0x1FF_FFFF_FFFF)
+    _call(s, mem, capset_sets.NR_CAPGET, 0)             # fewer (masked) bits
+
+
+def test_capget_not_judged_where_linux_may_differ() -> None:
+    mem = _memory(0, 0x1FF_FFFF_FFFF)
+    s = _stated()
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    prctl_state.note_set(s, _slot(146, 0), CRED_CHANGE)     # setuid(0): may raise it
+    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    s = _stated()
+    _call(s, mem, capset_sets.NR_CAPSET, 0, runs=1)     # another thread ran: data not quiet
+    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    s = _stated()
+    _call(s, mem, capset_sets.NR_CAPSET, 0, filtered=True)  # a filter may have answered
+    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    s = _stated()
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    mem.bytes[HDR] = struct.pack("<Ii", V3, 77)             # another task's sets
+    _call(s, mem, capset_sets.NR_CAPGET, 0)

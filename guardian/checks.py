@@ -54,7 +54,7 @@ CHECKS: dict[str, str] = {
     "set_pt.memfd_elsewhere": "a page of a memfd an image was handed by an execve, whose exec'ing program had mapped it MAP_SHARED and lives on in another domain, never enters the new image's domain (its pages are that domain's: a fresh page or a copy would be another file)",
     "set_pt.zero_fill": "a page entering a domain outside the image and the initial stack is zero-filled",
     "set_pt.input_not_exec": "a page of a file the program mapped without measurement (input data) is never executable",
-    "swap_in.clean_known": "SWAP_IN of a sealed clean page of a private view of a memfd only the program holds is refused where the Guardian does not know that file page's bytes (a shared view may have stored there): Linux never swaps a clean file page out, it drops it and the refault maps the page cache folio as it is then",
+    "swap_in.clean_known": "SWAP_IN of a sealed clean page of a private view of a memfd only the program holds is refused where a MAP_SHARED view may have stored to that file page (its bytes are then not known): Linux never swaps a clean file page out, it drops it and the refault maps the page cache folio as it is then",
     "set_pt.one_folio": "a fresh frame enters a page of a MAP_SHARED share of a memfd only while no clean private page of that memfd page (the page cache folio a private view's read fault mapped) is mapped in the same tree: Linux's shared fault maps that folio (one folio per file page, shmem_get_folio())",
     "set_pt.discard_leaf": "a mapping of a confidential page (shared or not) goes or changes frame only when the program asks, or for a copy with the same bytes",
     "set_pt.discard_subtree": "a table descriptor over confidential pages goes only when the program asks",

@@ -48,7 +48,7 @@ def is_shared_folio(state: MonitorState, domain: int, root: int, va: int, pa: in
     shares = state.shares
     if state.frames.held_at.get((domain, key)) == pa or any(
             shares.frame_at(r, v) == pa for r, v in shares.places_of(domain, key)):
-        state.frames.folio_key[pa] = key        # (held for the share at its last unmap)
+        state.frames.note_folio(pa, key)        # (held for the share at its last unmap)
         return True
     return False
 
@@ -80,7 +80,7 @@ def is_clean_folio(state: MonitorState, domain: int, root: int, va: int, pa: int
     held = state.frames.held_at.get((domain, key))
     if held in (None, pa) and all(
             shares.frame_at(r, v) in (None, pa) for r, v in shares.places_of(domain, key)):
-        state.frames.folio_key[pa] = key        # (held for the share at its last unmap)
+        state.frames.note_folio(pa, key)        # (held for the share at its last unmap)
         return True
     return False
 
@@ -119,10 +119,10 @@ def clean_folio_in(state: MonitorState, domain: int, root: int,
     shared fault there maps (shmem_get_folio(): one folio per file page).  None: none."""
     clean = state.admission.clean
     page = key[1] // PAGE
-    for (_, pg), frames in list(clean.at_page.items()):
-        if pg != page:
-            continue
-        for pa in frames:
+    # (by file, then that page: a walk of every clean page would grow with the program
+    # on each fresh frame a share page takes)
+    for fid in clean.of_file:
+        for pa in clean.at_page.get((fid, page), ()):
             rec = clean.entered[pa]
             if _share_of(state, domain, rec[1]) == key[0] and any(
                     r == root and clean.is_page(state.registry, r, v, rec[1], rec[2])

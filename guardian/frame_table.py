@@ -61,6 +61,9 @@ class FrameTable:
         #: A memfd share page's frame a private view maps read-only (its folio,
         #: folio_alias.py) -> that share page: held for it when its last mapping goes.
         self.folio_key: dict[int, tuple[int, int, int]] = {}
+        #: The same, by share page -> its frames (memfd_mapped.page_frame looks it up on
+        #: each read or write of the memfd: no walk of every such frame).
+        self.folio_at: dict[tuple[int, int, int], set[int]] = {}
         #: Whether a frame's places are all one page of a share the program itself made
         #: (MAP_SHARED); the Guardian's record of shares answers it.
         self.program_share: Callable[[int, set[Mapping]], bool] = lambda pa, places: False
@@ -240,12 +243,27 @@ class FrameTable:
         """KSM: the Guardian itself maps pa at (root, va) as well."""
         self.shares.setdefault(pa, set()).add((root, va))
 
+    def note_folio(self, pa: int, key: tuple[int, int, int]) -> None:
+        """The frame `pa` is the folio of the share page `key` a private view maps."""
+        self.drop_folio(pa)
+        self.folio_key[pa] = key
+        self.folio_at.setdefault(key, set()).add(pa)
+
+    def drop_folio(self, pa: int) -> None:
+        key = self.folio_key.pop(pa, None)
+        if key is None:
+            return
+        frames = self.folio_at[key]
+        frames.discard(pa)
+        if not frames:
+            del self.folio_at[key]
+
     def hold(self, pa: int, key: tuple[int, int, int]) -> None:
         """The last mapping of a confidential share page went while the share keeps its
         pages: the frame stays the domain's, mappable again only as that share page."""
         n = self.index(pa)
         assert n is not None and self.kind[n] == FrameKind.CONFIDENTIAL
-        self.folio_key.pop(pa, None)
+        self.drop_folio(pa)
         self.held[pa] = key
         self.held_at[(self.owner[n], key)] = pa
 
@@ -273,7 +291,7 @@ class FrameTable:
         self.where.pop(pa, None)
         self.shares.pop(pa, None)
         self.copy_binding.pop(pa, None)
-        self.folio_key.pop(pa, None)
+        self.drop_folio(pa)
         if pa in self.held:
             self._unhold(pa)
         # (set_kind(pa, FREE) on the index found above)

@@ -149,7 +149,7 @@ def page_frame(state: MonitorState, registry: Registry, dom: Domain, memfd: int,
                 break
     if pa is None:
         # (mapped only by private views' read-only entries of the folio: folio_alias.py)
-        found = [f for f, k in state.frames.folio_key.items() if k == key]
+        found = list(state.frames.folio_at.get(key, ()))
         pa = found[0] if len(found) == 1 else None
     if pa is None:
         return None

@@ -265,8 +265,8 @@ class SecureSwap:
     @staticmethod
     def _check_clean_known(clean: CleanPages, space: Space | None, dom_id: int,
                            version: int, va: int) -> None:
-        """SWAP_IN of a sealed clean page of a file page whose bytes the Guardian does not
-        know (a shared view may have stored there: MemFile.loose): Linux never swaps a
+        """SWAP_IN of a sealed clean page of a file page a shared view may have stored to
+        (MemFile.loose: its bytes are not known): Linux never swaps a
         clean file folio out (shrink_folio_list() drops its entry, and the refault maps
         the page cache folio as it is then), so the sealed bytes may be stale and the
         file's are not known to stand in for them."""
@@ -274,7 +274,10 @@ class SecureSwap:
         found = clean.private_view(space, va) if rec is not None else None
         if found is None or (found[0].file, found[1] // PAGE) != rec:
             return
-        if found[0].file.known(rec[1] * PAGE, PAGE) is None \
+        # (only where a shared view may have stored: a file past what the Guardian keeps
+        # of it, MemFile.data None, is not known either, yet the kernel model's reclaim
+        # honestly swaps a clean copy of an O_TMPFILE file's page and brings it back)
+        if rec[1] in getattr(found[0].file, "loose", ()) \
                 and checks.enabled("swap_in.clean_known"):
             refuse("swap_in.clean_known", Status.ERR_STATE,
                    f"the sealed page for {va:#x} is a clean page of a file page whose bytes "

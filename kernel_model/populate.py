@@ -47,7 +47,10 @@ def copy_locked_views(mm: AddressSpace, start: int, end: int) -> None:
     FOLL_WRITE), so a locked writable private view of a memfd holds copies, never the
     folio its read faults mapped (wp_page_copy()).  Only those views' pages: elsewhere the
     model keeps every page resident already, and a write fault there changes nothing the
-    program could see.  (mlock() and mlock2() fault their range in themselves.)"""
+    program could see.  (mlock() and mlock2() fault their range in themselves.)  None
+    where the memory manager skips it (MemoryManager.skip_locked_population)."""
+    if mm.ctx.memory.skip_locked_population:
+        return
     for vma in list(mm.vmas.overlapping(start, end)):
         if vma.folio_pages is None or vma.shared or not vma.locked \
                 or not vma.prot & PROT_WRITE:

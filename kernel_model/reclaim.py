@@ -88,6 +88,11 @@ class MemoryManager:
         #: memfd's folio (not Linux: a kernel may choose to; a later change of the file
         #: then misses the copy).
         self.copy_private_reads = False
+        #: A VM_LOCKED range's population (populate.copy_locked_views, and a confidential
+        #: MAP_LOCKED view's write fault at first touch) is skipped (not Linux: an
+        #: adversarial kernel may skip it; a locked writable private view's read-faulted
+        #: page then stays the memfd's clean folio).
+        self.skip_locked_population = False
         nodes = getattr(boot, "nodes", ())
         if nodes:
             frames.set_nodes([(n.id, n.base, n.end) for n in nodes])

@@ -85,6 +85,7 @@ class _Frames:
         self.kinds = kinds
         self.held_at: dict[tuple[int, tuple[int, int, int]], int] = {}
         self.folio_key: dict[int, tuple[int, int, int]] = {}
+        self.folio_at: dict[tuple[int, int, int], set[int]] = {}
         self.copy_binding: dict[int, int] = {}
 
     def record(self, pa: int) -> SimpleNamespace:

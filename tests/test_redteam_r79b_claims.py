@@ -43,6 +43,8 @@ False refusals: none found this round.
 
 from __future__ import annotations
 
+import pytest
+
 from attacks.families import redteam_r76b as r76
 from attacks.families import redteam_r79b as r
 from attacks.hooks import Point
@@ -175,3 +177,25 @@ def test_mlockall_copies() -> None:
     """As above, at mlockall(MCL_CURRENT)."""
     out = _run79(lambda adv: None, r.P_MLOCKALL)
     _honest(out, r.P_MLOCKALL)
+
+
+
+@pytest.mark.parametrize("sid,check", [("ZS-029", "clean.locked_populate"),
+                                       ("ZS-030", "clean.locked_populate"),
+                                       ("ZS-031", "clean.locked_populate"),
+                                       ("ZM-009", "swap_in.clean_known")])
+def test_scenario_needs_its_check(sid: str, check: str) -> None:
+    """ZS-029..ZS-031's kernel skips the locked range's population
+    (MemoryManager.skip_locked_population), ZM-009's swaps page 2 out after the program
+    read it (as the shared view's mmap() enters): the Guardian refuses each, and without
+    the check named the program reads the file's later 'y' (violated)."""
+    from attacks import scenario
+    from guardian import checks
+    sc = scenario.get(sid)
+    assert sc is not None
+    assert run_one(sc, "on").status == "pass"
+    checks.set_mutation(check)
+    try:
+        assert run_one(sc, "on").status == "violated"
+    finally:
+        checks.set_mutation("")

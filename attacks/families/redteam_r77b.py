@@ -27,10 +27,10 @@ model and qemu-user: -EFAULT, claim_short_write answers as Linux).
 - ZM-001..ZM-009 (secret_r76_mm): page 2 swapped out as the change enters, its sealed
   'x' swapped back in after it: refused or shown the file's page
   (clean_pages.swapped_in), except ZM-009 (-b, a shared view's store: the file's bytes
-  are not known, as ZJ-022): THROUGH when written, refused since (the SWAP_OUT at the
-  step's first marker finds no entry at page 2 now, which the program reads only after
-  it; and a sealed clean page of a file page whose bytes are not known never comes back
-  by SWAP_IN, swap_in.clean_known: Linux never swaps a clean file folio).
+  are not known, as ZJ-022; page 2 swapped out as the shared view's mmap() enters,
+  after the program read it): THROUGH when written, refused since (a sealed clean page
+  of a file page whose bytes are not known never comes back by SWAP_IN,
+  swap_in.clean_known: Linux never swaps a clean file folio).
 - ZM-010..ZM-016, ZM-025: migrated as the change enters (and swapped after): the
   change reaches the new frame (clean_pages.moved): refused.
 - ZM-017 (-a): KSM_MERGE of the view's clean pages 1 and 2 (both 'x'; Linux's KSM merges
@@ -101,7 +101,7 @@ PAGE = 4096
 OPEN = "G-LEAVE-ON-REQUEST"
 NR_FTRUNCATE, NR_FALLOCATE, NR_SENDFILE, NR_SPLICE = 46, 47, 71, 76
 NR_PWRITEV, NR_PWRITE64, NR_COPYFR, NR_CLONE = 70, 68, 285, 220
-NR_WAIT4 = 260
+NR_WAIT4, NR_MMAP = 260, 222
 
 
 
@@ -226,8 +226,8 @@ SWAPS = (
      "'y' (the child writes the same folio)"),
     ("ZM-008", r76.P_VFORKW, NR_PWRITE64, False, "a vfork child's pwrite64() of 'y'",
      "'y' (the child writes the same folio)"),
-    ("ZM-009", r76.P_SHSTORE, NR_PWRITE64, True, "a MAP_SHARED view's store of 'y' "
-     "(swapped out at the step's first marker)", "'y' (the shared view maps the folio)"),
+    ("ZM-009", r76.P_SHSTORE, NR_MMAP, True, "a MAP_SHARED view's store of 'y' (its "
+     "mmap() after page 2 is read)", "'y' (the shared view maps the folio)"),
 )
 MIGRATES = (
     ("ZM-010", r76.P_PUNCH, NR_FALLOCATE, True, "fallocate(PUNCH_HOLE) of page 2", "zeros"),
@@ -242,24 +242,6 @@ BOTH = (
 )
 
 
-def swap_at_marker(phase: int):  # type: ignore[no-untyped-def]
-    """(-b) page 2 swapped out at the step's first marker (before the shared view's
-    store, which makes no call), the sealed 'x' swapped back in at the marker after it."""
-    def steps(adv: Adversary) -> None:
-        @adv.on(Point.MARKER, phase=phase)
-        def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
-            a.memo["view"] = args[1] if len(args) > 1 else 0
-            va = a.memo["view"] + 2 * PAGE
-            blob = swap_out(a, va)
-            if blob is None:
-                a.refused(f"SWAP_OUT of {va:#x}")
-                return
-            a.memo["blob"] = blob
-
-        adv.on(Point.MARKER, phase=phase + 2)(_page2_back)  # type: ignore[arg-type]
-    return steps
-
-
 GAPS: dict[str, str] = {}
 
 for sid, phase, nr, init_only, change, linux in SWAPS:
@@ -267,7 +249,7 @@ for sid, phase, nr, init_only, change, linux in SWAPS:
         "'x' swapped back in after it", DROP + linux + ".", (L[phase],), gap=GAPS.get(sid, ""),
         # (the predecessor design judges no file page after pwritev(), as ZJ-015)
         mprotect=Expect.SUCCEEDS if phase == r76.P_PWRITEV else Expect.REFUSED)(
-        swap_at_marker(phase) if phase == r76.P_SHSTORE else swap_across(phase, nr, init_only))
+        swap_across(phase, nr, init_only))
 for sid, phase, nr, init_only, change, linux in MIGRATES:
     _zm(sid, f"({L[phase].decode()}) Page 2 read, migrated as {change} enters: the change "
         "misses the new frame", MOVE + linux + ".", (L[phase],), gap=GAPS.get(sid, ""))(

@@ -464,7 +464,14 @@ def no_copy_on_locked_mprotect(adv: Adversary, phase: int = P_LOCKEDRW) -> None:
     2. pwrite64() of 'y' reaches it: the program reads 'y' where Linux shows its private
     copy 'x', and indexes its log buffer at -4.
     3. (Without a Guardian the kernel model's read fault already copied page 2: at the
-    marker P + 2 the kernel writes 'y' into that frame, as the shared folio would hold.)"""
+    marker P + 2 the kernel writes 'y' into that frame, as the shared folio would hold.)
+    The kernel skips the locked range's population from the first marker on
+    (MemoryManager.skip_locked_population): the model otherwise copies page 2 as Linux
+    does, and the attack would test nothing."""
+    @adv.on(Point.MARKER)
+    def _(a: Adversary, **_: object) -> None:
+        a.init.mm.ctx.memory.skip_locked_population = True
+
     @adv.on(Point.MARKER, phase=phase + 2)
     def _(a: Adversary, args: tuple[int, ...] = (), **_: object) -> None:
         if a.guarded:

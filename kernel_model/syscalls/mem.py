@@ -229,7 +229,8 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     populate = flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
     # do_mmap(): VM_LOCKED (mm->def_flags or MAP_LOCKED) populates too, but not with
     # VM_LOCKONFAULT (populate_vma_page_range() returns early)
-    lock_populates = bool(mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault
+    lock_populates = bool(mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault \
+        and not mm.ctx.memory.skip_locked_population
     later = (populate or lock_populates) and writes_later(mm, shared, backing is not None, prot)
     mm.map_area(Vma(start, start + length, prot, shared=shared, backing=backing,
                     offset=vma_offset, file_end=file_end, shared_pages=sp,

@@ -11,10 +11,12 @@ the effective set to the permitted one; capset(); unshare() or setns() with a ne
 namespace: set_cred_user_ns() fills it; an exec: cap_bprm_creds_from_file()), capget()
 of pid 0 answers no effective bit outside the set capset() passed.
 
-Judged only where the Guardian saw what the kernel read: the header and data lay quiet
-through the call (no other thread of the process ran user code, none had a call in
-flight but one asleep that stores nothing) and read the same at its end; not where a
-seccomp filter may answer (the caller's `filtered`).  A new task's is not followed.
+Judged only where the Guardian saw what the kernel read and wrote: the header and data
+lay quiet through the call (guardian/quiet_ranges.py: no thread of the tree ran user
+code, no other call stored there, and the range lies in no MAP_SHARED, file or input
+area, whose pages another process may store to) and read the same at its end; not where
+a seccomp filter may answer (the caller's `filtered`).  A new task starts with its
+creator's (copy_creds(): prctl_state.note_clone()) but under CLONE_NEWUSER.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.lone_thread import asleep_storing_nothing
 
 if TYPE_CHECKING:
-    from guardian.confidential_registry import Registry
+    from collections.abc import Callable
+
     from guardian.slots import Slot
     from guardian.stated_facts import StatedFacts
     from guardian.user_memory import UserMemory
@@ -56,16 +58,14 @@ def note_entry(memory: UserMemory, slot: Slot) -> None:
             slot.asked[slot.args[1]] = data
 
 
-def _quiet(reg: Registry, memory: UserMemory, slot: Slot, vas: tuple[int, ...]) -> bool:
+def _quiet(memory: UserMemory, slot: Slot, quiet: Callable[[int, int], bool],
+           vas: tuple[int, ...]) -> bool:
     """Did the bytes noted at entry at each of `vas` stay as they were through the call
-    (no other thread of the process could write them), and read the same now?"""
-    if reg.user_runs.get(slot.root, 0) != slot.runs_at_start or any(
-            o is not slot and o.root == slot.root and not asleep_storing_nothing(o)
-            for o in reg.slots.values()):
-        return False
+    (`quiet(va, n)`: nothing but the call could store there) and read the same now?"""
     for va in vas:
         raw = slot.asked.get(va)
-        if raw is None or memory.read(va, len(raw), slot.root) != raw:
+        if raw is None or not quiet(va, len(raw)) or \
+                memory.read(va, len(raw), slot.root) != raw:
             return False
     return True
 
@@ -79,10 +79,11 @@ def _own_header(slot: Slot) -> int:
     return _WORDS.get(version, 0) if pid == 0 else 0
 
 
-def judge(stated: StatedFacts, reg: Registry, memory: UserMemory, slot: Slot, ret: int,
-          filtered: bool) -> None:
+def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtered: bool,
+          quiet: Callable[[int, int], bool]) -> None:
     """capset() answered `ret`: note the effective set it stored; capget() answered 0:
-    refuse an effective bit outside it (the sets are not quoted: the program's bytes)."""
+    refuse an effective bit outside it (the sets are not quoted: the program's bytes).
+    `quiet(va, n)`: only the call stored to those bytes through it (quiet_ranges)."""
     facts = stated.of_thread(slot)
     words = _own_header(slot)
     if slot.nr == NR_CAPSET:
@@ -90,7 +91,7 @@ def judge(stated: StatedFacts, reg: Registry, memory: UserMemory, slot: Slot, re
             return                      # (a failed capset stores nothing: abort_creds())
         facts.pop(CAP_EFFECTIVE, None)
         if filtered or not words or not slot.args[1] or \
-                not _quiet(reg, memory, slot, (slot.args[0], slot.args[1])):
+                not _quiet(memory, slot, quiet, (slot.args[0], slot.args[1])):
             return
         data = slot.asked[slot.args[1]]
         facts[CAP_EFFECTIVE] = sum(struct.unpack_from("<I", data, _ENTRY * i)[0] << 32 * i
@@ -98,8 +99,9 @@ def judge(stated: StatedFacts, reg: Registry, memory: UserMemory, slot: Slot, re
         return
     known = facts.get(CAP_EFFECTIVE)
     if ret != 0 or filtered or not isinstance(known, int) or not words or not slot.args[1] \
-            or not _quiet(reg, memory, slot, (slot.args[0],)):
-        return
+            or not _quiet(memory, slot, quiet, (slot.args[0],)) \
+            or not quiet(slot.args[1], _ENTRY * words):
+        return                          # (what capget stored may be another's store)
     raw = memory.read(slot.args[1], _ENTRY * words, slot.root)
     if raw is None:
         return

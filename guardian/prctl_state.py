@@ -349,11 +349,12 @@ def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = T
 
 def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int) -> None:
     """copy_creds(): a new task's cred is its creator's (SECURE_KEEP_CAPS, the bounding
-    and ambient sets) but under CLONE_NEWUSER (set_cred_user_ns()); dup_task_struct():
+    and ambient sets, the effective set its capset() stored) but under CLONE_NEWUSER
+    (set_cred_user_ns() fills the sets); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
     if not cflags & CLONE_NEWUSER:
-        for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS):
+        for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS, CAP_EFFECTIVE):
             if fact in parent:
                 child[fact] = parent[fact]
     for fact in (SPEC_SSB, SSB_NOEXEC, SSB_ENDED):  # (dup_task_struct(): atomic_flags)

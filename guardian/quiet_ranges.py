@@ -66,10 +66,12 @@ VECTOR_READS = frozenset(NUMBERS[n] for n in ("preadv", "preadv2", "writev", "pw
 FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "copy_file_range",
                                               "splice"))
 #: process_madvise, whose iovec array import_iovec() copied (guardian/locked_vector.py);
-#: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py).
+#: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py);
+#: capset and capget, whose header and sets sys_capset() copies and sys_capget() fills
+#: (guardian/capset_sets.py).
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
-                   NUMBERS["perf_event_open"]}) | OPENS | SPLICED \
+                   NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
 
 

@@ -327,8 +327,10 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 why = prctl_state.set_refused(held.stated, slot, term.fact)
                 if why:
                     _refused(slot, why)
-                if term.fact in _LOCKABLE and slot.nr == _NR_PRCTL:
-                    securebits_locks.check(held.stated, slot)
+            if term.fact in _LOCKABLE and slot.nr == _NR_PRCTL and not held.filtered(slot):
+                # (the thread's own cred->securebits: no other thread's call in flight,
+                # `racing`, changes them)
+                securebits_locks.check(held.stated, slot)
             _note_set(memory, slot, ret, term.fact, held.stated)
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())

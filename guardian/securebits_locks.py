@@ -22,15 +22,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.value_ranges import SECUREBITS
+from abi.value_ranges import PR_SET_KEEPCAPS, PR_SET_SECUREBITS, SECUREBITS
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
     from guardian.stated_facts import StatedFacts
 
-#: PR_SET_KEEPCAPS, PR_SET_SECUREBITS (prctl's option, argument 0)
-PR_SET_KEEPCAPS, PR_SET_SECUREBITS = 8, 28
 #: SECBIT_KEEP_CAPS_LOCKED; SECURE_ALL_LOCKS (each lock is its bit's next one up)
 _KEEP_CAPS_LOCKED = 1 << 5
 _ALL_LOCKS = 0xAA | 0xA00                # (0xA00: 6.14's exec bits' locks)

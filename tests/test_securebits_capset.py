@@ -7,14 +7,13 @@ outside the set its own capset() stored (guardian/capset_sets.py,
 from __future__ import annotations
 
 import struct
-from types import SimpleNamespace
 
 import pytest
 
 from abi.value_ranges import CRED_CHANGE, SECUREBITS_RESET
-from guardian import capset_sets, prctl_state, securebits_locks
+from guardian import capset_sets, prctl_state, quiet_ranges, securebits_locks
 from guardian.checks import Refused
-from guardian.slots import Slot
+from guardian.slots import Domain, Slot, Space
 from guardian.stated_facts import StatedFacts
 
 NR_PRCTL = 167
@@ -81,11 +80,15 @@ def _caps(eff: int, perm: int) -> bytes:
 
 
 def _call(s: StatedFacts, mem: _Memory, nr: int, ret: int, others: tuple[Slot, ...] = (),
-          runs: int = 0, filtered: bool = False) -> None:
+          runs: int = 0, filtered: bool = False, space: Space | None = None) -> None:
     slot = _slot(nr, HDR, DATA if nr == capset_sets.NR_CAPSET else OUT)
+    dom = Domain(id=1, spaces={5: space or Space()})
+    slots = (slot, *others)
+    quiet_ranges.note(slot, dom, slots, {5: 0}, set())
     capset_sets.note_entry(mem, slot)   # type: ignore[arg-type]
-    reg = SimpleNamespace(user_runs={5: runs}, slots={o.id: o for o in (slot, *others)})
-    capset_sets.judge(s, reg, mem, slot, ret, filtered)     # type: ignore[arg-type]
+    capset_sets.judge(s, mem, slot, ret, filtered,      # type: ignore[arg-type]
+                      lambda va, n: quiet_ranges.quiet(slot, dom, slots, {5: runs},
+                                                       [(5, va, va + n)]))
 
 
 def _memory(eff: int, got: int) -> _Memory:
@@ -128,3 +131,70 @@ def test_capget_not_judged_where_linux_may_differ() -> None:
     _call(s, mem, capset_sets.NR_CAPSET, 0)
     mem.bytes[HDR] = struct.pack("<Ii", V3, 77)             # another task's sets
     _call(s, mem, capset_sets.NR_CAPGET, 0)
+
+
+def test_capget_into_memory_another_process_stores_to_not_judged() -> None:
+    """An honest program: after its capset() dropped every effective capability, its
+    capget() fills a buffer in a MAP_SHARED anonymous area it shares with a fork child,
+    which (with its own capabilities, running on another CPU) stores its own capget()
+    answer there meanwhile.  What the Guardian reads at the return is the child's store,
+    not capget's: no thread of the caller's tree ran, yet the bytes are not the call's
+    (quiet_ranges: a MAP_SHARED page is another process's to store to)."""
+    s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    shared = Space(shared_areas=[(OUT & ~0xFFF, (OUT & ~0xFFF) + 0x1000, 1, 0)])
+    _call(s, mem, capset_sets.NR_CAPGET, 0, space=shared)       # (not judged)
+    with pytest.raises(Refused):
+        _call(s, mem, capset_sets.NR_CAPGET, 0)                 # (private: judged)
+
+
+def test_capset_from_memory_another_process_stores_to_not_noted() -> None:
+    """capset()'s data in a MAP_SHARED page: another process may store there between
+    sys_capset()'s copy and the return and store the entry's bytes back, so the set the
+    Guardian read need not be the one copied: nothing is noted."""
+    s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
+    shared = Space(shared_areas=[(DATA & ~0xFFF, (DATA & ~0xFFF) + 0x1000, 1, 0)])
+    _call(s, mem, capset_sets.NR_CAPSET, 0, space=shared)
+    _call(s, mem, capset_sets.NR_CAPGET, 0)                     # (nothing known)
+
+
+def test_capget_of_a_new_thread_judged_on_its_creators_set() -> None:
+    """copy_creds(): a thread or process the caller makes after its capset() holds the
+    same effective set; an adversary reporting every capability to the new thread's
+    capget() is refused, but not under CLONE_NEWUSER (set_cred_user_ns() fills it)."""
+    s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
+    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    s.note_clone(5, 2, 0, 3, 0x0001_0F00)                   # a CLONE_THREAD child: thread 3
+    s.note_clone(5, 2, 0, 4, 0x1000_0011)                   # CLONE_NEWUSER | SIGCHLD
+    for thread, refused in ((3, True), (4, False)):
+        slot = _slot(capset_sets.NR_CAPGET, HDR, OUT, thread=thread)
+        dom = Domain(id=1, spaces={5: Space()})
+        quiet_ranges.note(slot, dom, (slot,), {5: 0}, set())
+        capset_sets.note_entry(mem, slot)                   # type: ignore[arg-type]
+
+        def judge(slot: Slot = slot, dom: Domain = dom) -> None:
+            capset_sets.judge(s, mem, slot, 0, False,       # type: ignore[arg-type]
+                              lambda va, n: quiet_ranges.quiet(slot, dom, (slot,), {5: 0},
+                                                               [(5, va, va + n)]))
+        if refused:
+            with pytest.raises(Refused):
+                judge()
+        else:
+            judge()
+
+
+def test_keepcaps_set_judged_while_another_thread_s_prctl_is_in_flight() -> None:
+    """cred->securebits is the thread's own: another thread's prctl or set*id call in
+    flight (`racing`, which keeps the mm-wide facts unjudged) cannot change it, so an
+    adversary holding such a call unanswered may not answer PR_SET_KEEPCAPS 0 under
+    SECBIT_KEEP_CAPS_LOCKED."""
+    from guardian.result_table import Held, check_table
+    s = _stated()
+    _securebits(s, 0x30)
+    held = Held(*(None,) * 8, group=None, stated=s,  # type: ignore[arg-type]
+                futex_waiters=None, futex_wakers=None, caps=None,  # type: ignore[arg-type]
+                fork_thread=None, racing=lambda slot: True, forked=None,  # type: ignore[arg-type]
+                own_pid=None, filtered=lambda slot: False)  # type: ignore[arg-type]
+    with pytest.raises(Refused) as e:
+        check_table(_Memory(), _slot(NR_PRCTL, 8, 0, 0, 0, 0, 0), 0, held)  # type: ignore[arg-type]
+    assert e.value.check == "return.securebits_locked"

@@ -476,7 +476,7 @@ RULES: tuple[Rule, ...] = (
          "and go back to the kernel while it is in progress, and must then succeed.",
          checks=("set_pt.discard_leaf", "set_pt.discard_subtree", "swap_discard.program_asked",
                  "return.given_back", "return.cut_unmapped", "reclaim.memfd_closed",
-                 "reclaim.held",
+                 "reclaim.held", "swap_out.folio", "migrate.folio_moves",
                  "remap.moved_only", "discard.linux_accepts", "discard.not_locked",
                  "return.discard_succeeded", "return.cut_failed_kept")),
     Rule("G-PROTECTION", "The protection the program's own mmap or mprotect set holds: no "

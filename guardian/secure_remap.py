@@ -21,6 +21,8 @@ from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
 from guardian.clean_pages import check_ksm as check_ksm_clean
+from guardian.folio_moves import folio_of
+from guardian.folio_moves import moved as folio_moved
 from guardian.ksm_opt_in import mergeable
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.numa_hints import held_entry, is_hint
@@ -54,6 +56,8 @@ class SecureRemap:
         others = clean.shared_places(g, g.registry, old, root, va) if clean.entered else []
         if others is None:
             self.c.page(root, va, dom, alone=True, hint=True)       # (smm.page_alone)
+        # (the memfd page whose folio `old` is moves with it: folio_migrate_mapping())
+        folio = folio_of(g, dom.id, old) if g.frames.folio_key else None
         g.protect_frame(new, dom.id)
         g.ram.copy_page(new, old)
         for e, r, v in others or ():
@@ -71,6 +75,8 @@ class SecureRemap:
         if g.admission.clean.entered:
             # migrate_folio(): a clean page cache folio stays the file's clean page
             g.admission.clean.moved(old, new)
+        if folio is not None:
+            folio_moved(g, dom.id, folio, old, new)
         g.flush_page(va)
         g.clock.charge("page_copy")
         return 0, b""

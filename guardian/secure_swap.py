@@ -20,6 +20,7 @@ from emulator import descriptors as D
 from guardian import checks
 from guardian.checks import refuse
 from guardian.cut_writable import check_swap_in as check_clean_swap_in
+from guardian.folio_moves import check_swap_out as check_folio_swap_out
 from guardian.fork_copy import SEALED
 from guardian.protections import leaf_excess
 from guardian.secure_mm_checks import PageChecks
@@ -142,9 +143,12 @@ class SecureSwap:
                    f"va {va:#x} / swap descriptor {swap_desc:#x} out of range")
         dom = self.c.domain(root)
         entry, _, pa = self.c.page(root, va, dom, alone=True, hint=True)
+        g = self.s
+        if g.frames.folio_key:
+            # (a memfd page's folio a private view maps: never one mapping's swap)
+            check_folio_swap_out(g, dom.id, root, va, pa)
         version = self.last_version.get(dom.id, 0) + 1
         self.last_version[dom.id] = version
-        g = self.s
         sealed = self.seal(dom, va, version, g.ram.read(pa, PAGE))
         if g.admission.clean.entered:
             g.admission.clean.swapped_out(dom.id, version, pa)

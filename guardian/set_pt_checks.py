@@ -17,6 +17,7 @@ from guardian.clean_pages import check_writable as check_clean_writable
 from guardian.cut_writable import check as check_cut_writable
 from guardian.descriptor_kinds import is_leaf, is_table_desc, leaf_frames, writable
 from guardian.folio_alias import clean_folio_in, folio_places, is_clean_folio, is_shared_folio
+from guardian.folio_moves import drops_folio
 from guardian.frame_table import PAGE
 from guardian.protections import check_leaf as check_protection
 from guardian.slots import Space
@@ -337,6 +338,9 @@ class SetPtChecks:
                 continue       # a copy-on-write break: the program's page keeps its bytes
             if self.s.admission.drops_clean(root, page_va, pa):
                 continue       # a clean folio of a private view: try_to_unmap()
+            if instead is None and fr.folio_key and drops_folio(
+                    self.s, fr.record(pa).owner, root, page_va, pa, old):
+                continue       # the memfd page's folio, kept for it: try_to_unmap()
             refuse("set_pt.discard_leaf", Status.ERR_DENIED,
                    f"{'replacing' if instead is not None else 'removing'} the confidential page "
                    f"{page_va:#x} would discard its contents: only the program's own "

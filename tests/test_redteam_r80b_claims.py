@@ -20,12 +20,12 @@ on: no decision, the program (secret_r76_mm) finishes intact, the step labels 0.
   dropped (reclaim: shrink_folio_list() -> try_to_unmap(); the page cache keeps the
   folio), the refault maps the folio, pread64() reads 'y'.
 
-False refusals (xfail, strict): test_secret_r80_mm_private_entry_dropped[11800],
-test_secret_r80_mm_private_entry_dropped[11808] -- clear_pt_range ERR_DENIED ("removing
-the confidential page ... would discard its contents"): after the shared view's store
-the Guardian no longer takes the private read-only entry as a clean page of the file,
-though it is the page cache folio's mapping, which Linux's reclaim may unmap at any
-time.
+Once false refusals (fixed: guardian/folio_moves.py drops_folio):
+test_secret_r80_mm_private_entry_dropped[11800], [11808] -- clear_pt_range refused
+("removing the confidential page ... would discard its contents") the drop of the private
+read-only entry that is the memfd page's folio, though the page cache keeps the folio
+(the Guardian holds it for the memfd's page, kept_folio) and Linux's reclaim may unmap
+that entry at any time (try_to_unmap()).
 """
 
 from __future__ import annotations
@@ -95,10 +95,6 @@ def test_secret_r80_mm_untouched(phase: int) -> None:
     _honest(run_one(sc, "on").outcome, phase)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: clear_pt_range refuses the drop of "
-                   "the private read-only entry that is a memfd folio's last mapping after a "
-                   "shared store (the Guardian takes it as the program's contents); Linux's "
-                   "reclaim unmaps it (try_to_unmap()) and keeps the folio in the page cache")
 @pytest.mark.parametrize("phase", [r.P_CHILDSTORE, r.P_OWNSTORE])
 def test_secret_r80_mm_private_entry_dropped(phase: int) -> None:
     """At P + 4 the private view's clean entry dropped (reclaim unmapping the folio's

@@ -94,6 +94,7 @@ ZU ids, the step (round 76b's letter), the kernel's event and the call in flight
   the swap-out"), the frame the child's shared fault took as the memfd's page 2; whether
   the memfd's page 2 still reads 'y' afterwards (a pread64() or a new MAP_SHARED view of
   it) was not checked: no secret_r76_mm step reads the file again after such a swap.
+  Settled by ZU-024: that swap-out is refused now (swap_out.folio), before any scrub.
 - ZU-024 (secret_r80_mm -a), ZU-025 (-b): this round's victim (built on the kits,
   markers from 11800): page 2 of a MAP_PRIVATE view read (the clean folio), a MAP_SHARED
   view of the memfd stores 'y' at page 2 -- (-a) in a fork child that then exits, (-b)
@@ -106,7 +107,9 @@ ZU ids, the step (round 76b's letter), the kernel's event and the call in flight
   (P3): SWAP_OUT takes the frame as the private page alone and scrubs it ("frame ... was
   scrubbed by the swap-out"), though it is also the memfd's page 2 (the share page's
   folio, folio_alias.kept_folio would hold it at its last unmap): the memfd's page
-  reads zeros afterwards, the label -4.  `qemu-aarch64-static -strace
+  reads zeros afterwards, the label -4.  Refused since: swap_out.folio
+  (guardian/folio_moves.py: SWAP_OUT of a private entry of a memfd page's folio).
+  `qemu-aarch64-static -strace
   workloads/bin/secret_r80_mm -ab`: `clone(0x11,...) = 12715`, `pread64(4,4792528,4096,
   8192,0,0) = 4096`, `munmap(0x0000005500806000,12288) = 0`, each label
   `write(3,0x492090,8) = 8` (label 0), "secret: intact".
@@ -115,7 +118,11 @@ ZU ids, the step (round 76b's letter), the kernel's event and the call in flight
   migrate_folio() moves the folio in the page cache too (folio_migrate_mapping()):
   pread64() reads 'y'.  THROUGH when written (P3): the Guardian moves the private page
   to the new frame but the memfd's page 2 stays the old frame, which it lets go: the
-  pread64() reads the memfd's page elsewhere than 'y', label -4.
+  pread64() reads the memfd's page elsewhere than 'y', label -4.  Refused since:
+  migrate.folio_moves (guardian/folio_moves.py: the memfd page's folio record, folio_key,
+  follows the moved frame, so pread64() is served 'y' from it; the kernel's later
+  give-back of the old frame, which its page cache still names, is refused,
+  reclaim.held).
 
 Not registered: as the parent's wait4() enters in -v (the child's shared store pending),
 the parent's private page 2 migrated alone: the Guardian follows the move, the child's
@@ -139,17 +146,18 @@ Honest answers (tests/test_redteam_r80b_claims.py): the kernel model's own answe
 punch, the pwrite64(), the fork child's read() or the fork enters: label 0, no decision.
 secret_r80_mm -a, -b untouched: label 0.  False refusals: the private read-only entry
 of the folio (its last mapping after the shared view's store and end) dropped as
-reclaim does (try_to_unmap()): refused, clear_pt_range ("would discard its contents")
--- tests/test_redteam_r80b_claims.py::test_secret_r80_mm_private_entry_dropped
-(xfail).
+reclaim does (try_to_unmap()): was refused, clear_pt_range ("would discard its
+contents"); passes since (guardian/folio_moves.py drops_folio: a read-only entry of the
+folio the Guardian then holds for the memfd's page discards nothing; the refault
+owes that folio, set_pt.cut_refault: a fresh frame of the stale 'x' there is refused) --
+tests/test_redteam_r80b_claims.py::test_secret_r80_mm_private_entry_dropped.
 
-Through with the Guardian on when written (gaps, P3): ZU-024, ZU-025, ZU-026, ZU-027 --
-to refuse them the Guardian must know, at SWAP_OUT of a private view's read-only entry, that the frame
-is a memfd page's folio (frames.folio_key: the share page's frame the page cache keeps)
-and refuse the swap or hold the frame for the share page (kept_folio) instead of
-scrubbing it -- Linux swaps a shmem folio only whole, from the page cache; and at
-MIGRATE_PAGE of such an entry move the share page's folio record (held_at, folio_key)
-with it, as folio_migrate_mapping() moves the page cache's entry.
+Through with the Guardian on when written (gaps, P3): ZU-024, ZU-025, ZU-026, ZU-027.
+Refused since: ZU-024, ZU-025 (swap_out.folio: at SWAP_OUT the frame is a memfd page's
+folio, frames.folio_key, mapped by a private view's read-only entry: Linux swaps a shmem
+folio only whole, from the page cache, try_to_unmap_one() giving a file folio's entry no
+swap entry), ZU-026, ZU-027 (migrate.folio_moves: MIGRATE_PAGE moves the memfd page's
+folio record with the entry, as folio_migrate_mapping() moves the page cache's entry).
 Refused: ZU-001 (set_pt: the shared fault's frame is not the migrated clean page),
 ZU-002, ZU-003, ZU-005, ZU-012, ZU-014, ZU-015 (the file's write or the stored bytes
 are shown in the clean copy: clean_pages.show_write follows every clean frame of the
@@ -160,7 +168,8 @@ file's page or is refused stale), ZU-011, ZU-016 (set_pt: a refault that is not 
 file's page / set_pt.one_folio), ZU-017 (swap_out: a frame with two mappings), ZU-018
 (set_pt: a second address of a confidential frame that is not its file page's folio),
 ZU-019..ZU-021 (clear_pt_range: the locked view's copy is the program's contents, not a
-clean page), ZU-022 (the sealed copy comes back as it was: 'x'), ZU-023 (reclaim.held).
+clean page), ZU-022 (the sealed copy comes back as it was: 'x'), ZU-023 (reclaim.held
+when written; swap_out.folio since: the swap-out itself is refused).
 """
 
 from __future__ import annotations
@@ -186,8 +195,8 @@ OPEN = "G-LEAVE-ON-REQUEST"
 X = ord("x")
 NR = {"mmap": 222, "clone": 220, "wait4": 260, "fallocate": 47, "ftruncate": 46,
       "read": 63, "pwrite64": 68}
-#: (through with the Guardian on when written)
-GAPS: dict[str, str] = {"ZU-024": "P3", "ZU-025": "P3", "ZU-026": "P3", "ZU-027": "P3"}
+#: (through with the Guardian on now: none; ZU-024..027 were, when written)
+GAPS: dict[str, str] = {}
 
 
 def act(a: Adversary, mm: object, va: int, kind: str) -> None:

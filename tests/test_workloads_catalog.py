@@ -118,6 +118,7 @@ EXPECTED = {
     "secret_r77_core",
     "secret_r78_core",
     "secret_r79_core",
+    "secret_r80_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from guardian.stated_facts import StatedFacts
     from guardian.user_memory import UserMemory
 
-NR_CAPGET, NR_CAPSET = NUMBERS["capget"], NUMBERS["capset"]
-CALLS = frozenset({NR_CAPGET, NR_CAPSET})
+_NR_CAPGET, _NR_CAPSET = NUMBERS["capget"], NUMBERS["capset"]
+CALLS = frozenset({_NR_CAPGET, _NR_CAPSET})
 #: (of a thread) the effective set its last capset() of itself stored, at most
 CAP_EFFECTIVE = "cap_effective"
 #: _LINUX_CAPABILITY_VERSION_1 (one 32-bit word per set), _2 and _3 (two)
@@ -52,7 +52,7 @@ def note_entry(memory: UserMemory, slot: Slot) -> None:
         return
     slot.asked[slot.args[0]] = head
     words = _WORDS.get(struct.unpack_from("<I", head)[0])
-    if slot.nr == NR_CAPSET and words and slot.args[1]:
+    if slot.nr == _NR_CAPSET and words and slot.args[1]:
         data = memory.read(slot.args[1], _ENTRY * words, slot.root)
         if data is not None:
             slot.asked[slot.args[1]] = data
@@ -86,7 +86,7 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     `quiet(va, n)`: only the call stored to those bytes through it (quiet_ranges)."""
     facts = stated.of_thread(slot)
     words = _own_header(slot)
-    if slot.nr == NR_CAPSET:
+    if slot.nr == _NR_CAPSET:
         if ret != 0:
             return                      # (a failed capset stores nothing: abort_creds())
         facts.pop(CAP_EFFECTIVE, None)

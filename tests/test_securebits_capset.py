@@ -10,6 +10,7 @@ import struct
 
 import pytest
 
+from abi.syscalls import NUMBERS
 from abi.value_ranges import CRED_CHANGE, SECUREBITS_RESET
 from guardian import capset_sets, prctl_state, quiet_ranges, securebits_locks
 from guardian.checks import Refused
@@ -81,7 +82,7 @@ def _caps(eff: int, perm: int) -> bytes:
 
 def _call(s: StatedFacts, mem: _Memory, nr: int, ret: int, others: tuple[Slot, ...] = (),
           runs: int = 0, filtered: bool = False, space: Space | None = None) -> None:
-    slot = _slot(nr, HDR, DATA if nr == capset_sets.NR_CAPSET else OUT)
+    slot = _slot(nr, HDR, DATA if nr == NUMBERS["capset"] else OUT)
     dom = Domain(id=1, spaces={5: space or Space()})
     slots = (slot, *others)
     quiet_ranges.note(slot, dom, slots, {5: 0}, set())
@@ -101,36 +102,36 @@ def _memory(eff: int, got: int) -> _Memory:
 
 def test_capget_effective_beyond_the_capset_refused() -> None:
     s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, NUMBERS["capset"], 0)
     with pytest.raises(Refused) as e:
-        _call(s, mem, capset_sets.NR_CAPGET, 0)
+        _call(s, mem, NUMBERS["capget"], 0)
     assert e.value.check == "return.capset_effective"
 
 
 def test_capget_as_capset_left_it_passes() -> None:
     s, mem = _stated(), _memory(0x20, 0x20)
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
-    _call(s, mem, capset_sets.NR_CAPGET, 0)             # the set it stored
+    _call(s, mem, NUMBERS["capset"], 0)
+    _call(s, mem, NUMBERS["capget"], 0)             # the set it stored
     mem.bytes[OUT] = _caps(0, 0x1FF_FFFF_FFFF)
-    _call(s, mem, capset_sets.NR_CAPGET, 0)             # fewer (masked) bits
+    _call(s, mem, NUMBERS["capget"], 0)             # fewer (masked) bits
 
 
 def test_capget_not_judged_where_linux_may_differ() -> None:
     mem = _memory(0, 0x1FF_FFFF_FFFF)
     s = _stated()
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, NUMBERS["capset"], 0)
     prctl_state.note_set(s, _slot(146, 0), CRED_CHANGE)     # setuid(0): may raise it
-    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    _call(s, mem, NUMBERS["capget"], 0)
     s = _stated()
-    _call(s, mem, capset_sets.NR_CAPSET, 0, runs=1)     # another thread ran: data not quiet
-    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    _call(s, mem, NUMBERS["capset"], 0, runs=1)     # another thread ran: data not quiet
+    _call(s, mem, NUMBERS["capget"], 0)
     s = _stated()
-    _call(s, mem, capset_sets.NR_CAPSET, 0, filtered=True)  # a filter may have answered
-    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    _call(s, mem, NUMBERS["capset"], 0, filtered=True)  # a filter may have answered
+    _call(s, mem, NUMBERS["capget"], 0)
     s = _stated()
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, NUMBERS["capset"], 0)
     mem.bytes[HDR] = struct.pack("<Ii", V3, 77)             # another task's sets
-    _call(s, mem, capset_sets.NR_CAPGET, 0)
+    _call(s, mem, NUMBERS["capget"], 0)
 
 
 def test_capget_into_memory_another_process_stores_to_not_judged() -> None:
@@ -141,11 +142,11 @@ def test_capget_into_memory_another_process_stores_to_not_judged() -> None:
     not capget's: no thread of the caller's tree ran, yet the bytes are not the call's
     (quiet_ranges: a MAP_SHARED page is another process's to store to)."""
     s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, NUMBERS["capset"], 0)
     shared = Space(shared_areas=[(OUT & ~0xFFF, (OUT & ~0xFFF) + 0x1000, 1, 0)])
-    _call(s, mem, capset_sets.NR_CAPGET, 0, space=shared)       # (not judged)
+    _call(s, mem, NUMBERS["capget"], 0, space=shared)       # (not judged)
     with pytest.raises(Refused):
-        _call(s, mem, capset_sets.NR_CAPGET, 0)                 # (private: judged)
+        _call(s, mem, NUMBERS["capget"], 0)                 # (private: judged)
 
 
 def test_capset_from_memory_another_process_stores_to_not_noted() -> None:
@@ -154,8 +155,8 @@ def test_capset_from_memory_another_process_stores_to_not_noted() -> None:
     Guardian read need not be the one copied: nothing is noted."""
     s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
     shared = Space(shared_areas=[(DATA & ~0xFFF, (DATA & ~0xFFF) + 0x1000, 1, 0)])
-    _call(s, mem, capset_sets.NR_CAPSET, 0, space=shared)
-    _call(s, mem, capset_sets.NR_CAPGET, 0)                     # (nothing known)
+    _call(s, mem, NUMBERS["capset"], 0, space=shared)
+    _call(s, mem, NUMBERS["capget"], 0)                     # (nothing known)
 
 
 def test_capget_of_a_new_thread_judged_on_its_creators_set() -> None:
@@ -163,11 +164,11 @@ def test_capget_of_a_new_thread_judged_on_its_creators_set() -> None:
     same effective set; an adversary reporting every capability to the new thread's
     capget() is refused, but not under CLONE_NEWUSER (set_cred_user_ns() fills it)."""
     s, mem = _stated(), _memory(0, 0x1FF_FFFF_FFFF)
-    _call(s, mem, capset_sets.NR_CAPSET, 0)
+    _call(s, mem, NUMBERS["capset"], 0)
     s.note_clone(5, 2, 0, 3, 0x0001_0F00)                   # a CLONE_THREAD child: thread 3
     s.note_clone(5, 2, 0, 4, 0x1000_0011)                   # CLONE_NEWUSER | SIGCHLD
     for thread, refused in ((3, True), (4, False)):
-        slot = _slot(capset_sets.NR_CAPGET, HDR, OUT, thread=thread)
+        slot = _slot(NUMBERS["capget"], HDR, OUT, thread=thread)
         dom = Domain(id=1, spaces={5: Space()})
         quiet_ranges.note(slot, dom, (slot,), {5: 0}, set())
         capset_sets.note_entry(mem, slot)                   # type: ignore[arg-type]

@@ -205,11 +205,17 @@ NR = {"openat": 56, "dup": 23, "pipe2": 59, "memfd_create": 279, "mmap": 222,
       "copy_file_range": 285, "sendfile": 71, "clone": 220, "wait4": 260, "mlock": 228}
 
 
-def _zs(sid: str, title: str, prop: str, phase: int):  # type: ignore[no-untyped-def]
+def _zs(sid: str, title: str, prop: str, phase: int,  # type: ignore[no-untyped-def]
+        program: str = r76.VICTIM, letters: dict[int, bytes] = L76):
     return explained(title, prop, scenario(id=sid, title=title, family=RT, goal=Goal.LEAK,
-                    rules=(OPEN,), program=r76.VICTIM, prop=prop, gap=GAPS.get(sid, ""),
-                    args=(L76[phase],),
+                    rules=(OPEN,), program=program, prop=prop, gap=GAPS.get(sid, ""),
+                    args=(letters[phase],),
                     mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))
+
+
+def _zs79(sid: str, title: str, prop: str, phase: int):  # type: ignore[no-untyped-def]
+    """A scenario against round 79b's own victim (its letters, secret_r79_mm)."""
+    return _zs(sid, title, prop, phase, VICTIM79, LETTER79)
 
 
 def refault_writable(a: Adversary, mm: object, va: int, byte: int = X, ro: bool = False) -> None:
@@ -418,10 +424,7 @@ for sid, phase, swap, tail, why in HANDLERS:
           f"mapped writable on a copy of 'x' before pwrite64() of 'y'" if not swap else
           f"({LETTER79[phase].decode()}) Page 2 read (no store), {tail}, before pwrite64() "
           "of 'y'")
-    explained(_t, SIGNAL + why, scenario(
-        id=sid, title=_t, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-        prop=SIGNAL + why, gap=GAPS.get(sid, ""), args=(LETTER79[phase],),
-        mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))(
+    _zs79(sid, _t, SIGNAL + why, phase)(
         writable_at_marker(phase, swap))
 
 THREAD = ("A page a private view left empty comes back read-only on a read fault "
@@ -433,10 +436,7 @@ for sid, swap in (("ZS-025", False), ("ZS-026", True)):
           "a pipe into its own buffer: at the marker P + 4 (getppid() in flight) page 2 " +
           ("swapped out and at once back in WRITABLE" if swap else
            "dropped and mapped writable on a copy of 'x'") + ", before pwrite64() of 'y'")
-    explained(_t, THREAD, scenario(
-        id=sid, title=_t, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-        prop=THREAD, gap=GAPS.get(sid, ""), args=(LETTER79[P_THREAD],),
-        mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))(
+    _zs79(sid, _t, THREAD, P_THREAD)(
         writable_at_marker(P_THREAD, swap))
 
 SETTID = ("A page a private view left empty comes back read-only on a read fault "
@@ -449,10 +449,7 @@ for sid, swap in (("ZS-027", False), ("ZS-028", True)):
           "with child_tid at page 2 + 64 enters, the PARENT's page 2 " +
           ("swapped out and at once back in WRITABLE" if swap else
            "dropped and mapped writable on a copy of 'x'") + ", before pwrite64() of 'y'")
-    explained(_t, SETTID, scenario(
-        id=sid, title=_t, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-        prop=SETTID, gap=GAPS.get(sid, ""), args=(LETTER79[P_SETTID],),
-        mprotect=Expect.SUCCEEDS if sid in OLD_DESIGN else Expect.REFUSED))(
+    _zs79(sid, _t, SETTID, P_SETTID)(
         writable_as(P_SETTID, NR["clone"], swap=swap))
 
 
@@ -490,10 +487,7 @@ LOCKED = ("mprotect_fixup(): a VM_LOCKED private view made writable is populated
 _t29 = ("(-h) A PROT_READ view's page 2 read, mlock(), mprotect(PROT_READ | PROT_WRITE): the "
         "kernel does not copy the locked view's pages, page 2 stays the file's and shows "
         "pwrite64()'s 'y'")
-explained(_t29, LOCKED, scenario(
-    id="ZS-029", title=_t29, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-    prop=LOCKED, gap=GAPS.get("ZS-029", ""), args=(LETTER79[P_LOCKEDRW],),
-    mprotect=Expect.SUCCEEDS if "ZS-029" in OLD_DESIGN else Expect.REFUSED))(
+_zs79("ZS-029", _t29, LOCKED, P_LOCKEDRW)(
     no_copy_on_locked_mprotect)
 
 
@@ -515,10 +509,7 @@ MLOCKALL = ("mlockall(MCL_CURRENT) -> apply_mlockall_flags() sets VM_LOCKED on e
             "(-i) the same, which the Guardian answers (label 0 on).")
 _t30 = ("(-j) The read-write view's page 2 read, mlockall(MCL_CURRENT): the kernel does not "
         "copy the locked view's pages, page 2 stays the file's and shows pwrite64()'s 'y'")
-explained(_t30, MLOCKALL, scenario(
-    id="ZS-030", title=_t30, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-    prop=MLOCKALL, gap=GAPS.get("ZS-030", ""), args=(LETTER79[P_MLOCKALL],),
-    mprotect=Expect.SUCCEEDS if "ZS-030" in OLD_DESIGN else Expect.REFUSED))(
+_zs79("ZS-030", _t30, MLOCKALL, P_MLOCKALL)(
     no_copy_on_mlockall)
 
 
@@ -540,8 +531,5 @@ MAPLOCKED = ("do_mmap() with MAP_LOCKED sets VM_LOCKED and vm_mmap_pgoff() -> mm
 _t31 = ("(-k) A MAP_PRIVATE | MAP_LOCKED read-write view's page 2 read: the kernel does not "
         "populate the locked view writable, page 2 stays the file's and shows pwrite64()'s "
         "'y'")
-explained(_t31, MAPLOCKED, scenario(
-    id="ZS-031", title=_t31, family=RT, goal=Goal.LEAK, rules=(OPEN,), program=VICTIM79,
-    prop=MAPLOCKED, gap=GAPS.get("ZS-031", ""), args=(LETTER79[P_MAPLOCKED],),
-    mprotect=Expect.SUCCEEDS if "ZS-031" in OLD_DESIGN else Expect.REFUSED))(
+_zs79("ZS-031", _t31, MAPLOCKED, P_MAPLOCKED)(
     no_copy_on_map_locked)

@@ -50,6 +50,32 @@ def serve_as_getpid(adv: Adversary, nr: int, phase: int, result: Value = 0, *,
         a.set_reg("x0", result(a) if callable(result) else result)
 
 
+#: (id, phase, call number, what the program calls, Linux's answer, why, forged answer)
+ForgedStep = tuple[str, int, int, str, str, str, int]
+
+
+def forged_answers(iago: Callable[..., Callable[[Callable[[Adversary], None]], object]],
+                   steps: tuple[ForgedStep, ...], open_ids: frozenset[str], *,
+                   seen: Callable[[str, int], str],
+                   child_phases: tuple[int, ...] = (),
+                   before: Callable[[Adversary, int], None] | None = None) -> None:
+    """Register one scenario per step of a round's table: the kernel serves the call as
+    getpid() and answers the forged value (`serve_as_getpid`); `seen(linux, forged)` says
+    what the program then sees, `child_phases` the steps a child process makes, `before`
+    what the kernel does first at a step (its phase given); the open ids carry gap P5."""
+    for xid, phase, nr, what, err, linux, forged in steps:
+        def forge(adv: Adversary, _p: int = phase, _n: int = nr, _v: int = forged) -> None:
+            if before is not None:
+                before(adv, _p)
+            serve_as_getpid(adv, _n, _p, _v, init_only=_p not in child_phases)
+        doc = (f"""1. The program calls {what}.
+    2. The kernel answers {forged} (served as getpid()).
+    3. It sees {seen(err, forged)}: index -4, secret bytes 0..7.
+    Linux: {linux}: {err}, never {forged}.""")
+        iago(xid, f"Answer {forged} to {what}", f"Linux answers {err} ({linux}).",
+             gap="P5" if xid in open_ids else "")(documented(forge, doc))
+
+
 def answer(adv: Adversary, nr: int, phase: int, result: Value) -> None:
     """Let the program's next call `nr` after marker `phase` run, then answer `result`
     instead of what it returned (a count or a length larger than the call's buffer)."""

@@ -148,8 +148,8 @@ from __future__ import annotations
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
-from attacks.moves import serve_as_getpid
-from attacks.scenario import documented, iago_scenarios
+from attacks.moves import forged_answers, serve_as_getpid
+from attacks.scenario import iago_scenarios
 
 RT = "redteam_r79"
 RULES = "secret_r79_rules"
@@ -271,17 +271,9 @@ REFUSED = REFUSED | frozenset(("ZR-007", "ZR-008", "ZR-009", "ZR-010", "ZR-030",
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 #: the steps a child process makes (its hooks fire past the first process)
 CHILD_STEPS = (P_KCMPVFORKFILES,)
-for _xid, _phase, _nr, _what, _err, _linux, _forged in STEPS:
-    def _ok(adv: Adversary, _p: int = _phase, _n: int = _nr, _v: int = _forged) -> None:
-        serve_as_getpid(adv, _n, _p, _v, init_only=_p not in CHILD_STEPS)
-    _seen = ('another file' if _err == '0' else 'one object' if _err == '1 or 2'
-             else 'more bytes than its iovecs' if _forged == 8192 else 'a success')
-    _doc = (f"""1. The program calls {_what}.
-    2. The kernel answers {_forged} (served as getpid()).
-    3. It sees {_seen}: index -4, secret bytes 0..7.
-    Linux: {_linux}: {_err}, never {_forged}.""")
-    _iago(_xid, f"Answer {_forged} to {_what}", f"Linux answers {_err} ({_linux}).",
-          gap="P5" if _xid in OPEN else "")(documented(_ok, _doc))
+forged_answers(_iago, STEPS, OPEN, child_phases=CHILD_STEPS, seen=lambda err, forged: (
+    'another file' if err == '0' else 'one object' if err == '1 or 2'
+    else 'more bytes than its iovecs' if forged == 8192 else 'a success'))
 
 #: the calls Linux lets through (index 0 each)
 HONEST_STEPS = (P_HKCMPEP, P_HPIDFDNB, P_HPERFTAIL0, P_HGETFDEP, P_HKCMPEPSTALE,

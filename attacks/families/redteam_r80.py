@@ -150,8 +150,8 @@ from __future__ import annotations
 
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
-from attacks.moves import serve_as_getpid
-from attacks.scenario import documented, iago_scenarios
+from attacks.moves import forged_answers, serve_as_getpid
+from attacks.scenario import iago_scenarios
 
 RT = "redteam_r80"
 RULES = "secret_r80_rules"
@@ -282,19 +282,15 @@ REFUSED = frozenset(("ZV-002", "ZV-007", "ZV-010", "ZV-013", "ZV-015", "ZV-016",
                      "ZV-025", "ZV-031", "ZV-032", "ZV-033"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
-for _xid, _phase, _nr, _what, _err, _linux, _forged in STEPS:
-    def _ok(adv: Adversary, _p: int = _phase, _n: int = _nr, _v: int = _forged) -> None:
-        if _p == P_KCMPGETFDCOPY:     # the kernel model has no pidfd_getfd: Linux's copy
-            serve_as_getpid(adv, NR["pidfd_getfd"], _p, 6)
-        serve_as_getpid(adv, _n, _p, _v)
-    _seen = ('another file' if _err == '0' else 'one object' if _err == '1 or 2'
-             else 'a success')
-    _doc = (f"""1. The program calls {_what}.
-    2. The kernel answers {_forged} (served as getpid()).
-    3. It sees {_seen}: index -4, secret bytes 0..7.
-    Linux: {_linux}: {_err}, never {_forged}.""")
-    _iago(_xid, f"Answer {_forged} to {_what}", f"Linux answers {_err} ({_linux}).",
-          gap="P5" if _xid in OPEN else "")(documented(_ok, _doc))
+
+
+def _getfd_first(adv: Adversary, phase: int) -> None:
+    if phase == P_KCMPGETFDCOPY:     # the kernel model has no pidfd_getfd: Linux's copy
+        serve_as_getpid(adv, NR["pidfd_getfd"], phase, 6)
+
+
+forged_answers(_iago, STEPS, OPEN, before=_getfd_first, seen=lambda err, forged: (
+    'another file' if err == '0' else 'one object' if err == '1 or 2' else 'a success'))
 
 #: the calls Linux lets through (index 0 each)
 HONEST_STEPS = (P_HGETFDNULL, P_HKCMPSELFFS, P_KCMPSCM, P_HKCMPEPHELD, P_HFREEREMAPOVER,

@@ -21,7 +21,8 @@ or a file of another kind:
 - process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no file or no pidfd, -EBADF.
 - perf_event_open: perf_fget_light(group_fd): no file or one that is no perf event, -EBADF.
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd, or made by
-a call of `_FIXED` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...).
+a call of `_FIXED` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...);
+a signalfd4() answer is a signalfd (no pidfd, no perf event: `_signalfd`).
 
 Judged only for the caller's own tables (own_pid.py: kcmp's pids, pidfd_getfd's target;
 numbers only where the caller's table is its leader's, Known.leaders()),
@@ -52,6 +53,7 @@ _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_EPOLL_CREATE1 = NUMBERS["epoll_create1"]
 _NR_PIDFD_OPEN = NUMBERS["pidfd_open"]
+_NR_SIGNALFD4 = NUMBERS["signalfd4"]
 #: calls each of whose descriptors is a new open file of one fixed kind (an epoll, a
 #: memfd, a pipe end, an eventfd, a socket, a pidfd -- clone's CLONE_PIDFD and a pidfs
 #: reopen are marked pidfd_open --, a perf event); a pidfd_getfd copy of another process's
@@ -80,6 +82,13 @@ def _other(f: OpenFile | None, maker: int) -> bool:
     `_FIXED` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,
     pipefifo_fops, ...)?"""
     return _named(f) or (f is not None and f.maker in _FIXED and f.maker != maker)
+
+
+def _signalfd(f: OpenFile | None) -> bool:
+    """Is `f` a signalfd: a signalfd4() answer (do_signalfd4(): ufd -1 makes a new
+    signalfd_fops file, any other ufd must already name one or it is -EINVAL), neither a
+    pidfd nor a perf event?"""
+    return f is not None and f.maker == _NR_SIGNALFD4
 
 
 class Known:
@@ -225,14 +234,16 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     why = ""
     if nr == _NR_KCMP:
         why = _kcmp(k, a, ret, own, read, alone)
-    elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and _other(k.file(a[0]), _NR_PIDFD_OPEN):
+    elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and (
+            _other(k.file(a[0]), _NR_PIDFD_OPEN) or _signalfd(k.file(a[0]))):
         why = f"descriptor {_s32(a[0])}, no pidfd (pidfd_get_pid(): -EBADF)"
     elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and k.closed(a[0]):
         why = f"pidfd {_s32(a[0])}, which the program closed (pidfd_get_pid() -> fdget(): -EBADF)"
     elif nr == _NR_PIDFD_GETFD and own is not None and files.pidfd_pid(slot, a[0]) == own \
             and k.closed(a[1]) and k.leaders():
         why = f"target descriptor {_s32(a[1])}, which the program closed (fget_task(): -EBADF)"
-    elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and _other(k.file(a[3]), nr):
+    elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and (
+            _other(k.file(a[3]), nr) or _signalfd(k.file(a[3]))):
         why = f"group descriptor {_s32(a[3])}, no perf event (perf_fget_light(): -EBADF)"
     elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and k.closed(a[3]):
         why = f"group descriptor {_s32(a[3])}, which the program closed (perf_fget_light(): -EBADF)"

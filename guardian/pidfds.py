@@ -7,7 +7,9 @@ A program uses both: "the signal I sent through the pidfd went to my child", "a
 successful probe (signal 0) means the child is still there".  The Guardian keeps, per
 open file (every copy of the descriptor shares it), the pid pidfd_open named and whether
 a wait report of the program has since reaped that pid (`return.pidfd_ended`); the send
-log aims a pidfd send at that pid (`signal.sender_witnessed`).
+log aims a pidfd send at that pid (`signal.sender_witnessed`).  process_mrelease()
+looks the task up the same way (mm/oom_kill.c: pidfd_get_task() -> pid_task(pid,
+PIDTYPE_TGID)), and a reaped process has none: -ESRCH (`check_task`).
 """
 
 from __future__ import annotations
@@ -54,6 +56,16 @@ class PidfdTargets:
         for t in self.targets.values():
             if t.domain == domain and t.pid == pid:
                 t.reaped = True
+
+    def check_task(self, description: Description | None, nr: int, ret: int) -> None:
+        """process_mrelease answered `ret` (no error) through the pidfd of this open file,
+        which named one open file through the call: SYSCALL_DEFINE2(process_mrelease) ->
+        pidfd_get_task() finds no task of a reaped process's struct pid, -ESRCH."""
+        t = self.targets.get(description) if description is not None else None
+        if t is not None and t.reaped:
+            refuse("return.pidfd_ended", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} through a pidfd of process {t.pid}, which "
+                   "a wait of the program reaped: pidfd_get_task() finds no task, -ESRCH")
 
     def check_send(self, description: Description | None, nr: int, ret: int) -> None:
         """pidfd_send_signal answered `ret` through the pidfd of this open file."""

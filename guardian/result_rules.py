@@ -357,6 +357,9 @@ class ResultRules:
             check_mrelease(slot, ret, reg.slots.values(), pid is not None
                            and self.files.pidfd_pid(slot, slot.args[0]) == pid,
                            reg.returns != slot.returns_at_start)
+            if self.files.steady(slot):
+                self.files.pidfds.check_task(self.files.description_of(slot, slot.args[0]),
+                                             nr, ret)
         if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_kcmp(own_pid(self.files, slot), slot, ret, reg.slots.values(),
                        lambda addr: read_efd(self.memory, slot, addr, lambda: quiet(

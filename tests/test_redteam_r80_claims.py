@@ -13,12 +13,16 @@ steps of STEPS.
 Each test runs the round-80 victim (secret_r80_rules) with a kernel that answers exactly
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes
 intact, and each step indexes the label Linux's answer gives.  No false refusal found.
+ZV-024's answer, 4096 to process_madvise(MADV_FREE) of the caller's own mm, is Linux's
+on 6.13..6.18: a claim since fix80a2 (test_process_madvise_free_of_own_mm_on_6_13).
 """
 
 from __future__ import annotations
 
 from attacks.families import redteam_r80 as r
-from tests.honest_runs import claim_run
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from tests.honest_runs import claim_run, step_indices
 
 
 def test_honest_errors() -> None:
@@ -32,3 +36,17 @@ def test_honest_successes() -> None:
     # pidfd_getfd(pfd, devnull): a descriptor; kcmp(pid, pid, KCMP_FS): 0; KCMP_FILE of an
     # SCM_RIGHTS copy: 0; KCMP_EPOLL_TFD of an item a fork child keeps: an order.
     claim_run(r, r.claim_as_linux, (), dict.fromkeys(r.HONEST_STEPS, 0))
+
+
+def test_process_madvise_free_of_own_mm_on_6_13() -> None:
+    # Once ZV-024: process_madvise(pidfd_open(getpid()), {Q, 4096}, 1, MADV_FREE, 0)
+    # answers 4096 on 6.13..6.18 (process_madvise_remote_valid() only where mm !=
+    # current->mm: the caller's own mm takes every madvise() advice).  The victim expects
+    # 6.1..6.12's -EINVAL and indexes -4 on its own, so only the Guardian's silence is held.
+    sc = Scenario(id="ZZ-990", title="a round's claim", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=r.claim_madvise_free_self, rules=("G-IAGO-COUNT",),
+                  program=r.RULES, args=())
+    out = run_one(sc, "on").outcome
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended
+    assert step_indices(out, r.P_FIRST, r.P_LAST).get(r.P_PMADVFREE) != 0

@@ -59,9 +59,14 @@ eventpoll_release_file() removes the item, ep_find_tfd() finds none, -ENOENT (qe
 living fork child: !task_will_free_mem(), -EINVAL; ZV-023 answers 0 to the same pidfd
 once wait4() reaped the child: pidfd_get_task() -> pid_task(PIDTYPE_TGID) finds no task,
 -ESRCH (a pidfd pins its struct pid: no pid reuse can answer otherwise; qemu-user has no
-process_mrelease).  ZV-024 answers 4096 to process_madvise(pfd, {Q, 4096}, 1, MADV_FREE,
-0): process_madvise_behavior_valid() takes only MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED and
-MADV_COLLAPSE, -EINVAL (qemu-user has no process_madvise).  ZV-025 answers 0 to
+process_mrelease).  ZV-024 is withdrawn (no scenario,
+a claim since fix80a2): 4096 to process_madvise(pfd, {Q, 4096}, 1, MADV_FREE, 0) with pfd
+pidfd_open(getpid()) is Linux's own answer on 6.13..6.18 -- SYSCALL_DEFINE5(process_madvise)
+applies process_madvise_remote_valid() (MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED,
+MADV_COLLAPSE) only where mm != current->mm ("mm/madvise: unrestrict process_madvise() for
+current process"), the caller's own mm takes every advice madvise() takes; 6.1..6.12's
+process_madvise_behavior_valid() answers -EINVAL (claim_madvise_free_self; qemu-user has
+no process_madvise).  ZV-025 answers 0 to
 madvise(L, 4096, MADV_FREE) of an mlock()ed anonymous page: madvise_dontneed_free() ->
 can_madv_lru_vma(): VM_LOCKED, -EINVAL.  ZV-026 answers 0 to kcmp(pid, pid,
 KCMP_EPOLL_TFD, pr, {c, pr, 0}) of a slot whose efd c (a dup of the epoll) the program
@@ -100,22 +105,19 @@ answers 0 to MADV_FREE, which it drops); "+0" for the honest 2080..2088.
 
 Through with the Guardian on when written (gaps): ZV-001 (KCMP_FILE of a number never
 opened: only numbers the program closed are judged), ZV-004 (an efd that is a signalfd), ZV-005 (pidfd_getfd() of a number
-never opened in the caller's own table), ZV-006 (pidfd_getfd() of a signalfd), ZV-008
-(perf_event_open()'s group never opened), ZV-009 (a group that is a signalfd), ZV-011 (a
+never opened in the caller's own table), ZV-008
+(perf_event_open()'s group never opened), ZV-011 (a
 PMU type no kernel registers), ZV-012 (a fork child's own fs_struct: KCMP_FS), ZV-014 (a
 /proc/self/fd reopen is a second struct file), ZV-017 (a named file and a pipe end are two
 struct files), ZV-019 (kcmp() of pid 0), ZV-020 (KCMP_EPOLL_TFD's idx1 never opened),
 ZV-021 (dup3() over the watched file's only number releases its item: refused in mode
-mprotect, through in mode on), ZV-022 (process_mrelease() of a living fork child), ZV-023
-(process_mrelease() of a reaped child's pidfd), ZV-024 (process_madvise() of MADV_FREE),
-ZV-026 (KCMP_EPOLL_TFD's slot efd closed: only idx1 is judged closed), ZV-027 (a
-sample_period with bit 63), ZV-028 (attr's __reserved_1 bits), ZV-029 (a CLONE_FILES
+mprotect, through in mode on), ZV-022 (process_mrelease() of a living fork child),
+ZV-026 (KCMP_EPOLL_TFD's slot efd closed: only idx1 is judged closed), ZV-029 (a CLONE_FILES
 child shares the caller's table: KCMP_FILES 0), ZV-030 (a fork child's own dup3() over an
 inherited number: its file is another), ZV-034 (once the program passed a file by
 SCM_RIGHTS, a released item is never judged gone, even where every message was received
 and every copy closed: through in mode on; in mode mprotect the exchange fails and it is
-refused), ZV-035 (a cgroup "directory" that is a pipe end: only files the program opened
-for writing by name are judged).
+refused).
 Refused: ZV-002 (kcmp()'s type past KCMP_EPOLL_TFD), ZV-007 (process_mrelease() of the
 live caller), ZV-010 (return.negative_descriptor: pid -1 and cpu -1), ZV-013
 (return.descriptor_kind: a pidfd_getfd() copy of the caller's own file is one open file),
@@ -124,6 +126,28 @@ reopen of the memfd), ZV-018 (kcmp() of the caller's own pid twice), ZV-025 (MAD
 a locked page), ZV-031 (a page mlock2(MLOCK_ONFAULT) locked), ZV-032 (an area
 mlockall(MCL_FUTURE) locked as it was made), ZV-033 (process_madvise()'s flags:
 abi/value_ranges).
+Left open by fix80a2, and what the Guardian would need: ZV-005 and ZV-008 (a number never
+opened): the Guardian knows the numbers the program made or closed, not every number its
+table holds -- a launcher may leave any descriptor open across the exec (a shell's
+`exec 900>f`), and fget_task() / perf_fget_light() then find it; it would need the table
+as the exec left it (e.g. a close_range() of the program's own before the step).  ZV-011
+(attr.type 1000): perf_pmu_register() -> idr_alloc(&pmu_idr, pmu, PERF_TYPE_MAX, 0) gives
+each dynamic PMU (uncore, CoreSight, SPE, kprobe/uprobe, a module's) the lowest free id
+from 6 up, with no upper bound; type 1000 exists on a kernel with some 995 PMUs -- it
+would need the kernel's PMU count, which only the untrusted kernel reports
+(/sys/bus/event_source/devices).  ZV-022 (process_mrelease() of a living fork child):
+task_will_free_mem() holds for a child a SIGKILL of another process of the user or the OOM
+killer has sent, which the Guardian cannot see; it would need to know that no signal but
+its own program's reached the child and no OOM kill ran (process_mrelease() of the caller
+itself stays refused: return.mrelease_live).
+Refused since fix80a2: ZV-006 (return.descriptor_kind: a signalfd4() answer is a signalfd,
+no pidfd), ZV-009 (return.descriptor_kind: nor a perf event), ZV-027
+(return.perf_event_args: sample_period bit 63 without freq), ZV-028
+(return.perf_event_args: a __reserved_1 bit 48..63 of the flag word), ZV-035
+(return.perf_event_args: a cgroup descriptor a call made as a pseudo file -- pipe2,
+socket, memfd_create, signalfd4, ... -- is no cgroup directory), ZV-023
+(return.pidfd_ended: process_mrelease() through a pidfd of a child a wait of the program
+reaped, pidfd_get_task() -> -ESRCH; guardian/pidfds.py check_task).
 
 Honest answers (tests/test_redteam_r80_claims.py): every step of STEPS answered as Linux
 does (among them KCMP_FILES of a CLONE_FILES child 0 and KCMP_FILE of a number a fork
@@ -236,9 +260,6 @@ STEPS = (
     ('ZV-023', P_MRELREAPED, NR_MRELEASE, 'process_mrelease(cfd, 0) of a pidfd whose child '
      'wait4() reaped', '-ESRCH', 'pidfd_get_task() -> pid_task(pid, PIDTYPE_TGID): the '
      'struct pid has no task', 0),
-    ('ZV-024', P_PMADVFREE, NR["process_madvise"], 'process_madvise(pfd, {Q, 4096}, 1, '
-     'MADV_FREE, 0)', '-EINVAL', 'process_madvise_behavior_valid(): MADV_FREE is no '
-     'advice process_madvise() takes', 4096),
     ('ZV-025', P_FREELOCKED, NR["madvise"], 'madvise(L, 4096, MADV_FREE) of an mlock()ed '
      'anonymous page', '-EINVAL', 'madvise_dontneed_free() -> can_madv_lru_vma(): '
      'VM_LOCKED', 0),
@@ -278,8 +299,9 @@ STEPS = (
      '-EBADF', 6),
 )
 #: the steps the Guardian refuses (as of when written)
-REFUSED = frozenset(("ZV-002", "ZV-007", "ZV-010", "ZV-013", "ZV-015", "ZV-016", "ZV-018",
-                     "ZV-025", "ZV-031", "ZV-032", "ZV-033"))
+REFUSED = frozenset(("ZV-002", "ZV-006", "ZV-007", "ZV-009", "ZV-010", "ZV-013", "ZV-015",
+                     "ZV-016", "ZV-018", "ZV-023", "ZV-025", "ZV-027", "ZV-028", "ZV-031",
+                     "ZV-032", "ZV-033", "ZV-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 
@@ -302,14 +324,14 @@ LINUX_ERRORS = {P_KCMPNEVER: -9, P_KCMPTYPE: -22, P_KCMPEPSIGFD: -22,
                 P_KCMPGETFDCOPY: 0, P_KCMPREOPEN: 2, P_FREESHMEM: -22,
                 P_FREEREOPEN: -22, P_KCMPNAMEDPIPE: 1, P_KCMPSELFSIG: 0,
                 P_KCMPPIDZERO: -3, P_KCMPEPIDXNEVER: -9, P_KCMPEPDUP3: -2,
-                P_MRELCHILD: -22, P_MRELREAPED: -3, P_PMADVFREE: -22, P_FREELOCKED: -22,
+                P_MRELCHILD: -22, P_MRELREAPED: -3, P_FREELOCKED: -22,
                 P_KCMPEFDCLOSED: -9, P_PERFPERIOD: -22, P_PERFRESERVED: -22,
                 P_KCMPFILESSHARED: 0, P_KCMPCHDUP3: 1, P_FREEONFAULT: -22,
                 P_FREEFUTURE: -22, P_PMADVFLAGS: -22, P_KCMPEPPASSED: -2,
                 P_PERFCGPIPE: -13}
 
 
-def claim_as_linux(adv: Adversary) -> None:
+def claim_as_linux(adv: Adversary, madv_free: int = -22) -> None:
     """(claim) 1. The program makes the calls of STEPS and HONEST_STEPS.
     2. Linux answers each as LINUX_ERRORS says (kcmp() of a number never opened -EBADF,
     of type 8 -EINVAL, of a NULL slot -EFAULT, of a signalfd efd -EINVAL, of pid 0
@@ -325,8 +347,10 @@ def claim_as_linux(adv: Adversary) -> None:
     of a shared anonymous page, a private view of a /proc reopen or a locked page
     -EINVAL), pidfd_getfd(pfd, devnull, 0) a descriptor, kcmp(KCMP_FS) of the caller 0,
     KCMP_FILE of an SCM_RIGHTS copy 0, KCMP_EPOLL_TFD of an item a fork child keeps an
-    order.  The kernel model answers several otherwise: the step answers each as
-    getpid() with Linux's answer.
+    order; process_madvise(pfd, {Q, 4096}, 1, MADV_FREE, 0) of the caller's own mm
+    `madv_free` (6.1..6.12: -EINVAL; 6.13..6.18: 4096, claim_madvise_free_self).  The
+    kernel model answers several otherwise: the step answers each as getpid() with
+    Linux's answer.
     3. It sees Linux's answer: index 0 each."""
     serve_as_getpid(adv, NR["pidfd_getfd"], P_KCMPGETFDCOPY, 6)
     for _x, phase, nr, *_rest in STEPS:
@@ -336,3 +360,18 @@ def claim_as_linux(adv: Adversary) -> None:
     serve_as_getpid(adv, NR["kcmp"], P_KCMPSCM, 0)
     serve_as_getpid(adv, NR["kcmp"], P_HKCMPEPHELD, 1)
     serve_as_getpid(adv, NR["kcmp"], P_KCMPSLOTNULL, -14)
+    serve_as_getpid(adv, NR["process_madvise"], P_PMADVFREE, madv_free)
+
+
+def claim_madvise_free_self(adv: Adversary) -> None:
+    """(claim) 1. The program calls process_madvise(pfd, {Q, 4096}, 1, MADV_FREE, 0),
+    pfd = pidfd_open(getpid()), Q a private anonymous page (once ZV-024).
+    2. Linux 6.13..6.18 answers 4096: SYSCALL_DEFINE5(process_madvise) checks
+    process_madvise_remote_valid() only where mm != current->mm ("mm/madvise: unrestrict
+    process_madvise() for current process"); for the caller's own mm any advice
+    madvise_behavior_valid() takes goes through vector_madvise(), MADV_FREE of an
+    anonymous page among them.  6.1..6.12's process_madvise_behavior_valid() answer
+    -EINVAL (claim_as_linux).  Every other step as claim_as_linux.
+    3. The Guardian lets both through; the victim expects -EINVAL and indexes -4 on 4096
+    (its own expectation, 6.1..6.12's), so only the Guardian's silence is claimed."""
+    claim_as_linux(adv, 4096)

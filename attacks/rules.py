@@ -254,6 +254,7 @@ RULES: tuple[Rule, ...] = (
                  "return.tagged_ctrl",
                  "return.mm_args_refused", "return.mm_area_refused",
                  "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
+                 "return.kcmp_distinct", "return.kcmp_slot_file",
                  "return.descriptor_kind", "return.perf_event_args", "return.pidfd_args",
                  "return.securebits_locked", "return.capset_effective",
                  "return.process_madvise_iovec",

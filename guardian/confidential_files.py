@@ -165,6 +165,9 @@ class Descriptors(TableLifecycle):
         #: A sendmsg/sendmmsg of the program succeeded (an SCM_RIGHTS message may hold an
         #: open file past its last close).
         self.may_pass = False
+        #: The open files a sendmsg whose SCM_RIGHTS the Guardian read named (the others
+        #: set `may_pass`): only these may sit in a message past their last close.
+        self.sent_files: set[Description] = set()
         #: The pipes, memfds and eventfds only the program holds, and what its calls made
         #: of them (sole_held.py).
         self.sole = SoleHeld(memory, self)

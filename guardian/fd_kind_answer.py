@@ -153,12 +153,14 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         # see (`exec_kept`); another process's EPOLL_CTL_ADD makes an item of its own fd.
         if alone and ep is not None and ep.maker == _NR_EPOLL_CREATE1 \
                 and isinstance(ep.events, EpollInstance) and not ep.events.unsure \
-                and not k.files.may_pass and ep.description not in k.files.exec_kept:
+                and not k.files.may_pass and ep.description not in k.files.exec_kept \
+                and ep.description not in k.files.sent_files:
             # ep_find_tfd() walks the items, counting toff over those whose ffd.fd is
             # tfd; an item lives until EPOLL_CTL_DEL or its file's __fput()
             # (eventpoll_release_file()).  One whose open file no descriptor names is
             # gone only where nothing else may hold that file: no mmap (`fd_only`), no
-            # SCM_RIGHTS message (`may_pass`), no call in flight (fdget()),
+            # SCM_RIGHTS message (`may_pass`: a send whose files are not known; or the
+            # file among `sent_files`), no call in flight (fdget()),
             # no address space torn down whose tree is not yet freed: do_exit() runs
             # exit_mm() before exit_files(), and the pgd goes only at the dying task's
             # last switch (mmdrop_lazy_tlb()), so its table may hold the file until then;
@@ -170,7 +172,8 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
             idle = not k.files.may_pass and not reg.dying and not k.files.exec_tables \
                 and not any(o.id != k.slot.id for o in reg.slots.values())
             items = sum(1 for r in held if r.fd == tfd) + sum(
-                1 for r in released if r.fd == tfd and not (idle and r.fd_only))
+                1 for r in released if r.fd == tfd and not (
+                    idle and r.fd_only and r.target not in k.files.sent_files))
             if toff >= items:
                 return (f"KCMP_EPOLL_TFD of slot {{{_s32(efd)}, {tfd}, {toff}}}: the epoll "
                         f"holds no item {toff} for {tfd} (ep_find_tfd(): -ENOENT)")

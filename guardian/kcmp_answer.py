@@ -1,7 +1,8 @@
 """`return.kcmp_answer`: what kcmp() cannot answer.
 
 SYSCALL_DEFINE5(kcmp) (kernel/kcmp.c, every 6.x version): a type past KCMP_EPOLL_TFD is
-the switch's default (-EINVAL); KCMP_EPOLL_TFD reads a struct kcmp_epoll_slot and looks
+the switch's default (-EINVAL); a pid of 0 or below names no task (find_task_by_vpid():
+-ESRCH, before the type is looked at); KCMP_EPOLL_TFD reads a struct kcmp_epoll_slot and looks
 its efd up with fget_task() (kcmp_epoll_target(): a negative efd is an unsigned index
 past any fdtable, -EBADF).  One task compared with itself finds one object:
 get_file_raw_ptr() of one descriptor twice (KCMP_FILE), or the same mm, files, fs,
@@ -46,6 +47,10 @@ def check(own: int | None, slot: Slot, ret: int, others: Iterable[Slot],
     kind, why = _s32(a[2]), ""
     if not 0 <= kind <= KCMP_EPOLL_TFD:
         why = f"type {kind} (the switch's default: -EINVAL)"
+    elif _s32(a[0]) <= 0 or _s32(a[1]) <= 0:
+        # find_task_by_vpid() of 0 or a negative pid: no struct pid is ever numbered so
+        # (alloc_pid() hands out 1 and up), the task is NULL: -ESRCH, whatever the type
+        why = f"pid {min(_s32(a[0]), _s32(a[1]))} (find_task_by_vpid(): no task, -ESRCH)"
     elif kind == KCMP_EPOLL_TFD:
         efd = read_efd(a[4])
         if efd is not None and efd & 0x8000_0000:

@@ -17,19 +17,21 @@ as before.
 
 from __future__ import annotations
 
+import struct
 from collections import deque
 from typing import TYPE_CHECKING
 
 from abi.descriptors import NR_RECVMSG
 from guardian.fd_results import s32
 from guardian.open_files import Description, OpenFile
-from guardian.side_fds import rights
+from guardian.side_fds import Read, rights
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
     from guardian.open_files import FileTable
     from guardian.user_memory import UserMemory
 
+_MSG_CONTROL = 32                           # struct msghdr's msg_control, msg_controllen
 _MSG_FLAGS = 48                             # struct msghdr's msg_flags on AArch64
 MSG_CTRUNC = 0x8
 _KEPT = 64                                  # messages kept per end (older ones dropped)
@@ -84,3 +86,30 @@ class PassedFds:
 
     def forget(self, description: Description) -> None:
         self.queued.pop(description, None)
+
+
+def sent_files(read: Read, table: FileTable, hdr: int) -> set[Description] | None:
+    """The open files a sendmsg's SCM_RIGHTS messages (struct msghdr at `hdr`) named,
+    each a number of `table` the Guardian knows; None where any byte of the header or
+    its control data could not be read (`read` gives None) or a number is not known:
+    the message may then hold any file.  (scm_fp_copy() -> fget_raw() takes a reference
+    of each; the skb keeps it until a recvmsg installs it or the socket is released.)"""
+    raw = read(hdr + _MSG_CONTROL, 16)
+    if raw is None:
+        return None
+    control, length = struct.unpack("<QQ", raw)
+    if length and (not control or length > 1 << 16):
+        return None     # (rights() reads no more than 64 KiB: 6.9+'s optmem_max is 128)
+    failed = False
+
+    def reading(va: int, n: int) -> bytes | None:
+        nonlocal failed
+        raw = read(va, n)
+        failed = failed or raw is None
+        return raw
+
+    fds = rights(reading, hdr)
+    files = [table.fds.get(fd) for fd in fds]
+    if failed or any(f is None for f in files):
+        return None
+    return {f.description for f in files if f is not None}

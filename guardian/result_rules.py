@@ -101,6 +101,7 @@ from guardian.itimer_bounds import CALLS as _ITIMER_CALLS
 from guardian.itimer_bounds import ItimerBounds
 from guardian.kcmp_answer import check as check_kcmp
 from guardian.kcmp_answer import read_efd
+from guardian.kcmp_known import check as check_kcmp_known
 from guardian.ksm_opt_in import CALLS as _KSM_CALLS
 from guardian.ksm_opt_in import follow as follow_merge
 from guardian.link_loops import CALLS as _NAMED_CALLS
@@ -120,6 +121,7 @@ from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.own_pid import own_pid
+from guardian.passed_fds import sent_files
 from guardian.perf_args import check as check_perf_args
 from guardian.pidfd_args import CALLS as _PIDFD_ARG_CALLS
 from guardian.pidfd_args import check as check_pidfd_args
@@ -207,6 +209,7 @@ _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 #: SCM_RIGHTS message queued (sendmsg, sendmmsg; one that fails queued none: scm_destroy()).
 #: io_uring's calls reach no kernel (return.no_aio: -ENOSYS only), so hold nothing.
 _PASSING_CALLS = frozenset(NUMBERS[n] for n in ("sendmsg", "sendmmsg"))
+_NR_SENDMSG = NUMBERS["sendmsg"]
 _NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 _SIGCHLD, _CLONE_PARENT, _CLONE_THREAD = 17, 0x8000, 0x10000
 
@@ -366,6 +369,10 @@ class ResultRules:
                            slot, dom, reg.slots.values(), reg.user_runs,
                            [(slot.root, addr, addr + 4)])),
                        reg.returns != slot.returns_at_start)
+            check_kcmp_known(self.files, slot, ret, own_pid(self.files, slot),
+                             lambda addr, n: self.memory.read(addr, n, slot.root) if quiet(
+                                 slot, dom, reg.slots.values(), reg.user_runs,
+                                 [(slot.root, addr, addr + n)]) else None)
         if nr in _KIND_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_descriptor_kind(
                 self.files, slot, ret, own_pid(self.files, slot),
@@ -631,7 +638,17 @@ class ResultRules:
         if nr in _REMAP_CALLS:
             record_remap(reg.space_of(dom.id, slot.root), slot, ret)
         if nr in _PASSING_CALLS and ret < _ERRNO_FLOOR:
-            self.files.may_pass = True      # (fd_kind_answer.py: a file past its last close)
+            # (fd_kind_answer.py: a file past its last close) what a sendmsg sent, where
+            # its numbers and control data are known; anything from any other send
+            table = self.files.tables.get((slot.root, slot.thread))
+            sent = sent_files(lambda va, n: self.memory.read(va, n, slot.root) if quiet(
+                slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, va, va + n)])
+                else None, table, slot.args[1]) \
+                if nr == _NR_SENDMSG and table is not None and self.files.steady(slot) else None
+            if sent is None:
+                self.files.may_pass = True
+            else:
+                self.files.sent_files |= sent
         if fd_call:
             self.files.record(slot, ret)
             if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):

@@ -99,6 +99,7 @@ class _Files:
         self.tables = {(1, 2): self.table}
         self.reached = Reach(leader=leader)
         self.may_pass = False           # (no sendmsg succeeded)
+        self.sent_files: set[object] = set()
         self.exec_tables: list[object] = []
         self.exec_kept: set[object] = set()
         self.admission = SimpleNamespace(registry=SimpleNamespace(slots={}, dying=set()))

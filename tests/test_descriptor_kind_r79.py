@@ -61,6 +61,7 @@ class _Files:
         self.table = FileTable(pids={OWN}, free={})
         self.tables = {(1, 2): self.table}
         self.may_pass = False
+        self.sent_files: set[object] = set()
         self.exec_tables: list[object] = []
         self.exec_kept: set[object] = set()
         self.retired: set[int] = set()

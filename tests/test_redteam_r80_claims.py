@@ -14,7 +14,7 @@ Each test runs the round-80 victim (secret_r80_rules) with a kernel that answers
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes
 intact, and each step indexes the label Linux's answer gives.  No false refusal found.
 ZV-024's answer, 4096 to process_madvise(MADV_FREE) of the caller's own mm, is Linux's
-on 6.13..6.18: a claim since fix80a2 (test_process_madvise_free_of_own_mm_on_6_13).
+on 6.13..6.18: a claim since the fixes (test_process_madvise_free_of_own_mm_on_6_13).
 """
 
 from __future__ import annotations

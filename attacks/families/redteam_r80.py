@@ -60,7 +60,7 @@ living fork child: !task_will_free_mem(), -EINVAL; ZV-023 answers 0 to the same 
 once wait4() reaped the child: pidfd_get_task() -> pid_task(PIDTYPE_TGID) finds no task,
 -ESRCH (a pidfd pins its struct pid: no pid reuse can answer otherwise; qemu-user has no
 process_mrelease).  ZV-024 is withdrawn (no scenario,
-a claim since fix80a2): 4096 to process_madvise(pfd, {Q, 4096}, 1, MADV_FREE, 0) with pfd
+a claim since the fixes): 4096 to process_madvise(pfd, {Q, 4096}, 1, MADV_FREE, 0) with pfd
 pidfd_open(getpid()) is Linux's own answer on 6.13..6.18 -- SYSCALL_DEFINE5(process_madvise)
 applies process_madvise_remote_valid() (MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED,
 MADV_COLLAPSE) only where mm != current->mm ("mm/madvise: unrestrict process_madvise() for
@@ -126,7 +126,8 @@ reopen of the memfd), ZV-018 (kcmp() of the caller's own pid twice), ZV-025 (MAD
 a locked page), ZV-031 (a page mlock2(MLOCK_ONFAULT) locked), ZV-032 (an area
 mlockall(MCL_FUTURE) locked as it was made), ZV-033 (process_madvise()'s flags:
 abi/value_ranges).
-Left open by fix80a2, and what the Guardian would need: ZV-005 and ZV-008 (a number never
+Left open, and what the Guardian would need: ZV-001 and ZV-020 (KCMP_FILE and
+KCMP_EPOLL_TFD's idx1 of a number never opened), ZV-005 and ZV-008 (a number never
 opened): the Guardian knows the numbers the program made or closed, not every number its
 table holds -- a launcher may leave any descriptor open across the exec (a shell's
 `exec 900>f`), and fget_task() / perf_fget_light() then find it; it would need the table
@@ -139,15 +140,33 @@ would need the kernel's PMU count, which only the untrusted kernel reports
 task_will_free_mem() holds for a child a SIGKILL of another process of the user or the OOM
 killer has sent, which the Guardian cannot see; it would need to know that no signal but
 its own program's reached the child and no OOM kill ran (process_mrelease() of the caller
-itself stays refused: return.mrelease_live).
-Refused since fix80a2: ZV-006 (return.descriptor_kind: a signalfd4() answer is a signalfd,
+itself stays refused: return.mrelease_live).  ZV-029 (a CLONE_FILES child answered
+KCMP_FILES 1): a child whose task began to exit has no table (do_exit() -> exit_files()
+sets task->files NULL, and kcmp_ptr(files, NULL) answers 1 or 2), and another process may
+SIGKILL the child at any time, unseen until the kernel reports the end; it would need to
+know the child had not entered do_exit() when kcmp() read task->files.  ZV-034 (a file the
+program passed to itself by SCM_RIGHTS, then closed everywhere): it would need to know
+that each message holding the file was consumed (a recvmsg of the program's own peer end
+without MSG_PEEK installed it, no other process holds that end, no unix GC holds the
+skb), so that scm_fp_copy()'s reference is gone; files never sent are judged
+(`Descriptors.sent_files`).
+Refused since: ZV-006 (return.descriptor_kind: a signalfd4() answer is a signalfd,
 no pidfd), ZV-009 (return.descriptor_kind: nor a perf event), ZV-027
 (return.perf_event_args: sample_period bit 63 without freq), ZV-028
 (return.perf_event_args: a __reserved_1 bit 48..63 of the flag word), ZV-035
 (return.perf_event_args: a cgroup descriptor a call made as a pseudo file -- pipe2,
 socket, memfd_create, signalfd4, ... -- is no cgroup directory), ZV-023
 (return.pidfd_ended: process_mrelease() through a pidfd of a child a wait of the program
-reaped, pidfd_get_task() -> -ESRCH; guardian/pidfds.py check_task).
+reaped, pidfd_get_task() -> -ESRCH; guardian/pidfds.py check_task); ZV-004 and ZV-026 (return.kcmp_slot_file: a
+slot efd signalfd4(-1, ...) made, !is_file_epoll(), and one the program closed,
+fget_task() -EBADF), ZV-012 (return.kcmp_distinct: KCMP_FS of a fork child cloned without
+CLONE_FS, copy_fs_struct()), ZV-014, ZV-017 and ZV-030 (return.kcmp_distinct: KCMP_FILE of
+two struct files each made apart -- a /proc/self/fd reopen, path_openat() ->
+alloc_empty_file(); a named file and a pipe end; a fork child's own dup3() over its copy),
+ZV-019 (return.kcmp_answer: find_task_by_vpid(0) finds no task, -ESRCH), ZV-021
+(return.descriptor_kind: the released pipe end was in no SCM_RIGHTS message the program
+sent -- `Descriptors.sent_files` -- so __fput() -> eventpoll_release_file() removed its
+item).
 
 Honest answers (tests/test_redteam_r80_claims.py): every step of STEPS answered as Linux
 does (among them KCMP_FILES of a CLONE_FILES child 0 and KCMP_FILE of a number a fork
@@ -298,10 +317,11 @@ STEPS = (
      'perf_cgroup_connect() -> css_tryget_online_from_dir(): a pipe is no cgroup directory, '
      '-EBADF', 6),
 )
-#: the steps the Guardian refuses (as of when written)
-REFUSED = frozenset(("ZV-002", "ZV-006", "ZV-007", "ZV-009", "ZV-010", "ZV-013", "ZV-015",
-                     "ZV-016", "ZV-018", "ZV-023", "ZV-025", "ZV-027", "ZV-028", "ZV-031",
-                     "ZV-032", "ZV-033", "ZV-035"))
+#: the steps the Guardian refuses (as of when written, and since the fixes)
+REFUSED = frozenset(("ZV-002", "ZV-004", "ZV-006", "ZV-007", "ZV-009", "ZV-010", "ZV-012",
+                     "ZV-013", "ZV-014", "ZV-015", "ZV-016", "ZV-017", "ZV-018", "ZV-019",
+                     "ZV-021", "ZV-023", "ZV-025", "ZV-026", "ZV-027", "ZV-028", "ZV-030",
+                     "ZV-031", "ZV-032", "ZV-033", "ZV-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

@@ -1,0 +1,125 @@
+"""`return.kcmp_distinct` and `return.kcmp_slot_file`: kcmp() answers about objects the
+Guardian knows are two, or a kcmp_epoll_slot whose efd it knows is no epoll.
+
+kernel/kcmp.c, every 6.x version:
+- KCMP_FILE compares get_file_raw_ptr(task1, idx1) and (task2, idx2) with kcmp_ptr(): 0
+  only for one struct file.  Each successful open makes a struct file of its own
+  (path_openat() -> alloc_empty_file(), a /proc/self/fd magic link too: the link is
+  followed, the new file opened on its path), and so does each call of a fixed kind
+  (pipe2's create_pipe_files() -> alloc_file_pseudo(), memfd_create, epoll_create1 ...).
+  Two such files the program made apart, each still named by its number, are two
+  pointers: never 0.  A fork child's table is its own (dup_fd()): the child's dup3()
+  over an inherited number changes that table alone.
+- KCMP_FS compares task->fs: copy_fs() without CLONE_FS gives the child a new fs_struct
+  (copy_fs_struct()); nothing ever shares an fs_struct again (unshare(CLONE_FS) makes
+  another; exit_fs() leaves NULL), so a fork child's is never the caller's: never 0.
+- KCMP_EPOLL_TFD: kcmp_epoll_target() -> fget_task(task2, slot.efd) of a number the
+  program closed, -EBADF; get_epoll_tfile_raw_ptr() of a file signalfd4(-1, ...) made
+  (signalfd_fops, not eventpoll: !is_file_epoll()), -EINVAL.
+
+Judged only where the caller's table lay steady through the call and is its thread group
+leader's (fd_kind_answer.Known), the pids the caller's own (own_pid.py) or a living,
+unreaped fork child's whose table lay unchanged (Descriptors.child_table()); not judged
+where a seccomp filter may answer (the caller tests that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.confidential_files import Descriptors
+from guardian.fd_kind_answer import _FIXED, Known
+from guardian.open_files import OpenFile
+from guardian.slots import Slot
+
+KCMP_FILE, KCMP_FS, KCMP_EPOLL_TFD = 0, 3, 7
+_NR_SIGNALFD4 = NUMBERS["signalfd4"]
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def _fresh(f: OpenFile | None) -> bool:
+    """Was `f` made as a struct file of its own: by an open of a name (any name, a /proc
+    reopen too) or a call of a fixed kind?  (A received, pidfd_getfd'd, inherited or
+    unseen file has none of these: it may be any other.)"""
+    # (openat() of /proc/self/fd/N records no path: a reopen of a memfd or a pipe is
+    # marked by what it reached, memfd or fifo, with no maker -- no other call sets them)
+    return f is not None and (f.path is not None or f.maker in _FIXED or (
+        f.maker is None and (bool(f.memfd) or f.fifo)))
+
+
+def _two(f1: OpenFile | None, f2: OpenFile | None) -> bool:
+    return _fresh(f1) and _fresh(f2) and f1 is not None and f2 is not None \
+        and f1.description is not f2.description
+
+
+def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
+    kind, pid2 = _s32(a[2]), _s32(a[1])
+    if ret != 0 or kind not in (KCMP_FILE, KCMP_FS):
+        return ""
+    if kind == KCMP_FILE and pid2 == own:
+        if _two(k.file(a[3]), k.file(a[4])):
+            return (f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, two struct "
+                    "files each made apart (1 or 2, never 0)")
+        return ""
+    reg = k.files.admission.registry
+    proc = reg.child_pids.get((k.slot.root, pid2))
+    roots = [r for r, p in reg.process_of_root.items() if p == proc
+             and r not in k.files.retired]
+    if not proc or len(roots) != 1 or reg.was_reaped(roots[0], proc):
+        return ""
+    if kind == KCMP_FILE:
+        child = k.files.child_table(k.slot, pid2)
+        if child is not None and _two(k.file(a[3]), child.fds.get(_s32(a[4]))):
+            return (f"KCMP_FILE of descriptor {_s32(a[3])} and fork child {pid2}'s "
+                    f"{_s32(a[4])}, two struct files (never 0)")
+        return ""
+    # KCMP_FS: the child's WorkDir is the caller's object only where CLONE_FS shared it
+    # (judged only for a child in another tree: the key names its own leader thread)
+    if roots[0] == k.slot.root:
+        return ""
+    mine = k.files.workdirs.get((k.slot.root, k.slot.thread))
+    theirs = k.files.workdirs.get((roots[0], proc))
+    if mine is not None and theirs is not None and theirs is not mine:
+        return f"KCMP_FS of fork child {pid2}, whose fs_struct copy_fs_struct() made (never 0)"
+    return ""
+
+
+def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
+    raw = read(a[4], 4)             # struct kcmp_epoll_slot's efd
+    if raw is None:
+        return ""
+    efd = int.from_bytes(raw[:4], "little")
+    if k.closed(efd):
+        return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, which the program closed (-EBADF)"
+    f = k.file(efd)
+    if f is not None and f.maker == _NR_SIGNALFD4:
+        return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a signalfd (!is_file_epoll(): -EINVAL)"
+    return ""
+
+
+def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
+          read: Callable[[int, int], bytes | None]) -> None:
+    """kcmp in `slot` answered `ret` (not an error); `own`: the caller's pid (None: not
+    known); `read(addr, n)`: the bytes at addr as the kernel read them (None: unknown)."""
+    a = slot.args
+    if own is None or _s32(a[0]) != own or not files.steady(slot):
+        return
+    k = Known(files, slot)
+    if not k.leaders():
+        return
+    if _s32(a[2]) == KCMP_EPOLL_TFD:
+        if _s32(a[1]) == own:
+            why = _slot_file(k, a, read)
+            if why:
+                refuse("return.kcmp_slot_file", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
+        return
+    why = _distinct(k, a, ret, own)
+    if why:
+        refuse("return.kcmp_distinct", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")

@@ -103,6 +103,7 @@ EXPECTED = {
     "secret_r77_mm",
     "secret_r79_mm",
     "secret_r80_mm",
+    "secret_r81_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

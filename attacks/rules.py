@@ -257,6 +257,7 @@ RULES: tuple[Rule, ...] = (
                  "return.kcmp_distinct", "return.kcmp_slot_file",
                  "return.descriptor_kind", "return.perf_event_args", "return.pidfd_args",
                  "return.securebits_locked", "return.capset_effective",
+                 "return.suid_dumpable", "return.launch_no_new_privs",
                  "return.process_madvise_iovec",
                  "return.negative_descriptor",
                  "return.errno_set",

@@ -186,6 +186,14 @@ def main(ctx: click.Context) -> None:
                    "launcher (systemd's SystemCallFilter=, a container runtime's profile): "
                    "the Guardian then lets any call answer an error a filter may give. "
                    "Without it the launch is taken to start with no filter.")
+@click.option("--launch-suid-dumpable", type=click.IntRange(0, 2), default=None, metavar="N",
+              help="The fs.suid_dumpable sysctl of the confidential program's run (0, 1 or "
+                   "2): after a set*id call changes an effective id, prctl(PR_GET_DUMPABLE) "
+                   "answers it (commit_creds()).  Without it the default configuration's 0.")
+@click.option("--launch-no-new-privs", is_flag=True,
+              help="The confidential program's launcher set no_new_privs before the first "
+                   "exec (systemd's NoNewPrivileges=, `setpriv --no-new-privs`): every "
+                   "thread then holds it.  Without it the launch is taken to leave it clear.")
 @click.option("--mutate", default="", hidden=True, metavar="CHECK",
               help="Run the Guardian without one named check (mutation testing).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -227,7 +235,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         strace: bool, strace_file: Path | None,
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
-        launch_filter: bool, mutate: str,
+        launch_filter: bool, launch_suid_dumpable: int | None, launch_no_new_privs: bool,
+        mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -268,6 +277,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              trace_writer=trace_writer, guardian=guardian,
                              confidential=confidential, guardian_seed=guardian_seed,
                              mutate=mutate, admit=admit, launch_filter=launch_filter,
+                             launch_suid_dumpable=launch_suid_dumpable,
+                             launch_no_new_privs=launch_no_new_privs,
                              view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)

@@ -196,7 +196,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 trace_level: str = "events", trace_writer: WriterMode = "auto",
                 guardian: str = "off", confidential: bool = False,
                 guardian_seed: int | None = None, mutate: str = "", admit: Sequence[str] = (),
-                launch_filter: bool = False,
+                launch_filter: bool = False, launch_suid_dumpable: int | None = None,
+                launch_no_new_privs: bool = False,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -242,6 +243,10 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         if confidential and guardian == "off":
             raise UsageError("--confidential needs the Guardian",
                              "add --guardian on (or mprotect)")
+        if (launch_suid_dumpable is not None or launch_no_new_privs) and not confidential:
+            raise UsageError("--launch-suid-dumpable and --launch-no-new-privs state the "
+                             "launch of a confidential program",
+                             "add --guardian on --confidential, or leave them out")
         console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
@@ -276,7 +281,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              stdout=stdout, stderr=stderr, stdin=stdin, env=tuple(env),
                              epoch_ns=inputs.epoch_ns, sysroot=view.sysroot, mounts=mounts,
                              on_read=inputs.file_read if trace is not None else None,
-                             strace=view.strace, console=console, cwd=cwd)
+                             strace=view.strace, console=console, cwd=cwd,
+                             suid_dumpable=launch_suid_dumpable or 0,
+                             no_new_privs=launch_no_new_privs)
         stack.callback(restore_terminal, console)
         if config.rack is not None:
             if monitor is not None:
@@ -305,6 +312,10 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 monitor.conf.admit_launch(argv, list(opts.env), guest_path)
                 if launch_filter:
                     monitor.conf.state_launch_filter()
+                if launch_suid_dumpable is not None:
+                    monitor.conf.state_launch_suid_dumpable(launch_suid_dumpable)
+                if launch_no_new_privs:
+                    monitor.conf.state_launch_no_new_privs()
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

@@ -47,6 +47,7 @@ from guardian.confidential_signals import Signals
 from guardian.confidential_uaccess import UserAccess
 from guardian.el0_view import El0View
 from guardian.kernel_view import KernelView
+from guardian.launch_facts import SUID_DUMPABLE_VALUES
 from guardian.measure import MeasuredFile, MeasuredImage
 from guardian.memfd_open import open_memfd_descriptor
 from guardian.slots import Domain, Slot, Space
@@ -107,6 +108,18 @@ class Confidential:
         launcher (systemd's SystemCallFilter=, a container runtime's profile): every
         thread of the launch may then have a call answered by a filter."""
         self.self_signals.raised.launch_filtered = True
+
+    def state_launch_suid_dumpable(self, value: int) -> None:
+        """The user's statement of the fs.suid_dumpable sysctl of the run (0, 1 or 2;
+        0 where not stated): commit_creds() sets the dumpable mode to it."""
+        if value not in SUID_DUMPABLE_VALUES:
+            raise ValueError(f"fs.suid_dumpable is 0, 1 or 2, not {value}")
+        self.descriptors.stated.launch.suid_dumpable = value
+
+    def state_launch_no_new_privs(self) -> None:
+        """The user's statement that the launcher set no_new_privs before the first exec
+        (systemd's NoNewPrivileges=, `setpriv --no-new-privs`): the first thread holds it."""
+        self.descriptors.stated.launch.no_new_privs = True
 
     def admit_launch(self, argv: list[bytes], envp: list[bytes], path: str | None = None
                      ) -> None:

@@ -69,6 +69,7 @@ from abi.value_ranges import (
     THP_DISABLE,
 )
 from guardian.capset_sets import CAP_EFFECTIVE
+from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
@@ -118,6 +119,8 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
     a = slot.args
     if fact in _OF_SPACE:
         stated.of_space(slot)[fact] = a[1] & 0xFFFF_FFFF
+        if fact == DUMPABLE:            # (PR_SET_DUMPABLE's, not commit_creds()'s)
+            stated.of_space(slot).pop(FROM_SYSCTL, None)
     elif fact == CRED_CHANGE:
         if _changes_nothing(slot):
             return                      # (__sys_setresuid(): no commit_creds())
@@ -399,16 +402,20 @@ def _note_fs_id(stated: StatedFacts, slot: Slot, ret: int) -> None:
 
 
 def note_id_change(stated: StatedFacts, slot: Slot, ret: int,
-                   known: dict[str, object] | None) -> None:
+                   known: dict[str, object] | None) -> bool:
     """A set*id call answered `ret`; `known`: the thread's ids before it.  commit_creds():
-    an effective id or fs id that changed clears task->pdeath_signal."""
+    an effective id or fs id that changed clears task->pdeath_signal.  True where the
+    call changed the known effective id (commit_creds() then set the dumpable mode:
+    guardian/launch_facts.py)."""
     if slot.nr in _FS_KEY:
         _note_fs_id(stated, slot, ret)
-        return
+        return False
     got = _EFFECTIVE_SET.get(slot.nr)
     if got is None or ret != 0 or known is None:
-        return
+        return False
     name, arg = got
     new = slot.args[arg] & 0xFFFF_FFFF
     if new != 0xFFFF_FFFF and isinstance(known.get(name), int) and known[name] != new:
         stated.of_thread(slot)[PDEATH_SIGNAL] = 0
+        return True
+    return False

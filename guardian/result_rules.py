@@ -34,6 +34,7 @@ from guardian import (
     checks,
     fd_modes,
     heap_faults,
+    launch_facts,
     link_loops,
     long_names,
     memfd_mapped,
@@ -74,7 +75,13 @@ from guardian.confidential_sigmask import (
 from guardian.counter_files import CALLS as _COUNTER_CALLS
 from guardian.counter_files import CounterFiles
 from guardian.credentials import CALLS as _CRED_CALLS
-from guardian.credentials import Credentials, changes_nothing, kept_by_same_ids, restore_kept
+from guardian.credentials import (
+    USERNS,
+    Credentials,
+    changes_nothing,
+    kept_by_same_ids,
+    restore_kept,
+)
 from guardian.cut_dropped import note_dropped
 from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
@@ -130,7 +137,7 @@ from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
 from guardian.poll_open import check_pollnval
 from guardian.prctl_state import CRED_CALLS as _CRED_SETTERS
-from guardian.prctl_state import note_id_change, settle_dumpable
+from guardian.prctl_state import mm_flags_settled, note_id_change, settle_dumpable
 from guardian.process_groups import group_of
 from guardian.protections import CALLS as _PROTECTION_CALLS
 from guardian.protections import check_mprotect_return
@@ -689,8 +696,15 @@ class ResultRules:
         if usage_shown:
             self.usage.commit(slot, usage_shown)
         if creds_call:
-            if not self._filtered(slot):
-                note_id_change(self.files.stated, slot, ret, self.creds.known(slot))
+            known = self.creds.known(slot)
+            if not self._filtered(slot) and \
+                    note_id_change(self.files.stated, slot, ret, known) and \
+                    known is not None and not known.get(USERNS):
+                # (not in a user namespace it moved to: a uid_map written there since may
+                # have made the id it knew stale, map_write())
+                stated = self.files.stated
+                launch_facts.note_cred_commit(stated.launch, stated, slot,
+                                              mm_flags_settled(reg, slot))
             self.creds.commit(slot, creds_shown, ret, self._filtered(slot))
             if kept_facts:
                 restore_kept(self.files.stated, slot, kept_facts)

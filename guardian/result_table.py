@@ -23,6 +23,7 @@ from abi.value_ranges import (
     BY_COMMAND,
     COMM,
     DT_TYPES,
+    DUMPABLE,
     FUTEX_PRIVATE_FLAG,
     FUTEX_TID_MASK,
     INODE,
@@ -93,7 +94,7 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
-from guardian import checks, prctl_state, securebits_locks
+from guardian import checks, launch_facts, prctl_state, securebits_locks
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -313,6 +314,12 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
         elif isinstance(term, Keeps):
             if term.fact == MEMBARRIER_REGS:
                 _check_membarrier_registered(slot, held)
+            elif term.fact == NO_NEW_PRIVS and \
+                    held.stated.of_thread(slot).get(NO_NEW_PRIVS) == 0:
+                # (the launch's bit, never set since: a filter may answer, or a TSYNC
+                # put it on the thread: seccomp_sync_threads())
+                if not held.filtered(slot):
+                    launch_facts.check_no_new_privs(slot, _s64(ret))
             elif term.fact in prctl_state.FACTS:
                 # A seccomp filter may have answered the set (or this call) for Linux;
                 # another thread's prctl in flight may have changed the mm's bits.
@@ -507,6 +514,8 @@ def _check_kept(memory: UserMemory, slot: Slot, name: str, ret: int, fact: str,
                            "this open file (an open file's inode never changes)")
         return
     if fact in prctl_state.FACTS:
+        if fact == DUMPABLE and launch_facts.check_dumpable(stated.launch, stated, slot, ret):
+            return                      # (commit_creds()'s suid_dumpable)
         why = prctl_state.answer_refused(stated, slot, fact, ret)
         if why:
             _refused(slot, why)

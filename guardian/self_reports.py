@@ -58,6 +58,7 @@ from abi.hwcaps import feature_names
 from abi.layout import ERRNO_FLOOR, SA_RESETHAND
 from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM, INODE, NO_NEW_PRIVS
+from guardian import launch_facts
 from guardian.checks import refuse
 from guardian.confidential_selfsignal import UNBLOCKABLE
 from guardian.credentials import USERNS
@@ -380,6 +381,14 @@ class SelfReports:
         facts = self.files.stated.threads.get((slot.root, target), {})
         raised = self.signals.raised if self.signals is not None else None
         filtered = raised is not None and (slot.root, target) in raised.own_filter
+        if facts.get(NO_NEW_PRIVS) == 0 and raised is not None:
+            # (the launch's bit, never set since, where no filter may answer the read or
+            # have put it on the thread: seccomp_sync_threads())
+            r = raised.spaces.get(slot.root)
+            group = self.registry.group_of
+            if r is not None and not r.holds(target, group(slot.root, target)) and \
+                    not r.holds(slot.thread, group(slot.root, slot.thread)):
+                launch_facts.check_status_line(slot, got)
         return ids_problem(task_creds(self.registry, space, slot, target), got) or \
             modes_problem(facts.get(NO_NEW_PRIVS) == 1, filtered, got)
 

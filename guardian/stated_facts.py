@@ -37,6 +37,7 @@ from collections.abc import Callable
 
 from abi.value_ranges import COMM, NO_NEW_PRIVS, PDEATH_SIGNAL, PERSONA, PERSONA_CLEARABLE
 from guardian import prctl_state
+from guardian.launch_facts import LaunchFacts
 from guardian.open_files import Description
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -96,6 +97,8 @@ class StatedFacts:
         self.pipe_ends = pipe_ends
         self.threads: dict[tuple[int, int], dict[str, object]] = {}
         self.files: dict[Description, dict[str, object]] = {}
+        #: the launch as the user stated it (guardian/launch_facts.py)
+        self.launch = LaunchFacts()
 
     def of_thread(self, slot: Slot) -> dict[str, object]:
         return self.threads.setdefault((slot.root, slot.thread), {})

@@ -35,7 +35,9 @@ CAP_FS_SET = sum(1 << c for c in (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEAR
                                   CAP_MAC_OVERRIDE))
 NGROUPS_MAX = 65536
 _INVALID = 0xFFFF_FFFF                   # (uid_t)-1: "leave it" / an invalid id
-_DUMP_DISABLE = 0                        # suid_dumpable's default (SUID_DUMP_DISABLE)
+#: fs.suid_dumpable, one value for the whole system as Linux's `int suid_dumpable`
+#: (fs/coredump.c: 0, SUID_DUMP_DISABLE, by default); Kernel() sets it from its options
+suid_dumpable = 0
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def commit_creds(t: Thread, new: Cred) -> None:
     old = t.cred
     if (old.euid, old.egid, old.fsuid, old.fsgid) != (new.euid, new.egid, new.fsuid, new.fsgid) \
             or new.cap_permitted & ~old.cap_permitted:
-        t.process.dumpable = _DUMP_DISABLE
+        t.process.dumpable = suid_dumpable
         t.pdeath_signal = 0
     t.cred = new
 

@@ -27,6 +27,7 @@ from emulator.exceptions import VectorTable
 from emulator.fastuc import CTX_PC, CTX_SP
 from emulator.machine import BootInfo
 from emulator.small_sha256 import sha256 as small_sha256
+from kernel_model import credentials
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
 from kernel_model.credentials import secure_exec
@@ -85,6 +86,8 @@ class KernelOptions:
     strace: Callable[[str], None] | None = None  # one decoded line per syscall
     console: Console = field(default_factory=Console)  # the terminal behind fds 0-2
     cwd: str = "/"                    # the first program's working directory (guest path)
+    suid_dumpable: int = 0            # fs.suid_dumpable (the launch as the user states it)
+    no_new_privs: bool = False        # the launcher set no_new_privs before the first exec
     warnings: list[str] = field(default_factory=list)   # what the user must hear (stderr)
     notes: list[str] = field(default_factory=list)      # for -v, --stats and --json only
 
@@ -113,6 +116,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.clock = clock
         self.stats = stats
         self.options = options
+        credentials.suid_dumpable = options.suid_dumpable
         self.rootfs = Rootfs(options.rootfs, sysroot=options.sysroot, mounts=options.mounts,
                              on_read=options.on_read)
         self.frames = FrameAllocator(boot.ram_base, boot.ram_size)
@@ -293,6 +297,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                        cwd=self.options.cwd)
         proc.fds.record_locks = self.record_locks
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
+        thread.no_new_privs = self.options.no_new_privs     # (the launcher's, kept by exec)
         proc.threads.append(thread)
         proc.confidential = confidential
         if confidential and not self.boot_info.monitor:

@@ -182,6 +182,39 @@ def test_click_usage_errors_exit_2(argv: list[str], tmp_path: Path) -> None:
     assert b"Error:" in proc.stderr and b"Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("value", ["3", "-1", "one"])
+def test_launch_suid_dumpable_bad_value_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    """fs.suid_dumpable is 0, 1 or 2 (proc_dointvec_minmax): another value is refused with
+    the option named, before anything runs."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-suid-dumpable",
+                     value, "hello", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert b"--launch-suid-dumpable" in proc.stderr and b"Traceback" not in proc.stderr
+    assert proc.stdout == b""
+
+
+@pytest.mark.parametrize("option", [["--launch-suid-dumpable", "1"], ["--launch-no-new-privs"]])
+def test_launch_statements_need_a_confidential_program(option: list[str],
+                                                       tmp_path: Path) -> None:
+    proc = blindfold("run", *option, "hello", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--confidential" in error_line(proc)
+
+
+def test_stated_launch_is_the_kernels_and_the_guardians(tmp_path: Path) -> None:
+    """--launch-suid-dumpable 2 and --launch-no-new-privs: the kernel model starts the
+    launch so (PR_GET_DUMPABLE answers 2 after setuid(65534): commit_creds();
+    PR_GET_NO_NEW_PRIVS 1), and the Guardian lets those answers through."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--strace",
+                     "--launch-suid-dumpable", "2", "--launch-no-new-privs", "secret_r79_core",
+                     cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.endswith(b"secret: intact\n")
+    calls = proc.stderr.decode()
+    assert "prctl(0x3,0x0,0x0,0x0,0x0,0x0) = 2" in calls
+    assert "prctl(0x27,0x0,0x0,0x0,0x0,0x0) = 1" in calls
+
+
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
     """-v adds the traceback, and the last line is still the one-line error."""
     (tmp_path / "notes.txt").write_text("text\n")

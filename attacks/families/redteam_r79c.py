@@ -63,32 +63,36 @@ where the header and sets lay quiet through the call, until a set*id, capset, un
 setns or exec: cap_capset(), cap_capget()), ZT-023 (return.securebits_locked,
 guardian/securebits_locks.py: under SECBIT_KEEP_CAPS_LOCKED set by the thread's own
 PR_SET_SECUREBITS no PR_SET_KEEPCAPS answers 0, nor a PR_SET_SECUREBITS changing a locked
-bit or clearing a lock: cap_task_prctl() -EPERM).
-Left open, as the Guardian cannot refuse them soundly (each answer is Linux's under a
-state it cannot see):
-- ZT-008: commit_creds() sets the dumpable mode to fs.suid_dumpable, a sysctl any admin
-  may set to 0, 1 or 2 at any time (2 where a distribution's core-dump helper wants it, 1
-  for debugging); the Guardian cannot read it, so 1 after an id change is Linux's answer
-  under suid_dumpable 1.  It would need the sysctl's value for the run (a stated launch
-  fact, as `--launch-filter` states a filter), and then the ids the call changed
-  (guardian/credentials.py knows them where the euid, egid, fsuid or fsgid it left
-  differ from the known ones).
-- ZT-015, ZT-020: the first thread's (the leader's) no_new_privs is the launch's, never
-  set by the program: a launch under systemd's NoNewPrivileges=, Kubernetes'
-  allowPrivilegeEscalation: false or `setpriv --no-new-privs` starts every thread with
-  it set (copy_process(), kept through execve()), and the Guardian does not see the
-  launcher.  The per-thread bit is already followed (a thread's own
-  PR_SET_NO_NEW_PRIVS sets only its own: stated_facts' NO_NEW_PRIVS, status_ids'
-  modes_problem() reads the named thread's); to refuse the 1 the Guardian would need
-  to know the launch's bit was clear (a stated launch fact), or an earlier unfiltered
-  PR_GET_NO_NEW_PRIVS 0 of the thread or the one it descends from, which this victim
-  never makes.
+bit or clearing a lock: cap_task_prctl() -EPERM), ZT-008 (return.suid_dumpable,
+guardian/launch_facts.py: the threat model fixes the launch as the README says, so
+fs.suid_dumpable is its default 0 unless the user states another with
+`blindfold run --launch-suid-dumpable N`; a set*id call answered 0 that changed the
+thread's known effective uid or gid, no other prctl or set*id call of the space
+overlapping it, leaves the dumpable mode at that value: commit_creds()
+set_dumpable(mm, suid_dumpable)), ZT-015 and ZT-020 (return.launch_no_new_privs,
+guardian/launch_facts.py: the README's launch sets no no_new_privs before the first exec
+unless the user states `--launch-no-new-privs` (systemd's NoNewPrivileges=, `setpriv
+--no-new-privs`); the first thread's bit is then known clear, copied to each new task
+(copy_process()) and kept through execve(), and only the task's own
+PR_SET_NO_NEW_PRIVS sets it (task_set_no_new_privs()): PR_GET_NO_NEW_PRIVS 1 and a
+status "NoNewPrivs:\t1" of such a thread are refused where no seccomp filter or
+dispatch may answer or have put it there (seccomp_sync_threads())).
+Honest under a stated launch (tests/test_redteam_r79c_claims.py): claim_dumpable_suid_1
+(PR_GET_DUMPABLE 1 after setuid(65534) with `--launch-suid-dumpable 1`),
+claim_nnp_launch (PR_GET_NO_NEW_PRIVS 1 in the first thread with `--launch-no-new-privs`).
+Left open, as the Guardian cannot refuse it soundly (the answer is Linux's under a state
+it cannot see):
 - ZT-017: after unshare(CLONE_NEWUSER) any process holding CAP_SETUID over the parent
-  namespace (the program's own parent, newuidmap, an admin) may write the new
-  namespace's /proc/<pid>/uid_map at any time (map_write()), and a map "0 0 1" makes
-  getuid() answer 0; before it, from_kuid_munged() answers kernel.overflowuid, a sysctl.
-  The Guardian would need to know no uid_map of the namespace was written (writes by
-  other processes it cannot see) and the overflowuid sysctl.
+  namespace (the program's own parent, newuidmap, an admin: root always does) may write
+  the new namespace's /proc/<pid>/uid_map once, at any time (map_write(): proc_uid_map_write()
+  -> new_idmap_permitted()), and a map "0 0 1" makes getuid() answer 0
+  (from_kuid_munged()); before it, from_kuid_munged() answers kernel.overflowuid, a
+  sysctl (65534 by default).  Unlike the two launch facts above, this is not a fact of
+  the launch: the writer is another process acting during the run, which the default
+  launch does not rule out and the Guardian cannot see.  To refuse the 0 it would need
+  to know that no process outside the confidential tree wrote the namespace's uid_map
+  between the unshare() and the getuid() (and that no confidential process did: a write
+  it could follow), and the overflowuid value (a launch fact like suid_dumpable).
 """
 
 from __future__ import annotations
@@ -234,7 +238,7 @@ def zt_dumpable_set(adv: Adversary) -> None:
 
 
 @scenario(id="ZT-008", title="Answer 1 to PR_GET_DUMPABLE after a root program's setuid(65534) answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROPS["DUMP"])
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DUMP"])
 def zt_dumpable_setuid(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it calls prctl(PR_GET_DUMPABLE) and exits
     7 for 1 (SUID_DUMP_USER).
@@ -316,7 +320,7 @@ def zt_thread_after(adv: Adversary) -> None:
 
 
 @scenario(id="ZT-015", title="Answer 1 to the first thread's PR_GET_NO_NEW_PRIVS after a second thread set it", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROPS["NNP"])
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["NNP"])
 def zt_thread_nnp(adv: Adversary) -> None:
     """1. A fork child's second thread calls prctl(PR_SET_NO_NEW_PRIVS, 1) itself (answered
     0) and exits; the first thread calls prctl(PR_GET_NO_NEW_PRIVS) and exits 7 for 1.
@@ -378,7 +382,7 @@ def zt_nnp_thread_fork(adv: Adversary) -> None:
 
 @scenario(id="ZT-020", title="Read NoNewPrivs 1 in the first thread's /proc/self/status "
           "after a second thread set no_new_privs itself", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, gap="P5", prop=PROPS["NNP"])
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["NNP"])
 def zt_nnp_status(adv: Adversary) -> None:
     """1. A fork child's second thread calls prctl(PR_SET_NO_NEW_PRIVS, 1) itself
     (answered 0) and exits; the first thread (the leader) reads /proc/self/status and
@@ -479,3 +483,26 @@ def claim_dumpable_exec(adv: Adversary) -> None:
     set_dumpable(current->mm, suid_dumpable); else set_dumpable(current->mm,
     SUID_DUMP_USER);`: ids all 0 and a readable binary: 1 (a new mm besides)."""
     prctl_by_option(adv, P_DUMPABLE_EXEC, {PR_SET_DUMPABLE: 0, PR_GET_DUMPABLE: 1})
+
+
+def claim_dumpable_suid_1(adv: Adversary) -> None:
+    """Step 8 under a launch with fs.suid_dumpable 1 (`--launch-suid-dumpable 1`): the
+    setuid(65534) answered 0, then PR_GET_DUMPABLE answers 1.  commit_creds():
+    `set_dumpable(task->mm, suid_dumpable)`: the sysctl's 1."""
+    prctl_by_option(adv, P_DUMPABLE_SETUID, {PR_GET_DUMPABLE: 1})
+
+
+def claim_dumpable_suid_2(adv: Adversary) -> None:
+    """Step 8 under fs.suid_dumpable 2 (`--launch-suid-dumpable 2`, where a distribution's
+    core-dump helper sets it): PR_GET_DUMPABLE answers 2 (SUID_DUMP_ROOT)."""
+    prctl_by_option(adv, P_DUMPABLE_SETUID, {PR_GET_DUMPABLE: 2})
+
+
+def claim_nnp_launch(adv: Adversary) -> None:
+    """Steps 15 and 20 under a launch that set no_new_privs (`--launch-no-new-privs`:
+    systemd's NoNewPrivileges=): the first thread's PR_GET_NO_NEW_PRIVS answers 1 and the
+    leader's /proc/self/status shows "NoNewPrivs:\t1", the launcher's bit, copied by
+    copy_process() into each fork child and kept through execve() (task_seccomp() prints
+    it).  (The kernel model starts the launch with the bit clear.)"""
+    prctl_by_option(adv, P_THREAD_NNP, {PR_GET_NO_NEW_PRIVS: 1})
+    _status(adv, P_NNP_STATUS, b"NoNewPrivs:\t0", b"NoNewPrivs:\t1")

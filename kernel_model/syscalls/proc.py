@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from abi import Call, Status
 from emulator import descriptors as D
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
+from kernel_model import credentials
 from kernel_model import signals as sig
 from kernel_model.credentials import commit_creds, exec_creds, secure_exec
 from kernel_model.elf_loader import ElfError, parse_elf
@@ -373,7 +374,7 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     # begin_new_exec(): SUID_DUMP_USER unless the effective ids differ from the real ones;
     # a secureexec image loses its parent-death signal
     secure = secure_exec(t.cred)
-    t.process.dumpable = 0 if secure else 1
+    t.process.dumpable = credentials.suid_dumpable if secure else 1
     if secure:
         t.pdeath_signal = 0
     k.stats.inc("kernel.execs")

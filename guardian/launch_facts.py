@@ -1,0 +1,105 @@
+"""What the user's launch starts the program with that no call of its own shows: the
+fs.suid_dumpable sysctl and the first thread's no_new_privs (`return.suid_dumpable`,
+`return.launch_no_new_privs`).
+
+The threat model fixes the launch as the README says: a default configuration, so
+fs.suid_dumpable is 0 (fs/coredump.c: `int suid_dumpable = 0;`) and no launcher set
+no_new_privs before the first exec.  A user whose launch differs states it
+(`blindfold run --launch-suid-dumpable N`, `--launch-no-new-privs`:
+Confidential.state_launch_suid_dumpable(), state_launch_no_new_privs()).
+
+- commit_creds(): `if (!uid_eq(old->euid, new->euid) || !gid_eq(old->egid, new->egid)
+  || ...) { if (task->mm) set_dumpable(task->mm, suid_dumpable); ...}`: a set*id call
+  the Guardian knows changed the effective uid or gid leaves the address space's dumpable
+  mode at suid_dumpable, where no other call that may change the mm's flags (a prctl,
+  another set*id) overlapped it (prctl_state.mm_flags_settled()) and the thread is in the
+  user namespace it started in (in one it made, a uid_map another process writes may
+  make the ids the Guardian knew stale: map_write()); PR_GET_DUMPABLE
+  (get_dumpable()) then answers it until a PR_SET_DUMPABLE, a fork (carried: dup_mm()) or
+  an exec.
+- PFA_NO_NEW_PRIVS is set only by the task's own prctl(PR_SET_NO_NEW_PRIVS)
+  (task_set_no_new_privs()), copied to a new task (copy_process()), kept by execve(),
+  and put on the other threads by seccomp_sync_threads() (a TSYNC filter: the thread is
+  then filtered, and nothing is judged).  The launch's first thread starts with the
+  launcher's bit, 0 by default: a thread descending from it with the bit known clear
+  never answers PR_GET_NO_NEW_PRIVS 1, nor shows "NoNewPrivs:\t1" in its status
+  (task_seccomp()), where no seccomp filter or dispatch may answer for it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS
+from guardian import checks
+from guardian.checks import refuse
+
+if TYPE_CHECKING:
+    from guardian.slots import Slot
+    from guardian.stated_facts import StatedFacts
+
+#: (of a space) the dumpable mode is the one commit_creds() set from fs.suid_dumpable
+FROM_SYSCTL = "dumpable_from_sysctl"
+SUID_DUMPABLE_VALUES = (0, 1, 2)        # SUID_DUMP_DISABLE, _USER, _ROOT
+
+
+class LaunchFacts:
+    """The launch as the user stated it (class defaults: the README's launch)."""
+
+    #: fs.suid_dumpable for the run (proc_dointvec_minmax: 0..2)
+    suid_dumpable: int = 0
+    #: the launcher set no_new_privs before the first exec (systemd's NoNewPrivileges=,
+    #: `setpriv --no-new-privs`)
+    no_new_privs: bool = False
+
+
+def start(launch: LaunchFacts, stated: StatedFacts, root: int, thread: int) -> None:
+    """The user's launch's first thread holds the launcher's no_new_privs."""
+    if checks.enabled("return.launch_no_new_privs"):
+        stated.threads.setdefault((root, thread), {})[NO_NEW_PRIVS] = int(launch.no_new_privs)
+
+
+def note_cred_commit(launch: LaunchFacts, stated: StatedFacts, slot: Slot, settled: bool) -> None:
+    """A set*id call answered 0 that changed the thread's known effective id:
+    commit_creds() set the dumpable mode to suid_dumpable (`settled`: nothing else that
+    may change the mm's flags overlapped it)."""
+    if settled and checks.enabled("return.suid_dumpable"):
+        space = stated.of_space(slot)
+        space[DUMPABLE] = launch.suid_dumpable
+        space[FROM_SYSCTL] = True
+
+
+def check_dumpable(launch: LaunchFacts, stated: StatedFacts, slot: Slot, ret: int) -> bool:
+    """PR_GET_DUMPABLE (not filtered, no other thread's call racing): judged here where
+    the mode is commit_creds()'s; True where this rule judged it."""
+    space = stated.of_space(slot)
+    if not space.get(FROM_SYSCTL) or DUMPABLE not in space:
+        return False
+    if ret != space[DUMPABLE]:
+        refuse("return.suid_dumpable", Status.ERR_DENIED,
+               f"prctl(PR_GET_DUMPABLE) answers {ret}, but a set*id call changed the "
+               f"thread's effective id and commit_creds() set the dumpable mode to "
+               f"fs.suid_dumpable, {space[DUMPABLE]} for this launch (0 by default; "
+               "state another with --launch-suid-dumpable)")
+    return True
+
+
+def check_no_new_privs(slot: Slot, ret: int) -> None:
+    """PR_GET_NO_NEW_PRIVS of a thread whose bit is known clear, no filter answering."""
+    if ret != 0:
+        refuse("return.launch_no_new_privs", Status.ERR_DENIED,
+               f"prctl(PR_GET_NO_NEW_PRIVS) answers {ret}, but the thread never set "
+               "no_new_privs, nor did its creators or the launch (task_no_new_privs(): "
+               "only the task's own PR_SET_NO_NEW_PRIVS sets it; state a launch that sets "
+               "it with --launch-no-new-privs)")
+
+
+def check_status_line(slot: Slot, got: bytes) -> None:
+    """A /proc status read of a thread whose bit is known clear, no filter on it."""
+    for line in got.split(b"\n")[:-1]:
+        if line.startswith(b"NoNewPrivs:\t") and line != b"NoNewPrivs:\t0":
+            refuse("return.launch_no_new_privs", Status.ERR_DENIED,
+                   "a read of /proc/self/status answers a NoNewPrivs line other than 0, but "
+                   "the thread it names never set no_new_privs, nor did its creators or "
+                   "the launch (task_seccomp() prints task_no_new_privs())")

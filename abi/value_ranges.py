@@ -709,7 +709,9 @@ PRCTL: dict[int, Row] = {
     # (PR_SET_TIMING); cap_task_prctl(): arg2 > 1 (PR_SET_KEEPCAPS).
     PR_SET_DUMPABLE: (ArgIn(1, frozenset({0, 1})), Sets(DUMPABLE)),
     PR_SET_KEEPCAPS: (ArgIn(1, frozenset({0, 1})), Sets(KEEPCAPS)),
-    PR_SET_SECUREBITS: (Sets(SECUREBITS_RESET),),
+    # cap_task_prctl(): `arg2 & ~(SECURE_ALL_LOCKS | SECURE_ALL_BITS)` (the 64-bit arg2):
+    # -EPERM; the bits end at 7 in 6.1..6.13, at 11 from 6.14 (SECBIT_EXEC_*).
+    PR_SET_SECUREBITS: (ArgBits(1, 0xFFF), Sets(SECUREBITS_RESET),),
     PR_GET_SECUREBITS: (Keeps(SECUREBITS),),    # (cap_task_prctl(): old->securebits)
     PR_SET_TIMING: (ArgIn(1, frozenset({0})),),
     # kernel/sys.c prctl(): -EINVAL where arg2..arg5 are not 0.

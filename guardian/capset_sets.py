@@ -2,14 +2,19 @@
 capset() stored.
 
 sys_capset() copies the header and the data at its entry, and for the calling task
-(header pid 0) security_capset() -> cap_capset() stores `new->cap_effective = *effective`
+(header pid 0 or the caller's own tid, task_pid_vnr(current); any other pid: -EPERM
+before any cred is made, so what is known stays) security_capset() -> cap_capset() stores `new->cap_effective = *effective`
 (masked to the valid capabilities: never a bit the program did not pass) and commits it
 (commit_creds(), the caller's cred alone).  sys_capget() -> cap_capget() copies
-`cred->cap_effective` of the task its header names (pid 0: the caller).  Until the thread
-makes a call that may replace its cred (a set*id call: cap_emulate_setxuid() may raise
-the effective set to the permitted one; capset(); unshare() or setns() with a new user
-namespace: set_cred_user_ns() fills it; an exec: cap_bprm_creds_from_file()), capget()
-of pid 0 answers no effective bit outside the set capset() passed.
+`cred->cap_effective` of the task its header names (pid 0 or the caller's tid: the
+caller, cap_get_target_pid()).  Until the thread makes a call that may add to its
+effective set (guardian/cred_kept.py: a set*uid call asking euid 0, cap_emulate_setxuid()
+raising it to the permitted one; a setfsuid(0) of an fs uid not 0; capset(); an
+unshare(CLONE_NEWUSER) or a setns() that may install a user namespace: set_cred_user_ns()
+fills it; an exec: cap_bprm_creds_from_file()), capget() of the caller answers no
+effective bit outside the set capset() passed (set*gid calls and the calls that only
+clear bits keep that bound).  `return.capset_subset`: cap_capset() refuses an effective
+set outside the new permitted one (-EPERM) whatever the thread's state.
 
 Judged only where the Guardian saw what the kernel read and wrote: the header and data
 lay quiet through the call (guardian/quiet_ranges.py: no thread of the tree ran user
@@ -70,32 +75,58 @@ def _quiet(memory: UserMemory, slot: Slot, quiet: Callable[[int, int], bool],
     return True
 
 
-def _own_header(slot: Slot) -> int:
-    """The words per set of a header that names the caller (pid 0), else 0."""
+def _header(slot: Slot) -> tuple[int, int] | None:
+    """The header's words per set (0: a version no kernel knows) and pid, as noted."""
     head = slot.asked.get(slot.args[0]) if slot.args[0] else None
     if head is None:
-        return 0
+        return None
     version, pid = struct.unpack("<Ii", head)
-    return _WORDS.get(version, 0) if pid == 0 else 0
+    return _WORDS.get(version, 0), pid
+
+
+def _own_header(slot: Slot, tid: int | None) -> int:
+    """The words per set of a header that names the caller (pid 0, or its own tid as the
+    program was told it: cap_get_target_pid(), sys_capset() compare
+    task_pid_vnr(current)), else 0."""
+    head = _header(slot)
+    if head is None:
+        return 0
+    words, pid = head
+    return words if pid == 0 or (tid is not None and pid == tid) else 0
+
+
+def _sets(data: bytes, words: int, field: int) -> int:
+    """One of the sets (0 effective, 1 permitted, 2 inheritable) of capset's data."""
+    return sum(struct.unpack_from("<I", data, _ENTRY * i + 4 * field)[0] << 32 * i
+               for i in range(words))
 
 
 def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtered: bool,
-          quiet: Callable[[int, int], bool]) -> None:
+          quiet: Callable[[int, int], bool], tid: int | None = None) -> None:
     """capset() answered `ret`: note the effective set it stored; capget() answered 0:
     refuse an effective bit outside it (the sets are not quoted: the program's bytes).
-    `quiet(va, n)`: only the call stored to those bytes through it (quiet_ranges)."""
+    `quiet(va, n)`: only the call stored to those bytes through it (quiet_ranges).
+    `tid`: the caller's id as the program was told it (None: never told)."""
     facts = stated.of_thread(slot)
-    words = _own_header(slot)
+    words = _own_header(slot, tid)
     if slot.nr == _NR_CAPSET:
         if ret != 0:
             return                      # (a failed capset stores nothing: abort_creds())
-        facts.pop(CAP_EFFECTIVE, None)
-        if filtered or not words or not slot.args[1] or \
+        if filtered or not slot.args[1] or \
                 not _quiet(memory, slot, quiet, (slot.args[0], slot.args[1])):
+            facts.pop(CAP_EFFECTIVE, None)
+            return
+        head = _header(slot)
+        if not words and head is not None and head[0] and tid is not None:
+            # sys_capset(): `if (pid != 0 && pid != task_pid_vnr(current)) return -EPERM;`
+            # before any cred is prepared: a header naming another task stores nothing
+            return
+        facts.pop(CAP_EFFECTIVE, None)
+        if not words:
             return
         data = slot.asked[slot.args[1]]
-        facts[CAP_EFFECTIVE] = sum(struct.unpack_from("<I", data, _ENTRY * i)[0] << 32 * i
-                                   for i in range(words))
+        _check_subset(data, words)
+        facts[CAP_EFFECTIVE] = _sets(data, words, 0)
         return
     known = facts.get(CAP_EFFECTIVE)
     if ret != 0 or filtered or not isinstance(known, int) or not words or not slot.args[1] \
@@ -105,9 +136,26 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     raw = memory.read(slot.args[1], _ENTRY * words, slot.root)
     if raw is None:
         return
-    got = sum(struct.unpack_from("<I", raw, _ENTRY * i)[0] << 32 * i for i in range(words))
+    got = _sets(raw, words, 0)
     if got & ~known:
         refuse("return.capset_effective", Status.ERR_DENIED,
                "capget() of the caller reports an effective capability outside the set "
                "its own capset() stored (cap_capset(): "
                "`new->cap_effective = *effective`; only the thread's own calls change it)")
+
+
+#: CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x): sys_capset() masks the sets'
+#: last word to the valid capabilities before cap_capset() compares them
+_VALID = (1 << 41) - 1
+
+
+def _check_subset(data: bytes, words: int) -> None:
+    """A capset() of the caller answered 0 (header and data quiet): cap_capset():
+    `if (!cap_issubset(*effective, *permitted)) return -EPERM;` whatever the thread's
+    state."""
+    effective, permitted = _sets(data, words, 0) & _VALID, _sets(data, words, 1) & _VALID
+    if effective & ~permitted:
+        refuse("return.capset_subset", Status.ERR_DENIED,
+               f"capset() answers 0 with effective set {effective:#x} outside its new "
+               f"permitted set {permitted:#x} (cap_capset(): the new effective set must be "
+               "a subset of the new permitted one: -EPERM)")

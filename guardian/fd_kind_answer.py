@@ -21,7 +21,7 @@ or a file of another kind:
 - process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no file or no pidfd, -EBADF.
 - perf_event_open: perf_fget_light(group_fd): no file or one that is no perf event, -EBADF.
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd, or made by
-a call of `_FIXED` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...);
+a call of `FIXED_KIND_MAKERS` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...);
 a signalfd4() answer is a signalfd (no pidfd, no perf event: `_signalfd`).
 
 Judged only for the caller's own tables (own_pid.py: kcmp's pids, pidfd_getfd's target;
@@ -58,7 +58,7 @@ _NR_SIGNALFD4 = NUMBERS["signalfd4"]
 #: memfd, a pipe end, an eventfd, a socket, a pidfd -- clone's CLONE_PIDFD and a pidfs
 #: reopen are marked pidfd_open --, a perf event); a pidfd_getfd copy of another process's
 #: file, a received one or signalfd4 (which may answer an old file) are not among them
-_FIXED = frozenset(NUMBERS[n] for n in (
+FIXED_KIND_MAKERS = frozenset(NUMBERS[n] for n in (
     "epoll_create1", "memfd_create", "pipe2", "eventfd2", "socket", "socketpair",
     "pidfd_open", "perf_event_open", "timerfd_create", "inotify_init1"))
 CALLS = frozenset((_NR_KCMP, _NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE, _NR_PERF_EVENT_OPEN))
@@ -79,9 +79,9 @@ def _named(f: OpenFile | None) -> bool:
 
 def _other(f: OpenFile | None, maker: int) -> bool:
     """Is `f` surely no file `maker` makes: one opened by name (`_named`) or one a call of
-    `_FIXED` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,
+    `FIXED_KIND_MAKERS` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,
     pipefifo_fops, ...)?"""
-    return _named(f) or (f is not None and f.maker in _FIXED and f.maker != maker)
+    return _named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker)
 
 
 def _signalfd(f: OpenFile | None) -> bool:

@@ -31,7 +31,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_files import Descriptors
-from guardian.fd_kind_answer import _FIXED, Known
+from guardian.fd_kind_answer import FIXED_KIND_MAKERS, Known
 from guardian.open_files import OpenFile
 from guardian.slots import Slot
 
@@ -50,7 +50,7 @@ def _fresh(f: OpenFile | None) -> bool:
     unseen file has none of these: it may be any other.)"""
     # (openat() of /proc/self/fd/N records no path: a reopen of a memfd or a pipe is
     # marked by what it reached, memfd or fifo, with no maker -- no other call sets them)
-    return f is not None and (f.path is not None or f.maker in _FIXED or (
+    return f is not None and (f.path is not None or f.maker in FIXED_KIND_MAKERS or (
         f.maker is None and (bool(f.memfd) or f.fifo)))
 
 

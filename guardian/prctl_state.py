@@ -23,7 +23,8 @@
   set-user-id image, suid_dumpable): not known then.
 - a thread's SECURE_KEEP_CAPS (PR_SET_KEEPCAPS; cred->securebits, per thread) is what
   its last PR_SET_KEEPCAPS set, until a PR_SET_SECUREBITS (which sets the same bit), an
-  unshare() or setns() (set_cred_user_ns() resets the securebits) or an exec (a new
+  unshare(CLONE_NEWUSER) or a setns() that may install a user namespace
+  (set_cred_user_ns() resets the securebits; guardian/cred_kept.py) or an exec (a new
   space, where cap_bprm_creds_from_file() clears it); a new task's is its creator's
   (copy_creds()), but under CLONE_NEWUSER (set_cred_user_ns()).
 - a thread's bounding set lacks each capability its PR_CAPBSET_DROP took (only a new
@@ -69,6 +70,7 @@ from abi.value_ranges import (
     THP_DISABLE,
 )
 from guardian.capset_sets import CAP_EFFECTIVE
+from guardian.cred_kept import may_make_user_ns, may_raise_effective
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
 
@@ -114,8 +116,8 @@ _FS_PENDING = {key: nr for nr, key in _FS_KEY.items()}
 _OF_SPACE = frozenset({MDWE, DUMPABLE})
 
 
-def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
-    """A successful call set `fact`."""
+def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
+    """A successful call (answered `ret`) set `fact`."""
     a = slot.args
     if fact in _OF_SPACE:
         stated.of_space(slot)[fact] = a[1] & 0xFFFF_FFFF
@@ -128,8 +130,12 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
         if slot.nr in _FS_KEY and a[0] & 0xFFFF_FFFF != 0xFFFF_FFFF:
             stated.of_thread(slot)[FS_SET] = True
         stated.of_space(slot).pop(DUMPABLE, None)       # (commit_creds())
-        for gone in (PDEATH_SIGNAL, AMBIENT_RAISED, CAP_EFFECTIVE):
+        for gone in (PDEATH_SIGNAL, AMBIENT_RAISED):
             stated.of_thread(slot).pop(gone, None)
+        # (capset(): capset_sets.judge(); the others: only an euid or fs uid going to 0
+        # or a new user namespace may add an effective bit, guardian/cred_kept.py)
+        if slot.nr != _NR_CAPSET and may_raise_effective(slot, ret):
+            stated.of_thread(slot).pop(CAP_EFFECTIVE, None)
     elif fact == SPEC_SSB:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:
@@ -172,6 +178,8 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str) -> None:
                 facts.pop(SUBREAPER, None)
         stated.of_thread(slot)[SUBREAPER] = int(bool(a[1]))
     else:                                   # SECUREBITS_RESET
+        if slot.nr != _NR_PRCTL and not may_make_user_ns(slot):
+            return                      # (no new cred: ksys_unshare(), commit_nsset())
         for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS):
             stated.of_thread(slot).pop(gone, None)
         if slot.nr == _NR_PRCTL:        # (cap_task_prctl(): `new->securebits = arg2`)
@@ -303,7 +311,7 @@ def note_write_exec(stated: StatedFacts, slot: Slot) -> None:
         stated.of_space(slot)[WX_MADE] = True
 
 
-_NR_PRCTL = NUMBERS["prctl"]
+_NR_PRCTL, _NR_CAPSET = NUMBERS["prctl"], NUMBERS["capset"]
 
 
 def mm_flags_settled(reg: Registry, slot: Slot) -> bool:

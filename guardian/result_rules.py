@@ -193,6 +193,7 @@ from guardian.uffd_fills import CALLS as _UFFD_CALLS
 from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
 from guardian.umask_kept import UmaskKept
+from guardian.unshare_alone import check as check_unshare_alone
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
@@ -203,6 +204,7 @@ from guardian.wait_reaped import asked_pid, end_child, gone_pid, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 _NR_PRCTL = NUMBERS["prctl"]
+_NR_UNSHARE = NUMBERS["unshare"]
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -478,7 +480,10 @@ class ResultRules:
         if nr in _CAPSET_CALLS:
             judge_capset(self.files.stated, self.memory, slot, ret, self._filtered(slot),
                          lambda addr, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                               [(slot.root, addr, addr + n)]))
+                                               [(slot.root, addr, addr + n)]),
+                         self._own_tid(slot))
+        if nr == _NR_UNSHARE and ret == 0 and not self._filtered(slot):
+            check_unshare_alone(reg, slot, reg.slots.values(), self._filtered)
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)
         if nr in _FUTEX_PI_CALLS:
@@ -750,6 +755,18 @@ class ResultRules:
         """The calling thread's id as the program was told it (None: never told)."""
         space = self.registry.space_of(slot.domain, slot.root)
         return space.tids.get(slot.thread) if space is not None else None
+
+    def _own_tid(self, slot: Slot) -> int | None:
+        """The calling thread's id as the program knows it: its gettid, the TID word its
+        clone stored, or, for the thread a fork made its space for (the new process's
+        leader: its tid is its tgid), the pid its process was told (None: not known)."""
+        told = self.files.tids.get((slot.root, slot.thread))
+        if told is None:
+            told = self._tid_told(slot)
+        space = self.registry.space_of(slot.domain, slot.root)
+        if told is None and space is not None and space.fork_thread == slot.thread != 0:
+            told = space.pids.get(self.registry.group_of(slot.root, slot.thread))
+        return told
 
     def _own_pid(self, slot: Slot, pid: int) -> int | None:
         """The pid the slot's process was told; None (never told) makes `pid` the one it is

@@ -468,7 +468,7 @@ def _note_set(memory: UserMemory, slot: Slot, ret: int, fact: str,
         stated.of_space(slot)[THP_DISABLE] = int(bool(a[1]))
         return
     if fact in prctl_state.FACTS:
-        prctl_state.note_set(stated, slot, fact)
+        prctl_state.note_set(stated, slot, fact, ret)
         return
     if fact == MEMBARRIER_REGS:
         space = stated.of_space(slot)

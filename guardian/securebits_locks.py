@@ -13,7 +13,8 @@ cap_task_prctl() (security/commoncap.c), every 6.x version:
 The securebits judged are the ones the thread's own successful PR_SET_SECUREBITS stored
 (guardian/prctl_state.py's `SECUREBITS`: `new->securebits = arg2`), carried to a new task
 (copy_creds()) and through an exec but for SECURE_KEEP_CAPS (cap_bprm_creds_from_file()),
-dropped by unshare() or setns() (set_cred_user_ns()).  The launcher's securebits are not
+dropped by an unshare(CLONE_NEWUSER) or a setns() that may install a user namespace
+(set_cred_user_ns(); guardian/cred_kept.py: ksys_unshare() makes no cred without it).  The launcher's securebits are not
 known: nothing is judged before such a set.
 """
 

@@ -104,47 +104,59 @@ there and it was left out).
 Through with the Guardian on when written (P5 gaps), and what the Guardian would need:
 - ZW-001, ZW-010 (unshare(CLONE_FS)), ZW-017 (setns() answered 0), ZW-022
   (unshare(CLONE_NEWUSER) answered 0 with a second thread alive): prctl_state's
-  SECUREBITS_RESET and CRED_CHANGE forget the securebits and the capset() effective set
-  at every unshare() and setns() answered 0.  It would need to forget them only where
-  the call can make a new user namespace: unshare() whose flags hold CLONE_NEWUSER and
-  whose caller is the only thread of its group (check_unshare_flags(): -EINVAL
-  otherwise), setns() whose nstype is 0 or CLONE_NEWUSER on a descriptor that may be a
-  user namespace's (not one the fd table knows as a regular file or device).
+  SECUREBITS_RESET and CRED_CHANGE forgot the securebits and the capset() effective set
+  at every unshare() and setns() answered 0.  Refused since ZW-001
+  (return.securebits_locked), ZW-010 (return.capset_effective): guardian/cred_kept.py
+  forgets them only where the call may make a new user namespace (unshare() with
+  CLONE_NEWUSER; setns() of nstype 0 or with CLONE_NEWUSER).
+  Still open: ZW-017: setns(fd, 0) of a descriptor opened by name: the name alone does
+  not tell an nsfs file (a bind mount of one, as `ip netns add` makes under /run/netns,
+  may lie at any path, /dev/null too) from a device; the Guardian would need the
+  descriptor known as no namespace file and no pidfd (one made by pipe2, eventfd2,
+  socket, memfd_create ...: a fixed kind; sys_setns() -EINVAL), which /dev/null opened by
+  name is not.
+  ZW-022 refused since: return.unshare_threads (guardian/unshare_alone.py: an
+  unshare() with CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND or CLONE_VM answered 0 while
+  another thread of the caller's group was in a call, not exit(), from before its entry
+  to its return: check_unshare_flags() -EINVAL).  A second thread that is in user code
+  at that moment is not known alive (the Guardian keeps no record of which threads
+  entered exit()): such an unshare() passes.
 - ZW-006: PR_SET_SECUREBITS answered 0 after a root setuid(65534) emptied the permitted
-  and effective sets (cap_emulate_setxuid()); the Guardian follows no capability sets.
-  It would need the thread's effective set known to lack CAP_SETPCAP: after a set*id
-  call that left no uid 0 without SECURE_KEEP_CAPS / SECBIT_NO_SETUID_FIXUP (the ids it
-  knows, guardian/credentials.py) or a capset() of an effective set without bit 8.
-- ZW-007: PR_SET_SECUREBITS of a bit past SECURE_ALL_BITS | SECURE_ALL_LOCKS (0xFFF in
-  6.14+, 0xFF before) answered 0: the value range of PR_SET_SECUREBITS's arg2
-  (abi/value_ranges.py) does not refuse unknown bits; it would need `arg2 & ~0xFFF`
-  refused (-EPERM in every 6.x).
-- ZW-008, ZW-015: capset_effective judges only headers whose pid is 0; a pid equal to
-  the caller's own tid (task_pid_vnr(current) in its pid namespace) names the caller
-  too (cap_get_target_pid(), sys_capset()).  It would need the caller's tid as the
-  program sees it (the Guardian's own clone records) to treat such a header as pid 0.
-- ZW-009 (setgid(0)), ZW-021 (setfsuid(0) of an fs uid already 0): CRED_CHANGE forgets
-  the effective set at every set*id call; only uid changes touch it
-  (cap_task_fix_setuid(): cap_emulate_setxuid() for LSM_SETID_ID/RE/RES, the fs set for
-  LSM_SETID_FS when the fs uid crosses 0).  It would need to keep the set through
-  setgid/setregid/setresgid/setfsgid and through set*uid calls that leave the uids'
-  rootness as it was (the ids guardian/credentials.py knows).
-- ZW-025: capset_effective forgets the known set at any capset() answered 0, even one
-  whose header names another task (pid neither 0 nor the caller's tid), which Linux
-  always refuses (-EPERM).  It would need such a capset() answered 0 refused, or at
-  least the known set kept through it.
-- ZW-024: capset() answered 0 is never judged against its own data: an effective set
-  not within the new permitted one, or an inheritable one past the old permitted and
-  bounding sets, is -EPERM whatever the thread's state (cap_capset()); the Guardian
-  would need to read the data it already notes at entry (capset_sets.note_entry) and
-  refuse `effective & ~permitted` where header and data lay quiet.
+  and effective sets (cap_emulate_setxuid()); still open.  It would need the thread's
+  effective set known to lack CAP_SETPCAP: after a set*id call that moved the euid from
+  0 to another while SECBIT_NO_SETUID_FIXUP is known clear -- but the launcher's
+  securebits are not known (a launcher's `capsh --secbits` is kept through exec, the
+  README states no launch securebits), so only a thread whose own PR_SET_SECUREBITS set
+  them (or a capset() of an effective set without bit 8, CAP_SETPCAP) could be judged.
+- ZW-007: PR_SET_SECUREBITS of a bit past SECURE_ALL_BITS | SECURE_ALL_LOCKS answered 0.
+  Refused since: return.range_table (abi/value_ranges.py PRCTL's PR_SET_SECUREBITS row
+  holds ArgBits(1, 0xFFF): -EPERM in every 6.x, 6.14's bits end at 11).
+- ZW-008, ZW-015: capset_effective judged only headers whose pid is 0.  Refused since:
+  return.capset_effective takes a pid equal to the caller's tid as the program knows it
+  (its gettid, its clone's TID word, or a fork child's pid the fork returned) as the
+  caller (cap_get_target_pid(), sys_capset()).
+- ZW-009 (setgid(0)), ZW-021 (setfsuid(0) of an fs uid already 0): CRED_CHANGE forgot
+  the effective set at every set*id call.  Refused since: return.capset_effective keeps
+  it through set*gid calls, set*uid calls not asking euid 0 and a setfsuid() that
+  cannot move the fs uid from non-0 to 0 (guardian/cred_kept.py:
+  cap_task_fix_setuid()).
+- ZW-025: capset_effective forgot the known set at any capset() answered 0.  Refused
+  since: return.capset_effective keeps it through a capset() whose quiet header names a
+  pid neither 0 nor the caller's known tid (sys_capset(): -EPERM, nothing stored).
+- ZW-024: capset() answered 0 was never judged against its own data.  Refused since:
+  return.capset_subset (guardian/capset_sets.py: `effective & ~permitted` over
+  capabilities 0..40 where header and data lay quiet, cap_capset() -EPERM).
 Refused: ZW-002 (the lock through an exec), ZW-003 (after a failed exec), ZW-004 (a new
 thread), ZW-005 (a locked SECBIT_NOROOT changed), ZW-018 (a clone3() child), ZW-019 (an
-exec by the thread that locked), ZW-020 (after setuid()), ZW-027 (a second thread's own lock, its fork child):
-return.securebits_locked;
+exec by the thread that locked), ZW-020 (after setuid()), ZW-027 (a second thread's own
+lock, its fork child), ZW-001 (after unshare(CLONE_FS)): return.securebits_locked;
+ZW-022 (unshare(CLONE_NEWUSER) with a second thread in a call): return.unshare_threads;
 ZW-011 (a new thread), ZW-012 (a fork child), ZW-013 (another thread's setuid()),
 ZW-014 (setresuid(-1, -1, -1)), ZW-016 (a failed exec), ZW-023 (a vfork child's
-setuid()): return.capset_effective; ZW-026 (PR_SET_KEEPCAPS of a 64-bit argument):
+setuid()), ZW-008, ZW-015 (the caller's tid), ZW-009 (setgid(0)), ZW-010
+(unshare(CLONE_FS)), ZW-021 (setfsuid(0) of fs uid 0), ZW-025 (a capset() naming the
+parent): return.capset_effective; ZW-024: return.capset_subset; ZW-026
+(PR_SET_KEEPCAPS of a 64-bit argument), ZW-007 (PR_SET_SECUREBITS(1 << 12)):
 return.range_table (abi/value_ranges).
 """
 
@@ -198,7 +210,7 @@ def _capset_then(adv: Adversary, phase: int, nr: int | None = None) -> None:
 
 @scenario(id="ZW-001", title="Answer 0 to PR_SET_KEEPCAPS(0) under SECBIT_KEEP_CAPS_LOCKED "
           "after unshare(CLONE_FS)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["LOCK"], gap="P5")
+          program=CORE, prop=PROPS["LOCK"])
 def zw_lock_unshare(adv: Adversary) -> None:
     """1. A fork child's prctl(PR_SET_SECUREBITS, SECBIT_KEEP_CAPS |
     SECBIT_KEEP_CAPS_LOCKED) and unshare(CLONE_FS) answered 0; it calls
@@ -282,7 +294,7 @@ def zw_secbits_nocap(adv: Adversary) -> None:
 
 @scenario(id="ZW-007", title="Answer 0 to PR_SET_SECUREBITS(1 << 12), a bit no kernel knows",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["SETPCAP"], gap="P5")
+          prop=PROPS["SETPCAP"])
 def zw_secbits_bad(adv: Adversary) -> None:
     """1. A fork child calls PR_SET_SECUREBITS(1 << 12) and exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
@@ -294,7 +306,7 @@ def zw_secbits_bad(adv: Adversary) -> None:
 
 @scenario(id="ZW-008", title="Store a full effective set for capget() naming the caller by "
           "its tid after capset() of an empty one", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"])
 def zw_cap_tid(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set answered 0; it calls capget()
     with the header's pid its own gettid() and exits 7 for an effective set not empty.
@@ -308,7 +320,7 @@ def zw_cap_tid(adv: Adversary) -> None:
 
 @scenario(id="ZW-009", title="Store a full effective set for capget() after capset() of an "
           "empty one and setgid(0)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["EFF"], gap="P5")
+          program=CORE, prop=PROPS["EFF"])
 def zw_cap_setgid(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set and setgid(0) (its own gid,
     allowed without CAP_SETGID) answered 0; its capget() exits 7 for an effective set not
@@ -325,7 +337,7 @@ def zw_cap_setgid(adv: Adversary) -> None:
 
 @scenario(id="ZW-010", title="Store a full effective set for capget() after capset() of an "
           "empty one and unshare(CLONE_FS)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"])
 def zw_cap_unshare(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set and unshare(CLONE_FS) answered
     0; its capget() exits 7 for an effective set not empty.
@@ -389,7 +401,7 @@ def zw_cap_setres_nop(adv: Adversary) -> None:
 
 @scenario(id="ZW-015", title="Store a full effective set for capget() after capset() of an "
           "empty one whose header names the caller by its tid", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"])
 def zw_capset_tid(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set, its header's pid its own
     gettid(), answered 0; its capget() (pid 0) exits 7 for an effective set not empty.
@@ -472,7 +484,7 @@ def zw_lock_setuid(adv: Adversary) -> None:
 
 @scenario(id="ZW-021", title="Store a full effective set for capget() after capset() of an "
           "empty one and setfsuid(0) of an fs uid already 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"])
 def zw_cap_setfsuid(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set answered 0; it calls
     setfsuid(0) (its fs uid is 0) and capget(), and exits 7 for an effective set not
@@ -488,7 +500,7 @@ def zw_cap_setfsuid(adv: Adversary) -> None:
 @scenario(id="ZW-022", title="Answer 0 to unshare(CLONE_NEWUSER) of a process with a second "
           "thread, then to PR_SET_KEEPCAPS(0) under SECBIT_KEEP_CAPS_LOCKED",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["LOCK"], gap="P5")
+          prop=PROPS["LOCK"])
 def zw_lock_userns_threads(adv: Adversary) -> None:
     """1. A fork child's PR_SET_SECUREBITS(SECBIT_KEEP_CAPS | SECBIT_KEEP_CAPS_LOCKED)
     answered 0; it makes a second thread that stays alive, calls unshare(CLONE_NEWUSER),
@@ -518,7 +530,7 @@ def zw_cap_vfork_setuid(adv: Adversary) -> None:
 
 @scenario(id="ZW-024", title="Answer 0 to capset() of an effective set outside an empty "
           "permitted one", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["EFF"], gap="P5")
+          program=CORE, prop=PROPS["EFF"])
 def zw_capset_not_subset(adv: Adversary) -> None:
     """1. A fork child's capget() answered 0; it calls capset() with an empty permitted
     set and the old permitted set as the effective one, and exits 7 for 0.
@@ -530,7 +542,7 @@ def zw_capset_not_subset(adv: Adversary) -> None:
 
 @scenario(id="ZW-025", title="Store a full effective set for capget() after capset() of an "
           "empty one and a capset() naming the parent process", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["EFF"])
 def zw_capset_other(adv: Adversary) -> None:
     """1. A fork child's capset() of an empty effective set answered 0; it calls capset()
     of its permitted set as the effective one with the header's pid its parent's

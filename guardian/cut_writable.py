@@ -20,6 +20,7 @@ from abi import Status
 from abi.sigframe import FRAME_SIZE
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
+from guardian import call_stores, checks
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.rseq_areas import Area
@@ -79,9 +80,11 @@ def _exit_writes(slot: Slot, space: Space | None, page: int) -> bool:
     return any(w and w & _UNTAG < page + PAGE and (w & _UNTAG) + 4 > page for w in words)
 
 
-def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None) -> bool:
+def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None,
+                 others: Iterable[Slot] = ()) -> bool:
     """May the exception or call in `slot` write-fault the page at `page` of tree `root`
-    (`space`: that tree's, for an exit's words; None: unknown)?"""
+    (`space`: that tree's, for an exit's words and locks; None: unknown; `others`: the
+    slots in flight)?"""
     nr = slot.nr
     if nr is None:
         if slot.fault is None or slot.root != root:
@@ -94,6 +97,8 @@ def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None) -
     args = slot.args
     if nr in _EXITS:
         return slot.root == root and _exit_writes(slot, space, page)
+    if nr in call_stores.CALLS and checks.enabled("cut.call_ranges"):
+        return call_stores.stores_at(slot, root, page, space, others)
     if nr == _NR_MREMAP:
         # do_mremap() populates (mm_populate()) only a VM_LOCKED area it grew; a shrink,
         # a move of the same size or a failure stores nothing
@@ -175,7 +180,8 @@ def _opened(space: Space | None, slots: list[Slot], domain: int, root: int, page
             rseq: Mapping[tuple[int, int], Area] | None) -> bool:
     """May a write fault at `page` of tree `root` be in flight now: a store, a call that
     may write there, a signal frame's or an rseq area's store at a return to user?"""
-    return any(s.domain == domain and _writes_page(s, root, page, space) for s in slots) \
+    return any(s.domain == domain and _writes_page(s, root, page, space, slots)
+               for s in slots) \
         or frame_reaches(space, slots, domain, root, page) or rseq_reaches(rseq, root, page)
 
 

@@ -49,6 +49,7 @@ from guardian import (
 from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
+from guardian.call_stores import note_lock
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.capset_sets import CALLS as _CAPSET_CALLS
 from guardian.capset_sets import judge as judge_capset
@@ -642,6 +643,7 @@ class ResultRules:
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())
+            note_lock(reg.space(dom, slot.root), slot)
         if nr in _KSM_CALLS:
             follow_merge(reg.space(dom, slot.root), slot, ret)
         if nr in _UFFD_EVENT_CALLS:

@@ -268,6 +268,9 @@ class Space:
     #: the program made a VM_LOCKONFAULT area (mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT)):
     #: mprotect() population is not followed (guardian/locked_copies.py)
     lock_onfault: bool = False
+    #: an mlock, mlock2, mlockall or MAP_LOCKED mmap of the tree returned (any answer): an
+    #: area may be VM_LOCKED (guardian/call_stores.py); a fork child starts without
+    lock_seen: bool = False
     #: the id the next slot got at the last return of a call that may unlock
     #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
     lock_mark: int = 0

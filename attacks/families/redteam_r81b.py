@@ -135,17 +135,31 @@ in a lock call while the other's munlock/mprotect races the population (the Guar
 then relies on the kernel's leaves: locked_copies._settled()); a fork child of a
 locked view.
 
-Through with the Guardian on when written (gaps, P2): ZX-001..ZX-022.  What the
-Guardian would need: for ZX-017..ZX-021, the range a populating call faults -- mlock's
-[start, start + len), a growing mremap's grown part and only of a VM_LOCKED area, mmap's
-and brk's new area (MAP_POPULATE, MAP_LOCKED or def_flags), mprotect's range only where
-it is VM_LOCKED (the program's own lock record, locked_ranges) -- instead of every page;
-for ZX-001..ZX-011, guardian/cut_writable.py's `_writes_page()`
-counts every call outside `_NO_USER_WRITE` and `_POINTERS` as storing anywhere -- mlock2
-with MLOCK_ONFAULT, munlock, mlockall with MCL_ONFAULT or without MCL_CURRENT,
-munlockall, msync and pkey_mprotect (as mprotect: only adding PROT_WRITE over its range)
-store nothing; mincore stores at vec [vec, vec + pages) and getrandom at [buf, buf +
-count) only.  For ZX-012, ZX-013: mlock() and mlock2() without MLOCK_ONFAULT answered 0
+Through with the Guardian on when written (gaps, P2): ZX-001..ZX-022.
+Refused since: ZX-002..ZX-011 and ZX-017..ZX-021 by `cut.call_ranges`
+(guardian/call_stores.py, for set_pt.cut_writable and swap_in.clean_writable): a memory
+call in flight opens to a writable refault only what Linux may store to or write-fault
+-- nothing for munlock, munlockall, msync and mlockall without MCL_CURRENT; mlock's and
+mlock2's [start, start + len) (__mm_populate()), nothing for mlock2(MLOCK_ONFAULT) and
+mlockall(MCL_CURRENT | MCL_ONFAULT) while no lock or area call acted beside them
+(populate_vma_page_range() returns for VM_LOCKONFAULT; another thread's munlock between
+apply_vma_lock_flags() and __mm_populate() would make it populate: then its range, every
+page for mlockall); mincore's [vec, vec + pages), getrandom's [buf, buf + count);
+mprotect and pkey_mprotect adding PROT_WRITE, a growing mremap, brk, and a populating
+mmap only where an area of the tree may be VM_LOCKED (`Space.lock_seen`: an mlock,
+mlock2, mlockall or MAP_LOCKED mmap returned or in flight; mprotect_fixup(),
+do_mremap(), do_brk_flags()), and an mmap otherwise only its MAP_FIXED range (a new
+area elsewhere is a hole, never the view's page, unless another call of the tree that
+may unmap it is in flight).  (ZX-006 strikes as mincore() returns: the kernel model's
+mincore() reads page entries only -- Linux's mincore_page() finds the page cache folio
+of an empty entry of a file area -- so a refault refused at its entry left page 2
+reported absent and the step failing on its own.)
+Still through: ZX-001 -- the Guardian refuses its writable refault (cut.call_ranges),
+but the kernel model's own mlock2(MLOCK_ONFAULT) populates (copies) the range
+(kernel_model/syscalls/mem.py sys_mlock2 -> _mlock), where Linux's
+populate_vma_page_range() returns at once for VM_LOCKONFAULT: the run leaks through the
+model's copy until the model's MLOCK_ONFAULT is fixed (the locked-copies session's
+share).  For ZX-012, ZX-013: mlock() and mlock2() without MLOCK_ONFAULT answered 0
 end the cleanness of the writable private views' present pages in their range as
 mlockall(MCL_CURRENT) does (locked_copies.follow(), whatever leaves the kernel set).
 For ZX-014: pkey_mprotect() belongs in locked_copies.CALLS with mprotect().  For
@@ -157,7 +171,6 @@ locked_copies.follow() ends the cleanness of the PRESENT pages only (pages_in())
 mlockall(MCL_CURRENT) (and mprotect's, MAP_LOCKED's population) every page of the view's
 locked writable range is a copy, so a later read fault of a page that was empty must not
 be a clean page of the file (FileView.copied for the range, as for MAP_LOCKED).
-Refused: none.
 """
 
 from __future__ import annotations
@@ -190,10 +203,13 @@ NR = {"mlock": 228, "munlock": 229, "mlockall": 230, "munlockall": 231, "mincore
       "mprotect": 226, "mmap": 222, "brk": 214}
 #: the scenarios through with the Guardian on when written (P2: the program's page no
 #: longer shows its file, or shows it where Linux copied)
-GAPS: dict[str, str] = {f"ZX-{n:03d}": "P2" for n in range(1, 23)}
-#: the predecessor design (--mode mprotect) judges no refault of a cut page and follows
-#: no locked population (it pins confidential memory: no swap)
-OLD_DESIGN = tuple(f"ZX-{n:03d}" for n in range(1, 23) if n not in (10, 11))
+GAPS: dict[str, str] = {f"ZX-{n:03d}": "P2" for n in (1, 12, 13, 14, 15, 16, 22)}
+#: refused since the fix (cut.call_ranges: guardian/call_stores.py)
+REFUSED = frozenset(f"ZX-{n:03d}" for n in (*range(2, 12), *range(17, 22)))
+#: the predecessor design (--mode mprotect) follows no locked population (it pins
+#: confidential memory: no swap); its set_pt judges the cut page's refault as --mode on
+OLD_DESIGN = tuple(f"ZX-{n:03d}" for n in range(1, 23) if n not in (10, 11)
+                   and f"ZX-{n:03d}" not in REFUSED)
 
 
 def _zx(sid: str, title: str, prop: str, phase: int, program: str = VICTIM81,
@@ -258,12 +274,17 @@ _CUT2 = (
      "the area; brk() populates it (mm_populate()) only under mm->def_flags VM_LOCKED, "
      "and only the new heap page."),
 )
+#: (mincore() reports page 2 resident only while its entry is there -- the kernel model
+#: reads the entries only, where Linux's mincore_page() also finds the page cache folio
+#: -- so ZX-006 strikes as mincore() returns, its store at vec done, the call in flight)
+_AT_EXIT = frozenset({"ZX-006"})
 for sid, phase, call, swap, what, why in _CUT:
-    _t = (f"({LETTER81[phase].decode()}) Page 2 read (no store): as {what} enters, page 2 " +
+    _when = "returns" if sid in _AT_EXIT else "enters"
+    _t = (f"({LETTER81[phase].decode()}) Page 2 read (no store): as {what} {_when}, page 2 " +
           ("swapped out and at once back in WRITABLE" if swap else
            "dropped and mapped writable on a copy of 'x'") + ", before pwrite64() of 'y'")
     _zx(sid, _t, WRITABLE + why + LINUX_Y, phase)(
-        writable_as(phase, NR[call], swap=swap))
+        writable_as(phase, NR[call], swap=swap, at_exit=sid in _AT_EXIT))
 for sid, phase, call, nth, what, why in _CUT2:
     _t = (f"({LETTER81[phase].decode()}) Page 2 read (no store): as {what} enters, page 2 "
           "dropped and mapped writable on a copy of 'x', before pwrite64() of 'y'")

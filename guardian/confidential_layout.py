@@ -173,11 +173,12 @@ class Layout:
             (sp := dom.spaces.get(r)) is not None and sp.share_at(v) == at for r, v in others)
 
     def follow_locked(self, slot: Slot, space: Space, ret: int) -> None:
-        """mprotect/mlockall/mlock2 answered `ret`: the pages Linux's population of a
+        """mprotect/pkey_mprotect/mlock/mlock2/mlockall/munlockall answered `ret`: the pages Linux's population of a
         locked writable private view copied are clean no more (locked_copies.py)."""
         locked_copies.follow(space, slot, ret,
                              lambda lo, hi: self.pages_in(slot.root, 0, 0, lo, hi),
-                             self.admission.clean.populated, self.registry.slots.values())
+                             self.admission.clean.populated, self.registry.slots.values(),
+                             self.registry.next_slot_id())
 
     def _map_locked_copies(self, slot: Slot, space: Space) -> bool:
         """Did the program's mmap in `slot` populate its writable private view with

@@ -265,9 +265,13 @@ class Space:
     #: mremap or brk shrink of its own undid since (guardian/locked_ranges.py).  A fork
     #: child starts with none (dup_mmap clears VM_LOCKED_MASK), an exec'd image too.
     locked: list[tuple[int, int]] = field(default_factory=list)
-    #: the program made a VM_LOCKONFAULT area (mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT)):
-    #: mprotect() population is not followed (guardian/locked_copies.py)
-    lock_onfault: bool = False
+    #: [start, end) that may be VM_LOCKONFAULT (mlock2(MLOCK_ONFAULT), mlockall(MCL_CURRENT
+    #: | MCL_ONFAULT)), never populated: mprotect() population is not followed there, and
+    #: whether def_flags may hold VM_LOCKONFAULT (mlockall(MCL_FUTURE | MCL_ONFAULT)); the
+    #: next slot id at the last return that may have set either (guardian/locked_copies.py)
+    onfault: list[tuple[int, int]] = field(default_factory=list)
+    future_onfault: bool = False
+    onfault_mark: int = 0
     #: an mlock, mlock2, mlockall or MAP_LOCKED mmap of the tree returned (any answer): an
     #: area may be VM_LOCKED (guardian/call_stores.py); a fork child starts without
     lock_seen: bool = False
@@ -411,6 +415,10 @@ class Space:
         """[start, end) may be unlocked now (munlock, or a lock call Linux may have
         applied in part)."""
         self.locked = _cut(self.locked, start, end)
+
+    def onfault_at(self, va: int) -> bool:
+        """May the page at va be in a VM_LOCKONFAULT area (guardian/locked_copies.py)?"""
+        return any(s <= va < e for s, e in self.onfault)
 
     def locked_at(self, va: int) -> bool:
         """Is the page at va in an area the program's own lock call made VM_LOCKED?"""
@@ -560,6 +568,10 @@ class Space:
         self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
         self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
         self.mergeable = _cut(self.mergeable, new, new + new_len) + flagged[6]
+        # (VM_LOCKONFAULT goes with the area; the old record stays: taken as on-fault is
+        # the careful side, locked_copies.py)
+        self.onfault += [(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in self.onfault],
+                                                         old, old_len, new, new_len)]
         # move_vma() -> copy_vma() keeps vm_file (vma_expand() in place too): a private
         # file view stays a file area where it went and over what it grew
         self.private_files = _cut(self.private_files, new, new + new_len) + flagged[7]

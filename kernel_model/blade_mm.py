@@ -125,7 +125,8 @@ class RackAddressSpace(AddressSpace):
         for vma in self.vmas:
             if not vma.dont_fork:               # MADV_DONTFORK: the child has no such area
                 # dup_mmap(): the child's areas are not locked (VM_LOCKED_MASK cleared)
-                child.map_area(replace(vma, locked=False) if vma.locked else vma)
+                child.map_area(replace(vma, locked=False, onfault=False) if vma.locked
+                               else vma)
         try:
             self.rt.copy_memory(self, child)
         except MemoryError:

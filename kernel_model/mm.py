@@ -344,7 +344,8 @@ class AddressSpace(HugePages, PageFaults):
             for vma in self.vmas:
                 if not vma.dont_fork:           # MADV_DONTFORK: the child has no such area
                     # dup_mmap(): the child's areas are not locked (VM_LOCKED_MASK cleared)
-                    child.map_area(replace(vma, locked=False) if vma.locked else vma)
+                    child.map_area(replace(vma, locked=False, onfault=False) if vma.locked
+                                   else vma)
             for va, desc in list(self.tables.entries()):
                 vma = self.vmas.find(va)
                 if vma is not None and (vma.dont_fork or vma.wipe_on_fork):

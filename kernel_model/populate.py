@@ -52,7 +52,7 @@ def copy_locked_views(mm: AddressSpace, start: int, end: int) -> None:
     if mm.ctx.memory.skip_locked_population:
         return
     for vma in list(mm.vmas.overlapping(start, end)):
-        if vma.folio_pages is None or vma.shared or not vma.locked \
+        if vma.folio_pages is None or vma.shared or not vma.locked or vma.onfault \
                 or not vma.prot & PROT_WRITE:
             continue
         for va in range(max(start, vma.start), min(end, vma.end), PAGE):

@@ -100,6 +100,9 @@ class Vma:
     #: mlock(), mlock2(), mlockall(MCL_CURRENT): VM_LOCKED, which MADV_DONTNEED and
     #: MADV_FREE refuse (EINVAL) until munlock() or munlockall().
     locked: bool = False
+    #: mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT): VM_LOCKONFAULT with VM_LOCKED, an
+    #: area no population faults (populate_vma_page_range() returns at once)
+    onfault: bool = False
     #: madvise(MADV_MERGEABLE) (or PR_SET_MEMORY_MERGE for every eligible area): VM_MERGEABLE,
     #: the only areas KSM scans (mm/ksm.c ksm_madvise()); MADV_UNMERGEABLE clears it.
     #: Kept by fork (dup_mmap copies vm_flags) and by a split.

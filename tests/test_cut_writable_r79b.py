@@ -133,7 +133,7 @@ def test_mlockall_current_copies_writable_private_views() -> None:
     assert got == [(PAGE_VA, 0x9000)]
     space, got = _locked_space()
     follow(space, _slot(mlockall, (1 | 4,)), 0, pages, got.extend)
-    assert got == [] and space.lock_onfault
+    assert got == [] and space.onfault
     space, got = _locked_space(prot=1)
     follow(space, _slot(mlockall, (1,)), 0, pages, got.extend)
     assert got == []

@@ -76,3 +76,17 @@ def test_remove_refuses_a_locked_area_and_a_fork_child_holds_no_lock(tmp_path: P
     child = mm.fork(mm.asid + 100)
     assert child.vmas.find(va) is not None and not child.vmas.find(va).locked
     assert mm.vmas.find(va).locked
+
+
+def test_mlock2_onfault_faults_nothing(tmp_path: Path) -> None:
+    """mlock2(MLOCK_ONFAULT): apply_vma_lock_flags() sets VM_LOCKED | VM_LOCKONFAULT and
+    populate_vma_page_range() returns at once: an empty page stays empty (the model
+    faulted the range in until round 81b); mlock() then populates (VM_LOCKED alone)."""
+    k = _kernel(tmp_path)
+    va = _call(k, "mmap", 0, PAGE, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS, (1 << 64) - 1, 0)
+    mm = k.init.mm
+    assert _call(k, "mlock2", va, PAGE, 1) == 0                        # MLOCK_ONFAULT
+    assert mm.vmas.find(va).locked and mm.vmas.find(va).onfault
+    assert not mm.tables.lookup(va) & 1
+    assert _call(k, "mlock", va, PAGE) == 0
+    assert not mm.vmas.find(va).onfault and mm.tables.lookup(va) & 1

@@ -136,7 +136,7 @@ def test_an_on_fault_lock_is_kept_with_another_area_call_in_flight() -> None:
     mlockall = _slot(5, NUMBERS["mlockall"], (MCL_CURRENT | MCL_ONFAULT,))
     munmap = _slot(6, NUMBERS["munmap"], (0x1000_0000, PAGE))
     follow(space, mlockall, 0, lambda lo, hi: [], lambda frames: None, [mlockall, munmap])
-    assert space.lock_onfault
+    assert space.onfault
     got: list[tuple[int, int]] = []
     mprotect = _slot(9, NUMBERS["mprotect"], (VIEW, PAGE, PROT_RW))
     follow(space, mprotect, 0, lambda lo, hi: [(VIEW, 0x9000)], got.extend, [mprotect])

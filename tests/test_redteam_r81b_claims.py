@@ -14,13 +14,19 @@ decision, the program (secret_r81_mm) finishes intact, the step labels 0.
   mapping); the program's read refaults the folio (do_read_fault()): 'y'.  (-g is
   left out: its mincore() checks page 2 resident, which a reclaimed page is not.)
 
-False refusals (xfail, strict): test_n_future_onfault_reset (-n: mlockall(MCL_FUTURE |
+- -a untouched: mlock2(MLOCK_ONFAULT) faults nothing (populate_vma_page_range() returns
+  at once for VM_LOCKONFAULT; the kernel model copied the range until round 81b's fix):
+  'y'.
+
+False refusals, fixed: test_n_future_onfault_reset (-n: mlockall(MCL_FUTURE |
 MCL_ONFAULT), munlockall(), a MAP_PRIVATE | MAP_LOCKED view: Linux populates it,
 apply_mlockall_flags(0) cleared def_flags' on-fault bit; label 0 without a Guardian) and
 test_o_dontunmap_old_range (-o: the old range of a MAP_LOCKED view moved by
 mremap(MREMAP_DONTUNMAP), unlocked and empty (move_vma()), read again: the folio, 'y';
 qemu-aarch64-static on the host's Linux: label 0) -- with the Guardian on the untouched
-program is killed (exit status 9, no decision) as it reads that page.
+program was killed (exit status 9, set_pt.cut_writable) as it read that page: -n by the
+Guardian's sticky on-fault flag (locked_copies.py now follows VM_LOCKONFAULT per area and
+def_flags), -o by the kernel model's read fault served as a write one.
 """
 
 from __future__ import annotations
@@ -59,7 +65,7 @@ def _honest(out, phase: int, note: str = "") -> None:  # type: ignore[no-untyped
     assert step_indices(out, phase, phase) == {phase: 0}
 
 
-@pytest.mark.parametrize("phase", [*_QUIET, r.P_MLOCK2, r.P_PKEYLOCK, r.P_ONFOTHER,
+@pytest.mark.parametrize("phase", [*_QUIET, r.P_ONFAULT, r.P_MLOCK2, r.P_PKEYLOCK, r.P_ONFOTHER,
                                    r.P_ALLUNTOUCHED])
 def test_untouched(phase: int) -> None:
     _honest(_run(lambda adv: None, phase), phase)
@@ -90,15 +96,16 @@ def test_linux_answer_without_guardian(phase: int) -> None:
     _honest(_run(lambda adv: None, phase, "off"), phase)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: after mlockall(MCL_FUTURE | "
-                   "MCL_ONFAULT) and munlockall(), the untouched program is killed as it "
-                   "reads a MAP_LOCKED view's page 2 (Linux: populated copies, 'x')")
 def test_n_future_onfault_reset() -> None:
+    """munlockall() cleared def_flags' VM_LOCKONFAULT (apply_mlockall_flags(0)): the
+    MAP_LOCKED view is populated (copies), locked_copies.map_locked_copies() so too
+    (Space.future_onfault cleared) -- no longer a sticky on-fault flag of the space."""
     _honest(_run(lambda adv: None, r.P_FUTRESET), r.P_FUTRESET)
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: the untouched program is killed as "
-                   "it reads the old range of a MAP_LOCKED view mremap(MREMAP_DONTUNMAP) "
-                   "moved (Linux: an empty unlocked view, the folio, 'y')")
 def test_o_dontunmap_old_range() -> None:
+    """The old range move_vma() leaves is emptied and unlocked: its read fault maps the
+    folio read-only (do_read_fault()).  The kernel model kept the mmap's owed population
+    (Vma.populate_write) on it and served the read as a write fault (a writable copy the
+    Guardian rightly refused, set_pt.cut_writable): a model bug, fixed."""
     _honest(_run(lambda adv: None, r.P_DONTUNMAP), r.P_DONTUNMAP)

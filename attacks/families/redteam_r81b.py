@@ -106,20 +106,28 @@ nothing there (their labels -4 under qemu are its ENOSYS, not Linux's answer); t
 Linux answers are the kernel functions cited.  -b: `munlock(...) = 0`, label 0.
 
 Honest answers (tests/test_redteam_r81b_claims.py): the kernel model's own answers to
-secret_r81_mm -b, -c, -e, -f, -g, -h, -i, -j, -k, -l, -m, -p, -q, -r, -u, -y, -z and, as each step's call enters,
+secret_r81_mm -a, -b, -c, -e, -f, -g, -h, -i, -j, -k, -l, -m, -p, -q, -r, -u, -y, -z and, as each step's call enters,
 page 2's clean entry dropped (reclaim: shrink_folio_list() -> try_to_unmap()), the
 program's read refaulting the folio: label 0, no decision.  False refusals found (xfail,
-strict): -n (mlockall(MCL_FUTURE | MCL_ONFAULT), munlockall(), then a MAP_PRIVATE |
+strict when written, fixed since): -n (mlockall(MCL_FUTURE | MCL_ONFAULT), munlockall(), then a MAP_PRIVATE |
 MAP_LOCKED view: Linux populates it, label 0 off) and -o (a MAP_LOCKED view moved by
 mremap(MREMAP_DONTUNMAP), the old range read again: label 0 off, 'y' under
 qemu-aarch64-static on the host's Linux) -- with the Guardian on (and in --mode mprotect)
-the untouched program is killed (exit status 9, no decision recorded) as it reads the
-new view's page 2 (-n) or the old range's page 2 (-o) -- test_n_future_onfault_reset,
-test_o_dontunmap_old_range.  The -a step has no honest claim: the kernel model populates
-(copies) a range mlock2(MLOCK_ONFAULT) locks, where populate_vma_page_range() returns at
-once for VM_LOCKONFAULT (kernel_model/syscalls/mem.py sys_mlock2 -> _mlock): the
-untouched -a labels -4 in every mode, a kernel-model difference from Linux (so ZX-001's
-run without a Guardian leaks through the model's own copy as much as the scenario's).
+the untouched program was killed (exit status 9, set_pt.cut_writable at the page fault)
+as it read the new view's page 2 (-n) or the old range's page 2 (-o) --
+test_n_future_onfault_reset, test_o_dontunmap_old_range.  -n: the Guardian's
+`space.lock_onfault` was sticky, so the MAP_LOCKED view was not taken as populated while
+the kernel model (rightly) populated it; fixed by following VM_LOCKONFAULT per area and
+in def_flags (locked_copies.py, Space.onfault / future_onfault).  -o: a kernel-model
+bug -- the old vma mremap(MREMAP_DONTUNMAP) leaves kept the mmap's owed population
+(Vma.populate_write), so the model served its read fault as a write fault (a writable
+copy); move_vma() leaves it empty and unlocked, a read fault maps the folio read-only
+(kernel_model/syscalls/mem.py now clears populate_write there).  The -a step had no honest
+claim: the kernel model populated (copied) a range mlock2(MLOCK_ONFAULT) locks, where
+populate_vma_page_range() returns at once for VM_LOCKONFAULT -- a kernel-model difference
+from Linux, fixed (sys_mlock2 -> _mlock(onfault), Vma.onfault: mlockall(MCL_ONFAULT)'s
+areas and def_flags' too are not populated by a later mprotect() or mmap()); -a's
+untouched run is a claim now.
 Not registered: an attack on -o's old range (refaulted on a copy of 'x' before the
 pwrite64()) -- the untouched program is killed there with the Guardian on, so no
 scenario can reach the marker until that false refusal is fixed.
@@ -154,16 +162,13 @@ may unmap it is in flight).  (ZX-006 strikes as mincore() returns: the kernel mo
 mincore() reads page entries only -- Linux's mincore_page() finds the page cache folio
 of an empty entry of a file area -- so a refault refused at its entry left page 2
 reported absent and the step failing on its own.)
-Still through: ZX-001 -- the Guardian refuses its writable refault (cut.call_ranges),
-but the kernel model's own mlock2(MLOCK_ONFAULT) populates (copies) the range
-(kernel_model/syscalls/mem.py sys_mlock2 -> _mlock), where Linux's
-populate_vma_page_range() returns at once for VM_LOCKONFAULT: the run leaks through the
-model's copy until the model's MLOCK_ONFAULT is fixed (the locked-copies session's
-share).  For ZX-012, ZX-013: mlock() and mlock2() without MLOCK_ONFAULT answered 0
+Refused since, once the kernel model's mlock2(MLOCK_ONFAULT) stopped copying its range
+(populate_vma_page_range() returns at once for VM_LOCKONFAULT; it copied before): ZX-001 by
+cut.call_ranges as well.  What the Guardian needed when written: for ZX-012, ZX-013: mlock() and mlock2() without MLOCK_ONFAULT answered 0
 end the cleanness of the writable private views' present pages in their range as
 mlockall(MCL_CURRENT) does (locked_copies.follow(), whatever leaves the kernel set).
 For ZX-014: pkey_mprotect() belongs in locked_copies.CALLS with mprotect().  For
-ZX-015, ZX-016: `space.lock_onfault` is sticky for the whole space; Linux's
+ZX-015, ZX-016: `space.lock_onfault` was sticky for the whole space; Linux's
 VM_LOCKONFAULT is per area (mlock2(MLOCK_ONFAULT) of one range) and def_flags' on-fault
 bit ends at munlockall() or a later mlockall() (apply_mlockall_flags()): follow the
 on-fault ranges as locked_ranges follows the locked ones.  For ZX-022:
@@ -171,6 +176,18 @@ locked_copies.follow() ends the cleanness of the PRESENT pages only (pages_in())
 mlockall(MCL_CURRENT) (and mprotect's, MAP_LOCKED's population) every page of the view's
 locked writable range is a copy, so a later read fault of a page that was empty must not
 be a clean page of the file (FileView.copied for the range, as for MAP_LOCKED).
+Refused since: ZX-012, ZX-013 by clean.locked_populate widened (locked_copies.follow():
+mlock() and mlock2() without MLOCK_ONFAULT answered 0 end the cleanness of the writable
+private views' present pages in [start, start + len), do_mlock() -> __mm_populate());
+ZX-014 by clean.locked_populate (pkey_mprotect() in locked_copies.CALLS, as mprotect());
+ZX-015, ZX-016 by clean.locked_populate (VM_LOCKONFAULT followed per area, Space.onfault,
+and in def_flags, Space.future_onfault, which munlockall() and a later mlockall() clear:
+apply_vma_lock_flags(), apply_mlockall_flags()); ZX-022 by clean.locked_populate (a
+population covering a whole writable view -- mlockall(MCL_CURRENT), an mlock() of all of
+it -- makes the view FileView.copied: its empty pages were do_cow_fault() copies).  Left
+for later: a population of part of a view (mlock() or mprotect() of some of its pages)
+still takes only the PRESENT pages as copies -- an empty page there read later is taken
+as the file's clean page; the Guardian would need a per-page copied set of the view.
 """
 
 from __future__ import annotations
@@ -203,13 +220,14 @@ NR = {"mlock": 228, "munlock": 229, "mlockall": 230, "munlockall": 231, "mincore
       "mprotect": 226, "mmap": 222, "brk": 214}
 #: the scenarios through with the Guardian on when written (P2: the program's page no
 #: longer shows its file, or shows it where Linux copied)
-GAPS: dict[str, str] = {f"ZX-{n:03d}": "P2" for n in (1, 12, 13, 14, 15, 16, 22)}
-#: refused since the fix (cut.call_ranges: guardian/call_stores.py)
-REFUSED = frozenset(f"ZX-{n:03d}" for n in (*range(2, 12), *range(17, 22)))
-#: the predecessor design (--mode mprotect) follows no locked population (it pins
-#: confidential memory: no swap); its set_pt judges the cut page's refault as --mode on
-OLD_DESIGN = tuple(f"ZX-{n:03d}" for n in range(1, 23) if n not in (10, 11)
-                   and f"ZX-{n:03d}" not in REFUSED)
+GAPS: dict[str, str] = {}
+#: refused since the fixes (cut.call_ranges: guardian/call_stores.py; clean.locked_populate:
+#: guardian/locked_copies.py)
+REFUSED = frozenset(f"ZX-{n:03d}" for n in range(1, 23))
+#: the predecessor design (--mode mprotect) pins confidential memory (no swap): ZX-010 and
+#: ZX-011 never reached it; every other attack got through it when written and is refused
+#: there too since the fixes (its set_pt judges the cut page's refault as --mode on)
+OLD_DESIGN: tuple[str, ...] = ()
 
 
 def _zx(sid: str, title: str, prop: str, phase: int, program: str = VICTIM81,

@@ -237,6 +237,7 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
                     growsdown=bool(flags & MAP_GROWSDOWN), name=name,
                     # do_mmap(): mm->def_flags (mlockall(MCL_FUTURE)) and MAP_LOCKED
                     locked=mm.lock_future or bool(flags & MAP_LOCKED), populate_write=later,
+                    onfault=mm.lock_future_onfault,
                     folio_pages=folio))
     if populate and not later:
         populate_area(mm, start, start + length)     # (do_mmap() -> mm_populate())
@@ -480,9 +481,10 @@ def sys_mremap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # The area keeps what it is (its fork flags too) at its new place.
     mm.vmas.insert(replace(moved, start=dest, end=dest + new_len, file_end=file_end))
     if flags & MREMAP_DONTUNMAP:
-        # move_vma(): the old vma stays, emptied, VM_LOCKED cleared (its next fault maps
-        # a zero page, do_anonymous_page()).
-        mm.vmas.insert(replace(moved, locked=False))
+        # move_vma(): the old vma stays, emptied, VM_LOCKED_MASK cleared (its next fault
+        # maps a zero page, do_anonymous_page(), or a file view's folio read-only,
+        # do_read_fault()): no population owed there, the mmap's was done
+        mm.vmas.insert(replace(moved, locked=False, onfault=False, populate_write=False))
     for va, desc in pages:
         # The new entry first: a frame whose only mapping moves must never look
         # unmapped in between (the Guardian would scrub a confidential one).
@@ -522,13 +524,16 @@ def _ok(_k: Kernel, _t: Thread, _a) -> int:  # noqa: ANN001
     return 0
 
 
-def _set_locked(mm: AddressSpace, start: int, end: int, locked: bool) -> None:
-    """VM_LOCKED on or off over the areas in [start, end), split at its ends."""
+def _set_locked(mm: AddressSpace, start: int, end: int, locked: bool,
+                onfault: bool = False) -> None:
+    """VM_LOCKED (with VM_LOCKONFAULT: `onfault`) on or off over the areas in [start,
+    end), split at its ends (mlock_fixup(): newflags &= ~VM_LOCKED_MASK, then the call's)."""
+    onfault = onfault and locked
     for vma in mm.vmas.overlapping(start, end):
-        if vma.locked != locked:
+        if vma.locked != locked or vma.onfault != onfault:
             lo, hi = max(vma.start, start), min(vma.end, end)
             mm.vmas.remove_range(lo, hi)
-            mm.vmas.insert(replace(vma.slice(lo, hi), locked=locked))
+            mm.vmas.insert(replace(vma.slice(lo, hi), locked=locked, onfault=onfault))
 
 
 @syscall("munlock")
@@ -563,7 +568,7 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if not flags or flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) or flags == MCL_ONFAULT:
         return -errno.EINVAL
     if flags & MCL_CURRENT:
-        _set_locked(t.process.mm, 0, USER_TOP, True)
+        _set_locked(t.process.mm, 0, USER_TOP, True, bool(flags & MCL_ONFAULT))
         if not flags & MCL_ONFAULT:     # (apply_mlockall_flags() -> mm_populate())
             copy_locked_views(t.process.mm, 0, USER_TOP)
     # apply_mlockall_flags(): MCL_FUTURE sets VM_LOCKED in mm->def_flags, and a call
@@ -575,9 +580,11 @@ def sys_mlockall(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
-def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+def _mlock(k: Kernel, t: Thread, a, onfault: bool = False) -> int:  # noqa: ANN001
     """mlock/mlock2: the range's pages are faulted in now (written, for private writable
-    memory, as Linux populates it) and stay resident; a hole in the range is ENOMEM."""
+    memory, as Linux populates it) and stay resident; a hole in the range is ENOMEM.
+    With MLOCK_ONFAULT (`onfault`) none is: apply_vma_lock_flags() sets VM_LOCKONFAULT and
+    __mm_populate() -> populate_vma_page_range() returns at once for it."""
     addr = _untagged(a[0])              # (do_mlock(), munlock(): untagged_addr())
     start = addr & ~(PAGE - 1)
     end = _page_up(addr + a[1]) if a[1] else start
@@ -588,12 +595,12 @@ def _mlock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         vma = mm.vmas.find(va)
         if vma is None:
             return -errno.ENOMEM
-        if not vma.prot & PROT_MASK:
-            continue                  # PROT_NONE: locked, but nothing to fault in
+        if not vma.prot & PROT_MASK or onfault:
+            continue                  # PROT_NONE or on fault: locked, nothing faulted in
         write = bool(vma.prot & PROT_WRITE) and not vma.shared
         if mm.handle_fault(va, write, False) != FaultResult.OK:
             return -errno.ENOMEM
-    _set_locked(mm, start, end, True)
+    _set_locked(mm, start, end, True, onfault)
     return 0
 
 
@@ -604,7 +611,7 @@ syscall("mlock")(_mlock)
 def sys_mlock2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT:
         return -errno.EINVAL            # MLOCK_ONFAULT is mlock2's one flag
-    return _mlock(k, t, a)
+    return _mlock(k, t, a, bool(a[2] & MLOCK_ONFAULT))
 
 
 @syscall("mincore")

@@ -194,6 +194,12 @@ def main(ctx: click.Context) -> None:
               help="The confidential program's launcher set no_new_privs before the first "
                    "exec (systemd's NoNewPrivileges=, `setpriv --no-new-privs`): every "
                    "thread then holds it.  Without it the launch is taken to leave it clear.")
+@click.option("--launch-fds", default=None, metavar="N[,N...]",
+              help="Descriptors past 0, 1 and 2 the confidential program's launch passes "
+                   "(a shell's `900</dev/null`, systemd's socket activation: LISTEN_FDS); "
+                   "the kernel model starts the program with each open on /dev/null.  "
+                   "Without it the launch passes 0..2 only, and a call on any other number "
+                   "the program never opened answers -EBADF.")
 @click.option("--mutate", default="", hidden=True, metavar="CHECK",
               help="Run the Guardian without one named check (mutation testing).")
 @click.option("--trace", "trace_path", type=click.Path(path_type=Path), metavar="FILE",
@@ -236,7 +242,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
         launch_filter: bool, launch_suid_dumpable: int | None, launch_no_new_privs: bool,
-        mutate: str,
+        launch_fds: str | None, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -279,6 +285,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              mutate=mutate, admit=admit, launch_filter=launch_filter,
                              launch_suid_dumpable=launch_suid_dumpable,
                              launch_no_new_privs=launch_no_new_privs,
+                             launch_fds=launch_fds,
                              view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)

@@ -189,6 +189,25 @@ def _rack_kernel(hw: Machine, opts: KernelOptions, config: MachineConfig, blades
                        blades=n, placement=where, cores=cores, **rack_options)
 
 
+def _launch_fds(text: str | None) -> frozenset[int]:
+    """`--launch-fds N[,N...]`: the descriptors the launch passes past 0..2 (each below
+    the default soft RLIMIT_NOFILE the kernel model starts the program with)."""
+    if text is None:
+        return frozenset()
+    from guardian.launch_fds import parse
+    from kernel_model.files import DEFAULT_NOFILE
+    try:
+        fds = parse(text)
+    except ValueError as exc:
+        raise UsageError(f"--launch-fds {text}: {exc}", "give N[,N...], e.g. --launch-fds 3,900") from None
+    high = sorted(fd for fd in fds if fd >= DEFAULT_NOFILE)
+    if high:
+        raise UsageError(f"--launch-fds {text}: descriptor {high[0]} is at or past the soft "
+                         f"RLIMIT_NOFILE ({DEFAULT_NOFILE}) the program starts with",
+                         f"give numbers 3..{DEFAULT_NOFILE - 1}")
+    return fds
+
+
 def run_program(program: str, args: list[str], *, machine: MachineConfig | str | None = None,
                 rootfs: Path | None = None, timing: str = "fast", max_insns: int = 0,
                 stdout: BinaryIO | None = None, stderr: BinaryIO | None = None,
@@ -197,7 +216,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 guardian: str = "off", confidential: bool = False,
                 guardian_seed: int | None = None, mutate: str = "", admit: Sequence[str] = (),
                 launch_filter: bool = False, launch_suid_dumpable: int | None = None,
-                launch_no_new_privs: bool = False,
+                launch_no_new_privs: bool = False, launch_fds: str | None = None,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -247,6 +266,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
             raise UsageError("--launch-suid-dumpable and --launch-no-new-privs state the "
                              "launch of a confidential program",
                              "add --guardian on --confidential, or leave them out")
+        passed_fds = _launch_fds(launch_fds)
         console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
@@ -283,7 +303,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              on_read=inputs.file_read if trace is not None else None,
                              strace=view.strace, console=console, cwd=cwd,
                              suid_dumpable=launch_suid_dumpable or 0,
-                             no_new_privs=launch_no_new_privs)
+                             no_new_privs=launch_no_new_privs, launch_fds=passed_fds)
         stack.callback(restore_terminal, console)
         if config.rack is not None:
             if monitor is not None:
@@ -316,6 +336,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     monitor.conf.state_launch_suid_dumpable(launch_suid_dumpable)
                 if launch_no_new_privs:
                     monitor.conf.state_launch_no_new_privs()
+                if passed_fds:
+                    monitor.conf.state_launch_fds(passed_fds)
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

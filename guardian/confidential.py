@@ -121,6 +121,15 @@ class Confidential:
         (systemd's NoNewPrivileges=, `setpriv --no-new-privs`): the first thread holds it."""
         self.descriptors.stated.launch.no_new_privs = True
 
+    def state_launch_fds(self, fds: frozenset[int]) -> None:
+        """The user's statement of the descriptors the launch passes past 0..2 (a shell's
+        `900</dev/null`, systemd's LISTEN_FDS): every other number starts free
+        (launch_fds.py)."""
+        bad = sorted(fd for fd in fds if fd < 3)
+        if bad:
+            raise ValueError(f"descriptors 0..2 are the console's already, not a launch's: {bad}")
+        self.descriptors.stated.launch.fds = frozenset(fds)
+
     def admit_launch(self, argv: list[bytes], envp: list[bytes], path: str | None = None
                      ) -> None:
         """The user's command line (and environment) for the first program, and the guest

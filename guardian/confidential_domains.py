@@ -25,7 +25,15 @@ from abi.layout import (
     PROT_WRITE,
 )
 from emulator.fastuc import CTX_PC, CTX_SP, UserContext
-from guardian import checks, credentials, exec_args, exec_kept, initial_stack, launch_facts
+from guardian import (
+    checks,
+    credentials,
+    exec_args,
+    exec_kept,
+    initial_stack,
+    launch_facts,
+    launch_fds,
+)
 from guardian.checks import refuse
 from guardian.child_exits import forget_root as forget_exits
 from guardian.child_exits import note_exec_image, note_exec_teardown
@@ -246,9 +254,12 @@ class Lifecycle:
         if exec_slot and mask is not None:
             space.umasks[reg.group_of(root, slot.thread)] = mask
         self.self_signals.start(root, slot.thread)
+        inherited = bool(self.files.exec_tables)    # (an exec's table: not the launch's)
         self.files.start(root, slot.thread)
         if not exec_slot:      # (the user's launch: the launcher's no_new_privs)
             launch_facts.start(self.files.stated.launch, self.files.stated, root, slot.thread)
+            if not inherited:
+                launch_fds.start(self.files.table(root, slot.thread))
         if kept is not None:
             exec_kept.apply(kept, space, self.files.stated, root, slot.thread,
                             secure=bool(dict(auxv).get(initial_stack.AT_SECURE, 0)))

@@ -61,7 +61,7 @@ from abi.descriptors import (
 )
 from abi.layout import ERRNO_FLOOR, NR_CLONE, NR_CLONE3, NR_GETTID
 from abi.syscalls import NUMBERS
-from guardian import memfd_locks, opener_tables
+from guardian import launch_fds, memfd_locks, opener_tables
 from guardian.admitted_reads import AdmittedReads
 from guardian.checks import refuse
 from guardian.confidential_admission import Admission
@@ -95,7 +95,7 @@ from guardian.user_memory import UserMemory
 CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_OPENAT, NR_OPENAT2, NR_DUP, NR_DUP3, NR_FCNTL,
                    NR_IOCTL, NR_CLOSE_RANGE, NR_CHDIR, NR_FCHDIR, NR_UNSHARE, NR_SIGNALFD4,
                    *NEW_FD_RESULT, *NEW_FD_PAIR, *UNSEEN_MAKERS, *READS, *LIMIT_CALLS,
-                   NR_SENDMSG, NR_CLONE, NR_CLONE3})
+                   NR_SENDMSG, NR_CLONE, NR_CLONE3, *launch_fds.UNFOLLOWED})
 
 
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
@@ -439,6 +439,11 @@ class Descriptors(TableLifecycle):
                    f"close-on-exec flag is {want}: only the call that made it and the "
                    "program's own F_SETFD, FIOCLEX, FIONCLEX or close_range set it")
 
+    def _alone(self, slot: Slot) -> bool:
+        """Is the slot's thread the only one the Guardian follows in its address space?"""
+        return not any(r == slot.root and th != slot.thread and r not in self.retired
+                       for r, th in self.tables)
+
     def busy(self, slot: Slot, table: FileTable) -> bool:
         """Whether another thread sharing the table is in a call that may make a
         descriptor (the kernel may have given it one the Guardian has not seen yet)."""
@@ -510,6 +515,13 @@ class Descriptors(TableLifecycle):
                 or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
             table.open_below = 0        # (io_uring's IORING_OP_CLOSE, ...)
+            if table.fresh and not launch_fds.follows_recv(
+                    lambda va, n: self.memory.read(va, n, slot.root), nr, a[1],
+                    0 if ret < ERRNO_FLOOR else -1, self._alone(slot)):
+                launch_fds.forget(table)
+        elif nr in launch_fds.UNFOLLOWED:
+            launch_fds.forget(table)    # (getsockopt's SO_PEERPIDFD: no number seen)
+            return
         if (nr == NR_FCNTL and cmd in OWNER_SETTERS) or \
                 (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)):
             f = table.fds.get(s32(a[0]))
@@ -570,6 +582,7 @@ class Descriptors(TableLifecycle):
             if self.pidfd_unsure(slot):     # (its number unknown: as an unseen maker's)
                 table.free.clear()
                 table.open_below = 0
+                launch_fds.forget(table)
                 made = []
             for fd in made:     # CLONE_PIDFD: pidfd_prepare(O_RDWR | O_CLOEXEC) of the child
                 table.fds[fd] = OpenFile(cloexec=True, maker=NR_PIDFD_OPEN, pid=ret & 0xFFFF_FFFF)
@@ -609,7 +622,10 @@ class Descriptors(TableLifecycle):
                 f.cloexec = bool(a[2] & FD_CLOEXEC) if nr == NR_FCNTL else cmd == FIOCLEX
         elif nr == NR_CLOSE_RANGE:
             if a[2] & CLOSE_RANGE_UNSHARE:
+                busy = self.busy(slot, table)
                 table = self.tables[key] = table.copy(keep_pids=True)
+                if busy:    # (a number another thread's call installed: launch_fds.py)
+                    launch_fds.forget(table)
             first, last = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
             if not a[2] & CLOSE_RANGE_CLOEXEC:
                 table.open_below = min(table.open_below, first)
@@ -634,7 +650,10 @@ class Descriptors(TableLifecycle):
             wd.changed = self.admission.registry.next_slot_id()
         elif nr == NR_UNSHARE:
             if a[0] & CLONE_FILES:
+                busy = self.busy(slot, table)
                 self.tables[key] = table.copy(keep_pids=True)
+                if busy:    # (a number another thread's call installed: launch_fds.py)
+                    launch_fds.forget(self.tables[key])
             if a[0] & CLONE_FS:
                 wd = self.workdir(*key)
                 self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by,

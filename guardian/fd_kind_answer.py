@@ -30,7 +30,9 @@ where each number named one file through the call (Descriptors.steady()) -- an e
 registrations where no epoll_ctl is in flight and no call returned since the entry --
 and a file the program opened
 by a name outside /proc and /dev/fd (no pidfd, epoll or perf event: those have no name
-to open), or a number the program closed (FileTable.free).
+to open), or a number the program closed (FileTable.free).  A number nothing ever
+opened (launch_fds.py: the launch's table and the program's own calls) is
+`return.fd_never_opened`'s (`_never`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_events import EpollInstance
 from guardian.confidential_files import Descriptors
+from guardian.launch_fds import never_opened
 from guardian.open_files import OpenFile
 from guardian.opener_tables import parent_table
 from guardian.slots import Slot
@@ -112,6 +115,13 @@ class Known:
         """Did the program close number fd before the call, none made since?"""
         at = self.table.free.get(_s32(fd)) if self.table is not None else None
         return at is not None and at <= self.slot.id and self.file(fd) is None
+
+    def never(self, fd: int) -> bool:
+        """Is number fd one nothing ever put a file at: outside the launch's numbers,
+        made by no call of the program's, in a table no unfollowed call touched
+        (launch_fds.py)?"""
+        return self.table is not None and self.table.fresh \
+            and never_opened(self.table, self.files.stated.launch, _s32(fd))
 
 
 def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
@@ -253,6 +263,38 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     if why:
         refuse("return.descriptor_kind", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}")
+    why = _never(k, a, nr, own, files, slot)
+    if why:
+        refuse("return.fd_never_opened", Status.ERR_DENIED,
+               f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}, a number nothing "
+               "ever opened: the launch holds 0..2 and the numbers --launch-fds states, and "
+               "no call of the program's installed it (fget_task() / perf_fget_light(): -EBADF)")
+
+
+def _never(k: Known, a: tuple[int, ...], nr: int, own: int | None, files: Descriptors,
+           slot: Slot) -> str:
+    """The number of the call's that names no file because nothing ever opened it
+    (launch_fds.py): kcmp's idx1/idx2 (KCMP_FILE) or idx1 (KCMP_EPOLL_TFD) in the
+    caller's own table (get_file_raw_ptr()), pidfd_getfd's and process_mrelease's pidfd
+    (pidfd_get_pid() -> fdget()) and pidfd_getfd's target number in a pidfd of the
+    caller's own process (__pidfd_fget() -> fget_task()), perf_event_open's group_fd
+    (perf_fget_light())."""
+    if k.table is None or not k.table.fresh:
+        return ""
+    if nr == _NR_KCMP:
+        if own is None or not _s32(a[0]) == _s32(a[1]) == own or not k.leaders():
+            return ""
+        kind = _s32(a[2])
+        fds = (a[3], a[4]) if kind == KCMP_FILE else (a[3],) if kind == KCMP_EPOLL_TFD else ()
+        return next((f"descriptor {_s32(fd)}" for fd in fds if k.never(fd)), "")
+    if nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and k.never(a[0]):
+        return f"pidfd {_s32(a[0])}"
+    if nr == _NR_PIDFD_GETFD and own is not None and files.pidfd_pid(slot, a[0]) == own \
+            and k.never(a[1]) and k.leaders():
+        return f"target descriptor {_s32(a[1])}"
+    if nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and k.never(a[3]):
+        return f"group descriptor {_s32(a[3])}"
+    return ""
 
 
 NUMBERS_BY_NR = {v: k for k, v in NUMBERS.items()}

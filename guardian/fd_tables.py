@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from abi.descriptors import CLONE_FILES, CLONE_FS, NR_CLOSE, NR_CLOSE_RANGE, NR_DUP3, NR_EXECVE
+from guardian import launch_fds
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
@@ -74,13 +75,13 @@ class TableLifecycle:
         same for the working directory and CLONE_FS)."""
         table, wd = self.table(root, thread), self.workdir(root, thread)
         key = (child_root or root, child_thread)
-        self.tables[key] = table if flags & CLONE_FILES else self._forked(table)
+        self.tables[key] = table if flags & CLONE_FILES else self._forked(table, (root, thread))
         # (CLONE_PIDFD's pidfd lands in the parent's table: judged and recorded at the
         # return, from the number stored in the program's word)
         self.workdirs[key] = wd if flags & CLONE_FS else \
             WorkDir(wd.path, wd.opener, wd.opened_by, wd.changed)
 
-    def _forked(self, table: FileTable) -> FileTable:
+    def _forked(self, table: FileTable, parent: tuple[int, int] = (0, -1)) -> FileTable:
         """dup_fd()'s copy of `table`: a close or close_range of another thread in flight
         freed its numbers at its entry (file_close_fd()), so the copy may hold them free
         and has no proven-open prefix; a dup3 of another thread in flight may have put its
@@ -88,6 +89,10 @@ class TableLifecycle:
         the copy's newfd names the old file or the new one."""
         copy = table.copy()
         for s in self.admission.registry.slots.values():
+            if (s.root, s.thread) != parent and self.tables.get((s.root, s.thread)) is table:
+                # another thread's call may have installed a number dup_fd() copied,
+                # which its return enters in the parent's table only (launch_fds.py)
+                launch_fds.forget(copy)
             if s.nr == NR_DUP3 and self.tables.get((s.root, s.thread)) is table:
                 copy.fds.pop(s.args[1] & 0xFFFF_FFFF, None)
                 copy.free.pop(s.args[1] & 0xFFFF_FFFF, None)

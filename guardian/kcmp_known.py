@@ -91,17 +91,21 @@ def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
     return ""
 
 
-def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
+def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | None]
+               ) -> tuple[bool, str]:
+    """(never opened, why) for a slot efd that is no epoll; (False, "") where none."""
     raw = read(a[4], 4)             # struct kcmp_epoll_slot's efd
     if raw is None:
-        return ""
+        return False, ""
     efd = int.from_bytes(raw[:4], "little")
     if k.closed(efd):
-        return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, which the program closed (-EBADF)"
+        return False, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, which the program closed (-EBADF)"
+    if k.never(efd):        # (launch_fds.py: fget_task() finds no file)
+        return True, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a number nothing ever opened (-EBADF)"
     f = k.file(efd)
     if f is not None and f.maker == _NR_SIGNALFD4:
-        return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a signalfd (!is_file_epoll(): -EINVAL)"
-    return ""
+        return False, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a signalfd (!is_file_epoll(): -EINVAL)"
+    return False, ""
 
 
 def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
@@ -116,8 +120,10 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
         return
     if _s32(a[2]) == KCMP_EPOLL_TFD:
         if _s32(a[1]) == own:
-            why = _slot_file(k, a, read)
-            if why:
+            never, why = _slot_file(k, a, read)
+            if never:
+                refuse("return.fd_never_opened", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
+            elif why:
                 refuse("return.kcmp_slot_file", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
         return
     why = _distinct(k, a, ret, own)

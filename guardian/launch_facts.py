@@ -52,6 +52,9 @@ class LaunchFacts:
     #: the launcher set no_new_privs before the first exec (systemd's NoNewPrivileges=,
     #: `setpriv --no-new-privs`)
     no_new_privs: bool = False
+    #: descriptors the launch passes past 0..2 (a shell's `900</dev/null`, systemd's
+    #: LISTEN_FDS: `--launch-fds`); every other number starts free (launch_fds.py)
+    fds: frozenset[int] = frozenset()
 
 
 def start(launch: LaunchFacts, stated: StatedFacts, root: int, thread: int) -> None:

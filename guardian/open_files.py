@@ -107,11 +107,15 @@ class FileTable:
     #: alloc_fd() from 0 found each below N open, and none was closed since (close,
     #: close_range lower it; exec, and a call that may close unseen, make it 0).
     open_below: int = 0
+    #: Every number the table does not hold, outside the launch's (0..2 and those the
+    #: user stated), is free: it descends from the launch's table and no call that may
+    #: install an unfollowed descriptor ran (launch_fds.py).
+    fresh: bool = False
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},
                          set(self.pids) if keep_pids else set(), dict(self.free),
-                         self.fd_limit, open_below=self.open_below)
+                         self.fd_limit, open_below=self.open_below, fresh=self.fresh)
 
 
 @dataclass

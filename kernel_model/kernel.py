@@ -31,6 +31,7 @@ from kernel_model import credentials
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
 from kernel_model.credentials import secure_exec
+from kernel_model.devfiles import NullFile
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
 from kernel_model.exec import build_address_space, build_stack, load_interpreter
@@ -88,6 +89,7 @@ class KernelOptions:
     cwd: str = "/"                    # the first program's working directory (guest path)
     suid_dumpable: int = 0            # fs.suid_dumpable (the launch as the user states it)
     no_new_privs: bool = False        # the launcher set no_new_privs before the first exec
+    launch_fds: frozenset[int] = frozenset()  # descriptors past 0..2 the launch passes
     warnings: list[str] = field(default_factory=list)   # what the user must hear (stderr)
     notes: list[str] = field(default_factory=list)      # for -v, --stats and --json only
 
@@ -296,6 +298,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
                        sigactions=sig.SignalActions(), exe=guest_path, pgid=pid, sid=pid,
                        cwd=self.options.cwd)
         proc.fds.record_locks = self.record_locks
+        for fd in sorted(self.options.launch_fds):      # (a shell's `900</dev/null`)
+            proc.fds.install(NullFile(2, "/dev/null"), lowest=fd)   # O_RDWR
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
         thread.no_new_privs = self.options.no_new_privs     # (the launcher's, kept by exec)
         proc.threads.append(thread)

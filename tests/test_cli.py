@@ -215,6 +215,23 @@ def test_stated_launch_is_the_kernels_and_the_guardians(tmp_path: Path) -> None:
     assert "prctl(0x27,0x0,0x0,0x0,0x0,0x0) = 1" in calls
 
 
+@pytest.mark.parametrize("value", ["2", "x", "5000"])
+def test_launch_fds_bad_value_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    """--launch-fds takes numbers 3..1023 (0..2 are the console's; the kernel model's soft
+    RLIMIT_NOFILE is 1024): another is refused with the option named, before anything runs."""
+    proc = blindfold("run", "--launch-fds", value, "hello", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--launch-fds" in error_line(proc) and b"Traceback" not in proc.stderr
+
+
+def test_stated_launch_fds_run(tmp_path: Path) -> None:
+    """--launch-fds 900: an honest confidential run under that launch passes."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-fds", "900",
+                     "secret_r80_rules", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.endswith(b"secret: intact\n")
+
+
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
     """-v adds the traceback, and the last line is still the one-line error."""
     (tmp_path / "notes.txt").write_text("text\n")

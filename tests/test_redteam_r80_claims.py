@@ -19,9 +19,12 @@ on 6.13..6.18: a claim since the fixes (test_process_madvise_free_of_own_mm_on_6
 
 from __future__ import annotations
 
+import pytest
+
 from attacks.families import redteam_r80 as r
 from attacks.runner import run_one
-from attacks.scenario import Goal, Scenario
+from attacks.scenario import Goal, Scenario, get
+from guardian.launch_facts import LaunchFacts
 from tests.honest_runs import claim_run, step_indices
 
 
@@ -50,3 +53,19 @@ def test_process_madvise_free_of_own_mm_on_6_13() -> None:
     assert not out.decided_by, out.evidence
     assert out.exit_status == 0, out.ended
     assert step_indices(out, r.P_FIRST, r.P_LAST).get(r.P_PMADVFREE) != 0
+
+
+@pytest.mark.parametrize("xid", ["ZV-001", "ZV-005", "ZV-008", "ZV-020"])
+def test_a_stated_launch_number_is_not_refused(monkeypatch: pytest.MonkeyPatch,
+                                               xid: str) -> None:
+    """Under `--launch-fds 900` (a shell's `900</dev/null`) number 900 may name a file:
+    kcmp() may answer an order (two struct files), pidfd_getfd() a descriptor, and the
+    Guardian, which does not know the file's kind, lets each through (the victim expects
+    the README's launch and indexes -4 on its own, so only the Guardian's silence is
+    held).  Under the README's launch each is refused (return.fd_never_opened)."""
+    sc = get(xid)
+    assert sc is not None
+    assert run_one(sc, "on").outcome.decided_by
+    monkeypatch.setattr(LaunchFacts, "fds", frozenset({900}))
+    out = run_one(sc, "on").outcome
+    assert not out.decided_by, out.evidence

@@ -126,12 +126,7 @@ reopen of the memfd), ZV-018 (kcmp() of the caller's own pid twice), ZV-025 (MAD
 a locked page), ZV-031 (a page mlock2(MLOCK_ONFAULT) locked), ZV-032 (an area
 mlockall(MCL_FUTURE) locked as it was made), ZV-033 (process_madvise()'s flags:
 abi/value_ranges).
-Left open, and what the Guardian would need: ZV-001 and ZV-020 (KCMP_FILE and
-KCMP_EPOLL_TFD's idx1 of a number never opened), ZV-005 and ZV-008 (a number never
-opened): the Guardian knows the numbers the program made or closed, not every number its
-table holds -- a launcher may leave any descriptor open across the exec (a shell's
-`exec 900>f`), and fget_task() / perf_fget_light() then find it; it would need the table
-as the exec left it (e.g. a close_range() of the program's own before the step).  ZV-011
+Left open, and what the Guardian would need: ZV-011
 (attr.type 1000): perf_pmu_register() -> idr_alloc(&pmu_idr, pmu, PERF_TYPE_MAX, 0) gives
 each dynamic PMU (uncore, CoreSight, SPE, kprobe/uprobe, a module's) the lowest free id
 from 6 up, with no upper bound; type 1000 exists on a kernel with some 995 PMUs -- it
@@ -166,7 +161,14 @@ alloc_empty_file(); a named file and a pipe end; a fork child's own dup3() over 
 ZV-019 (return.kcmp_answer: find_task_by_vpid(0) finds no task, -ESRCH), ZV-021
 (return.descriptor_kind: the released pipe end was in no SCM_RIGHTS message the program
 sent -- `Descriptors.sent_files` -- so __fput() -> eventpoll_release_file() removed its
-item).
+item), ZV-001, ZV-005, ZV-008 and ZV-020 (return.fd_never_opened:
+the launch's table is a fact -- 0..2, which the user's shell may have closed, and the
+numbers `blindfold run --launch-fds N,...` states; guardian/launch_fds.py -- so a number
+no call of the program's installed, in a table no call the Guardian does not follow
+touched (recvmsg's SCM_RIGHTS is followed where its control data is read whole, no
+SCM_PIDFD, the caller the space's only thread), names no file: get_file_raw_ptr() /
+fget_task() / perf_fget_light(), -EBADF; a stated launch number, a number a call made,
+one another thread's call may be installing pass).
 
 Honest answers (tests/test_redteam_r80_claims.py): every step of STEPS answered as Linux
 does (among them KCMP_FILES of a CLONE_FILES child 0 and KCMP_FILE of a number a fork
@@ -179,7 +181,9 @@ is anonymous; the Guardian lets it through), kcmp(pid, pid, KCMP_FILE, devnull, 
 the copy r of devnull the program sent itself by SCM_RIGHTS (scm_fp_copy() -> fget_raw(), scm_detach_fds() -> receive_fd() install the
 same struct file; qemu-user on 6.18 gives 0; the Guardian refuses a forged 1 in mode on,
 and in mode mprotect the SCM_RIGHTS exchange does not complete, so it is a claim, not a
-scenario).  No false refusal found.  Not finished: the victim's step P_HFREEZERO,
+scenario); and under a launch that passes 900 (`--launch-fds 900`,
+tests/test_redteam_r80_claims.py test_a_stated_launch_number_is_not_refused) ZV-001,
+005, 008 and 020's answers pass: the number may name a file of any kind).  No false refusal found.  Not finished: the victim's step P_HFREEZERO,
 madvise(Z, 4096, MADV_FREE) of a MAP_PRIVATE view of /dev/zero (Linux: 0, mmap_zero() ->
 vma_set_anonymous()), is no claim: the kernel model cannot map /dev/zero, so the step
 never reaches the call.
@@ -318,10 +322,11 @@ STEPS = (
      '-EBADF', 6),
 )
 #: the steps the Guardian refuses (as of when written, and since the fixes)
-REFUSED = frozenset(("ZV-002", "ZV-004", "ZV-006", "ZV-007", "ZV-009", "ZV-010", "ZV-012",
-                     "ZV-013", "ZV-014", "ZV-015", "ZV-016", "ZV-017", "ZV-018", "ZV-019",
-                     "ZV-021", "ZV-023", "ZV-025", "ZV-026", "ZV-027", "ZV-028", "ZV-030",
-                     "ZV-031", "ZV-032", "ZV-033", "ZV-035"))
+REFUSED = frozenset(("ZV-001", "ZV-002", "ZV-004", "ZV-005", "ZV-006", "ZV-007", "ZV-008",
+                     "ZV-009", "ZV-010", "ZV-012", "ZV-013", "ZV-014", "ZV-015", "ZV-016",
+                     "ZV-017", "ZV-018", "ZV-019", "ZV-020", "ZV-021", "ZV-023", "ZV-025",
+                     "ZV-026", "ZV-027", "ZV-028", "ZV-030", "ZV-031", "ZV-032", "ZV-033",
+                     "ZV-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

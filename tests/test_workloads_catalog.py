@@ -140,6 +140,7 @@ EXPECTED = {
     "secret_r78_rules",
     "secret_r79_rules",
     "secret_r80_rules",
+    "secret_r81_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -35,9 +35,6 @@ CAP_FS_SET = sum(1 << c for c in (CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEAR
                                   CAP_MAC_OVERRIDE))
 NGROUPS_MAX = 65536
 _INVALID = 0xFFFF_FFFF                   # (uid_t)-1: "leave it" / an invalid id
-#: fs.suid_dumpable, one value for the whole system as Linux's `int suid_dumpable`
-#: (fs/coredump.c: 0, SUID_DUMP_DISABLE, by default); Kernel() sets it from its options
-suid_dumpable = 0
 
 
 @dataclass(frozen=True)
@@ -89,9 +86,11 @@ def _fix_fs(new: Cred, old: Cred) -> Cred:
     return new
 
 
-def commit_creds(t: Thread, new: Cred) -> None:
+def commit_creds(t: Thread, new: Cred, suid_dumpable: int) -> None:
     """commit_creds(): install ``new``; a changed euid, egid, fsuid or fsgid (or wider
-    permitted set) makes the mm suid_dumpable's mode and clears the pdeath signal."""
+    permitted set) makes the mm's dumpable mode ``suid_dumpable`` (the kernel's
+    fs.suid_dumpable, KernelOptions: fs/coredump.c's `int suid_dumpable`) and clears the
+    pdeath signal."""
     old = t.cred
     if (old.euid, old.egid, old.fsuid, old.fsgid) != (new.euid, new.egid, new.fsuid, new.fsgid) \
             or new.cap_permitted & ~old.cap_permitted:

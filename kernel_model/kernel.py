@@ -27,7 +27,6 @@ from emulator.exceptions import VectorTable
 from emulator.fastuc import CTX_PC, CTX_SP
 from emulator.machine import BootInfo
 from emulator.small_sha256 import sha256 as small_sha256
-from kernel_model import credentials
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
 from kernel_model.credentials import secure_exec
@@ -118,7 +117,6 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         self.clock = clock
         self.stats = stats
         self.options = options
-        credentials.suid_dumpable = options.suid_dumpable
         self.rootfs = Rootfs(options.rootfs, sysroot=options.sysroot, mounts=options.mounts,
                              on_read=options.on_read)
         self.frames = FrameAllocator(boot.ram_base, boot.ram_size)

@@ -33,8 +33,8 @@ if TYPE_CHECKING:
 _INVALID = 0xFFFF_FFFF
 
 
-def _apply(t: Thread, new: Cred) -> int:
-    commit_creds(t, new)
+def _apply(k: Kernel, t: Thread, new: Cred) -> int:
+    commit_creds(t, new, k.options.suid_dumpable)
     return 0
 
 
@@ -60,12 +60,12 @@ def sys_getegid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("setuid")
 def sys_setuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(t, set_uid(t.cred, a[0], t.keep_caps))
+    return _apply(k, t, set_uid(t.cred, a[0], t.keep_caps))
 
 
 @syscall("setreuid")
 def sys_setreuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(t, set_reuid(t.cred, a[0], a[1], t.keep_caps))
+    return _apply(k, t, set_reuid(t.cred, a[0], a[1], t.keep_caps))
 
 
 @syscall("setresuid")
@@ -74,7 +74,7 @@ def sys_setresuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     new = set_resuid(old, a[0], a[1], a[2], t.keep_caps)
     if new == old:                       # "No change": no commit_creds()
         return 0
-    return _apply(t, new)
+    return _apply(k, t, new)
 
 
 @syscall("setfsuid")
@@ -82,18 +82,18 @@ def sys_setfsuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     old = t.cred
     new = set_fsuid(old, a[0])
     if new is not old:
-        commit_creds(t, new)
+        commit_creds(t, new, k.options.suid_dumpable)
     return old.fsuid
 
 
 @syscall("setgid")
 def sys_setgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(t, set_gid(t.cred, a[0]))
+    return _apply(k, t, set_gid(t.cred, a[0]))
 
 
 @syscall("setregid")
 def sys_setregid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(t, set_regid(t.cred, a[0], a[1]))
+    return _apply(k, t, set_regid(t.cred, a[0], a[1]))
 
 
 @syscall("setresgid")
@@ -102,7 +102,7 @@ def sys_setresgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     new = set_resgid(old, a[0], a[1], a[2])
     if new == old:
         return 0
-    return _apply(t, new)
+    return _apply(k, t, new)
 
 
 @syscall("setfsgid")
@@ -110,7 +110,7 @@ def sys_setfsgid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     old = t.cred
     new = set_fsgid(old, a[0])
     if new is not old:
-        commit_creds(t, new)
+        commit_creds(t, new, k.options.suid_dumpable)
     return old.fsgid
 
 
@@ -153,7 +153,7 @@ def sys_setgroups(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     gids = struct.unpack(f"<{size}I", k.uaccess.read(a[1], 4 * size)) if size else ()
     if _INVALID in gids:                 # groups_from_user(): !gid_valid()
         return -errno.EINVAL
-    return _apply(t, replace(t.cred, groups=tuple(sorted(gids))))   # groups_sort()
+    return _apply(k, t, replace(t.cred, groups=tuple(sorted(gids))))   # groups_sort()
 
 
 _LINUX_CAPABILITY_VERSION_1, _LINUX_CAPABILITY_VERSION_3 = 0x19980330, 0x20080522

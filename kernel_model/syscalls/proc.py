@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from abi import Call, Status
 from emulator import descriptors as D
 from emulator.fastuc import CTX_SP, CTX_TPIDR, UserContext
-from kernel_model import credentials
 from kernel_model import signals as sig
 from kernel_model.credentials import commit_creds, exec_creds, secure_exec
 from kernel_model.elf_loader import ElfError, parse_elf
@@ -370,11 +369,12 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
             timer.delete()
     t.comm = execfn.rsplit(b"/", 1)[-1][:15]
     t.keep_caps = False                  # SECBIT_KEEP_CAPS does not survive execve
-    commit_creds(t, exec_creds(t.cred))  # begin_new_exec(): bprm's creds
+    # begin_new_exec(): bprm's creds
+    commit_creds(t, exec_creds(t.cred), k.options.suid_dumpable)
     # begin_new_exec(): SUID_DUMP_USER unless the effective ids differ from the real ones;
     # a secureexec image loses its parent-death signal
     secure = secure_exec(t.cred)
-    t.process.dumpable = credentials.suid_dumpable if secure else 1
+    t.process.dumpable = k.options.suid_dumpable if secure else 1
     if secure:
         t.pdeath_signal = 0
     k.stats.inc("kernel.execs")

@@ -31,17 +31,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import Status
-from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS
+from abi.syscalls import NUMBERS
+from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS, PR_SET_NO_NEW_PRIVS
 from guardian import checks
 from guardian.checks import refuse
+from guardian.raised_signals import filters_every_thread
 
 if TYPE_CHECKING:
+    from guardian.confidential_registry import Registry
+    from guardian.raised_signals import RaisedSignals
     from guardian.slots import Slot
     from guardian.stated_facts import StatedFacts
 
 #: (of a space) the dumpable mode is the one commit_creds() set from fs.suid_dumpable
 FROM_SYSCTL = "dumpable_from_sysctl"
 SUID_DUMPABLE_VALUES = (0, 1, 2)        # SUID_DUMP_DISABLE, _USER, _ROOT
+_NR_PRCTL = NUMBERS["prctl"]
 
 
 class LaunchFacts:
@@ -96,6 +101,33 @@ def check_no_new_privs(slot: Slot, ret: int) -> None:
                "no_new_privs, nor did its creators or the launch (task_no_new_privs(): "
                "only the task's own PR_SET_NO_NEW_PRIVS sets it; state a launch that sets "
                "it with --launch-no-new-privs)")
+
+
+def check_status_read(reg: Registry, raised: RaisedSignals, slot: Slot, target: int,
+                      got: bytes) -> None:
+    """A /proc status read (`slot`) of thread `target`, whose bit is known clear: judged
+    where no filter or dispatch may answer the read or have put the bit on `target`,
+    and no call that may set it is in flight (`_setter_in_flight`)."""
+    r = raised.spaces.get(slot.root)
+    group = reg.group_of
+    if r is None or r.holds(target, group(slot.root, target)) or \
+            r.holds(slot.thread, group(slot.root, slot.thread)) or \
+            _setter_in_flight(reg, slot, target):
+        return
+    check_status_line(slot, got)
+
+
+def _setter_in_flight(reg: Registry, slot: Slot, target: int) -> bool:
+    """Is a call in flight that may set `target`'s bit before task_seccomp() prints it:
+    its own prctl(PR_SET_NO_NEW_PRIVS) (task_set_no_new_privs() runs before the return
+    the Guardian notes it at), or a TSYNC filter call of the program
+    (seccomp_sync_threads() sets the bit on every thread of the caller's group; the
+    filter is noted only at its return)?"""
+    return any(o is not slot and o.domain == slot.domain and (
+        filters_every_thread(o.nr, o.args) or (
+            o.root == slot.root and o.thread == target and o.nr == _NR_PRCTL
+            and o.args[0] & 0xFFFF_FFFF == PR_SET_NO_NEW_PRIVS))
+        for o in reg.slots.values())
 
 
 def check_status_line(slot: Slot, got: bytes) -> None:

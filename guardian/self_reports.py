@@ -57,7 +57,7 @@ from abi.descriptors import O_ACCMODE, O_RDONLY
 from abi.hwcaps import feature_names
 from abi.layout import ERRNO_FLOOR, SA_RESETHAND
 from abi.syscalls import NUMBERS
-from abi.value_ranges import COMM, INODE, NO_NEW_PRIVS, PR_SET_NO_NEW_PRIVS
+from abi.value_ranges import COMM, INODE, NO_NEW_PRIVS
 from guardian import launch_facts
 from guardian.checks import refuse
 from guardian.confidential_selfsignal import UNBLOCKABLE
@@ -68,7 +68,6 @@ from guardian.pipe_bytes import buffers
 from guardian.proc_links import lexical
 from guardian.proc_numbers import name_to_int
 from guardian.quiet_ranges import quiet
-from guardian.raised_signals import filters_every_thread
 from guardian.sole_files import CALLS as SOLE_CALLS
 from guardian.stated_facts import COMM_WRITTEN
 from guardian.status_ids import ids_problem, modes_problem, settled, task_creds
@@ -383,28 +382,9 @@ class SelfReports:
         raised = self.signals.raised if self.signals is not None else None
         filtered = raised is not None and (slot.root, target) in raised.own_filter
         if facts.get(NO_NEW_PRIVS) == 0 and raised is not None:
-            # (the launch's bit, never set since, where no filter may answer the read or
-            # have put it on the thread: seccomp_sync_threads())
-            r = raised.spaces.get(slot.root)
-            group = self.registry.group_of
-            if r is not None and not r.holds(target, group(slot.root, target)) and \
-                    not r.holds(slot.thread, group(slot.root, slot.thread)) and \
-                    not self._nnp_setter_in_flight(slot, target):
-                launch_facts.check_status_line(slot, got)
+            launch_facts.check_status_read(self.registry, raised, slot, target, got)
         return ids_problem(task_creds(self.registry, space, slot, target), got) or \
             modes_problem(facts.get(NO_NEW_PRIVS) == 1, filtered, got)
-
-    def _nnp_setter_in_flight(self, slot: Slot, target: int) -> bool:
-        """Is a call in flight that may set `target`'s no_new_privs before task_seccomp()
-        prints it: its own prctl(PR_SET_NO_NEW_PRIVS) (task_set_no_new_privs() runs before
-        the return the Guardian notes it at), or a TSYNC filter call of the program
-        (seccomp_sync_threads() sets the bit on every thread of the caller's group; the
-        filter is noted only at its return)?"""
-        return any(o is not slot and o.domain == slot.domain and (
-            filters_every_thread(o.nr, o.args) or (
-                o.root == slot.root and o.thread == target and o.nr == _PRCTL
-                and o.args[0] & 0xFFFF_FFFF == PR_SET_NO_NEW_PRIVS))
-            for o in self.registry.slots.values())
 
     def _sig_sets(self, slot: Slot, got: bytes, thread: int | None) -> str:
         """SigIgn, SigCgt and SigBlk, on the bits the Guardian knows exactly."""

@@ -15,7 +15,9 @@ kernel/events/core.c, in the order Linux tests them (any one fails the call):
   (may_open(): a directory opened with MAY_WRITE is -EISDIR, so it is none) and for one
   a call of `_NO_DIR` made (a pipe end, a socket, a memfd ...: none is a cgroup fs dentry);
 - perf_event_alloc(): (unsigned)cpu >= nr_cpu_ids but cpu -1, -EINVAL (nr_cpu_ids is at
-  most the machine's CPU count: arm64's smp_init_cpus() marks only its CPUs possible).
+  most the machine's CPU count: arm64's smp_init_cpus() marks only its CPUs possible);
+- perf_copy_attr()'s other fixed field tests, the sample_freq and clockid tests
+  (guardian/perf_attr.py).
 The attr is judged only where it lay as the kernel copied it (quiet through the call),
 the cgroup descriptor only where its number named one file through the call.
 """
@@ -26,6 +28,7 @@ from collections.abc import Callable
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import perf_attr
 from guardian.checks import refuse
 from guardian.open_files import OpenFile
 from guardian.slots import PAGE, Slot
@@ -65,7 +68,8 @@ def _attr(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
             at = _STRUCT_MAX + next(i for i, b in enumerate(tail) if b)
             return (f"attr byte {at} non-zero, past the kernel's struct (check_zeroed_user(): "
                     "-E2BIG)")
-    return _fields(a[0], read)
+    head = read(a[0], perf_attr.span(size))
+    return (perf_attr.why(head) if head is not None else "") or _fields(a[0], read)
 
 
 def _fields(at: int, read: Callable[[int, int], bytes | None]) -> str:

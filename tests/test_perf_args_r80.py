@@ -61,11 +61,13 @@ def test_refused(slot: Slot, mem: bytes, files: dict[int, OpenFile]) -> None:
 
 @pytest.mark.parametrize("slot,mem,files,quiet", [
     (_slot(), _attr(period=1 << 62), {}, True),               # a large period
-    (_slot(), _attr(period=1 << 63, word=1 << 10), {}, True),  # freq: sample_freq's rule
+    # freq: sample_freq's rule (above INT_MAX is -EINVAL too: test_perf_attr_r81.py)
+    (_slot(), _attr(period=0x7FFF_FFFF, word=1 << 10), {}, True),
     (_slot(), _attr(period=1 << 63), {}, False),              # not quiet: may have been 0
-    (_slot(), _attr(word=1 << 37), {}, True),                 # sigtrap (5.13+)
+    (_slot(), _attr(word=1 << 37 | 1 << 36), {}, True),       # sigtrap (5.13+), remove_on_exec
     (_slot(), _attr(word=1 << 38 | 1 << 47), {}, True),       # bits a later 6.x may define
-    (_slot(), _attr(word=(1 << 38) - 1), {}, True),           # every flag 6.1 knows
+    # every flag 6.1 knows but enable_on_exec (remove_on_exec excludes it: perf_copy_attr())
+    (_slot(), _attr(word=(1 << 38) - 1 - (1 << 12)), {}, True),
     (_slot(7, 0, CGROUP), _attr(), {7: OpenFile("/sys/fs/cgroup/a", access=0)}, True),
     (_slot(7, 0, CGROUP), _attr(), {7: OpenFile(maker=N["pidfd_getfd"])}, True),
     (_slot(7, 0, CGROUP), _attr(), {7: OpenFile()}, True),   # inherited: any kind

@@ -92,22 +92,7 @@ NULL undo lists), but qemu-user answers 1: its threads were made with CLONE_SYSV
 copy_semundo() -> get_undo_list() gave the process an undo list, and a launcher that
 execs from a threaded process leaves the program one, so Linux may answer an order.
 
-Through with the Guardian on when written (gaps): ZY-001 (freq with sample_freq past
-INT_MAX), ZY-002 (a sample_type bit past PERF_SAMPLE_MAX), ZY-003 (a read_format bit past
-PERF_FORMAT_MAX), ZY-004 (inherit_thread without inherit), ZY-005 (sigtrap without
-remove_on_exec), ZY-006 (remove_on_exec with enable_on_exec), ZY-007 (__reserved_2),
-ZY-008 (clockid 99 under use_clockid), ZY-009 (REGS_USER of no register), ZY-019
-(sample_stack_user not a multiple of 8), ZY-020 (__reserved_3 bit 31), ZY-021 (both
-weight formats), ZY-022 (BRANCH_STACK of no branch type): return.perf_event_args reads
-the attr (quiet through the call) but judges only size, the flag word's bits 48..63,
-sample_period bit 63 and the cgroup descriptor -- it would need perf_copy_attr()'s
-other tests, each fixed on 6.1..6.18 (sample_type >= 1 << 25 and read_format >= 1 << 5
-are unknown on all of them; sample_freq above INT_MAX with freq; inherit_thread without
-inherit, sigtrap without remove_on_exec, remove_on_exec with enable_on_exec; the u16 at
-110 and bits 3..31 of the u32 at 116; REGS_USER or REGS_INTR with mask 0;
-STACK_USER with a size not a multiple of 8 or >= USHRT_MAX; WEIGHT with WEIGHT_STRUCT;
-BRANCH_STACK with no type outside PERF_SAMPLE_BRANCH_PLM_ALL; use_clockid with a clockid
-no posix clock nor CLOCK_MONOTONIC_RAW/REALTIME/BOOTTIME/TAI names).  ZY-012 and ZY-027
+Through with the Guardian on when written (gaps): ZY-012 and ZY-027
 (return.kcmp_distinct judges only calls whose first pid is the caller's own: kcmp(child,
 pid, KCMP_FS) and a vfork child's kcmp(own, parent, KCMP_FS) are the same two
 fs_structs; it would need to judge the pair either way round, and to know a vfork
@@ -128,6 +113,16 @@ of a descriptor the Guardian knows is a pidfd: return.descriptor_kind takes a si
 answer as a signalfd, but signalfd4() with ufd != -1 only updates a file signalfd4()
 made; it would need to refuse any answer but -EINVAL (or -EBADF) where ufd names a file of
 another kind -- a pidfd, a pipe, a memfd).
+Refused since: ZY-001..009, ZY-019..022 (return.perf_event_args widened,
+guardian/perf_attr.py: the attr as the kernel copied it -- attr.size bytes, the rest 0 --
+judged by perf_copy_attr()'s fixed tests every 6.1..6.18 kernel applies: sample_type bits
+from PERF_SAMPLE_MAX 1 << 25, read_format bits from PERF_FORMAT_MAX 1 << 5, inherit_thread
+without inherit, sigtrap without remove_on_exec, remove_on_exec with enable_on_exec,
+__reserved_2, __reserved_3 bits 3..31, REGS_USER or REGS_INTR of mask 0 (arm64
+perf_reg_validate()), STACK_USER of a size >= USHRT_MAX or not a multiple of 8, WEIGHT
+with WEIGHT_STRUCT, BRANCH_STACK with no type outside PERF_SAMPLE_BRANCH_PLM_ALL; freq with
+sample_freq above INT_MAX, past any int sysctl_perf_event_sample_rate; use_clockid with a
+clockid perf_event_set_clock() has no case for).
 Refused: ZY-010 (return.reopen_flags: no open of a socket's /proc/self/fd link,
 no_open()), ZY-011 (return.kcmp_distinct: a pipe end and its /proc reopen are two struct
 files), ZY-016 (return.pidfd_ended: pidfd_send_signal() of a reaped child), ZY-018
@@ -271,9 +266,11 @@ STEPS = (
      'pidfd_open(getpid()) made', '-EINVAL', 'do_signalfd4(): ufd != -1 and '
      'fd_file(f)->f_op != &signalfd_fops', 5),
 )
-#: the steps the Guardian refuses (as of when written)
+#: the steps the Guardian refuses (ZY-001..009, 019..022 since return.perf_event_args's
+#: widening, guardian/perf_attr.py)
 REFUSED = frozenset(("ZY-010", "ZY-011", "ZY-016", "ZY-018", "ZY-023", "ZY-024",
-                     "ZY-026"))
+                     "ZY-026", "ZY-001", "ZY-002", "ZY-003", "ZY-004", "ZY-005", "ZY-006",
+                     "ZY-007", "ZY-008", "ZY-009", "ZY-019", "ZY-020", "ZY-021", "ZY-022"))
 #: the steps still open (through with the Guardian on)
 OPEN = (frozenset(s[0] for s in STEPS) | {"ZY-018"}) - REFUSED
 

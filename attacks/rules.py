@@ -303,7 +303,8 @@ RULES: tuple[Rule, ...] = (
          "it shares through CLONE_FILES lives on), none of its threads returns to user code, "
          "and no user access is made on their behalf (its exit is over); a pidfd of it "
          "takes no more signals (-ESRCH).",
-         checks=("return.reaped_child", "exit.after_reaped", "return.pidfd_ended")),
+         checks=("return.reaped_child", "exit.after_reaped", "return.pidfd_ended",
+                 "return.exited_table")),
     Rule("G-EXIT-GROUP", "Once a thread of a confidential program calls exit_group(), no thread "
          "of its thread group returns to user code.",
          checks=("return.after_exit_group",)),

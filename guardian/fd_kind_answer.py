@@ -20,6 +20,8 @@ or a file of another kind:
   fget_task() of a free number in the target, -EBADF.
 - process_mrelease: pidfd_get_task() -> pidfd_get_pid(): no file or no pidfd, -EBADF.
 - perf_event_open: perf_fget_light(group_fd): no file or one that is no perf event, -EBADF.
+- signalfd4: do_signalfd4() with ufd != -1 only updates a signalfd: a file of another kind
+  (fd_file(f)->f_op != &signalfd_fops), -EINVAL.
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd, or made by
 a call of `FIXED_KIND_MAKERS` (epoll_create1 an epoll, memfd_create a memfd, pidfd_open a pidfd ...);
 a signalfd4() answer is a signalfd (no pidfd, no perf event: `_signalfd`).
@@ -64,7 +66,8 @@ _NR_SIGNALFD4 = NUMBERS["signalfd4"]
 FIXED_KIND_MAKERS = frozenset(NUMBERS[n] for n in (
     "epoll_create1", "memfd_create", "pipe2", "eventfd2", "socket", "socketpair",
     "pidfd_open", "perf_event_open", "timerfd_create", "inotify_init1"))
-CALLS = frozenset((_NR_KCMP, _NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE, _NR_PERF_EVENT_OPEN))
+CALLS = frozenset((_NR_KCMP, _NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE, _NR_PERF_EVENT_OPEN,
+                   _NR_SIGNALFD4))
 #: names whose open may give back an open file of any kind (a magic link)
 _MAGIC = ("/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 
@@ -196,6 +199,14 @@ def _relative(k: Known, a: tuple[int, ...], pid: int, kind: int, ret: int) -> st
     caller's open file still (dup_fd() copies the pointers: get_file(), kcmp_ptr() 0);
     KCMP_FILES of a parent (a vfork's too: CLONE_VFORK without CLONE_FILES, copy_files()
     -> dup_fd()) holding another table (never 0)."""
+    if kind == KCMP_FILE:
+        # the child's own close() freed its own table's slot (dup_fd() gave it one):
+        # get_file_raw_ptr(task2, idx2) finds no file, -EBADF
+        child = k.files.child_table(k.slot, pid)
+        at = child.free.get(_s32(a[4])) if child is not None else None
+        if child is not None and at is not None and at <= k.slot.id \
+                and child.fds.get(_s32(a[4])) is None:
+            return f"KCMP_FILE of fork child {pid}'s {_s32(a[4])}, which the child closed (-EBADF)"
     if kind == KCMP_FILE and ret != 0:
         child = k.files.child_table(k.slot, pid)
         f1 = k.file(a[3])
@@ -260,6 +271,10 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
         why = f"group descriptor {_s32(a[3])}, no perf event (perf_fget_light(): -EBADF)"
     elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and k.closed(a[3]):
         why = f"group descriptor {_s32(a[3])}, which the program closed (perf_fget_light(): -EBADF)"
+    elif nr == _NR_SIGNALFD4 and _s32(a[0]) != -1 and _other(k.file(a[0]), nr):
+        # do_signalfd4(): ufd != -1 only updates a file signalfd4() made; any other f_op
+        # (a pidfd, a pipe end, a memfd, a named file) is -EINVAL
+        why = f"ufd {_s32(a[0])}, no signalfd (do_signalfd4(): f_op != &signalfd_fops, -EINVAL)"
     if why:
         refuse("return.descriptor_kind", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}")

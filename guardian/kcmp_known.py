@@ -19,7 +19,9 @@ kernel/kcmp.c, every 6.x version:
 
 Judged only where the caller's table lay steady through the call and is its thread group
 leader's (fd_kind_answer.Known), the pids the caller's own (own_pid.py) or a living,
-unreaped fork child's whose table lay unchanged (Descriptors.child_table()); not judged
+unreaped fork child's whose table lay unchanged (Descriptors.child_table()), either pid
+first (kcmp_ptr()'s 0 is symmetric), or the child's twice; a vfork child's KCMP_FS of its
+parent (vfork is CLONE_VM | CLONE_VFORK without CLONE_FS: copy_fs_struct()); not judged
 where a seccomp filter may answer (the caller tests that).
 """
 
@@ -70,6 +72,8 @@ def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
         return ""
     reg = k.files.admission.registry
     proc = reg.child_pids.get((k.slot.root, pid2))
+    if not proc and kind == KCMP_FS:
+        return _vfork_parent_fs(k, pid2)
     roots = [r for r, p in reg.process_of_root.items() if p == proc
              and r not in k.files.retired]
     if not proc or len(roots) != 1 or reg.was_reaped(roots[0], proc):
@@ -108,13 +112,66 @@ def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | 
     return False, ""
 
 
+def _child_twice(k: Known, a: tuple[int, ...], ret: int) -> str:
+    """kcmp(child, child, KCMP_FILE, i, j) answered 0: two numbers of a living fork child's
+    unchanged table (dup_fd() copied the caller's pointers) naming two struct files each
+    made apart -- never one pointer."""
+    pid = _s32(a[0])
+    if ret != 0 or _s32(a[2]) != KCMP_FILE:
+        return ""
+    child = k.files.child_table(k.slot, pid)
+    if child is not None and _two(child.fds.get(_s32(a[3])), child.fds.get(_s32(a[4]))):
+        return (f"KCMP_FILE of fork child {pid}'s descriptors {_s32(a[3])} and {_s32(a[4])}, "
+                "two struct files (never 0)")
+    return ""
+
+
+def _vfork_parent_fs(k: Known, pid2: int) -> str:
+    """KCMP_FS of a vfork child (the caller) and its parent `pid2` answered 0: vfork is
+    CLONE_VM | CLONE_VFORK without CLONE_FS, copy_fs() -> copy_fs_struct() gave the child
+    an fs_struct of its own, which no thread of the parent holds (the Guardian's WorkDir
+    of the child is another than every one of the parent's threads')."""
+    reg = k.files.admission.registry
+    if not reg.vfork_waiting:
+        return ""
+    me = reg.group_of(k.slot.root, k.slot.thread)
+    parents = [th for (r, th), child in reg.vfork_waiting.items()
+               if r == k.slot.root and child == me and me]
+    if len(parents) != 1:
+        return ""
+    group = reg.group_of(k.slot.root, parents[0])
+    domain = reg.root_domain.get(k.slot.root)
+    space = reg.space_of(domain, k.slot.root) if domain else None
+    if space is None or space.pids.get(group) != pid2:
+        return ""
+    mine = k.files.workdirs.get((k.slot.root, me))
+    theirs = [wd for (r, th), wd in k.files.workdirs.items()
+              if r == k.slot.root and reg.group_of(r, th) == group]
+    if mine is None or not theirs or any(wd is mine for wd in theirs):
+        return ""
+    return f"KCMP_FS of vfork parent {pid2}: the child's fs_struct copy_fs_struct() made (never 0)"
+
+
 def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
           read: Callable[[int, int], bytes | None]) -> None:
     """kcmp in `slot` answered `ret` (not an error); `own`: the caller's pid (None: not
     known); `read(addr, n)`: the bytes at addr as the kernel read them (None: unknown)."""
     a = slot.args
-    if own is None or _s32(a[0]) != own or not files.steady(slot):
+    if own is None or not files.steady(slot):
         return
+    if _s32(a[0]) != own:
+        # kcmp_ptr()'s 0 is the same whichever pid comes first: kcmp(child, own, ...) is
+        # judged as kcmp(own, child, ...) with the indexes swapped; kcmp(child, child,
+        # KCMP_FILE) by the child's table alone
+        if _s32(a[1]) == own:
+            a = (a[1], a[0], a[2], a[4], a[3], *a[5:])
+        elif _s32(a[0]) == _s32(a[1]):
+            why = _child_twice(Known(files, slot), a, ret)
+            if why:
+                refuse("return.kcmp_distinct", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
+            return
+        else:
+            return
     k = Known(files, slot)
     if not k.leaders():
         return

@@ -9,7 +9,8 @@ open file (every copy of the descriptor shares it), the pid pidfd_open named and
 a wait report of the program has since reaped that pid (`return.pidfd_ended`); the send
 log aims a pidfd send at that pid (`signal.sender_witnessed`).  process_mrelease()
 looks the task up the same way (mm/oom_kill.c: pidfd_get_task() -> pid_task(pid,
-PIDTYPE_TGID)), and a reaped process has none: -ESRCH (`check_task`).
+PIDTYPE_TGID)), and so do pidfd_getfd() (kernel/pid.c) and process_madvise()
+(mm/madvise.c): a reaped process has none, -ESRCH (`check_task`, `TASK_CALLS`).
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from abi import Status
+from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
     from guardian.open_files import Description
+
+#: calls that look a pidfd's task up (pidfd_get_task() -> pid_task(pid, PIDTYPE_TGID)):
+#: process_mrelease (mm/oom_kill.c), pidfd_getfd (kernel/pid.c), process_madvise
+#: (mm/madvise.c) -- a reaped process has none, -ESRCH
+TASK_CALLS = frozenset(NUMBERS[n] for n in ("process_mrelease", "pidfd_getfd",
+                                            "process_madvise"))
 
 
 @dataclass
@@ -58,9 +66,10 @@ class PidfdTargets:
                 t.reaped = True
 
     def check_task(self, description: Description | None, nr: int, ret: int) -> None:
-        """process_mrelease answered `ret` (no error) through the pidfd of this open file,
-        which named one open file through the call: SYSCALL_DEFINE2(process_mrelease) ->
-        pidfd_get_task() finds no task of a reaped process's struct pid, -ESRCH."""
+        """A call of `TASK_CALLS` answered `ret` (no error) through the pidfd of this open
+        file, which named one open file through the call: process_mrelease(),
+        pidfd_getfd() and process_madvise() -> pidfd_get_task() find no task of a reaped
+        process's struct pid, -ESRCH."""
         t = self.targets.get(description) if description is not None else None
         if t is not None and t.reaped:
             refuse("return.pidfd_ended", Status.ERR_DENIED,

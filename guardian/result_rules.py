@@ -88,6 +88,8 @@ from guardian.cut_failed import check_failed_cut
 from guardian.cut_swapped import end_swapped_past_cut
 from guardian.cut_windows import CUT_CALLS, zero_tail
 from guardian.discard_windows import check_discarding_call_succeeded
+from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
+from guardian.exited_tables import ExitedChildren
 from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
@@ -133,6 +135,7 @@ from guardian.passed_fds import sent_files
 from guardian.perf_args import check as check_perf_args
 from guardian.pidfd_args import CALLS as _PIDFD_ARG_CALLS
 from guardian.pidfd_args import check as check_pidfd_args
+from guardian.pidfds import TASK_CALLS as _PIDFD_TASK_CALLS
 from guardian.pipe_epipe import CALLS as _PIPE_WRITE_CALLS
 from guardian.pipe_epipe import check as check_pipe_write
 from guardian.poll_open import CALLS as _POLL_CALLS
@@ -214,6 +217,7 @@ _NR_RSEQ = NUMBERS["rseq"]
 _NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
 _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_KCMP = NUMBERS["kcmp"]
+_NR_WAITID = NUMBERS["waitid"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 #: calls whose success may hold an open file past its last descriptor's close: an
 #: SCM_RIGHTS message queued (sendmsg, sendmmsg; one that fails queued none: scm_destroy()).
@@ -298,6 +302,7 @@ class ResultRules:
         self.self_signals = self_signals
         self.files = files
         files.sole.filtered = self._filtered
+        self.exited = ExitedChildren()      # children a waitid(WNOWAIT) reported exited
         self.events = events
         self.serve_entropy = True       # getrandom answered from the Guardian's entropy
         self.clocks = ClockFloors(memory, files)
@@ -370,9 +375,12 @@ class ResultRules:
             check_mrelease(slot, ret, reg.slots.values(), pid is not None
                            and self.files.pidfd_pid(slot, slot.args[0]) == pid,
                            reg.returns != slot.returns_at_start)
-            if self.files.steady(slot):
-                self.files.pidfds.check_task(self.files.description_of(slot, slot.args[0]),
-                                             nr, ret)
+        if nr in _PIDFD_TASK_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot) \
+                and self.files.steady(slot):
+            self.files.pidfds.check_task(self.files.description_of(slot, slot.args[0]), nr, ret)
+        if nr in _EXITED_TABLE_CALLS and ret < _ERRNO_FLOOR and self.exited.pids \
+                and not self._filtered(slot):
+            self.exited.check(self.files, reg, slot, ret)
         if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_kcmp(own_pid(self.files, slot), slot, ret, reg.slots.values(),
                        lambda addr: read_efd(self.memory, slot, addr, lambda: quiet(
@@ -723,6 +731,8 @@ class ResultRules:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:
             self._note_child_pid(slot, ret)
+        if nr == _NR_WAITID:
+            self.exited.note(self.memory, reg, slot, ret)
         if reaped:
             end_child(reg, self.files, slot.root, reaped)
             asked = asked_pid(slot)

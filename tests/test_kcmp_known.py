@@ -31,6 +31,7 @@ class _KFiles(_Files):
         reg = self.admission.registry
         reg.child_pids = {(1, CHILD): 9}
         reg.process_of_root = {CHILD_ROOT: 9}
+        reg.vfork_waiting = {}
 
 
 def _kcmp(files: _Files, args: tuple[int, ...], ret: int, raw: bytes | None = None) -> None:

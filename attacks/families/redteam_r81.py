@@ -92,27 +92,8 @@ NULL undo lists), but qemu-user answers 1: its threads were made with CLONE_SYSV
 copy_semundo() -> get_undo_list() gave the process an undo list, and a launcher that
 execs from a threaded process leaves the program one, so Linux may answer an order.
 
-Through with the Guardian on when written (gaps): ZY-012 and ZY-027
-(return.kcmp_distinct judges only calls whose first pid is the caller's own: kcmp(child,
-pid, KCMP_FS) and a vfork child's kcmp(own, parent, KCMP_FS) are the same two
-fs_structs; it would need to judge the pair either way round, and to know a vfork
-child's fs_struct is its own -- CLONE_VFORK | CLONE_VM without CLONE_FS).  ZY-013
-(kcmp(child, child, KCMP_FILE, ...): it would need the fork child's inherited table,
-Descriptors.child_table(), for a call naming the child twice).  ZY-014 (a zombie's
-table: it would need to know the child had exited -- waitid(WNOWAIT) reported it, or its
-exit_group was seen -- so that exit_files() left no table: KCMP_FILE of it is -EBADF,
-never 0).  ZY-015, ZY-017 (pidfd_getfd() and process_madvise() through the pidfd of a
-reaped child: return.pidfd_ended judges process_mrelease() and pidfd_send_signal(), it
-would need every call that takes a pidfd and looks up its task --
-pidfd_getfd(), process_madvise(), every pidfd_get_task() caller -- answering
--ESRCH).  ZY-025 (a fork child's own close() of an inherited number: child_table() is
-dropped once the child's table changed; it would need to follow the child's close() and
-judge KCMP_FILE of a number the child closed as -EBADF).  ZY-028 (pidfd_getfd() of a
-zombie: it would need to know the child had exited, as for ZY-014).  ZY-029 (signalfd4()
-of a descriptor the Guardian knows is a pidfd: return.descriptor_kind takes a signalfd4()
-answer as a signalfd, but signalfd4() with ufd != -1 only updates a file signalfd4()
-made; it would need to refuse any answer but -EINVAL (or -EBADF) where ufd names a file of
-another kind -- a pidfd, a pipe, a memfd).
+Through with the Guardian on when written (gaps): ZY-001..009, ZY-012..015, ZY-017,
+ZY-019..022, ZY-025, ZY-027..029; each is refused since, as follows.
 Refused since: ZY-001..009, ZY-019..022 (return.perf_event_args widened,
 guardian/perf_attr.py: the attr as the kernel copied it -- attr.size bytes, the rest 0 --
 judged by perf_copy_attr()'s fixed tests every 6.1..6.18 kernel applies: sample_type bits
@@ -132,6 +113,21 @@ reports a child's end once), ZY-023 (a slot efd dup3() made /dev/null is no epol
 table follows dup3()), ZY-024 (return.descriptor_kind: an
 F_DUPFD_CLOEXEC copy is the same open file), ZY-026 (KCMP_FILE of a number a CLONE_FILES
 child closed in the shared table).
+Refused since: ZY-012 (return.kcmp_distinct judges the pair
+whichever pid comes first: kcmp(child, own, ...) as kcmp(own, child, ...) with the indexes
+swapped), ZY-027 (return.kcmp_distinct: a vfork child's fs_struct is its own --
+CLONE_VM | CLONE_VFORK without CLONE_FS, copy_fs_struct() -- so KCMP_FS of the vfork
+child and its parent is never 0), ZY-013 (return.kcmp_distinct: kcmp(child, child,
+KCMP_FILE) judged by the fork child's unchanged inherited table,
+Descriptors.child_table()), ZY-014 and ZY-028 (return.exited_table, new,
+guardian/exited_tables.py: a child a waitid(WEXITED | WNOWAIT) report showed exited, no
+wait in flight or reap since, has no table -- exit_files() -- so KCMP_FILE of it and
+pidfd_getfd through its pidfd are -EBADF; an exit_group() seen at its entry is not
+used: exit_files() runs later, unseen), ZY-015 and ZY-017 (return.pidfd_ended widened to
+every pidfd_get_task() caller: process_mrelease, pidfd_getfd, process_madvise), ZY-025
+(return.descriptor_kind: KCMP_FILE of a number the living fork child closed in its own
+unchanged table, -EBADF), ZY-029 (return.descriptor_kind: signalfd4() with ufd != -1
+naming a file of a fixed kind or opened by name, do_signalfd4() -EINVAL).
 
 Honest answers (tests/test_redteam_r81_claims.py): every step of STEPS answered as Linux
 does (LINUX_ERRORS), kcmp(pid, child, KCMP_FS) of a clone(CLONE_FS | SIGCHLD) child 0
@@ -270,7 +266,9 @@ STEPS = (
 #: widening, guardian/perf_attr.py)
 REFUSED = frozenset(("ZY-010", "ZY-011", "ZY-016", "ZY-018", "ZY-023", "ZY-024",
                      "ZY-026", "ZY-001", "ZY-002", "ZY-003", "ZY-004", "ZY-005", "ZY-006",
-                     "ZY-007", "ZY-008", "ZY-009", "ZY-019", "ZY-020", "ZY-021", "ZY-022"))
+                     "ZY-007", "ZY-008", "ZY-009", "ZY-019", "ZY-020", "ZY-021", "ZY-022",
+                     "ZY-012", "ZY-013", "ZY-014", "ZY-015", "ZY-017",
+                     "ZY-025", "ZY-027", "ZY-028", "ZY-029"))
 #: the steps still open (through with the Guardian on)
 OPEN = (frozenset(s[0] for s in STEPS) | {"ZY-018"}) - REFUSED
 

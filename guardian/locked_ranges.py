@@ -160,6 +160,18 @@ def _follow_mmap(space: Space, slot: Slot, ret: int, others: Iterable[Slot]) -> 
     a = slot.args
     if a[3] & MAP_LOCKED or future_locked(space, slot, others):
         space.lock(ret, ret + page_up(a[1]))
+        if _future_onfault(space, slot, others):
+            # vm_flags |= mm->def_flags: VM_LOCKONFAULT too, and mprotect_fixup()'s
+            # population skips the area (populate_vma_page_range(), locked_copies.py)
+            space.onfault.append((ret, ret + page_up(a[1])))
+
+
+def _future_onfault(space: Space, slot: Slot, others: Iterable[Slot]) -> bool:
+    """May mm->def_flags have held VM_LOCKONFAULT (mlockall(MCL_FUTURE | MCL_ONFAULT))
+    when the mmap in `slot` made its area?  Yes where it does now, where a mlockall() or
+    munlockall() of the tree returned since the slot entered or is in flight beside it."""
+    return space.future_onfault or slot.id < space.future_mark or any(
+        o.id != slot.id and o.root == slot.root and o.nr in _DEF_FLAG_CALLS for o in others)
 
 
 def _follow_brk(space: Space, slot: Slot, others: Iterable[Slot]) -> None:

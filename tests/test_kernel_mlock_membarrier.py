@@ -90,3 +90,21 @@ def test_mlock2_onfault_faults_nothing(tmp_path: Path) -> None:
     assert not mm.tables.lookup(va) & 1
     assert _call(k, "mlock", va, PAGE) == 0
     assert not mm.vmas.find(va).onfault and mm.tables.lookup(va) & 1
+
+
+def test_map_populate_under_on_fault_def_flags_faults_nothing(tmp_path: Path) -> None:
+    """mlockall(MCL_FUTURE | MCL_ONFAULT) puts VM_LOCKONFAULT in mm->def_flags; an
+    mmap(MAP_POPULATE) area takes it (do_mmap(): vm_flags |= mm->def_flags) and
+    populate_vma_page_range() returns at once for it: nothing is faulted in, MAP_POPULATE
+    or not.  After munlockall() MAP_POPULATE faults the area in again."""
+    k = _kernel(tmp_path)
+    mm = k.init.mm
+    assert _call(k, "mlockall", 2 | 4) == 0                            # MCL_FUTURE | MCL_ONFAULT
+    va = _call(k, "mmap", 0, PAGE, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS | 0x8000,
+               (1 << 64) - 1, 0)
+    assert mm.vmas.find(va).locked and mm.vmas.find(va).onfault
+    assert not mm.tables.lookup(va) & 1
+    assert _call(k, "munlockall") == 0
+    va = _call(k, "mmap", 0, PAGE, PROT_RW, MAP_PRIVATE | MAP_ANONYMOUS | 0x8000,
+               (1 << 64) - 1, 0)
+    assert mm.tables.lookup(va) & 1

@@ -226,7 +226,10 @@ def sys_mmap(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if flags & MAP_FIXED:
         mm.unmap_range(start, start + length)
     vma_offset = offset if sp is not None and backing is not None else 0
-    populate = flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE
+    # (def_flags' VM_LOCKONFAULT, mlockall(MCL_FUTURE | MCL_ONFAULT), reaches the area:
+    # populate_vma_page_range() returns at once for it, MAP_POPULATE or not)
+    populate = flags & (MAP_POPULATE | MAP_NONBLOCK) == MAP_POPULATE \
+        and not mm.lock_future_onfault
     # do_mmap(): VM_LOCKED (mm->def_flags or MAP_LOCKED) populates too, but not with
     # VM_LOCKONFAULT (populate_vma_page_range() returns early)
     lock_populates = bool(mm.lock_future or flags & MAP_LOCKED) and not mm.lock_future_onfault \

@@ -36,7 +36,7 @@ from emulator import descriptors as D
 from guardian import locked_copies
 from guardian.area_state import private_file
 from guardian.checks import refuse
-from guardian.clean_pages import MADV_POPULATE_WRITE, populate_copies
+from guardian.clean_pages import MADV_POPULATE_WRITE
 from guardian.confidential_admission import Admission
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
@@ -44,7 +44,7 @@ from guardian.cut_dropped import note_grown, note_present, views_left
 from guardian.descriptor_kinds import is_table_desc, leaf_frames
 from guardian.file_pages import FileView
 from guardian.linear_map import TABLE_ENTRIES
-from guardian.locked_ranges import future_locked, mmap_lockable
+from guardian.locked_ranges import future_locked, future_onfault, mmap_lockable
 from guardian.page_tables import ZERO_PAGE
 from guardian.random_moves import ZERO_DEVICE
 from guardian.shm_attach import CALLS as SHM_CALLS
@@ -180,12 +180,14 @@ class Layout:
                              self.admission.clean.populated, self.registry.slots.values(),
                              self.registry.next_slot_id())
 
-    def _map_locked_copies(self, slot: Slot, space: Space) -> bool:
+    def _map_copies(self, slot: Slot, space: Space) -> bool:
         """Did the program's mmap in `slot` populate its writable private view with
-        FOLL_WRITE, MAP_LOCKED or under def_flags' VM_LOCKED (locked_copies.py)?"""
-        return locked_copies.map_locked_copies(
-            slot.args[2], slot.args[3], space,
-            future_locked(space, slot, self.registry.slots.values()))
+        FOLL_WRITE: MAP_POPULATE, MAP_LOCKED or under def_flags' VM_LOCKED, with no
+        VM_LOCKONFAULT from def_flags (locked_copies.py)?"""
+        others = self.registry.slots.values()
+        return locked_copies.map_copies(slot.args[2], slot.args[3], space,
+                                        future_locked(space, slot, others),
+                                        future_onfault(space, slot, others))
 
     def pages_in(self, table: int, level: int, base: int, start: int, end: int
                  ) -> list[tuple[int, int]]:
@@ -243,8 +245,7 @@ class Layout:
                 shared = bool(a[3] & MAP_SHARED)
                 view = FileView(held[1], None if shared else held[1].version,
                                 shared and bool(a[2] & PROT_WRITE),
-                                copied=not shared and (populate_copies(a[2], a[3]) or
-                                                       self._map_locked_copies(slot, space)),
+                                copied=not shared and self._map_copies(slot, space),
                                 memfd=self.files.memfd(slot, a[4]))
                 if not shared:
                     # filemap_fault() -> shmem_fault(): each page's first fault reads the

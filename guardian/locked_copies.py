@@ -37,6 +37,7 @@ from dataclasses import replace
 from abi.layout import PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import checks
+from guardian.clean_pages import populate_copies
 from guardian.file_pages import FileView
 from guardian.locked_ranges import LOCK_CALLS, UNLOCKING
 from guardian.protections import CALLS as PROTECTION_CALLS
@@ -195,6 +196,16 @@ def follow(space: Space, slot: Slot, ret: int, pages_in: PagesIn,
         populated([(va, pa) for va, pa in pages_in(max(lo, start), min(hi, end))
                    if _writable(space, va)])
         _whole_copied(space, view, lo, hi, start, end)
+
+
+def map_copies(prot: int, flags: int, space: Space, future: bool, onfault: bool) -> bool:
+    """Did the program's writable private mmap write-fault every page of its view before
+    it returned: MAP_POPULATE (clean_pages.populate_copies()) or VM_LOCKED
+    (`map_locked_copies`)?  Not where mm->def_flags may have given the area VM_LOCKONFAULT
+    (`onfault`: locked_ranges.future_onfault()): populate_vma_page_range() returns at once
+    for it, MAP_POPULATE's population as much as VM_LOCKED's."""
+    return not onfault and (populate_copies(prot, flags)
+                            or map_locked_copies(prot, flags, space, future))
 
 
 def map_locked_copies(prot: int, flags: int, space: Space, future: bool) -> bool:

@@ -160,13 +160,13 @@ def _follow_mmap(space: Space, slot: Slot, ret: int, others: Iterable[Slot]) -> 
     a = slot.args
     if a[3] & MAP_LOCKED or future_locked(space, slot, others):
         space.lock(ret, ret + page_up(a[1]))
-        if _future_onfault(space, slot, others):
+        if future_onfault(space, slot, others):
             # vm_flags |= mm->def_flags: VM_LOCKONFAULT too, and mprotect_fixup()'s
             # population skips the area (populate_vma_page_range(), locked_copies.py)
             space.onfault.append((ret, ret + page_up(a[1])))
 
 
-def _future_onfault(space: Space, slot: Slot, others: Iterable[Slot]) -> bool:
+def future_onfault(space: Space, slot: Slot, others: Iterable[Slot]) -> bool:
     """May mm->def_flags have held VM_LOCKONFAULT (mlockall(MCL_FUTURE | MCL_ONFAULT))
     when the mmap in `slot` made its area?  Yes where it does now, where a mlockall() or
     munlockall() of the tree returned since the slot entered or is in flight beside it."""

@@ -75,3 +75,26 @@ def test_map_locked_beside_an_mlockall_in_flight_may_be_on_fault() -> None:
     assert _answer(space, _slot(6, "mprotect", (VIEW, PAGE, PROT_RW)), 0) == []
     space = _mapped_under(None, MAP_PRIVATE | MAP_LOCKED)           # (alone: VM_LOCKED)
     assert _answer(space, _slot(6, "mprotect", (VIEW, PAGE, PROT_RW)), 0) == [(VIEW, 0x9000)]
+
+
+def test_map_populate_under_on_fault_def_flags_copies_nothing() -> None:
+    """mlockall(MCL_FUTURE | MCL_ONFAULT), then a writable private mmap with MAP_POPULATE:
+    the area takes VM_LOCKONFAULT from def_flags and populate_vma_page_range() returns at
+    once, so its pages are not copies (a read fault maps the folio, a later pwrite64()
+    shows there): the view is not taken as copied whole.  The honest neighbours: no
+    def_flags, or munlockall() since, populate it."""
+    from guardian.locked_copies import map_copies
+    from guardian.locked_ranges import future_locked, future_onfault
+    MAP_POPULATE = 0x8000
+    space = Space()
+    _answer(space, _slot(1, "mlockall", (MCL_FUTURE | MCL_ONFAULT,)), 0)
+    mmap = _slot(3, "mmap", (0, PAGE, PROT_RW, MAP_PRIVATE | MAP_POPULATE, 4, 0))
+    assert future_onfault(space, mmap, [mmap])
+    assert not map_copies(PROT_RW, MAP_PRIVATE | MAP_POPULATE, space,
+                          future_locked(space, mmap, [mmap]), future_onfault(space, mmap, [mmap]))
+    _answer(space, _slot(5, "munlockall", (0,)), 0)
+    mmap = _slot(7, "mmap", (0, PAGE, PROT_RW, MAP_PRIVATE | MAP_POPULATE, 4, 0))
+    assert not future_onfault(space, mmap, [mmap])
+    assert map_copies(PROT_RW, MAP_PRIVATE | MAP_POPULATE, space, False, False)
+    assert map_copies(PROT_RW, MAP_PRIVATE | MAP_POPULATE, Space(), False,
+                      future_onfault(Space(), mmap, [mmap]))

@@ -99,7 +99,8 @@ def _follow_onfault(space: Space, slot: Slot, ret: int, others: Iterable[Slot],
     apply_mlockall_flags()); True: the call locked on fault, nothing is populated."""
     nr, a = slot.nr, tuple(slot.args) + (0,) * 3
     if nr == _NR_MLOCK2 and a[2] & 0xFFFF_FFFF & MLOCK_ONFAULT:
-        space.onfault.append(_range(a[0], a[1]))    # (any answer: applied in part maybe)
+        # (any answer: applied in part maybe; the range once, however often it is locked)
+        space.onfault = _cut(space.onfault, *_range(a[0], a[1])) + [_range(a[0], a[1])]
         space.onfault_mark = next_id
         return True
     flags = a[0] & 0xFFFF_FFFF

@@ -470,6 +470,7 @@ class Space:
         # A new area is no locked one, whatever an earlier record said of its addresses.
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
+        self.onfault = _cut(self.onfault, start, end)
         self.mergeable = _cut(self.mergeable, start, end)
 
     def kept_protections(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
@@ -501,6 +502,7 @@ class Space:
         self.dropped_at_fork = _cut(self.dropped_at_fork, start, end)
         self.lockable = _cut(self.lockable, start, end)
         self.locked = _cut(self.locked, start, end)
+        self.onfault = _cut(self.onfault, start, end)
         self.mergeable = _cut(self.mergeable, start, end)
         if self.protections:
             self.protections = cut_keyed(self.protections, start, end)
@@ -550,7 +552,7 @@ class Space:
                                                     old, old_len, new, new_len)]
                    for ranges in (self.wipe_on_fork, self.dont_fork, self.wiped_at_fork,
                                   self.dropped_at_fork, self.lockable, self.locked,
-                                  self.mergeable, self.private_files)]
+                                  self.mergeable, self.private_files, self.onfault)]
         self.remove_area(old, old + old_len)
         hole_list.cut(self.holes, new, new + new_len)
         self.file_areas += moved[0]
@@ -568,10 +570,8 @@ class Space:
         self.lockable = _cut(self.lockable, new, new + new_len) + flagged[4]
         self.locked = _cut(self.locked, new, new + new_len) + flagged[5]
         self.mergeable = _cut(self.mergeable, new, new + new_len) + flagged[6]
-        # (VM_LOCKONFAULT goes with the area; the old record stays: taken as on-fault is
-        # the careful side, locked_copies.py)
-        self.onfault += [(s, e) for s, e, _, _ in _moved([(s, e, 0, 0) for s, e in self.onfault],
-                                                         old, old_len, new, new_len)]
+        # (VM_LOCKONFAULT goes with the area, as VM_LOCKED does: locked_copies.py)
+        self.onfault = _cut(self.onfault, new, new + new_len) + flagged[8]
         # move_vma() -> copy_vma() keeps vm_file (vma_expand() in place too): a private
         # file view stays a file area where it went and over what it grew
         self.private_files = _cut(self.private_files, new, new + new_len) + flagged[7]

@@ -15,7 +15,7 @@ from guardian.locked_ranges import follow as follow_locks
 from guardian.slots import Slot, Space
 from guardian.sole_files import MemFile
 
-ROOT, VIEW, PAGE = 0x4000_0000, 0x7000_2000, 0x1000
+ROOT, VIEW, OTHER, PAGE = 0x4000_0000, 0x7000_2000, 0x7100_0000, 0x1000
 PROT_R, PROT_RW, MAP_PRIVATE, MAP_LOCKED = 1, 3, 0x2, 0x2000
 MCL_FUTURE, MCL_ONFAULT = 2, 4
 PAGES = lambda lo, hi: [(VIEW, 0x9000)] if lo <= VIEW < hi else []  # noqa: E731
@@ -98,3 +98,31 @@ def test_map_populate_under_on_fault_def_flags_copies_nothing() -> None:
     assert map_copies(PROT_RW, MAP_PRIVATE | MAP_POPULATE, space, False, False)
     assert map_copies(PROT_RW, MAP_PRIVATE | MAP_POPULATE, Space(), False,
                       future_onfault(Space(), mmap, [mmap]))
+
+
+def test_on_fault_records_stay_bounded() -> None:
+    """A program that locks a buffer on fault and unlocks it in a loop keeps one record of
+    it (not one per call: onfault_at() walks them at each mprotect), and its munmap (or
+    a new area there) ends the record with the area."""
+    space = Space()
+    for i in range(50):
+        _answer(space, _slot(2 * i + 1, "mlock2", (VIEW, PAGE, 1)), 0)
+        _answer(space, _slot(2 * i + 2, "munlock", (VIEW, PAGE)), 0)
+    assert space.onfault == [(VIEW, VIEW + PAGE)]
+    space.remove_area(VIEW, VIEW + PAGE)
+    assert space.onfault == []
+    _answer(space, _slot(200, "mlock2", (VIEW, PAGE, 1)), 0)
+    space.add_area(VIEW, VIEW + PAGE, 0)
+    assert space.onfault == []
+
+
+def test_on_fault_goes_with_a_moved_area() -> None:
+    """mremap() moves an on-fault locked area: VM_LOCKONFAULT goes with it (copy_vma());
+    the record leaves the old place with the area (and stays one record)."""
+    space = Space()
+    space.add_area(VIEW, VIEW + PAGE, 0)
+    _answer(space, _slot(1, "mlock2", (VIEW, PAGE, 1)), 0)
+    space.move_area(VIEW, PAGE, OTHER, PAGE, 1)
+    assert space.onfault == [(OTHER, OTHER + PAGE)]
+    space.move_area(OTHER, PAGE, VIEW, 2 * PAGE, 2)             # (back, grown)
+    assert space.onfault_at(VIEW) and not space.onfault_at(OTHER)

@@ -48,6 +48,11 @@ _LOCKERS = frozenset({_N["mlock"], _N["mlock2"], _N["mlockall"]})
 _NEVER = frozenset({_N["munlock"], _N["munlockall"], _N["msync"]})
 _PROTECTS = frozenset({_N["mprotect"], _N["pkey_mprotect"]})
 _UNTAG = (1 << 56) - 1
+#: calls that may leave a hole where an area was, for a non-fixed mmap to fill: munmap
+#: (do_vmi_munmap()), mremap moving it away, shmdt, brk shrinking, mmap and shmat
+#: replacing it (and failing after the unmap: mmap_region()), exec replacing the mm
+_UNMAPPERS = frozenset(NUMBERS[n] for n in (
+    "munmap", "mremap", "shmdt", "brk", "mmap", "shmat", "execve", "execveat"))
 MLOCK_ONFAULT, MCL_CURRENT, MCL_ONFAULT = 1, 1, 4
 MAP_LOCKED, MAP_POPULATE, MAP_FIXED_NOREPLACE = 0x2000, 0x8000, 0x100000
 
@@ -129,4 +134,4 @@ def stores_at(slot: Slot, root: int, page: int, space: Space | None,
         return False
     if a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE):
         return _within(a[0], a[1], page)
-    return any(o.id != slot.id and o.root == slot.root for o in others)
+    return any(o.id != slot.id and o.root == slot.root and o.nr in _UNMAPPERS for o in others)

@@ -124,6 +124,10 @@ def test_mmap_populates_only_its_new_area() -> None:
     pop = _slot(N["mmap"], (0, PAGE, 3, 0x8022, -1, 0))
     assert not _opens(pop)
     assert _opens(pop, others=(_slot(N["munmap"], (VIEW, 3 * PAGE), sid=8, thread=1),))
+    # (review rv81b: a call that unmaps nothing -- a read() blocked in another thread --
+    # leaves no hole at the view's page for the new area: nothing opened)
+    assert not _opens(pop, others=(_slot(N["read"], (0, OTHER, PAGE), sid=8, thread=1),))
+    assert not _opens(pop, others=(_slot(N["msync"], (VIEW, PAGE, 4), sid=8, thread=1),))
     assert _opens(_slot(N["mmap"], (PAGE_VA, PAGE, 3, 0x8032, -1, 0)))
     assert not _opens(_slot(N["mmap"], (OTHER, PAGE, 3, 0x8032, -1, 0)))
     assert not _opens(_slot(N["mmap"], (PAGE_VA, PAGE, 3, 0x32, -1, 0)))   # (no populate)

@@ -134,4 +134,8 @@ def stores_at(slot: Slot, root: int, page: int, space: Space | None,
         return False
     if a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE):
         return _within(a[0], a[1], page)
-    return any(o.id != slot.id and o.root == slot.root and o.nr in _UNMAPPERS for o in others)
+    # (__mm_populate() finds the areas of [addr, addr + len) anew each time it takes
+    # mmap_lock back: an area another call put there since -- returned: Space.area_mark
+    # -- is populated as well)
+    return space is None or slot.id < space.area_mark or any(
+        o.id != slot.id and o.root == slot.root and o.nr in _UNMAPPERS for o in others)

@@ -39,7 +39,7 @@ from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.clean_pages import populate_copies
 from guardian.file_pages import FileView
-from guardian.locked_ranges import LOCK_CALLS, UNLOCKING
+from guardian.locked_ranges import LOCK_CALLS, UNLOCKING, lock_range
 from guardian.protections import CALLS as PROTECTION_CALLS
 from guardian.slots import PAGE, Slot, Space
 
@@ -100,7 +100,8 @@ def _follow_onfault(space: Space, slot: Slot, ret: int, others: Iterable[Slot],
     nr, a = slot.nr, tuple(slot.args) + (0,) * 3
     if nr == _NR_MLOCK2 and a[2] & 0xFFFF_FFFF & MLOCK_ONFAULT:
         # (any answer: applied in part maybe; the range once, however often it is locked)
-        space.onfault = _cut(space.onfault, *_range(a[0], a[1])) + [_range(a[0], a[1])]
+        span = lock_range(a[0], a[1])
+        space.onfault = _cut(space.onfault, *span) + [span]
         space.onfault_mark = next_id
         return True
     flags = a[0] & 0xFFFF_FFFF
@@ -121,16 +122,8 @@ def _follow_onfault(space: Space, slot: Slot, ret: int, others: Iterable[Slot],
         if flags & MCL_CURRENT:
             space.onfault = []
     elif nr in (_NR_MLOCK, _NR_MLOCK2):
-        space.onfault = _cut(space.onfault, *_range(a[0], a[1]))
+        space.onfault = _cut(space.onfault, *lock_range(a[0], a[1]))
     return False
-
-
-def _range(addr: int, length: int) -> tuple[int, int]:
-    """[start, end) do_mlock() acts on (untagged, the start rounded down, the end up)."""
-    addr &= (1 << 64) - 1
-    addr = addr | (0xFF << 56) if addr >> 55 & 1 else addr & ((1 << 56) - 1)
-    start = addr & ~(PAGE - 1)
-    return start, start + ((length + addr - start + PAGE - 1) & ~(PAGE - 1))
 
 
 def _cut(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
@@ -180,7 +173,7 @@ def follow(space: Space, slot: Slot, ret: int, pages_in: PagesIn,
         start = a[0] & ~(0xFF << 56)
         end = start + ((a[1] + PAGE - 1) & ~(PAGE - 1))
     else:                               # (mlock(), mlock2() without MLOCK_ONFAULT)
-        start, end = _range(a[0], a[1])
+        start, end = lock_range(a[0], a[1])
     for lo, hi, view in _private_views(space):
         if not (lo < end and start < hi):
             continue

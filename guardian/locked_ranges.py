@@ -98,7 +98,7 @@ def _untagged(addr: int) -> int:
     return addr | (0xFF << 56) if addr >> 55 & 1 else addr & ((1 << 56) - 1)
 
 
-def _range(addr: int, length: int) -> tuple[int, int]:
+def lock_range(addr: int, length: int) -> tuple[int, int]:
     """[start, end) do_mlock()/do_munlock() act on: the start rounded down, the length
     grown by the start's offset and rounded up (the address untagged first)."""
     addr = _untagged(addr)
@@ -199,7 +199,7 @@ def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:
         space.locked = []
         return
     if nr == _NR_MUNLOCK:
-        start, end = _range(a[0], a[1])
+        start, end = lock_range(a[0], a[1])
         space.unlock(start, USER_TOP if end < start else min(end, USER_TOP))
         return
     if ret != 0:
@@ -207,7 +207,7 @@ def record_lock(space: Space, nr: int, a: tuple[int, ...], ret: int) -> None:
     if nr in (_NR_MLOCK, _NR_MLOCK2):
         if nr == _NR_MLOCK2 and a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT:
             return                      # Linux's -EINVAL: a success is refused elsewhere
-        start, end = _range(a[0], a[1])
+        start, end = lock_range(a[0], a[1])
         if start < end <= USER_TOP:
             space.lock(start, end)
     elif nr == _NR_MLOCKALL:

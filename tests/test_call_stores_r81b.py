@@ -124,7 +124,7 @@ def test_mmap_populates_only_its_new_area() -> None:
     pop = _slot(N["mmap"], (0, PAGE, 3, 0x8022, -1, 0))
     assert not _opens(pop)
     assert _opens(pop, others=(_slot(N["munmap"], (VIEW, 3 * PAGE), sid=8, thread=1),))
-    # (review rv81b: a call that unmaps nothing -- a read() blocked in another thread --
+    # (a call that unmaps nothing -- a read() blocked in another thread --
     # leaves no hole at the view's page for the new area: nothing opened)
     assert not _opens(pop, others=(_slot(N["read"], (0, OTHER, PAGE), sid=8, thread=1),))
     assert not _opens(pop, others=(_slot(N["msync"], (VIEW, PAGE, 4), sid=8, thread=1),))

@@ -120,6 +120,7 @@ EXPECTED = {
     "secret_r78_core",
     "secret_r79_core",
     "secret_r80_core",
+    "secret_r81_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

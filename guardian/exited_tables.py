@@ -72,6 +72,16 @@ class ExitedChildren:
         proc = reg.child_pids.get((slot.root, pid))
         if proc:
             self.pids[(slot.root, pid)] = (proc, reg.next_slot_id())
+        # (a child reaped since its report -- by a wait, or by init after a reparenting
+        # the Guardian does not see -- names no process of the key any more: dropped)
+        for key in [k for k, (p, _) in self.pids.items()
+                    if reg.child_pids.get(k) != p or p in reg.reaped_process_at]:
+            del self.pids[key]
+
+    def reaped(self, root: int, pid: int) -> None:
+        """A wait report reaped child `pid` of `root` (wait_reaped.end_child()): release_task()
+        freed its pid, which no longer names the exited child."""
+        self.pids.pop((root, pid), None)
 
     def _exited(self, reg: Registry, slot: Slot, pid: int) -> bool:
         """Was fork child `pid` (of the caller's tree) reported exited before the slot's

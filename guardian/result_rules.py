@@ -735,9 +735,11 @@ class ResultRules:
             self.exited.note(self.memory, reg, slot, ret)
         if reaped:
             end_child(reg, self.files, slot.root, reaped)
+            self.exited.reaped(slot.root, reaped)
             asked = asked_pid(slot)
             if asked and asked != reaped:
                 end_child(reg, self.files, slot.root, asked)
+                self.exited.reaped(slot.root, asked)
         if nr in SIGNAL_STATE_CALLS:
             self.self_signals.note_signal_state(slot, ret)
         if nr == NR_RT_SIGTIMEDWAIT:

@@ -163,3 +163,17 @@ def test_exited_only_from_a_wnowait_report_of_an_end() -> None:
     assert not _noted(4)[0].pids                                 # reaped: wait_reaped.py's
     assert not _noted(4 | 0x0100_0000, struct.pack("<iii4xi", 17, 0, 5, 8))[0].pids  # stopped
     assert not _noted(4 | 0x0100_0000, struct.pack("<iii4xi", 17, 0, 1, 7))[0].pids  # not 8
+
+
+def test_exited_children_end_with_their_reap() -> None:
+    """A report's record goes when the child is reaped, or when its pid names another
+    child: a fork / waitid(WNOWAIT) / wait loop keeps none of its ended children."""
+    ex, reg = _noted(4 | 0x0100_0000)
+    ex.reaped(1, 8)                                              # a wait reaped it
+    assert not ex.pids
+    ex, reg = _noted(4 | 0x0100_0000)
+    reg.child_pids = {(1, 7): 11}                                # reaped unseen, pid 8 gone
+    wait = Slot(6, 1, None, 0, N["waitid"], (1, 7, INFO, 4 | 0x0100_0000), 1, 2)
+    ex.note(SimpleNamespace(read=lambda _a, _n, _r: struct.pack(  # type: ignore[arg-type]
+        "<iii4xi", 17, 0, 1, 7)), reg, wait, 0)
+    assert list(ex.pids) == [(1, 7)]

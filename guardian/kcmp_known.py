@@ -34,7 +34,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_files import Descriptors
 from guardian.fd_kind_answer import FIXED_KIND_MAKERS, Known
-from guardian.open_files import OpenFile
+from guardian.open_files import OpenFile, WorkDir
 from guardian.slots import Slot
 
 KCMP_FILE, KCMP_FS, KCMP_EPOLL_TFD = 0, 3, 7
@@ -88,11 +88,27 @@ def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
     # (judged only for a child in another tree: the key names its own leader thread)
     if roots[0] == k.slot.root:
         return ""
-    mine = k.files.workdirs.get((k.slot.root, k.slot.thread))
+    mine = _leader_fs(k)
     theirs = k.files.workdirs.get((roots[0], proc))
     if mine is not None and theirs is not None and theirs is not mine:
         return f"KCMP_FS of fork child {pid2}, whose fs_struct copy_fs_struct() made (never 0)"
     return ""
+
+
+def _leader_fs(k: Known) -> WorkDir | None:
+    """The caller's working directory where it is its thread group leader's -- the
+    fs_struct kcmp() compares: find_task_by_vpid(getpid()) finds the leader -- that is
+    where every thread of the caller's group holds the very same one (a thread cloned
+    without CLONE_FS or one that unshare(CLONE_FS)'d has its own: copy_fs(),
+    unshare_fs()); None: not known."""
+    files, reg = k.files, k.files.admission.registry
+    root = k.slot.root
+    mine = files.workdirs.get((root, k.slot.thread))
+    group = reg.group_of(root, k.slot.thread)
+    if mine is None or any(wd is not mine for (r, th), wd in files.workdirs.items()
+                           if r == root and reg.group_of(r, th) == group):
+        return None
+    return mine
 
 
 def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | None]

@@ -32,6 +32,7 @@ class _KFiles(_Files):
         reg.child_pids = {(1, CHILD): 9}
         reg.process_of_root = {CHILD_ROOT: 9}
         reg.vfork_waiting = {}
+        reg.group_of = lambda _r, _t: 0         # threads of root 1: one thread group
 
 
 def _kcmp(files: _Files, args: tuple[int, ...], ret: int, raw: bytes | None = None) -> None:
@@ -142,3 +143,18 @@ def test_sent_files() -> None:
     assert sent_files(lambda va, _n: mem.get(va), table, 0x1000) == set()  # no control
     mem = {0x1000 + 32: struct.pack("<QQ", 0x2000, 100_000)}   # past what rights() reads
     assert sent_files(lambda va, _n: mem.get(va), table, 0x1000) is None
+
+
+def test_kcmp_fs_compares_the_leaders_fs_struct() -> None:
+    """kcmp(getpid(), child, KCMP_FS) compares the leader's fs_struct (find_task_by_vpid()),
+    not the calling thread's: a thread that unshare(CLONE_FS)'d calls it of a child the
+    leader cloned with CLONE_FS, and Linux answers 0."""
+    files = _KFiles()
+    leader = files.workdirs[(1, 1)] = WorkDir("/")
+    files.workdirs[(CHILD_ROOT, 9)] = leader         # the leader's clone(CLONE_FS) child
+    files.workdirs[(1, 2)] = WorkDir("/")            # the caller's unshare(CLONE_FS)
+    _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)           # Linux: leader->fs == child->fs
+    _kcmp(files, (CHILD, OWN, 3, 0, 0), 0)
+    files.workdirs[(1, 1)] = files.workdirs[(1, 2)]  # one fs_struct in the group again
+    with pytest.raises(Refused, match="kcmp_distinct"):
+        _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)

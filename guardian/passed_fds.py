@@ -28,6 +28,7 @@ from guardian.side_fds import Read, rights
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
     from guardian.open_files import FileTable
     from guardian.user_memory import UserMemory
 
@@ -35,6 +36,8 @@ _MSG_CONTROL = 32                           # struct msghdr's msg_control, msg_c
 _MSG_FLAGS = 48                             # struct msghdr's msg_flags on AArch64
 MSG_CTRUNC = 0x8
 _KEPT = 64                                  # messages kept per end (older ones dropped)
+#: open files kept in Descriptors.sent_files; past it any file may sit in a message
+SENT_KEPT = 1024
 
 
 class PassedFds:
@@ -113,3 +116,18 @@ def sent_files(read: Read, table: FileTable, hdr: int) -> set[Description] | Non
     if failed or any(f is None for f in files):
         return None
     return {f.description for f in files if f is not None}
+
+
+def note_sent(files: Descriptors, sent: set[Description] | None) -> None:
+    """A sendmsg or sendmmsg succeeded, whose SCM_RIGHTS named the open files `sent`
+    (None: not known).  Where not known, or where Descriptors.sent_files would pass
+    SENT_KEPT, any file may sit in a message from now on (`may_pass`, never undone):
+    sent_files, which only `may_pass` False asks, is dropped then -- no receive is seen
+    to take a file back out, so it would grow with every file a program ever passed."""
+    if files.may_pass:
+        return
+    if sent is not None and len(files.sent_files) + len(sent - files.sent_files) <= SENT_KEPT:
+        files.sent_files |= sent
+    else:
+        files.may_pass = True
+        files.sent_files.clear()

@@ -131,7 +131,7 @@ from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.own_pid import own_pid
-from guardian.passed_fds import sent_files
+from guardian.passed_fds import note_sent, sent_files
 from guardian.perf_args import check as check_perf_args
 from guardian.pidfd_args import CALLS as _PIDFD_ARG_CALLS
 from guardian.pidfd_args import check as check_pidfd_args
@@ -667,10 +667,7 @@ class ResultRules:
                 slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, va, va + n)])
                 else None, table, slot.args[1]) \
                 if nr == _NR_SENDMSG and table is not None and self.files.steady(slot) else None
-            if sent is None:
-                self.files.may_pass = True
-            else:
-                self.files.sent_files |= sent
+            note_sent(self.files, sent)
         if fd_call:
             self.files.record(slot, ret)
             if ret < _ERRNO_FLOOR and (self.files.nonblock or nr in _NONBLOCK_MAKERS):

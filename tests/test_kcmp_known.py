@@ -158,3 +158,24 @@ def test_kcmp_fs_compares_the_leaders_fs_struct() -> None:
     files.workdirs[(1, 1)] = files.workdirs[(1, 2)]  # one fs_struct in the group again
     with pytest.raises(Refused, match="kcmp_distinct"):
         _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)
+
+
+def test_sent_files_stay_bounded() -> None:
+    """Descriptors.sent_files holds at most SENT_KEPT files: past it (or after a send not
+    read) `may_pass` says any file may sit in a message, and the set is dropped."""
+    from types import SimpleNamespace
+
+    from guardian.passed_fds import SENT_KEPT, note_sent
+    files = SimpleNamespace(may_pass=False, sent_files=set())
+    one = OpenFile(path="/dev/null").description
+    for _ in range(3):
+        note_sent(files, {one})                                 # type: ignore[arg-type]
+    assert files.sent_files == {one} and not files.may_pass
+    for _ in range(SENT_KEPT):
+        note_sent(files, {OpenFile(path="/dev/null").description})  # type: ignore[arg-type]
+    assert files.may_pass and not files.sent_files
+    note_sent(files, {one})                                     # type: ignore[arg-type]
+    assert not files.sent_files
+    files = SimpleNamespace(may_pass=False, sent_files={one})
+    note_sent(files, None)                                      # type: ignore[arg-type]
+    assert files.may_pass and not files.sent_files

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.fd_results import s32
 
 if TYPE_CHECKING:
     from guardian.confidential_files import Descriptors
@@ -45,10 +46,6 @@ _CLD_ENDED = frozenset({1, 2, 3})       # CLD_EXITED, CLD_KILLED, CLD_DUMPED
 _SIGINFO = struct.Struct("<iii4xi")     # si_signo, si_errno, si_code, si_pid (arm64)
 
 
-def _s32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v & 0x8000_0000 else v
-
 
 class ExitedChildren:
     """(parent root, pid) -> (the child's process, the id the next slot took when the
@@ -67,7 +64,7 @@ class ExitedChildren:
         if raw is None:
             return
         _, _, code, pid = _SIGINFO.unpack(raw)
-        if code not in _CLD_ENDED or pid <= 0 or a[0] == _P_PID and _s32(a[1]) != pid:
+        if code not in _CLD_ENDED or pid <= 0 or a[0] == _P_PID and s32(a[1]) != pid:
             return
         proc = reg.child_pids.get((slot.root, pid))
         if proc:
@@ -98,8 +95,8 @@ class ExitedChildren:
         if any(o.id != slot.id and o.nr in _WAITS for o in reg.slots.values()):
             return      # (another wait may reap the child: its pid may name another)
         a, why = slot.args, ""
-        if slot.nr == _NR_KCMP and _s32(a[2]) in (_KCMP_FILE, _KCMP_EPOLL_TFD):
-            pid = next((p for p in (_s32(a[0]), _s32(a[1]))
+        if slot.nr == _NR_KCMP and s32(a[2]) in (_KCMP_FILE, _KCMP_EPOLL_TFD):
+            pid = next((p for p in (s32(a[0]), s32(a[1]))
                         if self._exited(reg, slot, p)), 0)
             if pid:
                 why = (f"kcmp of child {pid}, whose exit a waitid(WNOWAIT) reported: "

@@ -34,16 +34,13 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_files import Descriptors
 from guardian.fd_kind_answer import FIXED_KIND_MAKERS, Known
+from guardian.fd_results import s32
 from guardian.open_files import OpenFile, WorkDir
 from guardian.slots import Slot
 
 KCMP_FILE, KCMP_FS, KCMP_EPOLL_TFD = 0, 3, 7
 _NR_SIGNALFD4 = NUMBERS["signalfd4"]
 
-
-def _s32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v & 0x8000_0000 else v
 
 
 def _fresh(f: OpenFile | None) -> bool:
@@ -62,12 +59,12 @@ def _two(f1: OpenFile | None, f2: OpenFile | None) -> bool:
 
 
 def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
-    kind, pid2 = _s32(a[2]), _s32(a[1])
+    kind, pid2 = s32(a[2]), s32(a[1])
     if ret != 0 or kind not in (KCMP_FILE, KCMP_FS):
         return ""
     if kind == KCMP_FILE and pid2 == own:
         if _two(k.file(a[3]), k.file(a[4])):
-            return (f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, two struct "
+            return (f"KCMP_FILE of descriptors {s32(a[3])} and {s32(a[4])}, two struct "
                     "files each made apart (1 or 2, never 0)")
         return ""
     reg = k.files.admission.registry
@@ -80,9 +77,9 @@ def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
         return ""
     if kind == KCMP_FILE:
         child = k.files.child_table(k.slot, pid2)
-        if child is not None and _two(k.file(a[3]), child.fds.get(_s32(a[4]))):
-            return (f"KCMP_FILE of descriptor {_s32(a[3])} and fork child {pid2}'s "
-                    f"{_s32(a[4])}, two struct files (never 0)")
+        if child is not None and _two(k.file(a[3]), child.fds.get(s32(a[4]))):
+            return (f"KCMP_FILE of descriptor {s32(a[3])} and fork child {pid2}'s "
+                    f"{s32(a[4])}, two struct files (never 0)")
         return ""
     # KCMP_FS: the child's WorkDir is the caller's object only where CLONE_FS shared it
     # (judged only for a child in another tree: the key names its own leader thread)
@@ -119,12 +116,12 @@ def _slot_file(k: Known, a: tuple[int, ...], read: Callable[[int, int], bytes | 
         return False, ""
     efd = int.from_bytes(raw[:4], "little")
     if k.closed(efd):
-        return False, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, which the program closed (-EBADF)"
+        return False, f"KCMP_EPOLL_TFD of slot efd {s32(efd)}, which the program closed (-EBADF)"
     if k.never(efd):        # (launch_fds.py: fget_task() finds no file)
-        return True, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a number nothing ever opened (-EBADF)"
+        return True, f"KCMP_EPOLL_TFD of slot efd {s32(efd)}, a number nothing ever opened (-EBADF)"
     f = k.file(efd)
     if f is not None and f.maker == _NR_SIGNALFD4:
-        return False, f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, a signalfd (!is_file_epoll(): -EINVAL)"
+        return False, f"KCMP_EPOLL_TFD of slot efd {s32(efd)}, a signalfd (!is_file_epoll(): -EINVAL)"
     return False, ""
 
 
@@ -132,12 +129,12 @@ def _child_twice(k: Known, a: tuple[int, ...], ret: int) -> str:
     """kcmp(child, child, KCMP_FILE, i, j) answered 0: two numbers of a living fork child's
     unchanged table (dup_fd() copied the caller's pointers) naming two struct files each
     made apart -- never one pointer."""
-    pid = _s32(a[0])
-    if ret != 0 or _s32(a[2]) != KCMP_FILE:
+    pid = s32(a[0])
+    if ret != 0 or s32(a[2]) != KCMP_FILE:
         return ""
     child = k.files.child_table(k.slot, pid)
-    if child is not None and _two(child.fds.get(_s32(a[3])), child.fds.get(_s32(a[4]))):
-        return (f"KCMP_FILE of fork child {pid}'s descriptors {_s32(a[3])} and {_s32(a[4])}, "
+    if child is not None and _two(child.fds.get(s32(a[3])), child.fds.get(s32(a[4]))):
+        return (f"KCMP_FILE of fork child {pid}'s descriptors {s32(a[3])} and {s32(a[4])}, "
                 "two struct files (never 0)")
     return ""
 
@@ -175,13 +172,13 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
     a = slot.args
     if own is None or not files.steady(slot):
         return
-    if _s32(a[0]) != own:
+    if s32(a[0]) != own:
         # kcmp_ptr()'s 0 is the same whichever pid comes first: kcmp(child, own, ...) is
         # judged as kcmp(own, child, ...) with the indexes swapped; kcmp(child, child,
         # KCMP_FILE) by the child's table alone
-        if _s32(a[1]) == own:
+        if s32(a[1]) == own:
             a = (a[1], a[0], a[2], a[4], a[3], *a[5:])
-        elif _s32(a[0]) == _s32(a[1]):
+        elif s32(a[0]) == s32(a[1]):
             why = _child_twice(Known(files, slot), a, ret)
             if why:
                 refuse("return.kcmp_distinct", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
@@ -191,8 +188,8 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
     k = Known(files, slot)
     if not k.leaders():
         return
-    if _s32(a[2]) == KCMP_EPOLL_TFD:
-        if _s32(a[1]) == own:
+    if s32(a[2]) == KCMP_EPOLL_TFD:
+        if s32(a[1]) == own:
             never, why = _slot_file(k, a, read)
             if never:
                 refuse("return.fd_never_opened", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")

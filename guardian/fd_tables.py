@@ -93,6 +93,11 @@ class TableLifecycle:
                 # another thread's call may have installed a number dup_fd() copied,
                 # which its return enters in the parent's table only (launch_fds.py)
                 launch_fds.forget(copy)
+                if s.nr is not None and s.nr not in (NR_CLOSE, NR_CLOSE_RANGE):
+                    # ... a number the parent had closed, too: fd_install() before the
+                    # call's return, dup_fd() copies the file, and `free` would call
+                    # the child's number closed (KCMP_FILE's -EBADF, fd_lowest)
+                    copy.free.clear()
             if s.nr == NR_DUP3 and self.tables.get((s.root, s.thread)) is table:
                 copy.fds.pop(s.args[1] & 0xFFFF_FFFF, None)
                 copy.free.pop(s.args[1] & 0xFFFF_FFFF, None)

@@ -49,3 +49,23 @@ def test_kcmp_of_the_childs_newfd_after_a_racing_dup3_passes() -> None:
     t[4] = t[5].copied()                        # the dup3 returned in the parent
     # Linux's child got Y at 4 (do_dup2() ran before dup_fd()): X against Y, 1
     _judge(files, _slot("kcmp", (OWN, 200, 0, 3, 4)), 1)
+
+
+def test_a_maker_in_flight_leaves_the_childs_closed_numbers_unknown() -> None:
+    """Thread 3's openat took number 4, which the parent had closed, and fd_install()ed
+    it before thread 2 forked: dup_fd() gave the child that file at 4, and the parent's
+    kcmp(own, child, KCMP_FILE, 4, 4) after the openat returned is Linux's 0."""
+    table = FileTable(pids={OWN}, free={4: 2})
+    table.fds[3] = OpenFile(path="/dev/null")
+    opening = Slot(7, 1, None, 0, NUMBERS["openat"], (-100, 0x1000, 0, 0, 0, 0), 1, 3)
+    fake = SimpleNamespace(tables={(1, 2): table, (1, 3): table},
+                           admission=SimpleNamespace(registry=SimpleNamespace(slots={7: opening})))
+    child = TableLifecycle._forked(fake, table, (1, 2))  # type: ignore[arg-type]
+    assert 4 not in child.free
+    files = _Files()
+    files.table.fds[4] = OpenFile(path="/etc/hosts")   # the openat returned in the parent
+    reg = files.admission.registry
+    reg.child_pids[(1, 200)] = 5
+    reg.process_of_root[3] = 5
+    files.children[200] = child
+    _judge(files, _slot("kcmp", (OWN, 200, 0, 4, 4)), 0)

@@ -61,9 +61,12 @@ def parse(text: str) -> frozenset[int]:
         if not part.isdigit():
             raise ValueError(f"{part!r} is no descriptor number (give N[,N...], each 3 or more)")
         fd = int(part)
-        if fd < 3 or fd >= _NR_OPEN_MAX:
-            raise ValueError(f"descriptor {fd} is out of range: the console holds 0..2, and "
-                             f"no table holds {_NR_OPEN_MAX} or more")
+        if fd < 3:
+            raise ValueError(f"descriptor {fd} is the console's: 0, 1 and 2 are taken as "
+                             f"passed already (give numbers 3 or more)")
+        if fd >= _NR_OPEN_MAX:
+            raise ValueError(f"descriptor {fd} is past any table (sysctl_nr_open's ceiling "
+                             f"is {_NR_OPEN_MAX - 1})")
         fds.add(fd)
     return frozenset(fds)
 

@@ -189,6 +189,18 @@ def _rack_kernel(hw: Machine, opts: KernelOptions, config: MachineConfig, blades
                        blades=n, placement=where, cores=cores, **rack_options)
 
 
+def _launch_securebits(text: str | None) -> int | None:
+    """`--launch-securebits N`: the launcher's securebits (`capsh --secbits`), 0..0xFFF."""
+    if text is None:
+        return None
+    from guardian.launch_facts import parse_securebits
+    try:
+        return parse_securebits(text)
+    except ValueError as exc:
+        raise UsageError(f"--launch-securebits: {exc}",
+                         "give a number 0..0xFFF (capsh --secbits), e.g. 0x4") from exc
+
+
 def _launch_fds(text: str | None) -> frozenset[int]:
     """`--launch-fds N[,N...]`: the descriptors the launch passes past 0..2 (each below
     the default soft RLIMIT_NOFILE the kernel model starts the program with)."""
@@ -217,6 +229,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 guardian_seed: int | None = None, mutate: str = "", admit: Sequence[str] = (),
                 launch_filter: bool = False, launch_suid_dumpable: int | None = None,
                 launch_no_new_privs: bool = False, launch_fds: str | None = None,
+                launch_securebits: str | None = None,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -267,6 +280,10 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              "launch of a confidential program",
                              "add --guardian on --confidential, or leave them out")
         passed_fds = _launch_fds(launch_fds)
+        securebits = _launch_securebits(launch_securebits)
+        if securebits is not None and not confidential:
+            raise UsageError("--launch-securebits states the launch of a confidential program",
+                             "add --guardian on --confidential, or leave it out")
         console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
@@ -303,7 +320,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              on_read=inputs.file_read if trace is not None else None,
                              strace=view.strace, console=console, cwd=cwd,
                              suid_dumpable=launch_suid_dumpable or 0,
-                             no_new_privs=launch_no_new_privs, launch_fds=passed_fds)
+                             no_new_privs=launch_no_new_privs, launch_fds=passed_fds,
+                             securebits=securebits or 0)
         stack.callback(restore_terminal, console)
         if config.rack is not None:
             if monitor is not None:
@@ -338,6 +356,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     monitor.conf.state_launch_no_new_privs()
                 if passed_fds:
                     monitor.conf.state_launch_fds(passed_fds)
+                if securebits is not None:
+                    monitor.conf.state_launch_securebits(securebits)
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

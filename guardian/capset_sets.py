@@ -22,6 +22,8 @@ code, no other call stored there, and the range lies in no MAP_SHARED, file or i
 area, whose pages another process may store to) and read the same at its end; not where
 a seccomp filter may answer (the caller's `filtered`).  A new task starts with its
 creator's (copy_creds(): prctl_state.note_clone()) but under CLONE_NEWUSER.
+guardian/setuid_fixup.py notes the empty set a setuid from euid 0 leaves
+(cap_emulate_setxuid()) here too.
 """
 
 from __future__ import annotations
@@ -140,8 +142,9 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     if got & ~known:
         refuse("return.capset_effective", Status.ERR_DENIED,
                "capget() of the caller reports an effective capability outside the set "
-               "its own capset() stored (cap_capset(): "
-               "`new->cap_effective = *effective`; only the thread's own calls change it)")
+               "its own capset() stored (cap_capset(): `new->cap_effective = *effective`) "
+               "or its setuid from euid 0 left (cap_emulate_setxuid(): empty; "
+               "guardian/setuid_fixup.py); only the thread's own calls change it")
 
 
 #: CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x): sys_capset() masks the sets'

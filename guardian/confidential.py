@@ -47,7 +47,7 @@ from guardian.confidential_signals import Signals
 from guardian.confidential_uaccess import UserAccess
 from guardian.el0_view import El0View
 from guardian.kernel_view import KernelView
-from guardian.launch_facts import SUID_DUMPABLE_VALUES
+from guardian.launch_facts import SECUREBITS_VALID, SUID_DUMPABLE_VALUES
 from guardian.measure import MeasuredFile, MeasuredImage
 from guardian.memfd_open import open_memfd_descriptor
 from guardian.slots import Domain, Slot, Space
@@ -120,6 +120,14 @@ class Confidential:
         """The user's statement that the launcher set no_new_privs before the first exec
         (systemd's NoNewPrivileges=, `setpriv --no-new-privs`): the first thread holds it."""
         self.descriptors.stated.launch.no_new_privs = True
+
+    def state_launch_securebits(self, value: int) -> None:
+        """The user's statement of the launcher's securebits (`capsh --secbits`, 0..0xFFF;
+        0 where not stated): the first thread holds them but SECURE_KEEP_CAPS, which the
+        exec cleared (cap_bprm_creds_from_file())."""
+        if not 0 <= value <= SECUREBITS_VALID:
+            raise ValueError(f"securebits are 0..{SECUREBITS_VALID:#x}, not {value:#x}")
+        self.descriptors.stated.launch.securebits = value
 
     def state_launch_fds(self, fds: frozenset[int]) -> None:
         """The user's statement of the descriptors the launch passes past 0..2 (a shell's

@@ -1,12 +1,15 @@
 """What the user's launch starts the program with that no call of its own shows: the
-fs.suid_dumpable sysctl and the first thread's no_new_privs (`return.suid_dumpable`,
-`return.launch_no_new_privs`).
+fs.suid_dumpable sysctl, the first thread's no_new_privs and securebits
+(`return.suid_dumpable`, `return.launch_no_new_privs`; the securebits for
+`return.securebits_locked` and `return.securebits_setpcap`).
 
 The threat model fixes the launch as the README says: a default configuration, so
-fs.suid_dumpable is 0 (fs/coredump.c: `int suid_dumpable = 0;`) and no launcher set
-no_new_privs before the first exec.  A user whose launch differs states it
-(`blindfold run --launch-suid-dumpable N`, `--launch-no-new-privs`:
-Confidential.state_launch_suid_dumpable(), state_launch_no_new_privs()).
+fs.suid_dumpable is 0 (fs/coredump.c: `int suid_dumpable = 0;`), no launcher set
+no_new_privs before the first exec, and the first thread's securebits are
+SECUREBITS_DEFAULT, 0 (init_cred; no launcher's `capsh --secbits`).  A user whose launch
+differs states it (`blindfold run --launch-suid-dumpable N`, `--launch-no-new-privs`,
+`--launch-securebits N`: Confidential.state_launch_suid_dumpable(),
+state_launch_no_new_privs(), state_launch_securebits()).
 
 - commit_creds(): `if (!uid_eq(old->euid, new->euid) || !gid_eq(old->egid, new->egid)
   || ...) { if (task->mm) set_dumpable(task->mm, suid_dumpable); ...}`: a set*id call
@@ -32,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS, PR_SET_NO_NEW_PRIVS
+from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS, PR_SET_NO_NEW_PRIVS, SECUREBITS
 from guardian import checks
 from guardian.checks import refuse
 from guardian.raised_signals import filters_every_thread
@@ -60,12 +63,34 @@ class LaunchFacts:
     #: descriptors the launch passes past 0..2 (a shell's `900</dev/null`, systemd's
     #: LISTEN_FDS: `--launch-fds`); every other number starts free (launch_fds.py)
     fds: frozenset[int] = frozenset()
+    #: the launcher's securebits at its exec of the program (`capsh --secbits`:
+    #: `--launch-securebits`; 0 by default, SECUREBITS_DEFAULT)
+    securebits: int = 0
+
+
+#: securebits a 6.x kernel knows (SECURE_ALL_BITS | SECURE_ALL_LOCKS, 6.14's exec bits)
+SECUREBITS_VALID = 0xFFF
+_KEEP_CAPS = 1 << 4                     # (SECURE_KEEP_CAPS)
+
+
+def parse_securebits(text: str) -> int:
+    """`--launch-securebits N` (decimal or 0x hex, as `capsh --secbits` takes it)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise ValueError(f"not a number: {text!r}") from None
+    if not 0 <= value <= SECUREBITS_VALID:
+        raise ValueError(f"securebits are 0..{SECUREBITS_VALID:#x}, not {text}")
+    return value
 
 
 def start(launch: LaunchFacts, stated: StatedFacts, root: int, thread: int) -> None:
-    """The user's launch's first thread holds the launcher's no_new_privs."""
+    """The user's launch's first thread holds the launcher's no_new_privs and securebits
+    (but SECURE_KEEP_CAPS, which the launcher's exec cleared: cap_bprm_creds_from_file())."""
+    facts = stated.threads.setdefault((root, thread), {})
     if checks.enabled("return.launch_no_new_privs"):
-        stated.threads.setdefault((root, thread), {})[NO_NEW_PRIVS] = int(launch.no_new_privs)
+        facts[NO_NEW_PRIVS] = int(launch.no_new_privs)
+    facts[SECUREBITS] = launch.securebits & ~_KEEP_CAPS
 
 
 def note_cred_commit(launch: LaunchFacts, stated: StatedFacts, slot: Slot, settled: bool) -> None:

@@ -182,6 +182,8 @@ from guardian.running_image import CALLS as RUNNING_IMAGE_CALLS
 from guardian.running_image import RunningImage
 from guardian.self_reports import CALLS as _SELF_REPORT_CALLS
 from guardian.self_reports import SelfReports
+from guardian.setuid_fixup import SETXUID as _SETXUID
+from guardian.setuid_fixup import note_setxuid
 from guardian.slots import Domain, Slot
 from guardian.sole_files import MemFile
 from guardian.sole_held import CALLS as _SOLE_CALLS
@@ -709,6 +711,9 @@ class ResultRules:
             self.usage.commit(slot, usage_shown)
         if creds_call:
             known = self.creds.known(slot)
+            if nr in _SETXUID and not self._filtered(slot) and known is not None and \
+                    not known.get(USERNS):
+                note_setxuid(self.files.stated, slot, ret, known)
             if not self._filtered(slot) and \
                     note_id_change(self.files.stated, slot, ret, known) and \
                     known is not None and not known.get(USERNS):

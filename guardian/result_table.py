@@ -94,7 +94,7 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
-from guardian import checks, launch_facts, prctl_state, securebits_locks
+from guardian import checks, launch_facts, prctl_state, securebits_locks, setuid_fixup
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -338,6 +338,8 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 # (the thread's own cred->securebits: no other thread's call in flight,
                 # `racing`, changes them)
                 securebits_locks.check(held.stated, slot)
+                if term.fact == SECUREBITS_RESET:   # (PR_SET_SECUREBITS: CAP_SETPCAP)
+                    setuid_fixup.check(held.stated, slot, ret)
             _note_set(memory, slot, ret, term.fact, held.stated)
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())

@@ -14,8 +14,9 @@ The securebits judged are the ones the thread's own successful PR_SET_SECUREBITS
 (guardian/prctl_state.py's `SECUREBITS`: `new->securebits = arg2`), carried to a new task
 (copy_creds()) and through an exec but for SECURE_KEEP_CAPS (cap_bprm_creds_from_file()),
 dropped by an unshare(CLONE_NEWUSER) or a setns() that may install a user namespace
-(set_cred_user_ns(); guardian/cred_kept.py: ksys_unshare() makes no cred without it).  The launcher's securebits are not
-known: nothing is judged before such a set.
+(set_cred_user_ns(); guardian/cred_kept.py: ksys_unshare() makes no cred without it).  The first
+thread starts with the launch's securebits (guardian/launch_facts.py: 0 under the
+README's launch, `--launch-securebits N` states another).
 """
 
 from __future__ import annotations

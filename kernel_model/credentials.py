@@ -64,6 +64,12 @@ def _u32(v: int) -> int:
     return v & 0xFFFF_FFFF
 
 
+#: securebits (include/uapi/linux/securebits.h): SECURE_NO_SETUID_FIXUP, SECURE_KEEP_CAPS,
+#: SECURE_KEEP_CAPS_LOCKED.  The model holds the launch's (KernelOptions.securebits);
+#: PR_SET_SECUREBITS and PR_GET_SECUREBITS are not modelled (-EINVAL, unlike Linux).
+SECURE_NO_SETUID_FIXUP, SECURE_KEEP_CAPS, SECURE_KEEP_CAPS_LOCKED = 1 << 2, 1 << 4, 1 << 5
+
+
 def _emulate_setxuid(new: Cred, old: Cred, keep_caps: bool) -> Cred:
     """cap_emulate_setxuid(): leaving uid 0 in all three ids drops the capabilities."""
     if 0 in (old.uid, old.euid, old.suid) and 0 not in (new.uid, new.euid, new.suid):
@@ -101,7 +107,7 @@ def commit_creds(t: Thread, new: Cred, suid_dumpable: int) -> None:
 
 # -- the rules, on Cred values (each returns the new Cred or raises KernelError) ---------
 
-def set_uid(old: Cred, uid: int, keep_caps: bool = False) -> Cred:
+def set_uid(old: Cred, uid: int, keep_caps: bool = False, fixup: bool = True) -> Cred:
     """__sys_setuid()."""
     uid = _u32(uid)
     if uid == _INVALID:
@@ -112,10 +118,11 @@ def set_uid(old: Cred, uid: int, keep_caps: bool = False) -> Cred:
         new = replace(old, euid=uid, fsuid=uid)
     else:
         raise KernelError(errno.EPERM)
-    return _emulate_setxuid(new, old, keep_caps)
+    return _emulate_setxuid(new, old, keep_caps) if fixup else new
 
 
-def set_reuid(old: Cred, ruid: int, euid: int, keep_caps: bool = False) -> Cred:
+def set_reuid(old: Cred, ruid: int, euid: int, keep_caps: bool = False,
+              fixup: bool = True) -> Cred:
     """__sys_setreuid()."""
     ruid, euid = _u32(ruid), _u32(euid)
     cap = old.capable(CAP_SETUID)
@@ -131,10 +138,11 @@ def set_reuid(old: Cred, ruid: int, euid: int, keep_caps: bool = False) -> Cred:
     if ruid != _INVALID or (euid != _INVALID and euid != old.uid):
         new = replace(new, suid=new.euid)
     new = replace(new, fsuid=new.euid)
-    return _emulate_setxuid(new, old, keep_caps)
+    return _emulate_setxuid(new, old, keep_caps) if fixup else new
 
 
-def set_resuid(old: Cred, ruid: int, euid: int, suid: int, keep_caps: bool = False) -> Cred:
+def set_resuid(old: Cred, ruid: int, euid: int, suid: int, keep_caps: bool = False,
+               fixup: bool = True) -> Cred:
     """__sys_setresuid()."""
     ids = [_u32(ruid), _u32(euid), _u32(suid)]
     # "No change": returns before any check, keeping an fsuid set apart
@@ -146,7 +154,7 @@ def set_resuid(old: Cred, ruid: int, euid: int, suid: int, keep_caps: bool = Fal
                 raise KernelError(errno.EPERM)
     r, e, s = (v if v != _INVALID else o for v, o in zip(ids, (old.uid, old.euid, old.suid), strict=True))
     new = replace(old, uid=r, euid=e, suid=s, fsuid=e)
-    return _emulate_setxuid(new, old, keep_caps)
+    return _emulate_setxuid(new, old, keep_caps) if fixup else new
 
 
 def _no_change(ids: list[int], olds: tuple[int, int, int], fs: int) -> bool:

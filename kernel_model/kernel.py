@@ -29,7 +29,7 @@ from emulator.machine import BootInfo
 from emulator.small_sha256 import sha256 as small_sha256
 from kernel_model import signals as sig
 from kernel_model.console_file import Console
-from kernel_model.credentials import secure_exec
+from kernel_model.credentials import SECURE_KEEP_CAPS, secure_exec
 from kernel_model.devfiles import NullFile
 from kernel_model.elf_loader import ElfImage
 from kernel_model.errors import KernelError
@@ -88,6 +88,7 @@ class KernelOptions:
     cwd: str = "/"                    # the first program's working directory (guest path)
     suid_dumpable: int = 0            # fs.suid_dumpable (the launch as the user states it)
     no_new_privs: bool = False        # the launcher set no_new_privs before the first exec
+    securebits: int = 0               # the launcher's securebits (capsh --secbits)
     launch_fds: frozenset[int] = frozenset()  # descriptors past 0..2 the launch passes
     warnings: list[str] = field(default_factory=list)   # what the user must hear (stderr)
     notes: list[str] = field(default_factory=list)      # for -v, --stats and --json only
@@ -300,6 +301,9 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
             proc.fds.install(NullFile(2, "/dev/null"), lowest=fd)   # O_RDWR
         thread = Thread(tid=pid, process=proc, context=self.el1.new_context())
         thread.no_new_privs = self.options.no_new_privs     # (the launcher's, kept by exec)
+        # (the launcher's securebits: its exec cleared SECURE_KEEP_CAPS alone,
+        # cap_bprm_creds_from_file())
+        thread.securebits = self.options.securebits & ~SECURE_KEEP_CAPS
         proc.threads.append(thread)
         proc.confidential = confidential
         if confidential and not self.boot_info.monitor:

@@ -232,6 +232,28 @@ def test_stated_launch_fds_run(tmp_path: Path) -> None:
     assert proc.stdout.endswith(b"secret: intact\n")
 
 
+@pytest.mark.parametrize("value", ["0x1000", "-1", "x"])
+def test_launch_securebits_bad_value_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    """--launch-securebits takes 0..0xFFF (capsh --secbits; cap_task_prctl()'s
+    SECURE_ALL_BITS | SECURE_ALL_LOCKS): another is refused with the option named."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-securebits",
+                     value, "hello", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--launch-securebits" in error_line(proc) and b"Traceback" not in proc.stderr
+
+
+def test_stated_launch_securebits_run(tmp_path: Path) -> None:
+    """--launch-securebits 0x4 (SECBIT_NO_SETUID_FIXUP) and 0x2f (with the locks): an
+    honest confidential run under that launch passes (the kernel model starts the
+    program with them: setuid(65534) keeps the effective set, a locked KEEP_CAPS refuses
+    PR_SET_KEEPCAPS)."""
+    for bits in ("0x4", "0x2f"):
+        proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-securebits",
+                         bits, "secret_r80_core", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.endswith(b"secret: intact\n")
+
+
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
     """-v adds the traceback, and the last line is still the one-line error."""
     (tmp_path / "notes.txt").write_text("text\n")

@@ -86,8 +86,10 @@ after a PR_SET_SECCOMP answered 0 is judged as one a filter may answer, though t
 Guardian could read the allow-everything program).
 Withdrawn as Linux's answers, now claims (tests/test_redteam_r75c_claims.py): ZH-006
 and ZH-013 (claim_capget_no_fixup, claim_setuid_regain_no_fixup: where the launcher left
-SECBIT_NO_SETUID_FIXUP set, which an exec keeps and the Guardian cannot see,
-cap_task_fix_setuid() clears no capability), ZH-016 (claim_persona_secure_kept: a
+SECBIT_NO_SETUID_FIXUP set, which an exec keeps: honest under a launch stated with
+`--launch-securebits 4`, cap_task_fix_setuid() clears no capability; since round 80c
+the README's launch starts with securebits 0, where capget()'s full set after the drop
+is refused: guardian/setuid_fixup.py), ZH-016 (claim_persona_secure_kept: a
 real-root thread's secure exec keeps ADDR_NO_RANDOMIZE).
 
 False refusal when written (fixed since: create.auxv lets AT_SECURE 1 with equal ids
@@ -261,7 +263,8 @@ def zh_fsuid_root(adv: Adversary) -> None:
 
 def claim_capget_no_fixup(adv: Adversary) -> None:
     """Step 5 as Linux answers where the launcher left SECBIT_NO_SETUID_FIXUP set (an exec
-    keeps it; the Guardian never saw it): capget() 0 with the full effective set after
+    keeps it; the user states it with `--launch-securebits 4`: under the README's
+    launch, securebits 0, return.capset_effective refuses it): capget() 0 with the full effective set after
     setresuid(65534, 65534, 65534).  cap_task_fix_setuid(): `if
     (issecure(SECURE_NO_SETUID_FIXUP)) return 0;` -- no capability is cleared.  Once
     round 75c's ZH-006; the victim's step, which takes that for a forgery, logs -4."""

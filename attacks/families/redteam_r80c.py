@@ -122,12 +122,17 @@ Through with the Guardian on when written (P5 gaps), and what the Guardian would
   at that moment is not known alive (the Guardian keeps no record of which threads
   entered exit()): such an unshare() passes.
 - ZW-006: PR_SET_SECUREBITS answered 0 after a root setuid(65534) emptied the permitted
-  and effective sets (cap_emulate_setxuid()); still open.  It would need the thread's
-  effective set known to lack CAP_SETPCAP: after a set*id call that moved the euid from
-  0 to another while SECBIT_NO_SETUID_FIXUP is known clear -- but the launcher's
-  securebits are not known (a launcher's `capsh --secbits` is kept through exec, the
-  README states no launch securebits), so only a thread whose own PR_SET_SECUREBITS set
-  them (or a capset() of an effective set without bit 8, CAP_SETPCAP) could be judged.
+  and effective sets (cap_emulate_setxuid()): the launcher's securebits were not known
+  (a launcher's `capsh --secbits` is kept through exec).  Refused since:
+  return.securebits_setpcap (guardian/setuid_fixup.py): the launch's securebits are a
+  launch fact (0 under the README's launch, `blindfold run --launch-securebits N` states
+  another: guardian/launch_facts.py), followed per thread with its own PR_SET_SECUREBITS
+  (kept across clone and exec but SECBIT_KEEP_CAPS); a set*uid answered 0 that moved the
+  known euid from 0 to another with SECBIT_NO_SETUID_FIXUP known clear leaves the
+  effective set known empty (capset_sets' CAP_EFFECTIVE, forgotten by any call that may
+  raise it: guardian/cred_kept.py may_raise_effective(), capset(), an exec), and
+  PR_SET_SECUREBITS answered 0 while it lacks CAP_SETPCAP is refused (cap_task_prctl():
+  -EPERM).
 - ZW-007: PR_SET_SECUREBITS of a bit past SECURE_ALL_BITS | SECURE_ALL_LOCKS answered 0.
   Refused since: return.range_table (abi/value_ranges.py PRCTL's PR_SET_SECUREBITS row
   holds ArgBits(1, 0xFFF): -EPERM in every 6.x, 6.14's bits end at 11).
@@ -157,7 +162,8 @@ setuid()), ZW-008, ZW-015 (the caller's tid), ZW-009 (setgid(0)), ZW-010
 (unshare(CLONE_FS)), ZW-021 (setfsuid(0) of fs uid 0), ZW-025 (a capset() naming the
 parent): return.capset_effective; ZW-024: return.capset_subset; ZW-026
 (PR_SET_KEEPCAPS of a 64-bit argument), ZW-007 (PR_SET_SECUREBITS(1 << 12)):
-return.range_table (abi/value_ranges).
+return.range_table (abi/value_ranges); ZW-006 (PR_SET_SECUREBITS after a root
+setuid(65534)): return.securebits_setpcap.
 """
 
 from __future__ import annotations
@@ -279,7 +285,7 @@ def zw_noroot_lock(adv: Adversary) -> None:
 
 @scenario(id="ZW-006", title="Answer 0 to PR_SET_SECUREBITS after a root setuid(65534) "
           "emptied the capability sets", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["SETPCAP"], gap="P5")
+          program=CORE, prop=PROPS["SETPCAP"])
 def zw_secbits_nocap(adv: Adversary) -> None:
     """1. A fork child's setuid(65534) answered 0; it calls
     PR_SET_SECUREBITS(SECBIT_KEEP_CAPS) and exits 7 for 0.

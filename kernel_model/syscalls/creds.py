@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from kernel_model.credentials import (
     CAP_SETGID,
     NGROUPS_MAX,
+    SECURE_NO_SETUID_FIXUP,
     Cred,
     commit_creds,
     set_fsgid,
@@ -58,20 +59,26 @@ def sys_getegid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return t.cred.egid
 
 
+def _fixup(t: Thread) -> bool:
+    """cap_task_fix_setuid(): `if (!issecure(SECURE_NO_SETUID_FIXUP))
+    cap_emulate_setxuid(new, old);`."""
+    return not t.securebits & SECURE_NO_SETUID_FIXUP
+
+
 @syscall("setuid")
 def sys_setuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(k, t, set_uid(t.cred, a[0], t.keep_caps))
+    return _apply(k, t, set_uid(t.cred, a[0], t.keep_caps, _fixup(t)))
 
 
 @syscall("setreuid")
 def sys_setreuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _apply(k, t, set_reuid(t.cred, a[0], a[1], t.keep_caps))
+    return _apply(k, t, set_reuid(t.cred, a[0], a[1], t.keep_caps, _fixup(t)))
 
 
 @syscall("setresuid")
 def sys_setresuid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     old = t.cred
-    new = set_resuid(old, a[0], a[1], a[2], t.keep_caps)
+    new = set_resuid(old, a[0], a[1], a[2], t.keep_caps, _fixup(t))
     if new == old:                       # "No change": no commit_creds()
         return 0
     return _apply(k, t, new)

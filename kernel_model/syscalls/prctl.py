@@ -10,6 +10,7 @@ import errno
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from kernel_model.credentials import SECURE_KEEP_CAPS_LOCKED
 from kernel_model.errors import KernelError
 from kernel_model.syscalls import s32, syscall
 
@@ -64,6 +65,8 @@ def sys_prctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if option == PR_SET_KEEPCAPS:
         if a[1] not in (0, 1):
             return -errno.EINVAL
+        if t.securebits & SECURE_KEEP_CAPS_LOCKED:      # (cap_task_prctl(): a launch's lock)
+            return -errno.EPERM
         t.keep_caps = bool(a[1])
         return 0
     if option == PR_CAPBSET_READ:        # cap_valid(): then the thread's bounding set

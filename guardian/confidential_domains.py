@@ -260,6 +260,7 @@ class Lifecycle:
             launch_facts.start(self.files.stated.launch, self.files.stated, root, slot.thread)
             if not inherited:
                 launch_fds.start(self.files.table(root, slot.thread))
+        launch_facts.note_exec(self.files.stated.launch, self.files.stated, root, dict(auxv))
         if kept is not None:
             exec_kept.apply(kept, space, self.files.stated, root, slot.thread,
                             secure=bool(dict(auxv).get(initial_stack.AT_SECURE, 0)))
@@ -550,6 +551,7 @@ class Lifecycle:
         reg.reaped = {k for k in reg.reaped if k[0] != root}
         forget_exits(reg.exits, root)
         reg.tid_cleared = {k for k in reg.tid_cleared if k[0] != root}
+        reg.live_threads = {k: v for k, v in reg.live_threads.items() if k[0] != root}
         reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)
         self.lazy_free.forget(root)

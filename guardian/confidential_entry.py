@@ -79,6 +79,7 @@ from guardian.sole_files import V2
 from guardian.sole_moves import OFFSET_MOVES
 from guardian.sole_moves import note_entry as note_move
 from guardian.state import MonitorState
+from guardian.unshare_alone import note_exit as note_exit_live
 
 if TYPE_CHECKING:
     from emulator.cpu import Cpu
@@ -318,6 +319,7 @@ class ExceptionEntry:
                 # Linux ends every thread of the group now, whatever the kernel does next.
                 reg.groups_exited.add((slot.root, reg.group_of(slot.root, slot.thread)))
             note_exit_asked(reg, slot)       # the code a report of its end may carry
+            note_exit_live(reg, slot)        # (it may be gone from now on)
         return shown_sp
 
     def _counter_read(self, cpu: Cpu, info: ExceptionInfo) -> bool:

@@ -55,6 +55,9 @@ class Registry:
         #: (root, thread) whose CLEARTID clear the Guardian granted at its exit: the thread
         #: is gone as far as the program can see (guardian.thread_exit).
         self.tid_cleared: set[tuple[int, int]] = set()
+        #: (root, group) -> threads a CLONE_THREAD clone of it made, answered with their
+        #: tid, that have not entered exit() or exit_group() (guardian/unshare_alone.py)
+        self.live_threads: dict[tuple[int, int], set[int]] = {}
         #: CLONE_VM children that are processes of their own (vfork included): (root, pid
         #: the parent was told) -> the child's first thread, until a report reaps it.
         self.vm_children: dict[tuple[int, int], int] = {}

@@ -20,6 +20,22 @@ state_launch_no_new_privs(), state_launch_securebits()).
   make the ids the Guardian knew stale: map_write()); PR_GET_DUMPABLE
   (get_dumpable()) then answers it until a PR_SET_DUMPABLE, a fork (carried: dup_mm()) or
   an exec.
+- begin_new_exec() (every 6.x): `if (bprm->interp_flags & BINPRM_FLAGS_ENFORCE_NONDUMP
+  || !(uid_eq(current_euid(), current_uid()) && gid_eq(current_egid(), current_gid())))
+  set_dumpable(current->mm, suid_dumpable); else set_dumpable(current->mm,
+  SUID_DUMP_USER);`, with the image's committed cred (`return.exec_dumpable`).  The image's
+  AT_UID/AT_EUID and AT_GID/AT_EGID (create_elf_tables(): from_kuid_munged() of that
+  cred; equal ids map equal, so unequal entries mean unequal ids, whatever set-id bits
+  the file had) unequal: the new mm's mode is suid_dumpable.  Equal: SUID_DUMP_USER, or
+  suid_dumpable where would_dump() found the file unreadable (ENFORCE_NONDUMP), which the
+  Guardian does not know: not judged.  The new mm is the image's alone until it clones.
+- commit_creds()'s fs-id clause (`!uid_eq(old->fsuid, new->fsuid) || !gid_eq(old->fsgid,
+  new->fsgid)`): a setfsuid()/setfsgid() answered with the known old fs id whose id is
+  the thread's known real, effective or saved one, and not the old fs id, surely changed
+  it (__sys_setfsuid(): those need no capability; security_task_fix_setuid() with
+  LSM_SETID_FS only adjusts the capability sets): the mode is suid_dumpable too.  Another
+  id needs CAP_SETUID/CAP_SETGID, which the Guardian does not know the thread holds (it
+  follows only an upper bound on the effective set): not judged.
 - PFA_NO_NEW_PRIVS is set only by the task's own prctl(PR_SET_NO_NEW_PRIVS)
   (task_set_no_new_privs()), copied to a new task (copy_process()), kept by execve(),
   and put on the other threads by seccomp_sync_threads() (a TSYNC filter: the thread is
@@ -46,8 +62,15 @@ if TYPE_CHECKING:
     from guardian.slots import Slot
     from guardian.stated_facts import StatedFacts
 
-#: (of a space) the dumpable mode is the one commit_creds() set from fs.suid_dumpable
+#: (of a space) the dumpable mode is the one commit_creds() or begin_new_exec() set from
+#: fs.suid_dumpable: the check that judges it (`return.suid_dumpable`,
+#: `return.exec_dumpable`)
 FROM_SYSCTL = "dumpable_from_sysctl"
+AT_UID, AT_EUID, AT_GID, AT_EGID = 11, 12, 13, 14
+_ID_PAIRS = ((AT_UID, AT_EUID), (AT_GID, AT_EGID))
+#: setfsuid, setfsgid: the thread's ids the fs id may move to without a capability
+_FS_PEERS = {NUMBERS["setfsuid"]: ("fsuid", ("ruid", "euid", "suid")),
+             NUMBERS["setfsgid"]: ("fsgid", ("rgid", "egid", "sgid"))}
 SUID_DUMPABLE_VALUES = (0, 1, 2)        # SUID_DUMP_DISABLE, _USER, _ROOT
 _NR_PRCTL = NUMBERS["prctl"]
 
@@ -100,7 +123,34 @@ def note_cred_commit(launch: LaunchFacts, stated: StatedFacts, slot: Slot, settl
     if settled and checks.enabled("return.suid_dumpable"):
         space = stated.of_space(slot)
         space[DUMPABLE] = launch.suid_dumpable
-        space[FROM_SYSCTL] = True
+        space[FROM_SYSCTL] = "return.suid_dumpable"
+
+
+def fs_id_changed(slot: Slot, ret: int, known: dict[str, object] | None) -> bool:
+    """setfsuid()/setfsgid() answered `ret` (the old fs id); `known`: the thread's ids
+    before it.  True where __sys_setfsuid() surely committed a new fs id: the old one was
+    known and answered, and the id asked is another the thread holds as its real,
+    effective or saved id (allowed without CAP_SETUID; a valid id: not -1)."""
+    peers = _FS_PEERS.get(slot.nr)
+    if peers is None or known is None:
+        return False
+    name, others = peers
+    asked, old = slot.args[0] & 0xFFFF_FFFF, known.get(name)
+    return isinstance(old, int) and ret == old and asked not in (old, 0xFFFF_FFFF) and \
+        any(known.get(o) == asked for o in others)
+
+
+def note_exec(launch: LaunchFacts, stated: StatedFacts, root: int,
+              auxv: dict[int, int]) -> None:
+    """A confidential image starts in `root` (a new mm, no other task on it yet):
+    begin_new_exec() set its dumpable mode to suid_dumpable where its ids differ."""
+    if not checks.enabled("return.exec_dumpable"):
+        return
+    if any(a in auxv and e in auxv and auxv[a] & 0xFFFF_FFFF != auxv[e] & 0xFFFF_FFFF
+           for a, e in _ID_PAIRS):
+        space = stated.threads.setdefault((root, -1), {})
+        space[DUMPABLE] = launch.suid_dumpable
+        space[FROM_SYSCTL] = "return.exec_dumpable"
 
 
 def check_dumpable(launch: LaunchFacts, stated: StatedFacts, slot: Slot, ret: int) -> bool:
@@ -110,9 +160,12 @@ def check_dumpable(launch: LaunchFacts, stated: StatedFacts, slot: Slot, ret: in
     if not space.get(FROM_SYSCTL) or DUMPABLE not in space:
         return False
     if ret != space[DUMPABLE]:
-        refuse("return.suid_dumpable", Status.ERR_DENIED,
-               f"prctl(PR_GET_DUMPABLE) answers {ret}, but a set*id call changed the "
-               f"thread's effective id and commit_creds() set the dumpable mode to "
+        rule = space[FROM_SYSCTL]
+        how = "the image started with its effective ids not its real ones and " \
+            "begin_new_exec()" if rule == "return.exec_dumpable" else \
+            "a set*id call changed the thread's effective or fs id and commit_creds()"
+        refuse(rule if isinstance(rule, str) else "return.suid_dumpable", Status.ERR_DENIED,
+               f"prctl(PR_GET_DUMPABLE) answers {ret}, but {how} set the dumpable mode to "
                f"fs.suid_dumpable, {space[DUMPABLE]} for this launch (0 by default; "
                "state another with --launch-suid-dumpable)")
     return True

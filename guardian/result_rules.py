@@ -200,6 +200,7 @@ from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
 from guardian.umask_kept import UmaskKept
 from guardian.unshare_alone import check as check_unshare_alone
+from guardian.unshare_alone import note_clone as note_clone_live
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
@@ -715,7 +716,8 @@ class ResultRules:
                     not known.get(USERNS):
                 note_setxuid(self.files.stated, slot, ret, known)
             if not self._filtered(slot) and \
-                    note_id_change(self.files.stated, slot, ret, known) and \
+                    (note_id_change(self.files.stated, slot, ret, known) or
+                     launch_facts.fs_id_changed(slot, ret, known)) and \
                     known is not None and not known.get(USERNS):
                 # (not in a user namespace it moved to: a uid_map written there since may
                 # have made the id it knew stale, map_write())
@@ -733,6 +735,7 @@ class ResultRules:
             self._commit(slot, dom, ret)
         if nr in _CHILD_PID_NRS:
             self._note_child_pid(slot, ret)
+            note_clone_live(reg, slot, ret)
         if nr == _NR_WAITID:
             self.exited.note(self.memory, reg, slot, ret)
         if reaped:

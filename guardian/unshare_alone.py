@@ -13,14 +13,26 @@ fatal signal ends the whole group, the caller too, which then never returns to u
 code), so a call other than exit()/exit_group() still in flight is a live thread's.
 Not where a seccomp filter may answer that call (SECCOMP_RET_KILL_THREAD ends one thread
 at its entry) or the caller's.
+
+A thread in user code is as alive (`return.unshare_live_thread`): one a CLONE_THREAD clone
+of the caller's group made, answered with its tid (copy_process() had linked it into the
+group: attach_pid(), list_add_tail_rcu(&p->thread_node, ...)), is in the group until it
+dies, and a thread of the group dies alone only by its own exit() -- seen at its entry,
+from which on it may be gone -- or a seccomp filter's SECCOMP_RET_KILL_THREAD (a thread a
+filter may hold is not counted); a fatal signal or another thread's exec (de_thread())
+ends the caller too, which then never returns to user code.  A CLONE_VM child outside the
+group (current_is_single_threaded()) is not counted: a signal another process sends may
+end its group alone at any time, and Linux tells the Guardian only later.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import checks
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
@@ -32,6 +44,22 @@ if TYPE_CHECKING:
 #: CLONE_VM, CLONE_SIGHAND, CLONE_THREAD, CLONE_NEWUSER (which adds CLONE_THREAD)
 _ALONE_FLAGS = 0x100 | 0x800 | 0x10000 | 0x1000_0000
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
+_ERRNO_FLOOR = (1 << 64) - 4095
+
+
+def note_clone(reg: Registry, slot: Slot, ret: int) -> None:
+    """A clone answered `ret`: a CLONE_THREAD child it made (slot.new_thread), answered
+    with a tid, is a live thread of the caller's group."""
+    if slot.new_thread and 0 < ret < _ERRNO_FLOOR:
+        key = (slot.root, reg.group_of(slot.root, slot.thread))
+        reg.live_threads.setdefault(key, set()).add(slot.new_thread)
+
+
+def note_exit(reg: Registry, slot: Slot) -> None:
+    """A thread enters exit() or exit_group(): from now on it may be gone."""
+    live = reg.live_threads.get((slot.root, reg.group_of(slot.root, slot.thread)))
+    if live:
+        live.discard(slot.thread)
 
 
 def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],
@@ -54,3 +82,12 @@ def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],
                "caller's group was in a call from before its entry to its return "
                "(check_unshare_flags(): a CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND or "
                "CLONE_VM unshare needs thread_group_empty(): -EINVAL)")
+    if not checks.enabled("return.unshare_live_thread"):
+        return
+    for thread in reg.live_threads.get((slot.root, group), ()):
+        if thread != slot.thread and not filtered(replace(slot, thread=thread)):
+            refuse("return.unshare_live_thread", Status.ERR_DENIED,
+                   f"unshare({slot.args[0]:#x}) answers 0, but thread {thread}, which a "
+                   "clone(CLONE_THREAD) of the caller's group made, has not entered exit() "
+                   "nor may a filter have ended it: it is alive in the group "
+                   "(check_unshare_flags(): thread_group_empty() false: -EINVAL)")

@@ -120,6 +120,7 @@ class AddressSpace(HugePages, PageFaults):
         self.brk_start = 0
         self.brk = 0
         self.users = 1          # threads/processes sharing this mm (CLONE_VM)
+        self.dumpable = 1       # mm->flags' dumpable mode (SUID_DUMP_USER: PR_SET_DUMPABLE)
         self.resident = 0
         #: True once its frames are known to be the Guardian's (None: not known to be).
         self.confidential: bool | None = None
@@ -331,6 +332,7 @@ class AddressSpace(HugePages, PageFaults):
         child.confidential = self.confidential
         child.compress_refused = self.compress_refused
         child.merge_any = self.merge_any
+        child.dumpable = self.dumpable  # (dup_mm(): MMF_INIT_MASK keeps MMF_DUMPABLE_MASK)
         if before_copy is not None:
             before_copy(child)
         child.brk_start, child.brk = self.brk_start, self.brk

@@ -111,9 +111,18 @@ class Process:
     itimer_deadline: int | None = None   # ITIMER_REAL expiry in cycles
     itimer_interval: int = 0
     confidential: bool = False           # its memory and registers are the Guardian's
-    dumpable: int = 1                    # PR_SET_DUMPABLE (SUID_DUMP_USER)
     child_subreaper: bool = False        # PR_SET_CHILD_SUBREAPER: orphans below come here
     thp_disabled: bool = False           # PR_SET_THP_DISABLE: inherited by fork, kept by exec
+
+    @property
+    def dumpable(self) -> int:
+        """The dumpable mode: a flag of the mm (mm->flags' MMF_DUMPABLE_MASK, get_dumpable()),
+        so shared by every task on it, a CLONE_VM or vfork child's too."""
+        return self.mm.dumpable
+
+    @dumpable.setter
+    def dumpable(self, mode: int) -> None:
+        self.mm.dumpable = mode         # (set_dumpable(mm, ...))
 
     def fs_changed(self) -> None:
         """Its working directory or root changed: so did those of every process sharing

@@ -115,29 +115,43 @@ with the thread flags), and unshare(CLONE_VM) answers -EINVAL even alone, qemu's
 helper thread sharing the host mm, so it cannot show ZZ-024's or ZZ-025's answer.
 
 Not done: a vfork or CLONE_VM child's setuid(65534), then the parent's PR_GET_DUMPABLE
-(Linux: 0, the mm is shared): the kernel model answers 1 there without a Guardian, so
-the untouched run would label -4 (the model's behaviour; left out of the victim); a
+(Linux: 0, the mm is shared): the kernel model answered 1 there (it kept the mode per
+process); it keeps it on the mm since (kernel_model/mm.py AddressSpace.dumpable,
+tests/test_kernel_suid_dumpable.py), but the victim has no such step yet; a
 second thread's PR_SET_NO_NEW_PRIVS, then the first thread's exec (the exec'd image
 keeps the exec'ing thread's 0): in --mode mprotect the victim did not finish with a
 second thread alive across the exec, so it was left out; exec of a set-id image (no
 set-id file in the model's file system); capget() naming a reused tid.  ZZ-002 and
-ZZ-017 report no-evidence in --mode mprotect: there the kernel's execve() answers
+ZZ-017 pass silently in --mode mprotect (`silent=`): there the kernel's execve() answers
 -EFAULT (the program's path and argv lie in memory the kernel may not read in that mode,
-and no decision is recorded), so the exec'd image never runs; both are open in --mode on.
+and no decision is recorded), so the exec'd image never runs; both are refused in --mode on
+(return.exec_dumpable).
 
 Through with the Guardian on when written (gaps, 17: ZZ-001, 002, 009, 011..014, 017,
-018, 020..025, 027, 028), and what the Guardian would need:
-- ZZ-001 (setfsuid(65534)): launch_facts.note_cred_commit() runs only where
-  note_id_change() saw the effective uid or gid change; setfsuid()/setfsgid() return
-  before it.  It would need commit_creds()'s fs-id clause: a setfsuid() answered with
-  the old fs uid it knew (the thread's known fs uid, 0 here) whose argument differs and
-  that the thread may set (root's CAP_SETUID, or an id among uid/euid/suid/fsuid),
-  leaves the mode at suid_dumpable.
-- ZZ-002, ZZ-017 (exec with euid != uid, egid != gid): an exec resets the known mode,
-  and the image starts with none.  It would need begin_new_exec()'s rule: the exec'ing
-  thread's known real and effective ids (kept through an exec of a file the Guardian
-  knows is not set-id, as create.exec_real_ids already does) unequal: suid_dumpable;
-  equal: SUID_DUMP_USER (1).
+018, 020..025, 027, 028); refused since: ZZ-024 (`return.unshare_live_thread`: a
+thread a clone(CLONE_THREAD) of the caller's group made, answered with its tid, that has
+not entered exit() or exit_group() and no seccomp filter may hold, is alive in the group
+-- it dies alone only so; a fatal signal or another thread's exec ends the caller too --
+so check_unshare_flags()' thread_group_empty() is false: -EINVAL), ZZ-002, ZZ-017
+(`return.exec_dumpable`: begin_new_exec() sets the new mm's mode to suid_dumpable where
+the image's auxiliary vector shows AT_EUID != AT_UID or AT_EGID != AT_GID --
+from_kuid_munged() of the committed cred, so unequal entries are unequal ids whatever
+set-id bits the file had; equal ids are not judged: would_dump()'s
+BINPRM_FLAGS_ENFORCE_NONDUMP for an unreadable file also gives suid_dumpable).  Open
+still, and what the Guardian would need:
+- ZZ-001 (setfsuid(65534) of a root thread whose ids are all 0): commit_creds()'s fs-id
+  clause is now followed (`return.suid_dumpable`) where the setfsuid()/setfsgid()
+  surely changed the fs id: answered with the known old fs id, asking another of the
+  thread's known real, effective or saved ids (__sys_setfsuid() needs no capability
+  then).  65534 is none of root's ids: the change needs CAP_SETUID
+  (ns_capable_setid()), and the Guardian follows only an upper bound on the effective
+  set (capset_sets.CAP_EFFECTIVE); a root launched without CAP_SETUID (a container's
+  --cap-drop, capsh --drop, SECBIT_NOROOT) answers the old fs uid with nothing
+  committed, and PR_GET_DUMPABLE 1 is then Linux's.  It would need a lower bound: a
+  launch fact that the launch's root holds CAP_SETUID (the README states none), kept
+  until a call that may clear it, or a later setfsuid() answering 65534 (the proof
+  prctl_state._note_fs_id() already takes for the pdeath signal) before the
+  PR_GET_DUMPABLE.
 - ZZ-009: capget()'s version probe (data NULL) is not judged: the header's version word
   after a capget() answered 0 with data NULL and an unknown version must be 0x20080522
   (cap_validate_magic()).
@@ -158,15 +172,16 @@ Through with the Guardian on when written (gaps, 17: ZZ-001, 002, 009, 011..014,
   call that leaves every uid non-0 from a known root without SECBIT_KEEP_CAPS known
   (cap_emulate_setxuid()'s cap_clear(new->cap_ambient)): IS_SET 1 for such a bit
   refused.
-- ZZ-024, ZZ-025 (return.unshare_threads' edges): the rule refuses only while another
-  thread of the caller's group is inside a call.  ZZ-024: a thread that is in user code
-  is as alive; the Guardian would need the set of threads made (clone with
-  CLONE_THREAD answered with a tid) and not yet gone (exit() entered, or a wait/futex
-  wake on its clear_child_tid seen), and refuse the unshare() while that set is not
-  empty.  ZZ-025: the tasks sharing the mm include CLONE_VM children outside the
-  thread group (current_is_single_threaded()); it would need those children followed
-  as live until they exit or exec (and unshare(CLONE_SIGHAND) likewise for a
-  CLONE_SIGHAND child).
+- ZZ-025 (unshare(CLONE_VM) with a CLONE_VM child of another thread group on the mm:
+  current_is_single_threaded()): the child is in a sched_yield() call across the
+  unshare(), but unlike a thread of the caller's group it may die alone at any time: a
+  fatal signal another process sends (kill(child, SIGKILL)) ends its group, not the
+  caller's, and the Guardian sees it only later (a wait report, its CLONE_CHILD_CLEARTID
+  wake), so neither its call in flight nor its clone proves it on the mm at the check.
+  It would need a proof the child was alive after check_unshare_flags() ran: its call
+  returning to user code after the unshare()'s return (a refusal then comes after the
+  caller has acted on the 0), or a report of the child that Linux gives only of a live
+  task.  (unshare(CLONE_SIGHAND) with a CLONE_SIGHAND child likewise.)
 - ZZ-027: capget()'s data is judged only against an effective set a capset() stored;
   bits past CAP_LAST_CAP (40: the second words' bits 9..31, in every set) are never
   Linux's and could be refused in any capget() of quiet data answered 0.
@@ -179,7 +194,9 @@ Through with the Guardian on when written (gaps, 17: ZZ-001, 002, 009, 011..014,
   refuse a capget() of the caller reporting a permitted bit outside it, and (ZZ-018) a
   later capset() whose permitted set is no subset of it, until an exec or a new user
   namespace.
-Refused (12): ZZ-003 (setgid), ZZ-004 (a second thread's setuid): return.suid_dumpable;
+Refused (15): ZZ-002, ZZ-017 (exec with euid != uid, egid != gid): return.exec_dumpable;
+ZZ-024 (a second thread in user code at unshare(CLONE_NEWUSER)): return.unshare_live_thread;
+ZZ-003 (setgid), ZZ-004 (a second thread's setuid): return.suid_dumpable;
 ZZ-005 (PR_SET_DUMPABLE(2)), ZZ-006 (a fork child's mode), ZZ-007 (PR_SET_NO_NEW_PRIVS
 with a stray argument), ZZ-015 (PR_CAP_AMBIENT with a stray argument), ZZ-026
 (PR_CAPBSET_READ(41)), ZZ-029 (PR_SET_DUMPABLE(1 << 32 | 1)): return.range_table;
@@ -287,7 +304,10 @@ def zz_fsuid_dump(adv: Adversary) -> None:
 
 @scenario(id="ZZ-002", title="Answer 1 to PR_GET_DUMPABLE in the image exec'd with the "
           "effective uid not the real one", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DUMP"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DUMP"],
+          silent="where the kernel may not read execve()'s path and argv (--mode mprotect: "
+                 "-EFAULT, no decision recorded) the exec'd image never runs, so there is "
+                 "no PR_GET_DUMPABLE to answer")
 def zz_exec_euid_dump(adv: Adversary) -> None:
     """1. A root fork child's setresuid(-1, 65534, -1) answered 0; it execs the program
     with -D, whose prctl(PR_GET_DUMPABLE) exits 7 for 1.
@@ -496,7 +516,10 @@ def zz_capget_v1(adv: Adversary) -> None:
 
 @scenario(id="ZZ-017", title="Answer 1 to PR_GET_DUMPABLE in the image exec'd with the "
           "effective gid not the real one", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DUMP"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DUMP"],
+          silent="where the kernel may not read execve()'s path and argv (--mode mprotect: "
+                 "-EFAULT, no decision recorded) the exec'd image never runs, so there is "
+                 "no PR_GET_DUMPABLE to answer")
 def zz_exec_egid_dump(adv: Adversary) -> None:
     """1. A root fork child's setresgid(-1, 65534, -1) answered 0; it execs the program
     with -D, whose prctl(PR_GET_DUMPABLE) exits 7 for 1.
@@ -619,7 +642,7 @@ def zz_cap_permitted(adv: Adversary) -> None:
 
 @scenario(id="ZZ-024", title="Answer 0 to unshare(CLONE_NEWUSER) while a second thread "
           "spins in user code", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["ALONE"], gap="P5")
+          program=CORE, prop=PROPS["ALONE"])
 def zz_unshare_spin(adv: Adversary) -> None:
     """1. A fork child's second thread spins in user code, making no call; the first
     thread calls unshare(CLONE_NEWUSER) and the child exits 7 for 0.

@@ -189,8 +189,8 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
             pgid=proc.pgid, sid=proc.sid,
             umask=proc.umask, exit_signal=exit_signal, rlimits=dict(proc.rlimits),
             confidential=proc.confidential,
-            # the mm's flags: a new mm copies dumpable and MMF_DISABLE_THP
-            dumpable=proc.dumpable, thp_disabled=proc.thp_disabled,
+            # the mm's flags: a new mm copies MMF_DISABLE_THP (and dumpable: mm.fork())
+            thp_disabled=proc.thp_disabled,
         )
         if parent is not None:
             parent.children.append(child_proc)
@@ -370,16 +370,20 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
             timer.delete()
     t.comm = execfn.rsplit(b"/", 1)[-1][:15]
     t.keep_caps = False                  # SECBIT_KEEP_CAPS does not survive execve
-    # begin_new_exec(): bprm's creds
+    # begin_new_exec(): bprm's creds, committed after exec_mmap(): the old mm's mode (a
+    # vfork parent's, still on it) stays
+    old_mm = proc.mm
+    old_mode = old_mm.dumpable
     commit_creds(t, exec_creds(t.cred), k.options.suid_dumpable)
+    old_mm.dumpable = old_mode
     # begin_new_exec(): SUID_DUMP_USER unless the effective ids differ from the real ones;
     # a secureexec image loses its parent-death signal
     secure = secure_exec(t.cred)
-    t.process.dumpable = k.options.suid_dumpable if secure else 1
     if secure:
         t.pdeath_signal = 0
     k.stats.inc("kernel.execs")
     k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
+    t.process.dumpable = k.options.suid_dumpable if secure else 1     # (the new mm's)
     return None
 
 

@@ -1,0 +1,63 @@
+"""`return.unshare_live_thread` (guardian/unshare_alone.py, ZZ-024): unshare() of a
+thread's own task state answers -EINVAL while a thread a clone(CLONE_THREAD) of its group
+made (answered with its tid) lives, in user code or not (check_unshare_flags():
+thread_group_empty()); the honest neighbours -- the thread entered exit(), a filter may
+have killed it, the clone failed, it is another group's or the caller itself -- pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from abi.syscalls import NUMBERS
+from guardian import unshare_alone
+from guardian.checks import Refused
+from guardian.slots import Slot
+from tests.test_cred_kept_r80c import _Reg
+
+NR_UNSHARE, NR_CLONE, NR_EXIT = NUMBERS["unshare"], NUMBERS["clone"], NUMBERS["exit"]
+EAGAIN = (1 << 64) - 11
+
+
+def _slot(nr: int, thread: int, *args: int, sid: int = 10) -> Slot:
+    return Slot(id=sid, domain=1, saved=None, elr=0, nr=nr, args=args, root=5, thread=thread)
+
+
+def _made(reg: _Reg, child: int, ret: int, creator: int = 2) -> None:
+    clone = _slot(NR_CLONE, creator, 0x10F00, sid=3)
+    clone.new_thread = child
+    unshare_alone.note_clone(reg, clone, ret)   # type: ignore[arg-type]
+
+
+def _unshare(reg: _Reg, flags: int = 0x1000_0000, filtered: bool = False,
+             caller: int = 2) -> None:
+    u = _slot(NR_UNSHARE, caller, flags)
+    unshare_alone.check(reg, u, (u,), lambda s: filtered)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("flags", [0x1000_0000, 0x10000, 0x800, 0x100])
+def test_unshare_with_a_thread_in_user_code_refused(flags: int) -> None:
+    reg = _Reg()
+    _made(reg, 3, 103)                          # the spinner: no call in flight
+    with pytest.raises(Refused) as e:
+        _unshare(reg, flags)
+    assert e.value.check == "return.unshare_live_thread"
+
+
+def test_unshare_honest_neighbours() -> None:
+    reg = _Reg()
+    _unshare(reg)                               # no thread made: alone
+    _made(reg, 3, EAGAIN)
+    _unshare(reg)                               # the clone failed: no thread
+    _made(reg, 3, 103)
+    _unshare(reg, flags=0x200)                  # CLONE_FS alone: no such test
+    _unshare(reg, filtered=True)                # a filter may have killed it (KILL_THREAD)
+    _unshare(reg, caller=3)                     # the caller itself
+    _unshare(reg, caller=4)                     # another group's call (thread 4: group 4)
+    unshare_alone.note_exit(reg, _slot(NR_EXIT, 3, 0))   # type: ignore[arg-type]
+    _unshare(reg)                               # exit() entered: it may be gone
+
+
+def test_unshare_after_the_group_exits_not_judged() -> None:
+    reg = _Reg(exited=True)
+    _made(reg, 3, 103)
+    _unshare(reg)

@@ -230,6 +230,11 @@ def _size(spec: Size, args: Sequence[int], read: ReadUser | None = None) -> int:
     raise ValueError(spec)
 
 
+def register_size(spec: Size, args: Sequence[int]) -> int:
+    """A size spec that needs no user memory (not "deref32"), from the arguments alone."""
+    return _size(spec, args)
+
+
 def _read(read: ReadUser, va: int, n: int) -> bytes:
     data = read(va, n)
     if data is None:

@@ -20,7 +20,7 @@ from abi import Status
 from abi.sigframe import FRAME_SIZE
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import call_stores, checks
+from guardian import call_stores, checks, granted_stores
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.rseq_areas import Area
@@ -34,17 +34,12 @@ _NO_USER_WRITE = frozenset(NUMBERS[n] for n in (
     "getppid", "getpid", "gettid", "write", "pwrite64", "writev", "pwritev", "pwritev2",
     "fallocate", "ftruncate", "close", "lseek", "fsync", "fdatasync", "sched_yield",
     "openat", "dup", "dup3", "memfd_create", "munmap"))
-#: calls that write user memory only through these arguments: (index, bytes; a negative
-#: count -k: the length is argument k - 1)
+#: calls whose stores the capability table does not bound, through these arguments only:
+#: (index, bytes; a negative count -k: the length is argument k - 1); every other call
+#: with a bounded row stores only at its write grants (granted_stores.py)
 _POINTERS: dict[int, tuple[tuple[int, int], ...]] = {
-    NUMBERS["wait4"]: ((1, 4), (3, 144)),                 # wstatus, rusage
-    NUMBERS["copy_file_range"]: ((1, 8), (3, 8)),         # off_in, off_out
-    NUMBERS["splice"]: ((1, 8), (3, 8)),                  # off_in, off_out
-    NUMBERS["sendfile"]: ((2, 8),),                       # offset
-    NUMBERS["clone"]: ((2, 4), (4, 4)),                   # parent_tid, child_tid
-    NUMBERS["pipe2"]: ((0, 8),),                          # fildes (do_pipe2())
-    NUMBERS["read"]: ((1, -3),),                          # buf, count (copy_to_iter())
-    NUMBERS["pread64"]: ((1, -3),),                       # buf, count
+    # parent_tid, child_tid: guardian.tid_words' grants, not the capability table's
+    NUMBERS["clone"]: ((2, 4), (4, 4)),
     # mprotect_fixup() populates (FOLL_WRITE) a VM_LOCKED private view made writable
     NUMBERS["mprotect"]: ((0, -2),),
     NUMBERS["madvise"]: ((0, -2),),                       # (advices that store: below)
@@ -105,7 +100,14 @@ def _writes_page(slot: Slot, root: int, page: int, space: Space | None = None,
         return len(args) > 2 and args[2] > args[1]
     ptrs = _POINTERS.get(nr)
     if ptrs is None:
-        return True                     # (a call that may write user memory anywhere)
+        if not checks.enabled("cut.output_stores"):
+            return True
+        # copy_to_user()/put_user() of the call: only at its write grants, each range at
+        # its untagged address too (TBI); None: the table cannot bound it -- anywhere
+        ranges = granted_stores.store_ranges(nr, args)
+        return ranges is None or slot.root == root and any(
+            (s & _UNTAG) < page + PAGE and (s & _UNTAG) + (e - s) > page
+            for s, e in ranges)
     if nr == _NR_MADVISE and len(args) > 2 and args[2] & 0xFFFFFFFF in _MADV_NO_STORE:
         return False
     if nr == _NR_MPROTECT and len(args) > 2 and not args[2] & _PROT_WRITE:

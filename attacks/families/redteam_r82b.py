@@ -142,6 +142,16 @@ kernel function cited); -u: `clone(CLONE_VM|CLONE_VFORK|0x11,...)`, the child's
 
 Through with the Guardian on when written (gaps, P2; --mode mprotect too): AA-001..AA-027,
 AA-029.
+Refused since (--mode mprotect too): AA-006..AA-025 by `cut.output_stores`
+(guardian/granted_stores.py, for set_pt.cut_writable and swap_in.clean_writable): a call
+with a row in the capability table the Guardian grants the kernel (CAP_TABLE; prctl per
+option, prctl_caps.py; futex per command, futex_caps.py) opens to a writable refault only
+its write grants as fixed by the registers it entered with -- copy_to_user()/put_user()
+write-fault only where they store, and `uaccess.capability` refuses any other store --:
+a NULL output nothing (rt_sigaction's oact, rt_sigprocmask's oset), futex_wake() nothing,
+each output call its own buffer; a grant whose extent is read from user memory (a
+socklen_t, an iovec array, a message header, clone_args), ioctl (UFFDIO_COPY installs
+pages outside any copy_to_user()) and execve still "may store anywhere".
 What the Guardian would need to know to refuse them:
 - AA-001, AA-002: whether the AREA the mprotect/pkey_mprotect covers is VM_LOCKED now
   (locked_ranges follows the locks: a lock elsewhere, or one munlock()/munmap() ended,
@@ -153,13 +163,13 @@ What the Guardian would need to know to refuse them:
 - AA-004, AA-005: brk() populates only under mm->def_flags' VM_LOCKED (mlockall(MCL_FUTURE)
   not yet undone by munlockall() or a later mlockall() without MCL_FUTURE) and only the
   new heap pages [oldbrk, newbrk): `Space.lock_seen` is neither.
-- AA-006..AA-025: per-call output pointers in cut_writable._POINTERS (rt_sigaction's oact,
+- AA-006..AA-025 (refused since, above): per-call output pointers (rt_sigaction's oact,
   rt_sigprocmask's oset, clock_gettime's tp, uname's, sysinfo's, times', getcwd's (buf,
   size), gettimeofday's tv and tz, getrusage's, prctl(PR_GET_NAME)'s arg2 (per option),
   fstat's, sched_getaffinity's (mask, len), prlimit64's old_rlim, clock_getres' tp,
   getresuid's three, sigaltstack's uoss, statx's buffer) and futex() only for
   FUTEX_WAKE_OP's uaddr2 (and the PI / requeue ops' words): a NULL pointer stores
-  nothing; today every call in no list is taken as storing anywhere.
+  nothing; when written every call in no list was taken as storing anywhere.
 - AA-026, AA-027: call_stores' mprotect rule asks only `may_lock`; it would need the
   area's VM_LOCKONFAULT (Space.onfault, moved with the area by mremap) as mlock2's rule
   does: an on-fault locked area made writable is not populated.
@@ -207,12 +217,13 @@ OPEN = "G-LEAVE-ON-REQUEST"
 NR = {"mprotect": 226, "pkey_mprotect": 288, "mremap": 216, "brk": 214,
       "rt_sigaction": 134, "rt_sigprocmask": 135}
 #: the scenarios through with the Guardian on when written (P2: page 2 stops showing
-#: its file where Linux keeps the folio)
-GAPS: dict[str, str] = {f"AA-{n:03d}": "P2" for n in (*range(1, 28), 29)}
-#: refused with the Guardian on when written
-REFUSED: frozenset[str] = frozenset({"AA-028"})
+#: its file where Linux keeps the folio) and still open
+GAPS: dict[str, str] = {f"AA-{n:03d}": "P2" for n in (*range(1, 6), 26, 27, 29)}
+#: refused with the Guardian on when written (AA-028), and since the fixes (AA-006..AA-025:
+#: cut.output_stores, guardian/granted_stores.py)
+REFUSED: frozenset[str] = frozenset({"AA-028", *(f"AA-{n:03d}" for n in range(6, 26))})
 #: the predecessor design (--mode mprotect) judges the refault as --mode on does: every
-#: attack got through it too when written
+#: attack got through it too when written; AA-006..AA-025 are refused there too since
 OLD_DESIGN: tuple[str, ...] = tuple(GAPS)
 
 

@@ -1,0 +1,87 @@
+"""Where a call in flight may store user memory, derived from the capability table.
+
+The kernel writes a confidential program's memory only through the capabilities the
+Guardian grants per call (guardian/capabilities.py CAP_TABLE, prctl_caps.py per option,
+futex_caps.py per command; `uaccess.capability` refuses any other store), and Linux's
+copy_to_user()/put_user() of such a call write-fault only the pages they store to.  So
+a call with a row there stores only at its write grants: a NULL pointer stores nothing,
+a call whose grants are all reads stores nothing (cut_writable.py, `cut.output_stores`).
+
+Bounded only where the grant is fixed by the registers the call entered with (slot.args,
+the Guardian's copy): a grant whose extent is read from user memory (a socklen_t, an
+iovec array, a message header, clone_args) may change under another thread, so such a
+call stays "may store anywhere"; so does ioctl (userfaultfd's UFFDIO_COPY installs pages
+outside any copy_to_user(): mfill_atomic()) and execve (it replaces the mm).  Calls with
+no row here are the caller's to judge (population: mprotect, madvise, mremap, clone's
+TID words).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from abi.syscalls import NUMBERS
+from guardian.capabilities import CAP_TABLE, CapRule, Size, W, register_size
+from guardian.futex_caps import futex_ranges
+from guardian.prctl_caps import prctl_ranges
+
+#: (argument, size spec, offset in the struct) of one write grant
+Grant = tuple[int, Size, int]
+
+#: size specs computed from the registers alone (capabilities.register_size())
+_REGISTER_SIZES = frozenset({"arg", "arg*", "ints", "pages", "fdset"})
+#: calls whose grants do not bound what Linux may write-fault (module docstring)
+_NOT_BOUNDED = frozenset({"ioctl", "execve", "clone"})
+_NR_PRCTL, _NR_FUTEX = NUMBERS["prctl"], NUMBERS["futex"]
+
+
+def _write_grants(rules: Sequence[CapRule]) -> tuple[Grant, ...] | None:
+    """The write grants of a CAP_TABLE row, or None where one is not fixed by the
+    registers (a nested structure, a length read from user memory)."""
+    out: list[Grant] = []
+    for rule in rules:
+        if not rule.access & W:
+            continue
+        if rule.kind != "buf" or not (isinstance(rule.size, int)
+                                      or rule.size[0] in _REGISTER_SIZES):
+            return None
+        out.append((rule.arg, rule.size, rule.offset))
+    return tuple(out)
+
+
+#: syscall number -> its write grants (only calls the table bounds)
+BOUNDED: dict[int, tuple[Grant, ...]] = {
+    NUMBERS[name]: grants for name, rules in CAP_TABLE.items()
+    if name in NUMBERS and name not in _NOT_BOUNDED
+    and (grants := _write_grants(rules)) is not None
+}
+
+
+def _no_read(va: int, n: int) -> bytes:
+    """prctl's name options only read their name (strncpy_from_user()): any bytes give
+    the same (no) write grant."""
+    return b"\0" * n
+
+
+def store_ranges(nr: int, args: Sequence[int]) -> list[tuple[int, int]] | None:
+    """[start, end) ranges the call `nr` entered with `args` may store to (tagged as
+    passed), or None: not bounded by the table."""
+    if nr == _NR_PRCTL:
+        # SYSCALL_DEFINE5(prctl): each option's output is its own (PR_GET_NAME's
+        # copy_to_user(arg2, comm, 16), ...): prctl_caps' grant per option
+        return [(s, e) for s, e, acc in prctl_ranges(args, _no_read) if acc & W]
+    if nr == _NR_FUTEX:
+        # do_futex(): only FUTEX_WAKE_OP and the PI commands store (futex_caps' grants);
+        # futex_wake() stores nothing
+        return [(s, e) for s, e, acc in futex_ranges(args) if acc & W]
+    grants = BOUNDED.get(nr)
+    if grants is None:
+        return None
+    out: list[tuple[int, int]] = []
+    for arg, spec, offset in grants:
+        if arg >= len(args) or not args[arg]:
+            continue                    # (NULL: the output was not asked for)
+        n = register_size(spec, args)
+        if n > 0:
+            out.append((args[arg] + offset, args[arg] + offset + n))
+    return out

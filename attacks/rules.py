@@ -474,6 +474,7 @@ RULES: tuple[Rule, ...] = (
                  "set_pt.cut_refault", "set_pt.clean_writable",
                  "set_pt.cut_writable", "swap_in.clean_writable", "cut.call_ranges",
                  "cut.output_stores",
+                 "cut.lock_state",
                  "clean.locked_populate", "set_pt.one_folio", "swap_in.clean_known")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "

@@ -13,9 +13,12 @@ they open only that range (`stores_at`), not every page of the tree:
   mmap_lock is dropped between): then the range (every page for mlockall).
 - mlockall() without MCL_CURRENT, or flags sys_mlockall() refuses: no mm_populate().
 - mprotect(), pkey_mprotect(): mprotect_fixup() populates only a VM_LOCKED private area
-  made writable: nothing where no page of the tree may be VM_LOCKED (`may_lock`).
-- mremap() growing: do_mremap() populates only the grown part of a VM_LOCKED area.
-- brk(): populates (mm_populate()) only under mm->def_flags' VM_LOCKED (mlockall()).
+  made writable, populate_vma_page_range() none that is VM_LOCKONFAULT: nothing where the
+  page's own area may not be VM_LOCKED without VM_LOCKONFAULT (lock_state.py).
+- mremap() growing: do_mremap() populates only the grown part of a VM_LOCKED area: the
+  MREMAP_FIXED target, else a hole (as a non-fixed mmap's).
+- brk(): populates (mm_populate(oldbrk, newbrk - oldbrk)) only under mm->def_flags'
+  VM_LOCKED without VM_LOCKONFAULT (mlockall(MCL_FUTURE), lock_state.future_may_lock).
 - mmap(): vm_mmap_pgoff() -> mm_populate() of its new area only, for MAP_POPULATE,
   MAP_LOCKED or def_flags' VM_LOCKED; the new area is [addr, addr + len) with MAP_FIXED,
   else a hole -- never the view's page while no other call of the tree that may unmap it
@@ -23,6 +26,8 @@ they open only that range (`stores_at`), not every page of the tree:
 - mincore(): do_mincore() stores only at [vec, vec + pages); getrandom() only at
   [buf, buf + count) (get_random_bytes_user()).
 
+(`cut.lock_state`: lock_state.py's record of the areas and def_flags that may lock; a
+build without it falls back to the sticky `Space.lock_seen`.)
 `Space.lock_seen` is what says no area may be VM_LOCKED: set at the return of any mlock,
 mlock2, mlockall or MAP_LOCKED mmap of the tree whatever its answer (a failing call may
 have locked part: apply_vma_lock_flags()), one in flight counting too; a fork child
@@ -33,9 +38,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abi.layout import MAP_FIXED, PROT_WRITE
+from abi.layout import MAP_FIXED, MREMAP_FIXED, PROT_WRITE
 from abi.syscalls import NUMBERS
+from guardian import checks, lock_state
 from guardian.locked_ranges import CALLS as _LOCK_AREA_CALLS
+from guardian.locked_ranges import lock_range
 from guardian.slots import PAGE, Slot, Space
 
 _N = {n: NUMBERS[n] for n in (
@@ -57,9 +64,12 @@ MLOCK_ONFAULT, MCL_CURRENT, MCL_ONFAULT = 1, 1, 4
 MAP_LOCKED, MAP_POPULATE, MAP_FIXED_NOREPLACE = 0x2000, 0x8000, 0x100000
 
 
-def note_lock(space: Space, slot: Slot) -> None:
-    """The call in `slot` returned (any answer): a lock call or a MAP_LOCKED mmap may have
-    made an area VM_LOCKED (or set def_flags) from now on."""
+def note_lock(space: Space, slot: Slot, ret: int = 0, others: Iterable[Slot] = (),
+              next_id: int = 0) -> None:
+    """The call in `slot` returned `ret`: a lock call or a MAP_LOCKED mmap may have made
+    an area VM_LOCKED (or set def_flags) from now on (`next_id`: the next slot's id)."""
+    if slot.nr in lock_state.CALLS:
+        lock_state.note(space, slot, ret, others, next_id)
     if slot.nr in _LOCKERS or slot.nr == _N["mmap"] and len(slot.args) > 3 \
             and slot.args[3] & MAP_LOCKED:
         space.lock_seen = True
@@ -122,6 +132,55 @@ def stores_at(slot: Slot, root: int, page: int, space: Space | None,
         if not flags & MCL_CURRENT or flags & ~7:
             return False                # (no mm_populate(), or -EINVAL)
         return not (flags & MCL_ONFAULT and _onfault(space, slot, others, page))
+    if not checks.enabled("cut.lock_state"):
+        return _sticky(slot, page, space, others, a)
+    if nr in _PROTECTS:
+        # (mprotect_fixup(): only the page's own area, VM_LOCKED and not on-fault)
+        return bool(a[2] & PROT_WRITE) and _within(a[0], a[1], page) \
+            and lock_state.may_lock_at(space, slot, others, page, page + PAGE)
+    if nr == _N["mremap"]:
+        # (do_mremap(): mm_populate() of the grown part of a VM_LOCKED area only -- a
+        # hole before the call, or MREMAP_FIXED's target, which it unmaps first)
+        if a[2] <= a[1] or not lock_state.may_lock_at(
+                space, slot, others, *lock_range(a[0], max(a[1], 1))):
+            return False
+        if a[3] & MREMAP_FIXED:
+            return _within(a[4], a[2], page)
+        return _refilled(slot, space, others)
+    if nr == _N["brk"]:
+        # (brk(): mm_populate(oldbrk, newbrk - oldbrk) under def_flags' hard lock only)
+        if not lock_state.future_may_lock(space, slot, others):
+            return False
+        lo, hi = lock_state.brk_range(space, slot, others)
+        return lo <= page < hi
+    # mmap
+    if not a[3] & (MAP_POPULATE | MAP_LOCKED) and not lock_state.future_may_lock(
+            space, slot, others):
+        return False
+    return _new_area(slot, page, space, others, a)
+
+
+def _new_area(slot: Slot, page: int, space: Space | None, others: Iterable[Slot],
+              a: tuple[int, ...]) -> bool:
+    """May the new area of the mmap in `slot` (populated) hold the page?"""
+    if a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE):
+        return _within(a[0], a[1], page)
+    return _refilled(slot, space, others)
+
+
+def _refilled(slot: Slot, space: Space | None, others: Iterable[Slot]) -> bool:
+    """May a hole the call places a new area at be where the view's page was?
+    (__mm_populate() finds the areas of [addr, addr + len) anew each time it takes
+    mmap_lock back: an area another call put there since -- returned: Space.area_mark
+    -- is populated as well)"""
+    return space is None or slot.id < space.area_mark or any(
+        o.id != slot.id and o.root == slot.root and o.nr in _UNMAPPERS for o in others)
+
+
+def _sticky(slot: Slot, page: int, space: Space | None, others: Iterable[Slot],
+            a: tuple[int, ...]) -> bool:
+    """Round 81b's rule (a build without `cut.lock_state`): any lock the tree ever saw."""
+    nr = slot.nr
     if nr in _PROTECTS:
         return bool(a[2] & PROT_WRITE) and may_lock(space, slot, others) \
             and _within(a[0], a[1], page)
@@ -129,13 +188,6 @@ def stores_at(slot: Slot, root: int, page: int, space: Space | None,
         return a[2] > a[1] and may_lock(space, slot, others)
     if nr == _N["brk"]:
         return may_lock(space, slot, others)
-    # mmap
     if not a[3] & (MAP_POPULATE | MAP_LOCKED) and not may_lock(space, slot, others):
         return False
-    if a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE):
-        return _within(a[0], a[1], page)
-    # (__mm_populate() finds the areas of [addr, addr + len) anew each time it takes
-    # mmap_lock back: an area another call put there since -- returned: Space.area_mark
-    # -- is populated as well)
-    return space is None or slot.id < space.area_mark or any(
-        o.id != slot.id and o.root == slot.root and o.nr in _UNMAPPERS for o in others)
+    return _new_area(slot, page, space, others, a)

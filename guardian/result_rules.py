@@ -654,7 +654,8 @@ class ResultRules:
         if nr in _LOCK_CALLS:
             follow_locks(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
                          reg.next_slot_id())
-            note_lock(reg.space(dom, slot.root), slot)
+            note_lock(reg.space(dom, slot.root), slot, ret, reg.slots.values(),
+                      reg.next_slot_id())
         if nr in _KSM_CALLS:
             follow_merge(reg.space(dom, slot.root), slot, ret)
         if nr in _UFFD_EVENT_CALLS:

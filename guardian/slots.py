@@ -275,6 +275,13 @@ class Space:
     #: an mlock, mlock2, mlockall or MAP_LOCKED mmap of the tree returned (any answer): an
     #: area may be VM_LOCKED (guardian/call_stores.py); a fork child starts without
     lock_seen: bool = False
+    #: [start, end) that may be VM_LOCKED without VM_LOCKONFAULT, whether def_flags may
+    #: hold such a lock, and the next slot id at the last return that may have added to
+    #: them / taken from them (guardian/lock_state.py); a fork child starts without
+    may_locked: list[tuple[int, int]] = field(default_factory=list)
+    may_future: bool = False
+    pop_mark: int = 0
+    unlock_mark: int = 0
     #: the id the next slot got at the last return of a call that may unlock
     #: (locked_ranges.UNLOCKING): a lock call that entered below it is not followed
     lock_mark: int = 0

@@ -96,20 +96,25 @@ def test_populating_calls_need_a_possible_lock() -> None:
     """ZX-008, ZX-019: mprotect/pkey_mprotect adding PROT_WRITE, ZX-018: a growing mremap,
     ZX-021: brk, ZX-020: a non-fixed MAP_POPULATE mmap -- nothing where no area of the
     tree may be VM_LOCKED; once a lock call returned (note_lock) or is in flight, what
-    Linux may populate (mprotect_fixup(), do_mremap(), do_brk_flags())."""
+    Linux may populate (mprotect_fixup(), do_mremap(), do_brk_flags()).  (Round 82b's
+    cut.lock_state narrows "may be VM_LOCKED" to the page's own area and brk to
+    def_flags: tests/test_lock_state_r82b.py.)"""
     calls = (_slot(N["mprotect"], (VIEW, 3 * PAGE, 3)),
              _slot(N["pkey_mprotect"], (VIEW, 3 * PAGE, 3, (1 << 64) - 1)),
-             _slot(N["mremap"], (OTHER, PAGE, 2 * PAGE, 1, 0)),
-             _slot(N["brk"], (0x50_0000,)))
-    for s in calls:
+             _slot(N["mremap"], (VIEW, PAGE, 3 * PAGE, 3, VIEW)))
+    brk = _slot(N["brk"], (VIEW + 3 * PAGE,))
+    for s in (*calls, brk):
         assert not _opens(s)
-    locked = _space()
-    note_lock(locked, _slot(N["mlock"], (OTHER, PAGE)))
+    locked = _space(brk=VIEW)
+    note_lock(locked, _slot(N["mlock"], (VIEW, 3 * PAGE), sid=1), 0, (), 2)
     assert locked.lock_seen
     mlock_flight = _slot(N["mlock"], (OTHER, PAGE), sid=7, thread=1)
     for s in calls:
         assert _opens(s, locked)
         assert _opens(s, others=(mlock_flight,))
+    note_lock(locked, _slot(N["mlockall"], (2,), sid=3), 0, (), 4)     # (MCL_FUTURE)
+    assert _opens(brk, locked)
+    assert _opens(brk, others=(_slot(N["mlockall"], (2,), sid=7, thread=1),))
     assert not _opens(_slot(N["mprotect"], (VIEW, 3 * PAGE, 1)), locked)   # (no PROT_WRITE)
     assert not _opens(_slot(N["mprotect"], (OTHER, PAGE, 3)), locked)      # (elsewhere)
     note_lock(unlocked := _space(), _slot(N["mmap"], (0, PAGE, 3, 0x22, -1, 0)))

@@ -142,6 +142,24 @@ kernel function cited); -u: `clone(CLONE_VM|CLONE_VFORK|0x11,...)`, the child's
 
 Through with the Guardian on when written (gaps, P2; --mode mprotect too): AA-001..AA-027,
 AA-029.
+Refused since: AA-001..AA-005, AA-026, AA-027, AA-029 by `cut.lock_state`
+(guardian/lock_state.py, for call_stores.stores_at): the tree's record of the areas that
+MAY be VM_LOCKED without VM_LOCKONFAULT (a superset of locked_ranges' sure record: grown
+at every lock call's, MAP_LOCKED or def_flags mmap's, brk's and a possibly-locked area's
+mremap's return whatever the answer; shrunk by munlock(), munlockall() and on-fault
+mlockall() answered 0 only with no adding call beside them) and whether mm->def_flags may
+hold VM_LOCKED without VM_LOCKONFAULT (mlockall(MCL_FUTURE) until munlockall() or another
+mlockall(), apply_mlockall_flags()).  mprotect/pkey_mprotect adding PROT_WRITE opens a
+page only where its own area may be so locked (mprotect_fixup() ->
+populate_vma_page_range(); AA-001, AA-002: the lock was elsewhere; AA-026, AA-027:
+mlock2(MLOCK_ONFAULT) adds nothing, the moved area keeps no hard lock); a growing mremap
+of such an area only its MREMAP_FIXED target or a hole (do_mremap(); AA-003); brk only
+[oldbrk, newbrk) under def_flags' hard lock (do_brk_flags(); AA-004: mlock() sets no
+def_flags, AA-005: munlockall() cleared it, AA-029: MCL_ONFAULT).  Not followed (so still
+opened, a false opening, never a false refusal): whether mprotect ADDS VM_WRITE to a
+hard-locked area (AA-002's second half: mprotect_fixup() returns at newflags ==
+oldflags) -- `Space.protections` records only narrowings of the program's own mmaps, so
+a read-only area of exec's image cannot be told from a read-write one.
 Refused since (--mode mprotect too): AA-006..AA-025 by `cut.output_stores`
 (guardian/granted_stores.py, for set_pt.cut_writable and swap_in.clean_writable): a call
 with a row in the capability table the Guardian grants the kernel (CAP_TABLE; prctl per
@@ -152,29 +170,6 @@ a NULL output nothing (rt_sigaction's oact, rt_sigprocmask's oset), futex_wake()
 each output call its own buffer; a grant whose extent is read from user memory (a
 socklen_t, an iovec array, a message header, clone_args), ioctl (UFFDIO_COPY installs
 pages outside any copy_to_user()) and execve still "may store anywhere".
-What the Guardian would need to know to refuse them:
-- AA-001, AA-002: whether the AREA the mprotect/pkey_mprotect covers is VM_LOCKED now
-  (locked_ranges follows the locks: a lock elsewhere, or one munlock()/munmap() ended,
-  must not open the view) and whether the call ADDS VM_WRITE to it (a view already
-  read-write is not populated: mprotect_fixup()'s condition on oldflags).
-- AA-003: a growing mremap() populates only its grown part (the new range), never an
-  existing page of another area: open only [new_addr + old_len, new_addr + new_len) --
-  known at return -- not every page of the tree.
-- AA-004, AA-005: brk() populates only under mm->def_flags' VM_LOCKED (mlockall(MCL_FUTURE)
-  not yet undone by munlockall() or a later mlockall() without MCL_FUTURE) and only the
-  new heap pages [oldbrk, newbrk): `Space.lock_seen` is neither.
-- AA-006..AA-025 (refused since, above): per-call output pointers (rt_sigaction's oact,
-  rt_sigprocmask's oset, clock_gettime's tp, uname's, sysinfo's, times', getcwd's (buf,
-  size), gettimeofday's tv and tz, getrusage's, prctl(PR_GET_NAME)'s arg2 (per option),
-  fstat's, sched_getaffinity's (mask, len), prlimit64's old_rlim, clock_getres' tp,
-  getresuid's three, sigaltstack's uoss, statx's buffer) and futex() only for
-  FUTEX_WAKE_OP's uaddr2 (and the PI / requeue ops' words): a NULL pointer stores
-  nothing; when written every call in no list was taken as storing anywhere.
-- AA-026, AA-027: call_stores' mprotect rule asks only `may_lock`; it would need the
-  area's VM_LOCKONFAULT (Space.onfault, moved with the area by mremap) as mlock2's rule
-  does: an on-fault locked area made writable is not populated.
-- AA-029: brk() under def_flags with the on-fault bit (Space.future_onfault) populates
-  nothing; and never outside the new heap range.
 Refused: AA-028 (no decision needed: with the Guardian on the step reads 'x' as under
 Linux, label 0 -- clean.locked_populate follows the vfork child's mlock() in the shared
 tree and takes page 2 as the populated copy, so the kernel's skipped population changes
@@ -217,11 +212,12 @@ OPEN = "G-LEAVE-ON-REQUEST"
 NR = {"mprotect": 226, "pkey_mprotect": 288, "mremap": 216, "brk": 214,
       "rt_sigaction": 134, "rt_sigprocmask": 135}
 #: the scenarios through with the Guardian on when written (P2: page 2 stops showing
-#: its file where Linux keeps the folio) and still open
-GAPS: dict[str, str] = {f"AA-{n:03d}": "P2" for n in (*range(1, 6), 26, 27, 29)}
+#: its file where Linux keeps the folio); none is open since the fixes
+GAPS: dict[str, str] = {}
 #: refused with the Guardian on when written (AA-028), and since the fixes (AA-006..AA-025:
-#: cut.output_stores, guardian/granted_stores.py)
-REFUSED: frozenset[str] = frozenset({"AA-028", *(f"AA-{n:03d}" for n in range(6, 26))})
+#: cut.output_stores, guardian/granted_stores.py; AA-001..005, 026, 027, 029:
+#: cut.lock_state, guardian/lock_state.py)
+REFUSED: frozenset[str] = frozenset(f"AA-{n:03d}" for n in range(1, 30))
 #: the predecessor design (--mode mprotect) judges the refault as --mode on does: every
 #: attack got through it too when written; AA-006..AA-025 are refused there too since
 OLD_DESIGN: tuple[str, ...] = tuple(GAPS)

@@ -1,0 +1,182 @@
+"""Which areas of a tree MAY be VM_LOCKED without VM_LOCKONFAULT (a superset of what
+locked_ranges.py knows locked for sure), and whether mm->def_flags may hold such a lock,
+so that call_stores.py opens to a population only what Linux may populate
+(`cut.lock_state`):
+
+- mprotect_fixup() populates (populate_vma_page_range()) only a VM_LOCKED private area
+  made writable, and populate_vma_page_range() returns at once for VM_LOCKONFAULT;
+- do_mremap() populates only the grown part of a VM_LOCKED area (mm_populate() of
+  [new_addr + old_len, new_addr + new_len));
+- brk() -> do_brk_flags() populates only under mm->def_flags' VM_LOCKED, only
+  [oldbrk, newbrk), and not for VM_LOCKONFAULT (mlockall(MCL_FUTURE | MCL_ONFAULT)).
+
+The record only grows at a return, whatever the answer (a failing lock call may have
+locked a part: apply_vma_lock_flags()):
+
+- mlock(), mlock2() without MLOCK_ONFAULT: lock_range() of its arguments;
+  mlockall(MCL_CURRENT) without MCL_ONFAULT: everything; with MCL_FUTURE and without
+  MCL_ONFAULT: `Space.may_future` (apply_mlockall_flags());
+- mmap with MAP_LOCKED or while def_flags may lock (do_mmap(): vm_flags |= def_flags):
+  its new area; brk growth then too (do_brk_flags());
+- mremap: its destination [ret, ret + new_len) where the source may be locked
+  (move_vma() -> copy_vma() keeps vm_flags), or a lock call of the tree is in flight;
+  an mlockall(MCL_FUTURE) whose entry an adding call's return followed: everything.
+
+It shrinks only where sure, answered 0 (Linux acted) with no other adding call of the
+tree in flight nor returned since the call's entry (`Space.pop_mark`): munlock() takes
+its range off, munlockall() everything and def_flags' lock (apply_mlockall_flags(0)), an
+mlockall() with MCL_ONFAULT or without MCL_FUTURE def_flags' hard lock (and, with
+MCL_CURRENT | MCL_ONFAULT, every area's: VM_LOCKONFAULT).  A call that entered before
+such a shrink may have acted before it (`Space.unlock_mark`): it is judged as may lock.
+A fork child starts with none (dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags),
+an exec'd image too (a new Space).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from abi.syscalls import NUMBERS
+from guardian.locked_ranges import lock_range
+from guardian.slots import PAGE, Slot, Space, page_up
+
+_N = {n: NUMBERS[n] for n in (
+    "mlock", "mlock2", "mlockall", "munlock", "munlockall", "mmap", "mremap", "brk")}
+#: calls whose return may add to the record
+ADDERS = frozenset({_N["mlock"], _N["mlock2"], _N["mlockall"], _N["mmap"], _N["mremap"],
+                    _N["brk"]})
+#: every call `note` acts on (the caller tests `nr in CALLS` first)
+CALLS = ADDERS | {_N["munlock"], _N["munlockall"]}
+#: calls that may shrink the record (answered 0 and sure)
+_SHRINKERS = frozenset({_N["munlock"], _N["munlockall"], _N["mlockall"]})
+MLOCK_ONFAULT, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 1, 2, 4
+MAP_LOCKED = 0x2000
+_ALL = (0, 1 << 64)
+_BAD = (1 << 64) - 4096                 # (an answer at or above it: an errno)
+
+
+def _mlockall_valid(flags: int) -> bool:
+    """sys_mlockall()'s -EINVAL test passed (no flag, an unknown one, or MCL_ONFAULT alone)."""
+    return bool(flags) and not flags & ~7 and flags != MCL_ONFAULT
+
+
+def _adds(o: Slot, space: Space) -> bool:
+    """May the call in flight in `o` make an area VM_LOCKED without VM_LOCKONFAULT (or set
+    def_flags' hard lock) before it returns?"""
+    nr, a = o.nr, tuple(o.args) + (0,) * 6
+    if nr in (_N["mlock"], _N["mlockall"]):
+        return True                     # (mlockall: MCL_FUTURE may reach a new area too)
+    if nr == _N["mlock2"]:
+        return not a[2] & MLOCK_ONFAULT
+    if nr in (_N["mmap"], _N["brk"]):
+        return bool(nr == _N["mmap"] and a[3] & MAP_LOCKED) or space.may_future
+    if nr == _N["mremap"]:
+        return bool(space.may_locked)   # (it may move a locked area anywhere)
+    return False
+
+
+def _in_flight(slot: Slot, others: Iterable[Slot], space: Space) -> bool:
+    return any(o.id != slot.id and o.root == slot.root and o.nr in ADDERS
+               and _adds(o, space) for o in others)
+
+
+def may_lock_at(space: Space | None, slot: Slot, others: Iterable[Slot], start: int,
+                end: int) -> bool:
+    """May an area in [start, end) be VM_LOCKED without VM_LOCKONFAULT while the call in
+    `slot` acts (populate_vma_page_range() would fault it)?"""
+    if space is None or slot.id < space.unlock_mark:
+        return True
+    if any(s < end and start < e for s, e in space.may_locked):
+        return True
+    return _in_flight(slot, others, space)
+
+
+def future_may_lock(space: Space | None, slot: Slot, others: Iterable[Slot]) -> bool:
+    """May mm->def_flags hold VM_LOCKED without VM_LOCKONFAULT while the call in `slot`
+    makes its area (do_mmap(), do_brk_flags())?"""
+    if space is None or space.may_future or slot.id < space.unlock_mark:
+        return True
+    return any(o.id != slot.id and o.root == slot.root and o.nr == _N["mlockall"]
+               for o in others)
+
+
+def _cut(ranges: list[tuple[int, int]], start: int, end: int) -> list[tuple[int, int]]:
+    """`ranges` less [start, end)."""
+    out: list[tuple[int, int]] = []
+    for s, e in ranges:
+        if s < start:
+            out.append((s, min(e, start)))
+        if e > end:
+            out.append((max(s, end), e))
+    return out
+
+
+def _future_at_return(space: Space, slot: Slot) -> bool:
+    """May def_flags' hard lock have reached the area the mmap or brk in `slot` made?  Set
+    now, or cleared since its entry; an mlockall() still in flight adds at its own return
+    what returned since its entry (`note`)."""
+    return space.may_future or slot.id < space.unlock_mark
+
+
+def _add(space: Space, start: int, end: int) -> None:
+    if start < end:
+        space.may_locked = _cut(space.may_locked, start, end) + [(start, end)]
+
+
+def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: int) -> None:
+    """The call in `slot` (one of `CALLS`) of the tree answered `ret`: follow it.  (Only
+    a lock call walks the calls in flight: an mmap or brk pays a few field tests.)"""
+    nr, a = slot.nr, tuple(slot.args) + (0,) * 6
+    sure = nr in _SHRINKERS and ret == 0 and slot.id >= space.pop_mark \
+        and not _in_flight(slot, others, space)
+    if nr == _N["mlock"] or nr == _N["mlock2"] and not a[2] & MLOCK_ONFAULT:
+        _add(space, *lock_range(a[0], a[1]))
+    elif nr == _N["mlockall"]:
+        flags = a[0] & 0xFFFF_FFFF
+        if _mlockall_valid(flags):
+            hard = not flags & MCL_ONFAULT
+            if flags & MCL_CURRENT and hard:
+                space.may_locked = [_ALL]
+            elif flags & MCL_CURRENT and sure:
+                space.may_locked = []   # (every area VM_LOCKED | VM_LOCKONFAULT now)
+                space.unlock_mark = next_id
+            if flags & MCL_FUTURE and hard:
+                space.may_future = True
+                if slot.id < space.pop_mark:
+                    # (an mmap, brk or mremap that returned since this entry may have
+                    # made its area after apply_mlockall_flags(): do_mmap() def_flags)
+                    space.may_locked = [_ALL]
+            elif sure and space.may_future:
+                space.may_future = False     # (def_flags &= ~VM_LOCKED_MASK first)
+                space.unlock_mark = next_id
+    elif nr == _N["munlockall"]:
+        if sure:
+            space.may_locked, space.may_future = [], False
+            space.unlock_mark = next_id
+    elif nr == _N["munlock"]:
+        if sure:
+            space.may_locked = _cut(space.may_locked, *lock_range(a[0], a[1]))
+            space.unlock_mark = next_id
+    elif nr == _N["mmap"]:
+        if ret < _BAD and (a[3] & MAP_LOCKED or _future_at_return(space, slot)):
+            _add(space, ret, ret + page_up(a[1]))
+    elif nr == _N["mremap"]:
+        src = lock_range(a[0], max(a[1], 1))
+        if ret < _BAD and may_lock_at(space, slot, others, *src):
+            _add(space, ret, ret + page_up(a[2]))
+    elif nr == _N["brk"]:
+        if space.brk_growth is not None and _future_at_return(space, slot):
+            _add(space, *space.brk_growth)
+    if nr in ADDERS:
+        space.pop_mark = next_id
+
+
+def brk_range(space: Space | None, slot: Slot, others: Iterable[Slot]) -> tuple[int, int]:
+    """[oldbrk, newbrk) the brk in `slot` may populate (mm_populate(oldbrk, newbrk -
+    oldbrk)): everything where another brk of the tree is in flight or returned since its
+    entry (mm->brk may not be `Space.brk`)."""
+    if space is None or slot.id < space.area_mark or any(
+            o.id != slot.id and o.root == slot.root and o.nr == _N["brk"] for o in others):
+        return _ALL
+    old = space.brk & ~(PAGE - 1)
+    return old, max(old, page_up(slot.args[0] if slot.args else 0))

@@ -143,6 +143,7 @@ EXPECTED = {
     "secret_r79_rules",
     "secret_r80_rules",
     "secret_r81_rules",
+    "secret_r82_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -24,6 +24,14 @@ a seccomp filter may answer (the caller's `filtered`).  A new task starts with i
 creator's (copy_creds(): prctl_state.note_clone()) but under CLONE_NEWUSER.
 guardian/setuid_fixup.py notes the empty set a setuid from euid 0 leaves
 (cap_emulate_setxuid()) here too.
+
+`return.capset_permitted`: the permitted (and inheritable) set the same capset() stored
+is kept too, forgotten where the effective one is (no set*id call adds to it:
+cap_emulate_setxuid() only clears): cap_capset() `if (!cap_issubset(*permitted,
+old->cap_permitted)) return -EPERM;`, so a later capset() of the caller answered 0 and a
+capget() of it report no permitted bit outside it.  The ambient bits capset() clears
+(`new->cap_ambient` intersected with the new permitted and inheritable sets) are noted
+as `AMBIENT_OUT` (guardian/cap_needed.py judges PR_CAP_AMBIENT with them).
 """
 
 from __future__ import annotations
@@ -46,6 +54,16 @@ _NR_CAPGET, _NR_CAPSET = NUMBERS["capget"], NUMBERS["capset"]
 CALLS = frozenset({_NR_CAPGET, _NR_CAPSET})
 #: (of a thread) the effective set its last capset() of itself stored, at most
 CAP_EFFECTIVE = "cap_effective"
+#: (of a thread) the permitted and inheritable sets that capset() stored, at most (no
+#: set*id call adds to them: cap_emulate_setxuid() only clears; they are forgotten where
+#: CAP_EFFECTIVE is)
+CAP_PERMITTED, CAP_INHERITABLE = "cap_permitted", "cap_inheritable"
+_KNOWN_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE)
+#: (of a thread) the capabilities known outside its ambient set (a bit mask): cleared by
+#: capset() (cap_capset() intersects the ambient set with the new permitted and
+#: inheritable sets) or a set*uid leaving no uid 0 (cap_emulate_setxuid()); only a
+#: PR_CAP_AMBIENT_RAISE answered 0 adds one back (guardian/cap_needed.py); an exec forgets
+AMBIENT_OUT = "ambient_out"
 #: _LINUX_CAPABILITY_VERSION_1 (one 32-bit word per set), _2 and _3 (two)
 _WORDS = {0x1998_0330: 1, 0x2007_1026: 2, 0x2008_0522: 2}
 _HEADER, _ENTRY = 8, 12                 # __user_cap_header_struct, __user_cap_data_struct
@@ -116,22 +134,32 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
             return                      # (a failed capset stores nothing: abort_creds())
         if filtered or not slot.args[1] or \
                 not _quiet(memory, slot, quiet, (slot.args[0], slot.args[1])):
-            facts.pop(CAP_EFFECTIVE, None)
+            forget(facts)
             return
         head = _header(slot)
         if not words and head is not None and head[0] and tid is not None:
             # sys_capset(): `if (pid != 0 && pid != task_pid_vnr(current)) return -EPERM;`
             # before any cred is prepared: a header naming another task stores nothing
             return
-        facts.pop(CAP_EFFECTIVE, None)
+        old = facts.get(CAP_PERMITTED)
+        forget(facts)
         if not words:
             return
         data = slot.asked[slot.args[1]]
         _check_subset(data, words)
+        _check_permitted(old, _sets(data, words, 1) & _VALID)
         facts[CAP_EFFECTIVE] = _sets(data, words, 0)
+        facts[CAP_PERMITTED] = _sets(data, words, 1) & _VALID
+        facts[CAP_INHERITABLE] = _sets(data, words, 2) & _VALID
+        out = facts.get(AMBIENT_OUT)
+        facts[AMBIENT_OUT] = (out if isinstance(out, int) else 0) | \
+            _VALID & ~(facts[CAP_PERMITTED] & facts[CAP_INHERITABLE])
         return
     known = facts.get(CAP_EFFECTIVE)
-    if ret != 0 or filtered or not isinstance(known, int) or not words or not slot.args[1] \
+    held = facts.get(CAP_PERMITTED)
+    if not isinstance(known, int) and not isinstance(held, int):
+        return                          # (nothing known: the common case pays this much)
+    if ret != 0 or filtered or not words or not slot.args[1] \
             or not _quiet(memory, slot, quiet, (slot.args[0],)) \
             or not quiet(slot.args[1], _ENTRY * words):
         return                          # (what capget stored may be another's store)
@@ -139,12 +167,32 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     if raw is None:
         return
     got = _sets(raw, words, 0)
-    if got & ~known:
+    if isinstance(held, int):
+        _check_permitted(held, _sets(raw, words, 1), "capget() of the caller reports")
+    if isinstance(known, int) and got & ~known:
         refuse("return.capset_effective", Status.ERR_DENIED,
                "capget() of the caller reports an effective capability outside the set "
                "its own capset() stored (cap_capset(): `new->cap_effective = *effective`) "
                "or its setuid from euid 0 left (cap_emulate_setxuid(): empty; "
                "guardian/setuid_fixup.py); only the thread's own calls change it")
+
+
+def forget(facts: dict[str, object]) -> None:
+    """A call that may change the thread's sets: what was known of them goes."""
+    for fact in _KNOWN_SETS:
+        facts.pop(fact, None)
+
+
+def _check_permitted(old: object, new: int, what: str = "capset() answers 0 with") -> None:
+    """`return.capset_permitted`: the permitted set never grows past the one the thread's
+    own capset() stored (cap_capset(): `if (!cap_issubset(*permitted,
+    old->cap_permitted)) return -EPERM;`; cap_capget() copies `cred->cap_permitted`)."""
+    if isinstance(old, int) and new & ~old:
+        refuse("return.capset_permitted", Status.ERR_DENIED,
+               f"{what} permitted set {new:#x}, with {new & ~old:#x} outside the permitted "
+               f"set {old:#x} the thread's own capset() stored (cap_capset(): a new "
+               "permitted set must be a subset of the old one, -EPERM; only an exec or a "
+               "new user namespace adds to it)")
 
 
 #: CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x): sys_capset() masks the sets'

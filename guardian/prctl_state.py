@@ -69,7 +69,7 @@ from abi.value_ranges import (
     SUBREAPER,
     THP_DISABLE,
 )
-from guardian.capset_sets import CAP_EFFECTIVE
+from guardian.capset_sets import CAP_EFFECTIVE, forget
 from guardian.cred_kept import may_make_user_ns, may_raise_effective
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
@@ -135,7 +135,7 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
         # (capset(): capset_sets.judge(); the others: only an euid or fs uid going to 0
         # or a new user namespace may add an effective bit, guardian/cred_kept.py)
         if slot.nr != _NR_CAPSET and may_raise_effective(slot, ret):
-            stated.of_thread(slot).pop(CAP_EFFECTIVE, None)
+            forget(stated.of_thread(slot))
     elif fact == SPEC_SSB:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:

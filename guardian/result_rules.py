@@ -50,6 +50,10 @@ from guardian.admitted_reads import CALLS as _ADMITTED_READ_CALLS
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.call_stores import note_lock
+from guardian.cap_header import judge as judge_cap_header
+from guardian.cap_needed import SETUID_CALL as _SETUID_CALL
+from guardian.cap_needed import check_setuid as check_setuid_cap
+from guardian.cap_needed import note_setxuid as note_setxuid_ambient
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.capset_sets import CALLS as _CAPSET_CALLS
 from guardian.capset_sets import judge as judge_capset
@@ -490,6 +494,9 @@ class ResultRules:
             if nr == _NR_PRCTL:
                 settle_dumpable(self.files.stated, reg, slot)
         if nr in _CAPSET_CALLS:
+            judge_cap_header(self.memory, slot, ret, self._filtered(slot),
+                             lambda addr, n: quiet(slot, dom, reg.slots.values(),
+                                                   reg.user_runs, [(slot.root, addr, addr + n)]))
             judge_capset(self.files.stated, self.memory, slot, ret, self._filtered(slot),
                          lambda addr, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                                [(slot.root, addr, addr + n)]),
@@ -713,6 +720,11 @@ class ResultRules:
             self.usage.commit(slot, usage_shown)
         if creds_call:
             known = self.creds.known(slot)
+            if nr == _SETUID_CALL and not self._filtered(slot) and known is not None \
+                    and not known.get(USERNS):
+                check_setuid_cap(self.files.stated, slot, ret, known)
+            ids_before = dict(known) if nr in _SETXUID and ret == 0 and known is not None \
+                and not known.get(USERNS) and not self._filtered(slot) else None
             if nr in _SETXUID and not self._filtered(slot) and known is not None and \
                     not known.get(USERNS):
                 note_setxuid(self.files.stated, slot, ret, known)
@@ -726,6 +738,8 @@ class ResultRules:
                 launch_facts.note_cred_commit(stated.launch, stated, slot,
                                               mm_flags_settled(reg, slot))
             self.creds.commit(slot, creds_shown, ret, self._filtered(slot))
+            if ids_before is not None:      # (cap_emulate_setxuid() clears the ambient set)
+                note_setxuid_ambient(self.files.stated, slot, ids_before, self.creds.known(slot))
             if kept_facts:
                 restore_kept(self.files.stated, slot, kept_facts)
         if umask_call:

@@ -19,8 +19,10 @@ from abi.layout import ERRNO_FLOOR, PER_CLEAR_ON_SETID
 from abi.outputs import ALL_NUMBERS
 from abi.value_ranges import (
     AF_UNIX,
+    AMBIENT_RAISED,
     AT_EMPTY_PATH,
     BY_COMMAND,
+    CAPBSET_DROPPED,
     COMM,
     DT_TYPES,
     DUMPABLE,
@@ -44,6 +46,7 @@ from abi.value_ranges import (
     RSEQ_AREA,
     S_IFMT,
     SA_FAMILY_SIZE,
+    SECUREBITS,
     SECUREBITS_RESET,
     SO_DOMAIN,
     SO_PEERCRED,
@@ -94,7 +97,14 @@ from abi.value_ranges import (
 from abi.value_ranges import (
     CALLS as _ROW_CALLS,
 )
-from guardian import checks, launch_facts, prctl_state, securebits_locks, setuid_fixup
+from guardian import (
+    cap_needed,
+    checks,
+    launch_facts,
+    prctl_state,
+    securebits_locks,
+    setuid_fixup,
+)
 from guardian.checks import refuse
 from guardian.result_reads import read_or_fault, room_passed
 from guardian.slots import Slot
@@ -119,6 +129,7 @@ _DIRENT_HEAD = 19                       # d_ino, d_off, d_reclen, d_type
 _NR_PRCTL = ALL_NUMBERS["prctl"]
 #: the facts of the sets a securebits lock refuses (PR_SET_KEEPCAPS, PR_SET_SECUREBITS)
 _LOCKABLE = frozenset({KEEPCAPS, SECUREBITS_RESET})
+_CAP_NEEDED = frozenset({CAPBSET_DROPPED, AMBIENT_RAISED})
 
 #: (slot, fd) -> the descriptor's access mode (O_RDONLY/O_WRONLY/O_RDWR), or the call that
 #: made it; None: unknown.
@@ -340,10 +351,17 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
                 securebits_locks.check(held.stated, slot)
                 if term.fact == SECUREBITS_RESET:   # (PR_SET_SECUREBITS: CAP_SETPCAP)
                     setuid_fixup.check(held.stated, slot, ret)
+            if term.fact in _CAP_NEEDED and slot.nr == _NR_PRCTL:
+                # (PR_CAPBSET_DROP, PR_CAP_AMBIENT: the thread's own sets, guardian/cap_needed.py)
+                cap_needed.check_prctl(held.stated, slot, ret, held.filtered(slot))
             _note_set(memory, slot, ret, term.fact, held.stated)
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())
                 held.stated.of_thread(slot).pop(term.fact, None)
+            if term.fact == SECUREBITS_RESET and slot.nr == _NR_PRCTL and held.filtered(slot):
+                # (a filter's 0 may leave cred->securebits as they were: not known, lest
+                # SECBIT_NO_CAP_AMBIENT_RAISE refuse a raise Linux grants, cap_needed.py)
+                held.stated.of_thread(slot).pop(SECUREBITS, None)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))
         elif isinstance(term, Woken):

@@ -365,7 +365,7 @@ def zt_capset_eff(adv: Adversary) -> None:
     sys_capset() -> cap_capset() stores `new->cap_effective = *effective;`;
     sys_capget() -> cap_capget() copies `cred->cap_effective`: 0."""
     _answers(adv, P_CAPSET_EFF, NR_CAPSET, 0)
-    _stores(adv, P_CAPSET_EFF, NR_CAPGET, (1,), b"\xff" * 24)
+    _stores(adv, P_CAPSET_EFF, NR_CAPGET, (1,), b"\xff" * 12 + b"\xff\x01\x00\x00" * 3)
 
 
 @scenario(id="ZT-019", title="Answer 0 to PR_GET_NO_NEW_PRIVS of the fork child of a second "

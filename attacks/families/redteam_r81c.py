@@ -203,6 +203,22 @@ with a stray argument), ZZ-015 (PR_CAP_AMBIENT with a stray argument), ZZ-026
 ZZ-008 (a vfork child's no_new_privs): return.launch_no_new_privs; ZZ-010 (a version-1
 capset()), ZZ-016 (capget() of version 1), ZZ-019 (a version-2 capset()):
 return.capset_effective.
+Refused since (the capability sets, 12): ZZ-009 (capget()'s version probe left without
+0x20080522), ZZ-020 (capset() of an unknown version), ZZ-028 (capget() of a pid past
+PID_MAX_LIMIT): return.cap_header (guardian/cap_header.py: cap_validate_magic(),
+sys_capget(), find_task_by_vpid()); ZZ-027 (bits past CAP_LAST_CAP):
+return.cap_valid_mask (CAP_VALID_MASK); ZZ-018 (a capset() growing the permitted set),
+ZZ-023 (capget() of permitted bits capset() dropped): return.capset_permitted
+(guardian/capset_sets.py: cap_capset()); ZZ-011 (setuid() without CAP_SETUID), ZZ-012
+(PR_CAPBSET_DROP without CAP_SETPCAP), ZZ-013 (an ambient raise of a capability not
+inheritable), ZZ-014 (under SECBIT_NO_CAP_AMBIENT_RAISE): return.cap_needed
+(guardian/cap_needed.py: __sys_setuid(), cap_prctl_drop(), cap_task_prctl()); ZZ-021
+(IS_SET 1 after capset() dropped the inheritable bit), ZZ-022 (after a root
+setuid(65534)): return.ambient_cleared (cap_capset()'s intersection,
+cap_emulate_setxuid()'s cap_clear(new->cap_ambient)).  The full sets the rounds' own
+capget() stores (round 80c's FULL, round 79c's ZT-018, this round's ZZ-019) now hold
+capabilities 0..40 alone, as Linux reports them, so each stays judged by
+return.capset_effective alone.
 """
 
 from __future__ import annotations
@@ -242,6 +258,8 @@ def _caps(*words: int) -> bytes:
 #: root's sets in 6.3..6.18 (CAP_LAST_CAP 40), and after a version-1 capset() of them
 ROOT = _caps(0xFFFF_FFFF, 0xFFFF_FFFF, 0, 0x1FF, 0x1FF, 0)
 ROOT_V1 = _caps(0xFFFF_FFFF, 0xFFFF_FFFF, 0, 0, 0, 0)
+#: every set full as Linux reports it (CAP_VALID_MASK: capabilities 0..40)
+FULL_VALID = _caps(0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0x1FF, 0x1FF, 0x1FF)
 V2 = (0x20071026).to_bytes(4, "little")
 #: an empty effective set, root's permitted one
 EMPTY_EFF = _caps(0, 0xFFFF_FFFF, 0, 0, 0x1FF, 0)
@@ -395,7 +413,7 @@ def zz_nnp_vfork(adv: Adversary) -> None:
 
 
 @scenario(id="ZZ-009", title="Store version 2 in capget()'s version probe", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"], gap="P5")
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"])
 def zz_cap_probe(adv: Adversary) -> None:
     """1. A fork child calls capget() with a header of version 0 and data NULL (the
     libcap probe) and exits 7 where it answered 0 and the header's version is not
@@ -430,7 +448,7 @@ def zz_capset_v1(adv: Adversary) -> None:
 
 @scenario(id="ZZ-011", title="Answer 0 to setuid(65534) after capset() emptied the "
           "effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_setuid_nocap(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of the same sets with an empty
     effective set answered 0; it calls setuid(65534) and exits 7 for 0.
@@ -444,7 +462,7 @@ def zz_setuid_nocap(adv: Adversary) -> None:
 
 @scenario(id="ZZ-012", title="Answer 0 to PR_CAPBSET_DROP after capset() emptied the "
           "effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_bset_nocap(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of the same sets with an empty
     effective set answered 0; it calls prctl(PR_CAPBSET_DROP, CAP_SETUID) and exits 7
@@ -458,7 +476,7 @@ def zz_bset_nocap(adv: Adversary) -> None:
 
 @scenario(id="ZZ-013", title="Answer 0 to PR_CAP_AMBIENT_RAISE after capset() emptied the "
           "inheritable set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_ambient_inh(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of the same sets with an empty
     inheritable set answered 0; it calls prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
@@ -473,7 +491,7 @@ def zz_ambient_inh(adv: Adversary) -> None:
 
 @scenario(id="ZZ-014", title="Answer 0 to PR_CAP_AMBIENT_RAISE under "
           "SECBIT_NO_CAP_AMBIENT_RAISE", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def zz_ambient_secbit(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() with the inheritable set its
     permitted one answered 0, and its prctl(PR_SET_SECUREBITS,
@@ -532,7 +550,7 @@ def zz_exec_egid_dump(adv: Adversary) -> None:
 
 @scenario(id="ZZ-018", title="Answer 0 to capset() growing the permitted set back after "
           "capset() emptied it", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def zz_capset_grow(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of empty effective, permitted and
     inheritable sets answered 0; it calls capset() of its old permitted set (effective
@@ -559,12 +577,12 @@ def zz_capset_v2(adv: Adversary) -> None:
     two words, as version 3: cap_capset() stores the empty effective set; capget():
     empty."""
     _answers(adv, P_CAPSET_V2, NR_CAPSET, 0)
-    _store_each(adv, P_CAPSET_V2, NR_CAPGET, 1, [ROOT, FULL])
+    _store_each(adv, P_CAPSET_V2, NR_CAPGET, 1, [ROOT, FULL_VALID])
 
 
 @scenario(id="ZZ-020", title="Answer 0 to capset() with a header of an unknown version",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_capset_badver(adv: Adversary) -> None:
     """1. A root fork child's capget() answered 0; it calls capset() of the same sets
     with a header of version 0x12345678 and exits 7 for 0.
@@ -596,7 +614,7 @@ def _ambient_then(adv: Adversary, phase: int) -> None:
 
 @scenario(id="ZZ-021", title="Answer 1 to PR_CAP_AMBIENT_IS_SET after capset() emptied the "
           "inheritable set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def zz_ambient_capset(adv: Adversary) -> None:
     """1. A root fork child's capget(), capset() with its inheritable set the permitted
     one and prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SETUID) answered 0 (as Linux
@@ -612,7 +630,7 @@ def zz_ambient_capset(adv: Adversary) -> None:
 
 @scenario(id="ZZ-022", title="Answer 1 to PR_CAP_AMBIENT_IS_SET after a root "
           "setuid(65534)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def zz_ambient_setuid(adv: Adversary) -> None:
     """1. A root fork child's capget(), capset() with its inheritable set the permitted
     one and PR_CAP_AMBIENT_RAISE(CAP_SETUID) answered 0 (as Linux answers); its
@@ -627,7 +645,7 @@ def zz_ambient_setuid(adv: Adversary) -> None:
 
 @scenario(id="ZZ-023", title="Store a full permitted set for capget() after capset() "
           "emptied it", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_cap_permitted(adv: Adversary) -> None:
     """1. A root fork child's capget(), then capset() of empty effective, permitted and
     inheritable sets answered 0; its capget() exits 7 for a permitted set not empty.
@@ -683,7 +701,7 @@ def zz_bset_41(adv: Adversary) -> None:
 
 @scenario(id="ZZ-027", title="Store capability bits past CAP_LAST_CAP for capget()",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_cap_past_last(adv: Adversary) -> None:
     """1. A fork child calls capget() (version 3) and exits 7 for a bit past
     capability 40 in any second word.
@@ -699,7 +717,7 @@ def zz_cap_past_last(adv: Adversary) -> None:
 
 @scenario(id="ZZ-028", title="Answer 0 to capget() naming pid 0x7fffffff, past "
           "PID_MAX_LIMIT", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def zz_cap_no_pid(adv: Adversary) -> None:
     """1. A fork child calls capget() (version 3) with the header's pid 0x7fffffff and
     exits 7 for 0.

@@ -46,6 +46,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_events import EpollInstance
 from guardian.confidential_files import Descriptors
+from guardian.fd_never_args import child_never
 from guardian.launch_fds import never_opened
 from guardian.open_files import OpenFile
 from guardian.opener_tables import parent_table
@@ -278,7 +279,7 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     if why:
         refuse("return.descriptor_kind", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}")
-    why = _never(k, a, nr, own, files, slot)
+    why = _never(k, a, nr, own, files, slot) or child_never(files, slot, own)
     if why:
         refuse("return.fd_never_opened", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}, a number nothing "

@@ -97,6 +97,8 @@ from guardian.exited_tables import ExitedChildren
 from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
+from guardian.fd_never_args import CALLS as _NEVER_FD_CALLS
+from guardian.fd_never_args import own_never
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
 from guardian.file_pages import check_cut, note_cut
@@ -272,7 +274,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
 #: (guardian/refused_args.py: successes Linux never gives for the arguments alone)
-RESULT_ONLY -= _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _MM_AREA_CALLS
+RESULT_ONLY -= _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _MM_AREA_CALLS | _NEVER_FD_CALLS
 
 
 def set_result(slot: Slot, ret: int) -> None:
@@ -375,6 +377,14 @@ class ResultRules:
         if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_negative_fd(self.memory, slot, ret, lambda addr: quiet(
                 slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
+        if nr in _NEVER_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+            why = own_never(self.files, slot, lambda addr: self.memory.read(
+                addr, 1, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                             [(slot.root, addr, addr + 1)]) else None)
+            if why:
+                refuse("return.fd_never_opened", Status.ERR_DENIED,
+                       f"syscall {nr} answered {ret:#x} for {why}, a number nothing ever "
+                       "opened: fdget() / fget_raw() / path_init() find no file (-EBADF)")
         if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
         if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not self._filtered(slot):

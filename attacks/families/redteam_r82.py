@@ -75,7 +75,16 @@ qemu-user on 6.18 (the victim built with RULES_DEBUG, `qemu-aarch64-static dbg -
 (process_madvise: -ENOSYS) and 3216, 3236 (perf_event_open: -ENOSYS).
 
 Through with the Guardian on when written (gaps): AB-001..008, AB-010..012, AB-016..020.
-Refused: AB-009 (return.negative_descriptor: a group_fd of -2, fdget() finds no file),
+Refused since: AB-001, 002, 003, 004, 006, 007, 012 and 016 (return.fd_never_opened, widened
+by guardian/fd_never_args.py to every descriptor argument of descriptor_args.py's table in
+the caller's own table -- close_fd(), fget_raw(), fdget_raw(), fdget(), path_init()'s
+fdget_raw(dfd) of a relative name --, mmap without MAP_ANONYMOUS, signalfd4,
+landlock_restrict_self, waitid(P_PIDFD), a cgroup perf_event_open, open_by_handle_at's
+mount_fd), AB-008, 010 and 017 (return.fd_never_opened in a living fork child's table:
+dup_fd()'s copy, unchanged and followed, never held the number -- a CLONE_PIDFD pidfd
+__pidfd_prepare() reserved after copy_files() included; kcmp's KCMP_FILE index of the
+child, pidfd_getfd's target through the child's pidfd).
+Refused when written: AB-009 (return.negative_descriptor: a group_fd of -2, fdget() finds no file),
 AB-013 (return.descriptor_kind: the epoll holds no item for 77, ep_find_tfd()), AB-014 (the
 pidfd's number was one the program closed before the clone, so the child's copy holds none:
 return.descriptor_kind), AB-015 (return.fd_never_opened: the child's open did not enter the
@@ -92,7 +101,8 @@ living clone(CLONE_FILES) child's openat() got in the table it shares.  No false
 found.
 
 AB-014 predicts p by dup() and close(), which the Guardian then judges by the closed
-number; AB-017 is the same fact at a number never used, and is through.
+number; AB-017 is the same fact at a number never used (refused since by
+return.fd_never_opened in the child's copied table).
 
 The victim is `secret_r82_rules` (workloads/src/secret_r82_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a log
@@ -196,7 +206,9 @@ STEPS = (
      0),
 )
 #: the steps the Guardian refuses
-REFUSED = frozenset(("AB-009", "AB-013", "AB-014", "AB-015"))
+REFUSED = frozenset(("AB-001", "AB-002", "AB-003", "AB-004", "AB-006", "AB-007", "AB-008",
+                     "AB-009", "AB-010", "AB-012", "AB-013", "AB-014", "AB-015", "AB-016",
+                     "AB-017"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

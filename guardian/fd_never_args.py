@@ -1,0 +1,139 @@
+"""`return.fd_never_opened` for every call that looks a descriptor up in a table the
+Guardian knows (launch_fds.py says which numbers nothing ever opened).
+
+The caller's own table (current->files): each descriptor argument of
+descriptor_args.py's table -- close (close_fd() -> file_close_fd_locked(), pick_file()
+on 6.1..6.7), dup and dup3's old number (ksys_dup() / ksys_dup3() -> fget_raw()), fcntl
+of every command (fdget_raw()), ioctl, read/write and their forms (fdget_pos()),
+fchdir (fdget_raw()), pidfd_send_signal (fdget()), process_madvise (pidfd_get_task() ->
+pidfd_get_pid() -> fdget()), epoll_ctl's epfd and target (do_epoll_ctl(): fdget() of
+each), the socket calls (sockfd_lookup_light()) ... -- and the dfd of an *at call with a
+relative, non-empty name (path_init() -> fdget_raw(dfd)); mmap without MAP_ANONYMOUS
+(ksys_mmap_pgoff() -> fget()), signalfd4's ufd (do_signalfd4() -> fdget()),
+landlock_restrict_self's ruleset (get_ruleset_from_fd()), waitid(P_PIDFD)'s id
+(pidfd_get_pid()), perf_event_open's cgroup under PERF_FLAG_PID_CGROUP
+(perf_cgroup_connect() -> fdget()), open_by_handle_at's mount_fd (get_path_from_fd()).
+Each finds no file at a number nothing ever put one: -EBADF, every 6.x version.
+Not judged here: dup3's newfd (a target, not looked up), pidfd_getfd's target (another
+task's table) and kcmp's indexes (fd_kind_answer.py), io_uring_enter with
+IORING_ENTER_REGISTERED_RING (an index into the ring's own array).
+
+A living fork child's table (`child`): dup_fd() copied the caller's at the fork, so the
+numbers the copy never held stay free while the child makes none
+(Descriptors.child_table(): unchanged and followed): kcmp(own, child, KCMP_FILE, i, j)'s
+j (get_file_raw_ptr(task2, j)), the same swapped, and pidfd_getfd(pidfd of the child, j)
+(__pidfd_fget() -> fget_task()).  A CLONE_PIDFD pidfd is reserved by __pidfd_prepare()
+after copy_files() copied the table: the child's copy never holds it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.layout import MAP_ANONYMOUS
+from abi.syscalls import NUMBERS
+from guardian.descriptor_args import AT_FDCWD, DFD_CALLS, FD_CALLS
+from guardian.launch_fds import never_opened
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from guardian.confidential_files import Descriptors
+    from guardian.open_files import FileTable
+    from guardian.slots import Slot
+
+_NR_DUP3 = NUMBERS["dup3"]
+_NR_PIDFD_GETFD = NUMBERS["pidfd_getfd"]
+_NR_IO_URING_ENTER = NUMBERS["io_uring_enter"]
+_NR_MMAP = NUMBERS["mmap"]
+_NR_WAITID = NUMBERS["waitid"]
+_NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
+_NR_KCMP = NUMBERS["kcmp"]
+P_PIDFD, PERF_FLAG_PID_CGROUP = 3, 1 << 2
+IORING_ENTER_REGISTERED_RING = 1 << 4
+KCMP_FILE = 0
+
+
+def _extra(nr: int, a: tuple[int, ...]) -> tuple[int, ...]:
+    """The descriptor arguments of the calls descriptor_args.py leaves to EXCEPTIONS or
+    PARTIAL that look one up in the caller's table on these arguments."""
+    if nr == _NR_MMAP:
+        return () if a[3] & MAP_ANONYMOUS else (4,)
+    if nr == _NR_WAITID:
+        return (1,) if a[0] & 0xFFFF_FFFF == P_PIDFD else ()
+    if nr == _NR_PERF_EVENT_OPEN:       # (group_fd: fd_kind_answer.py)
+        return (1,) if a[4] & PERF_FLAG_PID_CGROUP else ()
+    return _ALWAYS.get(nr, ())
+
+
+_ALWAYS: dict[int, tuple[int, ...]] = {
+    NUMBERS[n]: idx for n, idx in (("signalfd4", (0,)), ("landlock_restrict_self", (0,)),
+                                   ("open_by_handle_at", (0,))) if n in NUMBERS}
+#: call -> the arguments of FD_CALLS that are no look-up in the caller's table
+_NOT_OWN: dict[int, frozenset[int]] = {_NR_DUP3: frozenset((1,)),
+                                       _NR_PIDFD_GETFD: frozenset((1,))}
+#: the calls `check` judges (cheap: the table's `fresh` first)
+CALLS = frozenset(FD_CALLS) | frozenset(DFD_CALLS) | frozenset(_ALWAYS) | {
+    _NR_MMAP, _NR_WAITID, _NR_PERF_EVENT_OPEN}
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def own_never(files: Descriptors, slot: Slot, read_first: Callable[[int], bytes | None]) -> str:
+    """The first descriptor argument of the call in `slot` (one of CALLS) nothing ever put
+    a file at in the caller's table, steady through the call; "" where none is known.
+    `read_first(addr)`: the first byte of the name at addr as getname() copied it (None:
+    not known, or not quiet through the call)."""
+    table = files.tables.get((slot.root, slot.thread))
+    if table is None or not table.fresh:
+        return ""
+    nr, a, launch = slot.nr or -1, slot.args, files.stated.launch
+    if nr == _NR_IO_URING_ENTER and a[3] & IORING_ENTER_REGISTERED_RING:
+        return ""
+    skip = _NOT_OWN.get(nr, frozenset())
+    why = ""
+    for i in FD_CALLS.get(nr, ()) + _extra(nr, a):
+        if i not in skip and never_opened(table, launch, _s32(a[i])):
+            why = f"descriptor {_s32(a[i])}"
+            break
+    for fd, name in () if why else DFD_CALLS.get(nr, ()):
+        dfd = _s32(a[fd])
+        if dfd == AT_FDCWD or not never_opened(table, launch, dfd):
+            continue
+        # (path_init(): an absolute name never looks at dfd; an empty one may be
+        # AT_EMPTY_PATH's -- left alone; an unreadable one too)
+        first = read_first(a[name])
+        if first is None or first in (b"/", b"\0"):
+            continue
+        why = f"dfd {dfd} of a relative name (path_init() -> fdget_raw())"
+        break
+    return why if why and files.steady(slot) else ""
+
+
+def _child_never(files: Descriptors, slot: Slot, pid: int, fd: int) -> bool:
+    """Is `fd` a number living fork child `pid`'s table (dup_fd()'s copy, unchanged
+    since the entry) never held?"""
+    table: FileTable | None = files.child_table(slot, pid)
+    return table is not None and table.fresh \
+        and never_opened(table, files.stated.launch, _s32(fd))
+
+
+def child_never(files: Descriptors, slot: Slot, own: int | None) -> str:
+    """kcmp's KCMP_FILE index or pidfd_getfd's target in a living fork child's table
+    that never held it; "" where none is known."""
+    if own is None:
+        return ""
+    a = slot.args
+    if slot.nr == _NR_KCMP and _s32(a[2]) == KCMP_FILE:
+        # get_file_raw_ptr(task1, idx1), get_file_raw_ptr(task2, idx2)
+        for pid, fd in ((_s32(a[0]), a[3]), (_s32(a[1]), a[4])):
+            if pid != own and _child_never(files, slot, pid, fd):
+                return f"fork child {pid}'s descriptor {_s32(fd)}"
+    elif slot.nr == _NR_PIDFD_GETFD and files.steady(slot):
+        pid = files.pidfd_pid(slot, a[0])
+        if pid and pid != own and _child_never(files, slot, pid, a[1]):
+            return f"target descriptor {_s32(a[1])} of fork child {pid}"
+    return ""

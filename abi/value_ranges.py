@@ -79,7 +79,8 @@ Terms (each judged on a successful result only, but `Errors`, which judges an er
   least the vector's.
 - `ArgBits(arg, allowed)`: the call succeeds only when that argument sets no other bit.
 - `ArgNotAbove(arg, bound_arg)`: argument `arg` (an unsigned int) is at most argument
-  `bound_arg` (close_range's fd and max_fd).
+  `bound_arg` (close_range's fd and max_fd); as a term of its own, a success needs it
+  (not judged where a seccomp filter may answer: SECCOMP_RET_ERRNO 0 is a 0).
 - `Errors(errnos, also, only_if)`: judged on an error result only, by `return.errno_set`:
   the errno is one of `errnos`, or an (errno, term) pair of `also` admits it where the
   arguments do not meet that term (`ArgIn`, `ArgBits`, `ArgNotAbove`: the condition the
@@ -499,7 +500,10 @@ CALLS: dict[str, Row] = {
     "close_range": (Errors(frozenset(), also=(
         (EINVAL, ArgBits(2, CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)),
         (EINVAL, ArgNotAbove(0, 1))),
-        only_if=(ArgBits(2, _MASK64 & ~CLOSE_RANGE_UNSHARE),)),),
+        only_if=(ArgBits(2, _MASK64 & ~CLOSE_RANGE_UNSHARE),)),
+        # SYSCALL_DEFINE3(close_range) (__close_range() on 6.1..6.10): fd > max_fd, both
+        # unsigned int, is -EINVAL before anything is closed: a success has fd <= max_fd
+        ArgNotAbove(0, 1)),
     # drivers/char/random.c getrandom(): -EINVAL for bad flags, -EAGAIN only with
     # GRND_NONBLOCK and the pool not ready, -EINTR from a wait or a long copy, -EFAULT.
     "getrandom": (Errors(frozenset({EFAULT, EINTR}), also=(

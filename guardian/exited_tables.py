@@ -10,7 +10,15 @@ it since:
   KCMP_EPOLL_TFD: get_file_raw_ptr(task1, idx1) or kcmp_epoll_target() -> fget_task(task2,
   efd), -EBADF (kernel/kcmp.c);
 - pidfd_getfd() through a pidfd of it: __pidfd_fget() -> fget_task() finds no file,
-  -EBADF (or ptrace_may_access()'s -EPERM): never a descriptor (kernel/pid.c).
+  -EBADF (or ptrace_may_access()'s -EPERM): never a descriptor (kernel/pid.c);
+- kcmp(KCMP_VM, KCMP_FILES or KCMP_FS) of it and the caller's own pid, the caller its
+  thread group's leader (the task that pid finds, running: its mm, files and fs are
+  set): do_exit() -> exit_mm(), exit_files(), exit_fs() left the child's NULL, and
+  kcmp_ptr() of NULL and a pointer is an order (kptr_obfuscate() multiplies by an odd
+  cookie: one-to-one), never 0 -- though a vfork, CLONE_FILES or CLONE_FS child shared
+  the object while it lived.  (Of the child twice, NULL and NULL: 0, not judged; nor
+  where the caller is not known to be the leader -- a leader that left by
+  pthread_exit() has NULLs too.)
 Not judged where another wait of the program is in flight (it may reap the child, and
 its pid go to another process), nor for a pid whose child a report reaped, nor where a
 seccomp filter may answer (the caller tests that).  An exit_group() seen at its entry
@@ -40,6 +48,8 @@ _WAITS = frozenset((NUMBERS["wait4"], _NR_WAITID))
 #: the calls judged
 CALLS = frozenset((_NR_KCMP, _NR_PIDFD_GETFD))
 _KCMP_FILE, _KCMP_EPOLL_TFD = 0, 7
+#: KCMP_VM, KCMP_FILES, KCMP_FS: the pointers exit_mm(), exit_files(), exit_fs() clear
+_KCMP_CLEARED = frozenset({1, 2, 3})
 _WEXITED, _WNOWAIT = 0x4, 0x0100_0000
 _P_PID = 1
 _CLD_ENDED = frozenset({1, 2, 3})       # CLD_EXITED, CLD_KILLED, CLD_DUMPED
@@ -90,12 +100,22 @@ class ExitedChildren:
             and reg.child_pids.get((slot.root, pid)) == seen[0] \
             and seen[0] not in reg.reaped_process_at
 
-    def check(self, files: Descriptors, reg: Registry, slot: Slot, ret: int) -> None:
-        """kcmp or pidfd_getfd in `slot` answered `ret` (no error)."""
+    def check(self, files: Descriptors, reg: Registry, slot: Slot, ret: int,
+              own: int | None = None) -> None:
+        """kcmp or pidfd_getfd in `slot` answered `ret` (no error); `own`: the caller's pid
+        where the caller is known to be its thread group's leader (None: not known)."""
         if any(o.id != slot.id and o.nr in _WAITS for o in reg.slots.values()):
             return      # (another wait may reap the child: its pid may name another)
         a, why = slot.args, ""
-        if slot.nr == _NR_KCMP and s32(a[2]) in (_KCMP_FILE, _KCMP_EPOLL_TFD):
+        if slot.nr == _NR_KCMP and s32(a[2]) in _KCMP_CLEARED:
+            pid1, pid2 = s32(a[0]), s32(a[1])
+            other = pid2 if pid1 == own else pid1 if pid2 == own else 0
+            if ret == 0 and own is not None and other != own and other \
+                    and self._exited(reg, slot, other):
+                why = (f"kcmp type {s32(a[2])} of the caller and child {other}, whose exit a "
+                       "waitid(WNOWAIT) reported: exit_mm() / exit_files() / exit_fs() left "
+                       "the child's NULL, kcmp_ptr() an order (never 0)")
+        elif slot.nr == _NR_KCMP and s32(a[2]) in (_KCMP_FILE, _KCMP_EPOLL_TFD):
             pid = next((p for p in (s32(a[0]), s32(a[1]))
                         if self._exited(reg, slot, p)), 0)
             if pid:

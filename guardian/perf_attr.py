@@ -21,7 +21,15 @@ struct (VER7, 128 bytes, on 6.1).  Only what no 6.1..6.18 kernel takes is judged
   sysctl_perf_event_sample_rate, an int sysctl (proc_dointvec_minmax): above INT_MAX no
   admin can allow it (a lower sysctl is not known: not judged);
 - perf_event_set_clock(): use_clockid with a clockid other than CLOCK_MONOTONIC,
-  MONOTONIC_RAW, REALTIME, BOOTTIME or TAI, -EINVAL.
+  MONOTONIC_RAW, REALTIME, BOOTTIME or TAI, -EINVAL;
+- perf_init_event(): a PERF_TYPE_SOFTWARE event of config at or past PERF_COUNT_SW_MAX (12
+  on every 6.x: PERF_COUNT_SW_CGROUP_SWITCHES, 11, came in 5.13), -ENOENT.  Whether
+  pmu_idr holds the software PMU (perf_pmu_register() kept PERF_TYPE_SOFTWARE out until
+  6.15) or every PMU is tried, none takes it: perf_swevent_init() answers -ENOENT for
+  event_id >= PERF_COUNT_SW_MAX, task_clock_event_init() and cpu_clock_event_init() take
+  only their own config (1, 0), and every other PMU tests attr.type against its own
+  (PERF_TYPE_TRACEPOINT, PERF_TYPE_BREAKPOINT, a dynamic type from PERF_TYPE_MAX up;
+  arm64's armpmu_map_event() maps only its own type, HARDWARE, HW_CACHE and RAW).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ _USHRT_MAX = 0xFFFF
 #: CLOCK_REALTIME, MONOTONIC, MONOTONIC_RAW, BOOTTIME, TAI: perf_event_set_clock()'s cases
 _CLOCKS = frozenset((0, 1, 4, 7, 11))
 _RESERVED_3 = 0xFFFF_FFF8
+_TYPE_SOFTWARE, _SW_MAX = 1, 12     # PERF_TYPE_SOFTWARE, PERF_COUNT_SW_MAX
 
 
 def _u(b: bytes, at: int, n: int) -> int:
@@ -82,6 +91,9 @@ def why(raw: bytes) -> str:
     clock = _u(b, 92, 4)
     if flags & _USE_CLOCKID and clock not in _CLOCKS:
         return f"use_clockid with clockid {clock} (perf_event_set_clock(): -EINVAL)"
+    if _u(b, 0, 4) == _TYPE_SOFTWARE and _u(b, 8, 8) >= _SW_MAX:
+        return (f"a software event of config {_u(b, 8, 8):#x}, past PERF_COUNT_SW_MAX: no "
+                "PMU takes it (perf_init_event(), perf_swevent_init(): -ENOENT)")
     return ""
 
 

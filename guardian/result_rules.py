@@ -397,7 +397,9 @@ class ResultRules:
             self.files.pidfds.check_task(self.files.description_of(slot, slot.args[0]), nr, ret)
         if nr in _EXITED_TABLE_CALLS and ret < _ERRNO_FLOOR and self.exited.pids \
                 and not self._filtered(slot):
-            self.exited.check(self.files, reg, slot, ret)
+            own = own_pid(self.files, slot)
+            self.exited.check(self.files, reg, slot, ret, own if own is not None
+                              and self.self_reports.leader(slot) == slot.thread else None)
         if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_kcmp(own_pid(self.files, slot), slot, ret, reg.slots.values(),
                        lambda addr: read_efd(self.memory, slot, addr, lambda: quiet(

@@ -389,6 +389,13 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if a[term.arg] & ~term.allowed:
                 _refused(slot, f"succeeds with argument {term.arg} {a[term.arg]:#x}, which "
                                f"sets bits outside {term.allowed:#x}")
+        elif isinstance(term, ArgNotAbove):
+            # (close_range: SYSCALL_DEFINE3(close_range) -EINVAL for fd > max_fd; a
+            # filter's SECCOMP_RET_ERRNO 0 answers 0 without the test)
+            if not _met(term, a) and not held.filtered(slot):
+                _refused(slot, f"succeeds with argument {term.arg} {a[term.arg] & 0xFFFF_FFFF}"
+                               f" above argument {term.bound_arg} "
+                               f"{a[term.bound_arg] & 0xFFFF_FFFF} (unsigned ints: -EINVAL)")
         elif isinstance(term, ArgIn):
             if a[term.arg] not in term.values:
                 _refused(slot, f"succeeds with argument {term.arg} {a[term.arg]:#x}, not one "

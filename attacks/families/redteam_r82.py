@@ -84,6 +84,14 @@ mount_fd), AB-008, 010 and 017 (return.fd_never_opened in a living fork child's 
 dup_fd()'s copy, unchanged and followed, never held the number -- a CLONE_PIDFD pidfd
 __pidfd_prepare() reserved after copy_files() included; kcmp's KCMP_FILE index of the
 child, pidfd_getfd's target through the child's pidfd).
+Refused since: AB-005, AB-011 and AB-018 (return.exited_table, widened to kcmp's KCMP_FS,
+KCMP_FILES and KCMP_VM of the caller's own pid, the caller its group's leader, and a child
+a waitid(WEXITED | WNOWAIT) reported exited with no wait in flight or reap since: exit_fs(),
+exit_files(), exit_mm() left the child's NULL, kcmp_ptr() an order), AB-019
+(return.perf_event_args: guardian/perf_attr.py judges PERF_TYPE_SOFTWARE config >=
+PERF_COUNT_SW_MAX, 12 on every 6.x), AB-020 (return.range_table: close_range's row in
+abi/value_ranges.py holds ArgNotAbove(0, 1) as a success term, not judged where a seccomp
+filter may answer).
 Refused when written: AB-009 (return.negative_descriptor: a group_fd of -2, fdget() finds no file),
 AB-013 (return.descriptor_kind: the epoll holds no item for 77, ep_find_tfd()), AB-014 (the
 pidfd's number was one the program closed before the clone, so the child's copy holds none:
@@ -206,9 +214,7 @@ STEPS = (
      0),
 )
 #: the steps the Guardian refuses
-REFUSED = frozenset(("AB-001", "AB-002", "AB-003", "AB-004", "AB-006", "AB-007", "AB-008",
-                     "AB-009", "AB-010", "AB-012", "AB-013", "AB-014", "AB-015", "AB-016",
-                     "AB-017"))
+REFUSED = frozenset(f"AB-{n:03d}" for n in range(1, 21))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

@@ -32,6 +32,12 @@ Grant = tuple[int, Size, int]
 _REGISTER_SIZES = frozenset({"arg", "arg*", "ints", "pages", "fdset"})
 #: calls whose grants do not bound what Linux may write-fault (module docstring)
 _NOT_BOUNDED = frozenset({"ioctl", "execve", "clone"})
+#: rule kinds that grant nothing to write unless their own access has W (capabilities
+#: .expand()); the others store at words they read from user memory whatever their
+#: access: "mmsghdr" each msg_len (__sys_sendmmsg(): put_user(err, &entry->msg_len)),
+#: "clone_args" the CLONE_PIDFD word (copy_process()) -- and clone3's TID words are
+#: guardian.tid_words' grants (kernel_clone(): put_user(nr, args->parent_tid))
+_READ_ONLY_KINDS = frozenset({"buf", "cstr", "strlist", "sigmask_arg", "msghdr", "iov"})
 _NR_PRCTL, _NR_FUTEX = NUMBERS["prctl"], NUMBERS["futex"]
 
 
@@ -40,6 +46,8 @@ def _write_grants(rules: Sequence[CapRule]) -> tuple[Grant, ...] | None:
     registers (a nested structure, a length read from user memory)."""
     out: list[Grant] = []
     for rule in rules:
+        if rule.kind not in _READ_ONLY_KINDS:
+            return None
         if not rule.access & W:
             continue
         if rule.kind != "buf" or not (isinstance(rule.size, int)

@@ -22,7 +22,16 @@ from collections.abc import Sequence
 
 from abi.syscalls import NUMBERS
 from guardian.capabilities import CAP_TABLE, CapRule, Size, W, register_size
-from guardian.futex_caps import futex_ranges
+from guardian.futex_caps import (
+    FUTEX_CMD_MASK,
+    FUTEX_CMP_REQUEUE,
+    FUTEX_CMP_REQUEUE_PI,
+    FUTEX_PRIVATE_FLAG,
+    FUTEX_REQUEUE,
+    FUTEX_WAIT_REQUEUE_PI,
+    FUTEX_WAKE_OP,
+    futex_ranges,
+)
 from guardian.prctl_caps import prctl_ranges
 
 #: (argument, size spec, offset in the struct) of one write grant
@@ -38,6 +47,10 @@ _NOT_BOUNDED = frozenset({"ioctl", "execve", "clone"})
 #: "clone_args" the CLONE_PIDFD word (copy_process()) -- and clone3's TID words are
 #: guardian.tid_words' grants (kernel_clone(): put_user(nr, args->parent_tid))
 _READ_ONLY_KINDS = frozenset({"buf", "cstr", "strlist", "sigmask_arg", "msghdr", "iov"})
+#: futex commands that key their second word too (futex_requeue(), futex_wake_op(),
+#: futex_wait_requeue_pi(): get_futex_key(uaddr2, ...))
+_TWO_WORDS = frozenset({FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP,
+                        FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI})
 _NR_PRCTL, _NR_FUTEX = NUMBERS["prctl"], NUMBERS["futex"]
 
 
@@ -80,8 +93,15 @@ def store_ranges(nr: int, args: Sequence[int]) -> list[tuple[int, int]] | None:
         return [(s, e) for s, e, acc in prctl_ranges(args, _no_read) if acc & W]
     if nr == _NR_FUTEX:
         # do_futex(): only FUTEX_WAKE_OP and the PI commands store (futex_caps' grants);
-        # futex_wake() stores nothing
-        return [(s, e) for s, e, acc in futex_ranges(args) if acc & W]
+        # a private futex_wake() stores nothing.  A shared futex (no FUTEX_PRIVATE_FLAG)
+        # write-faults its words all the same: get_futex_key() pins them with
+        # get_user_pages_fast(FOLL_WRITE) first, read-only only after -EFAULT (a COW
+        # break of a writable MAP_PRIVATE view), uaddr2 too where the command keys it
+        out = [(s, e) for s, e, acc in futex_ranges(args) if acc & W]
+        if not args[1] & FUTEX_PRIVATE_FLAG:
+            keyed = (0, 4) if args[1] & FUTEX_CMD_MASK in _TWO_WORDS else (0,)
+            out += [(args[i], args[i] + 4) for i in keyed if args[i]]
+        return out
     grants = BOUNDED.get(nr)
     if grants is None:
         return None

@@ -47,3 +47,16 @@ def test_every_bounded_row_covers_its_table_write_grants() -> None:
         for s, e, acc in expand(rules, args, lambda va, n: b"\0" * n):
             if acc & W:
                 assert any(a <= s and e <= b for a, b in stores), (name, hex(s), hex(e))
+
+
+def test_shared_futex_keys_write_fault_their_words() -> None:
+    """futex(FUTEX_WAKE) without FUTEX_PRIVATE_FLAG at a word of the page: get_futex_key()
+    pins it with get_user_pages_fast(FOLL_WRITE) (a COW break of the private view) before
+    it falls back to read-only; FUTEX_CMP_REQUEUE keys uaddr2 the same.  The private
+    command stores nothing (round 82b's AA family stays closed)."""
+    futex = N["futex"]
+    assert _writes_page(_slot(futex, (PAGE_VA + 8, 1, 1)), ROOT, PAGE_VA)          # shared
+    assert not _writes_page(_slot(futex, (PAGE_VA + 8, 129, 1)), ROOT, PAGE_VA)    # private
+    assert _writes_page(_slot(futex, (OTHER, 4, 1, 1, PAGE_VA, 0)), ROOT, PAGE_VA)
+    assert not _writes_page(_slot(futex, (OTHER, 132, 1, 1, PAGE_VA, 0)), ROOT, PAGE_VA)
+    assert not _writes_page(_slot(futex, (OTHER, 1, 1, 0, PAGE_VA, 0)), ROOT, PAGE_VA)

@@ -89,7 +89,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "ioctl": (_b(2, 64, RW),),
     "fcntl": (_b(2, 32, RW),),
     "sendfile": (_b(2, 8, RW),),
-    "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, R), _b(3, 8, R)),
+    # (poll_select_finish(): put_timespec64() of the time left back to tsp, as pselect6)
+    "ppoll": (_b(0, ("arg*", 1, 8), RW), _b(2, 16, RW), _b(3, 8, R)),
     "pselect6": (_b(1, ("fdset", 0), RW), _b(2, ("fdset", 0), RW), _b(3, ("fdset", 0), RW),
                  _b(4, 16, RW), CapRule(5, "sigmask_arg")),
     "epoll_ctl": (_b(3, 16, R),),

@@ -60,3 +60,13 @@ def test_shared_futex_keys_write_fault_their_words() -> None:
     assert _writes_page(_slot(futex, (OTHER, 4, 1, 1, PAGE_VA, 0)), ROOT, PAGE_VA)
     assert not _writes_page(_slot(futex, (OTHER, 132, 1, 1, PAGE_VA, 0)), ROOT, PAGE_VA)
     assert not _writes_page(_slot(futex, (OTHER, 1, 1, 0, PAGE_VA, 0)), ROOT, PAGE_VA)
+
+
+def test_ppoll_writes_the_time_left_back() -> None:
+    """SYSCALL_DEFINE5(ppoll) -> poll_select_finish(): put_timespec64() of the time left to
+    tsp (man ppoll: 'The Linux ppoll() system call modifies its tmo_p argument'), as
+    pselect6's timeout: granted for writing, and its page may be write-faulted."""
+    ppoll = N["ppoll"]
+    grants = expand(CAP_TABLE["ppoll"], (OTHER, 1, PAGE_VA, 0, 8, 0), lambda va, n: b"\0" * n)
+    assert (PAGE_VA, PAGE_VA + 16, 3) in grants
+    assert _writes_page(_slot(ppoll, (OTHER, 1, PAGE_VA, 0, 8)), ROOT, PAGE_VA)

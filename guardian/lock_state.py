@@ -119,8 +119,19 @@ def _future_at_return(space: Space, slot: Slot) -> bool:
 
 
 def _add(space: Space, start: int, end: int) -> None:
-    if start < end:
-        space.may_locked = _cut(space.may_locked, start, end) + [(start, end)]
+    """[start, end) may be locked from now on: merged with every range it overlaps or
+    touches, so that the record holds disjoint ranges no more numerous than its gaps (under
+    mlockall(MCL_CURRENT | MCL_FUTURE) every mmap adds a range everything covers)."""
+    if start >= end:
+        return
+    keep: list[tuple[int, int]] = []
+    for s, e in space.may_locked:
+        if s <= end and start <= e:
+            start, end = min(s, start), max(e, end)
+        else:
+            keep.append((s, e))
+    keep.append((start, end))
+    space.may_locked = keep
 
 
 def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: int) -> None:

@@ -23,6 +23,8 @@ PR_GET_CHILD_SUBREAPER = 37
 PR_GET_TID_ADDRESS = 40
 PR_SET_VMA, PR_SET_VMA_ANON_NAME = 0x53564D41, 0
 PR_GET_AUXV = 0x41555856
+PR_SCHED_CORE, PR_SCHED_CORE_GET = 62, 0
+PR_GET_SHADOW_STACK_STATUS = 74
 TASK_COMM_LEN = 16               # PR_SET_NAME copies at most this much, NUL included
 ANON_VMA_NAME_MAX = 80           # PR_SET_VMA_ANON_NAME's limit, NUL included
 
@@ -57,6 +59,12 @@ def prctl_ranges(args: Sequence[int], read: ReadUser) -> list[Range]:
             PR_GET_TID_ADDRESS: 8}.get(option)
     if size is not None and arg2:
         return [(arg2, arg2 + size, W)]
+    if option == PR_GET_SHADOW_STACK_STATUS and arg2:
+        # arch_get_shadow_stack_status() -> gcs_get_status(): put_user() of a u64 (6.13+)
+        return [(arg2, arg2 + 8, W)]
+    if option == PR_SCHED_CORE and arg2 == PR_SCHED_CORE_GET and args[4]:
+        # sched_core_share_pid(): put_user() of the u64 cookie id at arg5 (uaddr)
+        return [(args[4], args[4] + 8, W)]
     if option == PR_GET_AUXV and arg2 and args[2]:
         return [(arg2, arg2 + min(args[2], 4096), W)]
     return []

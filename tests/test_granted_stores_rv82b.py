@@ -70,3 +70,20 @@ def test_ppoll_writes_the_time_left_back() -> None:
     grants = expand(CAP_TABLE["ppoll"], (OTHER, 1, PAGE_VA, 0, 8, 0), lambda va, n: b"\0" * n)
     assert (PAGE_VA, PAGE_VA + 16, 3) in grants
     assert _writes_page(_slot(ppoll, (OTHER, 1, PAGE_VA, 0, 8)), ROOT, PAGE_VA)
+
+
+def test_prctl_outputs_the_abi_table_names_are_granted() -> None:
+    """abi/output_commands.PRCTL_OUTPUTS names two prctl stores prctl_caps granted none:
+    PR_GET_SHADOW_STACK_STATUS's u64 at arg2 (gcs_get_status(): put_user()) and
+    PR_SCHED_CORE_GET's u64 cookie at arg5 (sched_core_share_pid(): put_user()).  Their
+    store was refused (EFAULT where Linux succeeds) and, since cut.output_stores, a write
+    fault at their page."""
+    from guardian.prctl_caps import prctl_ranges
+    prctl = N["prctl"]
+    none = lambda va, n: b"\0" * n  # noqa: E731
+    assert prctl_ranges((74, PAGE_VA, 0, 0, 0), none) == [(PAGE_VA, PAGE_VA + 8, W)]
+    assert prctl_ranges((62, 0, 0, 0, PAGE_VA), none) == [(PAGE_VA, PAGE_VA + 8, W)]
+    assert prctl_ranges((62, 1, 0, 0, PAGE_VA), none) == []          # CREATE: no store
+    assert _writes_page(_slot(prctl, (74, PAGE_VA + 8)), ROOT, PAGE_VA)
+    assert _writes_page(_slot(prctl, (62, 0, 0, 0, PAGE_VA)), ROOT, PAGE_VA)
+    assert not _writes_page(_slot(prctl, (74, OTHER)), ROOT, PAGE_VA)

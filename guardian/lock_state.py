@@ -23,8 +23,8 @@ locked a part: apply_vma_lock_flags()):
   an mlockall(MCL_FUTURE) whose entry an adding call's return followed: everything.
 
 It shrinks only where sure, answered 0 (Linux acted) with no other adding call of the
-tree in flight nor returned since the call's entry (`Space.pop_mark`): munlock() takes
-its range off, munlockall() everything and def_flags' lock (apply_mlockall_flags(0)), an
+tree in flight nor returned since the call's entry (`Space.pop_mark`): munlock() and
+munmap() take their range off, munlockall() everything and def_flags' lock (apply_mlockall_flags(0)), an
 mlockall() with MCL_ONFAULT or without MCL_FUTURE def_flags' hard lock (and, with
 MCL_CURRENT | MCL_ONFAULT, every area's: VM_LOCKONFAULT).  A call that entered before
 such a shrink may have acted before it (`Space.unlock_mark`): it is judged as may lock.
@@ -41,14 +41,15 @@ from guardian.locked_ranges import lock_range
 from guardian.slots import PAGE, Slot, Space, page_up
 
 _N = {n: NUMBERS[n] for n in (
-    "mlock", "mlock2", "mlockall", "munlock", "munlockall", "mmap", "mremap", "brk")}
+    "mlock", "mlock2", "mlockall", "munlock", "munlockall", "munmap", "mmap", "mremap",
+    "brk")}
 #: calls whose return may add to the record
 ADDERS = frozenset({_N["mlock"], _N["mlock2"], _N["mlockall"], _N["mmap"], _N["mremap"],
                     _N["brk"]})
 #: every call `note` acts on (the caller tests `nr in CALLS` first)
-CALLS = ADDERS | {_N["munlock"], _N["munlockall"]}
+CALLS = ADDERS | {_N["munlock"], _N["munlockall"], _N["munmap"]}
 #: calls that may shrink the record (answered 0 and sure)
-_SHRINKERS = frozenset({_N["munlock"], _N["munlockall"], _N["mlockall"]})
+_SHRINKERS = frozenset({_N["munlock"], _N["munlockall"], _N["mlockall"], _N["munmap"]})
 MLOCK_ONFAULT, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 1, 2, 4
 MAP_LOCKED = 0x2000
 _ALL = (0, 1 << 64)
@@ -164,10 +165,15 @@ def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: in
         if sure:
             space.may_locked, space.may_future = [], False
             space.unlock_mark = next_id
-    elif nr == _N["munlock"]:
+    elif nr in (_N["munlock"], _N["munmap"]):
+        # (munmap: do_vmi_munmap() removes the areas, their VM_LOCKED with them; a later
+        # area there is locked only by what adds it anew -- else the record kept every
+        # unmapped lock for the tree's life; the calls in flight are judged as may lock
+        # only where the record changed: an munmap of unlocked memory is the common one)
         if sure:
-            space.may_locked = _cut(space.may_locked, *lock_range(a[0], a[1]))
-            space.unlock_mark = next_id
+            kept = _cut(space.may_locked, *lock_range(a[0], a[1]))
+            if nr == _N["munlock"] or kept != space.may_locked:
+                space.may_locked, space.unlock_mark = kept, next_id
     elif nr == _N["mmap"]:
         if ret < _BAD and (a[3] & MAP_LOCKED or _future_at_return(space, slot)):
             _add(space, ret, ret + page_up(a[1]))

@@ -39,3 +39,34 @@ def test_adjacent_and_overlapping_adds_merge() -> None:
         _ret(sp, N["mmap"], (0, 2 * PAGE, 3, 0x2022), base + PAGE * i, 1 + i)
     _ret(sp, N["mmap"], (0, PAGE, 3, 0x2022), 0x9000_0000, 100)
     assert sorted(sp.may_locked) == [(base, base + 51 * PAGE), (0x9000_0000, 0x9000_1000)]
+
+
+def test_munmap_takes_its_range_off_only_when_sure() -> None:
+    """do_vmi_munmap() removes the areas and their VM_LOCKED: an munmap answered 0 with no
+    adding call beside it takes its range off the record (else it keeps every unmapped
+    lock for the tree's life); a failed one, or one an mlock raced, keeps it."""
+    va = 0x7000_0000
+    sp = Space()
+    _ret(sp, N["mlock"], (va, 4 * PAGE), 0, 1)
+    _ret(sp, N["munmap"], (va, PAGE), (1 << 64) - 22, 2)           # -EINVAL: kept
+    assert sp.may_locked == [(va, va + 4 * PAGE)]
+    _ret(sp, N["munmap"], (va, 4 * PAGE), 0, 3)
+    assert sp.may_locked == []
+    assert sp.unlock_mark == 4      # (a call that entered before may have acted before)
+    sp = Space()
+    _ret(sp, N["mlock"], (va, 4 * PAGE), 0, 1)
+    unmap = Slot(id=3, domain=1, saved=None, elr=0, nr=N["munmap"],
+                 args=(va, 4 * PAGE, 0, 0, 0, 0), root=ROOT, thread=0)
+    mlock = Slot(id=4, domain=1, saved=None, elr=0, nr=N["mlock"],
+                 args=(va, PAGE, 0, 0, 0, 0), root=ROOT, thread=1)
+    lock_state.note(sp, unmap, 0, (unmap, mlock), 5)                # an mlock in flight
+    assert sp.may_locked == [(va, va + 4 * PAGE)]
+
+
+def test_munmap_of_unlocked_memory_leaves_the_marks() -> None:
+    """An munmap the record does not cover changes nothing: the calls in flight keep
+    their own judgement (no unlock mark)."""
+    sp = Space()
+    _ret(sp, N["mlock"], (0x7000_0000, PAGE), 0, 1)
+    _ret(sp, N["munmap"], (0x9000_0000, PAGE), 0, 2)
+    assert sp.may_locked == [(0x7000_0000, 0x7000_1000)] and sp.unlock_mark == 0

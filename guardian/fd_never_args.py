@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 
 from abi.layout import MAP_ANONYMOUS
 from abi.syscalls import NUMBERS
-from guardian.descriptor_args import AT_FDCWD, DFD_CALLS, FD_CALLS
+from guardian.descriptor_args import AT_FDCWD, DFD_CALLS, FD_CALLS, KCMP_FILE, PERF_FLAG_PID_CGROUP
+from guardian.fd_results import s32
 from guardian.launch_fds import never_opened
 
 if TYPE_CHECKING:
@@ -49,21 +50,22 @@ _NR_MMAP = NUMBERS["mmap"]
 _NR_WAITID = NUMBERS["waitid"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_KCMP = NUMBERS["kcmp"]
-P_PIDFD, PERF_FLAG_PID_CGROUP = 3, 1 << 2
+P_PIDFD = 3
 IORING_ENTER_REGISTERED_RING = 1 << 4
-KCMP_FILE = 0
 
 
 def _extra(nr: int, a: tuple[int, ...]) -> tuple[int, ...]:
-    """The descriptor arguments of the calls descriptor_args.py leaves to EXCEPTIONS or
-    PARTIAL that look one up in the caller's table on these arguments."""
+    """The descriptor arguments of the calls whose look-ups depend on their other
+    arguments (EXCEPTIONS or PARTIAL of descriptor_args.py, io_uring_enter)."""
+    if nr == _NR_IO_URING_ENTER:
+        return () if a[3] & IORING_ENTER_REGISTERED_RING else (0,)
     if nr == _NR_MMAP:
         return () if a[3] & MAP_ANONYMOUS else (4,)
     if nr == _NR_WAITID:
         return (1,) if a[0] & 0xFFFF_FFFF == P_PIDFD else ()
     if nr == _NR_PERF_EVENT_OPEN:       # (group_fd: fd_kind_answer.py)
         return (1,) if a[4] & PERF_FLAG_PID_CGROUP else ()
-    return _ALWAYS.get(nr, ())
+    return ()
 
 
 _ALWAYS: dict[int, tuple[int, ...]] = {
@@ -72,14 +74,15 @@ _ALWAYS: dict[int, tuple[int, ...]] = {
 #: call -> the arguments of FD_CALLS that are no look-up in the caller's table
 _NOT_OWN: dict[int, frozenset[int]] = {_NR_DUP3: frozenset((1,)),
                                        _NR_PIDFD_GETFD: frozenset((1,))}
-#: the calls `check` judges (cheap: the table's `fresh` first)
-CALLS = frozenset(FD_CALLS) | frozenset(DFD_CALLS) | frozenset(_ALWAYS) | {
-    _NR_MMAP, _NR_WAITID, _NR_PERF_EVENT_OPEN}
-
-
-def _s32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v & 0x8000_0000 else v
+#: the calls whose descriptor arguments `_extra` picks from their other arguments
+_VARIABLE = frozenset((_NR_IO_URING_ENTER, _NR_MMAP, _NR_WAITID, _NR_PERF_EVENT_OPEN))
+#: call -> the arguments it always looks up in the caller's table, worked out once: a
+#: read() or write() (every successful descriptor call comes here) pays a dict look-up
+_OWN_ARGS: dict[int, tuple[int, ...]] = {
+    nr: tuple(i for i in idx if i not in _NOT_OWN.get(nr, ()))
+    for nr, idx in FD_CALLS.items() if nr not in _VARIABLE} | _ALWAYS
+#: the calls `own_never` judges (cheap: the table's `fresh` first)
+CALLS = frozenset(_OWN_ARGS) | frozenset(DFD_CALLS) | _VARIABLE
 
 
 def own_never(files: Descriptors, slot: Slot, read_first: Callable[[int], bytes | None]) -> str:
@@ -91,16 +94,14 @@ def own_never(files: Descriptors, slot: Slot, read_first: Callable[[int], bytes 
     if table is None or not table.fresh:
         return ""
     nr, a, launch = slot.nr or -1, slot.args, files.stated.launch
-    if nr == _NR_IO_URING_ENTER and a[3] & IORING_ENTER_REGISTERED_RING:
-        return ""
-    skip = _NOT_OWN.get(nr, frozenset())
-    why = ""
-    for i in FD_CALLS.get(nr, ()) + _extra(nr, a):
-        if i not in skip and never_opened(table, launch, _s32(a[i])):
-            why = f"descriptor {_s32(a[i])}"
+    held, why = table.fds, ""
+    for i in _OWN_ARGS.get(nr) or (_extra(nr, a) if nr in _VARIABLE else ()):
+        # (a number the table holds is the common case: no call for it)
+        if a[i] & 0xFFFF_FFFF not in held and never_opened(table, launch, s32(a[i])):
+            why = f"descriptor {s32(a[i])}"
             break
     for fd, name in () if why else DFD_CALLS.get(nr, ()):
-        dfd = _s32(a[fd])
+        dfd = s32(a[fd])
         if dfd == AT_FDCWD or not never_opened(table, launch, dfd):
             continue
         # (path_init(): an absolute name never looks at dfd; an empty one may be
@@ -118,7 +119,7 @@ def _child_never(files: Descriptors, slot: Slot, pid: int, fd: int) -> bool:
     since the entry) never held?"""
     table: FileTable | None = files.child_table(slot, pid)
     return table is not None and table.fresh \
-        and never_opened(table, files.stated.launch, _s32(fd))
+        and never_opened(table, files.stated.launch, s32(fd))
 
 
 def child_never(files: Descriptors, slot: Slot, own: int | None) -> str:
@@ -127,13 +128,13 @@ def child_never(files: Descriptors, slot: Slot, own: int | None) -> str:
     if own is None:
         return ""
     a = slot.args
-    if slot.nr == _NR_KCMP and _s32(a[2]) == KCMP_FILE:
+    if slot.nr == _NR_KCMP and s32(a[2]) == KCMP_FILE:
         # get_file_raw_ptr(task1, idx1), get_file_raw_ptr(task2, idx2)
-        for pid, fd in ((_s32(a[0]), a[3]), (_s32(a[1]), a[4])):
+        for pid, fd in ((s32(a[0]), a[3]), (s32(a[1]), a[4])):
             if pid != own and _child_never(files, slot, pid, fd):
-                return f"fork child {pid}'s descriptor {_s32(fd)}"
+                return f"fork child {pid}'s descriptor {s32(fd)}"
     elif slot.nr == _NR_PIDFD_GETFD and files.steady(slot):
         pid = files.pidfd_pid(slot, a[0])
         if pid and pid != own and _child_never(files, slot, pid, a[1]):
-            return f"target descriptor {_s32(a[1])} of fork child {pid}"
+            return f"target descriptor {s32(a[1])} of fork child {pid}"
     return ""

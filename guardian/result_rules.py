@@ -377,11 +377,13 @@ class ResultRules:
         if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_negative_fd(self.memory, slot, ret, lambda addr: quiet(
                 slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
-        if nr in _NEVER_FD_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
+        if nr in _NEVER_FD_CALLS and ret < _ERRNO_FLOOR:
+            # (own_never() first: for most calls it finds nothing at once, and a read()
+            # or write() of every program comes here)
             why = own_never(self.files, slot, lambda addr: self.memory.read(
                 addr, 1, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                              [(slot.root, addr, addr + 1)]) else None)
-            if why:
+            if why and not self._filtered(slot):
                 refuse("return.fd_never_opened", Status.ERR_DENIED,
                        f"syscall {nr} answered {ret:#x} for {why}, a number nothing ever "
                        "opened: fdget() / fget_raw() / path_init() find no file (-EBADF)")

@@ -134,3 +134,27 @@ def test_a_fork_childs_honest_neighbours_pass(call: int) -> None:
     _kind(_child(_Launch(), None), nr, args, ret)             # not living, changed, unknown
     files = _Launch(frozenset({NEVER}))                       # --launch-fds 77: inherited
     _kind(_child(files, files.table.copy()), nr, args, ret)
+
+
+def test_a_read_of_an_open_number_makes_no_further_call() -> None:
+    """Every successful read() and write() reaches own_never(): a number the table holds
+    (the common case) is passed over with no Python call past own_never() itself
+    (benchmarks/call_count.py: it cost 8 Python and 9 C calls a read() before)."""
+    import sys
+
+    made = _Launch()
+    made.table.fds[NEVER] = OpenFile(path="/dev/zero")
+    slot = Slot(9, 1, None, 0, N["read"], (NEVER, 0x1000, 1), 1, 2)
+    calls: list[str] = []
+
+    def profile(frame: object, event: str, _arg: object) -> None:
+        if event == "call":
+            calls.append(frame.f_code.co_name)  # type: ignore[attr-defined]
+
+    sys.setprofile(profile)
+    try:
+        why = fna.own_never(made, slot, lambda addr: None)  # type: ignore[arg-type]
+    finally:
+        sys.setprofile(None)
+    assert not why
+    assert calls == ["own_never"], calls

@@ -20,11 +20,14 @@ from abi.descriptors import (
     NR_SIGNALFD4,
 )
 from abi.layout import NR_CLONE, NR_CLONE3
+from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn
 from guardian.open_files import FileTable
 from guardian.side_fds import side_fds
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
+
+_NR_LANDLOCK_CREATE_RULESET = NUMBERS["landlock_create_ruleset"]
 
 
 def s32(value: int) -> int:
@@ -46,6 +49,10 @@ def new_fds(memory: UserMemory, slot: Slot, ret: int) -> list[int]:
     if nr in (NR_CLONE, NR_CLONE3):
         # CLONE_PIDFD: the pidfd copy_process() installed, its number in the program's word
         return side_fds(lambda va, n: memory.read(va, n, slot.root), nr, a, ret)
+    if nr == _NR_LANDLOCK_CREATE_RULESET and a[2] & 0xFFFF_FFFF:
+        # SYSCALL_DEFINE3(landlock_create_ruleset): LANDLOCK_CREATE_RULESET_VERSION answers
+        # the ABI version, _ERRATA (6.15) a bit mask, any other flag -EINVAL: no descriptor
+        return []
     if nr in NEW_FD_RESULT or nr == NR_DUP3 or (nr == NR_SIGNALFD4 and s32(a[0]) == -1) \
             or (nr == NR_FCNTL and a[1] & 0xFFFF_FFFF in (F_DUPFD, F_DUPFD_CLOEXEC)):
         return [ret]

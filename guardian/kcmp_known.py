@@ -192,7 +192,9 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None,
         if s32(a[1]) == own:
             never, why = _slot_file(k, a, read)
             if never:
-                refuse("return.fd_never_opened", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
+                refuse("return.fd_never_opened", Status.ERR_DENIED,
+                       f"kcmp answered {ret:#x} for {why} (a launch that passes it: "
+                       "--launch-fds N)")
             elif why:
                 refuse("return.kcmp_slot_file", Status.ERR_DENIED, f"kcmp answered {ret:#x} for {why}")
         return

@@ -1,0 +1,51 @@
+"""copy_creds(): a new task's cred is its creator's, so what the Guardian knows of the
+creator's permitted, inheritable and ambient sets (guardian/capset_sets.py,
+guardian/cap_needed.py) holds in a child made without CLONE_NEWUSER
+(prctl_state.note_clone()); under CLONE_NEWUSER set_cred_user_ns() fills the sets."""
+
+from __future__ import annotations
+
+import pytest
+
+from guardian import cap_needed, prctl_state
+from guardian.capset_sets import AMBIENT_OUT, CAP_EFFECTIVE, CAP_INHERITABLE, CAP_PERMITTED
+from guardian.checks import Refused
+from tests.test_cap_rules_r81c import (
+    ALL,
+    CAP_SETUID,
+    NR_CAPGET,
+    NR_CAPSET,
+    NR_PRCTL,
+    V3,
+    _call,
+    _data,
+    _judge,
+    _Memory,
+    _slot,
+    _stated,
+)
+
+CLONE_NEWUSER = 0x1000_0000
+_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT)
+
+
+def test_fork_child_keeps_known_permitted_inheritable_and_ambient() -> None:
+    """capset(permitted, inheritable empty) then fork: the child's capget of a full
+    permitted set and its PR_CAP_AMBIENT_RAISE answered 0 are refused, as in the parent;
+    under CLONE_NEWUSER nothing is carried."""
+    s, mem = _stated(), _Memory()
+    _judge(s, mem, _call(mem, NR_CAPSET, V3, data=_data(0, 1 << CAP_SETUID, 0)))
+    parent = s.of_thread(_slot(NR_CAPSET))
+    child: dict[str, object] = {}
+    prctl_state.note_clone(parent, child, 0)
+    assert all(child.get(f) == parent[f] for f in _SETS)
+    s.threads[(5, 2)] = child
+    with pytest.raises(Refused) as e:
+        _judge(s, mem, _call(mem, NR_CAPGET, V3, stored=_data(0, ALL)))
+    assert e.value.check == "return.capset_permitted"
+    with pytest.raises(Refused) as e:
+        cap_needed.check_prctl(s, _slot(NR_PRCTL, 47, 2, CAP_SETUID), 0, False)
+    assert e.value.check == "return.cap_needed"
+    fresh: dict[str, object] = {}
+    prctl_state.note_clone(parent, fresh, CLONE_NEWUSER)
+    assert not any(f in fresh for f in _SETS)

@@ -28,8 +28,15 @@ from abi import Status
 from abi.output_commands import PR_CAP_AMBIENT, PR_CAPBSET_DROP
 from abi.syscalls import NUMBERS
 from abi.value_ranges import SECUREBITS
-from guardian.capset_sets import AMBIENT_OUT, CAP_EFFECTIVE, CAP_INHERITABLE, CAP_PERMITTED
+from guardian.capset_sets import (
+    AMBIENT_OUT,
+    CAP_EFFECTIVE,
+    CAP_INHERITABLE,
+    CAP_PERMITTED,
+    CAP_VALID_MASK,
+)
 from guardian.checks import refuse
+from guardian.setuid_fixup import CAP_SETPCAP, SECBIT_NO_SETUID_FIXUP
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -37,12 +44,10 @@ if TYPE_CHECKING:
 
 #: the call check_setuid() judges (result_rules tests `nr == SETUID_CALL` first)
 SETUID_CALL = NUMBERS["setuid"]
-CAP_SETUID, CAP_SETPCAP = 7, 8
+CAP_SETUID = 7
 SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6
 _IS_SET, _RAISE = 1, 2              # (PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE)
-SECBIT_NO_SETUID_FIXUP = 1 << 2
 _UIDS = ("ruid", "euid", "suid")
-_VALID = (1 << 41) - 1                  # (CAP_VALID_MASK: CAP_LAST_CAP 40 in every 6.x)
 _U32 = 0xFFFF_FFFF
 
 
@@ -116,4 +121,4 @@ def note_setxuid(stated: StatedFacts, slot: Slot, before: dict[str, object],
         return
     new = [after.get(n) for n in _UIDS]
     if all(isinstance(v, int) and v != 0 for v in new):
-        facts[AMBIENT_OUT] = _VALID
+        facts[AMBIENT_OUT] = CAP_VALID_MASK

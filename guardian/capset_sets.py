@@ -147,13 +147,13 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
             return
         data = slot.asked[slot.args[1]]
         _check_subset(data, words)
-        _check_permitted(old, _sets(data, words, 1) & _VALID)
+        _check_permitted(old, _sets(data, words, 1) & CAP_VALID_MASK)
         facts[CAP_EFFECTIVE] = _sets(data, words, 0)
-        facts[CAP_PERMITTED] = _sets(data, words, 1) & _VALID
-        facts[CAP_INHERITABLE] = _sets(data, words, 2) & _VALID
+        facts[CAP_PERMITTED] = _sets(data, words, 1) & CAP_VALID_MASK
+        facts[CAP_INHERITABLE] = _sets(data, words, 2) & CAP_VALID_MASK
         out = facts.get(AMBIENT_OUT)
         facts[AMBIENT_OUT] = (out if isinstance(out, int) else 0) | \
-            _VALID & ~(facts[CAP_PERMITTED] & facts[CAP_INHERITABLE])
+            CAP_VALID_MASK & ~(facts[CAP_PERMITTED] & facts[CAP_INHERITABLE])
         return
     known = facts.get(CAP_EFFECTIVE)
     held = facts.get(CAP_PERMITTED)
@@ -197,14 +197,14 @@ def _check_permitted(old: object, new: int, what: str = "capset() answers 0 with
 
 #: CAP_LAST_CAP (CAP_CHECKPOINT_RESTORE, 40, in every 6.x): sys_capset() masks the sets'
 #: last word to the valid capabilities before cap_capset() compares them
-_VALID = (1 << 41) - 1
+CAP_VALID_MASK = (1 << 41) - 1
 
 
 def _check_subset(data: bytes, words: int) -> None:
     """A capset() of the caller answered 0 (header and data quiet): cap_capset():
     `if (!cap_issubset(*effective, *permitted)) return -EPERM;` whatever the thread's
     state."""
-    effective, permitted = _sets(data, words, 0) & _VALID, _sets(data, words, 1) & _VALID
+    effective, permitted = _sets(data, words, 0) & CAP_VALID_MASK, _sets(data, words, 1) & CAP_VALID_MASK
     if effective & ~permitted:
         refuse("return.capset_subset", Status.ERR_DENIED,
                f"capset() answers 0 with effective set {effective:#x} outside its new "

@@ -122,6 +122,7 @@ EXPECTED = {
     "secret_r79_core",
     "secret_r80_core",
     "secret_r81_core",
+    "secret_r82_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -186,7 +186,7 @@ RULES: tuple[Rule, ...] = (
          "deadline), nor do a process's and a thread's CPU-time clocks and times()' "
          "fields, nor getrusage's times and counts (a process's never below a thread's); process and thread ids in 1..PID_MAX_LIMIT, getpid one value per process; getpriority in 1..40, a timerfd or eventfd counter read nonzero (by read "
          "or readv), an interrupted sleep's remaining time at most the request (pselect6's "
-         "at most its timeout), sysinfo's procs at least "
+         "and ppoll's at most their timeout), sysinfo's procs at least "
          "1; a soft limit at most its hard limit, a scheduling priority of 0..99 and a "
          "policy Linux has, an old umask of 0..0777, a clock resolution not negative, "
          "F_GETFD's flags 0 or FD_CLOEXEC, a parent-death signal of 0..64, FIONREAD's count "

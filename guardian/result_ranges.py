@@ -36,7 +36,8 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
   readv that returns 8 into a first iovec of 8 bytes;
 * an interrupted nanosleep / relative clock_nanosleep leaves at most the time asked for
   (the request as the program passed it at entry: the remaining time may overwrite it);
-  pselect6's time left, written back over its timeout, is at most that timeout;
+  pselect6's and ppoll's time left, written back over the timeout (poll_select_finish()
+  -> put_timespec64()), is at most that timeout;
 * sysinfo counts at least one process (the caller), an uptime >= 0 and mem_unit >= 1;
 * getrlimit's limit and prlimit64's old limit have rlim_cur <= rlim_max (RLIM_INFINITY
   is ~0, the largest value);
@@ -81,7 +82,9 @@ _NR_SETPGID = NUMBERS["setpgid"]
 _NR_CLONE, _NR_CLONE3 = NUMBERS["clone"], NUMBERS["clone3"]
 _NR_GETPRIORITY, _NR_SYSINFO, _NR_READ = NUMBERS["getpriority"], NUMBERS["sysinfo"], NUMBERS["read"]
 _NR_NANOSLEEP = NUMBERS["nanosleep"]
-_NR_READV, _NR_PSELECT6 = NUMBERS["readv"], NUMBERS["pselect6"]
+_NR_READV, _NR_PSELECT6, _NR_PPOLL = NUMBERS["readv"], NUMBERS["pselect6"], NUMBERS["ppoll"]
+#: the polls that write the time left back over their timeout: its argument
+_TIMEOUT_ARG = {_NR_PSELECT6: 4, _NR_PPOLL: 2}
 _NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
 CLONE_NEWPID = 0x2000_0000
 #: The calls whose descriptors a read of 8 bytes returns a nonzero counter from.
@@ -111,7 +114,7 @@ QUEUE_MAKERS = frozenset(NUMBERS[n] for n in ("pipe2", "socket", "socketpair", "
 VALUE_CALLS = frozenset({_NR_GETPRIORITY, _NR_SYSINFO, _NR_READ, *SLEEP_CALLS, _NR_GETRLIMIT,
                          _NR_PRLIMIT64, _NR_SCHED_GETPARAM, _NR_SCHED_GETSCHEDULER, _NR_UMASK,
                          _NR_CLOCK_GETRES, _NR_FCNTL, _NR_PRCTL, _NR_IOCTL, _NR_LSEEK,
-                         _NR_READV, _NR_PSELECT6})
+                         _NR_READV, _NR_PSELECT6, _NR_PPOLL})
 _SYSINFO = struct.Struct("<q72xH22xI")          # uptime, ..., procs (80), ..., mem_unit (104)
 _RLIMIT = struct.Struct("<QQ")                   # rlim_cur, rlim_max
 _S32 = struct.Struct("<i")
@@ -384,10 +387,11 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
                                      f"{mem_unit} (at least 0, 1 and 1: the caller is a process)")
     elif nr in SLEEP_CALLS:
         _check_sleep_left(memory, slot, ret)
-    elif nr == _NR_PSELECT6:
-        asked = slot.asked.get(a[4]) if a[4] else None
+    elif nr in _TIMEOUT_ARG:
+        tmo = a[_TIMEOUT_ARG[nr]]
+        asked = slot.asked.get(tmo) if tmo else None
         if asked is not None:                # (written back on any return)
-            left = timespec_ns(_read(memory, slot, a[4], 16))
+            left = timespec_ns(_read(memory, slot, tmo, 16))
             if not 0 <= left <= timespec_ns(asked):
                 _value_refused(slot, f"leaves {left} ns of a timeout of {timespec_ns(asked)} ns")
     elif nr == _NR_UMASK:                               # (umask cannot fail)

@@ -72,13 +72,14 @@ def _asked_ranges(slot: Slot) -> list[tuple[int, int]]:
 
 
 def note_asked(memory: UserMemory, slot: Slot) -> None:
-    """Keep the fd_sets or pollfds (and pselect6's timeout) as the program passed them (a
-    page the Guardian cannot read now -- swapped out -- is judged without its inputs)."""
+    """Keep the fd_sets or pollfds (and pselect6's and ppoll's timeout) as the program
+    passed them (a page the Guardian cannot read now -- swapped out -- is judged without
+    its inputs)."""
     for va, n in _asked_ranges(slot):
         raw = memory.read(va, n, slot.root)
         if raw is not None:
             slot.asked[va] = raw
-    tmo = slot.args[4] if slot.nr == _NR_PSELECT6 else 0
+    tmo = slot.args[4] if slot.nr == _NR_PSELECT6 else slot.args[2]
     if tmo and tmo not in slot.asked:          # the timeout, before the time left replaces it
         raw = memory.read(tmo, 16, slot.root)
         if raw is not None:

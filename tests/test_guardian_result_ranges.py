@@ -433,3 +433,18 @@ def test_sysinfo_s_uptime_is_boottime_rounded_up(s: Scene) -> None:
     # ... and the clock read later is past 2e6 + 499 s.
     assert _clock(s, BOOTTIME, (2 * 10**6 + 400) * NS) == Status.ERR_DENIED
     assert _clock(s, BOOTTIME, (2 * 10**6 + 499) * NS + 5) == Status.OK
+
+
+def test_ppolls_time_left_is_at_most_its_timeout(s: Scene) -> None:
+    # ppoll(fds, nfds, tmo_p, sigmask, sigsetsize) writes the time left over tmo_p
+    # (poll_select_finish() -> put_timespec64()): never more than it was given
+    tmo = VA + 512
+    asked = struct.pack("<qq", 1, 0)
+    args = (0, 0, tmo, 0, 8)
+    for left, ok in ((0, True), (NS, True), (NS + 1, False), (5 * NS, False)):
+        _put(s, tmo, struct.pack("<qq", left // NS, left % NS))
+        got = _resume(s, "ppoll", args, 0, [(tmo, tmo + 16)], asked={tmo: asked})
+        assert (got == Status.OK) is ok, left
+    assert _refused_by(s, "return.value_range")
+    _put(s, tmo, struct.pack("<qq", 2, 0))
+    assert _resume(s, "ppoll", args, 0, [(tmo, tmo + 16)]) == Status.OK   # not kept: unjudged

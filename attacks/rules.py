@@ -258,7 +258,7 @@ RULES: tuple[Rule, ...] = (
                  "return.descriptor_kind", "return.fd_never_opened",
                  "return.perf_event_args", "return.pidfd_args",
                  "return.securebits_locked", "return.securebits_setpcap",
-                 "return.capset_effective", "return.capset_subset",
+                 "return.capset_effective", "return.capset_subset", "return.capset_target",
                  "return.capset_permitted", "return.cap_header", "return.cap_valid_mask",
                  "return.cap_needed", "return.ambient_cleared",
                  "return.unshare_threads", "return.unshare_live_thread", "return.suid_dumpable",

@@ -5,6 +5,14 @@ sets are known to lack it.
   CAP_SETUID)) {...} else if (!uid_eq(kuid, old->uid) && !uid_eq(kuid, new->suid))
   goto error;` (-EPERM): a uid neither the real nor the saved one needs CAP_SETUID in the
   effective set (cap_capable() of the caller's own namespace reads cap_effective).
+- __sys_setgid(): the same with the gids and CAP_SETGID; __sys_setreuid(): `if (ruid !=
+  (uid_t) -1 && !uid_eq(old->uid, kruid) && !uid_eq(old->euid, kruid) &&
+  !ns_capable_setid(old->user_ns, CAP_SETUID)) goto error;` and the euid any old one;
+  __sys_setresuid(): each id not -1 one of the old three, else CAP_SETUID (-EPERM);
+  __sys_setregid(), __sys_setresgid() likewise with CAP_SETGID.
+- __sys_setfsuid(), __sys_setfsgid(): a new fs id none of the four old ids stays the
+  old one without CAP_SETUID / CAP_SETGID (fs_id_kept(): the answer of the next one is
+  then judged by return.credentials against it).
 - cap_prctl_drop() (security/commoncap.c): `if (!ns_capable(current_user_ns(),
   CAP_SETPCAP)) return -EPERM;`.
 - cap_task_prctl() PR_CAP_AMBIENT_RAISE: `if (!cap_raised(current_cred()->cap_permitted,
@@ -26,8 +34,9 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.output_commands import PR_CAP_AMBIENT, PR_CAPBSET_DROP
-from abi.syscalls import NUMBERS
+from abi.syscalls import NUMBERS, SYSCALL_NAMES
 from abi.value_ranges import SECUREBITS
+from guardian import checks
 from guardian.capset_sets import (
     AMBIENT_OUT,
     CAP_EFFECTIVE,
@@ -42,11 +51,24 @@ if TYPE_CHECKING:
     from guardian.slots import Slot
     from guardian.stated_facts import StatedFacts
 
-#: the call check_setuid() judges (result_rules tests `nr == SETUID_CALL` first)
-SETUID_CALL = NUMBERS["setuid"]
-CAP_SETUID = 7
+CAP_SETGID, CAP_SETUID = 6, 7
+_U, _G = ("ruid", "euid", "suid"), ("rgid", "egid", "sgid")
+#: per set*id call: the capability it needs, the known old ids, and per argument the old
+#: ids (indices into them) a new id may be without it (-1 keeps the id where a call
+#: takes it so: setre*id(), setres*id())
+_SETXID: dict[int, tuple[int, tuple[str, str, str], tuple[tuple[int, ...], ...], bool]] = {
+    NUMBERS["setuid"]: (CAP_SETUID, _U, ((0, 2),), False),           # __sys_setuid()
+    NUMBERS["setgid"]: (CAP_SETGID, _G, ((0, 2),), False),           # __sys_setgid()
+    NUMBERS["setreuid"]: (CAP_SETUID, _U, ((0, 1), (0, 1, 2)), True),    # __sys_setreuid()
+    NUMBERS["setregid"]: (CAP_SETGID, _G, ((0, 1), (0, 1, 2)), True),    # __sys_setregid()
+    NUMBERS["setresuid"]: (CAP_SETUID, _U, ((0, 1, 2),) * 3, True),      # __sys_setresuid()
+    NUMBERS["setresgid"]: (CAP_SETGID, _G, ((0, 1, 2),) * 3, True),      # __sys_setresgid()
+}
+#: the calls check_setuid() judges (result_rules tests `nr in SETXID_CALLS` first)
+SETXID_CALLS = frozenset(_SETXID)
 SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6
-_IS_SET, _RAISE = 1, 2              # (PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE)
+#: PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_CLEAR_ALL
+_IS_SET, _RAISE, _CLEAR_ALL = 1, 2, 4
 _UIDS = ("ruid", "euid", "suid")
 _U32 = 0xFFFF_FFFF
 
@@ -59,16 +81,53 @@ def _lacks(facts: dict[str, object], fact: str, cap: int) -> bool:
 
 def check_setuid(stated: StatedFacts, slot: Slot, ret: int,
                  known: dict[str, object]) -> None:
-    """setuid() answered `ret` (no filter); `known`: the thread's ids before it."""
-    if ret != 0 or not _lacks(stated.of_thread(slot), CAP_EFFECTIVE, CAP_SETUID):
+    """A set*uid or set*gid call answered `ret` (no filter); `known`: the thread's ids
+    before it.  Each new id (not -1 where the call keeps an id so) outside the old ids
+    the kernel function lets it be needs CAP_SETUID / CAP_SETGID in the effective set."""
+    cap, names, allowed, keeps = _SETXID[slot.nr]
+    if ret != 0 or not _lacks(stated.of_thread(slot), CAP_EFFECTIVE, cap):
         return
-    uid, ruid, suid = slot.args[0] & _U32, known.get("ruid"), known.get("suid")
-    if not isinstance(ruid, int) or not isinstance(suid, int) or uid in (ruid, suid):
-        return
-    refuse("return.cap_needed", Status.ERR_DENIED,
-           f"setuid({uid}) answers 0, neither the real uid {ruid} nor the saved {suid}, "
-           "while the thread's effective set is known to lack CAP_SETUID (__sys_setuid(): "
-           "ns_capable_setid() fails: -EPERM)")
+    old = [known.get(n) for n in names]
+    for i, may in enumerate(allowed):
+        new = slot.args[i] & _U32
+        if keeps and new == _U32:
+            continue
+        ids = [old[j] for j in may]
+        if not all(isinstance(v, int) for v in ids) or new in ids:
+            continue
+        call = SYSCALL_NAMES.get(slot.nr, str(slot.nr))
+        refuse("return.cap_needed", Status.ERR_DENIED,
+               f"{call}() answers 0 with its argument {i} {new} none of the old "
+               f"{'/'.join(names[j] for j in may)} {ids}, while the thread's effective set "
+               f"is known to lack {'CAP_SETUID' if cap == CAP_SETUID else 'CAP_SETGID'} "
+               f"(__sys_{call}(): ns_capable_setid() fails: -EPERM)")
+
+
+#: setfsuid(), setfsgid(): the capability each needs and the ids that name the old ones
+_SETFS: dict[int, tuple[int, str, tuple[str, ...]]] = {
+    NUMBERS["setfsuid"]: (CAP_SETUID, "fsuid", ("ruid", "euid", "suid", "fsuid")),
+    NUMBERS["setfsgid"]: (CAP_SETGID, "fsgid", ("rgid", "egid", "sgid", "fsgid")),
+}
+#: the calls fs_id_kept() judges (result_rules tests `nr in SETFS_CALLS` first)
+SETFS_CALLS = frozenset(_SETFS)
+
+
+def fs_id_kept(stated: StatedFacts, slot: Slot,
+               known: dict[str, object]) -> tuple[str, int] | None:
+    """setfsuid() or setfsgid() (no filter); `known`: the thread's ids before it.  The fs
+    id that surely stays, where the new one is none of the four old ids and the effective
+    set is known to lack CAP_SETUID / CAP_SETGID (__sys_setfsuid(): `if (uid_eq(kuid,
+    old->uid) || uid_eq(kuid, old->euid) || uid_eq(kuid, old->suid) || uid_eq(kuid,
+    old->fsuid) || ns_capable_setid(old->user_ns, CAP_SETUID))` alone changes it; an
+    invalid id, -1, changes nothing either).  Followed only while return.cap_needed is on."""
+    cap, name, names = _SETFS[slot.nr]
+    old = [known.get(n) for n in names]
+    if not checks.enabled("return.cap_needed") or \
+            not all(isinstance(v, int) for v in old) or \
+            not _lacks(stated.of_thread(slot), CAP_EFFECTIVE, cap) or \
+            slot.args[0] & _U32 in old:
+        return None
+    return name, int(old[3])  # type: ignore[arg-type]
 
 
 def check_prctl(stated: StatedFacts, slot: Slot, ret: int, filtered: bool) -> None:
@@ -93,6 +152,10 @@ def check_prctl(stated: StatedFacts, slot: Slot, ret: int, filtered: bool) -> No
         refuse("return.cap_needed", Status.ERR_DENIED,
                "prctl PR_CAPBSET_DROP answers 0 while the thread's effective set is known "
                "to lack CAP_SETPCAP (cap_prctl_drop(): -EPERM)")
+    if option == PR_CAP_AMBIENT and a[1] & _U32 == _CLEAR_ALL:
+        # (cap_task_prctl(): `cap_clear(new->cap_ambient); return commit_creds(new);`)
+        facts[AMBIENT_OUT] = CAP_VALID_MASK
+        return
     if option != PR_CAP_AMBIENT or a[1] & _U32 != _RAISE:
         return
     bits = facts.get(SECUREBITS)

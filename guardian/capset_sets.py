@@ -25,6 +25,10 @@ creator's (copy_creds(): prctl_state.note_clone()) but under CLONE_NEWUSER.
 guardian/setuid_fixup.py notes the empty set a setuid from euid 0 leaves
 (cap_emulate_setxuid()) here too.
 
+`return.capset_target`: capset() of a header naming a pid neither 0 nor the caller's
+tid as the program was told it (gettid(), its clone's answer, its fork's) never answers 0
+(sys_capset(): only the caller since 2.6.25, -EPERM).
+
 `return.capset_permitted`: the permitted (and inheritable) set the same capset() stored
 is kept too, forgotten where the effective one is (no set*id call adds to it:
 cap_emulate_setxuid() only clears): cap_capset() `if (!cap_issubset(*permitted,
@@ -140,6 +144,11 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
         if not words and head is not None and head[0] and tid is not None:
             # sys_capset(): `if (pid != 0 && pid != task_pid_vnr(current)) return -EPERM;`
             # before any cred is prepared: a header naming another task stores nothing
+            # and never answers 0 (the caller's tid as it was told it: gettid(), clone)
+            refuse("return.capset_target", Status.ERR_DENIED,
+                   f"capset() answers 0 for a header naming pid {head[1]}, neither 0 nor "
+                   f"the caller's tid {tid} (sys_capset(): `/* may only affect current "
+                   "now */ if (pid != 0 && pid != task_pid_vnr(current)) return -EPERM;`)")
             return
         old = facts.get(CAP_PERMITTED)
         forget(facts)

@@ -51,8 +51,10 @@ from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.call_stores import note_lock
 from guardian.cap_header import judge as judge_cap_header
-from guardian.cap_needed import SETUID_CALL as _SETUID_CALL
+from guardian.cap_needed import SETFS_CALLS as _SETFS_CALLS
+from guardian.cap_needed import SETXID_CALLS as _SETXID_CALLS
 from guardian.cap_needed import check_setuid as check_setuid_cap
+from guardian.cap_needed import fs_id_kept
 from guardian.cap_needed import note_setxuid as note_setxuid_ambient
 from guardian.capabilities import LONG_LIVED, NotPresent, expand
 from guardian.capset_sets import CALLS as _CAPSET_CALLS
@@ -481,6 +483,17 @@ class ResultRules:
         same_ids = creds_call and not self._filtered(slot) and \
             changes_nothing(slot, ret, self.creds.known(slot))
         kept_facts = kept_by_same_ids(self.files.stated, slot) if same_ids else None
+        fs_kept = None
+        if creds_call and (nr in _SETXID_CALLS or nr in _SETFS_CALLS) and \
+                not self._filtered(slot):
+            # (before the table's CRED_CHANGE note forgets the sets a call asking euid 0
+            # may raise, prctl_state.note_set(); the ids as they were before the call)
+            known_ids = self.creds.known(slot)
+            if known_ids is not None and not known_ids.get(USERNS):
+                if nr in _SETXID_CALLS:
+                    check_setuid_cap(self.files.stated, slot, ret, known_ids)
+                else:
+                    fs_kept = fs_id_kept(self.files.stated, slot, known_ids)
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
                          self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
@@ -735,9 +748,6 @@ class ResultRules:
             self.usage.commit(slot, usage_shown)
         if creds_call:
             known = self.creds.known(slot)
-            if nr == _SETUID_CALL and not self._filtered(slot) and known is not None \
-                    and not known.get(USERNS):
-                check_setuid_cap(self.files.stated, slot, ret, known)
             ids_before = dict(known) if nr in _SETXUID and ret == 0 and known is not None \
                 and not known.get(USERNS) and not self._filtered(slot) else None
             if nr in _SETXUID and not self._filtered(slot) and known is not None and \
@@ -753,6 +763,10 @@ class ResultRules:
                 launch_facts.note_cred_commit(stated.launch, stated, slot,
                                               mm_flags_settled(reg, slot))
             self.creds.commit(slot, creds_shown, ret, self._filtered(slot))
+            if fs_kept is not None:     # (no CAP_SETUID/SETGID: __sys_setfsuid() kept it)
+                after = self.creds.known(slot)
+                if after is not None:
+                    after[fs_kept[0]] = fs_kept[1]
             if ids_before is not None:      # (cap_emulate_setxuid() clears the ambient set)
                 note_setxuid_ambient(self.files.stated, slot, ids_before, self.creds.known(slot))
             if kept_facts:

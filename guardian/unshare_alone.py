@@ -20,7 +20,10 @@ group: attach_pid(), list_add_tail_rcu(&p->thread_node, ...)), is in the group u
 dies, and a thread of the group dies alone only by its own exit() -- seen at its entry,
 from which on it may be gone -- or a seccomp filter's SECCOMP_RET_KILL_THREAD (a thread a
 filter may hold is not counted); a fatal signal or another thread's exec (de_thread())
-ends the caller too, which then never returns to user code.  A CLONE_VM child outside the
+ends the caller too, which then never returns to user code.  The thread that made such a
+clone is counted from its return as well (the group leader included: a leader stays on
+the thread list even as a zombie, but is no longer counted from its exit()'s entry),
+whether the program's first thread, a fork child's or a clone's.  A CLONE_VM child outside the
 group (current_is_single_threaded()) is not counted: a signal another process sends may
 end its group alone at any time, and Linux tells the Guardian only later.
 """
@@ -49,10 +52,11 @@ _ERRNO_FLOOR = (1 << 64) - 4095
 
 def note_clone(reg: Registry, slot: Slot, ret: int) -> None:
     """A clone answered `ret`: a CLONE_THREAD child it made (slot.new_thread), answered
-    with a tid, is a live thread of the caller's group."""
+    with a tid, is a live thread of the caller's group, and so is the caller (the group
+    leader among them): it was in the clone, so it had not entered exit()."""
     if slot.new_thread and 0 < ret < _ERRNO_FLOOR:
         key = (slot.root, reg.group_of(slot.root, slot.thread))
-        reg.live_threads.setdefault(key, set()).add(slot.new_thread)
+        reg.live_threads.setdefault(key, set()).update((slot.new_thread, slot.thread))
 
 
 def note_exit(reg: Registry, slot: Slot) -> None:

@@ -28,6 +28,9 @@ TID = 4242
 FULL = 0x1FF_FFFF_FFFF
 
 
+EPERM = (1 << 64) - 1
+
+
 def _slot(nr: int, *args: int, thread: int = 2) -> Slot:
     return Slot(id=1, domain=1, saved=None, elr=0, nr=nr, args=args, root=5, thread=thread)
 
@@ -147,12 +150,16 @@ def test_headers_naming_the_caller_by_its_tid() -> None:
 
 def test_capset_naming_another_task_keeps_the_set() -> None:
     """ZW-025: sys_capset() refuses a pid neither 0 nor the caller's (-EPERM) before any
-    cred is made: what was known stays.  Its tid not known: the pid may be its own."""
+    cred is made: what was known stays (an answer 0 is refused since AC-006,
+    return.capset_target).  Its tid not known: the pid may be its own."""
     s, mem = _emptied()
     mem.bytes[DATA] = _caps(FULL, FULL)
-    _call(s, mem, NR_CAPSET, 0, pid=1)
+    _call(s, mem, NR_CAPSET, EPERM, pid=1)         # Linux's answer
     with pytest.raises(Refused):
         _call(s, mem, NR_CAPGET, 0)
+    with pytest.raises(Refused) as e:
+        _call(s, mem, NR_CAPSET, 0, pid=1)
+    assert e.value.check == "return.capset_target"
     _call(s, mem, NR_CAPSET, 0, pid=1, tid=None)
     _call(s, mem, NR_CAPGET, 0)
 

@@ -72,48 +72,49 @@ capset() of version 1 naming the caller's tid, the ambient set across an exec, a
 KILL_THREAD filter's thread at unshare(), --launch-securebits runs.
 
 Through with the Guardian on when written (gaps, 9: AC-001, 002, 003, 006, 009, 010,
-011, 012, 013), and what the Guardian would need:
-- AC-001, AC-002 (setresuid(), setreuid() after capset() emptied the effective set),
-  AC-010 (setresuid(-1, 0, -1) after the set*uid fix-up emptied it): return.cap_needed
-  judges setuid() alone; it would judge setresuid() and setreuid() answered 0 against
-  the known effective set (capset_sets.CAP_EFFECTIVE) too: each new id neither -1 nor
-  one of the thread's known old real, effective or saved uids (setreuid(): the real one
-  may be the old real or effective uid only) needs CAP_SETUID (__sys_setresuid(),
-  __sys_setreuid()).
-- AC-003 (setgid(65534) without CAP_SETGID): the same for the set*gid calls and
-  CAP_SETGID (bit 6) with the known gids (__sys_setgid(), __sys_setregid(),
-  __sys_setresgid()).
-- AC-006 (capset() naming the parent): capset_sets.judge() notes nothing for a header
-  naming another pid but refuses nothing; a capset() of a quiet header whose pid is
-  neither 0 nor the caller's known tid answered 0 is never Linux's (sys_capset():
-  -EPERM), where the caller's tid is known (the program was told it: gettid(), clone's
-  answer) -- the parent's pid, told by getppid(), is another task for certain.
-- AC-009 (PR_CAP_AMBIENT_CLEAR_ALL): cap_needed.check_prctl() notes the ambient set's
-  cleared bits from capset() and set*uid, not from CLEAR_ALL answered 0 (no filter): it
-  would set AMBIENT_OUT to every valid capability there.
+011, 012, 013); 8 closed since (fix82c):
+- AC-001, AC-002, AC-010 (setresuid(), setreuid() without CAP_SETUID), AC-003
+  (setgid() without CAP_SETGID): refused since by return.cap_needed, widened from
+  setuid() to every set*uid and set*gid call (guardian/cap_needed.py: each new id not
+  -1 outside the old ids __sys_setreuid(), __sys_setresuid(), __sys_setgid(),
+  __sys_setregid(), __sys_setresgid() allow needs CAP_SETUID / CAP_SETGID in the known
+  effective set), judged before the call's CRED_CHANGE note forgets the set a call
+  asking euid 0 may raise (AC-010's).
+- AC-006 (capset() naming the parent): refused since by return.capset_target
+  (guardian/capset_sets.py: a quiet header of a known version naming a pid neither 0
+  nor the caller's told tid, sys_capset(): -EPERM); round 80c's ZW-025 (the same
+  capset() answered 0, then capget() of a full set) is refused there too now, at the
+  capset() (return.capset_effective behind it).
+- AC-009 (IS_SET 1 after PR_CAP_AMBIENT_CLEAR_ALL): refused since by
+  return.ambient_cleared (cap_needed.check_prctl() notes every capability out of the
+  ambient set at an unfiltered CLEAR_ALL answered 0).
+- AC-013 (setfsuid(-1) 65534 after E and setfsuid(65534)): refused since by
+  return.credentials (the old fs id setfsuid() answers), where return.cap_needed's
+  cap_needed.fs_id_kept() keeps the known fs uid through a setfsuid() to an id none of
+  the four known old uids while the effective set is known to lack CAP_SETUID
+  (__sys_setfsuid(); setfsgid() likewise with CAP_SETGID); with return.cap_needed off
+  the fs uid is forgotten there as before.
+- AC-012 (the leader spinning at a second thread's unshare()): refused since by
+  return.unshare_live_thread (guardian/unshare_alone.py counts the thread that made a
+  CLONE_THREAD clone, the group leader here, until its own exit()).
+Still open (1), and what the Guardian would need:
 - AC-011 (the exec'd image's PR_GET_DUMPABLE after capset() dropped the permitted set):
   return.exec_dumpable reads only the auxiliary vector's ids; it would also need the
   exec's commit_creds() clause `!cred_cap_issubset(old, new)`: a root exec (AT_UID 0 or
-  AT_EUID 0, no NO_ROOT securebit known) after a capset() whose known permitted set
-  (capset_sets.CAP_PERMITTED) lacks a capability of the bounding set grows the
+  AT_EUID 0, the thread's securebits known without SECBIT_NOROOT -- under it
+  handle_privileged_root() grants nothing; file capabilities do not matter for root
+  there but on a set-uid-root file, which AT_UID != AT_EUID shows) after a capset()
+  whose known permitted set
+  (capset_sets.CAP_PERMITTED) lacks a capability of the known bounding set grows the
   permitted set: the new image's PR_GET_DUMPABLE is fs.suid_dumpable (0 under the
-  README's launch), so 1 refused.
-- AC-012 (a second thread's unshare(CLONE_NEWUSER) while the group leader spins):
-  return.unshare_live_thread counts threads a clone of the group made; the group leader
-  (the fork child itself, or the launched program) is alive in the group until its own
-  exit() or exit_group() (a leader that exit()s stays a zombie on the thread list, and
-  thread_group_empty() stays false while any thread lives): an unshare() answered 0 from
-  a thread not the leader while the leader has not entered exit would be refused.
-- AC-013 (setfsuid() after E): the fs uid a setfsuid() may set is followed only where
-  the call surely changed it (return.suid_dumpable's _note_fs_id); with the effective
-  set known to lack CAP_SETUID (capset_sets.CAP_EFFECTIVE), a setfsuid() to an id none
-  of the thread's known real, effective, saved or fs uids changes nothing
-  (__sys_setfsuid(): `if (uid_eq(kuid, old->uid) || ... || ns_capable_setid(...,
-  CAP_SETUID))`), so a later setfsuid() answering that id is never Linux's.
-Refused (4): AC-004 (PR_SET_SECUREBITS after E): return.securebits_setpcap; AC-005
-(a fork child's setuid() after its parent's E), AC-007 (E through a header naming the
-caller's own tid): return.cap_needed; AC-008 (PR_CAPBSET_READ 1 after the drop):
-return.range_table (prctl_state's bounding bit).
+  README's launch), so 1 refused.  Not done in fix82c's time.
+Refused (4) when written: AC-004 (PR_SET_SECUREBITS after E): return.securebits_setpcap;
+AC-005 (a fork child's setuid() after its parent's E), AC-007 (E through a header naming
+the caller's own tid): return.cap_needed; AC-008 (PR_CAPBSET_READ 1 after the drop):
+return.range_table (prctl_state's bounding bit).  Refused since: AC-001, AC-002, AC-003,
+AC-010 (return.cap_needed), AC-006 (return.capset_target), AC-009
+(return.ambient_cleared), AC-012 (return.unshare_live_thread), AC-013
+(return.credentials on the fs uid return.cap_needed keeps).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ PROPS = {
 
 @scenario(id="AC-001", title="Answer 0 to setresuid(65534, 65534, 65534) after capset() "
           "emptied the effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def ac_setresuid_nocap(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of the same sets with an empty
     effective set answered 0 (Linux's answers); it calls setresuid(65534, 65534, 65534)
@@ -172,7 +173,7 @@ def ac_setresuid_nocap(adv: Adversary) -> None:
 
 @scenario(id="AC-002", title="Answer 0 to setreuid(65534, 65534) after capset() emptied "
           "the effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def ac_setreuid_nocap(adv: Adversary) -> None:
     """1. A root fork child's E (capget(), capset() of an empty effective set, answered
     0); it calls setreuid(65534, 65534) and exits 7 for 0.
@@ -186,7 +187,7 @@ def ac_setreuid_nocap(adv: Adversary) -> None:
 
 @scenario(id="AC-003", title="Answer 0 to setgid(65534) after capset() emptied the "
           "effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def ac_setgid_nocap(adv: Adversary) -> None:
     """1. A root fork child's E; it calls setgid(65534) and exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
@@ -230,7 +231,7 @@ def ac_fork_nocap(adv: Adversary) -> None:
 
 @scenario(id="AC-006", title="Answer 0 to capset() of a header naming the parent's pid",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def ac_capset_parent(adv: Adversary) -> None:
     """1. A fork child's capget() answered 0; it calls capset() of the same sets with
     the header's pid its parent's (getppid()) and exits 7 for 0.
@@ -272,7 +273,7 @@ def ac_bset_drop_read(adv: Adversary) -> None:
 
 @scenario(id="AC-009", title="Answer 1 to PR_CAP_AMBIENT_IS_SET after "
           "PR_CAP_AMBIENT_CLEAR_ALL", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def ac_ambient_clear_all(adv: Adversary) -> None:
     """1. A root fork child's capget(), capset() with its inheritable set the permitted
     one, PR_CAP_AMBIENT_RAISE(CAP_SETUID) and PR_CAP_AMBIENT_CLEAR_ALL answered 0
@@ -298,7 +299,7 @@ def ac_ambient_clear_all(adv: Adversary) -> None:
 
 @scenario(id="AC-010", title="Answer 0 to setresuid(-1, 0, -1) after a root "
           "setuid(65534)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def ac_fixup_back(adv: Adversary) -> None:
     """1. A root fork child's setuid(65534) answered 0 (Linux's: every uid 65534); it
     calls setresuid(-1, 0, -1) and exits 7 for 0.
@@ -334,7 +335,7 @@ def ac_exec_perm_grow(adv: Adversary) -> None:
 
 @scenario(id="AC-012", title="Answer 0 to a second thread's unshare(CLONE_NEWUSER) while "
           "the group leader spins in user code", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["ALONE"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["ALONE"])
 def ac_unshare_leader(adv: Adversary) -> None:
     """1. A fork child's first thread makes a second (clone(CLONE_THREAD | ...)) and
     spins in user code; the second thread calls unshare(CLONE_NEWUSER) and the child
@@ -349,7 +350,7 @@ def ac_unshare_leader(adv: Adversary) -> None:
 
 @scenario(id="AC-013", title="Answer 65534 to setfsuid(-1) after capset() emptied the "
           "effective set and setfsuid(65534)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"])
 def ac_fsuid_nocap(adv: Adversary) -> None:
     """1. A root fork child's E (answered 0); it calls setfsuid(65534) (answered 0, the
     old fs uid), then setfsuid(-1) (the probe: the current fs uid) and exits 7 for 65534.

@@ -145,7 +145,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_data": ("RK-064",),
     "return.epoll_released": ("RH-020",),
     "return.fd_lowest": ("RF-008", "QS-011"),
-    "return.fd_open": ("QQ-020", "QQ-006"),
+    "return.fd_open": ("QQ-021",),          # (QQ-020, QQ-006: fd_never_opened too)
     "return.pipe_fifo": ("QC-045",),
     "return.pipe_count": ("QD-008",),
     "pipe.reopened": ("QQ-018",),

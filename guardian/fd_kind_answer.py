@@ -282,9 +282,10 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     why = _never(k, a, nr, own, files, slot) or child_never(files, slot, own)
     if why:
         refuse("return.fd_never_opened", Status.ERR_DENIED,
-               f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}, a number nothing "
-               "ever opened: the launch holds 0..2 and the numbers --launch-fds states, and "
-               "no call of the program's installed it (fget_task() / perf_fget_light(): -EBADF)")
+               f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}, a number that "
+               "names no file: the launch holds 0..2 and the numbers --launch-fds states, "
+               "and no call of the program's left one there (fget_task() / "
+               "perf_fget_light(): -EBADF)")
 
 
 def _never(k: Known, a: tuple[int, ...], nr: int, own: int | None, files: Descriptors,

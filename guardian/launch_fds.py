@@ -115,7 +115,8 @@ def forget(table: FileTable) -> None:
 
 def never_opened(table: FileTable | None, launch: LaunchFacts, fd: int) -> bool:
     """Is number `fd` (signed) known to name no file in `table`: fresh, not the console's
-    nor a stated launch number, and no recorded call put a file there?  (A number the
-    program closed is fd_lowest's `free`; the callers test that too.)"""
+    nor a stated launch number, and not among the numbers the recorded calls put a file
+    at and left open (`table.fds`: a number the program closed since is free again, as
+    fd_lowest's `free` also says)?"""
     return table is not None and table.fresh and fd >= 0 and fd not in MAYBE_OPEN \
         and fd not in launch.fds and fd not in table.fds

@@ -387,8 +387,10 @@ class ResultRules:
                                              [(slot.root, addr, addr + 1)]) else None)
             if why and not self._filtered(slot):
                 refuse("return.fd_never_opened", Status.ERR_DENIED,
-                       f"syscall {nr} answered {ret:#x} for {why}, a number nothing ever "
-                       "opened: fdget() / fget_raw() / path_init() find no file (-EBADF); "
+                       f"syscall {nr} answered {ret:#x} for {why}, a number that names no "
+                       "file (nothing put one there since the launch, or the program closed "
+                       "it, and every call that may install one was followed): fdget() / "
+                       "fget_raw() / path_init() find no file (-EBADF); "
                        "a launch that passes it states so with blindfold run --launch-fds N")
         if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not self._filtered(slot):
             check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())

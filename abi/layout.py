@@ -131,6 +131,9 @@ MAP_ANONYMOUS = 0x20
 PROT_EXEC = 0x4
 PROT_READ = 0x1
 PROT_WRITE = 0x2
+#: mlock2() and mlockall() flags (include/uapi/asm-generic/mman-common.h, mman.h)
+MLOCK_ONFAULT = 1
+MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
 #: arm64's Kconfig NR_CPUS: 2..4096, 512 in the defconfig (the kernel modelled).
 NR_CPUS_MAX, NR_CPUS_DEFCONFIG = 4096, 512
 # MADV_DONTNEED, MADV_FREE, MADV_REMOVE, MADV_DONTNEED_LOCKED

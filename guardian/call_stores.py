@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abi.layout import MAP_FIXED, MREMAP_FIXED, PROT_WRITE
+from abi.layout import MAP_FIXED, MCL_CURRENT, MCL_ONFAULT, MLOCK_ONFAULT, MREMAP_FIXED, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import checks, lock_state
 from guardian.locked_ranges import CALLS as _LOCK_AREA_CALLS
@@ -60,7 +60,6 @@ _UNTAG = (1 << 56) - 1
 #: replacing it (and failing after the unmap: mmap_region()), exec replacing the mm
 _UNMAPPERS = frozenset(NUMBERS[n] for n in (
     "munmap", "mremap", "shmdt", "brk", "mmap", "shmat", "execve", "execveat"))
-MLOCK_ONFAULT, MCL_CURRENT, MCL_ONFAULT = 1, 1, 4
 MAP_LOCKED, MAP_POPULATE, MAP_FIXED_NOREPLACE = 0x2000, 0x8000, 0x100000
 
 

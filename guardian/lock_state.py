@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from abi.layout import MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT
 from abi.syscalls import NUMBERS
 from guardian.locked_ranges import lock_range
 from guardian.slots import PAGE, Slot, Space, page_up
@@ -50,7 +51,6 @@ ADDERS = frozenset({_N["mlock"], _N["mlock2"], _N["mlockall"], _N["mmap"], _N["m
 CALLS = ADDERS | {_N["munlock"], _N["munlockall"], _N["munmap"]}
 #: calls that may shrink the record (answered 0 and sure)
 _SHRINKERS = frozenset({_N["munlock"], _N["munlockall"], _N["mlockall"], _N["munmap"]})
-MLOCK_ONFAULT, MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 1, 2, 4
 MAP_LOCKED = 0x2000
 _ALL = (0, 1 << 64)
 _BAD = (1 << 64) - 4096                 # (an answer at or above it: an errno)

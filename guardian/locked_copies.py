@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from abi.layout import PROT_WRITE
+from abi.layout import MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, PROT_WRITE
 from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.clean_pages import populate_copies
@@ -50,8 +50,6 @@ _NR_MLOCK, _NR_MUNLOCKALL = NUMBERS["mlock"], NUMBERS["munlockall"]
 _MPROTECTS = frozenset({_NR_MPROTECT, NUMBERS["pkey_mprotect"]})
 #: the calls `follow` looks at (the caller tests `nr in CALLS` first)
 CALLS = _MPROTECTS | {_NR_MLOCKALL, _NR_MLOCK2, _NR_MLOCK, _NR_MUNLOCKALL}
-MLOCK_ONFAULT = 1
-MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
 MAP_LOCKED = 0x2000
 
 PagesIn = Callable[[int, int], Iterable[tuple[int, int]]]

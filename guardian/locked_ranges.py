@@ -53,7 +53,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from abi.layout import USER_TOP
+from abi.layout import MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT, USER_TOP
 from abi.syscalls import NUMBERS
 from guardian import checks
 from guardian.slots import PAGE, Slot, Space, page_up
@@ -69,8 +69,6 @@ UNLOCKING = frozenset(NUMBERS[n] for n in ("munlock", "munlockall", "munmap", "m
                                            "mremap", "brk", "shmat", "shmdt"))
 #: Every call `follow` acts on.
 CALLS = LOCK_CALLS | UNLOCKING
-MLOCK_ONFAULT = 1
-MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT = 1, 2, 4
 #: -EINVAL on a VM_LOCKED area (madvise_vma_behavior()): MADV_DONTNEED, MADV_FREE
 #: (madvise_dontneed_free_valid_vma()), MADV_REMOVE (madvise_remove()), MADV_COLD,
 #: MADV_PAGEOUT (can_madv_lru_vma()), MADV_GUARD_INSTALL (is_valid_guard_vma(vma, false));

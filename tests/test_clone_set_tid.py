@@ -11,7 +11,7 @@ import pytest
 
 from abi.layout import NR_CLONE3
 from emulator.fastuc import UserContext
-from guardian import result_rules
+from guardian import result_arguments
 from guardian.checks import Refused
 from guardian.slots import Domain, Slot
 
@@ -20,14 +20,14 @@ ASKED = 30000
 
 def _judge(ret: int, *, children: int = 1, set_tid: int = ASKED,
            new_namespace: bool = False) -> None:
-    """The Guardian's result rules for clone3 (as compiled for its number) on a clone3
+    """The Guardian's argument rules for clone3 (as compiled for its number) on a clone3
     whose set_tid[0] is `set_tid`, answered `ret`."""
     rules = MagicMock()
     rules.ids.new_namespace.return_value = new_namespace
-    rules._filtered.return_value = False
+    rules.filtered.return_value = False
     slot = Slot(1, 1, UserContext(), 0x1000, NR_CLONE3, (0x4A_0000, 88, 0, 0, 0, 0),
                 children=children, set_tid=set_tid)
-    result_rules._JUDGE_BY_NUMBER[NR_CLONE3](rules, slot, Domain(1), ret, NR_CLONE3)
+    result_arguments.JUDGE_ARGUMENTS[NR_CLONE3](rules, slot, Domain(1), ret, NR_CLONE3)
 
 
 @pytest.mark.parametrize("ret", [ASKED + 1, 11, 1])

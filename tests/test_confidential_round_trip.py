@@ -149,19 +149,30 @@ def test_the_result_only_calls_meet_no_rule_of_the_result_check() -> None:
     import inspect
     import textwrap
 
+    from guardian import result_arguments as ca
+    from guardian import result_creds as cc
     from guardian import result_rules as cr
+    from guardian.credentials import CALLS as CRED_CALLS
 
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cr.ResultRules.judge)))
     tested: list[tuple[str, frozenset[int]]] = []
-    for node in ast.walk(tree):
-        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)
-                and node.left.id == "nr"):
-            continue
-        for op, right in zip(node.ops, node.comparators, strict=True):
-            assert isinstance(right, ast.Name), ast.dump(right)   # a list or a number, by name
-            value = getattr(cr, right.id)
-            calls = frozenset({value} if isinstance(value, int) else value)
-            tested.append((type(op).__name__, calls))
+    # judge and the parts it calls (judge_arguments for ARGUMENT_CALLS alone, the
+    # credential rules for the credential calls alone)
+    for fn, module, within in ((cr.ResultRules.judge, cr, None),
+                               (ca.judge_arguments, ca, ca.ARGUMENT_CALLS),
+                               (cc.judge_creds, cc, CRED_CALLS),
+                               (cc.commit_creds, cc, CRED_CALLS)):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)
+                    and node.left.id == "nr"):
+                continue
+            for op, right in zip(node.ops, node.comparators, strict=True):
+                assert isinstance(right, ast.Name), ast.dump(right)   # a list or a number, by name
+                value = getattr(module, right.id)
+                calls = frozenset({value} if isinstance(value, int) else value)
+                tested.append((type(op).__name__, calls))
+                # a rule whose calls its caller never passes to it would never run
+                assert within is None or calls <= within, (fn.__name__, sorted(calls - within))
     assert len(tested) >= 15
     for op, calls in tested:
         if op == "NotIn":              # an allow-list: the calls outside it are checked

@@ -571,7 +571,7 @@ def test_a_no_new_privs_set_a_filter_may_have_answered_is_not_kept() -> None:
     """A seccomp filter's SECCOMP_RET_ERRNO with 0 answers PR_SET_NO_NEW_PRIVS without
     task_set_no_new_privs(): PR_GET_NO_NEW_PRIVS (and status's NoNewPrivs) may say 0."""
     s = _fresh()
-    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    s.g.conf.returns.results.facts.filter_domains.add(1)          # the program installed a filter
     assert _judged(s, "prctl", (38, 1), 0)                  # PR_SET_NO_NEW_PRIVS
     assert "no_new_privs" not in s.g.conf.descriptors.stated.threads.get((s.b + ROOT_A, 1), {})
     assert _judged(s, "prctl", (PR_GET_NO_NEW_PRIVS,), 0)

@@ -60,5 +60,5 @@ def test_a_hidden_call_of_a_filtered_program_may_get_the_filter_s_errno() -> Non
     eperm = (1 << 64) - 1
     assert _resume(s, "io_setup", (1, 0), eperm, []) != Status.OK
     assert _refused_by(s, "return.no_aio")
-    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    s.g.conf.returns.results.facts.filter_domains.add(1)          # the program installed a filter
     assert _resume(s, "io_setup", (1, 0), eperm, []) == Status.OK

@@ -13,6 +13,7 @@ from attacks.runner import run_one
 from attacks.scenario import all_scenarios
 from guardian import confidential_entry as ce
 from guardian import number_folding as nf
+from guardian import result_arguments as ca
 from guardian import result_rules as cr
 
 SMALL = frozenset({1, 2, 3})
@@ -89,6 +90,16 @@ def test_the_result_rules_fold_for_every_syscall_number() -> None:
     assert len(source.fold(NUMBERS["getppid"]).__code__.co_code) < whole // 3
 
 
+def test_the_argument_rules_fold_for_each_of_their_calls() -> None:
+    """judge_arguments (called for ARGUMENT_CALLS alone) folds for each of them."""
+    source = nf._Source(ca.judge_arguments, "nr")
+    whole = len(ca.judge_arguments.__code__.co_code)
+    for nr in sorted(ca.ARGUMENT_CALLS):
+        assert _tests_left(source, nr) == [], nr
+        assert len(source.fold(nr).__code__.co_code) < whole, nr
+    assert len(source.fold(NUMBERS["read"]).__code__.co_code) < whole // 3
+
+
 def test_the_entry_notes_fold_for_every_syscall_number_and_for_none() -> None:
     source = nf._Source(ce.ExceptionEntry.note_call, "nr")
     whole = len(ce.ExceptionEntry.note_call.__code__.co_code)
@@ -146,7 +157,7 @@ def test_a_source_file_that_no_longer_matches_the_code_is_not_folded(
 def test_the_lines_read_are_the_whole_function() -> None:
     """Bounded by its bytecode's last line, the text read is the text inspect finds."""
     import inspect
-    for fn in (toy, cr.ResultRules.judge, ce.ExceptionEntry.note_call):
+    for fn in (toy, cr.ResultRules.judge, ca.judge_arguments, ce.ExceptionEntry.note_call):
         assert nf._source_lines(fn) == tuple(inspect.getsourcelines(fn))
 
 
@@ -170,6 +181,8 @@ def test_scenarios_end_the_same_with_every_number_folded(monkeypatch: pytest.Mon
         monkeypatch.setattr(cr, "_JUDGE_BY_NUMBER", nf.ByNumber(cr.ResultRules.judge,
                                                                 fold_after=fold_after))
         monkeypatch.setattr(ce, "_NOTE_BY_NUMBER", nf.ByNumber(ce.ExceptionEntry.note_call,
+                                                               fold_after=fold_after))
+        monkeypatch.setattr(cr, "JUDGE_ARGUMENTS", nf.ByNumber(ca.judge_arguments,
                                                                fold_after=fold_after))
         return [(sc.id, (r := run_one(sc, "on")).status, r.message) for sc in _SCENARIOS]
 

@@ -226,7 +226,7 @@ def test_a_filtered_programs_rseq_may_get_the_filters_errno() -> None:
     eperm = (1 << 64) - 1
     assert _resume(s, "rseq", (0x40_0000, 32, 0, SIG), eperm, []) != Status.OK
     assert _refused_by(s, "return.rseq_answer")
-    s.g.conf.returns.results.filter_domains.add(1)          # the program installed a filter
+    s.g.conf.returns.results.facts.filter_domains.add(1)          # the program installed a filter
     assert _resume(s, "rseq", (0x40_0000, 32, 0, SIG), eperm, []) == Status.OK
 
 

@@ -1,0 +1,168 @@
+"""The rules on a result that judge it against the call's own arguments and what they
+name: a clone's child and its faults, memory-call arguments, descriptor numbers that
+name no file, the process a pidfd, kcmp or process_madvise names, perf_event_open's
+attribute, an rseq area, clone3's set_tid, exec's return.
+
+`ResultRules.judge` (result_rules.py) calls `judge_arguments` for the calls in
+`ARGUMENT_CALLS` before any other rule on them, as compiled for the call's number
+(`number_folding`): each test of `nr` here names a module-level constant.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.layout import NR_CLONE, NR_CLONE3
+from abi.syscalls import NUMBERS
+from guardian.area_state import CALLS as _MM_AREA_CALLS
+from guardian.area_state import check as check_mm_areas
+from guardian.checks import refuse
+from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
+from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
+from guardian.fd_kind_answer import CALLS as _KIND_CALLS
+from guardian.fd_kind_answer import check as check_descriptor_kind
+from guardian.fd_never_args import CALLS as _NEVER_FD_CALLS
+from guardian.fd_never_args import own_never
+from guardian.kcmp_answer import check as check_kcmp
+from guardian.kcmp_answer import read_efd
+from guardian.kcmp_known import check as check_kcmp_known
+from guardian.locked_vector import check as check_locked_vector
+from guardian.madvise_iovec import check as check_madvise_iovec
+from guardian.mrelease_self import check as check_mrelease
+from guardian.number_folding import ByNumber
+from guardian.own_pid import own_pid
+from guardian.perf_args import check as check_perf_args
+from guardian.pidfd_args import CALLS as _PIDFD_ARG_CALLS
+from guardian.pidfd_args import check as check_pidfd_args
+from guardian.pidfds import TASK_CALLS as _PIDFD_TASK_CALLS
+from guardian.quiet_ranges import quiet
+from guardian.refused_args import MM_CALLS as _MM_ARG_CALLS
+from guardian.refused_args import NEGATIVE_FD_CALLS as _NEGATIVE_FD_CALLS
+from guardian.refused_args import check_fd as check_negative_fd
+from guardian.refused_args import check_mm as check_mm_args
+from guardian.slots import Domain, Slot
+
+if TYPE_CHECKING:
+    from guardian.result_rules import ResultRules
+
+_ERRNO_FLOOR = (1 << 64) - 4095
+_CHILD_PID_NRS = frozenset({NR_CLONE, NR_CLONE3})
+#: execve and execveat come back to the image that made them only when they failed.
+_EXEC_NRS = frozenset(NUMBERS[n] for n in ("execve", "execveat"))
+_NR_PROCESS_MADVISE = NUMBERS["process_madvise"]
+_NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
+_NR_KCMP = NUMBERS["kcmp"]
+_NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
+_NR_RSEQ = NUMBERS["rseq"]
+_NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
+
+#: Every call `judge_arguments` has a rule for (a test checks each of its tests of `nr`
+#: against this: a rule added there without its calls here would never run).
+ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_FD_CALLS
+                  | _MM_AREA_CALLS | _PIDFD_TASK_CALLS | _EXITED_TABLE_CALLS | _KIND_CALLS
+                  | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
+                  | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
+                     _NR_PROCESS_MADVISE, _NR_RSEQ})
+
+
+def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
+    """The argument rules on the result `ret` of call `nr` in `slot` (see the module)."""
+    reg = rules.registry
+    if nr in _CHILD_PID_NRS:
+        rules.clone_faults.check_child(slot, reg.space_of(dom.id, slot.root),
+                                      reg.slots.values(), reg.user_runs, ret, rules.filtered)
+    if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not rules.filtered(slot):
+        rules.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
+                                reg.slots.values())
+    if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_mm_args(reg.space(dom, slot.root), slot, ret)
+    if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_negative_fd(rules.memory, slot, ret, lambda addr: quiet(
+            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
+    if nr in _NEVER_FD_CALLS and ret < _ERRNO_FLOOR:
+        # (own_never() first: for most calls it finds nothing at once, and a read()
+        # or write() of every program comes here)
+        why = own_never(rules.files, slot, lambda addr: rules.memory.read(
+            addr, 1, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, addr, addr + 1)]) else None)
+        if why and not rules.filtered(slot):
+            refuse("return.fd_never_opened", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} for {why}, a number that names no "
+                   "file (nothing put one there since the launch, or the program closed "
+                   "it, and every call that may install one was followed): fdget() / "
+                   "fget_raw() / path_init() find no file (-EBADF); "
+                   "a launch that passes it states so with blindfold run --launch-fds N")
+    if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
+    if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        pid = own_pid(rules.files, slot)
+        check_mrelease(slot, ret, reg.slots.values(), pid is not None
+                       and rules.files.pidfd_pid(slot, slot.args[0]) == pid,
+                       reg.returns != slot.returns_at_start)
+    if nr in _PIDFD_TASK_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot) \
+            and rules.files.steady(slot):
+        rules.files.pidfds.check_task(rules.files.description_of(slot, slot.args[0]), nr, ret)
+    if nr in _EXITED_TABLE_CALLS and ret < _ERRNO_FLOOR and rules.exited.pids \
+            and not rules.filtered(slot):
+        own = own_pid(rules.files, slot)
+        rules.exited.check(rules.files, reg, slot, ret, own if own is not None
+                          and rules.self_reports.leader(slot) == slot.thread else None)
+    if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_kcmp(own_pid(rules.files, slot), slot, ret, reg.slots.values(),
+                   lambda addr: read_efd(rules.memory, slot, addr, lambda: quiet(
+                       slot, dom, reg.slots.values(), reg.user_runs,
+                       [(slot.root, addr, addr + 4)])),
+                   reg.returns != slot.returns_at_start)
+        check_kcmp_known(rules.files, slot, ret, own_pid(rules.files, slot),
+                         lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
+                             slot, dom, reg.slots.values(), reg.user_runs,
+                             [(slot.root, addr, addr + n)]) else None)
+    if nr in _KIND_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_descriptor_kind(
+            rules.files, slot, ret, own_pid(rules.files, slot),
+            reg.returns == slot.returns_at_start
+            and not any(o.id != slot.id and o.nr == _NR_EPOLL_CTL
+                        for o in reg.slots.values()),
+            lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
+                slot, dom, reg.slots.values(), reg.user_runs,
+                [(slot.root, addr, addr + n)]) else None)
+    if nr in _PIDFD_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_pidfd_args(slot, ret)
+    if nr == _NR_PERF_EVENT_OPEN and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_perf_args(slot, ret, lambda addr, n: rules.memory.read(
+            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, addr, addr + n)]) else None,
+            len(rules.s.cpus), lambda fd: rules.files.open_file(slot, fd)
+            if rules.files.steady(slot) else None)
+    if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        pid = own_pid(rules.files, slot)
+        check_locked_vector(rules.memory, reg.space_of(dom.id, slot.root), slot, ret,
+                            reg.slots.values(), lambda r: quiet(
+                                slot, dom, reg.slots.values(), reg.user_runs, r),
+                            pid is not None and rules.files.steady(slot)
+                            and rules.files.pidfd_pid(slot, slot.args[0]) == pid)
+        check_madvise_iovec(slot, ret, lambda addr, n: rules.memory.read(
+            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, addr, addr + n)]) else None,
+            lambda va: rules.clone_faults.tagged.untag(slot, va))
+    if nr in TAGGED_CALLS:
+        rules.clone_faults.note(slot, dom, ret, reg.domains, rules.filtered)
+    if nr in UFFD_CALLS:
+        rules.clone_faults.note_uffd(slot)
+    if nr == _NR_RSEQ and not (ret >= _ERRNO_FLOOR and rules.filtered(slot)):
+        rules.rseq.check(slot, ret, dom, reg.space_of(dom.id, slot.root),
+                        reg.slots.values())
+    if nr in _CHILD_PID_NRS and slot.set_tid and slot.children and ret < _ERRNO_FLOOR \
+            and ret != slot.set_tid and not rules.ids.new_namespace(slot):
+        refuse("return.clone_set_tid", Status.ERR_DENIED,
+               f"clone3 asked for child id {slot.set_tid} (set_tid), yet returns {ret}: "
+               "alloc_pid() gives the child exactly that id or makes none")
+    if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
+        refuse("return.exec_failed_only", Status.ERR_DENIED,
+               f"exec returned {ret:#x} to the image it replaces: success starts the "
+               "new image, so the old one sees only a negative errno")
+
+
+#: `judge_arguments` per syscall number, its tests of the number folded away.
+JUDGE_ARGUMENTS = ByNumber(judge_arguments)

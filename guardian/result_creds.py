@@ -1,0 +1,82 @@
+"""The rules on the result of a call that sets or reports credentials (the set*id
+family, capget/capset, prctl's credential commands ...), split in two around the other
+result rules as `ResultRules.judge` runs them: `judge_creds` before anything is
+committed (the ids and sets as they were before the call), `commit_creds` after
+(what the call leaves known: the ids, the capability sets cap_emulate_setxuid() changes,
+the launch's facts a change of ids ends).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+from guardian import launch_facts
+from guardian.cap_needed import SETFS_CALLS, SETXID_CALLS, check_setuid, fs_id_kept
+from guardian.cap_needed import note_setxuid as note_setxuid_ambient
+from guardian.credentials import USERNS, Seen, changes_nothing, kept_by_same_ids, restore_kept
+from guardian.prctl_state import mm_flags_settled, note_id_change
+from guardian.setuid_fixup import SETXUID, note_setxuid
+from guardian.slots import Slot
+
+if TYPE_CHECKING:
+    from guardian.result_rules import ResultRules
+
+
+class CredsSeen(NamedTuple):
+    """What `judge_creds` saw before the call's result is committed."""
+
+    #: what the answer shows (`Credentials.check`), None: nothing
+    shown: Seen | None
+    #: the facts a set*id call that changes nothing keeps (`kept_by_same_ids`)
+    kept_facts: dict[str, object] | None
+    #: the fs id a setfsuid()/setfsgid() without the capability keeps (`fs_id_kept`)
+    fs_kept: tuple[str, int] | None
+
+
+def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
+    """The credential rules on `ret`, judged against the ids known before the call."""
+    shown = rules.creds.check(slot, ret, rules.filtered(slot))
+    same_ids = not rules.filtered(slot) and changes_nothing(slot, ret, rules.creds.known(slot))
+    kept_facts = kept_by_same_ids(rules.files.stated, slot) if same_ids else None
+    fs_kept = None
+    if (nr in SETXID_CALLS or nr in SETFS_CALLS) and not rules.filtered(slot):
+        # (before the table's CRED_CHANGE note forgets the sets a call asking euid 0
+        # may raise, prctl_state.note_set(); the ids as they were before the call)
+        known_ids = rules.creds.known(slot)
+        if known_ids is not None and not known_ids.get(USERNS):
+            if nr in SETXID_CALLS:
+                check_setuid(rules.files.stated, slot, ret, known_ids)
+            else:
+                fs_kept = fs_id_kept(rules.files.stated, slot, known_ids)
+    return CredsSeen(shown, kept_facts, fs_kept)
+
+
+def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
+                 seen: CredsSeen | None) -> None:
+    """What the call leaves known, after the other result rules have passed it."""
+    if seen is None:
+        return
+    known = rules.creds.known(slot)
+    ids_before = dict(known) if nr in SETXUID and ret == 0 and known is not None \
+        and not known.get(USERNS) and not rules.filtered(slot) else None
+    if nr in SETXUID and not rules.filtered(slot) and known is not None and \
+            not known.get(USERNS):
+        note_setxuid(rules.files.stated, slot, ret, known)
+    if not rules.filtered(slot) and \
+            (note_id_change(rules.files.stated, slot, ret, known) or
+             launch_facts.fs_id_changed(slot, ret, known)) and \
+            known is not None and not known.get(USERNS):
+        # (not in a user namespace it moved to: a uid_map written there since may
+        # have made the id it knew stale, map_write())
+        stated = rules.files.stated
+        launch_facts.note_cred_commit(stated.launch, stated, slot,
+                                      mm_flags_settled(rules.registry, slot))
+    rules.creds.commit(slot, seen.shown, ret, rules.filtered(slot))
+    if seen.fs_kept is not None:     # (no CAP_SETUID/SETGID: __sys_setfsuid() kept it)
+        after = rules.creds.known(slot)
+        if after is not None:
+            after[seen.fs_kept[0]] = seen.fs_kept[1]
+    if ids_before is not None:      # (cap_emulate_setxuid() clears the ambient set)
+        note_setxuid_ambient(rules.files.stated, slot, ids_before, rules.creds.known(slot))
+    if seen.kept_facts:
+        restore_kept(rules.files.stated, slot, seen.kept_facts)

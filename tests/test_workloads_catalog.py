@@ -145,6 +145,7 @@ EXPECTED = {
     "secret_r80_rules",
     "secret_r81_rules",
     "secret_r82_rules",
+    "secret_r83_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

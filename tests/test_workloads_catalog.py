@@ -105,6 +105,7 @@ EXPECTED = {
     "secret_r80_mm",
     "secret_r81_mm",
     "secret_r82_mm",
+    "secret_r83_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

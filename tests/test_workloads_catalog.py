@@ -124,6 +124,7 @@ EXPECTED = {
     "secret_r80_core",
     "secret_r81_core",
     "secret_r82_core",
+    "secret_r83_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

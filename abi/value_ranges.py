@@ -354,9 +354,11 @@ class SavedAuxv:
 @dataclass(frozen=True)
 class ArgBits:
     """The call succeeds only when argument `arg` sets no bit outside `allowed` (it
-    answers -EINVAL otherwise)."""
+    answers -EINVAL otherwise). `filterable`: not judged where a seccomp filter may answer
+    (its SECCOMP_RET_ERRNO 0 or a listener's answer comes without the test)."""
     arg: int
     allowed: int
+    filterable: bool = False
 
 
 @dataclass(frozen=True)
@@ -480,6 +482,10 @@ GRND_NONBLOCK = 1
 GRND_VALID = frozenset({0, 1, 2, 3, 4, 5})
 _NEVER_FAILS: Row = (Errors(frozenset()),)
 _MASK64 = (1 << 64) - 1
+#: the upper half of a register an unsigned int or int argument leaves unread
+_HIGH32 = _MASK64 & ~0xFFFF_FFFF
+#: include/uapi/asm-generic/fcntl.h (arm64)
+O_CLOEXEC = 0o2000000
 #: rt_sigprocmask / rt_sigtimedwait / rt_sigsuspend take sigsetsize == sizeof(sigset_t)
 #: and answer -EINVAL for any other (kernel/signal.c, before anything else).
 _SIGSET_ONLY = frozenset({SIGSET_SIZE})
@@ -503,7 +509,13 @@ CALLS: dict[str, Row] = {
         only_if=(ArgBits(2, _MASK64 & ~CLOSE_RANGE_UNSHARE),)),
         # SYSCALL_DEFINE3(close_range) (__close_range() on 6.1..6.10): fd > max_fd, both
         # unsigned int, is -EINVAL before anything is closed: a success has fd <= max_fd
-        ArgNotAbove(0, 1)),
+        ArgNotAbove(0, 1),
+        # ... and flags (an unsigned int: the register's upper half is not read) within
+        # CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC, tested first (round 83's AD-008)
+        ArgBits(2, _HIGH32 | CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC, filterable=True)),
+    # fs/file.c ksys_dup3(): flags (an int) other than O_CLOEXEC are -EINVAL before
+    # anything else (round 83's AD-018)
+    "dup3": (ArgBits(2, _HIGH32 | O_CLOEXEC, filterable=True),),
     # drivers/char/random.c getrandom(): -EINVAL for bad flags, -EAGAIN only with
     # GRND_NONBLOCK and the pool not ready, -EINTR from a wait or a long copy, -EFAULT.
     "getrandom": (Errors(frozenset({EFAULT, EINTR}), also=(

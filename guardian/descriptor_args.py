@@ -123,6 +123,15 @@ EXCEPTIONS: dict[str, str] = {
                       "IORING_SETUP_ATTACH_WQ",
 }
 
+#: call -> its length argument: a length 0 is answered 0 before any fdget()
+#: (SYSCALL_DEFINE6(splice): `if (unlikely(!len)) return 0;` first; SYSCALL_DEFINE4(tee):
+#: after its flags test). Every other call of FD_ARGS looks its descriptor up before it
+#: tests a count (ksys_read(), do_sendfile(), copy_file_range, vmsplice, sendmmsg ...).
+ZERO_LEN: dict[str, int] = {"splice": 4, "tee": 2}
+#: utimensat's times with both tv_nsec UTIME_OMIT: SYSCALL_DEFINE4(utimensat) answers 0
+#: ("Nothing to do, we must not even check the path") before do_utimes() looks at dfd
+UTIME_OMIT = (1 << 30) - 2
+
 AT_FDCWD, FD_PIDFS_ROOT, FD_NSFS_ROOT = -100, -10002, -10003
 KCMP_FILE, KCMP_EPOLL_TFD = 0, 7
 
@@ -172,3 +181,19 @@ DFD_CALLS: dict[int, tuple[tuple[int, int], ...]] = {
     NUMBERS[n]: idx for n, idx in DFD_ARGS.items() if n in NUMBERS}
 PARTIAL_CALLS: dict[int, Callable[[tuple[int, ...]], dict[int, frozenset[int]]]] = {
     NUMBERS[n]: f for n, f in PARTIAL.items() if n in NUMBERS}
+ZERO_LEN_CALLS: dict[int, int] = {NUMBERS[n]: i for n, i in ZERO_LEN.items() if n in NUMBERS}
+UTIMENSAT = NUMBERS["utimensat"]
+
+
+def no_lookup(nr: int, a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> bool:
+    """Did Linux answer this call before any descriptor look-up (a zero length of
+    ZERO_LEN, utimensat's two UTIME_OMIT times)? `read(addr, n)`: memory as the call
+    copied it (None: unknown -- then the times may be both UTIME_OMIT: True)."""
+    if nr in ZERO_LEN_CALLS:
+        return a[ZERO_LEN_CALLS[nr]] == 0
+    if nr == UTIMENSAT and a[2]:
+        times = read(a[2], 32)
+        return times is None or len(times) < 32 or (
+            int.from_bytes(times[8:16], "little") == UTIME_OMIT
+            and int.from_bytes(times[24:32], "little") == UTIME_OMIT)
+    return False

@@ -137,6 +137,12 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
             return why
     if own is not None and _s32(a[0]) == own and _s32(a[1]) != own and ret == 0:
         return _fork_child(k, _s32(a[1]), kind, own)
+    # kcmp_ptr() is 0 only for one object: the order of the pids is no matter (AD-020)
+    if own is not None and _s32(a[1]) == own and _s32(a[0]) != own and ret == 0:
+        return _fork_child(k, _s32(a[0]), kind, own)
+    if own is not None and ret == 0 and kind == KCMP_FILES and own not in (
+            _s32(a[0]), _s32(a[1])) and _s32(a[0]) != _s32(a[1]):
+        return _two_children(k, _s32(a[0]), _s32(a[1]))
     if own is None or not _s32(a[0]) == _s32(a[1]) == own or not k.leaders():
         return ""
     if kind == KCMP_FILE:
@@ -222,17 +228,42 @@ def _relative(k: Known, a: tuple[int, ...], pid: int, kind: int, ret: int) -> st
     return ""
 
 
+def _living_child(k: Known, pid: int) -> list[int]:
+    """The one tree of living, unreaped fork child `pid` the caller's process was told
+    ([] where not known so)."""
+    reg = k.files.admission.registry
+    proc = reg.child_pids.get((k.slot.root, pid))
+    if not proc:
+        return []
+    roots = [r for r, p in reg.process_of_root.items() if p == proc
+             and r not in k.files.retired]
+    if len(roots) != 1 or reg.group_exited(roots[0], proc) or reg.was_reaped(roots[0], proc):
+        return []
+    return roots
+
+
+def _two_children(k: Known, pid1: int, pid2: int) -> str:
+    """kcmp(c1, c2, KCMP_FILES) answered 0 for two living fork children: each
+    copy_files() -> dup_fd() made a files_struct of its own (an exited one's is NULL
+    after exit_files(): not judged)."""
+    if not _living_child(k, pid1) or not _living_child(k, pid2):
+        return ""
+    t1, t2 = k.files.child_table(k.slot, pid1), k.files.child_table(k.slot, pid2)
+    if t1 is None or t2 is None or t1 is t2:
+        return ""
+    return (f"KCMP_FILES of fork children {pid1} and {pid2}, whose tables dup_fd() made "
+            "each (1 or 2, never 0)")
+
+
 def _fork_child(k: Known, pid: int, kind: int, own: int) -> str:
     """kcmp(own, pid, KCMP_VM / KCMP_FILES) answered 0 for a living fork child `pid` the
     caller's process was told: copy_mm() -> dup_mmap() (no CLONE_VM: another tree) and
     copy_files() -> dup_fd() (no CLONE_FILES: another table) gave it objects of its own."""
     reg = k.files.admission.registry
-    proc = reg.child_pids.get((k.slot.root, pid))
-    if not proc or kind not in (KCMP_VM, KCMP_FILES, KCMP_SIGHAND):
+    if kind not in (KCMP_VM, KCMP_FILES, KCMP_SIGHAND):
         return ""
-    roots = [r for r, p in reg.process_of_root.items() if p == proc
-             and r not in k.files.retired]
-    if len(roots) != 1 or reg.group_exited(roots[0], proc) or reg.was_reaped(roots[0], proc):
+    roots = _living_child(k, pid)
+    if not roots:
         return ""
     if kind == KCMP_VM and roots[0] != k.slot.root and (k.slot.root, pid) not in reg.vm_children:
         return f"KCMP_VM of fork child {pid}, whose mm dup_mmap() made (1 or 2, never 0)"
@@ -279,7 +310,7 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     if why:
         refuse("return.descriptor_kind", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}")
-    why = _never(k, a, nr, own, files, slot) or child_never(files, slot, own)
+    why = _never(k, a, nr, own, files, slot) or child_never(files, slot, own, read)
     if why:
         refuse("return.fd_never_opened", Status.ERR_DENIED,
                f"{NUMBERS_BY_NR.get(nr, nr)} answered {ret:#x} for {why}, a number that "

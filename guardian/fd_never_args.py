@@ -32,7 +32,16 @@ from typing import TYPE_CHECKING
 
 from abi.layout import MAP_ANONYMOUS
 from abi.syscalls import NUMBERS
-from guardian.descriptor_args import AT_FDCWD, DFD_CALLS, FD_CALLS, KCMP_FILE, PERF_FLAG_PID_CGROUP
+from guardian.descriptor_args import (
+    AT_FDCWD,
+    DFD_CALLS,
+    FD_CALLS,
+    KCMP_EPOLL_TFD,
+    KCMP_FILE,
+    PERF_FLAG_PID_CGROUP,
+    UTIMENSAT,
+    no_lookup,
+)
 from guardian.fd_results import s32
 from guardian.launch_fds import never_opened
 
@@ -50,7 +59,13 @@ _NR_MMAP = NUMBERS["mmap"]
 _NR_WAITID = NUMBERS["waitid"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_KCMP = NUMBERS["kcmp"]
+_NR_OPENAT2 = NUMBERS["openat2"]
 P_PIDFD = 3
+#: RESOLVE_BENEATH | RESOLVE_IN_ROOT (include/uapi/linux/openat2.h); OPEN_HOW_SIZE_VER0
+_RESOLVE_SCOPED, _OPEN_HOW_SIZE = 0x08 | 0x10, 24
+#: call -> the command whose third argument is a descriptor looked up in the caller's
+#: table: ioctl(FICLONE) (do_vfs_ioctl() -> ioctl_file_clone()), fcntl(F_DUPFD_QUERY)
+_CMD_FD: dict[int, int] = {NUMBERS["ioctl"]: 0x4004_9409, NUMBERS["fcntl"]: 1027}
 IORING_ENTER_REGISTERED_RING = 1 << 4
 
 
@@ -85,11 +100,22 @@ _OWN_ARGS: dict[int, tuple[int, ...]] = {
 CALLS = frozenset(_OWN_ARGS) | frozenset(DFD_CALLS) | _VARIABLE
 
 
-def own_never(files: Descriptors, slot: Slot, read_first: Callable[[int], bytes | None]) -> str:
+def _scoped(nr: int, a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> bool:
+    """openat2 with RESOLVE_IN_ROOT or RESOLVE_BENEATH (open_how.resolve, as read at the
+    entry): path_init() takes an absolute name from dfd (fdget_raw(): -EBADF), or
+    nd_jump_root() refuses it (-EXDEV) -- the name never avoids dfd."""
+    if nr != _NR_OPENAT2 or a[3] < _OPEN_HOW_SIZE:
+        return False
+    resolve = read(a[2] + 16, 8)
+    return resolve is not None and len(resolve) == 8 \
+        and bool(int.from_bytes(resolve, "little") & _RESOLVE_SCOPED)
+
+
+def own_never(files: Descriptors, slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
     """The first descriptor argument of the call in `slot` (one of CALLS) nothing ever put
     a file at in the caller's table, steady through the call; "" where none is known.
-    `read_first(addr)`: the first byte of the name at addr as getname() copied it (None:
-    not known, or not quiet through the call)."""
+    `read(addr, n)`: n bytes at addr as the call copied them (None: not known, or not
+    quiet through the call)."""
     table = files.tables.get((slot.root, slot.thread))
     if table is None or not table.fresh:
         return ""
@@ -100,17 +126,30 @@ def own_never(files: Descriptors, slot: Slot, read_first: Callable[[int], bytes 
         if a[i] & 0xFFFF_FFFF not in held and never_opened(table, launch, s32(a[i])):
             why = f"descriptor {s32(a[i])}"
             break
+    if not why and nr in _CMD_FD and a[1] & 0xFFFF_FFFF == _CMD_FD[nr] \
+            and never_opened(table, launch, s32(a[2])):
+        # ioctl_file_clone() -> fdget(srcfd); f_dupfd_query() -> fdget_raw() (6.10+;
+        # -EINVAL before)
+        why = f"descriptor {s32(a[2])} passed as the command's argument"
     for fd, name in () if why else DFD_CALLS.get(nr, ()):
         dfd = s32(a[fd])
         if dfd == AT_FDCWD or not never_opened(table, launch, dfd):
             continue
-        # (path_init(): an absolute name never looks at dfd; an empty one may be
-        # AT_EMPTY_PATH's -- left alone; an unreadable one too)
-        first = read_first(a[name])
-        if first is None or first in (b"/", b"\0"):
+        if nr == UTIMENSAT and a[name] == 0:
+            # do_utimes(): a NULL name at a dfd other than AT_FDCWD -> do_utimes_fd()
+            why = f"dfd {dfd} of a NULL name (do_utimes_fd() -> fdget())"
+            break
+        # (path_init(): an absolute name never looks at dfd unless openat2 scopes it;
+        # an empty one is AT_EMPTY_PATH's fdget_raw(dfd) or -ENOENT; an unreadable one
+        # is left alone)
+        first = read(a[name], 1)
+        if first is None or (first == b"/" and not _scoped(nr, a, read)):
             continue
-        why = f"dfd {dfd} of a relative name (path_init() -> fdget_raw())"
+        kind = "an empty" if first == b"\0" else "a"
+        why = f"dfd {dfd} of {kind} name (path_init() -> fdget_raw())"
         break
+    if why and no_lookup(nr, a, read):
+        return ""
     return why if why and files.steady(slot) else ""
 
 
@@ -122,12 +161,21 @@ def _child_never(files: Descriptors, slot: Slot, pid: int, fd: int) -> bool:
         and never_opened(table, files.stated.launch, s32(fd))
 
 
-def child_never(files: Descriptors, slot: Slot, own: int | None) -> str:
-    """kcmp's KCMP_FILE index or pidfd_getfd's target in a living fork child's table
-    that never held it; "" where none is known."""
+def child_never(files: Descriptors, slot: Slot, own: int | None,
+                read: Callable[[int, int], bytes | None] | None = None) -> str:
+    """kcmp's KCMP_FILE index, KCMP_EPOLL_TFD's slot efd or pidfd_getfd's target in a
+    living fork child's table that never held it; "" where none is known. `read(addr,
+    n)`: the bytes the call copied (None: unknown)."""
     if own is None:
         return ""
     a = slot.args
+    if slot.nr == _NR_KCMP and s32(a[2]) == KCMP_EPOLL_TFD and read is not None \
+            and s32(a[1]) != own:
+        # kcmp_epoll_target(): fget_task(task2, slot.efd) in task2's table (AD-014)
+        raw = read(a[4], 4)             # struct kcmp_epoll_slot {u32 efd; u32 tfd; u64 toff}
+        efd = int.from_bytes(raw, "little") if raw is not None and len(raw) == 4 else None
+        if efd is not None and _child_never(files, slot, s32(a[1]), efd):
+            return f"slot efd {s32(efd)} in fork child {s32(a[1])}'s table"
     if slot.nr == _NR_KCMP and s32(a[2]) == KCMP_FILE:
         # get_file_raw_ptr(task1, idx1), get_file_raw_ptr(task2, idx2)
         for pid, fd in ((s32(a[0]), a[3]), (s32(a[1]), a[4])):

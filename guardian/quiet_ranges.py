@@ -69,10 +69,13 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py);
 #: capset and capget, whose header and sets sys_capset() copies and sys_capget() fills
 #: (guardian/capset_sets.py).
+#: setsockopt's value, ppoll's pollfd array and pselect6's sets, whose descriptor numbers
+#: the Guardian reads at the return (guardian/fd_never_memory.py).
+FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6"))
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
-    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES
+    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES | FD_READS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

@@ -38,7 +38,13 @@ from abi import Status
 from abi.layout import untagged_addr
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.descriptor_args import DFD_CALLS, FD_CALLS, PARTIAL_CALLS, SENTINEL_CALLS
+from guardian.descriptor_args import (
+    DFD_CALLS,
+    FD_CALLS,
+    PARTIAL_CALLS,
+    SENTINEL_CALLS,
+    no_lookup,
+)
 from guardian.mprotect_unchanged import key_unallocated, valid_prot
 from guardian.slots import PAGE, Slot, Space
 from guardian.user_memory import UserMemory
@@ -182,7 +188,8 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int,
         if first is None or first in (b"/", b"\0") or not name_quiet(a[name]):
             continue
         why = f"a relative name at dfd {dfd} (path_init(): fdget())"
-    if not why:
+    # (splice/tee of length 0, utimensat of two UTIME_OMIT times: 0 before any look-up)
+    if not why or no_lookup(nr, a, lambda addr, n: memory.read(addr, n, slot.root)):
         return
     refuse("return.negative_descriptor", Status.ERR_DENIED,
            f"syscall {nr} answered {ret:#x} for {why}: fdget() finds no file (-EBADF)")

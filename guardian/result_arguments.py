@@ -24,6 +24,8 @@ from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
 from guardian.fd_never_args import CALLS as _NEVER_FD_CALLS
 from guardian.fd_never_args import own_never
+from guardian.fd_never_memory import CALLS as _NEVER_MEMORY_CALLS
+from guardian.fd_never_memory import memory_never
 from guardian.kcmp_answer import check as check_kcmp
 from guardian.kcmp_answer import read_efd
 from guardian.kcmp_known import check as check_kcmp_known
@@ -56,11 +58,14 @@ _NR_KCMP = NUMBERS["kcmp"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_RSEQ = NUMBERS["rseq"]
 _NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
+#: the calls return.fd_never_opened judges by their arguments or what they read
+_NEVER_CALLS = _NEVER_FD_CALLS | _NEVER_MEMORY_CALLS
 
 #: Every call `judge_arguments` has a rule for (a test checks each of its tests of `nr`
 #: against this: a rule added there without its calls here would never run).
 ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_FD_CALLS
-                  | _MM_AREA_CALLS | _PIDFD_TASK_CALLS | _EXITED_TABLE_CALLS | _KIND_CALLS
+                  | _NEVER_MEMORY_CALLS | _MM_AREA_CALLS | _PIDFD_TASK_CALLS
+                  | _EXITED_TABLE_CALLS | _KIND_CALLS
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ})
@@ -80,12 +85,17 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
     if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_negative_fd(rules.memory, slot, ret, lambda addr: quiet(
             slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + 1)]))
-    if nr in _NEVER_FD_CALLS and ret < _ERRNO_FLOOR:
+    if nr in _NEVER_CALLS and ret < _ERRNO_FLOOR:
         # (own_never() first: for most calls it finds nothing at once, and a read()
         # or write() of every program comes here)
-        why = own_never(rules.files, slot, lambda addr: rules.memory.read(
-            addr, 1, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + 1)]) else None)
+        why = own_never(rules.files, slot, lambda addr, n: rules.memory.read(
+            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, addr, addr + n)]) else None)
+        if not why and nr in _NEVER_MEMORY_CALLS:
+            # (setsockopt's SO_ATTACH_BPF, sendmsg's SCM_RIGHTS, ppoll, pselect6)
+            why = memory_never(rules.files, slot, lambda addr, n: rules.memory.read(
+                addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                             [(slot.root, addr, addr + n)]) else None)
         if why and not rules.filtered(slot):
             refuse("return.fd_never_opened", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}, a number that names no "

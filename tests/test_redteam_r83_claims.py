@@ -18,8 +18,6 @@ intact, and each step indexes the label Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r83 as r
 from tests.honest_runs import claim_run
 
@@ -36,23 +34,13 @@ def test_honest_successes() -> None:
     claim_run(r, r.claim_as_linux, (), dict.fromkeys((p for p, _ in r.HONEST_STEPS), 0))
 
 
-@pytest.mark.xfail(strict=True, reason="return.fd_never_opened judges splice()'s fd_in and "
-                   "fd_out on every success, but SYSCALL_DEFINE6(splice) answers 0 for len 0 "
-                   "before any fdget() (qemu-user on 6.18: 0)")
 def test_splice_of_nothing() -> None:
     claim_run(r, r.claim_as_linux, (b"-s",), {r.P_HSPLICEZERO: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="return.fd_never_opened judges tee()'s fdin and fdout "
-                   "on every success, but SYSCALL_DEFINE4(tee) answers 0 for len 0 before any "
-                   "fdget() (qemu-user on 6.18: 0)")
 def test_tee_of_nothing() -> None:
     claim_run(r, r.claim_as_linux, (b"-t",), {r.P_HTEEZERO: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="return.fd_never_opened judges utimensat()'s dfd of a "
-                   "relative name, but SYSCALL_DEFINE4(utimensat) answers 0 when both times "
-                   "are UTIME_OMIT before do_utimes() looks at the path or dfd (qemu-user on "
-                   "6.18: 0)")
 def test_utimensat_omit_both() -> None:
     claim_run(r, r.claim_as_linux, (b"-u",), {r.P_HUTIMEOMIT: 0})

@@ -89,6 +89,33 @@ Guardian too), AD-004
 (return.descriptor_kind's fork child, fd_kind_answer._fork_child(): copy_sighand()),
 AD-015 (return.fd_never_opened in the fork child's copied table, unchanged since the
 fork).
+Refused since round 83's fixes: AD-002 (return.fd_never_opened: utimensat's NULL name at a dfd,
+fd_never_args.own_never()), AD-007 and AD-013 (return.fd_never_opened: ioctl(FICLONE)'s
+and fcntl(F_DUPFD_QUERY)'s argument), AD-012 (return.fd_never_opened: openat2's absolute
+name under RESOLVE_IN_ROOT / RESOLVE_BENEATH, read from open_how.resolve), AD-006,
+AD-011, AD-016, AD-017 (return.fd_never_opened, guardian/fd_never_memory.py: a set bit
+of pselect6's result sets, a ppoll entry whose revents is not POLLNVAL, an AF_UNIX
+sendmsg's SCM_RIGHTS number, SO_ATTACH_BPF's value), AD-008 and AD-018
+(return.range_table: abi/value_ranges' ArgBits on close_range's and dup3's flags),
+AD-014 (return.fd_never_opened: KCMP_EPOLL_TFD's slot efd in the fork child's copied
+table, fd_never_args.child_never()), AD-019 (return.descriptor_kind: KCMP_FILES of two
+living fork children with two tables, fd_kind_answer._two_children()), AD-020
+(return.descriptor_kind: the fork-child test with either pid first).
+Still open, and what the Guardian would need: AD-001 -- the rule now judges an empty
+name's dfd (AT_EMPTY_PATH: fdget_raw(); without it -ENOENT), but the victim's "" lies
+on a page of its image never faulted in (UserMemory.read() answers None: the forging
+kernel copied nothing), so the Guardian cannot tell it from an absolute name; it would
+need the measured image's bytes for a page not present (what a fault-in must bring).
+AD-005 -- KCMP_SYSVSEM of an exited child: the Guardian would need to know the child had
+an undo list of its own or shared one (CLONE_SYSVSEM, recorded per child at the clone)
+and that exit_sem() ran (the group's exit seen), and that the caller's own list is
+non-NULL (a SEM_UNDO semop or a CLONE_SYSVSEM clone of its own, never unshared);
+`return.exited_table` follows no undo list.  AD-009 -- KCMP_SIGHAND of an exited,
+unreaped vfork child: the Guardian would need each child's CLONE_SIGHAND (vm_children
+holds CLONE_VM children, with or without CLONE_SIGHAND) and that no reap ran.  AD-010 --
+KCMP_SYSVSEM of a fork child once the caller has an undo list: the Guardian would need
+to follow the caller's undo list (get_undo_list() on a CLONE_SYSVSEM clone or a SEM_UNDO
+semop; unshare(CLONE_SYSVSEM) and exec drop it) -- it keeps no such fact.
 
 Honest answers (tests/test_redteam_r83_claims.py): every step of STEPS, pselect6 and
 ppoll answered as Linux does (LINUX_ERRORS; ppoll's POLLNVAL the kernel model's own),
@@ -96,13 +123,15 @@ fstat(d) 0 after a vfork child closed d in its own table, kcmp(KCMP_SYSVSEM) 0 o
 living CLONE_SYSVSEM child and of a fork child while the caller has no undo list,
 kcmp(KCMP_SIGHAND) 0 of an exited, unreaped clone(CLONE_VM | CLONE_SIGHAND |
 CLONE_VFORK) child, newfstatat(devnull, "", AT_EMPTY_PATH) 0 -- let through.
-False refusals (xfail, strict): splice(77, NULL, 78, NULL, 0, 0) 0
+False refusals (fixed with round 83's fixes: descriptor_args.no_lookup(), for return.fd_never_opened
+and return.negative_descriptor): splice(77, NULL, 78, NULL, 0, 0) 0
 (SYSCALL_DEFINE6(splice): `if (unlikely(!len)) return 0;` before fdget()), tee(77, 78,
 0, 0) 0 (SYSCALL_DEFINE4(tee): the flags test, then !len returns 0 before fdget()) and
 utimensat(77, "x", {UTIME_OMIT, UTIME_OMIT}, 0) 0 (SYSCALL_DEFINE4(utimensat): "Nothing
-to do, we must not even check the path", before do_utimes()) are each refused by
+to do, we must not even check the path", before do_utimes()) were each refused by
 return.fd_never_opened (qemu-user on 6.18: 0 each); the victim makes these steps only
-under -s, -t and -u.
+under -s, -t and -u.  No other call of descriptor_args.py's table tests a count before
+its look-up (ksys_read(), do_sendfile(), copy_file_range, vmsplice, sendmmsg ...).
 
 Not done for lack of time: the fast path's "held" numbers under another thread (a close
 racing a read, CLONE_FILES threads), fanotify/seccomp listeners, --launch-fds as a user,
@@ -208,7 +237,9 @@ STEPS = (
      'own: kcmp_ptr() of two objects, 0 in neither order', 0),
 )
 #: the steps the Guardian refuses
-REFUSED = frozenset(("AD-003", "AD-004", "AD-015"))
+REFUSED = frozenset(("AD-002", "AD-003", "AD-004", "AD-006", "AD-007", "AD-008", "AD-011",
+                     "AD-012", "AD-013", "AD-014", "AD-015", "AD-016", "AD-017", "AD-018",
+                     "AD-019", "AD-020"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset([s[0] for s in STEPS] + ["AD-006", "AD-011"]) - REFUSED
 
@@ -218,8 +249,8 @@ forged_answers(_iago, STEPS, OPEN, seen=lambda err, forged: (
 #: the calls Linux lets through (index 0 each), with the call each is
 HONEST_STEPS = ((P_HVFORKCLOSE, NR["fstat"]), (P_HSEMLIVE, KCMP), (P_HSIGHANDZOMBIE, KCMP),
                 (P_HFSTATEMPTY, NR["newfstatat"]), (P_HSEMFORKNULL, KCMP))
-#: the calls Linux answers 0 before any look-up, each run under its flag (the Guardian
-#: refuses each: false refusals), with the kernel model's own 0
+#: the calls Linux answers 0 before any look-up, each run under its flag (false
+#: refusals until round 83's fixes), with the kernel model's own 0
 ZERO_STEPS = ((P_HSPLICEZERO, b"-s"), (P_HTEEZERO, b"-t"), (P_HUTIMEOMIT, b"-u"))
 #: Linux's answers for the steps of STEPS
 LINUX_ERRORS = {P_ACCESSEMPTY: -9, P_UTIMENULL: -9, P_VFORKOPEN: -9, P_SIGHANDFORK: 1,

@@ -475,8 +475,8 @@ RULES: tuple[Rule, ...] = (
                  "set_pt.file_bytes", "set_pt.file_end", "set_pt.input_not_exec",
                  "set_pt.cut_refault", "set_pt.clean_writable",
                  "set_pt.cut_writable", "swap_in.clean_writable", "cut.call_ranges",
-                 "cut.output_stores",
-                 "cut.lock_state",
+                 "cut.output_stores", "cut.answer_stores",
+                 "cut.lock_state", "cut.lock_answers",
                  "clean.locked_populate", "set_pt.one_folio", "swap_in.clean_known")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "
          "munmap/madvise/brk/mremap (exactly their range), its exit or the secure swap ABI; table "

@@ -20,7 +20,7 @@ from abi import Status
 from abi.sigframe import FRAME_SIZE
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import call_stores, checks, granted_stores
+from guardian import answer_stores, call_stores, checks, granted_stores
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.rseq_areas import Area
@@ -187,6 +187,22 @@ def _opened(space: Space | None, slots: list[Slot], domain: int, root: int, page
         or frame_reaches(space, slots, domain, root, page) or rseq_reaches(rseq, root, page)
 
 
+def note_sole(space: Space | None, slots: list[Slot], domain: int, root: int, page: int,
+              rseq: Mapping[tuple[int, int], Area] | None) -> None:
+    """The page just opened: where one call's write grant alone could open it (no other
+    slot, signal frame or rseq area reaches it), note it on that call's slot, for its
+    answer to cover (answer_stores.check(), `cut.answer_stores`).  Only a refault of a
+    cut page comes here: no hot path."""
+    if not checks.enabled("cut.answer_stores") or frame_reaches(
+            space, slots, domain, root, page) or rseq_reaches(rseq, root, page):
+        return
+    openers = [s for s in slots if s.domain == domain
+               and _writes_page(s, root, page, space, slots)]
+    if len(openers) == 1 and openers[0].nr in answer_stores.CALLS \
+            and openers[0].nr not in _POINTERS:
+        openers[0].opened += (page,)
+
+
 def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int,
           rseq: Mapping[tuple[int, int], Area] | None = None) -> None:
     """A new frame enters writable at EL0 at va: where va is a page a private view of a
@@ -201,7 +217,9 @@ def check(space: Space, slots: Iterable[Slot], domain: int, root: int, va: int,
             or offset // PAGE not in view.cut:
         return
     page = va & ~(PAGE - 1)
-    if _opened(space, list(slots), domain, root, page, rseq):
+    held = list(slots)
+    if _opened(space, held, domain, root, page, rseq):
+        note_sole(space, held, domain, root, page, rseq)
         return
     refuse("set_pt.cut_writable", Status.ERR_DENIED,
            f"the page at {va:#x} of a private view of a file only the program holds was "
@@ -217,7 +235,9 @@ def check_swap_in(space: Space | None, slots: Iterable[Slot], domain: int, root:
     writable only while a write fault or a writing call at that page is in flight
     (do_cow_fault(); do_read_fault() maps read-only); `space`: the tree's (catches())."""
     page = va & ~(PAGE - 1)
-    if _opened(space, list(slots), domain, root, page, rseq):
+    held = list(slots)
+    if _opened(space, held, domain, root, page, rseq):
+        note_sole(space, held, domain, root, page, rseq)
         return
     refuse("swap_in.clean_writable", Status.ERR_DENIED,
            f"the page at {va:#x} was a clean page of a private file view: it comes back "

@@ -52,6 +52,7 @@ _READ_ONLY_KINDS = frozenset({"buf", "cstr", "strlist", "sigmask_arg", "msghdr",
 _TWO_WORDS = frozenset({FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP,
                         FUTEX_WAIT_REQUEUE_PI, FUTEX_CMP_REQUEUE_PI})
 _NR_PRCTL, _NR_FUTEX = NUMBERS["prctl"], NUMBERS["futex"]
+_NR_CLOCK_NANOSLEEP, _TIMER_ABSTIME = NUMBERS["clock_nanosleep"], 1
 
 
 def _write_grants(rules: Sequence[CapRule]) -> tuple[Grant, ...] | None:
@@ -102,6 +103,10 @@ def store_ranges(nr: int, args: Sequence[int]) -> list[tuple[int, int]] | None:
             keyed = (0, 4) if args[1] & FUTEX_CMD_MASK in _TWO_WORDS else (0,)
             out += [(args[i], args[i] + 4) for i in keyed if args[i]]
         return out
+    if nr == _NR_CLOCK_NANOSLEEP and len(args) > 1 and args[1] & _TIMER_ABSTIME:
+        # SYSCALL_DEFINE4(clock_nanosleep): `if (flags & TIMER_ABSTIME) rmtp = NULL;` --
+        # an absolute sleep never stores rem, interrupted or not
+        return []
     grants = BOUNDED.get(nr)
     if grants is None:
         return None

@@ -11,9 +11,12 @@ so that call_stores.py opens to a population only what Linux may populate
   [oldbrk, newbrk), and not for VM_LOCKONFAULT (mlockall(MCL_FUTURE | MCL_ONFAULT)).
 
 The record only grows at a return, whatever the answer (a failing lock call may have
-locked a part: apply_vma_lock_flags()):
+locked a part: apply_vma_lock_flags()), except where the registers show Linux locked
+nothing (`cut.lock_answers`):
 
-- mlock(), mlock2() without MLOCK_ONFAULT: lock_range() of its arguments;
+- mlock(), mlock2() without MLOCK_ONFAULT: do_mlock()'s range of its arguments (none
+  for a flag past MLOCK_ONFAULT: SYSCALL_DEFINE3(mlock2); none where the aligned end
+  wraps, nor for -ENOMEM with the start in a known hole: apply_vma_lock_flags());
   mlockall(MCL_CURRENT) without MCL_ONFAULT: everything; with MCL_FUTURE and without
   MCL_ONFAULT: `Space.may_future` (apply_mlockall_flags());
 - mmap with MAP_LOCKED or while def_flags may lock (do_mmap(): vm_flags |= def_flags):
@@ -28,7 +31,12 @@ munmap() take their range off, munlockall() everything and def_flags' lock (appl
 mlockall() with MCL_ONFAULT or without MCL_FUTURE def_flags' hard lock (and, with
 MCL_CURRENT | MCL_ONFAULT, every area's: VM_LOCKONFAULT).  A call that entered before
 such a shrink may have acted before it (`Space.unlock_mark`): it is judged as may lock.
-A fork child starts with none (dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags),
+Answered success, and as sure (`cut.lock_answers`, _take_off()): an mmap takes its new
+range off before adding (mmap_region() unmaps MAP_FIXED's old areas; a hole held none);
+an mremap its destination (mremap_to() unmaps the MREMAP_FIXED target), a moved source
+(unmapped, or MREMAP_DONTUNMAP's kept with VM_LOCKED_MASK cleared: move_vma()) and a
+shrunk tail (do_vmi_munmap()); mlock2(MLOCK_ONFAULT) answered 0 its range (mlock_fixup():
+VM_LOCKED | VM_LOCKONFAULT replaces the hard lock).  A fork child starts with none (dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags),
 an exec'd image too (a new Space).
 """
 
@@ -38,8 +46,10 @@ from collections.abc import Iterable
 
 from abi.layout import MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT
 from abi.syscalls import NUMBERS
-from guardian.locked_ranges import lock_range
+from guardian import checks
+from guardian.locked_ranges import UNLOCKING, lock_range
 from guardian.slots import PAGE, Slot, Space, page_up
+from guardian.unmapped_holes import hole_at
 
 _N = {n: NUMBERS[n] for n in (
     "mlock", "mlock2", "mlockall", "munlock", "munlockall", "munmap", "mmap", "mremap",
@@ -54,6 +64,8 @@ _SHRINKERS = frozenset({_N["munlock"], _N["munlockall"], _N["mlockall"], _N["mun
 MAP_LOCKED = 0x2000
 _ALL = (0, 1 << 64)
 _BAD = (1 << 64) - 4096                 # (an answer at or above it: an errno)
+_M = (1 << 64) - 1
+_ENOMEM = (1 << 64) - 12
 
 
 def _mlockall_valid(flags: int) -> bool:
@@ -135,14 +147,83 @@ def _add(space: Space, start: int, end: int) -> None:
     space.may_locked = keep
 
 
+def _mlock_span(addr: int, length: int) -> tuple[int, int]:
+    """[start, end) do_mlock() locks: PAGE_ALIGN(len + offset_in_page(start)) in 64 bits
+    (size_t wraps), and nothing where start + len wraps (apply_vma_lock_flags(): `if
+    (end < start) return -EINVAL;`)."""
+    start, end = lock_range(addr, length & _M)
+    end = start + ((end - start) & _M)
+    return (start, end) if end <= _M else (0, 0)
+
+
+def _starts_in_hole(space: Space, slot: Slot, others: Iterable[Slot], ret: int) -> bool:
+    """An mlock/mlock2 answered -ENOMEM whose start lies in a hole the program's own
+    unmapping left, with no call that changes the areas returned since its entry nor in
+    flight (`Space.lock_mark`): apply_vma_lock_flags() finds no area at the start (6.1
+    mas_walk(), 6.18 vma_iter_load()) and answers -ENOMEM before any mlock_fixup() --
+    -ENOMEM after locking up to a later hole, or from __mm_populate(), needs an area at
+    the start."""
+    if ret != _ENOMEM or slot.id < space.lock_mark or any(
+            o.id != slot.id and o.root == slot.root and o.nr in UNLOCKING for o in others):
+        return False
+    start = lock_range(slot.args[0], 0)[0]
+    return hole_at(space, start) is not None
+
+
+def _take_off(space: Space, slot: Slot, others: Iterable[Slot], start: int, end: int,
+              next_id: int) -> None:
+    """Linux left [start, end) without a hard lock at the return of the call in `slot`:
+    take it off the record where sure -- no other adding call in flight nor returned since
+    the call's entry (it may have locked the new area after); a call that entered before
+    is judged as may lock (`Space.unlock_mark`)."""
+    if start >= end or not any(s < end and start < e for s, e in space.may_locked):
+        return                          # (the common case: nothing recorded there)
+    if slot.id < space.pop_mark or _in_flight(slot, others, space):
+        return
+    space.may_locked = _cut(space.may_locked, start, end)
+    space.unlock_mark = next_id
+
+
+def _follow_mremap(space: Space, slot: Slot, ret: int, others: Iterable[Slot],
+                   next_id: int) -> None:
+    """mremap answered the address `ret` (`cut.lock_answers`): mremap_to() unmapped the
+    MREMAP_FIXED target first (do_munmap()), a moved area left its old range (unmapped, or
+    kept with VM_LOCKED_MASK cleared under MREMAP_DONTUNMAP: move_vma()), a shrink in
+    place unmapped the tail (do_vmi_munmap()); the destination holds only the moved area,
+    locked where its source may be (copy_vma() keeps vm_flags)."""
+    a = tuple(slot.args) + (0,) * 6
+    src = lock_range(a[0], max(a[1], 1))
+    locked = may_lock_at(space, slot, others, *src)
+    old_start, old_end = lock_range(a[0], a[1])
+    new_len = page_up(a[2])
+    if ret == old_start:
+        _take_off(space, slot, others, old_start + new_len, old_end, next_id)
+    else:
+        _take_off(space, slot, others, ret, ret + new_len, next_id)
+        _take_off(space, slot, others, old_start, old_end, next_id)
+    if locked:
+        _add(space, ret, ret + new_len)
+
+
 def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: int) -> None:
     """The call in `slot` (one of `CALLS`) of the tree answered `ret`: follow it.  (Only
     a lock call walks the calls in flight: an mmap or brk pays a few field tests.)"""
     nr, a = slot.nr, tuple(slot.args) + (0,) * 6
     sure = nr in _SHRINKERS and ret == 0 and slot.id >= space.pop_mark \
         and not _in_flight(slot, others, space)
+    answers = checks.enabled("cut.lock_answers")
     if nr == _N["mlock"] or nr == _N["mlock2"] and not a[2] & MLOCK_ONFAULT:
-        _add(space, *lock_range(a[0], a[1]))
+        if not answers:
+            _add(space, *lock_range(a[0], a[1]))
+        elif (nr == _N["mlock"] or not a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT) \
+                and not _starts_in_hole(space, slot, others, ret):
+            # (SYSCALL_DEFINE3(mlock2): a flag past MLOCK_ONFAULT, -EINVAL first)
+            _add(space, *_mlock_span(a[0], a[1]))
+    elif nr == _N["mlock2"]:
+        # mlock_fixup(): newflags = (vm_flags & ~VM_LOCKED_MASK) | VM_LOCKED |
+        # VM_LOCKONFAULT -- answered 0, no area of the range is hard-locked now
+        if answers and ret == 0 and not a[2] & 0xFFFF_FFFF & ~MLOCK_ONFAULT:
+            _take_off(space, slot, others, *_mlock_span(a[0], a[1]), next_id)
     elif nr == _N["mlockall"]:
         flags = a[0] & 0xFFFF_FFFF
         if _mlockall_valid(flags):
@@ -174,12 +255,19 @@ def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: in
             kept = _cut(space.may_locked, *lock_range(a[0], a[1]))
             if nr == _N["munlock"] or kept != space.may_locked:
                 space.may_locked, space.unlock_mark = kept, next_id
-    elif nr == _N["mmap"]:
-        if ret < _BAD and (a[3] & MAP_LOCKED or _future_at_return(space, slot)):
+    elif nr == _N["mmap"] and ret < _BAD:
+        locks = bool(a[3] & MAP_LOCKED) or _future_at_return(space, slot)
+        if answers:
+            # mmap_region(): the new area replaces whatever was there (MAP_FIXED's old
+            # areas unmapped with their VM_LOCKED first; a hole held none) and takes only
+            # def_flags or MAP_LOCKED (added below)
+            _take_off(space, slot, others, ret, ret + page_up(a[1]), next_id)
+        if locks:
             _add(space, ret, ret + page_up(a[1]))
     elif nr == _N["mremap"]:
-        src = lock_range(a[0], max(a[1], 1))
-        if ret < _BAD and may_lock_at(space, slot, others, *src):
+        if ret < _BAD and answers:
+            _follow_mremap(space, slot, ret, others, next_id)
+        elif ret < _BAD and may_lock_at(space, slot, others, *lock_range(a[0], max(a[1], 1))):
             _add(space, ret, ret + page_up(a[2]))
     elif nr == _N["brk"]:
         if space.brk_growth is not None and _future_at_return(space, slot):

@@ -1,7 +1,8 @@
 """The rules on a result that judge it against the call's own arguments and what they
 name: a clone's child and its faults, memory-call arguments, descriptor numbers that
 name no file, the process a pidfd, kcmp or process_madvise names, perf_event_open's
-attribute, an rseq area, clone3's set_tid, exec's return.
+attribute, an rseq area, clone3's set_tid, exec's return, the pages a call's output
+grant alone opened (answer_stores.py).
 
 `ResultRules.judge` (result_rules.py) calls `judge_arguments` for the calls in
 `ARGUMENT_CALLS` before any other rule on them, as compiled for the call's number
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.layout import NR_CLONE, NR_CLONE3
 from abi.syscalls import NUMBERS
+from guardian.answer_stores import CALLS as _ANSWER_STORE_CALLS
+from guardian.answer_stores import check as check_answer_stores
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.checks import refuse
@@ -67,6 +70,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _NEVER_MEMORY_CALLS | _MM_AREA_CALLS | _PIDFD_TASK_CALLS
                   | _EXITED_TABLE_CALLS | _KIND_CALLS
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
+                  | _ANSWER_STORE_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ})
 
@@ -168,6 +172,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         refuse("return.clone_set_tid", Status.ERR_DENIED,
                f"clone3 asked for child id {slot.set_tid} (set_tid), yet returns {ret}: "
                "alloc_pid() gives the child exactly that id or makes none")
+    if nr in _ANSWER_STORE_CALLS and slot.opened and not rules.filtered(slot):
+        check_answer_stores(slot, ret, lambda fd: rules.files.lockable_memfd(slot, fd))
     if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
         refuse("return.exec_failed_only", Status.ERR_DENIED,
                f"exec returned {ret:#x} to the image it replaces: success starts the "

@@ -83,6 +83,9 @@ class Slot:
     #: what the program passed for the inputs an output is judged against (address ->
     #: bytes at the call's entry: pselect6's fd_sets, ppoll's pollfds)
     asked: dict[int, bytes] = field(default_factory=dict)
+    #: pages of a private file view's empty pages this call's write grant alone opened to
+    #: a writable refault (cut_writable.note_sole(); judged at its return: answer_stores)
+    opened: tuple[int, ...] = ()       # (a tuple: no allocation per entry)
     #: a call that takes pending signals of a set (rt_sigtimedwait, a signalfd read),
     #: entered where pending_order.py knew what was pending: (the set, what it knew)
     waits_on: tuple[int, dict[int, Any]] | None = None

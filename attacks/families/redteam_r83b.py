@@ -165,40 +165,41 @@ answers them, -EFAULT and -EINVAL: the kernel model copies without access_ok() a
 any `who` -- LINUX_ANSWER).  False refusals found: none.
 
 Through with the Guardian on when written (gaps, P2; --mode mprotect too): AE-001..AE-029.
-What the Guardian would need to refuse them:
-- AE-001, AE-002, AE-004, AE-007..AE-016 (an error Linux decides before any store): a
-  write grant opens its pages to a write fault only where the call can still store --
-  the checks the kernel makes first from the registers (clockid < MAX_CLOCKS,
-  sigsetsize, resource < RLIM_NLIMITS, who, getrandom's and pipe2's flags, affinity's
-  length a multiple of 8, mincore's aligned start, access_ok()'s range below TASK_SIZE)
-  and from what it follows (the descriptor's open mode and kind: an O_WRONLY file for
-  read(), a regular shmem file for getdents64(); whether the tree has a child for
-  wait4(); the path's kind for readlinkat()).
-- AE-003, AE-005, AE-006 (a store shorter than the grant): the grant bounded by what
-  Linux has to store -- the file's size at the offset for pread64(), the path's length
-  for getcwd() (the kernel's cwd, not the program's; at most PATH_MAX), cpumask_size()
-  for sched_getaffinity() -- or the page opened only once the call's answer shows the
-  store reached it.
-- AE-025..AE-029 (state decides there is nothing to store): the page opened only once
-  the answer shows a store (the futex op code's validity, for AE-025, is in the
-  registers: futex_caps could grant uaddr2 only for ops 0..4); TIMER_ABSTIME drops
-  clock_nanosleep()'s rmtp grant (a register flag); a -EAGAIN read/rt_sigtimedwait and
-  an epoll_pwait() answered 0 stored nothing.
-- AE-017..AE-019 (a lock call that locked nothing): lock_state.note() adding only for an
-  answer 0 (or -ENOMEM past a first area: apply_vma_lock_flags() locks up to the hole),
-  with mlock2's flags checked as mlockall's are, and lock_range() of a wrapping length
-  empty (do_mlock(): end < start).
-- AE-020, AE-021 (the locked area replaced): an mmap(MAP_FIXED) or mremap(MREMAP_FIXED)
-  answered at its fixed address takes [addr, addr + len) off Space.may_locked before it
-  adds anything (mmap_region()/mremap_to() unmap the old areas with their VM_LOCKED; the
-  new area is locked only by def_flags or MAP_LOCKED, the moved one by its source's flags).
-- AE-022 (a locked area's tail unmapped by a shrinking mremap): a shrinking mremap
-  answered its own address takes [addr + new_len, addr + old_len) off the record, as munmap does.
-- AE-023 (an on-fault lock over a hard one): mlock2(MLOCK_ONFAULT) answered 0 takes its
-  range off the hard record (mlock_fixup() replaces VM_LOCKED_MASK), as munlock does.
-- AE-024 (MREMAP_DONTUNMAP): an mremap with MREMAP_DONTUNMAP answered with a new address
-  takes the old range off the record (move_vma() clears the old area's VM_LOCKED_MASK).
-Refused: none.
+Refused since (--mode mprotect too): AE-001..AE-016, AE-025, AE-026, AE-028, AE-029 by
+`cut.answer_stores` (guardian/answer_stores.py, noted by
+cut_writable.note_sole(), judged at the return from result_arguments.judge_arguments): a
+private file view's empty page that one call's output grant ALONE opened to a writable
+refault (no other call in flight, no store, signal frame or rseq area reaching it) must
+lie within what the call's answer says it stored -- an -errno other than -EFAULT is no
+store for the calls that fail before any copy (clock_gettime, pipe2, rt_sigaction,
+prlimit64, getrusage, getrandom, getcwd, readlinkat, getdents64, sched_getaffinity,
+epoll_pwait, rt_sigtimedwait, wait4, a private FUTEX_WAKE_OP, mincore's -EINVAL,
+read/pread64's -EBADF/-EAGAIN/-EINVAL/-EISDIR); a read/pread64 of a shmem memfd (as
+the call took its descriptor: files.lockable_memfd()) stores `ret` bytes and nothing for
+any error, -EFAULT included (shmem_file_read_iter(): no fault-in ahead, an error only
+where nothing was copied -- AE-003, AE-004); getcwd, readlinkat, getdents64,
+getrandom and sched_getaffinity store `ret` bytes (AE-005, AE-006), epoll_pwait `ret`
+events (AE-029), wait4 and rt_sigtimedwait nothing for 0.  -EFAULT stays open for every
+other call (a partial copy stored before the fault), and so does another file's read
+count (btrfs' and gfs2's reads fault the remaining buffer in: fault_in_iov_iter_writeable()
+with FAULT_FLAG_WRITE, then may read less), and so do calls that store and fail
+(nanosleep's rem on -EINTR, pselect6/ppoll's time left, waitid's infop, capget's version,
+sendfile's offset, timer_create's id, mincore's -ENOMEM after a chunk, a shared futex's
+FOLL_WRITE gup).
+Refused since (--mode mprotect too): AE-027 by `cut.output_stores` (widened:
+granted_stores.store_ranges() grants clock_nanosleep with TIMER_ABSTIME no rem:
+SYSCALL_DEFINE4(clock_nanosleep) `rmtp = NULL`), set_pt.cut_writable refusing the page.
+Refused since (--mode mprotect too): AE-017..AE-024 by `cut.lock_answers`
+(guardian/lock_state.py, the record `cut.lock_state` trusts to open mprotect's
+population): mlock2 with a flag past MLOCK_ONFAULT and an mlock whose aligned end wraps
+add nothing, nor an mlock answered -ENOMEM whose start lies in a hole the program's own
+munmap left (unmapped_holes.hole_at(); no area-changing call in flight or returned since
+its entry: apply_vma_lock_flags() finds no area at the start -- AE-019); a successful
+mmap takes its new range off (mmap_region()); a successful
+mremap its destination (mremap_to()), its moved source (move_vma(), MREMAP_DONTUNMAP
+included) and a shrink's tail (do_vmi_munmap()); mlock2(MLOCK_ONFAULT) answered 0 its
+range (mlock_fixup()) -- each only where no other adding call is in flight or returned
+since the call's entry (it may have locked the new area after).
 
 Not tried (left for a later round): tagged output pointers without
 PR_SET_TAGGED_ADDR_CTRL (6.1's arm64 access_ok() untags only under TIF_TAGGED_ADDR, so
@@ -256,8 +257,8 @@ NOSTORE = {b"1": (98, "futex(&word, FUTEX_WAKE_OP_PRIVATE, 1, 1, page 2, op 5)")
            b"4": (137, "rt_sigtimedwait({SIGUSR2}, page 2, &{0, 0}, 8), nothing pending"),
            b"5": (22, "epoll_pwait(a new epoll, page 2, 8, 0, NULL), nothing ready")}
 
-GAPS: dict[str, str] = {f"AE-{n:03d}": "P2" for n in range(1, 30)}
-#: the predecessor design (--mode mprotect) lets every one through too
+GAPS: dict[str, str] = {}
+#: (every one refused since: see the docstring's "Refused since" lines)
 
 
 def _ae(sid: str, title: str, prop: str, args: bytes):  # type: ignore[no-untyped-def]

@@ -1,0 +1,137 @@
+"""A page a call's write grant alone opened is within what its answer says it stored.
+
+`cut.output_stores` (granted_stores.py, cut_writable.py) lets a writable refault of a
+private file view's empty page in while a call whose write grant covers the page is in
+flight: the grant is fixed by the registers, whatever the call then answers.  Linux
+write-faults only where copy_to_user()/put_user() store, and many calls store only on
+the way to a success, and only what the answer counts.  So where such a grant was the
+ONLY reason the page could be opened (no other call, store, signal frame or rseq area
+could reach it: cut_writable.note_sole()), the call's answer must cover the page
+(`cut.answer_stores`):
+
+- an -errno other than -EFAULT means nothing stored, for the calls in `_ERR_NOTHING`
+  (each answers its errors before any store: the Linux function is named there); -EFAULT
+  may follow a partial copy (copy_to_user() stored the bytes before the fault) and
+  stays open for every call;
+- a result-sized call (`_RET_BYTES`, `_RET_ENTRIES`) stored at most `ret` bytes (entries)
+  from its buffer;
+- wait4() stores status and rusage only for a reaped child (ret > 0), rt_sigtimedwait()
+  its siginfo only for a dequeued signal (ret > 0).
+
+Left open (may store and still fail, or store more than the answer counts): nanosleep,
+clock_nanosleep (-EINTR stores rem: nanosleep_copyout()), pselect6 and ppoll
+(poll_select_finish() stores the time left on any answer), waitid (stores infop on
+every answer), capget (cap_validate_magic() stores the version, then -EINVAL),
+sendfile/splice/copy_file_range (the offset word), timer_create (the id before
+kc->timer_create()), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
+futex (get_futex_key() pins with FOLL_WRITE), and read/pread64 answering a count or 0:
+btrfs' and gfs2's reads fault the whole remaining buffer in (fault_in_iov_iter_writeable(),
+FAULT_FLAG_WRITE) and may then read less -- except where the descriptor names a shmem
+memfd as the call took it (files.lockable_memfd(): shmem_file_read_iter() faults nothing
+ahead and answers an error only where it copied nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_OP
+from guardian.slots import PAGE, Slot
+
+_N = NUMBERS
+_ERRNO_FLOOR = (1 << 64) - 4095
+_EFAULT = (1 << 64) - 14
+_UNTAG = (1 << 56) - 1
+_E = {"EBADF": 9, "EAGAIN": 11, "EINVAL": 22, "EISDIR": 21}
+#: read/pread64: the errors vfs_read() gives before the file's ->read_iter() (fdget()
+#: and FMODE_READ: -EBADF; rw_verify_area(): -EINVAL; a directory: -EISDIR) or a file
+#: answers with nothing copied (pipe_read(), sock_recvmsg() of an empty O_NONBLOCK end:
+#: -EAGAIN; a read with copied bytes answers their count)
+_READ_NOTHING = frozenset((1 << 64) - _E[k] for k in ("EBADF", "EAGAIN", "EINVAL", "EISDIR"))
+_NR_READ, _NR_PREAD = _N["read"], _N["pread64"]
+_NR_FUTEX, _NR_WAIT4, _NR_SIGTIMEDWAIT = _N["futex"], _N["wait4"], _N["rt_sigtimedwait"]
+_NR_MINCORE = _N["mincore"]
+#: calls whose every error but -EFAULT comes before any store
+_ERR_NOTHING = frozenset(_N[n] for n in (
+    "clock_gettime", "clock_getres",        # clockid_to_kclock(), kc->clock_get_timespec()
+    "pipe2",                                # __do_pipe_flags() before copy_to_user(fildes)
+    "rt_sigaction",                         # sigsetsize, do_sigaction() before oact
+    "prlimit64", "getrlimit",               # resource, do_prlimit() before old_rlim
+    "getrusage",                            # `who` before getrusage() and the copy
+    "getrandom",                            # flags, wait_for_random_bytes() first
+    "getcwd",                               # -ERANGE/-ENOENT before copy_to_user()
+    "readlinkat",                           # do_readlinkat(): no ->get_link: -EINVAL
+    "getdents64",                           # iterate_dir(): -ENOTDIR; filldir64 counts
+    "sched_getaffinity",                    # len checks, sched_getaffinity() first
+    "epoll_pwait", "epoll_pwait2",          # ep_poll() errors store no event
+    "rt_sigtimedwait", "wait4"))
+#: (buffer argument) of the calls whose answer counts the bytes they stored there
+_RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
+              _N["getrandom"]: 0, _N["sched_getaffinity"]: 2}
+#: (buffer argument, bytes per entry) of the calls whose answer counts stored entries
+_RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
+#: every call `check` judges (the caller tests `nr in CALLS` first)
+CALLS = _ERR_NOTHING | {_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE}
+
+
+def stored(nr: int, args: Sequence[int], ret: int, shmem: bool = False
+           ) -> list[tuple[int, int]] | None:
+    """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
+    (unsigned); None: anywhere its grants reach.  `shmem`: read/pread64's descriptor
+    names a shmem memfd, as the call took it at entry."""
+    err = ret >= _ERRNO_FLOOR
+    if (nr == _NR_READ or nr == _NR_PREAD) and shmem:
+        # shmem_file_read_iter(): copy_page_to_iter() (iov_iter_zero() for a hole) of
+        # each page in turn, no fault-in ahead; a short copy ends the read with the count
+        # copied, an error only where nothing was (retval ? retval : error)
+        return [] if err else [(args[1], args[1] + ret)]
+    if ret == _EFAULT:
+        return None                     # (a partial copy, then the fault)
+    if nr == _NR_READ or nr == _NR_PREAD:
+        return [] if ret in _READ_NOTHING else None
+    if nr == _NR_MINCORE:
+        # SYSCALL_DEFINE3(mincore): an unaligned start or a wrapping length, -EINVAL
+        # before do_mincore() and any copy_to_user(vec)
+        return [] if ret == (1 << 64) - _E["EINVAL"] else None
+    if nr == _NR_FUTEX:
+        # futex_wake_op() of a private futex keys both words with no gup; an error but
+        # -EFAULT (-ENOSYS for an op past XOR: arch_futex_atomic_op_inuser()) stored none
+        cmd = args[1] if len(args) > 1 else 0
+        if err and cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and cmd & FUTEX_PRIVATE_FLAG:
+            return []
+        return None
+    if err:
+        return []
+    if nr == _NR_WAIT4 or nr == _NR_SIGTIMEDWAIT:
+        # kernel_wait4(): put_user(status) and the rusage copy only for ret > 0;
+        # do_sigtimedwait(): copy_siginfo_to_user() only for a dequeued signal
+        return [] if ret == 0 else None
+    if nr in _RET_BYTES:
+        at = args[_RET_BYTES[nr]]
+        return [(at, at + ret)]
+    if nr in _RET_ENTRIES:
+        i, size = _RET_ENTRIES[nr]
+        return [(args[i], args[i] + ret * size)]
+    return None
+
+
+def check(slot: Slot, ret: int, shmem: Callable[[int], bool]) -> None:
+    """The call in `slot` answered `ret`: each page only its write grant opened
+    (`slot.opened`) must lie within what the answer says it stored.  `shmem(fd)`: does
+    the descriptor name a shmem memfd, as the call took it at entry?"""
+    nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
+    ranges = stored(nr, args, ret, (nr == _NR_READ or nr == _NR_PREAD) and shmem(args[0]))
+    if ranges is None:
+        return
+    for page in slot.opened:
+        if any((s & _UNTAG) < page + PAGE and (s & _UNTAG) + (e - s) > page
+               for s, e in ranges if e > s):
+            continue
+        refuse("cut.answer_stores", Status.ERR_DENIED,
+               f"syscall {slot.nr} write-faulted the empty page at {page:#x} of a private "
+               f"file view under its output grant alone, then answered {ret:#x}: Linux "
+               "stores (copy_to_user(), put_user()) only what that answer counts, and "
+               "nothing for this error -- do_cow_fault() copies the page only on a store")

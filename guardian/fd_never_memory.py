@@ -92,8 +92,10 @@ def _scm_rights(files: Descriptors, slot: Slot, a: tuple[int, ...],
 
 def _poll_forged(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
                  ) -> Iterator[int]:
-    """ppoll entries whose revents came back other than POLLNVAL, by fd."""
-    n = min(a[1], _MAX_ENTRIES)
+    """ppoll entries whose revents came back other than POLLNVAL, by fd (nfds is an
+    unsigned int: SYSCALL_DEFINE5(ppoll) leaves the register's upper half unread, and an
+    entry past nfds is one do_sys_poll() never wrote)."""
+    n = min(a[1] & 0xFFFF_FFFF, _MAX_ENTRIES)
     raw = read(a[0], 8 * n) if n else None
     if raw is None or len(raw) != 8 * n:
         return

@@ -160,3 +160,13 @@ def test_pselect6_bits_past_the_smallest_table_are_left_alone() -> None:
     files = _Launch()
     sets = {0x1000: (1 << 100).to_bytes(16, "little")}
     assert not _mem(files, "pselect6", (101, 0x1000, 0, 0, 0, 0), sets)
+
+
+def test_ppoll_reads_only_the_entries_its_unsigned_int_nfds_names() -> None:
+    # SYSCALL_DEFINE5(ppoll, ..., unsigned int, nfds, ...): a register of 1 | 1 << 32
+    # polls one entry; the second, the program's own (fd 77, revents 0), is never written
+    files = _Launch()
+    entries = struct.pack("<ihh", 3, 4, 4) + struct.pack("<ihh", NEVER, 1, 0)
+    entries += bytes(8 * 254)
+    assert not _mem(files, "ppoll", (0x1000, 1 | 1 << 32, 0, 0, 8), {0x1000: entries})
+    assert "77" in _mem(files, "ppoll", (0x1000, 2, 0, 0, 8), {0x1000: entries})

@@ -166,10 +166,11 @@ def _negative(v: int, known: frozenset[int] = frozenset()) -> bool:
 
 
 def check_fd(memory: UserMemory, slot: Slot, ret: int,
-             name_quiet: Callable[[int], bool]) -> None:
+             quiet: Callable[[int, int], bool]) -> None:
     """`return.negative_descriptor`: no success on a descriptor fdget() cannot find.
-    `name_quiet(addr)`: the name at addr lay as getname() copied it through the call
-    (quiet_ranges.quiet(); another thread may rewrite an absolute name relative)."""
+    `quiet(addr, n)`: the n bytes at addr lay as the call copied them through the call
+    (quiet_ranges.quiet(); another thread may rewrite an absolute name relative, or
+    utimensat's UTIME_OMIT times after SYSCALL_DEFINE4(utimensat) copied them)."""
     nr, a = slot.nr or -1, slot.args
     why = ""
     known = SENTINEL_CALLS.get(nr, {})
@@ -185,11 +186,12 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int,
         # (path_init(): an absolute name never looks at dfd; an unreadable one is left)
         # (an empty one fails -ENOENT unless AT_EMPTY_PATH: left alone)
         first = memory.read(a[name], 1, slot.root)
-        if first is None or first in (b"/", b"\0") or not name_quiet(a[name]):
+        if first is None or first in (b"/", b"\0") or not quiet(a[name], 1):
             continue
         why = f"a relative name at dfd {dfd} (path_init(): fdget())"
     # (splice/tee of length 0, utimensat of two UTIME_OMIT times: 0 before any look-up)
-    if not why or no_lookup(nr, a, lambda addr, n: memory.read(addr, n, slot.root)):
+    if not why or no_lookup(nr, a, lambda addr, n: memory.read(addr, n, slot.root)
+                            if quiet(addr, n) else None):
         return
     refuse("return.negative_descriptor", Status.ERR_DENIED,
            f"syscall {nr} answered {ret:#x} for {why}: fdget() finds no file (-EBADF)")

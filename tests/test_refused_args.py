@@ -136,7 +136,7 @@ def test_sentinel_descriptors_are_left_alone() -> None:
     for call, args in (("pidfd_send_signal", (me, 0, 0, 0, 0, 0)),
                        ("process_madvise", (me, 0x1000, 1, 0, 0, 0)),
                        ("process_mrelease", (-10001 % (1 << 32), 0, 0, 0, 0, 0))):
-        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda _a: True)
+        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda *_: True)
     for call, args in (("close", (me, 0, 0, 0, 0, 0)),
                        ("pidfd_send_signal", (root, 0, 0, 0, 0, 0)),
                        ("pidfd_getfd", (me, me, 0, 0, 0, 0)),
@@ -145,7 +145,7 @@ def test_sentinel_descriptors_are_left_alone() -> None:
                        ("faccessat", (root, 0x1000, 0, 0, 0, 0))):
         with pytest.raises(Refused):
             check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0,
-                     lambda _a: True)
+                     lambda *_: True)
 
 
 def test_partial_descriptor_calls() -> None:
@@ -158,7 +158,7 @@ def test_partial_descriptor_calls() -> None:
     from guardian.slots import Slot
 
     def judge(call: str, args: tuple[int, ...]) -> None:
-        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda _a: True)
+        check_fd(_Name(b"x"), Slot(1, 1, None, 0, NR[call], args, 1, 1), 0, lambda *_: True)
     m = 1 << 64
     for call, args in (("open_by_handle_at", (-100 % m, 0x1000, 0, 0, 0, 0)),
                        ("open_by_handle_at", (-10002 % m, 0x1000, 0, 0, 0, 0)),
@@ -203,7 +203,37 @@ def test_negative_dfd_name_rewritten_by_another_thread() -> None:
     from guardian.refused_args import check_fd
     from guardian.slots import Slot
     slot = Slot(1, 1, None, 0, NR["openat"], (0xFFFF_FFFB, 0x1000, 0, 0, 0, 0), 1, 1)
-    check_fd(_Name(b"x"), slot, 3, lambda _addr: False)             # (not quiet: let through)
+    check_fd(_Name(b"x"), slot, 3, lambda *_: False)             # (not quiet: let through)
     with pytest.raises(Refused):
-        check_fd(_Name(b"x"), slot, 3, lambda _addr: True)
-    check_fd(_Name(b"/"), slot, 3, lambda _addr: True)
+        check_fd(_Name(b"x"), slot, 3, lambda *_: True)
+    check_fd(_Name(b"/"), slot, 3, lambda *_: True)
+
+
+class _Times:
+    """A relative name at 0x1000; at 0x2000 utimensat's times as read at the return."""
+
+    def __init__(self, times: bytes) -> None:
+        self.times = times
+
+    def read(self, va: int, n: int, root: int) -> bytes:
+        return self.times[:n] if va == 0x2000 else b"x"
+
+
+def test_negative_dfd_utimensat_times_rewritten_by_another_thread() -> None:
+    """utimensat(-5, "x", times, 0) that SYSCALL_DEFINE4(utimensat) copied as two
+    UTIME_OMIT (0 before any look-up) while another thread rewrites them: the times read
+    at the return are no proof unless they lay quiet through the call."""
+    import struct
+
+    import pytest
+
+    from guardian.checks import Refused
+    from guardian.refused_args import check_fd
+    from guardian.slots import Slot
+    slot = Slot(1, 1, None, 0, NR["utimensat"], (0xFFFF_FFFB, 0x1000, 0x2000, 0, 0, 0), 1, 1)
+    now = _Times(struct.pack("<qqqq", 0, 5, 0, 5))
+    check_fd(now, slot, 0, lambda addr, n: addr != 0x2000)     # (the times not quiet)
+    with pytest.raises(Refused):
+        check_fd(now, slot, 0, lambda *_: True)
+    check_fd(_Times(struct.pack("<qqqq", 0, (1 << 30) - 2, 0, (1 << 30) - 2)), slot, 0,
+             lambda *_: True)

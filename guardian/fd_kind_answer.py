@@ -330,11 +330,15 @@ def _never(k: Known, a: tuple[int, ...], nr: int, own: int | None, files: Descri
     if k.table is None or not k.table.fresh:
         return ""
     if nr == _NR_KCMP:
-        if own is None or not _s32(a[0]) == _s32(a[1]) == own or not k.leaders():
+        if own is None or not k.leaders():
             return ""
-        kind = _s32(a[2])
-        fds = (a[3], a[4]) if kind == KCMP_FILE else (a[3],) if kind == KCMP_EPOLL_TFD else ()
-        return next((f"descriptor {_s32(fd)}" for fd in fds if k.never(fd)), "")
+        # get_file_raw_ptr(task1, idx1), get_file_raw_ptr(task2, idx2): an index of the
+        # caller's own pid is looked up in its table whatever the other pid is (a fork
+        # child's: child_never())
+        kind, pairs = _s32(a[2]), ((a[0], a[3]), (a[1], a[4]))
+        fds = pairs if kind == KCMP_FILE else pairs[:1] if kind == KCMP_EPOLL_TFD else ()
+        return next((f"descriptor {_s32(fd)}" for pid, fd in fds
+                     if _s32(pid) == own and k.never(fd)), "")
     if nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and k.never(a[0]):
         return f"pidfd {_s32(a[0])}"
     if nr == _NR_PIDFD_GETFD and own is not None and files.pidfd_pid(slot, a[0]) == own \

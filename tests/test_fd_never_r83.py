@@ -170,3 +170,20 @@ def test_ppoll_reads_only_the_entries_its_unsigned_int_nfds_names() -> None:
     entries += bytes(8 * 254)
     assert not _mem(files, "ppoll", (0x1000, 1 | 1 << 32, 0, 0, 8), {0x1000: entries})
     assert "77" in _mem(files, "ppoll", (0x1000, 2, 0, 0, 8), {0x1000: entries})
+
+
+@pytest.mark.parametrize("args", [(OWN, CHILD, 0, NEVER, 3), (CHILD, OWN, 0, 3, NEVER),
+                                  (OWN, CHILD, 7, NEVER, 0x1000)])
+def test_kcmp_of_the_own_pid_and_a_childs_looks_the_own_index_up(args) -> None:
+    # SYSCALL_DEFINE5(kcmp): get_file_raw_ptr(task1, idx1) and (task2, idx2) -- and
+    # kcmp_epoll_target()'s idx1 -- each in its own task's table: the caller's own
+    # index is -EBADF whichever pid the child's is
+    files = _Launch()
+    with pytest.raises(Refused) as e:
+        _kind(_child(files, files.table.copy()), "kcmp", args, 0)
+    assert e.value.check == "return.fd_never_opened"
+    made = _Launch()
+    made.table.fds[NEVER] = OpenFile(path="/dev/null")
+    copy = made.table.copy()
+    copy.fds[NEVER] = OpenFile(path="/dev/null")
+    _kind(_child(made, copy), "kcmp", args, 1)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
 from guardian.launch_fds import never_opened
+from guardian.side_fds import rights
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -39,11 +40,11 @@ _NR_PSELECT6 = NUMBERS["pselect6"]
 #: the calls `memory_never` judges
 CALLS = frozenset((_NR_SETSOCKOPT, _NR_SENDMSG, _NR_PPOLL, _NR_PSELECT6))
 
-SOL_SOCKET, SO_ATTACH_BPF, SCM_RIGHTS, AF_UNIX = 1, 50, 1, 1
+SOL_SOCKET, SO_ATTACH_BPF, AF_UNIX = 1, 50, 1
 POLLNVAL = 0x20
-#: entries (ppoll) and control bytes (sendmsg) judged at most: a bound on what one call
-#: pays; what lies past it is left alone
-_MAX_ENTRIES, _MAX_CONTROL = 256, 1024
+#: ppoll entries judged at most: a bound on what one call pays; what lies past it is
+#: left alone
+_MAX_ENTRIES = 256
 #: NR_OPEN_DEFAULT (BITS_PER_LONG): the fewest numbers an fdtable has room for
 _OPEN_DEFAULT = 64
 
@@ -68,26 +69,8 @@ def _scm_rights(files: Descriptors, slot: Slot, a: tuple[int, ...],
     f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
     if f is None or f.sock is None or f.sock[0] != AF_UNIX:
         return
-    hdr = read(a[1], 48)                # struct msghdr: msg_control @32, msg_controllen @40
-    if hdr is None or len(hdr) < 48:
-        return
-    control, clen = int.from_bytes(hdr[32:40], "little"), int.from_bytes(hdr[40:48], "little")
-    if not control or clen < 16 or clen > _MAX_CONTROL:
-        return
-    raw = read(control, clen)
-    if raw is None or len(raw) != clen:
-        return
-    off = 0
-    # for_each_cmsghdr(): cmsg_len (size_t), cmsg_level, cmsg_type, data 8-aligned
-    while off + 16 <= clen:
-        ln = int.from_bytes(raw[off:off + 8], "little")
-        if ln < 16 or off + ln > clen:
-            return                      # (!CMSG_OK: -EINVAL)
-        level, kind = _s32(raw[off + 8:off + 12]), _s32(raw[off + 12:off + 16])
-        if level == SOL_SOCKET and kind == SCM_RIGHTS:
-            for p in range(off + 16, off + ln - 3, 4):
-                yield _s32(raw[p:p + 4])
-        off += (ln + 7) & ~7
+    # (__scm_send()'s walk of the control data, as recvmsg's numbers are read back)
+    yield from rights(read, a[1])
 
 
 def _poll_forged(a: tuple[int, ...], read: Callable[[int, int], bytes | None]

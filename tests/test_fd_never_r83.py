@@ -96,7 +96,7 @@ def test_descriptors_read_from_memory() -> None:
     files.table.fds[7] = OpenFile(maker=N["socket"], sock=(2, 1, 0))
     hdr = struct.pack("<QI4xQQQQi4x", 0, 0, 0x3000, 1, 0x4000, 20, 0)
     cmsg = struct.pack("<Qii", 20, 1, 1) + struct.pack("<i", NEVER)
-    mem = {0x2000: hdr, 0x4000: cmsg}
+    mem = {0x2000: hdr, 0x2020: hdr[32:], 0x4000: cmsg}     # (msg_control at +32)
     assert "77" in _mem(files, "sendmsg", (6, 0x2000, 0), mem)
     assert not _mem(files, "sendmsg", (7, 0x2000, 0), mem)             # AF_INET: not judged
     mem[0x4000] = struct.pack("<Qii", 20, 1, 1) + struct.pack("<i", 3)

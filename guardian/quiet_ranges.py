@@ -69,9 +69,10 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py);
 #: capset and capget, whose header and sets sys_capset() copies and sys_capget() fills
 #: (guardian/capset_sets.py).
-#: setsockopt's value, ppoll's pollfd array and pselect6's sets, whose descriptor numbers
-#: the Guardian reads at the return (guardian/fd_never_memory.py).
+#: setsockopt's value (SO_ATTACH_BPF alone), ppoll's pollfd array and pselect6's sets,
+#: whose descriptor numbers the Guardian reads at the return (guardian/fd_never_memory.py).
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6"))
+_NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPF = NUMBERS["setsockopt"], 1, 50
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
@@ -82,7 +83,9 @@ def noted(nr: int | None, args: tuple[int, ...]) -> bool:
     """Is the call one whose filled range (an open's name) a check reads at its return?"""
     return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (
         UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER)) and \
-        (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS)
+        (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS) and \
+        (nr != _NR_SETSOCKOPT or (args[1] & 0xFFFF_FFFF, args[2] & 0xFFFF_FFFF)
+         == (_SOL_SOCKET, _SO_ATTACH_BPF))
 
 
 def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],

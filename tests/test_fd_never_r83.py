@@ -187,3 +187,13 @@ def test_kcmp_of_the_own_pid_and_a_childs_looks_the_own_index_up(args) -> None:
     copy = made.table.copy()
     copy.fds[NEVER] = OpenFile(path="/dev/null")
     _kind(_child(made, copy), "kcmp", args, 1)
+
+
+def test_only_so_attach_bpf_of_the_setsockopts_notes_its_entry() -> None:
+    # quiet_ranges.note() walks every slot at each noted entry: fd_never_memory reads the
+    # value of SO_ATTACH_BPF alone, so no other setsockopt pays for it
+    from guardian.quiet_ranges import noted
+    assert noted(N["setsockopt"], (3, 1, 50, 0x1000, 4))
+    assert not noted(N["setsockopt"], (3, 1, 7, 0x1000, 4))       # SO_SNDBUF
+    assert not noted(N["setsockopt"], (3, 6, 50, 0x1000, 4))      # another level
+    assert noted(N["ppoll"], (0x1000, 1, 0, 0, 8))

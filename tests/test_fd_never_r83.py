@@ -197,3 +197,24 @@ def test_only_so_attach_bpf_of_the_setsockopts_notes_its_entry() -> None:
     assert not noted(N["setsockopt"], (3, 1, 7, 0x1000, 4))       # SO_SNDBUF
     assert not noted(N["setsockopt"], (3, 6, 50, 0x1000, 4))      # another level
     assert noted(N["ppoll"], (0x1000, 1, 0, 0, 8))
+
+
+@pytest.mark.xfail(strict=True, raises=Refused, reason=(
+    "open (review of round 83): kcmp(c1, c2, KCMP_FILES) of two fork children that a "
+    "SIGKILL (the program's, the user's, the OOM killer's) ended without an exit_group "
+    "the Guardian saw, unreaped, their trees not yet freed (mmdrop_lazy_tlb()): "
+    "exit_files() left each task->files NULL and kcmp_ptr(NULL, NULL) is 0 -- Linux's "
+    "answer, refused by _two_children(); the Guardian would need to know one child's "
+    "leader still held its table at the call (e.g. seen in user code after it)"))
+def test_kcmp_files_of_two_killed_children_is_linuxs_zero() -> None:
+    from guardian.open_files import FileTable
+    from tests.test_descriptor_kind_r79 import _Files, _slot
+    from tests.test_descriptor_kind_r79 import _judge as _judge_kind
+    files = _Files()
+    reg = files.admission.registry
+    for pid, proc, root in ((200, 5, 3), (201, 6, 4)):
+        reg.child_pids[(1, pid)] = proc
+        reg.process_of_root[root] = proc
+        files.children[pid] = FileTable()
+    # (kill(200, SIGKILL); kill(201, SIGKILL): no exit_group, no reap, no teardown yet)
+    _judge_kind(files, _slot("kcmp", (200, 201, 2, 0, 0)), 0)

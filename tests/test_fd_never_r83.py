@@ -200,7 +200,7 @@ def test_only_so_attach_bpf_of_the_setsockopts_notes_its_entry() -> None:
 
 
 @pytest.mark.xfail(strict=True, raises=Refused, reason=(
-    "open (review of round 83): kcmp(c1, c2, KCMP_FILES) of two fork children that a "
+    "open: kcmp(c1, c2, KCMP_FILES) of two fork children that a "
     "SIGKILL (the program's, the user's, the OOM killer's) ended without an exit_group "
     "the Guardian saw, unreaped, their trees not yet freed (mmdrop_lazy_tlb()): "
     "exit_files() left each task->files NULL and kcmp_ptr(NULL, NULL) is 0 -- Linux's "

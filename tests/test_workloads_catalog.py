@@ -106,6 +106,7 @@ EXPECTED = {
     "secret_r81_mm",
     "secret_r82_mm",
     "secret_r83_mm",
+    "secret_r84_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

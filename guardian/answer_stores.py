@@ -13,6 +13,12 @@ could reach it: cut_writable.note_sole()), the call's answer must cover the page
   (each answers its errors before any store: the Linux function is named there); -EFAULT
   may follow a partial copy (copy_to_user() stored the bytes before the fault) and
   stays open for every call;
+- read/pread64's errors, only where the descriptor (as the call took it) is known: any
+  file's ->read_iter() may pin the buffer with FOLL_WRITE and then answer any errno --
+  a FUSE direct-I/O read (fuse_direct_io(): fuse_get_user_pages() -> iov_iter_get_pages2(),
+  then the daemon's error), 9p's zero-copy read -- so only a file opened without read
+  access (vfs_read(): FMODE_READ, -EBADF first) and a pipe2() end (pipe_read() answers
+  an error only with nothing copied) store nothing for an error;
 - a result-sized call (`_RET_BYTES`, `_RET_ENTRIES`) stored at most `ret` bytes (entries)
   from its buffer;
 - wait4() stores status and rusage only for a reaped child (ret > 0), rt_sigtimedwait()
@@ -34,26 +40,33 @@ ahead and answers an error only where it copied nothing).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_OP
+from guardian.open_files import OpenFile
 from guardian.slots import PAGE, Slot
 
 _N = NUMBERS
+
+
+class _Files(Protocol):
+    def lockable_memfd(self, slot: Slot, fd: int) -> bool: ...
+    def open_file(self, slot: Slot, fd: int) -> OpenFile | None: ...
+    def steady(self, slot: Slot) -> bool: ...
+
 _ERRNO_FLOOR = (1 << 64) - 4095
 _EFAULT = (1 << 64) - 14
 _UNTAG = (1 << 56) - 1
-_E = {"EBADF": 9, "EAGAIN": 11, "EINVAL": 22, "EISDIR": 21}
-#: read/pread64: the errors vfs_read() gives before the file's ->read_iter() (fdget()
-#: and FMODE_READ: -EBADF; rw_verify_area(): -EINVAL; a directory: -EISDIR) or a file
-#: answers with nothing copied (pipe_read(), sock_recvmsg() of an empty O_NONBLOCK end:
-#: -EAGAIN; a read with copied bytes answers their count)
-_READ_NOTHING = frozenset((1 << 64) - _E[k] for k in ("EBADF", "EAGAIN", "EINVAL", "EISDIR"))
+_EBADF, _EINVAL = (1 << 64) - 9, (1 << 64) - 22
+#: read/pread64's descriptor, as the call took it (`check`'s `kind`): a shmem memfd, a
+#: pipe2() end, a file opened without FMODE_READ (O_WRONLY, O_ACCMODE 3, O_PATH)
+SHMEM, PIPE, UNREADABLE = "shmem", "pipe", "unreadable"
 _NR_READ, _NR_PREAD = _N["read"], _N["pread64"]
 _NR_FUTEX, _NR_WAIT4, _NR_SIGTIMEDWAIT = _N["futex"], _N["wait4"], _N["rt_sigtimedwait"]
-_NR_MINCORE = _N["mincore"]
+_NR_MINCORE, _NR_PIPE2 = _N["mincore"], _N["pipe2"]
 #: calls whose every error but -EFAULT comes before any store
 _ERR_NOTHING = frozenset(_N[n] for n in (
     "clock_gettime", "clock_getres",        # clockid_to_kclock(), kc->clock_get_timespec()
@@ -77,13 +90,13 @@ _RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
 CALLS = _ERR_NOTHING | {_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE}
 
 
-def stored(nr: int, args: Sequence[int], ret: int, shmem: bool = False
+def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
            ) -> list[tuple[int, int]] | None:
     """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
-    (unsigned); None: anywhere its grants reach.  `shmem`: read/pread64's descriptor
-    names a shmem memfd, as the call took it at entry."""
+    (unsigned); None: anywhere its grants reach.  `kind`: what read/pread64's descriptor
+    names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known)."""
     err = ret >= _ERRNO_FLOOR
-    if (nr == _NR_READ or nr == _NR_PREAD) and shmem:
+    if (nr == _NR_READ or nr == _NR_PREAD) and kind == SHMEM:
         # shmem_file_read_iter(): copy_page_to_iter() (iov_iter_zero() for a hole) of
         # each page in turn, no fault-in ahead; a short copy ends the read with the count
         # copied, an error only where nothing was (retval ? retval : error)
@@ -91,11 +104,16 @@ def stored(nr: int, args: Sequence[int], ret: int, shmem: bool = False
     if ret == _EFAULT:
         return None                     # (a partial copy, then the fault)
     if nr == _NR_READ or nr == _NR_PREAD:
-        return [] if ret in _READ_NOTHING else None
+        # vfs_read(): no FMODE_READ, -EBADF before ->read_iter(); pipe_read() answers an
+        # error (-EAGAIN, -ERESTARTSYS) only where it copied nothing; a pipe's pread64
+        # is -ESPIPE (ksys_pread64(): FMODE_PREAD) -- any other file may pin and then
+        # fail with any errno (fuse_direct_io())
+        nothing = kind == PIPE or kind == UNREADABLE and ret == _EBADF
+        return [] if err and nothing else None
     if nr == _NR_MINCORE:
         # SYSCALL_DEFINE3(mincore): an unaligned start or a wrapping length, -EINVAL
         # before do_mincore() and any copy_to_user(vec)
-        return [] if ret == (1 << 64) - _E["EINVAL"] else None
+        return [] if ret == _EINVAL else None
     if nr == _NR_FUTEX:
         # futex_wake_op() of a private futex keys both words with no gup; an error but
         # -EFAULT (-ENOSYS for an op past XOR: arch_futex_atomic_op_inuser()) stored none
@@ -118,12 +136,13 @@ def stored(nr: int, args: Sequence[int], ret: int, shmem: bool = False
     return None
 
 
-def check(slot: Slot, ret: int, shmem: Callable[[int], bool]) -> None:
+def check(slot: Slot, ret: int, kind: Callable[[int], str | None]) -> None:
     """The call in `slot` answered `ret`: each page only its write grant opened
-    (`slot.opened`) must lie within what the answer says it stored.  `shmem(fd)`: does
-    the descriptor name a shmem memfd, as the call took it at entry?"""
+    (`slot.opened`) must lie within what the answer says it stored.  `kind(fd)`: what
+    the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None)."""
     nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
-    ranges = stored(nr, args, ret, (nr == _NR_READ or nr == _NR_PREAD) and shmem(args[0]))
+    ranges = stored(nr, args, ret, kind(args[0]) if nr == _NR_READ or nr == _NR_PREAD
+                    else None)
     if ranges is None:
         return
     for page in slot.opened:
@@ -135,3 +154,17 @@ def check(slot: Slot, ret: int, shmem: Callable[[int], bool]) -> None:
                f"file view under its output grant alone, then answered {ret:#x}: Linux "
                "stores (copy_to_user(), put_user()) only what that answer counts, and "
                "nothing for this error -- do_cow_fault() copies the page only on a store")
+
+
+def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
+    """What descriptor `fd` of the slot's thread names as the call took it at entry
+    (SHMEM, PIPE, UNREADABLE); None: not known, or the table may have changed since."""
+    if files.lockable_memfd(slot, fd):
+        return SHMEM
+    f = files.open_file(slot, fd)
+    if f is None or not files.steady(slot):
+        return None
+    if f.maker == _NR_PIPE2:
+        return PIPE
+    # OPEN_FMODE(): O_ACCMODE 1 and 3 carry no FMODE_READ; O_PATH opens carry none
+    return UNREADABLE if f.access in (1, 3) or f.path_only else None

@@ -18,6 +18,7 @@ from abi.layout import NR_CLONE, NR_CLONE3
 from abi.syscalls import NUMBERS
 from guardian.answer_stores import CALLS as _ANSWER_STORE_CALLS
 from guardian.answer_stores import check as check_answer_stores
+from guardian.answer_stores import read_kind
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.checks import refuse
@@ -173,7 +174,7 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                f"clone3 asked for child id {slot.set_tid} (set_tid), yet returns {ret}: "
                "alloc_pid() gives the child exactly that id or makes none")
     if nr in _ANSWER_STORE_CALLS and slot.opened and not rules.filtered(slot):
-        check_answer_stores(slot, ret, lambda fd: rules.files.lockable_memfd(slot, fd))
+        check_answer_stores(slot, ret, lambda fd: read_kind(rules.files, slot, fd))
     if nr in _EXEC_NRS and ret < _ERRNO_FLOOR:
         refuse("return.exec_failed_only", Status.ERR_DENIED,
                f"exec returned {ret:#x} to the image it replaces: success starts the "

@@ -27,8 +27,8 @@ nothing (`cut.lock_answers`):
 
 It shrinks only where sure, answered 0 (Linux acted) with no other adding call of the
 tree in flight nor returned since the call's entry (`Space.pop_mark`): munlock() and
-munmap() take their range off, munlockall() everything and def_flags' lock (apply_mlockall_flags(0)), an
-mlockall() with MCL_ONFAULT or without MCL_FUTURE def_flags' hard lock (and, with
+munmap() take their range off, munlockall() everything and def_flags' lock
+(apply_mlockall_flags(0)), an mlockall() with MCL_ONFAULT or without MCL_FUTURE def_flags' hard lock (and, with
 MCL_CURRENT | MCL_ONFAULT, every area's: VM_LOCKONFAULT).  A call that entered before
 such a shrink may have acted before it (`Space.unlock_mark`): it is judged as may lock.
 Answered success, and as sure (`cut.lock_answers`, _take_off()): an mmap takes its new
@@ -36,8 +36,9 @@ range off before adding (mmap_region() unmaps MAP_FIXED's old areas; a hole held
 an mremap its destination (mremap_to() unmaps the MREMAP_FIXED target), a moved source
 (unmapped, or MREMAP_DONTUNMAP's kept with VM_LOCKED_MASK cleared: move_vma()) and a
 shrunk tail (do_vmi_munmap()); mlock2(MLOCK_ONFAULT) answered 0 its range (mlock_fixup():
-VM_LOCKED | VM_LOCKONFAULT replaces the hard lock).  A fork child starts with none (dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags),
-an exec'd image too (a new Space).
+VM_LOCKED | VM_LOCKONFAULT replaces the hard lock).  A fork child starts with none
+(dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags), an exec'd image too (a new
+Space).
 """
 
 from __future__ import annotations

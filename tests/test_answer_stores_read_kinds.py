@@ -1,4 +1,4 @@
-"""Review of round 83b's `cut.answer_stores` (guardian/answer_stores.py): a read's error
+"""`cut.answer_stores` (guardian/answer_stores.py): a read's error
 shows nothing stored only where the descriptor is known.  A FUSE file opened with
 FOPEN_DIRECT_IO (or O_DIRECT) pins the buffer with FOLL_WRITE before the request
 (fuse_direct_io() -> fuse_get_user_pages() -> iov_iter_get_pages2(): the private view's

@@ -149,6 +149,7 @@ EXPECTED = {
     "secret_r81_rules",
     "secret_r82_rules",
     "secret_r83_rules",
+    "secret_r84_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -45,7 +45,7 @@ from guardian.capset_sets import (
     CAP_VALID_MASK,
 )
 from guardian.checks import refuse
-from guardian.setuid_fixup import CAP_SETPCAP, SECBIT_NO_SETUID_FIXUP
+from guardian.setuid_fixup import CAP_SETPCAP
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -69,7 +69,6 @@ SETXID_CALLS = frozenset(_SETXID)
 SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6
 #: PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_RAISE, PR_CAP_AMBIENT_CLEAR_ALL
 _IS_SET, _RAISE, _CLEAR_ALL = 1, 2, 4
-_UIDS = ("ruid", "euid", "suid")
 _U32 = 0xFFFF_FFFF
 
 
@@ -101,6 +100,41 @@ def check_setuid(stated: StatedFacts, slot: Slot, ret: int,
                f"{'/'.join(names[j] for j in may)} {ids}, while the thread's effective set "
                f"is known to lack {'CAP_SETUID' if cap == CAP_SETUID else 'CAP_SETGID'} "
                f"(__sys_{call}(): ns_capable_setid() fails: -EPERM)")
+
+
+CAP_SYS_ADMIN = 21
+_NR_SETGROUPS, _NR_UNSHARE = NUMBERS["setgroups"], NUMBERS["unshare"]
+#: the calls check_cap_call() judges (result_creds tests `nr in CAP_CALLS` first)
+CAP_CALLS = frozenset({_NR_SETGROUPS, _NR_UNSHARE})
+#: CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET,
+#: CLONE_NEWTIME: unshare_nsproxy_namespaces()'s flags
+_NS_FLAGS = 0x20000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000 | 0x2000_0000 | \
+    0x4000_0000 | 0x80
+_CLONE_NEWUSER = 0x1000_0000
+
+
+def check_cap_call(stated: StatedFacts, slot: Slot, ret: int) -> None:
+    """setgroups() or unshare() answered `ret` (no filter): 0 needs CAP_SETGID
+    (may_setgroups(): `ns_capable_setid(user_ns, CAP_SETGID)`), or for a namespace flag
+    without CLONE_NEWUSER CAP_SYS_ADMIN (unshare_nsproxy_namespaces(): `user_ns = new_cred
+    ? new_cred->user_ns : current_user_ns(); if (!ns_capable(user_ns, CAP_SYS_ADMIN))
+    return -EPERM;`), in the caller's own namespace: its effective set (cap_capable())."""
+    if ret != 0:
+        return
+    facts = stated.of_thread(slot)
+    if slot.nr == _NR_SETGROUPS:
+        if _lacks(facts, CAP_EFFECTIVE, CAP_SETGID):
+            refuse("return.cap_needed", Status.ERR_DENIED,
+                   "setgroups() answers 0 while the thread's effective set is known to lack "
+                   "CAP_SETGID (may_setgroups(): ns_capable_setid() fails: -EPERM)")
+        return
+    flags = slot.args[0]
+    if flags & _NS_FLAGS and not flags & _CLONE_NEWUSER and \
+            _lacks(facts, CAP_EFFECTIVE, CAP_SYS_ADMIN):
+        refuse("return.cap_needed", Status.ERR_DENIED,
+               f"unshare({flags:#x}) answers 0: a namespace flag without CLONE_NEWUSER, while "
+               "the thread's effective set is known to lack CAP_SYS_ADMIN "
+               "(unshare_nsproxy_namespaces(): ns_capable() fails: -EPERM)")
 
 
 #: setfsuid(), setfsgid(): the capability each needs and the ids that name the old ones
@@ -169,19 +203,3 @@ def check_prctl(stated: StatedFacts, slot: Slot, ret: int, filtered: bool) -> No
                f"thread's {why} (cap_task_prctl(): -EPERM)")
     if isinstance(out, int) and cap < 64:
         facts[AMBIENT_OUT] = out & ~(1 << cap)          # (the raise answered 0 stands)
-
-
-def note_setxuid(stated: StatedFacts, slot: Slot, before: dict[str, object],
-                 after: dict[str, object] | None) -> None:
-    """A set*uid call answered 0 (no filter, the first user namespace) took the thread's
-    ids from `before` to `after`: cap_task_fix_setuid(), unless SECURE_NO_SETUID_FIXUP,
-    -> cap_emulate_setxuid(): some old uid 0 and no new one: cap_clear(new->cap_ambient)
-    (whatever SECURE_KEEP_CAPS says)."""
-    facts = stated.of_thread(slot)
-    bits = facts.get(SECUREBITS)
-    if after is None or not isinstance(bits, int) or bits & SECBIT_NO_SETUID_FIXUP or \
-            0 not in (before.get(n) for n in _UIDS):
-        return
-    new = [after.get(n) for n in _UIDS]
-    if all(isinstance(v, int) and v != 0 for v in new):
-        facts[AMBIENT_OUT] = CAP_VALID_MASK

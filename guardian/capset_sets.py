@@ -45,6 +45,8 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from abi.value_ranges import CAPBSET_DROPPED
+from guardian import capset_inheritable
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
@@ -62,7 +64,14 @@ CAP_EFFECTIVE = "cap_effective"
 #: set*id call adds to them: cap_emulate_setxuid() only clears; they are forgotten where
 #: CAP_EFFECTIVE is)
 CAP_PERMITTED, CAP_INHERITABLE = "cap_permitted", "cap_inheritable"
-_KNOWN_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE)
+#: (of a thread) True: a setfsuid() took its fs uid off 0 unless its effective set lacked
+#: CAP_SETUID, so the set lacks CAP_SETUID or CAP_FS_SET (guardian/setuid_fixup.py)
+FS_DROPPED = "cap_fs_dropped"
+#: cap_drop_fs_set()'s bits: CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER,
+#: CAP_FSETID, CAP_LINUX_IMMUTABLE, CAP_MKNOD, CAP_MAC_OVERRIDE
+CAP_FS_SET = 0x1F | 1 << 9 | 1 << 27 | 1 << 32
+_CAP_SETUID = 7
+_KNOWN_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, FS_DROPPED)
 #: (of a thread) the capabilities known outside its ambient set (a bit mask): cleared by
 #: capset() (cap_capset() intersects the ambient set with the new permitted and
 #: inheritable sets) or a set*uid leaving no uid 0 (cap_emulate_setxuid()); only a
@@ -150,13 +159,15 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
                    f"the caller's tid {tid} (sys_capset(): `/* may only affect current "
                    "now */ if (pid != 0 && pid != task_pid_vnr(current)) return -EPERM;`)")
             return
-        old = facts.get(CAP_PERMITTED)
+        old, old_inh = facts.get(CAP_PERMITTED), facts.get(CAP_INHERITABLE)
         forget(facts)
         if not words:
             return
         data = slot.asked[slot.args[1]]
         _check_subset(data, words)
         _check_permitted(old, _sets(data, words, 1) & CAP_VALID_MASK)
+        capset_inheritable.check(old_inh, capset_inheritable.bounding(facts),
+                                 _sets(data, words, 2) & CAP_VALID_MASK)
         facts[CAP_EFFECTIVE] = _sets(data, words, 0)
         facts[CAP_PERMITTED] = _sets(data, words, 1) & CAP_VALID_MASK
         facts[CAP_INHERITABLE] = _sets(data, words, 2) & CAP_VALID_MASK
@@ -166,7 +177,9 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
         return
     known = facts.get(CAP_EFFECTIVE)
     held = facts.get(CAP_PERMITTED)
-    if not isinstance(known, int) and not isinstance(held, int):
+    fs_dropped = facts.get(FS_DROPPED)
+    if not isinstance(known, int) and not isinstance(held, int) and not fs_dropped and \
+            CAPBSET_DROPPED not in facts:
         return                          # (nothing known: the common case pays this much)
     if ret != 0 or filtered or not words or not slot.args[1] \
             or not _quiet(memory, slot, quiet, (slot.args[0],)) \
@@ -176,8 +189,18 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     if raw is None:
         return
     got = _sets(raw, words, 0)
+    if CAPBSET_DROPPED in facts:        # (return.capset_inheritable's old set)
+        inh = capset_inheritable.reported(_sets(raw, words, 2) & CAP_VALID_MASK, words)
+        was = facts.get(CAP_INHERITABLE)
+        facts[CAP_INHERITABLE] = inh & was if isinstance(was, int) else inh
     if isinstance(held, int):
         _check_permitted(held, _sets(raw, words, 1), "capget() of the caller reports")
+    if fs_dropped and got >> _CAP_SETUID & 1 and got & CAP_FS_SET:
+        refuse("return.capset_effective", Status.ERR_DENIED,
+               f"capget() of the caller reports CAP_SETUID and the fs capabilities "
+               f"{got & CAP_FS_SET:#x} in the effective set, but a setfsuid() took the fs "
+               "uid off 0 with CAP_SETUID effective (__sys_setfsuid()), which drops them "
+               "(cap_task_fix_setfsuid(): cap_drop_fs_set()); nothing raised them since")
     if isinstance(known, int) and got & ~known:
         refuse("return.capset_effective", Status.ERR_DENIED,
                "capget() of the caller reports an effective capability outside the set "

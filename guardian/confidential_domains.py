@@ -552,6 +552,7 @@ class Lifecycle:
         forget_exits(reg.exits, root)
         reg.tid_cleared = {k for k in reg.tid_cleared if k[0] != root}
         reg.live_threads = {k: v for k, v in reg.live_threads.items() if k[0] != root}
+        reg.made_threads = {k for k in reg.made_threads if k[0] != root}
         reg.vm_children = {k: v for k, v in reg.vm_children.items() if k[0] != root}
         self.s.fork_copy.forget(root)
         self.lazy_free.forget(root)

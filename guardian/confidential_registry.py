@@ -58,6 +58,9 @@ class Registry:
         #: (root, group) -> threads a CLONE_THREAD clone of it made, answered with their
         #: tid, that have not entered exit() or exit_group() (guardian/unshare_alone.py)
         self.live_threads: dict[tuple[int, int], set[int]] = {}
+        #: (root, thread) a clone(CLONE_THREAD) made, answered with its tid: never its
+        #: group's leader (an exec, de_thread(), starts another root)
+        self.made_threads: set[tuple[int, int]] = set()
         #: CLONE_VM children that are processes of their own (vfork included): (root, pid
         #: the parent was told) -> the child's first thread, until a report reaps it.
         self.vm_children: dict[tuple[int, int], int] = {}

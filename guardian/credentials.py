@@ -251,7 +251,9 @@ def _set_by(slot: Slot, ret: int, before: Seen) -> Seen:
             return {n: v for n, v in before.items() if n != names[3]}
         after = {n: v if v != _KEEP else before.get(n) for n, v in zip(names, a, strict=False)}
         after[names[3]] = after[names[1]] if same is False else None
-        return {n: v for n, v in after.items() if v is not None}
+        # (the other family's ids and the groups stay: __sys_setresuid() sets uids alone)
+        return {**{k: v for k, v in before.items() if k not in names},
+                **{n: v for n, v in after.items() if v is not None}}
     if nr == _NR_SETGROUPS and ret == 0:      # (set_groups(): the list given, groups_sort())
         return {**{k: v for k, v in before.items() if k not in ("ngroups", "groups")},
                 "ngroups": a[0], **({"groups": ()} if a[0] == 0 else {})}

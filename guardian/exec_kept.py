@@ -48,7 +48,7 @@ from abi.value_ranges import (
     PR_MDWE_NO_INHERIT,
     THP_DISABLE,
 )
-from guardian import checks, exec_task_kept
+from guardian import checks, exec_caps, exec_task_kept
 from guardian.confidential_registry import Registry
 from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
@@ -79,6 +79,8 @@ class Kept:
     filtered: bool = True
     #: the exec'ing thread's own state an exec keeps (guardian/exec_task_kept.py)
     task: dict[str, object] = field(default_factory=dict)
+    #: the exec'ing thread's capability facts an exec keeps (guardian/exec_caps.py)
+    caps: dict[str, object] = field(default_factory=dict)
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -129,6 +131,7 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
         kept.mdwe = 0 if bits & PR_MDWE_NO_INHERIT else bits
     kept.thp_disable = thp if isinstance(thp, int) else None
     kept.task = exec_task_kept.collect(reg, stated, slot)
+    kept.caps = exec_caps.collect(stated.threads.get((slot.root, slot.thread), {}))
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
@@ -146,7 +149,9 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     space.handlers.update(kept.handlers)
     facts = stated.threads.setdefault((root, thread), {})
     facts[KEEPCAPS] = 0                 # (cap_bprm_creds_from_file())
-    exec_task_kept.apply(kept.task, facts, secure, space.creds.get(thread, {}).get("ruid"))
+    ids = space.creds.get(thread, {})
+    exec_task_kept.apply(kept.task, facts, secure, ids.get("ruid"))
+    exec_caps.apply(kept.caps, facts, secure, ids.get("ruid"), ids.get("euid"))
     mm = stated.threads.setdefault((root, -1), {})
     for fact, value in ((MDWE, kept.mdwe), (THP_DISABLE, kept.thp_disable)):
         if value is None:

@@ -10,16 +10,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
+from abi.syscalls import NUMBERS
 from guardian import launch_facts
-from guardian.cap_needed import SETFS_CALLS, SETXID_CALLS, check_setuid, fs_id_kept
-from guardian.cap_needed import note_setxuid as note_setxuid_ambient
+from guardian.cap_needed import (
+    CAP_CALLS,
+    SETFS_CALLS,
+    SETXID_CALLS,
+    check_cap_call,
+    check_setuid,
+    fs_id_kept,
+)
 from guardian.credentials import USERNS, Seen, changes_nothing, kept_by_same_ids, restore_kept
 from guardian.prctl_state import mm_flags_settled, note_id_change
-from guardian.setuid_fixup import SETXUID, note_setxuid
+from guardian.setuid_fixup import SETXUID, note_setfsuid, note_setxuid
 from guardian.slots import Slot
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
+
+_NR_SETFSUID = NUMBERS["setfsuid"]
 
 
 class CredsSeen(NamedTuple):
@@ -48,6 +57,8 @@ def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
                 check_setuid(rules.files.stated, slot, ret, known_ids)
             else:
                 fs_kept = fs_id_kept(rules.files.stated, slot, known_ids)
+    if nr in CAP_CALLS and not rules.filtered(slot):
+        check_cap_call(rules.files.stated, slot, ret)
     return CredsSeen(shown, kept_facts, fs_kept)
 
 
@@ -57,11 +68,8 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
     if seen is None:
         return
     known = rules.creds.known(slot)
-    ids_before = dict(known) if nr in SETXUID and ret == 0 and known is not None \
-        and not known.get(USERNS) and not rules.filtered(slot) else None
-    if nr in SETXUID and not rules.filtered(slot) and known is not None and \
-            not known.get(USERNS):
-        note_setxuid(rules.files.stated, slot, ret, known)
+    ids_before = dict(known) if (nr in SETXUID or nr == _NR_SETFSUID) and \
+        known is not None and not known.get(USERNS) and not rules.filtered(slot) else None
     if not rules.filtered(slot) and \
             (note_id_change(rules.files.stated, slot, ret, known) or
              launch_facts.fs_id_changed(slot, ret, known)) and \
@@ -76,7 +84,10 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
         after = rules.creds.known(slot)
         if after is not None:
             after[seen.fs_kept[0]] = seen.fs_kept[1]
-    if ids_before is not None:      # (cap_emulate_setxuid() clears the ambient set)
-        note_setxuid_ambient(rules.files.stated, slot, ids_before, rules.creds.known(slot))
+    if ids_before is not None:      # (cap_task_fix_setuid(): guardian/setuid_fixup.py)
+        if nr == _NR_SETFSUID:
+            note_setfsuid(rules.files.stated, slot, ret, ids_before, rules.creds.known(slot))
+        elif ret == 0:
+            note_setxuid(rules.files.stated, slot, ids_before, rules.creds.known(slot))
     if seen.kept_facts:
         restore_kept(rules.files.stated, slot, seen.kept_facts)

@@ -13,6 +13,13 @@ effective set is known to lack CAP_SETPCAP.
   its own PR_SET_SECUREBITS: guardian/prctl_state.py's `SECUREBITS`) without
   SECBIT_NO_SETUID_FIXUP, leaves the effective set empty.
 
+note_setxuid() is the one model of cap_emulate_setxuid() (the effective set above; every
+uid leaving 0: the ambient set, and without SECURE_KEEP_CAPS the permitted and effective
+sets, cleared; the euid coming back to 0: the effective set the permitted one), and
+note_setfsuid() of cap_task_fix_setuid()'s LSM_SETID_FS case (a fs uid leaving 0 drops
+cap_drop_fs_set()'s bits from the effective set; capset_sets' return.capset_effective
+judges capget() with it).
+
 The empty set is noted as guardian/capset_sets.py's `CAP_EFFECTIVE` (an upper bound of
 the thread's effective set), which every call that may raise it forgets
 (guardian/cred_kept.py may_raise_effective(): a set*uid asking euid 0, setfsuid(0),
@@ -30,7 +37,14 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from abi.value_ranges import SECUREBITS
-from guardian.capset_sets import CAP_EFFECTIVE
+from guardian.capset_sets import (
+    AMBIENT_OUT,
+    CAP_EFFECTIVE,
+    CAP_FS_SET,
+    CAP_PERMITTED,
+    CAP_VALID_MASK,
+    FS_DROPPED,
+)
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
@@ -39,27 +53,65 @@ if TYPE_CHECKING:
 
 CAP_SETPCAP = 8
 SECBIT_NO_SETUID_FIXUP = 1 << 2
-#: set*uid calls and the argument naming the new effective uid (-1 keeps it)
-_EUID_ARG = {NUMBERS["setuid"]: 0, NUMBERS["setreuid"]: 1, NUMBERS["setresuid"]: 1}
-_KEEP = 0xFFFF_FFFF
-#: the calls note_setxuid() follows (result_rules tests `nr in SETXUID` first)
-SETXUID = frozenset(_EUID_ARG)
+_UIDS = ("ruid", "euid", "suid")
+_U32 = 0xFFFF_FFFF
+#: the set*uid calls cap_task_fix_setuid() runs cap_emulate_setxuid() for (LSM_SETID_ID,
+#: _RE, _RES; result_creds tests `nr in SETXUID` first)
+SETXUID = frozenset(NUMBERS[n] for n in ("setuid", "setreuid", "setresuid"))
+SECURE_KEEP_CAPS = 1 << 4
 
 
-def note_setxuid(stated: StatedFacts, slot: Slot, ret: int,
-                 known: dict[str, object] | None) -> None:
-    """A set*uid call answered `ret` (no filter, the thread in its first user namespace);
-    `known`: its ids before the call.  cap_emulate_setxuid(): euid 0 -> non-0 clears the
-    effective set unless SECBIT_NO_SETUID_FIXUP."""
-    arg = _EUID_ARG.get(slot.nr)
-    if arg is None or ret != 0 or known is None or known.get("euid") != 0:
-        return
-    new = slot.args[arg] & _KEEP
+def note_setxuid(stated: StatedFacts, slot: Slot, before: dict[str, object],
+                 after: dict[str, object] | None) -> None:
+    """A set*uid call answered 0 (no filter, the thread in its first user namespace) took
+    its ids from `before` to `after` (the known ones, guardian/credentials.py).  The one
+    model of cap_emulate_setxuid() (security/commoncap.c), run unless
+    SECBIT_NO_SETUID_FIXUP (the securebits known):
+    - some old uid 0 and no new one: `cap_clear(new->cap_ambient)` and, unless
+      SECURE_KEEP_CAPS, the permitted and effective sets cleared;
+    - old euid 0, new euid not: `cap_clear(new->cap_effective)`;
+    - old euid not 0, new euid 0: `new->cap_effective = new->cap_permitted` (an upper
+      bound where the permitted one is known)."""
     facts = stated.of_thread(slot)
     bits = facts.get(SECUREBITS)
-    if new in (0, _KEEP) or not isinstance(bits, int) or bits & SECBIT_NO_SETUID_FIXUP:
+    if after is None or not isinstance(bits, int) or bits & SECBIT_NO_SETUID_FIXUP:
         return
-    facts[CAP_EFFECTIVE] = 0
+    old = [before.get(n) for n in _UIDS]
+    new = [after.get(n) for n in _UIDS]
+    if 0 in old and all(isinstance(v, int) and v != 0 for v in new):
+        facts[AMBIENT_OUT] = CAP_VALID_MASK
+        if not bits & SECURE_KEEP_CAPS:
+            facts[CAP_PERMITTED] = facts[CAP_EFFECTIVE] = 0
+    if old[1] == 0 and isinstance(new[1], int) and new[1] != 0:
+        facts[CAP_EFFECTIVE] = 0
+    elif isinstance(old[1], int) and old[1] != 0 and new[1] == 0:
+        held = facts.get(CAP_PERMITTED)
+        if isinstance(held, int):
+            facts[CAP_EFFECTIVE] = held
+
+
+def note_setfsuid(stated: StatedFacts, slot: Slot, ret: int, before: dict[str, object],
+                  after: dict[str, object] | None) -> None:
+    """setfsuid() answered `ret` (no filter, the first user namespace); `before`, `after`:
+    the known ids.  cap_task_fix_setuid(LSM_SETID_FS), unless SECBIT_NO_SETUID_FIXUP:
+    `if (uid_eq(old->fsuid, root_uid) && !uid_eq(new->fsuid, root_uid))
+    new->cap_effective = cap_drop_fs_set(new->cap_effective);`.  __sys_setfsuid() moves
+    the fs uid to a valid id (not -1) where it is an old id or CAP_SETUID is effective:
+    where the known fs uid after says it moved, the bits surely left; else they left
+    unless CAP_SETUID was out of the set (FS_DROPPED: capget() judges the pair)."""
+    facts = stated.of_thread(slot)
+    bits = facts.get(SECUREBITS)
+    new = slot.args[0] & _U32
+    if not isinstance(bits, int) or bits & SECBIT_NO_SETUID_FIXUP or ret & _U32 != 0 or \
+            before.get("fsuid") != 0 or new in (0, _U32):
+        return
+    moved = after.get("fsuid") if after is not None else None
+    if isinstance(moved, int) and moved != 0:
+        known = facts.get(CAP_EFFECTIVE)
+        facts[CAP_EFFECTIVE] = (known if isinstance(known, int) else CAP_VALID_MASK) & \
+            ~CAP_FS_SET
+    else:
+        facts[FS_DROPPED] = True
 
 
 def check(stated: StatedFacts, slot: Slot, ret: int) -> None:

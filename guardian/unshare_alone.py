@@ -23,7 +23,11 @@ filter may hold is not counted); a fatal signal or another thread's exec (de_thr
 ends the caller too, which then never returns to user code.  The thread that made such a
 clone is counted from its return as well (the group leader included: a leader stays on
 the thread list even as a zombie, but is no longer counted from its exit()'s entry),
-whether the program's first thread, a fork child's or a clone's.  A CLONE_VM child outside the
+whether the program's first thread, a fork child's or a clone's.  A thread a CLONE_THREAD
+clone made is never alone at all: its group's leader stays on the thread list, a zombie
+after its exit() (delay_group_leader(): exit_notify() leaves it unreaped while the group
+holds another thread), until the last thread ends; only an exec (de_thread(), which makes
+the caller the leader) changes that, and an exec starts another root here.  A CLONE_VM child outside the
 group (current_is_single_threaded()) is not counted: a signal another process sends may
 end its group alone at any time, and Linux tells the Guardian only later.
 """
@@ -57,6 +61,7 @@ def note_clone(reg: Registry, slot: Slot, ret: int) -> None:
     if slot.new_thread and 0 < ret < _ERRNO_FLOOR:
         key = (slot.root, reg.group_of(slot.root, slot.thread))
         reg.live_threads.setdefault(key, set()).update((slot.new_thread, slot.thread))
+        reg.made_threads.add((slot.root, slot.new_thread))
 
 
 def note_exit(reg: Registry, slot: Slot) -> None:
@@ -95,3 +100,12 @@ def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],
                    "clone(CLONE_THREAD) of the caller's group made, has not entered exit() "
                    "nor may a filter have ended it: it is alive in the group "
                    "(check_unshare_flags(): thread_group_empty() false: -EINVAL)")
+    if (slot.root, slot.thread) in reg.made_threads:
+        # (a thread a CLONE_THREAD clone made is not its group's leader, and the leader
+        # stays in the group, a zombie after its exit(), until the last thread ends:
+        # delay_group_leader(), release_task() of the last one)
+        refuse("return.unshare_live_thread", Status.ERR_DENIED,
+               f"unshare({slot.args[0]:#x}) answers 0, but the caller is a thread a "
+               "clone(CLONE_THREAD) made, not its group's leader, which stays in the group "
+               "(a zombie after its exit(), delay_group_leader()) while the caller lives "
+               "(check_unshare_flags(): thread_group_empty() false: -EINVAL)")

@@ -13,7 +13,7 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from abi.value_ranges import AMBIENT_RAISED, CAPBSET_DROPPED, SECUREBITS_RESET
-from guardian import cap_header, cap_needed, capset_sets, prctl_state
+from guardian import cap_header, cap_needed, capset_sets, prctl_state, setuid_fixup
 from guardian.checks import Refused
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
@@ -191,16 +191,16 @@ def test_ambient_is_set_after_capset_or_setuid_refused() -> None:
     cap_needed.check_prctl(s, is_set, 0, False)                 # Linux's answer
     s = _stated()
     prctl_state.note_set(s, _slot(NR_PRCTL, 28, 0), SECUREBITS_RESET)
-    cap_needed.note_setxuid(s, _slot(NR_SETUID, 65534), dict(ROOT),
-                            {"ruid": 65534, "euid": 65534, "suid": 65534})
+    setuid_fixup.note_setxuid(s, _slot(NR_SETUID, 65534), dict(ROOT),
+                              {"ruid": 65534, "euid": 65534, "suid": 65534})
     with pytest.raises(Refused):
         cap_needed.check_prctl(s, is_set, 1, False)
     cap_needed.check_prctl(s, _slot(NR_PRCTL, 47, 2, CAP_SETUID), 0, True)  # filtered raise
     cap_needed.check_prctl(s, is_set, 1, False)                 # (it may have raised it)
     s = _stated()                       # a uid stays 0 (setreuid(65534, -1)): kept
     prctl_state.note_set(s, _slot(NR_PRCTL, 28, 0), SECUREBITS_RESET)
-    cap_needed.note_setxuid(s, _slot(NR_SETUID, 65534), dict(ROOT),
-                            {"ruid": 65534, "euid": 0, "suid": 0})
+    setuid_fixup.note_setxuid(s, _slot(NR_SETUID, 65534), dict(ROOT),
+                              {"ruid": 65534, "euid": 0, "suid": 0})
     cap_needed.check_prctl(s, is_set, 1, False)
 
 

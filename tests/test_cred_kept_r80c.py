@@ -195,6 +195,7 @@ class _Reg:
     def __init__(self, exited: bool = False) -> None:
         self.exited = exited
         self.live_threads: dict[tuple[int, int], set[int]] = {}   # (none made by a clone)
+        self.made_threads: set[tuple[int, int]] = set()
 
     def group_of(self, root: int, thread: int) -> int:
         return 4 if thread == 4 else 0

@@ -15,6 +15,7 @@ from abi.value_ranges import CRED_CHANGE, SECUREBITS, SECUREBITS_RESET
 from guardian import launch_facts, prctl_state, setuid_fixup
 from guardian.capset_sets import CAP_EFFECTIVE
 from guardian.checks import Refused
+from guardian.credentials import _set_by
 from guardian.result_table import Held, check_table
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
@@ -48,7 +49,8 @@ def _setuid(s: StatedFacts, nr: int, *args: int, known: dict[str, object] | None
     """A set*uid answered 0, as result_rules follows it (range table, then the fixup)."""
     slot = _slot(nr, *args, thread=thread)
     prctl_state.note_set(s, slot, CRED_CHANGE)
-    setuid_fixup.note_setxuid(s, slot, 0, dict(ROOT) if known is None else known)
+    before = dict(ROOT) if known is None else known
+    setuid_fixup.note_setxuid(s, slot, before, _set_by(slot, 0, before))
 
 
 def _secbits(s: StatedFacts, bits: int, filtered: bool = False, thread: int = 2) -> None:

@@ -53,23 +53,36 @@ def test_unshare_honest_neighbours() -> None:
     _unshare(reg, filtered=True)                # a filter may have killed it (KILL_THREAD)
     _unshare(reg, caller=4)                     # another group's call (thread 4: group 4)
     unshare_alone.note_exit(reg, _slot(NR_EXIT, 2, 0))   # type: ignore[arg-type]
-    _unshare(reg, caller=3)                     # the caller itself, its creator in exit()
     unshare_alone.note_exit(reg, _slot(NR_EXIT, 3, 0))   # type: ignore[arg-type]
-    _unshare(reg, caller=6)                     # exit() entered: it may be gone
+    _unshare(reg, caller=2)                     # exit() entered: it may be gone
+
+
+def test_unshare_of_a_made_thread_after_the_leader_exit_refused() -> None:
+    """AF-009: thread 3, made by a clone(CLONE_THREAD) of leader 2, unshares after 2's
+    exit(): the leader stays a zombie in the group (delay_group_leader()): -EINVAL."""
+    reg = _Reg()
+    _made(reg, 3, 103)
+    unshare_alone.note_exit(reg, _slot(NR_EXIT, 2, 0))   # type: ignore[arg-type]
+    with pytest.raises(Refused) as e:
+        _unshare(reg, caller=3)
+    assert e.value.check == "return.unshare_live_thread"
+    _unshare(reg, flags=0x200, caller=3)        # CLONE_FS alone: no such test
 
 
 def test_unshare_while_the_clone_maker_lives_refused() -> None:
     """AC-012: the thread that made the clone (the group leader, spinning in user code)
     is alive in the group until its own exit(): the new thread's unshare() is refused;
-    once the leader entered exit() (it may be gone: a thread the Guardian never followed
-    is not counted) it passes."""
+    once the leader entered exit() it stays a zombie in the group (AF-009,
+    delay_group_leader()): still refused, the new thread not being the leader."""
     reg = _Reg()
     _made(reg, 3, 103, creator=2)
     with pytest.raises(Refused) as e:
         _unshare(reg, caller=3)
     assert e.value.check == "return.unshare_live_thread" and "thread 2" in str(e.value)
     unshare_alone.note_exit(reg, _slot(NR_EXIT, 2, 0))   # type: ignore[arg-type]
-    _unshare(reg, caller=3)
+    with pytest.raises(Refused) as e:
+        _unshare(reg, caller=3)
+    assert "not its group's leader" in str(e.value)
 
 
 def test_unshare_after_the_group_exits_not_judged() -> None:

@@ -138,58 +138,63 @@ instruction budget (not looked into); --launch-securebits and --launch-no-new-pr
 auxiliary vector's AT_UID/AT_EUID after an exec, a filter-answered set*id call,
 setgroups() of a list then getgroups(), capset() of version 2 naming another task.
 
-Through with the Guardian on when written (gaps, 13), and what the Guardian would need:
-- AF-001 (setgroups() without CAP_SETGID): return.cap_needed judges the set*id calls
-  alone; setgroups() answered 0 (no filter) while the known effective set lacks
-  CAP_SETGID is -EPERM (may_setgroups()), whatever the list.
-- AF-004 (setgid() after setresuid() moved only the euid off 0): setuid_fixup notes the
-  empty effective set where every uid leaves 0; cap_emulate_setxuid() also empties it
-  where the euid alone goes from 0 to non-0 (and gives it the permitted set where the
-  euid comes back to 0: the claim euid_back), SECBIT_NO_SETUID_FIXUP known clear.
-- AF-005 (the exec'd image's setuid() after PR_CAPBSET_DROP): prctl_state keeps the
-  bounding bit, but the exec forgets the sets; a root exec of a file without set-id
-  bits (AT_UID == AT_EUID == 0, SECBIT_NOROOT known clear) gives the permitted and
-  effective sets the bounding set | the old inheritable set (handle_privileged_root()):
-  a capability known out of both is out of the new effective set.
-- AF-009 (the second thread's unshare(CLONE_NEWUSER) after the leader's exit()):
-  return.unshare_live_thread stops counting the leader at its exit(); a group leader
-  that exits while other threads live stays a zombie in the group until the last one
-  ends (delay_group_leader()): a thread that is not its group's leader is never alone.
-- AF-010 (a vfork child's unshare(CLONE_VM)): unshare(CLONE_VM) is not judged; answered
-  0 while another process shares the mm (a vfork child's parent, a CLONE_VM child not
-  yet exited or exec'd) it is -EINVAL (current_is_single_threaded()).
-- AF-011 (capset() of an inheritable bit outside the bounding set): the capset rules
-  judge the permitted and effective sets; the new inheritable set answered 0 must be
-  within the old inheritable set | the known bounding set (cap_capset()).
-- AF-012 (IS_SET 1 in the image exec'd after CLEAR_ALL): AMBIENT_OUT is forgotten at
-  the exec; an exec never raises an ambient bit (cap_bprm_creds_from_file()): the fact
-  may stay through it.
-- AF-013 (capget()'s effective set after a root setfsuid()): a setfsuid() answered 0
-  taking a known fs uid 0 to a non-0 one drops the CAP_FS_MASK capabilities from the
-  effective set (cap_task_fix_setfsuid()); capget() reporting one of them is no Linux
-  answer (until a capset() or a setfsuid() back to 0 raises them again).
-- AF-014 (unshare(CLONE_NEWUSER) after chroot()): a chroot() answered 0 to a directory
-  other than "/" makes the thread chrooted (current_chrooted()); unshare(CLONE_NEWUSER)
-  then fails -EPERM (create_user_ns()) until a chroot() back to the namespace's root.
-- AF-015 (unshare(CLONE_NEWUTS) without CAP_SYS_ADMIN): unshare() of a CLONE_NEW* flag
-  without CLONE_NEWUSER needs CAP_SYS_ADMIN in the known effective set
-  (unshare_nsproxy_namespaces()).
-- AF-016 (unshare(CLONE_SIGHAND) beside a CLONE_SIGHAND child): the Guardian would
-  count the processes a clone(CLONE_SIGHAND) without CLONE_THREAD made until they exit
-  or exec (de_thread() unshares the handlers): unshare(CLONE_SIGHAND) or
-  unshare(CLONE_VM) answered 0 meanwhile is -EINVAL (check_unshare_flags()).
-- AF-019 (the exec'd image's setuid() under SECBIT_NOROOT): the exec forgets the sets;
-  with the securebits known to hold SECBIT_NOROOT (the launch's or the thread's own
-  PR_SET_SECUREBITS, which an exec keeps), a file without set-id bits or file
-  capabilities gives the new image the permitted set pA alone (the known ambient set,
-  empty after a CLEAR_ALL or where none was raised): a capability out of it is out of
-  the new effective set (cap_bprm_creds_from_file()).
-- AF-021 (the exec'd image's setuid(0) after a root setuid(65534)): the exec forgets the
-  sets; an exec where no uid is 0 (AT_UID, AT_EUID and the known saved uid non-0) of a
-  file without set-id bits or file capabilities gives the permitted set the ambient
-  one alone and the effective set at most that (cap_bprm_creds_from_file()): the
-  known ambient set (AMBIENT_OUT: a set*uid leaving no uid 0 cleared it) bounds both.
-Refused (9): AF-002 (a thread's setuid() after its creator's E), AF-003 (a vfork
+Through with the Guardian on when written (gaps, 13); 8 closed by round 83c's fixes:
+- AF-001 (setgroups() without CAP_SETGID): refused by return.cap_needed
+  (guardian/cap_needed.py check_cap_call(): may_setgroups()).
+- AF-015 (unshare(CLONE_NEWUTS) without CAP_SYS_ADMIN): refused by return.cap_needed
+  (check_cap_call(): a namespace flag without CLONE_NEWUSER needs CAP_SYS_ADMIN in the
+  known effective set, unshare_nsproxy_namespaces()).
+- AF-004 (setgid() after setresuid() moved only the euid off 0): refused by
+  return.cap_needed: the known ids lost the gids at the setresuid() (a set*uid keeps
+  them: guardian/credentials.py), and guardian/setuid_fixup.py note_setxuid() is now the
+  one model of cap_emulate_setxuid() (effective cleared where the euid leaves 0, given the
+  permitted set where it comes back, ambient and, without SECURE_KEEP_CAPS, permitted
+  cleared where no uid stays 0).
+- AF-009 (the second thread's unshare(CLONE_NEWUSER) after the leader's exit()): refused
+  by return.unshare_live_thread: a thread a clone(CLONE_THREAD) made is never its group's
+  leader, which stays a zombie in the group while it lives (delay_group_leader()).
+- AF-011 (capset() of an inheritable bit outside the bounding set): refused by
+  return.capset_inheritable (guardian/capset_inheritable.py: the old inheritable set
+  capget() reported or capset() stored | the bounding set PR_CAPBSET_DROP left).
+- AF-013 (capget()'s effective set after a root setfsuid()): refused by
+  return.capset_effective (guardian/setuid_fixup.py note_setfsuid():
+  cap_task_fix_setfsuid(); with CAP_SETUID effective the fs uid moved, so CAP_SETUID and
+  an fs capability are never reported together).
+- AF-012 (IS_SET 1 in the image exec'd after CLEAR_ALL): refused by return.ambient_cleared
+  on what create.exec_caps carries (guardian/exec_caps.py: AMBIENT_OUT through the exec).
+- AF-021 (the exec'd image's setuid(0) after a root setuid(65534)): refused by
+  return.cap_needed on what create.exec_caps carries: AT_UID and AT_EUID not 0 and
+  AT_SECURE 0 leave pP' = pE' = pA' (no set-id file, no file capability raising a set:
+  it would have made the exec secure), within the known ambient set.
+Still open (5), and what the Guardian would need:
+- AF-005 (the exec'd image's setuid() after PR_CAPBSET_DROP): create.exec_caps bounds the
+  new permitted and effective sets by the bounding set | the old inheritable set
+  (bprm_caps_from_vfs_caps(), handle_privileged_root(): whatever the file), but only
+  where the inheritable set is known: the launch's is no fact (a `capsh --inh=cap_setuid`
+  launcher gives a root exec CAP_SETUID back, Linux's answer 0).  It needs a launch fact
+  for the inheritable set (say `--launch-inheritable`, empty by default), or the thread's
+  own capset()/capget() before the exec (then it is refused).
+- AF-019 (the exec'd image's setuid() under SECBIT_NOROOT): a root exec of a file with
+  file capabilities (security.capability, which the kernel's file system holds and the
+  Guardian never sees) gets (fP & bset) | (fI & pI) without AT_SECURE (a real root's
+  exec is secure only for a set-id file): the Guardian would need to know the exec'd file
+  carries no file capabilities (or the inheritable set, as for AF-005).
+- AF-014 (unshare(CLONE_NEWUSER) after chroot()): chroot("/tmp") leaves the thread
+  chrooted only where /tmp does not resolve to the namespace's root (a symlink to "/"
+  does; current_chrooted() compares the paths), and a CLONE_FS sibling's chroot() moves
+  it too: the Guardian would need the new root's identity against the namespace root's
+  (a stat of both known quiet) and the fs_struct's sharers.
+- AF-010 (a vfork child's unshare(CLONE_VM)): the parent waits killably
+  (wait_for_vfork_done(): TASK_KILLABLE): another process's SIGKILL ends it, exit_mm()
+  drops mm_users, and the child's unshare(CLONE_VM) is then 0 on Linux; the Guardian
+  sees that death only later: it would need to know the parent alive across the call.
+- AF-016 (unshare(CLONE_SIGHAND) beside a CLONE_SIGHAND child): the child holds the
+  shared sighand until it is released (__exit_signal() at its reap, at once where
+  SIGCHLD is ignored or SA_NOCLDWAIT) or its exec unshares it (de_thread()); another
+  process's SIGKILL may end it at any time: the Guardian would need to follow that child
+  till its reap (its wait4()/waitid() records), the SIGCHLD disposition across its life
+  and its execs.
+Refused when written (9): AF-002 (a thread's setuid() after its creator's E), AF-003 (a vfork
 child's setuid() after its parent's E): return.cap_needed (prctl_state.note_clone);
 AF-006 (capget()'s upper permitted word after capset() of version 1), AF-007 (capset()
 of an unknown version), AF-008 (a second thread's capset() naming the leader): the
@@ -257,7 +262,7 @@ PROPS = {
 
 @scenario(id="AF-001", title="Answer 0 to setgroups(0, NULL) after capset() emptied the "
           "effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def af_setgroups_nocap(adv: Adversary) -> None:
     """1. A root fork child's capget() and capset() of the same sets with an empty
     effective set answered 0 (Linux's answers); it calls setgroups(0, NULL) and exits 7
@@ -303,7 +308,7 @@ def af_vfork_nocap(adv: Adversary) -> None:
 
 @scenario(id="AF-004", title="Answer 0 to setgid(65534) after setresuid(-1, 65534, -1) "
           "moved the effective uid off 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"])
 def af_euid_off(adv: Adversary) -> None:
     """1. A root fork child's setresuid(-1, 65534, -1) answered 0 (Linux's: ruid and suid
     stay 0, euid 65534); it calls setgid(65534) and exits 7 for 0.
@@ -394,7 +399,7 @@ def af_thread_capset_leader(adv: Adversary) -> None:
 
 @scenario(id="AF-009", title="Answer 0 to a second thread's unshare(CLONE_NEWUSER) after "
           "the group leader's exit()", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["ALONE"], gap="P5")
+          program=CORE, prop=PROPS["ALONE"])
 def af_unshare_leader_exit(adv: Adversary) -> None:
     """1. A fork child makes a second thread and calls exit() (the thread's own, not
     exit_group()); the second thread then calls unshare(CLONE_NEWUSER) and exit_group(7)
@@ -426,7 +431,7 @@ def af_vfork_unshare_vm(adv: Adversary) -> None:
 
 @scenario(id="AF-011", title="Answer 0 to capset() adding CAP_SETUID to the inheritable "
           "set after PR_CAPBSET_DROP(CAP_SETUID)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPSET"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPSET"])
 def af_inh_outside_bset(adv: Adversary) -> None:
     """1. A root fork child's prctl(PR_CAPBSET_DROP, CAP_SETUID) and capget() answered as
     Linux answers (0); it calls capset() of the same sets with CAP_SETUID added to the
@@ -457,7 +462,7 @@ def _ambient_is_set(adv: Adversary, phase: int, value: int) -> None:
 
 @scenario(id="AF-012", title="Answer 1 to PR_CAP_AMBIENT_IS_SET in the image exec'd after "
           "PR_CAP_AMBIENT_CLEAR_ALL", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPSET"], gap="P5",
+          program=CORE, prop=PROPS["CAPSET"],
           silent="where the kernel may not read execve()'s path and argv (--mode mprotect: "
                  "-EFAULT, no decision recorded) the exec'd image never runs, so there is "
                  "no PR_CAP_AMBIENT_IS_SET to answer")
@@ -475,7 +480,7 @@ def af_ambient_exec(adv: Adversary) -> None:
 
 @scenario(id="AF-013", title="Store CAP_CHOWN in the effective set at capget() after a "
           "root setfsuid(65534)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def af_fsuid_effective(adv: Adversary) -> None:
     """1. A root fork child's setfsuid(65534) answered 0 (Linux's: the old fs uid); it
     calls capget() and exits 7 where CAP_CHOWN (0) is in the effective set.
@@ -508,7 +513,7 @@ def af_chroot_userns(adv: Adversary) -> None:
 
 @scenario(id="AF-015", title="Answer 0 to unshare(CLONE_NEWUTS) after capset() emptied "
           "the effective set", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def af_newuts_nocap(adv: Adversary) -> None:
     """1. A root fork child's E (answered 0); it calls unshare(CLONE_NEWUTS) and exits 7
     for 0.
@@ -607,7 +612,7 @@ def af_keepcaps_locked(adv: Adversary) -> None:
 
 @scenario(id="AF-021", title="Answer 0 to setuid(0) in the image exec'd after a root "
           "setuid(65534)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5",
+          program=CORE, prop=PROPS["CAPS"],
           silent="where the kernel may not read execve()'s path and argv (--mode mprotect: "
                  "-EFAULT, no decision recorded) the exec'd image never runs, so there is "
                  "no setuid() to answer")

@@ -9,10 +9,14 @@ ONLY reason the page could be opened (no other call, store, signal frame or rseq
 could reach it: cut_writable.note_sole()), the call's answer must cover the page
 (`cut.answer_stores`):
 
-- an -errno other than -EFAULT means nothing stored, for the calls in `_ERR_NOTHING`
-  (each answers its errors before any store: the Linux function is named there); -EFAULT
-  may follow a partial copy (copy_to_user() stored the bytes before the fault) and
-  stays open for every call;
+- an -errno other than -EFAULT means nothing stored, for the calls in `_ERR_NOTHING`:
+  every call the capability table grants an output fixed by its registers
+  (granted_stores.BOUNDED) but those in `_STORE_THEN_FAIL` (each answers its errors
+  before any store: the Linux functions are named there); -EFAULT may follow a partial
+  copy (copy_to_user() stored the bytes before the fault) and stays open -- except
+  where the registers fail Linux's first test (first_failures.py: a clock id past
+  MAX_CLOCKS, getrandom's unknown flags, a private FUTEX_WAKE_OP's op past XOR, ...):
+  then no answer, -EFAULT, a count or success, stored anything;
 - read/pread64's errors, only where the descriptor (as the call took it) is known: any
   file's ->read_iter() may pin the buffer with FOLL_WRITE and then answer any errno --
   a FUSE direct-I/O read (fuse_direct_io(): fuse_get_user_pages() -> iov_iter_get_pages2(),
@@ -22,14 +26,15 @@ could reach it: cut_writable.note_sole()), the call's answer must cover the page
 - a result-sized call (`_RET_BYTES`, `_RET_ENTRIES`) stored at most `ret` bytes (entries)
   from its buffer;
 - wait4() stores status and rusage only for a reaped child (ret > 0), rt_sigtimedwait()
-  its siginfo only for a dequeued signal (ret > 0).
+  its siginfo only for a dequeued signal (ret > 0); a private FUTEX_WAKE_OP's success
+  only its second word (the atomic op at uaddr2).
 
 Left open (may store and still fail, or store more than the answer counts): nanosleep,
 clock_nanosleep (-EINTR stores rem: nanosleep_copyout()), pselect6 and ppoll
 (poll_select_finish() stores the time left on any answer), waitid (stores infop on
 every answer), capget (cap_validate_magic() stores the version, then -EINVAL),
-sendfile/splice/copy_file_range (the offset word), timer_create (the id before
-kc->timer_create()), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
+sendfile/splice/copy_file_range (the offset word), socketpair (both fds before
+sock_create()), timer_create (the id before kc->timer_create()), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
 futex (get_futex_key() pins with FOLL_WRITE), and read/pread64 answering a count or 0:
 btrfs' and gfs2's reads fault the whole remaining buffer in (fault_in_iov_iter_writeable(),
 FAULT_FLAG_WRITE) and may then read less -- except where the descriptor names a shmem
@@ -45,7 +50,10 @@ from typing import Protocol
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.first_failures import CALLS as _FIRST_CALLS
+from guardian.first_failures import fails_first
 from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_OP
+from guardian.granted_stores import BOUNDED
 from guardian.open_files import OpenFile
 from guardian.slots import PAGE, Slot
 
@@ -67,20 +75,35 @@ SHMEM, PIPE, UNREADABLE = "shmem", "pipe", "unreadable"
 _NR_READ, _NR_PREAD = _N["read"], _N["pread64"]
 _NR_FUTEX, _NR_WAIT4, _NR_SIGTIMEDWAIT = _N["futex"], _N["wait4"], _N["rt_sigtimedwait"]
 _NR_MINCORE, _NR_PIPE2 = _N["mincore"], _N["pipe2"]
-#: calls whose every error but -EFAULT comes before any store
-_ERR_NOTHING = frozenset(_N[n] for n in (
-    "clock_gettime", "clock_getres",        # clockid_to_kclock(), kc->clock_get_timespec()
-    "pipe2",                                # __do_pipe_flags() before copy_to_user(fildes)
-    "rt_sigaction",                         # sigsetsize, do_sigaction() before oact
-    "prlimit64", "getrlimit",               # resource, do_prlimit() before old_rlim
-    "getrusage",                            # `who` before getrusage() and the copy
-    "getrandom",                            # flags, wait_for_random_bytes() first
-    "getcwd",                               # -ERANGE/-ENOENT before copy_to_user()
-    "readlinkat",                           # do_readlinkat(): no ->get_link: -EINVAL
-    "getdents64",                           # iterate_dir(): -ENOTDIR; filldir64 counts
-    "sched_getaffinity",                    # len checks, sched_getaffinity() first
-    "epoll_pwait", "epoll_pwait2",          # ep_poll() errors store no event
-    "rt_sigtimedwait", "wait4"))
+#: calls with a write grant that may store and then answer an error other than -EFAULT:
+#: their errors stay open (the calls judged on their own below are left out too)
+_STORE_THEN_FAIL = frozenset(_N[n] for n in (
+    "capget",                               # cap_validate_magic(): version, then -EINVAL
+    "nanosleep", "clock_nanosleep",         # -EINTR: nanosleep_copyout() stores rem
+    "ppoll", "pselect6",                    # poll_select_finish() on every answer
+    "waitid",                               # infop's unsafe_put_user()s on every answer
+    "sendfile", "splice", "copy_file_range",    # the offset word after a failed copy
+    "socketpair",                           # __sys_socketpair(): both fds before
+                                            # sock_create() and ->socketpair() fail
+    "timer_create"))                        # the id before kc->timer_create()
+_OWN_RULE = frozenset({_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE})
+#: calls whose every error but -EFAULT comes before any store: by default every call
+#: the capability table grants an output fixed by its registers (granted_stores.BOUNDED:
+#: Linux stores an output on the way to a success -- clock_gettime, getitimer,
+#: timerfd_gettime, newfstatat, statx, rt_sigpending, ... copy out last), less the
+#: calls above.  Checked one by one against their SYSCALL_DEFINE()s: pipe2
+#: (__do_pipe_flags() first), rt_sigaction (do_sigaction() before oact), prlimit64 and
+#: getrlimit (do_prlimit() first), getcwd (-ERANGE/-ENOENT), readlinkat (no ->get_link),
+#: getdents64 (iterate_dir()), sched_getaffinity, epoll_pwait(2) (ep_poll() errors store
+#: no event), fstat/newfstatat/statx (vfs_statx() before cp_new_stat()/cp_statx()),
+#: statfs/fstatfs (user_statfs()), getitimer/setitimer (do_getitimer()/do_setitimer()),
+#: timer_gettime/timer_settime and timerfd_gettime/timerfd_settime (the copy only `if
+#: (!ret)`), rt_sigpending/rt_sigprocmask (sigsetsize first), sigaltstack (`if (!err &&
+#: uoss)`), getgroups (-EINVAL before groups_to_user()), sched_getparam, fcntl
+#: (F_GETLK's copy only `if (!err)`), and calls that fail only with -EFAULT (uname,
+#: sysinfo, times, gettimeofday, getcpu, getresuid, getresgid, get_robust_list)
+_ERR_NOTHING = frozenset(
+    nr for nr, grants in BOUNDED.items() if grants) - _STORE_THEN_FAIL - _OWN_RULE
 #: (buffer argument) of the calls whose answer counts the bytes they stored there
 _RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
               _N["getrandom"]: 0, _N["sched_getaffinity"]: 2}
@@ -95,7 +118,11 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
     """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
     (unsigned); None: anywhere its grants reach.  `kind`: what read/pread64's descriptor
     names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known)."""
+    if nr not in CALLS:
+        return None                     # (_STORE_THEN_FAIL, calls with no bounded grant)
     err = ret >= _ERRNO_FLOOR
+    if nr in _FIRST_CALLS and fails_first(nr, args):
+        return []                       # (Linux's first test failed: no answer stored)
     if (nr == _NR_READ or nr == _NR_PREAD) and kind == SHMEM:
         # shmem_file_read_iter(): copy_page_to_iter() (iov_iter_zero() for a hole) of
         # each page in turn, no fault-in ahead; a short copy ends the read with the count
@@ -117,9 +144,10 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
     if nr == _NR_FUTEX:
         # futex_wake_op() of a private futex keys both words with no gup; an error but
         # -EFAULT (-ENOSYS for an op past XOR: arch_futex_atomic_op_inuser()) stored none
+        # stored none; a success stored only its second word (the atomic op at uaddr2)
         cmd = args[1] if len(args) > 1 else 0
-        if err and cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and cmd & FUTEX_PRIVATE_FLAG:
-            return []
+        if cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and cmd & FUTEX_PRIVATE_FLAG:
+            return [] if err else [(args[4], args[4] + 4)]
         return None
     if err:
         return []

@@ -36,7 +36,9 @@ range off before adding (mmap_region() unmaps MAP_FIXED's old areas; a hole held
 an mremap its destination (mremap_to() unmaps the MREMAP_FIXED target), a moved source
 (unmapped, or MREMAP_DONTUNMAP's kept with VM_LOCKED_MASK cleared: move_vma()) and a
 shrunk tail (do_vmi_munmap()); mlock2(MLOCK_ONFAULT) answered 0 its range (mlock_fixup():
-VM_LOCKED | VM_LOCKONFAULT replaces the hard lock).  A fork child starts with none
+VM_LOCKED | VM_LOCKONFAULT replaces the hard lock); munlock answered -ENOMEM the areas
+before the first gap (apply_vma_lock_flags(): lock_walk.py; not an on-fault mlock2's
+-ENOMEM, which may be do_mlock()'s RLIMIT_MEMLOCK test, nothing changed).  A fork child starts with none
 (dup_mmap() clears VM_LOCKED_MASK, mm_init() def_flags), an exec'd image too (a new
 Space).
 """
@@ -48,6 +50,7 @@ from collections.abc import Iterable
 from abi.layout import MCL_CURRENT, MCL_FUTURE, MCL_ONFAULT, MLOCK_ONFAULT
 from abi.syscalls import NUMBERS
 from guardian import checks
+from guardian.lock_walk import walked
 from guardian.locked_ranges import UNLOCKING, lock_range
 from guardian.slots import PAGE, Slot, Space, page_up
 from guardian.unmapped_holes import hole_at
@@ -256,6 +259,12 @@ def note(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: in
             kept = _cut(space.may_locked, *lock_range(a[0], a[1]))
             if nr == _N["munlock"] or kept != space.may_locked:
                 space.may_locked, space.unlock_mark = kept, next_id
+        elif nr == _N["munlock"] and ret == _ENOMEM and answers:
+            # apply_vma_lock_flags() unlocked every area before the first gap, then
+            # -ENOMEM (guardian/lock_walk.py)
+            start, end = _mlock_span(a[0], a[1])
+            _take_off(space, slot, others, start,
+                      walked(space, slot, others, start, end), next_id)
     elif nr == _N["mmap"] and ret < _BAD:
         locks = bool(a[3] & MAP_LOCKED) or _future_at_return(space, slot)
         if answers:

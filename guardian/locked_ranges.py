@@ -69,6 +69,8 @@ UNLOCKING = frozenset(NUMBERS[n] for n in ("munlock", "munlockall", "munmap", "m
                                            "mremap", "brk", "shmat", "shmdt"))
 #: Every call `follow` acts on.
 CALLS = LOCK_CALLS | UNLOCKING
+#: The calls that may put an area where none was (`Space.fill_mark`).
+FILLERS = frozenset(NUMBERS[n] for n in ("mmap", "mremap", "brk", "shmat"))
 #: -EINVAL on a VM_LOCKED area (madvise_vma_behavior()): MADV_DONTNEED, MADV_FREE
 #: (madvise_dontneed_free_valid_vma()), MADV_REMOVE (madvise_remove()), MADV_COLD,
 #: MADV_PAGEOUT (can_madv_lru_vma()), MADV_GUARD_INSTALL (is_valid_guard_vma(vma, false));
@@ -131,6 +133,8 @@ def follow(space: Space, slot: Slot, ret: int, others: Iterable[Slot], next_id: 
                           not _unlocking_in_flight(slot.id, slot.root, others))
     if nr in UNLOCKING:
         space.lock_mark = next_id
+        if nr in FILLERS:
+            space.fill_mark = next_id
     if nr in LOCK_CALLS:
         if nr in UNLOCKING or (slot.id >= space.lock_mark and not _unlocking_in_flight(
                 slot.id, slot.root, others)):

@@ -293,6 +293,11 @@ class Space:
     #: that entered below it may have seen the areas before (guardian/area_state.py,
     #: guardian/rie_areas.py)
     area_mark: int = 0
+    #: the id the next slot got at the last return of a call that may put an area where
+    #: none was (mmap, mremap, brk, shmat: locked_ranges.FILLERS): an munlock answered
+    #: -ENOMEM that entered below it may have stopped at a hole since filled
+    #: (guardian/lock_walk.py)
+    fill_mark: int = 0
     #: the id the next slot got at the return of the program's own mlockall(MCL_FUTURE)
     #: that set VM_LOCKED in mm->def_flags (None: not known set; munlockall, another
     #: mlockall, fork and exec clear it), and at the last mlockall or munlockall return
@@ -345,7 +350,7 @@ class Space:
         out.lockable = list(self.lockable)
         out.locked = list(self.locked)
         out.lock_mark = self.lock_mark
-        out.area_mark = self.area_mark
+        out.area_mark, out.fill_mark = self.area_mark, self.fill_mark
         out.lock_future, out.future_mark = self.lock_future, self.future_mark
         out.mergeable = list(self.mergeable)
         out.merge_any = self.merge_any

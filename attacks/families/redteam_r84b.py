@@ -121,20 +121,32 @@ step's call enters (reclaim), the read refaulting the folio read-only: label 0, 
 decision.  False refusals found: none.
 
 Through with the Guardian on when written (gaps; --mode mprotect too): AH-001, AH-003,
-AH-011 (P5: forged answers `cut.answer_stores` accepts -- -EFAULT is always "a partial
-copy may precede it"; getrandom's count is taken as stored; a private FUTEX_WAKE_OP's
-success is "anywhere"), AH-014, AH-015, AH-016, AH-019 (P2: calls with a write grant
-that answer_stores.CALLS leaves out, answered as Linux does), AH-017, AH-018 (P2:
-munlock/mlock2(MLOCK_ONFAULT) answered -ENOMEM take nothing off the lock record though
-apply_vma_lock_flags() changed every area before the hole).
-What the Guardian would need: AH-001, AH-003, AH-011: per-call "the first check that
-fails" (clockid >= MAX_CLOCKS, getrandom flags, futex op past XOR) judged for every
-answer, -EFAULT and success included; AH-014..016, AH-019: an answer rule for every call
-whose output grant can open a clean page (or no opening where no rule exists):
-newfstatat/statx (lookup errors), getitimer (which > ITIMER_PROF), timerfd_gettime (-EINVAL
-for a non-timerfd, -EBADF), rt_sigpending (sigsetsize > 8); AH-017, AH-018: an -ENOMEM of
-munlock/mlock2(MLOCK_ONFAULT) whose START lies in an area takes [start, the first hole)
-off the record (and at least the start's area).
+AH-011 (P5: forged answers `cut.answer_stores` accepted -- -EFAULT was always "a partial
+copy may precede it"; getrandom's count was taken as stored; a private FUTEX_WAKE_OP's
+success was "anywhere"), AH-014, AH-015, AH-016, AH-019 (P2: calls with a write grant
+that answer_stores.CALLS left out), AH-017, AH-018 (P2: munlock/mlock2(MLOCK_ONFAULT)
+answered -ENOMEM took nothing off the lock record).
+Refused since round 84b's fixes: AH-001, AH-003, AH-011 by `cut.answer_stores` widened: where the
+registers fail Linux's first test (guardian/first_failures.py: clockid_to_kclock() NULL
+for an id past MAX_CLOCKS, getrandom's unknown flag, arch_futex_atomic_op_inuser()'s
+-ENOSYS for an op past XOR), no answer -- -EFAULT, a count, success -- stored anything;
+AH-014, AH-015, AH-016, AH-019 by `cut.answer_stores` widened: "an error but -EFAULT
+means nothing stored" is the default for every call the capability table grants an
+output fixed by its registers, but an explicit list of calls that store and then fail
+(answer_stores._STORE_THEN_FAIL); AH-017 by `cut.lock_answers` widened: munlock answered
+-ENOMEM whose start begins a live area takes off the areas up to the first gap the
+Guardian's area list shows (apply_vma_lock_flags(); guardian/lock_walk.py), so the
+read-write mprotect() of the view opens nothing (`cut.lock_state`).
+Left open: AH-018.  do_mlock() answers -ENOMEM with nothing changed where the range's
+new pages pass RLIMIT_MEMLOCK without CAP_IPC_LOCK (`int error = -ENOMEM; ... if
+((locked <= lock_limit) || capable(CAP_IPC_LOCK)) error = apply_vma_lock_flags(...)`;
+count_mm_mlocked_page_nr() subtracts only the range's locked pages, so the hole's page
+needs one page of headroom), and the view then keeps its hard lock: the population
+the read-write mprotect() makes is Linux's.  Another process of the same user may lower
+the limit at any time (prlimit64()), so the Guardian cannot tell that -ENOMEM from the
+gap's.  What the Guardian would need to know: the task's RLIMIT_MEMLOCK and
+mm->locked_vm at the call (both changeable from outside the program), or that
+CAP_IPC_LOCK is held.
 Refused (the forged success needs the kernel to have written the buffer, and a store of
 the kernel's EL1 face into the writable copy does not count as the call's write):
 AH-002, AH-004, AH-005, AH-006, AH-013 by `return.output_written`
@@ -183,9 +195,8 @@ NR84 = {P_CLKFAULT: 113, P_PIPEOK: 59, P_RANDCNT: 278, P_AFFLONG: 123, P_EPEMPTY
 #: in AH-019
 LINUX_ANSWER = {P_PRHUGE: -14, P_SIGPEND: -22}
 
-#: the scenarios through with the Guardian on when written
-GAPS = {"AH-001": "P5", "AH-003": "P5", "AH-011": "P5", "AH-014": "P2", "AH-015": "P2",
-        "AH-016": "P2", "AH-017": "P2", "AH-018": "P2", "AH-019": "P2"}
+#: the scenarios still through with the Guardian on (AH-018: see the docstring)
+GAPS = {"AH-018": "P2"}
 
 WRITABLE = ("A page a private view left clean comes back read-only on a read fault "
             "(do_read_fault() -> finish_fault()); only a store or a FOLL_WRITE gup copies "

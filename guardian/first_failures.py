@@ -1,0 +1,77 @@
+"""Arguments with which a granted call fails before it touches its output buffer.
+
+`cut.answer_stores` (answer_stores.py) reads a call's answer as what it stored: an
+-errno as nothing (but -EFAULT, which may follow a partial copy), a count as that many
+bytes.  Where the call's registers alone fail Linux's first argument test, no answer
+the kernel gives can mean a store: Linux answered -EINVAL (or -ENOSYS) before any
+copy_to_user()/put_user() and before any access to the buffer that could fault, so a
+success, a count or an -EFAULT is as empty as the error.  Each test is one the syscall
+makes on its registers before anything that depends on the task's state, so another
+thread or process cannot make the call get past it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from abi.syscalls import NUMBERS
+from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_OP
+
+_N = NUMBERS
+_NR_CLOCKS = frozenset({_N["clock_gettime"], _N["clock_getres"]})
+_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER = _N["getrandom"], _N["futex"], _N["getitimer"]
+_NR_SIGPENDING = _N["rt_sigpending"]
+_NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
+#: the calls `fails_first` has a test for
+CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
+                                         _NR_SIGPENDING}
+#: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
+#: CLOCK_SGI_CYCLE (10); MAX_CLOCKS is 16
+_NO_CLOCK = frozenset({10, 12, 13, 14, 15})
+_MAX_CLOCKS = 16
+#: GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE; GRND_RANDOM with GRND_INSECURE
+_GRND_ALL, _GRND_BOTH = 0x7, 0x6
+_SIGSET = 8                             # sizeof(sigset_t) on arm64
+_WAKE_OP_XOR = 4                        # FUTEX_OP_XOR, the last op arm64 knows
+
+
+def _int(v: int) -> int:
+    """The register as the C `int` argument Linux takes (low 32 bits, signed)."""
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v
+
+
+def fails_first(nr: int, args: Sequence[int]) -> bool:
+    """Does the call `nr` with `args` fail Linux's first argument test, before it touches
+    its output (so that it stored nothing, whatever it answered)?"""
+    if nr in _NR_CLOCKS:
+        # SYSCALL_DEFINE2(clock_gettime / clock_getres): clockid_to_kclock() is NULL
+        # for a non-negative id at or past MAX_CLOCKS or without a posix_clocks[]
+        # entry: -EINVAL before kc->clock_get_timespec() and put_timespec64()
+        cid = _int(args[0])
+        return cid >= _MAX_CLOCKS or cid in _NO_CLOCK
+    if nr == _NR_GETRANDOM:
+        # SYSCALL_DEFINE3(getrandom): an unknown flag, or GRND_INSECURE with
+        # GRND_RANDOM, -EINVAL before any wait or copy
+        flags = args[2] & 0xFFFF_FFFF
+        return bool(flags & ~_GRND_ALL) or flags & _GRND_BOTH == _GRND_BOTH
+    if nr == _NR_FUTEX:
+        # futex_wake_op() -> futex_atomic_op_inuser() -> arch_futex_atomic_op_inuser():
+        # an op past FUTEX_OP_XOR is -ENOSYS with nothing stored; a private futex is
+        # keyed without gup (get_futex_key()), so nothing before it stores either
+        cmd = args[1]
+        return cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and bool(cmd & FUTEX_PRIVATE_FLAG) \
+            and (args[5] >> 28) & 7 > _WAKE_OP_XOR
+    if nr == _NR_GETITIMER:
+        # do_getitimer(): `default: return(-EINVAL);` past ITIMER_PROF, before
+        # put_itimerval()
+        return not 0 <= _int(args[0]) <= 2
+    if nr == _NR_SIGPENDING:
+        # SYSCALL_DEFINE2(rt_sigpending): `if (sigsetsize > sizeof(*uset)) return
+        # -EINVAL;` first
+        return args[1] > _SIGSET
+    if nr in _NR_SIGSET_EXACT:
+        # SYSCALL_DEFINE4(rt_sigaction / rt_sigprocmask): `if (sigsetsize !=
+        # sizeof(sigset_t)) return -EINVAL;` first
+        return args[3] != _SIGSET
+    return False

@@ -255,7 +255,7 @@ RULES: tuple[Rule, ...] = (
                  "return.mm_args_refused", "return.mm_area_refused",
                  "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
                  "return.kcmp_distinct", "return.kcmp_slot_file",
-                 "return.descriptor_kind", "return.fd_never_opened",
+                 "return.descriptor_kind", "return.fd_never_opened", "return.early_error",
                  "return.perf_event_args", "return.pidfd_args",
                  "return.securebits_locked", "return.securebits_setpcap",
                  "return.capset_effective", "return.capset_subset", "return.capset_target",

@@ -120,6 +120,14 @@ O_PATH = 0o10000000
 O_TRUNC = 0o1000
 
 
+#: ioctl commands that install no descriptor: FIOCLEX, FIONCLEX and FICLONE, FICLONERANGE
+#: (do_vfs_ioctl() answers each itself -- ioctl_file_clone() -- and never reaches the
+#: file's own f_op->unlocked_ioctl)
+#: accept and accept4, whose socket is its listener's family (unix_accept())
+_ACCEPTS = frozenset((NUMBERS["accept"], NUMBERS["accept4"]))
+_AF_UNIX = 1
+_IOCTL_NO_FD = frozenset((FIOCLEX, FIONCLEX, 0x4004_9409, 0x4020_940D))
+
 class Descriptors(TableLifecycle):
     """Each confidential thread's descriptor table and working directory."""
 
@@ -495,6 +503,8 @@ class Descriptors(TableLifecycle):
         # (A table another call changed while this one ran: its lowest free number may
         # have moved below what this call got, so it proves no descriptor open.)
         proves_open = ret < ERRNO_FLOOR and nr in _RENAMING and self.steady(slot)
+        # (an accept's listener named the file it names now: AG-019)
+        accepted_steady = nr in _ACCEPTS and self.steady(slot)
         if nr in _RENAMING:
             table.changed = self.admission.registry.next_slot_id()
         cmd = a[1] & 0xFFFF_FFFF          # fcntl's and ioctl's request
@@ -506,12 +516,13 @@ class Descriptors(TableLifecycle):
             note_limit(self.memory, table, slot, ret)
             return
         if nr == NR_CLOSE:
-            table.fds.pop(s32(a[0]), None)    # Linux frees it whatever close reports
+            if table.fds.pop(s32(a[0]), None) is not None:  # (Linux frees it whatever
+                table.grown = max(table.grown, s32(a[0]) + 1)  # close reports)
             self.freed(table, [s32(a[0])])
             if s32(a[0]) >= 0:
                 table.open_below = min(table.open_below, s32(a[0]))
             return
-        if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)) \
+        if nr in UNSEEN_MAKERS or (nr == NR_IOCTL and cmd not in _IOCTL_NO_FD) \
                 or (nr in READS and reads_make_fds(table, a[0])):
             table.free.clear()
             table.open_below = 0        # (io_uring's IORING_OP_CLOSE, ...)
@@ -673,6 +684,12 @@ class Descriptors(TableLifecycle):
             new = new_fds(self.memory, slot, ret)
             for fd in new:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr, cloexec_known=mark is not None)
+            if accepted_steady:
+                # unix_accept(): the new socket is the listener's family (AG-019)
+                lst = table.fds.get(s32(a[0]))
+                for fd in new if lst is not None and lst.sock is not None \
+                        and lst.sock[0] == _AF_UNIX else ():
+                    table.fds[fd].unix_accepted = True
             if nr in (NR_SOCKET, NR_SOCKETPAIR):
                 # A pair's ends carry its maker's credentials (SO_PEERCRED); a socket's peer
                 # is whoever it connects to.

@@ -60,6 +60,15 @@ _NR_WAITID = NUMBERS["waitid"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_OPENAT2 = NUMBERS["openat2"]
+_NR_IOCTL = NUMBERS["ioctl"]
+#: _IOW(0x94, 13, struct file_clone_range)
+FICLONERANGE = 0x4020_940D
+#: call -> the index of its flags: a NULL name under AT_EMPTY_PATH names dfd itself
+#: (6.11+: statx's getname_maybe_null(), vfs_fstatat()'s vfs_empty_path() -> fdget_raw();
+#: 6.1..6.10: getname_flags(NULL) faults, -EFAULT) -- never a success at a number that
+#: names no file (red-team round 84: AG-020, AG-021)
+_NULL_EMPTY: dict[int, int] = {NUMBERS["statx"]: 2, NUMBERS["newfstatat"]: 3}
+AT_EMPTY_PATH = 0x1000
 P_PIDFD = 3
 #: RESOLVE_BENEATH | RESOLVE_IN_ROOT (include/uapi/linux/openat2.h); OPEN_HOW_SIZE_VER0
 _RESOLVE_SCOPED, _OPEN_HOW_SIZE = 0x08 | 0x10, 24
@@ -131,6 +140,13 @@ def own_never(files: Descriptors, slot: Slot, read: Callable[[int, int], bytes |
         # ioctl_file_clone() -> fdget(srcfd); f_dupfd_query() -> fdget_raw() (6.10+;
         # -EINVAL before)
         why = f"descriptor {s32(a[2])} passed as the command's argument"
+    if not why and nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF == FICLONERANGE:
+        # ioctl_file_clone_range() copies struct file_clone_range {s64 src_fd; ...} and
+        # ioctl_file_clone() -> fdget(src_fd) (an unsigned int: its low half, AG-006)
+        raw = read(a[2], 4)
+        src = int.from_bytes(raw[:4], "little", signed=True) if raw and len(raw) >= 4 else -1
+        if never_opened(table, launch, src):
+            why = f"FICLONERANGE's src_fd {src}"
     for fd, name in () if why else DFD_CALLS.get(nr, ()):
         dfd = s32(a[fd])
         if dfd == AT_FDCWD or not never_opened(table, launch, dfd):
@@ -138,6 +154,9 @@ def own_never(files: Descriptors, slot: Slot, read: Callable[[int, int], bytes |
         if nr == UTIMENSAT and a[name] == 0:
             # do_utimes(): a NULL name at a dfd other than AT_FDCWD -> do_utimes_fd()
             why = f"dfd {dfd} of a NULL name (do_utimes_fd() -> fdget())"
+            break
+        if a[name] == 0 and nr in _NULL_EMPTY and a[_NULL_EMPTY[nr]] & AT_EMPTY_PATH:
+            why = f"dfd {dfd} of a NULL name under AT_EMPTY_PATH (6.11+: fdget_raw())"
             break
         # (path_init(): an absolute name never looks at dfd unless openat2 scopes it;
         # an empty one is AT_EMPTY_PATH's fdget_raw(dfd) or -ENOENT; an unreadable one

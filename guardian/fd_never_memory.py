@@ -3,8 +3,13 @@ from its registers (red-team round 83: AD-006, AD-011, AD-016, AD-017), each loo
 the caller's own table, where launch_fds.py knows a number names no file:
 
 * setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &ufd, 4): sk_setsockopt() -> sk_attach_bpf()
-  -> __get_bpf() -> bpf_prog_get_type() -> __bpf_prog_get() -> fdget(ufd): -EBADF;
-* sendmsg on an AF_UNIX socket the program made, with SCM_RIGHTS numbers:
+  -> __get_bpf() -> bpf_prog_get_type() -> __bpf_prog_get() -> fdget(ufd): -EBADF; the
+  same for SO_ATTACH_REUSEPORT_EBPF (sk_reuseport_attach_bpf() -> bpf_prog_get_type(),
+  red-team round 84: AG-005);
+* sendmmsg on such a socket: __sys_sendmmsg() -> ___sys_sendmsg() runs sendmsg's
+  __scm_send() for each message, and an answer of r says messages 0..r-1 went (AG-004);
+* sendmsg on an AF_UNIX socket the program made (or accept4()'d from a listener it made,
+  AG-019), with SCM_RIGHTS numbers:
   ____sys_sendmsg() -> unix_*_sendmsg() -> scm_send() -> __scm_send() -> scm_fp_copy()
   -> fget(fd) of each: -EBADF (other families: not judged, some ignore msg_control);
 * ppoll: do_pollfd() sets revents POLLNVAL for a number fdget() finds no file at, and
@@ -12,8 +17,9 @@ the caller's own table, where launch_fds.py knows a number names no file:
   back with exactly POLLNVAL (the fd field is never written: a forged one is no Linux's);
 * pselect6: max_select_fd() answers -EBADF for a set bit fdt->open_fds lacks, and a
   success writes back only bits of the sets it was given: no set bit below n and below
-  64 (n clamped to fdt->max_fds: bits past it are not written back) in any of the three
-  result sets names such a number.
+  fdt->max_fds (n clamped to it: bits past it are not written back) in any of the three
+  result sets names such a number -- max_fds known at least 64 and past every number
+  the table held (`room`: it never shrinks).
 
 Read where the program left the memory quiet through the call (`read` answers None
 otherwise); judged only where the table lay steady through the call.
@@ -31,20 +37,24 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from guardian.confidential_files import Descriptors
+    from guardian.open_files import FileTable
     from guardian.slots import Slot
 
 _NR_SETSOCKOPT = NUMBERS["setsockopt"]
 _NR_SENDMSG = NUMBERS["sendmsg"]
+_NR_SENDMMSG = NUMBERS["sendmmsg"]
 _NR_PPOLL = NUMBERS["ppoll"]
 _NR_PSELECT6 = NUMBERS["pselect6"]
 #: the calls `memory_never` judges
-CALLS = frozenset((_NR_SETSOCKOPT, _NR_SENDMSG, _NR_PPOLL, _NR_PSELECT6))
+CALLS = frozenset((_NR_SETSOCKOPT, _NR_SENDMSG, _NR_SENDMMSG, _NR_PPOLL, _NR_PSELECT6))
 
-SOL_SOCKET, SO_ATTACH_BPF, AF_UNIX = 1, 50, 1
+SOL_SOCKET, SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF, AF_UNIX = 1, 50, 52, 1
+#: struct mmsghdr (a msghdr, msg_len, padding); sendmmsg's vlen is capped at UIO_MAXIOV
+_MMSG, _UIO_MAXIOV = 64, 1024
 POLLNVAL = 0x20
 #: ppoll entries judged at most: a bound on what one call pays; what lies past it is
 #: left alone
-_MAX_ENTRIES = 256
+_MAX_ENTRIES = 1 << 20
 #: NR_OPEN_DEFAULT (BITS_PER_LONG): the fewest numbers an fdtable has room for
 _OPEN_DEFAULT = 64
 
@@ -55,8 +65,10 @@ def _s32(raw: bytes) -> int:
 
 def _attach_bpf(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
                 ) -> Iterator[int]:
-    """SO_ATTACH_BPF's program descriptor (optlen 4: -EINVAL otherwise)."""
-    if a[1] & 0xFFFF_FFFF == SOL_SOCKET and a[2] & 0xFFFF_FFFF == SO_ATTACH_BPF \
+    """SO_ATTACH_BPF's or SO_ATTACH_REUSEPORT_EBPF's program descriptor (optlen 4:
+    -EINVAL otherwise, guardian/early_errors.py)."""
+    if a[1] & 0xFFFF_FFFF == SOL_SOCKET \
+            and a[2] & 0xFFFF_FFFF in (SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF) \
             and a[4] & 0xFFFF_FFFF == 4:
         raw = read(a[3], 4)
         if raw is not None and len(raw) == 4:
@@ -64,13 +76,19 @@ def _attach_bpf(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
 
 
 def _scm_rights(files: Descriptors, slot: Slot, a: tuple[int, ...],
-                read: Callable[[int, int], bytes | None]) -> Iterator[int]:
-    """The SCM_RIGHTS numbers of a sendmsg on an AF_UNIX socket the program made."""
+                read: Callable[[int, int], bytes | None], sent: int = 1) -> Iterator[int]:
+    """The SCM_RIGHTS numbers of a sendmsg on an AF_UNIX socket the program made or
+    accepted (of a
+    sendmmsg: of its first `sent` messages, each struct mmsghdr's msghdr)."""
     f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
-    if f is None or f.sock is None or f.sock[0] != AF_UNIX:
+    if f is None or not (f.unix_accepted or f.sock is not None and f.sock[0] == AF_UNIX):
         return
     # (__scm_send()'s walk of the control data, as recvmsg's numbers are read back)
-    yield from rights(read, a[1])
+    if slot.nr == _NR_SENDMSG:
+        yield from rights(read, a[1])
+        return
+    for i in range(min(sent, a[2] & 0xFFFF_FFFF, _UIO_MAXIOV)):
+        yield from rights(read, a[1] + i * _MMSG)
 
 
 def _poll_forged(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
@@ -88,12 +106,20 @@ def _poll_forged(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
             yield fd
 
 
-def _select_set(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
+def room(table: FileTable) -> int:
+    """A lower bound on the table's fdt->max_fds: NR_OPEN_DEFAULT, and past every number
+    it holds or held (expand_fdtable() -> alloc_fdtable() rounds up to a multiple of
+    BITS_PER_LONG at least; a table never shrinks -- red-team round 84: AG-001)."""
+    top = max(table.grown, max(table.fds, default=-1) + 1)
+    return max(_OPEN_DEFAULT, (top + 63) & ~63)
+
+
+def _select_set(a: tuple[int, ...], read: Callable[[int, int], bytes | None], max_fds: int
                 ) -> Iterator[int]:
-    """The bits below n set in pselect6's result sets, below 64 alone: core_sys_select()
-    clamps n to fdt->max_fds (at least NR_OPEN_DEFAULT, 64) and writes back only that
-    many bits -- a bit past it stays as the program set it."""
-    n = min(a[0] & 0xFFFF_FFFF, _OPEN_DEFAULT)
+    """The bits below n set in pselect6's result sets, below `max_fds` (a lower bound on
+    fdt->max_fds) alone: core_sys_select() clamps n to fdt->max_fds and writes back only
+    that many bits -- a bit past it stays as the program set it."""
+    n = min(a[0] & 0xFFFF_FFFF, max_fds)
     words = (n + 63) // 64
     for ptr in a[1:4]:
         raw = read(ptr, 8 * words) if ptr and words else None
@@ -107,21 +133,22 @@ def _select_set(a: tuple[int, ...], read: Callable[[int, int], bytes | None]
 
 
 def memory_never(files: Descriptors, slot: Slot,
-                 read: Callable[[int, int], bytes | None]) -> str:
+                 read: Callable[[int, int], bytes | None], ret: int = 1) -> str:
     """A number the call in `slot` (one of CALLS) took from memory that names no file in
-    the caller's table, steady through the call; "" where none is known."""
+    the caller's table, steady through the call; "" where none is known.  `ret`: the
+    call's answer (a sendmmsg's count of messages sent)."""
     table = files.tables.get((slot.root, slot.thread))
     if table is None or not table.fresh:
         return ""
     nr, a, launch = slot.nr, slot.args, files.stated.launch
     if nr == _NR_SETSOCKOPT:
-        fds, what = _attach_bpf(a, read), "SO_ATTACH_BPF's program descriptor"
-    elif nr == _NR_SENDMSG:
-        fds, what = _scm_rights(files, slot, a, read), "an SCM_RIGHTS descriptor"
+        fds, what = _attach_bpf(a, read), "SO_ATTACH_(REUSEPORT_E)BPF's program descriptor"
+    elif nr == _NR_SENDMSG or nr == _NR_SENDMMSG:
+        fds, what = _scm_rights(files, slot, a, read, ret), "an SCM_RIGHTS descriptor"
     elif nr == _NR_PPOLL:
         fds, what = _poll_forged(a, read), "a pollfd whose revents is not POLLNVAL:"
     elif nr == _NR_PSELECT6:
-        fds, what = _select_set(a, read), "a set bit of pselect6's result for"
+        fds, what = _select_set(a, read, room(table)), "a set bit of pselect6's result for"
     else:
         return ""
     for fd in fds:

@@ -76,13 +76,17 @@ class OpenFile:
     opener: tuple[int, int] | None = None
     #: the process (`Registry.process_of_root`) `opener` was when it opened it; 0: not known
     opened_by: int = 0
+    #: An AF_UNIX socket accept() or accept4() gave for a listener the program made
+    #: (unix_accept(): the listener's family); `sock` stays the made sockets' alone.
+    unix_accepted: bool = False
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""
         return OpenFile(self.path, cloexec, self.memfd, self.events, self.access,
                         self.description, self.reads_make_fds, self.maker, self.pid,
                         self.sock, path_only=self.path_only, fifo=self.fifo,
-                        opener=self.opener, opened_by=self.opened_by)
+                        opener=self.opener, opened_by=self.opened_by,
+                        unix_accepted=self.unix_accepted)
 
 
 @dataclass
@@ -111,6 +115,10 @@ class FileTable:
     #: user stated), is free: it descends from the launch's table and no call that may
     #: install an unfollowed descriptor ran (launch_fds.py).
     fresh: bool = False
+    #: A lower bound on fdt->max_fds past NR_OPEN_DEFAULT: a number the table held that
+    #: it has closed since made expand_fdtable() room for it, and a table never shrinks
+    #: (fd_never_memory.py's pselect6 rule); a copy (dup_fd()) is sized by what it holds.
+    grown: int = 0
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},

@@ -69,10 +69,13 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py);
 #: capset and capget, whose header and sets sys_capset() copies and sys_capget() fills
 #: (guardian/capset_sets.py).
-#: setsockopt's value (SO_ATTACH_BPF alone), ppoll's pollfd array and pselect6's sets,
-#: whose descriptor numbers the Guardian reads at the return (guardian/fd_never_memory.py).
-FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6"))
-_NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPF = NUMBERS["setsockopt"], 1, 50
+#: setsockopt's value (SO_ATTACH_BPF and SO_ATTACH_REUSEPORT_EBPF alone), ppoll's pollfd
+#: array, pselect6's sets and sendmmsg's messages, whose descriptor numbers the Guardian
+#: reads at the return (guardian/fd_never_memory.py).
+FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
+#: ioctl(FICLONERANGE), whose struct file_clone_range.src_fd fd_never_args.py reads
+_FICLONERANGE = 0x4020_940D
+_NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52)
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
@@ -82,10 +85,10 @@ CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:
     """Is the call one whose filled range (an open's name) a check reads at its return?"""
     return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (
-        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER)) and \
+        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER, _FICLONERANGE)) and \
         (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS) and \
-        (nr != _NR_SETSOCKOPT or (args[1] & 0xFFFF_FFFF, args[2] & 0xFFFF_FFFF)
-         == (_SOL_SOCKET, _SO_ATTACH_BPF))
+        (nr != _NR_SETSOCKOPT or (args[1] & 0xFFFF_FFFF == _SOL_SOCKET
+                                  and args[2] & 0xFFFF_FFFF in _SO_ATTACH_BPFS))
 
 
 def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],

@@ -23,6 +23,8 @@ from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
 from guardian.checks import refuse
 from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
+from guardian.early_errors import CALLS as _EARLY_CALLS
+from guardian.early_errors import early_error
 from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
 from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
@@ -71,7 +73,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _NEVER_MEMORY_CALLS | _MM_AREA_CALLS | _PIDFD_TASK_CALLS
                   | _EXITED_TABLE_CALLS | _KIND_CALLS
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
-                  | _ANSWER_STORE_CALLS
+                  | _ANSWER_STORE_CALLS | _EARLY_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ})
 
@@ -100,7 +102,7 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
             # (setsockopt's SO_ATTACH_BPF, sendmsg's SCM_RIGHTS, ppoll, pselect6)
             why = memory_never(rules.files, slot, lambda addr, n: rules.memory.read(
                 addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                             [(slot.root, addr, addr + n)]) else None)
+                                             [(slot.root, addr, addr + n)]) else None, ret)
         if why and not rules.filtered(slot):
             refuse("return.fd_never_opened", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}, a number that names no "
@@ -108,6 +110,14 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                    "it, and every call that may install one was followed): fdget() / "
                    "fget_raw() / path_init() find no file (-EBADF); "
                    "a launch that passes it states so with blindfold run --launch-fds N")
+    if nr in _EARLY_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        why = early_error(slot, lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
+            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + n)])
+            else None)
+        if why:
+            refuse("return.early_error", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
+                   "any look-up")
     if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
     if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not rules.filtered(slot):

@@ -26,6 +26,7 @@ SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER = 1, 1 << 3
 _MSG_CONTROL, _MSG_CONTROLLEN = 32, 40      # struct msghdr on AArch64
 _MMSG = 64                                  # struct mmsghdr: msghdr, msg_len, padding
 _CMSG_HDR = struct.Struct("<QII")           # cmsg_len, cmsg_level, cmsg_type
+_MAX_CONTROL = 1 << 17                      # control bytes read at most (optmem_max)
 _MAX_MESSAGES = 1024                        # recvmmsg's vlen is capped at UIO_MAXIOV
 
 Read = Callable[[int, int], "bytes | None"]
@@ -38,7 +39,9 @@ def rights(read: Read, hdr: int) -> list[int]:
     if raw is None:
         return []
     control, length = struct.unpack("<QQ", raw)
-    data = read(control, length) if control and 0 < length <= 1 << 16 else None
+    # (a send's control data is at most sysctl_optmem_max -- sock_kmalloc(): 20480 on
+    # 6.1, 131072 on 6.9+ by default -- and a receive's what the kernel wrote of it)
+    data = read(control, length) if control and 0 < length <= _MAX_CONTROL else None
     if data is None:
         return []
     fds: list[int] = []

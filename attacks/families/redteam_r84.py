@@ -116,29 +116,50 @@ than SOL_SOCKET and reads the second), AG-011 (dup3 of a number onto itself, ksy
 AG-012 and AG-013 (return.exited_table: an exited child's files / mm, exit_files() /
 exit_mm() NULL), AG-016 (return.kcmp_answer: KCMP_FS of a fork child,
 copy_fs_struct()), AG-025 (return.exited_table takes the exited child on either side).
-What the Guardian would need for each open one: AG-001 -- the table's size
-(fdt->max_fds): the highest number the program ever had installed (expand_fdtable()
-rounds to 128 and a table never shrinks) and the launch's; judge pselect6's bits below
-min(n, max_fds), not below 64.  AG-002 -- every one of nfds entries (nfds is at most
-RLIMIT_NOFILE), not the first 256.  AG-003 -- control data up to optmem_max (or the
-first cmsgs up to the first SCM_RIGHTS: __scm_send() stops at the first error).
-AG-004 -- sendmmsg's messages (each mmsghdr's msghdr, the first message's SCM_RIGHTS).
-AG-005 -- SO_ATTACH_REUSEPORT_EBPF's value as SO_ATTACH_BPF's (sk_reuseport_attach_bpf()).
-AG-006 -- FICLONERANGE's struct file_clone_range.src_fd (ioctl_file_clone_range()).
-AG-007 -- utimensat's times on a page not present: the measured image's bytes (bss
-zero: no UTIME_OMIT), not "unknown, so both UTIME_OMIT".  AG-010 -- openat2's
-RESOLVE_BENEATH with an absolute name is -EXDEV (nd_jump_root()) whatever dfd is.
-AG-014 -- KCMP_FILES of a living and an exited child (exited_table judges the caller's
-pair only; _two_children() wants both living).  AG-015, AG-017 -- a child's own unshare()
-(CLONE_FILES / CLONE_FS) ends the sharing the clone recorded.  AG-018 -- the caller's own
-unshare(CLONE_FILES) leaves a CLONE_FILES child on the old table.  AG-019 -- an AF_UNIX
-socket accept4() made (its listening socket's family) as the program's own.  AG-020,
-AG-021 -- statx's and newfstatat's NULL name under AT_EMPTY_PATH looks dfd up (6.11+) or
-faults (before): never 0 for a number nothing opened.  AG-022 -- KCMP_VM (and
-KCMP_SIGHAND) of two living fork children.  AG-023 -- a ready count needs that many bits
-set below the clamp in the result sets.  AG-024 -- SO_ATTACH_BPF's optlen other than 4 is
--EINVAL.
-
+Refused since (the fix of round 84): AG-001 (return.fd_never_opened: pselect6's bits
+judged below fd_never_memory.room(), a lower bound on fdt->max_fds -- 64 and past every
+number the table held, a table never shrinks), AG-002 (return.fd_never_opened: every ppoll
+entry up to nfds, at most 1 << 20 -- sysctl_nr_open's default, which RLIMIT_NOFILE never
+passes), AG-003 (return.fd_never_opened: side_fds.rights() read control data up to
+64 KiB already -- refused when written up, the round took its bound for 1 KiB; now up to
+128 KiB, optmem_max's default on 6.9+), AG-004
+(return.fd_never_opened: sendmmsg's first `ret` messages, each as sendmsg's __scm_send()),
+AG-005 (return.fd_never_opened: SO_ATTACH_REUSEPORT_EBPF's value as SO_ATTACH_BPF's,
+sk_reuseport_attach_bpf()), AG-006 (return.fd_never_opened: FICLONERANGE's
+file_clone_range.src_fd, ioctl_file_clone_range() -> ioctl_file_clone() -> fdget(); and
+an ioctl of FICLONE / FICLONERANGE -- do_vfs_ioctl() answers both itself -- no longer
+makes the table unknown), AG-010 (return.early_error: openat2 of an absolute name under
+RESOLVE_BENEATH, nd_jump_root() -EXDEV whatever dfd is), AG-020 and AG-021
+(return.fd_never_opened: statx's and newfstatat's NULL name under AT_EMPTY_PATH at a dfd
+nothing opened -- 6.11+ fdget_raw() -EBADF, before getname_flags(NULL) -EFAULT; address 0
+lies below mmap_min_addr), AG-024 (return.early_error: SO_ATTACH_BPF or
+SO_ATTACH_REUSEPORT_EBPF with optlen other than 4, sk_setsockopt() -EINVAL), AG-019
+(return.fd_never_opened: an accept()'d or accept4()'d socket of a listener the program made
+AF_UNIX is AF_UNIX too, unix_accept() -- OpenFile.unix_accepted, set where the listener's
+number was steady through the accept).
+Still open, and what the Guardian would need for each: AG-007 -- utimensat's times on a
+page never present: the bytes owed there -- the measured image keeps only each page's
+SHA-256 (MeasuredImage.pages), so only a .bss page is known (zeros), and only where the
+Guardian can say it was never present since the launch (no frame ever admitted there, not
+swapped out, no mremap, munmap or MAP_FIXED over it, no file mapped there); UserMemory.read()
+answers None for a page not present, and no_lookup() must then take both UTIME_OMIT.  AG-014 -- that
+the living child still held its table at the call (a SIGKILL the Guardian does not see --
+the OOM killer's, the user's -- runs exit_files() and leaves NULL on both sides:
+kcmp_ptr(NULL, NULL) is 0, Linux's answer; the same gap keeps
+tests/test_fd_never_r83.py's strict xfail): e.g. the child seen in user code after the
+call's return.  AG-015, AG-017, AG-018 -- first a kernel model
+that runs unshare(): it has none and answers -ENOSYS (seen at Descriptors.record: ret
+-38 for unshare(CLONE_FILES) and unshare(CLONE_FS)), which no 6.x Linux answers, so the
+Guardian sees every unshare fail and the table / fs_struct still shared -- and in that
+world kcmp's 0 is what it knows; with a model unshare, the pid each process was told, per
+process: an unshare(CLONE_FILES) copy keeps every pid the shared table's processes were
+told (FileTable.copy(keep_pids=True)), so own_pid() no longer knows the caller's pid and
+fd_kind_answer's _fork_child() finds it on the child's table too (AG-017: a KCMP_FS rule
+that follows WorkDir objects the same way).  AG-022 -- as AG-014: two living fork children each killed unseen leave two NULL mms
+(exit_mm()), kcmp_ptr() 0.  AG-023 -- fdt->max_fds from above (room() is a lower bound;
+a launch's table may be larger -- a shell's fd 255 -- so bits past 64 may be the
+program's own, left as they were): the launch's table size, stated, or a fork child's
+(dup_fd() sizes it by the numbers it copies).
 Honest answers (tests/test_redteam_r84_claims.py): every step of STEPS answered as Linux
 does (LINUX_ERRORS), pselect6 and ppoll as Linux (the kernel model's own), kcmp(z, z2,
 KCMP_FILES) and kcmp(z, z2, KCMP_VM) 0 of two exited fork children (exit_files() and
@@ -260,7 +281,9 @@ STEPS = (
      'exit_files() set z->files NULL: kcmp_ptr(NULL, files) is 0 in neither order', 0),
 )
 #: the steps the Guardian refuses
-REFUSED = frozenset(("AG-008", "AG-009", "AG-011", "AG-012", "AG-013", "AG-016", "AG-025"))
+REFUSED = frozenset(("AG-001", "AG-002", "AG-003", "AG-004", "AG-005", "AG-006", "AG-008",
+                     "AG-009", "AG-010", "AG-011", "AG-012", "AG-013", "AG-016", "AG-019",
+                     "AG-020", "AG-021", "AG-024", "AG-025"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset([s[0] for s in STEPS]
                  + ["AG-001", "AG-002", "AG-004", "AG-020", "AG-021", "AG-023"]) - REFUSED

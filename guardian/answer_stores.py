@@ -15,7 +15,7 @@ could reach it: cut_writable.note_sole()), the call's answer must cover the page
   before any store: the Linux functions are named there); -EFAULT may follow a partial
   copy (copy_to_user() stored the bytes before the fault) and stays open -- except
   where the registers fail Linux's first test (first_failures.py: a clock id past
-  MAX_CLOCKS, getrandom's unknown flags, a private FUTEX_WAKE_OP's op past XOR, ...):
+  CLOCK_AUX_LAST, getrandom's unknown flags, a private FUTEX_WAKE_OP's op past XOR, ...):
   then no answer, -EFAULT, a count or success, stored anything;
 - read/pread64's errors, only where the descriptor (as the call took it) is known: any
   file's ->read_iter() may pin the buffer with FOLL_WRITE and then answer any errno --

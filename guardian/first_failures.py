@@ -26,9 +26,10 @@ _NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
 CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
                                          _NR_SIGPENDING}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
-#: CLOCK_SGI_CYCLE (10); MAX_CLOCKS is 16
+#: CLOCK_SGI_CYCLE (10), and from 6.17 (CONFIG_POSIX_AUX_CLOCKS) CLOCK_AUX..CLOCK_AUX_LAST
+#: (MAX_CLOCKS 16 .. 23: clock_aux, which reads and stores an enabled auxiliary clock)
 _NO_CLOCK = frozenset({10, 12, 13, 14, 15})
-_MAX_CLOCKS = 16
+_PAST_AUX_CLOCKS = 24                   # CLOCK_AUX_LAST + 1
 #: GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE; GRND_RANDOM with GRND_INSECURE
 _GRND_ALL, _GRND_BOTH = 0x7, 0x6
 _SIGSET = 8                             # sizeof(sigset_t) on arm64
@@ -46,10 +47,11 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
     its output (so that it stored nothing, whatever it answered)?"""
     if nr in _NR_CLOCKS:
         # SYSCALL_DEFINE2(clock_gettime / clock_getres): clockid_to_kclock() is NULL
-        # for a non-negative id at or past MAX_CLOCKS or without a posix_clocks[]
-        # entry: -EINVAL before kc->clock_get_timespec() and put_timespec64()
+        # for a non-negative id past ARRAY_SIZE(posix_clocks) or without an entry:
+        # -EINVAL before kc->clock_get_timespec() and put_timespec64().  Not 16..23:
+        # 6.17's auxiliary clocks (aux_get_timespec(), aux_get_res()) succeed there
         cid = _int(args[0])
-        return cid >= _MAX_CLOCKS or cid in _NO_CLOCK
+        return cid >= _PAST_AUX_CLOCKS or cid in _NO_CLOCK
     if nr == _NR_GETRANDOM:
         # SYSCALL_DEFINE3(getrandom): an unknown flag, or GRND_INSECURE with
         # GRND_RANDOM, -EINVAL before any wait or copy

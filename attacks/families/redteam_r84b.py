@@ -20,9 +20,10 @@ An answer the rule accepts that no Linux gives (the kernel serves the call as ge
 and answers the forged value; Linux's own answer in brackets, with the function that
 decides it):
 
-- AH-001 (-a) clock_gettime(16, page 2) answered -EFAULT [-EINVAL:
-  SYSCALL_DEFINE2(clock_gettime) -> clockid_to_kclock() is NULL for an id at or past
-  MAX_CLOCKS, before put_timespec64(); no -EFAULT can come before it]: the rule leaves
+- AH-001 (-a) clock_gettime(24, page 2) answered -EFAULT [-EINVAL:
+  SYSCALL_DEFINE2(clock_gettime) -> clockid_to_kclock() is NULL for an id past
+  CLOCK_AUX_LAST (23; 16..23 are 6.17's auxiliary clocks), before put_timespec64(); no
+  -EFAULT can come before it]: the rule leaves
   every -EFAULT open (a partial copy may precede it), even where the call's first check
   fails without touching the buffer.
 - AH-002 (-b) pipe2(page 2, O_WRONLY) answered 0 [-EINVAL: do_pipe2() ->
@@ -87,7 +88,7 @@ only when answered 0; Linux changes the areas it walked before it finds a hole
 
 qemu-aarch64-static (the host's Linux answers; cwd /tmp):
 `qemu-aarch64-static -strace workloads/bin/secret_r84_mm -abcefghijklmnopqrst` prints
-"secret: intact" with `clock_gettime(0x10,0x0000005500805000) = -1 errno=22 (Invalid
+"secret: intact" with `clock_gettime(0x18,0x0000005500805000) = -1 errno=22 (Invalid
 argument)`, `pipe2(365080641536,1,0,0,0,0) = -1 errno=22`, `getrandom(0x550080b000,16,256)
 = -1 errno=22`, `sched_getaffinity(0,4096,365080665856,0,0,0) = 32`, `epoll_create1(0) = 5`,
 `epoll_pwait(5,365080678400,8,0,0,8) = 0`, `wait4(-1,365080690688,1,0,0,0) = -1 errno=10
@@ -128,7 +129,7 @@ that answer_stores.CALLS left out), AH-017, AH-018 (P2: munlock/mlock2(MLOCK_ONF
 answered -ENOMEM took nothing off the lock record).
 Refused since round 84b's fixes: AH-001, AH-003, AH-011 by `cut.answer_stores` widened: where the
 registers fail Linux's first test (guardian/first_failures.py: clockid_to_kclock() NULL
-for an id past MAX_CLOCKS, getrandom's unknown flag, arch_futex_atomic_op_inuser()'s
+for an id past CLOCK_AUX_LAST, getrandom's unknown flag, arch_futex_atomic_op_inuser()'s
 -ENOSYS for an op past XOR), no answer -- -EFAULT, a count, success -- stored anything;
 AH-014, AH-015, AH-016, AH-019 by `cut.answer_stores` widened: "an error but -EFAULT
 means nothing stored" is the default for every call the capability table grants an
@@ -254,9 +255,10 @@ NO_STORE = "The call's output pointer is in the view; "
 _M = 1 << 64
 #: (id, step, the call, the forged answer (unsigned), its text, Linux's answer and why)
 _FORGED = (
-    ("AH-001", P_CLKFAULT, "clock_gettime(16, page 2)", _M - 14, "-EFAULT",
+    ("AH-001", P_CLKFAULT, "clock_gettime(24, page 2)", _M - 14, "-EFAULT",
      "Linux answers -EINVAL: SYSCALL_DEFINE2(clock_gettime) -> clockid_to_kclock() is NULL "
-     "for an id at or past MAX_CLOCKS, before put_timespec64(); no -EFAULT can precede it."),
+     "for an id past CLOCK_AUX_LAST (23), before put_timespec64(); no -EFAULT can precede "
+     "it."),
     ("AH-002", P_PIPEOK, "pipe2(page 2, O_WRONLY)", 0, "0",
      "Linux answers -EINVAL: do_pipe2() -> __do_pipe_flags() refuses a flag outside "
      "O_CLOEXEC | O_NONBLOCK | O_DIRECT | O_NOTIFICATION_PIPE before any file is made."),

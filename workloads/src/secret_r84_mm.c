@@ -4,7 +4,7 @@
  * pointer points INTO the view, whose answer the program does not look at (as many
  * programs ignore an error), then pwrite64() of 'y' changes the file; page 2 reads 'y'.
  * Under Linux each call stores nothing at page 2:
- *   a: clock_gettime(16, page 2): -EINVAL (clockid_to_kclock()).
+ *   a: clock_gettime(24, page 2): -EINVAL (clockid_to_kclock(): past CLOCK_AUX_LAST).
  *   b: pipe2(page 2, O_WRONLY): -EINVAL (__do_pipe_flags()).
  *   c: getrandom(page 2, 16, 0x100): -EINVAL (flags).
  *   e: sched_getaffinity(0, 4096, page 2 - 256): cpumask_size() bytes, in page 1.
@@ -60,7 +60,7 @@
 #define P_START 0
 #define P_PLACED 1
 #define P_END 21
-#define P_CLKFAULT 14400 /* (-a) clock_gettime(16, page 2) */
+#define P_CLKFAULT 14400 /* (-a) clock_gettime(24, page 2) */
 #define P_PIPEOK 14408   /* (-b) pipe2(page 2, O_WRONLY) */
 #define P_RANDCNT 14416  /* (-c) getrandom(page 2, 16, 0x100) */
 #define P_AFFLONG 14424  /* (-e) sched_getaffinity(0, 4096, page 2 - 256) */
@@ -100,7 +100,7 @@ static void call(int phase, long v, long fd)
 {
     long p2 = v + 2 * PAGE, ep;
     switch (phase) {
-    case P_CLKFAULT: sys6(SYS_clock_gettime, 16, p2, 0, 0, 0, 0); break;
+    case P_CLKFAULT: sys6(SYS_clock_gettime, 24, p2, 0, 0, 0, 0); break;
     case P_PIPEOK: sys6(SYS_pipe2, p2, O_WRONLY, 0, 0, 0, 0); break;
     case P_RANDCNT: sys6(SYS_getrandom, p2, 16, 0x100, 0, 0, 0); break;
     case P_AFFLONG: sys6(SYS_sched_getaffinity, 0, 4096, p2 - 256, 0, 0, 0); break;

@@ -1,4 +1,4 @@
-"""Review of round 84b (guardian/first_failures.py, check `cut.answer_stores`): Linux
+"""guardian/first_failures.py (check `cut.answer_stores`): Linux
 6.17 added auxiliary POSIX clocks (CONFIG_POSIX_AUX_CLOCKS): posix_clocks[] holds
 clock_aux at CLOCK_AUX..CLOCK_AUX_LAST (16..23), so clock_gettime/clock_getres of such
 an id get past clockid_to_kclock() and, for an enabled clock, store the timespec and

@@ -29,6 +29,8 @@ from abi.descriptors import (
     F_DUPFD_CLOEXEC,
     F_SETFD,
     FD_CLOEXEC,
+    FICLONE,
+    FICLONERANGE,
     FIOCLEX,
     FIONCLEX,
     INT_MAX,
@@ -120,13 +122,14 @@ O_PATH = 0o10000000
 O_TRUNC = 0o1000
 
 
-#: ioctl commands that install no descriptor: FIOCLEX, FIONCLEX and FICLONE, FICLONERANGE
-#: (do_vfs_ioctl() answers each itself -- ioctl_file_clone() -- and never reaches the
-#: file's own f_op->unlocked_ioctl)
 #: accept and accept4, whose socket is its listener's family (unix_accept())
 _ACCEPTS = frozenset((NUMBERS["accept"], NUMBERS["accept4"]))
 _AF_UNIX = 1
-_IOCTL_NO_FD = frozenset((FIOCLEX, FIONCLEX, 0x4004_9409, 0x4020_940D))
+#: ioctl commands that install no descriptor: FIOCLEX, FIONCLEX and FICLONE, FICLONERANGE
+#: (do_vfs_ioctl() answers each itself -- ioctl_file_clone() -- and never reaches the
+#: file's own f_op->unlocked_ioctl)
+_IOCTL_NO_FD = frozenset((FIOCLEX, FIONCLEX, FICLONE, FICLONERANGE))
+
 
 class Descriptors(TableLifecycle):
     """Each confidential thread's descriptor table and working directory."""

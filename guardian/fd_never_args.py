@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from abi.descriptors import FICLONE, FICLONERANGE
 from abi.layout import MAP_ANONYMOUS
 from abi.syscalls import NUMBERS
 from guardian.descriptor_args import (
@@ -61,8 +62,6 @@ _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_OPENAT2 = NUMBERS["openat2"]
 _NR_IOCTL = NUMBERS["ioctl"]
-#: _IOW(0x94, 13, struct file_clone_range)
-FICLONERANGE = 0x4020_940D
 #: call -> the index of its flags: a NULL name under AT_EMPTY_PATH names dfd itself
 #: (6.11+: statx's getname_maybe_null(), vfs_fstatat()'s vfs_empty_path() -> fdget_raw();
 #: 6.1..6.10: getname_flags(NULL) faults, -EFAULT) -- never a success at a number that
@@ -74,7 +73,7 @@ P_PIDFD = 3
 _RESOLVE_SCOPED, _OPEN_HOW_SIZE = 0x08 | 0x10, 24
 #: call -> the command whose third argument is a descriptor looked up in the caller's
 #: table: ioctl(FICLONE) (do_vfs_ioctl() -> ioctl_file_clone()), fcntl(F_DUPFD_QUERY)
-_CMD_FD: dict[int, int] = {NUMBERS["ioctl"]: 0x4004_9409, NUMBERS["fcntl"]: 1027}
+_CMD_FD: dict[int, int] = {NUMBERS["ioctl"]: FICLONE, NUMBERS["fcntl"]: 1027}
 IORING_ENTER_REGISTERED_RING = 1 << 4
 
 

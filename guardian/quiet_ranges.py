@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
 
+from abi.descriptors import FICLONERANGE
 from abi.output_commands import F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW
 from abi.syscalls import NUMBERS
 from guardian.futex_values import may_store
@@ -73,8 +74,6 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: array, pselect6's sets and sendmmsg's messages, whose descriptor numbers the Guardian
 #: reads at the return (guardian/fd_never_memory.py).
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
-#: ioctl(FICLONERANGE), whose struct file_clone_range.src_fd fd_never_args.py reads
-_FICLONERANGE = 0x4020_940D
 _NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52)
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
@@ -85,7 +84,7 @@ CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:
     """Is the call one whose filled range (an open's name) a check reads at its return?"""
     return nr in CALLS and (nr != _NR_IOCTL or (args[1] & 0xFFFF_FFFF) in (
-        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER, _FICLONERANGE)) and \
+        UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER, FICLONERANGE)) and \
         (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS) and \
         (nr != _NR_SETSOCKOPT or (args[1] & 0xFFFF_FFFF == _SOL_SOCKET
                                   and args[2] & 0xFFFF_FFFF in _SO_ATTACH_BPFS))

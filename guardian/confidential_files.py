@@ -649,6 +649,10 @@ class Descriptors(TableLifecycle):
                 else:
                     del table.fds[fd]
                     self.freed(table, [fd])
+                    if not a[2] & CLOSE_RANGE_UNSHARE:
+                        # (__range_close() frees numbers, never the fdtable's room;
+                        # an unshared copy is sized by what lies below the range)
+                        table.grown = max(table.grown, fd + 1)
         elif nr == NR_CHDIR:
             name = read_name(self.memory, slot, a[0])
             wd = self.workdir(*key)

@@ -54,6 +54,8 @@ SOL_SOCKET, SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF, AF_UNIX = 1, 50, 52, 1
 #: struct mmsghdr (a msghdr, msg_len, padding); sendmmsg's vlen is capped at UIO_MAXIOV
 _MMSG, _UIO_MAXIOV = 64, 1024
 POLLNVAL = 0x20
+#: struct __kernel_timespec: ppoll's and pselect6's timeout, written back
+_TIMESPEC = 16
 #: ppoll entries judged at most: a bound on what one call pays; what lies past it is
 #: left alone
 _MAX_ENTRIES = 1 << 20
@@ -117,6 +119,24 @@ def _poll_forged(a: tuple[int, ...], read: Callable[[int, int], bytes | None],
             yield fd
 
 
+def _past_timeout(read: Callable[[int, int], bytes | None], tsp: int, fill: int,
+                  grain: int = 1) -> Callable[[int, int], bytes | None]:
+    """`read`, with each `grain`-byte unit (from the address read) that the struct
+    timespec at `tsp` meets replaced by `fill` bytes: ppoll and pselect6 write the time
+    left there after the results (poll_select_finish() -> poll_select_copy_remaining()),
+    so a result the program laid over it is the timeout's, not the kernel's answer about
+    a descriptor."""
+    def masked(addr: int, n: int) -> bytes | None:
+        raw = read(addr, n)
+        lo, hi = max(addr, tsp), min(addr + n, tsp + _TIMESPEC)
+        if raw is None or not tsp or lo >= hi:
+            return raw
+        lo = addr + (lo - addr) // grain * grain
+        hi = min(addr + n, addr + -(-(hi - addr) // grain) * grain)
+        return raw[:lo - addr] + bytes([fill]) * (hi - lo) + raw[hi - addr:]
+    return masked
+
+
 def room(table: FileTable) -> int:
     """A lower bound on the table's fdt->max_fds: NR_OPEN_DEFAULT, and past every number
     it holds or held (expand_fdtable() -> alloc_fdtable() rounds up to a multiple of
@@ -157,9 +177,12 @@ def memory_never(files: Descriptors, slot: Slot,
     elif nr == _NR_SENDMSG or nr == _NR_SENDMMSG:
         fds, what = _scm_rights(files, slot, a, read, ret), "an SCM_RIGHTS descriptor"
     elif nr == _NR_PPOLL:
+        # (an entry the timeout lies over reads as fd -1: not judged)
+        read = _past_timeout(read, a[2], 0xFF, 8)
         fds, what = _poll_forged(a, read, lambda fd: never_opened(table, launch, fd)), \
             "a pollfd whose revents is not POLLNVAL:"
     elif nr == _NR_PSELECT6:
+        read = _past_timeout(read, a[4], 0)     # (bits the timeout lies over: clear)
         fds, what = _select_set(a, read, room(table)), "a set bit of pselect6's result for"
     else:
         return ""

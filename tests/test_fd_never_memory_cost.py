@@ -1,7 +1,7 @@
 """What `return.fd_never_opened`'s ppoll rule (guardian/fd_never_memory.py) pays: an
 honest program's ppoll of many entries naming numbers it holds costs no Python step per
 entry -- the rule looks each distinct number up once and walks entries only for a number
-it knows free (review of red-team round 84: up to 1 << 20 entries per call)."""
+it knows free (up to 1 << 20 entries per call)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 from every close that frees a number the table held: close() and close_range() alike
 (__range_close() -> file_close_fd_locked(): the table keeps its size), but not a
 close_range(CLOSE_RANGE_UNSHARE) whose copy (dup_fd()) is sized by the numbers below the
-range (review of red-team round 84)."""
+range."""
 
 from __future__ import annotations
 

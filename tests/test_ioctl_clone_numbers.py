@@ -1,6 +1,6 @@
 """FICLONE and FICLONERANGE are named once (abi/descriptors.py) and every module that
 judges them uses those names: the table's no-descriptor ioctls, the quiet range of
-FICLONERANGE's struct and fd_never_args' src_fd reads (review of red-team round 84)."""
+FICLONERANGE's struct and fd_never_args' src_fd reads."""
 
 from __future__ import annotations
 

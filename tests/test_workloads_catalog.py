@@ -150,6 +150,7 @@ EXPECTED = {
     "secret_r82_rules",
     "secret_r83_rules",
     "secret_r84_rules",
+    "secret_r85_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -107,6 +107,7 @@ EXPECTED = {
     "secret_r82_mm",
     "secret_r83_mm",
     "secret_r84_mm",
+    "secret_r85_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

@@ -65,10 +65,13 @@ def note_clone(reg: Registry, slot: Slot, ret: int) -> None:
 
 
 def note_exit(reg: Registry, slot: Slot) -> None:
-    """A thread enters exit() or exit_group(): from now on it may be gone."""
+    """A thread enters exit() or exit_group(): from now on it may be gone, and it makes
+    no further call (its tid may name a later task of the root once Linux reuses it:
+    alloc_pid()'s idr_alloc_cyclic() wraps at pid_max)."""
     live = reg.live_threads.get((slot.root, reg.group_of(slot.root, slot.thread)))
     if live:
         live.discard(slot.thread)
+    reg.made_threads.discard((slot.root, slot.thread))
 
 
 def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],

@@ -89,3 +89,15 @@ def test_unshare_after_the_group_exits_not_judged() -> None:
     reg = _Reg(exited=True)
     _made(reg, 3, 103)
     _unshare(reg)
+
+
+def test_a_made_thread_record_goes_at_its_exit() -> None:
+    """A thread a clone(CLONE_THREAD) made is forgotten once it enters exit(): its tid,
+    reused after pid_max wraps (alloc_pid()), may name a vfork child of the same root,
+    alone in its own group, whose unshare(CLONE_NEWUSER) Linux grants."""
+    reg = _Reg()
+    _made(reg, 3, 103)
+    unshare_alone.note_exit(reg, _slot(NR_EXIT, 3, 0))   # type: ignore[arg-type]
+    unshare_alone.note_exit(reg, _slot(NR_EXIT, 2, 0))   # type: ignore[arg-type]
+    assert not reg.made_threads
+    _unshare(reg, caller=3)                     # (tid 3 reused by a lone task)

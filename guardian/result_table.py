@@ -358,9 +358,12 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())
                 held.stated.of_thread(slot).pop(term.fact, None)
-            if term.fact == SECUREBITS_RESET and slot.nr == _NR_PRCTL and held.filtered(slot):
+            if term.fact in (SECUREBITS_RESET, KEEPCAPS) and slot.nr == _NR_PRCTL and \
+                    held.filtered(slot):
                 # (a filter's 0 may leave cred->securebits as they were: not known, lest
-                # SECBIT_NO_CAP_AMBIENT_RAISE refuse a raise Linux grants, cap_needed.py)
+                # SECBIT_NO_CAP_AMBIENT_RAISE refuse a raise Linux grants, cap_needed.py,
+                # or a SECURE_KEEP_CAPS thought clear empty the permitted set at a set*uid,
+                # setuid_fixup.note_setxuid())
                 held.stated.of_thread(slot).pop(SECUREBITS, None)
         elif isinstance(term, SavedAuxv):
             _check_saved_auxv(memory, slot, ret, term, held.auxv(slot))

@@ -74,6 +74,7 @@ from guardian.capset_sets import (
     CAP_EFFECTIVE,
     CAP_INHERITABLE,
     CAP_PERMITTED,
+    FS_DROPPED,
     forget,
 )
 from guardian.cred_kept import may_make_user_ns, may_raise_effective
@@ -367,13 +368,14 @@ def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = T
 def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int) -> None:
     """copy_creds(): a new task's cred is its creator's (SECURE_KEEP_CAPS, the bounding
     and ambient sets, the effective, permitted and inheritable sets its capset() stored,
-    the capabilities known outside its ambient set) but under CLONE_NEWUSER
+    the capabilities known outside its ambient set, a setfsuid()'s cap_drop_fs_set())
+    but under CLONE_NEWUSER
     (set_cred_user_ns() fills the sets); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
     if not cflags & CLONE_NEWUSER:
         for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS, CAP_EFFECTIVE,
-                     CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT):
+                     CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT, FS_DROPPED):
             if fact in parent:
                 child[fact] = parent[fact]
     for fact in (SPEC_SSB, SSB_NOEXEC, SSB_ENDED):  # (dup_task_struct(): atomic_flags)

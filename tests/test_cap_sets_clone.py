@@ -8,7 +8,13 @@ from __future__ import annotations
 import pytest
 
 from guardian import cap_needed, prctl_state
-from guardian.capset_sets import AMBIENT_OUT, CAP_EFFECTIVE, CAP_INHERITABLE, CAP_PERMITTED
+from guardian.capset_sets import (
+    AMBIENT_OUT,
+    CAP_EFFECTIVE,
+    CAP_INHERITABLE,
+    CAP_PERMITTED,
+    FS_DROPPED,
+)
 from guardian.checks import Refused
 from tests.test_cap_rules_r81c import (
     ALL,
@@ -49,3 +55,16 @@ def test_fork_child_keeps_known_permitted_inheritable_and_ambient() -> None:
     fresh: dict[str, object] = {}
     prctl_state.note_clone(parent, fresh, CLONE_NEWUSER)
     assert not any(f in fresh for f in _SETS)
+
+
+def test_fork_child_keeps_a_setfsuid_s_dropped_fs_set() -> None:
+    """setfsuid() took the fs uid off 0 (cap_drop_fs_set() unless CAP_SETUID was out):
+    the child's cred is the same (copy_creds()), so its capget() of CAP_SETUID with the
+    fs capabilities is refused as the parent's is; under CLONE_NEWUSER not carried."""
+    parent: dict[str, object] = {FS_DROPPED: True}
+    child: dict[str, object] = {}
+    prctl_state.note_clone(parent, child, 0)
+    assert child.get(FS_DROPPED) is True
+    fresh: dict[str, object] = {}
+    prctl_state.note_clone(parent, fresh, CLONE_NEWUSER)
+    assert FS_DROPPED not in fresh

@@ -27,8 +27,7 @@ that note them test it); the facts are the exec'ing thread's own cred.
 
 from __future__ import annotations
 
-from abi.value_ranges import CAPBSET_DROPPED
-from guardian import checks
+from guardian import capset_inheritable, checks
 from guardian.capset_sets import (
     AMBIENT_OUT,
     CAP_EFFECTIVE,
@@ -48,9 +47,8 @@ def collect(old: dict[str, object]) -> dict[str, object]:
         kept[AMBIENT_OUT] = out
     if isinstance(inh, int):
         kept[CAP_INHERITABLE] = inh
-        dropped = old.get(CAPBSET_DROPPED)
-        if isinstance(dropped, (set, frozenset)):
-            bset = CAP_VALID_MASK & ~sum(1 << c for c in dropped if isinstance(c, int) and c < 64)
+        bset = capset_inheritable.bounding(old)
+        if bset is not None:
             kept[CAP_PERMITTED] = kept[CAP_EFFECTIVE] = bset | inh
     return kept
 

@@ -354,7 +354,11 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if term.fact in _CAP_NEEDED and slot.nr == _NR_PRCTL:
                 # (PR_CAPBSET_DROP, PR_CAP_AMBIENT: the thread's own sets, guardian/cap_needed.py)
                 cap_needed.check_prctl(held.stated, slot, ret, held.filtered(slot))
-            _note_set(memory, slot, ret, term.fact, held.stated)
+            if term.fact != CAPBSET_DROPPED or not held.filtered(slot):
+                # (a filter's 0 may leave the bounding set whole: a later capset()'s
+                # inheritable bit, cap_capset(), or an exec's sets, exec_caps.py, are
+                # judged against the drops Linux made)
+                _note_set(memory, slot, ret, term.fact, held.stated)
             if term.fact in (PDEATH_SIGNAL, NO_NEW_PRIVS) and held.filtered(slot):
                 # (a filter's SECCOMP_RET_ERRNO 0 answers without task_set_no_new_privs())
                 held.stated.of_thread(slot).pop(term.fact, None)

@@ -32,9 +32,11 @@ could reach it: cut_writable.note_sole()), the call's answer must cover the page
 Left open (may store and still fail, or store more than the answer counts): nanosleep,
 clock_nanosleep (-EINTR stores rem: nanosleep_copyout()), pselect6 and ppoll
 (poll_select_finish() stores the time left on any answer), waitid (stores infop on
-every answer), capget (cap_validate_magic() stores the version, then -EINVAL),
-sendfile/splice/copy_file_range (the offset word), socketpair (both fds before
-sock_create()), timer_create (the id before kc->timer_create()), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
+every answer), sendfile/splice (the offset word), socketpair (both fds before
+sock_create()), timer_create (the id before kc->timer_create()) -- but registers that
+fail first (first_failures.py: socketpair's unknown type flags, timer_create's clock id
+past the timer clocks) --, capget's header version (cap_validate_magic() stores it, then
+-EINVAL: an error stored that word alone, never the data), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
 futex (get_futex_key() pins with FOLL_WRITE), and read/pread64 answering a count or 0:
 btrfs' and gfs2's reads fault the whole remaining buffer in (fault_in_iov_iter_writeable(),
 FAULT_FLAG_WRITE) and may then read less -- except where the descriptor names a shmem
@@ -75,18 +77,23 @@ SHMEM, PIPE, UNREADABLE = "shmem", "pipe", "unreadable"
 _NR_READ, _NR_PREAD = _N["read"], _N["pread64"]
 _NR_FUTEX, _NR_WAIT4, _NR_SIGTIMEDWAIT = _N["futex"], _N["wait4"], _N["rt_sigtimedwait"]
 _NR_MINCORE, _NR_PIPE2 = _N["mincore"], _N["pipe2"]
+_WAKE_OP_CMP_GE = 5                     # FUTEX_OP_CMP_GE, the last comparison Linux knows
 #: calls with a write grant that may store and then answer an error other than -EFAULT:
 #: their errors stay open (the calls judged on their own below are left out too)
 _STORE_THEN_FAIL = frozenset(_N[n] for n in (
-    "capget",                               # cap_validate_magic(): version, then -EINVAL
     "nanosleep", "clock_nanosleep",         # -EINTR: nanosleep_copyout() stores rem
     "ppoll", "pselect6",                    # poll_select_finish() on every answer
     "waitid",                               # infop's unsafe_put_user()s on every answer
-    "sendfile", "splice", "copy_file_range",    # the offset word after a failed copy
+    "sendfile", "splice",                   # the offset word after a failed copy
     "socketpair",                           # __sys_socketpair(): both fds before
                                             # sock_create() and ->socketpair() fail
     "timer_create"))                        # the id before kc->timer_create()
-_OWN_RULE = frozenset({_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE})
+_NR_CAPGET, _NR_AFFINITY = _N["capget"], _N["sched_getaffinity"]
+_CPUMASK_MAX = 512 // 8                 # cpumask_size() under arm64's default NR_CPUS
+#: read, pread64 and their vector forms (vfs_readv() -> do_iter_read(): the same
+#: FMODE_READ test and ->read_iter(); import_iovec() only reads the iovecs)
+_READS = frozenset({_NR_READ, _NR_PREAD, _N["readv"], _N["preadv"]})
+_OWN_RULE = _READS | {_NR_FUTEX, _NR_MINCORE, _NR_CAPGET}
 #: calls whose every error but -EFAULT comes before any store: by default every call
 #: the capability table grants an output fixed by its registers (granted_stores.BOUNDED:
 #: Linux stores an output on the way to a success -- clock_gettime, getitimer,
@@ -100,17 +107,28 @@ _OWN_RULE = frozenset({_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE})
 #: timer_gettime/timer_settime and timerfd_gettime/timerfd_settime (the copy only `if
 #: (!ret)`), rt_sigpending/rt_sigprocmask (sigsetsize first), sigaltstack (`if (!err &&
 #: uoss)`), getgroups (-EINVAL before groups_to_user()), sched_getparam, fcntl
-#: (F_GETLK's copy only `if (!err)`), and calls that fail only with -EFAULT (uname,
+#: (F_GETLK's copy only `if (!err)`), copy_file_range (SYSCALL_DEFINE6: the offsets'
+#: copy_to_user() only `if (ret > 0)`), and calls that fail only with -EFAULT (uname,
 #: sysinfo, times, gettimeofday, getcpu, getresuid, getresgid, get_robust_list)
+#: Outputs no register sizes (their grants reach "anywhere") whose errors but -EFAULT
+#: also come before any store: getsockname/getpeername (sockfd_lookup_light(), ->getname()
+#: into a kernel sockaddr, then move_addr_to_user(): -EFAULT only after its copy),
+#: accept/accept4 (do_accept(): move_addr_to_user() last, on the way to the new fd), and
+#: process_vm_readv (process_vm_rw_core(): `if (total_len) rc = total_len;` -- an error
+#: only where nothing was copied into the local iovecs)
+_UNSIZED_ERR_NOTHING = frozenset(_N[n] for n in (
+    "getsockname", "getpeername", "accept", "accept4", "process_vm_readv"))
 _ERR_NOTHING = frozenset(
-    nr for nr, grants in BOUNDED.items() if grants) - _STORE_THEN_FAIL - _OWN_RULE
+    nr for nr, grants in BOUNDED.items() if grants) - _STORE_THEN_FAIL - _OWN_RULE \
+    | _UNSIZED_ERR_NOTHING
 #: (buffer argument) of the calls whose answer counts the bytes they stored there
 _RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
               _N["getrandom"]: 0, _N["sched_getaffinity"]: 2}
 #: (buffer argument, bytes per entry) of the calls whose answer counts stored entries
 _RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
-#: every call `check` judges (the caller tests `nr in CALLS` first)
-CALLS = _ERR_NOTHING | {_NR_READ, _NR_PREAD, _NR_FUTEX, _NR_MINCORE}
+#: every call `check` judges (the caller tests `nr in CALLS` first): those above, and the
+#: store-then-fail calls first_failures.py tests (their other answers stay open)
+CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL)
 
 
 def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
@@ -123,15 +141,31 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
     err = ret >= _ERRNO_FLOOR
     if nr in _FIRST_CALLS and fails_first(nr, args):
         return []                       # (Linux's first test failed: no answer stored)
-    if (nr == _NR_READ or nr == _NR_PREAD) and kind == SHMEM:
+    if nr in _READS and kind == SHMEM:
         # shmem_file_read_iter(): copy_page_to_iter() (iov_iter_zero() for a hole) of
         # each page in turn, no fault-in ahead; a short copy ends the read with the count
-        # copied, an error only where nothing was (retval ? retval : error)
-        return [] if err else [(args[1], args[1] + ret)]
+        # copied, an error only where nothing was (retval ? retval : error); a vector
+        # read's count lies in its iovecs in order (0: none)
+        if err or ret == 0:
+            return []
+        return [(args[1], args[1] + ret)] if nr == _NR_READ or nr == _NR_PREAD else None
+    if nr in _STORE_THEN_FAIL:
+        return None                     # (registers past the first test: may store, fail)
+    if nr == _NR_AFFINITY and ret == _EFAULT:
+        # SYSCALL_DEFINE3(sched_getaffinity): one copy_to_user() of retlen =
+        # min(len, cpumask_size()) bytes; cpumask_size() is at most NR_CPUS / 8 (64 for
+        # arm64's default NR_CPUS 512): a partial copy stored within that span alone
+        at = args[2]
+        return [(at, at + min(args[1], _CPUMASK_MAX))]
     if ret == _EFAULT:
         return None                     # (a partial copy, then the fault)
-    if nr == _NR_READ or nr == _NR_PREAD:
-        # vfs_read(): no FMODE_READ, -EBADF before ->read_iter(); pipe_read() answers an
+    if nr == _NR_CAPGET:
+        # SYSCALL_DEFINE2(capget): an error stored at most the header's version
+        # (cap_validate_magic()'s put_user(), then -EINVAL); the data is copied last,
+        # only on the way to 0
+        return [(args[0], args[0] + 4)] if err else None
+    if nr in _READS:
+        # vfs_read() (do_iter_read() for readv/preadv): no FMODE_READ, -EBADF before ->read_iter(); pipe_read() answers an
         # error (-EAGAIN, -ERESTARTSYS) only where it copied nothing; a pipe's pread64
         # is -ESPIPE (ksys_pread64(): FMODE_PREAD) -- any other file may pin and then
         # fail with any errno (fuse_direct_io())
@@ -142,12 +176,16 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
         # before do_mincore() and any copy_to_user(vec)
         return [] if ret == _EINVAL else None
     if nr == _NR_FUTEX:
-        # futex_wake_op() of a private futex keys both words with no gup; an error but
-        # -EFAULT (-ENOSYS for an op past XOR: arch_futex_atomic_op_inuser()) stored none
-        # stored none; a success stored only its second word (the atomic op at uaddr2)
+        # futex_wake_op() of a private futex keys both words with no gup; a success
+        # stored only its second word (the atomic op at uaddr2); an error but -EFAULT
+        # stored none -- but futex_atomic_op_inuser() tests the comparison (bits 24..27)
+        # only after arch_futex_atomic_op_inuser() stored the word: a known op (one past
+        # XOR fails first, above) with a cmp past FUTEX_OP_CMP_GE stores it, then -ENOSYS
         cmd = args[1] if len(args) > 1 else 0
         if cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and cmd & FUTEX_PRIVATE_FLAG:
-            return [] if err else [(args[4], args[4] + 4)]
+            if err and (args[5] >> 24) & 15 <= _WAKE_OP_CMP_GE:
+                return []
+            return [(args[4], args[4] + 4)]
         return None
     if err:
         return []
@@ -169,8 +207,7 @@ def check(slot: Slot, ret: int, kind: Callable[[int], str | None]) -> None:
     (`slot.opened`) must lie within what the answer says it stored.  `kind(fd)`: what
     the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None)."""
     nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
-    ranges = stored(nr, args, ret, kind(args[0]) if nr == _NR_READ or nr == _NR_PREAD
-                    else None)
+    ranges = stored(nr, args, ret, kind(args[0]) if nr in _READS else None)
     if ranges is None:
         return
     for page in slot.opened:

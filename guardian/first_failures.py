@@ -22,9 +22,10 @@ _NR_CLOCKS = frozenset({_N["clock_gettime"], _N["clock_getres"]})
 _NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER = _N["getrandom"], _N["futex"], _N["getitimer"]
 _NR_SIGPENDING = _N["rt_sigpending"]
 _NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
+_NR_SOCKETPAIR, _NR_TIMER_CREATE = _N["socketpair"], _N["timer_create"]
 #: the calls `fails_first` has a test for
 CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
-                                         _NR_SIGPENDING}
+                                         _NR_SIGPENDING, _NR_SOCKETPAIR, _NR_TIMER_CREATE}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
 #: CLOCK_SGI_CYCLE (10), and from 6.17 (CONFIG_POSIX_AUX_CLOCKS) CLOCK_AUX..CLOCK_AUX_LAST
 #: (MAX_CLOCKS 16 .. 23: clock_aux, which reads and stores an enabled auxiliary clock)
@@ -34,6 +35,9 @@ _PAST_AUX_CLOCKS = 24                   # CLOCK_AUX_LAST + 1
 _GRND_ALL, _GRND_BOTH = 0x7, 0x6
 _SIGSET = 8                             # sizeof(sigset_t) on arm64
 _WAKE_OP_XOR = 4                        # FUTEX_OP_XOR, the last op arm64 knows
+#: SOCK_TYPE_MASK; SOCK_CLOEXEC (O_CLOEXEC) | SOCK_NONBLOCK (O_NONBLOCK) on arm64
+_SOCK_TYPE_MASK, _SOCK_FLAGS = 0xF, 0o2000000 | 0o4000
+_MAX_CLOCKS = 16
 
 
 def _int(v: int) -> int:
@@ -76,4 +80,14 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         # SYSCALL_DEFINE4(rt_sigaction / rt_sigprocmask): `if (sigsetsize !=
         # sizeof(sigset_t)) return -EINVAL;` first
         return args[3] != _SIGSET
+    if nr == _NR_SOCKETPAIR:
+        # __sys_socketpair(): `if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return
+        # -EINVAL;` first, before get_unused_fd_flags() and the fds' put_user()s
+        return bool(_int(args[1]) & ~_SOCK_TYPE_MASK & ~_SOCK_FLAGS)
+    if nr == _NR_TIMER_CREATE:
+        # do_timer_create(): clockid_to_kclock() is NULL from MAX_CLOCKS (-EINVAL), and
+        # 6.17's clock_aux (16..23) has no ->timer_create (-EOPNOTSUPP): both before
+        # posix_timer_add() and the id's copy_to_user()
+        cid = _int(args[0])
+        return cid >= _MAX_CLOCKS or cid in _NO_CLOCK
     return False

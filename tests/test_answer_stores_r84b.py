@@ -80,7 +80,8 @@ def test_answer_shows_no_store_at_the_page(nr: int, args: tuple[int, ...], ret: 
     (N["getitimer"], (2, PAGE2), 0),
     (N["timerfd_gettime"], (4, PAGE2), 0),
     (N["rt_sigpending"], (PAGE2, 8), 0),
-    (N["capget"], (0x1000, PAGE2), -22),                  # (cap_validate_magic() stored)
+    (N["capget"], (PAGE2, 0x1000), -22),                  # (cap_validate_magic() stored
+                                                          # the header; never the data)
     (N["socketpair"], (1, 1, 0, PAGE2), -97),             # (the fds before sock_create())
     (N["waitid"], (0, 0, PAGE2, 4, 0), -10),              # (infop on any answer)
     (N["ppoll"], (0x1000, 1, PAGE2, 0, 8), -4),           # (poll_select_finish())

@@ -55,14 +55,12 @@ docstring).  No answer is -EFAULT.
   them (-ENOTSOCK, -EOPNOTSUPP, -ESRCH), and so with page 2's clean entry dropped as the
   call enters: 'y'.
 
-False refusals found: 1 -- test_r85_wake_op_unknown_cmp_stores_then_enosys (xfail,
-strict): `cut.answer_stores` reads every error of a private FUTEX_WAKE_OP as nothing
-stored (answer_stores.stored(): `return [] if err else [(args[4], args[4] + 4)]`), but
-an unknown comparison is checked only after the op stored at uaddr2; the Guardian
-refuses Linux's own -ENOSYS (decision cut.answer_stores, the program ends with 9).  What
-it would need: a private WAKE_OP's error is storeless only where the op (bits 28..30)
-is past FUTEX_OP_XOR, or the words' keys fail (-EINVAL/-EFAULT before the op); with a
-known op and a cmp past FUTEX_OP_CMP_GE (bits 24..27 > 5) -ENOSYS stored uaddr2's word.
+False refusals found: 1 -- test_r85_wake_op_unknown_cmp_stores_then_enosys (was xfail,
+strict; fixed): `cut.answer_stores` read every error of a private FUTEX_WAKE_OP as nothing
+stored, but futex_atomic_op_inuser() checks the comparison only after the op stored at
+uaddr2.  answer_stores.stored() now counts uaddr2's word stored for an error where the
+op is known (one past FUTEX_OP_XOR fails first) and the cmp (bits 24..27) is past
+FUTEX_OP_CMP_GE: Linux's -ENOSYS passes.
 """
 
 from __future__ import annotations
@@ -121,9 +119,6 @@ def test_r85_wake_op_cmp_eq_stores_after_fault_in() -> None:
               k.P_WAKEEQ, "refaulted writable")
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: cut.answer_stores reads a private "
-                   "FUTEX_WAKE_OP's -ENOSYS as nothing stored, but an unknown cmp is "
-                   "checked after the op stored (futex_atomic_op_inuser())")
 def test_r85_wake_op_unknown_cmp_stores_then_enosys() -> None:
     _honest85(_run85(writable_as(k.P_WAKECMP, NR_FUTEX), k.LETTER85[k.P_WAKECMP]),
               k.P_WAKECMP, "refaulted writable")

@@ -90,8 +90,16 @@ qemu-aarch64-static (cwd /tmp), `qemu-aarch64-static -strace workloads/bin/secre
 (Resource temporarily unavailable)`, `getsockopt(5,1,9999,365080690688,4792552,0) = -1
 errno=92 (Protocol not available)`, `recvmsg(5,0x4920f0,0x40) = -1 errno=11`; every
 step labels 0 (`write(3,0x492090,8) = 8`), "secret: intact".
-What the Guardian would need: the same answer test for these calls -- an iovec's
-ranges (read at entry: the grant already reads them), recvfrom's (buf, len), getsockopt's
+Refused since: AK-011, AK-012 (`cut.answer_stores`: readv/preadv judged as read).
+Still open: AK-013 (recvfrom), AK-014 (getsockopt), AK-015 (recvmsg) -- a socket's
+error may follow a store: recvfrom/recvmsg copy the data, then move_addr_to_user()
+answers -EINVAL for a negative *addrlen (or audit_sockaddr() -ENOMEM), and a protocol's
+->recvmsg() is not bound to answer an error only with nothing copied; getsockopt's
+BPF_CGROUP_RUN_PROG_GETSOCKOPT() runs after the protocol stored optval and may set any
+retval.  What the Guardian would need: the socket's family and type as the call took
+its descriptor (AF_UNIX datagram: unix_dgram_recvmsg() -EAGAIN before any copy), no
+address output, and no cgroup BPF program (which it cannot see); and, for a count, the
+same answer test -- an iovec's ranges (read at entry: the grant already reads them), recvfrom's (buf, len), getsockopt's
 optval with *optlen, recvmsg's msghdr iovecs and msg_name/msg_control: an error other
 than -EFAULT stored nothing for readv/preadv of a shmem or unreadable descriptor and for
 a socket's -EAGAIN/-ENOPROTOOPT; a count stored at most that many bytes, in iovec order.
@@ -128,11 +136,12 @@ host_to_target_timespec(arg2, &rem)`), its capget copies the data array out what
 host answered, and its socketpair drops the unknown type bit 0x10 (target_to_host_sock_type())
 so the host call succeeds (`socketpair(1,18,0,...) = 0`); Linux's answers are the
 functions cited.
-What the Guardian would need: first_failures.py's tests for these calls too
-(timespec64_valid() of nanosleep's request; capget's output is the data, which no error
-stores; ppoll/pselect6's timespec -- but it lies in user memory another thread may change,
-so only where the Guardian holds it --; socketpair's type flags; copy_file_range: move
-it to the default, an error but -EFAULT stores nothing; timer_create's clock id).
+Refused since: AK-017, AK-019, AK-020, AK-021 (`cut.answer_stores`, above).
+Still open: AK-016, AK-018, AK-022 -- the invalid timespec lies in user memory (not in
+a register), and stored() judges registers alone: the Guardian would need the request's
+bytes as the call read them at entry, and those bytes quiet through the call
+(quiet_ranges.quiet(): no other thread or process could store there before Linux's
+get_timespec64()), then timespec64_valid() / poll_select_set_timeout()'s test.
 
 More outputs no register sizes (secret_r85_mm -p .. -r), answered as Linux does:
 
@@ -141,28 +150,58 @@ More outputs no register sizes (secret_r85_mm -p .. -r), answered as Linux does:
   (sock_no_accept(); the peer address is stored only for an accepted socket).
 - AK-025 (-r) process_vm_readv(0x3fffffff, {page 2, 16}, 1, {logbuf, 16}, 1, 0): -ESRCH
   (process_vm_rw_core(): find_get_task_by_vpid()).
+Refused since: AK-023, AK-024, AK-025 (`cut.answer_stores`: the default extended to
+these unsized outputs, answer_stores._UNSIZED_ERR_NOTHING).
 qemu-aarch64-static: `getsockname(4,365080641536,4792568,0,0,0) = -1 errno=88 (Socket
 operation on non-socket)`, `accept4(5,365080653824,4792568,0,0,0) = -1 errno=95
 (Operation not supported)`, both labelling 0; `process_vm_readv(1073741823,...) = -1
 errno=38` (qemu does not pass process_vm_readv on; Linux's answer is the function cited).
 
-Through with the Guardian on when written (gaps): AK-001..AK-025 (P5).  Refused: none.
-What the Guardian would need: where the answer is -EFAULT, the span of every store the
-call makes for its registers (the output sizes granted_stores.BOUNDED already holds);
-a page that holds the whole span (or, for a result-sized call, past the registers'
-largest copy -- sched_getaffinity's cpumask_size()) and lies in a writable area cannot
-have been stored and then faulted: treat -EFAULT as nothing stored there.
+Through with the Guardian on when written (gaps): AK-001..AK-025 (P5).  Refused since
+(`cut.answer_stores` widened): AK-017 (answer_stores.stored(): a capget error stored
+at most the header's version word, never the data), AK-019 (first_failures.py:
+socketpair's type flags past SOCK_CLOEXEC | SOCK_NONBLOCK), AK-020 (copy_file_range off
+answer_stores._STORE_THEN_FAIL: its errors but -EFAULT store nothing, the default),
+AK-021 (first_failures.py: timer_create's clock id from MAX_CLOCKS, no ->timer_create),
+AK-011 and AK-012 (readv/preadv judged as read/pread64: an unreadable descriptor's
+-EBADF, a shmem memfd's error or 0 stored nothing), AK-023..025 (getsockname,
+getpeername, accept, accept4 and process_vm_readv join the default: an error but -EFAULT
+stored nothing -- move_addr_to_user() last; process_vm_rw_core() answers an error only
+where it copied nothing).
+AK-010 (answer_stores.stored(): sched_getaffinity's -EFAULT stored within min(len,
+cpumask_size()) bytes of its buffer alone, cpumask_size() at most 64 under arm64's
+default NR_CPUS 512).
+Still through: AK-001..009, AK-013..016, AK-018, AK-022 (see each group's "would need").
+Still open: AK-001..009.  A forged -EFAULT there is refused only where Linux cannot
+fault at page 2 once it mapped it writable -- which holds only while the area stays
+VM_WRITE and mapped: another thread's munmap/mprotect/madvise(MADV_DONTNEED)/mremap in
+flight or returned since the call's entry (Space.area_mark, as area_state.py uses it),
+reclaim of the fresh copy before the copy retried (a swap-in that fails under OOM or
+on a poisoned page answers -EFAULT through do_page_fault()'s no_context fixup: the
+Guardian would need to see page 2's writable entry unchanged from the refault to the
+return), a memory error on the page, or another thread's UFFDIO_WRITEPROTECT /
+KSM merge write-protecting it again (the re-COW may fail under OOM: -EFAULT).  What the
+Guardian would need (not done in round 85b's fix): at a -EFAULT, the span of every store
+the call makes for its registers (granted_stores.store_ranges(), sizes fixed by the
+registers) wholly inside pages the call's grant alone opened (slot.opened), those pages'
+writable entries unchanged from the refault to the return, the slot's tree settled
+(slot.id >= Space.area_mark and no munmap, mprotect, madvise, mremap, mmap, brk, shmdt,
+userfaultfd ioctl or KSM prctl of the tree in flight), no uffd-registered area there:
+then -EFAULT means nothing stored at those pages.  (AK-010, a copy that ends before
+page 2, needed none of this: refused above.)
 
-False refusal found (this round's victim `secret_r85_mm`, workloads/src/secret_r85_mm.c,
-markers from 15000; tests/test_redteam_r85b_claims.py, xfail strict): futex(&word,
+False refusal found, and fixed (this round's victim `secret_r85_mm`,
+workloads/src/secret_r85_mm.c, markers from 15000; tests/test_redteam_r85b_claims.py,
+was xfail strict, now passes: answer_stores.stored() counts uaddr2's word stored for
+a known op with a cmp past FUTEX_OP_CMP_GE): futex(&word,
 FUTEX_WAKE_OP_PRIVATE, 1, 1, page 2, FUTEX_OP_ADD 0 with cmp 7) -- Linux's op faults on
 the read-only folio, futex_wake_op() calls fault_in_user_writeable(uaddr2) (the COW of
 page 2), retries, the op stores, and futex_atomic_op_inuser() then answers -ENOSYS for
 the cmp past FUTEX_OP_CMP_GE (`default: return -ENOSYS;`, after
 arch_futex_atomic_op_inuser(); 6.1 through 6.18).  qemu-aarch64-static shows it: `-a`'s
 futex answers `-1 errno=38` and page 2 reads the copy's 'x' after pwrite64() of 'y'
-(label 0).  `cut.answer_stores` reads every error of a private WAKE_OP as nothing stored
-and refuses Linux's own answer.  What it would need: a private WAKE_OP's -ENOSYS is
+(label 0).  `cut.answer_stores` read every error of a private WAKE_OP as nothing stored
+and refused Linux's own answer.  What it needed (done): a private WAKE_OP's -ENOSYS is
 storeless only for an op past FUTEX_OP_XOR; with a known op and a cmp past
 FUTEX_OP_CMP_GE the op's word at uaddr2 was stored.
 
@@ -225,7 +264,10 @@ EINVAL = (1 << 64) - 22
 NR85_SERVED = {P_SOCKNAME: (204, 88), P_ACCEPT: (242, 95), P_VMREAD: (270, 3)}
 
 #: the scenarios still through with the Guardian on
-GAPS = {f"AK-{i:03d}": "P5" for i in range(1, 26)}
+#: the scenarios refused since (cut.answer_stores widened: guardian/first_failures.py,
+#: guardian/answer_stores.py)
+REFUSED = frozenset({10, 11, 12, 17, 19, 20, 21, 23, 24, 25})
+GAPS = {f"AK-{i:03d}": "P5" for i in range(1, 26) if i not in REFUSED}
 
 #: (id, step, the call, Linux's answer and why no copy ran)
 EFAULTS = (

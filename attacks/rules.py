@@ -256,6 +256,7 @@ RULES: tuple[Rule, ...] = (
                  "return.process_madvise_locked", "return.mrelease_live", "return.kcmp_answer",
                  "return.kcmp_distinct", "return.kcmp_slot_file",
                  "return.descriptor_kind", "return.fd_never_opened", "return.early_error",
+                 "return.scm_control",
                  "return.perf_event_args", "return.pidfd_args",
                  "return.securebits_locked", "return.securebits_setpcap",
                  "return.capset_effective", "return.capset_subset", "return.capset_target",
@@ -380,7 +381,8 @@ RULES: tuple[Rule, ...] = (
          "thread's exit, the word cleared once, nothing after it; futex's words as its command "
          "uses them).",
          checks=("uaccess.capability", "uaccess.long_lived_exit", "uaccess.tid_word",
-                 "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op")),
+                 "exit.tid_once", "uaccess.futex_command", "uaccess.futex_wake_op",
+                 "uaccess.ioctl_command")),
     Rule("G-UACCESS-LIVE-SLOT", "User access names a syscall in progress of the live domain "
          "(never a fault, an interrupt or a thread that has not yet run).",
          checks=("uaccess.slot", "uaccess.syscall_in_progress")),

@@ -34,6 +34,7 @@ from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.futex_caps import futex_ranges, wake_op_store_ok
 from guardian.futex_values import note_wake_op_store
+from guardian.ioctl_caps import ioctl_ranges
 from guardian.prctl_caps import prctl_ranges
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot
@@ -44,6 +45,7 @@ from guardian.user_memory import UserMemory
 
 _NR_PRCTL = NUMBERS["prctl"]
 _NR_FUTEX = NUMBERS["futex"]
+_NR_IOCTL = NUMBERS["ioctl"]
 _EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
 
 
@@ -77,6 +79,11 @@ class UserAccess:
                 # futex's words and timeout depend on its command (the predecessor design
                 # keeps one rule for the call).
                 caps = futex_ranges(slot.args, checks.enabled("uaccess.futex_command"))
+            elif slot.nr == _NR_IOCTL and self.mode != "mprotect" \
+                    and checks.enabled("uaccess.ioctl_command") \
+                    and (narrowed := ioctl_ranges(slot.args)) is not None:
+                # (FICLONERANGE: do_vfs_ioctl() reads its struct, writes nothing)
+                caps = narrowed
             else:
                 table = MPROTECT_TABLE if self.mode == "mprotect" else CAP_TABLE
                 rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) \

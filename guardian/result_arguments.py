@@ -49,6 +49,8 @@ from guardian.refused_args import MM_CALLS as _MM_ARG_CALLS
 from guardian.refused_args import NEGATIVE_FD_CALLS as _NEGATIVE_FD_CALLS
 from guardian.refused_args import check_fd as check_negative_fd
 from guardian.refused_args import check_mm as check_mm_args
+from guardian.scm_control import CALLS as _SCM_CALLS
+from guardian.scm_control import scm_error
 from guardian.slots import Domain, Slot
 
 if TYPE_CHECKING:
@@ -73,7 +75,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _NEVER_MEMORY_CALLS | _MM_AREA_CALLS | _PIDFD_TASK_CALLS
                   | _EXITED_TABLE_CALLS | _KIND_CALLS
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
-                  | _ANSWER_STORE_CALLS | _EARLY_CALLS
+                  | _ANSWER_STORE_CALLS | _EARLY_CALLS | _SCM_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ})
 
@@ -118,6 +120,15 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
             refuse("return.early_error", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
                    "any look-up")
+    if nr in _SCM_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        why = scm_error(rules.files, slot, lambda addr, n: rules.memory.read(
+            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                         [(slot.root, addr, addr + n)]) else None, ret)
+        # (the socket named the same AF_UNIX file through the call)
+        if why and rules.files.steady(slot):
+            refuse("return.scm_control", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} with {why}: Linux refuses the control "
+                   "data before any message is sent")
     if nr in _MM_AREA_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_mm_areas(reg.space_of(dom.id, slot.root), slot, ret, reg.slots.values())
     if nr == _NR_PROCESS_MRELEASE and ret < _ERRNO_FLOOR and not rules.filtered(slot):

@@ -134,14 +134,14 @@ def _early(nr: str, args: tuple[int, ...], mem: dict[int, bytes]) -> str:
 
 def test_openat2_of_an_absolute_name_under_resolve_beneath() -> None:
     # AG-010: path_init() -> nd_jump_root(): -EXDEV under LOOKUP_BENEATH, whatever dfd is
-    how = {0x1000: b"/dev/null\0", 0x2010: struct.pack("<Q", 0x08)}
+    how = {0x1000: b"/dev/null\0", 0x2000: struct.pack("<QQQ", 0, 0, 0x08)}
     assert "RESOLVE_BENEATH" in _early("openat2", (AT_FDCWD, 0x1000, 0x2000, 24), how)
     assert "RESOLVE_BENEATH" in _early("openat2", (3, 0x1000, 0x2000, 24), how)
     rel = {**how, 0x1000: b"null\0"}               # a relative name: beneath dfd
     assert not _early("openat2", (AT_FDCWD, 0x1000, 0x2000, 24), rel)
-    plain = {**how, 0x2010: struct.pack("<Q", 0)}
+    plain = {**how, 0x2000: struct.pack("<QQQ", 0, 0, 0)}
     assert not _early("openat2", (AT_FDCWD, 0x1000, 0x2000, 24), plain)
-    in_root = {**how, 0x2010: struct.pack("<Q", 0x10)}   # RESOLVE_IN_ROOT: dfd's root
+    in_root = {**how, 0x2000: struct.pack("<QQQ", 0, 0, 0x10)}   # RESOLVE_IN_ROOT: dfd's root
     assert not _early("openat2", (AT_FDCWD, 0x1000, 0x2000, 24), in_root)
     assert not _early("openat2", (AT_FDCWD, 0x1000, 0x2000, 24), {0x1000: b"/"})  # unread
 

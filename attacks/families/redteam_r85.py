@@ -97,38 +97,36 @@ revents), AJ-004, AJ-005, AJ-007 (user_write: no capability to write the control
 the value: sendmsg, sendmmsg and setsockopt only read there), AJ-013 (a name at 0x0:
 getname() -> strncpy_from_user() -EFAULT), AJ-014 (return.fd_never_opened: dfd of a NULL
 name under AT_EMPTY_PATH, other flags beside it), AJ-015 (return.fd_never_opened: the
-second message sent), AJ-019 (return.fd_never_opened: SO_ATTACH_BPF's 77 -- refused for
+second message sent), AJ-011, AJ-012, AJ-017, AJ-018, AJ-027..030 (since round 85's fixes,
+return.early_error: openat2's usize below 24 or past a 64 KiB page, a non-zero byte of
+open_how past 24, build_open_flags()'s tests as reopen_flags.flag_error() has them for
+every 6.x kernel, and a first component '..' under RESOLVE_BENEATH -- follow_dotdot() at
+nd->root), AJ-019 (return.fd_never_opened: SO_ATTACH_BPF's 77 -- refused for
 the number, though /dev/null's -ENOTSOCK comes first), AJ-024 and AJ-025
 (return.fd_never_opened: the accepted socket is AF_UNIX through a copied listener and for
 SOCK_SEQPACKET), AJ-026 (return.fd_never_opened: the CLONE_FILES child's close() set
 `grown` on the FileTable both share).
+Refused since round 85's fixes as well: AJ-002 (return.fd_never_opened: close_range() already raises
+FileTable.grown past each number it frees, as close() does -- the gap was left marked),
+AJ-008, AJ-009, AJ-010, AJ-020, AJ-021 (return.scm_control, guardian/scm_control.py: an
+AF_UNIX sendmsg's control data walked as __scm_send() walks it -- a cmsg failing
+CMSG_OK(), a SOL_SOCKET type but SCM_RIGHTS / SCM_CREDENTIALS (SCM_SECURITY, SCM_PIDFD left
+alone), more than SCM_MAX_FD numbers, a negative number, msg_controllen past 131072, the
+largest default optmem_max; the kernel model, which sent a type-99 cmsg, now answers
+-EINVAL as Linux does), AJ-016, AJ-022, AJ-023, AJ-031 (return.early_error: pselect6's n
+negative as an int, FICLONERANGE's src_fd and SO_ATTACH_BPF's value negative as an int --
+fdget() of an unsigned int past any table --, SO_ATTACH_BPF's optval at address 0),
+AJ-006 (user_write under uaccess.ioctl_command, guardian/ioctl_caps.py: do_vfs_ioctl()
+serves FICLONERANGE for every file and only copy_from_user()s its 32-byte struct, so the
+kernel is granted a read of it and no write; the mprotect predecessor keeps ioctl's
+generic grant, so there the attack succeeds).
 Still open, and what the Guardian would need for each: AJ-001 -- that a failed dup3()
-(and dup2()) grew the table to newfd: ksys_dup3() expand_files(files, newfd) comes
-before the oldfd look-up (only `newfd >= rlimit(RLIMIT_NOFILE)` and the flags / oldfd ==
-newfd tests come earlier), so FileTable.grown should take newfd + 1 of any dup3 that
-passed those tests, whatever it answered (-EBADF included).  AJ-002 -- close_range()
-should raise FileTable.grown past every number it freed, as close() does (today only
-close() sets it).  AJ-006 -- FICLONERANGE is an _IOW command: the kernel may not write the
-struct (the write capability for ioctl's argument is too wide), or src_fd read at the
-entry rather than at the return.  AJ-008, AJ-009 -- side_fds.rights() stops quietly at a
-cmsg that fails CMSG_OK() and skips a SOL_SOCKET type it does not know; Linux's
-__scm_send() answers -EINVAL for both, so a success is impossible: refuse it.  AJ-010 --
-an SCM_RIGHTS cmsg of more than SCM_MAX_FD (253) numbers: -EINVAL.  AJ-011 -- a relative
-name whose first component is ".." under RESOLVE_BENEATH: -EXDEV (follow_dotdot() at
-nd->root).  AJ-012 -- RESOLVE_BENEATH with RESOLVE_IN_ROOT: build_open_flags() -EINVAL
-(early_errors._beneath_absolute() returns "" for that pair).  AJ-016 -- pselect6 with n
-negative as an int: -EINVAL.  AJ-017, AJ-018 -- openat2's usize below 24 (-EINVAL) and
-bytes past 24 not zero (-E2BIG, copy_struct_from_user()).  AJ-027..029 -- the rest of
-build_open_flags()'s tests on open_how (flags past VALID_OPEN_FLAGS, a mode without
-O_CREAT / O_TMPFILE, resolve past VALID_RESOLVE_FLAGS): -EINVAL; early_errors.py judges
-only RESOLVE_BENEATH's absolute name.  AJ-030 -- usize past PAGE_SIZE (at most 64 KiB on
-arm64): -E2BIG.  AJ-031 -- SO_ATTACH_BPF's optval at address 0 (below mmap_min_addr):
--EFAULT; fd_never_memory reads nothing there and judges nothing.  AJ-020 -- msg_controllen past
-optmem_max's default (20480 on 6.1 and 131072 on 6.9+; the launch's sysctl is the bound
-stated): sock_kmalloc() -ENOBUFS; today rights() reads nothing past _MAX_CONTROL and
-judges nothing.  AJ-021, AJ-022, AJ-023 -- a negative number (SCM_RIGHTS' `fd < 0`,
-FICLONERANGE's and SO_ATTACH_BPF's (unsigned int)-1) names no file either: never_opened()
-takes numbers >= 0 alone.
+grew the table to newfd: ksys_dup3() expand_files(files, newfd) comes before the oldfd
+look-up, but after `newfd >= rlimit(RLIMIT_NOFILE)` (-EBADF too, no growth): the victim
+never reads or sets its soft RLIMIT_NOFILE (FileTable.fd_limit None) and the launch's is
+not stated, so an -EBADF of dup3(77, 100) may be the limit's (ulimit -n 64), and raising
+`grown` there would refuse Linux's answer; it needs the launch's RLIMIT_NOFILE stated (a
+`--launch-nofile`) or read by the program.
 Honest answers (tests/test_redteam_r85_claims.py): every step answered as Linux does
 (LINUX_ERRORS) and sendmmsg() of a plain message and one with SCM_RIGHTS {77} answered 1
 (the first msg_len 1) -- all let through: no false refusal found.
@@ -152,7 +150,7 @@ from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
 from attacks.moves import answer, forged_answers, serve_as_getpid
-from attacks.scenario import iago_scenarios
+from attacks.scenario import Expect, Goal, iago_scenarios, scenario
 
 RT = "redteam_r85"
 RULES = "secret_r85_rules"
@@ -169,7 +167,15 @@ NPOLL = 300
 _iago84 = iago_scenarios(RT, R84)
 #: the attacks the Guardian refuses
 REFUSED = frozenset(("AJ-003", "AJ-004", "AJ-005", "AJ-007", "AJ-013", "AJ-014", "AJ-015",
-                     "AJ-019", "AJ-024", "AJ-025", "AJ-026"))
+                     "AJ-019", "AJ-024", "AJ-025", "AJ-026",
+                     # openat2's early errors (return.early_error)
+                     "AJ-011", "AJ-012", "AJ-017", "AJ-018", "AJ-027", "AJ-028", "AJ-029",
+                     "AJ-030",
+                     # control data (return.scm_control) and early errors
+                     "AJ-002", "AJ-008", "AJ-009", "AJ-010", "AJ-016", "AJ-020", "AJ-021",
+                     "AJ-022", "AJ-023", "AJ-031",
+                     # user_write: uaccess.ioctl_command grants FICLONERANGE's struct read-only
+                     "AJ-006"))
 
 
 def _rewrite_at_entry(adv: Adversary, nr: int, phase: int,
@@ -254,10 +260,14 @@ def reuseport_value_rewritten(adv: Adversary) -> None:
     answer(adv, NR["setsockopt"], R84_REUSEBPF, 0)
 
 
-@_iago84("AJ-006", "Answer 0 to ioctl(FICLONERANGE, {77, ...}) after rewriting src_fd to "
-         "/dev/null's number at the entry",
-         "Linux answers -EBADF (ioctl_file_clone_range() copies the struct, never writes it "
-         "back; ioctl_file_clone() -> fdget(77)).", gap="P5" if "AJ-006" not in REFUSED else "")
+@scenario(id="AJ-006", title="Answer 0 to ioctl(FICLONERANGE, {77, ...}) after rewriting "
+          "src_fd to /dev/null's number at the entry",
+          prop="Linux answers -EBADF (ioctl_file_clone_range() copies the struct, never writes "
+          "it back; ioctl_file_clone() -> fdget(77)).", family=RT, goal=Goal.LEAK,
+          rules=("G-IAGO-COUNT",), program=R84,
+          # (uaccess.ioctl_command narrows the grant in the Guardian's design alone; the
+          # mprotect predecessor keeps ioctl's generic 64-byte read-write grant)
+          mprotect=Expect.SUCCEEDS, gap="P5" if "AJ-006" not in REFUSED else "")
 def clonerange_value_rewritten(adv: Adversary) -> None:
     """1. The program (secret_r84_rules) calls ioctl(devnull, FICLONERANGE, {77, 0, 0, 0}).
     2. At the entry the kernel writes 3 over src_fd, lets the call run and answers 0.

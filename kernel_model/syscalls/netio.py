@@ -137,6 +137,10 @@ def _rights(k: Kernel, t: Thread, control: int, length: int) -> list[OpenFile]:
         clen, level, type_ = struct.unpack_from("<Qii", raw, pos)
         if clen < CMSG_HDR or pos + clen > len(raw):
             raise KernelError(errno.EINVAL)
+        # (__scm_send(): a SOL_SOCKET type but SCM_RIGHTS or SCM_CREDENTIALS, `default:
+        # goto error` -EINVAL)
+        if level == SOL_SOCKET and type_ not in (SCM_RIGHTS, SCM_CREDENTIALS):
+            raise KernelError(errno.EINVAL)
         if level == SOL_SOCKET and type_ == SCM_RIGHTS:
             count = (clen - CMSG_HDR) // 4
             if count > SCM_MAX_FD:

@@ -1,0 +1,103 @@
+"""`return.scm_control`: an AF_UNIX sendmsg (or a sendmmsg's messages sent) never
+succeeds with control data Linux refuses before any descriptor is looked up (red-team
+round 85):
+
+* msg_controllen past the largest default optmem_max (131072 on 6.9..6.18; 20480 on 6.1)
+  or INT_MAX: ____sys_sendmsg() -> sock_kmalloc(sk, ctl_len) fails, -ENOBUFS (AJ-020);
+* a cmsg that fails CMSG_OK() (cmsg_len below sizeof(struct cmsghdr) or past the
+  control data's end): __scm_send()'s for_each_cmsghdr() `goto error`, -EINVAL (AJ-008);
+* a SOL_SOCKET cmsg of a type __scm_send()'s switch does not know (SCM_RIGHTS,
+  SCM_CREDENTIALS; SCM_SECURITY and SCM_PIDFD left alone): `default: goto error`,
+  -EINVAL (AJ-009);
+* more than SCM_MAX_FD (253) SCM_RIGHTS numbers in all: scm_fp_copy() `num >
+  SCM_MAX_FD` or `fpl->count + num > fpl->max`, -EINVAL (AJ-010);
+* a negative SCM_RIGHTS number: scm_fp_copy() `fd < 0`, -EBADF (AJ-021).
+
+unix_stream_sendmsg() and unix_dgram_sendmsg() (SOCK_SEQPACKET's too) call scm_send()
+for every message with control data; other families may ignore msg_control, and are left
+alone.  The msghdr and its control data are read where the program left them quiet
+through the call (`read` answers None otherwise: nothing judged).
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import TYPE_CHECKING
+
+from abi.syscalls import NUMBERS
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from guardian.confidential_files import Descriptors
+    from guardian.slots import Slot
+
+_NR_SENDMSG = NUMBERS["sendmsg"]
+_NR_SENDMMSG = NUMBERS["sendmmsg"]
+#: the calls `scm_error` judges
+CALLS = frozenset((_NR_SENDMSG, _NR_SENDMMSG))
+AF_UNIX, SOL_SOCKET, SCM_RIGHTS = 1, 1, 1
+#: the SOL_SOCKET types __scm_send() may take (SCM_RIGHTS, SCM_CREDENTIALS; SCM_SECURITY
+#: and SCM_PIDFD are left alone: a version may know them)
+_KNOWN_TYPES = frozenset((1, 2, 3, 4))
+SCM_MAX_FD = 253
+#: the largest default sysctl_optmem_max of 6.1..6.18 (6.9+: 128 KiB)
+OPTMEM_MAX = 131072
+_MSG_CONTROL = 32                           # struct msghdr on AArch64
+_MMSG, _UIO_MAXIOV = 64, 1024               # struct mmsghdr; sendmmsg's vlen cap
+_CMSG_HDR = struct.Struct("<QII")           # cmsg_len, cmsg_level, cmsg_type
+
+
+
+def control_error(read: Callable[[int, int], bytes | None], hdr: int) -> str:
+    """Why __scm_send() (or ____sys_sendmsg()) refuses the control data of the struct
+    msghdr at `hdr`; "" where it may not (or it is not read)."""
+    raw = read(hdr + _MSG_CONTROL, 16)
+    if raw is None or len(raw) != 16:
+        return ""
+    control, length = struct.unpack("<QQ", raw)
+    if length > OPTMEM_MAX:
+        return f"msg_controllen {length} (____sys_sendmsg() -> sock_kmalloc(): -ENOBUFS)"
+    if length < _CMSG_HDR.size:
+        return ""                   # (CMSG_FIRSTHDR(): no header, nothing walked)
+    data = read(control, length)
+    if data is None or len(data) != length:
+        return ""
+    pos, count = 0, 0
+    # (for_each_cmsghdr(): a next header only where all of it lies in the data)
+    while pos + _CMSG_HDR.size <= length:
+        cmsg_len, level, kind = _CMSG_HDR.unpack_from(data, pos)
+        if cmsg_len < _CMSG_HDR.size or cmsg_len > length - pos:
+            return f"a cmsg of cmsg_len {cmsg_len} (__scm_send(): !CMSG_OK(), -EINVAL)"
+        if level == SOL_SOCKET:
+            if kind not in _KNOWN_TYPES:
+                return f"a SOL_SOCKET cmsg of type {kind} (__scm_send(): -EINVAL)"
+            if kind == SCM_RIGHTS:
+                num = (cmsg_len - _CMSG_HDR.size) // 4
+                count += num
+                if count > SCM_MAX_FD:
+                    return (f"{count} SCM_RIGHTS numbers (scm_fp_copy(): past "
+                            "SCM_MAX_FD, -EINVAL)")
+                fds = struct.unpack_from(f"<{num}i", data, pos + _CMSG_HDR.size)
+                if any(fd < 0 for fd in fds):
+                    return (f"SCM_RIGHTS number {min(fds)} (scm_fp_copy(): fd < 0, "
+                            "-EBADF)")
+        pos += (cmsg_len + 7) & ~7
+    return ""
+
+
+def scm_error(files: Descriptors, slot: Slot, read: Callable[[int, int], bytes | None],
+              sent: int) -> str:
+    """Why the sendmsg or sendmmsg in `slot` (one of CALLS), answered `sent` (a
+    sendmmsg's count), cannot have succeeded on its AF_UNIX socket; "" where it may."""
+    a = slot.args
+    f = files.open_file(slot, a[0] & 0xFFFF_FFFF)
+    if f is None or not (f.unix_accepted or f.sock is not None and f.sock[0] == AF_UNIX):
+        return ""
+    if slot.nr == _NR_SENDMSG:
+        return control_error(read, a[1])
+    for i in range(min(sent, a[2] & 0xFFFF_FFFF, _UIO_MAXIOV)):
+        why = control_error(read, a[1] + i * _MMSG)
+        if why:
+            return f"message {i}'s {why}"
+    return ""

@@ -89,7 +89,10 @@ _STORE_THEN_FAIL = frozenset(_N[n] for n in (
                                             # sock_create() and ->socketpair() fail
     "timer_create"))                        # the id before kc->timer_create()
 _NR_CAPGET, _NR_AFFINITY = _N["capget"], _N["sched_getaffinity"]
-_CPUMASK_MAX = 512 // 8                 # cpumask_size() under arm64's default NR_CPUS
+#: cpumask_size()'s largest value: NR_CPUS / 8 under arm64's Kconfig ceiling (`range 2
+#: 4096`; RHEL/Fedora aarch64 build NR_CPUS=4096, and before 6.9 without
+#: CPUMASK_OFFSTACK cpumask_size() is NR_CPUS / 8 whatever the CPUs present)
+_CPUMASK_MAX = 4096 // 8
 #: read, pread64 and their vector forms (vfs_readv() -> do_iter_read(): the same
 #: FMODE_READ test and ->read_iter(); import_iovec() only reads the iovecs)
 _READS = frozenset({_NR_READ, _NR_PREAD, _N["readv"], _N["preadv"]})
@@ -153,8 +156,9 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
         return None                     # (registers past the first test: may store, fail)
     if nr == _NR_AFFINITY and ret == _EFAULT:
         # SYSCALL_DEFINE3(sched_getaffinity): one copy_to_user() of retlen =
-        # min(len, cpumask_size()) bytes; cpumask_size() is at most NR_CPUS / 8 (64 for
-        # arm64's default NR_CPUS 512): a partial copy stored within that span alone
+        # min(len, cpumask_size()) bytes; cpumask_size() is at most NR_CPUS / 8 (512
+        # bytes for arm64's largest NR_CPUS 4096, not the default 512's 64): a partial
+        # copy stored within that span alone
         at = args[2]
         return [(at, at + min(args[1], _CPUMASK_MAX))]
     if ret == _EFAULT:

@@ -80,6 +80,9 @@ _PAGE = 4096
 _VALID_OPEN_FLAGS = 0o37777703
 _O_PATH_FLAGS = 0o40000 | 0o100000 | 0o10000000 | 0o2000000
 _OPEN_HOW_SIZE_VER0 = 24
+#: __FMODE_NONOTIFY (bit 26): build_open_flags() strips it before its VALID_OPEN_FLAGS
+#: test up to 6.13 (`strip = __FMODE_NONOTIFY | O_CLOEXEC`), so only 6.14+ refuses it
+_FMODE_NONOTIFY = 1 << 26
 
 
 Opened = tuple[int, int, int, int]    # (flags, mode, resolve, usize)
@@ -121,13 +124,13 @@ def flag_error(opened: Opened, openat2: bool, every_version: bool = False) -> st
             return "openat2's struct is longer than the kernel's with bytes set past it (E2BIG)"
         if usize < _OPEN_HOW_SIZE_VER0:
             return f"openat2's struct of {usize} bytes is smaller than its first version (EINVAL)"
-        if flags & ~_VALID_OPEN_FLAGS:
+        if flags & ~(_VALID_OPEN_FLAGS | _FMODE_NONOTIFY):
             return f"openat2 gives flags {flags:#x} beyond VALID_OPEN_FLAGS (EINVAL)"
         if mode and not flags & (_O_CREAT | _O_TMPFILE):
             return "openat2 gives a mode without O_CREAT or O_TMPFILE (EINVAL)"
         if mode & ~0o7777:
             return f"openat2 gives mode {mode:#o} past S_IALLUGO (EINVAL)"
-        if flags & _O_PATH and flags & ~_O_PATH_FLAGS:
+        if flags & _O_PATH and flags & ~(_O_PATH_FLAGS | _FMODE_NONOTIFY):
             return "openat2 gives O_PATH with flags O_PATH does not take (EINVAL)"
         if resolve & ~_RESOLVE_KNOWN:
             return f"openat2 resolves with unknown bits {resolve:#x} (EINVAL)"

@@ -57,3 +57,11 @@ def test_openat2_leading_dotdot_under_resolve_beneath() -> None:
     assert not _open2(b"./x\0", beneath)
     assert not _open2(b"../x\0", _how(resolve=0x10))
     assert not _open2(b"../x\0", _how())
+
+
+def test_openat2_fmode_nonotify_bit_is_stripped_before_6_14() -> None:
+    # build_open_flags() on 6.1..6.13: `flags &= ~(__FMODE_NONOTIFY | O_CLOEXEC)` before
+    # `flags & ~VALID_OPEN_FLAGS`: bit 26 opens there, so no version-wide refusal
+    assert not _open2(b"/dev/null\0", _how(flags=1 << 26))
+    assert not _open2(b"/dev/null\0", _how(flags=0o10000000 | 1 << 26))
+    assert "VALID_OPEN_FLAGS" in _open2(b"/dev/null\0", _how(flags=1 << 26 | 1 << 27))

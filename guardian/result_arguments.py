@@ -52,6 +52,7 @@ from guardian.refused_args import check_mm as check_mm_args
 from guardian.scm_control import CALLS as _SCM_CALLS
 from guardian.scm_control import scm_error
 from guardian.slots import Domain, Slot
+from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
@@ -121,9 +122,14 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
                    "any look-up")
     if nr in _SCM_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        space = reg.space_of(dom.id, slot.root)
+        # (a hole stays one while no call of the address space that may map is in flight)
+        mapping = space is None or any(o is not slot and o.root == slot.root
+                                       and o.nr in MAPPING_CALLS for o in reg.slots.values())
         why = scm_error(rules.files, slot, lambda addr, n: rules.memory.read(
             addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + n)]) else None, ret)
+                                         [(slot.root, addr, addr + n)]) else None, ret,
+            lambda va: not mapping and hole_at(space, va) is not None)
         # (the socket named the same AF_UNIX file through the call)
         if why and rules.files.steady(slot):
             refuse("return.scm_control", Status.ERR_DENIED,

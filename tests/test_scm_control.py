@@ -26,15 +26,22 @@ def _cmsg(length: int, level: int, kind: int, body: bytes = b"") -> bytes:
     return raw + bytes(-len(raw) % 8)
 
 
-def _send(control: bytes, controllen: int | None = None, fd: int = 6) -> str:
+def _send(control: bytes, controllen: int | None = None, fd: int = 6,
+          hole: int | None = None) -> str:
     files = _Launch()
     files.table.fds[6] = OpenFile(maker=N["socketpair"], sock=(1, 1, 0))
     files.table.fds[7] = OpenFile(maker=N["socket"], sock=(2, 1, 0))
     n = len(control) if controllen is None else controllen
     mem = {_HDR + 32: _msghdr(n)[32:48], _CTL: control}
     slot = Slot(9, 1, None, 0, N["sendmsg"], (fd, _HDR, 0, 0, 0, 0), 1, 2)
-    return sc.scm_error(files, slot,  # type: ignore[arg-type]
-                        lambda addr, k: mem[addr][:k] if addr in mem else None, 1)
+
+    def read(addr: int, k: int) -> bytes | None:
+        for base, raw in mem.items():
+            if base <= addr and addr + k <= base + len(raw):
+                return raw[addr - base:addr - base + k]
+        return None
+    return sc.scm_error(files, slot, read, 1,  # type: ignore[arg-type]
+                        lambda va: hole is not None and va >= hole)
 
 
 def test_control_data_scm_send_refuses() -> None:
@@ -48,7 +55,9 @@ def test_control_data_scm_send_refuses() -> None:
     many = _cmsg(16 + 4 * 254, 1, 1, struct.pack("<254i", *[3] * 254))
     assert "SCM_MAX_FD" in _send(many)                               # AJ-010
     assert not _send(_cmsg(16 + 4 * 253, 1, 1, struct.pack("<253i", *[3] * 253)))
-    assert "-ENOBUFS" in _send(rights, 1 << 20)                      # AJ-020
+    assert "-ENOBUFS" in _send(rights, 1 << 31)
+    # AJ-020: 1 MiB of control data, zeros past its first cmsg: CMSG_OK() fails
+    assert "CMSG_OK" in _send(rights + bytes((1 << 20) - 24), 1 << 20)
     big = rights + _cmsg(131072 - 24, 41, 1, bytes(131072 - 40))
     assert not _send(big, 131072)                                    # the 6.9+ default
     assert "fd < 0" in _send(_cmsg(20, 1, 1, struct.pack("<i", -1)))  # AJ-021
@@ -81,3 +90,17 @@ def test_the_rule_is_wired_with_its_check() -> None:
     assert "return.scm_control" in CHECKS
     assert sc.CALLS <= ARGUMENT_CALLS
     assert any("return.scm_control" in r.checks for r in RULES)
+
+
+def test_control_data_past_the_default_optmem_max_is_linux() -> None:
+    # sock_kmalloc() bounds ctl_len by sysctl net.core.optmem_max, which root (from 6.9 a
+    # user namespace's root, per network namespace) may raise: 256 KiB of control data,
+    # SCM_RIGHTS then another level's cmsg, is sent there
+    rights = _cmsg(20, 1, 1, struct.pack("<i", 3))
+    n = 1 << 18
+    assert not _send(rights + _cmsg(n - 24, 41, 1, bytes(n - 40)), n)
+
+    # AJ-020: 24 bytes said 1 MiB long, the page after them the program's own hole:
+    # copy_from_user() faults (-EFAULT); a page that is merely unread is not judged
+    assert "-EFAULT" in _send(rights, n, hole=_CTL + 24)
+    assert not _send(rights, n)

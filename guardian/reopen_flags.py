@@ -74,7 +74,9 @@ _RESOLVE_KNOWN = 0x3F
 _O_TRUNC, _O_ACCMODE = 0o1000, 0o3
 #: build_open_flags()'s O_TMPFILE_MASK (__O_TMPFILE | O_DIRECTORY | O_CREAT)
 _O_TMPFILE_MASK = _O_TMPFILE | _O_DIRECTORY | _O_CREAT
-_PAGE = 4096
+#: the largest arm64 PAGE_SIZE (64 KiB pages): sys_openat2() `usize > PAGE_SIZE` -E2BIG;
+#: a 16 or 64 KiB-page kernel takes a longer struct of zeros
+_PAGE = 65536
 #: build_open_flags()'s VALID_OPEN_FLAGS (arm64: every bit up to __O_TMPFILE but bits 2..5,
 #: which no open flag has), and the flags O_PATH takes (O_PATH_FLAGS)
 _VALID_OPEN_FLAGS = 0o37777703

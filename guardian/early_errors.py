@@ -14,9 +14,7 @@ tested before any look-up the kernel could answer either way (red-team round 84)
   -> check_zeroed_user(): -E2BIG), and open_how's flags, mode and resolve as
   reopen_flags.flag_error() tests them on every 6.x kernel (unknown flag or resolve bit,
   a mode without O_CREAT / O_TMPFILE, RESOLVE_BENEATH with RESOLVE_IN_ROOT, ...: -EINVAL);
-* setsockopt(fd, #: the largest PAGE_SIZE of an arm64 kernel (64 KiB pages): sys_openat2() `usize > PAGE_SIZE`
-MAX_PAGE = 65536
-SOL_SOCKET, SO_ATTACH_BPF or SO_ATTACH_REUSEPORT_EBPF, v, optlen) with
+* setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF or SO_ATTACH_REUSEPORT_EBPF, v, optlen) with
   optlen other than sizeof(u32): sk_setsockopt() sets -EINVAL and tests
   `optlen == sizeof(u32)` before it copies the program's number (AG-024); a descriptor that
   is no socket answers -ENOTSOCK, never 0; with optlen 4, an optval of address 0

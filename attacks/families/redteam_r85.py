@@ -111,8 +111,9 @@ FileTable.grown past each number it frees, as close() does -- the gap was left m
 AJ-008, AJ-009, AJ-010, AJ-020, AJ-021 (return.scm_control, guardian/scm_control.py: an
 AF_UNIX sendmsg's control data walked as __scm_send() walks it -- a cmsg failing
 CMSG_OK(), a SOL_SOCKET type but SCM_RIGHTS / SCM_CREDENTIALS (SCM_SECURITY, SCM_PIDFD left
-alone), more than SCM_MAX_FD numbers, a negative number, msg_controllen past 131072, the
-largest default optmem_max; the kernel model, which sent a type-99 cmsg, now answers
+alone), more than SCM_MAX_FD numbers, a negative number, msg_controllen past INT_MAX, and
+control data over the program's own munmap hole -- copy_from_user() -EFAULT; optmem_max
+is a sysctl, no bound --; the kernel model, which sent a type-99 cmsg, now answers
 -EINVAL as Linux does), AJ-016, AJ-022, AJ-023, AJ-031 (return.early_error: pselect6's n
 negative as an int, FICLONERANGE's src_fd and SO_ATTACH_BPF's value negative as an int --
 fdget() of an unsigned int past any table --, SO_ATTACH_BPF's optval at address 0),

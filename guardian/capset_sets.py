@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from abi.value_ranges import CAPBSET_DROPPED
 from guardian import capset_inheritable
 from guardian.checks import refuse
 
@@ -178,9 +177,6 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     known = facts.get(CAP_EFFECTIVE)
     held = facts.get(CAP_PERMITTED)
     fs_dropped = facts.get(FS_DROPPED)
-    if not isinstance(known, int) and not isinstance(held, int) and not fs_dropped and \
-            CAPBSET_DROPPED not in facts:
-        return                          # (nothing known: the common case pays this much)
     if ret != 0 or filtered or not words or not slot.args[1] \
             or not _quiet(memory, slot, quiet, (slot.args[0],)) \
             or not quiet(slot.args[1], _ENTRY * words):
@@ -189,10 +185,12 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     if raw is None:
         return
     got = _sets(raw, words, 0)
-    if CAPBSET_DROPPED in facts:        # (return.capset_inheritable's old set)
-        inh = capset_inheritable.reported(_sets(raw, words, 2) & CAP_VALID_MASK, words)
-        was = facts.get(CAP_INHERITABLE)
-        facts[CAP_INHERITABLE] = inh & was if isinstance(was, int) else inh
+    # return.capset_inheritable's and create.exec_caps' old inheritable set, from any
+    # quiet capget() of the thread's own, before a PR_CAPBSET_DROP too (only its own
+    # capset() changes it; a later drop keeps it: cap_prctl_drop() takes cap_bset alone)
+    inh = capset_inheritable.reported(_sets(raw, words, 2) & CAP_VALID_MASK, words)
+    was = facts.get(CAP_INHERITABLE)
+    facts[CAP_INHERITABLE] = inh & was if isinstance(was, int) else inh
     if isinstance(held, int):
         _check_permitted(held, _sets(raw, words, 1), "capget() of the caller reports")
     if fs_dropped and got >> _CAP_SETUID & 1 and got & CAP_FS_SET:

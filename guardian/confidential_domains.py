@@ -30,6 +30,7 @@ from guardian import (
     credentials,
     exec_args,
     exec_kept,
+    exec_no_new_privs,
     initial_stack,
     launch_facts,
     launch_fds,
@@ -193,9 +194,15 @@ class Lifecycle:
         space.auxv = tuple(auxv)
         space.arg_env = arg_env_areas(lambda va, n: self.memory.read(va, n, root), sp)
         started = program.digest if program is not None else image.digest
+        kept: exec_kept.Kept | None = None
         if exec_slot:
             self._check_exec_args(exec_slot, root, dict(auxv), sp, started)
-            credentials.exec_keeps_real_ids(self._exec_ids(exec_slot), dict(auxv))
+            before = self._exec_ids(exec_slot)
+            credentials.exec_keeps_real_ids(before, dict(auxv))
+            kept = self.exec_kept[exec_slot] if exec_slot in self.exec_kept \
+                else self._exec_kept(exec_slot)     # (popped at the commit)
+            exec_no_new_privs.check_ids(before, kept is not None and kept.no_new_privs,
+                                        dict(auxv))
         if not exec_slot and self.launch_admitted and self.launch_images and \
                 None not in self.launch_images and started not in self.launch_images:
             refuse("create.launch_args", Status.ERR_DENIED,
@@ -215,7 +222,6 @@ class Lifecycle:
         # Commit.
         mask: int | None = None     # the umask the exec'ing process held (execve keeps it)
         exec_groups: credentials.Seen = {}
-        kept: exec_kept.Kept | None = None
         if launch is not None:
             self.launches.remove(launch)    # the user's launch is served, once
         if exec_slot:
@@ -225,8 +231,7 @@ class Lifecycle:
             self.exec_ids.pop(exec_slot, None)
             mask = self.exec_umasks.pop(exec_slot) if exec_slot in self.exec_umasks \
                 else self._exec_umask(exec_slot)
-            kept = self.exec_kept.pop(exec_slot) if exec_slot in self.exec_kept \
-                else self._exec_kept(exec_slot)
+            self.exec_kept.pop(exec_slot, None)
             note_exec_image(reg, exec_slot, root)       # the exec'ing process goes on
             old = reg.slots.get(exec_slot)
             if old is not None and old.nr == NR_EXECVE:

@@ -27,7 +27,7 @@ that note them test it); the facts are the exec'ing thread's own cred.
 
 from __future__ import annotations
 
-from guardian import capset_inheritable, checks
+from guardian import capset_inheritable, checks, exec_no_new_privs
 from guardian.capset_sets import (
     AMBIENT_OUT,
     CAP_EFFECTIVE,
@@ -50,6 +50,7 @@ def collect(old: dict[str, object]) -> dict[str, object]:
         bset = capset_inheritable.bounding(old)
         if bset is not None:
             kept[CAP_PERMITTED] = kept[CAP_EFFECTIVE] = bset | inh
+    exec_no_new_privs.bound_caps(old, kept)     # (create.exec_no_new_privs)
     return kept
 
 

@@ -48,7 +48,7 @@ from abi.value_ranges import (
     PR_MDWE_NO_INHERIT,
     THP_DISABLE,
 )
-from guardian import checks, exec_caps, exec_task_kept
+from guardian import checks, exec_caps, exec_no_new_privs, exec_task_kept
 from guardian.confidential_registry import Registry
 from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
@@ -81,6 +81,8 @@ class Kept:
     task: dict[str, object] = field(default_factory=dict)
     #: the exec'ing thread's capability facts an exec keeps (guardian/exec_caps.py)
     caps: dict[str, object] = field(default_factory=dict)
+    #: the exec'ing thread is known to run under no_new_privs (guardian/exec_no_new_privs.py)
+    no_new_privs: bool = False
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -132,6 +134,7 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
     kept.thp_disable = thp if isinstance(thp, int) else None
     kept.task = exec_task_kept.collect(reg, stated, slot)
     kept.caps = exec_caps.collect(stated.threads.get((slot.root, slot.thread), {}))
+    kept.no_new_privs = exec_no_new_privs.known(stated.threads.get((slot.root, slot.thread), {}))
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None

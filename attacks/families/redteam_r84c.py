@@ -116,29 +116,27 @@ CAP_CHOWN = 1`; AI-017 `setuid(65534) = 0`, `PR_CAP_AMBIENT_RAISE(CAP_SETUID) = 
 then exec (with or without no_new_privs): `AT_UID=0 AT_EUID=65534 AT_SECURE=1` (no
 scenario: Linux keeps the euid).
 
-Through with the Guardian on when written (gaps, 4), and what the Guardian would need:
-- AI-003 (setuid(0) in the image exec'd under no_new_privs, AT_SECURE 1):
-  create.exec_caps bounds nothing on a secure exec (a file capability may raise the
-  permitted set); under no_new_privs (the thread's PR_SET_NO_NEW_PRIVS answered 0, or
-  --launch-no-new-privs) it would need to carry pP' within the old permitted set (and
-  pE' within it) whatever AT_SECURE says: here empty after cap_emulate_setxuid().
-- AI-004 (AT_EUID 0 in the image exec'd under no_new_privs): create.auxv would need to
-  know that under no_new_privs an exec never changes the euid or egid (AT_EUID = the old
-  euid, AT_EGID = the old egid: cap_bprm_creds_from_file()'s `new->euid = new->uid`,
-  bprm_fill_uid()), so refuse an auxv whose AT_EUID differs from the known euid.
+Through with the Guardian on when written (gaps, 4); refused since:
+- AI-003 (setuid(0) in the image exec'd under no_new_privs, AT_SECURE 1): refused since
+  create.exec_no_new_privs (guardian/exec_no_new_privs.py): under known no_new_privs (the
+  thread's PR_SET_NO_NEW_PRIVS answered 0, or --launch-no-new-privs) create.exec_caps
+  carries pP' and pE' within the old known permitted set whatever AT_SECURE says
+  (cap_bprm_creds_from_file()'s downgrade `cap_intersect(new->cap_permitted,
+  old->cap_permitted)`): here empty after cap_emulate_setxuid(), so return.cap_needed
+  refuses the setuid(0).
+- AI-004 (AT_EUID 0 in the image exec'd under no_new_privs): refused since
+  create.exec_no_new_privs: AT_EUID must be the old euid or the real uid (bprm_fill_uid()
+  ignores set-id bits under no_new_privs; the downgrade's `new->euid = new->uid`), and
+  AT_EGID the old egid or the real gid.
 - AI-011 (setuid(0) in the secure image exec'd after D, the inheritable set read by a
-  capget() before the drop): capset_sets notes the inheritable set a capget() reports
-  only where a PR_CAPBSET_DROP is already known (guardian/capset_sets.py: `if
-  CAPBSET_DROPPED in facts`), so exec_caps.collect() has no CAP_INHERITABLE and bounds
-  nothing; it would need the reported inheritable set kept from any quiet capget() of the
-  thread's own (only its own capset() changes it), as AI-015 (the capget() after the
-  drop) shows is then refused.
-- AI-018 (capset() adding an inheritable bit after capget() then D): the same root as
-  AI-011 in return.capset_inheritable itself: the inheritable set the capget() before
-  the drop reported is not noted, so the rule has no old inheritable set to judge by
-  (AF-011, D then capget(), is refused); it would need capset_sets to note a quiet
-  capget()'s inheritable set whatever the bounding facts then.
-Refused (14): AI-001, AI-002, AI-013 (return.capset_inheritable: the facts a thread and
+  capget() before the drop): refused since capset_sets notes the inheritable set from any
+  quiet capget() of the thread's own (not only after a known PR_CAPBSET_DROP) and keeps
+  it through the drop: create.exec_caps bounds the new sets by bset | inheritable, and
+  return.cap_needed refuses the setuid(0).
+- AI-018 (capset() adding an inheritable bit after capget() then D): refused since by
+  return.capset_inheritable, with the old inheritable set the capget() before the drop
+  reported (the same capset_sets change).
+Refused when written (14): AI-001, AI-002, AI-013 (return.capset_inheritable: the facts a thread and
 a fork child inherit, and a thread's capset() touching its own facts alone), AI-005
 (return.cap_needed: may_setgroups() after note_setxuid()), AI-006, AI-014
 (return.credentials: the known fs uid), AI-007 (return.cap_needed: a namespace unshare()
@@ -253,7 +251,7 @@ def ai_fork_bset(adv: Adversary) -> None:
 @scenario(id="AI-003", title="Answer 0 to setuid(0) in the image exec'd after "
           "setuid(65534) and PR_SET_NO_NEW_PRIVS, its auxv claiming a secure exec",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["EXEC"], gap="P5", silent=NEVER_RUNS)
+          prop=PROPS["EXEC"], silent=NEVER_RUNS)
 def ai_nnp_secure(adv: Adversary) -> None:
     """1. A root fork child's setuid(65534) and prctl(PR_SET_NO_NEW_PRIVS, 1) answered 0
     (Linux's); it execs the program with -R, whose setuid(0) exits 7 for 0.
@@ -272,7 +270,7 @@ def ai_nnp_secure(adv: Adversary) -> None:
 @scenario(id="AI-004", title="Answer 0 to geteuid() in the image exec'd after "
           "setuid(65534) and PR_SET_NO_NEW_PRIVS, its auxv claiming euid 0",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["EXEC"], gap="P5", silent=NEVER_RUNS)
+          prop=PROPS["EXEC"], silent=NEVER_RUNS)
 def ai_nnp_euid(adv: Adversary) -> None:
     """1. A root fork child's setuid(65534) and prctl(PR_SET_NO_NEW_PRIVS, 1) answered 0;
     it execs the program with -E, whose geteuid() exits 7 for 0.
@@ -382,7 +380,7 @@ def ai_execveat(adv: Adversary) -> None:
 @scenario(id="AI-011", title="Answer 0 to setuid(0) in the image exec'd after "
           "PR_CAPBSET_DROP(CAP_SETUID) and setuid(65534), its auxv claiming a secure exec",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["BSET"], gap="P5", silent=NEVER_RUNS)
+          prop=PROPS["BSET"], silent=NEVER_RUNS)
 def ai_bset_secure_exec(adv: Adversary) -> None:
     """1. A root fork child's capget() (inheritable set empty), D and setuid(65534)
     answered 0; it execs the program with -R, whose setuid(0) exits 7 for 0.
@@ -503,8 +501,7 @@ def ai_ambient_raise_exec(adv: Adversary) -> None:
 
 @scenario(id="AI-018", title="Answer 0 to capset() adding CAP_SETUID to the inheritable "
           "set read by a capget() before PR_CAPBSET_DROP(CAP_SETUID)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["BSET"],
-          gap="P5")
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["BSET"])
 def ai_capget_before_drop(adv: Adversary) -> None:
     """1. A root fork child's capget() (the inheritable set empty) and then D answered as
     Linux answers (0); it calls capset() of the sets capget() stored with CAP_SETUID added

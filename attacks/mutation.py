@@ -229,6 +229,14 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "swap_in.share_one_frame": ("RV-026",),
     "cpu.secondary_off": ("QK-001", "QK-005"),
     "return.futex_woken_by": ("QT-015", "QT-016", "QT-017", "QT-018", "QT-025"),
+    "cut.answer_stores": ("AE-001",),
+    "cut.lock_answers": ("AE-017",),
+    "return.capset_inheritable": ("AF-011",),
+    "create.exec_caps": ("AF-012",),
+    "return.early_error": ("AG-010",),
+    "return.scm_control": ("AJ-008",),
+    "uaccess.ioctl_command": ("AJ-006",),
+    "create.exec_no_new_privs": ("AI-004",),
 }
 
 

@@ -127,7 +127,7 @@ def test_sched_getaffinity_efault_within_cpumask_size() -> None:
 
 
 def test_sched_getaffinity_efault_of_a_4096_cpu_kernel_passes() -> None:
-    """False refusal (review of round 85b): a kernel built with NR_CPUS 4096 (arm64's
+    """A Linux answer, once refused: a kernel built with NR_CPUS 4096 (arm64's
     Kconfig ceiling; RHEL/Fedora aarch64) has cpumask_size() 512 before 6.9 whatever the
     CPUs present: sched_getaffinity(0, 4096, page 2 - 256) copies 512 bytes, 256 of them
     into page 2 (its write fault opens it), and answers -EFAULT where another thread's

@@ -1,4 +1,4 @@
-"""Review of round 82b's `cut.output_stores` (guardian/granted_stores.py): a CAP_TABLE
+"""`cut.output_stores` (guardian/granted_stores.py): a CAP_TABLE
 rule whose kind is not a plain buffer may grant stores although its own access is R --
 sendmmsg's "mmsghdr" grants each entry's msg_len (__sys_sendmmsg(): put_user(err,
 &entry->msg_len)), clone3's "clone_args" the CLONE_PIDFD word (copy_process():

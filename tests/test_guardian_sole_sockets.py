@@ -473,7 +473,7 @@ def test_scm_credentials_are_not_judged_without_passcred_at_the_send() -> None:
     _recv_creds(w, 42, 1004, 100)
 
 
-# --- honest answers the Guardian must not refuse (review of the new checks) --------------
+# --- honest answers the Guardian must not refuse --------------
 
 PFD = 0x12500
 POLLIN = 0x1

@@ -1,4 +1,4 @@
-"""Review of round 82b's lock state (guardian/lock_state.py): the record of the areas
+"""The lock state (guardian/lock_state.py): the record of the areas
 that may be VM_LOCKED stays as small as what it covers.  Under mlockall(MCL_CURRENT |
 MCL_FUTURE) -- the usual real-time launch -- every later mmap's area is added
 (do_mmap(): vm_flags |= mm->def_flags); a range already covered must not split the

@@ -1,4 +1,4 @@
-"""Review of round 81b's on-fault locks (guardian/locked_copies.py, locked_ranges.py):
+"""On-fault locks (guardian/locked_copies.py, locked_ranges.py):
 an area mmap() makes under mlockall(MCL_FUTURE | MCL_ONFAULT) takes mm->def_flags'
 VM_LOCKONFAULT with its VM_LOCKED (do_mmap(): vm_flags |= mm->def_flags), so a later
 mprotect(PROT_READ | PROT_WRITE) of it populates nothing (populate_vma_page_range()

@@ -55,6 +55,8 @@ from guardian.slots import Domain, Slot
 from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from guardian.result_rules import ResultRules
 
 _ERRNO_FLOOR = (1 << 64) - 4095
@@ -81,15 +83,24 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                      _NR_PROCESS_MADVISE, _NR_RSEQ})
 
 
+def _quiet_reader(rules: ResultRules, slot: Slot,
+                  dom: Domain) -> Callable[[int, int], bytes | None]:
+    """Read n bytes of the caller's memory at addr, where nothing else may have written
+    them during the call (quiet_ranges); None elsewhere."""
+    reg = rules.registry
+    return lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
+        slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + n)]) else None
+
+
 def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: int) -> None:
     """The argument rules on the result `ret` of call `nr` in `slot` (see the module)."""
     reg = rules.registry
     if nr in _CHILD_PID_NRS:
         rules.clone_faults.check_child(slot, reg.space_of(dom.id, slot.root),
-                                      reg.slots.values(), reg.user_runs, ret, rules.filtered)
+                                       reg.slots.values(), reg.user_runs, ret, rules.filtered)
     if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not rules.filtered(slot):
         rules.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
-                                reg.slots.values())
+                                 reg.slots.values())
     if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_mm_args(reg.space(dom, slot.root), slot, ret)
     if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
@@ -98,14 +109,10 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
     if nr in _NEVER_CALLS and ret < _ERRNO_FLOOR:
         # (own_never() first: for most calls it finds nothing at once, and a read()
         # or write() of every program comes here)
-        why = own_never(rules.files, slot, lambda addr, n: rules.memory.read(
-            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + n)]) else None)
+        why = own_never(rules.files, slot, _quiet_reader(rules, slot, dom))
         if not why and nr in _NEVER_MEMORY_CALLS:
             # (setsockopt's SO_ATTACH_BPF, sendmsg's SCM_RIGHTS, ppoll, pselect6)
-            why = memory_never(rules.files, slot, lambda addr, n: rules.memory.read(
-                addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                             [(slot.root, addr, addr + n)]) else None, ret)
+            why = memory_never(rules.files, slot, _quiet_reader(rules, slot, dom), ret)
         if why and not rules.filtered(slot):
             refuse("return.fd_never_opened", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}, a number that names no "
@@ -114,9 +121,7 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                    "fget_raw() / path_init() find no file (-EBADF); "
                    "a launch that passes it states so with blindfold run --launch-fds N")
     if nr in _EARLY_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
-        why = early_error(slot, lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
-            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + n)])
-            else None)
+        why = early_error(slot, _quiet_reader(rules, slot, dom))
         if why:
             refuse("return.early_error", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
@@ -126,10 +131,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         # (a hole stays one while no call of the address space that may map is in flight)
         mapping = space is None or any(o is not slot and o.root == slot.root
                                        and o.nr in MAPPING_CALLS for o in reg.slots.values())
-        why = scm_error(rules.files, slot, lambda addr, n: rules.memory.read(
-            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + n)]) else None, ret,
-            lambda va: not mapping and hole_at(space, va) is not None)
+        why = scm_error(rules.files, slot, _quiet_reader(rules, slot, dom), ret,
+                        lambda va: not mapping and hole_at(space, va) is not None)
         # (the socket named the same AF_UNIX file through the call)
         if why and rules.files.steady(slot):
             refuse("return.scm_control", Status.ERR_DENIED,
@@ -149,7 +152,7 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
             and not rules.filtered(slot):
         own = own_pid(rules.files, slot)
         rules.exited.check(rules.files, reg, slot, ret, own if own is not None
-                          and rules.self_reports.leader(slot) == slot.thread else None)
+                           and rules.self_reports.leader(slot) == slot.thread else None)
     if nr == _NR_KCMP and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_kcmp(own_pid(rules.files, slot), slot, ret, reg.slots.values(),
                    lambda addr: read_efd(rules.memory, slot, addr, lambda: quiet(
@@ -157,26 +160,20 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                        [(slot.root, addr, addr + 4)])),
                    reg.returns != slot.returns_at_start)
         check_kcmp_known(rules.files, slot, ret, own_pid(rules.files, slot),
-                         lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
-                             slot, dom, reg.slots.values(), reg.user_runs,
-                             [(slot.root, addr, addr + n)]) else None)
+                         _quiet_reader(rules, slot, dom))
     if nr in _KIND_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_descriptor_kind(
             rules.files, slot, ret, own_pid(rules.files, slot),
             reg.returns == slot.returns_at_start
             and not any(o.id != slot.id and o.nr == _NR_EPOLL_CTL
                         for o in reg.slots.values()),
-            lambda addr, n: rules.memory.read(addr, n, slot.root) if quiet(
-                slot, dom, reg.slots.values(), reg.user_runs,
-                [(slot.root, addr, addr + n)]) else None)
+            _quiet_reader(rules, slot, dom))
     if nr in _PIDFD_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_pidfd_args(slot, ret)
     if nr == _NR_PERF_EVENT_OPEN and ret < _ERRNO_FLOOR and not rules.filtered(slot):
-        check_perf_args(slot, ret, lambda addr, n: rules.memory.read(
-            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + n)]) else None,
-            len(rules.s.cpus), lambda fd: rules.files.open_file(slot, fd)
-            if rules.files.steady(slot) else None)
+        check_perf_args(slot, ret, _quiet_reader(rules, slot, dom), len(rules.s.cpus),
+                        lambda fd: rules.files.open_file(slot, fd)
+                        if rules.files.steady(slot) else None)
     if nr == _NR_PROCESS_MADVISE and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         pid = own_pid(rules.files, slot)
         check_locked_vector(rules.memory, reg.space_of(dom.id, slot.root), slot, ret,
@@ -184,10 +181,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                                 slot, dom, reg.slots.values(), reg.user_runs, r),
                             pid is not None and rules.files.steady(slot)
                             and rules.files.pidfd_pid(slot, slot.args[0]) == pid)
-        check_madvise_iovec(slot, ret, lambda addr, n: rules.memory.read(
-            addr, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
-                                         [(slot.root, addr, addr + n)]) else None,
-            lambda va: rules.clone_faults.tagged.untag(slot, va))
+        check_madvise_iovec(slot, ret, _quiet_reader(rules, slot, dom),
+                            lambda va: rules.clone_faults.tagged.untag(slot, va))
     if nr in TAGGED_CALLS:
         rules.clone_faults.note(slot, dom, ret, reg.domains, rules.filtered)
     if nr in UFFD_CALLS:

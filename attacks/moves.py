@@ -50,6 +50,25 @@ def serve_as_getpid(adv: Adversary, nr: int, phase: int, result: Value = 0, *,
         a.set_reg("x0", result(a) if callable(result) else result)
 
 
+def serve_stat_written(adv: Adversary, nr: int, phase: int, arg: int, size: int) -> None:
+    """Serve the call as getpid() and write `size` bytes of a stat record (st_mode a
+    character device's, the rest 0) where argument `arg` points, then answer 0."""
+    seen: list[int] = []
+
+    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
+    def _(a: Adversary, **_: object) -> None:
+        seen.append(a.el1.syscall_args()[arg])
+
+    def _wrote(a: Adversary) -> int:
+        if seen:
+            for off in range(0, size, 8):
+                a.kernel.uaccess.write_u64(seen[-1] + off, 0)
+            # st_mode S_IFCHR | 0666: struct stat at 16, struct statx at 28 (u16)
+            a.kernel.uaccess.write_u32(seen[-1] + (16 if size == 128 else 28), 0o20666)
+        return 0
+    serve_as_getpid(adv, nr, phase, _wrote)
+
+
 #: (id, phase, call number, what the program calls, Linux's answer, why, forged answer)
 ForgedStep = tuple[str, int, int, str, str, str, int]
 

@@ -189,7 +189,7 @@ from __future__ import annotations
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.moves import answer, forged_answers, serve_as_getpid
+from attacks.moves import answer, forged_answers, serve_as_getpid, serve_stat_written
 from attacks.scenario import iago_scenarios
 
 RT = "redteam_r84"
@@ -395,25 +395,6 @@ def select_clamp(adv: Adversary) -> None:
     answer(adv, NR["pselect6"], P_SELECTCLAMP, 1)
 
 
-def _stat_written(adv: Adversary, nr: int, phase: int, arg: int, size: int) -> None:
-    """Serve the call as getpid() and write `size` bytes of a stat record (st_mode a
-    character device's, the rest 0) where argument `arg` points, then answer 0."""
-    seen: list[int] = []
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        seen.append(a.el1.syscall_args()[arg])
-
-    def _wrote(a: Adversary) -> int:
-        if seen:
-            for off in range(0, size, 8):
-                a.kernel.uaccess.write_u64(seen[-1] + off, 0)
-            # st_mode S_IFCHR | 0666: struct stat at 16, struct statx at 28 (u16)
-            a.kernel.uaccess.write_u32(seen[-1] + (16 if size == 128 else 28), 0o20666)
-        return 0
-    serve_as_getpid(adv, nr, phase, _wrote)
-
-
 @_iago("AG-020", "Answer 0 to statx() of a NULL name under AT_EMPTY_PATH at a number "
        "nothing ever opened, its buffer written", "Linux answers -EBADF on 6.11..6.18 "
        "(getname_maybe_null() takes NULL as empty, do_statx_fd() -> CLASS(fd_raw)) or "
@@ -427,7 +408,7 @@ def statx_null(adv: Adversary) -> None:
     Linux: SYSCALL_DEFINE5(statx) -> getname_maybe_null() takes a NULL name under
     AT_EMPTY_PATH as empty (6.11+), do_statx_fd() -> CLASS(fd_raw)(77) finds no file:
     -EBADF; 6.1..6.10 getname_flags(NULL) faults: -EFAULT. Never 0."""
-    _stat_written(adv, NR["statx"], P_STATXNULL, 4, 256)
+    serve_stat_written(adv, NR["statx"], P_STATXNULL, 4, 256)
 
 
 @_iago("AG-021", "Answer 0 to newfstatat() of a NULL name under AT_EMPTY_PATH at a number "
@@ -443,7 +424,7 @@ def fstatat_null(adv: Adversary) -> None:
     Linux: vfs_fstatat(): flags == AT_EMPTY_PATH and vfs_empty_path() takes a NULL name
     as empty (6.11+), vfs_fstat(77) -> fdget_raw() finds no file: -EBADF; 6.1..6.10
     getname_flags(NULL) faults: -EFAULT. Never 0."""
-    _stat_written(adv, NR["newfstatat"], P_FSTATATNULL, 2, 128)
+    serve_stat_written(adv, NR["newfstatat"], P_FSTATATNULL, 2, 128)
 
 
 def claim_as_linux(adv: Adversary) -> None:

@@ -150,7 +150,7 @@ from collections.abc import Callable
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
-from attacks.moves import answer, forged_answers, serve_as_getpid
+from attacks.moves import answer, forged_answers, serve_as_getpid, serve_stat_written
 from attacks.scenario import Expect, Goal, iago_scenarios, scenario
 
 RT = "redteam_r85"
@@ -476,24 +476,6 @@ def select_after_child_grew(adv: Adversary) -> None:
     _select_kept(adv, P_FILESGROW, SELCHILD)
 
 
-def _stat_written(adv: Adversary, nr: int, phase: int, arg: int, size: int) -> None:
-    """Serve the call as getpid() and write `size` bytes of a stat record (st_mode a
-    character device's, the rest 0) where argument `arg` points, then answer 0."""
-    seen: list[int] = []
-
-    @adv.on(Point.SYSCALL_ENTRY, nr=nr, during=phase)
-    def _(a: Adversary, **_: object) -> None:
-        seen.append(a.el1.syscall_args()[arg])
-
-    def _wrote(a: Adversary) -> int:
-        if seen:
-            for off in range(0, size, 8):
-                a.kernel.uaccess.write_u64(seen[-1] + off, 0)
-            a.kernel.uaccess.write_u32(seen[-1] + (16 if size == 128 else 28), 0o20666)
-        return 0
-    serve_as_getpid(adv, nr, phase, _wrote)
-
-
 @_iago("AJ-013", "Answer 0 to statx() of a NULL name without AT_EMPTY_PATH at a number "
        "nothing ever opened, its buffer written", "Linux answers -EFAULT on 6.1..6.18 "
        "(getname(NULL): strncpy_from_user() faults; getname_maybe_null() takes NULL as "
@@ -506,7 +488,7 @@ def statx_null_no_empty(adv: Adversary) -> None:
     Linux: SYSCALL_DEFINE5(statx): 6.1..6.10 getname_flags(NULL, 0) and 6.11+
     getname_maybe_null() (no AT_EMPTY_PATH: getname()) both fault on address 0: -EFAULT
     (qemu-user on 6.18: -EFAULT; the x86-64 host on 6.18 printed errno 14).  Never 0."""
-    _stat_written(adv, NR["statx"], P_STATXNULL0, 4, 256)
+    serve_stat_written(adv, NR["statx"], P_STATXNULL0, 4, 256)
 
 
 @_iago("AJ-014", "Answer 0 to newfstatat() of a NULL name under AT_EMPTY_PATH | "
@@ -522,7 +504,7 @@ def fstatat_null_nofollow(adv: Adversary) -> None:
     Linux: 6.1..6.10 vfs_fstatat() -> getname_flags(NULL): -EFAULT; 6.11+ a NULL name
     under AT_EMPTY_PATH (with other flags too) is taken as empty and dfd 77 looked up:
     -EBADF (the x86-64 host on 6.18 printed errno 9).  Never 0."""
-    _stat_written(adv, NR["newfstatat"], P_FSTATATNULLF, 2, 128)
+    serve_stat_written(adv, NR["newfstatat"], P_FSTATATNULLF, 2, 128)
 
 
 @_iago("AJ-015", "Answer 2 to sendmmsg() of two messages, the second with SCM_RIGHTS of a "

@@ -153,6 +153,7 @@ EXPECTED = {
     "secret_r83_rules",
     "secret_r84_rules",
     "secret_r85_rules",
+    "secret_r86_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

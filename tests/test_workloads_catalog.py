@@ -108,6 +108,7 @@ EXPECTED = {
     "secret_r83_mm",
     "secret_r84_mm",
     "secret_r85_mm",
+    "secret_r86_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

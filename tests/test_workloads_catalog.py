@@ -129,6 +129,7 @@ EXPECTED = {
     "secret_r82_core",
     "secret_r83_core",
     "secret_r84_core",
+    "secret_r85_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -258,6 +258,7 @@ RULES: tuple[Rule, ...] = (
                  "return.descriptor_kind", "return.fd_never_opened", "return.early_error",
                  "return.scm_control",
                  "return.perf_event_args", "return.pidfd_args",
+                 "return.maker_args", "return.kind_needed",
                  "return.securebits_locked", "return.securebits_setpcap",
                  "return.capset_effective", "return.capset_subset", "return.capset_target",
                  "return.capset_permitted", "return.capset_inheritable",

@@ -75,10 +75,14 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: reads at the return (guardian/fd_never_memory.py).
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
 _NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52)
+#: memfd_create's name and open_by_handle_at's handle_bytes, read at the return
+#: (guardian/maker_flags.py).
+MAKER_READS = frozenset(NUMBERS[n] for n in ("memfd_create", "open_by_handle_at"))
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
-    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES | FD_READS
+    | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES | FD_READS \
+    | MAKER_READS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

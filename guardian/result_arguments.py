@@ -35,8 +35,12 @@ from guardian.fd_never_memory import memory_never
 from guardian.kcmp_answer import check as check_kcmp
 from guardian.kcmp_answer import read_efd
 from guardian.kcmp_known import check as check_kcmp_known
+from guardian.kind_needed import CALLS as _KIND_NEEDED_CALLS
+from guardian.kind_needed import check as check_kind_needed
 from guardian.locked_vector import check as check_locked_vector
 from guardian.madvise_iovec import check as check_madvise_iovec
+from guardian.maker_flags import CALLS as _MAKER_CALLS
+from guardian.maker_flags import check as check_maker_args
 from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
 from guardian.own_pid import own_pid
@@ -80,7 +84,8 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
                   | _ANSWER_STORE_CALLS | _EARLY_CALLS | _SCM_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
-                     _NR_PROCESS_MADVISE, _NR_RSEQ})
+                     _NR_PROCESS_MADVISE, _NR_RSEQ}
+                  | _MAKER_CALLS | _KIND_NEEDED_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -201,6 +206,12 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         refuse("return.exec_failed_only", Status.ERR_DENIED,
                f"exec returned {ret:#x} to the image it replaces: success starts the "
                "new image, so the old one sees only a negative errno")
+    if nr in _MAKER_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_maker_args(slot, ret, _quiet_reader(rules, slot, dom))
+    if nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        # (the table's steadiness is asked only of a file of another kind)
+        check_kind_needed(slot, ret, lambda fd: rules.files.open_file(slot, fd),
+                          lambda: rules.files.steady(slot))
 
 
 #: `judge_arguments` per syscall number, its tests of the number folded away.

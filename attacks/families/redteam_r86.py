@@ -83,6 +83,18 @@ Refused: AL-007 (return.fd_never_opened: FICLONE's argument 77 names no file), A
 written -- and an honest success is refused the same way, see below), AL-031
 (return.value_range: signalfd4's sizemask must be 8), AL-034 (pidfd_open's flags past
 PIDFD_NONBLOCK | PIDFD_THREAD), AL-040 (its pid <= 0).
+Refused since: AL-012, AL-014, AL-015, AL-016, AL-018, AL-028, AL-029, AL-030, AL-032,
+AL-033, AL-035, AL-036, AL-039, AL-041 (return.maker_args, guardian/maker_flags.py: each
+call's own argument test before any look-up -- epoll_pwait's maxevents <= 0,
+inotify_add_watch's mask with no ALL_INOTIFY_BITS bit, the flags of inotify_init1,
+fanotify_init, fanotify_mark, epoll_create1, eventfd2, socket's type, accept4 and
+signalfd4, timerfd_create's clock, memfd_create's flags and a name of 250 bytes with no
+NUL, open_by_handle_at's handle_bytes 0 or past MAX_HANDLE_SZ; the union of 6.1..6.18's
+flags known).
+Refused since: AL-013, AL-024, AL-025, AL-026, AL-042, AL-043 (return.kind_needed,
+guardian/kind_needed.py, the table steady through the call: epoll_ctl of the epoll as its
+own target or of /dev/null (no ->poll), epoll_pwait and inotify_add_watch on a file opened
+by name, listen and accept4 of an AF_UNIX socketpair end, TCP_ESTABLISHED for good).
 Still open, and what the Guardian would need for each: AL-001 -- early_error to walk
 "." components before a '..' (a name whose first components other than "." is '..');
 AL-002, AL-008 -- an open_how / FICLONERANGE struct at address 0 (or in the program's
@@ -91,21 +103,11 @@ AL-021, AL-022 -- scm_control to test SCM_CREDENTIALS' cmsg_len == 28 (the kerne
 sends any length: it should answer -EINVAL too); AL-004, AL-005 -- to refuse SCM_SECURITY
 and SCM_PIDFD in a sent cmsg (no 6.x __scm_send() takes them); AL-006 -- FICLONE's
 argument negative as an int (as FICLONERANGE's src_fd); AL-009, AL-010 -- pselect6's
-timeout (tv_nsec >= 10^9, tv_sec < 0) and its sigset size read from memory; AL-012,
-AL-025 -- epoll_pwait's maxevents <= 0 and a descriptor that is no epoll;
-AL-013, AL-024 -- epoll_ctl's target the epoll itself or a file without ->poll (the
-Guardian knows /dev/null's kind); AL-014, AL-026 -- inotify_add_watch's mask 0 and a
-descriptor that is no inotify; AL-015, AL-016, AL-028..030, AL-032, AL-033, AL-035, AL-036
--- each descriptor maker's flag test (inotify_init1, fanotify_init, fanotify_mark,
-epoll_create1, eventfd2, timerfd_create's clock, memfd_create, socket's type flags,
-accept4) as pidfd_open's already is; AL-018 -- open_by_handle_at's handle_bytes 0 or past
-MAX_HANDLE_SZ (128); AL-019 -- getsockopt of a set-only SOL_SOCKET option; AL-020 --
+timeout (tv_nsec >= 10^9, tv_sec < 0) and its sigset size read from memory; AL-019 --
+getsockopt of a set-only SOL_SOCKET option; AL-020 --
 SO_ATTACH_FILTER's sock_fprog of length 0 (or optlen other than 16); AL-027 -- FICLONE of
 a character device; AL-037 -- SO_ATTACH_BPF's value a descriptor the Guardian knows
-is no BPF program; AL-038 -- epoll_pwait2's timeout read from memory; AL-039 --
-signalfd4's flags beside its size; AL-041 -- memfd_create's name length (strnlen of 250
-bytes); AL-042, AL-043 -- that a socketpair end never listens: accept4() on it and
-listen() of it (unbound) are -EINVAL.
+is no BPF program; AL-038 -- epoll_pwait2's timeout read from memory.
 Honest answers (tests/test_redteam_r86_claims.py): every step answered as Linux does
 (LINUX_ERRORS), sendmmsg() 1 with the first msg_len 1, sendmsg() of credentials padded
 to 32 then SCM_RIGHTS {devnull} and of SCM_RIGHTS in 29 control bytes (trailing bytes),
@@ -152,6 +154,11 @@ P_OKCRED, P_OKTAIL, P_OKPATH, P_OKN2H = 15290, 15292, 15294, 15296
 
 #: the attacks the Guardian refuses
 REFUSED = frozenset(("AL-007", "AL-017", "AL-031", "AL-034", "AL-040"))
+#: ... and since round 86's maker rules (return.maker_args: guardian/maker_flags.py)
+REFUSED |= frozenset(("AL-012", "AL-014", "AL-015", "AL-016", "AL-018", "AL-028", "AL-029",
+                      "AL-030", "AL-032", "AL-033", "AL-035", "AL-036", "AL-039", "AL-041"))
+#: ... and since round 86's kind rules (return.kind_needed: guardian/kind_needed.py)
+REFUSED |= frozenset(("AL-013", "AL-024", "AL-025", "AL-026", "AL-042", "AL-043"))
 
 _iago = iago_scenarios(RT, RULES)
 

@@ -51,6 +51,7 @@ from typing import Protocol
 
 from abi import Status
 from abi.syscalls import NUMBERS
+from guardian import answer_words
 from guardian.checks import refuse
 from guardian.first_failures import CALLS as _FIRST_CALLS
 from guardian.first_failures import fails_first
@@ -84,7 +85,8 @@ _STORE_THEN_FAIL = frozenset(_N[n] for n in (
     "nanosleep", "clock_nanosleep",         # -EINTR: nanosleep_copyout() stores rem
     "ppoll", "pselect6",                    # poll_select_finish() on every answer
     "waitid",                               # infop's unsafe_put_user()s on every answer
-    "sendfile", "splice",                   # the offset word after a failed copy
+                                            # (its rusage: answer_words.py)
+    "sendfile",                             # sendfile64(): put_user(pos) on every answer
     "socketpair",                           # __sys_socketpair(): both fds before
                                             # sock_create() and ->socketpair() fail
     "timer_create"))                        # the id before kc->timer_create()
@@ -95,7 +97,7 @@ _NR_CAPGET, _NR_AFFINITY = _N["capget"], _N["sched_getaffinity"]
 _CPUMASK_MAX = 4096 // 8
 #: read, pread64 and their vector forms (vfs_readv() -> do_iter_read(): the same
 #: FMODE_READ test and ->read_iter(); import_iovec() only reads the iovecs)
-_READS = frozenset({_NR_READ, _NR_PREAD, _N["readv"], _N["preadv"]})
+_READS = frozenset({_NR_READ, _NR_PREAD, _N["readv"], _N["preadv"], _N["preadv2"]})
 _OWN_RULE = _READS | {_NR_FUTEX, _NR_MINCORE, _NR_CAPGET}
 #: calls whose every error but -EFAULT comes before any store: by default every call
 #: the capability table grants an output fixed by its registers (granted_stores.BOUNDED:
@@ -111,7 +113,8 @@ _OWN_RULE = _READS | {_NR_FUTEX, _NR_MINCORE, _NR_CAPGET}
 #: (!ret)`), rt_sigpending/rt_sigprocmask (sigsetsize first), sigaltstack (`if (!err &&
 #: uoss)`), getgroups (-EINVAL before groups_to_user()), sched_getparam, fcntl
 #: (F_GETLK's copy only `if (!err)`), copy_file_range (SYSCALL_DEFINE6: the offsets'
-#: copy_to_user() only `if (ret > 0)`), and calls that fail only with -EFAULT (uname,
+#: copy_to_user() only `if (ret > 0)`), splice (__do_splice(): `if (ret < 0) return
+#: ret;` before the offsets' copy_to_user()), and calls that fail only with -EFAULT (uname,
 #: sysinfo, times, gettimeofday, getcpu, getresuid, getresgid, get_robust_list)
 #: Outputs no register sizes (their grants reach "anywhere") whose errors but -EFAULT
 #: also come before any store: getsockname/getpeername (sockfd_lookup_light(), ->getname()
@@ -131,16 +134,30 @@ _RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
 _RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
 #: every call `check` judges (the caller tests `nr in CALLS` first): those above, and the
 #: store-then-fail calls first_failures.py tests (their other answers stay open)
-CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL)
+_NR_IOCTL, _TCGETS = _N["ioctl"], 0x5401
+CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL) | answer_words.CALLS \
+    | {_NR_IOCTL}
+_NR_COPY_RANGE = _N["copy_file_range"]
+#: calls whose descriptor's kind `check` asks for
+_KIND_CALLS = _READS | {_NR_IOCTL}
 
 
-def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
+def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
+           caps: Sequence[tuple[int, int, int]] | None = None
            ) -> list[tuple[int, int]] | None:
     """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
     (unsigned); None: anywhere its grants reach.  `kind`: what read/pread64's descriptor
-    names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known)."""
+    names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known);
+    `caps`: the call's grants as computed (recvmmsg's, answer_words.py)."""
     if nr not in CALLS:
         return None                     # (_STORE_THEN_FAIL, calls with no bounded grant)
+    if nr in answer_words.CALLS:
+        return answer_words.stored(nr, args, ret, caps)
+    if nr == _NR_IOCTL:
+        # a shmem memfd's TCGETS: do_vfs_ioctl() -> file_ioctl() -ENOIOCTLCMD (a regular
+        # file), vfs_ioctl(): shmem_file_operations has no ->unlocked_ioctl, -ENOTTY --
+        # no termios stored, whatever the answer
+        return [] if kind == SHMEM and args[1] & 0xFFFF_FFFF == _TCGETS else None
     err = ret >= _ERRNO_FLOOR
     if nr in _FIRST_CALLS and fails_first(nr, args):
         return []                       # (Linux's first test failed: no answer stored)
@@ -191,8 +208,8 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None
                 return []
             return [(args[4], args[4] + 4)]
         return None
-    if err:
-        return []
+    if err or ret == 0 and nr == _NR_COPY_RANGE:
+        return []                       # (copy_file_range: off_in/off_out `if (ret > 0)`)
     if nr == _NR_WAIT4 or nr == _NR_SIGTIMEDWAIT:
         # kernel_wait4(): put_user(status) and the rusage copy only for ret > 0;
         # do_sigtimedwait(): copy_siginfo_to_user() only for a dequeued signal
@@ -211,7 +228,7 @@ def check(slot: Slot, ret: int, kind: Callable[[int], str | None]) -> None:
     (`slot.opened`) must lie within what the answer says it stored.  `kind(fd)`: what
     the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None)."""
     nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
-    ranges = stored(nr, args, ret, kind(args[0]) if nr in _READS else None)
+    ranges = stored(nr, args, ret, kind(args[0]) if nr in _KIND_CALLS else None, slot.caps)
     if ranges is None:
         return
     for page in slot.opened:

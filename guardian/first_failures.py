@@ -23,9 +23,12 @@ _NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER = _N["getrandom"], _N["futex"], _N["geti
 _NR_SIGPENDING = _N["rt_sigpending"]
 _NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
 _NR_SOCKETPAIR, _NR_TIMER_CREATE = _N["socketpair"], _N["timer_create"]
+_NR_NANOSLEEP, _NR_SPLICE, _NR_PPOLL = _N["clock_nanosleep"], _N["splice"], _N["ppoll"]
+_NR_PREADV2 = _N["preadv2"]
 #: the calls `fails_first` has a test for
 CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
-                                         _NR_SIGPENDING, _NR_SOCKETPAIR, _NR_TIMER_CREATE}
+                                         _NR_SIGPENDING, _NR_SOCKETPAIR, _NR_TIMER_CREATE,
+                                         _NR_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
 #: CLOCK_SGI_CYCLE (10), and from 6.17 (CONFIG_POSIX_AUX_CLOCKS) CLOCK_AUX..CLOCK_AUX_LAST
 #: (MAX_CLOCKS 16 .. 23: clock_aux, which reads and stores an enabled auxiliary clock)
@@ -38,6 +41,18 @@ _WAKE_OP_XOR = 4                        # FUTEX_OP_XOR, the last op arm64 knows
 #: SOCK_TYPE_MASK; SOCK_CLOEXEC (O_CLOEXEC) | SOCK_NONBLOCK (O_NONBLOCK) on arm64
 _SOCK_TYPE_MASK, _SOCK_FLAGS = 0xF, 0o2000000 | 0o4000
 _MAX_CLOCKS = 16
+#: posix_clocks[]'s entries with no ->timer_create: clock_monotonic_raw (4),
+#: clock_realtime_coarse (5), clock_monotonic_coarse (6) -- every 6.x
+_NO_TIMER = _NO_CLOCK | {4, 5, 6}
+#: ... and with no ->nsleep: those and clock_thread (CLOCK_THREAD_CPUTIME_ID, 3)
+_NO_NSLEEP = _NO_TIMER | {3}
+#: clockid_to_kclock(): a negative id whose CLOCKFD_MASK bits are CLOCKFD is
+#: clock_posix_dynamic (kernel/time/posix-clock.c: no ->timer_create, no ->nsleep)
+_CLOCKFD_MASK, _CLOCKFD = 7, 3
+_SPLICE_F_ALL = 0xF                     # MOVE | NONBLOCK | MORE | GIFT
+#: RWF_HIPRI .. RWF_NOSIGNAL: every flag a 6.1 .. 6.18 kernel knows (RWF_SUPPORTED of
+#: the newest; an older one knows fewer -- not judged, the version is not known)
+_RWF_ALL = 0x1FF
 
 
 def _int(v: int) -> int:
@@ -86,8 +101,31 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         return bool(_int(args[1]) & ~_SOCK_TYPE_MASK & ~_SOCK_FLAGS)
     if nr == _NR_TIMER_CREATE:
         # do_timer_create(): clockid_to_kclock() is NULL from MAX_CLOCKS (-EINVAL), and
-        # 6.17's clock_aux (16..23) has no ->timer_create (-EOPNOTSUPP): both before
-        # posix_timer_add() and the id's copy_to_user()
+        # 6.17's clock_aux (16..23), the coarse and raw clocks and a CLOCKFD id have no
+        # ->timer_create (-EOPNOTSUPP): all before posix_timer_add() and the id's
+        # copy_to_user()
         cid = _int(args[0])
-        return cid >= _MAX_CLOCKS or cid in _NO_CLOCK
+        return cid >= _MAX_CLOCKS or cid in _NO_TIMER or \
+            cid < 0 and cid & _CLOCKFD_MASK == _CLOCKFD
+    if nr == _NR_NANOSLEEP:
+        # SYSCALL_DEFINE4(clock_nanosleep): `if (!kc) return -EINVAL; if (!kc->nsleep)
+        # return -EOPNOTSUPP;` before get_timespec64() and kc->nsleep() (the only path
+        # to nanosleep_copyout()); clock_aux (16..23, 6.17+) has no ->nsleep either
+        cid = _int(args[0])
+        return cid >= _MAX_CLOCKS or cid in _NO_NSLEEP or \
+            cid < 0 and cid & _CLOCKFD_MASK == _CLOCKFD
+    if nr == _NR_SPLICE:
+        # SYSCALL_DEFINE6(splice): `if (!len) return 0;`, then `if (flags &
+        # ~SPLICE_F_ALL) return -EINVAL;`, before fdget() and __do_splice()'s offsets
+        return not args[4] or bool(args[5] & 0xFFFF_FFFF & ~_SPLICE_F_ALL)
+    if nr == _NR_PPOLL:
+        # SYSCALL_DEFINE5(ppoll): set_user_sigmask() `if (sigsetsize != sizeof(sigset_t))
+        # return -EINVAL;` for a non-NULL sigmask (after the timespec's read, which fails
+        # -EINVAL or -EFAULT itself), before do_sys_poll() and poll_select_finish()
+        return bool(args[3]) and args[4] != _SIGSET
+    if nr == _NR_PREADV2:
+        # vfs_readv() -> do_iter_readv_writev() -> kiocb_set_rw_flags() `if (flags &
+        # ~RWF_SUPPORTED) return -EOPNOTSUPP;` (do_loop_readv_writev(): any flag but
+        # RWF_HIPRI) before ->read_iter(); an empty iovec answers 0 storing nothing
+        return bool(args[5] & 0xFFFF_FFFF & ~_RWF_ALL)
     return False

@@ -147,6 +147,7 @@ _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 _PPOLL = _NR["ppoll"]
 _EAGAIN, _EINTR = (-11) & 0xFFFF_FFFF_FFFF_FFFF, (-4) & 0xFFFF_FFFF_FFFF_FFFF
 _MMSGS = frozenset({_NR["sendmmsg"], _NR["recvmmsg"]})
+_RECVMMSG, _EFAULT = _NR["recvmmsg"], (-14) & 0xFFFF_FFFF_FFFF_FFFF
 #: Calls that may give a socket a name (bind, connect; SO_PASSCRED autobinds) and the
 #: calls that report one (pair_bytes.check_unnamed).
 _NAMING = frozenset({_NR["bind"], _NR["connect"], _NR["setsockopt"]})
@@ -320,6 +321,14 @@ class SoleHeld:
                 return          # a move or write that fails moved nothing (one that moved
                 #                 some answers the count: do_splice(), do_sendfile(),
                 #                 do_iter_readv_writev())
+            if ret == 0 and (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE):
+                return          # a move answered 0 moved nothing: SYSCALL_DEFINE6(splice)
+                #                 `if (!len) return 0;`, a count of 0 from do_splice(),
+                #                 do_sendfile(), vfs_copy_file_range()
+            if nr == _RECVMMSG and ret >= ERRNO_FLOOR and ret != _EFAULT:
+                return          # do_recvmmsg(): `if (datagrams == 0) datagrams = err;` --
+                #                 an error but -EFAULT (which may follow scm_recv()'s
+                #                 installed descriptors) received nothing and installed none
             if (nr in sole_moves.MOVES or nr == sole_moves.COPY_RANGE) and \
                     ret < ERRNO_FLOOR and self.by_file and \
                     (sole_moves.follow(self, slot, ret) or sole_moves.splice_out(self, slot, ret)

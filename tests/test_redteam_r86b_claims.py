@@ -20,20 +20,19 @@ getsockname() -1 errno=14 (qemu's own read of the 'xxxx' length first; Linux:
 splice steps (qemu writes splice's offset back whatever the host answered: see the
 family's docstring).
 
-False refusals found: one fault, three steps, nine claims (xfail, strict) -- not a
-decision but a store Linux does not make: splice(memfd, page 2, pipe, NULL, 0, 0) (-j),
-copy_file_range(memfd, page 2, memfd, NULL, 0, 0) (-k) and recvmmsg(empty socket, vec,
-1, MSG_DONTWAIT, page 2 as the timeout) (-s), untouched, served Linux's answer (0, 0,
--EINVAL) or with page 2's clean entry dropped as the call enters: with the Guardian on
-page 2 no longer shows pwrite64()'s 'y' (label -4); with it off (the same kernel model),
-label 0.  Linux stores nothing there: SYSCALL_DEFINE6(splice) `if (unlikely(!len))
-return 0;`, SYSCALL_DEFINE6(copy_file_range) stores off_in only `if (ret > 0)`,
-__sys_recvmmsg() `if (datagrams <= 0) return datagrams;` before put_timespec64().  The
-three outputs are the Guardian's RW grants (capabilities.py: copy_file_range
-`_b(1, 8, RW)`, recvmmsg `_b(4, 16, RW)`, splice's offsets): the Guardian's own handling
-of them leaves page 2 a private copy where Linux's answer means nothing was stored.
-What it needs: an RW word written back only where the answer means Linux stored it
-(copy_file_range: ret > 0; splice: ret >= 0 with a length; recvmmsg: datagrams > 0).
+False refusals found: one fault, three steps, nine claims (xfail, strict until fixed):
+splice(memfd, page 2, pipe, NULL, 0, 0) (-j), copy_file_range(memfd, page 2, memfd, NULL,
+0, 0) (-k) and recvmmsg(empty socket, vec, 1, MSG_DONTWAIT, page 2 as the timeout) (-s),
+answered 0, 0 and -EINVAL, left page 2 showing 'x' where Linux shows pwrite64()'s 'y'
+(label -4).  Not a store at page 2 (none is made): the answers fell to
+SoleHeld.record()'s drop_domain() (a move or receive that may reach objects unseen), so
+the Guardian stopped following the memfd's bytes and clean_pages.show_write() no longer
+wrote pwrite64()'s 'y' into the clean frame (the page cache folio on Linux).  Fixed in
+guardian/sole_held.py: a move (splice, sendfile, copy_file_range) answered 0 moved
+nothing (SYSCALL_DEFINE6(splice) `if (!len) return 0;`; a count of 0), and recvmmsg's
+error other than -EFAULT received nothing and installed no descriptor (do_recvmmsg():
+`if (datagrams == 0) datagrams = err;`; only -EFAULT follows scm_recv()): the domain's
+objects stay followed.
   test_r86b_untouched, test_r86b_served_as_linux and
   test_r86b_clean_entry_dropped_as_call_enters, each [15464], [15472], [15536].
 """
@@ -48,10 +47,6 @@ from attacks.runner import run_one
 from attacks.scenario import Goal, Scenario
 from tests.honest_runs import step_indices
 from tests.test_redteam_r84b_claims import _drop_as
-
-#: steps where the Guardian on stores at page 2 though Linux's answer means nothing was
-#: stored (the false store in the docstring)
-_STORED = frozenset({m.P_SPLZERO, m.P_CFRZERO, m.P_RMMSG})
 
 
 def _run86(steps, args: bytes):  # type: ignore[no-untyped-def]
@@ -77,11 +72,7 @@ def _linux(phase: int, steps):  # type: ignore[no-untyped-def]
     return both
 
 
-_FALSE_STORE = pytest.mark.xfail(
-    strict=True, reason="false store: with the Guardian on, Linux's answer of a length-0 "
-    "splice()/copy_file_range() (0) or recvmmsg() (-EINVAL), nothing stored, leaves "
-    "page 2 a private copy (label -4)")
-_PHASES = [pytest.param(p, marks=_FALSE_STORE) if p in _STORED else p for p in m.LETTER86]
+_PHASES = list(m.LETTER86)
 
 
 @pytest.mark.parametrize("phase", _PHASES)

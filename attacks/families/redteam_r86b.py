@@ -142,42 +142,35 @@ if (put_user_u64(loff_in, arg2)) ...}` after the call); "secret: intact".  Linux
 answers are the functions cited (__do_splice(): no store for ret < 0, and len 0
 returns before it).
 
-What the Guardian would need, for each gap (AM-001, AM-002, AM-004..AM-018):
-- AM-001, AM-002: first_failures.py's timer_create test to cover the clocks with no
-  ->timer_create: 4, 5, 6 (clock_monotonic_raw, clock_realtime_coarse,
-  clock_monotonic_coarse) besides _NO_CLOCK, and a negative id whose low 3 bits are
-  CLOCKFD (3): -EOPNOTSUPP before any store.
-- AM-004: a clock_nanosleep test: an id past the timer clocks (-EINVAL) or one with no
-  ->nsleep (4, 5, 6, CLOCKFD ids; CLOCK_THREAD_CPUTIME_ID's clock_thread has none either)
-  fails first.
-- AM-005: a waitid test: options without WEXITED | WSTOPPED | WCONTINUED (or bits past
-  __WNOTHREAD | __WCLONE | __WALL | WNOHANG | WNOWAIT and those) and a `which` past
-  P_PIDFD fail first, -EINVAL; with infop NULL nothing at all is stored.
-- AM-006, AM-011: waitid's ru (argument 4) is stored only for a reaped child (err > 0):
-  with infop NULL every answer but a positive one (which the syscall turns into 0 after
-  the copy) stores nothing -- i.e. judge waitid's ru as wait4's rusage; where infop is
-  not NULL it is stored on every answer.
-- AM-007, AM-008, AM-009: splice off _STORE_THEN_FAIL (its offsets only for ret >= 0,
-  -EFAULT the only error after them), with first tests: len 0 answers 0, flags past
-  SPLICE_F_ALL -EINVAL; and a 0 answer of splice stores the offsets only where len > 0
-  (after `if (!len) return 0;`).
-- AM-010: copy_file_range's count 0 stores nothing (SYSCALL_DEFINE6: `if (ret > 0)`):
-  stored() should return [] for ret 0 as for an error.
-- AM-012: a relative nanosleep/clock_nanosleep's 0 stores nothing (rem only for an
-  interrupted sleep): stored() should return [] for ret 0 for both calls.
-- AM-013, AM-014: preadv2 in answer_stores._READS (its kind test as readv's: an
-  unreadable descriptor's -EBADF, a shmem memfd's error or 0 stored nothing), and a
-  first test: flags past RWF_SUPPORTED (0x1ff on 6.15+) answer -EOPNOTSUPP before any
-  read (first_failures.py).
-- AM-015: as AM-012 (nanosleep's 0 stores nothing).
-- AM-017: ioctl's answers judged by command and descriptor: on a shmem memfd (and any
-  regular file with no ->unlocked_ioctl) a tty command answers -ENOTTY with nothing
-  stored -- the kind as read_kind() takes it (files.lockable_memfd()).
-- AM-018: recvmmsg in answer_stores.CALLS: its timeout word stored only for a positive
-  answer (and the mmsghdr array's msg_len only for the datagrams counted).
-- AM-016: a ppoll first test in first_failures.py: a non-NULL sigmask with a sigsetsize
-  other than sizeof(sigset_t) (8) fails before any store (-EINVAL or -EFAULT from the
-  timespec's read).
+Closed since (`cut.answer_stores`, widened; each verified `violated` with it removed):
+- AM-001, AM-002, AM-004: first_failures.py -- timer_create's clocks with no
+  ->timer_create (4, 5, 6 besides _NO_CLOCK, and a negative id whose CLOCKFD_MASK bits
+  are CLOCKFD: clock_posix_dynamic), clock_nanosleep's with no ->nsleep (those and 3)
+  fail first, -EOPNOTSUPP / -EINVAL before any store.
+- AM-005, AM-006, AM-011: answer_words.py -- waitid's error but -EFAULT (or any answer
+  to options / a which kernel_waitid() refuses first) stored at most the siginfo
+  (infop: NULL here), its rusage only for a reaped child.
+- AM-007, AM-008, AM-009: splice off _STORE_THEN_FAIL (__do_splice(): the offsets only
+  for ret >= 0), and first_failures.py: a length 0 or flags past SPLICE_F_ALL.
+- AM-010: answer_stores.stored(): copy_file_range's 0 stored nothing (`if (ret > 0)`).
+- AM-013, AM-014: preadv2 in answer_stores._READS (an unreadable descriptor's -EBADF),
+  and first_failures.py: flags past every RWF_* flag 6.1 .. 6.18 knows (0x1ff).
+- AM-016: first_failures.py: ppoll's non-NULL sigmask with a sigsetsize but 8.
+- AM-018: answer_words.py: recvmmsg's 0 or error but -EFAULT stored no time left at its
+  timeout (its messages within the grants computed for the call).
+- AM-017: answer_stores.stored(): ioctl(TCGETS) on a descriptor that names a shmem memfd
+  as the call took it (read_kind(): files.lockable_memfd()) stores nothing, whatever the
+  answer (do_vfs_ioctl() -> file_ioctl() -ENOIOCTLCMD, vfs_ioctl(): no ->unlocked_ioctl,
+  -ENOTTY).
+
+What the Guardian would need, for each gap left open (AM-012, AM-015):
+- AM-012, AM-015: a relative sleep's 0 does not prove rem was not stored: a sleep the
+  freezer (cgroup freezer, suspend: fake_signal_wake_up()) or a SIGSTOP/SIGCONT
+  interrupts returns -ERESTART_RESTARTBLOCK through nanosleep_copyout() -- rem stored
+  -- and, with no handler to run, arm64's do_signal() restarts it
+  (setup_restart_syscall()); the restarted do_nanosleep() then answers 0.  Refusing
+  needs the Guardian to know that this very call was never interrupted and restarted
+  (no freeze or stop it can see), which it cannot: left open (a false refusal otherwise).
 
 Honest answers (tests/test_redteam_r86b_claims.py): every step untouched, served Linux's
 answer as getpid() (nothing stored), and with page 2's clean entry dropped as the step's
@@ -211,6 +204,13 @@ AM-007, AM-008, AM-009, AM-010, AM-011, AM-012, AM-013, AM-014, AM-015, AM-016,
 AM-017, AM-018 (P5).
 Refused: AM-003 (`set_pt.cut_writable`: no rmtp grant for a TIMER_ABSTIME sleep), AM-019
 (`cut.answer_stores`).
+Refused since: AM-001, AM-002, AM-004, AM-005, AM-006, AM-007, AM-008, AM-009, AM-010,
+AM-011, AM-013, AM-014, AM-016, AM-017, AM-018 (`cut.answer_stores`, widened:
+first_failures.py, answer_words.py, answer_stores.py).  Still open: AM-012, AM-015 (a
+restarted sleep may have stored rem before its 0).
+False refusals fixed: -j, -k, -s (tests/test_redteam_r86b_claims.py): a move answered 0
+and recvmmsg's error but -EFAULT no longer stop the Guardian following the memfd
+(sole_held.SoleHeld.record(): no drop_domain()).
 """
 
 from __future__ import annotations
@@ -247,7 +247,7 @@ LINUX86 = {P_TMRAW: _M - 95, P_TMFD: _M - 95, P_NSABS: 0, P_NSRAW: _M - 95,
            P_IOCTTY: _M - 25, P_RMMSG: _M - 22, P_NAMELEN: _M - 88}
 
 #: the scenarios refused with the Guardian on
-REFUSED = frozenset({3, 19})
+REFUSED = frozenset({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 16, 17, 18, 19})
 GAPS = {f"AM-{i:03d}": "P5" for i in range(1, 20) if i not in REFUSED}
 
 WRITABLE = ("A page a private view left clean comes back read-only on a read fault "

@@ -34,6 +34,7 @@ from guardian.confidential_old_state import OLD_STATE_CALLS, OldSignalState
 from guardian.confidential_registry import Registry
 from guardian.futex_caps import futex_ranges, wake_op_store_ok
 from guardian.futex_values import note_wake_op_store
+from guardian.handle_caps import handle_ranges
 from guardian.ioctl_caps import ioctl_ranges
 from guardian.prctl_caps import prctl_ranges
 from guardian.rseq_areas import RseqAreas
@@ -44,6 +45,7 @@ from guardian.tid_words import TID_WORD_CALLS, TidWords
 from guardian.user_memory import UserMemory
 
 _NR_PRCTL = NUMBERS["prctl"]
+_NR_NAME_TO_HANDLE_AT = NUMBERS["name_to_handle_at"]
 _NR_FUTEX = NUMBERS["futex"]
 _NR_IOCTL = NUMBERS["ioctl"]
 _EXIT_CALLS = frozenset({NR_EXIT, NR_EXIT_GROUP})
@@ -89,6 +91,9 @@ class UserAccess:
                 rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) \
                     if slot.nr is not None else ()
                 caps = expand(rules, slot.args, self.memory.read)
+                if slot.nr == _NR_NAME_TO_HANDLE_AT and self.mode != "mprotect":
+                    # (the handle's header, its handle_bytes and the mount id)
+                    caps += handle_ranges(slot.args, self.memory.read)
             slot.caps = self._untagged_too(slot, caps)
         return slot.caps
 

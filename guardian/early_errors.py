@@ -7,7 +7,8 @@ tested before any look-up the kernel could answer either way (red-team round 84)
   nd_jump_root(), which answers -EXDEV under LOOKUP_BENEATH -- whatever dfd is (AG-010);
   and a relative name whose first component is '..' under RESOLVE_BENEATH: path_init()
   makes the start nd->root, handle_dots() -> follow_dotdot() finds the path at the root
-  and answers -EXDEV under LOOKUP_BENEATH (AJ-011);
+  and answers -EXDEV under LOOKUP_BENEATH (AJ-011) -- after any '.' components too,
+  which walk_component() -> handle_dots() leaves where they are (AL-001);
 * openat2 whose usize or open_how sys_openat2() / build_open_flags() refuse before any
   look-up (round 85): usize below OPEN_HOW_SIZE_VER0 (-EINVAL), past the largest arm64
   PAGE_SIZE (64 KiB: -E2BIG), a non-zero byte past the first 24 (copy_struct_from_user()
@@ -23,7 +24,23 @@ tested before any look-up the kernel could answer either way (red-team round 84)
 * ioctl(fd, FICLONERANGE, arg) whose src_fd's low half is negative as an int:
   ioctl_file_clone() -> fdget((unsigned int)src_fd) finds no table that large (-EBADF,
   AJ-022);
-* pselect6 of an n negative as an int: core_sys_select() `if (n < 0)` -EINVAL (AJ-016).
+* pselect6 of an n negative as an int: core_sys_select() `if (n < 0)` -EINVAL (AJ-016);
+* a timeout Linux refuses before it waits (round 86): pselect6's, ppoll's and
+  epoll_pwait2's timespec with tv_sec < 0 or tv_nsec outside 0..10^9 - 1 --
+  poll_select_set_timeout() -> !timespec64_valid() -EINVAL (AL-009, AL-011, AL-023,
+  AL-038); pselect6's sigmask pair {ss, ss_len} with ss set and ss_len other than 8 --
+  do_pselect() -> set_user_sigmask() `sigsetsize != sizeof(sigset_t)` -EINVAL (AL-010).
+  pselect6's and ppoll's timeout is the one the program passed (slot.asked, kept at the
+  entry: Linux writes the time left back over it), judged where quiet through the call.
+* structs at address 0 (round 86): openat2's open_how (copy_struct_from_user(), after
+  the usize tests: -EFAULT, AL-002) and FICLONERANGE's (copy_from_user(): -EFAULT, AL-008);
+  FICLONE's argument, itself the source descriptor, negative as an int (fdget(): -EBADF,
+  AL-006);
+* getsockopt(SOL_SOCKET) of an option sk_getsockopt() has no case for -- the set-only BPF
+  attaches, -ENOPROTOOPT (AL-019); setsockopt(SO_ATTACH_FILTER or
+  SO_ATTACH_REUSEPORT_CBPF): copy_bpf_fprog_from_user() `len != sizeof(struct
+  sock_fprog)` -EINVAL, a sock_fprog at 0 -EFAULT, then __get_filter() ->
+  bpf_check_basics_ok(): a NULL filter, len 0 or past BPF_MAXINSNS -EINVAL (AL-020).
 
 The name and open_how are read where the program left them quiet through the call (read
 answers None otherwise: nothing judged).  A call no rule is about pays its number's test.
@@ -45,8 +62,30 @@ _NR_OPENAT2 = NUMBERS["openat2"]
 _NR_SETSOCKOPT = NUMBERS["setsockopt"]
 _NR_IOCTL = NUMBERS["ioctl"]
 _NR_PSELECT6 = NUMBERS["pselect6"]
+_NR_PPOLL = NUMBERS["ppoll"]
+_NR_GETSOCKOPT = NUMBERS["getsockopt"]
+_NR_EPOLL_PWAIT2 = NUMBERS["epoll_pwait2"]
 #: the calls `early_error` judges
-CALLS = frozenset((_NR_OPENAT2, _NR_SETSOCKOPT, _NR_IOCTL, _NR_PSELECT6))
+CALLS = frozenset((_NR_OPENAT2, _NR_SETSOCKOPT, _NR_IOCTL, _NR_PSELECT6, _NR_PPOLL,
+                   _NR_EPOLL_PWAIT2, _NR_GETSOCKOPT))
+#: _IOW(0x94, 9, int)
+FICLONE = 0x40049409
+SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF = 26, 51
+#: SOL_SOCKET options sk_getsockopt() has no case for on 6.1..6.18 (set-only: the BPF
+#: attaches; SO_ATTACH_FILTER's number is SO_GET_FILTER there)
+_SET_ONLY = frozenset((50, SO_ATTACH_REUSEPORT_CBPF, 52))
+#: struct sock_fprog {unsigned short len; struct sock_filter *filter} on arm64
+_FPROG_SIZE = 16
+#: include/uapi/linux/bpf_common.h
+BPF_MAXINSNS = 4096
+#: the argument that holds each call's struct timespec timeout
+TIMEOUT_ARG = {_NR_PSELECT6: 4, _NR_PPOLL: 2, _NR_EPOLL_PWAIT2: 3}
+_NSEC_PER_SEC = 10 ** 9
+#: sizeof(sigset_t) on arm64
+_SIGSET_SIZE = 8
+#: how far into a name '.' components are followed (a longer run is not judged)
+_SCAN = 256
+_PAGE = 4096
 #: _IOW(0x94, 13, struct file_clone_range)
 FICLONERANGE = 0x4020940D
 #: include/uapi/linux/openat2.h; OPEN_HOW_SIZE_VER0 (flags, mode, resolve: u64 each)
@@ -63,6 +102,8 @@ def _how_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> 
         return f"open_how's usize {usize} (sys_openat2(): below OPEN_HOW_SIZE_VER0, -EINVAL)"
     if usize > MAX_PAGE:
         return f"open_how's usize {usize} (sys_openat2(): past PAGE_SIZE, -E2BIG)"
+    if not a[2]:                             # (AL-002)
+        return "an open_how at address 0 (copy_struct_from_user(): -EFAULT)"
     raw = read(a[2], usize)
     if raw is None or len(raw) != usize:
         return ""
@@ -76,19 +117,38 @@ def _how_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> 
     if resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT) != RESOLVE_BENEATH:
         return ""
     name = read(a[1], 1)
-    if name == b".":
-        name = read(a[1], 3)
     if name is None:
         return ""
     # (path_init(): `*s == '/' && !(flags & LOOKUP_IN_ROOT)` -> nd_jump_root())
     if name[:1] == b"/":
         return "an absolute name under RESOLVE_BENEATH (path_init() -> nd_jump_root(): " \
             "-EXDEV)"
-    # (a first component '..' from dfd, which path_init() made nd->root: follow_dotdot())
-    if name[:2] == b".." and name[2:3] in (b"/", b"\0"):
-        return "a first component '..' under RESOLVE_BENEATH (follow_dotdot() at " \
-            "nd->root: -EXDEV)"
+    # (a first component '..' from dfd, which path_init() made nd->root: follow_dotdot();
+    # '.' components before it leave the walk at nd->root: handle_dots() acts on '..' alone)
+    if _dots_then_dotdot(a[1], read):
+        return "a first component '..' (after '.' alone) under RESOLVE_BENEATH " \
+            "(follow_dotdot() at nd->root: -EXDEV)"
     return ""
+
+
+def _dots_then_dotdot(name: int, read: Callable[[int, int], bytes | None]) -> bool:
+    """Is the relative name at `name` a run of '.' components (slashes between, as
+    link_path_walk() skips them) and then a '..' component?  Read up to _SCAN bytes within
+    the name's page (a name whose walk goes further is not judged)."""
+    raw = read(name, min(_SCAN, _PAGE - name % _PAGE))
+    if raw is None:
+        return False
+    end = raw.find(b"\0")
+    if end >= 0:
+        comps = raw[:end].split(b"/")
+    else:                                    # the last component may go on: not judged
+        comps = raw.split(b"/")[:-1]
+    for comp in comps:
+        if comp == b"..":
+            return True
+        if comp not in (b".", b""):
+            return False
+    return False
 
 
 def early_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
@@ -105,10 +165,78 @@ def early_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
         if not a[3]:
             return "an optval at address 0 (copy_from_sockptr(): -EFAULT)"
         return _negative(read(a[3], 4), "the program descriptor")
+    if slot.nr == _NR_SETSOCKOPT and a[1] & 0xFFFF_FFFF == SOL_SOCKET \
+            and a[2] & 0xFFFF_FFFF in (SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF):
+        return _fprog_error(a, read)
+    if slot.nr == _NR_GETSOCKOPT:
+        if a[1] & 0xFFFF_FFFF == SOL_SOCKET and a[2] & 0xFFFF_FFFF in _SET_ONLY:
+            return (f"SOL_SOCKET option {a[2] & 0xFFFF_FFFF}, set-only (sk_getsockopt(): "
+                    "no case, -ENOPROTOOPT)")
+        return ""
     if slot.nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF == FICLONERANGE:
+        if not a[2]:                         # (AL-008)
+            return "a struct file_clone_range at address 0 (copy_from_user(): -EFAULT)"
         return _negative(read(a[2], 4), "FICLONERANGE's src_fd")
+    if slot.nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF == FICLONE and a[2] & 0x8000_0000:
+        # (AL-006: the argument itself is the source descriptor)
+        return _negative((a[2] & 0xFFFF_FFFF).to_bytes(4, "little"), "FICLONE's src_fd")
+    if slot.nr in TIMEOUT_ARG:
+        return _wait_error(slot, read)
+    return ""
+
+
+def invalid_timeout(raw: bytes | None) -> str:
+    """Why poll_select_set_timeout() refuses the struct timespec `raw` (-EINVAL): its
+    !timespec64_valid() -- tv_sec < 0, or (unsigned long)tv_nsec >= NSEC_PER_SEC; "" where
+    it takes it (or `raw` is unknown)."""
+    if raw is None or len(raw) != 16:
+        return ""
+    sec = int.from_bytes(raw[:8], "little", signed=True)
+    nsec = int.from_bytes(raw[8:], "little", signed=True)
+    if sec < 0 or not 0 <= nsec < _NSEC_PER_SEC:
+        return f"a timeout {{{sec}, {nsec}}} (poll_select_set_timeout(): -EINVAL)"
+    return ""
+
+
+def _wait_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
+    """pselect6's n, the waits' timeout and pselect6's sigset size (see the module)."""
+    a = slot.args
     if slot.nr == _NR_PSELECT6 and a[0] & 0x8000_0000:
         return f"n {(a[0] & 0xFFFF_FFFF) - (1 << 32)} (core_sys_select(): n < 0, -EINVAL)"
+    tmo = a[TIMEOUT_ARG[slot.nr]]
+    if tmo:
+        # (pselect6 and ppoll write the time left over it: the one passed, kept at entry)
+        raw = read(tmo, 16) if slot.nr == _NR_EPOLL_PWAIT2 else \
+            (slot.asked.get(tmo) if read(tmo, 16) is not None else None)
+        why = invalid_timeout(raw)
+        if why:
+            return why
+    if slot.nr == _NR_PSELECT6 and a[5]:
+        pack = read(a[5], 16)                # {const sigset_t *ss; size_t ss_len}
+        if pack is not None and len(pack) == 16:
+            ss, size = int.from_bytes(pack[:8], "little"), int.from_bytes(pack[8:], "little")
+            if ss and size != _SIGSET_SIZE:
+                return f"a sigset size {size} (set_user_sigmask(): not 8, -EINVAL)"
+    return ""
+
+
+def _fprog_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
+    """SO_ATTACH_FILTER / SO_ATTACH_REUSEPORT_CBPF: copy_bpf_fprog_from_user() takes
+    optlen == sizeof(struct sock_fprog) alone (-EINVAL) and copies it (-EFAULT at 0);
+    __get_filter() -> bpf_check_basics_ok(): a NULL filter or a len of 0 or past
+    BPF_MAXINSNS, -EINVAL (AL-020)."""
+    if a[4] & 0xFFFF_FFFF != _FPROG_SIZE:
+        return (f"SO_ATTACH_FILTER's optlen {a[4] & 0xFFFF_FFFF} (copy_bpf_fprog_from_user(): "
+                "not 16, -EINVAL)")
+    if not a[3]:
+        return "a sock_fprog at address 0 (copy_from_sockptr(): -EFAULT)"
+    raw = read(a[3], _FPROG_SIZE)
+    if raw is None or len(raw) != _FPROG_SIZE:
+        return ""
+    flen, filt = int.from_bytes(raw[:2], "little"), int.from_bytes(raw[8:], "little")
+    if not filt or not 0 < flen <= BPF_MAXINSNS:
+        return (f"a sock_fprog of len {flen}, filter {filt:#x} (__get_filter() -> "
+                "bpf_check_basics_ok(): -EINVAL)")
     return ""
 
 

@@ -70,11 +70,15 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: kcmp, whose kcmp_epoll_slot kcmp_epoll_target() copied (guardian/kcmp_answer.py);
 #: capset and capget, whose header and sets sys_capset() copies and sys_capget() fills
 #: (guardian/capset_sets.py).
-#: setsockopt's value (SO_ATTACH_BPF and SO_ATTACH_REUSEPORT_EBPF alone), ppoll's pollfd
+#: setsockopt's value (SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF, and the sock_fprog of
+#: SO_ATTACH_FILTER and SO_ATTACH_REUSEPORT_CBPF: guardian/early_errors.py), ppoll's pollfd
 #: array, pselect6's sets and sendmmsg's messages, whose descriptor numbers the Guardian
 #: reads at the return (guardian/fd_never_memory.py).
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
-_NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52)
+_NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52, 26, 51)
+#: epoll_pwait2, whose timeout the Guardian reads at the return (guardian/early_errors.py;
+#: ppoll's and pselect6's are among FD_READS).
+TIMEOUT_READS = frozenset({NUMBERS["epoll_pwait2"]})
 #: memfd_create's name and open_by_handle_at's handle_bytes, read at the return
 #: (guardian/maker_flags.py).
 MAKER_READS = frozenset(NUMBERS[n] for n in ("memfd_create", "open_by_handle_at"))
@@ -82,7 +86,7 @@ CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES | FD_READS \
-    | MAKER_READS
+    | MAKER_READS | TIMEOUT_READS
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

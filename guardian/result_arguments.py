@@ -21,6 +21,8 @@ from guardian.answer_stores import check as check_answer_stores
 from guardian.answer_stores import read_kind
 from guardian.area_state import CALLS as _MM_AREA_CALLS
 from guardian.area_state import check as check_mm_areas
+from guardian.bpf_attach_kind import CALLS as _BPF_ATTACH_CALLS
+from guardian.bpf_attach_kind import attach_error
 from guardian.checks import refuse
 from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
 from guardian.early_errors import CALLS as _EARLY_CALLS
@@ -82,7 +84,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _NEVER_MEMORY_CALLS | _MM_AREA_CALLS | _PIDFD_TASK_CALLS
                   | _EXITED_TABLE_CALLS | _KIND_CALLS
                   | _PIDFD_ARG_CALLS | TAGGED_CALLS | UFFD_CALLS | _EXEC_NRS
-                  | _ANSWER_STORE_CALLS | _EARLY_CALLS | _SCM_CALLS
+                  | _ANSWER_STORE_CALLS | _EARLY_CALLS | _SCM_CALLS | _BPF_ATTACH_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS)
@@ -212,6 +214,11 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         # (the table's steadiness is asked only of a file of another kind)
         check_kind_needed(slot, ret, lambda fd: rules.files.open_file(slot, fd),
                           lambda: rules.files.steady(slot))
+    if nr in _BPF_ATTACH_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        why = attach_error(rules.files, slot, _quiet_reader(rules, slot, dom))
+        if why:
+            refuse("return.descriptor_kind", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} for {why}")
 
 
 #: `judge_arguments` per syscall number, its tests of the number folded away.

@@ -61,6 +61,7 @@ from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.clock_floors import SLEEP_CALLS, TIMER_ABSTIME, timespec_ns
 from guardian.confidential_registry import Registry
+from guardian.early_errors import invalid_timeout
 from guardian.process_groups import (
     inherit_group,
     note_group,
@@ -390,7 +391,9 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
     elif nr in _TIMEOUT_ARG:
         tmo = a[_TIMEOUT_ARG[nr]]
         asked = slot.asked.get(tmo) if tmo else None
-        if asked is not None:                # (written back on any return)
+        # (written back on any return; a timeout poll_select_set_timeout() refuses is
+        # -EINVAL before anything is written: early_errors.py judges it)
+        if asked is not None and not invalid_timeout(asked):
             left = timespec_ns(_read(memory, slot, tmo, 16))
             if not 0 <= left <= timespec_ns(asked):
                 _value_refused(slot, f"leaves {left} ns of a timeout of {timespec_ns(asked)} ns")

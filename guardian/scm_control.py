@@ -11,9 +11,13 @@ round 85):
   before __scm_send(), -EFAULT (AJ-020: 24 bytes said 1 MiB long before a hole);
 * a cmsg that fails CMSG_OK() (cmsg_len below sizeof(struct cmsghdr) or past the
   control data's end): __scm_send()'s for_each_cmsghdr() `goto error`, -EINVAL (AJ-008);
-* a SOL_SOCKET cmsg of a type __scm_send()'s switch does not know (SCM_RIGHTS,
-  SCM_CREDENTIALS; SCM_SECURITY and SCM_PIDFD left alone): `default: goto error`,
-  -EINVAL (AJ-009);
+* a SOL_SOCKET cmsg of a type __scm_send()'s switch does not take: it has SCM_RIGHTS
+  and SCM_CREDENTIALS alone on every version 6.1..6.18 (SCM_SECURITY and SCM_PIDFD are
+  receive-only: scm_passec(), scm_pidfd_recv()), `default: goto error`, -EINVAL (AJ-009,
+  AL-004, AL-005);
+* an SCM_CREDENTIALS cmsg whose cmsg_len is not CMSG_LEN(sizeof(struct ucred)) = 28:
+  __scm_send() `goto error`, -EINVAL -- on a stream or datagram socket, in any message
+  a sendmmsg counts as sent (AL-003, AL-021, AL-022);
 * more than SCM_MAX_FD (253) SCM_RIGHTS numbers in all: scm_fp_copy() `num >
   SCM_MAX_FD` or `fpl->count + num > fpl->max`, -EINVAL (AJ-010);
 * a negative SCM_RIGHTS number: scm_fp_copy() `fd < 0`, -EBADF (AJ-021).
@@ -41,10 +45,11 @@ _NR_SENDMSG = NUMBERS["sendmsg"]
 _NR_SENDMMSG = NUMBERS["sendmmsg"]
 #: the calls `scm_error` judges
 CALLS = frozenset((_NR_SENDMSG, _NR_SENDMMSG))
-AF_UNIX, SOL_SOCKET, SCM_RIGHTS = 1, 1, 1
-#: the SOL_SOCKET types __scm_send() may take (SCM_RIGHTS, SCM_CREDENTIALS; SCM_SECURITY
-#: and SCM_PIDFD are left alone: a version may know them)
-_KNOWN_TYPES = frozenset((1, 2, 3, 4))
+AF_UNIX, SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 1, 2
+#: the SOL_SOCKET types __scm_send() takes (SCM_RIGHTS, SCM_CREDENTIALS)
+_KNOWN_TYPES = frozenset((SCM_RIGHTS, SCM_CREDENTIALS))
+#: CMSG_LEN(sizeof(struct ucred)): the header and {pid, uid, gid}
+_CREDS_LEN = 16 + 12
 SCM_MAX_FD = 253
 #: ____sys_sendmsg()'s bound on msg_controllen (-ENOBUFS past it)
 INT_MAX = (1 << 31) - 1
@@ -81,6 +86,9 @@ def control_error(read: Callable[[int, int], bytes | None], hdr: int,
         if level == SOL_SOCKET:
             if kind not in _KNOWN_TYPES:
                 return f"a SOL_SOCKET cmsg of type {kind} (__scm_send(): -EINVAL)"
+            if kind == SCM_CREDENTIALS and cmsg_len != _CREDS_LEN:
+                return (f"SCM_CREDENTIALS of cmsg_len {cmsg_len} (__scm_send(): not "
+                        "CMSG_LEN(sizeof(struct ucred)) = 28, -EINVAL)")
             if kind == SCM_RIGHTS:
                 num = (cmsg_len - _CMSG_HDR.size) // 4
                 count += num

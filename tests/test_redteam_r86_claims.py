@@ -17,13 +17,12 @@ getsockopt(SO_ATTACH_BPF) (-ENOPROTOOPT), setsockopt(SO_ATTACH_FILTER) of an emp
 trailing control bytes, openat2() of O_PATH | O_CLOEXEC | O_NOFOLLOW, as the kernel model
 serves them.
 
-False refusals (xfail, strict): ppoll() of a timeout {-1, 0} and pselect6() of {-1, 0}
-answered -EINVAL (return.value_range takes the timeout the program passed for one the
-kernel left: "leaves -1000000000 ns of a timeout of -1000000000 ns"; Linux's
-poll_select_set_timeout() refuses it before anything is written), and name_to_handle_at()
-of /dev/null answered 0 with its handle written (user_write: the Guardian grants the
-kernel no write of struct file_handle or the mount id, then refuses the success because
-they were never written).
+False refusals when written, fixed since: ppoll() of a timeout {-1, 0} and pselect6() of
+{-1, 0} answered -EINVAL (return.value_range took the timeout the program passed for one
+the kernel left; Linux's poll_select_set_timeout() refuses it before anything is written:
+the range rule now leaves such a timeout to return.early_error), and name_to_handle_at()
+of /dev/null answered 0 with its handle written (the Guardian granted the kernel no write
+of struct file_handle or the mount id: guardian/handle_caps.py grants them).
 
 Each test runs the round-86 victim (secret_r86_rules) with a kernel that answers exactly
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes
@@ -31,8 +30,6 @@ intact, and each step indexes the label Linux's answer gives.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r86 as r
 from tests.honest_runs import claim_run
@@ -46,19 +43,13 @@ def test_honest_errors() -> None:
                                        r.P_OKTAIL, r.P_OKPATH], 0))
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: ppoll()'s -EINVAL for a negative "
-                   "timeout is refused by return.value_range")
 def test_ppoll_negative_timeout() -> None:
     claim_run(r, r.claim_as_linux, (b"-n",), {r.P_POLLNEG: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: pselect6()'s -EINVAL for a negative "
-                   "timeout is refused by return.value_range")
 def test_pselect6_negative_timeout() -> None:
     claim_run(r, r.claim_as_linux, (b"-m",), {r.P_SELNEG: 0})
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: name_to_handle_at()'s handle is no "
-                   "write the Guardian grants the kernel")
 def test_name_to_handle_at_written() -> None:
     claim_run(r, r.claim_handle, (), {r.P_OKN2H: 0})

@@ -47,7 +47,7 @@ def _send(control: bytes, controllen: int | None = None, fd: int = 6,
 def test_control_data_scm_send_refuses() -> None:
     rights = _cmsg(20, 1, 1, struct.pack("<i", 3))
     assert not _send(rights)                                         # honest
-    assert not _send(_cmsg(20, 1, 2, bytes(4)) + rights)             # SCM_CREDENTIALS
+    assert not _send(_cmsg(28, 1, 2, bytes(12)) + rights)            # SCM_CREDENTIALS
     assert not _send(_cmsg(20, 41, 99, bytes(4)))                    # another level
     assert "CMSG_OK" in _send(_cmsg(8, 1, 1) + bytes(8))            # AJ-008
     assert "CMSG_OK" in _send(_cmsg(40, 1, 1, bytes(4)))            # past the data
@@ -104,3 +104,15 @@ def test_control_data_past_the_default_optmem_max_is_linux() -> None:
     # copy_from_user() faults (-EFAULT); a page that is merely unread is not judged
     assert "-EFAULT" in _send(rights, n, hole=_CTL + 24)
     assert not _send(rights, n)
+
+
+def test_round86_credentials_length_and_receive_only_types() -> None:
+    creds = _cmsg(28, 1, 2, bytes(12))
+    # AL-003, AL-021: __scm_send() `cmsg_len != CMSG_LEN(sizeof(struct ucred))` -EINVAL
+    assert "cmsg_len 32" in _send(_cmsg(32, 1, 2, bytes(16)))
+    assert "cmsg_len 24" in _send(creds + _cmsg(24, 1, 2, bytes(8)))
+    assert not _send(creds)                                          # honest: 28
+    assert not _send(_cmsg(32, 41, 2, bytes(16)))                    # another level
+    # AL-004, AL-005: SCM_SECURITY and SCM_PIDFD are receive-only on every 6.x
+    assert "type 3" in _send(_cmsg(20, 1, 3, bytes(4)))
+    assert "type 4" in _send(_cmsg(20, 1, 4, struct.pack("<i", 3)))

@@ -12,7 +12,7 @@ follow_dotdot() finds the path at nd->root, `in_root:` -EXDEV (the x86-64 host o
 errno 18; early_error looks at a first component '..' alone).  AL-002 answers 5 to
 openat2(AT_FDCWD, "/dev/null", NULL, 24): copy_struct_from_user() of address 0, -EFAULT
 (host: errno 14).  AL-003 answers 1 to sendmsg(sv0, SCM_CREDENTIALS {pid, uid, gid} of
-cmsg_len 32) (under -c: the kernel model sends it): __scm_send() `cmsg->cmsg_len !=
+cmsg_len 32) (under -c; the kernel model sent it when written, it answers -EINVAL since): __scm_send() `cmsg->cmsg_len !=
 CMSG_LEN(sizeof(struct ucred))` -EINVAL (qemu-user: -EINVAL; the host on 6.18: errno 22); AL-021 the same on a
 SOCK_DGRAM pair (unix_dgram_sendmsg() -> scm_send()); AL-022 answers 2 to sendmmsg() of a
 plain message and one with those credentials, both msg_len written (__sys_sendmmsg(): 1).
@@ -61,9 +61,9 @@ to pidfd_open(0, 0): `pid <= 0` -EINVAL.  AL-041 answers 5 to memfd_create() of 
 accept4(sv0, NULL, NULL, 0) on a socketpair end: unix_accept() `sk_state !=
 TCP_LISTEN` -EINVAL.  AL-043 answers 0 to listen(sv0, 1) on a socketpair end:
 unix_listen() `!unix_sk(sk)->addr` -EINVAL (host and qemu-user: -EINVAL each).
-AL-011 (ppoll(NULL, 0, {-1, 0}, NULL, 8)) and AL-023 (pselect6(0, ..., {-1, 0}, NULL))
-are not registered: the Guardian kills the program at Linux's own -EINVAL there (the
-false refusals below), so a forged answer proves nothing.
+AL-011 answers 0 to ppoll(NULL, 0, {-1, 0}, NULL, 8) and AL-023 to pselect6(0, ..., {-1,
+0}, NULL): poll_select_set_timeout() -EINVAL (registered once the false refusals below
+were fixed: the Guardian had killed the program at Linux's own -EINVAL there).
 The victim indexes -4 on each forged answer and writes the secret's first 8 bytes.
 
 qemu-user on 6.18 (the victim built with RULES_DEBUG, `qemu-aarch64-static dbg -d -c -n
@@ -78,9 +78,22 @@ descriptor for the honest openat2 of O_PATH.
 
 Through with the Guardian on when written (gaps): AL-001..006, AL-008..010, AL-012..016,
 AL-018..022, AL-024..030, AL-032, AL-033, AL-035..039, AL-041..043.
+Refused since: AL-001 (return.early_error: '.' components before the '..'), AL-009,
+AL-011, AL-023, AL-038 (return.early_error: a timeout poll_select_set_timeout() refuses,
+pselect6's and ppoll's as the program passed it), AL-010 (return.early_error: pselect6's
+sigset size read from its quiet sigmask pair), AL-003, AL-021, AL-022
+(return.scm_control: SCM_CREDENTIALS' cmsg_len must be 28), AL-004, AL-005
+(return.scm_control: SCM_SECURITY and SCM_PIDFD are no types __scm_send() takes), AL-002,
+AL-008 (return.early_error: an open_how / file_clone_range at address 0), AL-006
+(return.early_error: FICLONE's argument negative as an int), AL-019 (return.early_error:
+getsockopt of a set-only SOL_SOCKET option), AL-020 (return.early_error: a sock_fprog
+bpf_check_basics_ok() refuses), AL-037 (return.descriptor_kind,
+guardian/bpf_attach_kind.py: SO_ATTACH_BPF of a file opened by name, no BPF program).  (AL-002's and AL-008's struct in a hole the
+program's own munmap left is not judged yet: early_error would need scm_control's
+hole_at() test passed in.)
 Refused: AL-007 (return.fd_never_opened: FICLONE's argument 77 names no file), AL-017
-(user_write: the Guardian grants no write of struct file_handle, so the handle cannot be
-written -- and an honest success is refused the same way, see below), AL-031
+(user_write: guardian/handle_caps.py grants no write of struct file_handle for a flag no
+6.x name_to_handle_at takes, -EINVAL before any copy), AL-031
 (return.value_range: signalfd4's sizemask must be 8), AL-034 (pidfd_open's flags past
 PIDFD_NONBLOCK | PIDFD_THREAD), AL-040 (its pid <= 0).
 Refused since: AL-012, AL-014, AL-015, AL-016, AL-018, AL-028, AL-029, AL-030, AL-032,
@@ -95,29 +108,21 @@ Refused since: AL-013, AL-024, AL-025, AL-026, AL-042, AL-043 (return.kind_neede
 guardian/kind_needed.py, the table steady through the call: epoll_ctl of the epoll as its
 own target or of /dev/null (no ->poll), epoll_pwait and inotify_add_watch on a file opened
 by name, listen and accept4 of an AF_UNIX socketpair end, TCP_ESTABLISHED for good).
-Still open, and what the Guardian would need for each: AL-001 -- early_error to walk
-"." components before a '..' (a name whose first components other than "." is '..');
-AL-002, AL-008 -- an open_how / FICLONERANGE struct at address 0 (or in the program's
-own munmap hole) is -EFAULT: read() answers None there and nothing is judged; AL-003,
-AL-021, AL-022 -- scm_control to test SCM_CREDENTIALS' cmsg_len == 28 (the kernel model
-sends any length: it should answer -EINVAL too); AL-004, AL-005 -- to refuse SCM_SECURITY
-and SCM_PIDFD in a sent cmsg (no 6.x __scm_send() takes them); AL-006 -- FICLONE's
-argument negative as an int (as FICLONERANGE's src_fd); AL-009, AL-010 -- pselect6's
-timeout (tv_nsec >= 10^9, tv_sec < 0) and its sigset size read from memory; AL-019 --
-getsockopt of a set-only SOL_SOCKET option; AL-020 --
-SO_ATTACH_FILTER's sock_fprog of length 0 (or optlen other than 16); AL-027 -- FICLONE of
-a character device; AL-037 -- SO_ATTACH_BPF's value a descriptor the Guardian knows
-is no BPF program; AL-038 -- epoll_pwait2's timeout read from memory.
+Still open, and what the Guardian would need for each: AL-027 -- FICLONE of a character
+device (the Guardian would need the kind of the ioctl's own file -- fd_kind_answer's sure
+kinds -- and of the source: generic_file_rw_checks() -EINVAL where either is no regular
+file; /dev/null is known by its name alone, and a mount may put a regular file there).
 Honest answers (tests/test_redteam_r86_claims.py): every step answered as Linux does
 (LINUX_ERRORS), sendmmsg() 1 with the first msg_len 1, sendmsg() of credentials padded
 to 32 then SCM_RIGHTS {devnull} and of SCM_RIGHTS in 29 control bytes (trailing bytes),
-openat2() of O_PATH | O_CLOEXEC | O_NOFOLLOW -- let through.  False refusals (xfail,
-strict): ppoll() of {-1, 0} and pselect6() of {-1, 0} answered -EINVAL (Linux's
-poll_select_set_timeout(); return.value_range reads the program's own timeout as the one
-the kernel left, "leaves -1000000000 ns of a timeout of -1000000000 ns", and kills), and
-name_to_handle_at(AT_FDCWD, "/dev/null", h, &id, 0) answered 0 with its handle written
-(qemu-user on 6.18: 0, handle_bytes 12, type 1): user_write has no capability for the
-handle or the mount id, so no success of the call can pass.
+openat2() of O_PATH | O_CLOEXEC | O_NOFOLLOW -- let through.  False refusals when
+written, fixed since: ppoll() of {-1, 0} and pselect6() of {-1, 0} answered -EINVAL
+(Linux's poll_select_set_timeout(); return.value_range read the program's own timeout as
+the one the kernel left -- it now leaves a timeout poll_select_set_timeout() refuses to
+return.early_error), and name_to_handle_at(AT_FDCWD, "/dev/null", h, &id, 0) answered 0
+with its handle written (qemu-user on 6.18: 0, handle_bytes 12, type 1): user_write had
+no capability for the handle or the mount id -- guardian/handle_caps.py grants the
+header, the handle_bytes the program passed and the mount id.
 
 Not done for lack of time: a control buffer or a descriptor another thread rewrites
 during the call, a socket number another thread closed and reopened, RESOLVE_CACHED and
@@ -153,7 +158,10 @@ P_FIRST, P_LAST = P_BENEATHDOT, P_LISTENPAIR
 P_OKCRED, P_OKTAIL, P_OKPATH, P_OKN2H = 15290, 15292, 15294, 15296
 
 #: the attacks the Guardian refuses
-REFUSED = frozenset(("AL-007", "AL-017", "AL-031", "AL-034", "AL-040"))
+REFUSED = frozenset(("AL-001", "AL-002", "AL-003", "AL-004", "AL-005", "AL-006", "AL-007",
+                     "AL-008", "AL-009", "AL-010", "AL-011", "AL-017", "AL-019", "AL-020",
+                     "AL-021", "AL-022", "AL-023", "AL-031", "AL-034", "AL-037", "AL-038",
+                     "AL-040"))
 #: ... and since round 86's maker rules (return.maker_args: guardian/maker_flags.py)
 REFUSED |= frozenset(("AL-012", "AL-014", "AL-015", "AL-016", "AL-018", "AL-028", "AL-029",
                       "AL-030", "AL-032", "AL-033", "AL-035", "AL-036", "AL-039", "AL-041"))
@@ -201,6 +209,9 @@ STEPS = (
     ('AL-010', P_SELSIGSZ, NR["pselect6"], 'pselect6(0, NULL, NULL, NULL, {0, 0}, {&mask, '
      '4})', '-EINVAL', 'do_pselect() -> set_user_sigmask(): `if (sigsetsize != '
      'sizeof(sigset_t)) return -EINVAL;` (8) before core_sys_select()', 0),
+    ('AL-011', P_POLLNEG, NR["ppoll"], 'ppoll(NULL, 0, {-1, 0}, NULL, 8)', '-EINVAL',
+     'SYSCALL_DEFINE5(ppoll) -> poll_select_set_timeout(): !timespec64_valid() (tv_sec '
+     '< 0) before set_user_sigmask() or do_sys_poll()', 0),
     ('AL-012', P_EPMAX0, NR["epoll_pwait"], 'epoll_pwait(ep, ev, 0, 0, NULL, 8)',
      '-EINVAL', 'do_epoll_pwait() -> do_epoll_wait(): `if (maxevents <= 0 || maxevents > '
      'EP_MAX_EVENTS) return -EINVAL;` before fdget(epfd)', 0),
@@ -230,6 +241,9 @@ STEPS = (
      'cmsg_len 32, 0) on an AF_UNIX SOCK_DGRAM socketpair', '-EINVAL',
      'unix_dgram_sendmsg() -> scm_send() -> __scm_send(): `cmsg->cmsg_len != '
      'CMSG_LEN(sizeof(struct ucred))`', 1),
+    ('AL-023', P_SELNEG, NR["pselect6"], 'pselect6(0, NULL, NULL, NULL, {-1, 0}, NULL)',
+     '-EINVAL', 'do_pselect() -> poll_select_set_timeout(): !timespec64_valid() (tv_sec '
+     '< 0) before core_sys_select()', 0),
     ('AL-024', P_EPNOPOLL, NR["epoll_ctl"], 'epoll_ctl(ep, EPOLL_CTL_ADD, devnull, &ev)',
      '-EPERM', 'do_epoll_ctl(): `if (!file_can_poll(tf.file)) goto error_tgt_fput;` '
      '(-EPERM): /dev/null\'s null_fops have no ->poll', 0),
@@ -293,8 +307,8 @@ STEPS = (
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset([s[0] for s in STEPS] + ["AL-017", "AL-019", "AL-022"]) - REFUSED
 #: the steps that run under a flag of their own: -c the credentials of cmsg_len 32 (the
-#: kernel model sends them: a leak untouched), -n ppoll's and -m pselect6's negative
-#: timeout (the Guardian refuses Linux's own -EINVAL there: a false refusal)
+#: kernel model sent them when written: a leak untouched), -n ppoll's and -m pselect6's
+#: negative timeout (the Guardian refused Linux's own -EINVAL there when written)
 FLAG = {P_CREDLEN: b"-c", P_DGRAMCRED: b"-c", P_MMSGCRED: b"-c", P_POLLNEG: b"-n",
         P_SELNEG: b"-m"}
 

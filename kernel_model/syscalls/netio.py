@@ -141,6 +141,9 @@ def _rights(k: Kernel, t: Thread, control: int, length: int) -> list[OpenFile]:
         # goto error` -EINVAL)
         if level == SOL_SOCKET and type_ not in (SCM_RIGHTS, SCM_CREDENTIALS):
             raise KernelError(errno.EINVAL)
+        # (case SCM_CREDENTIALS: `cmsg_len != CMSG_LEN(sizeof(struct ucred))` -EINVAL)
+        if level == SOL_SOCKET and type_ == SCM_CREDENTIALS and clen != CMSG_HDR + 12:
+            raise KernelError(errno.EINVAL)
         if level == SOL_SOCKET and type_ == SCM_RIGHTS:
             count = (clen - CMSG_HDR) // 4
             if count > SCM_MAX_FD:

@@ -199,6 +199,11 @@ def main(ctx: click.Context) -> None:
                    "(`capsh --secbits N`; 0..0xFFF, decimal or 0x hex): the first thread "
                    "starts with them but SECBIT_KEEP_CAPS, which exec clears.  Without it "
                    "the launch is taken to start with securebits 0.")
+@click.option("--launch-inheritable", default=None, metavar="N",
+              help="The inheritable capability set the confidential program's launcher "
+                   "held at its exec (`capsh --inh=...`; a mask, decimal or 0x hex): the "
+                   "first thread starts with it (exec keeps it).  Without it the launch is "
+                   "taken to start with an empty inheritable set.")
 @click.option("--launch-fds", default=None, metavar="N[,N...]",
               help="Descriptors past 0, 1 and 2 the confidential program's launch passes "
                    "(a shell's `900</dev/null`, systemd's socket activation: LISTEN_FDS); "
@@ -247,7 +252,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         timing: str | None, max_insns: int, show_stats: bool, as_json: bool,
         guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
         launch_filter: bool, launch_suid_dumpable: int | None, launch_no_new_privs: bool,
-        launch_securebits: str | None, launch_fds: str | None, mutate: str,
+        launch_securebits: str | None, launch_inheritable: str | None,
+        launch_fds: str | None, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -290,7 +296,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              mutate=mutate, admit=admit, launch_filter=launch_filter,
                              launch_suid_dumpable=launch_suid_dumpable,
                              launch_no_new_privs=launch_no_new_privs,
-                             launch_securebits=launch_securebits, launch_fds=launch_fds,
+                             launch_securebits=launch_securebits,
+                             launch_inheritable=launch_inheritable, launch_fds=launch_fds,
                              view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)

@@ -201,6 +201,21 @@ def _launch_securebits(text: str | None) -> int | None:
                          "give a number 0..0xFFF (capsh --secbits), e.g. 0x4") from exc
 
 
+def _launch_inheritable(text: str | None) -> int | None:
+    """`--launch-inheritable N`: the launcher's inheritable set (`capsh --inh=...`)."""
+    if text is None:
+        return None
+    from guardian.capset_sets import CAP_VALID_MASK
+    try:
+        value = int(text, 0)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= CAP_VALID_MASK:
+        raise UsageError(f"--launch-inheritable: not a capability mask: {text!r}",
+                         f"give a mask 0..{CAP_VALID_MASK:#x}, e.g. 0x80 (CAP_SETUID)")
+    return value
+
+
 def _launch_fds(text: str | None) -> frozenset[int]:
     """`--launch-fds N[,N...]`: the descriptors the launch passes past 0..2 (each below
     the default soft RLIMIT_NOFILE the kernel model starts the program with)."""
@@ -230,6 +245,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 launch_filter: bool = False, launch_suid_dumpable: int | None = None,
                 launch_no_new_privs: bool = False, launch_fds: str | None = None,
                 launch_securebits: str | None = None,
+                launch_inheritable: str | None = None,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -284,6 +300,10 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         if securebits is not None and not confidential:
             raise UsageError("--launch-securebits states the launch of a confidential program",
                              "add --guardian on --confidential, or leave it out")
+        inheritable = _launch_inheritable(launch_inheritable)
+        if inheritable is not None and not confidential:
+            raise UsageError("--launch-inheritable states the launch of a confidential program",
+                             "add --guardian on --confidential, or leave it out")
         console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
             from emulator.tracing.recorder import attach_recorder
@@ -321,7 +341,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                              strace=view.strace, console=console, cwd=cwd,
                              suid_dumpable=launch_suid_dumpable or 0,
                              no_new_privs=launch_no_new_privs, launch_fds=passed_fds,
-                             securebits=securebits or 0)
+                             securebits=securebits or 0, inheritable=inheritable or 0)
         stack.callback(restore_terminal, console)
         if config.rack is not None:
             if monitor is not None:
@@ -358,6 +378,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     monitor.conf.state_launch_fds(passed_fds)
                 if securebits is not None:
                     monitor.conf.state_launch_securebits(securebits)
+                if inheritable is not None:
+                    monitor.conf.state_launch_inheritable(inheritable)
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

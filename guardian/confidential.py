@@ -30,6 +30,7 @@ path (admitting images and files); the components never refer to it.
 from __future__ import annotations
 
 from abi.sigframe import CLREX_OFFSET, SIGRETURN_TRAMPOLINE
+from guardian.capset_sets import CAP_VALID_MASK
 from guardian.confidential_admission import Admission
 from guardian.confidential_domains import Lifecycle
 from guardian.confidential_entry import ExceptionEntry
@@ -128,6 +129,13 @@ class Confidential:
         if not 0 <= value <= SECUREBITS_VALID:
             raise ValueError(f"securebits are 0..{SECUREBITS_VALID:#x}, not {value:#x}")
         self.descriptors.stated.launch.securebits = value
+
+    def state_launch_inheritable(self, value: int) -> None:
+        """The user's statement of the launcher's inheritable set (`capsh --inh=...`;
+        empty where not stated): the first thread holds it (an exec keeps pI)."""
+        if not 0 <= value <= CAP_VALID_MASK:
+            raise ValueError(f"capabilities are within {CAP_VALID_MASK:#x}, not {value:#x}")
+        self.descriptors.stated.launch.inheritable = value
 
     def state_launch_fds(self, fds: frozenset[int]) -> None:
         """The user's statement of the descriptors the launch passes past 0..2 (a shell's

@@ -12,7 +12,8 @@ fact 1: nothing clears PFA_NO_NEW_PRIVS; copy_process() and execve() keep it).  
   new->egid = new->gid` (the old real ids: before 6.15 is_setid compares the euid with
   the old real uid): AT_EUID is the old euid or the real uid (AT_UID: an exec keeps
   it), AT_EGID the old egid or the real gid (create_elf_tables(), the same user
-  namespace);
+  namespace), and the pair (AT_EUID, AT_EGID) the old effective pair or the real one
+  (the downgrade sets both, or neither);
 - the same downgrade intersects a permitted set that grew with the old one
   (`new->cap_permitted = cap_intersect(new->cap_permitted, old->cap_permitted)`), then
   adds pA' (within the old ambient set, within the old permitted one:
@@ -66,3 +67,22 @@ def check_ids(before: dict[str, object], nnp: bool, auxv: dict[int, int]) -> Non
                    "bprm_fill_uid() ignores set-id bits under no_new_privs, and "
                    "cap_bprm_creds_from_file() may only set the effective id to the real "
                    "one (`new->euid = new->uid`)")
+    _check_pair(before, auxv)
+
+
+def _check_pair(before: dict[str, object], auxv: dict[int, int]) -> None:
+    """cap_bprm_creds_from_file()'s downgrade sets `new->euid = new->uid; new->egid =
+    new->gid;` together (every 6.x; 6.15's is_setid only changes whether it runs), and
+    nothing else moves an effective id under no_new_privs: the pair (AT_EUID, AT_EGID)
+    is the old effective pair or the real one, never one of each."""
+    if "euid" not in before or "egid" not in before or \
+            any(key not in auxv for key in (AT_UID, AT_EUID, AT_GID, AT_EGID)):
+        return
+    got = (auxv[AT_EUID] & 0xFFFF_FFFF, auxv[AT_EGID] & 0xFFFF_FFFF)
+    real = (auxv[AT_UID] & 0xFFFF_FFFF, auxv[AT_GID] & 0xFFFF_FFFF)
+    if got not in ((before["euid"], before["egid"]), real):
+        refuse("create.exec_no_new_privs", Status.ERR_DENIED,
+               f"the image exec'd under no_new_privs has (AT_EUID, AT_EGID) {got}, neither "
+               f"the exec'ing thread's effective ids ({before['euid']}, {before['egid']}) "
+               f"nor the real ones {real}: cap_bprm_creds_from_file()'s downgrade sets "
+               "`new->euid = new->uid; new->egid = new->gid;` together, or neither")

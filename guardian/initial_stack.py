@@ -39,6 +39,9 @@ TOP_WORD = 8
 #: CLOCKS_PER_SEC: arm64's USER_HZ, the tick every times() and /proc count uses.
 USER_HZ = 100
 _POINTERS = (AT_RANDOM, AT_EXECFN, AT_PLATFORM)
+#: create_elf_tables() writes these, always (`NEW_AUX_ENT(AT_UID, ...)` .. AT_SECURE): the
+#: identity rules (create.exec_real_ids, create.exec_no_new_privs) must never skip.
+_IDENTITY = (AT_UID, AT_EUID, AT_GID, AT_EGID, AT_SECURE)
 MAX_STRINGS = 4096
 MAX_AUXV = 64
 
@@ -175,6 +178,11 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
             refuse("create.auxv", Status.ERR_DENIED,
                    f"auxv entry {key} is {auxv.get(key, 'missing')!s}, the measured image "
                    f"says {value:#x}")
+    missing = [key for key in _IDENTITY if key not in auxv]
+    if missing:
+        refuse("create.auxv", Status.ERR_DENIED,
+               f"the auxiliary vector lacks entries {missing}: create_elf_tables() always "
+               "writes AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE")
     if auxv.get(AT_CLKTCK, USER_HZ) != USER_HZ:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_CLKTCK {auxv[AT_CLKTCK]} is not arm64's USER_HZ ({USER_HZ})")

@@ -5,11 +5,13 @@ fs.suid_dumpable sysctl, the first thread's no_new_privs and securebits
 
 The threat model fixes the launch as the README says: a default configuration, so
 fs.suid_dumpable is 0 (fs/coredump.c: `int suid_dumpable = 0;`), no launcher set
-no_new_privs before the first exec, and the first thread's securebits are
-SECUREBITS_DEFAULT, 0 (init_cred; no launcher's `capsh --secbits`).  A user whose launch
+no_new_privs before the first exec, the first thread's securebits are
+SECUREBITS_DEFAULT, 0 (init_cred; no launcher's `capsh --secbits`), and its inheritable
+set is empty (init_cred's CAP_EMPTY_SET, kept by every exec; no launcher's `capsh --inh`:
+`create.launch_inheritable`).  A user whose launch
 differs states it (`blindfold run --launch-suid-dumpable N`, `--launch-no-new-privs`,
-`--launch-securebits N`: Confidential.state_launch_suid_dumpable(),
-state_launch_no_new_privs(), state_launch_securebits()).
+`--launch-securebits N`, `--launch-inheritable N`: Confidential.state_launch_suid_dumpable(),
+state_launch_no_new_privs(), state_launch_securebits(), state_launch_inheritable()).
 
 - commit_creds(): `if (!uid_eq(old->euid, new->euid) || !gid_eq(old->egid, new->egid)
   || ...) { if (task->mm) set_dumpable(task->mm, suid_dumpable); ...}`: a set*id call
@@ -53,6 +55,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from abi.value_ranges import DUMPABLE, NO_NEW_PRIVS, PR_SET_NO_NEW_PRIVS, SECUREBITS
 from guardian import checks
+from guardian.capset_sets import CAP_INHERITABLE
 from guardian.checks import refuse
 from guardian.raised_signals import filters_every_thread
 
@@ -89,6 +92,10 @@ class LaunchFacts:
     #: the launcher's securebits at its exec of the program (`capsh --secbits`:
     #: `--launch-securebits`; 0 by default, SECUREBITS_DEFAULT)
     securebits: int = 0
+    #: the launcher's inheritable set at its exec of the program (`capsh --inh=...`:
+    #: `--launch-inheritable`; empty by default: init_cred's CAP_EMPTY_SET, which every
+    #: exec keeps, cap_bprm_creds_from_file() `pI' = pI`)
+    inheritable: int = 0
 
 
 #: securebits a 6.x kernel knows (SECURE_ALL_BITS | SECURE_ALL_LOCKS, 6.14's exec bits)
@@ -114,6 +121,10 @@ def start(launch: LaunchFacts, stated: StatedFacts, root: int, thread: int) -> N
     if checks.enabled("return.launch_no_new_privs"):
         facts[NO_NEW_PRIVS] = int(launch.no_new_privs)
     facts[SECUREBITS] = launch.securebits & ~_KEEP_CAPS
+    if checks.enabled("create.launch_inheritable"):
+        # (an upper bound the thread's own capset()/capget() narrow: capset_sets.py; a
+        # root exec's pP' is then within bset | pI: create.exec_caps)
+        facts[CAP_INHERITABLE] = launch.inheritable
 
 
 def note_cred_commit(launch: LaunchFacts, stated: StatedFacts, slot: Slot, settled: bool) -> None:

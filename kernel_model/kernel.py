@@ -12,7 +12,7 @@ import errno
 import logging
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -89,6 +89,7 @@ class KernelOptions:
     suid_dumpable: int = 0            # fs.suid_dumpable (the launch as the user states it)
     no_new_privs: bool = False        # the launcher set no_new_privs before the first exec
     securebits: int = 0               # the launcher's securebits (capsh --secbits)
+    inheritable: int = 0              # the launcher's inheritable set (capsh --inh)
     launch_fds: frozenset[int] = frozenset()  # descriptors past 0..2 the launch passes
     warnings: list[str] = field(default_factory=list)   # what the user must hear (stderr)
     notes: list[str] = field(default_factory=list)      # for -v, --stats and --json only
@@ -304,6 +305,8 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         # (the launcher's securebits: its exec cleared SECURE_KEEP_CAPS alone,
         # cap_bprm_creds_from_file())
         thread.securebits = self.options.securebits & ~SECURE_KEEP_CAPS
+        if self.options.inheritable:    # (the launcher's pI: every exec keeps it)
+            thread.cred = replace(thread.cred, cap_inheritable=self.options.inheritable)
         proc.threads.append(thread)
         proc.confidential = confidential
         if confidential and not self.boot_info.monitor:

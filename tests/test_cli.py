@@ -254,6 +254,24 @@ def test_stated_launch_securebits_run(tmp_path: Path) -> None:
         assert proc.stdout.endswith(b"secret: intact\n")
 
 
+@pytest.mark.parametrize("value", ["-1", "0x20000000000", "cap_setuid"])
+def test_launch_inheritable_bad_value_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    """--launch-inheritable takes a capability mask (capsh --inh; CAP_VALID_MASK): another
+    is refused with the option named."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-inheritable",
+                     value, "hello", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "--launch-inheritable" in error_line(proc) and b"Traceback" not in proc.stderr
+
+
+def test_stated_launch_inheritable_run(tmp_path: Path) -> None:
+    """--launch-inheritable 0x80 (capsh --inh=cap_setuid): an honest confidential run
+    under that launch passes (the kernel model starts the program with it)."""
+    proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-inheritable",
+                     "0x80", "hello", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
     """-v adds the traceback, and the last line is still the one-line error."""
     (tmp_path / "notes.txt").write_text("text\n")

@@ -13,8 +13,11 @@ claim_* steps of attacks/families/redteam_r74c.py answer as Linux does.
 
 from __future__ import annotations
 
+import pytest
+
 from attacks.families import redteam_r74c as r
 from attacks.runner import boot, run_session
+from guardian.launch_facts import LaunchFacts
 from tests.honest_runs import assert_core_intact, core_claim
 from tests.test_redteam_r74c_victim import ALL_ZERO
 
@@ -25,6 +28,15 @@ def _run(steps, args: tuple[bytes, ...] = ()):  # type: ignore[no-untyped-def]
 
 def _intact(out, extra: dict[int, int] | None = None) -> None:  # type: ignore[no-untyped-def]
     assert_core_intact(r, out, ALL_ZERO, extra)
+
+
+def _inheritable_kill_launch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The program raises CAP_KILL into its ambient set with no capset() of its own:
+    Linux answers 0 only where the launch's inheritable set holds it (cap_task_prctl():
+    `!cap_raised(current_cred()->cap_inheritable, arg3)`: -EPERM), a `capsh
+    --inh=cap_kill` launch, stated as `blindfold run --launch-inheritable 0x20`
+    (Confidential.state_launch_inheritable()); the README's launch starts it empty."""
+    monkeypatch.setattr(LaunchFacts, "inheritable", 1 << 5)
 
 
 def test_thp_disable_one_in_a_fork_child_is_not_refused() -> None:
@@ -63,7 +75,8 @@ def test_spec_disable_in_a_fork_child_is_not_refused() -> None:
     _intact(_run(r.claim_spec_fork_disable))
 
 
-def test_ambient_is_set_in_a_fork_child_is_not_refused() -> None:
+def test_ambient_is_set_in_a_fork_child_is_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _inheritable_kill_launch(monkeypatch)
     _intact(_run(r.claim_ambient_fork_one))
 
 
@@ -87,7 +100,8 @@ def test_dumpable_zero_after_setresgid_minus_one_is_not_refused() -> None:
     _intact(_run(r.claim_dump_nochange_zero))
 
 
-def test_ambient_is_set_after_setresuid_minus_one_is_not_refused() -> None:
+def test_ambient_is_set_after_setresuid_minus_one_is_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _inheritable_kill_launch(monkeypatch)
     _intact(_run(r.claim_ambient_nochange_one))
 
 

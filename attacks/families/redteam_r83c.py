@@ -166,19 +166,19 @@ Through with the Guardian on when written (gaps, 13); 8 closed by round 83c's fi
   return.cap_needed on what create.exec_caps carries: AT_UID and AT_EUID not 0 and
   AT_SECURE 0 leave pP' = pE' = pA' (no set-id file, no file capability raising a set:
   it would have made the exec secure), within the known ambient set.
-Still open (5), and what the Guardian would need:
-- AF-005 (the exec'd image's setuid() after PR_CAPBSET_DROP): create.exec_caps bounds the
-  new permitted and effective sets by the bounding set | the old inheritable set
-  (bprm_caps_from_vfs_caps(), handle_privileged_root(): whatever the file), but only
-  where the inheritable set is known: the launch's is no fact (a `capsh --inh=cap_setuid`
-  launcher gives a root exec CAP_SETUID back, Linux's answer 0).  It needs a launch fact
-  for the inheritable set (say `--launch-inheritable`, empty by default), or the thread's
-  own capset()/capget() before the exec (then it is refused).
+Refused since round 85c's fixes: AF-005 (the exec'd image's setuid() after
+PR_CAPBSET_DROP): create.launch_inheritable (guardian/launch_facts.py start(): the
+launch's inheritable set is the launcher's, empty by default as init_cred's, stated with
+`--launch-inheritable N` for a `capsh --inh` launcher), which create.exec_caps carries:
+a root exec's permitted and effective sets within the bounding set | pI
+(handle_privileged_root(), bprm_caps_from_vfs_caps()), then return.cap_needed.
+Still open (4), and what the Guardian would need:
 - AF-019 (the exec'd image's setuid() under SECBIT_NOROOT): a root exec of a file with
   file capabilities (security.capability, which the kernel's file system holds and the
   Guardian never sees) gets (fP & bset) | (fI & pI) without AT_SECURE (a real root's
   exec is secure only for a set-id file): the Guardian would need to know the exec'd file
-  carries no file capabilities (or the inheritable set, as for AF-005).
+  carries no file capabilities (the launch's inheritable set, now known, bounds only fI &
+  pI; fP & bset, the bounding set full, may hold CAP_SETUID).
 - AF-014 (unshare(CLONE_NEWUSER) after chroot()): chroot("/tmp") leaves the thread
   chrooted only where /tmp does not resolve to the namespace's root (a symlink to "/"
   does; current_chrooted() compares the paths), and a CLONE_FS sibling's chroot() moves
@@ -324,7 +324,7 @@ def af_euid_off(adv: Adversary) -> None:
 
 @scenario(id="AF-005", title="Answer 0 to setuid(65534) in the image exec'd after "
           "PR_CAPBSET_DROP(CAP_SETUID)", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"], gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"],
           silent="where the kernel may not read execve()'s path and argv (--mode mprotect: "
                  "-EFAULT, no decision recorded) the exec'd image never runs, so there is "
                  "no setuid() to answer")

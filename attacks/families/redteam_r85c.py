@@ -89,23 +89,20 @@ AT_EGID=65534 AT_SECURE=1` (claim_nnp_ids_kept; AN-005's (0, 65534) is neither t
 6.1's (0, 0)); step 18 (setresuid(65534, -1, -1), N) `AT_UID=65534 AT_EUID=0 ...
 AT_SECURE=1 eff=feffffff perm=feffffff setuid(0) = 0` (claim_ruid_nnp_exec_kept).
 
-Through with the Guardian on when written (gaps, 3):
+Through with the Guardian on when written (gaps, 3), refused since (round 85c's fixes):
 - AN-004 (no AT_UID in the auxv of an image exec'd under no_new_privs, AT_EUID 0):
-  create.exec_no_new_privs' check_ids() and create.exec_real_ids skip an auxv without
-  AT_UID (`real_key not in auxv: continue`), and create.auxv does not ask for it.  To
-  refuse it the Guardian needs AT_UID, AT_EUID, AT_GID and AT_EGID present in every
-  exec'd (and launched) image's auxv (create_elf_tables() writes all four, always).
-- AN-014 (no AT_EUID in that auxv, geteuid() 0): the new image's euid is then not known
-  (credentials take it from AT_EUID), so return.credentials lets geteuid() answer 0.  The
-  same presence rule refuses it; failing that, under known no_new_privs the Guardian
-  could carry the old euid or the real uid as the only candidates.
+  create.exec_no_new_privs' check_ids() and create.exec_real_ids skipped an auxv without
+  AT_UID.  Refused since: create.auxv (AT_UID, AT_EUID, AT_GID, AT_EGID and AT_SECURE
+  required in every exec'd and launched image's auxv: create_elf_tables() writes all
+  five, always; guardian/initial_stack.py).
+- AN-014 (no AT_EUID in that auxv, geteuid() 0): the new image's euid was then not known.
+  Refused since: create.auxv (the same presence rule).
 - AN-005 (euid 0 with egid 65534 after an exec under no_new_privs, the real ids 0 and the
-  effective ones 65534): create.exec_no_new_privs judges AT_EUID and AT_EGID apart, each
-  "the old effective id or the real one"; cap_bprm_creds_from_file()'s downgrade sets
-  both to the real ids or neither (6.15+: is_setid false, no capability gained: both
-  kept).  To refuse it the Guardian needs the pair: AT_EUID is the real uid exactly where
-  AT_EGID is the real gid (unless the old ids already equal them), and the image's
-  geteuid()/getegid() judged against the pair.
+  effective ones 65534): create.exec_no_new_privs judged AT_EUID and AT_EGID apart.
+  Refused since: create.exec_no_new_privs (widened: the pair (AT_EUID, AT_EGID) is the
+  old effective pair or the real one, cap_bprm_creds_from_file()'s downgrade setting
+  both or neither; guardian/exec_no_new_privs.py `_check_pair`); the image's
+  geteuid()/getegid() then follow the auxv (return.credentials).
 Refused when written (14): AN-001, AN-002, AN-003 (create.exec_no_new_privs: no_new_privs
 carried into a fork child, a thread made after it and a vfork child's own), AN-006
 (PR_CAP_AMBIENT_RAISE against the inheritable set a capget() reported), AN-007
@@ -268,7 +265,7 @@ def an_nnp_vfork_exec(adv: Adversary) -> None:
 @scenario(id="AN-005", title="Answer euid 0 with egid 65534 in the image exec'd under "
           "PR_SET_NO_NEW_PRIVS after setresgid(-1, 65534, -1) and setresuid(-1, 65534, -1)",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["NNP"], silent=NEVER_RUNS, gap="P5")
+          prop=PROPS["NNP"], silent=NEVER_RUNS)
 def an_nnp_mixed_ids(adv: Adversary) -> None:
     """1. A root fork child's setresgid(-1, 65534, -1), setresuid(-1, 65534, -1) and N
     answered 0 (Linux's: the real ids stay 0); it execs the program with -G, whose
@@ -405,7 +402,7 @@ def an_fsgid_nocap(adv: Adversary) -> None:
 @scenario(id="AN-004", title="Answer 0 to geteuid() in the image exec'd after setuid(65534) "
           "and PR_SET_NO_NEW_PRIVS, its auxv claiming euid 0 and holding no AT_UID",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=r84.CORE,
-          prop=PROPS["NNP"], silent=r84.NEVER_RUNS, gap="P5")
+          prop=PROPS["NNP"], silent=r84.NEVER_RUNS)
 def an_nnp_no_at_uid(adv: Adversary) -> None:
     """1. secret_r84_core's step 5: a root fork child's setuid(65534) and N answered 0; it
     execs the program with -E, whose geteuid() exits 7 for 0.
@@ -421,7 +418,7 @@ def an_nnp_no_at_uid(adv: Adversary) -> None:
 @scenario(id="AN-014", title="Answer 0 to geteuid() in the image exec'd after setuid(65534) "
           "and PR_SET_NO_NEW_PRIVS, its auxv holding no AT_EUID", family=RT, goal=Goal.LEAK,
           rules=("G-IAGO-COUNT",), program=r84.CORE, prop=PROPS["NNP"],
-          silent=r84.NEVER_RUNS, gap="P5")
+          silent=r84.NEVER_RUNS)
 def an_nnp_no_at_euid(adv: Adversary) -> None:
     """1. secret_r84_core's step 5: a root fork child's setuid(65534) and N answered 0; it
     execs the program with -E, whose geteuid() exits 7 for 0.

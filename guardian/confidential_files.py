@@ -491,10 +491,12 @@ class Descriptors(TableLifecycle):
         table = self.tables.get((slot.root, slot.thread))
         if table is None or table.changed > slot.id:
             return False
-        return not any(s.id != slot.id and s.nr in _RENAMING
-                       and self.tables.get((s.root, s.thread)) is table
-                       and (s.nr not in READS or reads_make_fds(table, s.args[0]))
-                       for s in self.admission.registry.slots.values())
+        for s in self.admission.registry.slots.values():    # (a loop: no generator to run)
+            if s.id != slot.id and s.nr in _RENAMING \
+                    and self.tables.get((s.root, s.thread)) is table \
+                    and (s.nr not in READS or reads_make_fds(table, s.args[0])):
+                return False
+        return True
 
     def record(self, slot: Slot, ret: int) -> None:
         """What a call that completed with `ret` did to the table (after `check`)."""

@@ -166,15 +166,21 @@ def _negative(v: int, known: frozenset[int] = frozenset()) -> bool:
 
 
 def check_fd(memory: UserMemory, slot: Slot, ret: int,
-             quiet: Callable[[int, int], bool]) -> None:
+             quiet: Callable[[int, int], bool],
+             filtered: Callable[[], bool] = lambda: False) -> None:
     """`return.negative_descriptor`: no success on a descriptor fdget() cannot find.
     `quiet(addr, n)`: the n bytes at addr lay as the call copied them through the call
     (quiet_ranges.quiet(); another thread may rewrite an absolute name relative, or
-    utimensat's UTIME_OMIT times after SYSCALL_DEFINE4(utimensat) copied them)."""
+    utimensat's UTIME_OMIT times after SYSCALL_DEFINE4(utimensat) copied them).
+    `filtered()`: a seccomp filter may have answered (asked last: most calls pass first)."""
     nr, a = slot.nr or -1, slot.args
     why = ""
     known = SENTINEL_CALLS.get(nr, {})
-    bad = [i for i in FD_CALLS.get(nr, ()) if _negative(a[i], known.get(i, frozenset()))]
+    # (a loop, not a comprehension: no call at all for the common non-negative number)
+    bad = []
+    for i in FD_CALLS.get(nr, ()):
+        if a[i] & 0x8000_0000 and _negative(a[i], known.get(i, frozenset())):
+            bad.append(i)
     if nr in PARTIAL_CALLS:             # (descriptor_args.PARTIAL: some values, commands)
         bad += [i for i, ok in PARTIAL_CALLS[nr](a).items() if _negative(a[i], ok)]
     if bad:
@@ -191,7 +197,7 @@ def check_fd(memory: UserMemory, slot: Slot, ret: int,
         why = f"a relative name at dfd {dfd} (path_init(): fdget())"
     # (splice/tee of length 0, utimensat of two UTIME_OMIT times: 0 before any look-up)
     if not why or no_lookup(nr, a, lambda addr, n: memory.read(addr, n, slot.root)
-                            if quiet(addr, n) else None):
+                            if quiet(addr, n) else None) or filtered():
         return
     refuse("return.negative_descriptor", Status.ERR_DENIED,
            f"syscall {nr} answered {ret:#x} for {why}: fdget() finds no file (-EBADF)")

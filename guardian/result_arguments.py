@@ -110,9 +110,10 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                                  reg.slots.values())
     if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_mm_args(reg.space(dom, slot.root), slot, ret)
-    if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+    if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR:
         check_negative_fd(rules.memory, slot, ret, lambda addr, n: quiet(
-            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + n)]))
+            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, addr, addr + n)]),
+            lambda: rules.filtered(slot))
     if nr in _NEVER_CALLS and ret < _ERRNO_FLOOR:
         # (own_never() first: for most calls it finds nothing at once, and a read()
         # or write() of every program comes here)

@@ -15,6 +15,7 @@ from abi.layout import (
     NR_CLONE,
     NR_CLONE3,
     NR_GETRANDOM,
+    NR_PULSE_SUBMIT,
     NR_RT_SIGACTION,
     NR_RT_SIGPENDING,
     NR_RT_SIGTIMEDWAIT,
@@ -184,6 +185,7 @@ _NR_UNSHARE = NUMBERS["unshare"]
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
 _NR_FTRUNCATE = NUMBERS["ftruncate"]
+_NR_FALLOCATE = NUMBERS["fallocate"]          # (memfd_mapped.plan_punch's only call)
 _NR_RSEQ = NUMBERS["rseq"]
 _NR_WAITID = NUMBERS["waitid"]
 #: calls whose success may hold an open file past its last descriptor's close: an
@@ -317,6 +319,7 @@ class ResultRules:
         if nr in _COUNTED_CALLS:
             check_count(self.memory, slot, ret)
             check_written(self.memory, slot, ret)
+        if nr == NR_PULSE_SUBMIT:          # (check_offload's only call)
             check_offload(slot, ret)
         if nr not in _OUTPUTS_UNJUDGED:        # an allow-list: no row, no success
             check_outputs(self.memory, slot, ret, self.files.access,
@@ -479,7 +482,8 @@ class ResultRules:
         if sole_call:
             self.files.sole.check(slot, ret)
         memfd_move = memfd_mapped.plan(self.files, slot, ret) if sole_call else None
-        memfd_hole = memfd_mapped.plan_punch(self.files, slot, ret) if sole_call else None
+        memfd_hole = memfd_mapped.plan_punch(self.files, slot, ret) \
+            if sole_call and nr == _NR_FALLOCATE else None
         socket_call = nr in _SOCKET_CALLS
         if socket_call:
             self.files.sockets.check(slot, ret, self.facts.own_pid)

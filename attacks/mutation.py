@@ -237,6 +237,10 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.scm_control": ("AJ-008",),
     "uaccess.ioctl_command": ("AJ-006",),
     "create.exec_no_new_privs": ("AI-004",),
+    "return.maker_args": ("AL-015",),
+    "return.kind_needed": ("AL-013",),
+    "return.descriptor_kind": ("AL-037",),
+    "create.launch_inheritable": ("AF-005",),
 }
 
 

@@ -32,8 +32,9 @@ could reach it: cut_writable.note_sole()), the call's answer must cover the page
 Left open (may store and still fail, or store more than the answer counts): nanosleep,
 clock_nanosleep (-EINTR stores rem: nanosleep_copyout()), pselect6 and ppoll
 (poll_select_finish() stores the time left on any answer), waitid (stores infop on
-every answer), sendfile/splice (the offset word), socketpair (both fds before
-sock_create()), timer_create (the id before kc->timer_create()) -- but registers that
+every answer; its rusage: answer_words.py), sendfile (the offset word, on every
+answer; splice's and copy_file_range's only on the way to a count), socketpair (both
+fds before sock_create()), timer_create (the id before kc->timer_create()) -- but registers that
 fail first (first_failures.py: socketpair's unknown type flags, timer_create's clock id
 past the timer clocks) --, capget's header version (cap_validate_magic() stores it, then
 -EINVAL: an error stored that word alone, never the data), mincore past -EINVAL (do_mincore() chunks, then -ENOMEM), a shared
@@ -132,9 +133,10 @@ _RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
               _N["getrandom"]: 0, _N["sched_getaffinity"]: 2}
 #: (buffer argument, bytes per entry) of the calls whose answer counts stored entries
 _RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
-#: every call `check` judges (the caller tests `nr in CALLS` first): those above, and the
-#: store-then-fail calls first_failures.py tests (their other answers stay open)
 _NR_IOCTL, _TCGETS = _N["ioctl"], 0x5401
+#: every call `check` judges (the caller tests `nr in CALLS` first): those above, the
+#: store-then-fail calls first_failures.py tests (their other answers stay open), waitid
+#: and recvmmsg (answer_words.py) and ioctl (TCGETS on a shmem memfd only)
 CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL) | answer_words.CALLS \
     | {_NR_IOCTL}
 _NR_COPY_RANGE = _N["copy_file_range"]
@@ -146,8 +148,8 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
            caps: Sequence[tuple[int, int, int]] | None = None
            ) -> list[tuple[int, int]] | None:
     """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
-    (unsigned); None: anywhere its grants reach.  `kind`: what read/pread64's descriptor
-    names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known);
+    (unsigned); None: anywhere its grants reach.  `kind`: what the descriptor of a read
+    call or ioctl (`_KIND_CALLS`) names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known);
     `caps`: the call's grants as computed (recvmmsg's, answer_words.py)."""
     if nr not in CALLS:
         return None                     # (_STORE_THEN_FAIL, calls with no bounded grant)

@@ -30,8 +30,11 @@ does not follow may appear:
   from a memfd into a pipe, both followed, and a copy_file_range between two memfds:
   sole_moves.py --, pwritev2 and preadv2 -- but on a memfd, with flags
   that change nothing of where they move bytes: sole_files.py --, io_uring, sendmmsg,
-  open_by_handle_at, which may open one anew, and pidfd_getfd, which installs another
-  process's very open file): every object of the program's domain;
+  recvmmsg, open_by_handle_at, which may open one anew, and pidfd_getfd, which installs
+  another process's very open file): every object of the program's domain -- but a
+  splice, sendfile or copy_file_range that fails or answers 0 moved nothing, nor did
+  a recvmmsg that fails with an error but -EFAULT (do_recvmmsg(): no datagram taken,
+  no descriptor installed);
 * an open, or a truncate, by a name that may reach one of them (/proc/..., /dev/fd/...,
   /dev/stdin, /dev/stdout, /dev/stderr, a name it cannot resolve), and a symlinkat (the
   link may name /proc/self/fd/N): every object of the domain -- but for an open of

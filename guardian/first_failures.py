@@ -23,12 +23,12 @@ _NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER = _N["getrandom"], _N["futex"], _N["geti
 _NR_SIGPENDING = _N["rt_sigpending"]
 _NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
 _NR_SOCKETPAIR, _NR_TIMER_CREATE = _N["socketpair"], _N["timer_create"]
-_NR_NANOSLEEP, _NR_SPLICE, _NR_PPOLL = _N["clock_nanosleep"], _N["splice"], _N["ppoll"]
+_NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL = _N["clock_nanosleep"], _N["splice"], _N["ppoll"]
 _NR_PREADV2 = _N["preadv2"]
 #: the calls `fails_first` has a test for
 CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
                                          _NR_SIGPENDING, _NR_SOCKETPAIR, _NR_TIMER_CREATE,
-                                         _NR_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2}
+                                         _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
 #: CLOCK_SGI_CYCLE (10), and from 6.17 (CONFIG_POSIX_AUX_CLOCKS) CLOCK_AUX..CLOCK_AUX_LAST
 #: (MAX_CLOCKS 16 .. 23: clock_aux, which reads and stores an enabled auxiliary clock)
@@ -107,7 +107,7 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         cid = _int(args[0])
         return cid >= _MAX_CLOCKS or cid in _NO_TIMER or \
             cid < 0 and cid & _CLOCKFD_MASK == _CLOCKFD
-    if nr == _NR_NANOSLEEP:
+    if nr == _NR_CLOCK_NANOSLEEP:
         # SYSCALL_DEFINE4(clock_nanosleep): `if (!kc) return -EINVAL; if (!kc->nsleep)
         # return -EOPNOTSUPP;` before get_timespec64() and kc->nsleep() (the only path
         # to nanosleep_copyout()); clock_aux (16..23, 6.17+) has no ->nsleep either

@@ -1,5 +1,6 @@
-"""Review of round 86b's cut.answer_stores rules: the honest neighbours the round's own
-tests leave out, each an answer Linux 6.1..6.18 may give after a store."""
+"""cut.answer_stores' honest neighbours of the clock and recvmmsg rules: the alarm clocks'
+-EPERM/-EOPNOTSUPP and a recvmmsg's -EAGAIN, each an answer Linux 6.1..6.18 may give after
+a store."""
 
 from __future__ import annotations
 

@@ -54,10 +54,10 @@ def other_file(files: Descriptors, slot: Slot, mem: MemFile) -> bool:
         return held is not mem
     if f.memfd:
         return False            # (a memfd not followed: may be this one's other open)
-    return f.path in DEVICES and _boot_names(files)
+    return f.path in DEVICES and boot_names(files)
 
 
-def _boot_names(files: Descriptors) -> bool:
+def boot_names(files: Descriptors) -> bool:
     """Do /dev's names name the devices still: no chroot, mount, unshare(CLONE_NEWNS) or
     link made in /dev seen (moves_root(): Reach.root) nor in flight?  (In a chroot or a
     new mount namespace, one a user namespace lets any program make, "/dev/null" may be

@@ -15,7 +15,11 @@ on a file the Guardian knows is of another (red-team round 86), every 6.1..6.18 
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd or made by a
 call of fd_kind_answer.FIXED_KIND_MAKERS; judged only where each number named the same
 file through the call (Descriptors.steady(), asked only once a file of another kind is
-found: the common call, on a file of the right kind, pays table look-ups alone).
+found: the common call, on a file of the right kind, pays table look-ups alone).  A
+target opened as /dev/null, /dev/zero or /dev/full is mem.c's device only while /dev's
+names name the boot's devices (cut_movers.boot_names(): no chroot, mount or
+unshare(CLONE_NEWNS) seen -- in a user namespace any program may bind a FIFO over
+/dev/null, and fifo_poll() lets epoll_ctl() add it).
 """
 
 from __future__ import annotations
@@ -61,13 +65,14 @@ def _other(f: OpenFile | None, maker: int) -> bool:
     return _named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker)
 
 
-def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None]) -> str:
+def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
+         dev_names: Callable[[], bool]) -> str:
     if nr in (_EPOLL_PWAIT, _EPOLL_PWAIT2):
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
             if _other(file(a[0]), _EPOLL_CREATE1) else ""
     if nr == _EPOLL_CTL:
         ep, tf = file(a[0]), file(a[2])
-        if _named(tf) and tf is not None and tf.path in NO_POLL:
+        if _named(tf) and tf is not None and tf.path in NO_POLL and dev_names():
             return f"a target {tf.path} with no ->poll (!file_can_poll(): -EPERM)"
         if ep is not None and tf is not None and ep.description is tf.description:
             return "the epoll itself as its target (f.file == tf.file: -EINVAL)"
@@ -85,11 +90,14 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None]) ->
 
 
 def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
-          steady: Callable[[], bool] = lambda: True) -> None:
+          steady: Callable[[], bool] = lambda: True,
+          dev_names: Callable[[], bool] = lambda: True) -> None:
     """The program's call in `slot` answered `ret` (not an error); `file` gives the open
     file a number of the caller's table names; `steady`: did each number name the same
-    file through the call (asked only where a number names a file of another kind)?"""
-    why = _why(slot.nr, slot.args, file)
+    file through the call (asked only where a number names a file of another kind)?
+    `dev_names`: do /dev's names still name the boot's devices (asked only of a target
+    opened by one of NO_POLL's names)?"""
+    why = _why(slot.nr, slot.args, file, dev_names)
     if why and steady():
         refuse("return.kind_needed", Status.ERR_DENIED,
                f"syscall {slot.nr} on {why} answered {ret:#x}: Linux looks the descriptor "

@@ -25,6 +25,7 @@ from guardian.bpf_attach_kind import CALLS as _BPF_ATTACH_CALLS
 from guardian.bpf_attach_kind import attach_error
 from guardian.checks import refuse
 from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
+from guardian.cut_movers import boot_names
 from guardian.early_errors import CALLS as _EARLY_CALLS
 from guardian.early_errors import early_error
 from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
@@ -214,7 +215,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
     if nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         # (the table's steadiness is asked only of a file of another kind)
         check_kind_needed(slot, ret, lambda fd: rules.files.open_file(slot, fd),
-                          lambda: rules.files.steady(slot))
+                          lambda: rules.files.steady(slot),
+                          lambda: boot_names(rules.files))
     if nr in _BPF_ATTACH_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         why = attach_error(rules.files, slot, _quiet_reader(rules, slot, dom))
         if why:

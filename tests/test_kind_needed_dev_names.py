@@ -1,0 +1,50 @@
+"""return.kind_needed's /dev/null target (guardian/kind_needed.py): epoll_ctl() of a
+descriptor opened as "/dev/null" is -EPERM only where the name still names mem.c's
+device.  In a user namespace any program may unshare(CLONE_NEWNS) and bind a FIFO over
+/dev/null (or chroot into a tree whose /dev/null is one): fifo_poll() is a ->poll, so
+Linux adds it and answers 0."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from abi.syscalls import NUMBERS
+from guardian.checks import Refused
+from guardian.open_files import OpenFile
+from guardian.result_arguments import judge_arguments
+from guardian.slots import Slot
+
+N = NUMBERS
+TABLE = {4: OpenFile(maker=N["epoll_create1"]), 3: OpenFile(path="/dev/null")}
+ADD = Slot(9, 1, None, 0, N["epoll_ctl"], (4, 1, 3, 0x100, 0, 0), root=1, thread=1)
+
+
+def _rules(root_moved: bool, slots: tuple[Slot, ...] = ()) -> SimpleNamespace:
+    registry = SimpleNamespace(slots={s.id: s for s in slots})
+    files = SimpleNamespace(open_file=lambda slot, fd: TABLE.get(fd), tables={},
+                            steady=lambda slot: True,
+                            admitted_reads=SimpleNamespace(root_moved=root_moved),
+                            admission=SimpleNamespace(registry=registry))
+    return SimpleNamespace(registry=registry, files=files, filtered=lambda slot: False,
+                           memory=None)
+
+
+def _judge(rules: SimpleNamespace) -> None:
+    judge_arguments(rules, ADD, SimpleNamespace(id=1), 0, ADD.nr)  # type: ignore[arg-type]
+
+
+def test_epoll_ctl_of_dev_null_after_a_mount_passes() -> None:
+    """unshare(CLONE_NEWNS) + mount(fifo, "/dev/null", MS_BIND) seen: Linux's 0 passes."""
+    _judge(_rules(root_moved=True))
+
+
+def test_epoll_ctl_of_dev_null_during_a_mount_passes() -> None:
+    mount = Slot(10, 1, None, 0, N["mount"], (0, 0, 0, 0, 0, 0), root=1, thread=2)
+    _judge(_rules(root_moved=False, slots=(ADD, mount)))
+
+
+def test_epoll_ctl_of_the_boot_dev_null_refused() -> None:
+    with pytest.raises(Refused, match="return.kind_needed"):
+        _judge(_rules(root_moved=False, slots=(ADD,)))

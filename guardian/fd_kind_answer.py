@@ -78,17 +78,17 @@ def _s32(v: int) -> int:
     return v - (1 << 32) if v & 0x8000_0000 else v
 
 
-def _named(f: OpenFile | None) -> bool:
+def named(f: OpenFile | None) -> bool:
     """Is `f` a file opened by a name that gives no pidfd, epoll or perf event?"""
     return f is not None and f.path is not None and f.maker is None \
         and not f.path.startswith(_MAGIC)
 
 
-def _other(f: OpenFile | None, maker: int) -> bool:
-    """Is `f` surely no file `maker` makes: one opened by name (`_named`) or one a call of
+def other_kind(f: OpenFile | None, maker: int) -> bool:
+    """Is `f` surely no file `maker` makes: one opened by name (`named`) or one a call of
     `FIXED_KIND_MAKERS` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,
     pipefifo_fops, ...)?"""
-    return _named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker)
+    return named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker)
 
 
 def _signalfd(f: OpenFile | None) -> bool:
@@ -153,7 +153,7 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         if ret != 0 and f1 is not None and f2 is not None and f1.description is f2.description:
             return f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, one open file (0)"
         # each open by name makes its own struct file (path_openat() -> alloc_empty_file())
-        if ret == 0 and _named(f1) and _named(f2) and f1.description is not f2.description:
+        if ret == 0 and named(f1) and named(f2) and f1.description is not f2.description:
             return (f"KCMP_FILE of descriptors {_s32(a[3])} and {_s32(a[4])}, two opens by "
                     "name: two struct files (1 or 2)")
     elif kind == KCMP_EPOLL_TFD:
@@ -165,7 +165,7 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
         efd = int.from_bytes(raw[:4], "little")
         tfd, toff = _s32(int.from_bytes(raw[4:8], "little")), int.from_bytes(raw[8:], "little")
         ep = k.file(efd)
-        if _other(ep, _NR_EPOLL_CREATE1):
+        if other_kind(ep, _NR_EPOLL_CREATE1):
             return f"KCMP_EPOLL_TFD of slot efd {_s32(efd)}, no epoll (-EINVAL)"
         # The epoll's items are the program's own epoll_ctl()s only where no process
         # the Guardian does not follow may reach the epoll file: none it sent (an
@@ -291,7 +291,7 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
     if nr == _NR_KCMP:
         why = _kcmp(k, a, ret, own, read, alone)
     elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and (
-            _other(k.file(a[0]), _NR_PIDFD_OPEN) or _signalfd(k.file(a[0]))):
+            other_kind(k.file(a[0]), _NR_PIDFD_OPEN) or _signalfd(k.file(a[0]))):
         why = f"descriptor {_s32(a[0])}, no pidfd (pidfd_get_pid(): -EBADF)"
     elif nr in (_NR_PIDFD_GETFD, _NR_PROCESS_MRELEASE) and k.closed(a[0]):
         why = f"pidfd {_s32(a[0])}, which the program closed (pidfd_get_pid() -> fdget(): -EBADF)"
@@ -299,11 +299,11 @@ def check(files: Descriptors, slot: Slot, ret: int, own: int | None, alone: bool
             and k.closed(a[1]) and k.leaders():
         why = f"target descriptor {_s32(a[1])}, which the program closed (fget_task(): -EBADF)"
     elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and (
-            _other(k.file(a[3]), nr) or _signalfd(k.file(a[3]))):
+            other_kind(k.file(a[3]), nr) or _signalfd(k.file(a[3]))):
         why = f"group descriptor {_s32(a[3])}, no perf event (perf_fget_light(): -EBADF)"
     elif nr == _NR_PERF_EVENT_OPEN and _s32(a[3]) != -1 and k.closed(a[3]):
         why = f"group descriptor {_s32(a[3])}, which the program closed (perf_fget_light(): -EBADF)"
-    elif nr == _NR_SIGNALFD4 and _s32(a[0]) != -1 and _other(k.file(a[0]), nr):
+    elif nr == _NR_SIGNALFD4 and _s32(a[0]) != -1 and other_kind(k.file(a[0]), nr):
         # do_signalfd4(): ufd != -1 only updates a file signalfd4() made; any other f_op
         # (a pidfd, a pipe end, a memfd, a named file) is -EINVAL
         why = f"ufd {_s32(a[0])}, no signalfd (do_signalfd4(): f_op != &signalfd_fops, -EINVAL)"

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_kind_answer import FIXED_KIND_MAKERS
+from guardian.fd_kind_answer import named, other_kind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -46,41 +46,27 @@ _EPOLL_CREATE1, _INOTIFY_INIT1, _SOCKETPAIR = (_N["epoll_create1"], _N["inotify_
 #: the calls `check` judges
 CALLS = frozenset((_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL, _INOTIFY_ADD_WATCH, _LISTEN,
                    _ACCEPT, _ACCEPT4))
-#: names whose open may give back an open file of any kind (a magic link)
-_MAGIC = ("/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
 #: the character devices of drivers/char/mem.c whose file_operations have no ->poll
 NO_POLL = frozenset(("/dev/null", "/dev/zero", "/dev/full"))
 AF_UNIX = 1
-
-
-def _named(f: OpenFile | None) -> bool:
-    """Is `f` a file opened by a name that gives no anonymous-inode file?"""
-    return f is not None and f.path is not None and f.maker is None \
-        and not f.path.startswith(_MAGIC)
-
-
-def _other(f: OpenFile | None, maker: int) -> bool:
-    """Is `f` surely no file `maker` makes (opened by name, or made by another fixed-kind
-    maker)?"""
-    return _named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker)
 
 
 def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
          dev_names: Callable[[], bool]) -> str:
     if nr in (_EPOLL_PWAIT, _EPOLL_PWAIT2):
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
-            if _other(file(a[0]), _EPOLL_CREATE1) else ""
+            if other_kind(file(a[0]), _EPOLL_CREATE1) else ""
     if nr == _EPOLL_CTL:
         ep, tf = file(a[0]), file(a[2])
-        if _named(tf) and tf is not None and tf.path in NO_POLL and dev_names():
+        if named(tf) and tf is not None and tf.path in NO_POLL and dev_names():
             return f"a target {tf.path} with no ->poll (!file_can_poll(): -EPERM)"
         if ep is not None and tf is not None and ep.description is tf.description:
             return "the epoll itself as its target (f.file == tf.file: -EINVAL)"
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
-            if _other(ep, _EPOLL_CREATE1) else ""
+            if other_kind(ep, _EPOLL_CREATE1) else ""
     if nr == _INOTIFY_ADD_WATCH:
         return "a descriptor that is no inotify (f_op != &inotify_fops: -EINVAL)" \
-            if _other(file(a[0]), _INOTIFY_INIT1) else ""
+            if other_kind(file(a[0]), _INOTIFY_INIT1) else ""
     f = file(a[0])      # listen, accept, accept4
     if f is not None and f.maker == _SOCKETPAIR and f.sock is not None \
             and f.sock[0] == AF_UNIX:

@@ -10,8 +10,8 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from guardian.checks import Refused
-from guardian.fd_kind_answer import _named
 from guardian.fd_kind_answer import check as check_kind
+from guardian.fd_kind_answer import named
 from guardian.madvise_iovec import check as check_iovec
 from guardian.open_files import OpenFile
 from guardian.perf_args import check as check_perf
@@ -73,11 +73,11 @@ def test_iovec_refused(pairs: tuple[tuple[int, int], ...]) -> None:
 
 
 def test_named_files() -> None:
-    assert _named(OpenFile(path="/dev/null"))
-    assert not _named(OpenFile(path="/proc/self/fd/3"))
-    assert not _named(OpenFile(path="/dev/fd/3"))
-    assert not _named(OpenFile(maker=NUMBERS["pidfd_open"]))
-    assert not _named(None)
+    assert named(OpenFile(path="/dev/null"))
+    assert not named(OpenFile(path="/proc/self/fd/3"))
+    assert not named(OpenFile(path="/dev/fd/3"))
+    assert not named(OpenFile(maker=NUMBERS["pidfd_open"]))
+    assert not named(None)
 
 
 def test_a_lone_iovec_is_cut_before_access_ok() -> None:

@@ -52,6 +52,9 @@ _NR = NUMBERS
 _READ, _READV, _PREAD, _PREADV = _NR["read"], _NR["readv"], _NR["pread64"], _NR["preadv"]
 _LSEEK, _OPENAT, _OPENAT2 = _NR["lseek"], _NR["openat"], _NR["openat2"]
 _TRUNCATE = _NR["truncate"]
+#: may make a node (a FIFO) where a device's name was unlinked: moves /dev's names only
+#: (root_moves.py), no admitted file's
+_MKNODAT = _NR["mknodat"]
 AT_FDCWD = -100
 _WRITES = frozenset(_NR[n] for n in ("write", "writev", "pwrite64", "pwritev", "pwritev2",
                                      "ftruncate", "fallocate"))
@@ -70,8 +73,8 @@ _MOVES_NAMES = frozenset(_NR[n] for n in (
     "pivot_root", "unshare", "setns", "move_mount", "open_tree", "fsmount",
     "mount_setattr") if n in _NR)
 #: Every call this module acts on.
-CALLS = frozenset({*_READS, *_WRITES, *_MOVERS, *_MOVES_NAMES, _LSEEK, _OPENAT, _OPENAT2,
-                   _TRUNCATE})
+CALLS = frozenset({*_READS, *_WRITES, *_MOVERS, *_MOVES_NAMES, _MKNODAT, _LSEEK, _OPENAT,
+                   _OPENAT2, _TRUNCATE})
 SEEK_SET, SEEK_CUR, SEEK_END = 0, 1, 2
 #: Names that open the executable the calling process runs (proc_exe_link: mm->exe_file,
 #: which no one writes while it runs).
@@ -193,6 +196,10 @@ class AdmittedReads:
             self.root_moved = self.root_moved or moves_root(
                 self.memory, slot, lambda spans: self._settled(slot, spans))
             self.written.update(self.admission.files)
+            return
+        if nr == _MKNODAT:
+            self.root_moved = self.root_moved or moves_root(
+                self.memory, slot, lambda spans: self._settled(slot, spans))
             return
         if nr in (_OPENAT, _OPENAT2):
             self._opened(slot, ret)

@@ -59,7 +59,7 @@ def other_file(files: Descriptors, slot: Slot, mem: MemFile) -> bool:
 
 def boot_names(files: Descriptors) -> bool:
     """Do /dev's names name the devices still: no chroot, mount, unshare(CLONE_NEWNS) or
-    link made in /dev seen (moves_root(): Reach.root) nor in flight?  (In a chroot or a
+    link or node made in /dev seen (moves_root(): Reach.root) nor in flight?  (In a chroot or a
     new mount namespace, one a user namespace lets any program make, "/dev/null" may be
     a link to /proc/self/fd/N or a bind mount of the memfd.)"""
     return not files.admitted_reads.root_moved and not any(

@@ -8,9 +8,10 @@ working directory), a chroot() to the root itself (set_fs_root() to the path it 
 names directly in /tmp (vfs_rename() moves a dentry there; no mount, no fs->root) leave
 it, and so does a symlinkat() or linkat() of a new name directly in /tmp (filename_create()
 answers -EEXIST where the name is there: the call adds an entry no walk from "/" to /proc
-or /dev meets, and replaces none).  A chroot() elsewhere, pivot_root(), a mount call,
-setns(), unshare(CLONE_NEWNS) (copy_mnt_ns()), any other rename, linkat() and symlinkat()
-end it.
+or /dev meets, and replaces none), and a mknodat() directly in /tmp the same way.  A
+chroot() elsewhere, pivot_root(), a mount call, setns(), unshare(CLONE_NEWNS)
+(copy_mnt_ns()), any other rename, linkat(), symlinkat() and mknodat() end it (a FIFO
+made where /dev/null was unlinked answers its open: kind_needed.py's epoll_ctl()).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from guardian.user_memory import UserMemory
 CLONE_NEWNS = 0x0002_0000
 _UNSHARE, _CHROOT = NUMBERS["unshare"], NUMBERS["chroot"]
 _RENAMES = frozenset(NUMBERS[n] for n in ("renameat", "renameat2") if n in NUMBERS)
-#: symlinkat(), linkat() -> the argument holding the new name
-_NEW_NAME = {NUMBERS["symlinkat"]: 2, NUMBERS["linkat"]: 3}
+#: symlinkat(), linkat(), mknodat() -> the argument holding the new name
+_NEW_NAME = {NUMBERS["symlinkat"]: 2, NUMBERS["linkat"]: 3, NUMBERS["mknodat"]: 1}
 
 
 def _root_itself(name: str | None) -> bool:

@@ -77,14 +77,16 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
 
 def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
           steady: Callable[[], bool] = lambda: True,
-          dev_names: Callable[[], bool] = lambda: True) -> None:
+          dev_names: Callable[[], bool] = lambda: True,
+          filtered: Callable[[], bool] = lambda: False) -> None:
     """The program's call in `slot` answered `ret` (not an error); `file` gives the open
     file a number of the caller's table names; `steady`: did each number name the same
     file through the call (asked only where a number names a file of another kind)?
     `dev_names`: do /dev's names still name the boot's devices (asked only of a target
-    opened by one of NO_POLL's names)?"""
+    opened by one of NO_POLL's names)?  `filtered`: may a seccomp filter have answered
+    (asked only of an answer refused)?"""
     why = _why(slot.nr, slot.args, file, dev_names)
-    if why and steady():
+    if why and not filtered() and steady():
         refuse("return.kind_needed", Status.ERR_DENIED,
                f"syscall {slot.nr} on {why} answered {ret:#x}: Linux looks the descriptor "
                "up and refuses a file of that kind")

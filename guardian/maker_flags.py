@@ -134,11 +134,13 @@ def _why(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
     return ""
 
 
-def check(slot: Slot, ret: int, read: Callable[[int, int], bytes | None]) -> None:
+def check(slot: Slot, ret: int, read: Callable[[int, int], bytes | None],
+          filtered: Callable[[], bool] = lambda: False) -> None:
     """The program's call in `slot` answered `ret` (not an error); `read` reads the
-    caller's memory left quiet through the call (None elsewhere)."""
+    caller's memory left quiet through the call (None elsewhere); `filtered`: may a
+    seccomp filter have answered (asked only of an answer refused)?"""
     why = _why(slot, read)
-    if why:
+    if why and not filtered():
         refuse("return.maker_args", Status.ERR_DENIED,
                f"syscall {slot.nr} with {why} answered {ret:#x}: Linux refuses the call's "
                "own arguments before it looks anything up or makes anything")

@@ -210,13 +210,16 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         refuse("return.exec_failed_only", Status.ERR_DENIED,
                f"exec returned {ret:#x} to the image it replaces: success starts the "
                "new image, so the old one sees only a negative errno")
-    if nr in _MAKER_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
-        check_maker_args(slot, ret, _quiet_reader(rules, slot, dom))
-    if nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+    # (epoll_pwait, accept4, listen are an event loop's calls: whether a filter may
+    # answer, a walk of the calls in flight, is asked only of an answer the rule refuses)
+    if nr in _MAKER_CALLS and ret < _ERRNO_FLOOR:
+        check_maker_args(slot, ret, _quiet_reader(rules, slot, dom),
+                         lambda: rules.filtered(slot))
+    if nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR:
         # (the table's steadiness is asked only of a file of another kind)
         check_kind_needed(slot, ret, lambda fd: rules.files.open_file(slot, fd),
                           lambda: rules.files.steady(slot),
-                          lambda: boot_names(rules.files))
+                          lambda: boot_names(rules.files), lambda: rules.filtered(slot))
     if nr in _BPF_ATTACH_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         why = attach_error(rules.files, slot, _quiet_reader(rules, slot, dom))
         if why:

@@ -12,6 +12,8 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from guardian.checks import Refused
+from guardian.kind_needed import check as check_kind_needed
+from guardian.maker_flags import check as check_maker_args
 from guardian.open_files import OpenFile
 from guardian.result_arguments import judge_arguments
 from guardian.slots import Slot
@@ -48,3 +50,37 @@ def test_epoll_ctl_of_dev_null_during_a_mount_passes() -> None:
 def test_epoll_ctl_of_the_boot_dev_null_refused() -> None:
     with pytest.raises(Refused, match="return.kind_needed"):
         _judge(_rules(root_moved=False, slots=(ADD,)))
+
+
+def _counting_rules(filtered: bool) -> tuple[SimpleNamespace, list[Slot]]:
+    asked: list[Slot] = []
+    rules = _rules(root_moved=False, slots=(ADD,))
+
+    def _filtered(slot: Slot) -> bool:
+        asked.append(slot)
+        return filtered
+    rules.filtered = _filtered
+    return rules, asked
+
+
+def _no_walk() -> bool:
+    raise AssertionError("rules.filtered() asked of an answer no rule refuses")
+
+
+def test_an_honest_epoll_pwait_never_walks_for_a_filter() -> None:
+    """epoll_pwait on the epoll with maxevents 16 is no answer either rule refuses:
+    whether a filter may answer (rules.filtered(), a walk of every call in flight) is
+    not asked by them (an event loop's every wait paid two more such walks)."""
+    wait = Slot(9, 1, None, 0, N["epoll_pwait"], (4, 0x100, 16, 0, 0, 8), root=1, thread=1)
+    check_maker_args(wait, 1, lambda addr, n: None, _no_walk)
+    check_kind_needed(wait, 1, TABLE.get, _no_walk, _no_walk, _no_walk)
+    listen = Slot(9, 1, None, 0, N["listen"], (4, 1, 0, 0, 0, 0), root=1, thread=1)
+    check_kind_needed(listen, 0, TABLE.get, _no_walk, _no_walk, _no_walk)
+
+
+def test_a_filtered_caller_keeps_the_forged_answer() -> None:
+    """Under a seccomp filter (SECCOMP_RET_ERRNO / TRACE may answer anything) the
+    /dev/null epoll_ctl answer is not judged."""
+    rules, asked = _counting_rules(True)
+    _judge(rules)
+    assert asked

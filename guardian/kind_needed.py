@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from guardian.slots import Slot
 
 _N = NUMBERS
-_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL = _N["epoll_pwait"], 441, _N["epoll_ctl"]
+_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL = _N["epoll_pwait"], _N["epoll_pwait2"], _N["epoll_ctl"]
 _INOTIFY_ADD_WATCH, _LISTEN = _N["inotify_add_watch"], _N["listen"]
 _ACCEPT, _ACCEPT4 = _N["accept"], _N["accept4"]
 _EPOLL_CREATE1, _INOTIFY_INIT1, _SOCKETPAIR = (_N["epoll_create1"], _N["inotify_init1"],

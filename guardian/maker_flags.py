@@ -50,7 +50,7 @@ _INOTIFY_INIT1, _FANOTIFY_INIT = _N["inotify_init1"], _N["fanotify_init"]
 _FANOTIFY_MARK, _EPOLL_CREATE1 = _N["fanotify_mark"], _N["epoll_create1"]
 _EVENTFD2, _TIMERFD_CREATE = _N["eventfd2"], _N["timerfd_create"]
 _MEMFD_CREATE, _SOCKET, _ACCEPT4 = _N["memfd_create"], _N["socket"], _N["accept4"]
-_SIGNALFD4, _EPOLL_PWAIT, _EPOLL_PWAIT2 = _N["signalfd4"], _N["epoll_pwait"], 441
+_SIGNALFD4, _EPOLL_PWAIT, _EPOLL_PWAIT2 = _N["signalfd4"], _N["epoll_pwait"], _N["epoll_pwait2"]
 _INOTIFY_ADD_WATCH, _OPEN_BY_HANDLE_AT = _N["inotify_add_watch"], _N["open_by_handle_at"]
 #: the calls `check` judges
 CALLS = frozenset((_INOTIFY_INIT1, _FANOTIFY_INIT, _FANOTIFY_MARK, _EPOLL_CREATE1,

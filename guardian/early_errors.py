@@ -198,6 +198,25 @@ def invalid_timeout(raw: bytes | None) -> str:
     return ""
 
 
+#: the waits whose timeout poll_select_finish() writes the time left over
+WRITTEN_BACK = frozenset((_NR_PSELECT6, _NR_PPOLL))
+
+
+def stored_over_invalid(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
+    """Why pselect6's or ppoll's timeout, one poll_select_set_timeout() refuses as passed
+    at the entry, no longer holds it where it lay quiet through the call: Linux answers
+    -EINVAL before poll_select_finish() stores any time left (ppoll(), do_pselect()), so
+    the timeout is left as passed -- whatever the answer; "" where it may be."""
+    tmo = slot.args[TIMEOUT_ARG[slot.nr]]
+    asked = slot.asked.get(tmo) if tmo else None
+    if not invalid_timeout(asked):
+        return ""
+    now = read(tmo, 16)
+    if now is None or now == asked:
+        return ""
+    return (f"a time left written over {invalid_timeout(asked)}, which stores nothing")
+
+
 def _wait_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
     """pselect6's n, the waits' timeout and pselect6's sigset size (see the module)."""
     a = slot.args

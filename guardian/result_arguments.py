@@ -27,7 +27,8 @@ from guardian.checks import refuse
 from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
 from guardian.cut_movers import boot_names
 from guardian.early_errors import CALLS as _EARLY_CALLS
-from guardian.early_errors import early_error
+from guardian.early_errors import WRITTEN_BACK as _WRITTEN_BACK
+from guardian.early_errors import early_error, stored_over_invalid
 from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
 from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
@@ -135,6 +136,12 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
             refuse("return.early_error", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
                    "any look-up")
+    if nr in _WRITTEN_BACK and not rules.filtered(slot):
+        # (any answer: a -EINTR that wrote a time left over a refused timeout too)
+        why = stored_over_invalid(slot, _quiet_reader(rules, slot, dom))
+        if why:
+            refuse("return.value_range", Status.ERR_DENIED,
+                   f"syscall {nr} answered {ret:#x} with {why}")
     if nr in _SCM_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         space = reg.space_of(dom.id, slot.root)
         # (a hole stays one while no call of the address space that may map is in flight)

@@ -1,0 +1,52 @@
+"""Review of round 86's timeout rules: a ppoll() timeout poll_select_set_timeout() refuses
+is -EINVAL before poll_select_finish() stores anything, so an answer that wrote a time
+left over it -- -EINTR included -- is no Linux's.  The round's fix let return.value_range
+skip such a timeout for any answer; return.early_error judges successes alone, so an
+-EINTR with a forged time left went through."""
+
+from __future__ import annotations
+
+import struct
+
+from abi.syscalls import NUMBERS as N
+from attacks.adversary import Adversary
+from attacks.families import redteam_r86 as r
+from attacks.hooks import Point
+from attacks.runner import run_one
+from attacks.scenario import Goal, Scenario
+from guardian import early_errors as ee
+from guardian.slots import Slot
+
+
+def _interrupted_with_time_left(adv: Adversary) -> None:
+    """ppoll(NULL, 0, {-1, 0}, NULL, 8): write {0, 5} over the timeout, answer -EINTR."""
+    @adv.on(Point.SYSCALL_EXIT, nr=N["ppoll"], during=r.P_POLLNEG)
+    def _(a: Adversary, **_: object) -> None:
+        tmo = a.el1.syscall_args()[2]
+        for off, value in ((0, 0), (4, 0), (8, 5), (12, 0)):
+            a.kernel.uaccess.write_u32(tmo + off, value)
+        a.set_reg("x0", -4 % (1 << 64))
+
+
+def test_time_left_over_a_refused_timeout_is_refused() -> None:
+    sc = Scenario(id="ZZ-986", title="r86 review", prop="-", family="referee",
+                  goal=Goal.TAMPER, steps=_interrupted_with_time_left,
+                  rules=("G-IAGO-COUNT",), program=r.RULES, args=(b"-n",))
+    out = run_one(sc, "on").outcome
+    assert out.decided_by and "return.value_range" in str(out.decided_by), out.evidence
+
+
+def _slot(tmo_now: bytes, asked: bytes) -> str:
+    slot = Slot(9, 1, None, 0, N["ppoll"], (0, 0, 0x3000, 0, 8), 1, 2)
+    slot.asked[0x3000] = asked
+    return ee.stored_over_invalid(slot, lambda addr, n: tmo_now if addr == 0x3000 else None)
+
+
+def test_stored_over_invalid_honest_neighbours() -> None:
+    bad, left = struct.pack("<qq", -1, 0), struct.pack("<qq", 0, 5)
+    assert "time left" in _slot(left, bad)
+    assert not _slot(bad, bad)                             # Linux's -EINVAL: untouched
+    assert not _slot(left, struct.pack("<qq", 1, 0))       # a valid one: value_range's
+    slot = Slot(9, 1, None, 0, N["ppoll"], (0, 0, 0x3000, 0, 8), 1, 2)
+    slot.asked[0x3000] = bad
+    assert not ee.stored_over_invalid(slot, lambda addr, n: None)   # not quiet

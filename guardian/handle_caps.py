@@ -23,13 +23,19 @@ AT_HANDLE_MNT_ID_UNIQUE = 0x001
 #: AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, AT_HANDLE_FID (6.5), AT_HANDLE_MNT_ID_UNIQUE (6.12),
 #: AT_HANDLE_CONNECTABLE (6.13); another is -EINVAL before any copy (AL-017)
 _FLAGS = 0x400 | 0x1000 | 0x200 | AT_HANDLE_MNT_ID_UNIQUE | 0x002
+#: AT_HANDLE_CONNECTABLE, and what it may not come with: AT_HANDLE_FID, AT_EMPTY_PATH --
+#: 6.13+ `flag & AT_HANDLE_CONNECTABLE && flag & (AT_HANDLE_FID | AT_EMPTY_PATH)` -EINVAL
+#: before any copy, and an unknown flag before 6.13: no version writes anything
+_CONNECTABLE, _NOT_WITH_CONNECTABLE = 0x002, 0x200 | 0x1000
 
 
 def handle_ranges(args: Sequence[int], read: ReadUser) -> list[tuple[int, int, int]]:
     """The (start, end, access) ranges name_to_handle_at(dfd, name, handle, mnt_id, flags)
     may touch beyond its name (granted apart)."""
     handle, mnt_id = args[2], args[3]
-    if not handle or args[4] & 0xFFFF_FFFF & ~_FLAGS:
+    flags = args[4] & 0xFFFF_FFFF
+    if not handle or flags & ~_FLAGS or (
+            flags & _CONNECTABLE and flags & _NOT_WITH_CONNECTABLE):
         return []
     raw = read(handle, _HEADER)
     if raw is None or len(raw) != _HEADER:

@@ -46,3 +46,12 @@ def test_unknown_flag_grants_nothing() -> None:
     # AL-017: a flag no 6.x name_to_handle_at takes (AT_SYMLINK_NOFOLLOW) -EINVAL first
     assert _caps(12, 0x100) == []
     assert _caps(12, 0x1000 | 0x400)               # AT_EMPTY_PATH | AT_SYMLINK_FOLLOW
+
+
+def test_connectable_with_fid_or_empty_path_grants_nothing() -> None:
+    # (review of round 86) AT_HANDLE_CONNECTABLE with AT_HANDLE_FID or AT_EMPTY_PATH:
+    # 6.13+ name_to_handle_at() -EINVAL before any copy, an unknown flag before 6.13
+    assert _caps(12, 0x002 | 0x200) == []
+    assert _caps(12, 0x002 | 0x1000) == []
+    assert _caps(12, 0x002)                        # honest: AT_HANDLE_CONNECTABLE alone
+    assert _caps(12, 0x200 | 0x001)                # AT_HANDLE_FID | _MNT_ID_UNIQUE

@@ -41,11 +41,12 @@ def handle_ranges(args: Sequence[int], read: ReadUser) -> list[tuple[int, int, i
     if raw is None or len(raw) != _HEADER:
         raise NotPresent(handle)
     size = struct.unpack_from("<I", raw)[0]
-    if size > MAX_HANDLE_SZ:                 # -EINVAL after the header's read alone
+    # (-EINVAL after the header's read alone; a mount id at address 0: put_user() faults
+    # and the handle's copy_to_user() is skipped -- `||` in 6.1, `retval != -EFAULT` later)
+    if size > MAX_HANDLE_SZ or not mnt_id:
         return [(handle, handle + _HEADER, R)]
     out = [(handle, handle + _HEADER, R | W)]
     if size:
         out.append((handle + _HEADER, handle + _HEADER + size, W))
-    if mnt_id:
-        out.append((mnt_id, mnt_id + (8 if args[4] & AT_HANDLE_MNT_ID_UNIQUE else 4), W))
+    out.append((mnt_id, mnt_id + (8 if flags & AT_HANDLE_MNT_ID_UNIQUE else 4), W))
     return out

@@ -55,3 +55,13 @@ def test_connectable_with_fid_or_empty_path_grants_nothing() -> None:
     assert _caps(12, 0x002 | 0x1000) == []
     assert _caps(12, 0x002)                        # honest: AT_HANDLE_CONNECTABLE alone
     assert _caps(12, 0x200 | 0x001)                # AT_HANDLE_FID | _MNT_ID_UNIQUE
+
+
+def test_null_mount_id_writes_no_handle() -> None:
+    # (review of round 86) put_user() of the mount id at 0 faults first: do_sys_name_to_
+    # handle() skips the handle's copy_to_user() and answers -EFAULT
+    mem = {_H: struct.pack("<Ii", 12, 0)}
+    caps = handle_ranges((-100, 0x3000, _H, 0, 0),
+                         lambda va, n: mem[va][:n] if va in mem else None)
+    assert covered(caps, _H, 8, W) == 0
+    assert covered(caps, _H, 8, R) == 8

@@ -95,14 +95,15 @@ MAX_PAGE = 65536
 SOL_SOCKET, SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF = 1, 50, 52
 
 
-def _how_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
+def _how_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None],
+               zero_mapped: Callable[[], bool]) -> str:
     """Why sys_openat2() / build_open_flags() refuse the struct before any look-up."""
     usize = a[3]
     if usize < OPEN_HOW_SIZE:
         return f"open_how's usize {usize} (sys_openat2(): below OPEN_HOW_SIZE_VER0, -EINVAL)"
     if usize > MAX_PAGE:
         return f"open_how's usize {usize} (sys_openat2(): past PAGE_SIZE, -E2BIG)"
-    if not a[2]:                             # (AL-002)
+    if not a[2] and not zero_mapped():       # (AL-002)
         return "an open_how at address 0 (copy_struct_from_user(): -EFAULT)"
     raw = read(a[2], usize)
     if raw is None or len(raw) != usize:
@@ -151,30 +152,35 @@ def _dots_then_dotdot(name: int, read: Callable[[int, int], bytes | None]) -> bo
     return False
 
 
-def early_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
+def early_error(slot: Slot, read: Callable[[int, int], bytes | None],
+                zero_mapped: Callable[[], bool] = lambda: False) -> str:
     """Why Linux never answers the call in `slot` (one of CALLS) with a success; "" where
-    it may.  `read(addr, n)`: memory as the call copied it (None: unknown)."""
+    it may.  `read(addr, n)`: memory as the call copied it (None: unknown).
+    `zero_mapped()`: does the program map page 0 at the return?  A struct at address 0
+    faults only below mmap_min_addr: a launch with vm.mmap_min_addr 0 may map it
+    (MAP_FIXED, CAP_SYS_RAWIO), and a copy_from_user() there then reads it (and leaves
+    the page present): such a struct is judged as any other (by default: unmapped)."""
     a = slot.args
     if slot.nr == _NR_OPENAT2:
-        return _how_error(a, read)
+        return _how_error(a, read, zero_mapped)
     if slot.nr == _NR_SETSOCKOPT and a[1] & 0xFFFF_FFFF == SOL_SOCKET \
             and a[2] & 0xFFFF_FFFF in (SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF):
         if a[4] & 0xFFFF_FFFF != 4:
             return (f"option {a[2] & 0xFFFF_FFFF} with optlen {a[4] & 0xFFFF_FFFF} "
                     "(sk_setsockopt(): optlen == sizeof(u32) alone, -EINVAL)")
-        if not a[3]:
+        if not a[3] and not zero_mapped():
             return "an optval at address 0 (copy_from_sockptr(): -EFAULT)"
         return _negative(read(a[3], 4), "the program descriptor")
     if slot.nr == _NR_SETSOCKOPT and a[1] & 0xFFFF_FFFF == SOL_SOCKET \
             and a[2] & 0xFFFF_FFFF in (SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF):
-        return _fprog_error(a, read)
+        return _fprog_error(a, read, zero_mapped)
     if slot.nr == _NR_GETSOCKOPT:
         if a[1] & 0xFFFF_FFFF == SOL_SOCKET and a[2] & 0xFFFF_FFFF in _SET_ONLY:
             return (f"SOL_SOCKET option {a[2] & 0xFFFF_FFFF}, set-only (sk_getsockopt(): "
                     "no case, -ENOPROTOOPT)")
         return ""
     if slot.nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF == FICLONERANGE:
-        if not a[2]:                         # (AL-008)
+        if not a[2] and not zero_mapped():   # (AL-008)
             return "a struct file_clone_range at address 0 (copy_from_user(): -EFAULT)"
         return _negative(read(a[2], 4), "FICLONERANGE's src_fd")
     if slot.nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF == FICLONE and a[2] & 0x8000_0000:
@@ -239,7 +245,8 @@ def _wait_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
     return ""
 
 
-def _fprog_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -> str:
+def _fprog_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None],
+                 zero_mapped: Callable[[], bool]) -> str:
     """SO_ATTACH_FILTER / SO_ATTACH_REUSEPORT_CBPF: copy_bpf_fprog_from_user() takes
     optlen == sizeof(struct sock_fprog) alone (-EINVAL) and copies it (-EFAULT at 0);
     __get_filter() -> bpf_check_basics_ok(): a NULL filter or a len of 0 or past
@@ -247,7 +254,7 @@ def _fprog_error(a: tuple[int, ...], read: Callable[[int, int], bytes | None]) -
     if a[4] & 0xFFFF_FFFF != _FPROG_SIZE:
         return (f"SO_ATTACH_FILTER's optlen {a[4] & 0xFFFF_FFFF} (copy_bpf_fprog_from_user(): "
                 "not 16, -EINVAL)")
-    if not a[3]:
+    if not a[3] and not zero_mapped():
         return "a sock_fprog at address 0 (copy_from_sockptr(): -EFAULT)"
     raw = read(a[3], _FPROG_SIZE)
     if raw is None or len(raw) != _FPROG_SIZE:

@@ -131,7 +131,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
                    "fget_raw() / path_init() find no file (-EBADF); "
                    "a launch that passes it states so with blindfold run --launch-fds N")
     if nr in _EARLY_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
-        why = early_error(slot, _quiet_reader(rules, slot, dom))
+        why = early_error(slot, _quiet_reader(rules, slot, dom),
+                          lambda: rules.memory.read(0, 1, slot.root) is not None)
         if why:
             refuse("return.early_error", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "

@@ -50,3 +50,18 @@ def test_stored_over_invalid_honest_neighbours() -> None:
     slot = Slot(9, 1, None, 0, N["ppoll"], (0, 0, 0x3000, 0, 8), 1, 2)
     slot.asked[0x3000] = bad
     assert not ee.stored_over_invalid(slot, lambda addr, n: None)   # not quiet
+
+
+def test_structs_at_address_0_where_the_program_maps_page_0() -> None:
+    # (review) vm.mmap_min_addr 0: a program's MAP_FIXED page 0 holds the struct and
+    # copy_from_user() reads it -- Linux may succeed; unmapped, it is -EFAULT
+    slot = Slot(9, 1, None, 0, N["openat2"], (-100 % (1 << 64), 0x1000, 0, 24), 1, 2)
+    mem = {0x1000: b"/dev/null\0", 0: bytes(24)}
+    read = lambda addr, n: mem[addr][:n] if addr in mem else None  # noqa: E731
+    assert "address 0" in ee.early_error(slot, read, lambda: False)
+    assert not ee.early_error(slot, read, lambda: True)
+    for nr, args in (("ioctl", (3, 0x4020940D, 0)), ("setsockopt", (3, 1, 26, 0, 16)),
+                     ("setsockopt", (3, 1, 50, 0, 4))):
+        s = Slot(9, 1, None, 0, N[nr], args, 1, 2)
+        assert "address 0" in ee.early_error(s, read, lambda: False)
+        assert "address 0" not in ee.early_error(s, read, lambda: True)

@@ -9,8 +9,8 @@ sk_reuseport_attach_bpf() -> bpf_prog_get()) -> __bpf_prog_get() -> ____bpf_prog
 A file the program opened by a name outside /proc and /dev/fd is none (bpffs'
 bpffs_obj_open() answers -EIO: a pinned program opens only through bpf(BPF_OBJ_GET)), nor
 is a file a call of fd_kind_answer.FIXED_KIND_MAKERS made (an epoll, a memfd, a pipe
-end, ...).  Judged where the number was read quiet through the call and named that file
-through it (Descriptors.steady()).
+end, ...): fd_kind_answer.named_or_fixed().  Judged where the number was read quiet
+through the call and named that file through it (Descriptors.steady()).
 """
 
 from __future__ import annotations
@@ -18,31 +18,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
-from guardian.fd_kind_answer import FIXED_KIND_MAKERS
+from guardian.fd_kind_answer import named_or_fixed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from guardian.confidential_files import Descriptors
-    from guardian.open_files import OpenFile
     from guardian.slots import Slot
 
 _NR_SETSOCKOPT = NUMBERS["setsockopt"]
 #: the calls `attach_error` judges
 CALLS = frozenset((_NR_SETSOCKOPT,))
 SOL_SOCKET, SO_ATTACH_BPF, SO_ATTACH_REUSEPORT_EBPF = 1, 50, 52
-#: names whose open may give back an open file of any kind (a magic link)
-_MAGIC = ("/proc", "/dev/fd", "/dev/stdin", "/dev/stdout", "/dev/stderr")
-
-
-def _no_program(f: OpenFile | None) -> bool:
-    """Is `f` surely no BPF program: opened by a name outside the magic links, or made
-    by a call of FIXED_KIND_MAKERS (fd_kind_answer's sure kinds)?"""
-    if f is None:
-        return False
-    if f.path is not None and f.maker is None and not f.path.startswith(_MAGIC):
-        return True
-    return f.maker in FIXED_KIND_MAKERS
 
 
 def attach_error(files: Descriptors, slot: Slot,
@@ -59,7 +46,7 @@ def attach_error(files: Descriptors, slot: Slot,
     if fd & 0x8000_0000 or not files.steady(slot):
         return ""
     f = files.open_file(slot, fd)
-    if not _no_program(f):
+    if not named_or_fixed(f):
         return ""
     what = f"{f.path!r}" if f is not None and f.path is not None else "a file of another kind"
     return (f"descriptor {fd} ({what}) as SO_ATTACH_BPF's program: ____bpf_prog_get() "

@@ -84,6 +84,12 @@ def named(f: OpenFile | None) -> bool:
         and not f.path.startswith(_MAGIC)
 
 
+def named_or_fixed(f: OpenFile | None) -> bool:
+    """Is `f` of a kind the Guardian is sure of: opened by a name that gives no pidfd,
+    epoll, perf event or BPF object (`named`), or made by a call of FIXED_KIND_MAKERS?"""
+    return named(f) or (f is not None and f.maker in FIXED_KIND_MAKERS)
+
+
 def other_kind(f: OpenFile | None, maker: int) -> bool:
     """Is `f` surely no file `maker` makes: one opened by name (`named`) or one a call of
     `FIXED_KIND_MAKERS` other than `maker` made (its kind is the call's: eventpoll_fops, shmem,

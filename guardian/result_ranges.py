@@ -54,6 +54,7 @@ sends the index past its table.  Two checks, each as Linux's contract states it:
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Status
 from abi.layout import ERRNO_FLOOR
@@ -363,7 +364,8 @@ def _value_refused(slot: Slot, why: str) -> None:
            "index by it")
 
 
-def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) -> None:
+def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None,
+                 quiet_at: Callable[[int, int], bool] = lambda va, n: True) -> None:
     """`return.value_range` (`maker`: for a read, the call that made its descriptor)."""
     nr, a = slot.nr, slot.args
     if nr == _NR_GETPRIORITY:
@@ -393,7 +395,10 @@ def check_ranges(memory: UserMemory, slot: Slot, ret: int, maker: int | None) ->
         asked = slot.asked.get(tmo) if tmo else None
         # (written back on any return; a timeout poll_select_set_timeout() refuses is
         # -EINVAL before anything is written: early_errors.py judges it)
-        if asked is not None and not invalid_timeout(asked):
+        # (and judged where it lay quiet through the call, `quiet_at`: another thread may
+        # write it -- a zero timeout, or a failure before poll_select_finish(), leaves its
+        # bytes there)
+        if asked is not None and not invalid_timeout(asked) and quiet_at(tmo, 16):
             left = timespec_ns(_read(memory, slot, tmo, 16))
             if not 0 <= left <= timespec_ns(asked):
                 _value_refused(slot, f"leaves {left} ns of a timeout of {timespec_ns(asked)} ns")

@@ -336,7 +336,9 @@ class ResultRules:
         creds_seen = judge_creds(self, slot, ret, nr) if creds_call else None
         if nr in _VALUE_CALLS:
             check_ranges(self.memory, slot, ret,
-                         self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None)
+                         self.files.maker_of(slot, slot.args[0]) if nr in _MAKER_CALLS else None,
+                         lambda va, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                             [(slot.root, va, va + n)]))
         if nr in RUNNING_IMAGE_CALLS:
             self.running_image.check(slot, ret)
         if nr in _OFFSET_MOVES:

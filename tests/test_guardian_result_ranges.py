@@ -274,9 +274,14 @@ def test_pselect6s_time_left_is_at_most_its_timeout(s: Scene) -> None:
     args = (0, 0, 0, 0, tmo, 0)
     for left, ok in ((0, True), (NS, True), (NS + 1, False), (3 * NS, False)):
         _put(s, tmo, struct.pack("<qq", left // NS, left % NS))
-        got = _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked})
+        got = _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked},
+                      noted=True)
         assert (got == Status.OK) is ok, left
     assert _refused_by(s, "return.value_range")
+    # (review of round 86) not quiet -- no returns counted at the entry -- : another thread
+    # may have stored there, not judged
+    _put(s, tmo, struct.pack("<qq", 3, 0))
+    assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked}) == Status.OK
     _put(s, tmo, struct.pack("<qq", 2, 0))
     assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)]) == Status.OK   # not kept: unjudged
 
@@ -443,7 +448,8 @@ def test_ppolls_time_left_is_at_most_its_timeout(s: Scene) -> None:
     args = (0, 0, tmo, 0, 8)
     for left, ok in ((0, True), (NS, True), (NS + 1, False), (5 * NS, False)):
         _put(s, tmo, struct.pack("<qq", left // NS, left % NS))
-        got = _resume(s, "ppoll", args, 0, [(tmo, tmo + 16)], asked={tmo: asked})
+        got = _resume(s, "ppoll", args, 0, [(tmo, tmo + 16)], asked={tmo: asked},
+                      noted=True)
         assert (got == Status.OK) is ok, left
     assert _refused_by(s, "return.value_range")
     _put(s, tmo, struct.pack("<qq", 2, 0))

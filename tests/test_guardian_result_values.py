@@ -34,11 +34,17 @@ def _put(s: Scene, va: int, data: bytes) -> None:
 
 def _resume(s: Scene, name: str, args: tuple[int, ...], ret: int,
             written: list[tuple[int, int]], asked: dict[int, bytes] | None = None,
-            caps: list[tuple[int, int, int]] | None = None) -> int:
+            caps: list[tuple[int, int, int]] | None = None, noted: bool = False) -> int:
+    """`noted`: the slot counted each tree's returns to user at its entry, as
+    quiet_ranges.note() does for a noted call (its ranges may then be judged quiet)."""
     sid = 970 + len(s.g.decisions)
     s.g.conf.slots[sid] = Slot(sid, 1, UserContext(), ELR, NR[name], args + (0,) * (6 - len(args)),
                                caps=caps, root=s.b + ROOT_A, thread=1, written=list(written),
                                asked=dict(asked or {}))
+    if noted:
+        s.g.conf.slots[sid].runs_at_entry = {
+            root: s.g.conf.registry.user_runs.get(root, 0)
+            for root in s.g.conf.registry.domains[1].spaces}
     status = return_to_user(s, sid, ret)
     s.g.lock_el1(False)
     s.g.conf.slots.pop(sid, None)

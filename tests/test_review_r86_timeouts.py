@@ -65,3 +65,29 @@ def test_structs_at_address_0_where_the_program_maps_page_0() -> None:
         s = Slot(9, 1, None, 0, N[nr], args, 1, 2)
         assert "address 0" in ee.early_error(s, read, lambda: False)
         assert "address 0" not in ee.early_error(s, read, lambda: True)
+
+
+class _Memory:
+    def __init__(self, mem: dict[int, bytes]) -> None:
+        self.mem = mem
+
+    def read(self, va: int, n: int, root: int) -> bytes | None:
+        return self.mem[va][:n] if va in self.mem else None
+
+
+def test_time_left_of_a_timeout_another_thread_wrote() -> None:
+    # (review) ppoll with {0, 0}: poll_select_finish() writes nothing back ("No update for
+    # zero timeout"), so the bytes at the return are what another thread of the program
+    # stored there during the call -- {1, 0} is Linux's, not a time left past the timeout
+    from guardian.checks import Refused
+    from guardian.result_ranges import check_ranges
+    slot = Slot(9, 1, None, 0, N["ppoll"], (0, 0, 0x3000, 0, 8), 1, 2)
+    slot.asked[0x3000] = struct.pack("<qq", 0, 0)
+    memory = _Memory({0x3000: struct.pack("<qq", 1, 0)})
+    check_ranges(memory, slot, 0, None, lambda va, n: False)  # type: ignore[arg-type]
+    try:                                       # quiet: a time left past the timeout
+        check_ranges(memory, slot, 0, None, lambda va, n: True)  # type: ignore[arg-type]
+    except Refused as e:
+        assert "timeout" in str(e)
+    else:
+        raise AssertionError("a quiet time left past the timeout went through")

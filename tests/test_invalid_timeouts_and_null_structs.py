@@ -1,8 +1,9 @@
-"""Review of round 86's timeout rules: a ppoll() timeout poll_select_set_timeout() refuses
-is -EINVAL before poll_select_finish() stores anything, so an answer that wrote a time
-left over it -- -EINTR included -- is no Linux's.  The round's fix let return.value_range
-skip such a timeout for any answer; return.early_error judges successes alone, so an
--EINTR with a forged time left went through."""
+"""Timeouts Linux refuses and structs at address 0: a ppoll() timeout
+poll_select_set_timeout() refuses is -EINVAL before poll_select_finish() stores anything,
+so an answer that wrote a time left over it -- -EINTR included -- is no Linux's
+(return.value_range for any answer, return.early_error for a success); a struct at
+address 0 is -EFAULT only where the program maps no page 0; a time left is judged only
+where nothing else may have written the timeout."""
 
 from __future__ import annotations
 

@@ -43,6 +43,22 @@ def check(old_inh: object, bset: int | None, new_inh: int) -> None:
            "(cap_capset(): no new pI capabilities outside the bounding set: -EPERM)")
 
 
+def check_reported(known: object, inh: int) -> None:
+    """A quiet capget() of the caller reported the inheritable bits `inh` (a version 1
+    header: the low word alone, the rest 0 here); `known`: the thread's known inheritable
+    set, an upper bound (the launch's, `create.launch_inheritable`; its own capset(); an
+    earlier capget()).  Only the thread's own capset() adds to pI (cap_capset(); an exec
+    keeps it, bprm_caps_from_vfs_caps() never writes it), and cap_capget() copies
+    `cred->cap_inheritable`: a bit outside the bound is no Linux's answer."""
+    if not isinstance(known, int) or not inh & ~known:
+        return
+    refuse("return.capset_inheritable", Status.ERR_DENIED,
+           f"capget() of the caller reports inheritable capabilities {inh & ~known:#x} "
+           f"outside the thread's known inheritable set ({known:#x} at most: the launch's, "
+           "its own capset() or an earlier capget()); only its own capset() adds to it "
+           "(cap_capset()) and cap_capget() copies `cred->cap_inheritable`")
+
+
 def reported(inh: int, words: int) -> int:
     """The inheritable set a capget() of `words` words per set reported, as an upper
     bound (version 1 reports the low word alone: the rest not known)."""

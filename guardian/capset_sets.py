@@ -143,6 +143,8 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     words = _own_header(slot, tid)
     if slot.nr == _NR_CAPSET:
         if ret != 0:
+            if filtered:                # (a tracer's RET_TRACE may run it, then answer
+                forget(facts)           # an error: what it stored is not known)
             return                      # (a failed capset stores nothing: abort_creds())
         if filtered or not slot.args[1] or \
                 not _quiet(memory, slot, quiet, (slot.args[0], slot.args[1])):
@@ -188,8 +190,9 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     # return.capset_inheritable's and create.exec_caps' old inheritable set, from any
     # quiet capget() of the thread's own, before a PR_CAPBSET_DROP too (only its own
     # capset() changes it; a later drop keeps it: cap_prctl_drop() takes cap_bset alone)
-    inh = capset_inheritable.reported(_sets(raw, words, 2) & CAP_VALID_MASK, words)
     was = facts.get(CAP_INHERITABLE)
+    capset_inheritable.check_reported(was, _sets(raw, words, 2) & CAP_VALID_MASK)
+    inh = capset_inheritable.reported(_sets(raw, words, 2) & CAP_VALID_MASK, words)
     facts[CAP_INHERITABLE] = inh & was if isinstance(was, int) else inh
     if isinstance(held, int):
         _check_permitted(held, _sets(raw, words, 1), "capget() of the caller reports")

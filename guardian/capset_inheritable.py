@@ -6,8 +6,8 @@ bounding set */ if (!cap_issubset(*inheritable, cap_combine(old->cap_inheritable
 old->cap_bset))) return -EPERM;` (CAP_SETPCAP does not lift it).  The bounding set is
 known to lack each capability the thread's own PR_CAPBSET_DROP answered 0 took
 (prctl_state's `CAPBSET_DROPPED`: nothing adds to the bounding set); the old inheritable
-set is bounded by the thread's own capset() (guardian/capset_sets.py's `CAP_INHERITABLE`)
-or by what its own capget() reported (cap_capget() copies `cred->cap_inheritable`; only
+set is bounded by the launch's (`create.launch_inheritable`), the thread's own capset()
+(guardian/capset_sets.py's `CAP_INHERITABLE`) or by what its own capget() reported (cap_capget() copies `cred->cap_inheritable`; only
 the thread's own capset() changes it, and the calls that may are followed as forgetting
 it: a capget() and a capset() answered against each other no Linux gives).  Judged only
 where capset_sets judges (the data quiet, no filter).

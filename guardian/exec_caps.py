@@ -19,8 +19,9 @@ prepare_exec_creds() copied (the inheritable, bounding and ambient sets kept):
   `if (is_setid || (!__is_real(root_uid, new) && (effective || __cap_grew(permitted,
   ambient, new)))) bprm->secureexec = 1;` says no set-id file, no fE and a permitted set
   within the ambient one: pE' = pA', pP' = pA', so both are within the known ambient set.
-The launch's inheritable set is not a fact (a `capsh --inh=` launcher may have set one):
-a root exec is bounded only where the thread's own capset() made it known.  Nothing is
+The inheritable set is known from the launch (`create.launch_inheritable`: empty unless
+`--launch-inheritable N` states a `capsh --inh=` launcher's), then the thread's own
+capset() or capget(): a root exec is bounded wherever a PR_CAPBSET_DROP is known.  Nothing is
 carried where a seccomp filter may have answered a call that set these facts (the rules
 that note them test it); the facts are the exec'ing thread's own cred.
 """

@@ -115,8 +115,9 @@ def parse_securebits(text: str) -> int:
 
 
 def start(launch: LaunchFacts, stated: StatedFacts, root: int, thread: int) -> None:
-    """The user's launch's first thread holds the launcher's no_new_privs and securebits
-    (but SECURE_KEEP_CAPS, which the launcher's exec cleared: cap_bprm_creds_from_file())."""
+    """The user's launch's first thread holds the launcher's no_new_privs, securebits
+    (but SECURE_KEEP_CAPS, which the launcher's exec cleared: cap_bprm_creds_from_file())
+    and inheritable set (`pI' = pI`)."""
     facts = stated.threads.setdefault((root, thread), {})
     if checks.enabled("return.launch_no_new_privs"):
         facts[NO_NEW_PRIVS] = int(launch.no_new_privs)

@@ -61,7 +61,8 @@ CALLS = frozenset({_NR_CAPGET, _NR_CAPSET})
 CAP_EFFECTIVE = "cap_effective"
 #: (of a thread) the permitted and inheritable sets that capset() stored, at most (no
 #: set*id call adds to them: cap_emulate_setxuid() only clears; they are forgotten where
-#: CAP_EFFECTIVE is); the inheritable one starts as the launch's (launch_facts.start())
+#: CAP_EFFECTIVE is, but the inheritable one through a set*uid: cred_kept.keeps_inheritable());
+#: the inheritable one starts as the launch's (launch_facts.start())
 CAP_PERMITTED, CAP_INHERITABLE = "cap_permitted", "cap_inheritable"
 #: (of a thread) True: a setfsuid() took its fs uid off 0 unless its effective set lacked
 #: CAP_SETUID, so the set lacks CAP_SETUID or CAP_FS_SET (guardian/setuid_fixup.py)

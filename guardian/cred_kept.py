@@ -57,3 +57,11 @@ def may_raise_effective(slot: Slot, ret: int) -> bool:
         # __sys_setfsuid() answers the old fs uid; the same uid commits nothing
         return slot.args[0] & 0xFFFF_FFFF == 0 and ret & 0xFFFF_FFFF != 0
     return may_make_user_ns(slot)
+
+
+def keeps_inheritable(slot: Slot) -> bool:
+    """Whether this credential call answered 0 leaves the caller's inheritable set as it
+    was: cap_task_fix_setuid() (cap_emulate_setxuid(), cap_task_fix_setfsuid()) never
+    writes `cap_inheritable`, so only capset() and a new user namespace
+    (set_cred_user_ns(): `cred->cap_inheritable = CAP_EMPTY_SET`) change it."""
+    return slot.nr not in (_NR_UNSHARE, _NR_SETNS)

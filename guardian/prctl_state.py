@@ -77,7 +77,7 @@ from guardian.capset_sets import (
     FS_DROPPED,
     forget,
 )
-from guardian.cred_kept import may_make_user_ns, may_raise_effective
+from guardian.cred_kept import keeps_inheritable, may_make_user_ns, may_raise_effective
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
 
@@ -142,7 +142,11 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
         # (capset(): capset_sets.judge(); the others: only an euid or fs uid going to 0
         # or a new user namespace may add an effective bit, guardian/cred_kept.py)
         if slot.nr != _NR_CAPSET and may_raise_effective(slot, ret):
-            forget(stated.of_thread(slot))
+            facts = stated.of_thread(slot)
+            inh = facts.get(CAP_INHERITABLE)
+            forget(facts)
+            if inh is not None and keeps_inheritable(slot):
+                facts[CAP_INHERITABLE] = inh    # (a set*uid to euid 0 leaves pI)
     elif fact == SPEC_SSB:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:

@@ -156,6 +156,7 @@ EXPECTED = {
     "secret_r84_rules",
     "secret_r85_rules",
     "secret_r86_rules",
+    "secret_r87_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

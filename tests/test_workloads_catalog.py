@@ -109,6 +109,7 @@ EXPECTED = {
     "secret_r84_mm",
     "secret_r85_mm",
     "secret_r86_mm",
+    "secret_r87_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

@@ -46,6 +46,10 @@ def _user_context() -> UserContext:
     ctx = UserContext()
     for i in range(31):
         ctx.set(i, 0x5EC0_0000_0000_0000 | (i << 8) | 0x5A)
+    # (the arguments a socket() Linux may answer with a descriptor: AF_UNIX, SOCK_STREAM,
+    # 0; junk type flags fail __sys_socket()'s first test, return.maker_args)
+    for i, arg in enumerate((1, 1, 0)):
+        ctx.set(i, arg)
     ctx.set(SVC_NR_REGISTER, NR)
     ctx.set(CTX_SP, 0x5EC0_7FFF_FFFF_E000)
     ctx.set(CTX_PC, ELR)

@@ -190,9 +190,11 @@ P_FIRST, P_VICTIM_LAST = PHASES[0], PHASES[-1]
 PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_SET_SECUREBITS = 7, 8, 28
 NR_CAPGET, NR_CAPSET, NR_UNSHARE, NR_SETGID, NR_SETUID, NR_SETRESUID = 90, 91, 97, 144, 146, 147
 NR_SETNS = 268
-#: a full set of each as Linux reports it: CAP_FULL_SET, bits 0..40 (CAP_VALID_MASK; bits
-#: past CAP_LAST_CAP are never set: return.cap_valid_mask)
-FULL = b"\xff" * 12 + b"\xff\x01\x00\x00" * 3
+#: root's sets as Linux reports them: effective and permitted CAP_FULL_SET, bits 0..40
+#: (CAP_VALID_MASK; bits past CAP_LAST_CAP are never set: return.cap_valid_mask), and the
+#: inheritable set empty (the launch's, which every exec keeps; set_cred_user_ns() empties
+#: it too: create.launch_inheritable)
+FULL = b"\xff" * 8 + b"\x00" * 4 + b"\xff\x01\x00\x00" * 2 + b"\x00" * 4
 PROPS = {
     "LOCK": ("A securebit lock the thread's own PR_SET_SECUREBITS set stays through every "
              "call but a new user namespace (set_cred_user_ns()): exec keeps it "

@@ -10,7 +10,18 @@ on a file the Guardian knows is of another (red-team round 86), every 6.1..6.18 
   stream or seqpacket end TCP_ESTABLISHED for good (unix_release_sock() of its peer sets
   only sk_shutdown), so unix_listen() (`!u->addr`, then `sk_state != TCP_CLOSE &&
   != TCP_LISTEN`) and unix_accept() (`sk_state != TCP_LISTEN`) answer -EINVAL; a
-  datagram end's sock_no_listen() / sock_no_accept() -EOPNOTSUPP.
+  datagram end's sock_no_listen() / sock_no_accept() -EOPNOTSUPP;
+* listen, accept, accept4 of an AF_UNIX SOCK_DGRAM socket() made: unix_dgram_ops'
+  sock_no_listen() / sock_no_accept() -EOPNOTSUPP (red-team round 87);
+* socket calls (listen, accept(4), bind, connect, getsockname, getpeername, getsockopt,
+  setsockopt, shutdown) on a file that is no socket: one a non-socket maker of
+  FIXED_KIND_MAKERS made (eventfd2, memfd_create, epoll_create1, pipe2, ...) or /dev/null,
+  /dev/zero, /dev/full: sockfd_lookup_light() -> sock_from_file() NULL, -ENOTSOCK;
+* ioctl of a tty-type command ('T', no size bits: TCGETS, FIONREAD, TIOC*) on an eventfd,
+  a memfd or one of mem.c's devices: none has an f_op->unlocked_ioctl, so vfs_ioctl()
+  answers -ENOTTY for every command do_vfs_ioctl() does not serve itself (FIOCLEX,
+  FIONCLEX, FIONBIO, FIOASYNC, FIOQSIZE, and FIONREAD of a regular file: file_ioctl(),
+  so FIONREAD of a memfd, shmem's regular file, is valid).
 
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd or made by a
 call of fd_kind_answer.FIXED_KIND_MAKERS; judged only where each number named the same
@@ -29,7 +40,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_kind_answer import named, other_kind
+from guardian.fd_kind_answer import FIXED_KIND_MAKERS, named, other_kind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -43,12 +54,33 @@ _INOTIFY_ADD_WATCH, _LISTEN = _N["inotify_add_watch"], _N["listen"]
 _ACCEPT, _ACCEPT4 = _N["accept"], _N["accept4"]
 _EPOLL_CREATE1, _INOTIFY_INIT1, _SOCKETPAIR = (_N["epoll_create1"], _N["inotify_init1"],
                                                _N["socketpair"])
+_MEMFD_CREATE, _EVENTFD2, _SOCKET = _N["memfd_create"], _N["eventfd2"], _N["socket"]
+_IOCTL = _N["ioctl"]
+#: socket calls whose descriptor sockfd_lookup_light() / sock_from_file() must find a socket
+_SOCK_CALLS = frozenset(_N[n] for n in (
+    "listen", "accept", "accept4", "bind", "connect", "getsockname", "getpeername",
+    "getsockopt", "setsockopt", "shutdown"))
 #: the calls `check` judges
-CALLS = frozenset((_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL, _INOTIFY_ADD_WATCH, _LISTEN,
-                   _ACCEPT, _ACCEPT4))
+CALLS = frozenset((_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL, _INOTIFY_ADD_WATCH, _IOCTL)) \
+    | _SOCK_CALLS
 #: the character devices of drivers/char/mem.c whose file_operations have no ->poll
+#: (nor ->unlocked_ioctl)
 NO_POLL = frozenset(("/dev/null", "/dev/zero", "/dev/full"))
-AF_UNIX = 1
+AF_UNIX, SOCK_DGRAM = 1, 2
+#: the makers of FIXED_KIND_MAKERS whose files are no socket
+_NOT_SOCKET = FIXED_KIND_MAKERS - {_SOCKET, _N["socketpair"]}
+#: makers whose file_operations have no unlocked_ioctl (eventfd_fops; shmem's or
+#: hugetlbfs's regular file)
+_NO_IOCTL = frozenset((_EVENTFD2, _MEMFD_CREATE))
+#: do_vfs_ioctl()'s own 'T' commands, served for every file: FIONCLEX, FIOCLEX, FIOASYNC,
+#: FIONBIO, FIOQSIZE (FIONREAD is its own for a regular file alone)
+_VFS_OWN = frozenset((0x5450, 0x5451, 0x5452, 0x5421, 0x5460))
+FIONREAD = 0x541B
+
+
+def _mem_device(f: OpenFile, dev_names: Callable[[], bool]) -> bool:
+    """Is `f` opened as one of mem.c's devices while /dev's names are the boot's?"""
+    return named(f) and f.path in NO_POLL and dev_names()
 
 
 def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
@@ -60,6 +92,8 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
         ep, tf = file(a[0]), file(a[2])
         if named(tf) and tf is not None and tf.path in NO_POLL and dev_names():
             return f"a target {tf.path} with no ->poll (!file_can_poll(): -EPERM)"
+        if tf is not None and tf.maker == _MEMFD_CREATE:
+            return "a memfd target: shmem has no ->poll (!file_can_poll(): -EPERM)"
         if ep is not None and tf is not None and ep.description is tf.description:
             return "the epoll itself as its target (f.file == tf.file: -EINVAL)"
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
@@ -67,7 +101,24 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
     if nr == _INOTIFY_ADD_WATCH:
         return "a descriptor that is no inotify (f_op != &inotify_fops: -EINVAL)" \
             if other_kind(file(a[0]), _INOTIFY_INIT1) else ""
-    f = file(a[0])      # listen, accept, accept4
+    if nr == _IOCTL:
+        cmd = a[1] & 0xFFFF_FFFF        # (the command first: most ioctls pay no look-up)
+        if cmd & 0xFFFF_FF00 != 0x5400 or cmd in _VFS_OWN:
+            return ""
+        f = file(a[0])
+        if f is None or cmd == FIONREAD and f.maker == _MEMFD_CREATE:
+            return ""               # (file_ioctl(): a memfd is a regular file)
+        if f.maker in _NO_IOCTL or _mem_device(f, dev_names):
+            return f"ioctl {cmd:#x} on a file with no unlocked_ioctl (vfs_ioctl(): -ENOTTY)"
+        return ""
+    f = file(a[0])      # the socket calls
+    if f is not None and (f.maker in _NOT_SOCKET or _mem_device(f, dev_names)):
+        return "a file that is no socket (sockfd_lookup_light(): -ENOTSOCK)"
+    if nr not in (_LISTEN, _ACCEPT, _ACCEPT4):
+        return ""
+    if f is not None and f.maker == _SOCKET and f.sock is not None \
+            and f.sock[:2] == (AF_UNIX, SOCK_DGRAM):
+        return "an AF_UNIX datagram socket (sock_no_listen() / sock_no_accept(): -EOPNOTSUPP)"
     if f is not None and f.maker == _SOCKETPAIR and f.sock is not None \
             and f.sock[0] == AF_UNIX:
         return "an AF_UNIX socketpair end, never listening (unix_listen() / unix_accept(): " \

@@ -28,6 +28,26 @@ up or makes anything (red-team round 86), as pidfd_args.py does for pidfd_open:
   -EINVAL (-EPERM before it without CAP_DAC_READ_SEARCH), handle_bytes read where the
   program left it quiet through the call.
 
+Red-team round 87, flag and struct tests before any look-up (-EPERM from may_mount() or
+userfaultfd_syscall_allowed() may come first: an error either way, and only a success is
+judged):
+
+* userfaultfd: new_userfaultfd() `flags & ~(UFFD_SHARED_FCNTL_FLAGS | UFFD_USER_MODE_ONLY)`;
+* fspick: past FSPICK_CLOEXEC | _SYMLINK_NOFOLLOW | _NO_AUTOMOUNT | _EMPTY_PATH (0xf);
+* landlock_create_ruleset: past LANDLOCK_CREATE_RULESET_VERSION | _ERRATA (0x3, 6.15);
+* fsopen: past FSOPEN_CLOEXEC; fsmount: past FSMOUNT_CLOEXEC, or attr_flags past the
+  MOUNT_ATTR_* union (0x3000ff with IDMAP and NOSYMFOLLOW) before fdget(fs_fd);
+* open_tree: past AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW |
+  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC (bit 0x2 left to a newer OPEN_TREE_* flag), and
+  AT_RECURSIVE with neither bit 0x1 nor 0x2 (`!(flags & OPEN_TREE_CLONE)`) -EINVAL;
+* move_mount: past MOVE_MOUNT__MASK (0x3f7 on 6.18; every bit below 0x400 let through);
+* mount_setattr: flags past AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW |
+  AT_NO_AUTOMOUNT, usize < MOUNT_ATTR_SIZE_VER0 (32) -EINVAL or past 64 KiB (the largest
+  arm64 PAGE_SIZE: -E2BIG);
+* pidfd_send_signal: past PIDFD_SIGNAL_THREAD | _THREAD_GROUP | _PROCESS_GROUP (6.9;
+  `if (flags)` before) before fdget();
+* timerfd_settime: do_timerfd_settime() `flags & ~TFD_SETTIME_FLAGS` before timerfd_fget().
+
 Each flag is an int / unsigned int: the low 32 bits of its register.  Every rule holds on
 every 6.1..6.18 kernel (a flag one version knows is no refusal).
 """
@@ -52,10 +72,16 @@ _EVENTFD2, _TIMERFD_CREATE = _N["eventfd2"], _N["timerfd_create"]
 _MEMFD_CREATE, _SOCKET, _ACCEPT4 = _N["memfd_create"], _N["socket"], _N["accept4"]
 _SIGNALFD4, _EPOLL_PWAIT, _EPOLL_PWAIT2 = _N["signalfd4"], _N["epoll_pwait"], _N["epoll_pwait2"]
 _INOTIFY_ADD_WATCH, _OPEN_BY_HANDLE_AT = _N["inotify_add_watch"], _N["open_by_handle_at"]
+_USERFAULTFD, _FSPICK, _LANDLOCK = _N["userfaultfd"], _N["fspick"], _N["landlock_create_ruleset"]
+_FSOPEN, _FSMOUNT, _OPEN_TREE = _N["fsopen"], _N["fsmount"], _N["open_tree"]
+_MOVE_MOUNT, _MOUNT_SETATTR = _N["move_mount"], _N["mount_setattr"]
+_PIDFD_SEND_SIGNAL, _TIMERFD_SETTIME = _N["pidfd_send_signal"], _N["timerfd_settime"]
 #: the calls `check` judges
 CALLS = frozenset((_INOTIFY_INIT1, _FANOTIFY_INIT, _FANOTIFY_MARK, _EPOLL_CREATE1,
                    _EVENTFD2, _TIMERFD_CREATE, _MEMFD_CREATE, _SOCKET, _ACCEPT4, _SIGNALFD4,
-                   _EPOLL_PWAIT, _EPOLL_PWAIT2, _INOTIFY_ADD_WATCH, _OPEN_BY_HANDLE_AT))
+                   _EPOLL_PWAIT, _EPOLL_PWAIT2, _INOTIFY_ADD_WATCH, _OPEN_BY_HANDLE_AT,
+                   _USERFAULTFD, _FSPICK, _LANDLOCK, _FSOPEN, _FSMOUNT, _OPEN_TREE,
+                   _MOVE_MOUNT, _MOUNT_SETATTR, _PIDFD_SEND_SIGNAL, _TIMERFD_SETTIME))
 
 #: arm64 O_CLOEXEC and O_NONBLOCK (IN_*, EPOLL_*, EFD_*, TFD_*, SFD_*, SOCK_* of both)
 O_CLOEXEC, O_NONBLOCK = 0o2000000, 0o4000
@@ -65,10 +91,25 @@ _KNOWN = {_INOTIFY_INIT1: _CLOEXEC_NONBLOCK, _EPOLL_CREATE1: O_CLOEXEC,
           _EVENTFD2: _CLOEXEC_NONBLOCK | 1,          # EFD_SEMAPHORE
           _ACCEPT4: _CLOEXEC_NONBLOCK, _SIGNALFD4: _CLOEXEC_NONBLOCK,
           _TIMERFD_CREATE: _CLOEXEC_NONBLOCK,
-          _FANOTIFY_INIT: 0xFFFF, _FANOTIFY_MARK: 0xFFFF}
+          _FANOTIFY_INIT: 0xFFFF, _FANOTIFY_MARK: 0xFFFF,
+          _USERFAULTFD: _CLOEXEC_NONBLOCK | 1,       # UFFD_USER_MODE_ONLY
+          _FSPICK: 0xF, _LANDLOCK: 0x3, _FSOPEN: 1, _FSMOUNT: 1,
+          # AT_EMPTY_PATH, AT_NO_AUTOMOUNT, AT_RECURSIVE, AT_SYMLINK_NOFOLLOW, OPEN_TREE_CLONE,
+          # OPEN_TREE_CLOEXEC (O_CLOEXEC), 0x2 for a newer OPEN_TREE_* flag
+          _OPEN_TREE: 0x1000 | 0x800 | 0x8000 | 0x100 | 0x1 | 0x2 | O_CLOEXEC,
+          _MOVE_MOUNT: 0x3FF, _MOUNT_SETATTR: 0x1000 | 0x8000 | 0x100 | 0x800,
+          _PIDFD_SEND_SIGNAL: 0x7, _TIMERFD_SETTIME: 0x3}
 #: which argument holds each call's flags
 _FLAG_ARG = {_INOTIFY_INIT1: 0, _EPOLL_CREATE1: 0, _EVENTFD2: 1, _ACCEPT4: 3,
-             _SIGNALFD4: 3, _TIMERFD_CREATE: 1, _FANOTIFY_INIT: 0, _FANOTIFY_MARK: 1}
+             _SIGNALFD4: 3, _TIMERFD_CREATE: 1, _FANOTIFY_INIT: 0, _FANOTIFY_MARK: 1,
+             _USERFAULTFD: 0, _FSPICK: 2, _LANDLOCK: 2, _FSOPEN: 1, _FSMOUNT: 1,
+             _OPEN_TREE: 2, _MOVE_MOUNT: 4, _MOUNT_SETATTR: 2, _PIDFD_SEND_SIGNAL: 3,
+             _TIMERFD_SETTIME: 1}
+#: MOUNT_ATTR_RDONLY | NOSUID | NODEV | NOEXEC | _ATIME | NODIRATIME | IDMAP | NOSYMFOLLOW
+MOUNT_ATTRS = 0x3000FF
+#: MOUNT_ATTR_SIZE_VER0; the largest arm64 PAGE_SIZE (64 KiB: past it -E2BIG on every one)
+MOUNT_ATTR_SIZE_VER0, MAX_PAGE_SIZE = 32, 0x10000
+AT_RECURSIVE = 0x8000
 #: timerfd_create's clocks: REALTIME 0, MONOTONIC 1, BOOTTIME 7, REALTIME_ALARM 8,
 #: BOOTTIME_ALARM 9
 _TIMERFD_CLOCKS = frozenset((0, 1, 7, 8, 9))
@@ -102,6 +143,13 @@ def _why(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
             return f"flags {flags:#x} (a bit no 6.x kernel knows for the call: -EINVAL)"
         if nr == _TIMERFD_CREATE and _int(a[0]) not in _TIMERFD_CLOCKS:
             return f"clock {_int(a[0])} (no timerfd clock: -EINVAL)"
+        if nr == _FSMOUNT and a[2] & 0xFFFF_FFFF & ~MOUNT_ATTRS:
+            return f"attr_flags {a[2] & 0xFFFF_FFFF:#x} (past every MOUNT_ATTR_*: -EINVAL)"
+        if nr == _OPEN_TREE and flags & AT_RECURSIVE and not flags & 0x3:
+            return "AT_RECURSIVE without OPEN_TREE_CLONE (-EINVAL)"
+        if nr == _MOUNT_SETATTR and not MOUNT_ATTR_SIZE_VER0 <= a[4] <= MAX_PAGE_SIZE:
+            return f"usize {a[4]} (below MOUNT_ATTR_SIZE_VER0 -EINVAL, or past PAGE_SIZE " \
+                "-E2BIG)"
         return ""
     if nr == _SOCKET:
         extra = a[1] & 0xFFFF_FFFF & ~SOCK_TYPE_MASK & ~_CLOEXEC_NONBLOCK

@@ -19,7 +19,8 @@ from guardian.result_arguments import judge_arguments
 from guardian.slots import Slot
 
 N = NUMBERS
-TABLE = {4: OpenFile(maker=N["epoll_create1"]), 3: OpenFile(path="/dev/null")}
+TABLE = {4: OpenFile(maker=N["epoll_create1"]), 3: OpenFile(path="/dev/null"),
+         5: OpenFile(maker=N["socket"], sock=(1, 1, 0))}
 ADD = Slot(9, 1, None, 0, N["epoll_ctl"], (4, 1, 3, 0x100, 0, 0), root=1, thread=1)
 
 
@@ -74,7 +75,8 @@ def test_an_honest_epoll_pwait_never_walks_for_a_filter() -> None:
     wait = Slot(9, 1, None, 0, N["epoll_pwait"], (4, 0x100, 16, 0, 0, 8), root=1, thread=1)
     check_maker_args(wait, 1, lambda addr, n: None, _no_walk)
     check_kind_needed(wait, 1, TABLE.get, _no_walk, _no_walk, _no_walk)
-    listen = Slot(9, 1, None, 0, N["listen"], (4, 1, 0, 0, 0, 0), root=1, thread=1)
+    # (listen on a stream socket(): listen on the epoll is -ENOTSOCK, refused since round 87)
+    listen = Slot(9, 1, None, 0, N["listen"], (5, 1, 0, 0, 0, 0), root=1, thread=1)
     check_kind_needed(listen, 0, TABLE.get, _no_walk, _no_walk, _no_walk)
 
 

@@ -94,35 +94,24 @@ perf_event_open, open_tree, mount_setattr, process_madvise: -ENOSYS), "+0" for t
 Through with the Guardian on when written (gaps): AO-001, AO-002, AO-004, AO-006,
 AO-007, AO-008, AO-010, AO-011, AO-012, AO-014, AO-018, AO-019, AO-020, AO-021, AO-022,
 AO-023, AO-028, AO-029, AO-030, AO-031, AO-032, AO-033, AO-034, AO-035, AO-036,
-AO-037, AO-038.  What the Guardian would need for each: AO-001, AO-002, AO-004, AO-006, AO-007,
-AO-008 -- return.maker_args extended to userfaultfd (flags past UFFD_CLOEXEC |
-UFFD_NONBLOCK | UFFD_USER_MODE_ONLY), fspick (past 0xf), landlock_create_ruleset (past
-VERSION | ERRATA: 0x3), fsopen (past FSOPEN_CLOEXEC), fsmount (past FSMOUNT_CLOEXEC),
-open_tree (past AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW |
-OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC); AO-010, AO-011, AO-012, AO-014 -- the same flag
-tests for move_mount (past MOVE_MOUNT__MASK, 0x3f7 on 6.18), mount_setattr (past
-AT_EMPTY_PATH | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT), pidfd_send_signal
-(past 0x7) and timerfd_settime (past TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET), each
-before the descriptor look-up; AO-018 -- return.kind_needed's epoll_ctl target: a memfd
-(shmem, no ->poll: -EPERM), as it knows /dev/null; AO-019, AO-020, AO-023 -- a socket
-call (listen, accept4, getsockopt, and setsockopt, bind, connect ... beside them) on a
-file of a fixed kind that is no socket (eventfd2, memfd_create, epoll_create1, pipe2,
-timerfd_create, signalfd4, inotify_init1, pidfd_open: sockfd_lookup_light() -ENOTSOCK);
-AO-021, AO-022 -- ioctl on a file of a fixed kind whose f_op has no unlocked_ioctl
-(eventfd, memfd/shmem: -ENOTTY, FIONREAD served for regular files alone; FIOCLEX,
-FIONCLEX, FIONBIO, FIOASYNC are do_vfs_ioctl()'s own for every file).  AO-028, AO-029,
-AO-030 -- mount_setattr's usize below 32 (and above PAGE_SIZE: -E2BIG), open_tree's
-AT_RECURSIVE without OPEN_TREE_CLONE, fsmount's attr_flags past the MOUNT_ATTR_* union;
-AO-031, AO-032 -- name_to_handle_at's -EOVERFLOW: the handle_bytes written back must lie
+AO-037, AO-038.  What the Guardian would need for
+each: AO-031, AO-032 -- name_to_handle_at's -EOVERFLOW: the handle_bytes written back must lie
 above the handle_bytes passed and at most MAX_HANDLE_SZ (the Guardian grants the header
 write but does not judge the size written; in mprotect mode the write is refused for
-want of any grant).  AO-033, AO-034 -- ioctl and socket calls on a file opened by
-name that is a character device (FIONREAD on /dev/null: -ENOTTY; listen: -ENOTSOCK);
-AO-035 -- listen/accept on a datagram socket socket() made (sock_no_listen(),
-sock_no_accept(): -EOPNOTSUPP), as kind_needed knows a datagram socketpair end.
-AO-036, AO-037, AO-038 -- return.early_error's timespec and sigset tests on more calls:
+want of any grant).  AO-036, AO-037, AO-038 -- return.early_error's timespec and sigset tests on more calls:
 timerfd_settime's itimerspec, clock_nanosleep's (and nanosleep's, timer_settime's)
 timespec, ppoll's and epoll_pwait2's sigsetsize != 8.
+Refused since: AO-001, AO-002, AO-004, AO-006, AO-007, AO-008, AO-010, AO-011,
+AO-012, AO-014, AO-028, AO-029, AO-030 (return.maker_args, guardian/maker_flags.py: the
+flag tests of userfaultfd, fspick, landlock_create_ruleset, fsopen, fsmount and its
+attr_flags, open_tree and its AT_RECURSIVE without OPEN_TREE_CLONE, move_mount,
+mount_setattr and its usize, pidfd_send_signal, timerfd_settime, each past the union of
+6.1..6.18's flags); AO-018, AO-019, AO-020, AO-021, AO-022, AO-023, AO-033, AO-034,
+AO-035 (return.kind_needed, guardian/kind_needed.py: epoll_ctl of a memfd target -EPERM;
+socket calls on an eventfd, memfd or other non-socket of a fixed kind, or on /dev/null
+while /dev's names are the boot's, -ENOTSOCK; 'T' ioctls other than do_vfs_ioctl()'s own
+on an eventfd, a memfd (FIONREAD of a memfd, a regular file, valid) or /dev/null,
+-ENOTTY; listen/accept on an AF_UNIX SOCK_DGRAM socket() made, -EOPNOTSUPP).
 Refused: AO-003 (perf_event_open's flags past PERF_FLAG_ALL: -EINVAL), AO-005
 (bpf(): no contract for a success), AO-009 (pidfd_getfd's flags != 0: -EINVAL), AO-013
 (abi/value_ranges: close_range's first above its last), AO-015 (copy_file_range's flags), AO-016 (splice's flags past SPLICE_F_ALL),
@@ -177,6 +166,10 @@ P_FIRST, P_LAST = P_UFFDFLAG, P_OKEPPARAMS
 #: the attacks the Guardian refuses
 REFUSED = frozenset(("AO-003", "AO-005", "AO-009", "AO-013", "AO-015", "AO-016", "AO-017",
                      "AO-024", "AO-025", "AO-026", "AO-027"))
+REFUSED |= frozenset(("AO-001", "AO-002", "AO-004", "AO-006", "AO-007", "AO-008", "AO-010",
+                      "AO-011", "AO-012", "AO-014", "AO-028", "AO-029", "AO-030", "AO-018",
+                      "AO-019", "AO-020", "AO-021", "AO-022", "AO-023", "AO-033", "AO-034",
+                      "AO-035"))
 
 _iago = iago_scenarios(RT, RULES)
 _MK = "an error (-EPERM or -EINVAL)"

@@ -258,6 +258,7 @@ RULES: tuple[Rule, ...] = (
                  "return.kcmp_distinct", "return.kcmp_slot_file",
                  "return.descriptor_kind", "return.fd_never_opened", "return.early_error",
                  "return.scm_control",
+                 "return.handle_size",
                  "return.perf_event_args", "return.pidfd_args",
                  "return.maker_args", "return.kind_needed",
                  "return.securebits_locked", "return.securebits_setpcap",

@@ -49,6 +49,8 @@ from guardian.futex_pi import CALLS as FUTEX_PI_CALLS
 from guardian.futex_pi import note as note_futex_found
 from guardian.futex_values import note_reach as note_futex_reach
 from guardian.futex_values import note_wait as note_futex_word
+from guardian.handle_overflow import CALL as _NR_NAME_TO_HANDLE_AT
+from guardian.handle_overflow import note_handle
 from guardian.itimer_bounds import NOTED_AT_ENTRY as _ITIMER_NOTED
 from guardian.itimer_bounds import note_new_value
 from guardian.kernel_view import KernelView
@@ -262,6 +264,8 @@ class ExceptionEntry:
             note_request(self.events.memory, slot)  # the request, before rem overwrites it
         elif nr == NR_EPOLL_PWAIT2:
             note_epoll_timeout(self.events.memory, slot)   # the timespec the wait copies
+        if nr == _NR_NAME_TO_HANDLE_AT:
+            note_handle(self.events.memory, slot)   # the handle's bytes (round 87)
         if nr == _NR_SETGROUPS:
             note_groups(self.events.memory, slot)   # the list, as groups_from_user() reads it
         elif nr in CAPSET_CALLS:

@@ -91,8 +91,9 @@ class UserAccess:
                 rules = table.get(SYSCALL_NAMES.get(slot.nr, ""), ()) \
                     if slot.nr is not None else ()
                 caps = expand(rules, slot.args, self.memory.read)
-                if slot.nr == _NR_NAME_TO_HANDLE_AT and self.mode != "mprotect":
-                    # (the handle's header, its handle_bytes and the mount id)
+                if slot.nr == _NR_NAME_TO_HANDLE_AT:
+                    # (the handle's header, its handle_bytes and the mount id: a fixed
+                    # struct the handle names, in the predecessor design too -- round 87)
                     caps += handle_ranges(slot.args, self.memory.read)
             slot.caps = self._untagged_too(slot, caps)
         return slot.caps

@@ -29,7 +29,11 @@ tested before any look-up the kernel could answer either way (red-team round 84)
   epoll_pwait2's timespec with tv_sec < 0 or tv_nsec outside 0..10^9 - 1 --
   poll_select_set_timeout() -> !timespec64_valid() -EINVAL (AL-009, AL-011, AL-023,
   AL-038); pselect6's sigmask pair {ss, ss_len} with ss set and ss_len other than 8 --
-  do_pselect() -> set_user_sigmask() `sigsetsize != sizeof(sigset_t)` -EINVAL (AL-010).
+  do_pselect() -> set_user_sigmask() `sigsetsize != sizeof(sigset_t)` -EINVAL (AL-010);
+  ppoll's and epoll_pwait2's register pair {sigmask, sigsetsize} the same (round 87,
+  AO-038); clock_nanosleep's and nanosleep's timespec, timerfd_settime's and
+  timer_settime's itimerspec failing timespec64_valid() (AO-037, AO-036: -EINVAL before
+  any sleep or descriptor / timer look-up).
   pselect6's and ppoll's timeout is the one the program passed (slot.asked, kept at the
   entry: Linux writes the time left back over it), judged where quiet through the call.
 * structs at address 0 (round 86): openat2's open_how (copy_struct_from_user(), after
@@ -65,9 +69,17 @@ _NR_PSELECT6 = NUMBERS["pselect6"]
 _NR_PPOLL = NUMBERS["ppoll"]
 _NR_GETSOCKOPT = NUMBERS["getsockopt"]
 _NR_EPOLL_PWAIT2 = NUMBERS["epoll_pwait2"]
+_NR_TIMERFD_SETTIME = NUMBERS["timerfd_settime"]
+_NR_TIMER_SETTIME = NUMBERS["timer_settime"]
+_NR_CLOCK_NANOSLEEP = NUMBERS["clock_nanosleep"]
+_NR_NANOSLEEP = NUMBERS["nanosleep"]
+#: the sleeps' struct timespec and the timers' struct itimerspec (round 87): the argument
+#: that holds it and its size -- read at the return where quiet (quiet_ranges.TIMEOUT_READS)
+TIME_ARG = {_NR_CLOCK_NANOSLEEP: (2, 16), _NR_NANOSLEEP: (0, 16),
+            _NR_TIMERFD_SETTIME: (2, 32), _NR_TIMER_SETTIME: (2, 32)}
 #: the calls `early_error` judges
 CALLS = frozenset((_NR_OPENAT2, _NR_SETSOCKOPT, _NR_IOCTL, _NR_PSELECT6, _NR_PPOLL,
-                   _NR_EPOLL_PWAIT2, _NR_GETSOCKOPT))
+                   _NR_EPOLL_PWAIT2, _NR_GETSOCKOPT)) | frozenset(TIME_ARG)
 #: _IOW(0x94, 9, int)
 FICLONE = 0x40049409
 SO_ATTACH_FILTER, SO_ATTACH_REUSEPORT_CBPF = 26, 51
@@ -188,6 +200,30 @@ def early_error(slot: Slot, read: Callable[[int, int], bytes | None],
         return _negative((a[2] & 0xFFFF_FFFF).to_bytes(4, "little"), "FICLONE's src_fd")
     if slot.nr in TIMEOUT_ARG:
         return _wait_error(slot, read)
+    if slot.nr in TIME_ARG:
+        return _time_error(slot, read)
+    return ""
+
+
+def _time_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
+    """Round 87: a time the call refuses before it sleeps or looks its timer up --
+    clock_nanosleep() and nanosleep() `!timespec64_valid(&t)` -EINVAL (after
+    get_timespec64()); do_timerfd_settime() `!itimerspec64_valid(new)` -EINVAL before
+    fdget(ufd) (AO-036), do_timer_settime() timespec64_valid() of it_interval and
+    it_value -EINVAL before the timer's look-up.  Nothing of the struct is written back
+    (rmtp and the old setting are other arguments: one that is the same address holds a
+    time the kernel made, which is valid)."""
+    arg, size = TIME_ARG[slot.nr]
+    ptr = slot.args[arg]
+    if not ptr:
+        return ""
+    raw = read(ptr, size)
+    if raw is None or len(raw) != size:
+        return ""
+    for at in range(0, size, 16):
+        why = invalid_timeout(raw[at:at + 16])
+        if why:
+            return why.replace("poll_select_set_timeout()", "timespec64_valid()")
     return ""
 
 
@@ -242,6 +278,13 @@ def _wait_error(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
             ss, size = int.from_bytes(pack[:8], "little"), int.from_bytes(pack[8:], "little")
             if ss and size != _SIGSET_SIZE:
                 return f"a sigset size {size} (set_user_sigmask(): not 8, -EINVAL)"
+    # (round 87, AO-038: ppoll(fds, n, tmo, sigmask, sigsetsize) and epoll_pwait2(...,
+    # sigmask, sigsetsize) pass the pair in registers: SYSCALL_DEFINE5(ppoll) and
+    # do_epoll_pwait() -> set_user_sigmask() `sigsetsize != sizeof(sigset_t)` -EINVAL)
+    if slot.nr != _NR_PSELECT6:
+        mask, size = (a[3], a[4]) if slot.nr == _NR_PPOLL else (a[4], a[5])
+        if mask and size != _SIGSET_SIZE:
+            return f"a sigset size {size} (set_user_sigmask(): not 8, -EINVAL)"
     return ""
 
 

@@ -77,8 +77,10 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
 _NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52, 26, 51)
 #: epoll_pwait2, whose timeout the Guardian reads at the return (guardian/early_errors.py;
+#: round 87: clock_nanosleep's, nanosleep's timespec, the timers' itimerspec too;
 #: ppoll's and pselect6's are among FD_READS).
-TIMEOUT_READS = frozenset({NUMBERS["epoll_pwait2"]})
+TIMEOUT_READS = frozenset({NUMBERS["epoll_pwait2"]}) | frozenset(
+    NUMBERS[n] for n in ("clock_nanosleep", "nanosleep", "timerfd_settime", "timer_settime"))
 #: memfd_create's name and open_by_handle_at's handle_bytes, read at the return
 #: (guardian/maker_flags.py).
 MAKER_READS = frozenset(NUMBERS[n] for n in ("memfd_create", "open_by_handle_at"))

@@ -36,6 +36,9 @@ from guardian.fd_never_args import CALLS as _NEVER_FD_CALLS
 from guardian.fd_never_args import own_never
 from guardian.fd_never_memory import CALLS as _NEVER_MEMORY_CALLS
 from guardian.fd_never_memory import memory_never
+from guardian.handle_overflow import CALL as _NR_NAME_TO_HANDLE_AT
+from guardian.handle_overflow import EOVERFLOW_RET as _EOVERFLOW_RET
+from guardian.handle_overflow import overflow_size_error
 from guardian.kcmp_answer import check as check_kcmp
 from guardian.kcmp_answer import read_efd
 from guardian.kcmp_known import check as check_kcmp_known
@@ -90,6 +93,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS)
+ARGUMENT_CALLS |= {_NR_NAME_TO_HANDLE_AT}     # (round 87: guardian/handle_overflow.py)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -137,6 +141,11 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
             refuse("return.early_error", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}: Linux refuses it before "
                    "any look-up")
+    if nr == _NR_NAME_TO_HANDLE_AT and ret == _EOVERFLOW_RET and not rules.filtered(slot):
+        why = overflow_size_error(slot.args, _quiet_reader(rules, slot, dom), slot.asked)
+        if why:
+            refuse("return.handle_size", Status.ERR_DENIED,
+                   f"name_to_handle_at() answered -EOVERFLOW with {why}")
     if nr in _WRITTEN_BACK and not rules.filtered(slot):
         # (any answer: a -EINTR that wrote a time left over a refused timeout too)
         why = stored_over_invalid(slot, _quiet_reader(rules, slot, dom))

@@ -11,12 +11,12 @@ on 6.18; name_to_handle_at() of AT_HANDLE_FID (0, a handle written: 6.5 on),
 pidfd_open() of PIDFD_THREAD and memfd_create() of MFD_NOEXEC_SEAL (a descriptor: 6.9,
 6.3 on), epoll_pwait() on a dup() of an epoll (0, as the kernel model serves it).
 
-False refusals (xfail, strict): test_overflow_header_mprotect and
-test_handle_fid_mprotect -- with the Guardian in mprotect mode, name_to_handle_at()'s
-honest stores are refused (user_write: no capability for 4 bytes at the handle's header):
-the -EOVERFLOW header (handle_bytes 12, handle_type 255, the mount id) Linux writes for a
-handle_bytes of 0, and AT_HANDLE_FID's handle of 6.5 on (round 86's name_to_handle_at()
-of flags 0 too); guardian/handle_caps.py's grant reaches the on mode alone.
+Former false refusals (fixed in round 87's fix): test_overflow_header_mprotect,
+test_handle_fid_mprotect and test_r86_handle_mprotect -- with the Guardian in mprotect
+mode name_to_handle_at()'s honest stores (the -EOVERFLOW header, AT_HANDLE_FID's handle,
+round 86's flags-0 handle) were refused for want of a capability: guardian/handle_caps.py's
+grant now reaches the predecessor design too (its header is a fixed struct the handle
+argument names).
 
 Each test runs the round-87 victim (secret_r87_rules) with a kernel that answers exactly
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes
@@ -25,8 +25,7 @@ intact, and each step indexes the label Linux's answer gives.  One run serves ea
 
 from __future__ import annotations
 
-import pytest
-
+from attacks.families import redteam_r86 as r86
 from attacks.families import redteam_r87 as r
 from tests.honest_runs import claim_run
 
@@ -46,20 +45,21 @@ def test_thread_pidfd_and_noexec_memfd() -> None:
     claim_run(r, r.claim_makers, (), {r.P_OKPIDTHR: 0, r.P_OKNOEXEC: 0})
 
 
-_MPROTECT_HANDLE = ("false refusal: in mprotect mode user_write grants name_to_handle_at() no "
-                    "write of struct file_handle (no capability for its header), so "
-                    "Linux's own -EOVERFLOW header and AT_HANDLE_FID's handle are refused")
 
 
 def test_epoll_params() -> None:
     claim_run(r, r.claim_epoll_params, (), {r.P_OKEPPARAMS: 0})
 
 
-@pytest.mark.xfail(strict=True, reason=_MPROTECT_HANDLE)
 def test_overflow_header_mprotect() -> None:
     claim_run(r, r.claim_as_linux, (), {r.P_N2HOVER: 0}, mode="mprotect")
 
 
-@pytest.mark.xfail(strict=True, reason=_MPROTECT_HANDLE)
 def test_handle_fid_mprotect() -> None:
     claim_run(r, r.claim_fid, (), {r.P_OKFID: 0}, mode="mprotect")
+
+
+def test_r86_handle_mprotect() -> None:
+    """Round 86's flags-0 handle (12 bytes and the mount id written, 0 answered) in
+    mprotect mode: the grant of guardian/handle_caps.py reaches that design too."""
+    claim_run(r86, r86.claim_handle, (), {r86.P_OKN2H: 0}, mode="mprotect")

@@ -94,13 +94,13 @@ perf_event_open, open_tree, mount_setattr, process_madvise: -ENOSYS), "+0" for t
 Through with the Guardian on when written (gaps): AO-001, AO-002, AO-004, AO-006,
 AO-007, AO-008, AO-010, AO-011, AO-012, AO-014, AO-018, AO-019, AO-020, AO-021, AO-022,
 AO-023, AO-028, AO-029, AO-030, AO-031, AO-032, AO-033, AO-034, AO-035, AO-036,
-AO-037, AO-038.  What the Guardian would need for
-each: AO-031, AO-032 -- name_to_handle_at's -EOVERFLOW: the handle_bytes written back must lie
-above the handle_bytes passed and at most MAX_HANDLE_SZ (the Guardian grants the header
-write but does not judge the size written; in mprotect mode the write is refused for
-want of any grant).  AO-036, AO-037, AO-038 -- return.early_error's timespec and sigset tests on more calls:
-timerfd_settime's itimerspec, clock_nanosleep's (and nanosleep's, timer_settime's)
-timespec, ppoll's and epoll_pwait2's sigsetsize != 8.
+AO-037, AO-038.  What the Guardian would need for each: AO-032 -- left
+open: Linux gives that answer too -- ovl_encode_fh() answers FILEID_INVALID with max_len
+untouched (no connectable handle under AT_HANDLE_CONNECTABLE, no alias, or
+ovl_dentry_to_fid() failing: copy-up, -ENOMEM), and do_sys_name_to_handle() makes that
+-EOVERFLOW with handle_bytes the size passed (rounded down to a dword); the Guardian would
+need to know the file's file system (that its encoder raises max_len on every
+FILEID_INVALID) to refuse a size written back at most the one passed.
 Refused since: AO-001, AO-002, AO-004, AO-006, AO-007, AO-008, AO-010, AO-011,
 AO-012, AO-014, AO-028, AO-029, AO-030 (return.maker_args, guardian/maker_flags.py: the
 flag tests of userfaultfd, fspick, landlock_create_ruleset, fsopen, fsmount and its
@@ -116,7 +116,15 @@ Refused: AO-003 (perf_event_open's flags past PERF_FLAG_ALL: -EINVAL), AO-005
 (bpf(): no contract for a success), AO-009 (pidfd_getfd's flags != 0: -EINVAL), AO-013
 (abi/value_ranges: close_range's first above its last), AO-015 (copy_file_range's flags), AO-016 (splice's flags past SPLICE_F_ALL),
 AO-017 (abi/value_ranges: process_madvise's flags must be 0), AO-024 (user_write:
-guardian/handle_caps.py grants no write past the header at -EOVERFLOW), AO-025, AO-026,
+guardian/handle_caps.py grants no write past the header at -EOVERFLOW), AO-031
+(return.handle_size, guardian/handle_overflow.py: -EOVERFLOW's handle_bytes written back
+is handle_dwords * 4 and at most 152, ovl_encode_fh()'s largest ask -- not MAX_HANDLE_SZ:
+an NFS handle asks up to 144; and since the fix a -EOVERFLOW whose handle bytes changed
+-- handle_caps grants them before the answer is known, Linux copies the header alone),
+AO-036, AO-037 (return.early_error: timerfd_settime's
+itimerspec and clock_nanosleep's timespec failing timespec64_valid(), nanosleep's and
+timer_settime's too), AO-038 (return.early_error: ppoll's register sigsetsize != 8 with
+a mask, epoll_pwait2's too), AO-025, AO-026,
 AO-027 (return.kind_needed: the Guardian's table names the file /dev/null however it was
 reached).
 
@@ -126,9 +134,10 @@ name_to_handle_at(AT_HANDLE_FID) 0 with a handle written (6.5 on), pidfd_open(ge
 PIDFD_THREAD) and memfd_create("x", MFD_NOEXEC_SEAL) a descriptor (6.9, 6.3 on),
 epoll_pwait() on a dup() of the epoll and on a copy of /dev/null's number an epoll was
 dup3()ed onto 0 (host: 0 each), ioctl(ep, EPIOCGPARAMS) 0 with 8 bytes written (6.9 on;
-host: 0, eight zero bytes) -- all let through.  False refusals: in mprotect mode
-name_to_handle_at()'s honest stores (the -EOVERFLOW header, AT_HANDLE_FID's handle) are
-refused (user_write: no capability for the handle's header; xfail in the claims).
+host: 0, eight zero bytes) -- all let through.  Former false refusals (fixed by round
+87's fix): in mprotect mode name_to_handle_at()'s honest stores (the -EOVERFLOW header,
+AT_HANDLE_FID's handle, round 86's flags-0 handle) were refused (user_write: no capability
+for the handle's header); guardian/handle_caps.py's grant now reaches that design too.
 Version edge seen on the host: ioctl(ep, FIONREAD) is -EINVAL on 6.18
 (ep_eventpoll_ioctl()), -ENOTTY on 6.1 (eventpoll_fops had no unlocked_ioctl).
 
@@ -170,6 +179,8 @@ REFUSED |= frozenset(("AO-001", "AO-002", "AO-004", "AO-006", "AO-007", "AO-008"
                       "AO-011", "AO-012", "AO-014", "AO-028", "AO-029", "AO-030", "AO-018",
                       "AO-019", "AO-020", "AO-021", "AO-022", "AO-023", "AO-033", "AO-034",
                       "AO-035"))
+#: ... and round 87's handle and time rules (return.handle_size, return.early_error)
+REFUSED |= frozenset(("AO-031", "AO-036", "AO-037", "AO-038"))
 
 _iago = iago_scenarios(RT, RULES)
 _MK = "an error (-EPERM or -EINVAL)"

@@ -134,8 +134,7 @@ def sys_epoll_pwait2(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
         timeout_ns = sec * NS + nsec
     if a[4] and a[5] != 8:
-        # (do_epoll_pwait() -> set_user_sigmask(): sigsetsize other than 8 -EINVAL; the
-        # model did not test it before round 87)
+        # (do_epoll_pwait() -> set_user_sigmask(): sigsetsize other than 8 -EINVAL)
         return -errno.EINVAL
     return _epoll_wait(k, t, a, timeout_ns)
 

@@ -277,8 +277,7 @@ def sys_ppoll(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
             return -errno.EINVAL
         timeout_ns = sec * 1_000_000_000 + nsec
     if a[3] and a[4] != 8:
-        # (set_user_sigmask(): `sigsetsize != sizeof(sigset_t)` -EINVAL; the model did
-        # not test it before round 87)
+        # (set_user_sigmask(): `sigsetsize != sizeof(sigset_t)` -EINVAL)
         return -errno.EINVAL
     raw = bytearray(k.uaccess.read(fds_ptr, 8 * nfds)) if nfds else bytearray()
     ready = 0

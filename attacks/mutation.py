@@ -241,6 +241,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.kind_needed": ("AL-013",),
     "return.descriptor_kind": ("AL-037",),
     "create.launch_inheritable": ("AF-005",),
+    "return.handle_size": ("AO-031",),
 }
 
 

@@ -52,9 +52,10 @@ from typing import Protocol
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from guardian import answer_words
+from guardian import answer_words, kind_stores
 from guardian.checks import refuse
 from guardian.first_failures import CALLS as _FIRST_CALLS
+from guardian.first_failures import UNSIZED as _FIRST_ONLY
 from guardian.first_failures import fails_first
 from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_OP
 from guardian.granted_stores import BOUNDED
@@ -75,7 +76,9 @@ _UNTAG = (1 << 56) - 1
 _EBADF, _EINVAL = (1 << 64) - 9, (1 << 64) - 22
 #: read/pread64's descriptor, as the call took it (`check`'s `kind`): a shmem memfd, a
 #: pipe2() end, a file opened without FMODE_READ (O_WRONLY, O_ACCMODE 3, O_PATH)
-SHMEM, PIPE, UNREADABLE = "shmem", "pipe", "unreadable"
+#: (and an AF_UNIX datagram socket: kind_stores.py)
+SHMEM, PIPE, UNREADABLE = kind_stores.SHMEM, kind_stores.PIPE, kind_stores.UNREADABLE
+_AF_UNIX, _SOCK_DGRAM = 1, 2
 _NR_READ, _NR_PREAD = _N["read"], _N["pread64"]
 _NR_FUTEX, _NR_WAIT4, _NR_SIGTIMEDWAIT = _N["futex"], _N["wait4"], _N["rt_sigtimedwait"]
 _NR_MINCORE, _NR_PIPE2 = _N["mincore"], _N["pipe2"]
@@ -138,10 +141,14 @@ _NR_IOCTL, _TCGETS = _N["ioctl"], 0x5401
 #: store-then-fail calls first_failures.py tests (their other answers stay open), waitid
 #: and recvmmsg (answer_words.py) and ioctl (TCGETS on a shmem memfd only)
 CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL) | answer_words.CALLS \
-    | {_NR_IOCTL}
+    | _FIRST_ONLY | kind_stores.CALLS | {_N["pselect6"], _NR_IOCTL}
 _NR_COPY_RANGE = _N["copy_file_range"]
+#: ppoll, pselect6: a timeout Linux refuses first (read as passed) stores nothing
+_POLLS = frozenset({_N["ppoll"], _N["pselect6"]})
 #: calls whose descriptor's kind `check` asks for
-_KIND_CALLS = _READS | {_NR_IOCTL}
+_KIND_CALLS = _READS | kind_stores.CALLS | {_NR_IOCTL}
+#: calls judged by their descriptor's kind alone (mq_timedreceive, getsockopt)
+_KIND_ONLY = kind_stores.CALLS - _ERR_NOTHING - _OWN_RULE - answer_words.CALLS
 
 
 def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
@@ -153,6 +160,10 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
     `caps`: the call's grants as computed (recvmmsg's, answer_words.py)."""
     if nr not in CALLS:
         return None                     # (_STORE_THEN_FAIL, calls with no bounded grant)
+    if nr in kind_stores.CALLS:
+        by_kind = kind_stores.stored(nr, args, ret, kind)
+        if by_kind is not None or nr in _KIND_ONLY:
+            return by_kind              # (a kind with no such operation: fails first)
     if nr in answer_words.CALLS:
         return answer_words.stored(nr, args, ret, caps)
     if nr == _NR_IOCTL:
@@ -163,6 +174,8 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
     err = ret >= _ERRNO_FLOOR
     if nr in _FIRST_CALLS and fails_first(nr, args):
         return []                       # (Linux's first test failed: no answer stored)
+    if nr in _FIRST_ONLY:
+        return None                     # (sched_getattr, msgrcv, get_mempolicy: past it)
     if nr in _READS and kind == SHMEM:
         # shmem_file_read_iter(): copy_page_to_iter() (iov_iter_zero() for a hole) of
         # each page in turn, no fault-in ahead; a short copy ends the read with the count
@@ -225,14 +238,25 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
     return None
 
 
-def check(slot: Slot, ret: int, kind: Callable[[int], str | None]) -> None:
+def check(slot: Slot, ret: int, kind: Callable[[int], str | None],
+          timeout_refused: Callable[[], bool] = lambda: False) -> None:
     """The call in `slot` answered `ret`: each page only its write grant opened
     (`slot.opened`) must lie within what the answer says it stored.  `kind(fd)`: what
-    the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None)."""
+    the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None);
+    `timeout_refused()`: did ppoll's/pselect6's timeout, as passed and quiet through
+    the call, fail Linux's first test (early_errors.refused_as_passed())?"""
     nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
-    ranges = stored(nr, args, ret, kind(args[0]) if nr in _KIND_CALLS else None, slot.caps)
-    if ranges is None:
+    if nr in _POLLS and timeout_refused():
+        _refuse_outside(slot, ret, [])
         return
+    fd = kind_stores.kind_fd(nr, args) if nr in _KIND_CALLS else None
+    ranges = stored(nr, args, ret, None if fd is None else kind(fd), slot.caps)
+    if ranges is not None:
+        _refuse_outside(slot, ret, ranges)
+
+
+def _refuse_outside(slot: Slot, ret: int, ranges: list[tuple[int, int]]) -> None:
+    """Refuse the answer where a page only the call's grant opened lies outside `ranges`."""
     for page in slot.opened:
         if any((s & _UNTAG) < page + PAGE and (s & _UNTAG) + (e - s) > page
                for s, e in ranges if e > s):
@@ -254,5 +278,7 @@ def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
         return None
     if f.maker == _NR_PIPE2:
         return PIPE
+    if f.sock is not None and f.sock[0] == _AF_UNIX and f.sock[1] & 0xF == _SOCK_DGRAM:
+        return kind_stores.UNIX_DGRAM
     # OPEN_FMODE(): O_ACCMODE 1 and 3 carry no FMODE_READ; O_PATH opens carry none
     return UNREADABLE if f.access in (1, 3) or f.path_only else None

@@ -244,6 +244,16 @@ def invalid_timeout(raw: bytes | None) -> str:
 WRITTEN_BACK = frozenset((_NR_PSELECT6, _NR_PPOLL))
 
 
+def refused_as_passed(slot: Slot) -> bool:
+    """Did pselect6's or ppoll's timeout, as the program passed it at the entry, fail
+    poll_select_set_timeout() (timespec64_valid())?  SYSCALL_DEFINE5(ppoll) and
+    do_pselect() test it first, -EINVAL before do_sys_poll()/core_sys_select() and
+    poll_select_finish(): where the bytes lay quiet through the call (the caller asks),
+    no answer stored anything (answer_stores.py, `cut.answer_stores`)."""
+    tmo = slot.args[TIMEOUT_ARG[slot.nr]] if slot.nr in TIMEOUT_ARG else 0
+    return bool(tmo) and bool(invalid_timeout(slot.asked.get(tmo)))
+
+
 def stored_over_invalid(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
     """Why pselect6's or ppoll's timeout, one poll_select_set_timeout() refuses as passed
     at the entry, no longer holds it where it lay quiet through the call: Linux answers

@@ -25,10 +25,19 @@ _NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
 _NR_SOCKETPAIR, _NR_TIMER_CREATE = _N["socketpair"], _N["timer_create"]
 _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL = _N["clock_nanosleep"], _N["splice"], _N["ppoll"]
 _NR_PREADV2 = _N["preadv2"]
+_NR_SCHED_GETATTR, _NR_MSGRCV, _NR_GET_MEMPOLICY = (
+    _N["sched_getattr"], _N["msgrcv"], _N["get_mempolicy"])
+_NR_GETGROUPS, _NR_GETRUSAGE, _NR_PIPE2 = _N["getgroups"], _N["getrusage"], _N["pipe2"]
+_NR_AFFINITY, _NR_GETCWD, _NR_VM_READV = (
+    _N["sched_getaffinity"], _N["getcwd"], _N["process_vm_readv"])
+#: calls tested here whose grants no register sizes ("anywhere"): answer_stores.py
+#: judges them only by this test
+UNSIZED = frozenset({_NR_SCHED_GETATTR, _NR_MSGRCV, _NR_GET_MEMPOLICY})
 #: the calls `fails_first` has a test for
-CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | {_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER,
-                                         _NR_SIGPENDING, _NR_SOCKETPAIR, _NR_TIMER_CREATE,
-                                         _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2}
+CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | UNSIZED | {
+    _NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER, _NR_SIGPENDING, _NR_SOCKETPAIR,
+    _NR_TIMER_CREATE, _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2,
+    _NR_GETGROUPS, _NR_GETRUSAGE, _NR_PIPE2, _NR_AFFINITY, _NR_GETCWD, _NR_VM_READV}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
 #: CLOCK_SGI_CYCLE (10), and from 6.17 (CONFIG_POSIX_AUX_CLOCKS) CLOCK_AUX..CLOCK_AUX_LAST
 #: (MAX_CLOCKS 16 .. 23: clock_aux, which reads and stores an enabled auxiliary clock)
@@ -53,6 +62,19 @@ _SPLICE_F_ALL = 0xF                     # MOVE | NONBLOCK | MORE | GIFT
 #: RWF_HIPRI .. RWF_NOSIGNAL: every flag a 6.1 .. 6.18 kernel knows (RWF_SUPPORTED of
 #: the newest; an older one knows fewer -- not judged, the version is not known)
 _RWF_ALL = 0x1FF
+#: SCHED_ATTR_SIZE_VER0; the largest PAGE_SIZE arm64 builds (64K: any page size passes
+#: below it, so only a size past every configuration's page is judged)
+_SCHED_ATTR_VER0, _PAGE_MAX = 48, 1 << 16
+#: MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED
+_MPOL_F_ALL = 0x7
+#: RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD
+_RUSAGE_WHO = frozenset({0, -1, 1})
+#: O_CLOEXEC | O_NONBLOCK | O_DIRECT (arm64: 0200000) | O_NOTIFICATION_PIPE (O_EXCL)
+_PIPE_FLAGS = 0o2000000 | 0o4000 | 0o200000 | 0o200
+#: the shortest path getcwd() copies: "/" and its NUL
+_CWD_MIN = 2
+#: PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid reaches it
+_PID_MAX_LIMIT = 4 * 1024 * 1024
 
 
 def _int(v: int) -> int:
@@ -128,4 +150,46 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         # ~RWF_SUPPORTED) return -EOPNOTSUPP;` (do_loop_readv_writev(): any flag but
         # RWF_HIPRI) before ->read_iter(); an empty iovec answers 0 storing nothing
         return bool(args[5] & 0xFFFF_FFFF & ~_RWF_ALL)
+    return _fails_first_more(nr, args)
+
+
+def _fails_first_more(nr: int, args: Sequence[int]) -> bool:
+    """`fails_first` for the calls round 87b named (sched_getattr .. process_vm_readv)."""
+    if nr == _NR_SCHED_GETATTR:
+        # SYSCALL_DEFINE4(sched_getattr): `if (unlikely(!uattr || pid < 0 || usize >
+        # PAGE_SIZE || usize < SCHED_ATTR_SIZE_VER0 || flags)) return -EINVAL;` first
+        size = args[2] & 0xFFFF_FFFF
+        return not args[1] or _int(args[0]) < 0 or size < _SCHED_ATTR_VER0 \
+            or size > _PAGE_MAX or bool(args[3] & 0xFFFF_FFFF)
+    if nr == _NR_MSGRCV:
+        # do_msgrcv(): `if (msqid < 0 || (long) bufsz < 0) return -EINVAL;` first; the
+        # message is stored only by do_msg_fill()
+        return _int(args[0]) < 0 or args[2] >= 1 << 63
+    if nr == _NR_GET_MEMPOLICY:
+        # do_get_mempolicy() (kernel_get_mempolicy() from 6.2): flags past
+        # MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED, -EINVAL before any put_user()
+        return bool(args[4] & ~_MPOL_F_ALL)
+    if nr == _NR_GETGROUPS:
+        # SYSCALL_DEFINE2(getgroups): `if (gidsetsize < 0) return -EINVAL;` first
+        return _int(args[0]) < 0
+    if nr == _NR_GETRUSAGE:
+        # SYSCALL_DEFINE2(getrusage): a who but SELF, CHILDREN, THREAD: -EINVAL first
+        return _int(args[0]) not in _RUSAGE_WHO
+    if nr == _NR_PIPE2:
+        # do_pipe2() -> __do_pipe_flags(): an unknown flag, -EINVAL before create_pipe_
+        # files() and the fds' copy_to_user()
+        return bool(_int(args[1]) & ~_PIPE_FLAGS)
+    if nr == _NR_AFFINITY:
+        # SYSCALL_DEFINE3(sched_getaffinity): `if (len & (sizeof(unsigned long)-1))
+        # return -EINVAL;` before the mask's copy_to_user() (the nr_cpu_ids test varies)
+        return bool(args[1] & 0xFFFF_FFFF & 7)
+    if nr == _NR_GETCWD:
+        # SYSCALL_DEFINE2(getcwd): copy_to_user() only `if (len <= size)`; even "/" is 2
+        return args[1] < _CWD_MIN
+    if nr == _NR_VM_READV:
+        # process_vm_rw(): `if (flags != 0) return -EINVAL;`; process_vm_rw_core():
+        # find_get_task_by_vpid() finds no task past PID_MAX_LIMIT (or a negative pid):
+        # -ESRCH before any page is read into the local iovecs
+        pid = _int(args[0])
+        return bool(args[5]) or pid < 0 or pid >= _PID_MAX_LIMIT
     return False

@@ -2,10 +2,10 @@
 attacks/families/redteam_r87b.py (secret_r87_mm's steps), with the Guardian on: no
 decision, the program finishes intact, every step labels 0.
 
-- Every step untouched (the kernel model's answers), in one run -- but -h and -k: the
-  kernel model's getrusage(5, ...) and rt_sigpending(..., 16) store at page 2 though
-  Linux refuses both first (an inaccuracy of kernel_model/, not the Guardian's: with the
-  Guardian on it refuses that store, which is right).
+- Every step untouched (the kernel model's answers), in one run -- -h and -k included:
+  the kernel model's getrusage(5, ...) and rt_sigpending(..., 16) answer -EINVAL first,
+  as Linux does (SYSCALL_DEFINE2(getrusage)'s who test, SYSCALL_DEFINE2(rt_sigpending)'s
+  sigsetsize test).
 - Every step served Linux's answer as getpid() (nothing stored; the function that decides
   each is in the family's docstring).
 - And every step with page 2's clean entry dropped as the step's call enters (reclaim:
@@ -66,8 +66,8 @@ def _linux(phase: int, steps):  # type: ignore[no-untyped-def]
 
 
 _PHASES = list(m.LETTER87)
-#: the steps the kernel model answers as Linux does (not getrusage(5), rt_sigpending(16))
-ALONE = [p for p in _PHASES if m.LETTER87[p] not in (b"-h", b"-k")]
+#: the steps the kernel model answers as Linux does: every one
+ALONE = list(_PHASES)
 ALONE_ARGS = b"-" + b"".join(m.LETTER87[p][1:] for p in ALONE)
 
 

@@ -1,8 +1,8 @@
 """Red-team round 87b's victim, secret_r87_mm, left alone: it finishes intact and hands the
 kernel no secret in every mode, and every step (calls with registers or descriptors for
-which Linux stores nothing at page 2) labels 0 as under Linux: page 2 shows 'y' -- but
--h and -k, which the kernel model answers with a store Linux does not make (see
-tests/test_redteam_r87b_claims.py).
+which Linux stores nothing at page 2) labels 0 as under Linux: page 2 shows 'y' -- -h and -k
+included since the kernel model answers getrusage(5) and rt_sigpending(16) -EINVAL first
+(see tests/test_redteam_r87b_claims.py).
 """
 
 from __future__ import annotations

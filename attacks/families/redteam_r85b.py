@@ -137,7 +137,13 @@ host answered, and its socketpair drops the unknown type bit 0x10 (target_to_hos
 so the host call succeeds (`socketpair(1,18,0,...) = 0`); Linux's answers are the
 functions cited.
 Refused since: AK-017, AK-019, AK-020, AK-021 (`cut.answer_stores`, above).
-Still open: AK-016, AK-018, AK-022 -- the invalid timespec lies in user memory (not in
+Refused since round 87b's rules: AK-018, AK-022 (`cut.answer_stores`: ppoll's and pselect6's
+timeout kept as passed at the entry (slot.asked) failing timespec64_valid(), quiet
+through the call -- quiet_ranges.quiet(), or memfd_eof.quiet_in_memfd() for a view of
+a memfd only the program holds --: no answer stored anything; early_errors.
+refused_as_passed(), result_arguments._timeout_refused()).
+Still open: AK-016 (nanosleep: not judged by the same rule) -- as AK-018 and AK-022
+were: the invalid timespec lies in user memory (not in
 a register), and stored() judges registers alone: the Guardian would need the request's
 bytes as the call read them at entry, and those bytes quiet through the call
 (quiet_ranges.quiet(): no other thread or process could store there before Linux's
@@ -172,8 +178,15 @@ AK-010 was refused with cpumask_size() taken as at most 64 (arm64's default NR_C
 512) -- a false refusal on a kernel built with NR_CPUS 4096 (arm64's Kconfig ceiling,
 RHEL/Fedora aarch64): its 512-byte copy reaches page 2.  answer_stores.stored() now
 bounds the -EFAULT by min(len, 512), so AK-010 is through again with AK-001..009's gap.
-Still through: AK-001..009, AK-013..016, AK-018, AK-022 (see each group's "would need").
-Still open: AK-001..009.  A forged -EFAULT there is refused only where Linux cannot
+Refused since round 87b's rules (`cut.answer_stores` widened): AK-002 (guardian/kind_stores.py:
+timerfd_gettime of a shmem memfd fails timerfd_fget() first, any answer storeless),
+AK-005 (first_failures.py: pipe2's flag past O_CLOEXEC | O_NONBLOCK | O_DIRECT |
+O_NOTIFICATION_PIPE), AK-008 (kind_stores.py: a read of a descriptor opened without
+read access stores nothing whatever it answers, -EFAULT included).
+Still through: AK-001, AK-003, AK-004, AK-006, AK-007, AK-009, AK-010, AK-013..016
+(see each group's "would need"; AK-018 and AK-022 closed by round 87b's rules).
+Still open: AK-001, AK-003, AK-004, AK-006, AK-007, AK-009 (AK-002, AK-005, AK-008 closed
+by round 87b's rules).  A forged -EFAULT there is refused only where Linux cannot
 fault at page 2 once it mapped it writable -- which holds only while the area stays
 VM_WRITE and mapped: another thread's munmap/mprotect/madvise(MADV_DONTNEED)/mremap in
 flight or returned since the call's entry (Space.area_mark, as area_state.py uses it),
@@ -269,7 +282,7 @@ NR85_SERVED = {P_SOCKNAME: (204, 88), P_ACCEPT: (242, 95), P_VMREAD: (270, 3)}
 #: guardian/answer_stores.py)
 #: (AK-010 open again: a kernel built with arm64's NR_CPUS 4096 copies 512 bytes from
 #: page 2 - 256, into page 2, so its -EFAULT is AK-001..009's P5 gap)
-REFUSED = frozenset({11, 12, 17, 19, 20, 21, 23, 24, 25})
+REFUSED = frozenset({2, 5, 8, 11, 12, 17, 18, 19, 20, 21, 22, 23, 24, 25})
 GAPS = {f"AK-{i:03d}": "P5" for i in range(1, 26) if i not in REFUSED}
 
 #: (id, step, the call, Linux's answer and why no copy ran)

@@ -154,10 +154,11 @@ let through with the Guardian on when written:
 
 Not written: io_getevents(0, 1, 1, page 2, NULL) (-g) [-EINVAL: lookup_ioctx() finds no
 context]: with the Guardian on page 2 was not left writable (label 0, no decision).
-Found on the way (kernel_model/, not the Guardian): the kernel model answers
+Found on the way (kernel_model/, not the Guardian): the kernel model answered
 getrusage(5, page 2) (-h) and rt_sigpending(page 2, 16) (-k) with a store at page 2 where
-Linux refuses both first; with the Guardian on, that store is refused (exit by SIGKILL),
-so the claims and victim tests leave -h and -k out of their untouched runs.
+Linux refuses both first; fixed since round 87b (kernel_model/syscalls/misc.py, signal.py:
+-EINVAL first, as SYSCALL_DEFINE2(getrusage) and SYSCALL_DEFINE2(rt_sigpending)), so the
+claims and victim tests now run -h and -k untouched too.
 
 qemu-aarch64-static (the host's Linux; cwd /tmp), `qemu-aarch64-static -strace
 workloads/bin/secret_r87_mm -abcefghijklmnopqrstuvwyz`:
@@ -181,7 +182,8 @@ answered 0 with a resolution written; linux-user's timerfd_gettime and msgrcv wr
 target buffer back whatever the host answered).  Linux's answers are the functions
 cited.
 
-What the Guardian would need, for each gap:
+What the Guardian would need, for each gap (all but AP-107 and AP-129 closed by round 87b's rules,
+below):
 - AP-101: sched_getattr's usize below SCHED_ATTR_SIZE_VER0 (48), above PAGE_SIZE, a
   negative pid or any flags fail first: any answer stores nothing.
 - AP-102: mq_timedreceive on a descriptor known to name no mqueue: -EBADF, no store.
@@ -202,7 +204,17 @@ What the Guardian would need, for each gap:
 - AP-138: process_vm_readv of a pid past PID_MAX_LIMIT allows only -ESRCH.
 - AP-108, AP-109: ppoll's and pselect6's timespec (the bytes the program holds at tsp)
   failing timespec64_valid() allows only -EINVAL (-EFAULT): any other answer is forged;
-  the Guardian must read the timespec as the call enters.
+  the Guardian must read the timespec as the call enters, and only where no other
+  thread or process could have written it before get_timespec64() (a quiet page):
+  done since round 87b (`cut.answer_stores`).
+- AP-107 (still open): the Guardian would need to know the program has no child: that
+  the launch's first process inherited none (an exec keeps the exec'ing process's
+  children) and made none since -- the launch's children are not known to it today.
+- AP-129 (still open): clock 16 is CLOCK_AUX (6.17+, CONFIG_POSIX_AUX_CLOCKS):
+  aux_get_timespec() stores an enabled auxiliary clock's time, so clock_gettime(16)'s
+  -EFAULT may follow a store on 6.17+; only ids past CLOCK_AUX_LAST (24+) fail first on
+  every 6.x (first_failures.py judges those).  The Guardian would need the kernel's
+  version (or that no auxiliary clock is enabled).
 
 Not tried (left for a later round, the round being short): the followed memfd's own
 edges -- a copy_file_range(memfd, &0, memfd, &2 pages, 16, 0) answered 0 though the kernel
@@ -219,6 +231,25 @@ would make the Guardian's refusal of a store wrong, not let one through).
 Through with the Guardian on when written (gaps): AP-101, AP-102, AP-103, AP-104, AP-105,
 AP-106, AP-107, AP-108, AP-109, AP-128, AP-129, AP-130, AP-131, AP-132, AP-133, AP-134,
 AP-135, AP-136, AP-137, AP-138 (P5).
+Refused since round 87b's rules (`cut.answer_stores`, widened):
+- by the registers that fail Linux's first test (guardian/first_failures.py): AP-101
+  (sched_getattr's usize < 48, > 64K, pid < 0, flags), AP-103 (msgrcv's msqid < 0 or
+  size < 0), AP-105 (get_mempolicy's flags past MPOL_F_*), AP-128 (getgroups(-1)),
+  AP-130 (getrusage's who), AP-131 (pipe2's unknown flag), AP-132 (sched_getaffinity's
+  length not a multiple of 8), AP-133 (getcwd's size < 2), AP-138 (process_vm_readv's
+  pid past PID_MAX_LIMIT, or flags): any answer, -EFAULT and success included, stored
+  nothing;
+- by the descriptor's kind as the call took it (guardian/kind_stores.py): AP-102
+  (mq_timedreceive of a memfd), AP-104 (getsockopt of a memfd), AP-106 and AP-135
+  (waitid(P_PIDFD) of a memfd: at most the siginfo), AP-134 (timerfd_gettime of a
+  memfd), AP-136 (preadv2 of a file opened O_WRONLY), AP-137 (accept4 on an AF_UNIX
+  datagram socket);
+- by the timeout as passed (early_errors.refused_as_passed(), result_arguments.
+  _timeout_refused()): AP-108 (ppoll), AP-109 (pselect6): the timespec kept at the
+  entry (slot.asked) fails timespec64_valid() and lay quiet through the call
+  (quiet_ranges.quiet(), or memfd_eof.quiet_in_memfd() for a view of a memfd only the
+  program holds): no answer stored anything at page 2.
+Still open (P5): AP-107, AP-129 (what each needs: above).
 Refused: AP-110 .. AP-127 (`cut.answer_stores`; AP-123 `set_pt.cut_writable`).
 """
 
@@ -256,7 +287,8 @@ ERR87 = dict(zip(LETTERS87, (3, 3, 22, 22, 22, 22, 22, 9, 22, 22, 22, 22, 22, 22
 LINUX87 = {PHASE87[c]: _M - ERR87[c] for c in LETTERS87}
 NRP87 = {PHASE87[c]: NR87[c] for c in LETTERS87}
 
-GAPS = {f"AP-{100 + i}": "P5" for i in (*range(1, 10), *range(28, 39))}
+#: still through (round 87b's rules closed the rest: `cut.answer_stores`)
+GAPS = {f"AP-{100 + i}": "P5" for i in (7, 29)}
 
 WRITABLE = ("A page a private view left clean comes back read-only on a read fault "
             "(do_read_fault() -> finish_fault()); only a store or a FOLL_WRITE gup copies "

@@ -164,6 +164,10 @@ def sys_setrlimit(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("getrusage")
 def sys_getrusage(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # SYSCALL_DEFINE2(getrusage): a who but RUSAGE_SELF, _CHILDREN, _THREAD fails first
+    who = a[0] & 0xFFFF_FFFF
+    if who not in (0, 1, 0xFFFF_FFFF):
+        return -errno.EINVAL
     ns = k.now_ns()
     k.uaccess.write(a[1], ls.pack_rusage(ns // 1_000_000_000, (ns // 1000) % 1_000_000))
     return 0

@@ -74,6 +74,9 @@ def sys_rt_sigprocmask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("rt_sigpending")
 def sys_rt_sigpending(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # SYSCALL_DEFINE2(rt_sigpending): `if (sigsetsize > sizeof(*uset)) return -EINVAL;`
+    if a[1] > 8:
+        return -errno.EINVAL
     k.uaccess.write_u64(a[0], (t.pending.mask | t.process.pending.mask) & t.sigmask)
     return 0
 

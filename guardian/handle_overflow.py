@@ -49,6 +49,18 @@ LARGEST_ASK = 3 + 21 + 128
 MAX_HANDLE_SZ = 128
 #: struct file_handle's header (__u32 handle_bytes; int handle_type)
 _HEADER = 8
+#: AT_HANDLE_MNT_ID_UNIQUE (6.12): the mount id stored is a u64, else an int
+AT_HANDLE_MNT_ID_UNIQUE = 0x001
+
+
+def _masked(body: bytes, args: tuple[int, ...]) -> bytes:
+    """The handle's bytes `body` (at args[2] + 8) less those the mount id's put_user()
+    stores at args[3] -- a program may pass a mount id pointer inside its handle, and
+    do_sys_name_to_handle() stores it even with -EOVERFLOW."""
+    start, mnt = args[2] + _HEADER, args[3]
+    end = mnt + (8 if args[4] & AT_HANDLE_MNT_ID_UNIQUE else 4)
+    lo, hi = max(start, mnt) - start, min(start + len(body), end) - start
+    return body if lo >= hi else body[:lo] + body[hi:]
 
 
 def note_handle(memory: UserMemory, slot: Slot) -> None:
@@ -82,7 +94,7 @@ def overflow_size_error(args: tuple[int, ...],
     body = (asked or {}).get(args[2] + _HEADER)
     if body is not None:
         now = read(args[2] + _HEADER, len(body))
-        if now is not None and now != body:
+        if now is not None and _masked(now, args) != _masked(body, args):
             return ("the handle's bytes changed (do_sys_name_to_handle(): -EOVERFLOW copies "
                     "the header alone, struct_size(handle, f_handle, 0))")
     return ""

@@ -97,3 +97,30 @@ def test_overflow_with_the_handle_filled_is_refused() -> None:
                   args=(b"-n",))
     out = run_one(sc, "on").outcome
     assert out.decided_by and "return.handle_size" in str(out.decided_by), out.evidence
+
+
+
+def _mount_id_inside(flags: int, width: int) -> None:
+    args = (0, 0, 0x5000, 0x5008 + 4, flags)
+    slot = Slot(9, 1, None, 0, N["name_to_handle_at"], args, 1, 2)
+    mem = {0x5000: struct.pack("<I", 16), 0x5008: b"\x11" * 16}
+
+    def read(a: int, n: int, root: object = None) -> bytes | None:
+        return mem.get(a, b"")[:n] or None
+
+    from guardian.handle_overflow import note_handle
+    note_handle(type("M", (), {"read": staticmethod(read)})(), slot)  # type: ignore[arg-type]
+    mem[0x5000] = struct.pack("<I", 20)            # Linux's header: the size it needs
+    mem[0x5008] = b"\x11" * 4 + b"\x07" * width + b"\x11" * (12 - width)   # the mount id
+    assert not overflow_size_error(args, read, slot.asked)
+    mem[0x5008] = b"\x22" + mem[0x5008][1:]        # a byte outside the mount id: refused
+    assert "header alone" in overflow_size_error(args, read, slot.asked)
+
+
+def test_overflow_mount_id_inside_the_handle_is_no_refusal() -> None:
+    """Review of round 87: name_to_handle_at(dfd, name, h, h + 12, flags), the mount id's
+    pointer inside the handle's bytes: do_sys_name_to_handle() put_user()s the mount id
+    there even with -EOVERFLOW (before the header's copy_to_user()), so those 4 bytes (8
+    with AT_HANDLE_MNT_ID_UNIQUE, 6.12) change on Linux; the others must not."""
+    _mount_id_inside(0, 4)
+    _mount_id_inside(1, 8)

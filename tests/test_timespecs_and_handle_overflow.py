@@ -124,3 +124,19 @@ def test_overflow_mount_id_inside_the_handle_is_no_refusal() -> None:
     with AT_HANDLE_MNT_ID_UNIQUE, 6.12) change on Linux; the others must not."""
     _mount_id_inside(0, 4)
     _mount_id_inside(1, 8)
+
+
+def test_timers_old_setting_overlapping_the_new_one() -> None:
+    """Review of round 87: timerfd_settime(fd, 0, new, new + 4) succeeds and
+    put_itimerspec64() writes the old setting {{0, 5e8}, {1, 0}} at new + 4: read back
+    at new, its tv_nsec holds the old tv_sec's high half and tv_nsec's low half -- no
+    valid time, yet Linux read the new one at the entry.  Not judged."""
+    old = struct.pack("<qqqq", 0, 5 * 10 ** 8, 1, 0)
+    back = _OK[:4] + old[:28]                    # the program's first 4 bytes, then old's
+    assert not _judge("timerfd_settime", (3, 0, 0x2000, 0x2004), {0x2000: back})
+    assert not _judge("timer_settime", (0, 0, 0x2000, 0x2004), {0x2000: back})
+    # (the old setting elsewhere: the new one as the program left it is judged)
+    assert _judge("timerfd_settime", (3, 0, 0x2000, 0x3000), {0x2000: back})
+    # (the old setting over the new one, whole: the kernel's valid times, still judged)
+    assert _judge("timerfd_settime", (3, 0, 0x2000, 0x2000), {0x2000: bytes(16) + _BAD})
+    assert _judge("timer_settime", (0, 0, 0x2000, 0x1FF0), {0x2000: bytes(16) + _BAD})

@@ -73,7 +73,7 @@ class _Files(Protocol):
 _ERRNO_FLOOR = (1 << 64) - 4095
 _EFAULT = (1 << 64) - 14
 _UNTAG = (1 << 56) - 1
-_EBADF, _EINVAL = (1 << 64) - 9, (1 << 64) - 22
+_EINVAL = (1 << 64) - 22
 #: read/pread64's descriptor, as the call took it (`check`'s `kind`): a shmem memfd, a
 #: pipe2() end, a file opened without FMODE_READ (O_WRONLY, O_ACCMODE 3, O_PATH)
 #: (and an AF_UNIX datagram socket: kind_stores.py)
@@ -201,12 +201,11 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
         # only on the way to 0
         return [(args[0], args[0] + 4)] if err else None
     if nr in _READS:
-        # vfs_read() (do_iter_read() for readv/preadv): no FMODE_READ, -EBADF before ->read_iter(); pipe_read() answers an
-        # error (-EAGAIN, -ERESTARTSYS) only where it copied nothing; a pipe's pread64
-        # is -ESPIPE (ksys_pread64(): FMODE_PREAD) -- any other file may pin and then
-        # fail with any errno (fuse_direct_io())
-        nothing = kind == PIPE or kind == UNREADABLE and ret == _EBADF
-        return [] if err and nothing else None
+        # pipe_read() answers an error (-EAGAIN, -ERESTARTSYS) only where it copied
+        # nothing; a pipe's pread64 is -ESPIPE (ksys_pread64(): FMODE_PREAD) -- any other
+        # file may pin and then fail with any errno (fuse_direct_io()); one opened
+        # without read access stores nothing at all (kind_stores.py)
+        return [] if err and kind == PIPE else None
     if nr == _NR_MINCORE:
         # SYSCALL_DEFINE3(mincore): an unaligned start or a wrapping length, -EINVAL
         # before do_mincore() and any copy_to_user(vec)

@@ -22,10 +22,10 @@ nothing there:
 - accept/accept4 on an AF_UNIX datagram socket: do_accept() -> unix_dgram_ops'
   sock_no_accept(): -EOPNOTSUPP before move_addr_to_user();
 - read/pread64/readv/preadv/preadv2 of a file opened without FMODE_READ: vfs_read() /
-  vfs_readv() -EBADF before ->read_iter() (import_iovec() only reads the iovecs, and an
-  O_PATH descriptor fails fdget() first) -- judged here for -EFAULT alone (import_
-  iovec()'s only error, no store); -EBADF and the rest stay with answer_stores.py's
-  read rules.
+  vfs_readv() -EBADF before ->read_iter(); what may come first stores nothing either
+  (ksys_pread64()'s -EINVAL for pos < 0 and -ESPIPE, import_iovec()'s -EINVAL/-EFAULT,
+  which only read the iovecs; an O_PATH descriptor fails fdget() first): so every
+  answer -- -EINTR or -EIO as much as -EFAULT -- stored nothing.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ SHMEM, PIPE, UNREADABLE, UNIX_DGRAM = "shmem", "pipe", "unreadable", "unix_dgram
 _NR_WAITID = _N["waitid"]
 _P_PIDFD = 3
 _SIGINFO = 128
-_EFAULT = (1 << 64) - 14
 _READS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
 #: (call) -> the kinds on which it fails before any store (none of them is a timerfd,
 #: an mqueue, a socket, a pidfd, a listening socket, a readable file)
@@ -68,8 +67,7 @@ def stored(nr: int, args: Sequence[int], ret: int,
            kind: str | None) -> list[tuple[int, int]] | None:
     """[start, end) ranges call `nr` on a descriptor of `kind` stored to, answered `ret`
     (unsigned); None: the kind does not decide it."""
-    if kind is None or kind not in NO_OPERATION.get(nr, ()) \
-            or nr in _READS and ret != _EFAULT:
+    if kind is None or kind not in NO_OPERATION.get(nr, ()):
         return None
     if nr == _NR_WAITID:
         infop = args[2]

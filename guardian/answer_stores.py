@@ -101,7 +101,7 @@ _NR_CAPGET, _NR_AFFINITY = _N["capget"], _N["sched_getaffinity"]
 _CPUMASK_MAX = 4096 // 8
 #: read, pread64 and their vector forms (vfs_readv() -> do_iter_read(): the same
 #: FMODE_READ test and ->read_iter(); import_iovec() only reads the iovecs)
-_READS = frozenset({_NR_READ, _NR_PREAD, _N["readv"], _N["preadv"], _N["preadv2"]})
+_READS = kind_stores.READS
 _OWN_RULE = _READS | {_NR_FUTEX, _NR_MINCORE, _NR_CAPGET}
 #: calls whose every error but -EFAULT comes before any store: by default every call
 #: the capability table grants an output fixed by its registers (granted_stores.BOUNDED:
@@ -155,8 +155,9 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
            caps: Sequence[tuple[int, int, int]] | None = None
            ) -> list[tuple[int, int]] | None:
     """[start, end) ranges the call `nr` with `args` may have stored to, answered `ret`
-    (unsigned); None: anywhere its grants reach.  `kind`: what the descriptor of a read
-    call or ioctl (`_KIND_CALLS`) names, as the call took it at entry (SHMEM, PIPE, UNREADABLE; None: not known);
+    (unsigned); None: anywhere its grants reach.  `kind`: what the descriptor of a call in
+    `_KIND_CALLS` (kind_stores.kind_fd()) names, as the call took it at entry (read_kind();
+    None: not known);
     `caps`: the call's grants as computed (recvmmsg's, answer_words.py)."""
     if nr not in CALLS:
         return None                     # (_STORE_THEN_FAIL, calls with no bounded grant)
@@ -241,7 +242,7 @@ def check(slot: Slot, ret: int, kind: Callable[[int], str | None],
           timeout_refused: Callable[[], bool] = lambda: False) -> None:
     """The call in `slot` answered `ret`: each page only its write grant opened
     (`slot.opened`) must lie within what the answer says it stored.  `kind(fd)`: what
-    the descriptor names, as the call took it at entry (SHMEM, PIPE, UNREADABLE, None);
+    the descriptor names, as the call took it at entry (read_kind());
     `timeout_refused()`: did ppoll's/pselect6's timeout, as passed and quiet through
     the call, fail Linux's first test (early_errors.refused_as_passed())?"""
     nr, args = slot.nr or 0, tuple(slot.args) + (0,) * 6
@@ -269,7 +270,8 @@ def _refuse_outside(slot: Slot, ret: int, ranges: list[tuple[int, int]]) -> None
 
 def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
     """What descriptor `fd` of the slot's thread names as the call took it at entry
-    (SHMEM, PIPE, UNREADABLE); None: not known, or the table may have changed since."""
+    (SHMEM, PIPE, UNIX_DGRAM, UNREADABLE); None: not known, or the table may have
+    changed since."""
     if files.lockable_memfd(slot, fd):
         return SHMEM
     f = files.open_file(slot, fd)

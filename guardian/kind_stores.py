@@ -40,7 +40,8 @@ SHMEM, PIPE, UNREADABLE, UNIX_DGRAM = "shmem", "pipe", "unreadable", "unix_dgram
 _NR_WAITID = _N["waitid"]
 _P_PIDFD = 3
 _SIGINFO = 128
-_READS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
+#: read, pread64, readv, preadv, preadv2
+READS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
 #: (call) -> the kinds on which it fails before any store (none of them is a timerfd,
 #: an mqueue, a socket, a pidfd, a listening socket, a readable file)
 NO_OPERATION: dict[int, frozenset[str]] = {
@@ -50,7 +51,7 @@ NO_OPERATION: dict[int, frozenset[str]] = {
     _NR_WAITID: frozenset({SHMEM, PIPE, UNIX_DGRAM}),
     _N["accept"]: frozenset({UNIX_DGRAM}),
     _N["accept4"]: frozenset({UNIX_DGRAM}),
-    **{nr: frozenset({UNREADABLE}) for nr in _READS},
+    **{nr: frozenset({UNREADABLE}) for nr in READS},
 }
 #: the calls `stored` judges
 CALLS = frozenset(NO_OPERATION)

@@ -27,6 +27,7 @@ from guardian.checks import refuse
 from guardian.clone_faults import EFAULT_RET, TAGGED_CALLS, UFFD_CALLS
 from guardian.cut_movers import boot_names
 from guardian.early_errors import CALLS as _EARLY_CALLS
+from guardian.early_errors import TIMEOUT_ARG as _TIMEOUT_ARG
 from guardian.early_errors import WRITTEN_BACK as _WRITTEN_BACK
 from guardian.early_errors import early_error, refused_as_passed, stored_over_invalid
 from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
@@ -80,7 +81,6 @@ _NR_PROCESS_MRELEASE = NUMBERS["process_mrelease"]
 _NR_KCMP = NUMBERS["kcmp"]
 _NR_PERF_EVENT_OPEN = NUMBERS["perf_event_open"]
 _NR_RSEQ = NUMBERS["rseq"]
-_NR_PSELECT6 = NUMBERS["pselect6"]
 _NR_EPOLL_CTL = NUMBERS["epoll_ctl"]
 #: the calls return.fd_never_opened judges by their arguments or what they read
 _NEVER_CALLS = _NEVER_FD_CALLS | _NEVER_MEMORY_CALLS
@@ -112,7 +112,7 @@ def _timeout_refused(rules: ResultRules, slot: Slot, dom: Domain) -> bool:
     through the call (quiet_ranges, or a view of a memfd only the program holds)."""
     if not refused_as_passed(slot):
         return False
-    reg, tmo = rules.registry, slot.args[4 if slot.nr == _NR_PSELECT6 else 2]
+    reg, tmo = rules.registry, slot.args[_TIMEOUT_ARG[slot.nr]]
     ranges = [(slot.root, tmo, tmo + 16)]
     return quiet(slot, dom, reg.slots.values(), reg.user_runs, ranges) or quiet_in_memfd(
         rules.files, dom, slot, reg.slots.values(), reg.user_runs, ranges)

@@ -70,9 +70,11 @@ def test_answer_shows_no_store_at_the_page(nr: int, args: tuple[int, ...], ret: 
 @pytest.mark.parametrize(("nr", "args", "ret"), [
     (N["clock_gettime"], (1, PAGE2), 0),
     (N["clock_gettime"], (1, PAGE2), -14),                # (a partial copy faulted)
-    (N["read"], (3, PAGE2, 16), 16),
-    (N["read"], (3, PAGE2 - 8, 16), 8),                   # (btrfs/gfs2 fault the rest in)
-    (N["read"], (3, PAGE2, 16), -5),                      # (an I/O error after a fault-in)
+    # (descriptor 7: a readable file the Guardian cannot name -- fd 3, opened O_WRONLY,
+    #   answers -EBADF alone and stores nothing: guardian/kind_stores.py)
+    (N["read"], (7, PAGE2, 16), 16),
+    (N["read"], (7, PAGE2 - 8, 16), 8),                   # (btrfs/gfs2 fault the rest in)
+    (N["read"], (7, PAGE2, 16), -5),                      # (an I/O error after a fault-in)
     (N["pread64"], (6, PAGE2, 1 << 47, 0), -14),          # (not shmem: -EFAULT stays open;
     #   descriptor 6, not known: fd 3 is opened O_WRONLY, whose -EFAULT Linux never
     #   answers -- vfs_read()'s -EBADF first, guardian/kind_stores.py since round 87b)

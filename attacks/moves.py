@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from abi import Call
 from abi.syscalls import NUMBERS
 from attacks.adversary import Adversary
 from attacks.hooks import Point
@@ -93,6 +94,22 @@ def forged_answers(iago: Callable[..., Callable[[Callable[[Adversary], None]], o
     Linux: {linux}: {err}, never {forged}.""")
         iago(xid, f"Answer {forged} to {what}", f"Linux answers {err} ({linux}).",
              gap="P5" if xid in open_ids else "")(documented(forge, doc))
+
+
+def at_each_new_stack(adv: Adversary, phase: int,
+                      act: Callable[[Adversary, int], None]) -> None:
+    """Call `act(a, sp)` with the initial stack of each image an exec after marker `phase`
+    starts: just before its CREATE_DOMAIN (the call's stack argument) or, without a
+    Guardian, where the new image's first call enters."""
+    @adv.on(Point.HVC, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
+        if call == Call.CREATE_DOMAIN:
+            act(a, args[2])
+
+    @adv.on(Point.PRE_DOMAIN, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
+    def _(a: Adversary, **_: object) -> None:
+        if not a.guarded:
+            act(a, a.reg("sp"))
 
 
 def answer(adv: Adversary, nr: int, phase: int, result: Value) -> None:

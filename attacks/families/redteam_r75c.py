@@ -102,11 +102,11 @@ from __future__ import annotations
 
 import struct
 
-from abi import Call
 from attacks.adversary import Adversary
 from attacks.families.initial_stack import _auxv_slot, _stack_words
 from attacks.families.redteam_r72c import prctl_by_option, prctl_word
 from attacks.hooks import Point
+from attacks.moves import at_each_new_stack
 from attacks.scenario import Goal, scenario
 
 RT = "redteam_r75c"
@@ -173,15 +173,7 @@ def _exec_auxv(adv: Adversary, phase: int, values: dict[int, int]) -> None:
                 a.el1.write(sp + 8 * (i + 1), struct.pack("<Q", value))
                 a.note(f"auxv entry {key} forged to {value:#x}")
 
-    @adv.on(Point.HVC, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
-        if call == Call.CREATE_DOMAIN:
-            forge(a, args[2])
-
-    @adv.on(Point.PRE_DOMAIN, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        if not a.guarded:
-            forge(a, a.reg("sp"))
+    at_each_new_stack(adv, phase, forge)
 
 
 @scenario(id="ZH-001", title="Store 12 for PR_GET_PDEATHSIG in the image a uid 65534 "

@@ -125,7 +125,6 @@ userns/set-id/file-capability exec steps.
 
 from __future__ import annotations
 
-from abi import Call
 from attacks.adversary import Adversary
 from attacks.families import redteam_r84c as r84
 from attacks.families.initial_stack import _auxv_slot, _stack_words
@@ -133,6 +132,7 @@ from attacks.families.redteam_r72c import prctl_by_option
 from attacks.families.redteam_r75c import AT_EUID, AT_SECURE, AT_UID, _answers, _exec_auxv
 from attacks.families.redteam_r84c import _capget_root
 from attacks.hooks import Point
+from attacks.moves import at_each_new_stack
 from attacks.scenario import Goal, scenario
 
 RT = "redteam_r85c"
@@ -196,15 +196,7 @@ def _retag_auxv(adv: Adversary, phase: int, key: int, new_key: int = AT_IGNORE,
                 a.el1.write(sp + 8 * (i + 1), value.to_bytes(8, "little"))
             a.note(f"auxv entry {key} turned into {new_key}")
 
-    @adv.on(Point.HVC, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, call: int, args: tuple[int, ...], payload: bytes) -> None:
-        if call == Call.CREATE_DOMAIN:
-            forge(a, args[2])
-
-    @adv.on(Point.PRE_DOMAIN, during=phase, once=False, init_only=False)  # type: ignore[arg-type]
-    def _(a: Adversary, **_: object) -> None:
-        if not a.guarded:
-            forge(a, a.reg("sp"))
+    at_each_new_stack(adv, phase, forge)
 
 
 def _euid_zero(adv: Adversary, phase: int) -> None:

@@ -57,7 +57,7 @@ def test_known_descriptor_error_stores_nothing(fd: int, ret: int) -> None:
 @pytest.mark.parametrize("err", [-22, -4, -5])
 def test_unreadable_file_any_error_stores_nothing(err: int) -> None:
     """A file opened O_WRONLY: vfs_read() -EBADF comes before ->read_iter(), so whatever
-    errno the kernel answers, it stored nothing (kind_stores.py; review of round 87b)."""
+    errno the kernel answers, it stored nothing (kind_stores.py)."""
     with pytest.raises(Refused, match="cut.answer_stores"):
         _run(_slot(N["read"], (3, PAGE2, 16)), err, {3: UNREADABLE})
 

@@ -1,4 +1,4 @@
-"""Review of round 85c: the launch's inheritable set (`create.launch_inheritable`, empty
+"""The launch's inheritable set (`create.launch_inheritable`, empty
 by default) bounds what capget() of the caller may report (`return.capset_inheritable`:
 only the thread's own capset() adds to pI, cap_capset(); cap_capget() copies
 `cred->cap_inheritable`).  Linux's answers pass: the empty set, a stated launcher's

@@ -278,7 +278,7 @@ def test_pselect6s_time_left_is_at_most_its_timeout(s: Scene) -> None:
                       noted=True)
         assert (got == Status.OK) is ok, left
     assert _refused_by(s, "return.value_range")
-    # (review of round 86) not quiet -- no returns counted at the entry -- : another thread
+    # not quiet -- no returns counted at the entry -- : another thread
     # may have stored there, not judged
     _put(s, tmo, struct.pack("<qq", 3, 0))
     assert _resume(s, "pselect6", args, 0, [(tmo, tmo + 16)], asked={tmo: asked}) == Status.OK

@@ -49,7 +49,7 @@ def test_unknown_flag_grants_nothing() -> None:
 
 
 def test_connectable_with_fid_or_empty_path_grants_nothing() -> None:
-    # (review of round 86) AT_HANDLE_CONNECTABLE with AT_HANDLE_FID or AT_EMPTY_PATH:
+    # AT_HANDLE_CONNECTABLE with AT_HANDLE_FID or AT_EMPTY_PATH:
     # 6.13+ name_to_handle_at() -EINVAL before any copy, an unknown flag before 6.13
     assert _caps(12, 0x002 | 0x200) == []
     assert _caps(12, 0x002 | 0x1000) == []
@@ -58,7 +58,7 @@ def test_connectable_with_fid_or_empty_path_grants_nothing() -> None:
 
 
 def test_null_mount_id_writes_no_handle() -> None:
-    # (review of round 86) put_user() of the mount id at 0 faults first: do_sys_name_to_
+    # put_user() of the mount id at 0 faults first: do_sys_name_to_
     # handle() skips the handle's copy_to_user() and answers -EFAULT
     mem = {_H: struct.pack("<Ii", 12, 0)}
     caps = handle_ranges((-100, 0x3000, _H, 0, 0),

@@ -30,7 +30,7 @@ def _interrupted_with_time_left(adv: Adversary) -> None:
 
 
 def test_time_left_over_a_refused_timeout_is_refused() -> None:
-    sc = Scenario(id="ZZ-986", title="r86 review", prop="-", family="referee",
+    sc = Scenario(id="ZZ-986", title="an invalid timeout's time left", prop="-", family="referee",
                   goal=Goal.TAMPER, steps=_interrupted_with_time_left,
                   rules=("G-IAGO-COUNT",), program=r.RULES, args=(b"-n",))
     out = run_one(sc, "on").outcome
@@ -54,7 +54,7 @@ def test_stored_over_invalid_honest_neighbours() -> None:
 
 
 def test_structs_at_address_0_where_the_program_maps_page_0() -> None:
-    # (review) vm.mmap_min_addr 0: a program's MAP_FIXED page 0 holds the struct and
+    # vm.mmap_min_addr 0: a program's MAP_FIXED page 0 holds the struct and
     # copy_from_user() reads it -- Linux may succeed; unmapped, it is -EFAULT
     slot = Slot(9, 1, None, 0, N["openat2"], (-100 % (1 << 64), 0x1000, 0, 24), 1, 2)
     mem = {0x1000: b"/dev/null\0", 0: bytes(24)}
@@ -77,7 +77,7 @@ class _Memory:
 
 
 def test_time_left_of_a_timeout_another_thread_wrote() -> None:
-    # (review) ppoll with {0, 0}: poll_select_finish() writes nothing back ("No update for
+    # ppoll with {0, 0}: poll_select_finish() writes nothing back ("No update for
     # zero timeout"), so the bytes at the return are what another thread of the program
     # stored there during the call -- {1, 0} is Linux's, not a time left past the timeout
     from guardian.checks import Refused

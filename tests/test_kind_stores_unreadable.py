@@ -2,7 +2,7 @@
 whatever the answer -- not only -EFAULT.  vfs_read()/vfs_readv() refuse it -EBADF before
 ->read_iter(), and what may come first (ksys_pread64()'s -EINVAL/-ESPIPE, import_iovec()'s
 -EINVAL/-EFAULT) only reads: an -EINTR or -EIO answered over a store into a private file
-view's empty page is a lie (review of round 87b)."""
+view's empty page is a lie."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Review of round 85c: the launch's inheritable set (`create.launch_inheritable`) stays
+"""The launch's inheritable set (`create.launch_inheritable`) stays
 known through a set*uid asking euid 0 (cap_emulate_setxuid() and cap_task_fix_setfsuid()
 never write `cap_inheritable`), so AF-005's root exec after PR_CAPBSET_DROP(CAP_SETUID)
 holds no CAP_SETUID even when the program called setuid(0) first (pP' = bset | pI:

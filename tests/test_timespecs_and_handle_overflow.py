@@ -118,7 +118,7 @@ def _mount_id_inside(flags: int, width: int) -> None:
 
 
 def test_overflow_mount_id_inside_the_handle_is_no_refusal() -> None:
-    """Review of round 87: name_to_handle_at(dfd, name, h, h + 12, flags), the mount id's
+    """name_to_handle_at(dfd, name, h, h + 12, flags), the mount id's
     pointer inside the handle's bytes: do_sys_name_to_handle() put_user()s the mount id
     there even with -EOVERFLOW (before the header's copy_to_user()), so those 4 bytes (8
     with AT_HANDLE_MNT_ID_UNIQUE, 6.12) change on Linux; the others must not."""
@@ -127,7 +127,7 @@ def test_overflow_mount_id_inside_the_handle_is_no_refusal() -> None:
 
 
 def test_timers_old_setting_overlapping_the_new_one() -> None:
-    """Review of round 87: timerfd_settime(fd, 0, new, new + 4) succeeds and
+    """timerfd_settime(fd, 0, new, new + 4) succeeds and
     put_itimerspec64() writes the old setting {{0, 5e8}, {1, 0}} at new + 4: read back
     at new, its tv_nsec holds the old tv_sec's high half and tv_nsec's low half -- no
     valid time, yet Linux read the new one at the entry.  Not judged."""

@@ -136,17 +136,17 @@ _RET_BYTES = {_N["getcwd"]: 0, _N["readlinkat"]: 2, _N["getdents64"]: 1,
               _N["getrandom"]: 0, _N["sched_getaffinity"]: 2}
 #: (buffer argument, bytes per entry) of the calls whose answer counts stored entries
 _RET_ENTRIES = {_N["epoll_pwait"]: (1, 16), _N["epoll_pwait2"]: (1, 16)}
-_NR_IOCTL, _TCGETS = _N["ioctl"], 0x5401
 #: every call `check` judges (the caller tests `nr in CALLS` first): those above, the
 #: store-then-fail calls first_failures.py tests (their other answers stay open), waitid
-#: and recvmmsg (answer_words.py) and ioctl (TCGETS on a shmem memfd only)
+#: and recvmmsg (answer_words.py) and the calls a descriptor's kind decides (kind_stores.py:
+#: ioctl's TCGETS on a shmem memfd among them)
 CALLS = _ERR_NOTHING | _OWN_RULE | (_FIRST_CALLS & _STORE_THEN_FAIL) | answer_words.CALLS \
-    | _FIRST_ONLY | kind_stores.CALLS | {_N["pselect6"], _NR_IOCTL}
+    | _FIRST_ONLY | kind_stores.CALLS | {_N["pselect6"]}
 _NR_COPY_RANGE = _N["copy_file_range"]
 #: ppoll, pselect6: a timeout Linux refuses first (read as passed) stores nothing
 _POLLS = frozenset({_N["ppoll"], _N["pselect6"]})
 #: calls whose descriptor's kind `check` asks for
-_KIND_CALLS = _READS | kind_stores.CALLS | {_NR_IOCTL}
+_KIND_CALLS = _READS | kind_stores.CALLS
 #: calls judged by their descriptor's kind alone (mq_timedreceive, getsockopt)
 _KIND_ONLY = kind_stores.CALLS - _ERR_NOTHING - _OWN_RULE - answer_words.CALLS
 
@@ -167,11 +167,6 @@ def stored(nr: int, args: Sequence[int], ret: int, kind: str | None = None,
             return by_kind              # (a kind with no such operation: fails first)
     if nr in answer_words.CALLS:
         return answer_words.stored(nr, args, ret, caps)
-    if nr == _NR_IOCTL:
-        # a shmem memfd's TCGETS: do_vfs_ioctl() -> file_ioctl() -ENOIOCTLCMD (a regular
-        # file), vfs_ioctl(): shmem_file_operations has no ->unlocked_ioctl, -ENOTTY --
-        # no termios stored, whatever the answer
-        return [] if kind == SHMEM and args[1] & 0xFFFF_FFFF == _TCGETS else None
     err = ret >= _ERRNO_FLOOR
     if nr in _FIRST_CALLS and fails_first(nr, args):
         return []                       # (Linux's first test failed: no answer stored)

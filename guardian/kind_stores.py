@@ -25,7 +25,10 @@ nothing there:
   vfs_readv() -EBADF before ->read_iter(); what may come first stores nothing either
   (ksys_pread64()'s -EINVAL for pos < 0 and -ESPIPE, import_iovec()'s -EINVAL/-EFAULT,
   which only read the iovecs; an O_PATH descriptor fails fdget() first): so every
-  answer -- -EINTR or -EIO as much as -EFAULT -- stored nothing.
+  answer -- -EINTR or -EIO as much as -EFAULT -- stored nothing;
+- ioctl(TCGETS) of a shmem memfd: do_vfs_ioctl() -> file_ioctl() -ENOIOCTLCMD (a regular
+  file), then vfs_ioctl(): shmem_file_operations has no ->unlocked_ioctl, -ENOTTY -- no
+  termios stored, whatever the answer.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ SHMEM, PIPE, UNREADABLE, UNIX_DGRAM = "shmem", "pipe", "unreadable", "unix_dgram
 _NR_WAITID = _N["waitid"]
 _P_PIDFD = 3
 _SIGINFO = 128
+_NR_IOCTL, _TCGETS = _N["ioctl"], 0x5401
 #: read, pread64, readv, preadv, preadv2
 READS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2"))
 #: (call) -> the kinds on which it fails before any store (none of them is a timerfd,
@@ -52,6 +56,7 @@ NO_OPERATION: dict[int, frozenset[str]] = {
     _N["accept"]: frozenset({UNIX_DGRAM}),
     _N["accept4"]: frozenset({UNIX_DGRAM}),
     **{nr: frozenset({UNREADABLE}) for nr in READS},
+    _NR_IOCTL: frozenset({SHMEM}),         # (TCGETS alone: `stored`)
 }
 #: the calls `stored` judges
 CALLS = frozenset(NO_OPERATION)
@@ -70,6 +75,8 @@ def stored(nr: int, args: Sequence[int], ret: int,
     (unsigned); None: the kind does not decide it."""
     if kind is None or kind not in NO_OPERATION.get(nr, ()):
         return None
+    if nr == _NR_IOCTL:
+        return [] if args[1] & 0xFFFF_FFFF == _TCGETS else None
     if nr == _NR_WAITID:
         infop = args[2]
         return [(infop, infop + _SIGINFO)] if infop else []

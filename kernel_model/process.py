@@ -125,10 +125,11 @@ class Process:
         self.mm.dumpable = mode         # (set_dumpable(mm, ...))
 
     def fs_changed(self) -> None:
-        """Its working directory or root changed: so did those of every process sharing
-        its fs_struct (set_fs_pwd(), set_fs_root() change the shared struct)."""
+        """Its working directory, root or umask changed: so did those of every process
+        sharing its fs_struct (set_fs_pwd(), set_fs_root() and umask() change the shared
+        struct: fs->umask)."""
         for p in self.fs_peers or ():
-            p.cwd, p.root = self.cwd, self.root
+            p.cwd, p.root, p.umask = self.cwd, self.root, self.umask
 
     @property
     def alive_threads(self) -> list[Thread]:

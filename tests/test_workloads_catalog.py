@@ -162,6 +162,7 @@ EXPECTED = {
     "secret_variants",
     "signals",
     "threads",
+    "unshare_calls",
 }
 
 

@@ -37,6 +37,7 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
     "kernel_model.syscalls.netio": (
         "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"),
     "kernel_model.syscalls.prctl": ("prctl",),
+    "kernel_model.syscalls.unshare": ("unshare",),
     "kernel_model.syscalls.select": ("pselect6",),
     "kernel_model.syscalls.timers": (
         "timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete"),

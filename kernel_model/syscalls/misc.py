@@ -229,8 +229,10 @@ def sys_getcpu(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("umask")
 def sys_umask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    old = t.process.umask
-    t.process.umask = a[0] & 0o777
+    proc = t.process
+    old = proc.umask
+    proc.umask = a[0] & 0o777
+    proc.fs_changed()                   # (fs->umask: shared by CLONE_FS)
     return old
 
 

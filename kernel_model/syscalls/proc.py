@@ -17,6 +17,7 @@ from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.errors import KernelError
 from kernel_model.exec import load_interpreter, parse_shebang
 from kernel_model.mm import AddressSpace
+from kernel_model.namespaces import namespace_error
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
 
@@ -125,13 +126,6 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         return -errno.EINVAL        # kernel_clone(): pidfd and parent_tid one address
     if flags & CLONE_PIDFD and flags & (CLONE_THREAD | CLONE_DETACHED):
         return -errno.EINVAL        # copy_process() (before Linux 6.9: no thread pidfd)
-    if flags & CLONE_PIDFD:
-        # copy_process(): put_user(pidfd, args->pidfd) fails before the child is woken
-        # (bad_fork_put_pidfd): -EFAULT and no child
-        vma = t.process.mm.vmas.find(pidfd)
-        if vma is None or not vma.prot & 2 or pidfd + 4 > vma.end \
-                or any(_past_eof(t.process.mm, vma, w) for w in (pidfd, pidfd + 3)):
-            return -errno.EFAULT
     if flags & CLONE_THREAD and not flags & CLONE_SIGHAND:
         return -errno.EINVAL
     if flags & CLONE_NEWNS and flags & CLONE_FS:
@@ -143,6 +137,16 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     if flags & CLONE_FS and flags & CLONE_NEWUSER or \
             flags & CLONE_THREAD and flags & (CLONE_NEWUSER | CLONE_NEWPID):
         return -errno.EINVAL        # copy_process()
+    failed = namespace_error(flags, t.cred)     # copy_creds(), copy_namespaces()
+    if failed:
+        return -failed
+    if flags & CLONE_PIDFD:
+        # copy_process(): put_user(pidfd, args->pidfd) fails before the child is woken
+        # (bad_fork_put_pidfd): -EFAULT and no child
+        vma = t.process.mm.vmas.find(pidfd)
+        if vma is None or not vma.prot & 2 or pidfd + 4 > vma.end \
+                or any(_past_eof(t.process.mm, vma, w) for w in (pidfd, pidfd + 3)):
+            return -errno.EFAULT
     proc = t.process
     new_id = k.alloc_id()
     ctx = UserContext()

@@ -158,6 +158,7 @@ EXPECTED = {
     "secret_r85_rules",
     "secret_r86_rules",
     "secret_r87_rules",
+    "secret_r88_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

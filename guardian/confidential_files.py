@@ -79,7 +79,7 @@ from guardian.fd_names import (
     workdir_path,
 )
 from guardian.fd_results import new_fds, reads_make_fds, s32
-from guardian.fd_tables import TableLifecycle
+from guardian.fd_tables import TableLifecycle, split_pids
 from guardian.open_files import CWD_CALLS, Description, FileTable, OpenFile, WorkDir
 from guardian.passed_fds import PassedFds
 from guardian.pidfds import PidfdTargets
@@ -674,6 +674,8 @@ class Descriptors(TableLifecycle):
                 self.tables[key] = table.copy(keep_pids=True)
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(self.tables[key])
+                if not self.sole.filtered(slot):    # (a filter's 0 unshared nothing)
+                    split_pids(self.admission.registry, self.tables, key, table)
             if a[0] & CLONE_FS:
                 wd = self.workdir(*key)
                 self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by,

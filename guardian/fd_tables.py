@@ -16,6 +16,7 @@ from abi.descriptors import CLONE_FILES, CLONE_FS, NR_CLOSE, NR_CLOSE_RANGE, NR_
 from guardian import launch_fds
 from guardian.admitted_reads import AdmittedReads
 from guardian.confidential_admission import Admission
+from guardian.confidential_registry import Registry
 from guardian.open_files import Description, FileTable, OpenFile, WorkDir
 from guardian.slots import Slot
 from guardian.sole_held import SoleHeld
@@ -195,3 +196,28 @@ class TableLifecycle:
         self.stated.forget(root)
         self.tables = {k: v for k, v in self.tables.items() if k[0] != root}
         self.workdirs = {k: v for k, v in self.workdirs.items() if k[0] != root}
+
+
+def split_pids(registry: Registry, tables: dict[tuple[int, int], FileTable],
+               key: tuple[int, int], old: FileTable) -> None:
+    """unshare(CLONE_FILES) answered 0 by the thread `key`: unshare_fd() -> dup_fd() gave it
+    a table of its own (already `tables[key]`, a copy of `old`).  The pids told of the
+    processes using a table (`FileTable.pids`, from their getpid()) follow the split: the
+    copy serves the caller's process alone, so it holds at most the pid that process was
+    told; the old table keeps every other process's, and the caller's only while another
+    thread of its process still uses it (kcmp(KCMP_FILES) answers 0 for two processes
+    only on one table: return.kcmp_answer)."""
+    root, thread = key
+    group = registry.group_of(root, thread)
+    own = None
+    for dom in registry.domains.values():
+        space = dom.spaces.get(root)
+        if space is not None:
+            own = space.pids.get(group)
+            break
+    new = tables[key]
+    new.pids = {own} if own is not None and own in old.pids else set()
+    if own is not None and not any(
+            t is old and k != key and registry.group_of(*k) == group
+            for k, t in tables.items() if k[0] == root):
+        old.pids.discard(own)

@@ -140,7 +140,11 @@ number was steady through the accept).
 Refused since the kernel model runs unshare() (kernel_model/syscalls/unshare.py): AG-017
 (return.kcmp_answer: the fs_struct unshare_fs() -> copy_fs_struct() gave the child; the
 Guardian followed an unshare(CLONE_FS) answered 0 already, the model's -ENOSYS kept it
-shared).
+shared), AG-015 and AG-018 (return.kcmp_answer: an unshare(CLONE_FILES) answered 0, no
+filter able to answer it, splits the pids told of the shared table's processes --
+fd_tables.split_pids(): the copy holds only the caller's, the old table loses it unless
+another thread of the caller's process still uses it -- so the unshared table is no
+longer found among those holding the other process's pid).
 Still open, and what the Guardian would need for each: AG-007 -- utimensat's times on a
 page never present: the bytes owed there -- the measured image keeps only each page's
 SHA-256 (MeasuredImage.pages), so only a .bss page is known (zeros), and only where the
@@ -151,11 +155,7 @@ the living child still held its table at the call (a SIGKILL the Guardian does n
 the OOM killer's, the user's -- runs exit_files() and leaves NULL on both sides:
 kcmp_ptr(NULL, NULL) is 0, Linux's answer; the same gap keeps
 tests/test_fd_never_r83.py's strict xfail): e.g. the child seen in user code after the
-call's return.  AG-015, AG-018 -- the pid each process was told, per process: the model
-now runs unshare(CLONE_FILES) and answers 0, but the Guardian's copy of the table keeps
-every pid the shared table's processes were told (FileTable.copy(keep_pids=True)), so
-own_pid() no longer knows the caller's pid and fd_kind_answer's _fork_child() finds it on
-the child's table too.  AG-022 -- as AG-014: two living fork children each killed unseen leave two NULL mms
+call's return.  AG-022 -- as AG-014: two living fork children each killed unseen leave two NULL mms
 (exit_mm()), kcmp_ptr() 0.  AG-023 -- fdt->max_fds from above (room() is a lower bound;
 a launch's table may be larger -- a shell's fd 255 -- so bits past 64 may be the
 program's own, left as they were): the launch's table size, stated, or a fork child's
@@ -282,8 +282,8 @@ STEPS = (
 )
 #: the steps the Guardian refuses
 REFUSED = frozenset(("AG-001", "AG-002", "AG-003", "AG-004", "AG-005", "AG-006", "AG-008",
-                     "AG-009", "AG-010", "AG-011", "AG-012", "AG-013", "AG-016", "AG-017",
-                     "AG-019", "AG-020", "AG-021", "AG-024", "AG-025"))
+                     "AG-009", "AG-010", "AG-011", "AG-012", "AG-013", "AG-015", "AG-016",
+                     "AG-017", "AG-018", "AG-019", "AG-020", "AG-021", "AG-024", "AG-025"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset([s[0] for s in STEPS]
                  + ["AG-001", "AG-002", "AG-004", "AG-020", "AG-021", "AG-023"]) - REFUSED

@@ -1,0 +1,79 @@
+"""unshare(CLONE_FILES) answered 0 splits the pids told of a shared table's processes
+(guardian/fd_tables.py split_pids): the caller's copy serves its process alone, the old table
+keeps the others' pids and the caller's while a sibling thread still uses it.  Without the
+split, kcmp(KCMP_FILES) answered 0 for a CLONE_FILES child that unshared, or for one the
+caller left by its own unshare, got through (AG-015, AG-018: return.kcmp_answer)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from guardian.fd_tables import split_pids
+from guardian.open_files import FileTable
+
+
+@dataclass
+class _Space:
+    pids: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Domain:
+    spaces: dict[int, _Space]
+
+
+@dataclass
+class _Registry:
+    """What split_pids reads of the registry: the spaces' told pids, the thread groups."""
+
+    domains: dict[int, _Domain]
+    thread_groups: dict[tuple[int, int], int]
+
+    def group_of(self, root: int, thread: int) -> int:
+        return self.thread_groups.get((root, thread), 0)
+
+
+def _two_processes() -> tuple[_Registry, dict[tuple[int, int], FileTable], FileTable]:
+    """Parent (root 1, thread 1, group 1, pid 100) and a CLONE_FILES child (root 2, thread 2,
+    group 2, pid 200) on one table that holds both pids."""
+    reg = _Registry({1: _Domain({1: _Space({1: 100}), 2: _Space({2: 200})})},
+                    {(1, 1): 1, (2, 2): 2})
+    shared = FileTable(pids={100, 200})
+    return reg, {(1, 1): shared, (2, 2): shared}, shared
+
+
+def test_the_child_that_unshares_takes_only_its_own_pid() -> None:
+    reg, tables, old = _two_processes()
+    tables[(2, 2)] = old.copy(keep_pids=True)
+    split_pids(reg, tables, (2, 2), old)     # type: ignore[arg-type]
+    assert tables[(2, 2)].pids == {200}
+    assert old.pids == {100}
+
+
+def test_the_parent_that_unshares_leaves_the_childs_pid_behind() -> None:
+    reg, tables, old = _two_processes()
+    tables[(1, 1)] = old.copy(keep_pids=True)
+    split_pids(reg, tables, (1, 1), old)     # type: ignore[arg-type]
+    assert tables[(1, 1)].pids == {100}
+    assert old.pids == {200}
+
+
+def test_a_sibling_thread_on_the_old_table_keeps_the_pid_there() -> None:
+    """Another thread of the caller's process still uses the old table: the pid may name
+    either (the leader's table is the pid's), so both keep it (fewer judgements, none false)."""
+    reg, tables, old = _two_processes()
+    reg.thread_groups[(1, 3)] = 1
+    tables[(1, 3)] = old
+    tables[(1, 1)] = old.copy(keep_pids=True)
+    split_pids(reg, tables, (1, 1), old)     # type: ignore[arg-type]
+    assert tables[(1, 1)].pids == {100}
+    assert old.pids == {100, 200}
+
+
+def test_a_process_never_told_its_pid_takes_none() -> None:
+    reg, tables, old = _two_processes()
+    reg.domains[1].spaces[2].pids.clear()
+    tables[(2, 2)] = old.copy(keep_pids=True)
+    split_pids(reg, tables, (2, 2), old)     # type: ignore[arg-type]
+    assert tables[(2, 2)].pids == set()
+    assert old.pids == {100, 200}

@@ -21,7 +21,13 @@ on a file the Guardian knows is of another (red-team round 86), every 6.1..6.18 
   a memfd or one of mem.c's devices: none has an f_op->unlocked_ioctl, so vfs_ioctl()
   answers -ENOTTY for every command do_vfs_ioctl() does not serve itself (FIOCLEX,
   FIONCLEX, FIONBIO, FIOASYNC, FIOQSIZE, and FIONREAD of a regular file: file_ioctl(),
-  so FIONREAD of a memfd, shmem's regular file, is valid).
+  so FIONREAD of a memfd, shmem's regular file, is valid);
+* round 88 (guardian/kind_ops.py): every ioctl an eventfd, epoll, memfd, pidfd or one of
+  mem.c's devices does not serve (FS_IOC_GETFLAGS of an anon inode, 'T' commands with
+  size bits, TCGETS of a pidfd or epoll), the send and receive calls on a non-socket
+  (-ENOTSOCK), a read or write of an epoll or pidfd (-EINVAL), lseek of a pidfd
+  (-ESPIPE), fcntl's pipe-size commands on a non-pipe (-EBADF) and seal commands on a
+  non-memfd (-EINVAL).
 
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd or made by a
 call of fd_kind_answer.FIXED_KIND_MAKERS; judged only where each number named the same
@@ -41,6 +47,8 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_kind_answer import FIXED_KIND_MAKERS, named, other_kind
+from guardian.kind_ops import CALLS as OP_CALLS
+from guardian.kind_ops import ioctl_why, op_why
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -59,23 +67,24 @@ _IOCTL = _N["ioctl"]
 #: socket calls whose descriptor sockfd_lookup_light() / sock_from_file() must find a socket
 _SOCK_CALLS = frozenset(_N[n] for n in (
     "listen", "accept", "accept4", "bind", "connect", "getsockname", "getpeername",
-    "getsockopt", "setsockopt", "shutdown"))
+    "getsockopt", "setsockopt", "shutdown",
+    # (round 88: the send and receive calls, __sys_sendto() ... __sys_recvmmsg())
+    "recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg"))
 #: the calls `check` judges
 CALLS = frozenset((_EPOLL_PWAIT, _EPOLL_PWAIT2, _EPOLL_CTL, _INOTIFY_ADD_WATCH, _IOCTL)) \
-    | _SOCK_CALLS
+    | _SOCK_CALLS | OP_CALLS
 #: the character devices of drivers/char/mem.c whose file_operations have no ->poll
 #: (nor ->unlocked_ioctl)
 NO_POLL = frozenset(("/dev/null", "/dev/zero", "/dev/full"))
 AF_UNIX, SOCK_DGRAM = 1, 2
 #: the makers of FIXED_KIND_MAKERS whose files are no socket
 _NOT_SOCKET = FIXED_KIND_MAKERS - {_SOCKET, _N["socketpair"]}
-#: makers whose file_operations have no unlocked_ioctl (eventfd_fops; shmem's or
-#: hugetlbfs's regular file)
-_NO_IOCTL = frozenset((_EVENTFD2, _MEMFD_CREATE))
-#: do_vfs_ioctl()'s own 'T' commands, served for every file: FIONCLEX, FIOCLEX, FIOASYNC,
-#: FIONBIO, FIOQSIZE (FIONREAD is its own for a regular file alone)
-_VFS_OWN = frozenset((0x5450, 0x5451, 0x5452, 0x5421, 0x5460))
-FIONREAD = 0x541B
+#: makers whose ioctls kind_ops.ioctl_why() knows (eventfd_fops, eventpoll_fops, shmem's
+#: or hugetlbfs's regular file, pidfd_fops)
+_IOCTL_KINDS = frozenset((_EVENTFD2, _MEMFD_CREATE, _EPOLL_CREATE1, _N["pidfd_open"]))
+_FCNTL = _N["fcntl"]
+#: F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS
+_FCNTL_CMDS = frozenset((1031, 1032, 1033, 1034))
 
 
 def _mem_device(f: OpenFile, dev_names: Callable[[], bool]) -> bool:
@@ -101,16 +110,15 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
     if nr == _INOTIFY_ADD_WATCH:
         return "a descriptor that is no inotify (f_op != &inotify_fops: -EINVAL)" \
             if other_kind(file(a[0]), _INOTIFY_INIT1) else ""
-    if nr == _IOCTL:
-        cmd = a[1] & 0xFFFF_FFFF        # (the command first: most ioctls pay no look-up)
-        if cmd & 0xFFFF_FF00 != 0x5400 or cmd in _VFS_OWN:
-            return ""
+    if nr == _IOCTL:        # (kind_ops.py: what each kind's ioctl serves)
         f = file(a[0])
-        if f is None or cmd == FIONREAD and f.maker == _MEMFD_CREATE:
-            return ""               # (file_ioctl(): a memfd is a regular file)
-        if f.maker in _NO_IOCTL or _mem_device(f, dev_names):
-            return f"ioctl {cmd:#x} on a file with no unlocked_ioctl (vfs_ioctl(): -ENOTTY)"
-        return ""
+        return ioctl_why(f, a[1] & 0xFFFF_FFFF, _mem_device(f, dev_names)) \
+            if f is not None and (f.maker in _IOCTL_KINDS or named(f)) else ""
+    if nr in OP_CALLS:      # (kind_ops.py: reads, writes, lseek, fcntl)
+        if nr == _FCNTL and a[1] & 0xFFFF_FFFF not in _FCNTL_CMDS:
+            return ""       # (the command first: most fcntls pay no look-up)
+        f = file(a[0])
+        return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names))
     f = file(a[0])      # the socket calls
     if f is not None and (f.maker in _NOT_SOCKET or _mem_device(f, dev_names)):
         return "a file that is no socket (sockfd_lookup_light(): -ENOTSOCK)"

@@ -40,7 +40,7 @@ def _check(nr: str, args: tuple[int, ...], dev_names: bool = True) -> None:
     ("ioctl", (9, FIONREAD, 0x100)), ("ioctl", (10, TCGETS, 0x100)),
     ("ioctl", (11, FIONREAD, 0x100)),           # pipe_ioctl()
     ("ioctl", (6, FIONBIO, 0x100)), ("ioctl", (3, FIOCLEX, 0)),   # do_vfs_ioctl()'s own
-    ("ioctl", (6, 0x40086602, 0x100)),          # no 'T' command: not judged
+    ("ioctl", (5, 0x40086602, 0x100)),          # FS_IOC_SETFLAGS: shmem_fileattr_set()
     ("listen", (8, 1)), ("accept4", (8, 0, 0, 0)), ("getsockopt", (8, 1, 3, 0x100, 0x200)),
     ("getsockopt", (10, 1, 3, 0x100, 0x200)), ("listen", (9, 1)),
     ("bind", (12, 0x100, 16)), ("connect", (7, 0x100, 16)),

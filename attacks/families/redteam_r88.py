@@ -120,6 +120,21 @@ write to a timerfd), AQ-026 (return.kind_needed: getpeername on a pidfd, no sock
 (return.early_error: clock_nanosleep's {-1, 0} fails timespec64_valid()), AQ-033
 (timer_gettime of an id no live timer of the process holds), AQ-034, AQ-036
 (return.maker_args: accept4's and epoll_create1's flags), AQ-035 (dup3 onto itself).
+Refused since the descriptor-kinds fix (return.kind_needed widened, guardian/kind_ops.py):
+AQ-002 (FS_IOC_GETFLAGS / _SETFLAGS / _FS*XATTR of an eventfd or epoll: an anon inode has
+no ->fileattr_get), AQ-003 (every ioctl of a type do_vfs_ioctl() does not serve on an
+eventfd, memfd, epoll or mem.c's devices, size bits or not), AQ-004, AQ-005 (recvfrom,
+recvmsg, recvmmsg, sendto, sendmsg, sendmmsg in _SOCK_CALLS: -ENOTSOCK), AQ-021, AQ-022
+('T' ioctls but do_vfs_ioctl()'s own on a pidfd or epoll), AQ-024 (a read or write of an
+epoll or pidfd: no FMODE_CAN_READ / _WRITE, -EINVAL), AQ-025 (lseek of a pidfd:
+-ESPIPE), AQ-029 (F_GETPIPE_SZ / F_SETPIPE_SZ of a maker's file that is no pipe2() end,
+or of mem.c's devices: -EBADF), AQ-030 (F_GET_SEALS / F_ADD_SEALS of one that is no
+memfd: -EINVAL).  AQ-001 stays open, and must: 6.15.0..6.15.5 made anon inodes S_IFREG
+(cfd86ef7e8e7 "anon_inode: use a proper mode internally", undone by 1e7ab6f67824 in
+6.15.6 and the stable trees that took it), so ioctl_fioqsize() of an eventfd answers 0
+with 0 written there -- an answer Linux gives (a claim once the victim takes it as one);
+by the same commit FIONREAD of an eventfd answers 0 there (round 87's AO-021 refusal
+may be a false one on those kernels).
 
 Honest answers (tests/test_redteam_r88_claims.py): every step answered as Linux does
 (LINUX_ERRORS), ioctl(memfd, FS_IOC_GETFLAGS) 0 (shmem_fileattr_get(), 6.0 on; host: 0),
@@ -258,6 +273,9 @@ STEPS = (
 #: the attacks the Guardian refuses (from `attack run --mode on`)
 REFUSED = frozenset(("AQ-006", "AQ-008", "AQ-009", "AQ-010", "AQ-013", "AQ-015", "AQ-016",
                      "AQ-023", "AQ-026", "AQ-032", "AQ-033", "AQ-034", "AQ-035", "AQ-036"))
+#: refused since the fix of round 88's descriptor kinds (return.kind_needed, kind_ops.py)
+REFUSED |= frozenset(("AQ-002", "AQ-003", "AQ-004", "AQ-005", "AQ-021", "AQ-022", "AQ-024",
+                      "AQ-025", "AQ-029", "AQ-030"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

@@ -1,0 +1,128 @@
+"""`return.kind_needed`, widened (red-team round 88): operations a file's kind has not.
+
+Each answer below is an error on every 6.1..6.18 kernel for a file whose kind the Guardian
+is sure of (made by a call of fd_kind_answer.FIXED_KIND_MAKERS, or one of mem.c's devices
+opened by its boot name: kind_needed._mem_device); a success is refused by kind_needed.check:
+
+* ioctl: the syscall runs do_vfs_ioctl() first and, for what it does not serve
+  (-ENOIOCTLCMD), vfs_ioctl(): no f_op->unlocked_ioctl, or one answering -ENOIOCTLCMD,
+  is -ENOTTY.  do_vfs_ioctl()'s own commands are of types 'T' (FIOCLEX, FIONCLEX, FIONBIO,
+  FIOASYNC, FIOQSIZE, FIONREAD), 'f' / 'X' (FS_IOC_*FLAGS, FS_IOC_FS*XATTR, FIFREEZE,
+  FITHAW, FS_IOC_FIEMAP and file_ioctl()'s FS_IOC_RESVSP.. for a regular file), 0x94
+  (FICLONE*, FIDEDUPERANGE), 0x15 (FS_IOC_GETFSUUID, _GETFSSYSFSPATH) and 0 (FIBMAP,
+  FIGETBSZ): `_VFS_TYPES`, let through but where named below.
+  - an eventfd (eventfd_fops: no unlocked_ioctl) or an epoll (eventpoll_fops: none before
+    6.9, ep_eventpoll_ioctl()'s EPIOC* (type 0x8A) alone after): an anon inode, whose
+    i_op has no ->fileattr_get/_set (vfs_fileattr_get()/_set(): -ENOIOCTLCMD -> -ENOTTY),
+    so FS_IOC_GETFLAGS, _SETFLAGS, _FSGETXATTR, _FSSETXATTR fail; every other command of
+    a type do_vfs_ioctl() does not serve fails.  FIOQSIZE is let through (and FIONREAD
+    of an epoll): 6.15.0..6.15.5 made anon inodes S_IFREG (cfd86ef7e8e7 "anon_inode: use
+    a proper mode internally", undone by 1e7ab6f67824, 6.15.6), and do_vfs_ioctl() serves
+    both for a regular file (round 87 refuses FIONREAD of an eventfd: see AQ-001's note);
+  - a memfd (shmem's or hugetlbfs's regular file, no unlocked_ioctl): 'T' commands but
+    do_vfs_ioctl()'s own fail, and every type do_vfs_ioctl() does not serve;
+  - a pidfd (pidfd_fops: no unlocked_ioctl before 6.11; pidfd_ioctl() serves PIDFS_IOCTL
+    (0xFF) commands and FS_IOC_GETVERSION after): 'T' commands but do_vfs_ioctl()'s own;
+  - /dev/null, /dev/zero, /dev/full (null_fops, zero_fops, full_fops: no unlocked_ioctl):
+    every command but do_vfs_ioctl()'s own; FIOQSIZE too (ioctl_fioqsize(): S_ISCHR is
+    none of dir, reg, lnk: -ENOTTY); the 'f' / 'X' commands are let through (their
+    ->fileattr_get is the /dev filesystem's).
+* recvfrom, recvmsg, recvmmsg, sendto, sendmsg, sendmmsg: kind_needed's _SOCK_CALLS.
+* read, pread64, readv, preadv, preadv2 and the writes of an epoll or a pidfd: neither
+  eventpoll_fops nor pidfd_fops has ->read(_iter) or ->write(_iter), so alloc_file() sets
+  no FMODE_CAN_READ / FMODE_CAN_WRITE and vfs_read() / vfs_write() (do_iter_read() /
+  do_iter_write(), vfs_readv() / vfs_writev()) answer -EINVAL (-EBADF) before the count.
+* lseek of a pidfd: pidfd_fops have no llseek, vfs_llseek() -ESPIPE (no_llseek before
+  6.12).  An eventfd or epoll has noop_llseek: their lseek succeeds.
+* fcntl F_GETPIPE_SZ / F_SETPIPE_SZ of a file that is no pipe: pipe_fcntl() ->
+  get_pipe_info() (`f_op != &pipefifo_fops`) NULL, -EBADF; F_GET_SEALS / F_ADD_SEALS of a
+  file that is no memfd: memfd_fcntl() -> memfd_file_seals_ptr() (neither
+  shmem_file_operations nor hugetlbfs) NULL, -EINVAL.  A file opened by name may be a
+  FIFO or a tmpfs file: only makers' files are judged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi.syscalls import NUMBERS
+from guardian.fd_kind_answer import FIXED_KIND_MAKERS
+
+if TYPE_CHECKING:
+    from guardian.open_files import OpenFile
+
+_N = NUMBERS
+_EVENTFD2, _EPOLL_CREATE1, _MEMFD_CREATE = _N["eventfd2"], _N["epoll_create1"], \
+    _N["memfd_create"]
+_PIDFD_OPEN, _PIPE2 = _N["pidfd_open"], _N["pipe2"]
+#: the calls `op_why` judges: reads and writes (vfs_read() / vfs_write()), lseek, fcntl
+RW_CALLS = frozenset(_N[n] for n in (
+    "read", "pread64", "readv", "preadv", "preadv2",
+    "write", "pwrite64", "writev", "pwritev", "pwritev2"))
+LSEEK, FCNTL = _N["lseek"], _N["fcntl"]
+CALLS = RW_CALLS | {LSEEK, FCNTL}
+F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS = 1031, 1032, 1033, 1034
+#: makers whose files have neither ->read(_iter) nor ->write(_iter)
+_NO_RW = frozenset((_EPOLL_CREATE1, _PIDFD_OPEN))
+_NOT_PIPE = FIXED_KIND_MAKERS - {_PIPE2}
+_NOT_MEMFD = FIXED_KIND_MAKERS - {_MEMFD_CREATE}
+
+#: do_vfs_ioctl()'s own 'T' commands: FIONCLEX, FIOCLEX, FIOASYNC, FIONBIO, FIOQSIZE,
+#: FIONREAD (the last two for a regular file; FIONREAD otherwise vfs_ioctl()'s)
+FIOQSIZE, FIONREAD = 0x5460, 0x541B
+VFS_OWN_T = frozenset((0x5450, 0x5451, 0x5452, 0x5421, FIOQSIZE, FIONREAD))
+#: the types of do_vfs_ioctl()'s and file_ioctl()'s other commands: 0, 0x15, 'X', 'f', 0x94
+_VFS_TYPES = frozenset((0x00, 0x15, 0x58, 0x66, 0x94))
+#: FS_IOC_GETFLAGS, _SETFLAGS, FS_IOC_FSGETXATTR, _FSSETXATTR: vfs_fileattr_get() / _set()
+FILEATTR = frozenset((0x80086601, 0x40086602, 0x801C581F, 0x401C5820))
+_T, _EPIOC = 0x54, 0x8A
+
+
+def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
+    """Why ioctl `cmd` never succeeds on `f` (a file of a sure kind), or ""; `mem_device`:
+    `f` is /dev/null, /dev/zero or /dev/full while /dev's names are the boot's."""
+    kind, m = (cmd >> 8) & 0xFF, f.maker
+    if kind == _T and cmd in VFS_OWN_T:
+        if mem_device and cmd == FIOQSIZE:
+            return f"ioctl {cmd:#x} on a character device (ioctl_fioqsize(): -ENOTTY)"
+        if cmd == FIONREAD and (mem_device or m == _EVENTFD2):     # (round 87's rule)
+            return f"ioctl {cmd:#x} on a file with no unlocked_ioctl (vfs_ioctl(): -ENOTTY)"
+        return ""
+    if m == _EVENTFD2 or m == _EPOLL_CREATE1:
+        if cmd in FILEATTR:
+            return f"ioctl {cmd:#x} on an anon inode with no ->fileattr_get/_set " \
+                "(vfs_fileattr_get(): -ENOTTY)"
+        if kind in _VFS_TYPES or m == _EPOLL_CREATE1 and kind == _EPIOC:
+            return ""
+    elif m == _MEMFD_CREATE or mem_device:
+        if kind in _VFS_TYPES:
+            return ""
+    elif m == _PIDFD_OPEN:
+        if kind != _T:
+            return ""           # (pidfd_ioctl(): 0xFF commands, FS_IOC_GETVERSION)
+    else:
+        return ""
+    return f"ioctl {cmd:#x} on a file with no unlocked_ioctl that serves it " \
+        "(vfs_ioctl(): -ENOTTY; an epoll's ep_eventpoll_ioctl() -EINVAL)"
+
+
+def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool) -> str:
+    """Why call `nr` (of CALLS) with arguments `a` never succeeds on `f`, or ""."""
+    if nr == FCNTL:
+        cmd = a[1] & 0xFFFF_FFFF        # (the command first: most fcntls pay no look-up)
+        if cmd == F_GETPIPE_SZ or cmd == F_SETPIPE_SZ:
+            if f is not None and (f.maker in _NOT_PIPE or mem_device):
+                return "F_GETPIPE_SZ / F_SETPIPE_SZ of a file that is no pipe " \
+                    "(pipe_fcntl(): get_pipe_info() NULL, -EBADF)"
+        elif cmd == F_GET_SEALS or cmd == F_ADD_SEALS:
+            if f is not None and (f.maker in _NOT_MEMFD or mem_device):
+                return "F_GET_SEALS / F_ADD_SEALS of a file that is no memfd " \
+                    "(memfd_fcntl(): memfd_file_seals_ptr() NULL, -EINVAL)"
+        return ""
+    if f is None or f.maker not in _NO_RW:
+        return ""
+    if nr == LSEEK:
+        return "lseek of a pidfd (no ->llseek: vfs_llseek() -ESPIPE)" \
+            if f.maker == _PIDFD_OPEN else ""
+    return "a read or write of an epoll or pidfd (no ->read / ->write: no " \
+        "FMODE_CAN_READ / FMODE_CAN_WRITE, vfs_read() / vfs_write() -EINVAL)"

@@ -94,6 +94,11 @@ def _mem_device(f: OpenFile, dev_names: Callable[[], bool]) -> bool:
 
 def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
          dev_names: Callable[[], bool]) -> str:
+    if nr in OP_CALLS:      # (kind_ops.py: reads, writes, lseek, fcntl; the hot calls first)
+        if nr == _FCNTL and a[1] & 0xFFFF_FFFF not in _FCNTL_CMDS:
+            return ""       # (the command first: most fcntls pay no look-up)
+        f = file(a[0])
+        return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names))
     if nr in (_EPOLL_PWAIT, _EPOLL_PWAIT2):
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
             if other_kind(file(a[0]), _EPOLL_CREATE1) else ""
@@ -114,11 +119,6 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
         f = file(a[0])
         return ioctl_why(f, a[1] & 0xFFFF_FFFF, _mem_device(f, dev_names)) \
             if f is not None and (f.maker in _IOCTL_KINDS or named(f)) else ""
-    if nr in OP_CALLS:      # (kind_ops.py: reads, writes, lseek, fcntl)
-        if nr == _FCNTL and a[1] & 0xFFFF_FFFF not in _FCNTL_CMDS:
-            return ""       # (the command first: most fcntls pay no look-up)
-        f = file(a[0])
-        return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names))
     f = file(a[0])      # the socket calls
     if f is not None and (f.maker in _NOT_SOCKET or _mem_device(f, dev_names)):
         return "a file that is no socket (sockfd_lookup_light(): -ENOTSOCK)"

@@ -61,9 +61,12 @@ RW_CALLS = frozenset(_N[n] for n in (
     "write", "pwrite64", "writev", "pwritev", "pwritev2"))
 LSEEK, FCNTL = _N["lseek"], _N["fcntl"]
 CALLS = RW_CALLS | {LSEEK, FCNTL}
+#: the calls judged only for a file one of NO_RW_MAKERS made (the hot reads and writes:
+#: the caller asks the maker before anything else)
+BY_MAKER_CALLS = RW_CALLS | {LSEEK}
 F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS = 1031, 1032, 1033, 1034
 #: makers whose files have neither ->read(_iter) nor ->write(_iter)
-_NO_RW = frozenset((_EPOLL_CREATE1, _PIDFD_OPEN))
+NO_RW_MAKERS = _NO_RW = frozenset((_EPOLL_CREATE1, _PIDFD_OPEN))
 _NOT_PIPE = FIXED_KIND_MAKERS - {_PIPE2}
 _NOT_MEMFD = FIXED_KIND_MAKERS - {_MEMFD_CREATE}
 

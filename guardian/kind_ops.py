@@ -15,10 +15,10 @@ opened by its boot name: kind_needed._mem_device); a success is refused by kind_
     6.9, ep_eventpoll_ioctl()'s EPIOC* (type 0x8A) alone after): an anon inode, whose
     i_op has no ->fileattr_get/_set (vfs_fileattr_get()/_set(): -ENOIOCTLCMD -> -ENOTTY),
     so FS_IOC_GETFLAGS, _SETFLAGS, _FSGETXATTR, _FSSETXATTR fail; every other command of
-    a type do_vfs_ioctl() does not serve fails.  FIOQSIZE is let through (and FIONREAD
-    of an epoll): 6.15.0..6.15.5 made anon inodes S_IFREG (cfd86ef7e8e7 "anon_inode: use
+    a type do_vfs_ioctl() does not serve fails.  FIOQSIZE and FIONREAD are let through:
+    6.15.0..6.15.5 made anon inodes S_IFREG (cfd86ef7e8e7 "anon_inode: use
     a proper mode internally", undone by 1e7ab6f67824, 6.15.6), and do_vfs_ioctl() serves
-    both for a regular file (round 87 refuses FIONREAD of an eventfd: see AQ-001's note);
+    both for a regular file: FIOQSIZE and FIONREAD of an eventfd answer 0 there, storing 0;
   - a memfd (shmem's or hugetlbfs's regular file, no unlocked_ioctl): 'T' commands but
     do_vfs_ioctl()'s own fail, and every type do_vfs_ioctl() does not serve;
   - a pidfd (pidfd_fops: no unlocked_ioctl before 6.11; pidfd_ioctl() serves PIDFS_IOCTL
@@ -88,7 +88,9 @@ def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
     if kind == _T and cmd in VFS_OWN_T:
         if mem_device and cmd == FIOQSIZE:
             return f"ioctl {cmd:#x} on a character device (ioctl_fioqsize(): -ENOTTY)"
-        if cmd == FIONREAD and (mem_device or m == _EVENTFD2):     # (round 87's rule)
+        # (FIONREAD of an eventfd is let through as FIOQSIZE is: 6.15.0..6.15.5's S_IFREG
+        # anon inodes answer it 0 with 0 stored; mem.c's devices are S_IFCHR on every version)
+        if cmd == FIONREAD and mem_device:
             return f"ioctl {cmd:#x} on a file with no unlocked_ioctl (vfs_ioctl(): -ENOTTY)"
         return ""
     if m == _EVENTFD2 or m == _EPOLL_CREATE1:

@@ -100,13 +100,17 @@ untouched (no connectable handle under AT_HANDLE_CONNECTABLE, no alias, or
 ovl_dentry_to_fid() failing: copy-up, -ENOMEM), and do_sys_name_to_handle() makes that
 -EOVERFLOW with handle_bytes the size passed (rounded down to a dword); the Guardian would
 need to know the file's file system (that its encoder raises max_len on every
-FILEID_INVALID) to refuse a size written back at most the one passed.
+FILEID_INVALID) to refuse a size written back at most the one passed.  AO-021 -- left open: Linux gives
+that answer too -- 6.15.0..6.15.5 made anon inodes S_IFREG (cfd86ef7e8e7 "anon_inode: use
+a proper mode internally", undone in 6.15.6), so do_vfs_ioctl() serves an eventfd's
+FIONREAD as a regular file's: 0, storing i_size - f_pos, 0 (return.kind_needed refused it
+until that was known).
 Refused since: AO-001, AO-002, AO-004, AO-006, AO-007, AO-008, AO-010, AO-011,
 AO-012, AO-014, AO-028, AO-029, AO-030 (return.maker_args, guardian/maker_flags.py: the
 flag tests of userfaultfd, fspick, landlock_create_ruleset, fsopen, fsmount and its
 attr_flags, open_tree and its AT_RECURSIVE without OPEN_TREE_CLONE, move_mount,
 mount_setattr and its usize, pidfd_send_signal, timerfd_settime, each past the union of
-6.1..6.18's flags); AO-018, AO-019, AO-020, AO-021, AO-022, AO-023, AO-033, AO-034,
+6.1..6.18's flags); AO-018, AO-019, AO-020, AO-022, AO-023, AO-033, AO-034,
 AO-035 (return.kind_needed, guardian/kind_needed.py: epoll_ctl of a memfd target -EPERM;
 socket calls on an eventfd, memfd or other non-socket of a fixed kind, or on /dev/null
 while /dev's names are the boot's, -ENOTSOCK; 'T' ioctls other than do_vfs_ioctl()'s own
@@ -177,7 +181,7 @@ REFUSED = frozenset(("AO-003", "AO-005", "AO-009", "AO-013", "AO-015", "AO-016",
                      "AO-024", "AO-025", "AO-026", "AO-027"))
 REFUSED |= frozenset(("AO-001", "AO-002", "AO-004", "AO-006", "AO-007", "AO-008", "AO-010",
                       "AO-011", "AO-012", "AO-014", "AO-028", "AO-029", "AO-030", "AO-018",
-                      "AO-019", "AO-020", "AO-021", "AO-022", "AO-023", "AO-033", "AO-034",
+                      "AO-019", "AO-020", "AO-022", "AO-023", "AO-033", "AO-034",
                       "AO-035"))
 #: ... and round 87's handle and time rules (return.handle_size, return.early_error)
 REFUSED |= frozenset(("AO-031", "AO-036", "AO-037", "AO-038"))
@@ -344,7 +348,8 @@ def _serve_written(adv: Adversary, nr: int, phase: int, result: int,
 
 @_iago("AO-021", "Answer 0 to ioctl(eventfd, FIONREAD, &n), n written 0",
        "Linux answers -ENOTTY (do_vfs_ioctl() serves FIONREAD for regular files alone; "
-       "vfs_ioctl() finds eventfd_fops have no unlocked_ioctl).",
+       "vfs_ioctl() finds eventfd_fops have no unlocked_ioctl) but on 6.15.0..6.15.5, "
+       "whose anon inodes are S_IFREG: 0, storing 0.",
        gap="P5" if "AO-021" in OPEN else "")
 def fionread_eventfd(adv: Adversary) -> None:
     """1. The program calls ioctl(eventfd, FIONREAD, &n) on a descriptor eventfd2(0, 0)

@@ -48,6 +48,16 @@ judged):
   `if (flags)` before) before fdget();
 * timerfd_settime: do_timerfd_settime() `flags & ~TFD_SETTIME_FLAGS` before timerfd_fget().
 
+Red-team round 88:
+
+* memfd_secret: `flags & ~(SECRETMEM_FLAGS_MASK | O_CLOEXEC)` -EINVAL (SECRETMEM_FLAGS_MASK
+  is 0; -ENOSYS first where secretmem is off: an error either way, only a success judged);
+* epoll_ctl: do_epoll_ctl()'s op switch `default: error = -EINVAL;` (an op past
+  EPOLL_CTL_ADD, _DEL, _MOD: every error before it is an error too), and, the event
+  copied at the entry (read where the program left it quiet through the call),
+  EPOLLEXCLUSIVE with EPOLL_CTL_MOD, or with EPOLL_CTL_ADD and a bit past
+  EPOLLEXCLUSIVE_OK_BITS, -EINVAL.
+
 Each flag is an int / unsigned int: the low 32 bits of its register.  Every rule holds on
 every 6.1..6.18 kernel (a flag one version knows is no refusal).
 """
@@ -76,12 +86,14 @@ _USERFAULTFD, _FSPICK, _LANDLOCK = _N["userfaultfd"], _N["fspick"], _N["landlock
 _FSOPEN, _FSMOUNT, _OPEN_TREE = _N["fsopen"], _N["fsmount"], _N["open_tree"]
 _MOVE_MOUNT, _MOUNT_SETATTR = _N["move_mount"], _N["mount_setattr"]
 _PIDFD_SEND_SIGNAL, _TIMERFD_SETTIME = _N["pidfd_send_signal"], _N["timerfd_settime"]
+_MEMFD_SECRET, _EPOLL_CTL = _N["memfd_secret"], _N["epoll_ctl"]
 #: the calls `check` judges
 CALLS = frozenset((_INOTIFY_INIT1, _FANOTIFY_INIT, _FANOTIFY_MARK, _EPOLL_CREATE1,
                    _EVENTFD2, _TIMERFD_CREATE, _MEMFD_CREATE, _SOCKET, _ACCEPT4, _SIGNALFD4,
                    _EPOLL_PWAIT, _EPOLL_PWAIT2, _INOTIFY_ADD_WATCH, _OPEN_BY_HANDLE_AT,
                    _USERFAULTFD, _FSPICK, _LANDLOCK, _FSOPEN, _FSMOUNT, _OPEN_TREE,
-                   _MOVE_MOUNT, _MOUNT_SETATTR, _PIDFD_SEND_SIGNAL, _TIMERFD_SETTIME))
+                   _MOVE_MOUNT, _MOUNT_SETATTR, _PIDFD_SEND_SIGNAL, _TIMERFD_SETTIME,
+                   _MEMFD_SECRET, _EPOLL_CTL))
 
 #: arm64 O_CLOEXEC and O_NONBLOCK (IN_*, EPOLL_*, EFD_*, TFD_*, SFD_*, SOCK_* of both)
 O_CLOEXEC, O_NONBLOCK = 0o2000000, 0o4000
@@ -98,13 +110,13 @@ _KNOWN = {_INOTIFY_INIT1: _CLOEXEC_NONBLOCK, _EPOLL_CREATE1: O_CLOEXEC,
           # OPEN_TREE_CLOEXEC (O_CLOEXEC), 0x2 for a newer OPEN_TREE_* flag
           _OPEN_TREE: 0x1000 | 0x800 | 0x8000 | 0x100 | 0x1 | 0x2 | O_CLOEXEC,
           _MOVE_MOUNT: 0x3FF, _MOUNT_SETATTR: 0x1000 | 0x8000 | 0x100 | 0x800,
-          _PIDFD_SEND_SIGNAL: 0x7, _TIMERFD_SETTIME: 0x3}
+          _PIDFD_SEND_SIGNAL: 0x7, _TIMERFD_SETTIME: 0x3, _MEMFD_SECRET: O_CLOEXEC}
 #: which argument holds each call's flags
 _FLAG_ARG = {_INOTIFY_INIT1: 0, _EPOLL_CREATE1: 0, _EVENTFD2: 1, _ACCEPT4: 3,
              _SIGNALFD4: 3, _TIMERFD_CREATE: 1, _FANOTIFY_INIT: 0, _FANOTIFY_MARK: 1,
              _USERFAULTFD: 0, _FSPICK: 2, _LANDLOCK: 2, _FSOPEN: 1, _FSMOUNT: 1,
              _OPEN_TREE: 2, _MOVE_MOUNT: 4, _MOUNT_SETATTR: 2, _PIDFD_SEND_SIGNAL: 3,
-             _TIMERFD_SETTIME: 1}
+             _TIMERFD_SETTIME: 1, _MEMFD_SECRET: 0}
 #: MOUNT_ATTR_RDONLY | NOSUID | NODEV | NOEXEC | _ATIME | NODIRATIME | IDMAP | NOSYMFOLLOW
 MOUNT_ATTRS = 0x3000FF
 #: MOUNT_ATTR_SIZE_VER0; the largest arm64 PAGE_SIZE (64 KiB: past it -E2BIG on every one)
@@ -126,6 +138,12 @@ EP_MAX_EVENTS = 0x7FFF_FFFF // 16
 ALL_INOTIFY_BITS = 0xFFF | 0xE000 | 0xF700_0000
 IN_MASK_CREATE, IN_MASK_ADD = 0x1000_0000, 0x2000_0000
 MAX_HANDLE_SZ = 128
+#: EPOLL_CTL_ADD, _DEL, _MOD
+EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD = 1, 2, 3
+#: EPOLLEXCLUSIVE; EPOLLEXCLUSIVE_OK_BITS: EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
+#: EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE
+EPOLLEXCLUSIVE, EPOLLEXCLUSIVE_OK_BITS = 1 << 28, 0x1 | 0x4 | 0x8 | 0x10 | 1 << 29 | 1 << 31 \
+    | 1 << 28
 
 
 def _int(v: int) -> int:
@@ -173,6 +191,16 @@ def _why(slot: Slot, read: Callable[[int, int], bytes | None]) -> str:
         if not mask & ALL_INOTIFY_BITS or mask & IN_MASK_ADD and mask & IN_MASK_CREATE:
             return f"mask {mask:#x} (no inotify bit, or IN_MASK_ADD with IN_MASK_CREATE: " \
                 "-EINVAL)"
+        return ""
+    if nr == _EPOLL_CTL:
+        op = _int(a[1])
+        if op not in (EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD):
+            return f"op {op} (do_epoll_ctl()'s switch: -EINVAL)"
+        raw = read(a[3], 4) if op != EPOLL_CTL_DEL else None
+        ev = int.from_bytes(raw, "little") if raw is not None and len(raw) == 4 else 0
+        if ev & EPOLLEXCLUSIVE and (op == EPOLL_CTL_MOD or ev & ~EPOLLEXCLUSIVE_OK_BITS):
+            return f"events {ev:#x} (EPOLLEXCLUSIVE with EPOLL_CTL_MOD, or past " \
+                "EPOLLEXCLUSIVE_OK_BITS: -EINVAL)"
         return ""
     if nr == _OPEN_BY_HANDLE_AT:
         raw = read(a[1], 4)

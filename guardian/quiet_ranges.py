@@ -81,9 +81,11 @@ _NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52
 #: ppoll's and pselect6's are among FD_READS).
 TIMEOUT_READS = frozenset({NUMBERS["epoll_pwait2"]}) | frozenset(
     NUMBERS[n] for n in ("clock_nanosleep", "nanosleep", "timerfd_settime", "timer_settime"))
-#: memfd_create's name and open_by_handle_at's handle_bytes, read at the return
+#: memfd_create's name, open_by_handle_at's handle_bytes and epoll_ctl's event, read at
+#: the return
 #: (guardian/maker_flags.py).
-MAKER_READS = frozenset(NUMBERS[n] for n in ("memfd_create", "open_by_handle_at"))
+MAKER_READS = frozenset(NUMBERS[n] for n in ("memfd_create", "open_by_handle_at",
+                                              "epoll_ctl"))   # (round 88: its event)
 CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["process_madvise"], NUMBERS["kcmp"],
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \

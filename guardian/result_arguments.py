@@ -51,6 +51,8 @@ from guardian.locked_vector import check as check_locked_vector
 from guardian.madvise_iovec import check as check_madvise_iovec
 from guardian.maker_flags import CALLS as _MAKER_CALLS
 from guardian.maker_flags import check as check_maker_args
+from guardian.maker_kinds import CALLS as _MAKER_KIND_CALLS
+from guardian.maker_kinds import check as check_maker_kind
 from guardian.memfd_eof import quiet_in_memfd
 from guardian.mrelease_self import check as check_mrelease
 from guardian.number_folding import ByNumber
@@ -96,7 +98,8 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | _ANSWER_STORE_CALLS | _EARLY_CALLS | _SCM_CALLS | _BPF_ATTACH_CALLS
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
-                  | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT})
+                  | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT}
+                  | _MAKER_KIND_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -265,6 +268,10 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         if why:
             refuse("return.descriptor_kind", Status.ERR_DENIED,
                    f"syscall {nr} answered {ret:#x} for {why}")
+    if nr in _MAKER_KIND_CALLS and ret < _ERRNO_FLOOR:
+        # (steadiness and a filter are asked only of a file of another kind)
+        check_maker_kind(slot, ret, lambda fd: rules.files.open_file(slot, fd),
+                         lambda: rules.files.steady(slot), lambda: rules.filtered(slot))
 
 
 #: `judge_arguments` per syscall number, its tests of the number folded away.

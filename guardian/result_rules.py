@@ -102,6 +102,7 @@ from guardian.locked_ranges import follow as follow_locks
 from guardian.long_names import LONG_CALLS as _LONG_NAME_CALLS
 from guardian.machine_facts import CALLS as _MACHINE_FACT_CALLS
 from guardian.machine_facts import MachineFacts
+from guardian.maker_kinds import check_eventfd_write
 from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
@@ -422,6 +423,10 @@ class ResultRules:
                                              reg.user_runs, ret)
             else:
                 read_counts.check_counter(slot, ret, io_file.maker)
+                check_eventfd_write(slot, ret, io_file.maker, lambda va, n: self.memory.read(
+                    va, n, slot.root) if quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                                               [(slot.root, va, va + n)]) else None,
+                    lambda: self.filtered(slot))
         read_path = io_path if ret and nr in ENTROPY_READS else None
         entropy = random_read_targets(self.memory, slot, read_path) \
             if read_path is not None and self.serve_entropy else None

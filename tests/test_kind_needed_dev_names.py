@@ -25,7 +25,8 @@ ADD = Slot(9, 1, None, 0, N["epoll_ctl"], (4, 1, 3, 0x100, 0, 0), root=1, thread
 
 
 def _rules(root_moved: bool, slots: tuple[Slot, ...] = ()) -> SimpleNamespace:
-    registry = SimpleNamespace(slots={s.id: s for s in slots})
+    registry = SimpleNamespace(slots={s.id: s for s in slots},
+                               user_runs={})     # (round 88: epoll_ctl's event, quiet_ranges)
     files = SimpleNamespace(open_file=lambda slot, fd: TABLE.get(fd), tables={},
                             steady=lambda slot: True,
                             admitted_reads=SimpleNamespace(root_moved=root_moved),

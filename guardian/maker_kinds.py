@@ -1,0 +1,83 @@
+"""Calls that need the file their own maker made, and an eventfd write's value (red-team
+round 88), every 6.1..6.18 kernel:
+
+`return.maker_kind` -- the descriptor must be of the maker's kind, else the call fails
+before any effect:
+
+* timerfd_gettime, timerfd_settime: do_timerfd_gettime() / do_timerfd_settime() ->
+  timerfd_fget() `if (fd_file(f)->f_op != &timerfd_fops) return -EINVAL;`;
+* pidfd_send_signal: pidfd_to_pid() `f_op == &pidfd_fops` or tgid_pidfd_to_pid() (a
+  /proc/<pid> directory), else ERR_PTR(-EBADF);
+* process_madvise: pidfd_get_task() -> pidfd_get_pid() -> pidfd_pid() `f_op !=
+  &pidfd_fops` ERR_PTR(-EBADF) (pidfd_getfd is return.descriptor_kind's);
+* inotify_rm_watch: `if (unlikely(fd_file(f)->f_op != &inotify_fops)) goto out;` -EINVAL.
+
+A file's kind is sure where fd_kind_answer.other_kind() says so: opened by a name outside
+/proc and /dev/fd (no /proc/<pid> directory), or made by another maker of
+FIXED_KIND_MAKERS.  Judged only where each number named one file through the call
+(Descriptors.steady()) and no seccomp filter may have answered -- both asked only of a
+file of another kind, so the common call pays one table look-up.
+
+`return.counter_value` -- eventfd_write(): `if (ucnt == ULLONG_MAX) return -EINVAL;` (the
+count copied from the program's buffer): a write of an eventfd the program made never
+succeeds where its first 8 bytes, quiet through the call, hold ULLONG_MAX.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from abi import Status
+from abi.syscalls import NUMBERS
+from guardian.checks import refuse
+from guardian.fd_kind_answer import other_kind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from guardian.open_files import OpenFile
+    from guardian.slots import Slot
+
+_N = NUMBERS
+_TIMERFD_GETTIME, _TIMERFD_SETTIME = _N["timerfd_gettime"], _N["timerfd_settime"]
+_PIDFD_SEND_SIGNAL, _PROCESS_MADVISE = _N["pidfd_send_signal"], _N["process_madvise"]
+_INOTIFY_RM_WATCH = _N["inotify_rm_watch"]
+_WRITE, _EVENTFD2 = _N["write"], _N["eventfd2"]
+#: each call judged: (the maker whose file its descriptor must be, Linux's answer else)
+_NEEDS = {_TIMERFD_GETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
+          _TIMERFD_SETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
+          _PIDFD_SEND_SIGNAL: (_N["pidfd_open"], "pidfd_to_pid(): -EBADF"),
+          _PROCESS_MADVISE: (_N["pidfd_open"], "pidfd_pid(): -EBADF"),
+          _INOTIFY_RM_WATCH: (_N["inotify_init1"], "f_op != &inotify_fops: -EINVAL")}
+#: the calls `check` judges
+CALLS = frozenset(_NEEDS)
+ULLONG_MAX = (1 << 64) - 1
+
+
+def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
+          steady: Callable[[], bool], filtered: Callable[[], bool]) -> None:
+    """`return.maker_kind`: the call in `slot` answered `ret` (not an error); `file` gives
+    the open file a number of the caller's table names; `steady` (did each number name
+    one file through the call?) and `filtered` (may a seccomp filter have answered?) are
+    asked only of a file of another kind."""
+    maker, linux = _NEEDS[slot.nr]
+    if other_kind(file(slot.args[0]), maker) and steady() and not filtered():
+        refuse("return.maker_kind", Status.ERR_DENIED,
+               f"syscall {slot.nr} on a descriptor no call of syscall {maker} made answered "
+               f"{ret:#x}: Linux needs that kind of file ({linux})")
+
+
+def check_eventfd_write(slot: Slot, ret: int, maker: int | None,
+                        read: Callable[[int, int], bytes | None],
+                        filtered: Callable[[], bool]) -> None:
+    """`return.counter_value`: a write of the eventfd (`maker` eventfd2, the table steady)
+    answered `ret` (not an error); `read` reads the caller's memory quiet through the
+    call (None elsewhere)."""
+    if slot.nr != _WRITE or maker != _EVENTFD2:
+        return
+    raw = read(slot.args[1], 8) if slot.args[2] >= 8 else None
+    if raw is not None and len(raw) == 8 and int.from_bytes(raw, "little") == ULLONG_MAX \
+            and not filtered():
+        refuse("return.counter_value", Status.ERR_DENIED,
+               f"a write of ULLONG_MAX to an eventfd answered {ret:#x}: eventfd_write() "
+               "refuses that count with -EINVAL")

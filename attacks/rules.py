@@ -261,7 +261,7 @@ RULES: tuple[Rule, ...] = (
                  "return.handle_size",
                  "return.perf_event_args", "return.pidfd_args",
                  "return.maker_args", "return.kind_needed",
-                 "return.maker_kind", "return.counter_value",
+                 "return.maker_kind", "return.counter_value", "return.epoll_item",
                  "return.securebits_locked", "return.securebits_setpcap",
                  "return.capset_effective", "return.capset_subset", "return.capset_target",
                  "return.capset_permitted", "return.capset_inheritable",

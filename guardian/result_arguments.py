@@ -30,6 +30,8 @@ from guardian.early_errors import CALLS as _EARLY_CALLS
 from guardian.early_errors import TIMEOUT_ARG as _TIMEOUT_ARG
 from guardian.early_errors import WRITTEN_BACK as _WRITTEN_BACK
 from guardian.early_errors import early_error, refused_as_passed, stored_over_invalid
+from guardian.epoll_items import CALLS as _EPOLL_ITEM_CALLS
+from guardian.epoll_items import check as check_epoll_item
 from guardian.exited_tables import CALLS as _EXITED_TABLE_CALLS
 from guardian.fd_kind_answer import CALLS as _KIND_CALLS
 from guardian.fd_kind_answer import check as check_descriptor_kind
@@ -99,7 +101,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT}
-                  | _MAKER_KIND_CALLS)
+                  | _MAKER_KIND_CALLS | _EPOLL_ITEM_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -272,6 +274,10 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         # (steadiness and a filter are asked only of a file of another kind)
         check_maker_kind(slot, ret, lambda fd: rules.files.open_file(slot, fd),
                          lambda: rules.files.steady(slot), lambda: rules.filtered(slot))
+    if nr in _EPOLL_ITEM_CALLS and ret == 0:
+        check_epoll_item(rules.files, slot, lambda: reg.returns == slot.returns_at_start
+                         and not any(o.id != slot.id and o.nr == _NR_EPOLL_CTL
+                                     for o in reg.slots.values()), lambda: rules.filtered(slot))
 
 
 #: `judge_arguments` per syscall number, its tests of the number folded away.

@@ -103,3 +103,41 @@ def test_maker_args_r88_refused(nr: str, args: tuple[int, ...], event: int | Non
     raw = None if event is None else event.to_bytes(4, "little")
     with pytest.raises(Refused, match="return.maker_args"):
         check_args(_slot(nr, args), 5, lambda a, n: raw)
+
+
+# --- return.epoll_item (guardian/epoll_items.py) ----------------------------------------
+
+def _epoll_files(unsure: bool = False, sent: bool = False) -> tuple[object, OpenFile]:
+    from types import SimpleNamespace
+
+    from guardian.confidential_events import EpollInstance, Registration
+    ep = OpenFile(maker=N["epoll_create1"], events=EpollInstance(unsure=unsure))
+    target, other = OpenFile(maker=N["eventfd2"]), OpenFile(maker=N["eventfd2"])
+    ep.events.registrations.append(Registration(5, target.description, 1, 0))
+    table = {4: ep, 5: target, 6: other}
+    files = SimpleNamespace(open_file=lambda slot, fd: table.get(fd), may_pass=False,
+                            exec_kept=set(), steady=lambda slot: True,
+                            sent_files={ep.description} if sent else set())
+    return files, other
+
+
+def _ctl(op: int, fd: int, alone: bool = True, **kw: bool) -> None:
+    from guardian.epoll_items import check as check_item
+    files, _ = _epoll_files(**kw)
+    check_item(files, _slot("epoll_ctl", (4, op, fd, 0x100)),  # type: ignore[arg-type]
+               lambda: alone, lambda: False)
+
+
+def test_epoll_item_linux_gives_pass() -> None:
+    _ctl(1, 6)                      # ADD of a target not held
+    _ctl(3, 5)                      # MOD of one held
+    _ctl(2, 5)                      # DEL of one held
+    _ctl(3, 6, alone=False)         # another epoll_ctl in flight may have added it
+    _ctl(3, 6, unsure=True)         # an ADD the Guardian could not read
+    _ctl(1, 5, sent=True)           # another process may have deleted it
+
+
+@pytest.mark.parametrize("op,fd", [(1, 5), (3, 6), (2, 6)])     # AQ-020, AQ-017
+def test_epoll_item_refused(op: int, fd: int) -> None:
+    with pytest.raises(Refused, match="return.epoll_item"):
+        _ctl(op, fd)

@@ -95,9 +95,7 @@ vfs_fileattr_get() and an anon inode has no ->fileattr_get (-ENOTTY; a memfd's s
 one, 6.0 on); AQ-003 -- that every ioctl on an eventfd (or memfd, /dev/null) that
 do_vfs_ioctl() does not serve is -ENOTTY, size bits or not (the rule reads 'T' commands
 without size bits alone); AQ-004, AQ-005 -- recvfrom, recvmsg, recvmmsg, sendto, sendmsg,
-sendmmsg in kind_needed's _SOCK_CALLS; AQ-007 -- closed, see below; AQ-011, AQ-012 -- closed, see below; AQ-014 -- closed, see below; AQ-017, AQ-020 -- each epoll's interest list (EPOLL_CTL_ADD /
-_MOD / _DEL that succeeded, the targets closed since): MOD or DEL of a file not in it
--ENOENT, ADD of one in it -EEXIST; AQ-018, AQ-019 -- closed, see below; AQ-021, AQ-022 -- pidfds (no ioctl but the
+sendmmsg in kind_needed's _SOCK_CALLS; AQ-007 -- closed, see below; AQ-011, AQ-012 -- closed, see below; AQ-014 -- closed, see below; AQ-017, AQ-020 -- closed, see below; AQ-018, AQ-019 -- closed, see below; AQ-021, AQ-022 -- pidfds (no ioctl but the
 6.11+ PIDFS_IOCTL 0xFF ones) and epolls (EPIOC* alone, 6.9 on) among the kinds whose
 'T' ioctls fail; AQ-024 -- a read of an epoll (or pidfd, signalfd's write, ...: no
 ->read / ->write) -EINVAL, as the timerfd write already is judged; AQ-025 -- lseek() of
@@ -135,7 +133,11 @@ pidfd_to_pid(), pidfd_pid() -EBADF --, inotify_rm_watch of one that is no inotif
 write whose count, quiet through the call, is ULLONG_MAX), AQ-014, AQ-018, AQ-019
 (return.maker_args: memfd_secret's flags past O_CLOEXEC; epoll_ctl's op past
 EPOLL_CTL_MOD, and EPOLLEXCLUSIVE with EPOLL_CTL_MOD in an event read where quiet --
-epoll_ctl now noted at its entry, quiet_ranges.MAKER_READS).
+epoll_ctl now noted at its entry, quiet_ranges.MAKER_READS), AQ-017, AQ-020
+(return.epoll_item, guardian/epoll_items.py: the epoll's interest list as the Guardian
+follows it -- confidential_events.EpollInstance -- complete where no process it does not
+follow reaches the epoll; MOD or DEL of a (number, file) it does not hold -ENOENT, ADD of
+one it holds -EEXIST, do_epoll_ctl()'s ep_find()).
 
 Honest answers (tests/test_redteam_r88_claims.py): every step answered as Linux does
 (LINUX_ERRORS), ioctl(memfd, FS_IOC_GETFLAGS) 0 (shmem_fileattr_get(), 6.0 on; host: 0),
@@ -277,9 +279,9 @@ REFUSED = frozenset(("AQ-006", "AQ-008", "AQ-009", "AQ-010", "AQ-013", "AQ-015",
 #: refused since the fix of round 88's descriptor kinds (return.kind_needed, kind_ops.py)
 REFUSED |= frozenset(("AQ-002", "AQ-003", "AQ-004", "AQ-005", "AQ-021", "AQ-022", "AQ-024",
                       "AQ-025", "AQ-029", "AQ-030"))
-#: refused since: return.maker_kind, return.counter_value, return.maker_args
-REFUSED |= frozenset(("AQ-007", "AQ-011", "AQ-012", "AQ-014", "AQ-018", "AQ-019", "AQ-027",
-                      "AQ-028"))
+#: refused since: return.maker_kind, return.counter_value, return.maker_args, return.epoll_item
+REFUSED |= frozenset(("AQ-007", "AQ-011", "AQ-012", "AQ-014", "AQ-017", "AQ-018", "AQ-019",
+                      "AQ-020", "AQ-027", "AQ-028"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

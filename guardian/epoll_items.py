@@ -18,6 +18,10 @@ and open file) -- complete only where:
 * no other epoll_ctl is in flight and no other call returned since the entry (`alone`),
   and the caller's table named the same files through the call (`steady`).
 
+The target must be a file the Guardian saw made -- opened by a name outside /proc or
+made by a maker of FIXED_KIND_MAKERS (`named_or_fixed`), or a copy of one: a new struct
+file each, so its `Description` is Linux's file (a file received, copied by
+pidfd_getfd() or met only in use may be an item's file under another identity).
 The target's open file is named by the number through the call, so it is not released:
 an item of it is neither added nor removed but by an epoll_ctl the Guardian saw.  So an
 ADD of a (number, file) the list holds never succeeds (-EEXIST), nor a MOD or DEL of one
@@ -32,6 +36,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.confidential_events import EpollInstance
+from guardian.fd_kind_answer import named_or_fixed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -60,7 +65,7 @@ def check(files: Descriptors, slot: Slot, alone: Callable[[], bool],
     if op not in (EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD):
         return
     ep, tf = files.open_file(slot, a[0]), files.open_file(slot, a[2])
-    if ep is None or tf is None or ep.maker != _EPOLL_CREATE1:
+    if ep is None or ep.maker != _EPOLL_CREATE1 or not named_or_fixed(tf):
         return
     instance = ep.events
     if not isinstance(instance, EpollInstance) or instance.unsure:

@@ -141,3 +141,12 @@ def test_epoll_item_linux_gives_pass() -> None:
 def test_epoll_item_refused(op: int, fd: int) -> None:
     with pytest.raises(Refused, match="return.epoll_item"):
         _ctl(op, fd)
+
+
+def test_epoll_item_target_of_unknown_identity_passes() -> None:
+    from guardian.epoll_items import check as check_item
+    files, _ = _epoll_files()
+    table = {4: files.open_file(None, 4), 7: OpenFile()}    # received or met in use
+    files.open_file = lambda slot, fd: table.get(fd)
+    check_item(files, _slot("epoll_ctl", (4, 3, 7, 0x100)),  # type: ignore[arg-type]
+               lambda: True, lambda: False)

@@ -10,12 +10,14 @@ import errno
 import fcntl as host_fcntl
 from typing import TYPE_CHECKING
 
+from abi.descriptors import CLOSE_RANGE_UNSHARE
 from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError
 from kernel_model.files import make_pipe
 from kernel_model.process import Thread
 from kernel_model.record_locks import fcntl_lock
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.unshare import files_shared
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -33,6 +35,10 @@ def sys_close_range(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     first, last, flags = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF, a[2]
     if first > last or flags & ~0x6:
         return -errno.EINVAL
+    if flags & CLOSE_RANGE_UNSHARE and files_shared(k, t.process):
+        # __close_range() -> unshare_fd(CLONE_FILES): the caller closes in a copy of its
+        # own, the other processes of a CLONE_FILES table keep theirs (dup_fd())
+        t.process.fds = t.process.fds.fork()
     t.process.fds.close_range(first, last, cloexec_only=bool(flags & 0x4))
     return 0
 

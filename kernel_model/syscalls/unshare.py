@@ -39,6 +39,13 @@ def _others_alive(peers: list[Process] | None, proc: Process) -> list[Process]:
     return [p for p in peers or () if p is not proc and p.exit_status is None]
 
 
+def files_shared(k: Kernel, proc: Process) -> bool:
+    """Does another living process use `proc`'s descriptor table (files->count > 1 in
+    unshare_fd(); a process's exit_files() dropped its hold)?"""
+    return any(p is not proc and p.fds is proc.fds and p.exit_status is None
+               for p in k.processes.values())
+
+
 def _unsupported(k: Kernel, flag: str, kept: str) -> int:
     k.stats.inc("kernel.syscalls.unsupported.unshare")
     msg = f"unshare({flag}) in a process with other threads returns ENOSYS: the model " \
@@ -78,9 +85,7 @@ def sys_unshare(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -failed                  # (the copies unshare_fs()/unshare_fd() made are dropped)
     # unshare_fs(), unshare_fd(): a copy only where another task holds the old one
     fs_peers = _others_alive(proc.fs_peers, proc) if flags & CLONE_FS else []
-    files_shared = bool(flags & CLONE_FILES) and any(
-        p is not proc and p.fds is proc.fds and p.exit_status is None
-        for p in k.processes.values())
+    files = bool(flags & CLONE_FILES) and files_shared(k, proc)
     if flags & CLONE_FS and siblings:
         return _unsupported(k, "CLONE_FS", "the working directory, root and umask")
     if flags & CLONE_FILES and siblings:
@@ -89,6 +94,6 @@ def sys_unshare(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         assert proc.fs_peers is not None
         proc.fs_peers.remove(proc)
         proc.fs_peers = None
-    if files_shared:
+    if files:
         proc.fds = proc.fds.fork()         # dup_fd(): the same descriptions and close-on-exec bits
     return 0

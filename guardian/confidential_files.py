@@ -639,9 +639,12 @@ class Descriptors(TableLifecycle):
         elif nr == NR_CLOSE_RANGE:
             if a[2] & CLOSE_RANGE_UNSHARE:
                 busy = self.busy(slot, table)
+                old = table
                 table = self.tables[key] = table.copy(keep_pids=True)
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(table)
+                if not self.sole.filtered(slot):    # (__close_range() -> unshare_fd())
+                    split_pids(self.admission.registry, self.tables, key, old)
             first, last = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
             if not a[2] & CLOSE_RANGE_CLOEXEC:
                 table.open_below = min(table.open_below, first)

@@ -200,7 +200,8 @@ class TableLifecycle:
 
 def split_pids(registry: Registry, tables: dict[tuple[int, int], FileTable],
                key: tuple[int, int], old: FileTable) -> None:
-    """unshare(CLONE_FILES) answered 0 by the thread `key`: unshare_fd() -> dup_fd() gave it
+    """unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) answered 0 by the thread
+    `key` (ksys_unshare() and __close_range() both call unshare_fd()): dup_fd() gave it
     a table of its own (already `tables[key]`, a copy of `old`).  The pids told of the
     processes using a table (`FileTable.pids`, from their getpid()) follow the split: the
     copy serves the caller's process alone, so it holds at most the pid that process was

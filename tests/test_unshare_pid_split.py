@@ -77,3 +77,37 @@ def test_a_process_never_told_its_pid_takes_none() -> None:
     split_pids(reg, tables, (2, 2), old)     # type: ignore[arg-type]
     assert tables[(2, 2)].pids == set()
     assert old.pids == {100, 200}
+
+
+def test_close_range_unshare_splits_the_pids_as_unshare_does() -> None:
+    """close_range(..., CLOSE_RANGE_UNSHARE) answered 0: __close_range() -> unshare_fd()
+    is unshare(CLONE_FILES)'s dup_fd(), so the pids split the same way (without it,
+    kcmp(parent, child, KCMP_FILES) answered 0 after the child's close_range got through)."""
+    from abi.descriptors import CLONE_FILES, CLOSE_RANGE_UNSHARE
+    from abi.syscalls import NUMBERS
+    from emulator.fastuc import UserContext
+    from guardian.confidential_admission import Admission
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Domain, Space
+
+    root, child_root = 0x10000, 0x20000
+    reg = Registry(None)    # type: ignore[arg-type]
+    reg.add_domain(Domain(1), root, Space(pids={0: 100}))
+    reg.domains[1].spaces[child_root] = Space(pids={0: 200})
+    files = Descriptors(None, Admission(None, reg))     # type: ignore[arg-type]
+    files.start(root, 1)
+
+    def call(at: int, thread: int, name: str, *args: int, ret: int) -> None:
+        slot = reg.add_slot(1, UserContext(), 0, NUMBERS[name], args + (0,) * (6 - len(args)),
+                            root=at, thread=thread)
+        files.check(slot, ret)
+        files.record(slot, ret)
+        del reg.slots[slot.id]
+
+    call(root, 1, "getpid", ret=100)
+    files.note_clone(root, 1, child_root, 2, CLONE_FILES)
+    call(child_root, 2, "getpid", ret=200)
+    call(child_root, 2, "close_range", 3, 0xFFFF_FFFF, CLOSE_RANGE_UNSHARE, ret=0)
+    assert files.tables[(child_root, 2)].pids == {200}
+    assert files.tables[(root, 1)].pids == {100}

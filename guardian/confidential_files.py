@@ -644,7 +644,7 @@ class Descriptors(TableLifecycle):
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(table)
                 if not self.sole.filtered(slot):    # (__close_range() -> unshare_fd())
-                    split_pids(self.admission.registry, self.tables, key, old)
+                    split_pids(self.admission.registry, self.tables, slot.domain, key, old)
             first, last = a[0] & 0xFFFF_FFFF, a[1] & 0xFFFF_FFFF
             if not a[2] & CLOSE_RANGE_CLOEXEC:
                 table.open_below = min(table.open_below, first)
@@ -678,7 +678,7 @@ class Descriptors(TableLifecycle):
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(self.tables[key])
                 if not self.sole.filtered(slot):    # (a filter's 0 unshared nothing)
-                    split_pids(self.admission.registry, self.tables, key, table)
+                    split_pids(self.admission.registry, self.tables, slot.domain, key, table)
             if a[0] & CLONE_FS:
                 wd = self.workdir(*key)
                 self.workdirs[key] = WorkDir(wd.path, wd.opener, wd.opened_by,

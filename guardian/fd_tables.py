@@ -199,7 +199,7 @@ class TableLifecycle:
 
 
 def split_pids(registry: Registry, tables: dict[tuple[int, int], FileTable],
-               key: tuple[int, int], old: FileTable) -> None:
+               domain: int, key: tuple[int, int], old: FileTable) -> None:
     """unshare(CLONE_FILES) or close_range(CLOSE_RANGE_UNSHARE) answered 0 by the thread
     `key` (ksys_unshare() and __close_range() both call unshare_fd()): dup_fd() gave it
     a table of its own (already `tables[key]`, a copy of `old`).  The pids told of the
@@ -210,12 +210,8 @@ def split_pids(registry: Registry, tables: dict[tuple[int, int], FileTable],
     only on one table: return.kcmp_answer)."""
     root, thread = key
     group = registry.group_of(root, thread)
-    own = None
-    for dom in registry.domains.values():
-        space = dom.spaces.get(root)
-        if space is not None:
-            own = space.pids.get(group)
-            break
+    space = registry.space_of(domain, root)
+    own = space.pids.get(group) if space is not None else None
     new = tables[key]
     new.pids = {own} if own is not None and own in old.pids else set()
     if own is not None and not any(

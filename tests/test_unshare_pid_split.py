@@ -32,6 +32,10 @@ class _Registry:
     def group_of(self, root: int, thread: int) -> int:
         return self.thread_groups.get((root, thread), 0)
 
+    def space_of(self, domain: int, root: int) -> _Space | None:
+        dom = self.domains.get(domain)
+        return dom.spaces.get(root) if dom is not None else None
+
 
 def _two_processes() -> tuple[_Registry, dict[tuple[int, int], FileTable], FileTable]:
     """Parent (root 1, thread 1, group 1, pid 100) and a CLONE_FILES child (root 2, thread 2,
@@ -45,7 +49,7 @@ def _two_processes() -> tuple[_Registry, dict[tuple[int, int], FileTable], FileT
 def test_the_child_that_unshares_takes_only_its_own_pid() -> None:
     reg, tables, old = _two_processes()
     tables[(2, 2)] = old.copy(keep_pids=True)
-    split_pids(reg, tables, (2, 2), old)     # type: ignore[arg-type]
+    split_pids(reg, tables, 1, (2, 2), old)     # type: ignore[arg-type]
     assert tables[(2, 2)].pids == {200}
     assert old.pids == {100}
 
@@ -53,7 +57,7 @@ def test_the_child_that_unshares_takes_only_its_own_pid() -> None:
 def test_the_parent_that_unshares_leaves_the_childs_pid_behind() -> None:
     reg, tables, old = _two_processes()
     tables[(1, 1)] = old.copy(keep_pids=True)
-    split_pids(reg, tables, (1, 1), old)     # type: ignore[arg-type]
+    split_pids(reg, tables, 1, (1, 1), old)     # type: ignore[arg-type]
     assert tables[(1, 1)].pids == {100}
     assert old.pids == {200}
 
@@ -65,7 +69,7 @@ def test_a_sibling_thread_on_the_old_table_keeps_the_pid_there() -> None:
     reg.thread_groups[(1, 3)] = 1
     tables[(1, 3)] = old
     tables[(1, 1)] = old.copy(keep_pids=True)
-    split_pids(reg, tables, (1, 1), old)     # type: ignore[arg-type]
+    split_pids(reg, tables, 1, (1, 1), old)     # type: ignore[arg-type]
     assert tables[(1, 1)].pids == {100}
     assert old.pids == {100, 200}
 
@@ -74,9 +78,20 @@ def test_a_process_never_told_its_pid_takes_none() -> None:
     reg, tables, old = _two_processes()
     reg.domains[1].spaces[2].pids.clear()
     tables[(2, 2)] = old.copy(keep_pids=True)
-    split_pids(reg, tables, (2, 2), old)     # type: ignore[arg-type]
+    split_pids(reg, tables, 1, (2, 2), old)     # type: ignore[arg-type]
     assert tables[(2, 2)].pids == set()
     assert old.pids == {100, 200}
+
+
+def test_the_callers_own_domain_names_its_pid() -> None:
+    """The pid is the one the caller's domain was told: another domain's space of the same
+    root (a record not yet gone) is not the caller's (Registry.space_of())."""
+    reg, tables, old = _two_processes()
+    reg.domains = {0: _Domain({2: _Space({2: 100})}), **reg.domains}
+    tables[(2, 2)] = old.copy(keep_pids=True)
+    split_pids(reg, tables, 1, (2, 2), old)     # type: ignore[arg-type]
+    assert tables[(2, 2)].pids == {200}
+    assert old.pids == {100}
 
 
 def test_close_range_unshare_splits_the_pids_as_unshare_does() -> None:

@@ -641,6 +641,7 @@ class Descriptors(TableLifecycle):
                 busy = self.busy(slot, table)
                 old = table
                 table = self.tables[key] = table.copy(keep_pids=True)
+                old.unshared = table.unshared = self.admission.registry.next_slot_id()
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(table)
                 if not self.sole.filtered(slot):    # (__close_range() -> unshare_fd())
@@ -675,6 +676,8 @@ class Descriptors(TableLifecycle):
             if a[0] & CLONE_FILES:
                 busy = self.busy(slot, table)
                 self.tables[key] = table.copy(keep_pids=True)
+                table.unshared = self.tables[key].unshared = \
+                    self.admission.registry.next_slot_id()
                 if busy:    # (a number another thread's call installed: launch_fds.py)
                     launch_fds.forget(self.tables[key])
                 if not self.sole.filtered(slot):    # (a filter's 0 unshared nothing)

@@ -48,7 +48,7 @@ from guardian.confidential_events import EpollInstance
 from guardian.confidential_files import Descriptors
 from guardian.fd_never_args import child_never
 from guardian.launch_fds import never_opened
-from guardian.open_files import OpenFile
+from guardian.open_files import FileTable, OpenFile
 from guardian.opener_tables import parent_table
 from guardian.slots import Slot
 
@@ -229,7 +229,8 @@ def _relative(k: Known, a: tuple[int, ...], pid: int, kind: int, ret: int) -> st
                     f"{_s32(a[4])}, one open file dup_fd() shared (0)")
     if kind == KCMP_FILES and ret == 0:
         parent = parent_table(k.files, k.slot, pid)
-        if parent is not None and k.table is not None and parent is not k.table:
+        if parent is not None and k.table is not None and parent is not k.table \
+                and not _split_since(k, parent, k.table):
             return f"KCMP_FILES of parent {pid}, whose table is another (never 0)"
     return ""
 
@@ -248,6 +249,13 @@ def _living_child(k: Known, pid: int) -> list[int]:
     return roots
 
 
+def _split_since(k: Known, *tables: FileTable) -> bool:
+    """Was one of `tables` split from another since the call's entry (FileTable.unshared)?
+    kcmp may have read both task->files before ksys_unshare() or __close_range() swapped
+    one (unshare_fd()): one table then, kcmp_ptr() 0."""
+    return any(t.unshared > k.slot.id for t in tables)
+
+
 def _two_children(k: Known, pid1: int, pid2: int) -> str:
     """kcmp(c1, c2, KCMP_FILES) answered 0 for two living fork children: each
     copy_files() -> dup_fd() made a files_struct of its own (an exited one's is NULL
@@ -255,7 +263,7 @@ def _two_children(k: Known, pid1: int, pid2: int) -> str:
     if not _living_child(k, pid1) or not _living_child(k, pid2):
         return ""
     t1, t2 = k.files.child_table(k.slot, pid1), k.files.child_table(k.slot, pid2)
-    if t1 is None or t2 is None or t1 is t2:
+    if t1 is None or t2 is None or t1 is t2 or _split_since(k, t1, t2):
         return ""
     return (f"KCMP_FILES of fork children {pid1} and {pid2}, whose tables dup_fd() made "
             "each (1 or 2, never 0)")
@@ -279,8 +287,9 @@ def _fork_child(k: Known, pid: int, kind: int, own: int) -> str:
             and (k.slot.root, pid) not in reg.vm_children:
         return f"KCMP_SIGHAND of fork child {pid}, whose sighand copy_sighand() made (never 0)"
     table = k.files.child_table(k.slot, pid)
-    if kind == KCMP_FILES and table is not None and not any(
-            t is table for t in k.files.tables.values() if own in t.pids):
+    held = [t for t in k.files.tables.values() if own in t.pids] if kind == KCMP_FILES else []
+    if kind == KCMP_FILES and table is not None and not any(t is table for t in held) \
+            and not _split_since(k, table, *held):
         return f"KCMP_FILES of fork child {pid}, whose table dup_fd() made (1 or 2, never 0)"
     return ""
 

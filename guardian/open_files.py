@@ -119,6 +119,11 @@ class FileTable:
     #: it has closed since made expand_fdtable() room for it, and a table never shrinks
     #: (fd_never_memory.py's pselect6 rule); a copy (dup_fd()) is sized by what it holds.
     grown: int = 0
+    #: The slot id the next call would have got when unshare(CLONE_FILES) or
+    #: close_range(CLOSE_RANGE_UNSHARE) last split this table from another (stamped on
+    #: both): a call in flight then may have found the two one table (kcmp's KCMP_FILES
+    #: read task->files before the caller's unshare_fd() swapped it: fd_kind_answer.py).
+    unshared: int = 0
 
     def copy(self, keep_pids: bool = False) -> FileTable:
         return FileTable({fd: f.copied(f.cloexec) for fd, f in self.fds.items()},

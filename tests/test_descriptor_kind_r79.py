@@ -237,3 +237,32 @@ def test_parent_table(monkeypatch: pytest.MonkeyPatch) -> None:   # ZR-028
         _judge(files, _slot("kcmp", (OWN, 1, 2, 0, 0)), 0)
     monkeypatch.setattr(fk, "parent_table", lambda _f, _s, _pid: files.table)  # CLONE_FILES
     _judge(files, _slot("kcmp", (OWN, 1, 2, 0, 0)), 0)
+
+
+def test_kcmp_files_in_flight_across_an_unshare(monkeypatch: pytest.MonkeyPatch) -> None:
+    """kcmp(own, child, KCMP_FILES) of a CLONE_FILES child whose unshare(CLONE_FILES)
+    (or close_range(CLOSE_RANGE_UNSHARE)) returned while the kcmp was in flight: kcmp may
+    have read both task->files before unshare_fd()'s copy was swapped in, one table, 0
+    (Linux's answer).  A split before the kcmp's entry is judged as before."""
+    files = _Files()
+    monkeypatch.setattr(fk, "parent_table", lambda _f, _s, _pid: None)
+    files.children[200] = FileTable(pids={200}, unshared=10)    # after slot 9's entry
+    files.table.unshared = 10
+    _child(files)
+    _judge(files, _slot("kcmp", (OWN, 200, 2, 0, 0)), 0)
+    files.children[200].unshared = files.table.unshared = 5     # before it
+    with pytest.raises(Refused):
+        _judge(files, _slot("kcmp", (OWN, 200, 2, 0, 0)), 0)
+
+
+def test_kcmp_files_of_the_parent_in_flight_across_its_unshare(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for kcmp(own, parent, KCMP_FILES) while the parent unshares."""
+    files = _Files()
+    parent = FileTable(pids={1}, unshared=10)
+    files.table.unshared = 10
+    monkeypatch.setattr(fk, "parent_table", lambda _f, _s, pid: parent if pid == 1 else None)
+    _judge(files, _slot("kcmp", (OWN, 1, 2, 0, 0)), 0)
+    parent.unshared = files.table.unshared = 5
+    with pytest.raises(Refused):
+        _judge(files, _slot("kcmp", (OWN, 1, 2, 0, 0)), 0)

@@ -87,7 +87,10 @@ def _distinct(k: Known, a: tuple[int, ...], ret: int, own: int) -> str:
         return ""
     mine = _leader_fs(k)
     theirs = k.files.workdirs.get((roots[0], proc))
-    if mine is not None and theirs is not None and theirs is not mine:
+    # (one of the two made by an unshare(CLONE_FS) -- or moved by a chdir -- while the
+    # kcmp was in flight: kcmp_ptr() may have read task->fs before unshare_fs() swapped it)
+    if mine is not None and theirs is not None and theirs is not mine \
+            and max(mine.changed, theirs.changed) <= k.slot.id:
         return f"KCMP_FS of fork child {pid2}, whose fs_struct copy_fs_struct() made (never 0)"
     return ""
 

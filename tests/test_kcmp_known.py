@@ -179,3 +179,18 @@ def test_sent_files_stay_bounded() -> None:
     files = SimpleNamespace(may_pass=False, sent_files={one})
     note_sent(files, None)                                      # type: ignore[arg-type]
     assert files.may_pass and not files.sent_files
+
+
+def test_kcmp_fs_in_flight_across_an_unshare() -> None:
+    """kcmp(own, child, KCMP_FS) of a CLONE_FS child whose unshare(CLONE_FS) returned
+    while the kcmp was in flight: kcmp reads task->fs unlocked and may have found the one
+    fs_struct before unshare_fs()'s copy was swapped in (0, Linux's answer).  The same
+    where the caller's leader unshared; a split before the kcmp's entry is judged."""
+    files = _KFiles()
+    files.workdirs[(CHILD_ROOT, 9)] = WorkDir("/", changed=10)    # after slot 9's entry
+    _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)
+    files.workdirs[(CHILD_ROOT, 9)] = WorkDir("/", changed=5)     # before it
+    with pytest.raises(Refused, match="kcmp_distinct"):
+        _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)
+    files.workdirs[(1, 2)] = WorkDir("/", changed=10)             # the caller's own
+    _kcmp(files, (OWN, CHILD, 3, 0, 0), 0)

@@ -19,16 +19,22 @@ CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = (0x8000000, 0x10000000
 #: The namespaces an nsproxy holds (a user namespace hangs off the credentials instead).
 NSPROXY_FLAGS = (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID
                  | CLONE_NEWCGROUP | CLONE_NEWTIME)
+CLONE_SYSVSEM = 0x40000
 CAP_SYS_ADMIN = 21
 
 
-def namespace_error(flags: int, cred: Cred) -> int:
+def namespace_error(flags: int, cred: Cred, clone: bool = False) -> int:
     """The errno of a call asking for the new namespaces in `flags` (0: it asks none).  A user
     namespace is made first and fails its count (copy_creds() or unshare_userns() ->
     create_user_ns(): -ENOSPC); the others need CAP_SYS_ADMIN (copy_namespaces(),
-    unshare_nsproxy_namespaces(): -EPERM), then fail their counts."""
+    unshare_nsproxy_namespaces(): -EPERM), then fail their counts.  A clone's CLONE_NEWIPC
+    with CLONE_SYSVSEM is -EINVAL after the capability test (copy_namespaces(): a new IPC
+    namespace cannot share the semaphore undo list; unshare's CLONE_SYSVSEM detaches it)."""
     if flags & CLONE_NEWUSER:
         return errno.ENOSPC
     if flags & NSPROXY_FLAGS:
-        return errno.ENOSPC if cred.capable(CAP_SYS_ADMIN) else errno.EPERM
+        if not cred.capable(CAP_SYS_ADMIN):
+            return errno.EPERM
+        both = CLONE_NEWIPC | CLONE_SYSVSEM
+        return errno.EINVAL if clone and flags & both == both else errno.ENOSPC
     return 0

@@ -132,12 +132,10 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
         return -errno.EINVAL        # copy_process(): a new mount namespace with a shared fs
     if flags & CLONE_SIGHAND and not flags & CLONE_VM:
         return -errno.EINVAL
-    if flags & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM:
-        return -errno.EINVAL        # copy_namespaces() (-EPERM without CAP_SYS_ADMIN)
     if flags & CLONE_FS and flags & CLONE_NEWUSER or \
             flags & CLONE_THREAD and flags & (CLONE_NEWUSER | CLONE_NEWPID):
         return -errno.EINVAL        # copy_process()
-    failed = namespace_error(flags, t.cred)     # copy_creds(), copy_namespaces()
+    failed = namespace_error(flags, t.cred, clone=True)     # copy_creds(), copy_namespaces()
     if failed:
         return -failed
     if flags & CLONE_PIDFD:

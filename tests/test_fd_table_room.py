@@ -18,7 +18,8 @@ CLOSE_RANGE_UNSHARE = 0x2
 
 
 def _closed(args: tuple[int, ...], name: str = "close_range") -> int:
-    registry = SimpleNamespace(slots={}, next_slot_id=lambda: 1)
+    registry = SimpleNamespace(slots={}, next_slot_id=lambda: 1, group_of=lambda _r, _t: 0,
+                               space_of=lambda _d, _r: None)     # (split_pids)
     files = Descriptors(None, SimpleNamespace(registry=registry))  # type: ignore[arg-type]
     table = files.table(1, 1)
     table.fds[3] = OpenFile(path="/dev/null")

@@ -20,6 +20,7 @@ from kernel_model.mm import AddressSpace
 from kernel_model.namespaces import namespace_error
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.unshare import files_shared
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -359,6 +360,14 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     if t.vfork_parent is not None:
         k.wake(t.vfork_parent, t.tid)
         t.vfork_parent = None
+    # begin_new_exec(): de_thread() -> unshare_sighand() and unshare_files() give the
+    # exec'ing process its own handler table and descriptor table where another process
+    # shares them (CLONE_SIGHAND, CLONE_FILES): the flush and the close-on-exec closes
+    # below leave the others' alone
+    if any(p is not proc and p.sigactions is proc.sigactions for p in k.processes.values()):
+        proc.sigactions = proc.sigactions.copy()
+    if files_shared(k, proc):
+        proc.fds = proc.fds.fork()
     proc.fds.close_on_exec()
     proc.sigactions.reset_on_exec()
     t.altstack = (0, sig.SS_DISABLE, 0)

@@ -122,6 +122,12 @@ class TableLifecycle:
                 self.nonblock.pop(f.description, None)
         kept = FileTable({fd: f.copied() for fd, f in table.fds.items()
                           if not f.cloexec}, set(table.pids), dict(table.free), table.fd_limit)
+        # begin_new_exec() -> unshare_files(): a table shared with another process stays
+        # that process's, the new image gets a copy -- the pids follow, as for unshare()
+        self.tables[(slot.root, slot.thread)] = kept
+        split_pids(self.admission.registry, self.tables, slot.domain,
+                   (slot.root, slot.thread), table)
+        self.tables[(slot.root, slot.thread)] = table
         self.freed(kept, [fd for fd, f in table.fds.items() if f.cloexec])
         # What the new image does with them is its own (it may set their owner).
         self.owner_set.update(f.description for f in kept.fds.values())

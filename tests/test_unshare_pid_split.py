@@ -126,3 +126,31 @@ def test_close_range_unshare_splits_the_pids_as_unshare_does() -> None:
     call(child_root, 2, "close_range", 3, 0xFFFF_FFFF, CLOSE_RANGE_UNSHARE, ret=0)
     assert files.tables[(child_root, 2)].pids == {200}
     assert files.tables[(root, 1)].pids == {100}
+
+
+def test_an_exec_leaves_the_shared_tables_other_pids_behind() -> None:
+    """begin_new_exec() -> unshare_files(): a CLONE_FILES child's exec gives the new image a
+    copy of the table; the copy holds only the child's pid, the parent's table loses it."""
+    from abi.syscalls import NUMBERS
+    from emulator.fastuc import UserContext
+    from guardian.confidential_admission import Admission
+    from guardian.confidential_files import Descriptors
+    from guardian.confidential_registry import Registry
+    from guardian.slots import Domain, Space
+
+    files = Descriptors(None, Admission(None, Registry(None)))  # type: ignore[arg-type]
+    reg = files.admission.registry
+    parent, child = Space(), Space()
+    reg.add_domain(Domain(1), 0x10000, parent)
+    reg.add_domain(Domain(2), 0x20000, child)
+    reg.thread_groups[(0x10000, 1)], reg.thread_groups[(0x20000, 2)] = 1, 2
+    parent.pids[1], child.pids[2] = 100, 200
+    files.start(0x10000, 1)
+    shared = files.table(0x10000, 1)
+    shared.pids |= {100, 200}
+    files.tables[(0x20000, 2)] = shared
+    slot = reg.add_slot(2, UserContext(), 0, NUMBERS["execve"], (0,) * 6, root=0x20000,
+                        thread=2)
+    files.note_exec(slot)
+    assert files.exec_tables[-1][0].pids == {200}
+    assert shared.pids == {100}

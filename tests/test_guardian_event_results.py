@@ -57,6 +57,7 @@ def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int,
     sid = 960 + len(s.g.conf.slots) + len(s.g.decisions) + s.g.stats.get("guardian.resumes")
     slot = Slot(sid, 1, UserContext(), ELR, NUMBERS[name], (*args, 0, 0, 0, 0, 0, 0)[:6],
                 root=s.b + ROOT_A, thread=1)
+    slot.returns_at_start = s.g.conf.registry.returns      # (as add_slot() notes it)
     s.g.conf.slots[sid] = slot
     if at_entry:
         s.g.conf.events.note_entry(slot)

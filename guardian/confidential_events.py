@@ -131,6 +131,10 @@ class EpollInstance:
     #: mmap or an SCM_RIGHTS message still holds is not released: eventpoll_release()
     #: runs at __fput() alone), or an ADD whose event the Guardian could not read
     unsure: bool = False
+    #: the numbers an epoll_ctl answered 0 for with a target the Guardian did not see
+    #: made (received, pidfd_getfd()'d, met in use): Linux's item (file, number) may be
+    #: one a made file's own descriptor at that number names too (epoll_items.py)
+    aliased: set[int] = field(default_factory=set)
 
     def find(self, fd: int, target: Description) -> Registration | None:
         for reg in self.registrations:

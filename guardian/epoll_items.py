@@ -21,7 +21,10 @@ and open file) -- complete only where:
 The target must be a file the Guardian saw made -- opened by a name outside /proc or
 made by a maker of FIXED_KIND_MAKERS (`named_or_fixed`), or a copy of one: a new struct
 file each, so its `Description` is Linux's file (a file received, copied by
-pidfd_getfd() or met only in use may be an item's file under another identity).
+pidfd_getfd() or met only in use may be an item's file under another identity).  Nor
+is a number judged once an epoll_ctl answered 0 for such a file there (`aliased`): its
+ADD, MOD or DEL changed Linux's item (file, number), and a dup3() of the made file onto
+that number names the very item under the made file's identity.
 The target's open file is named by the number through the call, so it is not released:
 an item of it is neither added nor removed but by an epoll_ctl the Guardian saw.  So an
 ADD of a (number, file) the list holds never succeeds (-EEXIST), nor a MOD or DEL of one
@@ -65,12 +68,19 @@ def check(files: Descriptors, slot: Slot, alone: Callable[[], bool],
     if op not in (EPOLL_CTL_ADD, EPOLL_CTL_DEL, EPOLL_CTL_MOD):
         return
     ep, tf = files.open_file(slot, a[0]), files.open_file(slot, a[2])
-    if ep is None or ep.maker != _EPOLL_CREATE1 or not named_or_fixed(tf):
+    instance = ep.events if ep is not None and ep.maker == _EPOLL_CREATE1 else None
+    if not isinstance(instance, EpollInstance):
         return
-    instance = ep.events
-    if not isinstance(instance, EpollInstance) or instance.unsure:
+    fd = _s32(a[2])
+    if not named_or_fixed(tf):
+        # The item (file, fd) this call made, changed or deleted may be a made file's
+        # under another identity: once dup3() puts that file back at fd, the list the
+        # Guardian follows by identity is not Linux's at fd (ep_find() keys the file).
+        instance.aliased.add(fd)
         return
-    held = instance.find(_s32(a[2]), tf.description) is not None
+    if instance.unsure or fd in instance.aliased:
+        return
+    held = instance.find(fd, tf.description) is not None
     if held == (op != EPOLL_CTL_ADD):
         return
     if files.may_pass or ep.description in files.exec_kept \
@@ -80,5 +90,5 @@ def check(files: Descriptors, slot: Slot, alone: Callable[[], bool],
     what = "ADD of a target the epoll holds (-EEXIST)" if held else \
         "MOD or DEL of a target the epoll does not hold (-ENOENT)"
     refuse("return.epoll_item", Status.ERR_DENIED,
-           f"epoll_ctl {what} of descriptor {_s32(a[2])} answered 0: do_epoll_ctl()'s "
+           f"epoll_ctl {what} of descriptor {fd} answered 0: do_epoll_ctl()'s "
            "ep_find() of the interest list decides it")

@@ -14,7 +14,11 @@ before any effect:
 
 A file's kind is sure where fd_kind_answer.other_kind() says so: opened by a name outside
 /proc and /dev/fd (no /proc/<pid> directory), or made by another maker of
-FIXED_KIND_MAKERS.  Judged only where each number named one file through the call
+FIXED_KIND_MAKERS -- but for the pidfd calls, only the latter: a name is resolved
+lexically, and one that passes a symlink or a bind mount to /proc may open a /proc/<pid>
+directory (tgid_pidfd_to_pid() takes it) or, from 6.9, a pidfd again (a pidfs inode's
+i_fop is pidfs_file_operations: /proc/self/fd/N reopens it), where an anon inode's
+no_open() makes a timerfd's or inotify's reopen fail (-ENXIO).  Judged only where each number named one file through the call
 (Descriptors.steady()) and no seccomp filter may have answered -- both asked only of a
 file of another kind, so the common call pays one table look-up.
 
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.fd_kind_answer import other_kind
+from guardian.fd_kind_answer import FIXED_KIND_MAKERS, other_kind
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -41,13 +45,13 @@ if TYPE_CHECKING:
 _N = NUMBERS
 _TIMERFD_GETTIME, _TIMERFD_SETTIME = _N["timerfd_gettime"], _N["timerfd_settime"]
 _PIDFD_SEND_SIGNAL, _PROCESS_MADVISE = _N["pidfd_send_signal"], _N["process_madvise"]
-_INOTIFY_RM_WATCH = _N["inotify_rm_watch"]
+_INOTIFY_RM_WATCH, _PIDFD_OPEN = _N["inotify_rm_watch"], _N["pidfd_open"]
 _WRITE, _EVENTFD2 = _N["write"], _N["eventfd2"]
 #: each call judged: (the maker whose file its descriptor must be, Linux's answer else)
 _NEEDS = {_TIMERFD_GETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
           _TIMERFD_SETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
-          _PIDFD_SEND_SIGNAL: (_N["pidfd_open"], "pidfd_to_pid(): -EBADF"),
-          _PROCESS_MADVISE: (_N["pidfd_open"], "pidfd_pid(): -EBADF"),
+          _PIDFD_SEND_SIGNAL: (_PIDFD_OPEN, "pidfd_to_pid(): -EBADF"),
+          _PROCESS_MADVISE: (_PIDFD_OPEN, "pidfd_pid(): -EBADF"),
           _INOTIFY_RM_WATCH: (_N["inotify_init1"], "f_op != &inotify_fops: -EINVAL")}
 #: the calls `check` judges
 CALLS = frozenset(_NEEDS)
@@ -61,7 +65,10 @@ def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
     one file through the call?) and `filtered` (may a seccomp filter have answered?) are
     asked only of a file of another kind."""
     maker, linux = _NEEDS[slot.nr]
-    if other_kind(file(slot.args[0]), maker) and steady() and not filtered():
+    f = file(slot.args[0])
+    sure = f is not None and f.maker in FIXED_KIND_MAKERS and f.maker != maker \
+        if maker == _PIDFD_OPEN else other_kind(f, maker)
+    if sure and steady() and not filtered():
         refuse("return.maker_kind", Status.ERR_DENIED,
                f"syscall {slot.nr} on a descriptor no call of syscall {maker} made answered "
                f"{ret:#x}: Linux needs that kind of file ({linux})")

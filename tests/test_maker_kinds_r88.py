@@ -42,6 +42,9 @@ def _kind(nr: str, args: tuple[int, ...], steady: bool = True,
     ("process_madvise", (6, 0x100, 1, 8, 0)), ("inotify_rm_watch", (7, 1)),
     ("timerfd_gettime", (9, 0x100)), ("pidfd_send_signal", (9, 0, 0, 0)),
     ("pidfd_send_signal", (-10000 % M, 0, 0, 0)),        # PIDFD_SELF (6.15+), no file
+    # a name outside /proc that is a symlink (or a bind mount) to /proc/<pid>, or to
+    # /proc/self/fd/N of a pidfd (pidfs, 6.9+): the name alone does not tell its kind
+    ("pidfd_send_signal", (3, 0, 0, 0)), ("process_madvise", (3, 0x100, 1, 8, 0)),
 ])
 def test_maker_kind_linux_gives_pass(nr: str, args: tuple[int, ...]) -> None:
     _kind(nr, args)
@@ -51,8 +54,9 @@ def test_maker_kind_linux_gives_pass(nr: str, args: tuple[int, ...]) -> None:
     ("timerfd_gettime", (5, 0x100)),                    # AQ-011
     ("timerfd_settime", (5, 0, 0x100, 0)),              # AQ-012
     ("pidfd_send_signal", (5, 0, 0, 0)),                # AQ-027
-    ("process_madvise", (3, 0x100, 1, 8, 0)),
+    ("process_madvise", (5, 0x100, 1, 8, 0)),
     ("inotify_rm_watch", (5, 1)),                       # AQ-028
+    ("timerfd_gettime", (3, 0x100)),                    # a name never opens a timerfd
 ])
 def test_maker_kind_refused(nr: str, args: tuple[int, ...]) -> None:
     with pytest.raises(Refused, match="return.maker_kind"):

@@ -24,6 +24,7 @@ TABLE = {
     7: OpenFile(maker=N["inotify_init1"]),
     8: OpenFile(path="/proc/42"),                       # a /proc/<pid> directory
     9: OpenFile(),                                      # kind not known
+    10: OpenFile(path="/run/me"),       # a symlink to /proc/self (or to /proc/self/fd/6)
 }
 
 
@@ -44,7 +45,7 @@ def _kind(nr: str, args: tuple[int, ...], steady: bool = True,
     ("pidfd_send_signal", (-10000 % M, 0, 0, 0)),        # PIDFD_SELF (6.15+), no file
     # a name outside /proc that is a symlink (or a bind mount) to /proc/<pid>, or to
     # /proc/self/fd/N of a pidfd (pidfs, 6.9+): the name alone does not tell its kind
-    ("pidfd_send_signal", (3, 0, 0, 0)), ("process_madvise", (3, 0x100, 1, 8, 0)),
+    ("pidfd_send_signal", (10, 0, 0, 0)), ("process_madvise", (10, 0x100, 1, 8, 0)),
 ])
 def test_maker_kind_linux_gives_pass(nr: str, args: tuple[int, ...]) -> None:
     _kind(nr, args)
@@ -56,7 +57,7 @@ def test_maker_kind_linux_gives_pass(nr: str, args: tuple[int, ...]) -> None:
     ("pidfd_send_signal", (5, 0, 0, 0)),                # AQ-027
     ("process_madvise", (5, 0x100, 1, 8, 0)),
     ("inotify_rm_watch", (5, 1)),                       # AQ-028
-    ("timerfd_gettime", (3, 0x100)),                    # a name never opens a timerfd
+    ("timerfd_gettime", (10, 0x100)),       # a name never opens a timerfd (no_open())
 ])
 def test_maker_kind_refused(nr: str, args: tuple[int, ...]) -> None:
     with pytest.raises(Refused, match="return.maker_kind"):

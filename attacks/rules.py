@@ -248,7 +248,7 @@ RULES: tuple[Rule, ...] = (
                  "return.inotify_wd",
                  "return.timer_id", "return.timer_live", "create.exec_task",
                  "create.exec_task_state", "create.exec_caps", "create.exec_no_new_privs",
-                 "create.launch_inheritable",
+                 "create.launch_inheritable", "create.setuid_caps", "create.userns_caps",
                  "return.no_contract", "return.time_normal",
                  "return.cpu_mask", "return.cmsg_layout", "return.clock_monotonic",
                  "return.id_range", "return.value_range", "return.range_table",

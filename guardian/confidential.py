@@ -89,6 +89,7 @@ class Confidential:
         ret.rseq = ret.results.rseq = self.forks.rseq = self.uaccess.rseq = life.rseq
         self.forks.tagged = self.uaccess.tagged = ret.results.clone_faults.tagged
         self.forks.protected = ret.results.clone_faults.protected
+        self.forks.filtered = ret.results.filtered
         self.uaccess.old_state = OldSignalState(reg, selfsig)
         # What the page tables, secure MM and system-register policy consult.
         state.registry, state.admission, state.lifecycle = reg, adm, life

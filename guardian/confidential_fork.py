@@ -9,6 +9,7 @@ either side runs again (the fork copy window), and each clone yields one child.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 
 from abi import Status
 from abi.layout import (
@@ -44,6 +45,7 @@ from guardian.fork_copy import SEALED
 from guardian.itimer_bounds import note_new_process
 from guardian.pidfd_protected import PidfdProtected
 from guardian.prctl_state import CLONE_NEWUSER, mm_flags_settled
+from guardian.quiet_ranges import quiet
 from guardian.rseq_areas import RseqAreas
 from guardian.slots import PAGE, Domain, Slot, Space
 from guardian.state import MonitorState
@@ -65,6 +67,9 @@ class Forks:
         self.rseq = RseqAreas(memory)        # (the Lifecycle's, once wired)
         self.tagged = TaggedAbi()            # (the ResultRules' clone_faults', once wired)
         self.protected = PidfdProtected()    # (likewise)
+        #: may a seccomp filter answer (or a tracer change) the slot's call?  (the
+        #: ResultRules' caller facts, once wired; till then: yes)
+        self.filtered: Callable[[Slot], bool] = lambda _slot: True
 
     def fork(self, child_root: int, parent_slot: int, flags: int) -> int:
         """clone/fork of a confidential thread: the child's context comes from the
@@ -182,7 +187,8 @@ class Forks:
                                      new_thread=not child_root and not cflags & CLONE_VFORK)
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread,
-                                     cflags, settled=not child_root or mm_flags_settled(reg, slot))
+                                     cflags, settled=not child_root or mm_flags_settled(reg, slot),
+                                     flags_known=self._flags_known(slot, dom))
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.tagged.note_clone(dom.id, slot.thread, child.thread)   # (dup_task_struct())
         return child.id
@@ -219,6 +225,19 @@ class Forks:
         if why is None and tids and not cflags & CLONE_NEWPID:
             slot.set_tid = tids[0]          # alloc_pid(): set_tid[0] at the child's level
         return why, fields[:8]
+
+    def _flags_known(self, slot: Slot, dom: Domain) -> bool:
+        """Are the clone's flags as read the ones the kernel took?  No filter (a tracer's
+        RET_TRACE may rewrite the registers), and clone3's clone_args (copied at its
+        entry: copy_clone_args_from_user()) lay quiet since (guardian/quiet_ranges.py)."""
+        if self.filtered(slot):
+            return False
+        if slot.nr == NR_CLONE:
+            return True
+        base = self.tagged.untag(slot, slot.args[0])
+        reg = self.registry
+        return quiet(slot, dom, reg.slots.values(), reg.user_runs,
+                     [(slot.root, base, base + 8)])
 
     def _mapping(self, slot: Slot) -> bool:
         """Is another thread of the slot's space in a call that may make an area?"""

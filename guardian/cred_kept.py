@@ -14,6 +14,19 @@ bound on its effective set (guardian/capset_sets.py's `CAP_EFFECTIVE`).
   setfsuid() (LSM_SETID_FS) raises it (cap_raise_fs_set()) only where the fs uid goes from
   non-0 to 0: asked 0 while the old one (its answer) is not 0.
 - set*gid calls: no capability hook (commoncap has no task_fix_setgid): the sets stay.
+
+What such a call keeps known (`kept_through_raise()`, `unraised()`, `note_user_ns()`):
+- `create.setuid_caps`: cap_emulate_setxuid() never adds to pP (it only clears it) and its
+  raise is `new->cap_effective = new->cap_permitted`; cap_raise_fs_set() takes the fs set
+  from pP too: after a set*uid or setfsuid() pP is at most the known one, and pE at most
+  pP.  A set*uid whose old euid is known 0 raises nothing (`!uid_eq(old->euid,
+  root_uid) && uid_eq(new->euid, root_uid)` only): the known pE bound and
+  cap_drop_fs_set()'s drop stay.
+- `create.userns_caps`: set_cred_user_ns() `cred->cap_inheritable = CAP_EMPTY_SET;`,
+  `cred->cap_ambient = CAP_EMPTY_SET;`: after any call that may make or join a user
+  namespace pI and pA are the old ones or empty (the known bounds stay); after an
+  unshare(CLONE_NEWUSER) answered 0 with no filter (unshare_userns() -> create_user_ns(),
+  ksys_unshare() commit_creds()) they are empty.
 """
 
 from __future__ import annotations
@@ -21,6 +34,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
+from guardian.capset_sets import (
+    AMBIENT_OUT,
+    CAP_EFFECTIVE,
+    CAP_INHERITABLE,
+    CAP_PERMITTED,
+    CAP_VALID_MASK,
+    FS_DROPPED,
+)
+from guardian.checks import enabled
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -64,4 +86,37 @@ def keeps_inheritable(slot: Slot) -> bool:
     was: cap_task_fix_setuid() (cap_emulate_setxuid(), cap_task_fix_setfsuid()) never
     writes `cap_inheritable`, so only capset() and a new user namespace
     (set_cred_user_ns(): `cred->cap_inheritable = CAP_EMPTY_SET`) change it."""
-    return slot.nr not in (_NR_UNSHARE, _NR_SETNS)
+    return slot.nr not in (_NR_UNSHARE, _NR_SETNS) or enabled("create.userns_caps")
+
+
+def kept_through_raise(facts: dict[str, object], slot: Slot) -> dict[str, object]:
+    """What stays known of the caller's sets through a call answered that may raise its
+    effective set (`may_raise_effective()`; the caller forgets the rest): the pI bound
+    (`keeps_inheritable()`), and through a set*uid or setfsuid() the pP bound with pE
+    bounded by it (cap_emulate_setxuid(), cap_raise_fs_set(): pE' within pP, pP' within
+    pP).  Sound under a filter too: an unrun call keeps every set."""
+    kept: dict[str, object] = {}
+    inh = facts.get(CAP_INHERITABLE)
+    if inh is not None and keeps_inheritable(slot):
+        kept[CAP_INHERITABLE] = inh
+    held = facts.get(CAP_PERMITTED)
+    if slot.nr not in (_NR_UNSHARE, _NR_SETNS) and isinstance(held, int) and \
+            enabled("create.setuid_caps"):
+        kept[CAP_PERMITTED] = kept[CAP_EFFECTIVE] = held
+    return kept
+
+
+def unraised(facts: dict[str, object], old_euid: object) -> dict[str, object] | None:
+    """Before a set*uid with no filter in the first user namespace: the pE bound and fs
+    drop it keeps where the old euid is known 0 (cap_emulate_setxuid() raises only from a
+    non-0 euid; LSM_SETID_ID/_RE/_RES never run cap_raise_fs_set()), else None."""
+    if old_euid != 0 or not enabled("create.setuid_caps"):
+        return None
+    return {f: facts[f] for f in (CAP_EFFECTIVE, FS_DROPPED) if f in facts}
+
+
+def note_user_ns(facts: dict[str, object]) -> None:
+    """The thread's cred was surely made by set_cred_user_ns(): pI and pA empty."""
+    if enabled("create.userns_caps"):
+        facts[CAP_INHERITABLE] = 0
+        facts[AMBIENT_OUT] = CAP_VALID_MASK

@@ -77,7 +77,13 @@ from guardian.capset_sets import (
     FS_DROPPED,
     forget,
 )
-from guardian.cred_kept import keeps_inheritable, may_make_user_ns, may_raise_effective
+from guardian.checks import enabled
+from guardian.cred_kept import (
+    kept_through_raise,
+    may_make_user_ns,
+    may_raise_effective,
+    note_user_ns,
+)
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
 
@@ -143,10 +149,9 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
         # or a new user namespace may add an effective bit, guardian/cred_kept.py)
         if slot.nr != _NR_CAPSET and may_raise_effective(slot, ret):
             facts = stated.of_thread(slot)
-            inh = facts.get(CAP_INHERITABLE)
+            kept = kept_through_raise(facts, slot)  # (pI; a set*uid's pP, pE within it)
             forget(facts)
-            if inh is not None and keeps_inheritable(slot):
-                facts[CAP_INHERITABLE] = inh    # (a set*uid to euid 0 leaves pI)
+            facts.update(kept)
     elif fact == SPEC_SSB:
         facts, ctrl = stated.of_thread(slot), a[2] & 0xFFFF_FFFF
         if a[1] & 0xFFFF_FFFF:
@@ -369,12 +374,15 @@ def note_fork(stated: StatedFacts, root: int, child_root: int, settled: bool = T
         child[MDWE] = 0 if bits & PR_MDWE_NO_INHERIT else bits
 
 
-def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int) -> None:
+def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int,
+               flags_known: bool = False) -> None:
     """copy_creds(): a new task's cred is its creator's (SECURE_KEEP_CAPS, the bounding
     and ambient sets, the effective, permitted and inheritable sets its capset() stored,
     the capabilities known outside its ambient set, a setfsuid()'s cap_drop_fs_set())
-    but under CLONE_NEWUSER
-    (set_cred_user_ns() fills the sets); dup_task_struct():
+    but under CLONE_NEWUSER (create_user_ns() -> set_cred_user_ns() fills pP, pE and the
+    bounding set, empties pI and pA: the creator's bounds on those two stay, and where
+    `flags_known`, the flags read as the kernel took them with no filter, they are empty:
+    cred_kept.note_user_ns()); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
     if not cflags & CLONE_NEWUSER:
@@ -382,6 +390,12 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int)
                      CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT, FS_DROPPED):
             if fact in parent:
                 child[fact] = parent[fact]
+    elif enabled("create.userns_caps"):
+        for fact in (CAP_INHERITABLE, AMBIENT_OUT):     # (the old set or empty)
+            if fact in parent:
+                child[fact] = parent[fact]
+        if flags_known:
+            note_user_ns(child)
     for fact in (SPEC_SSB, SSB_NOEXEC, SSB_ENDED):  # (dup_task_struct(): atomic_flags)
         if fact in parent:
             child[fact] = parent[fact]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from abi.syscalls import NUMBERS
-from guardian import launch_facts
+from guardian import cred_kept, launch_facts
 from guardian.cap_needed import (
     CAP_CALLS,
     SETFS_CALLS,
@@ -28,7 +28,8 @@ from guardian.slots import Slot
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
 
-_NR_SETFSUID = NUMBERS["setfsuid"]
+_NR_SETFSUID, _NR_UNSHARE = NUMBERS["setfsuid"], NUMBERS["unshare"]
+CLONE_NEWUSER = cred_kept.CLONE_NEWUSER
 
 
 class CredsSeen(NamedTuple):
@@ -40,6 +41,8 @@ class CredsSeen(NamedTuple):
     kept_facts: dict[str, object] | None
     #: the fs id a setfsuid()/setfsgid() without the capability keeps (`fs_id_kept`)
     fs_kept: tuple[str, int] | None
+    #: the sets a set*uid of a known root euid keeps (cred_kept.unraised())
+    unraised: dict[str, object] | None = None
 
 
 def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
@@ -47,7 +50,7 @@ def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
     shown = rules.creds.check(slot, ret, rules.filtered(slot))
     same_ids = not rules.filtered(slot) and changes_nothing(slot, ret, rules.creds.known(slot))
     kept_facts = kept_by_same_ids(rules.files.stated, slot) if same_ids else None
-    fs_kept = None
+    fs_kept = unraised = None
     if (nr in SETXID_CALLS or nr in SETFS_CALLS) and not rules.filtered(slot):
         # (before the table's CRED_CHANGE note forgets the sets a call asking euid 0
         # may raise, prctl_state.note_set(); the ids as they were before the call)
@@ -55,11 +58,14 @@ def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
         if known_ids is not None and not known_ids.get(USERNS):
             if nr in SETXID_CALLS:
                 check_setuid(rules.files.stated, slot, ret, known_ids)
+                if nr in SETXUID:
+                    unraised = cred_kept.unraised(rules.files.stated.of_thread(slot),
+                                                  known_ids.get("euid"))
             else:
                 fs_kept = fs_id_kept(rules.files.stated, slot, known_ids)
     if nr in CAP_CALLS and not rules.filtered(slot):
         check_cap_call(rules.files.stated, slot, ret)
-    return CredsSeen(shown, kept_facts, fs_kept)
+    return CredsSeen(shown, kept_facts, fs_kept, unraised)
 
 
 def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
@@ -84,6 +90,11 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
         after = rules.creds.known(slot)
         if after is not None:
             after[seen.fs_kept[0]] = seen.fs_kept[1]
+    if seen.unraised is not None:   # (old euid 0: cap_emulate_setxuid() raised nothing)
+        rules.files.stated.of_thread(slot).update(seen.unraised)
+    if nr == _NR_UNSHARE and ret == 0 and slot.args[0] & CLONE_NEWUSER and \
+            not rules.filtered(slot):   # (unshare_userns(): set_cred_user_ns())
+        cred_kept.note_user_ns(rules.files.stated.of_thread(slot))
     if ids_before is not None:      # (cap_task_fix_setuid(): guardian/setuid_fixup.py)
         if nr == _NR_SETFSUID:
             note_setfsuid(rules.files.stated, slot, ret, ids_before, rules.creds.known(slot))

@@ -120,7 +120,8 @@ class StatedFacts:
         return self.files.setdefault(d, {})
 
     def note_clone(self, root: int, thread: int, child_root: int, child_thread: int,
-                   cflags: int | None = None, settled: bool = True) -> None:
+                   cflags: int | None = None, settled: bool = True,
+                   flags_known: bool = False) -> None:
         """copy_process() -> dup_task_struct() copies the creating task: a new thread, vfork
         or fork child starts with its creator's name (comm), persona (task->personality)
         and no_new_privs (PFA_NO_NEW_PRIVS in atomic_flags), as far as the Guardian knows
@@ -132,7 +133,8 @@ class StatedFacts:
         child = self.threads.setdefault((child_root or root, child_thread), {})
         # (`cflags`: the clone's flags, where the creator's cred and subreaper bit are
         # carried: prctl_state.note_clone(); `settled`: no call that may change the mm's
-        # flags overlapped the fork, prctl_state.note_fork())
+        # flags overlapped the fork, prctl_state.note_fork(); `flags_known`: `cflags` are
+        # the ones the kernel took, with no filter to change them)
         child[PDEATH_SIGNAL] = 0
         for fact in (PERSONA, PERSONA_CLEARABLE, NO_NEW_PRIVS):
             if fact in parent:
@@ -140,7 +142,7 @@ class StatedFacts:
         if child_root:
             prctl_state.note_fork(self, root, child_root, settled)
         if cflags is not None:
-            prctl_state.note_clone(parent, child, cflags)
+            prctl_state.note_clone(parent, child, cflags, flags_known)
         if self.threads.get((root, -1), {}).get(COMM_WRITTEN):
             if child_root:
                 self.threads.setdefault((child_root, -1), {})[COMM_WRITTEN] = True

@@ -1,7 +1,8 @@
 """copy_creds(): a new task's cred is its creator's, so what the Guardian knows of the
 creator's permitted, inheritable and ambient sets (guardian/capset_sets.py,
 guardian/cap_needed.py) holds in a child made without CLONE_NEWUSER
-(prctl_state.note_clone()); under CLONE_NEWUSER set_cred_user_ns() fills the sets."""
+(prctl_state.note_clone()); under CLONE_NEWUSER set_cred_user_ns() fills the permitted
+and effective sets and empties the inheritable and ambient ones (create.userns_caps)."""
 
 from __future__ import annotations
 
@@ -38,7 +39,9 @@ _SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT)
 def test_fork_child_keeps_known_permitted_inheritable_and_ambient() -> None:
     """capset(permitted, inheritable empty) then fork: the child's capget of a full
     permitted set and its PR_CAP_AMBIENT_RAISE answered 0 are refused, as in the parent;
-    under CLONE_NEWUSER nothing is carried."""
+    under CLONE_NEWUSER the permitted and effective sets are not carried, the inheritable
+    and ambient bounds are (set_cred_user_ns() empties them), and where the flags are
+    known both are empty."""
     s, mem = _stated(), _Memory()
     _judge(s, mem, _call(mem, NR_CAPSET, V3, data=_data(0, 1 << CAP_SETUID, 0)))
     parent = s.of_thread(_slot(NR_CAPSET))
@@ -54,7 +57,12 @@ def test_fork_child_keeps_known_permitted_inheritable_and_ambient() -> None:
     assert e.value.check == "return.cap_needed"
     fresh: dict[str, object] = {}
     prctl_state.note_clone(parent, fresh, CLONE_NEWUSER)
-    assert not any(f in fresh for f in _SETS)
+    assert CAP_EFFECTIVE not in fresh and CAP_PERMITTED not in fresh
+    assert fresh[CAP_INHERITABLE] == parent[CAP_INHERITABLE]
+    assert fresh[AMBIENT_OUT] == parent[AMBIENT_OUT]
+    known: dict[str, object] = {}
+    prctl_state.note_clone(parent, known, CLONE_NEWUSER, flags_known=True)
+    assert known[CAP_INHERITABLE] == 0 and known[AMBIENT_OUT] == (1 << 41) - 1
 
 
 def test_fork_child_keeps_a_setfsuid_s_dropped_fs_set() -> None:

@@ -116,9 +116,17 @@ def test_honest_neighbours_pass() -> None:
 
 def test_calls_that_may_raise_the_set_forget_it() -> None:
     s = _launched()
-    _setuid(s, NR_SETUID, 65534)
-    _setuid(s, NR_SETUID, 0, known={"euid": 65534})         # euid back to 0: raised
+    _setuid(s, NR_SETRESUID, 0xFFFF_FFFF, 65534, 0xFFFF_FFFF)    # (pP kept: ruid 0)
+    _setuid(s, NR_SETRESUID, 0xFFFF_FFFF, 0, 0xFFFF_FFFF,
+            known={"ruid": 0, "euid": 65534, "suid": 0})        # euid back to 0: raised
     _secbits(s, KEEP_CAPS)
+    # (every uid off 0 emptied pP: a raise is `new->cap_effective = new->cap_permitted`,
+    # still empty: create.setuid_caps)
+    s = _launched()
+    _setuid(s, NR_SETUID, 65534)
+    _setuid(s, NR_SETUID, 0, known={"euid": 65534})
+    with pytest.raises(Refused):
+        _secbits(s, KEEP_CAPS)
     s = _launched()
     _setuid(s, NR_SETUID, 65534)
     prctl_state.note_set(s, _slot(97, 0x1000_0000), SECUREBITS_RESET)   # unshare(NEWUSER)

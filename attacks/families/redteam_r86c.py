@@ -81,25 +81,48 @@ step 18 (AS-014) `setuid(65534,...) = 0`, `prctl(47,2,5,0,0,0) = -1 errno=1`; st
 unshare(CLONE_NEWUSER) EINVAL (its helper thread) and its execve() of the aarch64 image
 ENOEXEC: those steps were run natively.
 
-Through with the Guardian on when written (gaps, 9):
+Through with the Guardian on when written (gaps, 9); refused since (7):
 - AS-001, AS-008 (unshare(CLONE_NEWUSER) / setns() of a user namespace answered 0, then
-  R 0 / capget() pI CAP_KILL): cred_kept.keeps_inheritable() forgets the known pI at a
-  new user namespace; set_cred_user_ns() makes it empty, a fact to keep (pI = 0, the
-  ambient set empty) instead of forgetting.
+  R 0 / capget() pI CAP_KILL): refused since by return.cap_needed /
+  return.capset_inheritable with create.userns_caps: set_cred_user_ns() empties pI and
+  pA, so a call that may make or join a user namespace keeps the known pI bound and the
+  capabilities known out of pA (cred_kept.keeps_inheritable()), and an unshare(
+  CLONE_NEWUSER) answered 0 with no filter leaves both known empty
+  (cred_kept.note_user_ns(), guardian/result_creds.py).
 - AS-002, AS-009, AS-013 (a clone(CLONE_NEWUSER) / clone3(CLONE_NEWUSER) child's capget()
-  pI CAP_KILL, its R 0): launch_facts.note_clone() copies no capability fact under
-  CLONE_NEWUSER; the child's pI is known empty (and its bounding set full).
+  pI CAP_KILL, its R 0): refused since by return.capset_inheritable / return.cap_needed
+  with create.userns_caps: prctl_state.note_clone() gives a CLONE_NEWUSER child its
+  creator's pI and pA bounds, and empty ones where the flags are known (no filter;
+  clone's register, clone3's clone_args quiet since its entry:
+  Forks._flags_known()).
 - AS-010 (setfsuid(65534), setresuid(-1, 0, -1) of a root euid, CAP_CHOWN effective):
-  cred_kept.may_raise_effective() takes any set*uid asking euid 0 as a raise and
-  forgets FS_DROPPED; with the old euid known 0 nothing is raised.
-- AS-011 (Z, setuid(0), capget() of full sets): note_set() forgets the known pP with pE
-  at a set*uid asking euid 0; a set*uid never adds to pP, and its raise is pE = pP.
+  refused since by return.capset_effective with create.setuid_caps: a set*uid of a known
+  euid 0 (no filter, the first user namespace) raises nothing, so the known pE bound and
+  FS_DROPPED stay (cred_kept.unraised(), guardian/result_creds.py).
+- AS-011 (Z, setuid(0), capget() of full sets): refused since by return.capset_permitted
+  with create.setuid_caps: a set*uid or setfsuid() keeps the known pP and bounds pE by it
+  (cred_kept.kept_through_raise(): cap_emulate_setxuid() never adds to pP, its raise is
+  pE = pP).
+Still open (2):
 - AS-012 (a root exec's AT_SECURE 1, every id 0): create.auxv lets an exec'd image
-  claim AT_SECURE 1 with equal ids for an LSM; it would need a launch fact that no LSM
-  runs (the README's launch).
+  claim AT_SECURE 1 with equal ids for an LSM (security_bprm_creds_for_exec() may set
+  bprm->secureexec: SELinux's, AppArmor's, Smack's transitions).  To refuse it the
+  Guardian would need a launch fact that no LSM with a bprm_creds_for_exec /
+  bprm_creds_from_file hook that sets secureexec runs (README: "it takes no LSM", but
+  round 76c made an LSM's secure root exec an honest answer, redteam_r76c's
+  claim_lsm_secure_root_exec, which initial_stack.py's `want.exec_image` term lets
+  through): with that claim moved behind a launch option stating an LSM, AT_SECURE 1
+  with AT_UID = AT_EUID = 0 and AT_GID = AT_EGID would be refused for an exec'd image
+  too (cap_bprm_creds_from_file(): `is_setid || (!__is_real(root_uid, new) && ...)`,
+  is_setid = new euid != old uid or new egid != old gid, AT_UID/AT_GID being the old
+  real ids).
 - AS-015 (a thread's capget() of the first thread reporting pI CAP_KILL):
   capset_sets.judge() judges a capget() only of the caller; it would need each
-  thread's known pI by tid.
+  thread's known pI by tid (every thread's CAP_INHERITABLE is kept per thread, but the
+  tid -> thread map as the program was told it, and the process id as the first
+  thread's tid while it lives and has not exec'd from another thread: de_thread()
+  gives the exec'ing thread the leader's pid), judged where the named thread's pI cannot
+  change during the call (no capset() of it in flight).
 Refused when written (6): AS-003 (return.capset_inheritable: a capget() of the caller's
 own pid, the launch's empty pI), AS-004 (return.capset_inheritable: the first thread's
 own pI after a thread's capset()), AS-005, AS-006, AS-007 (return.cap_needed: the
@@ -227,7 +250,7 @@ def _raise_zero(adv: Adversary, phase: int) -> None:
 
 @scenario(id="AS-001", title="Answer 0 to PR_CAP_AMBIENT_RAISE(CAP_KILL) after "
           "unshare(CLONE_NEWUSER)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["USERNS"], gap="P5")
+          program=CORE, prop=PROPS["USERNS"])
 def as_userns_raise(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) answered 0 (Linux's, root in the
     initial namespace); it calls R and exits 7 for 0.
@@ -236,15 +259,15 @@ def as_userns_raise(adv: Adversary) -> None:
     CAP_EMPTY_SET; cred->cap_permitted = CAP_FULL_SET; ... cred->cap_ambient =
     CAP_EMPTY_SET;`; cap_task_prctl(): `if (!cap_raised(current_cred()->cap_permitted,
     arg3) || !cap_raised(current_cred()->cap_inheritable, arg3) || ...) return -EPERM;`.
-    The Guardian forgets the known pI at a new user namespace (cred_kept.keeps_inheritable())
-    where it could know it empty."""
+    Refused since (return.cap_needed): create.userns_caps knows pI empty after an
+    unshare(CLONE_NEWUSER) answered 0 with no filter (cred_kept.note_user_ns())."""
     _answers(adv, P_USERNS_RAISE, NR_UNSHARE, 0)
     _raise_zero(adv, P_USERNS_RAISE)
 
 
 @scenario(id="AS-002", title="Store CAP_KILL in the inheritable set for capget() in a "
           "clone(CLONE_NEWUSER) child", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["USERNS"], gap="P5")
+          program=CORE, prop=PROPS["USERNS"])
 def as_clone_userns(adv: Adversary) -> None:
     """1. A root fork child calls clone(CLONE_NEWUSER | SIGCHLD) (Linux: 0 in the child);
     the child's capget() exits 7 where pI is not empty, the step's child then 7.
@@ -252,8 +275,9 @@ def as_clone_userns(adv: Adversary) -> None:
     logs bytes 0..7 of the secret.
     copy_process() -> copy_creds(): `if (clone_flags & CLONE_NEWUSER) { ret =
     create_user_ns(new); ...}` -> set_cred_user_ns(): `cred->cap_inheritable =
-    CAP_EMPTY_SET;`; cap_capget() copies it: 0.  The Guardian's note_clone() copies nothing
-    under CLONE_NEWUSER, where it could know pI empty."""
+    CAP_EMPTY_SET;`; cap_capget() copies it: 0.  Refused since
+    (return.capset_inheritable): create.userns_caps gives a CLONE_NEWUSER child its
+    creator's pI bound, empty where the flags are known (prctl_state.note_clone())."""
     _plain_child(adv, P_CLONE_USERNS)
     _capget_stores(adv, P_CLONE_USERNS)
 
@@ -332,7 +356,7 @@ def as_main_capset_thread_exec(adv: Adversary) -> None:
 
 @scenario(id="AS-008", title="Store CAP_KILL in the inheritable set for capget() after "
           "setns() of /proc/self/ns/user answered 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["USERNS"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["USERNS"])
 def as_setns_user(adv: Adversary) -> None:
     """1. A root fork child opens /proc/self/ns/user and calls setns(fd, CLONE_NEWUSER),
     answered 0; its capget() exits 7 where pI is not empty.
@@ -340,8 +364,9 @@ def as_setns_user(adv: Adversary) -> None:
     logs bytes 0..7 of the secret.
     userns_install(): `if (user_ns == current_user_ns()) return -EINVAL;` (its own
     namespace; where another: `set_cred_user_ns(cred, get_user_ns(user_ns));` empties
-    pI): either way pI empty.  The Guardian forgets the known pI at any setns() of a user
-    namespace answered 0 (cred_kept.keeps_inheritable())."""
+    pI): either way pI empty.  Refused since (return.capset_inheritable):
+    create.userns_caps keeps the known pI bound (the launch's empty set) through a setns()
+    (cred_kept.keeps_inheritable())."""
     _answers(adv, P_SETNS_USER, NR_OPENAT, 9)
     _answers(adv, P_SETNS_USER, NR_SETNS, 0)
     _capget_stores(adv, P_SETNS_USER)
@@ -349,21 +374,22 @@ def as_setns_user(adv: Adversary) -> None:
 
 @scenario(id="AS-009", title="Store CAP_KILL in the inheritable set for capget() in a "
           "clone3(CLONE_NEWUSER) child", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["USERNS"], gap="P5")
+          program=CORE, prop=PROPS["USERNS"])
 def as_clone3_userns(adv: Adversary) -> None:
     """1. A root fork child calls clone3() with flags CLONE_NEWUSER and exit_signal
     SIGCHLD; the child's capget() exits 7 where pI is not empty, the step's child then 7.
     2. The kernel stores root's sets with CAP_KILL inheritable and answers 0: the program
     logs bytes 0..7 of the secret.
     kernel_clone() -> copy_process() -> copy_creds() -> create_user_ns() ->
-    set_cred_user_ns(): `cred->cap_inheritable = CAP_EMPTY_SET;`."""
+    set_cred_user_ns(): `cred->cap_inheritable = CAP_EMPTY_SET;`.  Refused since
+    (return.capset_inheritable): create.userns_caps, as AS-002 (clone_args quiet)."""
     _plain_child3(adv, P_CLONE3_USERNS)
     _capget_stores(adv, P_CLONE3_USERNS)
 
 
 @scenario(id="AS-010", title="Store CAP_CHOWN effective for capget() after setfsuid(65534) "
           "and setresuid(-1, 0, -1) of a root euid", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["SETUID"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["SETUID"])
 def as_fsdrop_setresuid(adv: Adversary) -> None:
     """1. A root fork child's setfsuid(65534) (answered 0, the old fs uid) and
     setresuid(-1, 0, -1) (answered 0: the euid already 0) are Linux's; its capget() exits
@@ -375,15 +401,15 @@ def as_fsdrop_setresuid(adv: Adversary) -> None:
     cap_emulate_setxuid(), which raises pE only `if (!uid_eq(old->euid, root_uid) &&
     uid_eq(new->euid, root_uid))`: the euid was 0, nothing is raised, the fs uid becomes 0
     without cap_raise_fs_set() (native x86-64, 6.18.44: `setfsuid=0 setresuid=0 capget=0
-    eff=f6fffde0 perm=feffffff`).  cred_kept.may_raise_effective() takes any set*uid
-    asking euid 0 as a raise and forgets FS_DROPPED; it would need the known old euid (0)
-    to keep it."""
+    eff=f6fffde0 perm=feffffff`).  Refused since (return.capset_effective):
+    create.setuid_caps keeps FS_DROPPED and the pE bound through a set*uid of a known euid
+    0 (cred_kept.unraised())."""
     _capget_stores(adv, P_FSDROP_SETRESUID, _sets(0))
 
 
 @scenario(id="AS-011", title="Store root's full sets for capget() after capset() of empty "
           "sets and setuid(0)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["SETUID"], gap="P5")
+          program=CORE, prop=PROPS["SETUID"])
 def as_empty_setuid(adv: Adversary) -> None:
     """1. A root fork child's capget(), capset() of empty sets and setuid(0) are answered
     as Linux answers (0: the real uid is 0, __sys_setuid() needs no CAP_SETUID); its second
@@ -392,9 +418,9 @@ def as_empty_setuid(adv: Adversary) -> None:
     logs bytes 0..7 of the secret.
     cap_emulate_setxuid() never adds to pP (only `cap_clear(new->cap_permitted)`), and
     its raise is `new->cap_effective = new->cap_permitted` (empty; and not even that: the
-    euid was 0) (native 6.18.44: `capset=0 setuid=0 capget=0 eff=0 perm=0`).  The
-    Guardian forgets the known pP with pE at a set*uid asking euid 0 (note_set() ->
-    forget()); it would need to keep pP (set*uid never raises it) and bound pE by it."""
+    euid was 0) (native 6.18.44: `capset=0 setuid=0 capget=0 eff=0 perm=0`).  Refused
+    since (return.capset_permitted): create.setuid_caps keeps pP through a set*uid and
+    bounds pE by it (cred_kept.kept_through_raise())."""
     _answers(adv, P_EMPTY_SETUID, NR_CAPSET, 0)
     _capget_stores(adv, P_EMPTY_SETUID, _sets(0), which=(1,))
 
@@ -419,7 +445,7 @@ def as_root_secure(adv: Adversary) -> None:
 @scenario(id="AS-013", title="Answer 0 to PR_CAP_AMBIENT_RAISE(CAP_KILL) in a "
           "clone(CLONE_NEWUSER) child of a parent whose capset() added CAP_KILL to pI",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["USERNS"], gap="P5")
+          prop=PROPS["USERNS"])
 def as_inh_clone_userns_raise(adv: Adversary) -> None:
     """1. A root fork child's K is answered 0 (Linux's); its clone(CLONE_NEWUSER |
     SIGCHLD) child calls R and exits 7 for 0, the step's child then 7.
@@ -427,7 +453,8 @@ def as_inh_clone_userns_raise(adv: Adversary) -> None:
     copy_creds() -> create_user_ns() -> set_cred_user_ns(): `cred->cap_inheritable =
     CAP_EMPTY_SET;`: the child's pI lacks CAP_KILL the parent's holds; cap_task_prctl():
     -EPERM (native 6.18.44: `E capset=0`, the child's `capget=0 ... inh=0`, `raise=-1`).
-    note_clone() drops every capability fact under CLONE_NEWUSER, the empty pI too."""
+    Refused since (return.cap_needed): create.userns_caps knows the child's pI empty (the
+    clone's flags register, no filter: prctl_state.note_clone())."""
     _answers(adv, P_INH_CLONE_USERNS_RAISE, NR_CAPSET, 0)
     _plain_child(adv, P_INH_CLONE_USERNS_RAISE)
     _raise_zero(adv, P_INH_CLONE_USERNS_RAISE)

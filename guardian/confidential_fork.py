@@ -188,7 +188,8 @@ class Forks:
         self.files.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.files.stated.note_clone(slot.root, slot.thread, child_root, child.thread,
                                      cflags, settled=not child_root or mm_flags_settled(reg, slot),
-                                     flags_known=self._flags_known(slot, dom))
+                                     flags_known=bool(cflags & CLONE_NEWUSER) and
+                                     self._flags_known(slot, dom))
         self.rseq.note_clone(slot.root, slot.thread, child_root, child.thread, cflags)
         self.tagged.note_clone(dom.id, slot.thread, child.thread)   # (dup_task_struct())
         return child.id

@@ -483,6 +483,7 @@ RULES: tuple[Rule, ...] = (
                  "set_pt.cut_refault", "set_pt.clean_writable",
                  "set_pt.cut_writable", "swap_in.clean_writable", "cut.call_ranges",
                  "cut.output_stores", "cut.answer_stores",
+                 "cut.first_tests",
                  "cut.lock_state", "cut.lock_answers",
                  "clean.locked_populate", "set_pt.one_folio", "swap_in.clean_known")),
     Rule("G-LEAVE-ON-REQUEST", "Pages leave the program's view only by its own "

@@ -43,6 +43,8 @@ from guardian.confidential_registry import Registry
 from guardian.confidential_signals import Signals
 from guardian.credentials import note_groups
 from guardian.el0_view import El0View
+from guardian.first_tests import ENTRY_CALLS as FIRST_TEST_ENTRY
+from guardian.first_tests import note_entry as note_first_test
 from guardian.futex_caps import FUTEX_CALLS
 from guardian.futex_caps import note_entry as note_futex
 from guardian.futex_pi import CALLS as FUTEX_PI_CALLS
@@ -270,6 +272,8 @@ class ExceptionEntry:
             note_groups(self.events.memory, slot)   # the list, as groups_from_user() reads it
         elif nr in CAPSET_CALLS:
             note_capset(self.events.memory, slot)   # the header and sets sys_capset() copies
+        if nr in FIRST_TEST_ENTRY:
+            note_first_test(self.events.memory, slot)   # fgetxattr's name (round 88b)
         if nr in TIMED_CALLS:                   # (after its timeout was kept above)
             self.signals.returns.results.clocks.note_wait(slot)
         if nr in FUTEX_CALLS:

@@ -20,7 +20,7 @@ from abi import Status
 from abi.sigframe import FRAME_SIZE
 from abi.syscalls import NUMBERS
 from emulator.fastuc import CTX_SP
-from guardian import answer_stores, call_stores, checks, granted_stores
+from guardian import answer_stores, call_stores, checks, first_tests, granted_stores
 from guardian.checks import refuse
 from guardian.file_pages import FileView
 from guardian.rseq_areas import Area
@@ -191,14 +191,15 @@ def note_sole(space: Space | None, slots: list[Slot], domain: int, root: int, pa
               rseq: Mapping[tuple[int, int], Area] | None) -> None:
     """The page just opened: where one call's write grant alone could open it (no other
     slot, signal frame or rseq area reaches it), note it on that call's slot, for its
-    answer to cover (answer_stores.check(), `cut.answer_stores`).  Only a refault of a
-    cut page comes here: no hot path."""
+    answer to cover (answer_stores.check(), `cut.answer_stores`; first_tests.check(),
+    `cut.first_tests`).  Only a refault of a cut page comes here: no hot path."""
     if not checks.enabled("cut.answer_stores") or frame_reaches(
             space, slots, domain, root, page) or rseq_reaches(rseq, root, page):
         return
     openers = [s for s in slots if s.domain == domain
                and _writes_page(s, root, page, space, slots)]
-    if len(openers) == 1 and openers[0].nr in answer_stores.CALLS \
+    if len(openers) == 1 and (openers[0].nr in answer_stores.CALLS
+                              or openers[0].nr in first_tests.CALLS) \
             and openers[0].nr not in _POINTERS:
         openers[0].opened += (page,)
 

@@ -39,6 +39,8 @@ from guardian.fd_never_args import CALLS as _NEVER_FD_CALLS
 from guardian.fd_never_args import own_never
 from guardian.fd_never_memory import CALLS as _NEVER_MEMORY_CALLS
 from guardian.fd_never_memory import memory_never
+from guardian.first_tests import CALLS as _FIRST_TEST_CALLS
+from guardian.first_tests import check as check_first_tests
 from guardian.handle_overflow import CALL as _NR_NAME_TO_HANDLE_AT
 from guardian.handle_overflow import EOVERFLOW_RET as _EOVERFLOW_RET
 from guardian.handle_overflow import overflow_size_error
@@ -101,7 +103,8 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                   | {_NR_PROCESS_MRELEASE, _NR_KCMP, _NR_PERF_EVENT_OPEN,
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT}
-                  | _MAKER_KIND_CALLS | _EPOLL_ITEM_CALLS)
+                  | _MAKER_KIND_CALLS | _EPOLL_ITEM_CALLS
+                  | _FIRST_TEST_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -242,6 +245,9 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         refuse("return.clone_set_tid", Status.ERR_DENIED,
                f"clone3 asked for child id {slot.set_tid} (set_tid), yet returns {ret}: "
                "alloc_pid() gives the child exactly that id or makes none")
+    if nr in _FIRST_TEST_CALLS and slot.opened and not rules.filtered(slot):
+        check_first_tests(slot, ret, lambda va, n: quiet(
+            slot, dom, reg.slots.values(), reg.user_runs, [(slot.root, va, va + n)]))
     if nr in _ANSWER_STORE_CALLS and slot.opened and not rules.filtered(slot):
         check_answer_stores(slot, ret, lambda fd: read_kind(rules.files, slot, fd),
                             lambda: _timeout_refused(rules, slot, dom))

@@ -3,10 +3,11 @@ attacks/families/redteam_r88b.py (secret_r88_mm's steps), with the Guardian on: 
 decision, the program finishes intact, every step labels 0.  Each is one run over every
 step (the suite is near its time budget):
 
-- every step untouched (the kernel model's answers) but -c and -h: the kernel model's
-  statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) and sched_getparam(-1, page 2) store at
-  page 2 where Linux fails first (do_statx()'s STATX__RESERVED test,
-  SYSCALL_DEFINE2(sched_getparam)'s `pid < 0` test): kernel_model/, not the Guardian;
+- every step untouched (the kernel model's answers), -c and -h included: the kernel
+  model's statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) and sched_getparam(-1, page 2)
+  stored at page 2 where Linux fails first until fix88b (do_statx()'s STATX__RESERVED
+  test, SYSCALL_DEFINE2(sched_getparam)'s `pid < 0` test); they now answer -EINVAL
+  (kernel_model/syscalls/fs.py, misc.py; test_kernel_model_first_tests below);
 - every step served Linux's answer as getpid() (nothing stored; the function that decides
   each is in the family's docstring);
 - every step with page 2's clean entry dropped as the step's call enters (reclaim:
@@ -42,9 +43,9 @@ from tests.test_redteam_r84b_claims import _drop_as
 
 _PHASES = list(m.LETTER88)
 ALL_ARGS = b"-" + m.LETTERS88.encode()
-#: the steps the kernel model answers as Linux does: all but -c and -h (the model's statx()
-#: and sched_getparam() store at page 2 where Linux fails first: the family's docstring)
-ALONE = [p for p in _PHASES if m.LETTER88[p] not in (b"-c", b"-h")]
+#: the steps the kernel model answers as Linux does: all of them (-c and -h since fix88b:
+#: the model's statx() and sched_getparam() stored at page 2 where Linux fails first)
+ALONE = list(_PHASES)
 ALONE_ARGS = b"-" + b"".join(m.LETTER88[p][1:] for p in ALONE)
 #: the store steps (-q, -r, -s), run untouched: the kernel model stores as Linux does
 STORE_ARGS = b"-" + "".join(m.STORES).encode()
@@ -97,3 +98,39 @@ def test_r88b_capget_version_stored_then_einval() -> None:
     out = _run88(lambda adv: write_back(adv, m.NR88["j"], phase, 0, _CAP_VERSION,
                                         m.LINUX88[phase]), b"-j")
     _honest88(out, [phase])
+
+
+def test_kernel_model_first_tests() -> None:
+    """Kernel model (fix88b): statx with STATX__RESERVED in the mask and
+    sched_getparam(-1, ...) answer -EINVAL with nothing stored, as do_statx() and
+    SYSCALL_DEFINE2(sched_getparam) fail first (qemu on the host's Linux: errno=22)."""
+    from kernel_model.syscalls.fs import sys_statx
+    from kernel_model.syscalls.misc import sys_sched_getparam
+
+    class _U:
+        def __init__(self) -> None:
+            self.writes: list[int] = []
+
+        def write(self, va: int, data: bytes) -> None:
+            self.writes.append(va)
+
+        def write_u32(self, va: int, v: int) -> None:
+            self.writes.append(va)
+
+    class _K:
+        uaccess = _U()
+
+    k = _K()
+    assert sys_sched_getparam(k, None, (0xFFFF_FFFF, 0x1000)) == -22
+    assert sys_sched_getparam(k, None, (0, 0)) == -22
+    assert sys_sched_getparam(k, None, (0, 0x1000)) == 0
+    assert k.uaccess.writes == [0x1000]
+    import kernel_model.syscalls.fs as fs
+    real = fs.guest_path
+    fs.guest_path = lambda k, va: b"/"  # type: ignore[assignment]
+    try:
+        assert sys_statx(k, None, (-100 % (1 << 64), 0x2000, 0, 0x8000_0000, 0x1000)) == -22
+        assert sys_statx(k, None, (-100 % (1 << 64), 0x2000, 0x6000, 0x7FF, 0x1000)) == -22
+    finally:
+        fs.guest_path = real
+    assert k.uaccess.writes == [0x1000]

@@ -24,7 +24,8 @@ register or a descriptor kind outside it.  Linux's only -EFAULT at a mapped, wri
 page 2 is a kernel-mode fault that fails (a memcg charge refused), and that fault copies
 nothing.
 
-Registers that fail Linux's first test (first_failures.py has no entry for the call):
+Registers that fail Linux's first test (first_failures.py had no entry for the call;
+refused since fix88b by cut.first_tests, guardian/first_tests.py):
 
 - AR-003 (-c) statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) [-EINVAL only: do_statx()
   `if (mask & STATX__RESERVED) return -EINVAL;` first, before vfs_statx() and
@@ -43,8 +44,9 @@ Registers that fail Linux's first test (first_failures.py has no entry for the c
 - AR-015 (secret_r87_mm -a) get_robust_list(0x3fffffff, page 2, wbuf) [-ESRCH only] --
   AP-110 served -ESRCH.
 
-Program memory that fails Linux's first test (the Guardian would read it at entry, as it
-reads ppoll's timespec since round 87b):
+Program memory that fails Linux's first test (the Guardian reads it at entry, as it
+reads ppoll's timespec since round 87b; AR-008 refused since fix88b by cut.first_tests,
+the header kept at entry by capset_sets.note_entry; AR-011 still through, see below):
 
 - AR-008 (-j) capget(&{version 0, pid 0}, page 2) [-EINVAL only: SYSCALL_DEFINE2(capget)
   -> cap_validate_magic(): an unknown version stores _KERNEL_CAPABILITY_VERSION into the
@@ -121,19 +123,25 @@ unaligned range first; Linux's SYSCALL_DEFINE3(mincore) answers -EINVAL),
 Found on the way (kernel_model/, not the Guardian): the kernel model answers
 statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) (-c) and sched_getparam(-1, page 2) (-h)
 with a store at page 2 where Linux fails first (do_statx()'s STATX__RESERVED test,
-SYSCALL_DEFINE2(sched_getparam)'s `pid < 0`): the untouched runs leave -c and -h out.
+SYSCALL_DEFINE2(sched_getparam)'s `pid < 0`): the untouched runs left -c and -h out.
+Fixed in fix88b (kernel_model/syscalls/fs.py sys_statx, misc.py sys_sched_getparam:
+-EINVAL first; tests/test_redteam_r88b_claims.py test_kernel_model_first_tests): the
+untouched runs take every step.
 
 What the Guardian would need, for each gap:
-- AR-003 .. AR-007, AR-015, AR-016: first_failures.py entries: statx's mask &
-  STATX__RESERVED (and flags past AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH |
-  AT_STATX_SYNC_TYPE, or both sync bits); mincore's unaligned start; prlimit64's resource
-  >= RLIM_NLIMITS; sched_getparam's and sched_rr_get_interval's pid < 0;
-  get_robust_list's and prlimit64's pid past PID_MAX_LIMIT (or negative) -- any answer
-  stored nothing.
-- AR-008, AR-011: the program's own bytes read at entry where no other thread could
-  change them (quiet_ranges): capget's header version not a known
-  _LINUX_CAPABILITY_VERSION_1/2/3 (nothing stored at dataptr); fgetxattr's name empty or
-  255+ bytes (-ERANGE first).
+- AR-003 .. AR-008, AR-015, AR-016: closed (fix88b, cut.first_tests): statx's mask &
+  STATX__RESERVED or both sync bits (unknown AT_* flags are not judged: where 6.x tests
+  them differs with the path's form); mincore's start unaligned to 4K; prlimit64's
+  resource >= RLIM_NLIMITS; sched_getparam's NULL param; sched_getparam's,
+  sched_rr_get_interval's, get_robust_list's and prlimit64's pid negative or at or past
+  PID_MAX_LIMIT; capget's header version (kept at entry, quiet through the call) not
+  _LINUX_CAPABILITY_VERSION_1/2/3 (at most the header's version word stored).
+- AR-011 (open): first_tests.note_entry reads fgetxattr's name at entry and judges an
+  empty name or none within 256 bytes (-ERANGE first) -- but only where the name's page
+  is present at entry: the victim's "" lies in a .rodata page not yet faulted in, and the
+  forged kernel never reads it.  The Guardian would need to fault the name's page in at
+  entry or at the return (FaultIn) where it knows a readable area covers it (no PROT_NONE
+  narrowing, guardian/protections.py) -- a stall, else, for a name Linux answers -EFAULT.
 - AR-001, AR-002, AR-010, AR-014: NO_OPERATION entries for the memfd's kind (SHMEM):
   readlinkat with an empty path, recvfrom/recvmsg/recvmmsg (-ENOTSOCK), epoll_wait/
   epoll_pwait/epoll_pwait2 (not an epoll file), getdents64 (no ->iterate_shared).
@@ -151,6 +159,8 @@ Through with the Guardian on when written (gaps): AR-001, AR-002, AR-003, AR-004
 AR-005, AR-006, AR-007, AR-008, AR-010, AR-011, AR-012, AR-013, AR-014, AR-015, AR-016,
 AR-020, AR-021, AR-022 (P5).
 Refused: AR-009, AR-017, AR-018, AR-019, AR-023, AR-024.
+Refused since fix88b (cut.first_tests, guardian/first_tests.py): AR-003, AR-004, AR-005,
+AR-006, AR-007, AR-008, AR-015, AR-016.
 """
 
 from __future__ import annotations
@@ -197,6 +207,12 @@ NRP88 = {PHASE88[c]: NR88[c] for c in LETTERS88}
 #: through with the Guardian on when written
 GAPS = {f"AR-{i:03d}": "P5" for i in (1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 20, 21,
                                       22)}
+#: refused since by cut.first_tests (guardian/first_tests.py): registers, or capget's
+#: header read at entry, that fail Linux's first test
+FIRST_TESTS_REFUSED = ("AR-003", "AR-004", "AR-005", "AR-006", "AR-007", "AR-008", "AR-015",
+                       "AR-016")
+for _sid in FIRST_TESTS_REFUSED:
+    GAPS.pop(_sid)
 #: the attacks whose kernel also stores 8 bytes of 'x' at page 2 (the argument that
 #: points there), a store Linux never makes for these registers
 WRITTEN = {"AR-017": 2, "AR-018": 4}

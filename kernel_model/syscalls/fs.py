@@ -254,7 +254,12 @@ def sys_fstat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("statx")
 def sys_statx(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    st = _stat_path(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]))
+    path = guest_path(k, a[1])
+    # do_statx(): STATX__RESERVED in the mask, or both AT_STATX_FORCE_SYNC and
+    # AT_STATX_DONT_SYNC, -EINVAL before vfs_statx() and cp_statx() (after getname())
+    if a[3] & 0x8000_0000 or a[2] & 0x6000 == 0x6000:
+        return -errno.EINVAL
+    st = _stat_path(k, t, s32(a[0]), path, s32(a[2]))
     k.uaccess.write(a[4], ls.pack_statx(st))
     return 0
 

@@ -253,6 +253,9 @@ def sys_sched_getscheduler(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("sched_getparam")
 def sys_sched_getparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # SYSCALL_DEFINE2(sched_getparam): `if (!param || pid < 0) return -EINVAL;` first
+    if not a[1] or a[0] & 0x8000_0000:
+        return -errno.EINVAL
     k.uaccess.write_u32(a[1], 0)
     return 0
 

@@ -138,10 +138,13 @@ What the Guardian would need, for each gap:
   _LINUX_CAPABILITY_VERSION_1/2/3 (at most the header's version word stored).
 - AR-011 (open): first_tests.note_entry reads fgetxattr's name at entry and judges an
   empty name or none within 256 bytes (-ERANGE first) -- but only where the name's page
-  is present at entry: the victim's "" lies in a .rodata page not yet faulted in, and the
-  forged kernel never reads it.  The Guardian would need to fault the name's page in at
-  entry or at the return (FaultIn) where it knows a readable area covers it (no PROT_NONE
-  narrowing, guardian/protections.py) -- a stall, else, for a name Linux answers -EFAULT.
+  is present at entry and quiet through the call: the victim's "" lies in a .rodata page
+  not yet faulted in (the forged kernel never reads it), and quiet_ranges.quiet() does
+  not hold those bytes quiet at the return either.  The Guardian would need to fault the
+  name's page in at entry (FaultIn, only where it knows a readable area covers it: no
+  PROT_NONE narrowing, no unmapping call in flight -- the kernel kills the thread on a
+  fault-in it cannot serve, a false refusal of Linux's -EFAULT) and to know the image's
+  read-only bytes unchanged through the call (no writer of the program's file view).
 - AR-001, AR-002, AR-010, AR-014: NO_OPERATION entries for the memfd's kind (SHMEM):
   readlinkat with an empty path, recvfrom/recvmsg/recvmmsg (-ENOTSOCK), epoll_wait/
   epoll_pwait/epoll_pwait2 (not an epoll file), getdents64 (no ->iterate_shared).

@@ -272,6 +272,9 @@ def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
     f = files.open_file(slot, fd)
     if f is None or not files.steady(slot):
         return None
+    finer = kind_stores.finer_kind(f)   # (O_PATH, a pipe's write end, eventfd, signalfd)
+    if finer is not None:
+        return finer
     if f.maker == _NR_PIPE2:
         return PIPE
     if f.sock is not None and f.sock[0] == _AF_UNIX and f.sock[1] & 0xF == _SOCK_DGRAM:

@@ -507,3 +507,15 @@ def refuse(name: str, status: Status, reason: str, signo: int = 0) -> None:
 if MUTATED and MUTATED not in CHECKS:
     raise SystemExit(f"BLINDFOLD_MUTATE={MUTATED}: no such Guardian check "
                      f"(known: {', '.join(CHECKS)})")
+
+# Round 88b (descriptor kinds that store nothing, guardian/kind_stores.py finer_kind()):
+CHECKS["cut.answer_stores"] += (
+    "; and where the descriptor, as the call took it (the table steady), is an O_PATH one "
+    "(fdget()/fdget_pos() -EBADF: the reads, getdents64, any ioctl, epoll_pwait(2), "
+    "recvfrom/recvmsg/recvmmsg, getsockopt, accept(4), timerfd_gettime, mq_timedreceive, "
+    "waitid(P_PIDFD)), a pipe2() write end (read/readv/pread64/preadv(2): no FMODE_READ), "
+    "an eventfd read/pread64 below 8 bytes or a signalfd's below 128 (eventfd_read(), "
+    "signalfd_read_iter(): -EINVAL first), or a memfd, pipe end, eventfd or signalfd "
+    "given recvfrom/recvmsg/recvmmsg (-ENOTSOCK), epoll_pwait(2) (not an epoll file: "
+    "-EINVAL) or getdents64 (no ->iterate_shared: -ENOTDIR), an AF_UNIX datagram socket "
+    "the last two: no answer stored anything")

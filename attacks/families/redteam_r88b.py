@@ -56,7 +56,8 @@ the header kept at entry by capset_sets.note_entry; AR-011 still through, see be
   error = -ERANGE;`, before vfs_getxattr()].
 
 A descriptor whose kind (known to the Guardian, or knowable: the program made it) has no
-such operation (kind_stores.NO_OPERATION lacks the call or the kind):
+such operation (kind_stores.NO_OPERATION lacked the call or the kind; all but AR-001
+refused since, below):
 
 - AR-001 (-a) readlinkat(memfd, "", page 2, 16) [-ENOENT only: do_readlinkat()
   `error = empty ? -ENOENT : -EINVAL;` -- shmem's file is no symlink, has no ->readlink].
@@ -129,13 +130,15 @@ Fixed in fix88b (kernel_model/syscalls/fs.py sys_statx, misc.py sys_sched_getpar
 untouched runs take every step.
 
 What the Guardian would need, for each gap:
-- AR-003 .. AR-008, AR-015, AR-016: closed (fix88b, cut.first_tests): statx's mask &
+- AR-003 .. AR-008, AR-015, AR-016: closed (cut.first_tests): statx's mask &
   STATX__RESERVED or both sync bits (unknown AT_* flags are not judged: where 6.x tests
   them differs with the path's form); mincore's start unaligned to 4K; prlimit64's
   resource >= RLIM_NLIMITS; sched_getparam's NULL param; sched_getparam's,
   sched_rr_get_interval's, get_robust_list's and prlimit64's pid negative or at or past
   PID_MAX_LIMIT; capget's header version (kept at entry, quiet through the call) not
   _LINUX_CAPABILITY_VERSION_1/2/3 (at most the header's version word stored).
+- AR-002, AR-010, AR-012, AR-013, AR-014, AR-020, AR-021, AR-022: closed (cut.answer_stores
+  widened, kind_stores.finer_kind()).
 - AR-011 (open): first_tests.note_entry reads fgetxattr's name at entry and judges an
   empty name or none within 256 bytes (-ERANGE first) -- but only where the name's page
   is present at entry and quiet through the call: the victim's "" lies in a .rodata page
@@ -145,14 +148,12 @@ What the Guardian would need, for each gap:
   PROT_NONE narrowing, no unmapping call in flight -- the kernel kills the thread on a
   fault-in it cannot serve, a false refusal of Linux's -EFAULT) and to know the image's
   read-only bytes unchanged through the call (no writer of the program's file view).
-- AR-001, AR-002, AR-010, AR-014: NO_OPERATION entries for the memfd's kind (SHMEM):
-  readlinkat with an empty path, recvfrom/recvmsg/recvmmsg (-ENOTSOCK), epoll_wait/
-  epoll_pwait/epoll_pwait2 (not an epoll file), getdents64 (no ->iterate_shared).
-- AR-012, AR-013: the kinds eventfd and signalfd (made by the program's eventfd2() and
-  signalfd4()) and their reads' minimum sizes (8 and 128 bytes).
-- AR-020: a pipe's write end is also "unreadable" for read/readv/pread64.
-- AR-021, AR-022: an O_PATH descriptor fails fdget() for every call, not only reads
-  (getdents64, ioctl, fstatfs, ...; fstat/newfstatat with AT_EMPTY_PATH excepted).
+- AR-001 (open): readlinkat of a memfd stores nothing only for a name that is empty
+  (-ENOENT) or relative (path_init(): a dirfd that is no directory, -ENOTDIR); an absolute
+  name ignores the dirfd and may name any symlink.  The Guardian would need the name's
+  first byte read at the call's entry where no other thread could change it (quiet_ranges,
+  kept in slot.asked as capset_sets.py does) and a reader in answer_stores.check(); the
+  descriptor's kind alone does not decide.
 
 Not tried (the round being short): another thread's dup2() racing a read between the
 Guardian's entry and Linux's fdget_pos() (a false refusal to check: the kind is taken at
@@ -162,8 +163,16 @@ Through with the Guardian on when written (gaps): AR-001, AR-002, AR-003, AR-004
 AR-005, AR-006, AR-007, AR-008, AR-010, AR-011, AR-012, AR-013, AR-014, AR-015, AR-016,
 AR-020, AR-021, AR-022 (P5).
 Refused: AR-009, AR-017, AR-018, AR-019, AR-023, AR-024.
-Refused since fix88b (cut.first_tests, guardian/first_tests.py): AR-003, AR-004, AR-005,
+Refused since (cut.first_tests, guardian/first_tests.py): AR-003, AR-004, AR-005,
 AR-006, AR-007, AR-008, AR-015, AR-016.
+Refused since (cut.answer_stores widened: guardian/kind_stores.py finer_kind() names an
+O_PATH descriptor, a pipe2() write end, an eventfd and a signalfd the program made, as
+answer_stores.read_kind() takes it with the table steady; NO_OPERATION gains
+recvfrom/recvmsg/recvmmsg, epoll_pwait(2) and getdents64 of those files and a memfd, every
+judged call of an O_PATH descriptor, and the reads of a write end or below an eventfd's 8
+or a signalfd's 128 bytes): AR-002, AR-010, AR-012, AR-013, AR-014, AR-020, AR-021,
+AR-022.
+Still open: AR-001, AR-011.
 """
 
 from __future__ import annotations
@@ -216,6 +225,10 @@ FIRST_TESTS_REFUSED = ("AR-003", "AR-004", "AR-005", "AR-006", "AR-007", "AR-008
                        "AR-016")
 for _sid in FIRST_TESTS_REFUSED:
     GAPS.pop(_sid)
+#: refused since round 88b's kind fixes (kind_stores.finer_kind(), cut.answer_stores)
+KIND_REFUSED = frozenset(("AR-002", "AR-010", "AR-012", "AR-013", "AR-014", "AR-020",
+                          "AR-021", "AR-022"))
+GAPS = {sid: gap for sid, gap in GAPS.items() if sid not in KIND_REFUSED}
 #: the attacks whose kernel also stores 8 bytes of 'x' at page 2 (the argument that
 #: points there), a store Linux never makes for these registers
 WRITTEN = {"AR-017": 2, "AR-018": 4}

@@ -25,7 +25,7 @@ page 2 is a kernel-mode fault that fails (a memcg charge refused), and that faul
 nothing.
 
 Registers that fail Linux's first test (first_failures.py had no entry for the call;
-refused since fix88b by cut.first_tests, guardian/first_tests.py):
+refused since by cut.first_tests, guardian/first_tests.py):
 
 - AR-003 (-c) statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) [-EINVAL only: do_statx()
   `if (mask & STATX__RESERVED) return -EINVAL;` first, before vfs_statx() and
@@ -45,7 +45,7 @@ refused since fix88b by cut.first_tests, guardian/first_tests.py):
   AP-110 served -ESRCH.
 
 Program memory that fails Linux's first test (the Guardian reads it at entry, as it
-reads ppoll's timespec since round 87b; AR-008 refused since fix88b by cut.first_tests,
+reads ppoll's timespec since round 87b; AR-008 refused since by cut.first_tests,
 the header kept at entry by capset_sets.note_entry; AR-011 still through, see below):
 
 - AR-008 (-j) capget(&{version 0, pid 0}, page 2) [-EINVAL only: SYSCALL_DEFINE2(capget)
@@ -125,7 +125,7 @@ Found on the way (kernel_model/, not the Guardian): the kernel model answers
 statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) (-c) and sched_getparam(-1, page 2) (-h)
 with a store at page 2 where Linux fails first (do_statx()'s STATX__RESERVED test,
 SYSCALL_DEFINE2(sched_getparam)'s `pid < 0`): the untouched runs left -c and -h out.
-Fixed in fix88b (kernel_model/syscalls/fs.py sys_statx, misc.py sys_sched_getparam:
+Fixed since (kernel_model/syscalls/fs.py sys_statx, misc.py sys_sched_getparam:
 -EINVAL first; tests/test_redteam_r88b_claims.py test_kernel_model_first_tests): the
 untouched runs take every step.
 
@@ -153,7 +153,10 @@ What the Guardian would need, for each gap:
   name ignores the dirfd and may name any symlink.  The Guardian would need the name's
   first byte read at the call's entry where no other thread could change it (quiet_ranges,
   kept in slot.asked as capset_sets.py does) and a reader in answer_stores.check(); the
-  descriptor's kind alone does not decide.
+  descriptor's kind alone does not decide.  Tried: a rule reading the name at the return
+  through quiet_ranges.quiet() found the memfd's kind (SHMEM) but not the name -- "" lies
+  in the victim's image, a file view, which quiet_ranges never counts quiet (another may
+  write the file).
 
 Not tried (the round being short): another thread's dup2() racing a read between the
 Guardian's entry and Linux's fdget_pos() (a false refusal to check: the kind is taken at

@@ -5,7 +5,7 @@ step (the suite is near its time budget):
 
 - every step untouched (the kernel model's answers), -c and -h included: the kernel
   model's statx(AT_FDCWD, "/", 0, STATX__RESERVED, page 2) and sched_getparam(-1, page 2)
-  stored at page 2 where Linux fails first until fix88b (do_statx()'s STATX__RESERVED
+  stored at page 2 where Linux fails first until the model was fixed (do_statx()'s STATX__RESERVED
   test, SYSCALL_DEFINE2(sched_getparam)'s `pid < 0` test); they now answer -EINVAL
   (kernel_model/syscalls/fs.py, misc.py; test_kernel_model_first_tests below);
 - every step served Linux's answer as getpid() (nothing stored; the function that decides
@@ -43,7 +43,7 @@ from tests.test_redteam_r84b_claims import _drop_as
 
 _PHASES = list(m.LETTER88)
 ALL_ARGS = b"-" + m.LETTERS88.encode()
-#: the steps the kernel model answers as Linux does: all of them (-c and -h since fix88b:
+#: the steps the kernel model answers as Linux does: all of them (-c and -h since the model was fixed:
 #: the model's statx() and sched_getparam() stored at page 2 where Linux fails first)
 ALONE = list(_PHASES)
 ALONE_ARGS = b"-" + b"".join(m.LETTER88[p][1:] for p in ALONE)
@@ -101,7 +101,7 @@ def test_r88b_capget_version_stored_then_einval() -> None:
 
 
 def test_kernel_model_first_tests() -> None:
-    """Kernel model (fix88b): statx with STATX__RESERVED in the mask and
+    """Kernel model: statx with STATX__RESERVED in the mask and
     sched_getparam(-1, ...) answer -EINVAL with nothing stored, as do_statx() and
     SYSCALL_DEFINE2(sched_getparam) fail first (qemu on the host's Linux: errno=22)."""
     from kernel_model.syscalls.fs import sys_statx

@@ -1,6 +1,6 @@
 """Red-team round 88b's victim, secret_r88_mm, left alone: it finishes intact and hands the
 kernel no secret in every mode, and every step (calls with registers or descriptors for
-which Linux stores nothing at page 2) labels 0 as under Linux: page 2 shows 'y' -- -c and -h included since fix88b (the kernel
+which Linux stores nothing at page 2) labels 0 as under Linux: page 2 shows 'y' -- -c and -h included since the model was fixed (the kernel
 model answered them with a store at page 2 until then; tests/test_redteam_r88b_claims.py).
 """
 

@@ -166,10 +166,81 @@ def _prepare_work(root: Path, manifest: dict[str, Any]) -> None:
     (work / "numbers.txt").write_text("".join(f"{rnd.randint(-10000, 10000)}\n"
                                               for _ in range(500)))
     (work / "data.gz").write_bytes(gzip.compress(data.encode(), compresslevel=6, mtime=0))
+    (work / "a.up").write_text("ONE\n")
+    (work / "b.up").write_text("ONE\n")
+    _fix_mtimes(work, ["Makefile", "a.txt", "a.up", "b.txt", "b.up", "cases.sql",
+                       "data.csv", "data.gz", "data.json", "data.txt", "macros.m4",
+                       "numbers.txt", "script.lua", "script.sh", "wal.sql"])
+    (work / "data.tar").write_bytes(_tar_archive(work))
+    (work / "data.cpio").write_bytes(_cpio_archive())
+    _fix_mtimes(work, ["data.cpio", "data.tar"], FIXED_MTIME + 90_000)
     qemu = shutil.which(QEMU)
     if qemu is not None and not (root / ".qemu").is_file():
         shutil.copyfile(qemu, root / ".qemu")
         (root / ".qemu").chmod(0o755)
+
+
+FIXED_MTIME = 1_700_000_000   # 2023-11-14 22:13:20 UTC: every input file's mtime is fixed
+
+
+def _fix_mtimes(work: Path, names: list[str], base: int = FIXED_MTIME) -> None:
+    """Give the named files fixed, distinct mtimes (with nanoseconds), in the listed order,
+    so that listings, find -newer and make's decisions do not depend on when the set
+    runs; a.up is made older than a.txt (make rebuilds it), b.up stays newer than b.txt."""
+    for i, name in enumerate(names):
+        path = work / name
+        if path.exists():
+            ns = (base + 1000 * i) * 10**9 + 123_456_789
+            if name == "a.up":
+                ns = (base - 5000) * 10**9
+            os.utime(path, ns=(ns, ns))
+
+
+def _tar_archive(work: Path) -> bytes:
+    """A GNU tar archive: a.txt and b.txt as they are in /work (tar -d compares them),
+    then a directory, a symbolic link, a hard link and a FIFO with fixed owners."""
+    import io
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        for name in ("a.txt", "b.txt"):
+            info = tar.gettarinfo(str(work / name), arcname=name)
+            info.uname = info.gname = ""
+            with open(work / name, "rb") as f:
+                tar.addfile(info, f)
+        for name, kind, extra in (("d", tarfile.DIRTYPE, ""), ("d/link", tarfile.SYMTYPE,
+                                  "../a.txt"), ("d/hard", tarfile.LNKTYPE, "a.txt"),
+                                  ("d/fifo", tarfile.FIFOTYPE, "")):
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname = kind, extra
+            info.mode = 0o755 if kind == tarfile.DIRTYPE else 0o640
+            info.uid, info.gid, info.uname, info.gname = 1000, 100, "user", "users"
+            info.mtime = FIXED_MTIME + 86_400
+            tar.addfile(info)
+    return buf.getvalue()
+
+
+def _cpio_archive() -> bytes:
+    """A newc ("070701") cpio archive: a directory, a file, a symbolic link and a
+    character device, with fixed inodes, owners and mtimes."""
+    out = bytearray()
+
+    def entry(name: str, mode: int, data: bytes = b"", uid: int = 1000, gid: int = 100,
+              nlink: int = 1, rdev: tuple[int, int] = (0, 0), ino: int = 0) -> None:
+        fields = (ino, mode, uid, gid, nlink, FIXED_MTIME + 7200, len(data), 8, 1,
+                  rdev[0], rdev[1], len(name) + 1, 0)
+        out.extend(b"070701" + b"".join(b"%08X" % v for v in fields) + name.encode() + b"\0")
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    entry("d", 0o040755, nlink=2, ino=11)
+    entry("d/a.txt", 0o100640, b"one\ntwo\n", ino=12)
+    entry("d/link", 0o120777, b"a.txt", ino=13)
+    entry("d/null", 0o020644, rdev=(1, 3), uid=0, gid=0, ino=14)
+    entry("TRAILER!!!", 0, uid=0, gid=0, nlink=1)
+    return bytes(out)
 
 
 def load_cases(manifest: dict[str, Any], root: Path) -> list[Case]:

@@ -189,6 +189,7 @@ class AddressSpace(HugePages, PageFaults):
         mem = self.ctx.memory
         tables = self.tables
         if tables.blocks:       # whole huge pages go in one entry; partial ones are split
+            kept: list[int] = []    # blocks released but left in the tree (clear=False)
             for va in range((start + HUGE - 1) & ~(HUGE - 1), end - HUGE + 1, HUGE):
                 block = tables.block_at(va)
                 if block:
@@ -197,6 +198,26 @@ class AddressSpace(HugePages, PageFaults):
                         frames.put(base + i * PAGE)
                         mem.forget(self, va + i * PAGE)
                     self.resident -= 512
+                    if not clear:
+                        kept.append(va)
+            if kept:
+                # zap_pmd_range(): a huge PMD is zapped once (zap_huge_pmd()) and the walk
+                # goes on after it; its pages are not released again as page entries.
+                lo = start
+                for va in kept:
+                    if lo < va:
+                        self._drop_small_pages(lo, va, clear)
+                    lo = va + HUGE
+                if lo < end:
+                    self._drop_small_pages(lo, end, clear)
+                return
+        self._drop_small_pages(start, end, clear)
+
+    def _drop_small_pages(self, start: int, end: int, clear: bool) -> None:
+        """`_drop_pages` below the whole huge pages: page entries and partial blocks."""
+        frames = self.ctx.frames
+        mem = self.ctx.memory
+        tables = self.tables
         # With the kernel's own writer nothing below walks or changes the tree but these
         # clears, so each entry is cleared in the table the walk found it in.  (Through the
         # Guardian every clear is a call of its own, and each walks again.)

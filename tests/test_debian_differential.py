@@ -28,9 +28,10 @@ pytestmark = [pytest.mark.differential, pytest.mark.slow]
 
 NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "mksh-musl-csv",
           "mksh-diet-arrays", "dash-read", "sort-csv", "grep-pcre-count", "jq-filter",
-          "gzip-compress", "gojq-stdin", "shfmt-format", "gron", "fzf-filter")
+          "gzip-compress", "gojq-stdin", "shfmt-format", "gron", "fzf-filter", "tar-compare",
+          "zstd-threads")
 CONFIDENTIAL = ("klibc-sh", "mksh-musl-arrays", "mksh-diet-numbers", "dash-read", "jq-filter",
-                "mlr-stats")
+                "mlr-stats", "sqlite3-wal")
 
 
 @pytest.fixture(scope="module")

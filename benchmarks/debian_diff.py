@@ -173,6 +173,7 @@ def _prepare_work(root: Path, manifest: dict[str, Any]) -> None:
                        "numbers.txt", "script.lua", "script.sh", "wal.sql"])
     (work / "data.tar").write_bytes(_tar_archive(work))
     (work / "data.cpio").write_bytes(_cpio_archive())
+    (work / "x").mkdir(exist_ok=True)          # tar-extract's target
     _fix_mtimes(work, ["data.cpio", "data.tar"], FIXED_MTIME + 90_000)
     qemu = shutil.which(QEMU)
     if qemu is not None and not (root / ".qemu").is_file():

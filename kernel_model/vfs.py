@@ -188,6 +188,19 @@ class Rootfs(PathResolver):
             os.mkdir(pl.host, 0o700)
             os.chmod(pl.host, mode & 0o1777)
 
+    def mknod(self, cwd: str, path: bytes | str, mode: int) -> None:
+        """mknodat of a regular file, FIFO or socket: ``mode`` holds the type and the
+        permissions (umask already applied), set exactly.  filename_create(): an existing
+        name is EEXIST, a trailing slash on a new one ENOENT."""
+        pl = self.resolve_parent(cwd, path)
+        if pl.kind != "norm" or pl.lstat() is not None:
+            raise err(EEXIST)
+        if pl.trailing_slash:
+            raise err(ENOENT)
+        with host_errors:
+            os.mknod(pl.host, st_.S_IFMT(mode) | 0o600)
+            os.chmod(pl.host, mode & 0o7777)
+
     def unlink(self, cwd: str, path: bytes | str, flags: int = 0) -> None:
         """unlinkat: rmdir with AT_REMOVEDIR, else unlink (EISDIR for directories)."""
         if flags & ~ls.AT_REMOVEDIR:

@@ -24,7 +24,7 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
     "kernel_model.syscalls.copy_range": ("copy_file_range",),
     "kernel_model.syscalls.moves": ("sendfile", "splice", "tee", "fallocate"),
     "kernel_model.syscalls.fs_tree": (
-        "mkdirat", "unlinkat", "renameat", "renameat2", "symlinkat", "linkat", "fchmodat",
+        "mkdirat", "mknodat", "unlinkat", "renameat", "renameat2", "symlinkat", "linkat", "fchmodat",
         "fchmod", "fchownat", "fchown", "utimensat", "truncate", "ftruncate", "fsync",
         "fdatasync", "sync", "fadvise64"),
     "kernel_model.syscalls.events": (

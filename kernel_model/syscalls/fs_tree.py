@@ -29,6 +29,31 @@ def sys_mkdirat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+@syscall("mknodat")
+def sys_mknodat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # do_mknodat(): may_mknod() judges the type first (a directory: -EPERM, an unknown
+    # type: -EINVAL; 0 is a regular file), the umask applies (no POSIX ACLs here), then
+    # filename_create() finds the slot (-EEXIST, -ENOENT) and vfs_create() or vfs_mknod()
+    # makes the node.  A character or block device needs CAP_MKNOD in the initial user
+    # namespace (vfs_mknod()): the sandbox makes none on the host, so it answers -EPERM,
+    # as Linux does to a process without it (a container's root).
+    mode = a[2] & 0xFFFFFFFF
+    kind = mode & ls.S_IFMT
+    if kind == ls.S_IFDIR:
+        return -errno.EPERM
+    if kind not in (0, ls.S_IFREG, ls.S_IFCHR, ls.S_IFBLK, ls.S_IFIFO, ls.S_IFSOCK):
+        return -errno.EINVAL
+    path = guest_path(k, a[1])
+    cwd = dir_of(k, t, s32(a[0])) if not path.startswith(b"/") else "/"
+    if kind in (ls.S_IFCHR, ls.S_IFBLK):
+        pl = k.rootfs.resolve_parent(cwd, path)
+        if pl.kind != "norm" or pl.lstat() is not None:
+            return -errno.EEXIST
+        return -errno.EPERM
+    k.rootfs.mknod(cwd, path, (kind or ls.S_IFREG) | (mode & 0o7777 & ~t.process.umask))
+    return 0
+
+
 @syscall("unlinkat")
 def sys_unlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     path = guest_path(k, a[1])

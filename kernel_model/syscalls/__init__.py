@@ -36,6 +36,8 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
         "accept4", "connect", "shutdown", "setsockopt", "getsockopt"),
     "kernel_model.syscalls.netio": (
         "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"),
+    "kernel_model.syscalls.xattr": (
+        "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr"),
     "kernel_model.syscalls.prctl": ("prctl",),
     "kernel_model.syscalls.unshare": ("unshare",),
     "kernel_model.syscalls.select": ("pselect6",),

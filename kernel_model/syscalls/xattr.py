@@ -1,0 +1,140 @@
+"""Extended attributes, read side: getxattr, lgetxattr, fgetxattr, listxattr, llistxattr
+and flistxattr (fs/xattr.c).  The rootfs is a host directory, so a name's attributes are
+the host file's (what Linux shows of the same file system); a pipe, socket or other
+kernel-made file has none (-EOPNOTSUPP: no xattr handler).  Imported at the first such
+call (kernel_model.syscalls.LAZY_HOMES).
+
+ls -l asks lgetxattr("security.selinux") and getxattr("system.posix_acl_access") of each
+name and prints an error for anything but ENODATA/EOPNOTSUPP: -ENOSYS made it print
+"Function not implemented" once per argument.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from typing import TYPE_CHECKING
+
+from kernel_model import linux_structs as ls
+from kernel_model.errors import KernelError, host_errors
+from kernel_model.openfile import HostFile
+from kernel_model.process import Thread
+from kernel_model.syscalls import s32, syscall
+from kernel_model.syscalls.fs import guest_path
+
+if TYPE_CHECKING:
+    from kernel_model.kernel import Kernel
+
+XATTR_NAME_MAX = 255
+XATTR_SIZE_MAX = 65536
+XATTR_LIST_MAX = 65536
+
+
+def _name(k: Kernel, ptr: int) -> str:
+    """import_xattr_name(): strncpy_from_user(kname, name, XATTR_NAME_MAX + 1); an empty
+    name or one of 256 bytes or more is -ERANGE."""
+    try:
+        raw = k.uaccess.read_cstring(ptr, XATTR_NAME_MAX + 1)
+    except KernelError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise KernelError(errno.ERANGE) from None
+        raise
+    if not raw or len(raw) > XATTR_NAME_MAX:
+        raise KernelError(errno.ERANGE)
+    return os.fsdecode(raw)
+
+
+def _host(k: Kernel, t: Thread, ptr: int, follow: bool) -> str:
+    """user_path_at(AT_FDCWD, pathname, LOOKUP_FOLLOW or not): the host file."""
+    path = guest_path(k, ptr)
+    res = k.rootfs.resolve(t.process.cwd if not path.startswith(b"/") else "/", path,
+                           follow_final=follow)
+    return str(res.host)
+
+
+def _file(t: Thread, fd: int) -> HostFile | None:
+    """fdget(): an O_PATH descriptor is -EBADF; None: a file with no xattr handler."""
+    f = t.process.fds.get(fd)
+    if f.flags & ls.O_PATH:
+        raise KernelError(errno.EBADF)
+    return f if isinstance(f, HostFile) else None
+
+
+def _give_value(k: Kernel, value: bytes, buf: int, size: int) -> int:
+    """getxattr(): size 0 asks the length; a smaller buffer is -ERANGE (-E2BIG when the
+    buffer was already XATTR_SIZE_MAX)."""
+    size = min(size, XATTR_SIZE_MAX)
+    if size == 0:
+        return len(value)
+    if len(value) > size:
+        return -(errno.E2BIG if size >= XATTR_SIZE_MAX else errno.ERANGE)
+    k.uaccess.write(buf, value)
+    return len(value)
+
+
+def _give_list(k: Kernel, names: list[str], buf: int, size: int) -> int:
+    """listxattr(): each name NUL-terminated; sizes as _give_value with XATTR_LIST_MAX."""
+    data = b"".join(os.fsencode(n) + b"\0" for n in names)
+    size = min(size, XATTR_LIST_MAX)
+    if size == 0:
+        return len(data)
+    if len(data) > size:
+        return -(errno.E2BIG if size >= XATTR_LIST_MAX else errno.ERANGE)
+    k.uaccess.write(buf, data)
+    return len(data)
+
+
+def _getxattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
+    host = _host(k, t, a[0], follow)            # path_getxattr(): the lookup first
+    name = _name(k, a[1])
+    with host_errors:
+        value = os.getxattr(host, name, follow_symlinks=follow)
+    return _give_value(k, value, a[2], a[3])
+
+
+@syscall("getxattr")
+def sys_getxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _getxattr(k, t, a, True)
+
+
+@syscall("lgetxattr")
+def sys_lgetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _getxattr(k, t, a, False)
+
+
+@syscall("fgetxattr")
+def sys_fgetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    f = _file(t, s32(a[0]))
+    name = _name(k, a[1])
+    if f is None:
+        return -errno.EOPNOTSUPP
+    with host_errors:
+        value = os.getxattr(f.fd, name)
+    return _give_value(k, value, a[2], a[3])
+
+
+def _listxattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
+    host = _host(k, t, a[0], follow)
+    with host_errors:
+        names = os.listxattr(host, follow_symlinks=follow)
+    return _give_list(k, names, a[1], a[2])
+
+
+@syscall("listxattr")
+def sys_listxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _listxattr(k, t, a, True)
+
+
+@syscall("llistxattr")
+def sys_llistxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _listxattr(k, t, a, False)
+
+
+@syscall("flistxattr")
+def sys_flistxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    f = _file(t, s32(a[0]))
+    if f is None:
+        return 0            # vfs_listxattr() without a listxattr op: no names (pipes...)
+    with host_errors:
+        names = os.listxattr(f.fd)
+    return _give_list(k, names, a[1], a[2])

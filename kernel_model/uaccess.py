@@ -39,18 +39,50 @@ class UserAccess:
         self._guardian_slot = guardian_slot or (lambda: 0)
 
     def _mediated(self, va: int, n: int, data: bytes | None, slot: int) -> bytes:
-        for _ in range(n // PAGE + 3):
-            if data is None:
-                status, value, out = self.el1.hvc_data(Call.USER_READ, (slot, va, n))
-            else:
-                status, value, out = self.el1.hvc_data(Call.USER_WRITE, (slot, va, n), bytes(data))
+        """A copy through the Guardian, which copies all of [va, va+n) or nothing and names
+        the first page it could not reach (FAULT_IN).  As copy_to_user() /
+        copy_from_user() go on page by page, the pages before that one are copied at once
+        and the copy goes on from it: the page is faulted in with every page after it the
+        copy will reach (up to the first that cannot be), so a large copy into pages not
+        yet touched takes a few Guardian calls, not one per page over the whole buffer."""
+        write = data is not None
+        call = Call.USER_WRITE if write else Call.USER_READ
+        rest = memoryview(data) if data is not None else None
+        parts: list[bytes] = []
+        end = va + n
+        for _ in range(2 * (n // PAGE) + 4):
+            size = end - va
+            status, value, out = self.el1.hvc_data(
+                call, (slot, va, size), bytes(rest) if rest is not None else b"")
             if status == 0:
+                if parts:
+                    parts.append(out)
+                    return b"".join(parts)
                 return out
             if status != Status.FAULT_IN:
                 raise KernelError(errno.EFAULT)
-            res = self._current_mm().handle_fault(value, data is not None, False)
-            if res != FaultResult.OK:
+            mm = self._current_mm()
+            if not va <= value < end:
+                # a page the Guardian reads to know the call's reach (an iovec array, a
+                # message header): faulted in, and the copy asked again
+                if mm.handle_fault(value, write, False) != FaultResult.OK:
+                    raise KernelError(errno.EFAULT)
+                continue
+            if value > va:      # every page before it is there: copy them now
+                k = value - va
+                status, _, out = self.el1.hvc_data(
+                    call, (slot, va, k), bytes(rest[:k]) if rest is not None else b"")
+                if status == 0:
+                    if rest is not None:
+                        rest = rest[k:]
+                    else:
+                        parts.append(out)
+                    va = value
+            if mm.handle_fault(value, write, False) != FaultResult.OK:
                 raise KernelError(errno.EFAULT)
+            for page in range((value & ~(PAGE - 1)) + PAGE, end, PAGE):
+                if mm.handle_fault(page, write, False) != FaultResult.OK:
+                    break       # (the copy stops there: the next call names it again)
         raise KernelError(errno.EFAULT)
 
     @staticmethod

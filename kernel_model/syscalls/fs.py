@@ -254,12 +254,13 @@ def sys_fstat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("statx")
 def sys_statx(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    path = guest_path(k, a[1])
-    # do_statx(): STATX__RESERVED in the mask, or both AT_STATX_FORCE_SYNC and
-    # AT_STATX_DONT_SYNC, -EINVAL before vfs_statx() and cp_statx() (after getname())
+    # do_statx() (do_statx_fd() from 6.11): STATX__RESERVED in the mask, or both
+    # AT_STATX_FORCE_SYNC and AT_STATX_DONT_SYNC, -EINVAL before vfs_statx() and
+    # cp_statx() -- and before the name's own error: sys_statx() passes getname()'s
+    # ERR_PTR (-EFAULT, -ENAMETOOLONG) on to do_statx(), which tests these first
     if a[3] & 0x8000_0000 or a[2] & 0x6000 == 0x6000:
         return -errno.EINVAL
-    st = _stat_path(k, t, s32(a[0]), path, s32(a[2]))
+    st = _stat_path(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]))
     k.uaccess.write(a[4], ls.pack_statx(st))
     return 0
 

@@ -569,8 +569,13 @@ class Descriptors(TableLifecycle):
                 in_root = bool(resolve & RESOLVE_IN_ROOT)
             name = read_name(self.memory, slot, a[1])
             path = self.resolve(slot, a[0], name, in_root) if name is not None else None
-            table.fds[ret] = OpenFile(path, cloexec, access=flags & O_ACCMODE,
-                                      path_only=bool(flags & O_PATH),
+            # openat2's open_how as copy_struct_from_user() took it at the entry only where
+            # it lay quiet through the call (another thread may have rewritten it since):
+            # else its access and O_PATH are not known
+            known = nr == NR_OPENAT or self.sole.settled_flags(slot) is not None
+            table.fds[ret] = OpenFile(path, cloexec,
+                                      access=flags & O_ACCMODE if known else None,
+                                      path_only=known and bool(flags & O_PATH),
                                       opener=self._opener(slot, path),
                                       opened_by=self._process(slot))
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None

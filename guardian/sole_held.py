@@ -367,7 +367,7 @@ class SoleHeld:
             self._made(slot, ret)
         elif nr in _OPENS:
             f = self.files.table(slot.root, slot.thread).fds.get(ret & 0xFFFF_FFFF)
-            flags = self._settled_flags(slot)
+            flags = self.settled_flags(slot)
             if flags is None:
                 self.drop_domain(slot)          # (which file it opened is not known)
                 return
@@ -452,7 +452,7 @@ class SoleHeld:
             return
         self.drop(held[1])
 
-    def _settled_flags(self, slot: Slot) -> int | None:
+    def settled_flags(self, slot: Slot) -> int | None:
         """The open's flags as do_sys_openat2() took them: openat2()'s struct open_how
         only where it lay quiet through the call (copy_struct_from_user() copied it at the
         entry: another thread may have rewritten it since); None: not known."""

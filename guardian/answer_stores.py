@@ -265,8 +265,8 @@ def _refuse_outside(slot: Slot, ret: int, ranges: list[tuple[int, int]]) -> None
 
 def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
     """What descriptor `fd` of the slot's thread names as the call took it at entry
-    (SHMEM, PIPE, UNIX_DGRAM, UNREADABLE); None: not known, or the table may have
-    changed since."""
+    (SHMEM, PIPE, UNIX_DGRAM, UNREADABLE, or kind_stores.finer_kind()'s PATH, PIPE_WRITE,
+    EVENTFD, SIGNALFD); None: not known, or the table may have changed since."""
     if files.lockable_memfd(slot, fd):
         return SHMEM
     f = files.open_file(slot, fd)
@@ -279,5 +279,5 @@ def read_kind(files: _Files, slot: Slot, fd: int) -> str | None:
         return PIPE
     if f.sock is not None and f.sock[0] == _AF_UNIX and f.sock[1] & 0xF == _SOCK_DGRAM:
         return kind_stores.UNIX_DGRAM
-    # OPEN_FMODE(): O_ACCMODE 1 and 3 carry no FMODE_READ; O_PATH opens carry none
-    return UNREADABLE if f.access in (1, 3) or f.path_only else None
+    # OPEN_FMODE(): O_ACCMODE 1 and 3 carry no FMODE_READ (an O_PATH open: PATH, above)
+    return UNREADABLE if f.access in (1, 3) else None

@@ -256,6 +256,11 @@ def sys_sched_getparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # SYSCALL_DEFINE2(sched_getparam): `if (!param || pid < 0) return -EINVAL;` first
     if not a[1] or a[0] & 0x8000_0000:
         return -errno.EINVAL
+    # find_process_by_pid(): no task holds the pid (one past PID_MAX_LIMIT, say): -ESRCH
+    # before copy_to_user() -- guardian/first_tests.py judges such a pid to store nothing
+    pid = s32(a[0])
+    if pid and pid not in k.threads:
+        return -errno.ESRCH
     k.uaccess.write_u32(a[1], 0)
     return 0
 

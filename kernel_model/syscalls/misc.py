@@ -131,25 +131,48 @@ def sys_sysinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+#: fs.nr_open's default: RLIMIT_NOFILE's hard limit never passes it (do_prlimit(): -EPERM)
+NR_OPEN = 1 << 20
+RLIMIT_NOFILE, CAP_SYS_RESOURCE = 7, 24
+
+
 @syscall("prlimit64")
 def sys_prlimit64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    pid, resource, new_ptr, old_ptr = s32(a[0]), s32(a[1]), a[2], a[3]
-    p = t.process if pid == 0 else k.processes.get(pid)
-    if p is None:
+    # SYSCALL_DEFINE4(prlimit64): the new limits copied in first (-EFAULT), the task found
+    # by any thread id (find_task_by_vpid(): -ESRCH) and its limits allowed
+    # (check_prlimit_permission()), then do_prlimit(); the old limits are copied out
+    # only once it succeeded, after the new ones are set
+    pid, resource, new_ptr, old_ptr = s32(a[0]), a[1] & 0xFFFF_FFFF, a[2], a[3]
+    new = ls.unpack_rlimit(k.uaccess.read(new_ptr, 16)) if new_ptr else None
+    target = t if pid == 0 else k.threads.get(pid)
+    if target is None:
         return -errno.ESRCH
-    if not 0 <= resource < 16:
+    if target.process is not t.process and not _same_ids(t, target) \
+            and not t.cred.capable(CAP_SYS_RESOURCE):
+        return -errno.EPERM
+    if resource >= 16:
         return -errno.EINVAL
+    p = target.process
     cur = p.rlimits.get(resource, DEFAULT_RLIMITS.get(resource, (RLIM_INFINITY, RLIM_INFINITY)))
-    if old_ptr:
-        k.uaccess.write(old_ptr, ls.pack_rlimit(*cur))
-    if new_ptr:
-        soft, hard = ls.unpack_rlimit(k.uaccess.read(new_ptr, 16))
+    if new is not None:
+        soft, hard = new
         if soft > hard:
             return -errno.EINVAL
-        if hard > cur[1]:
+        if resource == RLIMIT_NOFILE and hard > NR_OPEN:
+            return -errno.EPERM
+        if hard > cur[1] and not t.cred.capable(CAP_SYS_RESOURCE):
             return -errno.EPERM
         p.rlimits[resource] = (soft, hard)
+    if old_ptr:
+        k.uaccess.write(old_ptr, ls.pack_rlimit(*cur))
     return 0
+
+
+def _same_ids(t: Thread, target: Thread) -> bool:
+    """check_prlimit_permission(): the caller's real uid and gid are each of the target's
+    three (real, effective, saved)."""
+    c, o = t.cred, target.cred
+    return c.uid == o.uid == o.euid == o.suid and c.gid == o.gid == o.egid == o.sgid
 
 
 @syscall("getrlimit")

@@ -39,6 +39,7 @@ from guardian.clone_valid import (
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
+from guardian.credentials import USERNS
 from guardian.exec_kept import after_exec
 from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
@@ -146,8 +147,8 @@ class Forks:
         if child_root:
             target.fork_thread = child.thread
         # (copy_creds() under CLONE_NEWUSER: create_user_ns() -- the ids are then shown
-        # as the new namespace maps them, overflow ids at first)
-        target.creds[child.thread] = {} if cflags & CLONE_NEWUSER else \
+        # as the new namespace maps them, overflow ids till map_write(): a moved cred)
+        target.creds[child.thread] = {USERNS: 1} if cflags & CLONE_NEWUSER else \
             dict(space.creds.get(slot.thread, {}))
         mask = process_mask(space.umasks, reg.group_of(slot.root, slot.thread))
         if child_root and mask is not None:

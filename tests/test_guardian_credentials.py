@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from abi import Status
-from guardian.credentials import from_auxv
+from guardian.credentials import USERNS, from_auxv
 from tests.test_guardian_result_outputs import OUT, _refused_by
 from tests.test_guardian_result_values import _put, _resume
 from tests.test_secure_mm import ROOT_A, Scene, build_translating
@@ -132,6 +132,21 @@ def test_a_new_user_namespace_shows_the_ids_as_overflow_ids(s: Scene) -> None:
     assert _ok(s, "getgid", (), 65534)
 
 
+def test_a_uid_map_written_after_unshare_shows_the_mapped_ids(s: Scene) -> None:
+    """unshare(CLONE_NEWUSER), getuid() 65534 (from_kuid_munged()'s overflowuid), then
+    /proc/self/uid_map and gid_map written ("0 1000 1", map_write()): getuid() and getgid()
+    answer 0 on every 6.x (native 6.18: `unshare -U` then writing the maps); the group
+    count still stays."""
+    _space(s).creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 1000, AT_GID: 100, AT_EGID: 100})
+    assert _ok(s, "unshare", (0x10000000,), 0)
+    assert _ok(s, "getuid", (), 65534)
+    assert _ok(s, "getgid", (), 65534)
+    assert _ok(s, "getgroups", (0, 0), 1)
+    assert _ok(s, "getuid", (), 0)                      # (after the map writes)
+    assert _ok(s, "getgid", (), 0)
+    assert not _ok(s, "getgroups", (0, 0), 2)
+
+
 def test_a_clone_into_a_new_user_namespace_does_not_keep_its_creators_ids() -> None:
     # copy_creds() -> create_user_ns(): the child's ids show as the new namespace maps them
     from emulator import sysregs as S
@@ -148,7 +163,7 @@ def test_a_clone_into_a_new_user_namespace_does_not_keep_its_creators_ids() -> N
     space = sc.g.conf.registry.space_of(1, sc.b + ROOT_A)
     space.creds[1] = from_auxv({AT_UID: 1000, AT_EUID: 1000, AT_GID: 100, AT_EGID: 100})
     _, child = _clone(sc, VFORK | 0x10000000)
-    assert space.creds[sc.g.conf.slots[child].thread] == {}
+    assert space.creds[sc.g.conf.slots[child].thread] == {USERNS: 1}    # (a moved cred)
     _, child = _clone(sc, VFORK)
     assert space.creds[sc.g.conf.slots[child].thread]["ruid"] == 1000
 

@@ -100,7 +100,7 @@ def kept_through_raise(facts: dict[str, object], slot: Slot) -> dict[str, object
     if inh is not None and keeps_inheritable(slot):
         kept[CAP_INHERITABLE] = inh
     held = facts.get(CAP_PERMITTED)
-    if slot.nr not in (_NR_UNSHARE, _NR_SETNS) and isinstance(held, int) and \
+    if (slot.nr in _EUID_ARG or slot.nr == _NR_SETFSUID) and isinstance(held, int) and \
             enabled("create.setuid_caps"):
         kept[CAP_PERMITTED] = kept[CAP_EFFECTIVE] = held
     return kept

@@ -10,7 +10,7 @@ import pytest
 from abi.syscalls import NUMBERS
 from abi.value_ranges import CRED_CHANGE, SECUREBITS_RESET
 from guardian import cap_needed, cred_kept, prctl_state
-from guardian.capset_sets import CAP_INHERITABLE, FS_DROPPED
+from guardian.capset_sets import CAP_INHERITABLE, CAP_PERMITTED, FS_DROPPED
 from guardian.checks import Refused
 from tests.test_cap_rules_r81c import (
     ALL,
@@ -146,3 +146,15 @@ def test_clone_newuser_child_starts_with_empty_inheritable_set() -> None:
     with pytest.raises(Refused) as e:
         _raise(s)
     assert e.value.check == "return.cap_needed"
+
+
+def test_only_a_setuid_call_keeps_the_permitted_set() -> None:
+    """kept_through_raise() keeps pP through the calls cap_task_fix_setuid() runs for
+    (set*uid, setfsuid()) alone: capset() replaces pP (cap_capset()), a new user
+    namespace fills it (set_cred_user_ns(): CAP_FULL_SET)."""
+    facts: dict[str, object] = {CAP_PERMITTED: 0, CAP_INHERITABLE: 0}
+    assert cred_kept.kept_through_raise(facts, _slot(NR_SETUID, 0))[CAP_PERMITTED] == 0
+    assert cred_kept.kept_through_raise(facts, _slot(NUMBERS["setfsuid"], 0))[
+        CAP_PERMITTED] == 0
+    for nr in (NR_CAPSET, NR_UNSHARE, NR_SETNS, NUMBERS["execve"]):
+        assert CAP_PERMITTED not in cred_kept.kept_through_raise(facts, _slot(nr, 0, 0))

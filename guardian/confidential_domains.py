@@ -197,7 +197,7 @@ class Lifecycle:
         kept: exec_kept.Kept | None = None
         if exec_slot:
             self._check_exec_args(exec_slot, root, dict(auxv), sp, started)
-            before = self._exec_ids(exec_slot)
+            before = credentials.settled(self._exec_ids(exec_slot))
             credentials.exec_keeps_real_ids(before, dict(auxv))
             kept = self.exec_kept[exec_slot] if exec_slot in self.exec_kept \
                 else self._exec_kept(exec_slot)     # (popped at the commit)

@@ -89,8 +89,16 @@ def from_auxv(auxv: dict[int, int]) -> Seen:
 
 
 def groups_of(ids: Seen) -> Seen:
-    """The group count and list among a thread's known ids (execve keeps them)."""
-    return {k: v for k, v in ids.items() if k in ("ngroups", "groups")}
+    """The group count and list among a thread's known ids (execve keeps them), and
+    whether its cred moved to another user namespace (execve keeps that too)."""
+    return {k: v for k, v in ids.items() if k in ("ngroups", "groups", USERNS)}
+
+
+def settled(ids: Seen) -> Seen:
+    """The thread's known ids that no map_write() can change: all of them but in a user
+    namespace its cred moved to, where an id seen before its uid_map or gid_map was
+    written (from_kuid_munged()'s overflow id) shows as the mapped one after."""
+    return groups_of(ids) if ids.get(USERNS) else ids
 
 
 def exec_keeps_real_ids(before: Seen, auxv: dict[int, int]) -> None:

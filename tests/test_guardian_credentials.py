@@ -147,6 +147,21 @@ def test_a_uid_map_written_after_unshare_shows_the_mapped_ids(s: Scene) -> None:
     assert not _ok(s, "getgroups", (0, 0), 2)
 
 
+def test_an_exec_before_the_map_is_written_keeps_the_moved_cred(s: Scene) -> None:
+    """unshare(CLONE_NEWUSER), getuid() 65534, the parent writes uid_map ("0 1000 1"),
+    execve: AT_UID 0 is the exec'ing thread's real uid as now mapped (create.exec_real_ids
+    judges the settled ids alone); an exec before the write, AT_UID 65534, then getuid()
+    0 after it: the new image's cred is still a moved one (groups_of() keeps it)."""
+    from guardian import credentials
+    before = {"ruid": 65534, "rgid": 65534, "ngroups": 1, USERNS: 1}
+    credentials.exec_keeps_real_ids(credentials.settled(before), {AT_UID: 0, AT_GID: 0})
+    _space(s).creds[1] = from_auxv({AT_UID: 65534, AT_EUID: 65534, AT_GID: 65534,
+                                    AT_EGID: 65534})
+    _space(s).creds[1].update(credentials.groups_of(before))    # (the exec's commit)
+    assert _ok(s, "getuid", (), 0)
+    assert not _ok(s, "getgroups", (0, 0), 2)
+
+
 def test_a_clone_into_a_new_user_namespace_does_not_keep_its_creators_ids() -> None:
     # copy_creds() -> create_user_ns(): the child's ids show as the new namespace maps them
     from emulator import sysregs as S

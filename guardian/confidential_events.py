@@ -14,7 +14,9 @@ that set them and checks what comes back:
   keyed by (open file, descriptor number): it goes with DEL or when the target's open
   file is released -- its last descriptor closed, replaced by dup3, dropped at exec by
   FD_CLOEXEC or gone with its process (`Descriptors.live_descriptions`); a dup of the
-  target keeps it (check `return.epoll_released`).  A target the Guardian never saw
+  target keeps it, and so may a live descriptor of another identity -- received, taken by
+  pidfd_getfd() or met in use since the target was made -- that may be the same struct
+  file (`may_live`; check `return.epoll_released`).  A target the Guardian never saw
   opened is entered in the table when epoll_ctl succeeds on it, so its close is seen.
 * signalfd4 records the mask (a new descriptor, or an update of one); every
   signalfd_siginfo a read() or readv() of the descriptor returns names a signal of that mask,
@@ -31,6 +33,7 @@ Guardian did not see made is, to it, a file: its reads are data, as any file's.
 from __future__ import annotations
 
 import struct
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 
 from abi import Status
@@ -122,6 +125,16 @@ class Registration:
         return self.fired and slot.id >= self.armed_at
 
 
+def may_live(reg: Registration, live: Mapping[int, Description]) -> bool:
+    """May the open file of a registration whose target no descriptor names by its
+    identity (`EpollInstance.split`'s released) be open still: is a live open file of
+    another identity (one received through SCM_RIGHTS, pidfd_getfd()'d, met in use) maybe
+    that very struct file (Description.may_be)?  Linux keeps the item while any
+    descriptor holds the file.  A file open before the target was made is not it (the
+    launch's 0..2, met in use at the start): one received or taken since may be."""
+    return any(reg.target.may_be(d) for d in live.values())
+
+
 @dataclass(eq=False)
 class EpollInstance:
     """The registrations of one epoll instance, in the order made."""
@@ -142,9 +155,10 @@ class EpollInstance:
                 return reg
         return None
 
-    def split(self, live: set[int]) -> tuple[list[Registration], list[Registration]]:
+    def split(self, live: Container[int]) -> tuple[list[Registration], list[Registration]]:
         """(held, released): the registrations whose target's open file is in `live`
-        (ids of `Description`s some descriptor still names), and the others."""
+        (ids of `Description`s some descriptor still names), and the others (released
+        for sure only where no live file may be theirs: `may_live`)."""
         held = [r for r in self.registrations if id(r.target) in live]
         return held, [r for r in self.registrations if id(r.target) not in live]
 
@@ -246,7 +260,8 @@ class EventFiles:
                    f"epoll wait reports {ret} events into room for {maxevents}: the events "
                    "past the buffer are no registration's")
             return
-        held, released = instance.split(self.files.live_descriptions()) if ret else ([], [])
+        live = self.files.live_descriptions() if ret else {}
+        held, released = instance.split(live) if ret else ([], [])
         count = ret
         raw = self._read_written(events_va, EVENT_SIZE * count, slot) if count else b""
         settled = not self._ctl_in_flight(slot)
@@ -270,11 +285,13 @@ class EventFiles:
                 refuse_ready("epoll wait", allowing[0].fd)
             if allowing:
                 continue
-            gone = [reg.fd for reg in released if reg.allows(events, data)]
+            gone = [reg for reg in released if reg.allows(events, data)]
+            if any(may_live(reg, live) for reg in gone):
+                continue        # (its file may be open still, under another identity)
             if gone:
                 refuse("return.epoll_released", Status.ERR_DENIED,
                        f"epoll event {i} carries data {data:#x}, registered for descriptor "
-                       f"{gone[0]} of a file the program has since closed for good: Linux "
+                       f"{gone[0].fd} of a file the program has since closed for good: Linux "
                        "dropped that registration with the file")
                 continue
             refuse("return.epoll_data", Status.ERR_DENIED,
@@ -422,8 +439,14 @@ class EventFiles:
         target = target_file.description
         # Registrations of released files are gone for good (Linux dropped them with the
         # file): forget them as the list changes, so it holds only the live ones.
+        # One a live descriptor of another identity may name is kept (`may_live`).
         if enabled("return.epoll_released"):
-            instance.registrations, gone = instance.split(self.files.live_descriptions())
+            live = self.files.live_descriptions()
+            _, released = instance.split(live)
+            gone = [r for r in released if not may_live(r, live)]
+            if gone:
+                instance.registrations = [r for r in instance.registrations
+                                          if not any(r is g for g in gone)]
             instance.unsure |= bool(gone)
         reg = instance.find(fd, target)
         if op == EPOLL_CTL_DEL:

@@ -245,18 +245,38 @@ class Descriptors(TableLifecycle):
         table = self.table(slot.root, slot.thread)
         f = table.fds.get(s32(fd))
         if f is None:
+            met = self.met(table, s32(fd))
             f = table.fds[s32(fd)] = OpenFile(cloexec_known=False)
+            f.description.met = met
             table.free.pop(s32(fd), None)
         return f
 
-    def live_descriptions(self) -> set[int]:
-        """The open files (ids of their `Description`) some descriptor of a table the
-        Guardian follows still names; one missing here was released (its last descriptor
-        closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its process)
-        and never comes back."""
+    def _unseen(self, table: FileTable, fd: int, cloexec: bool) -> OpenFile:
+        """A copy (dup) of number `fd`, whose open file the table did not know."""
+        f = OpenFile(None, cloexec)
+        f.description.met = self.met(table, s32(fd))
+        return f
+
+    def met(self, table: FileTable, fd: int) -> int:
+        """When the Guardian meets number `fd`'s open file, not seen made, in `table`
+        (Description.met): 0 where it is the launch's -- a console or stated launch number
+        of a fresh table that no call of the program's put a file at nor freed -- for it was
+        open before any call; else the slot id the next call would get (any file open now)."""
+        if table.fresh and fd not in table.fds and fd not in table.free and (
+                fd in launch_fds.MAYBE_OPEN or fd in self.stated.launch.fds):
+            return 0
+        return self.admission.registry.next_slot_id()
+
+    def live_descriptions(self) -> dict[int, Description]:
+        """The open files (id of their `Description` -> it) some descriptor of a table
+        the Guardian follows still names; one missing here was released (its last
+        descriptor closed, replaced by dup3, dropped at exec by FD_CLOEXEC or gone with its
+        process) and never comes back -- unless a live one of another identity may be the
+        same struct file (Description.may_be)."""
         tables = {id(t): t for (root, _), t in self.tables.items() if root not in self.retired}
         tables.update((id(t), t) for t, _ in self.exec_tables)
-        return {id(f.description) for t in tables.values() for f in t.fds.values()}
+        return {id(f.description): f.description for t in tables.values()
+                for f in t.fds.values()}
 
     def resolve(self, slot: Slot, dirfd: int, name: str, in_root: bool = False) -> str | None:
         """The absolute, normalised name `name` reaches from dirfd (`resolve_name`, through
@@ -556,6 +576,7 @@ class Descriptors(TableLifecycle):
         cloexec = bool(mark)
         if nr == NR_FANOTIFY_INIT:
             table.fds[ret] = OpenFile(cloexec=cloexec, reads_make_fds=True)
+            table.fds[ret].description.made = slot.id
             return
         if nr == NR_GETPID:
             table.pids.add(ret)
@@ -578,6 +599,7 @@ class Descriptors(TableLifecycle):
                                       path_only=known and bool(flags & O_PATH),
                                       opener=self._opener(slot, path),
                                       opened_by=self._process(slot))
+            table.fds[ret].description.made = slot.id      # (path_openat(): a new file)
             again = self.reopened(slot, a[0], name, in_root) if name is not None else None
             if again is not None and again.memfd:
                 # A new open file of the same memfd: its mappings map the memfd's pages.
@@ -595,10 +617,10 @@ class Descriptors(TableLifecycle):
                 self.memfd_sizes.clear()    # it may have cut any memfd (memfd_sizes.py)
         elif nr == NR_DUP or (nr == NR_FCNTL and cmd in (F_DUPFD, F_DUPFD_CLOEXEC)):
             src = table.fds.get(s32(a[0]))
-            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
+            table.fds[ret] = src.copied(cloexec) if src else self._unseen(table, a[0], cloexec)
         elif nr == NR_DUP3:
             src = table.fds.get(s32(a[0]))
-            table.fds[ret] = src.copied(cloexec) if src else OpenFile(None, cloexec)
+            table.fds[ret] = src.copied(cloexec) if src else self._unseen(table, a[0], cloexec)
         elif nr in (NR_CLONE, NR_CLONE3):
             if self.pidfd_unsure(slot):     # (its number unknown: as an unseen maker's)
                 table.free.clear()
@@ -607,9 +629,11 @@ class Descriptors(TableLifecycle):
                 made = []
             for fd in made:     # CLONE_PIDFD: pidfd_prepare(O_RDWR | O_CLOEXEC) of the child
                 table.fds[fd] = OpenFile(cloexec=True, maker=NR_PIDFD_OPEN, pid=ret & 0xFFFF_FFFF)
+                table.fds[fd].description.made = slot.id
                 self.pidfds.opened(slot.domain, table.fds[fd].description, ret)
         elif nr == NR_PIDFD_OPEN:
             table.fds[ret] = OpenFile(cloexec=cloexec, maker=nr, pid=a[0] & 0xFFFF_FFFF)
+            table.fds[ret].description.made = slot.id
             # The process it names, for the send log and the reaped-process rule.
             self.pidfds.opened(slot.domain, table.fds[ret].description, s32(a[0]))
         elif nr == NR_PIDFD_GETFD:
@@ -619,10 +643,13 @@ class Descriptors(TableLifecycle):
             own = pidfd is not None and pidfd.maker == NR_PIDFD_OPEN and pidfd.pid in table.pids
             table.fds[ret] = src.copied(True) if own and src is not None \
                 else OpenFile(cloexec=True, maker=nr)
+            if not (own and src is not None):       # (another process's file: any)
+                table.fds[ret].description.met = self.admission.registry.next_slot_id()
         elif nr == NR_MEMFD_CREATE:
             self.memfds_made += 1
             # (memfd_create() opens its shmem file O_RDWR: alloc_file_pseudo(..., O_RDWR))
             table.fds[ret] = OpenFile(None, cloexec, self.memfds_made, maker=nr, access=2)
+            table.fds[ret].description.made = slot.id
             sealable = a[1] & (MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL)
             self.seals[self.memfds_made] = 0 if sealable else F_SEAL_SEAL
             self.sealed_from[self.memfds_made] = [
@@ -701,11 +728,15 @@ class Descriptors(TableLifecycle):
                 if 0 <= fd <= INT_MAX and fd not in table.fds:
                     table.fds[fd] = was.copied(cloexec) if was is not None \
                         else OpenFile(cloexec=cloexec)
+                    if was is None:     # (received: any file open now)
+                        table.fds[fd].description.met = \
+                            self.admission.registry.next_slot_id()
                     table.fds[fd].cloexec_known = mark is not None
         else:
             new = new_fds(self.memory, slot, ret)
             for fd in new:
                 table.fds[fd] = OpenFile(cloexec=cloexec, maker=nr, cloexec_known=mark is not None)
+                table.fds[fd].description.made = slot.id
             if accepted_steady:
                 # unix_accept(): the new socket is the listener's family (AG-019)
                 lst = table.fds.get(s32(a[0]))

@@ -10,7 +10,11 @@ or a file of another kind:
   not readable), fget_task(efd) (-EBADF), get_epoll_tfile_raw_ptr(): !is_file_epoll(),
   -EINVAL; ep_find_tfd() counts toff over the items whose number is tfd, none past
   them -ENOENT (an item goes with EPOLL_CTL_DEL or its file's __fput():
-  eventpoll_release_file()).  A fork child's mm (dup_mmap()), sighand (copy_sighand():
+  eventpoll_release_file()).  An item whose target no descriptor names by its identity
+  is counted still where a live descriptor of another identity may be that very file
+  (confidential_events.may_live: received, pidfd_getfd()'d or met in use since the target
+  was made -- the Guardian cannot tie such a copy to the original, and Linux keeps the
+  item while it holds the file); one open before the target was made is not it.  A fork child's mm (dup_mmap()), sighand (copy_sighand():
   CLONE_SIGHAND needs CLONE_VM) and table (dup_fd()) are its own: KCMP_VM, KCMP_SIGHAND
   and KCMP_FILES of the caller and a living fork child never answer 0, nor KCMP_FILES
   of a parent (a vfork's: no CLONE_FILES) with another table; KCMP_FILE of a number the
@@ -44,7 +48,7 @@ from collections.abc import Callable
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
-from guardian.confidential_events import EpollInstance
+from guardian.confidential_events import EpollInstance, may_live
 from guardian.confidential_files import Descriptors
 from guardian.fd_never_args import child_never
 from guardian.launch_fds import never_opened
@@ -193,13 +197,17 @@ def _kcmp(k: Known, a: tuple[int, ...], ret: int, own: int | None,
             # no exec whose new image has not started (`exec_tables`): exec_mmap() frees
             # the old tree before do_close_on_exec(), whose fput()s wait for the exec's
             # return to user (__fput() as task_work).
+            # Nor where a live open file of another identity (received, pidfd_getfd()'d,
+            # met in use since the target was made) may be that very file (`may_live`).
             reg = k.files.admission.registry
-            held, released = ep.events.split(k.files.live_descriptions())
+            live = k.files.live_descriptions()
+            held, released = ep.events.split(live)
             idle = not k.files.may_pass and not reg.dying and not k.files.exec_tables \
                 and not any(o.id != k.slot.id for o in reg.slots.values())
             items = sum(1 for r in held if r.fd == tfd) + sum(
                 1 for r in released if r.fd == tfd and not (
-                    idle and r.fd_only and r.target not in k.files.sent_files))
+                    idle and r.fd_only and r.target not in k.files.sent_files
+                    and not may_live(r, live)))
             if toff >= items:
                 return (f"KCMP_EPOLL_TFD of slot {{{_s32(efd)}, {tfd}, {toff}}}: the epoll "
                         f"holds no item {toff} for {tfd} (ep_find_tfd(): -ENOENT)")

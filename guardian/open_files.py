@@ -22,11 +22,36 @@ class Description:
     """The identity of one open file (Linux's struct file): every descriptor made by
     copying another (dup, fork, exec, CLONE_FILES) shares it, a new open makes a new one.
     Linux releases the file when its last descriptor goes, and with it what hangs on the
-    file (an epoll registration of it)."""
+    file (an epoll registration of it).
 
-    __slots__ = ()
+    One struct file may have two identities where a copy of it arrives by a way the
+    Guardian cannot tie to the original (received through SCM_RIGHTS, pidfd_getfd() of
+    another process's, met in use): `made` is, for a file the Guardian saw made (opened,
+    or made by a call of its own: a new struct file), the id of the slot whose call made
+    it -- the file did not exist before that call entered (0: not known when); `met` is,
+    for one it did not see made, the slot id the next call would have got when it met
+    it -- it may be any file open then (0: the launch's, open before any call; None: any
+    file at all).  `may_be` asks whether two identities may be one struct file."""
+
+    __slots__ = ("made", "met")
+
+    def __init__(self) -> None:
+        self.made: int | None = None
+        self.met: int | None = None
+
+    def may_be(self, other: Description) -> bool:
+        """May this identity and `other` name one struct file?  Two the Guardian saw
+        made are two files; one it did not see made may be any file that was open when
+        it met it: one a call that entered before then made, or any other not seen made."""
+        if other is self:
+            return True
+        for a, b in ((self, other), (other, self)):
+            if a.made is None and (b.made is None or a.met is None or b.made < a.met):
+                return True
+        return False
 
 
+_NR_PIDFD_GETFD = NUMBERS["pidfd_getfd"]
 #: calls that may change a working directory (or which directory its name is)
 CWD_CALLS = frozenset(NUMBERS[n] for n in ("chdir", "fchdir", "chroot", "unshare", "setns")
                       if n in NUMBERS)
@@ -79,6 +104,15 @@ class OpenFile:
     #: An AF_UNIX socket accept() or accept4() gave for a listener the program made
     #: (unix_accept(): the listener's family); `sock` stays the made sockets' alone.
     unix_accepted: bool = False
+
+    def __post_init__(self) -> None:
+        # A file opened by a name (path_openat(): alloc_empty_file()) or made by a call
+        # (a maker's new struct file) is new; pidfd_getfd() of another process's file,
+        # a received one or one met in use is not known to be (Description.met).
+        d = self.description
+        if d.made is None and d.met is None and (
+                self.path is not None or self.maker not in (None, _NR_PIDFD_GETFD)):
+            d.made = 0
 
     def copied(self, cloexec: bool = False) -> OpenFile:
         """Another descriptor for the same open file (dup, fork, exec, pidfd_getfd)."""

@@ -104,8 +104,8 @@ class _Files:
         self.exec_kept: set[object] = set()
         self.admission = SimpleNamespace(registry=SimpleNamespace(slots={}, dying=set()))
 
-    def live_descriptions(self) -> set[int]:
-        return {id(f.description) for f in self.table.fds.values()}
+    def live_descriptions(self) -> dict[int, object]:
+        return {id(f.description): f.description for f in self.table.fds.values()}
 
     def steady(self, _slot: Slot) -> bool:
         return True

@@ -83,8 +83,8 @@ class _Files:
         f = self.table.fds.get(fd)
         return f.pid if f is not None else 0
 
-    def live_descriptions(self) -> set[int]:
-        return {id(f.description) for t in (self.table, *self.children.values())
+    def live_descriptions(self) -> dict[int, object]:
+        return {id(f.description): f.description for t in (self.table, *self.children.values())
                 for f in t.fds.values()}
 
     def child_table(self, _slot: Slot, pid: int) -> FileTable | None:

@@ -17,7 +17,7 @@ from abi.syscalls import NUMBERS
 from abi.value_ranges import COMM
 from emulator import sysregs as S
 from emulator.fastuc import UserContext
-from guardian import quiet_ranges
+from guardian import launch_fds, quiet_ranges
 from guardian.open_files import OpenFile
 from guardian.slots import Slot
 from guardian.stated_facts import COMM_WRITTEN
@@ -58,6 +58,7 @@ def _syscall(s: Scene, name: str, args: tuple[int, ...], ret: int,
     slot = Slot(sid, 1, UserContext(), ELR, NUMBERS[name], (*args, 0, 0, 0, 0, 0, 0)[:6],
                 root=s.b + ROOT_A, thread=1)
     slot.returns_at_start = s.g.conf.registry.returns      # (as add_slot() notes it)
+    s.g.conf.registry.next_slot = max(s.g.conf.registry.next_slot, sid + 1)  # (and counts)
     s.g.conf.slots[sid] = slot
     if at_entry:
         s.g.conf.events.note_entry(slot)
@@ -197,7 +198,9 @@ def test_a_fork_child_s_copy_keeps_the_registration(s: Scene) -> None:
 
 def test_an_inherited_target_is_followed_from_its_registration(s: Scene) -> None:
     """A target the Guardian never saw opened (inherited from the launch) is entered when
-    epoll_ctl succeeds on it, so its close is seen."""
+    epoll_ctl succeeds on it, so its close is seen.  (The launch's table, as CREATE_DOMAIN
+    starts it: its 0 was open before any file the program made, so none of those is it.)"""
+    launch_fds.start(s.g.conf.descriptors.table(s.b + ROOT_A, 1))
     assert _syscall(s, "epoll_create1", (0,), 3) == Status.OK
     _ctl(s, 3, ADD, 0, EPOLLIN, 0xD0)
     assert _wait(s, 3, (EPOLLIN, 0xD0)) == Status.OK

@@ -132,7 +132,7 @@ def sys_sysinfo(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 
 #: fs.nr_open's default: RLIMIT_NOFILE's hard limit never passes it (do_prlimit(): -EPERM)
-NR_OPEN = 1 << 20
+SYSCTL_NR_OPEN = 1 << 20
 RLIMIT_NOFILE, CAP_SYS_RESOURCE = 7, 24
 
 
@@ -158,7 +158,7 @@ def sys_prlimit64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         soft, hard = new
         if soft > hard:
             return -errno.EINVAL
-        if resource == RLIMIT_NOFILE and hard > NR_OPEN:
+        if resource == RLIMIT_NOFILE and hard > SYSCTL_NR_OPEN:
             return -errno.EPERM
         if hard > cur[1] and not t.cred.capable(CAP_SYS_RESOURCE):
             return -errno.EPERM

@@ -29,6 +29,9 @@ Terms (each judged on a successful result only, but `Errors`, which judges an er
   has (`DT_TYPES`) and a name a directory entry can have: not empty, without '/'.
 - `NoNul(arg)`: the result's bytes at args[arg] hold no NUL (a symlink's target is a
   string: readlink copies its bytes without the terminator).
+- `NulEnded(arg, size_arg)`: the result's bytes at args[arg] end with a NUL where the call
+  was given room (args[size_arg] > 0): a list of names, each NUL-terminated (the
+  listxattr calls: every filesystem's ->listxattr and the security names end each name).
 - `AccessMode(fd_arg)`: the result's O_ACCMODE bits are the ones the descriptor was opened
   with (F_SETFL never changes them).
 - `OwnsLock(arg)`: the futex word's TID bits hold the caller's thread id (a PI lock is
@@ -292,6 +295,14 @@ class NoNul:
 
 
 @dataclass(frozen=True)
+class NulEnded:
+    """A list of NUL-terminated names: its last byte is a NUL."""
+
+    arg: int
+    size_arg: int
+
+
+@dataclass(frozen=True)
 class NamedChild:
     pid_arg: int
 
@@ -428,7 +439,8 @@ class Errors:
 
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
-    | SealsKept | SocketFacts | OwnerUnset | NoNul | Sets | Keeps | UnixName | TruncFull \
+    | SealsKept | SocketFacts | OwnerUnset | NoNul | NulEnded | Sets | Keeps | UnixName \
+    | TruncFull \
     | ArgBits | ArgIn | VmaName | WithoutCap | Errors | WhenArg | ResultIn | NoWriteExec
 Row = tuple[RangeTerm, ...]
 
@@ -573,6 +585,8 @@ CALLS: dict[str, Row] = {
     # process_madvise() takes no flags (mm/madvise.c).
     "process_madvise": (ArgIn(4, frozenset({0})),),
     "readlinkat": (NoNul(2),),
+    "listxattr": (NulEnded(1, 2),), "llistxattr": (NulEnded(1, 2),),
+    "flistxattr": (NulEnded(1, 2),),
     "wait4": (NamedChild(0), GroupChild(0), *_rusage(3, POSITIVE)),
     # A reported child's user and system time (clock ticks): never negative.
     "waitid": (WaitidChild(), Field(2, 32, "<q", 0, LONG_MAX, what="si_utime"),

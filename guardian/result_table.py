@@ -74,6 +74,7 @@ from abi.value_ranges import (
     NamedChild,
     NoNul,
     NoWriteExec,
+    NulEnded,
     OwnerUnset,
     OwnsLock,
     Result,
@@ -296,6 +297,10 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
             if a[term.arg] and 0 < ret <= 1 << 16 and \
                     b"\0" in read_or_fault(memory, slot, a[term.arg], ret):
                 _refused(slot, f"answers {ret} bytes with a NUL among them")
+        elif isinstance(term, NulEnded):
+            if a[term.arg] and a[term.size_arg] and 0 < ret <= 1 << 16 and \
+                    read_or_fault(memory, slot, a[term.arg] + ret - 1, 1) != b"\0":
+                _refused(slot, f"answers a {ret}-byte list of names whose last byte is no NUL")
         elif isinstance(term, NamedChild):
             pid = _s32(a[term.pid_arg])
             if pid > 0 and ret and ret != pid:

@@ -173,3 +173,16 @@ def test_pulse_submit_for_a_confidential_program_can_only_fail(s: Scene) -> None
     for iterations in (4, 0):
         assert resume(iterations) == Status.ERR_DENIED
         assert s.g.decisions[-1].check == "return.offload_error"
+
+
+@pytest.mark.parametrize("name", ["listxattr", "llistxattr", "flistxattr"])
+def test_a_list_of_xattr_names_ends_with_a_nul(s: Scene, name: str) -> None:
+    """vfs_listxattr(): each name NUL-terminated, so the list's last byte is a NUL; a size
+    of 0 asks the length and writes nothing (RH-030: a name without its NUL)."""
+    buf = VA + 1024
+    args = (3, buf, 64)
+    s.hw.ram.write(s.b + PAGES_A + (buf - VA), b"user.a\0user.bb\0".ljust(64, b"\xAA"))
+    assert _resume(s, name, args, 15, [(buf, buf + 15)]) == Status.OK
+    assert _resume(s, name, args, 14, [(buf, buf + 14)]) == Status.ERR_DENIED
+    assert s.g.decisions[-1].check == "return.range_table"
+    assert _resume(s, name, (3, buf, 0), 14, []) == Status.OK          # the length asked

@@ -183,10 +183,14 @@ timerfd_gettime of a shmem memfd fails timerfd_fget() first, any answer storeles
 AK-005 (first_failures.py: pipe2's flag past O_CLOEXEC | O_NONBLOCK | O_DIRECT |
 O_NOTIFICATION_PIPE), AK-008 (kind_stores.py: a read of a descriptor opened without
 read access stores nothing whatever it answers, -EFAULT included).
-Still through: AK-001, AK-003, AK-004, AK-006, AK-007, AK-009, AK-010, AK-013..016
+Refused since round 88b's rules: AK-004 (`cut.answer_stores`, kind_stores.py: getdents64
+of a memfd fails iterate_dir() first, -ENOTDIR, any answer storeless), AK-009
+(`cut.first_tests`, guardian/first_tests.py: mincore of a start unaligned to 4K fails
+first, -EINVAL).
+Still through: AK-001, AK-003, AK-006, AK-007, AK-010, AK-013..016
 (see each group's "would need"; AK-018 and AK-022 closed by round 87b's rules).
-Still open: AK-001, AK-003, AK-004, AK-006, AK-007, AK-009 (AK-002, AK-005, AK-008 closed
-by round 87b's rules).  A forged -EFAULT there is refused only where Linux cannot
+Still open: AK-001, AK-003, AK-006, AK-007 (AK-002, AK-005, AK-008 closed by round 87b's
+rules, AK-004 and AK-009 by round 88b's).  A forged -EFAULT there is refused only where Linux cannot
 fault at page 2 once it mapped it writable -- which holds only while the area stays
 VM_WRITE and mapped: another thread's munmap/mprotect/madvise(MADV_DONTNEED)/mremap in
 flight or returned since the call's entry (Space.area_mark, as area_state.py uses it),
@@ -282,7 +286,7 @@ NR85_SERVED = {P_SOCKNAME: (204, 88), P_ACCEPT: (242, 95), P_VMREAD: (270, 3)}
 #: guardian/answer_stores.py)
 #: (AK-010 open again: a kernel built with arm64's NR_CPUS 4096 copies 512 bytes from
 #: page 2 - 256, into page 2, so its -EFAULT is AK-001..009's P5 gap)
-REFUSED = frozenset({2, 5, 8, 11, 12, 17, 18, 19, 20, 21, 22, 23, 24, 25})
+REFUSED = frozenset({2, 4, 5, 8, 9, 11, 12, 17, 18, 19, 20, 21, 22, 23, 24, 25})
 GAPS = {f"AK-{i:03d}": "P5" for i in range(1, 26) if i not in REFUSED}
 
 #: (id, step, the call, Linux's answer and why no copy ran)

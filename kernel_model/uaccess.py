@@ -47,13 +47,14 @@ class UserAccess:
         yet touched takes a few Guardian calls, not one per page over the whole buffer."""
         write = data is not None
         call = Call.USER_WRITE if write else Call.USER_READ
-        rest = memoryview(data) if data is not None else None
+        rest: bytes | memoryview | None = data     # what is left to copy in (bytes as given: no copy)
         parts: list[bytes] = []
         end = va + n
         for _ in range(2 * (n // PAGE) + 4):
             size = end - va
             status, value, out = self.el1.hvc_data(
-                call, (slot, va, size), bytes(rest) if rest is not None else b"")
+                call, (slot, va, size), b"" if rest is None else
+                rest if isinstance(rest, bytes) else bytes(rest))
             if status == 0:
                 if parts:
                     parts.append(out)
@@ -71,10 +72,10 @@ class UserAccess:
             if value > va:      # every page before it is there: copy them now
                 k = value - va
                 status, _, out = self.el1.hvc_data(
-                    call, (slot, va, k), bytes(rest[:k]) if rest is not None else b"")
+                    call, (slot, va, k), bytes(memoryview(rest)[:k]) if rest is not None else b"")
                 if status == 0:
                     if rest is not None:
-                        rest = rest[k:]
+                        rest = memoryview(rest)[k:]
                     else:
                         parts.append(out)
                     va = value

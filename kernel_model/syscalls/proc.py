@@ -17,7 +17,13 @@ from kernel_model.elf_loader import ElfError, parse_elf
 from kernel_model.errors import KernelError
 from kernel_model.exec import load_interpreter, parse_shebang
 from kernel_model.mm import AddressSpace
-from kernel_model.namespaces import namespace_error
+from kernel_model.namespaces import (
+    CLONE_NEWNS,
+    CLONE_NEWPID,
+    CLONE_NEWTIME,
+    CLONE_NEWUSER,
+    namespace_error,
+)
 from kernel_model.process import Process, Thread, ThreadState, WaitReason
 from kernel_model.syscalls import s32, syscall
 from kernel_model.syscalls.unshare import files_shared
@@ -31,7 +37,6 @@ CLONE_VM = 0x100
 CLONE_FS = 0x200
 CLONE_FILES = 0x400
 CLONE_SIGHAND = 0x800
-CLONE_NEWNS = 0x20000
 CLONE_CLEAR_SIGHAND = 0x1_0000_0000   # clone3 only
 CLONE_PIDFD = 0x1000
 CLONE_VFORK = 0x4000
@@ -42,10 +47,9 @@ CLONE_PARENT_SETTID = 0x100000
 CLONE_CHILD_CLEARTID = 0x200000
 CLONE_CHILD_SETTID = 0x1000000
 CSIGNAL = 0xFF
-CLONE_NEWTIME, CLONE_DETACHED = 0x80, 0x400000
-CLONE_NEWUSER, CLONE_NEWPID = 0x10000000, 0x20000000
+CLONE_DETACHED = 0x400000
 CLONE_INTO_CGROUP = 0x2_0000_0000
-CLONE_NEWIPC, CLONE_SYSVSEM = 0x8000000, 0x40000
+CLONE_SYSVSEM = 0x40000
 
 WNOHANG = 1
 WUNTRACED = 2

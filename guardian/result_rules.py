@@ -54,7 +54,6 @@ from guardian.clone_faults import CloneFaults
 from guardian.confidential_domains import UNMAPPING_CALLS, Lifecycle
 from guardian.confidential_events import CALLS as _EVENT_CALLS
 from guardian.confidential_events import EventFiles
-from guardian.confidential_files import CALLS as _FD_CALLS
 from guardian.confidential_files import Descriptors
 from guardian.confidential_layout import LAYOUT_CALLS, Layout
 from guardian.confidential_registry import Registry
@@ -79,6 +78,7 @@ from guardian.exited_tables import ExitedChildren
 from guardian.fd_modes import CALLS as _FD_MODE_CALLS
 from guardian.fd_open import CALLS as _FD_OPEN_CALLS
 from guardian.fd_open import check as check_fd_open
+from guardian.fd_records import CALLS as _FD_CALLS
 from guardian.file_pages import check_cut, note_cut
 from guardian.file_remaps import CALLS as _REMAP_CALLS
 from guardian.file_remaps import check as check_remap

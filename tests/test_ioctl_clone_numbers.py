@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from abi.descriptors import FICLONE, FICLONERANGE
 from abi.syscalls import NUMBERS
-from guardian import confidential_files, fd_never_args
+from guardian import fd_never_args, fd_records
 from guardian.quiet_ranges import noted
 
 
@@ -17,6 +17,6 @@ def _iow(kind: int, nr: int, size: int) -> int:
 def test_clone_ioctls_are_named_once() -> None:
     assert FICLONE == _iow(0x94, 9, 4)
     assert FICLONERANGE == _iow(0x94, 13, 32)           # struct file_clone_range
-    assert {FICLONE, FICLONERANGE} <= confidential_files._IOCTL_NO_FD
+    assert {FICLONE, FICLONERANGE} <= fd_records._IOCTL_NO_FD
     assert fd_never_args._CMD_FD[NUMBERS["ioctl"]] == FICLONE
     assert noted(NUMBERS["ioctl"], (3, FICLONERANGE, 0x1000))

@@ -14,7 +14,7 @@ from guardian import checks
 from guardian.checks import Refused
 from guardian.confidential_registry import Registry
 from guardian.process_groups import group_of, inherit_group, note_group
-from guardian.result_table import Held, _check_group_child
+from guardian.result_terms import Held, check_group_child
 from guardian.slots import Domain, Slot, Space
 
 PARENT, WORKER, OTHER = 0x1000, 0x2000, 0x3000
@@ -59,16 +59,16 @@ def test_groups_follow_fork_and_the_parent_s_setpgid(reg: Registry) -> None:
 
 def test_a_group_wait_reporting_a_child_of_another_group_is_refused(reg: Registry) -> None:
     slot, held = _slot(PARENT), _held(reg)
-    _check_group_child(slot, WORKER_PID, WORKER_PID, held)      # the worker: passes
-    _check_group_child(slot, 0, OTHER_PID, held)                # wait4(0): the caller's
+    check_group_child(slot, WORKER_PID, WORKER_PID, held)      # the worker: passes
+    check_group_child(slot, 0, OTHER_PID, held)                # wait4(0): the caller's
     with pytest.raises(Refused) as e:
-        _check_group_child(slot, WORKER_PID, OTHER_PID, held)
+        check_group_child(slot, WORKER_PID, OTHER_PID, held)
     assert e.value.check == "return.range_table"
     with pytest.raises(Refused):
-        _check_group_child(slot, 0, WORKER_PID, held)
+        check_group_child(slot, 0, WORKER_PID, held)
     checks.set_mutation("return.range_table")
     try:
-        _check_group_child(slot, WORKER_PID, OTHER_PID, held)
+        check_group_child(slot, WORKER_PID, OTHER_PID, held)
     finally:
         checks.set_mutation("")
 
@@ -76,4 +76,4 @@ def test_a_group_wait_reporting_a_child_of_another_group_is_refused(reg: Registr
 def test_a_setpgid_naming_an_unknown_pid_forgets_every_group(reg: Registry) -> None:
     note_group(reg, _slot(PARENT, "setpgid", 4242, 0), 0, (PARENT, 0))
     held = _held(reg)
-    _check_group_child(_slot(PARENT), WORKER_PID, OTHER_PID, held)   # not known: passes
+    check_group_child(_slot(PARENT), WORKER_PID, OTHER_PID, held)   # not known: passes

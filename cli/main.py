@@ -204,6 +204,13 @@ def main(ctx: click.Context) -> None:
                    "held at its exec (`capsh --inh=...`; a mask, decimal or 0x hex): the "
                    "first thread starts with it (exec keeps it).  Without it the launch is "
                    "taken to start with an empty inheritable set.")
+@click.option("--launch-secure-exec", is_flag=True,
+              help="The confidential program's launch runs under an LSM whose exec "
+                   "transitions may make an exec secure (an SELinux domain transition "
+                   "without `noatsecure`, AppArmor, Smack): AT_SECURE 1 with unchanged ids "
+                   "is then an honest auxv for a root program.  Without it no LSM is taken "
+                   "to run, and only a changed id (or a non-root program's file "
+                   "capabilities) makes an exec secure.")
 @click.option("--launch-fds", default=None, metavar="N[,N...]",
               help="Descriptors past 0, 1 and 2 the confidential program's launch passes "
                    "(a shell's `900</dev/null`, systemd's socket activation: LISTEN_FDS); "
@@ -253,7 +260,7 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
         guardian: str, confidential: bool, guardian_seed: int | None, admit: tuple[str, ...],
         launch_filter: bool, launch_suid_dumpable: int | None, launch_no_new_privs: bool,
         launch_securebits: str | None, launch_inheritable: str | None,
-        launch_fds: str | None, mutate: str,
+        launch_secure_exec: bool, launch_fds: str | None, mutate: str,
         trace_path: Path | None, trace_level: str,
         trace_writer: WriterMode, gdb_address: str | None, gdb_wait: bool, gdb_view: str,
         gdb_checkpoint_every: int, snapshot_every: int, snapshot_dir: Path,
@@ -297,7 +304,8 @@ def run(program: str, args: tuple[str, ...], machine: str | None, rootfs: Path |
                              launch_suid_dumpable=launch_suid_dumpable,
                              launch_no_new_privs=launch_no_new_privs,
                              launch_securebits=launch_securebits,
-                             launch_inheritable=launch_inheritable, launch_fds=launch_fds,
+                             launch_inheritable=launch_inheritable,
+                             launch_secure_exec=launch_secure_exec, launch_fds=launch_fds,
                              view=view, argv0=argv0, gdb=gdb,
                              snapshot_every=snapshot_every, snapshot_target=snapshot_dir,
                              blades=blades, placement=placement)

@@ -246,6 +246,7 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                 launch_no_new_privs: bool = False, launch_fds: str | None = None,
                 launch_securebits: str | None = None,
                 launch_inheritable: str | None = None,
+                launch_secure_exec: bool = False,
                 view: HostView | None = None, argv0: str | None = None,
                 gdb: GdbOptions | None = None, snapshot_every: int = 0,
                 snapshot_target: Path | None = None, snapshot_once: bool = False,
@@ -303,6 +304,9 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
         inheritable = _launch_inheritable(launch_inheritable)
         if inheritable is not None and not confidential:
             raise UsageError("--launch-inheritable states the launch of a confidential program",
+                             "add --guardian on --confidential, or leave it out")
+        if launch_secure_exec and not confidential:
+            raise UsageError("--launch-secure-exec states the launch of a confidential program",
                              "add --guardian on --confidential, or leave it out")
         console = Console(control=view.terminal, tty=view.tty)
         if trace is not None:
@@ -380,6 +384,8 @@ def run_program(program: str, args: list[str], *, machine: MachineConfig | str |
                     monitor.conf.state_launch_securebits(securebits)
                 if inheritable is not None:
                     monitor.conf.state_launch_inheritable(inheritable)
+                if launch_secure_exec:
+                    monitor.conf.state_launch_secure_exec()
             kernel.spawn_init(image, guest_path, argv, confidential=confidential)
         except ElfError as exc:
             hw.tracer.close()

@@ -131,6 +131,12 @@ class Confidential:
             raise ValueError(f"securebits are 0..{SECUREBITS_VALID:#x}, not {value:#x}")
         self.descriptors.stated.launch.securebits = value
 
+    def state_launch_secure_exec(self) -> None:
+        """The user's statement that an LSM's exec transitions may make an exec of the
+        program secure (SELinux without `process noatsecure`, AppArmor, Smack): AT_SECURE
+        1 with unchanged ids is then Linux's answer for a root program too."""
+        self.descriptors.stated.launch.secure_exec = True
+
     def state_launch_inheritable(self, value: int) -> None:
         """The user's statement of the launcher's inheritable set (`capsh --inh=...`;
         empty where not stated): the first thread holds it (an exec keeps pI)."""

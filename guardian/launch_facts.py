@@ -96,6 +96,11 @@ class LaunchFacts:
     #: `--launch-inheritable`; empty by default: init_cred's CAP_EMPTY_SET, which every
     #: exec keeps, cap_bprm_creds_from_file() `pI' = pI`)
     inheritable: int = 0
+    #: an LSM's exec transitions may make an exec secure with unchanged ids (an SELinux
+    #: domain transition without `process noatsecure`, AppArmor's or Smack's:
+    #: `--launch-secure-exec`); by default none runs (the README's launch takes no LSM),
+    #: so only cap_bprm_creds_from_file() sets AT_SECURE
+    secure_exec: bool = False
 
 
 #: securebits a 6.x kernel knows (SECURE_ALL_BITS | SECURE_ALL_LOCKS, 6.14's exec bits)

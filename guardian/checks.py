@@ -519,3 +519,15 @@ CHECKS["cut.answer_stores"] += (
     "given recvfrom/recvmsg/recvmmsg (-ENOTSOCK), epoll_pwait(2) (not an epoll file: "
     "-EINVAL) or getdents64 (no ->iterate_shared: -ENOTDIR), an AF_UNIX datagram socket "
     "the last two: no answer stored anything")
+
+# Round 89b (registers that fail Linux's first test, guardian/first_failures.py):
+CHECKS["cut.answer_stores"] += (
+    "; nor where the registers fail getdents64's smallest record (count below 24: "
+    "filldir64()), readlinkat's int bufsiz <= 0 (do_readlinkat()), rt_sigtimedwait's "
+    "sigsetsize != 8, wait4's options outside kernel_wait4()'s set, statx's flags outside "
+    "vfs_statx()'s (0x7900), a negative timer id (timer_gettime/timer_settime: "
+    "lock_timer()), setitimer's which past ITIMER_PROF, timerfd_settime's flags past "
+    "TFD_SETTIME_FLAGS, epoll_pwait(2)'s mask with sigsetsize != 8, copy_file_range's "
+    "flags, getrlimit's resource >= RLIM_NLIMITS, accept4's flags past SOCK_CLOEXEC | "
+    "SOCK_NONBLOCK, or, with no timespec, pselect6's negative n (core_sys_select()) or "
+    "ppoll's nfds past sysctl_nr_open_max (do_sys_poll())")

@@ -19,9 +19,12 @@ from guardian.futex_caps import FUTEX_CMD_MASK, FUTEX_PRIVATE_FLAG, FUTEX_WAKE_O
 
 _N = NUMBERS
 _NR_CLOCKS = frozenset({_N["clock_gettime"], _N["clock_getres"]})
-_NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER = _N["getrandom"], _N["futex"], _N["getitimer"]
+_NR_GETRANDOM, _NR_FUTEX = _N["getrandom"], _N["futex"]
+#: getitimer, setitimer: `which` first (do_getitimer(), do_setitimer())
+_NR_ITIMERS = frozenset({_N["getitimer"], _N["setitimer"]})
 _NR_SIGPENDING = _N["rt_sigpending"]
-_NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"]})
+_NR_SIGSET_EXACT = frozenset({_N["rt_sigaction"], _N["rt_sigprocmask"],
+                              _N["rt_sigtimedwait"]})
 _NR_SOCKETPAIR, _NR_TIMER_CREATE = _N["socketpair"], _N["timer_create"]
 _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL = _N["clock_nanosleep"], _N["splice"], _N["ppoll"]
 _NR_PREADV2 = _N["preadv2"]
@@ -30,12 +33,23 @@ _NR_SCHED_GETATTR, _NR_MSGRCV, _NR_GET_MEMPOLICY = (
 _NR_GETGROUPS, _NR_GETRUSAGE, _NR_PIPE2 = _N["getgroups"], _N["getrusage"], _N["pipe2"]
 _NR_AFFINITY, _NR_GETCWD, _NR_VM_READV = (
     _N["sched_getaffinity"], _N["getcwd"], _N["process_vm_readv"])
+_NR_GETDENTS, _NR_READLINK, _NR_WAIT4, _NR_STATX = (
+    _N["getdents64"], _N["readlinkat"], _N["wait4"], _N["statx"])
+_NR_POSIX_TIMERS = frozenset({_N["timer_gettime"], _N["timer_settime"]})
+_NR_TFD_SETTIME, _NR_COPY_RANGE, _NR_GETRLIMIT = (
+    _N["timerfd_settime"], _N["copy_file_range"], _N["getrlimit"])
+_NR_EPOLL_PWAITS = frozenset({_N["epoll_pwait"], _N["epoll_pwait2"]})
+_NR_ACCEPT4, _NR_PSELECT6 = _N["accept4"], _N["pselect6"]
+#: the calls round 89b named (`_fails_first_r89`)
+_R89_CALLS = _NR_POSIX_TIMERS | _NR_EPOLL_PWAITS | {
+    _NR_GETDENTS, _NR_READLINK, _NR_WAIT4, _NR_STATX, _NR_TFD_SETTIME, _NR_COPY_RANGE,
+    _NR_GETRLIMIT, _NR_ACCEPT4, _NR_PSELECT6}
 #: calls tested here whose grants no register sizes ("anywhere"): answer_stores.py
 #: judges them only by this test
 UNSIZED = frozenset({_NR_SCHED_GETATTR, _NR_MSGRCV, _NR_GET_MEMPOLICY})
 #: the calls `fails_first` has a test for
-CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | UNSIZED | {
-    _NR_GETRANDOM, _NR_FUTEX, _NR_GETITIMER, _NR_SIGPENDING, _NR_SOCKETPAIR,
+CALLS = _NR_CLOCKS | _NR_SIGSET_EXACT | UNSIZED | _NR_ITIMERS | _R89_CALLS | {
+    _NR_GETRANDOM, _NR_FUTEX, _NR_SIGPENDING, _NR_SOCKETPAIR,
     _NR_TIMER_CREATE, _NR_CLOCK_NANOSLEEP, _NR_SPLICE, _NR_PPOLL, _NR_PREADV2,
     _NR_GETGROUPS, _NR_GETRUSAGE, _NR_PIPE2, _NR_AFFINITY, _NR_GETCWD, _NR_VM_READV}
 #: posix_clocks[] (kernel/time/posix-timers.c) holds CLOCK_REALTIME..CLOCK_TAI but
@@ -75,6 +89,19 @@ _PIPE_FLAGS = 0o2000000 | 0o4000 | 0o200000 | 0o200
 _CWD_MIN = 2
 #: PID_MAX_LIMIT on 64-bit (include/linux/threads.h): no pid reaches it
 _PID_MAX_LIMIT = 4 * 1024 * 1024
+#: the smallest linux_dirent64 record (a 1-byte name): filldir64()
+_DIRENT_MIN = 24
+#: WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE (kernel_wait4())
+_WAIT4_OPTIONS = 0x1 | 0x2 | 0x8 | 0x2000_0000 | 0x4000_0000 | 0x8000_0000
+#: AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE (vfs_statx(),
+#: unchanged 6.1 .. 6.18)
+_STATX_AT_FLAGS = 0x100 | 0x800 | 0x1000 | 0x6000
+#: TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET
+_TFD_SETTIME_FLAGS = 0x3
+_RLIM_NLIMITS = 16
+#: sysctl_nr_open_max on 64-bit (fs/file.c): min(INT_MAX, ~0UL / sizeof(void *)) &
+#: -BITS_PER_LONG, the ceiling of sysctl_nr_open and so of any RLIMIT_NOFILE
+_NR_OPEN_MAX = 0x7FFF_FFFF & -64
 
 
 def _int(v: int) -> int:
@@ -105,16 +132,17 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         cmd = args[1]
         return cmd & FUTEX_CMD_MASK == FUTEX_WAKE_OP and bool(cmd & FUTEX_PRIVATE_FLAG) \
             and (args[5] >> 28) & 7 > _WAKE_OP_XOR
-    if nr == _NR_GETITIMER:
+    if nr in _NR_ITIMERS:
         # do_getitimer(): `default: return(-EINVAL);` past ITIMER_PROF, before
-        # put_itimerval()
+        # put_itimerval(); do_setitimer() `default: return -EINVAL;`, and
+        # SYSCALL_DEFINE3(setitimer) `if (error || !ovalue) return error;` before it
         return not 0 <= _int(args[0]) <= 2
     if nr == _NR_SIGPENDING:
         # SYSCALL_DEFINE2(rt_sigpending): `if (sigsetsize > sizeof(*uset)) return
         # -EINVAL;` first
         return args[1] > _SIGSET
     if nr in _NR_SIGSET_EXACT:
-        # SYSCALL_DEFINE4(rt_sigaction / rt_sigprocmask): `if (sigsetsize !=
+        # SYSCALL_DEFINE4(rt_sigaction / rt_sigprocmask / rt_sigtimedwait): `if (sigsetsize !=
         # sizeof(sigset_t)) return -EINVAL;` first
         return args[3] != _SIGSET
     if nr == _NR_SOCKETPAIR:
@@ -144,7 +172,7 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         # SYSCALL_DEFINE5(ppoll): set_user_sigmask() `if (sigsetsize != sizeof(sigset_t))
         # return -EINVAL;` for a non-NULL sigmask (after the timespec's read, which fails
         # -EINVAL or -EFAULT itself), before do_sys_poll() and poll_select_finish()
-        return bool(args[3]) and args[4] != _SIGSET
+        return bool(args[3]) and args[4] != _SIGSET or _ppoll_past_nofile(args)
     if nr == _NR_PREADV2:
         # vfs_readv() -> do_iter_readv_writev() -> kiocb_set_rw_flags() `if (flags &
         # ~RWF_SUPPORTED) return -EOPNOTSUPP;` (do_loop_readv_writev(): any flag but
@@ -192,4 +220,65 @@ def _fails_first_more(nr: int, args: Sequence[int]) -> bool:
         # -ESRCH before any page is read into the local iovecs
         pid = _int(args[0])
         return bool(args[5]) or pid < 0 or pid >= _PID_MAX_LIMIT
+    return _fails_first_r89(nr, args) if nr in _R89_CALLS else False
+
+
+def _fails_first_r89(nr: int, args: Sequence[int]) -> bool:
+    """`fails_first` for the calls round 89b named (getdents64 .. ppoll's count)."""
+    if nr == _NR_GETDENTS:
+        # iterate_dir() -> filldir64(): every record is at least ALIGN(offsetof(struct
+        # linux_dirent64, d_name) + 2, 8) = 24 bytes (a 1-byte name and its NUL); `if
+        # (reclen > buf->count) return -EINVAL;` before user_write_access_begin(), and
+        # with no record stored (prev_reclen 0) no d_off is put_user()'d either
+        return args[2] & 0xFFFF_FFFF < _DIRENT_MIN
+    if nr == _NR_READLINK:
+        # SYSCALL_DEFINE4(readlinkat) takes bufsiz as an int: do_readlinkat() `if
+        # (bufsiz <= 0) return -EINVAL;` first
+        return _int(args[3]) <= 0
+    if nr == _NR_WAIT4:
+        # kernel_wait4(): `if (options & ~(WNOHANG|WUNTRACED|WCONTINUED|__WNOTHREAD|
+        # __WCLONE|__WALL)) return -EINVAL;` first, before do_wait() (WEXITED is waitid's)
+        return bool(args[2] & 0xFFFF_FFFF & ~_WAIT4_OPTIONS)
+    if nr == _NR_STATX:
+        # an unknown AT_* bit leaves lflags unequal to AT_EMPTY_PATH (6.10+'s
+        # do_statx_fd() short cut not taken); do_statx() -> vfs_statx() `if (flags &
+        # ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE))
+        # return -EINVAL;` (getname()'s own errors store nothing) before cp_statx()
+        return bool(args[2] & 0xFFFF_FFFF & ~_STATX_AT_FLAGS)
+    if nr in _NR_POSIX_TIMERS:
+        # lock_timer(): no timer id is negative (ids are 0..INT_MAX, a restored one too:
+        # do_timer_create()), -EINVAL; timer_gettime/timer_settime store only `if (!ret)`
+        return _int(args[0]) < 0
+    if nr == _NR_TFD_SETTIME:
+        # do_timerfd_settime() `if ((flags & ~TFD_SETTIME_FLAGS) || ...) return -EINVAL;`
+        # first; the old value stored only `if (!ret && otmr)`
+        return bool(_int(args[1]) & ~_TFD_SETTIME_FLAGS)
+    if nr in _NR_EPOLL_PWAITS:
+        # do_epoll_pwait() -> set_user_sigmask() `if (sigsetsize != sizeof(sigset_t))
+        # return -EINVAL;` for a non-NULL mask, before do_epoll_wait()
+        return bool(args[4]) and args[5] != _SIGSET
+    if nr == _NR_COPY_RANGE:
+        # vfs_copy_file_range() `if (flags != 0) return -EINVAL;` (off_in/off_out only
+        # read before); the offsets are stored only `if (ret > 0)`
+        return bool(args[5] & 0xFFFF_FFFF)
+    if nr == _NR_GETRLIMIT:
+        # SYSCALL_DEFINE2(getrlimit) -> do_prlimit() `if (resource >= RLIM_NLIMITS)
+        # return -EINVAL;`; copy_to_user() only `if (!ret)`
+        return args[0] & 0xFFFF_FFFF >= _RLIM_NLIMITS
+    if nr == _NR_ACCEPT4:
+        # __sys_accept4_file() `if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return
+        # -EINVAL;` before do_accept() and move_addr_to_user() (fdget()'s -EBADF first)
+        return bool(_int(args[3]) & ~_SOCK_FLAGS)
+    if nr == _NR_PSELECT6:
+        # core_sys_select() `ret = -EINVAL; if (n < 0) goto out_nofds;` before the fd
+        # sets; with no timespec poll_select_finish() stores nothing (`if (!p)`)
+        return _int(args[0]) < 0 and not args[4]
     return False
+
+
+def _ppoll_past_nofile(args: Sequence[int]) -> bool:
+    """ppoll's count: do_sys_poll() `if (nfds > rlimit(RLIMIT_NOFILE)) return -EINVAL;`
+    first; no RLIMIT_NOFILE passes sysctl_nr_open (do_prlimit(): -EPERM), itself at most
+    sysctl_nr_open_max.  With no timespec poll_select_finish() stores nothing."""
+    return args[1] & 0xFFFF_FFFF > _NR_OPEN_MAX and not args[2]
+

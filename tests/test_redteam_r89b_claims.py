@@ -3,9 +3,9 @@ attacks/families/redteam_r89b.py (secret_r89_mm's steps), with the Guardian on: 
 decision, the program finishes intact, every step labels 0.  Each is one run over every
 step (the suite is near its time budget):
 
-- every step untouched (the kernel model's answers) but -b, -f and -q, which the kernel
-  model answers with a store at page 2 where Linux fails first (the family's docstring,
-  "Found on the way"), the store steps -t (read() of 8
+- every step untouched (the kernel model's answers; -b, -f and -q too since the kernel
+  model fails them first as Linux does -- the family's docstring, "Found on the way"),
+  the store steps -t (read() of 8
   bytes from an eventfd counting 3: eventfd_read() stores the count, 8) and -u (fstat()
   of an O_PATH descriptor: vfs_fstat() -> fdget_raw() takes an FMODE_PATH file, 0, a
   struct stat stored) included -- kind_stores.finer_kind() names both descriptors
@@ -52,8 +52,8 @@ from tests.test_redteam_r84b_claims import _drop_as
 
 _PHASES = list(m.LETTER89)
 ALL_ARGS = b"-" + m.LETTERS89.encode() + b"z"
-#: the steps the kernel model answers as Linux does: all but -b, -f and -q (MODEL_STORES),
-#: the store steps too
+#: the steps the kernel model answers as Linux does: all but MODEL_STORES (none since
+#: round 89b's kernel-model fixes), the store steps too
 ALONE = [p for p in _PHASES if p not in m.MODEL_STORES] + list(m.STORES.values()) + [m.PROBE]
 ALONE_ARGS = b"-" + "".join(c for c in m.ALL89 if m.PHASE89[c] in ALONE).encode()
 

@@ -109,7 +109,7 @@ call, or page 2 itself):
 
 Honest answers (tests/test_redteam_r89b_claims.py, all passing with the Guardian on):
 every step served Linux's answer (with and without page 2's clean entry dropped as the
-call enters), and every step untouched but -b, -f, -q (below), with an honest probe --
+call enters), and every step untouched (-b, -f, -q since round 89b's fixes), with an honest probe --
 -z flistxattr(memfd, page 2, 16), 0 (shmem's simple_xattr_list(): no xattr, no ACL, no
 LSM: an empty list; round 88b's NulEnded rule asks a NUL only of a list with bytes) --
 and two store steps among them -- -t read() of exactly 8 bytes from an eventfd counting 3 (eventfd_read(): 8,
@@ -141,7 +141,10 @@ with a store at page 2 where Linux fails first: readlinkat() with bufsiz 0x80000
 int), statx() with flag 1 (sys_statx tests only the mask's reserved bit and the sync
 bits, not vfs_statx()'s unknown flags) and sigaltstack() with mode 7 (sys_sigaltstack
 stores the old stack before it tests the new one; Linux stores it only `if (!err)`).
-The untouched runs leave -b, -f, -q out (MODEL_STORES).
+The untouched runs left -b, -f, -q out (MODEL_STORES); since round 89b's fixes the
+kernel model answers all three -EINVAL storing nothing (sys_readlinkat takes bufsiz as
+an int, sys_statx refuses flags outside 0x7900, sys_sigaltstack stores the old stack only
+on success; tests/test_kernel_model_r89b.py), and the untouched runs take them.
 
 What the Guardian would need, for each gap (each a register or program-memory test made
 before any store, in every 6.1..6.18):
@@ -181,7 +184,16 @@ xattrs only from 6.6); a pipe's write end reopened read-write through
 Through with the Guardian on when written (gaps): AU-001, AU-002, AU-003, AU-004, AU-005,
 AU-006, AU-007, AU-008, AU-009, AU-010, AU-011, AU-012, AU-013, AU-014, AU-015, AU-016,
 AU-017, AU-018, AU-019, AU-020, AU-021, AU-022 (P5).
-Refused: none.
+Refused since (registers, cut.answer_stores widened: guardian/first_failures.py
+_fails_first_r89() -- getdents64's count below 24, readlinkat's int bufsiz <= 0,
+rt_sigtimedwait's sigsetsize != 8, wait4's options outside kernel_wait4()'s set, statx's
+flags outside 0x7900, timer_gettime/timer_settime of a negative id, setitimer's which
+past ITIMER_PROF, timerfd_settime's flags outside 0x3, epoll_pwait(2)'s non-NULL mask with
+sigsetsize != 8, copy_file_range's non-zero flags, getrlimit's resource >= RLIM_NLIMITS,
+accept4's flags outside SOCK_CLOEXEC | SOCK_NONBLOCK, pselect6's negative n with no
+timespec, ppoll's nfds past sysctl_nr_open_max (0x7fffffc0) with no timespec: any answer
+stores nothing): AU-001, AU-002, AU-003, AU-004, AU-006, AU-008, AU-009, AU-010, AU-011,
+AU-013, AU-014, AU-019, AU-020, AU-022.
 """
 
 from __future__ import annotations
@@ -227,11 +239,17 @@ LINUX89 = {PHASE89[c]: _M - ERR89[c] for c in LETTERS89}
 NRP89 = {PHASE89[c]: NR89[c] for c in LETTERS89}
 
 #: the steps the kernel model answers with a store at page 2 where Linux fails first
-#: (readlinkat's negative bufsiz, statx's unknown AT_* flag, sigaltstack's unknown mode:
-#: kernel_model/, not the Guardian; the untouched runs leave them out)
-MODEL_STORES = frozenset(PHASE89[c] for c in "bfq")
+#: (readlinkat's negative bufsiz, statx's unknown AT_* flag, sigaltstack's unknown mode,
+#: -b, -f, -q: the untouched runs left them out): none since the kernel model follows
+#: do_readlinkat(), vfs_statx() and SYSCALL_DEFINE2(sigaltstack)
+MODEL_STORES: frozenset[int] = frozenset()
 #: through with the Guardian on when written
 GAPS = {f"AU-{i:03d}": "P5" for i in range(1, 23)}
+#: refused since round 89b's register fixes (cut.answer_stores: guardian/first_failures.py)
+REFUSED_FIRST = frozenset(f"AU-{i:03d}" for i in (1, 2, 3, 4, 6, 8, 9, 10, 11, 13, 14, 19,
+                                                  20, 22))
+for _sid in REFUSED_FIRST:
+    del GAPS[_sid]
 
 WRITABLE = ("A page a private view left clean comes back read-only on a read fault "
             "(do_read_fault() -> finish_fault()); only a store or a FOLL_WRITE gup copies "

@@ -35,7 +35,7 @@ from kernel_model.synthfs import (
     open_node,
     stat_of,
 )
-from kernel_model.syscalls import s32, s64, syscall
+from kernel_model.syscalls import s32, syscall
 
 if TYPE_CHECKING:
     from kernel_model.kernel import Kernel
@@ -257,8 +257,11 @@ def sys_statx(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # do_statx() (do_statx_fd() from 6.11): STATX__RESERVED in the mask, or both
     # AT_STATX_FORCE_SYNC and AT_STATX_DONT_SYNC, -EINVAL before vfs_statx() and
     # cp_statx() -- and before the name's own error: sys_statx() passes getname()'s
-    # ERR_PTR (-EFAULT, -ENAMETOOLONG) on to do_statx(), which tests these first
-    if a[3] & 0x8000_0000 or a[2] & 0x6000 == 0x6000:
+    # ERR_PTR (-EFAULT, -ENAMETOOLONG) on to do_statx(), which tests these first; then
+    # vfs_statx() `if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH |
+    # AT_STATX_SYNC_TYPE)) return -EINVAL;` (an unknown bit never takes 6.11's
+    # do_statx_fd() short cut), still before the lookup and cp_statx()
+    if a[3] & 0x8000_0000 or a[2] & 0x6000 == 0x6000 or a[2] & 0xFFFF_FFFF & ~0x7900:
         return -errno.EINVAL
     st = _stat_path(k, t, s32(a[0]), guest_path(k, a[1]), s32(a[2]))
     k.uaccess.write(a[4], ls.pack_statx(st))
@@ -291,8 +294,10 @@ def _access(k: Kernel, t: Thread, dirfd: int, path: bytes, mode: int, flags: int
 
 @syscall("readlinkat")
 def sys_readlinkat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    dirfd, path, buf, size = s32(a[0]), guest_path(k, a[1]), a[2], a[3]
-    if s64(size) <= 0:
+    # SYSCALL_DEFINE4(readlinkat) takes bufsiz as an int: do_readlinkat() `if (bufsiz
+    # <= 0) return -EINVAL;` on its low 32 bits, first
+    dirfd, path, buf, size = s32(a[0]), guest_path(k, a[1]), a[2], s32(a[3])
+    if size <= 0:
         return -errno.EINVAL
     found, cwd = _synthetic(k, t, dirfd, path, follow=False)
     if isinstance(found, Found):

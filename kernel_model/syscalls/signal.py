@@ -243,21 +243,26 @@ def sys_sigaltstack(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     sp = k.el1.reg(SP_REG)
     # on_sig_stack(): the stack grows down, so its top is on it and its base is not.
     on_stack = bool(ss_size) and ss_sp < sp <= ss_sp + ss_size
-    if old_ptr:
-        flags = sig.SS_ONSTACK if on_stack else ss_flags
-        k.uaccess.write(old_ptr, struct.pack("<QiiQ", ss_sp, flags, 0, ss_size))
+    # do_sigaltstack() fills the old stack in first, but SYSCALL_DEFINE2(sigaltstack)
+    # copies it out only `if (!err && uoss)`: a refused new stack stores nothing
+    old = struct.pack("<QiiQ", ss_sp, sig.SS_ONSTACK if on_stack else ss_flags, 0, ss_size)
     if new_ptr:
         nsp, nflags, _pad, nsize = struct.unpack("<QiiQ", k.uaccess.read(new_ptr, 24))
         if on_stack:
             return -errno.EPERM
-        if nflags & ~(sig.SS_DISABLE | 0x80000000):
+        # ss_mode = ss_flags & ~SS_FLAG_BITS (SS_AUTODISARM): SS_DISABLE, SS_ONSTACK
+        # (taken as 0) or 0, else -EINVAL
+        mode = nflags & 0x7FFF_FFFF
+        if mode not in (0, sig.SS_ONSTACK, sig.SS_DISABLE):
             return -errno.EINVAL
-        if nflags & sig.SS_DISABLE:
+        if mode == sig.SS_DISABLE:
             t.altstack = (0, sig.SS_DISABLE, 0)
         else:
             if nsize < MINSIGSTKSZ:
                 return -errno.ENOMEM
             t.altstack = (nsp, 0, nsize)
+    if old_ptr:
+        k.uaccess.write(old_ptr, old)
     return 0
 
 

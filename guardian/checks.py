@@ -531,3 +531,18 @@ CHECKS["cut.answer_stores"] += (
     "flags, getrlimit's resource >= RLIM_NLIMITS, accept4's flags past SOCK_CLOEXEC | "
     "SOCK_NONBLOCK, or, with no timespec, pselect6's negative n (core_sys_select()) or "
     "ppoll's nfds past sysctl_nr_open_max (do_sys_poll())")
+# Round 89b (first tests read at entry, guardian/first_tests.py; kinds, kind_stores.py):
+CHECKS["cut.first_tests"] += (
+    "; and, kept at the entry and quiet through the call: capget with a known version and "
+    "a negative header pid (`if (pid < 0) return -EINVAL;`: nothing stored), getxattr and "
+    "lgetxattr with fgetxattr's name test (path_getxattr() -> getxattr(): -ERANGE), "
+    "nanosleep's request failing timespec64_valid(), prlimit64's new limit with rlim_cur > "
+    "rlim_max (do_prlimit(): -EINVAL), sigaltstack's new stack with a mode not 0, "
+    "SS_ONSTACK or SS_DISABLE (do_sigaltstack(): -EINVAL), pselect6's {mask, size} pack "
+    "with a mask and a size but 8 (set_user_sigmask(): -EINVAL), fcntl(F_GETLK)'s flock "
+    "with an l_type not F_RDLCK/F_WRLCK (fcntl_getlk(): -EINVAL; the flock may lie in a "
+    "view of a memfd only the program holds, memfd_eof.quiet_in_memfd()): nothing stored")
+CHECKS["cut.answer_stores"] += (
+    "; getsockname/getpeername of a memfd, pipe end, eventfd, signalfd, O_PATH descriptor "
+    "or a file the program opened by path without read access (no open() of a path makes "
+    "a socket file: sockfd_lookup_light() -ENOTSOCK first): nothing stored")

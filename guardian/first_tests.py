@@ -33,8 +33,31 @@ kernel gives (a success, a count, -EFAULT: the store-then-fault answer_stores.py
   (256) bytes -- before vfs_getxattr() and the value's copy_to_user().  The name as
   passed at entry (`note_entry`), quiet through the call.
 
-Cheap: a call not in `CALLS` pays nothing; those in it pay a few integer tests (the two
-read at entry: one dictionary look-up, and a quiet test only where the bytes fail).
+Round 89b (AU-005, AU-012, AU-016, AU-017, AU-021; each struct the program's own, kept at
+entry and quiet through the call; an error Linux answers before any store to the output):
+
+- capget: a known version, then `if (get_user(pid, &header->pid)) return -EFAULT; if (pid
+  < 0) return -EINVAL;` before cap_get_target_pid() and the data's copy_to_user();
+- getxattr, lgetxattr: path_getxattr() -> getxattr(), as fgetxattr's name (above);
+- nanosleep: `if (!timespec64_valid(&tu)) return -EINVAL;` (tv_sec < 0 or tv_nsec not
+  below NSEC_PER_SEC) before hrtimer_nanosleep(); rem stored only on a restart;
+- prlimit64: do_prlimit() `if (new_rlim->rlim_cur > new_rlim->rlim_max) return -EINVAL;`
+  (the new limit copied in first); the old one copied out only `if (!ret && old_rlim)`;
+- sigaltstack: do_sigaltstack() -EPERM on the alternate stack, or -EINVAL for a mode
+  (ss_flags less SS_AUTODISARM) not 0, SS_ONSTACK, SS_DISABLE; uoss only `if (!err)`;
+- pselect6: get_sigset_argpack() reads {mask, size}; do_pselect() -> set_user_sigmask()
+  `if (sigsetsize != sizeof(sigset_t)) return -EINVAL;` for a non-NULL mask, before
+  core_sys_select() (a timespec refused first stores nothing either);
+- fcntl(F_GETLK): do_fcntl() copies the struct flock in, fcntl_getlk() `if
+  (flock->l_type != F_RDLCK && flock->l_type != F_WRLCK) goto out;` (-EINVAL), and the
+  flock is copied back only `if (!err)` -- the flock may lie in the output's own page
+  (a view of a memfd only the program holds: memfd_eof.quiet_in_memfd()).
+
+Cheap: a call not in `CALLS` pays nothing; those in it pay a few integer tests (those
+read at entry: one dictionary look-up, and a quiet test only where the bytes fail) --
+and only where a page their grant alone opened is noted (`slot.opened`).  At entry
+prlimit64, sigaltstack and pselect6 pay one read of 16 or 24 bytes of their struct;
+fcntl a dictionary look-up and a compare (F_GETLK alone reads its 32-byte flock).
 """
 
 from __future__ import annotations
@@ -51,15 +74,24 @@ _N = NUMBERS
 _NR_STATX, _NR_MINCORE, _NR_PRLIMIT = _N["statx"], _N["mincore"], _N["prlimit64"]
 _NR_GETPARAM, _NR_RR_INTERVAL = _N["sched_getparam"], _N["sched_rr_get_interval"]
 _NR_ROBUST, _NR_CAPGET, _NR_FGETXATTR = _N["get_robust_list"], _N["capget"], _N["fgetxattr"]
+_XATTR_NAMES = frozenset({_NR_FGETXATTR, _N["getxattr"], _N["lgetxattr"]})
+_NR_NANOSLEEP, _NR_SIGALTSTACK, _NR_PSELECT6 = _N["nanosleep"], _N["sigaltstack"], _N["pselect6"]
+_NR_FCNTL, _F_GETLK = _N["fcntl"], 5
 #: calls judged by their registers alone
 REGISTER_CALLS = frozenset({_NR_STATX, _NR_MINCORE, _NR_PRLIMIT, _NR_GETPARAM,
                             _NR_RR_INTERVAL, _NR_ROBUST})
 #: calls judged by program memory read at entry (and quiet through the call)
-MEMORY_CALLS = frozenset({_NR_CAPGET, _NR_FGETXATTR})
+MEMORY_CALLS = frozenset({_NR_CAPGET, _NR_NANOSLEEP, _NR_PRLIMIT, _NR_SIGALTSTACK,
+                          _NR_PSELECT6, _NR_FCNTL}) | _XATTR_NAMES
 #: every call `check` judges (the caller tests `nr in CALLS` first)
 CALLS = REGISTER_CALLS | MEMORY_CALLS
-#: the calls whose entry `note_entry` reads (capget's header: capset_sets.note_entry)
-ENTRY_CALLS = frozenset({_NR_FGETXATTR})
+#: the calls whose entry `note_entry` reads (capget's header: capset_sets.note_entry;
+#: nanosleep's request: clock_floors.note_request): (argument, bytes) of the struct
+_ENTRY_STRUCTS = {_NR_PRLIMIT: (2, 16),      # struct rlimit64 (the new limit)
+                  _NR_SIGALTSTACK: (0, 24),  # stack_t
+                  _NR_PSELECT6: (5, 16),     # struct sigset_argpack {p, size}
+                  _NR_FCNTL: (2, 32)}        # struct flock (F_GETLK alone)
+ENTRY_CALLS = _XATTR_NAMES | frozenset(_ENTRY_STRUCTS)
 
 _STATX_RESERVED = 0x8000_0000          # STATX__RESERVED
 _AT_STATX_SYNC_TYPE = 0x6000           # AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC
@@ -70,6 +102,9 @@ _PID_MAX_LIMIT = 4 * 1024 * 1024
 _CAP_VERSIONS = frozenset({0x1998_0330, 0x2007_1026, 0x2008_0522})
 _KNAME = 256                           # XATTR_NAME_MAX + 1: getxattr()'s kname[]
 _UNTAG = (1 << 56) - 1
+_NSEC_PER_SEC = 1_000_000_000
+_SS_AUTODISARM = 1 << 31
+_SS_MODES = frozenset({0, 1, 2})        # 0, SS_ONSTACK, SS_DISABLE
 
 
 class _Memory(Protocol):
@@ -106,8 +141,18 @@ def registers_fail(nr: int, args: Sequence[int]) -> bool:
 
 
 def note_entry(memory: _Memory, slot: Slot) -> None:
-    """At fgetxattr's entry: the name's first 256 bytes (or up to its page's end) as the
-    program passed them, which getxattr()'s strncpy_from_user() copies."""
+    """At an xattr get's entry: the name's first 256 bytes (or up to its page's end) as
+    the program passed them, which getxattr()'s strncpy_from_user() copies; at
+    prlimit64's, sigaltstack's, pselect6's: the struct Linux copies in first."""
+    if slot.nr in _ENTRY_STRUCTS:
+        if slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF != _F_GETLK:
+            return                      # (fcntl's other commands: one compare)
+        i, n = _ENTRY_STRUCTS[slot.nr]
+        va = slot.args[i]
+        raw = memory.read(va, n, slot.root) if va and va not in slot.asked else None
+        if raw is not None:
+            slot.asked[va] = raw
+        return
     va = slot.args[1]
     if not va or va in slot.asked:
         return
@@ -118,17 +163,52 @@ def note_entry(memory: _Memory, slot: Slot) -> None:
         slot.asked[va] = raw
 
 
+def _kept(slot: Slot, i: int, n: int) -> bytes | None:
+    """The `n` bytes at argument `i` as kept at entry (None: not kept, a NULL pointer)."""
+    va = slot.args[i]
+    raw = slot.asked.get(va) if va else None
+    return raw if raw is not None and len(raw) >= n else None
+
+
+def _struct_fails(nr: int, raw: bytes) -> bool:
+    """Do nanosleep's, prlimit64's, sigaltstack's, pselect6's, F_GETLK's structs, as kept
+    at entry, fail Linux's first test (see the module)?"""
+    lo = int.from_bytes(raw[:8], "little")
+    hi = int.from_bytes(raw[8:16], "little")
+    if nr == _NR_NANOSLEEP:             # timespec64_valid()
+        return lo >= 1 << 63 or hi >= _NSEC_PER_SEC
+    if nr == _NR_PRLIMIT:               # rlim_cur > rlim_max
+        return lo > hi
+    if nr == _NR_SIGALTSTACK:           # ss_flags (an int) less SS_AUTODISARM
+        return hi & 0xFFFF_FFFF & ~_SS_AUTODISARM not in _SS_MODES
+    if nr == _NR_FCNTL:                 # l_type (a short) not F_RDLCK (0), F_WRLCK (1)
+        return lo & 0xFFFF > 1
+    return lo != 0 and hi != 8          # pselect6: a mask with sigsetsize != 8
+
+
 def stored_by_memory(slot: Slot, quiet: Callable[[int, int], bool]) -> list[tuple[int, int]] | None:
-    """capget's, fgetxattr's stores where their first test failed on bytes kept at entry
-    and quiet through the call (`quiet(va, n)`: only the call stored there); None: not
-    known to fail."""
-    a = slot.args
-    if slot.nr == _NR_CAPGET:
+    """The stores of a call in MEMORY_CALLS where its first test failed on bytes kept at
+    entry and quiet through the call (`quiet(va, n)`: only the call stored there); None:
+    not known to fail."""
+    a, nr = slot.args, slot.nr or 0
+    if nr == _NR_CAPGET:
         head = slot.asked.get(a[0]) if a[0] else None
-        if head is None or len(head) < 4 or \
-                int.from_bytes(head[:4], "little") in _CAP_VERSIONS or not quiet(a[0], 4):
+        if head is None or len(head) < 4:
+            return None
+        if int.from_bytes(head[:4], "little") in _CAP_VERSIONS:
+            # a known version: nothing stored; a negative pid fails before the data
+            if len(head) < 8 or not head[7] & 0x80 or not quiet(a[0], 8):
+                return None
+            return []
+        if not quiet(a[0], 4):
             return None
         return [(a[0], a[0] + 4)]       # (cap_validate_magic()'s put_user() alone)
+    if nr not in _XATTR_NAMES:
+        i, n = _ENTRY_STRUCTS.get(nr, (0, 16))     # (nanosleep: its request, 16 bytes)
+        raw = _kept(slot, i, n)
+        if nr == _NR_FCNTL and a[1] & 0xFFFF_FFFF != _F_GETLK or raw is None or not _struct_fails(nr, raw) or not quiet(a[i], n):
+            return None
+        return []
     name = slot.asked.get(a[1]) if a[1] else None
     if name is None:
         return None
@@ -143,12 +223,9 @@ def check(slot: Slot, ret: int, quiet: Callable[[int, int], bool]) -> None:
     where a page only its grant opened lies outside what its failed first test let it
     store."""
     nr = slot.nr or 0
-    if nr in REGISTER_CALLS:
-        if not registers_fail(nr, tuple(slot.args) + (0,) * 6):
-            return
-        ranges: list[tuple[int, int]] = []
-    else:
-        got = stored_by_memory(slot, quiet)
+    ranges: list[tuple[int, int]] = []
+    if nr not in REGISTER_CALLS or not registers_fail(nr, tuple(slot.args) + (0,) * 6):
+        got = stored_by_memory(slot, quiet) if nr in MEMORY_CALLS else None
         if got is None:
             return
         ranges = got

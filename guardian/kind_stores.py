@@ -52,6 +52,13 @@ Round 88b widened the kinds (finer_kind(): what the OpenFile the program made sa
   (!is_file_epoll(...)) goto error_fput;`, after only the maxevents and access_ok()
   tests) and getdents64 -ENOTDIR (iterate_dir(): no ->iterate_shared) -- an AF_UNIX
   datagram socket too for the last two -- before any store.
+
+Round 89b (AU-018): getsockname/getpeername of a file that is no socket --
+__sys_getsockname()/__sys_getpeername() -> sockfd_lookup_light(): -ENOTSOCK (-EBADF for
+an O_PATH one: fdget()) before ->getname() and move_addr_to_user(), the length
+included.  No socket is any of FILES, nor a file opened by a path (UNREADABLE names only
+files of the program's own openat()/openat2(): no open() of a path makes a socket file,
+sock_no_open() answers -ENXIO, /proc/self/fd/N of a socket too).
 """
 
 from __future__ import annotations
@@ -97,6 +104,7 @@ NO_OPERATION: dict[int, frozenset[str]] = {
     **{nr: frozenset({UNREADABLE, PIPE_WRITE, PATH, EVENTFD, SIGNALFD}) for nr in READS},
     _NR_IOCTL: frozenset({SHMEM, PATH}),   # (a memfd's TCGETS alone: `stored`)
     **{_N[n]: FILES | {PATH} for n in ("recvfrom", "recvmsg", "recvmmsg")},
+    **{_N[n]: FILES | {PATH, UNREADABLE} for n in ("getsockname", "getpeername")},
     **{_N[n]: FILES | {UNIX_DGRAM, PATH} for n in ("epoll_pwait", "epoll_pwait2",
                                                    "getdents64")},
 }

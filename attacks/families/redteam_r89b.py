@@ -163,17 +163,17 @@ before any store, in every 6.1..6.18):
 - AU-019: accept4's flags outside SOCK_CLOEXEC | SOCK_NONBLOCK.
 - AU-020: pselect6's n negative as an int (with no timespec, or one refused first).
 - AU-022: ppoll's nfds >= 2^31 (above any RLIMIT_NOFILE).
-- AU-021: pselect6's sigset pack (read at entry, quiet) with a mask and a size != 8.
-- AU-018: getsockname/getpeername of a file the program opened that is no socket (its
-  own openat(): kind_stores' UNREADABLE, or any regular file) -> -ENOTSOCK.
-- AU-005: capget's header pid negative (kept at entry with the version, quiet).
-- AU-007: getxattr's/lgetxattr's name read at entry as fgetxattr's is (and AR-011's
-  fault-in problem for a name not yet present).
-- AU-012: nanosleep's request (read at entry, quiet) failing timespec64_valid().
-- AU-015: F_GETLK's flock read at entry (page 2 itself: its bytes as the program saw
-  them, the file's folio) with l_type not F_RDLCK/F_WRLCK.
-- AU-016: prlimit64's new limit (read at entry, quiet) with rlim_cur > rlim_max.
-- AU-017: sigaltstack's new stack (read at entry, quiet) with an unknown mode.
+- AU-021, AU-018, AU-005, AU-012, AU-015, AU-016, AU-017: closed (below).
+- AU-007 (open): first_tests now reads getxattr's and lgetxattr's name at entry as it
+  reads fgetxattr's (cut.first_tests judges an empty name, or none within 256 bytes,
+  kept at entry and quiet through the call) -- but the victim's "" is a string literal
+  in .rodata, a page of the image's file view not yet faulted in at the entry (the
+  forged kernel never reads it), and quiet_ranges.quiet() holds no file view quiet:
+  AR-011's limit.  The Guardian would need to fault the name's page in at entry (only
+  where a readable area surely covers it: no PROT_NONE narrowing, no unmapping call in
+  flight -- else a fault-in it cannot serve kills the thread, a false refusal of Linux's
+  -EFAULT) and to know the image's read-only bytes unchanged through the call (no
+  writer of the program's file: ETXTBSY is not every 6.x's rule for a mapped image).
 
 Not tried (the round being short): getpeername; timer_settime(-1); epoll_pwait2's mask;
 clock_nanosleep's invalid request; newfstatat's unknown flag; io_getevents (not granted);
@@ -194,6 +194,18 @@ accept4's flags outside SOCK_CLOEXEC | SOCK_NONBLOCK, pselect6's negative n with
 timespec, ppoll's nfds past sysctl_nr_open_max (0x7fffffc0) with no timespec: any answer
 stores nothing): AU-001, AU-002, AU-003, AU-004, AU-006, AU-008, AU-009, AU-010, AU-011,
 AU-013, AU-014, AU-019, AU-020, AU-022.
+Refused since (program memory kept at entry and quiet through the call -- quiet_ranges,
+or for F_GETLK's flock in page 2 itself a view of a memfd only the program holds,
+memfd_eof.quiet_in_memfd() -- cut.first_tests widened, guardian/first_tests.py: capget's
+known version with a negative header pid, nanosleep's request failing
+timespec64_valid(), F_GETLK's l_type not F_RDLCK/F_WRLCK (fcntl_getlk()), prlimit64's
+new limit with rlim_cur > rlim_max (do_prlimit()), sigaltstack's new stack with a mode
+not 0/SS_ONSTACK/SS_DISABLE (do_sigaltstack()), pselect6's {mask, size} pack with a mask
+and a size but 8 (set_user_sigmask()): any answer stores nothing; and a descriptor's
+kind, cut.answer_stores widened, guardian/kind_stores.py: getsockname/getpeername of a
+memfd, pipe end, eventfd, signalfd, O_PATH descriptor or a file opened by path without
+read access, -ENOTSOCK first): AU-005, AU-012, AU-015, AU-016, AU-017, AU-018, AU-021.
+Still open (memory): AU-007 (above).
 """
 
 from __future__ import annotations
@@ -357,6 +369,13 @@ ATTACKS = (
      "sysctl_nr_open_max (INT_MAX & -BITS_PER_LONG), below 2^31 -- before the pollfds "
      "are read or any revents stored; no timespec, nothing for poll_select_finish()."),
 )
+
+#: refused since: program memory kept at entry (cut.first_tests: guardian/first_tests.py)
+#: and getsockname of a file opened by path (cut.answer_stores: kind_stores.py)
+REFUSED_MEMORY_KIND = frozenset({"AU-005", "AU-012", "AU-015", "AU-016", "AU-017", "AU-018",
+                                 "AU-021"})
+for _sid in REFUSED_MEMORY_KIND:
+    del GAPS[_sid]
 
 
 def served(letter: str, answer: int):  # type: ignore[no-untyped-def]

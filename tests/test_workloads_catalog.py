@@ -134,6 +134,7 @@ EXPECTED = {
     "secret_r84_core",
     "secret_r85_core",
     "secret_r86_core",
+    "secret_r87_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

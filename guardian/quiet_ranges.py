@@ -25,6 +25,7 @@ from collections.abc import Container, Iterable, Mapping
 from abi.descriptors import FICLONERANGE
 from abi.output_commands import F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW
 from abi.syscalls import NUMBERS
+from guardian.first_tests import MEMORY_CALLS as FIRST_TEST_MEMORY
 from guardian.futex_values import may_store
 from guardian.path_names import CALLS as PATH_CALLS
 from guardian.slots import PAGE, Domain, Slot, Space
@@ -91,8 +92,10 @@ CALLS = frozenset({_NR_IOCTL, NUMBERS["process_vm_writev"], _NR_FCNTL,
                    NUMBERS["perf_event_open"], NUMBERS["capset"], NUMBERS["capget"]}) | OPENS | SPLICED \
     | READ_AFTER | SOCKET_READS | VECTOR_READS | PATH_CALLS | FILE_WRITES | FD_READS \
     | MAKER_READS | TIMEOUT_READS
-#: prlimit64's new limit and sigaltstack's new stack, kept at entry (guardian/first_tests.py)
-CALLS = CALLS | frozenset({NUMBERS["prlimit64"], NUMBERS["sigaltstack"]})
+#: every call cut.first_tests judges by bytes kept at entry (guardian/first_tests.py:
+#: fgetxattr's name, prlimit64's new limit, sigaltstack's new stack ...): quiet() holds
+#: nothing quiet for a call not noted here, so its first test would never be judged
+CALLS = CALLS | FIRST_TEST_MEMORY
 
 
 def noted(nr: int | None, args: tuple[int, ...]) -> bool:

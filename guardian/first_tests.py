@@ -206,7 +206,8 @@ def stored_by_memory(slot: Slot, quiet: Callable[[int, int], bool]) -> list[tupl
     if nr not in _XATTR_NAMES:
         i, n = _ENTRY_STRUCTS.get(nr, (0, 16))     # (nanosleep: its request, 16 bytes)
         raw = _kept(slot, i, n)
-        if nr == _NR_FCNTL and a[1] & 0xFFFF_FFFF != _F_GETLK or raw is None or not _struct_fails(nr, raw) or not quiet(a[i], n):
+        other_fcntl = nr == _NR_FCNTL and a[1] & 0xFFFF_FFFF != _F_GETLK    # (F_GETLK alone)
+        if other_fcntl or raw is None or not _struct_fails(nr, raw) or not quiet(a[i], n):
             return None
         return []
     name = slot.asked.get(a[1]) if a[1] else None

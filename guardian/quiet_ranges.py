@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping
 
 from abi.descriptors import FICLONERANGE
+from abi.layout import untagged_addr
 from abi.output_commands import F_GETLK, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_SETLK, F_SETLKW
 from abi.syscalls import NUMBERS
 from guardian.first_tests import MEMORY_CALLS as FIRST_TEST_MEMORY
@@ -133,7 +134,11 @@ def quiet(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, in
     at_entry = slot.runs_at_entry
     if at_entry is None:
         return False
-    ranges = list(ranges)
+    # A call's raw pointer may carry a TBI tag (the tagged address ABI): Linux copies from
+    # the page untagged_addr() names; the areas are untagged, another call's stores may
+    # carry any tag -- a tag must not hide a MAP_SHARED or file area, or such a store
+    ranges = [(root, untagged_addr(start), untagged_addr(start) + (end - start))
+              for root, start, end in ranges]
     for root, start, end in ranges:
         space = dom.spaces.get(root)
         if space is None or root not in at_entry or runs.get(root, 0) != at_entry[root] \
@@ -143,6 +148,7 @@ def quiet(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, in
         if o is slot:
             continue
         for root, start, end in ranges:
-            if o.root == root and any(s < end and start < e for s, e in o.written):
+            if o.root == root and any(untagged_addr(s) < end and start < untagged_addr(s) + (e - s)
+                                      for s, e in o.written):     # (a store's va may be tagged)
                 return False
     return True

@@ -6,8 +6,9 @@ the auxiliary vector's image facts (AT_PHDR, AT_PHENT, AT_PHNUM, AT_ENTRY, AT_BA
 agree with the measured images at their biases, AT_PAGESZ is the granule, AT_CLKTCK is
 arm64's USER_HZ (100), AT_MINSIGSTKSZ this CPU's signal frame size, AT_HWCAP*
 claim no feature the CPU lacks, AT_SECURE follows the identity the kernel states (or is
-1 for a non-root real uid, whose file capabilities may make an exec secure, or where the
-launch states an LSM whose transitions may: `--launch-secure-exec`), no
+1 for a non-root real uid, whose file capabilities may make an exec secure, for an
+exec'd image, which a downgrade may have made secure, and for the launch under an LSM
+it states: `--launch-secure-exec`), no
 AT_SYSINFO_EHDR names unmeasured code, and every pointer (argv, envp, AT_RANDOM,
 AT_EXECFN, AT_PLATFORM) lies inside the initial stack; AT_PLATFORM names the string
 "aarch64" (ELF_PLATFORM) and AT_EXECFN the start of the filename string exec copies
@@ -60,6 +61,8 @@ class Expected:
     base: int
     hwcap: int
     hwcap2: int
+    #: an execve's image: a downgrade may have made it secure with equal ids (below)
+    exec_image: bool = False
     #: the launch states an LSM whose exec transitions may make an exec secure
     #: (`--launch-secure-exec`, LaunchFacts.secure_exec)
     lsm_secure: bool = False
@@ -201,11 +204,15 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
     setid = (auxv.get(AT_UID) != auxv.get(AT_EUID)) or (auxv.get(AT_GID) != auxv.get(AT_EGID))
     secure = auxv.get(AT_SECURE, 0)
     # cap_bprm_creds_from_file(): a non-root real uid's file capabilities (xattrs the
-    # Guardian cannot see) make the exec secure with AT_UID = AT_EUID; for a root real uid
-    # only a changed id does (`id_changed || (!__is_real(root_uid, new) && ...)`), unless
-    # the launch states an LSM whose transitions may (selinux_bprm_creds_for_exec()
-    # without PROCESS__NOATSECURE, apparmor_bprm_creds_for_exec()).
-    file_caps = secure == 1 and not setid and (auxv.get(AT_UID, 0) != 0 or want.lsm_secure)
+    # Guardian cannot see) make the exec secure with AT_UID = AT_EUID.  For a root real
+    # uid only a changed id does -- but 6.1..6.14 take is_setid before the downgrade, so
+    # an execve of a set-user-ID image under no_new_privs, a shared fs_struct or a tracer
+    # without CAP_SYS_PTRACE is secure with the ids downgraded back to equal (none of
+    # which the Guardian can exclude for an exec'd image: the file's mode, a tracer); the
+    # user's launch is secure with equal ids only under an LSM it states
+    # (selinux_bprm_creds_for_exec() without PROCESS__NOATSECURE, apparmor's).
+    file_caps = secure == 1 and not setid and (auxv.get(AT_UID, 0) != 0 or want.exec_image
+                                               or want.lsm_secure)
     if secure != int(setid) and not file_caps:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_SECURE {auxv.get(AT_SECURE, 0)} does not follow the stated identity")

@@ -123,14 +123,16 @@ def test_at_random_over_what_was_checked_is_refused(at_random: int) -> None:
 
 def test_a_non_root_file_capability_exec_may_be_secure_with_equal_ids() -> None:
     """cap_bprm_creds_from_file(): a non-root real uid's file capabilities make the exec
-    secure though AT_UID = AT_EUID; a real root's exec only a changed id makes secure,
-    unless the launch states an LSM whose transitions may (`--launch-secure-exec`:
-    selinux_bprm_creds_for_exec() without PROCESS__NOATSECURE).  An exec'd image is held
-    to this as the user's launch is (round 86c's AS-012)."""
+    secure though AT_UID = AT_EUID; a real root's only a changed id, but 6.1..6.14 take
+    is_setid before a downgrade (no_new_privs, a shared fs_struct, a tracer without
+    CAP_SYS_PTRACE), so an exec'd set-user-ID image may be secure with equal ids; the user's
+    launch only under an LSM it states (`--launch-secure-exec`:
+    selinux_bprm_creds_for_exec() without PROCESS__NOATSECURE)."""
     caps = [(k, 65534 if k in (st.AT_UID, st.AT_EUID) else v) for k, v in _with(st.AT_SECURE, 1)]
     assert st.check(_read(_stack([SP + 0x700], caps)), SP, STACK, WANT) == SP + 0x600
     root = _read(_stack([SP + 0x700], _with(st.AT_SECURE, 1)))
     assert st.check(root, SP, STACK, replace(WANT, lsm_secure=True)) == SP + 0x600
+    assert st.check(root, SP, STACK, replace(WANT, exec_image=True)) == SP + 0x600
     with pytest.raises(Refused) as info:
         st.check(root, SP, STACK, WANT)
     assert info.value.check == "create.auxv"

@@ -4,18 +4,15 @@ After unshare(CLONE_NEWUSER) the thread's uid 0 is unmapped in its new user name
 (create_user_ns() writes no uid_map): getuid() and setfsuid(-1) answer the overflow uid
 (from_kuid_munged()), and an exec'd image's AT_UID and AT_EUID are the overflow uid
 (create_elf_tables()).  __sys_setresuid() returns early where no id would change,
-keeping an fs uid set apart; an LSM may make a root program's exec secure with equal
-ids where the launch states one (`--launch-secure-exec`).  The kernel model has no user
+keeping an fs uid set apart; an LSM (or, 6.1..6.14, a downgraded set-user-ID exec) may
+make a root program's exec secure with equal ids.  The kernel model has no user
 namespaces or LSM: the claim_* steps of
 attacks/families/redteam_r76c.py answer as Linux does.
 """
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r76c as r
-from guardian.launch_facts import LaunchFacts
 from tests.honest_runs import assert_core_intact, core_claim
 from tests.test_redteam_r76c_victim import ALL_ZERO
 
@@ -44,12 +41,7 @@ def test_fsuid_kept_by_a_noop_setresuid_is_not_refused() -> None:
     _intact(_run(r.claim_fsuid_kept_by_a_noop_setresuid))
 
 
-def test_lsm_secure_exec_of_a_root_program_is_not_refused(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only where the launch states an LSM whose exec transitions may make an exec secure
-    (`blindfold run --launch-secure-exec`, Confidential.state_launch_secure_exec()): the
-    README's launch takes none, and there the same auxv is refused (AS-012)."""
-    monkeypatch.setattr(LaunchFacts, "secure_exec", True)
+def test_lsm_secure_exec_of_a_root_program_is_not_refused() -> None:
     _intact(_run(r.claim_lsm_secure_root_exec))
 
 

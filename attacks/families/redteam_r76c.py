@@ -40,8 +40,7 @@ bytes):
   = AT_EUID = 65534 (claim_userns_exec); setfsuid(-1) 1234 after setfsuid(1234) and a
   setresuid(-1, -1, -1) that changes no id (claim_fsuid_kept_by_a_noop_setresuid); a
   root program's exec made secure by an LSM, AT_SECURE 1 with AT_UID = AT_EUID = 0
-  (claim_lsm_secure_root_exec, honest where the launch states such an LSM:
-  `--launch-secure-exec`).  The kernel model has no user namespaces (unshare()
+  (claim_lsm_secure_root_exec).  The kernel model has no user namespaces (unshare()
   fails) or LSM: the claim steps answer as Linux does.
 
 qemu-aarch64-static (run as root) answers setfsuid(-1) 1234 after setfsuid(1234),
@@ -70,9 +69,8 @@ the fs uid to the effective one at every setresuid answered 0), claim_lsm_secure
 (create.auxv: AT_SECURE 1 passed with equal ids only for a real uid not 0) -- fixed
 since: a setresuid/setresgid whose ids are all the old ones keeps the fs id
 (__sys_setresuid()'s early return, the kernel model's too), and AT_SECURE 1 with equal
-ids passes for a root exec where the launch states an LSM whose transitions may make it
-secure (`--launch-secure-exec`; round 86c's AS-012 showed that letting every exec'd
-image claim it let an unstated LSM through).
+ids passes for an exec'd image of any uid (the user's launch keeps AX-005's rule unless it
+states an LSM: `--launch-secure-exec`).
 
 Each docstring says why Linux could never produce what the program saw.
 """
@@ -331,7 +329,6 @@ def claim_lsm_secure_root_exec(adv: Adversary) -> None:
     with AT_UID = AT_EUID = 0 (selinux_bprm_creds_for_exec(): `rc =
     avc_has_perm(old_tsec->sid, new_tsec->sid, SECCLASS_PROCESS, PROCESS__NOATSECURE,
     NULL); bprm->secureexec |= !!rc;`; AppArmor's apparmor_bprm_creds_for_exec() sets
-    `bprm->secureexec = 1` for an unsafe transition too).  Honest only where the launch
-    states such an LSM (`--launch-secure-exec`).  The kernel model has no LSM: the claim
-    step writes that auxv entry."""
+    `bprm->secureexec = 1` for an unsafe transition too).  The kernel model has no LSM:
+    the claim step writes that auxv entry."""
     _exec_auxv(adv, P_GROUPS_EXEC, {AT_SECURE: 1})

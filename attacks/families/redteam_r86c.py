@@ -81,7 +81,7 @@ step 18 (AS-014) `setuid(65534,...) = 0`, `prctl(47,2,5,0,0,0) = -1 errno=1`; st
 unshare(CLONE_NEWUSER) EINVAL (its helper thread) and its execve() of the aarch64 image
 ENOEXEC: those steps were run natively.
 
-Through with the Guardian on when written (gaps, 9); refused since (8):
+Through with the Guardian on when written (gaps, 9); refused since (7):
 - AS-001, AS-008 (unshare(CLONE_NEWUSER) / setns() of a user namespace answered 0, then
   R 0 / capget() pI CAP_KILL): refused since by return.cap_needed /
   return.capset_inheritable with create.userns_caps: set_cred_user_ns() empties pI and
@@ -103,13 +103,16 @@ Through with the Guardian on when written (gaps, 9); refused since (8):
   with create.setuid_caps: a set*uid or setfsuid() keeps the known pP and bounds pE by it
   (cred_kept.kept_through_raise(): cap_emulate_setxuid() never adds to pP, its raise is
   pE = pP).
-- AS-012 (a root exec's AT_SECURE 1, every id 0): refused since by create.auxv: an LSM's
-  secure root exec (round 76c's claim_lsm_secure_root_exec) is honest only where the
-  launch states an LSM whose exec transitions may set secureexec (`--launch-secure-exec`,
-  LaunchFacts.secure_exec); the README's launch takes none, so for a root real uid
-  AT_SECURE 1 needs a changed id (cap_bprm_creds_from_file(): `id_changed ||
-  (!__is_real(root_uid, new) && ...)`), for an exec'd image as for the launch.
-Still open (1):
+Still open (2):
+- AS-012 (a root exec's AT_SECURE 1, every id 0): Linux's own answer where no LSM runs
+  too.  6.1..6.14's cap_bprm_creds_from_file() takes is_setid (`!uid_eq(new->euid,
+  old->uid)`) before the downgrade, so an execve of a set-user-ID image owned by another
+  uid under no_new_privs, a shared fs_struct (LSM_UNSAFE_SHARE) or a tracer without
+  CAP_SYS_PTRACE comes out with AT_UID = AT_EUID = 0 and AT_SECURE 1 (round 85c's
+  claim_nnp_ids_real is that answer).  To refuse it the Guardian would need to know the
+  image carries no set-id bit and no such downgrade could apply (the file's mode and a
+  tracer are outside its view).  The user's launch is judged strictly: AT_SECURE 1 with
+  equal root ids is refused there unless the launch states an LSM (`--launch-secure-exec`).
 - AS-015 (a thread's capget() of the first thread reporting pI CAP_KILL):
   capset_sets.judge() judges a capget() only of the caller; it would need each
   thread's known pI by tid (every thread's CAP_INHERITABLE is kept per thread, but the
@@ -421,7 +424,7 @@ def as_empty_setuid(adv: Adversary) -> None:
 
 @scenario(id="AS-012", title="AT_SECURE 1 in the auxv of the image a root process exec'd, "
           "every id 0", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["SECURE"], silent=NEVER_RUNS)
+          prop=PROPS["SECURE"], silent=NEVER_RUNS, gap="P5")
 def as_root_secure(adv: Adversary) -> None:
     """1. A root fork child execs the program with -A, whose auxv AT_SECURE 1 with AT_UID,
     AT_EUID, AT_GID and AT_EGID 0 exits 7.
@@ -430,9 +433,10 @@ def as_root_secure(adv: Adversary) -> None:
     cap_bprm_creds_from_file(): `if (id_changed || (!__is_real(root_uid, new) &&
     (effective || __cap_grew(permitted, ambient, new)))) bprm->secureexec = 1;`: no id
     changed and the real uid is root: 0; only an LSM's bprm_creds_for_exec hook sets it
-    otherwise, and the launch runs none (README: no LSM).  Refused since (create.auxv):
-    an LSM's secure exec passes only where the launch states one
-    (`--launch-secure-exec`)."""
+    otherwise, and the launch runs none (README: no LSM) -- but 6.1..6.14 take is_setid
+    before a downgrade, so a set-user-ID image exec'd under no_new_privs, a shared
+    fs_struct or an unprivileged tracer is secure with the ids equal again: honest for an
+    exec'd image whose file mode the Guardian cannot see."""
     _exec_auxv(adv, P_ROOT_SECURE, {AT_SECURE: 1})
 
 

@@ -134,6 +134,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.value_range": ("RB-004",),
     "return.range_table": ("QC-023", "QC-001", "QA-002", "QA-009"),
     "return.credentials": ("QC-019", "QC-027"),
+    "return.credentials_mapped": ("AV-003", "AV-004"),
     "return.counter_read": ("QC-006", "QC-009"),
     "return.umask_kept": ("QC-031",),
     "return.value_length": ("RQ-009",),

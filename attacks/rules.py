@@ -273,7 +273,7 @@ RULES: tuple[Rule, ...] = (
                  "return.negative_descriptor",
                  "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",
-                 "return.credentials", "return.counter_read", "return.umask_kept",
+                 "return.credentials", "return.credentials_mapped", "return.counter_read", "return.umask_kept",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
                  "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
                  "return.futex_pi_word", "return.futex_requeue_value",

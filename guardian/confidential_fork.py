@@ -39,7 +39,7 @@ from guardian.clone_valid import (
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
-from guardian.credentials import USERNS
+from guardian.credentials import moved_ids
 from guardian.exec_kept import after_exec
 from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED
@@ -148,8 +148,8 @@ class Forks:
             target.fork_thread = child.thread
         # (copy_creds() under CLONE_NEWUSER: create_user_ns() -- the ids are then shown
         # as the new namespace maps them, overflow ids till map_write(): a moved cred)
-        target.creds[child.thread] = {USERNS: 1} if cflags & CLONE_NEWUSER else \
-            dict(space.creds.get(slot.thread, {}))
+        target.creds[child.thread] = moved_ids(space.creds.get(slot.thread, {})) \
+            if cflags & CLONE_NEWUSER else dict(space.creds.get(slot.thread, {}))
         mask = process_mask(space.umasks, reg.group_of(slot.root, slot.thread))
         if child_root and mask is not None:
             # A fork child's fs_struct is a copy of its parent's: the same umask.

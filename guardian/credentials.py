@@ -49,6 +49,7 @@ _THREE_IDS = {NUMBERS["getresuid"]: ("ruid", "euid", "suid"),
 _NR_GETGROUPS = NUMBERS["getgroups"]
 _NR_SETGROUPS = NUMBERS["setgroups"]
 _NR_UNSHARE = NUMBERS["unshare"]
+_NR_SETNS = NUMBERS["setns"]
 CLONE_NEWUSER = 0x1000_0000
 NGROUPS_MAX = 65536
 EINVAL_RET = (1 << 64) - 22
@@ -66,10 +67,17 @@ _KEEP = 0xFFFF_FFFF
 SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setgid", "setreuid", "setregid",
                                          "setresuid", "setresgid", "setfsuid", "setfsgid",
                                          "setgroups", "unshare", "setns"))
-_NS_CALLS = frozenset((_NR_UNSHARE, NUMBERS["setns"]))
+_NS_CALLS = frozenset((_NR_UNSHARE, _NR_SETNS))
 #: a thread's known credentials' key: how many times its cred moved to another user
 #: namespace (unshare(CLONE_NEWUSER), setns()) since the Guardian followed it
 USERNS = "userns"
+#: in a moved thread's known credentials: the groups of id names (frozensets) that hold one
+#: kuid (or kgid), as the ids it knew before the move showed them (`moved_ids()`)
+SAME = "same"
+#: from_kuid_munged()'s overflow id (overflowuid/overflowgid, default 65534): what an id
+#: whose kuid the namespace's map does not (yet) hold shows as
+OVERFLOW_ID = 65534
+_ID_NAMES = ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid")
 CALLS = frozenset({*_ONE_ID, *_THREE_IDS, _NR_GETGROUPS, *SETTERS})
 Seen = dict[str, object]
 
@@ -118,6 +126,12 @@ def _refused(slot: Slot, why: str) -> None:
            "its credentials")
 
 
+def _refused_mapped(slot: Slot, why: str) -> None:
+    refuse("return.credentials_mapped", Status.ERR_DENIED,
+           f"syscall {slot.nr} {why}: in a user namespace the thread moved to, an id shown "
+           "other than the overflow one stays (map_write() maps once)")
+
+
 class Credentials:
     """Each confidential thread's known credentials (on its address space, `Space.creds`)."""
 
@@ -136,9 +150,12 @@ class Credentials:
         known = self._known(slot)
         if known is not None and nr in _SET_FS and not filtered:
             name = _SET_FS[nr]
-            if name in known and ret != known[name]:
-                _refused(slot, f"answers {ret:#x}, but the thread's old {name} is "
-                               f"{known[name]} (__sys_setfsuid() answers the old fs id)")
+            if name in known and ret != known[name] and not _may_map(known, known[name]):
+                (_refused_mapped if known.get(USERNS) else _refused)(
+                    slot, f"answers {ret:#x}, but the thread's old {name} is {known[name]} "
+                          "(__sys_setfsuid() answers the old fs id)")
+            if ret <= 0xFFFF_FFFF:
+                _judge_same(slot, known, {}, name, ret)
         if known is None or nr in SETTERS:
             return None
         seen: Seen = {}
@@ -161,14 +178,8 @@ class Credentials:
             if slot.args[0] & 0xFFFF_FFFF and slot.args[1] and ret:
                 raw = read_or_fault(self.memory, slot, slot.args[1], 4 * ret)
                 seen["groups"] = struct.unpack(f"<{ret}I", raw)
-        # (in a user namespace the thread moved to, map_write() of its uid_map or gid_map
-        # -- by it or by another process, once -- turns the overflow ids from_kuid_munged()
-        # showed into the mapped ones: an id seen there may be replaced; the count stays)
-        moved = known.get(USERNS)
         for name, value in seen.items():
-            if name in known and known[name] != value and (not moved or name == "ngroups"):
-                _refused(slot, f"reports {name} {value}, but the thread's {name} is "
-                               f"{known[name]} (exec's auxiliary vector or an earlier answer)")
+            _judge_id(slot, known, seen, name, value)
         return seen
 
     def known(self, slot: Slot) -> Seen | None:
@@ -187,10 +198,14 @@ class Credentials:
             known.clear()
             # (unshare_userns(), userns_install(): the cred moves to another user
             # namespace; a file opened before prints its ids as its opener's: task_state())
-            moved = slot.nr in _NS_CALLS and not commits_nothing(slot, ret)
-            known[USERNS] = int(before.get(USERNS, 0)) + moved  # type: ignore[call-overload]
+            if slot.nr in _NS_CALLS and not commits_nothing(slot, ret):
+                known.update(moved_ids(before))
+            else:
+                known[USERNS] = before.get(USERNS, 0)
             if not filtered:
-                known.update(_set_by(slot, ret, before))
+                known.update(_set_by(slot, ret, _current(before, slot, ret)))
+                if before.get(SAME) and ret == 0 and slot.nr in _ONE_SET:
+                    known.update(_set_one_same(_ONE_SET[slot.nr], slot.args[0], before))
                 if slot.nr == _NR_SETGROUPS and ret == 0 and "ngroups" in known:
                     given = self._groups_given(slot, known["ngroups"])
                     if given is not None:
@@ -216,6 +231,96 @@ class Credentials:
         if self.memory.read(slot.args[1], len(raw), slot.root) != raw:
             return None
         return tuple(sorted(struct.unpack(f"<{n}I", raw)))
+
+
+def _may_map(known: Seen, old: object) -> bool:
+    """Whether an id the thread was last shown as `old` may now show as another without a
+    set*id call of its own: only in a user namespace its cred moved to, and only the
+    overflow id, before map_write() of its uid_map / gid_map (written once: `if
+    (map->nr_extents != 0) goto out;`; from_kuid_munged() of a kuid the map holds is then
+    always the same id)."""
+    return bool(known.get(USERNS)) and old == OVERFLOW_ID
+
+
+def _judge_id(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> None:
+    """An id (or the group count and list) an answer shows against the thread's known one,
+    and (in a moved namespace) against the ids known to hold the same kuid."""
+    old = known.get(name)
+    if old is None or old == value:
+        pass
+    elif not known.get(USERNS) or name == "ngroups":
+        _refused(slot, f"reports {name} {value}, but the thread's {name} is "
+                       f"{old} (exec's auxiliary vector or an earlier answer)")
+    elif name in _ID_NAMES and not _may_map(known, old):
+        # (a moved thread's group list may show overflow gids turned mapped: not judged)
+        _refused_mapped(slot, f"reports {name} {value}, but the thread's {name} was shown "
+                              f"as {old} there")
+    if name in _ID_NAMES:
+        _judge_same(slot, known, seen, name, value)
+
+
+def _judge_same(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> None:
+    """Ids of one kuid show as one id (from_kuid_munged() through one map), or the overflow
+    id where map_write() may have fallen between the reads."""
+    if value == OVERFLOW_ID:
+        return
+    for group in known.get(SAME, ()):        # type: ignore[attr-defined]
+        if name in group:
+            for other in group:
+                shown = seen.get(other, known.get(other))
+                if other != name and shown is not None and shown not in (value, OVERFLOW_ID):
+                    _refused_mapped(slot, f"reports {name} {value}, but its {other} of the "
+                                          f"same kuid shows {shown} (from_kuid_munged() "
+                                          "through one map)")
+
+
+def moved_ids(before: Seen) -> Seen:
+    """A thread's known credentials after its cred moved to a new user namespace
+    (unshare_userns(), userns_install(), copy_creds() under CLONE_NEWUSER): the kuids stay
+    (prepare_creds()), their shown ids are forgotten, and the ids known equal before --
+    one kuid, shown as one id that is not the overflow one -- are noted as one kuid."""
+    groups: list[set[str]] = [set(g) for g in before.get(SAME, ())]  # type: ignore[attr-defined]
+    by_value: dict[tuple[str, object], set[str]] = {}
+    for name in _ID_NAMES:
+        value = before.get(name)
+        if value is not None and value != OVERFLOW_ID:
+            by_value.setdefault((name[-3:], value), set()).add(name)
+    groups += by_value.values()
+    merged: list[set[str]] = []
+    for group in groups:                     # (union of the groups that share a name)
+        for other in [m for m in merged if m & group]:
+            group |= other
+            merged.remove(other)
+        merged.append(group)
+    same = tuple(frozenset(g) for g in merged if len(g) > 1)
+    out: Seen = {USERNS: int(before.get(USERNS, 0)) + 1}  # type: ignore[call-overload]
+    if same:
+        out[SAME] = same
+    return out
+
+
+def _current(before: Seen, slot: Slot, ret: int) -> Seen:
+    """The ids known before a set*id call that still show as they did: in a moved
+    namespace not the overflow ones (a map_write() may have mapped them since); and
+    setfsuid()'s answer, the old fs id as shown now (__sys_setfsuid())."""
+    moved = before.get(USERNS)
+    now = {k: v for k, v in before.items()
+           if k != SAME and not (moved and k in _ID_NAMES and v == OVERFLOW_ID)}
+    if slot.nr in _SET_FS and ret <= 0xFFFF_FFFF:
+        now[_SET_FS[slot.nr]] = ret
+    return now
+
+
+def _set_one_same(kind: str, v: int, before: Seen) -> Seen:
+    """setuid(v) answered 0 in a moved namespace where the real and saved ids hold one
+    kuid: __sys_setuid() sets them all with CAP_SETUID, or only the effective and fs ids
+    where make_kuid(v) is the real or saved kuid -- that one kuid: all four show `v`
+    (make_kuid() found it mapped, and the map stays)."""
+    r, s = "r" + kind, "s" + kind
+    if any(r in g and s in g for g in before.get(SAME, ())):   # type: ignore[attr-defined]
+        v &= 0xFFFF_FFFF
+        return {r: v, s: v, "e" + kind: v, "fs" + kind: v}
+    return {}
 
 
 def note_groups(memory: UserMemory, slot: Slot) -> None:
@@ -247,6 +352,11 @@ def commits_nothing(slot: Slot, ret: int) -> bool:
         return False                # (setfsuid answers an id, never an error)
     if ret >= ERRNO_FLOOR:
         return True
+    if nr == _NR_SETNS and ret == 0:
+        # (commit_nsset() commits a cred only for CLONE_NEWUSER; sys_setns(): a namespace
+        # fd's type must be a non-0 nstype, a pidfd installs the namespaces it names)
+        nstype = slot.args[1] & 0xFFFF_FFFF
+        return nstype != 0 and not nstype & CLONE_NEWUSER
     return nr == _NR_UNSHARE and ret == 0 and not slot.args[0] & CLONE_NEWUSER
 
 

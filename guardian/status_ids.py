@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
-from guardian.credentials import SETTERS, Seen
+from guardian.credentials import OVERFLOW_ID, SETTERS, USERNS, Seen
 
 if TYPE_CHECKING:
     from guardian.confidential_registry import Registry
@@ -60,7 +60,9 @@ def ids_problem(known: Seen | None, got: bytes) -> str:
             kind = "uid" if m.group(1) == b"Uid" else "gid"
             for prefix, value in zip(("r", "e", "s", "fs"), m.groups()[1:], strict=True):
                 name = prefix + kind
-                if name in known and known[name] != int(value):
+                if name in known and known[name] != int(value) and \
+                        not (known.get(USERNS) and known[name] == OVERFLOW_ID):
+                    # (a moved thread's overflow id may show mapped now: map_write())
                     return (f"{m.group(1).decode()} with {name} {int(value)}, but the "
                             f"thread's {name} is {known[name]} (task_state() prints its cred)")
         g = _GROUPS.match(line)

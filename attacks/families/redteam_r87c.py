@@ -128,24 +128,6 @@ errno=1`; step 18 `prctl(28,4,...) = 0`, `setuid(65534,...) = 0`; step 19 the th
 and its execve() of the aarch64 image ENOEXEC: those steps were run natively.
 
 Through with the Guardian on when written (gaps, 16):
-- AV-001 (setns() of a UTS namespace, getuid() 5): return.credentials forgets every id at
-  a setns() answered 0 (credentials.SETTERS; commits_nothing() exempts only a failed one
-  and an unshare() without CLONE_NEWUSER); it would need setns() with an nstype neither 0
-  nor holding CLONE_NEWUSER to keep the ids (commit_nsset(); sys_setns() ties a
-  namespace fd's type to the nstype), as cred_kept.may_make_user_ns() already judges it.
-- AV-003, AV-007 (an id other than 65534 changing across a uid_map write, getuid() and
-  setfsuid(-1)): in a moved namespace credentials.check() lets any id change; it would
-  need that only an id last shown as the overflow id 65534 may change there (once the map
-  is written it stays; a known non-overflow id is then kept like one in the first
-  namespace).
-- AV-025 (getuid() 5 after setuid(0) answered 0 in a moved namespace): the same
-  leniency; it would need the ids a set*id call answered 0 set there held as final
-  (make_kuid() found them mapped, and the map never changes).
-- AV-004, AV-014 (getresuid() with ruid != euid, neither 65534, after
-  unshare(CLONE_NEWUSER) / in a CLONE_NEWUSER child): the moved thread's ids are
-  forgotten; it would need the equalities of the ids it knew before the move (one kuid ->
-  one shown id, 65534 only where a map_write() may have fallen between the reads) kept
-  through it.
 - AV-006 (setns() back into the user namespace the caller left): it would need the
   descriptor's namespace (an fd of /proc/self/ns/user opened before the move names an
   ancestor of the thread's namespace: userns_install() -EPERM).
@@ -180,6 +162,20 @@ the child's cred), AV-015, AV-016 (the thread's known securebits' locks), AV-017
 (return.credentials, per thread), AV-018 (the exec'ing thread's securebits carried into
 the image), AV-019 (return.range_table: the image's KEEPCAPS 0), AV-024 (fork_domain:
 CLONE_THREAD into a new user namespace).
+Refused since (round 87c's ids fix, guardian/credentials.py): AV-001 (return.credentials:
+a setns() answered 0 whose nstype is neither 0 nor holds CLONE_NEWUSER keeps every id --
+commit_nsset() commits a cred only for CLONE_NEWUSER, sys_setns() ties a namespace fd's
+type to a non-0 nstype -- so getuid() 5 is judged against the launch's 0); AV-003, AV-007
+(return.credentials_mapped: in a moved namespace only an id last shown as the overflow
+id 65534 may change -- map_write() writes a map once, from_kuid_munged() of a mapped kuid
+is one id -- and setfsuid()'s answer is the fs id shown then); AV-025
+(return.credentials_mapped: setuid(v) answered 0 there sets v mapped, make_kuid(); with
+the real and saved uids one kuid since before the move, __sys_setuid() leaves all four
+showing v, with CAP_SETUID or without); AV-004, AV-014 (return.credentials_mapped: the
+ids known equal before the move, not 65534, are noted as one kuid, credentials.
+moved_ids(), kept by unshare/setns and a CLONE_NEWUSER child's copy_creds(); they show as
+one id or 65534 -- a map_write() between the reads -- until the thread's next set*id
+call).
 False refusals: none found (all twenty claims pass with the Guardian on).
 
 Not done (the round's time): setns() of a pidfd of another process with CLONE_NEWUSER
@@ -328,7 +324,7 @@ def _plain_fork(adv: Adversary, phase: int) -> None:
 
 @scenario(id="AV-001", title="Answer getuid() 5 after setns() of a UTS namespace",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["NS"], gap="P5")
+          prop=PROPS["NS"])
 def av_setns_uts(adv: Adversary) -> None:
     """1. A root fork child calls setns(open("/proc/self/ns/uts"), CLONE_NEWUTS), answered
     0 (Linux's: root joining its own UTS namespace), then getuid(), and exits 7 where it
@@ -340,7 +336,8 @@ def av_setns_uts(adv: Adversary) -> None:
     0 (credentials.SETTERS, commits_nothing()); it would need, as cred_kept.
     may_make_user_ns() has it, that a setns() whose nstype is neither 0 nor holds
     CLONE_NEWUSER moves no cred (sys_setns(): a namespace fd's type must be the nstype; a
-    pidfd installs only the namespaces its mask names)."""
+    pidfd installs only the namespaces its mask names).  Refused since by
+    return.credentials: such a setns() keeps the ids (credentials.commits_nothing())."""
     _answers(adv, P_SETNS_UTS, NR_OPENAT, NS_FD)
     _answers(adv, P_SETNS_UTS, NR_SETNS, 0)
     _answers(adv, P_SETNS_UTS, NR_GETUID, 5)
@@ -363,7 +360,7 @@ def av_thread_unshare(adv: Adversary) -> None:
 
 @scenario(id="AV-003", title="Answer getuid() 0, then 5 across a uid_map write in a new user "
           "namespace", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["MAP"], gap="P5")
+          prop=PROPS["MAP"])
 def av_map_uid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) answered 0 (Linux's); it calls
     getuid(), writes "0 0 1" to /proc/self/uid_map, calls getuid() again and exits 7
@@ -374,14 +371,15 @@ def av_map_uid(adv: Adversary) -> None:
     the mapped id after; map_write(): `if (map->nr_extents != 0) goto out;` (-EPERM): it is
     written once, by any process.  An id shown other than 65534 was mapped and stays.
     return.credentials lets any id change in a moved namespace (credentials.settled());
-    it would need that only 65534 may turn into another id there."""
+    it would need that only 65534 may turn into another id there.  Refused since by
+    return.credentials_mapped (a non-overflow id shown in a moved namespace is final)."""
     _answers(adv, P_MAP_UID, NR_UNSHARE, 0)
     _nth(adv, P_MAP_UID, NR_GETUID, (0, 5))
 
 
 @scenario(id="AV-004", title="Store ruid 0 and euid 5 for getresuid() in a new user "
           "namespace", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["MAP"], gap="P5")
+          prop=PROPS["MAP"])
 def av_map_resuid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) answered 0; its getresuid() exits 7
     where the real and effective uids differ, neither 65534.
@@ -390,7 +388,8 @@ def av_map_resuid(adv: Adversary) -> None:
     sys_getresuid(): `ruid = from_kuid_munged(cred->user_ns, cred->uid); euid = ...`:
     one kuid through one map, equal (or 65534 for those read before a map_write()).
     return.credentials would need the ids the thread had before the move as kuids and
-    their equalities kept (not their values)."""
+    their equalities kept (not their values).  Refused since by return.credentials_mapped
+    (credentials.moved_ids() notes the ids of one kuid; _judge_same())."""
     _answers(adv, P_MAP_RESUID, NR_UNSHARE, 0)
     _resuid(adv, P_MAP_RESUID, 0, 5, 0)
 
@@ -428,7 +427,7 @@ def av_setns_back(adv: Adversary) -> None:
 
 @scenario(id="AV-007", title="Answer setfsuid(-1) 0, then 5 across a uid_map write in a new "
           "user namespace", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["MAP"], gap="P5")
+          program=CORE, prop=PROPS["MAP"])
 def av_map_fsuid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) answered 0; its setfsuid(-1), the
     uid_map write "0 0 1" and setfsuid(-1) again; it exits 7 where the first is not 65534
@@ -437,7 +436,8 @@ def av_map_fsuid(adv: Adversary) -> None:
     secret.
     __sys_setfsuid(): `old_fsuid = from_kuid_munged(old->user_ns, old->fsuid);` and -1
     changes nothing (`if (!uid_valid(kuid)) return old_fsuid;`): the fs kuid stays 0, its
-    shown id 65534 then the mapped one (map_write() once)."""
+    shown id 65534 then the mapped one (map_write() once).  Refused since by
+    return.credentials_mapped (the first answer, 0, is the fs id shown and final)."""
     _answers(adv, P_MAP_FSUID, NR_UNSHARE, 0)
     _nth(adv, P_MAP_FSUID, NR_SETFSUID, (0, 5))
 
@@ -537,14 +537,16 @@ def av_vfork_unshare(adv: Adversary) -> None:
 
 @scenario(id="AV-014", title="Store ruid 0 and euid 5 for getresuid() in a clone("
           "CLONE_NEWUSER) child", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["MAP"], gap="P5")
+          program=CORE, prop=PROPS["MAP"])
 def av_clone_userns_resuid(adv: Adversary) -> None:
     """1. A root fork child's clone(CLONE_NEWUSER | SIGCHLD) child calls getresuid() and
     exits 7 where the real and effective uids differ, neither 65534.
     2. The kernel stores 0, 5, 0 and answers 0: the program logs bytes 0..7 of the secret.
     copy_creds() -> prepare_creds() copies the kuids (all 0) before create_user_ns();
     sys_getresuid() maps each through the child's namespace: equal (native 6.18: the
-    child's `res=65534 65534 65534`).  As AV-004 for a CLONE_NEWUSER child."""
+    child's `res=65534 65534 65534`).  As AV-004 for a CLONE_NEWUSER child.  Refused
+    since by return.credentials_mapped (the child's cred is credentials.moved_ids() of its
+    creator's)."""
     _plain_child(adv, P_CLONE_USERNS_RESUID)
     _resuid(adv, P_CLONE_USERNS_RESUID, 0, 5, 0)
 
@@ -726,7 +728,7 @@ def av_clone_thread_userns(adv: Adversary) -> None:
 
 @scenario(id="AV-025", title="Answer getuid() 5 after setuid(0) answered 0 in a new user "
           "namespace", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["MAP"], gap="P5")
+          prop=PROPS["MAP"])
 def av_userns_setuid_getuid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) and setuid(0) (after its uid_map
     write) are answered 0; its getuid() exits 7 where it is not 0.
@@ -737,7 +739,8 @@ def av_userns_setuid_getuid(adv: Adversary) -> None:
     native 6.18: `unshare=0 setuid=0 getuid=0`).  credentials.commit() notes the ids a
     set*uid answered 0 sets, but check() lets any id change in a moved namespace; it
     would need the ids a set*id call answered 0 set there held as final (the map that
-    made them valid cannot change)."""
+    made them valid cannot change).  Refused since by return.credentials_mapped (the real
+    and saved uids one kuid since before the move: all four show 0)."""
     _answers(adv, P_USERNS_SETUID_GETUID, NR_UNSHARE, 0)
     _answers(adv, P_USERNS_SETUID_GETUID, NR_SETUID, 0)
     _answers(adv, P_USERNS_SETUID_GETUID, NR_GETUID, 5)

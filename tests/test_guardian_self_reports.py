@@ -125,6 +125,8 @@ def test_status_ids_judged_only_in_the_openers_user_namespace() -> None:
     space.creds[1] = {"ruid": 65534, USERNS: 1}       # unshare(CLONE_NEWUSER), getuid()
     assert reports._ids(slot, got, None, desc) == ""
     reports.opened_by[desc] = reports._opener(slot)   # opened in the new namespace
+    assert reports._ids(slot, got, None, desc) == ""   # (65534 may show mapped: map_write())
+    space.creds[1] = {"ruid": 5, USERNS: 1}            # getuid() 5 after the map write
     assert reports._ids(slot, got, None, desc) != ""
     reports.opened_by[desc] = (8, 1, 1)                # a fork parent's file
     assert reports._ids(slot, got, None, desc) == ""

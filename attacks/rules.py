@@ -268,6 +268,8 @@ RULES: tuple[Rule, ...] = (
                  "return.cap_header", "return.cap_valid_mask",
                  "return.cap_needed", "return.ambient_cleared",
                  "return.unshare_threads", "return.unshare_live_thread", "return.suid_dumpable",
+                 "return.setns_user_alone", "create.userns_full", "return.userns_caps_full",
+                 "return.userns_depth", "return.setns_own_userns",
                  "return.exec_dumpable", "return.launch_no_new_privs",
                  "return.process_madvise_iovec",
                  "return.negative_descriptor",

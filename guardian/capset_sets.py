@@ -71,7 +71,11 @@ FS_DROPPED = "cap_fs_dropped"
 #: CAP_FSETID, CAP_LINUX_IMMUTABLE, CAP_MKNOD, CAP_MAC_OVERRIDE
 CAP_FS_SET = 0x1F | 1 << 9 | 1 << 27 | 1 << 32
 _CAP_SETUID = 7
-_KNOWN_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, FS_DROPPED)
+#: (of a thread) True: its permitted and effective sets are CAP_FULL_SET (a new user
+#: namespace's cred, set_cred_user_ns(): guardian/cred_kept.py note_user_ns()), until
+#: its own capset() or set*id call (forget(), prctl_state's CRED_CHANGE) or an exec
+CAPS_FULL = "caps_full"
+_KNOWN_SETS = (CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE, FS_DROPPED, CAPS_FULL)
 #: (of a thread) the capabilities known outside its ambient set (a bit mask): cleared by
 #: capset() (cap_capset() intersects the ambient set with the new permitted and
 #: inheritable sets) or a set*uid leaving no uid 0 (cap_emulate_setxuid()); only a
@@ -197,6 +201,8 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
     facts[CAP_INHERITABLE] = inh & was if isinstance(was, int) else inh
     if isinstance(held, int):
         _check_permitted(held, _sets(raw, words, 1), "capget() of the caller reports")
+    if facts.get(CAPS_FULL):
+        _check_full(got, _sets(raw, words, 1), words)
     if fs_dropped and got >> _CAP_SETUID & 1 and got & CAP_FS_SET:
         refuse("return.capset_effective", Status.ERR_DENIED,
                f"capget() of the caller reports CAP_SETUID and the fs capabilities "
@@ -209,6 +215,21 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
                "its own capset() stored (cap_capset(): `new->cap_effective = *effective`) "
                "or its setuid from euid 0 left (cap_emulate_setxuid(): empty; "
                "guardian/setuid_fixup.py); only the thread's own calls change it")
+
+
+def _check_full(effective: int, permitted: int, words: int) -> None:
+    """`return.userns_caps_full`: capget() of a thread whose cred set_cred_user_ns() made
+    and that has not lowered its sets since reports pP and pE CAP_FULL_SET (cap_capget()
+    copies them; `words` 32-bit words of each)."""
+    full = CAP_VALID_MASK & ((1 << 32 * words) - 1)
+    for name, got in (("effective", effective), ("permitted", permitted)):
+        if got & full != full:
+            refuse("return.userns_caps_full", Status.ERR_DENIED,
+                   f"capget() of the caller reports the {name} set {got:#x}, without "
+                   f"{full & ~got:#x}, but the thread's cred is a new user namespace's "
+                   "(set_cred_user_ns(): `cred->cap_permitted = CAP_FULL_SET; "
+                   "cred->cap_effective = CAP_FULL_SET;`) and no capset() nor set*id call "
+                   "of its own lowered them since")
 
 
 def forget(facts: dict[str, object]) -> None:

@@ -27,6 +27,17 @@ What such a call keeps known (`kept_through_raise()`, `unraised()`, `note_user_n
   namespace pI and pA are the old ones or empty (the known bounds stay); after an
   unshare(CLONE_NEWUSER) answered 0 with no filter (unshare_userns() -> create_user_ns(),
   ksys_unshare() commit_creds()) they are empty.
+- `create.userns_full`: set_cred_user_ns() also sets `cred->securebits =
+  SECUREBITS_DEFAULT;` (0), `cred->cap_permitted = CAP_FULL_SET; cred->cap_effective =
+  CAP_FULL_SET;` and `cred->cap_bset = CAP_FULL_SET;`: after such an unshare and in such
+  a child the securebits (SECURE_KEEP_CAPS among them) are known 0, pP and pE known full
+  (`CAPS_FULL`, a lower bound: only the thread's own later capset() or set*id call lowers
+  them, and each forgets it: capset_sets.forget(), prctl_state's CRED_CHANGE) and the
+  bounding set known full (`CAPBSET_FULL`; the thread's own PR_CAPBSET_DROP answered 0
+  takes a capability out, prctl_state's CAPBSET_DROPPED, and is the only call that does:
+  cap_prctl_drop()).  Judged only where no seccomp filter may answer the judged call: a
+  filter, once possible, stays so for the thread and its children (caller_facts.filtered),
+  so no earlier drop or set*id call a filter may have let run is missed.
 """
 
 from __future__ import annotations
@@ -34,15 +45,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
+from abi.value_ranges import CAPBSET_DROPPED, KEEPCAPS, SECUREBITS
 from guardian.capset_sets import (
     AMBIENT_OUT,
     CAP_EFFECTIVE,
     CAP_INHERITABLE,
     CAP_PERMITTED,
     CAP_VALID_MASK,
+    CAPS_FULL,
     FS_DROPPED,
 )
 from guardian.checks import enabled
+from guardian.userns_depth import note_move
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -53,6 +67,9 @@ _NR_SETFSUID = NUMBERS["setfsuid"]
 #: set*uid calls and the argument that names the new effective uid
 _EUID_ARG = {NUMBERS["setuid"]: 0, NUMBERS["setreuid"]: 1, NUMBERS["setresuid"]: 1}
 _NO_CAPS = frozenset(NUMBERS[n] for n in ("setgid", "setregid", "setresgid", "setfsgid"))
+#: (of a thread) True: its bounding set is CAP_FULL_SET but the capabilities its own
+#: PR_CAPBSET_DROP took since (CAPBSET_DROPPED): set_cred_user_ns()
+CAPBSET_FULL = "capbset_full"
 
 
 def may_make_user_ns(slot: Slot) -> bool:
@@ -116,7 +133,15 @@ def unraised(facts: dict[str, object], old_euid: object) -> dict[str, object] | 
 
 
 def note_user_ns(facts: dict[str, object]) -> None:
-    """The thread's cred was surely made by set_cred_user_ns(): pI and pA empty."""
+    """The thread's cred was surely made by set_cred_user_ns(): pI and pA empty (and
+    one level deeper than its creator's: guardian/userns_depth.py)."""
+    note_move(facts)
     if enabled("create.userns_caps"):
         facts[CAP_INHERITABLE] = 0
         facts[AMBIENT_OUT] = CAP_VALID_MASK
+    if enabled("create.userns_full"):
+        # (set_cred_user_ns(): securebits SECUREBITS_DEFAULT, pP = pE = cap_bset =
+        # CAP_FULL_SET)
+        facts[SECUREBITS] = facts[KEEPCAPS] = 0
+        facts[CAPS_FULL] = facts[CAPBSET_FULL] = True
+        facts.pop(CAPBSET_DROPPED, None)

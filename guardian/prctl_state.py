@@ -74,11 +74,13 @@ from guardian.capset_sets import (
     CAP_EFFECTIVE,
     CAP_INHERITABLE,
     CAP_PERMITTED,
+    CAPS_FULL,
     FS_DROPPED,
     forget,
 )
 from guardian.checks import enabled
 from guardian.cred_kept import (
+    CAPBSET_FULL,
     kept_through_raise,
     may_make_user_ns,
     may_raise_effective,
@@ -86,6 +88,7 @@ from guardian.cred_kept import (
 )
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
+from guardian.userns_depth import DEPTH
 
 if TYPE_CHECKING:
     from guardian.confidential_registry import Registry
@@ -137,6 +140,8 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
         if fact == DUMPABLE:            # (PR_SET_DUMPABLE's, not commit_creds()'s)
             stated.of_space(slot).pop(FROM_SYSCTL, None)
     elif fact == CRED_CHANGE:
+        # (a set*id call may lower pP and pE, cap_emulate_setxuid(), whatever it asked)
+        stated.of_thread(slot).pop(CAPS_FULL, None)
         if _changes_nothing(slot):
             return                      # (__sys_setresuid(): no commit_creds())
         _note_fs_call(stated.of_thread(slot), slot.nr)
@@ -196,7 +201,7 @@ def note_set(stated: StatedFacts, slot: Slot, fact: str, ret: int = 0) -> None:
     else:                                   # SECUREBITS_RESET
         if slot.nr != _NR_PRCTL and not may_make_user_ns(slot):
             return                      # (no new cred: ksys_unshare(), commit_nsset())
-        for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS):
+        for gone in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS, CAPBSET_FULL):
             stated.of_thread(slot).pop(gone, None)
         if slot.nr == _NR_PRCTL:        # (cap_task_prctl(): `new->securebits = arg2`)
             stated.of_thread(slot)[SECUREBITS] = a[1] & 0xFFFF_FFFF
@@ -245,7 +250,10 @@ def kept(stated: StatedFacts, slot: Slot, fact: str) -> int | None:
     facts = stated.of_space(slot) if fact in _OF_SPACE else stated.of_thread(slot)
     a = slot.args
     if fact == CAPBSET_DROPPED:                 # PR_CAPBSET_READ
-        return 0 if a[1] & 0xFFFF_FFFF in _caps(facts, fact) else None
+        if a[1] & 0xFFFF_FFFF in _caps(facts, fact):
+            return 0
+        # (set_cred_user_ns()'s full set, cred_kept.py; cap_valid(): CAP_LAST_CAP 40)
+        return 1 if facts.get(CAPBSET_FULL) and a[1] <= 40 else None
     if fact == SPEC_SSB:                        # (answer_refused() judges it)
         return None
     if fact == AMBIENT_RAISED:                  # PR_CAP_AMBIENT_IS_SET
@@ -385,9 +393,14 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int,
     cred_kept.note_user_ns()); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
+    for fact in (DEPTH, CAPS_FULL, CAPBSET_FULL):  # (none of a former task of that tid)
+        child.pop(fact, None)
+    if DEPTH in parent:                 # (copy_creds(): at least its creator's level)
+        child[DEPTH] = parent[DEPTH]
     if not cflags & CLONE_NEWUSER:
         for fact in (KEEPCAPS, CAPBSET_DROPPED, AMBIENT_RAISED, SECUREBITS, CAP_EFFECTIVE,
-                     CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT, FS_DROPPED):
+                     CAP_PERMITTED, CAP_INHERITABLE, AMBIENT_OUT, FS_DROPPED, CAPS_FULL,
+                     CAPBSET_FULL):
             if fact in parent:
                 child[fact] = parent[fact]
     elif enabled("create.userns_caps"):

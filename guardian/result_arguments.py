@@ -72,6 +72,8 @@ from guardian.refused_args import check_fd as check_negative_fd
 from guardian.refused_args import check_mm as check_mm_args
 from guardian.scm_control import CALLS as _SCM_CALLS
 from guardian.scm_control import scm_error
+from guardian.setns_self import CALLS as SETNS_SELF_CALLS
+from guardian.setns_self import check as check_setns_self
 from guardian.slots import Domain, Slot
 from guardian.unmapped_holes import MAPPING_CALLS, hole_at
 
@@ -104,7 +106,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT}
                   | _MAKER_KIND_CALLS | _EPOLL_ITEM_CALLS
-                  | _FIRST_TEST_CALLS)
+                  | _FIRST_TEST_CALLS | SETNS_SELF_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -195,6 +197,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         check_mrelease(slot, ret, reg.slots.values(), pid is not None
                        and rules.files.pidfd_pid(slot, slot.args[0]) == pid,
                        reg.returns != slot.returns_at_start)
+    if nr in SETNS_SELF_CALLS and not rules.filtered(slot):
+        check_setns_self(rules.files, slot, ret)
     if nr in _PIDFD_TASK_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot) \
             and rules.files.steady(slot):
         rules.files.pidfds.check_task(rules.files.description_of(slot, slot.args[0]), nr, ret)

@@ -24,6 +24,7 @@ from guardian.credentials import USERNS, Seen, changes_nothing, kept_by_same_ids
 from guardian.prctl_state import mm_flags_settled, note_id_change
 from guardian.setuid_fixup import SETXUID, note_setfsuid, note_setxuid
 from guardian.slots import Slot
+from guardian.userns_depth import check as check_depth
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
@@ -94,6 +95,7 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
         rules.files.stated.of_thread(slot).update(seen.unraised)
     if nr == _NR_UNSHARE and ret == 0 and slot.args[0] & CLONE_NEWUSER and \
             not rules.filtered(slot):   # (unshare_userns(): set_cred_user_ns())
+        check_depth(rules.files.stated.of_thread(slot), slot.args[0])
         cred_kept.note_user_ns(rules.files.stated.of_thread(slot))
     if ids_before is not None:      # (cap_task_fix_setuid(): guardian/setuid_fixup.py)
         if nr == _NR_SETFSUID:

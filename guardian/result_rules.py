@@ -169,6 +169,7 @@ from guardian.uffd_fills import CALLS as _UFFD_CALLS
 from guardian.uffd_fills import check as check_uffd_fill
 from guardian.umask_kept import CALLS as _UMASK_CALLS
 from guardian.umask_kept import UmaskKept
+from guardian.unshare_alone import CALLS as _ALONE_CALLS
 from guardian.unshare_alone import check as check_unshare_alone
 from guardian.unshare_alone import note_clone as note_clone_live
 from guardian.usage_floors import CALLS as _USAGE_CALLS
@@ -181,7 +182,6 @@ from guardian.wait_reaped import asked_pid, end_child, gone_pid, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 _NR_PRCTL = NUMBERS["prctl"]
-_NR_UNSHARE = NUMBERS["unshare"]
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -372,7 +372,7 @@ class ResultRules:
                          lambda addr, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                                [(slot.root, addr, addr + n)]),
                          self.facts.own_tid(slot))
-        if nr == _NR_UNSHARE and ret == 0 and not self.filtered(slot):
+        if nr in _ALONE_CALLS and ret == 0 and not self.filtered(slot):
             check_unshare_alone(reg, slot, reg.slots.values(), self.filtered)
         if nr in _FD_OPEN_CALLS:
             check_fd_open(self.files, slot, ret)

@@ -30,6 +30,17 @@ holds another thread), until the last thread ends; only an exec (de_thread(), wh
 the caller the leader) changes that, and an exec starts another root here.  A CLONE_VM child outside the
 group (current_is_single_threaded()) is not counted: a signal another process sends may
 end its group alone at any time, and Linux tells the Guardian only later.
+
+`return.setns_user_alone`: the same for a setns() whose nstype holds CLONE_NEWUSER
+(userns_install(): `/* Tasks that share a thread group must share a user namespace */
+if (!thread_group_empty(current)) return -EINVAL;`): sys_setns() reaches a user
+namespace's install only so -- a namespace fd's type must equal a non-zero nstype, and a
+pidfd's validate_nsset() installs its task's user namespace for CLONE_NEWUSER in the
+mask -- so any such setns() answered 0 ran userns_install() and found the caller alone.
+An nstype of 0 is not judged (the fd's namespace is not known: a UTS one installs with
+threads alive).  A CLONE_FS task outside the group sharing the fs_struct (`if
+(current->fs->users != 1) return -EINVAL;`) is not judged either: a signal another
+process sends may end it at any time (as a CLONE_VM child above).
 """
 
 from __future__ import annotations
@@ -51,6 +62,10 @@ if TYPE_CHECKING:
 #: CLONE_VM, CLONE_SIGHAND, CLONE_THREAD, CLONE_NEWUSER (which adds CLONE_THREAD)
 _ALONE_FLAGS = 0x100 | 0x800 | 0x10000 | 0x1000_0000
 _EXITS = frozenset({NUMBERS["exit"], NUMBERS["exit_group"]})
+_NR_UNSHARE, _NR_SETNS = NUMBERS["unshare"], NUMBERS["setns"]
+#: the calls `check` judges (answered 0, no filter)
+CALLS = frozenset({_NR_UNSHARE, _NR_SETNS})
+_CLONE_NEWUSER = 0x1000_0000
 _ERRNO_FLOOR = (1 << 64) - 4095
 
 
@@ -76,10 +91,20 @@ def note_exit(reg: Registry, slot: Slot) -> None:
 
 def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],
           filtered: Callable[[Slot], bool]) -> None:
-    """unshare() answered 0 (not filtered): refuse it where its flags need a lone thread
-    and another thread of the caller's group was in a call across all of it."""
-    if not slot.args[0] & _ALONE_FLAGS:
+    """unshare() or setns() answered 0 (not filtered): refuse it where its flags need a
+    lone thread and another thread of the caller's group was in a call across all of it
+    or is alive."""
+    if slot.nr == _NR_SETNS:
+        # (int nstype: CLONE_NEWUSER reaches userns_install(), whatever the fd)
+        if not slot.args[1] & _CLONE_NEWUSER or not checks.enabled("return.setns_user_alone"):
+            return
+        what = f"setns({slot.args[0]}, {slot.args[1] & 0xFFFF_FFFF:#x})"
+        rule = "userns_install(): `if (!thread_group_empty(current)) return -EINVAL;`"
+    elif not slot.args[0] & _ALONE_FLAGS:
         return
+    else:
+        what = f"unshare({slot.args[0]:#x})"
+        rule = "check_unshare_flags(): thread_group_empty() false: -EINVAL"
     group = reg.group_of(slot.root, slot.thread)
     if reg.group_exited(slot.root, slot.thread):
         return
@@ -89,26 +114,32 @@ def check(reg: Registry, slot: Slot, in_flight: Iterable[Slot],
                 other.id > slot.id or other.nr is None or other.nr in _EXITS or \
                 reg.group_of(other.root, other.thread) != group or filtered(other):
             continue
-        refuse("return.unshare_threads", Status.ERR_DENIED,
-               f"unshare({slot.args[0]:#x}) answers 0, but thread {other.thread} of the "
-               "caller's group was in a call from before its entry to its return "
-               "(check_unshare_flags(): a CLONE_NEWUSER, CLONE_THREAD, CLONE_SIGHAND or "
-               "CLONE_VM unshare needs thread_group_empty(): -EINVAL)")
-    if not checks.enabled("return.unshare_live_thread"):
+        _refuse(slot, False, f"{what} answers 0, but thread {other.thread} of the caller's "
+                f"group was in a call from before its entry to its return ({rule})")
+    if not (checks.enabled("return.setns_user_alone") if slot.nr == _NR_SETNS
+            else checks.enabled("return.unshare_live_thread")):
         return
     for thread in reg.live_threads.get((slot.root, group), ()):
         if thread != slot.thread and not filtered(replace(slot, thread=thread)):
-            refuse("return.unshare_live_thread", Status.ERR_DENIED,
-                   f"unshare({slot.args[0]:#x}) answers 0, but thread {thread}, which a "
-                   "clone(CLONE_THREAD) of the caller's group made, has not entered exit() "
-                   "nor may a filter have ended it: it is alive in the group "
-                   "(check_unshare_flags(): thread_group_empty() false: -EINVAL)")
+            _refuse(slot, True, f"{what} answers 0, but thread {thread}, which a "
+                    "clone(CLONE_THREAD) of the caller's group made, has not entered exit() "
+                    f"nor may a filter have ended it: it is alive in the group ({rule})")
     if (slot.root, slot.thread) in reg.made_threads:
         # (a thread a CLONE_THREAD clone made is not its group's leader, and the leader
         # stays in the group, a zombie after its exit(), until the last thread ends:
         # delay_group_leader(), release_task() of the last one)
-        refuse("return.unshare_live_thread", Status.ERR_DENIED,
-               f"unshare({slot.args[0]:#x}) answers 0, but the caller is a thread a "
-               "clone(CLONE_THREAD) made, not its group's leader, which stays in the group "
-               "(a zombie after its exit(), delay_group_leader()) while the caller lives "
-               "(check_unshare_flags(): thread_group_empty() false: -EINVAL)")
+        _refuse(slot, True, f"{what} answers 0, but the caller is a thread a "
+                "clone(CLONE_THREAD) made, not its group's leader, which stays in the group "
+                "(a zombie after its exit(), delay_group_leader()) while the caller lives "
+                f"({rule})")
+
+
+def _refuse(slot: Slot, live: bool, why: str) -> None:
+    """Refuse under the check of the call (setns() or unshare()) and of the proof (a
+    call in flight across it, or a live thread the group made)."""
+    if slot.nr == _NR_SETNS:
+        refuse("return.setns_user_alone", Status.ERR_DENIED, why)
+    elif live:
+        refuse("return.unshare_live_thread", Status.ERR_DENIED, why)
+    else:
+        refuse("return.unshare_threads", Status.ERR_DENIED, why)

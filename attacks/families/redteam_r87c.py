@@ -129,32 +129,30 @@ and its execve() of the aarch64 image ENOEXEC: those steps were run natively.
 
 Through with the Guardian on when written (gaps, 16):
 - AV-006 (setns() back into the user namespace the caller left): it would need the
-  descriptor's namespace (an fd of /proc/self/ns/user opened before the move names an
-  ancestor of the thread's namespace: userns_install() -EPERM).
-- AV-008 (setns() of a user namespace 0 beside a second thread, then getuid() 5): the
-  thread-count rule that refuses AV-002's unshare() is not applied to setns(); it would
-  need userns_install()'s `!thread_group_empty(current)` -EINVAL for setns() with an
-  nstype of 0 or CLONE_NEWUSER (or the fd's own namespace: -EINVAL either way).
-- AV-009, AV-010 (capget() of empty sets after unshare(CLONE_NEWUSER) / in a
-  CLONE_NEWUSER child): create.userns_caps notes pI and pA empty only; it would need pP
-  and pE known full (set_cred_user_ns(): CAP_FULL_SET), a lower bound capset_sets does not
-  follow.
-- AV-011 (PR_CAPBSET_READ 0 after unshare(CLONE_NEWUSER)): the bounding set is forgotten
-  at the unshare; it would need it known full (1 for every valid capability).
-- AV-012 (PR_GET_SECUREBITS 1 after unshare(CLONE_NEWUSER)): the securebits are forgotten
-  at the unshare; it would need them known SECUREBITS_DEFAULT (0).
+  descriptor's namespace.  Left open: an nsfs fd opened before an unshare(CLONE_NEWUSER)
+  names a namespace that existed then, never a descendant of the new one, so
+  cap_capable() refuses it (-EPERM) -- but only if the fd is surely no pidfd: for a pidfd
+  validate_nsset() takes its task's user namespace as it is at the setns(), and another
+  process of the same euid may have moved into a descendant since (the new namespace's
+  owner).  A name, /proc/self/ns/user too, may lead through a symlink to a /proc/self/fd
+  reopen of a pidfd (6.9+: pidfds.reopened()); the Guardian would need the open file
+  known to be an nsfs one (a /proc it knows is procfs, the name free of links).
 - AV-020 (setns() of a user namespace with a CLONE_FS child alive): it would need the
-  caller's fs_struct known shared (a CLONE_FS task it made, not yet exited):
-  userns_install() -EINVAL whatever the descriptor.
-- AV-021 (unshare(CLONE_NEWUSER) after chroot("/proc")): it would need the thread's root
-  known moved (a chroot() answered 0 of a path other than "/": create_user_ns()'s
-  current_chrooted() -EPERM), kept through fork and exec, shared with CLONE_FS tasks.
-- AV-022 (setns() of a pidfd of the caller itself with CLONE_NEWUSER): it would need a
-  pidfd's target (pidfd_open() of the caller's own pid: its own user namespace,
-  userns_install() -EINVAL).
-- AV-023 (34 unshare(CLONE_NEWUSER) 0 in a row): it would need its count of the thread's
-  moves (credentials' USERNS, which fork and exec keep) to bound the nesting: a 34th
-  move answered 0 is past create_user_ns()'s 33 levels from any launch.
+  caller's fs_struct known shared through the whole call (userns_install()'s
+  `current->fs->users != 1` -EINVAL whatever the descriptor).  Left open: the CLONE_FS
+  child is another thread group, which a signal another process sends may end at any
+  time (exit_fs() then drops fs->users), and Linux tells the Guardian only later; even
+  its call in flight across the setns() proves nothing (a SIGKILL ends it there).  It
+  would need a return to user code of that child's call, entered before the setns()'s
+  entry, after the setns()'s return (a killed task never returns), judged only then --
+  after the program may have acted on the 0.
+- AV-021 (unshare(CLONE_NEWUSER) after chroot("/proc")): it would need the thread's
+  root known moved (create_user_ns()'s current_chrooted() -EPERM), kept through fork and
+  exec, shared with CLONE_FS tasks.  Left open: current_chrooted() compares the root
+  path with the mount namespace's, and a chroot() answered 0 of a name other than "/"
+  may still land on the real root (a symlink to "/", /proc/self/root, "/tmp/.."): the
+  Guardian does not see the file system, so it would need the target known to be a
+  directory other than the root (a name no symlink or magic link can lead to "/").
 Refused when written (9): AV-002 (return: unshare(CLONE_NEWUSER) 0 while a thread the
 caller's group made is alive), AV-005 (fork_domain: CLONE_NEWUSER with CLONE_FS), AV-013
 (return.credentials: the vfork parent's uid is its own, the child's unshare() moved only
@@ -176,6 +174,17 @@ ids known equal before the move, not 65534, are noted as one kuid, credentials.
 moved_ids(), kept by unshare/setns and a CLONE_NEWUSER child's copy_creds(); they show as
 one id or 65534 -- a map_write() between the reads -- until the thread's next set*id
 call).
+Refused since (round 87c's namespace-move fixes, 7): AV-008 (return.setns_user_alone:
+setns() with CLONE_NEWUSER in its nstype answered 0 while a thread the caller's group
+made is alive; guardian/unshare_alone.py), AV-009, AV-010 (return.userns_caps_full: pP
+and pE known CAP_FULL_SET after an unfiltered unshare(CLONE_NEWUSER) 0 and in a known
+CLONE_NEWUSER child, create.userns_full; guardian/cred_kept.py, capset_sets.py), AV-011,
+AV-012 (create.userns_full: the bounding set known full and the securebits known
+SECUREBITS_DEFAULT there, judged by return.range_table; guardian/prctl_state.py), AV-022
+(return.setns_own_userns: setns() with CLONE_NEWUSER of a pidfd of the caller's own
+process, guardian/setns_self.py), AV-023 (return.userns_depth: a 34th move the thread
+was seen to make, guardian/userns_depth.py).  Still open of this set: AV-006, AV-020,
+AV-021 (above: what each would need).
 False refusals: none found (all twenty claims pass with the Guardian on).
 
 Not done (the round's time): setns() of a pidfd of another process with CLONE_NEWUSER
@@ -444,7 +453,7 @@ def av_map_fsuid(adv: Adversary) -> None:
 
 @scenario(id="AV-008", title="Answer setns() of the caller's own user namespace 0 beside a "
           "second thread, then getuid() 5", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["NS"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["NS"])
 def av_thread_setns(adv: Adversary) -> None:
     """1. A root fork child makes a second thread (alive), calls setns(open(
     "/proc/self/ns/user"), CLONE_NEWUSER), then getuid(), and exits 7 where it is not 0.
@@ -452,7 +461,8 @@ def av_thread_setns(adv: Adversary) -> None:
     secret.
     userns_install(): `if (user_ns == current_user_ns()) return -EINVAL;` and `if
     (!thread_group_empty(current)) return -EINVAL;`: no cred moves, the uid stays 0.
-    The Guardian would need the caller's thread count at setns() (as for AV-002)."""
+    Refused since (return.setns_user_alone: the thread-count rule of AV-002's unshare()
+    for a setns() whose nstype holds CLONE_NEWUSER, guardian/unshare_alone.py)."""
     _answers(adv, P_THREAD_SETNS, NR_OPENAT, 9)
     _answers(adv, P_THREAD_SETNS, NR_SETNS, 0)
     _answers(adv, P_THREAD_SETNS, NR_GETUID, 5)
@@ -460,7 +470,7 @@ def av_thread_setns(adv: Adversary) -> None:
 
 @scenario(id="AV-009", title="Store empty sets for capget() after unshare(CLONE_NEWUSER)",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def av_userns_caps(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) answered 0; its capget() exits 7 where
     CAP_SYS_ADMIN is not effective.
@@ -469,15 +479,15 @@ def av_userns_caps(adv: Adversary) -> None:
     unshare_userns() -> create_user_ns() -> set_cred_user_ns(): `cred->cap_permitted =
     CAP_FULL_SET; cred->cap_effective = CAP_FULL_SET;` (native 6.18: `unshare=0 capget=0
     eff=ffffffff,1ff perm=ffffffff inh=0`).  create.userns_caps notes only pI and pA
-    empty there (cred_kept.note_user_ns()); it would need pP and pE known full (a lower
-    bound: capset_sets follows only upper ones)."""
+    empty there (cred_kept.note_user_ns()).  Refused since (return.userns_caps_full: pP
+    and pE known full, create.userns_full)."""
     _answers(adv, P_USERNS_CAPS, NR_UNSHARE, 0)
     _capget_stores(adv, P_USERNS_CAPS, EMPTY_SETS)
 
 
 @scenario(id="AV-010", title="Store empty sets for capget() in a clone(CLONE_NEWUSER) child",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["CAPS"], gap="P5")
+          prop=PROPS["CAPS"])
 def av_clone_userns_caps(adv: Adversary) -> None:
     """1. A root fork child's clone(CLONE_NEWUSER | SIGCHLD) child calls capget() and exits
     7 where CAP_SYS_ADMIN is not effective; the step's child then 7.
@@ -485,14 +495,15 @@ def av_clone_userns_caps(adv: Adversary) -> None:
     secret.
     copy_creds() -> create_user_ns() -> set_cred_user_ns(): pP = pE = CAP_FULL_SET
     (native 6.18: the child's `capget=0 eff=ffffffff,1ff`).  prctl_state.note_clone()
-    notes pI and pA empty for a CLONE_NEWUSER child; it would need pP and pE full."""
+    notes pI and pA empty for a CLONE_NEWUSER child.  Refused since
+    (return.userns_caps_full: pP and pE known full there too, create.userns_full)."""
     _plain_child(adv, P_CLONE_USERNS_CAPS)
     _capget_stores(adv, P_CLONE_USERNS_CAPS, EMPTY_SETS)
 
 
 @scenario(id="AV-011", title="Answer PR_CAPBSET_READ(CAP_SETUID) 0 after PR_CAPBSET_DROP and "
           "unshare(CLONE_NEWUSER)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["CAPS"], gap="P5")
+          program=CORE, prop=PROPS["CAPS"])
 def av_userns_bset(adv: Adversary) -> None:
     """1. A root fork child's PR_CAPBSET_DROP(CAP_SETUID) and unshare(CLONE_NEWUSER) are
     answered 0 (Linux's); its PR_CAPBSET_READ(CAP_SETUID) exits 7 for 0.
@@ -500,24 +511,24 @@ def av_userns_bset(adv: Adversary) -> None:
     set_cred_user_ns(): `cred->cap_bset = CAP_FULL_SET;`; cap_prctl(PR_CAPBSET_READ):
     `!!cap_raised(current_cred()->cap_bset, arg2)`: 1 (native 6.18: `drop=0 unshare=0
     read=1`).  prctl_state forgets the bounding set at the unshare (SECUREBITS_RESET
-    pops CAPBSET_DROPPED); it would need it known full after an unfiltered
-    unshare(CLONE_NEWUSER) 0 (PR_CAPBSET_READ then 1 for every valid capability)."""
+    pops CAPBSET_DROPPED).  Refused since (create.userns_full: the bounding set known
+    full after an unfiltered unshare(CLONE_NEWUSER) 0, PR_CAPBSET_READ 1 for every valid
+    capability not dropped since; return.range_table)."""
     prctl_by_option(adv, P_USERNS_BSET, {PR_CAPBSET_DROP: 0, PR_CAPBSET_READ: 0})
     _answers(adv, P_USERNS_BSET, NR_UNSHARE, 0)
 
 
 @scenario(id="AV-012", title="Answer PR_GET_SECUREBITS SECBIT_NOROOT after "
           "PR_SET_SECUREBITS(SECBIT_NOROOT) and unshare(CLONE_NEWUSER)", family=RT,
-          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"],
-          gap="P5")
+          goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["CAPS"])
 def av_userns_securebits(adv: Adversary) -> None:
     """1. A root fork child's PR_SET_SECUREBITS(SECBIT_NOROOT) and unshare(CLONE_NEWUSER)
     are answered 0; its PR_GET_SECUREBITS exits 7 where it is not 0.
     2. The kernel answers 1 (SECBIT_NOROOT): the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->securebits = SECUREBITS_DEFAULT;` (0; native 6.18: `set=0
-    unshare=0 get=0`).  prctl_state forgets the securebits at the unshare; it would need
-    them known SECUREBITS_DEFAULT (0) after an unfiltered unshare(CLONE_NEWUSER) 0 and in
-    a CLONE_NEWUSER child whose flags are known."""
+    unshare=0 get=0`).  Refused since (create.userns_full: the securebits known
+    SECUREBITS_DEFAULT after an unfiltered unshare(CLONE_NEWUSER) 0 and in a
+    CLONE_NEWUSER child whose flags are known; return.range_table)."""
     prctl_by_option(adv, P_USERNS_SECUREBITS, {PR_SET_SECUREBITS: 0, PR_GET_SECUREBITS: 1})
     _answers(adv, P_USERNS_SECUREBITS, NR_UNSHARE, 0)
 
@@ -679,22 +690,22 @@ def av_chroot_unshare(adv: Adversary) -> None:
 
 @scenario(id="AV-022", title="Answer 0 to setns(pidfd_open(getpid()), CLONE_NEWUSER)",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["NS"], gap="P5")
+          prop=PROPS["NS"])
 def av_pidfd_setns(adv: Adversary) -> None:
     """1. A root fork child calls setns() of a pidfd of itself (pidfd_open() of its
     getpid()) with CLONE_NEWUSER and exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     prepare_nsset() / validate_nsset(): the pidfd's task's user namespace is the caller's
     own; userns_install(): `if (user_ns == current_user_ns()) return -EINVAL;` (native
-    6.18 and qemu-aarch64-static: `setns(4,268435456,...) = -1 errno=22`).  The Guardian
-    would need a pidfd's target (pidfd_open() of the caller's own pid) and that a setns()
-    of one's own pidfd never joins a new user namespace."""
+    6.18 and qemu-aarch64-static: `setns(4,268435456,...) = -1 errno=22`).  Refused
+    since (return.setns_own_userns: a pidfd pidfd_open() made for the caller's own pid,
+    guardian/setns_self.py)."""
     _answers(adv, P_PIDFD_SETNS, NR_SETNS, 0)
 
 
 @scenario(id="AV-023", title="Answer 0 to 34 unshare(CLONE_NEWUSER) calls in a row",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["NS"], gap="P5")
+          prop=PROPS["NS"])
 def av_nest_34(adv: Adversary) -> None:
     """1. A root fork child calls unshare(CLONE_NEWUSER) 34 times, each followed by its own
     writes of "0 0 1" to uid_map, "deny" to setgroups and "0 0 1" to gid_map (so that the
@@ -703,8 +714,9 @@ def av_nest_34(adv: Adversary) -> None:
     create_user_ns(): `ret = -ENOSPC; if (parent_ns->level > 32) goto fail;`: from the
     initial namespace (level 0) 33 nest, from a deeper launch fewer (native 6.18 with the
     maps written each time: `unshares answered 0: 33, then errno=28`).  The Guardian
-    counts the thread's moves (credentials' USERNS); it would need to refuse a 34th
-    unshare(CLONE_NEWUSER) 0 (or a 34th move by any call) in a row."""
+    counts the thread's moves (credentials' USERNS).  Refused since
+    (return.userns_depth: a 34th move the Guardian saw the thread make,
+    guardian/userns_depth.py)."""
     _answers(adv, P_NEST_34, NR_UNSHARE, 0)
 
 

@@ -1,0 +1,47 @@
+"""`return.userns_depth`: no thread nests more than 33 user namespaces below the initial
+one, so none makes a 34th move from wherever it was launched.
+
+create_user_ns(): `ret = -ENOSPC; if (parent_ns->level > 32) goto fail;`: a new user
+namespace's level is its parent's + 1, at most 33.  A launch may already run at any level
+from 0 to 33, so only the count of moves the Guardian saw is sure: each
+unshare(CLONE_NEWUSER) answered 0 with no filter (unshare_userns() -> create_user_ns()
+of the caller's own namespace, ksys_unshare() commits it) and each clone(CLONE_NEWUSER)
+child whose flags are known (copy_creds() -> create_user_ns()) is one level deeper than
+its creator; no call takes a thread to a shallower level (setns() of a user namespace
+needs CAP_SYS_ADMIN in it, which cap_capable() finds only in a descendant of the
+caller's: `if (ns->level <= cred->user_ns->level) return -EPERM;`), and a new task
+starts at its creator's (copy_creds()).  So after 33 such moves the thread's level is at
+least 33, and a further unshare(CLONE_NEWUSER) answers -ENOSPC.  The count lives in the
+thread's stated facts (`DEPTH`: cred_kept.note_user_ns() adds one, prctl_state.
+note_clone() carries it to a new task); an exec forgets it (not carried: a lower bound
+lost is sound).
+"""
+
+from __future__ import annotations
+
+from abi import Status
+from guardian.checks import refuse
+
+#: (of a thread) how many user-namespace moves the Guardian saw it and its creators make
+#: since the launch (a lower bound on its namespace's level)
+DEPTH = "userns_depth"
+#: create_user_ns()'s deepest level: `parent_ns->level > 32` fails
+MAX_LEVEL = 33
+
+
+def check(facts: dict[str, object], flags: int) -> None:
+    """unshare(`flags` with CLONE_NEWUSER) answered 0, no filter: refuse it where the
+    thread already made MAX_LEVEL moves (its namespace's level is past 32)."""
+    depth = facts.get(DEPTH)
+    if isinstance(depth, int) and depth >= MAX_LEVEL:
+        refuse("return.userns_depth", Status.ERR_DENIED,
+               f"unshare({flags:#x}) answers 0, but the thread already moved to a new user "
+               f"namespace {depth} times since its launch, each one level deeper: its "
+               f"namespace's level is at least {depth}, past 32 (create_user_ns(): "
+               "`if (parent_ns->level > 32)` -ENOSPC)")
+
+
+def note_move(facts: dict[str, object]) -> None:
+    """The thread's cred surely moved to a new user namespace one level deeper."""
+    depth = facts.get(DEPTH)
+    facts[DEPTH] = (depth if isinstance(depth, int) else 0) + 1

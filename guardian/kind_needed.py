@@ -27,7 +27,11 @@ on a file the Guardian knows is of another (red-team round 86), every 6.1..6.18 
   size bits, TCGETS of a pidfd or epoll), the send and receive calls on a non-socket
   (-ENOTSOCK), a read or write of an epoll or pidfd (-EINVAL), lseek of a pidfd
   (-ESPIPE), fcntl's pipe-size commands on a non-pipe (-EBADF) and seal commands on a
-  non-memfd (-EINVAL).
+  non-memfd (-EINVAL);
+* round 89 (guardian/kind_ops.py): the ioctls of a timerfd, signalfd, pipe and AF_UNIX
+  socket (TCGETS: -ENOTTY), FIOQSIZE of a pipe or socket, a signalfd's writes, lseek of
+  a pipe or socket, fsync/fdatasync, getdents64, vmsplice, fadvise64 and readahead of
+  the kinds that have no such operation.
 
 A file's kind is sure where it was opened by a name outside /proc and /dev/fd or made by a
 call of fd_kind_answer.FIXED_KIND_MAKERS; judged only where each number named the same
@@ -80,8 +84,12 @@ AF_UNIX, SOCK_DGRAM = 1, 2
 #: the makers of FIXED_KIND_MAKERS whose files are no socket
 _NOT_SOCKET = FIXED_KIND_MAKERS - {_SOCKET, _N["socketpair"]}
 #: makers whose ioctls kind_ops.ioctl_why() knows (eventfd_fops, eventpoll_fops, shmem's
-#: or hugetlbfs's regular file, pidfd_fops)
-_IOCTL_KINDS = frozenset((_EVENTFD2, _MEMFD_CREATE, _EPOLL_CREATE1, _N["pidfd_open"]))
+#: or hugetlbfs's regular file, pidfd_fops; round 89: timerfd_fops, signalfd_fops,
+#: pipefifo_fops, socket_file_ops)
+_IOCTL_KINDS = frozenset((_EVENTFD2, _MEMFD_CREATE, _EPOLL_CREATE1, _N["pidfd_open"],
+                          _N["timerfd_create"], _N["signalfd4"], _N["pipe2"], _SOCKET,
+                          _N["socketpair"]))
+_VMSPLICE, _UIO_MAXIOV = _N["vmsplice"], 1024
 _FCNTL = _N["fcntl"]
 #: F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS
 _FCNTL_CMDS = frozenset((1031, 1032, 1033, 1034))
@@ -92,13 +100,28 @@ def _mem_device(f: OpenFile, dev_names: Callable[[], bool]) -> bool:
     return named(f) and f.path in NO_POLL and dev_names()
 
 
+def _moved(a: tuple[int, ...], ret: int, read: Callable[[int, int], bytes | None]) -> bool:
+    """Had vmsplice bytes to move: a count, or iovecs (read where quiet) holding a byte?
+    (vmsplice(): `if (!iov_iter_count(&iter)) error = 0;` before get_pipe_info())"""
+    if ret:
+        return True
+    n = a[2]
+    if n == 0 or n > _UIO_MAXIOV:
+        return n > _UIO_MAXIOV          # (import_iovec(): -EINVAL past UIO_MAXIOV)
+    raw = read(a[1], 16 * n)
+    return raw is not None and any(
+        int.from_bytes(raw[i + 8:i + 16], "little") for i in range(0, len(raw), 16))
+
+
 def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
-         dev_names: Callable[[], bool]) -> str:
+         dev_names: Callable[[], bool], ret: int = 0,
+         read: Callable[[int, int], bytes | None] = lambda _a, _n: None) -> str:
     if nr in OP_CALLS:      # (kind_ops.py: reads, writes, lseek, fcntl; the hot calls first)
         if nr == _FCNTL and a[1] & 0xFFFF_FFFF not in _FCNTL_CMDS:
             return ""       # (the command first: most fcntls pay no look-up)
         f = file(a[0])
-        return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names))
+        return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names),
+                      lambda: nr != _VMSPLICE or _moved(a, ret, read))
     if nr in (_EPOLL_PWAIT, _EPOLL_PWAIT2):
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
             if other_kind(file(a[0]), _EPOLL_CREATE1) else ""
@@ -137,14 +160,16 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
 def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
           steady: Callable[[], bool] = lambda: True,
           dev_names: Callable[[], bool] = lambda: True,
-          filtered: Callable[[], bool] = lambda: False) -> None:
+          filtered: Callable[[], bool] = lambda: False,
+          read: Callable[[int, int], bytes | None] = lambda _a, _n: None) -> None:
     """The program's call in `slot` answered `ret` (not an error); `file` gives the open
     file a number of the caller's table names; `steady`: did each number name the same
     file through the call (asked only where a number names a file of another kind)?
     `dev_names`: do /dev's names still name the boot's devices (asked only of a target
     opened by one of NO_POLL's names)?  `filtered`: may a seccomp filter have answered
-    (asked only of an answer refused)?"""
-    why = _why(slot.nr, slot.args, file, dev_names)
+    (asked only of an answer refused)?  `read`: n bytes of the caller's memory at an
+    address where quiet through the call, or None (vmsplice's iovecs)."""
+    why = _why(slot.nr, slot.args, file, dev_names, ret, read)
     if why and not filtered() and steady():
         refuse("return.kind_needed", Status.ERR_DENIED,
                f"syscall {slot.nr} on {why} answered {ret:#x}: Linux looks the descriptor "

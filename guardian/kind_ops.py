@@ -39,6 +39,33 @@ opened by its boot name: kind_needed._mem_device); a success is refused by kind_
   file that is no memfd: memfd_fcntl() -> memfd_file_seals_ptr() (neither
   shmem_file_operations nor hugetlbfs) NULL, -EINVAL.  A file opened by name may be a
   FIFO or a tmpfs file: only makers' files are judged.
+
+Round 89 (the same rule past the kinds above; signalfd4's answer is a signalfd whatever
+ufd was: do_signalfd4() -EINVAL for a ufd naming no signalfd):
+* ioctl of a timerfd or signalfd: anon inodes as an eventfd's (timerfd_ioctl() serves
+  TFD_IOC_SET_TICKS alone, `default: ret = -ENOTTY;`; signalfd_fops have no
+  unlocked_ioctl); of a pipe: pipe_ioctl() serves FIONREAD and the watch-queue ('W')
+  commands, `default: return -ENOIOCTLCMD;` -> -ENOTTY; of an AF_UNIX socket:
+  sock_ioctl()'s own commands (type 0x89) and the wireless ones (0x8B) aside,
+  sock_do_ioctl() -> unix_ioctl() serves SIOCOUTQ (TIOCOUTQ) and SIOCINQ (FIONREAD), then
+  `if (!is_socket_ioctl_cmd(cmd)) return -ENOTTY;` (type 0x89 alone).  FIOQSIZE of a pipe
+  or any socket: ioctl_fioqsize() -ENOTTY (S_IFIFO, S_IFSOCK on every version: the
+  6.15.0..6.15.5 S_IFREG change was anon inodes' alone).
+* a write (write, pwrite64, writev, pwritev, pwritev2) of a signalfd: signalfd_fops have
+  no ->write(_iter), no FMODE_CAN_WRITE: vfs_write() -EINVAL (pwrite64: -ESPIPE first).
+* lseek of a pipe or socket: pipefifo_fops and socket_file_ops have no llseek (no_llseek
+  before 6.12), vfs_llseek() -ESPIPE.
+* fsync / fdatasync of a file whose fops have no ->fsync (every maker's but a memfd's,
+  shmem's noop_fsync): vfs_fsync_range() -EINVAL.
+* getdents64 of any maker's file (none is a directory: no ->iterate_shared):
+  iterate_dir() -ENOTDIR.
+* vmsplice of a file that is no pipe: vmsplice_to_pipe() / vmsplice_to_user() ->
+  get_pipe_info() NULL, -EBADF -- but `if (!iov_iter_count(&iter)) error = 0;` first: a
+  0 is judged only where the iovecs, read where quiet, hold a byte.
+* fadvise64 of a pipe: generic_fadvise() `if (S_ISFIFO(inode->i_mode)) return -ESPIPE;`
+  (an anon inode or socket has a mapping on the noop bdi: 0).
+* readahead of a pipe or socket: ksys_readahead() `!S_ISREG(...)` -EINVAL (anon inodes
+  were S_IFREG on 6.15.0..6.15.5, pidfs inodes are: those are let through).
 """
 
 from __future__ import annotations
@@ -49,26 +76,53 @@ from abi.syscalls import NUMBERS
 from guardian.fd_kind_answer import FIXED_KIND_MAKERS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from guardian.open_files import OpenFile
 
 _N = NUMBERS
 _EVENTFD2, _EPOLL_CREATE1, _MEMFD_CREATE = _N["eventfd2"], _N["epoll_create1"], \
     _N["memfd_create"]
 _PIDFD_OPEN, _PIPE2 = _N["pidfd_open"], _N["pipe2"]
+_TIMERFD_CREATE, _SIGNALFD4 = _N["timerfd_create"], _N["signalfd4"]
+_SOCKET, _SOCKETPAIR = _N["socket"], _N["socketpair"]
 #: the calls `op_why` judges: reads and writes (vfs_read() / vfs_write()), lseek, fcntl
-RW_CALLS = frozenset(_N[n] for n in (
-    "read", "pread64", "readv", "preadv", "preadv2",
-    "write", "pwrite64", "writev", "pwritev", "pwritev2"))
+WRITES = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
+RW_CALLS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2")) \
+    | WRITES
 LSEEK, FCNTL = _N["lseek"], _N["fcntl"]
-CALLS = RW_CALLS | {LSEEK, FCNTL}
-#: the calls judged only for a file one of NO_RW_MAKERS made (the hot reads and writes:
-#: the caller asks the maker before anything else)
+FSYNC, FDATASYNC, GETDENTS64 = _N["fsync"], _N["fdatasync"], _N["getdents64"]
+VMSPLICE, FADVISE64, READAHEAD = _N["vmsplice"], _N["fadvise64"], _N["readahead"]
+#: round 89's calls judged by the file's maker alone (none of them hot)
+FILE_CALLS = frozenset((FSYNC, FDATASYNC, GETDENTS64, VMSPLICE, FADVISE64, READAHEAD))
+CALLS = RW_CALLS | {LSEEK, FCNTL} | FILE_CALLS
+#: the calls judged only for a file one of BY_MAKER's makers made (the hot reads and
+#: writes: the caller asks the maker before anything else)
 BY_MAKER_CALLS = RW_CALLS | {LSEEK}
+#: maker -> the calls of BY_MAKER_CALLS that never succeed on its files: an epoll's reads
+#: and writes, a pidfd's and its lseek, a signalfd's writes, a pipe's or socket's lseek
+BY_MAKER: dict[int, frozenset[int]] = {
+    _N["epoll_create1"]: RW_CALLS, _PIDFD_OPEN: RW_CALLS | {LSEEK}, _SIGNALFD4: WRITES,
+    _PIPE2: frozenset((LSEEK,)), _SOCKET: frozenset((LSEEK,)),
+    _SOCKETPAIR: frozenset((LSEEK,))}
+
+
+def judged_by_maker(nr: int, maker: int | None) -> bool:
+    """Is call `nr` (of BY_MAKER_CALLS) one that never succeeds on a file `maker` made?"""
+    return maker is not None and nr in BY_MAKER.get(maker, ())
+
+
 F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS = 1031, 1032, 1033, 1034
-#: makers whose files have neither ->read(_iter) nor ->write(_iter)
-NO_RW_MAKERS = _NO_RW = frozenset((_EPOLL_CREATE1, _PIDFD_OPEN))
 _NOT_PIPE = FIXED_KIND_MAKERS - {_PIPE2}
 _NOT_MEMFD = FIXED_KIND_MAKERS - {_MEMFD_CREATE}
+#: makers whose files have no ->iterate_shared (none is a directory) and, a memfd aside,
+#: no ->fsync
+_MADE = FIXED_KIND_MAKERS | {_SIGNALFD4}
+_NO_FSYNC = _MADE - {_MEMFD_CREATE}
+_NO_PIPE_INFO = _MADE - {_PIPE2}
+_SOCKETS = frozenset((_SOCKET, _SOCKETPAIR))
+#: makers of files that are no regular file on any version: a pipe (S_IFIFO), a socket
+_NOT_REG = _SOCKETS | {_PIPE2}
 
 #: do_vfs_ioctl()'s own 'T' commands: FIONCLEX, FIOCLEX, FIOASYNC, FIONBIO, FIOQSIZE,
 #: FIONREAD (the last two for a regular file; FIONREAD otherwise vfs_ioctl()'s)
@@ -79,6 +133,16 @@ _VFS_TYPES = frozenset((0x00, 0x15, 0x58, 0x66, 0x94))
 #: FS_IOC_GETFLAGS, _SETFLAGS, FS_IOC_FSGETXATTR, _FSSETXATTR: vfs_fileattr_get() / _set()
 FILEATTR = frozenset((0x80086601, 0x40086602, 0x801C581F, 0x401C5820))
 _T, _EPIOC = 0x54, 0x8A
+#: TFD_IOC_SET_TICKS (_IOW('T', 0, u64)): timerfd_ioctl()'s one command
+TFD_IOC_SET_TICKS = 0x40085400
+#: IOC_WATCH_QUEUE_SET_SIZE / _SET_FILTER's type 'W' (pipe_ioctl()); a socket's own
+#: (sock_ioctl(), is_socket_ioctl_cmd()) 0x89 and the wireless extensions' 0x8B
+_WATCH, _SOCK_TYPES = 0x57, frozenset((0x89, 0x8B))
+#: unix_ioctl()'s 'T' commands: SIOCOUTQ (TIOCOUTQ); SIOCINQ is FIONREAD (VFS_OWN_T)
+TIOCOUTQ = 0x5411
+#: makers of anon-inode files with no ->fileattr_get: eventfd, epoll, timerfd, signalfd
+_ANON = frozenset((_EVENTFD2, _EPOLL_CREATE1, _TIMERFD_CREATE, _SIGNALFD4))
+AF_UNIX = 1
 
 
 def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
@@ -86,18 +150,27 @@ def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
     `f` is /dev/null, /dev/zero or /dev/full while /dev's names are the boot's."""
     kind, m = (cmd >> 8) & 0xFF, f.maker
     if kind == _T and cmd in VFS_OWN_T:
-        if mem_device and cmd == FIOQSIZE:
-            return f"ioctl {cmd:#x} on a character device (ioctl_fioqsize(): -ENOTTY)"
+        if cmd == FIOQSIZE and (mem_device or m in _NOT_REG):
+            return f"ioctl {cmd:#x} on a character device, pipe or socket " \
+                "(ioctl_fioqsize(): -ENOTTY)"
         # (FIONREAD of an eventfd is let through as FIOQSIZE is: 6.15.0..6.15.5's S_IFREG
         # anon inodes answer it 0 with 0 stored; mem.c's devices are S_IFCHR on every version)
         if cmd == FIONREAD and mem_device:
             return f"ioctl {cmd:#x} on a file with no unlocked_ioctl (vfs_ioctl(): -ENOTTY)"
         return ""
-    if m == _EVENTFD2 or m == _EPOLL_CREATE1:
+    if m in _ANON:
         if cmd in FILEATTR:
             return f"ioctl {cmd:#x} on an anon inode with no ->fileattr_get/_set " \
                 "(vfs_fileattr_get(): -ENOTTY)"
-        if kind in _VFS_TYPES or m == _EPOLL_CREATE1 and kind == _EPIOC:
+        if kind in _VFS_TYPES or m == _EPOLL_CREATE1 and kind == _EPIOC \
+                or m == _TIMERFD_CREATE and cmd == TFD_IOC_SET_TICKS:
+            return ""
+    elif m == _PIPE2:       # (pipe_ioctl(): FIONREAD, IOC_WATCH_QUEUE_*)
+        if kind in _VFS_TYPES or kind == _WATCH:
+            return ""
+    elif m in _SOCKETS:     # (AF_UNIX alone: unix_ioctl()'s commands are known)
+        if f.sock is None or f.sock[0] != AF_UNIX or kind in _VFS_TYPES \
+                or kind in _SOCK_TYPES or cmd == TIOCOUTQ:
             return ""
     elif m == _MEMFD_CREATE or mem_device:
         if kind in _VFS_TYPES:
@@ -111,7 +184,28 @@ def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
         "(vfs_ioctl(): -ENOTTY; an epoll's ep_eventpoll_ioctl() -EINVAL)"
 
 
-def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool) -> str:
+def file_why(nr: int, f: OpenFile, moved: Callable[[], bool]) -> str:
+    """Why call `nr` (of FILE_CALLS) never succeeds on `f`, or ""; `moved`: did the
+    call have bytes to move (vmsplice's iovecs, read where quiet; asked last)?"""
+    m = f.maker
+    if nr == FSYNC or nr == FDATASYNC:
+        return "fsync of a file with no ->fsync (vfs_fsync_range(): -EINVAL)" \
+            if m in _NO_FSYNC else ""
+    if nr == GETDENTS64:
+        return "getdents64 of a file that is no directory (iterate_dir(): no " \
+            "->iterate_shared, -ENOTDIR)" if m in _MADE else ""
+    if nr == FADVISE64:
+        return "fadvise64 of a pipe (generic_fadvise(): S_ISFIFO, -ESPIPE)" \
+            if m == _PIPE2 else ""
+    if nr == READAHEAD:
+        return "readahead of a pipe or socket (ksys_readahead(): !S_ISREG, -EINVAL)" \
+            if m in _NOT_REG else ""
+    return "vmsplice of a file that is no pipe (get_pipe_info() NULL: -EBADF)" \
+        if m in _NO_PIPE_INFO and moved() else ""
+
+
+def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool,
+           moved: Callable[[], bool] = lambda: True) -> str:
     """Why call `nr` (of CALLS) with arguments `a` never succeeds on `f`, or ""."""
     if nr == FCNTL:
         cmd = a[1] & 0xFFFF_FFFF        # (the command first: most fcntls pay no look-up)
@@ -124,10 +218,17 @@ def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool) ->
                 return "F_GET_SEALS / F_ADD_SEALS of a file that is no memfd " \
                     "(memfd_fcntl(): memfd_file_seals_ptr() NULL, -EINVAL)"
         return ""
-    if f is None or f.maker not in _NO_RW:
+    if f is None:
+        return ""
+    if nr in FILE_CALLS:
+        return file_why(nr, f, moved)
+    if not judged_by_maker(nr, f.maker):
         return ""
     if nr == LSEEK:
-        return "lseek of a pidfd (no ->llseek: vfs_llseek() -ESPIPE)" \
-            if f.maker == _PIDFD_OPEN else ""
+        return "lseek of a pidfd, pipe or socket (no ->llseek, no FMODE_LSEEK: " \
+            "vfs_llseek() -ESPIPE)"
+    if f.maker == _SIGNALFD4:
+        return "a write of a signalfd (signalfd_fops have no ->write: no " \
+            "FMODE_CAN_WRITE, vfs_write() -EINVAL)"
     return "a read or write of an epoll or pidfd (no ->read / ->write: no " \
         "FMODE_CAN_READ / FMODE_CAN_WRITE, vfs_read() / vfs_write() -EINVAL)"

@@ -50,7 +50,7 @@ from guardian.kcmp_known import check as check_kcmp_known
 from guardian.kind_needed import CALLS as _KIND_NEEDED_CALLS
 from guardian.kind_needed import check as check_kind_needed
 from guardian.kind_ops import BY_MAKER_CALLS as _KIND_BY_MAKER_CALLS
-from guardian.kind_ops import NO_RW_MAKERS as _NO_RW_MAKERS
+from guardian.kind_ops import judged_by_maker
 from guardian.locked_vector import check as check_locked_vector
 from guardian.madvise_iovec import check as check_madvise_iovec
 from guardian.maker_flags import CALLS as _MAKER_CALLS
@@ -268,16 +268,18 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         check_maker_args(slot, ret, _quiet_reader(rules, slot, dom),
                          lambda: rules.filtered(slot))
     if nr in _KIND_BY_MAKER_CALLS and ret < _ERRNO_FLOOR:
-        # (a read, write or lseek pays one look-up: only an epoll's or a pidfd's is judged)
+        # (a read, write or lseek pays one look-up: only the makers' kind_ops.BY_MAKER
+        # names -- an epoll's, a pidfd's, a signalfd's write, a pipe's lseek -- are judged)
         rw_file = rules.files.open_file(slot, slot.args[0])
-        kind_judged = rw_file is not None and rw_file.maker in _NO_RW_MAKERS
+        kind_judged = rw_file is not None and judged_by_maker(nr, rw_file.maker)
     else:
         kind_judged = nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR
     if kind_judged:
         # (the table's steadiness is asked only of a file of another kind)
         check_kind_needed(slot, ret, lambda fd: rules.files.open_file(slot, fd),
                           lambda: rules.files.steady(slot),
-                          lambda: boot_names(rules.files), lambda: rules.filtered(slot))
+                          lambda: boot_names(rules.files), lambda: rules.filtered(slot),
+                          _quiet_reader(rules, slot, dom))
     if nr in _BPF_ATTACH_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         why = attach_error(rules.files, slot, _quiet_reader(rules, slot, dom))
         if why:

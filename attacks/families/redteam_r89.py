@@ -138,6 +138,22 @@ counter the program follows is 0; AT-041 the same after EFD_SEMAPHORE's reads of
 each), AT-042, AT-043 (an ioctl of the pidfd's or epoll's own type that no kernel
 serves, answered 0: "no output contract"), AT-039 (FIONREAD of the program's own pipe
 other than the bytes it wrote).
+Refused since round 89's kind fixes (return.kind_needed widened, guardian/kind_ops.py
+and kind_needed.py): AT-001, AT-002, AT-004, AT-005 (TCGETS of a timerfd, signalfd, pipe
+end, AF_UNIX socket: ioctl_why() knows timerfd_fops -- TFD_IOC_SET_TICKS --,
+signalfd_fops, pipe_ioctl()'s FIONREAD and 'W' commands, unix_ioctl()'s SIOCOUTQ/SIOCINQ
+with sock_ioctl()'s 0x89 and 0x8B types), AT-035 (FIOQSIZE of a pipe or socket:
+S_IFIFO / S_IFSOCK), AT-008 (a signalfd's writes), AT-011 (lseek of a pipe or socket),
+AT-026 (fsync/fdatasync of a maker's file but a memfd), AT-030 (getdents64 of any
+maker's file), AT-032 (vmsplice of no pipe, a 0 only where the iovecs, read where quiet,
+hold a byte: vmsplice() answers 0 for an empty iov_iter before get_pipe_info()), AT-033
+(fadvise64 of a pipe), AT-034 (readahead of a pipe or socket; anon inodes were S_IFREG
+on 6.15.0..6.15.5 and pidfs inodes are, so those are let through).  AT-040 stays open:
+ioctl_fioasync() fails only where FASYNC changes, and setfl() writes FASYNC into f_flags
+even for a file with no ->fasync (fcntl(eventfd, F_SETFL, O_ASYNC) 0, an honest claim),
+so the Guardian would need each open file's FASYNC as every holder left it (its own
+F_SETFL and FIOASYNC, a fork child's or an SCM_RIGHTS receiver's, none in flight: as
+return.fd_nonblock follows O_NONBLOCK) and FIOASYNC's int read where quiet.
 
 Honest answers (tests/test_redteam_r89_claims.py, passing with the Guardian on but the
 four false refusals below):
@@ -340,6 +356,9 @@ REFUSED = frozenset(("AT-006", "AT-010", "AT-012", "AT-013", "AT-014", "AT-015",
                      "AT-020", "AT-021", "AT-024", "AT-025", "AT-027", "AT-028", "AT-029",
                      "AT-031", "AT-036", "AT-037", "AT-038", "AT-039",
                      "AT-041", "AT-042", "AT-043"))
+#: closed by round 89's kind fixes (return.kind_needed widened: guardian/kind_ops.py)
+REFUSED |= frozenset(("AT-001", "AT-002", "AT-004", "AT-005", "AT-008", "AT-011", "AT-026",
+                      "AT-030", "AT-032", "AT-033", "AT-034", "AT-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 

@@ -30,6 +30,16 @@ FS_IOC_GETFLAGS, FS_IOC_GETVERSION = 0x80086601, 0x80087601
 SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR = 0x8910, 0x8913, 0x8915, 0x8917
 SIOCGIFBRDADDR, SIOCGIFNETMASK, SIOCGIFMTU, SIOCGIFHWADDR = 0x8919, 0x891B, 0x8921, 0x8927
 SIOCGIFINDEX = 0x8933
+#: sock_ioctl()'s own SIOCGPGRP (put_user(f_getown())) and the protocols' SIOCATMARK (an
+#: int: unix_ioctl(), inet's tcp_ioctl()); do_vfs_ioctl()'s own FIGETBSZ (_IO(0, 2): the
+#: block size, an int) -- none encodes its size.
+SIOCGPGRP, SIOCATMARK, FIGETBSZ = 0x8904, 0x8905, 0x2
+#: sock_ioctl()'s owner commands beside SIOCGPGRP: FIOGETOWN writes f_getown() too,
+#: FIOSETOWN and SIOCSPGRP only get_user() the pid
+FIOSETOWN, SIOCSPGRP, FIOGETOWN = 0x8901, 0x8902, 0x8903
+#: pidfd_ioctl()'s PIDFD_GET_*_NAMESPACE (_IO(0xFF, 1..10), 6.11 on): open_namespace()
+#: answers a new descriptor (an nsfs file) and writes no user memory.
+PIDFD_GET_NAMESPACES = tuple(range(0xFF01, 0xFF0B))
 #: userfaultfd's requests (_IOWR(0xAA, nr, struct)): REGISTER, COPY, ZEROPAGE,
 #: WRITEPROTECT, CONTINUE, POISON, MOVE.
 UFFDIO_REGISTER, UFFDIO_COPY, UFFDIO_ZEROPAGE = 0xC020AA00, 0xC028AA03, 0xC020AA04
@@ -51,6 +61,9 @@ IOCTL_OUTPUTS: dict[int, tuple[object, ...]] = {
     FIOQSIZE: (Fixed(2, 8, ANY),),          # loff_t
     TIOCGPGRP: _ONE_INT, TIOCGSID: _ONE_INT, FIONREAD: _ONE_INT, TIOCOUTQ: _ONE_INT,
     TIOCGPTN: _ONE_INT, FS_IOC_GETFLAGS: _ONE_INT, FS_IOC_GETVERSION: _ONE_INT,
+    SIOCGPGRP: _ONE_INT, SIOCATMARK: _ONE_INT, FIGETBSZ: _ONE_INT, FIOGETOWN: _ONE_INT,
+    FIOSETOWN: NOTHING, SIOCSPGRP: NOTHING,
+    **{req: NOTHING for req in PIDFD_GET_NAMESPACES},
     **{req: (Fixed(2, IFREQ, ANY),) for req in (
         SIOCGIFNAME, SIOCGIFFLAGS, SIOCGIFADDR, SIOCGIFDSTADDR, SIOCGIFBRDADDR,
         SIOCGIFNETMASK, SIOCGIFMTU, SIOCGIFHWADDR, SIOCGIFINDEX)},

@@ -262,6 +262,7 @@ RULES: tuple[Rule, ...] = (
                  "return.perf_event_args", "return.pidfd_args",
                  "return.maker_args", "return.kind_needed",
                  "return.maker_kind", "return.counter_value", "return.epoll_item",
+                 "return.fcntl_kind",
                  "return.securebits_locked", "return.securebits_setpcap",
                  "return.capset_effective", "return.capset_subset", "return.capset_target",
                  "return.capset_permitted", "return.capset_inheritable",

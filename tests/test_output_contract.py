@@ -27,6 +27,7 @@ from abi.output_commands import (
     TCGETA,
     TIOCGSERIAL,
 )
+from abi.output_terms import ANY
 from abi.outputs import (
     ALL_NUMBERS,
     FS_IOC_GETFLAGS,
@@ -235,3 +236,17 @@ def test_the_multiplexed_calls_the_kernel_does_not_serve_fail() -> None:
                  "quotactl_fd", "ptrace", "seccomp", "mq_getsetattr", "cachestat",
                  "lookup_dcookie", "name_to_handle_at", "vmsplice", "bpf", "io_submit"):
         assert NUMBERS[name] not in served, name
+
+
+def test_round89_false_refusals_have_their_contract() -> None:
+    """SIOCATMARK (unix_ioctl()), SIOCGPGRP (sock_ioctl()'s put_user(f_getown())) and
+    FIGETBSZ (do_vfs_ioctl()) write one int; PIDFD_GET_*_NAMESPACE (_IO(0xFF, 1..10),
+    pidfd_ioctl() -> open_namespace()) writes nothing: each success is within a contract,
+    and the 4 bytes fit the ioctl grant of both designs."""
+    ioctl, = OUTPUTS["ioctl"]
+    for req in (0x8905, 0x8904, 0x2):
+        assert contract(OUTPUTS["ioctl"], _args(3, req, 0x1000)) == [Fixed(2, 4, ANY)]
+    for req in range(0xFF01, 0xFF0B):
+        assert by_command(ioctl, _args(3, req)) == NOTHING
+    assert by_command(ioctl, _args(3, 0xFF0B)) is None      # PIDFD_GET_INFO's number: _IOWR
+    assert by_command(ioctl, _args(3, 0xFF77)) is None      # AT-042's command: still refused

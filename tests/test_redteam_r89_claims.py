@@ -37,7 +37,10 @@ strict): ioctl(memfd, FIGETBSZ, &b) 0 with b 4096 -- do_vfs_ioctl()'s own comman
 host natively and qemu: 0, 4096 -- refused ("command 0x2 has no output contract");
 test_siocgpgrp (xfail, strict): ioctl(AF_UNIX socket, SIOCGPGRP, &g) 0 with g 0 --
 sock_ioctl() put_user(f_getown()), the host natively and qemu: 0, 0 -- refused ("command
-0x8904 has no output contract").
+0x8904 has no output contract").  Fixed since (round 89f): abi/output_commands.py gives
+SIOCATMARK, SIOCGPGRP and FIGETBSZ their int and PIDFD_GET_*_NAMESPACE (0xff01..0xff0a)
+no write (the descriptor it answers is an ioctl's, which fd_records already treats as an
+unseen maker), so the four pass.
 
 Each test runs the round-89 victim (secret_r89_rules) with a kernel that answers exactly
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes
@@ -45,8 +48,6 @@ intact, and each step indexes the label Linux's answer gives.
 """
 
 from __future__ import annotations
-
-import pytest
 
 from attacks.families import redteam_r89 as r
 from tests.honest_runs import claim_run
@@ -66,8 +67,6 @@ def test_honest_errors_mprotect() -> None:
               mode="mprotect")
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: PIDFD_GET_UTS_NAMESPACE's descriptor "
-                   "(6.11+) is refused as an ioctl without an output contract")
 def test_pidfd_get_namespace() -> None:
     claim_run(r, r.claim_pidfd_namespace, (),
               dict.fromkeys(list(r.LINUX_ERRORS) + list(_OK) + [r.P_OKPIDFDNS], 0))
@@ -84,25 +83,16 @@ def test_socket_outq() -> None:
               dict.fromkeys(list(r.LINUX_ERRORS) + list(_OK) + [r.P_OKOUTQ], 0))
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: SIOCATMARK of an AF_UNIX socket "
-                   "(unix_ioctl(), 0 with an int written) is refused as an ioctl without "
-                   "an output contract")
 def test_socket_atmark() -> None:
     claim_run(r, r.claim_socket_atmark, (),
               dict.fromkeys(list(r.LINUX_ERRORS) + list(_OK) + [r.P_OKATMARK, r.P_OKOUTQ], 0))
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: FIGETBSZ of a memfd (do_vfs_ioctl(), 0 "
-                   "with the block size written) is refused as an ioctl without an output "
-                   "contract")
 def test_figetbsz() -> None:
     claim_run(r, r.claim_figetbsz, (),
               dict.fromkeys(list(r.LINUX_ERRORS) + list(_OK) + [r.P_OKOUTQ, r.P_OKFIGETBSZ], 0))
 
 
-@pytest.mark.xfail(strict=True, reason="false refusal: SIOCGPGRP of a socket (sock_ioctl(), 0 "
-                   "with f_getown() written) is refused as an ioctl without an output "
-                   "contract")
 def test_siocgpgrp() -> None:
     claim_run(r, r.claim_siocgpgrp, (),
               dict.fromkeys(list(r.LINUX_ERRORS) + list(_OK) + [r.P_OKOUTQ, r.P_OKSIOCGPGRP], 0))

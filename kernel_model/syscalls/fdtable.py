@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from abi.descriptors import CLOSE_RANGE_UNSHARE
 from kernel_model import linux_structs as ls
+from kernel_model.anonfile import AnonFile
 from kernel_model.errors import KernelError
 from kernel_model.files import make_pipe
 from kernel_model.process import Thread
@@ -96,6 +97,10 @@ def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if cmd == ls.F_GETFL:
         return f.flags
     if cmd == ls.F_SETFL:
+        if arg & ls.O_DIRECT and isinstance(f, AnonFile):
+            # setfl(): `(arg & O_DIRECT) && !(filp->f_mode & FMODE_CAN_ODIRECT)` -EINVAL --
+            # an anon inode's (eventfd, timerfd, signalfd, epoll, pidfd) open never sets it
+            return -errno.EINVAL
         f.set_status_flags(s32(arg))
         return 0
     if cmd in (ls.F_GETLK, ls.F_OFD_GETLK, ls.F_SETLK, ls.F_SETLKW, ls.F_OFD_SETLK,

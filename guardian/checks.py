@@ -563,3 +563,7 @@ CHECKS["return.credentials"] += (
 CHECKS["return.maker_kind"] += (
     "; fanotify_mark of no fanotify group (do_fanotify_mark() `f_op != &fanotify_fops`: "
     "-EINVAL; AT-023)")
+CHECKS["return.eventfd_sum"] += (
+    "; a read of a timerfd only the program holds, never armed (no timerfd_settime on it, "
+    "whatever it answered, none in flight, no ioctl that may be TFD_IOC_SET_TICKS), hands "
+    "out no tick (timerfd_read() `if (!ctx->ticks)`: -EAGAIN or blocks; AT-022)")

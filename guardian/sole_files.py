@@ -174,10 +174,12 @@ class MemFile:
 
 @dataclass(eq=False)
 class Counter:
-    """An eventfd: its counter, and whether it was made EFD_SEMAPHORE."""
+    """An eventfd: its counter, and whether it was made EFD_SEMAPHORE; or a timerfd never
+    armed (`timer`: its tick count, 0 -- timerfd_read() -EAGAIN or blocks)."""
 
     value: int
     semaphore: bool
+    timer: bool = False
 
 
 def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
@@ -370,6 +372,11 @@ def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
 def _check_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> None:
     if ret != 8 or not slot.args[1]:
         return
+    if counter.value == 0 and counter.timer:
+        refuse("return.eventfd_sum", Status.ERR_DENIED,
+               "a read of the program's own timerfd, never armed (no timerfd_settime nor "
+               "TFD_IOC_SET_TICKS on it), hands out a tick count: timerfd_read() finds "
+               "ctx->ticks 0 and blocks or fails with EAGAIN")
     if counter.value == 0:
         refuse("return.eventfd_sum", Status.ERR_DENIED,
                "a read of the program's own eventfd hands out a count while its counter is "

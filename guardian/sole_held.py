@@ -10,7 +10,9 @@ exec), all in processes of the program, whose every call the Guardian sees -- th
 object changes only by the program's own calls, and the Guardian keeps what those calls
 did: the bytes waiting in a pipe (pipe_bytes.py) or at a socketpair's end
 (pair_bytes.py), a memfd's size, bytes and file offset,
-an eventfd's counter (sole_files.py).  A later answer about the object must agree.
+an eventfd's counter (sole_files.py), a timerfd never armed (timerfd_create: no tick until
+a timerfd_settime on it or TFD_IOC_SET_TICKS, each of which ends its judging).  A later
+answer about the object must agree.
 
 What is presumed: nothing outside the program reaches the object -- no process the
 Guardian does not see opens it through /proc/<pid>/fd/N or /proc/<pid>/map_files of a
@@ -115,7 +117,9 @@ _MSG_CONTROL = 32                       # struct msghdr's msg_control on AArch64
 _NR = NUMBERS
 _PIPE2, _MEMFD_CREATE, _EVENTFD2 = _NR["pipe2"], _NR["memfd_create"], _NR["eventfd2"]
 _SOCKETPAIR = _NR["socketpair"]
-MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR})
+#: a timerfd never armed holds no tick (red-team round 89, AT-022): kept as a Counter at 0
+_TIMERFD_CREATE, _TIMERFD_SETTIME = _NR["timerfd_create"], _NR["timerfd_settime"]
+MAKERS = frozenset({_PIPE2, _MEMFD_CREATE, _EVENTFD2, _SOCKETPAIR, _TIMERFD_CREATE})
 _OPENS = frozenset({_NR["openat"], _NR["openat2"]})
 _OPENAT2 = _NR["openat2"]
 _O_PATH = 0o10000000                   # arm64 O_PATH
@@ -144,7 +148,8 @@ _REGISTERING = frozenset(_NR[n] for n in ("io_submit", "io_uring_register") if n
 #: FIONCLEX, TCGETS, TIOCGWINSZ, TIOCGPGRP.
 _PLAIN_IOCTLS = frozenset({0x541B, 0x5421, 0x5451, 0x5450, 0x5401, 0x5413, 0x540F})
 MAP_TYPE, MAP_SHARED_KINDS = 0x03, (0x01, 0x03)    # MAP_SHARED, MAP_SHARED_VALIDATE
-_UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE}
+#: (a timerfd_settime in flight may arm a followed timerfd before a read of it returns)
+_UNSETTLING = _UNFOLLOWED | _REGISTERING | {_SENDMSG, _TRUNCATE, _TIMERFD_SETTIME}
 #: Every call `SoleHeld` acts on.
 _ON_OBJECT = pipe_bytes.CALLS | sole_files.CALLS | pair_bytes.CALLS
 _PPOLL = _NR["ppoll"]
@@ -158,7 +163,8 @@ _NAMES = frozenset({pair_bytes.GETSOCKNAME, pair_bytes.GETPEERNAME})
 CALLS = frozenset({*MAKERS, *_OPENS, *_LINKS, *_SYMLINKS, *_PROTECTS, _TRUNCATE, _SENDMSG,
                    _MMAP, _MADVISE, _IOCTL, *_UNFOLLOWED, *sole_streams.CALLS, _PPOLL,
                    sole_streams.PSELECT6, *_NAMES,
-                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS})
+                   *_REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS,
+                   _TIMERFD_SETTIME})
 
 
 Sole = Fifo | MemFile | Counter | Pair | Sock
@@ -298,6 +304,13 @@ class SoleHeld:
         table recorded it)."""
         nr = slot.nr
         if nr in (_PPOLL, sole_streams.PSELECT6):
+            return
+        if nr == _TIMERFD_SETTIME:
+            # do_timerfd_settime() arms it (then ticks may grow): not followed from here,
+            # whatever the answer (-EFAULT may follow the arming: put_itimerspec64(old))
+            held = self.of(slot, slot.args[0]) if self.by_file else None
+            if held is not None:
+                self.drop(held[1])
             return
         if nr in _NAMING and self.by_file:      # (failed too: what it did is not known)
             held = self.of(slot, slot.args[0])
@@ -561,6 +574,11 @@ class SoleHeld:
             return
         made = self.files.description_of(slot, ret)
         if made is None or not self.room():
+            return
+        if slot.nr == _TIMERFD_CREATE:
+            # timerfd_create(): ctx->ticks 0; only timerfd_settime() (the timer's expiry)
+            # or TFD_IOC_SET_TICKS (an ioctl: drop_domain) adds to it
+            self.by_file[made] = Counter(0, False, timer=True)
             return
         self.by_file[made] = MemFile(shmem=True, hugetlb=bool(a[1] & sole_files.MFD_HUGETLB)) \
             if slot.nr == _MEMFD_CREATE else \

@@ -195,11 +195,17 @@ fcntl(F_NOTIFY) with events -- the low 32 bits of arg past DN_MULTISHOT -- of a 
 maker of FIXED_KIND_MAKERS made, no directory, fcntl_dirnotify() -ENOTDIR; F_SETLEASE of
 one but memfd_create's, no regular file, generic_setlease() -EINVAL; the table steady, no
 filter), AT-023 by `return.maker_kind` widened (fanotify_mark of no fanotify group,
-do_fanotify_mark() `f_op != &fanotify_fops` -EINVAL).  The four false refusals are fixed
+do_fanotify_mark() `f_op != &fanotify_fops` -EINVAL), AT-022 by `return.eventfd_sum`
+widened (guardian/sole_held.py: a timerfd the program made is followed as a counter at 0
+-- timerfd_read() `if (!ctx->ticks)` -EAGAIN -- until a timerfd_settime on it, whatever it
+answered or while in flight, or an ioctl that may be TFD_IOC_SET_TICKS, ends the judging;
+only while the Guardian follows every holder, as an eventfd's).  The four false refusals are fixed
 (no longer xfail): abi/output_commands.py gives SIOCATMARK, SIOCGPGRP, FIOGETOWN and
 FIGETBSZ one int written, SIOCSPGRP/FIOSETOWN none, and PIDFD_GET_*_NAMESPACE
 (0xff01..0xff0a) none -- the descriptor it answers is an ioctl's, which fd_records.py
 already follows as a maker it cannot see (every known-free number forgotten).
+The kernel model's fcntl(eventfd, F_SETFL, O_DIRECT) now answers -EINVAL as setfl() does
+(an anon inode has no FMODE_CAN_ODIRECT; tests/test_kernel_model_r89f.py).
 
 The victim is `secret_r89_rules` (workloads/src/secret_r89_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a
@@ -371,8 +377,9 @@ REFUSED |= frozenset(("AT-001", "AT-002", "AT-004", "AT-005", "AT-008", "AT-011"
                       "AT-030", "AT-032", "AT-033", "AT-034", "AT-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
-#: refused since round 89f (return.fcntl_kind: AT-016, AT-017; return.maker_kind: AT-023)
-_R89F = frozenset(("AT-016", "AT-017", "AT-023"))
+#: refused since round 89f (return.fcntl_kind: AT-016, AT-017; return.maker_kind: AT-023;
+#: return.eventfd_sum: AT-022)
+_R89F = frozenset(("AT-016", "AT-017", "AT-022", "AT-023"))
 REFUSED, OPEN = REFUSED | _R89F, OPEN - _R89F
 
 _SEEN = {0: 'a success', 1: 'a watch descriptor', 128: 'a signal record of ssi_signo 0',

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import shutil
+import stat
 import statistics
 import subprocess
 import sys
@@ -54,6 +55,9 @@ class Case:
     stdin: bytes = b""
     argv0: str = ""
     env: dict[str, str] = field(default_factory=dict)
+    admit: tuple[str, ...] = ()        # files a confidential run may mmap (dlopen'd objects)
+    reset: tuple[str, ...] = ()        # paths in /work removed before every run
+    setup: tuple[tuple[str, ...], ...] = ()   # argvs run under qemu-user before every run
 
 
 @dataclass
@@ -170,15 +174,34 @@ def _prepare_work(root: Path, manifest: dict[str, Any]) -> None:
     (work / "b.up").write_text("ONE\n")
     _fix_mtimes(work, ["Makefile", "a.txt", "a.up", "b.txt", "b.up", "cases.sql",
                        "data.csv", "data.gz", "data.json", "data.txt", "macros.m4",
-                       "numbers.txt", "script.lua", "script.sh", "wal.sql"])
+                       "numbers.txt", "script.lua", "script.sh", "wal.sql", "ab.patch",
+                       "errs.pl", "script.pl", "script.py"])
     (work / "data.tar").write_bytes(_tar_archive(work))
     (work / "data.cpio").write_bytes(_cpio_archive())
     (work / "x").mkdir(exist_ok=True)          # tar-extract's target
     _fix_mtimes(work, ["data.cpio", "data.tar"], FIXED_MTIME + 90_000)
+    _dev_nodes(root)
     qemu = shutil.which(QEMU)
     if qemu is not None and not (root / ".qemu").is_file():
         shutil.copyfile(qemu, root / ".qemu")
         (root / ".qemu").chmod(0o755)
+
+
+def _dev_nodes(root: Path) -> None:
+    """/dev/null and /dev/urandom in the root, for the chroot of qemu-user (blindfold gives
+    the guest its own /dev): git opens /dev/null at start-up (sanitize_stdfds()) and
+    stops without it, and reads /dev/urandom for its temporary files' names."""
+    for name, minor in (("null", 3), ("urandom", 9)):
+        node = root / "dev" / name
+        if node.exists():
+            continue
+        node.parent.mkdir(exist_ok=True)
+        try:
+            os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, minor))
+            os.chmod(node, 0o666)
+        except OSError as exc:
+            print(f"debian_diff: cannot make {node} ({exc}): the git cases will fail",
+                  file=sys.stderr)
 
 
 FIXED_MTIME = 1_700_000_000   # 2023-11-14 22:13:20 UTC: every input file's mtime is fixed
@@ -251,7 +274,9 @@ def load_cases(manifest: dict[str, Any], root: Path) -> list[Case]:
         if "stdin_file" in c:
             stdin = (root / "work" / c["stdin_file"]).read_bytes()
         out.append(Case(c["name"], c["program"], tuple(c.get("args", ())), stdin,
-                        c.get("argv0", c["program"]), dict(c.get("env", {}))))
+                        c.get("argv0", c["program"]), dict(c.get("env", {})),
+                        tuple(c.get("admit", ())), tuple(c.get("reset", ())),
+                        tuple(tuple(a) for a in c.get("setup", ()))))
     return out
 
 
@@ -283,7 +308,31 @@ def qemu_command(root: Path, case: Case) -> tuple[list[str], dict[str, str], Any
     return ["/.qemu", "-0", case.argv0, case.program, *case.args], _env(case), enter
 
 
+def prepare_case(root: Path, case: Case, timeout: float) -> None:
+    """Give every run of the case the same starting state: remove its `reset` paths from
+    /work, then run its `setup` commands (each a program and its arguments) under
+    qemu-user, the reference, so that no run sees what an earlier one left."""
+    work = root / "work"
+    for name in case.reset:
+        path = (work / name).resolve()
+        if work.resolve() not in path.parents:
+            raise SystemExit(f"debian_diff: {case.name}: reset path {name!r} is outside /work")
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
+    for argv in case.setup:
+        step = Case(case.name, argv[0], tuple(argv[1:]), argv0=argv[0], env=case.env)
+        cmd, env, enter = qemu_command(root, step)
+        r = subprocess.run(cmd, capture_output=True, env=env, preexec_fn=enter,
+                           timeout=timeout, check=False)
+        if r.returncode:
+            raise SystemExit(f"debian_diff: {case.name}: setup {' '.join(argv)} exited "
+                             f"{r.returncode}: {r.stderr.decode(errors='replace')[:300]}")
+
+
 def run_qemu(root: Path, case: Case, timeout: float) -> Outcome:
+    prepare_case(root, case, timeout)
     cmd, env, enter = qemu_command(root, case)
     t0 = time.perf_counter()
     r = subprocess.run(cmd, input=case.stdin, capture_output=True, env=env, preexec_fn=enter,
@@ -302,6 +351,8 @@ def blindfold_command(root: Path, case: Case, mode: str, dynamic: bool
         cmd += ["-L", str(root)]
     if mode == "confidential":
         cmd += ["--guardian", "on", "--confidential"]
+        for path in case.admit:
+            cmd += ["--admit", path]
     cmd += [str(root) + case.program, *case.args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
@@ -310,6 +361,7 @@ def blindfold_command(root: Path, case: Case, mode: str, dynamic: bool
 
 
 def run_blindfold(root: Path, case: Case, mode: str, dynamic: bool, timeout: float) -> Outcome:
+    prepare_case(root, case, timeout)
     cmd, env = blindfold_command(root, case, mode, dynamic)
     t0 = time.perf_counter()
     try:

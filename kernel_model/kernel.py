@@ -142,6 +142,10 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         # fcntl record locks; a release re-runs the F_SETLKW calls waiting on that inode
         self.record_locks = RecordLocks(lambda key: self.wake_where(
             lambda w: w.what == "record-lock" and w.key == key, None))
+        # flock(2) locks, a table of their own (they never meet record locks); whole-file
+        # locks owned by the open file description; a release re-runs the waiting flocks
+        self.flock_locks = RecordLocks(lambda key: self.wake_where(
+            lambda w: w.what == "flock" and w.key == key, None))
         self.seed = boot.seed
         self._random_counter = 0
         self.exact = options.timing == "exact"

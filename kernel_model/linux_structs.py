@@ -85,6 +85,7 @@ FD_CLOEXEC = 1
 F_RDLCK = 0
 F_WRLCK = 1
 F_UNLCK = 2
+LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN, LOCK_MAND = 1, 2, 4, 8, 32   # flock(2)'s cmd
 
 # --- ioctl requests (asm-generic/ioctls.h) -------------------------------------
 TCGETS = 0x5401

@@ -60,6 +60,10 @@ class OpenFile:
     #: (kernel_model/record_locks.py): its OFD locks go when it closes.
     lock_key: tuple[int, int] | None = None
     record_locks: RecordLocks | None = None
+    #: The inode whose flock(2) lock this open file holds, and the kernel's flock table:
+    #: the lock goes when the description closes (fs/locks.c locks_remove_flock()).
+    flock_key: tuple[int, int] | None = None
+    flock_locks: RecordLocks | None = None
     #: Whether poll/epoll can watch it (Linux refuses epoll on files with no poll operation).
     pollable: bool = True
 
@@ -347,6 +351,8 @@ class HostFile(OpenFile):
     def close(self) -> None:
         if self.lock_key is not None and self.record_locks is not None:
             self.record_locks.release(self.lock_key, self)   # the OFD locks it owns
+        if self.flock_key is not None and self.flock_locks is not None:
+            self.flock_locks.release(self.flock_key, self)   # its flock(2) lock
         if self.memfd_pages is not None and self.fd >= 0:
             self.memfd_pages.closed()
         if self.fd >= 0:

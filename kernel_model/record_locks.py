@@ -152,3 +152,41 @@ def fcntl_lock(k: Kernel, t: Thread, f: OpenFile, cmd: int, arg: int) -> int:
     f.lock_key, f.record_locks = key, k.record_locks      # released at its close
     k.record_locks.set(key, owner, l_type, first, last, -1 if ofd else t.process.pid)
     return 0
+
+
+_FLOCK_TYPES = {ls.LOCK_SH: ls.F_RDLCK, ls.LOCK_EX: ls.F_WRLCK, ls.LOCK_UN: ls.F_UNLCK}
+
+
+def flock(k: Kernel, t: Thread, fd: int, cmd: int) -> int:
+    """flock(2), as fs/locks.c's SYSCALL_DEFINE2(flock) and flock_lock_inode() keep it:
+    one whole-file lock per open file description (dup'd and inherited descriptors share
+    it; a second open() of the file is another owner, and conflicts), F_WRLCK against
+    anything of another description, F_RDLCK against F_WRLCK.  A lock held by the same
+    description in the other mode is dropped first (a conversion is not atomic, so a
+    LOCK_NB one that fails leaves no lock); LOCK_UN of no lock is 0."""
+    if cmd & ls.LOCK_MAND:
+        return 0                # ignored (a pr_warn_once) since Linux 5.18
+    type_ = _FLOCK_TYPES.get(cmd & ~ls.LOCK_NB)    # flock_translate_cmd()
+    if type_ is None:
+        return -errno.EINVAL
+    f = t.process.fds.get(fd)                      # fdget(): -EBADF
+    if type_ != ls.F_UNLCK and not (f.readable or f.writable):
+        return -errno.EBADF                        # no FMODE_READ nor FMODE_WRITE
+    key = inode_of(f)
+    if key is None:
+        return 0                # not a lockable inode of the model's: nothing to hold
+    locks = k.flock_locks
+    mine = next((lk for lk in locks.by_inode.get(key, ()) if lk.owner is f), None)
+    if mine is not None:
+        if mine.type == type_:
+            return 0
+        locks.set(key, f, ls.F_UNLCK, 0, OFFSET_MAX, -1)
+    if type_ == ls.F_UNLCK:
+        return 0
+    if locks.conflict(key, f, type_, 0, OFFSET_MAX):
+        if cmd & ls.LOCK_NB:
+            return -errno.EWOULDBLOCK
+        k.block(WaitReason("flock", key=key))
+    f.flock_key, f.flock_locks = key, locks       # released at its close
+    locks.set(key, f, type_, 0, OFFSET_MAX, t.process.pid)
+    return 0

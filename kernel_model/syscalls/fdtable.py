@@ -16,7 +16,7 @@ from kernel_model.anonfile import AnonFile
 from kernel_model.errors import KernelError
 from kernel_model.files import make_pipe
 from kernel_model.process import Thread
-from kernel_model.record_locks import fcntl_lock
+from kernel_model.record_locks import fcntl_lock, flock
 from kernel_model.syscalls import s32, syscall
 from kernel_model.syscalls.unshare import files_shared
 
@@ -157,5 +157,4 @@ def sys_ioctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("flock")
 def sys_flock(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.fds.get(s32(a[0]))
-    return 0
+    return flock(k, t, s32(a[0]), a[1] & 0xFFFF_FFFF)

@@ -1,7 +1,10 @@
 """Extended attributes, read side: getxattr, lgetxattr, fgetxattr, listxattr, llistxattr
 and flistxattr (fs/xattr.c).  The rootfs is a host directory, so a name's attributes are
 the host file's (what Linux shows of the same file system); a pipe, socket or other
-kernel-made file has none (-EOPNOTSUPP: no xattr handler).  Imported at the first such
+kernel-made file has none (xattr_permission()'s -ENODATA to user.* there, else
+-EOPNOTSUPP: no xattr handler; _no_handler()), but a socket's one, sockfs's
+system.sockprotoname (its protocol's name: net/socket.c sockfs_xattr_get(),
+sockfs_listxattr()).  Imported at the first such
 call (kernel_model.syscalls.LAZY_HOMES).
 
 ls -l asks lgetxattr("security.selinux") and getxattr("system.posix_acl_access") of each
@@ -17,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError, host_errors
+from kernel_model.namespaces import CAP_SYS_ADMIN
 from kernel_model.openfile import HostFile
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, syscall
@@ -52,12 +56,44 @@ def _host(k: Kernel, t: Thread, ptr: int, follow: bool) -> str:
     return str(res.host)
 
 
-def _file(t: Thread, fd: int) -> HostFile | None:
-    """fdget(): an O_PATH descriptor is -EBADF; None: a file with no xattr handler."""
+def _file(t: Thread, fd: int) -> tuple[HostFile | None, object]:
+    """fdget(): an O_PATH descriptor is -EBADF; the host file, or None for a file with no
+    xattr handler, and the open file."""
     f = t.process.fds.get(fd)
     if f.flags & ls.O_PATH:
         raise KernelError(errno.EBADF)
-    return f if isinstance(f, HostFile) else None
+    return (f if isinstance(f, HostFile) else None), f
+
+
+def _no_handler(t: Thread, f: object, name: str) -> int:
+    """getxattr() of a file the model keeps no attributes of (a pipe, a socket, a device,
+    an anonymous inode, a /proc file): vfs_getxattr() asks xattr_permission() first
+    (user.* only on regular files and directories, trusted.* only with CAP_SYS_ADMIN:
+    -ENODATA to a read), then no handler takes the name (-EOPNOTSUPP)."""
+    regular = getattr(f, "kind", "") in ("file", "dir")
+    if name.startswith("user.") and not regular or \
+            name.startswith("trusted.") and not t.cred.capable(CAP_SYS_ADMIN):
+        return -errno.ENODATA
+    return -errno.EOPNOTSUPP
+
+
+SOCKPROTONAME = "system.sockprotoname"
+
+
+def _sock_proto(f: object) -> bytes | None:
+    """A socket's sockfs name, its protocol's (sk_prot_creator->name, which sock_alloc_file()
+    gives the dentry); None: not a socket, or a protocol the model does not name."""
+    from kernel_model.sockets.base import Socket
+
+    if not isinstance(f, Socket):
+        return None
+    base = {1: "UNIX", 2: "", 10: "v6"}.get(f.domain)       # AF_UNIX, AF_INET, AF_INET6
+    if base is None:
+        return None
+    if f.domain == 1:
+        return b"UNIX-STREAM" if f.type == 1 else b"UNIX"   # unix_stream_proto, unix_dgram_proto
+    name = {1: "TCP", 2: "PING" if f.protocol in (1, 58) else "UDP", 3: "RAW"}.get(f.type)
+    return (name + base).encode() if name else None
 
 
 def _give_value(k: Kernel, value: bytes, buf: int, size: int) -> int:
@@ -104,10 +140,14 @@ def sys_lgetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("fgetxattr")
 def sys_fgetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    f = _file(t, s32(a[0]))
+    f, of = _file(t, s32(a[0]))
     name = _name(k, a[1])
     if f is None:
-        return -errno.EOPNOTSUPP
+        proto = _sock_proto(of)
+        if proto is not None and name == SOCKPROTONAME:
+            # sockfs_xattr_get(): the dentry's name with its NUL
+            return _give_value(k, proto + b"\0", a[2], a[3])
+        return _no_handler(t, of, name)
     with host_errors:
         value = os.getxattr(f.fd, name)
     return _give_value(k, value, a[2], a[3])
@@ -132,8 +172,10 @@ def sys_llistxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("flistxattr")
 def sys_flistxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    f = _file(t, s32(a[0]))
+    f, of = _file(t, s32(a[0]))
     if f is None:
+        if _sock_proto(of) is not None:
+            return _give_list(k, [SOCKPROTONAME], a[1], a[2])   # sockfs_listxattr()
         return 0            # vfs_listxattr() without a listxattr op: no names (pipes...)
     with host_errors:
         names = os.listxattr(f.fd)

@@ -61,6 +61,7 @@ class Thread:
     keep_caps: bool = False                    # PR_SET_KEEPCAPS (cleared by exec)
     securebits: int = 0                        # cred->securebits but SECURE_KEEP_CAPS
     timer_slack_ns: int = 50_000               # PR_SET_TIMERSLACK; a child inherits it
+    nice: int = 0                              # setpriority(): -20..19; a child inherits it
     default_timer_slack_ns: int = 50_000       # what PR_SET_TIMERSLACK(0) restores
     altstack: tuple[int, int, int] = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
     saved_sigmask: int | None = None           # restored after a sigsuspend-style wait

@@ -113,7 +113,8 @@ def stat_line(k: Kernel, p: Process, t: Thread) -> str:
     mm = p.mm
     brk = (mm.brk_start, mm.brk) if mm is not None else (0, 0)
     fields = [t.tid, f"({_comm(p, t)})", _state(p)[0], ppid, p.pgid, p.sid, 0, -1, 0x400000,
-              0, 0, 0, 0, ticks, 0, 0, 0, 20, 0, len(p.alive_threads), 0, 0, vsize, rss,
+              0, 0, 0, 0, ticks, 0, 0, 0, 20 + t.nice, t.nice, len(p.alive_threads), 0, 0,
+              vsize, rss,
               0xFFFF_FFFF_FFFF_FFFF, 0, 0, 0, 0, 0, p.pending.mask | t.pending.mask, t.sigmask,
               ign, caught, 0, 0, 0, p.exit_signal, 0, 0, 0, 0, 0, 0, 0, 0, brk[0], 0, 0, 0, 0,
               (p.exit_status or 0) >> 8]

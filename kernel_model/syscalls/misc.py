@@ -259,14 +259,63 @@ def sys_umask(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return old
 
 
+PRIO_PROCESS, PRIO_PGRP, PRIO_USER = 0, 1, 2
+MIN_NICE, MAX_NICE = -20, 19
+RLIMIT_NICE, CAP_SYS_NICE = 13, 23
+
+
+def _prio_tasks(k: Kernel, t: Thread, which: int, who: int) -> list[Thread]:
+    """The tasks setpriority()/getpriority() (kernel/sys.c) act on: PRIO_PROCESS one
+    thread by id (find_task_by_vpid(); 0: the caller), PRIO_PGRP every thread of the
+    group's processes (0: the caller's group), PRIO_USER every thread whose real uid is
+    who (0: the caller's)."""
+    if which == PRIO_PROCESS:
+        task = t if who == 0 else k.threads.get(who)
+        return [task] if task is not None else []
+    if which == PRIO_PGRP:
+        pgid = who or t.process.pgid
+        return [th for p in k.processes.values() if p.pgid == pgid for th in p.threads
+                if th.tid in k.threads]
+    uid = who or t.cred.uid
+    return [th for th in k.threads.values() if th.cred.uid == uid]
+
+
 @syscall("getpriority")
 def sys_getpriority(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 20
+    """SYSCALL_DEFINE2(getpriority): the highest nice_to_rlimit() (20 - nice, 1..40) of
+    the tasks named; -ESRCH for none, -EINVAL for an unknown `which`."""
+    which, who = s32(a[0]), s32(a[1])
+    if not PRIO_PROCESS <= which <= PRIO_USER:
+        return -errno.EINVAL
+    tasks = _prio_tasks(k, t, which, who)
+    return max(20 - task.nice for task in tasks) if tasks else -errno.ESRCH
 
 
 @syscall("setpriority")
 def sys_setpriority(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
+    """SYSCALL_DEFINE3(setpriority): the nice value clamped to -20..19, set on each task
+    named by set_one_prio(): -EPERM where the caller's euid is neither the task's uid nor
+    its euid (set_one_prio_perm()) without CAP_SYS_NICE, -EACCES to lower a nice value past
+    RLIMIT_NICE without CAP_SYS_NICE (can_nice()); the last error stands, -ESRCH when no
+    task was named."""
+    which, who, niceval = s32(a[0]), s32(a[1]), s32(a[2])
+    if not PRIO_PROCESS <= which <= PRIO_USER:
+        return -errno.EINVAL
+    niceval = min(max(niceval, MIN_NICE), MAX_NICE)
+    error = -errno.ESRCH
+    capable = t.cred.capable(CAP_SYS_NICE)
+    for task in _prio_tasks(k, t, which, who):
+        if t.cred.euid not in (task.cred.uid, task.cred.euid) and not capable:
+            error = -errno.EPERM
+            continue
+        limit = task.process.rlimits.get(RLIMIT_NICE, (RLIM_INFINITY, RLIM_INFINITY))[0]
+        if niceval < task.nice and 20 - niceval > limit and not capable:
+            error = -errno.EACCES
+            continue
+        if error == -errno.ESRCH:
+            error = 0
+        task.nice = niceval
+    return error
 
 
 @syscall("sched_getscheduler")

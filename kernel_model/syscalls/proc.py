@@ -213,7 +213,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
                    slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
                    keep_caps=t.keep_caps, securebits=t.securebits,
-                   timer_slack_ns=t.timer_slack_ns,
+                   timer_slack_ns=t.timer_slack_ns, nice=t.nice,   # (sched_fork(): static_prio)
                    cred=t.cred,                              # copy_creds()
                    default_timer_slack_ns=t.timer_slack_ns,   # copy_process()
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack,

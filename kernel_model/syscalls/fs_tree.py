@@ -206,5 +206,11 @@ def sys_sync(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("fadvise64")
 def sys_fadvise64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    """mm/fadvise.c generic_fadvise(): a FIFO is -ESPIPE, a negative length -EINVAL, then an
+    advice past POSIX_FADV_NOREUSE -EINVAL; any other is taken (and changes nothing here)."""
     f = t.process.fds.get(s32(a[0]))
-    return -errno.ESPIPE if f.kind == "pipe" else 0
+    if f.kind == "pipe":
+        return -errno.ESPIPE
+    if a[2] >> 63 or s32(a[3]) not in range(6):     # len < 0; NORMAL .. NOREUSE
+        return -errno.EINVAL
+    return 0

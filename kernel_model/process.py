@@ -62,6 +62,9 @@ class Thread:
     securebits: int = 0                        # cred->securebits but SECURE_KEEP_CAPS
     timer_slack_ns: int = 50_000               # PR_SET_TIMERSLACK; a child inherits it
     nice: int = 0                              # setpriority(): -20..19; a child inherits it
+    sched_policy: int = 0                      # sched_setscheduler(): SCHED_NORMAL ...
+    rt_priority: int = 0                       # its priority (1..99 for FIFO and RR)
+    sched_reset_on_fork: bool = False          # SCHED_RESET_ON_FORK
     default_timer_slack_ns: int = 50_000       # what PR_SET_TIMERSLACK(0) restores
     altstack: tuple[int, int, int] = (0, 2, 0)   # (ss_sp, ss_flags=SS_DISABLE, ss_size)
     saved_sigmask: int | None = None           # restored after a sigsuspend-style wait

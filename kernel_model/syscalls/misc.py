@@ -318,9 +318,28 @@ def sys_setpriority(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return error
 
 
+SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE, SCHED_DEADLINE = 0, 1, 2, 3, 5, 6
+SCHED_RESET_ON_FORK = 0x4000_0000
+_RT_POLICIES = (SCHED_FIFO, SCHED_RR)
+RLIMIT_RTPRIO = 14
+
+
+def _sched_task(k: Kernel, t: Thread, pid: int) -> Thread | None:
+    """find_process_by_pid(): 0 is the caller, else any thread by id."""
+    return t if pid == 0 else k.threads.get(pid)
+
+
 @syscall("sched_getscheduler")
 def sys_sched_getscheduler(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return 0
+    """SYSCALL_DEFINE1(sched_getscheduler): -EINVAL for a negative pid, -ESRCH for none,
+    else the policy with SCHED_RESET_ON_FORK where it is set."""
+    pid = s32(a[0])
+    if pid < 0:
+        return -errno.EINVAL
+    task = _sched_task(k, t, pid)
+    if task is None:
+        return -errno.ESRCH
+    return task.sched_policy | (SCHED_RESET_ON_FORK if task.sched_reset_on_fork else 0)
 
 
 @syscall("sched_getparam")
@@ -331,10 +350,60 @@ def sys_sched_getparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     # find_process_by_pid(): no task holds the pid (one past PID_MAX_LIMIT, say): -ESRCH
     # before copy_to_user() -- guardian/first_tests.py judges such a pid to store nothing
     pid = s32(a[0])
-    if pid and pid not in k.threads:
+    task = _sched_task(k, t, pid)
+    if pid and task is None:
         return -errno.ESRCH
-    k.uaccess.write_u32(a[1], 0)
+    # the real-time priority of a FIFO or RR task, 0 for the others
+    rt = getattr(task, "sched_policy", SCHED_NORMAL) in _RT_POLICIES
+    k.uaccess.write_u32(a[1], task.rt_priority if rt else 0)
     return 0
+
+
+def _setscheduler(k: Kernel, t: Thread, pid: int, policy: int, param: int) -> int:
+    """do_sched_setscheduler() then __sched_setscheduler() (kernel/sched/core.c); policy
+    -1: sched_setparam's SETPARAM_POLICY, the task's own."""
+    if not param or pid < 0:
+        return -errno.EINVAL
+    prio = k.uaccess.read_u32(param)                # copy_from_user(): -EFAULT
+    task = _sched_task(k, t, pid)
+    if task is None:
+        return -errno.ESRCH
+    if policy < 0:
+        policy, reset = task.sched_policy, task.sched_reset_on_fork
+    else:
+        reset = bool(policy & SCHED_RESET_ON_FORK)  # _sched_setscheduler(): the legacy flag
+        policy &= ~SCHED_RESET_ON_FORK
+        if policy not in (SCHED_NORMAL, SCHED_FIFO, SCHED_RR, SCHED_BATCH, SCHED_IDLE,
+                          SCHED_DEADLINE):
+            return -errno.EINVAL                    # valid_policy()
+    # 1..99 for FIFO and RR, 0 for the others; a deadline task needs sched_setattr()'s
+    # runtime, deadline and period (__checkparam_dl() of zeros fails)
+    if prio > 99 or policy == SCHED_DEADLINE or (policy in _RT_POLICIES) != (prio != 0):
+        return -errno.EINVAL
+    if not t.cred.capable(CAP_SYS_NICE):
+        rtprio = task.process.rlimits.get(RLIMIT_RTPRIO, (RLIM_INFINITY, RLIM_INFINITY))[0]
+        if policy in _RT_POLICIES and (policy != task.sched_policy and not rtprio
+                                       or prio > task.rt_priority and prio > rtprio):
+            return -errno.EPERM
+        if t.cred.euid not in (task.cred.uid, task.cred.euid):   # check_same_owner()
+            return -errno.EPERM
+        if task.sched_reset_on_fork and not reset:
+            return -errno.EPERM
+    task.sched_policy, task.rt_priority, task.sched_reset_on_fork = policy, prio, reset
+    return 0
+
+
+@syscall("sched_setscheduler")
+def sys_sched_setscheduler(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    policy = s32(a[1])
+    if policy < 0:                                  # SYSCALL_DEFINE3(sched_setscheduler)
+        return -errno.EINVAL
+    return _setscheduler(k, t, s32(a[0]), policy, a[2])
+
+
+@syscall("sched_setparam")
+def sys_sched_setparam(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _setscheduler(k, t, s32(a[0]), -1, a[1])
 
 
 #: MEMBARRIER_CMD_BITMASK: every command up to GET_REGISTRATIONS.

@@ -213,7 +213,7 @@ def do_clone(k: Kernel, t: Thread, flags: int, stack: int, parent_tid: int, tls:
     child = Thread(tid=new_id, process=child_proc, context=ctx, sigmask=t.sigmask,
                    slot=child_slot, comm=t.comm, no_new_privs=t.no_new_privs, persona=t.persona,
                    keep_caps=t.keep_caps, securebits=t.securebits,
-                   timer_slack_ns=t.timer_slack_ns, nice=t.nice,   # (sched_fork(): static_prio)
+                   timer_slack_ns=t.timer_slack_ns, **_sched_fork(t),
                    cred=t.cred,                              # copy_creds()
                    default_timer_slack_ns=t.timer_slack_ns,   # copy_process()
                    altstack=(0, sig.SS_DISABLE, 0) if new_thread else t.altstack,
@@ -400,6 +400,18 @@ def sys_execve(k: Kernel, t: Thread, a) -> int | None:  # noqa: ANN001
     k.load_program(t, image, resolved.guest, argv, envp, interp, execfn)
     t.process.dumpable = k.options.suid_dumpable if secure else 1     # (the new mm's)
     return None
+
+
+def _sched_fork(t: Thread) -> dict[str, int]:
+    """sched_fork(): the child's nice value and policy are the parent's, but with
+    SCHED_RESET_ON_FORK a real-time (or deadline) child is SCHED_NORMAL at nice 0 and a
+    negative nice value is 0; the flag itself is not inherited."""
+    if not t.sched_reset_on_fork:
+        return {"nice": t.nice, "sched_policy": t.sched_policy, "rt_priority": t.rt_priority,
+                "sched_reset_on_fork": False}
+    if t.sched_policy in (1, 2, 6):               # SCHED_FIFO, SCHED_RR, SCHED_DEADLINE
+        return {"nice": 0, "sched_policy": 0, "rt_priority": 0}
+    return {"nice": max(t.nice, 0), "sched_policy": t.sched_policy, "rt_priority": 0}
 
 
 def _wait_status_match(child: Process, pid: int, parent: Process) -> bool:

@@ -22,7 +22,10 @@ from emulator.fastuc import CTX_PC, CTX_SP, UserContext
 
 # Waits that a handler with SA_RESTART resumes instead of failing with EINTR.
 _RESTARTABLE = {"wait4", "pipe-read", "pipe-write", "futex", "read", "write",
-                "recv", "send", "accept", "connect"}
+                "recv", "send", "accept", "connect",
+                # fs/locks.c: F_SETLKW's do_lock_file_wait() and flock's
+                # locks_lock_inode_wait() sleep in wait_event_interruptible(): -ERESTARTSYS
+                "record-lock", "flock"}
 
 
 class SignalDelivery:

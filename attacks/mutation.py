@@ -249,6 +249,12 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "create.userns_caps": ("AS-001",),
     "create.setuid_caps": ("AS-010",),
     "cut.first_tests": ("AR-003",),
+    "return.setns_user_alone": ("AV-008",),
+    "create.userns_full": ("AV-011",),
+    "return.userns_caps_full": ("AV-009",),
+    "return.setns_own_userns": ("AV-022",),
+    "return.userns_depth": ("AV-023",),
+    "return.fcntl_kind": ("AT-016",),
 }
 
 

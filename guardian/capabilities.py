@@ -80,6 +80,14 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "listxattr": (_s(0), _b(1, ("arg", 2), W)),
     "llistxattr": (_s(0), _b(1, ("arg", 2), W)),
     "flistxattr": (_b(1, ("arg", 2), W),),
+    # setxattr_copy(): the name (import_xattr_name()), then vmemdup_user() of the value's
+    # size bytes; nothing written.  removexattr: the name alone.
+    "setxattr": (_s(0), _s(1), _b(2, ("arg", 3), R)),
+    "lsetxattr": (_s(0), _s(1), _b(2, ("arg", 3), R)),
+    "fsetxattr": (_s(1), _b(2, ("arg", 3), R)),
+    "removexattr": (_s(0), _s(1)),
+    "lremovexattr": (_s(0), _s(1)),
+    "fremovexattr": (_s(1),),
     "unlinkat": (_s(1),),
     "renameat": (_s(1), _s(3)),
     "renameat2": (_s(1), _s(3)),
@@ -164,6 +172,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "times": (_b(0, 32, W),),
     "sched_getaffinity": (_b(2, ("arg", 1), W),),
     "sched_getparam": (_b(1, 4, W),),
+    # do_sched_setscheduler(): copy_from_user() of struct sched_param (one int)
+    "sched_setscheduler": (_b(2, 4, R),),
+    "sched_setparam": (_b(1, 4, R),),
     "getcpu": (_b(0, 4, W), _b(1, 4, W)),
     "getgroups": (_b(1, ("arg*", 0, 4), W),),
     # groups_from_user(): size gids read, none where (unsigned)size > NGROUPS_MAX

@@ -320,6 +320,12 @@ class HostFile(OpenFile):
             with host_errors:
                 pos = os.lseek(self.fd, 0, os.SEEK_CUR)
             return IoctlResult(0, struct.pack("<i", max(0, min(st.st_size - pos, 0x7FFFFFFF))))
+        if request == ls.FS_IOC_GETFLAGS and self.kind in ("file", "dir"):
+            # ioctl_getflags(): the inode's flags (chattr's), as the host file system keeps
+            # them; put_user() of an int
+            with host_errors:
+                out = fcntl.ioctl(self.fd, request, bytes(8))
+            return IoctlResult(0, out[:4])
         return super().ioctl(request, arg)
 
     def truncate(self, length: int) -> None:

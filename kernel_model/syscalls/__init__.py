@@ -37,7 +37,8 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
     "kernel_model.syscalls.netio": (
         "sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg"),
     "kernel_model.syscalls.xattr": (
-        "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr"),
+        "getxattr", "lgetxattr", "fgetxattr", "listxattr", "llistxattr", "flistxattr",
+        "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr", "fremovexattr"),
     "kernel_model.syscalls.prctl": ("prctl",),
     "kernel_model.syscalls.unshare": ("unshare",),
     "kernel_model.syscalls.select": ("pselect6",),

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import errno
 import fcntl as host_fcntl
+import os
+import struct
 from typing import TYPE_CHECKING
 
 from abi.descriptors import CLOSE_RANGE_UNSHARE
 from kernel_model import linux_structs as ls
 from kernel_model.anonfile import AnonFile
+from kernel_model.credentials import CAP_LINUX_IMMUTABLE
 from kernel_model.errors import KernelError
 from kernel_model.files import make_pipe
+from kernel_model.openfile import HostFile
 from kernel_model.process import Thread
 from kernel_model.record_locks import fcntl_lock, flock
 from kernel_model.syscalls import s32, syscall
@@ -133,6 +137,49 @@ def sys_fcntl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return -errno.EINVAL
 
 
+def _figetbsz(k: Kernel, f, arg: int) -> int:  # noqa: ANN001
+    """do_vfs_ioctl()'s FIGETBSZ, for any file: put_user(inode->i_sb->s_blocksize, (int
+    __user *)arg).  A host file's is its file system's (statfs()'s f_bsize is
+    s_blocksize); the model's own files (pipes, sockets, devices, anonymous inodes) are on
+    pseudo file systems of PAGE_SIZE blocks."""
+    if f.flags & ls.O_PATH:
+        return -errno.EBADF                 # (fdget() takes no FMODE_PATH file)
+    size = 4096
+    if isinstance(f, HostFile) and f.kind in ("file", "dir"):
+        try:
+            size = os.fstatvfs(f.fd).f_bsize
+        except OSError as exc:
+            return -(exc.errno or errno.EINVAL)
+    k.uaccess.write_u32(arg, size)
+    return 0
+
+
+#: FS_APPEND_FL | FS_IMMUTABLE_FL: the flags only CAP_LINUX_IMMUTABLE changes
+_APPEND_IMMUTABLE = 0x20 | 0x10
+
+
+def _setflags(k: Kernel, t: Thread, f, arg: int) -> int:  # noqa: ANN001
+    """ioctl_setflags() (fs/ioctl.c; fs/file_attr.c from 6.17): get_user() of an int
+    (-EFAULT), then vfs_fileattr_set(): no ->fileattr_set (a pipe, a socket, an anonymous
+    inode: -ENOIOCTLCMD, the file's own ioctl then -ENOTTY), inode_owner_or_capable()
+    (the host's, whose file it is), fileattr_set_prepare(): a change of FS_APPEND_FL or
+    FS_IMMUTABLE_FL without CAP_LINUX_IMMUTABLE -EPERM (the guest's capability, not the
+    host's); the host file system sets the rest (chattr) or answers as Linux's does."""
+    if f.flags & ls.O_PATH:
+        return -errno.EBADF
+    flags = k.uaccess.read_u32(arg)
+    if not (isinstance(f, HostFile) and f.kind in ("file", "dir")):
+        return f.ioctl(ls.FS_IOC_SETFLAGS, None).ret
+    try:
+        old = struct.unpack("<i", host_fcntl.ioctl(f.fd, ls.FS_IOC_GETFLAGS, bytes(8))[:4])[0]
+        if (old ^ flags) & _APPEND_IMMUTABLE and not t.cred.capable(CAP_LINUX_IMMUTABLE):
+            return -errno.EPERM
+        host_fcntl.ioctl(f.fd, ls.FS_IOC_SETFLAGS, struct.pack("<I", flags) + bytes(4))
+    except OSError as exc:
+        return -(exc.errno or errno.EINVAL)
+    return 0
+
+
 @syscall("ioctl")
 def sys_ioctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     fd, req, arg = s32(a[0]), a[1] & 0xFFFF_FFFF, a[2]
@@ -144,6 +191,10 @@ def sys_ioctl(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if req == ls.FIONCLEX:
         fds.set_cloexec(fd, False)
         return 0
+    if req == ls.FIGETBSZ:
+        return _figetbsz(k, f, arg)
+    if req == ls.FS_IOC_SETFLAGS:
+        return _setflags(k, t, f, arg)
     inp = None
     if req in (ls.TCSETS, ls.TCSETSW, ls.TCSETSF):
         inp = k.uaccess.read(arg, 36)

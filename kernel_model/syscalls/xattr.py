@@ -1,11 +1,25 @@
-"""Extended attributes, read side: getxattr, lgetxattr, fgetxattr, listxattr, llistxattr
-and flistxattr (fs/xattr.c).  The rootfs is a host directory, so a name's attributes are
+"""Extended attributes (fs/xattr.c): getxattr, lgetxattr, fgetxattr, listxattr, llistxattr
+and flistxattr; setxattr, lsetxattr, fsetxattr, removexattr, lremovexattr and
+fremovexattr.  The rootfs is a host directory, so a name's attributes are
 the host file's (what Linux shows of the same file system); a pipe, socket or other
 kernel-made file has none (xattr_permission()'s -ENODATA to user.* there, else
 -EOPNOTSUPP: no xattr handler; _no_handler()), but a socket's one, sockfs's
 system.sockprotoname (its protocol's name: net/socket.c sockfs_xattr_get(),
 sockfs_listxattr()).  Imported at the first such
 call (kernel_model.syscalls.LAZY_HOMES).
+
+The write side checks what fs/xattr.c checks before the file system sees the call
+(setxattr_copy(): flags other than XATTR_CREATE|XATTR_REPLACE -EINVAL, the name as
+above, a value over XATTR_SIZE_MAX -E2BIG, then the value copied in), after the path
+lookup (path_setxattr(), path_removexattr(), as 6.1..6.12 order them) or fdget()
+(fsetxattr(), fremovexattr()); then what the guest's credentials decide and the host's
+would not (xattr_permission(): trusted.* without CAP_SYS_ADMIN -EPERM; the commoncap
+LSM's cap_inode_setxattr() / cap_inode_removexattr(): security.* without CAP_SYS_ADMIN,
+security.capability without CAP_SETFCAP, -EPERM); the host file system then answers as
+Linux's does for the same file (an unknown namespace -EOPNOTSUPP, XATTR_CREATE of an
+existing name -EEXIST, XATTR_REPLACE or a removal of an absent one -ENODATA, user.* on a
+symbolic link -EPERM).  Python's shutil.copystat(), setfattr and cp -a set attributes;
+-ENOSYS made them fail.
 
 ls -l asks lgetxattr("security.selinux") and getxattr("system.posix_acl_access") of each
 name and prints an error for anything but ENODATA/EOPNOTSUPP: -ENOSYS made it print
@@ -32,6 +46,8 @@ if TYPE_CHECKING:
 XATTR_NAME_MAX = 255
 XATTR_SIZE_MAX = 65536
 XATTR_LIST_MAX = 65536
+XATTR_CREATE, XATTR_REPLACE = 1, 2
+CAP_SETFCAP = 31
 
 
 def _name(k: Kernel, ptr: int) -> str:
@@ -65,16 +81,35 @@ def _file(t: Thread, fd: int) -> tuple[HostFile | None, object]:
     return (f if isinstance(f, HostFile) else None), f
 
 
-def _no_handler(t: Thread, f: object, name: str) -> int:
-    """getxattr() of a file the model keeps no attributes of (a pipe, a socket, a device,
-    an anonymous inode, a /proc file): vfs_getxattr() asks xattr_permission() first
-    (user.* only on regular files and directories, trusted.* only with CAP_SYS_ADMIN:
-    -ENODATA to a read), then no handler takes the name (-EOPNOTSUPP)."""
+def _no_handler(t: Thread, f: object, name: str, write: bool = False) -> int:
+    """The answer for a file the model keeps no attributes of (a pipe, a socket, a device,
+    an anonymous inode, a /proc file): vfs_getxattr(), vfs_setxattr() and
+    vfs_removexattr() ask xattr_permission() first (user.* only on regular files and
+    directories, trusted.* only with CAP_SYS_ADMIN: -ENODATA to a read, -EPERM to a
+    write), a write then the LSM (_write_denied()), then no handler takes the name
+    (-EOPNOTSUPP)."""
     regular = getattr(f, "kind", "") in ("file", "dir")
     if name.startswith("user.") and not regular or \
             name.startswith("trusted.") and not t.cred.capable(CAP_SYS_ADMIN):
-        return -errno.ENODATA
+        return -(errno.EPERM if write else errno.ENODATA)
+    if write and _write_denied(t, name):
+        return -errno.EPERM
     return -errno.EOPNOTSUPP
+
+
+def _write_denied(t: Thread, name: str) -> bool:
+    """What the guest's credentials refuse to a write or removal of `name` before the file
+    system is asked (the host's credentials are not the guest's): xattr_permission()'s
+    trusted.* without CAP_SYS_ADMIN; cap_inode_setxattr() / cap_inode_removexattr()
+    (security/commoncap.c): security.capability without CAP_SETFCAP, any other
+    security.* name without CAP_SYS_ADMIN."""
+    if name.startswith("trusted."):
+        return not t.cred.capable(CAP_SYS_ADMIN)
+    if name == "security.capability":
+        return not t.cred.capable(CAP_SETFCAP)
+    if name.startswith("security."):
+        return not t.cred.capable(CAP_SYS_ADMIN)
+    return False
 
 
 SOCKPROTONAME = "system.sockprotoname"
@@ -180,3 +215,89 @@ def sys_flistxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     with host_errors:
         names = os.listxattr(f.fd)
     return _give_list(k, names, a[1], a[2])
+
+
+# --- the write side ---------------------------------------------------------------------
+def _set_args(k: Kernel, a) -> tuple[str, bytes, int]:  # noqa: ANN001
+    """setxattr_copy(): the flags, the name, then the value (a[1..4]: name, value, size,
+    flags)."""
+    flags = s32(a[4])
+    if flags & ~(XATTR_CREATE | XATTR_REPLACE):
+        raise KernelError(errno.EINVAL)
+    name = _name(k, a[1])
+    size = a[3]
+    if size > XATTR_SIZE_MAX:
+        raise KernelError(errno.E2BIG)
+    value = k.uaccess.read(a[2], size) if size else b""     # vmemdup_user(): -EFAULT
+    return name, value, flags
+
+
+def _host_flags(flags: int) -> int:
+    return (os.XATTR_CREATE if flags & XATTR_CREATE else 0) | \
+        (os.XATTR_REPLACE if flags & XATTR_REPLACE else 0)
+
+
+def _setxattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
+    host = _host(k, t, a[0], follow)            # path_setxattr(): the lookup first
+    name, value, flags = _set_args(k, a)
+    if _write_denied(t, name):
+        return -errno.EPERM
+    with host_errors:
+        os.setxattr(host, name, value, _host_flags(flags), follow_symlinks=follow)
+    return 0
+
+
+@syscall("setxattr")
+def sys_setxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _setxattr(k, t, a, True)
+
+
+@syscall("lsetxattr")
+def sys_lsetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _setxattr(k, t, a, False)
+
+
+@syscall("fsetxattr")
+def sys_fsetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    f, of = _file(t, s32(a[0]))
+    name, value, flags = _set_args(k, a)
+    if f is None:
+        return _no_handler(t, of, name, write=True)
+    if _write_denied(t, name):
+        return -errno.EPERM
+    with host_errors:
+        os.setxattr(f.fd, name, value, _host_flags(flags))
+    return 0
+
+
+def _removexattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
+    host = _host(k, t, a[0], follow)            # path_removexattr(): the lookup first
+    name = _name(k, a[1])
+    if _write_denied(t, name):
+        return -errno.EPERM
+    with host_errors:
+        os.removexattr(host, name, follow_symlinks=follow)
+    return 0
+
+
+@syscall("removexattr")
+def sys_removexattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _removexattr(k, t, a, True)
+
+
+@syscall("lremovexattr")
+def sys_lremovexattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    return _removexattr(k, t, a, False)
+
+
+@syscall("fremovexattr")
+def sys_fremovexattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    f, of = _file(t, s32(a[0]))
+    name = _name(k, a[1])
+    if f is None:
+        return _no_handler(t, of, name, write=True)
+    if _write_denied(t, name):
+        return -errno.EPERM
+    with host_errors:
+        os.removexattr(f.fd, name)
+    return 0

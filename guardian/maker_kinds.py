@@ -27,16 +27,19 @@ file of another kind, so the common call pays one table look-up.
 
 `return.fcntl_kind` (red-team round 89: AT-016, AT-017) -- fcntl commands that need a
 directory or a regular file, judged on a file a call of FIXED_KIND_MAKERS made (an anon
-inode, a pipe, a socket, a pidfs inode: never a directory; each but memfd_create's shmem
-file no regular file either), the table steady and no filter:
+inode, a pipe, a socket, a pidfs inode: never a directory; a pipe or socket no regular
+file either), the table steady and no filter:
 
 * F_NOTIFY with events (the low 32 bits of arg past DN_MULTISHOT: 6.1 reads an unsigned
   long, later an unsigned int -- the low half is the test both make): fcntl_dirnotify()
   `if (!S_ISDIR(inode->i_mode)) { error = -ENOTDIR; ...}` (-EINVAL first where dnotify is
   off); an arg of 0 flushes and answers 0 on any file;
-* F_SETLEASE (any arg, F_UNLCK included): vfs_setlease() -> generic_setlease() (none of
-  those kinds has ->setlease) `if (!S_ISREG(inode->i_mode)) return -EINVAL;` (-EACCES
-  first for a file another user owns, -EINVAL for an unknown arg).
+* F_SETLEASE (any arg, F_UNLCK included) of a pipe or socket: vfs_setlease() `if
+  (!S_ISREG(inode->i_mode)) return -EINVAL;` (-EACCES first for a file another user
+  owns, -EINVAL for an unknown arg).  Only those: a pidfd's pidfs inode is S_IFREG from
+  6.9 (prepare_anon_dentry()) and every anon inode (eventfd, epoll, timerfd, inotify,
+  perf event) was on 6.15.0..6.15.5, so a root caller's lease (inode uid 0, no
+  ->setlease: generic_setlease()) is granted there -- 0.
 
 `return.counter_value` -- eventfd_write(): `if (ucnt == ULLONG_MAX) return -EINVAL;` (the
 count copied from the program's buffer): a write of an eventfd the program made never
@@ -63,9 +66,12 @@ _TIMERFD_GETTIME, _TIMERFD_SETTIME = _N["timerfd_gettime"], _N["timerfd_settime"
 _PIDFD_SEND_SIGNAL, _PROCESS_MADVISE = _N["pidfd_send_signal"], _N["process_madvise"]
 _INOTIFY_RM_WATCH, _PIDFD_OPEN = _N["inotify_rm_watch"], _N["pidfd_open"]
 _WRITE, _EVENTFD2 = _N["write"], _N["eventfd2"]
-_FCNTL, _FANOTIFY_MARK, _MEMFD_CREATE = _N["fcntl"], _N["fanotify_mark"], _N["memfd_create"]
+_FCNTL, _FANOTIFY_MARK = _N["fcntl"], _N["fanotify_mark"]
 #: fcntl's commands `return.fcntl_kind` judges; fcntl_dirnotify()'s one-shot-off bit
 _F_SETLEASE, _F_NOTIFY, _DN_MULTISHOT = 1024, 1026, 0x8000_0000
+#: makers whose files are never S_IFREG on any 6.1..6.18 version: a pipe (S_IFIFO), a
+#: socket (S_IFSOCK) -- F_SETLEASE's -EINVAL
+_NEVER_REG = frozenset((_N["pipe2"], _N["socket"], _N["socketpair"]))
 #: each call judged: (the maker whose file its descriptor must be, Linux's answer else)
 _NEEDS = {_TIMERFD_GETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
           _TIMERFD_SETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
@@ -100,8 +106,8 @@ def check(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
 def check_fcntl(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
                 steady: Callable[[], bool], filtered: Callable[[], bool]) -> None:
     """`return.fcntl_kind`: fcntl(F_NOTIFY) with events or fcntl(F_SETLEASE) answered
-    `ret` (not an error) on a file a maker of FIXED_KIND_MAKERS made (for F_SETLEASE, not
-    memfd_create's regular file); any other command pays this one test."""
+    `ret` (not an error) on a file a maker of FIXED_KIND_MAKERS made (for F_SETLEASE, a
+    pipe or socket alone); any other command pays this one test."""
     cmd = slot.args[1] & 0xFFFF_FFFF            # SYSCALL_DEFINE3(fcntl, ..., unsigned int cmd)
     if cmd == _F_NOTIFY:
         if not slot.args[2] & 0xFFFF_FFFF & ~_DN_MULTISHOT:
@@ -112,8 +118,7 @@ def check_fcntl(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
     else:
         return
     f = file(slot.args[0])
-    if f is None or f.maker not in FIXED_KIND_MAKERS \
-            or (cmd == _F_SETLEASE and f.maker == _MEMFD_CREATE):
+    if f is None or f.maker not in (_NEVER_REG if cmd == _F_SETLEASE else FIXED_KIND_MAKERS):
         return
     if steady() and not filtered():
         refuse("return.fcntl_kind", Status.ERR_DENIED,

@@ -25,6 +25,8 @@ TABLE = {
     7: OpenFile(maker=N["fanotify_init"]),
     8: OpenFile(),                                      # kind not known
     9: OpenFile(maker=N["socket"]),
+    10: OpenFile(maker=N["pidfd_open"]),                # pidfs: S_IFREG from 6.9
+    11: OpenFile(maker=N["timerfd_create"]),            # anon: S_IFREG on 6.15.0..6.15.5
 }
 
 
@@ -45,6 +47,10 @@ def _kind(nr: str, args: tuple[int, ...], steady: bool = True,
     ("fcntl", (8, F_NOTIFY, DN_MODIFY)),
     ("fcntl", (3, F_SETLEASE, F_RDLCK)), ("fcntl", (8, F_SETLEASE, F_RDLCK)),
     ("fcntl", (6, F_SETLEASE, F_RDLCK)),                # a memfd is a regular file
+    # a root caller's lease on a pidfs inode (6.9+: F_WRLCK, its one writer) or an anon
+    # inode (6.15.0..6.15.5: F_RDLCK, no writer) -- vfs_setlease() finds S_IFREG, uid 0
+    ("fcntl", (10, F_SETLEASE, 1)), ("fcntl", (4, F_SETLEASE, F_RDLCK)),
+    ("fcntl", (11, F_SETLEASE, F_RDLCK)),
     ("fcntl", (4, F_GETFL, 0)), ("fcntl", (5, F_GETFL, 0)),
     ("fanotify_mark", (7, 1, 2, -100 % (1 << 64), 0)),
     ("fanotify_mark", (8, 1, 2, -100 % (1 << 64), 0)),

@@ -51,8 +51,9 @@ ufd was: do_signalfd4() -EINVAL for a ufd naming no signalfd):
   `if (!is_socket_ioctl_cmd(cmd)) return -ENOTTY;` (type 0x89 alone).  FIOQSIZE of a pipe
   or any socket: ioctl_fioqsize() -ENOTTY (S_IFIFO, S_IFSOCK on every version: the
   6.15.0..6.15.5 S_IFREG change was anon inodes' alone).
-* a write (write, pwrite64, writev, pwritev, pwritev2) of a signalfd: signalfd_fops have
-  no ->write(_iter), no FMODE_CAN_WRITE: vfs_write() -EINVAL (pwrite64: -ESPIPE first).
+* a write (write, pwrite64, writev, pwritev, pwritev2) of a signalfd or timerfd:
+  signalfd_fops and timerfd_fops have no ->write(_iter), no FMODE_CAN_WRITE: vfs_write()
+  -EINVAL (pwrite64: -ESPIPE first).
 * lseek of a pipe or socket: pipefifo_fops and socket_file_ops have no llseek (no_llseek
   before 6.12), vfs_llseek() -ESPIPE.
 * fsync / fdatasync of a file whose fops have no ->fsync (every maker's but a memfd's,
@@ -100,9 +101,11 @@ CALLS = RW_CALLS | {LSEEK, FCNTL} | FILE_CALLS
 #: writes: the caller asks the maker before anything else)
 BY_MAKER_CALLS = RW_CALLS | {LSEEK}
 #: maker -> the calls of BY_MAKER_CALLS that never succeed on its files: an epoll's reads
-#: and writes, a pidfd's and its lseek, a signalfd's writes, a pipe's or socket's lseek
+#: and writes, a pidfd's and its lseek, a signalfd's or timerfd's writes (a timerfd's
+#: "written" count would feed sole_files' tick rule), a pipe's or socket's lseek
 BY_MAKER: dict[int, frozenset[int]] = {
     _N["epoll_create1"]: RW_CALLS, _PIDFD_OPEN: RW_CALLS | {LSEEK}, _SIGNALFD4: WRITES,
+    _TIMERFD_CREATE: WRITES,
     _PIPE2: frozenset((LSEEK,)), _SOCKET: frozenset((LSEEK,)),
     _SOCKETPAIR: frozenset((LSEEK,))}
 
@@ -227,8 +230,8 @@ def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool,
     if nr == LSEEK:
         return "lseek of a pidfd, pipe or socket (no ->llseek, no FMODE_LSEEK: " \
             "vfs_llseek() -ESPIPE)"
-    if f.maker == _SIGNALFD4:
-        return "a write of a signalfd (signalfd_fops have no ->write: no " \
+    if f.maker == _SIGNALFD4 or f.maker == _TIMERFD_CREATE:
+        return "a write of a signalfd or timerfd (their fops have no ->write: no " \
             "FMODE_CAN_WRITE, vfs_write() -EINVAL)"
     return "a read or write of an epoll or pidfd (no ->read / ->write: no " \
         "FMODE_CAN_READ / FMODE_CAN_WRITE, vfs_read() / vfs_write() -EINVAL)"

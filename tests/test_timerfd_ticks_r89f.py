@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import struct
 
+import pytest
+
 from abi.syscalls import NUMBERS
 from emulator.fastuc import UserContext
+from guardian.checks import Refused
+from guardian.kind_needed import check
+from guardian.kind_ops import judged_by_maker
+from guardian.open_files import OpenFile
+from guardian.slots import Slot
 from tests.test_guardian_descriptors import _Program
 from tests.test_guardian_descriptors import prog as prog  # noqa: F401  (the fixture)
 from tests.test_guardian_sole_held import BUF, OUT, _call, _put, _refused
@@ -60,3 +67,16 @@ def test_a_settime_in_flight_leaves_the_read_unjudged(prog: _Program) -> None:
         _call(prog, "read", TFD, OUT, 8, ret=8)
     finally:
         del registry.slots[other.id]
+
+
+
+def test_a_write_of_a_timerfd_never_succeeds() -> None:
+    """timerfd_fops have no ->write(_iter): vfs_write() -EINVAL on every version.  A
+    kernel answering a write of 8 bytes 8 is refused (return.kind_needed, asked of a
+    timerfd's write by result_arguments), so no "written" count reaches the tick rule
+    (sole_files._record_counter would add it, and a read would then hand it out)."""
+    assert judged_by_maker(NUMBERS["write"], NUMBERS["timerfd_create"])
+    slot = Slot(9, 1, None, 0, NUMBERS["write"], (TFD, OUT, 8, 0, 0, 0), 1, 2)
+    with pytest.raises(Refused) as err:
+        check(slot, 8, {TFD: OpenFile(maker=NUMBERS["timerfd_create"])}.get)
+    assert err.value.check == "return.kind_needed"

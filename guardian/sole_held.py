@@ -689,7 +689,13 @@ class SoleHeld:
         if not self.by_file:
             return
         for slot in slots:
-            held = self.of(slot, slot.args[0]) if slot.nr in _ON_OBJECT else None
+            # (a timerfd_settime or an ioctl that may be TFD_IOC_SET_TICKS may have armed
+            # a timerfd, or signalled an eventfd, before the teardown: record() drops them
+            # on a return, this where none comes)
+            if slot.nr == _IOCTL and slot.args[1] & 0xFFFF_FFFF not in _PLAIN_IOCTLS:
+                self.drop_domain(slot, Counter)
+            held = self.of(slot, slot.args[0]) \
+                if slot.nr in _ON_OBJECT or slot.nr == _TIMERFD_SETTIME else None
             if held is not None:
                 self.drop(held[1])
 

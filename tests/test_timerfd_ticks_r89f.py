@@ -80,3 +80,20 @@ def test_a_write_of_a_timerfd_never_succeeds() -> None:
     with pytest.raises(Refused) as err:
         check(slot, 8, {TFD: OpenFile(maker=NUMBERS["timerfd_create"])}.get)
     assert err.value.check == "return.kind_needed"
+
+
+def test_a_settime_that_never_returns_ends_the_judging(prog: _Program) -> None:
+    """A fork child sharing the timerfd arms it and is torn down (another thread's
+    exit_group, a fatal signal) before returning: do_timerfd_settime() armed the timer,
+    and the parent's read of the tick it holds is Linux's answer."""
+    _timerfd(prog)
+    registry = prog.files.admission.registry
+    for nr, args in (("timerfd_settime", (TFD, 0, BUF, 0, 0, 0)),
+                     ("ioctl", (TFD, TFD_IOC_SET_TICKS, BUF, 0, 0, 0))):
+        slot = registry.add_slot(1, UserContext(), 0, NUMBERS[nr], args,
+                                 root=prog.root, thread=prog.thread)
+        prog.files.sole.note_abandoned([slot])
+        del registry.slots[slot.id]
+        _call(prog, "read", TFD, OUT, 8, ret=8)
+        _call(prog, "close", TFD, ret=0)
+        _timerfd(prog)

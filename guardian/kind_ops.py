@@ -125,7 +125,8 @@ _NO_FSYNC = _MADE - {_MEMFD_CREATE}
 _NO_PIPE_INFO = _MADE - {_PIPE2}
 _SOCKETS = frozenset((_SOCKET, _SOCKETPAIR))
 #: makers of files that are no regular file on any version: a pipe (S_IFIFO), a socket
-_NOT_REG = _SOCKETS | {_PIPE2}
+#: (S_IFSOCK) -- readahead, FIOQSIZE and maker_kinds.py's F_SETLEASE
+NOT_REG = _SOCKETS | {_PIPE2}
 
 #: do_vfs_ioctl()'s own 'T' commands: FIONCLEX, FIOCLEX, FIOASYNC, FIONBIO, FIOQSIZE,
 #: FIONREAD (the last two for a regular file; FIONREAD otherwise vfs_ioctl()'s)
@@ -153,7 +154,7 @@ def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
     `f` is /dev/null, /dev/zero or /dev/full while /dev's names are the boot's."""
     kind, m = (cmd >> 8) & 0xFF, f.maker
     if kind == _T and cmd in VFS_OWN_T:
-        if cmd == FIOQSIZE and (mem_device or m in _NOT_REG):
+        if cmd == FIOQSIZE and (mem_device or m in NOT_REG):
             return f"ioctl {cmd:#x} on a character device, pipe or socket " \
                 "(ioctl_fioqsize(): -ENOTTY)"
         # (FIONREAD of an eventfd is let through as FIOQSIZE is: 6.15.0..6.15.5's S_IFREG
@@ -202,7 +203,7 @@ def file_why(nr: int, f: OpenFile, moved: Callable[[], bool]) -> str:
             if m == _PIPE2 else ""
     if nr == READAHEAD:
         return "readahead of a pipe or socket (ksys_readahead(): !S_ISREG, -EINVAL)" \
-            if m in _NOT_REG else ""
+            if m in NOT_REG else ""
     return "vmsplice of a file that is no pipe (get_pipe_info() NULL: -EBADF)" \
         if m in _NO_PIPE_INFO and moved() else ""
 

@@ -54,6 +54,7 @@ from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
 from guardian.fd_kind_answer import FIXED_KIND_MAKERS, other_kind
+from guardian.kind_ops import NOT_REG
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -69,9 +70,6 @@ _WRITE, _EVENTFD2 = _N["write"], _N["eventfd2"]
 _FCNTL, _FANOTIFY_MARK = _N["fcntl"], _N["fanotify_mark"]
 #: fcntl's commands `return.fcntl_kind` judges; fcntl_dirnotify()'s one-shot-off bit
 _F_SETLEASE, _F_NOTIFY, _DN_MULTISHOT = 1024, 1026, 0x8000_0000
-#: makers whose files are never S_IFREG on any 6.1..6.18 version: a pipe (S_IFIFO), a
-#: socket (S_IFSOCK) -- F_SETLEASE's -EINVAL
-_NEVER_REG = frozenset((_N["pipe2"], _N["socket"], _N["socketpair"]))
 #: each call judged: (the maker whose file its descriptor must be, Linux's answer else)
 _NEEDS = {_TIMERFD_GETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
           _TIMERFD_SETTIME: (_N["timerfd_create"], "timerfd_fget(): -EINVAL"),
@@ -118,7 +116,7 @@ def check_fcntl(slot: Slot, ret: int, file: Callable[[int], OpenFile | None],
     else:
         return
     f = file(slot.args[0])
-    if f is None or f.maker not in (_NEVER_REG if cmd == _F_SETLEASE else FIXED_KIND_MAKERS):
+    if f is None or f.maker not in (NOT_REG if cmd == _F_SETLEASE else FIXED_KIND_MAKERS):
         return
     if steady() and not filtered():
         refuse("return.fcntl_kind", Status.ERR_DENIED,

@@ -577,8 +577,11 @@ class SoleHeld:
             return
         if slot.nr == _TIMERFD_CREATE:
             # timerfd_create(): ctx->ticks 0; only timerfd_settime() (the timer's expiry)
-            # or TFD_IOC_SET_TICKS (an ioctl: drop_domain) adds to it
-            self.by_file[made] = Counter(0, False, timer=True)
+            # or TFD_IOC_SET_TICKS (an ioctl: drop_domain) adds to it -- unless a seccomp
+            # filter answered: a user-notification supervisor's SECCOMP_IOCTL_NOTIF_ADDFD
+            # (SECCOMP_ADDFD_FLAG_SEND) installs a file of its own, armed or not
+            if not self.filtered(slot):
+                self.by_file[made] = Counter(0, False, timer=True)
             return
         self.by_file[made] = MemFile(shmem=True, hugetlb=bool(a[1] & sole_files.MFD_HUGETLB)) \
             if slot.nr == _MEMFD_CREATE else \

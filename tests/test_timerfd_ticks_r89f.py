@@ -97,3 +97,13 @@ def test_a_settime_that_never_returns_ends_the_judging(prog: _Program) -> None:
         _call(prog, "read", TFD, OUT, 8, ret=8)
         _call(prog, "close", TFD, ret=0)
         _timerfd(prog)
+
+
+def test_a_filtered_timerfd_create_is_not_followed(prog: _Program) -> None:
+    """Under a seccomp filter, a user-notification supervisor may answer timerfd_create
+    with a timerfd of its own (SECCOMP_IOCTL_NOTIF_ADDFD, SECCOMP_ADDFD_FLAG_SEND),
+    already armed: its tick is Linux's answer."""
+    maker = NUMBERS["timerfd_create"]
+    prog.files.sole.filtered = lambda slot: slot.nr == maker
+    _timerfd(prog)
+    _call(prog, "read", TFD, OUT, 8, ret=8)

@@ -187,7 +187,8 @@ class Lifecycle:
             phdr=shown.phdr + shown_bias if shown.phdr else 0, phent=shown.phent,
             phnum=shown.phnum, entry=shown.entry + shown_bias,
             base=bias if program is not None else 0, hwcap=hwcap, hwcap2=hwcap2,
-            exec_image=bool(exec_slot), lsm_secure=self.files.stated.launch.secure_exec)
+            exec_image=bool(exec_slot), lsm_secure=self.files.stated.launch.secure_exec,
+            launch_no_new_privs=self.files.stated.launch.no_new_privs)
         auxv: list[tuple[int, int]] = []
         at_random = initial_stack.check(lambda va, n: self.memory.read(va, n, root), sp, stack,
                                         want, auxv)

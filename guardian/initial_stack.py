@@ -66,6 +66,11 @@ class Expected:
     #: the launch states an LSM whose exec transitions may make an exec secure
     #: (`--launch-secure-exec`, LaunchFacts.secure_exec)
     lsm_secure: bool = False
+    #: the launch states no_new_privs (`--launch-no-new-privs`): 6.1..6.14 take is_setid
+    #: before the downgrade, so a set-ID image launched by root comes out secure with
+    #: its ids downgraded back to equal (cap_bprm_creds_from_file(),
+    #: LSM_UNSAFE_NO_NEW_PRIVS)
+    launch_no_new_privs: bool = False
 
 
 def _words(read: ReadUser, va: int, limit: int, what: str) -> list[int] | None:
@@ -210,9 +215,10 @@ def _check_auxv(auxv: dict[int, int], want: Expected, inside: Callable[[int], bo
     # without CAP_SYS_PTRACE is secure with the ids downgraded back to equal (none of
     # which the Guardian can exclude for an exec'd image: the file's mode, a tracer); the
     # user's launch is secure with equal ids only under an LSM it states
-    # (selinux_bprm_creds_for_exec() without PROCESS__NOATSECURE, apparmor's).
+    # (selinux_bprm_creds_for_exec() without PROCESS__NOATSECURE, apparmor's) or under
+    # the no_new_privs it states (a set-ID image's downgrade, as for an exec'd image).
     file_caps = secure == 1 and not setid and (auxv.get(AT_UID, 0) != 0 or want.exec_image
-                                               or want.lsm_secure)
+                                               or want.lsm_secure or want.launch_no_new_privs)
     if secure != int(setid) and not file_caps:
         refuse("create.auxv", Status.ERR_DENIED,
                f"AT_SECURE {auxv.get(AT_SECURE, 0)} does not follow the stated identity")

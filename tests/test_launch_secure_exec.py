@@ -46,3 +46,16 @@ def test_the_option_states_a_confidential_launch(tmp_path: Path) -> None:
     proc = blindfold("run", "--guardian", "on", "--confidential", "--launch-secure-exec",
                      "hello", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_a_launch_under_stated_no_new_privs_may_be_secure_with_equal_root_ids(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A root launcher under no_new_privs (`--launch-no-new-privs`: systemd's
+    NoNewPrivileges=, docker's no-new-privileges) running a set-user-ID or set-group-ID
+    program: 6.1..6.14's cap_bprm_creds_from_file() takes is_setid before the downgrade
+    (`new->euid = new->uid; new->egid = new->gid;` for LSM_UNSAFE_NO_NEW_PRIVS), so the
+    launch is secure with AT_UID = AT_EUID = 0 -- no LSM needed."""
+    monkeypatch.setattr(LaunchFacts, "no_new_privs", True)
+    out = _launch_secure()
+    assert not out.decided_by, out.evidence
+    assert out.exit_status == 0, out.ended

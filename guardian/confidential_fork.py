@@ -53,6 +53,7 @@ from guardian.state import MonitorState
 from guardian.tagged_abi import TaggedAbi
 from guardian.umask_kept import process_mask
 from guardian.user_memory import UserMemory
+from guardian.userns_depth import check as check_depth
 
 
 class Forks:
@@ -102,6 +103,10 @@ class Forks:
         if why is not None:
             refuse("fork.clone_valid", Status.ERR_DENIED,
                    f"Linux refuses this clone before any child exists: {why}")
+        if cflags & CLONE_NEWUSER and self._flags_known(slot, dom):
+            # (copy_creds() -> create_user_ns(): `if (parent_ns->level > 32)` -ENOSPC)
+            check_depth(self.files.stated.of_thread(slot), cflags,
+                        "clone({:#x}) answers a child")
         if bool(cflags & CLONE_VM) != (child_root == 0):
             refuse("fork.vm_flags", Status.ERR_DENIED,
                    "the child must share the address space exactly when the program asked for "

@@ -11,7 +11,8 @@ its creator; no call takes a thread to a shallower level (setns() of a user name
 needs CAP_SYS_ADMIN in it, which cap_capable() finds only in a descendant of the
 caller's: `if (ns->level <= cred->user_ns->level) return -EPERM;`), and a new task
 starts at its creator's (copy_creds()).  So after 33 such moves the thread's level is at
-least 33, and a further unshare(CLONE_NEWUSER) answers -ENOSPC.  The count lives in the
+least 33, and a further unshare(CLONE_NEWUSER) answers -ENOSPC, as does a
+clone(CLONE_NEWUSER) (copy_creds() -> create_user_ns(): guardian/confidential_fork.py).  The count lives in the
 thread's stated facts (`DEPTH`: cred_kept.note_user_ns() adds one, prctl_state.
 note_clone() carries it to a new task); an exec forgets it (not carried: a lower bound
 lost is sound).
@@ -29,13 +30,15 @@ DEPTH = "userns_depth"
 MAX_LEVEL = 33
 
 
-def check(facts: dict[str, object], flags: int) -> None:
-    """unshare(`flags` with CLONE_NEWUSER) answered 0, no filter: refuse it where the
-    thread already made MAX_LEVEL moves (its namespace's level is past 32)."""
+def check(facts: dict[str, object], flags: int, what: str = "unshare({:#x}) answers 0") -> None:
+    """unshare(`flags` with CLONE_NEWUSER) answered 0, or a clone(CLONE_NEWUSER) answered
+    with a child (`what`: copy_creds() -> create_user_ns(), the same level check), no
+    filter: refuse it where the thread already made MAX_LEVEL moves (its namespace's level
+    is past 32)."""
     depth = facts.get(DEPTH)
     if isinstance(depth, int) and depth >= MAX_LEVEL:
         refuse("return.userns_depth", Status.ERR_DENIED,
-               f"unshare({flags:#x}) answers 0, but the thread already moved to a new user "
+               f"{what.format(flags)}, but the thread already moved to a new user "
                f"namespace {depth} times since its launch, each one level deeper: its "
                f"namespace's level is at least {depth}, past 32 (create_user_ns(): "
                "`if (parent_ns->level > 32)` -ENOSPC)")

@@ -261,17 +261,24 @@ def _judge_id(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> 
 
 def _judge_same(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> None:
     """Ids of one kuid show as one id (from_kuid_munged() through one map), or the overflow
-    id where map_write() may have fallen between the reads."""
-    if value == OVERFLOW_ID:
-        return
+    id where map_write() may have fallen between the reads -- not after an earlier call
+    showed one of them mapped (the map was written before this call's read, and stays)."""
     for group in known.get(SAME, ()):        # type: ignore[attr-defined]
-        if name in group:
-            for other in group:
-                shown = seen.get(other, known.get(other))
-                if other != name and shown is not None and shown not in (value, OVERFLOW_ID):
-                    _refused_mapped(slot, f"reports {name} {value}, but its {other} of the "
-                                          f"same kuid shows {shown} (from_kuid_munged() "
-                                          "through one map)")
+        if name not in group:
+            continue
+        for other in group:
+            earlier = known.get(other)
+            shown = seen.get(other, earlier)
+            if other == name or shown is None:
+                continue
+            if value != OVERFLOW_ID and shown not in (value, OVERFLOW_ID):
+                _refused_mapped(slot, f"reports {name} {value}, but its {other} of the "
+                                      f"same kuid shows {shown} (from_kuid_munged() "
+                                      "through one map)")
+            if value == OVERFLOW_ID and earlier not in (None, OVERFLOW_ID):
+                _refused_mapped(slot, f"reports {name} as the overflow id, but an earlier "
+                                      f"call showed its {other} of the same kuid mapped as "
+                                      f"{earlier} (map_write() maps once)")
 
 
 def moved_ids(before: Seen) -> Seen:

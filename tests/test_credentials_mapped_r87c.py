@@ -71,6 +71,17 @@ def test_ids_of_one_kuid_show_as_one(s: Scene) -> None:
     assert not _resuid(s, 0, 5, 0)
 
 
+def test_an_id_of_one_kuid_shown_mapped_earlier_never_shows_the_overflow_id(s: Scene) -> None:
+    """Once getuid() showed the kuid mapped, map_write() had run: a later geteuid() of the
+    same kuid reads the same map (65534 only where the map may fall between the reads)."""
+    assert _ok(s, "unshare", (CLONE_NEWUSER,), 0)
+    assert _ok(s, "getuid", (), 65534)
+    assert _ok(s, "geteuid", (), 0)                         # (after M)
+    assert not _ok(s, "getuid", (), 65534)                  # (the same id: as before)
+    assert not _ok(s, "setfsuid", (KEEP,), 65534)           # (fsuid: never shown before)
+    assert _resuid(s, 0, 0, 0)
+
+
 def test_a_clone_newuser_child_keeps_its_creators_kuids(s: Scene) -> None:
     """AV-014: copy_creds() copies the kuids before create_user_ns()."""
     moved = moved_ids(from_auxv({AT_UID: 1000, AT_EUID: 0, AT_GID: 100, AT_EGID: 100}))

@@ -33,6 +33,17 @@ from abi.syscalls import NUMBERS
 from abi.value_ranges import DUMPABLE, PDEATH_SIGNAL
 from guardian.checks import refuse
 from guardian.confidential_registry import Registry
+from guardian.credentials_moved import (
+    ID_NAMES,
+    SAME,
+    USERNS,
+    current,
+    judge_same,
+    may_map,
+    moved_ids,
+    refused_mapped,
+    set_one_same,
+)
 from guardian.lone_thread import asleep_storing_nothing
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
@@ -68,16 +79,6 @@ SETTERS = frozenset(NUMBERS[n] for n in ("setuid", "setgid", "setreuid", "setreg
                                          "setresuid", "setresgid", "setfsuid", "setfsgid",
                                          "setgroups", "unshare", "setns"))
 _NS_CALLS = frozenset((_NR_UNSHARE, _NR_SETNS))
-#: a thread's known credentials' key: how many times its cred moved to another user
-#: namespace (unshare(CLONE_NEWUSER), setns()) since the Guardian followed it
-USERNS = "userns"
-#: in a moved thread's known credentials: the groups of id names (frozensets) that hold one
-#: kuid (or kgid), as the ids it knew before the move showed them (`moved_ids()`)
-SAME = "same"
-#: from_kuid_munged()'s overflow id (overflowuid/overflowgid, default 65534): what an id
-#: whose kuid the namespace's map does not (yet) hold shows as
-OVERFLOW_ID = 65534
-_ID_NAMES = ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid")
 CALLS = frozenset({*_ONE_ID, *_THREE_IDS, _NR_GETGROUPS, *SETTERS})
 Seen = dict[str, object]
 
@@ -126,12 +127,6 @@ def _refused(slot: Slot, why: str) -> None:
            "its credentials")
 
 
-def _refused_mapped(slot: Slot, why: str) -> None:
-    refuse("return.credentials_mapped", Status.ERR_DENIED,
-           f"syscall {slot.nr} {why}: in a user namespace the thread moved to, an id shown "
-           "other than the overflow one stays (map_write() maps once)")
-
-
 class Credentials:
     """Each confidential thread's known credentials (on its address space, `Space.creds`)."""
 
@@ -150,12 +145,12 @@ class Credentials:
         known = self._known(slot)
         if known is not None and nr in _SET_FS and not filtered:
             name = _SET_FS[nr]
-            if name in known and ret != known[name] and not _may_map(known, known[name]):
-                (_refused_mapped if known.get(USERNS) else _refused)(
+            if name in known and ret != known[name] and not may_map(known, known[name]):
+                (refused_mapped if known.get(USERNS) else _refused)(
                     slot, f"answers {ret:#x}, but the thread's old {name} is {known[name]} "
                           "(__sys_setfsuid() answers the old fs id)")
             if ret <= 0xFFFF_FFFF:
-                _judge_same(slot, known, {}, name, ret)
+                judge_same(slot, known, {}, name, ret)
         if known is None or nr in SETTERS:
             return None
         seen: Seen = {}
@@ -203,9 +198,9 @@ class Credentials:
             else:
                 known[USERNS] = before.get(USERNS, 0)
             if not filtered:
-                known.update(_set_by(slot, ret, _current(before, slot, ret)))
+                known.update(_set_by(slot, ret, current(before, _SET_FS.get(slot.nr), ret)))
                 if before.get(SAME) and ret == 0 and slot.nr in _ONE_SET:
-                    known.update(_set_one_same(_ONE_SET[slot.nr], slot.args[0], before))
+                    known.update(set_one_same(_ONE_SET[slot.nr], slot.args[0], before))
                 if slot.nr == _NR_SETGROUPS and ret == 0 and "ngroups" in known:
                     given = self._groups_given(slot, known["ngroups"])
                     if given is not None:
@@ -233,15 +228,6 @@ class Credentials:
         return tuple(sorted(struct.unpack(f"<{n}I", raw)))
 
 
-def _may_map(known: Seen, old: object) -> bool:
-    """Whether an id the thread was last shown as `old` may now show as another without a
-    set*id call of its own: only in a user namespace its cred moved to, and only the
-    overflow id, before map_write() of its uid_map / gid_map (written once: `if
-    (map->nr_extents != 0) goto out;`; from_kuid_munged() of a kuid the map holds is then
-    always the same id)."""
-    return bool(known.get(USERNS)) and old == OVERFLOW_ID
-
-
 def _judge_id(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> None:
     """An id (or the group count and list) an answer shows against the thread's known one,
     and (in a moved namespace) against the ids known to hold the same kuid."""
@@ -251,83 +237,12 @@ def _judge_id(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> 
     elif not known.get(USERNS) or name == "ngroups":
         _refused(slot, f"reports {name} {value}, but the thread's {name} is "
                        f"{old} (exec's auxiliary vector or an earlier answer)")
-    elif name in _ID_NAMES and not _may_map(known, old):
+    elif name in ID_NAMES and not may_map(known, old):
         # (a moved thread's group list may show overflow gids turned mapped: not judged)
-        _refused_mapped(slot, f"reports {name} {value}, but the thread's {name} was shown "
+        refused_mapped(slot, f"reports {name} {value}, but the thread's {name} was shown "
                               f"as {old} there")
-    if name in _ID_NAMES:
-        _judge_same(slot, known, seen, name, value)
-
-
-def _judge_same(slot: Slot, known: Seen, seen: Seen, name: str, value: object) -> None:
-    """Ids of one kuid show as one id (from_kuid_munged() through one map), or the overflow
-    id where map_write() may have fallen between the reads -- not after an earlier call
-    showed one of them mapped (the map was written before this call's read, and stays)."""
-    for group in known.get(SAME, ()):        # type: ignore[attr-defined]
-        if name not in group:
-            continue
-        for other in group:
-            earlier = known.get(other)
-            shown = seen.get(other, earlier)
-            if other == name or shown is None:
-                continue
-            if value != OVERFLOW_ID and shown not in (value, OVERFLOW_ID):
-                _refused_mapped(slot, f"reports {name} {value}, but its {other} of the "
-                                      f"same kuid shows {shown} (from_kuid_munged() "
-                                      "through one map)")
-            if value == OVERFLOW_ID and earlier not in (None, OVERFLOW_ID):
-                _refused_mapped(slot, f"reports {name} as the overflow id, but an earlier "
-                                      f"call showed its {other} of the same kuid mapped as "
-                                      f"{earlier} (map_write() maps once)")
-
-
-def moved_ids(before: Seen) -> Seen:
-    """A thread's known credentials after its cred moved to a new user namespace
-    (unshare_userns(), userns_install(), copy_creds() under CLONE_NEWUSER): the kuids stay
-    (prepare_creds()), their shown ids are forgotten, and the ids known equal before --
-    one kuid, shown as one id that is not the overflow one -- are noted as one kuid."""
-    groups: list[set[str]] = [set(g) for g in before.get(SAME, ())]  # type: ignore[attr-defined]
-    by_value: dict[tuple[str, object], set[str]] = {}
-    for name in _ID_NAMES:
-        value = before.get(name)
-        if value is not None and value != OVERFLOW_ID:
-            by_value.setdefault((name[-3:], value), set()).add(name)
-    groups += by_value.values()
-    merged: list[set[str]] = []
-    for group in groups:                     # (union of the groups that share a name)
-        for other in [m for m in merged if m & group]:
-            group |= other
-            merged.remove(other)
-        merged.append(group)
-    same = tuple(frozenset(g) for g in merged if len(g) > 1)
-    out: Seen = {USERNS: int(before.get(USERNS, 0)) + 1}  # type: ignore[call-overload]
-    if same:
-        out[SAME] = same
-    return out
-
-
-def _current(before: Seen, slot: Slot, ret: int) -> Seen:
-    """The ids known before a set*id call that still show as they did: in a moved
-    namespace not the overflow ones (a map_write() may have mapped them since); and
-    setfsuid()'s answer, the old fs id as shown now (__sys_setfsuid())."""
-    moved = before.get(USERNS)
-    now = {k: v for k, v in before.items()
-           if k != SAME and not (moved and k in _ID_NAMES and v == OVERFLOW_ID)}
-    if slot.nr in _SET_FS and ret <= 0xFFFF_FFFF:
-        now[_SET_FS[slot.nr]] = ret
-    return now
-
-
-def _set_one_same(kind: str, v: int, before: Seen) -> Seen:
-    """setuid(v) answered 0 in a moved namespace where the real and saved ids hold one
-    kuid: __sys_setuid() sets them all with CAP_SETUID, or only the effective and fs ids
-    where make_kuid(v) is the real or saved kuid -- that one kuid: all four show `v`
-    (make_kuid() found it mapped, and the map stays)."""
-    r, s = "r" + kind, "s" + kind
-    if any(r in g and s in g for g in before.get(SAME, ())):   # type: ignore[attr-defined]
-        v &= 0xFFFF_FFFF
-        return {r: v, s: v, "e" + kind: v, "fs" + kind: v}
-    return {}
+    if name in ID_NAMES:
+        judge_same(slot, known, seen, name, value)
 
 
 def note_groups(memory: UserMemory, slot: Slot) -> None:

@@ -19,7 +19,8 @@ import re
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
-from guardian.credentials import OVERFLOW_ID, SETTERS, USERNS, Seen
+from guardian.credentials import SETTERS, USERNS, Seen
+from guardian.credentials_moved import OVERFLOW_ID
 
 if TYPE_CHECKING:
     from guardian.confidential_registry import Registry

@@ -153,10 +153,13 @@ class Credentials:
                 judge_same(slot, known, {}, name, ret)
         if known is None or nr in SETTERS:
             return None
+        if filtered:
+            # (__seccomp_filter(): SECCOMP_RET_ERRNO answers -errno, or 0 storing nothing;
+            # a SECCOMP_RET_USER_NOTIF supervisor's resp.val or a RET_TRACE tracer any
+            # value: the answer shows no id of the thread's, and is not judged)
+            return None
         seen: Seen = {}
         if nr in _ONE_ID:
-            if filtered and ret >= ERRNO_FLOOR:
-                return None         # (__seccomp_filter(): SECCOMP_RET_ERRNO answers -errno)
             if ret > 0xFFFF_FFFF:
                 _refused(slot, f"answers {ret:#x}: it cannot fail, and an id is 32 bits")
             seen[_ONE_ID[nr]] = ret

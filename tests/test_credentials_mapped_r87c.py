@@ -123,3 +123,19 @@ def test_a_status_read_after_the_map_write_shows_the_mapped_ids() -> None:
     assert ids_problem({USERNS: 1, "ruid": 65534, "fsuid": 65534}, got) == ""
     assert ids_problem({USERNS: 1, "ruid": 5}, got) != ""
     assert ids_problem({"ruid": 65534}, got) != ""        # (the first namespace: fixed)
+
+
+def test_a_filtered_getter_is_not_judged_and_teaches_nothing(s: Scene) -> None:
+    """A seccomp filter may answer getresuid() with SECCOMP_RET_ERRNO's 0 storing nothing
+    (the buffer's old bytes), or getuid() with a SECCOMP_RET_USER_NOTIF supervisor's
+    resp.val: neither shows the thread's ids (return.credentials: calls a filter may
+    answer are not judged)."""
+    results = s.g.conf.returns.results
+    plain = results.filtered
+    results.filtered = lambda _slot: True                   # type: ignore[method-assign]
+    assert _ok(s, "getresuid", (OUT, OUT + 4, OUT + 8), 0, struct.pack("<III", 5, 6, 7),
+               check="return.credentials")
+    assert _ok(s, "getuid", (), 1000, check="return.credentials")
+    results.filtered = plain                                # type: ignore[method-assign]
+    assert _ok(s, "getuid", (), 0, check="return.credentials")     # (the launch's, unchanged)
+    assert not _ok(s, "getuid", (), 1000, check="return.credentials")

@@ -39,7 +39,7 @@ from guardian.clone_valid import (
 from guardian.confidential_files import Descriptors
 from guardian.confidential_registry import Registry
 from guardian.confidential_selfsignal import SelfSignals
-from guardian.credentials import moved_ids
+from guardian.credentials_moved import moved_ids
 from guardian.exec_kept import after_exec
 from guardian.file_types import no_directory
 from guardian.fork_copy import SEALED

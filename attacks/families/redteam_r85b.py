@@ -142,12 +142,9 @@ timeout kept as passed at the entry (slot.asked) failing timespec64_valid(), qui
 through the call -- quiet_ranges.quiet(), or memfd_eof.quiet_in_memfd() for a view of
 a memfd only the program holds --: no answer stored anything; early_errors.
 refused_as_passed(), result_arguments._timeout_refused()).
-Still open: AK-016 (nanosleep: not judged by the same rule) -- as AK-018 and AK-022
-were: the invalid timespec lies in user memory (not in
-a register), and stored() judges registers alone: the Guardian would need the request's
-bytes as the call read them at entry, and those bytes quiet through the call
-(quiet_ranges.quiet(): no other thread or process could store there before Linux's
-get_timespec64()), then timespec64_valid() / poll_select_set_timeout()'s test.
+Refused since round 89b's rules: AK-016 (`cut.first_tests`: nanosleep's request, kept at
+the entry and quiet through the call, failing timespec64_valid(): no answer stored
+anything; guardian/first_tests.py).
 
 More outputs no register sizes (secret_r85_mm -p .. -r), answered as Linux does:
 
@@ -286,7 +283,7 @@ NR85_SERVED = {P_SOCKNAME: (204, 88), P_ACCEPT: (242, 95), P_VMREAD: (270, 3)}
 #: guardian/answer_stores.py)
 #: (AK-010 open again: a kernel built with arm64's NR_CPUS 4096 copies 512 bytes from
 #: page 2 - 256, into page 2, so its -EFAULT is AK-001..009's P5 gap)
-REFUSED = frozenset({2, 4, 5, 8, 9, 11, 12, 17, 18, 19, 20, 21, 22, 23, 24, 25})
+REFUSED = frozenset({2, 4, 5, 8, 9, 11, 12, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25})
 GAPS = {f"AK-{i:03d}": "P5" for i in range(1, 26) if i not in REFUSED}
 
 #: (id, step, the call, Linux's answer and why no copy ran)

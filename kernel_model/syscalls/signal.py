@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from unicorn.arm64_const import UC_ARM64_REG_SP as SP_REG  # SP_EL0 while at EL0
 
+from abi.layout import SS_AUTODISARM
 from kernel_model import signals as sig
 from kernel_model.credentials import kill_ok_by_cred
 from kernel_model.process import Process, Thread, WaitReason
@@ -250,6 +251,10 @@ def sys_sigaltstack(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         nsp, nflags, _pad, nsize = struct.unpack("<QiiQ", k.uaccess.read(new_ptr, 24))
         if on_stack:
             return -errno.EPERM
+        # SS_AUTODISARM is not modelled (delivery would have to disarm the stack and
+        # rt_sigreturn restore it): the model refuses it, as a kernel without it would
+        if nflags & SS_AUTODISARM:
+            return -errno.EINVAL
         # ss_mode = ss_flags & ~SS_FLAG_BITS (SS_AUTODISARM): SS_DISABLE, SS_ONSTACK
         # (taken as 0) or 0, else -EINVAL
         mode = nflags & 0x7FFF_FFFF

@@ -18,13 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.machine import Machine
-from emulator.machine_config import load_machine
-from kernel_model.elf_loader import parse_elf
-from kernel_model.kernel import Kernel, KernelOptions
-from kernel_model.vma import PAGE, PROT_READ, PROT_WRITE, Vma
+from kernel_model.kernel import Kernel
+from tests.model_kernel import booted_kernel
 
-HELLO = Path(__file__).resolve().parents[1] / "workloads" / "bin" / "hello"
 BUF = 0x3000_0000
 PROCESS, PGRP, USER = 0, 1, 2
 CAP_SYS_NICE = 23
@@ -33,12 +29,7 @@ SIGCHLD = 17
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Kernel:
-    hw = Machine(load_machine("small"))
-    image = parse_elf(HELLO.read_bytes(), "/bin/hello")
-    (tmp_path / "bin").mkdir(exist_ok=True)
-    k = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, KernelOptions(rootfs=tmp_path))
-    k.spawn_init(image, "/bin/hello", [b"/bin/hello"])
-    k.init.mm.map_area(Vma(BUF, BUF + PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
+    k = booted_kernel(tmp_path, BUF)
     return k
 
 

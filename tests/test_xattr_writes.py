@@ -26,16 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from emulator.machine import Machine
-from emulator.machine_config import load_machine
 from guardian.capabilities import CAP_TABLE, R, W, covered, expand
-from kernel_model.elf_loader import parse_elf
 from kernel_model.errors import KernelError
-from kernel_model.kernel import Kernel, KernelOptions
+from kernel_model.kernel import Kernel
 from kernel_model.namespaces import CAP_SYS_ADMIN
-from kernel_model.vma import PAGE, PROT_READ, PROT_WRITE, Vma
+from tests.model_kernel import booted_kernel
 
-HELLO = Path(__file__).resolve().parents[1] / "workloads" / "bin" / "hello"
 BUF = 0x3000_0000
 PATH, NAME, VALUE, FDS = BUF, BUF + 512, BUF + 1024, BUF + 3072
 CREATE, REPLACE = 1, 2
@@ -43,9 +39,6 @@ CREATE, REPLACE = 1, 2
 
 @pytest.fixture
 def kernel(tmp_path: Path) -> Kernel:
-    hw = Machine(load_machine("small"))
-    image = parse_elf(HELLO.read_bytes(), "/bin/hello")
-    (tmp_path / "bin").mkdir(exist_ok=True)
     (tmp_path / "f").write_text("attributes\n")
     os.symlink("f", tmp_path / "link")
     try:
@@ -53,9 +46,7 @@ def kernel(tmp_path: Path) -> Kernel:
         os.removexattr(tmp_path / "f", "user.probe")
     except OSError:
         pytest.skip("the host file system keeps no user.* attributes here")
-    k = Kernel(hw.boot_info(), hw.el1(0), hw.clock, hw.stats, KernelOptions(rootfs=tmp_path))
-    k.spawn_init(image, "/bin/hello", [b"/bin/hello"])
-    k.init.mm.map_area(Vma(BUF, BUF + PAGE, PROT_READ | PROT_WRITE, name="[anon]"))
+    k = booted_kernel(tmp_path, BUF)
     k.host_root = tmp_path          # (the test's own note: where /f lives on the host)
     return k
 

@@ -271,7 +271,8 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         # (a read, write or lseek pays one look-up: only the makers' kind_ops.BY_MAKER
         # names -- an epoll's, a pidfd's, a signalfd's write, a pipe's lseek -- are judged)
         rw_file = rules.files.open_file(slot, slot.args[0])
-        kind_judged = rw_file is not None and judged_by_maker(nr, rw_file.maker)
+        kind_judged = rw_file is not None and rw_file.maker is not None \
+            and judged_by_maker(nr, rw_file.maker)     # (a named file: no call)
     else:
         kind_judged = nr in _KIND_NEEDED_CALLS and ret < _ERRNO_FLOOR
     if kind_judged:

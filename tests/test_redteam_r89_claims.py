@@ -37,7 +37,7 @@ strict): ioctl(memfd, FIGETBSZ, &b) 0 with b 4096 -- do_vfs_ioctl()'s own comman
 host natively and qemu: 0, 4096 -- refused ("command 0x2 has no output contract");
 test_siocgpgrp (xfail, strict): ioctl(AF_UNIX socket, SIOCGPGRP, &g) 0 with g 0 --
 sock_ioctl() put_user(f_getown()), the host natively and qemu: 0, 0 -- refused ("command
-0x8904 has no output contract").  Fixed since (round 89f): abi/output_commands.py gives
+0x8904 has no output contract").  Fixed since (round 89's fixes): abi/output_commands.py gives
 SIOCATMARK, SIOCGPGRP and FIGETBSZ their int and PIDFD_GET_*_NAMESPACE (0xff01..0xff0a)
 no write (the descriptor it answers is an ioctl's, which fd_records already treats as an
 unseen maker), so the four pass.

@@ -190,7 +190,7 @@ Guardian needs FIGETBSZ's int output (every file: do_vfs_ioctl()'s own); test_si
 put_user(f_getown()); the host natively and qemu: 0, 0) refused alike: the Guardian
 needs sock_ioctl()'s own SIOCGPGRP/SIOCSPGRP (and FIOGETOWN/FIOSETOWN) contracts on a
 socket.
-Refused since (round 89f): AT-016 and AT-017 by `return.fcntl_kind` (guardian/maker_kinds.py:
+Refused since (round 89's fcntl and maker fixes): AT-016 and AT-017 by `return.fcntl_kind` (guardian/maker_kinds.py:
 fcntl(F_NOTIFY) with events -- the low 32 bits of arg past DN_MULTISHOT -- of a file a
 maker of FIXED_KIND_MAKERS made, no directory, fcntl_dirnotify() -ENOTDIR; F_SETLEASE of
 one but memfd_create's, no regular file, generic_setlease() -EINVAL; the table steady, no
@@ -205,7 +205,7 @@ FIGETBSZ one int written, SIOCSPGRP/FIOSETOWN none, and PIDFD_GET_*_NAMESPACE
 (0xff01..0xff0a) none -- the descriptor it answers is an ioctl's, which fd_records.py
 already follows as a maker it cannot see (every known-free number forgotten).
 The kernel model's fcntl(eventfd, F_SETFL, O_DIRECT) now answers -EINVAL as setfl() does
-(an anon inode has no FMODE_CAN_ODIRECT; tests/test_kernel_model_r89f.py).
+(an anon inode has no FMODE_CAN_ODIRECT; tests/test_kernel_model_r89.py).
 
 The victim is `secret_r89_rules` (workloads/src/secret_r89_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a
@@ -377,10 +377,10 @@ REFUSED |= frozenset(("AT-001", "AT-002", "AT-004", "AT-005", "AT-008", "AT-011"
                       "AT-030", "AT-032", "AT-033", "AT-034", "AT-035"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
-#: refused since round 89f (return.fcntl_kind: AT-016, AT-017; return.maker_kind: AT-023;
+#: refused since round 89's fixes (return.fcntl_kind: AT-016, AT-017; return.maker_kind: AT-023;
 #: return.eventfd_sum: AT-022)
-_R89F = frozenset(("AT-016", "AT-017", "AT-022", "AT-023"))
-REFUSED, OPEN = REFUSED | _R89F, OPEN - _R89F
+_FCNTL_MAKER_FIXED = frozenset(("AT-016", "AT-017", "AT-022", "AT-023"))
+REFUSED, OPEN = REFUSED | _FCNTL_MAKER_FIXED, OPEN - _FCNTL_MAKER_FIXED
 
 _SEEN = {0: 'a success', 1: 'a watch descriptor', 128: 'a signal record of ssi_signo 0',
          8: 'a success (eight bytes moved)', 64: 'sixty-four bytes read'}

@@ -1,4 +1,4 @@
-"""Round 89f's rules (guardian/maker_kinds.py): return.fcntl_kind -- fcntl(F_NOTIFY) with
+"""Round 89's rules (guardian/maker_kinds.py): return.fcntl_kind -- fcntl(F_NOTIFY) with
 events of a file no directory (fcntl_dirnotify() -ENOTDIR) and fcntl(F_SETLEASE) of a file
 no regular file (generic_setlease() -EINVAL), each on a file a fixed-kind maker made --
 and return.maker_kind's fanotify_mark of no fanotify group (do_fanotify_mark() -EINVAL).

@@ -155,8 +155,8 @@ from guardian.self_reports import CALLS as _SELF_REPORT_CALLS
 from guardian.self_reports import SelfReports
 from guardian.served_reads import ENTROPY_READS, random_read_targets, serve, zero_read_targets
 from guardian.slots import Domain, Slot
+from guardian.sole_calls import CALLS as _SOLE_CALLS
 from guardian.sole_files import MemFile
-from guardian.sole_held import CALLS as _SOLE_CALLS
 from guardian.sole_moves import OFFSET_MOVES as _OFFSET_MOVES
 from guardian.sole_moves import check_offsets as check_move_offsets
 from guardian.sole_reopens import OPENS as _REOPEN_CALLS

@@ -128,7 +128,7 @@ def test_still_mapped_walks_the_tables_only() -> None:
 
 
 def test_a_huge_failed_remove_stops_judging_without_a_page_set() -> None:
-    from guardian.sole_held import _loosen
+    from guardian.sole_records import _loosen
     mem = MemFile(size=8192, data=bytearray(8192))
     _loosen(mem, range(0, 1 << 26))                   # 256 GiB: no 64M-entry set
     assert mem.data is None and not mem.loose

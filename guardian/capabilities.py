@@ -73,6 +73,8 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "chdir": (_s(0),),
     "chroot": (_s(0),),
     "mkdirat": (_s(1),),
+    # inotify_add_watch(): inotify_find_inode() -> user_path_at() of the name
+    "inotify_add_watch": (_s(1),),
     "mknodat": (_s(1),),
     "getxattr": (_s(0), _s(1), _b(2, ("arg", 3), W)),
     "lgetxattr": (_s(0), _s(1), _b(2, ("arg", 3), W)),

@@ -29,6 +29,7 @@ from kernel_model.errors import err, host_errors
 from kernel_model.vma import SharedPages
 
 if TYPE_CHECKING:
+    from kernel_model.inotify import Fsnotify
     from kernel_model.mm import MemoryContext
     from kernel_model.record_locks import RecordLocks
     from kernel_model.waitq import Waitable
@@ -194,6 +195,9 @@ class HostFile(OpenFile):
     """
 
     pollable = False
+    #: The rootfs's inotify marks (kernel_model/inotify.py), set by Rootfs.open: reads,
+    #: writes and the close report to it while any mark is set.
+    fsnotify: Fsnotify | None = None
 
     def __init__(self, fd: int, flags: int, guest_path: str, host_path: Path) -> None:
         super().__init__(flags)
@@ -215,17 +219,24 @@ class HostFile(OpenFile):
         with host_errors:
             if page_cache.mapped():
                 page_cache.before_read(self.fd, os.lseek(self.fd, 0, os.SEEK_CUR), n)
-            return os.read(self.fd, n)
+            data = os.read(self.fd, n)
+        if data and self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x1)         # vfs_read(): fsnotify_access()
+        return data
 
     def write(self, data: bytes) -> int | None:
         self._need_write()
         with host_errors:
             if not page_cache.mapped():
-                return os.write(self.fd, data)
-            pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND else \
-                os.lseek(self.fd, 0, os.SEEK_CUR)
-            return page_cache.write_through(self.fd, pos, len(data),
-                                            lambda: os.write(self.fd, data))
+                n = os.write(self.fd, data)
+            else:
+                pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND else \
+                    os.lseek(self.fd, 0, os.SEEK_CUR)
+                n = page_cache.write_through(self.fd, pos, len(data),
+                                             lambda: os.write(self.fd, data))
+        if n and self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x2)         # vfs_write(): fsnotify_modify()
+        return n
 
     def pread(self, n: int, off: int) -> bytes:
         self._need_read()
@@ -236,7 +247,10 @@ class HostFile(OpenFile):
         n = min(n, ls.MAX_RW_COUNT)
         with host_errors:
             page_cache.before_read(self.fd, off, n)
-            return os.pread(self.fd, n, off)
+            data = os.pread(self.fd, n, off)
+        if data and self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x1)         # IN_ACCESS
+        return data
 
     def pwrite(self, data: bytes, off: int) -> int:
         self._need_write()
@@ -246,8 +260,11 @@ class HostFile(OpenFile):
             # (an O_APPEND file's pwrite appends, as the host's does: generic_write_checks())
             pos = os.fstat(self.fd).st_size if self.flags & ls.O_APPEND \
                 and page_cache.mapped() else off
-            return page_cache.write_through(self.fd, pos, len(data),
-                                            lambda: os.pwrite(self.fd, data, off))
+            n = page_cache.write_through(self.fd, pos, len(data),
+                                         lambda: os.pwrite(self.fd, data, off))
+        if n and self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x2)         # IN_MODIFY
+        return n
 
     def lseek(self, off: int, whence: int) -> int:
         if self.flags & ls.O_PATH:
@@ -310,6 +327,8 @@ class HostFile(OpenFile):
                 break
             out += ls.pack_dirent64(ino, self._dir_pos + 1, dt, name)
             self._dir_pos += 1
+        if self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x1)   # iterate_dir(): fsnotify_access()
         return bytes(out)
 
     def ioctl(self, request: int, arg: bytes | None) -> IoctlResult:
@@ -338,6 +357,8 @@ class HostFile(OpenFile):
             page_cache.before_truncate(self.fd, old, length)
             os.ftruncate(self.fd, length)
             page_cache.after_truncate(self.fd, old, length)
+        if self.fsnotify is not None and self.fsnotify.marks:
+            self.fsnotify.file_event(self, 0x2)   # notify_change(ATTR_SIZE): IN_MODIFY
 
     def fsync(self) -> None:
         if self.flags & ls.O_PATH:
@@ -361,6 +382,10 @@ class HostFile(OpenFile):
             self.flock_locks.release(self.flock_key, self)   # its flock(2) lock
         if self.memfd_pages is not None and self.fd >= 0:
             self.memfd_pages.closed()
+        if self.fd >= 0 and self.fsnotify is not None and self.fsnotify.marks \
+                and not self.flags & ls.O_PATH:
+            # __fput(): fsnotify_close(): IN_CLOSE_WRITE for FMODE_WRITE, else NOWRITE
+            self.fsnotify.file_event(self, 0x8 if self.writable else 0x10)
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

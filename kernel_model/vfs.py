@@ -32,8 +32,10 @@ from errno import (
 )
 from pathlib import Path
 
+from kernel_model import inotify as ino
 from kernel_model import linux_structs as ls
 from kernel_model.errors import KernelError, err, host_errors
+from kernel_model.inotify import Fsnotify, key_of
 from kernel_model.openfile import HostFile
 from kernel_model.vfs_resolve import (
     MAXSYMLINKS,
@@ -66,6 +68,45 @@ class Rootfs(PathResolver):
             self.mount(guest, host)
         self.sysroot = PathResolver(sysroot) if sysroot is not None else None
         self.on_read = on_read
+        #: Every inotify mark on the rootfs's inodes (kernel_model/inotify.py).
+        self.fsnotify = Fsnotify()
+
+    def _dir_key(self, host: Path) -> ino.Key | None:
+        """The inotify key of the directory holding ``host``, None if it is gone."""
+        try:
+            return key_of(os.stat(host.parent))
+        except OSError:
+            return None
+
+    def _notify_path(self, res: Resolved, mask: int) -> None:
+        """fsnotify_dentry() on a resolved location: its parent's marks and its own."""
+        if not self.fsnotify.marks or res.st is None:
+            return
+        parent = self._dir_key(res.host) if res.guest != "/" else None
+        self.fsnotify.dentry(key_of(res.st), mask, st_.S_ISDIR(res.st.st_mode), parent,
+                             res.host.name)
+
+    def _notify_created(self, pl: ParentLookup, isdir: bool) -> None:
+        """fsnotify_create() / fsnotify_mkdir(): IN_CREATE on the new name's directory."""
+        if self.fsnotify.marks and pl.parent.st is not None:
+            self.fsnotify.name(key_of(pl.parent.st), ino.IN_CREATE, pl.name, isdir)
+
+    def _notify_removed(self, pl: ParentLookup, info: os.stat_result, rmdir: bool) -> None:
+        """vfs_unlink()/vfs_rmdir(): fsnotify_link_count() (a file), then d_delete_notify():
+        IN_DELETE_SELF when the last link went, IN_DELETE on the directory, and the
+        inode's marks go (IN_IGNORED).  An inode still open is taken as freed at once."""
+        if not self.fsnotify.marks:
+            return
+        key, isdir = key_of(info), st_.S_ISDIR(info.st_mode)
+        if not rmdir:
+            self.fsnotify.inode(key, ino.IN_ATTRIB, isdir)
+        last = rmdir or info.st_nlink <= 1
+        if last:
+            self.fsnotify.inode(key, ino.IN_DELETE_SELF, isdir)
+        if pl.parent.st is not None:
+            self.fsnotify.name(key_of(pl.parent.st), ino.IN_DELETE, pl.name, isdir)
+        if last:
+            self.fsnotify.gone(key)
 
     def resolve(self, cwd: str, path: bytes | str, *, follow_final: bool = True,
                 must_exist: bool = True) -> Resolved:
@@ -129,7 +170,24 @@ class Rootfs(PathResolver):
         keep = flags & ~(ls.O_CREAT | ls.O_EXCL | ls.O_NOCTTY | ls.O_TRUNC | ls.O_CLOEXEC)
         if tmpfile:
             keep &= ~ls.O_TMPFILE
-        return HostFile(fd, keep | ls.O_LARGEFILE, res.guest, res.host)
+        f = HostFile(fd, keep | ls.O_LARGEFILE, res.guest, res.host)
+        f.fsnotify = self.fsnotify
+        if self.fsnotify.marks and not flags & ls.O_PATH:
+            self._notify_open(f, res, created=res.st is None and not tmpfile,
+                              truncated=bool(flags & ls.O_TRUNC) and res.st is not None
+                              and st_.S_ISREG(res.st.st_mode))
+        return f
+
+    def _notify_open(self, f: HostFile, res: Resolved, created: bool, truncated: bool) -> None:
+        """path_openat(): fsnotify_create() of a new file, handle_truncate()'s IN_MODIFY,
+        then do_sys_openat2()'s fsnotify_open()."""
+        if created:
+            parent = self._dir_key(res.host)
+            if parent is not None:
+                self.fsnotify.name(parent, ino.IN_CREATE, res.host.name, False)
+        if truncated:
+            self.fsnotify.file_event(f, ino.IN_MODIFY)
+        self.fsnotify.file_event(f, ino.IN_OPEN)
 
     # -- queries -------------------------------------------------------------------
     def stat(self, cwd: str, path: bytes | str, follow: bool = True) -> os.stat_result:
@@ -187,6 +245,7 @@ class Rootfs(PathResolver):
         with host_errors:
             os.mkdir(pl.host, 0o700)
             os.chmod(pl.host, mode & 0o1777)
+        self._notify_created(pl, True)
 
     def mknod(self, cwd: str, path: bytes | str, mode: int) -> None:
         """mknodat of a regular file, FIFO or socket: ``mode`` holds the type and the
@@ -200,6 +259,7 @@ class Rootfs(PathResolver):
         with host_errors:
             os.mknod(pl.host, st_.S_IFMT(mode) | 0o600)
             os.chmod(pl.host, mode & 0o7777)
+        self._notify_created(pl, False)
 
     def unlink(self, cwd: str, path: bytes | str, flags: int = 0) -> None:
         """unlinkat: rmdir with AT_REMOVEDIR, else unlink (EISDIR for directories)."""
@@ -217,6 +277,7 @@ class Rootfs(PathResolver):
                 raise err(ENOTDIR)
             with host_errors:
                 os.rmdir(pl.host)
+            self._notify_removed(pl, info, True)
             return
         if pl.kind != "norm":
             raise err(EISDIR)
@@ -229,6 +290,7 @@ class Rootfs(PathResolver):
             raise err(ENOTDIR)
         with host_errors:
             os.unlink(pl.host)
+        self._notify_removed(pl, info, False)
 
     def rename(self, cwd_old: str, old: bytes | str, cwd_new: str, new: bytes | str,
                flags: int = 0) -> None:
@@ -244,10 +306,31 @@ class Rootfs(PathResolver):
             raise err(ENOENT)
         if not st_.S_ISDIR(info.st_mode) and (src.trailing_slash or dst.trailing_slash):
             raise err(ENOTDIR)
-        if flags & ls.RENAME_NOREPLACE and dst.lstat() is not None:
+        target = dst.lstat()
+        if flags & ls.RENAME_NOREPLACE and target is not None:
             raise err(EEXIST)
         with host_errors:
             os.rename(src.host, dst.host)
+        if self.fsnotify.marks and (target is None or key_of(target) != key_of(info)):
+            self._notify_moved(src, dst, info, target)
+
+    def _notify_moved(self, src: ParentLookup, dst: ParentLookup, info: os.stat_result,
+                      target: os.stat_result | None) -> None:
+        """fsnotify_move(): IN_MOVED_FROM and IN_MOVED_TO with one cookie, the replaced
+        target's fsnotify_link_count(), the source's IN_MOVE_SELF; then the target's
+        IN_DELETE_SELF and IN_IGNORED when its last link went."""
+        n, isdir = self.fsnotify, st_.S_ISDIR(info.st_mode)
+        cookie = n.next_cookie()
+        if src.parent.st is not None:
+            n.name(key_of(src.parent.st), ino.IN_MOVED_FROM, src.name, isdir, cookie)
+        if dst.parent.st is not None:
+            n.name(key_of(dst.parent.st), ino.IN_MOVED_TO, dst.name, isdir, cookie)
+        if target is not None:
+            n.inode(key_of(target), ino.IN_ATTRIB, st_.S_ISDIR(target.st_mode))
+        n.inode(key_of(info), ino.IN_MOVE_SELF, isdir)
+        if target is not None and (st_.S_ISDIR(target.st_mode) or target.st_nlink <= 1):
+            n.inode(key_of(target), ino.IN_DELETE_SELF, st_.S_ISDIR(target.st_mode))
+            n.gone(key_of(target))
 
     def symlink(self, target: bytes | str, cwd: str, linkpath: bytes | str) -> None:
         """symlinkat: the text is stored verbatim; it is resolved inside the rootfs when used."""
@@ -259,6 +342,7 @@ class Rootfs(PathResolver):
         pl = self._create_slot(cwd, linkpath)
         with host_errors:
             os.symlink(raw, os.fsencode(pl.host))
+        self._notify_created(pl, False)
 
     def link(self, cwd_old: str, old: bytes | str, cwd_new: str, new: bytes | str,
              follow: bool = False) -> None:
@@ -269,6 +353,9 @@ class Rootfs(PathResolver):
             raise err(EPERM)
         with host_errors:
             os.link(src.host, pl.host, follow_symlinks=False)
+        if self.fsnotify.marks and src.st is not None:       # fsnotify_link()
+            self.fsnotify.inode(key_of(src.st), ino.IN_ATTRIB, False)
+            self._notify_created(pl, False)
 
     # -- attributes -------------------------------------------------------------------
     def truncate(self, cwd: str, path: bytes | str, length: int) -> str:
@@ -283,6 +370,7 @@ class Rootfs(PathResolver):
             raise err(EINVAL)
         with host_errors:
             os.truncate(res.host, length)
+        self._notify_path(res, ino.IN_MODIFY)      # notify_change(ATTR_SIZE)
         return str(res.host)
 
     def chmod(self, cwd: str, path: bytes | str, mode: int, follow: bool = True) -> None:
@@ -292,6 +380,7 @@ class Rootfs(PathResolver):
             raise err(EOPNOTSUPP)
         with host_errors:
             os.chmod(res.host, mode & 0o7777)
+        self._notify_path(res, ino.IN_ATTRIB)      # notify_change(ATTR_MODE)
 
     def utimens(self, cwd: str, path: bytes | str, atime_ns: int | None, mtime_ns: int | None,
                 follow: bool = True) -> None:
@@ -304,6 +393,16 @@ class Rootfs(PathResolver):
         m = res.st.st_mtime_ns if mtime_ns is None else mtime_ns
         with host_errors:
             os.utime(res.host, ns=(a, m), follow_symlinks=False)
+        # fsnotify_change(): both times IN_ATTRIB, the access time alone IN_ACCESS, the
+        # modification time alone IN_MODIFY
+        self._notify_path(res, ino.IN_ATTRIB if atime_ns is not None and mtime_ns is not None
+                          else ino.IN_ACCESS if atime_ns is not None else ino.IN_MODIFY)
+
+    def chown(self, cwd: str, path: bytes | str, follow: bool) -> None:
+        """chown_common() of a uid or gid: the model keeps the host's owners, but
+        notify_change(ATTR_UID/ATTR_GID) reports IN_ATTRIB."""
+        if self.fsnotify.marks:
+            self._notify_path(self.resolve(cwd, path, follow_final=follow), ino.IN_ATTRIB)
 
 
 def _host_open_flags(flags: int) -> int:

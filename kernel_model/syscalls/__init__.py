@@ -30,7 +30,7 @@ LAZY_HOMES: dict[str, tuple[str, ...]] = {
     "kernel_model.syscalls.events": (
         "epoll_create1", "epoll_ctl", "epoll_pwait", "epoll_pwait2", "eventfd2",
         "timerfd_create", "timerfd_settime", "timerfd_gettime", "signalfd4", "pidfd_open",
-        "pidfd_send_signal"),
+        "pidfd_send_signal", "inotify_init1", "inotify_add_watch", "inotify_rm_watch"),
     "kernel_model.syscalls.net": (
         "socket", "socketpair", "bind", "getsockname", "getpeername", "listen", "accept",
         "accept4", "connect", "shutdown", "setsockopt", "getsockopt"),

@@ -1,4 +1,4 @@
-"""Event files: epoll, eventfd2, timerfd, signalfd4 and pidfd_open.
+"""Event files: epoll, eventfd2, timerfd, signalfd4, pidfd_open and inotify.
 
 Waiting is the scheduler's: epoll_pwait sleeps on the instance's wait queue
 (every watched file's change that can interest an entry notifies it) with a
@@ -274,4 +274,46 @@ def sys_pidfd_send_signal(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         k.signals.send_thread(t, signo, info)
     elif signo:
         k.signals.send_process(proc, signo, info)
+    return 0
+
+
+# --- inotify (fs/notify/inotify/inotify_user.c) -------------------------------------------
+@syscall("inotify_init1")
+def sys_inotify_init1(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    from kernel_model.inotify import IN_CLOEXEC, IN_NONBLOCK, Inotify
+    flags = s32(a[0])
+    if flags & ~(IN_CLOEXEC | IN_NONBLOCK):       # do_inotify_init()
+        return -errno.EINVAL
+    return _install(k, t, Inotify(flags, k.rootfs.fsnotify), bool(flags & IN_CLOEXEC))
+
+
+@syscall("inotify_add_watch")
+def sys_inotify_add_watch(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    from kernel_model import inotify as ino
+    from kernel_model.syscalls.fs import guest_path
+    mask = a[2] & 0xFFFF_FFFF
+    if mask & ino.IN_MASK_ADD and mask & ino.IN_MASK_CREATE:
+        return -errno.EINVAL
+    if not mask & ino.ALL_INOTIFY_BITS:
+        return -errno.EINVAL
+    f = t.process.fds.get(s32(a[0]))               # fdget(): -EBADF
+    if not isinstance(f, ino.Inotify):             # f_op != &inotify_fops
+        return -errno.EINVAL
+    # inotify_find_inode(): LOOKUP_FOLLOW unless IN_DONT_FOLLOW, LOOKUP_DIRECTORY for
+    # IN_ONLYDIR
+    res = k.rootfs.resolve(t.process.cwd, guest_path(k, a[1]),
+                           follow_final=not mask & ino.IN_DONT_FOLLOW)
+    assert res.st is not None
+    if mask & ino.IN_ONLYDIR and not res.is_dir:
+        return -errno.ENOTDIR
+    return f.add_watch(ino.key_of(res.st), mask)
+
+
+@syscall("inotify_rm_watch")
+def sys_inotify_rm_watch(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    from kernel_model.inotify import Inotify
+    f = t.process.fds.get(s32(a[0]))
+    if not isinstance(f, Inotify):
+        return -errno.EINVAL
+    f.rm_watch(s32(a[1]))
     return 0

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from kernel_model import file_cut
 from kernel_model import linux_structs as ls
+from kernel_model.errors import KernelError
 from kernel_model.files import HostFile
 from kernel_model.process import Thread
 from kernel_model.syscalls import s32, s64, syscall
@@ -128,12 +129,26 @@ def sys_fchownat(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     dfd = s32(a[0])
     if name[:1] not in (b"/", b"") and dfd != ls.AT_FDCWD and dfd < 0:
         return -errno.EBADF             # (path_init(): fdget(dfd) finds no file)
+    if k.rootfs.fsnotify.marks and _owner_change(a[2], a[3]) and name:
+        cwd = dir_of(k, t, dfd) if not name.startswith(b"/") else "/"
+        try:
+            k.rootfs.chown(cwd, name, not s32(a[4]) & ls.AT_SYMLINK_NOFOLLOW)
+        except KernelError:
+            pass        # (the model answers chown without looking the name up)
     return 0
+
+
+def _owner_change(uid: int, gid: int) -> bool:
+    """chown_common(): a uid or gid other than -1 sets ATTR_UID / ATTR_GID (IN_ATTRIB)."""
+    return (uid & 0xFFFF_FFFF) != 0xFFFF_FFFF or (gid & 0xFFFF_FFFF) != 0xFFFF_FFFF
 
 
 @syscall("fchown")
 def sys_fchown(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    t.process.fds.get(s32(a[0]))
+    f = t.process.fds.get(s32(a[0]))
+    n = getattr(f, "fsnotify", None)
+    if n is not None and n.marks and _owner_change(a[1], a[2]):
+        n.file_event(f, 0x4)            # notify_change(ATTR_UID/ATTR_GID): IN_ATTRIB
     return 0
 
 

@@ -175,7 +175,8 @@ def _prepare_work(root: Path, manifest: dict[str, Any]) -> None:
     _fix_mtimes(work, ["Makefile", "a.txt", "a.up", "b.txt", "b.up", "cases.sql",
                        "data.csv", "data.gz", "data.json", "data.txt", "macros.m4",
                        "numbers.txt", "script.lua", "script.sh", "wal.sql", "ab.patch",
-                       "errs.pl", "script.pl", "script.py", "xattr.py", "sched.py"])
+                       "errs.pl", "script.pl", "script.py", "xattr.py", "sched.py",
+                       "ino.pl"])
     (work / "data.tar").write_bytes(_tar_archive(work))
     (work / "data.cpio").write_bytes(_cpio_archive())
     (work / "x").mkdir(exist_ok=True)          # tar-extract's target

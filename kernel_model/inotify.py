@@ -87,9 +87,13 @@ class Fsnotify:
                 self.remove(mark)
 
     def inode(self, key: Key, mask: int, isdir: bool) -> None:
-        """fsnotify_inode(): an event on the inode itself (its own marks only)."""
+        """fsnotify_inode(): an event on the inode itself (its own marks only).  A
+        directory's IN_DELETE_SELF and IN_MOVE_SELF carry no IN_ISDIR (as Linux 6.18
+        reports them)."""
+        if isdir and not mask & (IN_DELETE_SELF | IN_MOVE_SELF):
+            mask |= IN_ISDIR
         if key in self.marks:
-            self._send(key, mask | (IN_ISDIR if isdir else 0), b"", 0, False)
+            self._send(key, mask, b"", 0, False)
 
     def name(self, dirkey: Key, mask: int, name: str | bytes, isdir: bool, cookie: int = 0) -> None:
         """fsnotify_name(): a directory-entry event (create, delete, move) on the directory."""

@@ -93,20 +93,19 @@ class Rootfs(PathResolver):
 
     def _notify_removed(self, pl: ParentLookup, info: os.stat_result, rmdir: bool) -> None:
         """vfs_unlink()/vfs_rmdir(): fsnotify_link_count() (a file), then d_delete_notify():
-        IN_DELETE_SELF when the last link went, IN_DELETE on the directory, and the
-        inode's marks go (IN_IGNORED).  An inode still open is taken as freed at once."""
+        when the last link went fsnotify_inoderemove() (IN_DELETE_SELF, the inode's marks
+        gone: IN_IGNORED), then IN_DELETE on the directory.  An inode still open is taken
+        as freed at once."""
         if not self.fsnotify.marks:
             return
         key, isdir = key_of(info), st_.S_ISDIR(info.st_mode)
         if not rmdir:
             self.fsnotify.inode(key, ino.IN_ATTRIB, isdir)
-        last = rmdir or info.st_nlink <= 1
-        if last:
+        if rmdir or info.st_nlink <= 1:
             self.fsnotify.inode(key, ino.IN_DELETE_SELF, isdir)
+            self.fsnotify.gone(key)
         if pl.parent.st is not None:
             self.fsnotify.name(key_of(pl.parent.st), ino.IN_DELETE, pl.name, isdir)
-        if last:
-            self.fsnotify.gone(key)
 
     def resolve(self, cwd: str, path: bytes | str, *, follow_final: bool = True,
                 must_exist: bool = True) -> Resolved:

@@ -171,8 +171,8 @@ def test_a_watched_file_deleted_sends_delete_self_and_ignored(kernel: Kernel,
     assert named(kernel, "truncate", b"/f", NAME, 0) == 0
     assert named(kernel, "unlinkat", b"/f", AT_FDCWD, NAME, 0) == 0
     assert events(kernel, fd) == [(wd, ino.IN_MODIFY, 0, b""), (wd, ino.IN_ATTRIB, 0, b""),
-                                  (wd, ino.IN_DELETE_SELF, 0, b""), (dw, ino.IN_DELETE, 0, b"f"),
-                                  (wd, ino.IN_IGNORED, 0, b"")]
+                                  (wd, ino.IN_DELETE_SELF, 0, b""), (wd, ino.IN_IGNORED, 0, b""),
+                                  (dw, ino.IN_DELETE, 0, b"f")]
     assert call(kernel, "inotify_rm_watch", fd, wd) == -errno.EINVAL
 
 

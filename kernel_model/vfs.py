@@ -86,6 +86,18 @@ class Rootfs(PathResolver):
         self.fsnotify.dentry(key_of(res.st), mask, st_.S_ISDIR(res.st.st_mode), parent,
                              res.host.name)
 
+    def notify_host(self, host: str | Path, mask: int) -> None:
+        """fsnotify_dentry() on a host file the caller looked up itself (xattr calls)."""
+        if not self.fsnotify.marks:
+            return
+        path = Path(host)
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return
+        self.fsnotify.dentry(key_of(info), mask, st_.S_ISDIR(info.st_mode),
+                             self._dir_key(path), path.name)
+
     def _notify_created(self, pl: ParentLookup, isdir: bool) -> None:
         """fsnotify_create() / fsnotify_mkdir(): IN_CREATE on the new name's directory."""
         if self.fsnotify.marks and pl.parent.st is not None:

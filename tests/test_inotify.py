@@ -216,3 +216,56 @@ def test_closing_the_instance_drops_its_marks(kernel: Kernel) -> None:
     assert kernel.rootfs.fsnotify.marks
     assert call(kernel, "close", fd) == 0
     assert not kernel.rootfs.fsnotify.marks
+
+
+def test_a_blocking_read_sleeps_until_an_event_and_epoll_sees_it(kernel: Kernel) -> None:
+    from kernel_model.process import ThreadState
+    from kernel_model.scheduler import Block
+
+    fd = call(kernel, "inotify_init1", 0)
+    add_watch(kernel, fd, b"/", ino.IN_CREATE)
+    ep = call(kernel, "epoll_create1", 0)
+    kernel.uaccess.write(DATA, struct.pack("<IIQ", ls.POLLIN, 0, 7))
+    assert call(kernel, "epoll_ctl", ep, 1, fd, DATA) == 0         # EPOLL_CTL_ADD
+    assert call(kernel, "epoll_pwait", ep, DATA, 4, 0, 0, 8) == 0
+    t = kernel.current
+    with pytest.raises(Block) as blocked:
+        call(kernel, "read", fd, DATA, 4096)
+    kernel.sched.block(t, blocked.value.reason)                    # (traps.py's part)
+    assert t.state == ThreadState.BLOCKED
+    assert named(kernel, "mkdirat", b"/d", AT_FDCWD, NAME, 0o755) == 0
+    assert t.state == ThreadState.RUNNABLE                         # woken by the event
+    assert call(kernel, "epoll_pwait", ep, DATA, 4, 0, 0, 8) == 1
+    assert struct.unpack_from("<IIQ", kernel.uaccess.read(DATA, 16))[2] == 7
+    assert events(kernel, fd) == [(1, ino.IN_CREATE | ino.IN_ISDIR, 0, b"d")]
+
+
+def test_attribute_changes_report_as_fsnotify_change_does(kernel: Kernel, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("data")
+    fd = instance(kernel)
+    wd = add_watch(kernel, fd, b"/f", ino.IN_ALL_EVENTS)
+    omit = (1 << 30) - 2
+    assert named(kernel, "utimensat", b"/f", AT_FDCWD, NAME, 0, 0) == 0        # both: ATTRIB
+    kernel.uaccess.write(NAME2, struct.pack("<qqqq", 5, 0, 0, omit))
+    assert named(kernel, "utimensat", b"/f", AT_FDCWD, NAME, NAME2, 0) == 0    # atime: ACCESS
+    kernel.uaccess.write(NAME2, struct.pack("<qqqq", 0, omit, 6, 0))
+    assert named(kernel, "utimensat", b"/f", AT_FDCWD, NAME, NAME2, 0) == 0    # mtime: MODIFY
+    assert named(kernel, "fchownat", b"/f", AT_FDCWD, NAME, 0, 0xFFFF_FFFF, 0) == 0
+    f = openat(kernel, b"/f", ls.O_RDWR)
+    assert call(kernel, "ftruncate", f, 1) == 0
+    assert call(kernel, "fchown", f, 0xFFFF_FFFF, 0xFFFF_FFFF) == 0             # no change
+    try:
+        os.setxattr(tmp_path / "f", "user.probe", b"1")
+    except OSError:
+        xattr = []
+    else:
+        k = kernel
+        k.uaccess.write(NAME2, b"user.colour\0")
+        k.uaccess.write(DATA, b"blue")
+        assert call(k, "fsetxattr", f, NAME2, DATA, 4, 0) == 0
+        xattr = [(wd, ino.IN_ATTRIB, 0, b"")]
+    call(kernel, "close", f)
+    assert events(kernel, fd) == [
+        (wd, ino.IN_ATTRIB, 0, b""), (wd, ino.IN_ACCESS, 0, b""), (wd, ino.IN_MODIFY, 0, b""),
+        (wd, ino.IN_ATTRIB, 0, b""), (wd, ino.IN_OPEN, 0, b""), (wd, ino.IN_MODIFY, 0, b""),
+        *xattr, (wd, ino.IN_CLOSE_WRITE, 0, b"")]

@@ -237,6 +237,16 @@ def _host_flags(flags: int) -> int:
         (os.XATTR_REPLACE if flags & XATTR_REPLACE else 0)
 
 
+#: fsnotify_xattr(): a set or removed attribute is IN_ATTRIB (kernel_model/inotify.py)
+_IN_ATTRIB = 0x4
+
+
+def _notify_file(f: HostFile) -> None:
+    n = f.fsnotify
+    if n is not None and n.marks:
+        n.file_event(f, _IN_ATTRIB)
+
+
 def _setxattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
     host = _host(k, t, a[0], follow)            # path_setxattr(): the lookup first
     name, value, flags = _set_args(k, a)
@@ -244,6 +254,7 @@ def _setxattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
         return -errno.EPERM
     with host_errors:
         os.setxattr(host, name, value, _host_flags(flags), follow_symlinks=follow)
+    k.rootfs.notify_host(host, _IN_ATTRIB)
     return 0
 
 
@@ -267,6 +278,7 @@ def sys_fsetxattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EPERM
     with host_errors:
         os.setxattr(f.fd, name, value, _host_flags(flags))
+    _notify_file(f)
     return 0
 
 
@@ -277,6 +289,7 @@ def _removexattr(k: Kernel, t: Thread, a, follow: bool) -> int:  # noqa: ANN001
         return -errno.EPERM
     with host_errors:
         os.removexattr(host, name, follow_symlinks=follow)
+    k.rootfs.notify_host(host, _IN_ATTRIB)
     return 0
 
 
@@ -300,4 +313,5 @@ def sys_fremovexattr(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         return -errno.EPERM
     with host_errors:
         os.removexattr(f.fd, name)
+    _notify_file(f)
     return 0

@@ -15,6 +15,7 @@ import stat as st_
 import struct
 from collections import deque
 from errno import EEXIST, EINVAL
+from typing import Any
 
 from kernel_model import linux_structs as ls
 from kernel_model.anonfile import AnonFile
@@ -70,6 +71,12 @@ class Fsnotify:
     def __init__(self) -> None:
         self.marks: dict[Key, list[Mark]] = {}
         self.cookie = 0
+        #: The kernel's processes (set by the kernel): whose open files keep an unlinked
+        #: inode alive.
+        self.processes: dict[int, Any] = {}
+        #: Watched inodes whose last link went while a file held them open: their
+        #: IN_DELETE_SELF waits for the last close (dentry_unlink_inode() at the last dput()).
+        self.pending: set[Key] = set()
 
     def next_cookie(self) -> int:
         self.cookie = (self.cookie + 1) & 0xFFFF_FFFF
@@ -115,6 +122,43 @@ class Fsnotify:
         """fsnotify_inode_delete(): the inode was freed; its marks go (IN_IGNORED)."""
         for mark in list(self.marks.get(key, ())):
             self.remove(mark)
+
+    def unlinked(self, key: Key, isdir: bool) -> None:
+        """The inode's last link went: fsnotify_inoderemove() (IN_DELETE_SELF, its marks
+        gone), at once or, while a file holds it open, at that file's last close."""
+        if key not in self.marks:
+            return
+        if not isdir and self._held(key, None):
+            self.pending.add(key)
+            return
+        self.inode(key, IN_DELETE_SELF, isdir)
+        self.gone(key)
+
+    def closed(self, f: object) -> None:
+        """A HostFile's last close (after its IN_CLOSE_*): a pending inode is freed now."""
+        try:
+            key = key_of(os.fstat(getattr(f, "fd", -1)))
+        except OSError:
+            return
+        if key in self.pending and not self._held(key, f):
+            self.pending.discard(key)
+            self.inode(key, IN_DELETE_SELF, False)
+            self.gone(key)
+
+    def _held(self, key: Key, but: object) -> bool:
+        """Whether an open file other than ``but`` in any process's table is the inode."""
+        for proc in self.processes.values():
+            fds = getattr(proc, "fds", None)
+            for _, f in fds.items() if fds is not None else ():
+                fd = getattr(f, "fd", -1)
+                if f is but or fd < 0 or getattr(f, "fsnotify", None) is None:
+                    continue
+                try:
+                    if key_of(os.fstat(fd)) == key:
+                        return True
+                except OSError:
+                    continue
+        return False
 
     # -- marks ------------------------------------------------------------------------
     def remove(self, mark: Mark) -> None:

@@ -127,6 +127,7 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
             self.frames.reserve_range(base, base + size)
         self.sched = Scheduler()
         self.processes: dict[int, Process] = {}
+        self._base_rootfs.fsnotify.processes = self.processes   # (inotify: open unlinked files)
         self.threads: dict[int, Thread] = {}
         self.current: Thread | None = None
         self._active_mm: AddressSpace | None = None
@@ -285,10 +286,14 @@ class Kernel(TrapsMixin, LifecycleMixin, RunLoopMixin):
         if fs is None:
             fs = self._chroots[t.process.root] = Rootfs(
                 self._base_rootfs.root / t.process.root.lstrip("/"))
+            fs.fsnotify = self._base_rootfs.fsnotify        # one set of inotify marks
         return fs
 
     @rootfs.setter
     def rootfs(self, fs: Rootfs) -> None:
+        old = self.__dict__.get("_base_rootfs")
+        if old is not None:
+            fs.fsnotify = old.fsnotify      # (a restored snapshot's inotify marks stay)
         self._base_rootfs = fs
         self._chroots: dict[str, Rootfs] = {}
 

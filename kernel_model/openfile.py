@@ -386,6 +386,8 @@ class HostFile(OpenFile):
                 and not self.flags & ls.O_PATH:
             # __fput(): fsnotify_close(): IN_CLOSE_WRITE for FMODE_WRITE, else NOWRITE
             self.fsnotify.file_event(self, 0x8 if self.writable else 0x10)
+            if self.fsnotify.pending:
+                self.fsnotify.closed(self)
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

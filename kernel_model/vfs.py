@@ -106,16 +106,15 @@ class Rootfs(PathResolver):
     def _notify_removed(self, pl: ParentLookup, info: os.stat_result, rmdir: bool) -> None:
         """vfs_unlink()/vfs_rmdir(): fsnotify_link_count() (a file), then d_delete_notify():
         when the last link went fsnotify_inoderemove() (IN_DELETE_SELF, the inode's marks
-        gone: IN_IGNORED), then IN_DELETE on the directory.  An inode still open is taken
-        as freed at once."""
+        gone: IN_IGNORED; at the last close while a file holds it open), then IN_DELETE on
+        the directory."""
         if not self.fsnotify.marks:
             return
         key, isdir = key_of(info), st_.S_ISDIR(info.st_mode)
         if not rmdir:
             self.fsnotify.inode(key, ino.IN_ATTRIB, isdir)
         if rmdir or info.st_nlink <= 1:
-            self.fsnotify.inode(key, ino.IN_DELETE_SELF, isdir)
-            self.fsnotify.gone(key)
+            self.fsnotify.unlinked(key, isdir)
         if pl.parent.st is not None:
             self.fsnotify.name(key_of(pl.parent.st), ino.IN_DELETE, pl.name, isdir)
 
@@ -340,8 +339,7 @@ class Rootfs(PathResolver):
             n.inode(key_of(target), ino.IN_ATTRIB, st_.S_ISDIR(target.st_mode))
         n.inode(key_of(info), ino.IN_MOVE_SELF, isdir)
         if target is not None and (st_.S_ISDIR(target.st_mode) or target.st_nlink <= 1):
-            n.inode(key_of(target), ino.IN_DELETE_SELF, st_.S_ISDIR(target.st_mode))
-            n.gone(key_of(target))
+            n.unlinked(key_of(target), st_.S_ISDIR(target.st_mode))
 
     def symlink(self, target: bytes | str, cwd: str, linkpath: bytes | str) -> None:
         """symlinkat: the text is stored verbatim; it is resolved inside the rootfs when used."""

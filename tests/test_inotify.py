@@ -269,3 +269,18 @@ def test_attribute_changes_report_as_fsnotify_change_does(kernel: Kernel, tmp_pa
         (wd, ino.IN_ATTRIB, 0, b""), (wd, ino.IN_ACCESS, 0, b""), (wd, ino.IN_MODIFY, 0, b""),
         (wd, ino.IN_ATTRIB, 0, b""), (wd, ino.IN_OPEN, 0, b""), (wd, ino.IN_MODIFY, 0, b""),
         *xattr, (wd, ino.IN_CLOSE_WRITE, 0, b"")]
+
+
+def test_an_open_unlinked_file_is_deleted_at_its_last_close(kernel: Kernel,
+                                                           tmp_path: Path) -> None:
+    (tmp_path / "log").write_text("line\n")
+    fd = instance(kernel)
+    wd = add_watch(kernel, fd, b"/log", ino.IN_ALL_EVENTS)
+    f = openat(kernel, b"/log", ls.O_RDONLY)
+    g = call(kernel, "dup", f)
+    assert named(kernel, "unlinkat", b"/log", AT_FDCWD, NAME, 0) == 0
+    call(kernel, "close", f)
+    assert events(kernel, fd) == [(wd, ino.IN_OPEN, 0, b""), (wd, ino.IN_ATTRIB, 0, b"")]
+    call(kernel, "close", g)                                       # the last reference
+    assert events(kernel, fd) == [(wd, ino.IN_CLOSE_NOWRITE, 0, b""),
+                                  (wd, ino.IN_DELETE_SELF, 0, b""), (wd, ino.IN_IGNORED, 0, b"")]

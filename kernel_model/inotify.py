@@ -307,5 +307,7 @@ class Inotify(AnonFile):
 
     def fdinfo(self) -> str:
         """inotify_fdinfo(): one line per watch."""
-        return "".join(f"inotify wd:{m.wd:x} ino:{m.key[1]:x} sdev:{m.key[0]:x} "
+        # sdev: the super block's dev_t in the kernel's encoding (MKDEV(): major << 20)
+        return "".join(f"inotify wd:{m.wd:x} ino:{m.key[1]:x} "
+                       f"sdev:{os.major(m.key[0]) << 20 | os.minor(m.key[0]):x} "
                        f"mask:{m.mask:x} ignored_mask:0\n" for m in self.wds.values())

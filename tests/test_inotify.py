@@ -97,7 +97,10 @@ def test_add_watch_errors_and_watch_descriptors(kernel: Kernel, tmp_path: Path) 
     assert add_watch(kernel, fd, b"/file", ino.IN_MODIFY | ino.IN_ONLYDIR) == -errno.ENOTDIR
     assert add_watch(kernel, fd, b"/file", ino.IN_MODIFY) == 1
     assert add_watch(kernel, fd, b"/hard", ino.IN_ATTRIB | ino.IN_MASK_ADD) == 1   # same inode
-    assert "mask:6 " in kernel.init.fds.get(fd).fdinfo()
+    info = os.stat(tmp_path / "file")
+    assert kernel.init.fds.get(fd).fdinfo() == (
+        f"inotify wd:1 ino:{info.st_ino:x} "
+        f"sdev:{os.major(info.st_dev) << 20 | os.minor(info.st_dev):x} mask:6 ignored_mask:0\n")
     assert add_watch(kernel, fd, b"/sym", ino.IN_OPEN) == 1                         # followed
     assert "mask:20 " in kernel.init.fds.get(fd).fdinfo()                           # replaced
     assert add_watch(kernel, fd, b"/sym", ino.IN_OPEN | ino.IN_DONT_FOLLOW) == 2    # the link
@@ -284,3 +287,16 @@ def test_an_open_unlinked_file_is_deleted_at_its_last_close(kernel: Kernel,
     call(kernel, "close", g)                                       # the last reference
     assert events(kernel, fd) == [(wd, ino.IN_CLOSE_NOWRITE, 0, b""),
                                   (wd, ino.IN_DELETE_SELF, 0, b""), (wd, ino.IN_IGNORED, 0, b"")]
+
+
+def test_in_excl_unlink_drops_the_events_of_an_unlinked_child(kernel: Kernel) -> None:
+    a, b = instance(kernel), instance(kernel)
+    wa = add_watch(kernel, a, b"/", ino.IN_MODIFY | ino.IN_DELETE)
+    wb = add_watch(kernel, b, b"/", ino.IN_MODIFY | ino.IN_EXCL_UNLINK)
+    f = openat(kernel, b"/tmpfile", ls.O_CREAT | ls.O_WRONLY)
+    assert named(kernel, "unlinkat", b"/tmpfile", AT_FDCWD, NAME, 0) == 0
+    kernel.uaccess.write(DATA, b"x")
+    assert call(kernel, "write", f, DATA, 1) == 1
+    assert events(kernel, a) == [(wa, ino.IN_DELETE, 0, b"tmpfile"),
+                                 (wa, ino.IN_MODIFY, 0, b"tmpfile")]
+    assert events(kernel, b) == [] and wb == 1

@@ -199,6 +199,7 @@ CASES: dict[str, Case] = {
     "pipe2": lambda b, on: (b.put(0x200, bytes(8)), _ON * on),
     "eventfd2": lambda b, on: (0, _ON * on),
     "epoll_create1": lambda b, on: (_ON * on,),
+    "inotify_init1": lambda b, on: (_ON * on,),                         # IN_CLOEXEC = O_CLOEXEC
     "timerfd_create": lambda b, on: (1, _ON * on),                      # CLOCK_MONOTONIC
     "signalfd4": lambda b, on: ((1 << 64) - 1, b.put(0x300, struct.pack("<Q", 1 << 11)), 8,
                                 _ON * on),

@@ -456,7 +456,9 @@ def _finish_run(hw: Machine, kernel: Kernel, opts: KernelOptions,
     except BudgetExhausted as exc:
         raise BudgetExceeded(str(exc), "raise --max-insns or leave it out") from exc
     except Deadlock as exc:
-        raise GuestCrash(f"deadlock: {exc}", "the program waits for something that never happens") from exc
+        hint = ("a stopped process runs again only on a SIGCONT from another process of the run"
+                if "SIGCONT" in str(exc) else "the program waits for something that never happens")
+        raise GuestCrash(f"deadlock: {exc}", hint) from exc
     except RecursionError as exc:
         raise EmulatorFault("internal recursion limit reached", "rerun with -v and report it") from exc
     if trace is not None and inputs is not None:

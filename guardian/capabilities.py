@@ -141,7 +141,9 @@ CAP_TABLE: dict[str, tuple[CapRule, ...]] = {
     "capget": (_b(0, 8, RW), _b(1, 24, W)),
     "execve": (_s(0), CapRule(1, "strlist"), CapRule(2, "strlist")),
     "wait4": (_b(1, 4, W), _b(3, 144, W)),
-    "waitid": (_b(2, 128, W), _b(4, 144, W)),
+    # waitid writes six siginfo fields with unsafe_put_user() (si_signo, si_errno, si_code;
+    # si_pid, si_uid, si_status): neither the padding nor si_utime/si_stime
+    "waitid": (_b(2, 12, W), _b(2, 12, W, 16), _b(4, 144, W)),
     # clone's TID words (ptid, ctid) are granted by guardian.tid_words: which word, in
     # which tree, per flag -- never by address alone.
     "clone": (),

@@ -90,6 +90,7 @@ class LifecycleMixin:
                    for p in self.processes.values()):
             proc.fds.close_all()
         proc.exit_status = status
+        proc.stopped, proc.parked = False, []        # (SIGNAL_GROUP_EXIT ends a group stop)
         if self.tracer.enabled:
             self.tracer.emit("process", what="exit", child=proc.pid, status=status)
         self.arm_itimer(proc, None, 0)

@@ -117,6 +117,13 @@ class Process:
     confidential: bool = False           # its memory and registers are the Guardian's
     child_subreaper: bool = False        # PR_SET_CHILD_SUBREAPER: orphans below come here
     thp_disabled: bool = False           # PR_SET_THP_DISABLE: inherited by fork, kept by exec
+    # job control (kernel_model/job_control.py): SIGNAL_STOP_STOPPED, the stop report a
+    # WUNTRACED wait consumes (group_exit_code), SIGNAL_STOP_CONTINUED, the threads the
+    # scheduler picked while it was stopped
+    stopped: bool = False
+    stop_code: int = 0
+    continued: bool = False
+    parked: list[Thread] = field(default_factory=list)
 
     @property
     def dumpable(self) -> int:

@@ -62,6 +62,8 @@ def _comm(p: Process, t: Thread) -> str:
 def _state(p: Process) -> str:
     if p.exit_status is not None:
         return "Z (zombie)"
+    if p.stopped:
+        return "T (stopped)"
     if any(t.state == ThreadState.RUNNABLE for t in p.threads):
         return "R (running)"
     return "S (sleeping)"

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from abi import Call, Status
 from emulator import sysregs as S
 from emulator.fastuc import CTX_PC
-from kernel_model import interrupts, rseq
+from kernel_model import interrupts, job_control, rseq
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import CLREX_VA
@@ -66,6 +66,9 @@ class RunLoopMixin:
             if t is None:
                 if not self._idle():
                     raise Deadlock(self._deadlock_report())
+                continue
+            if t.process.stopped:
+                job_control.park(t)             # it waits for SIGCONT
                 continue
             self.current = t
             self.switch_mm(t.process.mm)
@@ -221,6 +224,10 @@ class RunLoopMixin:
     def _deadlock_report(self) -> str:
         waits = ", ".join(f"tid {t.tid} in {t.wait.what if t.wait else '?'}"
                           for t in self.sched.blocked)
+        stopped = job_control.describe_stopped(self)
+        if stopped:
+            return f"every thread is blocked or stopped and no timer is pending ({stopped}" + \
+                (f"; {waits})" if waits else ")")
         return f"every thread is blocked and no timer is pending ({waits})"
 
     # --- sleeping and waking ----------------------------------------------------------

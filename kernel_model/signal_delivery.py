@@ -9,7 +9,7 @@ from unicorn.arm64_const import UC_ARM64_REG_PC as PC_REG
 from unicorn.arm64_const import UC_ARM64_REG_X0 as X0
 
 from abi import Call, Status
-from kernel_model import rseq
+from kernel_model import job_control, rseq
 from kernel_model import signals as sig
 from kernel_model.errors import KernelError
 from kernel_model.exec import SIGPAGE_VA
@@ -51,6 +51,7 @@ class SignalDelivery:
         if signo == sig.SIGKILL:
             k.exit_process(proc, sig.SIGKILL)
             return
+        job_control.prepare(k, proc, signo)
         alive = proc.alive_threads
         if self._ignored(proc, signo, alive[0].sigmask if alive else 0):
             return
@@ -74,6 +75,7 @@ class SignalDelivery:
         if signo == sig.SIGKILL:
             self.k.exit_process(proc, sig.SIGKILL)
             return
+        job_control.prepare(self.k, proc, signo)
         if self._ignored(proc, signo, t.sigmask):
             return
         t.pending.add(signo, info)
@@ -111,6 +113,11 @@ class SignalDelivery:
         if t.state != ThreadState.BLOCKED or t.wait is None or not t.wait.interruptible:
             return
         act = t.process.sigactions.get(signo)
+        if act.handler == sig.SIG_DFL and job_control.is_stop_signal(signo):
+            # the call is cut for the group stop and restarted after it (no handler
+            # runs: -ERESTARTSYS comes back as a restart)
+            self.k.wake(t, None)
+            return
         restart = bool(act.flags & sig.SA_RESTART) and t.wait.what in _RESTARTABLE
         self.k.wake(t, None if restart else -errno.EINTR)
 
@@ -143,8 +150,7 @@ class SignalDelivery:
                                   reason=k.crash_reports[proc.pid])
                 k.exit_process(proc, signo)
             elif what == "stop":
-                k.options.warnings.append(f"{sig.signame(signo)} would stop pid {proc.pid}; "
-                                          "job control is not modelled, so it is ignored")
+                job_control.stop(k, t, signo)
             return
         fault = t.fault
         t.fault = (0, 0)

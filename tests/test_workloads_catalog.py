@@ -169,6 +169,7 @@ EXPECTED = {
     "signals",
     "threads",
     "unshare_calls",
+    "job_control",
 }
 
 

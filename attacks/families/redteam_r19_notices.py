@@ -456,8 +456,8 @@ def qa_sigchld_utime(adv: Adversary) -> None:
 
 @scenario(id="QA-040", title="Answer waitid() for an exited child with si_utime -200 ticks",
           family=RT, goal=Goal.LEAK, rules=("G-WAIT-STATUS", "G-IAGO-OUTPUT"), program=SIGNALS,
-          prop="The user time waitid() reports for the child (si_utime, clock ticks) is not "
-               "negative.")
+          prop="waitid() writes no si_utime: the kernel may store only the six fields "
+               "Linux writes.")
 def qa_waitid_utime(adv: Adversary) -> None:
     """1. The program (secret_r19_signals) forks a child that exits at once, reaps it with
     waitid(P_PID, child, &info, WEXITED) and, for a CLD_EXITED report, logs the label
@@ -465,5 +465,7 @@ def qa_waitid_utime(adv: Adversary) -> None:
     secret.
     2. Let the call run, then write si_utime -200 into the siginfo (the rest as written).
     3. The index is -2: the program logs bytes 16..23 of the secret's copy.  Linux's
-    wait_task_zombie fills si_utime from the child's user time, never negative."""
+    waitid writes six siginfo fields with unsafe_put_user() (si_signo, si_errno, si_code,
+    si_pid, si_uid, si_status) and never si_utime: the Guardian grants the kernel those
+    fields alone, so the write is refused."""
     _fill(adv, P_WAITID_UTIME, NUMBERS["waitid"], 2, struct.pack("<q", -200), offset=32)

@@ -116,6 +116,7 @@ def s64(value: int) -> int:
 
 # Importing the modules registers their handlers (the lazy ones register at first use).
 from kernel_model.syscalls import (  # noqa: E402,F401
+    child_wait,
     creds,
     fdtable,
     fileio,

@@ -1,4 +1,4 @@
-"""Process and thread syscalls: exit, clone/clone3, execve, wait4, ids."""
+"""Process and thread syscalls: exit, clone/clone3, execve, ids (wait4 and waitid: child_wait.py)."""
 
 from __future__ import annotations
 
@@ -51,10 +51,6 @@ CLONE_DETACHED = 0x400000
 CLONE_INTO_CGROUP = 0x2_0000_0000
 CLONE_SYSVSEM = 0x40000
 
-WNOHANG = 1
-WUNTRACED = 2
-WALL = 0x40000000
-WCLONE = 0x80000000
 
 
 @syscall("exit")
@@ -412,74 +408,6 @@ def _sched_fork(t: Thread) -> dict[str, int]:
     if t.sched_policy in (1, 2, 6):               # SCHED_FIFO, SCHED_RR, SCHED_DEADLINE
         return {"nice": 0, "sched_policy": 0, "rt_priority": 0}
     return {"nice": max(t.nice, 0), "sched_policy": t.sched_policy, "rt_priority": 0}
-
-
-def _wait_status_match(child: Process, pid: int, parent: Process) -> bool:
-    if pid > 0:
-        return child.pid == pid
-    if pid == 0:
-        return child.pgid == parent.pgid
-    if pid < -1:
-        return child.pgid == -pid
-    return True
-
-
-@syscall("wait4")
-def sys_wait4(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    pid, status_ptr, options = s32(a[0]), a[1], a[2]
-    proc = t.process
-    candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]
-    if not candidates:
-        return -errno.ECHILD
-    for child in candidates:
-        if child.exit_status is not None:
-            if status_ptr:
-                k.uaccess.write_u32(status_ptr, child.exit_status)
-            if a[3]:
-                k.uaccess.clear(a[3], 144)   # struct rusage
-            k.reap(child)
-            return child.pid
-    if options & WNOHANG:
-        return 0
-    k.block(WaitReason("wait4", key=proc))
-    return 0
-
-
-@syscall("waitid")
-def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    idtype, ident, infop, options = a[0], s32(a[1]), a[2], a[3]
-    proc = t.process
-    pid = -1 if idtype == 0 else ident if idtype == 1 else -ident if idtype == 2 else None
-    if idtype == 3:                       # P_PIDFD: the process a pidfd names
-        from kernel_model.syscalls.events import PidFd
-        f = proc.fds.get(ident)
-        if not isinstance(f, PidFd):
-            return -errno.EINVAL
-        pid = f.proc.pid
-    if pid is None:
-        return -errno.EINVAL
-    candidates = [c for c in proc.children if _wait_status_match(c, pid, proc)]
-    if not candidates:
-        return -errno.ECHILD
-    for child in candidates:
-        if child.exit_status is not None:
-            st = child.exit_status
-            code = sig.CLD_EXITED if st & 0x7F == 0 else sig.CLD_KILLED
-            detail = (st >> 8) & 0xFF if code == sig.CLD_EXITED else st & 0x7F
-            if infop:
-                k.uaccess.write(infop, sig.pack_siginfo(sig.SIGCHLD, code, pid=child.pid,
-                                                        status=detail))
-            if a[4]:
-                k.uaccess.clear(a[4], 144)   # struct rusage, as wait4 fills it
-            if not options & 0x01000000:    # WNOWAIT
-                k.reap(child)
-            return 0
-    if options & WNOHANG:
-        if infop:
-            k.uaccess.clear(infop, 128)
-        return 0
-    k.block(WaitReason("wait4", key=proc))
-    return 0
 
 
 @syscall("getpgid")

@@ -65,7 +65,7 @@
  *  17. Waits that fill a structure in the scratch area, each followed by a write() of the
  *      whole structure to /dev/null: rt_sigtimedwait({SIGUSR1}) for a SIGUSR1 it blocked
  *      and sent itself (its 128-byte siginfo), waitid(P_PID) for a forked child that
- *      exited (its 128-byte siginfo) and wait4() for another (its 144-byte rusage).
+ *      exited (the six siginfo fields Linux writes) and wait4() for another (its 144-byte rusage).
  *  18. epoll as an event loop: descriptor A registered with a cookie naming the handler
  *      table's "admin" entry, then removed with EPOLL_CTL_DEL (that channel is closed);
  *      the socket registered with a cookie naming the "ready" entry; epoll_pwait() for one
@@ -522,8 +522,10 @@ static void waits_step(void)
     work_in_scratch();
     marker(P_WAITID, OUTBUF, pid, 0, 0);
     r = sys6(SYS_waitid, 1 /* P_PID */, pid, OUTBUF, 4 /* WEXITED */, 0, 0);
-    if (r == 0)
-        log_bytes((const void *)OUTBUF, 128);
+    if (r == 0) {   /* the six fields Linux writes (unsafe_put_user() each) */
+        log_bytes((const void *)OUTBUF, 12);   /* si_signo, si_errno, si_code */
+        log_bytes((const void *)(OUTBUF + 16), 12);   /* si_pid, si_uid, si_status */
+    }
 
     pid = fork_exiting_child();
     int status = 0;

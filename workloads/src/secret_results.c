@@ -28,7 +28,7 @@
  *  12. prlimit64(0, RLIMIT_NOFILE, NULL, &old): the old struct rlimit (16 bytes).
  *  13. timerfd_gettime() of a fresh timerfd: the struct itimerspec (32 bytes).
  *  14. fork() a child that exits at once, waitid(P_PID, child, &info, WEXITED): the
- *      whole siginfo (128 bytes).
+ *      six fields Linux writes (si_signo, si_errno, si_code; si_pid, si_uid, si_status).
  *  15. fstatfs() of /dev/null: the whole struct statfs (120 bytes).
  *  16. get_robust_list(0, &head, &len): the head pointer and length (16 bytes).
  *  17. clock_getres(CLOCK_MONOTONIC) and gettimeofday(): each 16-byte result.
@@ -257,8 +257,10 @@ static void waitid_step(void)
     work_in_scratch();
     marker(P_WAITID, (long)scratch.raw, pid, 0, 0);
     long r = sys6(SYS_waitid, 1 /* P_PID */, pid, (long)scratch.raw, 4 /* WEXITED */, 0, 0);
-    if (r == 0)
-        log_bytes(scratch.raw, 128);
+    if (r == 0) {   /* the six fields Linux writes (unsafe_put_user() each) */
+        log_bytes(scratch.raw, 12);        /* si_signo, si_errno, si_code */
+        log_bytes(scratch.raw + 16, 12);   /* si_pid, si_uid, si_status */
+    }
     marker(P_WAITID + 1, r, 0, 0, 0);
 }
 

@@ -164,6 +164,7 @@ EXPECTED = {
     "secret_r87_rules",
     "secret_r88_rules",
     "secret_r89_rules",
+    "secret_r90_rules",
     "secret_plugin",
     "secret_variants",
     "signals",

@@ -1,0 +1,102 @@
+"""Round 90's honest answers: lseek(ino, 5, SEEK_SET) 0 and fcntl(pipe, F_GETLEASE) 2 (the
+host and qemu; served: the kernel model errs), the victim's own run (the kernel model answers inotify,
+timerfd and the output-contract calls as Linux does; SIOCATMARK, SIOCGPGRP and
+F_GETOWN_EX served 0 with 0 written, as unix_ioctl(), sock_ioctl() and f_getown_ex() do:
+qemu-aarch64-static and the 6.18 host natively 0, 0), an inotify read of an IN_CREATE
+event with its 16-byte name "f" and FIONREAD 0 with n 32 (another process created /f),
+an inotify read of IN_CREATE | IN_ISDIR "d" then the overflow event {-1, IN_Q_OVERFLOW,
+0, 0}, a CANCEL_ON_SET timerfd's read -ECANCELED (timerfd_read(): timerfd_canceled() once
+another process set CLOCK_REALTIME), and the victim's own timerfd edges each 8 with >= 1
+tick: a timerfd a fork child armed for 1 ns, one dup3()ed over a never-armed timerfd's
+number, one re-armed after a disarm, one made after a fork and sent to the child by
+SCM_RIGHTS, which armed it (the Guardian follows the child's arming of the received
+file: no refusal), and 4600 s left on a CLOCK_REALTIME timerfd armed with
+TFD_TIMER_ABSTIME for now + 1000 s (another process set the clock back an hour:
+clock_was_set()).
+
+Also: inotify_add_watch(ino, "/dev/null", IN_ONLYDIR) -ENOTDIR (qemu: 20), 5 ticks of a
+one-shot timer re-armed every 1 us through dup(t) and by a fork child (the host natively:
+8 with 1105 ticks through the dup) -- both pass.
+
+False refusals found: test_timerfd_set_ticks (xfail, strict) -- ioctl(t,
+TFD_IOC_SET_TICKS, &5) of a timer armed once for 1000 s answered 0 and read(t) 8 with 5
+ticks (timerfd_ioctl(): ctx->ticks = 5; the x86-64 host on 6.18 natively: 0, then 8 with
+5) is refused by the one-shot rule ("counts 5 expirations of a one-shot timerfd, which
+expires once per arming"): the rule must end at an ioctl that may be TFD_IOC_SET_TICKS,
+as the never-armed rule does.  test_inotify_fork_watch (xfail, strict) -- read(ino2) of
+an inotify made by the parent whose only watch (inotify_add_watch(ino2, "/dev",
+IN_CREATE): wd 1) a fork child added before it exited, answered 32 with {1, IN_CREATE, 0,
+16, "x"} (another process created /dev/x) is refused: "an inotify event (mask 0x100)
+names watch 1, which inotify_add_watch never gave on that descriptor" -- the watch lives
+in the group (the open file both held: inotify_new_watch() puts it in
+group->inotify_data.idr); the x86-64 host on 6.18 natively and qemu (the child's watch
+on /tmp, the parent's create): read 32, wd 1, mask 0x100, the name.  The Guardian needs
+the child's inotify_add_watch recorded on the shared open file's InotifyQueue (as it
+follows a fork child's epoll_ctl and eventfd writes), or an inherited queue's unseen
+watches allowed.
+
+Each test runs the round-90 victim (secret_r90_rules) with a kernel that answers exactly
+as Linux does and asserts the Guardian lets it through: no decision, the program finishes
+intact, and each step indexes the label Linux's answer gives.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from attacks.families import redteam_r90 as r
+from tests.honest_runs import claim_run
+
+_ALL = dict.fromkeys([s[1] for s in r.STEPS] + [r.P_OKFORKTFD, r.P_OKDUP3TFD, r.P_OKREARM,
+                                                 r.P_OKCANCEL, r.P_OKDUPPERIOD,
+                                                 r.P_OKCHILDPERIOD, r.P_OKSETTICKS5,
+                                                 r.P_OKSCMTFD, r.P_OKRTLEFT,
+                                                 r.P_OKGETLEASE, r.P_OKFORKWATCH], 0)
+_ALL[r.P_INOONLYDIR] = 1     # the kernel model's error is not -ENOTDIR
+
+
+def test_honest() -> None:
+    claim_run(r, r.claim_honest, (), _ALL)
+
+
+def test_honest_mprotect() -> None:
+    # (mprotect: the SCM_RIGHTS step does not reach its read -- index 1 -- in that mode)
+    claim_run(r, r.claim_honest, (), {**_ALL, r.P_OKSCMTFD: 1}, mode="mprotect")
+
+
+def test_inotify_create_event() -> None:
+    claim_run(r, r.claim_create_event, (), _ALL)
+
+
+def test_inotify_dir_and_overflow() -> None:
+    claim_run(r, r.claim_dir_and_overflow, (), _ALL)
+
+
+def test_timerfd_canceled() -> None:
+    claim_run(r, r.claim_canceled, (), _ALL)
+
+
+def test_inotify_onlydir() -> None:
+    claim_run(r, r.claim_onlydir, (), {**_ALL, r.P_INOONLYDIR: 0})
+
+
+def test_timerfd_periodic_ticks() -> None:
+    claim_run(r, r.claim_periodic_ticks, (), _ALL)
+
+
+@pytest.mark.xfail(strict=True, reason="return.eventfd_sum's one-shot rule counts 5 ticks of a "
+                   "one-shot timerfd as impossible, but TFD_IOC_SET_TICKS (timerfd_ioctl() -> "
+                   "ctx->ticks = 5) set them: the host natively 0, then 8 with 5")
+def test_timerfd_set_ticks() -> None:
+    claim_run(r, r.claim_set_ticks, (), _ALL)
+
+
+def test_timerfd_realtime_left() -> None:
+    claim_run(r, r.claim_realtime_left, (), _ALL)
+
+
+@pytest.mark.xfail(strict=True, reason="return.inotify_wd: an event of the watch a fork child "
+                   "added to the shared inotify (wd 1) is refused as a wd 'inotify_add_watch "
+                   "never gave on that descriptor': the host natively and qemu read 32, wd 1")
+def test_inotify_fork_watch() -> None:
+    claim_run(r, r.claim_fork_watch, (), _ALL)

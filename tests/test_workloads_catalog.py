@@ -112,6 +112,7 @@ EXPECTED = {
     "secret_r87_mm",
     "secret_r88_mm",
     "secret_r89_mm",
+    "secret_r90_mm",
     "secret_r65_core",
     "secret_r66_core",
     "secret_r67_core",

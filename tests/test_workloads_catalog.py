@@ -136,6 +136,7 @@ EXPECTED = {
     "secret_r85_core",
     "secret_r86_core",
     "secret_r87_core",
+    "secret_r88_core",
     "secret_r66_rseq",
     "secret_r67_rseq",
     "secret_r63_rules",

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.differential, pytest.mark.slow]
 NATIVE = ("busybox-awk", "zsh-math", "sash-grep", "mksh-read", "klibc-sh", "mksh-musl-csv",
           "mksh-diet-arrays", "dash-read", "sort-csv", "grep-pcre-count", "jq-filter",
           "gzip-compress", "gojq-stdin", "shfmt-format", "gron", "fzf-filter", "tar-compare",
-          "zstd-threads", "perl-errnos", "git-commit")
+          "zstd-threads", "perl-errnos", "perl-jobs", "git-commit")
 CONFIDENTIAL = ("klibc-sh", "mksh-musl-arrays", "mksh-diet-numbers", "dash-read", "jq-filter",
                 "mlr-stats", "sqlite3-wal", "perl-script")
 

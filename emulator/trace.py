@@ -27,7 +27,7 @@ EVENT_KINDS: Mapping[str, tuple[str, str]] = {
     "tlb_flush": ("kernel", "TLB maintenance: scope (all|va), va"),
     "context_switch": ("kernel", "scheduler picks a thread: from_tid, to_tid"),
     "signal": ("kernel", "signal sent or delivered: signo, action, handler"),
-    "process": ("kernel", "lifecycle: what (spawn|clone|exec|exit), child, status, path"),
+    "process": ("kernel", "lifecycle: what (spawn|clone|exec|exit|stop|continue), child, status, path"),
     "mmio": ("device", "device register access: device, offset, size, value, write"),
     "doorbell": ("device", "guest doorbell mark: value"),
     "regs": ("cpu", "register file: regs (x0-x30, sp, pc, nzcv, tpidr); traces of schema 1"),

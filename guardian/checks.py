@@ -567,3 +567,13 @@ CHECKS["return.eventfd_sum"] += (
     "; a read of a timerfd only the program holds, never armed (no timerfd_settime on it, "
     "whatever it answered, none in flight, no ioctl that may be TFD_IOC_SET_TICKS), hands "
     "out no tick (timerfd_read() `if (!ctx->ticks)`: -EAGAIN or blocks; AT-022)")
+
+# Round 90b (bytes read at entry and quiet through the call, guardian/first_tests.py):
+CHECKS["cut.first_tests"] += (
+    "; clock_nanosleep's request, epoll_pwait2's and rt_sigtimedwait's timeout failing "
+    "timespec64_valid(), timerfd_settime's new value failing itimerspec64_valid(), "
+    "setitimer's failing timeval_valid() (get_itimerval()), getsockopt(SOL_SOCKET)'s and "
+    "getsockname's length below 0 (sk_getsockopt(), move_addr_to_user()), timer_create's "
+    "sigevent good_sigevent() refuses (before the id's copy_to_user()), F_OFD_GETLK's flock "
+    "with an l_type past F_UNLCK or an l_pid not 0, capget's header pid at or past "
+    "PID_MAX_LIMIT (cap_get_target_pid(): -ESRCH): nothing stored")

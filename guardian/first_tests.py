@@ -53,11 +53,21 @@ entry and quiet through the call; an error Linux answers before any store to the
   flock is copied back only `if (!err)` -- the flock may lie in the output's own page
   (a view of a memfd only the program holds: memfd_eof.quiet_in_memfd()).
 
+Round 90b (AY-004, AY-010, AY-015, AY-016, AY-019, AY-020, AY-022, AY-026, AY-028,
+AY-029; `_round90_fails`): clock_nanosleep's request, epoll_pwait2's and
+rt_sigtimedwait's timeout failing timespec64_valid(), timerfd_settime's new value
+failing itimerspec64_valid(), setitimer's failing timeval_valid(), getsockopt(SOL_SOCKET)'s
+and getsockname's length below 0, timer_create's sigevent good_sigevent() refuses,
+F_OFD_GETLK's flock (an unknown l_type, an l_pid not 0), capget's header pid no task
+holds (at or past PID_MAX_LIMIT) -- each -EINVAL (-ESRCH) before any store.
+
 Cheap: a call not in `CALLS` pays nothing; those in it pay a few integer tests (those
 read at entry: one dictionary look-up, and a quiet test only where the bytes fail) --
 and only where a page their grant alone opened is noted (`slot.opened`).  At entry
 prlimit64, sigaltstack and pselect6 pay one read of 16 or 24 bytes of their struct;
-fcntl a dictionary look-up and a compare (F_GETLK alone reads its 32-byte flock).
+fcntl a dictionary look-up and a compare (F_GETLK, F_OFD_GETLK alone read their 32-byte
+flock); timerfd_settime, rt_sigtimedwait, setitimer, timer_create (a non-NULL sigevent),
+getsockopt (SOL_SOCKET alone), getsockname one read of 4 to 32 bytes (round 90b).
 """
 
 from __future__ import annotations
@@ -76,13 +86,22 @@ _NR_GETPARAM, _NR_RR_INTERVAL = _N["sched_getparam"], _N["sched_rr_get_interval"
 _NR_ROBUST, _NR_CAPGET, _NR_FGETXATTR = _N["get_robust_list"], _N["capget"], _N["fgetxattr"]
 _XATTR_NAMES = frozenset({_NR_FGETXATTR, _N["getxattr"], _N["lgetxattr"]})
 _NR_NANOSLEEP, _NR_SIGALTSTACK, _NR_PSELECT6 = _N["nanosleep"], _N["sigaltstack"], _N["pselect6"]
-_NR_FCNTL, _F_GETLK = _N["fcntl"], 5
+_NR_FCNTL, _F_GETLK, _F_OFD_GETLK = _N["fcntl"], 5, 36
+# round 90b (AY-004 .. AY-029): timespecs, timevals, socket lengths, a sigevent
+_NR_CLOCK_NANOSLEEP, _NR_EPOLL_PWAIT2 = _N["clock_nanosleep"], _N["epoll_pwait2"]
+_NR_TIMERFD_SETTIME, _NR_SIGTIMEDWAIT = _N["timerfd_settime"], _N["rt_sigtimedwait"]
+_NR_SETITIMER, _NR_TIMER_CREATE = _N["setitimer"], _N["timer_create"]
+_NR_GETSOCKOPT, _NR_GETSOCKNAME, _SOL_SOCKET = _N["getsockopt"], _N["getsockname"], 1
+_TIMESPECS = frozenset({_NR_NANOSLEEP, _NR_CLOCK_NANOSLEEP, _NR_EPOLL_PWAIT2, _NR_SIGTIMEDWAIT})
+_LENGTHS = frozenset({_NR_GETSOCKOPT, _NR_GETSOCKNAME})
 #: calls judged by their registers alone
 REGISTER_CALLS = frozenset({_NR_STATX, _NR_MINCORE, _NR_PRLIMIT, _NR_GETPARAM,
                             _NR_RR_INTERVAL, _NR_ROBUST})
 #: calls judged by program memory read at entry (and quiet through the call)
 MEMORY_CALLS = frozenset({_NR_CAPGET, _NR_NANOSLEEP, _NR_PRLIMIT, _NR_SIGALTSTACK,
-                          _NR_PSELECT6, _NR_FCNTL}) | _XATTR_NAMES
+                          _NR_PSELECT6, _NR_FCNTL}) | _XATTR_NAMES \
+    | frozenset({_NR_CLOCK_NANOSLEEP, _NR_EPOLL_PWAIT2, _NR_TIMERFD_SETTIME, _NR_SIGTIMEDWAIT,
+                 _NR_SETITIMER, _NR_TIMER_CREATE, _NR_GETSOCKOPT, _NR_GETSOCKNAME})
 #: every call `check` judges (the caller tests `nr in CALLS` first)
 CALLS = REGISTER_CALLS | MEMORY_CALLS
 #: the calls whose entry `note_entry` reads (capget's header: capset_sets.note_entry;
@@ -90,8 +109,22 @@ CALLS = REGISTER_CALLS | MEMORY_CALLS
 _ENTRY_STRUCTS = {_NR_PRLIMIT: (2, 16),      # struct rlimit64 (the new limit)
                   _NR_SIGALTSTACK: (0, 24),  # stack_t
                   _NR_PSELECT6: (5, 16),     # struct sigset_argpack {p, size}
-                  _NR_FCNTL: (2, 32)}        # struct flock (F_GETLK alone)
+                  _NR_FCNTL: (2, 32),        # struct flock (F_GETLK, F_OFD_GETLK)
+                  _NR_TIMERFD_SETTIME: (2, 32),  # struct itimerspec (the new value)
+                  _NR_SIGTIMEDWAIT: (2, 16),     # struct timespec (the timeout)
+                  _NR_SETITIMER: (1, 32),        # struct itimerval (the new value)
+                  _NR_TIMER_CREATE: (1, 16),     # struct sigevent's value, signo, notify
+                  _NR_GETSOCKOPT: (4, 4),        # optlen (SOL_SOCKET alone)
+                  _NR_GETSOCKNAME: (2, 4)}       # the address length
 ENTRY_CALLS = _XATTR_NAMES | frozenset(_ENTRY_STRUCTS)
+#: the calls `_round90_fails` judges (and fcntl's F_OFD_GETLK)
+_ROUND90 = (_TIMESPECS - {_NR_NANOSLEEP}) | _LENGTHS | frozenset(
+    {_NR_TIMERFD_SETTIME, _NR_SETITIMER, _NR_TIMER_CREATE})
+#: where `stored_by_memory` finds each call's struct: those above, and the timespecs
+#: kept by others at entry (nanosleep's, clock_nanosleep's request:
+#: clock_floors.note_request; epoll_pwait2's timeout: poll_masks.note_epoll_timeout)
+_KEPT_AT = {**_ENTRY_STRUCTS, _NR_NANOSLEEP: (0, 16), _NR_CLOCK_NANOSLEEP: (2, 16),
+            _NR_EPOLL_PWAIT2: (3, 16)}
 
 _STATX_RESERVED = 0x8000_0000          # STATX__RESERVED
 _AT_STATX_SYNC_TYPE = 0x6000           # AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC
@@ -103,6 +136,9 @@ _CAP_VERSIONS = frozenset({0x1998_0330, 0x2007_1026, 0x2008_0522})
 _KNAME = 256                           # XATTR_NAME_MAX + 1: getxattr()'s kname[]
 _UNTAG = (1 << 56) - 1
 _NSEC_PER_SEC = 1_000_000_000
+_USEC_PER_SEC = 1_000_000
+#: good_sigevent(): SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD, SIGEV_SIGNAL | SIGEV_THREAD_ID
+_SIGEV_NOTIFY, _SIGEV_NONE, _SIGRTMAX = frozenset({0, 1, 2, 4}), 1, 64
 _SS_AUTODISARM = 1 << 31
 _SS_MODES = frozenset({0, 1, 2})        # 0, SS_ONSTACK, SS_DISABLE
 
@@ -145,8 +181,8 @@ def note_entry(memory: _Memory, slot: Slot) -> None:
     the program passed them, which getxattr()'s strncpy_from_user() copies; at
     prlimit64's, sigaltstack's, pselect6's: the struct Linux copies in first."""
     if slot.nr in _ENTRY_STRUCTS:
-        if slot.nr == _NR_FCNTL and slot.args[1] & 0xFFFF_FFFF != _F_GETLK:
-            return                      # (fcntl's other commands: one compare)
+        if _other_form(slot.nr, slot.args):
+            return                      # (fcntl's other commands, getsockopt's other levels)
         i, n = _ENTRY_STRUCTS[slot.nr]
         va = slot.args[i]
         raw = memory.read(va, n, slot.root) if va and va not in slot.asked else None
@@ -161,6 +197,59 @@ def note_entry(memory: _Memory, slot: Slot) -> None:
         raw = memory.read(va, PAGE - (va & (PAGE - 1)), slot.root)
     if raw is not None:
         slot.asked[va] = raw
+
+
+def _other_form(nr: int, args: Sequence[int]) -> bool:
+    """A form of fcntl or getsockopt no rule here judges: fcntl other than F_GETLK,
+    F_OFD_GETLK; getsockopt of a level other than SOL_SOCKET (a protocol's own
+    ->getsockopt() may test its length later)."""
+    if nr == _NR_FCNTL:
+        return args[1] & 0xFFFF_FFFF not in (_F_GETLK, _F_OFD_GETLK)
+    return nr == _NR_GETSOCKOPT and args[1] & 0xFFFF_FFFF != _SOL_SOCKET
+
+
+def _timespec_bad(raw: bytes, at: int, per_sec: int) -> bool:
+    """timespec64_valid() (per_sec NSEC_PER_SEC) or timeval_valid() (USEC_PER_SEC)
+    fails: tv_sec < 0, or the fraction (a long) outside 0 .. per_sec - 1."""
+    sec = int.from_bytes(raw[at:at + 8], "little")
+    frac = int.from_bytes(raw[at + 8:at + 16], "little")
+    return sec >= 1 << 63 or frac >= per_sec
+
+
+def _round90_fails(slot: Slot, raw: bytes) -> bool:
+    """Round 90b: the structs Linux tests first (each `return -EINVAL` before any store
+    to the output):
+    - clock_nanosleep: SYSCALL_DEFINE4(clock_nanosleep) `if (!timespec64_valid(&t))`;
+      epoll_pwait2: poll_select_set_timeout(); rt_sigtimedwait: do_sigtimedwait() `if
+      (!timespec64_valid(ts))` (the siginfo copied only `if (ret > 0 && uinfo)`);
+    - timerfd_settime: do_timerfd_settime() `!itimerspec64_valid(new)` (the old value
+      copied only `if (!ret && otmr)`); setitimer: get_itimerval() `!timeval_valid()` of
+      it_value or it_interval, before do_setitimer() and put_itimerval();
+    - getsockopt(SOL_SOCKET): sk_getsockopt() `if (len < 0) return -EINVAL;`;
+      getsockname: move_addr_to_user() `if (len < 0) return -EINVAL;` (len = min(len,
+      klen) first: still negative);
+    - timer_create: do_timer_create() -> good_sigevent() NULL (an unknown sigev_notify,
+      or a signal outside 1..SIGRTMAX for a notify that sends one) -> -EINVAL before
+      the id's copy_to_user() (a CPU clock of no task fails only after it);
+    - fcntl(F_OFD_GETLK): fcntl_getlk() -> flock_to_posix_lock() -> assign_type() (an
+      l_type not F_RDLCK, F_WRLCK, F_UNLCK: F_UNLCK is allowed from 6.7), then `if
+      (flock->l_pid != 0)`, both -EINVAL; the flock copied back only `if (!err)`."""
+    nr = slot.nr
+    if nr in _TIMESPECS:
+        return _timespec_bad(raw, 0, _NSEC_PER_SEC)
+    if nr == _NR_TIMERFD_SETTIME:
+        return _timespec_bad(raw, 0, _NSEC_PER_SEC) or _timespec_bad(raw, 16, _NSEC_PER_SEC)
+    if nr == _NR_SETITIMER:
+        return _timespec_bad(raw, 0, _USEC_PER_SEC) or _timespec_bad(raw, 16, _USEC_PER_SEC)
+    if nr in _LENGTHS:
+        return bool(raw[3] & 0x80)      # an int below 0
+    if nr == _NR_TIMER_CREATE:
+        signo = int.from_bytes(raw[8:12], "little", signed=True)
+        notify = int.from_bytes(raw[12:16], "little", signed=True)
+        return notify not in _SIGEV_NOTIFY or \
+            notify != _SIGEV_NONE and not 0 < signo <= _SIGRTMAX
+    # F_OFD_GETLK: l_type (a short) past F_UNLCK (2), or l_pid (an int at 24) not 0
+    return raw[0] | raw[1] << 8 > 2 or raw[24:28] != b"\0\0\0\0"
 
 
 def _kept(slot: Slot, i: int, n: int) -> bytes | None:
@@ -197,17 +286,22 @@ def stored_by_memory(slot: Slot, quiet: Callable[[int, int], bool]) -> list[tupl
             return None
         if int.from_bytes(head[:4], "little") in _CAP_VERSIONS:
             # a known version: nothing stored; a negative pid fails before the data
-            if len(head) < 8 or not head[7] & 0x80 or not quiet(a[0], 8):
+            # (-EINVAL), one no task holds in cap_get_target_pid() (-ESRCH, round 90b)
+            if len(head) < 8 or not _no_task(int.from_bytes(head[4:8], "little", signed=True)) \
+                    or not quiet(a[0], 8):
                 return None
             return []
         if not quiet(a[0], 4):
             return None
         return [(a[0], a[0] + 4)]       # (cap_validate_magic()'s put_user() alone)
     if nr not in _XATTR_NAMES:
-        i, n = _ENTRY_STRUCTS.get(nr, (0, 16))     # (nanosleep: its request, 16 bytes)
-        raw = _kept(slot, i, n)
-        other_fcntl = nr == _NR_FCNTL and a[1] & 0xFFFF_FFFF != _F_GETLK    # (F_GETLK alone)
-        if other_fcntl or raw is None or not _struct_fails(nr, raw) or not quiet(a[i], n):
+        i, n = _KEPT_AT[nr]
+        raw = None if _other_form(nr, a) else _kept(slot, i, n)
+        if raw is None:
+            return None
+        r90 = nr in _ROUND90 or nr == _NR_FCNTL and a[1] & 0xFFFF_FFFF == _F_OFD_GETLK
+        if not (_round90_fails(slot, raw) if r90 else _struct_fails(nr, raw)) \
+                or not quiet(a[i], n):
             return None
         return []
     name = slot.asked.get(a[1]) if a[1] else None

@@ -78,6 +78,8 @@ FILE_WRITES = frozenset(NUMBERS[n] for n in ("pwrite64", "write", "sendfile", "c
 #: reads at the return (guardian/fd_never_memory.py).
 FD_READS = frozenset(NUMBERS[n] for n in ("setsockopt", "ppoll", "pselect6", "sendmmsg"))
 _NR_SETSOCKOPT, _SOL_SOCKET, _SO_ATTACH_BPFS = NUMBERS["setsockopt"], 1, (50, 52, 26, 51)
+#: getsockopt, whose length cut.first_tests reads at entry for SOL_SOCKET alone
+_NR_GETSOCKOPT = NUMBERS["getsockopt"]
 #: epoll_pwait2, whose timeout the Guardian reads at the return (guardian/early_errors.py;
 #: round 87: clock_nanosleep's, nanosleep's timespec, the timers' itimerspec too;
 #: ppoll's and pselect6's are among FD_READS).
@@ -105,7 +107,8 @@ def noted(nr: int | None, args: tuple[int, ...]) -> bool:
         UFFDIO_COPY, UFFDIO_ZEROPAGE, UFFDIO_REGISTER, FICLONERANGE)) and \
         (nr != _NR_FCNTL or (args[1] & 0xFFFF_FFFF) in _LOCK_COMMANDS) and \
         (nr != _NR_SETSOCKOPT or (args[1] & 0xFFFF_FFFF == _SOL_SOCKET
-                                  and args[2] & 0xFFFF_FFFF in _SO_ATTACH_BPFS))
+                                  and args[2] & 0xFFFF_FFFF in _SO_ATTACH_BPFS)) and \
+        (nr != _NR_GETSOCKOPT or args[1] & 0xFFFF_FFFF == _SOL_SOCKET)   # (round 90b)
 
 
 def note(slot: Slot, dom: Domain, others: Iterable[Slot], runs: Mapping[int, int],

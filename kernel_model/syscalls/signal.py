@@ -293,8 +293,9 @@ def sys_setitimer(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     which, new_ptr, old_ptr = s32(a[0]), a[1], a[2]
     if which != 0:
         return -errno.EINVAL      # only ITIMER_REAL runs on the virtual clock
-    if old_ptr:
-        k.uaccess.write(old_ptr, _itimer_value(k, t))
+    # Linux: get_itimerval() tests the new value first; put_itimerval() stores the old
+    # one only after do_setitimer() succeeded (round 90b, AY-019)
+    old = _itimer_value(k, t) if old_ptr else b""
     if new_ptr:
         isec, iusec, vsec, vusec = struct.unpack("<qqqq", k.uaccess.read(new_ptr, 32))
         if not (0 <= iusec < 1_000_000 and 0 <= vusec < 1_000_000) or isec < 0 or vsec < 0:
@@ -304,4 +305,6 @@ def sys_setitimer(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         interval = k.clock.cycles_for_ns((isec * 1_000_000 + iusec) * 1000)
         k.arm_itimer(p, k.clock.cycles + k.clock.cycles_for_ns(value_ns) if value_ns else None,
                      interval)
+    if old_ptr:
+        k.uaccess.write(old_ptr, old)
     return 0

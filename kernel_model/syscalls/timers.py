@@ -124,10 +124,21 @@ def _timer(k: Kernel, t: Thread, timer_id: int) -> PosixTimer:
     return found
 
 
+def _cpu_clock_of_no_task(k: Kernel, clock_id: int) -> bool:
+    """A CPU clock id (negative, not CLOCKFD: clockid_to_kclock() gives clock_posix_cpu)
+    that posix_cpu_timer_create() refuses: CPUCLOCK_WHICH() past CPUCLOCK_SCHED, or
+    CPUCLOCK_PID() (~id >> 3) a pid no thread holds (0 is the caller)."""
+    if clock_id >= 0 or clock_id & 7 == 3:
+        return False
+    pid = ~clock_id >> 3
+    return clock_id & 3 == 3 or pid != 0 and pid not in k.threads
+
+
 @syscall("timer_create")
 def sys_timer_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     clock_id = s32(a[0])
-    if clock_id not in TIMER_CLOCKS:
+    no_task = _cpu_clock_of_no_task(k, clock_id)
+    if clock_id not in TIMER_CLOCKS and not no_task:
         return -errno.EINVAL
     proc = t.process
     mine = timers_of(k, proc)
@@ -146,6 +157,10 @@ def sys_timer_create(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     else:
         value, signo, notify = timer_id, sig.SIGALRM, SIGEV_SIGNAL
     k.uaccess.write_u32(a[2], timer_id)
+    if no_task:
+        # Linux: do_timer_create() copies the id out before kc->timer_create() ->
+        # posix_cpu_timer_create() -> lookup_task() finds no task (round 90b, -y)
+        return -errno.EINVAL
     mine[timer_id] = PosixTimer(k, proc, timer_id, clock_id, notify, signo, value, thread)
     return 0
 

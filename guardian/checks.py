@@ -577,3 +577,16 @@ CHECKS["cut.first_tests"] += (
     "sigevent good_sigevent() refuses (before the id's copy_to_user()), F_OFD_GETLK's flock "
     "with an l_type past F_UNLCK or an l_pid not 0, capget's header pid at or past "
     "PID_MAX_LIMIT (cap_get_target_pid(): -ESRCH): nothing stored")
+# Round 90b (registers and kinds, guardian/first_failures.py, guardian/kind_stores.py):
+CHECKS["cut.answer_stores"] += (
+    "; nor where the registers fail epoll_pwait(2)'s maxevents (<= 0 or past "
+    "EP_MAX_EVENTS: do_epoll_wait()), newfstatat's flags outside 0x7900 without "
+    "AT_EMPTY_PATH (vfs_statx()), wait4's upid INT_MIN (kernel_wait4()), timer_settime's "
+    "NULL new value, sched_getaffinity's negative pid or one past PID_MAX_LIMIT "
+    "(find_process_by_pid()), a CPU clock id of no task (pid_for_clock()), recvmsg's "
+    "MSG_CMSG_COMPAT (__sys_recvmsg()); nor where the descriptor register no table can "
+    "hold (at or past sysctl_nr_open_max: fdget() -EBADF), or the descriptor is a timerfd "
+    "read below 8 bytes, an epoll file read (no FMODE_CAN_READ), a pipe given pread64/"
+    "preadv (-ESPIPE), a file opened by path, a timerfd or an epoll given a socket call "
+    "or getdents64, an AF_UNIX datagram socket given MSG_OOB (__unix_dgram_recvmsg()), or "
+    "a CLOCKFD id's file known to be no posix clock (get_clock_desc())")

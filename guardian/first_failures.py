@@ -40,10 +40,11 @@ _NR_TFD_SETTIME, _NR_COPY_RANGE, _NR_GETRLIMIT = (
     _N["timerfd_settime"], _N["copy_file_range"], _N["getrlimit"])
 _NR_EPOLL_PWAITS = frozenset({_N["epoll_pwait"], _N["epoll_pwait2"]})
 _NR_ACCEPT4, _NR_PSELECT6 = _N["accept4"], _N["pselect6"]
+_NR_NEWFSTATAT, _NR_TIMER_SETTIME = _N["newfstatat"], _N["timer_settime"]
 #: the calls round 89b named (`_fails_first_r89`)
 _R89_CALLS = _NR_POSIX_TIMERS | _NR_EPOLL_PWAITS | {
     _NR_GETDENTS, _NR_READLINK, _NR_WAIT4, _NR_STATX, _NR_TFD_SETTIME, _NR_COPY_RANGE,
-    _NR_GETRLIMIT, _NR_ACCEPT4, _NR_PSELECT6}
+    _NR_GETRLIMIT, _NR_ACCEPT4, _NR_PSELECT6, _NR_NEWFSTATAT}
 #: calls tested here whose grants no register sizes ("anywhere"): answer_stores.py
 #: judges them only by this test
 UNSIZED = frozenset({_NR_SCHED_GETATTR, _NR_MSGRCV, _NR_GET_MEMPOLICY})
@@ -102,6 +103,13 @@ _RLIM_NLIMITS = 16
 #: sysctl_nr_open_max on 64-bit (fs/file.c): min(INT_MAX, ~0UL / sizeof(void *)) &
 #: -BITS_PER_LONG, the ceiling of sysctl_nr_open and so of any RLIMIT_NOFILE
 _NR_OPEN_MAX = 0x7FFF_FFFF & -64
+#: EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event) (16 on arm64: not packed)
+_EP_MAX_EVENTS = 0x7FFF_FFFF // 16
+_INT_MIN = -(1 << 31)
+#: AT_EMPTY_PATH: 6.10+'s vfs_fstatat() may take it to vfs_fstat() before any flag test
+_AT_EMPTY_PATH = 0x1000
+#: a CPU clock id's CPUCLOCK_CLOCK_MASK; CPUCLOCK_MAX (pid_for_clock())
+_CPUCLOCK_MASK, _CPUCLOCK_MAX = 3, 3
 
 
 def _int(v: int) -> int:
@@ -119,7 +127,7 @@ def fails_first(nr: int, args: Sequence[int]) -> bool:
         # -EINVAL before kc->clock_get_timespec() and put_timespec64().  Not 16..23:
         # 6.17's auxiliary clocks (aux_get_timespec(), aux_get_res()) succeed there
         cid = _int(args[0])
-        return cid >= _PAST_AUX_CLOCKS or cid in _NO_CLOCK
+        return cid >= _PAST_AUX_CLOCKS or cid in _NO_CLOCK or _no_cpu_clock(cid)
     if nr == _NR_GETRANDOM:
         # SYSCALL_DEFINE3(getrandom): an unknown flag, or GRND_INSECURE with
         # GRND_RANDOM, -EINVAL before any wait or copy
@@ -210,7 +218,10 @@ def _fails_first_more(nr: int, args: Sequence[int]) -> bool:
     if nr == _NR_AFFINITY:
         # SYSCALL_DEFINE3(sched_getaffinity): `if (len & (sizeof(unsigned long)-1))
         # return -EINVAL;` before the mask's copy_to_user() (the nr_cpu_ids test varies)
-        return bool(args[1] & 0xFFFF_FFFF & 7)
+        # ... and sched_getaffinity(pid) -> find_process_by_pid(): no task is a negative
+        # pid or one past PID_MAX_LIMIT (-ESRCH; copy_to_user() only `if (ret == 0)`)
+        pid = _int(args[0])
+        return bool(args[1] & 0xFFFF_FFFF & 7) or pid < 0 or pid >= _PID_MAX_LIMIT
     if nr == _NR_GETCWD:
         # SYSCALL_DEFINE2(getcwd): copy_to_user() only `if (len <= size)`; even "/" is 2
         return args[1] < _CWD_MIN
@@ -238,7 +249,8 @@ def _fails_first_r89(nr: int, args: Sequence[int]) -> bool:
     if nr == _NR_WAIT4:
         # kernel_wait4(): `if (options & ~(WNOHANG|WUNTRACED|WCONTINUED|__WNOTHREAD|
         # __WCLONE|__WALL)) return -EINVAL;` first, before do_wait() (WEXITED is waitid's)
-        return bool(args[2] & 0xFFFF_FFFF & ~_WAIT4_OPTIONS)
+        # ... then `/* -INT_MIN is not defined */ if (upid == INT_MIN) return -ESRCH;`
+        return bool(args[2] & 0xFFFF_FFFF & ~_WAIT4_OPTIONS) or _int(args[0]) == _INT_MIN
     if nr == _NR_STATX:
         # an unknown AT_* bit leaves lflags unequal to AT_EMPTY_PATH (6.10+'s
         # do_statx_fd() short cut not taken); do_statx() -> vfs_statx() `if (flags &
@@ -247,8 +259,9 @@ def _fails_first_r89(nr: int, args: Sequence[int]) -> bool:
         return bool(args[2] & 0xFFFF_FFFF & ~_STATX_AT_FLAGS)
     if nr in _NR_POSIX_TIMERS:
         # lock_timer(): no timer id is negative (ids are 0..INT_MAX, a restored one too:
-        # do_timer_create()), -EINVAL; timer_gettime/timer_settime store only `if (!ret)`
-        return _int(args[0]) < 0
+        # do_timer_create()), -EINVAL; timer_gettime/timer_settime store only `if (!ret)`;
+        # SYSCALL_DEFINE4(timer_settime) `if (!new_setting) return -EINVAL;` first
+        return _int(args[0]) < 0 or nr == _NR_TIMER_SETTIME and not args[2]
     if nr == _NR_TFD_SETTIME:
         # do_timerfd_settime() `if ((flags & ~TFD_SETTIME_FLAGS) || ...) return -EINVAL;`
         # first; the old value stored only `if (!ret && otmr)`
@@ -256,7 +269,17 @@ def _fails_first_r89(nr: int, args: Sequence[int]) -> bool:
     if nr in _NR_EPOLL_PWAITS:
         # do_epoll_pwait() -> set_user_sigmask() `if (sigsetsize != sizeof(sigset_t))
         # return -EINVAL;` for a non-NULL mask, before do_epoll_wait()
-        return bool(args[4]) and args[5] != _SIGSET
+        # ... then do_epoll_wait() `if (maxevents <= 0 || maxevents > EP_MAX_EVENTS)
+        # return -EINVAL;` first (epoll_pwait2's timeout read before it stores nothing)
+        events = _int(args[2])
+        return bool(args[4]) and args[5] != _SIGSET or events <= 0 \
+            or events > _EP_MAX_EVENTS
+    if nr == _NR_NEWFSTATAT:
+        # vfs_fstatat() -> vfs_statx() `if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT
+        # | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) return -EINVAL;` before cp_new_stat();
+        # not with AT_EMPTY_PATH (6.10+: an empty name may go to vfs_fstat() untested)
+        flags = args[3] & 0xFFFF_FFFF
+        return bool(flags & ~_STATX_AT_FLAGS) and not flags & _AT_EMPTY_PATH
     if nr == _NR_COPY_RANGE:
         # vfs_copy_file_range() `if (flags != 0) return -EINVAL;` (off_in/off_out only
         # read before); the offsets are stored only `if (ret > 0)`
@@ -274,6 +297,16 @@ def _fails_first_r89(nr: int, args: Sequence[int]) -> bool:
         # sets; with no timespec poll_select_finish() stores nothing (`if (!p)`)
         return _int(args[0]) < 0 and not args[4]
     return False
+
+
+def _no_cpu_clock(cid: int) -> bool:
+    """A negative clock id but CLOCKFD is clock_posix_cpu (clockid_to_kclock());
+    posix_cpu_clock_get()/posix_cpu_clock_getres() -> pid_for_clock() is NULL for
+    CPUCLOCK_WHICH() >= CPUCLOCK_MAX or CPUCLOCK_PID() = ~(id >> 3) that no task holds
+    (at or past PID_MAX_LIMIT): -EINVAL before put_timespec64()."""
+    if cid >= 0 or cid & _CLOCKFD_MASK == _CLOCKFD:
+        return False
+    return cid & _CPUCLOCK_MASK >= _CPUCLOCK_MAX or ~(cid >> 3) >= _PID_MAX_LIMIT
 
 
 def _ppoll_past_nofile(args: Sequence[int]) -> bool:

@@ -59,6 +59,30 @@ an O_PATH one: fdget()) before ->getname() and move_addr_to_user(), the length
 included.  No socket is any of FILES, nor a file opened by a path (UNREADABLE names only
 files of the program's own openat()/openat2(): no open() of a path makes a socket file,
 sock_no_open() answers -ENXIO, /proc/self/fd/N of a socket too).
+
+Round 90b (AY-003 .. AY-030):
+
+- a descriptor register no file table can hold (NO_TABLE: as an unsigned int at or past
+  sysctl_nr_open_max, -1 above all): fdget()/fdget_pos() -EBADF first for every call
+  judged here (waitid's siginfo aside);
+- a timerfd_create() file (TIMERFD): timerfd_read() (timerfd_read_iter() from 6.12) `if
+  (count < sizeof(ticks)) return -EINVAL;` first -- read/pread64 below 8 bytes;
+- an epoll_create1() file (EPOLL): eventpoll_fops has no ->read nor ->read_iter, so
+  vfs_read()/vfs_readv() `if (!(file->f_mode & FMODE_CAN_READ)) return -EINVAL;`;
+- either of those, or a file opened by path (UNREADABLE), given a socket call
+  (sockfd_lookup_light(): -ENOTSOCK) or getdents64 (iterate_dir(): no ->iterate_shared,
+  -ENOTDIR; a file opened O_WRONLY is no directory: may_open() -EISDIR);
+- a pipe2() read end given pread64/preadv (preadv2 at an offset but -1): ksys_pread64() /
+  do_preadv() -ESPIPE (stream_open() cleared FMODE_PREAD);
+- recvmsg with MSG_CMSG_COMPAT (CONFIG_COMPAT, arm64's defconfig): __sys_recvmsg() `if
+  (forbid_cmsg_compat && (flags & MSG_CMSG_COMPAT)) return -EINVAL;` first, any kind;
+- recvfrom/recvmsg with MSG_OOB on an AF_UNIX datagram socket: __unix_dgram_recvmsg()
+  `if (flags&MSG_OOB) goto out;` (-EOPNOTSUPP; unix_bpf_recvmsg() the same) first;
+- clock_gettime/clock_getres of a CLOCKFD id (kind_fd(): CLOCKID_TO_FD()) whose file is
+  one of FILES, an AF_UNIX datagram socket, an O_PATH one, a timerfd or an epoll:
+  pc_clock_gettime()/pc_clock_getres() -> get_clock_desc() `if (fp->f_op->open !=
+  posix_clock_open ...)` -EINVAL before put_timespec64() (a file opened by path may be
+  /dev/ptp*: not judged).
 """
 
 from __future__ import annotations
@@ -76,15 +100,32 @@ _N = NUMBERS
 SHMEM, PIPE, UNREADABLE, UNIX_DGRAM = "shmem", "pipe", "unreadable", "unix_dgram"
 #: and those finer_kind() names (round 88b)
 PATH, PIPE_WRITE, EVENTFD, SIGNALFD = "o_path", "pipe_write", "eventfd", "signalfd"
+#: round 90b: a timerfd, an epoll file (finer_kind()), a descriptor no table holds
+TIMERFD, EPOLL, NO_TABLE = "timerfd", "epoll", "no_table"
 #: files that are no socket, epoll, directory, timerfd, mqueue or pidfd (and open: not
 #: O_PATH)
 FILES = frozenset({SHMEM, PIPE, PIPE_WRITE, EVENTFD, SIGNALFD})
 _NR_PIPE2, _NR_EVENTFD2, _NR_SIGNALFD4 = _N["pipe2"], _N["eventfd2"], _N["signalfd4"]
+_NR_TIMERFD_CREATE, _NR_EPOLL_CREATE1 = _N["timerfd_create"], _N["epoll_create1"]
+#: files that are no socket and no directory (round 90b: the socket calls, getdents64)
+_NO_SOCKET = FILES | {PATH, UNREADABLE, NO_TABLE, TIMERFD, EPOLL}
+#: sysctl_nr_open_max on 64-bit (fs/file.c): no file table reaches it (first_failures.py)
+_NR_OPEN_MAX = 0x7FFF_FFFF & -64
+_U32 = 0xFFFF_FFFF
+#: recvfrom's and recvmsg's flags register; MSG_OOB; MSG_CMSG_COMPAT (CONFIG_COMPAT)
+_RECV_FLAGS = {_N["recvfrom"]: 3, _N["recvmsg"]: 2}
+_NR_RECVMSG, _MSG_OOB, _MSG_CMSG_COMPAT = _N["recvmsg"], 0x1, 0x8000_0000
+#: clock_gettime, clock_getres: clockid_to_kclock()'s CLOCKFD form (CLOCKFD_MASK, CLOCKFD)
+_NR_CLOCKS = frozenset({_N["clock_gettime"], _N["clock_getres"]})
+_CLOCKFD_MASK, _CLOCKFD = 7, 3
+#: pread64, preadv (and preadv2 at an offset but -1): -ESPIPE on a pipe (FMODE_PREAD)
+_NR_PREADV2 = _N["preadv2"]
+_PREADS = frozenset({_N["pread64"], _N["preadv"], _NR_PREADV2})
 _O_WRONLY = 1
 #: read and pread64 (their count in x2): the least count an eventfd's or a signalfd's
 #: read takes (sizeof(u64), sizeof(struct signalfd_siginfo))
 _COUNTED = frozenset({_N["read"], _N["pread64"]})
-_MINIMUM = {EVENTFD: 8, SIGNALFD: 128}
+_MINIMUM = {EVENTFD: 8, SIGNALFD: 128, TIMERFD: 8}
 _NR_WAITID = _N["waitid"]
 _P_PIDFD = 3
 _SIGINFO = 128
@@ -94,19 +135,26 @@ READS = frozenset(_N[n] for n in ("read", "pread64", "readv", "preadv", "preadv2
 #: (call) -> the kinds on which it fails before any store (none of them is a timerfd,
 #: an mqueue, a socket, a pidfd, a listening socket, a readable file)
 NO_OPERATION: dict[int, frozenset[str]] = {
-    _N["timerfd_gettime"]: FILES | {UNIX_DGRAM, PATH},
-    _N["mq_timedreceive"]: FILES | {UNIX_DGRAM, PATH},
-    _N["getsockopt"]: FILES | {PATH},
-    _NR_WAITID: FILES | {UNIX_DGRAM, PATH},
-    _N["accept"]: FILES | {UNIX_DGRAM, PATH},
-    _N["accept4"]: FILES | {UNIX_DGRAM, PATH},
-    # (an eventfd's and a signalfd's below their least count alone: `stored`)
-    **{nr: frozenset({UNREADABLE, PIPE_WRITE, PATH, EVENTFD, SIGNALFD}) for nr in READS},
-    _NR_IOCTL: frozenset({SHMEM, PATH}),   # (a memfd's TCGETS alone: `stored`)
-    **{_N[n]: FILES | {PATH} for n in ("recvfrom", "recvmsg", "recvmmsg")},
-    **{_N[n]: FILES | {PATH, UNREADABLE} for n in ("getsockname", "getpeername")},
-    **{_N[n]: FILES | {UNIX_DGRAM, PATH} for n in ("epoll_pwait", "epoll_pwait2",
-                                                   "getdents64")},
+    _N["timerfd_gettime"]: FILES | {UNIX_DGRAM, PATH, NO_TABLE},
+    _N["mq_timedreceive"]: FILES | {UNIX_DGRAM, PATH, NO_TABLE},
+    _N["getsockopt"]: _NO_SOCKET,
+    _NR_WAITID: FILES | {UNIX_DGRAM, PATH, NO_TABLE},
+    _N["accept"]: FILES | {UNIX_DGRAM, PATH, NO_TABLE},
+    _N["accept4"]: FILES | {UNIX_DGRAM, PATH, NO_TABLE},
+    # (an eventfd's, a signalfd's and a timerfd's below their least count alone, a pipe
+    # read end's pread64/preadv(2) alone: `stored`)
+    **{nr: frozenset({UNREADABLE, PIPE_WRITE, PATH, EVENTFD, SIGNALFD, NO_TABLE, TIMERFD,
+                      EPOLL} | ({PIPE} if nr in _PREADS else set())) for nr in READS},
+    _NR_IOCTL: frozenset({SHMEM, PATH, NO_TABLE}),   # (a memfd's TCGETS alone: `stored`)
+    # (an AF_UNIX datagram socket's MSG_OOB alone: `stored`)
+    **{_N[n]: _NO_SOCKET | {UNIX_DGRAM} for n in ("recvfrom", "recvmsg")},
+    _N["recvmmsg"]: _NO_SOCKET,
+    **{_N[n]: _NO_SOCKET for n in ("getsockname", "getpeername")},
+    **{_N[n]: FILES | {UNIX_DGRAM, PATH, NO_TABLE, TIMERFD}
+       for n in ("epoll_pwait", "epoll_pwait2")},
+    _N["getdents64"]: _NO_SOCKET | {UNIX_DGRAM},
+    # (a CLOCKFD id's file, never a posix clock; not UNREADABLE: /dev/ptp* opens so)
+    **{nr: FILES | {UNIX_DGRAM, PATH, TIMERFD, EPOLL} for nr in _NR_CLOCKS},
 }
 #: the calls `stored` judges
 CALLS = frozenset(NO_OPERATION)
@@ -116,6 +164,12 @@ def kind_fd(nr: int, args: Sequence[int]) -> int | None:
     """The descriptor whose kind decides the call `nr`'s first test (None: none)."""
     if nr == _NR_WAITID:
         return args[1] if args[0] & 0xFFFF_FFFF == _P_PIDFD else None
+    if nr in _NR_CLOCKS:
+        # clockid_to_kclock(): a negative id with CLOCKFD bits names the file of
+        # CLOCKID_TO_FD() = (unsigned int) ~(id >> 3); any other id names none
+        cid = args[0] & _U32
+        cid = cid - (1 << 32) if cid & 0x8000_0000 else cid
+        return ~(cid >> 3) & _U32 if cid < 0 and cid & _CLOCKFD_MASK == _CLOCKFD else None
     return args[0]
 
 
@@ -123,21 +177,41 @@ def stored(nr: int, args: Sequence[int], ret: int,
            kind: str | None) -> list[tuple[int, int]] | None:
     """[start, end) ranges call `nr` on a descriptor of `kind` stored to, answered `ret`
     (unsigned); None: the kind does not decide it."""
+    if nr in _RECV_FLAGS and _recv_fails(nr, args, kind):
+        return []
+    fd = kind_fd(nr, args)
+    if fd is not None and fd & _U32 >= _NR_OPEN_MAX:
+        kind = NO_TABLE                 # (fdget(): no table holds it, -EBADF first)
     if kind is None or kind not in NO_OPERATION.get(nr, ()):
         return None
     if nr == _NR_IOCTL:
-        return [] if kind == PATH or args[1] & 0xFFFF_FFFF == _TCGETS else None
+        return [] if kind in (PATH, NO_TABLE) or args[1] & 0xFFFF_FFFF == _TCGETS else None
     if kind in _MINIMUM and nr in READS:
         return [] if nr in _COUNTED and args[2] < _MINIMUM[kind] else None
+    if kind == PIPE:
+        # ksys_pread64()/do_preadv(): -ESPIPE without FMODE_PREAD; preadv2 at -1 reads
+        return [] if nr != _NR_PREADV2 or args[3] != (1 << 64) - 1 else None
+    if kind == UNIX_DGRAM and nr in _RECV_FLAGS:
+        return None                     # (MSG_OOB alone: `_recv_fails`)
     if nr == _NR_WAITID:
         infop = args[2]
         return [(infop, infop + _SIGINFO)] if infop else []
     return []
 
 
+def _recv_fails(nr: int, args: Sequence[int], kind: str | None) -> bool:
+    """recvmsg's MSG_CMSG_COMPAT (__sys_recvmsg(): -EINVAL before the socket's lookup),
+    or MSG_OOB on an AF_UNIX datagram socket (__unix_dgram_recvmsg(): -EOPNOTSUPP before
+    any skb is taken or copied): recvfrom/recvmsg fail first."""
+    flags = args[_RECV_FLAGS[nr]] & _U32
+    if nr == _NR_RECVMSG and flags & _MSG_CMSG_COMPAT:
+        return True
+    return kind == UNIX_DGRAM and bool(flags & _MSG_OOB)
+
+
 def finer_kind(f: OpenFile) -> str | None:
-    """PATH, PIPE_WRITE, EVENTFD or SIGNALFD for an open file the program made so
-    (answer_stores.read_kind() asks it once the table is steady); None: none of them."""
+    """PATH, PIPE_WRITE, EVENTFD, SIGNALFD, TIMERFD or EPOLL for an open file the program
+    made so (answer_stores.read_kind() asks it once the table is steady); None: none."""
     if f.path_only:
         return PATH                     # (FMODE_PATH: do_dentry_open() for O_PATH)
     maker = f.maker
@@ -147,4 +221,8 @@ def finer_kind(f: OpenFile) -> str | None:
         return PIPE_WRITE if f.access == _O_WRONLY else None
     if maker == _NR_EVENTFD2:
         return EVENTFD
+    if maker == _NR_TIMERFD_CREATE:
+        return TIMERFD
+    if maker == _NR_EPOLL_CREATE1:
+        return EPOLL
     return SIGNALFD if maker == _NR_SIGNALFD4 else None

@@ -189,6 +189,10 @@ def sys_pwrite64(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("preadv")
 def sys_preadv(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # do_preadv() `if (pos < 0) return -EINVAL;` first (round 90b: a negative offset ended
+    # the run with an OverflowError)
+    if s64(a[3]) < 0:
+        return -errno.EINVAL
     f = t.process.fds.get(s32(a[0]))
     iov = _iovecs(k, a[1], s32(a[2]))
     data = f.pread(sum(n for _, n in iov), a[3])
@@ -203,6 +207,9 @@ def sys_preadv(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 @syscall("pwritev")
 def sys_pwritev(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
+    # do_pwritev() `if (pos < 0) return -EINVAL;` first (as sys_preadv)
+    if s64(a[3]) < 0:
+        return -errno.EINVAL
     f = t.process.fds.get(s32(a[0]))
     data = b"".join(k.uaccess.read(base, n) for base, n in _iovecs(k, a[1], s32(a[2])))
     return f.pwrite(data, a[3])

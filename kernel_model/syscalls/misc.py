@@ -232,6 +232,11 @@ def sys_sched_getaffinity(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     size = a[1]
     if size < 8 or size % 8:
         return -errno.EINVAL
+    # sched_getaffinity() -> find_process_by_pid(): a negative pid, or one no task holds,
+    # -ESRCH before the mask's copy_to_user() (round 90b: the pid was ignored)
+    pid = s32(a[0])
+    if pid < 0 or _sched_task(k, t, pid) is None:
+        return -errno.ESRCH
     k.uaccess.write(a[2], (1).to_bytes(8, "little"))
     return 8
 

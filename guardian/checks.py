@@ -588,5 +588,4 @@ CHECKS["cut.answer_stores"] += (
     "hold (at or past sysctl_nr_open_max: fdget() -EBADF), or the descriptor is a timerfd "
     "read below 8 bytes, an epoll file read (no FMODE_CAN_READ), a pipe given pread64/"
     "preadv (-ESPIPE), a file opened by path, a timerfd or an epoll given a socket call "
-    "or getdents64, an AF_UNIX datagram socket given MSG_OOB (__unix_dgram_recvmsg()), or "
-    "a CLOCKFD id's file known to be no posix clock (get_clock_desc())")
+    "or getdents64, or a CLOCKFD id's file known to be no posix clock (get_clock_desc())")

@@ -76,8 +76,10 @@ Round 90b (AY-003 .. AY-030):
   do_preadv() -ESPIPE (stream_open() cleared FMODE_PREAD);
 - recvmsg with MSG_CMSG_COMPAT (CONFIG_COMPAT, arm64's defconfig): __sys_recvmsg() `if
   (forbid_cmsg_compat && (flags & MSG_CMSG_COMPAT)) return -EINVAL;` first, any kind;
-- recvfrom/recvmsg with MSG_OOB on an AF_UNIX datagram socket: __unix_dgram_recvmsg()
-  `if (flags&MSG_OOB) goto out;` (-EOPNOTSUPP; unix_bpf_recvmsg() the same) first;
+- (not judged: recvfrom/recvmsg with MSG_OOB on an AF_UNIX datagram socket --
+  __unix_dgram_recvmsg() refuses it first, but once a privileged process put the socket
+  in a sockmap (sock_replace_proto()), unix_bpf_recvmsg() -> sk_msg_recvmsg() copies a
+  redirected message whatever the flags, 6.1 .. 6.18);
 - clock_gettime/clock_getres of a CLOCKFD id (kind_fd(): CLOCKID_TO_FD()) whose file is
   one of FILES, an AF_UNIX datagram socket, an O_PATH one, a timerfd or an epoll:
   pc_clock_gettime()/pc_clock_getres() -> get_clock_desc() `if (fp->f_op->open !=
@@ -112,9 +114,8 @@ _NO_SOCKET = FILES | {PATH, UNREADABLE, NO_TABLE, TIMERFD, EPOLL}
 #: sysctl_nr_open_max on 64-bit (fs/file.c): no file table reaches it (first_failures.py)
 _NR_OPEN_MAX = 0x7FFF_FFFF & -64
 _U32 = 0xFFFF_FFFF
-#: recvfrom's and recvmsg's flags register; MSG_OOB; MSG_CMSG_COMPAT (CONFIG_COMPAT)
-_RECV_FLAGS = {_N["recvfrom"]: 3, _N["recvmsg"]: 2}
-_NR_RECVMSG, _MSG_OOB, _MSG_CMSG_COMPAT = _N["recvmsg"], 0x1, 0x8000_0000
+#: recvmsg: MSG_CMSG_COMPAT (CONFIG_COMPAT) in its flags register
+_NR_RECVMSG, _MSG_CMSG_COMPAT = _N["recvmsg"], 0x8000_0000
 #: clock_gettime, clock_getres: clockid_to_kclock()'s CLOCKFD form (CLOCKFD_MASK, CLOCKFD)
 _NR_CLOCKS = frozenset({_N["clock_gettime"], _N["clock_getres"]})
 _CLOCKFD_MASK, _CLOCKFD = 7, 3
@@ -146,9 +147,7 @@ NO_OPERATION: dict[int, frozenset[str]] = {
     **{nr: frozenset({UNREADABLE, PIPE_WRITE, PATH, EVENTFD, SIGNALFD, NO_TABLE, TIMERFD,
                       EPOLL} | ({PIPE} if nr in _PREADS else set())) for nr in READS},
     _NR_IOCTL: frozenset({SHMEM, PATH, NO_TABLE}),   # (a memfd's TCGETS alone: `stored`)
-    # (an AF_UNIX datagram socket's MSG_OOB alone: `stored`)
-    **{_N[n]: _NO_SOCKET | {UNIX_DGRAM} for n in ("recvfrom", "recvmsg")},
-    _N["recvmmsg"]: _NO_SOCKET,
+    **{_N[n]: _NO_SOCKET for n in ("recvfrom", "recvmsg", "recvmmsg")},
     **{_N[n]: _NO_SOCKET for n in ("getsockname", "getpeername")},
     **{_N[n]: FILES | {UNIX_DGRAM, PATH, NO_TABLE, TIMERFD}
        for n in ("epoll_pwait", "epoll_pwait2")},
@@ -177,7 +176,9 @@ def stored(nr: int, args: Sequence[int], ret: int,
            kind: str | None) -> list[tuple[int, int]] | None:
     """[start, end) ranges call `nr` on a descriptor of `kind` stored to, answered `ret`
     (unsigned); None: the kind does not decide it."""
-    if nr in _RECV_FLAGS and _recv_fails(nr, args, kind):
+    if nr == _NR_RECVMSG and args[2] & _MSG_CMSG_COMPAT:
+        # __sys_recvmsg() `if (forbid_cmsg_compat && (flags & MSG_CMSG_COMPAT)) return
+        # -EINVAL;` first, before the socket's lookup and the msghdr's copy (any kind)
         return []
     fd = kind_fd(nr, args)
     if fd is not None and fd & _U32 >= _NR_OPEN_MAX:
@@ -191,22 +192,10 @@ def stored(nr: int, args: Sequence[int], ret: int,
     if kind == PIPE:
         # ksys_pread64()/do_preadv(): -ESPIPE without FMODE_PREAD; preadv2 at -1 reads
         return [] if nr != _NR_PREADV2 or args[3] != (1 << 64) - 1 else None
-    if kind == UNIX_DGRAM and nr in _RECV_FLAGS:
-        return None                     # (MSG_OOB alone: `_recv_fails`)
     if nr == _NR_WAITID:
         infop = args[2]
         return [(infop, infop + _SIGINFO)] if infop else []
     return []
-
-
-def _recv_fails(nr: int, args: Sequence[int], kind: str | None) -> bool:
-    """recvmsg's MSG_CMSG_COMPAT (__sys_recvmsg(): -EINVAL before the socket's lookup),
-    or MSG_OOB on an AF_UNIX datagram socket (__unix_dgram_recvmsg(): -EOPNOTSUPP before
-    any skb is taken or copied): recvfrom/recvmsg fail first."""
-    flags = args[_RECV_FLAGS[nr]] & _U32
-    if nr == _NR_RECVMSG and flags & _MSG_CMSG_COMPAT:
-        return True
-    return kind == UNIX_DGRAM and bool(flags & _MSG_OOB)
 
 
 def finer_kind(f: OpenFile) -> str | None:

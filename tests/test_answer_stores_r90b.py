@@ -7,8 +7,7 @@ sched_getaffinity's pid no task holds (find_process_by_pid()), a CPU clock of no
 (pid_for_clock()); a descriptor register no table holds (fdget()), a timerfd read below 8
 bytes (timerfd_read()), any read of an epoll file (no FMODE_CAN_READ), pread64/preadv of a
 pipe2() end (-ESPIPE), socket calls and getdents64 of a file opened by path, recvmsg's
-MSG_CMSG_COMPAT (__sys_recvmsg()), MSG_OOB on an AF_UNIX datagram socket
-(__unix_dgram_recvmsg()), a CLOCKFD id of a file that is no posix clock
+MSG_CMSG_COMPAT (__sys_recvmsg()), a CLOCKFD id of a file that is no posix clock
 (get_clock_desc()).  Each with its honest neighbour: where Linux may store, the answer's
 store stays open (None)."""
 
@@ -106,16 +105,20 @@ def test_a_file_opened_by_path_is_no_socket_nor_directory(name: str) -> None:
     assert stored(N[name], _a(3, PAGE2, 4096, 0, 0, 0), EFAULT, None) is None
 
 
-def test_recvmsg_cmsg_compat_and_dgram_oob() -> None:
-    for ret in ANY:
-        assert stored(N["recvmsg"], _a(5, TS, 0x8000_0040), ret, None) == []
-        assert stored(N["recvmsg"], _a(5, TS, 0x41), ret, UNIX_DGRAM) == []
-        assert stored(N["recvfrom"], _a(5, PAGE2, 16, 0x41), ret, UNIX_DGRAM) == []
-    # honest neighbours: recvfrom's flags carry no MSG_CMSG_COMPAT test; a datagram's
-    # recv without MSG_OOB; MSG_OOB on a kind not known (a TCP socket takes it)
+def test_recvmsg_cmsg_compat() -> None:
+    for kind in (None, UNIX_DGRAM):
+        for ret in ANY:
+            assert stored(N["recvmsg"], _a(5, TS, 0x8000_0040), ret, kind) == []
+    # honest neighbours: recvfrom's flags carry no MSG_CMSG_COMPAT test; recvmsg without it
     assert stored(N["recvfrom"], _a(5, PAGE2, 16, 0x8000_0040), EFAULT, None) is None
-    assert stored(N["recvfrom"], _a(5, PAGE2, 16, 0x40), EFAULT, UNIX_DGRAM) is None
-    assert stored(N["recvmsg"], _a(5, TS, 0x41), EFAULT, None) is None
+    assert stored(N["recvmsg"], _a(5, TS, 0x40), EFAULT, UNIX_DGRAM) is None
+
+
+def test_dgram_msg_oob_stays_open() -> None:
+    """Honest: a socket a privileged process put in a sockmap takes MSG_OOB
+    (unix_bpf_recvmsg() -> sk_msg_recvmsg() copies a redirected message)."""
+    assert stored(N["recvfrom"], _a(5, PAGE2, 16, 0x41), EFAULT, UNIX_DGRAM) is None
+    assert stored(N["recvmsg"], _a(5, TS, 0x41), EFAULT, UNIX_DGRAM) is None
 
 
 def test_clockfd_of_no_posix_clock() -> None:

@@ -266,7 +266,8 @@ in every 6.1..6.18):
   SIGEV_THREAD, SIGEV_SIGNAL | SIGEV_THREAD_ID) or a signal number outside 1..SIGRTMAX
   (SIGEV_NONE aside): -EINVAL before the id (SIGEV_THREAD_ID's thread not judged).
 - AY-030: recvfrom/recvmsg/recvmmsg of an AF_UNIX datagram socket (UNIX_DGRAM) with
-  MSG_OOB: -EOPNOTSUPP first.
+  MSG_OOB: -EOPNOTSUPP first -- and that the socket is in no sockmap (fix90br: a
+  privileged process may put it there, and unix_bpf_recvmsg() copies whatever the flags).
 - AY-031: the xattr gets' name (read at entry, quiet) with no known namespace prefix
   (security., system., trusted., user.): -EOPNOTSUPP before any store.
 
@@ -309,8 +310,11 @@ past PID_MAX_LIMIT), AY-023 (a CPU clock id of no task: _no_cpu_clock()); AY-003
 (TIMERFD read below 8 bytes), AY-006 (EPOLL: any read), AY-007 (a pipe's pread64/preadv:
 -ESPIPE), AY-008, AY-009, AY-012 (UNREADABLE given recvfrom/recvmsg/recvmmsg, getsockopt,
 getdents64), AY-024 (a CLOCKFD id of a file known to be no posix clock), AY-025
-(recvmsg's MSG_CMSG_COMPAT), AY-030 (MSG_OOB on UNIX_DGRAM).  Left open there: AY-027 and
-AY-031 need the path or name read at entry and quiet through the call (first_tests.py's
+(recvmsg's MSG_CMSG_COMPAT).  Left open there: AY-030 cannot be refused soundly -- a
+privileged process may put the socket in a sockmap (sock_replace_proto()), and then
+unix_bpf_recvmsg() -> sk_msg_recvmsg() copies a redirected message whatever the flags
+(no MSG_OOB test in any 6.1 .. 6.18): the Guardian would need to know the socket is in
+no sockmap; AY-027 and AY-031 need the path or name read at entry and quiet through the call (first_tests.py's
 ground, not the registers' or the descriptor's kind): readlinkat's path resolving to a
 directory ("/" alone) and an xattr get's name with no security./system./trusted./user.
 prefix.  The kernel model now answers -b, -l and -n as Linux does (sys_newfstatat's
@@ -396,7 +400,7 @@ for _sid in REFUSED_FIRST_TESTS:
 #: refused since fix90br: cut.answer_stores (first_failures.py, kind_stores.py)
 REFUSED_R90BR = frozenset({"AY-001", "AY-002", "AY-003", "AY-005", "AY-006", "AY-007",
                            "AY-008", "AY-009", "AY-012", "AY-017", "AY-018", "AY-021",
-                           "AY-023", "AY-024", "AY-025", "AY-030"})
+                           "AY-023", "AY-024", "AY-025"})
 for _sid in REFUSED_R90BR:
     del GAPS[_sid]
 

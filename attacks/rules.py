@@ -277,6 +277,7 @@ RULES: tuple[Rule, ...] = (
                  "return.errno_set",
                  "return.pollnval_open", "return.pollhup_writer",
                  "return.credentials", "return.credentials_mapped", "return.counter_read", "return.umask_kept",
+                 "return.userns_own_maps",
                  "clock.timeout_elapsed", "return.sleep_rem_unwritten",
                  "return.futex_wait_value", "return.dev_zero", "return.pair_bytes",
                  "return.futex_pi_word", "return.futex_requeue_value",

@@ -48,6 +48,7 @@ from guardian.lone_thread import asleep_storing_nothing
 from guardian.result_reads import read_or_fault
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
+from guardian.userns_own_maps import parent_ids
 
 if TYPE_CHECKING:
     from guardian.stated_facts import StatedFacts
@@ -106,8 +107,12 @@ def groups_of(ids: Seen) -> Seen:
 def settled(ids: Seen) -> Seen:
     """The thread's known ids that no map_write() can change: all of them but in a user
     namespace its cred moved to, where an id seen before its uid_map or gid_map was
-    written (from_kuid_munged()'s overflow id) shows as the mapped one after."""
-    return groups_of(ids) if ids.get(USERNS) else ids
+    written (from_kuid_munged()'s overflow id) shows as the mapped one after; an id shown
+    there other than the overflow one stays (map_write() maps once: may_map())."""
+    if not ids.get(USERNS):
+        return ids
+    return {**groups_of(ids), **{k: v for k, v in ids.items()
+                                 if k in ID_NAMES and not may_map(ids, v)}}
 
 
 def exec_keeps_real_ids(before: Seen, auxv: dict[int, int]) -> None:
@@ -198,6 +203,10 @@ class Credentials:
             # namespace; a file opened before prints its ids as its opener's: task_state())
             if slot.nr in _NS_CALLS and not commits_nothing(slot, ret):
                 known.update(moved_ids(before))
+                if slot.nr == _NR_UNSHARE and ret == 0 and not filtered:
+                    # (unshare_userns(): the new namespace's parent is the one the ids
+                    # showed in: return.userns_own_maps)
+                    known.update(parent_ids(before))
             else:
                 known[USERNS] = before.get(USERNS, 0)
             if not filtered:

@@ -96,8 +96,9 @@ def current(before: Seen, fs_name: str | None, ret: int) -> Seen:
     a setfsuid()'s answer (`fs_name`: the fs id it sets), the old fs id as shown now
     (__sys_setfsuid())."""
     moved = before.get(USERNS)
-    now = {k: v for k, v in before.items()
-           if k != SAME and not (moved and k in ID_NAMES and v == OVERFLOW_ID)}
+    # (the ids before the move, guardian/userns_own_maps.py: a set*id may change the kuid)
+    now = {k: v for k, v in before.items() if k not in (SAME, "parent_ids")
+           and not (moved and k in ID_NAMES and v == OVERFLOW_ID)}
     if fs_name is not None and ret <= 0xFFFF_FFFF:
         now[fs_name] = ret
     return now

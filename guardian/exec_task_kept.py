@@ -5,7 +5,10 @@ me->pdeath_signal = 0;`, and commit_creds() of the new cred clears it where the 
 egid, fsuid or fsgid change or the permitted set widens), the signal_struct
 (is_child_subreaper) and the task's atomic_flags (PFA_NO_NEW_PRIVS, PFA_SPEC_SSB_*:
 arm64's arch_setup_new_exec() clears the store-bypass disable only where it was set
-with PR_SPEC_DISABLE_NOEXEC); cap_bprm_creds_from_file() never raises cap_bset.
+with PR_SPEC_DISABLE_NOEXEC); cap_bprm_creds_from_file() never raises cap_bset -- nor
+lowers it: prepare_exec_creds() copies the cred, so a bounding set known full since a
+user-namespace move (set_cred_user_ns(): cred_kept's `CAPBSET_FULL`, less the thread's
+own PR_CAPBSET_DROPs, `CAPBSET_DROPPED`) stays full in the image.
 
 The parent-death signal is carried only into an image whose AT_SECURE is 0 and whose
 real uid is not 0: a set-id image or file capabilities make the exec secure
@@ -29,6 +32,7 @@ from abi.value_ranges import (
 )
 from guardian import checks
 from guardian.confidential_registry import Registry
+from guardian.cred_kept import CAPBSET_FULL
 from guardian.prctl_state import FS_SET, SSB_ENDED, SSB_NOEXEC
 from guardian.slots import Slot
 from guardian.stated_facts import StatedFacts
@@ -42,7 +46,7 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot) -> dict[str, object]
         return {}
     old = stated.threads.get((slot.root, slot.thread), {})
     kept: dict[str, object] = {}
-    for fact in (PDEATH_SIGNAL, CAPBSET_DROPPED, NO_NEW_PRIVS):
+    for fact in (PDEATH_SIGNAL, CAPBSET_DROPPED, NO_NEW_PRIVS, CAPBSET_FULL):
         # (an fs id set apart from the effective one: exec resets it, commit_creds()
         # clears the parent-death signal)
         if fact in old and not (fact == PDEATH_SIGNAL and old.get(FS_SET)):

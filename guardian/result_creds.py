@@ -25,11 +25,13 @@ from guardian.prctl_state import mm_flags_settled, note_id_change
 from guardian.setuid_fixup import SETXUID, note_setfsuid, note_setxuid
 from guardian.slots import Slot
 from guardian.userns_depth import check as check_depth
+from guardian.userns_own_maps import check_setgroups
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
 
 _NR_SETFSUID, _NR_UNSHARE = NUMBERS["setfsuid"], NUMBERS["unshare"]
+_NR_SETGROUPS = NUMBERS["setgroups"]
 CLONE_NEWUSER = cred_kept.CLONE_NEWUSER
 
 
@@ -66,6 +68,8 @@ def judge_creds(rules: ResultRules, slot: Slot, ret: int, nr: int) -> CredsSeen:
                 fs_kept = fs_id_kept(rules.files.stated, slot, known_ids)
     if nr in CAP_CALLS and not rules.filtered(slot):
         check_cap_call(rules.files.stated, slot, ret)
+    if nr == _NR_SETGROUPS and not rules.filtered(slot):
+        check_setgroups(rules.creds.known(slot), ret)   # (guardian/userns_own_maps.py)
     return CredsSeen(shown, kept_facts, fs_kept, unraised)
 
 

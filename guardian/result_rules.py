@@ -175,6 +175,8 @@ from guardian.unshare_alone import note_clone as note_clone_live
 from guardian.usage_floors import CALLS as _USAGE_CALLS
 from guardian.usage_floors import UsageFloors
 from guardian.user_memory import UserMemory
+from guardian.userns_own_maps import CALLS as _OWN_MAP_CALLS
+from guardian.userns_own_maps import note as note_own_map
 from guardian.vm_writes import CALLS as _VM_WRITE_CALLS
 from guardian.vm_writes import check as check_vm_written
 from guardian.wait_reaped import CALLS as _WAIT_CALLS
@@ -597,6 +599,8 @@ class ResultRules:
             self.usage.commit(slot, usage_shown)
         if creds_call:
             commit_creds(self, slot, ret, nr, creds_seen)
+        if nr in _OWN_MAP_CALLS:        # (guardian/userns_own_maps.py)
+            note_own_map(self, slot, dom, ret)
         if umask_call:
             self.umasks.commit(slot, ret)
         if nr == _NR_RSEQ:

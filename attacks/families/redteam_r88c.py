@@ -117,31 +117,30 @@ Through with the Guardian on when written (gaps, 18):
   reaches userns_install() -> set_cred_user_ns() for any such fd): pP, pE and the
   bounding set known full, the drop forgotten, securebits and KEEPCAPS known 0.  (The
   honest answers pass: the Guardian forgets those facts at such a setns().)
-- AZ-005, AZ-017 (an exec after the move): userns_depth.DEPTH and create.userns_full's
-  CAPBSET_FULL are forgotten at the exec; they would need carrying into the image (the
-  cred, its namespace and its bounding set survive execve(): prepare_exec_creds(),
-  cap_bprm_creds_from_file() leaves cap_bset).
+- AZ-005 (an exec after the move): userns_depth.DEPTH is forgotten at the exec; it would
+  need carrying into the image (the cred and its namespace survive execve():
+  prepare_exec_creds()).
 - AZ-006 (setns() into a peer's namespace 33 deep): it would need the joined
   namespace's depth -- the peer's own count, where the pidfd names a process it follows
   and that process made no move since.
-- AZ-007, AZ-012, AZ-014 (the map or setgroups state the program itself wrote or read):
-  it would need the open file known to be the thread's own /proc/self/uid_map (or
-  setgroups) -- a procfs it knows, a name free of links -- and the write answered in full
-  (or the read's text) taken as the map, with the kuid the launch's: the uid then shows
-  as the map gives it (0), setgroups() after "deny" -EPERM.
 - AZ-020 (capget() of another task): it would need a capget() whose header names a pid it
   knows as a live task it follows (a child its clone answered, not reaped) judged
   against that task's known sets (CAPS_FULL in a known CLONE_NEWUSER child).
-- AZ-019 (the ids an exec in a moved namespace states): credentials.settled() drops every
-  id of a moved thread at the exec, so create.exec_real_ids holds AT_UID to nothing; it
-  would need settled() to keep the ids shown there other than the overflow one (final:
-  map_write() maps once, as may_map() has it).  Without the forged auxv the image's
-  getuid() 5 is refused (return.credentials_mapped against AT_UID 0).
 - AZ-009, AZ-015 (an exec in a moved namespace with uid 0 unmapped, or under
-  SECBIT_NOROOT): create.exec_caps would need the exec's root privilege known absent (a
-  map known not to hold 0 -- AZ-007's knowledge --, or SECBIT_NOROOT known set by the
-  thread's own PR_SET_SECUREBITS) to bound pP' and pE' by pA (known empty after the
-  move: create.userns_caps).
+  SECBIT_NOROOT): left open by fix88cx, not soundly refusable as run.  AZ-009: the image
+  is told AT_UID 0 (the model's), which Linux gives wherever the namespace's uid_map
+  holds 0, and another process may write that map at any time (a root of the parent
+  namespace: new_idmap_permitted(), /proc/<pid>/uid_map), so a map "not holding 0"
+  is known only from the program's own write answered in full (return.userns_own_maps)
+  of a map without 0 -- AZ-009 writes none; with AT_UID and AT_EUID not 0 create.exec_caps
+  already bounds the sets by pA.  AZ-015: SECBIT_NOROOT stops handle_privileged_root(),
+  but not file capabilities: with the real uid root in the namespace (AT_UID 0, the map
+  "0 0 1") get_file_caps() of an image whose security.capability applies there
+  (rootid_owns_currentns()) gives pP' = (cap_bset & fP) | (pI & fI), full after the
+  move, and `!__is_real(root_uid, new)` leaves AT_SECURE 0
+  (cap_bprm_creds_from_file()); the Guardian would need the image's file known to carry
+  no file capabilities, which it does not measure (with AT_UID not 0 the existing
+  create.exec_caps rule bounds it).
 - AZ-010, AZ-013 (a privileged call after the move): the Guardian would need that a
   thread whose cred it saw move holds no capability in a namespace the launch's user
   namespace owns (cap_capable(): a child namespace's cred finds none in an ancestor):
@@ -156,6 +155,18 @@ Refused when written (2): AZ-008 (return.range_table: KEEPCAPS known 0 after the
 create.userns_full), AZ-011 (return.cap_needed: PR_CAPBSET_DROP with the effective set
 the thread's own capset() emptied, in the moved namespace too).
 False refusals: none found (all 30 claims pass with the Guardian on).
+Refused since (fix88cx): AZ-017 (create.exec_task_state, widened: the bounding set known
+full since the move, create.userns_full's CAPBSET_FULL, is carried through the exec --
+prepare_exec_creds() copies cap_bset, cap_bprm_creds_from_file() leaves it -- so the
+image's PR_CAPBSET_READ 0 is refused by return.range_table); AZ-019
+(create.exec_real_ids, widened: credentials.settled() keeps the ids shown in a moved
+namespace other than the overflow one, final as may_map() has it, so AT_UID 5 against the
+getuid() 0 shown before the exec is refused); AZ-007, AZ-012 (return.userns_own_maps:
+the thread's own write of its /proc/self/uid_map answered in full, or a read of it
+showing whole uid_m_show() lines, opened by its process in its namespace, gives the ids
+it held before its unshare(CLONE_NEWUSER) as the map shows them -- 0 --, held by
+return.credentials_mapped); AZ-014 (return.userns_own_maps: its own "deny" to
+/proc/self/setgroups answered in full makes setgroups() -EPERM).
 
 Not done (the round's time): a move answered by a seccomp filter (--launch-filter: no
 scenario option for the launch here); a clone whose child the kernel reports for another
@@ -396,7 +407,7 @@ def az_setns_depth(adv: Adversary) -> None:
 
 @scenario(id="AZ-007", title="Answer getuid() 5 after the program's own uid_map write of "
           "\"0 0 1\" answered in full", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["MAP"], gap="P5")
+          program=CORE, prop=PROPS["MAP"])
 def az_own_map(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; its write of "0 0 1" to
     /proc/self/uid_map is answered 5; its getuid() exits 7 where not 0.
@@ -404,10 +415,8 @@ def az_own_map(adv: Adversary) -> None:
     map_write() answers the count only where it installed the map (`ret = count;`); a
     map is written once; the thread's kuid stays the launch's 0 (prepare_creds()), so
     from_kuid_munged() gives 0 (native 6.18: `uid=65534; map write=5 uid=0`).
-    return.credentials_mapped lets an id not yet shown in the moved namespace be any
-    value; it would need the map the thread's own write answered in full installed
-    (the file known to be its own /proc/self/uid_map: a name free of links, a procfs it
-    knows) to hold the uid at 0."""
+    Refused since fix88cx (return.userns_own_maps: the map the thread's own write
+    answered in full installed holds the uid at 0; return.credentials_mapped)."""
     _answers(adv, P_OWN_MAP, NR_UNSHARE, 0)
     _map_write(adv, P_OWN_MAP, 5)
     _answers(adv, P_OWN_MAP, NR_GETUID, 5)
@@ -439,9 +448,10 @@ def az_exec_unmapped(adv: Adversary) -> None:
     where the map does not hold 0; handle_privileged_root(): `if (__is_eff(root_uid, new)
     || __is_real(root_uid, new))` false: pP' = pA' (empty after the move), pE' empty
     (native 6.18: `unshare=0;` the image's `capget=0 eff=0,0 perm=0 inh=0`; with the map
-    written the image's sets are full: step 9).  The Guardian would need, at an exec, the
-    thread's namespace known moved with no map the program saw installed (AZ-007's map
-    knowledge) to bound the image's sets by pA (empty)."""
+    written the image's sets are full: step 9).  Left open (fix88cx): the image is told
+    AT_UID 0, as Linux tells it wherever the map holds 0, and another process (a root of
+    the parent namespace) may write the map at any time; only the program's own write of a
+    map without 0 (return.userns_own_maps) would say the exec has no root -- none here."""
     _answers(adv, P_EXEC_UNMAPPED, NR_UNSHARE, 0)
     _capget_stores(adv, P_EXEC_UNMAPPED, USERNS_SETS)
 
@@ -491,7 +501,7 @@ def az_empty_drop(adv: Adversary) -> None:
 
 @scenario(id="AZ-012", title="Answer getuid() 5 after a read of /proc/self/uid_map showing "
           "\"0 0 1\"", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["MAP"], gap="P5")
+          prop=PROPS["MAP"])
 def az_map_read(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; it reads
     /proc/self/uid_map, and where the read shows uid 0 mapped to 0 calls getuid() and
@@ -501,9 +511,8 @@ def az_map_read(adv: Adversary) -> None:
     The move keeps the kuid, the launch's 0 (prepare_creds()); a map shown holding 0 -> 0
     is written and final (map_write() once); from_kuid_munged() gives 0 (native 6.18:
     `map read=0 []` before a write, `map read=33 [         0          0          1` after).
-    The Guardian would need the map the thread read from its own /proc/self/uid_map (a
-    name free of links, a procfs it knows) to hold the uid at 0 (as AZ-007's own
-    write)."""
+    Refused since fix88cx (return.userns_own_maps: whole uid_m_show() lines read from
+    the thread's own /proc/self/uid_map are installed extents; return.credentials_mapped)."""
     _answers(adv, P_MAP_READ, NR_UNSHARE, 0)
     _map_read(adv, P_MAP_READ)
     _answers(adv, P_MAP_READ, NR_GETUID, 5)
@@ -529,7 +538,7 @@ def az_sethostname(adv: Adversary) -> None:
 
 @scenario(id="AZ-014", title="Answer 0 to setgroups() after the program's own write of "
           "\"deny\" to /proc/self/setgroups", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["MAP"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["MAP"])
 def az_deny_setgroups(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0, its write of "deny" to
     /proc/self/setgroups answered 4 and of "0 0 1" to its gid_map 5; its setgroups(0,
@@ -538,9 +547,8 @@ def az_deny_setgroups(adv: Adversary) -> None:
     proc_setgroups_write() clears USERNS_SETGROUPS_ALLOWED for good (it answers the count
     only then); userns_may_setgroups(): `allowed = allowed && (ns->flags &
     USERNS_SETGROUPS_ALLOWED);`, so may_setgroups() fails and setgroups() is -EPERM
-    (native 6.18: `unshare=0 deny=4 gidmap=5 setgroups=-1 errno=1`).  The Guardian would
-    need the thread's own write to its /proc/self/setgroups (a name it knows leads
-    there) answered in full, as AZ-007's uid_map write."""
+    (native 6.18: `unshare=0 deny=4 gidmap=5 setgroups=-1 errno=1`).  Refused since
+    fix88cx (return.userns_own_maps)."""
     _answers(adv, P_DENY_SETGROUPS, NR_UNSHARE, 0)
     _map_write(adv, P_DENY_SETGROUPS, None)
     _answers(adv, P_DENY_SETGROUPS, NR_SETGROUPS, 0)
@@ -559,9 +567,11 @@ def az_noroot_exec(adv: Adversary) -> None:
     SECURE_NOROOT)`): a root exec widens nothing, so pP' = pA', empty after the move
     (set_cred_user_ns(): cap_ambient empty; native 6.18: `unshare=0 map=5 noroot=0`, the
     image's `capget=0 eff=0,0 perm=0`).  create.exec_caps bounds the image's sets only
-    by a known bounding set or a non-root exec; it would need SECBIT_NOROOT (known set
-    by the thread's own PR_SET_SECUREBITS, kept by exec) to bound them by the ambient
-    set, known empty here (create.userns_caps)."""
+    by a known bounding set or a non-root exec.  Left open (fix88cx): SECBIT_NOROOT does
+    not stop file capabilities, and with the real uid root (AT_UID 0) an image whose
+    security.capability applies gets pP' = cap_bset & fP with AT_SECURE 0
+    (`!__is_real(root_uid, new)` false); the Guardian would need the image known to carry
+    no file capabilities, which it does not measure."""
     _answers(adv, P_NOROOT_EXEC, NR_UNSHARE, 0)
     prctl_by_option(adv, P_NOROOT_EXEC, {PR_SET_SECUREBITS: 0})
     _capget_stores(adv, P_NOROOT_EXEC, USERNS_SETS)
@@ -588,16 +598,15 @@ def az_parent_setns(adv: Adversary) -> None:
 
 @scenario(id="AZ-017", title="Answer PR_CAPBSET_READ 0 in an image exec'd after "
           "unshare(CLONE_NEWUSER)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["JOIN"], gap="P5", silent=NEVER_RUNS)
+          program=CORE, prop=PROPS["JOIN"], silent=NEVER_RUNS)
 def az_exec_bset(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; it execs the program
     with -B, whose PR_CAPBSET_READ(CAP_SETUID) exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->cap_bset = CAP_FULL_SET;`; prepare_exec_creds() copies the
     cred and cap_bprm_creds_from_file() never touches cap_bset (native 6.18: `unshare=0`,
-    the image's `capbset_read(SETUID)=1`).  create.userns_full's CAPBSET_FULL is not
-    carried into the exec'd image; it would need it carried (only PR_CAPBSET_DROP takes
-    from the bounding set, and the exec'ing thread's own facts survive execve())."""
+    the image's `capbset_read(SETUID)=1`).  Refused since fix88cx (create.exec_task_state
+    carries create.userns_full's CAPBSET_FULL into the image; return.range_table)."""
     _answers(adv, P_EXEC_BSET, NR_UNSHARE, 0)
     prctl_by_option(adv, P_EXEC_BSET, {PR_CAPBSET_READ: 0})
 
@@ -624,8 +633,7 @@ def az_child_parent_setns(adv: Adversary) -> None:
 
 @scenario(id="AZ-019", title="Give an image exec'd in a moved namespace AT_UID 5 and answer "
           "its getuid() 5 after the uid showed 0", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["MAP"], gap="P5",
-          silent=NEVER_RUNS)
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["MAP"], silent=NEVER_RUNS)
 def az_exec_uid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; it writes its uid_map,
     its getuid() shows 0 (the map holds it), and it execs the program with -V, whose
@@ -635,10 +643,9 @@ def az_exec_uid(adv: Adversary) -> None:
     create_elf_tables(): `NEW_AUX_ENT(AT_UID, from_kuid_munged(cred->user_ns,
     cred->uid));` -- the kuid the exec kept, through a map written once: the 0 getuid()
     showed (native 6.18: `unshare=0 map=5 getuid=0`, the image's `AT_UID=0 AT_EUID=0
-    getuid=0`).  return.credentials_mapped holds a non-overflow id shown in a moved
-    namespace as final, but at the exec credentials.settled() drops every id there, so
-    create.exec_real_ids has no ruid to hold AT_UID to; it would need settled() to keep
-    the ids shown other than the overflow one (as may_map() does)."""
+    getuid=0`).  Refused since fix88cx (create.exec_real_ids: credentials.settled() keeps
+    an id shown in a moved namespace other than the overflow one, final as may_map() has
+    it)."""
     def forge(a: Adversary, sp: int) -> None:
         for key in (11, 12):             # (AT_UID, AT_EUID)
             slot = _auxv_value_slot(a, sp, key)

@@ -599,7 +599,7 @@ class ResultRules:
             self.usage.commit(slot, usage_shown)
         if creds_call:
             commit_creds(self, slot, ret, nr, creds_seen)
-        if nr in _OWN_MAP_CALLS:        # (guardian/userns_own_maps.py)
+        if nr in _OWN_MAP_CALLS and self.self_reports.opened_by:   # (userns_own_maps.py)
             note_own_map(self, slot, dom, ret)
         if umask_call:
             self.umasks.commit(slot, ret)

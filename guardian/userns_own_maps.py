@@ -20,9 +20,11 @@ What the Guardian takes as the thread's own file: a descriptor its own process o
 the name /proc/self/uid_map (gid_map, setgroups) while its cred was in the namespace it
 is in now (self_reports' `opened_by`: the same user-namespace moves; proc_id_map_open()
 takes the namespace of /proc/self's cred at the open, and a move needs a lone thread:
-check_unshare_flags(), userns_install()), a write answered in full whose bytes lay
-quiet through the call (memdup_user_nul() copied them at the entry), or a read whose
-text is whole "%10u %10u %10u\\n" lines (a read at any offset shows whole extents then).
+check_unshare_flags(), userns_install()), while no chroot, mount or mount-namespace
+move was seen (proc_cwds' `Reach.root`: /proc is the launch's procfs); a write answered
+in full whose bytes lay quiet through the call (memdup_user_nul() copied them at the
+entry), or a read whose text is whole "%10u %10u %10u\\n" lines (a read at any offset
+shows whole extents then).
 The ids before the move are kept only from an unshare(CLONE_NEWUSER) answered 0 with no
 filter (its namespace's parent is the one they showed in; a setns() joins any), and only
 until a set*id call (the kuid may change).  Nothing is noted where a seccomp filter may
@@ -141,8 +143,8 @@ def note(rules: ResultRules, slot: Slot, dom: Domain, ret: int) -> None:
                                             moves):
         return
     m = _OWN.match(rules.files.path_of(slot, slot.args[0]) or "")
-    if m is None:
-        return
+    if m is None or not rules.files.reach(slot).root:
+        return                      # (a chroot or mount seen: /proc may be another file)
     va, n = slot.args[1], ret
     if slot.nr == _NR_WRITE:
         if ret != slot.args[2] or not quiet(slot, dom, reg.slots.values(), reg.user_runs,

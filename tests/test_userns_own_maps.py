@@ -94,6 +94,16 @@ def test_a_file_of_another_name_is_no_map(s: Scene) -> None:
     assert _ok(s, "getuid", (), 5)
 
 
+def test_a_chroot_seen_ends_the_names(s: Scene) -> None:
+    """After a chroot elsewhere (or a mount) /proc/self/uid_map may name another file."""
+    _moved(s)
+    _put(s, NAME, b"/tmp/x\0")
+    assert _ok(s, "chroot", (NAME,), 0)
+    _open(s, b"/proc/self/uid_map")
+    _write(s, b"0 0 1")
+    assert _ok(s, "getuid", (), 5)
+
+
 def test_a_map_opened_before_the_move_is_not_the_new_namespaces(s: Scene) -> None:
     """proc_id_map_open() takes the namespace at the open: the launch's map (-EPERM for
     a write there, but the Guardian takes no map from it)."""

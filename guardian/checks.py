@@ -253,6 +253,8 @@ CHECKS: dict[str, str] = {
     "return.output_written": "every output the output contract (abi/outputs) says a result means was written by the kernel during the call, whole: fixed structs (uname, fstat, statfs, timerfd_gettime, capget, getresuid, waitid's siginfo fields and, when it reports a child, its rusage, a taken signal's siginfo, ioctl/fcntl/prctl outputs by command, an interrupted sleep's remaining time ...), counted records, value-result length words and the bytes they report, recvmsg's header fields; a NULL optional output is exempt",
     "return.record_layout": "a result made of named records is whole inside its count: getdents64's linux_dirent64 records tile the count, each d_reclen a multiple of 8 of at least 20 with d_name NUL-terminated inside it; an inotify read's events tile the count (readv: each piece), each name NUL-padded inside its len",
     "return.inotify_wd": "each event an inotify read returns names a watch inotify_add_watch gave on that descriptor and whose IN_IGNORED (its last event) was not read before the read began; wd -1 only for IN_Q_OVERFLOW",
+    "return.inotify_event": "each event an inotify read returns is one copy_event_to_user() writes (guardian/inotify_events.py; every 6.1..6.18 version): its mask within inotify_mask_to_arg()'s IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW, a cookie only on IN_MOVED_FROM / IN_MOVED_TO, len 0 or a multiple of 16 (round_event_name_len()), a name of one path component, none on IN_Q_OVERFLOW or IN_IGNORED, one on IN_CREATE; a readv of an inotify whose first iovec is empty (read where quiet) answers no count (do_loop_readv_writev(): inotify_read() of 0 bytes -EINVAL / -EAGAIN stops the loop); judged where the caller's table was steady and no seccomp filter may answer (AW-004..010, AW-034, AW-035)",
+    "return.inotify_value": "inotify_add_watch's wd is 1..INT_MAX (inotify_new_watch(): idr_alloc_cyclic(idr, mark, 1, 0, ...)), and FIONREAD of an inotify the program made stores (read where quiet) a multiple of 16 (inotify_ioctl(): sizeof(struct inotify_event) + round_event_name_len() per queued event); not judged where a seccomp filter may answer (AW-001, AW-011)",
     "return.timer_live": "timer_gettime, timer_settime, timer_getoverrun and timer_delete succeed only on a live POSIX timer of the caller's process, where the Guardian knows them all: one its own timer_create made and no timer_delete ended (a process starts with none, exec deletes them all)",
     "return.timer_id": "the id a successful timer_create writes is a non-negative int no live timer of the process holds and, for a process the Guardian saw start (launch, fork), at most the number of timer_create calls it made before (Linux's per-process counter starts at 0)",
     "return.cpu_number": "the cpu and node a successful getcpu() writes are the machine's: cpu below its count of CPUs, node below its count of memory nodes (one where the machine has no node tables)",
@@ -590,3 +592,9 @@ CHECKS["cut.answer_stores"] += (
     "read below 8 bytes, an epoll file read (no FMODE_CAN_READ), a pipe given pread64/"
     "preadv (-ESPIPE), a file opened by path, a timerfd or an epoll given a socket call "
     "or getdents64, or a CLOCKFD id's file known to be no posix clock (get_clock_desc())")
+CHECKS["return.kind_needed"] += (
+    "; round 90 (guardian/kind_ops.py): an ioctl an inotify does not serve (inotify_ioctl(): "
+    "FIONREAD and INOTIFY_IOC_SETNEXTWD of an arg 1..INT_MAX alone beside do_vfs_ioctl()'s "
+    "own, an anon inode's FS_IOC_*FLAGS / *XATTR -ENOTTY), a write of an inotify (opened "
+    "O_RDONLY: vfs_write() -EBADF), lseek of an inotify answered other than 0 "
+    "(noop_llseek(): f_pos, which inotify_read() never moves)")

@@ -88,7 +88,7 @@ _NOT_SOCKET = FIXED_KIND_MAKERS - {_SOCKET, _N["socketpair"]}
 #: pipefifo_fops, socket_file_ops)
 _IOCTL_KINDS = frozenset((_EVENTFD2, _MEMFD_CREATE, _EPOLL_CREATE1, _N["pidfd_open"],
                           _N["timerfd_create"], _N["signalfd4"], _N["pipe2"], _SOCKET,
-                          _N["socketpair"]))
+                          _N["socketpair"], _N["inotify_init1"]))
 _VMSPLICE, _UIO_MAXIOV = _N["vmsplice"], 1024
 _FCNTL = _N["fcntl"]
 #: F_SETPIPE_SZ, F_GETPIPE_SZ, F_ADD_SEALS, F_GET_SEALS
@@ -121,7 +121,7 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
             return ""       # (the command first: most fcntls pay no look-up)
         f = file(a[0])
         return op_why(nr, a, f, nr == _FCNTL and f is not None and _mem_device(f, dev_names),
-                      lambda: nr != _VMSPLICE or _moved(a, ret, read))
+                      lambda: nr != _VMSPLICE or _moved(a, ret, read), ret)
     if nr in (_EPOLL_PWAIT, _EPOLL_PWAIT2):
         return "a descriptor that is no epoll (!is_file_epoll(): -EINVAL)" \
             if other_kind(file(a[0]), _EPOLL_CREATE1) else ""
@@ -140,7 +140,7 @@ def _why(nr: int, a: tuple[int, ...], file: Callable[[int], OpenFile | None],
             if other_kind(file(a[0]), _INOTIFY_INIT1) else ""
     if nr == _IOCTL:        # (kind_ops.py: what each kind's ioctl serves)
         f = file(a[0])
-        return ioctl_why(f, a[1] & 0xFFFF_FFFF, _mem_device(f, dev_names)) \
+        return ioctl_why(f, a[1] & 0xFFFF_FFFF, _mem_device(f, dev_names), a[2]) \
             if f is not None and (f.maker in _IOCTL_KINDS or named(f)) else ""
     f = file(a[0])      # the socket calls
     if f is not None and (f.maker in _NOT_SOCKET or _mem_device(f, dev_names)):

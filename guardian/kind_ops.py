@@ -67,6 +67,14 @@ ufd was: do_signalfd4() -EINVAL for a ufd naming no signalfd):
   (an anon inode or socket has a mapping on the noop bdi: 0).
 * readahead of a pipe or socket: ksys_readahead() `!S_ISREG(...)` -EINVAL (anon inodes
   were S_IFREG on 6.15.0..6.15.5, pidfs inodes are: those are let through).
+
+Round 90 (the kernel model's inotify): an inotify is an anon inode as an eventfd is;
+inotify_ioctl() serves FIONREAD and INOTIFY_IOC_SETNEXTWD (arg 1..INT_MAX: -EINVAL
+outside, the whole unsigned long), `default: ret = -ENOTTY;`; do_inotify_init() opens it
+O_RDONLY, so a write is -EBADF (vfs_write() `!(file->f_mode & FMODE_WRITE)`); its lseek
+is noop_llseek(): `return file->f_pos;`, and nothing moves an inotify's f_pos (its
+read ignores ppos, it has no splice_read, no pread: FMODE_PREAD unset) -- 0 whatever the
+offset, or -EINVAL of ksys_lseek()'s whence test, or -ESPIPE.
 """
 
 from __future__ import annotations
@@ -86,6 +94,7 @@ _EVENTFD2, _EPOLL_CREATE1, _MEMFD_CREATE = _N["eventfd2"], _N["epoll_create1"], 
     _N["memfd_create"]
 _PIDFD_OPEN, _PIPE2 = _N["pidfd_open"], _N["pipe2"]
 _TIMERFD_CREATE, _SIGNALFD4 = _N["timerfd_create"], _N["signalfd4"]
+_INOTIFY_INIT1 = _N["inotify_init1"]
 _SOCKET, _SOCKETPAIR = _N["socket"], _N["socketpair"]
 #: the calls `op_why` judges: reads and writes (vfs_read() / vfs_write()), lseek, fcntl
 WRITES = frozenset(_N[n] for n in ("write", "pwrite64", "writev", "pwritev", "pwritev2"))
@@ -105,7 +114,7 @@ BY_MAKER_CALLS = RW_CALLS | {LSEEK}
 #: "written" count would feed sole_files' tick rule), a pipe's or socket's lseek
 BY_MAKER: dict[int, frozenset[int]] = {
     _N["epoll_create1"]: RW_CALLS, _PIDFD_OPEN: RW_CALLS | {LSEEK}, _SIGNALFD4: WRITES,
-    _TIMERFD_CREATE: WRITES,
+    _TIMERFD_CREATE: WRITES, _INOTIFY_INIT1: WRITES | {LSEEK},
     _PIPE2: frozenset((LSEEK,)), _SOCKET: frozenset((LSEEK,)),
     _SOCKETPAIR: frozenset((LSEEK,))}
 
@@ -144,14 +153,18 @@ TFD_IOC_SET_TICKS = 0x40085400
 _WATCH, _SOCK_TYPES = 0x57, frozenset((0x89, 0x8B))
 #: unix_ioctl()'s 'T' commands: SIOCOUTQ (TIOCOUTQ); SIOCINQ is FIONREAD (VFS_OWN_T)
 TIOCOUTQ = 0x5411
-#: makers of anon-inode files with no ->fileattr_get: eventfd, epoll, timerfd, signalfd
-_ANON = frozenset((_EVENTFD2, _EPOLL_CREATE1, _TIMERFD_CREATE, _SIGNALFD4))
+#: INOTIFY_IOC_SETNEXTWD (_IOW('I', 0, __u32)): inotify_ioctl()'s command beside FIONREAD
+INOTIFY_IOC_SETNEXTWD = 0x40044900
+#: makers of anon-inode files with no ->fileattr_get: eventfd, epoll, timerfd, signalfd,
+#: inotify
+_ANON = frozenset((_EVENTFD2, _EPOLL_CREATE1, _TIMERFD_CREATE, _SIGNALFD4, _INOTIFY_INIT1))
 AF_UNIX = 1
 
 
-def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
-    """Why ioctl `cmd` never succeeds on `f` (a file of a sure kind), or ""; `mem_device`:
-    `f` is /dev/null, /dev/zero or /dev/full while /dev's names are the boot's."""
+def ioctl_why(f: OpenFile, cmd: int, mem_device: bool, arg: int = 0) -> str:
+    """Why ioctl `cmd` (of argument `arg`) never succeeds on `f` (a file of a sure kind),
+    or ""; `mem_device`: `f` is /dev/null, /dev/zero or /dev/full while /dev's names are
+    the boot's."""
     kind, m = (cmd >> 8) & 0xFF, f.maker
     if kind == _T and cmd in VFS_OWN_T:
         if cmd == FIOQSIZE and (mem_device or m in NOT_REG):
@@ -169,6 +182,11 @@ def ioctl_why(f: OpenFile, cmd: int, mem_device: bool) -> str:
         if kind in _VFS_TYPES or m == _EPOLL_CREATE1 and kind == _EPIOC \
                 or m == _TIMERFD_CREATE and cmd == TFD_IOC_SET_TICKS:
             return ""
+        if m == _INOTIFY_INIT1 and cmd == INOTIFY_IOC_SETNEXTWD:
+            # inotify_ioctl(): `ret = -EINVAL; if (arg >= 1 && arg <= INT_MAX)` (the
+            # unsigned long whole; -ENOTTY without CONFIG_CHECKPOINT_RESTORE)
+            return "" if 1 <= arg <= 0x7FFF_FFFF else \
+                f"INOTIFY_IOC_SETNEXTWD of {arg:#x}, outside 1..INT_MAX (-EINVAL)"
     elif m == _PIPE2:       # (pipe_ioctl(): FIONREAD, IOC_WATCH_QUEUE_*)
         if kind in _VFS_TYPES or kind == _WATCH:
             return ""
@@ -209,8 +227,9 @@ def file_why(nr: int, f: OpenFile, moved: Callable[[], bool]) -> str:
 
 
 def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool,
-           moved: Callable[[], bool] = lambda: True) -> str:
-    """Why call `nr` (of CALLS) with arguments `a` never succeeds on `f`, or ""."""
+           moved: Callable[[], bool] = lambda: True, ret: int = 0) -> str:
+    """Why call `nr` (of CALLS) with arguments `a` never succeeds on `f` (or, lseek of an
+    inotify, never answers `ret`), or ""."""
     if nr == FCNTL:
         cmd = a[1] & 0xFFFF_FFFF        # (the command first: most fcntls pay no look-up)
         if cmd == F_GETPIPE_SZ or cmd == F_SETPIPE_SZ:
@@ -229,8 +248,14 @@ def op_why(nr: int, a: tuple[int, ...], f: OpenFile | None, mem_device: bool,
     if not judged_by_maker(nr, f.maker):
         return ""
     if nr == LSEEK:
+        if f.maker == _INOTIFY_INIT1:       # (noop_llseek(): `return file->f_pos;`)
+            return "" if ret == 0 else f"lseek of an inotify answered {ret:#x}: " \
+                "noop_llseek() answers f_pos, which inotify_read() never moves (0)"
         return "lseek of a pidfd, pipe or socket (no ->llseek, no FMODE_LSEEK: " \
             "vfs_llseek() -ESPIPE)"
+    if f.maker == _INOTIFY_INIT1:
+        return "a write of an inotify (do_inotify_init(): O_RDONLY, no FMODE_WRITE: " \
+            "vfs_write() -EBADF)"
     if f.maker == _SIGNALFD4 or f.maker == _TIMERFD_CREATE:
         return "a write of a signalfd or timerfd (their fops have no ->write: no " \
             "FMODE_CAN_WRITE, vfs_write() -EINVAL)"

@@ -44,6 +44,8 @@ from guardian.first_tests import check as check_first_tests
 from guardian.handle_overflow import CALL as _NR_NAME_TO_HANDLE_AT
 from guardian.handle_overflow import EOVERFLOW_RET as _EOVERFLOW_RET
 from guardian.handle_overflow import overflow_size_error
+from guardian.inotify_events import CALLS as _INOTIFY_CALLS
+from guardian.inotify_events import check as check_inotify
 from guardian.kcmp_answer import check as check_kcmp
 from guardian.kcmp_answer import read_efd
 from guardian.kcmp_known import check as check_kcmp_known
@@ -106,7 +108,7 @@ ARGUMENT_CALLS = (_CHILD_PID_NRS | _MM_ARG_CALLS | _NEGATIVE_FD_CALLS | _NEVER_F
                      _NR_PROCESS_MADVISE, _NR_RSEQ}
                   | _MAKER_CALLS | _KIND_NEEDED_CALLS | {_NR_NAME_TO_HANDLE_AT}
                   | _MAKER_KIND_CALLS | _EPOLL_ITEM_CALLS
-                  | _FIRST_TEST_CALLS | SETNS_SELF_CALLS)
+                  | _FIRST_TEST_CALLS | SETNS_SELF_CALLS | _INOTIFY_CALLS)
 
 
 def _quiet_reader(rules: ResultRules, slot: Slot,
@@ -290,6 +292,11 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
         # (steadiness and a filter are asked only of a file of another kind)
         check_maker_kind(slot, ret, lambda fd: rules.files.open_file(slot, fd),
                          lambda: rules.files.steady(slot), lambda: rules.filtered(slot))
+    if nr in _INOTIFY_CALLS and ret < _ERRNO_FLOOR:
+        # (inotify_events.py: a readv or ioctl not of an inotify pays one look-up at most)
+        check_inotify(rules.files, slot, ret, _quiet_reader(rules, slot, dom),
+                      lambda addr, n: rules.memory.read(addr, n, slot.root),
+                      lambda: rules.filtered(slot))
     if nr in _EPOLL_ITEM_CALLS and ret == 0:
         check_epoll_item(rules.files, slot, lambda: reg.returns == slot.returns_at_start
                          and not any(o.id != slot.id and o.nr == _NR_EPOLL_CTL

@@ -39,6 +39,7 @@ from abi.layout import (
 )
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors
+from guardian.inotify_events import event_fault
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
@@ -156,6 +157,10 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
                 refuse("return.record_layout", Status.ERR_DENIED,
                        f"an inotify read returned {ret} bytes, but {why}")
                 continue
+            why = event_fault(raw)      # (inotify_events.py: what each event may carry)
+            if why and files.steady(slot) and not files.sole.filtered(slot):
+                refuse("return.inotify_event", Status.ERR_DENIED,
+                       f"an inotify read returned {ret} bytes, but {why}")
             for wd, mask in _inotify_events(raw):
                 if not f.events.names_watch(wd, mask, slot, adding):
                     refuse("return.inotify_wd", Status.ERR_DENIED,

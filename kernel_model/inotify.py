@@ -293,6 +293,14 @@ class Inotify(AnonFile):
     def write(self, data: bytes) -> int | None:
         raise err(EINVAL)
 
+    def lseek(self, off: int, whence: int) -> int:
+        """inotify_fops' noop_llseek(): `return file->f_pos;`, which inotify_read() never
+        moves: 0 for any offset (ksys_lseek()'s `whence <= SEEK_MAX` test first; the model
+        answered -ESPIPE, which no Linux does)."""
+        if not 0 <= whence <= 4:            # SEEK_MAX: SEEK_HOLE
+            raise err(EINVAL)
+        return 0
+
     def poll_mask(self) -> int:
         return ls.POLLIN | ls.POLLRDNORM if self.events else 0
 

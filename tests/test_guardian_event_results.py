@@ -299,7 +299,10 @@ def test_getdents64_records_are_whole_inside_the_count(s: Scene) -> None:
 
 
 def _inotify(name: bytes, length: int) -> bytes:
-    return struct.pack("<iIII", 1, 0x100, 0, length) + name.ljust(length, b"\0")
+    # (a nameless event is the watched inode's own -- IN_MODIFY: fsnotify_create()'s
+    # IN_CREATE always names the child, return.inotify_event)
+    return struct.pack("<iIII", 1, 0x100 if length else 0x2, 0, length) + \
+        name.ljust(length, b"\0")
 
 
 def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
@@ -332,26 +335,28 @@ def _watch_event(wd: int, mask: int) -> bytes:
 
 
 def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
+    # (IN_ATTRIB events: nameless, as the watched inode's own -- a nameless IN_CREATE is
+    # return.inotify_event's)
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
     _poke(s, VA, b"/tmp\0")         # the watched name (getname() copies it)
     assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
     assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 2) == Status.OK
-    both = _watch_event(1, 0x100) + _watch_event(2, 0x200)
+    both = _watch_event(1, 0x4) + _watch_event(2, 0x200)
     assert _syscall(s, "read", (6, BUF, 256), 32, both) == Status.OK
-    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(4, 0x100)) == Status.ERR_DENIED
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(4, 0x4)) == Status.ERR_DENIED
     assert _last_check(s) == "return.inotify_wd"
-    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x100)) == Status.ERR_DENIED
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x4)) == Status.ERR_DENIED
     assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(-1, 0x4000)) == Status.OK
     # rm_watch queues IN_IGNORED behind the watch's pending events: they still name it.
     assert _syscall(s, "inotify_rm_watch", (6, 2), 0) == Status.OK
-    gone = _watch_event(2, 0x100) + _watch_event(2, 0x8000)
+    gone = _watch_event(2, 0x4) + _watch_event(2, 0x8000)
     assert _syscall(s, "read", (6, BUF, 256), 32, gone) == Status.OK
-    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(2, 0x100)) == Status.ERR_DENIED
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(2, 0x4)) == Status.ERR_DENIED
     # While an add_watch is in flight, its watch may already have events.
     busy = Slot(5001, 1, UserContext(), ELR, NUMBERS["inotify_add_watch"], (6, VA, 0x100, 0, 0,
                 0), root=s.b + ROOT_A, thread=2)
     s.g.conf.slots[busy.id] = busy
-    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(3, 0x100)) == Status.OK
+    assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(3, 0x4)) == Status.OK
     del s.g.conf.slots[busy.id]
 
 

@@ -300,3 +300,17 @@ def test_in_excl_unlink_drops_the_events_of_an_unlinked_child(kernel: Kernel) ->
     assert events(kernel, a) == [(wa, ino.IN_DELETE, 0, b"tmpfile"),
                                  (wa, ino.IN_MODIFY, 0, b"tmpfile")]
     assert events(kernel, b) == [] and wb == 1
+
+
+def test_add_watch_walks_dev_and_lseek_answers_f_pos(kernel: Kernel) -> None:
+    """Round 90: user_path_at() finds /dev's nodes (the model's root-fs look-up answered
+    -ENOENT): IN_ONLYDIR of /dev/null -ENOTDIR, "/dev" a directory a fork child may
+    watch; noop_llseek() answers f_pos, 0 (the model answered -ESPIPE)."""
+    fd = instance(kernel)
+    assert add_watch(kernel, fd, b"/dev/null", ino.IN_CREATE | ino.IN_ONLYDIR) == -errno.ENOTDIR
+    assert add_watch(kernel, fd, b"/dev", ino.IN_CREATE | ino.IN_ONLYDIR) == 1
+    assert add_watch(kernel, fd, b"/dev/null", ino.IN_MODIFY) == 2
+    assert add_watch(kernel, fd, b"/dev/nope", ino.IN_MODIFY) == -errno.ENOENT
+    assert call(kernel, "lseek", fd, 5, os.SEEK_SET) == 0
+    assert call(kernel, "lseek", fd, 0, os.SEEK_END) == 0
+    assert call(kernel, "lseek", fd, 0, 9) == -errno.EINVAL

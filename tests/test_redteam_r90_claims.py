@@ -52,7 +52,7 @@ _ALL = dict.fromkeys([s[1] for s in r.STEPS] + [r.P_OKFORKTFD, r.P_OKDUP3TFD, r.
                                                  r.P_OKCHILDPERIOD, r.P_OKSETTICKS5,
                                                  r.P_OKSCMTFD, r.P_OKRTLEFT,
                                                  r.P_OKGETLEASE, r.P_OKFORKWATCH], 0)
-_ALL[r.P_INOONLYDIR] = 1     # the kernel model's error is not -ENOTDIR
+
 
 
 def test_honest() -> None:
@@ -95,8 +95,5 @@ def test_timerfd_realtime_left() -> None:
     claim_run(r, r.claim_realtime_left, (), _ALL)
 
 
-@pytest.mark.xfail(strict=True, reason="return.inotify_wd: an event of the watch a fork child "
-                   "added to the shared inotify (wd 1) is refused as a wd 'inotify_add_watch "
-                   "never gave on that descriptor': the host natively and qemu read 32, wd 1")
 def test_inotify_fork_watch() -> None:
     claim_run(r, r.claim_fork_watch, (), _ALL)

@@ -10,6 +10,7 @@ never restarted, as on Linux).
 from __future__ import annotations
 
 import errno
+import stat
 from typing import TYPE_CHECKING
 
 from kernel_model import linux_structs as ls
@@ -290,7 +291,7 @@ def sys_inotify_init1(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 @syscall("inotify_add_watch")
 def sys_inotify_add_watch(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     from kernel_model import inotify as ino
-    from kernel_model.syscalls.fs import guest_path
+    from kernel_model.syscalls.fs import _stat_path, guest_path
     mask = a[2] & 0xFFFF_FFFF
     if mask & ino.IN_MASK_ADD and mask & ino.IN_MASK_CREATE:
         return -errno.EINVAL
@@ -300,13 +301,14 @@ def sys_inotify_add_watch(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     if not isinstance(f, ino.Inotify):             # f_op != &inotify_fops
         return -errno.EINVAL
     # inotify_find_inode(): LOOKUP_FOLLOW unless IN_DONT_FOLLOW, LOOKUP_DIRECTORY for
-    # IN_ONLYDIR
-    res = k.rootfs.resolve(t.process.cwd, guest_path(k, a[1]),
-                           follow_final=not mask & ino.IN_DONT_FOLLOW)
-    assert res.st is not None
-    if mask & ino.IN_ONLYDIR and not res.is_dir:
+    # IN_ONLYDIR.  user_path_at() walks every mount, /dev and /proc too (their nodes,
+    # devices and directories, are found as stat finds them: /dev/null -ENOTDIR, "/dev" a
+    # directory -- a root-fs look-up alone answered -ENOENT for both, where Linux does not)
+    st = _stat_path(k, t, ls.AT_FDCWD, guest_path(k, a[1]),
+                    ls.AT_SYMLINK_NOFOLLOW if mask & ino.IN_DONT_FOLLOW else 0)
+    if mask & ino.IN_ONLYDIR and not stat.S_ISDIR(st.st_mode):
         return -errno.ENOTDIR
-    return f.add_watch(ino.key_of(res.st), mask)
+    return f.add_watch(ino.key_of(st), mask)
 
 
 @syscall("inotify_rm_watch")

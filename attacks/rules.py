@@ -246,6 +246,7 @@ RULES: tuple[Rule, ...] = (
                  "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",
                  "return.inotify_wd", "return.inotify_event", "return.inotify_value",
+                 "return.inotify_watch",
                  "return.timer_id", "return.timer_live", "create.exec_task",
                  "create.exec_task_state", "create.exec_caps", "create.exec_no_new_privs",
                  "create.launch_inheritable", "create.setuid_caps", "create.userns_caps",

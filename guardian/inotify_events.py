@@ -52,7 +52,7 @@ ARG_BITS = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW
 EVENT_SIZE = 16                             # sizeof(struct inotify_event)
 _HEAD = struct.Struct("<iIII")              # wd, mask, cookie, len
 WD_MAX = 0x7FFF_FFFF                        # idr_alloc_cyclic(.., 1, 0): 1..INT_MAX
-FIONREAD = 0x541B
+FIONREAD, SETNEXTWD = 0x541B, 0x40044900
 _ADD_WATCH, _READV, _IOCTL = (NUMBERS["inotify_add_watch"], NUMBERS["readv"],
                               NUMBERS["ioctl"])
 _INIT1 = NUMBERS["inotify_init1"]
@@ -122,7 +122,12 @@ def check(files: Descriptors, slot: Slot, ret: int,
     if nr == _ADD_WATCH:
         why = wd_fault(ret)
     elif nr == _IOCTL:
-        if a[1] & 0xFFFF_FFFF != FIONREAD or ret != 0 or not _inotify(files, slot):
+        cmd = a[1] & 0xFFFF_FFFF
+        if cmd == SETNEXTWD and _inotify(files, slot):
+            # a removed wd may be handed out again (inotify_watches.py stops judging that)
+            files.open_file(slot, a[0]).events.renumbered = True   # type: ignore[union-attr]
+            return
+        if cmd != FIONREAD or ret != 0 or not _inotify(files, slot):
             return
         why = fionread_fault(stored(a[2], 4) if a[2] else None)
     else:

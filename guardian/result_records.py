@@ -37,14 +37,18 @@ from abi.layout import (
     NR_READV,
     UIO_MAXIOV,
 )
+from abi.syscalls import NUMBERS
 from guardian.checks import FaultIn, refuse
 from guardian.confidential_files import Descriptors
 from guardian.inotify_events import event_fault
+from guardian.inotify_watches import check_events, check_rm
 from guardian.slots import Slot
 from guardian.user_memory import UserMemory
 
+_RM_WATCH = NUMBERS["inotify_rm_watch"]
 #: Every call `check_records` and `record` act on.
-CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH, NR_READ, NR_READV})
+CALLS = frozenset({NR_GETDENTS64, NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH, NR_READ, NR_READV,
+                   _RM_WATCH})
 IN_IGNORED, IN_Q_OVERFLOW = 0x8000, 0x4000
 
 DIRENT_HEAD = 19                    # d_ino, d_off, d_reclen, d_type
@@ -63,6 +67,13 @@ class InotifyQueue:
     #: the slot id the next call would have got then; a read that began before may hold
     #: events queued ahead of it.
     gone: dict[int, int] = field(default_factory=dict)
+    #: Every wd an add answered on it, ever, and the union of the masks (IN_ALL_EVENTS
+    #: bits) each was answered for (inotify_watches.py: judged while every holder's add
+    #: is seen)
+    given: set[int] = field(default_factory=set)
+    masks: dict[int, int] = field(default_factory=dict)
+    #: An INOTIFY_IOC_SETNEXTWD succeeded on it: a removed wd may be handed out again.
+    renumbered: bool = False
 
     def names_watch(self, wd: int, mask: int, slot: Slot, adding: bool) -> bool:
         """Whether an event of this queue may carry `wd` (-1: only the queue's
@@ -142,6 +153,11 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
     """Refuse a record-list result whose records are not whole inside the count (after
     the count checks: ret is within the room and was written)."""
     nr, a = slot.nr, slot.args
+    if nr == _RM_WATCH:
+        f = files.open_file(slot, a[0]) if ret == 0 else None
+        if f is not None and isinstance(f.events, InotifyQueue):
+            check_rm(files, slot, f.events)     # (inotify_watches.py)
+        return
     if ret >= ERRNO_FLOOR or ret == 0 or nr in (NR_INOTIFY_INIT1, NR_INOTIFY_ADD_WATCH):
         return
     if nr in (NR_READ, NR_READV):
@@ -161,7 +177,9 @@ def check_records(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) 
             if why and files.steady(slot) and not files.sole.filtered(slot):
                 refuse("return.inotify_event", Status.ERR_DENIED,
                        f"an inotify read returned {ret} bytes, but {why}")
-            for wd, mask in _inotify_events(raw):
+            events = _inotify_events(raw)
+            check_events(files, slot, f.events, events)     # (inotify_watches.py)
+            for wd, mask in events:
                 if not f.events.names_watch(wd, mask, slot, adding):
                     refuse("return.inotify_wd", Status.ERR_DENIED,
                            f"an inotify event (mask {mask:#x}) names watch {wd}, which "
@@ -201,8 +219,11 @@ def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None
         return
     queue = f.events
     if slot.nr == NR_INOTIFY_ADD_WATCH:
-        queue.watches.add(_s32(ret))
-        queue.gone.pop(_s32(ret), None)
+        wd = _s32(ret)
+        queue.watches.add(wd)
+        queue.gone.pop(wd, None)
+        queue.given.add(wd)
+        queue.masks[wd] = queue.masks.get(wd, 0) | slot.args[2] & 0xFFF   # IN_ALL_EVENTS
         return
     if slot.nr in (NR_READ, NR_READV) and ret:
         for va, n in _pieces(memory, slot, ret):

@@ -10,6 +10,7 @@ from guardian import (
     sole_files,
     sole_streams,
 )
+from guardian.inotify_watches import Watched
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
 from guardian.sole_files import Counter, MemFile
@@ -26,6 +27,9 @@ SOCKETPAIR = _NR["socketpair"]
 #: a timerfd never armed holds no tick (red-team round 89, AT-022): kept as a Counter at 0
 TIMERFD_CREATE, TIMERFD_SETTIME = _NR["timerfd_create"], _NR["timerfd_settime"]
 MAKERS = frozenset({PIPE2, MEMFD_CREATE, EVENTFD2, SOCKETPAIR, TIMERFD_CREATE})
+#: an inotify's watches are judged while only the program holds it (inotify_watches.py)
+INOTIFY_INIT1 = _NR["inotify_init1"]
+MAKERS = MAKERS | {INOTIFY_INIT1}
 OPENS = frozenset({_NR["openat"], _NR["openat2"]})
 OPENAT2 = _NR["openat2"]
 O_PATH = 0o10000000                     # arm64 O_PATH
@@ -73,4 +77,4 @@ CALLS = frozenset({*MAKERS, *OPENS, *LINKS, *SYMLINKS, *PROTECTS, TRUNCATE, SEND
                    TIMERFD_SETTIME})
 
 #: An object only the program holds.
-Sole = Fifo | MemFile | Counter | Pair | Sock
+Sole = Fifo | MemFile | Counter | Pair | Sock | Watched

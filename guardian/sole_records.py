@@ -26,6 +26,7 @@ from guardian import (
 )
 from guardian.descriptor_kinds import is_table_desc
 from guardian.fd_names import REOPENING
+from guardian.inotify_watches import Watched
 from guardian.linear_map import TABLE_ENTRIES
 from guardian.pair_bytes import Pair
 from guardian.pipe_bytes import Fifo
@@ -37,6 +38,7 @@ from guardian.sole_calls import (
     EAGAIN,
     EFAULT,
     EINTR,
+    INOTIFY_INIT1,
     IOCTL,
     LINKS,
     MADV_REMOVE,
@@ -360,6 +362,12 @@ class SoleRecords:
             return
         made = self.files.description_of(slot, ret)
         if made is None or not self.room():
+            return
+        if slot.nr == INOTIFY_INIT1:
+            # (inotify_watches.py: its watches are judged while it stays here; a seccomp
+            # filter's SECCOMP_IOCTL_NOTIF_ADDFD may install a group of its own)
+            if not self.filtered(slot):
+                self.by_file[made] = Watched()
             return
         if slot.nr == TIMERFD_CREATE:
             # timerfd_create(): ctx->ticks 0; only timerfd_settime() (the timer's expiry)

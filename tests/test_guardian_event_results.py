@@ -315,7 +315,8 @@ def test_inotify_events_are_whole_with_padded_names(s: Scene) -> None:
     assert "cut off" in inotify_fault(good + bytes(8))
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
     _poke(s, VA, b"/tmp\0")         # the watched name (getname() copies it)
-    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
+    # (IN_CREATE | IN_MODIFY: return.inotify_watch wants each event within a mask asked)
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x102), 1) == Status.OK
     assert _syscall(s, "read", (6, BUF, 256), len(good), good) == Status.OK
     bad = _inotify(b"abcdefghijklmnop", 16)                                # RH-031's event
     assert _syscall(s, "read", (6, BUF, 256), 32, bad) == Status.ERR_DENIED
@@ -339,8 +340,9 @@ def test_inotify_events_name_watches_add_watch_gave(s: Scene) -> None:
     # return.inotify_event's)
     assert _syscall(s, "inotify_init1", (0,), 6) == Status.OK
     _poke(s, VA, b"/tmp\0")         # the watched name (getname() copies it)
-    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 1) == Status.OK
-    assert _syscall(s, "inotify_add_watch", (6, VA, 0x100), 2) == Status.OK
+    # (IN_ATTRIB | IN_CREATE | IN_DELETE: each event within a mask asked)
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x304), 1) == Status.OK
+    assert _syscall(s, "inotify_add_watch", (6, VA, 0x304), 2) == Status.OK
     both = _watch_event(1, 0x4) + _watch_event(2, 0x200)
     assert _syscall(s, "read", (6, BUF, 256), 32, both) == Status.OK
     assert _syscall(s, "read", (6, BUF, 256), 16, _watch_event(4, 0x4)) == Status.ERR_DENIED

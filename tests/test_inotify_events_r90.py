@@ -143,3 +143,72 @@ def test_inotify_ops_linux_refuses_fail(nr: str, args: tuple[int, ...], ret: int
     with pytest.raises(Refused) as exc:
         _kind(nr, args, ret)
     assert exc.value.check == "return.kind_needed"
+
+
+# --- return.inotify_watch (guardian/inotify_watches.py) ----------------------------------
+from guardian import inotify_watches as iw  # noqa: E402
+
+
+def _queue(masks: dict[int, int], renumbered: bool = False) -> InotifyQueue:
+    q = InotifyQueue(watches=set(masks), given=set(masks), masks=dict(masks))
+    q.renumbered = renumbered
+    return q
+
+
+def test_watch_events_linux_queues_pass() -> None:
+    q = _queue({1: IN_CREATE, 2: IN_MODIFY | 0x4})
+    assert iw.events_fault(q, [(1, IN_CREATE), (1, IN_CREATE | IN_ISDIR), (2, 0x4)]) == ""
+    assert iw.events_fault(q, [(2, IN_MODIFY | 0x4)]) == ""     # fsnotify_change(): both
+    assert iw.events_fault(q, [(1, IN_UNMOUNT), (1, IN_IGNORED), (-1, IN_Q_OVERFLOW)]) == ""
+    assert iw.events_fault(q, [(3, IN_MODIFY)]) == ""            # a wd it never saw: not
+    #                                                              this rule's (inotify_wd)
+    assert iw.events_fault(q, [(1, IN_IGNORED), (2, IN_MODIFY)]) == ""
+    # SETNEXTWD may hand wd 1 out again: a new watch's events after the old one's IN_IGNORED
+    assert iw.events_fault(_queue({1: IN_CREATE}, True),
+                           [(1, IN_IGNORED), (1, IN_CREATE)]) == ""
+
+
+def test_watch_events_no_linux_queues_fail() -> None:
+    q = _queue({1: IN_CREATE})
+    assert "no add asked for" in iw.events_fault(q, [(1, IN_MODIFY)])             # AW-003
+    assert "follows that watch's IN_IGNORED" in iw.events_fault(
+        q, [(1, IN_IGNORED), (1, IN_CREATE)])                                     # AW-036
+
+
+class _Registry:
+    def __init__(self, slots: dict[int, Slot]) -> None:
+        self.slots = slots
+
+
+class _Sole:
+    def __init__(self, held: bool) -> None:
+        self.by_file = {1: iw.Watched()} if held else {}
+
+    def of(self, slot: Slot, fd: int) -> tuple[object, object] | None:
+        return (None, self.by_file[1]) if self.by_file and fd == 3 else None
+
+    def unsettled(self, slot: Slot) -> bool:
+        return False
+
+    def filtered(self, slot: Slot) -> bool:
+        return False
+
+
+class _SoleFiles(_Files):
+    def __init__(self, held: bool, slots: dict[int, Slot]) -> None:
+        super().__init__()
+        self.sole = _Sole(held)
+        self.admission = type("A", (), {"registry": _Registry(slots)})()
+
+
+def test_rm_watch_of_a_wd_never_given() -> None:
+    q = _queue({1: IN_CREATE})
+    rm = _slot("inotify_rm_watch", (3, 1))
+    iw.check_rm(_SoleFiles(True, {}), rm, q)                      # Linux: 0
+    bad = _slot("inotify_rm_watch", (3, 101))
+    with pytest.raises(Refused) as exc:                           # AW-012
+        iw.check_rm(_SoleFiles(True, {}), bad, q)  # type: ignore[arg-type]
+    assert exc.value.check == "return.inotify_watch"
+    iw.check_rm(_SoleFiles(False, {}), bad, q)  # type: ignore[arg-type]   # another holder
+    adding = Slot(7, 1, None, 0, N["inotify_add_watch"], (3, 0x100, IN_CREATE, 0, 0, 0), 1, 2)
+    iw.check_rm(_SoleFiles(True, {7: adding}), bad, q)  # type: ignore[arg-type]  # in flight

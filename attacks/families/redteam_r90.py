@@ -222,10 +222,14 @@ the child's add answered wd 1 the Guardian records it on the open file's Inotify
 which every copy of the descriptor (fork, dup, exec) shares -- the claim passes, no
 xfail.  Still open of the inotify gaps: AW-002 and AW-029 -- besides every holder
 followed (as return.inotify_watch has it), which inode each name reaches at the add
-((dev, ino): the Guardian does not know it -- a rename, link, bind mount, chroot or
-another process may make one name another inode between two adds, and "/" after
-chroot or a mount namespace change), so that the same inode answered another wd, or
-IN_MASK_CREATE of a marked inode a success, could be told from a different inode.
+((dev, ino): the Guardian does not know it -- a rename, link or bind mount by another
+process may make one name another inode between two adds, and even "/" (the program's
+own chroot, unshare or setns aside, which it sees) names another inode once another
+process of the mount namespace calls pivot_root(), which moves every process whose
+root was the old one), so that the same inode answered another wd, or IN_MASK_CREATE
+of a marked inode a success, could be told from a different inode: an fstat-like
+identity of the marked inode, which no answer the program sees carries (only the
+inotify's fdinfo, its own read of /proc/self/fdinfo, names ino and sdev).
 
 The victim is `secret_r90_rules` (workloads/src/secret_r90_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a

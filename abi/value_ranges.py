@@ -54,9 +54,14 @@ Terms (each judged on a successful result only, but `Errors`, which judges an er
 - `WaitidChild()`: waitid(P_PID, id) that reports a child names that id in si_pid,
   waitid(P_PIDFD, fd) the pid the program's pidfd_open made `fd` for, and waitid(P_PGID,
   id) a child of group id (0: the caller's own), as `GroupChild`.
-- `OwnerUnset(fd_arg)`: F_GETOWN of an open file the program made and never set an owner
-  for (F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY or an ioctl on any of its descriptors)
-  answers 0: the owner lives on the open file and only those calls set it.
+- `OwnerUnset(fd_arg, arg, offset)`: F_GETOWN of an open file the program made and never
+  set an owner for (F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY, F_SETFL's O_ASYNC, F_SETSIG
+  or an ioctl but a getter's on any of its descriptors) answers 0: the owner lives on the
+  open file and only those calls set it; with `arg` >= 0 the int at args[arg] + offset is
+  the owner judged (F_GETOWN_EX's pid, SIOCGPGRP's, FIOGETOWN's); F_GETSIG's signum is
+  judged the same way (only F_SETSIG sets it: do_fcntl()).
+- `OnSocket(fd_arg, terms)`: `terms` hold where args[fd_arg] is a socket the program made
+  (a socket ioctl's number may mean another thing to a device's driver).
 - `SocketFacts(fd_arg)`: getsockopt(SOL_SOCKET) of a socket the program made reports the
   type (SO_TYPE) and domain (SO_DOMAIN) it was made with, and a socketpair's SO_PEERCRED
   names the process that made the pair (unix_socketpair gives both ends its credentials).
@@ -175,12 +180,15 @@ class Rule:
             return not value & UNBLOCKABLE_BITS
         if self is STACK_FLAGS:
             return stack_flags_valid(value)
+        if self is POWER_OF_TWO:
+            return value > 0 and not value & (value - 1)
         return value == result              # SAME_AS_RESULT
 
 
 SIGNAL_SET = Rule("a signal set without SIGKILL or SIGSTOP")
 STACK_FLAGS = Rule("0, SS_ONSTACK or SS_DISABLE (SS_AUTODISARM aside)")
 SAME_AS_RESULT = Rule("the call's result")
+POWER_OF_TWO = Rule("a power of two")
 
 
 @dataclass(frozen=True)
@@ -320,6 +328,14 @@ class WaitidChild:
 @dataclass(frozen=True)
 class OwnerUnset:
     fd_arg: int
+    arg: int = -1               # the owner is the int at args[arg] + offset (-1: the result)
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class OnSocket:
+    fd_arg: int
+    terms: tuple[object, ...]
 
 
 @dataclass(frozen=True)
@@ -440,7 +456,7 @@ class Errors:
 RangeTerm = Result | AtMost | Field | FieldAtMost | MaskNotEmpty | DirentTypes | AccessMode \
     | OwnsLock | Text | FileType | NamedChild | GroupChild | WaitidChild | SavedAuxv \
     | SealsKept | SocketFacts | OwnerUnset | NoNul | NulEnded | Sets | Keeps | UnixName \
-    | TruncFull \
+    | TruncFull | OnSocket \
     | ArgBits | ArgIn | VmaName | WithoutCap | Errors | WhenArg | ResultIn | NoWriteExec
 Row = tuple[RangeTerm, ...]
 
@@ -654,11 +670,12 @@ FCNTL: dict[int, Row] = {
     F_GETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Keeps(PIPE_SIZE)),
     F_SETPIPE_SZ: (Result(PAGE, INT_MAX, pow2_of=PAGE), Sets(PIPE_SIZE)),
     F_GETOWN: (Result(-PID_MAX_LIMIT, PID_MAX_LIMIT), OwnerUnset(0)),   # a pid, or -pgrp
-    F_GETSIG: (Result(0, NSIG),),
+    F_GETSIG: (Result(0, NSIG), OwnerUnset(0)),      # filp->f_owner.signum: F_SETSIG's
     F_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
     F_OFD_GETLK: (Field(2, 0, "<h", values=_LOCK_TYPES), Field(2, 2, "<h", 0, 2)),
     F_GETLEASE: (Result(0, 2),),
-    F_GETOWN_EX: (Field(2, 0, "<i", 0, 2), Field(2, 4, "<i", 0, PID_MAX_LIMIT)),
+    F_GETOWN_EX: (Field(2, 0, "<i", 0, 2), Field(2, 4, "<i", 0, PID_MAX_LIMIT),
+                  OwnerUnset(0, 2, 4)),
     F_DUPFD_QUERY: _BOOL, F_CREATED_QUERY: _BOOL,
     # SEAL, SHRINK, GROW, WRITE, FUTURE_WRITE, EXEC; never fewer than were added.
     F_GET_SEALS: (Result(0, 0x3F), SealsKept(0)),
@@ -839,12 +856,27 @@ MEMBARRIER: dict[int, Row] = {
                                               mask=MEMBARRIER_REGISTERS),),
 }
 
+# --- ioctl requests ----------------------------------------------------------------------
+SIOCGPGRP, SIOCATMARK, FIGETBSZ, FIOGETOWN = 0x8904, 0x8905, 0x2, 0x8903
+IOCTL: dict[int, Row] = {
+    # do_vfs_ioctl() `case FIGETBSZ:` -EINVAL for a 0 s_blocksize, else put_user() of it:
+    # sb_set_blocksize()'s (or PAGE_SIZE's) power of two -- for every file, before any driver.
+    FIGETBSZ: (Field(2, 0, "<i", rule=POWER_OF_TWO, when=OK, what="the block size"),),
+    # unix_ioctl() / tcp_ioctl() `case SIOCATMARK:` put_user() of a truth value.
+    SIOCATMARK: (OnSocket(0, (Field(2, 0, "<i", values=frozenset({0, 1}), when=OK,
+                                    what="the mark"),)),),
+    # sock_ioctl() `case FIOGETOWN: case SIOCGPGRP:` put_user(f_getown(sock->file)).
+    SIOCGPGRP: (OnSocket(0, (OwnerUnset(0, 2),)),),
+    FIOGETOWN: (OnSocket(0, (OwnerUnset(0, 2),)),),
+}
+
 #: call name -> (the argument holding the command, its mask, the rows by command).
 BY_COMMAND: dict[str, tuple[int, int, dict[int, Row]]] = {
     "fcntl": (1, 0xFFFF_FFFF, FCNTL),
     "prctl": (0, 0xFFFF_FFFF, PRCTL),
     "futex": (1, FUTEX_CMD_MASK, FUTEX),
     "membarrier": (0, 0xFFFF_FFFF, MEMBARRIER),
+    "ioctl": (1, 0xFFFF_FFFF, IOCTL),
 }
 
 

@@ -166,6 +166,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.epoll_oneshot": ("RF-019",),
     "call.arg_range": ("MU-033",),
     "return.inotify_wd": ("RF-020",),
+    "return.timerfd_idle": ("AW-017", "AW-018"),
     "return.timer_id": ("RF-009",),
     "return.timer_live": ("QR-009",),
     "create.exec_dispositions": ("QR-002", "QR-025"),

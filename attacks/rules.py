@@ -242,6 +242,7 @@ RULES: tuple[Rule, ...] = (
                  "return.fd_dir_closed",
                  "pipe.vmspliced", "return.pipe_count",
                  "return.memfd_size",
+                 "return.timerfd_idle",
                  "return.memfd_seals", "return.memfd_bytes", "return.memfd_mapped",
                  "return.file_offset",
                  "return.seek_hole", "return.eventfd_sum",

@@ -515,6 +515,17 @@ def refuse(name: str, status: Status, reason: str, signo: int = 0) -> None:
         raise Refused(name, status, reason, signo)
 
 
+# Round 90 (fix90t): a timerfd followed past timerfd_settime (guardian/timer_states.py).
+CHECKS["return.timerfd_idle"] = (
+    "a timerfd only the program holds (sole_held.py), followed past timerfd_settime "
+    "(guardian/timer_states.py): a read answers no tick count once a zero it_value disarmed "
+    "it (do_timerfd_settime() -> timerfd_setup(): ctx->ticks = 0, no timer started) or a "
+    "read took a one-shot arming's one tick (timerfd_read(): ctx->ticks = 0, no restart), "
+    "until the next arming or an ioctl that may be TFD_IOC_SET_TICKS; timerfd_gettime and "
+    "timerfd_settime's old value of one never armed are all zeros (AW-017, AW-018, AW-019, "
+    "AW-031); not judged with a read or settime of it in flight, a settime a seccomp filter "
+    "may answer or that failed")
+
 if MUTATED and MUTATED not in CHECKS:
     raise SystemExit(f"BLINDFOLD_MUTATE={MUTATED}: no such Guardian check "
                      f"(known: {', '.join(CHECKS)})")
@@ -599,3 +610,11 @@ CHECKS["return.kind_needed"] += (
     "own, an anon inode's FS_IOC_*FLAGS / *XATTR -ENOTTY), a write of an inotify (opened "
     "O_RDONLY: vfs_write() -EBADF), lseek of an inotify answered other than 0 "
     "(noop_llseek(): f_pos, which inotify_read() never moves)")
+# Round 90 (fix90t: timerfd ticks and times, output values, fcntl owners):
+CHECKS["return.range_table"] += (
+    "; SIOCATMARK of a socket the program made 0 or 1 (unix_ioctl(), tcp_ioctl()), FIGETBSZ "
+    "a power of two (do_vfs_ioctl(): sb->s_blocksize, 0 is -EINVAL), SIOCGPGRP / FIOGETOWN "
+    "of such a socket, F_GETOWN_EX's pid and F_GETSIG of an open file the program made 0 "
+    "while no holder set an owner or signal (F_SETOWN, F_SETOWN_EX, F_SETSIG, F_SETLEASE, "
+    "F_NOTIFY, F_SETFL's O_ASYNC, an ioctl but FIOCLEX/FIONCLEX/FIGETBSZ and, on a socket, "
+    "FIOGETOWN/SIOCGPGRP/SIOCATMARK; AW-022 .. AW-025, AW-027)")

@@ -4,6 +4,8 @@
   (eventfd_read: `ucnt = semaphore ? 1 : count`).
 * A timerfd armed with no interval (one-shot) expires once per arming: a read that counts
   its expirations returns 1 (timerfd_settime resets the count).
+  An ioctl that may be TFD_IOC_SET_TICKS (timerfd_ioctl(): `ctx->ticks = ticks`, any
+  count) on it, or in flight, ends that judging until the next arming.
 * timerfd_gettime of a timer last armed with a relative time reports at most that much left
   (at most its interval once it repeats) and the interval it was set with.
 
@@ -32,7 +34,10 @@ _NR_READ, _NR_READV, _NR_EVENTFD2 = NUMBERS["read"], NUMBERS["readv"], NUMBERS["
 _NR_SETTIME, _NR_GETTIME = NUMBERS["timerfd_settime"], NUMBERS["timerfd_gettime"]
 EFD_SEMAPHORE, TFD_TIMER_ABSTIME = 1, 1
 #: The calls this module acts on: reads are judged, the others record how a file was set.
-CALLS = frozenset({_NR_READ, _NR_READV, _NR_EVENTFD2, _NR_SETTIME, _NR_GETTIME})
+_NR_IOCTL = NUMBERS["ioctl"]
+#: _IOW('T', 0, u64): timerfd_ioctl()'s one request (CONFIG_CHECKPOINT_RESTORE)
+TFD_IOC_SET_TICKS = 0x40085400
+CALLS = frozenset({_NR_READ, _NR_READV, _NR_EVENTFD2, _NR_SETTIME, _NR_GETTIME, _NR_IOCTL})
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,15 @@ class CounterFiles:
         self.files = files
         self.semaphores: set[Description] = set()
         self.armed: dict[Description, Armed] = {}
+        #: armed timers whose ticks a TFD_IOC_SET_TICKS may have set since their arming
+        self.ticked: set[Description] = set()
 
     def _description(self, slot: Slot, fd: int) -> Description | None:
         f = self.files.open_file(slot, fd)
         return f.description if f is not None else None
 
     def check(self, slot: Slot, ret: int) -> None:
-        if ret >= ERRNO_FLOOR or slot.nr in (_NR_EVENTFD2, _NR_SETTIME):
+        if ret >= ERRNO_FLOOR or slot.nr in (_NR_EVENTFD2, _NR_SETTIME, _NR_IOCTL):
             return
         if not self.semaphores and not self.armed:
             return                      # (no semaphore eventfd, no armed timerfd)
@@ -81,9 +88,16 @@ class CounterFiles:
         if d in self.semaphores and count != 1:
             _refused(slot, f"reads {count} from a semaphore eventfd, which hands out 1")
         armed = self.armed.get(d)
-        if armed is not None and armed.interval == 0 and armed.value and count != 1:
+        if armed is not None and armed.interval == 0 and armed.value and count != 1 and \
+                d not in self.ticked and not self._set_ticks_in_flight(slot):
             _refused(slot, f"counts {count} expirations of a one-shot timerfd, which "
                            "expires once per arming")
+
+    def _set_ticks_in_flight(self, slot: Slot) -> bool:
+        """Is another call in flight that may be TFD_IOC_SET_TICKS?"""
+        return any(o.id != slot.id and o.nr == _NR_IOCTL and
+                   o.args[1] & 0xFFFF_FFFF == TFD_IOC_SET_TICKS
+                   for o in self.files.admission.registry.slots.values())
 
     def _count_read(self, slot: Slot, ret: int) -> int | None:
         """The 8-byte count a read of the file returned (None: none was read)."""
@@ -110,9 +124,16 @@ class CounterFiles:
     def record(self, slot: Slot, ret: int) -> None:
         """How a successful eventfd2 or timerfd_settime set its file (after the descriptor
         table recorded the call)."""
+        a = slot.args
+        if slot.nr == _NR_IOCTL:
+            if self.armed and a[1] & 0xFFFF_FFFF == TFD_IOC_SET_TICKS:
+                # whatever it answered (a filter's or a lie): ticks may be any count now;
+                # a number the Guardian cannot name may be any armed timer
+                d = self._description(slot, a[0])
+                self.ticked |= {d} if d is not None else set(self.armed)
+            return
         if ret >= ERRNO_FLOOR:
             return
-        a = slot.args
         if slot.nr == _NR_EVENTFD2 and a[1] & EFD_SEMAPHORE:
             d = self._description(slot, ret)
             if d is not None:
@@ -127,3 +148,4 @@ class CounterFiles:
                 return
             self.armed[d] = Armed(timespec_ns(raw[:16]), timespec_ns(raw[16:]),
                                   bool(a[1] & TFD_TIMER_ABSTIME))
+            self.ticked.discard(d)              # (timerfd_setup(): ctx->ticks = 0)

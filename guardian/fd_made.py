@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 RLIMIT_NOFILE = 7
 _NR_GETRLIMIT, _NR_SETRLIMIT = NUMBERS["getrlimit"], NUMBERS["setrlimit"]
 _NR_PRLIMIT64 = NUMBERS["prlimit64"]
+_NR_IOCTL = NUMBERS["ioctl"]
+#: PIDFD_GET_CGROUP_NAMESPACE .. PIDFD_GET_USER_NAMESPACE (_IO(0xFF, 1..10))
+PIDFD_GET_NAMESPACES = frozenset(range(0xFF01, 0xFF0B))
 _CLONES = frozenset({NR_CLONE, NR_CLONE3})
 _RECEIVES = frozenset({NR_RECVMSG, NR_RECVMMSG})  # they install what SCM_RIGHTS passes
 #: The calls that set or read a resource limit (`note_limit`).
@@ -50,6 +53,11 @@ def check_made(files: Descriptors, slot: Slot, ret: int) -> None:
     if nr in _CLONES and files.pidfd_unsure(slot):
         return
     new = new_fds(files.memory, slot, ret)
+    if nr == _NR_IOCTL and a[1] & 0xFFFF_FFFF in PIDFD_GET_NAMESPACES and \
+            files.pidfd_pid(slot, a[0]):
+        # pidfd_ioctl() -> open_namespace(): get_unused_fd_flags(), a new descriptor
+        # (6.11 on) -- on a pidfd the program's pidfd_open made, not a driver's number
+        new = [ret]
     if not new:
         if nr in _RECEIVES:
             _check_passed(files, slot, ret)

@@ -80,8 +80,15 @@ CALLS = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_OPENAT, NR_OPENAT2, NR_DUP
                    NR_SENDMSG, NR_CLONE, NR_CLONE3, *launch_fds.UNFOLLOWED})
 F_ADD_SEALS, F_SEAL_SEAL, MFD_ALLOW_SEALING, MFD_NOEXEC_SEAL = 1033, 1, 2, 8
 SOCK_TYPE_MASK = 0xF
-#: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner.
-OWNER_SETTERS = frozenset({8, 15, 1024, 1026})
+#: F_SETOWN, F_SETOWN_EX, F_SETLEASE, F_NOTIFY: the fcntl commands that set an owner;
+#: F_SETSIG, which sets the signal F_GETSIG reports (the same fown_struct).
+OWNER_SETTERS = frozenset({8, 15, 1024, 1026, 10})
+#: F_SETFL's O_ASYNC: f_op->fasync(), a tty's __tty_fasync() -> __f_setown().
+O_ASYNC = 0o20000
+#: ioctls that set no owner: FIOCLEX, FIONCLEX, and do_vfs_ioctl()'s FIGETBSZ on any file
+_NO_OWNER_IOCTLS = frozenset({0x5451, 0x5450, 0x2})
+#: ... and, on a socket, sock_ioctl()'s FIOGETOWN, SIOCGPGRP and the protocols' SIOCATMARK
+_NO_OWNER_SOCKET_IOCTLS = frozenset({0x8903, 0x8904, 0x8905})
 #: Calls of `CALLS` that make no descriptor.
 _NEVER_MAKE = frozenset({NR_CLOSE, NR_GETPID, NR_GETTID, NR_CHDIR, NR_FCHDIR, NR_SENDMSG, *LIMIT_CALLS})
 #: Calls of `CALLS` that may change which open file a number names (a read only where
@@ -212,10 +219,10 @@ class TableRecords(TableLifecycle):
         elif nr in launch_fds.UNFOLLOWED:
             launch_fds.forget(table)    # (getsockopt's SO_PEERPIDFD: no number seen)
             return
-        if (nr == NR_FCNTL and cmd in OWNER_SETTERS) or \
-                (nr == NR_IOCTL and cmd not in (FIOCLEX, FIONCLEX)):
+        if (nr == NR_FCNTL and (cmd in OWNER_SETTERS or (cmd == F_SETFL and a[2] & O_ASYNC))) \
+                or (nr == NR_IOCTL and cmd not in _NO_OWNER_IOCTLS):
             f = table.fds.get(s32(a[0]))
-            if f is not None:
+            if f is not None and not (f.sock is not None and cmd in _NO_OWNER_SOCKET_IOCTLS):
                 self.owner_set.add(f.description)
         if ret >= ERRNO_FLOOR:
             return

@@ -47,6 +47,7 @@ from abi.value_ranges import (
     NoNul,
     NoWriteExec,
     NulEnded,
+    OnSocket,
     OwnerUnset,
     OwnsLock,
     Result,
@@ -89,6 +90,7 @@ from guardian.result_terms import (
     check_group_child,
     check_kept,
     check_membarrier_registered,
+    check_owner_unset,
     check_result,
     check_saved_auxv,
     check_socket_facts,
@@ -221,9 +223,10 @@ def _check_terms(memory: UserMemory, slot: Slot, ret: int, held: Held, name: str
         elif isinstance(term, WaitidChild):
             check_waitid_child(memory, slot, held)
         elif isinstance(term, OwnerUnset):
-            if ret and held.owner_unset(slot, a[term.fd_arg] & 0xFFFF_FFFF):
-                refused(slot, f"answers owner {s64(ret)} for an open file whose owner the "
-                               "program never set")
+            check_owner_unset(memory, slot, ret, held, term)
+        elif isinstance(term, OnSocket):
+            if held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF) is not None:
+                _check_terms(memory, slot, ret, held, name, term.terms)
         elif isinstance(term, SocketFacts):
             check_socket_facts(memory, slot, held.socket(slot, a[term.fd_arg] & 0xFFFF_FFFF),
                                 held)

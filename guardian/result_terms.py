@@ -47,6 +47,7 @@ from abi.value_ranges import (
     UIO_MAXIOV,
     Field,
     FileType,
+    OwnerUnset,
     Result,
     SavedAuxv,
     TruncFull,
@@ -418,6 +419,25 @@ def check_unix_name(memory: UserMemory, slot: Slot, term: UnixName,
         family = struct.unpack("<H", read_or_fault(memory, slot, a[term.addr_arg], 2))[0]
         if family != AF_UNIX:
             refused(slot, "reports another family than AF_UNIX for an AF_UNIX socket")
+
+
+def check_owner_unset(memory: UserMemory, slot: Slot, ret: int, held: Held,
+                      term: OwnerUnset) -> None:
+    """f_getown() / f_getown_ex() / F_GETSIG of an open file whose owner (and signal) no
+    holder set: 0 (the fown_struct is zeroed, file_f_owner() NULL from 6.12; only
+    f_setown(), __f_setown() and F_SETSIG store into it)."""
+    if not held.owner_unset(slot, slot.args[term.fd_arg] & 0xFFFF_FFFF):
+        return
+    if term.arg < 0:
+        value = s64(ret)
+    elif ret != 0 or not slot.args[term.arg]:
+        return
+    else:
+        value = struct.unpack("<i", read_or_fault(memory, slot, slot.args[term.arg]
+                                                  + term.offset, 4))[0]
+    if value:
+        refused(slot, f"answers owner {value} for an open file whose owner (and signal) the "
+                       "program never set")
 
 
 def check_trunc_full(memory: UserMemory, slot: Slot, ret: int, term: TruncFull) -> None:

@@ -74,7 +74,7 @@ CALLS = frozenset({*MAKERS, *OPENS, *LINKS, *SYMLINKS, *PROTECTS, TRUNCATE, SEND
                    MMAP, MADVISE, IOCTL, *UNFOLLOWED, *sole_streams.CALLS, PPOLL,
                    sole_streams.PSELECT6, *NAMES,
                    *REGISTERING, *pipe_bytes.CALLS, *sole_files.CALLS, *pair_bytes.CALLS,
-                   TIMERFD_SETTIME})
+                   TIMERFD_SETTIME, _NR["timerfd_gettime"]})
 
 #: An object only the program holds.
 Sole = Fifo | MemFile | Counter | Pair | Sock | Watched

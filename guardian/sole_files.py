@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from abi import Status
 from abi.syscalls import NUMBERS
-from guardian import memfd_locks, read_counts
+from guardian import memfd_locks, read_counts, timer_states
 from guardian.checks import refuse
 from guardian.memfd_locks import Lock
 from guardian.pipe_bytes import AT_FILE_POSITION, V2_PLAIN_FLAGS, buffers
@@ -180,6 +180,10 @@ class Counter:
     value: int
     semaphore: bool
     timer: bool = False
+    #: a timerfd's arming (timer_states.py: IDLE, ONE_SHOT, PERIODIC), and whether any
+    #: timerfd_settime ran on it
+    armed: int = 0
+    was_armed: bool = False
 
 
 def positioned(nr: int | None, a: tuple[int, ...]) -> bool:
@@ -372,6 +376,9 @@ def _reported_size(sole: SoleHeld, slot: Slot) -> int | None:
 def _check_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> None:
     if ret != 8 or not slot.args[1]:
         return
+    if counter.timer and counter.was_armed:
+        timer_states.check_read(counter)        # (armed: its ticks are not known)
+        return
     if counter.value == 0 and counter.timer:
         refuse("return.eventfd_sum", Status.ERR_DENIED,
                "a read of the program's own timerfd, never armed (no timerfd_settime nor "
@@ -528,8 +535,11 @@ def _record_counter(sole: SoleHeld, slot: Slot, ret: int, counter: Counter) -> N
     nr, a = slot.nr, slot.args
     if nr in (_READV, _WRITEV, _PREAD, _PREADV, _PWRITE, _PWRITEV):
         sole.drop(counter)
+    elif nr == _READ and ret == 8 and counter.timer and sole.filtered(slot):
+        sole.drop(counter)                      # (a filter's answer took no tick)
     elif nr == _READ and ret == 8:
         counter.value = counter.value - 1 if counter.semaphore else 0
+        timer_states.record_read(counter)
     elif nr == _WRITE and ret == 8:
         raw = sole.memory.read(a[1], 8, slot.root)
         added = struct.unpack("<Q", raw)[0] if raw is not None else None

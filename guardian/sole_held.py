@@ -87,6 +87,7 @@ from guardian import (
     sole_moves,
     sole_reopens,
     sole_streams,
+    timer_states,
 )
 from guardian.fd_results import s32
 from guardian.pair_bytes import Pair
@@ -245,6 +246,9 @@ class SoleHeld(SoleRecords):
             else:
                 pair_bytes.check_unnamed(self, slot, ret, obj)
                 pair_bytes.check(self, slot, ret, end, obj)
+        elif slot.nr in timer_states.TIMES:
+            if isinstance(obj, Counter) and obj.timer:
+                timer_states.check_times(self, slot, ret, obj)
         elif not isinstance(obj, Sock):
             sole_files.check(self, slot, ret, obj)
 

@@ -23,6 +23,7 @@ from guardian import (
     sole_moves,
     sole_reopens,
     sole_streams,
+    timer_states,
 )
 from guardian.descriptor_kinds import is_table_desc
 from guardian.fd_names import REOPENING
@@ -94,10 +95,12 @@ class SoleRecords:
         if nr in (PPOLL, sole_streams.PSELECT6):
             return
         if nr == TIMERFD_SETTIME:
-            # do_timerfd_settime() arms it (then ticks may grow): not followed from here,
-            # whatever the answer (-EFAULT may follow the arming: put_itimerspec64(old))
+            # do_timerfd_settime() arms or disarms it: timer_states.py follows a success
+            # it can order, and drops the rest (-EFAULT may follow the arming)
             held = self.of(slot, slot.args[0]) if self.by_file else None
-            if held is not None:
+            if held is not None and isinstance(held[1], Counter) and held[1].timer:
+                timer_states.record_settime(self, slot, ret, held[1])  # type: ignore[arg-type]
+            elif held is not None:
                 self.drop(held[1])
             return
         if nr in NAMING and self.by_file:      # (failed too: what it did is not known)

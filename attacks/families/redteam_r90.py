@@ -158,6 +158,23 @@ time left than the 1000 s set), AW-026 (F_GETOWN_EX type 9: abi/value_ranges), A
 (AW-034 and AW-035 are refused in mprotect mode, user_write: no capability covers the
 iovecs past the empty one there.)
 
+Refused since (fix90t): AW-017 and AW-031 by return.timerfd_idle (guardian/timer_states.py:
+sole_held.py now follows its own timerfd past timerfd_settime -- a zero it_value leaves
+it idle, a one-shot arming's tick read leaves it idle -- so a read of a tick count then is
+refused), AW-018 and AW-019 by return.timerfd_idle (a never-armed timerfd's
+timerfd_gettime and settime's old value are zeros), AW-022 and AW-023 by
+return.range_table (abi/value_ranges.py's new ioctl rows: SIOCATMARK of a socket the
+program made 0 or 1, FIGETBSZ a power of two), AW-024, AW-025 and AW-027 by
+return.range_table's OwnerUnset (SIOCGPGRP / FIOGETOWN of such a socket, F_GETSIG and
+F_GETOWN_EX's pid 0 while no holder set an owner or signal; guardian/fd_records.py follows
+F_SETSIG and F_SETFL's O_ASYNC too, and the getter ioctls no longer count as setters).
+The false refusal test_timerfd_set_ticks is fixed: return.counter_read's one-shot rule
+(counter_files.py) ends at an ioctl that may be TFD_IOC_SET_TICKS (on that timer, on a
+number the Guardian cannot name, or in flight) until the next arming.  AW-028 by
+return.fd_fresh (guardian/fd_made.py: PIDFD_GET_*_NAMESPACE on a pidfd the program's
+pidfd_open made answers a new descriptor, never one its table holds open, and the lowest
+free one where the table knows it).
+
 Not done this round (time): an IN_Q_OVERFLOW before max_queued_events (16384) events
 could have queued, F_NOTIFY's argument past 32 bits (6.1's fcntl_dirnotify() takes an
 unsigned long, later ones the low 32 bits: both answers honest somewhere), FIOQSIZE /
@@ -424,6 +441,9 @@ STEPS: tuple[tuple[str, int, int, str, str, str, int, tuple[int, bytes] | None],
 #: the attacks the Guardian refuses (from `attack run --mode on`)
 REFUSED = frozenset(("AW-016", "AW-020", "AW-021", "AW-026", "AW-032", "AW-033",
                      "AW-037"))
+#: refused since the round-90 timerfd/values/owners fix (fix90t)
+REFUSED_T = frozenset(("AW-017", "AW-018", "AW-019", "AW-022", "AW-023", "AW-024", "AW-025",
+                       "AW-027", "AW-028", "AW-031"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 #: refused since fix90i: the inotify rules (return.inotify_value, return.inotify_event,
@@ -432,6 +452,7 @@ REFUSED_INOTIFY = frozenset(("AW-001", "AW-003", "AW-004", "AW-005", "AW-006", "
                              "AW-008", "AW-009", "AW-010", "AW-011", "AW-012", "AW-013",
                              "AW-014", "AW-015", "AW-038"))
 REFUSED, OPEN = REFUSED | REFUSED_INOTIFY, OPEN - REFUSED_INOTIFY
+OPEN = frozenset(s[0] for s in STEPS) - REFUSED - REFUSED_T
 
 
 def _register() -> None:

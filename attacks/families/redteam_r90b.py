@@ -361,9 +361,10 @@ MINUS_EINVAL = _M - 22
 #: the new one; Linux's get_itimerval() fails first, put_itimerval() only on success),
 #: -n, sched_getaffinity() of pid -1 (misc.py sys_sched_getaffinity ignores the pid and
 #: stores a mask, 8; Linux's find_process_by_pid(): -ESRCH)
-#: (-y and -w taken back: the kernel model answers them as Linux since round 90b's fix,
-#: tests/test_model_r90b_order.py)
-MODEL_DIFFERS = "blpn"
+#: (all taken back: the kernel model answers them as Linux since round 90b's fixes --
+#: -y and -w tests/test_model_r90b_order.py, -b, -l and -n tests/test_kernel_model_r90b.py,
+#: -p the do_wait() rewrite, kernel_model/syscalls/child_wait.py)
+MODEL_DIFFERS = ""
 #: the steps the untouched runs take
 ALONE90 = "".join(c for c in ALL90 if c not in MODEL_DIFFERS)
 P90_FIRST, P90_LAST = 17600, max(PHASE90.values())

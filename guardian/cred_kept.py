@@ -30,7 +30,9 @@ What such a call keeps known (`kept_through_raise()`, `unraised()`, `note_user_n
 - `create.userns_full`: set_cred_user_ns() also sets `cred->securebits =
   SECUREBITS_DEFAULT;` (0), `cred->cap_permitted = CAP_FULL_SET; cred->cap_effective =
   CAP_FULL_SET;` and `cred->cap_bset = CAP_FULL_SET;`: after such an unshare and in such
-  a child the securebits (SECURE_KEEP_CAPS among them) are known 0, pP and pE known full
+  a child -- and after a setns() whose nstype holds CLONE_NEWUSER answered 0 with no
+  filter (commit_nsset() -> userns_install() -> set_cred_user_ns(): note_setns_user()) --
+  the securebits (SECURE_KEEP_CAPS among them) are known 0, pP and pE known full
   (`CAPS_FULL`, a lower bound: only the thread's own later capset() or set*id call lowers
   them, and each forgets it: capset_sets.forget(), prctl_state's CRED_CHANGE) and the
   bounding set known full (`CAPBSET_FULL`; the thread's own PR_CAPBSET_DROP answered 0
@@ -56,7 +58,7 @@ from guardian.capset_sets import (
     FS_DROPPED,
 )
 from guardian.checks import enabled
-from guardian.userns_depth import note_move
+from guardian.userns_depth import note_joined, note_move
 
 if TYPE_CHECKING:
     from guardian.slots import Slot
@@ -145,3 +147,16 @@ def note_user_ns(facts: dict[str, object]) -> None:
         facts[SECUREBITS] = facts[KEEPCAPS] = 0
         facts[CAPS_FULL] = facts[CAPBSET_FULL] = True
         facts.pop(CAPBSET_DROPPED, None)
+
+
+def note_setns_user(facts: dict[str, object], joined_depth: int | None = None) -> None:
+    """setns() whose nstype holds CLONE_NEWUSER answered 0 with no filter: sys_setns()
+    reached userns_install() (a namespace fd's type equals nstype, a pidfd's
+    validate_nsset() installs its task's user namespace) and commit_nsset() committed
+    its cred, set_cred_user_ns()'s as unshare(CLONE_NEWUSER)'s (`create.userns_full`,
+    `create.userns_caps`).  The namespace joined is a strict descendant of the old one
+    (userns_install(): ns_capable(user_ns, CAP_SYS_ADMIN), cap_capable(): `if
+    (ns->level <= cred->user_ns->level) return -EPERM;`): one level deeper at least, or
+    `joined_depth` (the moves the pidfd's process is known to have made) where deeper."""
+    note_user_ns(facts)
+    note_joined(facts, joined_depth)

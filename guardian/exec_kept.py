@@ -54,6 +54,7 @@ from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
 from guardian.slots import Slot, Space
 from guardian.stated_facts import COMM_WRITTEN, TASK_COMM_LEN, StatedFacts
+from guardian.userns_depth import DEPTH
 
 SIG_IGN = 1
 #: The action flush_signal_handlers leaves: (handler, flags, restorer, mask).
@@ -83,6 +84,9 @@ class Kept:
     caps: dict[str, object] = field(default_factory=dict)
     #: the exec'ing thread is known to run under no_new_privs (guardian/exec_no_new_privs.py)
     no_new_privs: bool = False
+    #: the exec'ing thread's user-namespace moves (guardian/userns_depth.py: the cred's
+    #: namespace survives execve(), prepare_exec_creds())
+    depth: object = None
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -135,6 +139,7 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
     kept.task = exec_task_kept.collect(reg, stated, slot)
     kept.caps = exec_caps.collect(stated.threads.get((slot.root, slot.thread), {}))
     kept.no_new_privs = exec_no_new_privs.known(stated.threads.get((slot.root, slot.thread), {}))
+    kept.depth = stated.threads.get((slot.root, slot.thread), {}).get(DEPTH)
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
@@ -155,6 +160,8 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     ids = space.creds.get(thread, {})
     exec_task_kept.apply(kept.task, facts, secure, ids.get("ruid"))
     exec_caps.apply(kept.caps, facts, secure, ids.get("ruid"), ids.get("euid"))
+    if isinstance(kept.depth, int):     # (the cred's user_ns kept: prepare_exec_creds())
+        facts[DEPTH] = kept.depth
     mm = stated.threads.setdefault((root, -1), {})
     for fact, value in ((MDWE, kept.mdwe), (THP_DISABLE, kept.thp_disable)):
         if value is None:

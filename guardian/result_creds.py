@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 _NR_SETFSUID, _NR_UNSHARE = NUMBERS["setfsuid"], NUMBERS["unshare"]
 _NR_SETGROUPS = NUMBERS["setgroups"]
+_NR_SETNS = NUMBERS["setns"]
 CLONE_NEWUSER = cred_kept.CLONE_NEWUSER
 
 
@@ -101,6 +102,9 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
             not rules.filtered(slot):   # (unshare_userns(): set_cred_user_ns())
         check_depth(rules.files.stated.of_thread(slot), slot.args[0])
         cred_kept.note_user_ns(rules.files.stated.of_thread(slot))
+    if nr == _NR_SETNS and ret == 0 and slot.args[1] & CLONE_NEWUSER and \
+            not rules.filtered(slot):   # (commit_nsset(): userns_install()'s cred)
+        cred_kept.note_setns_user(rules.files.stated.of_thread(slot))
     if ids_before is not None:      # (cap_task_fix_setuid(): guardian/setuid_fixup.py)
         if nr == _NR_SETFSUID:
             note_setfsuid(rules.files.stated, slot, ret, ids_before, rules.creds.known(slot))

@@ -14,8 +14,12 @@ starts at its creator's (copy_creds()).  So after 33 such moves the thread's lev
 least 33, and a further unshare(CLONE_NEWUSER) answers -ENOSPC, as does a
 clone(CLONE_NEWUSER) (copy_creds() -> create_user_ns(): guardian/confidential_fork.py).  The count lives in the
 thread's stated facts (`DEPTH`: cred_kept.note_user_ns() adds one, prctl_state.
-note_clone() carries it to a new task); an exec forgets it (not carried: a lower bound
-lost is sound).
+note_clone() carries it to a new task, exec_kept.py into an exec's image: prepare_exec_creds()
+copies the cred, its user_ns with it).  A setns() of a user namespace answered 0 is a move
+too: userns_install() needs CAP_SYS_ADMIN in the namespace joined, which cap_capable()
+finds only in a strict descendant of the caller's (one level deeper at least); where its
+pidfd names a fork child the Guardian follows, the child's own count, noted before the
+setns() entered, bounds the joined level too (cred_kept.note_setns_user()).
 """
 
 from __future__ import annotations
@@ -48,3 +52,11 @@ def note_move(facts: dict[str, object]) -> None:
     """The thread's cred surely moved to a new user namespace one level deeper."""
     depth = facts.get(DEPTH)
     facts[DEPTH] = (depth if isinstance(depth, int) else 0) + 1
+
+
+def note_joined(facts: dict[str, object], joined_depth: int | None) -> None:
+    """After note_move() for a setns() of a user namespace: the joined namespace's level is
+    at least `joined_depth` moves below the launch's too, where known (the pidfd's process
+    is at its level since: no move goes back up)."""
+    if isinstance(joined_depth, int) and joined_depth > int(facts.get(DEPTH, 0)):  # type: ignore[call-overload]
+        facts[DEPTH] = joined_depth

@@ -120,6 +120,10 @@ Through with the Guardian on when written (gaps, 18):
 - AZ-005 (an exec after the move): userns_depth.DEPTH is forgotten at the exec; it would
   need carrying into the image (the cred and its namespace survive execve():
   prepare_exec_creds()).
+- AZ-017 (an exec after the move): create.userns_full's CAPBSET_FULL is forgotten at the
+  exec; it would need carrying into the image (the cred, its namespace and its bounding
+  set survive execve(): prepare_exec_creds(), cap_bprm_creds_from_file() leaves
+  cap_bset).
 - AZ-006 (setns() into a peer's namespace 33 deep): it would need the joined
   namespace's depth -- the peer's own count, where the pidfd names a process it follows
   and that process made no move since.
@@ -151,6 +155,15 @@ Through with the Guardian on when written (gaps, 18):
   parent a process it follows, alive or validate_nsset() fails) and its namespace known
   against the caller's: the same one (no move by either since a plain fork: -EINVAL) or
   its parent one (a CLONE_NEWUSER child, no move of the parent since: -EPERM).
+Refused since (fix88cn): AZ-001, AZ-002, AZ-003, AZ-004 (create.userns_full widened:
+result_creds.commit_creds() calls cred_kept.note_setns_user() for a setns() whose nstype
+holds CLONE_NEWUSER answered 0 with no filter -- commit_nsset() -> userns_install() ->
+set_cred_user_ns() -- so return.userns_caps_full, return.range_table's PR_CAPBSET_READ,
+PR_GET_SECUREBITS and PR_GET_KEEPCAPS judge against the full sets, securebits 0 and
+KEEPCAPS 0, as after unshare(CLONE_NEWUSER)); AZ-005 (return.userns_depth: the count
+carried into an exec's image, guardian/exec_kept.py: prepare_exec_creds() keeps the
+cred's namespace; a setns() of a user namespace counts one move too: userns_install()
+joins only a strict descendant, cap_capable()).
 Refused when written (2): AZ-008 (return.range_table: KEEPCAPS known 0 after the move,
 create.userns_full), AZ-011 (return.cap_needed: PR_CAPBSET_DROP with the effective set
 the thread's own capset() emptied, in the moved namespace too).
@@ -305,7 +318,7 @@ def _capget_nth(adv: Adversary, phase: int, blocks: tuple[bytes, ...]) -> None:
 
 @scenario(id="AZ-001", title="Store empty sets for capget() after setns() into another "
           "process's user namespace", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["JOIN"], gap="P5")
+          program=CORE, prop=PROPS["JOIN"])
 def az_setns_caps(adv: Adversary) -> None:
     """1. A root fork child's peer (a fork child) makes a new user namespace; the step
     calls setns(pidfd_open(peer), CLONE_NEWUSER), answered 0 (Linux's), then capget(),
@@ -314,64 +327,64 @@ def az_setns_caps(adv: Adversary) -> None:
     userns_install(): `set_cred_user_ns(cred, get_user_ns(user_ns));` ->
     set_cred_user_ns(): `cred->cap_permitted = CAP_FULL_SET; cred->cap_effective =
     CAP_FULL_SET;` (native 6.18: `setns=0 ... capget=0 eff=ffffffff,1ff
-    perm=ffffffff inh=0`).  create.userns_full notes the full sets only after an
-    unshare(CLONE_NEWUSER) and in a CLONE_NEWUSER child (cred_kept.note_user_ns() is not
-    called for setns()); it would need the same for a setns() with CLONE_NEWUSER in its
-    nstype answered 0 with no filter (sys_setns() reaches userns_install() for any such
-    fd: a user namespace fd, or a pidfd whose mask names CLONE_NEWUSER)."""
+    perm=ffffffff inh=0`).  Refused since fix88cn by return.userns_caps_full: create.userns_full
+    notes the full sets after a setns() with CLONE_NEWUSER in its nstype answered 0 with no
+    filter too (cred_kept.note_setns_user(): sys_setns() reaches userns_install() for any
+    such fd: a user namespace fd, or a pidfd whose mask names CLONE_NEWUSER)."""
     _peer_join(adv, P_SETNS_CAPS)
     _capget_stores(adv, P_SETNS_CAPS, EMPTY_SETS)
 
 
 @scenario(id="AZ-002", title="Answer PR_CAPBSET_READ 0 after PR_CAPBSET_DROP and setns() "
           "into another process's user namespace", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"])
 def az_setns_bset(adv: Adversary) -> None:
     """1. A root fork child's PR_CAPBSET_DROP(CAP_SETUID) is answered 0; its peer makes a
     new user namespace, the step's setns(pidfd_open(peer), CLONE_NEWUSER) is answered 0;
     its PR_CAPBSET_READ(CAP_SETUID) exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->cap_bset = CAP_FULL_SET;` (native 6.18: `drop=0 ...
-    setns=0 read=1`).  The Guardian keeps the dropped capability (prctl_state's
-    CAPBSET_DROPPED) through the setns(); it would need the bounding set known full
-    after it (CAPBSET_FULL, the drop forgotten) to refuse 0."""
+    setns=0 read=1`).  Refused since fix88cn by return.range_table: create.userns_full
+    knows the bounding set full after the setns() (CAPBSET_FULL, the drop forgotten:
+    cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_BSET, {PR_CAPBSET_DROP: 0, PR_CAPBSET_READ: 0})
     _peer_join(adv, P_SETNS_BSET)
 
 
 @scenario(id="AZ-003", title="Answer PR_GET_SECUREBITS 1 after PR_SET_SECUREBITS(SECBIT_NOROOT) "
           "and setns() into another process's user namespace", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"])
 def az_setns_securebits(adv: Adversary) -> None:
     """1. A root fork child's PR_SET_SECUREBITS(SECBIT_NOROOT) is answered 0; the step's
     setns(pidfd_open(peer), CLONE_NEWUSER) into its peer's new user namespace is answered
     0; its PR_GET_SECUREBITS exits 7 where not 0.
     2. The kernel answers 1: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->securebits = SECUREBITS_DEFAULT;` (native 6.18: `set=0
-    ... setns=0 get=0`).  The Guardian keeps the known securebits 1 through the setns();
-    it would need them known 0 after it."""
+    ... setns=0 get=0`).  Refused since fix88cn by return.range_table: create.userns_full
+    knows them 0 after the setns() (cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_SECUREBITS, {PR_SET_SECUREBITS: 0, PR_GET_SECUREBITS: 1})
     _peer_join(adv, P_SETNS_SECUREBITS)
 
 
 @scenario(id="AZ-004", title="Answer PR_GET_KEEPCAPS 1 after PR_SET_KEEPCAPS(1) and setns() "
           "into another process's user namespace", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"], gap="P5")
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["JOIN"])
 def az_setns_keepcaps(adv: Adversary) -> None:
     """1. A root fork child's PR_SET_KEEPCAPS(1) is answered 0; the step's
     setns(pidfd_open(peer), CLONE_NEWUSER) into its peer's new user namespace is answered
     0; its PR_GET_KEEPCAPS exits 7 for 1.
     2. The kernel answers 1: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->securebits = SECUREBITS_DEFAULT;` clears SECURE_KEEP_CAPS
-    (native 6.18: `keep=0 ... setns=0 getkeep=0`).  The Guardian keeps KEEPCAPS 1 through
-    the setns(); it would need it known 0 after it."""
+    (native 6.18: `keep=0 ... setns=0 getkeep=0`).  Refused since fix88cn by
+    return.range_table: create.userns_full knows KEEPCAPS 0 after the setns()
+    (cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_KEEPCAPS, {PR_SET_KEEPCAPS: 0, PR_GET_KEEPCAPS: 1})
     _peer_join(adv, P_SETNS_KEEPCAPS)
 
 
 @scenario(id="AZ-005", title="Answer 0 to an exec'd image's unshare(CLONE_NEWUSER) after 33 "
           "nested moves before the exec", family=RT, goal=Goal.LEAK,
-          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DEPTH"], gap="P5",
+          rules=("G-IAGO-COUNT",), program=CORE, prop=PROPS["DEPTH"],
           silent=NEVER_RUNS)
 def az_exec_depth(adv: Adversary) -> None:
     """1. A root fork child's 33 unshare(CLONE_NEWUSER) calls, each with its maps written,
@@ -381,9 +394,9 @@ def az_exec_depth(adv: Adversary) -> None:
     secret.
     prepare_exec_creds() copies the cred, its user_ns with it; create_user_ns(): `if
     (parent_ns->level > 32) goto fail;` -ENOSPC (native 6.18: `nested 33`, the image's
-    `unshare=-1 errno=28`).  return.userns_depth's count (DEPTH) is forgotten at the exec
-    (guardian/userns_depth.py: "an exec forgets it"); it would need the count carried
-    into the image (the cred and its namespace survive execve())."""
+    `unshare=-1 errno=28`).  Refused since fix88cn by return.userns_depth: its count
+    (DEPTH) is carried into the image (guardian/exec_kept.py: the cred and its namespace
+    survive execve())."""
     _answers(adv, P_EXEC_DEPTH, NR_UNSHARE, 0)
 
 

@@ -255,6 +255,7 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.userns_caps_full": ("AV-009",),
     "return.setns_own_userns": ("AV-022",),
     "return.userns_depth": ("AV-023",),
+    "return.userns_ancestor": ("AZ-013", "AZ-010"),
     "return.fcntl_kind": ("AT-016",),
 }
 

@@ -273,6 +273,7 @@ RULES: tuple[Rule, ...] = (
                  "return.unshare_threads", "return.unshare_live_thread", "return.suid_dumpable",
                  "return.setns_user_alone", "create.userns_full", "return.userns_caps_full",
                  "return.userns_depth", "return.setns_own_userns",
+                 "return.userns_ancestor",
                  "return.exec_dumpable", "return.launch_no_new_privs",
                  "return.process_madvise_iovec",
                  "return.negative_descriptor",

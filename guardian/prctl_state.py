@@ -69,6 +69,7 @@ from abi.value_ranges import (
     SUBREAPER,
     THP_DISABLE,
 )
+from guardian import ns_owner
 from guardian.capset_sets import (
     AMBIENT_OUT,
     CAP_EFFECTIVE,
@@ -393,7 +394,7 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int,
     cred_kept.note_user_ns()); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
-    for fact in (DEPTH, CAPS_FULL, CAPBSET_FULL):  # (none of a former task of that tid)
+    for fact in (DEPTH, CAPS_FULL, CAPBSET_FULL, ns_owner.FOREIGN):  # (none of a former task)
         child.pop(fact, None)
     if DEPTH in parent:                 # (copy_creds(): at least its creator's level)
         child[DEPTH] = parent[DEPTH]

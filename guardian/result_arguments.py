@@ -61,6 +61,7 @@ from guardian.maker_kinds import CALLS as _MAKER_KIND_CALLS
 from guardian.maker_kinds import check as check_maker_kind
 from guardian.memfd_eof import quiet_in_memfd
 from guardian.mrelease_self import check as check_mrelease
+from guardian.ns_owner import check_set_tid as check_set_tid_owner
 from guardian.number_folding import ByNumber
 from guardian.own_pid import own_pid
 from guardian.perf_args import check as check_perf_args
@@ -140,6 +141,9 @@ def judge_arguments(rules: ResultRules, slot: Slot, dom: Domain, ret: int, nr: i
     if nr in _CHILD_PID_NRS and ret == EFAULT_RET and not rules.filtered(slot):
         rules.clone_faults.check(slot, dom, reg.space_of(dom.id, slot.root),
                                  reg.slots.values())
+    if nr == NR_CLONE3 and ret < _ERRNO_FLOOR and not rules.filtered(slot):
+        check_set_tid_owner(rules.files.stated.of_thread(slot), slot, ret,
+                            _quiet_reader(rules, slot, dom))
     if nr in _MM_ARG_CALLS and ret < _ERRNO_FLOOR and not rules.filtered(slot):
         check_mm_args(reg.space(dom, slot.root), slot, ret)
     if nr in _NEGATIVE_FD_CALLS and ret < _ERRNO_FLOOR:

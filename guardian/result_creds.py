@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from abi.syscalls import NUMBERS
-from guardian import cred_kept, launch_facts
+from guardian import cred_kept, launch_facts, ns_owner
 from guardian.cap_needed import (
     CAP_CALLS,
     SETFS_CALLS,
@@ -102,6 +102,8 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
             not rules.filtered(slot):   # (unshare_userns(): set_cred_user_ns())
         check_depth(rules.files.stated.of_thread(slot), slot.args[0])
         cred_kept.note_user_ns(rules.files.stated.of_thread(slot))
+    if nr == _NR_UNSHARE or nr == _NR_SETNS:    # (the owners of the kept namespaces)
+        ns_owner.note(rules.files.stated.of_thread(slot), slot, ret, rules.filtered(slot))
     if nr == _NR_SETNS and ret == 0 and slot.args[1] & CLONE_NEWUSER and \
             not rules.filtered(slot):   # (commit_nsset(): userns_install()'s cred)
         cred_kept.note_setns_user(rules.files.stated.of_thread(slot))

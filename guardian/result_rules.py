@@ -107,6 +107,8 @@ from guardian.memfd_seals import CALLS as _SEAL_CALLS
 from guardian.memfd_seals import check as check_memfd_seals
 from guardian.memfd_sizes import SIZE_CALLS as MEMFD_SIZE_CALLS
 from guardian.memfd_sizes import note_size as note_memfd_size
+from guardian.ns_owner import CALLS as _NS_OWNER_CALLS
+from guardian.ns_owner import check as check_ns_owner
 from guardian.number_folding import ByNumber
 from guardian.open_faults import EFAULT_RESULT as _EFAULT_RESULT
 from guardian.passed_fds import note_sent, sent_files
@@ -220,7 +222,7 @@ RESULT_ONLY = _OUTPUTS_UNJUDGED - (
     | _LOCK_CALLS | _KSM_CALLS | _UFFD_EVENT_CALLS | _RAISER_CALLS | _SOLE_CALLS | HEAP_ALTERING_CALLS | _FD_OPEN_CALLS
     | _IO_COUNT_CALLS | _LONG_NAME_CALLS | _NAMED_CALLS
     | MEMFD_SIZE_CALLS | _ADMITTED_READ_CALLS | _SELF_REPORT_CALLS | _OFFSET_MOVES | _SOCKET_CALLS
-    | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
+    | _HOLE_CALLS | _NO_AIO_CALLS | _UNASSIGNED | _NS_OWNER_CALLS | {NR_SIGALTSTACK, NR_RT_SIGTIMEDWAIT, NR_GETRANDOM,
                                      _NR_PIDFD_SEND_SIGNAL, _NR_RSEQ})
 #: (guardian/result_arguments.py: successes Linux never gives for the arguments)
 RESULT_ONLY -= ARGUMENT_CALLS
@@ -374,6 +376,8 @@ class ResultRules:
                          lambda addr, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                                [(slot.root, addr, addr + n)]),
                          self.facts.own_tid(slot))
+        if nr in _NS_OWNER_CALLS and not self.filtered(slot):
+            check_ns_owner(self.files.stated.of_thread(slot), slot, ret)
         if nr in _ALONE_CALLS and ret == 0 and not self.filtered(slot):
             check_unshare_alone(reg, slot, reg.slots.values(), self.filtered)
         if nr in _FD_OPEN_CALLS:

@@ -150,6 +150,10 @@ Through with the Guardian on when written (gaps, 18):
   namespace owns (cap_capable(): a child namespace's cred finds none in an ancestor):
   clone3()'s set_tid in the launch's pid namespace and sethostname() of the launch's
   UTS namespace (none unshared, cloned or joined since) answer -EPERM.
+  SECBIT_NOROOT): create.exec_caps would need the exec's root privilege known absent (a
+  map known not to hold 0 -- AZ-007's knowledge --, or SECBIT_NOROOT known set by the
+  thread's own PR_SET_SECUREBITS) to bound pP' and pE' by pA (known empty after the
+  move: create.userns_caps).
 - AZ-016, AZ-018 (setns() of the parent's pidfd): return.setns_own_userns would need the
   pidfd known to name the caller's parent (pidfd_open() of the pid getppid() told, the
   parent a process it follows, alive or validate_nsset() fails) and its namespace known
@@ -163,7 +167,12 @@ PR_GET_SECUREBITS and PR_GET_KEEPCAPS judge against the full sets, securebits 0 
 KEEPCAPS 0, as after unshare(CLONE_NEWUSER)); AZ-005 (return.userns_depth: the count
 carried into an exec's image, guardian/exec_kept.py: prepare_exec_creds() keeps the
 cred's namespace; a setns() of a user namespace counts one move too: userns_install()
-joins only a strict descendant, cap_capable()).
+joins only a strict descendant, cap_capable()).  AZ-010, AZ-013 (return.userns_ancestor, guardian/ns_owner.py: after an unfiltered
+unshare(CLONE_NEWUSER) 0 the namespaces the thread kept -- its pid namespace for
+children, its UTS namespace -- are owned outside its new namespace's subtree, where
+cap_capable() finds no capability, until an unshare()/setns() naming that kind or a
+setns() of nstype 0: clone3()'s set_tid without CLONE_NEWPID makes no child, alloc_pid()
+-EPERM; sethostname() -EPERM).
 Refused when written (2): AZ-008 (return.range_table: KEEPCAPS known 0 after the move,
 create.userns_full), AZ-011 (return.cap_needed: PR_CAPBSET_DROP with the effective set
 the thread's own capset() emptied, in the moved namespace too).
@@ -472,7 +481,7 @@ def az_exec_unmapped(adv: Adversary) -> None:
 
 @scenario(id="AZ-010", title="Answer a child to clone3() with set_tid after "
           "unshare(CLONE_NEWUSER)", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["ANCESTOR"], gap="P5")
+          program=CORE, prop=PROPS["ANCESTOR"])
 def az_set_tid(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; it calls clone3() with
     exit_signal SIGCHLD and set_tid {getpid() + 50}, and exits 7 where it answers a child.
@@ -484,9 +493,10 @@ def az_set_tid(adv: Adversary) -> None:
     initial user namespace, and cap_capable() of a cred in its child namespace finds no
     capability there (native 6.18: before the move `clone3 set_tid=16442 -> 16442`, after
     it `unshare=0 clone3 set_tid=16443 -> -1 errno=1`; every 6.x since 5.9).
-    return.clone_set_tid judges only the pid; the Guardian would need that a thread whose
-    cred moved (an unfiltered unshare(CLONE_NEWUSER) 0 it saw) holds no capability in the
-    launch's pid namespace, so a set_tid clone3 made no child (-EPERM)."""
+    Refused since fix88cn by return.userns_ancestor (guardian/ns_owner.py): after an
+    unfiltered unshare(CLONE_NEWUSER) 0 the pid namespace for the thread's children is
+    known owned outside its new namespace's subtree, so a clone3() whose quiet clone_args
+    ask set_tid without CLONE_NEWPID makes no child."""
     _answers(adv, P_SET_TID, NR_UNSHARE, 0)
 
     @adv.on(Point.SYSCALL_EXIT, nr=NR_CLONE3, during=P_SET_TID,  # type: ignore[arg-type]
@@ -533,7 +543,7 @@ def az_map_read(adv: Adversary) -> None:
 
 @scenario(id="AZ-013", title="Answer 0 to sethostname() after unshare(CLONE_NEWUSER)",
           family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["ANCESTOR"], gap="P5")
+          prop=PROPS["ANCESTOR"])
 def az_sethostname(adv: Adversary) -> None:
     """1. A root fork child's unshare(CLONE_NEWUSER) is answered 0; its sethostname("r88c",
     4) exits 7 for 0.
@@ -542,9 +552,10 @@ def az_sethostname(adv: Adversary) -> None:
     CAP_SYS_ADMIN)) return -EPERM;`: the UTS namespace is still the launch's, owned by
     the initial user namespace (unshare(CLONE_NEWUSER) alone makes no UTS namespace), and
     cap_capable() finds no capability in an ancestor (native 6.18: `unshare=0
-    sethostname=-1 errno=1`).  The Guardian would need the thread's UTS namespace known
-    the launch's (no unshare/clone/setns of CLONE_NEWUTS since) and its cred moved below
-    it."""
+    sethostname=-1 errno=1`).  Refused since fix88cn by return.userns_ancestor
+    (guardian/ns_owner.py): the thread's UTS namespace was made before its move (no
+    unshare/setns of CLONE_NEWUTS, nor setns of nstype 0, since), its owner outside the
+    new namespace's subtree."""
     _answers(adv, P_SETHOSTNAME, NR_UNSHARE, 0)
     _answers(adv, P_SETHOSTNAME, NR_SETHOSTNAME, 0)
 

@@ -54,7 +54,7 @@ from guardian.prctl_state import mm_flags_settled
 from guardian.quiet_ranges import quiet
 from guardian.slots import Slot, Space
 from guardian.stated_facts import COMM_WRITTEN, TASK_COMM_LEN, StatedFacts
-from guardian.userns_depth import DEPTH
+from guardian.userns_depth import DEPTH, DEPTH_AT
 
 SIG_IGN = 1
 #: The action flush_signal_handlers leaves: (handler, flags, restorer, mask).
@@ -86,7 +86,7 @@ class Kept:
     no_new_privs: bool = False
     #: the exec'ing thread's user-namespace moves (guardian/userns_depth.py: the cred's
     #: namespace survives execve(), prepare_exec_creds())
-    depth: object = None
+    depth: dict[str, object] = field(default_factory=dict)
 
 
 def after_exec(handlers: dict[int, tuple[int, int, int, int]]) -> dict[int, tuple[int, int, int, int]]:
@@ -139,7 +139,8 @@ def collect(reg: Registry, stated: StatedFacts, slot: Slot, path: bytes | None,
     kept.task = exec_task_kept.collect(reg, stated, slot)
     kept.caps = exec_caps.collect(stated.threads.get((slot.root, slot.thread), {}))
     kept.no_new_privs = exec_no_new_privs.known(stated.threads.get((slot.root, slot.thread), {}))
-    kept.depth = stated.threads.get((slot.root, slot.thread), {}).get(DEPTH)
+    kept.depth = {f: v for f, v in stated.threads.get((slot.root, slot.thread), {}).items()
+                  if f in (DEPTH, DEPTH_AT)}
     if checks.enabled("create.exec_task"):
         persona = stated.threads.get((slot.root, slot.thread), {}).get(PERSONA)
         kept.persona = persona & ~READ_IMPLIES_EXEC if isinstance(persona, int) else None
@@ -160,8 +161,7 @@ def apply(kept: Kept, space: Space, stated: StatedFacts, root: int, thread: int,
     ids = space.creds.get(thread, {})
     exec_task_kept.apply(kept.task, facts, secure, ids.get("ruid"))
     exec_caps.apply(kept.caps, facts, secure, ids.get("ruid"), ids.get("euid"))
-    if isinstance(kept.depth, int):     # (the cred's user_ns kept: prepare_exec_creds())
-        facts[DEPTH] = kept.depth
+    facts.update(kept.depth)            # (the cred's user_ns kept: prepare_exec_creds())
     mm = stated.threads.setdefault((root, -1), {})
     for fact, value in ((MDWE, kept.mdwe), (THP_DISABLE, kept.thp_disable)):
         if value is None:

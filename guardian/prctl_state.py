@@ -89,7 +89,7 @@ from guardian.cred_kept import (
 )
 from guardian.launch_facts import FROM_SYSCTL
 from guardian.slots import Slot
-from guardian.userns_depth import DEPTH
+from guardian.userns_depth import DEPTH, DEPTH_AT
 
 if TYPE_CHECKING:
     from guardian.confidential_registry import Registry
@@ -394,7 +394,7 @@ def note_clone(parent: dict[str, object], child: dict[str, object], cflags: int,
     cred_kept.note_user_ns()); dup_task_struct():
     its store-bypass control its creator's (atomic_flags); copy_signal(): its
     is_child_subreaper starts at 0 unless CLONE_THREAD shares its creator's."""
-    for fact in (DEPTH, CAPS_FULL, CAPBSET_FULL, ns_owner.FOREIGN):  # (none of a former task)
+    for fact in (DEPTH, DEPTH_AT, CAPS_FULL, CAPBSET_FULL, ns_owner.FOREIGN):  # (no former task's)
         child.pop(fact, None)
     if DEPTH in parent:                 # (copy_creds(): at least its creator's level)
         child[DEPTH] = parent[DEPTH]

@@ -26,6 +26,7 @@ from guardian.setuid_fixup import SETXUID, note_setfsuid, note_setxuid
 from guardian.slots import Slot
 from guardian.userns_depth import check as check_depth
 from guardian.userns_own_maps import check_setgroups
+from guardian.userns_depth import note_stamp, peer_depth
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
@@ -102,11 +103,14 @@ def commit_creds(rules: ResultRules, slot: Slot, ret: int, nr: int,
             not rules.filtered(slot):   # (unshare_userns(): set_cred_user_ns())
         check_depth(rules.files.stated.of_thread(slot), slot.args[0])
         cred_kept.note_user_ns(rules.files.stated.of_thread(slot))
+        note_stamp(rules.files.stated.of_thread(slot), rules.registry.next_slot)
     if nr == _NR_UNSHARE or nr == _NR_SETNS:    # (the owners of the kept namespaces)
         ns_owner.note(rules.files.stated.of_thread(slot), slot, ret, rules.filtered(slot))
     if nr == _NR_SETNS and ret == 0 and slot.args[1] & CLONE_NEWUSER and \
             not rules.filtered(slot):   # (commit_nsset(): userns_install()'s cred)
-        cred_kept.note_setns_user(rules.files.stated.of_thread(slot))
+        cred_kept.note_setns_user(rules.files.stated.of_thread(slot),
+                                  peer_depth(rules.files, slot))
+        note_stamp(rules.files.stated.of_thread(slot), rules.registry.next_slot)
     if ids_before is not None:      # (cap_task_fix_setuid(): guardian/setuid_fixup.py)
         if nr == _NR_SETFSUID:
             note_setfsuid(rules.files.stated, slot, ret, ids_before, rules.creds.known(slot))

@@ -24,12 +24,22 @@ setns() entered, bounds the joined level too (cred_kept.note_setns_user()).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from abi import Status
 from guardian.checks import refuse
+
+if TYPE_CHECKING:
+    from guardian.confidential_files import Descriptors
+    from guardian.slots import Slot
 
 #: (of a thread) how many user-namespace moves the Guardian saw it and its creators make
 #: since the launch (a lower bound on its namespace's level)
 DEPTH = "userns_depth"
+#: (of a thread) Registry.next_slot when its last move was noted: a call that entered
+#: before it may have seen its cred before the move (absent: it moved no more since it
+#: was made, copy_creds())
+DEPTH_AT = "userns_depth_at"
 #: create_user_ns()'s deepest level: `parent_ns->level > 32` fails
 MAX_LEVEL = 33
 
@@ -60,3 +70,31 @@ def note_joined(facts: dict[str, object], joined_depth: int | None) -> None:
     is at its level since: no move goes back up)."""
     if isinstance(joined_depth, int) and joined_depth > int(facts.get(DEPTH, 0)):  # type: ignore[call-overload]
         facts[DEPTH] = joined_depth
+
+
+def note_stamp(facts: dict[str, object], next_slot: int) -> None:
+    """A move of the thread's cred was just noted: calls entering from `next_slot` on
+    see it."""
+    facts[DEPTH_AT] = next_slot
+
+
+def peer_depth(files: Descriptors, slot: Slot) -> int | None:
+    """setns(fd, nstype with CLONE_NEWUSER) answered 0: where fd is a pidfd pidfd_open()
+    made for a pid the caller's process was told by its fork (Registry.child_pids), of
+    a child alive and unreaped, the moves that child's first thread -- the task
+    validate_nsset() reads, `__task_cred(tsk)->user_ns` -- was known to have made before
+    the setns() entered (its level is at least that since: no move goes back up); None:
+    not known.  An honest 0 means the pidfd's task lives, so its pid is that child's."""
+    if not files.steady(slot):
+        return None
+    pid = files.pidfd_pid(slot, slot.args[0] & 0xFFFF_FFFF)
+    reg = files.admission.registry
+    proc = reg.child_pids.get((slot.root, pid)) if pid else None
+    roots = [r for r, p in reg.process_of_root.items() if p == proc and r not in files.retired]
+    if not proc or len(roots) != 1 or reg.was_reaped(roots[0], proc):
+        return None
+    facts = files.stated.threads.get((roots[0], proc), {})
+    depth, at = facts.get(DEPTH), facts.get(DEPTH_AT, 0)
+    if not isinstance(depth, int) or not isinstance(at, int) or at > slot.id:
+        return None
+    return depth

@@ -12,7 +12,7 @@ import pytest
 
 from abi.syscalls import NUMBERS
 from abi.value_ranges import CAPBSET_DROPPED, CRED_CHANGE, KEEPCAPS, SECUREBITS, SECUREBITS_RESET
-from guardian import exec_kept, prctl_state, userns_depth
+from guardian import cred_kept, exec_kept, prctl_state, userns_depth
 from guardian.capset_sets import CAPS_FULL
 from guardian.checks import Refused
 from guardian.confidential_registry import Registry
@@ -46,8 +46,8 @@ def _setns(nstype: int, ret: int = 0, filtered: bool = False,
     if ret == 0 and not filtered:
         for fact in (SECUREBITS_RESET, CRED_CHANGE):
             prctl_state.note_set(s, slot, fact)
-    rules = SimpleNamespace(creds=_Creds(), files=SimpleNamespace(stated=s),
-                            filtered=lambda _slot: filtered)
+    rules = SimpleNamespace(creds=_Creds(), files=SimpleNamespace(stated=s, steady=lambda _s: False),
+                            filtered=lambda _slot: filtered, registry=SimpleNamespace(next_slot=9))
     commit_creds(rules, slot, ret, NR_SETNS, CredsSeen(None, None, None))  # type: ignore[arg-type]
     return s, s.of_thread(slot)
 
@@ -109,3 +109,40 @@ def test_depth_goes_through_an_exec() -> None:
             assert e.value.check == "return.userns_depth"
         else:
             userns_depth.check(image, CLONE_NEWUSER)
+
+
+def _files(peer: dict[str, object], reaped: bool = False) -> SimpleNamespace:
+    """The caller (root 5) holds pidfd 3 of pid 40, its fork child whose first thread is
+    (root 8, thread 8), with `peer`'s facts."""
+    s = _stated()
+    s.threads[(8, 8)] = peer
+    reg = SimpleNamespace(child_pids={(5, 40): 8}, process_of_root={8: 8, 5: 1},
+                          was_reaped=lambda _r, _t: reaped)
+    return SimpleNamespace(stated=s, steady=lambda _s: True, retired=set(),
+                           pidfd_pid=lambda _s, fd: 40 if fd == 3 else 0,
+                           admission=SimpleNamespace(registry=reg))
+
+
+@pytest.mark.parametrize(("peer", "reaped", "fd", "want"), [
+    ({DEPTH: 33}, False, 3, 33),                        # AZ-006: the peer's 33 moves
+    ({DEPTH: 33, userns_depth.DEPTH_AT: 7}, False, 3, 33),     # noted before the entry
+    ({DEPTH: 33, userns_depth.DEPTH_AT: 12}, False, 3, None),  # noted while in flight
+    ({DEPTH: 33}, True, 3, None),                       # reaped: the pid may be another's
+    ({DEPTH: 33}, False, 4, None),                      # no pidfd the Guardian saw made
+    ({}, False, 3, None),                               # no move known
+])
+def test_peer_depth(peer: dict[str, object], reaped: bool, fd: int, want: int | None) -> None:
+    """AZ-006: setns(pidfd of a followed fork child, CLONE_NEWUSER) 0 puts the caller at
+    the child's level (userns_install()), at least its known count; the count is taken
+    only where noted before the setns() entered (slot id 10)."""
+    slot = Slot(id=10, domain=1, saved=None, elr=0, nr=NR_SETNS, args=(fd, CLONE_NEWUSER),
+                root=5, thread=1)
+    assert userns_depth.peer_depth(_files(peer, reaped), slot) == want  # type: ignore[arg-type]
+    facts: dict[str, object] = {}
+    cred_kept.note_setns_user(facts, want)
+    if want == 33:
+        with pytest.raises(Refused) as e:
+            userns_depth.check(facts, CLONE_NEWUSER)
+        assert e.value.check == "return.userns_depth"
+    else:
+        userns_depth.check(facts, CLONE_NEWUSER)        # (one move: Linux's 0)

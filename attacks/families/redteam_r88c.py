@@ -127,6 +127,11 @@ Through with the Guardian on when written (gaps, 18):
 - AZ-006 (setns() into a peer's namespace 33 deep): it would need the joined
   namespace's depth -- the peer's own count, where the pidfd names a process it follows
   and that process made no move since.
+- AZ-007, AZ-012, AZ-014 (the map or setgroups state the program itself wrote or read):
+  it would need the open file known to be the thread's own /proc/self/uid_map (or
+  setgroups) -- a procfs it knows, a name free of links -- and the write answered in full
+  (or the read's text) taken as the map, with the kuid the launch's: the uid then shows
+  as the map gives it (0), setgroups() after "deny" -EPERM.
 - AZ-020 (capget() of another task): it would need a capget() whose header names a pid it
   knows as a live task it follows (a child its clone answered, not reaped) judged
   against that task's known sets (CAPS_FULL in a known CLONE_NEWUSER child).
@@ -167,7 +172,10 @@ PR_GET_SECUREBITS and PR_GET_KEEPCAPS judge against the full sets, securebits 0 
 KEEPCAPS 0, as after unshare(CLONE_NEWUSER)); AZ-005 (return.userns_depth: the count
 carried into an exec's image, guardian/exec_kept.py: prepare_exec_creds() keeps the
 cred's namespace; a setns() of a user namespace counts one move too: userns_install()
-joins only a strict descendant, cap_capable()).  AZ-010, AZ-013 (return.userns_ancestor, guardian/ns_owner.py: after an unfiltered
+joins only a strict descendant, cap_capable()); AZ-006 (return.userns_depth: a setns()
+of a user namespace answered 0 takes the count of the pidfd's process where it names a
+fork child the Guardian follows, unreaped, its count noted before the setns() entered:
+userns_depth.peer_depth()).  AZ-010, AZ-013 (return.userns_ancestor, guardian/ns_owner.py: after an unfiltered
 unshare(CLONE_NEWUSER) 0 the namespaces the thread kept -- its pid namespace for
 children, its UTS namespace -- are owned outside its new namespace's subtree, where
 cap_capable() finds no capability, until an unshare()/setns() naming that kind or a
@@ -411,7 +419,7 @@ def az_exec_depth(adv: Adversary) -> None:
 
 @scenario(id="AZ-006", title="Answer 0 to unshare(CLONE_NEWUSER) after setns() into a peer's "
           "namespace 33 levels deep", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",),
-          program=CORE, prop=PROPS["DEPTH"], gap="P5")
+          program=CORE, prop=PROPS["DEPTH"])
 def az_setns_depth(adv: Adversary) -> None:
     """1. A root fork child's peer (a fork child) calls unshare(CLONE_NEWUSER) 33 times,
     each with its maps written, answered 0; the step's setns(pidfd_open(peer),
@@ -419,10 +427,10 @@ def az_setns_depth(adv: Adversary) -> None:
     unshare(CLONE_NEWUSER) exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     userns_install() puts the caller at the peer's level, 33; create_user_ns(): -ENOSPC
-    (native 6.18: `peer nested 33; setns=0 ... unshare=-1 errno=28`).  The Guardian
-    counts only the caller's own moves (DEPTH 0 here); it would need the joined
-    namespace's depth: the peer's count where the pidfd names a process it follows
-    (pidfd_open() of a pid it knows) and nothing moved the peer since."""
+    (native 6.18: `peer nested 33; setns=0 ... unshare=-1 errno=28`).  Refused since fix88cn by return.userns_depth: the
+    setns() takes the peer's count where the pidfd names a fork child it follows
+    (pidfd_open() of the pid its fork told, the child unreaped) and the count was noted
+    before the setns() entered (userns_depth.peer_depth(): no move goes back up)."""
     _answers(adv, P_SETNS_DEPTH, NR_UNSHARE, 0)
     _peer_join(adv, P_SETNS_DEPTH)
 

@@ -217,7 +217,7 @@ def judge(stated: StatedFacts, memory: UserMemory, slot: Slot, ret: int, filtere
                "guardian/setuid_fixup.py); only the thread's own calls change it")
 
 
-def _check_full(effective: int, permitted: int, words: int) -> None:
+def _check_full(effective: int, permitted: int, words: int, who: str = "the caller") -> None:
     """`return.userns_caps_full`: capget() of a thread whose cred set_cred_user_ns() made
     and that has not lowered its sets since reports pP and pE CAP_FULL_SET (cap_capget()
     copies them; `words` 32-bit words of each)."""
@@ -225,7 +225,7 @@ def _check_full(effective: int, permitted: int, words: int) -> None:
     for name, got in (("effective", effective), ("permitted", permitted)):
         if got & full != full:
             refuse("return.userns_caps_full", Status.ERR_DENIED,
-                   f"capget() of the caller reports the {name} set {got:#x}, without "
+                   f"capget() of {who} reports the {name} set {got:#x}, without "
                    f"{full & ~got:#x}, but the thread's cred is a new user namespace's "
                    "(set_cred_user_ns(): `cred->cap_permitted = CAP_FULL_SET; "
                    "cred->cap_effective = CAP_FULL_SET;`) and no capset() nor set*id call "
@@ -265,3 +265,15 @@ def _check_subset(data: bytes, words: int) -> None:
                f"capset() answers 0 with effective set {effective:#x} outside its new "
                f"permitted set {permitted:#x} (cap_capset(): the new effective set must be "
                "a subset of the new permitted one: -EPERM)")
+
+
+#: for guardian/capget_child.py: one set's 32-bit words (struct __user_cap_data_struct)
+ENTRY = _ENTRY
+sets = _sets
+check_full = _check_full
+
+
+def header_quiet(memory: UserMemory, slot: Slot, quiet: Callable[[int, int], bool]
+                 ) -> tuple[int, int] | None:
+    """The header's words per set and pid, where it lay quiet through the call."""
+    return _header(slot) if _quiet(memory, slot, quiet, (slot.args[0],)) else None

@@ -42,6 +42,7 @@ from guardian.call_commits import COMMITTED_CALLS, CallCommits
 from guardian.call_stores import note_lock
 from guardian.caller_facts import CallerFacts
 from guardian.cap_header import judge as judge_cap_header
+from guardian.capget_child import check as check_capget_child
 from guardian.capset_sets import CALLS as _CAPSET_CALLS
 from guardian.capset_sets import judge as judge_capset
 from guardian.checks import refuse
@@ -186,6 +187,7 @@ from guardian.wait_reaped import asked_pid, end_child, gone_pid, reaped_pid
 
 _ERRNO_FLOOR = (1 << 64) - 4095
 _NR_PRCTL = NUMBERS["prctl"]
+_NR_CAPGET = NUMBERS["capget"]
 #: The calls that make an open file whose O_NONBLOCK F_GETFL is held to.
 _NONBLOCK_MAKERS = frozenset(NUMBERS[n] for n in ("socket", "socketpair", "pipe2"))
 _NR_PIDFD_SEND_SIGNAL = NUMBERS["pidfd_send_signal"]
@@ -376,6 +378,12 @@ class ResultRules:
                          lambda addr, n: quiet(slot, dom, reg.slots.values(), reg.user_runs,
                                                [(slot.root, addr, addr + n)]),
                          self.facts.own_tid(slot))
+            if nr == _NR_CAPGET and not self.filtered(slot):    # (of a fork child)
+                check_capget_child(self.files, self.memory, slot, ret,
+                                   lambda addr, n: quiet(slot, dom, reg.slots.values(),
+                                                         reg.user_runs,
+                                                         [(slot.root, addr, addr + n)]),
+                                   self.facts.own_tid(slot), reg.slots.values(), reg.user_runs)
         if nr in _NS_OWNER_CALLS and not self.filtered(slot):
             check_ns_owner(self.files.stated.of_thread(slot), slot, ret)
         if nr in _ALONE_CALLS and ret == 0 and not self.filtered(slot):

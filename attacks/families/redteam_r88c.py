@@ -135,6 +135,11 @@ Through with the Guardian on when written (gaps, 18):
 - AZ-020 (capget() of another task): it would need a capget() whose header names a pid it
   knows as a live task it follows (a child its clone answered, not reaped) judged
   against that task's known sets (CAPS_FULL in a known CLONE_NEWUSER child).
+- AZ-019 (the ids an exec in a moved namespace states): credentials.settled() drops every
+  id of a moved thread at the exec, so create.exec_real_ids holds AT_UID to nothing; it
+  would need settled() to keep the ids shown there other than the overflow one (final:
+  map_write() maps once, as may_map() has it).  Without the forged auxv the image's
+  getuid() 5 is refused (return.credentials_mapped against AT_UID 0).
 - AZ-009, AZ-015 (an exec in a moved namespace with uid 0 unmapped, or under
   SECBIT_NOROOT): left open by fix88cx, not soundly refusable as run.  AZ-009: the image
   is told AT_UID 0 (the model's), which Linux gives wherever the namespace's uid_map
@@ -180,7 +185,10 @@ unshare(CLONE_NEWUSER) 0 the namespaces the thread kept -- its pid namespace for
 children, its UTS namespace -- are owned outside its new namespace's subtree, where
 cap_capable() finds no capability, until an unshare()/setns() naming that kind or a
 setns() of nstype 0: clone3()'s set_tid without CLONE_NEWPID makes no child, alloc_pid()
--EPERM; sethostname() -EPERM).
+-EPERM; sethostname() -EPERM); AZ-020 (return.userns_caps_full,
+guardian/capget_child.py: capget() of a live, unreaped fork child's pid its fork told,
+none of the child's calls in flight or returned since the capget()'s entry, against the
+child's known full sets: cap_get_target_pid() reads its cred).
 Refused when written (2): AZ-008 (return.range_table: KEEPCAPS known 0 after the move,
 create.userns_full), AZ-011 (return.cap_needed: PR_CAPBSET_DROP with the effective set
 the thread's own capset() emptied, in the moved namespace too).
@@ -698,7 +706,7 @@ def az_exec_uid(adv: Adversary) -> None:
 
 @scenario(id="AZ-020", title="Store empty sets for capget() of a live clone(CLONE_NEWUSER) "
           "child's pid", family=RT, goal=Goal.LEAK, rules=("G-IAGO-COUNT",), program=CORE,
-          prop=PROPS["JOIN"], gap="P5")
+          prop=PROPS["JOIN"])
 def az_child_capget(adv: Adversary) -> None:
     """1. A root fork child's clone(CLONE_NEWUSER | SIGCHLD) makes a child (Linux's; the
     model's machine makes none, so the kernel runs it as a plain fork), alive on a pipe;
@@ -707,11 +715,11 @@ def az_child_capget(adv: Adversary) -> None:
     2. The kernel stores empty sets: the program logs bytes 0..7 of the secret.
     sys_capget() -> cap_get_target_pid() -> security_capget() of the target's cred:
     copy_creds() -> create_user_ns() -> set_cred_user_ns() made pP = pE = CAP_FULL_SET
-    (native 6.18: `capget(child 20282)=0 eff=ffffffff,1ff perm=ffffffff inh=0`).  The
-    Guardian judges capget() of the caller only (return.userns_caps_full); it would need
-    a capget() of a pid it knows as a live task it follows (a child its clone answered,
-    not yet reaped) judged against that task's facts (CAPS_FULL in a known
-    CLONE_NEWUSER child)."""
+    (native 6.18: `capget(child 20282)=0 eff=ffffffff,1ff perm=ffffffff inh=0`).  Refused
+    since fix88cn by return.userns_caps_full (guardian/capget_child.py): a capget() whose
+    quiet header names a pid its fork told, of a child unreaped, none of whose calls was
+    in flight or returned since the capget()'s entry, is judged against that child's
+    facts (CAPS_FULL in a known CLONE_NEWUSER child)."""
     _plain_child(adv, P_CHILD_CAPGET)
     _capget_stores(adv, P_CHILD_CAPGET, EMPTY_SETS)
 

@@ -29,16 +29,37 @@ if TYPE_CHECKING:
     from guardian.user_memory import UserMemory
 
 
-def _child_facts(files: Descriptors, slot: Slot, pid: int, others: Iterable[Slot],
-                 runs: Mapping[int, int]) -> dict[str, object] | None:
-    """The stated facts of the live fork child `pid` names, where none of its tree's
-    calls may have changed its cred while the capget() was in flight; None: not known."""
+#: SIGCHLD, SIG_IGN and SA_NOCLDWAIT: exit_notify() reaps such a parent's child itself
+_SIGCHLD, _SIG_IGN, _SA_NOCLDWAIT = 17, 1, 2
+
+
+def followed_child(files: Descriptors, slot: Slot, pid: int) -> tuple[int, int] | None:
+    """(tree, first thread) of the fork child `pid` names, the pid the caller's process
+    was told by its fork (Registry.child_pids), where the child is not reaped: no wait
+    report reaped it, and its parent's SIGCHLD is not known ignored nor SA_NOCLDWAIT
+    (exit_notify()'s autoreap, unseen, would free the pid for another task); None: not
+    known."""
     reg = files.admission.registry
     proc = reg.child_pids.get((slot.root, pid))
     roots = [r for r, p in reg.process_of_root.items() if p == proc and r not in files.retired]
     if not proc or len(roots) != 1 or reg.was_reaped(roots[0], proc):
         return None
-    root = roots[0]
+    space = reg.space_of(slot.domain, slot.root)
+    act = space.handlers_of(reg.group_of(slot.root, slot.thread)).get(_SIGCHLD) \
+        if space is not None else None
+    if space is None or act is not None and (act[0] == _SIG_IGN or act[1] & _SA_NOCLDWAIT):
+        return None
+    return roots[0], proc
+
+
+def _child_facts(files: Descriptors, slot: Slot, pid: int, others: Iterable[Slot],
+                 runs: Mapping[int, int]) -> dict[str, object] | None:
+    """The stated facts of the live fork child `pid` names, where none of its tree's
+    calls may have changed its cred while the capget() was in flight; None: not known."""
+    found = followed_child(files, slot, pid)
+    if found is None:
+        return None
+    root, proc = found
     at_entry = slot.runs_at_entry
     if at_entry is None or at_entry.get(root, -1) != runs.get(root, 0) or \
             any(o.root == root and o.nr is not None for o in others):  # (a fault: no call)

@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from abi import Status
+from guardian.capget_child import followed_child
 from guardian.checks import refuse
 
 if TYPE_CHECKING:
@@ -80,20 +81,18 @@ def note_stamp(facts: dict[str, object], next_slot: int) -> None:
 
 def peer_depth(files: Descriptors, slot: Slot) -> int | None:
     """setns(fd, nstype with CLONE_NEWUSER) answered 0: where fd is a pidfd pidfd_open()
-    made for a pid the caller's process was told by its fork (Registry.child_pids), of
-    a child alive and unreaped, the moves that child's first thread -- the task
+    made for a pid the caller's process was told by its fork, of a child unreaped
+    (capget_child.followed_child(): no autoreap either), the moves that child's first thread -- the task
     validate_nsset() reads, `__task_cred(tsk)->user_ns` -- was known to have made before
     the setns() entered (its level is at least that since: no move goes back up); None:
     not known.  An honest 0 means the pidfd's task lives, so its pid is that child's."""
     if not files.steady(slot):
         return None
     pid = files.pidfd_pid(slot, slot.args[0] & 0xFFFF_FFFF)
-    reg = files.admission.registry
-    proc = reg.child_pids.get((slot.root, pid)) if pid else None
-    roots = [r for r, p in reg.process_of_root.items() if p == proc and r not in files.retired]
-    if not proc or len(roots) != 1 or reg.was_reaped(roots[0], proc):
+    found = followed_child(files, slot, pid) if pid else None
+    if found is None:
         return None
-    facts = files.stated.threads.get((roots[0], proc), {})
+    facts = files.stated.threads.get(found, {})
     depth, at = facts.get(DEPTH), facts.get(DEPTH_AT, 0)
     if not isinstance(depth, int) or not isinstance(at, int) or at > slot.id:
         return None

@@ -23,11 +23,15 @@ FULL = (1 << 41) - 1
 
 
 def _run(stored: bytes, full: bool = True, reaped: bool = False, busy: bool = False,
-         ran: bool = False, pid: int = CHILD_PID, tid: int = 32) -> None:
+         ran: bool = False, pid: int = CHILD_PID, tid: int = 32,
+         sigchld: dict[int, tuple[int, int, int, int]] | None = None) -> None:
+    sigchld = sigchld or {}
     s = _stated()
     s.threads[(9, 34)] = {CAPS_FULL: True} if full else {}
     reg = SimpleNamespace(child_pids={(5, CHILD_PID): 34}, process_of_root={9: 34},
-                          was_reaped=lambda _r, _t: reaped)
+                          was_reaped=lambda _r, _t: reaped,
+                          group_of=lambda _r, _t: 0, space_of=lambda _d, _r: SimpleNamespace(
+                              handlers_of=lambda _g: sigchld))
     files = SimpleNamespace(stated=s, retired=set(), admission=SimpleNamespace(registry=reg))
     slot = Slot(id=3, domain=1, saved=None, elr=0, nr=NR_CAPGET, args=(HDR, DATA), root=5,
                 thread=32)
@@ -58,6 +62,8 @@ def test_capget_of_a_newuser_child_reporting_empty_sets_refused() -> None:
     {"ran": True},              # the child returned to user code since the entry
     {"pid": 35},                # a pid the Guardian does not know
     {"pid": 34, "tid": 34},     # the caller's own tid: capset_sets.judge()
+    {"sigchld": {17: (1, 0, 0, 0)}},        # SIGCHLD ignored: autoreap, the pid freed
+    {"sigchld": {17: (0x400, 2, 0, 0)}},    # SA_NOCLDWAIT: the same
 ])
 def test_capget_of_a_child_not_known_full_passes(kw: dict[str, object]) -> None:
     _run(_data(0, 0), **kw)  # type: ignore[arg-type]

@@ -111,13 +111,17 @@ def test_depth_goes_through_an_exec() -> None:
             userns_depth.check(image, CLONE_NEWUSER)
 
 
-def _files(peer: dict[str, object], reaped: bool = False) -> SimpleNamespace:
+def _files(peer: dict[str, object], reaped: bool = False,
+           sigchld: dict[int, tuple[int, int, int, int]] | None = None) -> SimpleNamespace:
     """The caller (root 5) holds pidfd 3 of pid 40, its fork child whose first thread is
     (root 8, thread 8), with `peer`'s facts."""
+    sigchld = sigchld or {}
     s = _stated()
     s.threads[(8, 8)] = peer
     reg = SimpleNamespace(child_pids={(5, 40): 8}, process_of_root={8: 8, 5: 1},
-                          was_reaped=lambda _r, _t: reaped)
+                          was_reaped=lambda _r, _t: reaped,
+                          group_of=lambda _r, _t: 0, space_of=lambda _d, _r: SimpleNamespace(
+                              handlers_of=lambda _g: sigchld))
     return SimpleNamespace(stated=s, steady=lambda _s: True, retired=set(),
                            pidfd_pid=lambda _s, fd: 40 if fd == 3 else 0,
                            admission=SimpleNamespace(registry=reg))
@@ -146,3 +150,11 @@ def test_peer_depth(peer: dict[str, object], reaped: bool, fd: int, want: int | 
         assert e.value.check == "return.userns_depth"
     else:
         userns_depth.check(facts, CLONE_NEWUSER)        # (one move: Linux's 0)
+
+
+def test_peer_depth_not_taken_where_the_child_may_be_autoreaped() -> None:
+    """SIGCHLD ignored: exit_notify() reaps the child unseen, its pid free for another."""
+    slot = Slot(id=10, domain=1, saved=None, elr=0, nr=NR_SETNS, args=(3, CLONE_NEWUSER),
+                root=5, thread=1)
+    files = _files({DEPTH: 33}, sigchld={17: (1, 0, 0, 0)})
+    assert userns_depth.peer_depth(files, slot) is None  # type: ignore[arg-type]

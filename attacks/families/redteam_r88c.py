@@ -169,6 +169,18 @@ Through with the Guardian on when written (gaps, 18):
   parent a process it follows, alive or validate_nsset() fails) and its namespace known
   against the caller's: the same one (no move by either since a plain fork: -EINVAL) or
   its parent one (a CLONE_NEWUSER child, no move of the parent since: -EPERM).
+  Still open after fix88cn: getppid()'s answer is the kernel's word, and the victim's
+  first process never calls getpid(), so the Guardian knows no pid of the parent to
+  match the pidfd against (own_pid.py knows the caller's own; opener_tables.parent_table
+  needs the parent's getpid() answer).  Sound refusal would need: the pidfd's pid equal
+  to the parent's own getpid() answer (or the pid its own parent's fork told, where the
+  Guardian follows that one); the parent not reaped, nor able to be unseen (a parent
+  killed from outside and reaped by the launcher frees its pid; the child's getppid() then
+  names its reaper, whose namespace may be a descendant of the child's); no
+  unshare(CLONE_NEWUSER) or setns() of a user namespace by the parent since the fork (a
+  parent that joined a descendant namespace is a valid target: cap_capable()), noted
+  before the setns() entered (userns_depth.DEPTH_AT's stamp); and for AZ-018 the child's
+  CLONE_NEWUSER flags known (confidential_fork's flags_known).
 Refused since (fix88cn): AZ-001, AZ-002, AZ-003, AZ-004 (create.userns_full widened:
 result_creds.commit_creds() calls cred_kept.note_setns_user() for a setns() whose nstype
 holds CLONE_NEWUSER answered 0 with no filter -- commit_nsset() -> userns_install() ->

@@ -25,8 +25,8 @@ from guardian.prctl_state import mm_flags_settled, note_id_change
 from guardian.setuid_fixup import SETXUID, note_setfsuid, note_setxuid
 from guardian.slots import Slot
 from guardian.userns_depth import check as check_depth
-from guardian.userns_own_maps import check_setgroups
 from guardian.userns_depth import note_stamp, peer_depth
+from guardian.userns_own_maps import check_setgroups
 
 if TYPE_CHECKING:
     from guardian.result_rules import ResultRules

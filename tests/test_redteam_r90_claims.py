@@ -44,8 +44,6 @@ intact, and each step indexes the label Linux's answer gives.
 
 from __future__ import annotations
 
-import pytest
-
 from attacks.families import redteam_r90 as r
 from tests.honest_runs import claim_run
 

@@ -257,6 +257,10 @@ CI_SUBSET: dict[str, tuple[str, ...]] = {
     "return.userns_depth": ("AV-023",),
     "return.userns_ancestor": ("AZ-013", "AZ-010"),
     "return.fcntl_kind": ("AT-016",),
+    "return.inotify_event": ("AW-004",),
+    "return.inotify_value": ("AW-001",),
+    "return.inotify_watch": ("AW-003",),
+    "return.userns_own_maps": ("AZ-007",),
 }
 
 

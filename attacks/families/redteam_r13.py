@@ -607,7 +607,7 @@ def rf_inotify_wd(adv: Adversary) -> None:
     2. Serve inotify_init1 as an eventfd (the lowest free descriptor) and
     inotify_add_watch as getpid() answered with watch 1 (a kernel without inotify
     answers them too), then the read with one
-    well-formed 16-byte event (no name) whose wd is 4, and answer 16.
+    well-formed 32-byte IN_CREATE event (name "x") whose wd is 4, and answer 32.
     3. The program logs "watch 4": the session key."""
     _serve_as_eventfd(adv, NUMBERS["inotify_init1"], P_ONESHOT + 1)
     _serve_as_getpid(adv, NUMBERS["inotify_add_watch"], P_ONESHOT + 1, 1)
@@ -625,7 +625,9 @@ def rf_inotify_wd(adv: Adversary) -> None:
     @adv.on(Point.SYSCALL_EXIT, nr=nr, during=P_INOTIFY_WD)
     def _(a: Adversary, **_: object) -> None:
         a.set_reg("x8", nr)
-        event = INOTIFY_HEAD.pack(a.memo["wd"], IN_CREATE, 0, 0)
+        # (a child's IN_CREATE with its name, as fsnotify_create() passes it: only the wd
+        # is one no inotify_add_watch gave)
+        event = INOTIFY_HEAD.pack(a.memo["wd"], IN_CREATE, 0, 16) + b"x".ljust(16, b"\0")
         a.kernel.uaccess.write(a.memo["events"], event)
         a.set_reg("x0", len(event))
         a.note(f"an inotify event for watch {a.memo['wd']} reported")

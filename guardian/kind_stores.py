@@ -93,6 +93,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
+from guardian.first_failures import NR_OPEN_MAX
 
 if TYPE_CHECKING:
     from guardian.open_files import OpenFile
@@ -111,8 +112,6 @@ _NR_PIPE2, _NR_EVENTFD2, _NR_SIGNALFD4 = _N["pipe2"], _N["eventfd2"], _N["signal
 _NR_TIMERFD_CREATE, _NR_EPOLL_CREATE1 = _N["timerfd_create"], _N["epoll_create1"]
 #: files that are no socket and no directory (round 90b: the socket calls, getdents64)
 _NO_SOCKET = FILES | {PATH, UNREADABLE, NO_TABLE, TIMERFD, EPOLL}
-#: sysctl_nr_open_max on 64-bit (fs/file.c): no file table reaches it (first_failures.py)
-_NR_OPEN_MAX = 0x7FFF_FFFF & -64
 _U32 = 0xFFFF_FFFF
 #: recvmsg: MSG_CMSG_COMPAT (CONFIG_COMPAT) in its flags register
 _NR_RECVMSG, _MSG_CMSG_COMPAT = _N["recvmsg"], 0x8000_0000
@@ -181,7 +180,7 @@ def stored(nr: int, args: Sequence[int], ret: int,
         # -EINVAL;` first, before the socket's lookup and the msghdr's copy (any kind)
         return []
     fd = kind_fd(nr, args)
-    if fd is not None and fd & _U32 >= _NR_OPEN_MAX:
+    if fd is not None and fd & _U32 >= NR_OPEN_MAX:
         kind = NO_TABLE                 # (fdget(): no table holds it, -EBADF first)
     if kind is None or kind not in NO_OPERATION.get(nr, ()):
         return None

@@ -25,6 +25,10 @@ SAME = "same"
 #: whose kuid the namespace's map does not (yet) hold shows as
 OVERFLOW_ID = 65534
 ID_NAMES = ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid")
+#: in a moved thread's known credentials: its ids as the parent namespace showed them just
+#: before its unshare(CLONE_NEWUSER) (their kuids, as the new namespace's map takes them:
+#: guardian/userns_own_maps.py)
+PARENT = "parent_ids"
 
 
 def refused_mapped(slot: Slot, why: str) -> None:
@@ -97,7 +101,7 @@ def current(before: Seen, fs_name: str | None, ret: int) -> Seen:
     (__sys_setfsuid())."""
     moved = before.get(USERNS)
     # (the ids before the move, guardian/userns_own_maps.py: a set*id may change the kuid)
-    now = {k: v for k, v in before.items() if k not in (SAME, "parent_ids")
+    now = {k: v for k, v in before.items() if k not in (SAME, PARENT)
            and not (moved and k in ID_NAMES and v == OVERFLOW_ID)}
     if fs_name is not None and ret <= 0xFFFF_FFFF:
         now[fs_name] = ret

@@ -7,7 +7,12 @@
   An ioctl that may be TFD_IOC_SET_TICKS (timerfd_ioctl(): `ctx->ticks = ticks`, any
   count) on it, or in flight, ends that judging until the next arming.
 * timerfd_gettime of a timer last armed with a relative time reports at most that much left
-  (at most its interval once it repeats) and the interval it was set with.
+  (at most its interval once it repeats) and the interval it was set with.  A disarm of
+  a timerfd not known made with an hrtimer clock keeps the bound of the arming before
+  it: a CLOCK_*_ALARM timerfd's timerfd_setup() calls alarm_init(), which keeps
+  alarm->node.expires, so timerfd_get_remaining()'s alarm_expires_remaining() may still
+  show that arming's time left (an hrtimer's hrtimer_set_expires(0) shows 0); after an
+  absolute or unknown arming such a disarm ends the judging.
 
 The open file (every copy of its descriptor shares it) keeps how the program made or
 last armed it: eventfd2's flags, timerfd_settime's new value.  A read through a
@@ -32,12 +37,16 @@ from guardian.user_memory import UserMemory
 
 _NR_READ, _NR_READV, _NR_EVENTFD2 = NUMBERS["read"], NUMBERS["readv"], NUMBERS["eventfd2"]
 _NR_SETTIME, _NR_GETTIME = NUMBERS["timerfd_settime"], NUMBERS["timerfd_gettime"]
+_NR_TIMERFD_CREATE = NUMBERS["timerfd_create"]
+#: CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM: alarmtimer-backed timerfds (isalarm())
+_ALARM_CLOCKS = frozenset((8, 9))
 EFD_SEMAPHORE, TFD_TIMER_ABSTIME = 1, 1
 #: The calls this module acts on: reads are judged, the others record how a file was set.
 _NR_IOCTL = NUMBERS["ioctl"]
 #: _IOW('T', 0, u64): timerfd_ioctl()'s one request (CONFIG_CHECKPOINT_RESTORE)
 TFD_IOC_SET_TICKS = 0x40085400
-CALLS = frozenset({_NR_READ, _NR_READV, _NR_EVENTFD2, _NR_SETTIME, _NR_GETTIME, _NR_IOCTL})
+CALLS = frozenset({_NR_READ, _NR_READV, _NR_EVENTFD2, _NR_SETTIME, _NR_GETTIME, _NR_IOCTL,
+                   _NR_TIMERFD_CREATE})
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class Armed:
     interval: int
     value: int
     absolute: bool
+    #: the most an earlier arming may still show left after a disarm (alarm_init())
+    kept: int = 0
 
 
 def _refused(slot: Slot, why: str) -> None:
@@ -66,13 +77,16 @@ class CounterFiles:
         self.armed: dict[Description, Armed] = {}
         #: armed timers whose ticks a TFD_IOC_SET_TICKS may have set since their arming
         self.ticked: set[Description] = set()
+        #: timerfds the program made with an hrtimer clock: a disarm shows 0 left
+        self.hrtimers: set[Description] = set()
 
     def _description(self, slot: Slot, fd: int) -> Description | None:
         f = self.files.open_file(slot, fd)
         return f.description if f is not None else None
 
     def check(self, slot: Slot, ret: int) -> None:
-        if ret >= ERRNO_FLOOR or slot.nr in (_NR_EVENTFD2, _NR_SETTIME, _NR_IOCTL):
+        if ret >= ERRNO_FLOOR or slot.nr in (_NR_EVENTFD2, _NR_SETTIME, _NR_IOCTL,
+                                             _NR_TIMERFD_CREATE):
             return
         if not self.semaphores and not self.armed:
             return                      # (no semaphore eventfd, no armed timerfd)
@@ -116,7 +130,7 @@ class CounterFiles:
             return
         raw = read_or_fault(self.memory, slot, slot.args[1], 32)
         interval, left = timespec_ns(raw[:16]), timespec_ns(raw[16:])
-        most = max(armed.value, armed.interval)
+        most = max(armed.value, armed.interval, armed.kept)
         if interval != armed.interval or not 0 <= left <= most:
             _refused(slot, f"reports {left} ns left and an interval of {interval} ns for a "
                            f"timer armed for {armed.value} ns every {armed.interval} ns")
@@ -138,6 +152,10 @@ class CounterFiles:
             d = self._description(slot, ret)
             if d is not None:
                 self.semaphores.add(d)
+        elif slot.nr == _NR_TIMERFD_CREATE:
+            d = self._description(slot, ret)
+            if d is not None and a[0] & 0xFFFF_FFFF not in _ALARM_CLOCKS:
+                self.hrtimers.add(d)
         elif slot.nr == _NR_SETTIME and a[2]:
             d = self._description(slot, a[0])
             raw = self.memory.read(a[2], 32, slot.root)
@@ -146,6 +164,15 @@ class CounterFiles:
             if raw is None:
                 self.armed.pop(d, None)
                 return
-            self.armed[d] = Armed(timespec_ns(raw[:16]), timespec_ns(raw[16:]),
-                                  bool(a[1] & TFD_TIMER_ABSTIME))
+            new = Armed(timespec_ns(raw[:16]), timespec_ns(raw[16:]),
+                        bool(a[1] & TFD_TIMER_ABSTIME))
+            old = self.armed.pop(d, None)
             self.ticked.discard(d)              # (timerfd_setup(): ctx->ticks = 0)
+            if not new.value and d not in self.hrtimers:
+                # a disarm (timerfd_setup(): `if (texp != 0)`): an alarm timer may still
+                # show the old expiry (alarm_init()); one of an arming not known (absolute,
+                # unread, unseen) is not judged
+                if old is None or old.absolute:
+                    return
+                new = Armed(new.interval, 0, False, max(old.value, old.interval, old.kept))
+            self.armed[d] = new

@@ -52,3 +52,37 @@ def test_a_one_shot_timerfd_expires_once_and_has_no_more_left_than_set() -> None
     _put(s, VA, periodic)
     assert _resume(s, "timerfd_settime", (3, 0, VA, 0), 0, []) == Status.OK
     assert _read(s, 3, 6)
+
+
+def test_an_alarm_timer_disarmed_may_still_show_its_old_expiry() -> None:
+    """timerfd_create(CLOCK_BOOTTIME_ALARM) armed for 3 s, then disarmed: timerfd_setup()'s
+    alarm_init() keeps alarm->node.expires, so timerfd_gettime's
+    alarm_expires_remaining() still shows up to 3 s left -- Linux's answer passes; more
+    than the last relative arming gave does not."""
+    s = _scene()
+    _put(s, VA, struct.pack("<qqqq", 0, 0, 3, 0))
+    assert _resume(s, "timerfd_create", (9, 0), 3, []) == Status.OK     # BOOTTIME_ALARM
+    assert _resume(s, "timerfd_settime", (3, 0, VA, 0), 0, []) == Status.OK
+    _put(s, VA, bytes(32))                                               # disarm
+    assert _resume(s, "timerfd_settime", (3, 0, VA, 0), 0, []) == Status.OK
+    _put(s, VA, bytes(32))                                               # and again
+    assert _resume(s, "timerfd_settime", (3, 0, VA, 0), 0, []) == Status.OK
+    for left, ok in ((2 * NS, True), (0, True), (5 * NS, False)):
+        _put(s, OUT, struct.pack("<qqqq", 0, 0, left // NS, left % NS))
+        status = _resume(s, "timerfd_gettime", (3, OUT), 0, [(OUT, OUT + 32)])
+        assert (status == Status.OK) is ok, left
+    # an absolute arming's expiry is not bounded by any length: after its disarm no rule
+    _put(s, VA, struct.pack("<qqqq", 0, 0, 10**6, 0))
+    assert _resume(s, "timerfd_settime", (3, 1, VA, 0), 0, []) == Status.OK
+    _put(s, VA, bytes(32))
+    assert _resume(s, "timerfd_settime", (3, 0, VA, 0), 0, []) == Status.OK
+    _put(s, OUT, struct.pack("<qqqq", 0, 0, 10**5, 0))
+    assert _resume(s, "timerfd_gettime", (3, OUT), 0, [(OUT, OUT + 32)]) == Status.OK
+    # CLOCK_MONOTONIC's disarm: hrtimer_set_expires(0) -- no time left (AW-032)
+    _put(s, VA, struct.pack("<qqqq", 0, 0, 3, 0))
+    assert _resume(s, "timerfd_create", (1, 0), 4, []) == Status.OK
+    assert _resume(s, "timerfd_settime", (4, 0, VA, 0), 0, []) == Status.OK
+    _put(s, VA, bytes(32))
+    assert _resume(s, "timerfd_settime", (4, 0, VA, 0), 0, []) == Status.OK
+    _put(s, OUT, struct.pack("<qqqq", 0, 0, 2, 0))
+    assert _resume(s, "timerfd_gettime", (4, OUT), 0, [(OUT, OUT + 32)]) != Status.OK

@@ -15,10 +15,14 @@ add (nor SETNEXTWD) is in flight.  Then (fs/notify/inotify/inotify_user.c):
   IN_MASK_ADD, widens it (inotify_update_existing_watch()), and events queued under an
   earlier mask stay queued -- so the union of every mask given is what is judged.
   IN_IGNORED, IN_UNMOUNT and IN_Q_OVERFLOW come whatever the mask;
-* no event of a wd follows that wd's IN_IGNORED in one read: fsnotify_destroy_mark()
-  detaches the mark before inotify_freeing_mark() queues IN_IGNORED, its last event,
-  and idr_alloc_cyclic() hands that wd out again only past INT_MAX or after
-  INOTIFY_IOC_SETNEXTWD (either: not judged);
+* no wd has two IN_IGNORED in one read: fsnotify_free_mark() calls
+  inotify_freeing_mark() once per mark (FSNOTIFY_MARK_FLAG_ALIVE), and
+  idr_alloc_cyclic() hands that wd out again only past INT_MAX or after
+  INOTIFY_IOC_SETNEXTWD (either: not judged).  Other events of the wd may follow its
+  IN_IGNORED: inotify_handle_inode_event() reads i_mark->wd, then kmalloc()s (it may
+  sleep) and queues; a handler that read the wd before inotify_ignored_and_remove_idr()
+  queued IN_IGNORED and set it to -1 queues its event after it ("We can be racing with
+  mark being detached");
 * inotify_rm_watch of a wd no add ever gave: inotify_idr_find() NULL, -EINVAL.
 """
 
@@ -70,10 +74,10 @@ def events_fault(queue: InotifyQueue, events: Iterable[tuple[int, int]]) -> str:
     ignored: set[int] = set()
     renumbered = queue.renumbered or max(queue.given, default=0) >= WD_MAX
     for wd, mask in events:
-        if wd in ignored and not renumbered:
-            return f"an event (mask {mask:#x}) of watch {wd} follows that watch's " \
-                "IN_IGNORED, its last event (inotify_freeing_mark())"
         if mask & IN_IGNORED:
+            if wd in ignored and not renumbered:
+                return f"a second IN_IGNORED of watch {wd} (inotify_freeing_mark() runs " \
+                    "once per mark)"
             ignored.add(wd)
         given = queue.masks.get(wd)
         if given is not None and not mask & ALWAYS and not mask & IN_ALL_EVENTS & given:

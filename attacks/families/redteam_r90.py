@@ -217,18 +217,21 @@ on IN_CREATE; a readv whose first iovec, read where quiet, is empty answers no c
 AW-013, AW-014, AW-015 and AW-038 by `return.kind_needed`, widened (guardian/kind_ops.py:
 an inotify among the kinds -- inotify_ioctl()'s FIONREAD and INOTIFY_IOC_SETNEXTWD of an
 arg 1..INT_MAX beside do_vfs_ioctl()'s own, its write -EBADF, its lseek noop_llseek()'s
-f_pos, 0).  None of these asks which watches the instance holds.  AW-003, AW-012 and
-AW-036 by `return.inotify_watch` (guardian/inotify_watches.py), judged only while every
+f_pos, 0).  None of these asks which watches the instance holds.  AW-003 and AW-012 by
+`return.inotify_watch` (guardian/inotify_watches.py), judged only while every
 holder of the open file is followed -- an inotify the program made whose open file never
 left its processes (sole_held.py's Watched entry, dropped as a pipe's is on an
 SCM_RIGHTS send, an exec that keeps it, a /proc reopen, pidfd_getfd() or another
 unfollowed call) -- with no inotify_add_watch nor INOTIFY_IOC_SETNEXTWD in flight: an
 event shares a bit with the union of every mask an add answered its wd for (an add
 replaces or, with IN_MASK_ADD, widens the mask, and events queued under an old mask
-stay; IN_IGNORED, IN_UNMOUNT, IN_Q_OVERFLOW always pass), no event of a wd follows its
-IN_IGNORED in one read (unless a SETNEXTWD ever succeeded on it or a wd reached
-INT_MAX: idr_alloc_cyclic() may hand the wd out again), and inotify_rm_watch of a wd no
-add gave is -EINVAL.  The kernel model
+stay; IN_IGNORED, IN_UNMOUNT, IN_Q_OVERFLOW always pass), no wd has two IN_IGNORED in
+one read (unless a SETNEXTWD ever succeeded on it or a wd reached INT_MAX:
+idr_alloc_cyclic() may hand the wd out again), and inotify_rm_watch of a wd no add gave
+is -EINVAL.  AW-036 is an answer Linux gives (review rv90; open again):
+inotify_handle_inode_event() reads i_mark->wd before its kmalloc(), which may sleep, so
+a handler racing the mark's removal queues its event after the IN_IGNORED that
+inotify_ignored_and_remove_idr() queued before setting the wd to -1.  The kernel model
 differed from Linux and was fixed (tests/test_inotify.py): inotify_add_watch() looked
 names up in the root file system alone, so "/dev" and /dev/null were -ENOENT (Linux:
 user_path_at() walks every mount -- IN_ONLYDIR of /dev/null -ENOTDIR, "/dev" a watch);
@@ -531,9 +534,11 @@ _iago("AW-036", "Answer 48 to read(ino, buf, 256): wd 1's IN_IGNORED, then an IN
     2. The kernel lets it run, writes {1, IN_IGNORED, 0, 0} then {1, IN_CREATE, 0, 16, "f"}
     and answers 48.
     3. It sees an event of wd 1 after wd 1's IN_IGNORED: index -4, secret bytes 0..7.
-    Linux: fsnotify_destroy_mark() detaches the mark from the inode before
+    Claimed: fsnotify_destroy_mark() detaches the mark from the inode before
     inotify_freeing_mark() queues IN_IGNORED, so no later event of that wd is queued after
-    it (the Guardian's InotifyQueue forgets the wd only once the read is done)."""))
+    it.  Not so (review rv90): an event handler that read i_mark->wd before
+    inotify_ignored_and_remove_idr() set it to -1 queues its event after the IN_IGNORED
+    (its kmalloc() may sleep) -- an answer Linux gives, let through."""))
 
 
 def claim_honest(adv: Adversary) -> None:

@@ -19,7 +19,10 @@ checks that the events tile the count first) is one copy_event_to_user() can wri
   `event_size > count`), -EAGAIN or -ERESTARTSYS and stops the loop: never a count.
 
 `return.inotify_value` -- inotify_add_watch's wd is 1..INT_MAX (inotify_new_watch() ->
-idr_alloc_cyclic(idr, mark, 1, 0, ...): 0 never); FIONREAD of an inotify stores
+idr_alloc_cyclic(idr, mark, 1, 0, ...): 0 never), and never a wd for IN_ONLYDIR of
+"/dev/null", "/dev/zero" or "/dev/full" (read where quiet) while /dev's names are the
+boot's character devices (cut_movers.boot_names(), as return.kind_needed asks):
+inotify_find_inode() adds LOOKUP_DIRECTORY, -ENOTDIR; FIONREAD of an inotify stores
 inotify_ioctl()'s sum of `sizeof(struct inotify_event) + round_event_name_len()` over the
 queue, a multiple of 16 (6.15.0..6.15.5's S_IFREG anon inode: do_vfs_ioctl()'s i_size -
 f_pos, 0).
@@ -37,6 +40,7 @@ from typing import TYPE_CHECKING
 from abi import Status
 from abi.syscalls import NUMBERS
 from guardian.checks import refuse
+from guardian.cut_movers import boot_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -47,6 +51,9 @@ if TYPE_CHECKING:
 IN_MOVED_FROM, IN_MOVED_TO, IN_CREATE = 0x40, 0x80, 0x100
 IN_UNMOUNT, IN_Q_OVERFLOW, IN_IGNORED = 0x2000, 0x4000, 0x8000
 IN_ALL_EVENTS, IN_ISDIR = 0xFFF, 0x4000_0000
+IN_ONLYDIR = 0x0100_0000
+#: mem.c's character devices by their boot names, NUL-ended (kind_needed.NO_POLL's)
+_DEVICE_NAMES = frozenset((b"/dev/null\0", b"/dev/zero\0", b"/dev/full\0"))
 #: inotify_mask_to_arg(): the bits an event's mask may carry to user space
 ARG_BITS = IN_ALL_EVENTS | IN_ISDIR | IN_UNMOUNT | IN_IGNORED | IN_Q_OVERFLOW
 EVENT_SIZE = 16                             # sizeof(struct inotify_event)
@@ -121,6 +128,10 @@ def check(files: Descriptors, slot: Slot, ret: int,
     nr, a = slot.nr, slot.args
     if nr == _ADD_WATCH:
         why = wd_fault(ret)
+        if not why and a[2] & IN_ONLYDIR and read(a[1], 10) in _DEVICE_NAMES and \
+                boot_names(files):
+            why = "inotify_add_watch of a character device with IN_ONLYDIR answered a wd " \
+                "(inotify_find_inode(): LOOKUP_DIRECTORY, -ENOTDIR)"
     elif nr == _IOCTL:
         cmd = a[1] & 0xFFFF_FFFF
         if cmd == SETNEXTWD and _inotify(files, slot):

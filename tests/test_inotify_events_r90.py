@@ -220,3 +220,21 @@ def test_rm_watch_of_a_wd_never_given() -> None:
     iw.check_rm(_SoleFiles(False, {}), bad, q)  # type: ignore[arg-type]   # another holder
     adding = Slot(7, 1, None, 0, N["inotify_add_watch"], (3, 0x100, IN_CREATE, 0, 0, 0), 1, 2)
     iw.check_rm(_SoleFiles(True, {7: adding}), bad, q)  # type: ignore[arg-type]  # in flight
+
+
+def test_onlydir_watch_of_a_boot_device_is_no_wd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AW-030: inotify_add_watch(ino, "/dev/null", IN_CREATE | IN_ONLYDIR) answered 2 --
+    inotify_find_inode()'s LOOKUP_DIRECTORY of a character device: -ENOTDIR, while /dev's
+    names are the boot's (cut_movers.boot_names())."""
+    onlydir = IN_CREATE | 0x0100_0000
+    null, tmp = {0x100: b"/dev/null\0"}, {0x100: b"/tmp\0"}
+    monkeypatch.setattr(ie, "boot_names", lambda files: True)
+    with pytest.raises(Refused) as exc:
+        _run("inotify_add_watch", (3, 0x100, onlydir), 2, null)
+    assert exc.value.check == "return.inotify_value"
+    _run("inotify_add_watch", (3, 0x100, IN_CREATE), 2, null)         # no IN_ONLYDIR
+    _run("inotify_add_watch", (3, 0x100, onlydir), 2, tmp)            # a directory
+    _run("inotify_add_watch", (3, 0x100, onlydir), 2, {})             # not quiet
+    _run("inotify_add_watch", (3, 0x100, onlydir), 2, null, filtered=True)
+    monkeypatch.setattr(ie, "boot_names", lambda files: False)         # a chroot, a mount
+    _run("inotify_add_watch", (3, 0x100, onlydir), 2, null)

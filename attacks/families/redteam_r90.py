@@ -251,6 +251,15 @@ of a marked inode a success, could be told from a different inode: an fstat-like
 identity of the marked inode, which no answer the program sees carries (only the
 inotify's fdinfo, its own read of /proc/self/fdinfo, names ino and sdev).
 
+Review rv90: AW-030 refused by `return.inotify_value` (guardian/inotify_events.py):
+inotify_add_watch of "/dev/null", "/dev/zero" or "/dev/full" (read where quiet) with
+IN_ONLYDIR answers no wd while /dev's names are the boot's (cut_movers.boot_names(), as
+return.kind_needed asks of those names).  AW-036 open again (gap P5): Linux gives it --
+inotify_handle_inode_event() reads i_mark->wd before a kmalloc() that may sleep, and
+inotify_ignored_and_remove_idr() queues IN_IGNORED before setting the wd to -1, so an
+event racing the removal lands after the IN_IGNORED; only a second IN_IGNORED of a wd
+in one read is refused.
+
 The victim is `secret_r90_rules` (workloads/src/secret_r90_rules.c): each step announces
 itself with a marker and turns what it observed into the index of a public label in a
 log buffer that begins with a copy of the secret, then writes that label to /dev/null.
@@ -453,7 +462,9 @@ OPEN = frozenset(s[0] for s in STEPS) - REFUSED
 #: return.inotify_watch, return.kind_needed's inotify)
 REFUSED_INOTIFY = frozenset(("AW-001", "AW-003", "AW-004", "AW-005", "AW-006", "AW-007",
                              "AW-008", "AW-009", "AW-010", "AW-011", "AW-012", "AW-013",
-                             "AW-014", "AW-015", "AW-038"))
+                             "AW-014", "AW-015", "AW-038",
+                             # review rv90: IN_ONLYDIR of a boot /dev device (-ENOTDIR)
+                             "AW-030"))
 REFUSED, OPEN = REFUSED | REFUSED_INOTIFY, OPEN - REFUSED_INOTIFY
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED - REFUSED_T
 
@@ -525,10 +536,12 @@ def _ignored_then(adv: Adversary) -> None:
     serve_bytes(adv, _RD, P_INOREAD, 48, 1, event(1, IN_IGNORED) + event(1, IN_CREATE, b"f"))
 
 
+# (review rv90: an answer Linux gives -- a handler racing the mark's removal queues after
+# the IN_IGNORED -- so no sound rule refuses it: open, gap P5)
 _iago("AW-036", "Answer 48 to read(ino, buf, 256): wd 1's IN_IGNORED, then an IN_CREATE of "
       "wd 1", "Linux answers -EAGAIN or events none of which follows its watch's IN_IGNORED "
       "(inotify_freeing_mark() -> inotify_ignored_and_remove_idr(): IN_IGNORED is the last "
-      "event of a mark, queued after the mark left the inode).")(documented(
+      "event of a mark, queued after the mark left the inode).", gap="P5")(documented(
           _ignored_then, """1. The program calls read(ino, buf, 256) of its inotify (one watch of
     IN_CREATE on "/", wd 1).
     2. The kernel lets it run, writes {1, IN_IGNORED, 0, 0} then {1, IN_CREATE, 0, 16, "f"}

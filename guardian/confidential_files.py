@@ -326,10 +326,13 @@ class Descriptors(TableRecords, TableChecks):
 
     def owner_unset(self, slot: Slot, fd: int) -> bool:
         """Is descriptor `fd` an open file the program made (not inherited or received)
-        whose owner no call set?"""
+        whose owner no call set -- nor one it may have passed by SCM_RIGHTS (`may_pass`,
+        `sent_files`): a receiver the Guardian does not follow may F_SETOWN / F_SETSIG
+        the same open file (the fown_struct is the file's)?"""
         f = self.open_file(slot, fd)
         return f is not None and (f.maker is not None or f.path is not None) \
-            and f.description not in self.owner_set
+            and f.description not in self.owner_set and not self.may_pass \
+            and f.description not in self.sent_files
 
     def seals_of(self, slot: Slot, fd: int) -> int | None:
         """The seals the memfd behind descriptor `fd` is known to hold (None: no memfd)."""

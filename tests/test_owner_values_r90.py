@@ -81,3 +81,21 @@ def test_o_async_may_set_an_owner(s: Scene) -> None:
     _made(s, "pipe2", (70, 71), VA + 1840)
     assert _resume(s, "fcntl", (70, F_SETFL, O_ASYNC), 0, []) == Status.OK
     assert _judged(s, "fcntl", (70, F_GETOWN_EX, OUT), 0, struct.pack("<ii", 1, 77))
+
+
+def test_a_file_sent_by_scm_rights_may_get_an_owner_elsewhere() -> None:
+    """A pipe end sent by SCM_RIGHTS: its receiver (another process the Guardian does not
+    follow) may call F_SETSIG / F_SETOWN_EX on the same open file (fown_struct is the
+    file's), so F_GETSIG 10 and F_GETOWN_EX {F_OWNER_PID, 4242} are answers Linux gives."""
+    s = build_translating()             # (its own: the send may end judging for every file)
+    _made(s, "pipe2", (72, 73), VA + 1848)
+    _made(s, "socketpair", (74, 75), VA + 1856)
+    msg, iov, cmsg = VA + 1900, VA + 1980, VA + 2000
+    _put(s, iov, struct.pack("<QQ", VA + 1848, 1))
+    _put(s, cmsg, struct.pack("<QiIi", 20, 1, 1, 72) + bytes(4))     # SCM_RIGHTS {72}
+    _put(s, msg, struct.pack("<QiIQQQQiI", 0, 0, 0, iov, 1, cmsg, 24, 0, 0))
+    assert _resume(s, "sendmsg", (74, msg, 0), 1, []) == Status.OK
+    assert _judged(s, "fcntl", (72, F_GETSIG), 10)
+    assert _judged(s, "fcntl", (72, F_GETOWN_EX, OUT), 0, struct.pack("<ii", 1, 4242))
+    files = s.g.conf.descriptors        # (the scene's message is read as sent, or not known)
+    assert files.may_pass or files.sent_files

@@ -133,7 +133,10 @@ def inotify_fault(raw: bytes) -> str:
 
 
 def _pieces(memory: UserMemory, slot: Slot, ret: int) -> list[tuple[int, int]]:
-    """What read or readv put where: (va, n) per buffer, in order, n summing to ret."""
+    """What read or readv put where: (va, n) per buffer, in order, n summing to ret.
+    An empty iovec past the first is skipped, as Linux skips it: do_loop_readv_writev()
+    moves on by iov_iter_advance(), which steps over every segment of 0 bytes after a
+    full one (only an empty first iovec is read, as 0 bytes: inotify_events.py)."""
     if slot.nr == NR_READ:
         return [(slot.args[1], ret)]
     count = min(slot.args[2] & 0xFFFF_FFFF, UIO_MAXIOV)
@@ -141,6 +144,8 @@ def _pieces(memory: UserMemory, slot: Slot, ret: int) -> list[tuple[int, int]]:
     out, left = [], ret
     for i in range(count):
         va, length = struct.unpack_from("<QQ", raw, 16 * i)
+        if length == 0 and i and left > 0:
+            continue
         n = min(left, length)
         if n <= 0:
             break

@@ -238,3 +238,26 @@ def test_onlydir_watch_of_a_boot_device_is_no_wd(monkeypatch: pytest.MonkeyPatch
     _run("inotify_add_watch", (3, 0x100, onlydir), 2, null, filtered=True)
     monkeypatch.setattr(ie, "boot_names", lambda files: False)         # a chroot, a mount
     _run("inotify_add_watch", (3, 0x100, onlydir), 2, null)
+
+
+def test_readv_pieces_step_over_an_empty_iovec_past_the_first() -> None:
+    """do_loop_readv_writev() advances by iov_iter_advance(), which skips the 0-byte
+    segments after a full one: 48 bytes into {32, 0, 32} fill the first and the third,
+    and the event in the third is judged."""
+    from guardian.result_records import _pieces
+    iov = struct.pack("<QQQQQQ", 0x1000, 32, 0x2000, 0, 0x3000, 32)
+
+    class _Mem:
+        def read(self, va: int, n: int, root: int) -> bytes | None:
+            return iov[:n] if va == 0x100 else None
+
+    readv = _slot("readv", (3, 0x100, 3))
+    assert _pieces(_Mem(), readv, 48) == [(0x1000, 32), (0x3000, 16)]  # type: ignore[arg-type]
+    assert _pieces(_Mem(), readv, 32) == [(0x1000, 32)]  # type: ignore[arg-type]
+    first_empty = struct.pack("<QQQQ", 0x2000, 0, 0x1000, 32)
+
+    class _Mem2:
+        def read(self, va: int, n: int, root: int) -> bytes | None:
+            return first_empty[:n]
+
+    assert _pieces(_Mem2(), _slot("readv", (3, 0x100, 2)), 16) == []  # type: ignore[arg-type]

@@ -7,7 +7,8 @@ checks that the events tile the count first) is one copy_event_to_user() can wri
   IN_IGNORED | IN_Q_OVERFLOW` -- never a control bit (IN_ONESHOT, IN_MASK_ADD ...);
 * a cookie only on IN_MOVED_FROM / IN_MOVED_TO (fsnotify_move() alone passes one);
 * len 0 or round_event_name_len()'s `roundup(name_len + 1, sizeof(struct
-  inotify_event))`, a multiple of 16;
+  inotify_event))`, a multiple of 16 -- the least that holds the name and a NUL (a
+  dentry name holds no NUL: name_len is its strlen);
 * a name that is one path component (a child dentry's d_name: not empty, ".", ".." nor
   holding a '/');
 * no name on IN_Q_OVERFLOW (group->overflow_event) nor IN_IGNORED
@@ -81,6 +82,9 @@ def event_fault(raw: bytes) -> str:
             return f"{at} has cookie {cookie}, which only fsnotify_move() gives"
         if length % EVENT_SIZE:
             return f"{at} has len {length}, not round_event_name_len()'s multiple of 16"
+        if length and length != (len(name) + EVENT_SIZE) & ~(EVENT_SIZE - 1):
+            return f"{at} has len {length} for a name of {len(name)} bytes, not " \
+                "round_event_name_len()'s roundup(name_len + 1, 16)"
         if length and (not name or name in (b".", b"..") or b"/" in name):
             return f"{at} has the name {name!r}, which is no child's dentry name"
         if length and mask & (IN_Q_OVERFLOW | IN_IGNORED):

@@ -35,6 +35,7 @@ def event(wd: int, mask: int, name: bytes = b"", length: int | None = None,
     event(-1, IN_Q_OVERFLOW), event(1, IN_IGNORED), event(1, IN_UNMOUNT),
     event(1, IN_MOVED_FROM, b"a", cookie=7), event(1, IN_MODIFY),     # the inode's own
     event(1, IN_CREATE, b"x" * 20, 32), event(1, IN_DELETE, b"f") + event(1, IN_IGNORED),
+    event(1, IN_CREATE, b"x" * 15, 16), event(1, IN_CREATE, b"x" * 16, 32),
     b"",
 ])
 def test_events_linux_writes_pass(raw: bytes) -> None:
@@ -52,6 +53,8 @@ def test_events_linux_writes_pass(raw: bytes) -> None:
     (event(1, IN_CREATE), "no name"),                                         # AW-009
     (event(1, IN_IGNORED, b"x"), "never carries"),                            # AW-010
     (event(1, IN_CREATE, b"f") + event(1, IN_CREATE), "at byte 32"),
+    (event(1, IN_CREATE, b"f", 32), "roundup(name_len + 1, 16)"),   # 16 holds "f"
+    (event(1, IN_CREATE, b"x" * 16, 16), "roundup(name_len + 1, 16)"),  # no room for the NUL
 ])
 def test_events_no_linux_writes_fail(raw: bytes, what: str) -> None:
     assert what in ie.event_fault(raw)

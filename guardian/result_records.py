@@ -63,10 +63,12 @@ class InotifyQueue:
 
     #: The watch descriptors inotify_add_watch answered on this instance, live.
     watches: set[int] = field(default_factory=set)
-    #: A watch whose IN_IGNORED (its last event: rm_watch, or its inode gone) was read ->
-    #: the slot id the next call would have got then; a read that began before may hold
-    #: events queued ahead of it.
-    gone: dict[int, int] = field(default_factory=dict)
+    #: The watches whose IN_IGNORED (rm_watch, or the inode gone) was read.  Their events
+    #: may still follow in any later read:
+    #: inotify_handle_inode_event() reads i_mark->wd, then kmalloc()s (it may sleep) and
+    #: queues, so a handler that read the wd before inotify_ignored_and_remove_idr()
+    #: queued IN_IGNORED and set it to -1 queues its event after that IN_IGNORED.
+    gone: set[int] = field(default_factory=set)
     #: Every wd an add answered on it, ever, and the union of the masks (IN_ALL_EVENTS
     #: bits) each was answered for (inotify_watches.py: judged while every holder's add
     #: is seen)
@@ -80,7 +82,7 @@ class InotifyQueue:
         overflow); `adding`: an inotify_add_watch is in flight, its watch not seen yet."""
         if wd == -1:
             return bool(mask & IN_Q_OVERFLOW)
-        return wd in self.watches or slot.id < self.gone.get(wd, 0) or adding
+        return wd in self.watches or wd in self.gone or adding
 
 
 def _s32(value: int) -> int:
@@ -226,7 +228,7 @@ def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None
     if slot.nr == NR_INOTIFY_ADD_WATCH:
         wd = _s32(ret)
         queue.watches.add(wd)
-        queue.gone.pop(wd, None)
+        queue.gone.discard(wd)
         queue.given.add(wd)
         queue.masks[wd] = queue.masks.get(wd, 0) | slot.args[2] & 0xFFF   # IN_ALL_EVENTS
         return
@@ -235,4 +237,4 @@ def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None
             for wd, mask in _inotify_events(memory.read(va, n, slot.root) or b""):
                 if mask & IN_IGNORED and wd in queue.watches:
                     queue.watches.discard(wd)
-                    queue.gone[wd] = files.admission.registry.next_slot_id()
+                    queue.gone.add(wd)

@@ -72,7 +72,7 @@ def followed(files: Descriptors, slot: Slot, fd: int) -> bool:
 def events_fault(queue: InotifyQueue, events: Iterable[tuple[int, int]]) -> str:
     """'' when each (wd, mask) of one read is one the followed watches can queue."""
     ignored: set[int] = set()
-    renumbered = queue.renumbered or max(queue.given, default=0) >= WD_MAX
+    renumbered = queue.renumbered or queue.top >= WD_MAX
     for wd, mask in events:
         if mask & IN_IGNORED:
             if wd in ignored and not renumbered:

@@ -74,6 +74,8 @@ class InotifyQueue:
     #: is seen)
     given: set[int] = field(default_factory=set)
     masks: dict[int, int] = field(default_factory=dict)
+    #: The highest wd `given` holds (kept as adds come: no walk of `given` per read).
+    top: int = 0
     #: An INOTIFY_IOC_SETNEXTWD succeeded on it: a removed wd may be handed out again.
     renumbered: bool = False
 
@@ -230,6 +232,7 @@ def record(memory: UserMemory, files: Descriptors, slot: Slot, ret: int) -> None
         queue.watches.add(wd)
         queue.gone.discard(wd)
         queue.given.add(wd)
+        queue.top = max(queue.top, wd)
         queue.masks[wd] = queue.masks.get(wd, 0) | slot.args[2] & 0xFFF   # IN_ALL_EVENTS
         return
     if slot.nr in (NR_READ, NR_READV) and ret:

@@ -153,7 +153,8 @@ from guardian import inotify_watches as iw  # noqa: E402
 
 
 def _queue(masks: dict[int, int], renumbered: bool = False) -> InotifyQueue:
-    q = InotifyQueue(watches=set(masks), given=set(masks), masks=dict(masks))
+    q = InotifyQueue(watches=set(masks), given=set(masks), masks=dict(masks),
+                     top=max(masks, default=0))
     q.renumbered = renumbered
     return q
 
@@ -264,3 +265,14 @@ def test_readv_pieces_step_over_an_empty_iovec_past_the_first() -> None:
             return first_empty[:n]
 
     assert _pieces(_Mem2(), _slot("readv", (3, 0x100, 2)), 16) == []  # type: ignore[arg-type]
+
+
+def test_a_wd_at_int_max_may_come_again_without_a_walk() -> None:
+    """idr_alloc_cyclic() wraps past INT_MAX: a wd may be handed out again, so a second
+    IN_IGNORED of it is not judged -- known from the highest wd an add answered, kept as
+    the adds come (InotifyQueue.top), not from a walk of every wd given per read."""
+    q = _queue({1: IN_CREATE, 0x7FFF_FFFF: IN_CREATE})
+    assert q.top == 0x7FFF_FFFF
+    assert iw.events_fault(q, [(1, IN_IGNORED), (1, IN_IGNORED)]) == ""
+    q.top = 1
+    assert iw.events_fault(q, [(1, IN_IGNORED), (1, IN_IGNORED)])

@@ -135,3 +135,20 @@ def test_set_ticks_ends_the_one_shot_rule(prog: _Program) -> None:
     _run(prog, counters, "timerfd_settime", TFD, 0, BUF, 0, ret=0)
     with pytest.raises(Refused):                        # re-armed: the rule again
         _run(prog, counters, "read", TFD, OUT, 8, ret=8)
+
+
+def test_a_read_beside_an_arming_in_flight_may_take_its_tick(prog: _Program) -> None:
+    """Thread 2's timerfd_settime(t, 1 ns) arms the spent one-shot timer, which fires,
+    and thread 1's read takes that tick (8 with 1) before the settime returns to the
+    Guardian: Linux's order, so the read is not judged against the state before."""
+    _timerfd(prog)
+    _arm(prog, 0, 1)
+    _put(prog, OUT, struct.pack("<Q", 1))
+    _call(prog, "read", TFD, OUT, 8, ret=8)             # its one tick: now spent
+    registry = prog.files.admission.registry
+    arming = registry.add_slot(1, UserContext(), 0, NUMBERS["timerfd_settime"],
+                               (TFD, 0, BUF, 0, 0, 0), root=prog.root, thread=prog.thread)
+    try:
+        _call(prog, "read", TFD, OUT, 8, ret=8)
+    finally:
+        del registry.slots[arming.id]

@@ -516,7 +516,7 @@ def refuse(name: str, status: Status, reason: str, signo: int = 0) -> None:
         raise Refused(name, status, reason, signo)
 
 
-# Round 90 (fix90t): a timerfd followed past timerfd_settime (guardian/timer_states.py).
+# Round 90: a timerfd followed past timerfd_settime (guardian/timer_states.py).
 CHECKS["return.timerfd_idle"] = (
     "a timerfd only the program holds (sole_held.py), followed past timerfd_settime "
     "(guardian/timer_states.py): a read answers no tick count once a zero it_value disarmed "
@@ -611,7 +611,7 @@ CHECKS["return.kind_needed"] += (
     "own, an anon inode's FS_IOC_*FLAGS / *XATTR -ENOTTY), a write of an inotify (opened "
     "O_RDONLY: vfs_write() -EBADF), lseek of an inotify answered other than 0 "
     "(noop_llseek(): f_pos, which inotify_read() never moves)")
-# Round 90 (fix90t: timerfd ticks and times, output values, fcntl owners):
+# Round 90 (timerfd ticks and times, output values, fcntl owners):
 CHECKS["return.range_table"] += (
     "; SIOCATMARK of a socket the program made 0 or 1 (unix_ioctl(), tcp_ioctl()), FIGETBSZ "
     "a power of two (do_vfs_ioctl(): sb->s_blocksize, 0 is -EINVAL), SIOCGPGRP / FIOGETOWN "

@@ -102,7 +102,7 @@ _TFD_SETTIME_FLAGS = 0x3
 _RLIM_NLIMITS = 16
 #: sysctl_nr_open_max on 64-bit (fs/file.c): min(INT_MAX, ~0UL / sizeof(void *)) &
 #: -BITS_PER_LONG, the ceiling of sysctl_nr_open and so of any RLIMIT_NOFILE
-NR_OPEN_MAX = 0x7FFF_FFFF & -64
+FD_NUMBER_LIMIT = 0x7FFF_FFFF & -64
 #: EP_MAX_EVENTS: INT_MAX / sizeof(struct epoll_event) (16 on arm64: not packed)
 _EP_MAX_EVENTS = 0x7FFF_FFFF // 16
 _INT_MIN = -(1 << 31)
@@ -313,5 +313,5 @@ def _ppoll_past_nofile(args: Sequence[int]) -> bool:
     """ppoll's count: do_sys_poll() `if (nfds > rlimit(RLIMIT_NOFILE)) return -EINVAL;`
     first; no RLIMIT_NOFILE passes sysctl_nr_open (do_prlimit(): -EPERM), itself at most
     sysctl_nr_open_max.  With no timespec poll_select_finish() stores nothing."""
-    return args[1] & 0xFFFF_FFFF > NR_OPEN_MAX and not args[2]
+    return args[1] & 0xFFFF_FFFF > FD_NUMBER_LIMIT and not args[2]
 

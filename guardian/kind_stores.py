@@ -93,7 +93,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from abi.syscalls import NUMBERS
-from guardian.first_failures import NR_OPEN_MAX
+from guardian.first_failures import FD_NUMBER_LIMIT
 
 if TYPE_CHECKING:
     from guardian.open_files import OpenFile
@@ -180,7 +180,7 @@ def stored(nr: int, args: Sequence[int], ret: int,
         # -EINVAL;` first, before the socket's lookup and the msghdr's copy (any kind)
         return []
     fd = kind_fd(nr, args)
-    if fd is not None and fd & _U32 >= NR_OPEN_MAX:
+    if fd is not None and fd & _U32 >= FD_NUMBER_LIMIT:
         kind = NO_TABLE                 # (fdget(): no table holds it, -EBADF first)
     if kind is None or kind not in NO_OPERATION.get(nr, ()):
         return None

@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from guardian.result_rules import ResultRules
     from guardian.slots import Slot
 
-CHECK = "return.userns_own_maps"
 _NR_WRITE, _NR_READ, _NR_PREAD = NUMBERS["write"], NUMBERS["read"], NUMBERS["pread64"]
 #: the calls `note()` acts on (tested by number first in ResultRules.judge)
 CALLS = frozenset({_NR_WRITE, _NR_READ, _NR_PREAD})
@@ -128,7 +127,7 @@ def note(rules: ResultRules, slot: Slot, dom: Domain, ret: int) -> None:
     """A write, read or pread64 of the thread's own /proc/self/uid_map, gid_map or
     setgroups (after its commit): what its answer shows of the namespace."""
     opened = rules.self_reports.opened_by
-    if not opened or ret >= ERRNO_FLOOR or ret == 0 or not enabled(CHECK):
+    if not opened or ret >= ERRNO_FLOOR or ret == 0 or not enabled("return.userns_own_maps"):
         return                      # (no /proc/self name open: most calls)
     known = rules.creds.known(slot)
     moves = known.get(USERNS) if known is not None else None
@@ -163,7 +162,7 @@ def note(rules: ResultRules, slot: Slot, dom: Domain, ret: int) -> None:
 def check_setgroups(known: dict[str, object] | None, ret: int) -> None:
     """setgroups() answered 0 (no filter) after the thread's own "deny" in its namespace."""
     if ret == 0 and known is not None and known.get(SETGROUPS_DENIED):
-        refuse(CHECK, Status.ERR_DENIED,
+        refuse("return.userns_own_maps", Status.ERR_DENIED,
                "setgroups() answers 0, but the thread's own write of \"deny\" to its "
                "/proc/self/setgroups was answered in full (proc_setgroups_write() clears "
                "USERNS_SETGROUPS_ALLOWED for good: userns_may_setgroups() -EPERM)")

@@ -24,7 +24,7 @@ TFD_IOC_SET_TICKS, &5) of a timer armed once for 1000 s answered 0 and read(t) 8
 ticks (timerfd_ioctl(): ctx->ticks = 5; the x86-64 host on 6.18 natively: 0, then 8 with
 5) is refused by the one-shot rule ("counts 5 expirations of a one-shot timerfd, which
 expires once per arming"): the rule must end at an ioctl that may be TFD_IOC_SET_TICKS,
-as the never-armed rule does.  test_inotify_fork_watch (passes since fix90i) -- read(ino2) of
+as the never-armed rule does.  test_inotify_fork_watch (passes since round 90's fixes) -- read(ino2) of
 an inotify made by the parent whose only watch (inotify_add_watch(ino2, "/dev",
 IN_CREATE): wd 1) a fork child added before it exited, answered 32 with {1, IN_CREATE, 0,
 16, "x"} (another process created /dev/x) is refused: "an inotify event (mask 0x100)
@@ -35,7 +35,7 @@ on /tmp, the parent's create): read 32, wd 1, mask 0x100, the name.  The Guardia
 record a fork child's add on the shared open file's InotifyQueue: the refusal came from
 the kernel model, whose inotify_add_watch looked "/dev" up in the root file system alone
 and answered the child -ENOENT (Linux's user_path_at() walks /dev: wd 1); fixed in the
-model (fix90i), the claim passes.
+model, the claim passes.
 
 Each test runs the round-90 victim (secret_r90_rules) with a kernel that answers exactly
 as Linux does and asserts the Guardian lets it through: no decision, the program finishes

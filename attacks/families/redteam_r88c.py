@@ -141,7 +141,7 @@ Through with the Guardian on when written (gaps, 18):
   map_write() maps once, as may_map() has it).  Without the forged auxv the image's
   getuid() 5 is refused (return.credentials_mapped against AT_UID 0).
 - AZ-009, AZ-015 (an exec in a moved namespace with uid 0 unmapped, or under
-  SECBIT_NOROOT): left open by fix88cx, not soundly refusable as run.  AZ-009: the image
+  SECBIT_NOROOT): left open, not soundly refusable as run.  AZ-009: the image
   is told AT_UID 0 (the model's), which Linux gives wherever the namespace's uid_map
   holds 0, and another process may write that map at any time (a root of the parent
   namespace: new_idmap_permitted(), /proc/<pid>/uid_map), so a map "not holding 0"
@@ -169,7 +169,7 @@ Through with the Guardian on when written (gaps, 18):
   parent a process it follows, alive or validate_nsset() fails) and its namespace known
   against the caller's: the same one (no move by either since a plain fork: -EINVAL) or
   its parent one (a CLONE_NEWUSER child, no move of the parent since: -EPERM).
-  Still open after fix88cn: getppid()'s answer is the kernel's word, and the victim's
+  Still open: getppid()'s answer is the kernel's word, and the victim's
   first process never calls getpid(), so the Guardian knows no pid of the parent to
   match the pidfd against (own_pid.py knows the caller's own; opener_tables.parent_table
   needs the parent's getpid() answer).  Sound refusal would need: the pidfd's pid equal
@@ -181,7 +181,7 @@ Through with the Guardian on when written (gaps, 18):
   parent that joined a descendant namespace is a valid target: cap_capable()), noted
   before the setns() entered (userns_depth.DEPTH_AT's stamp); and for AZ-018 the child's
   CLONE_NEWUSER flags known (confidential_fork's flags_known).
-Refused since (fix88cn): AZ-001, AZ-002, AZ-003, AZ-004 (create.userns_full widened:
+Refused since round 88c's namespace fixes: AZ-001, AZ-002, AZ-003, AZ-004 (create.userns_full widened:
 result_creds.commit_creds() calls cred_kept.note_setns_user() for a setns() whose nstype
 holds CLONE_NEWUSER answered 0 with no filter -- commit_nsset() -> userns_install() ->
 set_cred_user_ns() -- so return.userns_caps_full, return.range_table's PR_CAPBSET_READ,
@@ -205,7 +205,7 @@ Refused when written (2): AZ-008 (return.range_table: KEEPCAPS known 0 after the
 create.userns_full), AZ-011 (return.cap_needed: PR_CAPBSET_DROP with the effective set
 the thread's own capset() emptied, in the moved namespace too).
 False refusals: none found (all 30 claims pass with the Guardian on).
-Refused since (fix88cx): AZ-017 (create.exec_task_state, widened: the bounding set known
+Refused since round 88c's exec and id fixes: AZ-017 (create.exec_task_state, widened: the bounding set known
 full since the move, create.userns_full's CAPBSET_FULL, is carried through the exec --
 prepare_exec_creds() copies cap_bset, cap_bprm_creds_from_file() leaves it -- so the
 image's PR_CAPBSET_READ 0 is refused by return.range_table); AZ-019
@@ -364,7 +364,7 @@ def az_setns_caps(adv: Adversary) -> None:
     userns_install(): `set_cred_user_ns(cred, get_user_ns(user_ns));` ->
     set_cred_user_ns(): `cred->cap_permitted = CAP_FULL_SET; cred->cap_effective =
     CAP_FULL_SET;` (native 6.18: `setns=0 ... capget=0 eff=ffffffff,1ff
-    perm=ffffffff inh=0`).  Refused since fix88cn by return.userns_caps_full: create.userns_full
+    perm=ffffffff inh=0`).  Refused since round 88c's fixes by return.userns_caps_full: create.userns_full
     notes the full sets after a setns() with CLONE_NEWUSER in its nstype answered 0 with no
     filter too (cred_kept.note_setns_user(): sys_setns() reaches userns_install() for any
     such fd: a user namespace fd, or a pidfd whose mask names CLONE_NEWUSER)."""
@@ -381,7 +381,7 @@ def az_setns_bset(adv: Adversary) -> None:
     its PR_CAPBSET_READ(CAP_SETUID) exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->cap_bset = CAP_FULL_SET;` (native 6.18: `drop=0 ...
-    setns=0 read=1`).  Refused since fix88cn by return.range_table: create.userns_full
+    setns=0 read=1`).  Refused since round 88c's fixes by return.range_table: create.userns_full
     knows the bounding set full after the setns() (CAPBSET_FULL, the drop forgotten:
     cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_BSET, {PR_CAPBSET_DROP: 0, PR_CAPBSET_READ: 0})
@@ -397,7 +397,7 @@ def az_setns_securebits(adv: Adversary) -> None:
     0; its PR_GET_SECUREBITS exits 7 where not 0.
     2. The kernel answers 1: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->securebits = SECUREBITS_DEFAULT;` (native 6.18: `set=0
-    ... setns=0 get=0`).  Refused since fix88cn by return.range_table: create.userns_full
+    ... setns=0 get=0`).  Refused since round 88c's fixes by return.range_table: create.userns_full
     knows them 0 after the setns() (cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_SECUREBITS, {PR_SET_SECUREBITS: 0, PR_GET_SECUREBITS: 1})
     _peer_join(adv, P_SETNS_SECUREBITS)
@@ -412,7 +412,7 @@ def az_setns_keepcaps(adv: Adversary) -> None:
     0; its PR_GET_KEEPCAPS exits 7 for 1.
     2. The kernel answers 1: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->securebits = SECUREBITS_DEFAULT;` clears SECURE_KEEP_CAPS
-    (native 6.18: `keep=0 ... setns=0 getkeep=0`).  Refused since fix88cn by
+    (native 6.18: `keep=0 ... setns=0 getkeep=0`).  Refused since round 88c's fixes by
     return.range_table: create.userns_full knows KEEPCAPS 0 after the setns()
     (cred_kept.note_setns_user())."""
     prctl_by_option(adv, P_SETNS_KEEPCAPS, {PR_SET_KEEPCAPS: 0, PR_GET_KEEPCAPS: 1})
@@ -431,7 +431,7 @@ def az_exec_depth(adv: Adversary) -> None:
     secret.
     prepare_exec_creds() copies the cred, its user_ns with it; create_user_ns(): `if
     (parent_ns->level > 32) goto fail;` -ENOSPC (native 6.18: `nested 33`, the image's
-    `unshare=-1 errno=28`).  Refused since fix88cn by return.userns_depth: its count
+    `unshare=-1 errno=28`).  Refused since round 88c's fixes by return.userns_depth: its count
     (DEPTH) is carried into the image (guardian/exec_kept.py: the cred and its namespace
     survive execve())."""
     _answers(adv, P_EXEC_DEPTH, NR_UNSHARE, 0)
@@ -447,7 +447,7 @@ def az_setns_depth(adv: Adversary) -> None:
     unshare(CLONE_NEWUSER) exits 7 for 0.
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     userns_install() puts the caller at the peer's level, 33; create_user_ns(): -ENOSPC
-    (native 6.18: `peer nested 33; setns=0 ... unshare=-1 errno=28`).  Refused since fix88cn by return.userns_depth: the
+    (native 6.18: `peer nested 33; setns=0 ... unshare=-1 errno=28`).  Refused since round 88c's fixes by return.userns_depth: the
     setns() takes the peer's count where the pidfd names a fork child it follows
     (pidfd_open() of the pid its fork told, the child unreaped) and the count was noted
     before the setns() entered (userns_depth.peer_depth(): no move goes back up)."""
@@ -465,7 +465,7 @@ def az_own_map(adv: Adversary) -> None:
     map_write() answers the count only where it installed the map (`ret = count;`); a
     map is written once; the thread's kuid stays the launch's 0 (prepare_creds()), so
     from_kuid_munged() gives 0 (native 6.18: `uid=65534; map write=5 uid=0`).
-    Refused since fix88cx (return.userns_own_maps: the map the thread's own write
+    Refused since round 88c's fixes (return.userns_own_maps: the map the thread's own write
     answered in full installed holds the uid at 0; return.credentials_mapped)."""
     _answers(adv, P_OWN_MAP, NR_UNSHARE, 0)
     _map_write(adv, P_OWN_MAP, 5)
@@ -498,7 +498,7 @@ def az_exec_unmapped(adv: Adversary) -> None:
     where the map does not hold 0; handle_privileged_root(): `if (__is_eff(root_uid, new)
     || __is_real(root_uid, new))` false: pP' = pA' (empty after the move), pE' empty
     (native 6.18: `unshare=0;` the image's `capget=0 eff=0,0 perm=0 inh=0`; with the map
-    written the image's sets are full: step 9).  Left open (fix88cx): the image is told
+    written the image's sets are full: step 9).  Left open: the image is told
     AT_UID 0, as Linux tells it wherever the map holds 0, and another process (a root of
     the parent namespace) may write the map at any time; only the program's own write of a
     map without 0 (return.userns_own_maps) would say the exec has no root -- none here."""
@@ -521,7 +521,7 @@ def az_set_tid(adv: Adversary) -> None:
     initial user namespace, and cap_capable() of a cred in its child namespace finds no
     capability there (native 6.18: before the move `clone3 set_tid=16442 -> 16442`, after
     it `unshare=0 clone3 set_tid=16443 -> -1 errno=1`; every 6.x since 5.9).
-    Refused since fix88cn by return.userns_ancestor (guardian/ns_owner.py): after an
+    Refused since round 88c's fixes by return.userns_ancestor (guardian/ns_owner.py): after an
     unfiltered unshare(CLONE_NEWUSER) 0 the pid namespace for the thread's children is
     known owned outside its new namespace's subtree, so a clone3() whose quiet clone_args
     ask set_tid without CLONE_NEWPID makes no child."""
@@ -562,7 +562,7 @@ def az_map_read(adv: Adversary) -> None:
     The move keeps the kuid, the launch's 0 (prepare_creds()); a map shown holding 0 -> 0
     is written and final (map_write() once); from_kuid_munged() gives 0 (native 6.18:
     `map read=0 []` before a write, `map read=33 [         0          0          1` after).
-    Refused since fix88cx (return.userns_own_maps: whole uid_m_show() lines read from
+    Refused since round 88c's fixes (return.userns_own_maps: whole uid_m_show() lines read from
     the thread's own /proc/self/uid_map are installed extents; return.credentials_mapped)."""
     _answers(adv, P_MAP_READ, NR_UNSHARE, 0)
     _map_read(adv, P_MAP_READ)
@@ -580,7 +580,7 @@ def az_sethostname(adv: Adversary) -> None:
     CAP_SYS_ADMIN)) return -EPERM;`: the UTS namespace is still the launch's, owned by
     the initial user namespace (unshare(CLONE_NEWUSER) alone makes no UTS namespace), and
     cap_capable() finds no capability in an ancestor (native 6.18: `unshare=0
-    sethostname=-1 errno=1`).  Refused since fix88cn by return.userns_ancestor
+    sethostname=-1 errno=1`).  Refused since round 88c's fixes by return.userns_ancestor
     (guardian/ns_owner.py): the thread's UTS namespace was made before its move (no
     unshare/setns of CLONE_NEWUTS, nor setns of nstype 0, since), its owner outside the
     new namespace's subtree."""
@@ -600,7 +600,7 @@ def az_deny_setgroups(adv: Adversary) -> None:
     only then); userns_may_setgroups(): `allowed = allowed && (ns->flags &
     USERNS_SETGROUPS_ALLOWED);`, so may_setgroups() fails and setgroups() is -EPERM
     (native 6.18: `unshare=0 deny=4 gidmap=5 setgroups=-1 errno=1`).  Refused since
-    fix88cx (return.userns_own_maps)."""
+    round 88c's exec fixes (return.userns_own_maps)."""
     _answers(adv, P_DENY_SETGROUPS, NR_UNSHARE, 0)
     _map_write(adv, P_DENY_SETGROUPS, None)
     _answers(adv, P_DENY_SETGROUPS, NR_SETGROUPS, 0)
@@ -619,7 +619,7 @@ def az_noroot_exec(adv: Adversary) -> None:
     SECURE_NOROOT)`): a root exec widens nothing, so pP' = pA', empty after the move
     (set_cred_user_ns(): cap_ambient empty; native 6.18: `unshare=0 map=5 noroot=0`, the
     image's `capget=0 eff=0,0 perm=0`).  create.exec_caps bounds the image's sets only
-    by a known bounding set or a non-root exec.  Left open (fix88cx): SECBIT_NOROOT does
+    by a known bounding set or a non-root exec.  Left open: SECBIT_NOROOT does
     not stop file capabilities, and with the real uid root (AT_UID 0) an image whose
     security.capability applies gets pP' = cap_bset & fP with AT_SECURE 0
     (`!__is_real(root_uid, new)` false); the Guardian would need the image known to carry
@@ -657,7 +657,7 @@ def az_exec_bset(adv: Adversary) -> None:
     2. The kernel answers 0: the program logs bytes 0..7 of the secret.
     set_cred_user_ns(): `cred->cap_bset = CAP_FULL_SET;`; prepare_exec_creds() copies the
     cred and cap_bprm_creds_from_file() never touches cap_bset (native 6.18: `unshare=0`,
-    the image's `capbset_read(SETUID)=1`).  Refused since fix88cx (create.exec_task_state
+    the image's `capbset_read(SETUID)=1`).  Refused since round 88c's fixes (create.exec_task_state
     carries create.userns_full's CAPBSET_FULL into the image; return.range_table)."""
     _answers(adv, P_EXEC_BSET, NR_UNSHARE, 0)
     prctl_by_option(adv, P_EXEC_BSET, {PR_CAPBSET_READ: 0})
@@ -695,7 +695,7 @@ def az_exec_uid(adv: Adversary) -> None:
     create_elf_tables(): `NEW_AUX_ENT(AT_UID, from_kuid_munged(cred->user_ns,
     cred->uid));` -- the kuid the exec kept, through a map written once: the 0 getuid()
     showed (native 6.18: `unshare=0 map=5 getuid=0`, the image's `AT_UID=0 AT_EUID=0
-    getuid=0`).  Refused since fix88cx (create.exec_real_ids: credentials.settled() keeps
+    getuid=0`).  Refused since round 88c's fixes (create.exec_real_ids: credentials.settled() keeps
     an id shown in a moved namespace other than the overflow one, final as may_map() has
     it)."""
     def forge(a: Adversary, sp: int) -> None:
@@ -728,7 +728,7 @@ def az_child_capget(adv: Adversary) -> None:
     sys_capget() -> cap_get_target_pid() -> security_capget() of the target's cred:
     copy_creds() -> create_user_ns() -> set_cred_user_ns() made pP = pE = CAP_FULL_SET
     (native 6.18: `capget(child 20282)=0 eff=ffffffff,1ff perm=ffffffff inh=0`).  Refused
-    since fix88cn by return.userns_caps_full (guardian/capget_child.py): a capget() whose
+    since round 88c's namespace fixes by return.userns_caps_full (guardian/capget_child.py): a capget() whose
     quiet header names a pid its fork told, of a child unreaped, none of whose calls was
     in flight or returned since the capget()'s entry, is judged against that child's
     facts (CAPS_FULL in a known CLONE_NEWUSER child)."""

@@ -158,7 +158,7 @@ time left than the 1000 s set), AW-026 (F_GETOWN_EX type 9: abi/value_ranges), A
 (AW-034 and AW-035 are refused in mprotect mode, user_write: no capability covers the
 iovecs past the empty one there.)
 
-Refused since (fix90t): AW-017 and AW-031 by return.timerfd_idle (guardian/timer_states.py:
+Refused since round 90's timerfd fixes: AW-017 and AW-031 by return.timerfd_idle (guardian/timer_states.py:
 sole_held.py now follows its own timerfd past timerfd_settime -- a zero it_value leaves
 it idle, a one-shot arming's tick read leaves it idle -- so a read of a tick count then is
 refused), AW-018 and AW-019 by return.timerfd_idle (a never-armed timerfd's
@@ -207,7 +207,7 @@ host natively and qemu: read 32, wd 1) is refused by return.inotify_wd ("names w
 which inotify_add_watch never gave on that descriptor"): the Guardian needs a fork
 child's inotify_add_watch recorded on the shared open file's InotifyQueue.
 
-Refused since fix90i (the inotify gaps): AW-001 and AW-011 by `return.inotify_value`
+Refused since round 90's inotify fixes: AW-001 and AW-011 by `return.inotify_value`
 (guardian/inotify_events.py: inotify_add_watch's wd within idr_alloc_cyclic()'s
 1..INT_MAX; an inotify's FIONREAD a multiple of 16); AW-004 .. AW-010, AW-034 and AW-035
 by `return.inotify_event` (each event as copy_event_to_user() writes it: the mask within
@@ -228,7 +228,7 @@ replaces or, with IN_MASK_ADD, widens the mask, and events queued under an old m
 stay; IN_IGNORED, IN_UNMOUNT, IN_Q_OVERFLOW always pass), no wd has two IN_IGNORED in
 one read (unless a SETNEXTWD ever succeeded on it or a wd reached INT_MAX:
 idr_alloc_cyclic() may hand the wd out again), and inotify_rm_watch of a wd no add gave
-is -EINVAL.  AW-036 is an answer Linux gives (review rv90; open again):
+is -EINVAL.  AW-036 is an answer Linux gives (open again: see below):
 inotify_handle_inode_event() reads i_mark->wd before its kmalloc(), which may sleep, so
 a handler racing the mark's removal queues its event after the IN_IGNORED that
 inotify_ignored_and_remove_idr() queued before setting the wd to -1.  The kernel model
@@ -251,7 +251,7 @@ of a marked inode a success, could be told from a different inode: an fstat-like
 identity of the marked inode, which no answer the program sees carries (only the
 inotify's fdinfo, its own read of /proc/self/fdinfo, names ino and sdev).
 
-Review rv90: AW-030 refused by `return.inotify_value` (guardian/inotify_events.py):
+Since the review of round 90's fixes: AW-030 refused by `return.inotify_value` (guardian/inotify_events.py):
 inotify_add_watch of "/dev/null", "/dev/zero" or "/dev/full" (read where quiet) with
 IN_ONLYDIR answers no wd while /dev's names are the boot's (cut_movers.boot_names(), as
 return.kind_needed asks of those names).  AW-036 open again (gap P5): Linux gives it --
@@ -453,17 +453,17 @@ STEPS: tuple[tuple[str, int, int, str, str, str, int, tuple[int, bytes] | None],
 #: the attacks the Guardian refuses (from `attack run --mode on`)
 REFUSED = frozenset(("AW-016", "AW-020", "AW-021", "AW-026", "AW-032", "AW-033",
                      "AW-037"))
-#: refused since the round-90 timerfd/values/owners fix (fix90t)
+#: refused since the round-90 timerfd/values/owners fix (round 90's timerfd fixes)
 REFUSED_T = frozenset(("AW-017", "AW-018", "AW-019", "AW-022", "AW-023", "AW-024", "AW-025",
                        "AW-027", "AW-028", "AW-031"))
 #: the steps still open (through with the Guardian on)
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED
-#: refused since fix90i: the inotify rules (return.inotify_value, return.inotify_event,
+#: refused since round 90's inotify fixes: the inotify rules (return.inotify_value, return.inotify_event,
 #: return.inotify_watch, return.kind_needed's inotify)
 REFUSED_INOTIFY = frozenset(("AW-001", "AW-003", "AW-004", "AW-005", "AW-006", "AW-007",
                              "AW-008", "AW-009", "AW-010", "AW-011", "AW-012", "AW-013",
                              "AW-014", "AW-015", "AW-038",
-                             # review rv90: IN_ONLYDIR of a boot /dev device (-ENOTDIR)
+                             # IN_ONLYDIR of a boot /dev device (-ENOTDIR)
                              "AW-030"))
 REFUSED, OPEN = REFUSED | REFUSED_INOTIFY, OPEN - REFUSED_INOTIFY
 OPEN = frozenset(s[0] for s in STEPS) - REFUSED - REFUSED_T
@@ -525,7 +525,7 @@ def _readv_step(xid: str, data: bytes, seen: str) -> None:
 
 
 #: readv's pieces skip the events past an empty first iovec (result_records._pieces()
-#: stops at the first piece of 0 bytes): refused since fix90i by return.inotify_event
+#: stops at the first piece of 0 bytes): refused since round 90's inotify fixes by return.inotify_event
 #: (inotify_events.empty_first_fault(): such a readv answers no count)
 _readv_step("AW-034", event(1, IN_CREATE, b"f", 240)[:16],
             "an event of len 240 cut off by the count")
@@ -536,7 +536,7 @@ def _ignored_then(adv: Adversary) -> None:
     serve_bytes(adv, _RD, P_INOREAD, 48, 1, event(1, IN_IGNORED) + event(1, IN_CREATE, b"f"))
 
 
-# (review rv90: an answer Linux gives -- a handler racing the mark's removal queues after
+# (an answer Linux gives -- a handler racing the mark's removal queues after
 # the IN_IGNORED -- so no sound rule refuses it: open, gap P5)
 _iago("AW-036", "Answer 48 to read(ino, buf, 256): wd 1's IN_IGNORED, then an IN_CREATE of "
       "wd 1", "Linux answers -EAGAIN or events none of which follows its watch's IN_IGNORED "
@@ -549,7 +549,7 @@ _iago("AW-036", "Answer 48 to read(ino, buf, 256): wd 1's IN_IGNORED, then an IN
     3. It sees an event of wd 1 after wd 1's IN_IGNORED: index -4, secret bytes 0..7.
     Claimed: fsnotify_destroy_mark() detaches the mark from the inode before
     inotify_freeing_mark() queues IN_IGNORED, so no later event of that wd is queued after
-    it.  Not so (review rv90): an event handler that read i_mark->wd before
+    it.  Not so: an event handler that read i_mark->wd before
     inotify_ignored_and_remove_idr() set it to -1 queues its event after the IN_IGNORED
     (its kmalloc() may sleep) -- an answer Linux gives, let through."""))
 

@@ -266,7 +266,7 @@ in every 6.1..6.18):
   SIGEV_THREAD, SIGEV_SIGNAL | SIGEV_THREAD_ID) or a signal number outside 1..SIGRTMAX
   (SIGEV_NONE aside): -EINVAL before the id (SIGEV_THREAD_ID's thread not judged).
 - AY-030: recvfrom/recvmsg/recvmmsg of an AF_UNIX datagram socket (UNIX_DGRAM) with
-  MSG_OOB: -EOPNOTSUPP first -- and that the socket is in no sockmap (fix90br: a
+  MSG_OOB: -EOPNOTSUPP first -- and that the socket is in no sockmap (round 90b's register fixes: a
   privileged process may put it there, and unix_bpf_recvmsg() copies whatever the flags).
 - AY-031: the xattr gets' name (read at entry, quiet) with no known namespace prefix
   (security., system., trusted., user.): -EOPNOTSUPP before any store.
@@ -301,7 +301,7 @@ pid): AY-004, AY-010, AY-015, AY-016, AY-019, AY-020, AY-022, AY-026, AY-028, AY
 its arguments fail Linux's first test"; the kernel model's setitimer (the new value
 tested before the old one is stored) and timer_create (a CPU clock of no task: the id
 stored, then -EINVAL) now answer as Linux, so the untouched runs take -w and -y.
-Refused since fix90br (registers and kinds, cut.answer_stores widened): AY-001
+Refused since round 90b's register fixes (registers and kinds, cut.answer_stores widened): AY-001
 (first_failures.py: epoll_pwait(2)'s maxevents <= 0 or past EP_MAX_EVENTS), AY-002
 (newfstatat's flags outside 0x7900 without AT_EMPTY_PATH), AY-017 (wait4's INT_MIN),
 AY-018 (timer_settime's NULL new value), AY-021 (sched_getaffinity's negative pid or one
@@ -398,11 +398,11 @@ REFUSED_FIRST_TESTS = frozenset({"AY-004", "AY-010", "AY-015", "AY-016", "AY-019
                                  "AY-022", "AY-026", "AY-028", "AY-029"})
 for _sid in REFUSED_FIRST_TESTS:
     del GAPS[_sid]
-#: refused since fix90br: cut.answer_stores (first_failures.py, kind_stores.py)
-REFUSED_R90BR = frozenset({"AY-001", "AY-002", "AY-003", "AY-005", "AY-006", "AY-007",
+#: refused since round 90b's register fixes: cut.answer_stores (first_failures.py, kind_stores.py)
+REFUSED_REGISTERS = frozenset({"AY-001", "AY-002", "AY-003", "AY-005", "AY-006", "AY-007",
                            "AY-008", "AY-009", "AY-012", "AY-017", "AY-018", "AY-021",
                            "AY-023", "AY-024", "AY-025"})
-for _sid in REFUSED_R90BR:
+for _sid in REFUSED_REGISTERS:
     del GAPS[_sid]
 
 WRITABLE = ("A page a private view left clean comes back read-only on a read fault "

@@ -26,8 +26,22 @@ def test_a_lock_wait_restarts_under_sa_restart(what: str, flags: int, result: in
                                                ) -> None:
     woken: list[int | None] = []
     k = SimpleNamespace(wake=lambda t, r: woken.append(r))
-    act = SimpleNamespace(flags=flags)
+    act = SimpleNamespace(flags=flags, handler=0x400000)     # (a handler the program set)
     t = SimpleNamespace(state=ThreadState.BLOCKED, wait=WaitReason(what, key=(1, 2)),
                         process=SimpleNamespace(sigactions=SimpleNamespace(get=lambda s: act)))
     SignalDelivery(k)._interrupt(t, sig.SIGUSR1)
     assert woken == [result]
+
+
+@pytest.mark.parametrize("what", ["flock", "record-lock", "pipe-read", "nanosleep"])
+def test_a_stop_signal_restarts_the_wait_after_the_group_stop(what: str) -> None:
+    """A stop signal under its default action cuts the sleep for the group stop, and the
+    call runs again once SIGCONT resumes the process (no handler ran: -ERESTARTSYS and its
+    kin come back as a restart), never -EINTR."""
+    woken: list[int | None] = []
+    k = SimpleNamespace(wake=lambda t, r: woken.append(r))
+    act = SimpleNamespace(flags=0, handler=sig.SIG_DFL)
+    t = SimpleNamespace(state=ThreadState.BLOCKED, wait=WaitReason(what, key=(1, 2)),
+                        process=SimpleNamespace(sigactions=SimpleNamespace(get=lambda s: act)))
+    SignalDelivery(k)._interrupt(t, sig.SIGTSTP)
+    assert woken == [None]

@@ -67,6 +67,8 @@ SIGCHLD pending after the end: 1
 two threads, SIGSTOP: wait4(WUNTRACED): stopped by 19
 SIGCONT: wait4(WCONTINUED): continued
 the second thread's byte: wait4(0): exited 6
+a sleeping child, SIGSTOP: wait4(WUNTRACED): stopped by 19
+SIGCONT past its deadline: wait4(0): exited 8
 done
 """
 
@@ -94,7 +96,7 @@ def test_answers_as_linux(mode: str, tmp_path: Path) -> None:
     """Stops and continues reported once each, SIGCHLD's CLD_STOPPED/CLD_CONTINUED,
     waitid's WNOWAIT and its zeroed siginfo, the orphaned group's ignored SIGTSTP, the
     flushes of pending stop signals and SIGCONT, a SIGTERM kept pending by a stopped
-    process, SIGKILL, SA_NOCLDSTOP and a two-thread process, in each mode (the Guardian
+    process, SIGKILL, SA_NOCLDSTOP, a two-thread process and a sleep restarted past its deadline, in each mode (the Guardian
     accepts every report)."""
     assert _run(tmp_path, mode) == LINUX
 

@@ -68,6 +68,16 @@ def sys_gettimeofday(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
     return 0
 
 
+def _restarted(t: Thread, deadline_ns_mono: int) -> int:
+    """A relative sleep cut for a group stop runs again after SIGCONT with the deadline it
+    first had (restart_syscall() -> hrtimer_nanosleep_restart(): the absolute expiry kept in
+    the restart block), not a fresh one from the request."""
+    prev, t.rerun_wait = t.rerun_wait, None
+    if prev is not None and prev.what == "nanosleep" and isinstance(prev.key, int):
+        return prev.key
+    return deadline_ns_mono
+
+
 def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int, rem: int = 0) -> int:
     now = k.now_ns()
     if deadline_ns_mono <= now:
@@ -75,7 +85,7 @@ def _sleep(k: Kernel, t: Thread, deadline_ns_mono: int, rem: int = 0) -> int:
     # The time left is written only if a signal cuts the sleep short (the run loop does,
     # as the thread runs again): a sleep that completes leaves rem alone, as Linux's does.
     deadline = k.clock.cycles + k.clock.cycles_for_ns(deadline_ns_mono - now)
-    k.block(WaitReason("nanosleep", deadline=deadline, timeout_result=0,
+    k.block(WaitReason("nanosleep", key=deadline_ns_mono, deadline=deadline, timeout_result=0,
                        rem=(rem, deadline_ns_mono) if rem else None))
     return 0
 
@@ -89,7 +99,7 @@ def _read_timespec(k: Kernel, ptr: int) -> int:
 
 @syscall("nanosleep")
 def sys_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    return _sleep(k, t, k.now_ns() + _read_timespec(k, a[0]), a[1])
+    return _sleep(k, t, _restarted(t, k.now_ns() + _read_timespec(k, a[0])), a[1])
 
 
 @syscall("clock_nanosleep")
@@ -100,7 +110,7 @@ def sys_clock_nanosleep(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         ns -= _clock_ns(k, t, clock) - k.now_ns()
         return _sleep(k, t, ns)
     _clock_ns(k, t, clock)
-    return _sleep(k, t, k.now_ns() + ns, a[3])
+    return _sleep(k, t, _restarted(t, k.now_ns() + ns), a[3])
 
 
 @syscall("getrandom")

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -351,6 +352,23 @@ static void step_threads(void) {
     close(tpipe[1]);
 }
 
+/* A child stopped in the middle of a sleep and continued after its deadline: the sleep
+ * is restarted with the time it had left (none), and the child ends at once. */
+static void step_sleep(void) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        _exit(nanosleep(&ts, NULL) == 0 ? 8 : 9);
+    }
+    struct timespec small = {0, 10 * 1000 * 1000}, big = {0, 300 * 1000 * 1000};
+    nanosleep(&small, NULL);
+    kill(pid, SIGSTOP);
+    show_wait("a sleeping child, SIGSTOP: wait4(WUNTRACED)", pid, WUNTRACED);
+    nanosleep(&big, NULL);
+    kill(pid, SIGCONT);
+    show_wait("SIGCONT past its deadline: wait4(0)", pid, 0);
+}
+
 int main(void) {
     step_stop_continue();
     step_waitid();
@@ -359,6 +377,7 @@ int main(void) {
     step_fatal();
     step_nocldstop();
     step_threads();
+    step_sleep();
     say("done");
     return 0;
 }

@@ -378,8 +378,10 @@ for _sid in REFUSED_MEMORY_KIND:
     del GAPS[_sid]
 
 
-def served(letter: str, answer: int):  # type: ignore[no-untyped-def]
-    phase, nr = PHASE89[letter], NR89[letter]
+def served_at(phase: int, nr: int, answer: int):  # type: ignore[no-untyped-def]
+    """The steps of a memory-ground attack on the call at `phase` (number `nr`): page 2
+    made writable on a copy as the call enters, the call served as getpid() and answered
+    `answer` (round 90b's scenarios take them too)."""
 
     def steps(adv: Adversary) -> None:
         """1. The step's view has its page 2 read (the file's folio, read-only).
@@ -391,6 +393,10 @@ def served(letter: str, answer: int):  # type: ignore[no-untyped-def]
         writable_as(phase, nr)(adv)
         serve_as_getpid(adv, nr, phase, answer % _M)
     return steps
+
+
+def served(letter: str, answer: int):  # type: ignore[no-untyped-def]
+    return served_at(PHASE89[letter], NR89[letter], answer)
 
 
 for sid, letter, call, why in ATTACKS:

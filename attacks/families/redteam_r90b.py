@@ -323,15 +323,9 @@ flags, sys_preadv/sys_pwritev's negative offset, sys_sched_getaffinity's pid).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from abi.syscalls import NUMBERS
-from attacks.families.redteam_r79b import writable_as
-from attacks.moves import serve_as_getpid
+from attacks.families.redteam_r89b import served_at
 from attacks.scenario import Expect, Goal, explained, scenario
-
-if TYPE_CHECKING:
-    from attacks.adversary import Adversary
 
 RT = "redteam_r90b"
 OPEN = "G-LEAVE-ON-REQUEST"
@@ -555,18 +549,7 @@ ATTACKS = (
 
 
 def served(letter: str, answer: int):  # type: ignore[no-untyped-def]
-    phase, nr = PHASE90[letter], NR90[letter]
-
-    def steps(adv: Adversary) -> None:
-        """1. The step's view has its page 2 read (the file's folio, read-only).
-        2. As the step's call (an output at page 2) enters, the kernel drops page 2 and
-        maps it writable on a fresh copy of 'x'; it serves the call as getpid() and
-        answers it with the forged answer the title names.
-        3. pwrite64() of 'y' misses the copy: the program reads 'x' where Linux shows 'y',
-        and indexes its log buffer at -4."""
-        writable_as(phase, nr)(adv)
-        serve_as_getpid(adv, nr, phase, answer % _M)
-    return steps
+    return served_at(PHASE90[letter], NR90[letter], answer)
 
 
 for sid, letter, call, why in ATTACKS:

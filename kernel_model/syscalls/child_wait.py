@@ -83,7 +83,7 @@ def _group_of(pgid: int) -> Callable[[Process], bool]:
 
 @syscall("wait4")
 def sys_wait4(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
-    pid, status_ptr, options = s32(a[0]), a[1], a[2]
+    pid, status_ptr, options = s32(a[0]), a[1], a[2] & 0xFFFF_FFFF     # (int options)
     if options & ~WAIT4_OPTIONS & 0xFFFF_FFFF:
         return -errno.EINVAL
     if pid == INT_MIN:                  # -INT_MIN is not defined
@@ -143,7 +143,7 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
         if infop:
             _write_siginfo(k, infop, sig.SIGCHLD, code, child.pid,
                            job_control.child_uid(child), detail)
-        if not a[3] & WNOWAIT:
+        if not a[3] & WNOWAIT & 0xFFFF_FFFF:
             _consume(k, child, what)
         return 0
     if infop:                   # every answer but a report writes zeros (even an error)
@@ -153,7 +153,7 @@ def sys_waitid(k: Kernel, t: Thread, a) -> int:  # noqa: ANN001
 
 def _waitid(k: Kernel, t: Thread, a) -> tuple[int, tuple[Process, str] | None]:  # noqa: ANN001
     """kernel_waitid(): (error or 0, the report); it blocks when there is nothing yet."""
-    idtype, ident, options = a[0], s32(a[1]), a[3]
+    idtype, ident, options = a[0] & 0xFFFF_FFFF, s32(a[1]), a[3] & 0xFFFF_FFFF   # (ints)
     if options & ~WAITID_OPTIONS & 0xFFFF_FFFF or not options & (WEXITED | WSTOPPED | WCONTINUED):
         return -errno.EINVAL, None
     proc = t.process

@@ -74,6 +74,60 @@ KIT_UNUSED static long fill_store(long at, int page, int c)
     return 1;
 }
 
+/* The step's call: `p2` is page 2 of the view, `fd` its memfd (each victim's own). */
+typedef void (*mm_call_fn)(int phase, long p2, long fd);
+
+/* The page at `at` reads `c` from byte `from` on. */
+KIT_UNUSED static int filled_from(long at, long from, int c)
+{
+    for (long i = from; i < PAGE; i++)
+        if (((volatile uint8_t *)at)[i] != (uint8_t)c)
+            return 0;
+    return 1;
+}
+
+/* A store step: Linux stores at page 2's first 256 bytes, so after the call page 2 is a
+ * private copy and keeps 'x' past them after pwrite64() of 'y'. */
+KIT_UNUSED static void mm_store_step(int phase, mm_call_fn call)
+{
+    long fd, at = view_x(&fd), ok;
+    marker(phase, (long)logbuf, at, fd, 0);
+    if (!valid(at)) {
+        log_label(phase, -4);
+        return;
+    }
+    ok = filled(at + 2 * PAGE, 'x');
+    call(phase, at + 2 * PAGE, fd);
+    marker(phase + 4, at, 0, 0, 0);
+    ok = ok && put_y(fd);
+    if (ok)
+        marker(phase + 2, at, 0, 0, 0);
+    ok = ok && filled(at, 'x') && filled(at + PAGE, 'x') && filled_from(at + 2 * PAGE, 256, 'x');
+    log_label(phase, ok ? 0 : -4);
+    sys6(SYS_munmap, at, 3 * PAGE, 0, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+/* A storeless step: Linux stores nothing at page 2, so it still reads 'x' after the call
+ * and then shows pwrite64()'s 'y'. */
+KIT_UNUSED static void mm_storeless_step(int phase, mm_call_fn call)
+{
+    long fd, at = view_x(&fd), done = 0, ok;
+    marker(phase, (long)logbuf, at, fd, 0);
+    if (!valid(at)) {
+        judge(phase, at, 0, 'x', 'x', 'x');
+        return;
+    }
+    ok = filled(at + 2 * PAGE, 'x');
+    call(phase, at + 2 * PAGE, fd);
+    ok = ok && filled(at + 2 * PAGE, 'x');
+    marker(phase + 4, at, 0, 0, 0);
+    done = ok && put_y(fd);
+    judge(phase, at, done, 'x', 'x', 'y');
+    sys6(SYS_munmap, at, 3 * PAGE, 0, 0, 0, 0);
+    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
 /* The letters of the last argument that starts with '-' and is not -d ("" with none): the
  * steps to run, in order; -d sets *show_digest. */
 KIT_UNUSED static const char *step_letters(int argc, char **argv, int *show_digest)

@@ -203,57 +203,12 @@ static void call(int phase, long p2, long fd)
     }
 }
 
-/* Page 2 from byte 256 on reads `c`. */
-static int tail_filled(long at, int c)
-{
-    for (long i = 256; i < PAGE; i++)
-        if (((volatile uint8_t *)at)[i] != (uint8_t)c)
-            return 0;
-    return 1;
-}
-
-/* (-t, -u) The store steps: page 2 is a private copy after the call (Linux stored at
- * it), so it keeps 'x' past its first 256 bytes after pwrite64() of 'y'. */
-static void step_store(int phase)
-{
-    long fd, at = view_x(&fd), ok;
-    marker(phase, (long)logbuf, at, fd, 0);
-    if (!valid(at)) {
-        log_label(phase, -4);
-        return;
-    }
-    ok = filled(at + 2 * PAGE, 'x');
-    call(phase, at + 2 * PAGE, fd);
-    marker(phase + 4, at, 0, 0, 0);
-    ok = ok && put_y(fd);
-    if (ok)
-        marker(phase + 2, at, 0, 0, 0);
-    ok = ok && filled(at, 'x') && filled(at + PAGE, 'x') && tail_filled(at + 2 * PAGE, 'x');
-    log_label(phase, ok ? 0 : -4);
-    sys6(SYS_munmap, at, 3 * PAGE, 0, 0, 0, 0);
-    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
-}
-
 static void step(int phase)
 {
-    if (phase == P_EVFD8 || phase == P_PATHSTAT) {
-        step_store(phase);
-        return;
-    }
-    long fd, at = view_x(&fd), done = 0, ok;
-    marker(phase, (long)logbuf, at, fd, 0);
-    if (!valid(at)) {
-        judge(phase, at, 0, 'x', 'x', 'x');
-        return;
-    }
-    ok = filled(at + 2 * PAGE, 'x');
-    call(phase, at + 2 * PAGE, fd);
-    ok = ok && filled(at + 2 * PAGE, 'x');
-    marker(phase + 4, at, 0, 0, 0);
-    done = ok && put_y(fd);
-    judge(phase, at, done, 'x', 'x', 'y');
-    sys6(SYS_munmap, at, 3 * PAGE, 0, 0, 0, 0);
-    sys6(SYS_close, fd, 0, 0, 0, 0, 0);
+    if (phase == P_EVFD8 || phase == P_PATHSTAT)
+        mm_store_step(phase, call);   /* the store steps */
+    else
+        mm_storeless_step(phase, call);
 }
 
 int main(int argc, char **argv)
